@@ -1,0 +1,26 @@
+/*
+ * ward.h - everything the device library offers, in one include.
+ *
+ * Where to start: ward_err.h (the one error type), ward_config.h (sizes
+ * and switches), then the ports a platform provides (ward_crypto.h,
+ * ward_random.h, ward_clock.h, ward_store_port.h), then the modules built
+ * on them: ward_suite.h and ward_spake2p.h (crypto), ward_codec.h (wire
+ * format), ward_store.h (power-safe records).
+ */
+#ifndef WARD_H
+#define WARD_H
+
+#define WARD_VERSION_STRING "0.1.0"
+
+#include "ward_err.h"
+#include "ward_config.h"
+#include "ward_crypto.h"
+#include "ward_random.h"
+#include "ward_clock.h"
+#include "ward_store_port.h"
+#include "ward_suite.h"
+#include "ward_spake2p.h"
+#include "ward_codec.h"
+#include "ward_store.h"
+
+#endif /* WARD_H */

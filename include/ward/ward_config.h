@@ -1,0 +1,85 @@
+/*
+ * ward_config.h - compile-time switches and worst-case sizes.
+ *
+ * Every switch may be overridden with -D or by a header named in
+ * WARD_CONFIG_FILE, which is included first. Bad combinations fail the
+ * build with #error at the bottom of this file, not at run time.
+ */
+#ifndef WARD_CONFIG_H
+#define WARD_CONFIG_H
+
+#ifdef WARD_CONFIG_FILE
+#include WARD_CONFIG_FILE
+#endif
+
+/* Largest message (header + body) the core parses or builds.
+ * Requires: >= WARD_HDR_MAX + 64. Bounds every stack buffer that holds a
+ * whole message, so keep it small on devices. */
+#ifndef WARD_MSG_MAX
+#define WARD_MSG_MAX 1024
+#endif
+
+/* Largest client id carried in the header's reserved area (seed 003's
+ * CliID). Requires: 1..32. */
+#ifndef WARD_CLIENT_ID_MAX
+#define WARD_CLIENT_ID_MAX 16
+#endif
+
+/* Largest value of one record in the record store. Requires: <= 65535. */
+#ifndef WARD_RECORD_MAX
+#define WARD_RECORD_MAX 512
+#endif
+
+/* SPAKE2+ context and identity strings kept for the transcript. */
+#ifndef WARD_SPAKE2P_CONTEXT_MAX
+#define WARD_SPAKE2P_CONTEXT_MAX 64
+#endif
+#ifndef WARD_SPAKE2P_ID_MAX
+#define WARD_SPAKE2P_ID_MAX 32
+#endif
+
+/* Lock-app binding (flow A). How many apps one lock holds (each client
+ * record costs about 180 bytes of store), how long a binding task lives
+ * after the QR is shown, and how many wrong codes end it.
+ * Requires: WARD_MAX_CLIENTS 1..255, WARD_BIND_MAX_ATTEMPTS 1..255. */
+#ifndef WARD_MAX_CLIENTS
+#define WARD_MAX_CLIENTS 16
+#endif
+#ifndef WARD_BIND_TTL_MS
+#define WARD_BIND_TTL_MS (10u * 60u * 1000u)
+#endif
+#ifndef WARD_BIND_MAX_ATTEMPTS
+#define WARD_BIND_MAX_ATTEMPTS 5
+#endif
+
+/* What a broken caller hits. The default traps without any libc symbol;
+ * firmware usually maps it to its fault handler. */
+#ifndef WARD_ASSERT_FAIL
+#if defined(__GNUC__) || defined(__clang__)
+#define WARD_ASSERT_FAIL() __builtin_trap()
+#else
+#define WARD_ASSERT_FAIL() do { for (;;) { } } while (0)
+#endif
+#endif
+
+#ifndef WARD_ASSERT
+#define WARD_ASSERT(cond) do { if (!(cond)) { WARD_ASSERT_FAIL(); } } while (0)
+#endif
+
+#if WARD_CLIENT_ID_MAX < 1 || WARD_CLIENT_ID_MAX > 32
+#error "WARD_CLIENT_ID_MAX must be 1..32"
+#endif
+#if WARD_MAX_CLIENTS < 1 || WARD_MAX_CLIENTS > 255
+#error "WARD_MAX_CLIENTS must be 1..255"
+#endif
+#if WARD_BIND_MAX_ATTEMPTS < 1 || WARD_BIND_MAX_ATTEMPTS > 255
+#error "WARD_BIND_MAX_ATTEMPTS must be 1..255"
+#endif
+#if WARD_RECORD_MAX > 65535
+#error "WARD_RECORD_MAX must fit the store's 16-bit length field"
+#endif
+#if WARD_MSG_MAX < 128 || WARD_MSG_MAX > 65535
+#error "WARD_MSG_MAX must be 128..65535"
+#endif
+
+#endif /* WARD_CONFIG_H */

@@ -1,0 +1,55 @@
+#!/bin/sh
+# `make check`: every test, three builds.
+#   build/       release build, gcc: unit, vector, cross-backend, power-cut,
+#                symbol and CLI tests on both crypto backends;
+#   build-asan/  the same suite under AddressSanitizer + UndefinedBehavior-
+#                Sanitizer;
+#   build-fuzz/  clang + libFuzzer: each harness runs from its committed
+#                corpus for WARD_FUZZ_SECONDS (default 20).
+# Then the Cortex-M4 size report. The last line sums up every ctest run.
+set -eu
+cd "$(dirname "$0")/.."
+JOBS="${JOBS:-$(nproc)}"
+FUZZ_SECONDS="${WARD_FUZZ_SECONDS:-20}"
+passed=0
+failed=0
+status=0
+
+run_suite() {
+  dir="$1"; shift
+  log="$dir/ctest.log"
+  if ctest --test-dir "$dir" --output-on-failure -j"$JOBS" "$@" >"$log" 2>&1; then :; else status=1; fi
+  cat "$log"
+  line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -n 1 || true)
+  if [ -n "$line" ]; then
+    total=$(echo "$line" | sed -E 's/.* out of ([0-9]+).*/\1/')
+    bad=$(echo "$line" | sed -E 's/.*passed, ([0-9]+) tests failed.*/\1/')
+    passed=$((passed + total - bad))
+    failed=$((failed + bad))
+  else
+    failed=$((failed + 1))
+  fi
+}
+
+echo "== release build (gcc)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$JOBS"
+run_suite build
+
+echo "== size report (Cortex-M4)"
+bench/size.sh
+
+echo "== ASan + UBSan build"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DWARD_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$JOBS"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  run_suite build-asan
+
+echo "== fuzz smoke (clang, libFuzzer, ${FUZZ_SECONDS}s per target)"
+cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+  -DWARD_FUZZ=ON -DWARD_FUZZ_SECONDS="$FUZZ_SECONDS" >/dev/null
+cmake --build build-fuzz -j"$JOBS"
+run_suite build-fuzz -L fuzz -j1
+
+echo "check: $passed passed, $failed failed"
+exit $status
