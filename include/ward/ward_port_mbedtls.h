@@ -1,0 +1,18 @@
+/*
+ * ward_port_mbedtls.h - the crypto port on mbedTLS (2.28).
+ *
+ * ward_crypto_mbedtls() returns a static table; it needs no set-up.
+ * ward_random_mbedtls() is a CTR-DRBG seeded from mbedTLS's entropy
+ * sources, behind the random port; it is initialised on first use and is
+ * not thread-safe (one per thread, or lock around it).
+ */
+#ifndef WARD_PORT_MBEDTLS_H
+#define WARD_PORT_MBEDTLS_H
+
+#include "ward_crypto.h"
+#include "ward_random.h"
+
+const ward_crypto *ward_crypto_mbedtls(void);
+ward_random ward_random_mbedtls(void);
+
+#endif /* WARD_PORT_MBEDTLS_H */
