@@ -1,0 +1,78 @@
+/* Error lines and long-option parsing shared by every command. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void vline(const char *fmt, va_list ap)
+{
+    fputs("ward: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+int cli_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vline(fmt, ap);
+    va_end(ap);
+    return CLI_EXIT_FAIL;
+}
+
+int cli_usage(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vline(fmt, ap);
+    va_end(ap);
+    return CLI_EXIT_USAGE;
+}
+
+static const cli_option *find_option(const cli_option *opts, int nopts,
+                                     const char *name, size_t len)
+{
+    for (int i = 0; i < nopts; i++) {
+        if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0) {
+            return &opts[i];
+        }
+    }
+    return NULL;
+}
+
+int cli_parse(int argc, char **argv, const cli_option *opts, int nopts,
+              char **pos, int pos_cap, int *npos)
+{
+    *npos = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
+            if (*npos >= pos_cap) {
+                return cli_usage("unexpected argument '%s'", arg);
+            }
+            pos[(*npos)++] = argv[i];
+            continue;
+        }
+        const char *name = arg + 2;
+        const char *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        const cli_option *opt = find_option(opts, nopts, name, len);
+        if (opt == NULL) {
+            return cli_usage("unknown option '--%.*s'", (int)len, name);
+        }
+        if (!opt->takes_value) {
+            if (eq) {
+                return cli_usage("option '--%s' takes no value", opt->name);
+            }
+            *opt->value = "";
+        } else if (eq) {
+            *opt->value = eq + 1;
+        } else if (i + 1 < argc) {
+            *opt->value = argv[++i];
+        } else {
+            return cli_usage("option '--%s' needs a value", opt->name);
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,48 @@
+/*
+ * cli.h - what the `ward` tool's commands share.
+ *
+ * Each command is one function taking the arguments after its name. It
+ * returns the process exit code: 0 on success; on failure it has printed
+ * exactly one line to stderr through cli_fail() saying what went wrong.
+ * Usage errors exit with 2, every other failure with 1.
+ */
+#ifndef WARD_CLI_H
+#define WARD_CLI_H
+
+#include <stdbool.h>
+
+#include "ward/ward_err.h"
+
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+
+typedef int (*cli_command_fn)(int argc, char **argv);
+
+typedef struct cli_command {
+    const char *path;     /* "selftest", "lock init", ... */
+    cli_command_fn run;
+    const char *summary;  /* one line for `ward --help` */
+} cli_command;
+
+/* Prints "ward: <message>" to stderr and returns CLI_EXIT_FAIL. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "ward: <message>" to stderr and returns CLI_EXIT_USAGE. */
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Option parsing shared by every command: long options only, each either
+ * a flag (`--verbose`) or taking one value (`--dir D` or `--dir=D`). */
+typedef struct cli_option {
+    const char *name;     /* without the dashes */
+    bool takes_value;
+    const char **value;   /* set to the value, or to "" for a flag */
+} cli_option;
+
+/* Fills the options; positional arguments are collected into pos (up to
+ * pos_cap). Returns 0, or prints a usage line and returns CLI_EXIT_USAGE. */
+int cli_parse(int argc, char **argv, const cli_option *opts, int nopts,
+              char **pos, int pos_cap, int *npos);
+
+int cmd_selftest(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+#endif /* WARD_CLI_H */

@@ -1,0 +1,36 @@
+/*
+ * ward_host.h - (client library) the platform an app or a host tool runs ward on.
+ *
+ * A phone app or a desktop tool does not pick ports one by one: it gets
+ * the crypto backend this build was configured with (-DWARD_CRYPTO=openssl
+ * or mbedtls), the system's random generator and its clock, bundled.
+ * Any backend can also be named at run time, for tools that compare them.
+ *
+ *     ward_host host;
+ *     ward_host_init(&host);
+ *     ward_p256_keygen(host.crypto, &host.rng, priv, pub);
+ */
+#ifndef WARD_HOST_H
+#define WARD_HOST_H
+
+#include "ward/ward_clock.h"
+#include "ward/ward_crypto.h"
+#include "ward/ward_err.h"
+#include "ward/ward_random.h"
+
+typedef struct ward_host {
+    const ward_crypto *crypto;
+    ward_random rng;
+    ward_clock clock;
+} ward_host;
+
+/* The configured backend, getrandom(2) and the real-time clock. */
+void ward_host_init(ward_host *host);
+
+/* "openssl" or "mbedtls"; NULL for any other name. */
+const ward_crypto *ward_host_backend(const char *name);
+
+/* The name of the configured backend. */
+const char *ward_host_backend_name(void);
+
+#endif /* WARD_HOST_H */
