@@ -1,0 +1,146 @@
+/* The lock's context and identity: open, provision, activation, request signing. */
+#include <string.h>
+
+#include "ward/ward_lock.h"
+#include "ward/ward_suite.h"
+#include "ward_inner.h"
+#include "lock_records.h"
+
+ward_err ward_lock_open(ward_lock *lock, const ward_crypto *cp,
+                        const ward_random *rng, const ward_clock *clock,
+                        const ward_store_port *port)
+{
+    WARD_ASSERT(lock != NULL && cp != NULL && rng != NULL && clock != NULL);
+    WARD_ASSERT(port != NULL && rng->fill != NULL && clock->now_ms != NULL);
+    memset(lock, 0, sizeof *lock);
+    lock->cp = cp;
+    lock->rng = *rng;
+    lock->clock = *clock;
+    return ward_store_open(&lock->store, port);
+}
+
+ward_err ward_lock_load_identity(const ward_lock *lock, lock_identity *id)
+{
+    uint8_t rec[ID_REC_MAX];
+    size_t len = 0;
+    ward_err err = ward_store_get(&lock->store, LOCK_REC_IDENTITY, rec,
+                                  sizeof rec, &len);
+    memset(id, 0, sizeof *id);
+    if (err == WARD_ERR_NOTFOUND) {
+        return WARD_ERR_STATE;
+    }
+    if (err == WARD_OK &&
+        (len <= ID_OFF_SN || (size_t)rec[ID_OFF_SN_LEN] != len - ID_OFF_SN)) {
+        err = WARD_ERR_FORMAT;
+    }
+    if (err == WARD_OK) {
+        memcpy(id->priv, rec + ID_OFF_PRIV, WARD_P256_SCALAR_LEN);
+        memcpy(id->pub, rec + ID_OFF_PUB, WARD_P256_POINT_LEN);
+        id->sn_len = len - ID_OFF_SN;
+        memcpy(id->sn, rec + ID_OFF_SN, id->sn_len);
+    }
+    ward_wipe(rec, sizeof rec);
+    return err;
+}
+
+ward_err ward_lock_provision(ward_lock *lock, const uint8_t *sn,
+                             size_t sn_len)
+{
+    lock_identity id;
+    uint8_t rec[ID_REC_MAX];
+    WARD_ASSERT(lock != NULL);
+
+    if (ward_check_sn(sn, sn_len) != WARD_OK) {
+        return WARD_ERR_FORMAT;
+    }
+    ward_err err = ward_lock_load_identity(lock, &id);
+    if (err == WARD_OK) {
+        /* An identity is made once: a second SN would orphan the key
+         * wardd registered. */
+        bool same = id.sn_len == sn_len && memcmp(id.sn, sn, sn_len) == 0;
+        ward_wipe(&id, sizeof id);
+        return same ? WARD_OK : WARD_ERR_STATE;
+    }
+    if (err != WARD_ERR_STATE) {
+        return err;
+    }
+    err = ward_p256_keygen(lock->cp, &lock->rng, rec + ID_OFF_PRIV,
+                           rec + ID_OFF_PUB);
+    if (err == WARD_OK) {
+        rec[ID_OFF_SN_LEN] = (uint8_t)sn_len;
+        memcpy(rec + ID_OFF_SN, sn, sn_len);
+        err = ward_store_put(&lock->store, LOCK_REC_IDENTITY, rec,
+                             ID_OFF_SN + sn_len);
+    }
+    ward_wipe(rec, sizeof rec);
+    return err;
+}
+
+ward_err ward_lock_identity(const ward_lock *lock, uint8_t sn[WARD_SN_MAX],
+                            size_t *sn_len,
+                            uint8_t pub[WARD_P256_POINT_LEN])
+{
+    lock_identity id;
+    WARD_ASSERT(lock != NULL);
+    ward_err err = ward_lock_load_identity(lock, &id);
+    if (err == WARD_OK) {
+        if (sn != NULL) {
+            memcpy(sn, id.sn, id.sn_len);
+        }
+        if (sn_len != NULL) {
+            *sn_len = id.sn_len;
+        }
+        if (pub != NULL) {
+            memcpy(pub, id.pub, WARD_P256_POINT_LEN);
+        }
+    }
+    ward_wipe(&id, sizeof id);
+    return err;
+}
+
+ward_err ward_lock_activation(const ward_lock *lock, uint8_t sn[WARD_SN_MAX],
+                              uint8_t pub[WARD_P256_POINT_LEN],
+                              ward_activation *a)
+{
+    size_t sn_len = 0;
+    WARD_ASSERT(sn != NULL && pub != NULL && a != NULL);
+    memset(a, 0, sizeof *a);
+    ward_err err = ward_lock_identity(lock, sn, &sn_len, pub);
+    if (err == WARD_OK) {
+        a->sn = sn;
+        a->sn_len = sn_len;
+        a->lock_pub = pub;
+    }
+    return err;
+}
+
+/* Every RFC 9421 signature base of ours starts with the @method line. No
+ * ward_sign() input can: those are hashed behind "ward/1 sign ". */
+static const char request_prefix[] = "\"@method\": ";
+
+ward_err ward_lock_sign_request(const ward_lock *lock, const char *base,
+                                size_t base_len,
+                                uint8_t sig[WARD_P256_SIG_LEN])
+{
+    lock_identity id;
+    uint8_t digest[WARD_SHA256_LEN];
+    ward_iov part;
+    size_t plen = sizeof request_prefix - 1;
+
+    WARD_ASSERT(lock != NULL && base != NULL && sig != NULL);
+    if (base_len < plen || memcmp(base, request_prefix, plen) != 0) {
+        return WARD_ERR_PARAM;
+    }
+    ward_err err = ward_lock_load_identity(lock, &id);
+    if (err == WARD_OK) {
+        part.ptr = (const uint8_t *)base;
+        part.len = base_len;
+        err = lock->cp->sha256(&part, 1, digest);
+    }
+    if (err == WARD_OK) {
+        err = lock->cp->ecdsa_p256_sign(id.priv, digest, sig);
+    }
+    ward_wipe(&id, sizeof id);
+    ward_wipe(digest, sizeof digest);
+    return err;
+}
