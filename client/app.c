@@ -1,0 +1,326 @@
+/* The app's account: client key file, account file, open/create/recover. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ward/ward_httpsig.h"
+#include "ward/ward_suite.h"
+#include "app_inner.h"
+
+#define ACCOUNT_FILE "account.json"
+#define KEY_FILE "client.key"
+#define SMALL_FILE_MAX 4096
+
+ward_err ward_app_fail(ward_app *app, ward_err err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(app->error, sizeof app->error, fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+const char *ward_app_error(const ward_app *app)
+{
+    return app->error[0] != '\0' ? app->error : "no error";
+}
+
+const char *ward_role_name(int role)
+{
+    switch (role) {
+    case WARD_ROLE_OWNER: return "owner";
+    case WARD_ROLE_ADMIN: return "admin";
+    case WARD_ROLE_MEMBER: return "member";
+    default: return NULL;
+    }
+}
+
+static void wipe(void *p, size_t n)
+{
+    volatile uint8_t *v = p;
+    while (n-- > 0) {
+        *v++ = 0;
+    }
+}
+
+static void app_init(ward_app *app, const ward_host *host)
+{
+    memset(app, 0, sizeof *app);
+    app->host = *host;
+}
+
+void ward_app_close(ward_app *app)
+{
+    free(app->dir);
+    free(app->server);
+    wipe(app, sizeof *app);
+}
+
+char *ward_app_key_path(const ward_app *app)
+{
+    return ward_path_join(app->dir, KEY_FILE);
+}
+
+static ward_err write_json(ward_app *app, const char *name, cJSON *obj,
+                           unsigned mode)
+{
+    char *path = ward_path_join(app->dir, name);
+    char *text = cJSON_PrintUnformatted(obj);
+    ward_err err = WARD_ERR_IO;
+    if (path != NULL && text != NULL) {
+        size_t n = strlen(text);
+        err = ward_file_write_atomic(path, text, n, mode);
+        wipe(text, n);
+    }
+    if (err != WARD_OK) {
+        ward_app_fail(app, err, "cannot write %s in %s", name, app->dir);
+    }
+    free(text);
+    free(path);
+    return err;
+}
+
+static ward_err write_account(ward_app *app)
+{
+    cJSON *o = cJSON_CreateObject();
+    ward_err err = WARD_ERR_IO;
+    if (o != NULL && cJSON_AddStringToObject(o, "user", app->user) &&
+        cJSON_AddStringToObject(o, "phone", app->phone) &&
+        cJSON_AddStringToObject(o, "server", app->server)) {
+        err = write_json(app, ACCOUNT_FILE, o, 0600);
+    }
+    cJSON_Delete(o);
+    return err;
+}
+
+static ward_err write_key(ward_app *app)
+{
+    char hex[2 * WARD_P256_SCALAR_LEN + 1];
+    ward_err err = ward_hex_encode(app->priv, sizeof app->priv, hex,
+                                   sizeof hex);
+    cJSON *o = cJSON_CreateObject();
+    if (err == WARD_OK) {
+        err = WARD_ERR_IO;
+        if (o != NULL && cJSON_AddStringToObject(o, "user", app->user) &&
+            cJSON_AddStringToObject(o, "phone", app->phone) &&
+            cJSON_AddStringToObject(o, "server", app->server) &&
+            cJSON_AddStringToObject(o, "key", hex)) {
+            err = write_json(app, KEY_FILE, o, 0600);
+        }
+    }
+    /* cJSON copied the hex; wipe its copy before freeing. */
+    const cJSON *k = o != NULL ? cJSON_GetObjectItemCaseSensitive(o, "key")
+                               : NULL;
+    if (cJSON_IsString(k)) {
+        wipe(k->valuestring, strlen(k->valuestring));
+    }
+    cJSON_Delete(o);
+    wipe(hex, sizeof hex);
+    return err;
+}
+
+static ward_err set_identity(ward_app *app, const char *user,
+                             const char *phone)
+{
+    if (user == NULL ||
+        ward_check_uid((const uint8_t *)user, strlen(user)) != WARD_OK) {
+        return ward_app_fail(app, WARD_ERR_FORMAT,
+                             "bad user id (1-64 of A-Z a-z 0-9 . _ @ -)");
+    }
+    if (phone == NULL ||
+        ward_check_phone((const uint8_t *)phone, strlen(phone)) != WARD_OK) {
+        return ward_app_fail(app, WARD_ERR_FORMAT,
+                             "bad phone number (optional +, 5-20 digits)");
+    }
+    memcpy(app->user, user, strlen(user) + 1);
+    memcpy(app->phone, phone, strlen(phone) + 1);
+    return WARD_OK;
+}
+
+static ward_err set_dirs(ward_app *app, const char *dir, const char *server)
+{
+    app->dir = strdup(dir);
+    app->server = strdup(server != NULL ? server : "");
+    if (app->dir == NULL || app->server == NULL) {
+        return ward_app_fail(app, WARD_ERR_IO, "out of memory");
+    }
+    if (ward_mkdir(dir, 0700) != WARD_OK) {
+        return ward_app_fail(app, WARD_ERR_IO, "cannot create %s", dir);
+    }
+    return WARD_OK;
+}
+
+static bool key_exists(const char *dir)
+{
+    char *path = ward_path_join(dir, KEY_FILE);
+    FILE *f = path != NULL ? fopen(path, "rb") : NULL;
+    free(path);
+    if (f != NULL) {
+        fclose(f);
+        return true;
+    }
+    return false;
+}
+
+ward_err ward_app_create(ward_app *app, const ward_host *host,
+                         const char *dir, const char *user, const char *phone,
+                         const char *server)
+{
+    app_init(app, host);
+    ward_err err = set_identity(app, user, phone);
+    if (err == WARD_OK) {
+        err = set_dirs(app, dir, server);
+    }
+    if (err == WARD_OK && key_exists(dir)) {
+        err = ward_app_fail(app, WARD_ERR_STATE,
+                            "%s already holds a client key", dir);
+    }
+    if (err == WARD_OK) {
+        err = ward_p256_keygen(host->crypto, &app->host.rng, app->priv,
+                               app->pub);
+        if (err != WARD_OK) {
+            ward_app_fail(app, err, "cannot make the client key");
+        }
+    }
+    /* The key first: an account file without a key would be useless. */
+    if (err == WARD_OK) {
+        err = write_key(app);
+    }
+    if (err == WARD_OK) {
+        err = write_account(app);
+    }
+    return err;
+}
+
+/* Reads {"user","phone","key"} and derives the public key. */
+/* server_out (may be NULL) receives the key file's server URL, malloc'd,
+ * or NULL when the file names none. */
+static ward_err load_key_file(ward_app *app, const char *path,
+                              char **server_out)
+{
+    char *text = NULL;
+    size_t len = 0, got = 0;
+    ward_err err = ward_file_read(path, SMALL_FILE_MAX, &text, &len);
+    if (err != WARD_OK) {
+        return ward_app_fail(app, err, "cannot read key file %s", path);
+    }
+    cJSON *o = cJSON_ParseWithLength(text, len);
+    const char *key = ward_json_str(o, "key");
+    err = set_identity(app, ward_json_str(o, "user"), ward_json_str(o, "phone"));
+    if (err == WARD_OK &&
+        (key == NULL || strlen(key) != 2 * WARD_P256_SCALAR_LEN ||
+         ward_hex_decode(key, strlen(key), app->priv, sizeof app->priv,
+                         &got) != WARD_OK ||
+         ward_p256_public(app->host.crypto, app->priv, app->pub) != WARD_OK)) {
+        err = ward_app_fail(app, WARD_ERR_FORMAT, "%s is not a ward key file",
+                            path);
+    }
+    if (key != NULL) {
+        wipe((void *)key, strlen(key));
+    }
+    if (err == WARD_OK && server_out != NULL) {
+        const char *server = ward_json_str(o, "server");
+        *server_out = server != NULL && server[0] ? strdup(server) : NULL;
+    }
+    cJSON_Delete(o);
+    wipe(text, len);
+    free(text);
+    return err;
+}
+
+ward_err ward_app_open(ward_app *app, const ward_host *host, const char *dir)
+{
+    char *path = NULL, *text = NULL;
+    size_t len = 0;
+    app_init(app, host);
+    app->dir = strdup(dir);
+    path = ward_path_join(dir, KEY_FILE);
+    if (app->dir == NULL || path == NULL) {
+        free(path);
+        return ward_app_fail(app, WARD_ERR_IO, "out of memory");
+    }
+    ward_err err = load_key_file(app, path, NULL);
+    free(path);
+    if (err != WARD_OK) {
+        return err;
+    }
+    path = ward_path_join(dir, ACCOUNT_FILE);
+    err = path != NULL ? ward_file_read(path, SMALL_FILE_MAX, &text, &len)
+                       : WARD_ERR_IO;
+    free(path);
+    if (err != WARD_OK) {
+        return ward_app_fail(app, err, "cannot read %s/%s", dir, ACCOUNT_FILE);
+    }
+    cJSON *o = cJSON_ParseWithLength(text, len);
+    const char *user = ward_json_str(o, "user");
+    const char *server = ward_json_str(o, "server");
+    if (user == NULL || strcmp(user, app->user) != 0 || server == NULL) {
+        err = ward_app_fail(app, WARD_ERR_FORMAT,
+                            "%s/%s does not match the key file", dir,
+                            ACCOUNT_FILE);
+    } else if ((app->server = strdup(server)) == NULL) {
+        err = ward_app_fail(app, WARD_ERR_IO, "out of memory");
+    }
+    cJSON_Delete(o);
+    free(text);
+    return err;
+}
+
+ward_err ward_app_recover(ward_app *app, const ward_host *host,
+                          const char *dir, const char *key_file,
+                          const char *server)
+{
+    char *file_server = NULL;
+    app_init(app, host);
+    ward_err err = load_key_file(app, key_file, &file_server);
+    if (err == WARD_OK && server == NULL && file_server == NULL) {
+        err = ward_app_fail(app, WARD_ERR_PARAM,
+                            "the key file names no server: give --server URL");
+    }
+    if (err == WARD_OK) {
+        err = set_dirs(app, dir, server != NULL ? server : file_server);
+    }
+    free(file_server);
+    if (err == WARD_OK) {
+        err = write_key(app);
+    }
+    if (err == WARD_OK) {
+        err = write_account(app);
+    }
+    return err;
+}
+
+ward_err ward_app_register_json(ward_app *app, char **json)
+{
+    char b64[4 * ((WARD_P256_POINT_LEN + 2) / 3) + 1];
+    *json = NULL;
+    ward_err err = ward_b64_encode(app->pub, sizeof app->pub, b64, sizeof b64);
+    cJSON *o = cJSON_CreateObject();
+    if (err == WARD_OK) {
+        err = WARD_ERR_IO;
+        if (o != NULL && cJSON_AddStringToObject(o, "user", app->user) &&
+            cJSON_AddStringToObject(o, "phone", app->phone) &&
+            cJSON_AddStringToObject(o, "pub", b64)) {
+            *json = cJSON_PrintUnformatted(o);
+            err = *json != NULL ? WARD_OK : WARD_ERR_IO;
+        }
+    }
+    cJSON_Delete(o);
+    return err;
+}
+
+static ward_err app_sign(void *ctx, const char *base, size_t base_len,
+                         uint8_t sig[WARD_P256_SIG_LEN])
+{
+    ward_app *app = ctx;
+    return ward_httpsig_sign(app->host.crypto, app->priv, base, base_len, sig);
+}
+
+void ward_app_http_signer(ward_app *app, ward_http_signer *s)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->keyid, sizeof s->keyid, "user:%s", app->user);
+    s->sign = app_sign;
+    s->ctx = app;
+}

@@ -1,0 +1,22 @@
+/*
+ * app_inner.h - helpers shared by the client library's files. Not installed.
+ */
+#ifndef WARD_APP_INNER_H
+#define WARD_APP_INNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "ward/ward_app.h"
+#include "ward/ward_files.h"
+
+/* The string member name of obj, or NULL if absent or not a string. */
+const char *ward_json_str(const cJSON *obj, const char *name);
+
+/* Sets app->error (printf-style) and returns err. */
+ward_err ward_app_fail(ward_app *app, ward_err err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif /* WARD_APP_INNER_H */

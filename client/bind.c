@@ -1,0 +1,326 @@
+/* The app's half of lock-app binding (flow A): prepare the upload, record locks, recover escrows. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ward/ward_httpsig.h"
+#include "ward/ward_suite.h"
+#include "app_inner.h"
+
+#define LOCKS_DIR "locks"
+#define LOCK_FILE_MAX 4096
+#define B64_LEN(n) (4 * (((n) + 2) / 3) + 1)
+
+static void wipe(void *p, size_t n)
+{
+    volatile uint8_t *v = p;
+    while (n-- > 0) {
+        *v++ = 0;
+    }
+}
+
+static char *lock_path(const ward_app *app, const char *sn)
+{
+    char *dir = ward_path_join(app->dir, LOCKS_DIR);
+    char name[WARD_SN_MAX + 8];
+    char *path = NULL;
+    if (dir != NULL && ward_mkdir(dir, 0700) == WARD_OK) {
+        /* sn passed ward_check_sn: no '/' and no "..": one component. */
+        snprintf(name, sizeof name, "%s.json", sn);
+        path = ward_path_join(dir, name);
+    }
+    free(dir);
+    return path;
+}
+
+/* locks/<SN>.json: {"sn","state","role","auth_key","tid"} */
+static ward_err write_lock(ward_app *app, const ward_app_lock *l)
+{
+    char key_hex[2 * WARD_AUTH_KEY_LEN + 1], tid_hex[2 * WARD_TASK_ID_LEN + 1];
+    ward_err err = WARD_ERR_IO;
+    const char *role = l->bound ? ward_role_name(l->role) : "none";
+    if (ward_check_sn((const uint8_t *)l->sn, strlen(l->sn)) != WARD_OK ||
+        role == NULL) {
+        return ward_app_fail(app, WARD_ERR_FORMAT, "bad lock record");
+    }
+    ward_hex_encode(l->auth_key, sizeof l->auth_key, key_hex, sizeof key_hex);
+    ward_hex_encode(l->tid, sizeof l->tid, tid_hex, sizeof tid_hex);
+    char *path = lock_path(app, l->sn);
+    cJSON *o = cJSON_CreateObject();
+    if (path != NULL && o != NULL &&
+        cJSON_AddStringToObject(o, "sn", l->sn) &&
+        cJSON_AddStringToObject(o, "state", l->bound ? "bound" : "pending") &&
+        cJSON_AddStringToObject(o, "role", role) &&
+        cJSON_AddStringToObject(o, "auth_key", key_hex) &&
+        cJSON_AddStringToObject(o, "tid", tid_hex)) {
+        char *text = cJSON_PrintUnformatted(o);
+        if (text != NULL) {
+            size_t n = strlen(text);
+            err = ward_file_write_atomic(path, text, n, 0600);
+            wipe(text, n);
+            free(text);
+        }
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(o, "auth_key");
+        wipe(k->valuestring, strlen(k->valuestring));
+    }
+    if (err != WARD_OK) {
+        ward_app_fail(app, err, "cannot write the record of lock %s", l->sn);
+    }
+    cJSON_Delete(o);
+    free(path);
+    wipe(key_hex, sizeof key_hex);
+    return err;
+}
+
+static int role_from_json(const cJSON *r)
+{
+    if (cJSON_IsNumber(r) && r->valueint >= 0 && r->valueint <= 2 &&
+        r->valuedouble == (double)r->valueint) {
+        return r->valueint;
+    }
+    if (cJSON_IsString(r)) {
+        for (int i = 0; i <= 2; i++) {
+            if (strcmp(r->valuestring, ward_role_name(i)) == 0) {
+                return i;
+            }
+        }
+    }
+    return -1;
+}
+
+ward_err ward_app_lock_get(ward_app *app, const char *sn, ward_app_lock *out)
+{
+    char *text = NULL;
+    size_t len = 0, got = 0;
+    memset(out, 0, sizeof *out);
+    if (sn == NULL || ward_check_sn((const uint8_t *)sn, strlen(sn)) != WARD_OK) {
+        return ward_app_fail(app, WARD_ERR_FORMAT, "bad lock serial number");
+    }
+    char *path = lock_path(app, sn);
+    ward_err err = path != NULL ? ward_file_read(path, LOCK_FILE_MAX, &text,
+                                                 &len)
+                                : WARD_ERR_IO;
+    free(path);
+    if (err != WARD_OK) {
+        return ward_app_fail(app, err, "no record of lock %s", sn);
+    }
+    cJSON *o = cJSON_ParseWithLength(text, len);
+    const char *state = ward_json_str(o, "state");
+    const char *key = ward_json_str(o, "auth_key");
+    const char *tid = ward_json_str(o, "tid");
+    const char *rsn = ward_json_str(o, "sn");
+    err = WARD_ERR_FORMAT;
+    if (state != NULL && key != NULL && tid != NULL && rsn != NULL &&
+        strcmp(rsn, sn) == 0 &&
+        ward_hex_decode(key, strlen(key), out->auth_key, sizeof out->auth_key,
+                        &got) == WARD_OK && got == WARD_AUTH_KEY_LEN &&
+        ward_hex_decode(tid, strlen(tid), out->tid, sizeof out->tid, &got) ==
+            WARD_OK && got == WARD_TASK_ID_LEN) {
+        memcpy(out->sn, sn, strlen(sn) + 1);
+        out->bound = strcmp(state, "bound") == 0;
+        out->role = out->bound
+                        ? role_from_json(cJSON_GetObjectItemCaseSensitive(o,
+                                                                          "role"))
+                        : -1;
+        err = out->bound && out->role < 0 ? WARD_ERR_FORMAT : WARD_OK;
+    }
+    if (key != NULL) {
+        wipe((void *)key, strlen(key));
+    }
+    cJSON_Delete(o);
+    wipe(text, len);
+    free(text);
+    if (err != WARD_OK) {
+        wipe(out, sizeof *out);
+        return ward_app_fail(app, err, "the record of lock %s is damaged", sn);
+    }
+    return WARD_OK;
+}
+
+ward_err ward_app_lock_bound(ward_app *app, const char *sn, int role)
+{
+    ward_app_lock l;
+    if (ward_role_name(role) == NULL) {
+        return ward_app_fail(app, WARD_ERR_PARAM, "bad role %d", role);
+    }
+    ward_err err = ward_app_lock_get(app, sn, &l);
+    if (err == WARD_OK) {
+        l.bound = true;
+        l.role = role;
+        err = write_lock(app, &l);
+    }
+    wipe(&l, sizeof l);
+    return err;
+}
+
+static ward_err upload_json(const ward_qr *qr, const char *phone,
+                            const uint8_t *blob, size_t blob_len,
+                            char tid_hex[33], char **out)
+{
+    char blob_b64[B64_LEN(WARD_BIND_BLOB_MAX)];
+    ward_err err = ward_hex_encode(qr->tid, sizeof qr->tid, tid_hex, 33);
+    if (err == WARD_OK) {
+        err = ward_b64_encode(blob, blob_len, blob_b64, sizeof blob_b64);
+    }
+    if (err != WARD_OK) {
+        return err;
+    }
+    cJSON *o = cJSON_CreateObject();
+    err = WARD_ERR_IO;
+    if (o != NULL && cJSON_AddStringToObject(o, "tid", tid_hex) &&
+        cJSON_AddStringToObject(o, "sn", qr->sn) &&
+        cJSON_AddStringToObject(o, "phone", phone) &&
+        cJSON_AddStringToObject(o, "code", qr->sms) &&
+        cJSON_AddStringToObject(o, "blob", blob_b64)) {
+        *out = cJSON_PrintUnformatted(o);
+        err = *out != NULL ? WARD_OK : WARD_ERR_IO;
+    }
+    cJSON_Delete(o);
+    return err;
+}
+
+ward_err ward_app_bind_prepare(ward_app *app, const char *qr_text,
+                               size_t qr_len, char **upload, char tid_hex[33],
+                               char sn[WARD_SN_MAX + 1])
+{
+    const ward_crypto *cp = app->host.crypto;
+    ward_qr qr;
+    ward_app_lock l;
+    ward_bind_data d;
+    uint8_t ad[WARD_ESCROW_AD_MAX], escrow[WARD_ESCROW_LEN];
+    uint8_t blob[WARD_BIND_BLOB_MAX];
+    char tid_buf[33];
+    size_t ad_len = 0, n = 0, blob_len = 0;
+    ward_err err;
+
+    *upload = NULL;
+    memset(&l, 0, sizeof l);
+    if (ward_qr_parse(qr_text, qr_len, &qr) != WARD_OK) {
+        return ward_app_fail(app, WARD_ERR_FORMAT,
+                             "not a ward binding QR code");
+    }
+    if (strcmp(qr.mobile, app->phone) != 0) {
+        ward_qr_wipe(&qr);
+        return ward_app_fail(app, WARD_ERR_PARAM, WARD_APP_PHONE_MISMATCH);
+    }
+    err = app->host.rng.fill(app->host.rng.ctx, l.auth_key, sizeof l.auth_key);
+    if (err == WARD_OK) {
+        err = ward_escrow_ad((const uint8_t *)qr.sn, strlen(qr.sn),
+                             (const uint8_t *)app->user, strlen(app->user), ad,
+                             sizeof ad, &ad_len);
+    }
+    if (err == WARD_OK) {
+        err = ward_seal_to(cp, &app->host.rng, app->pub, ad, ad_len,
+                           l.auth_key, sizeof l.auth_key, escrow,
+                           sizeof escrow, &n);
+    }
+    if (err == WARD_OK) {
+        d.sn = (const uint8_t *)qr.sn;
+        d.sn_len = strlen(qr.sn);
+        d.uid = (const uint8_t *)app->user;
+        d.uid_len = strlen(app->user);
+        d.client_pub = app->pub;
+        d.auth_key = l.auth_key;
+        d.escrow = escrow;
+        d.phone = (const uint8_t *)app->phone;
+        d.phone_len = strlen(app->phone);
+        err = ward_bind_seal(cp, &app->host.rng, qr.key, qr.tid, &d, blob,
+                             sizeof blob, &blob_len);
+    }
+    /* Recorded before the upload: once wardd has the blob, the lock may
+     * bind with this auth key at any moment. */
+    if (err == WARD_OK) {
+        memcpy(l.sn, qr.sn, strlen(qr.sn) + 1);
+        memcpy(l.tid, qr.tid, sizeof l.tid);
+        l.bound = false;
+        l.role = -1;
+        err = write_lock(app, &l);
+        if (err != WARD_OK) {
+            goto out;
+        }
+    }
+    if (err == WARD_OK) {
+        err = upload_json(&qr, app->phone, blob, blob_len, tid_buf, upload);
+    }
+    if (err == WARD_OK) {
+        if (tid_hex != NULL) {
+            memcpy(tid_hex, tid_buf, sizeof tid_buf);
+        }
+        if (sn != NULL) {
+            memcpy(sn, qr.sn, strlen(qr.sn) + 1);
+        }
+    } else {
+        ward_app_fail(app, err, "cannot prepare the binding (%s)",
+                      ward_strerror(err));
+    }
+out:
+    ward_qr_wipe(&qr);
+    wipe(&l, sizeof l);
+    return err;
+}
+
+/* One entry {"sn","role","blob"} of GET /v1/escrow. */
+static ward_err recover_one(ward_app *app, const cJSON *e)
+{
+    const char *sn = ward_json_str(e, "sn");
+    const char *b64 = ward_json_str(e, "blob");
+    int role = role_from_json(cJSON_GetObjectItemCaseSensitive(e, "role"));
+    uint8_t escrow[WARD_ESCROW_LEN + 3], ad[WARD_ESCROW_AD_MAX];
+    size_t elen = 0, ad_len = 0, n = 0;
+    ward_app_lock l;
+    ward_err err;
+
+    memset(&l, 0, sizeof l);
+    if (sn == NULL || b64 == NULL || role < 0 ||
+        ward_check_sn((const uint8_t *)sn, strlen(sn)) != WARD_OK ||
+        ward_b64_decode(b64, strlen(b64), escrow, sizeof escrow, &elen) !=
+            WARD_OK ||
+        elen != WARD_ESCROW_LEN) {
+        return WARD_ERR_FORMAT;
+    }
+    err = ward_escrow_ad((const uint8_t *)sn, strlen(sn),
+                         (const uint8_t *)app->user, strlen(app->user), ad,
+                         sizeof ad, &ad_len);
+    if (err == WARD_OK) {
+        err = ward_seal_open(app->host.crypto, app->priv, app->pub, ad, ad_len,
+                             escrow, elen, l.auth_key, sizeof l.auth_key, &n);
+    }
+    if (err == WARD_OK) {
+        memcpy(l.sn, sn, strlen(sn) + 1);
+        l.bound = true;
+        l.role = role;
+        err = write_lock(app, &l);
+    }
+    wipe(&l, sizeof l);
+    return err;
+}
+
+ward_err ward_app_recover_escrows(ward_app *app, const char *json,
+                                  size_t len, size_t *opened)
+{
+    ward_err first = WARD_OK;
+    *opened = 0;
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "escrows");
+    if (!cJSON_IsArray(list)) {
+        cJSON_Delete(root);
+        return ward_app_fail(app, WARD_ERR_FORMAT,
+                             "the server's escrow list is malformed");
+    }
+    const cJSON *e;
+    cJSON_ArrayForEach(e, list) {
+        ward_err err = recover_one(app, e);
+        if (err == WARD_OK) {
+            (*opened)++;
+        } else if (first == WARD_OK) {
+            first = err == WARD_ERR_FORMAT ? err : WARD_ERR_AUTH;
+        }
+    }
+    cJSON_Delete(root);
+    if (first != WARD_OK) {
+        return ward_app_fail(app, first,
+                             "%zu escrow(s) opened, some did not (%s)",
+                             *opened, ward_strerror(first));
+    }
+    return WARD_OK;
+}

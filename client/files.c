@@ -1,0 +1,136 @@
+/* Atomic file writes and small-file reads for the app's directory. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app_inner.h"
+
+char *ward_path_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + 1 + strlen(name) + 1;
+    char *p = malloc(n);
+    if (p != NULL) {
+        snprintf(p, n, "%s/%s", dir, name);
+    }
+    return p;
+}
+
+ward_err ward_mkdir(const char *path, unsigned mode)
+{
+    if (mkdir(path, (mode_t)mode) == 0 || errno == EEXIST) {
+        return WARD_OK;
+    }
+    return WARD_ERR_IO;
+}
+
+static ward_err fsync_dir_of(const char *path)
+{
+    char *copy = strdup(path);
+    if (copy == NULL) {
+        return WARD_ERR_IO;
+    }
+    char *slash = strrchr(copy, '/');
+    const char *dir = ".";
+    if (slash == copy) {
+        dir = "/";
+    } else if (slash != NULL) {
+        *slash = '\0';
+        dir = copy;
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ward_err err = WARD_ERR_IO;
+    if (fd >= 0) {
+        err = fsync(fd) == 0 ? WARD_OK : WARD_ERR_IO;
+        close(fd);
+    }
+    free(copy);
+    return err;
+}
+
+ward_err ward_file_write_atomic(const char *path, const char *data,
+                                size_t len, unsigned mode)
+{
+    size_t n = strlen(path) + 16;
+    char *tmp = malloc(n);
+    if (tmp == NULL) {
+        return WARD_ERR_IO;
+    }
+    snprintf(tmp, n, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    ward_err err = WARD_ERR_IO;
+    if (fd < 0) {
+        free(tmp);
+        return WARD_ERR_IO;
+    }
+    /* The mode is set before any byte is written: a key never sits in a
+     * file others can read, not even for a moment. */
+    if (fchmod(fd, (mode_t)mode) != 0) {
+        goto fail;
+    }
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            goto fail;
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        fd = -1;
+        goto fail;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0) {
+        goto fail;
+    }
+    err = fsync_dir_of(path);
+    free(tmp);
+    return err;
+fail:
+    if (fd >= 0) {
+        close(fd);
+    }
+    unlink(tmp);
+    free(tmp);
+    return err;
+}
+
+ward_err ward_file_read(const char *path, size_t max, char **data,
+                        size_t *len)
+{
+    *data = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return errno == ENOENT ? WARD_ERR_NOTFOUND : WARD_ERR_IO;
+    }
+    char *buf = malloc(max + 1);
+    if (buf == NULL) {
+        fclose(f);
+        return WARD_ERR_IO;
+    }
+    size_t n = fread(buf, 1, max + 1, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || n > max) {
+        free(buf);
+        return bad ? WARD_ERR_IO : WARD_ERR_FORMAT;
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return WARD_OK;
+}
+
+const char *ward_json_str(const cJSON *obj, const char *name)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+    return cJSON_IsString(item) ? item->valuestring : NULL;
+}

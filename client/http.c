@@ -1,0 +1,223 @@
+/* Signed HTTP requests to wardd on libcurl (RFC 9421 profile of ward_httpsig.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "ward/ward_http.h"
+
+typedef struct body_buf {
+    char *p;
+    size_t len;
+    bool failed;
+} body_buf;
+
+#define HTTP_BODY_MAX (4u * 1024u * 1024u)
+
+static size_t on_body(char *data, size_t size, size_t n, void *ctx)
+{
+    body_buf *b = ctx;
+    size_t add = size * n;
+    if (b->len + add > HTTP_BODY_MAX) {
+        b->failed = true;
+        return 0;
+    }
+    char *p = realloc(b->p, b->len + add + 1);
+    if (p == NULL) {
+        b->failed = true;
+        return 0;
+    }
+    memcpy(p + b->len, data, add);
+    b->p = p;
+    b->len += add;
+    b->p[b->len] = '\0';
+    return add;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *ctx)
+{
+    long *retry = ctx;
+    size_t len = size * n;
+    static const char name[] = "retry-after:";
+    if (len > sizeof name && strncasecmp(data, name, sizeof name - 1) == 0) {
+        char tmp[32];
+        size_t vlen = len - (sizeof name - 1);
+        if (vlen >= sizeof tmp) {
+            vlen = sizeof tmp - 1;
+        }
+        memcpy(tmp, data + sizeof name - 1, vlen);
+        tmp[vlen] = '\0';
+        *retry = strtol(tmp, NULL, 10);
+    }
+    return len;
+}
+
+/* Adds the three signature headers for this request to *hdrs. */
+static ward_err sign_request(const ward_host *host, const char *method,
+                             const char *target, const uint8_t *body,
+                             size_t body_len, const ward_http_signer *signer,
+                             struct curl_slist **hdrs)
+{
+    ward_httpsig_params p;
+    char digest[WARD_HTTPSIG_DIGEST_HDR_MAX];
+    char input[WARD_HTTPSIG_INPUT_HDR_MAX], sighdr[WARD_HTTPSIG_SIG_HDR_MAX];
+    char base[1024], path[512], line[WARD_HTTPSIG_INPUT_HDR_MAX + 32];
+    uint8_t nonce[WARD_HTTPSIG_NONCE_HEX / 2], sig[WARD_P256_SIG_LEN];
+    uint64_t now = 0;
+    size_t base_len = 0;
+    const char *query = strchr(target, '?');
+    size_t path_len = query != NULL ? (size_t)(query - target) : strlen(target);
+
+    if (path_len >= sizeof path) {
+        return WARD_ERR_PARAM;
+    }
+    memcpy(path, target, path_len);
+    path[path_len] = '\0';
+    memset(&p, 0, sizeof p);
+    snprintf(p.keyid, sizeof p.keyid, "%s", signer->keyid);
+    ward_err err = host->clock.now_ms(host->clock.ctx, &now);
+    if (err == WARD_OK) {
+        p.created = (int64_t)(now / 1000u);
+        err = host->rng.fill(host->rng.ctx, nonce, sizeof nonce);
+    }
+    if (err == WARD_OK) {
+        err = ward_hex_encode(nonce, sizeof nonce, p.nonce, sizeof p.nonce);
+    }
+    if (err == WARD_OK) {
+        err = ward_httpsig_digest(host->crypto, body, body_len, digest,
+                                  sizeof digest);
+    }
+    if (err == WARD_OK) {
+        err = ward_httpsig_base(method, path, query != NULL ? query + 1 : NULL,
+                                digest, &p, base, sizeof base, &base_len);
+    }
+    if (err == WARD_OK) {
+        err = signer->sign(signer->ctx, base, base_len, sig);
+    }
+    if (err == WARD_OK) {
+        err = ward_httpsig_headers(&p, sig, input, sizeof input, sighdr,
+                                   sizeof sighdr);
+    }
+    if (err != WARD_OK) {
+        return err;
+    }
+    const char *names[3] = { "Content-Digest", "Signature-Input", "Signature" };
+    const char *values[3] = { digest, input, sighdr };
+    for (int i = 0; i < 3; i++) {
+        snprintf(line, sizeof line, "%s: %s", names[i], values[i]);
+        struct curl_slist *h = curl_slist_append(*hdrs, line);
+        if (h == NULL) {
+            return WARD_ERR_IO;
+        }
+        *hdrs = h;
+    }
+    return WARD_OK;
+}
+
+ward_err ward_http_request(const ward_host *host, const char *base_url,
+                           const char *method, const char *target,
+                           const uint8_t *body, size_t body_len,
+                           const ward_http_signer *signer,
+                           ward_http_response *resp)
+{
+    struct curl_slist *hdrs = NULL;
+    body_buf b = { NULL, 0, false };
+    ward_err err = WARD_OK;
+
+    memset(resp, 0, sizeof *resp);
+    resp->retry_after_s = -1;
+    size_t ulen = strlen(base_url) + strlen(target) + 1;
+    char *url = malloc(ulen);
+    CURL *c = curl_easy_init();
+    if (url == NULL || c == NULL) {
+        err = WARD_ERR_IO;
+        goto out;
+    }
+    snprintf(url, ulen, "%s%s", base_url, target);
+    if (signer != NULL) {
+        err = sign_request(host, method, target, body, body_len, signer,
+                           &hdrs);
+        if (err != WARD_OK) {
+            goto out;
+        }
+    }
+    if (body_len > 0) {
+        struct curl_slist *h = curl_slist_append(hdrs,
+                                                 "Content-Type: application/json");
+        if (h == NULL) {
+            err = WARD_ERR_IO;
+            goto out;
+        }
+        hdrs = h;
+    }
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)WARD_HTTP_TIMEOUT_S);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &resp->retry_after_s);
+    if (strcmp(method, "GET") == 0) {
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    } else {
+        /* The body is sent as given (an empty one too), never chunked. */
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body != NULL ? (const char *)body : "");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    }
+    if (curl_easy_perform(c) != CURLE_OK || b.failed) {
+        err = WARD_ERR_IO;
+        goto out;
+    }
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+    if (b.p == NULL) {
+        b.p = calloc(1, 1);
+        if (b.p == NULL) {
+            err = WARD_ERR_IO;
+            goto out;
+        }
+    }
+    resp->body = b.p;
+    resp->body_len = b.len;
+    b.p = NULL;
+out:
+    free(b.p);
+    curl_slist_free_all(hdrs);
+    if (c != NULL) {
+        curl_easy_cleanup(c);
+    }
+    free(url);
+    return err;
+}
+
+void ward_http_response_free(ward_http_response *resp)
+{
+    free(resp->body);
+    memset(resp, 0, sizeof *resp);
+}
+
+static ward_err lock_sign(void *ctx, const char *base, size_t base_len,
+                          uint8_t sig[WARD_P256_SIG_LEN])
+{
+    return ward_lock_sign_request(ctx, base, base_len, sig);
+}
+
+ward_err ward_http_lock_signer(ward_http_signer *s, const ward_lock *lock)
+{
+    uint8_t sn[WARD_SN_MAX];
+    size_t sn_len = 0;
+    memset(s, 0, sizeof *s);
+    ward_err err = ward_lock_identity(lock, sn, &sn_len, NULL);
+    if (err != WARD_OK) {
+        return err;
+    }
+    snprintf(s->keyid, sizeof s->keyid, "lock:%.*s", (int)sn_len,
+             (const char *)sn);
+    s->sign = lock_sign;
+    s->ctx = (void *)(uintptr_t)lock;
+    return WARD_OK;
+}

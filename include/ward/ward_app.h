@@ -1,0 +1,136 @@
+/*
+ * ward_app.h - (client library) the app's side of lock-app binding (flow A):
+ * its account and key, the QR code, the upload, recovery on a new phone.
+ *
+ * An app keeps its state in a directory:
+ *
+ *     account.json      {"user", "phone", "server"}
+ *     client.key        {"user", "phone", "server", "key": hex private key},
+ *                       mode 0600;
+ *                       the file `ward app recover --from-key FILE` imports
+ *     locks/<SN>.json   {"sn", "state": "pending"|"bound", "role",
+ *                       "auth_key": hex, "tid"}, mode 0600
+ *
+ * Every file is written atomically (temporary file, fsync, rename, fsync
+ * of the directory), so a crash leaves the old file or the new one.
+ *
+ * Binding, with the lock's QR payload in hand:
+ *
+ *     ward_host host; ward_host_init(&host);
+ *     ward_app app;
+ *     ward_app_create(&app, &host, dir, "alice", "+8613800000000", url);
+ *         (or ward_app_open(&app, &host, dir) later)
+ *     ward_app_register_json(&app, &json);        // POST /v1/users
+ *     ward_app_bind_prepare(&app, qr, qr_len, &upload, tid_hex, sn);
+ *         POST /v1/bind/tasks with upload; poll the task's status; then
+ *     ward_app_lock_bound(&app, sn, role);
+ *     ward_app_close(&app);
+ *
+ * bind_prepare checks the QR payload strictly (ward_qr_parse()) and that
+ * its phone number is the account's (WARD_ERR_PARAM and the message
+ * "phone number in the QR code does not match this account"), makes the
+ * auth key A, escrows it to the app's own public key, seals the bind data
+ * under the QR's K and records the lock as pending.
+ *
+ * Recovery: ward_app_recover() imports a key file into a new directory;
+ * ward_app_recover_escrows() opens the GET /v1/escrow answer with the
+ * client key and writes the lock records. wardd holds the escrows but not
+ * the key, so it cannot open them.
+ *
+ * On failure, ward_app_error() gives one line for a person to read.
+ */
+#ifndef WARD_APP_H
+#define WARD_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ward/ward_bind.h"
+#include "ward/ward_err.h"
+#include "ward/ward_host.h"
+#include "ward/ward_http.h"
+
+#define WARD_APP_ERROR_MAX 160
+#define WARD_APP_PHONE_MISMATCH                                              \
+    "phone number in the QR code does not match this account"
+
+typedef struct ward_app {
+    ward_host host;
+    char *dir;
+    char *server;
+    char user[WARD_UID_MAX + 1];
+    char phone[WARD_PHONE_MAX + 1];
+    uint8_t priv[WARD_P256_SCALAR_LEN];  /* wiped by ward_app_close() */
+    uint8_t pub[WARD_P256_POINT_LEN];
+    char error[WARD_APP_ERROR_MAX];
+} ward_app;
+
+/* The QR payload, parsed. key is K: wipe with ward_qr_wipe(). */
+typedef struct ward_qr {
+    char mobile[WARD_PHONE_MAX + 1];
+    char sms[WARD_BIND_CODE_LEN + 1];
+    char sn[WARD_SN_MAX + 1];
+    uint8_t key[WARD_BIND_KEY_LEN];
+    uint8_t tid[WARD_TASK_ID_LEN];
+} ward_qr;
+
+/* One lock record of the app. */
+typedef struct ward_app_lock {
+    char sn[WARD_SN_MAX + 1];
+    bool bound;                          /* false: pending */
+    int role;                            /* WARD_ROLE_*, -1 while pending */
+    uint8_t auth_key[WARD_AUTH_KEY_LEN]; /* the caller wipes it */
+    uint8_t tid[WARD_TASK_ID_LEN];
+} ward_app_lock;
+
+/* Strict: a JSON object with exactly "v" (the number 1), "mobile",
+ * "sms", "sn", "key", "tid", each once, each checked (phone, 6 digits,
+ * SN, 64 and 32 hex digits). WARD_ERR_FORMAT otherwise. */
+ward_err ward_qr_parse(const char *payload, size_t len, ward_qr *qr);
+void ward_qr_wipe(ward_qr *qr);
+
+/* A new account in dir (created, mode 0700): makes the client key.
+ * WARD_ERR_STATE if dir already holds one. */
+ward_err ward_app_create(ward_app *app, const ward_host *host,
+                         const char *dir, const char *user, const char *phone,
+                         const char *server);
+ward_err ward_app_open(ward_app *app, const ward_host *host, const char *dir);
+/* A new phone: imports key_file into dir. server NULL takes the server
+ * URL the key file names. */
+ward_err ward_app_recover(ward_app *app, const ward_host *host,
+                          const char *dir, const char *key_file,
+                          const char *server);
+void ward_app_close(ward_app *app);
+const char *ward_app_error(const ward_app *app);
+/* The path of the key file (for the person to back up); malloc'd. */
+char *ward_app_key_path(const ward_app *app);
+
+/* The body of POST /v1/users: {"user","phone","pub": b64}; malloc'd. */
+ward_err ward_app_register_json(ward_app *app, char **json);
+
+/* The body of POST /v1/bind/tasks: {"tid","sn","phone","code","blob"};
+ * malloc'd. tid_hex and sn (may be NULL) receive the task and lock. */
+ward_err ward_app_bind_prepare(ward_app *app, const char *qr, size_t qr_len,
+                               char **upload, char tid_hex[33],
+                               char sn[WARD_SN_MAX + 1]);
+/* wardd says the task is bound: the lock record becomes bound. */
+ward_err ward_app_lock_bound(ward_app *app, const char *sn, int role);
+
+/* Opens every escrow of a GET /v1/escrow answer ({"escrows": [{"sn",
+ * "role", "blob"}]}; role a number or "owner"/"admin"/"member") and
+ * writes the lock records. *opened counts them; WARD_ERR_AUTH if any
+ * escrow did not open (the others are still written). */
+ward_err ward_app_recover_escrows(ward_app *app, const char *json,
+                                  size_t len, size_t *opened);
+
+/* WARD_ERR_NOTFOUND if the app has no record of lock sn. */
+ward_err ward_app_lock_get(ward_app *app, const char *sn, ward_app_lock *out);
+
+/* A request signer with keyid "user:UID" and the client key. */
+void ward_app_http_signer(ward_app *app, ward_http_signer *s);
+
+/* "owner", "admin", "member"; NULL for others. */
+const char *ward_role_name(int role);
+
+#endif /* WARD_APP_H */

@@ -1,0 +1,29 @@
+/*
+ * ward_files.h - (client library) the few file operations host-side state
+ * needs: an app's directory, a lock's directory in the CLI.
+ *
+ * Every write is atomic (temporary file in the same directory, fsync,
+ * rename, fsync of the directory), so a crash leaves the old file or the
+ * new one, never a torn one. Secrets go into files of mode 0600.
+ */
+#ifndef WARD_FILES_H
+#define WARD_FILES_H
+
+#include <stddef.h>
+
+#include "ward/ward_err.h"
+
+/* Writes path atomically with the given mode. */
+ward_err ward_file_write_atomic(const char *path, const char *data,
+                                size_t len, unsigned mode);
+/* Reads a whole file (at most max bytes) into a malloc'd NUL-terminated
+ * buffer. WARD_ERR_NOTFOUND if it does not exist, WARD_ERR_NOSPACE if it
+ * is larger than max. */
+ward_err ward_file_read(const char *path, size_t max, char **data,
+                        size_t *len);
+/* dir + "/" + name, malloc'd (NULL when out of memory). */
+char *ward_path_join(const char *dir, const char *name);
+/* mkdir with mode; an existing directory is fine. */
+ward_err ward_mkdir(const char *path, unsigned mode);
+
+#endif /* WARD_FILES_H */

@@ -1,0 +1,68 @@
+/*
+ * ward_http.h - (client library) signed HTTP requests to wardd, on libcurl.
+ *
+ * Every request but GET /v1/health is signed (ward_httpsig.h): this module
+ * computes the Content-Digest, builds the RFC 9421 signature base with a
+ * fresh nonce from the host's random port and created = now, has the
+ * signer sign it, and sends the three headers. The signer is a callback so
+ * the same helper serves the app (its file key, ward_app_http_signer()) and
+ * the lock (its identity key in the store, ward_http_lock_signer()).
+ *
+ *     ward_http_signer s;
+ *     ward_app_http_signer(&app, &s);
+ *     ward_http_response r;
+ *     ward_http_request(&host, "http://127.0.0.1:8080", "POST",
+ *                       "/v1/bind/tasks", body, body_len, &s, &r);
+ *     ... r.status, r.body (NUL-terminated) ...
+ *     ward_http_response_free(&r);
+ *
+ * WARD_ERR_IO when no HTTP answer came (connection refused, timeout); any
+ * answer, whatever its status, is WARD_OK with the status in r.status.
+ */
+#ifndef WARD_HTTP_H
+#define WARD_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ward/ward_crypto.h"
+#include "ward/ward_err.h"
+#include "ward/ward_host.h"
+#include "ward/ward_httpsig.h"
+#include "ward/ward_lock.h"
+
+/* Signs SHA-256(base) (ECDSA P-256, r || s) with the signer's key. */
+typedef ward_err (*ward_http_sign_fn)(void *ctx, const char *base,
+                                      size_t base_len,
+                                      uint8_t sig[WARD_P256_SIG_LEN]);
+
+typedef struct ward_http_signer {
+    char keyid[WARD_HTTPSIG_KEYID_MAX + 1];  /* "user:UID" or "lock:SN" */
+    ward_http_sign_fn sign;
+    void *ctx;
+} ward_http_signer;
+
+typedef struct ward_http_response {
+    long status;
+    char *body;          /* malloc'd, NUL-terminated; never NULL on WARD_OK */
+    size_t body_len;
+    long retry_after_s;  /* from Retry-After, or -1 */
+} ward_http_response;
+
+/* seconds: whole-request timeout (0: 60 s, enough for a 30 s long-poll). */
+#define WARD_HTTP_TIMEOUT_S 60
+
+/* base_url "http[s]://host:port" without a trailing path; target is the
+ * path with an optional "?query". signer NULL sends no signature. */
+ward_err ward_http_request(const ward_host *host, const char *base_url,
+                           const char *method, const char *target,
+                           const uint8_t *body, size_t body_len,
+                           const ward_http_signer *signer,
+                           ward_http_response *resp);
+void ward_http_response_free(ward_http_response *resp);
+
+/* A signer for the lock: keyid "lock:SN", ward_lock_sign_request(). The
+ * lock must outlive the signer. */
+ward_err ward_http_lock_signer(ward_http_signer *s, const ward_lock *lock);
+
+#endif /* WARD_HTTP_H */

@@ -1,0 +1,363 @@
+/* The client library: QR parser, account files, bind prepare, recovery, app->lock locally. WARD_TEST_PER_BACKEND WARD_TEST_CLIENT */
+#define _GNU_SOURCE
+#include "ward_test.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ward/ward_app.h"
+#include "ward/ward_host.h"
+#include "ward/ward_httpsig.h"
+#include "ward/ward_lock.h"
+#include "ward/ward_port_sim.h"
+
+#define K64 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define T32 "0123456789abcdef0123456789ABCDEF"
+#define PHONE "+8613800000000"
+
+static char tmp_root[256];
+
+static ward_host test_host(void)
+{
+    ward_host h;
+    ward_host_init(&h);
+    h.crypto = ward_test_cp;
+    return h;
+}
+
+static char *tmp_dir(const char *name)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmp_root, name);
+    return path;
+}
+
+static ward_err qr(const char *s)
+{
+    ward_qr q;
+    return ward_qr_parse(s, strlen(s), &q);
+}
+
+static void test_qr_table(void **state)
+{
+    (void)state;
+    ward_qr q;
+    const char *good = "{\"v\":1,\"mobile\":\"" PHONE "\",\"sms\":\"012345\","
+                       "\"sn\":\"LOCK-0001\",\"key\":\"" K64 "\",\"tid\":\""
+                       T32 "\"}";
+    assert_int_equal(ward_qr_parse(good, strlen(good), &q), WARD_OK);
+    assert_string_equal(q.mobile, PHONE);
+    assert_string_equal(q.sms, "012345");
+    assert_string_equal(q.sn, "LOCK-0001");
+    assert_int_equal(q.key[1], 0x11);
+    assert_int_equal(q.tid[15], 0xEF);
+    /* Order and white space do not matter. */
+    assert_int_equal(qr(" { \"tid\":\"" T32 "\", \"key\":\"" K64 "\",\"sn\":\"A\","
+                        "\"sms\":\"999999\",\"mobile\":\"12345\",\"v\":1 }\n"),
+                     WARD_OK);
+    static const char *const bad[] = {
+        "",
+        "[]",
+        "{}",
+        "null",
+        /* missing key */
+        "{\"v\":1,\"mobile\":\"" PHONE "\",\"sms\":\"012345\",\"sn\":\"L\",\"key\":\"" K64 "\"}",
+        /* unknown key */
+        "{\"v\":1,\"mobile\":\"" PHONE "\",\"sms\":\"012345\",\"sn\":\"L\",\"key\":\"" K64 "\",\"tid\":\"" T32 "\",\"x\":\"1\"}",
+        /* duplicate keys (cJSON would keep both) */
+        "{\"v\":1,\"mobile\":\"" PHONE "\",\"sms\":\"012345\",\"sn\":\"L\",\"key\":\"" K64 "\",\"tid\":\"" T32 "\",\"key\":\"" K64 "\"}",
+        "{\"v\":1,\"v\":1,\"mobile\":\"" PHONE "\",\"sms\":\"012345\",\"sn\":\"L\",\"key\":\"" K64 "\",\"tid\":\"" T32 "\"}",
+        /* wrong version, wrong types */
+        "{\"v\":2,\"mobile\":\"" PHONE "\",\"sms\":\"012345\",\"sn\":\"L\",\"key\":\"" K64 "\",\"tid\":\"" T32 "\"}",
+        "{\"v\":\"1\",\"mobile\":\"" PHONE "\",\"sms\":\"012345\",\"sn\":\"L\",\"key\":\"" K64 "\",\"tid\":\"" T32 "\"}",
+        "{\"v\":1.5,\"mobile\":\"" PHONE "\",\"sms\":\"012345\",\"sn\":\"L\",\"key\":\"" K64 "\",\"tid\":\"" T32 "\"}",
+        "{\"v\":1,\"mobile\":8613800000000,\"sms\":\"012345\",\"sn\":\"L\",\"key\":\"" K64 "\",\"tid\":\"" T32 "\"}",
+        "{\"v\":1,\"mobile\":\"" PHONE "\",\"sms\":12345,\"sn\":\"L\",\"key\":\"" K64 "\",\"tid\":\"" T32 "\"}",
+        /* bad hex, wrong lengths */
+        "{\"v\":1,\"mobile\":\"" PHONE "\",\"sms\":\"012345\",\"sn\":\"L\",\"key\":\"g0112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\",\"tid\":\"" T32 "\"}",
+        "{\"v\":1,\"mobile\":\"" PHONE "\",\"sms\":\"012345\",\"sn\":\"L\",\"key\":\"" K64 "00\",\"tid\":\"" T32 "\"}",
+        "{\"v\":1,\"mobile\":\"" PHONE "\",\"sms\":\"012345\",\"sn\":\"L\",\"key\":\"" K64 "\",\"tid\":\"0123\"}",
+        "{\"v\":1,\"mobile\":\"" PHONE "\",\"sms\":\"01234\",\"sn\":\"L\",\"key\":\"" K64 "\",\"tid\":\"" T32 "\"}",
+        "{\"v\":1,\"mobile\":\"" PHONE "\",\"sms\":\"01234a\",\"sn\":\"L\",\"key\":\"" K64 "\",\"tid\":\"" T32 "\"}",
+        "{\"v\":1,\"mobile\":\"+86-1380\",\"sms\":\"012345\",\"sn\":\"L\",\"key\":\"" K64 "\",\"tid\":\"" T32 "\"}",
+        "{\"v\":1,\"mobile\":\"123456789012345678901\",\"sms\":\"012345\",\"sn\":\"L\",\"key\":\"" K64 "\",\"tid\":\"" T32 "\"}",
+        "{\"v\":1,\"mobile\":\"" PHONE "\",\"sms\":\"012345\",\"sn\":\"LOCK/../x\",\"key\":\"" K64 "\",\"tid\":\"" T32 "\"}",
+        "{\"v\":1,\"mobile\":\"" PHONE "\",\"sms\":\"012345\",\"sn\":\"\",\"key\":\"" K64 "\",\"tid\":\"" T32 "\"}",
+        "{\"v\":1,\"mobile\":\"" PHONE "\",\"sms\":\"012345\",\"sn\":\"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456\",\"key\":\"" K64 "\",\"tid\":\"" T32 "\"}",
+        /* escapes, trailing garbage, two objects */
+        "{\"v\":1,\"mobile\":\"" PHONE "\",\"sms\":\"012345\",\"sn\":\"L\\u0000X\",\"key\":\"" K64 "\",\"tid\":\"" T32 "\"}",
+        "{\"v\":1,\"mobile\":\"" PHONE "\",\"sms\":\"012345\",\"sn\":\"L\",\"key\":\"" K64 "\",\"tid\":\"" T32 "\"}x",
+        "{\"v\":1,\"mobile\":\"" PHONE "\",\"sms\":\"012345\",\"sn\":\"L\",\"key\":\"" K64 "\",\"tid\":\"" T32 "\"}{}",
+        "{\"v\":1,\"mobile\":\"" PHONE "\",\"sms\":\"012345\",\"sn\":\"L\",\"key\":\"" K64 "\",\"tid\":\"" T32 "\"",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (qr(bad[i]) != WARD_ERR_FORMAT) {
+            fail_msg("accepted bad QR payload #%zu: %s", i, bad[i]);
+        }
+    }
+    /* Longer than WARD_QR_PAYLOAD_MAX, even if otherwise fine. */
+    char big[2 * WARD_QR_PAYLOAD_MAX + 64];
+    snprintf(big, sizeof big, "%s%*s", good, WARD_QR_PAYLOAD_MAX, " ");
+    assert_int_equal(qr(big), WARD_ERR_FORMAT);
+    /* An embedded NUL within the stated length. */
+    char nul[300];
+    size_t n = strlen(good);
+    memcpy(nul, good, n);
+    nul[n] = '\0';
+    nul[n + 1] = ' ';
+    assert_int_equal(ward_qr_parse(nul, n + 2, &q), WARD_ERR_FORMAT);
+}
+
+static mode_t file_mode(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_mode & 0777;
+}
+
+static void test_account_files(void **state)
+{
+    (void)state;
+    ward_host h = test_host();
+    ward_app app, again, rec;
+    char path[600];
+    assert_int_equal(ward_app_create(&app, &h, tmp_dir("acct"), "alice",
+                                     PHONE, "http://127.0.0.1:1"), WARD_OK);
+    snprintf(path, sizeof path, "%s/client.key", tmp_dir("acct"));
+    assert_int_equal(file_mode(path), 0600);
+    char *kp = ward_app_key_path(&app);
+    assert_string_equal(kp, path);
+    free(kp);
+    assert_int_equal(ward_app_create(&again, &h, tmp_dir("acct"), "alice",
+                                     PHONE, "x"), WARD_ERR_STATE);
+    ward_app_close(&again);
+    assert_int_equal(ward_app_open(&again, &h, tmp_dir("acct")), WARD_OK);
+    assert_string_equal(again.user, "alice");
+    assert_string_equal(again.phone, PHONE);
+    assert_string_equal(again.server, "http://127.0.0.1:1");
+    assert_memory_equal(again.pub, app.pub, 65);
+    ward_app_close(&again);
+    assert_int_equal(ward_app_recover(&rec, &h, tmp_dir("acct2"), path,
+                                      "http://s"), WARD_OK);
+    assert_memory_equal(rec.pub, app.pub, 65);
+    assert_string_equal(rec.phone, PHONE);
+    ward_app_close(&rec);
+    assert_int_equal(ward_app_create(&again, &h, tmp_dir("bad"), "a b", PHONE,
+                                     "x"), WARD_ERR_FORMAT);
+    ward_app_close(&again);
+    assert_int_equal(ward_app_open(&again, &h, tmp_dir("nothing")),
+                     WARD_ERR_NOTFOUND);
+    ward_app_close(&again);
+    char *json = NULL;
+    assert_int_equal(ward_app_register_json(&app, &json), WARD_OK);
+    assert_non_null(strstr(json, "\"user\":\"alice\""));
+    free(json);
+    ward_app_close(&app);
+}
+
+/* ---- a lock on simulated flash, for the local flow ---- */
+
+typedef struct lock_env {
+    uint8_t mem[8192];
+    ward_sim_flash sf;
+    ward_store_port port;
+    ward_random rng;
+    ward_clock clock;
+    ward_lock lock;
+} lock_env;
+
+static ward_err fixed_now(void *ctx, uint64_t *ms)
+{
+    (void)ctx;
+    *ms = 1700000000000ull;
+    return WARD_OK;
+}
+
+static lock_env *lock_new(void)
+{
+    lock_env *e = test_calloc(1, sizeof *e);
+    memset(e->mem, 0xFF, sizeof e->mem);
+    ward_sim_flash_init(&e->sf, e->mem, sizeof e->mem, 256, &e->port);
+    e->rng = ward_test_rng();
+    e->clock.now_ms = fixed_now;
+    e->clock.trusted = true;
+    assert_int_equal(ward_lock_open(&e->lock, ward_test_cp, &e->rng, &e->clock,
+                                    &e->port), WARD_OK);
+    assert_int_equal(ward_lock_provision(&e->lock, (const uint8_t *)"LOCK-7",
+                                         6), WARD_OK);
+    return e;
+}
+
+static void test_prepare_phone_mismatch(void **state)
+{
+    (void)state;
+    ward_host h = test_host();
+    ward_app app;
+    lock_env *e = lock_new();
+    char qrbuf[WARD_QR_JSON_MAX], *up = NULL;
+    size_t qlen = 0;
+    assert_int_equal(ward_app_create(&app, &h, tmp_dir("mm"), "bob",
+                                     "+8613900000000", "x"), WARD_OK);
+    assert_int_equal(ward_bind_start(&e->lock, (const uint8_t *)PHONE,
+                                     strlen(PHONE), qrbuf, sizeof qrbuf,
+                                     &qlen), WARD_OK);
+    assert_int_equal(ward_app_bind_prepare(&app, qrbuf, qlen, &up, NULL, NULL),
+                     WARD_ERR_PARAM);
+    assert_null(up);
+    assert_string_equal(ward_app_error(&app), WARD_APP_PHONE_MISMATCH);
+    ward_app_lock l;
+    assert_int_equal(ward_app_lock_get(&app, "LOCK-7", &l), WARD_ERR_NOTFOUND);
+    assert_int_equal(ward_app_bind_prepare(&app, "{}", 2, &up, NULL, NULL),
+                     WARD_ERR_FORMAT);
+    ward_app_close(&app);
+    test_free(e);
+}
+
+static void test_local_flow_and_recovery(void **state)
+{
+    (void)state;
+    ward_host h = test_host();
+    ward_app app, rec;
+    lock_env *e = lock_new();
+    char qrbuf[WARD_QR_JSON_MAX], *up = NULL, tid_hex[33], sn[WARD_SN_MAX + 1];
+    size_t qlen = 0, blen = 0, mlen = 0, opened = 0;
+    uint8_t blob[WARD_BIND_BLOB_MAX], m[WARD_BIND_CONFIRM_MAX], lpub[65];
+    uint8_t key[32];
+
+    assert_int_equal(ward_app_create(&app, &h, tmp_dir("flow"), "carol",
+                                     PHONE, "x"), WARD_OK);
+    assert_int_equal(ward_bind_start(&e->lock, (const uint8_t *)PHONE,
+                                     strlen(PHONE), qrbuf, sizeof qrbuf,
+                                     &qlen), WARD_OK);
+    assert_int_equal(ward_app_bind_prepare(&app, qrbuf, qlen, &up, tid_hex,
+                                           sn), WARD_OK);
+    assert_string_equal(sn, "LOCK-7");
+    ward_app_lock l;
+    assert_int_equal(ward_app_lock_get(&app, "LOCK-7", &l), WARD_OK);
+    assert_false(l.bound);
+    assert_int_equal(l.role, -1);
+
+    /* wardd's part, played here: it stores the upload, texts the code. */
+    cJSON *o = cJSON_Parse(up);
+    assert_non_null(o);
+    assert_string_equal(cJSON_GetObjectItem(o, "tid")->valuestring, tid_hex);
+    assert_string_equal(cJSON_GetObjectItem(o, "sn")->valuestring, "LOCK-7");
+    assert_string_equal(cJSON_GetObjectItem(o, "phone")->valuestring, PHONE);
+    const char *code = cJSON_GetObjectItem(o, "code")->valuestring;
+    const char *b64 = cJSON_GetObjectItem(o, "blob")->valuestring;
+    assert_int_equal(ward_b64_decode(b64, strlen(b64), blob, sizeof blob,
+                                     &blen), WARD_OK);
+    assert_int_equal(ward_bind_enter_code(&e->lock, (const uint8_t *)code, 6,
+                                          NULL), WARD_OK);
+    cJSON_Delete(o);
+    free(up);
+    assert_int_equal(ward_bind_finish(&e->lock, blob, blen, m, sizeof m,
+                                      &mlen), WARD_OK);
+    ward_bind_confirm c;
+    assert_int_equal(ward_lock_identity(&e->lock, NULL, NULL, lpub), WARD_OK);
+    assert_int_equal(ward_bind_confirm_verify(ward_test_cp, lpub, m, mlen, &c),
+                     WARD_OK);
+    assert_int_equal(c.role, WARD_ROLE_OWNER);
+    assert_int_equal(ward_app_lock_bound(&app, "LOCK-7", c.role), WARD_OK);
+    assert_int_equal(ward_app_lock_get(&app, "LOCK-7", &l), WARD_OK);
+    assert_true(l.bound);
+    assert_int_equal(ward_lock_client_auth_key(&e->lock,
+                                               (const uint8_t *)"carol", 5,
+                                               key), WARD_OK);
+    assert_memory_equal(l.auth_key, key, 32);
+
+    /* A new phone: the key file and the escrow wardd kept. */
+    char escrow_b64[200], list[600];
+    assert_int_equal(ward_b64_encode(c.escrow, WARD_ESCROW_LEN, escrow_b64,
+                                     sizeof escrow_b64), WARD_OK);
+    char *kp = ward_app_key_path(&app);
+    assert_int_equal(ward_app_recover(&rec, &h, tmp_dir("flow-new"), kp, "x"),
+                     WARD_OK);
+    free(kp);
+    snprintf(list, sizeof list,
+             "{\"escrows\":[{\"sn\":\"LOCK-7\",\"role\":\"owner\",\"blob\":\"%s\"}]}",
+             escrow_b64);
+    assert_int_equal(ward_app_recover_escrows(&rec, list, strlen(list),
+                                              &opened), WARD_OK);
+    assert_int_equal(opened, 1);
+    ward_app_lock r;
+    assert_int_equal(ward_app_lock_get(&rec, "LOCK-7", &r), WARD_OK);
+    assert_true(r.bound);
+    assert_int_equal(r.role, WARD_ROLE_OWNER);
+    assert_memory_equal(r.auth_key, key, 32);
+    char path[700];
+    snprintf(path, sizeof path, "%s/locks/LOCK-7.json", tmp_dir("flow-new"));
+    assert_int_equal(file_mode(path), 0600);
+
+    /* An escrow moved to another lock, or altered, does not open. */
+    snprintf(list, sizeof list,
+             "{\"escrows\":[{\"sn\":\"LOCK-8\",\"role\":2,\"blob\":\"%s\"}]}",
+             escrow_b64);
+    assert_int_equal(ward_app_recover_escrows(&rec, list, strlen(list),
+                                              &opened), WARD_ERR_AUTH);
+    assert_int_equal(opened, 0);
+    escrow_b64[100] = escrow_b64[100] == 'A' ? 'B' : 'A';
+    snprintf(list, sizeof list,
+             "{\"escrows\":[{\"sn\":\"LOCK-7\",\"role\":0,\"blob\":\"%s\"}]}",
+             escrow_b64);
+    assert_int_equal(ward_app_recover_escrows(&rec, list, strlen(list),
+                                              &opened), WARD_ERR_AUTH);
+    assert_int_equal(ward_app_recover_escrows(&rec, "{}", 2, &opened),
+                     WARD_ERR_FORMAT);
+
+    /* Request signers: the app's verifies with its key, the lock's with
+     * the lock's, each over the same base. */
+    ward_http_signer s;
+    uint8_t sig[64];
+    const char *base = "\"@method\": GET\n";
+    ward_app_http_signer(&app, &s);
+    assert_string_equal(s.keyid, "user:carol");
+    assert_int_equal(s.sign(s.ctx, base, strlen(base), sig), WARD_OK);
+    assert_int_equal(ward_httpsig_verify(ward_test_cp, app.pub, base,
+                                         strlen(base), sig), WARD_OK);
+    assert_int_equal(ward_http_lock_signer(&s, &e->lock), WARD_OK);
+    assert_string_equal(s.keyid, "lock:LOCK-7");
+    assert_int_equal(s.sign(s.ctx, base, strlen(base), sig), WARD_OK);
+    assert_int_equal(ward_httpsig_verify(ward_test_cp, lpub, base,
+                                         strlen(base), sig), WARD_OK);
+    /* Nobody listens on port 1: an I/O error, not a crash. */
+    ward_http_response resp;
+    assert_int_equal(ward_http_request(&h, "http://127.0.0.1:1", "GET",
+                                       "/v1/health", NULL, 0, &s, &resp),
+                     WARD_ERR_IO);
+    ward_app_close(&rec);
+    ward_app_close(&app);
+    test_free(e);
+}
+
+static int make_root(void **state)
+{
+    (void)state;
+    snprintf(tmp_root, sizeof tmp_root, "/tmp/ward_test_app.XXXXXX");
+    assert_non_null(mkdtemp(tmp_root));
+    return 0;
+}
+
+static int remove_root(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_root);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    ward_test_backend(argc, argv);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_qr_table),
+        cmocka_unit_test(test_account_files),
+        cmocka_unit_test(test_prepare_phone_mismatch),
+        cmocka_unit_test(test_local_flow_and_recovery),
+    };
+    return cmocka_run_group_tests(tests, make_root, remove_root);
+}
