@@ -1,0 +1,282 @@
+/* wardd's settings: defaults, then the --config file, then flags. */
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+enum kind { K_STR, K_LONG, K_UINT, K_LISTEN };
+
+typedef struct opt {
+    const char *name;
+    enum kind kind;
+    size_t off;
+    size_t cap;
+    const char *help;
+} opt;
+
+#define STR(field) K_STR, offsetof(wardd_config, field), sizeof(((wardd_config *)0)->field)
+#define NUM(kind, field) kind, offsetof(wardd_config, field), 0
+
+static const opt opts[] = {
+    { "listen", K_LISTEN, 0, 0, "HOST:PORT to listen on (default 127.0.0.1:8440; port 0: any)" },
+    { "db", STR(db), "SQLite database file (default wardd.db)" },
+    { "sms-outbox", STR(sms_outbox), "directory for outgoing SMS files (default ./outbox)" },
+    { "sms-command", STR(sms_command), "send SMS by running CMD PHONE with the text on stdin" },
+    { "factory-pub", STR(factory_pub), "manufacturer public key file (130 hex digits)" },
+    { "tls-cert", STR(tls_cert), "PEM certificate: serve HTTPS (with --tls-key)" },
+    { "tls-key", STR(tls_key), "PEM private key for --tls-cert" },
+    { "task-ttl", NUM(K_LONG, task_ttl_s), "bind task lifetime in seconds (default 600)" },
+    { "sms-per-phone", NUM(K_UINT, sms_per_phone), "codes per phone per 10 minutes (default 3)" },
+    { "sms-per-addr", NUM(K_UINT, sms_per_addr), "codes per client address per 10 minutes (default 10)" },
+    { "max-connections", NUM(K_UINT, max_connections), "concurrent connections (default 256)" },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: wardd [options]\n"
+               "The ward relay server: lock activation, accounts, bind tasks, escrow.\n\n");
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        fprintf(f, "  --%-16s %s\n", opts[i].name, opts[i].help);
+    }
+    fprintf(f, "  --%-16s %s\n", "config FILE", "read `key = value` lines (same names); flags win");
+    fprintf(f, "  --%-16s %s\n", "help", "this text");
+    fprintf(f, "  --%-16s %s\n", "version", "print the version");
+    fprintf(f, "\nSIGTERM or SIGINT stops the server cleanly. Logs go to stderr.\n");
+}
+
+static void defaults(wardd_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->listen_host, sizeof cfg->listen_host, "127.0.0.1");
+    cfg->listen_port = 8440;
+    snprintf(cfg->db, sizeof cfg->db, "wardd.db");
+    snprintf(cfg->sms_outbox, sizeof cfg->sms_outbox, "./outbox");
+    cfg->task_ttl_s = 600;
+    cfg->sms_per_phone = 3;
+    cfg->sms_per_addr = 10;
+    cfg->max_connections = 256;
+}
+
+static const opt *find(const char *name)
+{
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        if (strcmp(opts[i].name, name) == 0) {
+            return &opts[i];
+        }
+    }
+    return NULL;
+}
+
+static int set_listen(wardd_config *cfg, const char *v)
+{
+    const char *colon = strrchr(v, ':');
+    if (colon == NULL || colon == v || colon[1] == '\0') {
+        return -1;
+    }
+    const char *host = v;
+    size_t hlen = (size_t)(colon - v);
+    if (host[0] == '[' && hlen >= 2 && host[hlen - 1] == ']') {
+        host++;
+        hlen -= 2;
+    }
+    char *end = NULL;
+    errno = 0;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (errno || *end != '\0' || port > 65535 || hlen == 0 ||
+        hlen >= sizeof cfg->listen_host) {
+        return -1;
+    }
+    memcpy(cfg->listen_host, host, hlen);
+    cfg->listen_host[hlen] = '\0';
+    cfg->listen_port = (unsigned)port;
+    return 0;
+}
+
+static int set(wardd_config *cfg, const opt *o, const char *v)
+{
+    char *base = (char *)cfg;
+    char *end = NULL;
+    errno = 0;
+    switch (o->kind) {
+    case K_LISTEN:
+        return set_listen(cfg, v);
+    case K_STR:
+        if (strlen(v) >= o->cap) {
+            return -1;
+        }
+        memcpy(base + o->off, v, strlen(v) + 1);
+        return 0;
+    case K_LONG: {
+        long n = strtol(v, &end, 10);
+        if (errno || *v == '\0' || *end != '\0' || n <= 0) {
+            return -1;
+        }
+        memcpy(base + o->off, &n, sizeof n);
+        return 0;
+    }
+    case K_UINT: {
+        unsigned long n = strtoul(v, &end, 10);
+        if (errno || *v == '\0' || *end != '\0' || *v == '-' || n > 1000000) {
+            return -1;
+        }
+        unsigned u = (unsigned)n;
+        memcpy(base + o->off, &u, sizeof u);
+        return 0;
+    }
+    }
+    return -1;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s)) {
+        s++;
+    }
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1])) {
+        s[--n] = '\0';
+    }
+    return s;
+}
+
+static int load_file(wardd_config *cfg, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "wardd: cannot read config %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    char line[2048];
+    int lineno = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
+        lineno++;
+        char *s = trim(line);
+        if (*s == '\0' || *s == '#') {
+            continue;
+        }
+        char *eq = strchr(s, '=');
+        if (eq == NULL) {
+            fprintf(stderr, "wardd: %s:%d: `key = value` expected\n", path, lineno);
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        char *key = trim(s), *val = trim(eq + 1);
+        const opt *o = find(key);
+        if (o == NULL || set(cfg, o, val) != 0) {
+            fprintf(stderr, "wardd: %s:%d: bad setting '%s'\n", path, lineno, key);
+            rc = -1;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+/* Splits "--name=value" or "--name value"; *i moves past what it used. */
+static int flag_value(int argc, char **argv, int *i, char *name, size_t cap,
+                      const char **value)
+{
+    const char *a = argv[*i] + 2;
+    const char *eq = strchr(a, '=');
+    size_t n = eq ? (size_t)(eq - a) : strlen(a);
+    if (n >= cap) {
+        return -1;
+    }
+    memcpy(name, a, n);
+    name[n] = '\0';
+    if (eq != NULL) {
+        *value = eq + 1;
+    } else if (*i + 1 < argc) {
+        *value = argv[++*i];
+    } else {
+        *value = NULL;
+    }
+    return 0;
+}
+
+int wardd_config_parse(int argc, char **argv, wardd_config *cfg)
+{
+    defaults(cfg);
+    /* First pass: --help, --version and the config file, which flags override. */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return WARDD_PARSE_EXIT;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("wardd %s\n", WARDD_VERSION);
+            return WARDD_PARSE_EXIT;
+        }
+    }
+    for (int i = 1; i < argc; i++) {
+        char name[32];
+        const char *v = NULL;
+        if (strncmp(argv[i], "--", 2) != 0) {
+            continue;
+        }
+        int j = i;
+        if (flag_value(argc, argv, &j, name, sizeof name, &v) == 0 &&
+            strcmp(name, "config") == 0) {
+            if (v == NULL || load_file(cfg, v) != 0) {
+                return WARDD_PARSE_ERROR;
+            }
+        }
+    }
+    for (int i = 1; i < argc; i++) {
+        char name[32];
+        const char *v = NULL;
+        if (strncmp(argv[i], "--", 2) != 0 ||
+            flag_value(argc, argv, &i, name, sizeof name, &v) != 0) {
+            fprintf(stderr, "wardd: unexpected argument '%s' (see --help)\n", argv[i]);
+            return WARDD_PARSE_ERROR;
+        }
+        if (strcmp(name, "config") == 0) {
+            continue;
+        }
+        const opt *o = find(name);
+        if (o == NULL) {
+            fprintf(stderr, "wardd: unknown option --%s (see --help)\n", name);
+            return WARDD_PARSE_ERROR;
+        }
+        if (v == NULL || set(cfg, o, v) != 0) {
+            fprintf(stderr, "wardd: bad value for --%s\n", name);
+            return WARDD_PARSE_ERROR;
+        }
+    }
+    if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
+        fprintf(stderr, "wardd: --tls-cert and --tls-key go together\n");
+        return WARDD_PARSE_ERROR;
+    }
+    if (cfg->max_connections == 0) {
+        fprintf(stderr, "wardd: --max-connections must be positive\n");
+        return WARDD_PARSE_ERROR;
+    }
+    return WARDD_PARSE_RUN;
+}
+
+ward_err wardd_factory_pub_load(const ward_crypto *cp, const char *path,
+                                uint8_t pub[WARD_P256_POINT_LEN])
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        return WARD_ERR_IO;
+    }
+    char buf[2 * WARD_P256_POINT_LEN + 4];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    if (n > 0 && buf[n - 1] == '\n') {
+        buf[--n] = '\0';
+    }
+    size_t len = 0;
+    if (n != 2 * WARD_P256_POINT_LEN ||
+        ward_hex_decode(buf, n, pub, WARD_P256_POINT_LEN, &len) != WARD_OK ||
+        len != WARD_P256_POINT_LEN) {
+        return WARD_ERR_FORMAT;
+    }
+    return cp->p256_point_check(pub);
+}

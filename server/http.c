@@ -1,0 +1,423 @@
+/* The HTTP side of wardd on libmicrohttpd: body cap, routing, JSON answers. */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "log.h"
+#include "wardd.h"
+
+struct wardd_http {
+    struct MHD_Daemon *d;
+    char *cert;
+    char *key;
+};
+
+/* One per request: created by uri_log (which sees the raw URI, the form
+ * the signature covers), freed by completed(). */
+typedef struct conn_state {
+    wardd_req req;
+    uint8_t *body;
+    size_t len;
+    bool started;
+    bool too_big;
+    bool bad_uri;
+    struct timespec t0;
+} conn_state;
+
+typedef struct route {
+    const char *method;
+    const char *pattern;          /* '*' matches one segment of hex */
+    wardd_handler fn;
+} route;
+
+static const route routes[] = {
+    { "GET", "/v1/health", wardd_h_health },
+    { "POST", "/v1/locks", wardd_h_locks_post },
+    { "POST", "/v1/users", wardd_h_users_post },
+    { "POST", "/v1/bind/tasks", wardd_h_tasks_post },
+    { "GET", "/v1/bind/tasks/*", wardd_h_task_get },
+    { "GET", "/v1/bind/tasks/*/status", wardd_h_task_status },
+    { "POST", "/v1/bind/confirm", wardd_h_confirm_post },
+    { "GET", "/v1/escrow", wardd_h_escrow_get },
+};
+
+int64_t wardd_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void wardd_reply(wardd_resp *out, unsigned status, cJSON *json)
+{
+    cJSON_Delete(out->json);
+    out->status = status;
+    out->json = json;
+}
+
+void wardd_fail(wardd_resp *out, unsigned status, const char *cls,
+                const char *msg)
+{
+    cJSON *j = cJSON_CreateObject();
+    if (j != NULL) {
+        cJSON_AddStringToObject(j, "error", cls);
+        cJSON_AddStringToObject(j, "message", msg);
+    }
+    wardd_reply(out, status, j);
+}
+
+void wardd_fail_store(wardd_resp *out, ward_err err)
+{
+    wardd_log("error", "store_failed", "err=\"%s\"", ward_strerror(err));
+    wardd_fail(out, 500, "internal", "storage failed");
+}
+
+/* Matches path against pattern; the '*' segment goes to param. */
+static bool match(const char *pattern, const char *path, char *param, size_t cap)
+{
+    while (*pattern && *path) {
+        if (*pattern == '*') {
+            size_t n = strcspn(path, "/");
+            if (n == 0 || n >= cap) {
+                return false;
+            }
+            memcpy(param, path, n);
+            param[n] = '\0';
+            path += n;
+            pattern++;
+            continue;
+        }
+        if (*pattern++ != *path++) {
+            return false;
+        }
+    }
+    return *pattern == '\0' && *path == '\0';
+}
+
+static const char *get_header(void *ctx, const char *name)
+{
+    return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
+}
+
+static const char *get_arg(void *ctx, const char *name)
+{
+    return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    (void)c;
+    conn_state *st = calloc(1, sizeof *st);
+    if (st == NULL) {
+        return NULL;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &st->t0);
+    const char *q = strchr(uri, '?');
+    size_t plen = q ? (size_t)(q - uri) : strlen(uri);
+    if (plen >= sizeof st->req.path || (q && strlen(q + 1) >= sizeof st->req.query)) {
+        st->bad_uri = true;
+        return st;
+    }
+    memcpy(st->req.path, uri, plen);
+    st->req.path[plen] = '\0';
+    if (q != NULL) {
+        snprintf(st->req.query, sizeof st->req.query, "%s", q + 1);
+    }
+    return st;
+}
+
+static void client_addr(struct MHD_Connection *c, char *out, size_t cap)
+{
+    snprintf(out, cap, "unknown");
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci == NULL || ci->client_addr == NULL) {
+        return;
+    }
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)cap);
+    } else if (sa->sa_family == AF_INET6) {
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                  out, (socklen_t)cap);
+    }
+}
+
+static enum MHD_Result send_resp(struct MHD_Connection *c, conn_state *st,
+                                 wardd_resp *resp)
+{
+    char *text = resp->json ? cJSON_PrintUnformatted(resp->json) : NULL;
+    if (text == NULL) {
+        text = strdup("{\"error\":\"internal\",\"message\":\"no answer\"}");
+        resp->status = 500;
+    }
+    size_t n = text ? strlen(text) : 0;
+    struct MHD_Response *r = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
+    if (r == NULL) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    if (resp->retry_after_s > 0) {
+        char ra[32];
+        snprintf(ra, sizeof ra, "%ld", resp->retry_after_s);
+        MHD_add_response_header(r, "Retry-After", ra);
+    }
+    enum MHD_Result ret = MHD_queue_response(c, resp->status, r);
+    MHD_destroy_response(r);
+
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (long)((t1.tv_sec - st->t0.tv_sec) * 1000 +
+                     (t1.tv_nsec - st->t0.tv_nsec) / 1000000);
+    char addr[64];
+    client_addr(c, addr, sizeof addr);
+    /* The path holds at most a task id, which is not secret. */
+    wardd_log("info", "request", "method=%s path=%s status=%u addr=%s signer=%s ms=%ld",
+              st->req.method ? st->req.method : "-",
+              st->bad_uri ? "-" : st->req.path, resp->status, addr,
+              resp->signer[0] ? resp->signer : "-", ms);
+    cJSON_Delete(resp->json);
+    resp->json = NULL;
+    return ret;
+}
+
+static void dispatch(wardd *w, conn_state *st, wardd_resp *resp)
+{
+    if (st->bad_uri) {
+        wardd_fail(resp, 414, "format", "request target too long");
+        return;
+    }
+    if (st->too_big) {
+        wardd_fail(resp, 413, "format", "body too large");
+        return;
+    }
+    bool path_known = false;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        if (!match(routes[i].pattern, st->req.path, st->req.param, sizeof st->req.param)) {
+            continue;
+        }
+        path_known = true;
+        if (strcmp(routes[i].method, st->req.method) == 0) {
+            routes[i].fn(w, &st->req, resp);
+            return;
+        }
+    }
+    if (path_known) {
+        wardd_fail(resp, 405, "format", "method not allowed");
+    } else {
+        wardd_fail(resp, 404, "notfound", "no such resource");
+    }
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+                                  const char *url, const char *method,
+                                  const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    (void)url;
+    (void)version;
+    wardd *w = cls;
+    conn_state *st = *con_cls;
+    if (st == NULL) {
+        return MHD_NO;
+    }
+    if (!st->started) {
+        st->started = true;
+        st->req.method = method;
+        st->req.header = get_header;
+        st->req.arg = get_arg;
+        st->req.ctx = c;
+        client_addr(c, st->req.addr, sizeof st->req.addr);
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl != NULL && strtoull(cl, NULL, 10) > WARDD_BODY_MAX) {
+            /* Answer before the body is read: nothing of it is needed. */
+            st->too_big = true;
+            wardd_resp resp = { 0 };
+            dispatch(w, st, &resp);
+            return send_resp(c, st, &resp);
+        }
+        return MHD_YES;
+    }
+    if (*upload_size != 0) {
+        if (!st->too_big) {
+            if (st->len + *upload_size > WARDD_BODY_MAX) {
+                st->too_big = true;
+                free(st->body);
+                st->body = NULL;
+                st->len = 0;
+            } else {
+                if (st->body == NULL) {
+                    st->body = malloc(WARDD_BODY_MAX + 1);
+                    if (st->body == NULL) {
+                        return MHD_NO;
+                    }
+                }
+                memcpy(st->body + st->len, upload, *upload_size);
+                st->len += *upload_size;
+            }
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    st->req.body = st->body ? st->body : (const uint8_t *)"";
+    st->req.body_len = st->len;
+    wardd_resp resp = { 0 };
+    dispatch(w, st, &resp);
+    return send_resp(c, st, &resp);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    conn_state *st = *con_cls;
+    if (st != NULL) {
+        free(st->body);
+        free(st);
+        *con_cls = NULL;
+    }
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    char *buf = malloc(65536 + 1);
+    size_t n = buf ? fread(buf, 1, 65536, f) : 0;
+    fclose(f);
+    if (buf == NULL || n == 0 || n == 65536) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[256];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    msg[strcspn(msg, "\r\n")] = '\0';
+    for (char *p = msg; *p; p++) {
+        if (*p == '"') {
+            *p = '\'';
+        }
+    }
+    wardd_log("warn", "http", "msg=\"%s\"", msg);
+}
+
+ward_err wardd_http_start(wardd *w, struct wardd_http **out, unsigned *port)
+{
+    struct wardd_http *h = calloc(1, sizeof *h);
+    if (h == NULL) {
+        return WARD_ERR_NOSPACE;
+    }
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%u", w->cfg.listen_port);
+    struct addrinfo hints = { 0 }, *ai = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    if (getaddrinfo(w->cfg.listen_host, portstr, &hints, &ai) != 0 || ai == NULL) {
+        wardd_log("error", "bad_listen", "host=%s", w->cfg.listen_host);
+        free(h);
+        return WARD_ERR_PARAM;
+    }
+    /* ITC: needed to quiesce the daemon at shutdown. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    if (ai->ai_family == AF_INET6) {
+        flags |= MHD_USE_IPv6;
+    }
+    bool tls = w->cfg.tls_cert[0] != '\0' || w->cfg.tls_key[0] != '\0';
+    if (tls) {
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            wardd_log("error", "tls_unsupported", NULL);
+            freeaddrinfo(ai);
+            free(h);
+            return WARD_ERR_UNSUPPORTED;
+        }
+        h->cert = read_file(w->cfg.tls_cert);
+        h->key = read_file(w->cfg.tls_key);
+        if (h->cert == NULL || h->key == NULL) {
+            wardd_log("error", "tls_files", "cert=%s key=%s", w->cfg.tls_cert, w->cfg.tls_key);
+            freeaddrinfo(ai);
+            wardd_http_stop(h);
+            return WARD_ERR_IO;
+        }
+        flags |= MHD_USE_TLS;
+    }
+    /* An END entry first makes the TLS array empty when TLS is off. */
+    struct MHD_OptionItem tls_opts[] = {
+        { tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, h->cert },
+        { MHD_OPTION_HTTPS_MEM_KEY, 0, h->key },
+        { MHD_OPTION_END, 0, NULL },
+    };
+    h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+                            MHD_OPTION_CONNECTION_LIMIT, w->cfg.max_connections,
+                            /* Longer than the longest long-poll. */
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(WARDD_WAIT_MAX_S + 30),
+                            MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+                            MHD_OPTION_ARRAY, tls_opts,
+                            MHD_OPTION_END);
+    freeaddrinfo(ai);
+    if (h->d == NULL) {
+        wardd_http_stop(h);
+        return WARD_ERR_IO;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+    *port = di ? di->port : w->cfg.listen_port;
+    *out = h;
+    return WARD_OK;
+}
+
+void wardd_http_stop(struct wardd_http *h)
+{
+    if (h == NULL) {
+        return;
+    }
+    if (h->d != NULL) {
+        /* Stop accepting, then give requests in flight (long-polls woken
+         * by the caller) a moment to send their answers: stopping the
+         * daemon cuts every connection still open. */
+        MHD_socket ls = MHD_quiesce_daemon(h->d);
+        if (ls != MHD_INVALID_SOCKET) {
+            close(ls);
+        }
+        for (int i = 0; i < 100; i++) {
+            const union MHD_DaemonInfo *di =
+                MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+            if (di == NULL || di->num_connections == 0) {
+                break;
+            }
+            struct timespec ts = { 0, 20 * 1000000L };
+            nanosleep(&ts, NULL);
+        }
+        MHD_stop_daemon(h->d);
+    }
+    free(h->cert);
+    free(h->key);
+    free(h);
+}

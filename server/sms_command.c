@@ -1,0 +1,111 @@
+/* The command SMS provider: CMD PHONE, text on stdin, no shell. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sms.h"
+
+#define MAX_ARGS 16
+
+typedef struct command {
+    char *buf;                  /* CMD, split in place on spaces */
+    char *argv[MAX_ARGS + 2];   /* its words, the phone, NULL */
+    int argc;
+} command;
+
+static ward_err command_send(void *ctx, const char *phone, const char *text)
+{
+    command *c = ctx;
+    char *argv[MAX_ARGS + 2];
+    memcpy(argv, c->argv, sizeof argv);
+    argv[c->argc] = (char *)phone;
+    argv[c->argc + 1] = NULL;
+
+    int fds[2];
+    if (pipe(fds) != 0) {
+        return WARD_ERR_IO;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return WARD_ERR_IO;
+    }
+    if (pid == 0) {
+        /* Only async-signal-safe calls between fork and exec. */
+        dup2(fds[0], STDIN_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(fds[0]);
+    ward_err err = WARD_OK;
+    size_t n = strlen(text);
+    const char *p = text;
+    while (n > 0) {
+        ssize_t w = write(fds[1], p, n);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            err = WARD_ERR_IO;   /* the command did not read: SIGPIPE is ignored */
+            break;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    if (err == WARD_OK && write(fds[1], "\n", 1) != 1) {
+        err = WARD_ERR_IO;
+    }
+    close(fds[1]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            return WARD_ERR_IO;
+        }
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        return WARD_ERR_IO;
+    }
+    return err;
+}
+
+static void command_close(void *ctx)
+{
+    command *c = ctx;
+    if (c != NULL) {
+        free(c->buf);
+        free(c);
+    }
+}
+
+ward_err wardd_sms_command_open(const char *cmd, wardd_sms *sms)
+{
+    command *c = calloc(1, sizeof *c);
+    if (c == NULL || (c->buf = strdup(cmd)) == NULL) {
+        free(c);
+        return WARD_ERR_NOSPACE;
+    }
+    char *save = NULL;
+    for (char *w = strtok_r(c->buf, " \t", &save); w != NULL;
+         w = strtok_r(NULL, " \t", &save)) {
+        if (c->argc == MAX_ARGS) {
+            command_close(c);
+            return WARD_ERR_PARAM;
+        }
+        c->argv[c->argc++] = w;
+    }
+    if (c->argc == 0) {
+        command_close(c);
+        return WARD_ERR_PARAM;
+    }
+    sms->send = command_send;
+    sms->close = command_close;
+    sms->ctx = c;
+    sms->name = "command";
+    return WARD_OK;
+}

@@ -1,0 +1,154 @@
+/*
+ * wardd.h - what the parts of wardd share: its configuration, the server
+ * context, the request and answer every handler sees, and the helpers
+ * they call (auth, rate limits, JSON errors).
+ *
+ * A request goes: http.c (libmicrohttpd: body with a size cap, routing)
+ * -> one handler (locks.c, users.c, bind.c, escrow.c, health.c) -> auth.c
+ * (RFC 9421 signature, nonce, key from the store) before anything acts ->
+ * the store vtable (store.h) and the SMS provider (sms.h). Handlers know
+ * nothing of libmicrohttpd or SQL; they fill a wardd_resp.
+ */
+#ifndef WARDD_H
+#define WARDD_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "ward/ward_bind.h"
+#include "ward/ward_httpsig.h"
+
+#include "sms.h"
+#include "store.h"
+
+#define WARDD_VERSION "0.1.0"
+#define WARDD_BODY_MAX (16 * 1024)     /* larger bodies: 413 */
+#define WARDD_PATH_MAX 256
+#define WARDD_WAIT_MAX_S 30            /* longest long-poll */
+#define WARDD_RATE_WINDOW_MS (10 * 60 * 1000LL)
+
+typedef struct wardd_config {
+    char listen_host[64];
+    unsigned listen_port;           /* 0: the kernel picks one */
+    char db[1024];
+    char sms_outbox[1024];
+    char sms_command[1024];         /* empty: use the outbox */
+    char factory_pub[1024];         /* empty: activation refused */
+    char tls_cert[1024];
+    char tls_key[1024];
+    long task_ttl_s;
+    unsigned sms_per_phone;         /* per WARDD_RATE_WINDOW_MS */
+    unsigned sms_per_addr;
+    unsigned max_connections;
+} wardd_config;
+
+typedef struct wardd {
+    wardd_config cfg;
+    const ward_crypto *cp;
+    wardd_store store;
+    wardd_sms sms;
+    uint8_t factory_pub[WARD_P256_POINT_LEN];
+    bool have_factory;
+
+    /* Long-polls wait on `changed`; a confirmation or shutdown wakes them. */
+    pthread_mutex_t mu;
+    pthread_cond_t changed;
+    bool stopping;
+    uint64_t generation;            /* bumped by every wardd_notify */
+    int64_t next_purge_ms;
+} wardd;
+
+/* A request as handlers see it. Paths and queries are raw (as sent), the
+ * form the signature covers. */
+typedef struct wardd_req {
+    const char *method;
+    char path[WARDD_PATH_MAX];
+    char query[WARDD_PATH_MAX];     /* without '?'; "" when absent */
+    char param[WARDD_PATH_MAX];     /* the '*' segment of the route */
+    const uint8_t *body;
+    size_t body_len;
+    char addr[64];                  /* client address, for rate limits */
+    /* Header and query lookups (NULL when absent). */
+    const char *(*header)(void *ctx, const char *name);
+    const char *(*arg)(void *ctx, const char *name);
+    void *ctx;
+} wardd_req;
+
+typedef struct wardd_resp {
+    unsigned status;
+    cJSON *json;                    /* owned; http.c frees it */
+    long retry_after_s;             /* > 0: a Retry-After header */
+    char signer[WARD_HTTPSIG_KEYID_MAX + 1]; /* for the request log */
+} wardd_resp;
+
+typedef void (*wardd_handler)(wardd *w, const wardd_req *r, wardd_resp *out);
+
+/* Handlers, one file per resource. */
+void wardd_h_locks_post(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_users_post(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_tasks_post(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_task_get(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_task_status(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_confirm_post(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_escrow_get(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_health(wardd *w, const wardd_req *r, wardd_resp *out);
+
+/* The HTTP side (http.c). start fills *port with the bound port; stop
+ * stops accepting, lets open connections finish for up to 2 s, then
+ * closes the rest. */
+struct wardd_http;
+ward_err wardd_http_start(wardd *w, struct wardd_http **http, unsigned *port);
+void wardd_http_stop(struct wardd_http *http);
+
+/* The verified signer of a request (auth.c). */
+typedef struct wardd_signer {
+    char keyid[WARD_HTTPSIG_KEYID_MAX + 1];
+    bool is_lock;
+    char id[WARD_UID_MAX + 1];      /* the SN or the UID */
+    uint8_t pub[WARD_P256_POINT_LEN];
+} wardd_signer;
+
+/* Verifies the request's signature. given_pub: the key to check against
+ * (activation, registration), with expect_keyid the keyid the body
+ * implies; NULL for both: the key registered for the keyid. Answers true,
+ * or false with *out filled (401, or 500 when the store fails). */
+bool wardd_auth(wardd *w, const wardd_req *r, const uint8_t *given_pub,
+                const char *expect_keyid, wardd_signer *s, wardd_resp *out);
+
+/* Only the Content-Digest check: handlers whose key comes in the body run
+ * it before they parse the body, so an altered body is a 401, not a 400. */
+bool wardd_auth_digest(wardd *w, const wardd_req *r, wardd_resp *out);
+
+/* SMS rate limits (ratelimit.c): charges one message to the phone and
+ * the address, or answers false with a 429 in *out. */
+bool wardd_rate_sms(wardd *w, const char *phone, const char *addr,
+                    wardd_resp *out);
+
+/* Answers (http.c). wardd_fail: {"error": class, "message": msg}. */
+void wardd_fail(wardd_resp *out, unsigned status, const char *cls,
+                const char *msg);
+void wardd_reply(wardd_resp *out, unsigned status, cJSON *json);
+/* 500 for a store failure, logged. */
+void wardd_fail_store(wardd_resp *out, ward_err err);
+
+/* JSON helpers (json.c). The body as an object, or false with a 400. */
+bool wardd_json_body(const wardd_req *r, cJSON **obj, wardd_resp *out);
+/* A string member of 1..max bytes, or NULL. */
+const char *wardd_json_str(const cJSON *obj, const char *name, size_t max);
+/* A base64 member decoded into out (exactly len bytes unless min < len),
+ * min..cap bytes; false on any problem. */
+bool wardd_json_b64(const cJSON *obj, const char *name, uint8_t *out,
+                    size_t min, size_t cap, size_t *len);
+bool wardd_json_add_b64(cJSON *obj, const char *name, const uint8_t *data,
+                        size_t len);
+
+/* Unix time in milliseconds. */
+int64_t wardd_now_ms(void);
+/* Wakes every long-poll (a task changed, or shutdown). */
+void wardd_notify(wardd *w);
+
+#endif /* WARDD_H */

@@ -1,0 +1,351 @@
+#!/usr/bin/env python3
+"""End-to-end tests of wardd's HTTP API (flow A) with real processes.
+
+usage: test_wardd_api.py [-v] WARDD WARDD_PROBE
+
+Each test starts the real wardd on 127.0.0.1:0 with a fresh SQLite file
+and SMS outbox in a temporary directory, reads the port from its
+`event=listening addr=...` log line, and drives wardd_probe (which plays
+the lock and the app with the real core and real signatures). Standard
+library only.
+"""
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wardlib import Wardd  # noqa: E402
+
+WARDD = None
+PROBE = None
+PHONE = "+8613800000000"
+
+
+class WarddTest(unittest.TestCase):
+    extra = ()
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="wardd-e2e-")
+        self.root = self.tmp.name
+        self.state = os.path.join(self.root, "state")
+        os.mkdir(self.state)
+        self.run_probe("factory-keygen")
+        os.replace(os.path.join(self.state, "factory.pub"),
+                   os.path.join(self.root, "factory.pub"))
+        self.wardd = Wardd(self.root, WARDD, self.extra)
+        self.wardd.start()
+
+    def tearDown(self):
+        try:
+            self.wardd.stop()
+            # Under -DWARD_SANITIZE=ON a sanitizer report lands in the log.
+            log = self.wardd.log()
+            for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+                self.assertNotIn(bad, log)
+        finally:
+            self.tmp.cleanup()
+
+    # -- helpers --
+
+    def run_probe(self, *args, expect=None):
+        url = self.wardd.url if hasattr(self, "wardd") and self.wardd.url else "-"
+        cmd = [PROBE, url, self.state] + list(args)
+        if expect is not None:
+            cmd += ["--expect", str(expect)]
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=90)
+        return p.returncode, p.stdout + p.stderr
+
+    def ok(self, *args, expect=None):
+        rc, out = self.run_probe(*args, expect=expect)
+        self.assertEqual(rc, 0, "probe %s failed:\n%s\n--- wardd log ---\n%s"
+                         % (" ".join(args), out, self.wardd.log()[-3000:]))
+        return out
+
+    def fact(self, out, name):
+        m = re.search(r"^%s=(.*)$" % re.escape(name), out, re.M)
+        self.assertIsNotNone(m, "no %s in:\n%s" % (name, out))
+        return m.group(1)
+
+    def outbox(self):
+        d = os.path.join(self.root, "outbox")
+        names = sorted(n for n in os.listdir(d) if not n.startswith("."))
+        msgs = []
+        for n in names:
+            self.assertRegex(n, r"^\d{13}-\d+\.json$")
+            with open(os.path.join(d, n)) as f:
+                msgs.append(json.load(f))
+        return msgs
+
+    def setup_pair(self, sn="LOCK-0001", uid="alice", phone=PHONE):
+        self.ok("activate", sn, expect=201)
+        self.ok("register", uid, phone, expect=201)
+
+    def db(self):
+        return sqlite3.connect(os.path.join(self.root, "wardd.db"))
+
+
+class HappyPath(WarddTest):
+    def test_activation_register_upload_fetch_confirm_status_escrow(self):
+        self.ok("activate", "LOCK-0001", expect=201)
+        self.ok("activate", "LOCK-0001", expect=200)      # same key: idempotent
+        self.ok("register", "alice", PHONE, expect=201)
+        self.ok("register", "alice", PHONE, expect=200)
+        out = self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
+        code = self.fact(out, "code")
+        msgs = self.outbox()
+        self.assertEqual(len(msgs), 1)
+        self.assertEqual(msgs[0]["phone"], PHONE)
+        self.assertEqual(msgs[0]["text"],
+                         "ward code %s: binding lock LOCK-0001. Expires in 10 minutes." % code)
+        out = self.ok("fetch", "t1", "LOCK-0001", expect=200)
+        self.assertEqual(self.fact(out, "opened"), "1")   # the blob arrived intact
+        out = self.ok("status", "t1", "alice", "--expect-state", "sealed")
+        out = self.ok("confirm", "t1", "LOCK-0001", expect=200)
+        self.assertIn('"state":"bound"', out)
+        self.ok("status", "t1", "alice", "--wait", "5", "--expect-state", "bound")
+        out = self.ok("escrow", "alice", "--task", "t1", expect=200)
+        self.assertEqual(self.fact(out, "escrow_ok"), "1")
+        # A repeated confirmation is answered as the first was.
+        out = self.ok("confirm", "t1", "LOCK-0001", expect=200)
+        self.assertIn('"role":0', out)
+        # The code is not stored, and nothing is half-recorded.
+        with self.db() as db:
+            cols = [r[1] for r in db.execute("PRAGMA table_info(tasks)")]
+            self.assertNotIn("code", cols)
+            self.assertEqual(db.execute("SELECT count(*) FROM bindings").fetchone()[0], 1)
+            self.assertEqual(db.execute("SELECT count(*) FROM escrows").fetchone()[0], 1)
+            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 2)
+        # Never logged (a code-shaped run inside a hex id is not the code).
+        self.assertIsNone(re.search(r"(?<![0-9a-f])%s(?![0-9a-f])" % code, self.wardd.log()))
+
+    def test_long_poll_is_woken_by_confirm(self):
+        self.setup_pair()
+        self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
+        cmd = [PROBE, self.wardd.url, self.state, "status", "t1", "alice",
+               "--wait", "25", "--expect-state", "bound"]
+        t0 = time.time()
+        poll = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(0.5)
+        self.ok("confirm", "t1", "LOCK-0001", expect=200)
+        out, _ = poll.communicate(timeout=30)
+        self.assertEqual(poll.returncode, 0, out)
+        self.assertLess(time.time() - t0, 10, "long-poll was not woken")
+
+    def test_second_app_binds_same_lock(self):
+        self.setup_pair()
+        self.ok("register", "bob", "+8613900000000", expect=201)
+        self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
+        self.ok("confirm", "t1", "LOCK-0001", expect=200)
+        self.ok("upload", "t2", "bob", "LOCK-0001", "+8613900000000", expect=201)
+        self.ok("confirm", "t2", "LOCK-0001", "--role", "2", expect=200)
+        out = self.ok("escrow", "bob", "--task", "t2", expect=200)
+        self.assertEqual(self.fact(out, "escrow_ok"), "1")
+        self.assertIn('"role":2', out)
+
+
+class Refusals(WarddTest):
+    def test_replayed_request(self):
+        self.setup_pair()
+        self.ok("replay", "alice", expect=401)
+
+    def test_stale_created(self):
+        self.setup_pair()
+        self.ok("stale", "alice", "-400", expect=401)
+        self.ok("stale", "alice", "400", expect=401)
+        self.ok("stale", "alice", "-100", expect=200)    # within the skew
+
+    def test_body_altered_after_signing(self):
+        self.setup_pair()
+        self.ok("tamper", "alice", PHONE, expect=401)
+
+    def test_unknown_signer(self):
+        self.setup_pair()
+        self.ok("escrow", "mallory", expect=401)
+
+    def test_confirmation_with_wrong_key(self):
+        self.setup_pair()
+        self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
+        self.ok("confirm", "t1", "LOCK-0001", "--wrong-key", expect=401)
+        self.ok("status", "t1", "alice", "--expect-state", "sealed")
+        self.ok("confirm", "t1", "LOCK-0001", expect=200)
+
+    def test_other_lock_cannot_fetch(self):
+        self.setup_pair()
+        self.ok("activate", "LOCK-0002", expect=201)
+        self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
+        self.ok("fetch", "t1", "LOCK-0002", expect=403)
+
+    def test_activation_bad_factory_signature(self):
+        self.ok("activate", "LOCK-0009", "--bad-factory", expect=401)
+        # ...and the SN was not registered by the attempt.
+        self.ok("activate", "LOCK-0009", expect=201)
+
+    def test_reactivation_with_other_key(self):
+        self.ok("activate", "LOCK-0001", expect=201)
+        self.ok("activate", "LOCK-0001", "--other-key", expect=409)
+        self.ok("activate", "LOCK-0001", expect=200)
+
+    def test_phone_mismatch(self):
+        self.setup_pair()
+        self.ok("upload", "t1", "alice", "LOCK-0001", "+8613811111111", expect=403)
+        self.assertEqual(self.outbox(), [])
+
+    def test_unknown_lock(self):
+        self.setup_pair()
+        self.ok("upload", "t1", "alice", "LOCK-7777", PHONE, expect=404)
+
+    def test_sms_rate_limit_per_phone(self):
+        self.setup_pair()
+        for i in range(3):
+            self.ok("upload", "t%d" % i, "alice", "LOCK-0001", PHONE, expect=201)
+        out = self.ok("upload", "t9", "alice", "LOCK-0001", PHONE, expect=429)
+        self.assertGreater(int(self.fact(out, "retry_after")), 0)
+        self.assertEqual(len(self.outbox()), 3)           # and no SMS
+
+
+class ShortTtl(WarddTest):
+    extra = ("--task-ttl", "1")
+
+    def test_expired_task(self):
+        self.setup_pair()
+        out = self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
+        self.assertIn("Expires in 1 minute.", self.outbox()[0]["text"])
+        time.sleep(1.3)
+        self.ok("fetch", "t1", "LOCK-0001", expect=410)
+        self.ok("status", "t1", "alice", "--expect-state", "expired")
+
+
+class AddressLimit(WarddTest):
+    extra = ("--sms-per-addr", "2", "--sms-per-phone", "10")
+
+    def test_sms_rate_limit_per_address(self):
+        self.setup_pair()
+        self.ok("register", "bob", "+8613900000000", expect=201)
+        self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
+        self.ok("upload", "t2", "bob", "LOCK-0001", "+8613900000000", expect=201)
+        self.ok("upload", "t3", "bob", "LOCK-0001", "+8613900000000", expect=429)
+        # Persisted: a restart does not hand out a new allowance.
+        self.wardd.stop()
+        self.wardd.start()
+        self.ok("upload", "t4", "alice", "LOCK-0001", PHONE, expect=429)
+
+
+class Lifecycle(WarddTest):
+    def test_sigkill_mid_binding_and_restart(self):
+        self.setup_pair()
+        self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
+        self.ok("fetch", "t1", "LOCK-0001", expect=200)
+        self.assertEqual(self.wardd.stop(signal.SIGKILL), -signal.SIGKILL)
+        self.wardd.start()
+        # The task survived and the binding completes.
+        self.ok("status", "t1", "alice", "--expect-state", "sealed")
+        self.ok("confirm", "t1", "LOCK-0001", expect=200)
+        self.assertEqual(self.wardd.stop(signal.SIGKILL), -signal.SIGKILL)
+        self.wardd.start()
+        self.ok("status", "t1", "alice", "--expect-state", "bound")
+        out = self.ok("escrow", "alice", "--task", "t1", expect=200)
+        self.assertEqual(self.fact(out, "escrow_ok"), "1")
+        # Nonces survive a restart too: the replay window stays closed.
+        with self.db() as db:
+            self.assertGreater(db.execute("SELECT count(*) FROM nonces").fetchone()[0], 0)
+
+    def test_never_half_recorded(self):
+        """SIGKILL right after many confirms: every task is either bound with
+        its binding and escrow, or sealed with neither."""
+        self.setup_pair()
+        self.ok("register", "bob", "+8613900000000", expect=201)
+        self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
+        self.ok("upload", "t2", "bob", "LOCK-0001", "+8613900000000", expect=201)
+        self.ok("fetch", "t1", "LOCK-0001", expect=200)
+        confirm = subprocess.Popen([PROBE, self.wardd.url, self.state, "confirm", "t2",
+                                    "LOCK-0001"], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        self.ok("confirm", "t1", "LOCK-0001", expect=200)
+        self.wardd.stop(signal.SIGKILL)
+        confirm.wait(timeout=30)
+        with self.db() as db:
+            for tid, uid, state in db.execute("SELECT tid, uid, state FROM tasks"):
+                b = db.execute("SELECT count(*) FROM bindings WHERE uid = ?", (uid,)).fetchone()[0]
+                e = db.execute("SELECT count(*) FROM escrows WHERE uid = ?", (uid,)).fetchone()[0]
+                self.assertEqual((b, e), (1, 1) if state == 1 else (0, 0), uid)
+        self.wardd.start()
+        self.ok("status", "t1", "alice", "--expect-state", "bound")
+
+    def test_sigterm_is_clean(self):
+        self.assertEqual(self.wardd.stop(signal.SIGTERM), 0)
+        self.assertIn("event=stopped", self.wardd.log())
+
+    def test_sigterm_during_long_poll(self):
+        self.setup_pair()
+        self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
+        poll = subprocess.Popen([PROBE, self.wardd.url, self.state, "status", "t1", "alice",
+                                 "--wait", "30"], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        time.sleep(1.5)                              # the poll is waiting
+        t0 = time.time()
+        self.assertEqual(self.wardd.stop(signal.SIGTERM), 0)
+        self.assertLess(time.time() - t0, 5, "shutdown waited for the long-poll")
+        out, _ = poll.communicate(timeout=30)
+        self.assertIn("state=sealed", out)           # answered, not cut off
+
+    def test_config_file_and_flags(self):
+        self.wardd.stop()
+        cfg = os.path.join(self.root, "wardd.conf")
+        with open(cfg, "w") as f:
+            f.write("# test\nsms-per-phone = 1\ntask-ttl = 120\n")
+        self.wardd.start(["--config", cfg, "--task-ttl", "300"])
+        self.setup_pair()
+        self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
+        self.assertIn("Expires in 5 minutes.", self.outbox()[0]["text"])   # flag wins
+        self.ok("upload", "t2", "alice", "LOCK-0001", PHONE, expect=429)   # file applied
+
+    def test_help_and_bad_flags(self):
+        p = subprocess.run([WARDD, "--help"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0)
+        for flag in ("--listen", "--db", "--sms-outbox", "--sms-command", "--factory-pub",
+                     "--tls-cert", "--tls-key", "--task-ttl", "--sms-per-phone",
+                     "--sms-per-addr", "--config"):
+            self.assertIn(flag, p.stdout)
+        p = subprocess.run([WARDD, "--no-such-flag"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2)
+
+
+class SmsCommand(WarddTest):
+    def test_sms_command_provider(self):
+        script = os.path.join(self.root, "sms.sh")
+        sent = os.path.join(self.root, "sent.txt")
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\necho \"to=$1\" >> %s\ncat >> %s\n" % (sent, sent))
+        os.chmod(script, 0o755)
+        self.wardd.stop()
+        self.wardd.start(["--sms-command", script])
+        self.setup_pair()
+        out = self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
+        with open(sent) as f:
+            text = f.read()
+        self.assertIn("to=" + PHONE, text)
+        self.assertIn("ward code %s: binding lock LOCK-0001." % self.fact(out, "code"), text)
+
+    def test_failing_command_drops_the_task(self):
+        self.wardd.stop()
+        self.wardd.start(["--sms-command", "false"])
+        self.setup_pair()
+        self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=503)
+        with self.db() as db:
+            self.assertEqual(db.execute("SELECT count(*) FROM tasks").fetchone()[0], 0)
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    flags = [a for a in sys.argv[1:] if a.startswith("-")]
+    if len(args) < 2:
+        sys.exit("usage: test_wardd_api.py [-v] WARDD WARDD_PROBE")
+    WARDD, PROBE = os.path.abspath(args[0]), os.path.abspath(args[1])
+    unittest.main(argv=[sys.argv[0]] + flags + args[2:])

@@ -1,0 +1,731 @@
+/* wardd_probe: plays a lock and an app against a running wardd, one signed
+ * request (or one attack) per subcommand, for tests/e2e/test_wardd_api.py.
+ *
+ *   wardd_probe URL DIR COMMAND ARGS... [--expect STATUS]
+ *
+ * Keys and task state live in DIR as hex files. Each command prints
+ * "status=NNN" and the answer's body, plus facts it checked (code=...,
+ * opened=1, state=..., escrow_ok=1), and exits 0 only when the status is
+ * the expected one (default: any 2xx) and its own checks passed. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "ward/ward_bind.h"
+#include "ward/ward_httpsig.h"
+#include "ward/ward_port_posix.h"
+#include "ward/ward_suite.h"
+#if defined(WARD_CRYPTO_MBEDTLS)
+#include "ward/ward_port_mbedtls.h"
+#define PROBE_CRYPTO() ward_crypto_mbedtls()
+#else
+#include "ward/ward_port_openssl.h"
+#define PROBE_CRYPTO() ward_crypto_openssl()
+#endif
+
+static const ward_crypto *cp;
+static ward_random rng;
+static const char *base_url;
+static const char *dir;
+static long expect_status = -1;
+
+/* Options of the attack commands. */
+typedef struct req_opts {
+    int64_t created_skew;   /* seconds added to now */
+    const char *nonce;      /* fixed nonce (replay) */
+    int tamper;             /* alter the body after signing */
+} req_opts;
+
+typedef struct buf {
+    char *p;
+    size_t n;
+} buf;
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "probe: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    exit(2);
+}
+
+static void check(ward_err err, const char *what)
+{
+    if (err != WARD_OK) {
+        die("%s: %s", what, ward_strerror(err));
+    }
+}
+
+static void path_of(char *out, size_t cap, const char *name)
+{
+    snprintf(out, cap, "%s/%s", dir, name);
+}
+
+static void write_text(const char *name, const char *text)
+{
+    char p[1024];
+    path_of(p, sizeof p, name);
+    FILE *f = fopen(p, "w");
+    if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
+        die("cannot write %s", p);
+    }
+}
+
+/* Reads a file's first line (without the newline); 0 if missing. */
+static int read_line(const char *name, char *out, size_t cap)
+{
+    char p[1024];
+    path_of(p, sizeof p, name);
+    FILE *f = fopen(p, "r");
+    if (f == NULL) {
+        return 0;
+    }
+    if (fgets(out, (int)cap, f) == NULL) {
+        out[0] = '\0';
+    }
+    fclose(f);
+    out[strcspn(out, "\r\n")] = '\0';
+    return 1;
+}
+
+static void hex_to(const char *hex, uint8_t *out, size_t len)
+{
+    size_t n = 0;
+    if (ward_hex_decode(hex, strlen(hex), out, len, &n) != WARD_OK || n != len) {
+        die("bad hex");
+    }
+}
+
+static void to_hex(const uint8_t *in, size_t len, char *out, size_t cap)
+{
+    check(ward_hex_encode(in, len, out, cap), "hex");
+}
+
+/* A key pair stored as DIR/NAME (hex private key); made if missing. */
+static void key_load(const char *name, uint8_t priv[WARD_P256_SCALAR_LEN],
+                     uint8_t pub[WARD_P256_POINT_LEN])
+{
+    char hex[2 * WARD_P256_SCALAR_LEN + 2];
+    if (read_line(name, hex, sizeof hex)) {
+        hex_to(hex, priv, WARD_P256_SCALAR_LEN);
+        check(ward_p256_public(cp, priv, pub), "public key");
+        return;
+    }
+    check(ward_p256_keygen(cp, &rng, priv, pub), "keygen");
+    to_hex(priv, WARD_P256_SCALAR_LEN, hex, sizeof hex);
+    strcat(hex, "\n");
+    write_text(name, hex);
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *ctx)
+{
+    buf *b = ctx;
+    size_t len = size * n;
+    char *p = realloc(b->p, b->n + len + 1);
+    if (p == NULL) {
+        return 0;
+    }
+    memcpy(p + b->n, data, len);
+    b->p = p;
+    b->n += len;
+    b->p[b->n] = '\0';
+    return len;
+}
+
+/* Prints the Retry-After header, for the rate-limit tests. */
+static size_t on_header(char *data, size_t size, size_t n, void *ctx)
+{
+    (void)ctx;
+    size_t len = size * n;
+    if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
+        printf("retry_after=%.*s\n", (int)strcspn(data + 12, "\r\n") - 1, data + 13);
+    }
+    return len;
+}
+
+/* Sends one request signed as keyid with priv (unsigned if keyid is
+ * NULL); answers the status, the body in *resp (caller frees). */
+static long request(const char *method, const char *path, const char *query,
+                    const char *body, const char *keyid,
+                    const uint8_t *priv, const req_opts *o, char **resp)
+{
+    static const req_opts none = { 0, NULL, 0 };
+    if (o == NULL) {
+        o = &none;
+    }
+    if (body == NULL) {
+        body = "";
+    }
+    CURL *c = curl_easy_init();
+    if (c == NULL) {
+        die("curl init");
+    }
+    struct curl_slist *hdrs = NULL;
+    hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+    hdrs = curl_slist_append(hdrs, "Expect:");
+    if (keyid != NULL) {
+        ward_httpsig_params p;
+        memset(&p, 0, sizeof p);
+        p.created = (int64_t)time(NULL) + o->created_skew;
+        if (o->nonce != NULL) {
+            snprintf(p.nonce, sizeof p.nonce, "%s", o->nonce);
+        } else {
+            uint8_t nb[WARD_HTTPSIG_NONCE_HEX / 2];
+            check(rng.fill(rng.ctx, nb, sizeof nb), "random");
+            to_hex(nb, sizeof nb, p.nonce, sizeof p.nonce);
+        }
+        snprintf(p.keyid, sizeof p.keyid, "%s", keyid);
+        char digest[WARD_HTTPSIG_DIGEST_HDR_MAX];
+        check(ward_httpsig_digest(cp, (const uint8_t *)body, strlen(body), digest,
+                                  sizeof digest), "digest");
+        char base[1024];
+        size_t base_len = 0;
+        check(ward_httpsig_base(method, path, query, digest, &p, base, sizeof base,
+                                &base_len), "base");
+        uint8_t sig[WARD_P256_SIG_LEN];
+        check(ward_httpsig_sign(cp, priv, base, base_len, sig), "sign");
+        char in_hdr[WARD_HTTPSIG_INPUT_HDR_MAX], sig_hdr[WARD_HTTPSIG_SIG_HDR_MAX];
+        check(ward_httpsig_headers(&p, sig, in_hdr, sizeof in_hdr, sig_hdr,
+                                   sizeof sig_hdr), "headers");
+        char line[512];
+        snprintf(line, sizeof line, "Content-Digest: %s", digest);
+        hdrs = curl_slist_append(hdrs, line);
+        snprintf(line, sizeof line, "Signature-Input: %s", in_hdr);
+        hdrs = curl_slist_append(hdrs, line);
+        snprintf(line, sizeof line, "Signature: %s", sig_hdr);
+        hdrs = curl_slist_append(hdrs, line);
+    }
+    char *sent = strdup(body);
+    if (o->tamper && sent[0] != '\0') {
+        /* One byte changed after signing: a relay altering the body. */
+        size_t i = strlen(sent) / 2;
+        sent[i] = sent[i] == 'a' ? 'b' : 'a';
+    }
+    char url[1024];
+    snprintf(url, sizeof url, "%s%s%s%s", base_url, path, query && *query ? "?" : "",
+             query ? query : "");
+    buf b = { NULL, 0 };
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    if (strcmp(method, "GET") != 0) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, sent);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(sent));
+    }
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    CURLcode rc = curl_easy_perform(c);
+    if (rc != CURLE_OK) {
+        die("%s %s: %s", method, path, curl_easy_strerror(rc));
+    }
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(c);
+    free(sent);
+    *resp = b.p ? b.p : strdup("");
+    printf("status=%ld\nbody=%s\n", status, *resp);
+    return status;
+}
+
+static int status_ok(long status)
+{
+    if (expect_status >= 0) {
+        return status == expect_status;
+    }
+    return status >= 200 && status < 300;
+}
+
+/* Finds "name":"value" in a JSON answer (our answers are flat and simple). */
+static int json_get(const char *json, const char *name, char *out, size_t cap)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":\"", name);
+    const char *s = strstr(json, pat);
+    if (s == NULL) {
+        return 0;
+    }
+    s += strlen(pat);
+    const char *e = strchr(s, '"');
+    if (e == NULL || (size_t)(e - s) >= cap) {
+        return 0;
+    }
+    memcpy(out, s, (size_t)(e - s));
+    out[e - s] = '\0';
+    return 1;
+}
+
+static void b64(const uint8_t *in, size_t len, char *out, size_t cap)
+{
+    check(ward_b64_encode(in, len, out, cap), "base64");
+}
+
+/* ---- commands ---- */
+
+static int cmd_factory_keygen(void)
+{
+    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
+    key_load("factory.key", priv, pub);
+    char hex[2 * WARD_P256_POINT_LEN + 2];
+    to_hex(pub, sizeof pub, hex, sizeof hex);
+    strcat(hex, "\n");
+    write_text("factory.pub", hex);
+    return 0;
+}
+
+/* activate SN [--other-key] [--bad-factory] */
+static int cmd_activate(int argc, char **argv)
+{
+    if (argc < 1) {
+        die("activate SN");
+    }
+    const char *sn = argv[0];
+    int other = 0, bad_factory = 0;
+    for (int i = 1; i < argc; i++) {
+        other |= strcmp(argv[i], "--other-key") == 0;
+        bad_factory |= strcmp(argv[i], "--bad-factory") == 0;
+    }
+    uint8_t fpriv[WARD_P256_SCALAR_LEN], fpub[WARD_P256_POINT_LEN];
+    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
+    if (bad_factory) {
+        check(ward_p256_keygen(cp, &rng, fpriv, fpub), "keygen");
+    } else {
+        key_load("factory.key", fpriv, fpub);
+    }
+    char name[128];
+    snprintf(name, sizeof name, "lock-%s.key", sn);
+    if (other) {
+        check(ward_p256_keygen(cp, &rng, priv, pub), "keygen");
+    } else {
+        key_load(name, priv, pub);
+    }
+    ward_activation a = { (const uint8_t *)sn, strlen(sn), pub };
+    uint8_t msg[WARD_ACTIVATION_MAX];
+    size_t len = 0;
+    check(ward_activation_sign(cp, fpriv, &a, msg, sizeof msg, &len), "activation");
+    char body[512], enc[400], keyid[128];
+    b64(msg, len, enc, sizeof enc);
+    snprintf(body, sizeof body, "{\"activation\":\"%s\"}", enc);
+    snprintf(keyid, sizeof keyid, "lock:%s", sn);
+    char *resp;
+    long st = request("POST", "/v1/locks", NULL, body, keyid, priv, NULL, &resp);
+    free(resp);
+    return status_ok(st) ? 0 : 1;
+}
+
+/* register UID PHONE */
+static int cmd_register(int argc, char **argv)
+{
+    if (argc < 2) {
+        die("register UID PHONE");
+    }
+    char name[128], keyid[128], body[512], enc[128];
+    snprintf(name, sizeof name, "user-%s.key", argv[0]);
+    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
+    key_load(name, priv, pub);
+    b64(pub, sizeof pub, enc, sizeof enc);
+    snprintf(body, sizeof body, "{\"user\":\"%s\",\"phone\":\"%s\",\"pub\":\"%s\"}",
+             argv[0], argv[1], enc);
+    snprintf(keyid, sizeof keyid, "user:%s", argv[0]);
+    char *resp;
+    long st = request("POST", "/v1/users", NULL, body, keyid, priv, NULL, &resp);
+    free(resp);
+    return status_ok(st) ? 0 : 1;
+}
+
+/* A task as the app keeps it: DIR/task-NAME, one hex or text field a line. */
+typedef struct task {
+    uint8_t tid[WARD_TASK_ID_LEN];
+    uint8_t k[WARD_BIND_KEY_LEN];
+    uint8_t auth_key[WARD_AUTH_KEY_LEN];
+    char sn[WARD_SN_MAX + 1];
+    char uid[WARD_UID_MAX + 1];
+    char phone[WARD_PHONE_MAX + 1];
+    char tid_hex[80];
+} task;
+
+static void task_load(const char *name, task *t)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s/task-%s", dir, name);
+    FILE *f = fopen(p, "r");
+    if (f == NULL) {
+        die("no task %s", name);
+    }
+    char tid[80], k[80], a[80];
+    if (fscanf(f, "%79s %79s %79s %32s %64s %20s", tid, k, a, t->sn, t->uid, t->phone) != 6) {
+        die("bad task file %s", name);
+    }
+    fclose(f);
+    hex_to(tid, t->tid, sizeof t->tid);
+    hex_to(k, t->k, sizeof t->k);
+    hex_to(a, t->auth_key, sizeof t->auth_key);
+    snprintf(t->tid_hex, sizeof t->tid_hex, "%s", tid);
+}
+
+/* upload NAME UID SN PHONE: what the app does after scanning the QR. */
+static int cmd_upload(int argc, char **argv)
+{
+    if (argc < 4) {
+        die("upload NAME UID SN PHONE");
+    }
+    task t;
+    memset(&t, 0, sizeof t);
+    snprintf(t.uid, sizeof t.uid, "%s", argv[1]);
+    snprintf(t.sn, sizeof t.sn, "%s", argv[2]);
+    snprintf(t.phone, sizeof t.phone, "%s", argv[3]);
+    /* The lock's half of the QR: tid, K and a code. */
+    check(rng.fill(rng.ctx, t.tid, sizeof t.tid), "random");
+    check(rng.fill(rng.ctx, t.k, sizeof t.k), "random");
+    uint8_t cb[4];
+    check(rng.fill(rng.ctx, cb, sizeof cb), "random");
+    char code[8];
+    snprintf(code, sizeof code, "%06lu",
+             (unsigned long)(((uint32_t)cb[0] << 24 | (uint32_t)cb[1] << 16 |
+                              (uint32_t)cb[2] << 8 | cb[3]) % 1000000u));
+    /* The app's half: the auth key, escrowed to itself, sealed under K. */
+    char name[128];
+    snprintf(name, sizeof name, "user-%s.key", t.uid);
+    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
+    key_load(name, priv, pub);
+    check(rng.fill(rng.ctx, t.auth_key, sizeof t.auth_key), "random");
+    uint8_t ad[128], escrow[WARD_ESCROW_LEN];
+    size_t ad_len = 0, escrow_len = 0;
+    check(ward_escrow_ad((const uint8_t *)t.sn, strlen(t.sn), (const uint8_t *)t.uid,
+                         strlen(t.uid), ad, sizeof ad, &ad_len), "escrow ad");
+    check(ward_seal_to(cp, &rng, pub, ad, ad_len, t.auth_key, sizeof t.auth_key, escrow,
+                       sizeof escrow, &escrow_len), "escrow");
+    ward_bind_data d = {
+        (const uint8_t *)t.sn, strlen(t.sn), (const uint8_t *)t.uid, strlen(t.uid),
+        pub, t.auth_key, escrow, (const uint8_t *)t.phone, strlen(t.phone),
+    };
+    uint8_t blob[WARD_BIND_BLOB_MAX];
+    size_t blob_len = 0;
+    check(ward_bind_seal(cp, &rng, t.k, t.tid, &d, blob, sizeof blob, &blob_len), "seal");
+
+    char tid_hex[40], k_hex[80], a_hex[80], enc[1024], body[2048], keyid[128];
+    to_hex(t.tid, sizeof t.tid, tid_hex, sizeof tid_hex);
+    to_hex(t.k, sizeof t.k, k_hex, sizeof k_hex);
+    to_hex(t.auth_key, sizeof t.auth_key, a_hex, sizeof a_hex);
+    b64(blob, blob_len, enc, sizeof enc);
+    snprintf(body, sizeof body,
+             "{\"tid\":\"%s\",\"sn\":\"%s\",\"phone\":\"%s\",\"code\":\"%s\",\"blob\":\"%s\"}",
+             tid_hex, t.sn, t.phone, code, enc);
+    char file[512];
+    snprintf(file, sizeof file, "%s\n%s\n%s\n%s\n%s\n%s\n", tid_hex, k_hex, a_hex, t.sn,
+             t.uid, t.phone);
+    char tname[160];
+    snprintf(tname, sizeof tname, "task-%s", argv[0]);
+    write_text(tname, file);
+    snprintf(keyid, sizeof keyid, "user:%s", t.uid);
+    printf("code=%s\ntid=%s\n", code, tid_hex);
+    char *resp;
+    long st = request("POST", "/v1/bind/tasks", NULL, body, keyid, priv, NULL, &resp);
+    free(resp);
+    return status_ok(st) ? 0 : 1;
+}
+
+/* Fetches task t as lock sn; on 200 opens the blob with K into *d
+ * (plain holds it). Answers the status. */
+static long fetch_open(const task *t, const char *sn, uint8_t *plain, size_t cap,
+                       ward_bind_data *d, int *opened)
+{
+    char name[128], keyid[128], path[128];
+    snprintf(name, sizeof name, "lock-%s.key", sn);
+    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
+    key_load(name, priv, pub);
+    snprintf(keyid, sizeof keyid, "lock:%s", sn);
+    snprintf(path, sizeof path, "/v1/bind/tasks/%s", t->tid_hex);
+    char *resp;
+    long st = request("GET", path, NULL, NULL, keyid, priv, NULL, &resp);
+    *opened = 0;
+    char enc[1024];
+    if (st == 200 && json_get(resp, "blob", enc, sizeof enc)) {
+        uint8_t blob[WARD_BIND_BLOB_MAX];
+        size_t n = 0;
+        if (ward_b64_decode(enc, strlen(enc), blob, sizeof blob, &n) == WARD_OK &&
+            ward_bind_open(cp, t->k, t->tid, (const uint8_t *)sn, strlen(sn), blob, n,
+                           plain, cap, d) == WARD_OK &&
+            d->uid_len == strlen(t->uid) && memcmp(d->uid, t->uid, d->uid_len) == 0 &&
+            d->phone_len == strlen(t->phone) &&
+            memcmp(d->phone, t->phone, d->phone_len) == 0 &&
+            memcmp(d->auth_key, t->auth_key, WARD_AUTH_KEY_LEN) == 0) {
+            *opened = 1;
+        }
+        printf("opened=%d\n", *opened);
+    }
+    free(resp);
+    return st;
+}
+
+/* fetch NAME SN */
+static int cmd_fetch(int argc, char **argv)
+{
+    if (argc < 2) {
+        die("fetch NAME SN");
+    }
+    task t;
+    task_load(argv[0], &t);
+    uint8_t plain[WARD_BIND_DATA_BODY_MAX];
+    ward_bind_data d;
+    int opened = 0;
+    long st = fetch_open(&t, argv[1], plain, sizeof plain, &d, &opened);
+    return status_ok(st) && (st != 200 || opened) ? 0 : 1;
+}
+
+/* confirm NAME SN [--wrong-key] [--role R]: fetch, open, sign, confirm. */
+static int cmd_confirm(int argc, char **argv)
+{
+    if (argc < 2) {
+        die("confirm NAME SN");
+    }
+    const char *sn = argv[1];
+    int wrong = 0;
+    uint8_t role = WARD_ROLE_OWNER;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--wrong-key") == 0) {
+            wrong = 1;
+        } else if (strcmp(argv[i], "--role") == 0 && i + 1 < argc) {
+            role = (uint8_t)atoi(argv[++i]);
+        }
+    }
+    task t;
+    task_load(argv[0], &t);
+    uint8_t plain[WARD_BIND_DATA_BODY_MAX];
+    ward_bind_data d;
+    int opened = 0;
+    if (fetch_open(&t, sn, plain, sizeof plain, &d, &opened) != 200 || !opened) {
+        die("confirm: could not fetch and open the task");
+    }
+    char name[128], keyid[128];
+    snprintf(name, sizeof name, "lock-%s.key", sn);
+    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
+    key_load(name, priv, pub);
+    uint8_t sign_priv[WARD_P256_SCALAR_LEN], sign_pub[WARD_P256_POINT_LEN];
+    memcpy(sign_priv, priv, sizeof priv);
+    if (wrong) {
+        /* The confirmation under another key; the request still signed by
+         * the lock (so only the message's signature is wrong). */
+        check(ward_p256_keygen(cp, &rng, sign_priv, sign_pub), "keygen");
+    }
+    ward_bind_confirm c = {
+        d.sn, d.sn_len, d.uid, d.uid_len, d.client_pub, t.tid, d.escrow, role,
+        (uint64_t)time(NULL) * 1000u,
+    };
+    uint8_t msg[WARD_BIND_CONFIRM_MAX];
+    size_t len = 0;
+    check(ward_bind_confirm_sign(cp, sign_priv, &c, msg, sizeof msg, &len), "confirm sign");
+    char enc[1024], body[1200];
+    b64(msg, len, enc, sizeof enc);
+    snprintf(body, sizeof body, "{\"confirm\":\"%s\"}", enc);
+    snprintf(keyid, sizeof keyid, "lock:%s", sn);
+    char *resp;
+    long st = request("POST", "/v1/bind/confirm", NULL, body, keyid, priv, NULL, &resp);
+    free(resp);
+    return status_ok(st) ? 0 : 1;
+}
+
+/* status NAME UID [--wait S] [--expect-state STATE] */
+static int cmd_status(int argc, char **argv)
+{
+    if (argc < 2) {
+        die("status NAME UID");
+    }
+    const char *wait = NULL, *want = NULL;
+    for (int i = 2; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--wait") == 0) {
+            wait = argv[++i];
+        } else if (strcmp(argv[i], "--expect-state") == 0) {
+            want = argv[++i];
+        }
+    }
+    task t;
+    task_load(argv[0], &t);
+    char name[128], keyid[128], path[128], query[64];
+    snprintf(name, sizeof name, "user-%s.key", argv[1]);
+    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
+    key_load(name, priv, pub);
+    snprintf(keyid, sizeof keyid, "user:%s", argv[1]);
+    snprintf(path, sizeof path, "/v1/bind/tasks/%s/status", t.tid_hex);
+    snprintf(query, sizeof query, "wait=%s", wait ? wait : "0");
+    char *resp;
+    long st = request("GET", path, wait ? query : NULL, NULL, keyid, priv, NULL, &resp);
+    char state[32] = "";
+    json_get(resp, "state", state, sizeof state);
+    printf("state=%s\n", state);
+    free(resp);
+    return status_ok(st) && (want == NULL || strcmp(want, state) == 0) ? 0 : 1;
+}
+
+/* escrow UID [--task NAME]: lists, and opens the task's escrow with the
+ * user's key (what a new phone does to recover). */
+static int cmd_escrow(int argc, char **argv)
+{
+    if (argc < 1) {
+        die("escrow UID");
+    }
+    const char *tname = NULL;
+    for (int i = 1; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--task") == 0) {
+            tname = argv[++i];
+        }
+    }
+    char name[128], keyid[128];
+    snprintf(name, sizeof name, "user-%s.key", argv[0]);
+    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
+    key_load(name, priv, pub);
+    snprintf(keyid, sizeof keyid, "user:%s", argv[0]);
+    char *resp;
+    long st = request("GET", "/v1/escrow", NULL, NULL, keyid, priv, NULL, &resp);
+    int ok = status_ok(st);
+    if (ok && tname != NULL) {
+        task t;
+        task_load(tname, &t);
+        char pat[64], enc[400];
+        snprintf(pat, sizeof pat, "\"sn\":\"%s\"", t.sn);
+        const char *e = strstr(resp, pat);
+        ok = 0;
+        if (e != NULL && json_get(e, "blob", enc, sizeof enc)) {
+            uint8_t blob[WARD_ESCROW_LEN], ad[128], key[WARD_AUTH_KEY_LEN];
+            size_t n = 0, ad_len = 0, klen = 0;
+            ok = ward_b64_decode(enc, strlen(enc), blob, sizeof blob, &n) == WARD_OK &&
+                 ward_escrow_ad((const uint8_t *)t.sn, strlen(t.sn), (const uint8_t *)t.uid,
+                                strlen(t.uid), ad, sizeof ad, &ad_len) == WARD_OK &&
+                 ward_seal_open(cp, priv, pub, ad, ad_len, blob, n, key, sizeof key,
+                                &klen) == WARD_OK &&
+                 klen == WARD_AUTH_KEY_LEN &&
+                 memcmp(key, t.auth_key, WARD_AUTH_KEY_LEN) == 0;
+        }
+        printf("escrow_ok=%d\n", ok);
+    }
+    free(resp);
+    return ok ? 0 : 1;
+}
+
+/* replay UID: the same signed GET /v1/escrow twice; the second's status
+ * is the one checked against --expect. */
+static int cmd_replay(int argc, char **argv)
+{
+    if (argc < 1) {
+        die("replay UID");
+    }
+    char name[128], keyid[128], nonce[WARD_HTTPSIG_NONCE_HEX + 1];
+    snprintf(name, sizeof name, "user-%s.key", argv[0]);
+    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
+    key_load(name, priv, pub);
+    snprintf(keyid, sizeof keyid, "user:%s", argv[0]);
+    uint8_t nb[WARD_HTTPSIG_NONCE_HEX / 2];
+    check(rng.fill(rng.ctx, nb, sizeof nb), "random");
+    to_hex(nb, sizeof nb, nonce, sizeof nonce);
+    req_opts o = { 0, nonce, 0 };
+    char *resp;
+    long first = request("GET", "/v1/escrow", NULL, NULL, keyid, priv, &o, &resp);
+    free(resp);
+    long second = request("GET", "/v1/escrow", NULL, NULL, keyid, priv, &o, &resp);
+    free(resp);
+    return first == 200 && status_ok(second) ? 0 : 1;
+}
+
+/* stale UID SKEW: GET /v1/escrow with created = now + SKEW seconds. */
+static int cmd_stale(int argc, char **argv)
+{
+    if (argc < 2) {
+        die("stale UID SKEW");
+    }
+    char name[128], keyid[128];
+    snprintf(name, sizeof name, "user-%s.key", argv[0]);
+    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
+    key_load(name, priv, pub);
+    snprintf(keyid, sizeof keyid, "user:%s", argv[0]);
+    req_opts o = { atoll(argv[1]), NULL, 0 };
+    char *resp;
+    long st = request("GET", "/v1/escrow", NULL, NULL, keyid, priv, &o, &resp);
+    free(resp);
+    return status_ok(st) ? 0 : 1;
+}
+
+/* tamper UID: a registration body altered by one byte after signing. */
+static int cmd_tamper(int argc, char **argv)
+{
+    if (argc < 2) {
+        die("tamper UID PHONE");
+    }
+    char name[128], keyid[128], body[512], enc[128];
+    snprintf(name, sizeof name, "user-%s.key", argv[0]);
+    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
+    key_load(name, priv, pub);
+    b64(pub, sizeof pub, enc, sizeof enc);
+    snprintf(body, sizeof body, "{\"user\":\"%s\",\"phone\":\"%s\",\"pub\":\"%s\"}",
+             argv[0], argv[1], enc);
+    snprintf(keyid, sizeof keyid, "user:%s", argv[0]);
+    req_opts o = { 0, NULL, 1 };
+    char *resp;
+    long st = request("POST", "/v1/users", NULL, body, keyid, priv, &o, &resp);
+    free(resp);
+    return status_ok(st) ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 4) {
+        fprintf(stderr, "usage: wardd_probe URL DIR COMMAND ARGS... [--expect STATUS]\n");
+        return 2;
+    }
+    cp = PROBE_CRYPTO();
+    rng = ward_random_posix();
+    base_url = argv[1];
+    dir = argv[2];
+    const char *cmd = argv[3];
+    /* Take --expect out; the rest belongs to the command. */
+    char **args = calloc((size_t)argc, sizeof *args);
+    int nargs = 0;
+    for (int i = 4; i < argc; i++) {
+        if (strcmp(argv[i], "--expect") == 0 && i + 1 < argc) {
+            expect_status = atol(argv[++i]);
+        } else {
+            args[nargs++] = argv[i];
+        }
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int rc;
+    if (strcmp(cmd, "factory-keygen") == 0) {
+        rc = cmd_factory_keygen();
+    } else if (strcmp(cmd, "activate") == 0) {
+        rc = cmd_activate(nargs, args);
+    } else if (strcmp(cmd, "register") == 0) {
+        rc = cmd_register(nargs, args);
+    } else if (strcmp(cmd, "upload") == 0) {
+        rc = cmd_upload(nargs, args);
+    } else if (strcmp(cmd, "fetch") == 0) {
+        rc = cmd_fetch(nargs, args);
+    } else if (strcmp(cmd, "confirm") == 0) {
+        rc = cmd_confirm(nargs, args);
+    } else if (strcmp(cmd, "status") == 0) {
+        rc = cmd_status(nargs, args);
+    } else if (strcmp(cmd, "escrow") == 0) {
+        rc = cmd_escrow(nargs, args);
+    } else if (strcmp(cmd, "replay") == 0) {
+        rc = cmd_replay(nargs, args);
+    } else if (strcmp(cmd, "stale") == 0) {
+        rc = cmd_stale(nargs, args);
+    } else if (strcmp(cmd, "tamper") == 0) {
+        rc = cmd_tamper(nargs, args);
+    } else {
+        fprintf(stderr, "probe: unknown command %s\n", cmd);
+        rc = 2;
+    }
+    free(args);
+    curl_global_cleanup();
+    return rc;
+}
