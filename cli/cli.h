@@ -44,5 +44,16 @@ int cli_parse(int argc, char **argv, const cli_option *opts, int nopts,
 
 int cmd_selftest(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_factory_keygen(int argc, char **argv);
+int cmd_lock_init(int argc, char **argv);
+int cmd_lock_bind(int argc, char **argv);
+int cmd_lock_bind_start(int argc, char **argv);
+int cmd_lock_bind_finish(int argc, char **argv);
+int cmd_lock_clients(int argc, char **argv);
+int cmd_lock_sync(int argc, char **argv);
+int cmd_app_register(int argc, char **argv);
+int cmd_app_scan(int argc, char **argv);
+int cmd_app_status(int argc, char **argv);
+int cmd_app_recover(int argc, char **argv);
 
 #endif /* WARD_CLI_H */

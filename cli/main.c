@@ -10,6 +10,28 @@ static const cli_command commands[] = {
       "run the published known-answer vectors on a crypto backend "
       "[--backend openssl|mbedtls|all] [--verbose]" },
     { "version", cmd_version, "print the version and the configured crypto backend" },
+    { "factory keygen", cmd_factory_keygen,
+      "make the manufacturer key pair: --out DIR" },
+    { "lock init", cmd_lock_init,
+      "make a lock's identity and activate it: --dir D --sn SN --server URL "
+      "--factory-key FILE" },
+    { "lock bind", cmd_lock_bind,
+      "bind an app: show the QR code, read the SMS code: --dir D --phone P [--code C]" },
+    { "lock bind-start", cmd_lock_bind_start,
+      "first half of bind: --dir D --phone P --qr-out FILE.png" },
+    { "lock bind-finish", cmd_lock_bind_finish,
+      "second half of bind: --dir D --code CODE [--wait S]" },
+    { "lock clients", cmd_lock_clients, "list the apps bound to the lock: --dir D" },
+    { "lock sync", cmd_lock_sync,
+      "send wardd what it has not acknowledged (a binding's confirmation): --dir D" },
+    { "app register", cmd_app_register,
+      "make the app's account and key: --dir A --server URL --user U --phone P" },
+    { "app scan", cmd_app_scan,
+      "scan a lock's QR code and upload the binding: --dir A --qr FILE.png [--wait S]" },
+    { "app status", cmd_app_status,
+      "ask wardd about pending bindings: --dir A [--wait S]" },
+    { "app recover", cmd_app_recover,
+      "a new phone: import the key, restore locks from escrow: --dir A --from-key FILE" },
 };
 
 #define NCOMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
@@ -18,7 +40,7 @@ static void help(FILE *out)
 {
     fprintf(out, "usage: ward <command> [options]\n\ncommands:\n");
     for (int i = 0; i < NCOMMANDS; i++) {
-        fprintf(out, "  %-16s %s\n", commands[i].path, commands[i].summary);
+        fprintf(out, "  %-18s %s\n", commands[i].path, commands[i].summary);
     }
 }
 

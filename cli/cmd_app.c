@@ -1,0 +1,278 @@
+/* `ward app ...`: the CLI playing the phone app. The client library
+ * (ward_app.h) does the work; this file reads the camera (a PNG), talks
+ * to wardd and tells the person what happened. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+
+#include "api.h"
+#include "cli.h"
+#include "qr.h"
+#include "ward/ward.h"
+#include "ward/ward_app.h"
+#include "ward/ward_files.h"
+#include "ward/ward_http.h"
+
+#define MSG_MAX 256
+
+static int app_open(ward_app *app, ward_host *host, const char *dir)
+{
+    ward_host_init(host);
+    if (ward_app_open(app, host, dir) != WARD_OK) {
+        int rc = cli_fail("%s", ward_app_error(app));
+        ward_app_close(app);
+        return rc;
+    }
+    return 0;
+}
+
+/* One signed request as this app; 0 on 2xx, else prints and returns 1. */
+static int app_call(ward_app *app, const char *method, const char *target,
+                    const char *body, ward_http_response *resp, long *status)
+{
+    ward_http_signer signer;
+    char why[MSG_MAX];
+    ward_app_http_signer(app, &signer);
+    *status = api_call(&app->host, app->server, method, target, body, &signer, resp, why,
+                       sizeof why);
+    return *status == 0 ? 0 : cli_fail("%s", why);
+}
+
+int cmd_app_register(int argc, char **argv)
+{
+    const char *dir = NULL, *server = NULL, *user = NULL, *phone = NULL;
+    const cli_option opts[] = {
+        { "dir", true, &dir }, { "server", true, &server },
+        { "user", true, &user }, { "phone", true, &phone },
+    };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 4, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (!dir || !server || !user || !phone) {
+        return cli_usage("usage: ward app register --dir A --server URL --user U --phone P");
+    }
+    ward_host host;
+    ward_app app;
+    ward_host_init(&host);
+    if (ward_app_create(&app, &host, dir, user, phone, server) != WARD_OK) {
+        rc = cli_fail("%s", ward_app_error(&app));
+        ward_app_close(&app);
+        return rc;
+    }
+    char *body = NULL;
+    if (ward_app_register_json(&app, &body) != WARD_OK) {
+        ward_app_close(&app);
+        return cli_fail("out of memory");
+    }
+    ward_http_response resp;
+    long status = 0;
+    rc = app_call(&app, "POST", "/v1/users", body, &resp, &status);
+    if (rc == 0) {
+        char *key = ward_app_key_path(&app);
+        printf("registered %s (%s) with wardd at %s\n", user, phone, server);
+        printf("client key: %s (keep a copy: it recovers your locks on a new phone)\n",
+               key ? key : "?");
+        free(key);
+    }
+    ward_http_response_free(&resp);
+    free(body);
+    ward_app_close(&app);
+    return rc;
+}
+
+/* Asks wardd where task tid stands, waiting up to wait_s for a change.
+ * On "bound" marks the lock bound. Prints the outcome. */
+static int poll_task(ward_app *app, const char *sn, const char *tid_hex, unsigned wait_s,
+                     bool *bound)
+{
+    char target[96];
+    *bound = false;
+    snprintf(target, sizeof target, "/v1/bind/tasks/%s/status?wait=%u", tid_hex,
+             wait_s > 30 ? 30 : wait_s);
+    unsigned waited = 0;
+    for (;;) {
+        ward_http_response resp;
+        long status = 0;
+        int rc = app_call(app, "GET", target, NULL, &resp, &status);
+        if (rc != 0) {
+            ward_http_response_free(&resp);
+            return rc;
+        }
+        cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
+        const cJSON *state = cJSON_GetObjectItemCaseSensitive(o, "state");
+        const cJSON *role = cJSON_GetObjectItemCaseSensitive(o, "role");
+        char st[16] = "?";
+        if (cJSON_IsString(state)) {
+            snprintf(st, sizeof st, "%s", state->valuestring);
+        }
+        int r = cJSON_IsNumber(role) ? role->valueint : -1;
+        if (cJSON_IsString(role)) {
+            for (int i = 0; i <= 2; i++) {
+                if (strcmp(role->valuestring, ward_role_name(i)) == 0) r = i;
+            }
+        }
+        cJSON_Delete(o);
+        ward_http_response_free(&resp);
+        if (strcmp(st, "bound") == 0) {
+            if (ward_app_lock_bound(app, sn, r < 0 ? (int)WARD_ROLE_MEMBER : r) != WARD_OK) {
+                return cli_fail("%s", ward_app_error(app));
+            }
+            printf("bound to lock %s as %s\n", sn,
+                   ward_role_name(r) ? ward_role_name(r) : "member");
+            *bound = true;
+            return 0;
+        }
+        if (strcmp(st, "expired") == 0) {
+            return cli_fail("the binding with lock %s expired before the lock finished it", sn);
+        }
+        waited += wait_s > 30 ? 30 : wait_s;
+        if (waited >= wait_s) {
+            printf("lock %s: waiting for the code to be typed into the lock\n", sn);
+            return 0;
+        }
+    }
+}
+
+int cmd_app_scan(int argc, char **argv)
+{
+    const char *dir = NULL, *qr_file = NULL, *wait = NULL;
+    const cli_option opts[] = {
+        { "dir", true, &dir }, { "qr", true, &qr_file }, { "wait", true, &wait },
+    };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 3, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (!dir || !qr_file) {
+        return cli_usage("usage: ward app scan --dir A --qr FILE.png [--wait S]");
+    }
+    char payload[WARD_QR_PAYLOAD_MAX + 64];
+    int n = qr_read_png(qr_file, payload, sizeof payload);
+    if (n < 0) {
+        return cli_fail("no ward QR code found in %s", qr_file);
+    }
+    ward_host host;
+    ward_app app;
+    if ((rc = app_open(&app, &host, dir)) != 0) {
+        explicit_bzero(payload, sizeof payload);
+        return rc;
+    }
+    char *upload = NULL, tid_hex[33], sn[WARD_SN_MAX + 1];
+    ward_err err = ward_app_bind_prepare(&app, payload, (size_t)n, &upload, tid_hex, sn);
+    explicit_bzero(payload, sizeof payload);
+    if (err != WARD_OK) {
+        rc = cli_fail("%s", ward_app_error(&app));
+        ward_app_close(&app);
+        return rc;
+    }
+    ward_http_response resp;
+    long status = 0;
+    rc = app_call(&app, "POST", "/v1/bind/tasks", upload, &resp, &status);
+    ward_http_response_free(&resp);
+    free(upload);
+    if (rc == 0) {
+        printf("binding data for lock %s sealed and uploaded; wardd is sending the code "
+               "by SMS to %s: type it into the lock\n", sn, app.phone);
+        unsigned wait_s = wait ? (unsigned)strtoul(wait, NULL, 10) : 0;
+        bool bound = false;
+        if (wait_s > 0) {
+            rc = poll_task(&app, sn, tid_hex, wait_s, &bound);
+        }
+    }
+    ward_app_close(&app);
+    return rc;
+}
+
+/* `ward app status`: asks wardd about every pending binding of this app. */
+int cmd_app_status(int argc, char **argv)
+{
+    const char *dir = NULL, *wait = NULL;
+    const cli_option opts[] = { { "dir", true, &dir }, { "wait", true, &wait } };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (!dir) {
+        return cli_usage("usage: ward app status --dir A [--wait S]");
+    }
+    ward_host host;
+    ward_app app;
+    if ((rc = app_open(&app, &host, dir)) != 0) {
+        return rc;
+    }
+    char *locks = ward_path_join(dir, "locks");
+    DIR *d = locks ? opendir(locks) : NULL;
+    unsigned wait_s = wait ? (unsigned)strtoul(wait, NULL, 10) : 0;
+    int shown = 0;
+    for (struct dirent *e; d && rc == 0 && (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || len - 5 > WARD_SN_MAX || strcmp(e->d_name + len - 5, ".json") != 0) {
+            continue;
+        }
+        char sn[WARD_SN_MAX + 1];
+        snprintf(sn, sizeof sn, "%.*s", (int)(len - 5), e->d_name);
+        ward_app_lock lk;
+        if (ward_app_lock_get(&app, sn, &lk) != WARD_OK) {
+            continue;
+        }
+        explicit_bzero(lk.auth_key, sizeof lk.auth_key);
+        shown++;
+        if (lk.bound) {
+            printf("lock %s: bound as %s\n", sn, ward_role_name(lk.role));
+            continue;
+        }
+        char tid_hex[33];
+        ward_hex_encode(lk.tid, sizeof lk.tid, tid_hex, sizeof tid_hex);
+        bool bound = false;
+        rc = poll_task(&app, sn, tid_hex, wait_s, &bound);
+    }
+    if (d) closedir(d);
+    free(locks);
+    if (rc == 0 && shown == 0) {
+        printf("no locks yet\n");
+    }
+    ward_app_close(&app);
+    return rc;
+}
+
+int cmd_app_recover(int argc, char **argv)
+{
+    const char *dir = NULL, *key = NULL, *server = NULL;
+    const cli_option opts[] = {
+        { "dir", true, &dir }, { "from-key", true, &key }, { "server", true, &server },
+    };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 3, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (!dir || !key) {
+        return cli_usage("usage: ward app recover --dir A --from-key FILE [--server URL]");
+    }
+    ward_host host;
+    ward_app app;
+    ward_host_init(&host);
+    if (ward_app_recover(&app, &host, dir, key, server) != WARD_OK) {
+        rc = cli_fail("%s", ward_app_error(&app));
+        ward_app_close(&app);
+        return rc;
+    }
+    ward_http_response resp;
+    long status = 0;
+    rc = app_call(&app, "GET", "/v1/escrow", NULL, &resp, &status);
+    if (rc == 0) {
+        size_t opened = 0;
+        ward_err err = ward_app_recover_escrows(&app, resp.body, resp.body_len, &opened);
+        if (err != WARD_OK) {
+            rc = cli_fail("%s", ward_app_error(&app));
+        } else {
+            printf("recovered %s: %zu lock%s restored from escrow\n", app.user, opened,
+                   opened == 1 ? "" : "s");
+        }
+    }
+    ward_http_response_free(&resp);
+    ward_app_close(&app);
+    return rc;
+}

@@ -1,0 +1,59 @@
+/* `ward factory keygen`: the manufacturer's key pair that vouches for
+ * every lock it makes (the activation signature wardd checks). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "keyfile.h"
+#include "ward/ward.h"
+#include "ward/ward_files.h"
+#include "ward/ward_host.h"
+
+
+int cmd_factory_keygen(int argc, char **argv)
+{
+    const char *out = NULL;
+    const cli_option opts[] = { { "out", true, &out } };
+    int npos = 0;
+    int rc = cli_parse(argc, argv, opts, 1, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (out == NULL) {
+        return cli_usage("usage: ward factory keygen --out DIR");
+    }
+    if (ward_mkdir(out, 0700) != WARD_OK) {
+        return cli_fail("cannot create directory %s", out);
+    }
+    char *key_path = ward_path_join(out, "factory.key");
+    char *pub_path = ward_path_join(out, "factory.pub");
+    FILE *exists = key_path ? fopen(key_path, "r") : NULL;
+    if (exists != NULL) {
+        fclose(exists);
+        rc = cli_fail("%s already exists: a manufacturer key is never replaced silently",
+                      key_path);
+    } else {
+        ward_host host;
+        ward_host_init(&host);
+        uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
+        ward_err err = ward_p256_keygen(host.crypto, &host.rng, priv, pub);
+        if (err == WARD_OK) {
+            err = keyfile_write_hex(key_path, priv, sizeof priv, 0600);
+        }
+        if (err == WARD_OK) {
+            err = keyfile_write_hex(pub_path, pub, sizeof pub, 0644);
+        }
+        explicit_bzero(priv, sizeof priv);
+        if (err != WARD_OK) {
+            rc = cli_fail("cannot make the manufacturer key in %s: %s", out,
+                          ward_strerror(err));
+        } else {
+            printf("manufacturer key: %s (secret, keep it offline)\n", key_path);
+            printf("public key for wardd --factory-pub: %s\n", pub_path);
+        }
+    }
+    free(key_path);
+    free(pub_path);
+    return rc;
+}

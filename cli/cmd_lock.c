@@ -1,0 +1,488 @@
+/* `ward lock ...`: the CLI playing a smart lock. The device core
+ * (ward_lock.h) does all the deciding; this file moves its bytes to wardd
+ * and to the person at the door (QR code on the terminal, code typed in). */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "cli.h"
+#include "keyfile.h"
+#include "lockdir.h"
+#include "qr.h"
+#include "ward/ward.h"
+#include "ward/ward_app.h"
+#include "ward/ward_bind.h"
+#include "ward/ward_http.h"
+
+#define MSG_MAX 256
+
+static int post_json(lockdir *ld, const char *target, const char *field,
+                     const uint8_t *bytes, size_t len, ward_http_response *resp,
+                     char *msg, size_t msg_cap, long *status)
+{
+    char b64[2 * WARD_MSG_MAX];
+    if (ward_b64_encode(bytes, len, b64, sizeof b64) != WARD_OK) {
+        return cli_fail("message too large to send");
+    }
+    cJSON *o = cJSON_CreateObject();
+    char *body = NULL;
+    if (o == NULL || !cJSON_AddStringToObject(o, field, b64) ||
+        (body = cJSON_PrintUnformatted(o)) == NULL) {
+        cJSON_Delete(o);
+        return cli_fail("out of memory");
+    }
+    cJSON_Delete(o);
+    ward_http_signer signer;
+    ward_http_lock_signer(&signer, &ld->lock);
+    *status = api_call(&ld->host, ld->server, "POST", target, body, &signer, resp,
+                       msg, msg_cap);
+    cJSON_free(body);
+    return 0;
+}
+
+static int activate(lockdir *ld, const char *factory_key)
+{
+    uint8_t fpriv[WARD_P256_SCALAR_LEN];
+    ward_err err = keyfile_read_hex(factory_key, fpriv, sizeof fpriv);
+    if (err != WARD_OK) {
+        return cli_fail("cannot read the manufacturer key %s: %s", factory_key,
+                        ward_strerror(err));
+    }
+    uint8_t sn[WARD_SN_MAX], pub[WARD_P256_POINT_LEN], msg[WARD_ACTIVATION_MAX];
+    ward_activation act;
+    size_t len = 0;
+    err = ward_lock_activation(&ld->lock, sn, pub, &act);
+    if (err == WARD_OK) {
+        err = ward_activation_sign(ld->host.crypto, fpriv, &act, msg, sizeof msg, &len);
+    }
+    explicit_bzero(fpriv, sizeof fpriv);
+    if (err != WARD_OK) {
+        return cli_fail("cannot sign the activation: %s", ward_strerror(err));
+    }
+    ward_http_response resp;
+    char why[MSG_MAX];
+    long status = 0;
+    int rc = post_json(ld, "/v1/locks", "activation", msg, len, &resp, why, sizeof why,
+                       &status);
+    if (rc == 0 && status != 0) {
+        rc = cli_fail("activation: %s", why);
+    } else if (rc == 0) {
+        printf("lock %s activated with wardd at %s\n", ld->sn, ld->server);
+    }
+    ward_http_response_free(&resp);
+    return rc;
+}
+
+int cmd_lock_init(int argc, char **argv)
+{
+    const char *dir = NULL, *sn = NULL, *server = NULL, *factory = NULL, *no_act = NULL;
+    const cli_option opts[] = {
+        { "dir", true, &dir }, { "sn", true, &sn }, { "server", true, &server },
+        { "factory-key", true, &factory }, { "no-activate", false, &no_act },
+    };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dir == NULL || sn == NULL || server == NULL) {
+        return cli_usage("usage: ward lock init --dir D --sn SN --server URL "
+                         "--factory-key FILE [--no-activate]");
+    }
+    if (factory == NULL && no_act == NULL) {
+        return cli_usage("give --factory-key FILE (the manufacturer key that "
+                         "vouches for this lock) or --no-activate");
+    }
+    lockdir ld;
+    if ((rc = lockdir_open(&ld, dir, true, sn, server)) != 0) {
+        return rc;
+    }
+    printf("lock %s: identity key ready in %s\n", ld.sn, dir);
+    if (factory != NULL) {
+        rc = activate(&ld, factory);
+    }
+    lockdir_close(&ld);
+    return rc;
+}
+
+/* Sends a confirmation wardd has not acknowledged yet, if there is one.
+ * Returns 0 when there was none or wardd answered (the core then forgets
+ * it); prints and returns 1 when wardd was unreachable. */
+static int flush_unconfirmed(lockdir *ld, bool *sent)
+{
+    uint8_t confirm[WARD_BIND_CONFIRM_MAX];
+    size_t len = 0;
+    *sent = false;
+    if (ward_bind_unconfirmed(&ld->lock, confirm, sizeof confirm, &len) != WARD_OK) {
+        return 0;
+    }
+    ward_http_response resp;
+    char why[MSG_MAX];
+    long status = 0;
+    int rc = post_json(ld, "/v1/bind/confirm", "confirm", confirm, len, &resp, why,
+                       sizeof why, &status);
+    if (rc != 0) {
+        return rc;
+    }
+    if (status < 0 || status >= 500) {
+        /* wardd did not decide (down, or failed inside): keep the
+         * confirmation, so the server learns of this binding later. */
+        ward_http_response_free(&resp);
+        return cli_fail("bound on the lock, but wardd has not recorded it (%s): "
+                        "run ward lock sync --dir %s", why, ld->dir);
+    }
+    /* wardd accepted or refused for good: either way it has decided. */
+    ward_bind_confirmed(&ld->lock);
+    if (status != 0) {
+        rc = cli_fail("the lock stored the binding, but %s", why);
+    } else {
+        cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
+        const cJSON *uid = cJSON_GetObjectItemCaseSensitive(o, "uid");
+        const cJSON *role = cJSON_GetObjectItemCaseSensitive(o, "role");
+        printf("bound: user %s as %s, recorded by wardd\n",
+               cJSON_IsString(uid) ? uid->valuestring : "?",
+               cJSON_IsString(role) ? role->valuestring
+               : cJSON_IsNumber(role) ? ward_role_name(role->valueint) : "?");
+        cJSON_Delete(o);
+        *sent = true;
+    }
+    ward_http_response_free(&resp);
+    return rc;
+}
+
+static int bind_start(lockdir *ld, const char *phone, const char *qr_out)
+{
+    bool sent = false;
+    int rc = flush_unconfirmed(ld, &sent);
+    if (rc != 0) {
+        return rc;
+    }
+    char qr[WARD_QR_JSON_MAX];
+    size_t len = 0;
+    ward_err err = ward_bind_start(&ld->lock, (const uint8_t *)phone, strlen(phone), qr,
+                                   sizeof qr, &len);
+    if (err == WARD_ERR_LOCKED) {
+        uint64_t ms = 0;
+        ward_bind_lockout(&ld->lock, &ms);
+        return cli_fail("binding is locked after too many wrong codes: try again in %llu s",
+                        (unsigned long long)((ms + 999) / 1000));
+    }
+    if (err == WARD_ERR_FORMAT) {
+        return cli_usage("bad phone number '%s' (optional +, then 5-20 digits)", phone);
+    }
+    if (err != WARD_OK) {
+        return cli_fail("cannot start binding: %s", ward_strerror(err));
+    }
+    printf("Scan this code with the ward app (phone %s):\n\n", phone);
+    qr_print_terminal(stdout, qr);
+    if (qr_write_png(qr_out, qr) != 0) {
+        explicit_bzero(qr, sizeof qr);
+        return cli_fail("cannot write the QR code to %s", qr_out);
+    }
+    explicit_bzero(qr, sizeof qr);
+    printf("\nQR code also written to %s. It is valid for %u minutes.\n", qr_out,
+           (unsigned)(WARD_BIND_TTL_MS / 60000u));
+    fflush(stdout);
+    return 0;
+}
+
+/* GET the sealed bind data for the accepted task, waiting up to wait_s
+ * seconds for the app's upload to arrive. */
+static int fetch_blob(lockdir *ld, unsigned wait_s, uint8_t *blob, size_t cap,
+                      size_t *blob_len)
+{
+    uint8_t tid[WARD_TASK_ID_LEN];
+    char tid_hex[2 * WARD_TASK_ID_LEN + 1], target[64];
+    if (ward_bind_task_id(&ld->lock, tid) != WARD_OK) {
+        return cli_fail("no accepted binding task");
+    }
+    ward_hex_encode(tid, sizeof tid, tid_hex, sizeof tid_hex);
+    snprintf(target, sizeof target, "/v1/bind/tasks/%s", tid_hex);
+    ward_http_signer signer;
+    ward_http_lock_signer(&signer, &ld->lock);
+    for (unsigned waited = 0;; waited++) {
+        ward_http_response resp;
+        char why[MSG_MAX];
+        long status = api_call(&ld->host, ld->server, "GET", target, NULL, &signer, &resp,
+                               why, sizeof why);
+        if (status == 0) {
+            cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
+            const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "blob");
+            int rc = 0;
+            if (!cJSON_IsString(b) ||
+                ward_b64_decode(b->valuestring, strlen(b->valuestring), blob, cap,
+                                blob_len) != WARD_OK) {
+                rc = cli_fail("wardd sent binding data the lock cannot read: refused");
+            }
+            cJSON_Delete(o);
+            ward_http_response_free(&resp);
+            return rc;
+        }
+        ward_http_response_free(&resp);
+        if (status != 404 || waited >= wait_s) {
+            if (status == 404) {
+                return cli_fail("wardd has no binding data for this code yet: scan the "
+                                "QR code with the app, then run bind-finish again");
+            }
+            return cli_fail("fetching the binding data: %s", why);
+        }
+        sleep(1);
+    }
+}
+
+/* The code is right: fetch, open, store, confirm. */
+static int bind_complete(lockdir *ld, unsigned wait_s)
+{
+    uint8_t blob[WARD_BIND_BLOB_MAX + 64], confirm[WARD_BIND_CONFIRM_MAX];
+    size_t blob_len = 0, confirm_len = 0;
+    int rc = fetch_blob(ld, wait_s, blob, sizeof blob, &blob_len);
+    if (rc != 0) {
+        return rc;
+    }
+    ward_err err = ward_bind_finish(&ld->lock, blob, blob_len, confirm, sizeof confirm,
+                                    &confirm_len);
+    switch (err) {
+    case WARD_OK:
+        break;
+    case WARD_ERR_AUTH:
+    case WARD_ERR_FORMAT:
+        return cli_fail("the binding data from wardd does not verify with this lock's "
+                        "key: refused (tampered, substituted or for another lock)");
+    case WARD_ERR_EXPIRED:
+        return cli_fail("the binding has expired: start again");
+    case WARD_ERR_NOSPACE:
+        return cli_fail("the lock already has %d clients bound: revoke one first",
+                        WARD_MAX_CLIENTS);
+    default:
+        return cli_fail("cannot finish binding: %s", ward_strerror(err));
+    }
+    bool sent = false;
+    return flush_unconfirmed(ld, &sent);
+}
+
+/* Enters one code. Returns 0 when accepted; otherwise prints why and
+ * returns an exit code; *retry says whether another code may be tried. */
+static int enter_code(lockdir *ld, const char *code, bool *retry)
+{
+    unsigned tries = 0;
+    *retry = false;
+    ward_err err = ward_bind_enter_code(&ld->lock, (const uint8_t *)code, strlen(code),
+                                        &tries);
+    switch (err) {
+    case WARD_OK:
+        return 0;
+    case WARD_ERR_AUTH:
+        *retry = tries > 0;
+        return cli_fail("wrong code: %u %s left", tries, tries == 1 ? "try" : "tries");
+    case WARD_ERR_LOCKED: {
+        uint64_t ms = 0;
+        ward_bind_lockout(&ld->lock, &ms);
+        return cli_fail("too many wrong codes: binding cancelled and locked for %llu s",
+                        (unsigned long long)((ms + 999) / 1000));
+    }
+    case WARD_ERR_EXPIRED:
+        return cli_fail("the binding has expired: start again");
+    case WARD_ERR_STATE:
+        return cli_fail("no binding in progress: run ward lock bind-start first");
+    default:
+        return cli_fail("cannot check the code: %s", ward_strerror(err));
+    }
+}
+
+static int finish_with_code(lockdir *ld, const char *code, unsigned wait_s)
+{
+    bool sent = false;
+    ward_bind_state state = WARD_BIND_NONE;
+    ward_bind_status(&ld->lock, &state, NULL);
+    if (state == WARD_BIND_NONE) {
+        /* Maybe only the confirmation was left to send after a crash. */
+        int rc = flush_unconfirmed(ld, &sent);
+        if (rc != 0 || sent) {
+            return rc;
+        }
+    }
+    bool retry = false;
+    int rc = enter_code(ld, code, &retry);
+    return rc != 0 ? rc : bind_complete(ld, wait_s);
+}
+
+int cmd_lock_bind_start(int argc, char **argv)
+{
+    const char *dir = NULL, *phone = NULL, *qr_out = NULL;
+    const cli_option opts[] = {
+        { "dir", true, &dir }, { "phone", true, &phone }, { "qr-out", true, &qr_out },
+    };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 3, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dir == NULL || phone == NULL || qr_out == NULL) {
+        return cli_usage("usage: ward lock bind-start --dir D --phone P --qr-out FILE.png");
+    }
+    lockdir ld;
+    if ((rc = lockdir_open(&ld, dir, false, NULL, NULL)) != 0) {
+        return rc;
+    }
+    rc = bind_start(&ld, phone, qr_out);
+    if (rc == 0) {
+        printf("Then type the SMS code: ward lock bind-finish --dir %s --code CODE\n", dir);
+    }
+    lockdir_close(&ld);
+    return rc;
+}
+
+static unsigned parse_wait(const char *wait)
+{
+    return wait ? (unsigned)strtoul(wait, NULL, 10) : 0;
+}
+
+int cmd_lock_bind_finish(int argc, char **argv)
+{
+    const char *dir = NULL, *code = NULL, *wait = NULL;
+    const cli_option opts[] = {
+        { "dir", true, &dir }, { "code", true, &code }, { "wait", true, &wait },
+    };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 3, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dir == NULL || code == NULL) {
+        return cli_usage("usage: ward lock bind-finish --dir D --code CODE [--wait S]");
+    }
+    lockdir ld;
+    if ((rc = lockdir_open(&ld, dir, false, NULL, NULL)) != 0) {
+        return rc;
+    }
+    rc = finish_with_code(&ld, code, parse_wait(wait));
+    lockdir_close(&ld);
+    return rc;
+}
+
+/* Reads one line from stdin into buf without its newline; false at EOF. */
+static bool read_code(char *buf, size_t cap)
+{
+    fprintf(stderr, "SMS code: ");
+    fflush(stderr);
+    if (fgets(buf, (int)cap, stdin) == NULL) {
+        return false;
+    }
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return true;
+}
+
+int cmd_lock_bind(int argc, char **argv)
+{
+    const char *dir = NULL, *phone = NULL, *code = NULL, *qr_out = NULL, *wait = NULL;
+    const cli_option opts[] = {
+        { "dir", true, &dir }, { "phone", true, &phone }, { "code", true, &code },
+        { "qr-out", true, &qr_out }, { "wait", true, &wait },
+    };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dir == NULL || phone == NULL) {
+        return cli_usage("usage: ward lock bind --dir D --phone P [--code CODE] "
+                         "[--qr-out FILE.png] [--wait S]");
+    }
+    lockdir ld;
+    if ((rc = lockdir_open(&ld, dir, false, NULL, NULL)) != 0) {
+        return rc;
+    }
+    char png[600];
+    if (qr_out == NULL) {
+        snprintf(png, sizeof png, "%s/bind-qr.png", dir);
+        qr_out = png;
+    }
+    unsigned wait_s = wait ? parse_wait(wait) : 30;
+    rc = bind_start(&ld, phone, qr_out);
+    if (rc == 0 && code != NULL) {
+        rc = finish_with_code(&ld, code, wait_s);
+    } else if (rc == 0) {
+        /* The person reads the SMS and types the code at the lock. */
+        char line[32];
+        bool retry = true;
+        rc = CLI_EXIT_FAIL;
+        while (retry && read_code(line, sizeof line)) {
+            rc = enter_code(&ld, line, &retry);
+            if (rc == 0) {
+                rc = bind_complete(&ld, wait_s);
+                break;
+            }
+        }
+        if (rc != 0 && retry) {
+            rc = cli_fail("no code entered: the binding stays open until it expires "
+                          "(ward lock bind-finish --dir %s --code CODE)", dir);
+        }
+    }
+    lockdir_close(&ld);
+    return rc;
+}
+
+int cmd_lock_clients(int argc, char **argv)
+{
+    const char *dir = NULL;
+    const cli_option opts[] = { { "dir", true, &dir } };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 1, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dir == NULL) {
+        return cli_usage("usage: ward lock clients --dir D");
+    }
+    lockdir ld;
+    if ((rc = lockdir_open(&ld, dir, false, NULL, NULL)) != 0) {
+        return rc;
+    }
+    size_t n = 0;
+    ward_err err = ward_lock_client_count(&ld.lock, &n);
+    if (err != WARD_OK) {
+        lockdir_close(&ld);
+        return cli_fail("cannot read the client table: %s", ward_strerror(err));
+    }
+    printf("lock %s: %zu client%s bound\n", ld.sn, n, n == 1 ? "" : "s");
+    for (size_t i = 0; i < n; i++) {
+        ward_lock_client c;
+        if (ward_lock_client_get(&ld.lock, i, &c) != WARD_OK) {
+            continue;
+        }
+        time_t t = (time_t)(c.bound_at_ms / 1000);
+        struct tm tm;
+        char when[32];
+        gmtime_r(&t, &tm);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        const char *role = ward_role_name(c.role);
+        printf("  %-24.*s %-7s bound %s\n", (int)c.uid_len, (const char *)c.uid,
+               role ? role : "?", when);
+    }
+    lockdir_close(&ld);
+    return 0;
+}
+
+/* `ward lock sync`: sends what wardd has not acknowledged yet. */
+int cmd_lock_sync(int argc, char **argv)
+{
+    const char *dir = NULL;
+    const cli_option opts[] = { { "dir", true, &dir } };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 1, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dir == NULL) {
+        return cli_usage("usage: ward lock sync --dir D");
+    }
+    lockdir ld;
+    if ((rc = lockdir_open(&ld, dir, false, NULL, NULL)) != 0) {
+        return rc;
+    }
+    bool sent = false;
+    rc = flush_unconfirmed(&ld, &sent);
+    if (rc == 0 && !sent) {
+        printf("lock %s: nothing to send\n", ld.sn);
+    }
+    lockdir_close(&ld);
+    return rc;
+}

@@ -1,0 +1,48 @@
+/* Hex key files for the manufacturer's key pair; see keyfile.h. */
+#include "keyfile.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ward/ward_files.h"
+#include "ward/ward_httpsig.h"
+
+
+ward_err keyfile_write_hex(const char *path, const uint8_t *bytes, size_t len,
+                           unsigned mode)
+{
+    char *hex = malloc(2 * len + 2);
+    if (hex == NULL) {
+        return WARD_ERR_IO;
+    }
+    ward_err err = ward_hex_encode(bytes, len, hex, 2 * len + 1);
+    if (err == WARD_OK) {
+        hex[2 * len] = '\n';
+        err = ward_file_write_atomic(path, hex, 2 * len + 1, mode);
+    }
+    explicit_bzero(hex, 2 * len + 2);
+    free(hex);
+    return err;
+}
+
+ward_err keyfile_read_hex(const char *path, uint8_t *bytes, size_t len)
+{
+    char *text = NULL;
+    size_t n = 0, got = 0;
+    ward_err err = ward_file_read(path, 4 * len + 64, &text, &n);
+    if (err != WARD_OK) {
+        return err;
+    }
+    size_t start = 0, end = n;
+    while (start < end && isspace((unsigned char)text[start])) start++;
+    while (end > start && isspace((unsigned char)text[end - 1])) end--;
+    if (end - start != 2 * len) {
+        err = WARD_ERR_FORMAT;
+    } else {
+        err = ward_hex_decode(text + start, end - start, bytes, len, &got);
+    }
+    explicit_bzero(text, n);
+    free(text);
+    return err;
+}

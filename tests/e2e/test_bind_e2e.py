@@ -1,0 +1,348 @@
+#!/usr/bin/env python3
+"""End to end: lock–app binding (flow A) with the real `ward` roles and the
+real wardd, over real HTTP with a real SQLite file.
+
+usage: test_bind_e2e.py [-v] WARD WARDD
+
+Each test gets a temporary directory with a manufacturer key, a wardd on a
+free loopback port, a lock directory and app directories, and drives them
+only through the CLI a person or a script would use: `ward lock
+bind-start`, `ward app scan` (the QR code is read back from the PNG with
+ZBar), the SMS outbox, `ward lock bind-finish`, ... The hostile-server
+cases edit wardd's database directly, as an attacker holding the server
+would. Standard library only.
+"""
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wardlib import SANITIZER_MARKS, Wardd, outbox_messages  # noqa: E402
+
+WARD = None
+WARDD = None
+SN = "LOCK-0001"
+ALICE = ("alice", "+8613800000001")
+BOB = ("bob", "+8613800000002")
+
+
+class BindTest(unittest.TestCase):
+    extra = ()
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="ward-bind-e2e-")
+        self.root = self.tmp.name
+        self.ward_ok("factory", "keygen", "--out", self.path("factory"))
+        os.replace(self.path("factory", "factory.pub"), self.path("factory.pub"))
+        self.wardd = Wardd(self.root, WARDD, self.extra)
+        self.wardd.start()
+        self.lock = self.path("lock")
+        self.ward_ok("lock", "init", "--dir", self.lock, "--sn", SN,
+                     "--server", self.wardd.url,
+                     "--factory-key", self.path("factory", "factory.key"))
+
+    def tearDown(self):
+        try:
+            self.wardd.stop()
+            log = self.wardd.log()
+            for mark in SANITIZER_MARKS:
+                self.assertNotIn(mark, log)
+        finally:
+            self.tmp.cleanup()
+
+    # -- helpers --
+
+    def path(self, *parts):
+        return os.path.join(self.root, *parts)
+
+    def ward(self, *args, stdin=None):
+        p = subprocess.run([WARD] + list(args), capture_output=True, text=True,
+                           input=stdin, timeout=120)
+        return p.returncode, p.stdout, p.stderr
+
+    def ward_ok(self, *args, stdin=None):
+        rc, out, err = self.ward(*args, stdin=stdin)
+        self.assertEqual(rc, 0, "ward %s failed (%d):\n%s%s" % (" ".join(args), rc, out, err))
+        return out
+
+    def ward_fails(self, *args, expect=None):
+        rc, out, err = self.ward(*args)
+        self.assertNotEqual(rc, 0, "ward %s should have failed:\n%s" % (" ".join(args), out))
+        lines = [ln for ln in err.splitlines() if ln.strip()]
+        self.assertEqual(len(lines), 1, "one line of error expected, got: %r" % err)
+        self.assertTrue(lines[0].startswith("ward: "), lines[0])
+        if expect:
+            self.assertRegex(lines[0], expect)
+        return lines[0]
+
+    def register(self, who, name=None):
+        d = self.path(name or who[0])
+        self.ward_ok("app", "register", "--dir", d, "--server", self.wardd.url,
+                     "--user", who[0], "--phone", who[1])
+        return d
+
+    def start_bind(self, phone, qr=None):
+        qr = qr or self.path("qr.png")
+        self.ward_ok("lock", "bind-start", "--dir", self.lock, "--phone", phone,
+                     "--qr-out", qr)
+        self.assertTrue(os.path.getsize(qr) > 0)
+        return qr
+
+    def last_code(self, phone):
+        msgs = [m for m in outbox_messages(self.root) if m["phone"] == phone]
+        self.assertTrue(msgs, "no SMS to %s" % phone)
+        m = re.search(r"\b(\d{6})\b", msgs[-1]["text"])
+        self.assertIsNotNone(m, msgs[-1]["text"])
+        return m.group(1)
+
+    def bind(self, who, app_dir):
+        qr = self.start_bind(who[1])
+        self.ward_ok("app", "scan", "--dir", app_dir, "--qr", qr)
+        return self.ward_ok("lock", "bind-finish", "--dir", self.lock,
+                            "--code", self.last_code(who[1]))
+
+    def clients(self):
+        out = self.ward_ok("lock", "clients", "--dir", self.lock)
+        return re.findall(r"^\s+(\S+)\s+(owner|admin|member)\s", out, re.M)
+
+    def db(self):
+        return sqlite3.connect(self.path("wardd.db"))
+
+    def task_blob(self):
+        with self.db() as c:
+            rows = c.execute("SELECT tid, blob FROM tasks ORDER BY created_ms").fetchall()
+        self.assertTrue(rows)
+        return rows[-1]
+
+    def set_task_blob(self, tid, blob):
+        with self.db() as c:
+            c.execute("UPDATE tasks SET blob = ? WHERE tid = ?", (blob, tid))
+
+    def app_lock(self, app_dir):
+        with open(os.path.join(app_dir, "locks", SN + ".json")) as f:
+            return json.load(f)
+
+
+class HappyPath(BindTest):
+    def test_bind_then_recover_on_a_new_phone(self):
+        app = self.register(ALICE)
+        out = self.bind(ALICE, app)
+        self.assertIn("bound: user alice as owner", out)
+        self.assertEqual(self.clients(), [("alice", "owner")])
+        out = self.ward_ok("app", "status", "--dir", app)
+        self.assertIn("bound", out)
+        mine = self.app_lock(app)
+        self.assertEqual((mine["state"], mine["role"]), ("bound", "owner"))
+
+        # A new phone with only the key file gets the same authorization key.
+        new_phone = self.path("alice-new")
+        out = self.ward_ok("app", "recover", "--dir", new_phone,
+                           "--from-key", os.path.join(app, "client.key"))
+        self.assertIn("1 lock restored", out)
+        self.assertEqual(self.app_lock(new_phone)["auth_key"], mine["auth_key"])
+
+        # The server holds only what it cannot open: the authorization key
+        # appears nowhere in its files, in any encoding.
+        self.wardd.stop()
+        key = bytes.fromhex(mine["auth_key"])
+        for name in os.listdir(self.root):
+            if name.startswith("wardd.db"):
+                with open(self.path(name), "rb") as f:
+                    data = f.read()
+                for form in (key, key.hex().encode(), key.hex().upper().encode()):
+                    self.assertNotIn(form, data, "auth key in clear in " + name)
+        self.wardd.start()
+
+    def test_interactive_bind_reads_the_code_from_stdin(self):
+        app = self.register(ALICE)
+        # The person types a wrong code first, then the right one.
+        proc = subprocess.Popen([WARD, "lock", "bind", "--dir", self.lock, "--phone",
+                                 ALICE[1], "--qr-out", self.path("qr.png")],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 20
+        while not os.path.exists(self.path("qr.png")) and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)
+        self.ward_ok("app", "scan", "--dir", app, "--qr", self.path("qr.png"))
+        code = self.last_code(ALICE[1])
+        wrong = "%06d" % ((int(code) + 1) % 1000000)
+        out, err = proc.communicate("%s\n%s\n" % (wrong, code), timeout=60)
+        self.assertEqual(proc.returncode, 0, out + err)
+        self.assertIn("wrong code: 4 tries left", err)
+        self.assertIn("bound: user alice as owner", out)
+        self.assertIn("\u2588", out)  # the QR code was drawn on the terminal
+
+    def test_second_app_binds_the_same_lock(self):
+        alice = self.register(ALICE)
+        bob = self.register(BOB)
+        self.bind(ALICE, alice)
+        out = self.bind(BOB, bob)
+        self.assertIn("bound: user bob as member", out)
+        self.assertEqual(sorted(self.clients()), [("alice", "owner"), ("bob", "member")])
+        self.assertNotEqual(self.app_lock(alice)["auth_key"], self.app_lock(bob)["auth_key"])
+
+
+class Codes(BindTest):
+    def test_wrong_codes_lock_out_and_survive_restart(self):
+        app = self.register(ALICE)
+        qr = self.start_bind(ALICE[1])
+        self.ward_ok("app", "scan", "--dir", app, "--qr", qr)
+        code = self.last_code(ALICE[1])
+        wrong = "%06d" % ((int(code) + 1) % 1000000)
+        for left in (4, 3, 2, 1):
+            self.ward_fails("lock", "bind-finish", "--dir", self.lock, "--code", wrong,
+                            expect="wrong code: %d tr" % left)
+        self.ward_fails("lock", "bind-finish", "--dir", self.lock, "--code", wrong,
+                        expect="too many wrong codes.*locked for \\d+ s")
+        # Each command is a fresh process: the lock-out is in the store.
+        self.ward_fails("lock", "bind-finish", "--dir", self.lock, "--code", code,
+                        expect="no binding in progress")
+        self.ward_fails("lock", "bind-start", "--dir", self.lock, "--phone", ALICE[1],
+                        "--qr-out", qr, expect="locked after too many wrong codes")
+        self.assertEqual(self.clients(), [])
+
+    def test_phone_number_mismatch_is_refused_by_the_app(self):
+        app = self.register(BOB)
+        qr = self.start_bind(ALICE[1])
+        self.ward_fails("app", "scan", "--dir", app, "--qr", qr,
+                        expect="phone number in the QR code does not match this account")
+        self.assertEqual(outbox_messages(self.root), [])
+
+    def test_scan_of_a_file_without_a_qr_code(self):
+        app = self.register(ALICE)
+        with open(self.path("junk.png"), "wb") as f:
+            f.write(b"not a png")
+        self.ward_fails("app", "scan", "--dir", app, "--qr", self.path("junk.png"),
+                        expect="no ward QR code")
+
+
+class ShortTask(BindTest):
+    extra = ("--task-ttl", "1")
+
+    def test_expired_task(self):
+        app = self.register(ALICE)
+        qr = self.start_bind(ALICE[1])
+        self.ward_ok("app", "scan", "--dir", app, "--qr", qr)
+        time.sleep(2.2)
+        self.ward_fails("lock", "bind-finish", "--dir", self.lock,
+                        "--code", self.last_code(ALICE[1]), expect="expired")
+        self.assertEqual(self.clients(), [])
+
+
+class HostileServer(BindTest):
+    def test_flipped_byte_in_the_stored_blob(self):
+        app = self.register(ALICE)
+        qr = self.start_bind(ALICE[1])
+        self.ward_ok("app", "scan", "--dir", app, "--qr", qr)
+        tid, blob = self.task_blob()
+        code = self.last_code(ALICE[1])
+        for pos in (0, 11, len(blob) // 2, len(blob) - 1):
+            bad = bytearray(blob)
+            bad[pos] ^= 0x01
+            self.set_task_blob(tid, bytes(bad))
+            self.ward_fails("lock", "bind-finish", "--dir", self.lock, "--code", code,
+                            expect="does not verify")
+        self.assertEqual(self.clients(), [])
+        # The pending binding survived the attacks: the real blob still binds.
+        self.set_task_blob(tid, blob)
+        out = self.ward_ok("lock", "bind-finish", "--dir", self.lock, "--code", code)
+        self.assertIn("bound: user alice", out)
+
+    def test_substituted_and_replayed_blobs(self):
+        alice = self.register(ALICE)
+        bob = self.register(BOB)
+        self.bind(ALICE, alice)
+        _, old_blob = self.task_blob()
+
+        qr = self.start_bind(BOB[1])
+        self.ward_ok("app", "scan", "--dir", bob, "--qr", qr)
+        tid, blob = self.task_blob()
+        code = self.last_code(BOB[1])
+        # An older, genuine blob from another binding task.
+        self.set_task_blob(tid, old_blob)
+        self.ward_fails("lock", "bind-finish", "--dir", self.lock, "--code", code,
+                        expect="does not verify")
+        # A blob the server made itself, shaped like a real one.
+        self.set_task_blob(tid, blob[:11] + os.urandom(len(blob) - 11))
+        self.ward_fails("lock", "bind-finish", "--dir", self.lock, "--code", code,
+                        expect="does not verify")
+        self.assertEqual(self.clients(), [("alice", "owner")])
+
+
+class Crashes(BindTest):
+    def test_wardd_killed_after_upload(self):
+        app = self.register(ALICE)
+        qr = self.start_bind(ALICE[1])
+        self.ward_ok("app", "scan", "--dir", app, "--qr", qr)
+        self.wardd.stop(signal.SIGKILL)
+        self.wardd.start()
+        out = self.ward_ok("lock", "bind-finish", "--dir", self.lock,
+                           "--code", self.last_code(ALICE[1]))
+        self.assertIn("bound: user alice as owner", out)
+        self.assert_recorded_whole(1)
+
+    def test_wardd_fails_at_confirmation(self):
+        app = self.register(ALICE)
+        qr = self.start_bind(ALICE[1])
+        self.ward_ok("app", "scan", "--dir", app, "--qr", qr)
+        code = self.last_code(ALICE[1])
+        # wardd's database refuses the confirm's transaction, as a crash
+        # inside it would: nothing of the binding may be recorded, and the
+        # lock must keep its confirmation to send again.
+        with self.db() as c:
+            c.execute("CREATE TRIGGER no_confirm BEFORE UPDATE OF state ON tasks "
+                      "BEGIN SELECT RAISE(ABORT, 'simulated crash'); END")
+        self.ward_fails("lock", "bind-finish", "--dir", self.lock, "--code", code,
+                        expect="has not recorded it.*ward lock sync")
+        self.assert_recorded_whole(0)
+        with self.db() as c:
+            c.execute("DROP TRIGGER no_confirm")
+        self.wardd.stop(signal.SIGKILL)
+        self.wardd.start()
+        out = self.ward_ok("lock", "sync", "--dir", self.lock)
+        self.assertIn("bound: user alice as owner", out)
+        self.assert_recorded_whole(1)
+        self.assertIn("nothing to send", self.ward_ok("lock", "sync", "--dir", self.lock))
+
+    def test_wardd_down_at_confirmation(self):
+        app = self.register(ALICE)
+        qr = self.start_bind(ALICE[1])
+        self.ward_ok("app", "scan", "--dir", app, "--qr", qr)
+        code = self.last_code(ALICE[1])
+        # The lock accepts the code and fetches, then wardd is gone before
+        # the confirmation: simulate by accepting the code while wardd runs,
+        # fetching in the same command is unavoidable, so stop wardd first
+        # and expect the fetch itself to fail cleanly.
+        self.wardd.stop(signal.SIGKILL)
+        self.ward_fails("lock", "bind-finish", "--dir", self.lock, "--code", code,
+                        expect="cannot reach wardd")
+        self.wardd.start()
+        out = self.ward_ok("lock", "bind-finish", "--dir", self.lock, "--code", code)
+        self.assertIn("bound: user alice as owner", out)
+        self.assert_recorded_whole(1)
+
+    def assert_recorded_whole(self, n):
+        with self.db() as c:
+            bindings = c.execute("SELECT COUNT(*) FROM bindings").fetchone()[0]
+            escrows = c.execute("SELECT COUNT(*) FROM escrows").fetchone()[0]
+            bound = c.execute("SELECT COUNT(*) FROM tasks WHERE state != 0").fetchone()[0]
+        self.assertEqual((bindings, escrows, bound), (n, n, n),
+                         "binding half-recorded: bindings=%d escrows=%d tasks bound=%d"
+                         % (bindings, escrows, bound))
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    flags = [a for a in sys.argv[1:] if a.startswith("-")]
+    if len(args) != 2:
+        sys.exit(__doc__)
+    WARD, WARDD = (os.path.abspath(a) for a in args)
+    unittest.main(argv=[sys.argv[0]] + flags)
