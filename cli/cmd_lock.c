@@ -422,7 +422,8 @@ int cmd_lock_bind(int argc, char **argv)
     return rc;
 }
 
-int cmd_lock_clients(int argc, char **argv)
+/* For commands whose only option is --dir: parses it and opens the lock. */
+static int open_dir_only(int argc, char **argv, const char *usage, lockdir *ld)
 {
     const char *dir = NULL;
     const cli_option opts[] = { { "dir", true, &dir } };
@@ -431,10 +432,16 @@ int cmd_lock_clients(int argc, char **argv)
         return rc;
     }
     if (dir == NULL) {
-        return cli_usage("usage: ward lock clients --dir D");
+        return cli_usage("usage: %s", usage);
     }
+    return lockdir_open(ld, dir, false, NULL, NULL);
+}
+
+int cmd_lock_clients(int argc, char **argv)
+{
     lockdir ld;
-    if ((rc = lockdir_open(&ld, dir, false, NULL, NULL)) != 0) {
+    int rc = open_dir_only(argc, argv, "ward lock clients --dir D", &ld);
+    if (rc != 0) {
         return rc;
     }
     size_t n = 0;
@@ -465,17 +472,9 @@ int cmd_lock_clients(int argc, char **argv)
 /* `ward lock sync`: sends what wardd has not acknowledged yet. */
 int cmd_lock_sync(int argc, char **argv)
 {
-    const char *dir = NULL;
-    const cli_option opts[] = { { "dir", true, &dir } };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 1, NULL, 0, &npos);
-    if (rc != 0) {
-        return rc;
-    }
-    if (dir == NULL) {
-        return cli_usage("usage: ward lock sync --dir D");
-    }
     lockdir ld;
-    if ((rc = lockdir_open(&ld, dir, false, NULL, NULL)) != 0) {
+    int rc = open_dir_only(argc, argv, "ward lock sync --dir D", &ld);
+    if (rc != 0) {
         return rc;
     }
     bool sent = false;
