@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ward/ward.h"
@@ -32,4 +33,46 @@ long api_call(const ward_host *host, const char *server, const char *method,
              cJSON_IsString(m) ? m->valuestring : "no reason given");
     cJSON_Delete(o);
     return resp->status;
+}
+
+long api_post_blob(const ward_host *host, const char *server, const char *target,
+                   const char *field, const uint8_t *bytes, size_t len,
+                   const char *extra_field, const char *extra_value,
+                   const ward_http_signer *signer, ward_http_response *resp,
+                   char *msg, size_t msg_cap)
+{
+    memset(resp, 0, sizeof *resp);
+    size_t b64_cap = 4 * ((len + 2) / 3) + 1;
+    char *b64 = malloc(b64_cap);
+    cJSON *o = cJSON_CreateObject();
+    char *body = NULL;
+    if (b64 == NULL || o == NULL || ward_b64_encode(bytes, len, b64, b64_cap) != WARD_OK ||
+        !cJSON_AddStringToObject(o, field, b64) ||
+        (extra_field && !cJSON_AddStringToObject(o, extra_field, extra_value)) ||
+        (body = cJSON_PrintUnformatted(o)) == NULL) {
+        snprintf(msg, msg_cap, "out of memory");
+        free(b64);
+        cJSON_Delete(o);
+        return -1;
+    }
+    free(b64);
+    cJSON_Delete(o);
+    long status = api_call(host, server, "POST", target, body, signer, resp, msg, msg_cap);
+    cJSON_free(body);
+    return status;
+}
+
+int api_json_str(const ward_http_response *resp, const char *name, char *out,
+                 size_t cap)
+{
+    out[0] = '\0';
+    cJSON *o = cJSON_ParseWithLength(resp->body, resp->body_len);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    int rc = -1;
+    if (cJSON_IsString(v) && strlen(v->valuestring) < cap) {
+        memcpy(out, v->valuestring, strlen(v->valuestring) + 1);
+        rc = 0;
+    }
+    cJSON_Delete(o);
+    return rc;
 }

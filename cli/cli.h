@@ -42,6 +42,11 @@ typedef struct cli_option {
 int cli_parse(int argc, char **argv, const cli_option *opts, int nopts,
               char **pos, int pos_cap, int *npos);
 
+/* Asks wardd about the app's bindings still marked pending and records
+ * those the lock has finished (quiet: print nothing). */
+struct ward_app;
+int app_sync_locks(struct ward_app *app, unsigned wait_s, bool quiet, int *shown);
+
 int cmd_selftest(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_factory_keygen(int argc, char **argv);
@@ -51,9 +56,20 @@ int cmd_lock_bind_start(int argc, char **argv);
 int cmd_lock_bind_finish(int argc, char **argv);
 int cmd_lock_clients(int argc, char **argv);
 int cmd_lock_sync(int argc, char **argv);
+int cmd_lock_request(int argc, char **argv);
+int cmd_lock_audit(int argc, char **argv);
+int cmd_lock_run(int argc, char **argv);
 int cmd_app_register(int argc, char **argv);
 int cmd_app_scan(int argc, char **argv);
 int cmd_app_status(int argc, char **argv);
 int cmd_app_recover(int argc, char **argv);
+int cmd_app_pending(int argc, char **argv);
+int cmd_app_approve(int argc, char **argv);
+int cmd_app_deny(int argc, char **argv);
+int cmd_app_near(int argc, char **argv);
+int cmd_app_revoke(int argc, char **argv);
+int cmd_app_clients(int argc, char **argv);
+int cmd_app_audit(int argc, char **argv);
+int cmd_app_forget_key(int argc, char **argv);
 
 #endif /* WARD_CLI_H */

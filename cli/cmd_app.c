@@ -86,7 +86,7 @@ int cmd_app_register(int argc, char **argv)
 /* Asks wardd where task tid stands, waiting up to wait_s for a change.
  * On "bound" marks the lock bound. Prints the outcome. */
 static int poll_task(ward_app *app, const char *sn, const char *tid_hex, unsigned wait_s,
-                     bool *bound)
+                     bool quiet, bool *bound)
 {
     char target[96];
     *bound = false;
@@ -120,8 +120,10 @@ static int poll_task(ward_app *app, const char *sn, const char *tid_hex, unsigne
             if (ward_app_lock_bound(app, sn, r < 0 ? (int)WARD_ROLE_MEMBER : r) != WARD_OK) {
                 return cli_fail("%s", ward_app_error(app));
             }
-            printf("bound to lock %s as %s\n", sn,
-                   ward_role_name(r) ? ward_role_name(r) : "member");
+            if (!quiet) {
+                printf("bound to lock %s as %s\n", sn,
+                       ward_role_name(r) ? ward_role_name(r) : "member");
+            }
             *bound = true;
             return 0;
         }
@@ -130,7 +132,9 @@ static int poll_task(ward_app *app, const char *sn, const char *tid_hex, unsigne
         }
         waited += wait_s > 30 ? 30 : wait_s;
         if (waited >= wait_s) {
-            printf("lock %s: waiting for the code to be typed into the lock\n", sn);
+            if (!quiet) {
+                printf("lock %s: waiting for the code to be typed into the lock\n", sn);
+            }
             return 0;
         }
     }
@@ -179,10 +183,45 @@ int cmd_app_scan(int argc, char **argv)
         unsigned wait_s = wait ? (unsigned)strtoul(wait, NULL, 10) : 0;
         bool bound = false;
         if (wait_s > 0) {
-            rc = poll_task(&app, sn, tid_hex, wait_s, &bound);
+            rc = poll_task(&app, sn, tid_hex, wait_s, false, &bound);
         }
     }
     ward_app_close(&app);
+    return rc;
+}
+
+int app_sync_locks(ward_app *app, unsigned wait_s, bool quiet, int *shown)
+{
+    char *locks = ward_path_join(app->dir, "locks");
+    DIR *d = locks ? opendir(locks) : NULL;
+    int rc = 0;
+    *shown = 0;
+    for (struct dirent *e; d && rc == 0 && (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || len - 5 > WARD_SN_MAX || strcmp(e->d_name + len - 5, ".json") != 0) {
+            continue;
+        }
+        char sn[WARD_SN_MAX + 1];
+        snprintf(sn, sizeof sn, "%.*s", (int)(len - 5), e->d_name);
+        ward_app_lock lk;
+        if (ward_app_lock_get(app, sn, &lk) != WARD_OK) {
+            continue;
+        }
+        explicit_bzero(lk.auth_key, sizeof lk.auth_key);
+        (*shown)++;
+        if (lk.bound) {
+            if (!quiet) {
+                printf("lock %s: bound as %s\n", sn, ward_role_name(lk.role));
+            }
+            continue;
+        }
+        char tid_hex[33];
+        ward_hex_encode(lk.tid, sizeof lk.tid, tid_hex, sizeof tid_hex);
+        bool bound = false;
+        rc = poll_task(app, sn, tid_hex, wait_s, quiet, &bound);
+    }
+    if (d) closedir(d);
+    free(locks);
     return rc;
 }
 
@@ -203,34 +242,8 @@ int cmd_app_status(int argc, char **argv)
     if ((rc = app_open(&app, &host, dir)) != 0) {
         return rc;
     }
-    char *locks = ward_path_join(dir, "locks");
-    DIR *d = locks ? opendir(locks) : NULL;
-    unsigned wait_s = wait ? (unsigned)strtoul(wait, NULL, 10) : 0;
     int shown = 0;
-    for (struct dirent *e; d && rc == 0 && (e = readdir(d)) != NULL;) {
-        size_t len = strlen(e->d_name);
-        if (len < 6 || len - 5 > WARD_SN_MAX || strcmp(e->d_name + len - 5, ".json") != 0) {
-            continue;
-        }
-        char sn[WARD_SN_MAX + 1];
-        snprintf(sn, sizeof sn, "%.*s", (int)(len - 5), e->d_name);
-        ward_app_lock lk;
-        if (ward_app_lock_get(&app, sn, &lk) != WARD_OK) {
-            continue;
-        }
-        explicit_bzero(lk.auth_key, sizeof lk.auth_key);
-        shown++;
-        if (lk.bound) {
-            printf("lock %s: bound as %s\n", sn, ward_role_name(lk.role));
-            continue;
-        }
-        char tid_hex[33];
-        ward_hex_encode(lk.tid, sizeof lk.tid, tid_hex, sizeof tid_hex);
-        bool bound = false;
-        rc = poll_task(&app, sn, tid_hex, wait_s, &bound);
-    }
-    if (d) closedir(d);
-    free(locks);
+    rc = app_sync_locks(&app, wait ? (unsigned)strtoul(wait, NULL, 10) : 0, false, &shown);
     if (rc == 0 && shown == 0) {
         printf("no locks yet\n");
     }

@@ -12,11 +12,13 @@
 #include "cli.h"
 #include "keyfile.h"
 #include "lockdir.h"
+#include "lockops.h"
 #include "qr.h"
 #include "ward/ward.h"
 #include "ward/ward_app.h"
 #include "ward/ward_bind.h"
 #include "ward/ward_http.h"
+#include "ward/ward_op.h"
 
 #define MSG_MAX 256
 
@@ -24,23 +26,10 @@ static int post_json(lockdir *ld, const char *target, const char *field,
                      const uint8_t *bytes, size_t len, ward_http_response *resp,
                      char *msg, size_t msg_cap, long *status)
 {
-    char b64[2 * WARD_MSG_MAX];
-    if (ward_b64_encode(bytes, len, b64, sizeof b64) != WARD_OK) {
-        return cli_fail("message too large to send");
-    }
-    cJSON *o = cJSON_CreateObject();
-    char *body = NULL;
-    if (o == NULL || !cJSON_AddStringToObject(o, field, b64) ||
-        (body = cJSON_PrintUnformatted(o)) == NULL) {
-        cJSON_Delete(o);
-        return cli_fail("out of memory");
-    }
-    cJSON_Delete(o);
     ward_http_signer signer;
-    ward_http_lock_signer(&signer, &ld->lock);
-    *status = api_call(&ld->host, ld->server, "POST", target, body, &signer, resp,
-                       msg, msg_cap);
-    cJSON_free(body);
+    lockdir_signer(ld, &signer);
+    *status = api_post_blob(&ld->host, ld->server, target, field, bytes, len, NULL, NULL,
+                            &signer, resp, msg, msg_cap);
     return 0;
 }
 
@@ -170,6 +159,24 @@ static int bind_start(lockdir *ld, const char *phone, const char *qr_out)
         return cli_fail("binding is locked after too many wrong codes: try again in %llu s",
                         (unsigned long long)((ms + 999) / 1000));
     }
+    if (err == WARD_ERR_AUTH) {
+        /* The lock has an owner: a new app needs an owner's or admin's yes. */
+        printf("this lock already has an owner: asking the owner or an admin to allow "
+               "a new app\n");
+        ward_op_outcome out;
+        memset(&out, 0, sizeof out);
+        int rc2 = lockops_remote(ld, WARD_OP_ADD_CLIENT, NULL, WARD_OP_TTL_MS / 1000, 0, &out);
+        if (rc2 == 0 && (rc2 = lockdir_reacquire(ld)) == 0 && !out.execute) {
+            rc2 = cli_fail("refused: %.*s did not allow a new app", (int)out.uid_len,
+                           (const char *)out.uid);
+        }
+        if (rc2 != 0) {
+            return rc2;
+        }
+        printf("%.*s allowed a new app\n", (int)out.uid_len, (const char *)out.uid);
+        err = ward_bind_start(&ld->lock, (const uint8_t *)phone, strlen(phone), qr,
+                              sizeof qr, &len);
+    }
     if (err == WARD_ERR_FORMAT) {
         return cli_usage("bad phone number '%s' (optional +, then 5-20 digits)", phone);
     }
@@ -202,7 +209,7 @@ static int fetch_blob(lockdir *ld, unsigned wait_s, uint8_t *blob, size_t cap,
     ward_hex_encode(tid, sizeof tid, tid_hex, sizeof tid_hex);
     snprintf(target, sizeof target, "/v1/bind/tasks/%s", tid_hex);
     ward_http_signer signer;
-    ward_http_lock_signer(&signer, &ld->lock);
+    lockdir_signer(ld, &signer);
     for (unsigned waited = 0;; waited++) {
         ward_http_response resp;
         char why[MSG_MAX];

@@ -2,16 +2,25 @@
 #include "lockdir.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "ward/ward_files.h"
 
 #define STORE_FILE "store.bin"
 #define CONFIG_FILE "lock.json"
+#define BUSY_FILE ".busy"
 #define ERASE_UNIT 4096u
+/* How long a command waits for another ward process to finish with the
+ * lock's state before it gives up. */
+#define BUSY_WAIT_MS 15000
 
 /* Two banks, each a whole number of 4 KiB units large enough for a full
  * lock (WARD_LOCK_STORE_BANK_MIN). */
@@ -68,11 +77,69 @@ static int read_config(lockdir *ld)
     return rc;
 }
 
+/* Waits for the flock on D/.busy: the lock's state is one process's at a
+ * time, as a device's flash is one firmware's. */
+static int take_busy(lockdir *ld)
+{
+    char *path = ward_path_join(ld->dir, BUSY_FILE);
+    ld->busy_fd = path ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
+    free(path);
+    if (ld->busy_fd < 0) {
+        return cli_fail("cannot open %s/%s", ld->dir, BUSY_FILE);
+    }
+    for (int waited = 0; flock(ld->busy_fd, LOCK_EX | LOCK_NB) != 0; waited += 50) {
+        if (errno != EWOULDBLOCK || waited >= BUSY_WAIT_MS) {
+            close(ld->busy_fd);
+            ld->busy_fd = -1;
+            return cli_fail("the lock in %s is busy in another ward process", ld->dir);
+        }
+        struct timespec ts = { 0, 50 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+static void drop_busy(lockdir *ld)
+{
+    if (ld->busy_fd >= 0) {
+        flock(ld->busy_fd, LOCK_UN);
+        close(ld->busy_fd);
+        ld->busy_fd = -1;
+    }
+}
+
+/* Takes the flock, opens the store and the lock on it. */
+static int open_state(lockdir *ld)
+{
+    int rc = take_busy(ld);
+    if (rc != 0) {
+        return rc;
+    }
+    char *path = ward_path_join(ld->dir, STORE_FILE);
+    ward_store_port port;
+    ward_err err = path ? ward_file_port_open(&ld->file, path, store_size(), &port)
+                        : WARD_ERR_IO;
+    free(path);
+    if (err != WARD_OK) {
+        drop_busy(ld);
+        return cli_fail("cannot open the lock's store in %s: %s", ld->dir, ward_strerror(err));
+    }
+    err = ward_lock_open(&ld->lock, ld->host.crypto, &ld->host.rng, &ld->host.clock, &port);
+    if (err != WARD_OK) {
+        ward_file_port_close(&ld->file);
+        drop_busy(ld);
+        return cli_fail("cannot read the lock's store in %s: %s", ld->dir, ward_strerror(err));
+    }
+    ld->open = true;
+    return 0;
+}
+
 int lockdir_open(lockdir *ld, const char *dir, bool create, const char *sn,
                  const char *server)
 {
     memset(ld, 0, sizeof *ld);
     ld->file.fd = -1;
+    ld->busy_fd = -1;
     if (snprintf(ld->dir, sizeof ld->dir, "%s", dir) >= (int)sizeof ld->dir) {
         return cli_usage("directory path too long");
     }
@@ -94,22 +161,11 @@ int lockdir_open(lockdir *ld, const char *dir, bool create, const char *sn,
         return rc;
     }
 
-    char *path = ward_path_join(dir, STORE_FILE);
-    ward_store_port port;
-    ward_err err = path ? ward_file_port_open(&ld->file, path, store_size(), &port)
-                        : WARD_ERR_IO;
-    free(path);
-    if (err != WARD_OK) {
-        return cli_fail("cannot open the lock's store in %s: %s", dir, ward_strerror(err));
+    if ((rc = open_state(ld)) != 0) {
+        return rc;
     }
-    err = ward_lock_open(&ld->lock, ld->host.crypto, &ld->host.rng, &ld->host.clock, &port);
-    if (err != WARD_OK) {
-        ward_file_port_close(&ld->file);
-        return cli_fail("cannot read the lock's store in %s: %s", dir, ward_strerror(err));
-    }
-    ld->open = true;
     if (create) {
-        err = ward_lock_provision(&ld->lock, (const uint8_t *)sn, strlen(sn));
+        ward_err err = ward_lock_provision(&ld->lock, (const uint8_t *)sn, strlen(sn));
         if (err == WARD_ERR_STATE) {
             lockdir_close(ld);
             return cli_fail("%s already holds a lock with another serial number", dir);
@@ -132,4 +188,38 @@ void lockdir_close(lockdir *ld)
         ward_file_port_close(&ld->file);
         ld->open = false;
     }
+    drop_busy(ld);
+}
+
+void lockdir_release(lockdir *ld)
+{
+    lockdir_close(ld);
+}
+
+int lockdir_reacquire(lockdir *ld)
+{
+    return ld->open ? 0 : open_state(ld);
+}
+
+static ward_err sign_with_state(void *ctx, const char *base, size_t base_len,
+                                uint8_t sig[WARD_P256_SIG_LEN])
+{
+    lockdir *ld = ctx;
+    bool was_open = ld->open;
+    if (!was_open && lockdir_reacquire(ld) != 0) {
+        return WARD_ERR_BUSY;
+    }
+    ward_err err = ward_lock_sign_request(&ld->lock, base, base_len, sig);
+    if (!was_open) {
+        lockdir_release(ld);
+    }
+    return err;
+}
+
+void lockdir_signer(lockdir *ld, ward_http_signer *s)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->keyid, sizeof s->keyid, "lock:%s", ld->sn);
+    s->sign = sign_with_state;
+    s->ctx = ld;
 }

@@ -4,6 +4,10 @@
  *     D/lock.json   {"sn", "server"}: where this lock reports
  *     D/store.bin   the lock's power-safe record store (file port): its
  *                   identity key, bound clients, pending binding, lock-out
+ *     D/.busy       flock(2) target: one ward process at a time works on
+ *                   the lock's state; `ward lock request` and `ward lock
+ *                   run` let go of it while they wait on the network
+ *     D/near.sock   the near-field link while `ward lock run` is running
  *
  * Everything secret lives in store.bin, which only the device core reads.
  */
@@ -14,6 +18,7 @@
 
 #include "ward/ward_bind.h"
 #include "ward/ward_host.h"
+#include "ward/ward_http.h"
 #include "ward/ward_lock.h"
 #include "ward/ward_port_posix.h"
 
@@ -25,6 +30,7 @@ typedef struct lockdir {
     ward_file_port file;
     ward_lock lock;
     bool open;
+    int busy_fd;          /* holds the flock while the state is open */
 } lockdir;
 
 /* Opens D (create: make it and its store, with sn and server). Returns 0
@@ -32,5 +38,15 @@ typedef struct lockdir {
 int lockdir_open(lockdir *ld, const char *dir, bool create, const char *sn,
                  const char *server);
 void lockdir_close(lockdir *ld);
+
+/* Lets other ward processes at the lock's state while this one waits
+ * (the store is closed and the flock dropped), and takes it back. The
+ * lock context must not be used in between. Return 0 or an exit code. */
+void lockdir_release(lockdir *ld);
+int lockdir_reacquire(lockdir *ld);
+
+/* A request signer (keyid lock:SN) that works whether or not the state is
+ * held: when released, it takes the state just long enough to sign. */
+void lockdir_signer(lockdir *ld, ward_http_signer *s);
 
 #endif /* WARD_CLI_LOCKDIR_H */

@@ -24,6 +24,12 @@ static const cli_command commands[] = {
     { "lock clients", cmd_lock_clients, "list the apps bound to the lock: --dir D" },
     { "lock sync", cmd_lock_sync,
       "send wardd what it has not acknowledged (a binding's confirmation): --dir D" },
+    { "lock request", cmd_lock_request,
+      "ask the bound apps to allow an operation: --dir D --op unlock|intercom|video|add "
+      "[--user U] [--timeout S] [--ttl S]" },
+    { "lock run", cmd_lock_run,
+      "run the lock: serve the near-field link, apply revocations from wardd: --dir D" },
+    { "lock audit", cmd_lock_audit, "the lock's own audit ring: --dir D" },
     { "app register", cmd_app_register,
       "make the app's account and key: --dir A --server URL --user U --phone P" },
     { "app scan", cmd_app_scan,
@@ -32,6 +38,17 @@ static const cli_command commands[] = {
       "ask wardd about pending bindings: --dir A [--wait S]" },
     { "app recover", cmd_app_recover,
       "a new phone: import the key, restore locks from escrow: --dir A --from-key FILE" },
+    { "app pending", cmd_app_pending, "requests waiting for this app's answer: --dir A [--wait S]" },
+    { "app approve", cmd_app_approve,
+      "allow a request: --dir A OP_ID [--wait S] [--from-escrow]" },
+    { "app deny", cmd_app_deny, "refuse a request: --dir A OP_ID [--wait S]" },
+    { "app near", cmd_app_near,
+      "at the door, over the direct link: --dir A --link SOCKET [--op unlock] [--sn SN]" },
+    { "app revoke", cmd_app_revoke, "remove a client from a lock: --dir A --user U [--sn SN]" },
+    { "app clients", cmd_app_clients, "a lock's clients as wardd records them: --dir A [--sn SN]" },
+    { "app audit", cmd_app_audit, "wardd's audit of a lock (owner, admin): --dir A [--sn SN]" },
+    { "app forget-key", cmd_app_forget_key,
+      "keep no authorization key on this phone; answer from escrow: --dir A [--sn SN]" },
 };
 
 #define NCOMMANDS (int)(sizeof(commands) / sizeof(commands[0]))

@@ -51,7 +51,7 @@ static ward_err write_lock(ward_app *app, const ward_app_lock *l)
         cJSON_AddStringToObject(o, "sn", l->sn) &&
         cJSON_AddStringToObject(o, "state", l->bound ? "bound" : "pending") &&
         cJSON_AddStringToObject(o, "role", role) &&
-        cJSON_AddStringToObject(o, "auth_key", key_hex) &&
+        (l->no_key || cJSON_AddStringToObject(o, "auth_key", key_hex)) &&
         cJSON_AddStringToObject(o, "tid", tid_hex)) {
         char *text = cJSON_PrintUnformatted(o);
         if (text != NULL) {
@@ -61,7 +61,9 @@ static ward_err write_lock(ward_app *app, const ward_app_lock *l)
             free(text);
         }
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(o, "auth_key");
-        wipe(k->valuestring, strlen(k->valuestring));
+        if (cJSON_IsString(k)) {
+            wipe(k->valuestring, strlen(k->valuestring));
+        }
     }
     if (err != WARD_OK) {
         ward_app_fail(app, err, "cannot write the record of lock %s", l->sn);
@@ -110,10 +112,15 @@ ward_err ward_app_lock_get(ward_app *app, const char *sn, ward_app_lock *out)
     const char *tid = ward_json_str(o, "tid");
     const char *rsn = ward_json_str(o, "sn");
     err = WARD_ERR_FORMAT;
-    if (state != NULL && key != NULL && tid != NULL && rsn != NULL &&
-        strcmp(rsn, sn) == 0 &&
-        ward_hex_decode(key, strlen(key), out->auth_key, sizeof out->auth_key,
-                        &got) == WARD_OK && got == WARD_AUTH_KEY_LEN &&
+    /* No key: the app keeps A only in escrow (ward_app_forget_key()). */
+    out->no_key = key == NULL &&
+                  cJSON_GetObjectItemCaseSensitive(o, "auth_key") == NULL;
+    if (state != NULL && (key != NULL || out->no_key) && tid != NULL &&
+        rsn != NULL && strcmp(rsn, sn) == 0 &&
+        (out->no_key ||
+         (ward_hex_decode(key, strlen(key), out->auth_key,
+                          sizeof out->auth_key, &got) == WARD_OK &&
+          got == WARD_AUTH_KEY_LEN)) &&
         ward_hex_decode(tid, strlen(tid), out->tid, sizeof out->tid, &got) ==
             WARD_OK && got == WARD_TASK_ID_LEN) {
         memcpy(out->sn, sn, strlen(sn) + 1);

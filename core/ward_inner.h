@@ -14,9 +14,9 @@
 #include <stdint.h>
 
 #include "ward/ward_config.h"
+#include "ward/ward_suite.h"
 
-/* true iff a[0..len) == b[0..len); time depends only on len. */
-bool ward_ct_equal(const uint8_t *a, const uint8_t *b, size_t len);
+/* ward_ct_equal() and ward_wipe() are public: ward/ward_suite.h. */
 
 /* 1 iff the big-endian integers a < b (same length); constant time. */
 uint32_t ward_ct_less(const uint8_t *a, const uint8_t *b, size_t len);
@@ -24,7 +24,6 @@ uint32_t ward_ct_less(const uint8_t *a, const uint8_t *b, size_t len);
 /* 1 iff all len bytes are zero; constant time. */
 uint32_t ward_ct_is_zero(const uint8_t *a, size_t len);
 
-void ward_wipe(void *p, size_t len);
 
 static inline uint16_t ward_load16(const uint8_t *p)
 {

@@ -70,6 +70,26 @@ else
   echo "recovered key differs" >&2; exit 1
 fi
 
+step "someone at the door presses unlock: the lock asks Alice's phone through wardd"
+"$WARD" lock request --dir "$DEMO/lock" --op unlock --timeout 30 >"$DEMO/request.out" 2>&1 &
+REQ_PID=$!
+OP_ID=""
+for _ in $(seq 100); do
+  OP_ID=$("$WARD" app pending --dir "$DEMO/alice" | grep -o '^[0-9a-f]\{32\}' | head -n 1 || true)
+  [ -n "$OP_ID" ] && break
+  sleep 0.1
+done
+[ -n "$OP_ID" ] || { cat "$DEMO/request.out"; exit 1; }
+"$WARD" app pending --dir "$DEMO/alice"
+
+step "Alice allows it; the lock checks her approval with the key they share, and opens"
+"$WARD" app approve --dir "$DEMO/alice" "$OP_ID"
+wait "$REQ_PID"
+cat "$DEMO/request.out"
+
+step "the lock's own audit ring"
+"$WARD" lock audit --dir "$DEMO/lock"
+
 step "what wardd holds: ciphertext only"
 echo "tasks:   $(sqlite3 "$DEMO/wardd.db" 'SELECT count(*) || " sealed blob(s), " || sum(length(blob)) || " bytes" FROM tasks;' 2>/dev/null || echo '(sqlite3 not installed)')"
 echo "escrows: $(sqlite3 "$DEMO/wardd.db" 'SELECT count(*) || " escrow(s) sealed to client keys" FROM escrows;' 2>/dev/null || true)"

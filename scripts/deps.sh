@@ -9,7 +9,7 @@ build-essential cmake pkg-config python3
 libmbedtls-dev libssl-dev
 libcmocka-dev
 libcjson-dev libcurl4-openssl-dev
-libmicrohttpd-dev libsqlite3-dev sqlite3
+libmicrohttpd-dev libsqlite3-dev sqlite3 openssl
 libqrencode-dev libzbar-dev libpng-dev
 clang libclang-rt-14-dev llvm
 gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi

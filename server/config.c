@@ -30,6 +30,7 @@ static const opt opts[] = {
     { "tls-cert", STR(tls_cert), "PEM certificate: serve HTTPS (with --tls-key)" },
     { "tls-key", STR(tls_key), "PEM private key for --tls-cert" },
     { "task-ttl", NUM(K_LONG, task_ttl_s), "bind task lifetime in seconds (default 600)" },
+    { "op-ttl", NUM(K_LONG, op_ttl_s), "how long an op waits for an answer, seconds (default 60)" },
     { "sms-per-phone", NUM(K_UINT, sms_per_phone), "codes per phone per 10 minutes (default 3)" },
     { "sms-per-addr", NUM(K_UINT, sms_per_addr), "codes per client address per 10 minutes (default 10)" },
     { "max-connections", NUM(K_UINT, max_connections), "concurrent connections (default 256)" },
@@ -56,6 +57,7 @@ static void defaults(wardd_config *cfg)
     snprintf(cfg->db, sizeof cfg->db, "wardd.db");
     snprintf(cfg->sms_outbox, sizeof cfg->sms_outbox, "./outbox");
     cfg->task_ttl_s = 600;
+    cfg->op_ttl_s = 60;
     cfg->sms_per_phone = 3;
     cfg->sms_per_addr = 10;
     cfg->max_connections = 256;

@@ -48,6 +48,17 @@ static const route routes[] = {
     { "GET", "/v1/bind/tasks/*/status", wardd_h_task_status },
     { "POST", "/v1/bind/confirm", wardd_h_confirm_post },
     { "GET", "/v1/escrow", wardd_h_escrow_get },
+    { "POST", "/v1/ops", wardd_h_ops_post },
+    { "GET", "/v1/ops/pending", wardd_h_ops_pending },
+    { "GET", "/v1/ops/*", wardd_h_op_get },
+    { "POST", "/v1/ops/*/answer", wardd_h_op_answer_post },
+    { "GET", "/v1/ops/*/answer", wardd_h_op_answer_get },
+    { "POST", "/v1/ops/*/result", wardd_h_op_result_post },
+    { "POST", "/v1/revocations", wardd_h_revocations_post },
+    { "GET", "/v1/lock/inbox", wardd_h_inbox_get },
+    { "POST", "/v1/lock/inbox/ack", wardd_h_inbox_ack },
+    { "GET", "/v1/locks/*/clients", wardd_h_clients_get },
+    { "GET", "/v1/audit", wardd_h_audit_get },
 };
 
 int64_t wardd_now_ms(void)
@@ -184,7 +195,8 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, conn_state *st,
                      (t1.tv_nsec - st->t0.tv_nsec) / 1000000);
     char addr[64];
     client_addr(c, addr, sizeof addr);
-    /* The path holds at most a task id, which is not secret. */
+    /* The path holds at most a task id, an op id or an SN, none secret;
+     * the query (an op's capability token) is never logged. */
     wardd_log("info", "request", "method=%s path=%s status=%u addr=%s signer=%s ms=%ld",
               st->req.method ? st->req.method : "-",
               st->bad_uri ? "-" : st->req.path, resp->status, addr,

@@ -2,19 +2,22 @@
  * store.h - everything wardd keeps, behind one vtable.
  *
  * The relay logic (locks.c, users.c, bind.c, escrow.c, auth.c,
- * ratelimit.c) calls only these entries and never sees SQL, so a second
+ * ratelimit.c, ops.c, revoke.c, inbox.c, clients.c, audit.c) calls only these entries and never sees SQL, so a second
  * implementation (PostgreSQL, for more than one machine) slots in beside
  * store_sqlite.c without touching it. Rules every implementation keeps:
  *
  *  - each entry is atomic: it commits completely or not at all, and
- *    entries that change several rows (confirm, rate_take) run in one
- *    transaction;
+ *    entries that change several rows (confirm, rate_take, op_create,
+ *    op_answer, revoke) run in one transaction, and the audit row of an
+ *    event is written in the same transaction as the event;
  *  - entries may be called from many threads at once;
  *  - times are unix milliseconds given by the caller (the store reads no
  *    clock, so tests can move time);
- *  - blobs (bind data, escrow) are opaque bytes: the store never looks in;
+ *  - blobs (bind data, escrow, requests, approvals, results, revokes) are
+ *    opaque bytes: the store never looks in;
  *  - answers: WARD_OK, WARD_ERR_NOTFOUND (no such row), WARD_ERR_STATE
  *    (conflict with what is stored), WARD_ERR_AUTH (nonce seen),
+ *    WARD_ERR_EXPIRED (op past its expiry),
  *    WARD_ERR_BUSY (rate limit), WARD_ERR_IO (the database failed).
  *
  * Open one with wardd_store_sqlite_open(); close with st->close(st->h).
@@ -22,18 +25,21 @@
 #ifndef WARDD_STORE_H
 #define WARDD_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "ward/ward_bind.h"
 #include "ward/ward_crypto.h"
 #include "ward/ward_err.h"
+#include "ward/ward_httpsig.h"
+#include "ward/ward_op.h"
 
 #define WARDD_TASK_SEALED 0
 #define WARDD_TASK_BOUND 1
 
 /* The schema version store_sqlite.c migrates to (PRAGMA user_version). */
-#define WARDD_SCHEMA_VERSION 2
+#define WARDD_SCHEMA_VERSION 3
 
 /* A bind task as stored: the uploader, the lock it is for, and the sealed
  * blob the lock fetches. The code is not stored (it only goes by SMS). */
@@ -77,6 +83,86 @@ typedef struct wardd_rate_key {
 } wardd_rate_key;
 
 typedef int (*wardd_escrow_fn)(void *ctx, const wardd_escrow_rec *rec);
+
+/* ---- flow B: operations, revocations, audit ---- */
+
+#define WARDD_OP_ID_LEN 16
+#define WARDD_OP_PENDING 0
+#define WARDD_OP_ANSWERED 1
+#define WARDD_OP_DONE 2
+#define WARDD_OPS_PENDING_MAX 64    /* ops one pending answer lists */
+#define WARDD_AUDIT_READ_MAX 200    /* events one audit answer lists */
+
+/* An operation task: the lock's OP_REQUEST as sent, who may answer, the
+ * lock's capability (only its hash), and what came back. */
+typedef struct wardd_op {
+    uint8_t op_id[WARDD_OP_ID_LEN];
+    char sn[WARD_SN_MAX + 1];
+    char target[WARD_UID_MAX + 1];          /* "": every bound client */
+    uint8_t op;                             /* WARD_OP_* */
+    uint8_t token_hash[WARD_SHA256_LEN];
+    uint8_t request[WARD_OP_REQUEST_MAX];
+    size_t request_len;
+    int64_t created_ms;
+    int64_t expires_ms;
+    int state;                              /* WARDD_OP_* */
+    char answered_by[WARD_UID_MAX + 1];
+    uint8_t approval[WARD_APPROVAL_MAX];
+    size_t approval_len;
+    bool delivered;                         /* the lock fetched the answer */
+    uint8_t result[WARD_OP_RESULT_MAX];
+    size_t result_len;
+} wardd_op;
+
+/* The first answer to an op, with its request signature as evidence. */
+typedef struct wardd_answer_rec {
+    uint8_t op_id[WARDD_OP_ID_LEN];
+    const char *uid;
+    const uint8_t *approval;
+    size_t approval_len;
+    const char *sig_input;                  /* Signature-Input, as sent */
+    const char *sig;                        /* Signature, as sent */
+    int64_t now_ms;
+} wardd_answer_rec;
+
+/* A revocation: drop target's binding and escrow on sn, queue the REVOKE
+ * for the lock, audit it. */
+typedef struct wardd_revoke_rec {
+    const char *sn;
+    const char *revoker;
+    const char *target;
+    const uint8_t *msg;
+    size_t msg_len;
+    int64_t now_ms;
+} wardd_revoke_rec;
+
+typedef struct wardd_inbox_rec {
+    int64_t id;
+    uint8_t msg[WARD_REVOKE_MAX];
+    size_t msg_len;
+} wardd_inbox_rec;
+
+typedef struct wardd_client_rec {
+    char uid[WARD_UID_MAX + 1];
+    uint8_t role;
+    uint8_t tid[WARD_TASK_ID_LEN];
+    int64_t bound_ms;
+} wardd_client_rec;
+
+typedef struct wardd_audit_rec {
+    int64_t id;
+    int64_t ts_ms;
+    char event[24];         /* bind, op_created, op_answered, op_late,
+                               op_delivered, op_result, revoke */
+    char uid[WARD_UID_MAX + 1];
+    int op;                 /* 0 when not about an operation */
+    char detail[64];        /* op id hex, a role, a revoked uid */
+} wardd_audit_rec;
+
+typedef int (*wardd_op_fn)(void *ctx, const wardd_op *op);
+typedef int (*wardd_inbox_fn)(void *ctx, const wardd_inbox_rec *rec);
+typedef int (*wardd_client_fn)(void *ctx, const wardd_client_rec *rec);
+typedef int (*wardd_audit_fn)(void *ctx, const wardd_audit_rec *rec);
 
 typedef struct wardd_store {
     void *h;
@@ -128,8 +214,56 @@ typedef struct wardd_store {
                           int64_t now_ms, int64_t window_ms,
                           int64_t *retry_ms);
 
+    /* ---- flow B ---- */
+
+    /* Creates op (state pending) with its audience in one transaction:
+     * the target if op->target is set (WARD_ERR_NOTFOUND unless bound to
+     * op->sn), else every client bound to op->sn (WARD_ERR_STATE if none);
+     * audits op_created. *audience: how many may answer. WARD_ERR_STATE
+     * also for an op_id already used. */
+    ward_err (*op_create)(void *h, const wardd_op *op, size_t *audience);
+    /* The op as stored (all fields). */
+    ward_err (*op_get)(void *h, const uint8_t op_id[WARDD_OP_ID_LEN],
+                       wardd_op *op);
+    /* Records the first answer: WARD_OK for it; WARD_ERR_STATE when the op
+     * was already answered (the late answer is audited as op_late, and
+     * *first names who won); WARD_ERR_EXPIRED past the op's expiry;
+     * WARD_ERR_NOTFOUND without the op. One transaction. */
+    ward_err (*op_answer)(void *h, const wardd_answer_rec *a,
+                          char first[WARD_UID_MAX + 1]);
+    /* Marks the answer delivered to the lock (audited once, the first
+     * time); WARD_ERR_STATE when there is no answer. */
+    ward_err (*op_deliver)(void *h, const uint8_t op_id[WARDD_OP_ID_LEN],
+                           int64_t now_ms);
+    /* Stores the lock's OP_RESULT and marks the op done: WARD_ERR_STATE
+     * unless the op is answered and has no result yet. */
+    ward_err (*op_result)(void *h, const uint8_t op_id[WARDD_OP_ID_LEN],
+                          const uint8_t *msg, size_t len, int64_t now_ms);
+    /* Ops uid may answer now: pending, unexpired at now_ms, uid in the
+     * audience and still bound; oldest first, at most
+     * WARDD_OPS_PENDING_MAX. */
+    ward_err (*ops_pending)(void *h, const char *uid, int64_t now_ms,
+                            wardd_op_fn fn, void *ctx);
+
+    /* Drops the target's binding and escrow, queues the REVOKE for the
+     * lock and audits it, in one transaction. WARD_ERR_NOTFOUND if the
+     * target is not bound to sn. *inbox_id: the queued message's id. */
+    ward_err (*revoke)(void *h, const wardd_revoke_rec *r, int64_t *inbox_id);
+    /* The lock's queued messages, oldest first. */
+    ward_err (*inbox_list)(void *h, const char *sn, wardd_inbox_fn fn,
+                           void *ctx);
+    /* Deletes the lock's messages with these ids; *acked: how many. */
+    ward_err (*inbox_ack)(void *h, const char *sn, const int64_t *ids,
+                          size_t n, size_t *acked);
+    /* The clients bound to sn, by bind time. */
+    ward_err (*clients_list)(void *h, const char *sn, wardd_client_fn fn,
+                             void *ctx);
+    /* sn's audit events, newest first, at most `limit`. */
+    ward_err (*audit_list)(void *h, const char *sn, size_t limit,
+                           wardd_audit_fn fn, void *ctx);
+
     /* Drops nonces past their expiry, rate events older than keep_ms,
-     * and sealed tasks expired more than keep_ms ago. */
+     * sealed tasks and ops expired more than keep_ms ago. */
     ward_err (*purge)(void *h, int64_t now_ms, int64_t keep_ms);
 } wardd_store;
 

@@ -4,7 +4,8 @@
  * they call (auth, rate limits, JSON errors).
  *
  * A request goes: http.c (libmicrohttpd: body with a size cap, routing)
- * -> one handler (locks.c, users.c, bind.c, escrow.c, health.c) -> auth.c
+ * -> one handler (locks.c, users.c, bind.c, escrow.c, health.c, and for
+ * flow B ops.c, revoke.c, inbox.c, clients.c, audit.c) -> auth.c
  * (RFC 9421 signature, nonce, key from the store) before anything acts ->
  * the store vtable (store.h) and the SMS provider (sms.h). Handlers know
  * nothing of libmicrohttpd or SQL; they fill a wardd_resp.
@@ -41,6 +42,7 @@ typedef struct wardd_config {
     char tls_cert[1024];
     char tls_key[1024];
     long task_ttl_s;
+    long op_ttl_s;                  /* wardd's bound on an op's life */
     unsigned sms_per_phone;         /* per WARDD_RATE_WINDOW_MS */
     unsigned sms_per_addr;
     unsigned max_connections;
@@ -96,6 +98,18 @@ void wardd_h_task_status(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_confirm_post(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_escrow_get(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_health(wardd *w, const wardd_req *r, wardd_resp *out);
+/* Flow B (ops.c, revoke.c, inbox.c, clients.c, audit.c). */
+void wardd_h_ops_post(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_ops_pending(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_op_answer_get(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_op_result_post(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_op_get(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_revocations_post(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_inbox_get(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_inbox_ack(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_clients_get(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_audit_get(wardd *w, const wardd_req *r, wardd_resp *out);
 
 /* The HTTP side (http.c). start fills *port with the bound port; stop
  * stops accepting, lets open connections finish for up to 2 s, then
@@ -145,6 +159,21 @@ bool wardd_json_b64(const cJSON *obj, const char *name, uint8_t *out,
                     size_t min, size_t cap, size_t *len);
 bool wardd_json_add_b64(cJSON *obj, const char *name, const uint8_t *data,
                         size_t len);
+
+/* Keyed long-polls (poll.c). kind/id name what changed: ("user", UID)
+ * for a new op a user may answer, ("op", OP_ID hex) for an answer or a
+ * result, ("lock", SN) for the lock's inbox. Read the generation before
+ * looking at the store, then wait: an event in between is not missed.
+ * wait answers true when woken, false at at_ms or shutdown. */
+uint64_t wardd_wake_gen(const char *kind, const char *id);
+void wardd_wake(const char *kind, const char *id);
+bool wardd_wake_wait(wardd *w, const char *kind, const char *id, uint64_t gen,
+                     int64_t at_ms);
+/* The ?wait=S argument, capped at WARDD_WAIT_MAX_S; false with a 400. */
+bool wardd_wait_arg(const wardd_req *r, long *wait_s, wardd_resp *out);
+
+/* "owner", "admin", "member" (clients.c). */
+const char *wardd_role_name(uint8_t role);
 
 /* Unix time in milliseconds. */
 int64_t wardd_now_ms(void);

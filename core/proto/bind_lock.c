@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "ward/ward_lock.h"
+#include "ward/ward_op.h"
 #include "ward/ward_suite.h"
 #include "ward_inner.h"
 #include "lock_records.h"
@@ -60,9 +61,8 @@ static ward_err pending_load(const ward_lock *lock, pending *p)
     return err;
 }
 
-static ward_err pending_save(ward_lock *lock, const pending *p)
+static size_t pending_encode(const pending *p, uint8_t rec[PEND_REC_MAX])
 {
-    uint8_t rec[PEND_REC_MAX];
     rec[PEND_OFF_STATE] = p->state;
     rec[PEND_OFF_ATTEMPTS] = p->attempts;
     memcpy(rec + PEND_OFF_TID, p->tid, WARD_TASK_ID_LEN);
@@ -71,10 +71,28 @@ static ward_err pending_save(ward_lock *lock, const pending *p)
     ward_store64(rec + PEND_OFF_CREATED, p->created_ms);
     rec[PEND_OFF_PHONE_LEN] = (uint8_t)p->phone_len;
     memcpy(rec + PEND_OFF_PHONE, p->phone, p->phone_len);
-    ward_err err = ward_store_put(&lock->store, LOCK_REC_PENDING, rec,
-                                  PEND_OFF_PHONE + p->phone_len);
+    return PEND_OFF_PHONE + p->phone_len;
+}
+
+/* Saves p; with use_grant, removes the add-client grant in the same
+ * update, so a grant buys exactly one binding even across power cuts. */
+static ward_err pending_save_with(ward_lock *lock, const pending *p,
+                                  bool use_grant)
+{
+    uint8_t rec[PEND_REC_MAX];
+    size_t len = pending_encode(p, rec);
+    ward_record_change ch[2] = {
+        { LOCK_REC_PENDING, rec, len, false },
+        { LOCK_REC_ADD_GRANT, NULL, 0, true },
+    };
+    ward_err err = ward_store_update(&lock->store, ch, use_grant ? 2u : 1u);
     ward_wipe(rec, sizeof rec);
     return err;
+}
+
+static ward_err pending_save(ward_lock *lock, const pending *p)
+{
+    return pending_save_with(lock, p, false);
 }
 
 /* A clock that went back past the task's start counts as expired too:
@@ -116,13 +134,18 @@ static uint64_t lockout_duration(uint8_t count)
     return d < WARD_BIND_LOCKOUT_MAX_MS ? d : WARD_BIND_LOCKOUT_MAX_MS;
 }
 
-/* Destroys the pending binding and starts a lock-out, in one update, so
- * a power cut cannot leave the one without the other. */
+/* Destroys the pending binding, starts a lock-out and logs it, in one
+ * update, so a power cut cannot leave the one without the others. */
 static ward_err lockout_begin(ward_lock *lock, uint64_t now)
 {
+    lock_audit_add a;
     uint64_t until = 0;
     uint8_t count = 0, rec[LOCKOUT_REC_LEN];
     ward_err err = lockout_load(lock, &until, &count);
+    if (err == WARD_OK) {
+        err = ward_lock_audit_prepare(lock, WARD_AUDIT_LOCKOUT, 0, 0, NULL, 0,
+                                      now, &a);
+    }
     if (err != WARD_OK) {
         return err;
     }
@@ -131,12 +154,46 @@ static ward_err lockout_begin(ward_lock *lock, uint64_t now)
     }
     ward_store64(rec, now + lockout_duration(count));
     rec[8] = count;
-    ward_record_change ch[2] = {
+    ward_record_change ch[4] = {
         { LOCK_REC_PENDING, NULL, 0, true },
         { LOCK_REC_LOCKOUT, rec, sizeof rec, false },
+        a.ch[0],
+        a.ch[1],
     };
-    err = ward_store_update(&lock->store, ch, 2);
+    err = ward_store_update(&lock->store, ch, WARD_ARRAY_LEN(ch));
     return err == WARD_OK ? WARD_ERR_LOCKED : err;
+}
+
+/* Once an app is bound, the next binding needs a grant: an owner's or
+ * admin's approval of WARD_OP_ADD_CLIENT (op_lock.c) that is still live.
+ * *use_grant says whether the save must consume one. */
+static ward_err grant_check(const ward_lock *lock, uint64_t now,
+                            bool *use_grant)
+{
+    uint8_t rec[GRANT_REC_LEN];
+    size_t count = 0, len = 0;
+    *use_grant = false;
+    ward_err err = ward_lock_client_count(lock, &count);
+    if (err != WARD_OK || count == 0) {
+        return err;
+    }
+    err = ward_store_get(&lock->store, LOCK_REC_ADD_GRANT, rec, sizeof rec,
+                         &len);
+    if (err == WARD_ERR_NOTFOUND || err == WARD_ERR_NOSPACE ||
+        (err == WARD_OK && len != sizeof rec)) {
+        return WARD_ERR_AUTH;
+    }
+    if (err != WARD_OK) {
+        return err;
+    }
+    uint64_t until = ward_load64(rec);
+    /* A clock that went back past the grant makes it look younger than
+     * it is: refuse it, as an expired task is refused. */
+    if (now >= until || until - now > WARD_BIND_TTL_MS) {
+        return WARD_ERR_AUTH;
+    }
+    *use_grant = true;
+    return WARD_OK;
 }
 
 ward_err ward_bind_lockout(const ward_lock *lock, uint64_t *remaining_ms)
@@ -257,6 +314,7 @@ ward_err ward_bind_start(ward_lock *lock, const uint8_t *phone,
     uint64_t now = 0;
     size_t unconf_len = 0;
     uint8_t probe[1];
+    bool use_grant = false;
     ward_err err;
 
     WARD_ASSERT(lock != NULL && qr != NULL && len != NULL);
@@ -280,6 +338,9 @@ ward_err ward_bind_start(ward_lock *lock, const uint8_t *phone,
     }
     err = now_ms(lock, &now);
     if (err == WARD_OK) {
+        err = grant_check(lock, now, &use_grant);
+    }
+    if (err == WARD_OK) {
         err = lock->rng.fill(lock->rng.ctx, p.k, sizeof p.k);
     }
     if (err == WARD_OK) {
@@ -296,9 +357,10 @@ ward_err ward_bind_start(ward_lock *lock, const uint8_t *phone,
         p.phone_len = phone_len;
         err = qr_json(&p, id.sn, id.sn_len, qr, cap, len);
     }
-    /* Stored last: a QR that could not be written leaves no task. */
+    /* Stored last: a QR that could not be written leaves no task and
+     * keeps the grant. */
     if (err == WARD_OK) {
-        err = pending_save(lock, &p);
+        err = pending_save_with(lock, &p, use_grant);
         if (err != WARD_OK) {
             ward_wipe(qr, cap);
             *len = 0;
@@ -433,6 +495,7 @@ ward_err ward_bind_finish(ward_lock *lock, const uint8_t *blob,
     pending p;
     lock_identity id;
     lock_client_rec c;
+    lock_audit_add a;
     ward_bind_data d;
     ward_bind_confirm bc;
     uint8_t plain[WARD_BIND_DATA_BODY_MAX];
@@ -491,7 +554,13 @@ ward_err ward_bind_finish(ward_lock *lock, const uint8_t *blob,
     memcpy(c.auth_key, d.auth_key, WARD_AUTH_KEY_LEN);
     c.role = role;
     c.bound_at_ms = now;
+    memcpy(c.tid, p.tid, WARD_TASK_ID_LEN);
     rec_len = ward_lock_client_encode(&c, rec);
+    err = ward_lock_audit_prepare(lock, WARD_AUDIT_BIND, 0, 0, d.uid,
+                                  d.uid_len, now, &a);
+    if (err != WARD_OK) {
+        goto out;
+    }
 
     bc.sn = id.sn;
     bc.sn_len = id.sn_len;
@@ -512,12 +581,15 @@ ward_err ward_bind_finish(ward_lock *lock, const uint8_t *blob,
         goto out;
     }
     /* One update: after a power cut the lock is either still waiting for
-     * this blob or fully bound with the confirmation ready to resend. */
-    ward_record_change ch[4] = {
+     * this blob or fully bound, logged, with the confirmation ready to
+     * resend. */
+    ward_record_change ch[6] = {
         { key, rec, rec_len, false },
         { LOCK_REC_PENDING, NULL, 0, true },
         { LOCK_REC_LOCKOUT, NULL, 0, true },
         { LOCK_REC_UNCONFIRMED, msg, msg_len, false },
+        a.ch[0],
+        a.ch[1],
     };
     err = ward_store_update(&lock->store, ch, WARD_ARRAY_LEN(ch));
     if (err == WARD_OK) {

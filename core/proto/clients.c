@@ -17,7 +17,8 @@ ward_err ward_lock_client_read(const ward_lock *lock, uint16_t key,
     }
     if (err == WARD_OK) {
         size_t uid_len = len > 0 ? rec[0] : 0;
-        size_t tail = WARD_P256_POINT_LEN + WARD_AUTH_KEY_LEN + 1 + 8;
+        size_t tail = WARD_P256_POINT_LEN + WARD_AUTH_KEY_LEN + 1 + 8 +
+                      WARD_TASK_ID_LEN;
         if (uid_len == 0 || uid_len > WARD_UID_MAX ||
             len != 1 + uid_len + tail) {
             err = WARD_ERR_FORMAT;
@@ -32,6 +33,7 @@ ward_err ward_lock_client_read(const ward_lock *lock, uint16_t key,
             p += WARD_AUTH_KEY_LEN;
             c->role = p[0];
             c->bound_at_ms = ward_load64(p + 1);
+            memcpy(c->tid, p + 9, WARD_TASK_ID_LEN);
         }
     }
     ward_wipe(rec, sizeof rec);
@@ -55,6 +57,8 @@ size_t ward_lock_client_encode(const lock_client_rec *c,
     *p++ = c->role;
     ward_store64(p, c->bound_at_ms);
     p += 8;
+    memcpy(p, c->tid, WARD_TASK_ID_LEN);
+    p += WARD_TASK_ID_LEN;
     return (size_t)(p - out);
 }
 
@@ -145,28 +149,38 @@ ward_err ward_lock_client_get(const ward_lock *lock, size_t index,
     return WARD_ERR_NOTFOUND;
 }
 
-ward_err ward_lock_client_auth_key(const ward_lock *lock, const uint8_t *uid,
-                                   size_t uid_len,
-                                   uint8_t key[WARD_AUTH_KEY_LEN])
+ward_err ward_lock_client_find(const ward_lock *lock, const uint8_t *uid,
+                               size_t uid_len, uint16_t *key,
+                               lock_client_rec *c)
 {
-    lock_client_rec c;
-    WARD_ASSERT(lock != NULL && uid != NULL && key != NULL);
     for (uint16_t k = LOCK_REC_CLIENT_FIRST; k <= LOCK_REC_CLIENT_LAST; k++) {
-        ward_err err = ward_lock_client_read(lock, k, &c);
+        ward_err err = ward_lock_client_read(lock, k, c);
         if (err == WARD_ERR_NOTFOUND) {
             continue;
         }
         if (err != WARD_OK) {
             return err;
         }
-        bool match = c.uid_len == uid_len && memcmp(c.uid, uid, uid_len) == 0;
-        if (match) {
-            memcpy(key, c.auth_key, WARD_AUTH_KEY_LEN);
-        }
-        ward_wipe(&c, sizeof c);
-        if (match) {
+        if (c->uid_len == uid_len && memcmp(c->uid, uid, uid_len) == 0) {
+            *key = k;
             return WARD_OK;
         }
+        ward_wipe(c, sizeof *c);
     }
     return WARD_ERR_NOTFOUND;
+}
+
+ward_err ward_lock_client_auth_key(const ward_lock *lock, const uint8_t *uid,
+                                   size_t uid_len,
+                                   uint8_t key[WARD_AUTH_KEY_LEN])
+{
+    lock_client_rec c;
+    uint16_t k = 0;
+    WARD_ASSERT(lock != NULL && uid != NULL && key != NULL);
+    ward_err err = ward_lock_client_find(lock, uid, uid_len, &k, &c);
+    if (err == WARD_OK) {
+        memcpy(key, c.auth_key, WARD_AUTH_KEY_LEN);
+    }
+    ward_wipe(&c, sizeof c);
+    return err;
 }

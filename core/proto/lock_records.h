@@ -9,9 +9,21 @@
  *                     until_ms; count lock-outs since the last binding
  * 0x0103 unconfirmed  the signed BIND_CONFIRM message wardd has not
  *                     acknowledged yet
+ * 0x0104 audit head   last_seq (4): the seq of the newest audit entry,
+ *                     0 before the first; entries hold the last
+ *                     min(last_seq, WARD_AUDIT_MAX) seqs
+ * 0x0105 add grant    until_ms (8): an owner's or admin's approval of
+ *                     WARD_OP_ADD_CLIENT, good for one binding started
+ *                     before until_ms (ward_bind_start consumes it)
  * 0x0110 + slot       client: uid_len (1) | uid | client_pub (65) |
- *                     auth_key (32) | role (1) | bound_at_ms (8);
- *                     slot 0..WARD_MAX_CLIENTS-1
+ *                     auth_key (32) | role (1) | bound_at_ms (8) |
+ *                     tid (16), the task id of its binding (a REVOKE
+ *                     names it); slot 0..WARD_MAX_CLIENTS-1
+ * 0x0300 + seq % WARD_AUDIT_MAX
+ *                     audit entry: seq (4) | time_ms (8) | event (1) |
+ *                     op (1) | outcome (1) | uid_len (1) | uid (0..64).
+ *                     Written with the head in one update, so the ring
+ *                     and its head never disagree.
  *
  * Records holding secrets (identity, pending, clients) are read into
  * stack buffers that are wiped before every return.
@@ -28,8 +40,12 @@
 #define LOCK_REC_PENDING 0x0101u
 #define LOCK_REC_LOCKOUT 0x0102u
 #define LOCK_REC_UNCONFIRMED 0x0103u
+#define LOCK_REC_AUDIT_HEAD 0x0104u
+#define LOCK_REC_ADD_GRANT 0x0105u
 #define LOCK_REC_CLIENT_FIRST 0x0110u
 #define LOCK_REC_CLIENT_LAST (LOCK_REC_CLIENT_FIRST + WARD_MAX_CLIENTS - 1u)
+/* Above every client slot whatever WARD_MAX_CLIENTS (at most 255). */
+#define LOCK_REC_AUDIT_FIRST 0x0300u
 
 /* identity */
 #define ID_OFF_PRIV 0
@@ -50,10 +66,28 @@
 #define PEND_REC_MAX (PEND_OFF_PHONE + WARD_PHONE_MAX)
 
 #define LOCKOUT_REC_LEN 9
+#define GRANT_REC_LEN 8
+#define AUDIT_HEAD_LEN 4
+
+/* audit entry */
+#define AUDIT_OFF_SEQ 0
+#define AUDIT_OFF_TIME 4
+#define AUDIT_OFF_EVENT 12
+#define AUDIT_OFF_OP 13
+#define AUDIT_OFF_OUTCOME 14
+#define AUDIT_OFF_UID_LEN 15
+#define AUDIT_OFF_UID 16
+#define AUDIT_REC_MAX (AUDIT_OFF_UID + WARD_UID_MAX)
 
 /* client: offsets after the uid */
 #define CLIENT_REC_MAX                                                       \
-    (1 + WARD_UID_MAX + WARD_P256_POINT_LEN + WARD_AUTH_KEY_LEN + 1 + 8)
+    (1 + WARD_UID_MAX + WARD_P256_POINT_LEN + WARD_AUTH_KEY_LEN + 1 + 8 +    \
+     WARD_TASK_ID_LEN)
+
+/* WARD_LOCK_STORE_BANK_MIN counts 196 bytes per client and 80 per audit
+ * entry: fail the build if a record outgrows its share. */
+typedef char lock_client_rec_fits[CLIENT_REC_MAX <= 196 ? 1 : -1];
+typedef char lock_audit_rec_fits[AUDIT_REC_MAX <= 80 ? 1 : -1];
 
 /* The lock's identity, read from the store. */
 typedef struct lock_identity {
@@ -74,6 +108,7 @@ typedef struct lock_client_rec {
     uint8_t auth_key[WARD_AUTH_KEY_LEN];
     uint8_t role;
     uint64_t bound_at_ms;
+    uint8_t tid[WARD_TASK_ID_LEN];
 } lock_client_rec;
 
 ward_err ward_lock_client_read(const ward_lock *lock, uint16_t key,
@@ -81,11 +116,32 @@ ward_err ward_lock_client_read(const ward_lock *lock, uint16_t key,
 size_t ward_lock_client_encode(const lock_client_rec *c,
                                uint8_t out[CLIENT_REC_MAX]);
 
+/* The bound app uid: its record key and record (the caller wipes c).
+ * WARD_ERR_NOTFOUND if it is not bound. */
+ward_err ward_lock_client_find(const ward_lock *lock, const uint8_t *uid,
+                               size_t uid_len, uint16_t *key,
+                               lock_client_rec *c);
+
 /* Where app uid goes: its own slot if bound (*found true, *role its
  * role), else a free slot (*found false) and the role a newcomer gets.
  * WARD_ERR_NOSPACE if the table is full. */
 ward_err ward_lock_client_slot(const ward_lock *lock, const uint8_t *uid,
                                size_t uid_len, uint16_t *key, bool *found,
                                uint8_t *role);
+
+/* One audit event as two record changes (entry and head), for the
+ * caller to put in the same store update as what the event records. The
+ * changes point into a, which must outlive the update. */
+typedef struct lock_audit_add {
+    uint8_t entry[AUDIT_REC_MAX];
+    uint8_t head[AUDIT_HEAD_LEN];
+    ward_record_change ch[2];
+} lock_audit_add;
+
+/* uid may be NULL when uid_len is 0 (a lock-out names nobody). */
+ward_err ward_lock_audit_prepare(const ward_lock *lock, uint8_t event,
+                                 uint8_t op, uint8_t outcome,
+                                 const uint8_t *uid, size_t uid_len,
+                                 uint64_t now_ms, lock_audit_add *a);
 
 #endif /* WARD_LOCK_RECORDS_H */

@@ -9,7 +9,9 @@
  *                       mode 0600;
  *                       the file `ward app recover --from-key FILE` imports
  *     locks/<SN>.json   {"sn", "state": "pending"|"bound", "role",
- *                       "auth_key": hex, "tid"}, mode 0600
+ *                       "auth_key": hex, "tid"}, mode 0600; without
+ *                       "auth_key" when the app keeps A only in escrow
+ *                       (ward_app_ops.h)
  *
  * Every file is written atomically (temporary file, fsync, rename, fsync
  * of the directory), so a crash leaves the old file or the new one.
@@ -82,6 +84,7 @@ typedef struct ward_app_lock {
     int role;                            /* WARD_ROLE_*, -1 while pending */
     uint8_t auth_key[WARD_AUTH_KEY_LEN]; /* the caller wipes it */
     uint8_t tid[WARD_TASK_ID_LEN];
+    bool no_key;    /* A not kept (ward_app_forget_key()): auth_key is 0 */
 } ward_app_lock;
 
 /* Strict: a JSON object with exactly "v" (the number 1), "mobile",

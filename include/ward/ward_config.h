@@ -52,6 +52,17 @@
 #define WARD_BIND_MAX_ATTEMPTS 5
 #endif
 
+/* Remote operation approval (flow B). How long the lock waits for an
+ * answer to its one outstanding request, and how many events its audit
+ * ring keeps (each costs about 84 bytes of store).
+ * Requires: WARD_AUDIT_MAX 1..255. */
+#ifndef WARD_OP_TTL_MS
+#define WARD_OP_TTL_MS (60u * 1000u)
+#endif
+#ifndef WARD_AUDIT_MAX
+#define WARD_AUDIT_MAX 32
+#endif
+
 /* What a broken caller hits. The default traps without any libc symbol;
  * firmware usually maps it to its fault handler. */
 #ifndef WARD_ASSERT_FAIL
@@ -74,6 +85,9 @@
 #endif
 #if WARD_BIND_MAX_ATTEMPTS < 1 || WARD_BIND_MAX_ATTEMPTS > 255
 #error "WARD_BIND_MAX_ATTEMPTS must be 1..255"
+#endif
+#if WARD_AUDIT_MAX < 1 || WARD_AUDIT_MAX > 255
+#error "WARD_AUDIT_MAX must be 1..255"
 #endif
 #if WARD_RECORD_MAX > 65535
 #error "WARD_RECORD_MAX must fit the store's 16-bit length field"

@@ -60,12 +60,16 @@
 #define WARD_BIND_LOCKOUT_MS (5u * 60u * 1000u)
 #define WARD_BIND_LOCKOUT_MAX_MS (24u * 60u * 60u * 1000u)
 
-/* Bytes of one store bank that a full lock needs: every client, the
- * identity, a pending binding and an unacknowledged confirmation. */
+/* Bytes of one store bank that a full lock needs: every client (with
+ * its binding's task id), a full audit ring and its head, the identity,
+ * a pending binding, the lock-out, an add-client grant and an
+ * unacknowledged confirmation. */
 #define WARD_LOCK_STORE_BANK_MIN                                             \
     (WARD_STORE_BANK_HDR_LEN +                                               \
-     WARD_MAX_CLIENTS * (WARD_STORE_RECORD_HDR_LEN + 180) +                  \
-     4 * WARD_STORE_RECORD_HDR_LEN + 140 + 100 + 16 + WARD_BIND_CONFIRM_MAX)
+     WARD_MAX_CLIENTS * (WARD_STORE_RECORD_HDR_LEN + 196) +                  \
+     WARD_AUDIT_MAX * (WARD_STORE_RECORD_HDR_LEN + 80) +                     \
+     7 * WARD_STORE_RECORD_HDR_LEN + 140 + 100 + 16 + 8 + 8 +                \
+     WARD_BIND_CONFIRM_MAX)
 
 typedef struct ward_lock {
     const ward_crypto *cp;  /* a static const table */
@@ -124,7 +128,13 @@ ward_err ward_lock_sign_request(const ward_lock *lock, const char *base,
  * pending binding (replacing and wiping any earlier one), and writes the
  * QR payload JSON with its NUL (*len excludes it). WARD_ERR_LOCKED while
  * locked out, WARD_ERR_BUSY while a confirmation is unacknowledged,
- * WARD_ERR_FORMAT for a malformed phone number. */
+ * WARD_ERR_FORMAT for a malformed phone number.
+ * Once any app is bound, a binding needs an owner's or admin's approval
+ * of WARD_OP_ADD_CLIENT (ward_op.h) given within the last
+ * WARD_BIND_TTL_MS: this call consumes that grant in the same store
+ * update that saves the pending binding, and is WARD_ERR_AUTH without
+ * one. The first binding of an empty lock needs none (it becomes the
+ * owner). */
 ward_err ward_bind_start(ward_lock *lock, const uint8_t *phone,
                          size_t phone_len, char *qr, size_t cap, size_t *len);
 

@@ -25,6 +25,7 @@
 #ifndef WARD_SUITE_H
 #define WARD_SUITE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,6 +51,16 @@
 #define WARD_LABEL_BIND_DATA "bind data"     /* flow A: key sealing the bind data */
 #define WARD_LABEL_BIND_CONFIRM "bind confirm" /* flow A: lock signs the confirmation */
 #define WARD_LABEL_ACTIVATE "activate"       /* factory signs a lock activation */
+#define WARD_LABEL_APPROVAL "approval"       /* flow B: key+nonce of an APPROVAL */
+#define WARD_LABEL_OP_RESULT "op result"     /* flow B: key+nonce of an OP_RESULT */
+#define WARD_LABEL_REVOKE "revoke"           /* flow B: key of a REVOKE */
+
+/* true iff a[0..len) == b[0..len), in time that depends on len alone:
+ * the only way ward compares secrets, tags and codes, on every side. */
+bool ward_ct_equal(const uint8_t *a, const uint8_t *b, size_t len);
+
+/* Zeroes len bytes in a way the compiler may not drop as a dead store. */
+void ward_wipe(void *p, size_t len);
 
 ward_err ward_kdf(const ward_crypto *cp, const char *label,
                   const uint8_t *ikm, size_t ikm_len,

@@ -102,8 +102,34 @@ class BindTest(unittest.TestCase):
         self.assertIsNotNone(m, msgs[-1]["text"])
         return m.group(1)
 
-    def bind(self, who, app_dir):
-        qr = self.start_bind(who[1])
+    def start_bind_allowed_by(self, phone, owner_dir, qr=None):
+        """A later binding: the lock asks its owner first (flow B)."""
+        qr = qr or self.path("qr.png")
+        p = subprocess.Popen([WARD, "lock", "bind-start", "--dir", self.lock, "--phone", phone,
+                              "--qr-out", qr], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        try:
+            deadline = time.time() + 20
+            op_id = None
+            while op_id is None and time.time() < deadline:
+                out = self.ward_ok("app", "pending", "--dir", owner_dir)
+                m = re.search(r"^([0-9a-f]{32})  lock \S+ asks to add client", out, re.M)
+                op_id = m.group(1) if m else None
+                time.sleep(0.1)
+            self.assertIsNotNone(op_id, "the owner was never asked")
+            self.ward_ok("app", "approve", "--dir", owner_dir, op_id)
+            out, err = p.communicate(timeout=60)
+        finally:
+            if p.poll() is None:
+                p.kill()
+        self.assertEqual(p.returncode, 0, out + err)
+        return qr
+
+    def bind(self, who, app_dir, owner_dir=None):
+        if owner_dir is None:
+            qr = self.start_bind(who[1])
+        else:
+            qr = self.start_bind_allowed_by(who[1], owner_dir)
         self.ward_ok("app", "scan", "--dir", app_dir, "--qr", qr)
         return self.ward_ok("lock", "bind-finish", "--dir", self.lock,
                             "--code", self.last_code(who[1]))
@@ -184,7 +210,8 @@ class HappyPath(BindTest):
         alice = self.register(ALICE)
         bob = self.register(BOB)
         self.bind(ALICE, alice)
-        out = self.bind(BOB, bob)
+        # Once the lock has an owner, a new app needs the owner's yes.
+        out = self.bind(BOB, bob, owner_dir=alice)
         self.assertIn("bound: user bob as member", out)
         self.assertEqual(sorted(self.clients()), [("alice", "owner"), ("bob", "member")])
         self.assertNotEqual(self.app_lock(alice)["auth_key"], self.app_lock(bob)["auth_key"])
@@ -262,7 +289,7 @@ class HostileServer(BindTest):
         self.bind(ALICE, alice)
         _, old_blob = self.task_blob()
 
-        qr = self.start_bind(BOB[1])
+        qr = self.start_bind_allowed_by(BOB[1], alice)
         self.ward_ok("app", "scan", "--dir", bob, "--qr", qr)
         tid, blob = self.task_blob()
         code = self.last_code(BOB[1])

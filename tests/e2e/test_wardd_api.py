@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""End-to-end tests of wardd's HTTP API (flow A) with real processes.
+"""End-to-end tests of wardd's HTTP API (flows A and B) with real processes.
 
 usage: test_wardd_api.py [-v] WARDD WARDD_PROBE
 
@@ -11,6 +11,9 @@ library only.
 """
 import json
 import os
+import shutil
+import ssl
+import urllib.request
 import re
 import signal
 import sqlite3
@@ -121,7 +124,7 @@ class HappyPath(WarddTest):
             self.assertNotIn("code", cols)
             self.assertEqual(db.execute("SELECT count(*) FROM bindings").fetchone()[0], 1)
             self.assertEqual(db.execute("SELECT count(*) FROM escrows").fetchone()[0], 1)
-            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 2)
+            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 3)
         # Never logged (a code-shaped run inside a hex id is not the code).
         self.assertIsNone(re.search(r"(?<![0-9a-f])%s(?![0-9a-f])" % code, self.wardd.log()))
 
@@ -340,6 +343,208 @@ class SmsCommand(WarddTest):
         self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=503)
         with self.db() as db:
             self.assertEqual(db.execute("SELECT count(*) FROM tasks").fetchone()[0], 0)
+
+
+PHONES = {"alice": PHONE, "bob": "+8613900000000", "carol": "+8613700000000",
+          "mallory": "+8613600000000"}
+
+
+class FlowB(WarddTest):
+    """LOCK-0001 with alice (owner), bob and carol (members); mallory is
+    registered but bound to nothing."""
+
+    def setUp(self):
+        super().setUp()
+        self.ok("activate", "LOCK-0001", expect=201)
+        for uid, phone in PHONES.items():
+            self.ok("register", uid, phone, expect=201)
+        for task, uid, role in (("ta", "alice", 0), ("tb", "bob", 2), ("tc", "carol", 2)):
+            self.ok("upload", task, uid, "LOCK-0001", PHONES[uid], expect=201)
+            self.ok("confirm", task, "LOCK-0001", "--role", str(role), expect=200)
+
+    def create(self, name, *extra):
+        out = self.ok("op-create", name, "LOCK-0001", *extra, expect=201)
+        return self.fact(out, "op_id")
+
+    def test_pending_reaches_every_bound_user_and_only_them(self):
+        op_id = self.create("o1")
+        for uid in ("alice", "bob", "carol"):
+            out = self.ok("op-pending", uid, "--expect-count", "1")
+            self.assertIn(op_id, out)
+        self.ok("op-pending", "mallory", "--expect-count", "0")
+        self.ok("op-state", "o1", "alice", "--expect-state", "pending")
+        self.ok("op-state", "o1", "mallory", expect=403)
+        # A target: only that user sees it.
+        self.create("o2", "--target", "bob")
+        self.ok("op-pending", "bob", "--expect-count", "2")
+        self.ok("op-pending", "alice", "--expect-count", "1")
+
+    def test_op_refusals_at_creation(self):
+        self.ok("op-create", "x", "LOCK-0001", "--target", "mallory", expect=404)
+        self.ok("op-create", "x", "LOCK-0001", "--claim-sn", "LOCK-0002", expect=403)
+        self.ok("activate", "LOCK-0002", expect=201)
+        self.ok("op-create", "x", "LOCK-0002", expect=409)     # nobody bound
+
+    def test_answer_rules_first_wins_and_fetch(self):
+        self.create("o1")
+        self.ok("op-answer", "o1", "mallory", "-", expect=403)            # not bound
+        self.ok("op-answer", "o1", "alice", "ta", "--as-uid", "bob", expect=403)
+        out = self.ok("op-answer", "o1", "bob", "tb", expect=200)
+        self.assertIn('{"state":"answered"}', out)
+        out = self.ok("op-answer", "o1", "alice", "ta", expect=409)
+        self.assertIn('"error":"late"', out)
+        self.assertIn('"answered_by":"bob"', out)
+        self.ok("op-pending", "alice", "--expect-count", "0")
+        # The lock's capability: the wrong token is refused, the right one
+        # gets the first approval.
+        self.ok("op-fetch", "o1", "--wrong-token", expect=401)
+        out = self.ok("op-fetch", "o1", expect=200)
+        self.assertEqual(self.fact(out, "uid"), "bob")
+        self.assertEqual(self.fact(out, "same"), "1")
+        self.ok("op-result", "o1", "--wrong-token", expect=401)
+        self.ok("op-result", "o1", expect=200)
+        self.ok("op-result", "o1", expect=409)
+        out = self.ok("op-state", "o1", "bob", "--expect-state", "done")
+        self.assertIn('"answered_by":"bob"', out)
+        self.assertIn('"result":"', out)
+        # Only a target may answer an op that names one.
+        self.create("o2", "--target", "carol")
+        self.ok("op-answer", "o2", "alice", "ta", expect=403)
+        self.ok("op-answer", "o2", "carol", "tc", "--deny", expect=200)
+        # A replayed answer request (same nonce) is refused before it acts.
+        self.create("o3")
+        self.ok("op-answer", "o3", "alice", "ta", "--replay", expect=401)
+        # The fetch path does no signature check: its log line has no signer.
+        with self.db() as db:
+            self.assertEqual(db.execute("SELECT count(*) FROM ops WHERE answer_sig IS NOT NULL"
+                                        " AND answer_sig_input LIKE '%keyid=\"user:%'")
+                             .fetchone()[0], 3)
+        log = self.wardd.log()
+        self.assertRegex(log, r"path=/v1/ops/[0-9a-f]{32}/answer status=200 addr=\S+ signer=- ")
+        self.assertNotIn("token=", log)
+
+    def test_long_polls_are_woken(self):
+        poll = subprocess.Popen([PROBE, self.wardd.url, self.state, "op-pending", "carol",
+                                 "--wait", "25", "--expect-count", "1"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(0.5)
+        t0 = time.time()
+        self.create("o1")
+        out, _ = poll.communicate(timeout=30)
+        self.assertEqual(poll.returncode, 0, out)
+        self.assertLess(time.time() - t0, 5, "pending long-poll was not woken")
+        fetch = subprocess.Popen([PROBE, self.wardd.url, self.state, "op-fetch", "o1",
+                                  "--wait", "25", "--expect", "200"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(0.5)
+        t0 = time.time()
+        self.ok("op-answer", "o1", "carol", "tc", expect=200)
+        out, _ = fetch.communicate(timeout=30)
+        self.assertEqual(fetch.returncode, 0, out)
+        self.assertLess(time.time() - t0, 5, "answer long-poll was not woken")
+        self.assertIn("uid=carol", out)
+        # Fetching again is fine (and by now the answering probe has kept
+        # its copy to compare with).
+        out = self.ok("op-fetch", "o1", expect=200)
+        self.assertEqual(self.fact(out, "same"), "1")
+
+    def test_revocation_roles_and_effects(self):
+        self.ok("revoke", "tb", "tc", expect=403)          # member revokes a member
+        self.ok("revoke", "ta", "ta", expect=403)          # the owner itself
+        self.ok("revoke", "ta", "tb", "--as-uid", "carol", expect=403)   # not the signer's
+        out = self.ok("revoke", "ta", "tb", expect=200)
+        self.assertIn('"state":"revoked"', out)
+        with self.db() as db:
+            self.assertEqual(db.execute("SELECT count(*) FROM bindings WHERE uid = 'bob'")
+                             .fetchone()[0], 0)
+            self.assertEqual(db.execute("SELECT count(*) FROM escrows WHERE uid = 'bob'")
+                             .fetchone()[0], 0)
+        out = self.ok("clients", "LOCK-0001", "alice", expect=200)
+        self.assertNotIn('"uid":"bob"', out)
+        self.assertIn('"uid":"alice","role":"owner"', out)
+        self.ok("clients", "LOCK-0001", "bob", expect=403)
+        # Its answers are refused from now on.
+        self.create("o1")
+        self.ok("op-pending", "bob", "--expect-count", "0")
+        self.ok("op-answer", "o1", "bob", "tb", expect=403)
+        # The lock's inbox holds the revoke until it acks it.
+        out = self.ok("inbox", "LOCK-0001", "--expect-count", "1")
+        ids = self.fact(out, "ids")
+        self.ok("inbox", "LOCK-0001", "--expect-count", "1")   # not yet acked
+        self.ok("inbox-ack", "LOCK-0001", ids, expect=200)
+        self.ok("inbox", "LOCK-0001", "--expect-count", "0")
+        # A member may revoke itself.
+        self.ok("revoke", "tc", "tc", expect=200)
+
+    def test_inbox_long_poll_woken_by_revocation(self):
+        poll = subprocess.Popen([PROBE, self.wardd.url, self.state, "inbox", "LOCK-0001",
+                                 "--wait", "25", "--expect-count", "1"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(0.5)
+        t0 = time.time()
+        self.ok("revoke", "ta", "tc", expect=200)
+        out, _ = poll.communicate(timeout=30)
+        self.assertEqual(poll.returncode, 0, out)
+        self.assertLess(time.time() - t0, 5, "inbox long-poll was not woken")
+
+    def test_audit_access(self):
+        self.create("o1")
+        self.ok("op-answer", "o1", "alice", "ta", expect=200)
+        self.ok("op-answer", "o1", "bob", "tb", expect=409)
+        self.ok("op-fetch", "o1", expect=200)
+        self.ok("op-result", "o1", expect=200)
+        self.ok("revoke", "ta", "tc", expect=200)
+        out = self.ok("audit", "LOCK-0001", "alice", expect=200)
+        events = json.loads(self.fact(out, "body"))["events"]
+        names = [e["event"] for e in events]
+        self.assertEqual(names, ["revoke", "op_result", "op_delivered", "op_late",
+                                 "op_answered", "op_created", "bind", "bind", "bind"])
+        self.ok("audit", "LOCK-0001", "lock", expect=200)
+        self.ok("audit", "LOCK-0001", "bob", expect=403)       # a member
+        self.ok("audit", "LOCK-0001", "mallory", expect=403)   # not bound
+
+
+class ShortOpTtl(WarddTest):
+    extra = ("--op-ttl", "1")
+
+    def test_expired_op(self):
+        self.ok("activate", "LOCK-0001", expect=201)
+        self.ok("register", "alice", PHONE, expect=201)
+        self.ok("upload", "ta", "alice", "LOCK-0001", PHONE, expect=201)
+        self.ok("confirm", "ta", "LOCK-0001", expect=200)
+        self.ok("op-create", "o1", "LOCK-0001", expect=201)
+        self.ok("op-fetch", "o1", expect=404)                  # no answer yet
+        time.sleep(1.2)
+        self.ok("op-pending", "alice", "--expect-count", "0")
+        self.ok("op-answer", "o1", "alice", "ta", expect=410)
+        self.ok("op-fetch", "o1", expect=410)
+        self.ok("op-state", "o1", "alice", "--expect-state", "expired")
+
+
+class Tls(WarddTest):
+    def test_health_over_https(self):
+        if shutil.which("openssl") is None:
+            self.skipTest("openssl command-line tool missing (scripts/deps.sh installs it)")
+        cert = os.path.join(self.root, "cert.pem")
+        key = os.path.join(self.root, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "1", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True)
+        self.wardd.stop()
+        self.wardd.start(["--tls-cert", cert, "--tls-key", key])
+        self.assertIn("tls=on", self.wardd.log())
+        port = self.wardd.port
+        ctx = ssl.create_default_context(cafile=cert)
+        with urllib.request.urlopen("https://127.0.0.1:%d/v1/health" % port, context=ctx,
+                                    timeout=10) as r:
+            self.assertEqual(r.status, 200)
+            self.assertEqual(json.loads(r.read()), {"ok": True})
+        # A client that does not trust the certificate is refused.
+        with self.assertRaises(Exception):
+            urllib.request.urlopen("https://127.0.0.1:%d/v1/health" % port,
+                                   context=ssl.create_default_context(), timeout=10)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@
  * Keys and task state live in DIR as hex files. Each command prints
  * "status=NNN" and the answer's body, plus facts it checked (code=...,
  * opened=1, state=..., escrow_ok=1), and exits 0 only when the status is
- * the expected one (default: any 2xx) and its own checks passed. */
+ * the expected one (default: any 2xx) and its own checks passed.
+ * Flow B: op-create, op-pending, op-answer, op-fetch, op-result, op-state,
+ * revoke, inbox, inbox-ack, clients, audit (each documented below). */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,7 +20,9 @@
 #include <curl/curl.h>
 
 #include "ward/ward_bind.h"
+#include "ward/ward_codec.h"
 #include "ward/ward_httpsig.h"
+#include "ward/ward_op.h"
 #include "ward/ward_port_posix.h"
 #include "ward/ward_suite.h"
 #if defined(WARD_CRYPTO_MBEDTLS)
@@ -676,6 +680,417 @@ static int cmd_tamper(int argc, char **argv)
     return status_ok(st) ? 0 : 1;
 }
 
+/* ---- flow B ---- */
+
+/* Options shared by the flow B commands: --wait S, --target U, ... */
+static const char *opt_val(int argc, char **argv, const char *name)
+{
+    for (int i = 0; i + 1 < argc; i++) {
+        if (strcmp(argv[i], name) == 0) {
+            return argv[i + 1];
+        }
+    }
+    return NULL;
+}
+
+static int opt_flag(int argc, char **argv, const char *name)
+{
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], name) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* An op as the probe keeps it: DIR/op-NAME = op_id, token, request hex. */
+typedef struct op_file {
+    char op_id[40];
+    char token[40];
+    uint8_t req[WARD_OP_REQUEST_MAX];
+    size_t req_len;
+} op_file;
+
+static void op_load(const char *name, op_file *o)
+{
+    char p[1024], hex[600];
+    snprintf(p, sizeof p, "%s/op-%s", dir, name);
+    FILE *f = fopen(p, "r");
+    if (f == NULL || fscanf(f, "%39s %39s %299s", o->op_id, o->token, hex) != 3) {
+        die("no op %s", name);
+    }
+    fclose(f);
+    check(ward_hex_decode(hex, strlen(hex), o->req, sizeof o->req, &o->req_len), "op hex");
+}
+
+/* Builds an OP_REQUEST the way the lock's core lays it out (header, then
+ * sn, nonce, op, target?, expires). */
+static size_t op_request_build(const char *sn, uint8_t op, const char *target,
+                               uint8_t *out, size_t cap)
+{
+    uint8_t nonce[WARD_OP_NONCE_LEN];
+    check(rng.fill(rng.ctx, nonce, sizeof nonce), "random");
+    ward_tlv_writer tw;
+    ward_tlv_writer_init(&tw, out + WARD_HDR_BASE_LEN, cap - WARD_HDR_BASE_LEN);
+    ward_tlv_put(&tw, 0x01, (const uint8_t *)sn, strlen(sn));
+    ward_tlv_put(&tw, 0x02, nonce, sizeof nonce);
+    ward_tlv_put_u8(&tw, 0x03, op);
+    if (target != NULL) {
+        ward_tlv_put(&tw, 0x04, (const uint8_t *)target, strlen(target));
+    }
+    ward_tlv_put_u64(&tw, 0x05, (uint64_t)time(NULL) * 1000u + 60000u);
+    size_t body_len = 0, hdr_len = 0;
+    check(ward_tlv_writer_finish(&tw, &body_len), "op tlv");
+    ward_hdr h;
+    memset(&h, 0, sizeof h);
+    h.version = WARD_PROTOCOL_VERSION;
+    h.type = WARD_MSG_OP_REQUEST;
+    h.body_len = (uint16_t)body_len;
+    check(ward_hdr_encode(&h, out, WARD_HDR_BASE_LEN, &hdr_len), "op hdr");
+    ward_op_request req;
+    check(ward_op_request_parse(out, hdr_len + body_len, &req), "op parse");
+    return hdr_len + body_len;
+}
+
+/* op-create NAME SN [--target U] [--op N] [--claim-sn OTHER]: the lock's
+ * POST /v1/ops; keeps op id, token and request in DIR/op-NAME. */
+static int cmd_op_create(int argc, char **argv)
+{
+    if (argc < 2) {
+        die("op-create NAME SN");
+    }
+    const char *sn = argv[1];
+    const char *target = opt_val(argc, argv, "--target");
+    const char *opc = opt_val(argc, argv, "--op");
+    const char *claim = opt_val(argc, argv, "--claim-sn");
+    uint8_t req[WARD_OP_REQUEST_MAX];
+    size_t len = op_request_build(claim ? claim : sn, opc ? (uint8_t)atoi(opc) : WARD_OP_UNLOCK,
+                                  target, req, sizeof req);
+    uint8_t token[16], hash[WARD_SHA256_LEN];
+    check(rng.fill(rng.ctx, token, sizeof token), "random");
+    ward_iov iov = { token, sizeof token };
+    check(cp->sha256(&iov, 1, hash), "sha256");
+    char enc[400], th[80], tok[40], body[700], keyid[128], name[128];
+    b64(req, len, enc, sizeof enc);
+    to_hex(hash, sizeof hash, th, sizeof th);
+    to_hex(token, sizeof token, tok, sizeof tok);
+    snprintf(body, sizeof body, "{\"request\":\"%s\",\"token_hash\":\"%s\"}", enc, th);
+    snprintf(name, sizeof name, "lock-%s.key", sn);
+    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
+    key_load(name, priv, pub);
+    snprintf(keyid, sizeof keyid, "lock:%s", sn);
+    char *resp;
+    long st = request("POST", "/v1/ops", NULL, body, keyid, priv, NULL, &resp);
+    char op_id[40] = "";
+    if (st == 201 && json_get(resp, "op_id", op_id, sizeof op_id)) {
+        char reqhex[2 * WARD_OP_REQUEST_MAX + 2], file[800], fname[160];
+        to_hex(req, len, reqhex, sizeof reqhex);
+        snprintf(file, sizeof file, "%s\n%s\n%s\n", op_id, tok, reqhex);
+        snprintf(fname, sizeof fname, "op-%s", argv[0]);
+        write_text(fname, file);
+        printf("op_id=%s\n", op_id);
+    }
+    free(resp);
+    return status_ok(st) ? 0 : 1;
+}
+
+static void user_key(const char *uid, uint8_t priv[WARD_P256_SCALAR_LEN], char *keyid,
+                     size_t cap)
+{
+    char name[128];
+    uint8_t pub[WARD_P256_POINT_LEN];
+    snprintf(name, sizeof name, "user-%s.key", uid);
+    key_load(name, priv, pub);
+    snprintf(keyid, cap, "user:%s", uid);
+}
+
+/* Counts "op_id" entries of an answer and prints them. */
+static int count_ids(const char *json, const char *field)
+{
+    char pat[32];
+    int n = 0;
+    snprintf(pat, sizeof pat, "\"%s\":", field);
+    for (const char *p = strstr(json, pat); p != NULL; p = strstr(p + 1, pat)) {
+        n++;
+    }
+    return n;
+}
+
+/* op-pending UID [--wait S] [--expect-count N] */
+static int cmd_op_pending(int argc, char **argv)
+{
+    if (argc < 1) {
+        die("op-pending UID");
+    }
+    const char *wait = opt_val(argc, argv, "--wait");
+    const char *want = opt_val(argc, argv, "--expect-count");
+    uint8_t priv[WARD_P256_SCALAR_LEN];
+    char keyid[128], query[32];
+    user_key(argv[0], priv, keyid, sizeof keyid);
+    snprintf(query, sizeof query, "wait=%s", wait ? wait : "0");
+    char *resp;
+    long st = request("GET", "/v1/ops/pending", wait ? query : NULL, NULL, keyid, priv, NULL,
+                      &resp);
+    int n = count_ids(resp, "op_id");
+    printf("count=%d\n", n);
+    free(resp);
+    return status_ok(st) && (want == NULL || atoi(want) == n) ? 0 : 1;
+}
+
+/* op-answer NAME UID TASK|- [--deny] [--as-uid U] [--replay]: seals an
+ * APPROVAL with the task's authorization key (a random one for "-") and
+ * posts it signed by UID. --as-uid seals it for another uid; --replay
+ * sends the same signed request twice (the second status is checked). */
+static int cmd_op_answer(int argc, char **argv)
+{
+    if (argc < 3) {
+        die("op-answer NAME UID TASK");
+    }
+    op_file o;
+    op_load(argv[0], &o);
+    const char *uid = argv[1];
+    const char *as = opt_val(argc, argv, "--as-uid");
+    uint8_t auth_key[WARD_AUTH_KEY_LEN];
+    if (strcmp(argv[2], "-") == 0) {
+        check(rng.fill(rng.ctx, auth_key, sizeof auth_key), "random");
+    } else {
+        task t;
+        task_load(argv[2], &t);
+        memcpy(auth_key, t.auth_key, sizeof auth_key);
+    }
+    ward_op_request req;
+    check(ward_op_request_parse(o.req, o.req_len, &req), "op parse");
+    const char *sealed_uid = as ? as : uid;
+    uint8_t appr[WARD_APPROVAL_MAX];
+    size_t len = 0;
+    check(ward_approval_seal(cp, auth_key, &req, (const uint8_t *)sealed_uid,
+                             strlen(sealed_uid),
+                             opt_flag(argc, argv, "--deny") ? WARD_DECISION_DENY
+                                                            : WARD_DECISION_ALLOW,
+                             appr, sizeof appr, &len), "approval seal");
+    char enc[400], body[500], path[128], keyid[128];
+    b64(appr, len, enc, sizeof enc);
+    snprintf(body, sizeof body, "{\"approval\":\"%s\"}", enc);
+    snprintf(path, sizeof path, "/v1/ops/%s/answer", o.op_id);
+    uint8_t priv[WARD_P256_SCALAR_LEN];
+    user_key(uid, priv, keyid, sizeof keyid);
+    char nonce[WARD_HTTPSIG_NONCE_HEX + 1];
+    uint8_t nb[WARD_HTTPSIG_NONCE_HEX / 2];
+    check(rng.fill(rng.ctx, nb, sizeof nb), "random");
+    to_hex(nb, sizeof nb, nonce, sizeof nonce);
+    req_opts ro = { 0, nonce, 0 };
+    char *resp;
+    long st = request("POST", path, NULL, body, keyid, priv, &ro, &resp);
+    free(resp);
+    if (st == 200) {
+        char fname[160];
+        snprintf(fname, sizeof fname, "approval-%s", argv[0]);
+        strcat(enc, "\n");
+        write_text(fname, enc);
+    }
+    if (opt_flag(argc, argv, "--replay")) {
+        long first = st;
+        st = request("POST", path, NULL, body, keyid, priv, &ro, &resp);
+        free(resp);
+        return first == 200 && status_ok(st) ? 0 : 1;
+    }
+    return status_ok(st) ? 0 : 1;
+}
+
+/* op-fetch NAME [--wrong-token] [--wait S]: the lock's capability GET;
+ * prints same=1 when the approval is the one posted. */
+static int cmd_op_fetch(int argc, char **argv)
+{
+    if (argc < 1) {
+        die("op-fetch NAME");
+    }
+    op_file o;
+    op_load(argv[0], &o);
+    if (opt_flag(argc, argv, "--wrong-token")) {
+        o.token[0] = o.token[0] == '0' ? '1' : '0';
+    }
+    const char *wait = opt_val(argc, argv, "--wait");
+    char path[128], query[96];
+    snprintf(path, sizeof path, "/v1/ops/%s/answer", o.op_id);
+    snprintf(query, sizeof query, "token=%s&wait=%s", o.token, wait ? wait : "0");
+    char *resp;
+    long st = request("GET", path, query, NULL, NULL, NULL, NULL, &resp);
+    char got[400], sent[400], uid[80];
+    if (st == 200 && json_get(resp, "approval", got, sizeof got) &&
+        json_get(resp, "uid", uid, sizeof uid)) {
+        char fname[160];
+        snprintf(fname, sizeof fname, "approval-%s", argv[0]);
+        printf("uid=%s\nsame=%d\n", uid, read_line(fname, sent, sizeof sent) &&
+                                            strcmp(sent, got) == 0);
+    }
+    free(resp);
+    return status_ok(st) ? 0 : 1;
+}
+
+/* op-result NAME [--wrong-token]: posts an (opaque) result blob. */
+static int cmd_op_result(int argc, char **argv)
+{
+    if (argc < 1) {
+        die("op-result NAME");
+    }
+    op_file o;
+    op_load(argv[0], &o);
+    if (opt_flag(argc, argv, "--wrong-token")) {
+        o.token[0] = o.token[0] == '0' ? '1' : '0';
+    }
+    uint8_t res[40];
+    check(rng.fill(rng.ctx, res, sizeof res), "random");
+    char enc[100], body[160], path[128], query[64];
+    b64(res, sizeof res, enc, sizeof enc);
+    snprintf(body, sizeof body, "{\"result\":\"%s\"}", enc);
+    snprintf(path, sizeof path, "/v1/ops/%s/result", o.op_id);
+    snprintf(query, sizeof query, "token=%s", o.token);
+    char *resp;
+    long st = request("POST", path, query, body, NULL, NULL, NULL, &resp);
+    free(resp);
+    return status_ok(st) ? 0 : 1;
+}
+
+/* op-state NAME UID [--wait S] [--expect-state S] */
+static int cmd_op_state(int argc, char **argv)
+{
+    if (argc < 2) {
+        die("op-state NAME UID");
+    }
+    op_file o;
+    op_load(argv[0], &o);
+    const char *wait = opt_val(argc, argv, "--wait");
+    const char *want = opt_val(argc, argv, "--expect-state");
+    uint8_t priv[WARD_P256_SCALAR_LEN];
+    char keyid[128], path[128], query[32];
+    user_key(argv[1], priv, keyid, sizeof keyid);
+    snprintf(path, sizeof path, "/v1/ops/%s", o.op_id);
+    snprintf(query, sizeof query, "wait=%s", wait ? wait : "0");
+    char *resp;
+    long st = request("GET", path, wait ? query : NULL, NULL, keyid, priv, NULL, &resp);
+    char state[32] = "";
+    json_get(resp, "state", state, sizeof state);
+    printf("state=%s\n", state);
+    free(resp);
+    return status_ok(st) && (want == NULL || strcmp(want, state) == 0) ? 0 : 1;
+}
+
+/* revoke REVOKER_TASK TARGET_TASK [--as-uid U]: the revoker seals a REVOKE
+ * of the target's binding and posts it. */
+static int cmd_revoke(int argc, char **argv)
+{
+    if (argc < 2) {
+        die("revoke REVOKER_TASK TARGET_TASK");
+    }
+    task r, t;
+    task_load(argv[0], &r);
+    task_load(argv[1], &t);
+    const char *as = opt_val(argc, argv, "--as-uid");
+    const char *sealer = as ? as : r.uid;
+    uint8_t msg[WARD_REVOKE_MAX];
+    size_t len = 0;
+    check(ward_revoke_seal(cp, &rng, r.auth_key, (const uint8_t *)r.sn, strlen(r.sn),
+                           (const uint8_t *)sealer, strlen(sealer), (const uint8_t *)t.uid,
+                           strlen(t.uid), t.tid, msg, sizeof msg, &len), "revoke seal");
+    char enc[400], body[600], keyid[128];
+    b64(msg, len, enc, sizeof enc);
+    snprintf(body, sizeof body, "{\"sn\":\"%s\",\"target\":\"%s\",\"revoke\":\"%s\"}", r.sn,
+             t.uid, enc);
+    uint8_t priv[WARD_P256_SCALAR_LEN];
+    user_key(r.uid, priv, keyid, sizeof keyid);
+    char *resp;
+    long st = request("POST", "/v1/revocations", NULL, body, keyid, priv, NULL, &resp);
+    free(resp);
+    return status_ok(st) ? 0 : 1;
+}
+
+static void lock_key(const char *sn, uint8_t priv[WARD_P256_SCALAR_LEN], char *keyid,
+                     size_t cap)
+{
+    char name[128];
+    uint8_t pub[WARD_P256_POINT_LEN];
+    snprintf(name, sizeof name, "lock-%s.key", sn);
+    key_load(name, priv, pub);
+    snprintf(keyid, cap, "lock:%s", sn);
+}
+
+/* inbox SN [--wait S] [--expect-count N]: prints count= and ids=. */
+static int cmd_inbox(int argc, char **argv)
+{
+    if (argc < 1) {
+        die("inbox SN");
+    }
+    const char *wait = opt_val(argc, argv, "--wait");
+    const char *want = opt_val(argc, argv, "--expect-count");
+    uint8_t priv[WARD_P256_SCALAR_LEN];
+    char keyid[128], query[32];
+    lock_key(argv[0], priv, keyid, sizeof keyid);
+    snprintf(query, sizeof query, "wait=%s", wait ? wait : "0");
+    char *resp;
+    long st = request("GET", "/v1/lock/inbox", wait ? query : NULL, NULL, keyid, priv, NULL,
+                      &resp);
+    int n = count_ids(resp, "id");
+    printf("count=%d\nids=", n);
+    for (const char *p = strstr(resp, "\"id\":"); p != NULL; p = strstr(p + 1, "\"id\":")) {
+        printf("%s%ld", p == strstr(resp, "\"id\":") ? "" : ",", atol(p + 5));
+    }
+    printf("\n");
+    free(resp);
+    return status_ok(st) && (want == NULL || atoi(want) == n) ? 0 : 1;
+}
+
+/* inbox-ack SN IDS (comma-separated) */
+static int cmd_inbox_ack(int argc, char **argv)
+{
+    if (argc < 2) {
+        die("inbox-ack SN IDS");
+    }
+    uint8_t priv[WARD_P256_SCALAR_LEN];
+    char keyid[128], body[300];
+    lock_key(argv[0], priv, keyid, sizeof keyid);
+    snprintf(body, sizeof body, "{\"ids\":[%s]}", argv[1]);
+    char *resp;
+    long st = request("POST", "/v1/lock/inbox/ack", NULL, body, keyid, priv, NULL, &resp);
+    free(resp);
+    return status_ok(st) ? 0 : 1;
+}
+
+/* clients SN UID */
+static int cmd_clients(int argc, char **argv)
+{
+    if (argc < 2) {
+        die("clients SN UID");
+    }
+    uint8_t priv[WARD_P256_SCALAR_LEN];
+    char keyid[128], path[128];
+    user_key(argv[1], priv, keyid, sizeof keyid);
+    snprintf(path, sizeof path, "/v1/locks/%s/clients", argv[0]);
+    char *resp;
+    long st = request("GET", path, NULL, NULL, keyid, priv, NULL, &resp);
+    free(resp);
+    return status_ok(st) ? 0 : 1;
+}
+
+/* audit SN lock|UID */
+static int cmd_audit(int argc, char **argv)
+{
+    if (argc < 2) {
+        die("audit SN lock|UID");
+    }
+    uint8_t priv[WARD_P256_SCALAR_LEN];
+    char keyid[128], query[64];
+    if (strcmp(argv[1], "lock") == 0) {
+        lock_key(argv[0], priv, keyid, sizeof keyid);
+    } else {
+        user_key(argv[1], priv, keyid, sizeof keyid);
+    }
+    snprintf(query, sizeof query, "sn=%s", argv[0]);
+    char *resp;
+    long st = request("GET", "/v1/audit", query, NULL, keyid, priv, NULL, &resp);
+    free(resp);
+    return status_ok(st) ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4) {
@@ -721,6 +1136,28 @@ int main(int argc, char **argv)
         rc = cmd_stale(nargs, args);
     } else if (strcmp(cmd, "tamper") == 0) {
         rc = cmd_tamper(nargs, args);
+    } else if (strcmp(cmd, "op-create") == 0) {
+        rc = cmd_op_create(nargs, args);
+    } else if (strcmp(cmd, "op-pending") == 0) {
+        rc = cmd_op_pending(nargs, args);
+    } else if (strcmp(cmd, "op-answer") == 0) {
+        rc = cmd_op_answer(nargs, args);
+    } else if (strcmp(cmd, "op-fetch") == 0) {
+        rc = cmd_op_fetch(nargs, args);
+    } else if (strcmp(cmd, "op-result") == 0) {
+        rc = cmd_op_result(nargs, args);
+    } else if (strcmp(cmd, "op-state") == 0) {
+        rc = cmd_op_state(nargs, args);
+    } else if (strcmp(cmd, "revoke") == 0) {
+        rc = cmd_revoke(nargs, args);
+    } else if (strcmp(cmd, "inbox") == 0) {
+        rc = cmd_inbox(nargs, args);
+    } else if (strcmp(cmd, "inbox-ack") == 0) {
+        rc = cmd_inbox_ack(nargs, args);
+    } else if (strcmp(cmd, "clients") == 0) {
+        rc = cmd_clients(nargs, args);
+    } else if (strcmp(cmd, "audit") == 0) {
+        rc = cmd_audit(nargs, args);
     } else {
         fprintf(stderr, "probe: unknown command %s\n", cmd);
         rc = 2;

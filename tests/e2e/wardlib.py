@@ -79,3 +79,96 @@ def outbox_messages(root):
 
 
 SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
+
+
+DOWN = b'{"error": "unavailable", "message": "wardd is down"}'
+
+
+class HostileProxy:
+    """A man in the middle between the ward roles and wardd: the hostile
+    server of the threat model. It forwards every request to wardd and
+    answers with wardd's reply, unless the test installs a hook:
+
+        proxy.on_response = lambda method, path, status, body: (status, body)
+        proxy.on_request = lambda method, path, body: None or (status, body)
+
+    on_request answers in wardd's place (without asking it) when it returns
+    a (status, body) pair.
+
+    It also records the bodies it saw, so a test can replay one later:
+    proxy.seen is a list of (method, path, request_body, status,
+    response_body). Standard library only; loopback only.
+    """
+
+    def __init__(self, upstream):
+        import http.server
+        import threading
+        import urllib.request
+
+        self.upstream = upstream
+        self.on_response = None
+        self.on_request = None
+        self.seen = []
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def forward(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else b""
+                if proxy.on_request is not None:
+                    made = proxy.on_request(self.command, self.path, body)
+                    if made is not None:
+                        proxy.seen.append((self.command, self.path, body) + tuple(made))
+                        self.reply(*made)
+                        return
+                req = urllib.request.Request(proxy.upstream + self.path, data=body or None,
+                                             method=self.command)
+                for k, v in self.headers.items():
+                    if k.lower() not in ("host", "content-length", "connection"):
+                        req.add_header(k, v)
+                try:
+                    with urllib.request.urlopen(req, timeout=60) as r:
+                        status, rbody = r.status, r.read()
+                except urllib.error.HTTPError as e:
+                    status, rbody = e.code, e.read()
+                except OSError:
+                    status, rbody = 502, DOWN
+                proxy.seen.append((self.command, self.path, body, status, rbody))
+                if proxy.on_response is not None:
+                    status, rbody = proxy.on_response(self.command, self.path, status, rbody)
+                self.reply(status, rbody)
+
+            def reply(self, status, rbody):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(rbody)))
+                self.end_headers()
+                self.wfile.write(rbody)
+
+            do_GET = forward
+            do_POST = forward
+
+        class Server(http.server.ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                pass  # a peer that hangs up (wardd stopped) is part of the tests
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def bodies(self, method, pattern):
+        """(request body, response body) of every exchange whose path
+        matches the regular expression, oldest first."""
+        return [(b, rb) for m, p, b, s, rb in self.seen
+                if m == method and re.search(pattern, p)]

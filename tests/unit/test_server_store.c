@@ -1,5 +1,6 @@
 /* wardd's SQLite store through its vtable: schema, persistence, atomic
- * confirm, replay nonces, rate-limit windows. */
+ * confirm, replay nonces, rate-limit windows; flow B's ops (audience,
+ * first answer wins), revocation, lock inbox, clients and audit. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,25 @@ static long long raw_int(const char *sql)
     sqlite3_finalize(st);
     sqlite3_close(db);
     return v;
+}
+
+/* Whether SQLite's plan for sql reads through the named index. */
+static bool plan_uses(const char *sql, const char *index)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    char q[512];
+    snprintf(q, sizeof q, "EXPLAIN QUERY PLAN %s", sql);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+    bool found = false;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *d = (const char *)sqlite3_column_text(st, 3);
+        found |= d != NULL && strstr(d, index) != NULL;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return found;
 }
 
 static void fill(uint8_t *p, size_t n, uint8_t v)
@@ -123,7 +143,8 @@ static void test_migrates_from_empty(void **state)
     assert_int_equal(raw_int("PRAGMA user_version"), WARDD_SCHEMA_VERSION);
     assert_int_equal(raw_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
                              " name IN ('locks','users','tasks','bindings','escrows',"
-                             "'nonces','rate_events')"), 7);
+                             "'nonces','rate_events','ops','op_audience','inbox',"
+                             "'audit')"), 11);
     /* WAL, so readers never block the writer. */
     assert_int_equal(raw_int("SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
     /* Reopening an up-to-date database applies nothing. */
@@ -323,6 +344,361 @@ static void test_rate_windows(void **state)
     st.close(st.h);
 }
 
+/* ---- flow B ---- */
+
+/* Binds uid to LOCK-1 with role through a task of its own (tid byte t). */
+static void bind_user(wardd_store *st, const char *uid, uint8_t role, uint8_t t)
+{
+    uint8_t pub[WARD_P256_POINT_LEN], escrow[WARD_ESCROW_LEN];
+    int created = 0;
+    fill(pub, sizeof pub, t);
+    assert_int_equal(st->user_put(st->h, uid, "+8613800000000", pub, &created), WARD_OK);
+    wardd_task tk;
+    memset(&tk, 0, sizeof tk);
+    memset(tk.tid, t, sizeof tk.tid);
+    strcpy(tk.sn, "LOCK-1");
+    strcpy(tk.uid, uid);
+    strcpy(tk.phone, "+8613800000000");
+    tk.blob_len = 10;
+    tk.created_ms = 1000;
+    tk.expires_ms = 601000;
+    assert_int_equal(st->task_put(st->h, &tk), WARD_OK);
+    memset(escrow, t, sizeof escrow);
+    wardd_confirm_rec c;
+    confirm_rec(&tk, escrow, &c);
+    c.role = role;
+    assert_int_equal(st->confirm(st->h, &c), WARD_OK);
+}
+
+/* LOCK-1 with alice (owner), bob (admin), carol (member). */
+static void seed_b(wardd_store *st)
+{
+    wardd_task t;
+    uint8_t escrow[WARD_ESCROW_LEN];
+    memset(escrow, 0xE5, sizeof escrow);
+    seed(st, &t);
+    wardd_confirm_rec c;
+    confirm_rec(&t, escrow, &c);
+    c.role = WARD_ROLE_OWNER;
+    assert_int_equal(st->confirm(st->h, &c), WARD_OK);
+    bind_user(st, "bob", WARD_ROLE_ADMIN, 0xB0);
+    bind_user(st, "carol", WARD_ROLE_MEMBER, 0xC0);
+}
+
+static void make_op(wardd_op *op, uint8_t id, const char *target)
+{
+    memset(op, 0, sizeof *op);
+    memset(op->op_id, id, sizeof op->op_id);
+    strcpy(op->sn, "LOCK-1");
+    strcpy(op->target, target);
+    op->op = WARD_OP_UNLOCK;
+    memset(op->token_hash, 0x7C, sizeof op->token_hash);
+    memset(op->request, 0x20, 40);
+    op->request_len = 40;
+    op->created_ms = 10000;
+    op->expires_ms = 70000;
+}
+
+static int count_op(void *ctx, const wardd_op *op)
+{
+    int *n = ctx;
+    assert_string_equal(op->sn, "LOCK-1");
+    assert_int_equal(op->request_len, 40);
+    (*n)++;
+    return 0;
+}
+
+static int pending_n(wardd_store *st, const char *uid, int64_t now)
+{
+    int n = 0;
+    assert_int_equal(st->ops_pending(st->h, uid, now, count_op, &n), WARD_OK);
+    return n;
+}
+
+static void answer_rec(wardd_answer_rec *a, const uint8_t id, const char *uid,
+                       const uint8_t *approval, int64_t now)
+{
+    memset(a, 0, sizeof *a);
+    memset(a->op_id, id, sizeof a->op_id);
+    a->uid = uid;
+    a->approval = approval;
+    a->approval_len = 30;
+    a->sig_input = "ward=(...)";
+    a->sig = "ward=:AAAA:";
+    a->now_ms = now;
+}
+
+static void test_op_audience_and_first_answer(void **state)
+{
+    (void)state;
+    wardd_store st;
+    open_store(&st);
+    seed_b(&st);
+    wardd_op op, got;
+    size_t aud = 0;
+    make_op(&op, 0x01, "");
+    assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
+    assert_int_equal(aud, 3);
+    /* Every bound user sees it, nobody else. */
+    assert_int_equal(pending_n(&st, "alice", 20000), 1);
+    assert_int_equal(pending_n(&st, "bob", 20000), 1);
+    assert_int_equal(pending_n(&st, "carol", 20000), 1);
+    assert_int_equal(pending_n(&st, "mallory", 20000), 0);
+    /* ...until it expires. */
+    assert_int_equal(pending_n(&st, "alice", 70000), 0);
+    /* An op id is used once. */
+    assert_int_equal(st.op_create(st.h, &op, &aud), WARD_ERR_STATE);
+
+    uint8_t appr_a[30], appr_b[30];
+    memset(appr_a, 0xAA, sizeof appr_a);
+    memset(appr_b, 0xBB, sizeof appr_b);
+    wardd_answer_rec a;
+    char first[WARD_UID_MAX + 1];
+    answer_rec(&a, 0x01, "bob", appr_b, 20000);
+    assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
+    answer_rec(&a, 0x01, "alice", appr_a, 20001);
+    assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_STATE);
+    assert_string_equal(first, "bob");
+    /* The first answer stands, untouched by the late one. */
+    assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
+    assert_int_equal(got.state, WARDD_OP_ANSWERED);
+    assert_string_equal(got.answered_by, "bob");
+    assert_int_equal(got.approval_len, 30);
+    assert_memory_equal(got.approval, appr_b, 30);
+    assert_memory_equal(got.token_hash, op.token_hash, sizeof op.token_hash);
+    assert_int_equal(raw_int("SELECT count(*) FROM ops WHERE answer_sig = 'ward=:AAAA:'"), 1);
+    /* Answered ops leave every pending list. */
+    assert_int_equal(pending_n(&st, "alice", 20000), 0);
+    assert_int_equal(pending_n(&st, "carol", 20000), 0);
+    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_late'"
+                             " AND uid = 'alice'"), 1);
+    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_answered'"), 1);
+
+    /* Past its expiry nobody answers; unknown ops are not found. */
+    make_op(&op, 0x02, "");
+    assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
+    answer_rec(&a, 0x02, "alice", appr_a, 70000);
+    assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_EXPIRED);
+    answer_rec(&a, 0x09, "alice", appr_a, 20000);
+    assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_NOTFOUND);
+    st.close(st.h);
+}
+
+static void test_op_target_and_no_client(void **state)
+{
+    (void)state;
+    wardd_store st;
+    open_store(&st);
+    seed_b(&st);
+    wardd_op op;
+    size_t aud = 9;
+    make_op(&op, 0x03, "carol");
+    assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
+    assert_int_equal(aud, 1);
+    assert_int_equal(pending_n(&st, "carol", 20000), 1);
+    assert_int_equal(pending_n(&st, "alice", 20000), 0);
+    /* A target that is not bound: nothing is stored. */
+    make_op(&op, 0x04, "zed");
+    assert_int_equal(st.op_create(st.h, &op, &aud), WARD_ERR_NOTFOUND);
+    assert_int_equal(raw_int("SELECT count(*) FROM ops WHERE op_id = x'04040404040404040404040404040404'"), 0);
+    /* A lock nobody is bound to. */
+    uint8_t pub[WARD_P256_POINT_LEN];
+    int created = 0;
+    fill(pub, sizeof pub, 0x44);
+    assert_int_equal(st.lock_put(st.h, "LOCK-2", pub, &created), WARD_OK);
+    make_op(&op, 0x05, "");
+    strcpy(op.sn, "LOCK-2");
+    assert_int_equal(st.op_create(st.h, &op, &aud), WARD_ERR_STATE);
+    assert_int_equal(raw_int("SELECT count(*) FROM ops"), 1);
+    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_created'"), 1);
+    st.close(st.h);
+}
+
+static void test_op_deliver_and_result(void **state)
+{
+    (void)state;
+    wardd_store st;
+    open_store(&st);
+    seed_b(&st);
+    wardd_op op, got;
+    size_t aud = 0;
+    make_op(&op, 0x06, "");
+    assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
+    uint8_t res[20];
+    memset(res, 0x22, sizeof res);
+    /* Nothing to deliver or report on before an answer. */
+    assert_int_equal(st.op_deliver(st.h, op.op_id, 20000), WARD_ERR_STATE);
+    assert_int_equal(st.op_result(st.h, op.op_id, res, sizeof res, 20000), WARD_ERR_STATE);
+    uint8_t appr[30];
+    memset(appr, 0xAA, sizeof appr);
+    wardd_answer_rec a;
+    char first[WARD_UID_MAX + 1];
+    answer_rec(&a, 0x06, "alice", appr, 20000);
+    assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
+    assert_int_equal(st.op_deliver(st.h, op.op_id, 20001), WARD_OK);
+    assert_int_equal(st.op_deliver(st.h, op.op_id, 20002), WARD_OK);
+    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 1);
+    assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
+    assert_true(got.delivered);
+    assert_int_equal(got.result_len, 0);
+    assert_int_equal(st.op_result(st.h, op.op_id, res, sizeof res, 20003), WARD_OK);
+    assert_int_equal(st.op_result(st.h, op.op_id, res, sizeof res, 20004), WARD_ERR_STATE);
+    assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
+    assert_int_equal(got.state, WARDD_OP_DONE);
+    assert_int_equal(got.result_len, sizeof res);
+    assert_memory_equal(got.result, res, sizeof res);
+    /* Purged a day after expiry, with its audience. */
+    assert_int_equal(st.purge(st.h, op.expires_ms + 1000, 1000), WARD_OK);
+    assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_ERR_NOTFOUND);
+    assert_int_equal(raw_int("SELECT count(*) FROM op_audience"), 0);
+    st.close(st.h);
+}
+
+static int count_client(void *ctx, const wardd_client_rec *rec)
+{
+    int *n = ctx;
+    if (strcmp(rec->uid, "bob") == 0) {
+        uint8_t tid[WARD_TASK_ID_LEN];
+        memset(tid, 0xB0, sizeof tid);
+        assert_memory_equal(rec->tid, tid, sizeof tid);
+        assert_int_equal(rec->role, WARD_ROLE_ADMIN);
+    }
+    (*n)++;
+    return 0;
+}
+
+static int count_inbox(void *ctx, const wardd_inbox_rec *rec)
+{
+    int64_t *last = ctx;
+    assert_int_equal(rec->msg_len, 50);
+    *last = rec->id;
+    return 0;
+}
+
+static void test_revoke_is_atomic(void **state)
+{
+    (void)state;
+    wardd_store st;
+    open_store(&st);
+    seed_b(&st);
+    wardd_op op;
+    size_t aud = 0;
+    make_op(&op, 0x07, "");
+    assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
+    uint8_t msg[50];
+    memset(msg, 0x23, sizeof msg);
+    wardd_revoke_rec r = { "LOCK-1", "alice", "bob", msg, sizeof msg, 30000 };
+    int64_t id = 0;
+    /* The last step (the audit row) fails: nothing of it stays. */
+    raw_exec("CREATE TRIGGER fail_audit BEFORE INSERT ON audit WHEN NEW.event = 'revoke'"
+             " BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+    assert_int_not_equal(st.revoke(st.h, &r, &id), WARD_OK);
+    uint8_t role = 9;
+    assert_int_equal(st.binding_get(st.h, "LOCK-1", "bob", &role), WARD_OK);
+    assert_int_equal(raw_int("SELECT count(*) FROM escrows WHERE uid = 'bob'"), 1);
+    assert_int_equal(raw_int("SELECT count(*) FROM inbox"), 0);
+    raw_exec("DROP TRIGGER fail_audit");
+
+    assert_int_equal(st.revoke(st.h, &r, &id), WARD_OK);
+    assert_true(id > 0);
+    assert_int_equal(st.binding_get(st.h, "LOCK-1", "bob", &role), WARD_ERR_NOTFOUND);
+    assert_int_equal(raw_int("SELECT count(*) FROM escrows WHERE uid = 'bob'"), 0);
+    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'revoke'"
+                             " AND uid = 'alice' AND detail = 'target=bob'"), 1);
+    /* A revoked user no longer sees the lock's pending ops. */
+    assert_int_equal(pending_n(&st, "bob", 20000), 0);
+    assert_int_equal(pending_n(&st, "carol", 20000), 1);
+    int n = 0;
+    assert_int_equal(st.clients_list(st.h, "LOCK-1", count_client, &n), WARD_OK);
+    assert_int_equal(n, 2);
+    /* Again: the target is gone. */
+    assert_int_equal(st.revoke(st.h, &r, &id), WARD_ERR_NOTFOUND);
+    assert_int_equal(raw_int("SELECT count(*) FROM inbox"), 1);
+    st.close(st.h);
+}
+
+static void test_inbox_ack(void **state)
+{
+    (void)state;
+    wardd_store st;
+    open_store(&st);
+    seed_b(&st);
+    uint8_t msg[50];
+    memset(msg, 0x23, sizeof msg);
+    wardd_revoke_rec r = { "LOCK-1", "alice", "carol", msg, sizeof msg, 30000 };
+    int64_t id = 0, last = 0;
+    assert_int_equal(st.revoke(st.h, &r, &id), WARD_OK);
+    assert_int_equal(st.inbox_list(st.h, "LOCK-1", count_inbox, &last), WARD_OK);
+    assert_int_equal(last, id);
+    /* Another lock cannot ack it; an unknown id acks nothing. */
+    size_t acked = 9;
+    assert_int_equal(st.inbox_ack(st.h, "LOCK-2", &id, 1, &acked), WARD_OK);
+    assert_int_equal(acked, 0);
+    int64_t ids[2] = { id + 100, id };
+    assert_int_equal(st.inbox_ack(st.h, "LOCK-1", ids, 2, &acked), WARD_OK);
+    assert_int_equal(acked, 1);
+    last = 0;
+    assert_int_equal(st.inbox_list(st.h, "LOCK-1", count_inbox, &last), WARD_OK);
+    assert_int_equal(last, 0);
+    assert_int_equal(st.inbox_ack(st.h, "LOCK-1", &id, 1, &acked), WARD_OK);
+    assert_int_equal(acked, 0);
+    /* Ids are never reused, so a repeated ack cannot drop a new message. */
+    r.target = "bob";
+    int64_t id2 = 0;
+    assert_int_equal(st.revoke(st.h, &r, &id2), WARD_OK);
+    assert_true(id2 > id);
+    st.close(st.h);
+}
+
+typedef struct audit_seen {
+    int n;
+    int64_t prev;
+    int binds;
+} audit_seen;
+
+static int see_audit(void *ctx, const wardd_audit_rec *rec)
+{
+    audit_seen *a = ctx;
+    if (a->n > 0) {
+        assert_true(rec->id < a->prev);      /* newest first */
+    }
+    a->prev = rec->id;
+    a->binds += strcmp(rec->event, "bind") == 0;
+    a->n++;
+    return 0;
+}
+
+static void test_audit_bounded(void **state)
+{
+    (void)state;
+    wardd_store st;
+    open_store(&st);
+    seed_b(&st);
+    audit_seen a = { 0, 0, 0 };
+    assert_int_equal(st.audit_list(st.h, "LOCK-1", 200, see_audit, &a), WARD_OK);
+    assert_int_equal(a.n, 3);               /* the three confirmations */
+    assert_int_equal(a.binds, 3);
+    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'bind'"
+                             " AND uid = 'bob' AND detail = 'role=admin'"), 1);
+    raw_exec("WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 300)"
+             " INSERT INTO audit (sn, ts_ms, event) SELECT 'LOCK-1', i, 'op_created' FROM k;"
+             "INSERT INTO audit (sn, ts_ms, event) VALUES ('LOCK-2', 1, 'bind');");
+    memset(&a, 0, sizeof a);
+    assert_int_equal(st.audit_list(st.h, "LOCK-1", WARDD_AUDIT_READ_MAX, see_audit, &a),
+                     WARD_OK);
+    assert_int_equal(a.n, WARDD_AUDIT_READ_MAX);
+    assert_int_equal(a.binds, 0);           /* the oldest fell out of the window */
+    memset(&a, 0, sizeof a);
+    assert_int_equal(st.audit_list(st.h, "LOCK-2", 200, see_audit, &a), WARD_OK);
+    assert_int_equal(a.n, 1);
+    /* The per-lock read is an index range, not a scan. */
+    assert_true(plan_uses("SELECT id FROM audit WHERE sn = 'x' ORDER BY id DESC LIMIT 5",
+                          "audit_sn"));
+    assert_true(plan_uses("SELECT op_id FROM op_audience WHERE uid = 'x' AND expires_ms > 5",
+                          "op_audience_uid"));
+    st.close(st.h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -334,6 +710,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_confirm_is_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nonce_replay_and_purge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rate_windows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_op_audience_and_first_answer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_op_target_and_no_client, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_op_deliver_and_result, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_revoke_is_atomic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inbox_ack, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_bounded, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

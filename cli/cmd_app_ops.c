@@ -1,0 +1,354 @@
+/* `ward app pending|approve|deny|near|revoke|clients|audit|forget-key`:
+ * the phone app's side of remote approval and client management (flow
+ * B). The client library (ward_app_ops.h) does the work and the talking
+ * to wardd; this file reads options and tells the person what happened. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "ward/ward.h"
+#include "ward/ward_app.h"
+#include "ward/ward_app_ops.h"
+#include "ward/ward_files.h"
+#include "ward/ward_op.h"
+
+/* Opens the app and learns of bindings the lock finished since. */
+static int open_app(ward_app *app, ward_host *host, const char *dir)
+{
+    ward_host_init(host);
+    if (ward_app_open(app, host, dir) != WARD_OK) {
+        int rc = cli_fail("%s", ward_app_error(app));
+        ward_app_close(app);
+        return rc;
+    }
+    int shown = 0;
+    int rc = app_sync_locks(app, 0, true, &shown);
+    if (rc != 0) {
+        ward_app_close(app);
+    }
+    return rc;
+}
+
+static int app_fail(ward_app *app)
+{
+    int rc = cli_fail("%s", ward_app_error(app));
+    ward_app_close(app);
+    return rc;
+}
+
+/* --sn, or the one lock this app is bound to. */
+static int pick_lock(const char *dir, const char *given, char sn[WARD_SN_MAX + 1])
+{
+    if (given != NULL) {
+        snprintf(sn, WARD_SN_MAX + 1, "%s", given);
+        return 0;
+    }
+    char *path = ward_path_join(dir, "locks");
+    DIR *d = path ? opendir(path) : NULL;
+    free(path);
+    int found = 0;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (len > 5 && len - 5 <= WARD_SN_MAX && strcmp(e->d_name + len - 5, ".json") == 0) {
+            snprintf(sn, WARD_SN_MAX + 1, "%.*s", (int)(len - 5), e->d_name);
+            found++;
+        }
+    }
+    if (d) closedir(d);
+    if (found == 1) {
+        return 0;
+    }
+    return cli_usage(found == 0 ? "this app is bound to no lock"
+                                : "this app has several locks: say which with --sn SN");
+}
+
+static const char *outcome_text(int outcome)
+{
+    switch (outcome) {
+    case WARD_OUTCOME_EXECUTED: return "executed";
+    case WARD_OUTCOME_DENIED: return "refused as you decided";
+    case WARD_OUTCOME_EXPIRED: return "refused: it expired before the lock got the answer";
+    default: return "no result from the lock yet";
+    }
+}
+
+int cmd_app_pending(int argc, char **argv)
+{
+    const char *dir = NULL, *wait = NULL;
+    const cli_option opts[] = { { "dir", true, &dir }, { "wait", true, &wait } };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dir == NULL) {
+        return cli_usage("usage: ward app pending --dir A [--wait S]");
+    }
+    ward_host host;
+    ward_app app;
+    if ((rc = open_app(&app, &host, dir)) != 0) {
+        return rc;
+    }
+    ward_app_ops ops;
+    unsigned wait_s = wait ? (unsigned)strtoul(wait, NULL, 10) : 0;
+    if (ward_app_ops_pending(&app, wait_s, &ops) != WARD_OK) {
+        return app_fail(&app);
+    }
+    if (ops.count == 0) {
+        printf("no pending requests\n");
+    }
+    uint64_t now_ms = 0;
+    host.clock.now_ms(host.clock.ctx, &now_ms);
+    for (size_t i = 0; i < ops.count; i++) {
+        const ward_app_op *op = &ops.ops[i];
+        long left = op->expires_ms > now_ms ? (long)((op->expires_ms - now_ms) / 1000) : 0;
+        printf("%s  lock %s asks to %s%s%s (%ld s left)\n", op->op_id, op->sn,
+               ward_app_op_name(op->op), op->target[0] ? " - asked of " : "", op->target, left);
+    }
+    if (ops.skipped > 0) {
+        printf("(%zu request%s not for this app's locks ignored)\n", ops.skipped,
+               ops.skipped == 1 ? "" : "s");
+    }
+    ward_app_ops_free(&ops);
+    ward_app_close(&app);
+    return 0;
+}
+
+static int answer(int argc, char **argv, uint8_t decision)
+{
+    const char *dir = NULL, *wait = NULL, *escrow = NULL;
+    const cli_option opts[] = {
+        { "dir", true, &dir }, { "wait", true, &wait }, { "from-escrow", false, &escrow },
+    };
+    char *pos[1];
+    int npos = 0, rc = cli_parse(argc, argv, opts, 3, pos, 1, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dir == NULL || npos != 1) {
+        return cli_usage("usage: ward app %s --dir A OP_ID [--wait S] [--from-escrow]",
+                         decision == WARD_DECISION_ALLOW ? "approve" : "deny");
+    }
+    ward_host host;
+    ward_app app;
+    if ((rc = open_app(&app, &host, dir)) != 0) {
+        return rc;
+    }
+    int outcome = WARD_APP_NO_OUTCOME;
+    unsigned wait_s = wait ? (unsigned)strtoul(wait, NULL, 10) : 10;
+    if (ward_app_op_answer(&app, pos[0], decision, escrow != NULL, wait_s, &outcome) !=
+        WARD_OK) {
+        return app_fail(&app);
+    }
+    printf("%s sent for %s; the lock: %s\n",
+           decision == WARD_DECISION_ALLOW ? "approval" : "denial", pos[0],
+           outcome_text(outcome));
+    ward_app_close(&app);
+    return 0;
+}
+
+int cmd_app_approve(int argc, char **argv)
+{
+    return answer(argc, argv, WARD_DECISION_ALLOW);
+}
+
+int cmd_app_deny(int argc, char **argv)
+{
+    return answer(argc, argv, WARD_DECISION_DENY);
+}
+
+int cmd_app_near(int argc, char **argv)
+{
+    const char *dir = NULL, *link = NULL, *opname = NULL, *sn_opt = NULL, *escrow = NULL;
+    const cli_option opts[] = {
+        { "dir", true, &dir }, { "link", true, &link }, { "op", true, &opname },
+        { "sn", true, &sn_opt }, { "from-escrow", false, &escrow },
+    };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dir == NULL || link == NULL) {
+        return cli_usage("usage: ward app near --dir A --link SOCKET [--op unlock] [--sn SN]");
+    }
+    uint8_t op = WARD_OP_UNLOCK;
+    if (opname && (op = ward_app_op_code(opname)) == 0) {
+        return cli_usage("unknown operation '%s' (unlock, intercom, video)", opname);
+    }
+    char sn[WARD_SN_MAX + 1];
+    if ((rc = pick_lock(dir, sn_opt, sn)) != 0) {
+        return rc;
+    }
+    struct sockaddr_un addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sun_family = AF_UNIX;
+    if (strlen(link) >= sizeof addr.sun_path) {
+        return cli_usage("link path too long");
+    }
+    memcpy(addr.sun_path, link, strlen(link) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+        if (fd >= 0) close(fd);
+        return cli_fail("no lock answers on %s (is ward lock run running?)", link);
+    }
+    ward_host host;
+    ward_app app;
+    if ((rc = open_app(&app, &host, dir)) != 0) {
+        close(fd);
+        return rc;
+    }
+    uint8_t outcome = 0xFF;
+    ward_err err = ward_app_near(&app, fd, sn, op, WARD_DECISION_ALLOW, escrow != NULL,
+                                 10000, &outcome);
+    close(fd);
+    if (err != WARD_OK) {
+        return app_fail(&app);
+    }
+    printf("near field: %s at lock %s: %s\n", ward_app_op_name(op), sn, outcome_text(outcome));
+    ward_app_close(&app);
+    return outcome == WARD_OUTCOME_EXECUTED ? 0 : cli_fail("the lock refused");
+}
+
+int cmd_app_revoke(int argc, char **argv)
+{
+    const char *dir = NULL, *user = NULL, *sn_opt = NULL, *escrow = NULL;
+    const cli_option opts[] = {
+        { "dir", true, &dir }, { "user", true, &user }, { "sn", true, &sn_opt },
+        { "from-escrow", false, &escrow },
+    };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 4, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dir == NULL || user == NULL) {
+        return cli_usage("usage: ward app revoke --dir A --user U [--sn SN]");
+    }
+    char sn[WARD_SN_MAX + 1];
+    if ((rc = pick_lock(dir, sn_opt, sn)) != 0) {
+        return rc;
+    }
+    ward_host host;
+    ward_app app;
+    if ((rc = open_app(&app, &host, dir)) != 0) {
+        return rc;
+    }
+    if (ward_app_revoke(&app, sn, user, escrow != NULL) != WARD_OK) {
+        return app_fail(&app);
+    }
+    printf("revoked %s from lock %s: wardd dropped the binding and its escrow; the lock "
+           "removes it when it next hears from wardd\n", user, sn);
+    ward_app_close(&app);
+    return 0;
+}
+
+int cmd_app_clients(int argc, char **argv)
+{
+    const char *dir = NULL, *sn_opt = NULL;
+    const cli_option opts[] = { { "dir", true, &dir }, { "sn", true, &sn_opt } };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dir == NULL) {
+        return cli_usage("usage: ward app clients --dir A [--sn SN]");
+    }
+    char sn[WARD_SN_MAX + 1];
+    if ((rc = pick_lock(dir, sn_opt, sn)) != 0) {
+        return rc;
+    }
+    ward_host host;
+    ward_app app;
+    if ((rc = open_app(&app, &host, dir)) != 0) {
+        return rc;
+    }
+    ward_app_client *list = NULL;
+    size_t n = 0;
+    if (ward_app_clients(&app, sn, &list, &n) != WARD_OK) {
+        return app_fail(&app);
+    }
+    printf("lock %s, as wardd records it: %zu client%s\n", sn, n, n == 1 ? "" : "s");
+    for (size_t i = 0; i < n; i++) {
+        const char *role = ward_role_name(list[i].role);
+        printf("  %-24s %s\n", list[i].uid, role ? role : "?");
+    }
+    free(list);
+    ward_app_close(&app);
+    return 0;
+}
+
+int cmd_app_audit(int argc, char **argv)
+{
+    const char *dir = NULL, *sn_opt = NULL;
+    const cli_option opts[] = { { "dir", true, &dir }, { "sn", true, &sn_opt } };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dir == NULL) {
+        return cli_usage("usage: ward app audit --dir A [--sn SN]");
+    }
+    char sn[WARD_SN_MAX + 1];
+    if ((rc = pick_lock(dir, sn_opt, sn)) != 0) {
+        return rc;
+    }
+    ward_host host;
+    ward_app app;
+    if ((rc = open_app(&app, &host, dir)) != 0) {
+        return rc;
+    }
+    ward_app_audit_event *list = NULL;
+    size_t n = 0;
+    if (ward_app_audit(&app, sn, &list, &n) != WARD_OK) {
+        return app_fail(&app);
+    }
+    for (size_t i = 0; i < n; i++) {
+        time_t t = (time_t)(list[i].ts / 1000);
+        struct tm tm;
+        char when[32];
+        gmtime_r(&t, &tm);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        printf("%s %-13s %-10s %-12s %s\n", when, list[i].event,
+               list[i].uid[0] ? list[i].uid : "-", list[i].op[0] ? list[i].op : "-",
+               list[i].detail);
+    }
+    if (n == 0) {
+        printf("no events\n");
+    }
+    free(list);
+    ward_app_close(&app);
+    return 0;
+}
+
+int cmd_app_forget_key(int argc, char **argv)
+{
+    const char *dir = NULL, *sn_opt = NULL;
+    const cli_option opts[] = { { "dir", true, &dir }, { "sn", true, &sn_opt } };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dir == NULL) {
+        return cli_usage("usage: ward app forget-key --dir A [--sn SN]");
+    }
+    char sn[WARD_SN_MAX + 1];
+    if ((rc = pick_lock(dir, sn_opt, sn)) != 0) {
+        return rc;
+    }
+    ward_host host;
+    ward_app app;
+    if ((rc = open_app(&app, &host, dir)) != 0) {
+        return rc;
+    }
+    if (ward_app_forget_key(&app, sn) != WARD_OK) {
+        return app_fail(&app);
+    }
+    printf("the authorization key of lock %s is no longer kept on this phone: each "
+           "answer fetches it from escrow and wipes it after\n", sn);
+    ward_app_close(&app);
+    return 0;
+}

@@ -1,0 +1,107 @@
+/* Flow B's plumbing: signed calls to wardd, status to error mapping, lock records. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops_inner.h"
+
+#define LOCKS_DIR "locks"
+
+void ward_app_wipe(void *p, size_t n)
+{
+    volatile uint8_t *v = p;
+    while (n-- > 0) {
+        *v++ = 0;
+    }
+}
+
+ward_err ward_app_call(ward_app *app, const char *method, const char *target,
+                       const char *body, ward_http_response *resp)
+{
+    ward_http_signer s;
+    ward_app_http_signer(app, &s);
+    ward_err err = ward_http_request(&app->host, app->server, method, target,
+                                     (const uint8_t *)body,
+                                     body != NULL ? strlen(body) : 0, &s,
+                                     resp);
+    if (err != WARD_OK) {
+        return ward_app_fail(app, WARD_ERR_IO, "cannot reach wardd at %s",
+                             app->server);
+    }
+    return WARD_OK;
+}
+
+void ward_app_server_message(const ward_http_response *resp, char *out,
+                             size_t cap)
+{
+    out[0] = '\0';
+    cJSON *o = cJSON_ParseWithLength(resp->body, resp->body_len);
+    const char *m = ward_json_str(o, "message");
+    if (m != NULL) {
+        /* One line: wardd's text is not trusted to hold no newlines. */
+        size_t i = 0;
+        for (; m[i] != '\0' && i + 1 < cap; i++) {
+            out[i] = (m[i] == '\n' || m[i] == '\r') ? ' ' : m[i];
+        }
+        out[i] = '\0';
+    }
+    cJSON_Delete(o);
+}
+
+ward_err ward_app_status_fail(ward_app *app, const ward_http_response *resp,
+                              const char *what)
+{
+    char msg[96];
+    ward_err err;
+    ward_app_server_message(resp, msg, sizeof msg);
+    switch (resp->status) {
+    case 401: err = WARD_ERR_AUTH; break;
+    case 403: err = WARD_ERR_PARAM; break;
+    case 404: err = WARD_ERR_NOTFOUND; break;
+    case 410: err = WARD_ERR_EXPIRED; break;
+    case 429: err = WARD_ERR_BUSY; break;
+    default: err = resp->status >= 500 ? WARD_ERR_IO : WARD_ERR_FORMAT; break;
+    }
+    return ward_app_fail(app, err, "%s: wardd answered %ld%s%s", what,
+                         resp->status, msg[0] != '\0' ? ": " : "", msg);
+}
+
+bool ward_app_bound(ward_app *app, const char *sn, int *role)
+{
+    ward_app_lock l;
+    bool ok = ward_app_lock_get(app, sn, &l) == WARD_OK && l.bound;
+    if (ok && role != NULL) {
+        *role = l.role;
+    }
+    ward_app_wipe(&l, sizeof l);
+    return ok;
+}
+
+char *ward_app_lock_file(const ward_app *app, const char *sn)
+{
+    char *dir = ward_path_join(app->dir, LOCKS_DIR);
+    char name[WARD_SN_MAX + 8];
+    char *path = NULL;
+    if (dir != NULL) {
+        snprintf(name, sizeof name, "%s.json", sn);
+        path = ward_path_join(dir, name);
+    }
+    free(dir);
+    return path;
+}
+
+int ward_app_role_json(const cJSON *r)
+{
+    if (cJSON_IsNumber(r) && r->valuedouble >= 0 && r->valuedouble <= 2 &&
+        r->valuedouble == (double)r->valueint) {
+        return r->valueint;
+    }
+    if (cJSON_IsString(r)) {
+        for (int i = 0; i <= 2; i++) {
+            if (strcmp(r->valuestring, ward_role_name(i)) == 0) {
+                return i;
+            }
+        }
+    }
+    return -1;
+}

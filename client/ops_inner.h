@@ -1,0 +1,47 @@
+/*
+ * ops_inner.h - helpers shared by the client library's flow-B files
+ * (ops.c, near.c, revoke.c, keys.c, call.c). Not installed.
+ */
+#ifndef WARD_OPS_INNER_H
+#define WARD_OPS_INNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ward/ward_app_ops.h"
+#include "ward/ward_http.h"
+#include "app_inner.h"
+
+/* Longest wait wardd honours on a long-poll, seconds. */
+#define WARD_APP_WAIT_MAX 30u
+
+/* A request to the app's server signed with its client key. WARD_ERR_IO
+ * (message set) when no HTTP answer came; any answer is WARD_OK. body may
+ * be NULL. */
+ward_err ward_app_call(ward_app *app, const char *method, const char *target,
+                       const char *body, ward_http_response *resp);
+
+/* For an answer that is not 2xx: the class of its status and a message
+ * "what: <wardd's message>" (401 auth, 404 notfound, 429 busy, 5xx io,
+ * others format). */
+ward_err ward_app_status_fail(ward_app *app, const ward_http_response *resp,
+                              const char *what);
+
+/* wardd's one-line "message" of an error answer, or "" (static buffer
+ * not needed: copies into out). */
+void ward_app_server_message(const ward_http_response *resp, char *out,
+                             size_t cap);
+
+/* true if this app has a bound record of lock sn; *role its role. */
+bool ward_app_bound(ward_app *app, const char *sn, int *role);
+
+/* locks/<SN>.json, malloc'd (sn must have passed ward_check_sn()). */
+char *ward_app_lock_file(const ward_app *app, const char *sn);
+
+/* WARD_ROLE_* from a number or "owner"/"admin"/"member"; -1 otherwise. */
+int ward_app_role_json(const cJSON *r);
+
+void ward_app_wipe(void *p, size_t n);
+
+#endif /* WARD_OPS_INNER_H */

@@ -1,0 +1,342 @@
+/* Client management from the app: list a lock's clients, revoke one, read wardd's audit. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ward/ward_httpsig.h"
+#include "ops_inner.h"
+
+#define B64_LEN(n) (4 * (((n) + 2) / 3) + 1)
+
+static void copy_str(char *out, size_t cap, const char *s)
+{
+    snprintf(out, cap, "%s", s != NULL ? s : "");
+}
+
+static bool parse_client(const cJSON *e, ward_app_client *c)
+{
+    const char *uid = ward_json_str(e, "uid");
+    const char *tid = ward_json_str(e, "tid");
+    const cJSON *bound = cJSON_GetObjectItemCaseSensitive(e, "bound");
+    size_t got = 0;
+    memset(c, 0, sizeof *c);
+    c->role = ward_app_role_json(cJSON_GetObjectItemCaseSensitive(e, "role"));
+    if (uid == NULL || tid == NULL || c->role < 0 ||
+        ward_check_uid((const uint8_t *)uid, strlen(uid)) != WARD_OK ||
+        ward_hex_decode(tid, strlen(tid), c->tid, sizeof c->tid, &got) !=
+            WARD_OK || got != WARD_TASK_ID_LEN) {
+        return false;
+    }
+    memcpy(c->uid, uid, strlen(uid) + 1);
+    c->bound = cJSON_IsNumber(bound) ? (int64_t)bound->valuedouble : 0;
+    return true;
+}
+
+ward_err ward_app_clients_parse(ward_app *app, const char *json, size_t len,
+                                ward_app_client **list, size_t *count)
+{
+    WARD_ASSERT(app != NULL && json != NULL && list != NULL && count != NULL);
+    *list = NULL;
+    *count = 0;
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "clients");
+    int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : -1;
+    ward_app_client *l = n >= 0 ? calloc(n > 0 ? (size_t)n : 1, sizeof *l)
+                                : NULL;
+    ward_err err = n < 0 ? WARD_ERR_FORMAT : l == NULL ? WARD_ERR_IO : WARD_OK;
+    size_t k = 0;
+    const cJSON *e;
+    if (err == WARD_OK) {
+        cJSON_ArrayForEach(e, arr) {
+            /* A list with one bad entry is not trusted for any of them:
+             * a revocation picks its target's task id from it. */
+            if (!parse_client(e, &l[k++])) {
+                err = WARD_ERR_FORMAT;
+                break;
+            }
+        }
+    }
+    cJSON_Delete(root);
+    if (err != WARD_OK) {
+        free(l);
+        return ward_app_fail(app, err, err == WARD_ERR_IO
+                                           ? "out of memory"
+                                           : "the server's client list is "
+                                             "malformed");
+    }
+    *list = l;
+    *count = k;
+    return WARD_OK;
+}
+
+ward_err ward_app_clients(ward_app *app, const char *sn,
+                          ward_app_client **list, size_t *count)
+{
+    char target[WARD_SN_MAX + 32];
+    ward_http_response r;
+    WARD_ASSERT(app != NULL && sn != NULL && list != NULL && count != NULL);
+    *list = NULL;
+    *count = 0;
+    if (ward_check_sn((const uint8_t *)sn, strlen(sn)) != WARD_OK) {
+        return ward_app_fail(app, WARD_ERR_FORMAT, "bad lock serial number");
+    }
+    snprintf(target, sizeof target, "/v1/locks/%s/clients", sn);
+    ward_err err = ward_app_call(app, "GET", target, NULL, &r);
+    if (err != WARD_OK) {
+        return err;
+    }
+    if (r.status == 200) {
+        err = ward_app_clients_parse(app, r.body, r.body_len, list, count);
+    } else if (r.status == 403 || r.status == 404) {
+        err = ward_app_fail(app, r.status == 403 ? WARD_ERR_PARAM
+                                                 : WARD_ERR_NOTFOUND,
+                            "lock %s is not bound to this user at wardd", sn);
+    } else {
+        err = ward_app_status_fail(app, &r, "cannot list the clients");
+    }
+    ward_http_response_free(&r);
+    return err;
+}
+
+ward_err ward_app_revoke_seal(ward_app *app, const char *sn,
+                              const char *target,
+                              const uint8_t tid[WARD_TASK_ID_LEN],
+                              const uint8_t key[WARD_AUTH_KEY_LEN],
+                              uint8_t *out, size_t cap, size_t *len)
+{
+    WARD_ASSERT(app != NULL && sn != NULL && target != NULL && tid != NULL &&
+                key != NULL && out != NULL && len != NULL);
+    *len = 0;
+    if (ward_check_sn((const uint8_t *)sn, strlen(sn)) != WARD_OK ||
+        ward_check_uid((const uint8_t *)target, strlen(target)) != WARD_OK) {
+        return ward_app_fail(app, WARD_ERR_FORMAT,
+                             "bad lock serial number or user id");
+    }
+    ward_err err = ward_revoke_seal(app->host.crypto, &app->host.rng, key,
+                                    (const uint8_t *)sn, strlen(sn),
+                                    (const uint8_t *)app->user,
+                                    strlen(app->user),
+                                    (const uint8_t *)target, strlen(target),
+                                    tid, out, cap, len);
+    if (err != WARD_OK) {
+        return ward_app_fail(app, err, "cannot seal the revocation (%s)",
+                             ward_strerror(err));
+    }
+    return WARD_OK;
+}
+
+/* The roles of docs/protocol.md, checked here too so a person hears why
+ * before wardd and the lock refuse. */
+static ward_err role_check(ward_app *app, const ward_app_client *me,
+                           const ward_app_client *target)
+{
+    if (me == target) {
+        if (me->role == (int)WARD_ROLE_OWNER) {
+            return ward_app_fail(app, WARD_ERR_PARAM,
+                                 "the owner cannot revoke itself");
+        }
+        return WARD_OK;
+    }
+    if (me->role == (int)WARD_ROLE_MEMBER) {
+        return ward_app_fail(app, WARD_ERR_PARAM, WARD_APP_MSG_NOT_ADMIN);
+    }
+    if (me->role == (int)WARD_ROLE_ADMIN &&
+        target->role != (int)WARD_ROLE_MEMBER) {
+        return ward_app_fail(app, WARD_ERR_PARAM,
+                             "an admin may revoke only members");
+    }
+    return WARD_OK;
+}
+
+static ward_err post_revoke(ward_app *app, const char *sn, const char *target,
+                            const uint8_t *msg, size_t len)
+{
+    char b64[B64_LEN(WARD_REVOKE_MAX)], *body = NULL;
+    ward_http_response r;
+    ward_err err = ward_b64_encode(msg, len, b64, sizeof b64);
+    cJSON *o = cJSON_CreateObject();
+    if (err == WARD_OK && o != NULL && cJSON_AddStringToObject(o, "sn", sn) &&
+        cJSON_AddStringToObject(o, "target", target) &&
+        cJSON_AddStringToObject(o, "revoke", b64)) {
+        body = cJSON_PrintUnformatted(o);
+    }
+    cJSON_Delete(o);
+    if (body == NULL) {
+        return ward_app_fail(app, WARD_ERR_IO, "out of memory");
+    }
+    err = ward_app_call(app, "POST", "/v1/revocations", body, &r);
+    free(body);
+    if (err != WARD_OK) {
+        return err;
+    }
+    switch (r.status) {
+    case 200: case 201: case 202: break;
+    case 403: err = ward_app_fail(app, WARD_ERR_PARAM, WARD_APP_MSG_NOT_ADMIN); break;
+    case 404:
+        err = ward_app_fail(app, WARD_ERR_NOTFOUND,
+                            "%s is not a client of lock %s", target, sn);
+        break;
+    default: err = ward_app_status_fail(app, &r, "cannot revoke"); break;
+    }
+    ward_http_response_free(&r);
+    return err;
+}
+
+ward_err ward_app_revoke(ward_app *app, const char *sn, const char *target,
+                         bool from_escrow)
+{
+    ward_app_client *list = NULL, *me = NULL, *tg = NULL;
+    size_t count = 0, len = 0;
+    uint8_t key[WARD_AUTH_KEY_LEN], msg[WARD_REVOKE_MAX];
+    WARD_ASSERT(app != NULL && sn != NULL && target != NULL);
+    memset(key, 0, sizeof key);
+    if (ward_check_uid((const uint8_t *)target, strlen(target)) != WARD_OK) {
+        return ward_app_fail(app, WARD_ERR_FORMAT, "bad user id");
+    }
+    if (ward_check_sn((const uint8_t *)sn, strlen(sn)) != WARD_OK ||
+        !ward_app_bound(app, sn, NULL)) {
+        return ward_app_fail(app, WARD_ERR_NOTFOUND,
+                             "lock %s is not bound to this app", sn);
+    }
+    ward_err err = ward_app_clients(app, sn, &list, &count);
+    for (size_t i = 0; err == WARD_OK && i < count; i++) {
+        if (strcmp(list[i].uid, app->user) == 0) {
+            me = &list[i];
+        }
+        if (strcmp(list[i].uid, target) == 0) {
+            tg = &list[i];
+        }
+    }
+    if (err == WARD_OK && tg == NULL) {
+        err = ward_app_fail(app, WARD_ERR_NOTFOUND,
+                            "%s is not a client of lock %s", target, sn);
+    } else if (err == WARD_OK && me == NULL) {
+        err = ward_app_fail(app, WARD_ERR_NOTFOUND,
+                            "lock %s is not bound to this user at wardd", sn);
+    }
+    if (err == WARD_OK) {
+        err = role_check(app, me, tg);
+    }
+    if (err == WARD_OK) {
+        err = ward_app_auth_key(app, sn, from_escrow, key);
+    }
+    if (err == WARD_OK) {
+        err = ward_app_revoke_seal(app, sn, target, tg->tid, key, msg,
+                                   sizeof msg, &len);
+    }
+    ward_app_wipe(key, sizeof key);
+    if (err == WARD_OK) {
+        err = post_revoke(app, sn, target, msg, len);
+    }
+    /* Revoked oneself: wardd has dropped the binding and the escrow, so
+     * the record (and its key) goes too. */
+    if (err == WARD_OK && me == tg) {
+        char *path = ward_app_lock_file(app, sn);
+        if (path == NULL || (unlink(path) != 0)) {
+            err = ward_app_fail(app, WARD_ERR_IO,
+                                "revoked, but cannot remove the record of "
+                                "lock %s", sn);
+        }
+        free(path);
+    }
+    free(list);
+    if (err == WARD_OK) {
+        app->error[0] = '\0';
+    }
+    return err;
+}
+
+static bool parse_event(const cJSON *e, ward_app_audit_event *ev)
+{
+    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(e, "ts");
+    const cJSON *op = cJSON_GetObjectItemCaseSensitive(e, "op");
+    const char *event = ward_json_str(e, "event");
+    memset(ev, 0, sizeof *ev);
+    if (!cJSON_IsObject(e) || event == NULL) {
+        return false;
+    }
+    ev->ts = cJSON_IsNumber(ts) ? (int64_t)ts->valuedouble : 0;
+    copy_str(ev->event, sizeof ev->event, event);
+    copy_str(ev->uid, sizeof ev->uid, ward_json_str(e, "uid"));
+    copy_str(ev->detail, sizeof ev->detail, ward_json_str(e, "detail"));
+    if (cJSON_IsNumber(op) && op->valueint == 0) {
+        ev->op[0] = '\0';  /* not an operation event */
+    } else if (cJSON_IsNumber(op)) {
+        const char *name = op->valueint >= 0 && op->valueint <= 255
+                               ? ward_app_op_name((uint8_t)op->valueint)
+                               : NULL;
+        if (name != NULL) {
+            copy_str(ev->op, sizeof ev->op, name);
+        } else {
+            snprintf(ev->op, sizeof ev->op, "%d", op->valueint);
+        }
+    } else {
+        copy_str(ev->op, sizeof ev->op, cJSON_IsString(op) ? op->valuestring
+                                                           : NULL);
+    }
+    return true;
+}
+
+ward_err ward_app_audit_parse(ward_app *app, const char *json, size_t len,
+                              ward_app_audit_event **list, size_t *count)
+{
+    WARD_ASSERT(app != NULL && json != NULL && list != NULL && count != NULL);
+    *list = NULL;
+    *count = 0;
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "events");
+    int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : -1;
+    ward_app_audit_event *l = n >= 0 ? calloc(n > 0 ? (size_t)n : 1, sizeof *l)
+                                     : NULL;
+    ward_err err = n < 0 ? WARD_ERR_FORMAT : l == NULL ? WARD_ERR_IO : WARD_OK;
+    size_t k = 0;
+    const cJSON *e;
+    if (err == WARD_OK) {
+        cJSON_ArrayForEach(e, arr) {
+            if (!parse_event(e, &l[k++])) {
+                err = WARD_ERR_FORMAT;
+                break;
+            }
+        }
+    }
+    cJSON_Delete(root);
+    if (err != WARD_OK) {
+        free(l);
+        return ward_app_fail(app, err, err == WARD_ERR_IO
+                                           ? "out of memory"
+                                           : "the server's audit log is "
+                                             "malformed");
+    }
+    *list = l;
+    *count = k;
+    return WARD_OK;
+}
+
+ward_err ward_app_audit(ward_app *app, const char *sn,
+                        ward_app_audit_event **list, size_t *count)
+{
+    char target[WARD_SN_MAX + 32];
+    ward_http_response r;
+    WARD_ASSERT(app != NULL && sn != NULL && list != NULL && count != NULL);
+    *list = NULL;
+    *count = 0;
+    if (ward_check_sn((const uint8_t *)sn, strlen(sn)) != WARD_OK) {
+        return ward_app_fail(app, WARD_ERR_FORMAT, "bad lock serial number");
+    }
+    snprintf(target, sizeof target, "/v1/audit?sn=%s", sn);
+    ward_err err = ward_app_call(app, "GET", target, NULL, &r);
+    if (err != WARD_OK) {
+        return err;
+    }
+    if (r.status == 200) {
+        err = ward_app_audit_parse(app, r.body, r.body_len, list, count);
+    } else if (r.status == 403) {
+        err = ward_app_fail(app, WARD_ERR_PARAM,
+                            "only the owner or an admin may read the audit");
+    } else {
+        err = ward_app_status_fail(app, &r, "cannot read the audit");
+    }
+    ward_http_response_free(&r);
+    return err;
+}

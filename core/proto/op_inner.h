@@ -1,0 +1,86 @@
+/*
+ * op_inner.h - the halves of flow B's sealed messages that the lock uses
+ * (op_lock.c) and the fuzz harnesses reach. Not installed.
+ *
+ * APPROVAL, OP_RESULT and REVOKE share one shape: a fixed header (flags
+ * WARD_FLAG_SEALED) and a body of the sender's uid in clear, a REVOKE's
+ * nonce, and AES-128-CCM ciphertext whose associated data is header ||
+ * uid. Splitting checks only the shape (WARD_ERR_FORMAT); opening checks
+ * the tag and parses the plaintext, and says WARD_ERR_AUTH for anything
+ * that fails, since past the tag check nothing should.
+ */
+#ifndef WARD_OP_INNER_H
+#define WARD_OP_INNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ward/ward_op.h"
+
+#define WARD_OP_RESULT_PLAIN_MAX                                             \
+    (WARD_TLV_SIZE(WARD_OP_NONCE_LEN) + 2 * WARD_TLV_SIZE(1))
+
+/* A sealed flow B message, split: views into it. */
+typedef struct ward_op_sealed {
+    const uint8_t *uid;          /* the sender (approver, lock's reader, revoker) */
+    size_t uid_len;
+    const uint8_t *nonce;        /* REVOKE only: WARD_AEAD_NONCE_LEN */
+    const uint8_t *ct;           /* ciphertext || tag */
+    size_t ct_len;
+} ward_op_sealed;
+
+/* An APPROVAL's plaintext: views into the caller's plain buffer. */
+typedef struct ward_approval_plain {
+    const uint8_t *sn;
+    size_t sn_len;
+    const uint8_t *uid;
+    size_t uid_len;
+    const uint8_t *nonce;        /* WARD_OP_NONCE_LEN */
+    uint8_t op;
+    uint8_t decision;
+} ward_approval_plain;
+
+/* A REVOKE's plaintext: views into the caller's plain buffer. */
+typedef struct ward_revoke_plain {
+    const uint8_t *sn;
+    size_t sn_len;
+    const uint8_t *target;
+    size_t target_len;
+    const uint8_t *tid;          /* WARD_TASK_ID_LEN */
+} ward_revoke_plain;
+
+/* msg must be a well-formed message of `type` (APPROVAL, OP_RESULT or
+ * REVOKE) with a valid uid; WARD_ERR_FORMAT otherwise. */
+ward_err ward_op_sealed_split(const uint8_t *msg, size_t len, uint8_t type,
+                              ward_op_sealed *s);
+
+/* Opens the APPROVAL msg (split into s) to the request {sn, nonce} with
+ * the sender's auth key. The fields inside are parsed, not compared.
+ * plain holds what ap points into; the caller wipes it. */
+ward_err ward_approval_open(const ward_crypto *cp,
+                            const uint8_t auth_key[WARD_AUTH_KEY_LEN],
+                            const uint8_t *sn, size_t sn_len,
+                            const uint8_t nonce[WARD_OP_NONCE_LEN],
+                            const uint8_t *msg, const ward_op_sealed *s,
+                            uint8_t plain[WARD_APPROVAL_PLAIN_MAX],
+                            ward_approval_plain *ap);
+
+/* The lock's OP_RESULT for the answer of uid to request {sn, nonce, op}. */
+ward_err ward_op_result_seal(const ward_crypto *cp,
+                             const uint8_t auth_key[WARD_AUTH_KEY_LEN],
+                             const uint8_t *sn, size_t sn_len,
+                             const uint8_t nonce[WARD_OP_NONCE_LEN],
+                             uint8_t op, const uint8_t *uid, size_t uid_len,
+                             uint8_t outcome, uint8_t *out, size_t cap,
+                             size_t *len);
+
+/* Opens the REVOKE msg (split into s) for lock sn with the revoker's
+ * auth key. plain holds what rp points into; the caller wipes it. */
+ward_err ward_revoke_open(const ward_crypto *cp,
+                          const uint8_t auth_key[WARD_AUTH_KEY_LEN],
+                          const uint8_t *sn, size_t sn_len,
+                          const uint8_t *msg, const ward_op_sealed *s,
+                          uint8_t plain[WARD_REVOKE_PLAIN_MAX],
+                          ward_revoke_plain *rp);
+
+#endif /* WARD_OP_INNER_H */

@@ -1,0 +1,525 @@
+/* Flow B's relay: operation tasks from a lock to its bound apps, the
+ * first answer back, the lock's result. wardd routes by the request's
+ * fields (parsed by the core) and checks who answers; it opens nothing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ward/ward_port_posix.h"
+#include "ward/ward_suite.h"
+
+#include "log.h"
+#include "wardd.h"
+
+#define OP_HEX_LEN (2 * WARDD_OP_ID_LEN)
+#define TOKEN_LEN 16
+
+static bool op_id_parse(const char *hex, uint8_t id[WARDD_OP_ID_LEN])
+{
+    size_t n = 0;
+    return hex != NULL && strlen(hex) == OP_HEX_LEN &&
+           ward_hex_decode(hex, OP_HEX_LEN, id, WARDD_OP_ID_LEN, &n) == WARD_OK &&
+           n == WARDD_OP_ID_LEN;
+}
+
+/* Loads the op the route names into a heap copy, or answers 400/404/500. */
+static wardd_op *load_op(wardd *w, const char *hex, wardd_resp *out)
+{
+    uint8_t id[WARDD_OP_ID_LEN];
+    if (!op_id_parse(hex, id)) {
+        wardd_fail(out, 400, "format", "op id: 32 hex digits expected");
+        return NULL;
+    }
+    wardd_op *op = malloc(sizeof *op);
+    if (op == NULL) {
+        wardd_fail(out, 500, "internal", "out of memory");
+        return NULL;
+    }
+    ward_err err = w->store.op_get(w->store.h, id, op);
+    if (err == WARD_OK) {
+        return op;
+    }
+    if (err == WARD_ERR_NOTFOUND) {
+        wardd_fail(out, 404, "notfound", "no such op");
+    } else {
+        wardd_fail_store(out, err);
+    }
+    free(op);
+    return NULL;
+}
+
+/* The lock's capability: SHA-256(token) must equal the hash it sent in
+ * its signed POST /v1/ops. A hash compare instead of a signature check
+ * saves an ECDSA verification per fetch. */
+static bool token_ok(wardd *w, const wardd_req *r, const wardd_op *op, wardd_resp *out)
+{
+    const char *hex = r->arg(r->ctx, "token");
+    uint8_t token[TOKEN_LEN], hash[WARD_SHA256_LEN];
+    size_t n = 0;
+    bool ok = hex != NULL && strlen(hex) == 2 * TOKEN_LEN &&
+              ward_hex_decode(hex, 2 * TOKEN_LEN, token, sizeof token, &n) == WARD_OK &&
+              n == TOKEN_LEN;
+    if (ok) {
+        ward_iov iov = { token, sizeof token };
+        ok = w->cp->sha256(&iov, 1, hash) == WARD_OK &&
+             ward_ct_equal(hash, op->token_hash, sizeof hash);
+    }
+    ward_wipe(token, sizeof token);
+    if (!ok) {
+        wardd_log("warn", "auth_refused", "reason=op_token");
+        wardd_fail(out, 401, "auth", "op token refused");
+    }
+    return ok;
+}
+
+/* The wake key of an op: its id in lower case, as answers print it. */
+static void wake_key(const char *param, char key[WARDD_PATH_MAX])
+{
+    size_t i = 0;
+    for (; param[i] && i + 1 < WARDD_PATH_MAX; i++) {
+        char c = param[i];
+        key[i] = c >= 'A' && c <= 'F' ? (char)(c - 'A' + 'a') : c;
+    }
+    key[i] = '\0';
+}
+
+static bool is_expired(const wardd_op *op, int64_t now)
+{
+    return op->state == WARDD_OP_PENDING && now >= op->expires_ms;
+}
+
+static const char *state_name(const wardd_op *op, int64_t now)
+{
+    if (op->state == WARDD_OP_DONE) {
+        return "done";
+    }
+    if (op->state == WARDD_OP_ANSWERED) {
+        return "answered";
+    }
+    return now >= op->expires_ms ? "expired" : "pending";
+}
+
+static int wake_client(void *ctx, const wardd_client_rec *rec)
+{
+    (void)ctx;
+    wardd_wake("user", rec->uid);
+    return 0;
+}
+
+void wardd_h_ops_post(wardd *w, const wardd_req *r, wardd_resp *out)
+{
+    wardd_signer s;
+    if (!wardd_auth(w, r, NULL, NULL, &s, out)) {
+        return;
+    }
+    if (!s.is_lock) {
+        wardd_fail(out, 403, "forbidden", "ops come from locks");
+        return;
+    }
+    cJSON *j = NULL;
+    if (!wardd_json_body(r, &j, out)) {
+        return;
+    }
+    wardd_op *op = calloc(1, sizeof *op);
+    if (op == NULL) {
+        cJSON_Delete(j);
+        wardd_fail(out, 500, "internal", "out of memory");
+        return;
+    }
+    const char *th = wardd_json_str(j, "token_hash", 2 * WARD_SHA256_LEN);
+    size_t n = 0;
+    bool ok = wardd_json_b64(j, "request", op->request, 1, sizeof op->request,
+                             &op->request_len) &&
+              th != NULL && strlen(th) == 2 * WARD_SHA256_LEN &&
+              ward_hex_decode(th, strlen(th), op->token_hash, WARD_SHA256_LEN, &n) ==
+                  WARD_OK &&
+              n == WARD_SHA256_LEN;
+    cJSON_Delete(j);
+    ward_op_request req;
+    if (!ok || ward_op_request_parse(op->request, op->request_len, &req) != WARD_OK ||
+        req.op == 0 || req.op > WARD_OP_MAX ||
+        (req.target != NULL &&
+         ward_check_uid(req.target, req.target_len) != WARD_OK)) {
+        wardd_fail(out, 400, "format", "request or token_hash malformed");
+        goto done;
+    }
+    if (req.sn_len != strlen(s.id) || memcmp(req.sn, s.id, req.sn_len) != 0 ||
+        req.sn_len > WARD_SN_MAX) {
+        wardd_fail(out, 403, "forbidden", "request is for another lock");
+        goto done;
+    }
+    memcpy(op->sn, req.sn, req.sn_len);
+    op->sn[req.sn_len] = '\0';
+    if (req.target != NULL) {
+        memcpy(op->target, req.target, req.target_len);
+        op->target[req.target_len] = '\0';
+    }
+    op->op = req.op;
+    ward_random rng = ward_random_posix();
+    if (rng.fill(rng.ctx, op->op_id, sizeof op->op_id) != WARD_OK) {
+        wardd_fail(out, 500, "internal", "no randomness");
+        goto done;
+    }
+    int64_t now = wardd_now_ms();
+    op->created_ms = now;
+    /* wardd's own lifetime (--op-ttl, 60 s like WARD_OP_TTL_MS). The
+     * request's expiry is on the lock's clock, which wardd cannot compare
+     * with its own; the lock enforces that one itself, so wardd only
+     * bounds how long it offers the op. */
+    op->expires_ms = now + (int64_t)w->cfg.op_ttl_s * 1000;
+    op->state = WARDD_OP_PENDING;
+    size_t audience = 0;
+    ward_err err = w->store.op_create(w->store.h, op, &audience);
+    if (err == WARD_ERR_NOTFOUND) {
+        wardd_fail(out, 404, "notfound", "target is not bound to this lock");
+        goto done;
+    }
+    if (err == WARD_ERR_STATE) {
+        wardd_fail(out, 409, "conflict", "no client is bound to this lock");
+        goto done;
+    }
+    if (err != WARD_OK) {
+        wardd_fail_store(out, err);
+        goto done;
+    }
+    if (op->target[0]) {
+        wardd_wake("user", op->target);
+    } else {
+        w->store.clients_list(w->store.h, op->sn, wake_client, NULL);
+    }
+    char hex[OP_HEX_LEN + 1];
+    ward_hex_encode(op->op_id, sizeof op->op_id, hex, sizeof hex);
+    wardd_log("info", "op_created", "sn=%s op_id=%s op=%u audience=%zu", op->sn, hex,
+              op->op, audience);
+    cJSON *res = cJSON_CreateObject();
+    cJSON_AddStringToObject(res, "op_id", hex);
+    cJSON_AddNumberToObject(res, "expires", (double)(op->expires_ms / 1000));
+    wardd_reply(out, 201, res);
+done:
+    free(op);
+}
+
+typedef struct pending_ctx {
+    cJSON *arr;
+    size_t n;
+} pending_ctx;
+
+static int add_pending(void *ctx, const wardd_op *op)
+{
+    pending_ctx *p = ctx;
+    cJSON *e = cJSON_CreateObject();
+    if (e == NULL) {
+        return 1;
+    }
+    char hex[OP_HEX_LEN + 1];
+    ward_hex_encode(op->op_id, sizeof op->op_id, hex, sizeof hex);
+    cJSON_AddStringToObject(e, "op_id", hex);
+    cJSON_AddStringToObject(e, "sn", op->sn);
+    cJSON_AddNumberToObject(e, "op", op->op);
+    wardd_json_add_b64(e, "request", op->request, op->request_len);
+    cJSON_AddNumberToObject(e, "expires", (double)(op->expires_ms / 1000));
+    cJSON_AddItemToArray(p->arr, e);
+    p->n++;
+    return 0;
+}
+
+void wardd_h_ops_pending(wardd *w, const wardd_req *r, wardd_resp *out)
+{
+    wardd_signer s;
+    long wait_s = 0;
+    if (!wardd_auth(w, r, NULL, NULL, &s, out) || !wardd_wait_arg(r, &wait_s, out)) {
+        return;
+    }
+    if (s.is_lock) {
+        wardd_fail(out, 403, "forbidden", "pending ops are for users");
+        return;
+    }
+    int64_t deadline = wardd_now_ms() + wait_s * 1000;
+    for (;;) {
+        uint64_t gen = wardd_wake_gen("user", s.id);
+        cJSON *res = cJSON_CreateObject();
+        pending_ctx p = { cJSON_AddArrayToObject(res, "ops"), 0 };
+        ward_err err = w->store.ops_pending(w->store.h, s.id, wardd_now_ms(), add_pending, &p);
+        if (err != WARD_OK) {
+            cJSON_Delete(res);
+            wardd_fail_store(out, err);
+            return;
+        }
+        if (p.n > 0 || !wardd_wake_wait(w, "user", s.id, gen, deadline)) {
+            if (p.n == 0) {
+                /* Woken by the deadline or shutdown: look once more. */
+                cJSON_Delete(res);
+                res = cJSON_CreateObject();
+                p.arr = cJSON_AddArrayToObject(res, "ops");
+                err = w->store.ops_pending(w->store.h, s.id, wardd_now_ms(), add_pending, &p);
+                if (err != WARD_OK) {
+                    cJSON_Delete(res);
+                    wardd_fail_store(out, err);
+                    return;
+                }
+            }
+            wardd_reply(out, 200, res);
+            return;
+        }
+        cJSON_Delete(res);
+    }
+}
+
+void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out)
+{
+    wardd_signer s;
+    if (!wardd_auth(w, r, NULL, NULL, &s, out)) {
+        return;
+    }
+    if (s.is_lock) {
+        wardd_fail(out, 403, "forbidden", "answers come from users");
+        return;
+    }
+    wardd_op *op = load_op(w, r->param, out);
+    if (op == NULL) {
+        return;
+    }
+    cJSON *j = NULL;
+    uint8_t msg[WARD_APPROVAL_MAX];
+    size_t len = 0;
+    const uint8_t *uid = NULL;
+    size_t uid_len = 0;
+    if (!wardd_json_body(r, &j, out)) {
+        goto done;
+    }
+    bool ok = wardd_json_b64(j, "approval", msg, 1, sizeof msg, &len);
+    cJSON_Delete(j);
+    if (!ok || ward_approval_uid(msg, len, &uid, &uid_len) != WARD_OK) {
+        wardd_fail(out, 400, "format", "approval: base64 APPROVAL expected");
+        goto done;
+    }
+    /* The request's signature is the approval's: it must be the signer's. */
+    if (uid_len != strlen(s.id) || memcmp(uid, s.id, uid_len) != 0) {
+        wardd_log("warn", "answer_refused", "reason=uid_not_signer signer=%s", s.id);
+        wardd_fail(out, 403, "forbidden", "approval is not the signer's");
+        goto done;
+    }
+    uint8_t role = 0;
+    ward_err err = w->store.binding_get(w->store.h, op->sn, s.id, &role);
+    if (err == WARD_ERR_NOTFOUND) {
+        wardd_log("warn", "answer_refused", "reason=not_bound sn=%s uid=%s", op->sn, s.id);
+        wardd_fail(out, 403, "forbidden", "not bound to this lock");
+        goto done;
+    }
+    if (err != WARD_OK) {
+        wardd_fail_store(out, err);
+        goto done;
+    }
+    if (op->target[0] && strcmp(op->target, s.id) != 0) {
+        wardd_log("warn", "answer_refused", "reason=not_target sn=%s uid=%s", op->sn, s.id);
+        wardd_fail(out, 403, "forbidden", "the op asks another user");
+        goto done;
+    }
+    int64_t now = wardd_now_ms();
+    if (is_expired(op, now)) {
+        wardd_fail(out, 410, "expired", "op expired");
+        goto done;
+    }
+    wardd_answer_rec a;
+    memcpy(a.op_id, op->op_id, sizeof a.op_id);
+    a.uid = s.id;
+    a.approval = msg;
+    a.approval_len = len;
+    a.sig_input = r->header(r->ctx, "Signature-Input");
+    a.sig = r->header(r->ctx, "Signature");
+    a.now_ms = now;
+    char first[WARD_UID_MAX + 1];
+    err = w->store.op_answer(w->store.h, &a, first);
+    if (err == WARD_ERR_STATE) {
+        wardd_log("info", "op_late", "sn=%s op_id=%s uid=%s", op->sn, r->param, s.id);
+        cJSON *res = cJSON_CreateObject();
+        cJSON_AddStringToObject(res, "error", "late");
+        cJSON_AddStringToObject(res, "message", "another client answered first");
+        cJSON_AddStringToObject(res, "answered_by", first);
+        wardd_reply(out, 409, res);
+        goto done;
+    }
+    if (err == WARD_ERR_EXPIRED) {
+        wardd_fail(out, 410, "expired", "op expired");
+        goto done;
+    }
+    if (err != WARD_OK) {
+        wardd_fail_store(out, err);
+        goto done;
+    }
+    char key[WARDD_PATH_MAX];
+    wake_key(r->param, key);
+    wardd_wake("op", key);
+    wardd_log("info", "op_answered", "sn=%s op_id=%s uid=%s", op->sn, r->param, s.id);
+    cJSON *res = cJSON_CreateObject();
+    cJSON_AddStringToObject(res, "state", "answered");
+    wardd_reply(out, 200, res);
+done:
+    free(op);
+}
+
+void wardd_h_op_answer_get(wardd *w, const wardd_req *r, wardd_resp *out)
+{
+    long wait_s = 0;
+    if (!wardd_wait_arg(r, &wait_s, out)) {
+        return;
+    }
+    char key[WARDD_PATH_MAX];
+    wake_key(r->param, key);
+    uint64_t gen = wardd_wake_gen("op", key);
+    wardd_op *op = load_op(w, r->param, out);
+    if (op == NULL) {
+        return;
+    }
+    if (!token_ok(w, r, op, out)) {
+        free(op);
+        return;
+    }
+    int64_t deadline = wardd_now_ms() + wait_s * 1000;
+    for (;;) {
+        if (op->state != WARDD_OP_PENDING) {
+            ward_err err = w->store.op_deliver(w->store.h, op->op_id, wardd_now_ms());
+            if (err != WARD_OK) {
+                wardd_fail_store(out, err);
+                break;
+            }
+            if (!op->delivered) {
+                wardd_log("info", "op_delivered", "sn=%s op_id=%s", op->sn, key);
+            }
+            cJSON *res = cJSON_CreateObject();
+            wardd_json_add_b64(res, "approval", op->approval, op->approval_len);
+            cJSON_AddStringToObject(res, "uid", op->answered_by);
+            wardd_reply(out, 200, res);
+            break;
+        }
+        int64_t now = wardd_now_ms();
+        if (now >= op->expires_ms) {
+            wardd_fail(out, 410, "expired", "op expired unanswered");
+            break;
+        }
+        if (now >= deadline) {
+            wardd_fail(out, 404, "notfound", "no answer yet");
+            break;
+        }
+        int64_t until = op->expires_ms < deadline ? op->expires_ms : deadline;
+        if (!wardd_wake_wait(w, "op", key, gen, until) && wardd_now_ms() < until) {
+            deadline = 0;       /* shutdown: answer with what is known */
+        }
+        gen = wardd_wake_gen("op", key);
+        ward_err err = w->store.op_get(w->store.h, op->op_id, op);
+        if (err != WARD_OK) {
+            wardd_fail_store(out, err);
+            break;
+        }
+    }
+    free(op);
+}
+
+void wardd_h_op_result_post(wardd *w, const wardd_req *r, wardd_resp *out)
+{
+    wardd_op *op = load_op(w, r->param, out);
+    if (op == NULL) {
+        return;
+    }
+    if (!token_ok(w, r, op, out)) {
+        free(op);
+        return;
+    }
+    cJSON *j = NULL;
+    uint8_t msg[WARD_OP_RESULT_MAX];
+    size_t len = 0;
+    if (!wardd_json_body(r, &j, out)) {
+        free(op);
+        return;
+    }
+    bool ok = wardd_json_b64(j, "result", msg, 1, sizeof msg, &len);
+    cJSON_Delete(j);
+    if (!ok) {
+        wardd_fail(out, 400, "format", "result: base64 OP_RESULT expected");
+        free(op);
+        return;
+    }
+    ward_err err = w->store.op_result(w->store.h, op->op_id, msg, len, wardd_now_ms());
+    if (err == WARD_ERR_STATE) {
+        wardd_fail(out, 409, "conflict", "op unanswered or its result already stored");
+    } else if (err != WARD_OK) {
+        wardd_fail_store(out, err);
+    } else {
+        char key[WARDD_PATH_MAX];
+        wake_key(r->param, key);
+        wardd_wake("op", key);
+        wardd_log("info", "op_result", "sn=%s op_id=%s", op->sn, r->param);
+        cJSON *res = cJSON_CreateObject();
+        cJSON_AddStringToObject(res, "state", "done");
+        wardd_reply(out, 200, res);
+    }
+    free(op);
+}
+
+void wardd_h_op_get(wardd *w, const wardd_req *r, wardd_resp *out)
+{
+    wardd_signer s;
+    long wait_s = 0;
+    if (!wardd_auth(w, r, NULL, NULL, &s, out) || !wardd_wait_arg(r, &wait_s, out)) {
+        return;
+    }
+    if (s.is_lock) {
+        wardd_fail(out, 403, "forbidden", "op state is for users");
+        return;
+    }
+    char key[WARDD_PATH_MAX];
+    wake_key(r->param, key);
+    uint64_t gen = wardd_wake_gen("op", key);
+    wardd_op *op = load_op(w, r->param, out);
+    if (op == NULL) {
+        return;
+    }
+    uint8_t role = 0;
+    ward_err err = w->store.binding_get(w->store.h, op->sn, s.id, &role);
+    if (err != WARD_OK) {
+        if (err == WARD_ERR_NOTFOUND) {
+            wardd_fail(out, 403, "forbidden", "not bound to this op's lock");
+        } else {
+            wardd_fail_store(out, err);
+        }
+        free(op);
+        return;
+    }
+    int64_t deadline = wardd_now_ms() + wait_s * 1000;
+    for (;;) {
+        int64_t now = wardd_now_ms();
+        const char *state = state_name(op, now);
+        /* Waits for the outcome: done, or expired unanswered. */
+        if (strcmp(state, "done") == 0 || strcmp(state, "expired") == 0 || now >= deadline) {
+            cJSON *res = cJSON_CreateObject();
+            cJSON_AddStringToObject(res, "op_id", key);
+            cJSON_AddStringToObject(res, "sn", op->sn);
+            cJSON_AddNumberToObject(res, "op", op->op);
+            cJSON_AddStringToObject(res, "state", state);
+            if (op->answered_by[0]) {
+                cJSON_AddStringToObject(res, "answered_by", op->answered_by);
+            }
+            wardd_json_add_b64(res, "request", op->request, op->request_len);
+            if (op->result_len > 0) {
+                wardd_json_add_b64(res, "result", op->result, op->result_len);
+            }
+            cJSON_AddNumberToObject(res, "expires", (double)(op->expires_ms / 1000));
+            wardd_reply(out, 200, res);
+            break;
+        }
+        int64_t until = deadline;
+        if (op->state == WARDD_OP_PENDING && op->expires_ms < until) {
+            until = op->expires_ms;
+        }
+        if (!wardd_wake_wait(w, "op", key, gen, until) && wardd_now_ms() < until) {
+            deadline = 0;       /* shutdown: answer with what is known */
+        }
+        gen = wardd_wake_gen("op", key);
+        err = w->store.op_get(w->store.h, op->op_id, op);
+        if (err != WARD_OK) {
+            wardd_fail_store(out, err);
+            break;
+        }
+    }
+    free(op);
+}

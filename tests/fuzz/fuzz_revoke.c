@@ -1,0 +1,57 @@
+/* libFuzzer harness for the lock applying a REVOKE: arbitrary bytes and
+ * mutations of valid ones; only the exact valid message removes anyone. */
+#include <stdint.h>
+#include <string.h>
+
+#include "fuzz_lock.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const ward_crypto *cp = ward_crypto_openssl();
+    uint8_t msg[WARD_MSG_MAX], valid[WARD_REVOKE_MAX], refused[WARD_REVOKE_MAX];
+    uint8_t target[WARD_UID_MAX];
+    size_t valid_len = 0, refused_len = 0, len = 0, target_len = 0;
+    uint32_t seal_state = 7;
+    ward_random rng = fuzz_rng(&seal_state);
+
+    if (size == 0) {
+        return 0;
+    }
+    fl_reset();
+    /* The owner revokes the member (allowed); the member the owner (not). */
+    CHECK(ward_revoke_seal(cp, &rng, fl_auth[0], FL_SN, FL_SN_LEN,
+                           (const uint8_t *)"alice", 5,
+                           (const uint8_t *)"bob", 3, fl_tid[1], valid,
+                           sizeof valid, &valid_len) == WARD_OK);
+    CHECK(ward_revoke_seal(cp, &rng, fl_auth[1], FL_SN, FL_SN_LEN,
+                           (const uint8_t *)"bob", 3,
+                           (const uint8_t *)"alice", 5, fl_tid[0], refused,
+                           sizeof refused, &refused_len) == WARD_OK);
+    uint8_t mode = data[0] % 3u;
+    if (mode == 0) {
+        len = size - 1 < sizeof msg ? size - 1 : sizeof msg;
+        memcpy(msg, data + 1, len);
+    } else if (mode == 1) {
+        len = fl_patch(valid, valid_len, data, size, msg, sizeof msg);
+    } else {
+        len = fl_patch(refused, refused_len, data, size, msg, sizeof msg);
+    }
+    ward_err err = ward_op_lock_revoke(&fl_lock, msg, len, target,
+                                       &target_len);
+    CHECK(err == WARD_OK || err == WARD_ERR_AUTH || err == WARD_ERR_FORMAT);
+    CHECK(err == WARD_OK || target_len == 0);
+    CHECK(fl_bound(0));
+    if (!fl_bound(1)) {
+        CHECK(err == WARD_OK && len == valid_len &&
+              memcmp(msg, valid, len) == 0);
+    }
+    /* wardd's view of the sender agrees with the lock's parse. */
+    const uint8_t *uid = NULL;
+    size_t uid_len = 0;
+    if (err == WARD_OK) {
+        CHECK(ward_approval_uid(msg, len, &uid, &uid_len) == WARD_OK);
+    }
+    return 0;
+}
