@@ -6,7 +6,8 @@
 #                Sanitizer;
 #   build-fuzz/  clang + libFuzzer: each harness runs from its committed
 #                corpus for WARD_FUZZ_SECONDS (default 20).
-# Then the Cortex-M4 size report. The last line sums up every ctest run.
+# Then the Cortex-M4 size report and the quick flow B benchmarks (bench/run.sh
+# --quick). The last line sums up every ctest run.
 set -eu
 cd "$(dirname "$0")/.."
 JOBS="${JOBS:-$(nproc)}"
@@ -38,6 +39,11 @@ run_suite build
 
 echo "== size report (Cortex-M4)"
 bench/size.sh
+
+# The flow B benchmarks, briefly, so they cannot rot: a failing bench fails
+# the check, its numbers are reported and never compared with the goals.
+echo "== flow B benchmarks (quick)"
+if bench/run.sh --quick build; then :; else echo "bench: FAILED"; failed=$((failed + 1)); status=1; fi
 
 echo "== ASan + UBSan build"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DWARD_SANITIZE=ON >/dev/null

@@ -1,0 +1,77 @@
+#!/bin/sh
+# Flow B benchmarks: the lock's bytes and CPU per approval (both crypto
+# backends), then wardd's relay rate against the ECDSA verify rate, with
+# wardd on a fresh SQLite file on 127.0.0.1, port 0.
+#   bench/run.sh [--quick] [BUILD_DIR]     (default build/; builds nothing)
+# With two CPUs or more wardd is pinned to CPU 0 and the load generator to
+# CPU 1 (taskset), and the verify loop runs on CPU 0 while wardd is idle.
+# --quick: a couple of seconds per phase, for `make check`. The goals are
+# printed, never asserted: only a failing bench (a refused request, a
+# wrong answer) makes this exit non-zero.
+set -eu
+cd "$(dirname "$0")/.."
+QUICK=0
+BUILD=build
+for a in "$@"; do
+  case "$a" in
+    --quick) QUICK=1 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) BUILD="$a" ;;
+  esac
+done
+LOCK_BENCH="$BUILD/bench/bench_approval_lock"
+RELAY_BENCH="$BUILD/bench/bench_relay"
+WARDD="$BUILD/server/wardd"
+for f in "$LOCK_BENCH" "$RELAY_BENCH" "$WARDD"; do
+  [ -x "$f" ] || { echo "bench: $f not built (cmake --build $BUILD)" >&2; exit 1; }
+done
+if [ "$QUICK" = 1 ]; then
+  SECONDS_PER_PHASE=2; PAIRS=8; WORKERS=4; LOCK_ARGS=--quick
+else
+  SECONDS_PER_PHASE="${WARD_BENCH_SECONDS:-10}"; PAIRS=32; WORKERS=8; LOCK_ARGS=
+fi
+
+PIN_WARDD=""; PIN_GEN=""; VERIFY_CPU=-1
+if command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ]; then
+  PIN_WARDD="taskset -c 0"; PIN_GEN="taskset -c 1"; VERIFY_CPU=0
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/ward-bench.XXXXXX")
+WARDD_PID=""
+cleanup() {
+  if [ -n "$WARDD_PID" ]; then
+    kill "$WARDD_PID" 2>/dev/null || true
+    wait "$WARDD_PID" 2>/dev/null || true
+  fi
+  rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+"$LOCK_BENCH" $LOCK_ARGS
+
+"$RELAY_BENCH" factory "$TMP"
+# shellcheck disable=SC2086
+$PIN_WARDD "$WARDD" --listen 127.0.0.1:0 --db "$TMP/wardd.db" --sms-outbox "$TMP/outbox" \
+  --factory-pub "$TMP/factory.pub" --sms-per-addr 1000000 --sms-per-phone 1000 \
+  --max-connections 256 2>"$TMP/wardd.log" &
+WARDD_PID=$!
+ADDR=""
+i=0
+while [ $i -lt 200 ]; do
+  ADDR=$(sed -n 's/.*event=listening addr=\([0-9.]*:[0-9]*\).*/\1/p' "$TMP/wardd.log" | head -n 1)
+  [ -n "$ADDR" ] && break
+  kill -0 "$WARDD_PID" 2>/dev/null || { cat "$TMP/wardd.log" >&2; echo "bench: wardd exited" >&2; exit 1; }
+  sleep 0.05
+  i=$((i + 1))
+done
+[ -n "$ADDR" ] || { echo "bench: wardd did not log its address" >&2; exit 1; }
+echo "wardd on $ADDR (pid $WARDD_PID${PIN_WARDD:+, CPU 0}), SQLite $TMP/wardd.db"
+
+# shellcheck disable=SC2086
+if ! $PIN_GEN "$RELAY_BENCH" run --url "http://$ADDR" --factory "$TMP" --pairs "$PAIRS" \
+    --workers "$WORKERS" --seconds "$SECONDS_PER_PHASE" --verify-cpu "$VERIFY_CPU" \
+    --wardd-pid "$WARDD_PID"; then
+  echo "bench: the relay bench failed; last lines of the wardd log:" >&2
+  tail -n 20 "$TMP/wardd.log" >&2
+  exit 1
+fi
