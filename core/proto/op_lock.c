@@ -101,6 +101,7 @@ static bool op_expired(const ward_op_lock *op, uint64_t now)
 typedef struct answer {
     lock_client_rec c;           /* the approver; holds its auth key */
     uint8_t plain[WARD_APPROVAL_PLAIN_MAX];
+    uint8_t nonce[WARD_OP_NONCE_LEN]; /* the request's, outliving it */
     ward_approval_plain ap;
 } answer;
 
@@ -201,6 +202,12 @@ ward_err ward_op_lock_accept(ward_lock *lock, ward_op_lock *op,
     }
     bool expired = op_expired(op, now);
     err = answer_check(lock, op, sn, sn_len, approval, len, &a);
+    if (err == WARD_OK) {
+        /* The answer's view of the nonce points at the request, which is
+         * dropped below before the result is sealed: keep a copy. */
+        memcpy(a.nonce, op->nonce, sizeof a.nonce);
+        a.ap.nonce = a.nonce;
+    }
     if (err != WARD_OK) {
         /* Not an answer: an unexpired request stays for the real one, so
          * garbage cannot burn it; an expired one is dead either way. */

@@ -21,9 +21,6 @@
 #define RV_CT 0x03u
 
 /* APPROVAL plaintext */
-#define AP_SN 0x01u
-#define AP_UID 0x02u
-#define AP_NONCE 0x03u
 #define AP_OP 0x04u
 #define AP_DECISION 0x05u
 
@@ -68,10 +65,10 @@ static const ward_tlv_spec revoke_spec[] = {
       WARD_REVOKE_PLAIN_MAX + WARD_AEAD_TAG_LEN },
 };
 
+/* The SN, the user id and the lock's nonce are not repeated inside: they
+ * are in the key derivation (and the user id in the associated data), so
+ * an approval opens only for them, and the message stays small. */
 static const ward_tlv_spec approval_plain_spec[] = {
-    { AP_SN, true, 1, WARD_SN_MAX },
-    { AP_UID, true, 1, WARD_UID_MAX },
-    { AP_NONCE, true, WARD_OP_NONCE_LEN, WARD_OP_NONCE_LEN },
     { AP_OP, true, 1, 1 },
     { AP_DECISION, true, 1, 1 },
 };
@@ -98,7 +95,11 @@ static const ward_tlv_spec hello_spec[] = {
 #define OP_CTX_MAX (WARD_SN_MAX + WARD_OP_NONCE_LEN + WARD_UID_MAX)
 #define OP_AD_MAX (WARD_HDR_BASE_LEN + WARD_UID_MAX)
 /* The largest ciphertext any of the three carries. */
-#define OP_CT_MAX (WARD_APPROVAL_PLAIN_MAX + WARD_AEAD_TAG_LEN)
+#define OP_PLAIN_MAX2(a, b) ((a) > (b) ? (a) : (b))
+#define OP_CT_MAX                                                            \
+    (OP_PLAIN_MAX2(OP_PLAIN_MAX2(WARD_APPROVAL_PLAIN_MAX,                    \
+                                 WARD_OP_RESULT_PLAIN_MAX),                  \
+                   WARD_REVOKE_PLAIN_MAX) + WARD_AEAD_TAG_LEN)
 
 static bool op_code_ok(uint8_t op)
 {
@@ -362,9 +363,6 @@ ward_err ward_approval_seal(const ward_crypto *cp,
         return WARD_ERR_PARAM;
     }
     ward_tlv_writer_init(&w, pt, sizeof pt);
-    ward_tlv_put(&w, AP_SN, req->sn, req->sn_len);
-    ward_tlv_put(&w, AP_UID, uid, uid_len);
-    ward_tlv_put(&w, AP_NONCE, req->nonce, WARD_OP_NONCE_LEN);
     ward_tlv_put_u8(&w, AP_OP, req->op);
     ward_tlv_put_u8(&w, AP_DECISION, decision);
     ward_err err = ward_tlv_writer_finish(&w, &pt_len);
@@ -413,18 +411,19 @@ ward_err ward_approval_open(const ward_crypto *cp,
     if (ward_tlv_parse(plain, pt_len, approval_plain_spec,
                        WARD_ARRAY_LEN(approval_plain_spec), f) != WARD_OK ||
         !ward_proto_canonical(f, WARD_ARRAY_LEN(f), pt_len) ||
-        ward_tlv_get_u8(&f[3], &ap->op) != WARD_OK ||
-        ward_tlv_get_u8(&f[4], &ap->decision) != WARD_OK ||
+        ward_tlv_get_u8(&f[0], &ap->op) != WARD_OK ||
+        ward_tlv_get_u8(&f[1], &ap->decision) != WARD_OK ||
         ap->decision > WARD_DECISION_ALLOW) {
         ward_wipe(plain, WARD_APPROVAL_PLAIN_MAX);
         memset(ap, 0, sizeof *ap);
         return WARD_ERR_AUTH;
     }
-    ap->sn = f[0].ptr;
-    ap->sn_len = f[0].len;
-    ap->uid = f[1].ptr;
-    ap->uid_len = f[1].len;
-    ap->nonce = f[2].ptr;
+    /* Bound by the key (and the uid by the associated data too). */
+    ap->sn = sn;
+    ap->sn_len = sn_len;
+    ap->uid = s->uid;
+    ap->uid_len = s->uid_len;
+    ap->nonce = nonce;
     return WARD_OK;
 }
 

@@ -63,9 +63,7 @@
     (WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_SN_MAX) +                        \
      WARD_TLV_SIZE(WARD_OP_NONCE_LEN) + WARD_TLV_SIZE(1) +                   \
      WARD_TLV_SIZE(WARD_UID_MAX) + WARD_TLV_SIZE(8))
-#define WARD_APPROVAL_PLAIN_MAX                                              \
-    (WARD_TLV_SIZE(WARD_SN_MAX) + WARD_TLV_SIZE(WARD_UID_MAX) +              \
-     WARD_TLV_SIZE(WARD_OP_NONCE_LEN) + WARD_TLV_SIZE(1) + WARD_TLV_SIZE(1))
+#define WARD_APPROVAL_PLAIN_MAX (WARD_TLV_SIZE(1) + WARD_TLV_SIZE(1))
 #define WARD_APPROVAL_MAX                                                    \
     (WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_UID_MAX) +                       \
      WARD_TLV_SIZE(WARD_APPROVAL_PLAIN_MAX + WARD_AEAD_TAG_LEN))
