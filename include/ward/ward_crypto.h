@@ -49,6 +49,8 @@
 #define WARD_P256_SIG_LEN 64
 #define WARD_P256_SHARED_LEN 32
 #define WARD_HKDF_OUT_MAX (255 * WARD_SHA256_LEN)
+#define WARD_SM3_LEN 32
+#define WARD_SM4_KEY_LEN 16
 
 /* One piece of a scattered input. */
 typedef struct ward_iov {
@@ -134,6 +136,20 @@ typedef struct ward_crypto {
     ward_err (*ecdsa_p256_verify)(const uint8_t pub[WARD_P256_POINT_LEN],
                                   const uint8_t digest[WARD_SHA256_LEN],
                                   const uint8_t sig[WARD_P256_SIG_LEN]);
+
+    /* Optional: the Chinese national algorithms, for the secure element
+     * binding's f() (ward_se.h). NULL when the backend lacks them
+     * (mbedTLS 2.28); an entry that is set may still answer
+     * WARD_ERR_UNSUPPORTED when the library at run time lacks them.
+     * HMAC-SM3 (RFC 2104 over SM3, GB/T 32905), same shape as hmac_sha256. */
+    ward_err (*hmac_sm3)(const uint8_t *key, size_t key_len,
+                         const ward_iov *parts, size_t nparts,
+                         uint8_t out[WARD_SM3_LEN]);
+
+    /* SM4-CMAC (the RFC 4493 construction over SM4, GB/T 32907). */
+    ward_err (*sm4_cmac)(const uint8_t key[WARD_SM4_KEY_LEN],
+                         const ward_iov *parts, size_t nparts,
+                         uint8_t out[WARD_CMAC_LEN]);
 } ward_crypto;
 
 #endif /* WARD_CRYPTO_H */

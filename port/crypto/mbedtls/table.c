@@ -20,6 +20,8 @@ static const ward_crypto ward_mbedtls_table = {
     ward_mbedtls_p256_ecdh,
     ward_mbedtls_ecdsa_sign,
     ward_mbedtls_ecdsa_verify,
+    NULL, /* hmac_sm3: mbedTLS 2.28 has no SM3 */
+    NULL, /* sm4_cmac: nor SM4 */
 };
 
 const ward_crypto *ward_crypto_mbedtls(void)

@@ -66,6 +66,12 @@ ward_err ward_openssl_ecdsa_sign(const uint8_t priv[WARD_P256_SCALAR_LEN],
 ward_err ward_openssl_ecdsa_verify(const uint8_t pub[WARD_P256_POINT_LEN],
                                    const uint8_t digest[WARD_SHA256_LEN],
                                    const uint8_t sig[WARD_P256_SIG_LEN]);
+ward_err ward_openssl_hmac_sm3(const uint8_t *key, size_t key_len,
+                               const ward_iov *parts, size_t nparts,
+                               uint8_t out[WARD_SM3_LEN]);
+ward_err ward_openssl_sm4_cmac(const uint8_t key[WARD_SM4_KEY_LEN],
+                               const ward_iov *parts, size_t nparts,
+                               uint8_t out[WARD_CMAC_LEN]);
 
 /* A new P-256 group, or NULL. */
 EC_GROUP *ward_openssl_group(void);

@@ -20,6 +20,8 @@ static const ward_crypto ward_openssl_table = {
     ward_openssl_p256_ecdh,
     ward_openssl_ecdsa_sign,
     ward_openssl_ecdsa_verify,
+    ward_openssl_hmac_sm3,
+    ward_openssl_sm4_cmac,
 };
 
 const ward_crypto *ward_crypto_openssl(void)
