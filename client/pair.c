@@ -1,0 +1,610 @@
+/* The app's half of flow D: PIN request, SPAKE2+ prover, channels, attach (sans-I/O). */
+#include <string.h>
+
+#include "ward/ward_pair.h"
+#include "ward/ward_suite.h"
+
+enum { P_NONE = 0, P_PIN_SENT, P_PIN_OK, P_PAKE_SENT, P_FINISH_SENT };
+enum { C_CLOSED = 0, C_OPEN_SENT, C_OPEN };
+
+static const uint8_t pake_context[] = "ward/1 flow D pair";
+
+static void hdr_init(ward_hdr *h, uint8_t type, uint8_t flags, uint8_t ki,
+                     const uint8_t *cid, size_t cid_len)
+{
+    memset(h, 0, sizeof *h);
+    h->version = WARD_PROTOCOL_VERSION;
+    h->type = type;
+    h->flags = flags;
+    h->key_index = ki;
+    h->client_id_len = (uint8_t)cid_len;
+    if (cid_len > 0) {
+        memcpy(h->client_id, cid, cid_len);
+    }
+}
+
+static ward_err plain_msg(ward_hdr *h, const uint8_t *body, size_t body_len,
+                          uint8_t *out, size_t cap, size_t *out_len)
+{
+    size_t hlen = 0;
+    *out_len = 0;
+    h->body_len = (uint16_t)body_len;
+    ward_err err = ward_hdr_encode(h, out, cap, &hlen);
+    if (err != WARD_OK) {
+        return err;
+    }
+    if (cap - hlen < body_len) {
+        return WARD_ERR_NOSPACE;
+    }
+    if (body_len > 0) {
+        memcpy(out + hlen, body, body_len);
+    }
+    *out_len = hlen + body_len;
+    return WARD_OK;
+}
+
+/* Nothing unknown was skipped: the parsed fields are the whole body. */
+static bool canonical(const ward_tlv_field *f, size_t n, size_t body_len)
+{
+    size_t sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum += f[i].present ? WARD_TLV_SIZE((size_t)f[i].len) : 0u;
+    }
+    return sum == body_len;
+}
+
+ward_err ward_pair_error_of(const uint8_t *msg, size_t len)
+{
+    static const ward_tlv_spec spec[] = { { 0x01, true, 1, 1 } };
+    ward_tlv_field f[1];
+    ward_hdr h;
+    size_t hlen = 0;
+    uint8_t code = 0;
+    if (ward_hdr_decode(msg, len, &h, &hlen) != WARD_OK ||
+        (h.flags & WARD_FLAG_ERROR) == 0) {
+        return WARD_OK;
+    }
+    if (ward_tlv_parse(msg + hlen, h.body_len, spec, 1, f) != WARD_OK ||
+        ward_tlv_get_u8(&f[0], &code) != WARD_OK || code == 0 ||
+        code >= WARD_ERR_COUNT) {
+        return WARD_ERR_FORMAT;
+    }
+    return (ward_err)code;
+}
+
+/* An answer of `type` with exactly `flags`, to this app (its CliID). */
+static ward_err answer_hdr(const uint8_t *in, size_t in_len, uint8_t type,
+                           uint8_t flags, const uint8_t *cid, size_t cid_len,
+                           ward_hdr *h, size_t *hlen)
+{
+    ward_err err = ward_hdr_decode(in, in_len, h, hlen);
+    if (err != WARD_OK) {
+        return err;
+    }
+    if ((h->flags & WARD_FLAG_ERROR) != 0) {
+        err = ward_pair_error_of(in, in_len);
+        return err == WARD_OK ? WARD_ERR_FORMAT : err;
+    }
+    if (h->type != type || h->flags != flags ||
+        h->client_id_len != cid_len ||
+        (cid_len > 0 && memcmp(h->client_id, cid, cid_len) != 0)) {
+        return WARD_ERR_FORMAT;
+    }
+    return WARD_OK;
+}
+
+ward_err ward_pair_start(ward_pair *p, const ward_crypto *cp,
+                         const ward_random *rng, const uint8_t *udidx,
+                         size_t udidx_len, const uint8_t *client_id,
+                         size_t client_id_len, const uint8_t *app_name,
+                         size_t app_name_len, uint8_t *out, size_t cap,
+                         size_t *out_len)
+{
+    uint8_t body[WARD_TLV_SIZE(WARD_DEV_UDIDX_MAX) +
+                 WARD_TLV_SIZE(WARD_DEV_APP_NAME_MAX)];
+    size_t body_len = 0;
+    ward_tlv_writer w;
+    ward_hdr h;
+    WARD_ASSERT(p != NULL && cp != NULL && rng != NULL && out != NULL &&
+                out_len != NULL);
+    memset(p, 0, sizeof *p);
+    *out_len = 0;
+    if (udidx == NULL || udidx_len == 0 || udidx_len > WARD_DEV_UDIDX_MAX ||
+        client_id_len > WARD_CLIENT_ID_MAX ||
+        (client_id == NULL && client_id_len > 0) || app_name == NULL ||
+        app_name_len == 0 || app_name_len > WARD_DEV_APP_NAME_MAX) {
+        return WARD_ERR_PARAM;
+    }
+    p->cp = cp;
+    p->rng = *rng;
+    memcpy(p->udidx, udidx, udidx_len);
+    p->udidx_len = udidx_len;
+    if (client_id_len > 0) {
+        memcpy(p->client_id, client_id, client_id_len);
+    }
+    p->client_id_len = client_id_len;
+    memcpy(p->app_name, app_name, app_name_len);
+    p->app_name_len = app_name_len;
+    ward_tlv_writer_init(&w, body, sizeof body);
+    ward_tlv_put(&w, 0x01, udidx, udidx_len);
+    ward_tlv_put(&w, 0x02, app_name, app_name_len);
+    ward_err err = ward_tlv_writer_finish(&w, &body_len);
+    if (err == WARD_OK) {
+        hdr_init(&h, WARD_MSG_DEV_PIN_REQUEST, 0, 0, client_id, client_id_len);
+        err = plain_msg(&h, body, body_len, out, cap, out_len);
+    }
+    if (err == WARD_OK) {
+        p->state = P_PIN_SENT;
+    }
+    return err;
+}
+
+static ward_err copy_str(const ward_tlv_field *f, char *dst, size_t max)
+{
+    if (f->len == 0 || f->len > max) {
+        return WARD_ERR_FORMAT;
+    }
+    for (size_t i = 0; i < f->len; i++) {
+        if (f->ptr[i] < 0x20 || f->ptr[i] > 0x7E || f->ptr[i] == '"' ||
+            f->ptr[i] == '\\') {
+            return WARD_ERR_FORMAT;
+        }
+    }
+    memcpy(dst, f->ptr, f->len);
+    dst[f->len] = '\0';
+    return WARD_OK;
+}
+
+ward_err ward_pair_on_pin(ward_pair *p, const uint8_t *in, size_t in_len,
+                          ward_dev_info *info)
+{
+    static const ward_tlv_spec spec[] = {
+        { 0x01, true, 1, WARD_DEV_ID_MAX },
+        { 0x02, true, 1, WARD_DEV_NAME_MAX },
+        { 0x03, true, 1, WARD_DEV_TYPE_MAX },
+        { 0x04, true, WARD_DEV_SALT_LEN, WARD_DEV_SALT_LEN },
+    };
+    ward_tlv_field f[4];
+    ward_hdr h;
+    size_t hlen = 0;
+    WARD_ASSERT(p != NULL && in != NULL);
+    if (p->state != P_PIN_SENT) {
+        return WARD_ERR_STATE;
+    }
+    ward_err err = answer_hdr(in, in_len, WARD_MSG_DEV_PIN_REQUEST,
+                              WARD_FLAG_REPLY, p->client_id, p->client_id_len,
+                              &h, &hlen);
+    if (err == WARD_OK) {
+        err = ward_tlv_parse(in + hlen, h.body_len, spec, 4, f);
+    }
+    if (err == WARD_OK && !canonical(f, 4, h.body_len)) {
+        err = WARD_ERR_FORMAT;
+    }
+    if (err == WARD_OK && ward_check_sn(f[0].ptr, f[0].len) != WARD_OK) {
+        err = WARD_ERR_FORMAT;
+    }
+    if (err == WARD_OK) {
+        memset(&p->info, 0, sizeof p->info);
+        memcpy(p->info.id, f[0].ptr, f[0].len);
+        err = copy_str(&f[1], p->info.name, WARD_DEV_NAME_MAX);
+    }
+    if (err == WARD_OK) {
+        err = copy_str(&f[2], p->info.type, WARD_DEV_TYPE_MAX);
+    }
+    if (err == WARD_OK) {
+        memcpy(p->salt, f[3].ptr, WARD_DEV_SALT_LEN);
+        p->state = P_PIN_OK;
+        if (info != NULL) {
+            *info = p->info;
+        }
+    }
+    return err;
+}
+
+ward_err ward_pair_pake_init(ward_pair *p, const uint8_t *pin, size_t pin_len,
+                             uint8_t *out, size_t cap, size_t *out_len)
+{
+    uint8_t w0[WARD_P256_SCALAR_LEN], w1[WARD_P256_SCALAR_LEN];
+    uint8_t share[WARD_SPAKE2P_SHARE_LEN];
+    uint8_t body[WARD_TLV_SIZE(WARD_SPAKE2P_SHARE_LEN)];
+    size_t body_len = 0;
+    ward_tlv_writer w;
+    ward_hdr h;
+    WARD_ASSERT(p != NULL && pin != NULL && out != NULL && out_len != NULL);
+    *out_len = 0;
+    if (p->state != P_PIN_OK) {
+        return WARD_ERR_STATE;
+    }
+    if (pin_len != WARD_DEV_PIN_LEN) {
+        return WARD_ERR_PARAM;
+    }
+    ward_err err = ward_dev_pin_w(p->cp, pin, pin_len,
+                                  (const uint8_t *)p->info.id,
+                                  strlen(p->info.id), p->udidx, p->udidx_len,
+                                  p->client_id, p->client_id_len, p->salt, w0,
+                                  w1);
+    if (err == WARD_OK) {
+        ward_spake2p_wipe(&p->pake);
+        err = ward_spake2p_prover_start(
+            &p->pake, p->cp, &p->rng, pake_context, sizeof pake_context - 1,
+            p->client_id, p->client_id_len, (const uint8_t *)p->info.id,
+            strlen(p->info.id), w0, w1, share);
+    }
+    if (err == WARD_OK) {
+        ward_tlv_writer_init(&w, body, sizeof body);
+        ward_tlv_put(&w, 0x01, share, sizeof share);
+        err = ward_tlv_writer_finish(&w, &body_len);
+    }
+    if (err == WARD_OK) {
+        hdr_init(&h, WARD_MSG_DEV_PAKE_INIT, 0, 0, p->client_id,
+                 p->client_id_len);
+        err = plain_msg(&h, body, body_len, out, cap, out_len);
+    }
+    if (err == WARD_OK) {
+        p->state = P_PAKE_SENT;
+    }
+    ward_wipe(w0, sizeof w0);
+    ward_wipe(w1, sizeof w1);
+    return err;
+}
+
+ward_err ward_pair_on_pake_init(ward_pair *p, const uint8_t *in,
+                                size_t in_len, uint8_t *out, size_t cap,
+                                size_t *out_len)
+{
+    static const ward_tlv_spec spec[] = {
+        { 0x01, true, WARD_SPAKE2P_SHARE_LEN, WARD_SPAKE2P_SHARE_LEN },
+        { 0x02, true, WARD_SPAKE2P_CONFIRM_LEN, WARD_SPAKE2P_CONFIRM_LEN },
+    };
+    ward_tlv_field f[2];
+    ward_hdr h;
+    size_t hlen = 0, clear_len = 0, info_len = 0;
+    uint8_t confirm_p[WARD_SPAKE2P_CONFIRM_LEN];
+    uint8_t shared[WARD_SPAKE2P_KEY_LEN];
+    uint8_t clear[WARD_TLV_SIZE(WARD_SPAKE2P_CONFIRM_LEN)];
+    uint8_t info[WARD_TLV_SIZE(WARD_DEV_APP_NAME_MAX)];
+    ward_tlv_writer w;
+    WARD_ASSERT(p != NULL && in != NULL && out != NULL && out_len != NULL);
+    *out_len = 0;
+    if (p->state != P_PAKE_SENT) {
+        return WARD_ERR_STATE;
+    }
+    ward_err err = answer_hdr(in, in_len, WARD_MSG_DEV_PAKE_INIT,
+                              WARD_FLAG_REPLY, p->client_id, p->client_id_len,
+                              &h, &hlen);
+    if (err == WARD_OK) {
+        err = ward_tlv_parse(in + hlen, h.body_len, spec, 2, f);
+    }
+    if (err == WARD_OK && !canonical(f, 2, h.body_len)) {
+        err = WARD_ERR_FORMAT;
+    }
+    if (err == WARD_OK) {
+        /* A wrong PIN shows here: confirmV does not verify. */
+        err = ward_spake2p_prover_finish(&p->pake, p->cp, f[0].ptr, f[1].ptr,
+                                         confirm_p, shared);
+    }
+    if (err == WARD_OK) {
+        err = ward_dev_data_key(p->cp, shared, (const uint8_t *)p->info.id,
+                                strlen(p->info.id), p->udidx, p->udidx_len,
+                                p->client_id, p->client_id_len, p->salt,
+                                p->data_key);
+    }
+    if (err == WARD_OK) {
+        ward_tlv_writer_init(&w, clear, sizeof clear);
+        ward_tlv_put(&w, 0x01, confirm_p, sizeof confirm_p);
+        err = ward_tlv_writer_finish(&w, &clear_len);
+    }
+    if (err == WARD_OK) {
+        ward_tlv_writer_init(&w, info, sizeof info);
+        ward_tlv_put(&w, 0x01, p->app_name, p->app_name_len);
+        err = ward_tlv_writer_finish(&w, &info_len);
+    }
+    if (err == WARD_OK) {
+        hdr_init(&h, WARD_MSG_DEV_PAKE_FINISH, 0, 0, p->client_id,
+                 p->client_id_len);
+        err = ward_dev_seal_msg(p->cp, &p->rng, p->data_key, &h, clear,
+                                clear_len, info, info_len, out, cap, out_len);
+    }
+    if (err == WARD_OK) {
+        p->state = P_FINISH_SENT;
+    } else if (p->state == P_PAKE_SENT) {
+        /* The binding is over: a wrong PIN cannot be retried on it. */
+        ward_pair_wipe(p);
+    }
+    ward_wipe(confirm_p, sizeof confirm_p);
+    ward_wipe(shared, sizeof shared);
+    return err;
+}
+
+ward_err ward_pair_on_pake_finish(ward_pair *p, const uint8_t *in,
+                                  size_t in_len, ward_pair_device *d)
+{
+    static const ward_tlv_spec spec[] = {
+        { 0x01, true, 1, WARD_DEV_NAME_MAX },
+        { 0x02, true, 1, WARD_DEV_TYPE_MAX },
+    };
+    ward_tlv_field f[2];
+    ward_hdr h;
+    size_t hlen = 0, clear_len = 0, pt_len = 0;
+    uint8_t pt[WARD_TLV_SIZE(WARD_DEV_NAME_MAX) + WARD_TLV_SIZE(WARD_DEV_TYPE_MAX)];
+    WARD_ASSERT(p != NULL && in != NULL && d != NULL);
+    memset(d, 0, sizeof *d);
+    if (p->state != P_FINISH_SENT) {
+        return WARD_ERR_STATE;
+    }
+    ward_err err = answer_hdr(in, in_len, WARD_MSG_DEV_PAKE_FINISH,
+                              WARD_FLAG_REPLY | WARD_FLAG_SEALED,
+                              p->client_id, p->client_id_len, &h, &hlen);
+    if (err == WARD_OK && h.key_index == 0) {
+        err = WARD_ERR_FORMAT;
+    }
+    if (err == WARD_OK) {
+        /* The key index is in the header, so the tag covers it too. */
+        err = ward_dev_open_msg(p->cp, p->data_key, in, in_len, hlen,
+                                &clear_len, pt, sizeof pt, &pt_len);
+        err = err == WARD_ERR_NOSPACE ? WARD_ERR_FORMAT : err;
+    }
+    if (err == WARD_OK && clear_len != 0) {
+        err = WARD_ERR_FORMAT;
+    }
+    if (err == WARD_OK) {
+        err = ward_tlv_parse(pt, pt_len, spec, 2, f);
+    }
+    if (err == WARD_OK && !canonical(f, 2, pt_len)) {
+        err = WARD_ERR_FORMAT;
+    }
+    if (err == WARD_OK) {
+        memcpy(d->id, p->info.id, sizeof d->id);
+        err = copy_str(&f[0], d->name, WARD_DEV_NAME_MAX);
+    }
+    if (err == WARD_OK) {
+        err = copy_str(&f[1], d->type, WARD_DEV_TYPE_MAX);
+    }
+    if (err == WARD_OK) {
+        d->key_index = h.key_index;
+        memcpy(d->data_key, p->data_key, WARD_DEV_DATA_KEY_LEN);
+        memcpy(d->udidx, p->udidx, p->udidx_len);
+        d->udidx_len = p->udidx_len;
+        memcpy(d->client_id, p->client_id, p->client_id_len);
+        d->client_id_len = p->client_id_len;
+        ward_pair_wipe(p);
+    } else {
+        ward_pair_device_wipe(d);
+    }
+    ward_wipe(pt, sizeof pt);
+    return err;
+}
+
+ward_err ward_pair_end(ward_pair *p, uint8_t *out, size_t cap,
+                       size_t *out_len)
+{
+    ward_hdr h;
+    ward_err err = WARD_OK;
+    WARD_ASSERT(p != NULL);
+    if (out != NULL) {
+        WARD_ASSERT(out_len != NULL);
+        hdr_init(&h, WARD_MSG_DEV_PAKE_END, 0, 0, p->client_id,
+                 p->client_id_len);
+        err = plain_msg(&h, NULL, 0, out, cap, out_len);
+    }
+    ward_pair_wipe(p);
+    return err;
+}
+
+void ward_pair_wipe(ward_pair *p)
+{
+    WARD_ASSERT(p != NULL);
+    ward_spake2p_wipe(&p->pake);
+    ward_wipe(p, sizeof *p);
+}
+
+void ward_pair_device_wipe(ward_pair_device *d)
+{
+    WARD_ASSERT(d != NULL);
+    ward_wipe(d, sizeof *d);
+}
+
+/* ---- channels ---- */
+
+ward_err ward_pair_channel_open(const ward_pair_device *d,
+                                const ward_crypto *cp, const ward_random *rng,
+                                uint32_t channel_id, ward_pair_channel *c,
+                                uint8_t *out, size_t cap, size_t *out_len)
+{
+    uint8_t pt[WARD_TLV_SIZE(4) + WARD_TLV_SIZE(WARD_DEV_OPEN_NONCE_LEN)];
+    size_t pt_len = 0;
+    ward_tlv_writer w;
+    ward_hdr h;
+    WARD_ASSERT(d != NULL && cp != NULL && rng != NULL && c != NULL);
+    WARD_ASSERT(out != NULL && out_len != NULL);
+    memset(c, 0, sizeof *c);
+    *out_len = 0;
+    c->channel_id = channel_id;
+    ward_err err = rng->fill(rng->ctx, c->na, sizeof c->na);
+    if (err == WARD_OK) {
+        ward_tlv_writer_init(&w, pt, sizeof pt);
+        ward_tlv_put_u32(&w, 0x01, channel_id);
+        ward_tlv_put(&w, 0x02, c->na, sizeof c->na);
+        err = ward_tlv_writer_finish(&w, &pt_len);
+    }
+    if (err == WARD_OK) {
+        hdr_init(&h, WARD_MSG_DEV_CHANNEL_OPEN, WARD_FLAG_SEALED,
+                 d->key_index, d->client_id, d->client_id_len);
+        err = ward_dev_seal_msg(cp, rng, d->data_key, &h, NULL, 0, pt, pt_len,
+                                out, cap, out_len);
+    }
+    if (err == WARD_OK) {
+        c->state = C_OPEN_SENT;
+    }
+    return err;
+}
+
+ward_err ward_pair_on_channel_open(const ward_pair_device *d,
+                                   const ward_crypto *cp,
+                                   ward_pair_channel *c, const uint8_t *in,
+                                   size_t in_len)
+{
+    static const ward_tlv_spec spec[] = {
+        { 0x01, true, 4, 4 },
+        { 0x02, true, WARD_DEV_OPEN_NONCE_LEN, WARD_DEV_OPEN_NONCE_LEN },
+        { 0x03, true, WARD_DEV_OPEN_NONCE_LEN, WARD_DEV_OPEN_NONCE_LEN },
+        { 0x04, true, 4, 4 },
+        { 0x05, true, 4, 4 },
+        { 0x06, true, WARD_DEV_OPEN_NONCE_LEN, WARD_DEV_OPEN_NONCE_LEN },
+    };
+    ward_tlv_field f[6];
+    ward_hdr h;
+    size_t hlen = 0, clear_len = 0, pt_len = 0;
+    uint8_t pt[4 * WARD_TLV_SIZE(WARD_DEV_OPEN_NONCE_LEN) + 3 * WARD_TLV_SIZE(4)];
+    uint32_t id = 0, dev_tx = 0, dev_rx = 0;
+    WARD_ASSERT(d != NULL && cp != NULL && c != NULL && in != NULL);
+    if (c->state != C_OPEN_SENT) {
+        return WARD_ERR_STATE;
+    }
+    ward_err err = answer_hdr(in, in_len, WARD_MSG_DEV_CHANNEL_OPEN,
+                              WARD_FLAG_REPLY | WARD_FLAG_SEALED,
+                              d->client_id, d->client_id_len, &h, &hlen);
+    if (err == WARD_OK && h.key_index != d->key_index) {
+        err = WARD_ERR_FORMAT;
+    }
+    if (err == WARD_OK) {
+        err = ward_dev_open_msg(cp, d->data_key, in, in_len, hlen, &clear_len,
+                                pt, sizeof pt, &pt_len);
+        err = err == WARD_ERR_NOSPACE ? WARD_ERR_FORMAT : err;
+    }
+    if (err == WARD_OK && clear_len != 0) {
+        err = WARD_ERR_FORMAT;
+    }
+    if (err == WARD_OK) {
+        err = ward_tlv_parse(pt, pt_len, spec, 6, f);
+    }
+    if (err == WARD_OK && !canonical(f, 6, pt_len)) {
+        err = WARD_ERR_FORMAT;
+    }
+    if (err == WARD_OK) {
+        (void)ward_tlv_get_u32(&f[0], &id);
+        (void)ward_tlv_get_u32(&f[3], &dev_tx);
+        (void)ward_tlv_get_u32(&f[4], &dev_rx);
+        /* The echo ties this answer to our request: an old answer
+         * replayed to us does not fit. */
+        if (id != c->channel_id ||
+            !ward_ct_equal(f[5].ptr, c->na, WARD_DEV_OPEN_NONCE_LEN)) {
+            err = WARD_ERR_AUTH;
+        }
+    }
+    if (err == WARD_OK) {
+        uint8_t na[WARD_DEV_OPEN_NONCE_LEN];
+        memcpy(na, f[1].ptr, sizeof na);
+        err = ward_dev_chan_init(cp, d->data_key, d->key_index, id, na,
+                                 f[2].ptr, false, &c->chan);
+        if (err == WARD_OK) {
+            /* Resume above everything the device has seen and sent. */
+            memcpy(c->na, na, sizeof na);
+            c->chan.tx_seq = dev_rx;
+            c->chan.rx_high = dev_tx;
+            c->chan.rx_seen = dev_tx > 0 ? UINT64_MAX : 0u;
+            c->state = C_OPEN;
+        }
+    }
+    ward_wipe(pt, sizeof pt);
+    return err;
+}
+
+ward_err ward_pair_command(const ward_pair_device *d, const ward_crypto *cp,
+                           ward_pair_channel *c, const uint8_t *data,
+                           size_t len, uint8_t *out, size_t cap,
+                           size_t *out_len)
+{
+    WARD_ASSERT(d != NULL && c != NULL && out_len != NULL);
+    *out_len = 0;
+    if (c->state != C_OPEN) {
+        return WARD_ERR_STATE;
+    }
+    return ward_dev_chan_seal(cp, &c->chan, WARD_MSG_DEV_COMMAND, 0,
+                              d->key_index, d->client_id, d->client_id_len,
+                              c->channel_id, data, len, out, cap, out_len);
+}
+
+ward_err ward_pair_on_reply(const ward_pair_device *d, const ward_crypto *cp,
+                            ward_pair_channel *c, const uint8_t *in,
+                            size_t in_len, uint8_t *data, size_t cap,
+                            size_t *data_len, bool *is_reply)
+{
+    ward_hdr h;
+    uint32_t id = 0;
+    WARD_ASSERT(d != NULL && c != NULL && in != NULL && data_len != NULL);
+    *data_len = 0;
+    if (c->state != C_OPEN) {
+        return WARD_ERR_STATE;
+    }
+    ward_err err = ward_pair_error_of(in, in_len);
+    if (err != WARD_OK) {
+        return err;
+    }
+    err = ward_dev_chan_peek(in, in_len, &h, &id);
+    if (err == WARD_OK &&
+        (h.type != WARD_MSG_DEV_REPLY || id != c->channel_id ||
+         h.key_index != d->key_index ||
+         (h.flags & ~(uint8_t)WARD_FLAG_REPLY) != WARD_FLAG_SEALED ||
+         h.client_id_len != d->client_id_len ||
+         memcmp(h.client_id, d->client_id, d->client_id_len) != 0)) {
+        err = WARD_ERR_FORMAT;
+    }
+    if (err == WARD_OK) {
+        err = ward_dev_chan_open(cp, &c->chan, in, in_len, data, cap,
+                                 data_len);
+    }
+    if (err == WARD_OK && is_reply != NULL) {
+        *is_reply = (h.flags & WARD_FLAG_REPLY) != 0;
+    }
+    return err;
+}
+
+ward_err ward_pair_attach(const ward_pair_device *d, const ward_crypto *cp,
+                          const ward_random *rng, const uint8_t *cloud_id,
+                          size_t cloud_id_len, uint8_t *out, size_t cap,
+                          size_t *out_len)
+{
+    uint8_t pt[WARD_TLV_SIZE(WARD_DEV_CLOUD_ID_MAX)];
+    size_t pt_len = 0;
+    ward_tlv_writer w;
+    ward_hdr h;
+    WARD_ASSERT(d != NULL && cp != NULL && rng != NULL && out_len != NULL);
+    *out_len = 0;
+    if (cloud_id == NULL || cloud_id_len == 0 ||
+        cloud_id_len > WARD_DEV_CLOUD_ID_MAX) {
+        return WARD_ERR_PARAM;
+    }
+    ward_tlv_writer_init(&w, pt, sizeof pt);
+    ward_tlv_put(&w, 0x01, cloud_id, cloud_id_len);
+    ward_err err = ward_tlv_writer_finish(&w, &pt_len);
+    if (err == WARD_OK) {
+        hdr_init(&h, WARD_MSG_DEV_ATTACH, WARD_FLAG_SEALED, d->key_index,
+                 d->client_id, d->client_id_len);
+        err = ward_dev_seal_msg(cp, rng, d->data_key, &h, NULL, 0, pt, pt_len,
+                                out, cap, out_len);
+    }
+    return err;
+}
+
+ward_err ward_pair_on_attach(const ward_pair_device *d, const ward_crypto *cp,
+                             const uint8_t *in, size_t in_len)
+{
+    uint8_t pt[WARD_TLV_SIZE(WARD_DEV_CLOUD_ID_MAX)];
+    size_t hlen = 0, clear_len = 0, pt_len = 0;
+    ward_hdr h;
+    WARD_ASSERT(d != NULL && cp != NULL && in != NULL);
+    ward_err err = answer_hdr(in, in_len, WARD_MSG_DEV_ATTACH,
+                              WARD_FLAG_REPLY | WARD_FLAG_SEALED,
+                              d->client_id, d->client_id_len, &h, &hlen);
+    if (err == WARD_OK && h.key_index != d->key_index) {
+        err = WARD_ERR_FORMAT;
+    }
+    if (err == WARD_OK) {
+        err = ward_dev_open_msg(cp, d->data_key, in, in_len, hlen, &clear_len,
+                                pt, sizeof pt, &pt_len);
+        err = err == WARD_ERR_NOSPACE ? WARD_ERR_FORMAT : err;
+    }
+    ward_wipe(pt, sizeof pt);
+    return err;
+}

@@ -1,0 +1,503 @@
+/* The device's half of flow D binding: PIN_REQUEST, PAKE_INIT, PAKE_FINISH, PAKE_END. */
+#include <string.h>
+
+#include "ward/ward_device.h"
+#include "ward/ward_suite.h"
+#include "ward_inner.h"
+#include "dev_inner.h"
+#include "proto_inner.h"
+
+/* SPAKE2+ context: names the protocol, so a transcript of ours is never
+ * one of another protocol's. */
+static const uint8_t pake_context[] = "ward/1 flow D pair";
+
+enum { STAGE_FREE = 0, STAGE_PIN = 1, STAGE_PAKE = 2 };
+
+static bool same(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
+}
+
+static void bind_free(ward_dev_binding *b)
+{
+    ward_spake2p_wipe(&b->pake);
+    ward_wipe(b, sizeof *b);
+}
+
+/* A binding older than its TTL is as good as gone. */
+static bool bind_live(const ward_dev_binding *b, uint64_t now)
+{
+    return b->stage != STAGE_FREE && now >= b->created_ms &&
+           now - b->created_ms <= WARD_DEV_BIND_TTL_MS;
+}
+
+/* The binding of (kind, tid, CliID): two apps never share one, because
+ * they differ in port near-field, in cloud id far-field, or in CliID. */
+static ward_dev_binding *bind_find(ward_device *dev, uint8_t kind,
+                                   const uint8_t *tid, size_t tid_len,
+                                   const ward_hdr *h)
+{
+    for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
+        ward_dev_binding *b = &dev->bind[i];
+        if (b->stage != STAGE_FREE && b->kind == kind &&
+            same(b->tid, b->tid_len, tid, tid_len) &&
+            same(b->client_id, b->client_id_len, h->client_id,
+                 h->client_id_len)) {
+            return b;
+        }
+    }
+    return NULL;
+}
+
+static const ward_tlv_spec pin_req_spec[] = {
+    { 0x01, true, 1, WARD_DEV_UDIDX_MAX },
+    { 0x02, true, 1, WARD_DEV_APP_NAME_MAX },
+};
+
+static ward_err random_pin(const ward_random *rng, uint8_t pin[WARD_DEV_PIN_LEN])
+{
+    uint8_t r[16];
+    size_t n = 0;
+    /* Rejection sampling: bytes below 250 are uniform mod 10. */
+    while (n < WARD_DEV_PIN_LEN) {
+        ward_err err = rng->fill(rng->ctx, r, sizeof r);
+        if (err != WARD_OK) {
+            ward_wipe(r, sizeof r);
+            return err;
+        }
+        for (size_t i = 0; i < sizeof r && n < WARD_DEV_PIN_LEN; i++) {
+            if (r[i] < 250u) {
+                pin[n++] = (uint8_t)('0' + r[i] % 10u);
+            }
+        }
+    }
+    ward_wipe(r, sizeof r);
+    return WARD_OK;
+}
+
+ward_err ward_dev_on_pin_request(ward_device *dev, uint8_t kind,
+                                 const uint8_t *tid, size_t tid_len,
+                                 const ward_hdr *h, const uint8_t *body,
+                                 uint8_t *out, size_t cap, size_t *out_len,
+                                 ward_dev_event *ev)
+{
+    ward_tlv_field f[2];
+    ward_dev_info info;
+    uint64_t now = 0;
+    uint8_t ans[WARD_TLV_SIZE(WARD_DEV_ID_MAX) + WARD_TLV_SIZE(WARD_DEV_NAME_MAX) +
+                WARD_TLV_SIZE(WARD_DEV_TYPE_MAX) +
+                WARD_TLV_SIZE(WARD_DEV_SALT_LEN)];
+    size_t ans_len = 0;
+    ward_tlv_writer w;
+    ward_hdr ah;
+
+    ward_err err = ward_tlv_parse(body, h->body_len, pin_req_spec, 2, f);
+    if (err == WARD_OK && !ward_proto_canonical(f, 2, h->body_len)) {
+        err = WARD_ERR_FORMAT;
+    }
+    if (err == WARD_OK && (h->key_index != 0 || h->flags != 0)) {
+        err = WARD_ERR_FORMAT;
+    }
+    if (err == WARD_OK) {
+        err = ward_dev_lockout(dev, NULL);
+    }
+    if (err == WARD_OK) {
+        err = ward_dev_get_info(dev, &info);
+    }
+    if (err == WARD_OK) {
+        err = ward_dev_now(dev, &now);
+    }
+    if (err != WARD_OK) {
+        return err;
+    }
+    /* The same app asking again starts afresh: the old PIN dies. */
+    ward_dev_binding *b = bind_find(dev, kind, tid, tid_len, h);
+    for (size_t i = 0; b == NULL && i < WARD_DEV_MAX_BINDINGS; i++) {
+        if (!bind_live(&dev->bind[i], now)) {
+            b = &dev->bind[i];
+        }
+    }
+    if (b == NULL) {
+        return WARD_ERR_BUSY;
+    }
+    bind_free(b);
+    b->kind = kind;
+    b->tid_len = (uint8_t)tid_len;
+    memcpy(b->tid, tid, tid_len);
+    b->client_id_len = h->client_id_len;
+    memcpy(b->client_id, h->client_id, h->client_id_len);
+    b->udidx_len = (uint8_t)f[0].len;
+    memcpy(b->udidx, f[0].ptr, f[0].len);
+    b->app_name_len = (uint8_t)f[1].len;
+    memcpy(b->app_name, f[1].ptr, f[1].len);
+    b->created_ms = now;
+    err = dev->base.rng.fill(dev->base.rng.ctx, b->salt, sizeof b->salt);
+    if (err == WARD_OK) {
+        err = random_pin(&dev->base.rng, b->pin);
+    }
+    if (err == WARD_OK) {
+        ward_tlv_writer_init(&w, ans, sizeof ans);
+        ward_tlv_put(&w, 0x01, (const uint8_t *)info.id, strlen(info.id));
+        ward_tlv_put(&w, 0x02, (const uint8_t *)info.name, strlen(info.name));
+        ward_tlv_put(&w, 0x03, (const uint8_t *)info.type, strlen(info.type));
+        ward_tlv_put(&w, 0x04, b->salt, sizeof b->salt);
+        err = ward_tlv_writer_finish(&w, &ans_len);
+    }
+    if (err == WARD_OK) {
+        ward_dev_answer_hdr(h, h->type, WARD_FLAG_REPLY, &ah);
+        err = ward_dev_plain_answer(&ah, ans, ans_len, out, cap, out_len);
+    }
+    if (err != WARD_OK) {
+        bind_free(b);
+        return err;
+    }
+    b->stage = STAGE_PIN;
+    ev->type = WARD_DEV_EV_SHOW_PIN;
+    memcpy(ev->pin, b->pin, WARD_DEV_PIN_LEN);
+    ev->pin[WARD_DEV_PIN_LEN] = '\0';
+    return WARD_OK;
+}
+
+/* Counts one PIN attempt in the store before the device says anything
+ * that would let a guesser test a PIN; the attempt that reaches the cap
+ * starts the lock-out at once. */
+static ward_err count_attempt(ward_device *dev, uint64_t now)
+{
+    dev_attempts a;
+    uint8_t rec[DEV_ATTEMPTS_LEN];
+    ward_err err = ward_dev_attempts_read(dev, &a);
+    if (err != WARD_OK) {
+        return err;
+    }
+    if (now < a.until_ms) {
+        return WARD_ERR_LOCKED;
+    }
+    a.count++;
+    if (a.count >= WARD_DEV_PIN_MAX_ATTEMPTS) {
+        uint64_t span = WARD_DEV_LOCKOUT_MS;
+        for (uint8_t i = 0; i < a.lockouts && span < WARD_DEV_LOCKOUT_MAX_MS;
+             i++) {
+            span *= 2u;
+        }
+        if (span > WARD_DEV_LOCKOUT_MAX_MS) {
+            span = WARD_DEV_LOCKOUT_MAX_MS;
+        }
+        a.until_ms = now + span;
+        a.count = 0;
+        if (a.lockouts < 255u) {
+            a.lockouts++;
+        }
+    }
+    ward_dev_attempts_encode(&a, rec);
+    return ward_store_put(&dev->base.store, DEV_REC_ATTEMPTS, rec, sizeof rec);
+}
+
+static const ward_tlv_spec pake_init_spec[] = {
+    { 0x01, true, WARD_SPAKE2P_SHARE_LEN, WARD_SPAKE2P_SHARE_LEN },
+};
+
+ward_err ward_dev_on_pake_init(ward_device *dev, uint8_t kind,
+                               const uint8_t *tid, size_t tid_len,
+                               const ward_hdr *h, const uint8_t *body,
+                               uint8_t *out, size_t cap, size_t *out_len,
+                               ward_dev_event *ev)
+{
+    ward_tlv_field f[1];
+    ward_dev_info info;
+    uint64_t now = 0;
+    uint8_t w0[WARD_P256_SCALAR_LEN], w1[WARD_P256_SCALAR_LEN];
+    uint8_t l[WARD_P256_POINT_LEN];
+    uint8_t share_v[WARD_SPAKE2P_SHARE_LEN], confirm_v[WARD_SPAKE2P_CONFIRM_LEN];
+    uint8_t ans[WARD_TLV_SIZE(WARD_SPAKE2P_SHARE_LEN) +
+                WARD_TLV_SIZE(WARD_SPAKE2P_CONFIRM_LEN)];
+    size_t ans_len = 0;
+    ward_tlv_writer w;
+    ward_hdr ah;
+    (void)ev;
+
+    ward_err err = ward_tlv_parse(body, h->body_len, pake_init_spec, 1, f);
+    if (err == WARD_OK && !ward_proto_canonical(f, 1, h->body_len)) {
+        err = WARD_ERR_FORMAT;
+    }
+    if (err == WARD_OK && (h->key_index != 0 || h->flags != 0)) {
+        err = WARD_ERR_FORMAT;
+    }
+    if (err == WARD_OK) {
+        err = ward_dev_now(dev, &now);
+    }
+    if (err != WARD_OK) {
+        return err;
+    }
+    ward_dev_binding *b = bind_find(dev, kind, tid, tid_len, h);
+    if (b == NULL) {
+        return WARD_ERR_NOTFOUND;
+    }
+    if (!bind_live(b, now)) {
+        bind_free(b);
+        return WARD_ERR_EXPIRED;
+    }
+    if (b->stage != STAGE_PIN) {
+        return WARD_ERR_STATE;   /* one PAKE per PIN */
+    }
+    err = ward_dev_get_info(dev, &info);
+    if (err == WARD_OK) {
+        err = count_attempt(dev, now);
+    }
+    if (err != WARD_OK) {
+        if (err == WARD_ERR_LOCKED) {
+            bind_free(b);
+        }
+        return err;
+    }
+    err = ward_dev_pin_w(dev->base.cp, b->pin, WARD_DEV_PIN_LEN,
+                         (const uint8_t *)info.id, strlen(info.id), b->udidx,
+                         b->udidx_len, b->client_id, b->client_id_len, b->salt,
+                         w0, w1);
+    /* The PIN has had its one attempt. */
+    ward_wipe(b->pin, sizeof b->pin);
+    b->stage = STAGE_PAKE;
+    if (err == WARD_OK) {
+        err = ward_spake2p_register(dev->base.cp, w1, l);
+    }
+    if (err == WARD_OK) {
+        err = ward_spake2p_verifier_respond(
+            &b->pake, dev->base.cp, &dev->base.rng, pake_context,
+            sizeof pake_context - 1, b->client_id, b->client_id_len,
+            (const uint8_t *)info.id, strlen(info.id), w0, l, f[0].ptr,
+            share_v, confirm_v);
+    }
+    if (err == WARD_OK) {
+        ward_tlv_writer_init(&w, ans, sizeof ans);
+        ward_tlv_put(&w, 0x01, share_v, sizeof share_v);
+        ward_tlv_put(&w, 0x02, confirm_v, sizeof confirm_v);
+        err = ward_tlv_writer_finish(&w, &ans_len);
+    }
+    if (err == WARD_OK) {
+        ward_dev_answer_hdr(h, h->type, WARD_FLAG_REPLY, &ah);
+        err = ward_dev_plain_answer(&ah, ans, ans_len, out, cap, out_len);
+    }
+    if (err != WARD_OK) {
+        bind_free(b);
+    }
+    ward_wipe(w0, sizeof w0);
+    ward_wipe(w1, sizeof w1);
+    return err;
+}
+
+static const ward_tlv_spec finish_spec[] = {
+    { 0x01, true, WARD_SPAKE2P_CONFIRM_LEN, WARD_SPAKE2P_CONFIRM_LEN },
+};
+static const ward_tlv_spec app_info_spec[] = {
+    { 0x01, true, 1, WARD_DEV_APP_NAME_MAX },
+};
+
+/* Where the app goes: its own slot if this UDIDx and CliID are bound (a
+ * binding again replaces the node and its key), else a free one. */
+static ward_err node_slot(const ward_device *dev, const ward_dev_binding *b,
+                          size_t *slot, bool *again)
+{
+    size_t free_slot = WARD_MAX_NODES;
+    for (size_t s = 0; s < WARD_MAX_NODES; s++) {
+        const ward_dev_node *n = &dev->nodes[s];
+        if (!n->used) {
+            if (free_slot == WARD_MAX_NODES) {
+                free_slot = s;
+            }
+            continue;
+        }
+        if (same(n->udidx, n->udidx_len, b->udidx, b->udidx_len) &&
+            same(n->client_id, n->client_id_len, b->client_id,
+                 b->client_id_len)) {
+            *slot = s;
+            *again = true;
+            return WARD_OK;
+        }
+    }
+    *again = false;
+    *slot = free_slot;
+    return free_slot == WARD_MAX_NODES ? WARD_ERR_NOSPACE : WARD_OK;
+}
+
+/* A key index no bound node uses (the app binding again included, so
+ * its new index differs from its old). */
+static ward_err next_key_index(const ward_device *dev, uint8_t *ki,
+                               uint8_t *next)
+{
+    uint8_t rec[1];
+    size_t len = 0;
+    unsigned cand = 1;
+    ward_err err = ward_store_get(&dev->base.store, DEV_REC_NEXT_KEY, rec,
+                                  sizeof rec, &len);
+    if (err == WARD_OK && len == 1 && rec[0] != 0) {
+        cand = rec[0];
+    } else if (err != WARD_ERR_NOTFOUND && err != WARD_OK) {
+        return err;
+    }
+    for (unsigned tries = 0; tries < 255u; tries++) {
+        bool taken = false;
+        for (size_t s = 0; s < WARD_MAX_NODES; s++) {
+            taken = taken || (dev->nodes[s].used &&
+                              dev->nodes[s].key_index == cand);
+        }
+        if (!taken) {
+            *ki = (uint8_t)cand;
+            *next = (uint8_t)(cand == 255u ? 1u : cand + 1u);
+            return WARD_OK;
+        }
+        cand = cand == 255u ? 1u : cand + 1u;
+    }
+    return WARD_ERR_NOSPACE;
+}
+
+ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
+                                 const uint8_t *tid, size_t tid_len,
+                                 const ward_hdr *h, const uint8_t *msg,
+                                 size_t msg_len, size_t body_off,
+                                 uint8_t *out, size_t cap, size_t *out_len,
+                                 ward_dev_event *ev)
+{
+    ward_tlv_field f[1], a[1];
+    ward_dev_info info;
+    uint64_t now = 0;
+    uint8_t shared[WARD_SPAKE2P_KEY_LEN];
+    uint8_t pt[WARD_TLV_SIZE(WARD_DEV_APP_NAME_MAX) + 8];
+    uint8_t ans[WARD_TLV_SIZE(WARD_DEV_NAME_MAX) + WARD_TLV_SIZE(WARD_DEV_TYPE_MAX)];
+    uint8_t rec[WARD_DEV_NODE_REC_MAX], next_rec[1];
+    size_t clear_len = 0, pt_len = 0, ans_len = 0, slot = 0;
+    bool again = false;
+    dev_node_rec r;
+    ward_tlv_writer w;
+    ward_hdr ah;
+    uint8_t ki = 0;
+
+    memset(&r, 0, sizeof r);
+    if (h->key_index != 0 || h->flags != 0) {
+        return WARD_ERR_FORMAT;
+    }
+    ward_err err = ward_dev_now(dev, &now);
+    if (err != WARD_OK) {
+        return err;
+    }
+    ward_dev_binding *b = bind_find(dev, kind, tid, tid_len, h);
+    if (b == NULL) {
+        return WARD_ERR_NOTFOUND;
+    }
+    if (!bind_live(b, now)) {
+        bind_free(b);
+        return WARD_ERR_EXPIRED;
+    }
+    if (b->stage != STAGE_PAKE) {
+        return WARD_ERR_STATE;
+    }
+    err = ward_dev_get_info(dev, &info);
+    /* Nothing of the sealed part is looked at before confirmP checks. */
+    if (err == WARD_OK) {
+        err = ward_dev_sealed_layout(msg, msg_len, body_off, &clear_len);
+    }
+    if (err == WARD_OK) {
+        err = ward_tlv_parse(msg + body_off, clear_len, finish_spec, 1, f);
+    }
+    if (err == WARD_OK && !ward_proto_canonical(f, 1, clear_len)) {
+        err = WARD_ERR_FORMAT;
+    }
+    if (err == WARD_OK) {
+        err = ward_spake2p_verifier_finish(&b->pake, dev->base.cp, f[0].ptr,
+                                           shared);
+    }
+    if (err == WARD_OK) {
+        err = ward_dev_data_key(dev->base.cp, shared, (const uint8_t *)info.id,
+                                strlen(info.id), b->udidx, b->udidx_len,
+                                b->client_id, b->client_id_len, b->salt,
+                                r.data_key);
+    }
+    if (err == WARD_OK) {
+        err = ward_dev_open_msg(dev->base.cp, r.data_key, msg, msg_len,
+                                body_off, &clear_len, pt, sizeof pt, &pt_len);
+        err = err == WARD_ERR_NOSPACE ? WARD_ERR_FORMAT : err;
+    }
+    if (err == WARD_OK) {
+        err = ward_tlv_parse(pt, pt_len, app_info_spec, 1, a);
+    }
+    if (err == WARD_OK) {
+        err = node_slot(dev, b, &slot, &again);
+    }
+    if (err == WARD_OK) {
+        err = next_key_index(dev, &ki, next_rec);
+    }
+    if (err == WARD_OK) {
+        r.node.used = 1;
+        r.node.key_index = ki;
+        r.node.udidx_len = b->udidx_len;
+        memcpy(r.node.udidx, b->udidx, b->udidx_len);
+        r.node.client_id_len = b->client_id_len;
+        memcpy(r.node.client_id, b->client_id, b->client_id_len);
+        if (again) {
+            /* wardd's cloud id is per (device, app): it outlives the key. */
+            r.node.cloud_id_len = dev->nodes[slot].cloud_id_len;
+            memcpy(r.node.cloud_id, dev->nodes[slot].cloud_id,
+                   dev->nodes[slot].cloud_id_len);
+        }
+        r.bound_at_ms = now;
+        r.name_len = a[0].len;
+        memcpy(r.name, a[0].ptr, a[0].len);
+        ward_record_change ch[3] = {
+            { (uint16_t)(DEV_REC_NODE_FIRST + slot), rec, 0, false },
+            { DEV_REC_NEXT_KEY, next_rec, 1, false },
+            { DEV_REC_ATTEMPTS, NULL, 0, true },
+        };
+        ch[0].len = ward_dev_node_encode(&r, rec);
+        /* The node, its fresh key index and the end of the attempt count
+         * land together or not at all. */
+        err = ward_store_update(&dev->base.store, ch, 3);
+    }
+    if (err == WARD_OK) {
+        if (again) {
+            ward_dev_channels_close(dev, slot);
+        }
+        dev->nodes[slot] = r.node;
+        if (kind == WARD_DEV_NEAR) {
+            dev->nodes[slot].near_len = (uint8_t)tid_len;
+            memcpy(dev->nodes[slot].near_tid, tid, tid_len);
+        }
+        ward_tlv_writer_init(&w, ans, sizeof ans);
+        ward_tlv_put(&w, 0x01, (const uint8_t *)info.name, strlen(info.name));
+        ward_tlv_put(&w, 0x02, (const uint8_t *)info.type, strlen(info.type));
+        err = ward_tlv_writer_finish(&w, &ans_len);
+        if (err == WARD_OK) {
+            ward_dev_answer_hdr(h, h->type, WARD_FLAG_REPLY | WARD_FLAG_SEALED,
+                                &ah);
+            ah.key_index = ki;
+            err = ward_dev_seal_msg(dev->base.cp, &dev->base.rng, r.data_key,
+                                    &ah, NULL, 0, ans, ans_len, out, cap,
+                                    out_len);
+        }
+        if (err == WARD_OK) {
+            ev->type = WARD_DEV_EV_BOUND;
+            ev->key_index = ki;
+        }
+    }
+    /* Success or not, this binding is over (PAKE_END is implicit). */
+    bind_free(b);
+    ward_wipe(shared, sizeof shared);
+    ward_wipe(pt, sizeof pt);
+    ward_wipe(rec, sizeof rec);
+    ward_wipe(&r, sizeof r);
+    return err;
+}
+
+ward_err ward_dev_on_pake_end(ward_device *dev, uint8_t kind,
+                              const uint8_t *tid, size_t tid_len,
+                              const ward_hdr *h, uint8_t *out, size_t cap,
+                              size_t *out_len)
+{
+    ward_hdr ah;
+    if (h->body_len != 0 || h->key_index != 0 || h->flags != 0) {
+        return WARD_ERR_FORMAT;
+    }
+    ward_dev_binding *b = bind_find(dev, kind, tid, tid_len, h);
+    if (b != NULL) {
+        bind_free(b);
+    }
+    ward_dev_answer_hdr(h, h->type, WARD_FLAG_REPLY, &ah);
+    return ward_dev_plain_answer(&ah, NULL, 0, out, cap, out_len);
+}

@@ -1,0 +1,203 @@
+/*
+ * ward_pair.h - (client library) the app's half of flow D: binding to an
+ * IoT device with its PIN, the channels to it, and the record the app
+ * keeps per paired device.
+ *
+ * Sans-I/O like the device (ward_device.h): each call takes the message
+ * the device answered and writes the next one; the caller moves bytes
+ * over whatever transport it has (CoAP near-field, wardd far-field), and
+ * may switch transports between any two messages.
+ *
+ * Binding (1.5 round trips of PAKE after the PIN request):
+ *
+ *     ward_pair p;
+ *     ward_pair_start(&p, cp, &rng, udidx, udidx_len, cid, cid_len,
+ *                     "lamp app", 8, out, cap, &n);       -> PIN_REQUEST
+ *     ward_pair_on_pin(&p, in, in_len, &info);            (device shows PIN)
+ *     ward_pair_pake_init(&p, "123456", 6, out, cap, &n); -> PAKE_INIT
+ *     ward_pair_on_pake_init(&p, in, in_len, out, cap, &n);
+ *         WARD_ERR_AUTH: wrong PIN (the device counted it)  -> PAKE_FINISH
+ *     ward_pair_device dev;
+ *     ward_pair_on_pake_finish(&p, in, in_len, &dev);     bound: key index,
+ *                                                          data key
+ *     ward_pair_wipe(&p);
+ *     ward_pair_device_save(app_dir, &dev);               devices/<ID>.json
+ *
+ * udidx is the app's per-process device id (seed 003's UDIDx) and cid its
+ * CliID (1..WARD_CLIENT_ID_MAX bytes, or none: cid_len 0 is an older app).
+ * On any error answer from the device the on_* call returns the code it
+ * carries; such answers are not authenticated, so they only end the
+ * exchange, they never change a stored record.
+ *
+ * Channels, with a paired device:
+ *
+ *     ward_pair_channel ch;
+ *     ward_pair_channel_open(&dev, cp, &rng, channel_id, &ch, out, cap, &n);
+ *     ward_pair_on_channel_open(&dev, cp, &ch, in, in_len);
+ *     ward_pair_command(&dev, cp, &ch, cmd, cmd_len, out, cap, &n);
+ *     ward_pair_on_reply(&dev, cp, &ch, in, in_len, buf, sizeof buf, &len,
+ *                        &is_reply);   // is_reply false: a notification
+ *
+ * Opening a channel id the device already has open does not reset it: the
+ * device answers with the channel's original nonces and its counters, so
+ * an app that lost its channel state (a new process of the CLI) resumes
+ * it with the same keys, sending above everything the device has seen.
+ *
+ * Far-field: after wardd assigned a cloud device id for this app
+ * (POST /v1/devices/attach), tell the device over a channel-less sealed
+ * ATTACH (ward_pair_attach / ward_pair_on_attach), set dev.cloud_id and
+ * save; from then on the device accepts this app's messages that wardd
+ * delivers under that cloud device id.
+ *
+ * The app owns every buffer; data keys are wiped by ward_pair_wipe() and
+ * ward_pair_device_wipe().
+ */
+#ifndef WARD_PAIR_H
+#define WARD_PAIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ward/ward_device.h"
+
+/* The app's record of one paired device: devices/<ID>.json, mode 0600:
+ * {"id", "name", "type", "key_index", "data_key": hex, "udidx": hex,
+ *  "client_id": hex (absent for none), "cloud_id" (absent until attach)}. */
+typedef struct ward_pair_device {
+    char id[WARD_DEV_ID_MAX + 1];
+    char name[WARD_DEV_NAME_MAX + 1];
+    char type[WARD_DEV_TYPE_MAX + 1];
+    uint8_t key_index;
+    uint8_t data_key[WARD_DEV_DATA_KEY_LEN];
+    uint8_t udidx[WARD_DEV_UDIDX_MAX];
+    size_t udidx_len;
+    uint8_t client_id[WARD_CLIENT_ID_MAX];
+    size_t client_id_len;
+    char cloud_id[WARD_DEV_CLOUD_ID_MAX + 1];   /* "" until attached */
+} ward_pair_device;
+
+/* A binding in progress (fields private). */
+typedef struct ward_pair {
+    const ward_crypto *cp;
+    ward_random rng;
+    uint8_t state;
+    uint8_t udidx[WARD_DEV_UDIDX_MAX];
+    size_t udidx_len;
+    uint8_t client_id[WARD_CLIENT_ID_MAX];
+    size_t client_id_len;
+    uint8_t app_name[WARD_DEV_APP_NAME_MAX];
+    size_t app_name_len;
+    ward_dev_info info;
+    uint8_t salt[WARD_DEV_SALT_LEN];
+    uint8_t data_key[WARD_DEV_DATA_KEY_LEN];
+    ward_spake2p pake;
+} ward_pair;
+
+/* An app's end of a channel (fields private; plain data, may be copied or
+ * saved by the caller). */
+typedef struct ward_pair_channel {
+    uint32_t channel_id;
+    uint8_t state;             /* 0 closed, 1 open sent, 2 open */
+    uint8_t na[WARD_DEV_OPEN_NONCE_LEN];
+    ward_dev_chan chan;
+} ward_pair_channel;
+
+/* ---- binding ---- */
+
+/* Starts a binding: writes PIN_REQUEST. udidx 1..WARD_DEV_UDIDX_MAX,
+ * client_id 0..WARD_CLIENT_ID_MAX, app_name 1..WARD_DEV_APP_NAME_MAX
+ * bytes (WARD_ERR_PARAM otherwise). */
+ward_err ward_pair_start(ward_pair *p, const ward_crypto *cp,
+                         const ward_random *rng, const uint8_t *udidx,
+                         size_t udidx_len, const uint8_t *client_id,
+                         size_t client_id_len, const uint8_t *app_name,
+                         size_t app_name_len, uint8_t *out, size_t cap,
+                         size_t *out_len);
+
+/* Reads the PIN_REQUEST answer: the device's id, name and type (info may
+ * be NULL). WARD_ERR_FORMAT for bad bytes, or an error answer's code. */
+ward_err ward_pair_on_pin(ward_pair *p, const uint8_t *in, size_t in_len,
+                          ward_dev_info *info);
+
+/* The PIN the device shows (WARD_DEV_PIN_LEN digits): writes PAKE_INIT. */
+ward_err ward_pair_pake_init(ward_pair *p, const uint8_t *pin, size_t pin_len,
+                             uint8_t *out, size_t cap, size_t *out_len);
+
+/* Reads shareV and confirmV; writes PAKE_FINISH (confirmP and the app's
+ * info sealed under the new data key). WARD_ERR_AUTH: the PIN was wrong
+ * (or the answer forged); the binding is over, start again. */
+ward_err ward_pair_on_pake_init(ward_pair *p, const uint8_t *in,
+                                size_t in_len, uint8_t *out, size_t cap,
+                                size_t *out_len);
+
+/* Reads the sealed answer: fills d (key index, data key, the device's
+ * name and type, the app's ids). The binding's state is destroyed on
+ * both sides after this (no PAKE_END is needed). */
+ward_err ward_pair_on_pake_finish(ward_pair *p, const uint8_t *in,
+                                  size_t in_len, ward_pair_device *d);
+
+/* Abandons a binding: writes PAKE_END so the device frees its slot, and
+ * wipes p. out may be NULL (then only wipes). */
+ward_err ward_pair_end(ward_pair *p, uint8_t *out, size_t cap,
+                       size_t *out_len);
+
+void ward_pair_wipe(ward_pair *p);
+
+/* ---- channels and commands ---- */
+
+/* Writes CHANNEL_OPEN for channel_id (any value the app chooses). */
+ward_err ward_pair_channel_open(const ward_pair_device *d,
+                                const ward_crypto *cp, const ward_random *rng,
+                                uint32_t channel_id, ward_pair_channel *c,
+                                uint8_t *out, size_t cap, size_t *out_len);
+
+/* Reads the answer; the channel is open (or resumed) on WARD_OK. */
+ward_err ward_pair_on_channel_open(const ward_pair_device *d,
+                                   const ward_crypto *cp,
+                                   ward_pair_channel *c, const uint8_t *in,
+                                   size_t in_len);
+
+/* Writes a COMMAND carrying data (at most WARD_DEV_DATA_MAX bytes). */
+ward_err ward_pair_command(const ward_pair_device *d, const ward_crypto *cp,
+                           ward_pair_channel *c, const uint8_t *data,
+                           size_t len, uint8_t *out, size_t cap,
+                           size_t *out_len);
+
+/* Reads a REPLY: data receives the device's bytes; *is_reply says whether
+ * it answers a command (false: a notification). WARD_ERR_AUTH for a
+ * replay or anything that does not verify. */
+ward_err ward_pair_on_reply(const ward_pair_device *d, const ward_crypto *cp,
+                            ward_pair_channel *c, const uint8_t *in,
+                            size_t in_len, uint8_t *data, size_t cap,
+                            size_t *data_len, bool *is_reply);
+
+/* Writes ATTACH: the cloud device id (1..WARD_DEV_CLOUD_ID_MAX bytes)
+ * wardd gave this app for the device, sealed under the data key. */
+ward_err ward_pair_attach(const ward_pair_device *d, const ward_crypto *cp,
+                          const ward_random *rng, const uint8_t *cloud_id,
+                          size_t cloud_id_len, uint8_t *out, size_t cap,
+                          size_t *out_len);
+/* Reads the answer (WARD_OK: recorded; the caller sets d->cloud_id). */
+ward_err ward_pair_on_attach(const ward_pair_device *d, const ward_crypto *cp,
+                             const uint8_t *in, size_t in_len);
+
+/* The code of an error answer (WARD_FLAG_ERROR) in msg, or WARD_OK if msg
+ * is no error answer. */
+ward_err ward_pair_error_of(const uint8_t *msg, size_t len);
+
+/* ---- the app's records: <app_dir>/devices/<ID>.json ---- */
+
+ward_err ward_pair_device_save(const char *app_dir, const ward_pair_device *d);
+/* WARD_ERR_NOTFOUND if the app has not paired id; WARD_ERR_FORMAT for a
+ * file that does not parse. */
+ward_err ward_pair_device_load(const char *app_dir, const char *id,
+                               ward_pair_device *d);
+/* Up to max device ids, sorted. */
+ward_err ward_pair_device_list(const char *app_dir,
+                               char ids[][WARD_DEV_ID_MAX + 1], size_t max,
+                               size_t *count);
+ward_err ward_pair_device_remove(const char *app_dir, const char *id);
+void ward_pair_device_wipe(ward_pair_device *d);
+
+#endif /* WARD_PAIR_H */

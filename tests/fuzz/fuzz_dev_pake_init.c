@@ -1,0 +1,9 @@
+/* libFuzzer harness for the device's handling of PAKE_INIT (flow D). */
+#include "fuzz_dev.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return fd_run(WARD_MSG_DEV_PAKE_INIT, data, size);
+}

@@ -1,0 +1,784 @@
+/* Flow D on the device: several apps binding and driving one device (WARD_TEST_PER_BACKEND WARD_TEST_CLIENT). */
+#include "ward_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ward/ward_device.h"
+#include "ward/ward_pair.h"
+#include "ward/ward_port_sim.h"
+
+#define ERASE 256
+#define BANK ((WARD_DEV_STORE_BANK_MIN + ERASE - 1) / ERASE * ERASE)
+#define T0 1700000000000ull
+
+typedef struct env {
+    uint8_t mem[2 * BANK];
+    ward_sim_flash sf;
+    ward_store_port port;
+    uint64_t now;
+    ward_clock clock;
+    ward_random rng;
+    ward_device dev;
+} env;
+
+typedef struct app {
+    const char *tid;
+    const char *cid;        /* NULL: an older app */
+    const char *udidx;
+    ward_pair p;
+    ward_pair_device d;
+    ward_pair_channel ch;
+    char pin[WARD_DEV_PIN_LEN + 1];
+    uint8_t msg[WARD_DEV_MSG_MAX];
+    size_t len;
+} app;
+
+static ward_err fake_now(void *ctx, uint64_t *ms)
+{
+    *ms = ((env *)ctx)->now;
+    return WARD_OK;
+}
+
+static void reboot(env *e)
+{
+    ward_sim_flash_init(&e->sf, e->mem, sizeof e->mem, ERASE, &e->port);
+    assert_int_equal(ward_dev_open(&e->dev, ward_test_cp, &e->rng, &e->clock,
+                                   &e->port), WARD_OK);
+}
+
+static env *env_new(void)
+{
+    env *e = test_calloc(1, sizeof *e);
+    memset(e->mem, 0xFF, sizeof e->mem);
+    e->now = T0;
+    e->clock.now_ms = fake_now;
+    e->clock.ctx = e;
+    e->clock.trusted = true;
+    e->rng = ward_test_rng();
+    reboot(e);
+    assert_int_equal(ward_dev_provision(&e->dev, (const uint8_t *)"LAMP-0001",
+                                        9, (const uint8_t *)"Desk lamp", 9,
+                                        (const uint8_t *)"lamp", 4), WARD_OK);
+    return e;
+}
+
+static void app_init(app *a, const char *tid, const char *cid,
+                     const char *udidx)
+{
+    memset(a, 0, sizeof *a);
+    a->tid = tid;
+    a->cid = cid;
+    a->udidx = udidx;
+}
+
+/* The device handles a's current message from a's address. */
+static ward_err dev_in(env *e, const app *a, uint8_t kind, const char *tid,
+                       const uint8_t *m, size_t n, uint8_t *out,
+                       size_t *out_len, ward_dev_event *ev)
+{
+    (void)a;
+    return ward_dev_handle(&e->dev, kind, (const uint8_t *)tid, strlen(tid),
+                           m, n, out, WARD_DEV_MSG_MAX, out_len, ev);
+}
+
+static void step_pin(env *e, app *a)
+{
+    uint8_t ans[WARD_DEV_MSG_MAX];
+    size_t n = 0;
+    ward_dev_event ev;
+    ward_dev_info info;
+    ward_random rng = ward_test_rng();
+    assert_int_equal(ward_pair_start(&a->p, ward_test_cp, &rng,
+                                     (const uint8_t *)a->udidx,
+                                     strlen(a->udidx), (const uint8_t *)a->cid,
+                                     a->cid ? strlen(a->cid) : 0,
+                                     (const uint8_t *)"app", 3, a->msg,
+                                     sizeof a->msg, &a->len), WARD_OK);
+    assert_int_equal(dev_in(e, a, WARD_DEV_NEAR, a->tid, a->msg, a->len, ans,
+                            &n, &ev), WARD_OK);
+    assert_int_equal(ev.type, WARD_DEV_EV_SHOW_PIN);
+    assert_int_equal(strlen(ev.pin), WARD_DEV_PIN_LEN);
+    memcpy(a->pin, ev.pin, sizeof a->pin);
+    assert_int_equal(ward_pair_on_pin(&a->p, ans, n, &info), WARD_OK);
+    assert_string_equal(info.id, "LAMP-0001");
+    assert_string_equal(info.name, "Desk lamp");
+}
+
+/* PAKE_INIT out, the device's answer back into a->msg. */
+static ward_err step_init(env *e, app *a, const char *pin)
+{
+    uint8_t m[WARD_DEV_MSG_MAX];
+    size_t n = 0;
+    ward_dev_event ev;
+    assert_int_equal(ward_pair_pake_init(&a->p, (const uint8_t *)pin,
+                                         strlen(pin), m, sizeof m, &n),
+                     WARD_OK);
+    return dev_in(e, a, WARD_DEV_NEAR, a->tid, m, n, a->msg, &a->len, &ev);
+}
+
+static ward_err step_finish(env *e, app *a)
+{
+    uint8_t m[WARD_DEV_MSG_MAX];
+    size_t n = 0;
+    ward_dev_event ev;
+    ward_err err = ward_pair_on_pake_init(&a->p, a->msg, a->len, m, sizeof m,
+                                          &n);
+    if (err != WARD_OK) {
+        return err;
+    }
+    err = dev_in(e, a, WARD_DEV_NEAR, a->tid, m, n, a->msg, &a->len, &ev);
+    if (err != WARD_OK) {
+        return err;
+    }
+    assert_int_equal(ev.type, WARD_DEV_EV_BOUND);
+    err = ward_pair_on_pake_finish(&a->p, a->msg, a->len, &a->d);
+    if (err == WARD_OK) {
+        assert_int_equal(a->d.key_index, ev.key_index);
+    }
+    return err;
+}
+
+static void bind(env *e, app *a)
+{
+    step_pin(e, a);
+    assert_int_equal(step_init(e, a, a->pin), WARD_OK);
+    assert_int_equal(step_finish(e, a), WARD_OK);
+}
+
+static ward_err open_chan(env *e, app *a, uint8_t kind, const char *tid,
+                          uint32_t id)
+{
+    uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX];
+    size_t n = 0, an = 0;
+    ward_dev_event ev;
+    ward_random rng = ward_test_rng();
+    assert_int_equal(ward_pair_channel_open(&a->d, ward_test_cp, &rng, id,
+                                            &a->ch, m, sizeof m, &n), WARD_OK);
+    ward_err err = dev_in(e, a, kind, tid, m, n, ans, &an, &ev);
+    if (err != WARD_OK) {
+        return err;
+    }
+    assert_int_equal(ev.type, WARD_DEV_EV_CHANNEL_OPENED);
+    assert_int_equal(ev.channel_id, id);
+    return ward_pair_on_channel_open(&a->d, ward_test_cp, &a->ch, ans, an);
+}
+
+/* A command over kind/tid, the device echoes it upper-cased back. */
+static ward_err command(env *e, app *a, uint8_t kind, const char *tid,
+                        const char *cmd)
+{
+    uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX], data[64];
+    size_t n = 0, an = 0, dn = 0;
+    bool is_reply = false;
+    ward_dev_event ev;
+    assert_int_equal(ward_pair_command(&a->d, ward_test_cp, &a->ch,
+                                       (const uint8_t *)cmd, strlen(cmd), m,
+                                       sizeof m, &n), WARD_OK);
+    memcpy(a->msg, m, n);
+    a->len = n;
+    ward_err err = dev_in(e, a, kind, tid, m, n, ans, &an, &ev);
+    if (err != WARD_OK) {
+        return err;
+    }
+    assert_int_equal(an, 0);
+    assert_int_equal(ev.type, WARD_DEV_EV_COMMAND);
+    assert_memory_equal(ev.data, cmd, strlen(cmd));
+    assert_int_equal(ev.data_len, strlen(cmd));
+    for (size_t i = 0; i < ev.data_len; i++) {
+        ev.data[i] = (uint8_t)(ev.data[i] >= 'a' && ev.data[i] <= 'z'
+                                   ? ev.data[i] - 32 : ev.data[i]);
+    }
+    assert_int_equal(ward_dev_reply(&e->dev, ev.key_index, ev.channel_id,
+                                    ev.data, ev.data_len, ans, sizeof ans,
+                                    &an), WARD_OK);
+    err = ward_pair_on_reply(&a->d, ward_test_cp, &a->ch, ans, an, data,
+                             sizeof data, &dn, &is_reply);
+    if (err == WARD_OK) {
+        assert_true(is_reply);
+        assert_int_equal(dn, strlen(cmd));
+    }
+    return err;
+}
+
+static ward_err error_code(const uint8_t *m, size_t n)
+{
+    return ward_pair_error_of(m, n);
+}
+
+/* Two apps, one phone (same IP, different ports and CliIDs), binding
+ * interleaved message by message. */
+static void interleaved(const char *ua, const char *ub)
+{
+    env *e = env_new();
+    app a, b;
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", ua);
+    app_init(&b, "10.0.0.2:5001", "CLI-LAMP", ub);
+    step_pin(e, &a);
+    step_pin(e, &b);
+    assert_string_not_equal(a.pin, b.pin);
+    assert_int_equal(step_init(e, &a, a.pin), WARD_OK);
+    assert_int_equal(step_init(e, &b, b.pin), WARD_OK);
+    assert_int_equal(step_finish(e, &b), WARD_OK);
+    assert_int_equal(step_finish(e, &a), WARD_OK);
+    assert_int_not_equal(a.d.key_index, b.d.key_index);
+    assert_memory_not_equal(a.d.data_key, b.d.data_key, WARD_DEV_DATA_KEY_LEN);
+    assert_int_equal(ward_dev_node_count(&e->dev), 2);
+
+    assert_int_equal(open_chan(e, &a, WARD_DEV_NEAR, a.tid, 7), WARD_OK);
+    assert_int_equal(open_chan(e, &b, WARD_DEV_NEAR, b.tid, 7), WARD_OK);
+    assert_int_equal(command(e, &a, WARD_DEV_NEAR, a.tid, "on"), WARD_OK);
+    assert_int_equal(command(e, &b, WARD_DEV_NEAR, b.tid, "dim 3"), WARD_OK);
+
+    /* b drives a's channel: a's key index and CliID, b's keys. */
+    uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX], data[64];
+    size_t n = 0, an = 0, dn = 0;
+    ward_dev_event ev;
+    ward_pair_device forged = b.d;
+    ward_pair_channel fch = b.ch;
+    forged.key_index = a.d.key_index;
+    memcpy(forged.client_id, a.d.client_id, a.d.client_id_len);
+    forged.client_id_len = a.d.client_id_len;
+    fch.chan.tx_seq = 100;
+    assert_int_equal(ward_pair_command(&forged, ward_test_cp, &fch,
+                                       (const uint8_t *)"off", 3, m, sizeof m,
+                                       &n), WARD_OK);
+    assert_int_equal(dev_in(e, &b, WARD_DEV_NEAR, b.tid, m, n, ans, &an, &ev),
+                     WARD_ERR_AUTH);
+    assert_int_equal(an, 0);
+    assert_int_equal(ev.type, WARD_DEV_EV_NONE);
+    /* b cannot read a's replies. */
+    assert_int_equal(ward_dev_notify(&e->dev, a.d.key_index, 7,
+                                     (const uint8_t *)"secret", 6, ans,
+                                     sizeof ans, &an), WARD_OK);
+    assert_int_equal(ward_pair_on_reply(&forged, ward_test_cp, &fch, ans, an,
+                                        data, sizeof data, &dn, NULL),
+                     WARD_ERR_AUTH);
+    bool is_reply = true;
+    assert_int_equal(ward_pair_on_reply(&a.d, ward_test_cp, &a.ch, ans, an,
+                                        data, sizeof data, &dn, &is_reply),
+                     WARD_OK);
+    assert_false(is_reply);
+    assert_memory_equal(data, "secret", 6);
+    test_free(e);
+}
+
+static void test_two_apps_interleaved(void **state)
+{
+    (void)state;
+    interleaved("PHONE-1.pid100", "PHONE-1.pid200");
+}
+
+static void test_same_udidx_split_by_cliid(void **state)
+{
+    (void)state;
+    interleaved("PHONE-1", "PHONE-1");
+}
+
+static void test_older_app_without_cliid(void **state)
+{
+    (void)state;
+    env *e = env_new();
+    app a, b;
+    app_init(&a, "10.0.0.3:6000", NULL, "OLD-PHONE");
+    app_init(&b, "10.0.0.3:6001", "CLI-NEW", "OLD-PHONE");
+    step_pin(e, &a);
+    step_pin(e, &b);
+    assert_int_equal(step_init(e, &a, a.pin), WARD_OK);
+    assert_int_equal(step_init(e, &b, b.pin), WARD_OK);
+    assert_int_equal(step_finish(e, &a), WARD_OK);
+    assert_int_equal(step_finish(e, &b), WARD_OK);
+    assert_int_equal(a.d.client_id_len, 0);
+    assert_int_equal(open_chan(e, &a, WARD_DEV_NEAR, a.tid, 1), WARD_OK);
+    assert_int_equal(command(e, &a, WARD_DEV_NEAR, a.tid, "on"), WARD_OK);
+    /* The CliID is part of the node's name: a's index with b's CliID is
+     * nobody. */
+    ward_pair_device x = a.d;
+    memcpy(x.client_id, "CLI-NEW", 7);
+    x.client_id_len = 7;
+    uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX];
+    size_t n = 0, an = 0;
+    ward_dev_event ev;
+    ward_pair_channel c;
+    ward_random rng = ward_test_rng();
+    assert_int_equal(ward_pair_channel_open(&x, ward_test_cp, &rng, 1, &c, m,
+                                            sizeof m, &n), WARD_OK);
+    assert_int_equal(dev_in(e, &b, WARD_DEV_NEAR, b.tid, m, n, ans, &an, &ev),
+                     WARD_ERR_NOTFOUND);
+    assert_int_equal(error_code(ans, an), WARD_ERR_NOTFOUND);
+    test_free(e);
+}
+
+static void test_wrong_pin_counted(void **state)
+{
+    (void)state;
+    env *e = env_new();
+    app a;
+    unsigned count = 9;
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
+    step_pin(e, &a);
+    char wrong[16];
+    snprintf(wrong, sizeof wrong, "%06d", (atoi(a.pin) + 1) % 1000000);
+    assert_int_equal(step_init(e, &a, wrong), WARD_OK);
+    assert_int_equal(ward_dev_attempts(&e->dev, &count), WARD_OK);
+    assert_int_equal(count, 1);
+    /* The app sees the wrong PIN in confirmV. */
+    uint8_t m[WARD_DEV_MSG_MAX];
+    size_t n = 0;
+    assert_int_equal(ward_pair_on_pake_init(&a.p, a.msg, a.len, m, sizeof m,
+                                            &n), WARD_ERR_AUTH);
+    /* A new window for the same app replaces the old binding. */
+    app a2 = a;
+    step_pin(e, &a2);
+    assert_int_equal(step_init(e, &a2, a2.pin), WARD_OK);
+    assert_int_equal(ward_dev_attempts(&e->dev, &count), WARD_OK);
+    assert_int_equal(count, 2);
+    /* One PAKE per PIN: a second PAKE_INIT on it is refused. */
+    ward_pair again = a2.p;
+    uint8_t ans[WARD_DEV_MSG_MAX];
+    size_t an = 0;
+    ward_dev_event ev;
+    again.state = 2;
+    assert_int_equal(ward_pair_pake_init(&again, (const uint8_t *)a2.pin, 6, m,
+                                         sizeof m, &n), WARD_OK);
+    assert_int_equal(dev_in(e, &a2, WARD_DEV_NEAR, a2.tid, m, n, ans, &an,
+                            &ev), WARD_ERR_STATE);
+    assert_int_equal(error_code(ans, an), WARD_ERR_STATE);
+    ward_pair_wipe(&again);
+    assert_int_equal(step_finish(e, &a2), WARD_OK);
+    /* A success ends the count. */
+    assert_int_equal(ward_dev_attempts(&e->dev, &count), WARD_OK);
+    assert_int_equal(count, 0);
+    test_free(e);
+}
+
+static void test_forged_finish_auth(void **state)
+{
+    (void)state;
+    env *e = env_new();
+    app a;
+    uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX];
+    size_t n = 0, an = 0;
+    ward_dev_event ev;
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
+    step_pin(e, &a);
+    assert_int_equal(step_init(e, &a, a.pin), WARD_OK);
+    assert_int_equal(ward_pair_on_pake_init(&a.p, a.msg, a.len, m, sizeof m,
+                                            &n), WARD_OK);
+    /* Flip a bit of confirmP (just after header + tag + length). */
+    m[WARD_HDR_BASE_LEN + 2 + 7 + 2] ^= 1;
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans, &an, &ev),
+                     WARD_ERR_AUTH);
+    assert_int_equal(error_code(ans, an), WARD_ERR_AUTH);
+    assert_int_equal(ward_dev_node_count(&e->dev), 0);
+    /* The binding is over: the genuine message finds nothing now. */
+    m[WARD_HDR_BASE_LEN + 2 + 7 + 2] ^= 1;
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans, &an, &ev),
+                     WARD_ERR_NOTFOUND);
+    test_free(e);
+}
+
+static void test_brute_force_locks_out(void **state)
+{
+    (void)state;
+    env *e = env_new();
+    app a;
+    unsigned count = 0;
+    uint64_t left = 0;
+    app_init(&a, "10.0.0.9:7000", "CLI-EVIL", "EVIL");
+    for (unsigned i = 0; i < WARD_DEV_PIN_MAX_ATTEMPTS; i++) {
+        step_pin(e, &a);
+        assert_int_equal(step_init(e, &a, "000000") , WARD_OK);
+        ward_pair_wipe(&a.p);
+    }
+    assert_int_equal(ward_dev_lockout(&e->dev, &left), WARD_ERR_LOCKED);
+    assert_int_equal(left, WARD_DEV_LOCKOUT_MS);
+    /* Locked: no PIN is shown. */
+    uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX];
+    size_t n = 0, an = 0;
+    ward_dev_event ev;
+    ward_random rng = ward_test_rng();
+    assert_int_equal(ward_pair_start(&a.p, ward_test_cp, &rng,
+                                     (const uint8_t *)"EVIL", 4,
+                                     (const uint8_t *)"CLI-EVIL", 8,
+                                     (const uint8_t *)"app", 3, m, sizeof m,
+                                     &n), WARD_OK);
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans, &an, &ev),
+                     WARD_ERR_LOCKED);
+    assert_int_equal(ev.type, WARD_DEV_EV_NONE);
+    assert_int_equal(error_code(ans, an), WARD_ERR_LOCKED);
+    /* A restart does not lift it. */
+    reboot(e);
+    assert_int_equal(ward_dev_lockout(&e->dev, NULL), WARD_ERR_LOCKED);
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans, &an, &ev),
+                     WARD_ERR_LOCKED);
+    /* Time does; the next lock-out lasts twice as long. */
+    e->now += WARD_DEV_LOCKOUT_MS;
+    assert_int_equal(ward_dev_lockout(&e->dev, NULL), WARD_OK);
+    assert_int_equal(ward_dev_attempts(&e->dev, &count), WARD_OK);
+    assert_int_equal(count, 0);
+    for (unsigned i = 0; i < WARD_DEV_PIN_MAX_ATTEMPTS; i++) {
+        step_pin(e, &a);
+        assert_int_equal(step_init(e, &a, "000000"), WARD_OK);
+        ward_pair_wipe(&a.p);
+    }
+    assert_int_equal(ward_dev_lockout(&e->dev, &left), WARD_ERR_LOCKED);
+    assert_int_equal(left, 2u * WARD_DEV_LOCKOUT_MS);
+    test_free(e);
+}
+
+static void test_bind_again_new_key(void **state)
+{
+    (void)state;
+    env *e = env_new();
+    app a;
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
+    bind(e, &a);
+    ward_pair_device old = a.d;
+    app_init(&a, "10.0.0.2:5002", "CLI-EDU", "PHONE-1");
+    bind(e, &a);
+    assert_int_not_equal(old.key_index, a.d.key_index);
+    assert_memory_not_equal(old.data_key, a.d.data_key, WARD_DEV_DATA_KEY_LEN);
+    assert_int_equal(ward_dev_node_count(&e->dev), 1);
+    /* The old index is gone, and the old key under the new index fails
+     * without an answer. */
+    app o = a;
+    o.d = old;
+    assert_int_equal(open_chan(e, &o, WARD_DEV_NEAR, o.tid, 1),
+                     WARD_ERR_NOTFOUND);
+    o.d.key_index = a.d.key_index;
+    assert_int_equal(open_chan(e, &o, WARD_DEV_NEAR, o.tid, 1), WARD_ERR_AUTH);
+    assert_int_equal(open_chan(e, &a, WARD_DEV_NEAR, a.tid, 1), WARD_OK);
+    assert_int_equal(command(e, &a, WARD_DEV_NEAR, a.tid, "on"), WARD_OK);
+    test_free(e);
+}
+
+static void test_channel_rules(void **state)
+{
+    (void)state;
+    env *e = env_new();
+    app a;
+    uint8_t ans[WARD_DEV_MSG_MAX], m1[WARD_DEV_MSG_MAX];
+    size_t an = 0, n1 = 0;
+    ward_dev_event ev;
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
+    bind(e, &a);
+    /* No channel yet: NOTFOUND, answered so the app opens one. */
+    a.ch.state = 2;
+    a.ch.channel_id = 5;
+    uint8_t m[WARD_DEV_MSG_MAX];
+    size_t n = 0;
+    assert_int_equal(ward_pair_command(&a.d, ward_test_cp, &a.ch,
+                                       (const uint8_t *)"x", 1, m, sizeof m,
+                                       &n), WARD_OK);
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans, &an, &ev),
+                     WARD_ERR_NOTFOUND);
+    assert_int_equal(error_code(ans, an), WARD_ERR_NOTFOUND);
+
+    assert_int_equal(open_chan(e, &a, WARD_DEV_NEAR, a.tid, 5), WARD_OK);
+    assert_int_equal(command(e, &a, WARD_DEV_NEAR, a.tid, "one"), WARD_OK);
+    memcpy(m1, a.msg, a.len);
+    n1 = a.len;
+    assert_int_equal(command(e, &a, WARD_DEV_NEAR, a.tid, "two"), WARD_OK);
+    /* Replay: refused, silently. */
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m1, n1, ans, &an,
+                            &ev), WARD_ERR_AUTH);
+    assert_int_equal(an, 0);
+    /* Tampered: refused. */
+    assert_int_equal(ward_pair_command(&a.d, ward_test_cp, &a.ch,
+                                       (const uint8_t *)"three", 5, m, sizeof m,
+                                       &n), WARD_OK);
+    m[n - 1] ^= 0x80;
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans, &an, &ev),
+                     WARD_ERR_AUTH);
+    m[n - 1] ^= 0x80;
+    /* ...and the genuine one still goes through: a forgery moves nothing. */
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans, &an, &ev),
+                     WARD_OK);
+    assert_int_equal(ev.type, WARD_DEV_EV_COMMAND);
+    /* Reordered inside the window: accepted once; below it: refused. */
+    uint8_t late[WARD_DEV_MSG_MAX], old[WARD_DEV_MSG_MAX];
+    size_t late_n = 0, old_n = 0;
+    assert_int_equal(ward_pair_command(&a.d, ward_test_cp, &a.ch,
+                                       (const uint8_t *)"late", 4, late,
+                                       sizeof late, &late_n), WARD_OK);
+    memcpy(old, late, late_n);
+    old_n = late_n;
+    for (int i = 0; i < 10; i++) {
+        assert_int_equal(ward_pair_command(&a.d, ward_test_cp, &a.ch,
+                                           (const uint8_t *)"n", 1, m,
+                                           sizeof m, &n), WARD_OK);
+    }
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans, &an, &ev),
+                     WARD_OK);
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, late, late_n, ans,
+                            &an, &ev), WARD_OK);
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, late, late_n, ans,
+                            &an, &ev), WARD_ERR_AUTH);
+    a.ch.chan.tx_seq += 64;
+    assert_int_equal(ward_pair_command(&a.d, ward_test_cp, &a.ch,
+                                       (const uint8_t *)"far", 3, m, sizeof m,
+                                       &n), WARD_OK);
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans, &an, &ev),
+                     WARD_OK);
+    (void)old;
+    (void)old_n;
+    /* Re-open of an open channel (an app that lost its state): resumes,
+     * counters kept; the old messages stay refused. */
+    ward_pair_channel before = a.ch;
+    assert_int_equal(open_chan(e, &a, WARD_DEV_NEAR, "10.0.0.2:5999", 5),
+                     WARD_OK);
+    assert_int_equal(a.ch.chan.tx_seq, before.chan.tx_seq);
+    assert_memory_equal(a.ch.chan.tx_key, before.chan.tx_key,
+                        WARD_AEAD_KEY_LEN);
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m1, n1, ans, &an,
+                            &ev), WARD_ERR_AUTH);
+    assert_int_equal(command(e, &a, WARD_DEV_NEAR, "10.0.0.2:5999", "four"),
+                     WARD_OK);
+    /* A replayed device reply is refused by the app. */
+    assert_int_equal(ward_dev_notify(&e->dev, a.d.key_index, 5,
+                                     (const uint8_t *)"hi", 2, ans, sizeof ans,
+                                     &an), WARD_OK);
+    uint8_t data[16];
+    size_t dn = 0;
+    assert_int_equal(ward_pair_on_reply(&a.d, ward_test_cp, &a.ch, ans, an,
+                                        data, sizeof data, &dn, NULL), WARD_OK);
+    assert_int_equal(ward_pair_on_reply(&a.d, ward_test_cp, &a.ch, ans, an,
+                                        data, sizeof data, &dn, NULL),
+                     WARD_ERR_AUTH);
+    test_free(e);
+}
+
+static ward_err attach(env *e, app *a, uint8_t kind, const char *tid,
+                       const char *cloud)
+{
+    uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX];
+    size_t n = 0, an = 0;
+    ward_dev_event ev;
+    ward_random rng = ward_test_rng();
+    assert_int_equal(ward_pair_attach(&a->d, ward_test_cp, &rng,
+                                      (const uint8_t *)cloud, strlen(cloud), m,
+                                      sizeof m, &n), WARD_OK);
+    ward_err err = dev_in(e, a, kind, tid, m, n, ans, &an, &ev);
+    if (err != WARD_OK) {
+        return err;
+    }
+    assert_int_equal(ev.type, WARD_DEV_EV_ATTACHED);
+    err = ward_pair_on_attach(&a->d, ward_test_cp, ans, an);
+    if (err == WARD_OK) {
+        snprintf(a->d.cloud_id, sizeof a->d.cloud_id, "%s", cloud);
+    }
+    return err;
+}
+
+static void test_near_far_switch_and_reboot(void **state)
+{
+    (void)state;
+    env *e = env_new();
+    app a, b;
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
+    app_init(&b, "10.0.0.2:5001", "CLI-LAMP", "PHONE-1");
+    bind(e, &a);
+    bind(e, &b);
+    assert_int_equal(open_chan(e, &a, WARD_DEV_NEAR, a.tid, 3), WARD_OK);
+    assert_int_equal(command(e, &a, WARD_DEV_NEAR, a.tid, "on"), WARD_OK);
+    /* Far-field before attach: no node has that cloud id. */
+    assert_int_equal(command(e, &a, WARD_DEV_FAR, "cloud-a", "x"),
+                     WARD_ERR_NOTFOUND);
+    assert_int_equal(attach(e, &a, WARD_DEV_NEAR, a.tid, "cloud-a"), WARD_OK);
+    assert_int_equal(attach(e, &b, WARD_DEV_NEAR, b.tid, "cloud-b"), WARD_OK);
+    /* One cloud id names one node. */
+    assert_int_equal(attach(e, &b, WARD_DEV_NEAR, b.tid, "cloud-a"),
+                     WARD_ERR_PARAM);
+    /* Same channel, same counters, now through wardd. */
+    uint32_t seq = a.ch.chan.tx_seq;
+    assert_int_equal(command(e, &a, WARD_DEV_FAR, "cloud-a", "dim"), WARD_OK);
+    assert_int_equal(a.ch.chan.tx_seq, seq + 1);
+    /* wardd delivering a's message under b's cloud id: refused. */
+    assert_int_equal(command(e, &a, WARD_DEV_FAR, "cloud-b", "off"),
+                     WARD_ERR_NOTFOUND);
+    /* ...and back near-field, the window still holds. */
+    uint8_t ans[WARD_DEV_MSG_MAX];
+    size_t an = 0;
+    ward_dev_event ev;
+    assert_int_equal(command(e, &a, WARD_DEV_NEAR, a.tid, "off"), WARD_OK);
+    assert_int_equal(dev_in(e, &a, WARD_DEV_FAR, "cloud-a", a.msg, a.len, ans,
+                            &an, &ev), WARD_ERR_AUTH);
+
+    /* A reboot keeps the nodes and cloud ids, closes the channels. */
+    reboot(e);
+    assert_int_equal(ward_dev_node_count(&e->dev), 2);
+    ward_dev_node node;
+    assert_int_equal(ward_dev_node_get(&e->dev, 0, &node), WARD_OK);
+    assert_int_equal(node.cloud_id_len, 7);
+    assert_int_equal(command(e, &a, WARD_DEV_FAR, "cloud-a", "x"),
+                     WARD_ERR_NOTFOUND);
+    assert_int_equal(open_chan(e, &a, WARD_DEV_FAR, "cloud-a", 3), WARD_OK);
+    assert_int_equal(a.ch.chan.tx_seq, 0);
+    assert_int_equal(command(e, &a, WARD_DEV_FAR, "cloud-a", "on"), WARD_OK);
+    assert_int_equal(open_chan(e, &b, WARD_DEV_NEAR, "10.0.0.2:6123", 3),
+                     WARD_OK);
+    assert_int_equal(command(e, &b, WARD_DEV_NEAR, "10.0.0.2:6123", "on"),
+                     WARD_OK);
+    /* Unbinding: gone for good. */
+    assert_int_equal(ward_dev_node_remove(&e->dev, a.d.key_index), WARD_OK);
+    reboot(e);
+    assert_int_equal(ward_dev_node_count(&e->dev), 1);
+    assert_int_equal(open_chan(e, &a, WARD_DEV_FAR, "cloud-a", 3),
+                     WARD_ERR_NOTFOUND);
+    test_free(e);
+}
+
+static void test_table_full_and_busy(void **state)
+{
+    (void)state;
+    env *e = env_new();
+    app apps[WARD_MAX_NODES + 1];
+    char tids[WARD_MAX_NODES + 1][24], cids[WARD_MAX_NODES + 1][8];
+    for (size_t i = 0; i <= WARD_MAX_NODES; i++) {
+        snprintf(tids[i], sizeof tids[i], "10.0.0.2:%zu", 5000 + i);
+        snprintf(cids[i], sizeof cids[i], "C%zu", i);
+        app_init(&apps[i], tids[i], cids[i], "PHONE-1");
+    }
+    for (size_t i = 0; i < WARD_MAX_NODES; i++) {
+        bind(e, &apps[i]);
+    }
+    app *x = &apps[WARD_MAX_NODES];
+    step_pin(e, x);
+    assert_int_equal(step_init(e, x, x->pin), WARD_OK);
+    uint8_t m[WARD_DEV_MSG_MAX];
+    size_t n = 0;
+    ward_dev_event ev;
+    assert_int_equal(ward_pair_on_pake_init(&x->p, x->msg, x->len, m, sizeof m,
+                                            &n), WARD_OK);
+    assert_int_equal(dev_in(e, x, WARD_DEV_NEAR, x->tid, m, n, x->msg, &x->len,
+                            &ev), WARD_ERR_NOSPACE);
+    /* All binding slots taken: BUSY, until one expires. */
+    app y[WARD_DEV_MAX_BINDINGS + 1];
+    for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
+        app_init(&y[i], tids[i], cids[i], "PHONE-2");
+        step_pin(e, &y[i]);
+    }
+    app_init(&y[WARD_DEV_MAX_BINDINGS], "10.9.9.9:1", "Z", "PHONE-3");
+    ward_random rng = ward_test_rng();
+    assert_int_equal(ward_pair_start(&y[WARD_DEV_MAX_BINDINGS].p, ward_test_cp,
+                                     &rng, (const uint8_t *)"PHONE-3", 7,
+                                     (const uint8_t *)"Z", 1,
+                                     (const uint8_t *)"app", 3, m, sizeof m,
+                                     &n), WARD_OK);
+    uint8_t ans[WARD_DEV_MSG_MAX];
+    size_t an = 0;
+    assert_int_equal(dev_in(e, x, WARD_DEV_NEAR, "10.9.9.9:1", m, n, ans, &an,
+                            &ev), WARD_ERR_BUSY);
+    e->now += WARD_DEV_BIND_TTL_MS + 1;
+    assert_int_equal(dev_in(e, x, WARD_DEV_NEAR, "10.9.9.9:1", m, n, ans, &an,
+                            &ev), WARD_OK);
+    /* An expired PIN cannot be used (y[0]'s slot went to the newcomer). */
+    assert_int_equal(step_init(e, &y[1], y[1].pin), WARD_ERR_EXPIRED);
+    assert_int_equal(step_init(e, &y[0], y[0].pin), WARD_ERR_NOTFOUND);
+    test_free(e);
+}
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    env *e = env_new();
+    uint8_t ans[WARD_DEV_MSG_MAX];
+    size_t an = 0;
+    ward_dev_event ev;
+    const uint8_t junk[] = { 1, 2, 3 };
+    assert_int_equal(ward_dev_handle(&e->dev, WARD_DEV_NEAR,
+                                     (const uint8_t *)"t", 1, junk,
+                                     sizeof junk, ans, sizeof ans, &an, &ev),
+                     WARD_ERR_FORMAT);
+    assert_int_equal(an, 0);
+    /* An unknown type of ours gets an error answer. */
+    uint8_t m[] = { 1, 0x3E, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+    assert_int_equal(ward_dev_handle(&e->dev, WARD_DEV_NEAR,
+                                     (const uint8_t *)"t", 1, m, sizeof m, ans,
+                                     sizeof ans, &an, &ev),
+                     WARD_ERR_UNSUPPORTED);
+    assert_int_equal(error_code(ans, an), WARD_ERR_UNSUPPORTED);
+    /* An unprovisioned device cannot bind. */
+    env *f = test_calloc(1, sizeof *f);
+    memset(f->mem, 0xFF, sizeof f->mem);
+    f->now = T0;
+    f->clock.now_ms = fake_now;
+    f->clock.ctx = f;
+    f->rng = ward_test_rng();
+    reboot(f);
+    app a;
+    app_init(&a, "10.0.0.2:5000", "C", "P");
+    ward_random rng = ward_test_rng();
+    size_t n = 0;
+    uint8_t req[WARD_DEV_MSG_MAX];
+    assert_int_equal(ward_pair_start(&a.p, ward_test_cp, &rng,
+                                     (const uint8_t *)"P", 1,
+                                     (const uint8_t *)"C", 1,
+                                     (const uint8_t *)"app", 3, req,
+                                     sizeof req, &n), WARD_OK);
+    assert_int_equal(dev_in(f, &a, WARD_DEV_NEAR, a.tid, req, n, ans, &an,
+                            &ev), WARD_ERR_STATE);
+    test_free(f);
+    test_free(e);
+}
+
+/* Bytes and round trips of the PAKE, overhead of a channel, RAM per node
+ * (printed for the report, and bounded so growth is noticed). */
+static void test_measure(void **state)
+{
+    (void)state;
+    env *e = env_new();
+    app a;
+    uint8_t m[WARD_DEV_MSG_MAX];
+    size_t init_n = 0, init_ans = 0, fin_n = 0;
+    ward_dev_event ev;
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
+    step_pin(e, &a);
+    assert_int_equal(ward_pair_pake_init(&a.p, (const uint8_t *)a.pin, 6, m,
+                                         sizeof m, &init_n), WARD_OK);
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, init_n, a.msg,
+                            &a.len, &ev), WARD_OK);
+    init_ans = a.len;
+    assert_int_equal(ward_pair_on_pake_init(&a.p, a.msg, a.len, m, sizeof m,
+                                            &fin_n), WARD_OK);
+    size_t cid = 2 + 7;
+    size_t confirm_p = WARD_HDR_BASE_LEN + cid + WARD_TLV_SIZE(32);
+    printf("# PAKE: 1.5 round trips; PAKE_INIT %zu + answer %zu + confirmP "
+           "part of PAKE_FINISH %zu = %zu bytes (without CliID %zu; bodies "
+           "only %zu); whole PAKE_FINISH %zu\n",
+           init_n, init_ans, confirm_p, init_n + init_ans + confirm_p,
+           init_n + init_ans + confirm_p - 3 * cid,
+           init_n + init_ans + confirm_p - 3 * (cid + WARD_HDR_BASE_LEN),
+           fin_n);
+    assert_true(init_n + init_ans + confirm_p - 3 * cid <= 240);
+    printf("# channel overhead: %u bytes per command (CliID of 7: %u)\n",
+           (unsigned)WARD_DEV_CHAN_OVERHEAD(10u, 0u),
+           (unsigned)WARD_DEV_CHAN_OVERHEAD(10u, 7u));
+    printf("# RAM: node %zu, binding %zu, channel %zu, device %zu; node "
+           "record <= %u bytes of store\n", sizeof(ward_dev_node),
+           sizeof(ward_dev_binding), sizeof(ward_dev_channel),
+           sizeof(ward_device), (unsigned)WARD_DEV_NODE_REC_MAX);
+    test_free(e);
+}
+
+int main(int argc, char **argv)
+{
+    ward_test_backend(argc, argv);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_two_apps_interleaved),
+        cmocka_unit_test(test_same_udidx_split_by_cliid),
+        cmocka_unit_test(test_older_app_without_cliid),
+        cmocka_unit_test(test_wrong_pin_counted),
+        cmocka_unit_test(test_forged_finish_auth),
+        cmocka_unit_test(test_brute_force_locks_out),
+        cmocka_unit_test(test_bind_again_new_key),
+        cmocka_unit_test(test_channel_rules),
+        cmocka_unit_test(test_near_far_switch_and_reboot),
+        cmocka_unit_test(test_table_full_and_busy),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_measure),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
