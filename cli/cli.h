@@ -71,5 +71,13 @@ int cmd_app_revoke(int argc, char **argv);
 int cmd_app_clients(int argc, char **argv);
 int cmd_app_audit(int argc, char **argv);
 int cmd_app_forget_key(int argc, char **argv);
+int cmd_se_run(int argc, char **argv);
+int cmd_se_host(int argc, char **argv);
+/* Flow D (cmd_device.c, cmd_pair.c): an IoT device and its apps. */
+int cmd_device_init(int argc, char **argv);
+int cmd_device_run(int argc, char **argv);
+int cmd_app_pair(int argc, char **argv);
+int cmd_app_send(int argc, char **argv);
+int cmd_app_discover(int argc, char **argv);
 
 #endif /* WARD_CLI_H */

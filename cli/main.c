@@ -49,6 +49,26 @@ static const cli_command commands[] = {
     { "app audit", cmd_app_audit, "wardd's audit of a lock (owner, admin): --dir A [--sn SN]" },
     { "app forget-key", cmd_app_forget_key,
       "keep no authorization key on this phone; answer from escrow: --dir A [--sn SN]" },
+    { "se run", cmd_se_run,
+      "a simulated secure element on a Unix socket: --dir S --link PATH [--backend B]" },
+    { "se host", cmd_se_host,
+      "the SE's host: --dir H --link PATH bind [--r1-by se|host] [--variant sym|asym] "
+      "[--f hmac-sha256|aes-cmac|hmac-sm3|sm4-cmac] | lock | verify [--then CMD]... | "
+      "cmd CMD..." },
+    { "device init", cmd_device_init,
+      "make an IoT device's identity and activate it: --dir D --id ID --server URL "
+      "--factory-key FILE [--name N] [--type T]" },
+    { "device run", cmd_device_run,
+      "run the device: near-field CoAP and far-field through wardd; prints each PIN: "
+      "--dir D [--server URL] [--listen HOST:PORT]" },
+    { "app pair", cmd_app_pair,
+      "bind to a device with the PIN it shows: --dir A --device ID [--near HOST:PORT] "
+      "[--pin PIN]" },
+    { "app send", cmd_app_send,
+      "a command to a paired device, print its reply: --dir A --device ID "
+      "[--via near|far] CMD..." },
+    { "app discover", cmd_app_discover,
+      "devices on the LAN and in the cloud list: --dir A [--scan HOST:PORT-PORT]" },
 };
 
 #define NCOMMANDS (int)(sizeof(commands) / sizeof(commands[0]))

@@ -44,6 +44,8 @@ bench/size.sh
 # the check, its numbers are reported and never compared with the goals.
 echo "== flow B benchmarks (quick)"
 if bench/run.sh --quick build; then :; else echo "bench: FAILED"; failed=$((failed + 1)); status=1; fi
+echo "== secure element binding: bytes and CPU per power-up check"
+if build/bench/bench_se; then :; else echo "bench_se: FAILED"; failed=$((failed + 1)); status=1; fi
 
 echo "== ASan + UBSan build"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DWARD_SANITIZE=ON >/dev/null

@@ -94,4 +94,40 @@ step "what wardd holds: ciphertext only"
 echo "tasks:   $(sqlite3 "$DEMO/wardd.db" 'SELECT count(*) || " sealed blob(s), " || sum(length(blob)) || " bytes" FROM tasks;' 2>/dev/null || echo '(sqlite3 not installed)')"
 echo "escrows: $(sqlite3 "$DEMO/wardd.db" 'SELECT count(*) || " escrow(s) sealed to client keys" FROM escrows;' 2>/dev/null || true)"
 
+step "flow D: a lamp comes off the line; two apps on one phone will share it"
+"$WARD" device init --dir "$DEMO/lamp" --id LAMP-0001 --server "$URL" \
+  --factory-key "$DEMO/factory/factory.key" --name "Hall lamp"
+LAMP_PORT=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$WARD" device run --dir "$DEMO/lamp" --listen "127.0.0.1:$LAMP_PORT" >"$DEMO/lamp.out" 2>&1 &
+LAMP_PID=$!
+trap 'kill "$LAMP_PID" 2>/dev/null || true; cleanup' EXIT INT TERM
+for _ in $(seq 50); do grep -q "near coap://" "$DEMO/lamp.out" && break; sleep 0.1; done
+"$WARD" app register --dir "$DEMO/app-one" --server "$URL" --user bob --phone +8613900000001 >/dev/null
+"$WARD" app register --dir "$DEMO/app-two" --server "$URL" --user carol --phone +8613900000002 >/dev/null
+
+step "both apps ask for a PIN at once; each types the PIN the lamp shows for it"
+pins_before() { grep -c '^PIN: ' "$DEMO/lamp.out" || true; }
+pair_app() {  # dir name: starts `ward app pair`, feeds it the next PIN shown
+  n=$(pins_before)
+  mkfifo "$DEMO/$2.pin"
+  "$WARD" app pair --dir "$DEMO/$1" --device LAMP-0001 --near "127.0.0.1:$LAMP_PORT" \
+    --name "$2" <"$DEMO/$2.pin" >"$DEMO/$2.pair" 2>&1 &
+  exec 9>"$DEMO/$2.pin"
+  for _ in $(seq 100); do [ "$(pins_before)" -gt "$n" ] && break; sleep 0.05; done
+  grep '^PIN: ' "$DEMO/lamp.out" | tail -n 1 | cut -d' ' -f2 >&9
+  exec 9>&-
+}
+pair_app app-one "app one"; P1=$!
+pair_app app-two "app two"; P2=$!
+wait "$P1" && wait "$P2" || { cat "$DEMO"/*.pair "$DEMO/lamp.out"; kill "$LAMP_PID"; exit 1; }
+cat "$DEMO/app one.pair" "$DEMO/app two.pair"
+
+step "each app drives its own encrypted channel, near-field (CoAP) and far-field (wardd)"
+"$WARD" app send --dir "$DEMO/app-one" --device LAMP-0001 --via near whoami
+"$WARD" app send --dir "$DEMO/app-two" --device LAMP-0001 --via near whoami
+"$WARD" app send --dir "$DEMO/app-one" --device LAMP-0001 --via far on
+"$WARD" app send --dir "$DEMO/app-two" --device LAMP-0001 --via far status
+kill "$LAMP_PID" && wait "$LAMP_PID" || true
+grep -v '^PIN: ' "$DEMO/lamp.out"
+
 step "done"

@@ -12,6 +12,7 @@
 
 #include <microhttpd.h>
 
+#include "devices.h"
 #include "log.h"
 #include "wardd.h"
 
@@ -59,6 +60,12 @@ static const route routes[] = {
     { "POST", "/v1/lock/inbox/ack", wardd_h_inbox_ack },
     { "GET", "/v1/locks/*/clients", wardd_h_clients_get },
     { "GET", "/v1/audit", wardd_h_audit_get },
+    { "POST", "/v1/devices/attach", wardd_h_devices_attach },
+    { "GET", "/v1/devices", wardd_h_devices_get },
+    { "POST", "/v1/dev/*/msgs", wardd_h_dev_msgs_post },
+    { "GET", "/v1/dev/*/replies", wardd_h_dev_replies_get },
+    { "GET", "/v1/device/inbox", wardd_h_device_inbox_get },
+    { "POST", "/v1/device/replies", wardd_h_device_replies_post },
 };
 
 int64_t wardd_now_ms(void)

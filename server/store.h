@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "ward/ward_bind.h"
+#include "ward/ward_config.h"
 #include "ward/ward_crypto.h"
 #include "ward/ward_err.h"
 #include "ward/ward_httpsig.h"
@@ -39,7 +40,7 @@
 #define WARDD_TASK_BOUND 1
 
 /* The schema version store_sqlite.c migrates to (PRAGMA user_version). */
-#define WARDD_SCHEMA_VERSION 3
+#define WARDD_SCHEMA_VERSION 4
 
 /* A bind task as stored: the uploader, the lock it is for, and the sealed
  * blob the lock fetches. The code is not stored (it only goes by SMS). */
@@ -164,6 +165,39 @@ typedef int (*wardd_inbox_fn)(void *ctx, const wardd_inbox_rec *rec);
 typedef int (*wardd_client_fn)(void *ctx, const wardd_client_rec *rec);
 typedef int (*wardd_audit_fn)(void *ctx, const wardd_audit_rec *rec);
 
+/* ---- flow D: devices relayed far-field (devices.c) ----
+ * A device is activated like a lock (its row is in the locks table, its
+ * keyid is "lock:ID"). An app attaches to it once and gets a cloud id for
+ * the pair (device, app); messages are queued per cloud id and direction,
+ * opaque, bounded and with an expiry. */
+
+#define WARDD_CLOUD_ID_LEN 16
+#define WARDD_APP_TAG_MAX 64        /* the app instance's tag (its CliID hex) */
+#define WARDD_DEV_ATTACH_MAX 32     /* cloud ids one device may have */
+#define WARDD_DEV_QUEUE_MAX 32      /* messages waiting per cloud id and way */
+#define WARDD_DEV_TAKE_MAX 16       /* messages one poll answers with */
+#define WARDD_DEV_TO_DEVICE 0
+#define WARDD_DEV_TO_APP 1
+
+typedef struct wardd_attach {
+    uint8_t cloud_id[WARDD_CLOUD_ID_LEN];
+    char device[WARD_SN_MAX + 1];
+    char uid[WARD_UID_MAX + 1];
+    char app[WARDD_APP_TAG_MAX + 1];
+    int64_t attached_ms;
+} wardd_attach;
+
+typedef struct wardd_dev_msg {
+    int64_t id;
+    uint8_t cloud_id[WARDD_CLOUD_ID_LEN];
+    uint8_t msg[WARD_MSG_MAX];
+    size_t msg_len;
+    int64_t created_ms;
+} wardd_dev_msg;
+
+typedef int (*wardd_attach_fn)(void *ctx, const wardd_attach *a);
+typedef int (*wardd_dev_msg_fn)(void *ctx, const wardd_dev_msg *m);
+
 typedef struct wardd_store {
     void *h;
     void (*close)(void *h);
@@ -265,6 +299,36 @@ typedef struct wardd_store {
     /* Drops nonces past their expiry, rate events older than keep_ms,
      * sealed tasks and ops expired more than keep_ms ago. */
     ward_err (*purge)(void *h, int64_t now_ms, int64_t keep_ms);
+
+    /* ---- flow D ---- */
+
+    /* Attaches (a->uid, a->app) to a->device. A pair attached before keeps
+     * its cloud id (*out is the stored row, *created = 0); a new pair takes
+     * a->cloud_id (*created = 1). WARD_ERR_NOTFOUND without the device or
+     * the user, WARD_ERR_BUSY when the device has WARDD_DEV_ATTACH_MAX,
+     * WARD_ERR_STATE when a->cloud_id is taken (draw another). */
+    ward_err (*dev_attach)(void *h, const wardd_attach *a, wardd_attach *out,
+                           int *created);
+    ward_err (*dev_attach_get)(void *h,
+                               const uint8_t cloud_id[WARDD_CLOUD_ID_LEN],
+                               wardd_attach *out);
+    /* uid's attachments, oldest first. */
+    ward_err (*dev_attach_list)(void *h, const char *uid, wardd_attach_fn fn,
+                                void *ctx);
+    /* Queues msg on cloud_id one way (WARDD_DEV_TO_*) until expires_ms.
+     * WARD_ERR_BUSY when WARDD_DEV_QUEUE_MAX unexpired messages wait
+     * there, WARD_ERR_NOTFOUND without the cloud id. *id: its id. */
+    ward_err (*dev_msg_put)(void *h, const uint8_t cloud_id[WARDD_CLOUD_ID_LEN],
+                            int way, const uint8_t *msg, size_t len,
+                            int64_t now_ms, int64_t expires_ms, int64_t *id);
+    /* One way's queue of a device (device set, cloud_id NULL: every cloud
+     * id of the device) or of one cloud id (device NULL): first drops the
+     * messages with id <= after (the poller has them), then lists the
+     * unexpired rest, oldest first, at most WARDD_DEV_TAKE_MAX. One
+     * transaction. */
+    ward_err (*dev_msg_take)(void *h, const char *device,
+                             const uint8_t *cloud_id, int way, int64_t after,
+                             int64_t now_ms, wardd_dev_msg_fn fn, void *ctx);
 } wardd_store;
 
 /* Opens (creating and migrating) the SQLite database at path. */

@@ -113,6 +113,29 @@ static const char *const migrations[WARDD_SCHEMA_VERSION] = {
     "  op INTEGER NOT NULL DEFAULT 0,"
     "  detail TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX audit_sn ON audit(sn, id);",
+    /* 3 -> 4: flow D. A device is a row of locks (activated the same
+     * way); an attachment gives one (device, user, app) its cloud id;
+     * relayed messages wait per cloud id and way until polled or
+     * expired. */
+    "CREATE TABLE dev_attach ("
+    "  cloud_id BLOB PRIMARY KEY,"
+    "  device TEXT NOT NULL REFERENCES locks(sn),"
+    "  uid TEXT NOT NULL REFERENCES users(uid),"
+    "  app TEXT NOT NULL DEFAULT '',"
+    "  attached_ms INTEGER NOT NULL,"
+    "  UNIQUE (device, uid, app)) WITHOUT ROWID;"
+    "CREATE INDEX dev_attach_uid ON dev_attach(uid, attached_ms);"
+    "CREATE TABLE dev_msgs ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  cloud_id BLOB NOT NULL REFERENCES dev_attach(cloud_id) ON DELETE CASCADE,"
+    "  device TEXT NOT NULL,"
+    "  way INTEGER NOT NULL,"
+    "  msg BLOB NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  expires_ms INTEGER NOT NULL);"
+    "CREATE INDEX dev_msgs_device ON dev_msgs(device, way, id);"
+    "CREATE INDEX dev_msgs_cloud ON dev_msgs(cloud_id, way, id);"
+    "CREATE INDEX dev_msgs_expiry ON dev_msgs(expires_ms);",
 };
 
 static ward_err exec(sq *s, const char *sql)
@@ -744,6 +767,7 @@ static ward_err sq_purge(void *h, int64_t now_ms, int64_t keep_ms)
         "DELETE FROM rate_events WHERE at_ms <= ?1 - ?2",
         "DELETE FROM tasks WHERE state = 0 AND expires_ms <= ?1 - ?2",
         "DELETE FROM ops WHERE expires_ms <= ?1 - ?2",
+        "DELETE FROM dev_msgs WHERE expires_ms <= ?1",
     };
     for (size_t i = 0; i < sizeof sql / sizeof sql[0] && err == WARD_OK; i++) {
         sqlite3_stmt *st = prep(s, sql[i]);
@@ -1269,6 +1293,265 @@ static ward_err sq_audit_list(void *h, const char *sn, size_t limit, wardd_audit
     return err;
 }
 
+/* ---- flow D: device attachments and relayed messages ---- */
+
+static ward_err read_attach(sqlite3_stmt *st, wardd_attach *a)
+{
+    memset(a, 0, sizeof *a);
+    ward_err err = copy_blob(st, 0, a->cloud_id, WARDD_CLOUD_ID_LEN);
+    copy_text(st, 1, a->device, sizeof a->device);
+    copy_text(st, 2, a->uid, sizeof a->uid);
+    copy_text(st, 3, a->app, sizeof a->app);
+    a->attached_ms = sqlite3_column_int64(st, 4);
+    return err;
+}
+
+static ward_err sq_dev_attach(void *h, const wardd_attach *a, wardd_attach *out,
+                              int *created)
+{
+    sq *s = h;
+    *created = 0;
+    ward_err err = begin(s);
+    if (err != WARD_OK) {
+        return err;
+    }
+    sqlite3_stmt *st = prep(s,
+        "SELECT cloud_id, device, uid, app, attached_ms FROM dev_attach"
+        " WHERE device = ? AND uid = ? AND app = ?");
+    if (st == NULL) {
+        return end(s, WARD_ERR_IO);
+    }
+    sqlite3_bind_text(st, 1, a->device, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, a->uid, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, a->app, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        err = read_attach(st, out);
+        release(s, st);
+        return end(s, err);
+    }
+    release(s, st);
+    if (rc != SQLITE_DONE) {
+        return end(s, WARD_ERR_IO);
+    }
+    st = prep(s, "SELECT count(*) FROM dev_attach WHERE device = ?");
+    if (st == NULL) {
+        return end(s, WARD_ERR_IO);
+    }
+    sqlite3_bind_text(st, 1, a->device, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    long long n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    release(s, st);
+    if (n < 0) {
+        return end(s, WARD_ERR_IO);
+    }
+    if (n >= WARDD_DEV_ATTACH_MAX) {
+        return end(s, WARD_ERR_BUSY);
+    }
+    st = prep(s,
+        "INSERT INTO dev_attach (cloud_id, device, uid, app, attached_ms)"
+        " VALUES (?, ?, ?, ?, ?)");
+    if (st == NULL) {
+        return end(s, WARD_ERR_IO);
+    }
+    sqlite3_bind_blob(st, 1, a->cloud_id, WARDD_CLOUD_ID_LEN, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, a->device, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, a->uid, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, a->app, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, a->attached_ms);
+    err = step_done(s, st);
+    if (err == WARD_OK) {
+        *out = *a;
+        *created = 1;
+    }
+    return end(s, err);
+}
+
+static ward_err sq_dev_attach_get(void *h, const uint8_t cloud_id[WARDD_CLOUD_ID_LEN],
+                                  wardd_attach *out)
+{
+    sq *s = h;
+    pthread_mutex_lock(&s->mu);
+    ward_err err = WARD_ERR_IO;
+    sqlite3_stmt *st = prep(s,
+        "SELECT cloud_id, device, uid, app, attached_ms FROM dev_attach WHERE cloud_id = ?");
+    if (st != NULL) {
+        sqlite3_bind_blob(st, 1, cloud_id, WARDD_CLOUD_ID_LEN, SQLITE_TRANSIENT);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            err = read_attach(st, out);
+        } else if (rc == SQLITE_DONE) {
+            err = WARD_ERR_NOTFOUND;
+        }
+        release(s, st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return err;
+}
+
+static ward_err sq_dev_attach_list(void *h, const char *uid, wardd_attach_fn fn, void *ctx)
+{
+    sq *s = h;
+    pthread_mutex_lock(&s->mu);
+    ward_err err = WARD_ERR_IO;
+    sqlite3_stmt *st = prep(s,
+        "SELECT cloud_id, device, uid, app, attached_ms FROM dev_attach WHERE uid = ?"
+        " ORDER BY attached_ms, device, app");
+    if (st != NULL) {
+        sqlite3_bind_text(st, 1, uid, -1, SQLITE_TRANSIENT);
+        wardd_attach rec;
+        int rc;
+        err = WARD_OK;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            err = read_attach(st, &rec);
+            if (err != WARD_OK || fn(ctx, &rec) != 0) {
+                break;
+            }
+        }
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            err = WARD_ERR_IO;
+        }
+        release(s, st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return err;
+}
+
+static ward_err sq_dev_msg_put(void *h, const uint8_t cloud_id[WARDD_CLOUD_ID_LEN], int way,
+                               const uint8_t *msg, size_t len, int64_t now_ms,
+                               int64_t expires_ms, int64_t *id)
+{
+    sq *s = h;
+    *id = 0;
+    if (len == 0 || len > WARD_MSG_MAX) {
+        return WARD_ERR_PARAM;
+    }
+    ward_err err = begin(s);
+    if (err != WARD_OK) {
+        return err;
+    }
+    sqlite3_stmt *st = prep(s, "SELECT device FROM dev_attach WHERE cloud_id = ?");
+    if (st == NULL) {
+        return end(s, WARD_ERR_IO);
+    }
+    char device[WARD_SN_MAX + 1];
+    sqlite3_bind_blob(st, 1, cloud_id, WARDD_CLOUD_ID_LEN, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        copy_text(st, 0, device, sizeof device);
+    }
+    release(s, st);
+    if (rc != SQLITE_ROW) {
+        return end(s, rc == SQLITE_DONE ? WARD_ERR_NOTFOUND : WARD_ERR_IO);
+    }
+    st = prep(s,
+        "SELECT count(*) FROM dev_msgs WHERE cloud_id = ? AND way = ? AND expires_ms > ?");
+    if (st == NULL) {
+        return end(s, WARD_ERR_IO);
+    }
+    sqlite3_bind_blob(st, 1, cloud_id, WARDD_CLOUD_ID_LEN, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, way);
+    sqlite3_bind_int64(st, 3, now_ms);
+    rc = sqlite3_step(st);
+    long long n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    release(s, st);
+    if (n < 0) {
+        return end(s, WARD_ERR_IO);
+    }
+    if (n >= WARDD_DEV_QUEUE_MAX) {
+        return end(s, WARD_ERR_BUSY);
+    }
+    st = prep(s,
+        "INSERT INTO dev_msgs (cloud_id, device, way, msg, created_ms, expires_ms)"
+        " VALUES (?, ?, ?, ?, ?, ?)");
+    if (st == NULL) {
+        return end(s, WARD_ERR_IO);
+    }
+    sqlite3_bind_blob(st, 1, cloud_id, WARDD_CLOUD_ID_LEN, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, device, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 3, way);
+    sqlite3_bind_blob(st, 4, msg, (int)len, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, now_ms);
+    sqlite3_bind_int64(st, 6, expires_ms);
+    err = step_done(s, st);
+    if (err == WARD_OK) {
+        *id = sqlite3_last_insert_rowid(s->db);
+    }
+    return end(s, err);
+}
+
+static ward_err sq_dev_msg_take(void *h, const char *device, const uint8_t *cloud_id,
+                                int way, int64_t after, int64_t now_ms,
+                                wardd_dev_msg_fn fn, void *ctx)
+{
+    sq *s = h;
+    /* One statement pair per scope, so each reads through its index. */
+    static const char del_dev[] =
+        "DELETE FROM dev_msgs WHERE device = ?1 AND way = ?2 AND (id <= ?3 OR expires_ms <= ?4)";
+    static const char del_cloud[] =
+        "DELETE FROM dev_msgs WHERE cloud_id = ?1 AND way = ?2 AND (id <= ?3 OR expires_ms <= ?4)";
+    static const char sel_dev[] =
+        "SELECT id, cloud_id, msg, created_ms FROM dev_msgs"
+        " WHERE device = ?1 AND way = ?2 AND id > ?3 AND expires_ms > ?4 ORDER BY id LIMIT ?5";
+    static const char sel_cloud[] =
+        "SELECT id, cloud_id, msg, created_ms FROM dev_msgs"
+        " WHERE cloud_id = ?1 AND way = ?2 AND id > ?3 AND expires_ms > ?4 ORDER BY id LIMIT ?5";
+    if ((device == NULL) == (cloud_id == NULL)) {
+        return WARD_ERR_PARAM;
+    }
+    ward_err err = begin(s);
+    if (err != WARD_OK) {
+        return err;
+    }
+    for (int pass = 0; pass < 2 && err == WARD_OK; pass++) {
+        const char *sql = pass == 0 ? (device ? del_dev : del_cloud)
+                                    : (device ? sel_dev : sel_cloud);
+        sqlite3_stmt *st = prep(s, sql);
+        if (st == NULL) {
+            err = WARD_ERR_IO;
+            break;
+        }
+        if (device != NULL) {
+            sqlite3_bind_text(st, 1, device, -1, SQLITE_TRANSIENT);
+        } else {
+            sqlite3_bind_blob(st, 1, cloud_id, WARDD_CLOUD_ID_LEN, SQLITE_TRANSIENT);
+        }
+        sqlite3_bind_int(st, 2, way);
+        sqlite3_bind_int64(st, 3, after);
+        sqlite3_bind_int64(st, 4, now_ms);
+        if (pass == 0) {
+            err = step_done(s, st);
+            continue;
+        }
+        sqlite3_bind_int64(st, 5, WARDD_DEV_TAKE_MAX);
+        wardd_dev_msg *m = malloc(sizeof *m);
+        if (m == NULL) {
+            release(s, st);
+            err = WARD_ERR_NOSPACE;
+            break;
+        }
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            memset(m, 0, sizeof *m);
+            m->id = sqlite3_column_int64(st, 0);
+            err = copy_blob(st, 1, m->cloud_id, WARDD_CLOUD_ID_LEN);
+            if (err == WARD_OK) {
+                err = copy_var(st, 2, m->msg, sizeof m->msg, &m->msg_len);
+            }
+            m->created_ms = sqlite3_column_int64(st, 3);
+            if (err != WARD_OK || fn(ctx, m) != 0) {
+                break;
+            }
+        }
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            err = WARD_ERR_IO;
+        }
+        free(m);
+        release(s, st);
+    }
+    return end(s, err);
+}
+
 /* Brings the schema from its user_version to WARDD_SCHEMA_VERSION, each
  * migration in its own transaction with the version bump. */
 static ward_err migrate(sq *s)
@@ -1367,5 +1650,10 @@ ward_err wardd_store_sqlite_open(const char *path, wardd_store *out)
     out->inbox_ack = sq_inbox_ack;
     out->clients_list = sq_clients_list;
     out->audit_list = sq_audit_list;
+    out->dev_attach = sq_dev_attach;
+    out->dev_attach_get = sq_dev_attach_get;
+    out->dev_attach_list = sq_dev_attach_list;
+    out->dev_msg_put = sq_dev_msg_put;
+    out->dev_msg_take = sq_dev_msg_take;
     return WARD_OK;
 }

@@ -5,7 +5,10 @@
  * and switches), then the ports a platform provides (ward_crypto.h,
  * ward_random.h, ward_clock.h, ward_store_port.h), then the modules built
  * on them: ward_suite.h and ward_spake2p.h (crypto), ward_codec.h (wire
- * format), ward_store.h (power-safe records).
+ * format), ward_store.h (power-safe records), and the flows: ward_bind.h
+ * and ward_lock.h (lock-app binding), ward_op.h (remote approval),
+ * ward_device.h (several apps, one device), ward_se.h (secure element
+ * binding). The client library's headers (ward_app.h, ...) are separate.
  */
 #ifndef WARD_H
 #define WARD_H
@@ -22,5 +25,10 @@
 #include "ward_spake2p.h"
 #include "ward_codec.h"
 #include "ward_store.h"
+#include "ward_bind.h"
+#include "ward_lock.h"
+#include "ward_op.h"
+#include "ward_device.h"
+#include "ward_se.h"
 
 #endif /* WARD_H */

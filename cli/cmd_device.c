@@ -1,0 +1,352 @@
+/* `ward device ...`: the CLI playing an IoT device (flow D) that several
+ * apps bind to. The device core (ward_device.h) decides everything; this
+ * file moves its messages over CoAP (near) and wardd (far) at once. */
+#include <cjson/cJSON.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "cli.h"
+#include "coap_ward.h"
+#include "devlink.h"
+#include "keyfile.h"
+#include "ward/ward.h"
+
+#define MSG_MAX 256
+#define FAR_WAIT_S 3          /* a long-poll; also how soon a stop is seen */
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stopping = 1;
+}
+
+/* Lines the tests read ("PIN: 123456"): whole, and at once. */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+    fflush(stdout);
+}
+
+static int activate(devdir *dd, const char *factory_key)
+{
+    uint8_t fpriv[WARD_P256_SCALAR_LEN];
+    ward_err err = keyfile_read_hex(factory_key, fpriv, sizeof fpriv);
+    if (err != WARD_OK) {
+        return cli_fail("cannot read the manufacturer key %s: %s", factory_key,
+                        ward_strerror(err));
+    }
+    uint8_t id[WARD_SN_MAX], pub[WARD_P256_POINT_LEN], msg[WARD_ACTIVATION_MAX];
+    ward_activation act;
+    size_t len = 0;
+    err = ward_dev_activation(&dd->dev, id, pub, &act);
+    if (err == WARD_OK) {
+        err = ward_activation_sign(dd->host.crypto, fpriv, &act, msg, sizeof msg, &len);
+    }
+    explicit_bzero(fpriv, sizeof fpriv);
+    if (err != WARD_OK) {
+        return cli_fail("cannot sign the activation: %s", ward_strerror(err));
+    }
+    ward_http_signer signer;
+    ward_http_response resp;
+    char why[MSG_MAX];
+    devdir_signer(dd, &signer);
+    long status = api_post_blob(&dd->host, dd->server, "/v1/locks", "activation", msg, len,
+                                NULL, NULL, &signer, &resp, why, sizeof why);
+    ward_http_response_free(&resp);
+    if (status != 0) {
+        return cli_fail("activation: %s", why);
+    }
+    printf("device %s activated with wardd at %s\n", dd->id, dd->server);
+    return 0;
+}
+
+int cmd_device_init(int argc, char **argv)
+{
+    const char *dir = NULL, *id = NULL, *server = NULL, *factory = NULL, *no_act = NULL;
+    const char *name = NULL, *type = NULL;
+    const cli_option opts[] = {
+        { "dir", true, &dir }, { "id", true, &id }, { "server", true, &server },
+        { "factory-key", true, &factory }, { "no-activate", false, &no_act },
+        { "name", true, &name }, { "type", true, &type },
+    };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 7, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dir == NULL || id == NULL || server == NULL || (factory == NULL && no_act == NULL)) {
+        return cli_usage("usage: ward device init --dir D --id ID --server URL "
+                         "--factory-key FILE [--name N] [--type T] [--no-activate]");
+    }
+    devdir dd;
+    if ((rc = devdir_open(&dd, dir, true, id, server, name ? name : id,
+                          type ? type : "lamp")) != 0) {
+        return rc;
+    }
+    printf("device %s: identity key ready in %s\n", dd.id, dir);
+    if (factory != NULL) {
+        rc = activate(&dd, factory);
+    }
+    devdir_close(&dd);
+    return rc;
+}
+
+/* ---- ward device run ---- */
+
+typedef struct runner {
+    devdir dd;
+    pthread_mutex_t mu;
+    bool power;            /* the simulated lamp */
+    unsigned commands;
+} runner;
+
+/* What this simulated device does with a command: a lamp. */
+static void run_command(runner *r, const ward_dev_event *ev, char *res, size_t cap)
+{
+    char cmd[WARD_DEV_DATA_MAX + 1];
+    memcpy(cmd, ev->data, ev->data_len);
+    cmd[ev->data_len] = '\0';
+    r->commands++;
+    if (strcmp(cmd, "on") == 0 || strcmp(cmd, "off") == 0) {
+        r->power = cmd[1] == 'n';
+        snprintf(res, cap, "ok power=%s", r->power ? "on" : "off");
+    } else if (strcmp(cmd, "toggle") == 0) {
+        r->power = !r->power;
+        snprintf(res, cap, "ok power=%s", r->power ? "on" : "off");
+    } else if (strcmp(cmd, "status") == 0) {
+        snprintf(res, cap, "power=%s", r->power ? "on" : "off");
+    } else if (strcmp(cmd, "whoami") == 0) {
+        snprintf(res, cap, "key_index=%u channel=%u", ev->key_index,
+                 (unsigned)ev->channel_id);
+    } else if (strncmp(cmd, "echo ", 5) == 0 || strcmp(cmd, "echo") == 0) {
+        snprintf(res, cap, "%s", cmd[4] ? cmd + 5 : "");
+    } else {
+        snprintf(res, cap, "error: unknown command (on, off, toggle, status, whoami, echo)");
+    }
+    explicit_bzero(cmd, sizeof cmd);
+}
+
+/* One received message through the core, under the lock: both links
+ * call this. */
+static void handle(runner *r, uint8_t kind, const uint8_t *tid, size_t tid_len,
+                   const uint8_t *in, size_t in_len, uint8_t *out, size_t cap,
+                   size_t *out_len)
+{
+    ward_dev_event ev;
+    pthread_mutex_lock(&r->mu);
+    ward_err err = ward_dev_handle(&r->dd.dev, kind, tid, tid_len, in, in_len, out, cap,
+                                   out_len, &ev);
+    const char *via = kind == WARD_DEV_NEAR ? "near" : "far";
+    switch (ev.type) {
+    case WARD_DEV_EV_SHOW_PIN:
+        say("PIN: %s", ev.pin);
+        break;
+    case WARD_DEV_EV_BOUND:
+        say("bound: app key index %u (%s)", ev.key_index, via);
+        break;
+    case WARD_DEV_EV_CHANNEL_OPENED:
+        say("channel %u open: app key index %u (%s)", (unsigned)ev.channel_id, ev.key_index,
+            via);
+        break;
+    case WARD_DEV_EV_ATTACHED:
+        say("attached: app key index %u reachable through wardd", ev.key_index);
+        break;
+    case WARD_DEV_EV_COMMAND: {
+        char res[WARD_DEV_DATA_MAX];
+        run_command(r, &ev, res, sizeof res);
+        say("command from key index %u (%s): %.*s -> %s", ev.key_index, via,
+            (int)ev.data_len, (const char *)ev.data, res);
+        err = ward_dev_reply(&r->dd.dev, ev.key_index, ev.channel_id, (const uint8_t *)res,
+                             strlen(res), out, cap, out_len);
+        if (err != WARD_OK) {
+            *out_len = 0;
+        }
+        explicit_bzero(res, sizeof res);
+        break;
+    }
+    case WARD_DEV_EV_NONE:
+        break;
+    }
+    pthread_mutex_unlock(&r->mu);
+    explicit_bzero(&ev, sizeof ev);
+    if (err != WARD_OK) {
+        fprintf(stderr, "device: refused a %s message: %s\n", via, ward_strerror(err));
+    }
+}
+
+static void on_near(void *ctx, const uint8_t *tid, size_t tid_len, const uint8_t *in,
+                    size_t in_len, uint8_t *out, size_t cap, size_t *out_len)
+{
+    handle(ctx, WARD_DEV_NEAR, tid, tid_len, in, in_len, out, cap, out_len);
+}
+
+/* One inbox answer: every message through the core, answers back. */
+static void far_batch(runner *r, const ward_http_signer *signer, const char *json,
+                      size_t json_len, long long *after)
+{
+    cJSON *o = cJSON_ParseWithLength(json, json_len);
+    const cJSON *e = NULL;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "msgs")) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
+        const cJSON *cid = cJSON_GetObjectItemCaseSensitive(e, "cloud_id");
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "msg");
+        if (cJSON_IsNumber(id) && (long long)id->valuedouble > *after) {
+            *after = (long long)id->valuedouble;
+        }
+        uint8_t in[WARD_MSG_MAX], out[WARD_MSG_MAX];
+        size_t in_len = 0, out_len = 0;
+        if (!cJSON_IsString(cid) || !cJSON_IsString(m) ||
+            strlen(cid->valuestring) > WARD_DEV_TID_MAX || cid->valuestring[0] == '\0' ||
+            ward_b64_decode(m->valuestring, strlen(m->valuestring), in, sizeof in,
+                            &in_len) != WARD_OK) {
+            continue;
+        }
+        /* Far-field the transport id is the cloud device id wardd routed by. */
+        handle(r, WARD_DEV_FAR, (const uint8_t *)cid->valuestring, strlen(cid->valuestring),
+               in, in_len, out, sizeof out, &out_len);
+        if (out_len == 0) {
+            continue;
+        }
+        ward_http_response resp;
+        char why[MSG_MAX];
+        long st = api_post_blob(&r->dd.host, r->dd.server, "/v1/device/replies", "msg", out,
+                                out_len, "cloud_id", cid->valuestring, signer, &resp, why,
+                                sizeof why);
+        ward_http_response_free(&resp);
+        if (st != 0) {
+            fprintf(stderr, "device: reply not relayed: %s\n", why);
+        }
+    }
+    cJSON_Delete(o);
+}
+
+static void *far_loop(void *arg)
+{
+    runner *r = arg;
+    ward_http_signer signer;
+    devdir_signer(&r->dd, &signer);
+    long long after = 0;
+    bool warned = false;
+    while (!stopping) {
+        char target[128], why[MSG_MAX];
+        snprintf(target, sizeof target, "/v1/device/inbox?wait=%d&after=%lld", FAR_WAIT_S,
+                 after);
+        ward_http_response resp;
+        long st = api_call(&r->dd.host, r->dd.server, "GET", target, NULL, &signer, &resp,
+                           why, sizeof why);
+        if (st == 0) {
+            warned = false;
+            far_batch(r, &signer, resp.body, resp.body_len, &after);
+        } else {
+            if (!warned) {
+                fprintf(stderr, "device: far-field link down: %s\n", why);
+                warned = true;
+            }
+            for (int i = 0; i < 10 && !stopping; i++) {
+                struct timespec ts = { 0, 100 * 1000 * 1000 };
+                nanosleep(&ts, NULL);
+            }
+        }
+        ward_http_response_free(&resp);
+    }
+    return NULL;
+}
+
+static int serve(runner *r, const char *listen, bool far)
+{
+    char host[256];
+    unsigned port = 0;
+    if (wcoap_split(listen, host, sizeof host, &port) != WARD_OK) {
+        return cli_usage("--listen HOST:PORT expected, not '%s'", listen);
+    }
+    ward_dev_info info;
+    if (ward_dev_get_info(&r->dd.dev, &info) != WARD_OK) {
+        return cli_fail("the device in %s has no identity (run ward device init)", r->dd.dir);
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", info.id);
+    cJSON_AddStringToObject(o, "name", info.name);
+    cJSON_AddStringToObject(o, "type", info.type);
+    char *json = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    wcoap_dev *coap = NULL;
+    unsigned bound = 0;
+    ward_err err = json ? wcoap_dev_start(&coap, host, port, json, on_near, r, &bound)
+                        : WARD_ERR_NOSPACE;
+    cJSON_free(json);
+    if (err != WARD_OK) {
+        return cli_fail("cannot listen on udp %s: %s", listen, ward_strerror(err));
+    }
+    say("device %s: near coap://%s:%u", info.id, host, bound);
+    pthread_t th;
+    bool have_far = false;
+    if (far) {
+        have_far = pthread_create(&th, NULL, far_loop, r) == 0;
+        if (have_far) {
+            say("device %s: far through %s", info.id, r->dd.server);
+        }
+    }
+    while (!stopping) {
+        wcoap_dev_step(coap, 100);
+    }
+    if (have_far) {
+        pthread_join(th, NULL);
+    }
+    wcoap_dev_stop(coap);
+    say("device %s: stopped after %u commands", info.id, r->commands);
+    return 0;
+}
+
+int cmd_device_run(int argc, char **argv)
+{
+    const char *dir = NULL, *server = NULL, *listen = NULL, *no_far = NULL;
+    const cli_option opts[] = {
+        { "dir", true, &dir }, { "server", true, &server }, { "listen", true, &listen },
+        { "no-far", false, &no_far },
+    };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 4, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dir == NULL) {
+        return cli_usage("usage: ward device run --dir D [--server URL] "
+                         "[--listen HOST:PORT] [--no-far]");
+    }
+    static runner r;
+    memset(&r, 0, sizeof r);
+    if ((rc = devdir_open(&r.dd, dir, false, NULL, NULL, NULL, NULL)) != 0) {
+        return rc;
+    }
+    if (server != NULL) {
+        if (strlen(server) >= sizeof r.dd.server) {
+            devdir_close(&r.dd);
+            return cli_usage("server URL too long");
+        }
+        snprintf(r.dd.server, sizeof r.dd.server, "%s", server);
+    }
+    pthread_mutex_init(&r.mu, NULL);
+    r.dd.mu = &r.mu;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    rc = serve(&r, listen ? listen : "127.0.0.1:5683", no_far == NULL && r.dd.server[0]);
+    devdir_close(&r.dd);
+    pthread_mutex_destroy(&r.mu);
+    explicit_bzero(&r, sizeof r);
+    return rc;
+}

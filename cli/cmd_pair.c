@@ -1,0 +1,657 @@
+/* `ward app pair | send | discover`: the CLI playing one app of several
+ * that share a device (flow D). The client library (ward_pair.h) does
+ * the protocol; this file picks the link (CoAP near, wardd far), asks
+ * the person for the PIN and prints the device's replies. */
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "cli.h"
+#include "coap_ward.h"
+#include "devlink.h"
+#include "ward/ward.h"
+#include "ward/ward_files.h"
+#include "ward/ward_pair.h"
+
+#define MSG_MAX 256
+#define CLIENT_ID_LEN 8
+#define DEFAULT_TIMEOUT_MS 5000
+#define SCAN_MAX 256
+
+/* ---- the app's identifiers ---- */
+
+/* The CliID: random, made once per app directory (A/client_id). */
+static int client_id(const char *dir, const ward_host *host, uint8_t *cid, size_t *len)
+{
+    char *path = ward_path_join(dir, "client_id");
+    char *text = NULL, hex[2 * CLIENT_ID_LEN + 2];
+    size_t tl = 0;
+    ward_err err = path ? ward_file_read(path, 256, &text, &tl) : WARD_ERR_IO;
+    int rc = 0;
+    if (err == WARD_OK) {
+        tl = strcspn(text, "\r\n");
+        size_t n = 0;
+        if (ward_hex_decode(text, tl, cid, WARD_CLIENT_ID_MAX, &n) != WARD_OK || n == 0) {
+            rc = cli_fail("%s/client_id is damaged", dir);
+        }
+        *len = n;
+    } else if (err == WARD_ERR_NOTFOUND) {
+        *len = CLIENT_ID_LEN;
+        if (ward_mkdir(dir, 0700) != WARD_OK ||
+            host->rng.fill(host->rng.ctx, cid, CLIENT_ID_LEN) != WARD_OK ||
+            ward_hex_encode(cid, CLIENT_ID_LEN, hex, sizeof hex) != WARD_OK) {
+            rc = cli_fail("cannot make a client id in %s", dir);
+        } else {
+            strcat(hex, "\n");
+            if (ward_file_write_atomic(path, hex, strlen(hex), 0644) != WARD_OK) {
+                rc = cli_fail("cannot write %s/client_id", dir);
+            }
+        }
+    } else {
+        rc = cli_fail("cannot read %s/client_id", dir);
+    }
+    free(text);
+    free(path);
+    return rc;
+}
+
+/* The UDIDx: the phone's device id, the same for every app on it (which
+ * is the point of the CliID): /etc/machine-id, else the host name. */
+static void default_udidx(uint8_t *u, size_t *len)
+{
+    char *text = NULL;
+    size_t tl = 0;
+    if (ward_file_read("/etc/machine-id", 256, &text, &tl) == WARD_OK &&
+        ward_hex_decode(text, strcspn(text, "\r\n"), u, WARD_DEV_UDIDX_MAX, len) == WARD_OK &&
+        *len > 0) {
+        free(text);
+        return;
+    }
+    free(text);
+    char name[WARD_DEV_UDIDX_MAX + 1] = "ward-host";
+    gethostname(name, sizeof name - 1);
+    name[WARD_DEV_UDIDX_MAX] = '\0';
+    *len = strlen(name);
+    memcpy(u, name, *len);
+}
+
+static char *near_path(const char *dir, const char *id)
+{
+    char name[WARD_DEV_ID_MAX + 32];
+    snprintf(name, sizeof name, "devices/%s.near", id);
+    return ward_path_join(dir, name);
+}
+
+static void near_save(const char *dir, const char *id, const char *near)
+{
+    char *path = near_path(dir, id);
+    char line[320];
+    snprintf(line, sizeof line, "%s\n", near);
+    if (path == NULL || ward_file_write_atomic(path, line, strlen(line), 0644) != WARD_OK) {
+        fprintf(stderr, "ward: cannot record the device's address\n");
+    }
+    free(path);
+}
+
+static bool near_load(const char *dir, const char *id, char *out, size_t cap)
+{
+    char *path = near_path(dir, id);
+    char *text = NULL;
+    size_t tl = 0;
+    bool ok = path && ward_file_read(path, 512, &text, &tl) == WARD_OK &&
+              strcspn(text, "\r\n") < cap && strcspn(text, "\r\n") > 0;
+    if (ok) {
+        text[strcspn(text, "\r\n")] = '\0';
+        snprintf(out, cap, "%s", text);
+    }
+    free(text);
+    free(path);
+    return ok;
+}
+
+/* The app's wardd account, when it has one (far-field needs it). */
+static bool app_account(ward_app *app, ward_host *host, const char *dir)
+{
+    char *path = ward_path_join(dir, "account.json");
+    bool have = path && access(path, F_OK) == 0;
+    free(path);
+    if (!have) {
+        return false;
+    }
+    if (ward_app_open(app, host, dir) != WARD_OK) {
+        fprintf(stderr, "ward: %s\n", ward_app_error(app));
+        ward_app_close(app);
+        return false;
+    }
+    return true;
+}
+
+/* ---- accept functions for devlink_exchange() ---- */
+
+typedef struct capture {
+    uint8_t msg[WARD_MSG_MAX];
+    size_t len;
+} capture;
+
+static ward_err take_any(void *ctx, const uint8_t *msg, size_t len, bool *stop)
+{
+    capture *c = ctx;
+    (void)stop;
+    if (len > sizeof c->msg) {
+        return WARD_ERR_NOSPACE;
+    }
+    memcpy(c->msg, msg, len);
+    c->len = len;
+    return WARD_OK;
+}
+
+typedef struct chan_ctx {
+    const ward_pair_device *dev;
+    const ward_crypto *cp;
+    ward_pair_channel *ch;
+    uint8_t data[WARD_DEV_DATA_MAX + 1];
+    size_t data_len;
+} chan_ctx;
+
+static ward_err take_open(void *ctx, const uint8_t *msg, size_t len, bool *stop)
+{
+    chan_ctx *c = ctx;
+    ward_err err = ward_pair_error_of(msg, len);
+    if (err != WARD_OK) {
+        *stop = true;
+        return err;
+    }
+    /* Work on a copy: a stale answer must leave the channel as it was. */
+    ward_pair_channel tmp = *c->ch;
+    err = ward_pair_on_channel_open(c->dev, c->cp, &tmp, msg, len);
+    if (err == WARD_OK) {
+        *c->ch = tmp;
+    }
+    explicit_bzero(&tmp, sizeof tmp);
+    return err;
+}
+
+static ward_err take_reply(void *ctx, const uint8_t *msg, size_t len, bool *stop)
+{
+    chan_ctx *c = ctx;
+    ward_err err = ward_pair_error_of(msg, len);
+    if (err != WARD_OK) {
+        *stop = true;
+        return err;
+    }
+    bool is_reply = false;
+    ward_pair_channel tmp = *c->ch;
+    err = ward_pair_on_reply(c->dev, c->cp, &tmp, msg, len, c->data, WARD_DEV_DATA_MAX,
+                             &c->data_len, &is_reply);
+    if (err == WARD_OK) {
+        *c->ch = tmp;
+        if (!is_reply) {
+            /* A notification the device sent on its own: show, keep waiting. */
+            printf("notification: %.*s\n", (int)c->data_len, (const char *)c->data);
+            err = WARD_ERR_STATE;
+        }
+    }
+    explicit_bzero(&tmp, sizeof tmp);
+    return err;
+}
+
+static int refused(const char *what, ward_err err, const char *why)
+{
+    if (err == WARD_ERR_LOCKED) {
+        return cli_fail("%s: the device is locked out after too many wrong PINs; try later",
+                        what);
+    }
+    if (err == WARD_ERR_AUTH) {
+        return cli_fail("%s: refused by the device (wrong PIN or a message that does not "
+                        "verify)%s%s", what, why[0] ? ": " : "", why);
+    }
+    return cli_fail("%s: %s%s%s", what, ward_strerror(err), why[0] ? ": " : "", why);
+}
+
+/* ---- ward app pair ---- */
+
+/* Asks wardd for this app's cloud device id and tells the device. */
+static int attach(ward_app *app, const ward_host *host, devlink *l, ward_pair_device *dev,
+                  const char *dir)
+{
+    char hex[2 * WARD_CLIENT_ID_MAX + 1] = "";
+    if (dev->client_id_len > 0) {
+        ward_hex_encode(dev->client_id, dev->client_id_len, hex, sizeof hex);
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "device", dev->id);
+    cJSON_AddStringToObject(o, "app", hex);
+    char *body = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    ward_http_signer signer;
+    ward_http_response resp;
+    char why[MSG_MAX], cloud[WARD_DEV_CLOUD_ID_MAX + 1];
+    ward_app_http_signer(app, &signer);
+    long st = api_call(&app->host, app->server, "POST", "/v1/devices/attach", body, &signer,
+                       &resp, why, sizeof why);
+    cJSON_free(body);
+    int got = st == 0 ? api_json_str(&resp, "cloud_id", cloud, sizeof cloud) : -1;
+    ward_http_response_free(&resp);
+    if (st != 0 || got != 0) {
+        fprintf(stderr, "ward: paired, but not reachable far-field: %s\n",
+                st != 0 ? why : "wardd gave no cloud id");
+        return 0;
+    }
+    uint8_t out[WARD_DEV_MSG_MAX];
+    size_t n = 0;
+    ward_err err = ward_pair_attach(dev, host->crypto, &host->rng, (const uint8_t *)cloud,
+                                    strlen(cloud), out, sizeof out, &n);
+    capture cap;
+    if (err == WARD_OK) {
+        err = devlink_exchange(l, out, n, take_any, &cap, why, sizeof why);
+    }
+    if (err == WARD_OK) {
+        err = ward_pair_on_attach(dev, host->crypto, cap.msg, cap.len);
+    }
+    if (err != WARD_OK) {
+        return refused("attach", err, err == WARD_OK ? "" : why);
+    }
+    snprintf(dev->cloud_id, sizeof dev->cloud_id, "%s", cloud);
+    if (ward_pair_device_save(dir, dev) != WARD_OK) {
+        return cli_fail("cannot save the device record in %s", dir);
+    }
+    printf("attached: far-field through wardd as %s\n", cloud);
+    return 0;
+}
+
+static int pair_exchange(devlink *l, const uint8_t *msg, size_t n, capture *cap,
+                         const char *what)
+{
+    char why[MSG_MAX];
+    ward_err err = devlink_exchange(l, msg, n, take_any, cap, why, sizeof why);
+    return err == WARD_OK ? 0 : refused(what, err, why);
+}
+
+static int read_pin(const ward_dev_info *info, const char *given, char *pin, size_t cap)
+{
+    if (given != NULL) {
+        snprintf(pin, cap, "%s", given);
+        return 0;
+    }
+    fprintf(stderr, "device %s (%s, %s) shows a PIN; type it: ", info->id, info->name,
+            info->type);
+    fflush(stderr);
+    if (fgets(pin, (int)cap, stdin) == NULL) {
+        return cli_fail("no PIN given");
+    }
+    pin[strcspn(pin, "\r\n")] = '\0';
+    return 0;
+}
+
+/* PAKE_END by hand: a failed PAKE has wiped the library's state, CliID
+ * included, and the device finds the binding by (address, CliID). */
+static ward_err pake_end(const uint8_t *cid, size_t cid_len, uint8_t *out, size_t cap,
+                         size_t *len)
+{
+    ward_hdr h;
+    memset(&h, 0, sizeof h);
+    h.version = WARD_PROTOCOL_VERSION;
+    h.type = WARD_MSG_DEV_PAKE_END;
+    h.client_id_len = (uint8_t)cid_len;
+    memcpy(h.client_id, cid, cid_len);
+    return ward_hdr_encode(&h, out, cap, len);
+}
+
+int cmd_app_pair(int argc, char **argv)
+{
+    const char *dir = NULL, *device = NULL, *near = NULL, *pin_arg = NULL, *name = NULL;
+    const char *no_cid = NULL, *udidx_hex = NULL, *no_attach = NULL, *timeout = NULL;
+    const cli_option opts[] = {
+        { "dir", true, &dir }, { "device", true, &device }, { "near", true, &near },
+        { "pin", true, &pin_arg }, { "name", true, &name },
+        { "no-client-id", false, &no_cid }, { "udidx", true, &udidx_hex },
+        { "no-attach", false, &no_attach }, { "timeout", true, &timeout },
+    };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 9, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dir == NULL || device == NULL) {
+        return cli_usage("usage: ward app pair --dir A --device ID [--near HOST:PORT] "
+                         "[--pin PIN] [--name APP] [--no-client-id] [--udidx HEX] "
+                         "[--no-attach] [--timeout MS]");
+    }
+    ward_host host;
+    ward_host_init(&host);
+    uint8_t cid[WARD_CLIENT_ID_MAX], udidx[WARD_DEV_UDIDX_MAX];
+    size_t cid_len = 0, udidx_len = 0;
+    if (no_cid == NULL && (rc = client_id(dir, &host, cid, &cid_len)) != 0) {
+        return rc;
+    }
+    if (udidx_hex != NULL) {
+        if (ward_hex_decode(udidx_hex, strlen(udidx_hex), udidx, sizeof udidx, &udidx_len) !=
+                WARD_OK || udidx_len == 0) {
+            return cli_usage("--udidx: 1-64 bytes of hex expected");
+        }
+    } else {
+        default_udidx(udidx, &udidx_len);
+    }
+    devlink l;
+    memset(&l, 0, sizeof l);
+    snprintf(l.near, sizeof l.near, "%s", near ? near : "127.0.0.1:5683");
+    l.timeout_ms = timeout ? (unsigned)strtoul(timeout, NULL, 10) : DEFAULT_TIMEOUT_MS;
+    const char *app_name = name ? name : "ward app";
+
+    ward_pair p;
+    ward_pair_device dev;
+    ward_dev_info info;
+    memset(&dev, 0, sizeof dev);
+    memset(&info, 0, sizeof info);
+    uint8_t out[WARD_DEV_MSG_MAX];
+    size_t n = 0;
+    capture cap;
+    char pin[32] = "";
+    ward_err err = ward_pair_start(&p, host.crypto, &host.rng, udidx, udidx_len, cid, cid_len,
+                                   (const uint8_t *)app_name, strlen(app_name), out,
+                                   sizeof out, &n);
+    if (err != WARD_OK) {
+        return cli_usage("cannot start the binding: %s", ward_strerror(err));
+    }
+    if ((rc = pair_exchange(&l, out, n, &cap, "PIN request")) == 0) {
+        err = ward_pair_on_pin(&p, cap.msg, cap.len, &info);
+        if (err != WARD_OK) {
+            rc = refused("PIN request", err, "");
+        } else if (strcmp(info.id, device) != 0) {
+            rc = cli_fail("the device at %s is %s, not %s", l.near, info.id, device);
+        }
+    }
+    if (rc == 0) {
+        rc = read_pin(&info, pin_arg, pin, sizeof pin);
+    }
+    if (rc == 0) {
+        err = ward_pair_pake_init(&p, (const uint8_t *)pin, strlen(pin), out, sizeof out, &n);
+        rc = err == WARD_OK ? pair_exchange(&l, out, n, &cap, "binding")
+                            : cli_usage("the PIN is %d digits", WARD_DEV_PIN_LEN);
+    }
+    if (rc == 0) {
+        err = ward_pair_on_pake_init(&p, cap.msg, cap.len, out, sizeof out, &n);
+        rc = err == WARD_OK ? pair_exchange(&l, out, n, &cap, "binding")
+                            : refused("binding", err, "");
+    }
+    if (rc == 0) {
+        err = ward_pair_on_pake_finish(&p, cap.msg, cap.len, &dev);
+        if (err != WARD_OK) {
+            rc = refused("binding", err, "");
+        }
+    }
+    explicit_bzero(pin, sizeof pin);
+    if (rc != 0 && info.id[0] != '\0') {
+        /* Free the device's binding slot now rather than at its expiry
+         * (best effort: the device ends it anyway). */
+        if (pake_end(cid, cid_len, out, sizeof out, &n) == WARD_OK) {
+            char why[MSG_MAX];
+            l.timeout_ms = l.timeout_ms < 1000 ? l.timeout_ms : 1000;
+            (void)devlink_exchange(&l, out, n, take_any, &cap, why, sizeof why);
+        }
+    }
+    ward_pair_wipe(&p);
+    if (rc == 0 && ward_pair_device_save(dir, &dev) != WARD_OK) {
+        rc = cli_fail("cannot save the device record in %s", dir);
+    }
+    if (rc == 0) {
+        near_save(dir, dev.id, l.near);
+        printf("paired with %s (%s, %s) as key index %u\n", dev.id, dev.name, dev.type,
+               dev.key_index);
+        ward_app app;
+        if (no_attach == NULL && app_account(&app, &host, dir)) {
+            rc = attach(&app, &host, &l, &dev, dir);
+            ward_app_close(&app);
+        }
+    }
+    ward_pair_device_wipe(&dev);
+    wcoap_app_close();
+    return rc;
+}
+
+/* ---- ward app send ---- */
+
+int cmd_app_send(int argc, char **argv)
+{
+    const char *dir = NULL, *device = NULL, *via = NULL, *near = NULL, *timeout = NULL;
+    const char *channel = NULL, *repeat = NULL;
+    const cli_option opts[] = {
+        { "dir", true, &dir }, { "device", true, &device }, { "via", true, &via },
+        { "near", true, &near }, { "timeout", true, &timeout }, { "channel", true, &channel },
+        { "repeat", true, &repeat },
+    };
+    char *pos[32];
+    int npos = 0, rc = cli_parse(argc, argv, opts, 7, pos, 32, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dir == NULL || device == NULL || npos == 0 ||
+        (via && strcmp(via, "near") != 0 && strcmp(via, "far") != 0)) {
+        return cli_usage("usage: ward app send --dir A --device ID [--via near|far] "
+                         "[--near HOST:PORT] [--channel N] [--repeat N] [--timeout MS] CMD...");
+    }
+    char cmd[WARD_DEV_DATA_MAX + 1] = "";
+    for (int i = 0; i < npos; i++) {
+        if (strlen(cmd) + strlen(pos[i]) + 2 > sizeof cmd) {
+            return cli_usage("the command is longer than %d bytes", WARD_DEV_DATA_MAX);
+        }
+        if (i > 0) {
+            strcat(cmd, " ");
+        }
+        strcat(cmd, pos[i]);
+    }
+    ward_host host;
+    ward_host_init(&host);
+    ward_pair_device dev;
+    ward_err err = ward_pair_device_load(dir, device, &dev);
+    if (err == WARD_ERR_NOTFOUND) {
+        return cli_fail("this app has not paired %s (run ward app pair)", device);
+    }
+    if (err != WARD_OK) {
+        return cli_fail("cannot read the record of %s in %s: %s", device, dir,
+                        ward_strerror(err));
+    }
+    devlink l;
+    memset(&l, 0, sizeof l);
+    l.timeout_ms = timeout ? (unsigned)strtoul(timeout, NULL, 10) : DEFAULT_TIMEOUT_MS;
+    bool have_near = near ? (snprintf(l.near, sizeof l.near, "%s", near), true)
+                          : near_load(dir, device, l.near, sizeof l.near);
+    l.far = via ? strcmp(via, "far") == 0 : !have_near;
+    ward_app app;
+    bool have_app = false;
+    if (l.far) {
+        if (dev.cloud_id[0] == '\0') {
+            ward_pair_device_wipe(&dev);
+            return cli_fail("%s is not reachable far-field from this app (pair it with a "
+                            "registered app)", device);
+        }
+        have_app = app_account(&app, &host, dir);
+        if (!have_app) {
+            ward_pair_device_wipe(&dev);
+            return cli_fail("far-field needs the app's wardd account (ward app register)");
+        }
+        l.app = &app;
+        snprintf(l.cloud_id, sizeof l.cloud_id, "%s", dev.cloud_id);
+    } else if (!have_near) {
+        ward_pair_device_wipe(&dev);
+        return cli_fail("no near-field address for %s: give --near HOST:PORT", device);
+    }
+    ward_pair_channel ch;
+    memset(&ch, 0, sizeof ch);
+    chan_ctx cc = { &dev, host.crypto, &ch, { 0 }, 0 };
+    uint8_t out[WARD_DEV_MSG_MAX];
+    size_t n = 0;
+    char why[MSG_MAX] = "";
+    uint32_t chan_id = channel ? (uint32_t)strtoul(channel, NULL, 10) : 1;
+    /* Opening an open channel resumes it: its counters and replay windows
+     * carry on, whichever link the last message took. */
+    err = ward_pair_channel_open(&dev, host.crypto, &host.rng, chan_id, &ch, out, sizeof out,
+                                 &n);
+    if (err == WARD_OK) {
+        err = devlink_exchange(&l, out, n, take_open, &cc, why, sizeof why);
+    }
+    if (err != WARD_OK) {
+        rc = refused("channel open", err, why);
+    }
+    unsigned times = repeat ? (unsigned)strtoul(repeat, NULL, 10) : 1;
+    for (unsigned i = 0; rc == 0 && i < times; i++) {
+        err = ward_pair_command(&dev, host.crypto, &ch, (const uint8_t *)cmd, strlen(cmd), out,
+                                sizeof out, &n);
+        if (err == WARD_OK) {
+            err = devlink_exchange(&l, out, n, take_reply, &cc, why, sizeof why);
+        }
+        if (err != WARD_OK) {
+            rc = refused("command", err, why);
+            break;
+        }
+        printf("%.*s\n", (int)cc.data_len, (const char *)cc.data);
+        fflush(stdout);
+    }
+    explicit_bzero(&cc, sizeof cc);
+    explicit_bzero(&ch, sizeof ch);
+    ward_pair_device_wipe(&dev);
+    if (have_app) {
+        ward_app_close(&app);
+    }
+    wcoap_app_close();
+    return rc;
+}
+
+/* ---- ward app discover ---- */
+
+typedef struct probe {
+    char addr[300];
+    char info[512];
+    bool found;
+    pthread_t th;
+} probe;
+
+static void *probe_one(void *arg)
+{
+    probe *p = arg;
+    p->found = wcoap_get(p->addr, "ward/info", p->info, sizeof p->info, 1500) == WARD_OK;
+    return NULL;
+}
+
+static int parse_scan(const char *scan, char *host, size_t cap, unsigned *lo, unsigned *hi)
+{
+    char buf[300];
+    snprintf(buf, sizeof buf, "%s", scan);
+    char *dash = strrchr(buf, '-');
+    if (dash == NULL) {
+        return wcoap_split(buf, host, cap, lo) == WARD_OK ? (*hi = *lo, 0) : -1;
+    }
+    *dash = '\0';
+    char *end = NULL;
+    unsigned long h = strtoul(dash + 1, &end, 10);
+    if (wcoap_split(buf, host, cap, lo) != WARD_OK || *end != '\0' || h < *lo || h > 65535 ||
+        h - *lo >= SCAN_MAX) {
+        return -1;
+    }
+    *hi = (unsigned)h;
+    return 0;
+}
+
+int cmd_app_discover(int argc, char **argv)
+{
+    const char *dir = NULL, *scan = NULL;
+    const cli_option opts[] = { { "dir", true, &dir }, { "scan", true, &scan } };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    char host_s[256];
+    unsigned lo = WCOAP_DEFAULT_PORT, hi = WCOAP_DEFAULT_PORT;
+    if (dir == NULL || parse_scan(scan ? scan : "127.0.0.1:5683", host_s, sizeof host_s, &lo,
+                                  &hi) != 0) {
+        return cli_usage("usage: ward app discover --dir A [--scan HOST:PORT[-PORT]] "
+                         "(at most %d ports)", SCAN_MAX);
+    }
+    /* The LAN: /ward/info of every address, all at once. */
+    size_t np = hi - lo + 1;
+    probe *ps = calloc(np, sizeof *ps);
+    if (ps == NULL) {
+        return cli_fail("out of memory");
+    }
+    for (size_t i = 0; i < np; i++) {
+        snprintf(ps[i].addr, sizeof ps[i].addr, strchr(host_s, ':') ? "[%s]:%u" : "%s:%u",
+                 host_s, lo + (unsigned)i);
+        if (pthread_create(&ps[i].th, NULL, probe_one, &ps[i]) != 0) {
+            probe_one(&ps[i]);
+            ps[i].th = 0;
+        }
+    }
+    for (size_t i = 0; i < np; i++) {
+        if (ps[i].th != 0) {
+            pthread_join(ps[i].th, NULL);
+        }
+    }
+    /* The cloud: this user's attachments. */
+    ward_host host;
+    ward_host_init(&host);
+    ward_app app;
+    cJSON *cloud = NULL;
+    if (app_account(&app, &host, dir)) {
+        ward_http_signer signer;
+        ward_http_response resp;
+        char why[MSG_MAX];
+        ward_app_http_signer(&app, &signer);
+        if (api_call(&app.host, app.server, "GET", "/v1/devices", NULL, &signer, &resp, why,
+                     sizeof why) == 0) {
+            cloud = cJSON_ParseWithLength(resp.body, resp.body_len);
+        } else {
+            fprintf(stderr, "ward: no cloud list: %s\n", why);
+        }
+        ward_http_response_free(&resp);
+        ward_app_close(&app);
+    }
+    const cJSON *devs = cJSON_GetObjectItemCaseSensitive(cloud, "devices");
+    size_t both = 0;
+    for (size_t i = 0; i < np; i++) {
+        if (!ps[i].found) {
+            continue;
+        }
+        cJSON *o = cJSON_Parse(ps[i].info);
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(o, "name");
+        const cJSON *ty = cJSON_GetObjectItemCaseSensitive(o, "type");
+        if (cJSON_IsString(id) && cJSON_IsString(nm) && cJSON_IsString(ty)) {
+            const char *cid = NULL;
+            const cJSON *e = NULL;
+            cJSON_ArrayForEach(e, devs) {
+                const cJSON *d = cJSON_GetObjectItemCaseSensitive(e, "device");
+                const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "cloud_id");
+                if (cJSON_IsString(d) && cJSON_IsString(c) &&
+                    strcmp(d->valuestring, id->valuestring) == 0) {
+                    cid = c->valuestring;
+                }
+            }
+            printf("%s %s near=%s name=\"%s\" type=%s%s%s\n", cid ? "both" : "lan ",
+                   id->valuestring, ps[i].addr, nm->valuestring, ty->valuestring,
+                   cid ? " cloud=" : "", cid ? cid : "");
+            both += cid != NULL;
+        }
+        cJSON_Delete(o);
+    }
+    const cJSON *e = NULL;
+    cJSON_ArrayForEach(e, devs) {
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(e, "device");
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "cloud_id");
+        bool seen = false;
+        for (size_t i = 0; i < np && cJSON_IsString(d); i++) {
+            char pat[64];
+            snprintf(pat, sizeof pat, "\"id\":\"%s\"", d->valuestring);
+            seen |= ps[i].found && strstr(ps[i].info, pat) != NULL;
+        }
+        if (!seen && cJSON_IsString(d) && cJSON_IsString(c)) {
+            printf("cloud %s cloud=%s\n", d->valuestring, c->valuestring);
+        }
+    }
+    printf("%zu device(s) both on the LAN and in the cloud list\n", both);
+    cJSON_Delete(cloud);
+    free(ps);
+    return 0;
+}

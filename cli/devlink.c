@@ -1,0 +1,138 @@
+/* The app's two links to a device: CoAP near-field, wardd far-field. */
+#include "devlink.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "coap_ward.h"
+#include "ward/ward.h"
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static ward_err near_exchange(const devlink *l, const uint8_t *msg, size_t len,
+                              devlink_accept_fn accept, void *ctx, char *why,
+                              size_t why_cap)
+{
+    uint8_t in[WCOAP_PAYLOAD_MAX];
+    size_t in_len = 0;
+    ward_err err = wcoap_exchange(l->near, msg, len, in, sizeof in, &in_len, l->timeout_ms);
+    if (err == WARD_ERR_AUTH) {
+        snprintf(why, why_cap, "the device at %s refused the message", l->near);
+        return err;
+    }
+    if (err != WARD_OK) {
+        snprintf(why, why_cap, "no answer from coap://%s (%s)", l->near, ward_strerror(err));
+        return err;
+    }
+    bool stop = false;
+    err = accept(ctx, in, in_len, &stop);
+    if (err != WARD_OK) {
+        snprintf(why, why_cap, "the device's answer: %s", ward_strerror(err));
+    }
+    return err;
+}
+
+/* The replies in a GET /v1/dev/{id}/replies answer, each offered to
+ * accept() until one is taken; *after moves past every one seen. */
+static ward_err take_replies(const ward_http_response *resp, devlink_accept_fn accept,
+                             void *ctx, long long *after, bool *taken, bool *stop)
+{
+    cJSON *o = cJSON_ParseWithLength(resp->body, resp->body_len);
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "msgs");
+    const cJSON *e = NULL;
+    ward_err last = WARD_ERR_IO;
+    cJSON_ArrayForEach(e, arr) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "msg");
+        if (cJSON_IsNumber(id) && (long long)id->valuedouble > *after) {
+            *after = (long long)id->valuedouble;
+        }
+        uint8_t msg[WARD_MSG_MAX];
+        size_t len = 0;
+        if (!cJSON_IsString(m) ||
+            ward_b64_decode(m->valuestring, strlen(m->valuestring), msg, sizeof msg, &len) !=
+                WARD_OK) {
+            continue;
+        }
+        if (*taken || *stop) {
+            continue;       /* only acknowledge the rest */
+        }
+        last = accept(ctx, msg, len, stop);
+        *taken = last == WARD_OK;
+    }
+    cJSON_Delete(o);
+    return last;
+}
+
+static ward_err far_exchange(const devlink *l, const uint8_t *msg, size_t len,
+                             devlink_accept_fn accept, void *ctx, char *why, size_t why_cap)
+{
+    ward_http_signer signer;
+    ward_http_response resp;
+    ward_app_http_signer(l->app, &signer);
+    char target[160];
+    snprintf(target, sizeof target, "/v1/dev/%s/msgs", l->cloud_id);
+    long st = api_post_blob(&l->app->host, l->app->server, target, "msg", msg, len, NULL,
+                            NULL, &signer, &resp, why, why_cap);
+    ward_http_response_free(&resp);
+    if (st != 0) {
+        return WARD_ERR_IO;
+    }
+    long long deadline = now_ms() + l->timeout_ms, after = 0;
+    bool taken = false, stop = false;
+    ward_err last = WARD_ERR_IO;
+    /* Replies of earlier exchanges may still wait there: each is offered
+     * to accept(), which skips what does not belong to this one. Once
+     * one is taken, a last poll (wait 0) acknowledges what was seen. */
+    for (;;) {
+        bool done = taken || stop;
+        long long left = deadline - now_ms();
+        if (done && after == 0) {
+            return taken ? WARD_OK : last;
+        }
+        if (!done && left <= 0) {
+            snprintf(why, why_cap, "no answer through wardd in %u ms", l->timeout_ms);
+            return last;
+        }
+        long wait = done ? 0 : (long)((left + 999) / 1000);
+        snprintf(target, sizeof target, "/v1/dev/%s/replies?wait=%ld&after=%lld",
+                 l->cloud_id, wait > 30 ? 30 : wait, after);
+        st = api_call(&l->app->host, l->app->server, "GET", target, NULL, &signer, &resp,
+                      why, why_cap);
+        if (st != 0) {
+            ward_http_response_free(&resp);
+            return WARD_ERR_IO;
+        }
+        if (done) {
+            ward_http_response_free(&resp);
+            return taken ? WARD_OK : last;
+        }
+        ward_err err = take_replies(&resp, accept, ctx, &after, &taken, &stop);
+        ward_http_response_free(&resp);
+        if (err != WARD_ERR_IO) {
+            last = err;
+        }
+        if (stop && !taken) {
+            snprintf(why, why_cap, "the device's answer: %s", ward_strerror(last));
+        }
+    }
+}
+
+ward_err devlink_exchange(const devlink *l, const uint8_t *msg, size_t len,
+                          devlink_accept_fn accept, void *ctx, char *why, size_t why_cap)
+{
+    why[0] = '\0';
+    if (l->far) {
+        return far_exchange(l, msg, len, accept, ctx, why, why_cap);
+    }
+    return near_exchange(l, msg, len, accept, ctx, why, why_cap);
+}

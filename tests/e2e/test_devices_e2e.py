@@ -1,0 +1,471 @@
+"""Flow D end to end: one IoT device (`ward device run`), several apps
+(`ward app pair | send | discover`), wardd relaying far-field, CoAP on
+UDP near-field, with a man in the middle on the near-field link.
+
+Usage: test_devices_e2e.py [-v] WARD WARDD
+
+Standard library only; everything on 127.0.0.1.
+"""
+import json
+import os
+import random
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wardlib import SANITIZER_MARKS, Wardd  # noqa: E402
+
+WARD = None
+WARDD = None
+DEV = "LAMP-1"
+
+
+def free_udp_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+# ---- CoAP (RFC 7252) just enough for the relay ----
+
+def coap_split(dgram):
+    """(header+token+options, payload) of a CoAP datagram."""
+    tkl = dgram[0] & 0x0F
+    i = 4 + tkl
+    while i < len(dgram):
+        if dgram[i] == 0xFF:
+            return dgram[:i + 1], dgram[i + 1:]
+        delta, length = dgram[i] >> 4, dgram[i] & 0x0F
+        i += 1
+        for nib in (delta, length):
+            pass
+        ext = {13: 1, 14: 2}
+        i += ext.get(delta, 0)
+        if length == 13:
+            length = dgram[i] + 13
+            i += 1
+        elif length == 14:
+            length = (dgram[i] << 8 | dgram[i + 1]) + 269
+            i += 2
+        i += length
+    return dgram, b""
+
+
+def ward_type(dgram):
+    _, payload = coap_split(dgram)
+    return payload[1] if len(payload) > 1 else None
+
+
+class Relay:
+    """A UDP man in the middle between an app and the device. The app
+    talks to relay.port; every datagram goes on to the device unless a
+    mode says otherwise. It records the app's datagrams and can send
+    one of them again later (inject) with a fresh CoAP message id, as an
+    attacker replaying or delaying a message would."""
+
+    def __init__(self, device_port):
+        self.device = ("127.0.0.1", device_port)
+        self.front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.front.bind(("127.0.0.1", 0))
+        self.port = self.front.getsockname()[1]
+        self.back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.back.bind(("127.0.0.1", 0))
+        self.app = None
+        self.seen = []            # datagrams from the app, as received
+        self.mode = None          # None, "drop-command", "tamper-command"
+        self.held = []
+        self.dropped_mid = None
+        self.injected = {}        # message id -> response datagram
+        self.mu = threading.Lock()
+        self.running = True
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+        self.thread.start()
+
+    def loop(self):
+        while self.running:
+            r, _, _ = select.select([self.front, self.back], [], [], 0.1)
+            for s in r:
+                data, addr = s.recvfrom(2048)
+                if s is self.front:
+                    self.from_app(data, addr)
+                else:
+                    mid = data[2:4]
+                    with self.mu:
+                        if mid in self.injected:
+                            self.injected[mid] = data
+                            continue
+                    if self.app:
+                        self.front.sendto(data, self.app)
+
+    def from_app(self, data, addr):
+        self.app = addr
+        with self.mu:
+            self.seen.append(data)
+            mode = self.mode
+        if ward_type(data) == 0x35 and mode == "drop-command":
+            with self.mu:
+                self.held.append(data)
+                self.dropped_mid = data[2:4]
+                self.mode = None
+            return
+        if data[2:4] == self.dropped_mid:
+            return                # libcoap's retransmissions of it
+        if ward_type(data) == 0x35 and mode == "tamper-command":
+            head, payload = coap_split(data)
+            payload = payload[:-1] + bytes([payload[-1] ^ 0x01])
+            data = head + payload
+            with self.mu:
+                self.mode = None
+        self.back.sendto(data, self.device)
+
+    def commands(self):
+        with self.mu:
+            return [d for d in self.seen if ward_type(d) == 0x35]
+
+    def inject(self, dgram, wait=3.0):
+        """Sends dgram to the device with a fresh message id; answers
+        the CoAP response code (e.g. 0x44 = 2.04, 0x80 = 4.00) or None."""
+        mid = bytes([random.randrange(256), random.randrange(256)])
+        with self.mu:
+            self.injected[mid] = None
+        self.back.sendto(dgram[:2] + mid + dgram[4:], self.device)
+        deadline = time.time() + wait
+        while time.time() < deadline:
+            with self.mu:
+                got = self.injected[mid]
+            if got is not None:
+                return got[1]
+            time.sleep(0.02)
+        return None
+
+    def close(self):
+        self.running = False
+        self.thread.join(2)
+        self.front.close()
+        self.back.close()
+
+
+class DeviceProc:
+    """`ward device run`, its output lines collected as they come."""
+
+    def __init__(self, ward, ddir, port, server):
+        self.proc = subprocess.Popen(
+            [ward, "device", "run", "--dir", ddir, "--listen", "127.0.0.1:%d" % port,
+             "--server", server],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines = []
+        self.errs = []
+        self.cv = threading.Condition()
+        threading.Thread(target=self.read, args=(self.proc.stdout, self.lines),
+                         daemon=True).start()
+        threading.Thread(target=self.read, args=(self.proc.stderr, self.errs),
+                         daemon=True).start()
+        self.wait_line(r"^device \S+: near coap://")
+
+    def read(self, f, into):
+        for line in f:
+            with self.cv:
+                into.append(line.rstrip("\n"))
+                self.cv.notify_all()
+
+    def wait_line(self, pattern, start=0, timeout=15):
+        deadline = time.time() + timeout
+        with self.cv:
+            while True:
+                for line in self.lines[start:]:
+                    m = re.search(pattern, line)
+                    if m:
+                        return m
+                left = deadline - time.time()
+                if left <= 0 or self.proc.poll() is not None:
+                    raise AssertionError("device never said %r:\n%s\n%s" % (
+                        pattern, "\n".join(self.lines), "\n".join(self.errs)))
+                self.cv.wait(left)
+
+    def count(self, pattern):
+        with self.cv:
+            return sum(1 for line in self.lines if re.search(pattern, line))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        rc = self.proc.wait(timeout=20)
+        return rc
+
+
+class DevicesE2E(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="ward-dev-e2e-")
+        self.root = self.tmp.name
+        self.ward_ok("factory", "keygen", "--out", os.path.join(self.root, "fac"))
+        shutil.copy(os.path.join(self.root, "fac", "factory.pub"),
+                    os.path.join(self.root, "factory.pub"))
+        self.wardd = Wardd(self.root, WARDD)
+        self.wardd.start()
+        self.ddir = os.path.join(self.root, "dev")
+        self.ward_ok("device", "init", "--dir", self.ddir, "--id", DEV, "--server",
+                     self.wardd.url, "--factory-key",
+                     os.path.join(self.root, "fac", "factory.key"), "--name", "Hall lamp")
+        self.port = free_udp_port()
+        self.near = "127.0.0.1:%d" % self.port
+        self.dev = DeviceProc(WARD, self.ddir, self.port, self.wardd.url)
+        self.relays = []
+
+    def tearDown(self):
+        try:
+            for r in self.relays:
+                r.close()
+            rc = self.dev.stop()
+            self.assertEqual(rc, 0, "\n".join(self.dev.errs))
+            self.assertRegex(self.dev.lines[-1], r"stopped after \d+ commands")
+            self.wardd.stop()
+            for bad in SANITIZER_MARKS:
+                self.assertNotIn(bad, self.wardd.log())
+                self.assertNotIn(bad, "\n".join(self.dev.errs))
+        finally:
+            self.tmp.cleanup()
+
+    # -- helpers --
+
+    def ward(self, *args, stdin=None, timeout=60):
+        p = subprocess.run([WARD] + list(args), capture_output=True, text=True,
+                           input=stdin, timeout=timeout)
+        for bad in SANITIZER_MARKS:
+            self.assertNotIn(bad, p.stderr)
+        return p.returncode, p.stdout + p.stderr
+
+    def ward_ok(self, *args, **kw):
+        rc, out = self.ward(*args, **kw)
+        self.assertEqual(rc, 0, "ward %s:\n%s" % (" ".join(args), out))
+        return out
+
+    def app(self, name, user=None):
+        d = os.path.join(self.root, name)
+        if user:
+            self.ward_ok("app", "register", "--dir", d, "--server", self.wardd.url, "--user",
+                         user, "--phone", "+86138000000%02d" % (len(user) + ord(user[0]) % 50))
+        return d
+
+    def pair_start(self, adir, near=None, name="app"):
+        """Starts `ward app pair` reading its PIN from stdin; answers the
+        process and the PIN the device showed for it."""
+        before = self.dev.count(r"^PIN: ")
+        p = subprocess.Popen([WARD, "app", "pair", "--dir", adir, "--device", DEV, "--near",
+                              near or self.near, "--name", name],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+        deadline = time.time() + 15
+        while self.dev.count(r"^PIN: ") == before:
+            self.assertLess(time.time(), deadline, "no PIN shown")
+            self.assertIsNone(p.poll(), p.stdout.read() if p.poll() is not None else "")
+            time.sleep(0.02)
+        with self.dev.cv:
+            pin = [line for line in self.dev.lines if line.startswith("PIN: ")][-1][5:]
+        self.assertRegex(pin, r"^\d{6}$")
+        return p, pin
+
+    def pair_finish(self, p, pin):
+        out, _ = p.communicate(pin + "\n", timeout=30)
+        return p.returncode, out
+
+    def pair(self, adir, name="app"):
+        p, pin = self.pair_start(adir, name=name)
+        rc, out = self.pair_finish(p, pin)
+        self.assertEqual(rc, 0, out)
+        return out
+
+    def send(self, adir, *cmd, via=None, near=None, extra=()):
+        args = ["app", "send", "--dir", adir, "--device", DEV] + list(extra)
+        if via:
+            args += ["--via", via]
+        if near:
+            args += ["--near", near]
+        return self.ward(*(args + list(cmd)))
+
+    def record(self, adir):
+        with open(os.path.join(adir, "devices", DEV + ".json")) as f:
+            return json.load(f)
+
+    # -- tests --
+
+    def test_two_apps_pair_at_once_and_stay_apart(self):
+        a1, a2 = self.app("a1", "alice"), self.app("a2", "bob")
+        # Both bindings open at the same time, from one IP; answered in
+        # the other order.
+        p1, pin1 = self.pair_start(a1, name="app one")
+        p2, pin2 = self.pair_start(a2, name="app two")
+        self.assertNotEqual(pin1, pin2)
+        rc2, out2 = self.pair_finish(p2, pin2)
+        rc1, out1 = self.pair_finish(p1, pin1)
+        self.assertEqual((rc1, rc2), (0, 0), out1 + out2)
+        r1, r2 = self.record(a1), self.record(a2)
+        self.assertNotEqual(r1["key_index"], r2["key_index"])
+        self.assertNotEqual(r1["data_key"], r2["data_key"])
+        self.assertNotEqual(r1["client_id"], r2["client_id"])
+        self.assertEqual(r1["udidx"], r2["udidx"])        # one phone, two apps
+        self.assertNotEqual(r1["cloud_id"], r2["cloud_id"])
+        # Each drives its own channel, near and far.
+        for adir, rec in ((a1, r1), (a2, r2)):
+            for via in ("near", "far"):
+                rc, out = self.send(adir, "whoami", via=via)
+                self.assertEqual(rc, 0, out)
+                self.assertIn("key_index=%d" % rec["key_index"], out)
+        # Neither can drive the other's: its key index with its own key,
+        # or its CliID, is refused.
+        for field in ("key_index", "client_id"):
+            forged = self.app("forged-" + field)
+            os.makedirs(os.path.join(forged, "devices"))
+            rec = dict(r2)
+            rec[field] = r1[field]
+            with open(os.path.join(forged, "devices", DEV + ".json"), "w") as f:
+                json.dump(rec, f)
+            rc, out = self.send(forged, "on", near=self.near, extra=("--timeout", "2000"))
+            self.assertNotEqual(rc, 0, out)
+            self.assertRegex(out, "refused|not found")
+        self.assertEqual(self.dev.count(r"^command from .*: on "), 0)
+        # Bob's app cannot use alice's cloud id through wardd.
+        rec = dict(r2)
+        rec["cloud_id"] = r1["cloud_id"]
+        with open(os.path.join(a2, "devices", DEV + ".json"), "w") as f:
+            json.dump(rec, f)
+        rc, out = self.send(a2, "on", via="far")
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("404", out)
+
+    def test_wrong_pin_refused(self):
+        a1 = self.app("a1")
+        p, pin = self.pair_start(a1)
+        wrong = "%06d" % ((int(pin) + 1) % 1000000)
+        rc, out = self.pair_finish(p, wrong)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("refused", out)
+        self.assertFalse(os.path.exists(os.path.join(a1, "devices", DEV + ".json")))
+        # The right PIN of a fresh window still binds.
+        self.pair(a1)
+
+    def test_pin_guessing_is_capped(self):
+        a1 = self.app("a1")
+        outs = []
+        for _ in range(8):
+            rc, out = self.ward("app", "pair", "--dir", a1, "--device", DEV, "--near",
+                                self.near, "--pin", "000000")
+            self.assertNotEqual(rc, 0, out)
+            outs.append(out)
+        self.assertTrue(any("locked out" in o for o in outs), "\n".join(outs))
+        first = next(i for i, o in enumerate(outs) if "locked out" in o)
+        self.assertLessEqual(first, 6)
+        # Locked out: not even the right PIN gets through now.
+        rc, out = self.ward("app", "pair", "--dir", a1, "--device", DEV, "--near", self.near,
+                            stdin="123456\n")
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("locked out", out)
+        self.assertEqual(self.dev.count(r"^bound:"), 0)
+
+    def test_replayed_reordered_tampered_refused(self):
+        a1 = self.app("a1")
+        self.pair(a1)
+        relay = Relay(self.port)
+        self.relays.append(relay)
+        via = "127.0.0.1:%d" % relay.port
+        rc, out = self.send(a1, "toggle", near=via)
+        self.assertEqual((rc, out.strip()), (0, "ok power=on"))
+        toggle = relay.commands()[-1]
+        # Replayed: the device refuses it and nothing toggles.
+        self.assertEqual(relay.inject(toggle), 0x80)
+        rc, out = self.send(a1, "status", near=via)
+        self.assertEqual((rc, out.strip()), (0, "power=on"))
+        # Tampered in transit: refused, the app is told.
+        relay.mode = "tamper-command"
+        rc, out = self.send(a1, "off", near=via, extra=("--timeout", "3000"))
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("refused", out)
+        # Held back and delivered after more than the window (64) of newer
+        # messages: refused.
+        relay.mode = "drop-command"
+        rc, out = self.send(a1, "off", near=via, extra=("--timeout", "1500"))
+        self.assertNotEqual(rc, 0, out)
+        held = relay.held[-1]
+        rc, out = self.send(a1, "status", near=via, extra=("--repeat", "70"))
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(relay.inject(held), 0x80)
+        rc, out = self.send(a1, "status", near=via)
+        self.assertEqual((rc, out.strip()), (0, "power=on"))
+        # A held message whose counter the app has reused since (a new
+        # process resumes above what the device saw) is a replay too.
+        relay.mode = "drop-command"
+        rc, out = self.send(a1, "off", near=via, extra=("--timeout", "1500"))
+        self.assertNotEqual(rc, 0, out)
+        held = relay.held[-1]
+        rc, out = self.send(a1, "status", near=via)
+        self.assertEqual((rc, out.strip()), (0, "power=on"))
+        self.assertEqual(relay.inject(held), 0x80)
+        self.assertEqual(self.dev.count(r"^command from .*: off "), 0)
+
+    def test_near_far_near_in_one_session(self):
+        a1 = self.app("a1", "alice")
+        self.pair(a1)
+        start = len(self.dev.lines)
+        for via, cmd, want in (("near", "on", "ok power=on"), ("far", "toggle", "ok power=off"),
+                               ("near", "status", "power=off"), ("far", "status", "power=off")):
+            rc, out = self.send(a1, cmd, via=via)
+            self.assertEqual((rc, out.strip()), (0, want), out)
+        with self.dev.cv:
+            cmds = [l for l in self.dev.lines[start:] if l.startswith("command from")]
+        self.assertEqual([re.search(r"\((near|far)\)", l).group(1) for l in cmds],
+                         ["near", "far", "near", "far"])
+        # One channel throughout: it was opened once and resumed after.
+        with self.dev.cv:
+            opens = [l for l in self.dev.lines[start:] if l.startswith("channel 1 open")]
+        self.assertEqual(len(opens), 4)
+
+    def test_real_coap_peer(self):
+        client = shutil.which("coap-client") or shutil.which("coap-client-notls") or \
+            shutil.which("coap-client-openssl")
+        if client is None:
+            self.skipTest("libcoap3-bin is not installed")
+        p = subprocess.run([client, "-m", "get", "coap://%s/ward/info" % self.near],
+                           capture_output=True, text=True, timeout=30)
+        info = json.loads(p.stdout.strip().splitlines()[-1])
+        self.assertEqual(info, {"id": DEV, "name": "Hall lamp", "type": "lamp"})
+        p = subprocess.run([client, "-m", "get", "coap://%s/.well-known/core" % self.near],
+                           capture_output=True, text=True, timeout=30)
+        self.assertIn("</ward>", p.stdout)
+        self.assertIn("</ward/info>", p.stdout)
+        # Junk posted by a foreign peer gets a 4.00 and changes nothing.
+        p = subprocess.run([client, "-m", "post", "-e", "hello", "coap://%s/ward" % self.near],
+                           capture_output=True, text=True, timeout=30)
+        self.assertIn("4.00", p.stdout + p.stderr)
+
+    def test_discover_intersects_lan_and_cloud(self):
+        a1 = self.app("a1", "alice")
+        rc, out = self.ward("app", "discover", "--dir", a1, "--scan",
+                            "%s-%d" % (self.near, self.port + 2))
+        self.assertEqual(rc, 0, out)
+        self.assertRegex(out, r"lan +%s near=%s" % (DEV, re.escape(self.near)))
+        self.assertIn("0 device(s) both", out)
+        self.pair(a1)
+        rc, out = self.ward("app", "discover", "--dir", a1, "--scan",
+                            "%s-%d" % (self.near, self.port + 2))
+        self.assertEqual(rc, 0, out)
+        self.assertRegex(out, r"both %s near=%s .*cloud=[0-9a-f]{32}" % (DEV, re.escape(self.near)))
+        self.assertIn("1 device(s) both", out)
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    flags = [a for a in sys.argv[1:] if a.startswith("-")]
+    if len(args) < 2:
+        sys.exit("usage: test_devices_e2e.py [-v] WARD WARDD")
+    WARD, WARDD = os.path.abspath(args[0]), os.path.abspath(args[1])
+    unittest.main(argv=[sys.argv[0]] + flags + args[2:])
