@@ -63,6 +63,45 @@
 #define WARD_AUDIT_MAX 32
 #endif
 
+/* Several apps, one device (flow D). How many apps one device holds
+ * (each node costs about 190 bytes of store and 150 of RAM), how many may
+ * bind at once (each binding in progress holds a SPAKE2+ context, about
+ * 600 bytes of RAM), how many channels are open at once (about 90 bytes
+ * each), how long a PIN lives, and how many PIN attempts without a
+ * successful binding lock binding out.
+ * Requires: WARD_MAX_NODES 1..64, WARD_DEV_MAX_BINDINGS 1..16,
+ * WARD_DEV_MAX_CHANNELS 1..255, WARD_DEV_PIN_MAX_ATTEMPTS 1..255. */
+#ifndef WARD_MAX_NODES
+#define WARD_MAX_NODES 8
+#endif
+#ifndef WARD_DEV_MAX_BINDINGS
+#define WARD_DEV_MAX_BINDINGS 2
+#endif
+#ifndef WARD_DEV_MAX_CHANNELS
+#define WARD_DEV_MAX_CHANNELS 8
+#endif
+#ifndef WARD_DEV_BIND_TTL_MS
+#define WARD_DEV_BIND_TTL_MS (5u * 60u * 1000u)
+#endif
+#ifndef WARD_DEV_PIN_MAX_ATTEMPTS
+#define WARD_DEV_PIN_MAX_ATTEMPTS 5
+#endif
+
+/* Secure element binding (flow E). After each wrong answer the SE waits
+ * before its next challenge: WARD_SE_BACKOFF_MS after the first, doubling
+ * with each further one up to WARD_SE_BACKOFF_MAX_MS. WARD_SE_CMD_MAX
+ * bounds the data of one authenticated command or response.
+ * Requires: WARD_SE_CMD_MAX 1..108 (a frame's payload is at most 128). */
+#ifndef WARD_SE_BACKOFF_MS
+#define WARD_SE_BACKOFF_MS 1000u
+#endif
+#ifndef WARD_SE_BACKOFF_MAX_MS
+#define WARD_SE_BACKOFF_MAX_MS (60u * 60u * 1000u)
+#endif
+#ifndef WARD_SE_CMD_MAX
+#define WARD_SE_CMD_MAX 96
+#endif
+
 /* What a broken caller hits. The default traps without any libc symbol;
  * firmware usually maps it to its fault handler. */
 #ifndef WARD_ASSERT_FAIL
@@ -94,6 +133,26 @@
 #endif
 #if WARD_MSG_MAX < 128 || WARD_MSG_MAX > 65535
 #error "WARD_MSG_MAX must be 128..65535"
+#endif
+
+#if WARD_MAX_NODES < 1 || WARD_MAX_NODES > 64
+#error "WARD_MAX_NODES must be 1..64"
+#endif
+#if WARD_DEV_MAX_BINDINGS < 1 || WARD_DEV_MAX_BINDINGS > 16
+#error "WARD_DEV_MAX_BINDINGS must be 1..16"
+#endif
+#if WARD_DEV_MAX_CHANNELS < 1 || WARD_DEV_MAX_CHANNELS > 255
+#error "WARD_DEV_MAX_CHANNELS must be 1..255"
+#endif
+#if WARD_DEV_PIN_MAX_ATTEMPTS < 1 || WARD_DEV_PIN_MAX_ATTEMPTS > 255
+#error "WARD_DEV_PIN_MAX_ATTEMPTS must be 1..255"
+#endif
+
+#if WARD_SE_CMD_MAX < 1 || WARD_SE_CMD_MAX > 108
+#error "WARD_SE_CMD_MAX must be 1..108"
+#endif
+#if WARD_SE_BACKOFF_MS < 1 || WARD_SE_BACKOFF_MAX_MS < WARD_SE_BACKOFF_MS
+#error "WARD_SE_BACKOFF_MS must be >= 1 and <= WARD_SE_BACKOFF_MAX_MS"
 #endif
 
 #endif /* WARD_CONFIG_H */

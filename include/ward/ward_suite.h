@@ -54,6 +54,13 @@
 #define WARD_LABEL_APPROVAL "approval"       /* flow B: key+nonce of an APPROVAL */
 #define WARD_LABEL_OP_RESULT "op result"     /* flow B: key+nonce of an OP_RESULT */
 #define WARD_LABEL_REVOKE "revoke"           /* flow B: key of a REVOKE */
+#define WARD_LABEL_SE_ANSWER "se answer"     /* flow E: f() over a challenge; host signs it */
+#define WARD_LABEL_SE_LOCK "se lock"         /* flow E: proof of R1 in BIND_LOCK */
+#define WARD_LABEL_SE_SESSION "se session"   /* flow E: session key after the check */
+#define WARD_LABEL_DEV_PIN "dev pin"         /* flow D: w0, w1 from a PIN */
+#define WARD_LABEL_DEV_DATA "dev data"       /* flow D: data key from SPAKE2+ */
+#define WARD_LABEL_DEV_OPEN "dev open"       /* flow D: key of data-key-sealed messages */
+#define WARD_LABEL_DEV_CHANNEL "dev channel" /* flow D: a channel's two keys */
 
 /* true iff a[0..len) == b[0..len), in time that depends on len alone:
  * the only way ward compares secrets, tags and codes, on every side. */
