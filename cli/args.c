@@ -1,6 +1,7 @@
 /* Error lines and long-option parsing shared by every command. */
 #include "cli.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -75,4 +76,22 @@ int cli_parse(int argc, char **argv, const cli_option *opts, int nopts,
         }
     }
     return 0;
+}
+
+volatile sig_atomic_t cli_stopping;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    cli_stopping = 1;
+}
+
+void cli_catch_stop(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
 }

@@ -9,6 +9,7 @@
 #ifndef WARD_CLI_H
 #define WARD_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "ward/ward_err.h"
@@ -46,6 +47,12 @@ int cli_parse(int argc, char **argv, const cli_option *opts, int nopts,
  * those the lock has finished (quiet: print nothing). */
 struct ward_app;
 int app_sync_locks(struct ward_app *app, unsigned wait_s, bool quiet, int *shown);
+
+/* Long-running roles (lock run, device run, se run) stop cleanly on
+ * SIGTERM or SIGINT: cli_catch_stop() sets cli_stopping when one comes
+ * (and ignores SIGPIPE from peers that hang up). */
+extern volatile sig_atomic_t cli_stopping;
+void cli_catch_stop(void);
 
 int cmd_selftest(int argc, char **argv);
 int cmd_version(int argc, char **argv);

@@ -20,14 +20,6 @@
 #define MSG_MAX 256
 #define FAR_WAIT_S 3          /* a long-poll; also how soon a stop is seen */
 
-static volatile sig_atomic_t stopping;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stopping = 1;
-}
-
 /* Lines the tests read ("PIN: 123456"): whole, and at once. */
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -239,7 +231,7 @@ static void *far_loop(void *arg)
     devdir_signer(&r->dd, &signer);
     long long after = 0;
     bool warned = false;
-    while (!stopping) {
+    while (!cli_stopping) {
         char target[128], why[MSG_MAX];
         snprintf(target, sizeof target, "/v1/device/inbox?wait=%d&after=%lld", FAR_WAIT_S,
                  after);
@@ -254,7 +246,7 @@ static void *far_loop(void *arg)
                 fprintf(stderr, "device: far-field link down: %s\n", why);
                 warned = true;
             }
-            for (int i = 0; i < 10 && !stopping; i++) {
+            for (int i = 0; i < 10 && !cli_stopping; i++) {
                 struct timespec ts = { 0, 100 * 1000 * 1000 };
                 nanosleep(&ts, NULL);
             }
@@ -298,7 +290,7 @@ static int serve(runner *r, const char *listen, bool far)
             say("device %s: far through %s", info.id, r->dd.server);
         }
     }
-    while (!stopping) {
+    while (!cli_stopping) {
         wcoap_dev_step(coap, 100);
     }
     if (have_far) {
@@ -338,12 +330,7 @@ int cmd_device_run(int argc, char **argv)
     }
     pthread_mutex_init(&r.mu, NULL);
     r.dd.mu = &r.mu;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cli_catch_stop();
     rc = serve(&r, listen ? listen : "127.0.0.1:5683", no_far == NULL && r.dd.server[0]);
     devdir_close(&r.dd);
     pthread_mutex_destroy(&r.mu);

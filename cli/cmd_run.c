@@ -26,14 +26,6 @@
 #define INBOX_WAIT_S 5
 #define NEAR_TIMEOUT_MS 30000u
 
-static volatile sig_atomic_t stopping;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stopping = 1;
-}
-
 /* One phone at the door: NEAR_HELLO -> OP_REQUEST -> APPROVAL -> OP_RESULT.
  * The request lives in this function's memory only. */
 static void serve_near(lockdir *ld, int fd)
@@ -112,7 +104,7 @@ static void *near_thread(void *arg)
     }
     printf("[%s] near field listening on %s\n", ld->sn, path);
     fflush(stdout);
-    while (!stopping) {
+    while (!cli_stopping) {
         struct pollfd p = { srv, POLLIN, 0 };
         if (poll(&p, 1, 200) <= 0) {
             continue;
@@ -140,7 +132,7 @@ static void poll_inbox(lockdir *ld)
                            sizeof why);
     if (status != 0) {
         ward_http_response_free(&resp);
-        if (!stopping) {
+        if (!cli_stopping) {
             fprintf(stderr, "ward: wardd inbox: %s\n", why);
             sleep(1);
         }
@@ -214,12 +206,7 @@ int cmd_lock_run(int argc, char **argv)
     }
     lockdir_release(&near);
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cli_catch_stop();
 
     pthread_t tid;
     if (pthread_create(&tid, NULL, near_thread, &near) != 0) {
@@ -227,7 +214,7 @@ int cmd_lock_run(int argc, char **argv)
     }
     printf("[%s] running; wardd at %s\n", remote.sn, remote.server);
     fflush(stdout);
-    while (!stopping) {
+    while (!cli_stopping) {
         poll_inbox(&remote);
     }
     pthread_join(tid, NULL);

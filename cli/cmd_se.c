@@ -22,14 +22,6 @@
 #define LINK_TIMEOUT_MS 10000u
 #define MAX_THEN 16
 
-static volatile sig_atomic_t stopping;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stopping = 1;
-}
-
 static void hex(const uint8_t *p, size_t n, char *out)
 {
     for (size_t i = 0; i < n; i++) {
@@ -125,7 +117,7 @@ static void serve_link(ward_se_elem *se, int fd, const char *id)
     size_t len = 0, out_len = 0;
     unsigned served = 0;
     ward_se_event ev;
-    while (!stopping) {
+    while (!cli_stopping) {
         ward_err err = se_link_read(fd, in, &len, 500);
         if (err == WARD_ERR_EXPIRED) {
             continue;
@@ -187,19 +179,14 @@ int cmd_se_run(int argc, char **argv)
         ward_file_port_close(&fp);
         return cli_fail("cannot listen on %s", link);
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cli_catch_stop();
 
     static const char *const states[] = { "unbound", "bound", "bind-locked" };
     char id[2 * WARD_SE_ID_LEN + 1];
     hex(se.id, WARD_SE_ID_LEN, id);
     printf("[se %s] powered up (%s, %s); link %s\n", id, states[se.state], cp->name, link);
     fflush(stdout);
-    while (!stopping) {
+    while (!cli_stopping) {
         struct pollfd p = { srv, POLLIN, 0 };
         if (poll(&p, 1, 200) <= 0) {
             continue;
