@@ -500,7 +500,6 @@ ward_err ward_bind_finish(ward_lock *lock, const uint8_t *blob,
     ward_bind_confirm bc;
     uint8_t plain[WARD_BIND_DATA_BODY_MAX];
     uint8_t rec[CLIENT_REC_MAX];
-    uint8_t msg[WARD_BIND_CONFIRM_MAX];
     size_t msg_len = 0, rec_len = 0;
     uint64_t now = 0;
     uint16_t key = 0;
@@ -571,13 +570,11 @@ ward_err ward_bind_finish(ward_lock *lock, const uint8_t *blob,
     bc.escrow = d.escrow;
     bc.role = role;
     bc.time_ms = now;
-    err = ward_bind_confirm_sign(lock->cp, id.priv, &bc, msg, sizeof msg,
+    /* Signed straight into the caller's buffer: no second copy of the
+     * confirmation on the stack of a small device. */
+    err = ward_bind_confirm_sign(lock->cp, id.priv, &bc, confirm, cap,
                                  &msg_len);
     if (err != WARD_OK) {
-        goto out;
-    }
-    if (cap < msg_len) {
-        err = WARD_ERR_NOSPACE;
         goto out;
     }
     /* One update: after a power cut the lock is either still waiting for
@@ -587,14 +584,15 @@ ward_err ward_bind_finish(ward_lock *lock, const uint8_t *blob,
         { key, rec, rec_len, false },
         { LOCK_REC_PENDING, NULL, 0, true },
         { LOCK_REC_LOCKOUT, NULL, 0, true },
-        { LOCK_REC_UNCONFIRMED, msg, msg_len, false },
+        { LOCK_REC_UNCONFIRMED, confirm, msg_len, false },
         a.ch[0],
         a.ch[1],
     };
     err = ward_store_update(&lock->store, ch, WARD_ARRAY_LEN(ch));
     if (err == WARD_OK) {
-        memcpy(confirm, msg, msg_len);
         *len = msg_len;
+    } else {
+        memset(confirm, 0, msg_len);
     }
 out:
     ward_wipe(&p, sizeof p);
