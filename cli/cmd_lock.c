@@ -123,11 +123,14 @@ static int flush_unconfirmed(lockdir *ld, bool *sent)
         return cli_fail("bound on the lock, but wardd has not recorded it (%s): "
                         "run ward lock sync --dir %s", why, ld->dir);
     }
-    /* wardd accepted or refused for good: either way it has decided. */
-    ward_bind_confirmed(&ld->lock);
     if (status != 0) {
-        rc = cli_fail("the lock stored the binding, but %s", why);
+        /* wardd refused for good: the lock undoes the binding, so it never
+         * keeps a client the server does not know. */
+        ward_err err = ward_bind_refused(&ld->lock);
+        rc = cli_fail("%s: the lock undid the binding%s", why,
+                      err == WARD_OK ? "" : " (but could not update its store)");
     } else {
+        ward_bind_confirmed(&ld->lock);
         cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
         const cJSON *uid = cJSON_GetObjectItemCaseSensitive(o, "uid");
         const cJSON *role = cJSON_GetObjectItemCaseSensitive(o, "role");

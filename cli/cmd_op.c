@@ -227,6 +227,7 @@ static const char *audit_event_name(uint8_t ev)
     case WARD_AUDIT_OP_EXECUTED: return "executed";
     case WARD_AUDIT_OP_REFUSED: return "refused";
     case WARD_AUDIT_LOCKOUT: return "lockout";
+    case WARD_AUDIT_BIND_UNDONE: return "undone";
     default: return "?";
     }
 }

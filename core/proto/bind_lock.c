@@ -6,6 +6,7 @@
 #include "ward/ward_suite.h"
 #include "ward_inner.h"
 #include "lock_records.h"
+#include "proto_inner.h"
 
 #define PEND_STATE_WAIT_CODE 1u
 #define PEND_STATE_CODE_OK 2u
@@ -615,4 +616,54 @@ ward_err ward_bind_confirmed(ward_lock *lock)
     WARD_ASSERT(lock != NULL);
     ward_err err = ward_store_remove(&lock->store, LOCK_REC_UNCONFIRMED);
     return err == WARD_ERR_NOTFOUND ? WARD_OK : err;
+}
+
+ward_err ward_bind_refused(ward_lock *lock)
+{
+    uint8_t msg[WARD_BIND_CONFIRM_MAX];
+    ward_bind_confirm bc;
+    lock_client_rec c;
+    lock_audit_add a;
+    size_t len = 0;
+    uint16_t key = 0;
+    uint64_t now = 0;
+
+    WARD_ASSERT(lock != NULL);
+    memset(&c, 0, sizeof c);
+    ward_err err = ward_store_get(&lock->store, LOCK_REC_UNCONFIRMED, msg,
+                                  sizeof msg, &len);
+    if (err != WARD_OK) {
+        return err;
+    }
+    /* The lock wrote this record itself; if it no longer parses there is
+     * nothing to undo but the record. */
+    if (ward_bind_confirm_parse(lock->cp, msg, len, &bc) != WARD_OK) {
+        return ward_store_remove(&lock->store, LOCK_REC_UNCONFIRMED);
+    }
+    err = ward_lock_client_find(lock, bc.uid, bc.uid_len, &key, &c);
+    /* Only the binding this confirmation announced: the same user bound
+     * again since (another tid) is not touched. */
+    if (err == WARD_ERR_NOTFOUND ||
+        (err == WARD_OK && memcmp(c.tid, bc.tid, WARD_TASK_ID_LEN) != 0)) {
+        ward_wipe(&c, sizeof c);
+        return ward_store_remove(&lock->store, LOCK_REC_UNCONFIRMED);
+    }
+    if (err == WARD_OK) {
+        err = now_ms(lock, &now);
+    }
+    if (err == WARD_OK) {
+        err = ward_lock_audit_prepare(lock, WARD_AUDIT_BIND_UNDONE, 0, 0,
+                                      bc.uid, bc.uid_len, now, &a);
+    }
+    if (err == WARD_OK) {
+        ward_record_change ch[4] = {
+            { key, NULL, 0, true },
+            { LOCK_REC_UNCONFIRMED, NULL, 0, true },
+            a.ch[0],
+            a.ch[1],
+        };
+        err = ward_store_update(&lock->store, ch, WARD_ARRAY_LEN(ch));
+    }
+    ward_wipe(&c, sizeof c);
+    return err;
 }

@@ -175,6 +175,12 @@ ward_err ward_bind_unconfirmed(const ward_lock *lock, uint8_t *out,
                                size_t cap, size_t *len);
 /* wardd has answered the confirmation: forget it. */
 ward_err ward_bind_confirmed(ward_lock *lock);
+/* wardd refused the unacknowledged confirmation for good (a 4xx answer):
+ * the binding it announced is undone (client removed, audit entry
+ * WARD_AUDIT_BIND_UNDONE, in one store update), so the lock never keeps a
+ * client the server does not know. WARD_ERR_NOTFOUND if there is no
+ * unacknowledged confirmation. */
+ward_err ward_bind_refused(ward_lock *lock);
 
 /* WARD_OK and 0 when binding is allowed; WARD_ERR_LOCKED and the time
  * left otherwise. remaining_ms may be NULL. */

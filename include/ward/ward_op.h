@@ -200,6 +200,7 @@ ward_err ward_approval_uid(const uint8_t *msg, size_t len,
 #define WARD_AUDIT_OP_EXECUTED 3u
 #define WARD_AUDIT_OP_REFUSED 4u
 #define WARD_AUDIT_LOCKOUT 5u
+#define WARD_AUDIT_BIND_UNDONE 6u  /* wardd refused the binding's confirmation */
 
 typedef struct ward_audit_event {
     uint32_t seq;                /* grows by one per event, never reused */

@@ -339,6 +339,28 @@ class Crashes(BindTest):
         self.assert_recorded_whole(1)
         self.assertIn("nothing to send", self.ward_ok("lock", "sync", "--dir", self.lock))
 
+    def test_confirmation_refused_for_good_undoes_the_binding(self):
+        app = self.register(ALICE)
+        qr = self.start_bind(ALICE[1])
+        self.ward_ok("app", "scan", "--dir", app, "--qr", qr)
+        code = self.last_code(ALICE[1])
+        with self.db() as c:
+            c.execute("CREATE TRIGGER no_confirm BEFORE UPDATE OF state ON tasks "
+                      "BEGIN SELECT RAISE(ABORT, 'simulated crash'); END")
+        self.ward_fails("lock", "bind-finish", "--dir", self.lock, "--code", code,
+                        expect="has not recorded it")
+        self.assertEqual(self.clients(), [("alice", "owner")])
+        # The task is gone from wardd (expired and purged, or removed by an
+        # operator): the resent confirmation is refused for good.
+        with self.db() as c:
+            c.execute("DROP TRIGGER no_confirm")
+            c.execute("DELETE FROM tasks")
+        self.ward_fails("lock", "sync", "--dir", self.lock, expect="the lock undid the binding")
+        self.assertEqual(self.clients(), [])
+        self.assert_recorded_whole(0)
+        out = self.ward_ok("lock", "audit", "--dir", self.lock)
+        self.assertRegex(out, r"undone\s+-\s+alice")
+
     def test_wardd_down_at_confirmation(self):
         app = self.register(ALICE)
         qr = self.start_bind(ALICE[1])

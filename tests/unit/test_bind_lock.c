@@ -556,6 +556,51 @@ static void test_add_client_grant(void **state)
     lf_env_free(e);
 }
 
+/* wardd refuses a confirmation for good: the lock undoes that binding
+ * (and only that one), logs it, and forgets the confirmation. */
+static void test_refused_confirmation_undoes_the_binding(void **state)
+{
+    (void)state;
+    lf_env *e = lf_env_new();
+    lf_app a, b;
+    lf_app_init(&a, "alice");
+    lf_app_init(&b, "bob");
+    lf_bind(e, &a);
+
+    lf_qr s;
+    uint8_t blob[WARD_BIND_BLOB_MAX], m[WARD_BIND_CONFIRM_MAX];
+    size_t blen, mlen = 0, n = 0;
+    lf_start(e, &s);
+    lf_enter_ok(e, &s);
+    blen = lf_app_blob(&b, &s, LF_PHONE, LF_PHONE_LEN, blob);
+    assert_int_equal(ward_bind_finish(&e->lock, blob, blen, m, sizeof m, &mlen), WARD_OK);
+    assert_int_equal(ward_lock_client_count(&e->lock, &n), WARD_OK);
+    assert_int_equal(n, 2);
+
+    lf_restart(e);  /* the refusal may come after a power cycle */
+    assert_int_equal(ward_bind_refused(&e->lock), WARD_OK);
+    assert_int_equal(ward_lock_client_count(&e->lock, &n), WARD_OK);
+    assert_int_equal(n, 1);
+    uint8_t out[WARD_BIND_CONFIRM_MAX];
+    assert_int_equal(ward_bind_unconfirmed(&e->lock, out, sizeof out, &n), WARD_ERR_NOTFOUND);
+    assert_int_equal(ward_bind_refused(&e->lock), WARD_ERR_NOTFOUND);
+
+    size_t pos = 0;
+    ward_audit_event ev, last;
+    memset(&last, 0, sizeof last);
+    while (ward_audit_next(&e->lock, &pos, &ev) == WARD_OK) {
+        last = ev;
+    }
+    assert_int_equal(last.event, WARD_AUDIT_BIND_UNDONE);
+    assert_int_equal(last.uid_len, 3);
+    assert_memory_equal(last.uid, "bob", 3);
+    /* Alice, bound and acknowledged before, is untouched. */
+    uint8_t key[WARD_AUTH_KEY_LEN];
+    assert_int_equal(ward_lock_client_auth_key(&e->lock, (const uint8_t *)"alice", 5, key),
+                     WARD_OK);
+    lf_env_free(e);
+}
+
 int main(int argc, char **argv)
 {
     ward_test_backend(argc, argv);
@@ -571,6 +616,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_restart_between_start_and_finish),
         cmocka_unit_test(test_powercut_finish),
         cmocka_unit_test(test_add_client_grant),
+        cmocka_unit_test(test_refused_confirmation_undoes_the_binding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
