@@ -155,14 +155,40 @@ typedef struct chan_ctx {
     ward_pair_channel *ch;
     uint8_t data[WARD_DEV_DATA_MAX + 1];
     size_t data_len;
+    uint8_t req_type;       /* the request in flight, to match refusals */
+    uint32_t req_seq;
 } chan_ctx;
+
+/* Notes which request is in flight (its header's type and seq). */
+static void in_flight(chan_ctx *c, const uint8_t *msg, size_t len)
+{
+    ward_hdr h;
+    size_t hlen = 0;
+    c->req_type = 0;
+    c->req_seq = 0;
+    if (ward_hdr_decode(msg, len, &h, &hlen) == WARD_OK) {
+        c->req_type = h.type;
+        c->req_seq = h.seq;
+    }
+}
+
+/* A refusal answers the request it echoes (type and seq): refusals of
+ * other messages (a replay a hostile relay slipped in, an older request)
+ * must not end this exchange. */
+static bool refuses_this(const chan_ctx *c, const uint8_t *msg, size_t len)
+{
+    ward_hdr h;
+    size_t hlen = 0;
+    return ward_hdr_decode(msg, len, &h, &hlen) == WARD_OK && h.type == c->req_type &&
+           h.seq == c->req_seq;
+}
 
 static ward_err take_open(void *ctx, const uint8_t *msg, size_t len, bool *stop)
 {
     chan_ctx *c = ctx;
     ward_err err = ward_pair_error_of(msg, len);
     if (err != WARD_OK) {
-        *stop = true;
+        *stop = refuses_this(c, msg, len);
         return err;
     }
     /* Work on a copy: a stale answer must leave the channel as it was. */
@@ -180,7 +206,7 @@ static ward_err take_reply(void *ctx, const uint8_t *msg, size_t len, bool *stop
     chan_ctx *c = ctx;
     ward_err err = ward_pair_error_of(msg, len);
     if (err != WARD_OK) {
-        *stop = true;
+        *stop = refuses_this(c, msg, len);
         return err;
     }
     bool is_reply = false;
@@ -481,7 +507,7 @@ int cmd_app_send(int argc, char **argv)
     }
     ward_pair_channel ch;
     memset(&ch, 0, sizeof ch);
-    chan_ctx cc = { &dev, host.crypto, &ch, { 0 }, 0 };
+    chan_ctx cc = { &dev, host.crypto, &ch, { 0 }, 0, 0, 0 };
     uint8_t out[WARD_DEV_MSG_MAX];
     size_t n = 0;
     char why[MSG_MAX] = "";
@@ -491,6 +517,7 @@ int cmd_app_send(int argc, char **argv)
     err = ward_pair_channel_open(&dev, host.crypto, &host.rng, chan_id, &ch, out, sizeof out,
                                  &n);
     if (err == WARD_OK) {
+        in_flight(&cc, out, n);
         err = devlink_exchange(&l, out, n, take_open, &cc, why, sizeof why);
     }
     if (err != WARD_OK) {
@@ -501,6 +528,7 @@ int cmd_app_send(int argc, char **argv)
         err = ward_pair_command(&dev, host.crypto, &ch, (const uint8_t *)cmd, strlen(cmd), out,
                                 sizeof out, &n);
         if (err == WARD_OK) {
+            in_flight(&cc, out, n);
             err = devlink_exchange(&l, out, n, take_reply, &cc, why, sizeof why);
         }
         if (err != WARD_OK) {

@@ -429,6 +429,46 @@ class DevicesE2E(unittest.TestCase):
             opens = [l for l in self.dev.lines[start:] if l.startswith("channel 1 open")]
         self.assertEqual(len(opens), 4)
 
+    def test_hostile_relay_far_field(self):
+        """wardd itself turns hostile: it re-queues a command the device
+        already ran and forges another by flipping a byte. The device
+        refuses both; nothing runs twice."""
+        import sqlite3
+        a1 = self.app("a1", "alice")
+        self.pair(a1)
+        db = sqlite3.connect(os.path.join(self.root, "wardd.db"))
+        with db:
+            db.execute("CREATE TABLE spy (cloud_id BLOB, device TEXT, way INTEGER, msg BLOB)")
+            db.execute("CREATE TRIGGER spy_ins AFTER INSERT ON dev_msgs BEGIN "
+                       "INSERT INTO spy VALUES (NEW.cloud_id, NEW.device, NEW.way, NEW.msg); END")
+        rc, out = self.send(a1, "toggle", via="far")
+        self.assertEqual((rc, out.strip()), (0, "ok power=on"), out)
+        rows = db.execute("SELECT cloud_id, device, way, msg FROM spy").fetchall()
+        # The command the app sent to the device: the first message of the
+        # way the app's command travelled (the device's reply is the other).
+        cloud_id, device, way, cmd = rows[-2] if len(rows) >= 2 else rows[-1]
+        forged = bytearray(cmd)
+        forged[len(forged) // 2] ^= 0x01
+        now = int(time.time() * 1000)
+        with db:
+            db.execute("DROP TRIGGER spy_ins")
+            for m in (bytes(cmd), bytes(forged)):
+                db.execute("INSERT INTO dev_msgs (cloud_id, device, way, msg, created_ms, "
+                           "expires_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                           (cloud_id, device, way, m, now, now + 60000))
+        db.close()
+        errs_before = len(self.dev.errs)
+        # A genuine command wakes the device, which takes the queue in order.
+        rc, out = self.send(a1, "status", via="far")
+        self.assertEqual((rc, out.strip()), (0, "power=on"), out)
+        deadline = time.time() + 10
+        while time.time() < deadline and sum("refused a far" in e for e in
+                                             self.dev.errs[errs_before:]) < 2:
+            time.sleep(0.05)
+        self.assertEqual(sum("refused a far" in e for e in self.dev.errs[errs_before:]), 2,
+                         "\n".join(self.dev.errs))
+        self.assertEqual(self.dev.count(r"^command from .*: toggle "), 1)
+
     def test_real_coap_peer(self):
         client = shutil.which("coap-client") or shutil.which("coap-client-notls") or \
             shutil.which("coap-client-openssl")
