@@ -206,9 +206,7 @@ ward_err ward_pair_pake_init(ward_pair *p, const uint8_t *pin, size_t pin_len,
 {
     uint8_t w0[WARD_P256_SCALAR_LEN], w1[WARD_P256_SCALAR_LEN];
     uint8_t share[WARD_SPAKE2P_SHARE_LEN];
-    uint8_t body[WARD_TLV_SIZE(WARD_SPAKE2P_SHARE_LEN)];
-    size_t body_len = 0;
-    ward_tlv_writer w;
+    uint8_t body[WARD_P256_COMPRESSED_LEN];
     ward_hdr h;
     WARD_ASSERT(p != NULL && pin != NULL && out != NULL && out_len != NULL);
     *out_len = 0;
@@ -231,14 +229,11 @@ ward_err ward_pair_pake_init(ward_pair *p, const uint8_t *pin, size_t pin_len,
             strlen(p->info.id), w0, w1, share);
     }
     if (err == WARD_OK) {
-        ward_tlv_writer_init(&w, body, sizeof body);
-        ward_tlv_put(&w, 0x01, share, sizeof share);
-        err = ward_tlv_writer_finish(&w, &body_len);
-    }
-    if (err == WARD_OK) {
+        /* Compressed on the wire only; the transcript keeps 65 bytes. */
+        ward_p256_compress(share, body);
         hdr_init(&h, WARD_MSG_DEV_PAKE_INIT, 0, 0, p->client_id,
                  p->client_id_len);
-        err = plain_msg(&h, body, body_len, out, cap, out_len);
+        err = plain_msg(&h, body, sizeof body, out, cap, out_len);
     }
     if (err == WARD_OK) {
         p->state = P_PAKE_SENT;
@@ -253,34 +248,42 @@ ward_err ward_pair_on_pake_init(ward_pair *p, const uint8_t *in,
                                 size_t *out_len)
 {
     static const ward_tlv_spec spec[] = {
-        { 0x01, true, WARD_SPAKE2P_SHARE_LEN, WARD_SPAKE2P_SHARE_LEN },
-        { 0x02, true, WARD_SPAKE2P_CONFIRM_LEN, WARD_SPAKE2P_CONFIRM_LEN },
+        { 0x01, true, 1, WARD_DEV_NAME_MAX },
+        { 0x02, true, 1, WARD_DEV_TYPE_MAX },
     };
     ward_tlv_field f[2];
     ward_hdr h;
-    size_t hlen = 0, clear_len = 0, info_len = 0;
+    size_t hlen = 0, pt_len = 0;
+    uint8_t share_v[WARD_SPAKE2P_SHARE_LEN];
     uint8_t confirm_p[WARD_SPAKE2P_CONFIRM_LEN];
     uint8_t shared[WARD_SPAKE2P_KEY_LEN];
-    uint8_t clear[WARD_TLV_SIZE(WARD_SPAKE2P_CONFIRM_LEN)];
-    uint8_t info[WARD_TLV_SIZE(WARD_DEV_APP_NAME_MAX)];
-    ward_tlv_writer w;
+    uint8_t pt[WARD_TLV_SIZE(WARD_DEV_NAME_MAX) +
+               WARD_TLV_SIZE(WARD_DEV_TYPE_MAX)];
+    ward_dev_info info;
     WARD_ASSERT(p != NULL && in != NULL && out != NULL && out_len != NULL);
     *out_len = 0;
     if (p->state != P_PAKE_SENT) {
         return WARD_ERR_STATE;
     }
+    /* The device does not repeat our CliID: this answer is the one to the
+     * PAKE_INIT we have in flight, and the tag below says whether it is. */
     ward_err err = answer_hdr(in, in_len, WARD_MSG_DEV_PAKE_INIT,
-                              WARD_FLAG_REPLY, p->client_id, p->client_id_len,
+                              WARD_FLAG_REPLY | WARD_FLAG_SEALED, NULL, 0,
                               &h, &hlen);
-    if (err == WARD_OK) {
-        err = ward_tlv_parse(in + hlen, h.body_len, spec, 2, f);
-    }
-    if (err == WARD_OK && !canonical(f, 2, h.body_len)) {
+    const size_t fixed = WARD_P256_COMPRESSED_LEN + WARD_SPAKE2P_CONFIRM_LEN;
+    if (err == WARD_OK &&
+        (h.key_index == 0 || h.body_len < fixed + WARD_AEAD_TAG_LEN ||
+         in_len - hlen != h.body_len)) {
         err = WARD_ERR_FORMAT;
+    }
+    const uint8_t *body = in + hlen;
+    if (err == WARD_OK) {
+        err = p->cp->p256_decompress(body, share_v);
     }
     if (err == WARD_OK) {
         /* A wrong PIN shows here: confirmV does not verify. */
-        err = ward_spake2p_prover_finish(&p->pake, p->cp, f[0].ptr, f[1].ptr,
+        err = ward_spake2p_prover_finish(&p->pake, p->cp, share_v,
+                                         body + WARD_P256_COMPRESSED_LEN,
                                          confirm_p, shared);
     }
     if (err == WARD_OK) {
@@ -290,62 +293,12 @@ ward_err ward_pair_on_pake_init(ward_pair *p, const uint8_t *in,
                                 p->data_key);
     }
     if (err == WARD_OK) {
-        ward_tlv_writer_init(&w, clear, sizeof clear);
-        ward_tlv_put(&w, 0x01, confirm_p, sizeof confirm_p);
-        err = ward_tlv_writer_finish(&w, &clear_len);
-    }
-    if (err == WARD_OK) {
-        ward_tlv_writer_init(&w, info, sizeof info);
-        ward_tlv_put(&w, 0x01, p->app_name, p->app_name_len);
-        err = ward_tlv_writer_finish(&w, &info_len);
-    }
-    if (err == WARD_OK) {
-        hdr_init(&h, WARD_MSG_DEV_PAKE_FINISH, 0, 0, p->client_id,
-                 p->client_id_len);
-        err = ward_dev_seal_msg(p->cp, &p->rng, p->data_key, &h, clear,
-                                clear_len, info, info_len, out, cap, out_len);
-    }
-    if (err == WARD_OK) {
-        p->state = P_FINISH_SENT;
-    } else if (p->state == P_PAKE_SENT) {
-        /* The binding is over: a wrong PIN cannot be retried on it. */
-        ward_pair_wipe(p);
-    }
-    ward_wipe(confirm_p, sizeof confirm_p);
-    ward_wipe(shared, sizeof shared);
-    return err;
-}
-
-ward_err ward_pair_on_pake_finish(ward_pair *p, const uint8_t *in,
-                                  size_t in_len, ward_pair_device *d)
-{
-    static const ward_tlv_spec spec[] = {
-        { 0x01, true, 1, WARD_DEV_NAME_MAX },
-        { 0x02, true, 1, WARD_DEV_TYPE_MAX },
-    };
-    ward_tlv_field f[2];
-    ward_hdr h;
-    size_t hlen = 0, clear_len = 0, pt_len = 0;
-    uint8_t pt[WARD_TLV_SIZE(WARD_DEV_NAME_MAX) + WARD_TLV_SIZE(WARD_DEV_TYPE_MAX)];
-    WARD_ASSERT(p != NULL && in != NULL && d != NULL);
-    memset(d, 0, sizeof *d);
-    if (p->state != P_FINISH_SENT) {
-        return WARD_ERR_STATE;
-    }
-    ward_err err = answer_hdr(in, in_len, WARD_MSG_DEV_PAKE_FINISH,
-                              WARD_FLAG_REPLY | WARD_FLAG_SEALED,
-                              p->client_id, p->client_id_len, &h, &hlen);
-    if (err == WARD_OK && h.key_index == 0) {
-        err = WARD_ERR_FORMAT;
-    }
-    if (err == WARD_OK) {
-        /* The key index is in the header, so the tag covers it too. */
-        err = ward_dev_open_msg(p->cp, p->data_key, in, in_len, hlen,
-                                &clear_len, pt, sizeof pt, &pt_len);
+        /* The AD holds the app name as the device heard it: one changed
+         * on the way fails here, before we confirm anything. */
+        err = ward_dev_pake_open(p->cp, p->data_key, in, hlen + fixed,
+                                 p->app_name, p->app_name_len, body + fixed,
+                                 h.body_len - fixed, pt, sizeof pt, &pt_len);
         err = err == WARD_ERR_NOSPACE ? WARD_ERR_FORMAT : err;
-    }
-    if (err == WARD_OK && clear_len != 0) {
-        err = WARD_ERR_FORMAT;
     }
     if (err == WARD_OK) {
         err = ward_tlv_parse(pt, pt_len, spec, 2, f);
@@ -354,24 +307,66 @@ ward_err ward_pair_on_pake_finish(ward_pair *p, const uint8_t *in,
         err = WARD_ERR_FORMAT;
     }
     if (err == WARD_OK) {
+        memset(&info, 0, sizeof info);
+        memcpy(info.id, p->info.id, sizeof info.id);
+        err = copy_str(&f[0], info.name, WARD_DEV_NAME_MAX);
+    }
+    if (err == WARD_OK) {
+        err = copy_str(&f[1], info.type, WARD_DEV_TYPE_MAX);
+    }
+    if (err == WARD_OK) {
+        /* PAKE_FINISH names the binding by the key index the device
+         * reserved for it, so it needs no CliID either. */
+        ward_hdr fh;
+        hdr_init(&fh, WARD_MSG_DEV_PAKE_FINISH, 0, h.key_index, NULL, 0);
+        err = plain_msg(&fh, confirm_p, sizeof confirm_p, out, cap, out_len);
+    }
+    if (err == WARD_OK) {
+        p->info = info;   /* the authenticated name and type */
+        p->key_index = h.key_index;
+        p->state = P_FINISH_SENT;
+    } else {
+        /* The binding is over: a wrong PIN cannot be retried on it. */
+        ward_pair_wipe(p);
+    }
+    ward_wipe(confirm_p, sizeof confirm_p);
+    ward_wipe(shared, sizeof shared);
+    ward_wipe(pt, sizeof pt);
+    return err;
+}
+
+ward_err ward_pair_on_pake_finish(ward_pair *p, const uint8_t *in,
+                                  size_t in_len, ward_pair_device *d)
+{
+    ward_hdr h;
+    size_t hlen = 0;
+    WARD_ASSERT(p != NULL && d != NULL && (in != NULL || in_len == 0));
+    memset(d, 0, sizeof *d);
+    if (p->state != P_FINISH_SENT) {
+        return WARD_ERR_STATE;
+    }
+    ward_err err = WARD_OK;
+    if (in_len > 0) {
+        /* The device's empty acknowledgement, or its refusal. */
+        err = answer_hdr(in, in_len, WARD_MSG_DEV_PAKE_FINISH,
+                         WARD_FLAG_REPLY, NULL, 0, &h, &hlen);
+        if (err == WARD_OK &&
+            (h.key_index != p->key_index || h.body_len != 0)) {
+            err = WARD_ERR_FORMAT;
+        }
+    }
+    if (err == WARD_OK) {
         memcpy(d->id, p->info.id, sizeof d->id);
-        err = copy_str(&f[0], d->name, WARD_DEV_NAME_MAX);
-    }
-    if (err == WARD_OK) {
-        err = copy_str(&f[1], d->type, WARD_DEV_TYPE_MAX);
-    }
-    if (err == WARD_OK) {
-        d->key_index = h.key_index;
+        memcpy(d->name, p->info.name, sizeof d->name);
+        memcpy(d->type, p->info.type, sizeof d->type);
+        d->key_index = p->key_index;
         memcpy(d->data_key, p->data_key, WARD_DEV_DATA_KEY_LEN);
         memcpy(d->udidx, p->udidx, p->udidx_len);
         d->udidx_len = p->udidx_len;
         memcpy(d->client_id, p->client_id, p->client_id_len);
         d->client_id_len = p->client_id_len;
         ward_pair_wipe(p);
-    } else {
-        ward_pair_device_wipe(d);
     }
-    ward_wipe(pt, sizeof pt);
     return err;
 }
 

@@ -192,105 +192,6 @@ static ward_err count_attempt(ward_device *dev, uint64_t now)
     return ward_store_put(&dev->base.store, DEV_REC_ATTEMPTS, rec, sizeof rec);
 }
 
-static const ward_tlv_spec pake_init_spec[] = {
-    { 0x01, true, WARD_SPAKE2P_SHARE_LEN, WARD_SPAKE2P_SHARE_LEN },
-};
-
-ward_err ward_dev_on_pake_init(ward_device *dev, uint8_t kind,
-                               const uint8_t *tid, size_t tid_len,
-                               const ward_hdr *h, const uint8_t *body,
-                               uint8_t *out, size_t cap, size_t *out_len,
-                               ward_dev_event *ev)
-{
-    ward_tlv_field f[1];
-    ward_dev_info info;
-    uint64_t now = 0;
-    uint8_t w0[WARD_P256_SCALAR_LEN], w1[WARD_P256_SCALAR_LEN];
-    uint8_t l[WARD_P256_POINT_LEN];
-    uint8_t share_v[WARD_SPAKE2P_SHARE_LEN], confirm_v[WARD_SPAKE2P_CONFIRM_LEN];
-    uint8_t ans[WARD_TLV_SIZE(WARD_SPAKE2P_SHARE_LEN) +
-                WARD_TLV_SIZE(WARD_SPAKE2P_CONFIRM_LEN)];
-    size_t ans_len = 0;
-    ward_tlv_writer w;
-    ward_hdr ah;
-    (void)ev;
-
-    ward_err err = ward_tlv_parse(body, h->body_len, pake_init_spec, 1, f);
-    if (err == WARD_OK && !ward_proto_canonical(f, 1, h->body_len)) {
-        err = WARD_ERR_FORMAT;
-    }
-    if (err == WARD_OK && (h->key_index != 0 || h->flags != 0)) {
-        err = WARD_ERR_FORMAT;
-    }
-    if (err == WARD_OK) {
-        err = ward_dev_now(dev, &now);
-    }
-    if (err != WARD_OK) {
-        return err;
-    }
-    ward_dev_binding *b = bind_find(dev, kind, tid, tid_len, h);
-    if (b == NULL) {
-        return WARD_ERR_NOTFOUND;
-    }
-    if (!bind_live(b, now)) {
-        bind_free(b);
-        return WARD_ERR_EXPIRED;
-    }
-    if (b->stage != STAGE_PIN) {
-        return WARD_ERR_STATE;   /* one PAKE per PIN */
-    }
-    err = ward_dev_get_info(dev, &info);
-    if (err == WARD_OK) {
-        err = count_attempt(dev, now);
-    }
-    if (err != WARD_OK) {
-        if (err == WARD_ERR_LOCKED) {
-            bind_free(b);
-        }
-        return err;
-    }
-    err = ward_dev_pin_w(dev->base.cp, b->pin, WARD_DEV_PIN_LEN,
-                         (const uint8_t *)info.id, strlen(info.id), b->udidx,
-                         b->udidx_len, b->client_id, b->client_id_len, b->salt,
-                         w0, w1);
-    /* The PIN has had its one attempt. */
-    ward_wipe(b->pin, sizeof b->pin);
-    b->stage = STAGE_PAKE;
-    if (err == WARD_OK) {
-        err = ward_spake2p_register(dev->base.cp, w1, l);
-    }
-    if (err == WARD_OK) {
-        err = ward_spake2p_verifier_respond(
-            &b->pake, dev->base.cp, &dev->base.rng, pake_context,
-            sizeof pake_context - 1, b->client_id, b->client_id_len,
-            (const uint8_t *)info.id, strlen(info.id), w0, l, f[0].ptr,
-            share_v, confirm_v);
-    }
-    if (err == WARD_OK) {
-        ward_tlv_writer_init(&w, ans, sizeof ans);
-        ward_tlv_put(&w, 0x01, share_v, sizeof share_v);
-        ward_tlv_put(&w, 0x02, confirm_v, sizeof confirm_v);
-        err = ward_tlv_writer_finish(&w, &ans_len);
-    }
-    if (err == WARD_OK) {
-        ward_dev_answer_hdr(h, h->type, WARD_FLAG_REPLY, &ah);
-        err = ward_dev_plain_answer(&ah, ans, ans_len, out, cap, out_len);
-    }
-    if (err != WARD_OK) {
-        bind_free(b);
-    }
-    ward_wipe(w0, sizeof w0);
-    ward_wipe(w1, sizeof w1);
-    return err;
-}
-
-static const ward_tlv_spec finish_spec[] = {
-    { 0x01, true, WARD_SPAKE2P_CONFIRM_LEN, WARD_SPAKE2P_CONFIRM_LEN },
-};
-static const ward_tlv_spec app_info_spec[] = {
-    { 0x01, true, 1, WARD_DEV_APP_NAME_MAX },
-};
-
 /* Where the app goes: its own slot if this UDIDx and CliID are bound (a
  * binding again replaces the node and its key), else a free one. */
 static ward_err node_slot(const ward_device *dev, const ward_dev_binding *b,
@@ -318,10 +219,28 @@ static ward_err node_slot(const ward_device *dev, const ward_dev_binding *b,
     return free_slot == WARD_MAX_NODES ? WARD_ERR_NOSPACE : WARD_OK;
 }
 
+/* Whether key index ki is held: by a bound node, or reserved by another
+ * binding past PAKE_INIT (it names that binding until PAKE_FINISH). */
+static bool index_taken(const ward_device *dev, const ward_dev_binding *self,
+                        unsigned ki, uint64_t now)
+{
+    bool taken = false;
+    for (size_t s = 0; s < WARD_MAX_NODES; s++) {
+        taken = taken || (dev->nodes[s].used && dev->nodes[s].key_index == ki);
+    }
+    for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
+        const ward_dev_binding *o = &dev->bind[i];
+        taken = taken || (o != self && o->stage == STAGE_PAKE &&
+                          bind_live(o, now) && o->key_index == ki);
+    }
+    return taken;
+}
+
 /* A key index no bound node uses (the app binding again included, so
- * its new index differs from its old). */
-static ward_err next_key_index(const ward_device *dev, uint8_t *ki,
-                               uint8_t *next)
+ * its new index differs from its old) and no other binding reserved. */
+static ward_err next_key_index(const ward_device *dev,
+                               const ward_dev_binding *self, uint64_t now,
+                               uint8_t *ki)
 {
     uint8_t rec[1];
     size_t len = 0;
@@ -334,14 +253,8 @@ static ward_err next_key_index(const ward_device *dev, uint8_t *ki,
         return err;
     }
     for (unsigned tries = 0; tries < 255u; tries++) {
-        bool taken = false;
-        for (size_t s = 0; s < WARD_MAX_NODES; s++) {
-            taken = taken || (dev->nodes[s].used &&
-                              dev->nodes[s].key_index == cand);
-        }
-        if (!taken) {
+        if (!index_taken(dev, self, cand, now)) {
             *ki = (uint8_t)cand;
-            *next = (uint8_t)(cand == 255u ? 1u : cand + 1u);
             return WARD_OK;
         }
         cand = cand == 255u ? 1u : cand + 1u;
@@ -349,29 +262,81 @@ static ward_err next_key_index(const ward_device *dev, uint8_t *ki,
     return WARD_ERR_NOSPACE;
 }
 
-ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
-                                 const uint8_t *tid, size_t tid_len,
-                                 const ward_hdr *h, const uint8_t *msg,
-                                 size_t msg_len, size_t body_off,
-                                 uint8_t *out, size_t cap, size_t *out_len,
-                                 ward_dev_event *ev)
+/* The PAKE_INIT answer after its header: compressed shareV, confirmV,
+ * then the device's name and type sealed under the new data key. */
+static ward_err pake_answer(ward_device *dev, const ward_dev_binding *b,
+                            const ward_dev_info *info,
+                            const uint8_t data_key[WARD_DEV_DATA_KEY_LEN],
+                            const uint8_t share_v[WARD_SPAKE2P_SHARE_LEN],
+                            const uint8_t confirm_v[WARD_SPAKE2P_CONFIRM_LEN],
+                            uint8_t *out, size_t cap, size_t *out_len)
 {
-    ward_tlv_field f[1], a[1];
-    ward_dev_info info;
-    uint64_t now = 0;
-    uint8_t shared[WARD_SPAKE2P_KEY_LEN];
-    uint8_t pt[WARD_TLV_SIZE(WARD_DEV_APP_NAME_MAX) + 8];
-    uint8_t ans[WARD_TLV_SIZE(WARD_DEV_NAME_MAX) + WARD_TLV_SIZE(WARD_DEV_TYPE_MAX)];
-    uint8_t rec[WARD_DEV_NODE_REC_MAX], next_rec[1];
-    size_t clear_len = 0, pt_len = 0, ans_len = 0, slot = 0;
-    bool again = false;
-    dev_node_rec r;
+    uint8_t pt[WARD_TLV_SIZE(WARD_DEV_NAME_MAX) +
+               WARD_TLV_SIZE(WARD_DEV_TYPE_MAX)];
+    size_t pt_len = 0, hlen = 0, ct_len = 0;
     ward_tlv_writer w;
     ward_hdr ah;
-    uint8_t ki = 0;
+    *out_len = 0;
+    ward_tlv_writer_init(&w, pt, sizeof pt);
+    ward_tlv_put(&w, 0x01, (const uint8_t *)info->name, strlen(info->name));
+    ward_tlv_put(&w, 0x02, (const uint8_t *)info->type, strlen(info->type));
+    ward_err err = ward_tlv_writer_finish(&w, &pt_len);
+    if (err != WARD_OK) {
+        return err;
+    }
+    /* No CliID: the app knows who it is, and finds its binding by the
+     * exchange it has in flight. The key index rides in the header, so
+     * the tag covers it. */
+    memset(&ah, 0, sizeof ah);
+    ah.version = WARD_PROTOCOL_VERSION;
+    ah.type = WARD_MSG_DEV_PAKE_INIT;
+    ah.flags = WARD_FLAG_REPLY | WARD_FLAG_SEALED;
+    ah.key_index = b->key_index;
+    ah.body_len = (uint16_t)(WARD_P256_COMPRESSED_LEN +
+                             WARD_SPAKE2P_CONFIRM_LEN + pt_len +
+                             WARD_AEAD_TAG_LEN);
+    err = ward_hdr_encode(&ah, out, cap, &hlen);
+    if (err == WARD_OK && cap - hlen < ah.body_len) {
+        err = WARD_ERR_NOSPACE;
+    }
+    if (err == WARD_OK) {
+        uint8_t *p = out + hlen;
+        ward_p256_compress(share_v, p);
+        p += WARD_P256_COMPRESSED_LEN;
+        memcpy(p, confirm_v, WARD_SPAKE2P_CONFIRM_LEN);
+        p += WARD_SPAKE2P_CONFIRM_LEN;
+        size_t ad_len = (size_t)(p - out);
+        err = ward_dev_pake_seal(dev->base.cp, data_key, out, ad_len,
+                                 b->app_name, b->app_name_len, pt, pt_len, p,
+                                 cap - ad_len, &ct_len);
+    }
+    if (err == WARD_OK) {
+        *out_len = hlen + ah.body_len;
+    }
+    ward_wipe(pt, sizeof pt);
+    return err;
+}
 
-    memset(&r, 0, sizeof r);
-    if (h->key_index != 0 || h->flags != 0) {
+ward_err ward_dev_on_pake_init(ward_device *dev, uint8_t kind,
+                               const uint8_t *tid, size_t tid_len,
+                               const ward_hdr *h, const uint8_t *body,
+                               uint8_t *out, size_t cap, size_t *out_len,
+                               ward_dev_event *ev)
+{
+    ward_dev_info info;
+    uint64_t now = 0;
+    uint8_t w0[WARD_P256_SCALAR_LEN], w1[WARD_P256_SCALAR_LEN];
+    uint8_t l[WARD_P256_POINT_LEN], share_p[WARD_SPAKE2P_SHARE_LEN];
+    uint8_t share_v[WARD_SPAKE2P_SHARE_LEN], confirm_v[WARD_SPAKE2P_CONFIRM_LEN];
+    uint8_t data_key[WARD_DEV_DATA_KEY_LEN];
+    size_t slot = 0;
+    bool again = false;
+    uint8_t ki = 0;
+    (void)ev;
+
+    /* The body is shareP, compressed: fixed size, no fields. */
+    if (h->body_len != WARD_P256_COMPRESSED_LEN || h->key_index != 0 ||
+        h->flags != 0) {
         return WARD_ERR_FORMAT;
     }
     ward_err err = ward_dev_now(dev, &now);
@@ -386,23 +351,136 @@ ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
         bind_free(b);
         return WARD_ERR_EXPIRED;
     }
-    if (b->stage != STAGE_PAKE) {
-        return WARD_ERR_STATE;
+    if (b->stage != STAGE_PIN) {
+        return WARD_ERR_STATE;   /* one PAKE per PIN */
     }
+    /* Bytes that are no point cost no attempt: they test no PIN. */
+    err = dev->base.cp->p256_decompress(body, share_p);
+    if (err == WARD_OK) {
+        err = ward_dev_get_info(dev, &info);
+    }
+    /* Room for the node and a key index to name it, before the attempt
+     * is spent: the answer carries the index. */
+    if (err == WARD_OK) {
+        err = node_slot(dev, b, &slot, &again);
+    }
+    if (err == WARD_OK) {
+        err = next_key_index(dev, b, now, &ki);
+    }
+    if (err == WARD_OK) {
+        err = count_attempt(dev, now);
+    }
+    if (err != WARD_OK) {
+        if (err == WARD_ERR_LOCKED || err == WARD_ERR_NOSPACE) {
+            bind_free(b);   /* no binding could come of it */
+        }
+        return err;
+    }
+    err = ward_dev_pin_w(dev->base.cp, b->pin, WARD_DEV_PIN_LEN,
+                         (const uint8_t *)info.id, strlen(info.id), b->udidx,
+                         b->udidx_len, b->client_id, b->client_id_len, b->salt,
+                         w0, w1);
+    /* The PIN has had its one attempt. */
+    ward_wipe(b->pin, sizeof b->pin);
+    b->stage = STAGE_PAKE;
+    b->key_index = ki;
+    if (err == WARD_OK) {
+        err = ward_spake2p_register(dev->base.cp, w1, l);
+    }
+    if (err == WARD_OK) {
+        /* The transcript keeps the uncompressed shares (RFC 9383). */
+        err = ward_spake2p_verifier_respond(
+            &b->pake, dev->base.cp, &dev->base.rng, pake_context,
+            sizeof pake_context - 1, b->client_id, b->client_id_len,
+            (const uint8_t *)info.id, strlen(info.id), w0, l, share_p,
+            share_v, confirm_v);
+    }
+    if (err == WARD_OK) {
+        /* The verifier holds the shared key once it has responded; only
+         * a prover who knew the PIN derives it too, so the info sealed
+         * under it reaches nobody else. Nothing is stored until confirmP
+         * verifies in PAKE_FINISH. */
+        err = ward_dev_data_key(dev->base.cp, b->pake.shared_key,
+                                (const uint8_t *)info.id, strlen(info.id),
+                                b->udidx, b->udidx_len, b->client_id,
+                                b->client_id_len, b->salt, data_key);
+    }
+    if (err == WARD_OK) {
+        err = pake_answer(dev, b, &info, data_key, share_v, confirm_v, out,
+                          cap, out_len);
+    }
+    if (err != WARD_OK) {
+        *out_len = 0;
+        bind_free(b);
+    }
+    ward_wipe(w0, sizeof w0);
+    ward_wipe(w1, sizeof w1);
+    ward_wipe(data_key, sizeof data_key);
+    return err;
+}
+
+/* The binding PAKE_FINISH names: by the key index reserved for it at
+ * PAKE_INIT (unique among bindings and nodes, so it separates apps as the
+ * CliID does), on the same transport. A CliID, if sent, must match. */
+static ward_dev_binding *bind_find_index(ward_device *dev, uint8_t kind,
+                                         const uint8_t *tid, size_t tid_len,
+                                         const ward_hdr *h)
+{
+    for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
+        ward_dev_binding *b = &dev->bind[i];
+        if (b->stage == STAGE_PAKE && b->kind == kind &&
+            b->key_index == h->key_index &&
+            same(b->tid, b->tid_len, tid, tid_len) &&
+            (h->client_id_len == 0 ||
+             same(b->client_id, b->client_id_len, h->client_id,
+                  h->client_id_len))) {
+            return b;
+        }
+    }
+    return NULL;
+}
+
+ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
+                                 const uint8_t *tid, size_t tid_len,
+                                 const ward_hdr *h, const uint8_t *msg,
+                                 size_t msg_len, size_t body_off,
+                                 uint8_t *out, size_t cap, size_t *out_len,
+                                 ward_dev_event *ev)
+{
+    ward_dev_info info;
+    uint64_t now = 0;
+    uint8_t shared[WARD_SPAKE2P_KEY_LEN];
+    uint8_t rec[WARD_DEV_NODE_REC_MAX], next_rec[1];
+    size_t slot = 0;
+    bool again = false;
+    dev_node_rec r;
+    ward_hdr ah;
+    uint8_t ki = 0;
+
+    memset(&r, 0, sizeof r);
+    /* The body is confirmP alone: fixed size, no fields. */
+    if (h->key_index == 0 || h->flags != 0 ||
+        h->body_len != WARD_SPAKE2P_CONFIRM_LEN ||
+        msg_len - body_off != WARD_SPAKE2P_CONFIRM_LEN) {
+        return WARD_ERR_FORMAT;
+    }
+    ward_err err = ward_dev_now(dev, &now);
+    if (err != WARD_OK) {
+        return err;
+    }
+    ward_dev_binding *b = bind_find_index(dev, kind, tid, tid_len, h);
+    if (b == NULL) {
+        return WARD_ERR_NOTFOUND;
+    }
+    if (!bind_live(b, now)) {
+        bind_free(b);
+        return WARD_ERR_EXPIRED;
+    }
+    ki = b->key_index;
     err = ward_dev_get_info(dev, &info);
-    /* Nothing of the sealed part is looked at before confirmP checks. */
     if (err == WARD_OK) {
-        err = ward_dev_sealed_layout(msg, msg_len, body_off, &clear_len);
-    }
-    if (err == WARD_OK) {
-        err = ward_tlv_parse(msg + body_off, clear_len, finish_spec, 1, f);
-    }
-    if (err == WARD_OK && !ward_proto_canonical(f, 1, clear_len)) {
-        err = WARD_ERR_FORMAT;
-    }
-    if (err == WARD_OK) {
-        err = ward_spake2p_verifier_finish(&b->pake, dev->base.cp, f[0].ptr,
-                                           shared);
+        err = ward_spake2p_verifier_finish(&b->pake, dev->base.cp,
+                                           msg + body_off, shared);
     }
     if (err == WARD_OK) {
         err = ward_dev_data_key(dev->base.cp, shared, (const uint8_t *)info.id,
@@ -411,20 +489,13 @@ ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
                                 r.data_key);
     }
     if (err == WARD_OK) {
-        err = ward_dev_open_msg(dev->base.cp, r.data_key, msg, msg_len,
-                                body_off, &clear_len, pt, sizeof pt, &pt_len);
-        err = err == WARD_ERR_NOSPACE ? WARD_ERR_FORMAT : err;
-    }
-    if (err == WARD_OK) {
-        err = ward_tlv_parse(pt, pt_len, app_info_spec, 1, a);
-    }
-    if (err == WARD_OK) {
         err = node_slot(dev, b, &slot, &again);
     }
-    if (err == WARD_OK) {
-        err = next_key_index(dev, &ki, next_rec);
+    if (err == WARD_OK && index_taken(dev, b, ki, now)) {
+        err = WARD_ERR_STATE;   /* cannot happen: reserved at PAKE_INIT */
     }
     if (err == WARD_OK) {
+        next_rec[0] = (uint8_t)(ki == 255u ? 1u : ki + 1u);
         r.node.used = 1;
         r.node.key_index = ki;
         r.node.udidx_len = b->udidx_len;
@@ -438,8 +509,10 @@ ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
                    dev->nodes[slot].cloud_id_len);
         }
         r.bound_at_ms = now;
-        r.name_len = a[0].len;
-        memcpy(r.name, a[0].ptr, a[0].len);
+        /* The name from PIN_REQUEST: the app checked it in the answer's
+         * AD, and confirmP says it did. */
+        r.name_len = b->app_name_len;
+        memcpy(r.name, b->app_name, b->app_name_len);
         ward_record_change ch[3] = {
             { (uint16_t)(DEV_REC_NODE_FIRST + slot), rec, 0, false },
             { DEV_REC_NEXT_KEY, next_rec, 1, false },
@@ -459,27 +532,23 @@ ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
             dev->nodes[slot].near_len = (uint8_t)tid_len;
             memcpy(dev->nodes[slot].near_tid, tid, tid_len);
         }
-        ward_tlv_writer_init(&w, ans, sizeof ans);
-        ward_tlv_put(&w, 0x01, (const uint8_t *)info.name, strlen(info.name));
-        ward_tlv_put(&w, 0x02, (const uint8_t *)info.type, strlen(info.type));
-        err = ward_tlv_writer_finish(&w, &ans_len);
-        if (err == WARD_OK) {
-            ward_dev_answer_hdr(h, h->type, WARD_FLAG_REPLY | WARD_FLAG_SEALED,
-                                &ah);
-            ah.key_index = ki;
-            err = ward_dev_seal_msg(dev->base.cp, &dev->base.rng, r.data_key,
-                                    &ah, NULL, 0, ans, ans_len, out, cap,
-                                    out_len);
-        }
-        if (err == WARD_OK) {
-            ev->type = WARD_DEV_EV_BOUND;
-            ev->key_index = ki;
+        ev->type = WARD_DEV_EV_BOUND;
+        ev->key_index = ki;
+        /* The app has everything; this empty answer only gives request-
+         * answer transports (CoAP, wardd's relay) something to carry. */
+        memset(&ah, 0, sizeof ah);
+        ah.version = WARD_PROTOCOL_VERSION;
+        ah.type = WARD_MSG_DEV_PAKE_FINISH;
+        ah.flags = WARD_FLAG_REPLY;
+        ah.key_index = ki;
+        if (ward_dev_plain_answer(&ah, NULL, 0, out, cap, out_len) !=
+            WARD_OK) {
+            *out_len = 0;   /* bound all the same */
         }
     }
     /* Success or not, this binding is over (PAKE_END is implicit). */
     bind_free(b);
     ward_wipe(shared, sizeof shared);
-    ward_wipe(pt, sizeof pt);
     ward_wipe(rec, sizeof rec);
     ward_wipe(&r, sizeof r);
     return err;

@@ -1,4 +1,4 @@
-/* Flow D's key schedule: PIN to SPAKE2+ w0/w1, the data key, and messages sealed under the data key. */
+/* Flow D's key schedule: PIN to SPAKE2+ w0/w1, the data key, the PAKE answer's seal, and messages sealed under the data key. */
 #include <string.h>
 
 #include "ward/ward_device.h"
@@ -102,6 +102,84 @@ static ward_err open_key(const ward_crypto *cp,
 {
     return ward_kdf(cp, WARD_LABEL_DEV_OPEN, data_key, WARD_DEV_DATA_KEY_LEN,
                     NULL, 0, NULL, 0, key, WARD_AEAD_KEY_LEN);
+}
+
+static const uint8_t pake_answer_ctx[] = "pake answer";
+
+/* The PAKE answer's key and AD (see ward_device.h); ad_buf holds the AD. */
+#define PAKE_AD_MAX                                                          \
+    (WARD_HDR_MAX + WARD_P256_COMPRESSED_LEN + WARD_SPAKE2P_CONFIRM_LEN +    \
+     1 + WARD_DEV_APP_NAME_MAX)
+
+static ward_err pake_prep(const ward_crypto *cp,
+                          const uint8_t data_key[WARD_DEV_DATA_KEY_LEN],
+                          const uint8_t *ad, size_t ad_len,
+                          const uint8_t *app_name, size_t app_name_len,
+                          uint8_t key[WARD_AEAD_KEY_LEN],
+                          uint8_t ad_buf[PAKE_AD_MAX], size_t *ad_buf_len)
+{
+    WARD_ASSERT(cp != NULL && data_key != NULL && ad != NULL);
+    WARD_ASSERT(app_name != NULL || app_name_len == 0);
+    if (ad_len > PAKE_AD_MAX - 1 - WARD_DEV_APP_NAME_MAX ||
+        app_name_len > WARD_DEV_APP_NAME_MAX) {
+        return WARD_ERR_PARAM;
+    }
+    memcpy(ad_buf, ad, ad_len);
+    ad_buf[ad_len] = (uint8_t)app_name_len;
+    if (app_name_len > 0) {
+        memcpy(ad_buf + ad_len + 1, app_name, app_name_len);
+    }
+    *ad_buf_len = ad_len + 1 + app_name_len;
+    return ward_kdf(cp, WARD_LABEL_DEV_OPEN, data_key, WARD_DEV_DATA_KEY_LEN,
+                    NULL, 0, pake_answer_ctx, sizeof pake_answer_ctx - 1, key,
+                    WARD_AEAD_KEY_LEN);
+}
+
+ward_err ward_dev_pake_seal(const ward_crypto *cp,
+                            const uint8_t data_key[WARD_DEV_DATA_KEY_LEN],
+                            const uint8_t *ad, size_t ad_len,
+                            const uint8_t *app_name, size_t app_name_len,
+                            const uint8_t *pt, size_t pt_len, uint8_t *out,
+                            size_t cap, size_t *out_len)
+{
+    static const uint8_t nonce[WARD_AEAD_NONCE_LEN] = { 0 };
+    uint8_t key[WARD_AEAD_KEY_LEN], ad_buf[PAKE_AD_MAX];
+    size_t ad_buf_len = 0;
+    WARD_ASSERT(out != NULL && out_len != NULL);
+    *out_len = 0;
+    ward_err err = pake_prep(cp, data_key, ad, ad_len, app_name, app_name_len,
+                             key, ad_buf, &ad_buf_len);
+    if (err == WARD_OK) {
+        err = ward_aead_seal(cp, key, nonce, ad_buf, ad_buf_len, pt, pt_len,
+                             out, cap, out_len);
+    }
+    ward_wipe(key, sizeof key);
+    return err;
+}
+
+ward_err ward_dev_pake_open(const ward_crypto *cp,
+                            const uint8_t data_key[WARD_DEV_DATA_KEY_LEN],
+                            const uint8_t *ad, size_t ad_len,
+                            const uint8_t *app_name, size_t app_name_len,
+                            const uint8_t *ct, size_t ct_len, uint8_t *pt,
+                            size_t cap, size_t *pt_len)
+{
+    static const uint8_t nonce[WARD_AEAD_NONCE_LEN] = { 0 };
+    uint8_t key[WARD_AEAD_KEY_LEN], ad_buf[PAKE_AD_MAX];
+    size_t ad_buf_len = 0;
+    WARD_ASSERT(ct != NULL && pt != NULL && pt_len != NULL);
+    *pt_len = 0;
+    if (ct_len < WARD_AEAD_TAG_LEN) {
+        return WARD_ERR_FORMAT;
+    }
+    ward_err err = pake_prep(cp, data_key, ad, ad_len, app_name, app_name_len,
+                             key, ad_buf, &ad_buf_len);
+    if (err == WARD_OK) {
+        err = ward_aead_open(cp, key, nonce, ad_buf, ad_buf_len, ct, ct_len,
+                             pt, cap, pt_len);
+    }
+    ward_wipe(key, sizeof key);
+    return err;
 }
 
 static size_t tlv_head(uint8_t *p, uint8_t tag, size_t n)

@@ -46,6 +46,7 @@
 #define WARD_CCM_AD_MAX 0xFEFFu
 #define WARD_P256_SCALAR_LEN 32
 #define WARD_P256_POINT_LEN 65
+#define WARD_P256_COMPRESSED_LEN 33
 #define WARD_P256_SIG_LEN 64
 #define WARD_P256_SHARED_LEN 32
 #define WARD_HKDF_OUT_MAX (255 * WARD_SHA256_LEN)
@@ -150,6 +151,19 @@ typedef struct ward_crypto {
     ward_err (*sm4_cmac)(const uint8_t key[WARD_SM4_KEY_LEN],
                          const ward_iov *parts, size_t nparts,
                          uint8_t out[WARD_CMAC_LEN]);
+
+    /* Reads a SEC1 compressed P-256 point (0x02 or 0x03, then x) into
+     * its 65-byte uncompressed form. WARD_ERR_FORMAT for another prefix,
+     * x >= p, an x with no point (x^3 - 3x + b not a square), or a
+     * result off the curve. (Last, so older tables keep their layout.) */
+    ward_err (*p256_decompress)(const uint8_t in[WARD_P256_COMPRESSED_LEN],
+                                uint8_t out[WARD_P256_POINT_LEN]);
 } ward_crypto;
+
+/* SEC1 compression of an uncompressed point (in[0] == 0x04, not
+ * checked to be on the curve): 0x02 | (y odd), then x. The core's, not a
+ * backend's: it needs no arithmetic. */
+void ward_p256_compress(const uint8_t in[WARD_P256_POINT_LEN],
+                        uint8_t out[WARD_P256_COMPRESSED_LEN]);
 
 #endif /* WARD_CRYPTO_H */

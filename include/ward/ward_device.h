@@ -15,7 +15,9 @@
  * device"):
  *  - a binding in progress (no key yet) by (transport kind, transport id,
  *    CliID): the transport id is opaque bytes from the caller, IP address
- *    and port near-field, the cloud device id far-field;
+ *    and port near-field, the cloud device id far-field; PAKE_FINISH,
+ *    which carries no CliID, by (transport kind, transport id, the key
+ *    index the PAKE_INIT answer reserved for it);
  *  - a bound node by (key index, CliID): the device hands out key indexes
  *    unique among its nodes, so the index names the node and the key, and
  *    an app whose UDP port changed (a restart) still finds its node.
@@ -91,8 +93,8 @@
 /* Message types of flow D. An answer has the request's type and
  * WARD_FLAG_REPLY, except that COMMAND is answered by REPLY. */
 #define WARD_MSG_DEV_PIN_REQUEST 0x30u  /* app -> dev: UDIDx, app name */
-#define WARD_MSG_DEV_PAKE_INIT 0x31u    /* app -> dev: shareP */
-#define WARD_MSG_DEV_PAKE_FINISH 0x32u  /* app -> dev: confirmP, sealed info */
+#define WARD_MSG_DEV_PAKE_INIT 0x31u    /* app -> dev: shareP (compressed) */
+#define WARD_MSG_DEV_PAKE_FINISH 0x32u  /* app -> dev: confirmP */
 #define WARD_MSG_DEV_PAKE_END 0x33u     /* app -> dev: abandon a binding */
 #define WARD_MSG_DEV_CHANNEL_OPEN 0x34u /* app -> dev: sealed channel open */
 #define WARD_MSG_DEV_COMMAND 0x35u      /* app -> dev, in a channel */
@@ -178,6 +180,7 @@ typedef struct ward_dev_binding {
     uint8_t client_id_len;
     uint8_t udidx_len;
     uint8_t app_name_len;
+    uint8_t key_index;                      /* reserved at PAKE_INIT */
     uint8_t tid[WARD_DEV_TID_MAX];
     uint8_t client_id[WARD_CLIENT_ID_MAX];
     uint8_t udidx[WARD_DEV_UDIDX_MAX];
@@ -378,8 +381,31 @@ ward_err ward_dev_data_key(const ward_crypto *cp,
                            const uint8_t salt[WARD_DEV_SALT_LEN],
                            uint8_t key[WARD_DEV_DATA_KEY_LEN]);
 
-/* Messages sealed under the data key (PAKE_FINISH's info, its answer,
- * CHANNEL_OPEN, ATTACH and their answers) carry a random nonce field
+/* The PAKE_INIT answer's sealed part: the device's name and type (TLV
+ * 0x01, 0x02) under ward_kdf(label "dev open", ikm = data key, context
+ * "pake answer"), a key that seals this one message only (the data key
+ * is fresh per binding), so the nonce is all zeros and not sent. The AD
+ * is ad[0..ad_len) (every byte of the answer before the ciphertext: its
+ * header with the key index, shareV and confirmV) then the app name as
+ * the device heard it in PIN_REQUEST (one length byte, the name), so the
+ * app sees a name changed on the way before it confirms. out receives
+ * pt_len + WARD_AEAD_TAG_LEN bytes; open gives WARD_ERR_AUTH (pt zeroed)
+ * on any mismatch. */
+ward_err ward_dev_pake_seal(const ward_crypto *cp,
+                            const uint8_t data_key[WARD_DEV_DATA_KEY_LEN],
+                            const uint8_t *ad, size_t ad_len,
+                            const uint8_t *app_name, size_t app_name_len,
+                            const uint8_t *pt, size_t pt_len, uint8_t *out,
+                            size_t cap, size_t *out_len);
+ward_err ward_dev_pake_open(const ward_crypto *cp,
+                            const uint8_t data_key[WARD_DEV_DATA_KEY_LEN],
+                            const uint8_t *ad, size_t ad_len,
+                            const uint8_t *app_name, size_t app_name_len,
+                            const uint8_t *ct, size_t ct_len, uint8_t *pt,
+                            size_t cap, size_t *pt_len);
+
+/* Messages sealed under the data key (CHANNEL_OPEN, ATTACH and their
+ * answers) carry a random nonce field
  * (tag 0x0E, 13 bytes) and a ciphertext field (tag 0x0F) last; the key is
  * ward_kdf(label "dev open", ikm = data key), the AD every byte before
  * the ciphertext. seal writes header h (body_len set here) and

@@ -17,9 +17,12 @@
  *     ward_pair_pake_init(&p, "123456", 6, out, cap, &n); -> PAKE_INIT
  *     ward_pair_on_pake_init(&p, in, in_len, out, cap, &n);
  *         WARD_ERR_AUTH: wrong PIN (the device counted it)  -> PAKE_FINISH
+ *         (the answer already brought the key index and the device's
+ *         sealed name and type)
  *     ward_pair_device dev;
- *     ward_pair_on_pake_finish(&p, in, in_len, &dev);     bound: key index,
+ *     ward_pair_on_pake_finish(&p, ack, ack_len, &dev);   bound: key index,
  *                                                          data key
+ *         (ack: the device's empty answer, if the transport has one)
  *     ward_pair_wipe(&p);
  *     ward_pair_device_save(app_dir, &dev);               devices/<ID>.json
  *
@@ -91,6 +94,7 @@ typedef struct ward_pair {
     ward_dev_info info;
     uint8_t salt[WARD_DEV_SALT_LEN];
     uint8_t data_key[WARD_DEV_DATA_KEY_LEN];
+    uint8_t key_index;          /* from the PAKE_INIT answer */
     ward_spake2p pake;
 } ward_pair;
 
@@ -124,16 +128,23 @@ ward_err ward_pair_on_pin(ward_pair *p, const uint8_t *in, size_t in_len,
 ward_err ward_pair_pake_init(ward_pair *p, const uint8_t *pin, size_t pin_len,
                              uint8_t *out, size_t cap, size_t *out_len);
 
-/* Reads shareV and confirmV; writes PAKE_FINISH (confirmP and the app's
- * info sealed under the new data key). WARD_ERR_AUTH: the PIN was wrong
- * (or the answer forged); the binding is over, start again. */
+/* Reads the answer to PAKE_INIT (shareV, confirmV, and the device's name
+ * and type sealed under the new data key, with the key index in its
+ * header); writes PAKE_FINISH (confirmP alone, named by that key index).
+ * WARD_ERR_AUTH: the PIN was wrong, or the answer forged or altered (the
+ * app name the device heard included); the binding is over, start
+ * again. */
 ward_err ward_pair_on_pake_init(ward_pair *p, const uint8_t *in,
                                 size_t in_len, uint8_t *out, size_t cap,
                                 size_t *out_len);
 
-/* Reads the sealed answer: fills d (key index, data key, the device's
- * name and type, the app's ids). The binding's state is destroyed on
- * both sides after this (no PAKE_END is needed). */
+/* After PAKE_FINISH went out: fills d (key index, data key, the device's
+ * name and type, the app's ids) and destroys the binding's state. in is
+ * the device's answer if the transport carries one: an empty
+ * acknowledgement (WARD_OK) or an error answer (its code, e.g.
+ * WARD_ERR_AUTH: confirmP did not verify and the device stored nothing).
+ * in_len 0 (in may be NULL) when the transport has no answer: the
+ * device is bound once it verified confirmP. */
 ward_err ward_pair_on_pake_finish(ward_pair *p, const uint8_t *in,
                                   size_t in_len, ward_pair_device *d);
 

@@ -83,7 +83,9 @@ class Relay:
         self.back.bind(("127.0.0.1", 0))
         self.app = None
         self.seen = []            # datagrams from the app, as received
-        self.mode = None          # None, "drop-command", "tamper-command"
+        self.answers = []         # datagrams from the device, as sent on
+        self.mode = None          # None, "drop-command", "tamper-command",
+                                  # "tamper-finish"
         self.held = []
         self.dropped_mid = None
         self.injected = {}        # message id -> response datagram
@@ -106,6 +108,8 @@ class Relay:
                             self.injected[mid] = data
                             continue
                     if self.app:
+                        with self.mu:
+                            self.answers.append(data)
                         self.front.sendto(data, self.app)
 
     def from_app(self, data, addr):
@@ -121,6 +125,10 @@ class Relay:
             return
         if data[2:4] == self.dropped_mid:
             return                # libcoap's retransmissions of it
+        if ward_type(data) == 0x32 and mode == "tamper-finish":
+            head, payload = coap_split(data)
+            payload = payload[:-1] + bytes([payload[-1] ^ 0x01])
+            data = head + payload
         if ward_type(data) == 0x35 and mode == "tamper-command":
             head, payload = coap_split(data)
             payload = payload[:-1] + bytes([payload[-1] ^ 0x01])
@@ -342,6 +350,49 @@ class DevicesE2E(unittest.TestCase):
         rc, out = self.send(a2, "on", via="far")
         self.assertNotEqual(rc, 0, out)
         self.assertIn("404", out)
+
+    def test_pake_bytes_on_the_wire(self):
+        """1.5 round trips: PAKE_INIT, its answer (with the key index and
+        the device's sealed info), PAKE_FINISH; CoAP's answer to that is a
+        bare 11-byte acknowledgement. At most 220 bytes in all."""
+        relay = Relay(self.port)
+        self.relays.append(relay)
+        a1 = self.app("a1")
+        p, pin = self.pair_start(a1, near="127.0.0.1:%d" % relay.port)
+        rc, out = self.pair_finish(p, pin)
+        self.assertEqual(rc, 0, out)
+        with relay.mu:
+            ups = [coap_split(d)[1] for d in relay.seen]
+            downs = [coap_split(d)[1] for d in relay.answers]
+        init = [m for m in ups if len(m) > 1 and m[1] == 0x31]
+        fin = [m for m in ups if len(m) > 1 and m[1] == 0x32]
+        init_ans = [m for m in downs if len(m) > 1 and m[1] == 0x31]
+        acks = [m for m in downs if len(m) > 1 and m[1] == 0x32]
+        self.assertEqual([len(init), len(fin), len(init_ans), len(acks)], [1, 1, 1, 1])
+        init, fin, init_ans, ack = init[0], fin[0], init_ans[0], acks[0]
+        self.assertIn(init[-33], (0x02, 0x03))            # compressed shareP
+        self.assertEqual(len(fin), 11 + 32)               # confirmP, no CliID
+        self.assertEqual(len(ack), 11)                    # empty
+        self.assertIn(init_ans[11], (0x02, 0x03))         # compressed shareV
+        self.assertNotIn(b"Hall lamp", init_ans)          # sealed
+        total = len(init) + len(init_ans) + len(fin) + len(ack)
+        self.assertLessEqual(total, 220, (len(init), len(init_ans), len(fin), len(ack)))
+        self.assertEqual(self.record(a1)["name"], "Hall lamp")
+
+    def test_tampered_finish_binds_nothing(self):
+        relay = Relay(self.port)
+        self.relays.append(relay)
+        a1 = self.app("a1")
+        relay.mode = "tamper-finish"
+        p, pin = self.pair_start(a1, near="127.0.0.1:%d" % relay.port)
+        rc, out = self.pair_finish(p, pin)
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("refused", out)
+        self.assertFalse(os.path.exists(os.path.join(a1, "devices", DEV + ".json")))
+        self.assertEqual(self.dev.count(r"^bound: "), 0)
+        # The genuine binding afterwards works.
+        relay.mode = None
+        self.pair(a1)
 
     def test_wrong_pin_refused(self):
         a1 = self.app("a1")

@@ -123,12 +123,11 @@ static void fd_setup(void)
     h.type = WARD_MSG_DEV_PAKE_INIT;
     h.client_id_len = 3;
     memcpy(h.client_id, FD_CID, 3);
-    h.body_len = 67;
+    h.body_len = WARD_P256_COMPRESSED_LEN;
     CHECK(ward_hdr_encode(&h, m, sizeof m, &n) == WARD_OK);
-    m[n] = 0x01;
-    m[n + 1] = 65;
-    memcpy(m + n + 2, share, 65);
-    fd_send(m, n + 67);
+    ward_p256_compress(share, m + n);
+    fd_send(m, n + WARD_P256_COMPRESSED_LEN);
+    CHECK(fd_dev.bind[0].stage == 2 || fd_dev.bind[1].stage == 2);
     memcpy(fd_mem0, fd_mem, sizeof fd_mem);
     fd_sf0 = fd_sf;
     fd_dev0 = fd_dev;

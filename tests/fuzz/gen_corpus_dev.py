@@ -24,8 +24,11 @@ def sealed(pt_len):
 seeds = {
     "dev_pin_request": [hdr(0x30, 0, 0, 0, tlv(1, b"PHONE-1") + tlv(2, b"app")),
                         hdr(0x30, 0, 0, 0, tlv(1, b"U") + tlv(2, b"a"), cid=b"")],
-    "dev_pake_init": [hdr(0x31, 0, 0, 0, tlv(1, b"\x04" + bytes(64)), cid=b"CLI2")],
-    "dev_pake_finish": [hdr(0x32, 0, 0, 0, tlv(1, bytes(32)) + sealed(3))],
+    # PAKE bodies are fixed layouts: a compressed shareP; confirmP alone,
+    # named by the key index the device reserved (no CliID).
+    "dev_pake_init": [hdr(0x31, 0, 0, 0, b"\x02" + bytes(32), cid=b"CLI2")],
+    "dev_pake_finish": [hdr(0x32, 0, 2, 0, bytes(32), cid=b""),
+                        hdr(0x32, 0, 2, 0, bytes(32))],
     "dev_pake_end": [hdr(0x33, 0, 0, 0, b"")],
     "dev_channel_open": [hdr(0x34, 4, 1, 0, sealed(24))],
     "dev_command": [hdr(0x35, 4, 1, 1, tlv(1, b"\0\0\0\1") + tlv(0x0F, bytes(18)))],

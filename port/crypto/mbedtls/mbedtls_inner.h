@@ -52,6 +52,8 @@ ward_err ward_mbedtls_p256_muladd(const uint8_t a[WARD_P256_SCALAR_LEN],
                                   const uint8_t *q,
                                   uint8_t out[WARD_P256_POINT_LEN]);
 ward_err ward_mbedtls_p256_point_check(const uint8_t p[WARD_P256_POINT_LEN]);
+ward_err ward_mbedtls_p256_decompress(const uint8_t in[WARD_P256_COMPRESSED_LEN],
+                                      uint8_t out[WARD_P256_POINT_LEN]);
 ward_err ward_mbedtls_p256_scalar_reduce(const uint8_t *in, size_t in_len,
                                          uint8_t out[WARD_P256_SCALAR_LEN]);
 ward_err ward_mbedtls_p256_scalar_neg(const uint8_t in[WARD_P256_SCALAR_LEN],

@@ -22,6 +22,7 @@ static const ward_crypto ward_mbedtls_table = {
     ward_mbedtls_ecdsa_verify,
     NULL, /* hmac_sm3: mbedTLS 2.28 has no SM3 */
     NULL, /* sm4_cmac: nor SM4 */
+    ward_mbedtls_p256_decompress,
 };
 
 const ward_crypto *ward_crypto_mbedtls(void)

@@ -22,6 +22,7 @@ static const ward_crypto ward_openssl_table = {
     ward_openssl_ecdsa_verify,
     ward_openssl_hmac_sm3,
     ward_openssl_sm4_cmac,
+    ward_openssl_p256_decompress,
 };
 
 const ward_crypto *ward_crypto_openssl(void)
