@@ -459,3 +459,15 @@ ward_err ward_spake2p_verifier_finish(ward_spake2p *s, const ward_crypto *cp,
     finish(s);
     return WARD_OK;
 }
+
+ward_err ward_spake2p_verifier_early_key(const ward_spake2p *s,
+                                         uint8_t key[WARD_SPAKE2P_KEY_LEN])
+{
+    WARD_ASSERT(s != NULL && key != NULL);
+    if (s->state != ST_VERIFIER_SENT || s->role != ROLE_VERIFIER) {
+        ward_wipe(key, WARD_SPAKE2P_KEY_LEN);
+        return WARD_ERR_STATE;
+    }
+    memcpy(key, s->shared_key, WARD_SPAKE2P_KEY_LEN);
+    return WARD_OK;
+}

@@ -329,6 +329,7 @@ ward_err ward_dev_on_pake_init(ward_device *dev, uint8_t kind,
     uint8_t l[WARD_P256_POINT_LEN], share_p[WARD_SPAKE2P_SHARE_LEN];
     uint8_t share_v[WARD_SPAKE2P_SHARE_LEN], confirm_v[WARD_SPAKE2P_CONFIRM_LEN];
     uint8_t data_key[WARD_DEV_DATA_KEY_LEN];
+    uint8_t early[WARD_SPAKE2P_KEY_LEN];
     size_t slot = 0;
     bool again = false;
     uint8_t ki = 0;
@@ -400,11 +401,15 @@ ward_err ward_dev_on_pake_init(ward_device *dev, uint8_t kind,
          * a prover who knew the PIN derives it too, so the info sealed
          * under it reaches nobody else. Nothing is stored until confirmP
          * verifies in PAKE_FINISH. */
-        err = ward_dev_data_key(dev->base.cp, b->pake.shared_key,
+        err = ward_spake2p_verifier_early_key(&b->pake, early);
+    }
+    if (err == WARD_OK) {
+        err = ward_dev_data_key(dev->base.cp, early,
                                 (const uint8_t *)info.id, strlen(info.id),
                                 b->udidx, b->udidx_len, b->client_id,
                                 b->client_id_len, b->salt, data_key);
     }
+    ward_wipe(early, sizeof early);
     if (err == WARD_OK) {
         err = pake_answer(dev, b, &info, data_key, share_v, confirm_v, out,
                           cap, out_len);

@@ -103,6 +103,15 @@ ward_err ward_spake2p_verifier_finish(ward_spake2p *s, const ward_crypto *cp,
                                       const uint8_t confirm_p[WARD_SPAKE2P_CONFIRM_LEN],
                                       uint8_t key[WARD_SPAKE2P_KEY_LEN]);
 
+/* The verifier's shared key after verifier_respond() and before the
+ * prover's confirmation: only a prover who knew the password derives it
+ * too, so data sealed under it reaches nobody else, but nothing may be
+ * trusted or stored on it until verifier_finish() succeeds. Lets the
+ * verifier's first answer carry sealed data (flow D saves a round trip).
+ * WARD_ERR_STATE in any other state. */
+ward_err ward_spake2p_verifier_early_key(const ward_spake2p *s,
+                                         uint8_t key[WARD_SPAKE2P_KEY_LEN]);
+
 void ward_spake2p_wipe(ward_spake2p *s);
 
 /* The suite's constants M and N (RFC 9383 section 4), uncompressed

@@ -158,11 +158,20 @@ static void test_exchange(void **state)
     assert_true(all_zero(r.v.eph, sizeof(r.v.eph)));
     assert_true(all_zero(r.v.w0, sizeof(r.v.w0)));
     assert_true(all_zero(r.v.w1_or_l, sizeof(r.v.w1_or_l)));
+    /* The verifier's early key: the final key, before confirmP; the
+     * prover's role has none. */
+    uint8_t early[32];
+    assert_int_equal(ward_spake2p_verifier_early_key(&r.v, early), WARD_OK);
+    assert_int_equal(ward_spake2p_verifier_early_key(&r.p, early + 0), WARD_ERR_STATE);
+    assert_true(all_zero(early, sizeof early));
+    assert_int_equal(ward_spake2p_verifier_early_key(&r.v, early), WARD_OK);
     assert_int_equal(ward_spake2p_prover_finish(&r.p, cp, r.share_v, r.confirm_v,
                                                 r.confirm_p, r.key_p), WARD_OK);
     assert_int_equal(ward_spake2p_verifier_finish(&r.v, cp, r.confirm_p, r.key_v), WARD_OK);
     assert_memory_equal(r.key_p, r.key_v, 32);
+    assert_memory_equal(early, r.key_v, 32);
     assert_false(all_zero(r.key_p, 32));
+    assert_int_equal(ward_spake2p_verifier_early_key(&r.v, early), WARD_ERR_STATE);
 
     /* Done contexts keep no secret and take no further call. */
     assert_true(all_zero(r.p.w0, sizeof(r.p.w0)));
