@@ -3,8 +3,8 @@
  *
  * ward_crypto_mbedtls() returns a static table; it needs no set-up.
  * ward_random_mbedtls() is a CTR-DRBG seeded from mbedTLS's entropy
- * sources, behind the random port; it is initialised on first use and is
- * not thread-safe (one per thread, or lock around it).
+ * sources, behind the random port; it is initialised on first use and
+ * guarded by a mutex, so threads (wardd's connections) may share it.
  */
 #ifndef WARD_PORT_MBEDTLS_H
 #define WARD_PORT_MBEDTLS_H

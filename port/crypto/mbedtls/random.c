@@ -1,4 +1,6 @@
 /* The mbedTLS random port: a CTR-DRBG seeded from mbedTLS's entropy. */
+#include <pthread.h>
+
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/platform_util.h>
@@ -7,11 +9,14 @@
 
 #include "mbedtls_inner.h"
 
-/* One generator per process, set up on first use; like the header says,
- * not thread-safe. It also blinds the ECP multiplications. */
+/* One generator per process, set up on first use, behind a mutex: wardd
+ * calls it from every connection's thread. It also blinds the ECP
+ * multiplications. (This is the host's port; a device's own port needs
+ * no lock when it has one thread.) */
 static mbedtls_entropy_context ward_entropy;
 static mbedtls_ctr_drbg_context ward_drbg;
 static int ward_drbg_ready;
+static pthread_mutex_t ward_drbg_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static int drbg_setup(void)
 {
@@ -36,6 +41,7 @@ static int drbg_setup(void)
 int ward_mbedtls_drbg(void *ctx, unsigned char *out, size_t len)
 {
     (void)ctx;
+    pthread_mutex_lock(&ward_drbg_mu);
     int rc = drbg_setup();
     while (rc == 0 && len > 0) {
         /* The DRBG caps each request at MBEDTLS_CTR_DRBG_MAX_REQUEST. */
@@ -45,6 +51,7 @@ int ward_mbedtls_drbg(void *ctx, unsigned char *out, size_t len)
         out += n;
         len -= n;
     }
+    pthread_mutex_unlock(&ward_drbg_mu);
     return rc;
 }
 
