@@ -246,7 +246,10 @@ int cmd_app_revoke(int argc, char **argv)
     return 0;
 }
 
-int cmd_app_clients(int argc, char **argv)
+/* For commands whose options are --dir and --sn: parses them, picks the
+ * lock and opens the app. Returns 0 or an exit code after printing why. */
+static int open_for_lock(int argc, char **argv, const char *usage, ward_app *app,
+                         ward_host *host, char sn[WARD_SN_MAX + 1])
 {
     const char *dir = NULL, *sn_opt = NULL;
     const cli_option opts[] = { { "dir", true, &dir }, { "sn", true, &sn_opt } };
@@ -255,15 +258,21 @@ int cmd_app_clients(int argc, char **argv)
         return rc;
     }
     if (dir == NULL) {
-        return cli_usage("usage: ward app clients --dir A [--sn SN]");
+        return cli_usage("usage: %s", usage);
     }
-    char sn[WARD_SN_MAX + 1];
     if ((rc = pick_lock(dir, sn_opt, sn)) != 0) {
         return rc;
     }
+    return open_app(app, host, dir);
+}
+
+int cmd_app_clients(int argc, char **argv)
+{
+    char sn[WARD_SN_MAX + 1];
     ward_host host;
     ward_app app;
-    if ((rc = open_app(&app, &host, dir)) != 0) {
+    int rc = open_for_lock(argc, argv, "ward app clients --dir A [--sn SN]", &app, &host, sn);
+    if (rc != 0) {
         return rc;
     }
     ward_app_client *list = NULL;
@@ -283,22 +292,11 @@ int cmd_app_clients(int argc, char **argv)
 
 int cmd_app_audit(int argc, char **argv)
 {
-    const char *dir = NULL, *sn_opt = NULL;
-    const cli_option opts[] = { { "dir", true, &dir }, { "sn", true, &sn_opt } };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
-    if (rc != 0) {
-        return rc;
-    }
-    if (dir == NULL) {
-        return cli_usage("usage: ward app audit --dir A [--sn SN]");
-    }
     char sn[WARD_SN_MAX + 1];
-    if ((rc = pick_lock(dir, sn_opt, sn)) != 0) {
-        return rc;
-    }
     ward_host host;
     ward_app app;
-    if ((rc = open_app(&app, &host, dir)) != 0) {
+    int rc = open_for_lock(argc, argv, "ward app audit --dir A [--sn SN]", &app, &host, sn);
+    if (rc != 0) {
         return rc;
     }
     ward_app_audit_event *list = NULL;
@@ -326,22 +324,11 @@ int cmd_app_audit(int argc, char **argv)
 
 int cmd_app_forget_key(int argc, char **argv)
 {
-    const char *dir = NULL, *sn_opt = NULL;
-    const cli_option opts[] = { { "dir", true, &dir }, { "sn", true, &sn_opt } };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
-    if (rc != 0) {
-        return rc;
-    }
-    if (dir == NULL) {
-        return cli_usage("usage: ward app forget-key --dir A [--sn SN]");
-    }
     char sn[WARD_SN_MAX + 1];
-    if ((rc = pick_lock(dir, sn_opt, sn)) != 0) {
-        return rc;
-    }
     ward_host host;
     ward_app app;
-    if ((rc = open_app(&app, &host, dir)) != 0) {
+    int rc = open_for_lock(argc, argv, "ward app forget-key --dir A [--sn SN]", &app, &host, sn);
+    if (rc != 0) {
         return rc;
     }
     if (ward_app_forget_key(&app, sn) != WARD_OK) {

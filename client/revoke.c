@@ -33,25 +33,28 @@ static bool parse_client(const cJSON *e, ward_app_client *c)
     return true;
 }
 
-ward_err ward_app_clients_parse(ward_app *app, const char *json, size_t len,
-                                ward_app_client **list, size_t *count)
+/* Parses the array `key` of a wardd answer into a malloc'd array of
+ * elem_size-byte elements, one parse() per entry. One bad entry spoils
+ * the whole list: a revocation picks its target's task id from it. */
+typedef bool (*entry_parser)(const cJSON *e, void *out);
+
+static ward_err parse_list(ward_app *app, const char *json, size_t len,
+                           const char *key, size_t elem_size,
+                           entry_parser parse, const char *what, void **list,
+                           size_t *count)
 {
-    WARD_ASSERT(app != NULL && json != NULL && list != NULL && count != NULL);
     *list = NULL;
     *count = 0;
     cJSON *root = cJSON_ParseWithLength(json, len);
-    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "clients");
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, key);
     int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : -1;
-    ward_app_client *l = n >= 0 ? calloc(n > 0 ? (size_t)n : 1, sizeof *l)
-                                : NULL;
+    uint8_t *l = n >= 0 ? calloc(n > 0 ? (size_t)n : 1, elem_size) : NULL;
     ward_err err = n < 0 ? WARD_ERR_FORMAT : l == NULL ? WARD_ERR_IO : WARD_OK;
     size_t k = 0;
     const cJSON *e;
     if (err == WARD_OK) {
         cJSON_ArrayForEach(e, arr) {
-            /* A list with one bad entry is not trusted for any of them:
-             * a revocation picks its target's task id from it. */
-            if (!parse_client(e, &l[k++])) {
+            if (!parse(e, l + elem_size * k++)) {
                 err = WARD_ERR_FORMAT;
                 break;
             }
@@ -62,12 +65,28 @@ ward_err ward_app_clients_parse(ward_app *app, const char *json, size_t len,
         free(l);
         return ward_app_fail(app, err, err == WARD_ERR_IO
                                            ? "out of memory"
-                                           : "the server's client list is "
-                                             "malformed");
+                                           : "the server's %s is malformed",
+                             what);
     }
     *list = l;
     *count = k;
     return WARD_OK;
+}
+
+static bool parse_client_entry(const cJSON *e, void *out)
+{
+    return parse_client(e, out);
+}
+
+ward_err ward_app_clients_parse(ward_app *app, const char *json, size_t len,
+                                ward_app_client **list, size_t *count)
+{
+    WARD_ASSERT(app != NULL && json != NULL && list != NULL && count != NULL);
+    void *l = NULL;
+    ward_err err = parse_list(app, json, len, "clients", sizeof **list,
+                              parse_client_entry, "client list", &l, count);
+    *list = l;
+    return err;
 }
 
 ward_err ward_app_clients(ward_app *app, const char *sn,
@@ -278,39 +297,20 @@ static bool parse_event(const cJSON *e, ward_app_audit_event *ev)
     return true;
 }
 
+static bool parse_event_entry(const cJSON *e, void *out)
+{
+    return parse_event(e, out);
+}
+
 ward_err ward_app_audit_parse(ward_app *app, const char *json, size_t len,
                               ward_app_audit_event **list, size_t *count)
 {
     WARD_ASSERT(app != NULL && json != NULL && list != NULL && count != NULL);
-    *list = NULL;
-    *count = 0;
-    cJSON *root = cJSON_ParseWithLength(json, len);
-    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "events");
-    int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : -1;
-    ward_app_audit_event *l = n >= 0 ? calloc(n > 0 ? (size_t)n : 1, sizeof *l)
-                                     : NULL;
-    ward_err err = n < 0 ? WARD_ERR_FORMAT : l == NULL ? WARD_ERR_IO : WARD_OK;
-    size_t k = 0;
-    const cJSON *e;
-    if (err == WARD_OK) {
-        cJSON_ArrayForEach(e, arr) {
-            if (!parse_event(e, &l[k++])) {
-                err = WARD_ERR_FORMAT;
-                break;
-            }
-        }
-    }
-    cJSON_Delete(root);
-    if (err != WARD_OK) {
-        free(l);
-        return ward_app_fail(app, err, err == WARD_ERR_IO
-                                           ? "out of memory"
-                                           : "the server's audit log is "
-                                             "malformed");
-    }
+    void *l = NULL;
+    ward_err err = parse_list(app, json, len, "events", sizeof **list,
+                              parse_event_entry, "audit log", &l, count);
     *list = l;
-    *count = k;
-    return WARD_OK;
+    return err;
 }
 
 ward_err ward_app_audit(ward_app *app, const char *sn,
