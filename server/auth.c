@@ -71,8 +71,9 @@ bool wardd_auth_digest(wardd *w, const wardd_req *r, wardd_resp *out)
     return true;
 }
 
-bool wardd_auth(wardd *w, const wardd_req *r, const uint8_t *given_pub,
-                const char *expect_keyid, wardd_signer *s, wardd_resp *out)
+/* Everything but spending the nonce: s->nonce is the one to spend. */
+static bool auth_check(wardd *w, const wardd_req *r, const uint8_t *given_pub,
+                       const char *expect_keyid, wardd_signer *s, wardd_resp *out)
 {
     memset(s, 0, sizeof *s);
     const char *digest_hdr = r->header(r->ctx, "Content-Digest");
@@ -128,14 +129,41 @@ bool wardd_auth(wardd *w, const wardd_req *r, const uint8_t *given_pub,
 
     /* Only a verified request spends its nonce: junk cannot fill the table. */
     maybe_purge(w, now);
-    ward_err err = w->store.nonce_use(w->store.h, s->keyid, p.nonce,
-                                      now + WARD_HTTPSIG_NONCE_TTL_S * 1000LL);
+    memcpy(s->nonce, p.nonce, sizeof s->nonce);
+    s->nonce_expires_ms = now + WARD_HTTPSIG_NONCE_TTL_S * 1000LL;
+    s->nonce_spent = false;
+    return true;
+}
+
+bool wardd_auth_replayed(wardd_resp *out)
+{
+    return refuse(out, "nonce_replayed");
+}
+
+bool wardd_auth_spend(wardd *w, wardd_signer *s, wardd_resp *out)
+{
+    if (s->nonce_spent) {
+        return true;
+    }
+    ward_err err = w->store.nonce_use(w->store.h, s->keyid, s->nonce, s->nonce_expires_ms);
     if (err == WARD_ERR_AUTH) {
-        return refuse(out, "nonce_replayed");
+        return wardd_auth_replayed(out);
     }
     if (err != WARD_OK) {
         wardd_fail_store(out, err);
         return false;
     }
+    s->nonce_spent = true;
     return true;
+}
+
+bool wardd_auth(wardd *w, const wardd_req *r, const uint8_t *given_pub,
+                const char *expect_keyid, wardd_signer *s, wardd_resp *out)
+{
+    return auth_check(w, r, given_pub, expect_keyid, s, out) && wardd_auth_spend(w, s, out);
+}
+
+bool wardd_auth_deferred(wardd *w, const wardd_req *r, wardd_signer *s, wardd_resp *out)
+{
+    return auth_check(w, r, NULL, NULL, s, out);
 }

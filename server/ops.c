@@ -265,19 +265,22 @@ void wardd_h_ops_pending(wardd *w, const wardd_req *r, wardd_resp *out)
     }
 }
 
+/* The hot path of a relay: the nonce is spent in op_answer's own
+ * transaction, or at the end when the answer is refused before it. */
 void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out)
 {
     wardd_signer s;
-    if (!wardd_auth(w, r, NULL, NULL, &s, out)) {
+    if (!wardd_auth_deferred(w, r, &s, out)) {
         return;
     }
+    wardd_op *op = NULL;
     if (s.is_lock) {
         wardd_fail(out, 403, "forbidden", "answers come from users");
-        return;
+        goto done;
     }
-    wardd_op *op = load_op(w, r->param, out);
+    op = load_op(w, r->param, out);
     if (op == NULL) {
-        return;
+        goto done;
     }
     cJSON *j = NULL;
     uint8_t msg[WARD_APPROVAL_MAX];
@@ -328,8 +331,17 @@ void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out)
     a.sig_input = r->header(r->ctx, "Signature-Input");
     a.sig = r->header(r->ctx, "Signature");
     a.now_ms = now;
+    a.keyid = s.keyid;
+    a.nonce = s.nonce;
+    a.nonce_expires_ms = s.nonce_expires_ms;
     char first[WARD_UID_MAX + 1];
     err = w->store.op_answer(w->store.h, &a, first);
+    if (err == WARD_ERR_AUTH) {
+        s.nonce_spent = true;   /* spent before: this is the replay */
+        wardd_auth_replayed(out);
+        goto done;
+    }
+    s.nonce_spent = err == WARD_OK || err == WARD_ERR_STATE;
     if (err == WARD_ERR_STATE) {
         wardd_log("info", "op_late", "sn=%s op_id=%s uid=%s", op->sn, r->param, s.id);
         cJSON *res = cJSON_CreateObject();
@@ -355,6 +367,8 @@ void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out)
     cJSON_AddStringToObject(res, "state", "answered");
     wardd_reply(out, 200, res);
 done:
+    /* A refused request spends its nonce too; a replay of it is a 401. */
+    wardd_auth_spend(w, &s, out);
     free(op);
 }
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -13,17 +14,59 @@
  * text's address (every caller passes a string literal). */
 #define SQ_CACHE 96
 
+/* WAL pages after which the checkpointer copies the WAL back. */
+#define SQ_CHECKPOINT_PAGES 1000
+/* Deliveries held for the next transaction (see sq_op_deliver). */
+#define SQ_DELIVERIES_MAX 256
+
+/* Checkpoints run on their own connection and thread: copying the WAL
+ * into the database, and the two fsyncs that takes, then never hold the
+ * request threads' connection (a checkpoint in a commit stalled every
+ * request behind it for milliseconds). */
+typedef struct sq_checkpointer {
+    struct sq *owner;
+    sqlite3 *db;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool due;
+    bool stop;
+    bool running;
+} sq_checkpointer;
+
 typedef struct sq {
     sqlite3 *db;
     /* One connection shared by the request threads: entries run their
-     * transactions one at a time, which SQLite would impose anyway. */
+     * transactions one at a time, which SQLite would impose anyway (so
+     * the connection itself is opened without SQLite's own mutex). */
     pthread_mutex_t mu;
     struct {
         const char *sql;
         sqlite3_stmt *st;
     } cache[SQ_CACHE];
     size_t ncache;
+    sq_checkpointer ck;
+    /* Answers the locks fetched, not yet written: the next transaction
+     * of any entry writes them first, or the checkpointer's tick. */
+    struct {
+        uint8_t op_id[WARDD_OP_ID_LEN];
+        int64_t at_ms;
+    } deliveries[SQ_DELIVERIES_MAX];
+    size_t ndeliveries;
 } sq;
+
+static ward_err deliveries_apply(struct sq *s);
+static ward_err deliveries_flush(struct sq *s);
+
+static bool delivery_waiting(const sq *s, const uint8_t op_id[WARDD_OP_ID_LEN])
+{
+    for (size_t i = 0; i < s->ndeliveries; i++) {
+        if (memcmp(s->deliveries[i].op_id, op_id, WARDD_OP_ID_LEN) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
 
 /* The schema, as an ordered list of migrations: migration i brings
  * user_version from i to i + 1. Never edit one that has shipped; append. */
@@ -70,9 +113,9 @@ static const char *const migrations[WARDD_SCHEMA_VERSION] = {
     "  at_ms INTEGER NOT NULL);"
     "CREATE INDEX rate_events_key ON rate_events(key, at_ms);"
     "CREATE INDEX tasks_expiry ON tasks(expires_ms);",
-    /* 2 -> 3: flow B. An op's audience rows exist while it is pending
-     * (answering deletes them), so a user's pending list is one index
-     * range; the audit is append-only, read newest first per lock. */
+    /* 2 -> 3: flow B. An op's audience rows live as long as the op, so
+     * a user's pending list is one index range (answered ops filtered by
+     * state); the audit is append-only, read newest first per lock. */
     "CREATE TABLE ops ("
     "  op_id BLOB PRIMARY KEY,"
     "  sn TEXT NOT NULL REFERENCES locks(sn),"
@@ -201,10 +244,24 @@ static const char sql_rollback[] = "ROLLBACK";
 static const char sql_sync_full[] = "PRAGMA synchronous = FULL";
 static const char sql_sync_normal[] = "PRAGMA synchronous = NORMAL";
 
+/* BEGIN, then the deliveries waiting for a transaction. Called with
+ * s->mu held; on failure nothing is left open. */
+static ward_err begin_locked(sq *s)
+{
+    ward_err err = run(s, sql_begin);
+    if (err == WARD_OK) {
+        err = deliveries_apply(s);
+        if (err != WARD_OK) {
+            run(s, sql_rollback);
+        }
+    }
+    return err;
+}
+
 static ward_err begin(sq *s)
 {
     pthread_mutex_lock(&s->mu);
-    ward_err err = run(s, sql_begin);
+    ward_err err = begin_locked(s);
     if (err != WARD_OK) {
         pthread_mutex_unlock(&s->mu);
     }
@@ -219,7 +276,7 @@ static ward_err begin_durable(sq *s)
     pthread_mutex_lock(&s->mu);
     ward_err err = run(s, sql_sync_full);
     if (err == WARD_OK) {
-        err = run(s, sql_begin);
+        err = begin_locked(s);
     }
     if (err != WARD_OK) {
         run(s, sql_sync_normal);
@@ -236,6 +293,8 @@ static ward_err finish(sq *s, ward_err err)
         if (run(s, sql_commit) != WARD_OK) {
             err = WARD_ERR_IO;
             run(s, sql_rollback);
+        } else {
+            s->ndeliveries = 0;     /* written by this commit */
         }
     } else {
         run(s, sql_rollback);
@@ -300,11 +359,119 @@ static ward_err copy_blob(sqlite3_stmt *st, int col, uint8_t *out, size_t len)
     return WARD_OK;
 }
 
+static void *checkpoint_main(void *arg)
+{
+    sq_checkpointer *ck = arg;
+    pthread_mutex_lock(&ck->mu);
+    while (!ck->stop) {
+        if (!ck->due) {
+            /* Also once a second, so a quiet server's WAL drains. */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            pthread_cond_timedwait(&ck->cv, &ck->mu, &ts);
+            if (ck->stop) {
+                break;
+            }
+        }
+        ck->due = false;
+        pthread_mutex_unlock(&ck->mu);
+        /* Deliveries wait at most this tick when nothing else commits; a
+         * failure leaves them waiting for the next. */
+        pthread_mutex_lock(&ck->owner->mu);
+        deliveries_flush(ck->owner);
+        pthread_mutex_unlock(&ck->owner->mu);
+        /* PASSIVE: copies what no reader needs and never waits; a busy
+         * answer just means the next round does it. */
+        sqlite3_wal_checkpoint_v2(ck->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&ck->mu);
+    }
+    pthread_mutex_unlock(&ck->mu);
+    return NULL;
+}
+
+/* Called after every commit of the request connection with the WAL's
+ * size: wakes the checkpointer when it is due. */
+static int wal_grew(void *ctx, sqlite3 *db, const char *name, int pages)
+{
+    (void)db;
+    (void)name;
+    sq_checkpointer *ck = ctx;
+    if (pages >= SQ_CHECKPOINT_PAGES) {
+        pthread_mutex_lock(&ck->mu);
+        ck->due = true;
+        pthread_cond_signal(&ck->cv);
+        pthread_mutex_unlock(&ck->mu);
+    }
+    return SQLITE_OK;
+}
+
+/* Starts the checkpointer for a database file in WAL mode; anything else
+ * (an in-memory database) keeps SQLite's own checkpoints. */
+static ward_err checkpointer_start(sq *s)
+{
+    const char *file = sqlite3_db_filename(s->db, "main");
+    sqlite3_stmt *st = NULL;
+    bool wal = false;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *mode = sqlite3_column_text(st, 0);
+        wal = mode != NULL && strcmp((const char *)mode, "wal") == 0;
+    }
+    sqlite3_finalize(st);
+    if (file == NULL || file[0] == '\0' || !wal) {
+        return WARD_OK;
+    }
+    sq_checkpointer *ck = &s->ck;
+    ck->owner = s;
+    if (sqlite3_open_v2(file, &ck->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        sqlite3_close(ck->db);
+        ck->db = NULL;
+        return WARD_ERR_IO;
+    }
+    pthread_mutex_init(&ck->mu, NULL);
+    pthread_cond_init(&ck->cv, NULL);
+    if (pthread_create(&ck->th, NULL, checkpoint_main, ck) != 0) {
+        pthread_cond_destroy(&ck->cv);
+        pthread_mutex_destroy(&ck->mu);
+        sqlite3_close(ck->db);
+        ck->db = NULL;
+        return WARD_ERR_IO;
+    }
+    ck->running = true;
+    sqlite3_wal_autocheckpoint(s->db, 0);
+    sqlite3_wal_hook(s->db, wal_grew, ck);
+    return WARD_OK;
+}
+
+static void checkpointer_stop(sq *s)
+{
+    sq_checkpointer *ck = &s->ck;
+    if (!ck->running) {
+        return;
+    }
+    sqlite3_wal_hook(s->db, NULL, NULL);
+    pthread_mutex_lock(&ck->mu);
+    ck->stop = true;
+    pthread_cond_signal(&ck->cv);
+    pthread_mutex_unlock(&ck->mu);
+    pthread_join(ck->th, NULL);
+    sqlite3_close(ck->db);
+    pthread_cond_destroy(&ck->cv);
+    pthread_mutex_destroy(&ck->mu);
+    ck->running = false;
+}
+
 static void sq_close(void *h)
 {
     sq *s = h;
     if (s == NULL) {
         return;
+    }
+    checkpointer_stop(s);
+    if (s->db != NULL) {
+        deliveries_flush(s);
     }
     for (size_t i = 0; i < s->ncache; i++) {
         sqlite3_finalize(s->cache[i].st);
@@ -679,6 +846,23 @@ static ward_err sq_binding_get(void *h, const char *sn, const char *uid,
     return err;
 }
 
+/* Records a nonce inside the caller's transaction. A pair stays a replay
+ * until purge() drops it, even past its expiry: refusing longer than
+ * needed is the safe side. */
+static ward_err nonce_add(sq *s, const char *keyid, const char *nonce, int64_t expires_ms)
+{
+    sqlite3_stmt *st = prep(s,
+        "INSERT INTO nonces (keyid, nonce, expires_ms) VALUES (?, ?, ?)");
+    if (st == NULL) {
+        return WARD_ERR_IO;
+    }
+    sqlite3_bind_text(st, 1, keyid, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, nonce, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, expires_ms);
+    ward_err err = step_done(s, st);
+    return err == WARD_ERR_STATE ? WARD_ERR_AUTH : err;
+}
+
 static ward_err sq_nonce_use(void *h, const char *keyid, const char *nonce,
                              int64_t expires_ms)
 {
@@ -687,18 +871,7 @@ static ward_err sq_nonce_use(void *h, const char *keyid, const char *nonce,
     if (err != WARD_OK) {
         return err;
     }
-    /* A pair stays a replay until purge() drops it, even past its
-     * expiry: refusing longer than needed is the safe side. */
-    sqlite3_stmt *st = prep(s,
-        "INSERT INTO nonces (keyid, nonce, expires_ms) VALUES (?, ?, ?)");
-    if (st == NULL) {
-        return end(s, WARD_ERR_IO);
-    }
-    sqlite3_bind_text(st, 1, keyid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, nonce, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 3, expires_ms);
-    err = step_done(s, st);
-    return end(s, err == WARD_ERR_STATE ? WARD_ERR_AUTH : err);
+    return end(s, nonce_add(s, keyid, nonce, expires_ms));
 }
 
 static ward_err sq_rate_take(void *h, const wardd_rate_key *keys, size_t n,
@@ -916,6 +1089,7 @@ static ward_err sq_op_get(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], wardd_o
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
             err = read_op(st, op);
+            op->delivered = op->delivered || delivery_waiting(s, op_id);
         } else if (rc == SQLITE_DONE) {
             err = WARD_ERR_NOTFOUND;
         }
@@ -961,6 +1135,12 @@ static ward_err sq_op_answer(void *h, const wardd_answer_rec *a,
     if (err != WARD_OK) {
         return err;
     }
+    if (a->nonce != NULL) {
+        err = nonce_add(s, a->keyid, a->nonce, a->nonce_expires_ms);
+        if (err != WARD_OK) {
+            return end(s, err);
+        }
+    }
     int state = 0, op = 0;
     int64_t expires = 0;
     char sn[WARD_SN_MAX + 1];
@@ -996,54 +1176,91 @@ static ward_err sq_op_answer(void *h, const wardd_answer_rec *a,
     if (err != WARD_OK || sqlite3_changes(s->db) != 1) {
         return end(s, WARD_ERR_IO);
     }
-    /* Answered ops leave every pending list. */
-    st = prep(s, "DELETE FROM op_audience WHERE op_id = ?");
-    if (st == NULL) {
-        return end(s, WARD_ERR_IO);
-    }
-    sqlite3_bind_blob(st, 1, a->op_id, WARDD_OP_ID_LEN, SQLITE_TRANSIENT);
-    err = step_done(s, st);
-    if (err == WARD_OK) {
-        err = audit_add(s, sn, a->now_ms, "op_answered", a->uid, op, hex);
-    }
+    /* The audience rows stay (purge drops them with the op): the pending
+     * list skips answered ops by state, and deleting them would double
+     * the pages this hot commit writes. */
+    err = audit_add(s, sn, a->now_ms, "op_answered", a->uid, op, hex);
     return end(s, err == WARD_OK ? WARD_OK : WARD_ERR_IO);
 }
 
+/* Writes the waiting deliveries (delivered_ms and the op_delivered audit
+ * row) inside the caller's transaction. Writing one twice changes
+ * nothing, so a rolled-back transaction's are simply written again. */
+static ward_err deliveries_apply(sq *s)
+{
+    for (size_t i = 0; i < s->ndeliveries; i++) {
+        const uint8_t *op_id = s->deliveries[i].op_id;
+        int64_t at = s->deliveries[i].at_ms;
+        sqlite3_stmt *st = prep(s,
+            "UPDATE ops SET delivered_ms = ? WHERE op_id = ? AND delivered_ms IS NULL");
+        if (st == NULL) {
+            return WARD_ERR_IO;
+        }
+        sqlite3_bind_int64(st, 1, at);
+        sqlite3_bind_blob(st, 2, op_id, WARDD_OP_ID_LEN, SQLITE_TRANSIENT);
+        ward_err err = step_done(s, st);
+        if (err != WARD_OK) {
+            return WARD_ERR_IO;
+        }
+        if (sqlite3_changes(s->db) != 1) {
+            continue;       /* written before, or the op was purged */
+        }
+        int state = 0, op = 0;
+        int64_t expires = 0;
+        char sn[WARD_SN_MAX + 1], first[WARD_UID_MAX + 1], hex[2 * WARDD_OP_ID_LEN + 1];
+        bool delivered = false;
+        err = op_head(s, op_id, &state, &expires, sn, &op, first, &delivered);
+        if (err == WARD_OK) {
+            op_id_hex(op_id, hex);
+            err = audit_add(s, sn, at, "op_delivered", first, op, hex);
+        }
+        if (err != WARD_OK) {
+            return WARD_ERR_IO;
+        }
+    }
+    return WARD_OK;
+}
+
+/* Writes the waiting deliveries in a transaction of their own. Called
+ * with s->mu held. */
+static ward_err deliveries_flush(sq *s)
+{
+    if (s->ndeliveries == 0) {
+        return WARD_OK;
+    }
+    ward_err err = begin_locked(s);
+    return err == WARD_OK ? finish(s, WARD_OK) : err;
+}
+
+/* The lock's fetch is the hottest read of a relay: rather than a commit
+ * of its own, the delivery waits in memory for the next transaction of
+ * any entry (or the checkpointer's tick, within a second). A crash can
+ * lose the last second of delivery marks, never an answer. */
 static ward_err sq_op_deliver(void *h, const uint8_t op_id[WARDD_OP_ID_LEN],
                               int64_t now_ms)
 {
     sq *s = h;
-    ward_err err = begin(s);
-    if (err != WARD_OK) {
-        return err;
-    }
+    pthread_mutex_lock(&s->mu);
     int state = 0, op = 0;
     int64_t expires = 0;
     char sn[WARD_SN_MAX + 1], first[WARD_UID_MAX + 1];
     bool delivered = false;
-    err = op_head(s, op_id, &state, &expires, sn, &op, first, &delivered);
-    if (err != WARD_OK) {
-        return end(s, err);
+    ward_err err = op_head(s, op_id, &state, &expires, sn, &op, first, &delivered);
+    if (err == WARD_OK && state == WARDD_OP_PENDING) {
+        err = WARD_ERR_STATE;
     }
-    if (state == WARDD_OP_PENDING) {
-        return end(s, WARD_ERR_STATE);
+    if (err == WARD_OK && !delivered && !delivery_waiting(s, op_id)) {
+        if (s->ndeliveries == SQ_DELIVERIES_MAX) {
+            err = deliveries_flush(s);
+        }
+        if (err == WARD_OK) {
+            memcpy(s->deliveries[s->ndeliveries].op_id, op_id, WARDD_OP_ID_LEN);
+            s->deliveries[s->ndeliveries].at_ms = now_ms;
+            s->ndeliveries++;
+        }
     }
-    if (delivered) {
-        return end(s, WARD_OK);
-    }
-    sqlite3_stmt *st = prep(s, "UPDATE ops SET delivered_ms = ? WHERE op_id = ?");
-    if (st == NULL) {
-        return end(s, WARD_ERR_IO);
-    }
-    sqlite3_bind_int64(st, 1, now_ms);
-    sqlite3_bind_blob(st, 2, op_id, WARDD_OP_ID_LEN, SQLITE_TRANSIENT);
-    err = step_done(s, st);
-    if (err == WARD_OK) {
-        char hex[2 * WARDD_OP_ID_LEN + 1];
-        op_id_hex(op_id, hex);
-        err = audit_add(s, sn, now_ms, "op_delivered", first, op, hex);
-    }
-    return end(s, err == WARD_OK ? WARD_OK : WARD_ERR_IO);
+    pthread_mutex_unlock(&s->mu);
+    return err;
 }
 
 static ward_err sq_op_result(void *h, const uint8_t op_id[WARDD_OP_ID_LEN],
@@ -1262,7 +1479,13 @@ static ward_err sq_audit_list(void *h, const char *sn, size_t limit, wardd_audit
 {
     sq *s = h;
     pthread_mutex_lock(&s->mu);
-    ward_err err = WARD_ERR_IO;
+    /* The audit shows every delivery so far. */
+    ward_err err = deliveries_flush(s);
+    if (err != WARD_OK) {
+        pthread_mutex_unlock(&s->mu);
+        return err;
+    }
+    err = WARD_ERR_IO;
     sqlite3_stmt *st = prep(s,
         "SELECT id, ts_ms, event, uid, op, detail FROM audit WHERE sn = ?"
         " ORDER BY id DESC LIMIT ?");
@@ -1594,7 +1817,7 @@ ward_err wardd_store_sqlite_open(const char *path, wardd_store *out)
         return WARD_ERR_NOSPACE;
     }
     pthread_mutex_init(&s->mu, NULL);
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
         sq_close(s);
         return WARD_ERR_IO;
@@ -1618,6 +1841,9 @@ ward_err wardd_store_sqlite_open(const char *path, wardd_store *out)
     }
     if (err == WARD_OK) {
         err = migrate(s);
+    }
+    if (err == WARD_OK) {
+        err = checkpointer_start(s);
     }
     if (err != WARD_OK) {
         sq_close(s);

@@ -124,6 +124,9 @@ typedef struct wardd_signer {
     bool is_lock;
     char id[WARD_UID_MAX + 1];      /* the SN or the UID */
     uint8_t pub[WARD_P256_POINT_LEN];
+    char nonce[WARD_HTTPSIG_NONCE_HEX + 1];
+    int64_t nonce_expires_ms;
+    bool nonce_spent;
 } wardd_signer;
 
 /* Verifies the request's signature. given_pub: the key to check against
@@ -133,6 +136,19 @@ typedef struct wardd_signer {
 bool wardd_auth(wardd *w, const wardd_req *r, const uint8_t *given_pub,
                 const char *expect_keyid, wardd_signer *s, wardd_resp *out);
 
+/* wardd_auth without spending the nonce, for a handler that spends it in
+ * its own store transaction (one commit instead of two on a hot path):
+ * it passes s->nonce to the store entry that takes one (op_answer), which
+ * answers WARD_ERR_AUTH for a replay (then call wardd_auth_replayed), or
+ * calls wardd_auth_spend before it answers anything else. A request that
+ * is refused must spend its nonce too, so it cannot be replayed later. */
+bool wardd_auth_deferred(wardd *w, const wardd_req *r, wardd_signer *s,
+                         wardd_resp *out);
+/* Spends s->nonce (once; again is a no-op): false with a 401 for a
+ * replay, or a 500. */
+bool wardd_auth_spend(wardd *w, wardd_signer *s, wardd_resp *out);
+/* The 401 of a replayed nonce; answers false. */
+bool wardd_auth_replayed(wardd_resp *out);
 /* Only the Content-Digest check: handlers whose key comes in the body run
  * it before they parse the body, so an altered body is a 401, not a 400. */
 bool wardd_auth_digest(wardd *w, const wardd_req *r, wardd_resp *out);

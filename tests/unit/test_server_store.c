@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -484,6 +485,56 @@ static void test_op_audience_and_first_answer(void **state)
     st.close(st.h);
 }
 
+/* op_answer spends the request's nonce in its own transaction: a replay
+ * changes nothing, and a late answer still spends it. */
+static void test_op_answer_spends_nonce(void **state)
+{
+    (void)state;
+    wardd_store st;
+    open_store(&st);
+    seed_b(&st);
+    wardd_op op, got;
+    size_t aud = 0;
+    make_op(&op, 0x0A, "");
+    assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
+    uint8_t appr[30];
+    memset(appr, 0xAB, sizeof appr);
+    wardd_answer_rec a;
+    char first[WARD_UID_MAX + 1];
+    /* A nonce already spent elsewhere: refused, the op stays pending. */
+    assert_int_equal(st.nonce_use(st.h, "user:bob", "00112233445566778899aabbccddeeff", 900000),
+                     WARD_OK);
+    answer_rec(&a, 0x0A, "bob", appr, 20000);
+    a.keyid = "user:bob";
+    a.nonce = "00112233445566778899aabbccddeeff";
+    a.nonce_expires_ms = 900000;
+    assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_AUTH);
+    assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
+    assert_int_equal(got.state, WARDD_OP_PENDING);
+    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_answered'"), 0);
+    /* A fresh one: answered, and the nonce is now spent. */
+    a.nonce = "ffeeddccbbaa99887766554433221100";
+    assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
+    assert_int_equal(st.nonce_use(st.h, "user:bob", a.nonce, 900000), WARD_ERR_AUTH);
+    /* A late answer spends its nonce with its op_late audit row. */
+    answer_rec(&a, 0x0A, "alice", appr, 20001);
+    a.keyid = "user:alice";
+    a.nonce = "0123456789abcdef0123456789abcdef";
+    a.nonce_expires_ms = 900000;
+    assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_STATE);
+    assert_int_equal(st.nonce_use(st.h, "user:alice", a.nonce, 900000), WARD_ERR_AUTH);
+    /* An expired op rolls everything back, the nonce included. */
+    make_op(&op, 0x0B, "");
+    assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
+    answer_rec(&a, 0x0B, "alice", appr, 70000);
+    a.keyid = "user:alice";
+    a.nonce = "abababababababababababababababab";
+    a.nonce_expires_ms = 900000;
+    assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_EXPIRED);
+    assert_int_equal(st.nonce_use(st.h, "user:alice", a.nonce, 900000), WARD_OK);
+    st.close(st.h);
+}
+
 static void test_op_target_and_no_client(void **state)
 {
     (void)state;
@@ -537,11 +588,18 @@ static void test_op_deliver_and_result(void **state)
     assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
     assert_int_equal(st.op_deliver(st.h, op.op_id, 20001), WARD_OK);
     assert_int_equal(st.op_deliver(st.h, op.op_id, 20002), WARD_OK);
-    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 1);
+    /* The delivery waits for the next transaction, but reads see it. */
     assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
     assert_true(got.delivered);
     assert_int_equal(got.result_len, 0);
     assert_int_equal(st.op_result(st.h, op.op_id, res, sizeof res, 20003), WARD_OK);
+    /* Written once, at the fetch's time, before the result's row. */
+    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"
+                             " AND ts_ms = 20001"), 1);
+    assert_int_equal(raw_int("SELECT count(*) FROM audit d JOIN audit r"
+                             " ON d.event = 'op_delivered' AND r.event = 'op_result'"
+                             " AND d.id < r.id"), 1);
+    assert_int_equal(raw_int("SELECT delivered_ms FROM ops"), 20001);
     assert_int_equal(st.op_result(st.h, op.op_id, res, sizeof res, 20004), WARD_ERR_STATE);
     assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
     assert_int_equal(got.state, WARDD_OP_DONE);
@@ -552,6 +610,38 @@ static void test_op_deliver_and_result(void **state)
     assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_ERR_NOTFOUND);
     assert_int_equal(raw_int("SELECT count(*) FROM op_audience"), 0);
     st.close(st.h);
+}
+
+/* With nothing else committing, a delivery is written within about a
+ * second, and closing the store writes what still waits. */
+static void test_op_deliver_written_when_idle(void **state)
+{
+    (void)state;
+    wardd_store st;
+    open_store(&st);
+    seed_b(&st);
+    wardd_op op;
+    size_t aud = 0;
+    uint8_t appr[30];
+    memset(appr, 0xAA, sizeof appr);
+    wardd_answer_rec a;
+    char first[WARD_UID_MAX + 1];
+    for (uint8_t id = 0x30; id <= 0x31; id++) {
+        make_op(&op, id, "");
+        assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
+        answer_rec(&a, id, "alice", appr, 20000);
+        assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
+    }
+    memset(op.op_id, 0x30, sizeof op.op_id);
+    assert_int_equal(st.op_deliver(st.h, op.op_id, 20001), WARD_OK);
+    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 0);
+    struct timespec ts = { 1, 600 * 1000000L };
+    nanosleep(&ts, NULL);
+    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 1);
+    memset(op.op_id, 0x31, sizeof op.op_id);
+    assert_int_equal(st.op_deliver(st.h, op.op_id, 20002), WARD_OK);
+    st.close(st.h);
+    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 2);
 }
 
 static int count_client(void *ctx, const wardd_client_rec *rec)
@@ -711,8 +801,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nonce_replay_and_purge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rate_windows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_audience_and_first_answer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_op_answer_spends_nonce, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_target_and_no_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_deliver_and_result, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_op_deliver_written_when_idle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revoke_is_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inbox_ack, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_bounded, setup, teardown),
