@@ -55,7 +55,6 @@ ward_err ward_mbedtls_p256_decompress(const uint8_t in[WARD_P256_COMPRESSED_LEN]
     mbedtls_ecp_point pt;
     mbedtls_mpi x, y;
     int square = 0;
-    mbedtls_ecp_group_init(&grp);
     mbedtls_ecp_point_init(&pt);
     mbedtls_mpi_init(&x);
     mbedtls_mpi_init(&y);
@@ -102,6 +101,5 @@ ward_err ward_mbedtls_p256_decompress(const uint8_t in[WARD_P256_COMPRESSED_LEN]
     mbedtls_mpi_free(&x);
     mbedtls_mpi_free(&y);
     mbedtls_ecp_point_free(&pt);
-    mbedtls_ecp_group_free(&grp);
     return err;
 }

@@ -12,7 +12,6 @@ ward_err ward_mbedtls_p256_ecdh(const uint8_t priv[WARD_P256_SCALAR_LEN],
     mbedtls_ecp_group grp;
     mbedtls_ecp_point q;
     mbedtls_mpi d, z;
-    mbedtls_ecp_group_init(&grp);
     mbedtls_ecp_point_init(&q);
     mbedtls_mpi_init(&d);
     mbedtls_mpi_init(&z);
@@ -36,6 +35,5 @@ ward_err ward_mbedtls_p256_ecdh(const uint8_t priv[WARD_P256_SCALAR_LEN],
     mbedtls_mpi_free(&z);
     mbedtls_mpi_free(&d);
     mbedtls_ecp_point_free(&q);
-    mbedtls_ecp_group_free(&grp);
     return err;
 }

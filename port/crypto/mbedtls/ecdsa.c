@@ -14,7 +14,6 @@ ward_err ward_mbedtls_ecdsa_sign(const uint8_t priv[WARD_P256_SCALAR_LEN],
 
     mbedtls_ecp_group grp;
     mbedtls_mpi d, r, s;
-    mbedtls_ecp_group_init(&grp);
     mbedtls_mpi_init(&d);
     mbedtls_mpi_init(&r);
     mbedtls_mpi_init(&s);
@@ -43,7 +42,6 @@ ward_err ward_mbedtls_ecdsa_sign(const uint8_t priv[WARD_P256_SCALAR_LEN],
     mbedtls_mpi_free(&s);
     mbedtls_mpi_free(&r);
     mbedtls_mpi_free(&d);
-    mbedtls_ecp_group_free(&grp);
     return err;
 }
 
@@ -56,7 +54,6 @@ ward_err ward_mbedtls_ecdsa_verify(const uint8_t pub[WARD_P256_POINT_LEN],
     mbedtls_ecp_group grp;
     mbedtls_ecp_point q;
     mbedtls_mpi r, s;
-    mbedtls_ecp_group_init(&grp);
     mbedtls_ecp_point_init(&q);
     mbedtls_mpi_init(&r);
     mbedtls_mpi_init(&s);
@@ -85,6 +82,5 @@ ward_err ward_mbedtls_ecdsa_verify(const uint8_t pub[WARD_P256_POINT_LEN],
     mbedtls_mpi_free(&s);
     mbedtls_mpi_free(&r);
     mbedtls_ecp_point_free(&q);
-    mbedtls_ecp_group_free(&grp);
     return err;
 }

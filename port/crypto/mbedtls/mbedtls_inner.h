@@ -3,9 +3,11 @@
  * table.c gathers into ward_crypto_mbedtls(), and the shared helpers.
  *
  * Each entry keeps its mbedTLS objects on the stack and frees them (which
- * also zeroises them) before it returns, on every path. The ECP group is
- * loaded per call: it is cheap next to a scalar multiplication and keeps
- * the entries free of shared state, except the DRBG that blinds them.
+ * also zeroises them) before it returns, on every path. Two objects are
+ * shared by every thread: the DRBG that blinds the multiplications, behind
+ * a mutex (random.c), and the P-256 group with its table of multiples of
+ * G, built once and then only read (p256.c): a group loaded per call
+ * rebuilt that table in every entry that multiplies G.
  */
 #ifndef WARD_MBEDTLS_INNER_H
 #define WARD_MBEDTLS_INNER_H
@@ -72,7 +74,10 @@ ward_err ward_mbedtls_ecdsa_verify(const uint8_t pub[WARD_P256_POINT_LEN],
  * on first use. Blinds every scalar multiplication. */
 int ward_mbedtls_drbg(void *ctx, unsigned char *out, size_t len);
 
-/* Loads P-256 into grp (initialised by the caller). */
+/* Fills grp with a view of the process-wide P-256 group: it points to
+ * data every thread shares, so the caller neither initialises nor frees
+ * it (mbedtls_ecp_group_free() would free the shared table), and passes
+ * it to mbedTLS only as the group of an operation. */
 ward_err ward_mbedtls_group(mbedtls_ecp_group *grp);
 
 /* Reads a 65-byte SEC1 uncompressed point and checks it is on the curve

@@ -75,7 +75,6 @@ ward_err ward_mbedtls_p256_muladd(const uint8_t a[WARD_P256_SCALAR_LEN],
 
     mbedtls_ecp_group grp;
     mbedtls_ecp_point r;
-    mbedtls_ecp_group_init(&grp);
     mbedtls_ecp_point_init(&r);
     ward_err err = ward_mbedtls_group(&grp);
     if (err == WARD_OK) {
@@ -89,6 +88,5 @@ ward_err ward_mbedtls_p256_muladd(const uint8_t a[WARD_P256_SCALAR_LEN],
         err = WARD_ERR_CRYPTO;
     }
     mbedtls_ecp_point_free(&r);
-    mbedtls_ecp_group_free(&grp);
     return err;
 }

@@ -14,7 +14,6 @@ ward_err ward_mbedtls_p256_scalar_reduce(const uint8_t *in, size_t in_len,
 
     mbedtls_ecp_group grp;
     mbedtls_mpi x, r;
-    mbedtls_ecp_group_init(&grp);
     mbedtls_mpi_init(&x);
     mbedtls_mpi_init(&r);
     ward_err err = ward_mbedtls_group(&grp);
@@ -29,7 +28,6 @@ ward_err ward_mbedtls_p256_scalar_reduce(const uint8_t *in, size_t in_len,
     /* The input is often key material: mbedtls_mpi_free() zeroises. */
     mbedtls_mpi_free(&r);
     mbedtls_mpi_free(&x);
-    mbedtls_ecp_group_free(&grp);
     return err;
 }
 
@@ -40,7 +38,6 @@ ward_err ward_mbedtls_p256_scalar_neg(const uint8_t in[WARD_P256_SCALAR_LEN],
 
     mbedtls_ecp_group grp;
     mbedtls_mpi x, r;
-    mbedtls_ecp_group_init(&grp);
     mbedtls_mpi_init(&x);
     mbedtls_mpi_init(&r);
     ward_err err = ward_mbedtls_group(&grp);
@@ -58,6 +55,5 @@ ward_err ward_mbedtls_p256_scalar_neg(const uint8_t in[WARD_P256_SCALAR_LEN],
     }
     mbedtls_mpi_free(&r);
     mbedtls_mpi_free(&x);
-    mbedtls_ecp_group_free(&grp);
     return err;
 }

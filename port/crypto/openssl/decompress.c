@@ -15,7 +15,7 @@ ward_err ward_openssl_p256_decompress(const uint8_t in[WARD_P256_COMPRESSED_LEN]
     if (in[0] != 0x02 && in[0] != 0x03) {
         return WARD_ERR_FORMAT;
     }
-    EC_GROUP *grp = ward_openssl_group();
+    const EC_GROUP *grp = ward_openssl_group();
     EC_POINT *pt = grp != NULL ? EC_POINT_new(grp) : NULL;
     BN_CTX *bnctx = BN_CTX_new();
     ward_err err = WARD_ERR_CRYPTO;
@@ -38,7 +38,6 @@ ward_err ward_openssl_p256_decompress(const uint8_t in[WARD_P256_COMPRESSED_LEN]
     }
     BN_CTX_free(bnctx);
     EC_POINT_free(pt);
-    EC_GROUP_free(grp);
     ERR_clear_error();
     return err;
 }

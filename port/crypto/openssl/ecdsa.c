@@ -1,5 +1,7 @@
 /* ECDSA P-256 over a SHA-256 digest, on OpenSSL EVP_PKEY_sign/verify,
  * converting between OpenSSL's DER and our raw r || s. */
+#include <string.h>
+
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
@@ -59,45 +61,61 @@ ward_err ward_openssl_ecdsa_sign(const uint8_t priv[WARD_P256_SCALAR_LEN],
     return err;
 }
 
-/* r || s to DER; WARD_ERR_AUTH when r or s is outside 1..n-1, which no
- * valid signature has. */
+/* The order n of P-256, big-endian. */
+static const uint8_t ward_p256_order[WARD_P256_SCALAR_LEN] = {
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84,
+    0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+};
+
+/* 1 <= x < n. A signature is public, so plain comparisons will do. */
+static int half_in_range(const uint8_t x[WARD_P256_SCALAR_LEN])
+{
+    size_t i = 0;
+    while (i < WARD_P256_SCALAR_LEN && x[i] == 0) {
+        i++;
+    }
+    return i < WARD_P256_SCALAR_LEN &&
+           memcmp(x, ward_p256_order, WARD_P256_SCALAR_LEN) < 0;
+}
+
+/* Writes x (not zero) as a DER INTEGER: no leading zero bytes, but a
+ * 0x00 in front when the top bit is set so it stays positive. Returns
+ * the bytes written, at most 2 + 33. */
+static size_t der_integer(const uint8_t x[WARD_P256_SCALAR_LEN], uint8_t *out)
+{
+    size_t skip = 0;
+    while (x[skip] == 0) {
+        skip++;
+    }
+    size_t len = WARD_P256_SCALAR_LEN - skip;
+    size_t pad = (x[skip] & 0x80u) != 0 ? 1 : 0;
+    out[0] = 0x02;
+    out[1] = (uint8_t)(pad + len);
+    out[2] = 0x00;
+    memcpy(out + 2 + pad, x + skip, len);
+    return 2 + pad + len;
+}
+
+/* r || s to DER, written directly rather than through BIGNUMs and an
+ * ECDSA_SIG; WARD_ERR_AUTH when r or s is outside 1..n-1, which no valid
+ * signature has. */
 static ward_err raw_to_der(const uint8_t sig[WARD_P256_SIG_LEN],
                            uint8_t der[WARD_OPENSSL_DER_MAX], size_t *der_len)
 {
-    EC_GROUP *grp = ward_openssl_group();
-    ECDSA_SIG *es = ECDSA_SIG_new();
-    BIGNUM *r = BN_new();
-    BIGNUM *s = BN_new();
-    ward_err err = WARD_ERR_CRYPTO;
-    if (grp != NULL && es != NULL && r != NULL && s != NULL) {
-        err = ward_openssl_scalar_read(grp, r, sig, 0);
-        if (err == WARD_OK) {
-            err = ward_openssl_scalar_read(grp, s, sig + WARD_P256_SCALAR_LEN, 0);
-        }
-        if (err == WARD_ERR_FORMAT) {
-            err = WARD_ERR_AUTH;
-        }
+    const uint8_t *r = sig;
+    const uint8_t *s = sig + WARD_P256_SCALAR_LEN;
+    if (!half_in_range(r) || !half_in_range(s)) {
+        return WARD_ERR_AUTH;
     }
-    if (err == WARD_OK) {
-        if (ECDSA_SIG_set0(es, r, s) != 1) {
-            err = WARD_ERR_CRYPTO;
-        } else {
-            r = NULL; /* owned by es now */
-            s = NULL;
-            int n = i2d_ECDSA_SIG(es, NULL);
-            unsigned char *p = der;
-            if (n <= 0 || n > WARD_OPENSSL_DER_MAX || i2d_ECDSA_SIG(es, &p) != n) {
-                err = WARD_ERR_CRYPTO;
-            } else {
-                *der_len = (size_t)n;
-            }
-        }
-    }
-    BN_free(s);
-    BN_free(r);
-    ECDSA_SIG_free(es);
-    EC_GROUP_free(grp);
-    return err;
+    size_t n = der_integer(r, der + 2);
+    n += der_integer(s, der + 2 + n);
+    /* At most 70 content bytes: the short form of the length. */
+    der[0] = 0x30;
+    der[1] = (uint8_t)n;
+    *der_len = 2 + n;
+    return WARD_OK;
 }
 
 ward_err ward_openssl_ecdsa_verify(const uint8_t pub[WARD_P256_POINT_LEN],
@@ -106,7 +124,10 @@ ward_err ward_openssl_ecdsa_verify(const uint8_t pub[WARD_P256_POINT_LEN],
 {
     WARD_ASSERT(pub != NULL && digest != NULL && sig != NULL);
 
-    ward_err err = ward_openssl_p256_point_check(pub);
+    /* The key first: a bad point is WARD_ERR_FORMAT whatever the
+     * signature. */
+    EVP_PKEY *key = NULL;
+    ward_err err = ward_openssl_pub_key_cached(pub, &key);
     if (err != WARD_OK) {
         return err;
     }
@@ -114,15 +135,15 @@ ward_err ward_openssl_ecdsa_verify(const uint8_t pub[WARD_P256_POINT_LEN],
     size_t der_len = 0;
     err = raw_to_der(sig, der, &der_len);
     if (err != WARD_OK) {
-        ERR_clear_error();
+        EVP_PKEY_free(key);
         return err;
     }
-    EVP_PKEY *key = ward_openssl_pub_key(pub);
-    EVP_PKEY_CTX *ctx = key != NULL ? EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL)
-                                    : NULL;
+    /* No signature digest is set: the provider would fetch SHA-256 on
+     * every call only to check that the digest is 32 bytes, which it
+     * always is here, and verifies the digest as given either way. */
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
     int rc = -1;
-    if (ctx != NULL && EVP_PKEY_verify_init(ctx) == 1 &&
-        EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) == 1) {
+    if (ctx != NULL && EVP_PKEY_verify_init(ctx) == 1) {
         rc = EVP_PKEY_verify(ctx, der, der_len, digest, WARD_SHA256_LEN);
     }
     EVP_PKEY_CTX_free(ctx);

@@ -63,7 +63,7 @@ ward_err ward_openssl_priv_load(const uint8_t priv[WARD_P256_SCALAR_LEN],
                                 EVP_PKEY **key)
 {
     uint8_t pub[WARD_P256_POINT_LEN];
-    EC_GROUP *grp = ward_openssl_group();
+    const EC_GROUP *grp = ward_openssl_group();
     EC_POINT *pt = grp != NULL ? EC_POINT_new(grp) : NULL;
     BN_CTX *bnctx = BN_CTX_secure_new();
     BIGNUM *d = BN_secure_new();
@@ -89,7 +89,6 @@ ward_err ward_openssl_priv_load(const uint8_t priv[WARD_P256_SCALAR_LEN],
     BN_clear_free(d);
     BN_CTX_free(bnctx);
     EC_POINT_free(pt);
-    EC_GROUP_free(grp);
     if (err != WARD_OK) {
         ERR_clear_error();
     }

@@ -65,7 +65,7 @@ ward_err ward_openssl_p256_muladd(const uint8_t a[WARD_P256_SCALAR_LEN],
     WARD_ASSERT(a != NULL && out != NULL);
     WARD_ASSERT((b == NULL) == (q == NULL));
 
-    EC_GROUP *grp = ward_openssl_group();
+    const EC_GROUP *grp = ward_openssl_group();
     EC_POINT *r = grp != NULL ? EC_POINT_new(grp) : NULL;
     BN_CTX *bnctx = BN_CTX_secure_new();
     ward_err err = WARD_ERR_CRYPTO;
@@ -77,7 +77,6 @@ ward_err ward_openssl_p256_muladd(const uint8_t a[WARD_P256_SCALAR_LEN],
     }
     BN_CTX_free(bnctx);
     EC_POINT_clear_free(r);
-    EC_GROUP_free(grp);
     if (err != WARD_OK) {
         ERR_clear_error();
     }

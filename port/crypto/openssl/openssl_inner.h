@@ -7,6 +7,11 @@
  * raw point arithmetic that EVP does not offer. Every object is freed on
  * every path, secrets with the clearing variants, and the error queue is
  * emptied when an entry fails so a failure leaves nothing behind.
+ *
+ * Two objects outlive an entry, both public and shared by every thread:
+ * the P-256 group, built once (p256.c), and a cache of checked public
+ * keys for verification (keycache.c). Built per call, they cost a
+ * verification as much as its arithmetic; they live until exit.
  */
 #ifndef WARD_OPENSSL_INNER_H
 #define WARD_OPENSSL_INNER_H
@@ -75,8 +80,9 @@ ward_err ward_openssl_sm4_cmac(const uint8_t key[WARD_SM4_KEY_LEN],
                                const ward_iov *parts, size_t nparts,
                                uint8_t out[WARD_CMAC_LEN]);
 
-/* A new P-256 group, or NULL. */
-EC_GROUP *ward_openssl_group(void);
+/* The process-wide P-256 group, built on first use; NULL if it could not
+ * be built. Shared read-only by every thread: never modify or free it. */
+const EC_GROUP *ward_openssl_group(void);
 
 /* Decodes a 65-byte SEC1 uncompressed point into pt and checks it is on
  * the curve and not infinity; WARD_ERR_FORMAT otherwise. */
@@ -101,6 +107,13 @@ ward_err ward_openssl_scalar_read(const EC_GROUP *grp, BIGNUM *x,
 EVP_PKEY *ward_openssl_pub_key(const uint8_t pub[WARD_P256_POINT_LEN]);
 EVP_PKEY *ward_openssl_priv_key(const BIGNUM *d,
                                 const uint8_t pub[WARD_P256_POINT_LEN]);
+
+/* An EVP_PKEY for a public point that is checked to be on the curve
+ * (WARD_ERR_FORMAT otherwise), from a small process-wide cache when the
+ * point recurs (a verifier sees the same few signers again and again).
+ * The caller owns one reference and frees it with EVP_PKEY_free(). */
+ward_err ward_openssl_pub_key_cached(const uint8_t pub[WARD_P256_POINT_LEN],
+                                     EVP_PKEY **key);
 
 /* Turns a private scalar into an EVP_PKEY: checks it is 1..n-1
  * (WARD_ERR_FORMAT), derives its public point, builds the key. */

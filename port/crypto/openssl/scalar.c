@@ -13,7 +13,7 @@ ward_err ward_openssl_p256_scalar_reduce(const uint8_t *in, size_t in_len,
         return WARD_ERR_PARAM;
     }
 
-    EC_GROUP *grp = ward_openssl_group();
+    const EC_GROUP *grp = ward_openssl_group();
     BN_CTX *bnctx = BN_CTX_secure_new();
     /* The input is often key material: secure, cleared bignums. */
     BIGNUM *x = BN_secure_new();
@@ -28,7 +28,6 @@ ward_err ward_openssl_p256_scalar_reduce(const uint8_t *in, size_t in_len,
     BN_clear_free(r);
     BN_clear_free(x);
     BN_CTX_free(bnctx);
-    EC_GROUP_free(grp);
     if (!ok) {
         ERR_clear_error();
         return WARD_ERR_CRYPTO;
@@ -41,7 +40,7 @@ ward_err ward_openssl_p256_scalar_neg(const uint8_t in[WARD_P256_SCALAR_LEN],
 {
     WARD_ASSERT(in != NULL && out != NULL);
 
-    EC_GROUP *grp = ward_openssl_group();
+    const EC_GROUP *grp = ward_openssl_group();
     BN_CTX *bnctx = BN_CTX_secure_new();
     BIGNUM *x = BN_secure_new();
     BIGNUM *r = BN_secure_new();
@@ -60,7 +59,6 @@ ward_err ward_openssl_p256_scalar_neg(const uint8_t in[WARD_P256_SCALAR_LEN],
     BN_clear_free(r);
     BN_clear_free(x);
     BN_CTX_free(bnctx);
-    EC_GROUP_free(grp);
     if (err != WARD_OK) {
         ERR_clear_error();
     }
