@@ -99,6 +99,23 @@ static const char *state_name(const wardd_op *op, int64_t now)
     return now >= op->expires_ms ? "expired" : "pending";
 }
 
+/* An op id is the creation time in ms (6 bytes, big-endian) and 10
+ * random bytes, like a UUIDv7: ids made together sort together, so a
+ * relay's writes land on the few hot pages of the ops table instead of a
+ * random page each. The id is a name, not a secret: the lock's fetch
+ * needs its capability token and everything else a bound user's
+ * signature. */
+static bool new_op_id(int64_t now_ms, uint8_t id[WARDD_OP_ID_LEN])
+{
+    uint64_t t = (uint64_t)now_ms;
+    for (int i = 5; i >= 0; i--) {
+        id[i] = (uint8_t)t;
+        t >>= 8;
+    }
+    ward_random rng = ward_random_posix();
+    return rng.fill(rng.ctx, id + 6, WARDD_OP_ID_LEN - 6) == WARD_OK;
+}
+
 static int wake_client(void *ctx, const wardd_client_rec *rec)
 {
     (void)ctx;
@@ -155,12 +172,11 @@ void wardd_h_ops_post(wardd *w, const wardd_req *r, wardd_resp *out)
         op->target[req.target_len] = '\0';
     }
     op->op = req.op;
-    ward_random rng = ward_random_posix();
-    if (rng.fill(rng.ctx, op->op_id, sizeof op->op_id) != WARD_OK) {
+    int64_t now = wardd_now_ms();
+    if (!new_op_id(now, op->op_id)) {
         wardd_fail(out, 500, "internal", "no randomness");
         goto done;
     }
-    int64_t now = wardd_now_ms();
     op->created_ms = now;
     /* wardd's own lifetime (--op-ttl, 60 s like WARD_OP_TTL_MS). The
      * request's expiry is on the lock's clock, which wardd cannot compare
