@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -644,6 +645,38 @@ static void test_op_deliver_written_when_idle(void **state)
     assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 2);
 }
 
+/* The checkpointer lets the WAL start over from its beginning: a
+ * checkpoint that never completed once let it grow to gigabytes. After
+ * its tick, the next commit writes at the WAL's start again. */
+static void test_wal_starts_over(void **state)
+{
+    (void)state;
+    wardd_store st;
+    open_store(&st);
+    char nonce[WARD_HTTPSIG_NONCE_HEX + 1];
+    for (unsigned i = 0; i < 6000; i++) {
+        /* Scattered keys: a few pages of WAL each, past the 4000-page mark. */
+        snprintf(nonce, sizeof nonce, "%08x%024x", i * 2654435761u, i);
+        assert_int_equal(st.nonce_use(st.h, "user:alice", nonce, 900000), WARD_OK);
+    }
+    struct timespec ts = { 1, 500 * 1000000L };
+    nanosleep(&ts, NULL);
+    assert_int_equal(st.nonce_use(st.h, "user:bob", "00000000000000000000000000000001", 900000),
+                     WARD_OK);
+    /* wal_checkpoint's second column: the frames now in the WAL. */
+    assert_true(raw_int("PRAGMA wal_checkpoint(PASSIVE)") == 0);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA wal_checkpoint(PASSIVE)", -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_true(sqlite3_column_int(q, 1) < 50);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    st.close(st.h);
+}
+
 static int count_client(void *ctx, const wardd_client_rec *rec)
 {
     int *n = ctx;
@@ -808,6 +841,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_revoke_is_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inbox_ack, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_starts_over, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
