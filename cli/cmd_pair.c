@@ -155,73 +155,32 @@ typedef struct chan_ctx {
     ward_pair_channel *ch;
     uint8_t data[WARD_DEV_DATA_MAX + 1];
     size_t data_len;
-    uint8_t req_type;       /* the request in flight, to match refusals */
-    uint32_t req_seq;
 } chan_ctx;
 
-/* Notes which request is in flight (its header's type and seq). */
-static void in_flight(chan_ctx *c, const uint8_t *msg, size_t len)
-{
-    ward_hdr h;
-    size_t hlen = 0;
-    c->req_type = 0;
-    c->req_seq = 0;
-    if (ward_hdr_decode(msg, len, &h, &hlen) == WARD_OK) {
-        c->req_type = h.type;
-        c->req_seq = h.seq;
-    }
-}
-
-/* A refusal answers the request it echoes (type and seq): refusals of
- * other messages (a replay a hostile relay slipped in, an older request)
- * must not end this exchange. */
-static bool refuses_this(const chan_ctx *c, const uint8_t *msg, size_t len)
-{
-    ward_hdr h;
-    size_t hlen = 0;
-    return ward_hdr_decode(msg, len, &h, &hlen) == WARD_OK && h.type == c->req_type &&
-           h.seq == c->req_seq;
-}
-
+/* The channel knows its request in flight: a message that does not end
+ * the exchange (a stale or replayed answer, the refusal of an older
+ * request that a hostile relay queued again) leaves it as it was and
+ * waiting, so we skip it; the answer or a refusal of this request stops. */
 static ward_err take_open(void *ctx, const uint8_t *msg, size_t len, bool *stop)
 {
     chan_ctx *c = ctx;
-    ward_err err = ward_pair_error_of(msg, len);
-    if (err != WARD_OK) {
-        *stop = refuses_this(c, msg, len);
-        return err;
-    }
-    /* Work on a copy: a stale answer must leave the channel as it was. */
-    ward_pair_channel tmp = *c->ch;
-    err = ward_pair_on_channel_open(c->dev, c->cp, &tmp, msg, len);
-    if (err == WARD_OK) {
-        *c->ch = tmp;
-    }
-    explicit_bzero(&tmp, sizeof tmp);
+    ward_err err = ward_pair_on_channel_open(c->dev, c->cp, c->ch, msg, len);
+    *stop = err != WARD_OK && !ward_pair_channel_waiting(c->ch);
     return err;
 }
 
 static ward_err take_reply(void *ctx, const uint8_t *msg, size_t len, bool *stop)
 {
     chan_ctx *c = ctx;
-    ward_err err = ward_pair_error_of(msg, len);
-    if (err != WARD_OK) {
-        *stop = refuses_this(c, msg, len);
-        return err;
-    }
     bool is_reply = false;
-    ward_pair_channel tmp = *c->ch;
-    err = ward_pair_on_reply(c->dev, c->cp, &tmp, msg, len, c->data, WARD_DEV_DATA_MAX,
-                             &c->data_len, &is_reply);
-    if (err == WARD_OK) {
-        *c->ch = tmp;
-        if (!is_reply) {
-            /* A notification the device sent on its own: show, keep waiting. */
-            printf("notification: %.*s\n", (int)c->data_len, (const char *)c->data);
-            err = WARD_ERR_STATE;
-        }
+    ward_err err = ward_pair_on_reply(c->dev, c->cp, c->ch, msg, len, c->data,
+                                      WARD_DEV_DATA_MAX, &c->data_len, &is_reply);
+    *stop = err != WARD_OK && !ward_pair_channel_waiting(c->ch);
+    if (err == WARD_OK && !is_reply) {
+        /* A notification the device sent on its own: show, keep waiting. */
+        printf("notification: %.*s\n", (int)c->data_len, (const char *)c->data);
+        err = WARD_ERR_STATE;
     }
-    explicit_bzero(&tmp, sizeof tmp);
     return err;
 }
 
@@ -313,20 +272,6 @@ static int read_pin(const ward_dev_info *info, const char *given, char *pin, siz
     return 0;
 }
 
-/* PAKE_END by hand: a failed PAKE has wiped the library's state, CliID
- * included, and the device finds the binding by (address, CliID). */
-static ward_err pake_end(const uint8_t *cid, size_t cid_len, uint8_t *out, size_t cap,
-                         size_t *len)
-{
-    ward_hdr h;
-    memset(&h, 0, sizeof h);
-    h.version = WARD_PROTOCOL_VERSION;
-    h.type = WARD_MSG_DEV_PAKE_END;
-    h.client_id_len = (uint8_t)cid_len;
-    memcpy(h.client_id, cid, cid_len);
-    return ward_hdr_encode(&h, out, cap, len);
-}
-
 int cmd_app_pair(int argc, char **argv)
 {
     const char *dir = NULL, *device = NULL, *near = NULL, *pin_arg = NULL, *name = NULL;
@@ -412,8 +357,9 @@ int cmd_app_pair(int argc, char **argv)
     explicit_bzero(pin, sizeof pin);
     if (rc != 0 && info.id[0] != '\0') {
         /* Free the device's binding slot now rather than at its expiry
-         * (best effort: the device ends it anyway). */
-        if (pake_end(cid, cid_len, out, sizeof out, &n) == WARD_OK) {
+         * (best effort: the device ends it anyway). A failed step (a wrong
+         * PIN) wiped p's secrets but kept the CliID that names the slot. */
+        if (ward_pair_end(&p, out, sizeof out, &n) == WARD_OK) {
             char why[MSG_MAX];
             l.timeout_ms = l.timeout_ms < 1000 ? l.timeout_ms : 1000;
             (void)devlink_exchange(&l, out, n, take_any, &cap, why, sizeof why);
@@ -507,7 +453,7 @@ int cmd_app_send(int argc, char **argv)
     }
     ward_pair_channel ch;
     memset(&ch, 0, sizeof ch);
-    chan_ctx cc = { &dev, host.crypto, &ch, { 0 }, 0, 0, 0 };
+    chan_ctx cc = { &dev, host.crypto, &ch, { 0 }, 0 };
     uint8_t out[WARD_DEV_MSG_MAX];
     size_t n = 0;
     char why[MSG_MAX] = "";
@@ -517,7 +463,6 @@ int cmd_app_send(int argc, char **argv)
     err = ward_pair_channel_open(&dev, host.crypto, &host.rng, chan_id, &ch, out, sizeof out,
                                  &n);
     if (err == WARD_OK) {
-        in_flight(&cc, out, n);
         err = devlink_exchange(&l, out, n, take_open, &cc, why, sizeof why);
     }
     if (err != WARD_OK) {
@@ -528,7 +473,6 @@ int cmd_app_send(int argc, char **argv)
         err = ward_pair_command(&dev, host.crypto, &ch, (const uint8_t *)cmd, strlen(cmd), out,
                                 sizeof out, &n);
         if (err == WARD_OK) {
-            in_flight(&cc, out, n);
             err = devlink_exchange(&l, out, n, take_reply, &cc, why, sizeof why);
         }
         if (err != WARD_OK) {

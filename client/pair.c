@@ -4,7 +4,8 @@
 #include "ward/ward_pair.h"
 #include "ward/ward_suite.h"
 
-enum { P_NONE = 0, P_PIN_SENT, P_PIN_OK, P_PAKE_SENT, P_FINISH_SENT };
+/* P_OVER: a step failed; only the CliID is left, for PAKE_END. */
+enum { P_NONE = 0, P_PIN_SENT, P_PIN_OK, P_PAKE_SENT, P_FINISH_SENT, P_OVER };
 enum { C_CLOSED = 0, C_OPEN_SENT, C_OPEN };
 
 static const uint8_t pake_context[] = "ward/1 flow D pair";
@@ -72,16 +73,47 @@ ward_err ward_pair_error_of(const uint8_t *msg, size_t len)
     return (ward_err)code;
 }
 
-/* An answer of `type` with exactly `flags`, to this app (its CliID). */
+/* A request as its header went out: what the device's refusal of it
+ * echoes (ward_dev_error_answer: type, key index, seq, CliID). */
+typedef struct request {
+    uint8_t type;
+    uint8_t key_index;
+    uint32_t seq;
+    const uint8_t *cid;
+    size_t cid_len;
+} request;
+
+/* Whether the error answer h refuses rq. Refusals are not authenticated:
+ * this tells an old one (re-queued by a relay, or of an earlier request)
+ * from one of the request in flight, not the device's from a forgery. */
+static bool refuses(const ward_hdr *h, const request *rq)
+{
+    const uint8_t both = WARD_FLAG_REPLY | WARD_FLAG_ERROR;
+    return rq->type != 0 && (h->flags & both) == both &&
+           h->type == rq->type && h->key_index == rq->key_index &&
+           h->seq == rq->seq && h->client_id_len == rq->cid_len &&
+           (rq->cid_len == 0 ||
+            memcmp(h->client_id, rq->cid, rq->cid_len) == 0);
+}
+
+/* What an error answer is to the request in flight. */
+enum { NO_REFUSAL = 0, REFUSES_RQ, REFUSES_OTHER };
+
+/* An answer of `type` with exactly `flags`, to this app (its CliID). An
+ * error answer returns its code, and *refusal says whether it refuses rq
+ * (rq NULL: whatever it refuses). */
 static ward_err answer_hdr(const uint8_t *in, size_t in_len, uint8_t type,
                            uint8_t flags, const uint8_t *cid, size_t cid_len,
-                           ward_hdr *h, size_t *hlen)
+                           const request *rq, ward_hdr *h, size_t *hlen,
+                           int *refusal)
 {
+    *refusal = NO_REFUSAL;
     ward_err err = ward_hdr_decode(in, in_len, h, hlen);
     if (err != WARD_OK) {
         return err;
     }
     if ((h->flags & WARD_FLAG_ERROR) != 0) {
+        *refusal = rq == NULL || refuses(h, rq) ? REFUSES_RQ : REFUSES_OTHER;
         err = ward_pair_error_of(in, in_len);
         return err == WARD_OK ? WARD_ERR_FORMAT : err;
     }
@@ -91,6 +123,46 @@ static ward_err answer_hdr(const uint8_t *in, size_t in_len, uint8_t type,
         return WARD_ERR_FORMAT;
     }
     return WARD_OK;
+}
+
+/* A step failed, or the device refused one: the binding is over on the
+ * app's side. Every secret goes (PIN-derived state, data key, salt); the
+ * CliID stays, because the device finds the binding slot by (transport
+ * address, CliID) and ward_pair_end() must still be able to free it. */
+static void pair_over(ward_pair *p)
+{
+    uint8_t cid[WARD_CLIENT_ID_MAX];
+    size_t cid_len = p->client_id_len;
+    memcpy(cid, p->client_id, sizeof cid);
+    ward_pair_wipe(p);
+    memcpy(p->client_id, cid, sizeof cid);
+    p->client_id_len = cid_len;
+    p->state = P_OVER;
+}
+
+/* The request p has in flight (type 0: none). PAKE_FINISH names the
+ * binding by the key index the device reserved, without a CliID. */
+static request pair_request(const ward_pair *p)
+{
+    request rq = { 0, 0, 0, p->client_id, p->client_id_len };
+    if (p->state == P_PIN_SENT) {
+        rq.type = WARD_MSG_DEV_PIN_REQUEST;
+    } else if (p->state == P_PAKE_SENT) {
+        rq.type = WARD_MSG_DEV_PAKE_INIT;
+    } else if (p->state == P_FINISH_SENT) {
+        rq.type = WARD_MSG_DEV_PAKE_FINISH;
+        rq.key_index = p->key_index;
+        rq.cid = NULL;
+        rq.cid_len = 0;
+    }
+    return rq;
+}
+
+bool ward_pair_waiting(const ward_pair *p)
+{
+    WARD_ASSERT(p != NULL);
+    return p->state == P_PIN_SENT || p->state == P_PAKE_SENT ||
+           p->state == P_FINISH_SENT;
 }
 
 ward_err ward_pair_start(ward_pair *p, const ward_crypto *cp,
@@ -167,13 +239,19 @@ ward_err ward_pair_on_pin(ward_pair *p, const uint8_t *in, size_t in_len,
     ward_tlv_field f[4];
     ward_hdr h;
     size_t hlen = 0;
+    int refusal = NO_REFUSAL;
     WARD_ASSERT(p != NULL && in != NULL);
     if (p->state != P_PIN_SENT) {
         return WARD_ERR_STATE;
     }
+    const request rq = pair_request(p);
     ward_err err = answer_hdr(in, in_len, WARD_MSG_DEV_PIN_REQUEST,
                               WARD_FLAG_REPLY, p->client_id, p->client_id_len,
-                              &h, &hlen);
+                              &rq, &h, &hlen, &refusal);
+    if (refusal == REFUSES_RQ) {
+        pair_over(p);
+        return err;
+    }
     if (err == WARD_OK) {
         err = ward_tlv_parse(in + hlen, h.body_len, spec, 4, f);
     }
@@ -260,16 +338,22 @@ ward_err ward_pair_on_pake_init(ward_pair *p, const uint8_t *in,
     uint8_t pt[WARD_TLV_SIZE(WARD_DEV_NAME_MAX) +
                WARD_TLV_SIZE(WARD_DEV_TYPE_MAX)];
     ward_dev_info info;
+    int refusal = NO_REFUSAL;
     WARD_ASSERT(p != NULL && in != NULL && out != NULL && out_len != NULL);
     *out_len = 0;
     if (p->state != P_PAKE_SENT) {
         return WARD_ERR_STATE;
     }
     /* The device does not repeat our CliID: this answer is the one to the
-     * PAKE_INIT we have in flight, and the tag below says whether it is. */
+     * PAKE_INIT we have in flight, and the tag below says whether it is.
+     * Its refusal does repeat it, as every refusal does. */
+    const request rq = pair_request(p);
     ward_err err = answer_hdr(in, in_len, WARD_MSG_DEV_PAKE_INIT,
                               WARD_FLAG_REPLY | WARD_FLAG_SEALED, NULL, 0,
-                              &h, &hlen);
+                              &rq, &h, &hlen, &refusal);
+    if (refusal == REFUSES_OTHER) {
+        return err;   /* another request's refusal: still waiting */
+    }
     const size_t fixed = WARD_P256_COMPRESSED_LEN + WARD_SPAKE2P_CONFIRM_LEN;
     if (err == WARD_OK &&
         (h.key_index == 0 || h.body_len < fixed + WARD_AEAD_TAG_LEN ||
@@ -327,7 +411,7 @@ ward_err ward_pair_on_pake_init(ward_pair *p, const uint8_t *in,
         p->state = P_FINISH_SENT;
     } else {
         /* The binding is over: a wrong PIN cannot be retried on it. */
-        ward_pair_wipe(p);
+        pair_over(p);
     }
     ward_wipe(confirm_p, sizeof confirm_p);
     ward_wipe(shared, sizeof shared);
@@ -340,6 +424,7 @@ ward_err ward_pair_on_pake_finish(ward_pair *p, const uint8_t *in,
 {
     ward_hdr h;
     size_t hlen = 0;
+    int refusal = NO_REFUSAL;
     WARD_ASSERT(p != NULL && d != NULL && (in != NULL || in_len == 0));
     memset(d, 0, sizeof *d);
     if (p->state != P_FINISH_SENT) {
@@ -348,12 +433,19 @@ ward_err ward_pair_on_pake_finish(ward_pair *p, const uint8_t *in,
     ward_err err = WARD_OK;
     if (in_len > 0) {
         /* The device's empty acknowledgement, or its refusal. */
+        const request rq = pair_request(p);
         err = answer_hdr(in, in_len, WARD_MSG_DEV_PAKE_FINISH,
-                         WARD_FLAG_REPLY, NULL, 0, &h, &hlen);
+                         WARD_FLAG_REPLY, NULL, 0, &rq, &h, &hlen, &refusal);
         if (err == WARD_OK &&
             (h.key_index != p->key_index || h.body_len != 0)) {
             err = WARD_ERR_FORMAT;
         }
+    }
+    if (refusal == REFUSES_RQ) {
+        /* Refused (confirmP did not verify, the binding expired): the
+         * device stored nothing, and the data key is worth nothing. */
+        pair_over(p);
+        return err;
     }
     if (err == WARD_OK) {
         memcpy(d->id, p->info.id, sizeof d->id);
@@ -378,9 +470,18 @@ ward_err ward_pair_end(ward_pair *p, uint8_t *out, size_t cap,
     WARD_ASSERT(p != NULL);
     if (out != NULL) {
         WARD_ASSERT(out_len != NULL);
-        hdr_init(&h, WARD_MSG_DEV_PAKE_END, 0, 0, p->client_id,
-                 p->client_id_len);
-        err = plain_msg(&h, NULL, 0, out, cap, out_len);
+        *out_len = 0;
+        /* Without a binding the CliID is gone (or was never set): a
+         * PAKE_END then would name an older app's slot at our address. */
+        if (p->state == P_NONE) {
+            err = WARD_ERR_STATE;
+        } else {
+            /* The device finds the slot by (transport address, CliID); a
+             * failed step kept the CliID for this (pair_over). */
+            hdr_init(&h, WARD_MSG_DEV_PAKE_END, 0, 0, p->client_id,
+                     p->client_id_len);
+            err = plain_msg(&h, NULL, 0, out, cap, out_len);
+        }
     }
     ward_pair_wipe(p);
     return err;
@@ -400,6 +501,21 @@ void ward_pair_device_wipe(ward_pair_device *d)
 }
 
 /* ---- channels ---- */
+
+/* c's request in flight, as it went out under d. */
+static request chan_request(const ward_pair_device *d,
+                            const ward_pair_channel *c)
+{
+    request rq = { c->req_type, d->key_index, c->req_seq, d->client_id,
+                   d->client_id_len };
+    return rq;
+}
+
+bool ward_pair_channel_waiting(const ward_pair_channel *c)
+{
+    WARD_ASSERT(c != NULL);
+    return c->req_type != 0;
+}
 
 ward_err ward_pair_channel_open(const ward_pair_device *d,
                                 const ward_crypto *cp, const ward_random *rng,
@@ -430,6 +546,8 @@ ward_err ward_pair_channel_open(const ward_pair_device *d,
     }
     if (err == WARD_OK) {
         c->state = C_OPEN_SENT;
+        c->req_type = WARD_MSG_DEV_CHANNEL_OPEN;
+        c->req_seq = 0;
     }
     return err;
 }
@@ -452,13 +570,21 @@ ward_err ward_pair_on_channel_open(const ward_pair_device *d,
     size_t hlen = 0, clear_len = 0, pt_len = 0;
     uint8_t pt[4 * WARD_TLV_SIZE(WARD_DEV_OPEN_NONCE_LEN) + 3 * WARD_TLV_SIZE(4)];
     uint32_t id = 0, dev_tx = 0, dev_rx = 0;
+    int refusal = NO_REFUSAL;
+    ward_dev_chan chan;
     WARD_ASSERT(d != NULL && cp != NULL && c != NULL && in != NULL);
+    memset(&chan, 0, sizeof chan);
     if (c->state != C_OPEN_SENT) {
         return WARD_ERR_STATE;
     }
+    const request rq = chan_request(d, c);
     ward_err err = answer_hdr(in, in_len, WARD_MSG_DEV_CHANNEL_OPEN,
                               WARD_FLAG_REPLY | WARD_FLAG_SEALED,
-                              d->client_id, d->client_id_len, &h, &hlen);
+                              d->client_id, d->client_id_len, &rq, &h, &hlen,
+                              &refusal);
+    if (refusal == REFUSES_RQ) {
+        c->req_type = 0;   /* the exchange is over; nothing else moves */
+    }
     if (err == WARD_OK && h.key_index != d->key_index) {
         err = WARD_ERR_FORMAT;
     }
@@ -488,19 +614,24 @@ ward_err ward_pair_on_channel_open(const ward_pair_device *d,
         }
     }
     if (err == WARD_OK) {
+        /* Into a local first: a failure must leave c as it was, so the
+         * caller may keep waiting for the genuine answer. */
         uint8_t na[WARD_DEV_OPEN_NONCE_LEN];
         memcpy(na, f[1].ptr, sizeof na);
         err = ward_dev_chan_init(cp, d->data_key, d->key_index, id, na,
-                                 f[2].ptr, false, &c->chan);
+                                 f[2].ptr, false, &chan);
         if (err == WARD_OK) {
             /* Resume above everything the device has seen and sent. */
             memcpy(c->na, na, sizeof na);
+            c->chan = chan;
             c->chan.tx_seq = dev_rx;
             c->chan.rx_high = dev_tx;
             c->chan.rx_seen = dev_tx > 0 ? UINT64_MAX : 0u;
             c->state = C_OPEN;
+            c->req_type = 0;
         }
     }
+    ward_wipe(&chan, sizeof chan);
     ward_wipe(pt, sizeof pt);
     return err;
 }
@@ -515,9 +646,17 @@ ward_err ward_pair_command(const ward_pair_device *d, const ward_crypto *cp,
     if (c->state != C_OPEN) {
         return WARD_ERR_STATE;
     }
-    return ward_dev_chan_seal(cp, &c->chan, WARD_MSG_DEV_COMMAND, 0,
-                              d->key_index, d->client_id, d->client_id_len,
-                              c->channel_id, data, len, out, cap, out_len);
+    ward_err err = ward_dev_chan_seal(cp, &c->chan, WARD_MSG_DEV_COMMAND, 0,
+                                      d->key_index, d->client_id,
+                                      d->client_id_len, c->channel_id, data,
+                                      len, out, cap, out_len);
+    if (err == WARD_OK) {
+        /* The seal moved tx_seq to this command's seq, which the device's
+         * refusal of it echoes. */
+        c->req_type = WARD_MSG_DEV_COMMAND;
+        c->req_seq = c->chan.tx_seq;
+    }
+    return err;
 }
 
 ward_err ward_pair_on_reply(const ward_pair_device *d, const ward_crypto *cp,
@@ -526,6 +665,7 @@ ward_err ward_pair_on_reply(const ward_pair_device *d, const ward_crypto *cp,
                             size_t *data_len, bool *is_reply)
 {
     ward_hdr h;
+    size_t hlen = 0;
     uint32_t id = 0;
     WARD_ASSERT(d != NULL && c != NULL && in != NULL && data_len != NULL);
     *data_len = 0;
@@ -534,6 +674,11 @@ ward_err ward_pair_on_reply(const ward_pair_device *d, const ward_crypto *cp,
     }
     ward_err err = ward_pair_error_of(in, in_len);
     if (err != WARD_OK) {
+        const request rq = chan_request(d, c);
+        if (ward_hdr_decode(in, in_len, &h, &hlen) == WARD_OK &&
+            refuses(&h, &rq)) {
+            c->req_type = 0;   /* the exchange is over; nothing else moves */
+        }
         return err;
     }
     err = ward_dev_chan_peek(in, in_len, &h, &id);
@@ -548,6 +693,9 @@ ward_err ward_pair_on_reply(const ward_pair_device *d, const ward_crypto *cp,
     if (err == WARD_OK) {
         err = ward_dev_chan_open(cp, &c->chan, in, in_len, data, cap,
                                  data_len);
+    }
+    if (err == WARD_OK && (h.flags & WARD_FLAG_REPLY) != 0) {
+        c->req_type = 0;   /* answered (a notification answers nothing) */
     }
     if (err == WARD_OK && is_reply != NULL) {
         *is_reply = (h.flags & WARD_FLAG_REPLY) != 0;
@@ -588,10 +736,13 @@ ward_err ward_pair_on_attach(const ward_pair_device *d, const ward_crypto *cp,
     uint8_t pt[WARD_TLV_SIZE(WARD_DEV_CLOUD_ID_MAX)];
     size_t hlen = 0, clear_len = 0, pt_len = 0;
     ward_hdr h;
+    int refusal = NO_REFUSAL;
     WARD_ASSERT(d != NULL && cp != NULL && in != NULL);
+    /* No state to keep waiting in: any refusal is the answer. */
     ward_err err = answer_hdr(in, in_len, WARD_MSG_DEV_ATTACH,
                               WARD_FLAG_REPLY | WARD_FLAG_SEALED,
-                              d->client_id, d->client_id_len, &h, &hlen);
+                              d->client_id, d->client_id_len, NULL, &h, &hlen,
+                              &refusal);
     if (err == WARD_OK && h.key_index != d->key_index) {
         err = WARD_ERR_FORMAT;
     }

@@ -26,11 +26,43 @@
  *     ward_pair_wipe(&p);
  *     ward_pair_device_save(app_dir, &dev);               devices/<ID>.json
  *
+ * Giving up at any step (a wrong PIN, a refusal, no answer, the person
+ * cancelled): ward_pair_end(&p, out, cap, &n) writes PAKE_END, so the
+ * device frees the binding slot now instead of at its expiry. It works
+ * after a failed or refused step too: that wipes every secret of the
+ * binding but keeps the CliID, which (with the transport address) names
+ * the slot.
+ *
  * udidx is the app's per-process device id (seed 003's UDIDx) and cid its
  * CliID (1..WARD_CLIENT_ID_MAX bytes, or none: cid_len 0 is an older app).
- * On any error answer from the device the on_* call returns the code it
- * carries; such answers are not authenticated, so they only end the
- * exchange, they never change a stored record.
+ *
+ * Refusals. A ward_pair and a ward_pair_channel remember the request they
+ * have in flight (PIN_REQUEST, PAKE_INIT, PAKE_FINISH; CHANNEL_OPEN, the
+ * last COMMAND). A device's error answer ends that exchange only if it
+ * refuses that request: it keeps its type and echoes its key index, seq
+ * and CliID. Error answers are not authenticated, and a relay (wardd far-
+ * field, or anything on the path near-field) can queue an old one again
+ * or replay one of another request; such a refusal must not break the
+ * next command. So every on_* call of a binding or a channel that meets
+ * an error answer returns the code it carries, and:
+ *   - if it refuses the request in flight, the exchange is over:
+ *     ward_pair_waiting() / ward_pair_channel_waiting() turn false;
+ *   - otherwise the call changed nothing and the *_waiting() call stays
+ *     true: drop the message and keep waiting for the answer.
+ * Likewise any other message that is not the answer (bad bytes, a reply
+ * that does not verify, a notification) leaves the request in flight
+ * (but ward_pair_on_pake_init, which takes its answer once), so a
+ * receive loop reads:
+ *
+ *     err = ward_pair_on_reply(&dev, cp, &ch, in, in_len, ...);
+ *     if (!ward_pair_channel_waiting(&ch))  done: err is the result
+ *     else                                  keep waiting (err says why
+ *                                           this message was not it)
+ *
+ * A refusal never changes a stored record. (A relay that sees the request
+ * can still forge a refusal of it: an error answer carries no tag, so a
+ * forged one looks like the device's. CHANNEL_OPEN always has seq 0, so
+ * an older open's refusal with the same key index and CliID fits it too.)
  *
  * Channels, with a paired device:
  *
@@ -80,7 +112,9 @@ typedef struct ward_pair_device {
     char cloud_id[WARD_DEV_CLOUD_ID_MAX + 1];   /* "" until attached */
 } ward_pair_device;
 
-/* A binding in progress (fields private). */
+/* A binding in progress (fields private). After a failed step only
+ * state and the CliID are left (for PAKE_END); ward_pair_wipe() clears
+ * those too. */
 typedef struct ward_pair {
     const ward_crypto *cp;
     ward_random rng;
@@ -104,6 +138,8 @@ typedef struct ward_pair_channel {
     uint32_t channel_id;
     uint8_t state;             /* 0 closed, 1 open sent, 2 open */
     uint8_t na[WARD_DEV_OPEN_NONCE_LEN];
+    uint8_t req_type;          /* the request in flight, 0 none: the type */
+    uint32_t req_seq;          /* and seq a refusal of it echoes */
     ward_dev_chan chan;
 } ward_pair_channel;
 
@@ -120,7 +156,8 @@ ward_err ward_pair_start(ward_pair *p, const ward_crypto *cp,
                          size_t *out_len);
 
 /* Reads the PIN_REQUEST answer: the device's id, name and type (info may
- * be NULL). WARD_ERR_FORMAT for bad bytes, or an error answer's code. */
+ * be NULL). WARD_ERR_FORMAT for bad bytes, or an error answer's code (the
+ * binding is over if it refuses this PIN_REQUEST, see "Refusals"). */
 ward_err ward_pair_on_pin(ward_pair *p, const uint8_t *in, size_t in_len,
                           ward_dev_info *info);
 
@@ -133,7 +170,9 @@ ward_err ward_pair_pake_init(ward_pair *p, const uint8_t *pin, size_t pin_len,
  * header); writes PAKE_FINISH (confirmP alone, named by that key index).
  * WARD_ERR_AUTH: the PIN was wrong, or the answer forged or altered (the
  * app name the device heard included); the binding is over, start
- * again. */
+ * again (after ward_pair_end: the device still holds the slot). The
+ * answer is taken once: anything but a refusal of another request ends
+ * the binding on failure. */
 ward_err ward_pair_on_pake_init(ward_pair *p, const uint8_t *in,
                                 size_t in_len, uint8_t *out, size_t cap,
                                 size_t *out_len);
@@ -149,11 +188,18 @@ ward_err ward_pair_on_pake_finish(ward_pair *p, const uint8_t *in,
                                   size_t in_len, ward_pair_device *d);
 
 /* Abandons a binding: writes PAKE_END so the device frees its slot, and
- * wipes p. out may be NULL (then only wipes). */
+ * wipes p. Works in every state from ward_pair_start() on, a failed step
+ * included (the PAKE_END names the slot by the CliID alone and carries no
+ * secret). WARD_ERR_STATE if p holds no binding (never started, bound, or
+ * wiped): there is no slot to free. out may be NULL (then only wipes). */
 ward_err ward_pair_end(ward_pair *p, uint8_t *out, size_t cap,
                        size_t *out_len);
 
 void ward_pair_wipe(ward_pair *p);
+
+/* True while p has a request in flight (PIN_REQUEST, PAKE_INIT or
+ * PAKE_FINISH sent, its answer not taken, no refusal of it seen). */
+bool ward_pair_waiting(const ward_pair *p);
 
 /* ---- channels and commands ---- */
 
@@ -163,25 +209,34 @@ ward_err ward_pair_channel_open(const ward_pair_device *d,
                                 uint32_t channel_id, ward_pair_channel *c,
                                 uint8_t *out, size_t cap, size_t *out_len);
 
-/* Reads the answer; the channel is open (or resumed) on WARD_OK. */
+/* Reads the answer; the channel is open (or resumed) on WARD_OK. An
+ * error answer: see "Refusals" (c is unchanged but for the request in
+ * flight). */
 ward_err ward_pair_on_channel_open(const ward_pair_device *d,
                                    const ward_crypto *cp,
                                    ward_pair_channel *c, const uint8_t *in,
                                    size_t in_len);
 
-/* Writes a COMMAND carrying data (at most WARD_DEV_DATA_MAX bytes). */
+/* Writes a COMMAND carrying data (at most WARD_DEV_DATA_MAX bytes); it
+ * becomes c's request in flight (one at a time: a new command replaces
+ * the one whose answer the app no longer waits for). */
 ward_err ward_pair_command(const ward_pair_device *d, const ward_crypto *cp,
                            ward_pair_channel *c, const uint8_t *data,
                            size_t len, uint8_t *out, size_t cap,
                            size_t *out_len);
 
 /* Reads a REPLY: data receives the device's bytes; *is_reply says whether
- * it answers a command (false: a notification). WARD_ERR_AUTH for a
- * replay or anything that does not verify. */
+ * it answers a command (false: a notification, and the command is still
+ * in flight). WARD_ERR_AUTH for a replay or anything that does not
+ * verify (c unchanged); an error answer: see "Refusals". */
 ward_err ward_pair_on_reply(const ward_pair_device *d, const ward_crypto *cp,
                             ward_pair_channel *c, const uint8_t *in,
                             size_t in_len, uint8_t *data, size_t cap,
                             size_t *data_len, bool *is_reply);
+
+/* True while c has a request in flight (CHANNEL_OPEN or a COMMAND sent,
+ * its answer not taken, no refusal of it seen). */
+bool ward_pair_channel_waiting(const ward_pair_channel *c);
 
 /* Writes ATTACH: the cloud device id (1..WARD_DEV_CLOUD_ID_MAX bytes)
  * wardd gave this app for the device, sealed under the data key. */
@@ -189,12 +244,16 @@ ward_err ward_pair_attach(const ward_pair_device *d, const ward_crypto *cp,
                           const ward_random *rng, const uint8_t *cloud_id,
                           size_t cloud_id_len, uint8_t *out, size_t cap,
                           size_t *out_len);
-/* Reads the answer (WARD_OK: recorded; the caller sets d->cloud_id). */
+/* Reads the answer (WARD_OK: recorded; the caller sets d->cloud_id). It
+ * keeps no state: an error answer's code is returned whichever request
+ * it refuses. */
 ward_err ward_pair_on_attach(const ward_pair_device *d, const ward_crypto *cp,
                              const uint8_t *in, size_t in_len);
 
 /* The code of an error answer (WARD_FLAG_ERROR) in msg, or WARD_OK if msg
- * is no error answer. */
+ * is no error answer. It says nothing of which request the answer
+ * refuses: to end an exchange on it, use the on_* calls and
+ * ward_pair_waiting() / ward_pair_channel_waiting(). */
 ward_err ward_pair_error_of(const uint8_t *msg, size_t len);
 
 /* ---- the app's records: <app_dir>/devices/<ID>.json ---- */

@@ -405,6 +405,41 @@ class DevicesE2E(unittest.TestCase):
         # The right PIN of a fresh window still binds.
         self.pair(a1)
 
+    def test_wrong_pin_frees_the_binding_slot(self):
+        """After a wrong PIN the app still sends PAKE_END, with its CliID,
+        so the device frees the slot at once: both slots then serve two
+        other apps binding at the same time."""
+        relay = Relay(self.port)
+        self.relays.append(relay)
+        a1 = self.app("a1")
+        p, pin = self.pair_start(a1, near="127.0.0.1:%d" % relay.port)
+        wrong = "%06d" % ((int(pin) + 1) % 1000000)
+        rc, out = self.pair_finish(p, wrong)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("refused", out)
+        with open(os.path.join(a1, "client_id")) as f:
+            cid = bytes.fromhex(f.read().strip())
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            with relay.mu:
+                ends = [coap_split(d)[1] for d in relay.seen if ward_type(d) == 0x33]
+                acks = [coap_split(d)[1] for d in relay.answers if ward_type(d) == 0x33]
+            if ends and acks:
+                break
+            time.sleep(0.02)
+        self.assertTrue(ends, "no PAKE_END after the wrong PIN")
+        # A bare header: version, type, flags 0, key index 0, seq 0, no
+        # body, and the CliID in the extension; nothing else.
+        self.assertEqual(ends[0], bytes([1, 0x33, 0, 0, 0, 0, 0, 0, 0, 0, 2 + len(cid),
+                                         0x01, len(cid)]) + cid)
+        self.assertTrue(acks and acks[0][2] == 0x01, acks)   # REPLY, not ERROR
+        p2, pin2 = self.pair_start(self.app("a2"), name="app two")
+        p3, pin3 = self.pair_start(self.app("a3"), name="app three")
+        for proc, code in ((p2, pin2), (p3, pin3)):
+            rc, out = self.pair_finish(proc, code)
+            self.assertEqual(rc, 0, out)
+        self.assertEqual(self.dev.count(r"^bound:"), 2)
+
     def test_pin_guessing_is_capped(self):
         a1 = self.app("a1")
         outs = []
@@ -519,6 +554,72 @@ class DevicesE2E(unittest.TestCase):
         self.assertEqual(sum("refused a far" in e for e in self.dev.errs[errs_before:]), 2,
                          "\n".join(self.dev.errs))
         self.assertEqual(self.dev.count(r"^command from .*: toggle "), 1)
+
+    def test_hostile_relay_requeues_refusals(self):
+        """wardd queues refusals ahead of the device's answers: an old one
+        of this app's first command, one of another app, one under another
+        key index, one of another type. None ends the exchange; the app
+        skips them and takes the device's answer. A refusal that echoes
+        the request in flight does end it."""
+        import sqlite3
+        a1 = self.app("a1", "alice")
+        self.pair(a1)
+        rc, out = self.send(a1, "toggle", via="far")
+        self.assertEqual((rc, out.strip()), (0, "ok power=on"), out)
+        rec = self.record(a1)
+        ki = rec["key_index"]
+        cid = bytes.fromhex(rec["client_id"])
+        other = bytes(b ^ 0xFF for b in cid)
+        db = sqlite3.connect(os.path.join(self.root, "wardd.db"))
+
+        def requeue(mtype, blobs):
+            """Each message of mtype the app posts (way 0) puts blobs (SQL
+            expressions over NEW.msg, the request) in the app's queue (way
+            1) ahead of the device's answer, as a hostile wardd would."""
+            with db:
+                db.execute("DROP TRIGGER IF EXISTS requeue")
+                values = " ".join(
+                    "INSERT INTO dev_msgs (cloud_id, device, way, msg, created_ms, expires_ms) "
+                    "VALUES (NEW.cloud_id, NEW.device, 1, %s, NEW.created_ms, NEW.expires_ms);"
+                    % b for b in blobs)
+                db.execute("CREATE TRIGGER requeue AFTER INSERT ON dev_msgs WHEN NEW.way = 0 "
+                           "AND substr(NEW.msg, 2, 1) = X'%02x' BEGIN %s END" % (mtype, values))
+
+        def refusal(mtype=None, key_index=None, seq=None, client_id=None, code=10):
+            """A refusal of the request in NEW.msg (header fields echoed,
+            flags REPLY | ERROR, code NOTFOUND), with the given fields
+            changed."""
+            x = lambda b: "X'%s'" % b.hex()
+            ext = bytes([0x01, len(client_id)]) + client_id if client_id is not None else None
+            return " || ".join([
+                "substr(NEW.msg, 1, 1)",
+                x(bytes([mtype])) if mtype is not None else "substr(NEW.msg, 2, 1)",
+                "X'03'",
+                x(bytes([key_index])) if key_index is not None else "substr(NEW.msg, 4, 1)",
+                x(seq.to_bytes(4, "big")) if seq is not None else "substr(NEW.msg, 5, 4)",
+                "X'0003'",
+                x(bytes([len(ext)]) + ext) if ext is not None
+                else "substr(NEW.msg, 11, %d)" % (1 + 2 + len(cid)),
+                x(bytes([1, 1, code]))])
+
+        # CHANNEL_OPEN in flight: the toggle's old refusal, another app's.
+        requeue(0x34, [refusal(mtype=0x35, seq=1), refusal(client_id=other)])
+        rc, out = self.send(a1, "status", via="far")
+        self.assertEqual((rc, out.strip()), (0, "power=on"), out)
+        # A COMMAND in flight: the toggle's (seq 1), another app's, another
+        # key index's, a CHANNEL_OPEN's, all echoing the rest.
+        requeue(0x35, [refusal(seq=1), refusal(client_id=other),
+                       refusal(key_index=(ki % 255) + 1), refusal(mtype=0x34)])
+        for cmd, want in (("status", "power=on"), ("toggle", "ok power=off")):
+            rc, out = self.send(a1, cmd, via="far")
+            self.assertEqual((rc, out.strip()), (0, want), out)
+        # The control: a refusal that echoes the command in flight (code
+        # BUSY) ends the exchange.
+        requeue(0x35, [refusal(code=7)])
+        rc, out = self.send(a1, "status", via="far")
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("busy", out)
+        db.close()
 
     def test_real_coap_peer(self):
         client = shutil.which("coap-client") or shutil.which("coap-client-notls") or \
