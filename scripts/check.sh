@@ -1,7 +1,8 @@
 #!/bin/sh
-# `make check`: every test, three builds.
+# `make check`: every test, four builds.
 #   build/       release build, gcc: unit, vector, cross-backend, power-cut,
 #                symbol and CLI tests on both crypto backends;
+#   build-mbedtls/ ward and wardd built on mbedTLS: the end-to-end tests;
 #   build-asan/  the same suite under AddressSanitizer + UndefinedBehavior-
 #                Sanitizer;
 #   build-fuzz/  clang + libFuzzer: each harness runs from its committed
@@ -46,6 +47,13 @@ echo "== flow B benchmarks (quick)"
 if bench/run.sh --quick build; then :; else echo "bench: FAILED"; failed=$((failed + 1)); status=1; fi
 echo "== secure element binding: bytes and CPU per power-up check"
 if build/bench/bench_se; then :; else echo "bench_se: FAILED"; failed=$((failed + 1)); status=1; fi
+
+# The programs (ward, wardd) on the other backend: both libraries are
+# always unit-tested, but only this runs wardd's threads on mbedTLS.
+echo "== ward and wardd on mbedTLS: end-to-end tests"
+cmake -S . -B build-mbedtls -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWARD_CRYPTO=mbedtls >/dev/null
+cmake --build build-mbedtls -j"$JOBS"
+run_suite build-mbedtls -L e2e
 
 echo "== ASan + UBSan build"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DWARD_SANITIZE=ON >/dev/null
