@@ -430,6 +430,27 @@ static void answer_rec(wardd_answer_rec *a, const uint8_t id, const char *uid,
     a->now_ms = now;
 }
 
+/* answer_rec with the request's nonce to spend in the same transaction. */
+static void answer_rec_nonce(wardd_answer_rec *a, const uint8_t id, const char *uid,
+                             const uint8_t *approval, int64_t now, const char *keyid,
+                             const char *nonce)
+{
+    answer_rec(a, id, uid, approval, now);
+    a->keyid = keyid;
+    a->nonce = nonce;
+    a->nonce_expires_ms = 900000;
+}
+
+/* A store seeded for flow B with one op (id filled with byte id) made. */
+static void open_with_op(wardd_store *st, wardd_op *op, uint8_t id)
+{
+    open_store(st);
+    seed_b(st);
+    size_t aud = 0;
+    make_op(op, id, "");
+    assert_int_equal(st->op_create(st->h, op, &aud), WARD_OK);
+}
+
 static void test_op_audience_and_first_answer(void **state)
 {
     (void)state;
@@ -492,12 +513,9 @@ static void test_op_answer_spends_nonce(void **state)
 {
     (void)state;
     wardd_store st;
-    open_store(&st);
-    seed_b(&st);
     wardd_op op, got;
     size_t aud = 0;
-    make_op(&op, 0x0A, "");
-    assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
+    open_with_op(&st, &op, 0x0A);
     uint8_t appr[30];
     memset(appr, 0xAB, sizeof appr);
     wardd_answer_rec a;
@@ -505,10 +523,8 @@ static void test_op_answer_spends_nonce(void **state)
     /* A nonce already spent elsewhere: refused, the op stays pending. */
     assert_int_equal(st.nonce_use(st.h, "user:bob", "00112233445566778899aabbccddeeff", 900000),
                      WARD_OK);
-    answer_rec(&a, 0x0A, "bob", appr, 20000);
-    a.keyid = "user:bob";
-    a.nonce = "00112233445566778899aabbccddeeff";
-    a.nonce_expires_ms = 900000;
+    answer_rec_nonce(&a, 0x0A, "bob", appr, 20000, "user:bob",
+                     "00112233445566778899aabbccddeeff");
     assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_AUTH);
     assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
     assert_int_equal(got.state, WARDD_OP_PENDING);
@@ -518,19 +534,15 @@ static void test_op_answer_spends_nonce(void **state)
     assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
     assert_int_equal(st.nonce_use(st.h, "user:bob", a.nonce, 900000), WARD_ERR_AUTH);
     /* A late answer spends its nonce with its op_late audit row. */
-    answer_rec(&a, 0x0A, "alice", appr, 20001);
-    a.keyid = "user:alice";
-    a.nonce = "0123456789abcdef0123456789abcdef";
-    a.nonce_expires_ms = 900000;
+    answer_rec_nonce(&a, 0x0A, "alice", appr, 20001, "user:alice",
+                     "0123456789abcdef0123456789abcdef");
     assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_STATE);
     assert_int_equal(st.nonce_use(st.h, "user:alice", a.nonce, 900000), WARD_ERR_AUTH);
     /* An expired op rolls everything back, the nonce included. */
     make_op(&op, 0x0B, "");
     assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
-    answer_rec(&a, 0x0B, "alice", appr, 70000);
-    a.keyid = "user:alice";
-    a.nonce = "abababababababababababababababab";
-    a.nonce_expires_ms = 900000;
+    answer_rec_nonce(&a, 0x0B, "alice", appr, 70000, "user:alice",
+                     "abababababababababababababababab");
     assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_EXPIRED);
     assert_int_equal(st.nonce_use(st.h, "user:alice", a.nonce, 900000), WARD_OK);
     st.close(st.h);
@@ -570,12 +582,8 @@ static void test_op_deliver_and_result(void **state)
 {
     (void)state;
     wardd_store st;
-    open_store(&st);
-    seed_b(&st);
     wardd_op op, got;
-    size_t aud = 0;
-    make_op(&op, 0x06, "");
-    assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
+    open_with_op(&st, &op, 0x06);
     uint8_t res[20];
     memset(res, 0x22, sizeof res);
     /* Nothing to deliver or report on before an answer. */
