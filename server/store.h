@@ -6,7 +6,8 @@
  * implementation (PostgreSQL, for more than one machine) slots in beside
  * store_sqlite.c without touching it. Rules every implementation keeps:
  *
- *  - each entry is atomic: it commits completely or not at all, and
+ *  - each entry is atomic (op_deliver may be written later, see there):
+ *    it commits completely or not at all, and
  *    entries that change several rows (confirm, rate_take, op_create,
  *    op_answer, revoke) run in one transaction, and the audit row of an
  *    event is written in the same transaction as the event;
@@ -272,7 +273,11 @@ typedef struct wardd_store {
     ward_err (*op_answer)(void *h, const wardd_answer_rec *a,
                           char first[WARD_UID_MAX + 1]);
     /* Marks the answer delivered to the lock (audited once, the first
-     * time); WARD_ERR_STATE when there is no answer. */
+     * time); WARD_ERR_STATE when there is no answer. The one entry that
+     * need not commit before it returns: the lock's fetch is the hot read
+     * of a relay, so the mark may wait for the next transaction, but op_get
+     * shows it at once, and it is written within about a second, before
+     * audit_list reads and at close. */
     ward_err (*op_deliver)(void *h, const uint8_t op_id[WARDD_OP_ID_LEN],
                            int64_t now_ms);
     /* Stores the lock's OP_RESULT and marks the op done: WARD_ERR_STATE
