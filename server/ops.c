@@ -408,12 +408,14 @@ void wardd_h_op_answer_get(wardd *w, const wardd_req *r, wardd_resp *out)
     int64_t deadline = wardd_now_ms() + wait_s * 1000;
     for (;;) {
         if (op->state != WARDD_OP_PENDING) {
-            ward_err err = w->store.op_deliver(w->store.h, op->op_id, wardd_now_ms());
-            if (err != WARD_OK) {
-                wardd_fail_store(out, err);
-                break;
-            }
+            /* op_get already says whether it was delivered (a waiting mark
+             * included): a second fetch has nothing to record. */
             if (!op->delivered) {
+                ward_err err = w->store.op_deliver(w->store.h, op->op_id, wardd_now_ms());
+                if (err != WARD_OK) {
+                    wardd_fail_store(out, err);
+                    break;
+                }
                 wardd_log("info", "op_delivered", "sn=%s op_id=%s", op->sn, key);
             }
             cJSON *res = cJSON_CreateObject();
