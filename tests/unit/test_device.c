@@ -9,19 +9,10 @@
 #include "ward/ward_pair.h"
 #include "ward/ward_port_sim.h"
 
-#define ERASE 256
-#define BANK ((WARD_DEV_STORE_BANK_MIN + ERASE - 1) / ERASE * ERASE)
-#define T0 1700000000000ull
+#include "device_fixture.h"
 
-typedef struct env {
-    uint8_t mem[2 * BANK];
-    ward_sim_flash sf;
-    ward_store_port port;
-    uint64_t now;
-    ward_clock clock;
-    ward_random rng;
-    ward_device dev;
-} env;
+
+typedef df_env env;
 
 typedef struct app {
     const char *tid;
@@ -35,34 +26,6 @@ typedef struct app {
     size_t len;
 } app;
 
-static ward_err fake_now(void *ctx, uint64_t *ms)
-{
-    *ms = ((env *)ctx)->now;
-    return WARD_OK;
-}
-
-static void reboot(env *e)
-{
-    ward_sim_flash_init(&e->sf, e->mem, sizeof e->mem, ERASE, &e->port);
-    assert_int_equal(ward_dev_open(&e->dev, ward_test_cp, &e->rng, &e->clock,
-                                   &e->port), WARD_OK);
-}
-
-static env *env_new(void)
-{
-    env *e = test_calloc(1, sizeof *e);
-    memset(e->mem, 0xFF, sizeof e->mem);
-    e->now = T0;
-    e->clock.now_ms = fake_now;
-    e->clock.ctx = e;
-    e->clock.trusted = true;
-    e->rng = ward_test_rng();
-    reboot(e);
-    assert_int_equal(ward_dev_provision(&e->dev, (const uint8_t *)"LAMP-0001",
-                                        9, (const uint8_t *)"Desk lamp", 9,
-                                        (const uint8_t *)"lamp", 4), WARD_OK);
-    return e;
-}
 
 static void app_init(app *a, const char *tid, const char *cid,
                      const char *udidx)
@@ -211,7 +174,7 @@ static ward_err error_code(const uint8_t *m, size_t n)
  * interleaved message by message. */
 static void interleaved(const char *ua, const char *ub)
 {
-    env *e = env_new();
+    env *e = df_env_new();
     app a, b;
     app_init(&a, "10.0.0.2:5000", "CLI-EDU", ua);
     app_init(&b, "10.0.0.2:5001", "CLI-LAMP", ub);
@@ -279,7 +242,7 @@ static void test_same_udidx_split_by_cliid(void **state)
 static void test_older_app_without_cliid(void **state)
 {
     (void)state;
-    env *e = env_new();
+    env *e = df_env_new();
     app a, b;
     app_init(&a, "10.0.0.3:6000", NULL, "OLD-PHONE");
     app_init(&b, "10.0.0.3:6001", "CLI-NEW", "OLD-PHONE");
@@ -313,7 +276,7 @@ static void test_older_app_without_cliid(void **state)
 static void test_wrong_pin_counted(void **state)
 {
     (void)state;
-    env *e = env_new();
+    env *e = df_env_new();
     app a;
     unsigned count = 9;
     app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
@@ -356,7 +319,7 @@ static void test_wrong_pin_counted(void **state)
 static void test_forged_finish_auth(void **state)
 {
     (void)state;
-    env *e = env_new();
+    env *e = df_env_new();
     app a;
     uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX];
     size_t n = 0, an = 0;
@@ -389,7 +352,7 @@ static void test_forged_finish_auth(void **state)
 static void test_pake_wire(void **state)
 {
     (void)state;
-    env *e = env_new();
+    env *e = df_env_new();
     app a;
     uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX];
     size_t n = 0, an = 0, hlen = 0;
@@ -462,7 +425,7 @@ static void test_pake_wire(void **state)
 static void test_pake_no_confirm(void **state)
 {
     (void)state;
-    env *e = env_new();
+    env *e = df_env_new();
     app a;
     uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX];
     size_t n = 0, an = 0;
@@ -494,7 +457,7 @@ static void test_pake_no_confirm(void **state)
     assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans, &an, &ev),
                      WARD_ERR_EXPIRED);
     assert_int_equal(ward_dev_node_count(&e->dev), 0);
-    reboot(e);
+    df_reboot(e);
     assert_int_equal(ward_dev_node_count(&e->dev), 0);
     test_free(e);
 }
@@ -504,7 +467,7 @@ static void test_pake_no_confirm(void **state)
 static void test_pake_answer_tampered(void **state)
 {
     (void)state;
-    env *e = env_new();
+    env *e = df_env_new();
     uint8_t m[WARD_DEV_MSG_MAX];
     size_t n = 0;
     /* Each byte region: shareV, confirmV, key index, sealed part, tag. */
@@ -561,7 +524,7 @@ static void test_pake_answer_tampered(void **state)
 static void test_brute_force_locks_out(void **state)
 {
     (void)state;
-    env *e = env_new();
+    env *e = df_env_new();
     app a;
     unsigned count = 0;
     uint64_t left = 0;
@@ -588,7 +551,7 @@ static void test_brute_force_locks_out(void **state)
     assert_int_equal(ev.type, WARD_DEV_EV_NONE);
     assert_int_equal(error_code(ans, an), WARD_ERR_LOCKED);
     /* A restart does not lift it. */
-    reboot(e);
+    df_reboot(e);
     assert_int_equal(ward_dev_lockout(&e->dev, NULL), WARD_ERR_LOCKED);
     assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans, &an, &ev),
                      WARD_ERR_LOCKED);
@@ -610,7 +573,7 @@ static void test_brute_force_locks_out(void **state)
 static void test_bind_again_new_key(void **state)
 {
     (void)state;
-    env *e = env_new();
+    env *e = df_env_new();
     app a;
     app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
     bind(e, &a);
@@ -636,7 +599,7 @@ static void test_bind_again_new_key(void **state)
 static void test_channel_rules(void **state)
 {
     (void)state;
-    env *e = env_new();
+    env *e = df_env_new();
     app a;
     uint8_t ans[WARD_DEV_MSG_MAX], m1[WARD_DEV_MSG_MAX];
     size_t an = 0, n1 = 0;
@@ -754,7 +717,7 @@ static ward_err attach(env *e, app *a, uint8_t kind, const char *tid,
 static void test_near_far_switch_and_reboot(void **state)
 {
     (void)state;
-    env *e = env_new();
+    env *e = df_env_new();
     app a, b;
     app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
     app_init(&b, "10.0.0.2:5001", "CLI-LAMP", "PHONE-1");
@@ -786,7 +749,7 @@ static void test_near_far_switch_and_reboot(void **state)
                             &an, &ev), WARD_ERR_AUTH);
 
     /* A reboot keeps the nodes and cloud ids, closes the channels. */
-    reboot(e);
+    df_reboot(e);
     assert_int_equal(ward_dev_node_count(&e->dev), 2);
     ward_dev_node node;
     assert_int_equal(ward_dev_node_get(&e->dev, 0, &node), WARD_OK);
@@ -802,7 +765,7 @@ static void test_near_far_switch_and_reboot(void **state)
                      WARD_OK);
     /* Unbinding: gone for good. */
     assert_int_equal(ward_dev_node_remove(&e->dev, a.d.key_index), WARD_OK);
-    reboot(e);
+    df_reboot(e);
     assert_int_equal(ward_dev_node_count(&e->dev), 1);
     assert_int_equal(open_chan(e, &a, WARD_DEV_FAR, "cloud-a", 3),
                      WARD_ERR_NOTFOUND);
@@ -812,7 +775,7 @@ static void test_near_far_switch_and_reboot(void **state)
 static void test_table_full_and_busy(void **state)
 {
     (void)state;
-    env *e = env_new();
+    env *e = df_env_new();
     app apps[WARD_MAX_NODES + 1];
     char tids[WARD_MAX_NODES + 1][24], cids[WARD_MAX_NODES + 1][8];
     for (size_t i = 0; i <= WARD_MAX_NODES; i++) {
@@ -864,7 +827,7 @@ static void test_table_full_and_busy(void **state)
 static void test_bad_input(void **state)
 {
     (void)state;
-    env *e = env_new();
+    env *e = df_env_new();
     uint8_t ans[WARD_DEV_MSG_MAX];
     size_t an = 0;
     ward_dev_event ev;
@@ -882,13 +845,7 @@ static void test_bad_input(void **state)
                      WARD_ERR_UNSUPPORTED);
     assert_int_equal(error_code(ans, an), WARD_ERR_UNSUPPORTED);
     /* An unprovisioned device cannot bind. */
-    env *f = test_calloc(1, sizeof *f);
-    memset(f->mem, 0xFF, sizeof f->mem);
-    f->now = T0;
-    f->clock.now_ms = fake_now;
-    f->clock.ctx = f;
-    f->rng = ward_test_rng();
-    reboot(f);
+    env *f = df_env_blank();
     app a;
     app_init(&a, "10.0.0.2:5000", "C", "P");
     ward_random rng = ward_test_rng();
@@ -910,7 +867,7 @@ static void test_bad_input(void **state)
 static void test_measure(void **state)
 {
     (void)state;
-    env *e = env_new();
+    env *e = df_env_new();
     app a;
     uint8_t m[WARD_DEV_MSG_MAX];
     size_t init_n = 0, init_ans = 0, fin_n = 0;

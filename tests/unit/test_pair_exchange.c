@@ -9,50 +9,13 @@
 #include "ward/ward_pair.h"
 #include "ward/ward_port_sim.h"
 
-#define ERASE 256
-#define BANK ((WARD_DEV_STORE_BANK_MIN + ERASE - 1) / ERASE * ERASE)
-#define T0 1700000000000ull
+#include "device_fixture.h"
+
 #define CID "CLI-EDU"
 #define TID "10.0.0.2:5000"
 
-typedef struct env {
-    uint8_t mem[2 * BANK];
-    ward_sim_flash sf;
-    ward_store_port port;
-    uint64_t now;
-    ward_clock clock;
-    ward_random rng;
-    ward_device dev;
-} env;
+typedef df_env env;
 
-static ward_err fake_now(void *ctx, uint64_t *ms)
-{
-    *ms = ((env *)ctx)->now;
-    return WARD_OK;
-}
-
-static void reboot(env *e)
-{
-    ward_sim_flash_init(&e->sf, e->mem, sizeof e->mem, ERASE, &e->port);
-    assert_int_equal(ward_dev_open(&e->dev, ward_test_cp, &e->rng, &e->clock,
-                                   &e->port), WARD_OK);
-}
-
-static env *env_new(void)
-{
-    env *e = test_calloc(1, sizeof *e);
-    memset(e->mem, 0xFF, sizeof e->mem);
-    e->now = T0;
-    e->clock.now_ms = fake_now;
-    e->clock.ctx = e;
-    e->clock.trusted = true;
-    e->rng = ward_test_rng();
-    reboot(e);
-    assert_int_equal(ward_dev_provision(&e->dev, (const uint8_t *)"LAMP-0001",
-                                        9, (const uint8_t *)"Desk lamp", 9,
-                                        (const uint8_t *)"lamp", 4), WARD_OK);
-    return e;
-}
 
 /* The device handles m from tid (near-field). */
 static ward_err dev_in(env *e, const char *tid, const uint8_t *m, size_t n,
@@ -193,7 +156,7 @@ static void ignored_by_reply(const ward_pair_device *d, ward_pair_channel *c,
 static void test_command_refusals(void **state)
 {
     (void)state;
-    env *e = env_new();
+    env *e = df_env_new();
     ward_pair_device d;
     ward_pair_channel a, b;
     uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX], data[64];
@@ -226,7 +189,7 @@ static void test_command_refusals(void **state)
     }
     /* The device restarts (its channels close): the fourth command is
      * refused, NOTFOUND, and that refusal ends the exchange. */
-    reboot(e);
+    df_reboot(e);
     assert_int_equal(ward_pair_command(&d, ward_test_cp, &a,
                                        (const uint8_t *)"on", 2, m, sizeof m,
                                        &n), WARD_OK);
@@ -296,7 +259,7 @@ static void test_command_refusals(void **state)
 static void test_open_refusals(void **state)
 {
     (void)state;
-    env *e = env_new();
+    env *e = df_env_new();
     ward_pair_device d;
     ward_pair_channel c;
     uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX], r[WARD_DEV_MSG_MAX];
@@ -356,7 +319,7 @@ static void test_open_refusals(void **state)
 static void test_binding_refusals(void **state)
 {
     (void)state;
-    env *e = env_new();
+    env *e = df_env_new();
     ward_pair p;
     ward_pair_device d;
     char pin[WARD_DEV_PIN_LEN + 1];
@@ -415,7 +378,7 @@ static void test_binding_refusals(void **state)
  * frees the binding slot on it. */
 static void pake_end_after_wrong_pin(const char *cid)
 {
-    env *e = env_new();
+    env *e = df_env_new();
     ward_pair p;
     char pin[WARD_DEV_PIN_LEN + 1], wrong[16];
     uint8_t ans[WARD_DEV_MSG_MAX], m[WARD_DEV_MSG_MAX];
@@ -497,7 +460,7 @@ static void test_pake_end_after_wrong_pin_older_app(void **state)
 static void test_pake_end_after_refused_finish(void **state)
 {
     (void)state;
-    env *e = env_new();
+    env *e = df_env_new();
     ward_pair p;
     ward_pair_device d;
     char pin[WARD_DEV_PIN_LEN + 1];
