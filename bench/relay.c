@@ -10,6 +10,9 @@
  * HTTP API, as the real roles do it. Then, each phase bounded by S
  * seconds, W threads with one keep-alive connection each:
  *   verify  cp->ecdsa_p256_verify in a loop on CPU C (wardd's core, idle);
+ *   floor   two unsigned GET /v1/health per iteration: the HTTP round
+ *           trips a relay cannot avoid, hence the ceiling a relay has on
+ *           this machine (two round trips plus one verify);
  *   cycle   closed loop: POST /v1/ops (lock), POST answer (app, a sealed
  *           APPROVAL), GET answer with the token and ward_op_lock_accept
  *           (lock), POST result (lock): full unlock cycles per second;
@@ -436,6 +439,25 @@ static void *relay_main(void *arg)
     return NULL;
 }
 
+/* Two unsigned GET /v1/health round trips: what a relay's two requests
+ * cost wardd's HTTP stack with no signature, no store and no JSON body. */
+static void *floor_main(void *arg)
+{
+    worker *w = arg;
+    uint64_t sched;
+    while (!w->failed && next_start(&sched)) {
+        for (int i = 0; i < 2; i++) {
+            if (bench_http_call(&w->h, "GET", "/v1/health", NULL, NULL, NULL) != 200) {
+                fprintf(stderr, "bench_relay: GET /v1/health failed\n");
+                w->failed = 1;
+                return NULL;
+            }
+        }
+        w->done++;
+    }
+    return NULL;
+}
+
 /* Runs fn on every worker and waits; answers 0 unless one failed. */
 static int run_workers(worker *ws, unsigned n, void *(*fn)(void *))
 {
@@ -724,15 +746,29 @@ static int cmd_run(const run_opts *o)
     printf("ECDSA P-256 verify (%s, cp->ecdsa_p256_verify) on CPU %d: %.0f /s\n",
            BENCH_BACKEND, o->verify_cpu, vj.rate);
 
-    double cycles = 0, relays = 0, wu = 0, gu = 0, p50, p99;
+    double cycles = 0, relays = 0, floor_rate = 0, wu = 0, gu = 0, p50, p99;
     size_t cnt = 0;
+    if (timed(ws, o, floor_main, 0, &floor_rate, &wu, &gu) != 0) {
+        return 1;
+    }
+    /* The generator may saturate first, so the floor is wardd's CPU per
+     * pair of round trips; a relay adds one verify to it at the least. */
+    double floor_us = floor_rate > 0 && wu > 0 ? wu / floor_rate * 1e6 : 0;
+    double ceiling = floor_us > 0 && vj.rate > 0 ? 1e6 / (floor_us + 1e6 / vj.rate) : 0;
+    printf("HTTP floor (two unsigned GET /v1/health round trips): %.0f pairs/s,"
+           " %.1f us of wardd CPU each\n", floor_rate, floor_us);
+    print_util(wu, gu);
+    if (ceiling > 0) {
+        printf("  so a relay (two round trips + one verify) tops out near %.0f /s = %.0f %%"
+               " of verify on this machine\n", ceiling, ceiling / vj.rate * 100);
+    }
     if (timed(ws, o, cycle_main, 0, &cycles, &wu, &gu) != 0) {
         return 1;
     }
     printf("full unlock cycles (create, answer, fetch, accept, result): %.0f /s\n", cycles);
     print_util(wu, gu);
 
-    size_t want = (size_t)(cycles * 3 * o->seconds) + 100;
+    size_t want = (size_t)(cycles * 6 * o->seconds) + 100;
     if (fill_pool(ws, o, want > 400000 ? 400000 : want) != 0) {
         return 1;
     }
@@ -743,6 +779,10 @@ static int cmd_run(const run_opts *o)
     printf("relays (answer POST + token fetch, %zu ops made beforehand): %.0f /s\n",
            pool_size, relays);
     print_util(wu, gu);
+    if (wu > 0 && relays > 0) {
+        printf("  wardd CPU per relay %.1f us, of which one verify %.1f us and the HTTP"
+               " floor %.1f us\n", wu / relays * 1e6, vj.rate > 0 ? 1e6 / vj.rate : 0, floor_us);
+    }
     printf("relay / verify = %.0f %% (goal >= 50 %%: %s)\n", ratio * 100,
            ratio >= 0.5 ? "met" : "NOT met");
     if (total_done(ws, o->workers) >= pool_size) {
