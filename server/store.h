@@ -125,7 +125,7 @@ typedef struct wardd_answer_rec {
     const char *sig_input;                  /* Signature-Input, as sent */
     const char *sig;                        /* Signature, as sent */
     int64_t now_ms;
-    /* The request's nonce, spent in the same transaction (NULL: none). */
+    /* The request's nonce, checked in the same transaction (NULL: none). */
     const char *keyid;
     const char *nonce;
     int64_t nonce_expires_ms;
@@ -267,9 +267,12 @@ typedef struct wardd_store {
     /* Records the first answer: WARD_OK for it; WARD_ERR_STATE when the op
      * was already answered (the late answer is audited as op_late, and
      * *first names who won); WARD_ERR_EXPIRED past the op's expiry;
-     * WARD_ERR_NOTFOUND without the op. One transaction, which also
-     * records a->nonce as nonce_use would (WARD_ERR_AUTH, and nothing
-     * else done, when it is a replay). */
+     * WARD_ERR_NOTFOUND without the op. One transaction. WARD_ERR_AUTH,
+     * and nothing done, when a->nonce was spent before or the request is
+     * the op's stored winning answer again (a replay). The winner's nonce
+     * is not written (its stored signature refuses its replays); a late
+     * answer's is, with its op_late row; an expired or missing op's is
+     * left to the caller. */
     ward_err (*op_answer)(void *h, const wardd_answer_rec *a,
                           char first[WARD_UID_MAX + 1]);
     /* Marks the answer delivered to the lock (audited once, the first

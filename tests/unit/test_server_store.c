@@ -507,8 +507,9 @@ static void test_op_audience_and_first_answer(void **state)
     st.close(st.h);
 }
 
-/* op_answer spends the request's nonce in its own transaction: a replay
- * changes nothing, and a late answer still spends it. */
+/* op_answer checks the request's nonce in its own transaction: a replay
+ * changes nothing, the winner's replay is known by its stored signature,
+ * and a late answer spends its nonce. */
 static void test_op_answer_spends_nonce(void **state)
 {
     (void)state;
@@ -529,9 +530,21 @@ static void test_op_answer_spends_nonce(void **state)
     assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
     assert_int_equal(got.state, WARDD_OP_PENDING);
     assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_answered'"), 0);
-    /* A fresh one: answered, and the nonce is now spent. */
+    /* A fresh one: answered. Its nonce is not written; the stored
+     * Signature-Input names it, which refuses the replay (even signed
+     * anew) with no op_late row. */
     a.nonce = "ffeeddccbbaa99887766554433221100";
+    a.sig_input = "ward=(...);created=1;nonce=\"ffeeddccbbaa99887766554433221100\"";
+    long long nonces = raw_int("SELECT count(*) FROM nonces");
     assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
+    assert_int_equal(raw_int("SELECT count(*) FROM nonces"), nonces);
+    a.sig = "ward=:BBBB:";
+    assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_AUTH);
+    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_late'"), 0);
+    /* The same signer answering again with another nonce is late. */
+    a.nonce = "ffeeddccbbaa99887766554433221101";
+    assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_STATE);
+    assert_string_equal(first, "bob");
     assert_int_equal(st.nonce_use(st.h, "user:bob", a.nonce, 900000), WARD_ERR_AUTH);
     /* A late answer spends its nonce with its op_late audit row. */
     answer_rec_nonce(&a, 0x0A, "alice", appr, 20001, "user:alice",
