@@ -1269,29 +1269,33 @@ static ward_err deliveries_apply(sq *s)
         const uint8_t *op_id = s->deliveries[i].op_id;
         int64_t at = s->deliveries[i].at_ms;
         sqlite3_stmt *st = prep(s,
-            "UPDATE ops SET delivered_ms = ? WHERE op_id = ? AND delivered_ms IS NULL");
+            "UPDATE ops SET delivered_ms = ? WHERE op_id = ? AND delivered_ms IS NULL"
+            " RETURNING sn, op, answered_by");
         if (st == NULL) {
             return WARD_ERR_IO;
         }
         sqlite3_bind_int64(st, 1, at);
         sqlite3_bind_blob(st, 2, op_id, WARDD_OP_ID_LEN, SQLITE_TRANSIENT);
-        ward_err err = step_done(s, st);
-        if (err != WARD_OK) {
-            return WARD_ERR_IO;
-        }
-        if (sqlite3_changes(s->db) != 1) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE) {
+            release(s, st);
             continue;       /* written before, or the op was purged */
         }
-        int state = 0, op = 0;
-        int64_t expires = 0;
-        char sn[WARD_SN_MAX + 1], first[WARD_UID_MAX + 1], hex[2 * WARDD_OP_ID_LEN + 1];
-        bool delivered = false;
-        err = op_head(s, op_id, &state, &expires, sn, &op, first, &delivered);
-        if (err == WARD_OK) {
-            op_id_hex(op_id, hex);
-            err = audit_add(s, sn, at, "op_delivered", first, op, hex);
+        if (rc != SQLITE_ROW) {
+            release(s, st);
+            return WARD_ERR_IO;
         }
-        if (err != WARD_OK) {
+        char sn[WARD_SN_MAX + 1], first[WARD_UID_MAX + 1], hex[2 * WARDD_OP_ID_LEN + 1];
+        copy_text(st, 0, sn, sizeof sn);
+        int op = sqlite3_column_int(st, 1);
+        copy_text(st, 2, first, sizeof first);
+        rc = sqlite3_step(st);      /* one row: op_id is the key */
+        release(s, st);
+        if (rc != SQLITE_DONE) {
+            return WARD_ERR_IO;
+        }
+        op_id_hex(op_id, hex);
+        if (audit_add(s, sn, at, "op_delivered", first, op, hex) != WARD_OK) {
             return WARD_ERR_IO;
         }
     }
