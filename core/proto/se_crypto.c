@@ -118,6 +118,50 @@ ward_err ward_se_tag(const ward_crypto *cp, const uint8_t ks[32], uint8_t dir,
     return err;
 }
 
+ward_err ward_se_tagged_frame(const ward_crypto *cp, const uint8_t ks[32],
+                              uint8_t dir, uint8_t type, uint32_t ctr,
+                              const uint8_t *data, size_t len, uint8_t *out,
+                              size_t cap, size_t *out_len)
+{
+    uint8_t p[WARD_SE_CTR_LEN + WARD_SE_CMD_MAX + WARD_SE_TAG_LEN];
+    if (len > WARD_SE_CMD_MAX) {
+        return WARD_ERR_PARAM;
+    }
+    ward_store32(p, ctr);
+    if (len > 0) {
+        memcpy(p + WARD_SE_CTR_LEN, data, len);
+    }
+    ward_err err = ward_se_tag(cp, ks, dir, type, ctr, data, len,
+                               p + WARD_SE_CTR_LEN + len);
+    if (err == WARD_OK) {
+        err = ward_se_frame_encode(type, p,
+                                   WARD_SE_CTR_LEN + len + WARD_SE_TAG_LEN,
+                                   out, cap, out_len);
+    }
+    return err;
+}
+
+ward_err ward_se_tagged_check(const ward_crypto *cp, const uint8_t ks[32],
+                              uint8_t dir, uint8_t type, const uint8_t *p,
+                              size_t len, uint32_t *ctr, size_t *dlen)
+{
+    uint8_t want[WARD_SE_TAG_LEN];
+    if (len < WARD_SE_CTR_LEN + WARD_SE_TAG_LEN ||
+        len - WARD_SE_CTR_LEN - WARD_SE_TAG_LEN > WARD_SE_CMD_MAX) {
+        return WARD_ERR_FORMAT;
+    }
+    *dlen = len - WARD_SE_CTR_LEN - WARD_SE_TAG_LEN;
+    *ctr = ward_load32(p);
+    ward_err err = ward_se_tag(cp, ks, dir, type, *ctr, p + WARD_SE_CTR_LEN,
+                               *dlen, want);
+    if (err == WARD_OK &&
+        !ward_ct_equal(want, p + WARD_SE_CTR_LEN + *dlen, WARD_SE_TAG_LEN)) {
+        err = WARD_ERR_AUTH;
+    }
+    ward_wipe(want, sizeof want);
+    return err;
+}
+
 void ward_se_asym_signed(const uint8_t se_id[WARD_SE_ID_LEN],
                          const uint8_t r2[WARD_SE_R2_LEN],
                          const uint8_t eph_pub[WARD_P256_POINT_LEN],

@@ -464,25 +464,17 @@ static ward_err on_answer(ward_se_elem *se, const uint8_t *p, size_t len,
 static ward_err on_cmd(ward_se_elem *se, const uint8_t *p, size_t len,
                        ward_se_event *ev)
 {
-    uint8_t want[WARD_SE_TAG_LEN];
     if (!se->verified) {
         return WARD_ERR_STATE;
     }
-    if (len < WARD_SE_CTR_LEN + WARD_SE_TAG_LEN ||
-        len - WARD_SE_CTR_LEN - WARD_SE_TAG_LEN > WARD_SE_CMD_MAX) {
-        return WARD_ERR_FORMAT;
-    }
-    uint32_t ctr = ward_load32(p);
-    size_t dlen = len - WARD_SE_CTR_LEN - WARD_SE_TAG_LEN;
-    ward_err err = ward_se_tag(se->cp, se->ks, SE_DIR_HOST, WARD_SE_CMD, ctr,
-                               p + WARD_SE_CTR_LEN, dlen, want);
-    if (err == WARD_OK &&
-        !ward_ct_equal(want, p + WARD_SE_CTR_LEN + dlen, WARD_SE_TAG_LEN)) {
+    uint32_t ctr = 0;
+    size_t dlen = 0;
+    ward_err err = ward_se_tagged_check(se->cp, se->ks, SE_DIR_HOST, WARD_SE_CMD,
+                                        p, len, &ctr, &dlen);
+    if (err == WARD_ERR_AUTH) {
         /* A forgery on the bus: end the session, the host checks again. */
         ward_se_elem_end_session(se);
-        err = WARD_ERR_AUTH;
     }
-    ward_wipe(want, sizeof want);
     if (err != WARD_OK) {
         return err;
     }
@@ -552,28 +544,14 @@ ward_err ward_se_elem_reply(ward_se_elem *se, const uint8_t *data,
                             size_t len, uint8_t *out, size_t cap,
                             size_t *out_len)
 {
-    uint8_t p[WARD_SE_CTR_LEN + WARD_SE_CMD_MAX + WARD_SE_TAG_LEN];
     WARD_ASSERT(se != NULL && out != NULL && out_len != NULL);
     WARD_ASSERT(data != NULL || len == 0);
     *out_len = 0;
     if (!se->verified || !se->cmd_pending) {
         return WARD_ERR_STATE;
     }
-    if (len > WARD_SE_CMD_MAX) {
-        return WARD_ERR_PARAM;
-    }
-    ward_store32(p, se->ctr_in);
-    if (len > 0) {
-        memcpy(p + WARD_SE_CTR_LEN, data, len);
-    }
-    ward_err err = ward_se_tag(se->cp, se->ks, SE_DIR_SE, WARD_SE_RESP,
-                               se->ctr_in, data, len,
-                               p + WARD_SE_CTR_LEN + len);
-    if (err == WARD_OK) {
-        err = ward_se_frame_encode(WARD_SE_RESP, p,
-                                   WARD_SE_CTR_LEN + len + WARD_SE_TAG_LEN,
-                                   out, cap, out_len);
-    }
+    ward_err err = ward_se_tagged_frame(se->cp, se->ks, SE_DIR_SE, WARD_SE_RESP,
+                                        se->ctr_in, data, len, out, cap, out_len);
     if (err == WARD_OK) {
         se->cmd_pending = false;
     }

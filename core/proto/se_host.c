@@ -190,28 +190,15 @@ ward_err ward_se_host_command(ward_se_host *h, const uint8_t *data,
                               size_t len, uint8_t *out, size_t cap,
                               size_t *out_len)
 {
-    uint8_t p[WARD_SE_CTR_LEN + WARD_SE_CMD_MAX + WARD_SE_TAG_LEN];
     WARD_ASSERT(h != NULL && out != NULL && out_len != NULL);
     WARD_ASSERT(data != NULL || len == 0);
     *out_len = 0;
     if (!h->verified || h->ctr_out == 0xFFFFFFFFu) {
         return WARD_ERR_STATE;
     }
-    if (len > WARD_SE_CMD_MAX) {
-        return WARD_ERR_PARAM;
-    }
     uint32_t ctr = h->ctr_out + 1u;
-    ward_store32(p, ctr);
-    if (len > 0) {
-        memcpy(p + WARD_SE_CTR_LEN, data, len);
-    }
-    ward_err err = ward_se_tag(h->cp, h->ks, SE_DIR_HOST, WARD_SE_CMD, ctr,
-                               data, len, p + WARD_SE_CTR_LEN + len);
-    if (err == WARD_OK) {
-        err = ward_se_frame_encode(WARD_SE_CMD, p,
-                                   WARD_SE_CTR_LEN + len + WARD_SE_TAG_LEN,
-                                   out, cap, out_len);
-    }
+    ward_err err = ward_se_tagged_frame(h->cp, h->ks, SE_DIR_HOST, WARD_SE_CMD,
+                                        ctr, data, len, out, cap, out_len);
     if (err == WARD_OK) {
         /* Counted even if the SE never answers: a counter is never reused. */
         h->ctr_out = ctr;
@@ -390,24 +377,16 @@ static ward_err on_verified(ward_se_host *h, const uint8_t *p, size_t len,
 static ward_err on_resp(ward_se_host *h, const uint8_t *p, size_t len,
                         ward_se_event *ev)
 {
-    uint8_t want[WARD_SE_TAG_LEN];
     if (!h->verified) {
         return WARD_ERR_STATE;
     }
-    if (len < WARD_SE_CTR_LEN + WARD_SE_TAG_LEN ||
-        len - WARD_SE_CTR_LEN - WARD_SE_TAG_LEN > WARD_SE_CMD_MAX) {
-        return WARD_ERR_FORMAT;
-    }
-    size_t dlen = len - WARD_SE_CTR_LEN - WARD_SE_TAG_LEN;
-    uint32_t ctr = ward_load32(p);
-    ward_err err = ward_se_tag(h->cp, h->ks, SE_DIR_SE, WARD_SE_RESP, ctr,
-                               p + WARD_SE_CTR_LEN, dlen, want);
-    if (err == WARD_OK &&
-        (!ward_ct_equal(want, p + WARD_SE_CTR_LEN + dlen, WARD_SE_TAG_LEN) ||
-         ctr != h->ctr_out)) {
+    uint32_t ctr = 0;
+    size_t dlen = 0;
+    ward_err err = ward_se_tagged_check(h->cp, h->ks, SE_DIR_SE, WARD_SE_RESP,
+                                        p, len, &ctr, &dlen);
+    if (err == WARD_OK && ctr != h->ctr_out) {
         err = WARD_ERR_AUTH;
     }
-    ward_wipe(want, sizeof want);
     if (err != WARD_OK) {
         return err;
     }

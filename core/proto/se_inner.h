@@ -86,6 +86,19 @@ ward_err ward_se_tag(const ward_crypto *cp, const uint8_t ks[32], uint8_t dir,
                      uint8_t type, uint32_t ctr, const uint8_t *data,
                      size_t len, uint8_t tag[WARD_SE_TAG_LEN]);
 
+/* A CMD or RESP frame: ctr (4) | data | tag over them, encoded into out. */
+ward_err ward_se_tagged_frame(const ward_crypto *cp, const uint8_t ks[32],
+                              uint8_t dir, uint8_t type, uint32_t ctr,
+                              const uint8_t *data, size_t len, uint8_t *out,
+                              size_t cap, size_t *out_len);
+
+/* Checks a CMD or RESP payload p: WARD_ERR_FORMAT for a bad length,
+ * WARD_ERR_AUTH for a wrong tag; else its counter and where its data is
+ * (inside p, *dlen bytes). The counter's freshness is the caller's. */
+ward_err ward_se_tagged_check(const ward_crypto *cp, const uint8_t ks[32],
+                              uint8_t dir, uint8_t type, const uint8_t *p,
+                              size_t len, uint32_t *ctr, size_t *dlen);
+
 /* The message a host signs in the asymmetric variant's answer:
  * se_id || R2 || eph_pub || nonce. */
 #define SE_ASYM_SIGNED_LEN                                                   \
