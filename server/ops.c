@@ -357,7 +357,7 @@ void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out)
         wardd_auth_replayed(out);
         goto done;
     }
-    /* The winner's signature, stored with the answer, stands for its
+    /* The winner's Signature-Input, stored with the answer, names its
      * nonce; a late answer's nonce was written with its op_late row. */
     s.nonce_spent = err == WARD_OK || err == WARD_ERR_STATE;
     if (err == WARD_ERR_STATE) {

@@ -270,7 +270,7 @@ typedef struct wardd_store {
      * WARD_ERR_NOTFOUND without the op. One transaction. WARD_ERR_AUTH,
      * and nothing done, when a->nonce was spent before or the request is
      * the op's stored winning answer again (a replay). The winner's nonce
-     * is not written (its stored signature refuses its replays); a late
+     * is not written (its stored Signature-Input refuses its replays); a late
      * answer's is, with its op_late row; an expired or missing op's is
      * left to the caller. */
     ward_err (*op_answer)(void *h, const wardd_answer_rec *a,

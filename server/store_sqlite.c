@@ -1190,8 +1190,9 @@ static ward_err winner_nonce(sq *s, const wardd_answer_rec *a, bool *same)
 
 /* The winning answer does not write its nonce: the op leaves pending and
  * keeps the request's Signature-Input, which names the nonce, so a replay
- * is recognised by that (WARD_ERR_AUTH) and can never answer again. Two pages fewer in the
- * hottest commit; every other answer spends its nonce as before. */
+ * is recognised by that (WARD_ERR_AUTH) and can never answer again. Two
+ * pages fewer in the hottest commit; every other answer spends its nonce
+ * as before. */
 static ward_err sq_op_answer(void *h, const wardd_answer_rec *a,
                              char first[WARD_UID_MAX + 1])
 {
