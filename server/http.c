@@ -241,6 +241,18 @@ static void dispatch(wardd *w, conn_state *st, wardd_resp *resp)
     }
 }
 
+/* Routes the request and queues its answer; the lines it logs leave with
+ * its access line in one write. */
+static enum MHD_Result answer(wardd *w, struct MHD_Connection *c, conn_state *st)
+{
+    wardd_resp resp = { 0 };
+    wardd_log_hold();
+    dispatch(w, st, &resp);
+    enum MHD_Result ret = send_resp(c, st, &resp);
+    wardd_log_release();
+    return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
@@ -265,9 +277,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         if (cl != NULL && strtoull(cl, NULL, 10) > WARDD_BODY_MAX) {
             /* Answer before the body is read: nothing of it is needed. */
             st->too_big = true;
-            wardd_resp resp = { 0 };
-            dispatch(w, st, &resp);
-            return send_resp(c, st, &resp);
+            return answer(w, c, st);
         }
         return MHD_YES;
     }
@@ -294,9 +304,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     }
     st->req.body = st->body ? st->body : (const uint8_t *)"";
     st->req.body_len = st->len;
-    wardd_resp resp = { 0 };
-    dispatch(w, st, &resp);
-    return send_resp(c, st, &resp);
+    return answer(w, c, st);
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,

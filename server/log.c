@@ -1,10 +1,44 @@
 /* Structured log lines on stderr, written whole so threads never interleave. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+
+/* A request's lines, held so that they and its access line leave in one
+ * write(2): wardd runs a thread per connection, so one per thread. */
+#define HELD_MAX 4096
+
+static __thread struct {
+    bool on;
+    size_t len;
+    char buf[HELD_MAX];
+} held;
+
+/* One write(2) per call: atomic for lines this short, even on a pipe. */
+static void put(const char *text, size_t len)
+{
+    ssize_t w = write(STDERR_FILENO, text, len);
+    (void)w;
+}
+
+void wardd_log_hold(void)
+{
+    held.on = true;
+    held.len = 0;
+}
+
+void wardd_log_release(void)
+{
+    if (held.len > 0) {
+        put(held.buf, held.len);
+    }
+    held.on = false;
+    held.len = 0;
+}
 
 void wardd_log(const char *level, const char *event, const char *fmt, ...)
 {
@@ -35,7 +69,14 @@ void wardd_log(const char *level, const char *event, const char *fmt, ...)
         len = sizeof line - 2;
     }
     line[len++] = '\n';
-    /* One write(2) per line: atomic for lines this short, even on a pipe. */
-    ssize_t w = write(STDERR_FILENO, line, len);
-    (void)w;
+    if (!held.on) {
+        put(line, len);
+        return;
+    }
+    if (held.len + len > sizeof held.buf) {
+        put(held.buf, held.len);
+        held.len = 0;
+    }
+    memcpy(held.buf + held.len, line, len);
+    held.len += len;
 }

@@ -17,4 +17,10 @@
 void wardd_log(const char *level, const char *event, const char *fmt, ...)
     WARDD_PRINTF(3, 4);
 
+/* Between hold and release the calling thread's lines wait in memory and
+ * leave together (wardd holds them for the length of one request, whose
+ * access line release follows: one write per request, not one per line). */
+void wardd_log_hold(void);
+void wardd_log_release(void);
+
 #endif /* WARDD_LOG_H */
