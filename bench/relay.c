@@ -651,6 +651,7 @@ typedef struct run_opts {
     double seconds;
     int verify_cpu;
     long wardd_pid;
+    bool relays_only;       /* for profilers: setup, the pool, one relay phase */
 } run_opts;
 
 /* One timed phase: runs fn on the workers until the deadline, prints
@@ -751,6 +752,23 @@ static int cmd_run(const run_opts *o)
     printf("setup: %u activations, registrations and bindings through wardd in %.1f s\n",
            o->pairs, (double)(bench_now_ns() - t0) / 1e9);
 
+    if (o->relays_only) {
+        double relays = 0, wu = 0, gu = 0;
+        if (fill_pool(ws, o, (size_t)(4000 * o->seconds)) != 0) {
+            return 1;
+        }
+        printf("pool: %zu ops made; relays start now\n", pool_size);
+        fflush(stdout);
+        if (timed(ws, o, relay_main, 0, &relays, &wu, &gu) != 0) {
+            return 1;
+        }
+        printf("relays (answer POST + token fetch): %.0f /s\n", relays);
+        print_util(wu, gu);
+        if (wu > 0 && relays > 0) {
+            printf("  wardd CPU per relay %.1f us\n", wu / relays * 1e6);
+        }
+        return 0;
+    }
     verify_job vj;
     if (verify_rate(o, &vj) != 0) {
         return 1;
@@ -858,7 +876,8 @@ static int usage(void)
 {
     fprintf(stderr, "usage: bench_relay factory DIR\n"
                     "       bench_relay run --url URL --factory DIR [--pairs P] [--workers W]\n"
-                    "                       [--seconds S] [--verify-cpu C] [--wardd-pid PID]\n");
+                    "                       [--seconds S] [--verify-cpu C] [--wardd-pid PID]\n"
+                    "                       [--relays-only 1]  (one relay phase, for profilers)\n");
     return 2;
 }
 
@@ -871,7 +890,7 @@ int main(int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "run") != 0) {
         return usage();
     }
-    run_opts o = { 32, 8, 10.0, 0, 0 };
+    run_opts o = { 32, 8, 10.0, 0, 0, false };
     const char *factory = NULL;
     for (int i = 2; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
@@ -889,6 +908,8 @@ int main(int argc, char **argv)
             o.verify_cpu = atoi(v);
         } else if (strcmp(k, "--wardd-pid") == 0) {
             o.wardd_pid = atol(v);
+        } else if (strcmp(k, "--relays-only") == 0) {
+            o.relays_only = strcmp(v, "1") == 0;
         } else {
             return usage();
         }

@@ -8,6 +8,8 @@
 # --quick: a couple of seconds per phase, for `make check`. The goals are
 # printed, never asserted: only a failing bench (a refused request, a
 # wrong answer) makes this exit non-zero.
+# WARD_BENCH_RELAYS_ONLY=1: no lock bench, and one relay phase after the
+# line "relays start now" (attach strace or perf to wardd there).
 set -eu
 cd "$(dirname "$0")/.."
 QUICK=0
@@ -15,7 +17,7 @@ BUILD=build
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) BUILD="$a" ;;
   esac
 done
@@ -47,7 +49,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-"$LOCK_BENCH" $LOCK_ARGS
+RELAYS_ONLY="${WARD_BENCH_RELAYS_ONLY:-0}"
+[ "$RELAYS_ONLY" = 1 ] || "$LOCK_BENCH" $LOCK_ARGS
 
 "$RELAY_BENCH" factory "$TMP"
 # shellcheck disable=SC2086
@@ -70,7 +73,7 @@ echo "wardd on $ADDR (pid $WARDD_PID${PIN_WARDD:+, CPU 0}), SQLite $TMP/wardd.db
 # shellcheck disable=SC2086
 if ! $PIN_GEN "$RELAY_BENCH" run --url "http://$ADDR" --factory "$TMP" --pairs "$PAIRS" \
     --workers "$WORKERS" --seconds "$SECONDS_PER_PHASE" --verify-cpu "$VERIFY_CPU" \
-    --wardd-pid "$WARDD_PID"; then
+    --wardd-pid "$WARDD_PID" --relays-only "$RELAYS_ONLY"; then
   echo "bench: the relay bench failed; last lines of the wardd log:" >&2
   tail -n 20 "$TMP/wardd.log" >&2
   exit 1
