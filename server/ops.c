@@ -318,17 +318,6 @@ void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out)
         wardd_fail(out, 403, "forbidden", "approval is not the signer's");
         goto done;
     }
-    uint8_t role = 0;
-    ward_err err = w->store.binding_get(w->store.h, op->sn, s.id, &role);
-    if (err == WARD_ERR_NOTFOUND) {
-        wardd_log("warn", "answer_refused", "reason=not_bound sn=%s uid=%s", op->sn, s.id);
-        wardd_fail(out, 403, "forbidden", "not bound to this lock");
-        goto done;
-    }
-    if (err != WARD_OK) {
-        wardd_fail_store(out, err);
-        goto done;
-    }
     if (op->target[0] && strcmp(op->target, s.id) != 0) {
         wardd_log("warn", "answer_refused", "reason=not_target sn=%s uid=%s", op->sn, s.id);
         wardd_fail(out, 403, "forbidden", "the op asks another user");
@@ -351,7 +340,13 @@ void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out)
     a.nonce = s.nonce;
     a.nonce_expires_ms = s.nonce_expires_ms;
     char first[WARD_UID_MAX + 1];
-    err = w->store.op_answer(w->store.h, &a, first);
+    /* The store checks the binding in the answer's own transaction. */
+    ward_err err = w->store.op_answer(w->store.h, &a, first);
+    if (err == WARD_ERR_PARAM) {
+        wardd_log("warn", "answer_refused", "reason=not_bound sn=%s uid=%s", op->sn, s.id);
+        wardd_fail(out, 403, "forbidden", "not bound to this lock");
+        goto done;
+    }
     if (err == WARD_ERR_AUTH) {
         s.nonce_spent = true;   /* spent before: this is the replay */
         wardd_auth_replayed(out);
@@ -413,7 +408,7 @@ void wardd_h_op_answer_get(wardd *w, const wardd_req *r, wardd_resp *out)
             /* op_get already says whether it was delivered (a waiting mark
              * included): a second fetch has nothing to record. */
             if (!op->delivered) {
-                ward_err err = w->store.op_deliver(w->store.h, op->op_id, wardd_now_ms());
+                ward_err err = w->store.op_deliver(w->store.h, op, wardd_now_ms());
                 if (err != WARD_OK) {
                     wardd_fail_store(out, err);
                     break;

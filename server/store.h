@@ -267,7 +267,8 @@ typedef struct wardd_store {
     /* Records the first answer: WARD_OK for it; WARD_ERR_STATE when the op
      * was already answered (the late answer is audited as op_late, and
      * *first names who won); WARD_ERR_EXPIRED past the op's expiry;
-     * WARD_ERR_NOTFOUND without the op. One transaction. WARD_ERR_AUTH,
+     * WARD_ERR_NOTFOUND without the op; WARD_ERR_PARAM, and nothing done,
+     * when a->uid is not bound to the op's lock. One transaction. WARD_ERR_AUTH,
      * and nothing done, when a->nonce was spent before or the request is
      * the op's stored winning answer again (a replay). The winner's nonce
      * is not written (its stored Signature-Input refuses its replays); a late
@@ -276,13 +277,13 @@ typedef struct wardd_store {
     ward_err (*op_answer)(void *h, const wardd_answer_rec *a,
                           char first[WARD_UID_MAX + 1]);
     /* Marks the answer delivered to the lock (audited once, the first
-     * time); WARD_ERR_STATE when there is no answer. The one entry that
-     * need not commit before it returns: the lock's fetch is the hot read
-     * of a relay, so the mark may wait for the next transaction, but op_get
-     * shows it at once, and it is written within about a second, before
-     * audit_list reads and at close. */
-    ward_err (*op_deliver)(void *h, const uint8_t op_id[WARDD_OP_ID_LEN],
-                           int64_t now_ms);
+     * time). op is the op as op_get just read it for this fetch (the
+     * store reads it no second time): WARD_ERR_STATE when it has no
+     * answer. The one entry that need not commit before it returns: the
+     * lock's fetch is the hot read of a relay, so the mark may wait for
+     * the next transaction, but op_get shows it at once, and it is written
+     * within about a second, before audit_list reads and at close. */
+    ward_err (*op_deliver)(void *h, const wardd_op *op, int64_t now_ms);
     /* Stores the lock's OP_RESULT and marks the op done: WARD_ERR_STATE
      * unless the op is answered and has no result yet. */
     ward_err (*op_result)(void *h, const uint8_t op_id[WARDD_OP_ID_LEN],

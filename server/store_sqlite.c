@@ -852,25 +852,32 @@ static ward_err sq_escrow_list(void *h, const char *uid, wardd_escrow_fn fn,
     return err;
 }
 
+/* uid's role on lock sn, read with s->mu held (in the caller's
+ * transaction, if it has one). */
+static ward_err binding_role(sq *s, const char *sn, const char *uid, uint8_t *role)
+{
+    sqlite3_stmt *st = prep(s, "SELECT role FROM bindings WHERE sn = ? AND uid = ?");
+    if (st == NULL) {
+        return WARD_ERR_IO;
+    }
+    sqlite3_bind_text(st, 1, sn, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, uid, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    ward_err err = rc == SQLITE_DONE ? WARD_ERR_NOTFOUND : WARD_ERR_IO;
+    if (rc == SQLITE_ROW) {
+        *role = (uint8_t)sqlite3_column_int(st, 0);
+        err = WARD_OK;
+    }
+    release(s, st);
+    return err;
+}
+
 static ward_err sq_binding_get(void *h, const char *sn, const char *uid,
                                uint8_t *role)
 {
     sq *s = h;
     pthread_mutex_lock(&s->mu);
-    ward_err err = WARD_ERR_IO;
-    sqlite3_stmt *st = prep(s, "SELECT role FROM bindings WHERE sn = ? AND uid = ?");
-    if (st != NULL) {
-        sqlite3_bind_text(st, 1, sn, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, uid, -1, SQLITE_TRANSIENT);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            *role = (uint8_t)sqlite3_column_int(st, 0);
-            err = WARD_OK;
-        } else if (rc == SQLITE_DONE) {
-            err = WARD_ERR_NOTFOUND;
-        }
-        release(s, st);
-    }
+    ward_err err = binding_role(s, sn, uid, role);
     pthread_mutex_unlock(&s->mu);
     return err;
 }
@@ -1216,6 +1223,14 @@ static ward_err sq_op_answer(void *h, const wardd_answer_rec *a,
     if (err != WARD_OK) {
         return end(s, err);
     }
+    /* Checked here, not before the call: a revocation committed between
+     * the two could otherwise still let the revoked client's answer win. */
+    uint8_t role = 0;
+    err = binding_role(s, sn, a->uid, &role);
+    if (err != WARD_OK) {
+        first[0] = '\0';
+        return end(s, err == WARD_ERR_NOTFOUND ? WARD_ERR_PARAM : err);
+    }
     char hex[2 * WARDD_OP_ID_LEN + 1];
     op_id_hex(a->op_id, hex);
     if (state != WARDD_OP_PENDING) {
@@ -1270,8 +1285,8 @@ static ward_err deliveries_apply(sq *s)
         const uint8_t *op_id = s->deliveries[i].op_id;
         int64_t at = s->deliveries[i].at_ms;
         sqlite3_stmt *st = prep(s,
-            "UPDATE ops SET delivered_ms = ? WHERE op_id = ? AND delivered_ms IS NULL"
-            " RETURNING sn, op, answered_by");
+            "UPDATE ops SET delivered_ms = ? WHERE op_id = ? AND state != 0"
+            " AND delivered_ms IS NULL RETURNING sn, op, answered_by");
         if (st == NULL) {
             return WARD_ERR_IO;
         }
@@ -1317,26 +1332,26 @@ static ward_err deliveries_flush(sq *s)
 /* The lock's fetch is the hottest read of a relay: rather than a commit
  * of its own, the delivery waits in memory for the next transaction of
  * any entry (or the checkpointer's tick, within a second). A crash can
- * lose the last second of delivery marks, never an answer. */
-static ward_err sq_op_deliver(void *h, const uint8_t op_id[WARDD_OP_ID_LEN],
-                              int64_t now_ms)
+ * lose the last second of delivery marks, never an answer. Nothing is
+ * read here: op is the fetch's own op_get, and an answer is never taken
+ * back (the deferred UPDATE checks the state and the mark again). */
+static ward_err sq_op_deliver(void *h, const wardd_op *op, int64_t now_ms)
 {
     sq *s = h;
-    pthread_mutex_lock(&s->mu);
-    int state = 0, op = 0;
-    int64_t expires = 0;
-    char sn[WARD_SN_MAX + 1], first[WARD_UID_MAX + 1];
-    bool delivered = false;
-    ward_err err = op_head(s, op_id, &state, &expires, sn, &op, first, &delivered);
-    if (err == WARD_OK && state == WARDD_OP_PENDING) {
-        err = WARD_ERR_STATE;
+    if (op->state == WARDD_OP_PENDING) {
+        return WARD_ERR_STATE;
     }
-    if (err == WARD_OK && !delivered && !delivery_waiting(s, op_id)) {
+    if (op->delivered) {
+        return WARD_OK;
+    }
+    ward_err err = WARD_OK;
+    pthread_mutex_lock(&s->mu);
+    if (!delivery_waiting(s, op->op_id)) {
         if (s->ndeliveries == SQ_DELIVERIES_MAX) {
             err = deliveries_flush(s);
         }
         if (err == WARD_OK) {
-            memcpy(s->deliveries[s->ndeliveries].op_id, op_id, WARDD_OP_ID_LEN);
+            memcpy(s->deliveries[s->ndeliveries].op_id, op->op_id, WARDD_OP_ID_LEN);
             s->deliveries[s->ndeliveries].at_ms = now_ms;
             s->ndeliveries++;
         }

@@ -441,6 +441,15 @@ static void answer_rec_nonce(wardd_answer_rec *a, const uint8_t id, const char *
     a->nonce_expires_ms = 900000;
 }
 
+/* The lock's fetch as wardd runs it: op_get, then op_deliver with it. */
+static ward_err fetch_deliver(wardd_store *st, const uint8_t op_id[WARDD_OP_ID_LEN],
+                             int64_t now)
+{
+    wardd_op got;
+    ward_err err = st->op_get(st->h, op_id, &got);
+    return err == WARD_OK ? st->op_deliver(st->h, &got, now) : err;
+}
+
 /* A store seeded for flow B with one op (id filled with byte id) made. */
 static void open_with_op(wardd_store *st, wardd_op *op, uint8_t id)
 {
@@ -510,6 +519,40 @@ static void test_op_audience_and_first_answer(void **state)
 /* op_answer checks the request's nonce in its own transaction: a replay
  * changes nothing, the winner's replay is known by its stored signature,
  * and a late answer spends its nonce. */
+/* Only a client bound to the op's lock may answer, checked in the
+ * answer's own transaction: a refusal changes nothing, and leaves the
+ * request's nonce to the caller. */
+static void test_op_answer_needs_binding(void **state)
+{
+    (void)state;
+    wardd_store st;
+    wardd_op op, got;
+    open_with_op(&st, &op, 0x0B);
+    uint8_t pub[WARD_P256_POINT_LEN];
+    memset(pub, 0xD0, sizeof pub);
+    pub[0] = 0x04;
+    int created = 0;
+    assert_int_equal(st.user_put(st.h, "dave", "+15550000004", pub, &created), WARD_OK);
+    uint8_t appr[30];
+    memset(appr, 0xAD, sizeof appr);
+    wardd_answer_rec a;
+    char first[WARD_UID_MAX + 1];
+    answer_rec_nonce(&a, 0x0B, "dave", appr, 20000, "user:dave",
+                     "0badc0de0badc0de0badc0de0badc0de");
+    assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_PARAM);
+    assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
+    assert_int_equal(got.state, WARDD_OP_PENDING);
+    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event IN"
+                             " ('op_answered', 'op_late')"), 0);
+    assert_int_equal(raw_int("SELECT count(*) FROM nonces"), 0);
+    answer_rec(&a, 0x0B, "bob", appr, 20000);
+    assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
+    /* Not bound is said before late. */
+    answer_rec(&a, 0x0B, "dave", appr, 20001);
+    assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_PARAM);
+    st.close(st.h);
+}
+
 static void test_op_answer_spends_nonce(void **state)
 {
     (void)state;
@@ -600,7 +643,7 @@ static void test_op_deliver_and_result(void **state)
     uint8_t res[20];
     memset(res, 0x22, sizeof res);
     /* Nothing to deliver or report on before an answer. */
-    assert_int_equal(st.op_deliver(st.h, op.op_id, 20000), WARD_ERR_STATE);
+    assert_int_equal(fetch_deliver(&st, op.op_id, 20000), WARD_ERR_STATE);
     assert_int_equal(st.op_result(st.h, op.op_id, res, sizeof res, 20000), WARD_ERR_STATE);
     uint8_t appr[30];
     memset(appr, 0xAA, sizeof appr);
@@ -608,8 +651,8 @@ static void test_op_deliver_and_result(void **state)
     char first[WARD_UID_MAX + 1];
     answer_rec(&a, 0x06, "alice", appr, 20000);
     assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
-    assert_int_equal(st.op_deliver(st.h, op.op_id, 20001), WARD_OK);
-    assert_int_equal(st.op_deliver(st.h, op.op_id, 20002), WARD_OK);
+    assert_int_equal(fetch_deliver(&st, op.op_id, 20001), WARD_OK);
+    assert_int_equal(fetch_deliver(&st, op.op_id, 20002), WARD_OK);
     /* The delivery waits for the next transaction, but reads see it. */
     assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
     assert_true(got.delivered);
@@ -655,13 +698,13 @@ static void test_op_deliver_written_when_idle(void **state)
         assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
     }
     memset(op.op_id, 0x30, sizeof op.op_id);
-    assert_int_equal(st.op_deliver(st.h, op.op_id, 20001), WARD_OK);
+    assert_int_equal(fetch_deliver(&st, op.op_id, 20001), WARD_OK);
     assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 0);
     struct timespec ts = { 1, 600 * 1000000L };
     nanosleep(&ts, NULL);
     assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 1);
     memset(op.op_id, 0x31, sizeof op.op_id);
-    assert_int_equal(st.op_deliver(st.h, op.op_id, 20002), WARD_OK);
+    assert_int_equal(fetch_deliver(&st, op.op_id, 20002), WARD_OK);
     st.close(st.h);
     assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 2);
 }
@@ -855,6 +898,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nonce_replay_and_purge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rate_windows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_audience_and_first_answer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_op_answer_needs_binding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_answer_spends_nonce, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_target_and_no_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_deliver_and_result, setup, teardown),
