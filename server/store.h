@@ -267,13 +267,14 @@ typedef struct wardd_store {
     /* Records the first answer: WARD_OK for it; WARD_ERR_STATE when the op
      * was already answered (the late answer is audited as op_late, and
      * *first names who won); WARD_ERR_EXPIRED past the op's expiry;
-     * WARD_ERR_NOTFOUND without the op; WARD_ERR_PARAM, and nothing done,
-     * when a->uid is not bound to the op's lock. One transaction. WARD_ERR_AUTH,
-     * and nothing done, when a->nonce was spent before or the request is
-     * the op's stored winning answer again (a replay). The winner's nonce
-     * is not written (its stored Signature-Input refuses its replays); a late
-     * answer's is, with its op_late row; an expired or missing op's is
-     * left to the caller. */
+     * WARD_ERR_NOTFOUND without the op. One transaction, which also checks
+     * the binding: WARD_ERR_PARAM, and nothing done, when a->uid is not
+     * bound to the op's lock. WARD_ERR_AUTH, and nothing done, when
+     * a->nonce was spent before or the request is the op's stored winning
+     * answer again (a replay). The winner's nonce is not written (its
+     * stored Signature-Input refuses its replays); a late answer's is,
+     * with its op_late row; that of an answer refused as unbound, expired
+     * or for a missing op is left to the caller. */
     ward_err (*op_answer)(void *h, const wardd_answer_rec *a,
                           char first[WARD_UID_MAX + 1]);
     /* Marks the answer delivered to the lock (audited once, the first
