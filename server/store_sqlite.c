@@ -228,6 +228,44 @@ static void release(sq *s, sqlite3_stmt *st)
     sqlite3_finalize(st);
 }
 
+/* A value bound to a statement's parameter (see PREP). */
+typedef struct sq_arg {
+    enum { SQ_ARG_TEXT, SQ_ARG_BLOB, SQ_ARG_INT } kind;
+    const void *p;
+    int64_t n;              /* the blob's length, or the integer */
+} sq_arg;
+
+#define SQ_TEXT(t) { SQ_ARG_TEXT, (t), 0 }
+#define SQ_BLOB(b, len) { SQ_ARG_BLOB, (b), (int64_t)(len) }
+#define SQ_INT(v) { SQ_ARG_INT, NULL, (int64_t)(v) }
+
+/* The cached statement for sql with its arguments bound to parameters
+ * 1, 2...; NULL when it cannot be prepared or a value cannot be bound.
+ * Give it back with release(). Called with s->mu held. */
+#define PREP(s, sql, ...)                                                   \
+    prep_args((s), (sql), (const sq_arg[]){ __VA_ARGS__ },                  \
+              sizeof((const sq_arg[]){ __VA_ARGS__ }) / sizeof(sq_arg))
+
+static sqlite3_stmt *prep_args(sq *s, const char *sql, const sq_arg *args, size_t n)
+{
+    sqlite3_stmt *st = prep(s, sql);
+    for (size_t i = 0; st != NULL && i < n; i++) {
+        int col = (int)i + 1, rc;
+        if (args[i].kind == SQ_ARG_TEXT) {
+            rc = sqlite3_bind_text(st, col, args[i].p, -1, SQLITE_TRANSIENT);
+        } else if (args[i].kind == SQ_ARG_BLOB) {
+            rc = sqlite3_bind_blob(st, col, args[i].p, (int)args[i].n, SQLITE_TRANSIENT);
+        } else {
+            rc = sqlite3_bind_int64(st, col, args[i].n);
+        }
+        if (rc != SQLITE_OK) {
+            release(s, st);
+            st = NULL;
+        }
+    }
+    return st;
+}
+
 /* Runs one cached statement that returns no row (BEGIN, COMMIT...). */
 static ward_err run(sq *s, const char *sql)
 {
@@ -519,11 +557,10 @@ static ward_err sq_lock_put(void *h, const char *sn,
     if (err != WARD_OK) {
         return err;
     }
-    sqlite3_stmt *st = prep(s, "SELECT pub FROM locks WHERE sn = ?");
+    sqlite3_stmt *st = PREP(s, "SELECT pub FROM locks WHERE sn = ?", SQ_TEXT(sn));
     if (st == NULL) {
         return end(s, WARD_ERR_IO);
     }
-    sqlite3_bind_text(st, 1, sn, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         const void *b = sqlite3_column_blob(st, 0);
@@ -537,12 +574,11 @@ static ward_err sq_lock_put(void *h, const char *sn,
     if (rc != SQLITE_DONE) {
         return end(s, WARD_ERR_IO);
     }
-    st = prep(s, "INSERT INTO locks (sn, pub) VALUES (?, ?)");
+    st = PREP(s, "INSERT INTO locks (sn, pub) VALUES (?, ?)",
+              SQ_TEXT(sn), SQ_BLOB(pub, WARD_P256_POINT_LEN));
     if (st == NULL) {
         return end(s, WARD_ERR_IO);
     }
-    sqlite3_bind_text(st, 1, sn, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_blob(st, 2, pub, WARD_P256_POINT_LEN, SQLITE_TRANSIENT);
     err = step_done(s, st);
     *created = err == WARD_OK;
     return end(s, err);
@@ -554,9 +590,8 @@ static ward_err sq_lock_get(void *h, const char *sn,
     sq *s = h;
     pthread_mutex_lock(&s->mu);
     ward_err err = WARD_ERR_IO;
-    sqlite3_stmt *st = prep(s, "SELECT pub FROM locks WHERE sn = ?");
+    sqlite3_stmt *st = PREP(s, "SELECT pub FROM locks WHERE sn = ?", SQ_TEXT(sn));
     if (st != NULL) {
-        sqlite3_bind_text(st, 1, sn, -1, SQLITE_TRANSIENT);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
             err = copy_blob(st, 0, pub, WARD_P256_POINT_LEN);
@@ -577,11 +612,10 @@ static ward_err sq_user_put(void *h, const char *uid, const char *phone,
     if (err != WARD_OK) {
         return err;
     }
-    sqlite3_stmt *st = prep(s, "SELECT pub, phone FROM users WHERE uid = ?");
+    sqlite3_stmt *st = PREP(s, "SELECT pub, phone FROM users WHERE uid = ?", SQ_TEXT(uid));
     if (st == NULL) {
         return end(s, WARD_ERR_IO);
     }
-    sqlite3_bind_text(st, 1, uid, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         const void *b = sqlite3_column_blob(st, 0);
@@ -597,13 +631,11 @@ static ward_err sq_user_put(void *h, const char *uid, const char *phone,
     if (rc != SQLITE_DONE) {
         return end(s, WARD_ERR_IO);
     }
-    st = prep(s, "INSERT INTO users (uid, phone, pub) VALUES (?, ?, ?)");
+    st = PREP(s, "INSERT INTO users (uid, phone, pub) VALUES (?, ?, ?)",
+              SQ_TEXT(uid), SQ_TEXT(phone), SQ_BLOB(pub, WARD_P256_POINT_LEN));
     if (st == NULL) {
         return end(s, WARD_ERR_IO);
     }
-    sqlite3_bind_text(st, 1, uid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, phone, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_blob(st, 3, pub, WARD_P256_POINT_LEN, SQLITE_TRANSIENT);
     err = step_done(s, st);
     *created = err == WARD_OK;
     return end(s, err);
@@ -616,9 +648,8 @@ static ward_err sq_user_get(void *h, const char *uid,
     sq *s = h;
     pthread_mutex_lock(&s->mu);
     ward_err err = WARD_ERR_IO;
-    sqlite3_stmt *st = prep(s, "SELECT pub, phone FROM users WHERE uid = ?");
+    sqlite3_stmt *st = PREP(s, "SELECT pub, phone FROM users WHERE uid = ?", SQ_TEXT(uid));
     if (st != NULL) {
-        sqlite3_bind_text(st, 1, uid, -1, SQLITE_TRANSIENT);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
             err = WARD_OK;
@@ -644,21 +675,15 @@ static ward_err sq_task_put(void *h, const wardd_task *t)
     if (err != WARD_OK) {
         return err;
     }
-    sqlite3_stmt *st = prep(s,
+    sqlite3_stmt *st = PREP(s,
         "INSERT INTO tasks (tid, sn, uid, phone, blob, created_ms, expires_ms,"
-        " state, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        " state, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        SQ_BLOB(t->tid, WARD_TASK_ID_LEN), SQ_TEXT(t->sn), SQ_TEXT(t->uid), SQ_TEXT(t->phone),
+        SQ_BLOB(t->blob, t->blob_len), SQ_INT(t->created_ms), SQ_INT(t->expires_ms),
+        SQ_INT(t->state), SQ_INT(t->role));
     if (st == NULL) {
         return end(s, WARD_ERR_IO);
     }
-    sqlite3_bind_blob(st, 1, t->tid, WARD_TASK_ID_LEN, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, t->sn, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, t->uid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, t->phone, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_blob(st, 5, t->blob, (int)t->blob_len, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 6, t->created_ms);
-    sqlite3_bind_int64(st, 7, t->expires_ms);
-    sqlite3_bind_int(st, 8, t->state);
-    sqlite3_bind_int(st, 9, t->role);
     return end(s, step_done(s, st));
 }
 
@@ -668,11 +693,10 @@ static ward_err sq_task_get(void *h, const uint8_t tid[WARD_TASK_ID_LEN],
     sq *s = h;
     pthread_mutex_lock(&s->mu);
     ward_err err = WARD_ERR_IO;
-    sqlite3_stmt *st = prep(s,
+    sqlite3_stmt *st = PREP(s,
         "SELECT sn, uid, phone, blob, created_ms, expires_ms, state, role"
-        " FROM tasks WHERE tid = ?");
+        " FROM tasks WHERE tid = ?", SQ_BLOB(tid, WARD_TASK_ID_LEN));
     if (st != NULL) {
-        sqlite3_bind_blob(st, 1, tid, WARD_TASK_ID_LEN, SQLITE_TRANSIENT);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
             memset(t, 0, sizeof *t);
@@ -707,11 +731,11 @@ static ward_err sq_task_delete(void *h, const uint8_t tid[WARD_TASK_ID_LEN])
     if (err != WARD_OK) {
         return err;
     }
-    sqlite3_stmt *st = prep(s, "DELETE FROM tasks WHERE tid = ? AND state = 0");
+    sqlite3_stmt *st = PREP(s, "DELETE FROM tasks WHERE tid = ? AND state = 0",
+                            SQ_BLOB(tid, WARD_TASK_ID_LEN));
     if (st == NULL) {
         return end(s, WARD_ERR_IO);
     }
-    sqlite3_bind_blob(st, 1, tid, WARD_TASK_ID_LEN, SQLITE_TRANSIENT);
     return end(s, step_done(s, st));
 }
 
@@ -731,17 +755,13 @@ static const char *role_name(uint8_t role)
 static ward_err audit_add(sq *s, const char *sn, int64_t ts_ms, const char *event,
                           const char *uid, int op, const char *detail)
 {
-    sqlite3_stmt *st = prep(s,
-        "INSERT INTO audit (sn, ts_ms, event, uid, op, detail) VALUES (?, ?, ?, ?, ?, ?)");
+    sqlite3_stmt *st = PREP(s,
+        "INSERT INTO audit (sn, ts_ms, event, uid, op, detail) VALUES (?, ?, ?, ?, ?, ?)",
+        SQ_TEXT(sn), SQ_INT(ts_ms), SQ_TEXT(event), SQ_TEXT(uid ? uid : ""), SQ_INT(op),
+        SQ_TEXT(detail ? detail : ""));
     if (st == NULL) {
         return WARD_ERR_IO;
     }
-    sqlite3_bind_text(st, 1, sn, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, ts_ms);
-    sqlite3_bind_text(st, 3, event, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, uid ? uid : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 5, op);
-    sqlite3_bind_text(st, 6, detail ? detail : "", -1, SQLITE_TRANSIENT);
     return step_done(s, st);
 }
 
@@ -752,11 +772,11 @@ static ward_err sq_confirm(void *h, const wardd_confirm_rec *c)
     if (err != WARD_OK) {
         return err;
     }
-    sqlite3_stmt *st = prep(s, "SELECT state FROM tasks WHERE tid = ?");
+    sqlite3_stmt *st = PREP(s, "SELECT state FROM tasks WHERE tid = ?",
+                            SQ_BLOB(c->tid, WARD_TASK_ID_LEN));
     if (st == NULL) {
         return end_durable(s, WARD_ERR_IO);
     }
-    sqlite3_bind_blob(st, 1, c->tid, WARD_TASK_ID_LEN, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     int state = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
     release(s, st);
@@ -770,42 +790,35 @@ static ward_err sq_confirm(void *h, const wardd_confirm_rec *c)
         return end_durable(s, WARD_ERR_STATE);
     }
     /* A user binding the same lock again replaces role and escrow. */
-    st = prep(s,
+    st = PREP(s,
         "INSERT INTO bindings (sn, uid, role, tid, bound_ms) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (sn, uid) DO UPDATE SET role = excluded.role,"
-        " tid = excluded.tid, bound_ms = excluded.bound_ms");
+        " tid = excluded.tid, bound_ms = excluded.bound_ms",
+        SQ_TEXT(c->sn), SQ_TEXT(c->uid), SQ_INT(c->role), SQ_BLOB(c->tid, WARD_TASK_ID_LEN),
+        SQ_INT(c->now_ms));
     if (st == NULL) {
         return end_durable(s, WARD_ERR_IO);
     }
-    sqlite3_bind_text(st, 1, c->sn, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, c->uid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 3, c->role);
-    sqlite3_bind_blob(st, 4, c->tid, WARD_TASK_ID_LEN, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 5, c->now_ms);
     err = step_done(s, st);
     if (err != WARD_OK) {
         return end_durable(s, err == WARD_ERR_STATE ? WARD_ERR_IO : err);
     }
-    st = prep(s,
+    st = PREP(s,
         "INSERT INTO escrows (uid, sn, blob) VALUES (?, ?, ?)"
-        " ON CONFLICT (uid, sn) DO UPDATE SET blob = excluded.blob");
+        " ON CONFLICT (uid, sn) DO UPDATE SET blob = excluded.blob",
+        SQ_TEXT(c->uid), SQ_TEXT(c->sn), SQ_BLOB(c->escrow, c->escrow_len));
     if (st == NULL) {
         return end_durable(s, WARD_ERR_IO);
     }
-    sqlite3_bind_text(st, 1, c->uid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, c->sn, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_blob(st, 3, c->escrow, (int)c->escrow_len, SQLITE_TRANSIENT);
     err = step_done(s, st);
     if (err != WARD_OK) {
         return end_durable(s, err == WARD_ERR_STATE ? WARD_ERR_IO : err);
     }
-    st = prep(s, "UPDATE tasks SET state = ?, role = ? WHERE tid = ?");
+    st = PREP(s, "UPDATE tasks SET state = ?, role = ? WHERE tid = ?",
+              SQ_INT(WARDD_TASK_BOUND), SQ_INT(c->role), SQ_BLOB(c->tid, WARD_TASK_ID_LEN));
     if (st == NULL) {
         return end_durable(s, WARD_ERR_IO);
     }
-    sqlite3_bind_int(st, 1, WARDD_TASK_BOUND);
-    sqlite3_bind_int(st, 2, c->role);
-    sqlite3_bind_blob(st, 3, c->tid, WARD_TASK_ID_LEN, SQLITE_TRANSIENT);
     err = step_done(s, st);
     if (err == WARD_OK) {
         err = audit_add(s, c->sn, c->now_ms, "bind", c->uid, 0, role_name(c->role));
@@ -819,11 +832,10 @@ static ward_err sq_escrow_list(void *h, const char *uid, wardd_escrow_fn fn,
     sq *s = h;
     pthread_mutex_lock(&s->mu);
     ward_err err = WARD_ERR_IO;
-    sqlite3_stmt *st = prep(s,
+    sqlite3_stmt *st = PREP(s,
         "SELECT e.sn, b.role, e.blob FROM escrows e JOIN bindings b"
-        " ON b.sn = e.sn AND b.uid = e.uid WHERE e.uid = ? ORDER BY e.sn");
+        " ON b.sn = e.sn AND b.uid = e.uid WHERE e.uid = ? ORDER BY e.sn", SQ_TEXT(uid));
     if (st != NULL) {
-        sqlite3_bind_text(st, 1, uid, -1, SQLITE_TRANSIENT);
         wardd_escrow_rec rec;
         int rc;
         err = WARD_OK;
@@ -856,12 +868,11 @@ static ward_err sq_escrow_list(void *h, const char *uid, wardd_escrow_fn fn,
  * transaction, if it has one). */
 static ward_err binding_role(sq *s, const char *sn, const char *uid, uint8_t *role)
 {
-    sqlite3_stmt *st = prep(s, "SELECT role FROM bindings WHERE sn = ? AND uid = ?");
+    sqlite3_stmt *st = PREP(s, "SELECT role FROM bindings WHERE sn = ? AND uid = ?",
+                            SQ_TEXT(sn), SQ_TEXT(uid));
     if (st == NULL) {
         return WARD_ERR_IO;
     }
-    sqlite3_bind_text(st, 1, sn, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, uid, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     ward_err err = rc == SQLITE_DONE ? WARD_ERR_NOTFOUND : WARD_ERR_IO;
     if (rc == SQLITE_ROW) {
@@ -887,14 +898,12 @@ static ward_err sq_binding_get(void *h, const char *sn, const char *uid,
  * needed is the safe side. */
 static ward_err nonce_add(sq *s, const char *keyid, const char *nonce, int64_t expires_ms)
 {
-    sqlite3_stmt *st = prep(s,
-        "INSERT INTO nonces (keyid, nonce, expires_ms) VALUES (?, ?, ?)");
+    sqlite3_stmt *st = PREP(s,
+        "INSERT INTO nonces (keyid, nonce, expires_ms) VALUES (?, ?, ?)",
+        SQ_TEXT(keyid), SQ_TEXT(nonce), SQ_INT(expires_ms));
     if (st == NULL) {
         return WARD_ERR_IO;
     }
-    sqlite3_bind_text(st, 1, keyid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, nonce, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 3, expires_ms);
     ward_err err = step_done(s, st);
     return err == WARD_ERR_STATE ? WARD_ERR_AUTH : err;
 }
@@ -925,15 +934,14 @@ static ward_err sq_rate_take(void *h, const wardd_rate_key *keys, size_t n,
             return end(s, WARD_ERR_BUSY);
         }
         /* The event whose leaving the window makes room for one more. */
-        sqlite3_stmt *st = prep(s,
+        sqlite3_stmt *st = PREP(s,
             "SELECT at_ms FROM rate_events WHERE key = ? AND at_ms > ?"
-            " ORDER BY at_ms DESC LIMIT 1 OFFSET ?");
+            " ORDER BY at_ms DESC LIMIT 1 OFFSET ?",
+            SQ_TEXT(keys[i].key), SQ_INT(now_ms - window_ms),
+            SQ_INT((sqlite3_int64)keys[i].limit - 1));
         if (st == NULL) {
             return end(s, WARD_ERR_IO);
         }
-        sqlite3_bind_text(st, 1, keys[i].key, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, now_ms - window_ms);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)keys[i].limit - 1);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
             int64_t wait = sqlite3_column_int64(st, 0) + window_ms - now_ms;
@@ -950,12 +958,11 @@ static ward_err sq_rate_take(void *h, const wardd_rate_key *keys, size_t n,
         return end(s, WARD_ERR_BUSY);
     }
     for (size_t i = 0; i < n; i++) {
-        sqlite3_stmt *st = prep(s, "INSERT INTO rate_events (key, at_ms) VALUES (?, ?)");
+        sqlite3_stmt *st = PREP(s, "INSERT INTO rate_events (key, at_ms) VALUES (?, ?)",
+                                SQ_TEXT(keys[i].key), SQ_INT(now_ms));
         if (st == NULL) {
             return end(s, WARD_ERR_IO);
         }
-        sqlite3_bind_text(st, 1, keys[i].key, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, now_ms);
         err = step_done(s, st);
         if (err != WARD_OK) {
             return end(s, WARD_ERR_IO);
@@ -979,12 +986,11 @@ static ward_err sq_purge(void *h, int64_t now_ms, int64_t keep_ms)
         "DELETE FROM dev_msgs WHERE expires_ms <= ?1",
     };
     for (size_t i = 0; i < sizeof sql / sizeof sql[0] && err == WARD_OK; i++) {
-        sqlite3_stmt *st = prep(s, sql[i]);
+        sqlite3_stmt *st = PREP(s, sql[i], SQ_INT(now_ms));
         if (st == NULL) {
             err = WARD_ERR_IO;
             break;
         }
-        sqlite3_bind_int64(st, 1, now_ms);
         if (sqlite3_bind_parameter_count(st) > 1) {
             sqlite3_bind_int64(st, 2, keep_ms);
         }
@@ -1071,35 +1077,28 @@ static ward_err sq_op_create(void *h, const wardd_op *op, size_t *audience)
     if (err != WARD_OK) {
         return err;
     }
-    sqlite3_stmt *st = prep(s,
+    sqlite3_stmt *st = PREP(s,
         "INSERT INTO ops (op_id, sn, target, op, token_hash, request, created_ms,"
-        " expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        " expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        SQ_BLOB(op->op_id, WARDD_OP_ID_LEN), SQ_TEXT(op->sn), SQ_TEXT(op->target),
+        SQ_INT(op->op), SQ_BLOB(op->token_hash, WARD_SHA256_LEN),
+        SQ_BLOB(op->request, op->request_len), SQ_INT(op->created_ms), SQ_INT(op->expires_ms));
     if (st == NULL) {
         return end(s, WARD_ERR_IO);
     }
-    sqlite3_bind_blob(st, 1, op->op_id, WARDD_OP_ID_LEN, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, op->sn, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, op->target, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 4, op->op);
-    sqlite3_bind_blob(st, 5, op->token_hash, WARD_SHA256_LEN, SQLITE_TRANSIENT);
-    sqlite3_bind_blob(st, 6, op->request, (int)op->request_len, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 7, op->created_ms);
-    sqlite3_bind_int64(st, 8, op->expires_ms);
     err = step_done(s, st);
     if (err != WARD_OK) {
         return end(s, err);
     }
     /* The audience: bound clients (PK lookups on bindings (sn, uid)). */
-    st = prep(s,
+    st = PREP(s,
         "INSERT INTO op_audience (op_id, uid, expires_ms)"
-        " SELECT ?1, uid, ?2 FROM bindings WHERE sn = ?3 AND (?4 = '' OR uid = ?4)");
+        " SELECT ?1, uid, ?2 FROM bindings WHERE sn = ?3 AND (?4 = '' OR uid = ?4)",
+        SQ_BLOB(op->op_id, WARDD_OP_ID_LEN), SQ_INT(op->expires_ms), SQ_TEXT(op->sn),
+        SQ_TEXT(op->target));
     if (st == NULL) {
         return end(s, WARD_ERR_IO);
     }
-    sqlite3_bind_blob(st, 1, op->op_id, WARDD_OP_ID_LEN, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, op->expires_ms);
-    sqlite3_bind_text(st, 3, op->sn, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, op->target, -1, SQLITE_TRANSIENT);
     err = step_done(s, st);
     if (err != WARD_OK) {
         return end(s, WARD_ERR_IO);
@@ -1119,9 +1118,8 @@ static ward_err sq_op_get(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], wardd_o
     sq *s = h;
     pthread_mutex_lock(&s->mu);
     ward_err err = WARD_ERR_IO;
-    sqlite3_stmt *st = prep(s, sql_op_cols);
+    sqlite3_stmt *st = PREP(s, sql_op_cols, SQ_BLOB(op_id, WARDD_OP_ID_LEN));
     if (st != NULL) {
-        sqlite3_bind_blob(st, 1, op_id, WARDD_OP_ID_LEN, SQLITE_TRANSIENT);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
             err = read_op(st, op);
@@ -1140,13 +1138,12 @@ static ward_err op_head(sq *s, const uint8_t op_id[WARDD_OP_ID_LEN], int *state,
                         int64_t *expires_ms, char sn[WARD_SN_MAX + 1], int *op,
                         char first[WARD_UID_MAX + 1], bool *delivered)
 {
-    sqlite3_stmt *st = prep(s,
+    sqlite3_stmt *st = PREP(s,
         "SELECT state, expires_ms, sn, op, answered_by, delivered_ms IS NOT NULL"
-        " FROM ops WHERE op_id = ?");
+        " FROM ops WHERE op_id = ?", SQ_BLOB(op_id, WARDD_OP_ID_LEN));
     if (st == NULL) {
         return WARD_ERR_IO;
     }
-    sqlite3_bind_blob(st, 1, op_id, WARDD_OP_ID_LEN, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     ward_err err = rc == SQLITE_DONE ? WARD_ERR_NOTFOUND : WARD_ERR_IO;
     if (rc == SQLITE_ROW) {
@@ -1165,12 +1162,11 @@ static ward_err op_head(sq *s, const uint8_t op_id[WARDD_OP_ID_LEN], int *state,
 /* Whether (keyid, nonce) was spent, read inside the caller's transaction. */
 static ward_err nonce_seen(sq *s, const char *keyid, const char *nonce)
 {
-    sqlite3_stmt *st = prep(s, "SELECT 1 FROM nonces WHERE keyid = ? AND nonce = ?");
+    sqlite3_stmt *st = PREP(s, "SELECT 1 FROM nonces WHERE keyid = ? AND nonce = ?",
+                            SQ_TEXT(keyid), SQ_TEXT(nonce));
     if (st == NULL) {
         return WARD_ERR_IO;
     }
-    sqlite3_bind_text(st, 1, keyid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, nonce, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     release(s, st);
     return rc == SQLITE_ROW ? WARD_ERR_AUTH : rc == SQLITE_DONE ? WARD_OK : WARD_ERR_IO;
@@ -1180,15 +1176,13 @@ static ward_err nonce_seen(sq *s, const char *keyid, const char *nonce)
  * stored with it, names the nonce): then this request is its replay. */
 static ward_err winner_nonce(sq *s, const wardd_answer_rec *a, bool *same)
 {
-    sqlite3_stmt *st = prep(s,
+    sqlite3_stmt *st = PREP(s,
         "SELECT 1 FROM ops WHERE op_id = ? AND answered_by = ?"
-        " AND instr(answer_sig_input, 'nonce=\"' || ? || '\"') > 0");
+        " AND instr(answer_sig_input, 'nonce=\"' || ? || '\"') > 0",
+        SQ_BLOB(a->op_id, WARDD_OP_ID_LEN), SQ_TEXT(a->uid), SQ_TEXT(a->nonce));
     if (st == NULL) {
         return WARD_ERR_IO;
     }
-    sqlite3_bind_blob(st, 1, a->op_id, WARDD_OP_ID_LEN, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, a->uid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, a->nonce, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     release(s, st);
     *same = rc == SQLITE_ROW;
@@ -1253,18 +1247,14 @@ static ward_err sq_op_answer(void *h, const wardd_answer_rec *a,
     if (a->now_ms >= expires) {
         return end(s, WARD_ERR_EXPIRED);
     }
-    sqlite3_stmt *st = prep(s,
+    sqlite3_stmt *st = PREP(s,
         "UPDATE ops SET state = 1, answered_by = ?, approval = ?, answer_sig_input = ?,"
-        " answer_sig = ?, answered_ms = ? WHERE op_id = ? AND state = 0");
+        " answer_sig = ?, answered_ms = ? WHERE op_id = ? AND state = 0",
+        SQ_TEXT(a->uid), SQ_BLOB(a->approval, a->approval_len), SQ_TEXT(a->sig_input),
+        SQ_TEXT(a->sig), SQ_INT(a->now_ms), SQ_BLOB(a->op_id, WARDD_OP_ID_LEN));
     if (st == NULL) {
         return end(s, WARD_ERR_IO);
     }
-    sqlite3_bind_text(st, 1, a->uid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_blob(st, 2, a->approval, (int)a->approval_len, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, a->sig_input, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, a->sig, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 5, a->now_ms);
-    sqlite3_bind_blob(st, 6, a->op_id, WARDD_OP_ID_LEN, SQLITE_TRANSIENT);
     err = step_done(s, st);
     if (err != WARD_OK || sqlite3_changes(s->db) != 1) {
         return end(s, WARD_ERR_IO);
@@ -1284,14 +1274,13 @@ static ward_err deliveries_apply(sq *s)
     for (size_t i = 0; i < s->ndeliveries; i++) {
         const uint8_t *op_id = s->deliveries[i].op_id;
         int64_t at = s->deliveries[i].at_ms;
-        sqlite3_stmt *st = prep(s,
+        sqlite3_stmt *st = PREP(s,
             "UPDATE ops SET delivered_ms = ? WHERE op_id = ? AND state != 0"
-            " AND delivered_ms IS NULL RETURNING sn, op, answered_by");
+            " AND delivered_ms IS NULL RETURNING sn, op, answered_by",
+            SQ_INT(at), SQ_BLOB(op_id, WARDD_OP_ID_LEN));
         if (st == NULL) {
             return WARD_ERR_IO;
         }
-        sqlite3_bind_int64(st, 1, at);
-        sqlite3_bind_blob(st, 2, op_id, WARDD_OP_ID_LEN, SQLITE_TRANSIENT);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_DONE) {
             release(s, st);
@@ -1379,14 +1368,12 @@ static ward_err sq_op_result(void *h, const uint8_t op_id[WARDD_OP_ID_LEN],
     if (state != WARDD_OP_ANSWERED) {
         return end(s, WARD_ERR_STATE);
     }
-    sqlite3_stmt *st = prep(s,
-        "UPDATE ops SET state = 2, result = ?, result_ms = ? WHERE op_id = ? AND state = 1");
+    sqlite3_stmt *st = PREP(s,
+        "UPDATE ops SET state = 2, result = ?, result_ms = ? WHERE op_id = ? AND state = 1",
+        SQ_BLOB(msg, len), SQ_INT(now_ms), SQ_BLOB(op_id, WARDD_OP_ID_LEN));
     if (st == NULL) {
         return end(s, WARD_ERR_IO);
     }
-    sqlite3_bind_blob(st, 1, msg, (int)len, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, now_ms);
-    sqlite3_bind_blob(st, 3, op_id, WARDD_OP_ID_LEN, SQLITE_TRANSIENT);
     err = step_done(s, st);
     if (err == WARD_OK) {
         char hex[2 * WARDD_OP_ID_LEN + 1];
@@ -1406,11 +1393,9 @@ static ward_err sq_ops_pending(void *h, const char *uid, int64_t now_ms, wardd_o
     }
     pthread_mutex_lock(&s->mu);
     ward_err err = WARD_ERR_IO;
-    sqlite3_stmt *st = prep(s, sql_pending);
+    sqlite3_stmt *st = PREP(s, sql_pending,
+                            SQ_TEXT(uid), SQ_INT(now_ms), SQ_INT(WARDD_OPS_PENDING_MAX));
     if (st != NULL) {
-        sqlite3_bind_text(st, 1, uid, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, now_ms);
-        sqlite3_bind_int(st, 3, WARDD_OPS_PENDING_MAX);
         int rc;
         err = WARD_OK;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1437,12 +1422,11 @@ static ward_err sq_revoke(void *h, const wardd_revoke_rec *r, int64_t *inbox_id)
     if (err != WARD_OK) {
         return err;
     }
-    sqlite3_stmt *st = prep(s, "DELETE FROM bindings WHERE sn = ? AND uid = ?");
+    sqlite3_stmt *st = PREP(s, "DELETE FROM bindings WHERE sn = ? AND uid = ?",
+                            SQ_TEXT(r->sn), SQ_TEXT(r->target));
     if (st == NULL) {
         return end_durable(s, WARD_ERR_IO);
     }
-    sqlite3_bind_text(st, 1, r->sn, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, r->target, -1, SQLITE_TRANSIENT);
     err = step_done(s, st);
     if (err != WARD_OK) {
         return end_durable(s, WARD_ERR_IO);
@@ -1450,23 +1434,20 @@ static ward_err sq_revoke(void *h, const wardd_revoke_rec *r, int64_t *inbox_id)
     if (sqlite3_changes(s->db) != 1) {
         return end_durable(s, WARD_ERR_NOTFOUND);
     }
-    st = prep(s, "DELETE FROM escrows WHERE uid = ? AND sn = ?");
+    st = PREP(s, "DELETE FROM escrows WHERE uid = ? AND sn = ?",
+              SQ_TEXT(r->target), SQ_TEXT(r->sn));
     if (st == NULL) {
         return end_durable(s, WARD_ERR_IO);
     }
-    sqlite3_bind_text(st, 1, r->target, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, r->sn, -1, SQLITE_TRANSIENT);
     err = step_done(s, st);
     if (err != WARD_OK) {
         return end_durable(s, WARD_ERR_IO);
     }
-    st = prep(s, "INSERT INTO inbox (sn, msg, created_ms) VALUES (?, ?, ?)");
+    st = PREP(s, "INSERT INTO inbox (sn, msg, created_ms) VALUES (?, ?, ?)",
+              SQ_TEXT(r->sn), SQ_BLOB(r->msg, r->msg_len), SQ_INT(r->now_ms));
     if (st == NULL) {
         return end_durable(s, WARD_ERR_IO);
     }
-    sqlite3_bind_text(st, 1, r->sn, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_blob(st, 2, r->msg, (int)r->msg_len, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 3, r->now_ms);
     err = step_done(s, st);
     if (err != WARD_OK) {
         return end_durable(s, WARD_ERR_IO);
@@ -1486,9 +1467,9 @@ static ward_err sq_inbox_list(void *h, const char *sn, wardd_inbox_fn fn, void *
     sq *s = h;
     pthread_mutex_lock(&s->mu);
     ward_err err = WARD_ERR_IO;
-    sqlite3_stmt *st = prep(s, "SELECT id, msg FROM inbox WHERE sn = ? ORDER BY id LIMIT 64");
+    sqlite3_stmt *st = PREP(s, "SELECT id, msg FROM inbox WHERE sn = ? ORDER BY id LIMIT 64",
+                            SQ_TEXT(sn));
     if (st != NULL) {
-        sqlite3_bind_text(st, 1, sn, -1, SQLITE_TRANSIENT);
         wardd_inbox_rec rec;
         int rc;
         err = WARD_OK;
@@ -1521,13 +1502,12 @@ static ward_err sq_inbox_ack(void *h, const char *sn, const int64_t *ids, size_t
     size_t count = 0;
     for (size_t i = 0; i < n && err == WARD_OK; i++) {
         /* Only this lock's messages: another lock's ids change nothing. */
-        sqlite3_stmt *st = prep(s, "DELETE FROM inbox WHERE id = ? AND sn = ?");
+        sqlite3_stmt *st = PREP(s, "DELETE FROM inbox WHERE id = ? AND sn = ?",
+                                SQ_INT(ids[i]), SQ_TEXT(sn));
         if (st == NULL) {
             err = WARD_ERR_IO;
             break;
         }
-        sqlite3_bind_int64(st, 1, ids[i]);
-        sqlite3_bind_text(st, 2, sn, -1, SQLITE_TRANSIENT);
         err = step_done(s, st);
         if (err == WARD_OK) {
             count += (size_t)sqlite3_changes(s->db);
@@ -1545,10 +1525,10 @@ static ward_err sq_clients_list(void *h, const char *sn, wardd_client_fn fn, voi
     sq *s = h;
     pthread_mutex_lock(&s->mu);
     ward_err err = WARD_ERR_IO;
-    sqlite3_stmt *st = prep(s,
-        "SELECT uid, role, tid, bound_ms FROM bindings WHERE sn = ? ORDER BY bound_ms, uid");
+    sqlite3_stmt *st = PREP(s,
+        "SELECT uid, role, tid, bound_ms FROM bindings WHERE sn = ? ORDER BY bound_ms, uid",
+        SQ_TEXT(sn));
     if (st != NULL) {
-        sqlite3_bind_text(st, 1, sn, -1, SQLITE_TRANSIENT);
         wardd_client_rec rec;
         int rc;
         err = WARD_OK;
@@ -1583,12 +1563,10 @@ static ward_err sq_audit_list(void *h, const char *sn, size_t limit, wardd_audit
         return err;
     }
     err = WARD_ERR_IO;
-    sqlite3_stmt *st = prep(s,
+    sqlite3_stmt *st = PREP(s,
         "SELECT id, ts_ms, event, uid, op, detail FROM audit WHERE sn = ?"
-        " ORDER BY id DESC LIMIT ?");
+        " ORDER BY id DESC LIMIT ?", SQ_TEXT(sn), SQ_INT((sqlite3_int64)limit));
     if (st != NULL) {
-        sqlite3_bind_text(st, 1, sn, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
         wardd_audit_rec rec;
         int rc;
         err = WARD_OK;
@@ -1635,15 +1613,13 @@ static ward_err sq_dev_attach(void *h, const wardd_attach *a, wardd_attach *out,
     if (err != WARD_OK) {
         return err;
     }
-    sqlite3_stmt *st = prep(s,
+    sqlite3_stmt *st = PREP(s,
         "SELECT cloud_id, device, uid, app, attached_ms FROM dev_attach"
-        " WHERE device = ? AND uid = ? AND app = ?");
+        " WHERE device = ? AND uid = ? AND app = ?",
+        SQ_TEXT(a->device), SQ_TEXT(a->uid), SQ_TEXT(a->app));
     if (st == NULL) {
         return end(s, WARD_ERR_IO);
     }
-    sqlite3_bind_text(st, 1, a->device, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, a->uid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, a->app, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         err = read_attach(st, out);
@@ -1654,11 +1630,10 @@ static ward_err sq_dev_attach(void *h, const wardd_attach *a, wardd_attach *out,
     if (rc != SQLITE_DONE) {
         return end(s, WARD_ERR_IO);
     }
-    st = prep(s, "SELECT count(*) FROM dev_attach WHERE device = ?");
+    st = PREP(s, "SELECT count(*) FROM dev_attach WHERE device = ?", SQ_TEXT(a->device));
     if (st == NULL) {
         return end(s, WARD_ERR_IO);
     }
-    sqlite3_bind_text(st, 1, a->device, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(st);
     long long n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     release(s, st);
@@ -1668,17 +1643,14 @@ static ward_err sq_dev_attach(void *h, const wardd_attach *a, wardd_attach *out,
     if (n >= WARDD_DEV_ATTACH_MAX) {
         return end(s, WARD_ERR_BUSY);
     }
-    st = prep(s,
+    st = PREP(s,
         "INSERT INTO dev_attach (cloud_id, device, uid, app, attached_ms)"
-        " VALUES (?, ?, ?, ?, ?)");
+        " VALUES (?, ?, ?, ?, ?)",
+        SQ_BLOB(a->cloud_id, WARDD_CLOUD_ID_LEN), SQ_TEXT(a->device), SQ_TEXT(a->uid),
+        SQ_TEXT(a->app), SQ_INT(a->attached_ms));
     if (st == NULL) {
         return end(s, WARD_ERR_IO);
     }
-    sqlite3_bind_blob(st, 1, a->cloud_id, WARDD_CLOUD_ID_LEN, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, a->device, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, a->uid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, a->app, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 5, a->attached_ms);
     err = step_done(s, st);
     if (err == WARD_OK) {
         *out = *a;
@@ -1693,10 +1665,10 @@ static ward_err sq_dev_attach_get(void *h, const uint8_t cloud_id[WARDD_CLOUD_ID
     sq *s = h;
     pthread_mutex_lock(&s->mu);
     ward_err err = WARD_ERR_IO;
-    sqlite3_stmt *st = prep(s,
-        "SELECT cloud_id, device, uid, app, attached_ms FROM dev_attach WHERE cloud_id = ?");
+    sqlite3_stmt *st = PREP(s,
+        "SELECT cloud_id, device, uid, app, attached_ms FROM dev_attach WHERE cloud_id = ?",
+        SQ_BLOB(cloud_id, WARDD_CLOUD_ID_LEN));
     if (st != NULL) {
-        sqlite3_bind_blob(st, 1, cloud_id, WARDD_CLOUD_ID_LEN, SQLITE_TRANSIENT);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
             err = read_attach(st, out);
@@ -1714,11 +1686,10 @@ static ward_err sq_dev_attach_list(void *h, const char *uid, wardd_attach_fn fn,
     sq *s = h;
     pthread_mutex_lock(&s->mu);
     ward_err err = WARD_ERR_IO;
-    sqlite3_stmt *st = prep(s,
+    sqlite3_stmt *st = PREP(s,
         "SELECT cloud_id, device, uid, app, attached_ms FROM dev_attach WHERE uid = ?"
-        " ORDER BY attached_ms, device, app");
+        " ORDER BY attached_ms, device, app", SQ_TEXT(uid));
     if (st != NULL) {
-        sqlite3_bind_text(st, 1, uid, -1, SQLITE_TRANSIENT);
         wardd_attach rec;
         int rc;
         err = WARD_OK;
@@ -1750,12 +1721,12 @@ static ward_err sq_dev_msg_put(void *h, const uint8_t cloud_id[WARDD_CLOUD_ID_LE
     if (err != WARD_OK) {
         return err;
     }
-    sqlite3_stmt *st = prep(s, "SELECT device FROM dev_attach WHERE cloud_id = ?");
+    sqlite3_stmt *st = PREP(s, "SELECT device FROM dev_attach WHERE cloud_id = ?",
+                            SQ_BLOB(cloud_id, WARDD_CLOUD_ID_LEN));
     if (st == NULL) {
         return end(s, WARD_ERR_IO);
     }
     char device[WARD_SN_MAX + 1];
-    sqlite3_bind_blob(st, 1, cloud_id, WARDD_CLOUD_ID_LEN, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         copy_text(st, 0, device, sizeof device);
@@ -1764,14 +1735,12 @@ static ward_err sq_dev_msg_put(void *h, const uint8_t cloud_id[WARDD_CLOUD_ID_LE
     if (rc != SQLITE_ROW) {
         return end(s, rc == SQLITE_DONE ? WARD_ERR_NOTFOUND : WARD_ERR_IO);
     }
-    st = prep(s,
-        "SELECT count(*) FROM dev_msgs WHERE cloud_id = ? AND way = ? AND expires_ms > ?");
+    st = PREP(s,
+        "SELECT count(*) FROM dev_msgs WHERE cloud_id = ? AND way = ? AND expires_ms > ?",
+        SQ_BLOB(cloud_id, WARDD_CLOUD_ID_LEN), SQ_INT(way), SQ_INT(now_ms));
     if (st == NULL) {
         return end(s, WARD_ERR_IO);
     }
-    sqlite3_bind_blob(st, 1, cloud_id, WARDD_CLOUD_ID_LEN, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 2, way);
-    sqlite3_bind_int64(st, 3, now_ms);
     rc = sqlite3_step(st);
     long long n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     release(s, st);
@@ -1781,18 +1750,14 @@ static ward_err sq_dev_msg_put(void *h, const uint8_t cloud_id[WARDD_CLOUD_ID_LE
     if (n >= WARDD_DEV_QUEUE_MAX) {
         return end(s, WARD_ERR_BUSY);
     }
-    st = prep(s,
+    st = PREP(s,
         "INSERT INTO dev_msgs (cloud_id, device, way, msg, created_ms, expires_ms)"
-        " VALUES (?, ?, ?, ?, ?, ?)");
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        SQ_BLOB(cloud_id, WARDD_CLOUD_ID_LEN), SQ_TEXT(device), SQ_INT(way), SQ_BLOB(msg, len),
+        SQ_INT(now_ms), SQ_INT(expires_ms));
     if (st == NULL) {
         return end(s, WARD_ERR_IO);
     }
-    sqlite3_bind_blob(st, 1, cloud_id, WARDD_CLOUD_ID_LEN, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, device, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 3, way);
-    sqlite3_bind_blob(st, 4, msg, (int)len, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 5, now_ms);
-    sqlite3_bind_int64(st, 6, expires_ms);
     err = step_done(s, st);
     if (err == WARD_OK) {
         *id = sqlite3_last_insert_rowid(s->db);
