@@ -1,0 +1,607 @@
+/* wardd's SQLite store, flow B entries: operations, answers and their
+ * deliveries, results, revocations, the lock inbox, clients, audit. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_sqlite.h"
+
+static bool sq_delivery_waiting(const sq *s, const uint8_t op_id[WARDD_OP_ID_LEN])
+{
+    for (size_t i = 0; i < s->ndeliveries; i++) {
+        if (memcmp(s->deliveries[i].op_id, op_id, WARDD_OP_ID_LEN) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void sq_op_id_hex(const uint8_t id[WARDD_OP_ID_LEN], char out[2 * WARDD_OP_ID_LEN + 1])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < WARDD_OP_ID_LEN; i++) {
+        out[2 * i] = digits[id[i] >> 4];
+        out[2 * i + 1] = digits[id[i] & 15];
+    }
+    out[2 * WARDD_OP_ID_LEN] = '\0';
+}
+
+static const char sql_op_cols[] =
+    "SELECT op_id, sn, target, op, token_hash, request, created_ms, expires_ms, state,"
+    " answered_by, approval, delivered_ms IS NOT NULL, result FROM ops WHERE op_id = ?";
+static const char sql_pending[] =
+    "SELECT o.op_id, o.sn, o.target, o.op, o.token_hash, o.request, o.created_ms,"
+    " o.expires_ms, o.state, o.answered_by, o.approval, o.delivered_ms IS NOT NULL,"
+    " o.result FROM op_audience a JOIN ops o ON o.op_id = a.op_id"
+    " JOIN bindings b ON b.sn = o.sn AND b.uid = a.uid"
+    " WHERE a.uid = ?1 AND a.expires_ms > ?2 AND o.state = 0"
+    " ORDER BY o.created_ms LIMIT ?3";
+
+/* Reads one row of sql_op_cols / sql_pending. */
+static ward_err read_op(sqlite3_stmt *st, wardd_op *op)
+{
+    memset(op, 0, sizeof *op);
+    size_t n = 0;
+    ward_err err = sq_copy_blob(st, 0, op->op_id, WARDD_OP_ID_LEN);
+    if (err != WARD_OK) {
+        return err;
+    }
+    sq_copy_text(st, 1, op->sn, sizeof op->sn);
+    sq_copy_text(st, 2, op->target, sizeof op->target);
+    op->op = (uint8_t)sqlite3_column_int(st, 3);
+    err = sq_copy_blob(st, 4, op->token_hash, WARD_SHA256_LEN);
+    if (err == WARD_OK) {
+        err = sq_copy_var(st, 5, op->request, sizeof op->request, &op->request_len);
+    }
+    op->created_ms = sqlite3_column_int64(st, 6);
+    op->expires_ms = sqlite3_column_int64(st, 7);
+    op->state = sqlite3_column_int(st, 8);
+    sq_copy_text(st, 9, op->answered_by, sizeof op->answered_by);
+    if (err == WARD_OK) {
+        err = sq_copy_var(st, 10, op->approval, sizeof op->approval, &op->approval_len);
+    }
+    op->delivered = sqlite3_column_int(st, 11) != 0;
+    if (err == WARD_OK) {
+        err = sq_copy_var(st, 12, op->result, sizeof op->result, &n);
+        op->result_len = n;
+    }
+    return err;
+}
+
+static ward_err sq_op_create(void *h, const wardd_op *op, size_t *audience)
+{
+    sq *s = h;
+    *audience = 0;
+    ward_err err = sq_begin(s);
+    if (err != WARD_OK) {
+        return err;
+    }
+    sqlite3_stmt *st = PREP(s,
+        "INSERT INTO ops (op_id, sn, target, op, token_hash, request, created_ms,"
+        " expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        SQ_BLOB(op->op_id, WARDD_OP_ID_LEN), SQ_TEXT(op->sn), SQ_TEXT(op->target),
+        SQ_INT(op->op), SQ_BLOB(op->token_hash, WARD_SHA256_LEN),
+        SQ_BLOB(op->request, op->request_len), SQ_INT(op->created_ms), SQ_INT(op->expires_ms));
+    if (st == NULL) {
+        return sq_end(s, WARD_ERR_IO);
+    }
+    err = sq_step_done(s, st);
+    if (err != WARD_OK) {
+        return sq_end(s, err);
+    }
+    /* The audience: bound clients (PK lookups on bindings (sn, uid)). */
+    st = PREP(s,
+        "INSERT INTO op_audience (op_id, uid, expires_ms)"
+        " SELECT ?1, uid, ?2 FROM bindings WHERE sn = ?3 AND (?4 = '' OR uid = ?4)",
+        SQ_BLOB(op->op_id, WARDD_OP_ID_LEN), SQ_INT(op->expires_ms), SQ_TEXT(op->sn),
+        SQ_TEXT(op->target));
+    if (st == NULL) {
+        return sq_end(s, WARD_ERR_IO);
+    }
+    err = sq_step_done(s, st);
+    if (err != WARD_OK) {
+        return sq_end(s, WARD_ERR_IO);
+    }
+    *audience = (size_t)sqlite3_changes(s->db);
+    if (*audience == 0) {
+        return sq_end(s, op->target[0] ? WARD_ERR_NOTFOUND : WARD_ERR_STATE);
+    }
+    char hex[2 * WARDD_OP_ID_LEN + 1];
+    sq_op_id_hex(op->op_id, hex);
+    err = sq_audit_add(s, op->sn, op->created_ms, "op_created", op->target, op->op, hex);
+    return sq_end(s, err);
+}
+
+static ward_err sq_op_get(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], wardd_op *op)
+{
+    sq *s = h;
+    pthread_mutex_lock(&s->mu);
+    ward_err err = WARD_ERR_IO;
+    sqlite3_stmt *st = PREP(s, sql_op_cols, SQ_BLOB(op_id, WARDD_OP_ID_LEN));
+    if (st != NULL) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            err = read_op(st, op);
+            op->delivered = op->delivered || sq_delivery_waiting(s, op_id);
+        } else if (rc == SQLITE_DONE) {
+            err = WARD_ERR_NOTFOUND;
+        }
+        sq_release(s, st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return err;
+}
+
+/* Reads state, expiry, sn, op and who answered, inside a transaction. */
+static ward_err op_head(sq *s, const uint8_t op_id[WARDD_OP_ID_LEN], int *state,
+                        int64_t *expires_ms, char sn[WARD_SN_MAX + 1], int *op,
+                        char first[WARD_UID_MAX + 1], bool *delivered)
+{
+    sqlite3_stmt *st = PREP(s,
+        "SELECT state, expires_ms, sn, op, answered_by, delivered_ms IS NOT NULL"
+        " FROM ops WHERE op_id = ?", SQ_BLOB(op_id, WARDD_OP_ID_LEN));
+    if (st == NULL) {
+        return WARD_ERR_IO;
+    }
+    int rc = sqlite3_step(st);
+    ward_err err = rc == SQLITE_DONE ? WARD_ERR_NOTFOUND : WARD_ERR_IO;
+    if (rc == SQLITE_ROW) {
+        *state = sqlite3_column_int(st, 0);
+        *expires_ms = sqlite3_column_int64(st, 1);
+        sq_copy_text(st, 2, sn, WARD_SN_MAX + 1);
+        *op = sqlite3_column_int(st, 3);
+        sq_copy_text(st, 4, first, WARD_UID_MAX + 1);
+        *delivered = sqlite3_column_int(st, 5) != 0;
+        err = WARD_OK;
+    }
+    sq_release(s, st);
+    return err;
+}
+
+/* Whether (keyid, nonce) was spent, read inside the caller's transaction. */
+static ward_err nonce_seen(sq *s, const char *keyid, const char *nonce)
+{
+    sqlite3_stmt *st = PREP(s, "SELECT 1 FROM nonces WHERE keyid = ? AND nonce = ?",
+                            SQ_TEXT(keyid), SQ_TEXT(nonce));
+    if (st == NULL) {
+        return WARD_ERR_IO;
+    }
+    int rc = sqlite3_step(st);
+    sq_release(s, st);
+    return rc == SQLITE_ROW ? WARD_ERR_AUTH : rc == SQLITE_DONE ? WARD_OK : WARD_ERR_IO;
+}
+
+/* Whether the op's winning answer spent this nonce (its Signature-Input,
+ * stored with it, names the nonce): then this request is its replay. */
+static ward_err winner_nonce(sq *s, const wardd_answer_rec *a, bool *same)
+{
+    sqlite3_stmt *st = PREP(s,
+        "SELECT 1 FROM ops WHERE op_id = ? AND answered_by = ?"
+        " AND instr(answer_sig_input, 'nonce=\"' || ? || '\"') > 0",
+        SQ_BLOB(a->op_id, WARDD_OP_ID_LEN), SQ_TEXT(a->uid), SQ_TEXT(a->nonce));
+    if (st == NULL) {
+        return WARD_ERR_IO;
+    }
+    int rc = sqlite3_step(st);
+    sq_release(s, st);
+    *same = rc == SQLITE_ROW;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? WARD_OK : WARD_ERR_IO;
+}
+
+/* The winning answer does not write its nonce: the op leaves pending and
+ * keeps the request's Signature-Input, which names the nonce, so a replay
+ * is recognised by that (WARD_ERR_AUTH) and can never answer again. Two
+ * pages fewer in the hottest commit; every other answer spends its nonce
+ * as before. */
+static ward_err sq_op_answer(void *h, const wardd_answer_rec *a,
+                             char first[WARD_UID_MAX + 1])
+{
+    sq *s = h;
+    first[0] = '\0';
+    ward_err err = sq_begin(s);
+    if (err != WARD_OK) {
+        return err;
+    }
+    if (a->nonce != NULL) {
+        err = nonce_seen(s, a->keyid, a->nonce);
+        if (err != WARD_OK) {
+            return sq_end(s, err);
+        }
+    }
+    int state = 0, op = 0;
+    int64_t expires = 0;
+    char sn[WARD_SN_MAX + 1];
+    bool delivered = false;
+    err = op_head(s, a->op_id, &state, &expires, sn, &op, first, &delivered);
+    if (err != WARD_OK) {
+        return sq_end(s, err);
+    }
+    /* Checked here, not before the call: a revocation committed between
+     * the two could otherwise still let the revoked client's answer win. */
+    uint8_t role = 0;
+    err = sq_binding_role(s, sn, a->uid, &role);
+    if (err != WARD_OK) {
+        first[0] = '\0';
+        return sq_end(s, err == WARD_ERR_NOTFOUND ? WARD_ERR_PARAM : err);
+    }
+    char hex[2 * WARDD_OP_ID_LEN + 1];
+    sq_op_id_hex(a->op_id, hex);
+    if (state != WARDD_OP_PENDING) {
+        if (a->nonce != NULL) {
+            bool replay = false;
+            err = winner_nonce(s, a, &replay);
+            if (err == WARD_OK) {
+                err = replay ? WARD_ERR_AUTH
+                             : sq_nonce_add(s, a->keyid, a->nonce, a->nonce_expires_ms);
+            }
+        }
+        if (err != WARD_OK) {
+            return sq_end(s, err);
+        }
+        /* Late: keep the audit row, change nothing else. */
+        err = sq_end(s, sq_audit_add(s, sn, a->now_ms, "op_late", a->uid, op, hex));
+        return err == WARD_OK ? WARD_ERR_STATE : err;
+    }
+    first[0] = '\0';
+    if (a->now_ms >= expires) {
+        return sq_end(s, WARD_ERR_EXPIRED);
+    }
+    sqlite3_stmt *st = PREP(s,
+        "UPDATE ops SET state = 1, answered_by = ?, approval = ?, answer_sig_input = ?,"
+        " answer_sig = ?, answered_ms = ? WHERE op_id = ? AND state = 0",
+        SQ_TEXT(a->uid), SQ_BLOB(a->approval, a->approval_len), SQ_TEXT(a->sig_input),
+        SQ_TEXT(a->sig), SQ_INT(a->now_ms), SQ_BLOB(a->op_id, WARDD_OP_ID_LEN));
+    if (st == NULL) {
+        return sq_end(s, WARD_ERR_IO);
+    }
+    err = sq_step_done(s, st);
+    if (err != WARD_OK || sqlite3_changes(s->db) != 1) {
+        return sq_end(s, WARD_ERR_IO);
+    }
+    /* The audience rows stay (purge drops them with the op): the pending
+     * list skips answered ops by state, and deleting them would double
+     * the pages this hot commit writes. */
+    err = sq_audit_add(s, sn, a->now_ms, "op_answered", a->uid, op, hex);
+    return sq_end(s, err == WARD_OK ? WARD_OK : WARD_ERR_IO);
+}
+
+/* Writes the waiting deliveries (delivered_ms and the op_delivered audit
+ * row) inside the caller's transaction. Writing one twice changes
+ * nothing, so a rolled-back transaction's are simply written again. */
+ward_err sq_deliveries_apply(sq *s)
+{
+    for (size_t i = 0; i < s->ndeliveries; i++) {
+        const uint8_t *op_id = s->deliveries[i].op_id;
+        int64_t at = s->deliveries[i].at_ms;
+        sqlite3_stmt *st = PREP(s,
+            "UPDATE ops SET delivered_ms = ? WHERE op_id = ? AND state != 0"
+            " AND delivered_ms IS NULL RETURNING sn, op, answered_by",
+            SQ_INT(at), SQ_BLOB(op_id, WARDD_OP_ID_LEN));
+        if (st == NULL) {
+            return WARD_ERR_IO;
+        }
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE) {
+            sq_release(s, st);
+            continue;       /* written before, or the op was purged */
+        }
+        if (rc != SQLITE_ROW) {
+            sq_release(s, st);
+            return WARD_ERR_IO;
+        }
+        char sn[WARD_SN_MAX + 1], first[WARD_UID_MAX + 1], hex[2 * WARDD_OP_ID_LEN + 1];
+        sq_copy_text(st, 0, sn, sizeof sn);
+        int op = sqlite3_column_int(st, 1);
+        sq_copy_text(st, 2, first, sizeof first);
+        rc = sqlite3_step(st);      /* one row: op_id is the key */
+        sq_release(s, st);
+        if (rc != SQLITE_DONE) {
+            return WARD_ERR_IO;
+        }
+        sq_op_id_hex(op_id, hex);
+        if (sq_audit_add(s, sn, at, "op_delivered", first, op, hex) != WARD_OK) {
+            return WARD_ERR_IO;
+        }
+    }
+    return WARD_OK;
+}
+
+/* Writes the waiting deliveries in a transaction of their own. Called
+ * with s->mu held. */
+ward_err sq_deliveries_flush(sq *s)
+{
+    if (s->ndeliveries == 0) {
+        return WARD_OK;
+    }
+    ward_err err = sq_begin_locked(s);
+    return err == WARD_OK ? sq_finish(s, WARD_OK) : err;
+}
+
+/* The lock's fetch is the hottest read of a relay: rather than a commit
+ * of its own, the delivery waits in memory for the next transaction of
+ * any entry (or the checkpointer's tick, within a second). A crash can
+ * lose the last second of delivery marks, never an answer. Nothing is
+ * read here: op is the fetch's own op_get, and an answer is never taken
+ * back (the deferred UPDATE checks the state and the mark again). */
+static ward_err sq_op_deliver(void *h, const wardd_op *op, int64_t now_ms)
+{
+    sq *s = h;
+    if (op->state == WARDD_OP_PENDING) {
+        return WARD_ERR_STATE;
+    }
+    if (op->delivered) {
+        return WARD_OK;
+    }
+    ward_err err = WARD_OK;
+    pthread_mutex_lock(&s->mu);
+    if (!sq_delivery_waiting(s, op->op_id)) {
+        if (s->ndeliveries == SQ_DELIVERIES_MAX) {
+            err = sq_deliveries_flush(s);
+        }
+        if (err == WARD_OK) {
+            memcpy(s->deliveries[s->ndeliveries].op_id, op->op_id, WARDD_OP_ID_LEN);
+            s->deliveries[s->ndeliveries].at_ms = now_ms;
+            s->ndeliveries++;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    return err;
+}
+
+static ward_err sq_op_result(void *h, const uint8_t op_id[WARDD_OP_ID_LEN],
+                             const uint8_t *msg, size_t len, int64_t now_ms)
+{
+    sq *s = h;
+    ward_err err = sq_begin(s);
+    if (err != WARD_OK) {
+        return err;
+    }
+    int state = 0, op = 0;
+    int64_t expires = 0;
+    char sn[WARD_SN_MAX + 1], first[WARD_UID_MAX + 1];
+    bool delivered = false;
+    err = op_head(s, op_id, &state, &expires, sn, &op, first, &delivered);
+    if (err != WARD_OK) {
+        return sq_end(s, err);
+    }
+    if (state != WARDD_OP_ANSWERED) {
+        return sq_end(s, WARD_ERR_STATE);
+    }
+    sqlite3_stmt *st = PREP(s,
+        "UPDATE ops SET state = 2, result = ?, result_ms = ? WHERE op_id = ? AND state = 1",
+        SQ_BLOB(msg, len), SQ_INT(now_ms), SQ_BLOB(op_id, WARDD_OP_ID_LEN));
+    if (st == NULL) {
+        return sq_end(s, WARD_ERR_IO);
+    }
+    err = sq_step_done(s, st);
+    if (err == WARD_OK) {
+        char hex[2 * WARDD_OP_ID_LEN + 1];
+        sq_op_id_hex(op_id, hex);
+        err = sq_audit_add(s, sn, now_ms, "op_result", first, op, hex);
+    }
+    return sq_end(s, err == WARD_OK ? WARD_OK : WARD_ERR_IO);
+}
+
+static ward_err sq_ops_pending(void *h, const char *uid, int64_t now_ms, wardd_op_fn fn,
+                               void *ctx)
+{
+    sq *s = h;
+    wardd_op *op = malloc(sizeof *op);
+    if (op == NULL) {
+        return WARD_ERR_NOSPACE;
+    }
+    pthread_mutex_lock(&s->mu);
+    ward_err err = WARD_ERR_IO;
+    sqlite3_stmt *st = PREP(s, sql_pending,
+                            SQ_TEXT(uid), SQ_INT(now_ms), SQ_INT(WARDD_OPS_PENDING_MAX));
+    if (st != NULL) {
+        int rc;
+        err = WARD_OK;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            err = read_op(st, op);
+            if (err != WARD_OK || fn(ctx, op) != 0) {
+                break;
+            }
+        }
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            err = WARD_ERR_IO;
+        }
+        sq_release(s, st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    free(op);
+    return err;
+}
+
+static ward_err sq_revoke(void *h, const wardd_revoke_rec *r, int64_t *inbox_id)
+{
+    sq *s = h;
+    *inbox_id = 0;
+    ward_err err = sq_begin_durable(s);
+    if (err != WARD_OK) {
+        return err;
+    }
+    sqlite3_stmt *st = PREP(s, "DELETE FROM bindings WHERE sn = ? AND uid = ?",
+                            SQ_TEXT(r->sn), SQ_TEXT(r->target));
+    if (st == NULL) {
+        return sq_end_durable(s, WARD_ERR_IO);
+    }
+    err = sq_step_done(s, st);
+    if (err != WARD_OK) {
+        return sq_end_durable(s, WARD_ERR_IO);
+    }
+    if (sqlite3_changes(s->db) != 1) {
+        return sq_end_durable(s, WARD_ERR_NOTFOUND);
+    }
+    st = PREP(s, "DELETE FROM escrows WHERE uid = ? AND sn = ?",
+              SQ_TEXT(r->target), SQ_TEXT(r->sn));
+    if (st == NULL) {
+        return sq_end_durable(s, WARD_ERR_IO);
+    }
+    err = sq_step_done(s, st);
+    if (err != WARD_OK) {
+        return sq_end_durable(s, WARD_ERR_IO);
+    }
+    st = PREP(s, "INSERT INTO inbox (sn, msg, created_ms) VALUES (?, ?, ?)",
+              SQ_TEXT(r->sn), SQ_BLOB(r->msg, r->msg_len), SQ_INT(r->now_ms));
+    if (st == NULL) {
+        return sq_end_durable(s, WARD_ERR_IO);
+    }
+    err = sq_step_done(s, st);
+    if (err != WARD_OK) {
+        return sq_end_durable(s, WARD_ERR_IO);
+    }
+    *inbox_id = sqlite3_last_insert_rowid(s->db);
+    char detail[WARD_UID_MAX + 16];
+    snprintf(detail, sizeof detail, "target=%s", r->target);
+    err = sq_audit_add(s, r->sn, r->now_ms, "revoke", r->revoker, 0, detail);
+    if (err != WARD_OK) {
+        *inbox_id = 0;
+    }
+    return sq_end_durable(s, err == WARD_OK ? WARD_OK : WARD_ERR_IO);
+}
+
+static ward_err sq_inbox_list(void *h, const char *sn, wardd_inbox_fn fn, void *ctx)
+{
+    sq *s = h;
+    pthread_mutex_lock(&s->mu);
+    ward_err err = WARD_ERR_IO;
+    sqlite3_stmt *st = PREP(s, "SELECT id, msg FROM inbox WHERE sn = ? ORDER BY id LIMIT 64",
+                            SQ_TEXT(sn));
+    if (st != NULL) {
+        wardd_inbox_rec rec;
+        int rc;
+        err = WARD_OK;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            memset(&rec, 0, sizeof rec);
+            rec.id = sqlite3_column_int64(st, 0);
+            err = sq_copy_var(st, 1, rec.msg, sizeof rec.msg, &rec.msg_len);
+            if (err != WARD_OK || fn(ctx, &rec) != 0) {
+                break;
+            }
+        }
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            err = WARD_ERR_IO;
+        }
+        sq_release(s, st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return err;
+}
+
+static ward_err sq_inbox_ack(void *h, const char *sn, const int64_t *ids, size_t n,
+                             size_t *acked)
+{
+    sq *s = h;
+    *acked = 0;
+    ward_err err = sq_begin(s);
+    if (err != WARD_OK) {
+        return err;
+    }
+    size_t count = 0;
+    for (size_t i = 0; i < n && err == WARD_OK; i++) {
+        /* Only this lock's messages: another lock's ids change nothing. */
+        sqlite3_stmt *st = PREP(s, "DELETE FROM inbox WHERE id = ? AND sn = ?",
+                                SQ_INT(ids[i]), SQ_TEXT(sn));
+        if (st == NULL) {
+            err = WARD_ERR_IO;
+            break;
+        }
+        err = sq_step_done(s, st);
+        if (err == WARD_OK) {
+            count += (size_t)sqlite3_changes(s->db);
+        }
+    }
+    err = sq_end(s, err);
+    if (err == WARD_OK) {
+        *acked = count;
+    }
+    return err;
+}
+
+static ward_err sq_clients_list(void *h, const char *sn, wardd_client_fn fn, void *ctx)
+{
+    sq *s = h;
+    pthread_mutex_lock(&s->mu);
+    ward_err err = WARD_ERR_IO;
+    sqlite3_stmt *st = PREP(s,
+        "SELECT uid, role, tid, bound_ms FROM bindings WHERE sn = ? ORDER BY bound_ms, uid",
+        SQ_TEXT(sn));
+    if (st != NULL) {
+        wardd_client_rec rec;
+        int rc;
+        err = WARD_OK;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            memset(&rec, 0, sizeof rec);
+            sq_copy_text(st, 0, rec.uid, sizeof rec.uid);
+            rec.role = (uint8_t)sqlite3_column_int(st, 1);
+            err = sq_copy_blob(st, 2, rec.tid, WARD_TASK_ID_LEN);
+            rec.bound_ms = sqlite3_column_int64(st, 3);
+            if (err != WARD_OK || fn(ctx, &rec) != 0) {
+                break;
+            }
+        }
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            err = WARD_ERR_IO;
+        }
+        sq_release(s, st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return err;
+}
+
+static ward_err sq_audit_list(void *h, const char *sn, size_t limit, wardd_audit_fn fn,
+                              void *ctx)
+{
+    sq *s = h;
+    pthread_mutex_lock(&s->mu);
+    /* The audit shows every delivery so far. */
+    ward_err err = sq_deliveries_flush(s);
+    if (err != WARD_OK) {
+        pthread_mutex_unlock(&s->mu);
+        return err;
+    }
+    err = WARD_ERR_IO;
+    sqlite3_stmt *st = PREP(s,
+        "SELECT id, ts_ms, event, uid, op, detail FROM audit WHERE sn = ?"
+        " ORDER BY id DESC LIMIT ?", SQ_TEXT(sn), SQ_INT((sqlite3_int64)limit));
+    if (st != NULL) {
+        wardd_audit_rec rec;
+        int rc;
+        err = WARD_OK;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            memset(&rec, 0, sizeof rec);
+            rec.id = sqlite3_column_int64(st, 0);
+            rec.ts_ms = sqlite3_column_int64(st, 1);
+            sq_copy_text(st, 2, rec.event, sizeof rec.event);
+            sq_copy_text(st, 3, rec.uid, sizeof rec.uid);
+            rec.op = sqlite3_column_int(st, 4);
+            sq_copy_text(st, 5, rec.detail, sizeof rec.detail);
+            if (fn(ctx, &rec) != 0) {
+                break;
+            }
+        }
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            err = WARD_ERR_IO;
+        }
+        sq_release(s, st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return err;
+}
+
+/* The flow B entries of the store's vtable. */
+void sq_fill_ops(wardd_store *out)
+{
+    out->op_create = sq_op_create;
+    out->op_get = sq_op_get;
+    out->op_answer = sq_op_answer;
+    out->op_deliver = sq_op_deliver;
+    out->op_result = sq_op_result;
+    out->ops_pending = sq_ops_pending;
+    out->revoke = sq_revoke;
+    out->inbox_list = sq_inbox_list;
+    out->inbox_ack = sq_inbox_ack;
+    out->clients_list = sq_clients_list;
+    out->audit_list = sq_audit_list;
+}
