@@ -4,38 +4,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "ward_test.h"
 #include "store.h"
+#include "store_fixture.h"
 
-static char dir[64];
-static char path[128];
 static wardd_store st;
-
-static long long raw_int(const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    long long v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return v;
-}
 
 /* A store with two devices and two users. */
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/ward-devstore-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/wardd.db", dir);
-    assert_int_equal(wardd_store_sqlite_open(path, &st), WARD_OK);
+    sf_make_dir("devstore");
+    assert_int_equal(wardd_store_sqlite_open(sf_path, &st), WARD_OK);
     uint8_t pub[WARD_P256_POINT_LEN];
     int created = 0;
     memset(pub, 0x11, sizeof pub);
@@ -53,9 +36,7 @@ static int teardown(void **state)
 {
     (void)state;
     st.close(st.h);
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    sf_remove_dir();
     return 0;
 }
 
@@ -77,9 +58,9 @@ static void attach(const char *device, const char *uid, const char *app, uint8_t
 static void test_schema_has_flow_d(void **state)
 {
     (void)state;
-    assert_int_equal(raw_int("PRAGMA user_version"), WARDD_SCHEMA_VERSION);
+    assert_int_equal(sf_int("PRAGMA user_version"), WARDD_SCHEMA_VERSION);
     assert_true(WARDD_SCHEMA_VERSION >= 4);
-    assert_int_equal(raw_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
+    assert_int_equal(sf_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
                              " name IN ('dev_attach','dev_msgs')"), 2);
 }
 
@@ -233,7 +214,7 @@ static void test_queues_scoped_and_polled(void **state)
                                      collect, &s), WARD_OK);
     assert_int_equal(s.n, 1);
     assert_int_equal(s.first[0], 0xB2);
-    assert_int_equal(raw_int("SELECT count(*) FROM dev_msgs WHERE way = 0"), 2);
+    assert_int_equal(sf_int("SELECT count(*) FROM dev_msgs WHERE way = 0"), 2);
 
     /* Alice's replies on her cloud id; bob's cloud id has none. */
     memset(&s, 0, sizeof s);
@@ -248,7 +229,7 @@ static void test_queues_scoped_and_polled(void **state)
     memset(&s, 0, sizeof s);
     assert_int_equal(st.dev_msg_take(st.h, NULL, b.cloud_id, WARDD_DEV_TO_APP, reply_id, 200,
                                      collect, &s), WARD_OK);
-    assert_int_equal(raw_int("SELECT count(*) FROM dev_msgs WHERE way = 1"), 1);
+    assert_int_equal(sf_int("SELECT count(*) FROM dev_msgs WHERE way = 1"), 1);
     /* Naming both scopes or none is misuse. */
     assert_int_equal(st.dev_msg_take(st.h, "DEV-1", a.cloud_id, WARDD_DEV_TO_APP, 0, 200,
                                      collect, &s), WARD_ERR_PARAM);
@@ -286,7 +267,7 @@ static void test_queue_bounded_and_expiring(void **state)
                                      1000, 2000, &id), WARD_OK);
     /* purge drops what expired, in every scope. */
     assert_int_equal(st.purge(st.h, 1500, 0), WARD_OK);
-    assert_int_equal(raw_int("SELECT count(*) FROM dev_msgs"), 1);
+    assert_int_equal(sf_int("SELECT count(*) FROM dev_msgs"), 1);
 }
 
 int main(void)

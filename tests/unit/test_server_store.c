@@ -12,57 +12,25 @@
 
 #include "ward_test.h"
 #include "store.h"
-
-static char dir[64];
-static char path[128];
+#include "store_fixture.h"
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/ward-store-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/wardd.db", dir);
+    sf_make_dir("store");
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    sf_remove_dir();
     return 0;
 }
 
 static void open_store(wardd_store *st)
 {
-    assert_int_equal(wardd_store_sqlite_open(path, st), WARD_OK);
-}
-
-/* Runs SQL on the file behind the store's back (a second connection). */
-static void raw_exec(const char *sql)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    char *err = NULL;
-    int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
-    if (rc != SQLITE_OK) {
-        fail_msg("%s: %s", sql, err ? err : "?");
-    }
-    sqlite3_close(db);
-}
-
-static long long raw_int(const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    long long v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
+    assert_int_equal(wardd_store_sqlite_open(sf_path, st), WARD_OK);
 }
 
 /* Whether SQLite's plan for sql reads through the named index. */
@@ -72,7 +40,7 @@ static bool plan_uses(const char *sql, const char *index)
     sqlite3_stmt *st = NULL;
     char q[512];
     snprintf(q, sizeof q, "EXPLAIN QUERY PLAN %s", sql);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(sf_path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
     bool found = false;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -142,17 +110,17 @@ static void test_migrates_from_empty(void **state)
     wardd_store st;
     open_store(&st);
     st.close(st.h);
-    assert_int_equal(raw_int("PRAGMA user_version"), WARDD_SCHEMA_VERSION);
-    assert_int_equal(raw_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
+    assert_int_equal(sf_int("PRAGMA user_version"), WARDD_SCHEMA_VERSION);
+    assert_int_equal(sf_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
                              " name IN ('locks','users','tasks','bindings','escrows',"
                              "'nonces','rate_events','ops','op_audience','inbox',"
                              "'audit')"), 11);
     /* WAL, so readers never block the writer. */
-    assert_int_equal(raw_int("SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
+    assert_int_equal(sf_int("SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
     /* Reopening an up-to-date database applies nothing. */
     open_store(&st);
     st.close(st.h);
-    assert_int_equal(raw_int("PRAGMA user_version"), WARDD_SCHEMA_VERSION);
+    assert_int_equal(sf_int("PRAGMA user_version"), WARDD_SCHEMA_VERSION);
 }
 
 static void test_refuses_newer_schema(void **state)
@@ -161,8 +129,8 @@ static void test_refuses_newer_schema(void **state)
     wardd_store st;
     open_store(&st);
     st.close(st.h);
-    raw_exec("PRAGMA user_version = 99");
-    assert_int_equal(wardd_store_sqlite_open(path, &st), WARD_ERR_UNSUPPORTED);
+    sf_exec("PRAGMA user_version = 99");
+    assert_int_equal(wardd_store_sqlite_open(sf_path, &st), WARD_ERR_UNSUPPORTED);
 }
 
 static void test_reopen_keeps_data(void **state)
@@ -267,7 +235,7 @@ static void test_confirm_is_atomic(void **state)
     seed(&st, &t);
     /* Make the last step of the transaction (the task update) fail, after
      * the binding and escrow rows were written. */
-    raw_exec("CREATE TRIGGER fail_update BEFORE UPDATE ON tasks"
+    sf_exec("CREATE TRIGGER fail_update BEFORE UPDATE ON tasks"
              " BEGIN SELECT RAISE(ABORT, 'injected'); END;");
     wardd_confirm_rec c;
     confirm_rec(&t, escrow, &c);
@@ -277,11 +245,11 @@ static void test_confirm_is_atomic(void **state)
     int n = 0;
     assert_int_equal(st.escrow_list(st.h, "alice", count_escrow, &n), WARD_OK);
     assert_int_equal(n, 0);
-    assert_int_equal(raw_int("SELECT count(*) FROM escrows"), 0);
+    assert_int_equal(sf_int("SELECT count(*) FROM escrows"), 0);
     assert_int_equal(st.task_get(st.h, t.tid, &got), WARD_OK);
     assert_int_equal(got.state, WARDD_TASK_SEALED);
     /* With the fault gone the same confirmation goes through whole. */
-    raw_exec("DROP TRIGGER fail_update");
+    sf_exec("DROP TRIGGER fail_update");
     assert_int_equal(st.confirm(st.h, &c), WARD_OK);
     assert_int_equal(st.binding_get(st.h, "LOCK-1", "alice", &role), WARD_OK);
     st.close(st.h);
@@ -305,7 +273,7 @@ static void test_nonce_replay_and_purge(void **state)
     assert_int_equal(st.purge(st.h, 9999, 1000), WARD_OK);
     assert_int_equal(st.nonce_use(st.h, "user:alice", nonce, 20000), WARD_ERR_AUTH);
     assert_int_equal(st.purge(st.h, 10000, 1000), WARD_OK);
-    assert_int_equal(raw_int("SELECT count(*) FROM nonces"), 0);
+    assert_int_equal(sf_int("SELECT count(*) FROM nonces"), 0);
     assert_int_equal(st.nonce_use(st.h, "user:alice", nonce, 20000), WARD_OK);
     st.close(st.h);
 }
@@ -328,7 +296,7 @@ static void test_rate_windows(void **state)
                      WARD_ERR_BUSY);
     assert_int_equal(st.rate_take(st.h, k, 2, 1000 + window, window, &retry), WARD_OK);
     /* A refused take charges no key: the address saw 4 events, not 6. */
-    assert_int_equal(raw_int("SELECT count(*) FROM rate_events WHERE key = 'addr:a'"), 4);
+    assert_int_equal(sf_int("SELECT count(*) FROM rate_events WHERE key = 'addr:a'"), 4);
 
     /* Either key over its limit refuses both. */
     wardd_rate_key k2[2] = { { "phone:2", 10 }, { "addr:b", 1 } };
@@ -336,13 +304,13 @@ static void test_rate_windows(void **state)
     wardd_rate_key k3[2] = { { "phone:3", 10 }, { "addr:b", 1 } };
     assert_int_equal(st.rate_take(st.h, k3, 2, 6000, window, &retry), WARD_ERR_BUSY);
     assert_int_equal(retry, 5000 + window - 6000);
-    assert_int_equal(raw_int("SELECT count(*) FROM rate_events WHERE key = 'phone:3'"), 0);
+    assert_int_equal(sf_int("SELECT count(*) FROM rate_events WHERE key = 'phone:3'"), 0);
     wardd_rate_key zero[1] = { { "phone:4", 0 } };
     assert_int_equal(st.rate_take(st.h, zero, 1, 6000, window, &retry), WARD_ERR_BUSY);
 
     /* Purge drops events older than the window kept. */
     assert_int_equal(st.purge(st.h, 2 * window, window), WARD_OK);
-    assert_int_equal(raw_int("SELECT count(*) FROM rate_events"), 2);   /* both at 601000 */
+    assert_int_equal(sf_int("SELECT count(*) FROM rate_events"), 2);   /* both at 601000 */
     st.close(st.h);
 }
 
@@ -498,13 +466,13 @@ static void test_op_audience_and_first_answer(void **state)
     assert_int_equal(got.approval_len, 30);
     assert_memory_equal(got.approval, appr_b, 30);
     assert_memory_equal(got.token_hash, op.token_hash, sizeof op.token_hash);
-    assert_int_equal(raw_int("SELECT count(*) FROM ops WHERE answer_sig = 'ward=:AAAA:'"), 1);
+    assert_int_equal(sf_int("SELECT count(*) FROM ops WHERE answer_sig = 'ward=:AAAA:'"), 1);
     /* Answered ops leave every pending list. */
     assert_int_equal(pending_n(&st, "alice", 20000), 0);
     assert_int_equal(pending_n(&st, "carol", 20000), 0);
-    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_late'"
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_late'"
                              " AND uid = 'alice'"), 1);
-    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_answered'"), 1);
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_answered'"), 1);
 
     /* Past its expiry nobody answers; unknown ops are not found. */
     make_op(&op, 0x02, "");
@@ -542,9 +510,9 @@ static void test_op_answer_needs_binding(void **state)
     assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_PARAM);
     assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
     assert_int_equal(got.state, WARDD_OP_PENDING);
-    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event IN"
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event IN"
                              " ('op_answered', 'op_late')"), 0);
-    assert_int_equal(raw_int("SELECT count(*) FROM nonces"), 0);
+    assert_int_equal(sf_int("SELECT count(*) FROM nonces"), 0);
     answer_rec(&a, 0x0B, "bob", appr, 20000);
     assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
     /* Not bound is said before late. */
@@ -572,18 +540,18 @@ static void test_op_answer_spends_nonce(void **state)
     assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_AUTH);
     assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
     assert_int_equal(got.state, WARDD_OP_PENDING);
-    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_answered'"), 0);
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_answered'"), 0);
     /* A fresh one: answered. Its nonce is not written; the stored
      * Signature-Input names it, which refuses the replay (even signed
      * anew) with no op_late row. */
     a.nonce = "ffeeddccbbaa99887766554433221100";
     a.sig_input = "ward=(...);created=1;nonce=\"ffeeddccbbaa99887766554433221100\"";
-    long long nonces = raw_int("SELECT count(*) FROM nonces");
+    long long nonces = sf_int("SELECT count(*) FROM nonces");
     assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
-    assert_int_equal(raw_int("SELECT count(*) FROM nonces"), nonces);
+    assert_int_equal(sf_int("SELECT count(*) FROM nonces"), nonces);
     a.sig = "ward=:BBBB:";
     assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_AUTH);
-    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_late'"), 0);
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_late'"), 0);
     /* The same signer answering again with another nonce is late. */
     a.nonce = "ffeeddccbbaa99887766554433221101";
     assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_STATE);
@@ -620,7 +588,7 @@ static void test_op_target_and_no_client(void **state)
     /* A target that is not bound: nothing is stored. */
     make_op(&op, 0x04, "zed");
     assert_int_equal(st.op_create(st.h, &op, &aud), WARD_ERR_NOTFOUND);
-    assert_int_equal(raw_int("SELECT count(*) FROM ops WHERE op_id = x'04040404040404040404040404040404'"), 0);
+    assert_int_equal(sf_int("SELECT count(*) FROM ops WHERE op_id = x'04040404040404040404040404040404'"), 0);
     /* A lock nobody is bound to. */
     uint8_t pub[WARD_P256_POINT_LEN];
     int created = 0;
@@ -629,8 +597,8 @@ static void test_op_target_and_no_client(void **state)
     make_op(&op, 0x05, "");
     strcpy(op.sn, "LOCK-2");
     assert_int_equal(st.op_create(st.h, &op, &aud), WARD_ERR_STATE);
-    assert_int_equal(raw_int("SELECT count(*) FROM ops"), 1);
-    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_created'"), 1);
+    assert_int_equal(sf_int("SELECT count(*) FROM ops"), 1);
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_created'"), 1);
     st.close(st.h);
 }
 
@@ -659,12 +627,12 @@ static void test_op_deliver_and_result(void **state)
     assert_int_equal(got.result_len, 0);
     assert_int_equal(st.op_result(st.h, op.op_id, res, sizeof res, 20003), WARD_OK);
     /* Written once, at the fetch's time, before the result's row. */
-    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"
                              " AND ts_ms = 20001"), 1);
-    assert_int_equal(raw_int("SELECT count(*) FROM audit d JOIN audit r"
+    assert_int_equal(sf_int("SELECT count(*) FROM audit d JOIN audit r"
                              " ON d.event = 'op_delivered' AND r.event = 'op_result'"
                              " AND d.id < r.id"), 1);
-    assert_int_equal(raw_int("SELECT delivered_ms FROM ops"), 20001);
+    assert_int_equal(sf_int("SELECT delivered_ms FROM ops"), 20001);
     assert_int_equal(st.op_result(st.h, op.op_id, res, sizeof res, 20004), WARD_ERR_STATE);
     assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
     assert_int_equal(got.state, WARDD_OP_DONE);
@@ -673,7 +641,7 @@ static void test_op_deliver_and_result(void **state)
     /* Purged a day after expiry, with its audience. */
     assert_int_equal(st.purge(st.h, op.expires_ms + 1000, 1000), WARD_OK);
     assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_ERR_NOTFOUND);
-    assert_int_equal(raw_int("SELECT count(*) FROM op_audience"), 0);
+    assert_int_equal(sf_int("SELECT count(*) FROM op_audience"), 0);
     st.close(st.h);
 }
 
@@ -699,14 +667,14 @@ static void test_op_deliver_written_when_idle(void **state)
     }
     memset(op.op_id, 0x30, sizeof op.op_id);
     assert_int_equal(fetch_deliver(&st, op.op_id, 20001), WARD_OK);
-    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 0);
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 0);
     struct timespec ts = { 1, 600 * 1000000L };
     nanosleep(&ts, NULL);
-    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 1);
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 1);
     memset(op.op_id, 0x31, sizeof op.op_id);
     assert_int_equal(fetch_deliver(&st, op.op_id, 20002), WARD_OK);
     st.close(st.h);
-    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 2);
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 2);
 }
 
 /* The checkpointer lets the WAL start over from its beginning: a
@@ -728,10 +696,10 @@ static void test_wal_starts_over(void **state)
     assert_int_equal(st.nonce_use(st.h, "user:bob", "00000000000000000000000000000001", 900000),
                      WARD_OK);
     /* wal_checkpoint's second column: the frames now in the WAL. */
-    assert_true(raw_int("PRAGMA wal_checkpoint(PASSIVE)") == 0);
+    assert_true(sf_int("PRAGMA wal_checkpoint(PASSIVE)") == 0);
     sqlite3 *db = NULL;
     sqlite3_stmt *q = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(sf_path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA wal_checkpoint(PASSIVE)", -1, &q, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
@@ -777,20 +745,20 @@ static void test_revoke_is_atomic(void **state)
     wardd_revoke_rec r = { "LOCK-1", "alice", "bob", msg, sizeof msg, 30000 };
     int64_t id = 0;
     /* The last step (the audit row) fails: nothing of it stays. */
-    raw_exec("CREATE TRIGGER fail_audit BEFORE INSERT ON audit WHEN NEW.event = 'revoke'"
+    sf_exec("CREATE TRIGGER fail_audit BEFORE INSERT ON audit WHEN NEW.event = 'revoke'"
              " BEGIN SELECT RAISE(ABORT, 'injected'); END;");
     assert_int_not_equal(st.revoke(st.h, &r, &id), WARD_OK);
     uint8_t role = 9;
     assert_int_equal(st.binding_get(st.h, "LOCK-1", "bob", &role), WARD_OK);
-    assert_int_equal(raw_int("SELECT count(*) FROM escrows WHERE uid = 'bob'"), 1);
-    assert_int_equal(raw_int("SELECT count(*) FROM inbox"), 0);
-    raw_exec("DROP TRIGGER fail_audit");
+    assert_int_equal(sf_int("SELECT count(*) FROM escrows WHERE uid = 'bob'"), 1);
+    assert_int_equal(sf_int("SELECT count(*) FROM inbox"), 0);
+    sf_exec("DROP TRIGGER fail_audit");
 
     assert_int_equal(st.revoke(st.h, &r, &id), WARD_OK);
     assert_true(id > 0);
     assert_int_equal(st.binding_get(st.h, "LOCK-1", "bob", &role), WARD_ERR_NOTFOUND);
-    assert_int_equal(raw_int("SELECT count(*) FROM escrows WHERE uid = 'bob'"), 0);
-    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'revoke'"
+    assert_int_equal(sf_int("SELECT count(*) FROM escrows WHERE uid = 'bob'"), 0);
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'revoke'"
                              " AND uid = 'alice' AND detail = 'target=bob'"), 1);
     /* A revoked user no longer sees the lock's pending ops. */
     assert_int_equal(pending_n(&st, "bob", 20000), 0);
@@ -800,7 +768,7 @@ static void test_revoke_is_atomic(void **state)
     assert_int_equal(n, 2);
     /* Again: the target is gone. */
     assert_int_equal(st.revoke(st.h, &r, &id), WARD_ERR_NOTFOUND);
-    assert_int_equal(raw_int("SELECT count(*) FROM inbox"), 1);
+    assert_int_equal(sf_int("SELECT count(*) FROM inbox"), 1);
     st.close(st.h);
 }
 
@@ -865,9 +833,9 @@ static void test_audit_bounded(void **state)
     assert_int_equal(st.audit_list(st.h, "LOCK-1", 200, see_audit, &a), WARD_OK);
     assert_int_equal(a.n, 3);               /* the three confirmations */
     assert_int_equal(a.binds, 3);
-    assert_int_equal(raw_int("SELECT count(*) FROM audit WHERE event = 'bind'"
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'bind'"
                              " AND uid = 'bob' AND detail = 'role=admin'"), 1);
-    raw_exec("WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 300)"
+    sf_exec("WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 300)"
              " INSERT INTO audit (sn, ts_ms, event) SELECT 'LOCK-1', i, 'op_created' FROM k;"
              "INSERT INTO audit (sn, ts_ms, event) VALUES ('LOCK-2', 1, 'bind');");
     memset(&a, 0, sizeof a);
