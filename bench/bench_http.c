@@ -66,31 +66,24 @@ static struct curl_slist *sign_headers(bench_http *h, struct curl_slist *hdrs,
                                        const bench_signer *s)
 {
     ward_httpsig_params p;
-    uint8_t nb[WARD_HTTPSIG_NONCE_HEX / 2], sig[WARD_P256_SIG_LEN];
-    char digest[WARD_HTTPSIG_DIGEST_HDR_MAX], base[1024];
-    char in_hdr[WARD_HTTPSIG_INPUT_HDR_MAX], sig_hdr[WARD_HTTPSIG_SIG_HDR_MAX];
+    ward_httpsig_hdrs sh;
+    uint8_t nb[WARD_HTTPSIG_NONCE_HEX / 2];
     char line[512];
-    size_t base_len = 0;
     memset(&p, 0, sizeof p);
     p.created = (int64_t)time(NULL);
     snprintf(p.keyid, sizeof p.keyid, "%s", s->keyid);
     if (h->rng.fill(h->rng.ctx, nb, sizeof nb) != WARD_OK ||
         ward_hex_encode(nb, sizeof nb, p.nonce, sizeof p.nonce) != WARD_OK ||
-        ward_httpsig_digest(h->cp, (const uint8_t *)body, strlen(body), digest,
-                            sizeof digest) != WARD_OK ||
-        ward_httpsig_base(method, path, query, digest, &p, base, sizeof base,
-                          &base_len) != WARD_OK ||
-        s->sign(s->ctx, base, base_len, sig) != WARD_OK ||
-        ward_httpsig_headers(&p, sig, in_hdr, sizeof in_hdr, sig_hdr,
-                             sizeof sig_hdr) != WARD_OK) {
+        ward_httpsig_request(h->cp, &p, method, path, query, (const uint8_t *)body,
+                             strlen(body), s->sign, s->ctx, &sh) != WARD_OK) {
         curl_slist_free_all(hdrs);
         return NULL;
     }
-    snprintf(line, sizeof line, "Content-Digest: %s", digest);
+    snprintf(line, sizeof line, "Content-Digest: %s", sh.digest);
     hdrs = curl_slist_append(hdrs, line);
-    snprintf(line, sizeof line, "Signature-Input: %s", in_hdr);
+    snprintf(line, sizeof line, "Signature-Input: %s", sh.input);
     hdrs = curl_slist_append(hdrs, line);
-    snprintf(line, sizeof line, "Signature: %s", sig_hdr);
+    snprintf(line, sizeof line, "Signature: %s", sh.sig);
     return curl_slist_append(hdrs, line);
 }
 

@@ -61,12 +61,10 @@ static ward_err sign_request(const ward_host *host, const char *method,
                              struct curl_slist **hdrs)
 {
     ward_httpsig_params p;
-    char digest[WARD_HTTPSIG_DIGEST_HDR_MAX];
-    char input[WARD_HTTPSIG_INPUT_HDR_MAX], sighdr[WARD_HTTPSIG_SIG_HDR_MAX];
-    char base[1024], path[512], line[WARD_HTTPSIG_INPUT_HDR_MAX + 32];
-    uint8_t nonce[WARD_HTTPSIG_NONCE_HEX / 2], sig[WARD_P256_SIG_LEN];
+    ward_httpsig_hdrs h;
+    char path[512], line[WARD_HTTPSIG_INPUT_HDR_MAX + 32];
+    uint8_t nonce[WARD_HTTPSIG_NONCE_HEX / 2];
     uint64_t now = 0;
-    size_t base_len = 0;
     const char *query = strchr(target, '?');
     size_t path_len = query != NULL ? (size_t)(query - target) : strlen(target);
 
@@ -86,32 +84,22 @@ static ward_err sign_request(const ward_host *host, const char *method,
         err = ward_hex_encode(nonce, sizeof nonce, p.nonce, sizeof p.nonce);
     }
     if (err == WARD_OK) {
-        err = ward_httpsig_digest(host->crypto, body, body_len, digest,
-                                  sizeof digest);
-    }
-    if (err == WARD_OK) {
-        err = ward_httpsig_base(method, path, query != NULL ? query + 1 : NULL,
-                                digest, &p, base, sizeof base, &base_len);
-    }
-    if (err == WARD_OK) {
-        err = signer->sign(signer->ctx, base, base_len, sig);
-    }
-    if (err == WARD_OK) {
-        err = ward_httpsig_headers(&p, sig, input, sizeof input, sighdr,
-                                   sizeof sighdr);
+        err = ward_httpsig_request(host->crypto, &p, method, path,
+                                   query != NULL ? query + 1 : NULL, body, body_len,
+                                   signer->sign, signer->ctx, &h);
     }
     if (err != WARD_OK) {
         return err;
     }
     const char *names[3] = { "Content-Digest", "Signature-Input", "Signature" };
-    const char *values[3] = { digest, input, sighdr };
+    const char *values[3] = { h.digest, h.input, h.sig };
     for (int i = 0; i < 3; i++) {
         snprintf(line, sizeof line, "%s: %s", names[i], values[i]);
-        struct curl_slist *h = curl_slist_append(*hdrs, line);
-        if (h == NULL) {
+        struct curl_slist *hl = curl_slist_append(*hdrs, line);
+        if (hl == NULL) {
             return WARD_ERR_IO;
         }
-        *hdrs = h;
+        *hdrs = hl;
     }
     return WARD_OK;
 }

@@ -114,6 +114,31 @@ ward_err ward_httpsig_headers(const ward_httpsig_params *p,
     return n < 0 || (size_t)n >= sig_cap ? WARD_ERR_NOSPACE : WARD_OK;
 }
 
+ward_err ward_httpsig_request(const ward_crypto *cp, const ward_httpsig_params *p,
+                              const char *method, const char *path,
+                              const char *query, const uint8_t *body,
+                              size_t body_len, ward_httpsig_sign_fn sign,
+                              void *sign_ctx, ward_httpsig_hdrs *out)
+{
+    char base[1024];
+    size_t base_len = 0;
+    uint8_t sig[WARD_P256_SIG_LEN];
+    ward_err err = ward_httpsig_digest(cp, body, body_len, out->digest,
+                                       sizeof out->digest);
+    if (err == WARD_OK) {
+        err = ward_httpsig_base(method, path, query, out->digest, p, base,
+                                sizeof base, &base_len);
+    }
+    if (err == WARD_OK) {
+        err = sign(sign_ctx, base, base_len, sig);
+    }
+    if (err == WARD_OK) {
+        err = ward_httpsig_headers(p, sig, out->input, sizeof out->input,
+                                   out->sig, sizeof out->sig);
+    }
+    return err;
+}
+
 /* Copies the quoted string at *s (after the opening quote) up to the
  * closing quote into out; advances *s past the quote. */
 static ward_err take_quoted(const char **s, char *out, size_t cap)

@@ -32,9 +32,7 @@
 #include "ward/ward_lock.h"
 
 /* Signs SHA-256(base) (ECDSA P-256, r || s) with the signer's key. */
-typedef ward_err (*ward_http_sign_fn)(void *ctx, const char *base,
-                                      size_t base_len,
-                                      uint8_t sig[WARD_P256_SIG_LEN]);
+typedef ward_httpsig_sign_fn ward_http_sign_fn;
 
 typedef struct ward_http_signer {
     char keyid[WARD_HTTPSIG_KEYID_MAX + 1];  /* "user:UID" or "lock:SN" */

@@ -62,6 +62,28 @@ ward_err ward_httpsig_headers(const ward_httpsig_params *p,
                               char *input_hdr, size_t input_cap,
                               char *sig_hdr, size_t sig_cap);
 
+/* Signs SHA-256(base) (ECDSA P-256, r || s) with the signer's key. */
+typedef ward_err (*ward_httpsig_sign_fn)(void *ctx, const char *base,
+                                         size_t base_len,
+                                         uint8_t sig[WARD_P256_SIG_LEN]);
+
+/* The three header values of a signed request. */
+typedef struct ward_httpsig_hdrs {
+    char digest[WARD_HTTPSIG_DIGEST_HDR_MAX];   /* Content-Digest */
+    char input[WARD_HTTPSIG_INPUT_HDR_MAX];     /* Signature-Input */
+    char sig[WARD_HTTPSIG_SIG_HDR_MAX];         /* Signature */
+} ward_httpsig_hdrs;
+
+/* Signs a request in one call: the body's digest, the base over method,
+ * path, query (raw, without '?'; NULL when absent) and that digest with
+ * p, signed by sign, and the headers that carry them. p holds the
+ * caller's created time, fresh nonce and keyid. */
+ward_err ward_httpsig_request(const ward_crypto *cp, const ward_httpsig_params *p,
+                              const char *method, const char *path,
+                              const char *query, const uint8_t *body,
+                              size_t body_len, ward_httpsig_sign_fn sign,
+                              void *sign_ctx, ward_httpsig_hdrs *out);
+
 /* Parses the two headers, accepting only what ward_httpsig_headers()
  * writes (label "ward", our components in our order, our parameters in
  * our order). WARD_ERR_FORMAT otherwise. */

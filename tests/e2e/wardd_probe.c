@@ -158,6 +158,13 @@ static size_t on_header(char *data, size_t size, size_t n, void *ctx)
 
 /* Sends one request signed as keyid with priv (unsigned if keyid is
  * NULL); answers the status, the body in *resp (caller frees). */
+/* ward_httpsig_sign_fn over a private key held by the probe. */
+static ward_err sign_with(void *priv, const char *base, size_t len,
+                          uint8_t sig[WARD_P256_SIG_LEN])
+{
+    return ward_httpsig_sign(cp, priv, base, len, sig);
+}
+
 static long request(const char *method, const char *path, const char *query,
                     const char *body, const char *keyid,
                     const uint8_t *priv, const req_opts *o, char **resp)
@@ -188,24 +195,15 @@ static long request(const char *method, const char *path, const char *query,
             to_hex(nb, sizeof nb, p.nonce, sizeof p.nonce);
         }
         snprintf(p.keyid, sizeof p.keyid, "%s", keyid);
-        char digest[WARD_HTTPSIG_DIGEST_HDR_MAX];
-        check(ward_httpsig_digest(cp, (const uint8_t *)body, strlen(body), digest,
-                                  sizeof digest), "digest");
-        char base[1024];
-        size_t base_len = 0;
-        check(ward_httpsig_base(method, path, query, digest, &p, base, sizeof base,
-                                &base_len), "base");
-        uint8_t sig[WARD_P256_SIG_LEN];
-        check(ward_httpsig_sign(cp, priv, base, base_len, sig), "sign");
-        char in_hdr[WARD_HTTPSIG_INPUT_HDR_MAX], sig_hdr[WARD_HTTPSIG_SIG_HDR_MAX];
-        check(ward_httpsig_headers(&p, sig, in_hdr, sizeof in_hdr, sig_hdr,
-                                   sizeof sig_hdr), "headers");
+        ward_httpsig_hdrs sh;
+        check(ward_httpsig_request(cp, &p, method, path, query, (const uint8_t *)body,
+                                   strlen(body), sign_with, (void *)priv, &sh), "sign");
         char line[512];
-        snprintf(line, sizeof line, "Content-Digest: %s", digest);
+        snprintf(line, sizeof line, "Content-Digest: %s", sh.digest);
         hdrs = curl_slist_append(hdrs, line);
-        snprintf(line, sizeof line, "Signature-Input: %s", in_hdr);
+        snprintf(line, sizeof line, "Signature-Input: %s", sh.input);
         hdrs = curl_slist_append(hdrs, line);
-        snprintf(line, sizeof line, "Signature: %s", sig_hdr);
+        snprintf(line, sizeof line, "Signature: %s", sh.sig);
         hdrs = curl_slist_append(hdrs, line);
     }
     char *sent = strdup(body);
