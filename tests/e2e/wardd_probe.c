@@ -156,8 +156,6 @@ static size_t on_header(char *data, size_t size, size_t n, void *ctx)
     return len;
 }
 
-/* Sends one request signed as keyid with priv (unsigned if keyid is
- * NULL); answers the status, the body in *resp (caller frees). */
 /* ward_httpsig_sign_fn over a private key held by the probe. */
 static ward_err sign_with(void *priv, const char *base, size_t len,
                           uint8_t sig[WARD_P256_SIG_LEN])
@@ -165,6 +163,8 @@ static ward_err sign_with(void *priv, const char *base, size_t len,
     return ward_httpsig_sign(cp, priv, base, len, sig);
 }
 
+/* Sends one request signed as keyid with priv (unsigned if keyid is
+ * NULL); answers the status, the body in *resp (caller frees). */
 static long request(const char *method, const char *path, const char *query,
                     const char *body, const char *keyid,
                     const uint8_t *priv, const req_opts *o, char **resp)
