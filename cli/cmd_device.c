@@ -194,7 +194,9 @@ static void far_batch(runner *r, const ward_http_signer *signer, const char *jso
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
         const cJSON *cid = cJSON_GetObjectItemCaseSensitive(e, "cloud_id");
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "msg");
-        if (cJSON_IsNumber(id) && (long long)id->valuedouble > *after) {
+        /* In range before the cast: the server is not trusted. */
+        if (cJSON_IsNumber(id) && id->valuedouble > (double)*after &&
+            id->valuedouble <= 9007199254740992.0) {
             *after = (long long)id->valuedouble;
         }
         uint8_t in[WARD_MSG_MAX], out[WARD_MSG_MAX];

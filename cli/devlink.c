@@ -53,7 +53,9 @@ static ward_err take_replies(const ward_http_response *resp, devlink_accept_fn a
     cJSON_ArrayForEach(e, arr) {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "msg");
-        if (cJSON_IsNumber(id) && (long long)id->valuedouble > *after) {
+        /* In range before the cast: the server is not trusted. */
+        if (cJSON_IsNumber(id) && id->valuedouble > (double)*after &&
+            id->valuedouble <= 9007199254740992.0) {
             *after = (long long)id->valuedouble;
         }
         uint8_t msg[WARD_MSG_MAX];

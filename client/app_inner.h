@@ -14,6 +14,10 @@
 
 /* The string member name of obj, or NULL if absent or not a string. */
 const char *ward_json_str(const cJSON *obj, const char *name);
+/* obj's integer member name, or dflt when it is missing, not a number,
+ * not whole, or beyond what a double holds exactly (a hostile server's
+ * 1e300 must not reach a cast). */
+int64_t ward_json_int(const cJSON *obj, const char *name, int64_t dflt);
 
 /* Sets app->error (printf-style) and returns err. */
 ward_err ward_app_fail(ward_app *app, ward_err err, const char *fmt, ...)

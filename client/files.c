@@ -134,3 +134,16 @@ const char *ward_json_str(const cJSON *obj, const char *name)
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
     return cJSON_IsString(item) ? item->valuestring : NULL;
 }
+
+int64_t ward_json_int(const cJSON *obj, const char *name, int64_t dflt)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+    /* 2^53: past it a double no longer holds every integer. The range
+     * check comes first: converting an out-of-range double is undefined. */
+    const double max = 9007199254740992.0;
+    if (!cJSON_IsNumber(item) || !(item->valuedouble >= -max && item->valuedouble <= max)) {
+        return dflt;
+    }
+    int64_t v = (int64_t)item->valuedouble;
+    return (double)v == item->valuedouble ? v : dflt;
+}

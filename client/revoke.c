@@ -18,7 +18,6 @@ static bool parse_client(const cJSON *e, ward_app_client *c)
 {
     const char *uid = ward_json_str(e, "uid");
     const char *tid = ward_json_str(e, "tid");
-    const cJSON *bound = cJSON_GetObjectItemCaseSensitive(e, "bound");
     size_t got = 0;
     memset(c, 0, sizeof *c);
     c->role = ward_app_role_json(cJSON_GetObjectItemCaseSensitive(e, "role"));
@@ -29,7 +28,7 @@ static bool parse_client(const cJSON *e, ward_app_client *c)
         return false;
     }
     memcpy(c->uid, uid, strlen(uid) + 1);
-    c->bound = cJSON_IsNumber(bound) ? (int64_t)bound->valuedouble : 0;
+    c->bound = ward_json_int(e, "bound", 0);
     return true;
 }
 
@@ -268,14 +267,13 @@ ward_err ward_app_revoke(ward_app *app, const char *sn, const char *target,
 
 static bool parse_event(const cJSON *e, ward_app_audit_event *ev)
 {
-    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(e, "ts");
     const cJSON *op = cJSON_GetObjectItemCaseSensitive(e, "op");
     const char *event = ward_json_str(e, "event");
     memset(ev, 0, sizeof *ev);
     if (!cJSON_IsObject(e) || event == NULL) {
         return false;
     }
-    ev->ts = cJSON_IsNumber(ts) ? (int64_t)ts->valuedouble : 0;
+    ev->ts = ward_json_int(e, "ts", 0);
     copy_str(ev->event, sizeof ev->event, event);
     copy_str(ev->uid, sizeof ev->uid, ward_json_str(e, "uid"));
     copy_str(ev->detail, sizeof ev->detail, ward_json_str(e, "detail"));

@@ -623,6 +623,17 @@ static void test_audit_parse(void **state)
     assert_int_equal(ev[2].ts, 0);
     assert_int_equal(strlen(ev[2].detail), sizeof ev[2].detail - 1);
     free(ev);
+    /* A number no int64 holds, or not whole, reads as none (a hostile
+     * server's 1e300 once reached an undefined cast; found by
+     * fuzz_app_lists). */
+    const char *huge = "{\"events\":[{\"event\":\"a\",\"ts\":1e300},"
+                       "{\"event\":\"b\",\"ts\":-1e300},{\"event\":\"c\",\"ts\":1.5}]}";
+    assert_int_equal(ward_app_audit_parse(&app, huge, strlen(huge), &ev, &count), WARD_OK);
+    assert_int_equal(count, 3);
+    assert_int_equal(ev[0].ts, 0);
+    assert_int_equal(ev[1].ts, 0);
+    assert_int_equal(ev[2].ts, 0);
+    free(ev);
     const char *zero = "{\"events\":[{\"event\":\"binding\",\"op\":0}]}";
     assert_int_equal(ward_app_audit_parse(&app, zero, strlen(zero), &ev,
                                           &count), WARD_OK);
