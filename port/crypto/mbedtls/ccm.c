@@ -2,30 +2,8 @@
 #include <mbedtls/ccm.h>
 #include <mbedtls/platform_util.h>
 
+#include "../ccm_check.h"
 #include "mbedtls_inner.h"
-
-/* The checks both directions share: nonce and tag lengths the header
- * allows, and a message short enough for the length field that a nonce
- * of this size leaves (15 - nonce_len bytes). */
-static ward_err ccm_check(size_t nonce_len, size_t ad_len, size_t msg_len,
-                          size_t tag_len)
-{
-    if (nonce_len < WARD_CCM_NONCE_MIN || nonce_len > WARD_CCM_NONCE_MAX) {
-        return WARD_ERR_PARAM;
-    }
-    if (tag_len < WARD_CCM_TAG_MIN || tag_len > WARD_CCM_TAG_MAX ||
-        tag_len % 2 != 0) {
-        return WARD_ERR_PARAM;
-    }
-    if (ad_len > WARD_MBEDTLS_CCM_AD_MAX) {
-        return WARD_ERR_PARAM;
-    }
-    size_t q = 15 - nonce_len;
-    if (q < sizeof(size_t) && (msg_len >> (8 * q)) != 0) {
-        return WARD_ERR_PARAM;
-    }
-    return WARD_OK;
-}
 
 ward_err ward_mbedtls_ccm_seal(const uint8_t key[WARD_AES128_KEY_LEN],
                                const uint8_t *nonce, size_t nonce_len,
@@ -37,7 +15,7 @@ ward_err ward_mbedtls_ccm_seal(const uint8_t key[WARD_AES128_KEY_LEN],
     WARD_ASSERT(ad != NULL || ad_len == 0);
     WARD_ASSERT((pt != NULL && ct != NULL) || pt_len == 0);
 
-    ward_err err = ccm_check(nonce_len, ad_len, pt_len, tag_len);
+    ward_err err = ward_port_ccm_check(nonce_len, ad_len, pt_len, tag_len);
     if (err != WARD_OK) {
         return err;
     }
@@ -71,7 +49,7 @@ ward_err ward_mbedtls_ccm_open(const uint8_t key[WARD_AES128_KEY_LEN],
     WARD_ASSERT(ad != NULL || ad_len == 0);
     WARD_ASSERT((ct != NULL && pt != NULL) || ct_len == 0);
 
-    ward_err err = ccm_check(nonce_len, ad_len, ct_len, tag_len);
+    ward_err err = ward_port_ccm_check(nonce_len, ad_len, ct_len, tag_len);
     if (err != WARD_OK) {
         if (ct_len > 0) {
             mbedtls_platform_zeroize(pt, ct_len);

@@ -21,11 +21,6 @@
 #include "ward/ward_config.h"
 #include "ward/ward_crypto.h"
 
-/* mbedTLS 2.x encodes CCM associated data only in its short form (under
- * 0xFF00 bytes); longer is WARD_ERR_PARAM. The OpenSSL backend enforces
- * the same bound so the two backends agree. */
-#define WARD_MBEDTLS_CCM_AD_MAX 0xFEFFu
-
 ward_err ward_mbedtls_sha256(const ward_iov *parts, size_t nparts,
                              uint8_t out[WARD_SHA256_LEN]);
 ward_err ward_mbedtls_hmac_sha256(const uint8_t *key, size_t key_len,

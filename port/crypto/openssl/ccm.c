@@ -5,33 +5,15 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "../ccm_check.h"
 #include "openssl_inner.h"
 
-/* The checks both directions share, the same as the mbedTLS backend's:
- * nonce and tag lengths the header allows, associated data mbedTLS can
- * encode, and a message short enough for the length field a nonce of
- * this size leaves (15 - nonce_len bytes). EVP also takes int lengths. */
+/* The shared checks, and EVP's int lengths. */
 static ward_err ccm_check(size_t nonce_len, size_t ad_len, size_t msg_len,
                           size_t tag_len)
 {
-    if (nonce_len < WARD_CCM_NONCE_MIN || nonce_len > WARD_CCM_NONCE_MAX) {
-        return WARD_ERR_PARAM;
-    }
-    if (tag_len < WARD_CCM_TAG_MIN || tag_len > WARD_CCM_TAG_MAX ||
-        tag_len % 2 != 0) {
-        return WARD_ERR_PARAM;
-    }
-    if (ad_len > WARD_OPENSSL_CCM_AD_MAX) {
-        return WARD_ERR_PARAM;
-    }
-    size_t q = 15 - nonce_len;
-    if (q < sizeof(size_t) && (msg_len >> (8 * q)) != 0) {
-        return WARD_ERR_PARAM;
-    }
-    if (msg_len > (size_t)INT_MAX) {
-        return WARD_ERR_PARAM;
-    }
-    return WARD_OK;
+    ward_err err = ward_port_ccm_check(nonce_len, ad_len, msg_len, tag_len);
+    return err == WARD_OK && msg_len > (size_t)INT_MAX ? WARD_ERR_PARAM : err;
 }
 
 /* Sets cipher, nonce length, tag (given: to check; NULL: its length for

@@ -26,10 +26,6 @@
 #include "ward/ward_config.h"
 #include "ward/ward_crypto.h"
 
-/* The bound the mbedTLS backend cannot exceed (mbedTLS 2.x encodes CCM
- * associated data only in its short form); kept here so both agree. */
-#define WARD_OPENSSL_CCM_AD_MAX 0xFEFFu
-
 ward_err ward_openssl_sha256(const ward_iov *parts, size_t nparts,
                              uint8_t out[WARD_SHA256_LEN]);
 ward_err ward_openssl_hmac_sha256(const uint8_t *key, size_t key_len,
