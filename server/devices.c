@@ -18,14 +18,10 @@
 #define DEV_RATE_MSGS 1200
 #define DEV_RATE_ATTACH 60
 
+/* Cannot fail: out holds exactly the digits and the NUL. */
 static void cloud_hex(const uint8_t id[WARDD_CLOUD_ID_LEN], char out[2 * WARDD_CLOUD_ID_LEN + 1])
 {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < WARDD_CLOUD_ID_LEN; i++) {
-        out[2 * i] = digits[id[i] >> 4];
-        out[2 * i + 1] = digits[id[i] & 15];
-    }
-    out[2 * WARDD_CLOUD_ID_LEN] = '\0';
+    ward_hex_encode(id, WARDD_CLOUD_ID_LEN, out, 2 * WARDD_CLOUD_ID_LEN + 1);
 }
 
 /* Exactly 32 lowercase hex digits: one spelling per id. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "store_sqlite.h"
+#include "ward/ward_httpsig.h"
 
 static bool sq_delivery_waiting(const sq *s, const uint8_t op_id[WARDD_OP_ID_LEN])
 {
@@ -16,14 +17,10 @@ static bool sq_delivery_waiting(const sq *s, const uint8_t op_id[WARDD_OP_ID_LEN
     return false;
 }
 
+/* Cannot fail: out holds exactly the digits and the NUL. */
 static void sq_op_id_hex(const uint8_t id[WARDD_OP_ID_LEN], char out[2 * WARDD_OP_ID_LEN + 1])
 {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < WARDD_OP_ID_LEN; i++) {
-        out[2 * i] = digits[id[i] >> 4];
-        out[2 * i + 1] = digits[id[i] & 15];
-    }
-    out[2 * WARDD_OP_ID_LEN] = '\0';
+    ward_hex_encode(id, WARDD_OP_ID_LEN, out, 2 * WARDD_OP_ID_LEN + 1);
 }
 
 static const char sql_op_cols[] =
