@@ -6,7 +6,8 @@
  * implementation (PostgreSQL, for more than one machine) slots in beside
  * store_sqlite.c without touching it. Rules every implementation keeps:
  *
- *  - each entry is atomic (op_deliver may be written later, see there):
+ *  - each entry is atomic (op_answer's winning answer and op_deliver may
+ *    be written later, see there):
  *    it commits completely or not at all, and
  *    entries that change several rows (confirm, rate_take, op_create,
  *    op_answer, revoke) run in one transaction, and the audit row of an
@@ -274,16 +275,21 @@ typedef struct wardd_store {
      * answer again (a replay). The winner's nonce is not written (its
      * stored Signature-Input refuses its replays); a late answer's is,
      * with its op_late row; that of an answer refused as unbound, expired
-     * or for a missing op is left to the caller. */
+     * or for a missing op is left to the caller. The winning answer need
+     * not commit before WARD_OK: every entry sees it at once, the next
+     * transaction of any entry writes it first, op_deliver writes it
+     * before the fetch may return it, and otherwise it is written within
+     * about a second and at close. A crash may lose one no lock fetched. */
     ward_err (*op_answer)(void *h, const wardd_answer_rec *a,
                           char first[WARD_UID_MAX + 1]);
     /* Marks the answer delivered to the lock (audited once, the first
      * time). op is the op as op_get just read it for this fetch (the
      * store reads it no second time): WARD_ERR_STATE when it has no
-     * answer. The one entry that need not commit before it returns: the
-     * lock's fetch is the hot read of a relay, so the mark may wait for
-     * the next transaction, but op_get shows it at once, and it is written
-     * within about a second, before audit_list reads and at close. */
+     * answer. The mark need not commit before it returns: the lock's
+     * fetch is the hot read of a relay, so it may wait for the next
+     * transaction, but op_get shows it at once, and it is written within
+     * about a second, before audit_list reads and at close. A held answer
+     * (see op_answer) is written before this returns WARD_OK. */
     ward_err (*op_deliver)(void *h, const wardd_op *op, int64_t now_ms);
     /* Stores the lock's OP_RESULT and marks the op done: WARD_ERR_STATE
      * unless the op is answered and has no result yet. */

@@ -93,18 +93,19 @@ ward_err sq_run(sq *s, const char *sql)
 }
 
 static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_begin_read[] = "BEGIN";
 static const char sql_commit[] = "COMMIT";
 static const char sql_rollback[] = "ROLLBACK";
 static const char sql_sync_full[] = "PRAGMA synchronous = FULL";
 static const char sql_sync_normal[] = "PRAGMA synchronous = NORMAL";
 
-/* BEGIN, then the deliveries waiting for a transaction. Called with
- * s->mu held; on failure nothing is left open. */
+/* BEGIN, then the answers and deliveries waiting for a transaction.
+ * Called with s->mu held; on failure nothing is left open. */
 ward_err sq_begin_locked(sq *s)
 {
     ward_err err = sq_run(s, sql_begin);
     if (err == WARD_OK) {
-        err = sq_deliveries_apply(s);
+        err = sq_deferred_apply(s);
         if (err != WARD_OK) {
             sq_run(s, sql_rollback);
         }
@@ -148,7 +149,8 @@ ward_err sq_finish(sq *s, ward_err err)
             err = WARD_ERR_IO;
             sq_run(s, sql_rollback);
         } else {
-            s->ndeliveries = 0;     /* written by this commit */
+            s->nanswers = 0;        /* written by this commit */
+            s->ndeliveries = 0;
         }
     } else {
         sq_run(s, sql_rollback);
@@ -170,6 +172,16 @@ ward_err sq_end_durable(sq *s, ward_err err)
     sq_run(s, sql_sync_normal);
     pthread_mutex_unlock(&s->mu);
     return err;
+}
+
+ward_err sq_read_begin(sq *s)
+{
+    return sq_run(s, sql_begin_read);
+}
+
+void sq_read_end(sq *s)
+{
+    sq_run(s, sql_commit);
 }
 
 /* Runs a statement that returns no row, mapping constraint failures. */
@@ -284,10 +296,10 @@ static void *checkpoint_main(void *arg)
         }
         ck->due = false;
         pthread_mutex_unlock(&ck->mu);
-        /* Deliveries wait at most this tick when nothing else commits; a
-         * failure leaves them waiting for the next. */
+        /* Held answers and deliveries wait at most this tick when nothing
+         * else commits; a failure leaves them waiting for the next. */
         pthread_mutex_lock(&ck->owner->mu);
-        sq_deliveries_flush(ck->owner);
+        sq_deferred_flush(ck->owner);
         pthread_mutex_unlock(&ck->owner->mu);
         checkpoint_round(ck);
         pthread_mutex_lock(&ck->mu);
@@ -382,7 +394,7 @@ static void sq_close(void *h)
     }
     checkpointer_stop(s);
     if (s->db != NULL) {
-        sq_deliveries_flush(s);
+        sq_deferred_flush(s);
     }
     for (size_t i = 0; i < s->ncache; i++) {
         sqlite3_finalize(s->cache[i].st);

@@ -22,6 +22,22 @@
 /* Deliveries held for the next transaction (see sq_op_deliver). */
 #define SQ_DELIVERIES_MAX 256
 
+/* Winning answers held for the next transaction (see sq_op_answer). */
+#define SQ_ANSWERS_MAX 64
+
+/* A winning answer not yet written: what its UPDATE and audit row need. */
+typedef struct sq_answer {
+    uint8_t op_id[WARDD_OP_ID_LEN];
+    char sn[WARD_SN_MAX + 1];
+    int op;
+    char uid[WARD_UID_MAX + 1];
+    uint8_t approval[WARD_APPROVAL_MAX];
+    size_t approval_len;
+    char sig_input[WARD_HTTPSIG_INPUT_HDR_MAX + 1];
+    char sig[WARD_HTTPSIG_SIG_HDR_MAX + 1];
+    int64_t at_ms;
+} sq_answer;
+
 /* Checkpoints run on their own connection and thread: copying the WAL
  * into the database, and the two fsyncs that takes, then never hold the
  * request threads' connection (a checkpoint in a commit stalled every
@@ -49,8 +65,11 @@ typedef struct sq {
     } cache[SQ_CACHE];
     size_t ncache;
     sq_checkpointer ck;
-    /* Answers the locks fetched, not yet written: the next transaction
-     * of any entry writes them first, or the checkpointer's tick. */
+    /* Winning answers and the locks' fetches of answers, not yet
+     * written: the next transaction of any entry writes them first (the
+     * answers, then the deliveries), or the checkpointer's tick. */
+    sq_answer answers[SQ_ANSWERS_MAX];
+    size_t nanswers;
     struct {
         uint8_t op_id[WARDD_OP_ID_LEN];
         int64_t at_ms;
@@ -88,7 +107,7 @@ ward_err sq_copy_blob(sqlite3_stmt *st, int col, uint8_t *out, size_t len);
 ward_err sq_copy_var(sqlite3_stmt *st, int col, uint8_t *out, size_t cap, size_t *len);
 
 /* ---- transactions: one per entry ---- */
-/* sq_begin takes s->mu and opens the transaction (the waiting deliveries
+/* sq_begin takes s->mu and opens the transaction (the held writes
  * first); sq_end commits on WARD_OK, rolls back otherwise, answers err
  * or the commit's failure, and releases s->mu. The _durable pair commits
  * with synchronous FULL (bindings, revocations). */
@@ -105,8 +124,14 @@ ward_err sq_audit_add(sq *s, const char *sn, int64_t ts_ms, const char *event,
                       const char *uid, int op, const char *detail);
 ward_err sq_binding_role(sq *s, const char *sn, const char *uid, uint8_t *role);
 ward_err sq_nonce_add(sq *s, const char *keyid, const char *nonce, int64_t expires_ms);
-ward_err sq_deliveries_apply(sq *s);
-ward_err sq_deliveries_flush(sq *s);
+/* The held answers and deliveries: written inside the caller's
+ * transaction, or in one of their own (s->mu held for both). */
+ward_err sq_deferred_apply(sq *s);
+ward_err sq_deferred_flush(sq *s);
+/* A read-only transaction: its statements share one snapshot and take
+ * the database's read lock once. Writes nothing, held or not. */
+ward_err sq_read_begin(sq *s);
+void sq_read_end(sq *s);
 
 ward_err sq_migrate(sq *s);
 

@@ -17,6 +17,29 @@ static bool sq_delivery_waiting(const sq *s, const uint8_t op_id[WARDD_OP_ID_LEN
     return false;
 }
 
+static const sq_answer *sq_answer_held(const sq *s, const uint8_t op_id[WARDD_OP_ID_LEN])
+{
+    for (size_t i = 0; i < s->nanswers; i++) {
+        if (memcmp(s->answers[i].op_id, op_id, WARDD_OP_ID_LEN) == 0) {
+            return &s->answers[i];
+        }
+    }
+    return NULL;
+}
+
+/* What reads show of an op whose winning answer is held: answered. */
+static void sq_answer_overlay(const sq *s, wardd_op *op)
+{
+    const sq_answer *q = sq_answer_held(s, op->op_id);
+    if (q == NULL || op->state != WARDD_OP_PENDING) {
+        return;
+    }
+    op->state = WARDD_OP_ANSWERED;
+    snprintf(op->answered_by, sizeof op->answered_by, "%s", q->uid);
+    memcpy(op->approval, q->approval, q->approval_len);
+    op->approval_len = q->approval_len;
+}
+
 /* Cannot fail: out holds exactly the digits and the NUL. */
 static void sq_op_id_hex(const uint8_t id[WARDD_OP_ID_LEN], char out[2 * WARDD_OP_ID_LEN + 1])
 {
@@ -119,6 +142,7 @@ static ward_err sq_op_get(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], wardd_o
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
             err = read_op(st, op);
+            sq_answer_overlay(s, op);
             op->delivered = op->delivered || sq_delivery_waiting(s, op_id);
         } else if (rc == SQLITE_DONE) {
             err = WARD_ERR_NOTFOUND;
@@ -185,16 +209,104 @@ static ward_err winner_nonce(sq *s, const wardd_answer_rec *a, bool *same)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? WARD_OK : WARD_ERR_IO;
 }
 
+/* Writes a winning answer: the op's answer and its op_answered row.
+ * *written is false, and nothing written, when the op is no longer
+ * pending (answered meanwhile) or gone (purged). The audience rows stay
+ * (purge drops them with the op): the pending list skips answered ops by
+ * state, and deleting them would double the pages an answer writes. */
+static ward_err answer_write(sq *s, const sq_answer *q, bool *written)
+{
+    *written = false;
+    sqlite3_stmt *st = PREP(s,
+        "UPDATE ops SET state = 1, answered_by = ?, approval = ?, answer_sig_input = ?,"
+        " answer_sig = ?, answered_ms = ? WHERE op_id = ? AND state = 0",
+        SQ_TEXT(q->uid), SQ_BLOB(q->approval, q->approval_len), SQ_TEXT(q->sig_input),
+        SQ_TEXT(q->sig), SQ_INT(q->at_ms), SQ_BLOB(q->op_id, WARDD_OP_ID_LEN));
+    if (st == NULL || sq_step_done(s, st) != WARD_OK) {
+        return WARD_ERR_IO;
+    }
+    if (sqlite3_changes(s->db) != 1) {
+        return WARD_OK;
+    }
+    char hex[2 * WARDD_OP_ID_LEN + 1];
+    sq_op_id_hex(q->op_id, hex);
+    if (sq_audit_add(s, q->sn, q->at_ms, "op_answered", q->uid, q->op, hex) != WARD_OK) {
+        return WARD_ERR_IO;
+    }
+    *written = true;
+    return WARD_OK;
+}
+
+/* Fills q from a and the op's head; false when a field does not fit
+ * (the headers are bounded by the signature parser, so never in use). */
+static bool answer_fill(sq_answer *q, const wardd_answer_rec *a, const char *sn, int op)
+{
+    if (strlen(a->uid) > WARD_UID_MAX || a->approval_len > sizeof q->approval ||
+        a->sig_input == NULL || strlen(a->sig_input) >= sizeof q->sig_input ||
+        a->sig == NULL || strlen(a->sig) >= sizeof q->sig) {
+        return false;
+    }
+    memcpy(q->op_id, a->op_id, WARDD_OP_ID_LEN);
+    snprintf(q->sn, sizeof q->sn, "%s", sn);
+    q->op = op;
+    snprintf(q->uid, sizeof q->uid, "%s", a->uid);
+    memcpy(q->approval, a->approval, a->approval_len);
+    q->approval_len = a->approval_len;
+    snprintf(q->sig_input, sizeof q->sig_input, "%s", a->sig_input);
+    snprintf(q->sig, sizeof q->sig, "%s", a->sig);
+    q->at_ms = a->now_ms;
+    return true;
+}
+
+/* The common case of an answer, the winning one, without a commit of its
+ * own: one read transaction checks that it wins (nonce unspent, op
+ * pending and unexpired, signer bound), then it is held for the next
+ * transaction of any entry. Reads show it at once (op_get, ops_pending),
+ * the lock's fetch commits it before the lock may see it (sq_op_deliver)
+ * and the checkpointer's tick within a second. *held says whether it
+ * was; anything else goes to answer_in_txn, which refuses it as before.
+ * Called with s->mu held. */
+static ward_err answer_hold(sq *s, const wardd_answer_rec *a, bool *held)
+{
+    *held = false;
+    if (s->nanswers == SQ_ANSWERS_MAX || sq_answer_held(s, a->op_id) != NULL) {
+        return WARD_OK;
+    }
+    if (sq_read_begin(s) != WARD_OK) {
+        return WARD_ERR_IO;
+    }
+    int state = 0, op = 0;
+    int64_t expires = 0;
+    char sn[WARD_SN_MAX + 1], first[WARD_UID_MAX + 1];
+    bool delivered = false;
+    uint8_t role = 0;
+    ward_err err = a->nonce != NULL ? nonce_seen(s, a->keyid, a->nonce) : WARD_OK;
+    if (err == WARD_OK) {
+        err = op_head(s, a->op_id, &state, &expires, sn, &op, first, &delivered);
+    }
+    if (err == WARD_OK) {
+        err = sq_binding_role(s, sn, a->uid, &role);
+    }
+    sq_read_end(s);
+    if (err != WARD_OK || state != WARDD_OP_PENDING || a->now_ms >= expires) {
+        return WARD_OK;
+    }
+    *held = answer_fill(&s->answers[s->nanswers], a, sn, op);
+    if (*held) {
+        s->nanswers++;
+    }
+    return WARD_OK;
+}
+
 /* The winning answer does not write its nonce: the op leaves pending and
  * keeps the request's Signature-Input, which names the nonce, so a replay
  * is recognised by that (WARD_ERR_AUTH) and can never answer again. Two
- * pages fewer in the hottest commit; every other answer spends its nonce
- * as before. */
-static ward_err sq_op_answer(void *h, const wardd_answer_rec *a,
-                             char first[WARD_UID_MAX + 1])
+ * pages fewer per answer; every other answer spends its nonce as before.
+ * The answer in a transaction of its own: the late, refused and replayed
+ * ones, whose refusal writes (late rows, nonces); a held answer of the
+ * same op is written first, by sq_begin. */
+static ward_err answer_in_txn(sq *s, const wardd_answer_rec *a, char first[WARD_UID_MAX + 1])
 {
-    sq *s = h;
-    first[0] = '\0';
     ward_err err = sq_begin(s);
     if (err != WARD_OK) {
         return err;
@@ -221,8 +333,6 @@ static ward_err sq_op_answer(void *h, const wardd_answer_rec *a,
         first[0] = '\0';
         return sq_end(s, err == WARD_ERR_NOTFOUND ? WARD_ERR_PARAM : err);
     }
-    char hex[2 * WARDD_OP_ID_LEN + 1];
-    sq_op_id_hex(a->op_id, hex);
     if (state != WARDD_OP_PENDING) {
         if (a->nonce != NULL) {
             bool replay = false;
@@ -236,6 +346,8 @@ static ward_err sq_op_answer(void *h, const wardd_answer_rec *a,
             return sq_end(s, err);
         }
         /* Late: keep the audit row, change nothing else. */
+        char hex[2 * WARDD_OP_ID_LEN + 1];
+        sq_op_id_hex(a->op_id, hex);
         err = sq_end(s, sq_audit_add(s, sn, a->now_ms, "op_late", a->uid, op, hex));
         return err == WARD_OK ? WARD_ERR_STATE : err;
     }
@@ -243,29 +355,48 @@ static ward_err sq_op_answer(void *h, const wardd_answer_rec *a,
     if (a->now_ms >= expires) {
         return sq_end(s, WARD_ERR_EXPIRED);
     }
-    sqlite3_stmt *st = PREP(s,
-        "UPDATE ops SET state = 1, answered_by = ?, approval = ?, answer_sig_input = ?,"
-        " answer_sig = ?, answered_ms = ? WHERE op_id = ? AND state = 0",
-        SQ_TEXT(a->uid), SQ_BLOB(a->approval, a->approval_len), SQ_TEXT(a->sig_input),
-        SQ_TEXT(a->sig), SQ_INT(a->now_ms), SQ_BLOB(a->op_id, WARDD_OP_ID_LEN));
-    if (st == NULL) {
-        return sq_end(s, WARD_ERR_IO);
+    sq_answer *q = malloc(sizeof *q);
+    bool written = false;
+    if (q == NULL || !answer_fill(q, a, sn, op) || answer_write(s, q, &written) != WARD_OK ||
+        !written) {
+        err = WARD_ERR_IO;
     }
-    err = sq_step_done(s, st);
-    if (err != WARD_OK || sqlite3_changes(s->db) != 1) {
-        return sq_end(s, WARD_ERR_IO);
+    free(q);
+    return sq_end(s, err);
+}
+
+static ward_err sq_op_answer(void *h, const wardd_answer_rec *a,
+                             char first[WARD_UID_MAX + 1])
+{
+    sq *s = h;
+    first[0] = '\0';
+    bool held = false;
+    pthread_mutex_lock(&s->mu);
+    ward_err err = answer_hold(s, a, &held);
+    pthread_mutex_unlock(&s->mu);
+    if (err != WARD_OK || held) {
+        return err;
     }
-    /* The audience rows stay (purge drops them with the op): the pending
-     * list skips answered ops by state, and deleting them would double
-     * the pages this hot commit writes. */
-    err = sq_audit_add(s, sn, a->now_ms, "op_answered", a->uid, op, hex);
-    return sq_end(s, err == WARD_OK ? WARD_OK : WARD_ERR_IO);
+    return answer_in_txn(s, a, first);
+}
+
+/* Writes the held answers inside the caller's transaction. One written
+ * twice (a rolled-back transaction's, written again) changes nothing. */
+static ward_err answers_apply(sq *s)
+{
+    for (size_t i = 0; i < s->nanswers; i++) {
+        bool written = false;
+        if (answer_write(s, &s->answers[i], &written) != WARD_OK) {
+            return WARD_ERR_IO;
+        }
+    }
+    return WARD_OK;
 }
 
 /* Writes the waiting deliveries (delivered_ms and the op_delivered audit
  * row) inside the caller's transaction. Writing one twice changes
  * nothing, so a rolled-back transaction's are simply written again. */
-ward_err sq_deliveries_apply(sq *s)
+static ward_err deliveries_apply(sq *s)
 {
     for (size_t i = 0; i < s->ndeliveries; i++) {
         const uint8_t *op_id = s->deliveries[i].op_id;
@@ -303,11 +434,15 @@ ward_err sq_deliveries_apply(sq *s)
     return WARD_OK;
 }
 
-/* Writes the waiting deliveries in a transaction of their own. Called
- * with s->mu held. */
-ward_err sq_deliveries_flush(sq *s)
+ward_err sq_deferred_apply(sq *s)
 {
-    if (s->ndeliveries == 0) {
+    ward_err err = answers_apply(s);
+    return err == WARD_OK ? deliveries_apply(s) : err;
+}
+
+ward_err sq_deferred_flush(sq *s)
+{
+    if (s->nanswers == 0 && s->ndeliveries == 0) {
         return WARD_OK;
     }
     ward_err err = sq_begin_locked(s);
@@ -317,9 +452,11 @@ ward_err sq_deliveries_flush(sq *s)
 /* The lock's fetch is the hottest read of a relay: rather than a commit
  * of its own, the delivery waits in memory for the next transaction of
  * any entry (or the checkpointer's tick, within a second). A crash can
- * lose the last second of delivery marks, never an answer. Nothing is
- * read here: op is the fetch's own op_get, and an answer is never taken
- * back (the deferred UPDATE checks the state and the mark again). */
+ * lose the last second of delivery marks, never an answer the lock saw:
+ * a held answer is committed here, with this delivery, before the fetch
+ * may return it. Nothing is read here: op is the fetch's own op_get, and
+ * an answer is never taken back (the deferred UPDATE checks the state
+ * and the mark again). */
 static ward_err sq_op_deliver(void *h, const wardd_op *op, int64_t now_ms)
 {
     sq *s = h;
@@ -331,14 +468,23 @@ static ward_err sq_op_deliver(void *h, const wardd_op *op, int64_t now_ms)
     }
     ward_err err = WARD_OK;
     pthread_mutex_lock(&s->mu);
+    bool answer_held = sq_answer_held(s, op->op_id) != NULL, added = false;
     if (!sq_delivery_waiting(s, op->op_id)) {
         if (s->ndeliveries == SQ_DELIVERIES_MAX) {
-            err = sq_deliveries_flush(s);
+            err = sq_deferred_flush(s);
         }
         if (err == WARD_OK) {
             memcpy(s->deliveries[s->ndeliveries].op_id, op->op_id, WARDD_OP_ID_LEN);
             s->deliveries[s->ndeliveries].at_ms = now_ms;
             s->ndeliveries++;
+            added = true;
+        }
+    }
+    if (err == WARD_OK && answer_held) {
+        err = sq_deferred_flush(s);
+        if (err != WARD_OK && added) {
+            /* Not delivered: the next fetch commits the answer again. */
+            s->ndeliveries--;
         }
     }
     pthread_mutex_unlock(&s->mu);
@@ -396,6 +542,9 @@ static ward_err sq_ops_pending(void *h, const char *uid, int64_t now_ms, wardd_o
         err = WARD_OK;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             err = read_op(st, op);
+            if (err == WARD_OK && sq_answer_held(s, op->op_id) != NULL) {
+                continue;   /* answered, the answer not yet written */
+            }
             if (err != WARD_OK || fn(ctx, op) != 0) {
                 break;
             }
@@ -552,8 +701,8 @@ static ward_err sq_audit_list(void *h, const char *sn, size_t limit, wardd_audit
 {
     sq *s = h;
     pthread_mutex_lock(&s->mu);
-    /* The audit shows every delivery so far. */
-    ward_err err = sq_deliveries_flush(s);
+    /* The audit shows every answer and delivery so far. */
+    ward_err err = sq_deferred_flush(s);
     if (err != WARD_OK) {
         pthread_mutex_unlock(&s->mu);
         return err;

@@ -602,6 +602,93 @@ static void test_op_target_and_no_client(void **state)
     st.close(st.h);
 }
 
+/* A winning answer is held rather than committed on its own: reads show
+ * it at once while the file does not have it yet, and the lock's fetch
+ * commits it, with the delivery, before the fetch may return it. */
+static void test_answer_held_until_fetch(void **state)
+{
+    (void)state;
+    wardd_store st;
+    wardd_op op, got;
+    open_with_op(&st, &op, 0x40);
+    uint8_t appr[30];
+    memset(appr, 0xAA, sizeof appr);
+    wardd_answer_rec a;
+    char first[WARD_UID_MAX + 1];
+    answer_rec(&a, 0x40, "bob", appr, 20000);
+    assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
+    assert_int_equal(sf_int("SELECT state FROM ops"), 0);
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_answered'"), 0);
+    assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
+    assert_int_equal(got.state, WARDD_OP_ANSWERED);
+    assert_string_equal(got.answered_by, "bob");
+    assert_int_equal(got.approval_len, sizeof appr);
+    assert_memory_equal(got.approval, appr, sizeof appr);
+    assert_false(got.delivered);
+    assert_int_equal(pending_n(&st, "alice", 20000), 0);
+    assert_int_equal(pending_n(&st, "carol", 20000), 0);
+
+    assert_int_equal(fetch_deliver(&st, op.op_id, 20001), WARD_OK);
+    assert_int_equal(sf_int("SELECT state FROM ops"), WARDD_OP_ANSWERED);
+    assert_int_equal(sf_int("SELECT answered_ms FROM ops"), 20000);
+    assert_int_equal(sf_int("SELECT delivered_ms FROM ops"), 20001);
+    assert_int_equal(sf_int("SELECT count(*) FROM ops WHERE answered_by = 'bob'"
+                             " AND answer_sig = 'ward=:AAAA:'"), 1);
+    assert_int_equal(sf_int("SELECT count(*) FROM audit a JOIN audit d"
+                             " ON a.event = 'op_answered' AND d.event = 'op_delivered'"
+                             " AND a.ts_ms = 20000 AND d.ts_ms = 20001 AND a.id < d.id"), 1);
+    st.close(st.h);
+}
+
+/* More winners at once than the store holds: the one past the limit
+ * commits on its own (with those held before it); every answer reads as
+ * answered throughout, and closing the store writes those still held. */
+static void test_held_answers_overflow_and_close(void **state)
+{
+    (void)state;
+    wardd_store st;
+    open_store(&st);
+    seed_b(&st);
+    wardd_op op, got;
+    size_t aud = 0;
+    uint8_t appr[30];
+    memset(appr, 0xAB, sizeof appr);
+    wardd_answer_rec a;
+    char first[WARD_UID_MAX + 1];
+    for (unsigned id = 0x80; id < 0x80 + 70; id++) {
+        make_op(&op, (uint8_t)id, "");
+        assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
+        answer_rec(&a, (uint8_t)id, "carol", appr, 20000);
+        assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
+    }
+    int written = sf_int("SELECT count(*) FROM ops WHERE state = 1");
+    assert_true(written > 0 && written < 70);
+    for (unsigned id = 0x80; id < 0x80 + 70; id++) {
+        memset(op.op_id, (int)id, sizeof op.op_id);
+        assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
+        assert_int_equal(got.state, WARDD_OP_ANSWERED);
+        assert_string_equal(got.answered_by, "carol");
+        /* A second answer to a held one is late, and names the winner. */
+        if (id == 0x80 + 69) {
+            answer_rec(&a, (uint8_t)id, "bob", appr, 20001);
+            assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_STATE);
+            assert_string_equal(first, "carol");
+        }
+    }
+    /* The late answer's transaction wrote the held ones; one more is held. */
+    assert_int_equal(sf_int("SELECT count(*) FROM ops WHERE state = 1"), 70);
+    make_op(&op, 0x80 + 70, "");
+    assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
+    answer_rec(&a, 0x80 + 70, "carol", appr, 20002);
+    assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
+    assert_int_equal(sf_int("SELECT count(*) FROM ops WHERE state = 1"), 70);
+    st.close(st.h);
+    assert_int_equal(sf_int("SELECT count(*) FROM ops WHERE state = 1"
+                             " AND answered_by = 'carol'"), 71);
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_answered'"), 71);
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_late'"), 1);
+}
+
 static void test_op_deliver_and_result(void **state)
 {
     (void)state;
@@ -869,6 +956,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_op_answer_needs_binding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_answer_spends_nonce, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_target_and_no_client, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_answer_held_until_fetch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_held_answers_overflow_and_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_deliver_and_result, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_deliver_written_when_idle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revoke_is_atomic, setup, teardown),
