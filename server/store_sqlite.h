@@ -38,6 +38,15 @@ typedef struct sq_answer {
     int64_t at_ms;
 } sq_answer;
 
+/* Public keys of locks and users kept once read (see sq_key_find). */
+#define SQ_KEYS 1024
+
+typedef struct sq_key {
+    char id[WARD_HTTPSIG_KEYID_MAX + 1];    /* "lock:SN" or "user:UID"; "" free */
+    char phone[WARD_PHONE_MAX + 1];         /* users only */
+    uint8_t pub[WARD_P256_POINT_LEN];
+} sq_key;
+
 /* Checkpoints run on their own connection and thread: copying the WAL
  * into the database, and the two fsyncs that takes, then never hold the
  * request threads' connection (a checkpoint in a commit stalled every
@@ -65,6 +74,7 @@ typedef struct sq {
     } cache[SQ_CACHE];
     size_t ncache;
     sq_checkpointer ck;
+    sq_key keys[SQ_KEYS];
     /* Winning answers and the locks' fetches of answers, not yet
      * written: the next transaction of any entry writes them first (the
      * answers, then the deliveries), or the checkpointer's tick. */

@@ -42,17 +42,64 @@ static ward_err sq_lock_put(void *h, const char *sn,
     return sq_end(s, err);
 }
 
+/* Every signed request reads its signer's key, so keys are kept in a
+ * direct-mapped table after their first read: a stored key never changes
+ * (lock_put and user_put refuse another one) and is never deleted, so an
+ * entry cannot go stale. Should keys ever become replaceable, the entry
+ * that replaces one must drop it. Called with s->mu held; NULL: not kept. */
+static sq_key *sq_key_slot(sq *s, const char *kind, const char *id, char full[],
+                           size_t cap)
+{
+    int n = snprintf(full, cap, "%s:%s", kind, id);
+    if (n < 0 || (size_t)n >= cap) {
+        return NULL;
+    }
+    uint32_t h = 2166136261u;    /* FNV-1a */
+    for (const char *c = full; *c; c++) {
+        h = (h ^ (uint8_t)*c) * 16777619u;
+    }
+    return &s->keys[h % SQ_KEYS];
+}
+
+static const sq_key *sq_key_find(sq *s, const char *kind, const char *id)
+{
+    char full[sizeof s->keys[0].id];
+    const sq_key *k = sq_key_slot(s, kind, id, full, sizeof full);
+    return k != NULL && strcmp(k->id, full) == 0 ? k : NULL;
+}
+
+static void sq_key_keep(sq *s, const char *kind, const char *id, const char *phone,
+                        const uint8_t pub[WARD_P256_POINT_LEN])
+{
+    char full[sizeof s->keys[0].id];
+    sq_key *k = sq_key_slot(s, kind, id, full, sizeof full);
+    if (k != NULL) {
+        memcpy(k->id, full, sizeof full);
+        snprintf(k->phone, sizeof k->phone, "%s", phone ? phone : "");
+        memcpy(k->pub, pub, WARD_P256_POINT_LEN);
+    }
+}
+
 static ward_err sq_lock_get(void *h, const char *sn,
                             uint8_t pub[WARD_P256_POINT_LEN])
 {
     sq *s = h;
     pthread_mutex_lock(&s->mu);
+    const sq_key *k = sq_key_find(s, "lock", sn);
+    if (k != NULL) {
+        memcpy(pub, k->pub, WARD_P256_POINT_LEN);
+        pthread_mutex_unlock(&s->mu);
+        return WARD_OK;
+    }
     ward_err err = WARD_ERR_IO;
     sqlite3_stmt *st = PREP(s, "SELECT pub FROM locks WHERE sn = ?", SQ_TEXT(sn));
     if (st != NULL) {
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
             err = sq_copy_blob(st, 0, pub, WARD_P256_POINT_LEN);
+            if (err == WARD_OK) {
+                sq_key_keep(s, "lock", sn, NULL, pub);
+            }
         } else if (rc == SQLITE_DONE) {
             err = WARD_ERR_NOTFOUND;
         }
@@ -104,25 +151,38 @@ static ward_err sq_user_get(void *h, const char *uid,
                             uint8_t pub[WARD_P256_POINT_LEN])
 {
     sq *s = h;
+    uint8_t key[WARD_P256_POINT_LEN];
+    char ph[WARD_PHONE_MAX + 1];
     pthread_mutex_lock(&s->mu);
+    const sq_key *k = sq_key_find(s, "user", uid);
     ward_err err = WARD_ERR_IO;
-    sqlite3_stmt *st = PREP(s, "SELECT pub, phone FROM users WHERE uid = ?", SQ_TEXT(uid));
-    if (st != NULL) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            err = WARD_OK;
-            if (pub != NULL) {
-                err = sq_copy_blob(st, 0, pub, WARD_P256_POINT_LEN);
+    if (k != NULL) {
+        memcpy(key, k->pub, sizeof key);
+        memcpy(ph, k->phone, sizeof ph);
+        err = WARD_OK;
+    } else {
+        sqlite3_stmt *st = PREP(s, "SELECT pub, phone FROM users WHERE uid = ?", SQ_TEXT(uid));
+        if (st != NULL) {
+            int rc = sqlite3_step(st);
+            if (rc == SQLITE_ROW) {
+                err = sq_copy_blob(st, 0, key, sizeof key);
+                sq_copy_text(st, 1, ph, sizeof ph);
+                if (err == WARD_OK) {
+                    sq_key_keep(s, "user", uid, ph, key);
+                }
+            } else if (rc == SQLITE_DONE) {
+                err = WARD_ERR_NOTFOUND;
             }
-            if (phone != NULL) {
-                sq_copy_text(st, 1, phone, WARD_PHONE_MAX + 1);
-            }
-        } else if (rc == SQLITE_DONE) {
-            err = WARD_ERR_NOTFOUND;
+            sq_release(s, st);
         }
-        sq_release(s, st);
     }
     pthread_mutex_unlock(&s->mu);
+    if (err == WARD_OK && pub != NULL) {
+        memcpy(pub, key, sizeof key);
+    }
+    if (err == WARD_OK && phone != NULL) {
+        memcpy(phone, ph, sizeof ph);
+    }
     return err;
 }
 

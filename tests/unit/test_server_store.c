@@ -317,6 +317,64 @@ static void test_rate_windows(void **state)
 /* ---- flow B ---- */
 
 /* Binds uid to LOCK-1 with role through a task of its own (tid byte t). */
+/* Keys are kept once read: answers stay what the file holds, a refused
+ * replacement changes nothing, an unknown key is not remembered as
+ * missing, and more keys than the table holds are all still found. */
+static void test_keys_kept(void **state)
+{
+    (void)state;
+    wardd_store st;
+    wardd_task t;
+    open_store(&st);
+    seed(&st, &t);
+    uint8_t pub[WARD_P256_POINT_LEN], want[WARD_P256_POINT_LEN];
+    char phone[WARD_PHONE_MAX + 1];
+    int created = 0;
+    fill(want, sizeof want, 0x11);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(st.lock_get(st.h, "LOCK-1", pub), WARD_OK);
+        assert_memory_equal(pub, want, sizeof pub);
+    }
+    fill(pub, sizeof pub, 0x33);
+    assert_int_equal(st.lock_put(st.h, "LOCK-1", pub, &created), WARD_ERR_STATE);
+    assert_int_equal(st.lock_get(st.h, "LOCK-1", pub), WARD_OK);
+    assert_memory_equal(pub, want, sizeof pub);
+
+    fill(want, sizeof want, 0x22);
+    assert_int_equal(st.user_get(st.h, "alice", NULL, pub), WARD_OK);
+    assert_memory_equal(pub, want, sizeof pub);
+    assert_int_equal(st.user_get(st.h, "alice", phone, NULL), WARD_OK);
+    assert_string_equal(phone, "+8613800000000");
+    memset(pub, 0, sizeof pub);
+    assert_int_equal(st.user_get(st.h, "alice", phone, pub), WARD_OK);
+    assert_memory_equal(pub, want, sizeof pub);
+    /* A user and a lock of the same name are different keys. */
+    assert_int_equal(st.lock_get(st.h, "alice", pub), WARD_ERR_NOTFOUND);
+
+    assert_int_equal(st.lock_get(st.h, "LOCK-2", pub), WARD_ERR_NOTFOUND);
+    fill(want, sizeof want, 0x44);
+    assert_int_equal(st.lock_put(st.h, "LOCK-2", want, &created), WARD_OK);
+    assert_int_equal(st.lock_get(st.h, "LOCK-2", pub), WARD_OK);
+    assert_memory_equal(pub, want, sizeof pub);
+
+    char sn[16];
+    for (unsigned i = 0; i < 3000; i++) {
+        snprintf(sn, sizeof sn, "L-%u", i);
+        fill(want, sizeof want, (uint8_t)(i * 7));
+        want[1] = (uint8_t)(i >> 8);
+        assert_int_equal(st.lock_put(st.h, sn, want, &created), WARD_OK);
+        assert_int_equal(st.lock_get(st.h, sn, pub), WARD_OK);
+    }
+    for (unsigned i = 0; i < 3000; i++) {
+        snprintf(sn, sizeof sn, "L-%u", i);
+        fill(want, sizeof want, (uint8_t)(i * 7));
+        want[1] = (uint8_t)(i >> 8);
+        assert_int_equal(st.lock_get(st.h, sn, pub), WARD_OK);
+        assert_memory_equal(pub, want, sizeof pub);
+    }
+    st.close(st.h);
+}
+
 static void bind_user(wardd_store *st, const char *uid, uint8_t role, uint8_t t)
 {
     uint8_t pub[WARD_P256_POINT_LEN], escrow[WARD_ESCROW_LEN];
@@ -948,6 +1006,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conflicts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_confirm_records_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_confirm_is_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nonce_replay_and_purge, setup, teardown),
