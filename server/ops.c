@@ -83,11 +83,6 @@ static void wake_key(const char *param, char key[WARDD_PATH_MAX])
     key[i] = '\0';
 }
 
-static bool is_expired(const wardd_op *op, int64_t now)
-{
-    return op->state == WARDD_OP_PENDING && now >= op->expires_ms;
-}
-
 static const char *state_name(const wardd_op *op, int64_t now)
 {
     if (op->state == WARDD_OP_DONE) {
@@ -281,21 +276,23 @@ void wardd_h_ops_pending(wardd *w, const wardd_req *r, wardd_resp *out)
     }
 }
 
-/* The hot path of a relay: the nonce is spent in op_answer's own
- * transaction, or at the end when the answer is refused before it. */
+/* The hot path of a relay: the store reads the op, its audience and the
+ * nonce in one snapshot (no op_get first), and the nonce is spent there,
+ * or at the end when the answer is refused before it. */
 void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out)
 {
     wardd_signer s;
     if (!wardd_auth_deferred(w, r, &s, out)) {
         return;
     }
-    wardd_op *op = NULL;
+    wardd_answer_rec a;
+    memset(&a, 0, sizeof a);
     if (s.is_lock) {
         wardd_fail(out, 403, "forbidden", "answers come from users");
         goto done;
     }
-    op = load_op(w, r->param, out);
-    if (op == NULL) {
+    if (!op_id_parse(r->param, a.op_id)) {
+        wardd_fail(out, 400, "format", "op id: 32 hex digits expected");
         goto done;
     }
     cJSON *j = NULL;
@@ -318,32 +315,28 @@ void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out)
         wardd_fail(out, 403, "forbidden", "approval is not the signer's");
         goto done;
     }
-    if (op->target[0] && strcmp(op->target, s.id) != 0) {
-        wardd_log("warn", "answer_refused", "reason=not_target sn=%s uid=%s", op->sn, s.id);
-        wardd_fail(out, 403, "forbidden", "the op asks another user");
-        goto done;
-    }
-    int64_t now = wardd_now_ms();
-    if (is_expired(op, now)) {
-        wardd_fail(out, 410, "expired", "op expired");
-        goto done;
-    }
-    wardd_answer_rec a;
-    memcpy(a.op_id, op->op_id, sizeof a.op_id);
     a.uid = s.id;
     a.approval = msg;
     a.approval_len = len;
     a.sig_input = r->header(r->ctx, "Signature-Input");
     a.sig = r->header(r->ctx, "Signature");
-    a.now_ms = now;
+    a.now_ms = wardd_now_ms();
     a.keyid = s.keyid;
     a.nonce = s.nonce;
     a.nonce_expires_ms = s.nonce_expires_ms;
-    char first[WARD_UID_MAX + 1];
-    /* The store checks the binding in the answer's own transaction. */
-    ward_err err = w->store.op_answer(w->store.h, &a, first);
+    wardd_answer_res res;
+    ward_err err = w->store.op_answer(w->store.h, &a, &res);
+    if (err == WARD_ERR_NOTFOUND) {
+        wardd_fail(out, 404, "notfound", "no such op");
+        goto done;
+    }
+    if (err == WARD_ERR_PARAM && res.not_target) {
+        wardd_log("warn", "answer_refused", "reason=not_target sn=%s uid=%s", res.sn, s.id);
+        wardd_fail(out, 403, "forbidden", "the op asks another user");
+        goto done;
+    }
     if (err == WARD_ERR_PARAM) {
-        wardd_log("warn", "answer_refused", "reason=not_bound sn=%s uid=%s", op->sn, s.id);
+        wardd_log("warn", "answer_refused", "reason=not_bound sn=%s uid=%s", res.sn, s.id);
         wardd_fail(out, 403, "forbidden", "not bound to this lock");
         goto done;
     }
@@ -356,12 +349,12 @@ void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out)
      * nonce; a late answer's nonce was written with its op_late row. */
     s.nonce_spent = err == WARD_OK || err == WARD_ERR_STATE;
     if (err == WARD_ERR_STATE) {
-        wardd_log("info", "op_late", "sn=%s op_id=%s uid=%s", op->sn, r->param, s.id);
-        cJSON *res = cJSON_CreateObject();
-        cJSON_AddStringToObject(res, "error", "late");
-        cJSON_AddStringToObject(res, "message", "another client answered first");
-        cJSON_AddStringToObject(res, "answered_by", first);
-        wardd_reply(out, 409, res);
+        wardd_log("info", "op_late", "sn=%s op_id=%s uid=%s", res.sn, r->param, s.id);
+        cJSON *late = cJSON_CreateObject();
+        cJSON_AddStringToObject(late, "error", "late");
+        cJSON_AddStringToObject(late, "message", "another client answered first");
+        cJSON_AddStringToObject(late, "answered_by", res.first);
+        wardd_reply(out, 409, late);
         goto done;
     }
     if (err == WARD_ERR_EXPIRED) {
@@ -375,14 +368,13 @@ void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out)
     char key[WARDD_PATH_MAX];
     wake_key(r->param, key);
     wardd_wake("op", key);
-    wardd_log("info", "op_answered", "sn=%s op_id=%s uid=%s", op->sn, r->param, s.id);
-    cJSON *res = cJSON_CreateObject();
-    cJSON_AddStringToObject(res, "state", "answered");
-    wardd_reply(out, 200, res);
+    wardd_log("info", "op_answered", "sn=%s op_id=%s uid=%s", res.sn, r->param, s.id);
+    cJSON *done_res = cJSON_CreateObject();
+    cJSON_AddStringToObject(done_res, "state", "answered");
+    wardd_reply(out, 200, done_res);
 done:
     /* A refused request spends its nonce too; a replay of it is a 401. */
     wardd_auth_spend(w, &s, out);
-    free(op);
 }
 
 void wardd_h_op_answer_get(wardd *w, const wardd_req *r, wardd_resp *out)

@@ -132,6 +132,13 @@ typedef struct wardd_answer_rec {
     int64_t nonce_expires_ms;
 } wardd_answer_rec;
 
+/* What op_answer tells its caller besides its answer. */
+typedef struct wardd_answer_res {
+    char sn[WARD_SN_MAX + 1];       /* the op's lock, once the op is found */
+    char first[WARD_UID_MAX + 1];   /* WARD_ERR_STATE: who answered first */
+    bool not_target;                /* WARD_ERR_PARAM: the op names another user */
+} wardd_answer_res;
+
 /* A revocation: drop target's binding and escrow on sn, queue the REVOKE
  * for the lock, audit it. */
 typedef struct wardd_revoke_rec {
@@ -267,21 +274,22 @@ typedef struct wardd_store {
                        wardd_op *op);
     /* Records the first answer: WARD_OK for it; WARD_ERR_STATE when the op
      * was already answered (the late answer is audited as op_late, and
-     * *first names who won); WARD_ERR_EXPIRED past the op's expiry;
-     * WARD_ERR_NOTFOUND without the op. One transaction, which also checks
-     * the binding: WARD_ERR_PARAM, and nothing done, when a->uid is not
-     * bound to the op's lock. WARD_ERR_AUTH, and nothing done, when
-     * a->nonce was spent before or the request is the op's stored winning
-     * answer again (a replay). The winner's nonce is not written (its
-     * stored Signature-Input refuses its replays); a late answer's is,
-     * with its op_late row; that of an answer refused as unbound, expired
-     * or for a missing op is left to the caller. The winning answer need
-     * not commit before WARD_OK: every entry sees it at once, the next
-     * transaction of any entry writes it first, op_deliver writes it
-     * before the fetch may return it, and otherwise it is written within
-     * about a second and at close. A crash may lose one no lock fetched. */
-    ward_err (*op_answer)(void *h, const wardd_answer_rec *a,
-                          char first[WARD_UID_MAX + 1]);
+     * res->first names who won); WARD_ERR_EXPIRED past the op's expiry;
+     * WARD_ERR_NOTFOUND without the op. One snapshot, which also checks
+     * the audience: WARD_ERR_PARAM, and nothing done, when the op names
+     * another user as its target (res->not_target) or a->uid is not bound
+     * to the op's lock. WARD_ERR_AUTH, and nothing done, when a->nonce
+     * was spent before or the request is the op's stored winning answer
+     * again (a replay). The winner's nonce is not written (its stored
+     * Signature-Input refuses its replays); a late answer's is, with its
+     * op_late row; that of an answer refused as not in the audience,
+     * expired or for a missing op is left to the caller. res->sn: the
+     * op's lock, once found. The winning answer need not commit before
+     * WARD_OK: every entry sees it at once, the next transaction of any
+     * entry writes it first, op_deliver writes it before the fetch may
+     * return it, and otherwise it is written within about a second and
+     * at close. A crash may lose one no lock fetched. */
+    ward_err (*op_answer)(void *h, const wardd_answer_rec *a, wardd_answer_res *res);
     /* Marks the answer delivered to the lock (audited once, the first
      * time). op is the op as op_get just read it for this fetch (the
      * store reads it no second time): WARD_ERR_STATE when it has no

@@ -153,30 +153,53 @@ static ward_err sq_op_get(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], wardd_o
     return err;
 }
 
-/* Reads state, expiry, sn, op and who answered, inside a transaction. */
-static ward_err op_head(sq *s, const uint8_t op_id[WARDD_OP_ID_LEN], int *state,
-                        int64_t *expires_ms, char sn[WARD_SN_MAX + 1], int *op,
-                        char first[WARD_UID_MAX + 1], bool *delivered)
+/* What the answer and result entries read of an op. */
+typedef struct op_head_rec {
+    int state;
+    int64_t expires_ms;
+    char sn[WARD_SN_MAX + 1];
+    char target[WARD_UID_MAX + 1];
+    int op;
+    char first[WARD_UID_MAX + 1];   /* who answered, if anyone */
+} op_head_rec;
+
+/* Reads the op's head inside the caller's transaction. */
+static ward_err op_head(sq *s, const uint8_t op_id[WARDD_OP_ID_LEN], op_head_rec *h)
 {
     sqlite3_stmt *st = PREP(s,
-        "SELECT state, expires_ms, sn, op, answered_by, delivered_ms IS NOT NULL"
-        " FROM ops WHERE op_id = ?", SQ_BLOB(op_id, WARDD_OP_ID_LEN));
+        "SELECT state, expires_ms, sn, op, answered_by, target FROM ops WHERE op_id = ?",
+        SQ_BLOB(op_id, WARDD_OP_ID_LEN));
     if (st == NULL) {
         return WARD_ERR_IO;
     }
     int rc = sqlite3_step(st);
     ward_err err = rc == SQLITE_DONE ? WARD_ERR_NOTFOUND : WARD_ERR_IO;
     if (rc == SQLITE_ROW) {
-        *state = sqlite3_column_int(st, 0);
-        *expires_ms = sqlite3_column_int64(st, 1);
-        sq_copy_text(st, 2, sn, WARD_SN_MAX + 1);
-        *op = sqlite3_column_int(st, 3);
-        sq_copy_text(st, 4, first, WARD_UID_MAX + 1);
-        *delivered = sqlite3_column_int(st, 5) != 0;
+        h->state = sqlite3_column_int(st, 0);
+        h->expires_ms = sqlite3_column_int64(st, 1);
+        sq_copy_text(st, 2, h->sn, sizeof h->sn);
+        h->op = sqlite3_column_int(st, 3);
+        sq_copy_text(st, 4, h->first, sizeof h->first);
+        sq_copy_text(st, 5, h->target, sizeof h->target);
         err = WARD_OK;
     }
     sq_release(s, st);
     return err;
+}
+
+/* Whether uid may answer the op: its target, when it names one, and
+ * bound to its lock (checked in the answer's own snapshot, so a
+ * revocation committed before the answer always wins). */
+static ward_err answer_audience(sq *s, const op_head_rec *h, const char *uid,
+                                wardd_answer_res *res)
+{
+    if (h->target[0] != '\0' && strcmp(h->target, uid) != 0) {
+        res->not_target = true;
+        return WARD_ERR_PARAM;
+    }
+    uint8_t role = 0;
+    ward_err err = sq_binding_role(s, h->sn, uid, &role);
+    return err == WARD_ERR_NOTFOUND ? WARD_ERR_PARAM : err;
 }
 
 /* Whether (keyid, nonce) was spent, read inside the caller's transaction. */
@@ -266,7 +289,8 @@ static bool answer_fill(sq_answer *q, const wardd_answer_rec *a, const char *sn,
  * and the checkpointer's tick within a second. *held says whether it
  * was; anything else goes to answer_in_txn, which refuses it as before.
  * Called with s->mu held. */
-static ward_err answer_hold(sq *s, const wardd_answer_rec *a, bool *held)
+static ward_err answer_hold(sq *s, const wardd_answer_rec *a, wardd_answer_res *res,
+                            bool *held)
 {
     *held = false;
     if (s->nanswers == SQ_ANSWERS_MAX || sq_answer_held(s, a->op_id) != NULL) {
@@ -275,25 +299,23 @@ static ward_err answer_hold(sq *s, const wardd_answer_rec *a, bool *held)
     if (sq_read_begin(s) != WARD_OK) {
         return WARD_ERR_IO;
     }
-    int state = 0, op = 0;
-    int64_t expires = 0;
-    char sn[WARD_SN_MAX + 1], first[WARD_UID_MAX + 1];
-    bool delivered = false;
-    uint8_t role = 0;
+    op_head_rec h;
     ward_err err = a->nonce != NULL ? nonce_seen(s, a->keyid, a->nonce) : WARD_OK;
     if (err == WARD_OK) {
-        err = op_head(s, a->op_id, &state, &expires, sn, &op, first, &delivered);
+        err = op_head(s, a->op_id, &h);
     }
     if (err == WARD_OK) {
-        err = sq_binding_role(s, sn, a->uid, &role);
+        err = answer_audience(s, &h, a->uid, res);
     }
     sq_read_end(s);
-    if (err != WARD_OK || state != WARDD_OP_PENDING || a->now_ms >= expires) {
+    res->not_target = false;        /* answer_in_txn says it again */
+    if (err != WARD_OK || h.state != WARDD_OP_PENDING || a->now_ms >= h.expires_ms) {
         return WARD_OK;
     }
-    *held = answer_fill(&s->answers[s->nanswers], a, sn, op);
+    *held = answer_fill(&s->answers[s->nanswers], a, h.sn, h.op);
     if (*held) {
         s->nanswers++;
+        memcpy(res->sn, h.sn, sizeof res->sn);
     }
     return WARD_OK;
 }
@@ -305,7 +327,7 @@ static ward_err answer_hold(sq *s, const wardd_answer_rec *a, bool *held)
  * The answer in a transaction of its own: the late, refused and replayed
  * ones, whose refusal writes (late rows, nonces); a held answer of the
  * same op is written first, by sq_begin. */
-static ward_err answer_in_txn(sq *s, const wardd_answer_rec *a, char first[WARD_UID_MAX + 1])
+static ward_err answer_in_txn(sq *s, const wardd_answer_rec *a, wardd_answer_res *res)
 {
     ward_err err = sq_begin(s);
     if (err != WARD_OK) {
@@ -317,23 +339,17 @@ static ward_err answer_in_txn(sq *s, const wardd_answer_rec *a, char first[WARD_
             return sq_end(s, err);
         }
     }
-    int state = 0, op = 0;
-    int64_t expires = 0;
-    char sn[WARD_SN_MAX + 1];
-    bool delivered = false;
-    err = op_head(s, a->op_id, &state, &expires, sn, &op, first, &delivered);
+    op_head_rec h;
+    err = op_head(s, a->op_id, &h);
     if (err != WARD_OK) {
         return sq_end(s, err);
     }
-    /* Checked here, not before the call: a revocation committed between
-     * the two could otherwise still let the revoked client's answer win. */
-    uint8_t role = 0;
-    err = sq_binding_role(s, sn, a->uid, &role);
+    memcpy(res->sn, h.sn, sizeof res->sn);
+    err = answer_audience(s, &h, a->uid, res);
     if (err != WARD_OK) {
-        first[0] = '\0';
-        return sq_end(s, err == WARD_ERR_NOTFOUND ? WARD_ERR_PARAM : err);
+        return sq_end(s, err);
     }
-    if (state != WARDD_OP_PENDING) {
+    if (h.state != WARDD_OP_PENDING) {
         if (a->nonce != NULL) {
             bool replay = false;
             err = winner_nonce(s, a, &replay);
@@ -348,16 +364,18 @@ static ward_err answer_in_txn(sq *s, const wardd_answer_rec *a, char first[WARD_
         /* Late: keep the audit row, change nothing else. */
         char hex[2 * WARDD_OP_ID_LEN + 1];
         sq_op_id_hex(a->op_id, hex);
-        err = sq_end(s, sq_audit_add(s, sn, a->now_ms, "op_late", a->uid, op, hex));
+        err = sq_end(s, sq_audit_add(s, h.sn, a->now_ms, "op_late", a->uid, h.op, hex));
+        if (err == WARD_OK) {
+            memcpy(res->first, h.first, sizeof res->first);
+        }
         return err == WARD_OK ? WARD_ERR_STATE : err;
     }
-    first[0] = '\0';
-    if (a->now_ms >= expires) {
+    if (a->now_ms >= h.expires_ms) {
         return sq_end(s, WARD_ERR_EXPIRED);
     }
     sq_answer *q = malloc(sizeof *q);
     bool written = false;
-    if (q == NULL || !answer_fill(q, a, sn, op) || answer_write(s, q, &written) != WARD_OK ||
+    if (q == NULL || !answer_fill(q, a, h.sn, h.op) || answer_write(s, q, &written) != WARD_OK ||
         !written) {
         err = WARD_ERR_IO;
     }
@@ -365,19 +383,18 @@ static ward_err answer_in_txn(sq *s, const wardd_answer_rec *a, char first[WARD_
     return sq_end(s, err);
 }
 
-static ward_err sq_op_answer(void *h, const wardd_answer_rec *a,
-                             char first[WARD_UID_MAX + 1])
+static ward_err sq_op_answer(void *h, const wardd_answer_rec *a, wardd_answer_res *res)
 {
     sq *s = h;
-    first[0] = '\0';
+    memset(res, 0, sizeof *res);
     bool held = false;
     pthread_mutex_lock(&s->mu);
-    ward_err err = answer_hold(s, a, &held);
+    ward_err err = answer_hold(s, a, res, &held);
     pthread_mutex_unlock(&s->mu);
     if (err != WARD_OK || held) {
         return err;
     }
-    return answer_in_txn(s, a, first);
+    return answer_in_txn(s, a, res);
 }
 
 /* Writes the held answers inside the caller's transaction. One written
@@ -499,15 +516,12 @@ static ward_err sq_op_result(void *h, const uint8_t op_id[WARDD_OP_ID_LEN],
     if (err != WARD_OK) {
         return err;
     }
-    int state = 0, op = 0;
-    int64_t expires = 0;
-    char sn[WARD_SN_MAX + 1], first[WARD_UID_MAX + 1];
-    bool delivered = false;
-    err = op_head(s, op_id, &state, &expires, sn, &op, first, &delivered);
+    op_head_rec head;
+    err = op_head(s, op_id, &head);
     if (err != WARD_OK) {
         return sq_end(s, err);
     }
-    if (state != WARDD_OP_ANSWERED) {
+    if (head.state != WARDD_OP_ANSWERED) {
         return sq_end(s, WARD_ERR_STATE);
     }
     sqlite3_stmt *st = PREP(s,
@@ -520,7 +534,7 @@ static ward_err sq_op_result(void *h, const uint8_t op_id[WARDD_OP_ID_LEN],
     if (err == WARD_OK) {
         char hex[2 * WARDD_OP_ID_LEN + 1];
         sq_op_id_hex(op_id, hex);
-        err = sq_audit_add(s, sn, now_ms, "op_result", first, op, hex);
+        err = sq_audit_add(s, head.sn, now_ms, "op_result", head.first, head.op, hex);
     }
     return sq_end(s, err == WARD_OK ? WARD_OK : WARD_ERR_IO);
 }

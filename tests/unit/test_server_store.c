@@ -511,12 +511,12 @@ static void test_op_audience_and_first_answer(void **state)
     memset(appr_a, 0xAA, sizeof appr_a);
     memset(appr_b, 0xBB, sizeof appr_b);
     wardd_answer_rec a;
-    char first[WARD_UID_MAX + 1];
+    wardd_answer_res res;
     answer_rec(&a, 0x01, "bob", appr_b, 20000);
-    assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
     answer_rec(&a, 0x01, "alice", appr_a, 20001);
-    assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_STATE);
-    assert_string_equal(first, "bob");
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_STATE);
+    assert_string_equal(res.first, "bob");
     /* The first answer stands, untouched by the late one. */
     assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
     assert_int_equal(got.state, WARDD_OP_ANSWERED);
@@ -536,9 +536,9 @@ static void test_op_audience_and_first_answer(void **state)
     make_op(&op, 0x02, "");
     assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
     answer_rec(&a, 0x02, "alice", appr_a, 70000);
-    assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_EXPIRED);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_EXPIRED);
     answer_rec(&a, 0x09, "alice", appr_a, 20000);
-    assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_NOTFOUND);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_NOTFOUND);
     st.close(st.h);
 }
 
@@ -562,20 +562,21 @@ static void test_op_answer_needs_binding(void **state)
     uint8_t appr[30];
     memset(appr, 0xAD, sizeof appr);
     wardd_answer_rec a;
-    char first[WARD_UID_MAX + 1];
+    wardd_answer_res res;
     answer_rec_nonce(&a, 0x0B, "dave", appr, 20000, "user:dave",
                      "0badc0de0badc0de0badc0de0badc0de");
-    assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_PARAM);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_PARAM);
+    assert_false(res.not_target);
     assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
     assert_int_equal(got.state, WARDD_OP_PENDING);
     assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event IN"
                              " ('op_answered', 'op_late')"), 0);
     assert_int_equal(sf_int("SELECT count(*) FROM nonces"), 0);
     answer_rec(&a, 0x0B, "bob", appr, 20000);
-    assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
     /* Not bound is said before late. */
     answer_rec(&a, 0x0B, "dave", appr, 20001);
-    assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_PARAM);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_PARAM);
     st.close(st.h);
 }
 
@@ -589,13 +590,13 @@ static void test_op_answer_spends_nonce(void **state)
     uint8_t appr[30];
     memset(appr, 0xAB, sizeof appr);
     wardd_answer_rec a;
-    char first[WARD_UID_MAX + 1];
+    wardd_answer_res res;
     /* A nonce already spent elsewhere: refused, the op stays pending. */
     assert_int_equal(st.nonce_use(st.h, "user:bob", "00112233445566778899aabbccddeeff", 900000),
                      WARD_OK);
     answer_rec_nonce(&a, 0x0A, "bob", appr, 20000, "user:bob",
                      "00112233445566778899aabbccddeeff");
-    assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_AUTH);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_AUTH);
     assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
     assert_int_equal(got.state, WARDD_OP_PENDING);
     assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_answered'"), 0);
@@ -605,27 +606,27 @@ static void test_op_answer_spends_nonce(void **state)
     a.nonce = "ffeeddccbbaa99887766554433221100";
     a.sig_input = "ward=(...);created=1;nonce=\"ffeeddccbbaa99887766554433221100\"";
     long long nonces = sf_int("SELECT count(*) FROM nonces");
-    assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
     assert_int_equal(sf_int("SELECT count(*) FROM nonces"), nonces);
     a.sig = "ward=:BBBB:";
-    assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_AUTH);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_AUTH);
     assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_late'"), 0);
     /* The same signer answering again with another nonce is late. */
     a.nonce = "ffeeddccbbaa99887766554433221101";
-    assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_STATE);
-    assert_string_equal(first, "bob");
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_STATE);
+    assert_string_equal(res.first, "bob");
     assert_int_equal(st.nonce_use(st.h, "user:bob", a.nonce, 900000), WARD_ERR_AUTH);
     /* A late answer spends its nonce with its op_late audit row. */
     answer_rec_nonce(&a, 0x0A, "alice", appr, 20001, "user:alice",
                      "0123456789abcdef0123456789abcdef");
-    assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_STATE);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_STATE);
     assert_int_equal(st.nonce_use(st.h, "user:alice", a.nonce, 900000), WARD_ERR_AUTH);
     /* An expired op rolls everything back, the nonce included. */
     make_op(&op, 0x0B, "");
     assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
     answer_rec_nonce(&a, 0x0B, "alice", appr, 70000, "user:alice",
                      "abababababababababababababababab");
-    assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_EXPIRED);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_EXPIRED);
     assert_int_equal(st.nonce_use(st.h, "user:alice", a.nonce, 900000), WARD_OK);
     st.close(st.h);
 }
@@ -643,6 +644,21 @@ static void test_op_target_and_no_client(void **state)
     assert_int_equal(aud, 1);
     assert_int_equal(pending_n(&st, "carol", 20000), 1);
     assert_int_equal(pending_n(&st, "alice", 20000), 0);
+    /* Only the target answers it: another bound user is refused, with
+     * nothing written; the store names the op's lock either way. */
+    uint8_t appr[30];
+    memset(appr, 0xAC, sizeof appr);
+    wardd_answer_rec a;
+    wardd_answer_res res;
+    answer_rec(&a, 0x03, "alice", appr, 20000);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_PARAM);
+    assert_true(res.not_target);
+    assert_string_equal(res.sn, "LOCK-1");
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event IN ('op_answered', 'op_late')"), 0);
+    answer_rec(&a, 0x03, "carol", appr, 20000);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
+    assert_false(res.not_target);
+    assert_string_equal(res.sn, "LOCK-1");
     /* A target that is not bound: nothing is stored. */
     make_op(&op, 0x04, "zed");
     assert_int_equal(st.op_create(st.h, &op, &aud), WARD_ERR_NOTFOUND);
@@ -672,9 +688,9 @@ static void test_answer_held_until_fetch(void **state)
     uint8_t appr[30];
     memset(appr, 0xAA, sizeof appr);
     wardd_answer_rec a;
-    char first[WARD_UID_MAX + 1];
+    wardd_answer_res res;
     answer_rec(&a, 0x40, "bob", appr, 20000);
-    assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
     assert_int_equal(sf_int("SELECT state FROM ops"), 0);
     assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_answered'"), 0);
     assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
@@ -712,12 +728,12 @@ static void test_held_answers_overflow_and_close(void **state)
     uint8_t appr[30];
     memset(appr, 0xAB, sizeof appr);
     wardd_answer_rec a;
-    char first[WARD_UID_MAX + 1];
+    wardd_answer_res res;
     for (unsigned id = 0x80; id < 0x80 + 70; id++) {
         make_op(&op, (uint8_t)id, "");
         assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
         answer_rec(&a, (uint8_t)id, "carol", appr, 20000);
-        assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
+        assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
     }
     int written = sf_int("SELECT count(*) FROM ops WHERE state = 1");
     assert_true(written > 0 && written < 70);
@@ -729,8 +745,8 @@ static void test_held_answers_overflow_and_close(void **state)
         /* A second answer to a held one is late, and names the winner. */
         if (id == 0x80 + 69) {
             answer_rec(&a, (uint8_t)id, "bob", appr, 20001);
-            assert_int_equal(st.op_answer(st.h, &a, first), WARD_ERR_STATE);
-            assert_string_equal(first, "carol");
+            assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_STATE);
+            assert_string_equal(res.first, "carol");
         }
     }
     /* The late answer's transaction wrote the held ones; one more is held. */
@@ -738,7 +754,7 @@ static void test_held_answers_overflow_and_close(void **state)
     make_op(&op, 0x80 + 70, "");
     assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
     answer_rec(&a, 0x80 + 70, "carol", appr, 20002);
-    assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
     assert_int_equal(sf_int("SELECT count(*) FROM ops WHERE state = 1"), 70);
     st.close(st.h);
     assert_int_equal(sf_int("SELECT count(*) FROM ops WHERE state = 1"
@@ -761,9 +777,9 @@ static void test_op_deliver_and_result(void **state)
     uint8_t appr[30];
     memset(appr, 0xAA, sizeof appr);
     wardd_answer_rec a;
-    char first[WARD_UID_MAX + 1];
+    wardd_answer_res ar;
     answer_rec(&a, 0x06, "alice", appr, 20000);
-    assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
+    assert_int_equal(st.op_answer(st.h, &a, &ar), WARD_OK);
     assert_int_equal(fetch_deliver(&st, op.op_id, 20001), WARD_OK);
     assert_int_equal(fetch_deliver(&st, op.op_id, 20002), WARD_OK);
     /* The delivery waits for the next transaction, but reads see it. */
@@ -803,12 +819,12 @@ static void test_op_deliver_written_when_idle(void **state)
     uint8_t appr[30];
     memset(appr, 0xAA, sizeof appr);
     wardd_answer_rec a;
-    char first[WARD_UID_MAX + 1];
+    wardd_answer_res res;
     for (uint8_t id = 0x30; id <= 0x31; id++) {
         make_op(&op, id, "");
         assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
         answer_rec(&a, id, "alice", appr, 20000);
-        assert_int_equal(st.op_answer(st.h, &a, first), WARD_OK);
+        assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
     }
     memset(op.op_id, 0x30, sizeof op.op_id);
     assert_int_equal(fetch_deliver(&st, op.op_id, 20001), WARD_OK);
