@@ -200,6 +200,27 @@ ward_err sq_step_done(sq *s, sqlite3_stmt *st)
     return err;
 }
 
+ward_err sq_rows(sq *s, sqlite3_stmt *st, sq_row_fn row, void *ctx)
+{
+    if (st == NULL) {
+        return WARD_ERR_IO;
+    }
+    ward_err err = WARD_OK;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sq_row_step next = row(st, ctx);
+        if (next != SQ_ROW_NEXT) {
+            err = next == SQ_ROW_BAD ? WARD_ERR_IO : WARD_OK;
+            break;
+        }
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        err = WARD_ERR_IO;
+    }
+    sq_release(s, st);
+    return err;
+}
+
 void sq_copy_text(sqlite3_stmt *st, int col, char *out, size_t cap)
 {
     const unsigned char *t = sqlite3_column_text(st, col);

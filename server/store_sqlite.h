@@ -116,6 +116,16 @@ void sq_copy_text(sqlite3_stmt *st, int col, char *out, size_t cap);
 ward_err sq_copy_blob(sqlite3_stmt *st, int col, uint8_t *out, size_t len);
 ward_err sq_copy_var(sqlite3_stmt *st, int col, uint8_t *out, size_t cap, size_t *len);
 
+/* What a row reader tells sq_rows: on to the next row, stop here (the
+ * caller's callback asked to), or the row is not what wardd wrote. */
+typedef enum { SQ_ROW_NEXT, SQ_ROW_STOP, SQ_ROW_BAD } sq_row_step;
+typedef sq_row_step (*sq_row_fn)(sqlite3_stmt *st, void *ctx);
+
+/* Steps st (NULL: it could not be prepared) through its rows, handing
+ * each to row, and releases it: WARD_OK when done or stopped,
+ * WARD_ERR_IO on a bad row or a failed step. */
+ward_err sq_rows(sq *s, sqlite3_stmt *st, sq_row_fn row, void *ctx);
+
 /* ---- transactions: one per entry ---- */
 /* sq_begin takes s->mu and opens the transaction (the held writes
  * first); sq_end commits on WARD_OK, rolls back otherwise, answers err

@@ -330,40 +330,35 @@ static ward_err sq_confirm(void *h, const wardd_confirm_rec *c)
     return sq_end_durable(s, err == WARD_OK ? WARD_OK : WARD_ERR_IO);
 }
 
+typedef struct escrow_rows {
+    wardd_escrow_fn fn;
+    void *ctx;
+} escrow_rows;
+
+static sq_row_step escrow_row(sqlite3_stmt *st, void *arg)
+{
+    escrow_rows *e = arg;
+    wardd_escrow_rec rec;
+    memset(&rec, 0, sizeof rec);
+    sq_copy_text(st, 0, rec.sn, sizeof rec.sn);
+    rec.role = (uint8_t)sqlite3_column_int(st, 1);
+    if (sq_copy_var(st, 2, rec.blob, sizeof rec.blob, &rec.blob_len) != WARD_OK ||
+        rec.blob_len == 0) {
+        return SQ_ROW_BAD;
+    }
+    return e->fn(e->ctx, &rec) != 0 ? SQ_ROW_STOP : SQ_ROW_NEXT;
+}
+
 static ward_err sq_escrow_list(void *h, const char *uid, wardd_escrow_fn fn,
                                void *ctx)
 {
     sq *s = h;
+    escrow_rows e = { fn, ctx };
     pthread_mutex_lock(&s->mu);
-    ward_err err = WARD_ERR_IO;
-    sqlite3_stmt *st = PREP(s,
+    ward_err err = sq_rows(s, PREP(s,
         "SELECT e.sn, b.role, e.blob FROM escrows e JOIN bindings b"
-        " ON b.sn = e.sn AND b.uid = e.uid WHERE e.uid = ? ORDER BY e.sn", SQ_TEXT(uid));
-    if (st != NULL) {
-        wardd_escrow_rec rec;
-        int rc;
-        err = WARD_OK;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            memset(&rec, 0, sizeof rec);
-            sq_copy_text(st, 0, rec.sn, sizeof rec.sn);
-            rec.role = (uint8_t)sqlite3_column_int(st, 1);
-            int n = sqlite3_column_bytes(st, 2);
-            const void *b = sqlite3_column_blob(st, 2);
-            if (b == NULL || n <= 0 || (size_t)n > sizeof rec.blob) {
-                err = WARD_ERR_IO;
-                break;
-            }
-            memcpy(rec.blob, b, (size_t)n);
-            rec.blob_len = (size_t)n;
-            if (fn(ctx, &rec) != 0) {
-                break;
-            }
-        }
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-            err = WARD_ERR_IO;
-        }
-        sq_release(s, st);
-    }
+        " ON b.sn = e.sn AND b.uid = e.uid WHERE e.uid = ? ORDER BY e.sn", SQ_TEXT(uid)),
+        escrow_row, &e);
     pthread_mutex_unlock(&s->mu);
     return err;
 }

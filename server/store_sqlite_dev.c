@@ -94,29 +94,29 @@ static ward_err sq_dev_attach_get(void *h, const uint8_t cloud_id[WARDD_CLOUD_ID
     return err;
 }
 
+typedef struct attach_rows {
+    wardd_attach_fn fn;
+    void *ctx;
+} attach_rows;
+
+static sq_row_step attach_row(sqlite3_stmt *st, void *arg)
+{
+    attach_rows *a = arg;
+    wardd_attach rec;
+    if (read_attach(st, &rec) != WARD_OK) {
+        return SQ_ROW_BAD;
+    }
+    return a->fn(a->ctx, &rec) != 0 ? SQ_ROW_STOP : SQ_ROW_NEXT;
+}
+
 static ward_err sq_dev_attach_list(void *h, const char *uid, wardd_attach_fn fn, void *ctx)
 {
     sq *s = h;
+    attach_rows a = { fn, ctx };
     pthread_mutex_lock(&s->mu);
-    ward_err err = WARD_ERR_IO;
-    sqlite3_stmt *st = PREP(s,
+    ward_err err = sq_rows(s, PREP(s,
         "SELECT cloud_id, device, uid, app, attached_ms FROM dev_attach WHERE uid = ?"
-        " ORDER BY attached_ms, device, app", SQ_TEXT(uid));
-    if (st != NULL) {
-        wardd_attach rec;
-        int rc;
-        err = WARD_OK;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            err = read_attach(st, &rec);
-            if (err != WARD_OK || fn(ctx, &rec) != 0) {
-                break;
-            }
-        }
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-            err = WARD_ERR_IO;
-        }
-        sq_release(s, st);
-    }
+        " ORDER BY attached_ms, device, app", SQ_TEXT(uid)), attach_row, &a);
     pthread_mutex_unlock(&s->mu);
     return err;
 }
@@ -178,6 +178,26 @@ static ward_err sq_dev_msg_put(void *h, const uint8_t cloud_id[WARDD_CLOUD_ID_LE
     return sq_end(s, err);
 }
 
+typedef struct msg_rows {
+    wardd_dev_msg_fn fn;
+    void *ctx;
+    wardd_dev_msg *m;       /* on the heap: a message is up to WARD_MSG_MAX */
+} msg_rows;
+
+static sq_row_step msg_row(sqlite3_stmt *st, void *arg)
+{
+    msg_rows *r = arg;
+    wardd_dev_msg *m = r->m;
+    memset(m, 0, sizeof *m);
+    m->id = sqlite3_column_int64(st, 0);
+    m->created_ms = sqlite3_column_int64(st, 3);
+    if (sq_copy_blob(st, 1, m->cloud_id, WARDD_CLOUD_ID_LEN) != WARD_OK ||
+        sq_copy_var(st, 2, m->msg, sizeof m->msg, &m->msg_len) != WARD_OK) {
+        return SQ_ROW_BAD;
+    }
+    return r->fn(r->ctx, m) != 0 ? SQ_ROW_STOP : SQ_ROW_NEXT;
+}
+
 static ward_err sq_dev_msg_take(void *h, const char *device, const uint8_t *cloud_id,
                                 int way, int64_t after, int64_t now_ms,
                                 wardd_dev_msg_fn fn, void *ctx)
@@ -222,30 +242,14 @@ static ward_err sq_dev_msg_take(void *h, const char *device, const uint8_t *clou
             continue;
         }
         sqlite3_bind_int64(st, 5, WARDD_DEV_TAKE_MAX);
-        wardd_dev_msg *m = malloc(sizeof *m);
-        if (m == NULL) {
+        msg_rows m = { fn, ctx, malloc(sizeof *m.m) };
+        if (m.m == NULL) {
             sq_release(s, st);
             err = WARD_ERR_NOSPACE;
             break;
         }
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            memset(m, 0, sizeof *m);
-            m->id = sqlite3_column_int64(st, 0);
-            err = sq_copy_blob(st, 1, m->cloud_id, WARDD_CLOUD_ID_LEN);
-            if (err == WARD_OK) {
-                err = sq_copy_var(st, 2, m->msg, sizeof m->msg, &m->msg_len);
-            }
-            m->created_ms = sqlite3_column_int64(st, 3);
-            if (err != WARD_OK || fn(ctx, m) != 0) {
-                break;
-            }
-        }
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-            err = WARD_ERR_IO;
-        }
-        free(m);
-        sq_release(s, st);
+        err = sq_rows(s, st, msg_row, &m);
+        free(m.m);
     }
     return sq_end(s, err);
 }

@@ -539,37 +539,39 @@ static ward_err sq_op_result(void *h, const uint8_t op_id[WARDD_OP_ID_LEN],
     return sq_end(s, err == WARD_OK ? WARD_OK : WARD_ERR_IO);
 }
 
+typedef struct pending_rows {
+    sq *s;
+    wardd_op_fn fn;
+    void *ctx;
+    wardd_op *op;           /* on the heap: an op holds three messages */
+} pending_rows;
+
+static sq_row_step pending_row(sqlite3_stmt *st, void *arg)
+{
+    pending_rows *p = arg;
+    if (read_op(st, p->op) != WARD_OK) {
+        return SQ_ROW_BAD;
+    }
+    if (sq_answer_held(p->s, p->op->op_id) != NULL) {
+        return SQ_ROW_NEXT;     /* answered, the answer not yet written */
+    }
+    return p->fn(p->ctx, p->op) != 0 ? SQ_ROW_STOP : SQ_ROW_NEXT;
+}
+
 static ward_err sq_ops_pending(void *h, const char *uid, int64_t now_ms, wardd_op_fn fn,
                                void *ctx)
 {
     sq *s = h;
-    wardd_op *op = malloc(sizeof *op);
-    if (op == NULL) {
+    pending_rows p = { s, fn, ctx, malloc(sizeof *p.op) };
+    if (p.op == NULL) {
         return WARD_ERR_NOSPACE;
     }
     pthread_mutex_lock(&s->mu);
-    ward_err err = WARD_ERR_IO;
-    sqlite3_stmt *st = PREP(s, sql_pending,
-                            SQ_TEXT(uid), SQ_INT(now_ms), SQ_INT(WARDD_OPS_PENDING_MAX));
-    if (st != NULL) {
-        int rc;
-        err = WARD_OK;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            err = read_op(st, op);
-            if (err == WARD_OK && sq_answer_held(s, op->op_id) != NULL) {
-                continue;   /* answered, the answer not yet written */
-            }
-            if (err != WARD_OK || fn(ctx, op) != 0) {
-                break;
-            }
-        }
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-            err = WARD_ERR_IO;
-        }
-        sq_release(s, st);
-    }
+    ward_err err = sq_rows(s, PREP(s, sql_pending, SQ_TEXT(uid), SQ_INT(now_ms),
+                                   SQ_INT(WARDD_OPS_PENDING_MAX)),
+                           pending_row, &p);
     pthread_mutex_unlock(&s->mu);
-    free(op);
+    free(p.op);
     return err;
 }
 
@@ -621,30 +623,31 @@ static ward_err sq_revoke(void *h, const wardd_revoke_rec *r, int64_t *inbox_id)
     return sq_end_durable(s, err == WARD_OK ? WARD_OK : WARD_ERR_IO);
 }
 
+typedef struct inbox_rows {
+    wardd_inbox_fn fn;
+    void *ctx;
+} inbox_rows;
+
+static sq_row_step inbox_row(sqlite3_stmt *st, void *arg)
+{
+    inbox_rows *r = arg;
+    wardd_inbox_rec rec;
+    memset(&rec, 0, sizeof rec);
+    rec.id = sqlite3_column_int64(st, 0);
+    if (sq_copy_var(st, 1, rec.msg, sizeof rec.msg, &rec.msg_len) != WARD_OK) {
+        return SQ_ROW_BAD;
+    }
+    return r->fn(r->ctx, &rec) != 0 ? SQ_ROW_STOP : SQ_ROW_NEXT;
+}
+
 static ward_err sq_inbox_list(void *h, const char *sn, wardd_inbox_fn fn, void *ctx)
 {
     sq *s = h;
+    inbox_rows r = { fn, ctx };
     pthread_mutex_lock(&s->mu);
-    ward_err err = WARD_ERR_IO;
-    sqlite3_stmt *st = PREP(s, "SELECT id, msg FROM inbox WHERE sn = ? ORDER BY id LIMIT 64",
-                            SQ_TEXT(sn));
-    if (st != NULL) {
-        wardd_inbox_rec rec;
-        int rc;
-        err = WARD_OK;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            memset(&rec, 0, sizeof rec);
-            rec.id = sqlite3_column_int64(st, 0);
-            err = sq_copy_var(st, 1, rec.msg, sizeof rec.msg, &rec.msg_len);
-            if (err != WARD_OK || fn(ctx, &rec) != 0) {
-                break;
-            }
-        }
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-            err = WARD_ERR_IO;
-        }
-        sq_release(s, st);
-    }
+    ward_err err = sq_rows(s, PREP(s,
+        "SELECT id, msg FROM inbox WHERE sn = ? ORDER BY id LIMIT 64", SQ_TEXT(sn)),
+        inbox_row, &r);
     pthread_mutex_unlock(&s->mu);
     return err;
 }
@@ -679,72 +682,69 @@ static ward_err sq_inbox_ack(void *h, const char *sn, const int64_t *ids, size_t
     return err;
 }
 
+typedef struct client_rows {
+    wardd_client_fn fn;
+    void *ctx;
+} client_rows;
+
+static sq_row_step client_row(sqlite3_stmt *st, void *arg)
+{
+    client_rows *r = arg;
+    wardd_client_rec rec;
+    memset(&rec, 0, sizeof rec);
+    sq_copy_text(st, 0, rec.uid, sizeof rec.uid);
+    rec.role = (uint8_t)sqlite3_column_int(st, 1);
+    rec.bound_ms = sqlite3_column_int64(st, 3);
+    if (sq_copy_blob(st, 2, rec.tid, WARD_TASK_ID_LEN) != WARD_OK) {
+        return SQ_ROW_BAD;
+    }
+    return r->fn(r->ctx, &rec) != 0 ? SQ_ROW_STOP : SQ_ROW_NEXT;
+}
+
 static ward_err sq_clients_list(void *h, const char *sn, wardd_client_fn fn, void *ctx)
 {
     sq *s = h;
+    client_rows r = { fn, ctx };
     pthread_mutex_lock(&s->mu);
-    ward_err err = WARD_ERR_IO;
-    sqlite3_stmt *st = PREP(s,
+    ward_err err = sq_rows(s, PREP(s,
         "SELECT uid, role, tid, bound_ms FROM bindings WHERE sn = ? ORDER BY bound_ms, uid",
-        SQ_TEXT(sn));
-    if (st != NULL) {
-        wardd_client_rec rec;
-        int rc;
-        err = WARD_OK;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            memset(&rec, 0, sizeof rec);
-            sq_copy_text(st, 0, rec.uid, sizeof rec.uid);
-            rec.role = (uint8_t)sqlite3_column_int(st, 1);
-            err = sq_copy_blob(st, 2, rec.tid, WARD_TASK_ID_LEN);
-            rec.bound_ms = sqlite3_column_int64(st, 3);
-            if (err != WARD_OK || fn(ctx, &rec) != 0) {
-                break;
-            }
-        }
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-            err = WARD_ERR_IO;
-        }
-        sq_release(s, st);
-    }
+        SQ_TEXT(sn)), client_row, &r);
     pthread_mutex_unlock(&s->mu);
     return err;
+}
+
+typedef struct audit_rows {
+    wardd_audit_fn fn;
+    void *ctx;
+} audit_rows;
+
+static sq_row_step audit_row(sqlite3_stmt *st, void *arg)
+{
+    audit_rows *r = arg;
+    wardd_audit_rec rec;
+    memset(&rec, 0, sizeof rec);
+    rec.id = sqlite3_column_int64(st, 0);
+    rec.ts_ms = sqlite3_column_int64(st, 1);
+    sq_copy_text(st, 2, rec.event, sizeof rec.event);
+    sq_copy_text(st, 3, rec.uid, sizeof rec.uid);
+    rec.op = sqlite3_column_int(st, 4);
+    sq_copy_text(st, 5, rec.detail, sizeof rec.detail);
+    return r->fn(r->ctx, &rec) != 0 ? SQ_ROW_STOP : SQ_ROW_NEXT;
 }
 
 static ward_err sq_audit_list(void *h, const char *sn, size_t limit, wardd_audit_fn fn,
                               void *ctx)
 {
     sq *s = h;
+    audit_rows r = { fn, ctx };
     pthread_mutex_lock(&s->mu);
     /* The audit shows every answer and delivery so far. */
     ward_err err = sq_deferred_flush(s);
-    if (err != WARD_OK) {
-        pthread_mutex_unlock(&s->mu);
-        return err;
-    }
-    err = WARD_ERR_IO;
-    sqlite3_stmt *st = PREP(s,
-        "SELECT id, ts_ms, event, uid, op, detail FROM audit WHERE sn = ?"
-        " ORDER BY id DESC LIMIT ?", SQ_TEXT(sn), SQ_INT((sqlite3_int64)limit));
-    if (st != NULL) {
-        wardd_audit_rec rec;
-        int rc;
-        err = WARD_OK;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            memset(&rec, 0, sizeof rec);
-            rec.id = sqlite3_column_int64(st, 0);
-            rec.ts_ms = sqlite3_column_int64(st, 1);
-            sq_copy_text(st, 2, rec.event, sizeof rec.event);
-            sq_copy_text(st, 3, rec.uid, sizeof rec.uid);
-            rec.op = sqlite3_column_int(st, 4);
-            sq_copy_text(st, 5, rec.detail, sizeof rec.detail);
-            if (fn(ctx, &rec) != 0) {
-                break;
-            }
-        }
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-            err = WARD_ERR_IO;
-        }
-        sq_release(s, st);
+    if (err == WARD_OK) {
+        err = sq_rows(s, PREP(s,
+            "SELECT id, ts_ms, event, uid, op, detail FROM audit WHERE sn = ?"
+            " ORDER BY id DESC LIMIT ?", SQ_TEXT(sn), SQ_INT((sqlite3_int64)limit)),
+            audit_row, &r);
     }
     pthread_mutex_unlock(&s->mu);
     return err;
