@@ -76,3 +76,29 @@ int api_json_str(const ward_http_response *resp, const char *name, char *out,
     cJSON_Delete(o);
     return rc;
 }
+
+void api_each_msg(const ward_http_response *resp, long long *after, api_msg_fn each,
+                  void *ctx)
+{
+    cJSON *o = cJSON_ParseWithLength(resp->body, resp->body_len);
+    const cJSON *e = NULL;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "msgs")) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "msg");
+        const cJSON *cid = cJSON_GetObjectItemCaseSensitive(e, "cloud_id");
+        /* In range before the cast. */
+        if (cJSON_IsNumber(id) && id->valuedouble > (double)*after &&
+            id->valuedouble <= 9007199254740992.0) {
+            *after = (long long)id->valuedouble;
+        }
+        uint8_t msg[WARD_MSG_MAX];
+        size_t len = 0;
+        if (!cJSON_IsString(m) ||
+            ward_b64_decode(m->valuestring, strlen(m->valuestring), msg, sizeof msg, &len) !=
+                WARD_OK) {
+            continue;
+        }
+        each(ctx, cJSON_IsString(cid) ? cid->valuestring : NULL, msg, len);
+    }
+    cJSON_Delete(o);
+}

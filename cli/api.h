@@ -6,6 +6,7 @@
 #define WARD_CLI_API_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ward/ward_http.h"
 
@@ -30,5 +31,18 @@ long api_post_blob(const ward_host *host, const char *server, const char *target
  * absent). Returns 0 when present. */
 int api_json_str(const ward_http_response *resp, const char *name, char *out,
                  size_t cap);
+
+/* One message of a wardd "msgs" list, decoded; cloud_id is NULL when
+ * the entry names none. */
+typedef void (*api_msg_fn)(void *ctx, const char *cloud_id, const uint8_t *msg,
+                           size_t len);
+
+/* Hands each message of a {"msgs": [{"id", "msg", "cloud_id"?}...]}
+ * answer (a device's inbox, an app's replies) to each(), in order, and
+ * moves *after past every id seen. wardd is not trusted: an id counts
+ * only when it is a number above *after and within 2^53, and an entry
+ * whose msg is not base64 of at most WARD_MSG_MAX bytes is skipped. */
+void api_each_msg(const ward_http_response *resp, long long *after, api_msg_fn each,
+                  void *ctx);
 
 #endif /* WARD_CLI_API_H */

@@ -184,46 +184,35 @@ static void on_near(void *ctx, const uint8_t *tid, size_t tid_len, const uint8_t
     handle(ctx, WARD_DEV_NEAR, tid, tid_len, in, in_len, out, cap, out_len);
 }
 
-/* One inbox answer: every message through the core, answers back. */
-static void far_batch(runner *r, const ward_http_signer *signer, const char *json,
-                      size_t json_len, long long *after)
+/* What far_message needs besides the message. */
+typedef struct far_ctx {
+    runner *r;
+    const ward_http_signer *signer;
+} far_ctx;
+
+/* One message from the inbox through the core, its answer back. */
+static void far_message(void *arg, const char *cloud_id, const uint8_t *in, size_t in_len)
 {
-    cJSON *o = cJSON_ParseWithLength(json, json_len);
-    const cJSON *e = NULL;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "msgs")) {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
-        const cJSON *cid = cJSON_GetObjectItemCaseSensitive(e, "cloud_id");
-        const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "msg");
-        /* In range before the cast: the server is not trusted. */
-        if (cJSON_IsNumber(id) && id->valuedouble > (double)*after &&
-            id->valuedouble <= 9007199254740992.0) {
-            *after = (long long)id->valuedouble;
-        }
-        uint8_t in[WARD_MSG_MAX], out[WARD_MSG_MAX];
-        size_t in_len = 0, out_len = 0;
-        if (!cJSON_IsString(cid) || !cJSON_IsString(m) ||
-            strlen(cid->valuestring) > WARD_DEV_TID_MAX || cid->valuestring[0] == '\0' ||
-            ward_b64_decode(m->valuestring, strlen(m->valuestring), in, sizeof in,
-                            &in_len) != WARD_OK) {
-            continue;
-        }
-        /* Far-field the transport id is the cloud device id wardd routed by. */
-        handle(r, WARD_DEV_FAR, (const uint8_t *)cid->valuestring, strlen(cid->valuestring),
-               in, in_len, out, sizeof out, &out_len);
-        if (out_len == 0) {
-            continue;
-        }
-        ward_http_response resp;
-        char why[MSG_MAX];
-        long st = api_post_blob(&r->dd.host, r->dd.server, "/v1/device/replies", "msg", out,
-                                out_len, "cloud_id", cid->valuestring, signer, &resp, why,
-                                sizeof why);
-        ward_http_response_free(&resp);
-        if (st != 0) {
-            fprintf(stderr, "device: reply not relayed: %s\n", why);
-        }
+    far_ctx *f = arg;
+    if (cloud_id == NULL || cloud_id[0] == '\0' || strlen(cloud_id) > WARD_DEV_TID_MAX) {
+        return;
     }
-    cJSON_Delete(o);
+    uint8_t out[WARD_MSG_MAX];
+    size_t out_len = 0;
+    /* Far-field the transport id is the cloud device id wardd routed by. */
+    handle(f->r, WARD_DEV_FAR, (const uint8_t *)cloud_id, strlen(cloud_id), in, in_len, out,
+           sizeof out, &out_len);
+    if (out_len == 0) {
+        return;
+    }
+    ward_http_response resp;
+    char why[MSG_MAX];
+    long st = api_post_blob(&f->r->dd.host, f->r->dd.server, "/v1/device/replies", "msg", out,
+                            out_len, "cloud_id", cloud_id, f->signer, &resp, why, sizeof why);
+    ward_http_response_free(&resp);
+    if (st != 0) {
+        fprintf(stderr, "device: reply not relayed: %s\n", why);
+    }
 }
 
 static void *far_loop(void *arg)
@@ -242,7 +231,8 @@ static void *far_loop(void *arg)
                            why, sizeof why);
         if (st == 0) {
             warned = false;
-            far_batch(r, &signer, resp.body, resp.body_len, &after);
+            far_ctx f = { r, &signer };
+            api_each_msg(&resp, &after, far_message, &f);
         } else {
             if (!warned) {
                 fprintf(stderr, "device: far-field link down: %s\n", why);

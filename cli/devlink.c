@@ -1,7 +1,6 @@
 /* The app's two links to a device: CoAP near-field, wardd far-field. */
 #include "devlink.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,38 +40,28 @@ static ward_err near_exchange(const devlink *l, const uint8_t *msg, size_t len,
     return err;
 }
 
-/* The replies in a GET /v1/dev/{id}/replies answer, each offered to
- * accept() until one is taken; *after moves past every one seen. */
-static ward_err take_replies(const ward_http_response *resp, devlink_accept_fn accept,
-                             void *ctx, long long *after, bool *taken, bool *stop)
+/* What take_reply keeps across the replies of one exchange. */
+typedef struct reply_take {
+    devlink_accept_fn accept;
+    void *ctx;
+    bool taken, stop;
+    ward_err last;
+} reply_take;
+
+/* Offers a reply to accept() until one is taken (or the device says
+ * stop); the rest are only acknowledged. */
+static void take_reply(void *arg, const char *cloud_id, const uint8_t *msg, size_t len)
 {
-    cJSON *o = cJSON_ParseWithLength(resp->body, resp->body_len);
-    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "msgs");
-    const cJSON *e = NULL;
-    ward_err last = WARD_ERR_IO;
-    cJSON_ArrayForEach(e, arr) {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
-        const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "msg");
-        /* In range before the cast: the server is not trusted. */
-        if (cJSON_IsNumber(id) && id->valuedouble > (double)*after &&
-            id->valuedouble <= 9007199254740992.0) {
-            *after = (long long)id->valuedouble;
-        }
-        uint8_t msg[WARD_MSG_MAX];
-        size_t len = 0;
-        if (!cJSON_IsString(m) ||
-            ward_b64_decode(m->valuestring, strlen(m->valuestring), msg, sizeof msg, &len) !=
-                WARD_OK) {
-            continue;
-        }
-        if (*taken || *stop) {
-            continue;       /* only acknowledge the rest */
-        }
-        last = accept(ctx, msg, len, stop);
-        *taken = last == WARD_OK;
+    (void)cloud_id;
+    reply_take *t = arg;
+    if (t->taken || t->stop) {
+        return;
     }
-    cJSON_Delete(o);
-    return last;
+    ward_err err = t->accept(t->ctx, msg, len, &t->stop);
+    if (err != WARD_ERR_IO) {
+        t->last = err;
+    }
+    t->taken = err == WARD_OK;
 }
 
 static ward_err far_exchange(const devlink *l, const uint8_t *msg, size_t len,
@@ -90,20 +79,19 @@ static ward_err far_exchange(const devlink *l, const uint8_t *msg, size_t len,
         return WARD_ERR_IO;
     }
     long long deadline = now_ms() + l->timeout_ms, after = 0;
-    bool taken = false, stop = false;
-    ward_err last = WARD_ERR_IO;
+    reply_take t = { accept, ctx, false, false, WARD_ERR_IO };
     /* Replies of earlier exchanges may still wait there: each is offered
      * to accept(), which skips what does not belong to this one. Once
      * one is taken, a last poll (wait 0) acknowledges what was seen. */
     for (;;) {
-        bool done = taken || stop;
+        bool done = t.taken || t.stop;
         long long left = deadline - now_ms();
         if (done && after == 0) {
-            return taken ? WARD_OK : last;
+            return t.taken ? WARD_OK : t.last;
         }
         if (!done && left <= 0) {
             snprintf(why, why_cap, "no answer through wardd in %u ms", l->timeout_ms);
-            return last;
+            return t.last;
         }
         long wait = done ? 0 : (long)((left + 999) / 1000);
         snprintf(target, sizeof target, "/v1/dev/%s/replies?wait=%ld&after=%lld",
@@ -116,15 +104,12 @@ static ward_err far_exchange(const devlink *l, const uint8_t *msg, size_t len,
         }
         if (done) {
             ward_http_response_free(&resp);
-            return taken ? WARD_OK : last;
+            return t.taken ? WARD_OK : t.last;
         }
-        ward_err err = take_replies(&resp, accept, ctx, &after, &taken, &stop);
+        api_each_msg(&resp, &after, take_reply, &t);
         ward_http_response_free(&resp);
-        if (err != WARD_ERR_IO) {
-            last = err;
-        }
-        if (stop && !taken) {
-            snprintf(why, why_cap, "the device's answer: %s", ward_strerror(last));
+        if (t.stop && !t.taken) {
+            snprintf(why, why_cap, "the device's answer: %s", ward_strerror(t.last));
         }
     }
 }
