@@ -827,6 +827,14 @@ static int cmd_run(const run_opts *o)
     }
     printf("relay / verify = %.0f %% (goal >= 50 %%: %s)\n", ratio * 100,
            ratio >= 0.5 ? "met" : "NOT met");
+    /* Per core of wardd's CPU: the same rate when the generator, not
+     * wardd, is what holds the relays back (it signs and sends each). */
+    if (wu > 0 && verify > 0) {
+        printf("  per core of wardd CPU: %.0f relays/s = %.0f %% of verify%s\n", relays / wu,
+               relays / wu / verify * 100,
+               gu >= 0.9 ? " (the generator was near its core's limit: this is the fairer figure)"
+                         : "");
+    }
     if (total_done(ws, o->workers) >= pool_size) {
         printf("  (note: the pool ran out before the deadline; the rate is still"
                " relays over the time they took)\n");
