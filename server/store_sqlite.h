@@ -25,14 +25,11 @@
 /* Winning answers held for the next transaction (see sq_op_answer). */
 #define SQ_ANSWERS_MAX 64
 
-/* A winning answer not yet written: what its UPDATE and audit row need. */
+/* A winning answer not yet written: the op as it reads with it
+ * (answered; the answer's reads are served from here, not the file),
+ * and what its UPDATE and audit row need besides. */
 typedef struct sq_answer {
-    uint8_t op_id[WARDD_OP_ID_LEN];
-    char sn[WARD_SN_MAX + 1];
-    int op;
-    char uid[WARD_UID_MAX + 1];
-    uint8_t approval[WARD_APPROVAL_MAX];
-    size_t approval_len;
+    wardd_op op;
     char sig_input[WARD_HTTPSIG_INPUT_HDR_MAX + 1];
     char sig[WARD_HTTPSIG_SIG_HDR_MAX + 1];
     int64_t at_ms;

@@ -20,24 +20,11 @@ static bool sq_delivery_waiting(const sq *s, const uint8_t op_id[WARDD_OP_ID_LEN
 static const sq_answer *sq_answer_held(const sq *s, const uint8_t op_id[WARDD_OP_ID_LEN])
 {
     for (size_t i = 0; i < s->nanswers; i++) {
-        if (memcmp(s->answers[i].op_id, op_id, WARDD_OP_ID_LEN) == 0) {
+        if (memcmp(s->answers[i].op.op_id, op_id, WARDD_OP_ID_LEN) == 0) {
             return &s->answers[i];
         }
     }
     return NULL;
-}
-
-/* What reads show of an op whose winning answer is held: answered. */
-static void sq_answer_overlay(const sq *s, wardd_op *op)
-{
-    const sq_answer *q = sq_answer_held(s, op->op_id);
-    if (q == NULL || op->state != WARDD_OP_PENDING) {
-        return;
-    }
-    op->state = WARDD_OP_ANSWERED;
-    snprintf(op->answered_by, sizeof op->answered_by, "%s", q->uid);
-    memcpy(op->approval, q->approval, q->approval_len);
-    op->approval_len = q->approval_len;
 }
 
 /* Cannot fail: out holds exactly the digits and the NUL. */
@@ -132,22 +119,37 @@ static ward_err sq_op_create(void *h, const wardd_op *op, size_t *audience)
     return sq_end(s, err);
 }
 
+/* Reads the op's row (in the caller's transaction, or its own). */
+static ward_err op_read(sq *s, const uint8_t op_id[WARDD_OP_ID_LEN], wardd_op *op)
+{
+    sqlite3_stmt *st = PREP(s, sql_op_cols, SQ_BLOB(op_id, WARDD_OP_ID_LEN));
+    if (st == NULL) {
+        return WARD_ERR_IO;
+    }
+    int rc = sqlite3_step(st);
+    ward_err err = rc == SQLITE_ROW    ? read_op(st, op)
+                   : rc == SQLITE_DONE ? WARD_ERR_NOTFOUND
+                                       : WARD_ERR_IO;
+    sq_release(s, st);
+    return err;
+}
+
+/* An op whose winning answer is held reads from the held copy: nothing
+ * else changes it before that answer is written (every other change runs
+ * in a transaction, which writes the held answers first). */
 static ward_err sq_op_get(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], wardd_op *op)
 {
     sq *s = h;
     pthread_mutex_lock(&s->mu);
-    ward_err err = WARD_ERR_IO;
-    sqlite3_stmt *st = PREP(s, sql_op_cols, SQ_BLOB(op_id, WARDD_OP_ID_LEN));
-    if (st != NULL) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            err = read_op(st, op);
-            sq_answer_overlay(s, op);
-            op->delivered = op->delivered || sq_delivery_waiting(s, op_id);
-        } else if (rc == SQLITE_DONE) {
-            err = WARD_ERR_NOTFOUND;
-        }
-        sq_release(s, st);
+    const sq_answer *q = sq_answer_held(s, op_id);
+    ward_err err = WARD_OK;
+    if (q != NULL) {
+        *op = q->op;
+    } else {
+        err = op_read(s, op_id, op);
+    }
+    if (err == WARD_OK) {
+        op->delivered = op->delivered || sq_delivery_waiting(s, op_id);
     }
     pthread_mutex_unlock(&s->mu);
     return err;
@@ -190,15 +192,15 @@ static ward_err op_head(sq *s, const uint8_t op_id[WARDD_OP_ID_LEN], op_head_rec
 /* Whether uid may answer the op: its target, when it names one, and
  * bound to its lock (checked in the answer's own snapshot, so a
  * revocation committed before the answer always wins). */
-static ward_err answer_audience(sq *s, const op_head_rec *h, const char *uid,
+static ward_err answer_audience(sq *s, const char *sn, const char *target, const char *uid,
                                 wardd_answer_res *res)
 {
-    if (h->target[0] != '\0' && strcmp(h->target, uid) != 0) {
+    if (target[0] != '\0' && strcmp(target, uid) != 0) {
         res->not_target = true;
         return WARD_ERR_PARAM;
     }
     uint8_t role = 0;
-    ward_err err = sq_binding_role(s, h->sn, uid, &role);
+    ward_err err = sq_binding_role(s, sn, uid, &role);
     return err == WARD_ERR_NOTFOUND ? WARD_ERR_PARAM : err;
 }
 
@@ -243,8 +245,9 @@ static ward_err answer_write(sq *s, const sq_answer *q, bool *written)
     sqlite3_stmt *st = PREP(s,
         "UPDATE ops SET state = 1, answered_by = ?, approval = ?, answer_sig_input = ?,"
         " answer_sig = ?, answered_ms = ? WHERE op_id = ? AND state = 0",
-        SQ_TEXT(q->uid), SQ_BLOB(q->approval, q->approval_len), SQ_TEXT(q->sig_input),
-        SQ_TEXT(q->sig), SQ_INT(q->at_ms), SQ_BLOB(q->op_id, WARDD_OP_ID_LEN));
+        SQ_TEXT(q->op.answered_by), SQ_BLOB(q->op.approval, q->op.approval_len),
+        SQ_TEXT(q->sig_input), SQ_TEXT(q->sig), SQ_INT(q->at_ms),
+        SQ_BLOB(q->op.op_id, WARDD_OP_ID_LEN));
     if (st == NULL || sq_step_done(s, st) != WARD_OK) {
         return WARD_ERR_IO;
     }
@@ -252,29 +255,29 @@ static ward_err answer_write(sq *s, const sq_answer *q, bool *written)
         return WARD_OK;
     }
     char hex[2 * WARDD_OP_ID_LEN + 1];
-    sq_op_id_hex(q->op_id, hex);
-    if (sq_audit_add(s, q->sn, q->at_ms, "op_answered", q->uid, q->op, hex) != WARD_OK) {
+    sq_op_id_hex(q->op.op_id, hex);
+    if (sq_audit_add(s, q->op.sn, q->at_ms, "op_answered", q->op.answered_by, q->op.op, hex) !=
+        WARD_OK) {
         return WARD_ERR_IO;
     }
     *written = true;
     return WARD_OK;
 }
 
-/* Fills q from a and the op's head; false when a field does not fit
- * (the headers are bounded by the signature parser, so never in use). */
-static bool answer_fill(sq_answer *q, const wardd_answer_rec *a, const char *sn, int op)
+/* Makes q->op (the op as read) answered by a; false when a field does
+ * not fit (the headers are bounded by the signature parser, so never in
+ * use). */
+static bool answer_fill(sq_answer *q, const wardd_answer_rec *a)
 {
-    if (strlen(a->uid) > WARD_UID_MAX || a->approval_len > sizeof q->approval ||
+    if (strlen(a->uid) > WARD_UID_MAX || a->approval_len > sizeof q->op.approval ||
         a->sig_input == NULL || strlen(a->sig_input) >= sizeof q->sig_input ||
         a->sig == NULL || strlen(a->sig) >= sizeof q->sig) {
         return false;
     }
-    memcpy(q->op_id, a->op_id, WARDD_OP_ID_LEN);
-    snprintf(q->sn, sizeof q->sn, "%s", sn);
-    q->op = op;
-    snprintf(q->uid, sizeof q->uid, "%s", a->uid);
-    memcpy(q->approval, a->approval, a->approval_len);
-    q->approval_len = a->approval_len;
+    q->op.state = WARDD_OP_ANSWERED;
+    snprintf(q->op.answered_by, sizeof q->op.answered_by, "%s", a->uid);
+    memcpy(q->op.approval, a->approval, a->approval_len);
+    q->op.approval_len = a->approval_len;
     snprintf(q->sig_input, sizeof q->sig_input, "%s", a->sig_input);
     snprintf(q->sig, sizeof q->sig, "%s", a->sig);
     q->at_ms = a->now_ms;
@@ -299,24 +302,23 @@ static ward_err answer_hold(sq *s, const wardd_answer_rec *a, wardd_answer_res *
     if (sq_read_begin(s) != WARD_OK) {
         return WARD_ERR_IO;
     }
-    op_head_rec h;
+    sq_answer *q = &s->answers[s->nanswers];    /* kept only if it wins */
     ward_err err = a->nonce != NULL ? nonce_seen(s, a->keyid, a->nonce) : WARD_OK;
     if (err == WARD_OK) {
-        err = op_head(s, a->op_id, &h);
+        err = op_read(s, a->op_id, &q->op);
     }
     if (err == WARD_OK) {
-        err = answer_audience(s, &h, a->uid, res);
+        err = answer_audience(s, q->op.sn, q->op.target, a->uid, res);
     }
     sq_read_end(s);
     res->not_target = false;        /* answer_in_txn says it again */
-    if (err != WARD_OK || h.state != WARDD_OP_PENDING || a->now_ms >= h.expires_ms) {
+    if (err != WARD_OK || q->op.state != WARDD_OP_PENDING || a->now_ms >= q->op.expires_ms ||
+        !answer_fill(q, a)) {
         return WARD_OK;
     }
-    *held = answer_fill(&s->answers[s->nanswers], a, h.sn, h.op);
-    if (*held) {
-        s->nanswers++;
-        memcpy(res->sn, h.sn, sizeof res->sn);
-    }
+    s->nanswers++;
+    *held = true;
+    memcpy(res->sn, q->op.sn, sizeof res->sn);
     return WARD_OK;
 }
 
@@ -345,7 +347,7 @@ static ward_err answer_in_txn(sq *s, const wardd_answer_rec *a, wardd_answer_res
         return sq_end(s, err);
     }
     memcpy(res->sn, h.sn, sizeof res->sn);
-    err = answer_audience(s, &h, a->uid, res);
+    err = answer_audience(s, h.sn, h.target, a->uid, res);
     if (err != WARD_OK) {
         return sq_end(s, err);
     }
@@ -373,9 +375,14 @@ static ward_err answer_in_txn(sq *s, const wardd_answer_rec *a, wardd_answer_res
     if (a->now_ms >= h.expires_ms) {
         return sq_end(s, WARD_ERR_EXPIRED);
     }
-    sq_answer *q = malloc(sizeof *q);
+    sq_answer *q = calloc(1, sizeof *q);
     bool written = false;
-    if (q == NULL || !answer_fill(q, a, h.sn, h.op) || answer_write(s, q, &written) != WARD_OK ||
+    if (q != NULL) {
+        memcpy(q->op.op_id, a->op_id, WARDD_OP_ID_LEN);
+        memcpy(q->op.sn, h.sn, sizeof q->op.sn);
+        q->op.op = (uint8_t)h.op;
+    }
+    if (q == NULL || !answer_fill(q, a) || answer_write(s, q, &written) != WARD_OK ||
         !written) {
         err = WARD_ERR_IO;
     }
