@@ -369,9 +369,11 @@ ward_err wardd_http_start(wardd *w, struct wardd_http **out, unsigned *port)
         free(h);
         return WARD_ERR_PARAM;
     }
-    /* ITC: needed to quiesce the daemon at shutdown. */
+    /* ITC: needed to quiesce the daemon at shutdown. POLL: each
+     * connection's thread waits in poll(2), not select(2), which cost
+     * in proportion to the highest descriptor and stops at FD_SETSIZE. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                     MHD_USE_ERROR_LOG | MHD_USE_ITC;
+                     MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_POLL;
     if (ai->ai_family == AF_INET6) {
         flags |= MHD_USE_IPv6;
     }

@@ -15,7 +15,9 @@ import shutil
 import ssl
 import urllib.request
 import re
+import resource
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -92,6 +94,33 @@ class WarddTest(unittest.TestCase):
 
     def db(self):
         return sqlite3.connect(os.path.join(self.root, "wardd.db"))
+
+
+class ManyConnections(WarddTest):
+    extra = ("--max-connections", "1400")
+
+    @classmethod
+    def setUpClass(cls):
+        # wardd inherits this limit: room for more than FD_SETSIZE sockets.
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        want = 4096 if hard == resource.RLIM_INFINITY else min(hard, 4096)
+        if want < 1400:
+            raise unittest.SkipTest("RLIMIT_NOFILE's hard limit is below 1400")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, want), hard))
+
+    def test_descriptors_past_fd_setsize(self):
+        """A request is served even when its socket's descriptor is past
+        FD_SETSIZE (1024): connection threads wait in poll(2), not select(2)."""
+        host, port = self.wardd.url[len("http://"):].rsplit(":", 1)
+        idle = []
+        try:
+            for _ in range(1100):
+                idle.append(socket.create_connection((host, int(port)), timeout=10))
+            with urllib.request.urlopen(self.wardd.url + "/v1/health", timeout=20) as r:
+                self.assertEqual(r.status, 200)
+        finally:
+            for c in idle:
+                c.close()
 
 
 class HappyPath(WarddTest):
