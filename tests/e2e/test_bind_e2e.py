@@ -24,7 +24,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wardlib import SANITIZER_MARKS, Wardd, outbox_messages  # noqa: E402
+from wardlib import WardCli, Wardd, outbox_messages  # noqa: E402
 
 WARD = None
 WARDD = None
@@ -33,7 +33,7 @@ ALICE = ("alice", "+8613800000001")
 BOB = ("bob", "+8613800000002")
 
 
-class BindTest(unittest.TestCase):
+class BindTest(WardCli, unittest.TestCase):
     extra = ()
 
     def setUp(self):
@@ -51,26 +51,11 @@ class BindTest(unittest.TestCase):
     def tearDown(self):
         try:
             self.wardd.stop()
-            log = self.wardd.log()
-            for mark in SANITIZER_MARKS:
-                self.assertNotIn(mark, log)
+            self.assert_no_sanitizer_report(self.wardd.log())
         finally:
             self.tmp.cleanup()
 
     # -- helpers --
-
-    def path(self, *parts):
-        return os.path.join(self.root, *parts)
-
-    def ward(self, *args, stdin=None):
-        p = subprocess.run([WARD] + list(args), capture_output=True, text=True,
-                           input=stdin, timeout=120)
-        return p.returncode, p.stdout, p.stderr
-
-    def ward_ok(self, *args, stdin=None):
-        rc, out, err = self.ward(*args, stdin=stdin)
-        self.assertEqual(rc, 0, "ward %s failed (%d):\n%s%s" % (" ".join(args), rc, out, err))
-        return out
 
     def ward_fails(self, *args, expect=None):
         rc, out, err = self.ward(*args)
@@ -394,4 +379,5 @@ if __name__ == "__main__":
     if len(args) != 2:
         sys.exit(__doc__)
     WARD, WARDD = (os.path.abspath(a) for a in args)
+    WardCli.binary = WARD
     unittest.main(argv=[sys.argv[0]] + flags)

@@ -21,7 +21,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wardlib import SANITIZER_MARKS, HostileProxy, Wardd, outbox_messages  # noqa: E402
+from wardlib import WardCli, HostileProxy, Wardd, outbox_messages  # noqa: E402
 
 WARD = None
 WARDD = None
@@ -31,7 +31,7 @@ BOB = ("bob", "+8613800000002")
 ANSWER_FETCH = r"^/v1/ops/[0-9a-f]+/answer\?token="
 
 
-class OpsTest(unittest.TestCase):
+class OpsTest(WardCli, unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="ward-ops-e2e-")
         self.root = self.tmp.name
@@ -53,26 +53,11 @@ class OpsTest(unittest.TestCase):
                     p.wait()
             self.proxy.close()
             self.wardd.stop()
-            log = self.wardd.log()
-            for mark in SANITIZER_MARKS:
-                self.assertNotIn(mark, log)
+            self.assert_no_sanitizer_report(self.wardd.log())
         finally:
             self.tmp.cleanup()
 
     # -- helpers --
-
-    def path(self, *parts):
-        return os.path.join(self.root, *parts)
-
-    def ward(self, *args, timeout=90):
-        p = subprocess.run([WARD] + list(args), capture_output=True, text=True,
-                           timeout=timeout)
-        return p.returncode, p.stdout, p.stderr
-
-    def ward_ok(self, *args):
-        rc, out, err = self.ward(*args)
-        self.assertEqual(rc, 0, "ward %s failed (%d):\n%s%s" % (" ".join(args), rc, out, err))
-        return out
 
     def ward_fails(self, *args, expect=None):
         rc, out, err = self.ward(*args)
@@ -382,4 +367,5 @@ if __name__ == "__main__":
     if len(args) != 2:
         sys.exit(__doc__)
     WARD, WARDD = (os.path.abspath(a) for a in args)
+    WardCli.binary = WARD
     unittest.main(argv=[sys.argv[0]] + flags)

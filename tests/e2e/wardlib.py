@@ -81,6 +81,30 @@ def outbox_messages(root):
 SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
 
 
+class WardCli:
+    """What a TestCase that drives the `ward` CLI needs: set WardCli.binary
+    (the path of `ward`) before the tests run, and self.root in setUp."""
+
+    binary = None
+
+    def path(self, *parts):
+        return os.path.join(self.root, *parts)
+
+    def ward(self, *args, stdin=None, timeout=120):
+        p = subprocess.run([WardCli.binary] + list(args), capture_output=True, text=True,
+                           input=stdin, timeout=timeout)
+        return p.returncode, p.stdout, p.stderr
+
+    def ward_ok(self, *args, stdin=None):
+        rc, out, err = self.ward(*args, stdin=stdin)
+        self.assertEqual(rc, 0, "ward %s failed (%d):\n%s%s" % (" ".join(args), rc, out, err))
+        return out
+
+    def assert_no_sanitizer_report(self, text):
+        for mark in SANITIZER_MARKS:
+            self.assertNotIn(mark, text)
+
+
 DOWN = b'{"error": "unavailable", "message": "wardd is down"}'
 
 
