@@ -200,13 +200,11 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, conn_state *st,
     clock_gettime(CLOCK_MONOTONIC, &t1);
     long ms = (long)((t1.tv_sec - st->t0.tv_sec) * 1000 +
                      (t1.tv_nsec - st->t0.tv_nsec) / 1000000);
-    char addr[64];
-    client_addr(c, addr, sizeof addr);
     /* The path holds at most a task id, an op id or an SN, none secret;
      * the query (an op's capability token) is never logged. */
     wardd_log("info", "request", "method=%s path=%s status=%u addr=%s signer=%s ms=%ld",
               st->req.method ? st->req.method : "-",
-              st->bad_uri ? "-" : st->req.path, resp->status, addr,
+              st->bad_uri ? "-" : st->req.path, resp->status, st->req.addr,
               resp->signer[0] ? resp->signer : "-", ms);
     cJSON_Delete(resp->json);
     resp->json = NULL;
