@@ -130,6 +130,31 @@ static void key_load(const char *name, uint8_t priv[WARD_P256_SCALAR_LEN],
     write_text(name, hex);
 }
 
+/* A signer's key pair (KIND-ID.key, made on first use) and its keyid
+ * (KIND:ID); KIND is "user" or "lock". */
+static void signer_key(const char *kind, const char *id, uint8_t priv[WARD_P256_SCALAR_LEN],
+                       uint8_t pub[WARD_P256_POINT_LEN], char *keyid, size_t cap)
+{
+    char name[128];
+    snprintf(name, sizeof name, "%s-%s.key", kind, id);
+    key_load(name, priv, pub);
+    snprintf(keyid, cap, "%s:%s", kind, id);
+}
+
+static void user_key(const char *uid, uint8_t priv[WARD_P256_SCALAR_LEN], char *keyid,
+                     size_t cap)
+{
+    uint8_t pub[WARD_P256_POINT_LEN];
+    signer_key("user", uid, priv, pub, keyid, cap);
+}
+
+static void lock_key(const char *sn, uint8_t priv[WARD_P256_SCALAR_LEN], char *keyid,
+                     size_t cap)
+{
+    uint8_t pub[WARD_P256_POINT_LEN];
+    signer_key("lock", sn, priv, pub, keyid, cap);
+}
+
 static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 {
     buf *b = ctx;
@@ -273,6 +298,18 @@ static void b64(const uint8_t *in, size_t len, char *out, size_t cap)
     check(ward_b64_encode(in, len, out, cap), "base64");
 }
 
+/* A registration body for UID and PHONE, signed by the user's key. */
+static void registration(const char *uid, const char *phone, uint8_t priv[WARD_P256_SCALAR_LEN],
+                         char *keyid, size_t kcap, char *body, size_t bcap)
+{
+    uint8_t pub[WARD_P256_POINT_LEN];
+    char enc[128];
+    signer_key("user", uid, priv, pub, keyid, kcap);
+    b64(pub, sizeof pub, enc, sizeof enc);
+    snprintf(body, bcap, "{\"user\":\"%s\",\"phone\":\"%s\",\"pub\":\"%s\"}", uid, phone,
+             enc);
+}
+
 /* ---- commands ---- */
 
 static int cmd_factory_keygen(void)
@@ -332,14 +369,9 @@ static int cmd_register(int argc, char **argv)
     if (argc < 2) {
         die("register UID PHONE");
     }
-    char name[128], keyid[128], body[512], enc[128];
-    snprintf(name, sizeof name, "user-%s.key", argv[0]);
-    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
-    key_load(name, priv, pub);
-    b64(pub, sizeof pub, enc, sizeof enc);
-    snprintf(body, sizeof body, "{\"user\":\"%s\",\"phone\":\"%s\",\"pub\":\"%s\"}",
-             argv[0], argv[1], enc);
-    snprintf(keyid, sizeof keyid, "user:%s", argv[0]);
+    char keyid[128], body[512];
+    uint8_t priv[WARD_P256_SCALAR_LEN];
+    registration(argv[0], argv[1], priv, keyid, sizeof keyid, body, sizeof body);
     char *resp;
     long st = request("POST", "/v1/users", NULL, body, keyid, priv, NULL, &resp);
     free(resp);
@@ -397,10 +429,9 @@ static int cmd_upload(int argc, char **argv)
              (unsigned long)(((uint32_t)cb[0] << 24 | (uint32_t)cb[1] << 16 |
                               (uint32_t)cb[2] << 8 | cb[3]) % 1000000u));
     /* The app's half: the auth key, escrowed to itself, sealed under K. */
-    char name[128];
-    snprintf(name, sizeof name, "user-%s.key", t.uid);
+    char keyid[128];
     uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
-    key_load(name, priv, pub);
+    signer_key("user", t.uid, priv, pub, keyid, sizeof keyid);
     check(rng.fill(rng.ctx, t.auth_key, sizeof t.auth_key), "random");
     uint8_t ad[128], escrow[WARD_ESCROW_LEN];
     size_t ad_len = 0, escrow_len = 0;
@@ -416,7 +447,7 @@ static int cmd_upload(int argc, char **argv)
     size_t blob_len = 0;
     check(ward_bind_seal(cp, &rng, t.k, t.tid, &d, blob, sizeof blob, &blob_len), "seal");
 
-    char tid_hex[40], k_hex[80], a_hex[80], enc[1024], body[2048], keyid[128];
+    char tid_hex[40], k_hex[80], a_hex[80], enc[1024], body[2048];
     to_hex(t.tid, sizeof t.tid, tid_hex, sizeof tid_hex);
     to_hex(t.k, sizeof t.k, k_hex, sizeof k_hex);
     to_hex(t.auth_key, sizeof t.auth_key, a_hex, sizeof a_hex);
@@ -430,7 +461,6 @@ static int cmd_upload(int argc, char **argv)
     char tname[160];
     snprintf(tname, sizeof tname, "task-%s", argv[0]);
     write_text(tname, file);
-    snprintf(keyid, sizeof keyid, "user:%s", t.uid);
     printf("code=%s\ntid=%s\n", code, tid_hex);
     char *resp;
     long st = request("POST", "/v1/bind/tasks", NULL, body, keyid, priv, NULL, &resp);
@@ -443,11 +473,9 @@ static int cmd_upload(int argc, char **argv)
 static long fetch_open(const task *t, const char *sn, uint8_t *plain, size_t cap,
                        ward_bind_data *d, int *opened)
 {
-    char name[128], keyid[128], path[128];
-    snprintf(name, sizeof name, "lock-%s.key", sn);
-    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
-    key_load(name, priv, pub);
-    snprintf(keyid, sizeof keyid, "lock:%s", sn);
+    char keyid[128], path[128];
+    uint8_t priv[WARD_P256_SCALAR_LEN];
+    lock_key(sn, priv, keyid, sizeof keyid);
     snprintf(path, sizeof path, "/v1/bind/tasks/%s", t->tid_hex);
     char *resp;
     long st = request("GET", path, NULL, NULL, keyid, priv, NULL, &resp);
@@ -510,10 +538,9 @@ static int cmd_confirm(int argc, char **argv)
     if (fetch_open(&t, sn, plain, sizeof plain, &d, &opened) != 200 || !opened) {
         die("confirm: could not fetch and open the task");
     }
-    char name[128], keyid[128];
-    snprintf(name, sizeof name, "lock-%s.key", sn);
-    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
-    key_load(name, priv, pub);
+    char keyid[128];
+    uint8_t priv[WARD_P256_SCALAR_LEN];
+    lock_key(sn, priv, keyid, sizeof keyid);
     uint8_t sign_priv[WARD_P256_SCALAR_LEN], sign_pub[WARD_P256_POINT_LEN];
     memcpy(sign_priv, priv, sizeof priv);
     if (wrong) {
@@ -531,7 +558,6 @@ static int cmd_confirm(int argc, char **argv)
     char enc[1024], body[1200];
     b64(msg, len, enc, sizeof enc);
     snprintf(body, sizeof body, "{\"confirm\":\"%s\"}", enc);
-    snprintf(keyid, sizeof keyid, "lock:%s", sn);
     char *resp;
     long st = request("POST", "/v1/bind/confirm", NULL, body, keyid, priv, NULL, &resp);
     free(resp);
@@ -554,11 +580,9 @@ static int cmd_status(int argc, char **argv)
     }
     task t;
     task_load(argv[0], &t);
-    char name[128], keyid[128], path[128], query[64];
-    snprintf(name, sizeof name, "user-%s.key", argv[1]);
-    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
-    key_load(name, priv, pub);
-    snprintf(keyid, sizeof keyid, "user:%s", argv[1]);
+    char keyid[128], path[128], query[64];
+    uint8_t priv[WARD_P256_SCALAR_LEN];
+    user_key(argv[1], priv, keyid, sizeof keyid);
     snprintf(path, sizeof path, "/v1/bind/tasks/%s/status", t.tid_hex);
     snprintf(query, sizeof query, "wait=%s", wait ? wait : "0");
     char *resp;
@@ -583,11 +607,9 @@ static int cmd_escrow(int argc, char **argv)
             tname = argv[++i];
         }
     }
-    char name[128], keyid[128];
-    snprintf(name, sizeof name, "user-%s.key", argv[0]);
+    char keyid[128];
     uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
-    key_load(name, priv, pub);
-    snprintf(keyid, sizeof keyid, "user:%s", argv[0]);
+    signer_key("user", argv[0], priv, pub, keyid, sizeof keyid);
     char *resp;
     long st = request("GET", "/v1/escrow", NULL, NULL, keyid, priv, NULL, &resp);
     int ok = status_ok(st);
@@ -622,11 +644,9 @@ static int cmd_replay(int argc, char **argv)
     if (argc < 1) {
         die("replay UID");
     }
-    char name[128], keyid[128], nonce[WARD_HTTPSIG_NONCE_HEX + 1];
-    snprintf(name, sizeof name, "user-%s.key", argv[0]);
-    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
-    key_load(name, priv, pub);
-    snprintf(keyid, sizeof keyid, "user:%s", argv[0]);
+    char keyid[128], nonce[WARD_HTTPSIG_NONCE_HEX + 1];
+    uint8_t priv[WARD_P256_SCALAR_LEN];
+    user_key(argv[0], priv, keyid, sizeof keyid);
     uint8_t nb[WARD_HTTPSIG_NONCE_HEX / 2];
     check(rng.fill(rng.ctx, nb, sizeof nb), "random");
     to_hex(nb, sizeof nb, nonce, sizeof nonce);
@@ -645,11 +665,9 @@ static int cmd_stale(int argc, char **argv)
     if (argc < 2) {
         die("stale UID SKEW");
     }
-    char name[128], keyid[128];
-    snprintf(name, sizeof name, "user-%s.key", argv[0]);
-    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
-    key_load(name, priv, pub);
-    snprintf(keyid, sizeof keyid, "user:%s", argv[0]);
+    char keyid[128];
+    uint8_t priv[WARD_P256_SCALAR_LEN];
+    user_key(argv[0], priv, keyid, sizeof keyid);
     req_opts o = { atoll(argv[1]), NULL, 0 };
     char *resp;
     long st = request("GET", "/v1/escrow", NULL, NULL, keyid, priv, &o, &resp);
@@ -663,14 +681,9 @@ static int cmd_tamper(int argc, char **argv)
     if (argc < 2) {
         die("tamper UID PHONE");
     }
-    char name[128], keyid[128], body[512], enc[128];
-    snprintf(name, sizeof name, "user-%s.key", argv[0]);
-    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
-    key_load(name, priv, pub);
-    b64(pub, sizeof pub, enc, sizeof enc);
-    snprintf(body, sizeof body, "{\"user\":\"%s\",\"phone\":\"%s\",\"pub\":\"%s\"}",
-             argv[0], argv[1], enc);
-    snprintf(keyid, sizeof keyid, "user:%s", argv[0]);
+    char keyid[128], body[512];
+    uint8_t priv[WARD_P256_SCALAR_LEN];
+    registration(argv[0], argv[1], priv, keyid, sizeof keyid, body, sizeof body);
     req_opts o = { 0, NULL, 1 };
     char *resp;
     long st = request("POST", "/v1/users", NULL, body, keyid, priv, &o, &resp);
@@ -768,15 +781,13 @@ static int cmd_op_create(int argc, char **argv)
     check(rng.fill(rng.ctx, token, sizeof token), "random");
     ward_iov iov = { token, sizeof token };
     check(cp->sha256(&iov, 1, hash), "sha256");
-    char enc[400], th[80], tok[40], body[700], keyid[128], name[128];
+    char enc[400], th[80], tok[40], body[700], keyid[128];
     b64(req, len, enc, sizeof enc);
     to_hex(hash, sizeof hash, th, sizeof th);
     to_hex(token, sizeof token, tok, sizeof tok);
     snprintf(body, sizeof body, "{\"request\":\"%s\",\"token_hash\":\"%s\"}", enc, th);
-    snprintf(name, sizeof name, "lock-%s.key", sn);
-    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
-    key_load(name, priv, pub);
-    snprintf(keyid, sizeof keyid, "lock:%s", sn);
+    uint8_t priv[WARD_P256_SCALAR_LEN];
+    lock_key(sn, priv, keyid, sizeof keyid);
     char *resp;
     long st = request("POST", "/v1/ops", NULL, body, keyid, priv, NULL, &resp);
     char op_id[40] = "";
@@ -790,16 +801,6 @@ static int cmd_op_create(int argc, char **argv)
     }
     free(resp);
     return status_ok(st) ? 0 : 1;
-}
-
-static void user_key(const char *uid, uint8_t priv[WARD_P256_SCALAR_LEN], char *keyid,
-                     size_t cap)
-{
-    char name[128];
-    uint8_t pub[WARD_P256_POINT_LEN];
-    snprintf(name, sizeof name, "user-%s.key", uid);
-    key_load(name, priv, pub);
-    snprintf(keyid, cap, "user:%s", uid);
 }
 
 /* Counts "op_id" entries of an answer and prints them. */
@@ -1000,16 +1001,6 @@ static int cmd_revoke(int argc, char **argv)
     long st = request("POST", "/v1/revocations", NULL, body, keyid, priv, NULL, &resp);
     free(resp);
     return status_ok(st) ? 0 : 1;
-}
-
-static void lock_key(const char *sn, uint8_t priv[WARD_P256_SCALAR_LEN], char *keyid,
-                     size_t cap)
-{
-    char name[128];
-    uint8_t pub[WARD_P256_POINT_LEN];
-    snprintf(name, sizeof name, "lock-%s.key", sn);
-    key_load(name, priv, pub);
-    snprintf(keyid, cap, "lock:%s", sn);
 }
 
 /* inbox SN [--wait S] [--expect-count N]: prints count= and ids=. */
