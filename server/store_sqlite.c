@@ -200,6 +200,20 @@ ward_err sq_step_done(sq *s, sqlite3_stmt *st)
     return err;
 }
 
+/* Reads the one number a SELECT count(*) (or any one-value query) gives. */
+ward_err sq_count(sq *s, sqlite3_stmt *st, int64_t *n)
+{
+    if (st == NULL) {
+        return WARD_ERR_IO;
+    }
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *n = sqlite3_column_int64(st, 0);
+    }
+    sq_release(s, st);
+    return rc == SQLITE_ROW ? WARD_OK : WARD_ERR_IO;
+}
+
 ward_err sq_rows(sq *s, sqlite3_stmt *st, sq_row_fn row, void *ctx)
 {
     if (st == NULL) {

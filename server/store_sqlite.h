@@ -113,6 +113,8 @@ void sq_copy_text(sqlite3_stmt *st, int col, char *out, size_t cap);
 ward_err sq_copy_blob(sqlite3_stmt *st, int col, uint8_t *out, size_t len);
 ward_err sq_copy_var(sqlite3_stmt *st, int col, uint8_t *out, size_t cap, size_t *len);
 
+ward_err sq_count(sq *s, sqlite3_stmt *st, int64_t *n);
+
 /* What a row reader tells sq_rows: on to the next row, stop here (the
  * caller's callback asked to), or the row is not what wardd wrote. */
 typedef enum { SQ_ROW_NEXT, SQ_ROW_STOP, SQ_ROW_BAD } sq_row_step;

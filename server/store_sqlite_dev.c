@@ -43,15 +43,11 @@ static ward_err sq_dev_attach(void *h, const wardd_attach *a, wardd_attach *out,
     if (rc != SQLITE_DONE) {
         return sq_end(s, WARD_ERR_IO);
     }
-    st = PREP(s, "SELECT count(*) FROM dev_attach WHERE device = ?", SQ_TEXT(a->device));
-    if (st == NULL) {
-        return sq_end(s, WARD_ERR_IO);
-    }
-    rc = sqlite3_step(st);
-    long long n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sq_release(s, st);
-    if (n < 0) {
-        return sq_end(s, WARD_ERR_IO);
+    int64_t n = 0;
+    err = sq_count(s, PREP(s, "SELECT count(*) FROM dev_attach WHERE device = ?",
+                           SQ_TEXT(a->device)), &n);
+    if (err != WARD_OK) {
+        return sq_end(s, err);
     }
     if (n >= WARDD_DEV_ATTACH_MAX) {
         return sq_end(s, WARD_ERR_BUSY);
@@ -148,17 +144,12 @@ static ward_err sq_dev_msg_put(void *h, const uint8_t cloud_id[WARDD_CLOUD_ID_LE
     if (rc != SQLITE_ROW) {
         return sq_end(s, rc == SQLITE_DONE ? WARD_ERR_NOTFOUND : WARD_ERR_IO);
     }
-    st = PREP(s,
+    int64_t n = 0;
+    err = sq_count(s, PREP(s,
         "SELECT count(*) FROM dev_msgs WHERE cloud_id = ? AND way = ? AND expires_ms > ?",
-        SQ_BLOB(cloud_id, WARDD_CLOUD_ID_LEN), SQ_INT(way), SQ_INT(now_ms));
-    if (st == NULL) {
-        return sq_end(s, WARD_ERR_IO);
-    }
-    rc = sqlite3_step(st);
-    long long n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sq_release(s, st);
-    if (n < 0) {
-        return sq_end(s, WARD_ERR_IO);
+        SQ_BLOB(cloud_id, WARDD_CLOUD_ID_LEN), SQ_INT(way), SQ_INT(now_ms)), &n);
+    if (err != WARD_OK) {
+        return sq_end(s, err);
     }
     if (n >= WARDD_DEV_QUEUE_MAX) {
         return sq_end(s, WARD_ERR_BUSY);
