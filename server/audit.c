@@ -32,23 +32,8 @@ void wardd_h_audit_get(wardd *w, const wardd_req *r, wardd_resp *out)
         wardd_fail(out, 400, "format", "sn: a lock's SN expected");
         return;
     }
-    if (s.is_lock) {
-        if (strcmp(s.id, sn) != 0) {
-            wardd_fail(out, 403, "forbidden", "not this lock");
-            return;
-        }
-    } else {
-        uint8_t role = WARD_ROLE_MEMBER;
-        ward_err err = w->store.binding_get(w->store.h, sn, s.id, &role);
-        if (err != WARD_OK && err != WARD_ERR_NOTFOUND) {
-            wardd_fail_store(out, err);
-            return;
-        }
-        if (err == WARD_ERR_NOTFOUND ||
-            (role != WARD_ROLE_OWNER && role != WARD_ROLE_ADMIN)) {
-            wardd_fail(out, 403, "forbidden", "the audit is for the owner and admins");
-            return;
-        }
+    if (!wardd_lock_reader(w, &s, sn, true, "the audit is for the owner and admins", out)) {
+        return;
     }
     cJSON *res = cJSON_CreateObject();
     cJSON *arr = cJSON_AddArrayToObject(res, "events");

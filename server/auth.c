@@ -167,3 +167,27 @@ bool wardd_auth_deferred(wardd *w, const wardd_req *r, wardd_signer *s, wardd_re
 {
     return auth_check(w, r, NULL, NULL, s, out);
 }
+
+bool wardd_lock_reader(wardd *w, const wardd_signer *s, const char *sn, bool admins_only,
+                       const char *refusal, wardd_resp *out)
+{
+    if (s->is_lock) {
+        if (strcmp(s->id, sn) != 0) {
+            wardd_fail(out, 403, "forbidden", "not this lock");
+            return false;
+        }
+        return true;
+    }
+    uint8_t role = WARD_ROLE_MEMBER;
+    ward_err err = w->store.binding_get(w->store.h, sn, s->id, &role);
+    if (err != WARD_OK && err != WARD_ERR_NOTFOUND) {
+        wardd_fail_store(out, err);
+        return false;
+    }
+    if (err == WARD_ERR_NOTFOUND ||
+        (admins_only && role != WARD_ROLE_OWNER && role != WARD_ROLE_ADMIN)) {
+        wardd_fail(out, 403, "forbidden", refusal);
+        return false;
+    }
+    return true;
+}

@@ -45,23 +45,8 @@ void wardd_h_clients_get(wardd *w, const wardd_req *r, wardd_resp *out)
         wardd_fail(out, 400, "format", "sn malformed");
         return;
     }
-    /* The lock itself, or a client bound to it. */
-    if (s.is_lock) {
-        if (strcmp(s.id, sn) != 0) {
-            wardd_fail(out, 403, "forbidden", "not this lock");
-            return;
-        }
-    } else {
-        uint8_t role = 0;
-        ward_err err = w->store.binding_get(w->store.h, sn, s.id, &role);
-        if (err == WARD_ERR_NOTFOUND) {
-            wardd_fail(out, 403, "forbidden", "not bound to this lock");
-            return;
-        }
-        if (err != WARD_OK) {
-            wardd_fail_store(out, err);
-            return;
-        }
+    if (!wardd_lock_reader(w, &s, sn, false, "not bound to this lock", out)) {
+        return;
     }
     cJSON *res = cJSON_CreateObject();
     cJSON *arr = cJSON_AddArrayToObject(res, "clients");

@@ -495,14 +495,7 @@ void wardd_h_op_get(wardd *w, const wardd_req *r, wardd_resp *out)
     if (op == NULL) {
         return;
     }
-    uint8_t role = 0;
-    ward_err err = w->store.binding_get(w->store.h, op->sn, s.id, &role);
-    if (err != WARD_OK) {
-        if (err == WARD_ERR_NOTFOUND) {
-            wardd_fail(out, 403, "forbidden", "not bound to this op's lock");
-        } else {
-            wardd_fail_store(out, err);
-        }
+    if (!wardd_lock_reader(w, &s, op->sn, false, "not bound to this op's lock", out)) {
         free(op);
         return;
     }
@@ -536,7 +529,7 @@ void wardd_h_op_get(wardd *w, const wardd_req *r, wardd_resp *out)
             deadline = 0;       /* shutdown: answer with what is known */
         }
         gen = wardd_wake_gen("op", key);
-        err = w->store.op_get(w->store.h, op->op_id, op);
+        ward_err err = w->store.op_get(w->store.h, op->op_id, op);
         if (err != WARD_OK) {
             wardd_fail_store(out, err);
             break;

@@ -153,6 +153,12 @@ bool wardd_auth_replayed(wardd_resp *out);
  * it before they parse the body, so an altered body is a 401, not a 400. */
 bool wardd_auth_digest(wardd *w, const wardd_req *r, wardd_resp *out);
 
+/* Whether s may read lock sn's records: the lock itself, or a user bound
+ * to it (as owner or admin when admins_only). Answers true, or false with
+ * a 403 (refusal, for a user, says why) or a 500 in *out. */
+bool wardd_lock_reader(wardd *w, const wardd_signer *s, const char *sn, bool admins_only,
+                       const char *refusal, wardd_resp *out);
+
 /* SMS rate limits (ratelimit.c): charges one message to the phone and
  * the address, or answers false with a 429 in *out. */
 bool wardd_rate_sms(wardd *w, const char *phone, const char *addr,

@@ -538,6 +538,13 @@ class FlowB(WarddTest):
         self.ok("audit", "LOCK-0001", "lock", expect=200)
         self.ok("audit", "LOCK-0001", "bob", expect=403)       # a member
         self.ok("audit", "LOCK-0001", "mallory", expect=403)   # not bound
+        self.ok("activate", "LOCK-0002", expect=201)
+        self.ok("audit", "LOCK-0001", "lock:LOCK-0002", expect=403)   # another lock
+        # The clients list: the lock and any bound client, nobody else.
+        self.ok("clients", "LOCK-0001", "lock", expect=200)
+        self.ok("clients", "LOCK-0001", "bob", expect=200)
+        self.ok("clients", "LOCK-0001", "mallory", expect=403)
+        self.ok("clients", "LOCK-0001", "lock:LOCK-0002", expect=403)
 
 
 class ShortOpTtl(WarddTest):

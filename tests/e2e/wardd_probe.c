@@ -1044,15 +1044,29 @@ static int cmd_inbox_ack(int argc, char **argv)
     return status_ok(st) ? 0 : 1;
 }
 
-/* clients SN UID */
+/* Who reads lock SN's records: "lock" (SN itself), "lock:OTHER" (another
+ * lock) or a UID. */
+static void reader_key(const char *sn, const char *who, uint8_t priv[WARD_P256_SCALAR_LEN],
+                       char *keyid, size_t cap)
+{
+    if (strcmp(who, "lock") == 0) {
+        lock_key(sn, priv, keyid, cap);
+    } else if (strncmp(who, "lock:", 5) == 0) {
+        lock_key(who + 5, priv, keyid, cap);
+    } else {
+        user_key(who, priv, keyid, cap);
+    }
+}
+
+/* clients SN lock|lock:OTHER|UID */
 static int cmd_clients(int argc, char **argv)
 {
     if (argc < 2) {
-        die("clients SN UID");
+        die("clients SN lock|lock:OTHER|UID");
     }
     uint8_t priv[WARD_P256_SCALAR_LEN];
     char keyid[128], path[128];
-    user_key(argv[1], priv, keyid, sizeof keyid);
+    reader_key(argv[0], argv[1], priv, keyid, sizeof keyid);
     snprintf(path, sizeof path, "/v1/locks/%s/clients", argv[0]);
     char *resp;
     long st = request("GET", path, NULL, NULL, keyid, priv, NULL, &resp);
@@ -1060,19 +1074,15 @@ static int cmd_clients(int argc, char **argv)
     return status_ok(st) ? 0 : 1;
 }
 
-/* audit SN lock|UID */
+/* audit SN lock|lock:OTHER|UID */
 static int cmd_audit(int argc, char **argv)
 {
     if (argc < 2) {
-        die("audit SN lock|UID");
+        die("audit SN lock|lock:OTHER|UID");
     }
     uint8_t priv[WARD_P256_SCALAR_LEN];
     char keyid[128], query[64];
-    if (strcmp(argv[1], "lock") == 0) {
-        lock_key(argv[0], priv, keyid, sizeof keyid);
-    } else {
-        user_key(argv[1], priv, keyid, sizeof keyid);
-    }
+    reader_key(argv[0], argv[1], priv, keyid, sizeof keyid);
     snprintf(query, sizeof query, "sn=%s", argv[0]);
     char *resp;
     long st = request("GET", "/v1/audit", query, NULL, keyid, priv, NULL, &resp);
