@@ -377,6 +377,26 @@ done:
     wardd_auth_spend(w, &s, out);
 }
 
+/* Sleeps until the op's wake key moves or until, then reads the op again
+ * (the generation first, so a change after that read is not missed). A
+ * shutdown ends the wait for good: *deadline becomes 0, so the caller
+ * answers with what is known. False, with a 500 in *out, when the store
+ * fails. */
+static bool op_wait(wardd *w, const char *key, int64_t until, uint64_t *gen,
+                    int64_t *deadline, wardd_op *op, wardd_resp *out)
+{
+    if (!wardd_wake_wait(w, "op", key, *gen, until) && wardd_now_ms() < until) {
+        *deadline = 0;
+    }
+    *gen = wardd_wake_gen("op", key);
+    ward_err err = w->store.op_get(w->store.h, op->op_id, op);
+    if (err != WARD_OK) {
+        wardd_fail_store(out, err);
+        return false;
+    }
+    return true;
+}
+
 void wardd_h_op_answer_get(wardd *w, const wardd_req *r, wardd_resp *out)
 {
     long wait_s = 0;
@@ -423,13 +443,7 @@ void wardd_h_op_answer_get(wardd *w, const wardd_req *r, wardd_resp *out)
             break;
         }
         int64_t until = op->expires_ms < deadline ? op->expires_ms : deadline;
-        if (!wardd_wake_wait(w, "op", key, gen, until) && wardd_now_ms() < until) {
-            deadline = 0;       /* shutdown: answer with what is known */
-        }
-        gen = wardd_wake_gen("op", key);
-        ward_err err = w->store.op_get(w->store.h, op->op_id, op);
-        if (err != WARD_OK) {
-            wardd_fail_store(out, err);
+        if (!op_wait(w, key, until, &gen, &deadline, op, out)) {
             break;
         }
     }
@@ -525,13 +539,7 @@ void wardd_h_op_get(wardd *w, const wardd_req *r, wardd_resp *out)
         if (op->state == WARDD_OP_PENDING && op->expires_ms < until) {
             until = op->expires_ms;
         }
-        if (!wardd_wake_wait(w, "op", key, gen, until) && wardd_now_ms() < until) {
-            deadline = 0;       /* shutdown: answer with what is known */
-        }
-        gen = wardd_wake_gen("op", key);
-        ward_err err = w->store.op_get(w->store.h, op->op_id, op);
-        if (err != WARD_OK) {
-            wardd_fail_store(out, err);
+        if (!op_wait(w, key, until, &gen, &deadline, op, out)) {
             break;
         }
     }
