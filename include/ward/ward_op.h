@@ -100,6 +100,7 @@ typedef struct ward_op_lock {
     uint8_t target[WARD_UID_MAX];
     size_t target_len;
     uint64_t expires_ms;
+    uint32_t ttl_ms;             /* the life it was given (0: WARD_OP_TTL_MS) */
 } ward_op_lock;
 
 /* What the lock decided about a valid answer. */

@@ -356,6 +356,25 @@ static void test_expired(void **state)
     n = lf_answer(&a[0], &q.req, WARD_DECISION_ALLOW, ap, sizeof ap);
     e->now -= 1;
     assert_int_equal(accept(e, &q, ap, n).err, WARD_ERR_EXPIRED);
+
+    /* A short-lived request is measured by its own life: 5 s, then the
+     * clock steps back 50 s (inside the default 60 s) and it is dead
+     * all the same; just in time it still acts. */
+    size_t len = 0;
+    assert_int_equal(ward_op_lock_request_within(&e->lock, &q.op, WARD_OP_UNLOCK, NULL, 0,
+                                                 5000, q.msg, sizeof q.msg, &len), WARD_OK);
+    assert_int_equal(ward_op_request_parse(q.msg, len, &q.req), WARD_OK);
+    assert_true(q.req.expires_ms == e->now + 5000);
+    n = lf_answer(&a[0], &q.req, WARD_DECISION_ALLOW, ap, sizeof ap);
+    e->now -= 50000;
+    assert_int_equal(accept(e, &q, ap, n).err, WARD_ERR_EXPIRED);
+    e->now += 50000;
+    assert_int_equal(ward_op_lock_request_within(&e->lock, &q.op, WARD_OP_UNLOCK, NULL, 0,
+                                                 5000, q.msg, sizeof q.msg, &len), WARD_OK);
+    assert_int_equal(ward_op_request_parse(q.msg, len, &q.req), WARD_OK);
+    n = lf_answer(&a[0], &q.req, WARD_DECISION_ALLOW, ap, sizeof ap);
+    e->now += 4999;
+    assert_int_equal(accept(e, &q, ap, n).err, WARD_OK);
     lf_env_free(e);
 }
 
