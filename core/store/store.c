@@ -34,6 +34,11 @@
  * wrapping (a wrapped seq would lose to the older bank). Four billion
  * updates outlast any flash's erase endurance by four orders of magnitude.
  *
+ * An update that removes a record then erases the old bank: what was
+ * removed (a revoked client's key) must not stay readable there until
+ * the next update reuses the bank. The new image is durable by then, so
+ * a cut during that erase loses nothing and the update answers WARD_OK.
+ *
  * When an update fails with WARD_ERR_IO the in-RAM state stays on the old
  * bank, so reads go on answering the old state. The media may still hold
  * the new image if only the last sync failed; a later open() then finds
@@ -101,11 +106,11 @@ static ward_err record_at(const ward_store *st, uint8_t bank, uint32_t used,
     return WARD_OK;
 }
 
-/* Checks the image in `bank`; on success gives its seq and used. */
+/* Checks the image in `bank`; on success gives its seq and used. buf
+ * carries record bytes, secrets among them: the caller wipes it. */
 static ward_err check_bank(const ward_store *st, uint8_t bank, bool *ok,
-                           uint32_t *seq, uint32_t *used)
+                           uint32_t *seq, uint32_t *used, uint8_t buf[CHUNK])
 {
-    uint8_t buf[CHUNK];
     size_t base = bank_off(st, bank);
     *ok = false;
 
@@ -175,12 +180,15 @@ ward_err ward_store_open(ward_store *st, const ward_store_port *port)
 
     bool ok[2];
     uint32_t seq[2] = { 0, 0 }, used[2] = { 0, 0 };
+    uint8_t buf[CHUNK];
     for (uint8_t b = 0; b < 2; b++) {
-        ward_err err = check_bank(st, b, &ok[b], &seq[b], &used[b]);
+        ward_err err = check_bank(st, b, &ok[b], &seq[b], &used[b], buf);
         if (err != WARD_OK) {
+            ward_wipe(buf, sizeof buf);
             return err;
         }
     }
+    ward_wipe(buf, sizeof buf);
     if (!ok[0] && !ok[1]) {
         return WARD_OK;
     }
@@ -319,12 +327,12 @@ static ward_err emit(ward_store *st, size_t *at, const uint8_t *buf,
 }
 
 /* Streams the new records into bank `to`: the old records no change
- * touches, then the winning changes. */
+ * touches, then the winning changes. buf carries record bytes, secrets
+ * among them: the caller wipes it. */
 static ward_err write_records(ward_store *st, uint8_t to,
                               const ward_record_change *c, size_t n,
-                              size_t size, uint32_t *crc)
+                              size_t size, uint32_t *crc, uint8_t buf[CHUNK])
 {
-    uint8_t buf[CHUNK];
     size_t from_base = bank_off(st, st->active) + WARD_STORE_BANK_HDR_LEN;
     size_t at = bank_off(st, to) + WARD_STORE_BANK_HDR_LEN;
     uint32_t used = st->valid ? st->used : 0u;
@@ -377,6 +385,16 @@ static ward_err write_records(ward_store *st, uint8_t to,
     return WARD_OK;
 }
 
+static bool any_removal(const ward_record_change *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (c[i].remove) {
+            return true;
+        }
+    }
+    return false;
+}
+
 ward_err ward_store_update(ward_store *st, const ward_record_change *changes,
                            size_t n)
 {
@@ -408,7 +426,9 @@ ward_err ward_store_update(ward_store *st, const ward_record_change *changes,
         != WARD_OK) {
         return WARD_ERR_IO;
     }
-    err = write_records(st, to, changes, n, size, &crc);
+    uint8_t buf[CHUNK];
+    err = write_records(st, to, changes, n, size, &crc, buf);
+    ward_wipe(buf, sizeof buf);
     if (err != WARD_OK) {
         return err;
     }
@@ -430,10 +450,20 @@ ward_err ward_store_update(ward_store *st, const ward_record_change *changes,
         return WARD_ERR_IO;
     }
 
+    uint8_t from = st->active;
+    bool had_image = st->valid;
     st->active = to;
     st->valid = true;
     st->seq++;
     st->used = (uint32_t)size;
+    /* A removed record (a revoked client and its key) would otherwise
+     * stay readable in the old bank until the next update reuses it. The
+     * new image is durable and has the higher seq, so a cut during this
+     * erase loses nothing; the update has happened whatever the erase
+     * answers, and a failed erase leaves the old bank to the next one. */
+    if (had_image && any_removal(changes, n)) {
+        (void)st->port.erase(st->port.ctx, bank_off(st, from), st->bank_size);
+    }
     return WARD_OK;
 }
 

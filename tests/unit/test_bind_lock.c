@@ -466,11 +466,14 @@ static void test_powercut_finish(void **state)
         memcpy(e->mem, image, FLASH);
         lf_restart(e);
         ward_sim_flash_cut_after(&e->sf, cut);
-        assert_int_equal(ward_bind_finish(&e->lock, blob, blen, m, sizeof m,
-                                          &mlen), WARD_ERR_IO);
+        ward_err fin = ward_bind_finish(&e->lock, blob, blen, m, sizeof m, &mlen);
+        /* WARD_OK only for a cut in the erase of the old bank (the copy
+         * of the removed pending records) after the commit. */
+        assert_true(fin == WARD_ERR_IO || fin == WARD_OK);
         lf_restart(e); /* power back */
         ward_bind_state st;
         assert_int_equal(ward_bind_status(&e->lock, &st, NULL), WARD_OK);
+        assert_true(fin == WARD_ERR_IO || st == WARD_BIND_NONE);
         assert_int_equal(ward_lock_client_count(&e->lock, &n), WARD_OK);
         ward_err unc = ward_bind_unconfirmed(&e->lock, m, sizeof m, &mlen);
         if (st == WARD_BIND_CODE_OK) {

@@ -505,6 +505,17 @@ static ward_err revoke(lf_env *e, const lf_app *by, const lf_app *target,
     return err;
 }
 
+/* Whether the bytes are anywhere in the lock's flash, either bank. */
+static bool flash_holds(const lf_env *e, const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i + len <= LF_FLASH; i++) {
+        if (memcmp(e->mem + i, p, len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool bound(lf_env *e, const lf_app *a)
 {
     uint8_t key[WARD_AUTH_KEY_LEN];
@@ -533,8 +544,11 @@ static void test_revoke(void **state)
     assert_true(bound(e, owner) && bound(e, admin) && bound(e, m2));
 
     /* The owner revokes a member: gone with its key, in the audit. */
+    assert_true(flash_holds(e, m1->auth, sizeof m1->auth));
     assert_int_equal(revoke(e, owner, m1, NULL, old, &old_len), WARD_OK);
     assert_false(bound(e, m1));
+    /* Nor does its key stay in the old bank until the next update. */
+    assert_false(flash_holds(e, m1->auth, sizeof m1->auth));
     expect_last(e, WARD_AUDIT_REVOKE, 0, 0, m1);
     /* Its approvals are no longer answers. */
     asked q;
