@@ -182,7 +182,8 @@ void wardd_h_ops_post(wardd *w, const wardd_req *r, wardd_resp *out)
     size_t audience = 0;
     ward_err err = w->store.op_create(w->store.h, op, &audience);
     if (err == WARD_ERR_NOTFOUND) {
-        wardd_fail(out, 404, "notfound", "target is not bound to this lock");
+        wardd_fail(out, 404, "notfound",
+                   "target is not bound to this lock, or may not grant this op");
         goto done;
     }
     if (err == WARD_ERR_STATE) {
@@ -336,8 +337,8 @@ void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out)
         goto done;
     }
     if (err == WARD_ERR_PARAM) {
-        wardd_log("warn", "answer_refused", "reason=not_bound sn=%s uid=%s", res.sn, s.id);
-        wardd_fail(out, 403, "forbidden", "not bound to this lock");
+        wardd_log("warn", "answer_refused", "reason=not_offered sn=%s uid=%s", res.sn, s.id);
+        wardd_fail(out, 403, "forbidden", "not bound to this lock, or not offered this op");
         goto done;
     }
     if (err == WARD_ERR_AUTH) {

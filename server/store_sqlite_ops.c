@@ -96,12 +96,17 @@ static ward_err sq_op_create(void *h, const wardd_op *op, size_t *audience)
     if (err != WARD_OK) {
         return sq_end(s, err);
     }
-    /* The audience: bound clients (PK lookups on bindings (sn, uid)). */
+    /* The audience: bound clients (PK lookups on bindings (sn, uid)), and
+     * for an add-client grant only those the lock takes it from (owner,
+     * admin): a member's answer would win here and be refused there,
+     * leaving the grant unanswerable. */
     st = PREP(s,
         "INSERT INTO op_audience (op_id, uid, expires_ms)"
-        " SELECT ?1, uid, ?2 FROM bindings WHERE sn = ?3 AND (?4 = '' OR uid = ?4)",
+        " SELECT ?1, uid, ?2 FROM bindings WHERE sn = ?3 AND (?4 = '' OR uid = ?4)"
+        " AND (?5 != ?6 OR role IN (?7, ?8))",
         SQ_BLOB(op->op_id, WARDD_OP_ID_LEN), SQ_INT(op->expires_ms), SQ_TEXT(op->sn),
-        SQ_TEXT(op->target));
+        SQ_TEXT(op->target), SQ_INT(op->op), SQ_INT(WARD_OP_ADD_CLIENT),
+        SQ_INT(WARD_ROLE_OWNER), SQ_INT(WARD_ROLE_ADMIN));
     if (st == NULL) {
         return sq_end(s, WARD_ERR_IO);
     }
@@ -189,18 +194,30 @@ static ward_err op_head(sq *s, const uint8_t op_id[WARDD_OP_ID_LEN], op_head_rec
     return err;
 }
 
-/* Whether uid may answer the op: its target, when it names one, and
- * bound to its lock (checked in the answer's own snapshot, so a
- * revocation committed before the answer always wins). */
-static ward_err answer_audience(sq *s, const char *sn, const char *target, const char *uid,
-                                wardd_answer_res *res)
+/* Whether uid may answer the op: its target, when it names one, one of
+ * the audience the op was offered to (not a client bound since, nor a
+ * member for an add-client grant), and still bound to its lock (checked
+ * in the answer's own snapshot, so a revocation committed before the
+ * answer always wins). */
+static ward_err answer_audience(sq *s, const uint8_t op_id[WARDD_OP_ID_LEN], const char *sn,
+                                const char *target, const char *uid, wardd_answer_res *res)
 {
     if (target[0] != '\0' && strcmp(target, uid) != 0) {
         res->not_target = true;
         return WARD_ERR_PARAM;
     }
+    int64_t offered = 0;
+    ward_err err = sq_count(s, PREP(s,
+        "SELECT count(*) FROM op_audience WHERE op_id = ? AND uid = ?",
+        SQ_BLOB(op_id, WARDD_OP_ID_LEN), SQ_TEXT(uid)), &offered);
+    if (err != WARD_OK) {
+        return err;
+    }
+    if (offered == 0) {
+        return WARD_ERR_PARAM;
+    }
     uint8_t role = 0;
-    ward_err err = sq_binding_role(s, sn, uid, &role);
+    err = sq_binding_role(s, sn, uid, &role);
     return err == WARD_ERR_NOTFOUND ? WARD_ERR_PARAM : err;
 }
 
@@ -308,7 +325,7 @@ static ward_err answer_hold(sq *s, const wardd_answer_rec *a, wardd_answer_res *
         err = op_read(s, a->op_id, &q->op);
     }
     if (err == WARD_OK) {
-        err = answer_audience(s, q->op.sn, q->op.target, a->uid, res);
+        err = answer_audience(s, a->op_id, q->op.sn, q->op.target, a->uid, res);
     }
     sq_read_end(s);
     res->not_target = false;        /* answer_in_txn says it again */
@@ -347,7 +364,7 @@ static ward_err answer_in_txn(sq *s, const wardd_answer_rec *a, wardd_answer_res
         return sq_end(s, err);
     }
     memcpy(res->sn, h.sn, sizeof res->sn);
-    err = answer_audience(s, h.sn, h.target, a->uid, res);
+    err = answer_audience(s, a->op_id, h.sn, h.target, a->uid, res);
     if (err != WARD_OK) {
         return sq_end(s, err);
     }

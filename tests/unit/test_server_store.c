@@ -676,6 +676,49 @@ static void test_op_target_and_no_client(void **state)
     st.close(st.h);
 }
 
+/* The audience decides who may answer: an add-client grant is offered to
+ * the owner and admins only (the lock takes it from no one else), and a
+ * client bound after an op was made was never offered that op. */
+static void test_answer_needs_the_audience(void **state)
+{
+    (void)state;
+    wardd_store st;
+    open_store(&st);
+    seed_b(&st);
+    wardd_op op;
+    size_t aud = 0;
+    uint8_t appr[30];
+    memset(appr, 0xAD, sizeof appr);
+    wardd_answer_rec a;
+    wardd_answer_res res;
+
+    make_op(&op, 0x50, "");
+    op.op = WARD_OP_ADD_CLIENT;
+    assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
+    assert_int_equal(aud, 2);
+    assert_int_equal(pending_n(&st, "carol", 20000), 0);
+    assert_int_equal(pending_n(&st, "bob", 20000), 1);
+    answer_rec(&a, 0x50, "carol", appr, 20000);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_PARAM);
+    assert_false(res.not_target);
+    answer_rec(&a, 0x50, "bob", appr, 20000);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
+    /* Naming a member as the grant's target offers it to nobody. */
+    make_op(&op, 0x51, "carol");
+    op.op = WARD_OP_ADD_CLIENT;
+    assert_int_equal(st.op_create(st.h, &op, &aud), WARD_ERR_NOTFOUND);
+
+    make_op(&op, 0x52, "");
+    assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
+    assert_int_equal(aud, 3);
+    bind_user(&st, "dave", WARD_ROLE_MEMBER, 0xD0);
+    answer_rec(&a, 0x52, "dave", appr, 20000);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_PARAM);
+    answer_rec(&a, 0x52, "carol", appr, 20000);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
+    st.close(st.h);
+}
+
 /* A winning answer is held rather than committed on its own: reads show
  * it at once while the file does not have it yet, and the lock's fetch
  * commits it, with the delivery, before the fetch may return it. */
@@ -1031,6 +1074,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_op_answer_needs_binding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_answer_spends_nonce, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_target_and_no_client, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_answer_needs_the_audience, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answer_held_until_fetch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_held_answers_overflow_and_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_deliver_and_result, setup, teardown),
