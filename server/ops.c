@@ -306,7 +306,7 @@ void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out)
     }
     bool ok = wardd_json_b64(j, "approval", msg, 1, sizeof msg, &len);
     cJSON_Delete(j);
-    if (!ok || ward_approval_uid(msg, len, &uid, &uid_len) != WARD_OK) {
+    if (!ok || ward_sealed_uid(msg, len, WARD_MSG_APPROVAL, &uid, &uid_len) != WARD_OK) {
         wardd_fail(out, 400, "format", "approval: base64 APPROVAL expected");
         goto done;
     }

@@ -51,7 +51,7 @@ void wardd_h_revocations_post(wardd *w, const wardd_req *r, wardd_resp *out)
     cJSON_Delete(j);
     const uint8_t *uid = NULL;
     size_t uid_len = 0;
-    if (!ok || ward_approval_uid(msg, len, &uid, &uid_len) != WARD_OK) {
+    if (!ok || ward_sealed_uid(msg, len, WARD_MSG_REVOKE, &uid, &uid_len) != WARD_OK) {
         wardd_fail(out, 400, "format", "sn, target or revoke malformed");
         return;
     }

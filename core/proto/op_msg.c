@@ -239,6 +239,19 @@ ward_err ward_approval_uid(const uint8_t *msg, size_t len,
     return err;
 }
 
+ward_err ward_sealed_uid(const uint8_t *msg, size_t len, uint8_t type,
+                         const uint8_t **uid, size_t *uid_len)
+{
+    WARD_ASSERT(msg != NULL || len == 0);
+    WARD_ASSERT(uid != NULL && uid_len != NULL);
+    *uid = NULL;
+    *uid_len = 0;
+    if (len < 2 || msg[1] != type) {
+        return WARD_ERR_FORMAT;
+    }
+    return ward_approval_uid(msg, len, uid, uid_len);
+}
+
 /* key || nonce13 = ward_kdf(label, A, sn || N || uid): one key and nonce
  * per request and user, so nothing sealed under it opens for another. */
 static ward_err op_key(const ward_crypto *cp, const char *label,

@@ -193,6 +193,11 @@ ward_err ward_revoke_seal(const ward_crypto *cp, const ward_random *rng,
  * without opening it. */
 ward_err ward_approval_uid(const uint8_t *msg, size_t len,
                            const uint8_t **uid, size_t *uid_len);
+/* The same for a message that must be of one type (WARD_MSG_APPROVAL,
+ * WARD_MSG_REVOKE): any other is WARD_ERR_FORMAT, so a relay does not
+ * take a REVOKE or an OP_RESULT for the answer it waits for. */
+ward_err ward_sealed_uid(const uint8_t *msg, size_t len, uint8_t type,
+                         const uint8_t **uid, size_t *uid_len);
 
 /* ---- audit ring (lock) ---- */
 

@@ -133,6 +133,14 @@ static void test_allow_executes(void **state)
     assert_int_equal(ward_approval_uid(r.res, r.res_len, &uid, &uid_len),
                      WARD_OK);
     assert_memory_equal(uid, "alice", 5);
+    /* wardd asks for the type it expects: a result is no approval. */
+    assert_int_equal(ward_sealed_uid(ap, n, WARD_MSG_APPROVAL, &uid, &uid_len), WARD_OK);
+    assert_int_equal(uid_len, 5);
+    assert_int_equal(ward_sealed_uid(r.res, r.res_len, WARD_MSG_APPROVAL, &uid, &uid_len),
+                     WARD_ERR_FORMAT);
+    assert_null(uid);
+    assert_int_equal(ward_sealed_uid(ap, n, WARD_MSG_REVOKE, &uid, &uid_len),
+                     WARD_ERR_FORMAT);
 
     /* The app reads the outcome; nobody else can, nor for another request. */
     assert_int_equal(open_result(&a[0], &q.req, &r, &oc), WARD_OK);
