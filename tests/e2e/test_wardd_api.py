@@ -123,6 +123,29 @@ class ManyConnections(WarddTest):
                 c.close()
 
 
+class BodyLimit(WarddTest):
+    def test_oversized_body_is_one_413(self):
+        """A body over the limit is answered 413 before it is read, once
+        (one access line), and wardd goes on serving."""
+        host, port = self.wardd.url[len("http://"):].rsplit(":", 1)
+        body = b"x" * 20000
+        with socket.create_connection((host, int(port)), timeout=10) as c:
+            c.sendall(b"POST /v1/users HTTP/1.1\r\nHost: wardd\r\n"
+                      b"Content-Type: application/json\r\n"
+                      b"Content-Length: %d\r\n\r\n" % len(body))
+            try:
+                c.sendall(body)
+            except OSError:
+                pass            # wardd may close once it has answered
+            head = c.recv(4096)
+        self.assertTrue(head.startswith(b"HTTP/1.1 413"), head[:80])
+        with urllib.request.urlopen(self.wardd.url + "/v1/health", timeout=10) as r:
+            self.assertEqual(r.status, 200)
+        lines = [l for l in self.wardd.log().splitlines()
+                 if "event=request" in l and "status=413" in l]
+        self.assertEqual(len(lines), 1, "\n".join(lines))
+
+
 class HappyPath(WarddTest):
     def test_activation_register_upload_fetch_confirm_status_escrow(self):
         self.ok("activate", "LOCK-0001", expect=201)
