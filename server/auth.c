@@ -130,7 +130,14 @@ static bool auth_check(wardd *w, const wardd_req *r, const uint8_t *given_pub,
     /* Only a verified request spends its nonce: junk cannot fill the table. */
     maybe_purge(w, now);
     memcpy(s->nonce, p.nonce, sizeof s->nonce);
+    /* Remembered for as long as the request itself would still pass the
+     * created check (a fast client clock puts that up to ~601 s ahead,
+     * past a plain now + 600 s), so a replay never outlives its nonce. */
+    int64_t passes_until = ((int64_t)p.created + WARD_HTTPSIG_MAX_SKEW_S + 1) * 1000LL;
     s->nonce_expires_ms = now + WARD_HTTPSIG_NONCE_TTL_S * 1000LL;
+    if (s->nonce_expires_ms < passes_until) {
+        s->nonce_expires_ms = passes_until;
+    }
     s->nonce_spent = false;
     return true;
 }

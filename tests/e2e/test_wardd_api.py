@@ -216,6 +216,18 @@ class Refusals(WarddTest):
         self.ok("stale", "alice", "400", expect=401)
         self.ok("stale", "alice", "-100", expect=200)    # within the skew
 
+    def test_nonce_outlives_a_fast_clocks_request(self):
+        """A request dated the full 300 s ahead passes the created check
+        until its created + 301 s, past now + 600 s: its nonce is
+        remembered that long."""
+        self.setup_pair()
+        t0 = time.time()
+        self.ok("stale", "alice", "300", expect=200)
+        with self.db() as db:
+            exp = db.execute("SELECT max(expires_ms) FROM nonces WHERE keyid = 'user:alice'"
+                             ).fetchone()[0]
+        self.assertGreaterEqual(exp, (int(t0) + 300 + 301) * 1000)
+
     def test_body_altered_after_signing(self):
         self.setup_pair()
         self.ok("tamper", "alice", PHONE, expect=401)
