@@ -83,11 +83,17 @@ void wardd_h_revocations_post(wardd *w, const wardd_req *r, wardd_resp *out)
         wardd_fail(out, 403, "forbidden", "role does not allow this revocation");
         return;
     }
-    wardd_revoke_rec rec = { sn, s.id, target, msg, len, wardd_now_ms() };
+    wardd_revoke_rec rec = { sn, s.id, target, msg, len, wardd_now_ms(), my_role, target_role };
     int64_t inbox_id = 0;
     err = w->store.revoke(w->store.h, &rec, &inbox_id);
     if (err == WARD_ERR_NOTFOUND) {
         wardd_fail(out, 404, "notfound", "target is not bound to this lock");
+        return;
+    }
+    if (err == WARD_ERR_STATE) {
+        wardd_log("warn", "revoke_refused", "reason=roles_changed sn=%s uid=%s target=%s", sn,
+                  s.id, target);
+        wardd_fail(out, 409, "conflict", "the bindings changed meanwhile: try again");
         return;
     }
     if (err != WARD_OK) {

@@ -148,6 +148,11 @@ typedef struct wardd_revoke_rec {
     const uint8_t *msg;
     size_t msg_len;
     int64_t now_ms;
+    /* The roles the caller judged the revocation by: checked again in its
+     * transaction (WARD_ERR_STATE when either changed or the revoker is
+     * gone), so a revocation racing another cannot act on stale roles. */
+    uint8_t revoker_role;
+    uint8_t target_role;
 } wardd_revoke_rec;
 
 typedef struct wardd_inbox_rec {

@@ -607,6 +607,20 @@ static ward_err sq_revoke(void *h, const wardd_revoke_rec *r, int64_t *inbox_id)
     if (err != WARD_OK) {
         return err;
     }
+    uint8_t role = 0;
+    err = sq_binding_role(s, r->sn, r->revoker, &role);
+    if (err == WARD_ERR_NOTFOUND || (err == WARD_OK && role != r->revoker_role)) {
+        return sq_end_durable(s, WARD_ERR_STATE);
+    }
+    if (err == WARD_OK) {
+        err = sq_binding_role(s, r->sn, r->target, &role);
+    }
+    if (err == WARD_OK && role != r->target_role) {
+        err = WARD_ERR_STATE;
+    }
+    if (err != WARD_OK) {
+        return sq_end_durable(s, err);
+    }
     sqlite3_stmt *st = PREP(s, "DELETE FROM bindings WHERE sn = ? AND uid = ?",
                             SQ_TEXT(r->sn), SQ_TEXT(r->target));
     if (st == NULL) {

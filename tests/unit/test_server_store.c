@@ -946,7 +946,8 @@ static void test_revoke_is_atomic(void **state)
     assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
     uint8_t msg[50];
     memset(msg, 0x23, sizeof msg);
-    wardd_revoke_rec r = { "LOCK-1", "alice", "bob", msg, sizeof msg, 30000 };
+    wardd_revoke_rec r = { "LOCK-1", "alice", "bob", msg, sizeof msg, 30000,
+                           WARD_ROLE_OWNER, WARD_ROLE_ADMIN };
     int64_t id = 0;
     /* The last step (the audit row) fails: nothing of it stays. */
     sf_exec("CREATE TRIGGER fail_audit BEFORE INSERT ON audit WHEN NEW.event = 'revoke'"
@@ -973,6 +974,18 @@ static void test_revoke_is_atomic(void **state)
     /* Again: the target is gone. */
     assert_int_equal(st.revoke(st.h, &r, &id), WARD_ERR_NOTFOUND);
     assert_int_equal(sf_int("SELECT count(*) FROM inbox"), 1);
+    /* Judged on roles that no longer hold: the revoker was revoked in
+     * between (bob, once admin, against carol), or the target's role is
+     * not the one seen; nothing is done either way. */
+    wardd_revoke_rec stale = { "LOCK-1", "bob", "carol", msg, sizeof msg, 30000,
+                               WARD_ROLE_ADMIN, WARD_ROLE_MEMBER };
+    assert_int_equal(st.revoke(st.h, &stale, &id), WARD_ERR_STATE);
+    stale.revoker = "alice";
+    stale.revoker_role = WARD_ROLE_OWNER;
+    stale.target_role = WARD_ROLE_ADMIN;
+    assert_int_equal(st.revoke(st.h, &stale, &id), WARD_ERR_STATE);
+    assert_int_equal(st.binding_get(st.h, "LOCK-1", "carol", &role), WARD_OK);
+    assert_int_equal(sf_int("SELECT count(*) FROM inbox"), 1);
     st.close(st.h);
 }
 
@@ -984,7 +997,8 @@ static void test_inbox_ack(void **state)
     seed_b(&st);
     uint8_t msg[50];
     memset(msg, 0x23, sizeof msg);
-    wardd_revoke_rec r = { "LOCK-1", "alice", "carol", msg, sizeof msg, 30000 };
+    wardd_revoke_rec r = { "LOCK-1", "alice", "carol", msg, sizeof msg, 30000,
+                           WARD_ROLE_OWNER, WARD_ROLE_MEMBER };
     int64_t id = 0, last = 0;
     assert_int_equal(st.revoke(st.h, &r, &id), WARD_OK);
     assert_int_equal(st.inbox_list(st.h, "LOCK-1", count_inbox, &last), WARD_OK);
@@ -1003,6 +1017,7 @@ static void test_inbox_ack(void **state)
     assert_int_equal(acked, 0);
     /* Ids are never reused, so a repeated ack cannot drop a new message. */
     r.target = "bob";
+    r.target_role = WARD_ROLE_ADMIN;
     int64_t id2 = 0;
     assert_int_equal(st.revoke(st.h, &r, &id2), WARD_OK);
     assert_true(id2 > id);
