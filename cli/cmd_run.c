@@ -73,7 +73,7 @@ static void serve_near(lockdir *ld, int fd)
     }
     lockops_act(ld, &outcome);
     if (!outcome.execute) {
-        printf("[%s] near field: %s refused\n", ld->sn, lockops_op_name(op.op));
+        printf("[%s] near field: %s refused\n", ld->sn, lockops_op_name(code));
         fflush(stdout);
     }
     if (out_len > 0) {
@@ -155,8 +155,10 @@ static void poll_inbox(lockdir *ld)
         }
         ward_err err = ward_op_lock_revoke(&ld->lock, msg, len, target_uid, &target_len);
         lockdir_release(ld);
-        if (err == WARD_OK) {
+        if (err == WARD_OK && target_len > 0) {
             printf("[%s] revoked: %.*s\n", ld->sn, (int)target_len, (const char *)target_uid);
+        } else if (err == WARD_OK) {
+            printf("[%s] a revocation from wardd had nothing left to do\n", ld->sn);
         } else {
             fprintf(stderr, "ward: a revocation from wardd was refused: %s\n",
                     ward_strerror(err));

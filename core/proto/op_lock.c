@@ -318,12 +318,11 @@ ward_err ward_op_lock_revoke(ward_lock *lock, const uint8_t *msg, size_t len,
         err = WARD_ERR_AUTH;
         goto out;
     }
-    memcpy(target_uid, rp.target, rp.target_len);
-    *target_len = rp.target_len;
     err = ward_lock_client_find(lock, rp.target, rp.target_len, &target_key,
                                 &target);
     /* Gone already, or bound again since (another tid): the binding this
-     * names no longer exists, so there is nothing to do. */
+     * names no longer exists, so there is nothing to do, and nothing is
+     * named as revoked. */
     if (err == WARD_ERR_NOTFOUND ||
         (err == WARD_OK &&
          memcmp(target.tid, rp.tid, WARD_TASK_ID_LEN) != 0)) {
@@ -352,6 +351,10 @@ ward_err ward_op_lock_revoke(ward_lock *lock, const uint8_t *msg, size_t len,
         log.ch[1],
     };
     err = ward_store_update(&lock->store, ch, WARD_ARRAY_LEN(ch));
+    if (err == WARD_OK) {
+        memcpy(target_uid, rp.target, rp.target_len);
+        *target_len = rp.target_len;
+    }
 out:
     if (err != WARD_OK) {
         ward_wipe(target_uid, WARD_UID_MAX);

@@ -141,8 +141,10 @@ ward_err ward_op_lock_accept(ward_lock *lock, ward_op_lock *op,
                              size_t res_cap, size_t *res_len);
 
 /* Applies a REVOKE: the revoker must be bound with the right role and the
- * target bound under the named tid. WARD_OK also when the target was
- * already gone (idempotent); WARD_ERR_AUTH for a bad tag or role. */
+ * target bound under the named tid. WARD_OK with the target's uid in
+ * target_uid when it was removed; WARD_OK with *target_len 0 when there
+ * was nothing to do (the target already gone or bound anew since: a
+ * replayed or repeated REVOKE); WARD_ERR_AUTH for a bad tag or role. */
 ward_err ward_op_lock_revoke(ward_lock *lock, const uint8_t *msg, size_t len,
                              uint8_t target_uid[WARD_UID_MAX],
                              size_t *target_len);
