@@ -220,18 +220,15 @@ ward_err ward_op_sealed_split(const uint8_t *msg, size_t len, uint8_t type,
     return WARD_OK;
 }
 
-ward_err ward_approval_uid(const uint8_t *msg, size_t len,
-                           const uint8_t **uid, size_t *uid_len)
+ward_err ward_sealed_uid(const uint8_t *msg, size_t len, uint8_t type,
+                         const uint8_t **uid, size_t *uid_len)
 {
     ward_op_sealed s;
     WARD_ASSERT(msg != NULL || len == 0);
     WARD_ASSERT(uid != NULL && uid_len != NULL);
     *uid = NULL;
     *uid_len = 0;
-    if (len < 2) {
-        return WARD_ERR_FORMAT;
-    }
-    ward_err err = ward_op_sealed_split(msg, len, msg[1], &s);
+    ward_err err = ward_op_sealed_split(msg, len, type, &s);
     if (err == WARD_OK) {
         *uid = s.uid;
         *uid_len = s.uid_len;
@@ -239,17 +236,16 @@ ward_err ward_approval_uid(const uint8_t *msg, size_t len,
     return err;
 }
 
-ward_err ward_sealed_uid(const uint8_t *msg, size_t len, uint8_t type,
-                         const uint8_t **uid, size_t *uid_len)
+ward_err ward_approval_uid(const uint8_t *msg, size_t len,
+                           const uint8_t **uid, size_t *uid_len)
 {
     WARD_ASSERT(msg != NULL || len == 0);
-    WARD_ASSERT(uid != NULL && uid_len != NULL);
-    *uid = NULL;
-    *uid_len = 0;
-    if (len < 2 || msg[1] != type) {
+    if (len < 2) {
+        *uid = NULL;
+        *uid_len = 0;
         return WARD_ERR_FORMAT;
     }
-    return ward_approval_uid(msg, len, uid, uid_len);
+    return ward_sealed_uid(msg, len, msg[1], uid, uid_len);
 }
 
 /* key || nonce13 = ward_kdf(label, A, sn || N || uid): one key and nonce
