@@ -266,6 +266,11 @@ static int bind_complete(lockdir *ld, unsigned wait_s)
     case WARD_ERR_NOSPACE:
         return cli_fail("the lock already has %d clients bound: revoke one first",
                         WARD_MAX_CLIENTS);
+    case WARD_ERR_CONFLICT:
+        return cli_fail("refused: the binding data names a user already bound to this "
+                        "lock (a binding never replaces a bound user; that user's own "
+                        "app recovers its binding with ward app recover, or revokes "
+                        "it first)");
     default:
         return cli_fail("cannot finish binding: %s", ward_strerror(err));
     }

@@ -17,6 +17,7 @@ const char *ward_strerror(ward_err err)
     case WARD_ERR_NOTFOUND: return "not found";
     case WARD_ERR_CRYPTO: return "crypto backend failure";
     case WARD_ERR_UNSUPPORTED: return "not supported";
+    case WARD_ERR_CONFLICT: return "conflicts with what exists";
     }
     return "unknown error";
 }

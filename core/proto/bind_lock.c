@@ -504,7 +504,6 @@ ward_err ward_bind_finish(ward_lock *lock, const uint8_t *blob,
     size_t msg_len = 0, rec_len = 0;
     uint64_t now = 0;
     uint16_t key = 0;
-    bool found = false;
     uint8_t role = 0;
     ward_err err;
 
@@ -544,7 +543,7 @@ ward_err ward_bind_finish(ward_lock *lock, const uint8_t *blob,
         err = WARD_ERR_AUTH;
         goto out;
     }
-    err = ward_lock_client_slot(lock, d.uid, d.uid_len, &key, &found, &role);
+    err = ward_lock_client_slot(lock, d.uid, d.uid_len, &key, &role);
     if (err != WARD_OK) {
         goto out;
     }
@@ -641,10 +640,13 @@ ward_err ward_bind_refused(ward_lock *lock)
         return ward_store_remove(&lock->store, LOCK_REC_UNCONFIRMED);
     }
     err = ward_lock_client_find(lock, bc.uid, bc.uid_len, &key, &c);
-    /* Only the binding this confirmation announced: the same user bound
-     * again since (another tid) is not touched. */
+    /* Only the record this confirmation created (its tid and its key):
+     * a binding always takes a free slot, so removing that record leaves
+     * the table exactly as it was before. Anything else (the same user
+     * bound again since) is not touched. */
     if (err == WARD_ERR_NOTFOUND ||
-        (err == WARD_OK && memcmp(c.tid, bc.tid, WARD_TASK_ID_LEN) != 0)) {
+        (err == WARD_OK && (memcmp(c.tid, bc.tid, WARD_TASK_ID_LEN) != 0 ||
+                            memcmp(c.pub, bc.client_pub, WARD_P256_POINT_LEN) != 0))) {
         ward_wipe(&c, sizeof c);
         return ward_store_remove(&lock->store, LOCK_REC_UNCONFIRMED);
     }

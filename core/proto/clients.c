@@ -63,15 +63,13 @@ size_t ward_lock_client_encode(const lock_client_rec *c,
 }
 
 ward_err ward_lock_client_slot(const ward_lock *lock, const uint8_t *uid,
-                               size_t uid_len, uint16_t *key, bool *found,
-                               uint8_t *role)
+                               size_t uid_len, uint16_t *key, uint8_t *role)
 {
     lock_client_rec c;
-    bool have_free = false;
+    bool have_free = false, bound = false;
     size_t count = 0;
     uint16_t free_key = 0;
 
-    *found = false;
     for (uint16_t k = LOCK_REC_CLIENT_FIRST; k <= LOCK_REC_CLIENT_LAST; k++) {
         ward_err err = ward_lock_client_read(lock, k, &c);
         if (err == WARD_ERR_NOTFOUND) {
@@ -85,15 +83,15 @@ ward_err ward_lock_client_slot(const ward_lock *lock, const uint8_t *uid,
             return err;
         }
         count++;
-        if (c.uid_len == uid_len && memcmp(c.uid, uid, uid_len) == 0) {
-            *found = true;
-            *key = k;
-            *role = c.role;
-        }
+        bound = bound || (c.uid_len == uid_len && memcmp(c.uid, uid, uid_len) == 0);
         ward_wipe(&c, sizeof c);
     }
-    if (*found) {
-        return WARD_OK;
+    /* A binding never takes over a record: the same uid under another
+     * key would inherit its role and its place, and undoing a refused
+     * binding would then delete the client that was there first. The
+     * user revokes its old binding (or recovers it by escrow) instead. */
+    if (bound) {
+        return WARD_ERR_CONFLICT;
     }
     if (!have_free) {
         return WARD_ERR_NOSPACE;

@@ -122,12 +122,12 @@ ward_err ward_lock_client_find(const ward_lock *lock, const uint8_t *uid,
                                size_t uid_len, uint16_t *key,
                                lock_client_rec *c);
 
-/* Where app uid goes: its own slot if bound (*found true, *role its
- * role), else a free slot (*found false) and the role a newcomer gets.
+/* Where a new binding of app uid goes: a free slot and the role a
+ * newcomer gets (owner on an empty lock, else member).
+ * WARD_ERR_CONFLICT if uid is bound already (whatever its key),
  * WARD_ERR_NOSPACE if the table is full. */
 ward_err ward_lock_client_slot(const ward_lock *lock, const uint8_t *uid,
-                               size_t uid_len, uint16_t *key, bool *found,
-                               uint8_t *role);
+                               size_t uid_len, uint16_t *key, uint8_t *role);
 
 /* One audit event as two record changes (entry and head), for the
  * caller to put in the same store update as what the event records. The

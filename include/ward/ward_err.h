@@ -26,10 +26,11 @@ typedef enum ward_err {
     WARD_ERR_EXPIRED,     /* a task, nonce or key is past its lifetime */
     WARD_ERR_NOTFOUND,    /* no such record, task or peer */
     WARD_ERR_CRYPTO,      /* the crypto backend failed for a reason not the input's */
-    WARD_ERR_UNSUPPORTED  /* the build or backend lacks this feature */
+    WARD_ERR_UNSUPPORTED, /* the build or backend lacks this feature */
+    WARD_ERR_CONFLICT     /* already so with something else (a bound user id, another key) */
 } ward_err;
 
-#define WARD_ERR_COUNT 13
+#define WARD_ERR_COUNT 14
 
 /* A short, stable, lower-case description; never NULL. */
 const char *ward_strerror(ward_err err);

@@ -159,7 +159,9 @@ ward_err ward_bind_task_id(const ward_lock *lock,
  * writes the signed confirmation (at most WARD_BIND_CONFIRM_MAX bytes),
  * all in one store update. WARD_ERR_STATE unless the code was accepted;
  * WARD_ERR_AUTH for a blob not sealed for this task or not matching;
- * WARD_ERR_FORMAT for sealed bytes that do not parse; WARD_ERR_NOSPACE
+ * WARD_ERR_FORMAT for sealed bytes that do not parse; WARD_ERR_CONFLICT
+ * when the bind data names a user id already bound (whatever its key: a
+ * binding never replaces a client nor inherits its role); WARD_ERR_NOSPACE
  * when WARD_MAX_CLIENTS are bound; WARD_ERR_EXPIRED past the task's life.
  * On any failure but EXPIRED the pending binding stays, so a correct
  * blob can still follow. */
@@ -178,7 +180,8 @@ ward_err ward_bind_confirmed(ward_lock *lock);
 /* wardd refused the unacknowledged confirmation for good (a 4xx answer):
  * the binding it announced is undone (client removed, audit entry
  * WARD_AUDIT_BIND_UNDONE, in one store update), so the lock never keeps a
- * client the server does not know. WARD_ERR_NOTFOUND if there is no
+ * client the server does not know. Since a binding only ever fills a free
+ * slot, this leaves the client table exactly as it was before it. WARD_ERR_NOTFOUND if there is no
  * unacknowledged confirmation. */
 ward_err ward_bind_refused(ward_lock *lock);
 

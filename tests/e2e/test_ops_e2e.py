@@ -28,6 +28,7 @@ WARDD = None
 SN = "LOCK-0001"
 ALICE = ("alice", "+8613800000001")
 BOB = ("bob", "+8613800000002")
+MALLORY = ("mallory", "+8613800000066")
 ANSWER_FETCH = r"^/v1/ops/[0-9a-f]+/answer\?token="
 
 
@@ -340,6 +341,79 @@ class Clients(OpsTest):
         self.ward_fails("app", "audit", "--dir", bob)
 
 
+class Finding1NewcomerCannotReplaceOwner(OpsTest):
+    """Issue 14, finding 1: a newcomer's bind data names the owner's user
+    id under the newcomer's key. Whether wardd then refuses the lock's
+    confirmation or it is lost on the way, the owner stays bound with its
+    own key and role, and the newcomer gets nothing."""
+
+    def attempt(self, drop_confirm):
+        mallory = self.register(MALLORY)
+        for name in ("account.json", "client.key"):
+            with open(os.path.join(mallory, name)) as f:
+                j = json.load(f)
+            j["user"] = ALICE[0]    # her bind data will claim to be alice
+            with open(os.path.join(mallory, name), "w") as f:
+                json.dump(j, f)
+        stash = {}
+
+        def hook(method, path, body):
+            # The server colludes: it takes her upload (signed as alice with
+            # her key, which wardd would refuse) and hands the blob over.
+            if method == "POST" and path == "/v1/bind/tasks":
+                stash.update(json.loads(body))
+                return 201, json.dumps({"expires": int(time.time()) + 600}).encode()
+            if method == "GET" and stash and path.startswith("/v1/bind/tasks/" + stash["tid"]):
+                if "/status" in path:
+                    return 200, b'{"state": "sealed"}'
+                return 200, json.dumps({"tid": stash["tid"], "blob": stash["blob"]}).encode()
+            if drop_confirm and method == "POST" and path == "/v1/bind/confirm":
+                return 503, b'{"error": "unavailable", "message": "lost"}'
+            return None
+        self.proxy.on_request = hook
+        qr = self.path("qr-mallory.png")
+        p = self.spawn("lock", "bind-start", "--dir", self.lock, "--phone", MALLORY[1],
+                       "--qr-out", qr)
+        op_id, op = self.wait_pending(self.alice)
+        self.assertEqual(op, "add client")
+        self.ward_ok("app", "approve", "--dir", self.alice, op_id)
+        self.assertEqual(self.finish(p)[0], 0)
+        self.ward_ok("app", "scan", "--dir", mallory, "--qr", qr)
+        rc, out, err = self.ward("lock", "bind-finish", "--dir", self.lock,
+                                 "--code", stash["code"])
+        self.proxy.on_request = None
+        return rc, out + err
+
+    def assert_owner_intact(self):
+        out = self.ward_ok("lock", "clients", "--dir", self.lock)
+        self.assertRegex(out, r"alice\s+owner")
+        self.assertEqual(len([l for l in out.splitlines() if "alice" in l]), 1)
+        # The owner's own key still opens the door (the lock acted once) ...
+        before = len(self.executions())
+        p = self.request()
+        self.approve_one(self.alice)
+        rc, lout, lerr = self.finish(p)
+        self.assertEqual(rc, 0, lout + lerr)
+        self.assertEqual(len(self.executions()), before + 1)
+        # ... and a later binding still needs the owner's grant.
+        p = self.spawn("lock", "bind-start", "--dir", self.lock, "--phone", MALLORY[1],
+                       "--qr-out", self.path("qr2.png"))
+        self.assertEqual(self.wait_pending(self.alice)[1], "add client")
+        p.send_signal(signal.SIGINT)
+        self.finish(p)
+
+    def test_finding1_refused_confirmation_keeps_the_owner(self):
+        rc, text = self.attempt(drop_confirm=False)
+        self.assertNotEqual(rc, 0, text)
+        self.assertIn("already bound", text)
+        self.assert_owner_intact()
+
+    def test_finding1_lost_confirmation_keeps_the_owner(self):
+        rc, text = self.attempt(drop_confirm=True)
+        self.assertNotEqual(rc, 0, text)
+        self.assert_owner_intact()
+
+
 class NearField(OpsTest):
     def test_unlock_at_the_door(self):
         run = self.spawn("lock", "run", "--dir", self.lock)
@@ -362,10 +436,11 @@ class NearField(OpsTest):
 
 
 if __name__ == "__main__":
+    # WARD WARDD, then unittest's own arguments (flags, test names).
     args = [a for a in sys.argv[1:] if not a.startswith("-")]
     flags = [a for a in sys.argv[1:] if a.startswith("-")]
-    if len(args) != 2:
+    if len(args) < 2:
         sys.exit(__doc__)
-    WARD, WARDD = (os.path.abspath(a) for a in args)
+    WARD, WARDD = (os.path.abspath(a) for a in args[:2])
     WardCli.binary = WARD
-    unittest.main(argv=[sys.argv[0]] + flags)
+    unittest.main(argv=[sys.argv[0]] + flags + args[2:])

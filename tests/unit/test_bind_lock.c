@@ -384,11 +384,6 @@ static void test_second_app_and_full_table(void **state)
     }
     assert_int_equal(lf_bind(e, &apps[0]), WARD_ROLE_OWNER);
     assert_int_equal(lf_bind(e, &apps[1]), WARD_ROLE_MEMBER);
-    /* The owner binds again (a new phone): new keys, same role, same row. */
-    char uid0[WARD_UID_MAX + 1];
-    snprintf(uid0, sizeof uid0, "%s", apps[0].uid);
-    lf_app_init(&apps[0], uid0);
-    assert_int_equal(lf_bind(e, &apps[0]), WARD_ROLE_OWNER);
     assert_int_equal(ward_lock_client_count(&e->lock, &n), WARD_OK);
     assert_int_equal(n, 2);
     for (int i = 2; i < WARD_MAX_CLIENTS; i++) {
@@ -405,11 +400,10 @@ static void test_second_app_and_full_table(void **state)
     blen = lf_app_blob(&apps[WARD_MAX_CLIENTS], &s, PHONE, PHONE_LEN, blob);
     assert_int_equal(ward_bind_finish(&e->lock, blob, blen, m, sizeof m,
                                       &mlen), WARD_ERR_NOSPACE);
-    /* A bound app may still rebind when the table is full. */
+    /* Nor does a bound user id bind again when the table is full. */
     blen = lf_app_blob(&apps[5], &s, PHONE, PHONE_LEN, blob);
     assert_int_equal(ward_bind_finish(&e->lock, blob, blen, m, sizeof m,
-                                      &mlen), WARD_OK);
-    lf_check_bound(e, &apps[5], &s, m, mlen, WARD_ROLE_MEMBER);
+                                      &mlen), WARD_ERR_CONFLICT);
     lf_restart(e);
     assert_int_equal(ward_lock_client_count(&e->lock, &n), WARD_OK);
     assert_int_equal(n, WARD_MAX_CLIENTS);
@@ -604,6 +598,86 @@ static void test_refused_confirmation_undoes_the_binding(void **state)
     lf_env_free(e);
 }
 
+/* Finding 1 of issue 14: a newcomer's bind data names the owner's user
+ * id under its own key. The lock refuses it (CONFLICT) and keeps the
+ * owner's record byte for byte, whether wardd then refuses, drops or
+ * never sees a confirmation; the same holds for the owner's own key
+ * (a binding never replaces a record). */
+static void test_newcomer_cannot_take_a_bound_uid(void **state)
+{
+    (void)state;
+    lf_env *e = lf_env_new();
+    lf_app owner, thief, member;
+    lf_app_init(&owner, "alice");
+    lf_app_init(&thief, "alice");   /* another key, the owner's uid */
+    lf_app_init(&member, "bob");
+    assert_int_equal(lf_bind(e, &owner), WARD_ROLE_OWNER);
+
+    ward_lock_client before, after;
+    assert_int_equal(ward_lock_client_get(&e->lock, 0, &before), WARD_OK);
+    uint8_t key_before[WARD_AUTH_KEY_LEN], key[WARD_AUTH_KEY_LEN];
+    assert_int_equal(ward_lock_client_auth_key(&e->lock, (const uint8_t *)"alice", 5,
+                                               key_before), WARD_OK);
+
+    lf_qr s;
+    uint8_t blob[WARD_BIND_BLOB_MAX], m[WARD_BIND_CONFIRM_MAX];
+    size_t blen, mlen = 0, n = 0;
+    lf_start(e, &s);   /* the owner granted one binding */
+    lf_enter_ok(e, &s);
+    blen = lf_app_blob(&thief, &s, LF_PHONE, LF_PHONE_LEN, blob);
+    assert_int_equal(ward_bind_finish(&e->lock, blob, blen, m, sizeof m, &mlen),
+                     WARD_ERR_CONFLICT);
+    assert_int_equal(mlen, 0);
+    /* Nothing to undo, and the owner's record is as it was. */
+    assert_int_equal(ward_bind_refused(&e->lock), WARD_ERR_NOTFOUND);
+    lf_restart(e);
+    assert_int_equal(ward_lock_client_count(&e->lock, &n), WARD_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(ward_lock_client_get(&e->lock, 0, &after), WARD_OK);
+    assert_memory_equal(&before, &after, sizeof before);
+    assert_int_equal(ward_lock_client_auth_key(&e->lock, (const uint8_t *)"alice", 5, key),
+                     WARD_OK);
+    assert_memory_equal(key, key_before, sizeof key);
+    /* The thief's auth key opens nothing; the owner's approvals still do. */
+    ward_op_lock op;
+    ward_op_request req;
+    ward_op_outcome out;
+    uint8_t msg[WARD_OP_REQUEST_MAX], ap[WARD_APPROVAL_MAX], res[WARD_OP_RESULT_MAX];
+    size_t res_len = 0;
+    lf_request(e, &op, WARD_OP_UNLOCK, NULL, msg, sizeof msg, &req);
+    size_t an = lf_answer(&thief, &req, WARD_DECISION_ALLOW, ap, sizeof ap);
+    assert_int_equal(ward_op_lock_accept(&e->lock, &op, ap, an, &out, res, sizeof res,
+                                         &res_len), WARD_ERR_AUTH);
+    an = lf_answer(&owner, &req, WARD_DECISION_ALLOW, ap, sizeof ap);
+    assert_int_equal(ward_op_lock_accept(&e->lock, &op, ap, an, &out, res, sizeof res,
+                                         &res_len), WARD_OK);
+    assert_true(out.execute);
+
+    /* The pending binding stays for a genuine blob: a new user binds. */
+    blen = lf_app_blob(&member, &s, LF_PHONE, LF_PHONE_LEN, blob);
+    assert_int_equal(ward_bind_finish(&e->lock, blob, blen, m, sizeof m, &mlen), WARD_OK);
+    lf_check_bound(e, &member, &s, m, mlen, WARD_ROLE_MEMBER);
+    /* wardd refuses that one: exactly the member goes, the owner stays. */
+    assert_int_equal(ward_bind_refused(&e->lock), WARD_OK);
+    assert_int_equal(ward_lock_client_count(&e->lock, &n), WARD_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(ward_lock_client_get(&e->lock, 0, &after), WARD_OK);
+    assert_memory_equal(&before, &after, sizeof before);
+
+    /* The owner's own key binding again is refused as well. */
+    lf_start(e, &s);
+    lf_enter_ok(e, &s);
+    blen = lf_app_blob(&owner, &s, LF_PHONE, LF_PHONE_LEN, blob);
+    assert_int_equal(ward_bind_finish(&e->lock, blob, blen, m, sizeof m, &mlen),
+                     WARD_ERR_CONFLICT);
+    assert_int_equal(ward_lock_client_auth_key(&e->lock, (const uint8_t *)"alice", 5, key),
+                     WARD_OK);
+    assert_memory_equal(key, key_before, sizeof key);
+    ward_wipe(key, sizeof key);
+    ward_wipe(key_before, sizeof key_before);
+    lf_env_free(e);
+}
+
 int main(int argc, char **argv)
 {
     ward_test_backend(argc, argv);
@@ -620,6 +694,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_powercut_finish),
         cmocka_unit_test(test_add_client_grant),
         cmocka_unit_test(test_refused_confirmation_undoes_the_binding),
+        cmocka_unit_test(test_newcomer_cannot_take_a_bound_uid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
