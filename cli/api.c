@@ -102,3 +102,42 @@ void api_each_msg(const ward_http_response *resp, long long *after, api_msg_fn e
     }
     cJSON_Delete(o);
 }
+
+int api_each_entry(const ward_http_response *resp, const char *list, long long *after,
+                   api_entry_fn each, void *ctx)
+{
+    bool inbox = strcmp(list, "revokes") == 0;
+    cJSON *o = cJSON_ParseWithLength(resp->body, resp->body_len);
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, list);
+    if (!cJSON_IsArray(arr)) {
+        cJSON_Delete(o);
+        return -1;
+    }
+    int skipped = 0;
+    const cJSON *e = NULL;
+    cJSON_ArrayForEach(e, arr) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, inbox ? "id" : "n");
+        const cJSON *from = cJSON_GetObjectItemCaseSensitive(e, "uid");
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, inbox ? "revoke" : "approval");
+        /* A whole number in range, checked before the cast. */
+        if (!cJSON_IsNumber(id) || id->valuedouble <= (double)*after ||
+            id->valuedouble > 9007199254740991.0 ||
+            id->valuedouble != (double)(long long)id->valuedouble) {
+            skipped++;
+            continue;
+        }
+        long long n = (long long)id->valuedouble;
+        uint8_t msg[WARD_MSG_MAX];
+        size_t len = 0;
+        bool ok = cJSON_IsString(m) &&
+                  ward_b64_decode(m->valuestring, strlen(m->valuestring), msg, sizeof msg,
+                                  &len) == WARD_OK;
+        if (each(ctx, n, cJSON_IsString(from) ? from->valuestring : "", ok ? msg : NULL,
+                 ok ? len : 0) != 0) {
+            break;
+        }
+        *after = n;
+    }
+    cJSON_Delete(o);
+    return skipped;
+}

@@ -45,4 +45,22 @@ typedef void (*api_msg_fn)(void *ctx, const char *cloud_id, const uint8_t *msg,
 void api_each_msg(const ward_http_response *resp, long long *after, api_msg_fn each,
                   void *ctx);
 
+/* One entry of a list wardd hands the lock: its id (an inbox message's,
+ * or an answer's number), who sent it ("" if wardd named nobody) and the
+ * message decoded (msg NULL when it is not base64 of at most
+ * WARD_MSG_MAX bytes). Non-zero stops the walk. */
+typedef int (*api_entry_fn)(void *ctx, long long id, const char *from, const uint8_t *msg,
+                            size_t len);
+
+/* Walks a list of the lock's: {"revokes": [{"id", "revoke"}]} (the
+ * inbox; from is "") or {"answers": [{"n", "uid", "approval"}]} (an op's
+ * answers). wardd is not trusted: only entries whose id is a whole
+ * number above *after (and within 2^53) are handed on, in order, and
+ * *after moves past each one whose each() returned 0, so none is handled
+ * twice (one that stopped the walk is handed on again next time). Returns
+ * the number of entries skipped for their id, or -1 when the answer has
+ * no such list at all (malformed). */
+int api_each_entry(const ward_http_response *resp, const char *list, long long *after,
+                   api_entry_fn each, void *ctx);
+
 #endif /* WARD_CLI_API_H */

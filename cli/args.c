@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void vline(const char *fmt, va_list ap)
 {
@@ -78,12 +80,42 @@ int cli_parse(int argc, char **argv, const cli_option *opts, int nopts,
     return 0;
 }
 
+int cli_seconds(const char *text, unsigned *seconds)
+{
+    char *end = NULL;
+    if (text == NULL || *text < '0' || *text > '9') {
+        return -1;
+    }
+    unsigned long v = strtoul(text, &end, 10);
+    if (*end != '\0' || v > 86400ul) {
+        return -1;
+    }
+    *seconds = (unsigned)v;
+    return 0;
+}
+
 volatile sig_atomic_t cli_stopping;
 
 static void on_stop_signal(int sig)
 {
     (void)sig;
     cli_stopping = 1;
+}
+
+bool cli_cancelled(void *ctx)
+{
+    (void)ctx;
+    return cli_stopping != 0;
+}
+
+void cli_nap(unsigned ms)
+{
+    while (ms > 0 && !cli_stopping) {
+        unsigned step = ms < 100u ? ms : 100u;
+        struct timespec ts = { 0, (long)step * 1000000L };
+        nanosleep(&ts, NULL);
+        ms -= step;
+    }
 }
 
 void cli_catch_stop(void)

@@ -43,6 +43,9 @@ typedef struct cli_option {
 int cli_parse(int argc, char **argv, const cli_option *opts, int nopts,
               char **pos, int pos_cap, int *npos);
 
+/* A whole number of seconds, 0..86400 (a day); -1 for anything else. */
+int cli_seconds(const char *text, unsigned *seconds);
+
 /* Asks wardd about the app's bindings still marked pending and records
  * those the lock has finished (quiet: print nothing). */
 struct ward_app;
@@ -53,6 +56,11 @@ int app_sync_locks(struct ward_app *app, unsigned wait_s, bool quiet, int *shown
  * (and ignores SIGPIPE from peers that hang up). */
 extern volatile sig_atomic_t cli_stopping;
 void cli_catch_stop(void);
+/* For ward_host.cancelled: true once a stop signal came. */
+bool cli_cancelled(void *ctx);
+/* Sleeps up to ms, in short steps, returning early once a stop signal
+ * came. */
+void cli_nap(unsigned ms);
 
 int cmd_selftest(int argc, char **argv);
 int cmd_version(int argc, char **argv);

@@ -214,19 +214,28 @@ int cmd_app_near(int argc, char **argv)
     return outcome == WARD_OUTCOME_EXECUTED ? 0 : cli_fail("the lock refused");
 }
 
+/* How long `ward app revoke` waits for the lock's answer by default: a
+ * running lock hears of a revocation within one long-poll. */
+#define REVOKE_TIMEOUT_S 60u
+
 int cmd_app_revoke(int argc, char **argv)
 {
-    const char *dir = NULL, *user = NULL, *sn_opt = NULL, *escrow = NULL;
+    const char *dir = NULL, *user = NULL, *sn_opt = NULL, *escrow = NULL, *timeout = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "user", true, &user }, { "sn", true, &sn_opt },
-        { "from-escrow", false, &escrow },
+        { "from-escrow", false, &escrow }, { "timeout", true, &timeout },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 4, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
     if (dir == NULL || user == NULL) {
-        return cli_usage("usage: ward app revoke --dir A --user U [--sn SN]");
+        return cli_usage("usage: ward app revoke --dir A --user U [--sn SN] [--timeout S] "
+                         "[--from-escrow]");
+    }
+    unsigned timeout_s = REVOKE_TIMEOUT_S;
+    if (timeout != NULL && cli_seconds(timeout, &timeout_s) != 0) {
+        return cli_usage("--timeout: whole seconds expected, not '%s'", timeout);
     }
     char sn[WARD_SN_MAX + 1];
     if ((rc = pick_lock(dir, sn_opt, sn)) != 0) {
@@ -237,13 +246,26 @@ int cmd_app_revoke(int argc, char **argv)
     if ((rc = open_app(&app, &host, dir)) != 0) {
         return rc;
     }
-    if (ward_app_revoke(&app, sn, user, escrow != NULL) != WARD_OK) {
+    ward_revoke_outcome out;
+    if (ward_app_revoke(&app, sn, user, escrow != NULL, timeout_s, &out) != WARD_OK) {
         return app_fail(&app);
     }
-    printf("revoked %s from lock %s: wardd dropped the binding and its escrow; the lock "
-           "removes it when it next hears from wardd\n", user, sn);
     ward_app_close(&app);
-    return 0;
+    /* Only the lock's sealed answer speaks here, never wardd. */
+    switch (out.outcome) {
+    case WARD_REVOKE_DONE:
+        printf("revoked %s from lock %s: confirmed by the lock\n", user, sn);
+        return 0;
+    case WARD_REVOKE_NOT_BOUND:
+        printf("%s is not bound to lock %s (confirmed by the lock): nothing was left to "
+               "revoke\n", user, sn);
+        return 0;
+    case WARD_REVOKE_STALE:
+        return cli_fail("the lock did not revoke %s: it holds another binding of that user "
+                        "than the one named, and resending under it did not succeed", user);
+    default:
+        return cli_fail("the lock refused to revoke %s: your role does not allow it", user);
+    }
 }
 
 /* For commands whose options are --dir and --sn: parses them, picks the

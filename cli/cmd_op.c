@@ -61,64 +61,142 @@ static void post_result(lockdir *ld, const char *op_id, const char *token_hex,
     ward_http_response_free(&resp);
 }
 
-/* Waits for the answer to op_id and has the core check it. */
+/* Gives the request up at wardd, so no app is offered it any more. Signed
+ * with the lock's key; sent even after a stop signal (a host of its own,
+ * without the cancel hook). */
+static void withdraw(lockdir *ld, const char *op_id)
+{
+    char target[96], why[MSG_MAX];
+    ward_host host = ld->host;
+    host.cancelled = NULL;
+    ward_http_signer signer;
+    lockdir_signer(ld, &signer);
+    snprintf(target, sizeof target, "/v1/ops/%s/withdraw", op_id);
+    ward_http_response resp;
+    long status = api_call(&host, ld->server, "POST", target, "{}", &signer, &resp, why,
+                           sizeof why);
+    ward_http_response_free(&resp);
+    if (status != 0) {
+        fprintf(stderr, "ward: could not withdraw the request at wardd (%s): apps may still "
+                "see it until it expires, and the lock refuses any answer to it\n", why);
+    } else {
+        fprintf(stderr, "ward: request withdrawn: no app is offered it any more\n");
+    }
+}
+
+/* What one page of answers came to. */
+typedef enum { PAGE_NONE, PAGE_DECIDED, PAGE_FAILED } page_end;
+
+typedef struct answers_ctx {
+    lockdir *ld;
+    ward_op_lock *op;
+    const char *op_id;
+    const char *token_hex;
+    unsigned refused;
+    ward_op_outcome *out;
+    page_end end;
+    int rc;
+} answers_ctx;
+
+/* One answer: the first that verifies decides; every one the lock
+ * refuses is counted, and the request stays for the next. */
+static int on_answer(void *ctx, long long n, const char *from, const uint8_t *approval,
+                     size_t len)
+{
+    answers_ctx *a = ctx;
+    uint8_t res[WARD_OP_RESULT_MAX];
+    size_t res_len = 0;
+    if (approval == NULL) {
+        a->refused++;
+        fprintf(stderr, "ward: answer %lld (from %.64s) is not a ward message: ignored\n", n,
+                from);
+        return 0;
+    }
+    if ((a->rc = lockdir_reacquire(a->ld)) != 0) {
+        a->end = PAGE_FAILED;
+        return 1;
+    }
+    ward_err err = ward_op_lock_accept(&a->ld->lock, a->op, approval, len, a->out, res,
+                                       sizeof res, &res_len);
+    lockdir_release(a->ld);
+    if (err == WARD_OK) {
+        post_result(a->ld, a->op_id, a->token_hex, res, res_len);
+        a->end = PAGE_DECIDED;
+        return 1;
+    }
+    if (err == WARD_ERR_EXPIRED) {
+        post_result(a->ld, a->op_id, a->token_hex, res, res_len);
+        a->rc = cli_fail("refused: the answer came after the request expired");
+        a->end = PAGE_FAILED;
+        return 1;
+    }
+    if (err != WARD_ERR_AUTH && err != WARD_ERR_FORMAT) {
+        a->rc = cli_fail("refused: %s", ward_strerror(err));
+        a->end = PAGE_FAILED;
+        return 1;
+    }
+    a->refused++;
+    fprintf(stderr, "ward: answer %lld (from %.64s) does not verify with the lock's keys "
+            "(forged, altered, replayed or for another request): ignored\n", n, from);
+    return 0;
+}
+
+/* Waits for answers to op_id and has the core check each, until one
+ * verifies, the time is up, or a stop signal: then the request is
+ * withdrawn at wardd. Never faster than one fetch a second when wardd
+ * answers at once with nothing usable. */
 static int await_answer(lockdir *ld, ward_op_lock *op, const char *op_id,
                         const char *token_hex, unsigned timeout_s, ward_op_outcome *out)
 {
-    char target[160], why[MSG_MAX];
+    char target[192], why[MSG_MAX];
     time_t deadline = time(NULL) + (time_t)timeout_s;
+    long long after = 0;
+    answers_ctx a = { ld, op, op_id, token_hex, 0, out, PAGE_NONE, 0 };
     for (;;) {
         time_t left = deadline - time(NULL);
-        if (left <= 0) {
+        if (cli_stopping) {
+            withdraw(ld, op_id);
+            return cli_fail("stopped before an answer: %s not done",
+                            lockops_op_name(op->op));
+        }
+        /* Each member answers once: more refused answers than the lock has
+         * clients means wardd is making them up. */
+        if (left <= 0 || a.refused > 2u * WARD_MAX_CLIENTS) {
+            withdraw(ld, op_id);
+            if (a.refused > 0) {
+                return cli_fail("refused: no answer that verifies within %u s (%u answer%s "
+                                "refused): %s not done", timeout_s, a.refused,
+                                a.refused == 1 ? "" : "s", lockops_op_name(op->op));
+            }
             return cli_fail("no answer within %u s: %s not done", timeout_s,
                             lockops_op_name(op->op));
         }
-        snprintf(target, sizeof target, "/v1/ops/%s/answer?token=%s&wait=%u", op_id,
-                 token_hex, left < (time_t)POLL_S ? (unsigned)left : POLL_S);
+        snprintf(target, sizeof target, "/v1/ops/%s/answer?token=%s&wait=%u&after=%lld",
+                 op_id, token_hex, left < (time_t)POLL_S ? (unsigned)left : POLL_S, after);
+        time_t t0 = time(NULL);
         ward_http_response resp;
         long status = api_call(&ld->host, ld->server, "GET", target, NULL, NULL, &resp,
                                why, sizeof why);
-        if (status == 404) {
-            ward_http_response_free(&resp);
-            continue;
-        }
         if (status == 410) {
             ward_http_response_free(&resp);
-            return cli_fail("refused: the request expired before anyone answered");
+            return cli_fail("refused: the request expired (or was withdrawn) before an "
+                            "answer that verifies");
         }
-        if (status != 0) {
-            ward_http_response_free(&resp);
-            return cli_fail("waiting for the answer: %s", why);
+        if (status == 0 && api_each_entry(&resp, "answers", &after, on_answer, &a) < 0) {
+            fprintf(stderr, "ward: wardd sent a malformed answer list: ignored\n");
+        } else if (status != 0 && status != 404 && status >= 0 && !cli_stopping) {
+            fprintf(stderr, "ward: waiting for the answer: %s\n", why);
         }
-        char b64[2 * WARD_APPROVAL_MAX];
-        uint8_t approval[WARD_APPROVAL_MAX + 8], res[WARD_OP_RESULT_MAX];
-        size_t len = 0, res_len = 0;
-        int bad = api_json_str(&resp, "approval", b64, sizeof b64) != 0 ||
-                  ward_b64_decode(b64, strlen(b64), approval, sizeof approval, &len) != WARD_OK;
         ward_http_response_free(&resp);
-        if (bad) {
-            return cli_fail("refused: wardd sent an answer the lock cannot read");
-        }
-        int rc = lockdir_reacquire(ld);
-        if (rc != 0) {
-            return rc;
-        }
-        ward_err err = ward_op_lock_accept(&ld->lock, op, approval, len, out, res,
-                                           sizeof res, &res_len);
-        lockdir_release(ld);
-        switch (err) {
-        case WARD_OK:
-            post_result(ld, op_id, token_hex, res, res_len);
+        if (a.end == PAGE_DECIDED) {
             return 0;
-        case WARD_ERR_EXPIRED:
-            post_result(ld, op_id, token_hex, res, res_len);
-            return cli_fail("refused: the answer came after the request expired");
-        case WARD_ERR_AUTH:
-        case WARD_ERR_FORMAT:
-            return cli_fail("refused: the answer does not verify with the lock's keys "
-                            "(forged, altered, replayed or for another request)");
-        default:
-            return cli_fail("refused: %s", ward_strerror(err));
+        }
+        if (a.end == PAGE_FAILED) {
+            return a.rc;
+        }
+        /* Never faster than a fetch a second, whatever wardd answers. */
+        if (time(NULL) - t0 < 1) {
+            cli_nap(1000);
         }
     }
 }
@@ -169,9 +247,14 @@ int lockops_remote(lockdir *ld, uint8_t code, const char *user, unsigned timeout
            user ? user : "the bound apps", lockops_op_name(code), op_id, timeout_s);
     fflush(stdout);
     /* Let other ward processes use the lock's state while the person
-     * decides; the request itself stays in this process's memory only. */
+     * decides; the request itself stays in this process's memory only.
+     * A stop signal ends the wait, and the request is withdrawn. */
     lockdir_release(ld);
-    return await_answer(ld, &op, op_id, token_hex, timeout_s, out);
+    cli_catch_stop();
+    ld->host.cancelled = cli_cancelled;
+    rc = await_answer(ld, &op, op_id, token_hex, timeout_s, out);
+    ld->host.cancelled = NULL;
+    return rc;
 }
 
 int cmd_lock_request(int argc, char **argv)

@@ -1,7 +1,10 @@
 /* `ward lock run`: the lock as a running device. It serves the near-field
  * link (a phone at the door, D/near.sock) and keeps in touch with wardd:
- * it resends an unacknowledged binding confirmation and applies the
- * revocations wardd queues for it. Stops cleanly on SIGTERM or SIGINT. */
+ * it applies the revocations wardd queues for it, answering each with a
+ * REVOKE_RESULT sealed for its revoker, paging through the inbox with a
+ * cursor and never polling faster than one request per long-poll period
+ * when nothing new comes, whatever wardd answers. Stops cleanly on
+ * SIGTERM or SIGINT. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <poll.h>
@@ -12,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -23,8 +27,13 @@
 #include "ward/ward_op.h"
 
 #define MSG_MAX 256
-#define INBOX_WAIT_S 5
+/* The long-poll period: an idle lock sends one inbox request per period. */
+#define INBOX_WAIT_S 30
+/* No answer at all (wardd down): retry after 1, 2, 4 ... 30 s. */
+#define BACKOFF_MAX_S 30u
 #define NEAR_TIMEOUT_MS 30000u
+/* Handled messages whose acknowledgement did not reach wardd yet. */
+#define UNACKED_MAX 64
 
 /* One phone at the door: NEAR_HELLO -> OP_REQUEST -> APPROVAL -> OP_RESULT.
  * The request lives in this function's memory only. */
@@ -120,13 +129,150 @@ static void *near_thread(void *arg)
     return NULL;
 }
 
-/* Applies the revocations wardd holds for this lock and acknowledges them. */
-static void poll_inbox(lockdir *ld)
+/* Where the lock stands with its inbox: every id up to `after` is
+ * handled; those handled but not yet acknowledged wait in unacked (with
+ * the result for their revoker) and go with the next acknowledgement. */
+typedef struct inbox_state {
+    long long after;
+    struct {
+        long long id;
+        uint8_t res[WARD_REVOKE_RESULT_MAX];
+        size_t res_len;
+    } unacked[UNACKED_MAX];
+    size_t nunacked;
+    unsigned backoff_s;
+} inbox_state;
+
+/* What one round with wardd came to. */
+typedef enum { ROUND_PROGRESS, ROUND_IDLE, ROUND_NO_ANSWER } round_end;
+
+static void remember_ack(inbox_state *st, long long id, const uint8_t *res, size_t res_len)
 {
-    char target[64], why[MSG_MAX];
-    snprintf(target, sizeof target, "/v1/lock/inbox?wait=%d", INBOX_WAIT_S);
+    if (st->nunacked == UNACKED_MAX) {
+        /* The oldest answer is lost, not the lock: its revoker hears
+         * nothing and may revoke again (the lock then says NOT_BOUND). */
+        memmove(&st->unacked[0], &st->unacked[1],
+                (UNACKED_MAX - 1) * sizeof st->unacked[0]);
+        st->nunacked--;
+    }
+    st->unacked[st->nunacked].id = id;
+    memcpy(st->unacked[st->nunacked].res, res, res_len);
+    st->unacked[st->nunacked].res_len = res_len;
+    st->nunacked++;
+}
+
+/* POSTs every waiting acknowledgement with its result; forgets them once
+ * wardd took them. */
+static void send_acks(lockdir *ld, const ward_http_signer *signer, inbox_state *st)
+{
+    if (st->nunacked == 0) {
+        return;
+    }
+    cJSON *body = cJSON_CreateObject();
+    cJSON *ids = cJSON_AddArrayToObject(body, "ids");
+    cJSON *results = cJSON_AddArrayToObject(body, "results");
+    for (size_t i = 0; i < st->nunacked; i++) {
+        if (st->unacked[i].res_len == 0) {
+            cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)st->unacked[i].id));
+            continue;
+        }
+        char b64[2 * WARD_REVOKE_RESULT_MAX];
+        cJSON *e = cJSON_CreateObject();
+        ward_b64_encode(st->unacked[i].res, st->unacked[i].res_len, b64, sizeof b64);
+        cJSON_AddNumberToObject(e, "id", (double)st->unacked[i].id);
+        cJSON_AddStringToObject(e, "result", b64);
+        cJSON_AddItemToArray(results, e);
+    }
+    char *text = cJSON_PrintUnformatted(body);
+    cJSON_Delete(body);
+    ward_http_response resp;
+    char why[MSG_MAX];
+    long status = text != NULL ? api_call(&ld->host, ld->server, "POST", "/v1/lock/inbox/ack",
+                                          text, signer, &resp, why, sizeof why)
+                               : -1;
+    cJSON_free(text);
+    if (status == 0) {
+        st->nunacked = 0;
+    } else if (!cli_stopping) {
+        fprintf(stderr, "ward: acknowledging the inbox: %s (kept, sent again later)\n",
+                text != NULL ? why : "out of memory");
+    }
+    if (text != NULL) {
+        ward_http_response_free(&resp);
+    }
+}
+
+/* Applies one REVOKE: the lock answers it (sealed for its revoker) if it
+ * is a valid one, and prints what it did. False when the lock's state
+ * could not be taken: not handled, the cursor stays before it. */
+static bool apply_revoke(lockdir *ld, inbox_state *st, long long id, const uint8_t *msg,
+                         size_t len)
+{
+    ward_revoke_outcome out;
+    uint8_t res[WARD_REVOKE_RESULT_MAX];
+    size_t res_len = 0;
+    if (lockdir_reacquire(ld) != 0) {
+        return false;
+    }
+    ward_err err = ward_op_lock_revoke(&ld->lock, msg, len, &out, res, sizeof res, &res_len);
+    lockdir_release(ld);
+    if (err != WARD_OK) {
+        fprintf(stderr, "ward: revocation %lld from wardd refused unanswered: %s\n", id,
+                ward_strerror(err));
+    } else if (out.outcome == WARD_REVOKE_DONE) {
+        printf("[%s] revoked: %.*s (by %.*s)\n", ld->sn, (int)out.target_len,
+               (const char *)out.target, (int)out.revoker_len, (const char *)out.revoker);
+    } else {
+        printf("[%s] revocation %lld of %.*s by %.*s: %s\n", ld->sn, id,
+               (int)out.target_len, (const char *)out.target, (int)out.revoker_len,
+               (const char *)out.revoker,
+               out.outcome == WARD_REVOKE_NOT_BOUND ? "not bound, nothing to do"
+               : out.outcome == WARD_REVOKE_STALE   ? "names another binding, nothing done"
+                                                    : "refused: role");
+    }
+    fflush(stdout);
+    /* Handled for good either way: wardd may forget it. */
+    remember_ack(st, id, res, res_len);
+    return true;
+}
+
+typedef struct page_ctx {
+    lockdir *ld;
+    inbox_state *st;
+    size_t done;
+} page_ctx;
+
+static int on_inbox_entry(void *ctx, long long id, const char *from, const uint8_t *msg,
+                          size_t len)
+{
+    page_ctx *p = ctx;
+    (void)from;
+    if (msg == NULL) {
+        /* Not a message at all: acknowledged, so it is gone. */
+        fprintf(stderr, "ward: inbox message %lld is not base64 of a ward message: dropped\n",
+                id);
+        remember_ack(p->st, id, NULL, 0);
+        p->done++;
+        return 0;
+    }
+    if (!apply_revoke(p->ld, p->st, id, msg, len)) {
+        return 1;
+    }
+    p->done++;
+    return 0;
+}
+
+/* One round: GET a page of the inbox after the cursor, apply what is new,
+ * acknowledge it. wardd is not trusted (api_each_entry): ids must be
+ * whole numbers above the cursor; anything else is reported and skipped. */
+static round_end poll_inbox(lockdir *ld, inbox_state *st)
+{
+    char target[96], why[MSG_MAX];
     ward_http_signer signer;
     lockdir_signer(ld, &signer);
+    send_acks(ld, &signer, st);
+    snprintf(target, sizeof target, "/v1/lock/inbox?wait=%d&after=%lld", INBOX_WAIT_S,
+             st->after);
     ward_http_response resp;
     long status = api_call(&ld->host, ld->server, "GET", target, NULL, &signer, &resp, why,
                            sizeof why);
@@ -134,55 +280,58 @@ static void poll_inbox(lockdir *ld)
         ward_http_response_free(&resp);
         if (!cli_stopping) {
             fprintf(stderr, "ward: wardd inbox: %s\n", why);
-            sleep(1);
         }
+        return status < 0 ? ROUND_NO_ANSWER : ROUND_IDLE;
+    }
+    page_ctx p = { ld, st, 0 };
+    int skipped = api_each_entry(&resp, "revokes", &st->after, on_inbox_entry, &p);
+    ward_http_response_free(&resp);
+    if (skipped < 0) {
+        fprintf(stderr, "ward: wardd sent a malformed inbox answer (no revokes list)\n");
+    } else if (skipped > 0) {
+        fprintf(stderr, "ward: wardd's inbox answer had %d entries with no usable id "
+                "(not above %lld): skipped\n", skipped, st->after);
+    }
+    send_acks(ld, &signer, st);
+    return p.done > 0 ? ROUND_PROGRESS : ROUND_IDLE;
+}
+
+/* Talks to wardd until stopped: at once again after progress (more may
+ * wait), after the rest of the period when a round brought nothing new
+ * (so a wardd that answers a long-poll at once, or garbage, or errors,
+ * still gets one request per period), after a growing back-off when no
+ * answer came. */
+static void inbox_loop(lockdir *ld)
+{
+    inbox_state *st = calloc(1, sizeof *st);
+    if (st == NULL) {
+        fprintf(stderr, "ward: out of memory: revocations from wardd are off\n");
         return;
     }
-    cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
-    ward_http_response_free(&resp);
-    const cJSON *list = cJSON_GetObjectItemCaseSensitive(o, "revokes");
-    cJSON *ack = cJSON_CreateArray();
-    const cJSON *item;
-    cJSON_ArrayForEach(item, list) {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
-        const cJSON *b64 = cJSON_GetObjectItemCaseSensitive(item, "revoke");
-        uint8_t msg[WARD_REVOKE_MAX + 8], target_uid[WARD_UID_MAX];
-        size_t len = 0, target_len = 0;
-        if (!cJSON_IsString(b64) ||
-            ward_b64_decode(b64->valuestring, strlen(b64->valuestring), msg, sizeof msg,
-                            &len) != WARD_OK || lockdir_reacquire(ld) != 0) {
+    while (!cli_stopping) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        round_end end = poll_inbox(ld, st);
+        if (end == ROUND_PROGRESS) {
+            st->backoff_s = 0;
             continue;
         }
-        ward_err err = ward_op_lock_revoke(&ld->lock, msg, len, target_uid, &target_len);
-        lockdir_release(ld);
-        if (err == WARD_OK && target_len > 0) {
-            printf("[%s] revoked: %.*s\n", ld->sn, (int)target_len, (const char *)target_uid);
-        } else if (err == WARD_OK) {
-            printf("[%s] a revocation from wardd had nothing left to do\n", ld->sn);
-        } else {
-            fprintf(stderr, "ward: a revocation from wardd was refused: %s\n",
-                    ward_strerror(err));
+        if (end == ROUND_NO_ANSWER) {
+            st->backoff_s = st->backoff_s == 0 ? 1u
+                            : st->backoff_s * 2u > BACKOFF_MAX_S ? BACKOFF_MAX_S
+                                                                : st->backoff_s * 2u;
+            cli_nap(st->backoff_s * 1000u);
+            continue;
         }
-        fflush(stdout);
-        /* Applied or refused for good: either way wardd may forget it. */
-        if ((err == WARD_OK || err == WARD_ERR_AUTH || err == WARD_ERR_FORMAT) &&
-            cJSON_IsString(id)) {
-            cJSON_AddItemToArray(ack, cJSON_CreateString(id->valuestring));
+        st->backoff_s = 0;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        long long spent = (long long)(t1.tv_sec - t0.tv_sec) * 1000 +
+                          (t1.tv_nsec - t0.tv_nsec) / 1000000;
+        if (spent < INBOX_WAIT_S * 1000LL) {
+            cli_nap((unsigned)(INBOX_WAIT_S * 1000LL - spent));
         }
     }
-    if (cJSON_GetArraySize(ack) > 0) {
-        cJSON *body = cJSON_CreateObject();
-        cJSON_AddItemToObject(body, "ids", ack);
-        char *text = cJSON_PrintUnformatted(body);
-        status = api_call(&ld->host, ld->server, "POST", "/v1/lock/inbox/ack", text, &signer,
-                          &resp, why, sizeof why);
-        ward_http_response_free(&resp);
-        cJSON_free(text);
-        cJSON_Delete(body);
-    } else {
-        cJSON_Delete(ack);
-    }
-    cJSON_Delete(o);
+    free(st);
 }
 
 int cmd_lock_run(int argc, char **argv)
@@ -209,6 +358,8 @@ int cmd_lock_run(int argc, char **argv)
     lockdir_release(&near);
 
     cli_catch_stop();
+    /* A stop signal ends a long-poll at once. */
+    remote.host.cancelled = cli_cancelled;
 
     pthread_t tid;
     if (pthread_create(&tid, NULL, near_thread, &near) != 0) {
@@ -216,9 +367,7 @@ int cmd_lock_run(int argc, char **argv)
     }
     printf("[%s] running; wardd at %s\n", remote.sn, remote.server);
     fflush(stdout);
-    while (!cli_stopping) {
-        poll_inbox(&remote);
-    }
+    inbox_loop(&remote);
     pthread_join(tid, NULL);
     printf("[%s] stopped\n", remote.sn);
     return 0;

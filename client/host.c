@@ -28,4 +28,6 @@ void ward_host_init(ward_host *host)
 #endif
     host->rng = ward_random_posix();
     host->clock = ward_clock_posix();
+    host->cancelled = NULL;
+    host->cancel_ctx = NULL;
 }

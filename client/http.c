@@ -104,6 +104,18 @@ static ward_err sign_request(const ward_host *host, const char *method,
     return WARD_OK;
 }
 
+/* libcurl's progress callback: non-zero aborts the transfer. */
+static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    const ward_host *host = ctx;
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return host->cancelled(host->cancel_ctx) ? 1 : 0;
+}
+
 ward_err ward_http_request(const ward_host *host, const char *base_url,
                            const char *method, const char *target,
                            const uint8_t *body, size_t body_len,
@@ -149,6 +161,15 @@ ward_err ward_http_request(const ward_host *host, const char *base_url,
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &resp->retry_after_s);
+    if (host->cancelled != NULL) {
+        if (host->cancelled(host->cancel_ctx)) {
+            err = WARD_ERR_IO;
+            goto out;
+        }
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)(uintptr_t)host);
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    }
     if (strcmp(method, "GET") == 0) {
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     } else {

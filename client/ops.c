@@ -275,13 +275,26 @@ static ward_err post_answer(ward_app *app, const ward_app_op *op,
     if (err != WARD_OK) {
         return err;
     }
+    cJSON *ans = r.status == 409 || r.status == 410
+                     ? cJSON_ParseWithLength(r.body, r.body_len) : NULL;
+    const char *cls = ward_json_str(ans, "error");
+    const char *msg = ward_json_str(ans, "message");
+    bool late = cls != NULL && strcmp(cls, "late") == 0;
+    bool withdrawn = msg != NULL && strstr(msg, "withdrew") != NULL;
     switch (r.status) {
     case 200: case 201: break;
-    case 409: err = ward_app_fail(app, WARD_ERR_STATE, WARD_APP_MSG_LATE); break;
-    case 410: err = ward_app_fail(app, WARD_ERR_EXPIRED, WARD_APP_MSG_EXPIRED); break;
+    case 409:
+        err = late ? ward_app_fail(app, WARD_ERR_STATE, WARD_APP_MSG_LATE)
+                   : ward_app_fail(app, WARD_ERR_STATE, WARD_APP_MSG_ANSWERED);
+        break;
+    case 410:
+        err = ward_app_fail(app, WARD_ERR_EXPIRED,
+                            withdrawn ? WARD_APP_MSG_WITHDRAWN : WARD_APP_MSG_EXPIRED);
+        break;
     case 403: err = ward_app_fail(app, WARD_ERR_PARAM, WARD_APP_MSG_FORBIDDEN); break;
     default: err = ward_app_status_fail(app, &r, "cannot send the answer"); break;
     }
+    cJSON_Delete(ans);
     ward_http_response_free(&r);
     return err;
 }
@@ -323,9 +336,18 @@ static ward_err poll_result(ward_app *app, const ward_app_op *op,
                             "the server's operation state is malformed");
     } else if (b64 != NULL && b64[0] != '\0') {
         /* Whatever wardd says the state is, only the lock's seal counts. */
+        const uint8_t *for_uid = NULL;
+        size_t for_len = 0;
         if (ward_b64_decode(b64, strlen(b64), res, sizeof res, &res_len) !=
             WARD_OK) {
             err = ward_app_fail(app, WARD_ERR_AUTH, WARD_APP_MSG_FORGED);
+        } else if (ward_sealed_uid(res, res_len, WARD_MSG_OP_RESULT, &for_uid,
+                                   &for_len) == WARD_OK &&
+                   (for_len != strlen(app->user) ||
+                    memcmp(for_uid, app->user, for_len) != 0)) {
+            /* Sealed for another member: the lock took that answer (as far
+             * as wardd shows; ours was not the one it acted on). */
+            err = ward_app_fail(app, WARD_ERR_STATE, WARD_APP_MSG_LATE);
         } else {
             err = ward_app_result_open(app, op, key, res, res_len, &got);
             if (err == WARD_OK) {
@@ -336,6 +358,8 @@ static ward_err poll_result(ward_app *app, const ward_app_op *op,
         err = ward_app_fail(app, WARD_ERR_AUTH, WARD_APP_MSG_FORGED);
     } else if (strcmp(state, "expired") == 0) {
         err = ward_app_fail(app, WARD_ERR_EXPIRED, WARD_APP_MSG_EXPIRED);
+    } else if (strcmp(state, "withdrawn") == 0) {
+        err = ward_app_fail(app, WARD_ERR_EXPIRED, WARD_APP_MSG_WITHDRAWN);
     }
     cJSON_Delete(o);
     ward_http_response_free(&r);

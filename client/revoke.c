@@ -1,8 +1,7 @@
-/* Client management from the app: list a lock's clients, revoke one, read wardd's audit. */
+/* Client management from the app: list a lock's clients, seal a revocation, read wardd's audit. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ward/ward_httpsig.h"
 #include "ops_inner.h"
@@ -142,127 +141,6 @@ ward_err ward_app_revoke_seal(ward_app *app, const char *sn,
                              ward_strerror(err));
     }
     return WARD_OK;
-}
-
-/* The roles of docs/protocol.md, checked here too so a person hears why
- * before wardd and the lock refuse. */
-static ward_err role_check(ward_app *app, const ward_app_client *me,
-                           const ward_app_client *target)
-{
-    if (me == target) {
-        if (me->role == (int)WARD_ROLE_OWNER) {
-            return ward_app_fail(app, WARD_ERR_PARAM,
-                                 "the owner cannot revoke itself");
-        }
-        return WARD_OK;
-    }
-    if (me->role == (int)WARD_ROLE_MEMBER) {
-        return ward_app_fail(app, WARD_ERR_PARAM, WARD_APP_MSG_NOT_ADMIN);
-    }
-    if (me->role == (int)WARD_ROLE_ADMIN &&
-        target->role != (int)WARD_ROLE_MEMBER) {
-        return ward_app_fail(app, WARD_ERR_PARAM,
-                             "an admin may revoke only members");
-    }
-    return WARD_OK;
-}
-
-static ward_err post_revoke(ward_app *app, const char *sn, const char *target,
-                            const uint8_t *msg, size_t len)
-{
-    char b64[B64_LEN(WARD_REVOKE_MAX)], *body = NULL;
-    ward_http_response r;
-    ward_err err = ward_b64_encode(msg, len, b64, sizeof b64);
-    cJSON *o = cJSON_CreateObject();
-    if (err == WARD_OK && o != NULL && cJSON_AddStringToObject(o, "sn", sn) &&
-        cJSON_AddStringToObject(o, "target", target) &&
-        cJSON_AddStringToObject(o, "revoke", b64)) {
-        body = cJSON_PrintUnformatted(o);
-    }
-    cJSON_Delete(o);
-    if (body == NULL) {
-        return ward_app_fail(app, WARD_ERR_IO, "out of memory");
-    }
-    err = ward_app_call(app, "POST", "/v1/revocations", body, &r);
-    free(body);
-    if (err != WARD_OK) {
-        return err;
-    }
-    switch (r.status) {
-    case 200: case 201: case 202: break;
-    case 403: err = ward_app_fail(app, WARD_ERR_PARAM, WARD_APP_MSG_NOT_ADMIN); break;
-    case 404:
-        err = ward_app_fail(app, WARD_ERR_NOTFOUND,
-                            "%s is not a client of lock %s", target, sn);
-        break;
-    default: err = ward_app_status_fail(app, &r, "cannot revoke"); break;
-    }
-    ward_http_response_free(&r);
-    return err;
-}
-
-ward_err ward_app_revoke(ward_app *app, const char *sn, const char *target,
-                         bool from_escrow)
-{
-    ward_app_client *list = NULL, *me = NULL, *tg = NULL;
-    size_t count = 0, len = 0;
-    uint8_t key[WARD_AUTH_KEY_LEN], msg[WARD_REVOKE_MAX];
-    WARD_ASSERT(app != NULL && sn != NULL && target != NULL);
-    memset(key, 0, sizeof key);
-    if (ward_check_uid((const uint8_t *)target, strlen(target)) != WARD_OK) {
-        return ward_app_fail(app, WARD_ERR_FORMAT, "bad user id");
-    }
-    if (ward_check_sn((const uint8_t *)sn, strlen(sn)) != WARD_OK ||
-        !ward_app_bound(app, sn, NULL)) {
-        return ward_app_fail(app, WARD_ERR_NOTFOUND,
-                             "lock %s is not bound to this app", sn);
-    }
-    ward_err err = ward_app_clients(app, sn, &list, &count);
-    for (size_t i = 0; err == WARD_OK && i < count; i++) {
-        if (strcmp(list[i].uid, app->user) == 0) {
-            me = &list[i];
-        }
-        if (strcmp(list[i].uid, target) == 0) {
-            tg = &list[i];
-        }
-    }
-    if (err == WARD_OK && tg == NULL) {
-        err = ward_app_fail(app, WARD_ERR_NOTFOUND,
-                            "%s is not a client of lock %s", target, sn);
-    } else if (err == WARD_OK && me == NULL) {
-        err = ward_app_fail(app, WARD_ERR_NOTFOUND,
-                            "lock %s is not bound to this user at wardd", sn);
-    }
-    if (err == WARD_OK) {
-        err = role_check(app, me, tg);
-    }
-    if (err == WARD_OK) {
-        err = ward_app_auth_key(app, sn, from_escrow, key);
-    }
-    if (err == WARD_OK) {
-        err = ward_app_revoke_seal(app, sn, target, tg->tid, key, msg,
-                                   sizeof msg, &len);
-    }
-    ward_app_wipe(key, sizeof key);
-    if (err == WARD_OK) {
-        err = post_revoke(app, sn, target, msg, len);
-    }
-    /* Revoked oneself: wardd has dropped the binding and the escrow, so
-     * the record (and its key) goes too. */
-    if (err == WARD_OK && me == tg) {
-        char *path = ward_app_lock_file(app, sn);
-        if (path == NULL || (unlink(path) != 0)) {
-            err = ward_app_fail(app, WARD_ERR_IO,
-                                "revoked, but cannot remove the record of "
-                                "lock %s", sn);
-        }
-        free(path);
-    }
-    free(list);
-    if (err == WARD_OK) {
-        app->error[0] = '\0';
-    }
-    return err;
 }
 
 static bool parse_event(const cJSON *e, ward_app_audit_event *ev)

@@ -5,6 +5,7 @@
 #   build-mbedtls/ ward and wardd built on mbedTLS: the end-to-end tests;
 #   build-asan/  the same suite under AddressSanitizer + UndefinedBehavior-
 #                Sanitizer;
+#   (tests labelled `slow`, minutes of real processes, run in build/ only)
 #   build-fuzz/  clang + libFuzzer: each harness runs from its committed
 #                corpus for WARD_FUZZ_SECONDS (default 20).
 # Then the Cortex-M4 size report and the quick flow B benchmarks (bench/run.sh
@@ -53,13 +54,13 @@ if build/bench/bench_se; then :; else echo "bench_se: FAILED"; failed=$((failed 
 echo "== ward and wardd on mbedTLS: end-to-end tests"
 cmake -S . -B build-mbedtls -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWARD_CRYPTO=mbedtls >/dev/null
 cmake --build build-mbedtls -j"$JOBS"
-run_suite build-mbedtls -L e2e
+run_suite build-mbedtls -L e2e -LE slow
 
 echo "== ASan + UBSan build"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DWARD_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$JOBS"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_suite build-asan
+  run_suite build-asan -LE slow
 
 echo "== fuzz smoke (clang, libFuzzer, ${FUZZ_SECONDS}s per target)"
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \

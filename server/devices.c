@@ -86,24 +86,6 @@ static bool rate(wardd *w, const char *kind, const char *id, unsigned limit,
     return true;
 }
 
-/* The ?after=N argument: the last message id the poller already has. */
-static bool after_arg(const wardd_req *r, int64_t *after, wardd_resp *out)
-{
-    *after = 0;
-    const char *a = r->arg(r->ctx, "after");
-    if (a == NULL) {
-        return true;
-    }
-    char *end = NULL;
-    long long v = strtoll(a, &end, 10);
-    if (*a == '\0' || *end != '\0' || v < 0) {
-        wardd_fail(out, 400, "format", "after: a message id expected");
-        return false;
-    }
-    *after = v;
-    return true;
-}
-
 static cJSON *attach_json(const wardd_attach *a)
 {
     char hex[2 * WARDD_CLOUD_ID_LEN + 1];
@@ -388,7 +370,7 @@ static void poll_queue(wardd *w, const wardd_req *r, const char *device,
 {
     long wait_s = 0;
     int64_t after = 0;
-    if (!wardd_wait_arg(r, &wait_s, out) || !after_arg(r, &after, out)) {
+    if (!wardd_wait_arg(r, &wait_s, out) || !wardd_after_arg(r, &after, out)) {
         return;
     }
     int64_t deadline = wardd_now_ms() + wait_s * 1000;

@@ -1,6 +1,7 @@
-/* Flow B's relay: operation tasks from a lock to its bound apps, the
- * first answer back, the lock's result. wardd routes by the request's
- * fields (parsed by the core) and checks who answers; it opens nothing. */
+/* Flow B's relay: operation tasks from a lock to its bound apps, every
+ * audience member's answer back (the lock takes the first that verifies),
+ * the lock's result, its withdrawal. wardd routes by the request's fields
+ * (parsed by the core) and checks who answers; it opens nothing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,10 +89,13 @@ static const char *state_name(const wardd_op *op, int64_t now)
     if (op->state == WARDD_OP_DONE) {
         return "done";
     }
-    if (op->state == WARDD_OP_ANSWERED) {
-        return "answered";
+    if (op->state == WARDD_OP_WITHDRAWN) {
+        return "withdrawn";
     }
-    return now >= op->expires_ms ? "expired" : "pending";
+    if (now >= op->expires_ms) {
+        return "expired";
+    }
+    return op->state == WARDD_OP_ANSWERED ? "answered" : "pending";
 }
 
 /* An op id is the creation time in ms (6 bytes, big-endian) and 10
@@ -277,9 +281,10 @@ void wardd_h_ops_pending(wardd *w, const wardd_req *r, wardd_resp *out)
     }
 }
 
-/* The hot path of a relay: the store reads the op, its audience and the
- * nonce in one snapshot (no op_get first), and the nonce is spent there,
- * or at the end when the answer is refused before it. */
+/* The hot path of a relay: one transaction checks the nonce, the op and
+ * its audience and stores the answer. Every member of the audience may
+ * answer once; the lock tries them in order and takes the first that
+ * verifies, so garbage from one member cannot burn another's answer. */
 void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out)
 {
     wardd_signer s;
@@ -306,8 +311,13 @@ void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out)
     }
     bool ok = wardd_json_b64(j, "approval", msg, 1, sizeof msg, &len);
     cJSON_Delete(j);
-    if (!ok || ward_sealed_uid(msg, len, WARD_MSG_APPROVAL, &uid, &uid_len) != WARD_OK) {
-        wardd_fail(out, 400, "format", "approval: base64 APPROVAL expected");
+    if (!ok) {
+        wardd_fail(out, 400, "format", "approval: base64 of at most 101 bytes expected");
+        goto done;
+    }
+    if (ward_sealed_uid(msg, len, WARD_MSG_APPROVAL, &uid, &uid_len) != WARD_OK) {
+        wardd_fail(out, 400, "format",
+                   "approval: not an APPROVAL (type 0x21, flags SEALED, uid and ciphertext)");
         goto done;
     }
     /* The request's signature is the approval's: it must be the signer's. */
@@ -346,20 +356,25 @@ void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out)
         wardd_auth_replayed(out);
         goto done;
     }
-    /* The winner's Signature-Input, stored with the answer, names its
-     * nonce; a late answer's nonce was written with its op_late row. */
+    if (err == WARD_ERR_CONFLICT) {
+        wardd_log("info", "answer_refused", "reason=answered_before sn=%s uid=%s", res.sn, s.id);
+        wardd_fail(out, 409, "conflict", "this user has answered this op already");
+        goto done;
+    }
+    /* A stored answer's Signature-Input names its nonce; a late answer's
+     * nonce was written with its op_late row. */
     s.nonce_spent = err == WARD_OK || err == WARD_ERR_STATE;
     if (err == WARD_ERR_STATE) {
         wardd_log("info", "op_late", "sn=%s op_id=%s uid=%s", res.sn, r->param, s.id);
         cJSON *late = cJSON_CreateObject();
         cJSON_AddStringToObject(late, "error", "late");
-        cJSON_AddStringToObject(late, "message", "another client answered first");
+        cJSON_AddStringToObject(late, "message", "the lock has taken another client's answer");
         cJSON_AddStringToObject(late, "answered_by", res.first);
         wardd_reply(out, 409, late);
         goto done;
     }
     if (err == WARD_ERR_EXPIRED) {
-        wardd_fail(out, 410, "expired", "op expired");
+        wardd_fail(out, 410, "expired", res.withdrawn ? "the lock withdrew this op" : "op expired");
         goto done;
     }
     if (err != WARD_OK) {
@@ -369,9 +384,11 @@ void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out)
     char key[WARDD_PATH_MAX];
     wake_key(r->param, key);
     wardd_wake("op", key);
-    wardd_log("info", "op_answered", "sn=%s op_id=%s uid=%s", res.sn, r->param, s.id);
+    wardd_log("info", "op_answered", "sn=%s op_id=%s uid=%s n=%d", res.sn, r->param, s.id,
+              res.n);
     cJSON *done_res = cJSON_CreateObject();
     cJSON_AddStringToObject(done_res, "state", "answered");
+    cJSON_AddNumberToObject(done_res, "n", res.n);
     wardd_reply(out, 200, done_res);
 done:
     /* A refused request spends its nonce too; a replay of it is a 401. */
@@ -398,11 +415,68 @@ static bool op_wait(wardd *w, const char *key, int64_t until, uint64_t *gen,
     return true;
 }
 
+typedef struct answers_ctx {
+    cJSON *arr;
+    cJSON *first;
+} answers_ctx;
+
+static int add_answer(void *ctx, const wardd_op_answer *a)
+{
+    answers_ctx *c = ctx;
+    cJSON *e = cJSON_CreateObject();
+    if (e == NULL) {
+        return 1;
+    }
+    cJSON_AddNumberToObject(e, "n", a->n);
+    cJSON_AddStringToObject(e, "uid", a->uid);
+    wardd_json_add_b64(e, "approval", a->approval, a->approval_len);
+    cJSON_AddItemToArray(c->arr, e);
+    if (c->first == NULL) {
+        c->first = e;
+    }
+    return 0;
+}
+
+/* The lock's fetch: every answer after ?after=N (the lock has those),
+ * each one as its member sent it. The first is repeated at the top
+ * level ("approval", "uid") for a lock that reads only one. */
+static bool answers_reply(wardd *w, const wardd_op *op, int after, wardd_resp *out)
+{
+    cJSON *res = cJSON_CreateObject();
+    answers_ctx c = { cJSON_AddArrayToObject(res, "answers"), NULL };
+    ward_err err = w->store.op_answers(w->store.h, op->op_id, after, wardd_now_ms(),
+                                       add_answer, &c);
+    if (err != WARD_OK) {
+        cJSON_Delete(res);
+        wardd_fail_store(out, err);
+        return true;
+    }
+    if (c.first == NULL) {
+        cJSON_Delete(res);
+        return false;
+    }
+    cJSON_AddStringToObject(res, "approval",
+                            cJSON_GetObjectItemCaseSensitive(c.first, "approval")->valuestring);
+    cJSON_AddStringToObject(res, "uid",
+                            cJSON_GetObjectItemCaseSensitive(c.first, "uid")->valuestring);
+    if (!op->delivered) {
+        char key[2 * WARDD_OP_ID_LEN + 1];
+        ward_hex_encode(op->op_id, sizeof op->op_id, key, sizeof key);
+        wardd_log("info", "op_delivered", "sn=%s op_id=%s", op->sn, key);
+    }
+    wardd_reply(out, 200, res);
+    return true;
+}
+
 void wardd_h_op_answer_get(wardd *w, const wardd_req *r, wardd_resp *out)
 {
     long wait_s = 0;
-    if (!wardd_wait_arg(r, &wait_s, out)) {
+    int64_t after = 0;
+    if (!wardd_wait_arg(r, &wait_s, out) || !wardd_after_arg(r, &after, out)) {
         return;
+    }
+    if (after > WARDD_OP_ANSWERS_MAX_N) {
+        after = WARDD_OP_ANSWERS_MAX_N;
     }
     char key[WARDD_PATH_MAX];
     wake_key(r->param, key);
@@ -417,21 +491,11 @@ void wardd_h_op_answer_get(wardd *w, const wardd_req *r, wardd_resp *out)
     }
     int64_t deadline = wardd_now_ms() + wait_s * 1000;
     for (;;) {
-        if (op->state != WARDD_OP_PENDING) {
-            /* op_get already says whether it was delivered (a waiting mark
-             * included): a second fetch has nothing to record. */
-            if (!op->delivered) {
-                ward_err err = w->store.op_deliver(w->store.h, op, wardd_now_ms());
-                if (err != WARD_OK) {
-                    wardd_fail_store(out, err);
-                    break;
-                }
-                wardd_log("info", "op_delivered", "sn=%s op_id=%s", op->sn, key);
-            }
-            cJSON *res = cJSON_CreateObject();
-            wardd_json_add_b64(res, "approval", op->approval, op->approval_len);
-            cJSON_AddStringToObject(res, "uid", op->answered_by);
-            wardd_reply(out, 200, res);
+        if (op->state == WARDD_OP_WITHDRAWN) {
+            wardd_fail(out, 410, "expired", "the lock withdrew this op");
+            break;
+        }
+        if (op->answers > after && answers_reply(w, op, (int)after, out)) {
             break;
         }
         int64_t now = wardd_now_ms();
@@ -464,32 +528,82 @@ void wardd_h_op_result_post(wardd *w, const wardd_req *r, wardd_resp *out)
     cJSON *j = NULL;
     uint8_t msg[WARD_OP_RESULT_MAX];
     size_t len = 0;
+    const uint8_t *uid = NULL;
+    size_t uid_len = 0;
+    char who[WARD_UID_MAX + 1];
     if (!wardd_json_body(r, &j, out)) {
         free(op);
         return;
     }
     bool ok = wardd_json_b64(j, "result", msg, 1, sizeof msg, &len);
     cJSON_Delete(j);
-    if (!ok) {
-        wardd_fail(out, 400, "format", "result: base64 OP_RESULT expected");
+    if (!ok || ward_sealed_uid(msg, len, WARD_MSG_OP_RESULT, &uid, &uid_len) != WARD_OK) {
+        wardd_fail(out, 400, "format",
+                   "result: base64 OP_RESULT expected (type 0x22, flags SEALED)");
         free(op);
         return;
     }
-    ward_err err = w->store.op_result(w->store.h, op->op_id, msg, len, wardd_now_ms());
+    /* The result is sealed for the answer the lock took: its uid in clear
+     * says whose, and the op records it as answered by that user. */
+    memcpy(who, uid, uid_len);
+    who[uid_len] = '\0';
+    ward_err err = w->store.op_result(w->store.h, op->op_id, who, msg, len, wardd_now_ms());
     if (err == WARD_ERR_STATE) {
-        wardd_fail(out, 409, "conflict", "op unanswered or its result already stored");
+        wardd_fail(out, 409, "conflict", "op unanswered, withdrawn, or its result already stored");
+    } else if (err == WARD_ERR_PARAM) {
+        wardd_fail(out, 409, "conflict", "the result is for a user who did not answer");
     } else if (err != WARD_OK) {
         wardd_fail_store(out, err);
     } else {
         char key[WARDD_PATH_MAX];
         wake_key(r->param, key);
         wardd_wake("op", key);
-        wardd_log("info", "op_result", "sn=%s op_id=%s", op->sn, r->param);
+        wardd_log("info", "op_result", "sn=%s op_id=%s uid=%s", op->sn, r->param, who);
         cJSON *res = cJSON_CreateObject();
         cJSON_AddStringToObject(res, "state", "done");
         wardd_reply(out, 200, res);
     }
     free(op);
+}
+
+/* The lock gives up its request (timed out, stopped): wardd stops
+ * offering it at once. Signed by the lock, like the request itself. */
+void wardd_h_op_withdraw(wardd *w, const wardd_req *r, wardd_resp *out)
+{
+    wardd_signer s;
+    if (!wardd_auth(w, r, NULL, NULL, &s, out)) {
+        return;
+    }
+    if (!s.is_lock) {
+        wardd_fail(out, 403, "forbidden", "only the lock withdraws its op");
+        return;
+    }
+    uint8_t id[WARDD_OP_ID_LEN];
+    if (!op_id_parse(r->param, id)) {
+        wardd_fail(out, 400, "format", "op id: 32 hex digits expected");
+        return;
+    }
+    ward_err err = w->store.op_withdraw(w->store.h, id, s.id, wardd_now_ms());
+    if (err == WARD_ERR_NOTFOUND || err == WARD_ERR_PARAM) {
+        /* Another lock's op reads as none. */
+        wardd_fail(out, 404, "notfound", "no such op of this lock");
+        return;
+    }
+    if (err == WARD_ERR_STATE) {
+        wardd_fail(out, 409, "conflict", "the op is done: the lock took an answer");
+        return;
+    }
+    if (err != WARD_OK) {
+        wardd_fail_store(out, err);
+        return;
+    }
+    char key[WARDD_PATH_MAX];
+    wake_key(r->param, key);
+    wardd_wake("op", key);
+    wardd_log("info", "op_withdrawn", "sn=%s op_id=%s", s.id, key);
+    cJSON *res = cJSON_CreateObject();
+    cJSON_AddStringToObject(res, "state", "withdrawn");
+    wardd_reply(out, 200, res);
 }
 
 void wardd_h_op_get(wardd *w, const wardd_req *r, wardd_resp *out)
@@ -518,13 +632,15 @@ void wardd_h_op_get(wardd *w, const wardd_req *r, wardd_resp *out)
     for (;;) {
         int64_t now = wardd_now_ms();
         const char *state = state_name(op, now);
-        /* Waits for the outcome: done, or expired unanswered. */
-        if (strcmp(state, "done") == 0 || strcmp(state, "expired") == 0 || now >= deadline) {
+        /* Waits for the outcome: done, expired or withdrawn. */
+        if (strcmp(state, "done") == 0 || strcmp(state, "expired") == 0 ||
+            strcmp(state, "withdrawn") == 0 || now >= deadline) {
             cJSON *res = cJSON_CreateObject();
             cJSON_AddStringToObject(res, "op_id", key);
             cJSON_AddStringToObject(res, "sn", op->sn);
             cJSON_AddNumberToObject(res, "op", op->op);
             cJSON_AddStringToObject(res, "state", state);
+            cJSON_AddNumberToObject(res, "answers", op->answers);
             if (op->answered_by[0]) {
                 cJSON_AddStringToObject(res, "answered_by", op->answered_by);
             }
@@ -537,7 +653,7 @@ void wardd_h_op_get(wardd *w, const wardd_req *r, wardd_resp *out)
             break;
         }
         int64_t until = deadline;
-        if (op->state == WARDD_OP_PENDING && op->expires_ms < until) {
+        if (op->state != WARDD_OP_DONE && op->expires_ms < until) {
             until = op->expires_ms;
         }
         if (!op_wait(w, key, until, &gen, &deadline, op, out)) {

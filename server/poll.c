@@ -105,3 +105,20 @@ bool wardd_wait_arg(const wardd_req *r, long *wait_s, wardd_resp *out)
     *wait_s = v > WARDD_WAIT_MAX_S ? WARDD_WAIT_MAX_S : v;
     return true;
 }
+
+bool wardd_after_arg(const wardd_req *r, int64_t *after, wardd_resp *out)
+{
+    *after = 0;
+    const char *a = r->arg(r->ctx, "after");
+    if (a == NULL) {
+        return true;
+    }
+    char *end = NULL;
+    long long v = strtoll(a, &end, 10);
+    if (*a == '\0' || *end != '\0' || v < 0) {
+        wardd_fail(out, 400, "format", "after: a message id expected");
+        return false;
+    }
+    *after = v;
+    return true;
+}

@@ -69,21 +69,32 @@ void wardd_h_revocations_post(wardd *w, const wardd_req *r, wardd_resp *out)
     if (err == WARD_OK) {
         err = w->store.binding_get(w->store.h, sn, target, &target_role);
     }
-    if (err == WARD_ERR_NOTFOUND) {
+    /* wardd may have dropped a binding the lock still holds: a revocation
+     * it queued named a binding the lock did not have, and the lock said
+     * so, naming the one it has. The owner (or the client itself) may then
+     * send the REVOKE again; the lock, not wardd, judges it. */
+    bool unbound = err == WARD_ERR_NOTFOUND &&
+                   (my_role == WARD_ROLE_OWNER || strcmp(s.id, target) == 0);
+    if (err == WARD_ERR_NOTFOUND && !unbound) {
         wardd_fail(out, 404, "notfound", "target is not bound to this lock");
         return;
+    }
+    if (unbound) {
+        err = WARD_OK;
+        target_role = WARD_ROLE_MEMBER;
     }
     if (err != WARD_OK) {
         wardd_fail_store(out, err);
         return;
     }
-    if (!may_revoke(s.id, my_role, target, target_role)) {
+    if (!unbound && !may_revoke(s.id, my_role, target, target_role)) {
         wardd_log("warn", "revoke_refused", "reason=role sn=%s uid=%s target=%s", sn, s.id,
                   target);
         wardd_fail(out, 403, "forbidden", "role does not allow this revocation");
         return;
     }
-    wardd_revoke_rec rec = { sn, s.id, target, msg, len, wardd_now_ms(), my_role, target_role };
+    wardd_revoke_rec rec = { sn, s.id, target, msg, len, wardd_now_ms(), my_role, target_role,
+                             unbound };
     int64_t inbox_id = 0;
     err = w->store.revoke(w->store.h, &rec, &inbox_id);
     if (err == WARD_ERR_NOTFOUND) {
@@ -96,12 +107,19 @@ void wardd_h_revocations_post(wardd *w, const wardd_req *r, wardd_resp *out)
         wardd_fail(out, 409, "conflict", "the bindings changed meanwhile: try again");
         return;
     }
+    if (err == WARD_ERR_BUSY) {
+        wardd_log("warn", "revoke_refused", "reason=inbox_full sn=%s uid=%s", sn, s.id);
+        out->retry_after_s = 60;
+        wardd_fail(out, 429, "busy", "the lock has too many revocations waiting");
+        return;
+    }
     if (err != WARD_OK) {
         wardd_fail_store(out, err);
         return;
     }
     wardd_wake("lock", sn);
-    wardd_log("info", "revoked", "sn=%s uid=%s target=%s", sn, s.id, target);
+    wardd_log("info", "revoked", "sn=%s uid=%s target=%s unbound=%d", sn, s.id, target,
+              unbound ? 1 : 0);
     cJSON *res = cJSON_CreateObject();
     cJSON_AddStringToObject(res, "state", "revoked");
     cJSON_AddStringToObject(res, "sn", sn);

@@ -42,7 +42,7 @@
 #define WARDD_TASK_BOUND 1
 
 /* The schema version store_sqlite.c migrates to (PRAGMA user_version). */
-#define WARDD_SCHEMA_VERSION 4
+#define WARDD_SCHEMA_VERSION 5
 
 /* A bind task as stored: the uploader, the lock it is for, and the sealed
  * blob the lock fetches. The code is not stored (it only goes by SMS). */
@@ -93,7 +93,12 @@ typedef int (*wardd_escrow_fn)(void *ctx, const wardd_escrow_rec *rec);
 #define WARDD_OP_PENDING 0
 #define WARDD_OP_ANSWERED 1
 #define WARDD_OP_DONE 2
+#define WARDD_OP_WITHDRAWN 3
 #define WARDD_OPS_PENDING_MAX 64    /* ops one pending answer lists */
+#define WARDD_OP_ANSWERS_TAKE 16    /* answers one fetch of the lock lists */
+#define WARDD_OP_ANSWERS_MAX_N 1000000 /* no op has more answers than that */
+#define WARDD_INBOX_PAGE 64         /* revocations one inbox poll lists */
+#define WARDD_INBOX_MAX 1024        /* unacknowledged messages one lock may have */
 #define WARDD_AUDIT_READ_MAX 200    /* events one audit answer lists */
 
 /* An operation task: the lock's OP_REQUEST as sent, who may answer, the
@@ -109,15 +114,15 @@ typedef struct wardd_op {
     int64_t created_ms;
     int64_t expires_ms;
     int state;                              /* WARDD_OP_* */
-    char answered_by[WARD_UID_MAX + 1];
-    uint8_t approval[WARD_APPROVAL_MAX];
-    size_t approval_len;
-    bool delivered;                         /* the lock fetched the answer */
+    int answers;                            /* answers stored so far */
+    char answered_by[WARD_UID_MAX + 1];     /* done: whose answer the lock took */
+    bool delivered;                         /* the lock fetched answers */
     uint8_t result[WARD_OP_RESULT_MAX];
     size_t result_len;
 } wardd_op;
 
-/* The first answer to an op, with its request signature as evidence. */
+/* One audience member's answer to an op, with its request signature as
+ * evidence. */
 typedef struct wardd_answer_rec {
     uint8_t op_id[WARDD_OP_ID_LEN];
     const char *uid;
@@ -132,11 +137,22 @@ typedef struct wardd_answer_rec {
     int64_t nonce_expires_ms;
 } wardd_answer_rec;
 
+/* An answer as the lock's fetch lists it: n counts an op's answers from
+ * 1 in the order they came. */
+typedef struct wardd_op_answer {
+    int n;
+    char uid[WARD_UID_MAX + 1];
+    uint8_t approval[WARD_APPROVAL_MAX];
+    size_t approval_len;
+} wardd_op_answer;
+
 /* What op_answer tells its caller besides its answer. */
 typedef struct wardd_answer_res {
     char sn[WARD_SN_MAX + 1];       /* the op's lock, once the op is found */
-    char first[WARD_UID_MAX + 1];   /* WARD_ERR_STATE: who answered first */
+    char first[WARD_UID_MAX + 1];   /* WARD_ERR_STATE: whose answer the lock took */
     bool not_target;                /* WARD_ERR_PARAM: the op names another user */
+    bool withdrawn;                 /* WARD_ERR_EXPIRED: the lock withdrew it */
+    int n;                          /* WARD_OK: this answer's number */
 } wardd_answer_res;
 
 /* A revocation: drop target's binding and escrow on sn, queue the REVOKE
@@ -153,6 +169,10 @@ typedef struct wardd_revoke_rec {
      * gone), so a revocation racing another cannot act on stale roles. */
     uint8_t revoker_role;
     uint8_t target_role;
+    /* wardd has no binding of the target (it dropped it with an earlier
+     * revocation the lock answered "bound under another binding"): only
+     * queue the REVOKE; the lock judges it. */
+    bool unbound;
 } wardd_revoke_rec;
 
 typedef struct wardd_inbox_rec {
@@ -160,6 +180,27 @@ typedef struct wardd_inbox_rec {
     uint8_t msg[WARD_REVOKE_MAX];
     size_t msg_len;
 } wardd_inbox_rec;
+
+/* The lock's acknowledgement of one inbox message, with its sealed
+ * REVOKE_RESULT when it answered one (result NULL otherwise). */
+typedef struct wardd_inbox_ack_rec {
+    int64_t id;
+    const uint8_t *result;
+    size_t result_len;
+    const char *result_uid;         /* who the result is sealed for */
+} wardd_inbox_ack_rec;
+
+/* A revocation as its revoker follows it. */
+typedef struct wardd_revocation {
+    int64_t id;
+    char sn[WARD_SN_MAX + 1];
+    char revoker[WARD_UID_MAX + 1];
+    char target[WARD_UID_MAX + 1];
+    int64_t created_ms;
+    bool acked;                     /* the lock has taken it */
+    uint8_t result[WARD_REVOKE_RESULT_MAX];
+    size_t result_len;              /* 0: the lock answered nothing */
+} wardd_revocation;
 
 typedef struct wardd_client_rec {
     char uid[WARD_UID_MAX + 1];
@@ -172,13 +213,15 @@ typedef struct wardd_audit_rec {
     int64_t id;
     int64_t ts_ms;
     char event[24];         /* bind, op_created, op_answered, op_late,
-                               op_delivered, op_result, revoke */
+                               op_delivered, op_result, op_withdrawn,
+                               revoke */
     char uid[WARD_UID_MAX + 1];
     int op;                 /* 0 when not about an operation */
     char detail[64];        /* op id hex, a role, a revoked uid */
 } wardd_audit_rec;
 
 typedef int (*wardd_op_fn)(void *ctx, const wardd_op *op);
+typedef int (*wardd_op_answer_fn)(void *ctx, const wardd_op_answer *a);
 typedef int (*wardd_inbox_fn)(void *ctx, const wardd_inbox_rec *rec);
 typedef int (*wardd_client_fn)(void *ctx, const wardd_client_rec *rec);
 typedef int (*wardd_audit_fn)(void *ctx, const wardd_audit_rec *rec);
@@ -277,53 +320,66 @@ typedef struct wardd_store {
     /* The op as stored (all fields). */
     ward_err (*op_get)(void *h, const uint8_t op_id[WARDD_OP_ID_LEN],
                        wardd_op *op);
-    /* Records the first answer: WARD_OK for it; WARD_ERR_STATE when the op
-     * was already answered (the late answer is audited as op_late, and
-     * res->first names who won); WARD_ERR_EXPIRED past the op's expiry;
-     * WARD_ERR_NOTFOUND without the op. One snapshot, which also checks
-     * the audience: WARD_ERR_PARAM, and nothing done, when the op names
-     * another user as its target (res->not_target) or a->uid is not bound
-     * to the op's lock. WARD_ERR_AUTH, and nothing done, when a->nonce
-     * was spent before or the request is the op's stored winning answer
-     * again (a replay). The winner's nonce is not written (its stored
+    /* Records one audience member's answer, in one transaction that also
+     * checks everything: WARD_OK, with res->n its number; WARD_ERR_STATE
+     * when the lock has already taken an answer (a late one: audited as
+     * op_late, res->first names whose the lock took); WARD_ERR_CONFLICT
+     * when a->uid answered this op before (each member answers once);
+     * WARD_ERR_EXPIRED past the op's expiry or once the lock withdrew it
+     * (res->withdrawn); WARD_ERR_NOTFOUND without the op; WARD_ERR_PARAM,
+     * and nothing done, when the op names another user as its target
+     * (res->not_target) or a->uid is not in the op's audience and still
+     * bound to its lock; WARD_ERR_AUTH, and nothing done, when a->nonce
+     * was spent before or the request is a->uid's stored answer again (a
+     * replay). A stored answer's nonce is not written (its stored
      * Signature-Input refuses its replays); a late answer's is, with its
-     * op_late row; that of an answer refused as not in the audience,
-     * expired or for a missing op is left to the caller. res->sn: the
-     * op's lock, once found. The winning answer need not commit before
-     * WARD_OK: every entry sees it at once, the next transaction of any
-     * entry writes it first, op_deliver writes it before the fetch may
-     * return it, and otherwise it is written within about a second and
-     * at close. A crash may lose one no lock fetched. */
+     * op_late row; that of any other refusal is left to the caller.
+     * res->sn: the op's lock, once found. */
     ward_err (*op_answer)(void *h, const wardd_answer_rec *a, wardd_answer_res *res);
-    /* Marks the answer delivered to the lock (audited once, the first
-     * time). op is the op as op_get just read it for this fetch (the
-     * store reads it no second time): WARD_ERR_STATE when it has no
-     * answer. The mark need not commit before it returns: the lock's
-     * fetch is the hot read of a relay, so it may wait for the next
-     * transaction, but op_get shows it at once, and it is written within
-     * about a second, before audit_list reads and at close. A held answer
-     * (see op_answer) is written before this returns WARD_OK. */
-    ward_err (*op_deliver)(void *h, const wardd_op *op, int64_t now_ms);
-    /* Stores the lock's OP_RESULT and marks the op done: WARD_ERR_STATE
-     * unless the op is answered and has no result yet. */
+    /* The lock's fetch: calls fn for each answer numbered above `after`,
+     * oldest first, at most WARDD_OP_ANSWERS_TAKE, and marks the op
+     * delivered (audited once, the first time). The mark need not commit
+     * before it returns (op_get shows it at once; it is written within
+     * about a second, before audit_list reads and at close); the answers
+     * themselves were committed when they came. */
+    ward_err (*op_answers)(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], int after,
+                           int64_t now_ms, wardd_op_answer_fn fn, void *ctx);
+    /* Stores the lock's OP_RESULT, sealed for uid, and marks the op done,
+     * answered by uid: WARD_ERR_STATE unless the op is answered and has
+     * no result yet; WARD_ERR_PARAM when uid did not answer it. */
     ward_err (*op_result)(void *h, const uint8_t op_id[WARDD_OP_ID_LEN],
-                          const uint8_t *msg, size_t len, int64_t now_ms);
-    /* Ops uid may answer now: pending, unexpired at now_ms, uid in the
-     * audience and still bound; oldest first, at most
-     * WARDD_OPS_PENDING_MAX. */
+                          const char *uid, const uint8_t *msg, size_t len,
+                          int64_t now_ms);
+    /* The lock gives the op up: no one is offered it any more, answers
+     * are refused. WARD_OK (again too, once withdrawn); WARD_ERR_STATE
+     * when it is done; WARD_ERR_PARAM when it is not sn's op;
+     * WARD_ERR_NOTFOUND without it. Audited as op_withdrawn. */
+    ward_err (*op_withdraw)(void *h, const uint8_t op_id[WARDD_OP_ID_LEN],
+                            const char *sn, int64_t now_ms);
+    /* Ops uid may answer now: neither done nor withdrawn, unexpired at
+     * now_ms, uid in the audience, still bound and not yet answered by
+     * uid; oldest first, at most WARDD_OPS_PENDING_MAX. */
     ward_err (*ops_pending)(void *h, const char *uid, int64_t now_ms,
                             wardd_op_fn fn, void *ctx);
 
     /* Drops the target's binding and escrow, queues the REVOKE for the
      * lock and audits it, in one transaction. WARD_ERR_NOTFOUND if the
-     * target is not bound to sn. *inbox_id: the queued message's id. */
+     * target is not bound to sn (unless r->unbound: then only queued);
+     * WARD_ERR_BUSY when WARDD_INBOX_MAX messages wait for the lock.
+     * *inbox_id: the queued message's id. */
     ward_err (*revoke)(void *h, const wardd_revoke_rec *r, int64_t *inbox_id);
-    /* The lock's queued messages, oldest first. */
-    ward_err (*inbox_list)(void *h, const char *sn, wardd_inbox_fn fn,
-                           void *ctx);
-    /* Deletes the lock's messages with these ids; *acked: how many. */
-    ward_err (*inbox_ack)(void *h, const char *sn, const int64_t *ids,
-                          size_t n, size_t *acked);
+    /* The lock's unacknowledged messages with ids above `after`, oldest
+     * first, at most WARDD_INBOX_PAGE. */
+    ward_err (*inbox_list)(void *h, const char *sn, int64_t after,
+                           wardd_inbox_fn fn, void *ctx);
+    /* Marks the lock's messages acknowledged, each with the result the
+     * lock sealed for its revoker (a result for anyone else is not
+     * stored). Another lock's ids change nothing. *acked: how many. */
+    ward_err (*inbox_ack)(void *h, const char *sn, const wardd_inbox_ack_rec *acks,
+                          size_t n, int64_t now_ms, size_t *acked);
+    /* One revocation and what the lock answered; WARD_ERR_NOTFOUND if
+     * there is none (or it was purged). */
+    ward_err (*revocation_get)(void *h, int64_t id, wardd_revocation *out);
     /* The clients bound to sn, by bind time. */
     ward_err (*clients_list)(void *h, const char *sn, wardd_client_fn fn,
                              void *ctx);
@@ -332,7 +388,9 @@ typedef struct wardd_store {
                            wardd_audit_fn fn, void *ctx);
 
     /* Drops nonces past their expiry, rate events older than keep_ms,
-     * sealed tasks and ops expired more than keep_ms ago. */
+     * sealed tasks and ops expired more than keep_ms ago, and inbox
+     * messages the lock acknowledged more than keep_ms ago (a revoker
+     * reads its result within that). */
     ward_err (*purge)(void *h, int64_t now_ms, int64_t keep_ms);
 
     /* ---- flow D ---- */

@@ -99,7 +99,7 @@ static const char sql_rollback[] = "ROLLBACK";
 static const char sql_sync_full[] = "PRAGMA synchronous = FULL";
 static const char sql_sync_normal[] = "PRAGMA synchronous = NORMAL";
 
-/* BEGIN, then the answers and deliveries waiting for a transaction.
+/* BEGIN, then the delivery marks waiting for a transaction.
  * Called with s->mu held; on failure nothing is left open. */
 ward_err sq_begin_locked(sq *s)
 {
@@ -149,8 +149,7 @@ ward_err sq_finish(sq *s, ward_err err)
             err = WARD_ERR_IO;
             sq_run(s, sql_rollback);
         } else {
-            s->nanswers = 0;        /* written by this commit */
-            s->ndeliveries = 0;
+            s->ndeliveries = 0;     /* written by this commit */
         }
     } else {
         sq_run(s, sql_rollback);
@@ -331,7 +330,7 @@ static void *checkpoint_main(void *arg)
         }
         ck->due = false;
         pthread_mutex_unlock(&ck->mu);
-        /* Held answers and deliveries wait at most this tick when nothing
+        /* Held delivery marks wait at most this tick when nothing
          * else commits; a failure leaves them waiting for the next. */
         pthread_mutex_lock(&ck->owner->mu);
         sq_deferred_flush(ck->owner);

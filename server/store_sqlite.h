@@ -22,19 +22,6 @@
 /* Deliveries held for the next transaction (see sq_op_deliver). */
 #define SQ_DELIVERIES_MAX 256
 
-/* Winning answers held for the next transaction (see sq_op_answer). */
-#define SQ_ANSWERS_MAX 64
-
-/* A winning answer not yet written: the op as it reads with it
- * (answered; the answer's reads are served from here, not the file),
- * and what its UPDATE and audit row need besides. */
-typedef struct sq_answer {
-    wardd_op op;
-    char sig_input[WARD_HTTPSIG_INPUT_HDR_MAX + 1];
-    char sig[WARD_HTTPSIG_SIG_HDR_MAX + 1];
-    int64_t at_ms;
-} sq_answer;
-
 /* Public keys of locks and users kept once read (see sq_key_find). */
 #define SQ_KEYS 1024
 
@@ -72,11 +59,9 @@ typedef struct sq {
     size_t ncache;
     sq_checkpointer ck;
     sq_key keys[SQ_KEYS];
-    /* Winning answers and the locks' fetches of answers, not yet
-     * written: the next transaction of any entry writes them first (the
-     * answers, then the deliveries), or the checkpointer's tick. */
-    sq_answer answers[SQ_ANSWERS_MAX];
-    size_t nanswers;
+    /* The locks' fetches of answers, not yet marked: the next
+     * transaction of any entry writes them first, or the checkpointer's
+     * tick. */
     struct {
         uint8_t op_id[WARDD_OP_ID_LEN];
         int64_t at_ms;
@@ -143,8 +128,8 @@ ward_err sq_audit_add(sq *s, const char *sn, int64_t ts_ms, const char *event,
                       const char *uid, int op, const char *detail);
 ward_err sq_binding_role(sq *s, const char *sn, const char *uid, uint8_t *role);
 ward_err sq_nonce_add(sq *s, const char *keyid, const char *nonce, int64_t expires_ms);
-/* The held answers and deliveries: written inside the caller's
- * transaction, or in one of their own (s->mu held for both). */
+/* The held deliveries: written inside the caller's transaction, or in
+ * one of their own (s->mu held for both). */
 ward_err sq_deferred_apply(sq *s);
 ward_err sq_deferred_flush(sq *s);
 /* A read-only transaction: its statements share one snapshot and take

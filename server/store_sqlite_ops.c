@@ -1,5 +1,6 @@
-/* wardd's SQLite store, flow B entries: operations, answers and their
- * deliveries, results, revocations, the lock inbox, clients, audit. */
+/* wardd's SQLite store, flow B entries: operations, every audience
+ * member's answer and their delivery, results, withdrawals, revocations,
+ * the lock inbox and its results, clients, audit. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,16 +18,6 @@ static bool sq_delivery_waiting(const sq *s, const uint8_t op_id[WARDD_OP_ID_LEN
     return false;
 }
 
-static const sq_answer *sq_answer_held(const sq *s, const uint8_t op_id[WARDD_OP_ID_LEN])
-{
-    for (size_t i = 0; i < s->nanswers; i++) {
-        if (memcmp(s->answers[i].op.op_id, op_id, WARDD_OP_ID_LEN) == 0) {
-            return &s->answers[i];
-        }
-    }
-    return NULL;
-}
-
 /* Cannot fail: out holds exactly the digits and the NUL. */
 static void sq_op_id_hex(const uint8_t id[WARDD_OP_ID_LEN], char out[2 * WARDD_OP_ID_LEN + 1])
 {
@@ -35,13 +26,17 @@ static void sq_op_id_hex(const uint8_t id[WARDD_OP_ID_LEN], char out[2 * WARDD_O
 
 static const char sql_op_cols[] =
     "SELECT op_id, sn, target, op, token_hash, request, created_ms, expires_ms, state,"
-    " answered_by, approval, delivered_ms IS NOT NULL, result FROM ops WHERE op_id = ?";
+    " answers, answered_by, delivered_ms IS NOT NULL, result FROM ops WHERE op_id = ?";
+/* Offered to ?1, neither done nor withdrawn, still bound, not answered by
+ * ?1 yet: an op another member answered stays on the list, since the
+ * lock may refuse that answer and take this one. */
 static const char sql_pending[] =
     "SELECT o.op_id, o.sn, o.target, o.op, o.token_hash, o.request, o.created_ms,"
-    " o.expires_ms, o.state, o.answered_by, o.approval, o.delivered_ms IS NOT NULL,"
+    " o.expires_ms, o.state, o.answers, o.answered_by, o.delivered_ms IS NOT NULL,"
     " o.result FROM op_audience a JOIN ops o ON o.op_id = a.op_id"
     " JOIN bindings b ON b.sn = o.sn AND b.uid = a.uid"
-    " WHERE a.uid = ?1 AND a.expires_ms > ?2 AND o.state = 0"
+    " WHERE a.uid = ?1 AND a.expires_ms > ?2 AND o.state IN (0, 1)"
+    " AND NOT EXISTS (SELECT 1 FROM op_answers x WHERE x.op_id = o.op_id AND x.uid = ?1)"
     " ORDER BY o.created_ms LIMIT ?3";
 
 /* Reads one row of sql_op_cols / sql_pending. */
@@ -63,10 +58,8 @@ static ward_err read_op(sqlite3_stmt *st, wardd_op *op)
     op->created_ms = sqlite3_column_int64(st, 6);
     op->expires_ms = sqlite3_column_int64(st, 7);
     op->state = sqlite3_column_int(st, 8);
-    sq_copy_text(st, 9, op->answered_by, sizeof op->answered_by);
-    if (err == WARD_OK) {
-        err = sq_copy_var(st, 10, op->approval, sizeof op->approval, &op->approval_len);
-    }
+    op->answers = sqlite3_column_int(st, 9);
+    sq_copy_text(st, 10, op->answered_by, sizeof op->answered_by);
     op->delivered = sqlite3_column_int(st, 11) != 0;
     if (err == WARD_OK) {
         err = sq_copy_var(st, 12, op->result, sizeof op->result, &n);
@@ -98,8 +91,7 @@ static ward_err sq_op_create(void *h, const wardd_op *op, size_t *audience)
     }
     /* The audience: bound clients (PK lookups on bindings (sn, uid)), and
      * for an add-client grant only those the lock takes it from (owner,
-     * admin): a member's answer would win here and be refused there,
-     * leaving the grant unanswerable. */
+     * admin): a member's answer could only be refused there. */
     st = PREP(s,
         "INSERT INTO op_audience (op_id, uid, expires_ms)"
         " SELECT ?1, uid, ?2 FROM bindings WHERE sn = ?3 AND (?4 = '' OR uid = ?4)"
@@ -139,20 +131,11 @@ static ward_err op_read(sq *s, const uint8_t op_id[WARDD_OP_ID_LEN], wardd_op *o
     return err;
 }
 
-/* An op whose winning answer is held reads from the held copy: nothing
- * else changes it before that answer is written (every other change runs
- * in a transaction, which writes the held answers first). */
 static ward_err sq_op_get(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], wardd_op *op)
 {
     sq *s = h;
     pthread_mutex_lock(&s->mu);
-    const sq_answer *q = sq_answer_held(s, op_id);
-    ward_err err = WARD_OK;
-    if (q != NULL) {
-        *op = q->op;
-    } else {
-        err = op_read(s, op_id, op);
-    }
+    ward_err err = op_read(s, op_id, op);
     if (err == WARD_OK) {
         op->delivered = op->delivered || sq_delivery_waiting(s, op_id);
     }
@@ -160,22 +143,23 @@ static ward_err sq_op_get(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], wardd_o
     return err;
 }
 
-/* What the answer and result entries read of an op. */
+/* What the answer, result and withdrawal entries read of an op. */
 typedef struct op_head_rec {
     int state;
     int64_t expires_ms;
     char sn[WARD_SN_MAX + 1];
     char target[WARD_UID_MAX + 1];
     int op;
-    char first[WARD_UID_MAX + 1];   /* who answered, if anyone */
+    int answers;
+    char taken[WARD_UID_MAX + 1];   /* done: whose answer the lock took */
 } op_head_rec;
 
 /* Reads the op's head inside the caller's transaction. */
 static ward_err op_head(sq *s, const uint8_t op_id[WARDD_OP_ID_LEN], op_head_rec *h)
 {
     sqlite3_stmt *st = PREP(s,
-        "SELECT state, expires_ms, sn, op, answered_by, target FROM ops WHERE op_id = ?",
-        SQ_BLOB(op_id, WARDD_OP_ID_LEN));
+        "SELECT state, expires_ms, sn, op, answered_by, target, answers FROM ops"
+        " WHERE op_id = ?", SQ_BLOB(op_id, WARDD_OP_ID_LEN));
     if (st == NULL) {
         return WARD_ERR_IO;
     }
@@ -186,8 +170,9 @@ static ward_err op_head(sq *s, const uint8_t op_id[WARDD_OP_ID_LEN], op_head_rec
         h->expires_ms = sqlite3_column_int64(st, 1);
         sq_copy_text(st, 2, h->sn, sizeof h->sn);
         h->op = sqlite3_column_int(st, 3);
-        sq_copy_text(st, 4, h->first, sizeof h->first);
+        sq_copy_text(st, 4, h->taken, sizeof h->taken);
         sq_copy_text(st, 5, h->target, sizeof h->target);
+        h->answers = sqlite3_column_int(st, 6);
         err = WARD_OK;
     }
     sq_release(s, st);
@@ -197,7 +182,7 @@ static ward_err op_head(sq *s, const uint8_t op_id[WARDD_OP_ID_LEN], op_head_rec
 /* Whether uid may answer the op: its target, when it names one, one of
  * the audience the op was offered to (not a client bound since, nor a
  * member for an add-client grant), and still bound to its lock (checked
- * in the answer's own snapshot, so a revocation committed before the
+ * in the answer's own transaction, so a revocation committed before the
  * answer always wins). */
 static ward_err answer_audience(sq *s, const uint8_t op_id[WARDD_OP_ID_LEN], const char *sn,
                                 const char *target, const char *uid, wardd_answer_res *res)
@@ -231,120 +216,60 @@ static ward_err nonce_seen(sq *s, const char *keyid, const char *nonce)
     return rc == SQLITE_ROW ? WARD_ERR_AUTH : rc == SQLITE_DONE ? WARD_OK : WARD_ERR_IO;
 }
 
-/* Whether the op's winning answer spent this nonce (its Signature-Input,
- * stored with it, names the nonce): then this request is its replay. */
-static ward_err winner_nonce(sq *s, const wardd_answer_rec *a, bool *same)
+/* Whether uid answered the op before (*exists) and, if so, whether with
+ * this very request (its stored Signature-Input names the nonce): then
+ * this is its replay. nonce NULL: no request to compare. */
+static ward_err own_answer(sq *s, const wardd_answer_rec *a, bool *exists, bool *replay)
 {
     sqlite3_stmt *st = PREP(s,
-        "SELECT 1 FROM ops WHERE op_id = ? AND answered_by = ?"
-        " AND instr(answer_sig_input, 'nonce=\"' || ? || '\"') > 0",
+        "SELECT ?3 IS NOT NULL AND instr(sig_input, 'nonce=\"' || ?3 || '\"') > 0"
+        " FROM op_answers WHERE op_id = ?1 AND uid = ?2",
         SQ_BLOB(a->op_id, WARDD_OP_ID_LEN), SQ_TEXT(a->uid), SQ_TEXT(a->nonce));
     if (st == NULL) {
         return WARD_ERR_IO;
     }
     int rc = sqlite3_step(st);
+    *exists = rc == SQLITE_ROW;
+    *replay = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
     sq_release(s, st);
-    *same = rc == SQLITE_ROW;
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? WARD_OK : WARD_ERR_IO;
 }
 
-/* Writes a winning answer: the op's answer and its op_answered row.
- * *written is false, and nothing written, when the op is no longer
- * pending (answered meanwhile) or gone (purged). The audience rows stay
- * (purge drops them with the op): the pending list skips answered ops by
- * state, and deleting them would double the pages an answer writes. */
-static ward_err answer_write(sq *s, const sq_answer *q, bool *written)
+/* Stores answer number n of the op and its op_answered row. The answer
+ * does not write its nonce: the stored Signature-Input names it, so a
+ * replay is recognised by that (own_answer) and can never answer again. */
+static ward_err answer_store(sq *s, const wardd_answer_rec *a, const op_head_rec *h, int n)
 {
-    *written = false;
     sqlite3_stmt *st = PREP(s,
-        "UPDATE ops SET state = 1, answered_by = ?, approval = ?, answer_sig_input = ?,"
-        " answer_sig = ?, answered_ms = ? WHERE op_id = ? AND state = 0",
-        SQ_TEXT(q->op.answered_by), SQ_BLOB(q->op.approval, q->op.approval_len),
-        SQ_TEXT(q->sig_input), SQ_TEXT(q->sig), SQ_INT(q->at_ms),
-        SQ_BLOB(q->op.op_id, WARDD_OP_ID_LEN));
+        "INSERT INTO op_answers (op_id, n, uid, approval, sig_input, sig, answered_ms)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        SQ_BLOB(a->op_id, WARDD_OP_ID_LEN), SQ_INT(n), SQ_TEXT(a->uid),
+        SQ_BLOB(a->approval, a->approval_len), SQ_TEXT(a->sig_input), SQ_TEXT(a->sig),
+        SQ_INT(a->now_ms));
     if (st == NULL || sq_step_done(s, st) != WARD_OK) {
         return WARD_ERR_IO;
     }
-    if (sqlite3_changes(s->db) != 1) {
-        return WARD_OK;
+    st = PREP(s, "UPDATE ops SET state = 1, answers = ?, answered_ms = coalesce(answered_ms, ?)"
+                 " WHERE op_id = ? AND state IN (0, 1)",
+              SQ_INT(n), SQ_INT(a->now_ms), SQ_BLOB(a->op_id, WARDD_OP_ID_LEN));
+    if (st == NULL || sq_step_done(s, st) != WARD_OK || sqlite3_changes(s->db) != 1) {
+        return WARD_ERR_IO;
     }
     char hex[2 * WARDD_OP_ID_LEN + 1];
-    sq_op_id_hex(q->op.op_id, hex);
-    if (sq_audit_add(s, q->op.sn, q->at_ms, "op_answered", q->op.answered_by, q->op.op, hex) !=
-        WARD_OK) {
-        return WARD_ERR_IO;
-    }
-    *written = true;
-    return WARD_OK;
+    sq_op_id_hex(a->op_id, hex);
+    return sq_audit_add(s, h->sn, a->now_ms, "op_answered", a->uid, h->op, hex);
 }
 
-/* Makes q->op (the op as read) answered by a; false when a field does
- * not fit (the headers are bounded by the signature parser, so never in
- * use). */
-static bool answer_fill(sq_answer *q, const wardd_answer_rec *a)
+/* Every answer in one transaction of its own: the checks and the write
+ * share one snapshot, and the lock never sees an answer a crash of wardd
+ * could take back. */
+static ward_err sq_op_answer(void *h, const wardd_answer_rec *a, wardd_answer_res *res)
 {
-    if (strlen(a->uid) > WARD_UID_MAX || a->approval_len > sizeof q->op.approval ||
-        a->sig_input == NULL || strlen(a->sig_input) >= sizeof q->sig_input ||
-        a->sig == NULL || strlen(a->sig) >= sizeof q->sig) {
-        return false;
+    sq *s = h;
+    memset(res, 0, sizeof *res);
+    if (a->sig_input == NULL || a->sig == NULL || a->approval_len > WARD_APPROVAL_MAX) {
+        return WARD_ERR_PARAM;
     }
-    q->op.state = WARDD_OP_ANSWERED;
-    snprintf(q->op.answered_by, sizeof q->op.answered_by, "%s", a->uid);
-    memcpy(q->op.approval, a->approval, a->approval_len);
-    q->op.approval_len = a->approval_len;
-    snprintf(q->sig_input, sizeof q->sig_input, "%s", a->sig_input);
-    snprintf(q->sig, sizeof q->sig, "%s", a->sig);
-    q->at_ms = a->now_ms;
-    return true;
-}
-
-/* The common case of an answer, the winning one, without a commit of its
- * own: one read transaction checks that it wins (nonce unspent, op
- * pending and unexpired, signer bound), then it is held for the next
- * transaction of any entry. Reads show it at once (op_get, ops_pending),
- * the lock's fetch commits it before the lock may see it (sq_op_deliver)
- * and the checkpointer's tick within a second. *held says whether it
- * was; anything else goes to answer_in_txn, which refuses it as before.
- * Called with s->mu held. */
-static ward_err answer_hold(sq *s, const wardd_answer_rec *a, wardd_answer_res *res,
-                            bool *held)
-{
-    *held = false;
-    if (s->nanswers == SQ_ANSWERS_MAX || sq_answer_held(s, a->op_id) != NULL) {
-        return WARD_OK;
-    }
-    if (sq_read_begin(s) != WARD_OK) {
-        return WARD_ERR_IO;
-    }
-    sq_answer *q = &s->answers[s->nanswers];    /* kept only if it wins */
-    ward_err err = a->nonce != NULL ? nonce_seen(s, a->keyid, a->nonce) : WARD_OK;
-    if (err == WARD_OK) {
-        err = op_read(s, a->op_id, &q->op);
-    }
-    if (err == WARD_OK) {
-        err = answer_audience(s, a->op_id, q->op.sn, q->op.target, a->uid, res);
-    }
-    sq_read_end(s);
-    res->not_target = false;        /* answer_in_txn says it again */
-    if (err != WARD_OK || q->op.state != WARDD_OP_PENDING || a->now_ms >= q->op.expires_ms ||
-        !answer_fill(q, a)) {
-        return WARD_OK;
-    }
-    s->nanswers++;
-    *held = true;
-    memcpy(res->sn, q->op.sn, sizeof res->sn);
-    return WARD_OK;
-}
-
-/* The winning answer does not write its nonce: the op leaves pending and
- * keeps the request's Signature-Input, which names the nonce, so a replay
- * is recognised by that (WARD_ERR_AUTH) and can never answer again. Two
- * pages fewer per answer; every other answer spends its nonce as before.
- * The answer in a transaction of its own: the late, refused and replayed
- * ones, whose refusal writes (late rows, nonces); a held answer of the
- * same op is written first, by sq_begin. */
-static ward_err answer_in_txn(sq *s, const wardd_answer_rec *a, wardd_answer_res *res)
-{
     ward_err err = sq_begin(s);
     if (err != WARD_OK) {
         return err;
@@ -355,80 +280,51 @@ static ward_err answer_in_txn(sq *s, const wardd_answer_rec *a, wardd_answer_res
             return sq_end(s, err);
         }
     }
-    op_head_rec h;
-    err = op_head(s, a->op_id, &h);
+    op_head_rec hd;
+    err = op_head(s, a->op_id, &hd);
     if (err != WARD_OK) {
         return sq_end(s, err);
     }
-    memcpy(res->sn, h.sn, sizeof res->sn);
-    err = answer_audience(s, a->op_id, h.sn, h.target, a->uid, res);
+    memcpy(res->sn, hd.sn, sizeof res->sn);
+    err = answer_audience(s, a->op_id, hd.sn, hd.target, a->uid, res);
     if (err != WARD_OK) {
         return sq_end(s, err);
     }
-    if (h.state != WARDD_OP_PENDING) {
+    bool exists = false, replay = false;
+    err = own_answer(s, a, &exists, &replay);
+    if (err == WARD_OK && exists) {
+        err = replay ? WARD_ERR_AUTH : WARD_ERR_CONFLICT;
+    }
+    if (err != WARD_OK) {
+        return sq_end(s, err);
+    }
+    if (hd.state == WARDD_OP_DONE) {
+        /* Late: the lock has acted on another answer. Keep the audit row
+         * and spend the nonce, change nothing else. */
         if (a->nonce != NULL) {
-            bool replay = false;
-            err = winner_nonce(s, a, &replay);
-            if (err == WARD_OK) {
-                err = replay ? WARD_ERR_AUTH
-                             : sq_nonce_add(s, a->keyid, a->nonce, a->nonce_expires_ms);
-            }
+            err = sq_nonce_add(s, a->keyid, a->nonce, a->nonce_expires_ms);
         }
-        if (err != WARD_OK) {
-            return sq_end(s, err);
-        }
-        /* Late: keep the audit row, change nothing else. */
         char hex[2 * WARDD_OP_ID_LEN + 1];
         sq_op_id_hex(a->op_id, hex);
-        err = sq_end(s, sq_audit_add(s, h.sn, a->now_ms, "op_late", a->uid, h.op, hex));
         if (err == WARD_OK) {
-            memcpy(res->first, h.first, sizeof res->first);
+            err = sq_audit_add(s, hd.sn, a->now_ms, "op_late", a->uid, hd.op, hex);
+        }
+        err = sq_end(s, err);
+        if (err == WARD_OK) {
+            memcpy(res->first, hd.taken, sizeof res->first);
         }
         return err == WARD_OK ? WARD_ERR_STATE : err;
     }
-    if (a->now_ms >= h.expires_ms) {
+    if (hd.state == WARDD_OP_WITHDRAWN || a->now_ms >= hd.expires_ms) {
+        res->withdrawn = hd.state == WARDD_OP_WITHDRAWN;
         return sq_end(s, WARD_ERR_EXPIRED);
     }
-    sq_answer *q = calloc(1, sizeof *q);
-    bool written = false;
-    if (q != NULL) {
-        memcpy(q->op.op_id, a->op_id, WARDD_OP_ID_LEN);
-        memcpy(q->op.sn, h.sn, sizeof q->op.sn);
-        q->op.op = (uint8_t)h.op;
+    err = answer_store(s, a, &hd, hd.answers + 1);
+    err = sq_end(s, err == WARD_OK ? WARD_OK : WARD_ERR_IO);
+    if (err == WARD_OK) {
+        res->n = hd.answers + 1;
     }
-    if (q == NULL || !answer_fill(q, a) || answer_write(s, q, &written) != WARD_OK ||
-        !written) {
-        err = WARD_ERR_IO;
-    }
-    free(q);
-    return sq_end(s, err);
-}
-
-static ward_err sq_op_answer(void *h, const wardd_answer_rec *a, wardd_answer_res *res)
-{
-    sq *s = h;
-    memset(res, 0, sizeof *res);
-    bool held = false;
-    pthread_mutex_lock(&s->mu);
-    ward_err err = answer_hold(s, a, res, &held);
-    pthread_mutex_unlock(&s->mu);
-    if (err != WARD_OK || held) {
-        return err;
-    }
-    return answer_in_txn(s, a, res);
-}
-
-/* Writes the held answers inside the caller's transaction. One written
- * twice (a rolled-back transaction's, written again) changes nothing. */
-static ward_err answers_apply(sq *s)
-{
-    for (size_t i = 0; i < s->nanswers; i++) {
-        bool written = false;
-        if (answer_write(s, &s->answers[i], &written) != WARD_OK) {
-            return WARD_ERR_IO;
-        }
-    }
-    return WARD_OK;
+    return err;
 }
 
 /* Writes the waiting deliveries (delivered_ms and the op_delivered audit
@@ -441,7 +337,7 @@ static ward_err deliveries_apply(sq *s)
         int64_t at = s->deliveries[i].at_ms;
         sqlite3_stmt *st = PREP(s,
             "UPDATE ops SET delivered_ms = ? WHERE op_id = ? AND state != 0"
-            " AND delivered_ms IS NULL RETURNING sn, op, answered_by",
+            " AND delivered_ms IS NULL RETURNING sn, op",
             SQ_INT(at), SQ_BLOB(op_id, WARDD_OP_ID_LEN));
         if (st == NULL) {
             return WARD_ERR_IO;
@@ -455,17 +351,16 @@ static ward_err deliveries_apply(sq *s)
             sq_release(s, st);
             return WARD_ERR_IO;
         }
-        char sn[WARD_SN_MAX + 1], first[WARD_UID_MAX + 1], hex[2 * WARDD_OP_ID_LEN + 1];
+        char sn[WARD_SN_MAX + 1], hex[2 * WARDD_OP_ID_LEN + 1];
         sq_copy_text(st, 0, sn, sizeof sn);
         int op = sqlite3_column_int(st, 1);
-        sq_copy_text(st, 2, first, sizeof first);
         rc = sqlite3_step(st);      /* one row: op_id is the key */
         sq_release(s, st);
         if (rc != SQLITE_DONE) {
             return WARD_ERR_IO;
         }
         sq_op_id_hex(op_id, hex);
-        if (sq_audit_add(s, sn, at, "op_delivered", first, op, hex) != WARD_OK) {
+        if (sq_audit_add(s, sn, at, "op_delivered", "", op, hex) != WARD_OK) {
             return WARD_ERR_IO;
         }
     }
@@ -474,62 +369,68 @@ static ward_err deliveries_apply(sq *s)
 
 ward_err sq_deferred_apply(sq *s)
 {
-    ward_err err = answers_apply(s);
-    return err == WARD_OK ? deliveries_apply(s) : err;
+    return deliveries_apply(s);
 }
 
 ward_err sq_deferred_flush(sq *s)
 {
-    if (s->nanswers == 0 && s->ndeliveries == 0) {
+    if (s->ndeliveries == 0) {
         return WARD_OK;
     }
     ward_err err = sq_begin_locked(s);
     return err == WARD_OK ? sq_finish(s, WARD_OK) : err;
 }
 
+typedef struct answer_rows {
+    wardd_op_answer_fn fn;
+    void *ctx;
+    size_t n;
+} answer_rows;
+
+static sq_row_step answer_row(sqlite3_stmt *st, void *arg)
+{
+    answer_rows *r = arg;
+    wardd_op_answer a;
+    memset(&a, 0, sizeof a);
+    a.n = sqlite3_column_int(st, 0);
+    sq_copy_text(st, 1, a.uid, sizeof a.uid);
+    if (sq_copy_var(st, 2, a.approval, sizeof a.approval, &a.approval_len) != WARD_OK) {
+        return SQ_ROW_BAD;
+    }
+    r->n++;
+    return r->fn(r->ctx, &a) != 0 ? SQ_ROW_STOP : SQ_ROW_NEXT;
+}
+
 /* The lock's fetch is the hottest read of a relay: rather than a commit
- * of its own, the delivery waits in memory for the next transaction of
- * any entry (or the checkpointer's tick, within a second). A crash can
- * lose the last second of delivery marks, never an answer the lock saw:
- * a held answer is committed here, with this delivery, before the fetch
- * may return it. Nothing is read here: op is the fetch's own op_get, and
- * an answer is never taken back (the deferred UPDATE checks the state
- * and the mark again). */
-static ward_err sq_op_deliver(void *h, const wardd_op *op, int64_t now_ms)
+ * of its own, its delivery mark waits in memory for the next transaction
+ * of any entry (or the checkpointer's tick, within a second). A crash can
+ * lose the last second of delivery marks, never an answer: answers are
+ * committed when they come. */
+static ward_err sq_op_answers(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], int after,
+                              int64_t now_ms, wardd_op_answer_fn fn, void *ctx)
 {
     sq *s = h;
-    if (op->state == WARDD_OP_PENDING) {
-        return WARD_ERR_STATE;
-    }
-    if (op->delivered) {
-        return WARD_OK;
-    }
-    ward_err err = WARD_OK;
+    answer_rows r = { fn, ctx, 0 };
     pthread_mutex_lock(&s->mu);
-    bool answer_held = sq_answer_held(s, op->op_id) != NULL, added = false;
-    if (!sq_delivery_waiting(s, op->op_id)) {
+    ward_err err = sq_rows(s, PREP(s,
+        "SELECT n, uid, approval FROM op_answers WHERE op_id = ? AND n > ? ORDER BY n LIMIT ?",
+        SQ_BLOB(op_id, WARDD_OP_ID_LEN), SQ_INT(after), SQ_INT(WARDD_OP_ANSWERS_TAKE)),
+        answer_row, &r);
+    if (err == WARD_OK && r.n > 0 && !sq_delivery_waiting(s, op_id)) {
         if (s->ndeliveries == SQ_DELIVERIES_MAX) {
             err = sq_deferred_flush(s);
         }
         if (err == WARD_OK) {
-            memcpy(s->deliveries[s->ndeliveries].op_id, op->op_id, WARDD_OP_ID_LEN);
+            memcpy(s->deliveries[s->ndeliveries].op_id, op_id, WARDD_OP_ID_LEN);
             s->deliveries[s->ndeliveries].at_ms = now_ms;
             s->ndeliveries++;
-            added = true;
-        }
-    }
-    if (err == WARD_OK && answer_held) {
-        err = sq_deferred_flush(s);
-        if (err != WARD_OK && added) {
-            /* Not delivered: the next fetch commits the answer again. */
-            s->ndeliveries--;
         }
     }
     pthread_mutex_unlock(&s->mu);
     return err;
 }
 
-static ward_err sq_op_result(void *h, const uint8_t op_id[WARDD_OP_ID_LEN],
+static ward_err sq_op_result(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], const char *uid,
                              const uint8_t *msg, size_t len, int64_t now_ms)
 {
     sq *s = h;
@@ -545,9 +446,16 @@ static ward_err sq_op_result(void *h, const uint8_t op_id[WARDD_OP_ID_LEN],
     if (head.state != WARDD_OP_ANSWERED) {
         return sq_end(s, WARD_ERR_STATE);
     }
+    int64_t answered = 0;
+    err = sq_count(s, PREP(s, "SELECT count(*) FROM op_answers WHERE op_id = ? AND uid = ?",
+                           SQ_BLOB(op_id, WARDD_OP_ID_LEN), SQ_TEXT(uid)), &answered);
+    if (err != WARD_OK || answered == 0) {
+        return sq_end(s, err != WARD_OK ? err : WARD_ERR_PARAM);
+    }
     sqlite3_stmt *st = PREP(s,
-        "UPDATE ops SET state = 2, result = ?, result_ms = ? WHERE op_id = ? AND state = 1",
-        SQ_BLOB(msg, len), SQ_INT(now_ms), SQ_BLOB(op_id, WARDD_OP_ID_LEN));
+        "UPDATE ops SET state = 2, result = ?, result_ms = ?, answered_by = ?"
+        " WHERE op_id = ? AND state = 1",
+        SQ_BLOB(msg, len), SQ_INT(now_ms), SQ_TEXT(uid), SQ_BLOB(op_id, WARDD_OP_ID_LEN));
     if (st == NULL) {
         return sq_end(s, WARD_ERR_IO);
     }
@@ -555,16 +463,51 @@ static ward_err sq_op_result(void *h, const uint8_t op_id[WARDD_OP_ID_LEN],
     if (err == WARD_OK) {
         char hex[2 * WARDD_OP_ID_LEN + 1];
         sq_op_id_hex(op_id, hex);
-        err = sq_audit_add(s, head.sn, now_ms, "op_result", head.first, head.op, hex);
+        err = sq_audit_add(s, head.sn, now_ms, "op_result", uid, head.op, hex);
+    }
+    return sq_end(s, err == WARD_OK ? WARD_OK : WARD_ERR_IO);
+}
+
+static ward_err sq_op_withdraw(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], const char *sn,
+                               int64_t now_ms)
+{
+    sq *s = h;
+    ward_err err = sq_begin(s);
+    if (err != WARD_OK) {
+        return err;
+    }
+    op_head_rec head;
+    err = op_head(s, op_id, &head);
+    if (err != WARD_OK) {
+        return sq_end(s, err);
+    }
+    if (strcmp(head.sn, sn) != 0) {
+        return sq_end(s, WARD_ERR_PARAM);
+    }
+    if (head.state == WARDD_OP_WITHDRAWN) {
+        return sq_end(s, WARD_OK);
+    }
+    if (head.state == WARDD_OP_DONE) {
+        return sq_end(s, WARD_ERR_STATE);
+    }
+    sqlite3_stmt *st = PREP(s, "UPDATE ops SET state = 3 WHERE op_id = ? AND state IN (0, 1)",
+                            SQ_BLOB(op_id, WARDD_OP_ID_LEN));
+    if (st == NULL) {
+        return sq_end(s, WARD_ERR_IO);
+    }
+    err = sq_step_done(s, st);
+    if (err == WARD_OK) {
+        char hex[2 * WARDD_OP_ID_LEN + 1];
+        sq_op_id_hex(op_id, hex);
+        err = sq_audit_add(s, head.sn, now_ms, "op_withdrawn", "", head.op, hex);
     }
     return sq_end(s, err == WARD_OK ? WARD_OK : WARD_ERR_IO);
 }
 
 typedef struct pending_rows {
-    sq *s;
     wardd_op_fn fn;
     void *ctx;
-    wardd_op *op;           /* on the heap: an op holds three messages */
+    wardd_op *op;           /* on the heap: an op holds two messages */
 } pending_rows;
 
 static sq_row_step pending_row(sqlite3_stmt *st, void *arg)
@@ -573,9 +516,6 @@ static sq_row_step pending_row(sqlite3_stmt *st, void *arg)
     if (read_op(st, p->op) != WARD_OK) {
         return SQ_ROW_BAD;
     }
-    if (sq_answer_held(p->s, p->op->op_id) != NULL) {
-        return SQ_ROW_NEXT;     /* answered, the answer not yet written */
-    }
     return p->fn(p->ctx, p->op) != 0 ? SQ_ROW_STOP : SQ_ROW_NEXT;
 }
 
@@ -583,7 +523,7 @@ static ward_err sq_ops_pending(void *h, const char *uid, int64_t now_ms, wardd_o
                                void *ctx)
 {
     sq *s = h;
-    pending_rows p = { s, fn, ctx, malloc(sizeof *p.op) };
+    pending_rows p = { fn, ctx, malloc(sizeof *p.op) };
     if (p.op == NULL) {
         return WARD_ERR_NOSPACE;
     }
@@ -594,6 +534,30 @@ static ward_err sq_ops_pending(void *h, const char *uid, int64_t now_ms, wardd_o
     pthread_mutex_unlock(&s->mu);
     free(p.op);
     return err;
+}
+
+/* Drops the target's binding and escrow (both must go together). */
+static ward_err revoke_binding(sq *s, const wardd_revoke_rec *r)
+{
+    uint8_t role = 0;
+    ward_err err = sq_binding_role(s, r->sn, r->target, &role);
+    if (err == WARD_OK && role != r->target_role) {
+        err = WARD_ERR_STATE;
+    }
+    if (err != WARD_OK) {
+        return err;
+    }
+    sqlite3_stmt *st = PREP(s, "DELETE FROM bindings WHERE sn = ? AND uid = ?",
+                            SQ_TEXT(r->sn), SQ_TEXT(r->target));
+    if (st == NULL || sq_step_done(s, st) != WARD_OK) {
+        return WARD_ERR_IO;
+    }
+    if (sqlite3_changes(s->db) != 1) {
+        return WARD_ERR_NOTFOUND;
+    }
+    st = PREP(s, "DELETE FROM escrows WHERE uid = ? AND sn = ?",
+              SQ_TEXT(r->target), SQ_TEXT(r->sn));
+    return st != NULL && sq_step_done(s, st) == WARD_OK ? WARD_OK : WARD_ERR_IO;
 }
 
 static ward_err sq_revoke(void *h, const wardd_revoke_rec *r, int64_t *inbox_id)
@@ -609,38 +573,29 @@ static ward_err sq_revoke(void *h, const wardd_revoke_rec *r, int64_t *inbox_id)
     if (err == WARD_ERR_NOTFOUND || (err == WARD_OK && role != r->revoker_role)) {
         return sq_end_durable(s, WARD_ERR_STATE);
     }
-    if (err == WARD_OK) {
-        err = sq_binding_role(s, r->sn, r->target, &role);
+    if (err == WARD_OK && !r->unbound) {
+        err = revoke_binding(s, r);
     }
-    if (err == WARD_OK && role != r->target_role) {
-        err = WARD_ERR_STATE;
+    if (err == WARD_OK && r->unbound) {
+        /* Still not bound here: a binding made meanwhile is judged anew. */
+        err = sq_binding_role(s, r->sn, r->target, &role);
+        err = err == WARD_ERR_NOTFOUND ? WARD_OK : err == WARD_OK ? WARD_ERR_STATE : err;
+    }
+    int64_t waiting = 0;
+    if (err == WARD_OK) {
+        err = sq_count(s, PREP(s, "SELECT count(*) FROM inbox WHERE sn = ? AND acked_ms IS NULL",
+                               SQ_TEXT(r->sn)), &waiting);
+    }
+    if (err == WARD_OK && waiting >= WARDD_INBOX_MAX) {
+        err = WARD_ERR_BUSY;
     }
     if (err != WARD_OK) {
         return sq_end_durable(s, err);
     }
-    sqlite3_stmt *st = PREP(s, "DELETE FROM bindings WHERE sn = ? AND uid = ?",
-                            SQ_TEXT(r->sn), SQ_TEXT(r->target));
-    if (st == NULL) {
-        return sq_end_durable(s, WARD_ERR_IO);
-    }
-    err = sq_step_done(s, st);
-    if (err != WARD_OK) {
-        return sq_end_durable(s, WARD_ERR_IO);
-    }
-    if (sqlite3_changes(s->db) != 1) {
-        return sq_end_durable(s, WARD_ERR_NOTFOUND);
-    }
-    st = PREP(s, "DELETE FROM escrows WHERE uid = ? AND sn = ?",
-              SQ_TEXT(r->target), SQ_TEXT(r->sn));
-    if (st == NULL) {
-        return sq_end_durable(s, WARD_ERR_IO);
-    }
-    err = sq_step_done(s, st);
-    if (err != WARD_OK) {
-        return sq_end_durable(s, WARD_ERR_IO);
-    }
-    st = PREP(s, "INSERT INTO inbox (sn, msg, created_ms) VALUES (?, ?, ?)",
-              SQ_TEXT(r->sn), SQ_BLOB(r->msg, r->msg_len), SQ_INT(r->now_ms));
+    sqlite3_stmt *st = PREP(s,
+        "INSERT INTO inbox (sn, msg, created_ms, revoker, target) VALUES (?, ?, ?, ?, ?)",
+        SQ_TEXT(r->sn), SQ_BLOB(r->msg, r->msg_len), SQ_INT(r->now_ms), SQ_TEXT(r->revoker),
+        SQ_TEXT(r->target));
     if (st == NULL) {
         return sq_end_durable(s, WARD_ERR_IO);
     }
@@ -649,8 +604,8 @@ static ward_err sq_revoke(void *h, const wardd_revoke_rec *r, int64_t *inbox_id)
         return sq_end_durable(s, WARD_ERR_IO);
     }
     *inbox_id = sqlite3_last_insert_rowid(s->db);
-    char detail[WARD_UID_MAX + 16];
-    snprintf(detail, sizeof detail, "target=%s", r->target);
+    char detail[WARD_UID_MAX + 24];
+    snprintf(detail, sizeof detail, "target=%s%s", r->target, r->unbound ? " unbound" : "");
     err = sq_audit_add(s, r->sn, r->now_ms, "revoke", r->revoker, 0, detail);
     if (err != WARD_OK) {
         *inbox_id = 0;
@@ -675,20 +630,22 @@ static sq_row_step inbox_row(sqlite3_stmt *st, void *arg)
     return r->fn(r->ctx, &rec) != 0 ? SQ_ROW_STOP : SQ_ROW_NEXT;
 }
 
-static ward_err sq_inbox_list(void *h, const char *sn, wardd_inbox_fn fn, void *ctx)
+static ward_err sq_inbox_list(void *h, const char *sn, int64_t after, wardd_inbox_fn fn,
+                             void *ctx)
 {
     sq *s = h;
     inbox_rows r = { fn, ctx };
     pthread_mutex_lock(&s->mu);
     ward_err err = sq_rows(s, PREP(s,
-        "SELECT id, msg FROM inbox WHERE sn = ? ORDER BY id LIMIT 64", SQ_TEXT(sn)),
+        "SELECT id, msg FROM inbox WHERE sn = ? AND id > ? AND acked_ms IS NULL"
+        " ORDER BY id LIMIT ?", SQ_TEXT(sn), SQ_INT(after), SQ_INT(WARDD_INBOX_PAGE)),
         inbox_row, &r);
     pthread_mutex_unlock(&s->mu);
     return err;
 }
 
-static ward_err sq_inbox_ack(void *h, const char *sn, const int64_t *ids, size_t n,
-                             size_t *acked)
+static ward_err sq_inbox_ack(void *h, const char *sn, const wardd_inbox_ack_rec *acks,
+                             size_t n, int64_t now_ms, size_t *acked)
 {
     sq *s = h;
     *acked = 0;
@@ -698,12 +655,21 @@ static ward_err sq_inbox_ack(void *h, const char *sn, const int64_t *ids, size_t
     }
     size_t count = 0;
     for (size_t i = 0; i < n && err == WARD_OK; i++) {
-        /* Only this lock's messages: another lock's ids change nothing. */
-        sqlite3_stmt *st = PREP(s, "DELETE FROM inbox WHERE id = ? AND sn = ?",
-                                SQ_INT(ids[i]), SQ_TEXT(sn));
+        const wardd_inbox_ack_rec *k = &acks[i];
+        /* Only this lock's messages, and a result only for the revoker:
+         * another lock's ids and other users' results change nothing. */
+        sqlite3_stmt *st = PREP(s,
+            "UPDATE inbox SET acked_ms = ?1,"
+            " result = CASE WHEN ?2 IS NOT NULL AND revoker = ?3 THEN ?2 ELSE NULL END"
+            " WHERE id = ?4 AND sn = ?5 AND acked_ms IS NULL",
+            SQ_INT(now_ms), SQ_BLOB(k->result, k->result_len),
+            SQ_TEXT(k->result_uid != NULL ? k->result_uid : ""), SQ_INT(k->id), SQ_TEXT(sn));
         if (st == NULL) {
             err = WARD_ERR_IO;
             break;
+        }
+        if (k->result == NULL) {
+            sqlite3_bind_null(st, 2);
         }
         err = sq_step_done(s, st);
         if (err == WARD_OK) {
@@ -714,6 +680,33 @@ static ward_err sq_inbox_ack(void *h, const char *sn, const int64_t *ids, size_t
     if (err == WARD_OK) {
         *acked = count;
     }
+    return err;
+}
+
+static ward_err sq_revocation_get(void *h, int64_t id, wardd_revocation *out)
+{
+    sq *s = h;
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = PREP(s,
+        "SELECT id, sn, revoker, target, created_ms, acked_ms IS NOT NULL, result"
+        " FROM inbox WHERE id = ?", SQ_INT(id));
+    ward_err err = WARD_ERR_IO;
+    if (st != NULL) {
+        int rc = sqlite3_step(st);
+        err = rc == SQLITE_DONE ? WARD_ERR_NOTFOUND : rc == SQLITE_ROW ? WARD_OK : WARD_ERR_IO;
+        if (err == WARD_OK) {
+            out->id = sqlite3_column_int64(st, 0);
+            sq_copy_text(st, 1, out->sn, sizeof out->sn);
+            sq_copy_text(st, 2, out->revoker, sizeof out->revoker);
+            sq_copy_text(st, 3, out->target, sizeof out->target);
+            out->created_ms = sqlite3_column_int64(st, 4);
+            out->acked = sqlite3_column_int(st, 5) != 0;
+            err = sq_copy_var(st, 6, out->result, sizeof out->result, &out->result_len);
+        }
+        sq_release(s, st);
+    }
+    pthread_mutex_unlock(&s->mu);
     return err;
 }
 
@@ -791,12 +784,14 @@ void sq_fill_ops(wardd_store *out)
     out->op_create = sq_op_create;
     out->op_get = sq_op_get;
     out->op_answer = sq_op_answer;
-    out->op_deliver = sq_op_deliver;
+    out->op_answers = sq_op_answers;
     out->op_result = sq_op_result;
+    out->op_withdraw = sq_op_withdraw;
     out->ops_pending = sq_ops_pending;
     out->revoke = sq_revoke;
     out->inbox_list = sq_inbox_list;
     out->inbox_ack = sq_inbox_ack;
+    out->revocation_get = sq_revocation_get;
     out->clients_list = sq_clients_list;
     out->audit_list = sq_audit_list;
 }

@@ -116,6 +116,37 @@ static const char *const migrations[WARDD_SCHEMA_VERSION] = {
     "CREATE INDEX dev_msgs_device ON dev_msgs(device, way, id);"
     "CREATE INDEX dev_msgs_cloud ON dev_msgs(cloud_id, way, id);"
     "CREATE INDEX dev_msgs_expiry ON dev_msgs(expires_ms);",
+    /* 4 -> 5: flow B after issue 14. Every audience member's answer is
+     * kept (one each), so no member can burn an op with garbage: the lock
+     * takes the first that verifies. An op answered before the upgrade
+     * keeps its answer as answer 1. Inbox messages stay after the lock's
+     * acknowledgement, with the result it sealed for the revoker, until
+     * purged; the lock pages through them by id. */
+    "CREATE TABLE op_answers ("
+    "  op_id BLOB NOT NULL REFERENCES ops(op_id) ON DELETE CASCADE,"
+    "  n INTEGER NOT NULL,"
+    "  uid TEXT NOT NULL,"
+    "  approval BLOB NOT NULL,"
+    "  sig_input TEXT NOT NULL,"
+    "  sig TEXT NOT NULL,"
+    "  answered_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (op_id, n)) WITHOUT ROWID;"
+    "CREATE UNIQUE INDEX op_answers_uid ON op_answers(op_id, uid);"
+    "ALTER TABLE ops ADD COLUMN answers INTEGER NOT NULL DEFAULT 0;"
+    "INSERT INTO op_answers (op_id, n, uid, approval, sig_input, sig, answered_ms)"
+    "  SELECT op_id, 1, answered_by, approval, answer_sig_input, answer_sig, answered_ms"
+    "  FROM ops WHERE approval IS NOT NULL AND answered_by IS NOT NULL"
+    "  AND answer_sig_input IS NOT NULL AND answer_sig IS NOT NULL"
+    "  AND answered_ms IS NOT NULL;"
+    "UPDATE ops SET answers = 1 WHERE approval IS NOT NULL AND answered_by IS NOT NULL"
+    "  AND answer_sig_input IS NOT NULL AND answer_sig IS NOT NULL"
+    "  AND answered_ms IS NOT NULL;"
+    "UPDATE ops SET answered_by = NULL WHERE state = 1;"
+    "ALTER TABLE inbox ADD COLUMN revoker TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE inbox ADD COLUMN target TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE inbox ADD COLUMN acked_ms INTEGER;"
+    "ALTER TABLE inbox ADD COLUMN result BLOB;"
+    "CREATE INDEX inbox_acked ON inbox(acked_ms) WHERE acked_ms IS NOT NULL;",
 };
 
 /* Brings the schema from its user_version to WARDD_SCHEMA_VERSION, each

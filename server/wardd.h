@@ -105,7 +105,9 @@ void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_op_answer_get(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_op_result_post(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_op_get(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_op_withdraw(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_revocations_post(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_revocation_get(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_inbox_get(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_inbox_ack(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_clients_get(wardd *w, const wardd_req *r, wardd_resp *out);
@@ -184,7 +186,8 @@ bool wardd_json_add_b64(cJSON *obj, const char *name, const uint8_t *data,
 
 /* Keyed long-polls (poll.c). kind/id name what changed: ("user", UID)
  * for a new op a user may answer, ("op", OP_ID hex) for an answer or a
- * result, ("lock", SN) for the lock's inbox. Read the generation before
+ * result or a withdrawal, ("lock", SN) for the lock's inbox,
+ * ("revocation", ID) for the lock's answer to a revocation. Read the generation before
  * looking at the store, then wait: an event in between is not missed.
  * wait answers true when woken, false at at_ms or shutdown. */
 uint64_t wardd_wake_gen(const char *kind, const char *id);
@@ -193,6 +196,9 @@ bool wardd_wake_wait(wardd *w, const char *kind, const char *id, uint64_t gen,
                      int64_t at_ms);
 /* The ?wait=S argument, capped at WARDD_WAIT_MAX_S; false with a 400. */
 bool wardd_wait_arg(const wardd_req *r, long *wait_s, wardd_resp *out);
+/* The ?after=N argument (absent: 0): the last id the poller already has;
+ * false with a 400. */
+bool wardd_after_arg(const wardd_req *r, int64_t *after, wardd_resp *out);
 
 /* "owner", "admin", "member" (clients.c). */
 const char *wardd_role_name(uint8_t role);

@@ -2,7 +2,7 @@
  * op_inner.h - the halves of flow B's sealed messages that the lock uses
  * (op_lock.c) and the fuzz harnesses reach. Not installed.
  *
- * APPROVAL, OP_RESULT and REVOKE share one shape: a fixed header (flags
+ * APPROVAL, OP_RESULT, REVOKE and REVOKE_RESULT share one shape: a fixed header (flags
  * WARD_FLAG_SEALED) and a body of the sender's uid in clear, a REVOKE's
  * nonce, and AES-128-CCM ciphertext whose associated data is header ||
  * uid. Splitting checks only the shape (WARD_ERR_FORMAT); opening checks
@@ -49,8 +49,8 @@ typedef struct ward_revoke_plain {
     const uint8_t *tid;          /* WARD_TASK_ID_LEN */
 } ward_revoke_plain;
 
-/* msg must be a well-formed message of `type` (APPROVAL, OP_RESULT or
- * REVOKE) with a valid uid; WARD_ERR_FORMAT otherwise. */
+/* msg must be a well-formed message of `type` (APPROVAL, OP_RESULT,
+ * REVOKE or REVOKE_RESULT) with a valid uid; WARD_ERR_FORMAT otherwise. */
 ward_err ward_op_sealed_split(const uint8_t *msg, size_t len, uint8_t type,
                               ward_op_sealed *s);
 
@@ -82,5 +82,14 @@ ward_err ward_revoke_open(const ward_crypto *cp,
                           const uint8_t *msg, const ward_op_sealed *s,
                           uint8_t plain[WARD_REVOKE_PLAIN_MAX],
                           ward_revoke_plain *rp);
+
+/* The lock's REVOKE_RESULT rr for the REVOKE split into revoke, sealed
+ * under the revoker's auth key. */
+ward_err ward_revoke_result_seal(const ward_crypto *cp,
+                                 const uint8_t auth_key[WARD_AUTH_KEY_LEN],
+                                 const uint8_t *sn, size_t sn_len,
+                                 const ward_op_sealed *revoke,
+                                 const ward_revoke_outcome *rr, uint8_t *out,
+                                 size_t cap, size_t *len);
 
 #endif /* WARD_OP_INNER_H */

@@ -1,4 +1,4 @@
-/* Flow B's messages: OP_REQUEST, APPROVAL, OP_RESULT, REVOKE and NEAR_HELLO bytes. */
+/* Flow B's messages: OP_REQUEST, APPROVAL, OP_RESULT, REVOKE, REVOKE_RESULT and NEAR_HELLO bytes. */
 #include <string.h>
 
 #include "ward/ward_op.h"
@@ -34,6 +34,11 @@
 #define RP_TARGET 0x02u
 #define RP_TID 0x03u
 
+/* REVOKE_RESULT plaintext */
+#define RR_OUTCOME 0x01u
+#define RR_TARGET 0x02u
+#define RR_TID 0x03u
+
 /* NEAR_HELLO */
 #define NH_UID 0x01u
 #define NH_OP 0x02u
@@ -56,6 +61,12 @@ static const ward_tlv_spec result_spec[] = {
     { SB_UID, true, 1, WARD_UID_MAX },
     { SB_CT, true, WARD_AEAD_TAG_LEN,
       WARD_OP_RESULT_PLAIN_MAX + WARD_AEAD_TAG_LEN },
+};
+
+static const ward_tlv_spec revoke_result_spec[] = {
+    { SB_UID, true, 1, WARD_UID_MAX },
+    { SB_CT, true, WARD_AEAD_TAG_LEN,
+      WARD_REVOKE_RESULT_PLAIN_MAX + WARD_AEAD_TAG_LEN },
 };
 
 static const ward_tlv_spec revoke_spec[] = {
@@ -85,21 +96,29 @@ static const ward_tlv_spec revoke_plain_spec[] = {
     { RP_TID, true, WARD_TASK_ID_LEN, WARD_TASK_ID_LEN },
 };
 
+static const ward_tlv_spec revoke_result_plain_spec[] = {
+    { RR_OUTCOME, true, 1, 1 },
+    { RR_TARGET, true, 1, WARD_UID_MAX },
+    { RR_TID, false, WARD_TASK_ID_LEN, WARD_TASK_ID_LEN },
+};
+
 static const ward_tlv_spec hello_spec[] = {
     { NH_UID, true, 1, WARD_UID_MAX },
     { NH_OP, true, 1, 1 },
 };
 
-/* key (16) || nonce (13), from ward_kdf(label, A, sn || N || uid) */
+/* key (16) || nonce (13), from ward_kdf(label, A, sn || N || uid); N is
+ * the lock's 16-byte nonce, or a REVOKE's 13-byte one for its result. */
 #define OP_KEY_NONCE_LEN (WARD_AEAD_KEY_LEN + WARD_AEAD_NONCE_LEN)
 #define OP_CTX_MAX (WARD_SN_MAX + WARD_OP_NONCE_LEN + WARD_UID_MAX)
 #define OP_AD_MAX (WARD_HDR_BASE_LEN + WARD_UID_MAX)
 /* The largest ciphertext any of the three carries. */
 #define OP_PLAIN_MAX2(a, b) ((a) > (b) ? (a) : (b))
 #define OP_CT_MAX                                                            \
-    (OP_PLAIN_MAX2(OP_PLAIN_MAX2(WARD_APPROVAL_PLAIN_MAX,                    \
-                                 WARD_OP_RESULT_PLAIN_MAX),                  \
-                   WARD_REVOKE_PLAIN_MAX) + WARD_AEAD_TAG_LEN)
+    (OP_PLAIN_MAX2(OP_PLAIN_MAX2(OP_PLAIN_MAX2(WARD_APPROVAL_PLAIN_MAX,      \
+                                               WARD_OP_RESULT_PLAIN_MAX),    \
+                                 WARD_REVOKE_PLAIN_MAX),                     \
+                   WARD_REVOKE_RESULT_PLAIN_MAX) + WARD_AEAD_TAG_LEN)
 
 static bool op_code_ok(uint8_t op)
 {
@@ -201,6 +220,10 @@ ward_err ward_op_sealed_split(const uint8_t *msg, size_t len, uint8_t type,
         spec = revoke_spec;
         nspec = WARD_ARRAY_LEN(revoke_spec);
         break;
+    case WARD_MSG_REVOKE_RESULT:
+        spec = revoke_result_spec;
+        nspec = WARD_ARRAY_LEN(revoke_result_spec);
+        break;
     default:
         return WARD_ERR_FORMAT;
     }
@@ -250,6 +273,21 @@ ward_err ward_approval_uid(const uint8_t *msg, size_t len,
 
 /* key || nonce13 = ward_kdf(label, A, sn || N || uid): one key and nonce
  * per request and user, so nothing sealed under it opens for another. */
+static ward_err op_key_n(const ward_crypto *cp, const char *label,
+                         const uint8_t auth_key[WARD_AUTH_KEY_LEN],
+                         const uint8_t *sn, size_t sn_len,
+                         const uint8_t *nonce, size_t nonce_len,
+                         const uint8_t *uid, size_t uid_len,
+                         uint8_t out[OP_KEY_NONCE_LEN])
+{
+    uint8_t ctx[OP_CTX_MAX];
+    memcpy(ctx, sn, sn_len);
+    memcpy(ctx + sn_len, nonce, nonce_len);
+    memcpy(ctx + sn_len + nonce_len, uid, uid_len);
+    return ward_kdf(cp, label, auth_key, WARD_AUTH_KEY_LEN, NULL, 0, ctx,
+                    sn_len + nonce_len + uid_len, out, OP_KEY_NONCE_LEN);
+}
+
 static ward_err op_key(const ward_crypto *cp, const char *label,
                        const uint8_t auth_key[WARD_AUTH_KEY_LEN],
                        const uint8_t *sn, size_t sn_len,
@@ -257,13 +295,8 @@ static ward_err op_key(const ward_crypto *cp, const char *label,
                        const uint8_t *uid, size_t uid_len,
                        uint8_t out[OP_KEY_NONCE_LEN])
 {
-    uint8_t ctx[OP_CTX_MAX];
-    memcpy(ctx, sn, sn_len);
-    memcpy(ctx + sn_len, nonce, WARD_OP_NONCE_LEN);
-    memcpy(ctx + sn_len + WARD_OP_NONCE_LEN, uid, uid_len);
-    return ward_kdf(cp, label, auth_key, WARD_AUTH_KEY_LEN, NULL, 0, ctx,
-                    sn_len + WARD_OP_NONCE_LEN + uid_len, out,
-                    OP_KEY_NONCE_LEN);
+    return op_key_n(cp, label, auth_key, sn, sn_len, nonce, WARD_OP_NONCE_LEN,
+                    uid, uid_len, out);
 }
 
 /* ad = header || uid */
@@ -617,6 +650,112 @@ ward_err ward_revoke_open(const ward_crypto *cp,
     rp->target = f[1].ptr;
     rp->target_len = f[1].len;
     rp->tid = f[2].ptr;
+    return WARD_OK;
+}
+
+/* ---- REVOKE_RESULT ---- */
+
+/* key || nonce13 = ward_kdf("revoke result", A_revoker, sn || the
+ * REVOKE's nonce13 || revoker uid): a result opens for that one REVOKE. */
+ward_err ward_revoke_result_seal(const ward_crypto *cp,
+                                 const uint8_t auth_key[WARD_AUTH_KEY_LEN],
+                                 const uint8_t *sn, size_t sn_len,
+                                 const ward_op_sealed *revoke,
+                                 const ward_revoke_outcome *rr, uint8_t *out,
+                                 size_t cap, size_t *len)
+{
+    uint8_t pt[WARD_REVOKE_RESULT_PLAIN_MAX];
+    uint8_t kn[OP_KEY_NONCE_LEN];
+    ward_tlv_writer w;
+    size_t pt_len = 0;
+
+    *len = 0;
+    ward_tlv_writer_init(&w, pt, sizeof pt);
+    ward_tlv_put_u8(&w, RR_OUTCOME, rr->outcome);
+    ward_tlv_put(&w, RR_TARGET, rr->target, rr->target_len);
+    if (rr->has_tid) {
+        ward_tlv_put(&w, RR_TID, rr->tid, WARD_TASK_ID_LEN);
+    }
+    ward_err err = ward_tlv_writer_finish(&w, &pt_len);
+    if (err == WARD_OK) {
+        err = op_key_n(cp, WARD_LABEL_REVOKE_RESULT, auth_key, sn, sn_len,
+                       revoke->nonce, WARD_AEAD_NONCE_LEN, revoke->uid,
+                       revoke->uid_len, kn);
+    }
+    if (err == WARD_OK) {
+        err = op_seal_msg(cp, WARD_MSG_REVOKE_RESULT, kn,
+                          kn + WARD_AEAD_KEY_LEN, NULL, revoke->uid,
+                          revoke->uid_len, pt, pt_len, out, cap, len);
+    }
+    if (err != WARD_OK) {
+        *len = 0;
+    }
+    ward_wipe(kn, sizeof kn);
+    return err;
+}
+
+ward_err ward_revoke_result_open(const ward_crypto *cp,
+                                 const uint8_t auth_key[WARD_AUTH_KEY_LEN],
+                                 const uint8_t *sn, size_t sn_len,
+                                 const uint8_t *revoke, size_t revoke_len,
+                                 const uint8_t *target, size_t target_len,
+                                 const uint8_t *msg, size_t len,
+                                 ward_revoke_outcome *out)
+{
+    ward_tlv_field f[WARD_ARRAY_LEN(revoke_result_plain_spec)];
+    ward_op_sealed rv, s;
+    uint8_t pt[WARD_REVOKE_RESULT_PLAIN_MAX];
+    uint8_t kn[OP_KEY_NONCE_LEN];
+    size_t pt_len = 0;
+    uint8_t oc = 0;
+
+    WARD_ASSERT(cp != NULL && auth_key != NULL && out != NULL);
+    WARD_ASSERT(revoke != NULL || revoke_len == 0);
+    WARD_ASSERT(msg != NULL || len == 0);
+    memset(out, 0, sizeof *out);
+    if (ward_check_sn(sn, sn_len) != WARD_OK ||
+        ward_check_uid(target, target_len) != WARD_OK ||
+        ward_op_sealed_split(revoke, revoke_len, WARD_MSG_REVOKE, &rv) !=
+            WARD_OK) {
+        return WARD_ERR_PARAM;
+    }
+    /* wardd handed this over: whatever is wrong with it, it is not the
+     * lock's answer to our REVOKE. */
+    if (ward_op_sealed_split(msg, len, WARD_MSG_REVOKE_RESULT, &s) !=
+            WARD_OK ||
+        s.uid_len != rv.uid_len || memcmp(s.uid, rv.uid, rv.uid_len) != 0) {
+        return WARD_ERR_AUTH;
+    }
+    ward_err err = op_key_n(cp, WARD_LABEL_REVOKE_RESULT, auth_key, sn, sn_len,
+                            rv.nonce, WARD_AEAD_NONCE_LEN, rv.uid, rv.uid_len,
+                            kn);
+    if (err == WARD_OK) {
+        err = op_open_msg(cp, kn, kn + WARD_AEAD_KEY_LEN, msg, &s, pt,
+                          sizeof pt, &pt_len);
+    }
+    ward_wipe(kn, sizeof kn);
+    if (err != WARD_OK) {
+        return err;
+    }
+    if (ward_tlv_parse(pt, pt_len, revoke_result_plain_spec,
+                       WARD_ARRAY_LEN(revoke_result_plain_spec), f) !=
+            WARD_OK ||
+        !ward_proto_canonical(f, WARD_ARRAY_LEN(f), pt_len) ||
+        ward_tlv_get_u8(&f[0], &oc) != WARD_OK ||
+        oc > WARD_REVOKE_OUTCOME_MAX || f[1].len != target_len ||
+        memcmp(f[1].ptr, target, target_len) != 0 ||
+        (oc != WARD_REVOKE_NOT_BOUND && f[2].ptr == NULL)) {
+        return WARD_ERR_AUTH;
+    }
+    out->outcome = oc;
+    memcpy(out->revoker, rv.uid, rv.uid_len);
+    out->revoker_len = rv.uid_len;
+    memcpy(out->target, target, target_len);
+    out->target_len = target_len;
+    if (f[2].ptr != NULL) {
+        out->has_tid = true;
+        memcpy(out->tid, f[2].ptr, WARD_TASK_ID_LEN);
+    }
     return WARD_OK;
 }
 

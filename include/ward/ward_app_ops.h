@@ -39,8 +39,9 @@
  *
  * Client management: ward_app_clients() lists a lock's clients as wardd
  * knows them; ward_app_revoke() seals a REVOKE with this app's A (the lock
- * checks it, wardd only forwards it) and posts it; revoking oneself
- * removes the local lock record. ward_app_audit() reads wardd's audit.
+ * checks it, wardd only forwards it), posts it and waits for the lock's
+ * REVOKE_RESULT, sealed under the same A: "revoked" is the lock's word,
+ * never wardd's. ward_app_audit() reads wardd's audit.
  *
  * The *_parse() and seal/open functions do no I/O: they are the pieces
  * the HTTP calls are made of, and what the unit tests drive directly.
@@ -66,10 +67,14 @@
 
 /* The one-line messages of ward_app_error() that callers may test for. */
 #define WARD_APP_MSG_LATE "another client answered first"
+#define WARD_APP_MSG_ANSWERED "this app has answered this request already"
+#define WARD_APP_MSG_WITHDRAWN "the lock withdrew the request"
 #define WARD_APP_MSG_EXPIRED "the request expired"
 #define WARD_APP_MSG_FORBIDDEN "not allowed to answer this request"
 #define WARD_APP_MSG_FORGED "the result did not come from the lock"
 #define WARD_APP_MSG_NOT_ADMIN "only the owner or an admin may revoke"
+#define WARD_APP_MSG_UNCONFIRMED "the lock has not confirmed the revocation"
+#define WARD_APP_MSG_REVOKE_FORGED "the revocation's answer did not come from the lock"
 
 /* One pending operation, checked: its request parsed, its lock bound to
  * this app, its target this user or nobody. */
@@ -157,8 +162,11 @@ ward_err ward_app_result_open(ward_app *app, const ward_app_op *op,
  * ward_app_auth_key()), POSTs it and, if wait_s > 0, waits that long for
  * the lock's result (GET /v1/ops/{id}?wait=) and opens it. Errors:
  *   WARD_ERR_NOTFOUND  no pending operation op_id for this app
- *   WARD_ERR_STATE     WARD_APP_MSG_LATE (409)
- *   WARD_ERR_EXPIRED   WARD_APP_MSG_EXPIRED (410, or expired with no result)
+ *   WARD_ERR_STATE     WARD_APP_MSG_LATE (409 late: the lock took another
+ *                      client's answer, or its result is sealed for
+ *                      another); WARD_APP_MSG_ANSWERED (409 conflict)
+ *   WARD_ERR_EXPIRED   WARD_APP_MSG_EXPIRED (410, or expired with no result);
+ *                      WARD_APP_MSG_WITHDRAWN (the lock gave it up)
  *   WARD_ERR_PARAM     WARD_APP_MSG_FORBIDDEN (403)
  *   WARD_ERR_AUTH      WARD_APP_MSG_FORGED; or the escrow did not open;
  *                      or wardd refused the request signature (401)
@@ -196,15 +204,36 @@ ward_err ward_app_revoke_seal(ward_app *app, const char *sn,
                               const uint8_t tid[WARD_TASK_ID_LEN],
                               const uint8_t key[WARD_AUTH_KEY_LEN],
                               uint8_t *out, size_t cap, size_t *len);
-/* Revokes target (this user too) on lock sn: finds its tid in the client
- * list, seals, POST /v1/revocations. Revoking oneself removes the local
- * lock record. Errors:
+/* Opens the lock's REVOKE_RESULT (res) for the REVOKE this app sealed
+ * (revoke) of target on lock sn under key: *out says what the lock did.
+ * WARD_ERR_AUTH and WARD_APP_MSG_REVOKE_FORGED unless the lock sealed it
+ * for this REVOKE. No I/O. */
+ward_err ward_app_revoke_result(ward_app *app, const char *sn, const char *target,
+                                const uint8_t *revoke, size_t revoke_len,
+                                const uint8_t key[WARD_AUTH_KEY_LEN], const uint8_t *res,
+                                size_t res_len, ward_revoke_outcome *out);
+/* Revokes target (this user too) on lock sn and waits up to wait_s for
+ * the lock's answer: finds target's tid in the client list, seals, POST
+ * /v1/revocations, remembers the revocation in the app's directory
+ * (revocations/), then follows GET /v1/revocations/{id} until the lock's
+ * REVOKE_RESULT comes and opens. A later call for the same target follows
+ * the remembered one instead of sending another. When the lock answers
+ * that target is bound under another binding than wardd named, it sends
+ * once more under the binding the lock named. WARD_OK only when the
+ * lock's own answer opened: out->outcome is WARD_REVOKE_DONE (revoked
+ * now), _NOT_BOUND (nothing was left to revoke), _STALE or _REFUSED (the
+ * lock did not revoke). Revoking oneself, once the lock confirms, removes
+ * the local lock record. Errors:
+ *   WARD_ERR_EXPIRED   WARD_APP_MSG_UNCONFIRMED: no answer within wait_s
+ *                      (the revocation stays remembered)
  *   WARD_ERR_NOTFOUND  "USER is not a client of lock SN" (or no such lock)
  *   WARD_ERR_PARAM     WARD_APP_MSG_NOT_ADMIN (403, or a member revoking
  *                      another); "the owner cannot revoke itself"
- *   WARD_ERR_AUTH, WARD_ERR_IO as for ward_app_op_answer() */
+ *   WARD_ERR_AUTH      WARD_APP_MSG_REVOKE_FORGED; the lock could not
+ *                      verify the revocation; or as for ward_app_op_answer()
+ *   WARD_ERR_IO        as for ward_app_op_answer() */
 ward_err ward_app_revoke(ward_app *app, const char *sn, const char *target,
-                         bool from_escrow);
+                         bool from_escrow, unsigned wait_s, ward_revoke_outcome *out);
 
 /* Parses {"events": [{"ts","event","uid","op","detail"}]}. */
 ward_err ward_app_audit_parse(ward_app *app, const char *json, size_t len,

@@ -13,6 +13,8 @@
 #ifndef WARD_HOST_H
 #define WARD_HOST_H
 
+#include <stdbool.h>
+
 #include "ward/ward_clock.h"
 #include "ward/ward_crypto.h"
 #include "ward/ward_err.h"
@@ -22,9 +24,15 @@ typedef struct ward_host {
     const ward_crypto *crypto;
     ward_random rng;
     ward_clock clock;
+    /* Optional: asked about once a second while an HTTP request waits
+     * (a long-poll); true abandons the request (WARD_ERR_IO), so a
+     * process told to stop does not wait out a 30 s poll. NULL: never. */
+    bool (*cancelled)(void *ctx);
+    void *cancel_ctx;
 } ward_host;
 
-/* The configured backend, getrandom(2) and the real-time clock. */
+/* The configured backend, getrandom(2), the real-time clock, no
+ * cancellation. */
 void ward_host_init(ward_host *host);
 
 /* "openssl" or "mbedtls"; NULL for any other name. */

@@ -23,7 +23,10 @@
  * Near field: the same, with ward_op_near_hello_parse() first.
  *
  * Revocation (owner or admin, or oneself): the app seals REVOKE; the lock
- * applies it with ward_op_lock_revoke(). The audit ring: ward_audit_*().
+ * applies it with ward_op_lock_revoke() and answers with a REVOKE_RESULT
+ * sealed for the revoker, who opens it with ward_revoke_result_open():
+ * "revoked" is the lock's word, never wardd's. The audit ring:
+ * ward_audit_*().
  */
 #ifndef WARD_OP_H
 #define WARD_OP_H
@@ -42,6 +45,7 @@
 #define WARD_MSG_OP_RESULT 0x22u
 #define WARD_MSG_REVOKE 0x23u
 #define WARD_MSG_NEAR_HELLO 0x24u
+#define WARD_MSG_REVOKE_RESULT 0x25u
 
 #define WARD_OP_UNLOCK 1u
 #define WARD_OP_INTERCOM 2u
@@ -55,6 +59,13 @@
 #define WARD_OUTCOME_EXECUTED 0u
 #define WARD_OUTCOME_DENIED 1u
 #define WARD_OUTCOME_EXPIRED 2u
+
+/* What the lock did with a REVOKE (its REVOKE_RESULT says so). */
+#define WARD_REVOKE_DONE 0u       /* the target's binding is gone */
+#define WARD_REVOKE_NOT_BOUND 1u  /* the target is not bound: nothing to do */
+#define WARD_REVOKE_STALE 2u      /* the target is bound under another binding (tid) */
+#define WARD_REVOKE_REFUSED 3u    /* the revoker's role does not allow it */
+#define WARD_REVOKE_OUTCOME_MAX 3u
 
 #define WARD_OP_NONCE_LEN 16
 
@@ -78,6 +89,12 @@
     (WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_UID_MAX) +                       \
      WARD_TLV_SIZE(WARD_AEAD_NONCE_LEN) +                                    \
      WARD_TLV_SIZE(WARD_REVOKE_PLAIN_MAX + WARD_AEAD_TAG_LEN))
+#define WARD_REVOKE_RESULT_PLAIN_MAX                                         \
+    (WARD_TLV_SIZE(1) + WARD_TLV_SIZE(WARD_UID_MAX) +                        \
+     WARD_TLV_SIZE(WARD_TASK_ID_LEN))
+#define WARD_REVOKE_RESULT_MAX                                               \
+    (WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_UID_MAX) +                       \
+     WARD_TLV_SIZE(WARD_REVOKE_RESULT_PLAIN_MAX + WARD_AEAD_TAG_LEN))
 #define WARD_NEAR_HELLO_MAX                                                  \
     (WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_UID_MAX) + WARD_TLV_SIZE(1))
 
@@ -102,6 +119,17 @@ typedef struct ward_op_lock {
     uint64_t expires_ms;
     uint32_t ttl_ms;             /* the life it was given (0: WARD_OP_TTL_MS) */
 } ward_op_lock;
+
+/* What the lock did with a REVOKE, as its REVOKE_RESULT tells the revoker. */
+typedef struct ward_revoke_outcome {
+    uint8_t outcome;             /* WARD_REVOKE_* */
+    uint8_t revoker[WARD_UID_MAX];
+    size_t revoker_len;
+    uint8_t target[WARD_UID_MAX];
+    size_t target_len;
+    bool has_tid;                /* the target is (was) bound under tid */
+    uint8_t tid[WARD_TASK_ID_LEN];
+} ward_revoke_outcome;
 
 /* What the lock decided about a valid answer. */
 typedef struct ward_op_outcome {
@@ -140,14 +168,19 @@ ward_err ward_op_lock_accept(ward_lock *lock, ward_op_lock *op,
                              ward_op_outcome *outcome, uint8_t *res,
                              size_t res_cap, size_t *res_len);
 
-/* Applies a REVOKE: the revoker must be bound with the right role and the
- * target bound under the named tid. WARD_OK with the target's uid in
- * target_uid when it was removed; WARD_OK with *target_len 0 when there
- * was nothing to do (the target already gone or bound anew since: a
- * replayed or repeated REVOKE); WARD_ERR_AUTH for a bad tag or role. */
+/* Applies a REVOKE and answers it. The revoker must be bound with the
+ * right role and the target bound under the named tid. Whenever the
+ * REVOKE is a valid one from a bound client of this lock, the result is
+ * WARD_OK, *out says what was done (WARD_REVOKE_*: removed now, not
+ * bound, bound under another binding, role refused) and res receives the
+ * REVOKE_RESULT (at most WARD_REVOKE_RESULT_MAX bytes) sealed for the
+ * revoker, who trusts that and not wardd. A replayed or repeated REVOKE
+ * changes nothing and says so (NOT_BOUND or STALE). WARD_ERR_AUTH /
+ * WARD_ERR_FORMAT: not a valid REVOKE from a bound client (a bad tag, an
+ * unknown revoker): nothing done, no result (*res_len 0). */
 ward_err ward_op_lock_revoke(ward_lock *lock, const uint8_t *msg, size_t len,
-                             uint8_t target_uid[WARD_UID_MAX],
-                             size_t *target_len);
+                             ward_revoke_outcome *out, uint8_t *res,
+                             size_t res_cap, size_t *res_len);
 
 /* Near field: the app's NEAR_HELLO {uid, op}. */
 ward_err ward_op_near_hello_parse(const uint8_t *msg, size_t len,
@@ -189,6 +222,18 @@ ward_err ward_revoke_seal(const ward_crypto *cp, const ward_random *rng,
                           const uint8_t target_tid[WARD_TASK_ID_LEN],
                           uint8_t *out, size_t cap, size_t *len);
 
+/* Opens the lock's REVOKE_RESULT for the REVOKE this app sent (revoke,
+ * as sealed by ward_revoke_seal): *out says what the lock did. Only the
+ * lock holding this app's authorization key can have sealed it, for
+ * this very REVOKE and target. WARD_ERR_AUTH for anything else. */
+ward_err ward_revoke_result_open(const ward_crypto *cp,
+                                 const uint8_t auth_key[WARD_AUTH_KEY_LEN],
+                                 const uint8_t *sn, size_t sn_len,
+                                 const uint8_t *revoke, size_t revoke_len,
+                                 const uint8_t *target, size_t target_len,
+                                 const uint8_t *msg, size_t len,
+                                 ward_revoke_outcome *out);
+
 /* ---- wardd ---- */
 
 /* The user id an APPROVAL (or OP_RESULT, or REVOKE) claims to be from,
@@ -196,7 +241,7 @@ ward_err ward_revoke_seal(const ward_crypto *cp, const ward_random *rng,
 ward_err ward_approval_uid(const uint8_t *msg, size_t len,
                            const uint8_t **uid, size_t *uid_len);
 /* The same for a message that must be of one type (WARD_MSG_APPROVAL,
- * WARD_MSG_REVOKE): any other is WARD_ERR_FORMAT, so a relay does not
+ * WARD_MSG_REVOKE, WARD_MSG_REVOKE_RESULT): any other is WARD_ERR_FORMAT, so a relay does not
  * take a REVOKE or an OP_RESULT for the answer it waits for. */
 ward_err ward_sealed_uid(const uint8_t *msg, size_t len, uint8_t type,
                          const uint8_t **uid, size_t *uid_len);

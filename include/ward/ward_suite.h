@@ -54,6 +54,7 @@
 #define WARD_LABEL_APPROVAL "approval"       /* flow B: key+nonce of an APPROVAL */
 #define WARD_LABEL_OP_RESULT "op result"     /* flow B: key+nonce of an OP_RESULT */
 #define WARD_LABEL_REVOKE "revoke"           /* flow B: key of a REVOKE */
+#define WARD_LABEL_REVOKE_RESULT "revoke result" /* flow B: key+nonce of a REVOKE_RESULT */
 #define WARD_LABEL_SE_ANSWER "se answer"     /* flow E: f() over a challenge; host signs it */
 #define WARD_LABEL_SE_LOCK "se lock"         /* flow E: proof of R1 in BIND_LOCK */
 #define WARD_LABEL_SE_SESSION "se session"   /* flow E: session key after the check */

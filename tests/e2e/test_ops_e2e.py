@@ -14,6 +14,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -137,15 +138,24 @@ class OpsTest(WardCli, unittest.TestCase):
 
     def answer_bodies(self):
         """Approvals the lock was handed (the GET answer responses)."""
-        return [json.loads(rb)["approval"] for _, rb in self.proxy.bodies("GET", ANSWER_FETCH)
-                if rb.startswith(b"{\"approval")]
+        out = []
+        for _, rb in self.proxy.bodies("GET", ANSWER_FETCH):
+            try:
+                out += [a["approval"] for a in json.loads(rb).get("answers", [])]
+            except ValueError:
+                pass
+        return out
 
     def serve_approval(self, approval_b64):
         """Turns the proxy hostile: every answer the lock fetches becomes
         approval_b64, whatever wardd holds."""
         def hook(method, path, body):
             if method == "GET" and re.search(ANSWER_FETCH, path):
-                return 200, json.dumps({"approval": approval_b64, "uid": "alice"}).encode()
+                m = re.search(r"after=(\d+)", path)
+                n = int(m.group(1)) + 1 if m else 1
+                return 200, json.dumps({"answers": [{"n": n, "uid": "alice",
+                                                     "approval": approval_b64}],
+                                        "approval": approval_b64, "uid": "alice"}).encode()
             return None
         self.proxy.on_request = hook
 
@@ -209,8 +219,10 @@ class HostileServer(OpsTest):
         return self.answer_bodies()[-1]
 
     def refused_with(self, approval_b64, *extra):
+        """The lock, served only approval_b64 (again and again), refuses
+        it and, finding no answer that verifies, gives up at its timeout."""
         self.serve_approval(approval_b64)
-        p = self.request(*extra)
+        p = self.request("--timeout", "3", *extra)
         rc, out, err = self.finish(p)
         self.assertNotEqual(rc, 0, out)
         self.assertNotIn("DOOR UNLOCKED", out)
@@ -299,16 +311,13 @@ class Clients(OpsTest):
 
         self.ward_fails("app", "revoke", "--dir", bob, "--user", "alice",
                         expect="only the owner or an admin may revoke")
-        self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
-        out = self.ward_ok("app", "clients", "--dir", self.alice)
-        self.assertNotIn("bob", out)
-
-        # The running lock hears of the revocation from wardd.
+        # The running lock hears of the revocation from wardd, and answers
+        # it under alice's key: only then does `app revoke` say revoked.
         run = self.spawn("lock", "run", "--dir", self.lock)
-        deadline = time.time() + 20
-        while time.time() < deadline and "bob" in self.ward_ok("lock", "clients", "--dir",
-                                                               self.lock):
-            time.sleep(0.2)
+        out = self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
+        self.assertIn("confirmed by the lock", out)
+        self.assertNotIn("bob", self.ward_ok("app", "clients", "--dir", self.alice))
+        self.assertNotIn("bob", self.ward_ok("lock", "clients", "--dir", self.lock))
         run.send_signal(signal.SIGTERM)
         rc, rout, rerr = self.finish(run)
         self.assertEqual(rc, 0, rout + rerr)
@@ -412,6 +421,288 @@ class Finding1NewcomerCannotReplaceOwner(OpsTest):
         rc, text = self.attempt(drop_confirm=True)
         self.assertNotEqual(rc, 0, text)
         self.assert_owner_intact()
+
+
+class LockRunning(OpsTest):
+    """Tests with `ward lock run` going: the near-field door and the inbox."""
+
+    def run_lock(self, lock=None):
+        lock = lock or self.lock
+        run = self.spawn("lock", "run", "--dir", lock)
+        sock = os.path.join(lock, "near.sock")
+        deadline = time.time() + 10
+        while not os.path.exists(sock) and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertTrue(os.path.exists(sock), "lock run did not start")
+        return run, sock
+
+    def stop_lock(self, run):
+        run.send_signal(signal.SIGTERM)
+        rc, out, err = self.finish(run, timeout=20)
+        self.assertEqual(rc, 0, out + err)
+        return out, err
+
+    def at_the_door(self, app, sock):
+        """Whether app opens the door at the lock (near field, no wardd)."""
+        rc, out, err = self.ward("app", "near", "--dir", app, "--link", sock)
+        return rc == 0 and "executed" in out
+
+    def unacked_inbox(self):
+        db = sqlite3.connect(self.path("wardd.db"))
+        try:
+            return db.execute("SELECT count(*) FROM inbox WHERE acked_ms IS NULL").fetchone()[0]
+        finally:
+            db.close()
+
+    def inbox_gets(self):
+        return len([1 for m, path, *_ in self.proxy.seen
+                    if m == "GET" and path.startswith("/v1/lock/inbox")])
+
+    def bind_member(self, who, app):
+        """A later binding, the owner allowing it as soon as the lock asks."""
+        qr = self.path("qr-%s.png" % who[0])
+        p = self.spawn("lock", "bind-start", "--dir", self.lock, "--phone", who[1],
+                       "--qr-out", qr)
+        op_id = None
+        for line in p.stdout:
+            m = re.search(r"operation ([0-9a-f]{32})", line)
+            if m:
+                op_id = m.group(1)
+                break
+        self.assertIsNotNone(op_id, "bind-start asked for no grant")
+        self.ward_ok("app", "approve", "--dir", self.alice, op_id, "--wait", "0")
+        rc, out, err = self.finish(p)
+        self.assertEqual(rc, 0, out + err)
+        self.ward_ok("app", "scan", "--dir", app, "--qr", qr)
+        self.ward_ok("lock", "bind-finish", "--dir", self.lock, "--code", self.code_for(who[1]))
+
+
+class Finding2InboxPolling(LockRunning):
+    """Issue 14, finding 2: an idle `lock run` sends at most one inbox
+    request per long-poll period, whatever wardd answers (nothing at once,
+    garbage, an error, the same message again), and says so when the
+    answer is malformed."""
+
+    def test_finding2_idle_lock_never_spins(self):
+        answers = [
+            ("empty at once", 200, b'{"revokes": []}', None),
+            ("not json", 200, b'<html>oops', "malformed"),
+            ("no list", 200, b'{"revokes": 7}', "malformed"),
+            ("the same message again", 200, b'{"revokes": [{"id": 1, "revoke": "AAAA"}]}',
+             "no usable id"),
+            ("an error", 500, b'{"error": "internal", "message": "x"}', None),
+        ]
+        for name, status, body, says in answers:
+            self.proxy.on_request = lambda m, path, b, st=status, bd=body: (
+                (st, bd) if m == "GET" and path.startswith("/v1/lock/inbox") else None)
+            before = self.inbox_gets()
+            run, _ = self.run_lock()
+            time.sleep(5)
+            out, err = self.stop_lock(run)
+            n = self.inbox_gets() - before
+            # One at the start; one more after a round that made progress.
+            self.assertLessEqual(n, 2, "%s: %d inbox requests in 5 s" % (name, n))
+            if says:
+                self.assertIn(says, err, name)
+        self.proxy.on_request = None
+
+
+@unittest.skipUnless(os.environ.get("WARD_E2E_SLOW"),
+                     "slow: its own ctest (e2e_revoke_many), release build only")
+class Finding2RevokeMany(LockRunning):
+    """Issue 14, finding 2: 100 clients revoked in a row, with the lock
+    running: every revocation is applied and confirmed, every revoked
+    client is refused at the door, and the inbox ends empty (before, the
+    lock never acknowledged, and the 65th revocation was never seen)."""
+
+    def setUp(self):
+        super().setUp()
+        self.wardd.stop()
+        self.wardd.start(["--sms-per-addr", "100000", "--sms-per-phone", "100"])
+
+    def test_finding2_hundred_revocations_refused_at_the_door(self):
+        run, sock = self.run_lock()
+        total = 0
+        batch_max = 15      # the owner and 15 members fill the lock's table
+        while total < 100:
+            batch = []
+            for i in range(min(batch_max, 100 - total)):
+                who = ("m%03d" % (total + i), "+8613900%06d" % (total + i))
+                app = self.register(who)
+                self.bind_member(who, app)
+                batch.append((who, app))
+            self.assertTrue(self.at_the_door(batch[0][1], sock))
+            for who, app in batch:
+                out = self.ward_ok("app", "revoke", "--dir", self.alice, "--user", who[0])
+                self.assertIn("confirmed by the lock", out)
+                self.assertFalse(self.at_the_door(app, sock),
+                                 "%s still opens the door after its revocation" % who[0])
+            total += len(batch)
+        self.assertEqual(self.unacked_inbox(), 0)
+        self.assertTrue(self.at_the_door(self.alice, sock))
+        out = self.ward_ok("lock", "clients", "--dir", self.lock)
+        self.assertEqual(len([l for l in out.splitlines() if re.search(r"\bm\d{3}\b", l)]), 0)
+        out, _ = self.stop_lock(run)
+        self.assertEqual(out.count("revoked: m"), 100)
+
+
+class Finding3RevocationConfirmedByTheLock(LockRunning):
+    """Issue 14, finding 3: `ward app revoke` says revoked only on the
+    lock's own answer, sealed under the revoker's key; a hostile wardd can
+    delay or refuse a revocation, never fake its success or cancel it
+    silently."""
+
+    def setUp(self):
+        super().setUp()
+        self.bob = self.register(BOB)
+        self.bind_second(BOB, self.bob, self.alice)
+
+    def test_finding3_wrong_tid_from_wardd_still_revokes(self):
+        # wardd names bob's binding by a task id the lock never made: the
+        # lock answers "bound under another binding" with the real one,
+        # and the app revokes that one.
+        def lie(method, path, status, body):
+            if method == "GET" and path.startswith("/v1/locks/%s/clients" % SN):
+                j = json.loads(body)
+                for c in j["clients"]:
+                    if c["uid"] == "bob":
+                        c["tid"] = "00" * 16
+                return status, json.dumps(j).encode()
+            return status, body
+        self.proxy.on_response = lie
+        run, sock = self.run_lock()
+        self.assertTrue(self.at_the_door(self.bob, sock))
+        out = self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
+        self.assertIn("confirmed by the lock", out)
+        self.assertFalse(self.at_the_door(self.bob, sock))
+        self.assertTrue(self.at_the_door(self.alice, sock))
+        self.stop_lock(run)
+
+    def test_finding3_dropped_revocation_is_not_called_done(self):
+        # wardd takes the revocation and never queues it for the lock.
+        def drop(method, path, body):
+            if method == "POST" and path == "/v1/revocations":
+                return 200, json.dumps({"state": "revoked", "sn": SN, "target": "bob",
+                                        "inbox_id": 4242}).encode()
+            if method == "GET" and path.startswith("/v1/revocations/4242"):
+                time.sleep(0.5)
+                return 200, json.dumps({"id": 4242, "sn": SN, "target": "bob",
+                                        "state": "queued"}).encode()
+            return None
+        self.proxy.on_request = drop
+        run, sock = self.run_lock()
+        rc, out, err = self.ward("app", "revoke", "--dir", self.alice, "--user", "bob",
+                                 "--timeout", "3")
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("has not confirmed", err)
+        self.assertNotIn("revoked", out)
+        # The truth at the door: bob still opens it.
+        self.assertTrue(self.at_the_door(self.bob, sock))
+        self.stop_lock(run)
+
+    def test_finding3_forged_answer_is_refused(self):
+        # wardd answers the revocation itself, as if from the lock.
+        def forge(method, path, status, body):
+            if method == "GET" and path.startswith("/v1/revocations/"):
+                j = json.loads(body)
+                j["state"] = "answered"
+                j["result"] = "ASUBAAAAAAAeAQVhbGljZQIXAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+                return 200, json.dumps(j).encode()
+            return status, body
+        self.proxy.on_response = forge
+        # The lock is not running: only wardd could be answering.
+        rc, out, err = self.ward("app", "revoke", "--dir", self.alice, "--user", "bob",
+                                 "--timeout", "5")
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("did not come from the lock", err)
+        self.proxy.on_response = None
+        run, sock = self.run_lock()
+        # The genuine REVOKE still reaches the lock and is applied.
+        deadline = time.time() + 20
+        while time.time() < deadline and self.at_the_door(self.bob, sock):
+            time.sleep(0.3)
+        self.assertFalse(self.at_the_door(self.bob, sock))
+        self.stop_lock(run)
+
+    def test_finding3_lock_down_then_up(self):
+        # The lock is off: no confirmation, said plainly; the same command
+        # later follows the same revocation to the lock's answer.
+        rc, out, err = self.ward("app", "revoke", "--dir", self.alice, "--user", "bob",
+                                 "--timeout", "2")
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("has not confirmed", err)
+        run, sock = self.run_lock()
+        out = self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
+        self.assertIn("confirmed by the lock", out)
+        self.assertFalse(self.at_the_door(self.bob, sock))
+        posts = [1 for m, path, *_ in self.proxy.seen
+                 if m == "POST" and path == "/v1/revocations"]
+        self.assertEqual(len(posts), 1)
+        self.stop_lock(run)
+
+
+class Finding5MemberCannotBurnAnOp(OpsTest):
+    """Issue 14, finding 5: a bound member answers first with garbage (a
+    well-formed APPROVAL that does not verify). wardd keeps every
+    member's answer, the lock takes the first that verifies: the owner's
+    genuine approval opens the door, once."""
+
+    def test_finding5_garbage_first_then_the_owners_approval(self):
+        bob = self.register(BOB)
+        self.bind_second(BOB, bob, self.alice)
+        # Bob's app seals with a key the lock does not know.
+        rec = os.path.join(bob, "locks", SN + ".json")
+        with open(rec) as f:
+            j = json.load(f)
+        j["auth_key"] = "00" * 32
+        with open(rec, "w") as f:
+            json.dump(j, f)
+        p = self.request()
+        op_id, _ = self.wait_pending(bob)
+        rc, out, err = self.ward("app", "approve", "--dir", bob, op_id, "--wait", "0")
+        self.assertEqual(rc, 0, out + err)
+        # The owner's answer is taken, not refused as late.
+        _, aout = self.approve_one(self.alice)
+        self.assertIn("the lock: executed", aout)
+        rc, lout, lerr = self.finish(p)
+        self.assertEqual(rc, 0, lout + lerr)
+        self.assertIn("does not verify", lerr)
+        self.assertIn("allowed by alice", lout)
+        self.assertEqual(self.executions(), [("executed", "unlock", "alice")])
+
+
+class Finding12StaleOpsWithdrawn(OpsTest):
+    """Issue 14, finding 12: an op the lock gave up (timed out, stopped) is
+    withdrawn at once: no app is offered it, an approval of it is refused."""
+
+    def pending_ids(self, app):
+        out = self.ward_ok("app", "pending", "--dir", app)
+        return re.findall(r"^([0-9a-f]{32}) ", out, re.M)
+
+    def test_finding12_timeout_withdraws(self):
+        p = self.request("--timeout", "2")
+        op_id, _ = self.wait_pending(self.alice)
+        rc, out, err = self.finish(p)
+        self.assertNotEqual(rc, 0)
+        self.assertIn("withdrawn", err)
+        self.assertNotIn(op_id, self.pending_ids(self.alice))
+        rc, out, err = self.ward("app", "approve", "--dir", self.alice, op_id)
+        self.assertNotEqual(rc, 0, out)
+        self.assertEqual(self.executions(), [])
+
+    def test_finding12_stopped_lock_withdraws(self):
+        p = self.request()
+        op_id, _ = self.wait_pending(self.alice)
+        t0 = time.time()
+        p.send_signal(signal.SIGINT)
+        rc, out, err = self.finish(p, timeout=15)
+        self.assertLess(time.time() - t0, 5, "the lock did not stop promptly")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("withdrawn", err)
+        self.assertNotIn(op_id, self.pending_ids(self.alice))
+        rc, out, err = self.ward("app", "approve", "--dir", self.alice, op_id)
+        self.assertNotEqual(rc, 0, out)
+        self.assertEqual(self.executions(), [])
 
 
 class NearField(OpsTest):

@@ -176,7 +176,7 @@ class HappyPath(WarddTest):
             self.assertNotIn("code", cols)
             self.assertEqual(db.execute("SELECT count(*) FROM bindings").fetchone()[0], 1)
             self.assertEqual(db.execute("SELECT count(*) FROM escrows").fetchone()[0], 1)
-            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 4)
+            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 5)
         # Never logged (a code-shaped run inside a hex id is not the code).
         self.assertIsNone(re.search(r"(?<![0-9a-f])%s(?![0-9a-f])" % code, self.wardd.log()))
 
@@ -449,28 +449,38 @@ class FlowB(WarddTest):
         self.ok("activate", "LOCK-0002", expect=201)
         self.ok("op-create", "x", "LOCK-0002", expect=409)     # nobody bound
 
-    def test_answer_rules_first_wins_and_fetch(self):
+    def test_answer_rules_every_member_once_and_fetch(self):
         self.create("o1")
         self.ok("op-answer", "o1", "mallory", "-", expect=403)            # not bound
         self.ok("op-answer", "o1", "alice", "ta", "--as-uid", "bob", expect=403)
         out = self.ok("op-answer", "o1", "bob", "tb", expect=200)
-        self.assertIn('{"state":"answered"}', out)
-        out = self.ok("op-answer", "o1", "alice", "ta", expect=409)
-        self.assertIn('"error":"late"', out)
-        self.assertIn('"answered_by":"bob"', out)
+        self.assertIn('{"state":"answered","n":1}', out)
+        # Another member's answer is kept too: no member can burn an op.
+        out = self.ok("op-answer", "o1", "alice", "ta", expect=200)
+        self.assertIn('"n":2', out)
+        out = self.ok("op-answer", "o1", "bob", "tb", expect=409)      # once each
+        self.assertIn('"error":"conflict"', out)
         self.ok("op-pending", "alice", "--expect-count", "0")
+        self.ok("op-pending", "carol", "--expect-count", "1")
+        self.ok("op-state", "o1", "carol", "--expect-state", "answered")
         # The lock's capability: the wrong token is refused, the right one
-        # gets the first approval.
+        # gets the answers in order, the first at the top level too.
         self.ok("op-fetch", "o1", "--wrong-token", expect=401)
         out = self.ok("op-fetch", "o1", expect=200)
         self.assertEqual(self.fact(out, "uid"), "bob")
         self.assertEqual(self.fact(out, "same"), "1")
         self.ok("op-result", "o1", "--wrong-token", expect=401)
-        self.ok("op-result", "o1", expect=200)
-        self.ok("op-result", "o1", expect=409)
+        self.ok("op-result", "o1", "--for", "carol", expect=409)   # carol did not answer
+        self.ok("op-result", "o1", "--for", "alice", expect=200)
+        self.ok("op-result", "o1", "--for", "alice", expect=409)
         out = self.ok("op-state", "o1", "bob", "--expect-state", "done")
-        self.assertIn('"answered_by":"bob"', out)
+        self.assertIn('"answered_by":"alice"', out)
         self.assertIn('"result":"', out)
+        # Once the lock took an answer, the rest are late.
+        out = self.ok("op-answer", "o1", "carol", "tc", expect=409)
+        self.assertIn('"error":"late"', out)
+        self.assertIn('"answered_by":"alice"', out)
+        self.ok("op-pending", "carol", "--expect-count", "0")
         # Only a target may answer an op that names one.
         self.create("o2", "--target", "carol")
         self.ok("op-answer", "o2", "alice", "ta", expect=403)
@@ -561,14 +571,14 @@ class FlowB(WarddTest):
     def test_audit_access(self):
         self.create("o1")
         self.ok("op-answer", "o1", "alice", "ta", expect=200)
-        self.ok("op-answer", "o1", "bob", "tb", expect=409)
         self.ok("op-fetch", "o1", expect=200)
-        self.ok("op-result", "o1", expect=200)
+        self.ok("op-result", "o1", "--for", "alice", expect=200)
+        self.ok("op-answer", "o1", "bob", "tb", expect=409)
         self.ok("revoke", "ta", "tc", expect=200)
         out = self.ok("audit", "LOCK-0001", "alice", expect=200)
         events = json.loads(self.fact(out, "body"))["events"]
         names = [e["event"] for e in events]
-        self.assertEqual(names, ["revoke", "op_result", "op_delivered", "op_late",
+        self.assertEqual(names, ["revoke", "op_late", "op_result", "op_delivered",
                                  "op_answered", "op_created", "bind", "bind", "bind"])
         self.ok("audit", "LOCK-0001", "lock", expect=200)
         self.ok("audit", "LOCK-0001", "bob", expect=403)       # a member

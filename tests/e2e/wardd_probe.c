@@ -926,7 +926,7 @@ static int cmd_op_fetch(int argc, char **argv)
     return status_ok(st) ? 0 : 1;
 }
 
-/* op-result NAME [--wrong-token]: posts an (opaque) result blob. */
+/* op-result NAME [--for UID] [--wrong-token]: posts an (opaque) result blob. */
 static int cmd_op_result(int argc, char **argv)
 {
     if (argc < 1) {
@@ -937,10 +937,28 @@ static int cmd_op_result(int argc, char **argv)
     if (opt_flag(argc, argv, "--wrong-token")) {
         o.token[0] = o.token[0] == '0' ? '1' : '0';
     }
-    uint8_t res[40];
-    check(rng.fill(rng.ctx, res, sizeof res), "random");
-    char enc[100], body[160], path[128], query[64];
-    b64(res, sizeof res, enc, sizeof enc);
+    /* An OP_RESULT's shape (wardd opens nothing): header type 0x22,
+     * flags SEALED; 0x01 the uid it is sealed for (--for, default bob);
+     * 0x02 ciphertext and tag (random here). */
+    const char *uid = opt_val(argc, argv, "--for");
+    uid = uid != NULL ? uid : "bob";
+    size_t ul = strlen(uid), ct = 19, body_len = 2 + ul + 2 + ct;
+    uint8_t res[160];
+    if (ul == 0 || ul > 64) {
+        die("--for: a user id");
+    }
+    uint8_t hdr[11] = { 1, 0x22, 0x04, 0, 0, 0, 0, 0, (uint8_t)(body_len >> 8),
+                        (uint8_t)body_len, 0 };
+    memcpy(res, hdr, sizeof hdr);
+    res[11] = 0x01;
+    res[12] = (uint8_t)ul;
+    memcpy(res + 13, uid, ul);
+    res[13 + ul] = 0x02;
+    res[14 + ul] = (uint8_t)ct;
+    check(rng.fill(rng.ctx, res + 15 + ul, ct), "random");
+    size_t res_len = 11 + body_len;
+    char enc[300], body[360], path[128], query[64];
+    b64(res, res_len, enc, sizeof enc);
     snprintf(body, sizeof body, "{\"result\":\"%s\"}", enc);
     snprintf(path, sizeof path, "/v1/ops/%s/result", o.op_id);
     snprintf(query, sizeof query, "token=%s", o.token);

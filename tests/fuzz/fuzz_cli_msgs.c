@@ -1,8 +1,9 @@
-/* libFuzzer harness for the CLI's reader of wardd's message lists (a
- * device's inbox, an app's replies: api_each_msg). The server is not
- * trusted: whatever the bytes, every message handed on is at most
- * WARD_MSG_MAX bytes, its cloud id (if any) a string, and the cursor
- * only moves forward, never past 2^53. */
+/* libFuzzer harness for the CLI's readers of wardd's lists: a device's
+ * inbox and an app's replies (api_each_msg), the lock's inbox and an
+ * op's answers (api_each_entry). The server is not trusted: whatever the
+ * bytes, every message handed on is at most WARD_MSG_MAX bytes, its
+ * cloud id or sender (if any) a string, ids grow strictly, and the
+ * cursor only moves forward, never past 2^53. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,24 @@ static void each(void *ctx, const char *cloud_id, const uint8_t *msg, size_t len
     s->n++;
 }
 
+typedef struct entries {
+    long long last;
+    size_t n;
+} entries;
+
+static int each_entry(void *ctx, long long id, const char *from, const uint8_t *msg,
+                      size_t len)
+{
+    entries *e = ctx;
+    CHECK(id > e->last && id <= 9007199254740991LL);
+    CHECK(from != NULL && strlen(from) < 1u << 20);
+    CHECK(msg != NULL || len == 0);
+    CHECK(len <= WARD_MSG_MAX);
+    e->last = id;
+    e->n++;
+    return e->n == 40;     /* a walk stopped halfway resumes where it stopped */
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* As the HTTP layer hands it over: a NUL-terminated heap copy. */
@@ -38,6 +57,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     seen s = { 0 };
     api_each_msg(&resp, &after, each, &s);
     CHECK(after >= 5 && after <= 9007199254740992LL);
+    static const char *const lists[] = { "revokes", "answers" };
+    for (size_t i = 0; i < 2; i++) {
+        long long cur = 3;
+        entries e = { 3, 0 };
+        int skipped = api_each_entry(&resp, lists[i], &cur, each_entry, &e);
+        CHECK(skipped >= -1);
+        CHECK(cur >= 3 && cur <= e.last);
+        CHECK(e.n < 40 ? cur == e.last : cur < e.last);
+    }
     free(body);
     return 0;
 }

@@ -2,7 +2,9 @@
 """Writes the seed corpus of fuzz_cli_msgs into tests/fuzz/corpus/.
 
 Each seed is a message list as wardd answers GET /v1/device/inbox (with
-cloud ids) or GET /v1/dev/{id}/replies (without), and a few near misses.
+cloud ids) or GET /v1/dev/{id}/replies (without), the lock's inbox (GET
+/v1/lock/inbox) or an op's answers (GET /v1/ops/{id}/answer), and a few
+near misses.
 Usage: gen_corpus_cli_msgs.py [corpus dir]
 """
 import base64
@@ -26,6 +28,14 @@ def main():
                             {"id": 9007199254740993, "msg": msg}]},
         "not_b64": {"msgs": [{"id": 10, "msg": "%%%"}, {"id": "11", "msg": 12}]},
         "too_long": {"msgs": [{"id": 12, "msg": base64.b64encode(bytes(5000)).decode()}]},
+        "lock_inbox": {"revokes": [{"id": 4, "revoke": msg}, {"id": 9, "revoke": msg},
+                                   {"id": 9, "revoke": msg}, {"id": 2.5, "revoke": msg}]},
+        "lock_inbox_bad": {"revokes": [{"id": "7", "revoke": msg}, {"id": 8, "revoke": "%"},
+                                       {"id": 1e300}], "more": True},
+        "answers": {"answers": [{"n": 4, "uid": "alice", "approval": msg},
+                                {"n": 5, "uid": 7, "approval": msg}],
+                    "approval": msg, "uid": "alice"},
+        "answers_legacy": {"approval": msg, "uid": "alice"},
     }
     for name, body in seeds.items():
         with open(os.path.join(out, name), "wb") as f:

@@ -62,6 +62,14 @@ SEEDS = {
         "refused": b"\x02",
         "nonce_flipped": b"\x01" + b"\x00" * 22 + b"\x80",
     },
+    # byte 0 % 2: mode (0 raw, 1 the lock's genuine REVOKE_RESULT patched)
+    "revoke_result": {
+        "raw_empty": b"\x00",
+        "genuine": b"\x01",
+        "uid_flipped": b"\x01" + b"\x00" * 13 + b"\x01",
+        "tag_flipped": b"\x01" + b"\x00" * 40 + b"\x80",
+        "extended": b"\x01" + b"\x00" * 60 + b"\x07",
+    },
 }
 
 

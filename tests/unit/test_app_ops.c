@@ -554,29 +554,47 @@ static void test_target_and_revoke(void **state)
 
     /* Revoking dave under an old task id changes nothing; under his
      * binding's id the lock drops him. */
-    uint8_t wrong[WARD_TASK_ID_LEN], tuid[WARD_UID_MAX];
-    size_t tlen = 0;
+    uint8_t wrong[WARD_TASK_ID_LEN], rres[WARD_REVOKE_RESULT_MAX];
+    size_t rres_len = 0;
+    ward_revoke_outcome ro;
     memcpy(wrong, dave_tid, sizeof wrong);
     wrong[0] ^= 1;
     assert_int_equal(ward_app_revoke_seal(&f->app, "LOCK-7", "dave", wrong,
                                           key, rv, sizeof rv, &vlen), WARD_OK);
-    ward_op_lock_revoke(&f->e->lock, rv, vlen, tuid, &tlen);
+    assert_int_equal(ward_op_lock_revoke(&f->e->lock, rv, vlen, &ro, rres, sizeof rres,
+                                         &rres_len), WARD_OK);
+    assert_int_equal(ro.outcome, WARD_REVOKE_STALE);
     assert_int_equal(ward_lock_client_count(&f->e->lock, &count), WARD_OK);
     assert_int_equal(count, 2);
-    /* A revocation sealed under another key is refused. */
+    /* The app reads the lock's answer: stale, and dave's real binding. */
+    assert_int_equal(ward_app_revoke_result(&f->app, "LOCK-7", "dave", rv, vlen, key, rres,
+                                            rres_len, &ro), WARD_OK);
+    assert_int_equal(ro.outcome, WARD_REVOKE_STALE);
+    assert_true(ro.has_tid);
+    assert_memory_equal(ro.tid, dave_tid, 16);
+    /* A result from anyone but the lock (wardd's own) does not open. */
+    rres[rres_len - 1] ^= 1;
+    assert_int_equal(ward_app_revoke_result(&f->app, "LOCK-7", "dave", rv, vlen, key, rres,
+                                            rres_len, &ro), WARD_ERR_AUTH);
+    /* A revocation sealed under another key is refused, unanswered. */
     uint8_t bad[WARD_AUTH_KEY_LEN];
     memcpy(bad, key, sizeof bad);
     bad[5] ^= 1;
     assert_int_equal(ward_app_revoke_seal(&f->app, "LOCK-7", "dave", dave_tid,
                                           bad, rv, sizeof rv, &vlen), WARD_OK);
-    assert_int_equal(ward_op_lock_revoke(&f->e->lock, rv, vlen, tuid, &tlen),
-                     WARD_ERR_AUTH);
+    assert_int_equal(ward_op_lock_revoke(&f->e->lock, rv, vlen, &ro, rres, sizeof rres,
+                                         &rres_len), WARD_ERR_AUTH);
+    assert_int_equal(rres_len, 0);
     assert_int_equal(ward_app_revoke_seal(&f->app, "LOCK-7", "dave", dave_tid,
                                           key, rv, sizeof rv, &vlen), WARD_OK);
-    assert_int_equal(ward_op_lock_revoke(&f->e->lock, rv, vlen, tuid, &tlen),
-                     WARD_OK);
-    assert_int_equal(tlen, 4);
-    assert_memory_equal(tuid, "dave", 4);
+    assert_int_equal(ward_op_lock_revoke(&f->e->lock, rv, vlen, &ro, rres, sizeof rres,
+                                         &rres_len), WARD_OK);
+    assert_int_equal(ro.outcome, WARD_REVOKE_DONE);
+    assert_int_equal(ro.target_len, 4);
+    assert_memory_equal(ro.target, "dave", 4);
+    assert_int_equal(ward_app_revoke_result(&f->app, "LOCK-7", "dave", rv, vlen, key, rres,
+                                            rres_len, &ro), WARD_OK);
+    assert_int_equal(ro.outcome, WARD_REVOKE_DONE);
     assert_int_equal(ward_lock_client_count(&f->e->lock, &count), WARD_OK);
     assert_int_equal(count, 1);
     assert_int_equal(ward_app_revoke_seal(&f->app, "LOCK-7", "da/ve", dave_tid,
@@ -584,11 +602,11 @@ static void test_target_and_revoke(void **state)
                      WARD_ERR_FORMAT);
     /* Over HTTP: refused locally before any request for a bad user id,
      * and for a lock not bound here. */
-    assert_int_equal(ward_app_revoke(&f->app, "LOCK-7", "x y", false),
+    assert_int_equal(ward_app_revoke(&f->app, "LOCK-7", "x y", false, 0, &ro),
                      WARD_ERR_FORMAT);
-    assert_int_equal(ward_app_revoke(&f->app, "LOCK-8", "dave", false),
+    assert_int_equal(ward_app_revoke(&f->app, "LOCK-8", "dave", false, 0, &ro),
                      WARD_ERR_NOTFOUND);
-    assert_int_equal(ward_app_revoke(&f->app, "LOCK-7", "dave", false),
+    assert_int_equal(ward_app_revoke(&f->app, "LOCK-7", "dave", false, 0, &ro),
                      WARD_ERR_IO);
     ward_app_close(&dave);
     fx_free(f);

@@ -490,12 +490,56 @@ static void test_add_client_roles(void **state)
     lf_env_free(e);
 }
 
-static ward_err revoke(lf_env *e, const lf_app *by, const lf_app *target,
-                       const uint8_t *tid, uint8_t *msg, size_t *len)
+/* What a revocation came to: the REVOKE_RESULT's outcome (WARD_REVOKE_*,
+ * checked by opening it as the revoker would), or R_ERR + the error when
+ * the lock answered none. */
+#define R_ERR 100
+
+static int apply_revoke(lf_env *e, const lf_app *by, const lf_app *target,
+                        const uint8_t *msg, size_t len)
+{
+    ward_revoke_outcome out, opened;
+    uint8_t res[WARD_REVOKE_RESULT_MAX];
+    size_t res_len = 99;
+    ward_err err = ward_op_lock_revoke(&e->lock, msg, len, &out, res, sizeof res,
+                                       &res_len);
+    if (err != WARD_OK) {
+        assert_int_equal(res_len, 0);
+        return R_ERR + (int)err;
+    }
+    assert_true(res_len > 0 && res_len <= WARD_REVOKE_RESULT_MAX);
+    assert_int_equal(out.target_len, lf_uid_len(target));
+    assert_memory_equal(out.target, target->uid, out.target_len);
+    assert_int_equal(out.revoker_len, lf_uid_len(by));
+    /* Only the revoker opens it, and it says what the lock said. */
+    assert_int_equal(ward_revoke_result_open(ward_test_cp, by->auth, LF_SN, LF_SN_LEN, msg,
+                                             len, (const uint8_t *)target->uid,
+                                             lf_uid_len(target), res, res_len, &opened),
+                     WARD_OK);
+    assert_int_equal(opened.outcome, out.outcome);
+    assert_int_equal(opened.has_tid, out.has_tid);
+    assert_memory_equal(opened.tid, out.tid, sizeof out.tid);
+    assert_int_equal(ward_revoke_result_open(ward_test_cp, target->auth, LF_SN, LF_SN_LEN,
+                                             msg, len, (const uint8_t *)target->uid,
+                                             lf_uid_len(target), res, res_len, &opened),
+                     by == target ? WARD_OK : WARD_ERR_AUTH);
+    /* Named for another target, it does not open either. */
+    assert_int_equal(ward_revoke_result_open(ward_test_cp, by->auth, LF_SN, LF_SN_LEN, msg,
+                                             len, (const uint8_t *)"nobody", 6, res,
+                                             res_len, &opened),
+                     WARD_ERR_AUTH);
+    if (out.outcome == WARD_REVOKE_NOT_BOUND) {
+        assert_false(out.has_tid);
+    } else {
+        assert_true(out.has_tid);
+    }
+    return out.outcome;
+}
+
+static int revoke(lf_env *e, const lf_app *by, const lf_app *target,
+                  const uint8_t *tid, uint8_t *msg, size_t *len)
 {
     ward_random rng = ward_test_rng();
-    uint8_t got[WARD_UID_MAX];
-    size_t got_len = 99;
     assert_int_equal(ward_revoke_seal(ward_test_cp, &rng, by->auth, LF_SN,
                                       LF_SN_LEN, (const uint8_t *)by->uid,
                                       lf_uid_len(by),
@@ -503,14 +547,7 @@ static ward_err revoke(lf_env *e, const lf_app *by, const lf_app *target,
                                       lf_uid_len(target),
                                       tid != NULL ? tid : target->tid, msg,
                                       WARD_REVOKE_MAX, len), WARD_OK);
-    ward_err err = ward_op_lock_revoke(&e->lock, msg, *len, got, &got_len);
-    if (err == WARD_OK && got_len > 0) {
-        assert_int_equal(got_len, lf_uid_len(target));
-        assert_memory_equal(got, target->uid, got_len);
-    } else {
-        assert_int_equal(got_len, 0);
-    }
-    return err;
+    return apply_revoke(e, by, target, msg, *len);
 }
 
 /* Whether the bytes are anywhere in the lock's flash, either bank. */
@@ -538,22 +575,21 @@ static void test_revoke(void **state)
     static const char *const uids[] = { "owner", "admin", "m1", "m2", "m3" };
     lf_env *e = env_with(a, uids, 5);
     uint8_t msg[WARD_REVOKE_MAX], old[WARD_REVOKE_MAX];
-    uint8_t got[WARD_UID_MAX];
-    size_t len = 0, old_len = 0, got_len = 0;
+    size_t len = 0, old_len = 0;
     lf_app *owner = &a[0], *admin = &a[1], *m1 = &a[2], *m2 = &a[3];
     lf_app *m3 = &a[4];
     set_role(e, admin, WARD_ROLE_ADMIN);
 
-    /* Roles. */
-    assert_int_equal(revoke(e, admin, owner, NULL, msg, &len), WARD_ERR_AUTH);
-    assert_int_equal(revoke(e, m1, m2, NULL, msg, &len), WARD_ERR_AUTH);
-    assert_int_equal(revoke(e, m1, admin, NULL, msg, &len), WARD_ERR_AUTH);
-    assert_int_equal(revoke(e, owner, owner, NULL, msg, &len), WARD_ERR_AUTH);
+    /* Roles: refused, and the revoker hears so from the lock. */
+    assert_int_equal(revoke(e, admin, owner, NULL, msg, &len), WARD_REVOKE_REFUSED);
+    assert_int_equal(revoke(e, m1, m2, NULL, msg, &len), WARD_REVOKE_REFUSED);
+    assert_int_equal(revoke(e, m1, admin, NULL, msg, &len), WARD_REVOKE_REFUSED);
+    assert_int_equal(revoke(e, owner, owner, NULL, msg, &len), WARD_REVOKE_REFUSED);
     assert_true(bound(e, owner) && bound(e, admin) && bound(e, m2));
 
     /* The owner revokes a member: gone with its key, in the audit. */
     assert_true(flash_holds(e, m1->auth, sizeof m1->auth));
-    assert_int_equal(revoke(e, owner, m1, NULL, old, &old_len), WARD_OK);
+    assert_int_equal(revoke(e, owner, m1, NULL, old, &old_len), WARD_REVOKE_DONE);
     assert_false(bound(e, m1));
     /* Nor does its key stay in the old bank until the next update. */
     assert_false(flash_holds(e, m1->auth, sizeof m1->auth));
@@ -564,38 +600,66 @@ static void test_revoke(void **state)
     ask(e, &q, WARD_OP_UNLOCK, NULL);
     size_t n = lf_answer(m1, &q.req, WARD_DECISION_ALLOW, ap, sizeof ap);
     assert_int_equal(accept(e, &q, ap, n).err, WARD_ERR_AUTH);
-    /* Applying it again changes nothing, is fine, and names nobody as
-     * revoked. */
+    /* Applying it again changes nothing and says the target is not
+     * bound. */
     ward_audit_event before, after;
     uint32_t cnt = audit_count(e, &before);
-    got_len = 99;
-    assert_int_equal(ward_op_lock_revoke(&e->lock, old, old_len, got,
-                                         &got_len), WARD_OK);
-    assert_int_equal(got_len, 0);
+    assert_int_equal(apply_revoke(e, owner, m1, old, old_len), WARD_REVOKE_NOT_BOUND);
     assert_int_equal(audit_count(e, &after), cnt);
-    /* m1 binds again; the old revocation names the old binding. */
+    /* m1 binds again; the old revocation names the old binding: stale,
+     * and the result names the binding that exists. */
     lf_bind(e, m1);
-    got_len = 99;
-    assert_int_equal(ward_op_lock_revoke(&e->lock, old, old_len, got,
-                                         &got_len), WARD_OK);
-    assert_int_equal(got_len, 0);
+    assert_int_equal(apply_revoke(e, owner, m1, old, old_len), WARD_REVOKE_STALE);
     assert_true(bound(e, m1));
-    /* A tid that was never m1's does nothing either. */
+    /* A tid that was never m1's (one wardd made up) does nothing either,
+     * and the result tells the revoker m1's real one. */
     uint8_t tid[WARD_TASK_ID_LEN];
     memset(tid, 0xA5, sizeof tid);
-    assert_int_equal(revoke(e, owner, m1, tid, msg, &len), WARD_OK);
+    assert_int_equal(revoke(e, owner, m1, tid, msg, &len), WARD_REVOKE_STALE);
     assert_true(bound(e, m1));
+    {
+        ward_revoke_outcome o;
+        uint8_t res[WARD_REVOKE_RESULT_MAX];
+        size_t res_len = 0;
+        assert_int_equal(ward_op_lock_revoke(&e->lock, msg, len, &o, res, sizeof res,
+                                             &res_len), WARD_OK);
+        assert_true(o.has_tid);
+        assert_memory_equal(o.tid, m1->tid, WARD_TASK_ID_LEN);
+        /* A result buffer too small costs nothing. */
+        assert_int_equal(ward_op_lock_revoke(&e->lock, msg, len, &o, res, 10, &res_len),
+                         WARD_ERR_NOSPACE);
+        assert_int_equal(res_len, 0);
+    }
+    /* With that tid the revocation goes through. */
+    assert_int_equal(revoke(e, owner, m1, NULL, msg, &len), WARD_REVOKE_DONE);
+    assert_false(bound(e, m1));
+    lf_bind(e, m1);
 
     /* An admin revokes members only; anyone but the owner leaves alone. */
-    assert_int_equal(revoke(e, admin, m2, NULL, msg, &len), WARD_OK);
+    assert_int_equal(revoke(e, admin, m2, NULL, msg, &len), WARD_REVOKE_DONE);
     assert_false(bound(e, m2));
-    assert_int_equal(revoke(e, m3, m3, NULL, msg, &len), WARD_OK);
+    assert_int_equal(revoke(e, m3, m3, NULL, msg, &len), WARD_REVOKE_DONE);
     assert_false(bound(e, m3));
-    assert_int_equal(revoke(e, admin, admin, NULL, msg, &len), WARD_OK);
+    assert_int_equal(revoke(e, admin, admin, NULL, msg, &len), WARD_REVOKE_DONE);
     assert_false(bound(e, admin));
-    /* A revoker that is gone is nobody. */
-    assert_int_equal(revoke(e, admin, m1, NULL, msg, &len), WARD_ERR_AUTH);
+    /* A revoker that is gone is nobody: no result at all. */
+    assert_int_equal(revoke(e, admin, m1, NULL, msg, &len), R_ERR + WARD_ERR_AUTH);
     assert_true(bound(e, m1));
+
+    /* A buffer too small for the result keeps the target. */
+    {
+        ward_random rng = ward_test_rng();
+        ward_revoke_outcome o;
+        uint8_t res[WARD_REVOKE_RESULT_MAX];
+        size_t res_len = 0;
+        assert_int_equal(ward_revoke_seal(ward_test_cp, &rng, owner->auth, LF_SN, LF_SN_LEN,
+                                          (const uint8_t *)"owner", 5, (const uint8_t *)"m1",
+                                          2, m1->tid, msg, sizeof msg, &len), WARD_OK);
+        assert_int_equal(ward_op_lock_revoke(&e->lock, msg, len, &o, res, 10, &res_len),
+                         WARD_ERR_NOSPACE);
+        assert_int_equal(res_len, 0);
+        assert_true(bound(e, m1));
+    }
 
     /* Tampering, another lock, a revoker's name under another key. */
     assert_int_equal(revoke(e, owner, m1, NULL, msg, &len), WARD_OK);
@@ -609,8 +673,12 @@ static void test_revoke(void **state)
         uint8_t bad[WARD_REVOKE_MAX];
         memcpy(bad, msg, len);
         bad[i] ^= 0x04;
-        ward_err err = ward_op_lock_revoke(&e->lock, bad, len, got, &got_len);
+        ward_revoke_outcome o;
+        uint8_t res[WARD_REVOKE_RESULT_MAX];
+        size_t res_len = 99;
+        ward_err err = ward_op_lock_revoke(&e->lock, bad, len, &o, res, sizeof res, &res_len);
         assert_true(err == WARD_ERR_AUTH || err == WARD_ERR_FORMAT);
+        assert_int_equal(res_len, 0);
         assert_true(bound(e, m1));
     }
     assert_int_equal(ward_revoke_seal(ward_test_cp, &rng, owner->auth,
@@ -618,14 +686,12 @@ static void test_revoke(void **state)
                                       (const uint8_t *)"owner", 5,
                                       (const uint8_t *)"m1", 2, m1->tid, msg,
                                       sizeof msg, &len), WARD_OK);
-    assert_int_equal(ward_op_lock_revoke(&e->lock, msg, len, got, &got_len),
-                     WARD_ERR_AUTH);
+    assert_int_equal(apply_revoke(e, owner, m1, msg, len), R_ERR + WARD_ERR_AUTH);
     assert_int_equal(ward_revoke_seal(ward_test_cp, &rng, m1->auth, LF_SN,
                                       LF_SN_LEN, (const uint8_t *)"owner", 5,
                                       (const uint8_t *)"m1", 2, m1->tid, msg,
                                       sizeof msg, &len), WARD_OK);
-    assert_int_equal(ward_op_lock_revoke(&e->lock, msg, len, got, &got_len),
-                     WARD_ERR_AUTH);
+    assert_int_equal(apply_revoke(e, owner, m1, msg, len), R_ERR + WARD_ERR_AUTH);
     assert_true(bound(e, m1));
     const uint8_t *uid = NULL;
     size_t uid_len = 0;

@@ -467,13 +467,42 @@ static void answer_rec_nonce(wardd_answer_rec *a, const uint8_t id, const char *
     a->nonce_expires_ms = 900000;
 }
 
-/* The lock's fetch as wardd runs it: op_get, then op_deliver with it. */
-static ward_err fetch_deliver(wardd_store *st, const uint8_t op_id[WARDD_OP_ID_LEN],
-                             int64_t now)
+/* The lock's fetch: the answers after `after`; *n how many, *last the
+ * number of the last one and its approval's first byte in *first. */
+typedef struct fetched {
+    int n;
+    int last;
+    char uid[WARD_UID_MAX + 1];
+    uint8_t first;
+} fetched;
+
+static int on_answer(void *ctx, const wardd_op_answer *a)
 {
-    wardd_op got;
-    ward_err err = st->op_get(st->h, op_id, &got);
-    return err == WARD_OK ? st->op_deliver(st->h, &got, now) : err;
+    fetched *f = ctx;
+    assert_true(a->n > f->last);
+    assert_int_equal(a->approval_len, 30);
+    if (f->n == 0) {
+        f->first = a->approval[0];
+        strcpy(f->uid, a->uid);
+    }
+    f->last = a->n;
+    f->n++;
+    return 0;
+}
+
+static fetched fetch(wardd_store *st, const uint8_t op_id[WARDD_OP_ID_LEN], int after,
+                     int64_t now)
+{
+    fetched f;
+    memset(&f, 0, sizeof f);
+    f.last = after;
+    assert_int_equal(st->op_answers(st->h, op_id, after, now, on_answer, &f), WARD_OK);
+    return f;
+}
+
+static void result_msg(uint8_t *res, size_t len)
+{
+    memset(res, 0x22, len);
 }
 
 /* A store seeded for flow B with one op (id filled with byte id) made. */
@@ -486,7 +515,7 @@ static void open_with_op(wardd_store *st, wardd_op *op, uint8_t id)
     assert_int_equal(st->op_create(st->h, op, &aud), WARD_OK);
 }
 
-static void test_op_audience_and_first_answer(void **state)
+static void test_op_audience_and_every_answer(void **state)
 {
     (void)state;
     wardd_store st;
@@ -507,30 +536,58 @@ static void test_op_audience_and_first_answer(void **state)
     /* An op id is used once. */
     assert_int_equal(st.op_create(st.h, &op, &aud), WARD_ERR_STATE);
 
-    uint8_t appr_a[30], appr_b[30];
+    uint8_t appr_a[30], appr_b[30], appr_c[30], res_msg[20];
     memset(appr_a, 0xAA, sizeof appr_a);
     memset(appr_b, 0xBB, sizeof appr_b);
+    memset(appr_c, 0xCC, sizeof appr_c);
+    result_msg(res_msg, sizeof res_msg);
     wardd_answer_rec a;
     wardd_answer_res res;
+    /* Each member's answer is kept, in order: none burns another's. */
     answer_rec(&a, 0x01, "bob", appr_b, 20000);
     assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
+    assert_int_equal(res.n, 1);
     answer_rec(&a, 0x01, "alice", appr_a, 20001);
-    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_STATE);
-    assert_string_equal(res.first, "bob");
-    /* The first answer stands, untouched by the late one. */
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
+    assert_int_equal(res.n, 2);
+    /* One each: bob again is refused, and nothing changes. */
+    answer_rec(&a, 0x01, "bob", appr_a, 20002);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_CONFLICT);
     assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
     assert_int_equal(got.state, WARDD_OP_ANSWERED);
-    assert_string_equal(got.answered_by, "bob");
-    assert_int_equal(got.approval_len, 30);
-    assert_memory_equal(got.approval, appr_b, 30);
+    assert_int_equal(got.answers, 2);
+    assert_string_equal(got.answered_by, "");
     assert_memory_equal(got.token_hash, op.token_hash, sizeof op.token_hash);
-    assert_int_equal(sf_int("SELECT count(*) FROM ops WHERE answer_sig = 'ward=:AAAA:'"), 1);
-    /* Answered ops leave every pending list. */
+    fetched f = fetch(&st, op.op_id, 0, 20003);
+    assert_int_equal(f.n, 2);
+    assert_string_equal(f.uid, "bob");
+    assert_int_equal(f.first, 0xBB);
+    f = fetch(&st, op.op_id, 1, 20003);
+    assert_int_equal(f.n, 1);
+    assert_string_equal(f.uid, "alice");
+    assert_int_equal(fetch(&st, op.op_id, 2, 20003).n, 0);
+    /* Those who answered leave the pending list; carol still sees it. */
     assert_int_equal(pending_n(&st, "alice", 20000), 0);
+    assert_int_equal(pending_n(&st, "bob", 20000), 0);
+    assert_int_equal(pending_n(&st, "carol", 20000), 1);
+    /* The lock took alice's (bob's did not verify): done, by alice. */
+    assert_int_equal(st.op_result(st.h, op.op_id, "carol", res_msg, sizeof res_msg, 20004),
+                     WARD_ERR_PARAM);
+    assert_int_equal(st.op_result(st.h, op.op_id, "alice", res_msg, sizeof res_msg, 20004),
+                     WARD_OK);
+    assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
+    assert_int_equal(got.state, WARDD_OP_DONE);
+    assert_string_equal(got.answered_by, "alice");
     assert_int_equal(pending_n(&st, "carol", 20000), 0);
+    /* Carol is late now, and hears whose the lock took. */
+    answer_rec(&a, 0x01, "carol", appr_c, 20005);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_STATE);
+    assert_string_equal(res.first, "alice");
+    assert_int_equal(sf_int("SELECT count(*) FROM op_answers"), 2);
+    assert_int_equal(sf_int("SELECT count(*) FROM op_answers WHERE sig = 'ward=:AAAA:'"), 2);
     assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_late'"
-                             " AND uid = 'alice'"), 1);
-    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_answered'"), 1);
+                             " AND uid = 'carol'"), 1);
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_answered'"), 2);
 
     /* Past its expiry nobody answers; unknown ops are not found. */
     make_op(&op, 0x02, "");
@@ -611,15 +668,21 @@ static void test_op_answer_spends_nonce(void **state)
     a.sig = "ward=:BBBB:";
     assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_AUTH);
     assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_late'"), 0);
-    /* The same signer answering again with another nonce is late. */
+    /* The same signer answering again with another nonce: once each,
+     * refused, its nonce left to the caller. */
     a.nonce = "ffeeddccbbaa99887766554433221101";
-    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_STATE);
-    assert_string_equal(res.first, "bob");
-    assert_int_equal(st.nonce_use(st.h, "user:bob", a.nonce, 900000), WARD_ERR_AUTH);
-    /* A late answer spends its nonce with its op_late audit row. */
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_CONFLICT);
+    assert_int_equal(st.nonce_use(st.h, "user:bob", a.nonce, 900000), WARD_OK);
+    /* Once the lock took bob's, a late answer spends its nonce with its
+     * op_late audit row. */
+    uint8_t res_msg[20];
+    result_msg(res_msg, sizeof res_msg);
+    assert_int_equal(st.op_result(st.h, op.op_id, "bob", res_msg, sizeof res_msg, 20001),
+                     WARD_OK);
     answer_rec_nonce(&a, 0x0A, "alice", appr, 20001, "user:alice",
                      "0123456789abcdef0123456789abcdef");
     assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_STATE);
+    assert_string_equal(res.first, "bob");
     assert_int_equal(st.nonce_use(st.h, "user:alice", a.nonce, 900000), WARD_ERR_AUTH);
     /* An expired op rolls everything back, the nonce included. */
     make_op(&op, 0x0B, "");
@@ -719,10 +782,10 @@ static void test_answer_needs_the_audience(void **state)
     st.close(st.h);
 }
 
-/* A winning answer is held rather than committed on its own: reads show
- * it at once while the file does not have it yet, and the lock's fetch
- * commits it, with the delivery, before the fetch may return it. */
-static void test_answer_held_until_fetch(void **state)
+/* An answer is committed when it comes: the lock never sees one a crash
+ * of wardd could take back. The lock's fetch marks the delivery, which
+ * waits for the next transaction but reads show at once. */
+static void test_answers_committed_and_fetched(void **state)
 {
     (void)state;
     wardd_store st;
@@ -734,76 +797,64 @@ static void test_answer_held_until_fetch(void **state)
     wardd_answer_res res;
     answer_rec(&a, 0x40, "bob", appr, 20000);
     assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
-    assert_int_equal(sf_int("SELECT state FROM ops"), 0);
-    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_answered'"), 0);
-    assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
-    assert_int_equal(got.state, WARDD_OP_ANSWERED);
-    assert_string_equal(got.answered_by, "bob");
-    assert_int_equal(got.approval_len, sizeof appr);
-    assert_memory_equal(got.approval, appr, sizeof appr);
-    assert_false(got.delivered);
-    assert_int_equal(pending_n(&st, "alice", 20000), 0);
-    assert_int_equal(pending_n(&st, "carol", 20000), 0);
-
-    assert_int_equal(fetch_deliver(&st, op.op_id, 20001), WARD_OK);
     assert_int_equal(sf_int("SELECT state FROM ops"), WARDD_OP_ANSWERED);
+    assert_int_equal(sf_int("SELECT answers FROM ops"), 1);
     assert_int_equal(sf_int("SELECT answered_ms FROM ops"), 20000);
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_answered'"), 1);
+    assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
+    assert_false(got.delivered);
+    assert_int_equal(fetch(&st, op.op_id, 0, 20001).n, 1);
+    assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
+    assert_true(got.delivered);
+    /* The next transaction of any entry writes the mark, before itself. */
+    answer_rec(&a, 0x40, "carol", appr, 20002);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
     assert_int_equal(sf_int("SELECT delivered_ms FROM ops"), 20001);
-    assert_int_equal(sf_int("SELECT count(*) FROM ops WHERE answered_by = 'bob'"
-                             " AND answer_sig = 'ward=:AAAA:'"), 1);
     assert_int_equal(sf_int("SELECT count(*) FROM audit a JOIN audit d"
                              " ON a.event = 'op_answered' AND d.event = 'op_delivered'"
                              " AND a.ts_ms = 20000 AND d.ts_ms = 20001 AND a.id < d.id"), 1);
+    /* A second fetch is not a second delivery. */
+    assert_int_equal(fetch(&st, op.op_id, 0, 20003).n, 2);
     st.close(st.h);
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 1);
 }
 
-/* More winners at once than the store holds: the one past the limit
- * commits on its own (with those held before it); every answer reads as
- * answered throughout, and closing the store writes those still held. */
-static void test_held_answers_overflow_and_close(void **state)
+/* The lock gives its op up: nobody is offered it, answers are refused,
+ * and a done op cannot be withdrawn. */
+static void test_op_withdraw(void **state)
 {
     (void)state;
     wardd_store st;
-    open_store(&st);
-    seed_b(&st);
     wardd_op op, got;
-    size_t aud = 0;
-    uint8_t appr[30];
-    memset(appr, 0xAB, sizeof appr);
+    open_with_op(&st, &op, 0x41);
+    uint8_t appr[30], res_msg[20];
+    memset(appr, 0xAA, sizeof appr);
+    result_msg(res_msg, sizeof res_msg);
     wardd_answer_rec a;
     wardd_answer_res res;
-    for (unsigned id = 0x80; id < 0x80 + 70; id++) {
-        make_op(&op, (uint8_t)id, "");
-        assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
-        answer_rec(&a, (uint8_t)id, "carol", appr, 20000);
-        assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
-    }
-    int written = sf_int("SELECT count(*) FROM ops WHERE state = 1");
-    assert_true(written > 0 && written < 70);
-    for (unsigned id = 0x80; id < 0x80 + 70; id++) {
-        memset(op.op_id, (int)id, sizeof op.op_id);
-        assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
-        assert_int_equal(got.state, WARDD_OP_ANSWERED);
-        assert_string_equal(got.answered_by, "carol");
-        /* A second answer to a held one is late, and names the winner. */
-        if (id == 0x80 + 69) {
-            answer_rec(&a, (uint8_t)id, "bob", appr, 20001);
-            assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_STATE);
-            assert_string_equal(res.first, "carol");
-        }
-    }
-    /* The late answer's transaction wrote the held ones; one more is held. */
-    assert_int_equal(sf_int("SELECT count(*) FROM ops WHERE state = 1"), 70);
-    make_op(&op, 0x80 + 70, "");
+    assert_int_equal(pending_n(&st, "alice", 20000), 1);
+    assert_int_equal(st.op_withdraw(st.h, op.op_id, "LOCK-2", 20000), WARD_ERR_PARAM);
+    assert_int_equal(st.op_withdraw(st.h, op.op_id, "LOCK-1", 20000), WARD_OK);
+    assert_int_equal(st.op_withdraw(st.h, op.op_id, "LOCK-1", 20001), WARD_OK);
+    assert_int_equal(pending_n(&st, "alice", 20000), 0);
+    answer_rec(&a, 0x41, "alice", appr, 20002);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_EXPIRED);
+    assert_true(res.withdrawn);
+    assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
+    assert_int_equal(got.state, WARDD_OP_WITHDRAWN);
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_withdrawn'"), 1);
+    memset(op.op_id, 0x42, sizeof op.op_id);
+    assert_int_equal(st.op_withdraw(st.h, op.op_id, "LOCK-1", 20000), WARD_ERR_NOTFOUND);
+    /* Answered, then done: too late to withdraw. */
+    size_t aud = 0;
+    make_op(&op, 0x43, "");
     assert_int_equal(st.op_create(st.h, &op, &aud), WARD_OK);
-    answer_rec(&a, 0x80 + 70, "carol", appr, 20002);
+    answer_rec(&a, 0x43, "alice", appr, 20000);
     assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
-    assert_int_equal(sf_int("SELECT count(*) FROM ops WHERE state = 1"), 70);
+    assert_int_equal(st.op_result(st.h, op.op_id, "alice", res_msg, sizeof res_msg, 20001),
+                     WARD_OK);
+    assert_int_equal(st.op_withdraw(st.h, op.op_id, "LOCK-1", 20002), WARD_ERR_STATE);
     st.close(st.h);
-    assert_int_equal(sf_int("SELECT count(*) FROM ops WHERE state = 1"
-                             " AND answered_by = 'carol'"), 71);
-    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_answered'"), 71);
-    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_late'"), 1);
 }
 
 static void test_op_deliver_and_result(void **state)
@@ -815,21 +866,24 @@ static void test_op_deliver_and_result(void **state)
     uint8_t res[20];
     memset(res, 0x22, sizeof res);
     /* Nothing to deliver or report on before an answer. */
-    assert_int_equal(fetch_deliver(&st, op.op_id, 20000), WARD_ERR_STATE);
-    assert_int_equal(st.op_result(st.h, op.op_id, res, sizeof res, 20000), WARD_ERR_STATE);
+    assert_int_equal(fetch(&st, op.op_id, 0, 20000).n, 0);
+    assert_int_equal(st.op_result(st.h, op.op_id, "alice", res, sizeof res, 20000),
+                     WARD_ERR_STATE);
+    assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
+    assert_false(got.delivered);
     uint8_t appr[30];
     memset(appr, 0xAA, sizeof appr);
     wardd_answer_rec a;
     wardd_answer_res ar;
     answer_rec(&a, 0x06, "alice", appr, 20000);
     assert_int_equal(st.op_answer(st.h, &a, &ar), WARD_OK);
-    assert_int_equal(fetch_deliver(&st, op.op_id, 20001), WARD_OK);
-    assert_int_equal(fetch_deliver(&st, op.op_id, 20002), WARD_OK);
+    assert_int_equal(fetch(&st, op.op_id, 0, 20001).n, 1);
+    assert_int_equal(fetch(&st, op.op_id, 0, 20002).n, 1);
     /* The delivery waits for the next transaction, but reads see it. */
     assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
     assert_true(got.delivered);
     assert_int_equal(got.result_len, 0);
-    assert_int_equal(st.op_result(st.h, op.op_id, res, sizeof res, 20003), WARD_OK);
+    assert_int_equal(st.op_result(st.h, op.op_id, "alice", res, sizeof res, 20003), WARD_OK);
     /* Written once, at the fetch's time, before the result's row. */
     assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"
                              " AND ts_ms = 20001"), 1);
@@ -837,7 +891,8 @@ static void test_op_deliver_and_result(void **state)
                              " ON d.event = 'op_delivered' AND r.event = 'op_result'"
                              " AND d.id < r.id"), 1);
     assert_int_equal(sf_int("SELECT delivered_ms FROM ops"), 20001);
-    assert_int_equal(st.op_result(st.h, op.op_id, res, sizeof res, 20004), WARD_ERR_STATE);
+    assert_int_equal(st.op_result(st.h, op.op_id, "alice", res, sizeof res, 20004),
+                     WARD_ERR_STATE);
     assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
     assert_int_equal(got.state, WARDD_OP_DONE);
     assert_int_equal(got.result_len, sizeof res);
@@ -846,6 +901,7 @@ static void test_op_deliver_and_result(void **state)
     assert_int_equal(st.purge(st.h, op.expires_ms + 1000, 1000), WARD_OK);
     assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_ERR_NOTFOUND);
     assert_int_equal(sf_int("SELECT count(*) FROM op_audience"), 0);
+    assert_int_equal(sf_int("SELECT count(*) FROM op_answers"), 0);
     st.close(st.h);
 }
 
@@ -870,13 +926,13 @@ static void test_op_deliver_written_when_idle(void **state)
         assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
     }
     memset(op.op_id, 0x30, sizeof op.op_id);
-    assert_int_equal(fetch_deliver(&st, op.op_id, 20001), WARD_OK);
+    assert_int_equal(fetch(&st, op.op_id, 0, 20001).n, 1);
     assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 0);
     struct timespec ts = { 1, 600 * 1000000L };
     nanosleep(&ts, NULL);
     assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 1);
     memset(op.op_id, 0x31, sizeof op.op_id);
-    assert_int_equal(fetch_deliver(&st, op.op_id, 20002), WARD_OK);
+    assert_int_equal(fetch(&st, op.op_id, 0, 20002).n, 1);
     st.close(st.h);
     assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 2);
 }
@@ -947,7 +1003,7 @@ static void test_revoke_is_atomic(void **state)
     uint8_t msg[50];
     memset(msg, 0x23, sizeof msg);
     wardd_revoke_rec r = { "LOCK-1", "alice", "bob", msg, sizeof msg, 30000,
-                           WARD_ROLE_OWNER, WARD_ROLE_ADMIN };
+                           WARD_ROLE_OWNER, WARD_ROLE_ADMIN, false };
     int64_t id = 0;
     /* The last step (the audit row) fails: nothing of it stays. */
     sf_exec("CREATE TRIGGER fail_audit BEFORE INSERT ON audit WHEN NEW.event = 'revoke'"
@@ -974,19 +1030,57 @@ static void test_revoke_is_atomic(void **state)
     /* Again: the target is gone. */
     assert_int_equal(st.revoke(st.h, &r, &id), WARD_ERR_NOTFOUND);
     assert_int_equal(sf_int("SELECT count(*) FROM inbox"), 1);
+    /* Sent again for a binding wardd no longer has (the lock said it
+     * holds another): only queued, for the lock to judge. */
+    r.unbound = true;
+    int64_t id3 = 0;
+    assert_int_equal(st.revoke(st.h, &r, &id3), WARD_OK);
+    assert_true(id3 > id);
+    assert_int_equal(sf_int("SELECT count(*) FROM inbox"), 2);
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'revoke'"
+                             " AND detail = 'target=bob unbound'"), 1);
+    /* Not for a target wardd does have bound: that one goes the usual way. */
+    wardd_revoke_rec bound_now = { "LOCK-1", "alice", "carol", msg, sizeof msg, 30000,
+                                   WARD_ROLE_OWNER, WARD_ROLE_MEMBER, true };
+    assert_int_equal(st.revoke(st.h, &bound_now, &id3), WARD_ERR_STATE);
+    assert_int_equal(sf_int("SELECT count(*) FROM inbox"), 2);
+    r.unbound = false;
     /* Judged on roles that no longer hold: the revoker was revoked in
      * between (bob, once admin, against carol), or the target's role is
      * not the one seen; nothing is done either way. */
     wardd_revoke_rec stale = { "LOCK-1", "bob", "carol", msg, sizeof msg, 30000,
-                               WARD_ROLE_ADMIN, WARD_ROLE_MEMBER };
+                               WARD_ROLE_ADMIN, WARD_ROLE_MEMBER, false };
     assert_int_equal(st.revoke(st.h, &stale, &id), WARD_ERR_STATE);
     stale.revoker = "alice";
     stale.revoker_role = WARD_ROLE_OWNER;
     stale.target_role = WARD_ROLE_ADMIN;
     assert_int_equal(st.revoke(st.h, &stale, &id), WARD_ERR_STATE);
     assert_int_equal(st.binding_get(st.h, "LOCK-1", "carol", &role), WARD_OK);
-    assert_int_equal(sf_int("SELECT count(*) FROM inbox"), 1);
+    assert_int_equal(sf_int("SELECT count(*) FROM inbox"), 2);
+    /* A lock with WARDD_INBOX_MAX messages waiting takes no more. */
+    sf_exec("WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 1030)"
+            " INSERT INTO inbox (sn, msg, created_ms) SELECT 'LOCK-1', zeroblob(5), i FROM k;");
+    wardd_revoke_rec full = { "LOCK-1", "alice", "carol", msg, sizeof msg, 30000,
+                              WARD_ROLE_OWNER, WARD_ROLE_MEMBER, false };
+    assert_int_equal(st.revoke(st.h, &full, &id), WARD_ERR_BUSY);
+    assert_int_equal(st.binding_get(st.h, "LOCK-1", "carol", &role), WARD_OK);
     st.close(st.h);
+}
+
+static int64_t inbox_last(wardd_store *st, const char *sn, int64_t after, int *n)
+{
+    int64_t last = 0;
+    *n = 0;
+    assert_int_equal(st->inbox_list(st->h, sn, after, count_inbox, &last), WARD_OK);
+    return last;
+}
+
+static int count_inbox_n(void *ctx, const wardd_inbox_rec *rec)
+{
+    int *n = ctx;
+    (void)rec;
+    (*n)++;
+    return 0;
 }
 
 static void test_inbox_ack(void **state)
@@ -995,32 +1089,99 @@ static void test_inbox_ack(void **state)
     wardd_store st;
     open_store(&st);
     seed_b(&st);
-    uint8_t msg[50];
+    uint8_t msg[50], res_msg[40];
     memset(msg, 0x23, sizeof msg);
+    memset(res_msg, 0x25, sizeof res_msg);
     wardd_revoke_rec r = { "LOCK-1", "alice", "carol", msg, sizeof msg, 30000,
-                           WARD_ROLE_OWNER, WARD_ROLE_MEMBER };
-    int64_t id = 0, last = 0;
+                           WARD_ROLE_OWNER, WARD_ROLE_MEMBER, false };
+    int64_t id = 0;
+    int n = 0;
     assert_int_equal(st.revoke(st.h, &r, &id), WARD_OK);
-    assert_int_equal(st.inbox_list(st.h, "LOCK-1", count_inbox, &last), WARD_OK);
-    assert_int_equal(last, id);
+    assert_int_equal(inbox_last(&st, "LOCK-1", 0, &n), id);
+    assert_int_equal(inbox_last(&st, "LOCK-1", id, &n), 0);
+    wardd_revocation rv;
+    assert_int_equal(st.revocation_get(st.h, id, &rv), WARD_OK);
+    assert_false(rv.acked);
+    assert_string_equal(rv.revoker, "alice");
+    assert_string_equal(rv.target, "carol");
     /* Another lock cannot ack it; an unknown id acks nothing. */
     size_t acked = 9;
-    assert_int_equal(st.inbox_ack(st.h, "LOCK-2", &id, 1, &acked), WARD_OK);
+    wardd_inbox_ack_rec k[2];
+    memset(k, 0, sizeof k);
+    k[0].id = id;
+    assert_int_equal(st.inbox_ack(st.h, "LOCK-2", k, 1, 31000, &acked), WARD_OK);
     assert_int_equal(acked, 0);
-    int64_t ids[2] = { id + 100, id };
-    assert_int_equal(st.inbox_ack(st.h, "LOCK-1", ids, 2, &acked), WARD_OK);
+    /* A result for anyone but the revoker is not kept. */
+    k[0].id = id + 100;
+    k[1].id = id;
+    k[1].result = res_msg;
+    k[1].result_len = sizeof res_msg;
+    k[1].result_uid = "mallory";
+    assert_int_equal(st.inbox_ack(st.h, "LOCK-1", k, 2, 31000, &acked), WARD_OK);
     assert_int_equal(acked, 1);
-    last = 0;
-    assert_int_equal(st.inbox_list(st.h, "LOCK-1", count_inbox, &last), WARD_OK);
-    assert_int_equal(last, 0);
-    assert_int_equal(st.inbox_ack(st.h, "LOCK-1", &id, 1, &acked), WARD_OK);
+    assert_int_equal(inbox_last(&st, "LOCK-1", 0, &n), 0);
+    assert_int_equal(st.revocation_get(st.h, id, &rv), WARD_OK);
+    assert_true(rv.acked);
+    assert_int_equal(rv.result_len, 0);
+    assert_int_equal(st.inbox_ack(st.h, "LOCK-1", &k[1], 1, 31000, &acked), WARD_OK);
     assert_int_equal(acked, 0);
-    /* Ids are never reused, so a repeated ack cannot drop a new message. */
+    /* Ids are never reused, so a repeated ack cannot drop a new message;
+     * the revoker's result is kept with it. */
     r.target = "bob";
     r.target_role = WARD_ROLE_ADMIN;
     int64_t id2 = 0;
     assert_int_equal(st.revoke(st.h, &r, &id2), WARD_OK);
     assert_true(id2 > id);
+    k[0].id = id2;
+    k[0].result = res_msg;
+    k[0].result_len = sizeof res_msg;
+    k[0].result_uid = "alice";
+    assert_int_equal(st.inbox_ack(st.h, "LOCK-1", k, 1, 32000, &acked), WARD_OK);
+    assert_int_equal(acked, 1);
+    assert_int_equal(st.revocation_get(st.h, id2, &rv), WARD_OK);
+    assert_int_equal(rv.result_len, sizeof res_msg);
+    assert_memory_equal(rv.result, res_msg, sizeof res_msg);
+    /* Kept a day for the revoker, then purged. */
+    assert_int_equal(st.purge(st.h, 32000 + 500, 1000), WARD_OK);
+    assert_int_equal(st.revocation_get(st.h, id2, &rv), WARD_OK);
+    assert_int_equal(st.purge(st.h, 32000 + 1000, 1000), WARD_OK);
+    assert_int_equal(st.revocation_get(st.h, id2, &rv), WARD_ERR_NOTFOUND);
+    assert_int_equal(st.revocation_get(st.h, 999999, &rv), WARD_ERR_NOTFOUND);
+    st.close(st.h);
+}
+
+/* More messages than one page: each poll after the last id seen gets the
+ * next page, so an unacknowledged message never hides those behind it. */
+static void test_inbox_pages(void **state)
+{
+    (void)state;
+    wardd_store st;
+    open_store(&st);
+    seed_b(&st);
+    uint8_t msg[50];
+    memset(msg, 0x23, sizeof msg);
+    sf_exec("WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 150)"
+            " INSERT INTO inbox (sn, msg, created_ms, revoker, target)"
+            " SELECT 'LOCK-1', zeroblob(50), i, 'alice', 'carol' FROM k;");
+    int n = 0;
+    int64_t after = 0;
+    int pages = 0, total = 0;
+    for (;;) {
+        n = 0;
+        int64_t last = 0;
+        assert_int_equal(st.inbox_list(st.h, "LOCK-1", after, count_inbox_n, &n), WARD_OK);
+        if (n == 0) {
+            break;
+        }
+        assert_true(n <= WARDD_INBOX_PAGE);
+        assert_int_equal(st.inbox_list(st.h, "LOCK-1", after, count_inbox, &last), WARD_OK);
+        assert_true(last > after);
+        after = last;
+        total += n;
+        pages++;
+    }
+    assert_int_equal(total, 150);
+    assert_int_equal(pages, 3);
     st.close(st.h);
 }
 
@@ -1085,17 +1246,18 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_confirm_is_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nonce_replay_and_purge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rate_windows, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_op_audience_and_first_answer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_op_audience_and_every_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_answer_needs_binding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_answer_spends_nonce, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_target_and_no_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answer_needs_the_audience, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_answer_held_until_fetch, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_held_answers_overflow_and_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_answers_committed_and_fetched, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_op_withdraw, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_deliver_and_result, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_deliver_written_when_idle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revoke_is_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inbox_ack, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inbox_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wal_starts_over, setup, teardown),
     };
