@@ -311,13 +311,16 @@ void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out)
     }
     bool ok = wardd_json_b64(j, "approval", msg, 1, sizeof msg, &len);
     cJSON_Delete(j);
+    /* Two causes, two messages: a sender with good base64 and a wrong
+     * header must be told about the header, not sent to its base64. */
     if (!ok) {
-        wardd_fail(out, 400, "format", "approval: base64 of at most 101 bytes expected");
+        wardd_fail(out, 400, "format", "approval: not base64, or longer than an APPROVAL can be");
         goto done;
     }
     if (ward_sealed_uid(msg, len, WARD_MSG_APPROVAL, &uid, &uid_len) != WARD_OK) {
         wardd_fail(out, 400, "format",
-                   "approval: not an APPROVAL (type 0x21, flags SEALED, uid and ciphertext)");
+                   "approval: not an APPROVAL (header type 0x21, flags SEALED only, key index "
+                   "0, seq 0, no client id; fields 0x01 uid, 0x02 ciphertext)");
         goto done;
     }
     /* The request's signature is the approval's: it must be the signer's. */
@@ -537,9 +540,15 @@ void wardd_h_op_result_post(wardd *w, const wardd_req *r, wardd_resp *out)
     }
     bool ok = wardd_json_b64(j, "result", msg, 1, sizeof msg, &len);
     cJSON_Delete(j);
-    if (!ok || ward_sealed_uid(msg, len, WARD_MSG_OP_RESULT, &uid, &uid_len) != WARD_OK) {
+    if (!ok) {
+        wardd_fail(out, 400, "format", "result: not base64, or longer than an OP_RESULT can be");
+        free(op);
+        return;
+    }
+    if (ward_sealed_uid(msg, len, WARD_MSG_OP_RESULT, &uid, &uid_len) != WARD_OK) {
         wardd_fail(out, 400, "format",
-                   "result: base64 OP_RESULT expected (type 0x22, flags SEALED)");
+                   "result: not an OP_RESULT (header type 0x22, flags SEALED only, key index "
+                   "0, seq 0, no client id; fields 0x01 uid, 0x02 ciphertext)");
         free(op);
         return;
     }

@@ -504,6 +504,20 @@ class FlowB(WarddTest):
         self.assertRegex(log, r"path=/v1/ops/[0-9a-f]{32}/answer status=200 addr=\S+ signer=- ")
         self.assertNotIn("token=", log)
 
+    def test_malformed_answer_is_told_its_fault(self):
+        """A 400 for an answer names what is wrong with it: an APPROVAL
+        whose header flags are not SEALED hears about its header, not
+        about base64 (which had misled an implementation written from
+        docs/protocol.md), and neither refusal spends the op."""
+        self.create("o1")
+        out = self.ok("op-answer", "o1", "alice", "ta", "--flags", "0", expect=400)
+        self.assertIn("not an APPROVAL", out)
+        self.assertIn("flags SEALED", out)
+        self.assertNotIn("base64", out)
+        out = self.ok("op-answer", "o1", "alice", "ta", "--not-base64", expect=400)
+        self.assertIn("not base64", out)
+        self.ok("op-answer", "o1", "alice", "ta", expect=200)
+
     def test_long_polls_are_woken(self):
         poll = subprocess.Popen([PROBE, self.wardd.url, self.state, "op-pending", "carol",
                                  "--wait", "25", "--expect-count", "1"],

@@ -836,10 +836,12 @@ static int cmd_op_pending(int argc, char **argv)
     return status_ok(st) && (want == NULL || atoi(want) == n) ? 0 : 1;
 }
 
-/* op-answer NAME UID TASK|- [--deny] [--as-uid U] [--replay]: seals an
- * APPROVAL with the task's authorization key (a random one for "-") and
- * posts it signed by UID. --as-uid seals it for another uid; --replay
- * sends the same signed request twice (the second status is checked). */
+/* op-answer NAME UID TASK|- [--deny] [--as-uid U] [--replay] [--flags N]
+ * [--not-base64]: seals an APPROVAL with the task's authorization key (a
+ * random one for "-") and posts it signed by UID. --as-uid seals it for
+ * another uid; --replay sends the same signed request twice (the second
+ * status is checked); --flags overwrites the header's flags byte after
+ * sealing; --not-base64 sends a value that is no base64. */
 static int cmd_op_answer(int argc, char **argv)
 {
     if (argc < 3) {
@@ -867,8 +869,15 @@ static int cmd_op_answer(int argc, char **argv)
                              opt_flag(argc, argv, "--deny") ? WARD_DECISION_DENY
                                                             : WARD_DECISION_ALLOW,
                              appr, sizeof appr, &len), "approval seal");
+    const char *flags = opt_val(argc, argv, "--flags");
+    if (flags != NULL) {
+        appr[2] = (uint8_t)strtoul(flags, NULL, 0);
+    }
     char enc[400], body[500], path[128], keyid[128];
     b64(appr, len, enc, sizeof enc);
+    if (opt_flag(argc, argv, "--not-base64")) {
+        enc[0] = '*';
+    }
     snprintf(body, sizeof body, "{\"approval\":\"%s\"}", enc);
     snprintf(path, sizeof path, "/v1/ops/%s/answer", o.op_id);
     uint8_t priv[WARD_P256_SCALAR_LEN];
