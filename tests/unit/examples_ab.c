@@ -32,6 +32,9 @@ typedef struct ab {
     uint8_t escrow[WARD_ESCROW_LEN];
     uint8_t approval[WARD_APPROVAL_MAX];
     size_t approval_len;
+    uint8_t revoke[WARD_REVOKE_MAX];   /* the REVOKE of the example, for its result */
+    size_t revoke_len;
+    uint8_t revoke_tid[WARD_TASK_ID_LEN];
 } ab;
 
 /* The first 2*len hex digits after "name":" in the QR payload. */
@@ -447,6 +450,72 @@ static void revoke(ex_set *s, ab *a)
     EX_SAME(s, ct, cn, sealed.ct, sealed.ct_len, "REVOKE ciphertext");
     ex_note(s, "msg = header || 0x01 revoker uid || 0x02 nonce || 0x03 ciphertext and tag");
     ex_msg(s, "msg", m, n);
+    memcpy(a->revoke, m, n);
+    a->revoke_len = n;
+    memcpy(a->revoke_tid, ttid, sizeof ttid);
+}
+
+/* The lock's answer to that REVOKE, sealed for alice: "done". */
+static void revoke_result(ex_set *s, ab *a)
+{
+    static const char TARGET[] = "bob";
+    uint8_t m[WARD_REVOKE_RESULT_MAX], kn[WARD_AEAD_KEY_LEN + WARD_AEAD_NONCE_LEN];
+    uint8_t ctx[WARD_SN_MAX + WARD_AEAD_NONCE_LEN + WARD_UID_MAX];
+    uint8_t pt[WARD_REVOKE_RESULT_PLAIN_MAX], ct[WARD_REVOKE_RESULT_MAX];
+    uint8_t ad[WARD_HDR_BASE_LEN + WARD_UID_MAX];
+    size_t n = 0, pl = 0, cn = 0, cl = 0;
+    ward_op_sealed rv, sealed;
+    ward_revoke_outcome o, opened;
+    memset(&o, 0, sizeof o);
+    o.outcome = WARD_REVOKE_DONE;
+    memcpy(o.target, TARGET, strlen(TARGET));
+    o.target_len = strlen(TARGET);
+    o.has_tid = true;
+    memcpy(o.tid, a->revoke_tid, sizeof o.tid);
+    EX_OK(s, ward_op_sealed_split(a->revoke, a->revoke_len, WARD_MSG_REVOKE, &rv));
+    EX_OK(s, ward_revoke_result_seal(s->cp, a->auth, (const uint8_t *)SN, strlen(SN), &rv, &o,
+                                     m, sizeof m, &n));
+    EX_OK(s, ward_revoke_result_open(s->cp, a->auth, (const uint8_t *)SN, strlen(SN),
+                                     a->revoke, a->revoke_len, (const uint8_t *)TARGET,
+                                     strlen(TARGET), m, n, &opened));
+    EX_OK(s, ward_op_sealed_split(m, n, WARD_MSG_REVOKE_RESULT, &sealed));
+    ex_begin(s, "revoke-result",
+             "The lock's answer to that REVOKE (type 0x25, flags SEALED), sealed for\n"
+             "alice: plaintext 0x01 outcome (0 done), 0x02 target uid, 0x03 the\n"
+             "target's tid (16 raw bytes, absent when the target is not bound).");
+    memcpy(ctx, SN, strlen(SN));
+    cl = strlen(SN);
+    memcpy(ctx + cl, rv.nonce, WARD_AEAD_NONCE_LEN);
+    cl += WARD_AEAD_NONCE_LEN;
+    memcpy(ctx + cl, UID, strlen(UID));
+    cl += strlen(UID);
+    ex_note(s, "key || nonce = ward_kdf(\"revoke result\", ikm = A of the revoker,");
+    ex_note(s, "                        context = sn || the REVOKE's nonce || revoker uid)");
+    ex_kdf(s, "kdf", WARD_LABEL_REVOKE_RESULT, a->auth, sizeof a->auth, ctx, cl, kn,
+           sizeof kn);
+    ex_hex(s, "key", kn, WARD_AEAD_KEY_LEN);
+    ex_hex(s, "nonce", kn + WARD_AEAD_KEY_LEN, WARD_AEAD_NONCE_LEN);
+    pt[pl++] = 0x01;
+    pt[pl++] = 0x01;
+    pt[pl++] = WARD_REVOKE_DONE;
+    pt[pl++] = 0x02;
+    pt[pl++] = (uint8_t)strlen(TARGET);
+    memcpy(pt + pl, TARGET, strlen(TARGET));
+    pl += strlen(TARGET);
+    pt[pl++] = 0x03;
+    pt[pl++] = WARD_TASK_ID_LEN;
+    memcpy(pt + pl, a->revoke_tid, WARD_TASK_ID_LEN);
+    pl += WARD_TASK_ID_LEN;
+    ex_hex(s, "plaintext", pt, pl);
+    memcpy(ad, m, WARD_HDR_BASE_LEN);
+    memcpy(ad + WARD_HDR_BASE_LEN, UID, strlen(UID));
+    ex_note(s, "ad = header || revoker uid");
+    ex_hex(s, "ad", ad, WARD_HDR_BASE_LEN + strlen(UID));
+    EX_OK(s, ward_aead_seal(s->cp, kn, kn + WARD_AEAD_KEY_LEN, ad,
+                            WARD_HDR_BASE_LEN + strlen(UID), pt, pl, ct, sizeof ct, &cn));
+    EX_SAME(s, ct, cn, sealed.ct, sealed.ct_len, "REVOKE_RESULT ciphertext");
+    ex_note(s, "msg = header || 0x01 revoker uid || 0x02 ciphertext and tag");
+    ex_msg(s, "msg", m, n);
 }
 
 static void near_hello(ex_set *s)
@@ -474,6 +543,7 @@ void ex_gen_flow_a_b(ex_set *s)
     op(s, a);
     http(s, a);
     revoke(s, a);
+    revoke_result(s, a);
     near_hello(s);
     ward_wipe(a, sizeof *a);
 }

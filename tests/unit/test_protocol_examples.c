@@ -229,6 +229,7 @@ static void test_error_table(void **state)
         { WARD_ERR_NOTFOUND, "WARD_ERR_NOTFOUND" },
         { WARD_ERR_CRYPTO, "WARD_ERR_CRYPTO" },
         { WARD_ERR_UNSUPPORTED, "WARD_ERR_UNSUPPORTED" },
+        { WARD_ERR_CONFLICT, "WARD_ERR_CONFLICT" },
     };
     /* A code added to ward_err.h must be added here, and to the table. */
     typedef char every_code_listed[sizeof codes / sizeof codes[0] == WARD_ERR_COUNT - 1 ? 1
