@@ -336,18 +336,19 @@ static char *read_file(const char *path)
     return buf;
 }
 
+/* libmicrohttpd's own messages, which may quote what a client sent:
+ * wardd_log escapes them like any value. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     char msg[256];
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    msg[strcspn(msg, "\r\n")] = '\0';
-    for (char *p = msg; *p; p++) {
-        if (*p == '"') {
-            *p = '\'';
-        }
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
+    while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r')) {
+        len--;
     }
-    wardd_log("warn", "http", "msg=\"%s\"", msg);
+    msg[len] = '\0';
+    wardd_log("warn", "http", "msg=%s", msg);
 }
 
 ward_err wardd_http_start(wardd *w, struct wardd_http **out, unsigned *port)

@@ -9,6 +9,7 @@ and SMS outbox in a temporary directory, reads the port from its
 the lock and the app with the real core and real signatures). Standard
 library only.
 """
+import base64
 import json
 import os
 import shutil
@@ -26,7 +27,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wardlib import Wardd  # noqa: E402
+from wardlib import Wardd, connect_from, parse_log_line  # noqa: E402
 
 WARDD = None
 PROBE = None
@@ -623,6 +624,113 @@ class Tls(WarddTest):
         with self.assertRaises(Exception):
             urllib.request.urlopen("https://127.0.0.1:%d/v1/health" % port,
                                    context=ssl.create_default_context(), timeout=10)
+
+
+def raw_exchange(url, raw, source="127.0.0.1", timeout=10):
+    """Sends raw bytes as one HTTP request and returns wardd's status code
+    (None when it closed the connection without one)."""
+    s = connect_from(url, source, timeout)
+    try:
+        s.sendall(raw)
+        data = b""
+        while b"\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        return None
+    finally:
+        s.close()
+    m = re.match(rb"HTTP/1\.[01] (\d{3}) ", data)
+    return int(m.group(1)) if m else None
+
+
+class Finding8LogInjection(WarddTest):
+    """Issue 14, finding 8: a request path, method or header made of tabs,
+    CR, escape sequences, quotes and backslashes used to be logged raw, so
+    a client could forge fields (status=200, event=...) or drive the
+    terminal of whoever reads the log. Every value is now escaped."""
+
+    # Field names wardd's access line has, in order.
+    REQUEST_KEYS = ["ts", "level", "event", "method", "path", "status", "addr", "signer", "ms"]
+
+    def log_bytes(self):
+        with open(self.wardd.log_path, "rb") as f:
+            return f.read()
+
+    def assert_log_well_formed(self, raw):
+        self.assertTrue(raw.endswith(b"\n"))
+        for line in raw[:-1].split(b"\n"):
+            bad = [c for c in line if c < 0x20 or c >= 0x7F]
+            self.assertEqual(bad, [], "raw control or high byte in %r" % line)
+            fields = parse_log_line(line)            # ValueError: not of the form
+            self.assertEqual([k for k, _ in fields][:3], ["ts", "level", "event"], line)
+            keys = [k for k, _ in fields]
+            self.assertEqual(len(keys), len(set(keys)), "a field twice: %r" % line)
+            self.assertNotIn((b"event", b"forged"), [(k.encode(), v) for k, v in fields])
+
+    def test_request_line_and_headers_cannot_forge_fields(self):
+        url = self.wardd.url
+        forge = b" status=200 event=forged level=error\t\x1b[2J\x1b]0;owned\x07\"q\\"
+        paths = [
+            b"/v1/nothing" + forge,
+            b"/v1/ops/\t\x1b[31mred\x1b[0m\x7f\xc3\xa9\x9b6n",
+            b"/v1/a\rlevel=error event=forged",
+            b"/v1/health\\\" status=500 \"",
+            b"/" + b"\x1b" * 250,                    # escaped past the value cap
+        ]
+        sent = []
+        for path in paths:
+            raw = b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            sent.append((b"GET", path, raw_exchange(url, raw)))
+        method = b"G\x1b[2J\tET"
+        raw = method + b" /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        sent.append((method, b"/v1/health", raw_exchange(url, raw)))
+        # Headers wardd reads: a keyid with the same bytes (refused as
+        # malformed), one with only printable ones (refused as a bad keyid),
+        # a bare CR in another header, a query likewise.
+        for keyid in (b"user:a\tb status=200\x1b[2J", b"user:a status=200 event=forged"):
+            hdrs = (b'Signature-Input: ward=("@method" "@path" "@query" "content-digest");'
+                    b'created=%d;nonce="%s";keyid="%s";alg="ecdsa-p256-sha256"\r\n'
+                    b'Signature: ward=:%s:\r\n'
+                    % (int(time.time()), b"0" * 32, keyid, base64.b64encode(bytes(64))) +
+                    b"Content-Digest: sha-256=:x\x1b:\r\nX-Junk: a\rb level=error\r\n")
+            raw = (b"GET /v1/escrow?x=\x1b[2J%0a\t HTTP/1.1\r\nHost: x\r\n" + hdrs +
+                   b"Connection: close\r\n\r\n")
+            sent.append((b"GET", b"/v1/escrow", raw_exchange(url, raw)))
+        # A user id with a newline, a tab and ESC in a JSON body.
+        body = json.dumps({"user": "eve\n\tstatus=200 \u001b[2J", "phone": PHONE,
+                           "pub": "AA=="}).encode()
+        raw = (b"POST /v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)) + body
+        sent.append((b"POST", b"/v1/users", raw_exchange(url, raw)))
+        self.assertEqual(raw_exchange(url, b"GET /v1/health HTTP/1.1\r\nHost: x\r\n"
+                                           b"Connection: close\r\n\r\n"), 200)
+
+        log = self.log_bytes()
+        self.assert_log_well_formed(log)
+        requests = [dict(parse_log_line(line)) for line in log.split(b"\n")
+                    if b" event=request " in line]
+        for method, path, status in sent:
+            self.assertIsNotNone(status, "no answer to %r" % path)
+            got = [r for r in requests if r["method"] == method and
+                   (r["path"] == path or (len(path) > 200 and r["path"].endswith(b"...")))]
+            self.assertGreaterEqual(len(got), 1, "no access line of %r %r in:\n%s"
+                                    % (method, path, log))
+            # The status is the one wardd answered, not one the path forged.
+            self.assertEqual({r["status"] for r in got}, {str(status).encode()})
+        # Every access line has exactly the fields of one, no forged one.
+        for line in log.split(b"\n"):
+            if b" event=request " in line:
+                self.assertEqual([k for k, _ in parse_log_line(line)], self.REQUEST_KEYS)
+        self.assertIn(b"event=auth_refused reason=malformed_signature", log)
+        self.assertIn(b"event=auth_refused reason=bad_keyid", log)
+        # (event=forged does stand in the log: inside a quoted path, where
+        # the parse above keeps it.)
+        self.assertNotIn(b"\x1b", log)
+        self.assertNotIn(b"\t", log)
+        self.assertNotIn(b"\r", log)
 
 
 if __name__ == "__main__":
