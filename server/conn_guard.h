@@ -25,7 +25,9 @@
  * or one home is given); an IPv4-mapped IPv6 address counts as its IPv4
  * address. A connection over the cap is closed at accept and logged
  * (event=conn_refused, at most one line a second, with the number of
- * refusals the line stands for).
+ * refusals the line stands for). libmicrohttpd's own per-IP limit is not
+ * used: it logs the line of its global limit, without the address, and
+ * counts an IPv6 client by its whole address.
  */
 #ifndef WARDD_CONN_GUARD_H
 #define WARDD_CONN_GUARD_H
