@@ -68,12 +68,12 @@ static bool quoted_byte(unsigned char c)
     return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
-/* Writes n bytes of v as one value: bare when every byte is bare_byte
- * (an empty value is bare too: it writes nothing, so a value may be built
- * of several conversions, as in addr=%s:%u), else quoted with \" \\ and \xNN for control
- * bytes and bytes >= 0x7f; no quotes of its own when the format already
- * opened them. At most WARDD_LOG_VALUE_MAX characters; a longer value ends
- * in "...". */
+/* Writes n bytes of v as one value: bare when every byte is bare_byte (an
+ * empty value is bare too and writes nothing, so a value may be built of
+ * several conversions, as in addr=%s:%u); else quoted, with \" \\ and
+ * \xNN for control bytes and bytes >= 0x7f; without quotes of its own when
+ * the format already opened them. At most WARDD_LOG_VALUE_MAX characters;
+ * a longer value ends in "...". */
 static void add_value(line_buf *b, const char *v, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -181,7 +181,14 @@ static bool add_number(line_buf *b, const char *spec, char conv, enum len_mod lm
         default: n = snprintf(num, sizeof num, spec, va_arg(*ap, unsigned)); break;
         }
         break;
-    case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': case 'a': case 'A':
+    case 'f':
+    case 'F':
+    case 'e':
+    case 'E':
+    case 'g':
+    case 'G':
+    case 'a':
+    case 'A':
         if (lm == LM_BIG_L) {
             n = snprintf(num, sizeof num, spec, va_arg(*ap, long double));
         } else {
@@ -200,6 +207,26 @@ static bool add_number(line_buf *b, const char *spec, char conv, enum len_mod lm
     /* Through the escaper all the same: a flag such as ' ' could pad. */
     add_value(b, num, (size_t)n < sizeof num ? (size_t)n : sizeof num - 1);
     return true;
+}
+
+/* Reads a length modifier (hh h l ll z j t L) at *f and moves past it. */
+static enum len_mod length_modifier(const char **f)
+{
+    static const struct {
+        const char *text;
+        enum len_mod lm;
+    } mods[] = {
+        { "hh", LM_HH }, { "ll", LM_LL }, { "h", LM_H }, { "l", LM_L },
+        { "z", LM_Z }, { "j", LM_J }, { "t", LM_T }, { "L", LM_BIG_L },
+    };
+    for (size_t i = 0; i < sizeof mods / sizeof mods[0]; i++) {
+        size_t n = strlen(mods[i].text);
+        if (strncmp(*f, mods[i].text, n) == 0) {
+            *f += n;
+            return mods[i].lm;
+        }
+    }
+    return LM_NONE;
 }
 
 /* printf's conversions, with every %s and %c written by add_value. An
@@ -243,20 +270,16 @@ static void format(line_buf *b, const char *fmt, va_list *ap)
                 }
             }
         }
-        enum len_mod lm = LM_NONE;
-        if (f[0] == 'h' && f[1] == 'h') { lm = LM_HH; f += 2; }
-        else if (f[0] == 'l' && f[1] == 'l') { lm = LM_LL; f += 2; }
-        else if (*f == 'h') { lm = LM_H; f++; }
-        else if (*f == 'l') { lm = LM_L; f++; }
-        else if (*f == 'z') { lm = LM_Z; f++; }
-        else if (*f == 'j') { lm = LM_J; f++; }
-        else if (*f == 't') { lm = LM_T; f++; }
-        else if (*f == 'L') { lm = LM_BIG_L; f++; }
+        enum len_mod lm = length_modifier(&f);
         char conv = *f;
         if (conv == '\0') {
             break;
         }
         f++;
+        if ((conv == 's' || conv == 'c') && lm != LM_NONE) {
+            add(b, " badfmt=1", 9);             /* wide characters: not ours */
+            break;
+        }
         if (conv == 's') {
             const char *s = va_arg(*ap, const char *);
             if (s == NULL) {
