@@ -21,6 +21,9 @@ typedef struct opt {
 #define STR(field) K_STR, offsetof(wardd_config, field), sizeof(((wardd_config *)0)->field)
 #define NUM(kind, field) kind, offsetof(wardd_config, field), 0
 
+/* The deadlines in seconds stay small enough to add to a clock in ms. */
+#define WARDD_DEADLINE_MAX_S 3600
+
 static const opt opts[] = {
     { "listen", K_LISTEN, 0, 0, "HOST:PORT to listen on (default 127.0.0.1:8440; port 0: any)" },
     { "db", STR(db), "SQLite database file (default wardd.db)" },
@@ -34,6 +37,12 @@ static const opt opts[] = {
     { "sms-per-phone", NUM(K_UINT, sms_per_phone), "codes per phone per 10 minutes (default 3)" },
     { "sms-per-addr", NUM(K_UINT, sms_per_addr), "codes per client address per 10 minutes (default 10)" },
     { "max-connections", NUM(K_UINT, max_connections), "concurrent connections (default 256)" },
+    { "max-per-addr", NUM(K_UINT, max_per_addr),
+      "connections per client address, IPv6 per /64 (default 32; 0: no cap)" },
+    { "header-deadline", NUM(K_LONG, header_deadline_s),
+      "seconds to send a request's headers (default 20)" },
+    { "body-deadline", NUM(K_LONG, body_deadline_s),
+      "seconds to send a body after its headers, and to read an answer (default 30)" },
 };
 
 static void usage(FILE *f)
@@ -61,6 +70,10 @@ static void defaults(wardd_config *cfg)
     cfg->sms_per_phone = 3;
     cfg->sms_per_addr = 10;
     cfg->max_connections = 256;
+    /* One address holds at most an eighth of the default 256 threads. */
+    cfg->max_per_addr = 32;
+    cfg->header_deadline_s = 20;
+    cfg->body_deadline_s = 30;
 }
 
 static const opt *find(const char *name)
@@ -255,6 +268,12 @@ int wardd_config_parse(int argc, char **argv, wardd_config *cfg)
     }
     if (cfg->max_connections == 0) {
         fprintf(stderr, "wardd: --max-connections must be positive\n");
+        return WARDD_PARSE_ERROR;
+    }
+    if (cfg->header_deadline_s > WARDD_DEADLINE_MAX_S ||
+        cfg->body_deadline_s > WARDD_DEADLINE_MAX_S) {
+        fprintf(stderr, "wardd: --header-deadline and --body-deadline are at most %d s\n",
+                WARDD_DEADLINE_MAX_S);
         return WARDD_PARSE_ERROR;
     }
     return WARDD_PARSE_RUN;

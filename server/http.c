@@ -1,4 +1,5 @@
-/* The HTTP side of wardd on libmicrohttpd: body cap, routing, JSON answers. */
+/* The HTTP side of wardd on libmicrohttpd: body cap, routing, JSON answers,
+ * and the hooks of the per-address cap and request deadlines (conn_guard.c). */
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -12,12 +13,14 @@
 
 #include <microhttpd.h>
 
+#include "conn_guard.h"
 #include "devices.h"
 #include "log.h"
 #include "wardd.h"
 
 struct wardd_http {
     struct MHD_Daemon *d;
+    wardd_guard *guard;
     char *cert;
     char *key;
 };
@@ -26,6 +29,7 @@ struct wardd_http {
  * the signature covers), freed by completed(). */
 typedef struct conn_state {
     wardd_req req;
+    wardd_guard_conn *guard;        /* the connection's, NULL if untracked */
     uint8_t *body;
     size_t len;
     bool started;
@@ -133,14 +137,24 @@ static const char *get_arg(void *ctx, const char *name)
     return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* The connection's entry in the guard (its socket context). */
+static wardd_guard_conn *guard_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci != NULL ? ci->socket_context : NULL;
+}
+
 static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 {
     (void)cls;
-    (void)c;
+    wardd_guard_conn *guard = guard_of(c);
+    wardd_guard_phase(guard, WARDD_PHASE_HEADERS);
     conn_state *st = calloc(1, sizeof *st);
     if (st == NULL) {
         return NULL;
     }
+    st->guard = guard;
     clock_gettime(CLOCK_MONOTONIC, &st->t0);
     const char *q = strchr(uri, '?');
     size_t plen = q ? (size_t)(q - uri) : strlen(uri);
@@ -246,10 +260,13 @@ static void dispatch(wardd *w, conn_state *st, wardd_resp *resp)
 static enum MHD_Result answer(wardd *w, struct MHD_Connection *c, conn_state *st)
 {
     wardd_resp resp = { 0 };
+    /* No deadline while wardd works on it: a long-poll waits here. */
+    wardd_guard_phase(st->guard, WARDD_PHASE_HANDLER);
     wardd_log_hold();
     dispatch(w, st, &resp);
     enum MHD_Result ret = send_resp(c, st, &resp);
     wardd_log_release();
+    wardd_guard_phase(st->guard, WARDD_PHASE_REPLY);
     return ret;
 }
 
@@ -279,6 +296,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             st->too_big = true;
             return answer(w, c, st);
         }
+        /* The headers are in; the body has its own deadline. */
+        wardd_guard_phase(st->guard, WARDD_PHASE_BODY);
         return MHD_YES;
     }
     if (*upload_size != 0) {
@@ -311,8 +330,9 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
                       enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)c;
     (void)toe;
+    /* A kept-alive connection's next request starts its deadline now. */
+    wardd_guard_phase(guard_of(c), WARDD_PHASE_IDLE);
     conn_state *st = *con_cls;
     if (st != NULL) {
         free(st->body);
@@ -338,18 +358,45 @@ static char *read_file(const char *path)
     return buf;
 }
 
+/* libmicrohttpd's own messages, which may quote what a client sent:
+ * wardd_log escapes them like any value. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     char msg[256];
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    msg[strcspn(msg, "\r\n")] = '\0';
-    for (char *p = msg; *p; p++) {
-        if (*p == '"') {
-            *p = '\'';
-        }
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
+    while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r')) {
+        len--;
     }
-    wardd_log("warn", "http", "msg=\"%s\"", msg);
+    msg[len] = '\0';
+    wardd_log("warn", "http", "msg=%s", msg);
+}
+
+/* The accept policy: the per-address cap. */
+static enum MHD_Result admit(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+    struct wardd_http *h = cls;
+    return wardd_guard_admit(h->guard, addr, len) ? MHD_YES : MHD_NO;
+}
+
+/* Every connection is tracked from its start to its close, for the cap
+ * and the deadlines; libmicrohttpd closes the socket after CLOSED. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct wardd_http *h = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fd =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *ad =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        *socket_context = wardd_guard_open(h->guard, fd != NULL ? fd->connect_fd : -1,
+                                           ad != NULL ? ad->client_addr : NULL);
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        wardd_guard_close(*socket_context);
+        *socket_context = NULL;
+    }
 }
 
 ward_err wardd_http_start(wardd *w, struct wardd_http **out, unsigned *port)
@@ -401,8 +448,20 @@ ward_err wardd_http_start(wardd *w, struct wardd_http **out, unsigned *port)
         { MHD_OPTION_HTTPS_MEM_KEY, 0, h->key },
         { MHD_OPTION_END, 0, NULL },
     };
-    h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w,
+    wardd_guard_cfg gcfg = {
+        .max_connections = w->cfg.max_connections,
+        .per_addr = w->cfg.max_per_addr,
+        .header_ms = w->cfg.header_deadline_s * 1000,
+        .body_ms = w->cfg.body_deadline_s * 1000,
+    };
+    if (wardd_guard_start(&gcfg, &h->guard) != WARD_OK) {
+        freeaddrinfo(ai);
+        wardd_http_stop(h);
+        return WARD_ERR_NOSPACE;
+    }
+    h->d = MHD_start_daemon(flags, 0, admit, h, on_request, w,
                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
                             MHD_OPTION_SOCK_ADDR, ai->ai_addr,
                             MHD_OPTION_CONNECTION_LIMIT, w->cfg.max_connections,
                             /* Longer than the longest long-poll. */
@@ -446,6 +505,8 @@ void wardd_http_stop(struct wardd_http *h)
         }
         MHD_stop_daemon(h->d);
     }
+    /* After the daemon: closing connections still report to it. */
+    wardd_guard_free(h->guard);
     free(h->cert);
     free(h->key);
     free(h);

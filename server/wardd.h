@@ -46,6 +46,9 @@ typedef struct wardd_config {
     unsigned sms_per_phone;         /* per WARDD_RATE_WINDOW_MS */
     unsigned sms_per_addr;
     unsigned max_connections;
+    unsigned max_per_addr;          /* 0: no cap per client address */
+    long header_deadline_s;         /* a request's headers, from its start */
+    long body_deadline_s;           /* its body after them; its answer's sending */
 } wardd_config;
 
 typedef struct wardd {

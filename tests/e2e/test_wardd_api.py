@@ -9,6 +9,7 @@ and SMS outbox in a temporary directory, reads the port from its
 the lock and the app with the real core and real signatures). Standard
 library only.
 """
+import base64
 import json
 import os
 import shutil
@@ -26,7 +27,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wardlib import Wardd  # noqa: E402
+from wardlib import Wardd, connect_from, parse_log_line, peer_closed  # noqa: E402
 
 WARDD = None
 PROBE = None
@@ -97,7 +98,9 @@ class WarddTest(unittest.TestCase):
 
 
 class ManyConnections(WarddTest):
-    extra = ("--max-connections", "1400")
+    # Held idle for the whole test: the header deadline must not free any
+    # descriptor before the health request gets one past FD_SETSIZE.
+    extra = ("--max-connections", "1400", "--header-deadline", "600")
 
     @classmethod
     def setUpClass(cls):
@@ -111,13 +114,16 @@ class ManyConnections(WarddTest):
     def test_descriptors_past_fd_setsize(self):
         """A request is served even when its socket's descriptor is past
         FD_SETSIZE (1024): connection threads wait in poll(2), not select(2)."""
-        host, port = self.wardd.url[len("http://"):].rsplit(":", 1)
         idle = []
         try:
-            for _ in range(1100):
-                idle.append(socket.create_connection((host, int(port)), timeout=10))
+            # From 44 addresses (127.0.0.10-53, 25 each), under the default
+            # cap of 32 connections per address.
+            for i in range(1100):
+                idle.append(connect_from(self.wardd.url, "127.0.0.%d" % (10 + i // 25)))
             with urllib.request.urlopen(self.wardd.url + "/v1/health", timeout=20) as r:
                 self.assertEqual(r.status, 200)
+            # All 1100 were taken and are still held.
+            self.assertEqual([c for c in idle if peer_closed(c)], [])
         finally:
             for c in idle:
                 c.close()
@@ -378,10 +384,15 @@ class Lifecycle(WarddTest):
         self.assertEqual(p.returncode, 0)
         for flag in ("--listen", "--db", "--sms-outbox", "--sms-command", "--factory-pub",
                      "--tls-cert", "--tls-key", "--task-ttl", "--sms-per-phone",
-                     "--sms-per-addr", "--config"):
+                     "--sms-per-addr", "--max-connections", "--max-per-addr",
+                     "--header-deadline", "--body-deadline", "--config"):
             self.assertIn(flag, p.stdout)
         p = subprocess.run([WARDD, "--no-such-flag"], capture_output=True, text=True)
         self.assertEqual(p.returncode, 2)
+        for bad in (["--header-deadline", "0"], ["--body-deadline", "3601"],
+                    ["--max-per-addr", "-1"]):
+            p = subprocess.run([WARDD] + bad, capture_output=True, text=True)
+            self.assertEqual(p.returncode, 2, bad)
 
 
 class SmsCommand(WarddTest):
@@ -647,6 +658,284 @@ class Tls(WarddTest):
         with self.assertRaises(Exception):
             urllib.request.urlopen("https://127.0.0.1:%d/v1/health" % port,
                                    context=ssl.create_default_context(), timeout=10)
+
+
+def raw_exchange(url, raw, source="127.0.0.1", timeout=10):
+    """Sends raw bytes as one HTTP request and returns wardd's status code
+    (None when it closed the connection without one)."""
+    s = connect_from(url, source, timeout)
+    try:
+        s.sendall(raw)
+        data = b""
+        while b"\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        return None
+    finally:
+        s.close()
+    m = re.match(rb"HTTP/1\.[01] (\d{3}) ", data)
+    return int(m.group(1)) if m else None
+
+
+class Finding8LogInjection(WarddTest):
+    """Issue 14, finding 8: a request path, method or header made of tabs,
+    CR, escape sequences, quotes and backslashes used to be logged raw, so
+    a client could forge fields (status=200, event=...) or drive the
+    terminal of whoever reads the log. Every value is now escaped."""
+
+    # Field names wardd's access line has, in order.
+    REQUEST_KEYS = ["ts", "level", "event", "method", "path", "status", "addr", "signer", "ms"]
+
+    def log_bytes(self):
+        with open(self.wardd.log_path, "rb") as f:
+            return f.read()
+
+    def assert_log_well_formed(self, raw):
+        self.assertTrue(raw.endswith(b"\n"))
+        for line in raw[:-1].split(b"\n"):
+            bad = [c for c in line if c < 0x20 or c >= 0x7F]
+            self.assertEqual(bad, [], "raw control or high byte in %r" % line)
+            fields = parse_log_line(line)            # ValueError: not of the form
+            self.assertEqual([k for k, _ in fields][:3], ["ts", "level", "event"], line)
+            keys = [k for k, _ in fields]
+            self.assertEqual(len(keys), len(set(keys)), "a field twice: %r" % line)
+            self.assertNotIn((b"event", b"forged"), [(k.encode(), v) for k, v in fields])
+
+    def test_request_line_and_headers_cannot_forge_fields(self):
+        url = self.wardd.url
+        forge = b" status=200 event=forged level=error\t\x1b[2J\x1b]0;owned\x07\"q\\"
+        paths = [
+            b"/v1/nothing" + forge,
+            b"/v1/ops/\t\x1b[31mred\x1b[0m\x7f\xc3\xa9\x9b6n",
+            b"/v1/a\rlevel=error event=forged",
+            b"/v1/health\\\" status=500 \"",
+            b"/" + b"\x1b" * 250,                    # escaped past the value cap
+        ]
+        sent = []
+        for path in paths:
+            raw = b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            sent.append((b"GET", path, raw_exchange(url, raw)))
+        method = b"G\x1b[2J\tET"
+        raw = method + b" /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        sent.append((method, b"/v1/health", raw_exchange(url, raw)))
+        # Headers wardd reads: a keyid with the same bytes (refused as
+        # malformed), one with only printable ones (refused as a bad keyid),
+        # a bare CR in another header, a query likewise.
+        for keyid in (b"user:a\tb status=200\x1b[2J", b"user:a status=200 event=forged"):
+            hdrs = (b'Signature-Input: ward=("@method" "@path" "@query" "content-digest");'
+                    b'created=%d;nonce="%s";keyid="%s";alg="ecdsa-p256-sha256"\r\n'
+                    b'Signature: ward=:%s:\r\n'
+                    % (int(time.time()), b"0" * 32, keyid, base64.b64encode(bytes(64))) +
+                    b"Content-Digest: sha-256=:x\x1b:\r\nX-Junk: a\rb level=error\r\n")
+            raw = (b"GET /v1/escrow?x=\x1b[2J%0a\t HTTP/1.1\r\nHost: x\r\n" + hdrs +
+                   b"Connection: close\r\n\r\n")
+            sent.append((b"GET", b"/v1/escrow", raw_exchange(url, raw)))
+        # A user id with a newline, a tab and ESC in a JSON body.
+        body = json.dumps({"user": "eve\n\tstatus=200 \u001b[2J", "phone": PHONE,
+                           "pub": "AA=="}).encode()
+        raw = (b"POST /v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)) + body
+        sent.append((b"POST", b"/v1/users", raw_exchange(url, raw)))
+        self.assertEqual(raw_exchange(url, b"GET /v1/health HTTP/1.1\r\nHost: x\r\n"
+                                           b"Connection: close\r\n\r\n"), 200)
+
+        log = self.log_bytes()
+        self.assert_log_well_formed(log)
+        requests = [dict(parse_log_line(line)) for line in log.split(b"\n")
+                    if b" event=request " in line]
+        for method, path, status in sent:
+            self.assertIsNotNone(status, "no answer to %r" % path)
+            got = [r for r in requests if r["method"] == method and
+                   (r["path"] == path or (len(path) > 200 and r["path"].endswith(b"...")))]
+            self.assertGreaterEqual(len(got), 1, "no access line of %r %r in:\n%s"
+                                    % (method, path, log))
+            # The status is the one wardd answered, not one the path forged.
+            self.assertEqual({r["status"] for r in got}, {str(status).encode()})
+        # Every access line has exactly the fields of one, no forged one.
+        for line in log.split(b"\n"):
+            if b" event=request " in line:
+                self.assertEqual([k for k, _ in parse_log_line(line)], self.REQUEST_KEYS)
+        self.assertIn(b"event=auth_refused reason=malformed_signature", log)
+        self.assertIn(b"event=auth_refused reason=bad_keyid", log)
+        # (event=forged does stand in the log: inside a quoted path, where
+        # the parse above keeps it.)
+        self.assertNotIn(b"\x1b", log)
+        self.assertNotIn(b"\t", log)
+        self.assertNotIn(b"\r", log)
+
+
+class Finding11SlowClients(WarddTest):
+    """Issue 14, finding 11: wardd runs a thread per connection; unfinished
+    requests from one address used to hold every thread (health refused to
+    everyone), and a request fed a header line every few seconds held one
+    for as long as it liked. Now one address has at most --max-per-addr
+    connections, and a request's headers and body have absolute deadlines
+    (--header-deadline, --body-deadline), each logged when hit."""
+
+    HEALTH = b"GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    UNFINISHED = b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n"
+
+    def restart(self, *flags):
+        self.wardd.stop()
+        self.wardd.start(list(flags))
+
+    def wait_for(self, cond, timeout, what):
+        t0 = time.time()
+        while time.time() - t0 < timeout:
+            if cond():
+                return time.time() - t0
+            time.sleep(0.05)
+        self.fail("%s: not within %.1f s\n--- wardd log ---\n%s"
+                  % (what, timeout, self.wardd.log()[-3000:]))
+
+    def hold(self, n, source="127.0.0.1"):
+        """n connections from source, each with an unfinished request;
+        returns (open, closed) once wardd has taken or refused every one."""
+        socks = []
+        for _ in range(n):
+            s = connect_from(self.wardd.url, source)
+            try:
+                s.sendall(self.UNFINISHED)
+            except OSError:
+                pass
+            socks.append(s)
+        # wardd takes connections in the order they came: once a later one
+        # (from another address) is answered, it has taken or refused these.
+        self.assertEqual(raw_exchange(self.wardd.url, self.HEALTH, "127.0.0.254"), 200)
+        time.sleep(0.3)
+        closed = [s for s in socks if peer_closed(s)]
+        return [s for s in socks if s not in closed], closed
+
+    def test_one_address_cannot_take_every_connection(self):
+        """48 unfinished requests from one address on a wardd of 48
+        connections (default cap: 32 per address)."""
+        self.restart("--max-connections", "48")
+        held, refused = self.hold(48)
+        try:
+            self.assertEqual((len(held), len(refused)), (32, 16))
+            t0 = time.time()
+            self.assertEqual(raw_exchange(self.wardd.url, self.HEALTH, "127.0.0.2"), 200)
+            self.assertLess(time.time() - t0, 2.0, "health was slow for another address")
+            # The same address is refused beyond its cap, and the log says so.
+            self.assertIsNone(raw_exchange(self.wardd.url, self.HEALTH, "127.0.0.1"))
+            self.assertRegex(self.wardd.log(), r"level=warn event=conn_refused "
+                                               r"reason=per_addr_cap addr=127\.0\.0\.1 cap=32 ")
+        finally:
+            for s in held + refused:
+                s.close()
+        # Released, the address is served again.
+        self.wait_for(lambda: raw_exchange(self.wardd.url, self.HEALTH) == 200, 5,
+                      "127.0.0.1 served again")
+
+    def test_cap_is_per_address_and_configurable(self):
+        self.restart("--max-per-addr", "4")
+        held1, refused1 = self.hold(6, "127.0.0.1")
+        held2, refused2 = self.hold(6, "127.0.0.3")
+        try:
+            self.assertEqual((len(held1), len(refused1)), (4, 2))
+            self.assertEqual((len(held2), len(refused2)), (4, 2))
+            self.assertEqual(raw_exchange(self.wardd.url, self.HEALTH, "127.0.0.4"), 200)
+        finally:
+            for s in held1 + refused1 + held2 + refused2:
+                s.close()
+        # 0 lifts the cap (a reverse proxy is every client's one address).
+        self.restart("--max-per-addr", "0", "--max-connections", "64")
+        held, refused = self.hold(40)
+        try:
+            self.assertEqual((len(held), len(refused)), (40, 0))
+        finally:
+            for s in held + refused:
+                s.close()
+
+    def test_trickled_headers_are_cut_at_the_deadline(self):
+        self.restart("--header-deadline", "2")
+        s = connect_from(self.wardd.url, "127.0.0.1")
+        t0 = time.time()
+        s.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n")
+        closed_after = None
+        try:
+            for i in range(40):                      # one header line every 0.25 s
+                time.sleep(0.25)
+                if peer_closed(s):
+                    closed_after = time.time() - t0
+                    break
+                s.sendall(b"X-Slow-%d: 1\r\n" % i)
+        except OSError:
+            closed_after = time.time() - t0
+        finally:
+            s.close()
+        self.assertIsNotNone(closed_after, "a trickled request was kept 10 s")
+        self.assertGreater(closed_after, 1.5)
+        self.assertLess(closed_after, 5.0)
+        self.assertRegex(self.wardd.log(), r"level=warn event=conn_deadline phase=headers "
+                                           r"addr=127\.0\.0\.1 after_ms=\d+ requests=0")
+        self.assertEqual(raw_exchange(self.wardd.url, self.HEALTH), 200)
+
+    def test_trickled_body_is_cut_at_the_deadline(self):
+        self.restart("--body-deadline", "2")
+        s = connect_from(self.wardd.url, "127.0.0.1")
+        s.sendall(b"POST /v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 400\r\n\r\n")
+        t0 = time.time()
+        closed_after = None
+        try:
+            for _ in range(40):                      # one byte every 0.25 s
+                time.sleep(0.25)
+                if peer_closed(s):
+                    closed_after = time.time() - t0
+                    break
+                s.sendall(b" ")
+        except OSError:
+            closed_after = time.time() - t0
+        finally:
+            s.close()
+        self.assertIsNotNone(closed_after, "a trickled body was kept 10 s")
+        self.assertGreater(closed_after, 1.5)
+        self.assertLess(closed_after, 5.0)
+        self.assertRegex(self.wardd.log(), r"level=warn event=conn_deadline phase=body "
+                                           r"addr=127\.0\.0\.1 after_ms=\d+ requests=0")
+
+    def test_long_poll_and_keep_alive_are_not_cut(self):
+        """Deadlines of 2 s and 1 s: a long-poll of 4 s (which waits after
+        its request is in) runs its full time, and a kept-alive connection
+        gets a fresh deadline for each request."""
+        self.restart("--header-deadline", "2", "--body-deadline", "1")
+        self.setup_pair()
+        self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
+        t0 = time.time()
+        out = self.ok("status", "t1", "alice", "--wait", "4", "--expect-state", "sealed")
+        self.assertIn("state=sealed", out)
+        self.assertGreater(time.time() - t0, 3.5, "the long-poll did not wait")
+
+        s = connect_from(self.wardd.url, "127.0.0.1")
+        f = s.makefile("rb")
+        try:
+            for _ in range(5):                       # 3 s on one connection
+                s.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+                self.assertTrue(f.readline().startswith(b"HTTP/1.1 200 "))
+                length = 0
+                while True:
+                    h = f.readline()
+                    if h in (b"\r\n", b""):
+                        break
+                    if h.lower().startswith(b"content-length:"):
+                        length = int(h.split(b":")[1])
+                self.assertEqual(json.loads(f.read(length)), {"ok": True})
+                time.sleep(0.6)
+            # Idle past the header deadline, it is closed as an idle one.
+            self.wait_for(lambda: peer_closed(s), 5, "idle keep-alive closed")
+        finally:
+            f.close()
+            s.close()
+        log = self.wardd.log()
+        self.assertRegex(log, r"level=info event=conn_deadline phase=idle addr=127\.0\.0\.1 "
+                              r"after_ms=\d+ requests=5")
+        self.assertNotIn("phase=handler", log)
+        self.assertNotIn("phase=headers", log)
+        self.assertNotIn("phase=body", log)
 
 
 if __name__ == "__main__":

@@ -196,3 +196,77 @@ class HostileProxy:
         matches the regular expression, oldest first."""
         return [(b, rb) for m, p, b, s, rb in self.seen
                 if m == method and re.search(pattern, p)]
+
+
+# -- wardd's log lines (server/README.md, "Logs") --
+
+# A field is key=value; a value is bare (printable ASCII but space, '"',
+# '\' and '=') or quoted, with \" \\ and \xNN inside the quotes.
+_LOG_FIELD = re.compile(rb'([a-z_][a-z0-9_]*)=(?:"((?:[ !#-\[\]-~]|\\["\\]|\\x[0-9a-f]{2})*)"'
+                        rb'|([!#-<>-\[\]-~]*))')
+
+
+def _log_unescape(q):
+    out = bytearray()
+    i = 0
+    while i < len(q):
+        if q[i] == 0x5C and q[i + 1] == 0x78:        # \xNN
+            out.append(int(q[i + 2:i + 4], 16))
+            i += 4
+        elif q[i] == 0x5C:                           # \" or \\
+            out.append(q[i + 1])
+            i += 2
+        else:
+            out.append(q[i])
+            i += 1
+    return bytes(out)
+
+
+def parse_log_line(line):
+    """The fields of one wardd log line (bytes, without its newline) as a
+    list of (key, value bytes), quoted values unescaped. Raises ValueError
+    when the line is not exactly of the documented form, so no value can
+    have been read as a field of its own."""
+    fields = []
+    pos = 0
+    while True:
+        m = _LOG_FIELD.match(line, pos)
+        if m is None:
+            raise ValueError("not a log field at %d: %r" % (pos, line))
+        value = _log_unescape(m.group(2)) if m.group(2) is not None else m.group(3)
+        fields.append((m.group(1).decode(), value))
+        pos = m.end()
+        if pos == len(line):
+            return fields
+        if line[pos:pos + 1] != b" ":
+            raise ValueError("no space after a field at %d: %r" % (pos, line))
+        pos += 1
+
+
+def connect_from(url, source, timeout=10):
+    """A raw TCP connection to wardd's http://127.0.0.1:PORT from a chosen
+    source address: Linux routes all of 127/8 to lo, so 127.0.0.2, ... are
+    other clients as far as wardd can tell."""
+    import socket
+    host, port = url[len("http://"):].rsplit(":", 1)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.bind((source, 0))
+    s.connect((host, int(port)))
+    return s
+
+
+def peer_closed(sock):
+    """True when wardd has closed (or reset) the connection: it is readable
+    with no data, or sending fails."""
+    import select
+    p = select.poll()                    # select() stops at descriptor 1023
+    p.register(sock, select.POLLIN)
+    if not p.poll(0):
+        return False
+    try:
+        return sock.recv(1, 0x40) == b""             # MSG_DONTWAIT
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
