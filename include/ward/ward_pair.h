@@ -13,7 +13,8 @@
  *     ward_pair p;
  *     ward_pair_start(&p, cp, &rng, udidx, udidx_len, cid, cid_len,
  *                     "lamp app", 8, out, cap, &n);       -> PIN_REQUEST
- *     ward_pair_on_pin(&p, in, in_len, &info);            (device shows PIN)
+ *     ward_pair_on_pin(&p, in, in_len, &info);            (device shows the
+ *                                                          window's PIN)
  *     ward_pair_pake_init(&p, "123456", 6, out, cap, &n); -> PAKE_INIT
  *     ward_pair_on_pake_init(&p, in, in_len, out, cap, &n);
  *         WARD_ERR_AUTH: wrong PIN (the device counted it)  -> PAKE_FINISH
@@ -25,6 +26,16 @@
  *         (ack: the device's empty answer, if the transport has one)
  *     ward_pair_wipe(&p);
  *     ward_pair_device_save(app_dir, &dev);               devices/<ID>.json
+ *
+ * The PIN is the one the device shows for its open pairing window, which
+ * a local action on the device opened (ward_device.h); every app binding
+ * in that window types the same PIN. Refusals a binding meets:
+ * WARD_ERR_LOCKED (PIN_REQUEST, PAKE_INIT): no window open, or its wrong
+ * PINs are spent: the person opens a new one on the device;
+ * WARD_ERR_BUSY (PIN_REQUEST): every slot is in a PAKE, free within
+ * WARD_DEV_PAKE_TTL_MS: ask again later; WARD_ERR_NOTFOUND (PAKE_INIT):
+ * another app's PIN_REQUEST took this binding's slot before its
+ * PAKE_INIT (no attempt was spent): start again with the same PIN.
  *
  * Giving up at any step (a wrong PIN, a refusal, no answer, the person
  * cancelled): ward_pair_end(&p, out, cap, &n) writes PAKE_END, so the
