@@ -539,7 +539,7 @@ class DevicesE2E(unittest.TestCase):
         self.assertEqual(rc, 1, out)
         self.assertIn("refused", out)
         self.assertFalse(os.path.exists(os.path.join(a1, "devices", DEV + ".json")))
-        # The right PIN of a fresh window still binds.
+        # The right PIN still binds: one wrong PIN of the window's 5 is spent.
         self.pair(a1)
 
     def test_wrong_pin_frees_the_binding_slot(self):
