@@ -1,7 +1,10 @@
 /* `ward device ...`: the CLI playing an IoT device (flow D) that several
  * apps bind to. The device core (ward_device.h) decides everything; this
- * file moves its messages over CoAP (near) and wardd (far) at once. */
+ * file moves its messages over CoAP (near) and wardd (far) at once, and
+ * plays the device's local pairing button (start, stdin, SIGUSR1). */
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -102,7 +105,82 @@ typedef struct runner {
     pthread_mutex_t mu;
     bool power;            /* the simulated lamp */
     unsigned commands;
+    bool window_shown;     /* a pairing window's PIN is on "the display" */
+    bool watch_stdin;      /* each line read there is a button press */
 } runner;
+
+/* SIGUSR1: the pairing button, pressed from another terminal. */
+static volatile sig_atomic_t button_signal;
+
+static void on_button_signal(int sig)
+{
+    (void)sig;
+    button_signal = 1;
+}
+
+/* The local action that lets apps pair: a new window, a fresh PIN. */
+static void press_button(runner *r)
+{
+    char pin[WARD_DEV_PIN_LEN + 1];
+    pthread_mutex_lock(&r->mu);
+    ward_err err = ward_dev_open_window(&r->dd.dev, pin);
+    pthread_mutex_unlock(&r->mu);
+    if (err != WARD_OK) {
+        fprintf(stderr, "device: cannot open a pairing window: %s\n", ward_strerror(err));
+        return;
+    }
+    say("pairing window open for %u s, %u wrong PINs close it", WARD_DEV_WINDOW_MS / 1000u,
+        (unsigned)WARD_DEV_PIN_MAX_ATTEMPTS);
+    say("PIN: %s", pin);
+    r->window_shown = true;
+    explicit_bzero(pin, sizeof pin);
+}
+
+/* Says once when the window has closed (time, wrong PINs), so the PIN
+ * shown is known dead. */
+static void watch_window(runner *r)
+{
+    ward_dev_window w;
+    pthread_mutex_lock(&r->mu);
+    ward_err err = ward_dev_window_state(&r->dd.dev, &w);
+    pthread_mutex_unlock(&r->mu);
+    if (err != WARD_OK) {
+        fprintf(stderr, "device: pairing window: %s\n", ward_strerror(err));
+    }
+    if (r->window_shown && !w.open) {
+        say("pairing window closed (press Enter or send SIGUSR1 for a new one)");
+        r->window_shown = false;
+    }
+    explicit_bzero(&w, sizeof w);
+}
+
+/* A line on standard input is a button press. Read only when input is
+ * waiting, and not while in the background of a terminal (a read there
+ * would stop the process); end of input stops the watch, not the device. */
+static void watch_stdin(runner *r)
+{
+    if (!r->watch_stdin) {
+        return;
+    }
+    if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) != getpgrp()) {
+        return;
+    }
+    struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
+    if (poll(&pfd, 1, 0) != 1) {
+        return;
+    }
+    char buf[256];
+    ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+    if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN && errno != EIO)) {
+        r->watch_stdin = false;
+        return;
+    }
+    for (ssize_t i = 0; i < n; i++) {
+        if (buf[i] == '\n') {
+            press_button(r);
+        }
+    }
+}
 
 /* What this simulated device does with a command: a lamp. */
 static void run_command(runner *r, const ward_dev_event *ev, char *res, size_t cap)
@@ -282,8 +360,16 @@ static int serve(runner *r, const char *listen, bool far)
             say("device %s: far through %s", info.id, r->dd.server);
         }
     }
+    /* Starting the device is a local action: the first window opens. */
+    press_button(r);
     while (!cli_stopping) {
         wcoap_dev_step(coap, 100);
+        if (button_signal) {
+            button_signal = 0;
+            press_button(r);
+        }
+        watch_stdin(r);
+        watch_window(r);
     }
     if (have_far) {
         pthread_join(th, NULL);
@@ -293,20 +379,41 @@ static int serve(runner *r, const char *listen, bool far)
     return 0;
 }
 
+#define RUN_USAGE "usage: ward device run --dir D [--server URL] [--listen HOST:PORT] [--no-far]"
+
+static void run_help(void)
+{
+    printf("%s\n\n"
+           "Runs the device: near-field CoAP on --listen (default 127.0.0.1:5683) and,\n"
+           "unless --no-far, far-field through wardd at --server (default: the one\n"
+           "of ward device init).\n\n"
+           "Apps pair only inside a pairing window, opened by a local action. The\n"
+           "window opens when the device starts, and a new one (with a fresh PIN;\n"
+           "the old one closes) on each line read from standard input (press\n"
+           "Enter) and on SIGUSR1 (kill -USR1 PID). Each window prints\n"
+           "  PIN: NNNNNN\n"
+           "and lasts %u s or until %u wrong PINs; \"pairing window closed\" says\n"
+           "when it has ended. Every app pairing in the window types its PIN.\n",
+           RUN_USAGE, WARD_DEV_WINDOW_MS / 1000u, (unsigned)WARD_DEV_PIN_MAX_ATTEMPTS);
+}
+
 int cmd_device_run(int argc, char **argv)
 {
-    const char *dir = NULL, *server = NULL, *listen = NULL, *no_far = NULL;
+    const char *dir = NULL, *server = NULL, *listen = NULL, *no_far = NULL, *help = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "server", true, &server }, { "listen", true, &listen },
-        { "no-far", false, &no_far },
+        { "no-far", false, &no_far }, { "help", false, &help },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 4, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
+    if (help != NULL) {
+        run_help();
+        return 0;
+    }
     if (dir == NULL) {
-        return cli_usage("usage: ward device run --dir D [--server URL] "
-                         "[--listen HOST:PORT] [--no-far]");
+        return cli_usage(RUN_USAGE " (see --help)");
     }
     static runner r;
     memset(&r, 0, sizeof r);
@@ -322,7 +429,15 @@ int cmd_device_run(int argc, char **argv)
     }
     pthread_mutex_init(&r.mu, NULL);
     r.dd.mu = &r.mu;
+    r.watch_stdin = true;
     cli_catch_stop();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_button_signal;
+    sigaction(SIGUSR1, &sa, NULL);
+    /* A read from the terminal while in the background fails (EIO)
+     * instead of stopping the process. */
+    signal(SIGTTIN, SIG_IGN);
     rc = serve(&r, listen ? listen : "127.0.0.1:5683", no_far == NULL && r.dd.server[0]);
     devdir_close(&r.dd);
     pthread_mutex_destroy(&r.mu);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -21,6 +22,33 @@
 #define CLIENT_ID_LEN 8
 #define DEFAULT_TIMEOUT_MS 5000
 #define SCAN_MAX 256
+/* Riding out a busy device, with back-off (BACKOFF_FIRST_MS doubling up
+ * to BACKOFF_MAX_MS): `ward app pair` asks again while every binding
+ * slot is in a PAKE (each ends within WARD_DEV_PAKE_TTL_MS), and starts
+ * over with the same PIN, at most TAKEOVER_TRIES times, when another
+ * app's PIN_REQUEST took its slot before its PAKE_INIT (no attempt was
+ * spent); `ward app send` opens its channel again, at most REOPEN_TRIES
+ * times, when a command gets no answer. */
+#define BUSY_RETRY_MS (WARD_DEV_PAKE_TTL_MS + 2000u)
+#define TAKEOVER_TRIES 3
+#define REOPEN_TRIES 3
+#define BACKOFF_FIRST_MS 200u
+#define BACKOFF_MAX_MS 2000u
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleeps *backoff ms, then doubles it (up to BACKOFF_MAX_MS). */
+static void back_off(unsigned *backoff)
+{
+    struct timespec ts = { (time_t)(*backoff / 1000u), (long)(*backoff % 1000u) * 1000000L };
+    nanosleep(&ts, NULL);
+    *backoff = *backoff * 2u < BACKOFF_MAX_MS ? *backoff * 2u : BACKOFF_MAX_MS;
+}
 
 /* ---- the app's identifiers ---- */
 
@@ -187,8 +215,9 @@ static ward_err take_reply(void *ctx, const uint8_t *msg, size_t len, bool *stop
 static int refused(const char *what, ward_err err, const char *why)
 {
     if (err == WARD_ERR_LOCKED) {
-        return cli_fail("%s: the device is locked out after too many wrong PINs; try later",
-                        what);
+        return cli_fail("%s: the device is not open for pairing (no pairing window, or its "
+                        "wrong PINs are spent): open a new window on the device (its button; "
+                        "ward device run: Enter or SIGUSR1) and pair with its new PIN", what);
     }
     if (err == WARD_ERR_AUTH) {
         return cli_fail("%s: refused by the device (wrong PIN or a message that does not "
@@ -315,38 +344,70 @@ int cmd_app_pair(int argc, char **argv)
     ward_pair p;
     ward_pair_device dev;
     ward_dev_info info;
+    memset(&p, 0, sizeof p);
     memset(&dev, 0, sizeof dev);
     memset(&info, 0, sizeof info);
     uint8_t out[WARD_DEV_MSG_MAX];
     size_t n = 0;
     capture cap;
     char pin[32] = "";
-    ward_err err = ward_pair_start(&p, host.crypto, &host.rng, udidx, udidx_len, cid, cid_len,
-                                   (const uint8_t *)app_name, strlen(app_name), out,
-                                   sizeof out, &n);
-    if (err != WARD_OK) {
-        return cli_usage("cannot start the binding: %s", ward_strerror(err));
-    }
-    if ((rc = pair_exchange(&l, out, n, &cap, "PIN request")) == 0) {
+    bool have_pin = false, said_busy = false;
+    unsigned backoff = BACKOFF_FIRST_MS, takeovers = 0;
+    long long busy_until = mono_ms() + BUSY_RETRY_MS;
+    ward_err err = WARD_OK;
+    /* Every app of the window types its one PIN, so a binding whose slot
+     * was taken over starts again without asking the person. */
+    for (;;) {
+        ward_pair_wipe(&p);
+        err = ward_pair_start(&p, host.crypto, &host.rng, udidx, udidx_len, cid, cid_len,
+                              (const uint8_t *)app_name, strlen(app_name), out, sizeof out,
+                              &n);
+        if (err != WARD_OK) {
+            rc = cli_usage("cannot start the binding: %s", ward_strerror(err));
+            break;
+        }
+        if ((rc = pair_exchange(&l, out, n, &cap, "PIN request")) != 0) {
+            break;
+        }
         err = ward_pair_on_pin(&p, cap.msg, cap.len, &info);
+        if (err == WARD_ERR_BUSY && mono_ms() < busy_until) {
+            if (!said_busy) {
+                fprintf(stderr, "ward: the device is busy with other bindings; "
+                                "asking again\n");
+                said_busy = true;
+            }
+            back_off(&backoff);
+            continue;
+        }
         if (err != WARD_OK) {
             rc = refused("PIN request", err, "");
-        } else if (strcmp(info.id, device) != 0) {
-            rc = cli_fail("the device at %s is %s, not %s", l.near, info.id, device);
+            break;
         }
-    }
-    if (rc == 0) {
-        rc = read_pin(&info, pin_arg, pin, sizeof pin);
-    }
-    if (rc == 0) {
+        if (strcmp(info.id, device) != 0) {
+            rc = cli_fail("the device at %s is %s, not %s", l.near, info.id, device);
+            break;
+        }
+        if (!have_pin && (rc = read_pin(&info, pin_arg, pin, sizeof pin)) != 0) {
+            break;
+        }
+        have_pin = true;
         err = ward_pair_pake_init(&p, (const uint8_t *)pin, strlen(pin), out, sizeof out, &n);
-        rc = err == WARD_OK ? pair_exchange(&l, out, n, &cap, "binding")
-                            : cli_usage("the PIN is %d digits", WARD_DEV_PIN_LEN);
-    }
-    if (rc == 0) {
+        if (err != WARD_OK) {
+            rc = cli_usage("the PIN is %d digits", WARD_DEV_PIN_LEN);
+            break;
+        }
+        if ((rc = pair_exchange(&l, out, n, &cap, "binding")) != 0) {
+            break;
+        }
         err = ward_pair_on_pake_init(&p, cap.msg, cap.len, out, sizeof out, &n);
+        if (err == WARD_ERR_NOTFOUND && takeovers < TAKEOVER_TRIES) {
+            takeovers++;
+            back_off(&backoff);
+            continue;
+        }
         rc = err == WARD_OK ? pair_exchange(&l, out, n, &cap, "binding")
                             : refused("binding", err, "");
+        break;
     }
     if (rc == 0) {
         err = ward_pair_on_pake_finish(&p, cap.msg, cap.len, &dev);
@@ -385,6 +446,55 @@ int cmd_app_pair(int argc, char **argv)
 }
 
 /* ---- ward app send ---- */
+
+/* One command and its reply. The device answers nothing to what it
+ * cannot verify, a channel it no longer knows included (it restarted):
+ * on no answer (near-field: the bare 4.00 that carries the silence),
+ * open the channel again and learn what became of the command; send it
+ * again only if the device had lost the channel. */
+static ward_err send_one(const devlink *l, const ward_host *host, chan_ctx *cc, const char *cmd,
+                         char *why, size_t why_cap)
+{
+    uint8_t out[WARD_DEV_MSG_MAX];
+    size_t n = 0;
+    unsigned backoff = BACKOFF_FIRST_MS;
+    ward_err err = ward_pair_command(cc->dev, host->crypto, cc->ch, (const uint8_t *)cmd,
+                                     strlen(cmd), out, sizeof out, &n);
+    if (err == WARD_OK) {
+        err = devlink_exchange(l, out, n, take_reply, cc, why, why_cap);
+    }
+    for (unsigned r = 0; r < REOPEN_TRIES && ward_pair_channel_waiting(cc->ch) &&
+                         (err == WARD_ERR_AUTH || err == WARD_ERR_IO); r++) {
+        back_off(&backoff);
+        err = ward_pair_channel_reopen(cc->dev, host->crypto, &host->rng, cc->ch, out,
+                                       sizeof out, &n);
+        if (err == WARD_OK) {
+            err = devlink_exchange(l, out, n, take_open, cc, why, why_cap);
+        }
+        if (err != WARD_OK) {
+            continue;   /* the re-open went unanswered too: again, later */
+        }
+        switch (ward_pair_channel_fate(cc->ch)) {
+        case WARD_PAIR_FATE_LOST:
+            fprintf(stderr, "ward: the device had lost the channel (a restart?); sending "
+                            "the command again\n");
+            err = ward_pair_command(cc->dev, host->crypto, cc->ch, (const uint8_t *)cmd,
+                                    strlen(cmd), out, sizeof out, &n);
+            if (err == WARD_OK) {
+                err = devlink_exchange(l, out, n, take_reply, cc, why, why_cap);
+            }
+            break;
+        case WARD_PAIR_FATE_TAKEN:
+            snprintf(why, why_cap, "the device took the command, but its reply was lost");
+            return WARD_ERR_IO;
+        default:
+            snprintf(why, why_cap, "the device did not take the command (it did not verify "
+                                   "or never arrived)");
+            return WARD_ERR_AUTH;
+        }
+    }
+    return err;
+}
 
 int cmd_app_send(int argc, char **argv)
 {
@@ -470,11 +580,7 @@ int cmd_app_send(int argc, char **argv)
     }
     unsigned times = repeat ? (unsigned)strtoul(repeat, NULL, 10) : 1;
     for (unsigned i = 0; rc == 0 && i < times; i++) {
-        err = ward_pair_command(&dev, host.crypto, &ch, (const uint8_t *)cmd, strlen(cmd), out,
-                                sizeof out, &n);
-        if (err == WARD_OK) {
-            err = devlink_exchange(&l, out, n, take_reply, &cc, why, sizeof why);
-        }
+        err = send_one(&l, &host, &cc, cmd, why, sizeof why);
         if (err != WARD_OK) {
             rc = refused("command", err, why);
             break;

@@ -17,7 +17,21 @@ typedef struct exchange {
     uint8_t *out;
     size_t cap;
     size_t len;
+    uint8_t token[8];      /* the request's: an answer must carry it */
+    size_t token_len;
 } exchange;
+
+/* Whether pdu answers x's request. An earlier request that timed out is
+ * still retransmitted by libcoap, and its late answer (or its giving up)
+ * must not be taken for this one's. */
+static bool ours(const exchange *x, const coap_pdu_t *pdu)
+{
+    if (pdu == NULL) {
+        return false;
+    }
+    coap_bin_const_t t = coap_pdu_get_token(pdu);
+    return t.length == x->token_len && memcmp(t.s, x->token, t.length) == 0;
+}
 
 static coap_response_t on_response(coap_session_t *session, const coap_pdu_t *sent,
                                    const coap_pdu_t *received, const coap_mid_t mid)
@@ -25,7 +39,7 @@ static coap_response_t on_response(coap_session_t *session, const coap_pdu_t *se
     (void)sent;
     (void)mid;
     exchange *x = coap_session_get_app_data(session);
-    if (x == NULL || x->done) {
+    if (x == NULL || x->done || !ours(x, received)) {
         return COAP_RESPONSE_OK;
     }
     coap_pdu_code_t code = coap_pdu_get_code(received);
@@ -62,7 +76,7 @@ static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
     (void)reason;
     (void)mid;
     exchange *x = coap_session_get_app_data(session);
-    if (x != NULL && !x->done) {
+    if (x != NULL && !x->done && ours(x, sent)) {
         x->done = true;
         x->err = WARD_ERR_IO;
     }
@@ -145,10 +159,8 @@ static ward_err request(client *c, coap_pdu_code_t method, const char *path,
         return WARD_ERR_NOSPACE;
     }
     coap_session_set_app_data(c->s, x);
-    uint8_t token[8];
-    size_t tlen = 0;
-    coap_session_new_token(c->s, &tlen, token);
-    coap_add_token(pdu, tlen, token);
+    coap_session_new_token(c->s, &x->token_len, x->token);
+    coap_add_token(pdu, x->token_len, x->token);
     const char *seg = path;
     while (*seg) {
         size_t n = strcspn(seg, "/");
@@ -195,7 +207,7 @@ ward_err wcoap_exchange(const char *hostport, const uint8_t *msg, size_t len,
                         uint8_t *out, size_t cap, size_t *out_len,
                         unsigned timeout_ms)
 {
-    exchange x = { false, WARD_ERR_IO, out, cap, 0 };
+    exchange x = { false, WARD_ERR_IO, out, cap, 0, { 0 }, 0 };
     *out_len = 0;
     if (kept.ctx != NULL && strcmp(kept.hostport, hostport) != 0) {
         client_close(&kept);
@@ -216,7 +228,7 @@ ward_err wcoap_get(const char *hostport, const char *path, char *out, size_t cap
     if (cap == 0) {
         return WARD_ERR_PARAM;
     }
-    exchange x = { false, WARD_ERR_IO, (uint8_t *)out, cap - 1, 0 };
+    exchange x = { false, WARD_ERR_IO, (uint8_t *)out, cap - 1, 0, { 0 }, 0 };
     out[0] = '\0';
     client c;
     ward_err err = client_open(&c, hostport);

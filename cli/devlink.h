@@ -5,8 +5,8 @@
  *
  *     D/device.json   {"id", "server", "name", "type"}
  *     D/store.bin     the device's power-safe record store (file port):
- *                     identity key, nodes, PIN attempts; only the core
- *                     reads it
+ *                     identity key, nodes, the pairing window; only the
+ *                     core reads it
  *     D/.busy         flock(2): one ward process at a time on the device
  *
  *     A/devices/<ID>.json   the pairing record (ward_pair.h)

@@ -59,8 +59,9 @@ static const cli_command commands[] = {
       "make an IoT device's identity and activate it: --dir D --id ID --server URL "
       "--factory-key FILE [--name N] [--type T]" },
     { "device run", cmd_device_run,
-      "run the device: near-field CoAP and far-field through wardd; prints each PIN: "
-      "--dir D [--server URL] [--listen HOST:PORT]" },
+      "run the device: near-field CoAP and far-field through wardd; a pairing window "
+      "(its PIN printed) at start, on each stdin line and on SIGUSR1: "
+      "--dir D [--server URL] [--listen HOST:PORT] (see --help)" },
     { "app pair", cmd_app_pair,
       "bind to a device with the PIN it shows: --dir A --device ID [--near HOST:PORT] "
       "[--pin PIN]" },

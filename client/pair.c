@@ -517,6 +517,42 @@ bool ward_pair_channel_waiting(const ward_pair_channel *c)
     return c->req_type != 0;
 }
 
+ward_err ward_pair_channel_reopen(const ward_pair_device *d,
+                                  const ward_crypto *cp,
+                                  const ward_random *rng,
+                                  ward_pair_channel *c, uint8_t *out,
+                                  size_t cap, size_t *out_len)
+{
+    uint8_t lost_na[WARD_DEV_OPEN_NONCE_LEN];
+    uint32_t lost_seq = 0;
+    WARD_ASSERT(c != NULL && out_len != NULL);
+    *out_len = 0;
+    if (c->state == C_OPEN && c->req_type == WARD_MSG_DEV_COMMAND) {
+        memcpy(lost_na, c->na, sizeof lost_na);   /* the channel's Na */
+        lost_seq = c->req_seq;
+    } else if (c->state == C_OPEN_SENT && c->reopen) {
+        memcpy(lost_na, c->lost_na, sizeof lost_na);
+        lost_seq = c->lost_seq;
+    } else {
+        return WARD_ERR_STATE;
+    }
+    ward_err err = ward_pair_channel_open(d, cp, rng, c->channel_id, c, out,
+                                          cap, out_len);
+    if (err == WARD_OK) {
+        c->reopen = 1;
+        memcpy(c->lost_na, lost_na, sizeof lost_na);
+        c->lost_seq = lost_seq;
+    }
+    ward_wipe(lost_na, sizeof lost_na);
+    return err;
+}
+
+ward_pair_fate ward_pair_channel_fate(const ward_pair_channel *c)
+{
+    WARD_ASSERT(c != NULL);
+    return (ward_pair_fate)c->fate;
+}
+
 ward_err ward_pair_channel_open(const ward_pair_device *d,
                                 const ward_crypto *cp, const ward_random *rng,
                                 uint32_t channel_id, ward_pair_channel *c,
@@ -621,10 +657,26 @@ ward_err ward_pair_on_channel_open(const ward_pair_device *d,
         err = ward_dev_chan_init(cp, d->data_key, d->key_index, id, na,
                                  f[2].ptr, false, &chan);
         if (err == WARD_OK) {
+            /* A re-open after an unanswered command: the channel's Na
+             * says whether the device kept the channel the command went
+             * in (a new one has our new Na), and its highest seq
+             * accepted whether it took the command. */
+            uint32_t sent = 0;
+            if (c->reopen) {
+                bool kept = ward_ct_equal(na, c->lost_na, sizeof na);
+                c->fate = (uint8_t)(!kept ? WARD_PAIR_FATE_LOST
+                                    : dev_rx >= c->lost_seq
+                                        ? WARD_PAIR_FATE_TAKEN
+                                        : WARD_PAIR_FATE_NOT_TAKEN);
+                /* In the same channel, never seal under a seq already
+                 * used, even one the device did not take. */
+                sent = kept ? c->lost_seq : 0u;
+                c->reopen = 0;
+            }
             /* Resume above everything the device has seen and sent. */
             memcpy(c->na, na, sizeof na);
             c->chan = chan;
-            c->chan.tx_seq = dev_rx;
+            c->chan.tx_seq = dev_rx > sent ? dev_rx : sent;
             c->chan.rx_high = dev_tx;
             c->chan.rx_seen = dev_tx > 0 ? UINT64_MAX : 0u;
             c->state = C_OPEN;

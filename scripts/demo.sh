@@ -105,7 +105,7 @@ for _ in $(seq 50); do grep -q "near coap://" "$DEMO/lamp.out" && break; sleep 0
 "$WARD" app register --dir "$DEMO/app-one" --server "$URL" --user bob --phone +8613900000001 >/dev/null
 "$WARD" app register --dir "$DEMO/app-two" --server "$URL" --user carol --phone +8613900000002 >/dev/null
 
-step "both apps ask for a PIN at once; each types the PIN the lamp shows for it"
+step "both apps pair at once, in the pairing window the lamp opened at start; each types its PIN"
 pins_before() { grep -c '^PIN: ' "$DEMO/lamp.out" || true; }
 pair_app() {  # dir name: starts `ward app pair`, feeds it the next PIN shown
   n=$(pins_before)

@@ -1,4 +1,4 @@
-/* The device's context: open, identity and info, node table, attempt counter, answer helpers. */
+/* The device's context: open, identity and info, node table, answer helpers. */
 #include <string.h>
 
 #include "ward/ward_device.h"
@@ -132,6 +132,9 @@ ward_err ward_dev_open(ward_device *dev, const ward_crypto *cp,
         }
     }
     ward_wipe(&r, sizeof r);
+    if (err == WARD_OK) {
+        ward_dev_window_load(dev);
+    }
     return err;
 }
 
@@ -231,65 +234,6 @@ ward_err ward_dev_sign_request(const ward_device *dev, const char *base,
 {
     WARD_ASSERT(dev != NULL);
     return ward_lock_sign_request(&dev->base, base, base_len, sig);
-}
-
-ward_err ward_dev_attempts_read(const ward_device *dev, dev_attempts *a)
-{
-    uint8_t rec[DEV_ATTEMPTS_LEN];
-    size_t len = 0;
-    memset(a, 0, sizeof *a);
-    ward_err err = ward_store_get(&dev->base.store, DEV_REC_ATTEMPTS, rec,
-                                  sizeof rec, &len);
-    if (err == WARD_ERR_NOTFOUND) {
-        return WARD_OK;
-    }
-    if (err == WARD_OK && len != DEV_ATTEMPTS_LEN) {
-        err = WARD_ERR_FORMAT;
-    }
-    if (err == WARD_OK) {
-        a->count = rec[0];
-        a->until_ms = ward_load64(rec + 1);
-        a->lockouts = rec[9];
-    }
-    return err;
-}
-
-void ward_dev_attempts_encode(const dev_attempts *a,
-                              uint8_t out[DEV_ATTEMPTS_LEN])
-{
-    out[0] = a->count;
-    ward_store64(out + 1, a->until_ms);
-    out[9] = a->lockouts;
-}
-
-ward_err ward_dev_lockout(const ward_device *dev, uint64_t *remaining_ms)
-{
-    dev_attempts a;
-    uint64_t now = 0;
-    WARD_ASSERT(dev != NULL);
-    if (remaining_ms != NULL) {
-        *remaining_ms = 0;
-    }
-    ward_err err = ward_dev_attempts_read(dev, &a);
-    if (err == WARD_OK) {
-        err = ward_dev_now(dev, &now);
-    }
-    if (err == WARD_OK && now < a.until_ms) {
-        if (remaining_ms != NULL) {
-            *remaining_ms = a.until_ms - now;
-        }
-        err = WARD_ERR_LOCKED;
-    }
-    return err;
-}
-
-ward_err ward_dev_attempts(const ward_device *dev, unsigned *count)
-{
-    dev_attempts a;
-    WARD_ASSERT(dev != NULL && count != NULL);
-    ward_err err = ward_dev_attempts_read(dev, &a);
-    *count = a.count;
-    return err;
 }
 
 size_t ward_dev_node_count(const ward_device *dev)

@@ -11,24 +11,18 @@
  * one of another protocol's. */
 static const uint8_t pake_context[] = "ward/1 flow D pair";
 
-enum { STAGE_FREE = 0, STAGE_PIN = 1, STAGE_PAKE = 2 };
-
 static bool same(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
     return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
 }
 
-static void bind_free(ward_dev_binding *b)
+/* The window may close at now (its time run out, its attempts spent with
+ * nothing left in a PAKE): a binding message outside one is LOCKED. */
+static bool window_open(ward_device *dev, uint64_t now)
 {
-    ward_spake2p_wipe(&b->pake);
-    ward_wipe(b, sizeof *b);
-}
-
-/* A binding older than its TTL is as good as gone. */
-static bool bind_live(const ward_dev_binding *b, uint64_t now)
-{
-    return b->stage != STAGE_FREE && now >= b->created_ms &&
-           now - b->created_ms <= WARD_DEV_BIND_TTL_MS;
+    ward_err ignored;   /* a failed removal leaves the record: spent all
+                           the same, and closed again at the next look */
+    return ward_dev_window_sync(dev, now, &ignored);
 }
 
 /* The binding of (kind, tid, CliID): two apps never share one, because
@@ -39,7 +33,7 @@ static ward_dev_binding *bind_find(ward_device *dev, uint8_t kind,
 {
     for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
         ward_dev_binding *b = &dev->bind[i];
-        if (b->stage != STAGE_FREE && b->kind == kind &&
+        if (b->stage != DEV_STAGE_FREE && b->kind == kind &&
             same(b->tid, b->tid_len, tid, tid_len) &&
             same(b->client_id, b->client_id_len, h->client_id,
                  h->client_id_len)) {
@@ -54,25 +48,33 @@ static const ward_tlv_spec pin_req_spec[] = {
     { 0x02, true, 1, WARD_DEV_APP_NAME_MAX },
 };
 
-static ward_err random_pin(const ward_random *rng, uint8_t pin[WARD_DEV_PIN_LEN])
+/* The slot for a new binding: the app's own (asking again starts
+ * afresh), a free one, or else the oldest binding still waiting for
+ * PAKE_INIT. That one has cost no attempt, and its app, which knows the
+ * window's PIN, can ask again; a stranger's PIN_REQUESTs cannot hold the
+ * slots. A binding in its PAKE is never taken: it has spent an attempt,
+ * and it ends within WARD_DEV_PAKE_TTL_MS. */
+static ward_dev_binding *take_slot(ward_device *dev, uint8_t kind,
+                                   const uint8_t *tid, size_t tid_len,
+                                   const ward_hdr *h, uint64_t now)
 {
-    uint8_t r[16];
-    size_t n = 0;
-    /* Rejection sampling: bytes below 250 are uniform mod 10. */
-    while (n < WARD_DEV_PIN_LEN) {
-        ward_err err = rng->fill(rng->ctx, r, sizeof r);
-        if (err != WARD_OK) {
-            ward_wipe(r, sizeof r);
-            return err;
-        }
-        for (size_t i = 0; i < sizeof r && n < WARD_DEV_PIN_LEN; i++) {
-            if (r[i] < 250u) {
-                pin[n++] = (uint8_t)('0' + r[i] % 10u);
-            }
+    ward_dev_binding *b = bind_find(dev, kind, tid, tid_len, h);
+    for (size_t i = 0; b == NULL && i < WARD_DEV_MAX_BINDINGS; i++) {
+        if (!ward_dev_bind_live(dev, &dev->bind[i], now)) {
+            b = &dev->bind[i];
         }
     }
-    ward_wipe(r, sizeof r);
-    return WARD_OK;
+    if (b != NULL) {
+        return b;
+    }
+    for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
+        ward_dev_binding *o = &dev->bind[i];
+        if (o->stage == DEV_STAGE_PIN &&
+            (b == NULL || o->since_ms < b->since_ms)) {
+            b = o;
+        }
+    }
+    return b;
 }
 
 ward_err ward_dev_on_pin_request(ward_device *dev, uint8_t kind,
@@ -99,9 +101,6 @@ ward_err ward_dev_on_pin_request(ward_device *dev, uint8_t kind,
         err = WARD_ERR_FORMAT;
     }
     if (err == WARD_OK) {
-        err = ward_dev_lockout(dev, NULL);
-    }
-    if (err == WARD_OK) {
         err = ward_dev_get_info(dev, &info);
     }
     if (err == WARD_OK) {
@@ -110,17 +109,15 @@ ward_err ward_dev_on_pin_request(ward_device *dev, uint8_t kind,
     if (err != WARD_OK) {
         return err;
     }
-    /* The same app asking again starts afresh: the old PIN dies. */
-    ward_dev_binding *b = bind_find(dev, kind, tid, tid_len, h);
-    for (size_t i = 0; b == NULL && i < WARD_DEV_MAX_BINDINGS; i++) {
-        if (!bind_live(&dev->bind[i], now)) {
-            b = &dev->bind[i];
-        }
+    /* Only inside a window a local action opened, with attempts left. */
+    if (!window_open(dev, now) || !ward_dev_window_has_attempts(dev)) {
+        return WARD_ERR_LOCKED;
     }
+    ward_dev_binding *b = take_slot(dev, kind, tid, tid_len, h, now);
     if (b == NULL) {
         return WARD_ERR_BUSY;
     }
-    bind_free(b);
+    ward_dev_bind_free(b);
     b->kind = kind;
     b->tid_len = (uint8_t)tid_len;
     memcpy(b->tid, tid, tid_len);
@@ -130,11 +127,10 @@ ward_err ward_dev_on_pin_request(ward_device *dev, uint8_t kind,
     memcpy(b->udidx, f[0].ptr, f[0].len);
     b->app_name_len = (uint8_t)f[1].len;
     memcpy(b->app_name, f[1].ptr, f[1].len);
-    b->created_ms = now;
+    b->since_ms = now;
+    /* A fresh salt per binding: every app of the window types the one
+     * PIN, and each gets its own w0, w1 and data key. */
     err = dev->base.rng.fill(dev->base.rng.ctx, b->salt, sizeof b->salt);
-    if (err == WARD_OK) {
-        err = random_pin(&dev->base.rng, b->pin);
-    }
     if (err == WARD_OK) {
         ward_tlv_writer_init(&w, ans, sizeof ans);
         ward_tlv_put(&w, 0x01, (const uint8_t *)info.id, strlen(info.id));
@@ -148,48 +144,14 @@ ward_err ward_dev_on_pin_request(ward_device *dev, uint8_t kind,
         err = ward_dev_plain_answer(&ah, ans, ans_len, out, cap, out_len);
     }
     if (err != WARD_OK) {
-        bind_free(b);
+        ward_dev_bind_free(b);
         return err;
     }
-    b->stage = STAGE_PIN;
+    b->stage = DEV_STAGE_PIN;
     ev->type = WARD_DEV_EV_SHOW_PIN;
-    memcpy(ev->pin, b->pin, WARD_DEV_PIN_LEN);
+    memcpy(ev->pin, dev->win.pin, WARD_DEV_PIN_LEN);
     ev->pin[WARD_DEV_PIN_LEN] = '\0';
     return WARD_OK;
-}
-
-/* Counts one PIN attempt in the store before the device says anything
- * that would let a guesser test a PIN; the attempt that reaches the cap
- * starts the lock-out at once. */
-static ward_err count_attempt(ward_device *dev, uint64_t now)
-{
-    dev_attempts a;
-    uint8_t rec[DEV_ATTEMPTS_LEN];
-    ward_err err = ward_dev_attempts_read(dev, &a);
-    if (err != WARD_OK) {
-        return err;
-    }
-    if (now < a.until_ms) {
-        return WARD_ERR_LOCKED;
-    }
-    a.count++;
-    if (a.count >= WARD_DEV_PIN_MAX_ATTEMPTS) {
-        uint64_t span = WARD_DEV_LOCKOUT_MS;
-        for (uint8_t i = 0; i < a.lockouts && span < WARD_DEV_LOCKOUT_MAX_MS;
-             i++) {
-            span *= 2u;
-        }
-        if (span > WARD_DEV_LOCKOUT_MAX_MS) {
-            span = WARD_DEV_LOCKOUT_MAX_MS;
-        }
-        a.until_ms = now + span;
-        a.count = 0;
-        if (a.lockouts < 255u) {
-            a.lockouts++;
-        }
-    }
-    ward_dev_attempts_encode(&a, rec);
-    return ward_store_put(&dev->base.store, DEV_REC_ATTEMPTS, rec, sizeof rec);
 }
 
 /* Where the app goes: its own slot if this UDIDx and CliID are bound (a
@@ -230,8 +192,9 @@ static bool index_taken(const ward_device *dev, const ward_dev_binding *self,
     }
     for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
         const ward_dev_binding *o = &dev->bind[i];
-        taken = taken || (o != self && o->stage == STAGE_PAKE &&
-                          bind_live(o, now) && o->key_index == ki);
+        taken = taken || (o != self && o->stage == DEV_STAGE_PAKE &&
+                          ward_dev_bind_live(dev, o, now) &&
+                          o->key_index == ki);
     }
     return taken;
 }
@@ -344,16 +307,19 @@ ward_err ward_dev_on_pake_init(ward_device *dev, uint8_t kind,
     if (err != WARD_OK) {
         return err;
     }
+    if (!window_open(dev, now)) {
+        return WARD_ERR_LOCKED;   /* its closing ended every binding */
+    }
     ward_dev_binding *b = bind_find(dev, kind, tid, tid_len, h);
     if (b == NULL) {
-        return WARD_ERR_NOTFOUND;
+        return WARD_ERR_NOTFOUND;   /* none, or another app took the slot */
     }
-    if (!bind_live(b, now)) {
-        bind_free(b);
-        return WARD_ERR_EXPIRED;
+    if (b->stage != DEV_STAGE_PIN) {
+        return WARD_ERR_STATE;   /* one PAKE per PIN_REQUEST */
     }
-    if (b->stage != STAGE_PIN) {
-        return WARD_ERR_STATE;   /* one PAKE per PIN */
+    if (!ward_dev_window_has_attempts(dev)) {
+        ward_dev_bind_free(b);   /* spent by others' bindings in flight */
+        return WARD_ERR_LOCKED;
     }
     /* Bytes that are no point cost no attempt: they test no PIN. */
     err = dev->base.cp->p256_decompress(body, share_p);
@@ -368,22 +334,25 @@ ward_err ward_dev_on_pake_init(ward_device *dev, uint8_t kind,
     if (err == WARD_OK) {
         err = next_key_index(dev, b, now, &ki);
     }
+    /* The attempt is stored before the answer that lets a guesser test
+     * one PIN: a power cut after the answer cannot give it back. */
     if (err == WARD_OK) {
-        err = count_attempt(dev, now);
+        err = ward_dev_window_count(dev);
     }
     if (err != WARD_OK) {
-        if (err == WARD_ERR_LOCKED || err == WARD_ERR_NOSPACE) {
-            bind_free(b);   /* no binding could come of it */
+        if (err == WARD_ERR_NOSPACE) {
+            ward_dev_bind_free(b);   /* no binding could come of it */
         }
         return err;
     }
-    err = ward_dev_pin_w(dev->base.cp, b->pin, WARD_DEV_PIN_LEN,
+    err = ward_dev_pin_w(dev->base.cp, dev->win.pin, WARD_DEV_PIN_LEN,
                          (const uint8_t *)info.id, strlen(info.id), b->udidx,
                          b->udidx_len, b->client_id, b->client_id_len, b->salt,
                          w0, w1);
-    /* The PIN has had its one attempt. */
-    ward_wipe(b->pin, sizeof b->pin);
-    b->stage = STAGE_PAKE;
+    /* This binding has had its one attempt; its slot is held at most
+     * WARD_DEV_PAKE_TTL_MS from now. */
+    b->stage = DEV_STAGE_PAKE;
+    b->since_ms = now;
     b->key_index = ki;
     if (err == WARD_OK) {
         err = ward_spake2p_register(dev->base.cp, w1, l);
@@ -416,7 +385,7 @@ ward_err ward_dev_on_pake_init(ward_device *dev, uint8_t kind,
     }
     if (err != WARD_OK) {
         *out_len = 0;
-        bind_free(b);
+        ward_dev_bind_free(b);   /* its attempt stays counted */
     }
     ward_wipe(w0, sizeof w0);
     ward_wipe(w1, sizeof w1);
@@ -433,7 +402,7 @@ static ward_dev_binding *bind_find_index(ward_device *dev, uint8_t kind,
 {
     for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
         ward_dev_binding *b = &dev->bind[i];
-        if (b->stage == STAGE_PAKE && b->kind == kind &&
+        if (b->stage == DEV_STAGE_PAKE && b->kind == kind &&
             b->key_index == h->key_index &&
             same(b->tid, b->tid_len, tid, tid_len) &&
             (h->client_id_len == 0 ||
@@ -456,6 +425,8 @@ ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
     uint64_t now = 0;
     uint8_t shared[WARD_SPAKE2P_KEY_LEN];
     uint8_t rec[WARD_DEV_NODE_REC_MAX], next_rec[1];
+    uint8_t win_rec[DEV_WINDOW_LEN];
+    uint8_t refund = 0;
     size_t slot = 0;
     bool again = false;
     dev_node_rec r;
@@ -473,12 +444,16 @@ ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
     if (err != WARD_OK) {
         return err;
     }
+    if (!window_open(dev, now)) {
+        return WARD_ERR_LOCKED;
+    }
     ward_dev_binding *b = bind_find_index(dev, kind, tid, tid_len, h);
     if (b == NULL) {
         return WARD_ERR_NOTFOUND;
     }
-    if (!bind_live(b, now)) {
-        bind_free(b);
+    if (!ward_dev_bind_live(dev, b, now)) {
+        ward_dev_bind_free(b);
+        (void)window_open(dev, now);
         return WARD_ERR_EXPIRED;
     }
     ki = b->key_index;
@@ -518,17 +493,22 @@ ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
          * AD, and confirmP says it did. */
         r.name_len = b->app_name_len;
         memcpy(r.name, b->app_name, b->app_name_len);
+        /* A success gives its attempt back to the window: what the window
+         * counts are failures (and attempts still in flight). */
+        refund = dev->win.fails > 0 ? (uint8_t)(dev->win.fails - 1u) : 0u;
+        ward_dev_window_encode(&dev->win, refund, win_rec);
         ward_record_change ch[3] = {
             { (uint16_t)(DEV_REC_NODE_FIRST + slot), rec, 0, false },
             { DEV_REC_NEXT_KEY, next_rec, 1, false },
-            { DEV_REC_ATTEMPTS, NULL, 0, true },
+            { DEV_REC_WINDOW, win_rec, sizeof win_rec, false },
         };
         ch[0].len = ward_dev_node_encode(&r, rec);
-        /* The node, its fresh key index and the end of the attempt count
-         * land together or not at all. */
+        /* The node, its fresh key index and the refund land together or
+         * not at all. */
         err = ward_store_update(&dev->base.store, ch, 3);
     }
     if (err == WARD_OK) {
+        dev->win.fails = refund;
         if (again) {
             ward_dev_channels_close(dev, slot);
         }
@@ -551,10 +531,13 @@ ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
             *out_len = 0;   /* bound all the same */
         }
     }
-    /* Success or not, this binding is over (PAKE_END is implicit). */
-    bind_free(b);
+    /* Success or not, this binding is over (PAKE_END is implicit); a
+     * failure frees its slot now, and may close a spent window. */
+    ward_dev_bind_free(b);
+    (void)window_open(dev, now);
     ward_wipe(shared, sizeof shared);
     ward_wipe(rec, sizeof rec);
+    ward_wipe(win_rec, sizeof win_rec);
     ward_wipe(&r, sizeof r);
     return err;
 }
@@ -569,8 +552,12 @@ ward_err ward_dev_on_pake_end(ward_device *dev, uint8_t kind,
         return WARD_ERR_FORMAT;
     }
     ward_dev_binding *b = bind_find(dev, kind, tid, tid_len, h);
+    uint64_t now = 0;
     if (b != NULL) {
-        bind_free(b);
+        ward_dev_bind_free(b);   /* after PAKE_INIT, its attempt stays */
+        if (ward_dev_now(dev, &now) == WARD_OK) {
+            (void)window_open(dev, now);
+        }
     }
     ward_dev_answer_hdr(h, h->type, WARD_FLAG_REPLY, &ah);
     return ward_dev_plain_answer(&ah, NULL, 0, out, cap, out_len);

@@ -59,7 +59,7 @@ ward_err ward_dev_on_channel_open(ward_device *dev, size_t slot,
                                   const ward_hdr *h, const uint8_t *msg,
                                   size_t msg_len, size_t body_off,
                                   uint8_t *out, size_t cap, size_t *out_len,
-                                  ward_dev_event *ev)
+                                  ward_dev_event *ev, bool *authentic)
 {
     uint8_t key[WARD_DEV_DATA_KEY_LEN];
     uint8_t pt[WARD_TLV_SIZE(4) + WARD_TLV_SIZE(WARD_DEV_OPEN_NONCE_LEN) + 8];
@@ -79,6 +79,7 @@ ward_err ward_dev_on_channel_open(ward_device *dev, size_t slot,
         err = ward_dev_open_msg(dev->base.cp, key, msg, msg_len, body_off,
                                 &clear_len, pt, sizeof pt, &pt_len);
         err = err == WARD_ERR_NOSPACE ? WARD_ERR_FORMAT : err;
+        *authentic = err == WARD_OK;
     }
     if (err == WARD_OK && clear_len != 0) {
         err = WARD_ERR_FORMAT;
@@ -150,7 +151,8 @@ ward_err ward_dev_on_channel_open(ward_device *dev, size_t slot,
 }
 
 ward_err ward_dev_on_command(ward_device *dev, size_t slot, const uint8_t *msg,
-                             size_t msg_len, ward_dev_event *ev)
+                             size_t msg_len, ward_dev_event *ev,
+                             bool *authentic)
 {
     ward_hdr h;
     uint32_t channel_id = 0;
@@ -161,12 +163,16 @@ ward_err ward_dev_on_command(ward_device *dev, size_t slot, const uint8_t *msg,
     if (err != WARD_OK) {
         return err;
     }
+    /* An unknown channel (never opened, evicted, or gone with a restart)
+     * cannot be told from a forgery: no answer either way, and the app
+     * that hears nothing opens its channel again (ward_pair.h). */
     ward_dev_channel *c = chan_find(dev, slot, channel_id);
     if (c == NULL) {
         return WARD_ERR_NOTFOUND;
     }
     err = ward_dev_chan_open(dev->base.cp, &c->chan, msg, msg_len, ev->data,
                              sizeof ev->data, &ev->data_len);
+    *authentic = err == WARD_OK;
     if (err == WARD_OK) {
         c->last_use = ++dev->use_clock;
         ev->type = WARD_DEV_EV_COMMAND;
@@ -225,7 +231,8 @@ static const ward_tlv_spec attach_spec[] = {
 ward_err ward_dev_on_attach(ward_device *dev, size_t slot, const ward_hdr *h,
                             const uint8_t *msg, size_t msg_len,
                             size_t body_off, uint8_t *out, size_t cap,
-                            size_t *out_len, ward_dev_event *ev)
+                            size_t *out_len, ward_dev_event *ev,
+                            bool *authentic)
 {
     dev_node_rec r;
     uint8_t pt[WARD_TLV_SIZE(WARD_DEV_CLOUD_ID_MAX) + 8];
@@ -242,6 +249,7 @@ ward_err ward_dev_on_attach(ward_device *dev, size_t slot, const ward_hdr *h,
         err = ward_dev_open_msg(dev->base.cp, r.data_key, msg, msg_len,
                                 body_off, &clear_len, pt, sizeof pt, &pt_len);
         err = err == WARD_ERR_NOSPACE ? WARD_ERR_FORMAT : err;
+        *authentic = err == WARD_OK;
     }
     if (err == WARD_OK && clear_len != 0) {
         err = WARD_ERR_FORMAT;

@@ -71,25 +71,25 @@ ward_err ward_dev_handle(ward_device *dev, uint8_t kind, const uint8_t *tid,
         break;
     case WARD_MSG_DEV_CHANNEL_OPEN:
     case WARD_MSG_DEV_ATTACH:
-    case WARD_MSG_DEV_COMMAND:
+    case WARD_MSG_DEV_COMMAND: {
+        /* Addressed to a bound node: the sender has shown nothing until
+         * the message verifies under the node's key. Until then every
+         * failure (no such key index, CliID, cloud id or channel, bad
+         * bytes, a tag that does not verify, a replay) gets the same
+         * answer, none, so a stranger cannot learn which exist. */
+        bool authentic = false;
         err = locate(dev, kind, tid, tid_len, &h,
                      h.type == WARD_MSG_DEV_ATTACH, &slot);
-        if (err != WARD_OK) {
-            break;
-        }
-        /* Past this point the sender has shown nothing yet: whatever does
-         * not verify gets no answer. */
-        if (h.type == WARD_MSG_DEV_CHANNEL_OPEN) {
+        if (err == WARD_OK && h.type == WARD_MSG_DEV_CHANNEL_OPEN) {
             err = ward_dev_on_channel_open(dev, slot, &h, in, in_len, hlen,
-                                           out, cap, out_len, ev);
-        } else if (h.type == WARD_MSG_DEV_ATTACH) {
+                                           out, cap, out_len, ev, &authentic);
+        } else if (err == WARD_OK && h.type == WARD_MSG_DEV_ATTACH) {
             err = ward_dev_on_attach(dev, slot, &h, in, in_len, hlen, out,
-                                     cap, out_len, ev);
-        } else {
-            err = ward_dev_on_command(dev, slot, in, in_len, ev);
+                                     cap, out_len, ev, &authentic);
+        } else if (err == WARD_OK) {
+            err = ward_dev_on_command(dev, slot, in, in_len, ev, &authentic);
         }
-        answer_errors = err == WARD_ERR_NOTFOUND || err == WARD_ERR_PARAM ||
-                        err == WARD_ERR_IO || err == WARD_ERR_NOSPACE;
+        answer_errors = authentic;
         if (err == WARD_OK) {
             if (kind == WARD_DEV_NEAR) {
                 dev->nodes[slot].near_len = (uint8_t)tid_len;
@@ -97,6 +97,7 @@ ward_err ward_dev_handle(ward_device *dev, uint8_t kind, const uint8_t *tid,
             }
         }
         break;
+    }
     default:
         err = WARD_ERR_UNSUPPORTED;
         break;

@@ -7,11 +7,13 @@
  *                   pub | id_len | id. The device is a ward_lock for its
  *                   identity, activation and request signing.
  * 0x0500 info       name_len (1) | name | type_len (1) | type
- * 0x0501 attempts   count (1) | until_ms (8) | lockouts (1): PIN attempts
- *                   since the last binding or lock-out; binding refused
- *                   until until_ms; lock-outs since the last binding.
- *                   Absent = all zero.
+ * 0x0501 (retired) count (1) | until_ms (8) | lockouts (1): the lock-out
+ *                   of earlier versions. Ignored; removed when the first
+ *                   pairing window opens.
  * 0x0502 next key   the next key index to try (1), 1..255
+ * 0x0503 window     opened_ms (8) | fails (1) | pin (6 ASCII digits): the
+ *                   open pairing window. Absent = none; one that does not
+ *                   parse is a closed window.
  * 0x0510 + slot     node: key_index (1) | udidx_len (1) | udidx |
  *                   cid_len (1) | cid | cloud_len (1) | cloud id |
  *                   data_key (32) | bound_at_ms (8) | name_len (1) |
@@ -31,10 +33,14 @@
 #include "ward/ward_device.h"
 
 #define DEV_REC_INFO 0x0500u
-#define DEV_REC_ATTEMPTS 0x0501u
+#define DEV_REC_OLD_LOCKOUT 0x0501u
 #define DEV_REC_NEXT_KEY 0x0502u
+#define DEV_REC_WINDOW 0x0503u
 #define DEV_REC_NODE_FIRST 0x0510u
-#define DEV_ATTEMPTS_LEN 10
+#define DEV_WINDOW_LEN (8 + 1 + WARD_DEV_PIN_LEN)
+
+/* Binding stages (ward_dev_binding.stage). */
+enum { DEV_STAGE_FREE = 0, DEV_STAGE_PIN = 1, DEV_STAGE_PAKE = 2 };
 
 /* Body tags of flow D (docs/protocol.md). */
 #define DEV_TAG_NONCE 0x0Eu
@@ -59,16 +65,29 @@ size_t ward_dev_node_encode(const dev_node_rec *r,
 ward_err ward_dev_node_read(const ward_device *dev, size_t slot,
                             dev_node_rec *r);
 
-/* The attempts record (absent: zeros). */
-typedef struct dev_attempts {
-    uint8_t count;
-    uint64_t until_ms;
-    uint8_t lockouts;
-} dev_attempts;
-ward_err ward_dev_attempts_read(const ward_device *dev, dev_attempts *a);
-void ward_dev_attempts_encode(const dev_attempts *a,
-                              uint8_t out[DEV_ATTEMPTS_LEN]);
 ward_err ward_dev_now(const ward_device *dev, uint64_t *now);
+
+/* ---- the pairing window (dev_window.c) ---- */
+
+/* Loads the window record into dev->win (at open). */
+void ward_dev_window_load(ward_device *dev);
+/* The window record for w with fails attempts spent. */
+void ward_dev_window_encode(const ward_dev_win *w, uint8_t fails,
+                            uint8_t out[DEV_WINDOW_LEN]);
+/* Closes the window if it is over at now (time run out, or its attempts
+ * spent and no binding in its PAKE); true if it is open after. */
+bool ward_dev_window_sync(ward_device *dev, uint64_t now, ward_err *err);
+/* Whether a binding may still spend an attempt. */
+bool ward_dev_window_has_attempts(const ward_device *dev);
+/* Counts one attempt in the store (before the answer that lets a
+ * guesser test a PIN); dev->win moves only once it is stored. */
+ward_err ward_dev_window_count(ward_device *dev);
+/* A binding that is over: wipes it (its slot is free). */
+void ward_dev_bind_free(ward_dev_binding *b);
+/* A binding still alive at now: waiting for PAKE_INIT while the window
+ * is open, or for PAKE_FINISH for WARD_DEV_PAKE_TTL_MS. */
+bool ward_dev_bind_live(const ward_device *dev, const ward_dev_binding *b,
+                        uint64_t now);
 
 /* The node bound under key_index whose CliID is cid: its slot.
  * WARD_ERR_NOTFOUND otherwise. */
@@ -110,16 +129,20 @@ ward_err ward_dev_on_pake_end(ward_device *dev, uint8_t kind,
                               const uint8_t *tid, size_t tid_len,
                               const ward_hdr *h, uint8_t *out, size_t cap,
                               size_t *out_len);
+/* A node's messages: *authentic turns true once the message verified
+ * under the node's key; only then is an error answered. */
 ward_err ward_dev_on_channel_open(ward_device *dev, size_t slot,
                                   const ward_hdr *h, const uint8_t *msg,
                                   size_t msg_len, size_t body_off,
                                   uint8_t *out, size_t cap, size_t *out_len,
-                                  ward_dev_event *ev);
+                                  ward_dev_event *ev, bool *authentic);
 ward_err ward_dev_on_command(ward_device *dev, size_t slot, const uint8_t *msg,
-                             size_t msg_len, ward_dev_event *ev);
+                             size_t msg_len, ward_dev_event *ev,
+                             bool *authentic);
 ward_err ward_dev_on_attach(ward_device *dev, size_t slot, const ward_hdr *h,
                             const uint8_t *msg, size_t msg_len,
                             size_t body_off, uint8_t *out, size_t cap,
-                            size_t *out_len, ward_dev_event *ev);
+                            size_t *out_len, ward_dev_event *ev,
+                            bool *authentic);
 
 #endif /* WARD_DEV_INNER_H */

@@ -67,10 +67,16 @@
  * (each node costs about 190 bytes of store and 150 of RAM), how many may
  * bind at once (each binding in progress holds a SPAKE2+ context, about
  * 600 bytes of RAM), how many channels are open at once (about 90 bytes
- * each), how long a PIN lives, and how many PIN attempts without a
- * successful binding lock binding out.
+ * each). Binding is possible only inside a pairing window that a local
+ * action opens (ward_dev_open_window(): a fresh PIN); the window lasts
+ * WARD_DEV_WINDOW_MS and closes after WARD_DEV_PIN_MAX_ATTEMPTS failed
+ * PIN attempts, so an online guesser's chance per window is at most
+ * WARD_DEV_PIN_MAX_ATTEMPTS / 10^6 (the cap of 100 keeps it <= 10^-4). A
+ * binding that answered PAKE_INIT waits at most WARD_DEV_PAKE_TTL_MS for
+ * PAKE_FINISH.
  * Requires: WARD_MAX_NODES 1..64, WARD_DEV_MAX_BINDINGS 1..16,
- * WARD_DEV_MAX_CHANNELS 1..255, WARD_DEV_PIN_MAX_ATTEMPTS 1..255. */
+ * WARD_DEV_MAX_CHANNELS 1..255, WARD_DEV_PIN_MAX_ATTEMPTS 1..100,
+ * WARD_DEV_WINDOW_MS 10 s..1 h, WARD_DEV_PAKE_TTL_MS 1 s..the window. */
 #ifndef WARD_MAX_NODES
 #define WARD_MAX_NODES 8
 #endif
@@ -80,8 +86,11 @@
 #ifndef WARD_DEV_MAX_CHANNELS
 #define WARD_DEV_MAX_CHANNELS 8
 #endif
-#ifndef WARD_DEV_BIND_TTL_MS
-#define WARD_DEV_BIND_TTL_MS (5u * 60u * 1000u)
+#ifndef WARD_DEV_WINDOW_MS
+#define WARD_DEV_WINDOW_MS (3u * 60u * 1000u)
+#endif
+#ifndef WARD_DEV_PAKE_TTL_MS
+#define WARD_DEV_PAKE_TTL_MS (10u * 1000u)
 #endif
 #ifndef WARD_DEV_PIN_MAX_ATTEMPTS
 #define WARD_DEV_PIN_MAX_ATTEMPTS 5
@@ -144,8 +153,17 @@
 #if WARD_DEV_MAX_CHANNELS < 1 || WARD_DEV_MAX_CHANNELS > 255
 #error "WARD_DEV_MAX_CHANNELS must be 1..255"
 #endif
-#if WARD_DEV_PIN_MAX_ATTEMPTS < 1 || WARD_DEV_PIN_MAX_ATTEMPTS > 255
-#error "WARD_DEV_PIN_MAX_ATTEMPTS must be 1..255"
+#if WARD_DEV_PIN_MAX_ATTEMPTS < 1 || WARD_DEV_PIN_MAX_ATTEMPTS > 100
+#error "WARD_DEV_PIN_MAX_ATTEMPTS must be 1..100 (at most 10^-4 per window)"
+#endif
+#if WARD_DEV_WINDOW_MS < 10000 || WARD_DEV_WINDOW_MS > 3600000
+#error "WARD_DEV_WINDOW_MS must be 10 s..1 h"
+#endif
+#if WARD_DEV_PAKE_TTL_MS < 1000 || WARD_DEV_PAKE_TTL_MS > WARD_DEV_WINDOW_MS
+#error "WARD_DEV_PAKE_TTL_MS must be 1 s..WARD_DEV_WINDOW_MS"
+#endif
+#ifdef WARD_DEV_BIND_TTL_MS
+#error "WARD_DEV_BIND_TTL_MS is gone: see WARD_DEV_WINDOW_MS and WARD_DEV_PAKE_TTL_MS"
 #endif
 
 #if WARD_SE_CMD_MAX < 1 || WARD_SE_CMD_MAX > 108

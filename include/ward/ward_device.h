@@ -35,39 +35,72 @@
  *     ward_dev_provision(&dev, id, id_len, name, name_len, type, type_len);
  *                                                   // first start; again is fine
  *
+ * on the local action that lets apps pair (a button on the device, the
+ * seed's "adaptation module"):
+ *
+ *     char pin[WARD_DEV_PIN_LEN + 1];
+ *     ward_dev_open_window(&dev, pin);              display pin
+ *
+ * from the main loop, now and then (it closes a window that is over):
+ *
+ *     ward_dev_window w;
+ *     ward_dev_window_state(&dev, &w);              w.open false: hide the PIN
+ *
  * then for every message a transport receives:
  *
  *     ward_dev_event ev;
  *     ward_dev_handle(&dev, WARD_DEV_NEAR, tid, tid_len, in, in_len,
  *                     out, sizeof out, &out_len, &ev);
- *     if (ev.type == WARD_DEV_EV_SHOW_PIN)  display ev.pin
+ *     if (ev.type == WARD_DEV_EV_SHOW_PIN)  display ev.pin (the window's)
  *     if (ev.type == WARD_DEV_EV_COMMAND)   run ev.data, then
  *         ward_dev_reply(&dev, ev.key_index, ev.channel_id, res, res_len,
  *                        out, sizeof out, &out_len);
  *     send out[0..out_len) back on the same transport (nothing if 0)
  *
- * ward_dev_handle() answers every message it can attribute: with the next
- * message of the flow, or with an error answer (WARD_FLAG_ERROR, the
- * ward_err code in the body) for binding failures. A channel message that
- * does not verify, or is a replay, gets no answer at all (*out_len 0 and
- * WARD_ERR_AUTH): an unauthenticated sender learns nothing, not even that
- * the device is there.
+ * ward_dev_handle() answers every binding message: with the next message
+ * of the flow, or with an error answer (WARD_FLAG_ERROR, the ward_err code
+ * in the body). A message addressed to a bound node (CHANNEL_OPEN, ATTACH,
+ * COMMAND) is answered only once it verified under the node's key: an
+ * unknown key index, CliID, far-field cloud id or channel, a tag that does
+ * not verify, a replay, all get no answer (*out_len 0; the return value
+ * still says which, for the device's own log). So a stranger learns
+ * nothing from the answer, not even which key indexes, CliIDs or channels
+ * exist; an app that hears nothing opens its channel again
+ * (ward_pair.h).
  *
  * What is kept where: the identity key (the same record a lock keeps,
  * ward_lock.h, so activation and request signing are the lock's), the
  * device's name and type, the nodes (identifiers and data key), the next
- * key index and the PIN attempt counter with its lock-out live in the
- * power-safe store; a binding in progress and the channels live in this
- * context only, so a restart aborts bindings and closes channels (the app
- * opens its channel again and gets fresh keys). The context holds copies
- * of the ports and no pointer into itself.
+ * key index and the open pairing window (its PIN, when it opened, its
+ * failed attempts) live in the power-safe store; a binding in progress
+ * and the channels live in this context only, so a restart aborts
+ * bindings and closes channels (the app opens its channel again and gets
+ * fresh keys). The context holds copies of the ports and no pointer into
+ * itself.
  *
- * PIN guessing: each PIN_REQUEST gets a fresh random PIN, good for one
- * PAKE attempt. The attempt is counted in the store before the device
- * answers PAKE_INIT (the answer is what lets a guesser test one PIN), and
- * after WARD_DEV_PIN_MAX_ATTEMPTS attempts without a successful binding the
- * device refuses to bind (WARD_ERR_LOCKED) for WARD_DEV_LOCKOUT_MS,
- * doubling with each further lock-out; this survives restarts.
+ * Pairing windows (docs/protocol.md, "Pairing windows"). Binding is
+ * possible only inside a window that a local action opened: it draws a
+ * fresh 6-digit PIN for the device to show, lasts WARD_DEV_WINDOW_MS, and
+ * allows WARD_DEV_PIN_MAX_ATTEMPTS failed PIN attempts. Every binding of
+ * the window uses its PIN (each with its own salt, so keys differ). An
+ * attempt is counted in the store before the device answers PAKE_INIT
+ * (the answer is what lets a guesser test one PIN) and refunded, in the
+ * same store update as the node, when the binding succeeds: so an online
+ * guesser tests at most WARD_DEV_PIN_MAX_ATTEMPTS of the 10^6 PINs per
+ * window, and a power cut buys nothing (the window, its PIN and its count
+ * survive it). A window closes when its time runs out, when its attempts
+ * are spent (and no binding is still in its PAKE), on
+ * ward_dev_close_window(), or when a new one opens; closing wipes the PIN
+ * and frees every binding in progress. Outside a window PIN_REQUEST,
+ * PAKE_INIT and PAKE_FINISH get WARD_ERR_LOCKED. There is no lock-out
+ * beyond the window: the next local action opens a fresh one at once.
+ *
+ * Binding slots (WARD_DEV_MAX_BINDINGS): a failed binding frees its slot
+ * at once. A binding waiting for PAKE_INIT costs no attempt, so it holds
+ * its slot only until a PIN_REQUEST finds no free slot: then the oldest
+ * such binding is taken over (its app, which knows the PIN, asks again).
+ * A binding waiting for PAKE_FINISH has cost an attempt and is never
+ * taken over, but lives only WARD_DEV_PAKE_TTL_MS.
  *
  * The channel primitives (ward_dev_chan_*) are shared with the app side
  * (ward_pair.h), so both ends seal, count and check replays one way.
@@ -120,10 +153,6 @@
 /* Largest command or reply a channel carries. */
 #define WARD_DEV_DATA_MAX 256
 
-/* First lock-out after too many PIN attempts; doubles, at most a day. */
-#define WARD_DEV_LOCKOUT_MS (60u * 1000u)
-#define WARD_DEV_LOCKOUT_MAX_MS (24u * 60u * 60u * 1000u)
-
 /* Bytes a channel adds to a command or reply of n bytes: header, CliID
  * extension, channel id field, ciphertext field header and tag. */
 #define WARD_DEV_CHAN_OVERHEAD(n, cid_len)                                   \
@@ -134,8 +163,9 @@
     (WARD_HDR_BASE_LEN + 2 + WARD_CLIENT_ID_MAX + WARD_TLV_SIZE(4) +         \
      WARD_TLV_SIZE(WARD_DEV_DATA_MAX + WARD_AEAD_TAG_LEN) + 64)
 
-/* Store bytes one bank needs: identity, info, attempts, next key index
- * and WARD_MAX_NODES node records (189 bytes each at most). */
+/* Store bytes one bank needs: identity, info, the pairing window (15),
+ * next key index and WARD_MAX_NODES node records (189 bytes each at
+ * most). */
 #define WARD_DEV_NODE_REC_MAX                                                \
     (1 + 1 + WARD_DEV_UDIDX_MAX + 1 + WARD_CLIENT_ID_MAX + 1 +               \
      WARD_DEV_CLOUD_ID_MAX + WARD_DEV_DATA_KEY_LEN + 8 + 1 +                 \
@@ -144,7 +174,7 @@
     (WARD_STORE_BANK_HDR_LEN +                                               \
      WARD_MAX_NODES * (WARD_STORE_RECORD_HDR_LEN + WARD_DEV_NODE_REC_MAX) +  \
      4 * WARD_STORE_RECORD_HDR_LEN + 140 + 2 + WARD_DEV_NAME_MAX +           \
-     WARD_DEV_TYPE_MAX + 10 + 1)
+     WARD_DEV_TYPE_MAX + 15 + 1)
 
 /* One direction pair of a channel, the same shape on both ends. seq 0 is
  * never sent; the receive window remembers the highest seq accepted and
@@ -174,7 +204,8 @@ typedef struct ward_dev_node {
 
 /* A binding in progress (private). */
 typedef struct ward_dev_binding {
-    uint8_t stage;                          /* 0 free, 1 PIN shown, 2 PAKE */
+    uint8_t stage;                          /* 0 free, 1 waits for PAKE_INIT,
+                                               2 waits for PAKE_FINISH */
     uint8_t kind;
     uint8_t tid_len;
     uint8_t client_id_len;
@@ -186,10 +217,17 @@ typedef struct ward_dev_binding {
     uint8_t udidx[WARD_DEV_UDIDX_MAX];
     uint8_t app_name[WARD_DEV_APP_NAME_MAX];
     uint8_t salt[WARD_DEV_SALT_LEN];
-    uint8_t pin[WARD_DEV_PIN_LEN];
-    uint64_t created_ms;
+    uint64_t since_ms;                      /* entered its stage */
     ward_spake2p pake;
 } ward_dev_binding;
+
+/* The pairing window (private): a RAM copy of its store record. */
+typedef struct ward_dev_win {
+    uint8_t open;
+    uint8_t fails;                          /* attempts not refunded */
+    uint8_t pin[WARD_DEV_PIN_LEN];          /* ASCII digits */
+    uint64_t opened_ms;
+} ward_dev_win;
 
 /* An open channel (private). */
 typedef struct ward_dev_channel {
@@ -207,13 +245,14 @@ typedef struct ward_device {
     ward_dev_node nodes[WARD_MAX_NODES];
     ward_dev_binding bind[WARD_DEV_MAX_BINDINGS];
     ward_dev_channel chans[WARD_DEV_MAX_CHANNELS];
+    ward_dev_win win;
     uint32_t use_clock;
 } ward_device;
 
 /* What ward_dev_handle() asks of its caller. */
 typedef enum ward_dev_event_type {
     WARD_DEV_EV_NONE = 0,
-    WARD_DEV_EV_SHOW_PIN,        /* show pin: a binding window opened */
+    WARD_DEV_EV_SHOW_PIN,        /* show pin (the window's): an app asks */
     WARD_DEV_EV_BOUND,           /* app key_index is bound (new or again) */
     WARD_DEV_EV_CHANNEL_OPENED,  /* key_index opened channel_id */
     WARD_DEV_EV_COMMAND,         /* run data; answer with ward_dev_reply() */
@@ -229,6 +268,14 @@ typedef struct ward_dev_event {
     size_t data_len;
 } ward_dev_event;
 
+/* The pairing window as ward_dev_window_state() reports it. */
+typedef struct ward_dev_window {
+    bool open;
+    uint64_t remaining_ms;                  /* 0 when closed */
+    unsigned attempts_left;                 /* failed attempts it allows */
+    char pin[WARD_DEV_PIN_LEN + 1];         /* "" when closed */
+} ward_dev_window;
+
 /* What /ward/info and the PIN_REQUEST answer tell: NUL-terminated. */
 typedef struct ward_dev_info {
     char id[WARD_DEV_ID_MAX + 1];
@@ -238,9 +285,11 @@ typedef struct ward_dev_info {
 
 /* ---- the device ---- */
 
-/* Opens the store and loads the node table. WARD_ERR_IO if the port
- * fails, WARD_ERR_FORMAT if a node record is corrupt. The store needs a
- * bank of at least WARD_DEV_STORE_BANK_MIN bytes. */
+/* Opens the store and loads the node table and the pairing window (a
+ * window open at the power cut is open again, with its PIN and count,
+ * until its time runs out). WARD_ERR_IO if the port fails,
+ * WARD_ERR_FORMAT if a node record is corrupt. The store needs a bank of
+ * at least WARD_DEV_STORE_BANK_MIN bytes. */
 ward_err ward_dev_open(ward_device *dev, const ward_crypto *cp,
                        const ward_random *rng, const ward_clock *clock,
                        const ward_store_port *port);
@@ -277,12 +326,14 @@ ward_err ward_dev_sign_request(const ward_device *dev, const char *base,
  * WARD_DEV_FAR) and peer tid (1..WARD_DEV_TID_MAX bytes). Writes the
  * answer (at most WARD_DEV_MSG_MAX bytes) into out, or nothing (*out_len
  * 0); fills *ev (type NONE when there is nothing to do). Returns what
- * happened: WARD_OK, or the error the answer carries (WARD_ERR_AUTH wrong
- * PIN or a message that does not verify, WARD_ERR_LOCKED, WARD_ERR_BUSY no
- * free binding slot, WARD_ERR_NOTFOUND no such node or channel,
- * WARD_ERR_STATE out of order, WARD_ERR_EXPIRED binding too old,
- * WARD_ERR_FORMAT bad bytes, WARD_ERR_NOSPACE node table full). Bytes that
- * are not a ward header get no answer. */
+ * happened: WARD_OK, or the error (WARD_ERR_AUTH wrong PIN or a message
+ * that does not verify, WARD_ERR_LOCKED no pairing window open or its
+ * attempts spent, WARD_ERR_BUSY no free binding slot, WARD_ERR_NOTFOUND
+ * no such binding, node or channel, WARD_ERR_STATE out of order,
+ * WARD_ERR_EXPIRED PAKE_FINISH too late, WARD_ERR_FORMAT bad bytes,
+ * WARD_ERR_NOSPACE node table full). A binding message's error is
+ * answered; a node's message's error only once it verified (see above).
+ * Bytes that are not a ward header get no answer. */
 ward_err ward_dev_handle(ward_device *dev, uint8_t kind, const uint8_t *tid,
                          size_t tid_len, const uint8_t *in, size_t in_len,
                          uint8_t *out, size_t cap, size_t *out_len,
@@ -302,12 +353,25 @@ ward_err ward_dev_notify(ward_device *dev, uint8_t key_index,
                          uint32_t channel_id, const uint8_t *data, size_t len,
                          uint8_t *out, size_t cap, size_t *out_len);
 
-/* WARD_OK and 0 when binding is allowed; WARD_ERR_LOCKED and the time
- * left otherwise. remaining_ms may be NULL. */
-ward_err ward_dev_lockout(const ward_device *dev, uint64_t *remaining_ms);
+/* Opens a pairing window on a local action (a button): closes the one
+ * open (its bindings in progress end), draws a fresh PIN, and stores the
+ * window with no attempt spent. pin receives the PIN to show
+ * (NUL-terminated). WARD_ERR_STATE before ward_dev_provision(),
+ * WARD_ERR_IO if the store fails (no window then). Only a local action
+ * may call it: each window gives a guesser WARD_DEV_PIN_MAX_ATTEMPTS more
+ * tries. */
+ward_err ward_dev_open_window(ward_device *dev,
+                              char pin[WARD_DEV_PIN_LEN + 1]);
 
-/* PIN attempts counted since the last successful binding or lock-out. */
-ward_err ward_dev_attempts(const ward_device *dev, unsigned *count);
+/* Closes the pairing window now (nothing if none is open): wipes its PIN
+ * from RAM and store and ends every binding in progress. */
+ward_err ward_dev_close_window(ward_device *dev);
+
+/* The pairing window: closes it first if it is over (time run out, or
+ * attempts spent with no binding left in its PAKE), so a main loop that
+ * calls this now and then wipes a stale PIN promptly. WARD_OK, or the
+ * store's error from closing (the window is closed all the same). */
+ward_err ward_dev_window_state(ward_device *dev, ward_dev_window *w);
 
 /* The node table: count of bound apps, and the i-th (in slot order;
  * WARD_ERR_NOTFOUND past the end). */

@@ -13,7 +13,8 @@
  *     ward_pair p;
  *     ward_pair_start(&p, cp, &rng, udidx, udidx_len, cid, cid_len,
  *                     "lamp app", 8, out, cap, &n);       -> PIN_REQUEST
- *     ward_pair_on_pin(&p, in, in_len, &info);            (device shows PIN)
+ *     ward_pair_on_pin(&p, in, in_len, &info);            (device shows the
+ *                                                          window's PIN)
  *     ward_pair_pake_init(&p, "123456", 6, out, cap, &n); -> PAKE_INIT
  *     ward_pair_on_pake_init(&p, in, in_len, out, cap, &n);
  *         WARD_ERR_AUTH: wrong PIN (the device counted it)  -> PAKE_FINISH
@@ -25,6 +26,16 @@
  *         (ack: the device's empty answer, if the transport has one)
  *     ward_pair_wipe(&p);
  *     ward_pair_device_save(app_dir, &dev);               devices/<ID>.json
+ *
+ * The PIN is the one the device shows for its open pairing window, which
+ * a local action on the device opened (ward_device.h); every app binding
+ * in that window types the same PIN. Refusals a binding meets:
+ * WARD_ERR_LOCKED (PIN_REQUEST, PAKE_INIT): no window open, or its wrong
+ * PINs are spent: the person opens a new one on the device;
+ * WARD_ERR_BUSY (PIN_REQUEST): every slot is in a PAKE, free within
+ * WARD_DEV_PAKE_TTL_MS: ask again later; WARD_ERR_NOTFOUND (PAKE_INIT):
+ * another app's PIN_REQUEST took this binding's slot before its
+ * PAKE_INIT (no attempt was spent): start again with the same PIN.
  *
  * Giving up at any step (a wrong PIN, a refusal, no answer, the person
  * cancelled): ward_pair_end(&p, out, cap, &n) writes PAKE_END, so the
@@ -77,6 +88,30 @@
  * device answers with the channel's original nonces and its counters, so
  * an app that lost its channel state (a new process of the CLI) resumes
  * it with the same keys, sending above everything the device has seen.
+ *
+ * No answer to a command. The device answers nothing to a message it
+ * cannot verify, and a channel it does not know (it restarted, or evicted
+ * the channel) is one: to a stranger, "no such channel" must look like
+ * "bad tag". So when a command gets no answer (near-field CoAP carries
+ * the silence as a bare 4.00), open the channel again and ask what
+ * became of the command:
+ *
+ *     ward_pair_channel_reopen(&dev, cp, &rng, &ch, out, cap, &n);
+ *     ward_pair_on_channel_open(&dev, cp, &ch, in, in_len);
+ *     switch (ward_pair_channel_fate(&ch)) {
+ *     case WARD_PAIR_FATE_LOST:      the device had lost the channel: the
+ *                                    command never ran in the new one;
+ *                                    send it again
+ *     case WARD_PAIR_FATE_TAKEN:     the device took it (and ran it): its
+ *                                    reply was lost; do not send it again
+ *     case WARD_PAIR_FATE_NOT_TAKEN: the device has the channel and did
+ *                                    not take it (it did not verify, or
+ *                                    never arrived)
+ *     }
+ *
+ * with a bound on the re-opens and a back-off between them (ward app
+ * send: 3, from 200 ms doubling). A re-open that gets no answer either
+ * may be sent again (ward_pair_channel_reopen keeps what it needs).
  *
  * Far-field: after wardd assigned a cloud device id for this app
  * (POST /v1/devices/attach), tell the device over a channel-less sealed
@@ -141,7 +176,19 @@ typedef struct ward_pair_channel {
     uint8_t req_type;          /* the request in flight, 0 none: the type */
     uint32_t req_seq;          /* and seq a refusal of it echoes */
     ward_dev_chan chan;
+    uint8_t reopen;            /* a re-open after an unanswered command: */
+    uint8_t fate;              /* ward_pair_fate once it is answered */
+    uint8_t lost_na[WARD_DEV_OPEN_NONCE_LEN];   /* the channel it sent in */
+    uint32_t lost_seq;                          /* and the command's seq */
 } ward_pair_channel;
+
+/* What became of a command that got no answer (ward_pair_channel_fate). */
+typedef enum ward_pair_fate {
+    WARD_PAIR_FATE_NONE = 0,     /* no re-open answered yet */
+    WARD_PAIR_FATE_LOST,         /* the device had lost the channel */
+    WARD_PAIR_FATE_TAKEN,        /* the device took the command */
+    WARD_PAIR_FATE_NOT_TAKEN     /* the device has the channel, not it */
+} ward_pair_fate;
 
 /* ---- binding ---- */
 
@@ -237,6 +284,19 @@ ward_err ward_pair_on_reply(const ward_pair_device *d, const ward_crypto *cp,
 /* True while c has a request in flight (CHANNEL_OPEN or a COMMAND sent,
  * its answer not taken, no refusal of it seen). */
 bool ward_pair_channel_waiting(const ward_pair_channel *c);
+
+/* After a COMMAND got no answer (c still waiting for it): writes
+ * CHANNEL_OPEN for c's channel id, remembering the channel and the
+ * command's seq; again after a re-open that got no answer either.
+ * WARD_ERR_STATE otherwise. ward_pair_on_channel_open() takes the answer
+ * as for ward_pair_channel_open(), then ward_pair_channel_fate() says
+ * what became of the command (see "No answer to a command"). */
+ward_err ward_pair_channel_reopen(const ward_pair_device *d,
+                                  const ward_crypto *cp,
+                                  const ward_random *rng,
+                                  ward_pair_channel *c, uint8_t *out,
+                                  size_t cap, size_t *out_len);
+ward_pair_fate ward_pair_channel_fate(const ward_pair_channel *c);
 
 /* Writes ATTACH: the cloud device id (1..WARD_DEV_CLOUD_ID_MAX bytes)
  * wardd gave this app for the device, sealed under the data key. */

@@ -14,6 +14,8 @@ import select
 import shutil
 import signal
 import socket
+import sqlite3
+import struct
 import subprocess
 import sys
 import tempfile
@@ -67,6 +69,86 @@ def ward_type(dgram):
     return payload[1] if len(payload) > 1 else None
 
 
+# ---- ward messages as a stranger writes them (docs/protocol.md) ----
+
+P256_P = 2**256 - 2**224 + 2**192 + 2**96 - 1
+P256_B = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
+
+
+def ward_msg(mtype, flags=0, key_index=0, seq=0, body=b"", cid=b""):
+    """Common header (11 bytes, the CliID in the extension area), body."""
+    ext = bytes([0x01, len(cid)]) + cid if cid else b""
+    return struct.pack(">BBBBIHB", 1, mtype, flags, key_index, seq, len(body),
+                       len(ext)) + ext + body
+
+
+def tlv(tag, value):
+    return bytes([tag, len(value)]) + value
+
+
+def random_point():
+    """A random P-256 point, SEC1-compressed: what a guesser who does not
+    know the PIN sends as shareP (the device takes any point)."""
+    while True:
+        x = random.randrange(P256_P)
+        rhs = (x * x * x - 3 * x + P256_B) % P256_P
+        if pow(rhs, (P256_P - 1) // 2, P256_P) == 1:
+            return bytes([2 + random.randrange(2)]) + x.to_bytes(32, "big")
+
+
+def sealed_junk(pt_len):
+    """A nonce and a ciphertext field of the right shape, sealed by nobody."""
+    return tlv(0x0E, os.urandom(13)) + tlv(0x0F, os.urandom(pt_len + 16))
+
+
+def error_of(msg):
+    """The ward_err code of an error answer, None for any other message."""
+    if len(msg) < 11 or not msg[2] & 0x02:
+        return None
+    return msg[-1]
+
+
+class CoapPeer:
+    """A host on the LAN speaking CoAP to the device from its own UDP
+    socket, as a stranger would: one confirmable POST /ward per ward
+    message. post() answers (CoAP code, payload) or None."""
+
+    def __init__(self, port):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.device = ("127.0.0.1", port)
+        self.mid = random.randrange(65536)
+
+    def post(self, msg, timeout=5.0):
+        self.mid = (self.mid + 1) % 65536
+        mid = self.mid.to_bytes(2, "big")
+        token = os.urandom(2)
+        # CON (ver 1, TKL 2), POST, Uri-Path "ward", payload.
+        dgram = bytes([0x42, 0x02]) + mid + token + bytes([0xB4]) + b"ward" + b"\xff" + msg
+        self.sock.sendto(dgram, self.device)
+        deadline = time.time() + timeout
+        while True:
+            left = deadline - time.time()
+            if left <= 0:
+                return None
+            self.sock.settimeout(left)
+            try:
+                data, _ = self.sock.recvfrom(2048)
+            except socket.timeout:
+                return None
+            if data[2:4] == mid and data[4:6] == token:
+                return data[1], coap_split(data)[1]
+
+    def pin_request(self, cid=b"EVIL"):
+        return self.post(ward_msg(0x30, cid=cid, body=tlv(1, b"STRANGER") + tlv(2, b"evil")))
+
+    def pake_init(self, cid=b"EVIL"):
+        return self.post(ward_msg(0x31, cid=cid, body=random_point()))
+
+    def close(self):
+        self.sock.close()
+
+
 class Relay:
     """A UDP man in the middle between an app and the device. The app
     talks to relay.port; every datagram goes on to the device unless a
@@ -85,9 +167,11 @@ class Relay:
         self.seen = []            # datagrams from the app, as received
         self.answers = []         # datagrams from the device, as sent on
         self.mode = None          # None, "drop-command", "tamper-command",
-                                  # "tamper-finish"
+                                  # "tamper-finish", "hold-second-command"
         self.held = []
         self.dropped_mid = None
+        self.hold_mid = None      # hold-second-command: held until release()
+        self.commands_seen = 0
         self.injected = {}        # message id -> response datagram
         self.mu = threading.Lock()
         self.running = True
@@ -117,6 +201,16 @@ class Relay:
         with self.mu:
             self.seen.append(data)
             mode = self.mode
+            if self.hold_mid is not None and data[2:4] == self.hold_mid:
+                self.held[-1] = data      # a retransmission: the newest waits
+                return
+            if ward_type(data) == 0x35 and mode == "hold-second-command":
+                self.commands_seen += 1
+                if self.commands_seen == 2:
+                    self.held.append(data)
+                    self.hold_mid = data[2:4]
+                    self.mode = None
+                    return
         if ward_type(data) == 0x35 and mode == "drop-command":
             with self.mu:
                 self.held.append(data)
@@ -135,6 +229,14 @@ class Relay:
             data = head + payload
             with self.mu:
                 self.mode = None
+        self.back.sendto(data, self.device)
+
+    def release(self):
+        """Sends the held command on to the device (its retransmissions
+        from now on go through too)."""
+        with self.mu:
+            data = self.held[-1]
+            self.hold_mid = None
         self.back.sendto(data, self.device)
 
     def commands(self):
@@ -171,7 +273,7 @@ class DeviceProc:
         self.proc = subprocess.Popen(
             [ward, "device", "run", "--dir", ddir, "--listen", "127.0.0.1:%d" % port,
              "--server", server],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines = []
         self.errs = []
         self.cv = threading.Condition()
@@ -205,10 +307,41 @@ class DeviceProc:
         with self.cv:
             return sum(1 for line in self.lines if re.search(pattern, line))
 
+    def last_pin(self):
+        """The last PIN the device printed, None if none yet."""
+        with self.cv:
+            pins = [l[5:] for l in self.lines if l.startswith("PIN: ")]
+        return pins[-1] if pins else None
+
+    def window_pin(self):
+        """The PIN of the pairing window opened last."""
+        self.wait_line(r"^PIN: \d{6}$")
+        with self.cv:
+            opened = [i for i, l in enumerate(self.lines) if l.startswith("pairing window open")]
+            return next(l[5:] for l in self.lines[opened[-1]:] if l.startswith("PIN: "))
+
+    def button(self, sig=False):
+        """The local action: a line on standard input (or SIGUSR1) opens a
+        new pairing window; answers its PIN."""
+        before = self.count(r"^pairing window open")
+        if sig:
+            self.proc.send_signal(signal.SIGUSR1)
+        else:
+            self.proc.stdin.write("\n")
+            self.proc.stdin.flush()
+        deadline = time.time() + 15
+        while self.count(r"^pairing window open") == before:
+            if time.time() > deadline or self.proc.poll() is not None:
+                raise AssertionError("no new pairing window:\n%s\n%s" % (
+                    "\n".join(self.lines), "\n".join(self.errs)))
+            time.sleep(0.02)
+        return self.window_pin()
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         rc = self.proc.wait(timeout=20)
+        self.proc.stdin.close()
         return rc
 
 
@@ -265,15 +398,16 @@ class DevicesE2E(unittest.TestCase):
                          user, "--phone", "+86138000000%02d" % (len(user) + ord(user[0]) % 50))
         return d
 
-    def pair_start(self, adir, near=None, name="app"):
+    def pair_start(self, adir, near=None, name="app", timeout=15):
         """Starts `ward app pair` reading its PIN from stdin; answers the
-        process and the PIN the device showed for it."""
+        process and the PIN the device showed for it (the device shows
+        its window's PIN again when an app asks)."""
         before = self.dev.count(r"^PIN: ")
         p = subprocess.Popen([WARD, "app", "pair", "--dir", adir, "--device", DEV, "--near",
                               near or self.near, "--name", name],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True)
-        deadline = time.time() + 15
+        deadline = time.time() + timeout
         while self.dev.count(r"^PIN: ") == before:
             self.assertLess(time.time(), deadline, "no PIN shown")
             self.assertIsNone(p.poll(), p.stdout.read() if p.poll() is not None else "")
@@ -287,8 +421,8 @@ class DevicesE2E(unittest.TestCase):
         out, _ = p.communicate(pin + "\n", timeout=30)
         return p.returncode, out
 
-    def pair(self, adir, name="app"):
-        p, pin = self.pair_start(adir, name=name)
+    def pair(self, adir, name="app", timeout=15):
+        p, pin = self.pair_start(adir, name=name, timeout=timeout)
         rc, out = self.pair_finish(p, pin)
         self.assertEqual(rc, 0, out)
         return out
@@ -313,7 +447,10 @@ class DevicesE2E(unittest.TestCase):
         # the other order.
         p1, pin1 = self.pair_start(a1, name="app one")
         p2, pin2 = self.pair_start(a2, name="app two")
-        self.assertNotEqual(pin1, pin2)
+        # One pairing window, one PIN for both; each binding has its own
+        # salt, so their keys differ all the same (checked below).
+        self.assertEqual(pin1, pin2)
+        self.assertEqual(pin1, self.dev.window_pin())
         rc2, out2 = self.pair_finish(p2, pin2)
         rc1, out1 = self.pair_finish(p1, pin1)
         self.assertEqual((rc1, rc2), (0, 0), out1 + out2)
@@ -402,7 +539,7 @@ class DevicesE2E(unittest.TestCase):
         self.assertEqual(rc, 1, out)
         self.assertIn("refused", out)
         self.assertFalse(os.path.exists(os.path.join(a1, "devices", DEV + ".json")))
-        # The right PIN of a fresh window still binds.
+        # The right PIN still binds: one wrong PIN of the window's 5 is spent.
         self.pair(a1)
 
     def test_wrong_pin_frees_the_binding_slot(self):
@@ -441,22 +578,32 @@ class DevicesE2E(unittest.TestCase):
         self.assertEqual(self.dev.count(r"^bound:"), 2)
 
     def test_pin_guessing_is_capped(self):
+        """WARD_DEV_PIN_MAX_ATTEMPTS (5) wrong PINs close the pairing
+        window; then not even the right PIN binds, until the next local
+        action opens a new window."""
         a1 = self.app("a1")
+        pin = self.dev.window_pin()
+        wrong = "%06d" % ((int(pin) + 1) % 1000000)
         outs = []
         for _ in range(8):
             rc, out = self.ward("app", "pair", "--dir", a1, "--device", DEV, "--near",
-                                self.near, "--pin", "000000")
+                                self.near, "--pin", wrong)
             self.assertNotEqual(rc, 0, out)
             outs.append(out)
-        self.assertTrue(any("locked out" in o for o in outs), "\n".join(outs))
-        first = next(i for i, o in enumerate(outs) if "locked out" in o)
-        self.assertLessEqual(first, 6)
-        # Locked out: not even the right PIN gets through now.
+        closed = [i for i, o in enumerate(outs) if "not open for pairing" in o]
+        self.assertEqual(closed, [5, 6, 7], "\n".join(outs))
+        self.assertTrue(all("refused by the device" in o for o in outs[:5]), "\n".join(outs))
+        self.dev.wait_line(r"^pairing window closed")
+        # Closed: not even the right PIN gets through now.
         rc, out = self.ward("app", "pair", "--dir", a1, "--device", DEV, "--near", self.near,
-                            stdin="123456\n")
+                            stdin=pin + "\n")
         self.assertNotEqual(rc, 0, out)
-        self.assertIn("locked out", out)
+        self.assertIn("not open for pairing", out)
         self.assertEqual(self.dev.count(r"^bound:"), 0)
+        # The button: a new window, and the right PIN binds at once.
+        self.dev.button()
+        self.pair(a1)
+        self.assertEqual(self.dev.count(r"^bound:"), 1)
 
     def test_replayed_reordered_tampered_refused(self):
         a1 = self.app("a1")
@@ -620,6 +767,172 @@ class DevicesE2E(unittest.TestCase):
         self.assertNotEqual(rc, 0, out)
         self.assertIn("busy", out)
         db.close()
+
+    # -- issue 14, findings 9 and 10 --
+
+    def test_finding9_stranger_cannot_lock_out_pairing(self):
+        """A host on the LAN that never saw a PIN sends PIN_REQUEST and
+        PAKE_INIT with random points until the device refuses it. It
+        spends the pairing window it disturbs, no more: the genuine app,
+        refused while that window lasts, pairs at once in the next one
+        (the local action) and drives the device."""
+        a1 = self.app("a1")
+        peer = CoapPeer(self.port)
+        self.addCleanup(peer.close)
+        answered, refusals = 0, []
+        for _ in range(8):
+            got = peer.pin_request()
+            self.assertIsNotNone(got)
+            code, ans = got
+            self.assertEqual(code, 0x44)                     # 2.04, answered
+            if error_of(ans) is not None:
+                refusals.append(error_of(ans))
+                continue
+            got = peer.pake_init()
+            self.assertIsNotNone(got)
+            self.assertEqual(got[1][1:3], bytes([0x31, 0x05]), got)  # REPLY | SEALED
+            answered += 1
+        # At most 5 PINs tested per window (5 / 10^6 <= 10^-4), then the
+        # device refuses: LOCKED (8), on the wire.
+        self.assertEqual(answered, 5)
+        self.assertEqual(refusals, [8, 8, 8])
+        # While that window lasts the genuine app is refused too...
+        rc, out = self.ward("app", "pair", "--dir", a1, "--device", DEV, "--near", self.near,
+                            "--pin", self.dev.last_pin() or "000000")
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("not open for pairing", out)
+        # ...but no longer: the button opens a new window at once, and
+        # the genuine app pairs with its PIN and drives the device.
+        t0 = time.time()
+        self.dev.button()
+        self.pair(a1)
+        self.assertLess(time.time() - t0, 10)
+        rc, out = self.send(a1, "on")
+        self.assertEqual((rc, out.strip()), (0, "ok power=on"), out)
+        self.assertEqual(self.dev.count(r"^command from .*: on -> ok power=on"), 1)
+        # SIGUSR1 is the button too.
+        self.dev.button(sig=True)
+        self.pair(self.app("a2"))
+        self.assertEqual(self.dev.count(r"^bound:"), 2)
+
+    def test_finding9_stranger_cannot_hold_binding_slots(self):
+        """The stranger holds both binding slots: with PIN requests alone
+        (they cost it nothing, and a newcomer takes the oldest over), then
+        in their PAKE (each costs it an attempt, and ends within 10 s).
+        The genuine app pairs at once, then after at most those 10 s."""
+        a1, a2 = self.app("a1"), self.app("a2")
+        peers = [CoapPeer(self.port), CoapPeer(self.port)]
+        for peer in peers:
+            self.addCleanup(peer.close)
+            code, ans = peer.pin_request()
+            self.assertEqual((code, ans[1:3]), (0x44, bytes([0x30, 0x01])))
+        t0 = time.time()
+        self.pair(a1)
+        self.assertLess(time.time() - t0, 10)
+        for peer in peers:
+            code, ans = peer.pin_request()
+            self.assertEqual((code, ans[1:3]), (0x44, bytes([0x30, 0x01])))
+            code, ans = peer.pake_init()
+            self.assertEqual((code, ans[1:3]), (0x44, bytes([0x31, 0x05])))
+        # Both slots in a PAKE: a third binding is BUSY (7) for now...
+        third = CoapPeer(self.port)
+        self.addCleanup(third.close)
+        self.assertEqual(error_of(third.pin_request(cid=b"THIRD")[1]), 7)
+        # ...and the genuine app, asking again with back-off, gets in.
+        t0 = time.time()
+        p, pin = self.pair_start(a2, timeout=30)
+        rc, out = self.pair_finish(p, pin)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("busy", out)
+        self.assertLess(time.time() - t0, 25)
+        rc, out = self.send(a2, "whoami")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("key_index=%d" % self.record(a2)["key_index"], out)
+
+    def test_finding10_no_notfound_oracle(self):
+        """Messages to a bound node from someone without its key: an
+        unknown key index, an unknown CliID, an unknown channel, and a
+        known node with a bad tag all get the same answer, none (near
+        field: a bare 4.00; far field: nothing relayed back), so a
+        stranger cannot tell which exist. The genuine app still works,
+        and recovers a channel the device forgot in a restart."""
+        a1 = self.app("a1", "alice")
+        self.pair(a1)
+        rc, out = self.send(a1, "status")                     # channel 1 is open
+        self.assertEqual(rc, 0, out)
+        rec = self.record(a1)
+        ki, cid = rec["key_index"], bytes.fromhex(rec["client_id"])
+        other_ki = ki % 255 + 1
+        command = tlv(1, struct.pack(">I", 1)) + tlv(0x0F, os.urandom(2 + 16))
+        probes = {
+            "open, unknown key index": ward_msg(0x34, 0x04, other_ki, 0, sealed_junk(24), cid),
+            "open, unknown CliID": ward_msg(0x34, 0x04, ki, 0, sealed_junk(24), b"NOBODY"),
+            "open, bad tag": ward_msg(0x34, 0x04, ki, 0, sealed_junk(24), cid),
+            "command, unknown key index": ward_msg(0x35, 0x04, other_ki, 1000, command, cid),
+            "command, unknown CliID": ward_msg(0x35, 0x04, ki, 1000, command, b"NOBODY"),
+            "command, unknown channel": ward_msg(
+                0x35, 0x04, ki, 1000, tlv(1, struct.pack(">I", 77)) + command[6:], cid),
+            "command, bad tag": ward_msg(0x35, 0x04, ki, 1000, command, cid),
+            "attach, unknown key index": ward_msg(0x37, 0x04, other_ki, 0, sealed_junk(9), cid),
+            "attach, bad tag": ward_msg(0x37, 0x04, ki, 0, sealed_junk(9), cid),
+        }
+        peer = CoapPeer(self.port)
+        self.addCleanup(peer.close)
+        answers = {name: peer.post(msg) for name, msg in probes.items()}
+        for name, got in answers.items():
+            self.assertEqual(got, (0x80, b""), name)          # 4.00, no payload
+
+        # Far field: the same messages queued for the device under the
+        # app's cloud id (as a hostile wardd could); the device relays
+        # nothing back for any of them.
+        db = sqlite3.connect(os.path.join(self.root, "wardd.db"))
+        self.addCleanup(db.close)
+        cloud_id, = db.execute("SELECT cloud_id FROM dev_attach").fetchone()
+        with db:
+            db.execute("CREATE TABLE spy (msg BLOB)")
+            db.execute("CREATE TRIGGER spy_ins AFTER INSERT ON dev_msgs WHEN NEW.way = 1 "
+                       "BEGIN INSERT INTO spy VALUES (NEW.msg); END")
+        errs_before = len(self.dev.errs)
+        now = int(time.time() * 1000)
+        with db:
+            for msg in probes.values():
+                db.execute("INSERT INTO dev_msgs (cloud_id, device, way, msg, created_ms, "
+                           "expires_ms) VALUES (?, ?, 0, ?, ?, ?)",
+                           (cloud_id, DEV, msg, now, now + 60000))
+        deadline = time.time() + 20
+        while time.time() < deadline and sum(
+                "refused a far" in e for e in self.dev.errs[errs_before:]) < len(probes):
+            time.sleep(0.05)
+        self.assertEqual(sum("refused a far" in e for e in self.dev.errs[errs_before:]),
+                         len(probes), "\n".join(self.dev.errs))
+        self.assertEqual(db.execute("SELECT COUNT(*) FROM spy").fetchone()[0], 0)
+        rc, out = self.send(a1, "status", via="far")
+        self.assertEqual((rc, out.strip()), (0, "power=off"), out)
+        self.assertTrue(all(error_of(m) is None for m, in db.execute("SELECT msg FROM spy")))
+
+        # The device restarts between two commands of one `ward app
+        # send`: the second gets no answer (a channel it does not know),
+        # and the app opens the channel again and sends it again.
+        relay = Relay(self.port)
+        self.relays.append(relay)
+        via = "127.0.0.1:%d" % relay.port
+        relay.mode = "hold-second-command"
+        proc = subprocess.Popen([WARD, "app", "send", "--dir", a1, "--device", DEV, "--near",
+                                 via, "--repeat", "2", "--timeout", "30000", "toggle"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.time() + 15
+        while time.time() < deadline and len(relay.held) == 0:
+            time.sleep(0.02)
+        self.assertEqual(len(relay.held), 1)
+        self.dev.stop()
+        self.dev = DeviceProc(WARD, self.ddir, self.port, self.wardd.url)
+        relay.release()
+        out, _ = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 0, out)
+        self.assertIn("lost the channel", out)
+        # The restarted lamp starts off: the command ran once, there.
+        self.assertEqual(out.strip().splitlines()[-1], "ok power=on")
+        self.assertEqual(self.dev.count(r"^command from .*: toggle -> "), 1)
 
     def test_real_coap_peer(self):
         client = shutil.which("coap-client") or shutil.which("coap-client-notls") or \

@@ -40,10 +40,10 @@ static void fd_send(const uint8_t *m, size_t n)
                           sizeof FD_TID - 1, m, n, out, sizeof out, &len, &ev);
 }
 
-/* The state every input starts from: bound node FD_KEY_INDEX (CliID
- * FD_CID, data key all 0x11) with channel 1 open, a binding waiting for
- * PAKE_INIT from FD_TID/"CLI2" and one waiting for PAKE_FINISH from
- * FD_TID/FD_CID. */
+/* The state every input starts from: a pairing window open, bound node
+ * FD_KEY_INDEX (CliID FD_CID, data key all 0x11) with channel 1 open, a
+ * binding waiting for PAKE_INIT from FD_TID/"CLI2" and one waiting for
+ * PAKE_FINISH from FD_TID/FD_CID. */
 static void fd_setup(void)
 {
     static int done;
@@ -63,6 +63,8 @@ static void fd_setup(void)
     CHECK(ward_dev_provision(&fd_dev, (const uint8_t *)"DEV-1", 5,
                              (const uint8_t *)"lamp", 4,
                              (const uint8_t *)"lamp", 4) == WARD_OK);
+    char pin[WARD_DEV_PIN_LEN + 1];
+    CHECK(ward_dev_open_window(&fd_dev, pin) == WARD_OK);
     dev_node_rec r;
     uint8_t rec[WARD_DEV_NODE_REC_MAX];
     memset(&r, 0, sizeof r);

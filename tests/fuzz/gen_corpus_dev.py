@@ -30,9 +30,16 @@ seeds = {
     "dev_pake_finish": [hdr(0x32, 0, 2, 0, bytes(32), cid=b""),
                         hdr(0x32, 0, 2, 0, bytes(32))],
     "dev_pake_end": [hdr(0x33, 0, 0, 0, b"")],
-    "dev_channel_open": [hdr(0x34, 4, 1, 0, sealed(24))],
-    "dev_command": [hdr(0x35, 4, 1, 1, tlv(1, b"\0\0\0\1") + tlv(0x0F, bytes(18)))],
-    "dev_attach": [hdr(0x37, 4, 1, 0, sealed(9))],
+    # A node's messages: the bound node, and (no answer either way) an
+    # unknown key index, an unknown CliID, an unknown channel.
+    "dev_channel_open": [hdr(0x34, 4, 1, 0, sealed(24)),
+                         hdr(0x34, 4, 9, 0, sealed(24)),
+                         hdr(0x34, 4, 1, 0, sealed(24), cid=b"NOBODY")],
+    "dev_command": [hdr(0x35, 4, 1, 1, tlv(1, b"\0\0\0\1") + tlv(0x0F, bytes(18))),
+                    hdr(0x35, 4, 9, 1, tlv(1, b"\0\0\0\1") + tlv(0x0F, bytes(18))),
+                    hdr(0x35, 4, 1, 1, tlv(1, b"\0\0\0\x4d") + tlv(0x0F, bytes(18)))],
+    "dev_attach": [hdr(0x37, 4, 1, 0, sealed(9)),
+                   hdr(0x37, 4, 9, 0, sealed(9))],
 }
 for name, msgs in seeds.items():
     d = os.path.join("corpus", name)

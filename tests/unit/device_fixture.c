@@ -37,11 +37,18 @@ df_env *df_env_blank(void)
     return env_alloc(false);
 }
 
+void df_window(df_env *e)
+{
+    assert_int_equal(ward_dev_open_window(&e->dev, e->pin), WARD_OK);
+    assert_int_equal(strlen(e->pin), WARD_DEV_PIN_LEN);
+}
+
 df_env *df_env_new(void)
 {
     df_env *e = env_alloc(true);
     assert_int_equal(ward_dev_provision(&e->dev, (const uint8_t *)"LAMP-0001",
                                         9, (const uint8_t *)"Desk lamp", 9,
                                         (const uint8_t *)"lamp", 4), WARD_OK);
+    df_window(e);
     return e;
 }

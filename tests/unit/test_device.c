@@ -170,6 +170,21 @@ static ward_err error_code(const uint8_t *m, size_t n)
     return ward_pair_error_of(m, n);
 }
 
+/* Failed PIN attempts the open window still allows (0 when closed). */
+static unsigned attempts_left(env *e)
+{
+    ward_dev_window w;
+    assert_int_equal(ward_dev_window_state(&e->dev, &w), WARD_OK);
+    return w.attempts_left;
+}
+
+static bool window_open(env *e)
+{
+    ward_dev_window w;
+    assert_int_equal(ward_dev_window_state(&e->dev, &w), WARD_OK);
+    return w.open;
+}
+
 /* Two apps, one phone (same IP, different ports and CliIDs), binding
  * interleaved message by message. */
 static void interleaved(const char *ua, const char *ub)
@@ -180,7 +195,10 @@ static void interleaved(const char *ua, const char *ub)
     app_init(&b, "10.0.0.2:5001", "CLI-LAMP", ub);
     step_pin(e, &a);
     step_pin(e, &b);
-    assert_string_not_equal(a.pin, b.pin);
+    /* One window, one PIN for both; each binding has its own salt, so
+     * their keys differ all the same (checked below). */
+    assert_string_equal(a.pin, e->pin);
+    assert_string_equal(b.pin, e->pin);
     assert_int_equal(step_init(e, &a, a.pin), WARD_OK);
     assert_int_equal(step_init(e, &b, b.pin), WARD_OK);
     assert_int_equal(step_finish(e, &b), WARD_OK);
@@ -269,7 +287,7 @@ static void test_older_app_without_cliid(void **state)
                                             sizeof m, &n), WARD_OK);
     assert_int_equal(dev_in(e, &b, WARD_DEV_NEAR, b.tid, m, n, ans, &an, &ev),
                      WARD_ERR_NOTFOUND);
-    assert_int_equal(error_code(ans, an), WARD_ERR_NOTFOUND);
+    assert_int_equal(an, 0);   /* nobody: no answer, as for a bad tag */
     test_free(e);
 }
 
@@ -278,25 +296,24 @@ static void test_wrong_pin_counted(void **state)
     (void)state;
     env *e = df_env_new();
     app a;
-    unsigned count = 9;
     app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
     step_pin(e, &a);
     char wrong[16];
     snprintf(wrong, sizeof wrong, "%06d", (atoi(a.pin) + 1) % 1000000);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS);
     assert_int_equal(step_init(e, &a, wrong), WARD_OK);
-    assert_int_equal(ward_dev_attempts(&e->dev, &count), WARD_OK);
-    assert_int_equal(count, 1);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS - 1);
     /* The app sees the wrong PIN in confirmV. */
     uint8_t m[WARD_DEV_MSG_MAX];
     size_t n = 0;
     assert_int_equal(ward_pair_on_pake_init(&a.p, a.msg, a.len, m, sizeof m,
                                             &n), WARD_ERR_AUTH);
-    /* A new window for the same app replaces the old binding. */
+    /* The same app asking again replaces its old binding; the wrong PIN
+     * stays counted. */
     app a2 = a;
     step_pin(e, &a2);
     assert_int_equal(step_init(e, &a2, a2.pin), WARD_OK);
-    assert_int_equal(ward_dev_attempts(&e->dev, &count), WARD_OK);
-    assert_int_equal(count, 2);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS - 2);
     /* One PAKE per PIN: a second PAKE_INIT on it is refused. */
     ward_pair again = a2.p;
     uint8_t ans[WARD_DEV_MSG_MAX];
@@ -310,9 +327,8 @@ static void test_wrong_pin_counted(void **state)
     assert_int_equal(error_code(ans, an), WARD_ERR_STATE);
     ward_pair_wipe(&again);
     assert_int_equal(step_finish(e, &a2), WARD_OK);
-    /* A success ends the count. */
-    assert_int_equal(ward_dev_attempts(&e->dev, &count), WARD_OK);
-    assert_int_equal(count, 0);
+    /* A success gives its own attempt back; the failure stays. */
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS - 1);
     test_free(e);
 }
 
@@ -429,7 +445,6 @@ static void test_pake_no_confirm(void **state)
     app a;
     uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX];
     size_t n = 0, an = 0;
-    unsigned count = 9;
     ward_dev_event ev;
     app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
     step_pin(e, &a);
@@ -443,15 +458,14 @@ static void test_pake_no_confirm(void **state)
     assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans, &an, &ev),
                      WARD_ERR_FORMAT);
     assert_int_equal(error_code(ans, an), WARD_ERR_FORMAT);
-    assert_int_equal(ward_dev_attempts(&e->dev, &count), WARD_OK);
-    assert_int_equal(count, 0);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS);
     /* The genuine one still works, the answer comes back, and the app
      * never confirms. */
     ward_pair_wipe(&a.p);
     step_pin(e, &a);
     assert_int_equal(step_init(e, &a, a.pin), WARD_OK);
     assert_int_equal(ward_dev_node_count(&e->dev), 0);
-    e->now += WARD_DEV_BIND_TTL_MS + 1;
+    e->now += WARD_DEV_PAKE_TTL_MS + 1;
     assert_int_equal(ward_pair_on_pake_init(&a.p, a.msg, a.len, m, sizeof m,
                                             &n), WARD_OK);
     assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans, &an, &ev),
@@ -476,7 +490,7 @@ static void test_pake_answer_tampered(void **state)
     char tid[24];
     for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
         app a;
-        e->now += WARD_DEV_BIND_TTL_MS + 1;   /* the last one's slot */
+        df_window(e);   /* each round spends an attempt: a fresh window */
         snprintf(tid, sizeof tid, "10.0.0.2:%zu", 5000 + i);
         app_init(&a, tid, "CLI-EDU", "PHONE-1");
         step_pin(e, &a);
@@ -509,7 +523,7 @@ static void test_pake_answer_tampered(void **state)
                                      sizeof b.msg, &b.len), WARD_OK);
     assert_memory_equal(b.msg + b.len - 3, "app", 3);
     b.msg[b.len - 1] = 'q';
-    e->now += WARD_DEV_BIND_TTL_MS + 1;   /* free the slots used above */
+    df_window(e);   /* free the slots used above */
     assert_int_equal(dev_in(e, &b, WARD_DEV_NEAR, b.tid, b.msg, b.len, ans,
                             &an, &ev), WARD_OK);
     memcpy(b.pin, ev.pin, sizeof b.pin);
@@ -521,52 +535,447 @@ static void test_pake_answer_tampered(void **state)
     test_free(e);
 }
 
-static void test_brute_force_locks_out(void **state)
+/* A stranger who never saw the PIN: PIN_REQUEST, then PAKE_INIT with a
+ * wrong PIN, from tid as cid; the device's code for the first refused
+ * step (WARD_OK: it answered PAKE_INIT, one attempt spent). With end, it
+ * also gives up (PAKE_END), as an app does after a wrong PIN. */
+static ward_err stranger(env *e, const char *tid, const char *cid, bool end)
 {
-    (void)state;
-    env *e = df_env_new();
-    app a;
-    unsigned count = 0;
-    uint64_t left = 0;
-    app_init(&a, "10.0.0.9:7000", "CLI-EVIL", "EVIL");
-    for (unsigned i = 0; i < WARD_DEV_PIN_MAX_ATTEMPTS; i++) {
-        step_pin(e, &a);
-        assert_int_equal(step_init(e, &a, "000000") , WARD_OK);
-        ward_pair_wipe(&a.p);
-    }
-    assert_int_equal(ward_dev_lockout(&e->dev, &left), WARD_ERR_LOCKED);
-    assert_int_equal(left, WARD_DEV_LOCKOUT_MS);
-    /* Locked: no PIN is shown. */
+    app s;
     uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX];
     size_t n = 0, an = 0;
     ward_dev_event ev;
     ward_random rng = ward_test_rng();
-    assert_int_equal(ward_pair_start(&a.p, ward_test_cp, &rng,
+    char wrong[16];
+    app_init(&s, tid, cid, "EVIL");
+    assert_int_equal(ward_pair_start(&s.p, ward_test_cp, &rng,
                                      (const uint8_t *)"EVIL", 4,
-                                     (const uint8_t *)"CLI-EVIL", 8,
+                                     (const uint8_t *)cid, strlen(cid),
                                      (const uint8_t *)"app", 3, m, sizeof m,
                                      &n), WARD_OK);
-    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans, &an, &ev),
-                     WARD_ERR_LOCKED);
-    assert_int_equal(ev.type, WARD_DEV_EV_NONE);
-    assert_int_equal(error_code(ans, an), WARD_ERR_LOCKED);
-    /* A restart does not lift it. */
-    df_reboot(e);
-    assert_int_equal(ward_dev_lockout(&e->dev, NULL), WARD_ERR_LOCKED);
-    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans, &an, &ev),
-                     WARD_ERR_LOCKED);
-    /* Time does; the next lock-out lasts twice as long. */
-    e->now += WARD_DEV_LOCKOUT_MS;
-    assert_int_equal(ward_dev_lockout(&e->dev, NULL), WARD_OK);
-    assert_int_equal(ward_dev_attempts(&e->dev, &count), WARD_OK);
-    assert_int_equal(count, 0);
-    for (unsigned i = 0; i < WARD_DEV_PIN_MAX_ATTEMPTS; i++) {
-        step_pin(e, &a);
-        assert_int_equal(step_init(e, &a, "000000"), WARD_OK);
-        ward_pair_wipe(&a.p);
+    ward_err err = dev_in(e, &s, WARD_DEV_NEAR, tid, m, n, ans, &an, &ev);
+    if (err != WARD_OK) {
+        assert_int_equal(error_code(ans, an), err);
+        assert_int_equal(ev.type, WARD_DEV_EV_NONE);
+        ward_pair_wipe(&s.p);
+        return err;
     }
-    assert_int_equal(ward_dev_lockout(&e->dev, &left), WARD_ERR_LOCKED);
-    assert_int_equal(left, 2u * WARD_DEV_LOCKOUT_MS);
+    assert_int_equal(ward_pair_on_pin(&s.p, ans, an, NULL), WARD_OK);
+    snprintf(wrong, sizeof wrong, "%06d", (atoi(e->pin) + 1) % 1000000);
+    err = step_init(e, &s, wrong);
+    if (err == WARD_OK && end) {
+        assert_int_equal(ward_pair_on_pake_init(&s.p, s.msg, s.len, m,
+                                                sizeof m, &n), WARD_ERR_AUTH);
+        assert_int_equal(ward_pair_end(&s.p, m, sizeof m, &n), WARD_OK);
+        assert_int_equal(dev_in(e, &s, WARD_DEV_NEAR, tid, m, n, ans, &an,
+                                &ev), WARD_OK);
+    }
+    ward_pair_wipe(&s.p);
+    return err;
+}
+
+/* Finding 9: a stranger without the PIN spends a window's attempts; the
+ * device then refuses to bind, but only until the next local action:
+ * the new window lets the genuine app bind at once. */
+static void test_window_stranger_cannot_lock_out(void **state)
+{
+    (void)state;
+    env *e = df_env_new();
+    app a;
+    for (unsigned i = 0; i < WARD_DEV_PIN_MAX_ATTEMPTS; i++) {
+        assert_int_equal(stranger(e, "10.6.6.6:1", "EVIL", false), WARD_OK);
+    }
+    /* Spent: the last binding may still finish (its PIN could be right),
+     * so the window waits for it, but takes no new binding. */
+    assert_true(window_open(e));
+    assert_int_equal(attempts_left(e), 0);
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
+    assert_int_equal(stranger(e, a.tid, "CLI-EDU", false), WARD_ERR_LOCKED);
+    /* It never finishes: the window closes when its PAKE is overdue. */
+    e->now += WARD_DEV_PAKE_TTL_MS + 1;
+    assert_false(window_open(e));
+    assert_int_equal(stranger(e, a.tid, "CLI-EDU", false), WARD_ERR_LOCKED);
+    /* No lock-out beyond the window: the button, and the genuine app
+     * binds at once, with the new window's PIN. */
+    df_window(e);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS);
+    bind(e, &a);
+    assert_int_equal(open_chan(e, &a, WARD_DEV_NEAR, a.tid, 1), WARD_OK);
+    assert_int_equal(command(e, &a, WARD_DEV_NEAR, a.tid, "on"), WARD_OK);
+    /* A stranger who gives up after each try (PAKE_END) closes the window
+     * at its last failure. */
+    df_window(e);
+    for (unsigned i = 0; i < WARD_DEV_PIN_MAX_ATTEMPTS; i++) {
+        assert_true(window_open(e));
+        assert_int_equal(stranger(e, "10.6.6.6:2", "EVIL", true), WARD_OK);
+    }
+    assert_false(window_open(e));
+    df_window(e);
+    app b;
+    app_init(&b, "10.0.0.2:5001", "CLI-LAMP", "PHONE-1");
+    bind(e, &b);
+    test_free(e);
+}
+
+/* At most WARD_DEV_PIN_MAX_ATTEMPTS PAKE_INIT answers a window gives to
+ * guessers, however many addresses they use; a genuine binding in
+ * flight at the cap still finishes, and its success gives its attempt
+ * back. */
+static void test_window_attempts_per_window(void **state)
+{
+    (void)state;
+    env *e = df_env_new();
+    char tid[24];
+    unsigned answered = 0, locked = 0;
+    for (unsigned i = 0; i < WARD_DEV_PIN_MAX_ATTEMPTS + 5; i++) {
+        snprintf(tid, sizeof tid, "10.6.6.%u:7", i);
+        ward_err err = stranger(e, tid, "EVIL", true);
+        answered += err == WARD_OK;
+        locked += err == WARD_ERR_LOCKED;
+    }
+    assert_int_equal(answered, WARD_DEV_PIN_MAX_ATTEMPTS);
+    assert_int_equal(locked, 5);
+
+    df_window(e);
+    for (unsigned i = 0; i + 1 < WARD_DEV_PIN_MAX_ATTEMPTS; i++) {
+        snprintf(tid, sizeof tid, "10.6.6.%u:8", i);
+        assert_int_equal(stranger(e, tid, "EVIL", true), WARD_OK);
+    }
+    app a;
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
+    step_pin(e, &a);
+    assert_int_equal(step_init(e, &a, a.pin), WARD_OK);   /* the last one */
+    assert_int_equal(attempts_left(e), 0);
+    assert_int_equal(stranger(e, "10.6.6.9:9", "EVIL", true), WARD_ERR_LOCKED);
+    assert_int_equal(step_finish(e, &a), WARD_OK);
+    assert_int_equal(attempts_left(e), 1);
+    assert_int_equal(stranger(e, "10.6.6.9:9", "EVIL", true), WARD_OK);
+    assert_false(window_open(e));
+    test_free(e);
+}
+
+/* A failed binding frees its slot at once: a wrong confirmP, PAKE_END. */
+static void test_window_failure_frees_slot(void **state)
+{
+    (void)state;
+    env *e = df_env_new();
+    uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX];
+    size_t n = 0, an = 0;
+    ward_dev_event ev;
+    app s[2], a, b;
+    char wrong[16];
+    snprintf(wrong, sizeof wrong, "%06d", (atoi(e->pin) + 1) % 1000000);
+    app_init(&s[0], "10.6.6.6:1", "EVIL-1", "EVIL");
+    app_init(&s[1], "10.6.6.6:2", "EVIL-2", "EVIL");
+    for (int i = 0; i < 2; i++) {
+        step_pin(e, &s[i]);
+        assert_int_equal(step_init(e, &s[i], wrong), WARD_OK);
+    }
+    /* Both slots in a PAKE. */
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
+    assert_int_equal(stranger(e, a.tid, "CLI-EDU", false), WARD_ERR_BUSY);
+    /* A confirmP that does not verify: refused, and the slot is free. */
+    uint8_t fin[WARD_HDR_BASE_LEN + WARD_SPAKE2P_CONFIRM_LEN];
+    memset(fin, 0x5A, sizeof fin);
+    fin[0] = 1;
+    fin[1] = WARD_MSG_DEV_PAKE_FINISH;
+    fin[2] = 0;
+    fin[3] = s[0].msg[3];              /* the key index it was given */
+    memset(fin + 4, 0, 4);
+    fin[8] = 0;
+    fin[9] = WARD_SPAKE2P_CONFIRM_LEN;
+    fin[10] = 0;
+    assert_int_equal(dev_in(e, &s[0], WARD_DEV_NEAR, s[0].tid, fin,
+                            sizeof fin, ans, &an, &ev), WARD_ERR_AUTH);
+    assert_int_equal(error_code(ans, an), WARD_ERR_AUTH);
+    bind(e, &a);
+    /* PAKE_END frees a slot too. */
+    ward_pair_wipe(&s[0].p);
+    step_pin(e, &s[0]);
+    assert_int_equal(step_init(e, &s[0], wrong), WARD_OK);
+    app_init(&b, "10.0.0.2:5001", "CLI-LAMP", "PHONE-1");
+    assert_int_equal(stranger(e, b.tid, "CLI-LAMP", false), WARD_ERR_BUSY);
+    assert_int_equal(ward_pair_end(&s[1].p, m, sizeof m, &n), WARD_OK);
+    assert_int_equal(dev_in(e, &s[1], WARD_DEV_NEAR, s[1].tid, m, n, ans, &an,
+                            &ev), WARD_OK);
+    bind(e, &b);
+    test_free(e);
+}
+
+/* Binding outside a window: refused (LOCKED) and answered, whatever the
+ * step; the window ends with its time (or a clock that went back). */
+static void test_window_outside_refused(void **state)
+{
+    (void)state;
+    env *e = df_env_new();
+    app a;
+    uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX];
+    size_t n = 0, an = 0;
+    ward_dev_event ev;
+    char pin[WARD_DEV_PIN_LEN + 1];
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
+    step_pin(e, &a);
+    assert_int_equal(ward_dev_close_window(&e->dev), WARD_OK);
+    assert_false(window_open(e));
+    assert_int_equal(step_init(e, &a, a.pin), WARD_ERR_LOCKED);
+    assert_int_equal(error_code(a.msg, a.len), WARD_ERR_LOCKED);
+    assert_int_equal(stranger(e, a.tid, "CLI-EDU", false), WARD_ERR_LOCKED);
+    df_reboot(e);
+    assert_false(window_open(e));
+    assert_int_equal(stranger(e, a.tid, "CLI-EDU", false), WARD_ERR_LOCKED);
+    /* Time: the PIN dies with its window, and so does the binding in
+     * progress. */
+    df_window(e);
+    ward_pair_wipe(&a.p);
+    step_pin(e, &a);
+    e->now += WARD_DEV_WINDOW_MS - 1;
+    assert_true(window_open(e));
+    e->now += 1;
+    assert_int_equal(step_init(e, &a, a.pin), WARD_ERR_LOCKED);
+    ward_dev_window w;
+    assert_int_equal(ward_dev_window_state(&e->dev, &w), WARD_OK);
+    assert_false(w.open);
+    assert_int_equal(w.pin[0], '\0');
+    assert_int_equal(e->dev.bind[0].stage, 0);
+    /* A PAKE_FINISH in flight when the window ends is refused too. */
+    df_window(e);
+    ward_pair_wipe(&a.p);
+    step_pin(e, &a);
+    assert_int_equal(step_init(e, &a, a.pin), WARD_OK);
+    assert_int_equal(ward_pair_on_pake_init(&a.p, a.msg, a.len, m, sizeof m,
+                                            &n), WARD_OK);
+    e->now += WARD_DEV_WINDOW_MS;
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans, &an, &ev),
+                     WARD_ERR_LOCKED);
+    assert_int_equal(ward_dev_node_count(&e->dev), 0);
+    /* A clock that went back closes it. */
+    df_window(e);
+    e->now -= 1;
+    assert_false(window_open(e));
+    e->now += 1;
+    /* No window before the device has an identity. */
+    env *f = df_env_blank();
+    assert_int_equal(ward_dev_open_window(&f->dev, pin), WARD_ERR_STATE);
+    assert_int_equal(pin[0], '\0');
+    test_free(f);
+    test_free(e);
+}
+
+/* The window and its count live in the store: a power cut buys no
+ * attempt, not even one cut between the count and the answer. */
+static void test_window_power_cut(void **state)
+{
+    (void)state;
+    env *e = df_env_new();
+    char pin[WARD_DEV_PIN_LEN + 1];
+    memcpy(pin, e->pin, sizeof pin);
+    assert_int_equal(stranger(e, "10.6.6.6:1", "EVIL", true), WARD_OK);
+    assert_int_equal(stranger(e, "10.6.6.6:1", "EVIL", false), WARD_OK);
+    /* Power fails with that binding in its PAKE: counted all the same. */
+    df_reboot(e);
+    ward_dev_window w;
+    assert_int_equal(ward_dev_window_state(&e->dev, &w), WARD_OK);
+    assert_true(w.open);
+    assert_string_equal(w.pin, pin);
+    assert_int_equal(w.attempts_left, WARD_DEV_PIN_MAX_ATTEMPTS - 2);
+    /* Cut power at every point of the count's store write: an answer
+     * never goes out without its attempt stored. */
+    unsigned before = attempts_left(e);
+    bool answered = false;
+    for (uint64_t cut = 0; !answered && cut < 4 * DF_BANK;
+         cut += cut < DF_BANK ? 64u : 1u) {
+        app s;
+        app_init(&s, "10.6.6.6:3", "EVIL", "EVIL");
+        step_pin(e, &s);
+        ward_sim_flash_cut_after(&e->sf, cut);
+        ward_err err = step_init(e, &s, "000000");
+        answered = err == WARD_OK;
+        /* Refused steps are answered, with their code (here IO). */
+        assert_true(s.len > 0);
+        assert_true(answered == (error_code(s.msg, s.len) == WARD_OK));
+        ward_sim_flash_power_on(&e->sf);
+        df_reboot(e);
+        unsigned after = attempts_left(e);
+        assert_true(after == before || after + 1 == before);
+        if (answered) {
+            assert_int_equal(after + 1, before);
+        }
+        before = after;
+        ward_pair_wipe(&s.p);
+    }
+    assert_true(answered);
+    /* Every restart in between: still no more answers than the cap. */
+    unsigned more = 0;
+    while (stranger(e, "10.6.6.6:4", "EVIL", false) == WARD_OK) {
+        more++;
+        df_reboot(e);
+    }
+    assert_int_equal(more, before);
+    test_free(e);
+}
+
+/* Slots: a binding waiting for PAKE_INIT is taken over by a newcomer
+ * when none is free (oldest first), and its app binds by asking again;
+ * a binding in its PAKE is never taken over and ends when overdue. */
+static void test_window_stalled_slots(void **state)
+{
+    (void)state;
+    env *e = df_env_new();
+    app s1, s2, a, b;
+    app_init(&s1, "10.6.6.6:1", "EVIL-1", "EVIL");
+    app_init(&s2, "10.6.6.6:2", "EVIL-2", "EVIL");
+    step_pin(e, &s1);
+    e->now += 1;
+    step_pin(e, &s2);
+    /* Both held, at no attempt's cost: the genuine app still gets in. */
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
+    bind(e, &a);
+    assert_int_equal(step_init(e, &s1, s1.pin), WARD_ERR_NOTFOUND);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS);
+    /* A genuine app taken over before its PAKE_INIT asks again with the
+     * same PIN and binds. */
+    app_init(&b, "10.0.0.2:5001", "CLI-LAMP", "PHONE-1");
+    step_pin(e, &b);
+    e->now += 1;
+    step_pin(e, &s1);
+    e->now += 1;
+    app s3;
+    app_init(&s3, "10.6.6.6:3", "EVIL-3", "EVIL");
+    step_pin(e, &s3);
+    assert_int_equal(step_init(e, &b, b.pin), WARD_ERR_NOTFOUND);
+    ward_pair_wipe(&b.p);
+    bind(e, &b);
+    /* In their PAKE, the slots are not taken over... */
+    char wrong[16];
+    snprintf(wrong, sizeof wrong, "%06d", (atoi(e->pin) + 1) % 1000000);
+    step_pin(e, &s1);
+    step_pin(e, &s3);
+    assert_int_equal(step_init(e, &s1, wrong), WARD_OK);
+    assert_int_equal(step_init(e, &s3, wrong), WARD_OK);
+    app c;
+    app_init(&c, "10.0.0.2:5002", "CLI-C", "PHONE-1");
+    assert_int_equal(stranger(e, c.tid, "CLI-C", false), WARD_ERR_BUSY);
+    /* ...but held WARD_DEV_PAKE_TTL_MS at most, each for one attempt. */
+    e->now += WARD_DEV_PAKE_TTL_MS + 1;
+    bind(e, &c);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS - 2);
+    test_free(e);
+}
+
+/* A device whose store holds the lock-out record of an earlier version
+ * starts; the record is ignored and removed when a window opens. */
+static void test_old_lockout_record(void **state)
+{
+    (void)state;
+    env *e = df_env_new();
+    uint8_t old[10] = { 4, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 9 };
+    uint8_t buf[16];
+    size_t len = 0;
+    assert_int_equal(ward_dev_close_window(&e->dev), WARD_OK);
+    assert_int_equal(ward_store_put(&e->dev.base.store, 0x0501, old,
+                                    sizeof old), WARD_OK);
+    df_reboot(e);
+    assert_false(window_open(e));
+    df_window(e);
+    assert_int_equal(ward_store_get(&e->dev.base.store, 0x0501, buf,
+                                    sizeof buf, &len), WARD_ERR_NOTFOUND);
+    app a;
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
+    bind(e, &a);
+    test_free(e);
+}
+
+static ward_err attach(env *e, app *a, uint8_t kind, const char *tid,
+                       const char *cloud);
+
+/* Finding 10: a message addressed to a bound node gets the same answer,
+ * none, whether its key index, CliID, cloud id or channel is unknown or
+ * its tag does not verify; once it verified, a refusal is answered. */
+static void test_node_messages_no_oracle(void **state)
+{
+    (void)state;
+    env *e = df_env_new();
+    app a, b;
+    uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX];
+    size_t n = 0, an = 0;
+    ward_dev_event ev;
+    ward_random rng = ward_test_rng();
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
+    app_init(&b, "10.0.0.2:5001", "CLI-LAMP", "PHONE-1");
+    bind(e, &a);
+    bind(e, &b);
+    assert_int_equal(open_chan(e, &a, WARD_DEV_NEAR, a.tid, 1), WARD_OK);
+    assert_int_equal(attach(e, &a, WARD_DEV_NEAR, a.tid, "cloud-a"), WARD_OK);
+    ward_pair_device unknown_ki = a.d, unknown_cid = a.d;
+    unknown_ki.key_index = (uint8_t)(a.d.key_index + 100);
+    memcpy(unknown_cid.client_id, "CLI-XYZ", 7);
+    ward_pair_device *who[] = { &unknown_ki, &unknown_cid, &a.d };
+    for (size_t i = 0; i < 3; i++) {
+        ward_pair_channel c = a.ch;
+        /* CHANNEL_OPEN */
+        assert_int_equal(ward_pair_channel_open(who[i], ward_test_cp, &rng, 1,
+                                                &c, m, sizeof m, &n), WARD_OK);
+        if (i == 2) {
+            m[n - 1] ^= 1;
+        }
+        assert_int_not_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans,
+                                    &an, &ev), WARD_OK);
+        assert_int_equal(an, 0);
+        /* COMMAND in an open channel */
+        c = a.ch;
+        assert_int_equal(ward_pair_command(who[i], ward_test_cp, &c,
+                                           (const uint8_t *)"on", 2, m,
+                                           sizeof m, &n), WARD_OK);
+        if (i == 2) {
+            m[n - 1] ^= 1;
+        }
+        assert_int_not_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans,
+                                    &an, &ev), WARD_OK);
+        assert_int_equal(an, 0);
+        /* ATTACH */
+        assert_int_equal(ward_pair_attach(who[i], ward_test_cp, &rng,
+                                          (const uint8_t *)"cloud-x", 7, m,
+                                          sizeof m, &n), WARD_OK);
+        if (i == 2) {
+            m[n - 1] ^= 1;
+        }
+        assert_int_not_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans,
+                                    &an, &ev), WARD_OK);
+        assert_int_equal(an, 0);
+        /* Far-field, under a's cloud id and under one nobody holds. */
+        c = a.ch;
+        assert_int_equal(ward_pair_command(who[i], ward_test_cp, &c,
+                                           (const uint8_t *)"on", 2, m,
+                                           sizeof m, &n), WARD_OK);
+        if (i == 2) {
+            m[n - 1] ^= 1;
+        }
+        assert_int_not_equal(dev_in(e, &a, WARD_DEV_FAR, "cloud-a", m, n, ans,
+                                    &an, &ev), WARD_OK);
+        assert_int_equal(an, 0);
+        assert_int_not_equal(dev_in(e, &a, WARD_DEV_FAR, "cloud-z", m, n, ans,
+                                    &an, &ev), WARD_OK);
+        assert_int_equal(an, 0);
+    }
+    /* A COMMAND on a channel the node does not have (never opened, or
+     * gone with a restart): no answer either. */
+    ward_pair_channel c9 = a.ch;
+    c9.channel_id = 9;
+    assert_int_equal(ward_pair_command(&a.d, ward_test_cp, &c9,
+                                       (const uint8_t *)"on", 2, m, sizeof m,
+                                       &n), WARD_OK);
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans, &an, &ev),
+                     WARD_ERR_NOTFOUND);
+    assert_int_equal(an, 0);
+    assert_int_equal(ev.type, WARD_DEV_EV_NONE);
+    assert_int_equal(command(e, &a, WARD_DEV_NEAR, a.tid, "on"), WARD_OK);
+    /* Verified, then refused: answered (b's attach of a's cloud id). */
+    assert_int_equal(ward_pair_attach(&b.d, ward_test_cp, &rng,
+                                      (const uint8_t *)"cloud-a", 7, m,
+                                      sizeof m, &n), WARD_OK);
+    assert_int_equal(dev_in(e, &b, WARD_DEV_NEAR, b.tid, m, n, ans, &an, &ev),
+                     WARD_ERR_PARAM);
+    assert_int_equal(error_code(ans, an), WARD_ERR_PARAM);
     test_free(e);
 }
 
@@ -606,7 +1015,8 @@ static void test_channel_rules(void **state)
     ward_dev_event ev;
     app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
     bind(e, &a);
-    /* No channel yet: NOTFOUND, answered so the app opens one. */
+    /* No channel yet: no answer (as for a forgery); an app that hears
+     * nothing opens its channel again. */
     a.ch.state = 2;
     a.ch.channel_id = 5;
     uint8_t m[WARD_DEV_MSG_MAX];
@@ -616,7 +1026,7 @@ static void test_channel_rules(void **state)
                                        &n), WARD_OK);
     assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans, &an, &ev),
                      WARD_ERR_NOTFOUND);
-    assert_int_equal(error_code(ans, an), WARD_ERR_NOTFOUND);
+    assert_int_equal(an, 0);
 
     assert_int_equal(open_chan(e, &a, WARD_DEV_NEAR, a.tid, 5), WARD_OK);
     assert_int_equal(command(e, &a, WARD_DEV_NEAR, a.tid, "one"), WARD_OK);
@@ -790,19 +1200,23 @@ static void test_table_full_and_busy(void **state)
     step_pin(e, x);
     /* Full before the PIN's attempt is spent: the answer would name a
      * key index, and there is no node for it. */
-    unsigned count = 9;
     assert_int_equal(step_init(e, x, x->pin), WARD_ERR_NOSPACE);
     assert_int_equal(error_code(x->msg, x->len), WARD_ERR_NOSPACE);
-    assert_int_equal(ward_dev_attempts(&e->dev, &count), WARD_OK);
-    assert_int_equal(count, 0);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS);
     uint8_t m[WARD_DEV_MSG_MAX];
     size_t n = 0;
     ward_dev_event ev;
-    /* All binding slots taken: BUSY, until one expires. */
+    /* Room again (one app unbound). Every binding slot in its PAKE: BUSY,
+     * until one's PAKE_FINISH is overdue. */
+    assert_int_equal(ward_dev_node_remove(&e->dev, apps[0].d.key_index),
+                     WARD_OK);
+    assert_int_equal(ward_dev_node_remove(&e->dev, apps[1].d.key_index),
+                     WARD_OK);
     app y[WARD_DEV_MAX_BINDINGS + 1];
     for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
         app_init(&y[i], tids[i], cids[i], "PHONE-2");
         step_pin(e, &y[i]);
+        assert_int_equal(step_init(e, &y[i], y[i].pin), WARD_OK);
     }
     app_init(&y[WARD_DEV_MAX_BINDINGS], "10.9.9.9:1", "Z", "PHONE-3");
     ward_random rng = ward_test_rng();
@@ -815,12 +1229,25 @@ static void test_table_full_and_busy(void **state)
     size_t an = 0;
     assert_int_equal(dev_in(e, x, WARD_DEV_NEAR, "10.9.9.9:1", m, n, ans, &an,
                             &ev), WARD_ERR_BUSY);
-    e->now += WARD_DEV_BIND_TTL_MS + 1;
+    assert_int_equal(error_code(ans, an), WARD_ERR_BUSY);
+    e->now += WARD_DEV_PAKE_TTL_MS;
+    assert_int_equal(dev_in(e, x, WARD_DEV_NEAR, "10.9.9.9:1", m, n, ans, &an,
+                            &ev), WARD_ERR_BUSY);
+    e->now += 1;
     assert_int_equal(dev_in(e, x, WARD_DEV_NEAR, "10.9.9.9:1", m, n, ans, &an,
                             &ev), WARD_OK);
-    /* An expired PIN cannot be used (y[0]'s slot went to the newcomer). */
-    assert_int_equal(step_init(e, &y[1], y[1].pin), WARD_ERR_EXPIRED);
-    assert_int_equal(step_init(e, &y[0], y[0].pin), WARD_ERR_NOTFOUND);
+    /* An overdue PAKE_FINISH is refused (y[0]'s slot went to the
+     * newcomer: its binding is gone). */
+    uint8_t fin[WARD_DEV_MSG_MAX];
+    size_t fn = 0;
+    assert_int_equal(ward_pair_on_pake_init(&y[1].p, y[1].msg, y[1].len, fin,
+                                            sizeof fin, &fn), WARD_OK);
+    assert_int_equal(dev_in(e, &y[1], WARD_DEV_NEAR, y[1].tid, fin, fn, ans,
+                            &an, &ev), WARD_ERR_EXPIRED);
+    assert_int_equal(ward_pair_on_pake_init(&y[0].p, y[0].msg, y[0].len, fin,
+                                            sizeof fin, &fn), WARD_OK);
+    assert_int_equal(dev_in(e, &y[0], WARD_DEV_NEAR, y[0].tid, fin, fn, ans,
+                            &an, &ev), WARD_ERR_NOTFOUND);
     test_free(e);
 }
 
@@ -913,7 +1340,14 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_pake_wire),
         cmocka_unit_test(test_pake_no_confirm),
         cmocka_unit_test(test_pake_answer_tampered),
-        cmocka_unit_test(test_brute_force_locks_out),
+        cmocka_unit_test(test_window_stranger_cannot_lock_out),
+        cmocka_unit_test(test_window_attempts_per_window),
+        cmocka_unit_test(test_window_failure_frees_slot),
+        cmocka_unit_test(test_window_outside_refused),
+        cmocka_unit_test(test_window_power_cut),
+        cmocka_unit_test(test_window_stalled_slots),
+        cmocka_unit_test(test_old_lockout_record),
+        cmocka_unit_test(test_node_messages_no_oracle),
         cmocka_unit_test(test_bind_again_new_key),
         cmocka_unit_test(test_channel_rules),
         cmocka_unit_test(test_near_far_switch_and_reboot),

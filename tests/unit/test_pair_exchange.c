@@ -187,16 +187,40 @@ static void test_command_refusals(void **state)
         assert_true(is_reply);
         assert_false(ward_pair_channel_waiting(&a));
     }
-    /* The device restarts (its channels close): the fourth command is
-     * refused, NOTFOUND, and that refusal ends the exchange. */
+    /* The device restarts (its channels close): the fourth command gets
+     * no answer, as a forgery would. The app opens the channel again: a
+     * new one, so the command never ran; it sends it again. */
     df_reboot(e);
     assert_int_equal(ward_pair_command(&d, ward_test_cp, &a,
                                        (const uint8_t *)"on", 2, m, sizeof m,
                                        &n), WARD_OK);
+    assert_int_equal(dev_in(e, TID, m, n, ans, &an, &ev), WARD_ERR_NOTFOUND);
+    assert_int_equal(an, 0);
+    assert_true(ward_pair_channel_waiting(&a));
+    assert_int_equal(ward_pair_channel_reopen(&d, ward_test_cp, &rng, &a, m,
+                                              sizeof m, &n), WARD_OK);
+    assert_int_equal(dev_in(e, TID, m, n, ans, &an, &ev), WARD_OK);
+    assert_int_equal(ward_pair_on_channel_open(&d, ward_test_cp, &a, ans, an),
+                     WARD_OK);
+    assert_int_equal(ward_pair_channel_fate(&a), WARD_PAIR_FATE_LOST);
+    assert_int_equal(ward_pair_command(&d, ward_test_cp, &a,
+                                       (const uint8_t *)"on", 2, m, sizeof m,
+                                       &n), WARD_OK);
+    assert_int_equal(dev_in(e, TID, m, n, ans, &an, &ev), WARD_OK);
+    assert_int_equal(ward_dev_reply(&e->dev, ev.key_index, ev.channel_id,
+                                    (const uint8_t *)"ok", 2, ans, sizeof ans,
+                                    &an), WARD_OK);
+    assert_int_equal(ward_pair_on_reply(&d, ward_test_cp, &a, ans, an, data,
+                                        sizeof data, &dn, &is_reply), WARD_OK);
+    assert_false(ward_pair_channel_waiting(&a));
+    /* A refusal of the next command (made up by a relay: refusals are
+     * not authenticated) ends that exchange. */
+    assert_int_equal(ward_pair_command(&d, ward_test_cp, &a,
+                                       (const uint8_t *)"on", 2, m, sizeof m,
+                                       &n), WARD_OK);
     uint8_t old[WARD_DEV_MSG_MAX];
-    size_t old_n = 0;
-    assert_int_equal(dev_in(e, TID, m, n, old, &old_n, &ev),
-                     WARD_ERR_NOTFOUND);
+    size_t old_n = refusal(WARD_MSG_DEV_COMMAND, REFUSED, d.key_index,
+                           a.chan.tx_seq, CID, WARD_ERR_NOTFOUND, old);
     const ward_pair_channel before_a = a;
     assert_int_equal(ward_pair_on_reply(&d, ward_test_cp, &a, old, old_n, data,
                                         sizeof data, &dn, NULL),
@@ -299,17 +323,87 @@ static void test_open_refusals(void **state)
                      WARD_OK);
     assert_false(ward_pair_channel_waiting(&c));
 
-    /* A record naming a key index the device does not know: the device's
-     * refusal echoes it and ends the open. */
+    /* A record naming a key index the device does not know: no answer,
+     * as for a forgery (the app waits, then gives up). */
     ward_pair_device x = d;
     x.key_index = (uint8_t)(d.key_index + 50);
     assert_int_equal(ward_pair_channel_open(&x, ward_test_cp, &rng, 1, &c, m,
                                             sizeof m, &n), WARD_OK);
     assert_int_equal(dev_in(e, TID, m, n, ans, &an, &ev), WARD_ERR_NOTFOUND);
-    assert_int_equal(ward_pair_on_channel_open(&x, ward_test_cp, &c, ans, an),
-                     WARD_ERR_NOTFOUND);
-    assert_false(ward_pair_channel_waiting(&c));
+    assert_int_equal(an, 0);
+    assert_true(ward_pair_channel_waiting(&c));
     ward_pair_device_wipe(&x);
+    ward_pair_device_wipe(&d);
+    test_free(e);
+}
+
+/* A command that got no answer: the re-open tells whether the device took
+ * it (its reply was lost: not to be sent again) or not (it did not
+ * verify), and the app never seals under a seq it used. */
+static void test_reopen_after_no_answer(void **state)
+{
+    (void)state;
+    env *e = df_env_new();
+    ward_pair_device d;
+    ward_pair_channel c;
+    uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX], data[64];
+    size_t n = 0, an = 0, dn = 0;
+    bool is_reply = false;
+    ward_dev_event ev;
+    ward_random rng = ward_test_rng();
+    bind(e, &d);
+    /* Nothing to re-open for before a command. */
+    assert_int_equal(ward_pair_channel_reopen(&d, ward_test_cp, &rng, &c, m,
+                                              sizeof m, &n), WARD_ERR_STATE);
+    assert_int_equal(ward_pair_channel_open(&d, ward_test_cp, &rng, 3, &c, m,
+                                            sizeof m, &n), WARD_OK);
+    assert_int_equal(dev_in(e, TID, m, n, ans, &an, &ev), WARD_OK);
+    assert_int_equal(ward_pair_on_channel_open(&d, ward_test_cp, &c, ans, an),
+                     WARD_OK);
+    assert_int_equal(ward_pair_channel_fate(&c), WARD_PAIR_FATE_NONE);
+    /* Taken, its reply lost. */
+    assert_int_equal(ward_pair_command(&d, ward_test_cp, &c,
+                                       (const uint8_t *)"toggle", 6, m,
+                                       sizeof m, &n), WARD_OK);
+    assert_int_equal(dev_in(e, TID, m, n, ans, &an, &ev), WARD_OK);
+    assert_int_equal(ev.type, WARD_DEV_EV_COMMAND);
+    assert_int_equal(ward_pair_channel_reopen(&d, ward_test_cp, &rng, &c, m,
+                                              sizeof m, &n), WARD_OK);
+    /* The re-open goes unanswered too: again. */
+    assert_int_equal(ward_pair_channel_reopen(&d, ward_test_cp, &rng, &c, m,
+                                              sizeof m, &n), WARD_OK);
+    assert_int_equal(dev_in(e, TID, m, n, ans, &an, &ev), WARD_OK);
+    assert_int_equal(ward_pair_on_channel_open(&d, ward_test_cp, &c, ans, an),
+                     WARD_OK);
+    assert_int_equal(ward_pair_channel_fate(&c), WARD_PAIR_FATE_TAKEN);
+    /* Not taken: altered on the way. */
+    assert_int_equal(ward_pair_command(&d, ward_test_cp, &c,
+                                       (const uint8_t *)"off", 3, m, sizeof m,
+                                       &n), WARD_OK);
+    uint32_t used = c.chan.tx_seq;
+    m[n - 1] ^= 1;
+    assert_int_equal(dev_in(e, TID, m, n, ans, &an, &ev), WARD_ERR_AUTH);
+    assert_int_equal(an, 0);
+    assert_int_equal(ward_pair_channel_reopen(&d, ward_test_cp, &rng, &c, m,
+                                              sizeof m, &n), WARD_OK);
+    assert_int_equal(dev_in(e, TID, m, n, ans, &an, &ev), WARD_OK);
+    assert_int_equal(ward_pair_on_channel_open(&d, ward_test_cp, &c, ans, an),
+                     WARD_OK);
+    assert_int_equal(ward_pair_channel_fate(&c), WARD_PAIR_FATE_NOT_TAKEN);
+    /* The device saw seq used - 1 at most, but used was sealed once:
+     * the next command goes above it. */
+    assert_int_equal(c.chan.tx_seq, used);
+    assert_int_equal(ward_pair_command(&d, ward_test_cp, &c,
+                                       (const uint8_t *)"status", 6, m,
+                                       sizeof m, &n), WARD_OK);
+    assert_int_equal(c.chan.tx_seq, used + 1);
+    assert_int_equal(dev_in(e, TID, m, n, ans, &an, &ev), WARD_OK);
+    assert_int_equal(ward_dev_reply(&e->dev, ev.key_index, ev.channel_id,
+                                    (const uint8_t *)"ok", 2, ans, sizeof ans,
+                                    &an), WARD_OK);
+    assert_int_equal(ward_pair_on_reply(&d, ward_test_cp, &c, ans, an, data,
+                                        sizeof data, &dn, &is_reply), WARD_OK);
+    assert_true(is_reply);
     ward_pair_device_wipe(&d);
     test_free(e);
 }
@@ -495,6 +589,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_command_refusals),
         cmocka_unit_test(test_open_refusals),
+        cmocka_unit_test(test_reopen_after_no_answer),
         cmocka_unit_test(test_binding_refusals),
         cmocka_unit_test(test_pake_end_after_wrong_pin),
         cmocka_unit_test(test_pake_end_after_wrong_pin_older_app),

@@ -1,0 +1,209 @@
+/* The device's pairing window: opened by a local action, its PIN, its attempt count in the store, its end. */
+#include <string.h>
+
+#include "ward/ward_device.h"
+#include "ward_inner.h"
+#include "dev_inner.h"
+
+static ward_err random_pin(const ward_random *rng, uint8_t pin[WARD_DEV_PIN_LEN])
+{
+    uint8_t r[16];
+    size_t n = 0;
+    /* Rejection sampling: bytes below 250 are uniform mod 10. */
+    while (n < WARD_DEV_PIN_LEN) {
+        ward_err err = rng->fill(rng->ctx, r, sizeof r);
+        if (err != WARD_OK) {
+            ward_wipe(r, sizeof r);
+            return err;
+        }
+        for (size_t i = 0; i < sizeof r && n < WARD_DEV_PIN_LEN; i++) {
+            if (r[i] < 250u) {
+                pin[n++] = (uint8_t)('0' + r[i] % 10u);
+            }
+        }
+    }
+    ward_wipe(r, sizeof r);
+    return WARD_OK;
+}
+
+void ward_dev_bind_free(ward_dev_binding *b)
+{
+    ward_spake2p_wipe(&b->pake);
+    ward_wipe(b, sizeof *b);
+}
+
+/* A clock that went back counts as time run out: fail closed. */
+static bool timed_out(const ward_dev_win *w, uint64_t now)
+{
+    return now < w->opened_ms || now - w->opened_ms >= WARD_DEV_WINDOW_MS;
+}
+
+bool ward_dev_bind_live(const ward_device *dev, const ward_dev_binding *b,
+                        uint64_t now)
+{
+    if (!dev->win.open || timed_out(&dev->win, now)) {
+        return false;
+    }
+    if (b->stage == DEV_STAGE_PIN) {
+        return true;
+    }
+    return b->stage == DEV_STAGE_PAKE && now >= b->since_ms &&
+           now - b->since_ms <= WARD_DEV_PAKE_TTL_MS;
+}
+
+void ward_dev_window_encode(const ward_dev_win *w, uint8_t fails,
+                            uint8_t out[DEV_WINDOW_LEN])
+{
+    ward_store64(out, w->opened_ms);
+    out[8] = fails;
+    memcpy(out + 9, w->pin, WARD_DEV_PIN_LEN);
+}
+
+void ward_dev_window_load(ward_device *dev)
+{
+    uint8_t rec[DEV_WINDOW_LEN + 1];
+    size_t len = 0;
+    bool ok = ward_store_get(&dev->base.store, DEV_REC_WINDOW, rec,
+                             sizeof rec, &len) == WARD_OK &&
+              len == DEV_WINDOW_LEN;
+    for (size_t i = 0; ok && i < WARD_DEV_PIN_LEN; i++) {
+        ok = rec[9 + i] >= '0' && rec[9 + i] <= '9';
+    }
+    ward_wipe(&dev->win, sizeof dev->win);
+    if (ok) {
+        dev->win.open = 1;
+        dev->win.opened_ms = ward_load64(rec);
+        /* A build with a smaller cap finds the window spent. */
+        dev->win.fails = rec[8] < WARD_DEV_PIN_MAX_ATTEMPTS
+                             ? rec[8] : (uint8_t)WARD_DEV_PIN_MAX_ATTEMPTS;
+        memcpy(dev->win.pin, rec + 9, WARD_DEV_PIN_LEN);
+    }
+    ward_wipe(rec, sizeof rec);
+}
+
+/* Ends the window: every binding in progress, the PIN in RAM and in the
+ * store (the store erases the bank that held it once the removal is
+ * durable). */
+static ward_err window_close(ward_device *dev)
+{
+    bool had = dev->win.open != 0;
+    for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
+        ward_dev_bind_free(&dev->bind[i]);
+    }
+    ward_wipe(&dev->win, sizeof dev->win);
+    return had ? ward_store_remove(&dev->base.store, DEV_REC_WINDOW) : WARD_OK;
+}
+
+/* A binding that has spent an attempt and may still succeed (and so be
+ * refunded). */
+static bool pake_in_flight(const ward_device *dev, uint64_t now)
+{
+    for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
+        if (dev->bind[i].stage == DEV_STAGE_PAKE &&
+            ward_dev_bind_live(dev, &dev->bind[i], now)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool ward_dev_window_sync(ward_device *dev, uint64_t now, ward_err *err)
+{
+    *err = WARD_OK;
+    if (!dev->win.open) {
+        return false;
+    }
+    if (timed_out(&dev->win, now) ||
+        (dev->win.fails >= WARD_DEV_PIN_MAX_ATTEMPTS &&
+         !pake_in_flight(dev, now))) {
+        *err = window_close(dev);
+        return false;
+    }
+    return true;
+}
+
+bool ward_dev_window_has_attempts(const ward_device *dev)
+{
+    return dev->win.open && dev->win.fails < WARD_DEV_PIN_MAX_ATTEMPTS;
+}
+
+ward_err ward_dev_window_count(ward_device *dev)
+{
+    uint8_t rec[DEV_WINDOW_LEN];
+    WARD_ASSERT(ward_dev_window_has_attempts(dev));
+    ward_dev_window_encode(&dev->win, (uint8_t)(dev->win.fails + 1u), rec);
+    ward_err err = ward_store_put(&dev->base.store, DEV_REC_WINDOW, rec,
+                                  sizeof rec);
+    ward_wipe(rec, sizeof rec);
+    if (err == WARD_OK) {
+        dev->win.fails++;
+    }
+    return err;
+}
+
+ward_err ward_dev_open_window(ward_device *dev, char pin[WARD_DEV_PIN_LEN + 1])
+{
+    ward_dev_info info;
+    ward_dev_win w;
+    uint8_t rec[DEV_WINDOW_LEN];
+    WARD_ASSERT(dev != NULL && pin != NULL);
+    memset(pin, 0, WARD_DEV_PIN_LEN + 1);
+    memset(&w, 0, sizeof w);
+    ward_err err = ward_dev_get_info(dev, &info);
+    if (err == WARD_OK) {
+        err = ward_dev_now(dev, &w.opened_ms);
+    }
+    if (err == WARD_OK) {
+        err = random_pin(&dev->base.rng, w.pin);
+    }
+    if (err != WARD_OK) {
+        ward_wipe(&w, sizeof w);
+        return err;
+    }
+    /* The old window ends here, its bindings with it. The new window and
+     * the removal of the lock-out record of earlier versions land in one
+     * update; a removal also has the store erase the other bank, where
+     * the previous window's PIN was. */
+    for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
+        ward_dev_bind_free(&dev->bind[i]);
+    }
+    ward_wipe(&dev->win, sizeof dev->win);
+    ward_dev_window_encode(&w, 0, rec);
+    ward_record_change ch[2] = {
+        { DEV_REC_WINDOW, rec, sizeof rec, false },
+        { DEV_REC_OLD_LOCKOUT, NULL, 0, true },
+    };
+    err = ward_store_update(&dev->base.store, ch, 2);
+    if (err == WARD_OK) {
+        w.open = 1;
+        dev->win = w;
+        memcpy(pin, w.pin, WARD_DEV_PIN_LEN);
+    }
+    ward_wipe(rec, sizeof rec);
+    ward_wipe(&w, sizeof w);
+    return err;
+}
+
+ward_err ward_dev_close_window(ward_device *dev)
+{
+    WARD_ASSERT(dev != NULL);
+    return window_close(dev);
+}
+
+ward_err ward_dev_window_state(ward_device *dev, ward_dev_window *w)
+{
+    uint64_t now = 0;
+    WARD_ASSERT(dev != NULL && w != NULL);
+    memset(w, 0, sizeof *w);
+    ward_err err = ward_dev_now(dev, &now);
+    if (err != WARD_OK) {
+        return err;
+    }
+    if (ward_dev_window_sync(dev, now, &err)) {
+        w->open = true;
+        w->remaining_ms = dev->win.opened_ms + WARD_DEV_WINDOW_MS - now;
+        w->attempts_left = (unsigned)(WARD_DEV_PIN_MAX_ATTEMPTS - dev->win.fails);
+        memcpy(w->pin, dev->win.pin, WARD_DEV_PIN_LEN);
+    }
+    return err;
+}
