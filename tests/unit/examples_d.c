@@ -76,6 +76,11 @@ static void device_up(ex_set *s, dd *x)
                                 (const uint8_t *)DEV_TYPE, strlen(DEV_TYPE)));
     /* The CLI's CliID: 8 random bytes, made once per app directory. */
     EX_OK(s, x->app_rng.fill(x->app_rng.ctx, x->cid, sizeof x->cid));
+    /* The local action (a button) opens a pairing window: its PIN is
+     * drawn now, before the PIN_REQUEST. */
+    char pin[WARD_DEV_PIN_LEN + 1];
+    EX_OK(s, ward_dev_open_window(&x->dev, pin));
+    ward_wipe(pin, sizeof pin);
 }
 
 static void pin_request(ex_set *s, dd *x)
@@ -102,8 +107,9 @@ static void pin_request(ex_set *s, dd *x)
              "device \"LAMP-0001\" (\"Desk lamp\", \"lamp\") for a PIN, near-field.\n"
              "PIN_REQUEST: flags 0, key index 0, seq 0, the CliID in the header. The\n"
              "answer: flags REPLY, key index 0, seq 0, the CliID echoed; 0x01 device\n"
-             "id, 0x02 name, 0x03 type, 0x04 salt. The device draws the salt, then\n"
-             "the PIN's digits (bytes below 250, each mod 10).");
+             "id, 0x02 name, 0x03 type, 0x04 salt. The device draws the salt; the PIN\n"
+             "is the pairing window's, drawn when a local action opened it (bytes\n"
+             "below 250, each mod 10).");
     ex_str(s, "udidx", UDIDX);
     ex_hex(s, "client_id", x->cid, sizeof x->cid);
     ex_str(s, "app_name", APP_NAME);
