@@ -1,7 +1,8 @@
-/* Flow B's plumbing: signed calls to wardd, status to error mapping, lock records. */
+/* Flow B's plumbing: signed calls to wardd and their long-polls, status to error mapping, lock records. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ops_inner.h"
 
@@ -104,4 +105,37 @@ int ward_app_role_json(const cJSON *r)
         }
     }
     return -1;
+}
+
+static uint64_t now_ms(const ward_app *app)
+{
+    uint64_t t = 0;
+    if (app->host.clock.now_ms(app->host.clock.ctx, &t) != WARD_OK) {
+        t = 0;
+    }
+    return t;
+}
+
+ward_err ward_app_long_poll(ward_app *app, unsigned wait_s, ward_app_poll_fn step, void *ctx,
+                            bool *done)
+{
+    uint64_t deadline = now_ms(app) + (uint64_t)wait_s * 1000u;
+    *done = false;
+    for (;;) {
+        uint64_t start = now_ms(app);
+        if (start >= deadline) {
+            return WARD_OK;
+        }
+        uint64_t left = (deadline - start + 999u) / 1000u;
+        unsigned w = left < WARD_APP_WAIT_MAX ? (unsigned)left : WARD_APP_WAIT_MAX;
+        ward_err err = step(app, w, ctx, done);
+        if (err != WARD_OK || *done) {
+            return err;
+        }
+        /* A server that answers a long-poll at once must not make us spin. */
+        if (now_ms(app) - start < 1000u) {
+            struct timespec ts = { 1, 0 };
+            nanosleep(&ts, NULL);
+        }
+    }
 }

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ward/ward_httpsig.h"
 #include "ops_inner.h"
@@ -299,15 +298,6 @@ static ward_err post_answer(ward_app *app, const ward_app_op *op,
     return err;
 }
 
-static uint64_t now_ms(const ward_app *app)
-{
-    uint64_t t = 0;
-    if (app->host.clock.now_ms(app->host.clock.ctx, &t) != WARD_OK) {
-        t = 0;
-    }
-    return t;
-}
-
 /* One GET /v1/ops/{id}: 1 and *outcome when a result opened, 0 to ask
  * again, or an error. */
 static ward_err poll_result(ward_app *app, const ward_app_op *op,
@@ -366,29 +356,27 @@ static ward_err poll_result(ward_app *app, const ward_app_op *op,
     return err;
 }
 
+typedef struct result_wait {
+    const ward_app_op *op;
+    const uint8_t *key;
+    int *outcome;
+} result_wait;
+
+static ward_err poll_result_step(ward_app *app, unsigned wait_s, void *ctx, bool *done)
+{
+    result_wait *w = ctx;
+    ward_err err = poll_result(app, w->op, w->key, wait_s, w->outcome);
+    *done = *w->outcome != WARD_APP_NO_OUTCOME;
+    return err;
+}
+
 static ward_err wait_result(ward_app *app, const ward_app_op *op,
                             const uint8_t key[WARD_AUTH_KEY_LEN],
                             unsigned wait_s, int *outcome)
 {
-    uint64_t deadline = now_ms(app) + (uint64_t)wait_s * 1000u;
-    for (;;) {
-        uint64_t start = now_ms(app);
-        if (start >= deadline) {
-            return WARD_OK;
-        }
-        uint64_t left = (deadline - start + 999u) / 1000u;
-        unsigned w = left < WARD_APP_WAIT_MAX ? (unsigned)left
-                                              : WARD_APP_WAIT_MAX;
-        ward_err err = poll_result(app, op, key, w, outcome);
-        if (err != WARD_OK || *outcome != WARD_APP_NO_OUTCOME) {
-            return err;
-        }
-        /* A server that answers a long-poll at once must not make us spin. */
-        if (now_ms(app) - start < 1000u) {
-            struct timespec ts = { 0, 250 * 1000 * 1000 };
-            nanosleep(&ts, NULL);
-        }
-    }
+    result_wait w = { op, key, outcome };
+    bool done = false;
+    return ward_app_long_poll(app, wait_s, poll_result_step, &w, &done);
 }
 
 ward_err ward_app_op_answer(ward_app *app, const char *op_id,

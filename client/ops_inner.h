@@ -22,6 +22,16 @@
 ward_err ward_app_call(ward_app *app, const char *method, const char *target,
                        const char *body, ward_http_response *resp);
 
+/* One long-poll of a wait: asks wardd, waiting at most wait_s; *done
+ * once the wait is over (an answer came, or it failed for good). */
+typedef ward_err (*ward_app_poll_fn)(ward_app *app, unsigned wait_s, void *ctx, bool *done);
+
+/* Calls step until *done, an error, or wait_s seconds: each call waits
+ * at most WARD_APP_WAIT_MAX, and never more than one a second when wardd
+ * answers at once. WARD_OK with *done false: the time ran out. */
+ward_err ward_app_long_poll(ward_app *app, unsigned wait_s, ward_app_poll_fn step, void *ctx,
+                            bool *done);
+
 /* For an answer that is not 2xx: the class of its status and a message
  * "what: <wardd's message>" (401 auth, 404 notfound, 429 busy, 5xx io,
  * others format). */

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ward/ward_httpsig.h"
@@ -228,13 +227,18 @@ static ward_err poll_revocation(ward_app *app, const char *sn, const char *targe
     return err;
 }
 
-static uint64_t now_ms(const ward_app *app)
+typedef struct follow_ctx {
+    const char *sn;
+    const char *target;
+    const pending_rev *p;
+    const uint8_t *key;
+    ward_revoke_outcome *out;
+} follow_ctx;
+
+static ward_err follow_step(ward_app *app, unsigned wait_s, void *ctx, bool *done)
 {
-    uint64_t t = 0;
-    if (app->host.clock.now_ms(app->host.clock.ctx, &t) != WARD_OK) {
-        t = 0;
-    }
-    return t;
+    follow_ctx *f = ctx;
+    return poll_revocation(app, f->sn, f->target, f->p, f->key, wait_s, f->out, done);
 }
 
 /* Follows p until the lock answers or wait_s runs out (*done false). */
@@ -242,25 +246,8 @@ static ward_err follow(ward_app *app, const char *sn, const char *target, const 
                        const uint8_t key[WARD_AUTH_KEY_LEN], unsigned wait_s,
                        ward_revoke_outcome *out, bool *done)
 {
-    uint64_t deadline = now_ms(app) + (uint64_t)wait_s * 1000u;
-    *done = false;
-    for (;;) {
-        uint64_t start = now_ms(app);
-        if (start >= deadline) {
-            return WARD_OK;
-        }
-        uint64_t left = (deadline - start + 999u) / 1000u;
-        unsigned w = left < WARD_APP_WAIT_MAX ? (unsigned)left : WARD_APP_WAIT_MAX;
-        ward_err err = poll_revocation(app, sn, target, p, key, w, out, done);
-        if (err != WARD_OK || *done) {
-            return err;
-        }
-        /* A server that answers a long-poll at once must not make us spin. */
-        if (now_ms(app) - start < 1000u) {
-            struct timespec ts = { 1, 0 };
-            nanosleep(&ts, NULL);
-        }
-    }
+    follow_ctx f = { sn, target, p, key, out };
+    return ward_app_long_poll(app, wait_s, follow_step, &f, done);
 }
 
 /* Seals a REVOKE of target under tid, posts it and remembers it. */

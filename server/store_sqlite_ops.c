@@ -179,6 +179,20 @@ static ward_err op_head(sq *s, const uint8_t op_id[WARDD_OP_ID_LEN], op_head_rec
     return err;
 }
 
+/* Opens a transaction and reads the op's head in it; on failure the
+ * transaction is over and the error is the caller's to return. */
+static ward_err op_begin(sq *s, const uint8_t op_id[WARDD_OP_ID_LEN], op_head_rec *h)
+{
+    ward_err err = sq_begin(s);
+    if (err == WARD_OK) {
+        err = op_head(s, op_id, h);
+        if (err != WARD_OK) {
+            err = sq_end(s, err);
+        }
+    }
+    return err;
+}
+
 /* Whether uid may answer the op: its target, when it names one, one of
  * the audience the op was offered to (not a client bound since, nor a
  * member for an add-client grant), and still bound to its lock (checked
@@ -434,14 +448,10 @@ static ward_err sq_op_result(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], cons
                              const uint8_t *msg, size_t len, int64_t now_ms)
 {
     sq *s = h;
-    ward_err err = sq_begin(s);
+    op_head_rec head;
+    ward_err err = op_begin(s, op_id, &head);
     if (err != WARD_OK) {
         return err;
-    }
-    op_head_rec head;
-    err = op_head(s, op_id, &head);
-    if (err != WARD_OK) {
-        return sq_end(s, err);
     }
     if (head.state != WARDD_OP_ANSWERED) {
         return sq_end(s, WARD_ERR_STATE);
@@ -472,14 +482,10 @@ static ward_err sq_op_withdraw(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], co
                                int64_t now_ms)
 {
     sq *s = h;
-    ward_err err = sq_begin(s);
+    op_head_rec head;
+    ward_err err = op_begin(s, op_id, &head);
     if (err != WARD_OK) {
         return err;
-    }
-    op_head_rec head;
-    err = op_head(s, op_id, &head);
-    if (err != WARD_OK) {
-        return sq_end(s, err);
     }
     if (strcmp(head.sn, sn) != 0) {
         return sq_end(s, WARD_ERR_PARAM);

@@ -288,17 +288,6 @@ static ward_err op_key_n(const ward_crypto *cp, const char *label,
                     sn_len + nonce_len + uid_len, out, OP_KEY_NONCE_LEN);
 }
 
-static ward_err op_key(const ward_crypto *cp, const char *label,
-                       const uint8_t auth_key[WARD_AUTH_KEY_LEN],
-                       const uint8_t *sn, size_t sn_len,
-                       const uint8_t nonce[WARD_OP_NONCE_LEN],
-                       const uint8_t *uid, size_t uid_len,
-                       uint8_t out[OP_KEY_NONCE_LEN])
-{
-    return op_key_n(cp, label, auth_key, sn, sn_len, nonce, WARD_OP_NONCE_LEN,
-                    uid, uid_len, out);
-}
-
 /* ad = header || uid */
 static size_t op_ad(const uint8_t *hdr, const uint8_t *uid, size_t uid_len,
                     uint8_t ad[OP_AD_MAX])
@@ -378,6 +367,41 @@ static ward_err op_open_msg(const ward_crypto *cp,
     return err;
 }
 
+/* APPROVAL, OP_RESULT and REVOKE_RESULT take key and nonce from
+ * ward_kdf(label, A, sn || n || uid), n the lock's nonce or a REVOKE's:
+ * the derivation, the seal (or the opening) and the wipe of the key, once. */
+static ward_err op_seal_derived(const ward_crypto *cp, const char *label, uint8_t type,
+                                const uint8_t auth_key[WARD_AUTH_KEY_LEN],
+                                const uint8_t *sn, size_t sn_len, const uint8_t *n,
+                                size_t n_len, const uint8_t *uid, size_t uid_len,
+                                const uint8_t *pt, size_t pt_len, uint8_t *out, size_t cap,
+                                size_t *len)
+{
+    uint8_t kn[OP_KEY_NONCE_LEN];
+    ward_err err = op_key_n(cp, label, auth_key, sn, sn_len, n, n_len, uid, uid_len, kn);
+    if (err == WARD_OK) {
+        err = op_seal_msg(cp, type, kn, kn + WARD_AEAD_KEY_LEN, NULL, uid, uid_len, pt, pt_len,
+                          out, cap, len);
+    }
+    ward_wipe(kn, sizeof kn);
+    return err;
+}
+
+static ward_err op_open_derived(const ward_crypto *cp, const char *label,
+                                const uint8_t auth_key[WARD_AUTH_KEY_LEN],
+                                const uint8_t *sn, size_t sn_len, const uint8_t *n,
+                                size_t n_len, const uint8_t *msg, const ward_op_sealed *s,
+                                uint8_t *plain, size_t cap, size_t *plain_len)
+{
+    uint8_t kn[OP_KEY_NONCE_LEN];
+    ward_err err = op_key_n(cp, label, auth_key, sn, sn_len, n, n_len, s->uid, s->uid_len, kn);
+    if (err == WARD_OK) {
+        err = op_open_msg(cp, kn, kn + WARD_AEAD_KEY_LEN, msg, s, plain, cap, plain_len);
+    }
+    ward_wipe(kn, sizeof kn);
+    return err;
+}
+
 /* ---- APPROVAL ---- */
 
 static bool request_ok(const ward_op_request *req)
@@ -393,7 +417,6 @@ ward_err ward_approval_seal(const ward_crypto *cp,
                             size_t cap, size_t *len)
 {
     uint8_t pt[WARD_APPROVAL_PLAIN_MAX];
-    uint8_t kn[OP_KEY_NONCE_LEN];
     ward_tlv_writer w;
     size_t pt_len = 0;
 
@@ -409,18 +432,14 @@ ward_err ward_approval_seal(const ward_crypto *cp,
     ward_tlv_put_u8(&w, AP_DECISION, decision);
     ward_err err = ward_tlv_writer_finish(&w, &pt_len);
     if (err == WARD_OK) {
-        err = op_key(cp, WARD_LABEL_APPROVAL, auth_key, req->sn, req->sn_len,
-                     req->nonce, uid, uid_len, kn);
-    }
-    if (err == WARD_OK) {
-        err = op_seal_msg(cp, WARD_MSG_APPROVAL, kn, kn + WARD_AEAD_KEY_LEN,
-                          NULL, uid, uid_len, pt, pt_len, out, cap, len);
+        err = op_seal_derived(cp, WARD_LABEL_APPROVAL, WARD_MSG_APPROVAL, auth_key, req->sn,
+                              req->sn_len, req->nonce, WARD_OP_NONCE_LEN, uid, uid_len, pt,
+                              pt_len, out, cap, len);
     }
     if (err != WARD_OK) {
         ward_wipe(out, cap);
         *len = 0;
     }
-    ward_wipe(kn, sizeof kn);
     ward_wipe(pt, sizeof pt);
     return err;
 }
@@ -434,17 +453,12 @@ ward_err ward_approval_open(const ward_crypto *cp,
                             ward_approval_plain *ap)
 {
     ward_tlv_field f[WARD_ARRAY_LEN(approval_plain_spec)];
-    uint8_t kn[OP_KEY_NONCE_LEN];
     size_t pt_len = 0;
 
     memset(ap, 0, sizeof *ap);
-    ward_err err = op_key(cp, WARD_LABEL_APPROVAL, auth_key, sn, sn_len,
-                          nonce, s->uid, s->uid_len, kn);
-    if (err == WARD_OK) {
-        err = op_open_msg(cp, kn, kn + WARD_AEAD_KEY_LEN, msg, s, plain,
-                          WARD_APPROVAL_PLAIN_MAX, &pt_len);
-    }
-    ward_wipe(kn, sizeof kn);
+    ward_err err = op_open_derived(cp, WARD_LABEL_APPROVAL, auth_key, sn, sn_len, nonce,
+                                   WARD_OP_NONCE_LEN, msg, s, plain, WARD_APPROVAL_PLAIN_MAX,
+                                   &pt_len);
     if (err != WARD_OK) {
         return err;
     }
@@ -480,7 +494,6 @@ ward_err ward_op_result_seal(const ward_crypto *cp,
                              size_t *len)
 {
     uint8_t pt[WARD_OP_RESULT_PLAIN_MAX];
-    uint8_t kn[OP_KEY_NONCE_LEN];
     ward_tlv_writer w;
     size_t pt_len = 0;
 
@@ -491,17 +504,13 @@ ward_err ward_op_result_seal(const ward_crypto *cp,
     ward_tlv_put_u8(&w, RS_OUTCOME, outcome);
     ward_err err = ward_tlv_writer_finish(&w, &pt_len);
     if (err == WARD_OK) {
-        err = op_key(cp, WARD_LABEL_OP_RESULT, auth_key, sn, sn_len, nonce,
-                     uid, uid_len, kn);
-    }
-    if (err == WARD_OK) {
-        err = op_seal_msg(cp, WARD_MSG_OP_RESULT, kn, kn + WARD_AEAD_KEY_LEN,
-                          NULL, uid, uid_len, pt, pt_len, out, cap, len);
+        err = op_seal_derived(cp, WARD_LABEL_OP_RESULT, WARD_MSG_OP_RESULT, auth_key, sn,
+                              sn_len, nonce, WARD_OP_NONCE_LEN, uid, uid_len, pt, pt_len, out,
+                              cap, len);
     }
     if (err != WARD_OK) {
         *len = 0;
     }
-    ward_wipe(kn, sizeof kn);
     return err;
 }
 
@@ -514,7 +523,6 @@ ward_err ward_op_result_open(const ward_crypto *cp,
     ward_tlv_field f[WARD_ARRAY_LEN(result_plain_spec)];
     ward_op_sealed s;
     uint8_t pt[WARD_OP_RESULT_PLAIN_MAX];
-    uint8_t kn[OP_KEY_NONCE_LEN];
     size_t pt_len = 0;
     uint8_t op = 0, oc = 0;
 
@@ -531,13 +539,9 @@ ward_err ward_op_result_open(const ward_crypto *cp,
         s.uid_len != uid_len || memcmp(s.uid, uid, uid_len) != 0) {
         return WARD_ERR_AUTH;
     }
-    ward_err err = op_key(cp, WARD_LABEL_OP_RESULT, auth_key, req->sn,
-                          req->sn_len, req->nonce, uid, uid_len, kn);
-    if (err == WARD_OK) {
-        err = op_open_msg(cp, kn, kn + WARD_AEAD_KEY_LEN, msg, &s, pt,
-                          sizeof pt, &pt_len);
-    }
-    ward_wipe(kn, sizeof kn);
+    ward_err err = op_open_derived(cp, WARD_LABEL_OP_RESULT, auth_key, req->sn, req->sn_len,
+                                   req->nonce, WARD_OP_NONCE_LEN, msg, &s, pt, sizeof pt,
+                                   &pt_len);
     if (err != WARD_OK) {
         return err;
     }
@@ -665,7 +669,6 @@ ward_err ward_revoke_result_seal(const ward_crypto *cp,
                                  size_t cap, size_t *len)
 {
     uint8_t pt[WARD_REVOKE_RESULT_PLAIN_MAX];
-    uint8_t kn[OP_KEY_NONCE_LEN];
     ward_tlv_writer w;
     size_t pt_len = 0;
 
@@ -678,19 +681,13 @@ ward_err ward_revoke_result_seal(const ward_crypto *cp,
     }
     ward_err err = ward_tlv_writer_finish(&w, &pt_len);
     if (err == WARD_OK) {
-        err = op_key_n(cp, WARD_LABEL_REVOKE_RESULT, auth_key, sn, sn_len,
-                       revoke->nonce, WARD_AEAD_NONCE_LEN, revoke->uid,
-                       revoke->uid_len, kn);
-    }
-    if (err == WARD_OK) {
-        err = op_seal_msg(cp, WARD_MSG_REVOKE_RESULT, kn,
-                          kn + WARD_AEAD_KEY_LEN, NULL, revoke->uid,
-                          revoke->uid_len, pt, pt_len, out, cap, len);
+        err = op_seal_derived(cp, WARD_LABEL_REVOKE_RESULT, WARD_MSG_REVOKE_RESULT, auth_key,
+                              sn, sn_len, revoke->nonce, WARD_AEAD_NONCE_LEN, revoke->uid,
+                              revoke->uid_len, pt, pt_len, out, cap, len);
     }
     if (err != WARD_OK) {
         *len = 0;
     }
-    ward_wipe(kn, sizeof kn);
     return err;
 }
 
@@ -705,7 +702,6 @@ ward_err ward_revoke_result_open(const ward_crypto *cp,
     ward_tlv_field f[WARD_ARRAY_LEN(revoke_result_plain_spec)];
     ward_op_sealed rv, s;
     uint8_t pt[WARD_REVOKE_RESULT_PLAIN_MAX];
-    uint8_t kn[OP_KEY_NONCE_LEN];
     size_t pt_len = 0;
     uint8_t oc = 0;
 
@@ -726,14 +722,9 @@ ward_err ward_revoke_result_open(const ward_crypto *cp,
         s.uid_len != rv.uid_len || memcmp(s.uid, rv.uid, rv.uid_len) != 0) {
         return WARD_ERR_AUTH;
     }
-    ward_err err = op_key_n(cp, WARD_LABEL_REVOKE_RESULT, auth_key, sn, sn_len,
-                            rv.nonce, WARD_AEAD_NONCE_LEN, rv.uid, rv.uid_len,
-                            kn);
-    if (err == WARD_OK) {
-        err = op_open_msg(cp, kn, kn + WARD_AEAD_KEY_LEN, msg, &s, pt,
-                          sizeof pt, &pt_len);
-    }
-    ward_wipe(kn, sizeof kn);
+    ward_err err = op_open_derived(cp, WARD_LABEL_REVOKE_RESULT, auth_key, sn, sn_len,
+                                   rv.nonce, WARD_AEAD_NONCE_LEN, msg, &s, pt, sizeof pt,
+                                   &pt_len);
     if (err != WARD_OK) {
         return err;
     }
