@@ -23,6 +23,9 @@
  *     ward_app_create(&app, &host, dir, "alice", "+8613800000000", url);
  *         (or ward_app_open(&app, &host, dir) later)
  *     ward_app_register_json(&app, &json);        // POST /v1/users
+ *         (wardd texts a code to the phone; or ward_app_register_open()
+ *         to go on with a registration begun before)
+ *     ward_app_verify_json(&app, code, &json);    // POST /v1/users/verify
  *     ward_app_bind_prepare(&app, qr, qr_len, &upload, tid_hex, sn);
  *         POST /v1/bind/tasks with upload; poll the task's status; then
  *     ward_app_lock_bound(&app, sn, role);
@@ -99,6 +102,13 @@ ward_err ward_app_create(ward_app *app, const ward_host *host,
                          const char *dir, const char *user, const char *phone,
                          const char *server);
 ward_err ward_app_open(ward_app *app, const ward_host *host, const char *dir);
+/* Registration, resumable: ward_app_create() when dir holds no key yet;
+ * otherwise opens the account dir holds if it is this user and phone (a
+ * registration begun before, to go on with: the files then name server),
+ * and WARD_ERR_STATE when it is another account. */
+ward_err ward_app_register_open(ward_app *app, const ward_host *host,
+                                const char *dir, const char *user,
+                                const char *phone, const char *server);
 /* A new phone: imports key_file into dir. server NULL takes the server
  * URL the key file names. */
 ward_err ward_app_recover(ward_app *app, const ward_host *host,
@@ -109,8 +119,13 @@ const char *ward_app_error(const ward_app *app);
 /* The path of the key file (for the person to back up); malloc'd. */
 char *ward_app_key_path(const ward_app *app);
 
-/* The body of POST /v1/users: {"user","phone","pub": b64}; malloc'd. */
+/* The body of POST /v1/users: {"user","phone","pub": b64}; malloc'd.
+ * wardd answers {"user", "verified"} and, until the phone is verified,
+ * sends a 6-digit code to it by SMS. */
 ward_err ward_app_register_json(ward_app *app, char **json);
+/* The body of POST /v1/users/verify: {"code"}; malloc'd. WARD_ERR_FORMAT
+ * unless code is 6 digits. */
+ward_err ward_app_verify_json(ward_app *app, const char *code, char **json);
 
 /* The body of POST /v1/bind/tasks: {"tid","sn","phone","code","blob"};
  * malloc'd. tid_hex and sn (may be NULL) receive the task and lock. */

@@ -24,7 +24,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wardlib import WardCli, Wardd, outbox_messages  # noqa: E402
+from wardlib import WardCli, Wardd, bind_messages, outbox_messages, phone_code  # noqa: E402
 
 WARD = None
 WARDD = None
@@ -68,10 +68,7 @@ class BindTest(WardCli, unittest.TestCase):
         return lines[0]
 
     def register(self, who, name=None):
-        d = self.path(name or who[0])
-        self.ward_ok("app", "register", "--dir", d, "--server", self.wardd.url,
-                     "--user", who[0], "--phone", who[1])
-        return d
+        return self.register_app(self.path(name or who[0]), self.wardd.url, who[0], who[1])
 
     def start_bind(self, phone, qr=None):
         qr = qr or self.path("qr.png")
@@ -81,7 +78,7 @@ class BindTest(WardCli, unittest.TestCase):
         return qr
 
     def last_code(self, phone):
-        msgs = [m for m in outbox_messages(self.root) if m["phone"] == phone]
+        msgs = bind_messages(self.root, phone)
         self.assertTrue(msgs, "no SMS to %s" % phone)
         m = re.search(r"\b(\d{6})\b", msgs[-1]["text"])
         self.assertIsNotNone(m, msgs[-1]["text"])
@@ -226,7 +223,7 @@ class Codes(BindTest):
         qr = self.start_bind(ALICE[1])
         self.ward_fails("app", "scan", "--dir", app, "--qr", qr,
                         expect="phone number in the QR code does not match this account")
-        self.assertEqual(outbox_messages(self.root), [])
+        self.assertEqual(bind_messages(self.root), [])
 
     def test_scan_of_a_file_without_a_qr_code(self):
         app = self.register(ALICE)
@@ -234,6 +231,76 @@ class Codes(BindTest):
             f.write(b"not a png")
         self.ward_fails("app", "scan", "--dir", app, "--qr", self.path("junk.png"),
                         expect="no ward QR code")
+
+
+class Finding7PhoneVerification(BindTest):
+    """Issue 14, finding 7: a phone is proved by an SMS code before its
+    account may upload a binding, so whoever sees a lock's QR code cannot
+    register the owner's number, upload first, and have the owner type in
+    the code that binds the stranger."""
+
+    def test_stranger_with_the_owners_number_cannot_bind_first(self):
+        qr = self.start_bind(ALICE[1])
+        # The stranger saw the QR code and registers the owner's number:
+        # the code goes to the owner's phone, which he does not hold.
+        mallory = self.path("mallory")
+        rc, out, err = self.ward("app", "register", "--dir", mallory, "--server",
+                                 self.wardd.url, "--user", "mallory", "--phone", ALICE[1],
+                                 stdin="")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("ward app register --dir %s --code" % mallory, err)
+        guess = "%06d" % ((int(phone_code(self.root, ALICE[1], "mallory")) + 1) % 1000000)
+        self.ward_fails("app", "register", "--dir", mallory, "--code", guess,
+                        expect="wrong code: 4 tries left")
+        # His upload is refused, and no bind code reaches the owner's phone.
+        self.ward_fails("app", "scan", "--dir", mallory, "--qr", qr,
+                        expect="phone not verified")
+        self.assertEqual(bind_messages(self.root), [])
+        # The owner's own binding then goes through, and the SMS names her.
+        alice = self.register(ALICE)
+        self.ward_ok("app", "scan", "--dir", alice, "--qr", qr)
+        (sms,) = bind_messages(self.root)
+        self.assertRegex(sms["text"], r"^ward code \d{6}: binding lock LOCK-0001 to account "
+                         r"alice\. Expires in 10 minutes\.$")
+        out = self.ward_ok("lock", "bind-finish", "--dir", self.lock,
+                           "--code", self.last_code(ALICE[1]))
+        self.assertIn("bound: user alice as owner", out)
+        self.assertEqual(self.clients(), [("alice", "owner")])
+
+    def test_registration_can_be_resumed_and_reads_the_code_from_stdin(self):
+        d = self.path("alice")
+        args = ("app", "register", "--dir", d, "--server", self.wardd.url, "--user", ALICE[0],
+                "--phone", ALICE[1])
+        # Interrupted (no code typed): running the same command again goes
+        # on with the same key and sends a new code.
+        rc, _, err = self.ward(*args, stdin="")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("no code entered", err)
+        with open(os.path.join(d, "client.key")) as f:
+            key = f.read()
+        first = phone_code(self.root, ALICE[1], "alice")
+        proc = subprocess.Popen([WARD] + list(args), stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 20
+        while len(outbox_messages(self.root)) < 2 and time.time() < deadline:
+            time.sleep(0.05)
+        second = phone_code(self.root, ALICE[1], "alice")
+        wrong = "%06d" % ((int(second) + 1) % 1000000)
+        # A wrong code, then the right one, typed on standard input.
+        out, err = proc.communicate("%s\n%s\n" % (wrong, second), timeout=60)
+        self.assertEqual(proc.returncode, 0, out + err)
+        self.assertIn("registered alice (%s)" % ALICE[1], out)
+        self.assertIn("phone verified", out)
+        with open(os.path.join(d, "client.key")) as f:
+            self.assertEqual(f.read(), key)
+        # The first code was replaced by the second; the account is done.
+        self.assertEqual(len(outbox_messages(self.root)), 2)
+        self.assertNotEqual(first, second)
+        out = self.ward_ok(*args, stdin="")
+        self.assertIn("phone verified", out)
+        # Another account is not made over this one.
+        self.ward_fails("app", "register", "--dir", d, "--server", self.wardd.url, "--user",
+                        "bob", "--phone", BOB[1], expect="already holds account alice")
 
 
 class ShortTask(BindTest):

@@ -7,6 +7,7 @@
  * "status=NNN" and the answer's body, plus facts it checked (code=...,
  * opened=1, state=..., escrow_ok=1), and exits 0 only when the status is
  * the expected one (default: any 2xx) and its own checks passed.
+ * Accounts: register UID PHONE (wardd texts a code), verify UID CODE.
  * Flow B: op-create, op-pending, op-answer, op-fetch, op-result, op-state,
  * revoke, inbox, inbox-ack, clients, audit (each documented below). */
 #include <stdarg.h>
@@ -374,6 +375,22 @@ static int cmd_register(int argc, char **argv)
     registration(argv[0], argv[1], priv, keyid, sizeof keyid, body, sizeof body);
     char *resp;
     long st = request("POST", "/v1/users", NULL, body, keyid, priv, NULL, &resp);
+    free(resp);
+    return status_ok(st) ? 0 : 1;
+}
+
+/* verify UID CODE: types back the code wardd texted to UID's phone. */
+static int cmd_verify(int argc, char **argv)
+{
+    if (argc < 2) {
+        die("verify UID CODE");
+    }
+    char keyid[128], body[128];
+    uint8_t priv[WARD_P256_SCALAR_LEN];
+    user_key(argv[0], priv, keyid, sizeof keyid);
+    snprintf(body, sizeof body, "{\"code\":\"%s\"}", argv[1]);
+    char *resp;
+    long st = request("POST", "/v1/users/verify", NULL, body, keyid, priv, NULL, &resp);
     free(resp);
     return status_ok(st) ? 0 : 1;
 }
@@ -1119,6 +1136,8 @@ int main(int argc, char **argv)
         rc = cmd_activate(nargs, args);
     } else if (strcmp(cmd, "register") == 0) {
         rc = cmd_register(nargs, args);
+    } else if (strcmp(cmd, "verify") == 0) {
+        rc = cmd_verify(nargs, args);
     } else if (strcmp(cmd, "upload") == 0) {
         rc = cmd_upload(nargs, args);
     } else if (strcmp(cmd, "fetch") == 0) {

@@ -156,6 +156,33 @@ static void test_account_files(void **state)
     assert_int_equal(ward_app_register_json(&app, &json), WARD_OK);
     assert_non_null(strstr(json, "\"user\":\"alice\""));
     free(json);
+    assert_int_equal(ward_app_verify_json(&app, "012345", &json), WARD_OK);
+    assert_string_equal(json, "{\"code\":\"012345\"}");
+    free(json);
+    assert_int_equal(ward_app_verify_json(&app, "12345", &json), WARD_ERR_FORMAT);
+    assert_null(json);
+    assert_int_equal(ward_app_verify_json(&app, "12345a", &json), WARD_ERR_FORMAT);
+
+    /* A registration resumed: the same account keeps its key and follows
+     * the server given now; another account is not made over it. */
+    assert_int_equal(ward_app_register_open(&again, &h, tmp_dir("acct"), "alice", PHONE,
+                                            "http://127.0.0.1:2"), WARD_OK);
+    assert_memory_equal(again.pub, app.pub, 65);
+    ward_app_close(&again);
+    assert_int_equal(ward_app_open(&again, &h, tmp_dir("acct")), WARD_OK);
+    assert_string_equal(again.server, "http://127.0.0.1:2");
+    ward_app_close(&again);
+    assert_int_equal(ward_app_register_open(&again, &h, tmp_dir("acct"), "alice",
+                                            "+8613900000000", "x"), WARD_ERR_STATE);
+    assert_non_null(strstr(ward_app_error(&again), "already holds account alice"));
+    ward_app_close(&again);
+    assert_int_equal(ward_app_register_open(&again, &h, tmp_dir("acct"), "bob", PHONE, "x"),
+                     WARD_ERR_STATE);
+    ward_app_close(&again);
+    assert_int_equal(ward_app_register_open(&again, &h, tmp_dir("fresh"), "bob", PHONE, "x"),
+                     WARD_OK);
+    assert_memory_not_equal(again.pub, app.pub, 65);
+    ward_app_close(&again);
     ward_app_close(&app);
 }
 
