@@ -259,18 +259,61 @@ static int poll_task(ward_app *app, const char *sn, const char *tid_hex, unsigne
     }
 }
 
+/* Before a QR code may record a binding of its lock: a binding the app
+ * began before for that lock, which the lock has finished meanwhile
+ * (wardd says so), is recorded as bound first, so that the new one
+ * cannot take its place (ward_app_bind_prepare() refuses to replace a
+ * bound one). Quiet: whatever fails here, the scan goes on as before. */
+static void settle_pending(ward_app *app, const char *payload, size_t n)
+{
+    ward_qr q;
+    ward_app_lock lk;
+    char sn[WARD_SN_MAX + 1], tid_hex[33], target[96], why[MSG_MAX];
+    if (ward_qr_parse(payload, n, &q) != WARD_OK) {
+        return;
+    }
+    snprintf(sn, sizeof sn, "%s", q.sn);
+    ward_qr_wipe(&q);
+    ward_err err = ward_app_lock_get(app, sn, &lk);
+    bool pending = err == WARD_OK && !lk.bound;
+    ward_hex_encode(lk.tid, sizeof lk.tid, tid_hex, sizeof tid_hex);
+    explicit_bzero(&lk, sizeof lk);
+    if (!pending) {
+        app->error[0] = '\0';
+        return;
+    }
+    snprintf(target, sizeof target, "/v1/bind/tasks/%s/status", tid_hex);
+    ward_http_signer signer;
+    ward_http_response resp;
+    ward_app_http_signer(app, &signer);
+    if (api_call(&app->host, app->server, "GET", target, NULL, &signer, &resp, why,
+                 sizeof why) == 0) {
+        cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
+        const cJSON *state = cJSON_GetObjectItemCaseSensitive(o, "state");
+        const cJSON *role = cJSON_GetObjectItemCaseSensitive(o, "role");
+        if (cJSON_IsString(state) && strcmp(state->valuestring, "bound") == 0 &&
+            cJSON_IsNumber(role) && ward_role_name(role->valueint) != NULL) {
+            ward_app_lock_bound(app, sn, role->valueint);
+        }
+        cJSON_Delete(o);
+    }
+    ward_http_response_free(&resp);
+    app->error[0] = '\0';
+}
+
 int cmd_app_scan(int argc, char **argv)
 {
-    const char *dir = NULL, *qr_file = NULL, *wait = NULL;
+    const char *dir = NULL, *qr_file = NULL, *wait = NULL, *rebind = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "qr", true, &qr_file }, { "wait", true, &wait },
+        { "rebind", false, &rebind },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 3, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 4, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
     if (!dir || !qr_file) {
-        return cli_usage("usage: ward app scan --dir A --qr FILE.png [--wait S]");
+        return cli_usage("usage: ward app scan --dir A --qr FILE.png [--wait S] [--rebind]");
     }
     char payload[WARD_QR_PAYLOAD_MAX + 64];
     int n = qr_read_png(qr_file, payload, sizeof payload);
@@ -283,8 +326,10 @@ int cmd_app_scan(int argc, char **argv)
         explicit_bzero(payload, sizeof payload);
         return rc;
     }
+    settle_pending(&app, payload, (size_t)n);
     char *upload = NULL, tid_hex[33], sn[WARD_SN_MAX + 1];
-    ward_err err = ward_app_bind_prepare(&app, payload, (size_t)n, &upload, tid_hex, sn);
+    ward_err err = ward_app_bind_prepare(&app, payload, (size_t)n, rebind != NULL, &upload,
+                                         tid_hex, sn);
     explicit_bzero(payload, sizeof payload);
     if (err != WARD_OK) {
         rc = cli_fail("%s", ward_app_error(&app));
@@ -309,12 +354,15 @@ int cmd_app_scan(int argc, char **argv)
     return rc;
 }
 
-int app_sync_locks(ward_app *app, unsigned wait_s, bool quiet, int *shown)
+/* The records of one of the app's directories: locks/ (bindings, and
+ * bindings begun) or pending/ (bindings begun again beside one in use).
+ * Polls wardd for each that is pending. */
+static int sync_dir(ward_app *app, const char *subdir, unsigned wait_s, bool quiet, int *shown)
 {
-    char *locks = ward_path_join(app->dir, "locks");
+    bool rebinding = strcmp(subdir, "pending") == 0;
+    char *locks = ward_path_join(app->dir, subdir);
     DIR *d = locks ? opendir(locks) : NULL;
     int rc = 0;
-    *shown = 0;
     for (struct dirent *e; d && rc == 0 && (e = readdir(d)) != NULL;) {
         size_t len = strlen(e->d_name);
         if (len < 6 || len - 5 > WARD_SN_MAX || strcmp(e->d_name + len - 5, ".json") != 0) {
@@ -323,7 +371,9 @@ int app_sync_locks(ward_app *app, unsigned wait_s, bool quiet, int *shown)
         char sn[WARD_SN_MAX + 1];
         snprintf(sn, sizeof sn, "%.*s", (int)(len - 5), e->d_name);
         ward_app_lock lk;
-        if (ward_app_lock_get(app, sn, &lk) != WARD_OK) {
+        ward_err err = rebinding ? ward_app_lock_rebinding(app, sn, &lk)
+                                 : ward_app_lock_get(app, sn, &lk);
+        if (err != WARD_OK) {
             continue;
         }
         explicit_bzero(lk.auth_key, sizeof lk.auth_key);
@@ -334,6 +384,10 @@ int app_sync_locks(ward_app *app, unsigned wait_s, bool quiet, int *shown)
             }
             continue;
         }
+        if (rebinding && !quiet) {
+            printf("lock %s: binding again (the binding in use stays until the lock has "
+                   "the new one)\n", sn);
+        }
         char tid_hex[33];
         ward_hex_encode(lk.tid, sizeof lk.tid, tid_hex, sizeof tid_hex);
         bool bound = false;
@@ -341,6 +395,16 @@ int app_sync_locks(ward_app *app, unsigned wait_s, bool quiet, int *shown)
     }
     if (d) closedir(d);
     free(locks);
+    return rc;
+}
+
+int app_sync_locks(ward_app *app, unsigned wait_s, bool quiet, int *shown)
+{
+    *shown = 0;
+    int rc = sync_dir(app, "locks", wait_s, quiet, shown);
+    if (rc == 0) {
+        rc = sync_dir(app, "pending", wait_s, quiet, shown);
+    }
     return rc;
 }
 

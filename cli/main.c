@@ -34,7 +34,8 @@ static const cli_command commands[] = {
       "make the app's account and key, verify its phone by the SMS code: --dir A "
       "--server URL --user U --phone P [--code C] | --dir A --code C" },
     { "app scan", cmd_app_scan,
-      "scan a lock's QR code and upload the binding: --dir A --qr FILE.png [--wait S]" },
+      "scan a lock's QR code and upload the binding: --dir A --qr FILE.png [--wait S] "
+      "[--rebind]" },
     { "app status", cmd_app_status,
       "ask wardd about pending bindings: --dir A [--wait S]" },
     { "app recover", cmd_app_recover,

@@ -303,6 +303,74 @@ class Finding7PhoneVerification(BindTest):
                         "bob", "--phone", BOB[1], expect="already holds account alice")
 
 
+class Finding6CraftedQr(BindTest):
+    """Issue 14, finding 6: a QR code naming a lock the app is bound to
+    already (anyone can print one) must not wipe the app's binding."""
+
+    def approve_unlock(self, app):
+        """The lock asks to unlock; the app approves; answers the lock's
+        output (it says whether the lock executed)."""
+        p = subprocess.Popen([WARD, "lock", "request", "--dir", self.lock, "--op", "unlock",
+                              "--timeout", "30"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.time() + 20
+            op_id = None
+            while op_id is None and time.time() < deadline:
+                out = self.ward_ok("app", "pending", "--dir", app)
+                m = re.search(r"^([0-9a-f]{32})  lock \S+ asks to unlock", out, re.M)
+                op_id = m.group(1) if m else None
+                time.sleep(0.1)
+            self.assertIsNotNone(op_id, "the app was never asked")
+            self.ward_ok("app", "approve", "--dir", app, op_id)
+            out, err = p.communicate(timeout=60)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.assertEqual(p.returncode, 0, out + err)
+        return out
+
+    def test_crafted_qr_for_a_bound_lock_needs_rebind_and_wipes_nothing(self):
+        app = self.register(ALICE)
+        self.bind(ALICE, app)
+        # (The app has not asked wardd since: its record still says pending.)
+        key = self.app_lock(app)["auth_key"]
+        self.assertEqual(self.app_lock(app)["state"], "pending")
+        record = os.path.join(app, "locks", SN + ".json")
+        # An attacker's own "lock" with the same serial number prints a QR
+        # code with the owner's number, its own K and task id.
+        fake = self.path("fake-lock")
+        self.ward_ok("lock", "init", "--dir", fake, "--sn", SN, "--server", self.wardd.url,
+                     "--no-activate")
+        crafted = self.path("crafted.png")
+        self.ward_ok("lock", "bind-start", "--dir", fake, "--phone", ALICE[1],
+                     "--qr-out", crafted)
+        self.ward_fails("app", "scan", "--dir", app, "--qr", crafted,
+                        expect="LOCK-0001: this app is bound to this lock already "
+                               r"\(as owner\); nothing changed: give --rebind")
+        # The binding the lock finished is kept (recorded as bound first).
+        self.assertEqual((self.app_lock(app)["state"], self.app_lock(app)["auth_key"]),
+                         ("bound", key))
+        with open(record, "rb") as f:
+            before = f.read()
+        self.ward_fails("app", "scan", "--dir", app, "--qr", crafted, expect="--rebind")
+        with open(record, "rb") as f:
+            self.assertEqual(f.read(), before)
+        self.assertEqual(bind_messages(self.root), bind_messages(self.root, ALICE[1]))
+        self.assertEqual(len(bind_messages(self.root)), 1)      # nothing uploaded
+        # The effect: the app still approves an operation of that lock.
+        self.assertIn("executed", self.approve_unlock(app))
+        # --rebind proceeds, and still leaves the binding in use alone until
+        # the lock takes the new one (this one never will).
+        out = self.ward_ok("app", "scan", "--dir", app, "--qr", crafted, "--rebind")
+        self.assertIn("uploaded", out)
+        with open(record, "rb") as f:
+            self.assertEqual(f.read(), before)
+        self.assertIn("binding again", self.ward_ok("app", "status", "--dir", app))
+        self.assertIn("executed", self.approve_unlock(app))
+
+
 class ShortTask(BindTest):
     extra = ("--task-ttl", "1")
 

@@ -90,7 +90,7 @@ static int bind_app(lock_env *e, ward_app *app, char *escrow_json, size_t cap,
     assert_int_equal(ward_bind_start(&e->lock, (const uint8_t *)PHONE,
                                      strlen(PHONE), qrbuf, sizeof qrbuf,
                                      &qlen), WARD_OK);
-    assert_int_equal(ward_app_bind_prepare(app, qrbuf, qlen, &up, tid_hex, sn),
+    assert_int_equal(ward_app_bind_prepare(app, qrbuf, qlen, false, &up, tid_hex, sn),
                      WARD_OK);
     cJSON *o = cJSON_Parse(up);
     assert_non_null(o);
