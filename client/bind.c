@@ -231,10 +231,10 @@ ward_err ward_app_bind_prepare(ward_app *app, const char *qr_text,
     ward_qr qr;
     ward_app_lock l;
     ward_bind_data d;
-    uint8_t ad[WARD_ESCROW_AD_MAX], escrow[WARD_ESCROW_LEN];
+    uint8_t escrow[WARD_ESCROW_LEN];
     uint8_t blob[WARD_BIND_BLOB_MAX];
     char tid_buf[33];
-    size_t ad_len = 0, n = 0, blob_len = 0;
+    size_t blob_len = 0;
     ward_err err;
 
     *upload = NULL;
@@ -268,14 +268,10 @@ ward_err ward_app_bind_prepare(ward_app *app, const char *qr_text,
     app->error[0] = '\0';
     err = app->host.rng.fill(app->host.rng.ctx, l.auth_key, sizeof l.auth_key);
     if (err == WARD_OK) {
-        err = ward_escrow_ad((const uint8_t *)qr.sn, strlen(qr.sn),
-                             (const uint8_t *)app->user, strlen(app->user), ad,
-                             sizeof ad, &ad_len);
-    }
-    if (err == WARD_OK) {
-        err = ward_seal_to(cp, &app->host.rng, app->pub, ad, ad_len,
-                           l.auth_key, sizeof l.auth_key, escrow,
-                           sizeof escrow, &n);
+        err = ward_escrow_make(cp, &app->host.rng, app->priv, app->pub,
+                               (const uint8_t *)qr.sn, strlen(qr.sn),
+                               (const uint8_t *)app->user, strlen(app->user),
+                               l.auth_key, escrow);
     }
     if (err == WARD_OK) {
         d.sn = (const uint8_t *)qr.sn;
@@ -323,18 +319,22 @@ out:
     return err;
 }
 
-/* One entry {"sn","role","blob"} of GET /v1/escrow. */
-static ward_err recover_one(ward_app *app, const cJSON *e)
+/* One entry {"sn","role","blob"} of GET /v1/escrow. Its lock record is
+ * written only for an escrow this client key made (ward_escrow_open()):
+ * one wardd planted is refused and changes nothing. */
+static ward_err recover_one(ward_app *app, const cJSON *e, const char **sn_out)
 {
     const char *sn = ward_json_str(e, "sn");
     const char *b64 = ward_json_str(e, "blob");
     int role = role_from_json(cJSON_GetObjectItemCaseSensitive(e, "role"));
-    uint8_t escrow[WARD_ESCROW_LEN + 3], ad[WARD_ESCROW_AD_MAX];
-    size_t elen = 0, ad_len = 0, n = 0;
+    uint8_t escrow[WARD_ESCROW_LEN + 3];
+    size_t elen = 0;
     ward_app_lock l;
     ward_err err;
 
     memset(&l, 0, sizeof l);
+    *sn_out = sn != NULL && ward_check_sn((const uint8_t *)sn, strlen(sn)) == WARD_OK
+                  ? sn : "?";
     if (sn == NULL || b64 == NULL || role < 0 ||
         ward_check_sn((const uint8_t *)sn, strlen(sn)) != WARD_OK ||
         ward_b64_decode(b64, strlen(b64), escrow, sizeof escrow, &elen) !=
@@ -342,13 +342,10 @@ static ward_err recover_one(ward_app *app, const cJSON *e)
         elen != WARD_ESCROW_LEN) {
         return WARD_ERR_FORMAT;
     }
-    err = ward_escrow_ad((const uint8_t *)sn, strlen(sn),
-                         (const uint8_t *)app->user, strlen(app->user), ad,
-                         sizeof ad, &ad_len);
-    if (err == WARD_OK) {
-        err = ward_seal_open(app->host.crypto, app->priv, app->pub, ad, ad_len,
-                             escrow, elen, l.auth_key, sizeof l.auth_key, &n);
-    }
+    err = ward_escrow_open(app->host.crypto, app->priv, app->pub,
+                           (const uint8_t *)sn, strlen(sn),
+                           (const uint8_t *)app->user, strlen(app->user),
+                           escrow, l.auth_key);
     if (err == WARD_OK) {
         memcpy(l.sn, sn, strlen(sn) + 1);
         l.bound = true;
@@ -363,6 +360,7 @@ ward_err ward_app_recover_escrows(ward_app *app, const char *json,
                                   size_t len, size_t *opened)
 {
     ward_err first = WARD_OK;
+    char first_sn[WARD_SN_MAX + 1] = "";
     *opened = 0;
     cJSON *root = cJSON_ParseWithLength(json, len);
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "escrows");
@@ -373,18 +371,28 @@ ward_err ward_app_recover_escrows(ward_app *app, const char *json,
     }
     const cJSON *e;
     cJSON_ArrayForEach(e, list) {
-        ward_err err = recover_one(app, e);
+        const char *sn = "?";
+        ward_err err = recover_one(app, e, &sn);
         if (err == WARD_OK) {
             (*opened)++;
         } else if (first == WARD_OK) {
-            first = err == WARD_ERR_FORMAT ? err : WARD_ERR_AUTH;
+            first = err == WARD_ERR_FORMAT || err == WARD_ERR_IO ? err : WARD_ERR_AUTH;
+            snprintf(first_sn, sizeof first_sn, "%s", sn);
         }
     }
     cJSON_Delete(root);
+    if (first == WARD_ERR_AUTH) {
+        return ward_app_fail(app, first,
+                             "lock %s: the escrow is not signed by this client key (this "
+                             "app did not make it): refused, record unchanged (%zu "
+                             "restored)", first_sn, *opened);
+    }
     if (first != WARD_OK) {
         return ward_app_fail(app, first,
-                             "%zu escrow(s) opened, some did not (%s)",
-                             *opened, ward_strerror(first));
+                             "lock %s: the server's escrow %s: refused, record unchanged "
+                             "(%zu restored)", first_sn,
+                             first == WARD_ERR_IO ? "could not be recorded" : "is malformed",
+                             *opened);
     }
     return WARD_OK;
 }

@@ -47,9 +47,10 @@
  * ward_app_lock_bound() is called for it.
  *
  * Recovery: ward_app_recover() imports a key file into a new directory;
- * ward_app_recover_escrows() opens the GET /v1/escrow answer with the
- * client key and writes the lock records. wardd holds the escrows but not
- * the key, so it cannot open them.
+ * ward_app_recover_escrows() checks each escrow of the GET /v1/escrow
+ * answer against the client's signature, opens it with the client key and
+ * writes the lock records. wardd holds the escrows but not the key, so it
+ * can neither open them nor make one the app would take.
  *
  * On failure, ward_app_error() gives one line for a person to read.
  */
@@ -148,9 +149,11 @@ ward_err ward_app_bind_prepare(ward_app *app, const char *qr, size_t qr_len,
 ward_err ward_app_lock_bound(ward_app *app, const char *sn, int role);
 
 /* Opens every escrow of a GET /v1/escrow answer ({"escrows": [{"sn",
- * "role", "blob"}]}; role a number or "owner"/"admin"/"member") and
- * writes the lock records. *opened counts them; WARD_ERR_AUTH if any
- * escrow did not open (the others are still written). */
+ * "role", "blob"}]}; role a number or "owner"/"admin"/"member") that this
+ * client key signed (ward_escrow_open()) and writes those lock records.
+ * *opened counts them; WARD_ERR_AUTH if any escrow is not signed by this
+ * key or did not open (its lock record is not touched; the others are
+ * still written), and ward_app_error() names the lock. */
 ward_err ward_app_recover_escrows(ward_app *app, const char *json,
                                   size_t len, size_t *opened);
 

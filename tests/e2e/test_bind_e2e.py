@@ -2,7 +2,7 @@
 """End to end: lock–app binding (flow A) with the real `ward` roles and the
 real wardd, over real HTTP with a real SQLite file.
 
-usage: test_bind_e2e.py [-v] WARD WARDD
+usage: test_bind_e2e.py [-v] WARD WARDD [WARDD_PROBE]
 
 Each test gets a temporary directory with a manufacturer key, a wardd on a
 free loopback port, a lock directory and app directories, and drives them
@@ -12,6 +12,7 @@ ZBar), the SMS outbox, `ward lock bind-finish`, ... The hostile-server
 cases edit wardd's database directly, as an attacker holding the server
 would. Standard library only.
 """
+import base64
 import json
 import os
 import re
@@ -28,6 +29,7 @@ from wardlib import WardCli, Wardd, bind_messages, outbox_messages, phone_code  
 
 WARD = None
 WARDD = None
+PROBE = None
 SN = "LOCK-0001"
 ALICE = ("alice", "+8613800000001")
 BOB = ("bob", "+8613800000002")
@@ -115,6 +117,39 @@ class BindTest(WardCli, unittest.TestCase):
         self.ward_ok("app", "scan", "--dir", app_dir, "--qr", qr)
         return self.ward_ok("lock", "bind-finish", "--dir", self.lock,
                             "--code", self.last_code(who[1]))
+
+    def ask_unlock(self, app):
+        """The lock asks its apps to unlock: answers (the waiting `ward lock
+        request`, the op id the app sees pending)."""
+        p = subprocess.Popen([WARD, "lock", "request", "--dir", self.lock, "--op", "unlock",
+                              "--timeout", "30"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 20
+        op_id = None
+        while op_id is None and time.time() < deadline and p.poll() is None:
+            out = self.ward_ok("app", "pending", "--dir", app)
+            m = re.search(r"^([0-9a-f]{32})  lock \S+ asks to unlock", out, re.M)
+            op_id = m.group(1) if m else None
+            time.sleep(0.1)
+        if op_id is None:
+            p.kill()
+            p.communicate()
+        self.assertIsNotNone(op_id, "the app was never asked")
+        return p, op_id
+
+    def approve_unlock(self, app):
+        """The lock asks to unlock; the app approves; answers the lock's
+        output (it says whether the lock executed)."""
+        p, op_id = self.ask_unlock(app)
+        try:
+            self.ward_ok("app", "approve", "--dir", app, op_id)
+            out, err = p.communicate(timeout=60)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+        self.assertEqual(p.returncode, 0, out + err)
+        return out
 
     def clients(self):
         out = self.ward_ok("lock", "clients", "--dir", self.lock)
@@ -307,30 +342,6 @@ class Finding6CraftedQr(BindTest):
     """Issue 14, finding 6: a QR code naming a lock the app is bound to
     already (anyone can print one) must not wipe the app's binding."""
 
-    def approve_unlock(self, app):
-        """The lock asks to unlock; the app approves; answers the lock's
-        output (it says whether the lock executed)."""
-        p = subprocess.Popen([WARD, "lock", "request", "--dir", self.lock, "--op", "unlock",
-                              "--timeout", "30"], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-        try:
-            deadline = time.time() + 20
-            op_id = None
-            while op_id is None and time.time() < deadline:
-                out = self.ward_ok("app", "pending", "--dir", app)
-                m = re.search(r"^([0-9a-f]{32})  lock \S+ asks to unlock", out, re.M)
-                op_id = m.group(1) if m else None
-                time.sleep(0.1)
-            self.assertIsNotNone(op_id, "the app was never asked")
-            self.ward_ok("app", "approve", "--dir", app, op_id)
-            out, err = p.communicate(timeout=60)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        self.assertEqual(p.returncode, 0, out + err)
-        return out
-
     def test_crafted_qr_for_a_bound_lock_needs_rebind_and_wipes_nothing(self):
         app = self.register(ALICE)
         self.bind(ALICE, app)
@@ -369,6 +380,71 @@ class Finding6CraftedQr(BindTest):
             self.assertEqual(f.read(), before)
         self.assertIn("binding again", self.ward_ok("app", "status", "--dir", app))
         self.assertIn("executed", self.approve_unlock(app))
+
+
+class Finding4PlantedEscrow(BindTest):
+    """Issue 14, finding 4: wardd holds the escrows; sealing to a client's
+    public key is anybody's to do, so an escrow is taken only when the
+    client key signed it. A planted one is refused and changes nothing."""
+
+    def files(self, d):
+        got = {}
+        for root, _, names in os.walk(d):
+            for n in names:
+                with open(os.path.join(root, n), "rb") as f:
+                    got[os.path.relpath(os.path.join(root, n), d)] = f.read()
+        return got
+
+    def test_planted_escrow_is_refused_and_the_genuine_one_recovers(self):
+        if PROBE is None:
+            self.skipTest("needs wardd_probe (third argument)")
+        app = self.register(ALICE)
+        self.bind(ALICE, app)
+        self.ward_ok("app", "status", "--dir", app)
+        genuine_key = self.app_lock(app)["auth_key"]
+        with self.db() as c:
+            (genuine,) = c.execute("SELECT blob FROM escrows WHERE uid = 'alice'").fetchone()
+            (pub,) = c.execute("SELECT pub FROM users WHERE uid = 'alice'").fetchone()
+        self.assertEqual(len(genuine), 177)
+        # wardd makes an escrow of a key of its own choosing, sealed to the
+        # key in its users table just as the app seals, and signed with
+        # the only key it has.
+        p = subprocess.run([PROBE, "-", self.path(), "plant-escrow", SN, "alice", pub.hex()],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        planted = base64.b64decode(re.search(r"^escrow=(\S+)$", p.stdout, re.M).group(1))
+        planted_key = re.search(r"^key=(\S+)$", p.stdout, re.M).group(1)
+        self.assertEqual(len(planted), len(genuine))
+        with self.db() as c:
+            c.execute("UPDATE escrows SET blob = ? WHERE uid = 'alice'", (planted,))
+        refused = "lock LOCK-0001: the escrow is not signed by this client key"
+        # A new phone recovering: refused, no record of the lock written.
+        new_phone = self.path("alice-new")
+        self.ward_fails("app", "recover", "--dir", new_phone, "--from-key",
+                        os.path.join(app, "client.key"), expect=refused)
+        self.assertFalse(os.path.exists(os.path.join(new_phone, "locks", SN + ".json")))
+        # The old phone recovering over its own files: nothing overwritten.
+        before = self.files(app)
+        self.ward_fails("app", "recover", "--dir", app, "--from-key",
+                        os.path.join(app, "client.key"), expect=refused)
+        self.assertEqual(self.files(app), before)
+        # An approval from the escrow refuses the planted key too (wardd
+        # would read and forge what is sealed under it)...
+        proc, op_id = self.ask_unlock(app)
+        try:
+            self.ward_fails("app", "approve", "--dir", app, op_id, "--from-escrow",
+                            expect=refused)
+        finally:
+            proc.kill()
+            proc.communicate()
+        self.assertNotEqual(genuine_key, planted_key)
+        # ...and the genuine escrow still recovers the genuine key.
+        with self.db() as c:
+            c.execute("UPDATE escrows SET blob = ? WHERE uid = 'alice'", (genuine,))
+        out = self.ward_ok("app", "recover", "--dir", new_phone, "--from-key",
+                           os.path.join(app, "client.key"))
+        self.assertIn("1 lock restored", out)
+        self.assertEqual(self.app_lock(new_phone)["auth_key"], genuine_key)
 
 
 class ShortTask(BindTest):
@@ -511,8 +587,9 @@ class Crashes(BindTest):
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("-")]
     flags = [a for a in sys.argv[1:] if a.startswith("-")]
-    if len(args) != 2:
+    if len(args) not in (2, 3):
         sys.exit(__doc__)
-    WARD, WARDD = (os.path.abspath(a) for a in args)
+    WARD, WARDD = (os.path.abspath(a) for a in args[:2])
+    PROBE = os.path.abspath(args[2]) if len(args) == 3 else None
     WardCli.binary = WARD
     unittest.main(argv=[sys.argv[0]] + flags)

@@ -328,7 +328,7 @@ static void test_local_flow_and_recovery(void **state)
     assert_memory_equal(l.auth_key, p.auth_key, 32);
 
     /* A new phone: the key file and the escrow wardd kept. */
-    char escrow_b64[200], list[600];
+    char escrow_b64[4 * ((WARD_ESCROW_LEN + 2) / 3) + 1], list[700];
     assert_int_equal(ward_b64_encode(c.escrow, WARD_ESCROW_LEN, escrow_b64,
                                      sizeof escrow_b64), WARD_OK);
     char *kp = ward_app_key_path(&app);
