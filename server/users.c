@@ -11,6 +11,8 @@
 #include "log.h"
 #include "wardd.h"
 
+#define WRONG_CODES "too many wrong codes"
+
 static void reply_user(wardd_resp *out, unsigned status, const char *uid, bool verified,
                        int64_t code_expires_ms)
 {
@@ -23,12 +25,12 @@ static void reply_user(wardd_resp *out, unsigned status, const char *uid, bool v
     wardd_reply(out, status, res);
 }
 
-static void fail_locked(wardd_resp *out, int64_t retry_ms)
+static void fail_locked(wardd_resp *out, int64_t retry_ms, const char *why)
 {
     long s = (long)((retry_ms + 999) / 1000);
     char msg[96];
     out->retry_after_s = s > 0 ? s : 1;
-    snprintf(msg, sizeof msg, "too many wrong codes: try again in %ld s", out->retry_after_s);
+    snprintf(msg, sizeof msg, "%s: try again in %ld s", why, out->retry_after_s);
     wardd_fail(out, 429, "busy", msg);
 }
 
@@ -52,7 +54,7 @@ static bool send_code(wardd *w, const wardd_req *r, const char *uid, const char 
     }
     ward_wipe(mac, sizeof mac);
     if (err == WARD_ERR_BUSY) {
-        fail_locked(out, retry_ms);
+        fail_locked(out, retry_ms, WRONG_CODES);
     } else if (err != WARD_OK) {
         wardd_fail_store(out, err);
     } else {
@@ -204,6 +206,24 @@ void wardd_h_users_verify(wardd *w, const wardd_req *r, wardd_resp *out)
         reply_user(out, 200, s.id, true, 0);
         return;
     }
+    /* Every check is counted against the number too, before it is made:
+     * accounts opened for it bring no new guesses past this budget. */
+    char key[64];
+    snprintf(key, sizeof key, "code-check-phone:%s", phone);
+    wardd_rate_key budget = { key, WARDD_CODE_CHECKS_PER_PHONE };
+    int64_t retry_ms = 0;
+    err = w->store.rate_take(w->store.h, &budget, 1, wardd_now_ms(),
+                             WARDD_CODE_CHECK_WINDOW_MS, &retry_ms);
+    if (err != WARD_OK) {
+        ward_wipe(code, sizeof code);
+        if (err == WARD_ERR_BUSY) {
+            wardd_log("warn", "code_refused", "uid=%s reason=phone_budget", s.id);
+            fail_locked(out, retry_ms, "too many codes tried for this phone number");
+        } else {
+            wardd_fail_store(out, err);
+        }
+        return;
+    }
     uint8_t mac[WARD_SHA256_LEN];
     wardd_code_res res;
     err = wardd_code_mac(w, s.id, phone, code, mac);
@@ -227,10 +247,10 @@ void wardd_h_users_verify(wardd *w, const wardd_req *r, wardd_resp *out)
     case WARD_ERR_LOCKED:
         wardd_log("warn", "code_locked", "uid=%s retry_after_ms=%lld", s.id,
                   (long long)res.retry_ms);
-        fail_locked(out, res.retry_ms);
+        fail_locked(out, res.retry_ms, WRONG_CODES);
         break;
     case WARD_ERR_BUSY:
-        fail_locked(out, res.retry_ms);
+        fail_locked(out, res.retry_ms, WRONG_CODES);
         break;
     case WARD_ERR_EXPIRED:
         wardd_fail(out, 410, "expired", "no live code: register again for a new one");

@@ -32,6 +32,11 @@
 #define WARDD_WAIT_MAX_S 30            /* longest long-poll */
 #define WARDD_RATE_WINDOW_MS (10 * 60 * 1000LL)
 #define WARDD_CODE_TTL_MS (10 * 60 * 1000LL) /* a phone code's life */
+/* Code checks per phone number per day, whatever the account: each
+ * account has its own lock-out, but anyone may open accounts naming a
+ * number, and each would bring fresh guesses at its codes. */
+#define WARDD_CODE_CHECKS_PER_PHONE 10
+#define WARDD_CODE_CHECK_WINDOW_MS (24 * 3600 * 1000LL)
 #define WARDD_CODE_KEY_LEN 32
 
 typedef struct wardd_config {

@@ -344,6 +344,25 @@ class Finding7PhoneVerification(WarddTest):
             self.assertEqual(db.execute("SELECT count(*) FROM phone_codes").fetchone()[0], 0)
         self.assertIsNone(re.search(r"(?<![0-9a-f])%s(?![0-9a-f])" % code, self.wardd.log()))
 
+    def test_new_accounts_bring_no_new_guesses(self):
+        """Each account has its own lock-out, but the number has a budget
+        of checks (10 a day) whatever the accounts naming it."""
+        for i in range(3):
+            self.ok("register", "m%d" % i, PHONE, expect=201)
+        codes = [phone_code(self.root, PHONE, "m%d" % i) for i in range(3)]
+        for i in range(2):
+            wrong = "%06d" % ((int(codes[i]) + 1) % 1000000)
+            for _ in range(4):
+                self.ok("verify", "m%d" % i, wrong, expect=403)
+            self.ok("verify", "m%d" % i, wrong, expect=429)          # its own lock-out
+        # A third account, even with its right code, gets no 11th check.
+        out = self.ok("verify", "m2", codes[2], expect=429)
+        self.assertIn("too many codes tried for this phone number", out)
+        self.assertGreater(int(self.fact(out, "retry_after")), 23 * 3600)
+        with self.db() as db:
+            self.assertEqual(db.execute("SELECT count(*) FROM users WHERE verified_ms IS NOT NULL"
+                                        ).fetchone()[0], 0)
+
     def test_code_is_kept_as_a_keyed_mac(self):
         self.ok("register", "alice", PHONE, expect=201)
         code = phone_code(self.root, PHONE, "alice")
