@@ -102,16 +102,11 @@ ward_err bench_app_blob(bench_app *a, const ward_crypto *cp, const char *sn,
                         size_t *len)
 {
     ward_random rng = ward_random_posix();
-    uint8_t ad[WARD_ESCROW_AD_MAX], escrow[WARD_ESCROW_LEN];
-    size_t ad_len = 0, n = 0;
+    uint8_t escrow[WARD_ESCROW_LEN];
     ward_err err = rng.fill(rng.ctx, a->auth, sizeof a->auth);
     if (err == WARD_OK) {
-        err = ward_escrow_ad((const uint8_t *)sn, strlen(sn), (const uint8_t *)a->uid,
-                             strlen(a->uid), ad, sizeof ad, &ad_len);
-    }
-    if (err == WARD_OK) {
-        err = ward_seal_to(cp, &rng, a->pub, ad, ad_len, a->auth, sizeof a->auth, escrow,
-                           sizeof escrow, &n);
+        err = ward_escrow_make(cp, &rng, a->priv, a->pub, (const uint8_t *)sn, strlen(sn),
+                               (const uint8_t *)a->uid, strlen(a->uid), a->auth, escrow);
     }
     if (err != WARD_OK) {
         return err;

@@ -4,6 +4,8 @@
  *       writes DIR/factory.key and DIR/factory.pub (wardd --factory-pub)
  *   bench_relay run --url URL --factory DIR [--pairs P] [--workers W]
  *                   [--seconds S] [--verify-cpu C] [--wardd-pid PID]
+ *                   [--outbox DIR]  (wardd's SMS outbox, default DIR/outbox
+ *                   of --factory: the phone codes of the accounts)
  *
  * Setup: P locks (on RAM flash, the real core) and P users, each lock
  * activated, each user registered and bound to its lock through wardd's
@@ -23,6 +25,7 @@
  *           backlog counts).
  * Every answer is checked (status, the approval fetched is the one sent,
  * the lock's verdict); any failure ends the run with exit 1. */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -89,6 +92,7 @@ typedef struct worker {
 
 static const ward_crypto *cp;
 static const char *base_url;
+static char outbox_dir[1024];
 static uint8_t factory_priv[WARD_P256_SCALAR_LEN];
 
 /* Phase control, set by main before the threads start. */
@@ -153,6 +157,39 @@ static int b64(const uint8_t *in, size_t len, char *out, size_t cap)
 
 /* ---- setup: flow A through wardd ---- */
 
+/* The code wardd texted to verify uid's phone, from its SMS outbox (the
+ * message is written before wardd answers the registration). */
+static int outbox_code(const char *uid, char code[WARD_BIND_CODE_LEN + 1])
+{
+    char want[WARD_UID_MAX + 40], path[2048], text[512], file[1024];
+    snprintf(want, sizeof want, ": verify phone for account %s. ", uid);
+    DIR *d = opendir(outbox_dir);
+    int found = -1;
+    for (struct dirent *e; d != NULL && found != 0 && (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        snprintf(path, sizeof path, "%s/%s", outbox_dir, e->d_name);
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(file, 1, sizeof file - 1, f) : 0;
+        if (f) {
+            fclose(f);
+        }
+        file[n] = '\0';
+        if (bench_json_str(file, "text", text, sizeof text) == 0 &&
+            strncmp(text, "ward code ", 10) == 0 && strstr(text, want) == text + 16 &&
+            strspn(text + 10, "0123456789") == WARD_BIND_CODE_LEN) {
+            memcpy(code, text + 10, WARD_BIND_CODE_LEN);
+            code[WARD_BIND_CODE_LEN] = '\0';
+            found = 0;
+        }
+    }
+    if (d != NULL) {
+        closedir(d);
+    }
+    return found;
+}
+
 static int setup_pair(worker *w, pair *p, unsigned n)
 {
     char sn[WARD_SN_MAX + 1], uid[WARD_UID_MAX + 1], phone[WARD_PHONE_MAX + 1];
@@ -193,6 +230,18 @@ static int setup_pair(worker *w, pair *p, unsigned n)
     st = bench_http_call(&w->h, "POST", "/v1/users", NULL, body, &us);
     if (st != 201 && st != 200) {
         note(w, "POST /v1/users", st);
+        return -1;
+    }
+    /* Its phone, verified by the code wardd sent to it. */
+    char code[WARD_BIND_CODE_LEN + 1];
+    if (outbox_code(uid, code) != 0) {
+        note(w, "no phone code in the outbox", 0);
+        return -1;
+    }
+    snprintf(body, sizeof body, "{\"code\":\"%s\"}", code);
+    st = bench_http_call(&w->h, "POST", "/v1/users/verify", NULL, body, &us);
+    if (st != 200) {
+        note(w, "POST /v1/users/verify", st);
         return -1;
     }
     /* The binding: QR, the app's upload, the code, the lock's fetch and
@@ -885,7 +934,8 @@ static int usage(void)
     fprintf(stderr, "usage: bench_relay factory DIR\n"
                     "       bench_relay run --url URL --factory DIR [--pairs P] [--workers W]\n"
                     "                       [--seconds S] [--verify-cpu C] [--wardd-pid PID]\n"
-                    "                       [--relays-only 1]  (one relay phase, for profilers)\n");
+                    "                       [--relays-only 1]  (one relay phase, for profilers)\n"
+                    "                       [--outbox DIR]  (default: the factory DIR/outbox)\n");
     return 2;
 }
 
@@ -918,9 +968,14 @@ int main(int argc, char **argv)
             o.wardd_pid = atol(v);
         } else if (strcmp(k, "--relays-only") == 0) {
             o.relays_only = strcmp(v, "1") == 0;
+        } else if (strcmp(k, "--outbox") == 0) {
+            snprintf(outbox_dir, sizeof outbox_dir, "%s", v);
         } else {
             return usage();
         }
+    }
+    if (factory != NULL && outbox_dir[0] == '\0') {
+        snprintf(outbox_dir, sizeof outbox_dir, "%s/outbox", factory);
     }
     if (base_url == NULL || factory == NULL || o.workers == 0 || o.pairs < o.workers ||
         o.seconds <= 0 || load_factory(factory) != 0) {

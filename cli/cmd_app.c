@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "cli.h"
@@ -40,24 +41,136 @@ static int app_call(ward_app *app, const char *method, const char *target,
     return *status == 0 ? 0 : cli_fail("%s", why);
 }
 
-int cmd_app_register(int argc, char **argv)
+static void print_registered(ward_app *app)
 {
-    const char *dir = NULL, *server = NULL, *user = NULL, *phone = NULL;
-    const cli_option opts[] = {
-        { "dir", true, &dir }, { "server", true, &server },
-        { "user", true, &user }, { "phone", true, &phone },
-    };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 4, NULL, 0, &npos);
+    char *key = ward_app_key_path(app);
+    printf("registered %s (%s) with wardd at %s: phone verified\n", app->user, app->phone,
+           app->server);
+    printf("client key: %s (keep a copy: it recovers your locks on a new phone)\n",
+           key ? key : "?");
+    free(key);
+}
+
+/* POST /v1/users/verify with code: 0 when the phone is verified (and
+ * says so); else 1 with wardd's refusal in why (*wrong: a wrong code,
+ * another may be tried). */
+static int verify_code(ward_app *app, const char *code, bool *wrong, char *why, size_t cap)
+{
+    char *body = NULL;
+    *wrong = false;
+    if (ward_app_verify_json(app, code, &body) != WARD_OK) {
+        *wrong = true;
+        snprintf(why, cap, "%s", ward_app_error(app));
+        return CLI_EXIT_FAIL;
+    }
+    ward_http_signer signer;
+    ward_http_response resp;
+    ward_app_http_signer(app, &signer);
+    long status = api_call(&app->host, app->server, "POST", "/v1/users/verify", body, &signer,
+                           &resp, why, cap);
+    *wrong = status == 403;
+    ward_http_response_free(&resp);
+    free(body);
+    if (status != 0) {
+        return CLI_EXIT_FAIL;
+    }
+    print_registered(app);
+    return 0;
+}
+
+/* Reads one line of standard input (the code from the SMS) into buf
+ * without its newline, with a prompt when it is a terminal; false at the
+ * end of input or on an empty line. */
+static bool read_phone_code(const char *phone, char *buf, size_t cap)
+{
+    if (isatty(STDIN_FILENO)) {
+        fprintf(stderr, "code from the SMS to %s: ", phone);
+        fflush(stderr);
+    }
+    if (fgets(buf, (int)cap, stdin) == NULL) {
+        return false;
+    }
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return buf[0] != '\0';
+}
+
+/* `ward app register --dir A --code C`: finishes a registration. */
+static int register_finish(const char *dir, const char *code)
+{
+    ward_host host;
+    ward_app app;
+    int rc = app_open(&app, &host, dir);
     if (rc != 0) {
         return rc;
     }
+    bool wrong = false;
+    char why[MSG_MAX];
+    rc = verify_code(&app, code, &wrong, why, sizeof why);
+    if (rc != 0) {
+        rc = cli_fail("%s", why);
+    }
+    ward_app_close(&app);
+    return rc;
+}
+
+/* Verifies the phone with the code given, or read from standard input
+ * (wrong codes may be typed again: wardd counts them and locks out). */
+static int register_code(ward_app *app, const char *dir, const char *code)
+{
+    char line[64], why[MSG_MAX] = "";
+    bool wrong = false, tried = false;
+    int rc = CLI_EXIT_FAIL;
+    if (code != NULL) {
+        rc = verify_code(app, code, &wrong, why, sizeof why);
+        return rc == 0 ? 0 : cli_fail("%s", why);
+    }
+    while (read_phone_code(app->phone, line, sizeof line)) {
+        tried = true;
+        rc = verify_code(app, line, &wrong, why, sizeof why);
+        if (rc == 0 || !wrong) {
+            break;
+        }
+        if (isatty(STDIN_FILENO)) {
+            fprintf(stderr, "ward: %s\n", why);
+        }
+    }
+    explicit_bzero(line, sizeof line);
+    if (rc == 0) {
+        return 0;
+    }
+    if (!tried) {
+        return cli_fail("no code entered: finish with `ward app register --dir %s --code NNNNNN` "
+                        "(the code in the SMS to %s)", dir, app->phone);
+    }
+    if (wrong) {
+        return cli_fail("%s: finish with `ward app register --dir %s --code NNNNNN`", why, dir);
+    }
+    return cli_fail("%s", why);
+}
+
+int cmd_app_register(int argc, char **argv)
+{
+    const char *dir = NULL, *server = NULL, *user = NULL, *phone = NULL, *code = NULL;
+    const cli_option opts[] = {
+        { "dir", true, &dir }, { "server", true, &server },
+        { "user", true, &user }, { "phone", true, &phone }, { "code", true, &code },
+    };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dir && code && !server && !user && !phone) {
+        return register_finish(dir, code);
+    }
     if (!dir || !server || !user || !phone) {
-        return cli_usage("usage: ward app register --dir A --server URL --user U --phone P");
+        return cli_usage("usage: ward app register --dir A --server URL --user U --phone P "
+                         "[--code C] | --dir A --code C");
     }
     ward_host host;
     ward_app app;
     ward_host_init(&host);
-    if (ward_app_create(&app, &host, dir, user, phone, server) != WARD_OK) {
+    /* A registration begun before goes on (a new code, rate-limited). */
+    if (ward_app_register_open(&app, &host, dir, user, phone, server) != WARD_OK) {
         rc = cli_fail("%s", ward_app_error(&app));
         ward_app_close(&app);
         return rc;
@@ -70,15 +183,21 @@ int cmd_app_register(int argc, char **argv)
     ward_http_response resp;
     long status = 0;
     rc = app_call(&app, "POST", "/v1/users", body, &resp, &status);
+    free(body);
+    bool verified = false;
     if (rc == 0) {
-        char *key = ward_app_key_path(&app);
-        printf("registered %s (%s) with wardd at %s\n", user, phone, server);
-        printf("client key: %s (keep a copy: it recovers your locks on a new phone)\n",
-               key ? key : "?");
-        free(key);
+        cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
+        verified = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "verified"));
+        cJSON_Delete(o);
     }
     ward_http_response_free(&resp);
-    free(body);
+    if (rc == 0 && verified) {
+        print_registered(&app);
+    } else if (rc == 0) {
+        printf("account %s: wardd sent a code by SMS to %s to verify the phone\n", user, phone);
+        fflush(stdout);
+        rc = register_code(&app, dir, code);
+    }
     ward_app_close(&app);
     return rc;
 }
@@ -140,18 +259,61 @@ static int poll_task(ward_app *app, const char *sn, const char *tid_hex, unsigne
     }
 }
 
+/* Before a QR code may record a binding of its lock: a binding the app
+ * began before for that lock, which the lock has finished meanwhile
+ * (wardd says so), is recorded as bound first, so that the new one
+ * cannot take its place (ward_app_bind_prepare() refuses to replace a
+ * bound one). Quiet: whatever fails here, the scan goes on as before. */
+static void settle_pending(ward_app *app, const char *payload, size_t n)
+{
+    ward_qr q;
+    ward_app_lock lk;
+    char sn[WARD_SN_MAX + 1], tid_hex[33], target[96], why[MSG_MAX];
+    if (ward_qr_parse(payload, n, &q) != WARD_OK) {
+        return;
+    }
+    snprintf(sn, sizeof sn, "%s", q.sn);
+    ward_qr_wipe(&q);
+    ward_err err = ward_app_lock_get(app, sn, &lk);
+    bool pending = err == WARD_OK && !lk.bound;
+    ward_hex_encode(lk.tid, sizeof lk.tid, tid_hex, sizeof tid_hex);
+    explicit_bzero(&lk, sizeof lk);
+    if (!pending) {
+        app->error[0] = '\0';
+        return;
+    }
+    snprintf(target, sizeof target, "/v1/bind/tasks/%s/status", tid_hex);
+    ward_http_signer signer;
+    ward_http_response resp;
+    ward_app_http_signer(app, &signer);
+    if (api_call(&app->host, app->server, "GET", target, NULL, &signer, &resp, why,
+                 sizeof why) == 0) {
+        cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
+        const cJSON *state = cJSON_GetObjectItemCaseSensitive(o, "state");
+        const cJSON *role = cJSON_GetObjectItemCaseSensitive(o, "role");
+        if (cJSON_IsString(state) && strcmp(state->valuestring, "bound") == 0 &&
+            cJSON_IsNumber(role) && ward_role_name(role->valueint) != NULL) {
+            ward_app_lock_bound(app, sn, role->valueint);
+        }
+        cJSON_Delete(o);
+    }
+    ward_http_response_free(&resp);
+    app->error[0] = '\0';
+}
+
 int cmd_app_scan(int argc, char **argv)
 {
-    const char *dir = NULL, *qr_file = NULL, *wait = NULL;
+    const char *dir = NULL, *qr_file = NULL, *wait = NULL, *rebind = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "qr", true, &qr_file }, { "wait", true, &wait },
+        { "rebind", false, &rebind },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 3, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 4, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
     if (!dir || !qr_file) {
-        return cli_usage("usage: ward app scan --dir A --qr FILE.png [--wait S]");
+        return cli_usage("usage: ward app scan --dir A --qr FILE.png [--wait S] [--rebind]");
     }
     char payload[WARD_QR_PAYLOAD_MAX + 64];
     int n = qr_read_png(qr_file, payload, sizeof payload);
@@ -164,8 +326,10 @@ int cmd_app_scan(int argc, char **argv)
         explicit_bzero(payload, sizeof payload);
         return rc;
     }
+    settle_pending(&app, payload, (size_t)n);
     char *upload = NULL, tid_hex[33], sn[WARD_SN_MAX + 1];
-    ward_err err = ward_app_bind_prepare(&app, payload, (size_t)n, &upload, tid_hex, sn);
+    ward_err err = ward_app_bind_prepare(&app, payload, (size_t)n, rebind != NULL, &upload,
+                                         tid_hex, sn);
     explicit_bzero(payload, sizeof payload);
     if (err != WARD_OK) {
         rc = cli_fail("%s", ward_app_error(&app));
@@ -190,12 +354,15 @@ int cmd_app_scan(int argc, char **argv)
     return rc;
 }
 
-int app_sync_locks(ward_app *app, unsigned wait_s, bool quiet, int *shown)
+/* The records of one of the app's directories: locks/ (bindings, and
+ * bindings begun) or pending/ (bindings begun again beside one in use).
+ * Polls wardd for each that is pending. */
+static int sync_dir(ward_app *app, const char *subdir, unsigned wait_s, bool quiet, int *shown)
 {
-    char *locks = ward_path_join(app->dir, "locks");
+    bool rebinding = strcmp(subdir, "pending") == 0;
+    char *locks = ward_path_join(app->dir, subdir);
     DIR *d = locks ? opendir(locks) : NULL;
     int rc = 0;
-    *shown = 0;
     for (struct dirent *e; d && rc == 0 && (e = readdir(d)) != NULL;) {
         size_t len = strlen(e->d_name);
         if (len < 6 || len - 5 > WARD_SN_MAX || strcmp(e->d_name + len - 5, ".json") != 0) {
@@ -204,7 +371,9 @@ int app_sync_locks(ward_app *app, unsigned wait_s, bool quiet, int *shown)
         char sn[WARD_SN_MAX + 1];
         snprintf(sn, sizeof sn, "%.*s", (int)(len - 5), e->d_name);
         ward_app_lock lk;
-        if (ward_app_lock_get(app, sn, &lk) != WARD_OK) {
+        ward_err err = rebinding ? ward_app_lock_rebinding(app, sn, &lk)
+                                 : ward_app_lock_get(app, sn, &lk);
+        if (err != WARD_OK) {
             continue;
         }
         explicit_bzero(lk.auth_key, sizeof lk.auth_key);
@@ -215,6 +384,10 @@ int app_sync_locks(ward_app *app, unsigned wait_s, bool quiet, int *shown)
             }
             continue;
         }
+        if (rebinding && !quiet) {
+            printf("lock %s: binding again (the binding in use stays until the lock has "
+                   "the new one)\n", sn);
+        }
         char tid_hex[33];
         ward_hex_encode(lk.tid, sizeof lk.tid, tid_hex, sizeof tid_hex);
         bool bound = false;
@@ -222,6 +395,16 @@ int app_sync_locks(ward_app *app, unsigned wait_s, bool quiet, int *shown)
     }
     if (d) closedir(d);
     free(locks);
+    return rc;
+}
+
+int app_sync_locks(ward_app *app, unsigned wait_s, bool quiet, int *shown)
+{
+    *shown = 0;
+    int rc = sync_dir(app, "locks", wait_s, quiet, shown);
+    if (rc == 0) {
+        rc = sync_dir(app, "pending", wait_s, quiet, shown);
+    }
     return rc;
 }
 

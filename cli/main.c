@@ -31,9 +31,11 @@ static const cli_command commands[] = {
       "run the lock: serve the near-field link, apply revocations from wardd: --dir D" },
     { "lock audit", cmd_lock_audit, "the lock's own audit ring: --dir D" },
     { "app register", cmd_app_register,
-      "make the app's account and key: --dir A --server URL --user U --phone P" },
+      "make the app's account and key, verify its phone by the SMS code: --dir A "
+      "--server URL --user U --phone P [--code C] | --dir A --code C" },
     { "app scan", cmd_app_scan,
-      "scan a lock's QR code and upload the binding: --dir A --qr FILE.png [--wait S]" },
+      "scan a lock's QR code and upload the binding: --dir A --qr FILE.png [--wait S] "
+      "[--rebind]" },
     { "app status", cmd_app_status,
       "ask wardd about pending bindings: --dir A [--wait S]" },
     { "app recover", cmd_app_recover,

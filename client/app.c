@@ -229,6 +229,41 @@ static ward_err load_key_file(ward_app *app, const char *path,
     return err;
 }
 
+ward_err ward_app_register_open(ward_app *app, const ward_host *host,
+                                const char *dir, const char *user,
+                                const char *phone, const char *server)
+{
+    if (!key_exists(dir)) {
+        return ward_app_create(app, host, dir, user, phone, server);
+    }
+    /* A registration begun before (its code not typed yet, or wardd not
+     * reached): the same account resumes with its key; another is not
+     * made over it. */
+    app_init(app, host);
+    char *path = ward_path_join(dir, KEY_FILE);
+    ward_err err = path != NULL ? load_key_file(app, path, NULL)
+                                : ward_app_fail(app, WARD_ERR_IO, "out of memory");
+    free(path);
+    if (err == WARD_OK && (user == NULL || phone == NULL || strcmp(user, app->user) != 0 ||
+                           strcmp(phone, app->phone) != 0)) {
+        err = ward_app_fail(app, WARD_ERR_STATE,
+                            "%s already holds account %s (%s): give the same --user and "
+                            "--phone to go on with it, or another --dir", dir, app->user,
+                            app->phone);
+    }
+    if (err == WARD_OK) {
+        err = set_dirs(app, dir, server);
+    }
+    /* The files name the server this registration goes to now. */
+    if (err == WARD_OK) {
+        err = write_key(app);
+    }
+    if (err == WARD_OK) {
+        err = write_account(app);
+    }
+    return err;
+}
+
 ward_err ward_app_open(ward_app *app, const ward_host *host, const char *dir)
 {
     char *path = NULL, *text = NULL;
@@ -305,6 +340,24 @@ ward_err ward_app_register_json(ward_app *app, char **json)
             *json = cJSON_PrintUnformatted(o);
             err = *json != NULL ? WARD_OK : WARD_ERR_IO;
         }
+    }
+    cJSON_Delete(o);
+    return err;
+}
+
+ward_err ward_app_verify_json(ward_app *app, const char *code, char **json)
+{
+    *json = NULL;
+    if (code == NULL || strlen(code) != WARD_BIND_CODE_LEN ||
+        strspn(code, "0123456789") != WARD_BIND_CODE_LEN) {
+        return ward_app_fail(app, WARD_ERR_FORMAT,
+                             "the code from the SMS is 6 digits");
+    }
+    cJSON *o = cJSON_CreateObject();
+    ward_err err = WARD_ERR_IO;
+    if (o != NULL && cJSON_AddStringToObject(o, "code", code)) {
+        *json = cJSON_PrintUnformatted(o);
+        err = *json != NULL ? WARD_OK : WARD_ERR_IO;
     }
     cJSON_Delete(o);
     return err;

@@ -2,12 +2,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ward/ward_httpsig.h"
 #include "ward/ward_suite.h"
 #include "app_inner.h"
 
 #define LOCKS_DIR "locks"
+/* A binding begun while the app is bound to the lock already (--rebind):
+ * kept apart, so the binding in use is not touched until wardd says the
+ * lock has taken the new one. */
+#define PENDING_DIR "pending"
 #define LOCK_FILE_MAX 4096
 #define B64_LEN(n) (4 * (((n) + 2) / 3) + 1)
 
@@ -19,9 +24,9 @@ static void wipe(void *p, size_t n)
     }
 }
 
-static char *lock_path(const ward_app *app, const char *sn)
+static char *record_path(const ward_app *app, const char *subdir, const char *sn)
 {
-    char *dir = ward_path_join(app->dir, LOCKS_DIR);
+    char *dir = ward_path_join(app->dir, subdir);
     char name[WARD_SN_MAX + 8];
     char *path = NULL;
     if (dir != NULL && ward_mkdir(dir, 0700) == WARD_OK) {
@@ -33,8 +38,9 @@ static char *lock_path(const ward_app *app, const char *sn)
     return path;
 }
 
-/* locks/<SN>.json: {"sn","state","role","auth_key","tid"} */
-static ward_err write_lock(ward_app *app, const ward_app_lock *l)
+/* locks/<SN>.json, or pending/<SN>.json for a rebind:
+ * {"sn","state","role","auth_key","tid"} */
+static ward_err write_record(ward_app *app, const char *subdir, const ward_app_lock *l)
 {
     char key_hex[2 * WARD_AUTH_KEY_LEN + 1], tid_hex[2 * WARD_TASK_ID_LEN + 1];
     ward_err err = WARD_ERR_IO;
@@ -45,7 +51,7 @@ static ward_err write_lock(ward_app *app, const ward_app_lock *l)
     }
     ward_hex_encode(l->auth_key, sizeof l->auth_key, key_hex, sizeof key_hex);
     ward_hex_encode(l->tid, sizeof l->tid, tid_hex, sizeof tid_hex);
-    char *path = lock_path(app, l->sn);
+    char *path = record_path(app, subdir, l->sn);
     cJSON *o = cJSON_CreateObject();
     if (path != NULL && o != NULL &&
         cJSON_AddStringToObject(o, "sn", l->sn) &&
@@ -90,7 +96,13 @@ static int role_from_json(const cJSON *r)
     return -1;
 }
 
-ward_err ward_app_lock_get(ward_app *app, const char *sn, ward_app_lock *out)
+static ward_err write_lock(ward_app *app, const ward_app_lock *l)
+{
+    return write_record(app, LOCKS_DIR, l);
+}
+
+static ward_err read_record(ward_app *app, const char *subdir, const char *sn,
+                            ward_app_lock *out)
 {
     char *text = NULL;
     size_t len = 0, got = 0;
@@ -98,7 +110,7 @@ ward_err ward_app_lock_get(ward_app *app, const char *sn, ward_app_lock *out)
     if (sn == NULL || ward_check_sn((const uint8_t *)sn, strlen(sn)) != WARD_OK) {
         return ward_app_fail(app, WARD_ERR_FORMAT, "bad lock serial number");
     }
-    char *path = lock_path(app, sn);
+    char *path = record_path(app, subdir, sn);
     ward_err err = path != NULL ? ward_file_read(path, LOCK_FILE_MAX, &text,
                                                  &len)
                                 : WARD_ERR_IO;
@@ -144,17 +156,42 @@ ward_err ward_app_lock_get(ward_app *app, const char *sn, ward_app_lock *out)
     return WARD_OK;
 }
 
+ward_err ward_app_lock_get(ward_app *app, const char *sn, ward_app_lock *out)
+{
+    return read_record(app, LOCKS_DIR, sn, out);
+}
+
+ward_err ward_app_lock_rebinding(ward_app *app, const char *sn, ward_app_lock *out)
+{
+    return read_record(app, PENDING_DIR, sn, out);
+}
+
 ward_err ward_app_lock_bound(ward_app *app, const char *sn, int role)
 {
     ward_app_lock l;
     if (ward_role_name(role) == NULL) {
         return ward_app_fail(app, WARD_ERR_PARAM, "bad role %d", role);
     }
-    ward_err err = ward_app_lock_get(app, sn, &l);
+    /* A rebinding the lock took replaces the binding it was kept apart
+     * from: the new record first, then the pending one goes (a crash in
+     * between leaves both; the next status poll ends it the same way). */
+    ward_err err = ward_app_lock_rebinding(app, sn, &l);
+    bool rebound = err == WARD_OK;
+    if (err == WARD_ERR_NOTFOUND) {
+        err = ward_app_lock_get(app, sn, &l);
+    }
     if (err == WARD_OK) {
         l.bound = true;
         l.role = role;
         err = write_lock(app, &l);
+    }
+    if (err == WARD_OK && rebound) {
+        char *path = record_path(app, PENDING_DIR, sn);
+        if (path == NULL || unlink(path) != 0) {
+            err = ward_app_fail(app, WARD_ERR_IO,
+                                "cannot remove the pending record of lock %s", sn);
+        }
+        free(path);
     }
     wipe(&l, sizeof l);
     return err;
@@ -187,17 +224,17 @@ static ward_err upload_json(const ward_qr *qr, const char *phone,
 }
 
 ward_err ward_app_bind_prepare(ward_app *app, const char *qr_text,
-                               size_t qr_len, char **upload, char tid_hex[33],
-                               char sn[WARD_SN_MAX + 1])
+                               size_t qr_len, bool rebind, char **upload,
+                               char tid_hex[33], char sn[WARD_SN_MAX + 1])
 {
     const ward_crypto *cp = app->host.crypto;
     ward_qr qr;
     ward_app_lock l;
     ward_bind_data d;
-    uint8_t ad[WARD_ESCROW_AD_MAX], escrow[WARD_ESCROW_LEN];
+    uint8_t escrow[WARD_ESCROW_LEN];
     uint8_t blob[WARD_BIND_BLOB_MAX];
     char tid_buf[33];
-    size_t ad_len = 0, n = 0, blob_len = 0;
+    size_t blob_len = 0;
     ward_err err;
 
     *upload = NULL;
@@ -210,16 +247,31 @@ ward_err ward_app_bind_prepare(ward_app *app, const char *qr_text,
         ward_qr_wipe(&qr);
         return ward_app_fail(app, WARD_ERR_PARAM, WARD_APP_PHONE_MISMATCH);
     }
+    /* A QR code names a lock, and anyone can print one: it never replaces
+     * a binding the app holds, unless the person asks to bind again. */
+    err = ward_app_lock_get(app, qr.sn, &l);
+    bool bound = err == WARD_OK && l.bound;
+    int role = l.role;
+    wipe(&l, sizeof l);
+    if (err != WARD_OK && err != WARD_ERR_NOTFOUND) {
+        ward_qr_wipe(&qr);
+        return err;
+    }
+    if (bound && !rebind) {
+        err = ward_app_fail(app, WARD_ERR_STATE,
+                            "lock %s: " WARD_APP_ALREADY_BOUND " (as %s); nothing "
+                            "changed: give --rebind to bind it again", qr.sn,
+                            ward_role_name(role) ? ward_role_name(role) : "?");
+        ward_qr_wipe(&qr);
+        return err;
+    }
+    app->error[0] = '\0';
     err = app->host.rng.fill(app->host.rng.ctx, l.auth_key, sizeof l.auth_key);
     if (err == WARD_OK) {
-        err = ward_escrow_ad((const uint8_t *)qr.sn, strlen(qr.sn),
-                             (const uint8_t *)app->user, strlen(app->user), ad,
-                             sizeof ad, &ad_len);
-    }
-    if (err == WARD_OK) {
-        err = ward_seal_to(cp, &app->host.rng, app->pub, ad, ad_len,
-                           l.auth_key, sizeof l.auth_key, escrow,
-                           sizeof escrow, &n);
+        err = ward_escrow_make(cp, &app->host.rng, app->priv, app->pub,
+                               (const uint8_t *)qr.sn, strlen(qr.sn),
+                               (const uint8_t *)app->user, strlen(app->user),
+                               l.auth_key, escrow);
     }
     if (err == WARD_OK) {
         d.sn = (const uint8_t *)qr.sn;
@@ -235,13 +287,14 @@ ward_err ward_app_bind_prepare(ward_app *app, const char *qr_text,
                              sizeof blob, &blob_len);
     }
     /* Recorded before the upload: once wardd has the blob, the lock may
-     * bind with this auth key at any moment. */
+     * bind with this auth key at any moment. Beside the binding in use
+     * when there is one, in its place otherwise. */
     if (err == WARD_OK) {
         memcpy(l.sn, qr.sn, strlen(qr.sn) + 1);
         memcpy(l.tid, qr.tid, sizeof l.tid);
         l.bound = false;
         l.role = -1;
-        err = write_lock(app, &l);
+        err = write_record(app, bound ? PENDING_DIR : LOCKS_DIR, &l);
         if (err != WARD_OK) {
             goto out;
         }
@@ -266,18 +319,22 @@ out:
     return err;
 }
 
-/* One entry {"sn","role","blob"} of GET /v1/escrow. */
-static ward_err recover_one(ward_app *app, const cJSON *e)
+/* One entry {"sn","role","blob"} of GET /v1/escrow. Its lock record is
+ * written only for an escrow this client key made (ward_escrow_open()):
+ * one wardd planted is refused and changes nothing. */
+static ward_err recover_one(ward_app *app, const cJSON *e, const char **sn_out)
 {
     const char *sn = ward_json_str(e, "sn");
     const char *b64 = ward_json_str(e, "blob");
     int role = role_from_json(cJSON_GetObjectItemCaseSensitive(e, "role"));
-    uint8_t escrow[WARD_ESCROW_LEN + 3], ad[WARD_ESCROW_AD_MAX];
-    size_t elen = 0, ad_len = 0, n = 0;
+    uint8_t escrow[WARD_ESCROW_LEN + 3];
+    size_t elen = 0;
     ward_app_lock l;
     ward_err err;
 
     memset(&l, 0, sizeof l);
+    *sn_out = sn != NULL && ward_check_sn((const uint8_t *)sn, strlen(sn)) == WARD_OK
+                  ? sn : "?";
     if (sn == NULL || b64 == NULL || role < 0 ||
         ward_check_sn((const uint8_t *)sn, strlen(sn)) != WARD_OK ||
         ward_b64_decode(b64, strlen(b64), escrow, sizeof escrow, &elen) !=
@@ -285,13 +342,10 @@ static ward_err recover_one(ward_app *app, const cJSON *e)
         elen != WARD_ESCROW_LEN) {
         return WARD_ERR_FORMAT;
     }
-    err = ward_escrow_ad((const uint8_t *)sn, strlen(sn),
-                         (const uint8_t *)app->user, strlen(app->user), ad,
-                         sizeof ad, &ad_len);
-    if (err == WARD_OK) {
-        err = ward_seal_open(app->host.crypto, app->priv, app->pub, ad, ad_len,
-                             escrow, elen, l.auth_key, sizeof l.auth_key, &n);
-    }
+    err = ward_escrow_open(app->host.crypto, app->priv, app->pub,
+                           (const uint8_t *)sn, strlen(sn),
+                           (const uint8_t *)app->user, strlen(app->user),
+                           escrow, l.auth_key);
     if (err == WARD_OK) {
         memcpy(l.sn, sn, strlen(sn) + 1);
         l.bound = true;
@@ -306,6 +360,7 @@ ward_err ward_app_recover_escrows(ward_app *app, const char *json,
                                   size_t len, size_t *opened)
 {
     ward_err first = WARD_OK;
+    char first_sn[WARD_SN_MAX + 1] = "";
     *opened = 0;
     cJSON *root = cJSON_ParseWithLength(json, len);
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "escrows");
@@ -316,18 +371,28 @@ ward_err ward_app_recover_escrows(ward_app *app, const char *json,
     }
     const cJSON *e;
     cJSON_ArrayForEach(e, list) {
-        ward_err err = recover_one(app, e);
+        const char *sn = "?";
+        ward_err err = recover_one(app, e, &sn);
         if (err == WARD_OK) {
             (*opened)++;
         } else if (first == WARD_OK) {
-            first = err == WARD_ERR_FORMAT ? err : WARD_ERR_AUTH;
+            first = err == WARD_ERR_FORMAT || err == WARD_ERR_IO ? err : WARD_ERR_AUTH;
+            snprintf(first_sn, sizeof first_sn, "%s", sn);
         }
     }
     cJSON_Delete(root);
+    if (first == WARD_ERR_AUTH) {
+        return ward_app_fail(app, first,
+                             "lock %s: the escrow is not signed by this client key (this "
+                             "app did not make it): refused, record unchanged (%zu "
+                             "restored)", first_sn, *opened);
+    }
     if (first != WARD_OK) {
         return ward_app_fail(app, first,
-                             "%zu escrow(s) opened, some did not (%s)",
-                             *opened, ward_strerror(first));
+                             "lock %s: the server's escrow %s: refused, record unchanged "
+                             "(%zu restored)", first_sn,
+                             first == WARD_ERR_IO ? "could not be recorded" : "is malformed",
+                             *opened);
     }
     return WARD_OK;
 }

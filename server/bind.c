@@ -122,10 +122,27 @@ void wardd_h_tasks_post(wardd *w, const wardd_req *r, wardd_resp *out)
         wardd_fail(out, 403, "forbidden", "phone is not the account's phone");
         goto done;
     }
+    /* ...and only once the account proved it holds that phone: else
+     * anyone could register the owner's number and upload first. */
+    bool verified = false;
+    err = w->store.user_verified(w->store.h, s.id, &verified);
+    if (err != WARD_OK) {
+        wardd_fail_store(out, err);
+        goto done;
+    }
+    if (!verified) {
+        wardd_log("warn", "task_refused", "reason=phone_unverified uid=%s", s.id);
+        wardd_fail(out, 403, "forbidden",
+                   "phone not verified: finish the registration with the code sent by SMS");
+        goto done;
+    }
     uint8_t lock_pub[WARD_P256_POINT_LEN];
     err = w->store.lock_get(w->store.h, t->sn, lock_pub);
     if (err == WARD_ERR_NOTFOUND) {
-        wardd_fail(out, 404, "notfound", "no such lock");
+        /* Answered as a used-up allowance, and made one: no oracle of
+         * which SNs exist, and each probe costs the prober its codes. */
+        wardd_log("warn", "task_refused", "reason=unknown_lock uid=%s", s.id);
+        wardd_rate_unknown_lock(w, t->phone, r->addr, out);
         goto done;
     }
     if (err != WARD_OK) {
@@ -158,8 +175,8 @@ void wardd_h_tasks_post(wardd *w, const wardd_req *r, wardd_resp *out)
         wardd_fail_store(out, err);
         goto done;
     }
-    char text[160];
-    wardd_sms_text(text, sizeof text, code_copy, t->sn, w->cfg.task_ttl_s);
+    char text[256];
+    wardd_sms_text(text, sizeof text, code_copy, t->sn, t->uid, w->cfg.task_ttl_s);
     err = w->sms.send(w->sms.ctx, t->phone, text);
     memset(text, 0, sizeof text);
     if (err != WARD_OK) {

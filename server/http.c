@@ -48,6 +48,7 @@ static const route routes[] = {
     { "GET", "/v1/health", wardd_h_health },
     { "POST", "/v1/locks", wardd_h_locks_post },
     { "POST", "/v1/users", wardd_h_users_post },
+    { "POST", "/v1/users/verify", wardd_h_users_verify },
     { "POST", "/v1/bind/tasks", wardd_h_tasks_post },
     { "GET", "/v1/bind/tasks/*", wardd_h_task_get },
     { "GET", "/v1/bind/tasks/*/status", wardd_h_task_status },

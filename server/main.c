@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ward/ward_suite.h"
+
 #include "config.h"
 #include "log.h"
 #include "wardd.h"
@@ -74,6 +76,10 @@ int main(int argc, char **argv)
         wardd_log("error", "db_open_failed", "db=%s err=\"%s\"", w->cfg.db, ward_strerror(err));
         return 1;
     }
+    if (wardd_code_key_open(w->cfg.db, w->code_key) != WARD_OK) {
+        w->store.close(w->store.h);
+        return 1;
+    }
     if (open_sms(w) != 0) {
         w->store.close(w->store.h);
         return 1;
@@ -106,6 +112,7 @@ int main(int argc, char **argv)
     w->store.close(w->store.h);
     pthread_cond_destroy(&w->changed);
     pthread_mutex_destroy(&w->mu);
+    ward_wipe(w->code_key, sizeof w->code_key);
     wardd_log("info", "stopped", NULL);
     return 0;
 }

@@ -6,12 +6,14 @@
 #include "log.h"
 #include "wardd.h"
 
-bool wardd_rate_sms(wardd *w, const char *phone, const char *addr,
-                    wardd_resp *out)
+#define BUSY_MESSAGE "too many codes sent; try later"
+
+static bool rate_take(wardd *w, const char *kind, const char *phone, const char *addr,
+                      wardd_resp *out)
 {
     char kphone[64], kaddr[96];
-    snprintf(kphone, sizeof kphone, "sms-phone:%s", phone);
-    snprintf(kaddr, sizeof kaddr, "sms-addr:%s", addr);
+    snprintf(kphone, sizeof kphone, "%s-phone:%s", kind, phone);
+    snprintf(kaddr, sizeof kaddr, "%s-addr:%s", kind, addr);
     wardd_rate_key keys[2] = {
         { kphone, w->cfg.sms_per_phone },
         { kaddr, w->cfg.sms_per_addr },
@@ -21,9 +23,9 @@ bool wardd_rate_sms(wardd *w, const char *phone, const char *addr,
                                       WARDD_RATE_WINDOW_MS, &retry_ms);
     if (err == WARD_ERR_BUSY) {
         long s = (long)((retry_ms + 999) / 1000);
-        wardd_fail(out, 429, "busy", "too many codes sent; try later");
+        wardd_fail(out, 429, "busy", BUSY_MESSAGE);
         out->retry_after_s = s > 0 ? s : 1;
-        wardd_log("warn", "rate_limited", "addr=%s retry_after=%ld", addr,
+        wardd_log("warn", "rate_limited", "kind=%s addr=%s retry_after=%ld", kind, addr,
                   out->retry_after_s);
         return false;
     }
@@ -32,4 +34,37 @@ bool wardd_rate_sms(wardd *w, const char *phone, const char *addr,
         return false;
     }
     return true;
+}
+
+bool wardd_rate_sms(wardd *w, const char *phone, const char *addr,
+                    wardd_resp *out)
+{
+    return rate_take(w, "sms", phone, addr, out);
+}
+
+bool wardd_rate_code(wardd *w, const char *phone, const char *addr,
+                     wardd_resp *out)
+{
+    return rate_take(w, "code", phone, addr, out);
+}
+
+void wardd_rate_unknown_lock(wardd *w, const char *phone, const char *addr,
+                             wardd_resp *out)
+{
+    char kphone[64];
+    snprintf(kphone, sizeof kphone, "sms-phone:%s", phone);
+    wardd_rate_key key = { kphone, w->cfg.sms_per_phone };
+    ward_err err = w->store.rate_fill(w->store.h, &key, wardd_now_ms(),
+                                      WARDD_RATE_WINDOW_MS);
+    if (err != WARD_OK) {
+        wardd_fail_store(out, err);
+        return;
+    }
+    /* The allowance is used up: this is the answer of a sender who used
+     * it, by the same code. (Should it find room, it charged one more
+     * event; the answer is the same.) */
+    if (wardd_rate_sms(w, phone, addr, out)) {
+        wardd_fail(out, 429, "busy", BUSY_MESSAGE);
+        out->retry_after_s = WARDD_RATE_WINDOW_MS / 1000;
+    }
 }

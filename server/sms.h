@@ -28,8 +28,13 @@ typedef struct wardd_sms {
 ward_err wardd_sms_outbox_open(const char *dir, wardd_sms *sms);
 ward_err wardd_sms_command_open(const char *cmd, wardd_sms *sms);
 
-/* The message text for a code, a lock and a lifetime in seconds. */
+/* The message texts, with a lifetime in seconds: a bind code names the
+ * lock and the account that uploaded the task (the person who types it
+ * into the lock binds that account), a phone code the account asking to
+ * verify the phone. */
 int wardd_sms_text(char *out, unsigned long cap, const char *code,
-                   const char *sn, long ttl_s);
+                   const char *sn, const char *uid, long ttl_s);
+int wardd_sms_verify_text(char *out, unsigned long cap, const char *code,
+                          const char *uid, long ttl_s);
 
 #endif /* WARDD_SMS_H */

@@ -19,12 +19,27 @@ typedef struct outbox {
     unsigned long seq;          /* keeps names unique within one ms */
 } outbox;
 
-int wardd_sms_text(char *out, unsigned long cap, const char *code,
-                   const char *sn, long ttl_s)
+static long minutes_of(long ttl_s)
 {
-    long minutes = ttl_s >= 60 ? ttl_s / 60 : 1;
-    return snprintf(out, cap, "ward code %s: binding lock %s. Expires in %ld minute%s.",
-                    code, sn, minutes, minutes == 1 ? "" : "s");
+    return ttl_s >= 60 ? ttl_s / 60 : 1;
+}
+
+int wardd_sms_text(char *out, unsigned long cap, const char *code,
+                   const char *sn, const char *uid, long ttl_s)
+{
+    long minutes = minutes_of(ttl_s);
+    return snprintf(out, cap, "ward code %s: binding lock %s to account %s. "
+                    "Expires in %ld minute%s.", code, sn, uid, minutes,
+                    minutes == 1 ? "" : "s");
+}
+
+int wardd_sms_verify_text(char *out, unsigned long cap, const char *code,
+                          const char *uid, long ttl_s)
+{
+    long minutes = minutes_of(ttl_s);
+    return snprintf(out, cap, "ward code %s: verify phone for account %s. "
+                    "Expires in %ld minute%s.", code, uid, minutes,
+                    minutes == 1 ? "" : "s");
 }
 
 static ward_err write_all(int fd, const char *p, size_t n)

@@ -42,7 +42,7 @@
 #define WARDD_TASK_BOUND 1
 
 /* The schema version store_sqlite.c migrates to (PRAGMA user_version). */
-#define WARDD_SCHEMA_VERSION 5
+#define WARDD_SCHEMA_VERSION 6
 
 /* A bind task as stored: the uploader, the lock it is for, and the sealed
  * blob the lock fetches. The code is not stored (it only goes by SMS). */
@@ -86,6 +86,19 @@ typedef struct wardd_rate_key {
 } wardd_rate_key;
 
 typedef int (*wardd_escrow_fn)(void *ctx, const wardd_escrow_rec *rec);
+
+/* Phone verification (users.c): wrong codes allowed before a lock-out,
+ * the first lock-out, doubling with each further one up to the last. */
+#define WARDD_CODE_TRIES 5
+#define WARDD_CODE_LOCK_MS (5 * 60 * 1000LL)
+#define WARDD_CODE_LOCK_MAX_MS (24 * 3600 * 1000LL)
+
+/* What code_check tells its caller besides its answer. */
+typedef struct wardd_code_res {
+    unsigned tries_left;        /* WARD_ERR_AUTH: wrong codes still allowed */
+    int64_t retry_ms;           /* WARD_ERR_BUSY, WARD_ERR_LOCKED: until the lock-out ends */
+    unsigned took_over;         /* WARD_OK: accounts that lost the phone to this one */
+} wardd_code_res;
 
 /* ---- flow B: operations, revocations, audit ---- */
 
@@ -309,6 +322,38 @@ typedef struct wardd_store {
                           int64_t now_ms, int64_t window_ms,
                           int64_t *retry_ms);
 
+    /* Charges key with events at now_ms until its count in the window
+     * reaches its limit (nothing when it has): the next rate_take on it
+     * answers WARD_ERR_BUSY as for a sender who used its allowance. */
+    ward_err (*rate_fill)(void *h, const wardd_rate_key *key, int64_t now_ms,
+                          int64_t window_ms);
+
+    /* ---- flow A: phone verification ----
+     * A user's phone is verified once the user typed back a code sent to
+     * it. At most one account holds a verified phone number: verifying it
+     * for one account unverifies it for any other. Codes are stored only
+     * as a MAC under a key the database does not hold. */
+
+    /* *verified: uid's phone is verified. WARD_ERR_NOTFOUND without uid. */
+    ward_err (*user_verified)(void *h, const char *uid, bool *verified);
+    /* Stores a new code (its MAC) for uid's phone until expires_ms, in
+     * place of any earlier one; wrong attempts already made still count.
+     * WARD_ERR_BUSY with *retry_ms while uid is locked out,
+     * WARD_ERR_NOTFOUND without uid. */
+    ward_err (*code_put)(void *h, const char *uid, const uint8_t mac[WARD_SHA256_LEN],
+                         int64_t now_ms, int64_t expires_ms, int64_t *retry_ms);
+    /* Counts one attempt and compares mac with the live code in constant
+     * time, in one transaction: WARD_OK, and uid's phone is verified (and
+     * unverified for every other account: res->took_over), the code and
+     * the attempts cleared; WARD_ERR_AUTH for a wrong code
+     * (res->tries_left); WARD_ERR_LOCKED for the WARDD_CODE_TRIES-th wrong
+     * code in a row: the code is dropped and uid locked out
+     * (res->retry_ms); WARD_ERR_BUSY while locked out (nothing counted);
+     * WARD_ERR_EXPIRED without a live code; WARD_ERR_NOTFOUND without
+     * uid. */
+    ward_err (*code_check)(void *h, const char *uid, const uint8_t mac[WARD_SHA256_LEN],
+                           int64_t now_ms, wardd_code_res *res);
+
     /* ---- flow B ---- */
 
     /* Creates op (state pending) with its audience in one transaction:
@@ -388,9 +433,10 @@ typedef struct wardd_store {
                            wardd_audit_fn fn, void *ctx);
 
     /* Drops nonces past their expiry, rate events older than keep_ms,
-     * sealed tasks and ops expired more than keep_ms ago, and inbox
-     * messages the lock acknowledged more than keep_ms ago (a revoker
-     * reads its result within that). */
+     * sealed tasks and ops expired more than keep_ms ago, inbox messages
+     * the lock acknowledged more than keep_ms ago (a revoker reads its
+     * result within that), and codes expired more than keep_ms ago that
+     * no wrong attempt or lock-out keeps. */
     ward_err (*purge)(void *h, int64_t now_ms, int64_t keep_ms);
 
     /* ---- flow D ---- */

@@ -1,9 +1,83 @@
-/* POST /v1/users: account registration {user id, phone, client key}. */
+/* POST /v1/users: account registration {user id, phone, client key}, which
+ * sends a code by SMS to the phone; POST /v1/users/verify: the user types
+ * it back and the phone is verified. Only a verified account uploads bind
+ * tasks (bind.c), so wardd texts a phone for a stranger only the
+ * rate-limited code that asks its owner to verify it. */
 #include <stdio.h>
 #include <string.h>
 
+#include "ward/ward_suite.h"
+
 #include "log.h"
 #include "wardd.h"
+
+#define WRONG_CODES "too many wrong codes"
+
+static void reply_user(wardd_resp *out, unsigned status, const char *uid, bool verified,
+                       int64_t code_expires_ms)
+{
+    cJSON *res = cJSON_CreateObject();
+    cJSON_AddStringToObject(res, "user", uid);
+    cJSON_AddBoolToObject(res, "verified", verified);
+    if (code_expires_ms > 0) {
+        cJSON_AddNumberToObject(res, "code_expires", (double)(code_expires_ms / 1000));
+    }
+    wardd_reply(out, status, res);
+}
+
+static void fail_locked(wardd_resp *out, int64_t retry_ms, const char *why)
+{
+    long s = (long)((retry_ms + 999) / 1000);
+    char msg[96];
+    out->retry_after_s = s > 0 ? s : 1;
+    snprintf(msg, sizeof msg, "%s: try again in %ld s", why, out->retry_after_s);
+    wardd_fail(out, 429, "busy", msg);
+}
+
+/* A new code for uid's phone: stored (as a MAC), then sent. Answers
+ * true with *expires_ms, or false with *out filled. */
+static bool send_code(wardd *w, const wardd_req *r, const char *uid, const char *phone,
+                      int64_t *expires_ms, wardd_resp *out)
+{
+    char code[WARD_BIND_CODE_LEN + 1], text[192];
+    uint8_t mac[WARD_SHA256_LEN];
+    int64_t retry_ms = 0, now = wardd_now_ms();
+    bool ok = false;
+    *expires_ms = now + WARDD_CODE_TTL_MS;
+    if (!wardd_code_new(code)) {
+        wardd_fail(out, 500, "internal", "no randomness");
+        return false;
+    }
+    ward_err err = wardd_code_mac(w, uid, phone, code, mac);
+    if (err == WARD_OK) {
+        err = w->store.code_put(w->store.h, uid, mac, now, *expires_ms, &retry_ms);
+    }
+    ward_wipe(mac, sizeof mac);
+    if (err == WARD_ERR_BUSY) {
+        fail_locked(out, retry_ms, WRONG_CODES);
+    } else if (err != WARD_OK) {
+        wardd_fail_store(out, err);
+    } else {
+        wardd_sms_verify_text(text, sizeof text, code, uid, WARDD_CODE_TTL_MS / 1000);
+        err = w->sms.send(w->sms.ctx, phone, text);
+        ward_wipe(text, sizeof text);
+        if (err != WARD_OK) {
+            /* The code never reached the phone: it is dropped (stored
+             * again as expired), and asking again (rate-limited) sends a
+             * new one. */
+            memset(mac, 0, sizeof mac);
+            w->store.code_put(w->store.h, uid, mac, now, now, &retry_ms);
+            wardd_log("error", "sms_failed", "provider=%s uid=%s", w->sms.name, uid);
+            wardd_fail(out, 503, "unavailable", "could not send the code");
+        } else {
+            wardd_log("info", "code_sent", "uid=%s provider=%s addr=%s", uid, w->sms.name,
+                      r->addr);
+            ok = true;
+        }
+    }
+    ward_wipe(code, sizeof code);
+    return ok;
+}
 
 void wardd_h_users_post(wardd *w, const wardd_req *r, wardd_resp *out)
 {
@@ -35,8 +109,41 @@ void wardd_h_users_post(wardd *w, const wardd_req *r, wardd_resp *out)
     if (!wardd_auth(w, r, pub, keyid, &s, out)) {
         return;
     }
+    /* The same account again (the same key and phone) resumes its
+     * registration; another key or another phone is refused: a phone is
+     * never changed under an account. */
+    char known_phone[WARD_PHONE_MAX + 1];
+    uint8_t known_pub[WARD_P256_POINT_LEN];
+    ward_err err = w->store.user_get(w->store.h, uid, known_phone, known_pub);
+    bool exists = err == WARD_OK;
+    if (exists && (strcmp(known_phone, phone) != 0 ||
+                   memcmp(known_pub, pub, sizeof pub) != 0)) {
+        wardd_fail(out, 409, "conflict", "user already registered with another key or phone");
+        return;
+    }
+    if (err != WARD_OK && err != WARD_ERR_NOTFOUND) {
+        wardd_fail_store(out, err);
+        return;
+    }
+    bool verified = false;
+    if (exists) {
+        err = w->store.user_verified(w->store.h, uid, &verified);
+        if (err != WARD_OK) {
+            wardd_fail_store(out, err);
+            return;
+        }
+        if (verified) {
+            reply_user(out, 200, uid, true, 0);
+            return;
+        }
+    }
+    /* Every registration that sends a code is counted per phone and per
+     * address, before anything is written. */
+    if (!wardd_rate_code(w, phone, r->addr, out)) {
+        return;
+    }
     int created = 0;
-    ward_err err = w->store.user_put(w->store.h, uid, phone, pub, &created);
+    err = w->store.user_put(w->store.h, uid, phone, pub, &created);
     if (err == WARD_ERR_STATE) {
         wardd_fail(out, 409, "conflict", "user already registered with another key or phone");
         return;
@@ -48,7 +155,108 @@ void wardd_h_users_post(wardd *w, const wardd_req *r, wardd_resp *out)
     if (created) {
         wardd_log("info", "user_registered", "uid=%s", uid);
     }
-    cJSON *res = cJSON_CreateObject();
-    cJSON_AddStringToObject(res, "user", uid);
-    wardd_reply(out, created ? 201 : 200, res);
+    int64_t expires_ms = 0;
+    if (send_code(w, r, uid, phone, &expires_ms, out)) {
+        reply_user(out, created ? 201 : 200, uid, false, expires_ms);
+    }
+}
+
+void wardd_h_users_verify(wardd *w, const wardd_req *r, wardd_resp *out)
+{
+    wardd_signer s;
+    if (!wardd_auth(w, r, NULL, NULL, &s, out)) {
+        return;
+    }
+    if (s.is_lock) {
+        wardd_fail(out, 403, "forbidden", "phones are verified by users");
+        return;
+    }
+    cJSON *j = NULL;
+    if (!wardd_json_body(r, &j, out)) {
+        return;
+    }
+    char code[WARD_BIND_CODE_LEN + 1] = "";
+    const char *c = wardd_json_str(j, "code", WARD_BIND_CODE_LEN);
+    bool ok = c != NULL && strlen(c) == WARD_BIND_CODE_LEN &&
+              strspn(c, "0123456789") == WARD_BIND_CODE_LEN;
+    if (ok) {
+        memcpy(code, c, sizeof code);
+    }
+    if (c != NULL) {
+        ward_wipe((void *)c, strlen(c));
+    }
+    cJSON_Delete(j);
+    if (!ok) {
+        wardd_fail(out, 400, "format", "code: 6 digits expected");
+        return;
+    }
+    char phone[WARD_PHONE_MAX + 1];
+    bool verified = false;
+    ward_err err = w->store.user_get(w->store.h, s.id, phone, NULL);
+    if (err == WARD_OK) {
+        err = w->store.user_verified(w->store.h, s.id, &verified);
+    }
+    if (err != WARD_OK) {
+        ward_wipe(code, sizeof code);
+        wardd_fail_store(out, err);
+        return;
+    }
+    if (verified) {
+        ward_wipe(code, sizeof code);
+        reply_user(out, 200, s.id, true, 0);
+        return;
+    }
+    /* Every check is counted against the number too, before it is made:
+     * accounts opened for it bring no new guesses past this budget. */
+    char key[64];
+    snprintf(key, sizeof key, "code-check-phone:%s", phone);
+    wardd_rate_key budget = { key, WARDD_CODE_CHECKS_PER_PHONE };
+    int64_t retry_ms = 0;
+    err = w->store.rate_take(w->store.h, &budget, 1, wardd_now_ms(),
+                             WARDD_CODE_CHECK_WINDOW_MS, &retry_ms);
+    if (err != WARD_OK) {
+        ward_wipe(code, sizeof code);
+        if (err == WARD_ERR_BUSY) {
+            wardd_log("warn", "code_refused", "uid=%s reason=phone_budget", s.id);
+            fail_locked(out, retry_ms, "too many codes tried for this phone number");
+        } else {
+            wardd_fail_store(out, err);
+        }
+        return;
+    }
+    uint8_t mac[WARD_SHA256_LEN];
+    wardd_code_res res;
+    err = wardd_code_mac(w, s.id, phone, code, mac);
+    ward_wipe(code, sizeof code);
+    if (err == WARD_OK) {
+        err = w->store.code_check(w->store.h, s.id, mac, wardd_now_ms(), &res);
+    }
+    ward_wipe(mac, sizeof mac);
+    char msg[96];
+    switch (err) {
+    case WARD_OK:
+        wardd_log("info", "phone_verified", "uid=%s took_over=%u", s.id, res.took_over);
+        reply_user(out, 200, s.id, true, 0);
+        break;
+    case WARD_ERR_AUTH:
+        wardd_log("warn", "code_refused", "uid=%s tries_left=%u", s.id, res.tries_left);
+        snprintf(msg, sizeof msg, "wrong code: %u tr%s left", res.tries_left,
+                 res.tries_left == 1 ? "y" : "ies");
+        wardd_fail(out, 403, "forbidden", msg);
+        break;
+    case WARD_ERR_LOCKED:
+        wardd_log("warn", "code_locked", "uid=%s retry_after_ms=%lld", s.id,
+                  (long long)res.retry_ms);
+        fail_locked(out, res.retry_ms, WRONG_CODES);
+        break;
+    case WARD_ERR_BUSY:
+        fail_locked(out, res.retry_ms, WRONG_CODES);
+        break;
+    case WARD_ERR_EXPIRED:
+        wardd_fail(out, 410, "expired", "no live code: register again for a new one");
+        break;
+    default:
+        wardd_fail_store(out, err);
+        break;
+    }
 }

@@ -31,6 +31,13 @@
 #define WARDD_PATH_MAX 256
 #define WARDD_WAIT_MAX_S 30            /* longest long-poll */
 #define WARDD_RATE_WINDOW_MS (10 * 60 * 1000LL)
+#define WARDD_CODE_TTL_MS (10 * 60 * 1000LL) /* a phone code's life */
+/* Code checks per phone number per day, whatever the account: each
+ * account has its own lock-out, but anyone may open accounts naming a
+ * number, and each would bring fresh guesses at its codes. */
+#define WARDD_CODE_CHECKS_PER_PHONE 10
+#define WARDD_CODE_CHECK_WINDOW_MS (24 * 3600 * 1000LL)
+#define WARDD_CODE_KEY_LEN 32
 
 typedef struct wardd_config {
     char listen_host[64];
@@ -58,6 +65,9 @@ typedef struct wardd {
     wardd_sms sms;
     uint8_t factory_pub[WARD_P256_POINT_LEN];
     bool have_factory;
+    /* The key of phone codes' MACs (codes.c): kept beside the database,
+     * never in it, so a reader of the database learns no live code. */
+    uint8_t code_key[WARDD_CODE_KEY_LEN];
 
     /* Long-polls wait on `changed`; a confirmation or shutdown wakes them. */
     pthread_mutex_t mu;
@@ -95,6 +105,7 @@ typedef void (*wardd_handler)(wardd *w, const wardd_req *r, wardd_resp *out);
 /* Handlers, one file per resource. */
 void wardd_h_locks_post(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_users_post(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_users_verify(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_tasks_post(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_task_get(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_task_status(wardd *w, const wardd_req *r, wardd_resp *out);
@@ -165,9 +176,29 @@ bool wardd_lock_reader(wardd *w, const wardd_signer *s, const char *sn, bool adm
                        const char *refusal, wardd_resp *out);
 
 /* SMS rate limits (ratelimit.c): charges one message to the phone and
- * the address, or answers false with a 429 in *out. */
+ * the address, or answers false with a 429 in *out. wardd_rate_sms is
+ * for bind codes, wardd_rate_code for phone codes (registration), each
+ * with its own counters. */
 bool wardd_rate_sms(wardd *w, const char *phone, const char *addr,
                     wardd_resp *out);
+bool wardd_rate_code(wardd *w, const char *phone, const char *addr,
+                     wardd_resp *out);
+/* An upload naming an unknown lock: uses up the phone's allowance of bind
+ * codes and answers what wardd_rate_sms answers a sender who used it up
+ * (a 429, or a 500 when the store fails), so the answer tells nothing of
+ * which locks exist and each probe costs a whole allowance. */
+void wardd_rate_unknown_lock(wardd *w, const char *phone, const char *addr,
+                             wardd_resp *out);
+
+/* Phone codes (codes.c). The MAC key is read from DB.codekey, made at
+ * the first start (32 random bytes, hex, mode 0600). */
+ward_err wardd_code_key_open(const char *db, uint8_t key[WARDD_CODE_KEY_LEN]);
+/* A uniform 6-digit code; false when randomness fails. */
+bool wardd_code_new(char code[WARD_BIND_CODE_LEN + 1]);
+/* What the store keeps of a code: ward_kdf(label "phone code", code key,
+ * uid || 0x00 || phone || 0x00 || code), 32 bytes. */
+ward_err wardd_code_mac(const wardd *w, const char *uid, const char *phone, const char *code,
+                        uint8_t mac[WARD_SHA256_LEN]);
 
 /* Answers (http.c). wardd_fail: {"error": class, "message": msg}. */
 void wardd_fail(wardd_resp *out, unsigned status, const char *cls,

@@ -12,6 +12,10 @@
  *                       "auth_key": hex, "tid"}, mode 0600; without
  *                       "auth_key" when the app keeps A only in escrow
  *                       (ward_app_ops.h)
+ *     pending/<SN>.json the same, "pending", for a lock the app is bound
+ *                       to already and binds again (--rebind): the
+ *                       binding in locks/ stays in use until wardd says
+ *                       the lock took the new one, which then replaces it
  *
  * Every file is written atomically (temporary file, fsync, rename, fsync
  * of the directory), so a crash leaves the old file or the new one.
@@ -23,7 +27,10 @@
  *     ward_app_create(&app, &host, dir, "alice", "+8613800000000", url);
  *         (or ward_app_open(&app, &host, dir) later)
  *     ward_app_register_json(&app, &json);        // POST /v1/users
- *     ward_app_bind_prepare(&app, qr, qr_len, &upload, tid_hex, sn);
+ *         (wardd texts a code to the phone; or ward_app_register_open()
+ *         to go on with a registration begun before)
+ *     ward_app_verify_json(&app, code, &json);    // POST /v1/users/verify
+ *     ward_app_bind_prepare(&app, qr, qr_len, false, &upload, tid_hex, sn);
  *         POST /v1/bind/tasks with upload; poll the task's status; then
  *     ward_app_lock_bound(&app, sn, role);
  *     ward_app_close(&app);
@@ -32,12 +39,18 @@
  * its phone number is the account's (WARD_ERR_PARAM and the message
  * "phone number in the QR code does not match this account"), makes the
  * auth key A, escrows it to the app's own public key, seals the bind data
- * under the QR's K and records the lock as pending.
+ * under the QR's K and records the lock as pending. A QR code naming a
+ * lock the app is bound to already is refused (WARD_ERR_STATE,
+ * WARD_APP_ALREADY_BOUND) unless rebind: anyone can print a QR code, and
+ * scanning one must not wipe a binding; with rebind the pending binding
+ * is kept beside the one in use (pending/), which it replaces only when
+ * ward_app_lock_bound() is called for it.
  *
  * Recovery: ward_app_recover() imports a key file into a new directory;
- * ward_app_recover_escrows() opens the GET /v1/escrow answer with the
- * client key and writes the lock records. wardd holds the escrows but not
- * the key, so it cannot open them.
+ * ward_app_recover_escrows() checks each escrow of the GET /v1/escrow
+ * answer against the client's signature, opens it with the client key and
+ * writes the lock records. wardd holds the escrows but not the key, so it
+ * can neither open them nor make one the app would take.
  *
  * On failure, ward_app_error() gives one line for a person to read.
  */
@@ -56,6 +69,7 @@
 #define WARD_APP_ERROR_MAX 160
 #define WARD_APP_PHONE_MISMATCH                                              \
     "phone number in the QR code does not match this account"
+#define WARD_APP_ALREADY_BOUND "this app is bound to this lock already"
 
 typedef struct ward_app {
     ward_host host;
@@ -99,6 +113,13 @@ ward_err ward_app_create(ward_app *app, const ward_host *host,
                          const char *dir, const char *user, const char *phone,
                          const char *server);
 ward_err ward_app_open(ward_app *app, const ward_host *host, const char *dir);
+/* Registration, resumable: ward_app_create() when dir holds no key yet;
+ * otherwise opens the account dir holds if it is this user and phone (a
+ * registration begun before, to go on with: the files then name server),
+ * and WARD_ERR_STATE when it is another account. */
+ward_err ward_app_register_open(ward_app *app, const ward_host *host,
+                                const char *dir, const char *user,
+                                const char *phone, const char *server);
 /* A new phone: imports key_file into dir. server NULL takes the server
  * URL the key file names. */
 ward_err ward_app_recover(ward_app *app, const ward_host *host,
@@ -109,26 +130,37 @@ const char *ward_app_error(const ward_app *app);
 /* The path of the key file (for the person to back up); malloc'd. */
 char *ward_app_key_path(const ward_app *app);
 
-/* The body of POST /v1/users: {"user","phone","pub": b64}; malloc'd. */
+/* The body of POST /v1/users: {"user","phone","pub": b64}; malloc'd.
+ * wardd answers {"user", "verified"} and, until the phone is verified,
+ * sends a 6-digit code to it by SMS. */
 ward_err ward_app_register_json(ward_app *app, char **json);
+/* The body of POST /v1/users/verify: {"code"}; malloc'd. WARD_ERR_FORMAT
+ * unless code is 6 digits. */
+ward_err ward_app_verify_json(ward_app *app, const char *code, char **json);
 
 /* The body of POST /v1/bind/tasks: {"tid","sn","phone","code","blob"};
- * malloc'd. tid_hex and sn (may be NULL) receive the task and lock. */
+ * malloc'd. tid_hex and sn (may be NULL) receive the task and lock.
+ * rebind: bind a lock the app is bound to already (see above). */
 ward_err ward_app_bind_prepare(ward_app *app, const char *qr, size_t qr_len,
-                               char **upload, char tid_hex[33],
+                               bool rebind, char **upload, char tid_hex[33],
                                char sn[WARD_SN_MAX + 1]);
-/* wardd says the task is bound: the lock record becomes bound. */
+/* wardd says the task is bound: the lock record becomes bound (a pending
+ * rebinding of sn, if any, replacing the binding it was kept beside). */
 ward_err ward_app_lock_bound(ward_app *app, const char *sn, int role);
 
 /* Opens every escrow of a GET /v1/escrow answer ({"escrows": [{"sn",
- * "role", "blob"}]}; role a number or "owner"/"admin"/"member") and
- * writes the lock records. *opened counts them; WARD_ERR_AUTH if any
- * escrow did not open (the others are still written). */
+ * "role", "blob"}]}; role a number or "owner"/"admin"/"member") that this
+ * client key signed (ward_escrow_open()) and writes those lock records.
+ * *opened counts them; WARD_ERR_AUTH if any escrow is not signed by this
+ * key or did not open (its lock record is not touched; the others are
+ * still written), and ward_app_error() names the lock. */
 ward_err ward_app_recover_escrows(ward_app *app, const char *json,
                                   size_t len, size_t *opened);
 
 /* WARD_ERR_NOTFOUND if the app has no record of lock sn. */
 ward_err ward_app_lock_get(ward_app *app, const char *sn, ward_app_lock *out);
+/* The pending rebinding of lock sn (pending/), WARD_ERR_NOTFOUND if none. */
+ward_err ward_app_lock_rebinding(ward_app *app, const char *sn, ward_app_lock *out);
 
 /* A request signer with keyid "user:UID" and the client key. */
 void ward_app_http_signer(ward_app *app, ward_http_signer *s);

@@ -28,7 +28,8 @@
  * Where A comes from. By default the lock record (locks/<SN>.json) keeps
  * it. The seed's other option keeps A nowhere: with from_escrow set, or
  * when the record has no key (ward_app_forget_key() drops it), each call
- * fetches GET /v1/escrow, opens this lock's escrow with the client key,
+ * fetches GET /v1/escrow, checks that the client key signed this lock's
+ * escrow (ward_escrow_open(): one wardd planted is refused), opens it,
  * uses A for this one exchange and wipes it. wardd holds the escrow but
  * not the client key, so it still cannot approve anything.
  *
@@ -133,7 +134,8 @@ void ward_app_ops_free(ward_app_ops *ops);
 
 /* A of lock sn: the stored one, or (from_escrow, or none stored) opened
  * from GET /v1/escrow. The caller wipes key. WARD_ERR_NOTFOUND "lock SN
- * is not bound to this app"; WARD_ERR_AUTH the escrow did not open. */
+ * is not bound to this app"; WARD_ERR_AUTH the escrow is not signed by
+ * this client key or did not open. */
 ward_err ward_app_auth_key(ward_app *app, const char *sn, bool from_escrow,
                            uint8_t key[WARD_AUTH_KEY_LEN]);
 /* The same from a GET /v1/escrow answer in hand (no I/O). */

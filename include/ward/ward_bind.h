@@ -35,7 +35,10 @@
 #define WARD_TASK_ID_LEN 16
 #define WARD_BIND_CODE_LEN 6
 #define WARD_AUTH_KEY_LEN 32
-#define WARD_ESCROW_LEN (WARD_AUTH_KEY_LEN + WARD_SEAL_OVERHEAD) /* 113 */
+/* An escrow: seal of A to the client key (113) || the client's signature
+ * over it (64), see ward_escrow_make(). */
+#define WARD_ESCROW_SEAL_LEN (WARD_AUTH_KEY_LEN + WARD_SEAL_OVERHEAD) /* 113 */
+#define WARD_ESCROW_LEN (WARD_ESCROW_SEAL_LEN + WARD_P256_SIG_LEN)   /* 177 */
 #define WARD_QR_PAYLOAD_MAX 256
 /* "escrow" || sn || 0x00 || uid */
 #define WARD_ESCROW_AD_MAX (6 + WARD_SN_MAX + 1 + WARD_UID_MAX)
@@ -119,6 +122,32 @@ ward_err ward_bind_open(const ward_crypto *cp,
 /* The escrow's associated data: "escrow" || sn || 0x00 || uid. */
 ward_err ward_escrow_ad(const uint8_t *sn, size_t sn_len, const uint8_t *uid,
                         size_t uid_len, uint8_t *out, size_t cap, size_t *len);
+
+/* App: the escrow of auth key A for lock sn and account uid,
+ *     seal   = ward_seal_to(client_pub, ward_escrow_ad(sn, uid), A)   113
+ *     escrow = seal || ward_sign(client_priv, label "escrow",
+ *                                sn || 0x00 || uid || seal)            64
+ * so that wardd, which keeps it, can neither open it nor make one: a
+ * seal to the public key is anybody's to make, the signature only the
+ * app's. The lock carries it as opaque bytes. */
+ward_err ward_escrow_make(const ward_crypto *cp, const ward_random *rng,
+                          const uint8_t client_priv[WARD_P256_SCALAR_LEN],
+                          const uint8_t client_pub[WARD_P256_POINT_LEN],
+                          const uint8_t *sn, size_t sn_len,
+                          const uint8_t *uid, size_t uid_len,
+                          const uint8_t auth_key[WARD_AUTH_KEY_LEN],
+                          uint8_t escrow[WARD_ESCROW_LEN]);
+/* App recovering: checks the signature with client_pub, then opens the
+ * seal with client_priv. WARD_ERR_AUTH (auth_key zeroed) for an escrow
+ * this key pair did not make for this sn and uid; WARD_ERR_FORMAT for a
+ * bad sn or uid. */
+ward_err ward_escrow_open(const ward_crypto *cp,
+                          const uint8_t client_priv[WARD_P256_SCALAR_LEN],
+                          const uint8_t client_pub[WARD_P256_POINT_LEN],
+                          const uint8_t *sn, size_t sn_len,
+                          const uint8_t *uid, size_t uid_len,
+                          const uint8_t escrow[WARD_ESCROW_LEN],
+                          uint8_t auth_key[WARD_AUTH_KEY_LEN]);
 
 /* Lock: a signed confirmation (c->sn etc. from the lock's own records). */
 ward_err ward_bind_confirm_sign(const ward_crypto *cp,

@@ -51,6 +51,8 @@
 #define WARD_LABEL_BIND_DATA "bind data"     /* flow A: key sealing the bind data */
 #define WARD_LABEL_BIND_CONFIRM "bind confirm" /* flow A: lock signs the confirmation */
 #define WARD_LABEL_ACTIVATE "activate"       /* factory signs a lock activation */
+#define WARD_LABEL_ESCROW "escrow"           /* flow A: the app signs its escrow */
+#define WARD_LABEL_PHONE_CODE "phone code"   /* flow A: wardd's MAC of a phone code */
 #define WARD_LABEL_APPROVAL "approval"       /* flow B: key+nonce of an APPROVAL */
 #define WARD_LABEL_OP_RESULT "op result"     /* flow B: key+nonce of an OP_RESULT */
 #define WARD_LABEL_REVOKE "revoke"           /* flow B: key of a REVOKE */

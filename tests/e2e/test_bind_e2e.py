@@ -2,7 +2,7 @@
 """End to end: lock–app binding (flow A) with the real `ward` roles and the
 real wardd, over real HTTP with a real SQLite file.
 
-usage: test_bind_e2e.py [-v] WARD WARDD
+usage: test_bind_e2e.py [-v] WARD WARDD [WARDD_PROBE]
 
 Each test gets a temporary directory with a manufacturer key, a wardd on a
 free loopback port, a lock directory and app directories, and drives them
@@ -12,6 +12,7 @@ ZBar), the SMS outbox, `ward lock bind-finish`, ... The hostile-server
 cases edit wardd's database directly, as an attacker holding the server
 would. Standard library only.
 """
+import base64
 import json
 import os
 import re
@@ -24,10 +25,11 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wardlib import WardCli, Wardd, outbox_messages  # noqa: E402
+from wardlib import WardCli, Wardd, bind_messages, outbox_messages, phone_code  # noqa: E402
 
 WARD = None
 WARDD = None
+PROBE = None
 SN = "LOCK-0001"
 ALICE = ("alice", "+8613800000001")
 BOB = ("bob", "+8613800000002")
@@ -68,10 +70,7 @@ class BindTest(WardCli, unittest.TestCase):
         return lines[0]
 
     def register(self, who, name=None):
-        d = self.path(name or who[0])
-        self.ward_ok("app", "register", "--dir", d, "--server", self.wardd.url,
-                     "--user", who[0], "--phone", who[1])
-        return d
+        return self.register_app(self.path(name or who[0]), self.wardd.url, who[0], who[1])
 
     def start_bind(self, phone, qr=None):
         qr = qr or self.path("qr.png")
@@ -81,7 +80,7 @@ class BindTest(WardCli, unittest.TestCase):
         return qr
 
     def last_code(self, phone):
-        msgs = [m for m in outbox_messages(self.root) if m["phone"] == phone]
+        msgs = bind_messages(self.root, phone)
         self.assertTrue(msgs, "no SMS to %s" % phone)
         m = re.search(r"\b(\d{6})\b", msgs[-1]["text"])
         self.assertIsNotNone(m, msgs[-1]["text"])
@@ -118,6 +117,39 @@ class BindTest(WardCli, unittest.TestCase):
         self.ward_ok("app", "scan", "--dir", app_dir, "--qr", qr)
         return self.ward_ok("lock", "bind-finish", "--dir", self.lock,
                             "--code", self.last_code(who[1]))
+
+    def ask_unlock(self, app):
+        """The lock asks its apps to unlock: answers (the waiting `ward lock
+        request`, the op id the app sees pending)."""
+        p = subprocess.Popen([WARD, "lock", "request", "--dir", self.lock, "--op", "unlock",
+                              "--timeout", "30"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 20
+        op_id = None
+        while op_id is None and time.time() < deadline and p.poll() is None:
+            out = self.ward_ok("app", "pending", "--dir", app)
+            m = re.search(r"^([0-9a-f]{32})  lock \S+ asks to unlock", out, re.M)
+            op_id = m.group(1) if m else None
+            time.sleep(0.1)
+        if op_id is None:
+            p.kill()
+            p.communicate()
+        self.assertIsNotNone(op_id, "the app was never asked")
+        return p, op_id
+
+    def approve_unlock(self, app):
+        """The lock asks to unlock; the app approves; answers the lock's
+        output (it says whether the lock executed)."""
+        p, op_id = self.ask_unlock(app)
+        try:
+            self.ward_ok("app", "approve", "--dir", app, op_id)
+            out, err = p.communicate(timeout=60)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+        self.assertEqual(p.returncode, 0, out + err)
+        return out
 
     def clients(self):
         out = self.ward_ok("lock", "clients", "--dir", self.lock)
@@ -226,7 +258,7 @@ class Codes(BindTest):
         qr = self.start_bind(ALICE[1])
         self.ward_fails("app", "scan", "--dir", app, "--qr", qr,
                         expect="phone number in the QR code does not match this account")
-        self.assertEqual(outbox_messages(self.root), [])
+        self.assertEqual(bind_messages(self.root), [])
 
     def test_scan_of_a_file_without_a_qr_code(self):
         app = self.register(ALICE)
@@ -234,6 +266,185 @@ class Codes(BindTest):
             f.write(b"not a png")
         self.ward_fails("app", "scan", "--dir", app, "--qr", self.path("junk.png"),
                         expect="no ward QR code")
+
+
+class Finding7PhoneVerification(BindTest):
+    """Issue 14, finding 7: a phone is proved by an SMS code before its
+    account may upload a binding, so whoever sees a lock's QR code cannot
+    register the owner's number, upload first, and have the owner type in
+    the code that binds the stranger."""
+
+    def test_stranger_with_the_owners_number_cannot_bind_first(self):
+        qr = self.start_bind(ALICE[1])
+        # The stranger saw the QR code and registers the owner's number:
+        # the code goes to the owner's phone, which he does not hold.
+        mallory = self.path("mallory")
+        rc, out, err = self.ward("app", "register", "--dir", mallory, "--server",
+                                 self.wardd.url, "--user", "mallory", "--phone", ALICE[1],
+                                 stdin="")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("ward app register --dir %s --code" % mallory, err)
+        guess = "%06d" % ((int(phone_code(self.root, ALICE[1], "mallory")) + 1) % 1000000)
+        self.ward_fails("app", "register", "--dir", mallory, "--code", guess,
+                        expect="wrong code: 4 tries left")
+        # His upload is refused, and no bind code reaches the owner's phone.
+        self.ward_fails("app", "scan", "--dir", mallory, "--qr", qr,
+                        expect="phone not verified")
+        self.assertEqual(bind_messages(self.root), [])
+        # The owner's own binding then goes through, and the SMS names her.
+        alice = self.register(ALICE)
+        self.ward_ok("app", "scan", "--dir", alice, "--qr", qr)
+        (sms,) = bind_messages(self.root)
+        self.assertRegex(sms["text"], r"^ward code \d{6}: binding lock LOCK-0001 to account "
+                         r"alice\. Expires in 10 minutes\.$")
+        out = self.ward_ok("lock", "bind-finish", "--dir", self.lock,
+                           "--code", self.last_code(ALICE[1]))
+        self.assertIn("bound: user alice as owner", out)
+        self.assertEqual(self.clients(), [("alice", "owner")])
+
+    def test_registration_can_be_resumed_and_reads_the_code_from_stdin(self):
+        d = self.path("alice")
+        args = ("app", "register", "--dir", d, "--server", self.wardd.url, "--user", ALICE[0],
+                "--phone", ALICE[1])
+        # Interrupted (no code typed): running the same command again goes
+        # on with the same key and sends a new code.
+        rc, _, err = self.ward(*args, stdin="")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("no code entered", err)
+        with open(os.path.join(d, "client.key")) as f:
+            key = f.read()
+        first = phone_code(self.root, ALICE[1], "alice")
+        proc = subprocess.Popen([WARD] + list(args), stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 20
+        while len(outbox_messages(self.root)) < 2 and time.time() < deadline:
+            time.sleep(0.05)
+        second = phone_code(self.root, ALICE[1], "alice")
+        wrong = "%06d" % ((int(second) + 1) % 1000000)
+        # A wrong code, then the right one, typed on standard input.
+        out, err = proc.communicate("%s\n%s\n" % (wrong, second), timeout=60)
+        self.assertEqual(proc.returncode, 0, out + err)
+        self.assertIn("registered alice (%s)" % ALICE[1], out)
+        self.assertIn("phone verified", out)
+        with open(os.path.join(d, "client.key")) as f:
+            self.assertEqual(f.read(), key)
+        # The first code was replaced by the second; the account is done.
+        self.assertEqual(len(outbox_messages(self.root)), 2)
+        self.assertNotEqual(first, second)
+        out = self.ward_ok(*args, stdin="")
+        self.assertIn("phone verified", out)
+        # Another account is not made over this one.
+        self.ward_fails("app", "register", "--dir", d, "--server", self.wardd.url, "--user",
+                        "bob", "--phone", BOB[1], expect="already holds account alice")
+
+
+class Finding6CraftedQr(BindTest):
+    """Issue 14, finding 6: a QR code naming a lock the app is bound to
+    already (anyone can print one) must not wipe the app's binding."""
+
+    def test_crafted_qr_for_a_bound_lock_needs_rebind_and_wipes_nothing(self):
+        app = self.register(ALICE)
+        self.bind(ALICE, app)
+        # (The app has not asked wardd since: its record still says pending.)
+        key = self.app_lock(app)["auth_key"]
+        self.assertEqual(self.app_lock(app)["state"], "pending")
+        record = os.path.join(app, "locks", SN + ".json")
+        # An attacker's own "lock" with the same serial number prints a QR
+        # code with the owner's number, its own K and task id.
+        fake = self.path("fake-lock")
+        self.ward_ok("lock", "init", "--dir", fake, "--sn", SN, "--server", self.wardd.url,
+                     "--no-activate")
+        crafted = self.path("crafted.png")
+        self.ward_ok("lock", "bind-start", "--dir", fake, "--phone", ALICE[1],
+                     "--qr-out", crafted)
+        self.ward_fails("app", "scan", "--dir", app, "--qr", crafted,
+                        expect="LOCK-0001: this app is bound to this lock already "
+                               r"\(as owner\); nothing changed: give --rebind")
+        # The binding the lock finished is kept (recorded as bound first).
+        self.assertEqual((self.app_lock(app)["state"], self.app_lock(app)["auth_key"]),
+                         ("bound", key))
+        with open(record, "rb") as f:
+            before = f.read()
+        self.ward_fails("app", "scan", "--dir", app, "--qr", crafted, expect="--rebind")
+        with open(record, "rb") as f:
+            self.assertEqual(f.read(), before)
+        self.assertEqual(bind_messages(self.root), bind_messages(self.root, ALICE[1]))
+        self.assertEqual(len(bind_messages(self.root)), 1)      # nothing uploaded
+        # The effect: the app still approves an operation of that lock.
+        self.assertIn("executed", self.approve_unlock(app))
+        # --rebind proceeds, and still leaves the binding in use alone until
+        # the lock takes the new one (this one never will).
+        out = self.ward_ok("app", "scan", "--dir", app, "--qr", crafted, "--rebind")
+        self.assertIn("uploaded", out)
+        with open(record, "rb") as f:
+            self.assertEqual(f.read(), before)
+        self.assertIn("binding again", self.ward_ok("app", "status", "--dir", app))
+        self.assertIn("executed", self.approve_unlock(app))
+
+
+class Finding4PlantedEscrow(BindTest):
+    """Issue 14, finding 4: wardd holds the escrows; sealing to a client's
+    public key is anybody's to do, so an escrow is taken only when the
+    client key signed it. A planted one is refused and changes nothing."""
+
+    def files(self, d):
+        got = {}
+        for root, _, names in os.walk(d):
+            for n in names:
+                with open(os.path.join(root, n), "rb") as f:
+                    got[os.path.relpath(os.path.join(root, n), d)] = f.read()
+        return got
+
+    def test_planted_escrow_is_refused_and_the_genuine_one_recovers(self):
+        if PROBE is None:
+            self.skipTest("needs wardd_probe (third argument)")
+        app = self.register(ALICE)
+        self.bind(ALICE, app)
+        self.ward_ok("app", "status", "--dir", app)
+        genuine_key = self.app_lock(app)["auth_key"]
+        with self.db() as c:
+            (genuine,) = c.execute("SELECT blob FROM escrows WHERE uid = 'alice'").fetchone()
+            (pub,) = c.execute("SELECT pub FROM users WHERE uid = 'alice'").fetchone()
+        self.assertEqual(len(genuine), 177)
+        # wardd makes an escrow of a key of its own choosing, sealed to the
+        # key in its users table just as the app seals, and signed with
+        # the only key it has.
+        p = subprocess.run([PROBE, "-", self.path(), "plant-escrow", SN, "alice", pub.hex()],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        planted = base64.b64decode(re.search(r"^escrow=(\S+)$", p.stdout, re.M).group(1))
+        planted_key = re.search(r"^key=(\S+)$", p.stdout, re.M).group(1)
+        self.assertEqual(len(planted), len(genuine))
+        with self.db() as c:
+            c.execute("UPDATE escrows SET blob = ? WHERE uid = 'alice'", (planted,))
+        refused = "lock LOCK-0001: the escrow is not signed by this client key"
+        # A new phone recovering: refused, no record of the lock written.
+        new_phone = self.path("alice-new")
+        self.ward_fails("app", "recover", "--dir", new_phone, "--from-key",
+                        os.path.join(app, "client.key"), expect=refused)
+        self.assertFalse(os.path.exists(os.path.join(new_phone, "locks", SN + ".json")))
+        # The old phone recovering over its own files: nothing overwritten.
+        before = self.files(app)
+        self.ward_fails("app", "recover", "--dir", app, "--from-key",
+                        os.path.join(app, "client.key"), expect=refused)
+        self.assertEqual(self.files(app), before)
+        # An approval from the escrow refuses the planted key too (wardd
+        # would read and forge what is sealed under it)...
+        proc, op_id = self.ask_unlock(app)
+        try:
+            self.ward_fails("app", "approve", "--dir", app, op_id, "--from-escrow",
+                            expect=refused)
+        finally:
+            proc.kill()
+            proc.communicate()
+        self.assertNotEqual(genuine_key, planted_key)
+        # ...and the genuine escrow still recovers the genuine key.
+        with self.db() as c:
+            c.execute("UPDATE escrows SET blob = ? WHERE uid = 'alice'", (genuine,))
+        out = self.ward_ok("app", "recover", "--dir", new_phone, "--from-key",
+                           os.path.join(app, "client.key"))
+        self.assertIn("1 lock restored", out)
+        self.assertEqual(self.app_lock(new_phone)["auth_key"], genuine_key)
 
 
 class ShortTask(BindTest):
@@ -376,8 +587,9 @@ class Crashes(BindTest):
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("-")]
     flags = [a for a in sys.argv[1:] if a.startswith("-")]
-    if len(args) != 2:
+    if len(args) not in (2, 3):
         sys.exit(__doc__)
-    WARD, WARDD = (os.path.abspath(a) for a in args)
+    WARD, WARDD = (os.path.abspath(a) for a in args[:2])
+    PROBE = os.path.abspath(args[2]) if len(args) == 3 else None
     WardCli.binary = WARD
     unittest.main(argv=[sys.argv[0]] + flags)

@@ -19,6 +19,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_wardd_api as api  # noqa: E402
+from wardlib import probe_register  # noqa: E402
 
 DPROBE = None
 PHONE_A = "+8613800000001"
@@ -36,8 +37,8 @@ class Devices(api.WarddTest):
         super().setUp()
         self.ok("activate", "DEV-1", expect=201)
         self.ok("activate", "DEV-2", expect=201)
-        self.ok("register", "alice", PHONE_A, expect=201)
-        self.ok("register", "bob", PHONE_B, expect=201)
+        probe_register(self.ok, self.root, "alice", PHONE_A)
+        probe_register(self.ok, self.root, "bob", PHONE_B)
 
     def call(self, who, method, target, body=None):
         """(status, json) of one request signed by who: 'lock:DEV-1' or

@@ -24,7 +24,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wardlib import SANITIZER_MARKS, Wardd  # noqa: E402
+from wardlib import SANITIZER_MARKS, Wardd, app_register  # noqa: E402
 
 WARD = None
 WARDD = None
@@ -394,8 +394,9 @@ class DevicesE2E(unittest.TestCase):
     def app(self, name, user=None):
         d = os.path.join(self.root, name)
         if user:
-            self.ward_ok("app", "register", "--dir", d, "--server", self.wardd.url, "--user",
-                         user, "--phone", "+86138000000%02d" % (len(user) + ord(user[0]) % 50))
+            app_register(lambda args, stdin: self.ward(*args, stdin=stdin), self.root, d,
+                         self.wardd.url, user,
+                         "+86138000000%02d" % (len(user) + ord(user[0]) % 50))
         return d
 
     def pair_start(self, adir, near=None, name="app", timeout=15):

@@ -22,7 +22,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wardlib import WardCli, HostileProxy, Wardd, outbox_messages  # noqa: E402
+from wardlib import WardCli, HostileProxy, Wardd, bind_messages  # noqa: E402
 
 WARD = None
 WARDD = None
@@ -85,13 +85,10 @@ class OpsTest(WardCli, unittest.TestCase):
         return d
 
     def register(self, who):
-        d = self.path(who[0])
-        self.ward_ok("app", "register", "--dir", d, "--server", self.proxy.url,
-                     "--user", who[0], "--phone", who[1])
-        return d
+        return self.register_app(self.path(who[0]), self.proxy.url, who[0], who[1])
 
     def code_for(self, phone):
-        msgs = [m for m in outbox_messages(self.root) if m["phone"] == phone]
+        msgs = bind_messages(self.root, phone)
         return re.search(r"\b(\d{6})\b", msgs[-1]["text"]).group(1)
 
     def bind_first(self, who, app, lock=None):

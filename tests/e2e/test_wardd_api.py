@@ -27,7 +27,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wardlib import Wardd, connect_from, parse_log_line, peer_closed  # noqa: E402
+from wardlib import (Wardd, bind_messages, connect_from, parse_log_line, peer_closed,  # noqa: E402
+                     phone_code, probe_register)
 
 WARDD = None
 PROBE = None
@@ -91,7 +92,16 @@ class WarddTest(unittest.TestCase):
 
     def setup_pair(self, sn="LOCK-0001", uid="alice", phone=PHONE):
         self.ok("activate", sn, expect=201)
-        self.ok("register", uid, phone, expect=201)
+        self.register(uid, phone)
+
+    def register(self, uid, phone):
+        """An account with its phone verified (the code from the outbox)."""
+        probe_register(self.ok, self.root, uid, phone)
+
+    def bind_sms(self):
+        """The bind-code SMS in the outbox (not the phone codes)."""
+        self.outbox()                   # checks every file's name
+        return bind_messages(self.root)
 
     def db(self):
         return sqlite3.connect(os.path.join(self.root, "wardd.db"))
@@ -156,15 +166,16 @@ class HappyPath(WarddTest):
     def test_activation_register_upload_fetch_confirm_status_escrow(self):
         self.ok("activate", "LOCK-0001", expect=201)
         self.ok("activate", "LOCK-0001", expect=200)      # same key: idempotent
-        self.ok("register", "alice", PHONE, expect=201)
-        self.ok("register", "alice", PHONE, expect=200)
+        self.register("alice", PHONE)
+        self.ok("register", "alice", PHONE, expect=200)   # verified: no new code
+        self.assertEqual(len(self.outbox()), 1)
         out = self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
         code = self.fact(out, "code")
-        msgs = self.outbox()
+        msgs = self.bind_sms()
         self.assertEqual(len(msgs), 1)
         self.assertEqual(msgs[0]["phone"], PHONE)
-        self.assertEqual(msgs[0]["text"],
-                         "ward code %s: binding lock LOCK-0001. Expires in 10 minutes." % code)
+        self.assertEqual(msgs[0]["text"], "ward code %s: binding lock LOCK-0001 to account "
+                         "alice. Expires in 10 minutes." % code)
         out = self.ok("fetch", "t1", "LOCK-0001", expect=200)
         self.assertEqual(self.fact(out, "opened"), "1")   # the blob arrived intact
         out = self.ok("status", "t1", "alice", "--expect-state", "sealed")
@@ -182,7 +193,7 @@ class HappyPath(WarddTest):
             self.assertNotIn("code", cols)
             self.assertEqual(db.execute("SELECT count(*) FROM bindings").fetchone()[0], 1)
             self.assertEqual(db.execute("SELECT count(*) FROM escrows").fetchone()[0], 1)
-            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 5)
+            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 6)
         # Never logged (a code-shaped run inside a hex id is not the code).
         self.assertIsNone(re.search(r"(?<![0-9a-f])%s(?![0-9a-f])" % code, self.wardd.log()))
 
@@ -201,7 +212,7 @@ class HappyPath(WarddTest):
 
     def test_second_app_binds_same_lock(self):
         self.setup_pair()
-        self.ok("register", "bob", "+8613900000000", expect=201)
+        self.register("bob", "+8613900000000")
         self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
         self.ok("confirm", "t1", "LOCK-0001", expect=200)
         self.ok("upload", "t2", "bob", "LOCK-0001", "+8613900000000", expect=201)
@@ -268,11 +279,7 @@ class Refusals(WarddTest):
     def test_phone_mismatch(self):
         self.setup_pair()
         self.ok("upload", "t1", "alice", "LOCK-0001", "+8613811111111", expect=403)
-        self.assertEqual(self.outbox(), [])
-
-    def test_unknown_lock(self):
-        self.setup_pair()
-        self.ok("upload", "t1", "alice", "LOCK-7777", PHONE, expect=404)
+        self.assertEqual(self.bind_sms(), [])
 
     def test_sms_rate_limit_per_phone(self):
         self.setup_pair()
@@ -280,7 +287,141 @@ class Refusals(WarddTest):
             self.ok("upload", "t%d" % i, "alice", "LOCK-0001", PHONE, expect=201)
         out = self.ok("upload", "t9", "alice", "LOCK-0001", PHONE, expect=429)
         self.assertGreater(int(self.fact(out, "retry_after")), 0)
-        self.assertEqual(len(self.outbox()), 3)           # and no SMS
+        self.assertEqual(len(self.bind_sms()), 3)         # and no SMS
+
+
+class Finding7PhoneVerification(WarddTest):
+    """Issue 14, finding 7: phones are proved by an SMS code before an
+    account may have wardd text anyone a bind code; one verified phone
+    per account; codes locked out; no oracle of which SNs exist."""
+
+    def answer(self, out):
+        body = json.loads(self.fact(out, "body"))
+        return (self.fact(out, "status"), body["error"], body["message"],
+                int(self.fact(out, "retry_after")) > 0)
+
+    def test_unverified_account_cannot_upload_and_texts_only_limited_codes(self):
+        self.ok("activate", "LOCK-0001", expect=201)
+        # A stranger registers the owner's number under several accounts:
+        # each asks wardd to text the phone a code, at most 3 per 10 min.
+        for i in range(3):
+            self.ok("register", "mallory%d" % i, PHONE, expect=201)
+        out = self.ok("register", "mallory3", PHONE, expect=429)
+        self.assertGreater(int(self.fact(out, "retry_after")), 0)
+        # None of them can upload a task: no bind code reaches the phone.
+        for i in range(4):
+            out = self.ok("upload", "t%d" % i, "mallory%d" % min(i, 2), "LOCK-0001", PHONE,
+                          expect=403)
+            self.assertIn("phone not verified", out)
+        msgs = self.outbox()
+        self.assertEqual(len(msgs), 3)
+        for m in msgs:
+            self.assertEqual(m["phone"], PHONE)
+            self.assertRegex(m["text"], r"^ward code \d{6}: verify phone for account "
+                             r"mallory\d\. Expires in 10 minutes\.$")
+        with self.db() as db:
+            self.assertEqual(db.execute("SELECT count(*) FROM tasks").fetchone()[0], 0)
+
+    def test_wrong_codes_lock_out(self):
+        self.ok("register", "alice", PHONE, expect=201)
+        code = phone_code(self.root, PHONE, "alice")
+        wrong = "%06d" % ((int(code) + 1) % 1000000)
+        for left in (4, 3, 2, 1):
+            out = self.ok("verify", "alice", wrong, expect=403)
+            self.assertIn("wrong code: %d tr" % left, out)
+        out = self.ok("verify", "alice", wrong, expect=429)
+        self.assertIn("too many wrong codes", out)
+        self.assertGreaterEqual(int(self.fact(out, "retry_after")), 299)
+        # Locked: even the right code is refused, and no new code is sent.
+        self.ok("verify", "alice", code, expect=429)
+        self.ok("register", "alice", PHONE, expect=429)
+        self.assertEqual(len(self.outbox()), 1)
+        # Asking for another code buys no new guesses either: the attempts
+        # stay with the account. Once the lock-out is over (moved back in
+        # the database), a new code is sent and verifies.
+        with self.db() as db:
+            db.execute("UPDATE phone_codes SET locked_until_ms = 0")
+        self.ok("register", "alice", PHONE, expect=200)
+        code = phone_code(self.root, PHONE, "alice")
+        self.ok("verify", "alice", code, expect=200)
+        self.ok("verify", "alice", code, expect=200)      # idempotent once verified
+        # Codes are kept only as MACs under a key outside the database, and
+        # never logged.
+        with self.db() as db:
+            self.assertEqual(db.execute("SELECT count(*) FROM phone_codes").fetchone()[0], 0)
+        self.assertIsNone(re.search(r"(?<![0-9a-f])%s(?![0-9a-f])" % code, self.wardd.log()))
+
+    def test_new_accounts_bring_no_new_guesses(self):
+        """Each account has its own lock-out, but the number has a budget
+        of checks (10 a day) whatever the accounts naming it."""
+        for i in range(3):
+            self.ok("register", "m%d" % i, PHONE, expect=201)
+        codes = [phone_code(self.root, PHONE, "m%d" % i) for i in range(3)]
+        for i in range(2):
+            wrong = "%06d" % ((int(codes[i]) + 1) % 1000000)
+            for _ in range(4):
+                self.ok("verify", "m%d" % i, wrong, expect=403)
+            self.ok("verify", "m%d" % i, wrong, expect=429)          # its own lock-out
+        # A third account, even with its right code, gets no 11th check.
+        out = self.ok("verify", "m2", codes[2], expect=429)
+        self.assertIn("too many codes tried for this phone number", out)
+        self.assertGreater(int(self.fact(out, "retry_after")), 23 * 3600)
+        with self.db() as db:
+            self.assertEqual(db.execute("SELECT count(*) FROM users WHERE verified_ms IS NOT NULL"
+                                        ).fetchone()[0], 0)
+
+    def test_code_is_kept_as_a_keyed_mac(self):
+        self.ok("register", "alice", PHONE, expect=201)
+        code = phone_code(self.root, PHONE, "alice")
+        with self.db() as db:
+            (mac,) = db.execute("SELECT mac FROM phone_codes WHERE uid = 'alice'").fetchone()
+        self.assertEqual(len(mac), 32)
+        # Not the code, nor an unkeyed hash of it that a reader of the
+        # database could search 10^6 codes against.
+        import hashlib
+        for form in (code.encode(), ("alice\0" + PHONE + "\0" + code).encode()):
+            self.assertNotEqual(mac, hashlib.sha256(form).digest())
+        with open(os.path.join(self.root, "wardd.db"), "rb") as f:
+            self.assertNotIn(code.encode(), f.read())
+        key = os.path.join(self.root, "wardd.db.codekey")
+        self.assertEqual(os.stat(key).st_mode & 0o777, 0o600)
+
+    def test_one_verified_phone_per_account_the_newer_proof_takes_it(self):
+        self.ok("activate", "LOCK-0001", expect=201)
+        self.register("alice", PHONE)
+        self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
+        # The number passes to another account, which proves it: alice
+        # can no longer have codes sent to it.
+        self.register("bob", PHONE)
+        self.ok("upload", "t2", "alice", "LOCK-0001", PHONE, expect=403)
+        self.ok("upload", "t3", "bob", "LOCK-0001", PHONE, expect=201)
+        # An account's phone never changes: not with the same key...
+        self.ok("register", "alice", "+8613911111111", expect=409)
+        # ...and alice gets it back only by proving it again.
+        probe_register(self.ok, self.root, "alice", PHONE, expect=200)
+        self.ok("upload", "t4", "bob", "LOCK-0001", PHONE, expect=403)
+        with self.db() as db:
+            rows = db.execute("SELECT uid FROM users WHERE phone = ? AND verified_ms IS NOT NULL",
+                              (PHONE,)).fetchall()
+        self.assertEqual(rows, [("alice",)])
+        self.assertIn("event=phone_verified uid=alice took_over=1", self.wardd.log())
+
+    def test_unknown_sn_answers_as_a_rate_limit(self):
+        self.setup_pair()
+        self.register("bob", "+8613900000000")
+        # alice uses up her allowance on a real lock...
+        for i in range(3):
+            self.ok("upload", "a%d" % i, "alice", "LOCK-0001", PHONE, expect=201)
+        limited = self.answer(self.ok("upload", "a9", "alice", "LOCK-0001", PHONE, expect=429))
+        # ...bob's first probe of an SN that does not exist gets the same
+        # answer, and it cost him his allowance: a real lock is refused next.
+        unknown = self.answer(self.ok("upload", "b1", "bob", "LOCK-7777", "+8613900000000",
+                                      expect=429))
+        self.assertEqual(unknown, limited)
+        self.assertEqual(unknown, ("429", "busy", "too many codes sent; try later", True))
+        self.ok("upload", "b2", "bob", "LOCK-0001", "+8613900000000", expect=429)
+        self.assertEqual([m["phone"] for m in self.bind_sms()], [PHONE] * 3)
+        self.assertIn("reason=unknown_lock uid=bob", self.wardd.log())
 
 
 class ShortTtl(WarddTest):
@@ -289,7 +430,7 @@ class ShortTtl(WarddTest):
     def test_expired_task(self):
         self.setup_pair()
         out = self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
-        self.assertIn("Expires in 1 minute.", self.outbox()[0]["text"])
+        self.assertIn("Expires in 1 minute.", self.bind_sms()[0]["text"])
         time.sleep(1.3)
         self.ok("fetch", "t1", "LOCK-0001", expect=410)
         self.ok("status", "t1", "alice", "--expect-state", "expired")
@@ -300,7 +441,7 @@ class AddressLimit(WarddTest):
 
     def test_sms_rate_limit_per_address(self):
         self.setup_pair()
-        self.ok("register", "bob", "+8613900000000", expect=201)
+        self.register("bob", "+8613900000000")
         self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
         self.ok("upload", "t2", "bob", "LOCK-0001", "+8613900000000", expect=201)
         self.ok("upload", "t3", "bob", "LOCK-0001", "+8613900000000", expect=429)
@@ -333,7 +474,7 @@ class Lifecycle(WarddTest):
         """SIGKILL right after many confirms: every task is either bound with
         its binding and escrow, or sealed with neither."""
         self.setup_pair()
-        self.ok("register", "bob", "+8613900000000", expect=201)
+        self.register("bob", "+8613900000000")
         self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
         self.ok("upload", "t2", "bob", "LOCK-0001", "+8613900000000", expect=201)
         self.ok("fetch", "t1", "LOCK-0001", expect=200)
@@ -376,7 +517,7 @@ class Lifecycle(WarddTest):
         self.wardd.start(["--config", cfg, "--task-ttl", "300"])
         self.setup_pair()
         self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
-        self.assertIn("Expires in 5 minutes.", self.outbox()[0]["text"])   # flag wins
+        self.assertIn("Expires in 5 minutes.", self.bind_sms()[0]["text"])   # flag wins
         self.ok("upload", "t2", "alice", "LOCK-0001", PHONE, expect=429)   # file applied
 
     def test_help_and_bad_flags(self):
@@ -396,28 +537,48 @@ class Lifecycle(WarddTest):
 
 
 class SmsCommand(WarddTest):
-    def test_sms_command_provider(self):
+    def command(self, fail_binds=False):
+        """wardd restarted with an SMS command that appends what it is given
+        to sent.txt (and fails for bind codes when fail_binds); alice
+        registered with the code it was given."""
         script = os.path.join(self.root, "sms.sh")
-        sent = os.path.join(self.root, "sent.txt")
+        self.sent = os.path.join(self.root, "sent.txt")
         with open(script, "w") as f:
-            f.write("#!/bin/sh\necho \"to=$1\" >> %s\ncat >> %s\n" % (sent, sent))
+            f.write("#!/bin/sh\nt=$(cat)\nprintf 'to=%%s\\n%%s\\n' \"$1\" \"$t\" >> %s\n"
+                    "%s\n" % (self.sent, 'case "$t" in *"binding lock"*) exit 1;; esac'
+                               if fail_binds else ""))
         os.chmod(script, 0o755)
         self.wardd.stop()
         self.wardd.start(["--sms-command", script])
-        self.setup_pair()
+        self.ok("activate", "LOCK-0001", expect=201)
+        self.ok("register", "alice", PHONE, expect=201)
+        code = re.findall(r"ward code (\d{6}): verify phone for account alice\.", self.sent_text())
+        self.ok("verify", "alice", code[-1], expect=200)
+
+    def sent_text(self):
+        with open(self.sent) as f:
+            return f.read()
+
+    def test_sms_command_provider(self):
+        self.command()
         out = self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
-        with open(sent) as f:
-            text = f.read()
+        text = self.sent_text()
         self.assertIn("to=" + PHONE, text)
-        self.assertIn("ward code %s: binding lock LOCK-0001." % self.fact(out, "code"), text)
+        self.assertIn("ward code %s: binding lock LOCK-0001 to account alice."
+                      % self.fact(out, "code"), text)
 
     def test_failing_command_drops_the_task(self):
-        self.wardd.stop()
-        self.wardd.start(["--sms-command", "false"])
-        self.setup_pair()
+        self.command(fail_binds=True)
         self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=503)
         with self.db() as db:
             self.assertEqual(db.execute("SELECT count(*) FROM tasks").fetchone()[0], 0)
+
+    def test_failing_command_at_registration(self):
+        self.wardd.stop()
+        self.wardd.start(["--sms-command", "false"])
+        self.ok("register", "alice", PHONE, expect=503)
+        # Nothing reached the phone: asking again sends a new code.
+        self.ok("verify", "alice", "123456", expect=410)
 
 
 PHONES = {"alice": PHONE, "bob": "+8613900000000", "carol": "+8613700000000",
@@ -432,7 +593,7 @@ class FlowB(WarddTest):
         super().setUp()
         self.ok("activate", "LOCK-0001", expect=201)
         for uid, phone in PHONES.items():
-            self.ok("register", uid, phone, expect=201)
+            self.register(uid, phone)
         for task, uid, role in (("ta", "alice", 0), ("tb", "bob", 2), ("tc", "carol", 2)):
             self.ok("upload", task, uid, "LOCK-0001", PHONES[uid], expect=201)
             self.ok("confirm", task, "LOCK-0001", "--role", str(role), expect=200)
@@ -619,7 +780,7 @@ class ShortOpTtl(WarddTest):
 
     def test_expired_op(self):
         self.ok("activate", "LOCK-0001", expect=201)
-        self.ok("register", "alice", PHONE, expect=201)
+        self.register("alice", PHONE)
         self.ok("upload", "ta", "alice", "LOCK-0001", PHONE, expect=201)
         self.ok("confirm", "ta", "LOCK-0001", expect=200)
         self.ok("op-create", "o1", "LOCK-0001", expect=201)

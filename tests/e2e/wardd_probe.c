@@ -7,6 +7,8 @@
  * "status=NNN" and the answer's body, plus facts it checked (code=...,
  * opened=1, state=..., escrow_ok=1), and exits 0 only when the status is
  * the expected one (default: any 2xx) and its own checks passed.
+ * Accounts: register UID PHONE (wardd texts a code), verify UID CODE.
+ * A hostile wardd's escrow: plant-escrow SN UID PUBHEX (no request).
  * Flow B: op-create, op-pending, op-answer, op-fetch, op-result, op-state,
  * revoke, inbox, inbox-ack, clients, audit (each documented below). */
 #include <stdarg.h>
@@ -378,6 +380,65 @@ static int cmd_register(int argc, char **argv)
     return status_ok(st) ? 0 : 1;
 }
 
+/* plant-escrow SN UID PUBHEX: what a hostile wardd can make of an escrow
+ * for UID on lock SN, knowing only the user's public key (its own users
+ * table): a key of its choosing sealed to PUBHEX, exactly as the app
+ * seals, and a signature made with a key of its own (it has no other).
+ * Prints escrow=BASE64 (as GET /v1/escrow answers it) and key=HEX. No
+ * request. */
+static int cmd_plant_escrow(int argc, char **argv)
+{
+    if (argc < 3) {
+        die("plant-escrow SN UID PUBHEX");
+    }
+    const char *sn = argv[0], *uid = argv[1];
+    size_t sn_len = strlen(sn), uid_len = strlen(uid), ad_len = 0, n = 0;
+    uint8_t pub[WARD_P256_POINT_LEN], key[WARD_AUTH_KEY_LEN], ad[WARD_ESCROW_AD_MAX];
+    uint8_t escrow[WARD_ESCROW_LEN], mine_priv[WARD_P256_SCALAR_LEN];
+    uint8_t mine_pub[WARD_P256_POINT_LEN], msg[WARD_SN_MAX + 1 + WARD_UID_MAX +
+                                               WARD_ESCROW_SEAL_LEN];
+    if (sn_len > WARD_SN_MAX || uid_len > WARD_UID_MAX) {
+        die("plant-escrow: SN or UID too long");
+    }
+    hex_to(argv[2], pub, sizeof pub);
+    check(rng.fill(rng.ctx, key, sizeof key), "random");
+    check(ward_escrow_ad((const uint8_t *)sn, sn_len, (const uint8_t *)uid, uid_len, ad,
+                         sizeof ad, &ad_len), "escrow ad");
+    check(ward_seal_to(cp, &rng, pub, ad, ad_len, key, sizeof key, escrow,
+                       WARD_ESCROW_SEAL_LEN, &n), "seal");
+    /* sn || 0x00 || uid || seal, signed as the app signs it, but with the
+     * only private key wardd has: its own. */
+    memcpy(msg, sn, sn_len);
+    msg[sn_len] = 0x00;
+    memcpy(msg + sn_len + 1, uid, uid_len);
+    memcpy(msg + sn_len + 1 + uid_len, escrow, WARD_ESCROW_SEAL_LEN);
+    check(ward_p256_keygen(cp, &rng, mine_priv, mine_pub), "keygen");
+    check(ward_sign(cp, WARD_LABEL_ESCROW, mine_priv, msg,
+                    sn_len + 1 + uid_len + WARD_ESCROW_SEAL_LEN,
+                    escrow + WARD_ESCROW_SEAL_LEN), "sign");
+    char enc[400], hex[80];
+    b64(escrow, sizeof escrow, enc, sizeof enc);
+    to_hex(key, sizeof key, hex, sizeof hex);
+    printf("escrow=%s\nkey=%s\n", enc, hex);
+    return 0;
+}
+
+/* verify UID CODE: types back the code wardd texted to UID's phone. */
+static int cmd_verify(int argc, char **argv)
+{
+    if (argc < 2) {
+        die("verify UID CODE");
+    }
+    char keyid[128], body[128];
+    uint8_t priv[WARD_P256_SCALAR_LEN];
+    user_key(argv[0], priv, keyid, sizeof keyid);
+    snprintf(body, sizeof body, "{\"code\":\"%s\"}", argv[1]);
+    char *resp;
+    long st = request("POST", "/v1/users/verify", NULL, body, keyid, priv, NULL, &resp);
+    free(resp);
+    return status_ok(st) ? 0 : 1;
+}
+
 /* A task as the app keeps it: DIR/task-NAME, one hex or text field a line. */
 typedef struct task {
     uint8_t tid[WARD_TASK_ID_LEN];
@@ -433,12 +494,10 @@ static int cmd_upload(int argc, char **argv)
     uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
     signer_key("user", t.uid, priv, pub, keyid, sizeof keyid);
     check(rng.fill(rng.ctx, t.auth_key, sizeof t.auth_key), "random");
-    uint8_t ad[128], escrow[WARD_ESCROW_LEN];
-    size_t ad_len = 0, escrow_len = 0;
-    check(ward_escrow_ad((const uint8_t *)t.sn, strlen(t.sn), (const uint8_t *)t.uid,
-                         strlen(t.uid), ad, sizeof ad, &ad_len), "escrow ad");
-    check(ward_seal_to(cp, &rng, pub, ad, ad_len, t.auth_key, sizeof t.auth_key, escrow,
-                       sizeof escrow, &escrow_len), "escrow");
+    uint8_t escrow[WARD_ESCROW_LEN];
+    check(ward_escrow_make(cp, &rng, priv, pub, (const uint8_t *)t.sn, strlen(t.sn),
+                           (const uint8_t *)t.uid, strlen(t.uid), t.auth_key, escrow),
+          "escrow");
     ward_bind_data d = {
         (const uint8_t *)t.sn, strlen(t.sn), (const uint8_t *)t.uid, strlen(t.uid),
         pub, t.auth_key, escrow, (const uint8_t *)t.phone, strlen(t.phone),
@@ -621,14 +680,13 @@ static int cmd_escrow(int argc, char **argv)
         const char *e = strstr(resp, pat);
         ok = 0;
         if (e != NULL && json_get(e, "blob", enc, sizeof enc)) {
-            uint8_t blob[WARD_ESCROW_LEN], ad[128], key[WARD_AUTH_KEY_LEN];
-            size_t n = 0, ad_len = 0, klen = 0;
+            uint8_t blob[WARD_ESCROW_LEN], key[WARD_AUTH_KEY_LEN];
+            size_t n = 0;
             ok = ward_b64_decode(enc, strlen(enc), blob, sizeof blob, &n) == WARD_OK &&
-                 ward_escrow_ad((const uint8_t *)t.sn, strlen(t.sn), (const uint8_t *)t.uid,
-                                strlen(t.uid), ad, sizeof ad, &ad_len) == WARD_OK &&
-                 ward_seal_open(cp, priv, pub, ad, ad_len, blob, n, key, sizeof key,
-                                &klen) == WARD_OK &&
-                 klen == WARD_AUTH_KEY_LEN &&
+                 n == WARD_ESCROW_LEN &&
+                 ward_escrow_open(cp, priv, pub, (const uint8_t *)t.sn, strlen(t.sn),
+                                  (const uint8_t *)t.uid, strlen(t.uid), blob,
+                                  key) == WARD_OK &&
                  memcmp(key, t.auth_key, WARD_AUTH_KEY_LEN) == 0;
         }
         printf("escrow_ok=%d\n", ok);
@@ -1146,6 +1204,10 @@ int main(int argc, char **argv)
         rc = cmd_activate(nargs, args);
     } else if (strcmp(cmd, "register") == 0) {
         rc = cmd_register(nargs, args);
+    } else if (strcmp(cmd, "plant-escrow") == 0) {
+        rc = cmd_plant_escrow(nargs, args);
+    } else if (strcmp(cmd, "verify") == 0) {
+        rc = cmd_verify(nargs, args);
     } else if (strcmp(cmd, "upload") == 0) {
         rc = cmd_upload(nargs, args);
     } else if (strcmp(cmd, "fetch") == 0) {

@@ -78,6 +78,54 @@ def outbox_messages(root):
     return msgs
 
 
+def phone_code(root, phone, uid):
+    """The code of the last SMS wardd sent to phone to verify account uid's
+    phone (POST /v1/users), or None."""
+    text = re.compile(r"^ward code (\d{6}): verify phone for account (\S+)\. ")
+    for m in reversed(outbox_messages(root)):
+        got = text.match(m["text"])
+        if m["phone"] == phone and got and got.group(2) == uid:
+            return got.group(1)
+    return None
+
+
+def bind_messages(root, phone=None):
+    """The bind-code SMS in root/outbox (not the phone codes), oldest first."""
+    return [m for m in outbox_messages(root)
+            if " binding lock " in m["text"] and (phone is None or m["phone"] == phone)]
+
+
+def app_register(run, root, d, server, uid, phone):
+    """`ward app register` as a person without a terminal does it, the one
+    way every test makes an app account: the first command texts a code to
+    the phone and exits non-zero saying how to finish; the code read from
+    root/outbox finishes it. run(args, stdin) runs `ward` and answers
+    (exit code, output). Answers d."""
+    rc, text = run(["app", "register", "--dir", d, "--server", server, "--user", uid,
+                    "--phone", phone], "")
+    if rc == 0 or ("ward app register --dir %s --code" % d) not in text:
+        raise AssertionError("register should wait for the code (%d):\n%s" % (rc, text))
+    code = phone_code(root, phone, uid)
+    if code is None:
+        raise AssertionError("no phone code for %s in the outbox" % uid)
+    rc, text = run(["app", "register", "--dir", d, "--code", code], None)
+    if rc != 0 or "phone verified" not in text:
+        raise AssertionError("register --code failed (%d):\n%s" % (rc, text))
+    return d
+
+
+def probe_register(ok, root, uid, phone, expect=201):
+    """An account made with a probe and its phone verified, as an app does
+    it: `register UID PHONE` (wardd texts a code) then `verify UID CODE`
+    with the code read from root/outbox. ok(*args, expect=) runs the probe
+    and fails the test unless it succeeds."""
+    ok("register", uid, phone, expect=expect)
+    code = phone_code(root, phone, uid)
+    if code is None:
+        raise AssertionError("no phone code for %s in the outbox" % uid)
+    ok("verify", uid, code, expect=200)
+
+
 SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
 
 
@@ -99,6 +147,14 @@ class WardCli:
         rc, out, err = self.ward(*args, stdin=stdin)
         self.assertEqual(rc, 0, "ward %s failed (%d):\n%s%s" % (" ".join(args), rc, out, err))
         return out
+
+    def register_app(self, d, server, uid, phone, outbox_root=None):
+        """app_register() with this test's `ward` and outbox (wardd's root,
+        default self.root). Answers d."""
+        def run(args, stdin):
+            rc, out, err = self.ward(*args, stdin=stdin)
+            return rc, out + err
+        return app_register(run, outbox_root or self.root, d, server, uid, phone)
 
     def assert_no_sanitizer_report(self, text):
         for mark in SANITIZER_MARKS:

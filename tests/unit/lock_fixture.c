@@ -123,15 +123,13 @@ size_t lf_app_blob(lf_app *a, const lf_qr *s, const uint8_t *phone,
 {
     const ward_crypto *cp = ward_test_cp;
     ward_random rng = ward_test_rng();
-    uint8_t ad[WARD_ESCROW_AD_MAX], escrow[WARD_ESCROW_LEN];
-    size_t ad_len = 0, n = 0, len = 0;
+    uint8_t escrow[WARD_ESCROW_LEN];
+    size_t len = 0;
     ward_bind_data d;
     assert_int_equal(rng.fill(rng.ctx, a->auth, sizeof a->auth), WARD_OK);
-    assert_int_equal(ward_escrow_ad(LF_SN, LF_SN_LEN, (const uint8_t *)a->uid,
-                                    strlen(a->uid), ad, sizeof ad, &ad_len),
-                     WARD_OK);
-    assert_int_equal(ward_seal_to(cp, &rng, a->pub, ad, ad_len, a->auth, 32,
-                                  escrow, sizeof escrow, &n), WARD_OK);
+    assert_int_equal(ward_escrow_make(cp, &rng, a->priv, a->pub, LF_SN, LF_SN_LEN,
+                                      (const uint8_t *)a->uid, strlen(a->uid), a->auth,
+                                      escrow), WARD_OK);
     d.sn = LF_SN;
     d.sn_len = LF_SN_LEN;
     d.uid = (const uint8_t *)a->uid;
@@ -172,13 +170,9 @@ void lf_check_bound(lf_env *e, const lf_app *a, const lf_qr *s,
                                                strlen(a->uid), key), WARD_OK);
     assert_memory_equal(key, a->auth, 32);
     /* The escrow opens for the app only. */
-    uint8_t ad[WARD_ESCROW_AD_MAX], got[32];
-    size_t ad_len = 0, n = 0;
-    assert_int_equal(ward_escrow_ad(c.sn, c.sn_len, c.uid, c.uid_len, ad,
-                                    sizeof ad, &ad_len), WARD_OK);
-    assert_int_equal(ward_seal_open(ward_test_cp, a->priv, a->pub, ad, ad_len,
-                                    c.escrow, WARD_ESCROW_LEN, got, 32, &n),
-                     WARD_OK);
+    uint8_t got[32];
+    assert_int_equal(ward_escrow_open(ward_test_cp, a->priv, a->pub, c.sn, c.sn_len,
+                                      c.uid, c.uid_len, c.escrow, got), WARD_OK);
     assert_memory_equal(got, a->auth, 32);
 }
 

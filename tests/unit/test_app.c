@@ -156,6 +156,33 @@ static void test_account_files(void **state)
     assert_int_equal(ward_app_register_json(&app, &json), WARD_OK);
     assert_non_null(strstr(json, "\"user\":\"alice\""));
     free(json);
+    assert_int_equal(ward_app_verify_json(&app, "012345", &json), WARD_OK);
+    assert_string_equal(json, "{\"code\":\"012345\"}");
+    free(json);
+    assert_int_equal(ward_app_verify_json(&app, "12345", &json), WARD_ERR_FORMAT);
+    assert_null(json);
+    assert_int_equal(ward_app_verify_json(&app, "12345a", &json), WARD_ERR_FORMAT);
+
+    /* A registration resumed: the same account keeps its key and follows
+     * the server given now; another account is not made over it. */
+    assert_int_equal(ward_app_register_open(&again, &h, tmp_dir("acct"), "alice", PHONE,
+                                            "http://127.0.0.1:2"), WARD_OK);
+    assert_memory_equal(again.pub, app.pub, 65);
+    ward_app_close(&again);
+    assert_int_equal(ward_app_open(&again, &h, tmp_dir("acct")), WARD_OK);
+    assert_string_equal(again.server, "http://127.0.0.1:2");
+    ward_app_close(&again);
+    assert_int_equal(ward_app_register_open(&again, &h, tmp_dir("acct"), "alice",
+                                            "+8613900000000", "x"), WARD_ERR_STATE);
+    assert_non_null(strstr(ward_app_error(&again), "already holds account alice"));
+    ward_app_close(&again);
+    assert_int_equal(ward_app_register_open(&again, &h, tmp_dir("acct"), "bob", PHONE, "x"),
+                     WARD_ERR_STATE);
+    ward_app_close(&again);
+    assert_int_equal(ward_app_register_open(&again, &h, tmp_dir("fresh"), "bob", PHONE, "x"),
+                     WARD_OK);
+    assert_memory_not_equal(again.pub, app.pub, 65);
+    ward_app_close(&again);
     ward_app_close(&app);
 }
 
@@ -205,13 +232,13 @@ static void test_prepare_phone_mismatch(void **state)
     assert_int_equal(ward_bind_start(&e->lock, (const uint8_t *)PHONE,
                                      strlen(PHONE), qrbuf, sizeof qrbuf,
                                      &qlen), WARD_OK);
-    assert_int_equal(ward_app_bind_prepare(&app, qrbuf, qlen, &up, NULL, NULL),
+    assert_int_equal(ward_app_bind_prepare(&app, qrbuf, qlen, false, &up, NULL, NULL),
                      WARD_ERR_PARAM);
     assert_null(up);
     assert_string_equal(ward_app_error(&app), WARD_APP_PHONE_MISMATCH);
     ward_app_lock l;
     assert_int_equal(ward_app_lock_get(&app, "LOCK-7", &l), WARD_ERR_NOTFOUND);
-    assert_int_equal(ward_app_bind_prepare(&app, "{}", 2, &up, NULL, NULL),
+    assert_int_equal(ward_app_bind_prepare(&app, "{}", 2, false, &up, NULL, NULL),
                      WARD_ERR_FORMAT);
     ward_app_close(&app);
     test_free(e);
@@ -233,7 +260,7 @@ static void test_local_flow_and_recovery(void **state)
     assert_int_equal(ward_bind_start(&e->lock, (const uint8_t *)PHONE,
                                      strlen(PHONE), qrbuf, sizeof qrbuf,
                                      &qlen), WARD_OK);
-    assert_int_equal(ward_app_bind_prepare(&app, qrbuf, qlen, &up, tid_hex,
+    assert_int_equal(ward_app_bind_prepare(&app, qrbuf, qlen, false, &up, tid_hex,
                                            sn), WARD_OK);
     assert_string_equal(sn, "LOCK-7");
     ward_app_lock l;
@@ -270,8 +297,38 @@ static void test_local_flow_and_recovery(void **state)
                                                key), WARD_OK);
     assert_memory_equal(l.auth_key, key, 32);
 
+    /* A QR code naming the lock again (anyone may print one) replaces
+     * nothing: refused, the binding untouched... */
+    char crafted[WARD_QR_JSON_MAX];
+    snprintf(crafted, sizeof crafted, "{\"v\":1,\"mobile\":\"%s\",\"sms\":\"123456\","
+             "\"sn\":\"LOCK-7\",\"key\":\"" K64 "\",\"tid\":\"" T32 "\"}", PHONE);
+    assert_int_equal(ward_app_bind_prepare(&app, crafted, strlen(crafted), false, &up, NULL,
+                                           NULL), WARD_ERR_STATE);
+    assert_null(up);
+    assert_non_null(strstr(ward_app_error(&app), WARD_APP_ALREADY_BOUND));
+    assert_int_equal(ward_app_lock_get(&app, "LOCK-7", &l), WARD_OK);
+    assert_true(l.bound);
+    assert_memory_equal(l.auth_key, key, 32);
+    /* ...and with rebind it is kept beside the binding in use, which it
+     * replaces only once the lock has taken it. */
+    assert_int_equal(ward_app_bind_prepare(&app, crafted, strlen(crafted), true, &up, NULL,
+                                           NULL), WARD_OK);
+    free(up);
+    assert_int_equal(ward_app_lock_get(&app, "LOCK-7", &l), WARD_OK);
+    assert_true(l.bound);
+    assert_memory_equal(l.auth_key, key, 32);
+    ward_app_lock p;
+    assert_int_equal(ward_app_lock_rebinding(&app, "LOCK-7", &p), WARD_OK);
+    assert_false(p.bound);
+    assert_memory_not_equal(p.auth_key, key, 32);
+    assert_int_equal(ward_app_lock_bound(&app, "LOCK-7", WARD_ROLE_OWNER), WARD_OK);
+    assert_int_equal(ward_app_lock_rebinding(&app, "LOCK-7", &l), WARD_ERR_NOTFOUND);
+    assert_int_equal(ward_app_lock_get(&app, "LOCK-7", &l), WARD_OK);
+    assert_true(l.bound);
+    assert_memory_equal(l.auth_key, p.auth_key, 32);
+
     /* A new phone: the key file and the escrow wardd kept. */
-    char escrow_b64[200], list[600];
+    char escrow_b64[4 * ((WARD_ESCROW_LEN + 2) / 3) + 1], list[700];
     assert_int_equal(ward_b64_encode(c.escrow, WARD_ESCROW_LEN, escrow_b64,
                                      sizeof escrow_b64), WARD_OK);
     char *kp = ward_app_key_path(&app);

@@ -90,7 +90,7 @@ static int bind_app(lock_env *e, ward_app *app, char *escrow_json, size_t cap,
     assert_int_equal(ward_bind_start(&e->lock, (const uint8_t *)PHONE,
                                      strlen(PHONE), qrbuf, sizeof qrbuf,
                                      &qlen), WARD_OK);
-    assert_int_equal(ward_app_bind_prepare(app, qrbuf, qlen, &up, tid_hex, sn),
+    assert_int_equal(ward_app_bind_prepare(app, qrbuf, qlen, false, &up, tid_hex, sn),
                      WARD_OK);
     cJSON *o = cJSON_Parse(up);
     assert_non_null(o);
@@ -110,7 +110,7 @@ static int bind_app(lock_env *e, ward_app *app, char *escrow_json, size_t cap,
     assert_int_equal(ward_bind_confirmed(&e->lock), WARD_OK);
     assert_int_equal(ward_app_lock_bound(app, sn, c.role), WARD_OK);
     if (escrow_json != NULL) {
-        char eb64[200];
+        char eb64[4 * ((WARD_ESCROW_LEN + 2) / 3) + 1];
         assert_int_equal(ward_b64_encode(c.escrow, WARD_ESCROW_LEN, eb64,
                                          sizeof eb64), WARD_OK);
         snprintf(escrow_json, cap,
@@ -129,7 +129,7 @@ typedef struct fx {
     lock_env *e;
     ward_host h;
     ward_app app;
-    char escrow[700];
+    char escrow[900];
     uint8_t tid[WARD_TASK_ID_LEN];
 } fx;
 

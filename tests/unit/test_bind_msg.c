@@ -28,23 +28,26 @@ typedef struct fixture {
 
 static fixture F;
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+    uint8_t acc = 0;
+    for (size_t i = 0; i < n; i++) {
+        acc |= p[i];
+    }
+    return acc == 0;
+}
+
 static void make_fixture(fixture *f)
 {
     const ward_crypto *cp = ward_test_cp;
-    uint8_t ad[WARD_ESCROW_AD_MAX];
-    size_t ad_len = 0, n = 0;
     f->rng = ward_test_rng();
     assert_int_equal(f->rng.fill(f->rng.ctx, f->k, sizeof f->k), WARD_OK);
     assert_int_equal(f->rng.fill(f->rng.ctx, f->tid, sizeof f->tid), WARD_OK);
     assert_int_equal(f->rng.fill(f->rng.ctx, f->auth, sizeof f->auth), WARD_OK);
     assert_int_equal(ward_p256_keygen(cp, &f->rng, f->client_priv,
                                       f->client_pub), WARD_OK);
-    assert_int_equal(ward_escrow_ad(SN, SN_LEN, UID, UID_LEN, ad, sizeof ad,
-                                    &ad_len), WARD_OK);
-    assert_int_equal(ward_seal_to(cp, &f->rng, f->client_pub, ad, ad_len,
-                                  f->auth, sizeof f->auth, f->escrow,
-                                  sizeof f->escrow, &n), WARD_OK);
-    assert_int_equal(n, WARD_ESCROW_LEN);
+    assert_int_equal(ward_escrow_make(cp, &f->rng, f->client_priv, f->client_pub, SN,
+                                      SN_LEN, UID, UID_LEN, f->auth, f->escrow), WARD_OK);
     f->d.sn = SN;
     f->d.sn_len = SN_LEN;
     f->d.uid = UID;
@@ -105,13 +108,9 @@ static void test_round_trip(void **state)
     assert_memory_equal(d.phone, PHONE, PHONE_LEN);
 
     /* The escrow opens with the client key to the same auth key. */
-    uint8_t ad[WARD_ESCROW_AD_MAX], a[WARD_AUTH_KEY_LEN];
-    size_t ad_len = 0, n = 0;
-    assert_int_equal(ward_escrow_ad(d.sn, d.sn_len, d.uid, d.uid_len, ad,
-                                    sizeof ad, &ad_len), WARD_OK);
-    assert_int_equal(ward_seal_open(ward_test_cp, F.client_priv, F.client_pub,
-                                    ad, ad_len, d.escrow, WARD_ESCROW_LEN, a,
-                                    sizeof a, &n), WARD_OK);
+    uint8_t a[WARD_AUTH_KEY_LEN];
+    assert_int_equal(ward_escrow_open(ward_test_cp, F.client_priv, F.client_pub, d.sn,
+                                      d.sn_len, d.uid, d.uid_len, d.escrow, a), WARD_OK);
     assert_memory_equal(a, F.auth, sizeof a);
 
     /* Two seals of the same data differ (fresh nonce). */
@@ -122,6 +121,68 @@ static void test_round_trip(void **state)
     assert_int_equal(len2, F.blob_len);
     assert_memory_not_equal(blob2, F.blob, len2);
     assert_int_equal(try_open(F.k, F.tid, SN, SN_LEN, blob2, len2), WARD_OK);
+}
+
+/* The escrow: only what the client key signed opens (issue 14, finding
+ * 4): wardd can seal to the public key, but not sign with the private. */
+static void test_escrow_authenticated(void **state)
+{
+    (void)state;
+    const ward_crypto *cp = ward_test_cp;
+    uint8_t a[WARD_AUTH_KEY_LEN], e[WARD_ESCROW_LEN], ad[WARD_ESCROW_AD_MAX];
+    uint8_t other_priv[WARD_P256_SCALAR_LEN], other_pub[WARD_P256_POINT_LEN];
+    uint8_t msg[WARD_SN_MAX + 1 + WARD_UID_MAX + WARD_ESCROW_SEAL_LEN], k[WARD_AUTH_KEY_LEN];
+    size_t ad_len = 0, n = 0;
+    assert_int_equal(WARD_ESCROW_SEAL_LEN, 113);
+    assert_int_equal(WARD_ESCROW_LEN, 177);
+    assert_int_equal(ward_escrow_open(cp, F.client_priv, F.client_pub, SN, SN_LEN, UID,
+                                      UID_LEN, F.escrow, a), WARD_OK);
+    assert_memory_equal(a, F.auth, sizeof a);
+
+    /* Planted: a key of the server's choosing sealed to the client key
+     * exactly as the app seals, signed by the only key the server has. */
+    memset(k, 0x77, sizeof k);
+    assert_int_equal(ward_escrow_ad(SN, SN_LEN, UID, UID_LEN, ad, sizeof ad, &ad_len),
+                     WARD_OK);
+    assert_int_equal(ward_seal_to(cp, &F.rng, F.client_pub, ad, ad_len, k, sizeof k, e,
+                                  WARD_ESCROW_SEAL_LEN, &n), WARD_OK);
+    assert_int_equal(ward_p256_keygen(cp, &F.rng, other_priv, other_pub), WARD_OK);
+    memcpy(msg, SN, SN_LEN);
+    msg[SN_LEN] = 0;
+    memcpy(msg + SN_LEN + 1, UID, UID_LEN);
+    memcpy(msg + SN_LEN + 1 + UID_LEN, e, WARD_ESCROW_SEAL_LEN);
+    assert_int_equal(ward_sign(cp, WARD_LABEL_ESCROW, other_priv, msg,
+                               SN_LEN + 1 + UID_LEN + WARD_ESCROW_SEAL_LEN,
+                               e + WARD_ESCROW_SEAL_LEN), WARD_OK);
+    memset(a, 0xAA, sizeof a);
+    assert_int_equal(ward_escrow_open(cp, F.client_priv, F.client_pub, SN, SN_LEN, UID,
+                                      UID_LEN, e, a), WARD_ERR_AUTH);
+    assert_true(all_zero(a, sizeof a));
+    /* The genuine seal with the signature of another escrow. */
+    memcpy(e, F.escrow, WARD_ESCROW_SEAL_LEN);
+    assert_int_equal(ward_escrow_make(cp, &F.rng, F.client_priv, F.client_pub, SN, SN_LEN,
+                                      UID, UID_LEN, k, msg), WARD_OK);
+    memcpy(e + WARD_ESCROW_SEAL_LEN, msg + WARD_ESCROW_SEAL_LEN, WARD_P256_SIG_LEN);
+    assert_int_equal(ward_escrow_open(cp, F.client_priv, F.client_pub, SN, SN_LEN, UID,
+                                      UID_LEN, e, a), WARD_ERR_AUTH);
+    /* A genuine escrow moved to another lock or account, or altered. */
+    assert_int_equal(ward_escrow_open(cp, F.client_priv, F.client_pub,
+                                      (const uint8_t *)"LOCK-0002", 9, UID, UID_LEN,
+                                      F.escrow, a), WARD_ERR_AUTH);
+    assert_int_equal(ward_escrow_open(cp, F.client_priv, F.client_pub, SN, SN_LEN,
+                                      (const uint8_t *)"bob", 3, F.escrow, a), WARD_ERR_AUTH);
+    for (size_t i = 0; i < WARD_ESCROW_LEN; i += 11) {
+        memcpy(e, F.escrow, sizeof e);
+        e[i] ^= 0x01;
+        assert_int_equal(ward_escrow_open(cp, F.client_priv, F.client_pub, SN, SN_LEN, UID,
+                                          UID_LEN, e, a), WARD_ERR_AUTH);
+    }
+    /* Another client key neither verifies nor opens it. */
+    assert_int_equal(ward_escrow_open(cp, other_priv, other_pub, SN, SN_LEN, UID, UID_LEN,
+                                      F.escrow, a), WARD_ERR_AUTH);
+    assert_int_equal(ward_escrow_open(cp, F.client_priv, F.client_pub,
+                                      (const uint8_t *)"a/b", 3, UID, UID_LEN, F.escrow, a),
+                     WARD_ERR_FORMAT);
 }
 
 static void test_every_byte_flipped(void **state)
@@ -504,6 +565,7 @@ int main(int argc, char **argv)
     ward_test_backend(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_escrow_authenticated),
         cmocka_unit_test(test_every_byte_flipped),
         cmocka_unit_test(test_truncated_and_extended),
         cmocka_unit_test(test_wrong_key_task_sn),

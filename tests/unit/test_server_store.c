@@ -1,5 +1,5 @@
 /* wardd's SQLite store through its vtable: schema, persistence, atomic
- * confirm, replay nonces, rate-limit windows; flow B's ops (audience,
+ * confirm, replay nonces, rate-limit windows, phone codes; flow B's ops (audience,
  * first answer wins), revocation, lock inbox, clients and audit. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -311,6 +311,99 @@ static void test_rate_windows(void **state)
     /* Purge drops events older than the window kept. */
     assert_int_equal(st.purge(st.h, 2 * window, window), WARD_OK);
     assert_int_equal(sf_int("SELECT count(*) FROM rate_events"), 2);   /* both at 601000 */
+    st.close(st.h);
+}
+
+/* Phone codes: attempts counted across codes, lock-outs doubling, one
+ * verified account per phone, a refused check committed all the same. */
+static void test_phone_codes(void **state)
+{
+    (void)state;
+    wardd_store st;
+    wardd_task t;
+    wardd_code_res res;
+    uint8_t right[WARD_SHA256_LEN], wrong[WARD_SHA256_LEN], pub[WARD_P256_POINT_LEN];
+    int64_t retry = 0;
+    bool verified = true;
+    int created = 0;
+    memset(right, 0x31, sizeof right);
+    memset(wrong, 0x32, sizeof wrong);
+    open_store(&st);
+    seed(&st, &t);
+    assert_int_equal(st.user_verified(st.h, "nobody", &verified), WARD_ERR_NOTFOUND);
+    assert_int_equal(st.user_verified(st.h, "alice", &verified), WARD_OK);
+    assert_false(verified);
+    assert_int_equal(st.code_check(st.h, "alice", right, 1000, &res), WARD_ERR_EXPIRED);
+    assert_int_equal(st.code_put(st.h, "nobody", right, 1000, 601000, &retry),
+                     WARD_ERR_NOTFOUND);
+    assert_int_equal(st.code_put(st.h, "alice", right, 1000, 601000, &retry), WARD_OK);
+    for (unsigned left = 4; left >= 2; left--) {
+        assert_int_equal(st.code_check(st.h, "alice", wrong, 2000, &res), WARD_ERR_AUTH);
+        assert_int_equal(res.tries_left, left);
+    }
+    /* A new code keeps the count: one more wrong one, then the lock-out. */
+    assert_int_equal(st.code_put(st.h, "alice", right, 3000, 603000, &retry), WARD_OK);
+    assert_int_equal(st.code_check(st.h, "alice", wrong, 3000, &res), WARD_ERR_AUTH);
+    assert_int_equal(res.tries_left, 1);
+    assert_int_equal(st.code_check(st.h, "alice", wrong, 4000, &res), WARD_ERR_LOCKED);
+    assert_int_equal(res.retry_ms, WARDD_CODE_LOCK_MS);
+    /* Locked: nothing checked (not even the right code), nothing stored. */
+    assert_int_equal(st.code_check(st.h, "alice", right, 5000, &res), WARD_ERR_BUSY);
+    assert_int_equal(res.retry_ms, WARDD_CODE_LOCK_MS - 1000);
+    assert_int_equal(st.code_put(st.h, "alice", right, 5000, 605000, &retry), WARD_ERR_BUSY);
+    assert_int_equal(retry, WARDD_CODE_LOCK_MS - 1000);
+    /* The locked-out code is gone; a new one after the lock-out. */
+    int64_t t1 = 4000 + WARDD_CODE_LOCK_MS;
+    assert_int_equal(st.code_check(st.h, "alice", right, t1, &res), WARD_ERR_EXPIRED);
+    assert_int_equal(st.code_put(st.h, "alice", right, t1, t1 + 600000, &retry), WARD_OK);
+    for (int i = 0; i < WARDD_CODE_TRIES - 1; i++) {
+        assert_int_equal(st.code_check(st.h, "alice", wrong, t1, &res), WARD_ERR_AUTH);
+    }
+    assert_int_equal(st.code_check(st.h, "alice", wrong, t1, &res), WARD_ERR_LOCKED);
+    assert_int_equal(res.retry_ms, 2 * WARDD_CODE_LOCK_MS);      /* doubled */
+    int64_t t2 = t1 + 2 * WARDD_CODE_LOCK_MS;
+    assert_int_equal(st.code_put(st.h, "alice", right, t2, t2 + 10, &retry), WARD_OK);
+    assert_int_equal(st.code_check(st.h, "alice", right, t2 + 10, &res), WARD_ERR_EXPIRED);
+    assert_int_equal(st.code_put(st.h, "alice", right, t2, t2 + 600000, &retry), WARD_OK);
+    assert_int_equal(st.code_check(st.h, "alice", right, t2, &res), WARD_OK);
+    assert_int_equal(res.took_over, 0);
+    assert_int_equal(st.user_verified(st.h, "alice", &verified), WARD_OK);
+    assert_true(verified);
+    assert_int_equal(sf_int("SELECT count(*) FROM phone_codes"), 0);
+
+    /* bob proves the same number: it is his now, not alice's. */
+    fill(pub, sizeof pub, 0x33);
+    assert_int_equal(st.user_put(st.h, "bob", "+8613800000000", pub, &created), WARD_OK);
+    assert_int_equal(st.code_put(st.h, "bob", wrong, t2, t2 + 600000, &retry), WARD_OK);
+    assert_int_equal(st.code_check(st.h, "bob", wrong, t2, &res), WARD_OK);
+    assert_int_equal(res.took_over, 1);
+    assert_int_equal(st.user_verified(st.h, "alice", &verified), WARD_OK);
+    assert_false(verified);
+    assert_int_equal(sf_int("SELECT count(*) FROM users WHERE verified_ms IS NOT NULL"), 1);
+    st.close(st.h);
+    /* The database holds the MACs it was given, never a code. */
+    assert_int_equal(sf_int("SELECT count(*) FROM pragma_table_info('phone_codes')"
+                             " WHERE name = 'code'"), 0);
+}
+
+/* An unknown SN's upload: the key filled to its limit, then refused. */
+static void test_rate_fill(void **state)
+{
+    (void)state;
+    wardd_store st;
+    open_store(&st);
+    const int64_t window = 600000;
+    wardd_rate_key k = { "sms-phone:1", 3 };
+    int64_t retry = 0;
+    assert_int_equal(st.rate_take(st.h, &k, 1, 1000, window, &retry), WARD_OK);
+    assert_int_equal(st.rate_fill(st.h, &k, 5000, window), WARD_OK);
+    assert_int_equal(sf_int("SELECT count(*) FROM rate_events WHERE key = 'sms-phone:1'"), 3);
+    assert_int_equal(st.rate_take(st.h, &k, 1, 6000, window, &retry), WARD_ERR_BUSY);
+    assert_int_equal(retry, 1000 + window - 6000);    /* as a real sender's */
+    assert_int_equal(st.rate_fill(st.h, &k, 7000, window), WARD_OK);   /* full: nothing */
+    assert_int_equal(sf_int("SELECT count(*) FROM rate_events WHERE key = 'sms-phone:1'"), 3);
+    wardd_rate_key zero = { "sms-phone:2", 0 };
+    assert_int_equal(st.rate_fill(st.h, &zero, 7000, window), WARD_OK);
     st.close(st.h);
 }
 
@@ -1246,6 +1339,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_confirm_is_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nonce_replay_and_purge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rate_windows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_phone_codes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rate_fill, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_audience_and_every_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_answer_needs_binding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_answer_spends_nonce, setup, teardown),
