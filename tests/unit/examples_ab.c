@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ward/ward_httpsig.h"
+#include "ward/ward_port_mbedtls.h"
 #include "ward/ward_port_sim.h"
 #include "proto/op_inner.h"
 
@@ -155,25 +156,43 @@ static void escrow(ex_set *s, ab *a)
     uint8_t ad[WARD_ESCROW_AD_MAX], x[WARD_P256_SHARED_LEN], e[WARD_P256_SCALAR_LEN];
     uint8_t epub[WARD_P256_POINT_LEN], ctx[2 * WARD_P256_POINT_LEN];
     uint8_t km[WARD_AEAD_KEY_LEN + WARD_AEAD_NONCE_LEN], back[WARD_AUTH_KEY_LEN];
-    size_t ad_len = 0, n = 0, bn = 0;
+    uint8_t signed_part[WARD_SN_MAX + 1 + WARD_UID_MAX + WARD_ESCROW_SEAL_LEN];
+    size_t ad_len = 0, bn = 0, sp = 0;
     EX_OK(s, ward_p256_keygen(s->cp, &a->app_rng, a->client_priv, a->client_pub));
     EX_OK(s, a->app_rng.fill(a->app_rng.ctx, a->auth, sizeof a->auth));
     EX_OK(s, ward_escrow_ad((const uint8_t *)SN, strlen(SN), (const uint8_t *)UID,
                             strlen(UID), ad, sizeof ad, &ad_len));
     ex_rng_mark(&a->app_rr);
-    EX_OK(s, ward_seal_to(s->cp, &a->app_rng, a->client_pub, ad, ad_len, a->auth,
-                          sizeof a->auth, a->escrow, sizeof a->escrow, &n));
+    /* Signed on mbedTLS, which signs by RFC 6979: the escrow travels
+     * inside the sealed bind data and the lock's confirmation, so its
+     * bytes must be the same whatever backend this run checks. */
+    EX_OK(s, ward_escrow_make(ward_crypto_mbedtls(), &a->app_rng, a->client_priv, a->client_pub,
+                              (const uint8_t *)SN, strlen(SN), (const uint8_t *)UID,
+                              strlen(UID), a->auth, a->escrow));
     memcpy(e, a->app_rr.log, sizeof e);
     EX_OK(s, ward_p256_public(s->cp, e, epub));
     EX_SAME(s, epub, sizeof epub, a->escrow, sizeof epub, "escrow's E");
     EX_OK(s, s->cp->p256_ecdh(e, a->client_pub, x));
-    EX_OK(s, ward_seal_open(s->cp, a->client_priv, a->client_pub, ad, ad_len, a->escrow, n,
-                            back, sizeof back, &bn));
+    EX_OK(s, ward_seal_open(s->cp, a->client_priv, a->client_pub, ad, ad_len, a->escrow,
+                            WARD_ESCROW_SEAL_LEN, back, sizeof back, &bn));
     EX_SAME(s, back, bn, a->auth, sizeof a->auth, "opened escrow");
+    EX_OK(s, ward_escrow_open(s->cp, a->client_priv, a->client_pub, (const uint8_t *)SN,
+                              strlen(SN), (const uint8_t *)UID, strlen(UID), a->escrow, back));
+    EX_SAME(s, back, sizeof back, a->auth, sizeof a->auth, "recovered escrow");
+    /* What the client key signs: sn || 0x00 || uid || the seal. */
+    memcpy(signed_part, SN, strlen(SN));
+    sp = strlen(SN);
+    signed_part[sp++] = 0x00;
+    memcpy(signed_part + sp, UID, strlen(UID));
+    sp += strlen(UID);
+    memcpy(signed_part + sp, a->escrow, WARD_ESCROW_SEAL_LEN);
+    sp += WARD_ESCROW_SEAL_LEN;
     ex_begin(s, "escrow",
-             "The app's client key, its authorization key A, and the escrow of A: a\n"
-             "seal to the client's own public key (see `seal`) with associated data\n"
-             "\"escrow\" ‖ sn ‖ 0x00 ‖ uid, 113 bytes. The client key file\n"
+             "The app's client key, its authorization key A, and the escrow of A (177\n"
+             "bytes): a seal to the client's own public key (see `seal`) with\n"
+             "associated data \"escrow\" ‖ sn ‖ 0x00 ‖ uid (113 bytes), then the client's\n"
+             "signature `ward_sign(\"escrow\", sn ‖ 0x00 ‖ uid ‖ seal)` (64 bytes), which\n"
+             "wardd, holding only the public key, cannot make. The client key file\n"
              "(`client.key`) holds `client_priv` as 64 hex digits.");
     ex_str(s, "uid", UID);
     ex_str(s, "sn", SN);
@@ -188,7 +207,10 @@ static void escrow(ex_set *s, ab *a)
     memcpy(ctx, epub, WARD_P256_POINT_LEN);
     memcpy(ctx + WARD_P256_POINT_LEN, a->client_pub, WARD_P256_POINT_LEN);
     ex_kdf(s, "kdf", WARD_LABEL_SEAL, x, sizeof x, ctx, sizeof ctx, km, sizeof km);
-    ex_hex(s, "escrow", a->escrow, n);
+    ex_hex(s, "seal", a->escrow, WARD_ESCROW_SEAL_LEN);
+    ex_hex(s, "signed", signed_part, sp);
+    ex_sig(s, "escrow", a->escrow, WARD_ESCROW_LEN, false, WARD_ESCROW_SEAL_LEN,
+           WARD_LABEL_ESCROW, a->client_pub, signed_part, sp);
 }
 
 static void bind_data(ex_set *s, ab *a)
@@ -530,6 +552,35 @@ static void near_hello(ex_set *s)
     ex_msg(s, "msg", m, n);
 }
 
+/* wardd's record of a phone code: a MAC under its code key, never the
+ * code (server/codes.c); shown so another wardd can read the same table. */
+static void phone_code(ex_set *s, ab *a)
+{
+    static const char CODE[] = "204917";
+    uint8_t key[32], ctx[WARD_UID_MAX + 1 + WARD_PHONE_MAX + 1 + 6], mac[32];
+    size_t n = 0;
+    EX_OK(s, a->factory_rng.fill(a->factory_rng.ctx, key, sizeof key));
+    memcpy(ctx, UID, strlen(UID));
+    n = strlen(UID);
+    ctx[n++] = 0x00;
+    memcpy(ctx + n, PHONE, strlen(PHONE));
+    n += strlen(PHONE);
+    ctx[n++] = 0x00;
+    memcpy(ctx + n, CODE, 6);
+    n += 6;
+    ex_begin(s, "phone-code",
+             "wardd's record of a phone code it texted to the account alice: a MAC\n"
+             "under its code key (32 random bytes in DB.codekey, outside the\n"
+             "database), context uid ‖ 0x00 ‖ phone ‖ 0x00 ‖ the code's six ASCII\n"
+             "digits. Only wardd computes it; the app sends the code itself.");
+    ex_str(s, "uid", UID);
+    ex_str(s, "phone", PHONE);
+    ex_str(s, "code", CODE);
+    ex_hex(s, "code_key", key, sizeof key);
+    ex_kdf(s, "kdf", WARD_LABEL_PHONE_CODE, key, sizeof key, ctx, n, mac, sizeof mac);
+    ward_wipe(key, sizeof key);
+}
+
 void ex_gen_flow_a_b(ex_set *s)
 {
     /* Static: a failure longjmps out, and nothing may leak then. */
@@ -538,6 +589,7 @@ void ex_gen_flow_a_b(ex_set *s)
     lock_up(s, a);
     activation(s, a);
     qr(s, a);
+    phone_code(s, a);
     escrow(s, a);
     bind_data(s, a);
     op(s, a);
