@@ -179,8 +179,13 @@ static int await_answer(lockdir *ld, ward_op_lock *op, const char *op_id,
                                why, sizeof why);
         if (status == 410) {
             ward_http_response_free(&resp);
-            return cli_fail("refused: the request expired (or was withdrawn) before an "
-                            "answer that verifies");
+            if (a.refused > 0) {
+                return cli_fail("refused: the request expired (or was withdrawn) before an "
+                                "answer that verifies (%u refused): %s not done", a.refused,
+                                lockops_op_name(op->op));
+            }
+            return cli_fail("no answer before the request expired (or was withdrawn) at "
+                            "wardd: %s not done", lockops_op_name(op->op));
         }
         if (status == 0 && api_each_entry(&resp, "answers", &after, on_answer, &a) < 0) {
             fprintf(stderr, "ward: wardd sent a malformed answer list: ignored\n");
