@@ -1,14 +1,57 @@
-/* The command SMS provider: CMD PHONE, text on stdin, no shell. */
+/* The command SMS provider: CMD PHONE, text on stdin, no shell. What the
+ * command prints is read and dropped, counted in wardd's log: it may echo
+ * the text, whose code must never reach a log, and raw it could forge log
+ * lines. A command that hangs is killed. */
 #include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "sms.h"
 
 #define MAX_ARGS 16
+#define COMMAND_TIMEOUT_MS 30000    /* then it is killed */
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads (and drops) the command's output until it closes it; false when
+ * it does not end within the timeout. */
+static bool drain_output(int fd, size_t *total)
+{
+    int64_t deadline = mono_ms() + COMMAND_TIMEOUT_MS;
+    *total = 0;
+    for (;;) {
+        int64_t left = deadline - mono_ms();
+        if (left <= 0) {
+            return false;
+        }
+        struct pollfd p = { fd, POLLIN, 0 };
+        int rc = poll(&p, 1, (int)left);
+        if (rc <= 0) {
+            continue;   /* EINTR or time: the deadline check ends it */
+        }
+        char buf[512];
+        ssize_t r = read(fd, buf, sizeof buf);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0) {
+            return true;
+        }
+        *total += (size_t)r;
+    }
+}
 
 typedef struct command {
     char *buf;                  /* CMD, split in place on spaces */
@@ -24,25 +67,37 @@ static ward_err command_send(void *ctx, const char *phone, const char *text)
     argv[c->argc] = (char *)phone;
     argv[c->argc + 1] = NULL;
 
-    int fds[2];
+    int fds[2], outs[2];
     if (pipe(fds) != 0) {
+        return WARD_ERR_IO;
+    }
+    if (pipe(outs) != 0) {
+        close(fds[0]);
+        close(fds[1]);
         return WARD_ERR_IO;
     }
     pid_t pid = fork();
     if (pid < 0) {
         close(fds[0]);
         close(fds[1]);
+        close(outs[0]);
+        close(outs[1]);
         return WARD_ERR_IO;
     }
     if (pid == 0) {
         /* Only async-signal-safe calls between fork and exec. */
         dup2(fds[0], STDIN_FILENO);
+        dup2(outs[1], STDOUT_FILENO);
+        dup2(outs[1], STDERR_FILENO);
         close(fds[0]);
         close(fds[1]);
+        close(outs[0]);
+        close(outs[1]);
         execvp(argv[0], argv);
         _exit(127);
     }
     close(fds[0]);
+    close(outs[1]);
     ward_err err = WARD_OK;
     size_t n = strlen(text);
     const char *p = text;
@@ -62,6 +117,19 @@ static ward_err command_send(void *ctx, const char *phone, const char *text)
         err = WARD_ERR_IO;
     }
     close(fds[1]);
+    /* The text is short: written before the output is read, it never
+     * waits on a full pipe. */
+    size_t total = 0;
+    bool ended = drain_output(outs[0], &total);
+    close(outs[0]);
+    if (!ended) {
+        kill(pid, SIGKILL);
+        wardd_log("warn", "sms_command_killed", "after_ms=%d", COMMAND_TIMEOUT_MS);
+        err = WARD_ERR_IO;
+    }
+    if (total > 0) {
+        wardd_log("info", "sms_command_output", "bytes=%zu dropped=1", total);
+    }
     int status = 0;
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) {

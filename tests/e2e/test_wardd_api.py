@@ -573,6 +573,24 @@ class SmsCommand(WarddTest):
         with self.db() as db:
             self.assertEqual(db.execute("SELECT count(*) FROM tasks").fetchone()[0], 0)
 
+    def test_command_output_is_dropped_not_logged(self):
+        # A command that echoes the text (with its code) and a forged log
+        # field with a terminal escape: neither reaches wardd's log.
+        script = os.path.join(self.root, "loud.sh")
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\nt=$(cat)\necho \"$t\"\n"
+                    "printf 'x\\033[2J level=error event=forged\\n' >&2\n")
+        os.chmod(script, 0o755)
+        self.wardd.stop()
+        self.wardd.start(["--sms-command", script])
+        self.ok("activate", "LOCK-0001", expect=201)
+        self.ok("register", "alice", PHONE, expect=201)
+        log = self.wardd.log()
+        self.assertIn("event=sms_command_output", log)
+        self.assertNotIn("ward code", log)
+        self.assertNotIn("\x1b", log)
+        self.assertNotIn("event=forged", log)
+
     def test_failing_command_at_registration(self):
         self.wardd.stop()
         self.wardd.start(["--sms-command", "false"])
