@@ -214,11 +214,13 @@ class Relay:
         if ward_type(data) == 0x35 and mode == "drop-command":
             with self.mu:
                 self.held.append(data)
-                self.dropped_mid = data[2:4]
+                self.dropped_mid = (addr, data[2:4])
                 self.mode = None
             return
-        if data[2:4] == self.dropped_mid:
-            return                # libcoap's retransmissions of it
+        if (addr, data[2:4]) == self.dropped_mid:
+            # libcoap's retransmissions of it; only from that process's
+            # socket: another process may draw the same message ids.
+            return
         if ward_type(data) == 0x32 and mode == "tamper-finish":
             head, payload = coap_split(data)
             payload = payload[:-1] + bytes([payload[-1] ^ 0x01])
