@@ -25,10 +25,12 @@ static const cli_command commands[] = {
     { "lock sync", cmd_lock_sync,
       "send wardd what it has not acknowledged (a binding's confirmation): --dir D" },
     { "lock request", cmd_lock_request,
-      "ask the bound apps to allow an operation: --dir D --op unlock|intercom|video|add "
-      "[--user U] [--timeout S] [--ttl S]" },
+      "ask the bound apps to allow an operation (given up and withdrawn after --timeout "
+      "or on Ctrl-C): --dir D --op unlock|intercom|video|add [--user U] [--timeout S] "
+      "[--ttl S]" },
     { "lock run", cmd_lock_run,
-      "run the lock: serve the near-field link, apply revocations from wardd: --dir D" },
+      "run the lock: serve the near-field link, apply and answer revocations from wardd: "
+      "--dir D" },
     { "lock audit", cmd_lock_audit, "the lock's own audit ring: --dir D" },
     { "app register", cmd_app_register,
       "make the app's account and key, verify its phone by the SMS code: --dir A "
@@ -46,7 +48,9 @@ static const cli_command commands[] = {
     { "app deny", cmd_app_deny, "refuse a request: --dir A OP_ID [--wait S]" },
     { "app near", cmd_app_near,
       "at the door, over the direct link: --dir A --link SOCKET [--op unlock] [--sn SN]" },
-    { "app revoke", cmd_app_revoke, "remove a client from a lock: --dir A --user U [--sn SN]" },
+    { "app revoke", cmd_app_revoke,
+      "remove a client from a lock, confirmed by the lock itself: --dir A --user U "
+      "[--sn SN] [--timeout S] [--from-escrow]" },
     { "app clients", cmd_app_clients, "a lock's clients as wardd records them: --dir A [--sn SN]" },
     { "app audit", cmd_app_audit, "wardd's audit of a lock (owner, admin): --dir A [--sn SN]" },
     { "app forget-key", cmd_app_forget_key,
