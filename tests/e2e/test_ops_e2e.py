@@ -98,7 +98,7 @@ class OpsTest(WardCli, unittest.TestCase):
         self.ward_ok("app", "scan", "--dir", app, "--qr", qr)
         self.ward_ok("lock", "bind-finish", "--dir", lock, "--code", self.code_for(who[1]))
 
-    def bind_second(self, who, app, approver):
+    def bind_second(self, who, app, approver, rebind=False):
         """A later binding: the owner must allow a new app first."""
         qr = self.path("qr-%s.png" % who[0])
         p = self.spawn("lock", "bind-start", "--dir", self.lock, "--phone", who[1],
@@ -108,8 +108,10 @@ class OpsTest(WardCli, unittest.TestCase):
         self.ward_ok("app", "approve", "--dir", approver, op_id)
         rc, out, err = self.finish(p)
         self.assertEqual(rc, 0, out + err)
-        self.ward_ok("app", "scan", "--dir", app, "--qr", qr)
+        self.ward_ok("app", "scan", "--dir", app, "--qr", qr, *(("--rebind",) if rebind else ()))
         self.ward_ok("lock", "bind-finish", "--dir", self.lock, "--code", self.code_for(who[1]))
+        if rebind:
+            self.ward_ok("app", "status", "--dir", app)
 
     def wait_pending(self, app, timeout=20):
         deadline = time.time() + timeout
@@ -699,6 +701,111 @@ class Finding12StaleOpsWithdrawn(OpsTest):
         self.assertNotIn(op_id, self.pending_ids(self.alice))
         rc, out, err = self.ward("app", "approve", "--dir", self.alice, op_id)
         self.assertNotEqual(rc, 0, out)
+        self.assertEqual(self.executions(), [])
+
+
+class HostileWarddRevocations(LockRunning):
+    """A hostile wardd against revocations beyond finding 3: junk queued at
+    the head of the lock's inbox, an old genuine answer served for a new
+    revocation. Asserted at the door."""
+
+    def setUp(self):
+        super().setUp()
+        self.bob = self.register(BOB)
+        self.bind_second(BOB, self.bob, self.alice)
+
+    def test_junk_at_the_head_of_the_inbox_starves_nothing(self):
+        db = sqlite3.connect(self.path("wardd.db"))
+        junk_ids = []
+        try:
+            for junk in (b"", b"\x01\x23\x04", os.urandom(90)):
+                junk_ids.append(db.execute(
+                    "INSERT INTO inbox (sn, msg, created_ms, revoker, target)"
+                    " VALUES (?, ?, 0, 'alice', 'bob')", (SN, junk)).lastrowid)
+            db.commit()
+        finally:
+            db.close()
+        run, sock = self.run_lock()
+        self.assertTrue(self.at_the_door(self.bob, sock))
+        out = self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
+        self.assertIn("confirmed by the lock", out)
+        self.assertFalse(self.at_the_door(self.bob, sock))
+        self.assertTrue(self.at_the_door(self.alice, sock))
+        deadline = time.time() + 10
+        while time.time() < deadline and self.unacked_inbox() != 0:
+            time.sleep(0.2)
+        self.assertEqual(self.unacked_inbox(), 0)
+        db = sqlite3.connect(self.path("wardd.db"))
+        try:
+            junk_results = db.execute(
+                "SELECT count(*) FROM inbox WHERE id IN (%s) AND result IS NOT NULL"
+                % ",".join(str(i) for i in junk_ids)).fetchone()[0]
+        finally:
+            db.close()
+        self.assertEqual(junk_results, 0)   # junk is acknowledged, never answered
+        self.stop_lock(run)
+
+    def test_old_answer_served_for_a_new_revocation_is_refused(self):
+        run, sock = self.run_lock()
+        self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
+        old = [rb for m, path, _, st, rb in self.proxy.seen
+               if m == "GET" and path.startswith("/v1/revocations/") and b'"result"' in rb][-1]
+        old_result = json.loads(old)["result"]
+        # bob binds again (his app still holds the old record: --rebind);
+        # wardd answers the new revocation with the old, genuine
+        # REVOKE_RESULT.
+        self.bind_second(BOB, self.bob, self.alice, rebind=True)
+        self.stop_lock(run)
+
+        def replay(method, path, status, body):
+            if method == "GET" and path.startswith("/v1/revocations/"):
+                j = json.loads(body)
+                j["state"] = "answered"
+                j["result"] = old_result
+                return 200, json.dumps(j).encode()
+            return status, body
+        self.proxy.on_response = replay
+        rc, out, err = self.ward("app", "revoke", "--dir", self.alice, "--user", "bob",
+                                 "--timeout", "5")
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("did not come from the lock", err)
+        self.proxy.on_response = None
+        # The genuine REVOKE still reaches the lock, which applies it.
+        run, sock = self.run_lock()
+        deadline = time.time() + 20
+        while time.time() < deadline and self.at_the_door(self.bob, sock):
+            time.sleep(0.3)
+        self.assertFalse(self.at_the_door(self.bob, sock))
+        self.stop_lock(run)
+
+
+class HostileWarddAnswers(OpsTest):
+    """A hostile wardd that makes up answers without end: the lock gives
+    up once it has refused more answers than its clients could send (each
+    answers once), withdraws the request, and acts on none."""
+
+    def test_endless_garbage_answers_give_up_early(self):
+        import base64
+
+        def flood(method, path, body):
+            if method == "GET" and re.search(ANSWER_FETCH, path):
+                m = re.search(r"after=(\d+)", path)
+                first = int(m.group(1)) + 1 if m else 1
+                page = [{"n": n, "uid": "alice",
+                         "approval": base64.b64encode(os.urandom(42)).decode()}
+                        for n in range(first, first + 16)]
+                return 200, json.dumps({"answers": page}).encode()
+            return None
+        self.proxy.on_request = flood
+        t0 = time.time()
+        p = self.request("--timeout", "60")
+        rc, out, err = self.finish(p)
+        self.proxy.on_request = None
+        self.assertNotEqual(rc, 0, out)
+        self.assertLess(time.time() - t0, 30, "the lock did not give up early")
+        self.assertIn("refused", err)
+        self.assertTrue([1 for m, path, *_ in self.proxy.seen
+                         if m == "POST" and path.endswith("/withdraw")])
         self.assertEqual(self.executions(), [])
 
 
