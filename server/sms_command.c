@@ -3,6 +3,7 @@
  * the text, whose code must never reach a log, and raw it could forge log
  * lines. A command that hangs is killed. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <signal.h>
@@ -53,6 +54,19 @@ static bool drain_output(int fd, size_t *total)
     }
 }
 
+/* Puts fd on target in a child about to exec, without close-on-exec
+ * (dup2 onto itself would keep the flag: it is lifted instead). The
+ * first pipe is made first, so its read end is 0 only when 0 was free,
+ * and the output's write end is never 0. */
+static void onto(int fd, int target)
+{
+    if (fd == target) {
+        fcntl(fd, F_SETFD, 0);
+    } else {
+        dup2(fd, target);
+    }
+}
+
 typedef struct command {
     char *buf;                  /* CMD, split in place on spaces */
     char *argv[MAX_ARGS + 2];   /* its words, the phone, NULL */
@@ -67,11 +81,14 @@ static ward_err command_send(void *ctx, const char *phone, const char *text)
     argv[c->argc] = (char *)phone;
     argv[c->argc + 1] = NULL;
 
+    /* Close-on-exec: wardd serves requests on many threads, and a command
+     * another one starts meanwhile must not inherit these ends (holding a
+     * write end, it would keep this command's output from ending). */
     int fds[2], outs[2];
-    if (pipe(fds) != 0) {
+    if (pipe2(fds, O_CLOEXEC) != 0) {
         return WARD_ERR_IO;
     }
-    if (pipe(outs) != 0) {
+    if (pipe2(outs, O_CLOEXEC) != 0) {
         close(fds[0]);
         close(fds[1]);
         return WARD_ERR_IO;
@@ -85,14 +102,11 @@ static ward_err command_send(void *ctx, const char *phone, const char *text)
         return WARD_ERR_IO;
     }
     if (pid == 0) {
-        /* Only async-signal-safe calls between fork and exec. */
-        dup2(fds[0], STDIN_FILENO);
-        dup2(outs[1], STDOUT_FILENO);
-        dup2(outs[1], STDERR_FILENO);
-        close(fds[0]);
-        close(fds[1]);
-        close(outs[0]);
-        close(outs[1]);
+        /* Only async-signal-safe calls between fork and exec; every pipe
+         * end closes at the exec but for the copies on 0, 1 and 2. */
+        onto(fds[0], STDIN_FILENO);
+        onto(outs[1], STDOUT_FILENO);
+        onto(outs[1], STDERR_FILENO);
         execvp(argv[0], argv);
         _exit(127);
     }
