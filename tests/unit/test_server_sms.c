@@ -1,6 +1,7 @@
 /* wardd's command SMS provider (server/sms_command.c) on real commands:
  * a command gets no descriptor of another command run at the same time,
- * and one that hangs is killed and reaped at its deadline. Commands are
+ * and one that hangs, even after closing its output, is killed and
+ * reaped at its deadline. Commands are
  * shell scripts written into a temporary directory. */
 #include <errno.h>
 #include <pthread.h>
@@ -45,6 +46,13 @@ static void script(const char *name, const char *body, char *path, size_t cap)
     fprintf(f, body, dir);
     assert_int_equal(fclose(f), 0);
     assert_int_equal(chmod(path, 0755), 0);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The descriptor numbers above 2 a command listed (ls -l /proc/PID/fd),
@@ -98,7 +106,7 @@ static void test_pipes_not_inherited(void **state)
            "case \"$1\" in slow) sleep 2;; esac\n"
            "cat > /dev/null\n", path, sizeof path);
     wardd_sms sms;
-    assert_int_equal(wardd_sms_command_open(path, &sms), WARD_OK);
+    assert_int_equal(wardd_sms_command_open(path, 10000, &sms), WARD_OK);
     send_job j = { &sms, "slow", WARD_ERR_IO };
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, send_main, &j), 0);
@@ -113,10 +121,40 @@ static void test_pipes_not_inherited(void **state)
     sms.close(sms.ctx);
 }
 
+/* A command that closes its output but never exits: it is killed at the
+ * deadline and reaped, and the message counts as not sent. */
+static void test_silent_hang_is_killed(void **state)
+{
+    (void)state;
+    char path[128], pidfile[128], text[32];
+    script("hang.sh",
+           "echo $$ > %s/pid\n"
+           "exec >&- 2>&-\n"
+           "exec sleep 5\n", path, sizeof path);
+    wardd_sms sms;
+    assert_int_equal(wardd_sms_command_open(path, 300, &sms), WARD_OK);
+    int64_t t0 = now_ms();
+    assert_int_equal(sms.send(sms.ctx, "+8613800000000", "ward code 123456: test"),
+                     WARD_ERR_IO);
+    int64_t took = now_ms() - t0;
+    assert_true(took >= 300);
+    assert_true(took < 3000);
+    snprintf(pidfile, sizeof pidfile, "%s/pid", dir);
+    FILE *f = fopen(pidfile, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(text, sizeof text, f));
+    fclose(f);
+    /* Killed and reaped: no such process, not even a zombie. */
+    assert_int_equal(kill((pid_t)atol(text), 0), -1);
+    assert_int_equal(errno, ESRCH);
+    sms.close(sms.ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pipes_not_inherited, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_silent_hang_is_killed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
