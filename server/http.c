@@ -332,9 +332,11 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
     (void)cls;
     (void)toe;
-    /* A kept-alive connection's next request starts its deadline now. */
-    wardd_guard_phase(guard_of(c), WARDD_PHASE_IDLE);
     conn_state *st = *con_cls;
+    /* A kept-alive connection's next request starts its deadline now. The
+     * request's state holds the connection's entry; without one (no
+     * memory for it) the entry is looked up. */
+    wardd_guard_phase(st != NULL ? st->guard : guard_of(c), WARDD_PHASE_IDLE);
     if (st != NULL) {
         free(st->body);
         free(st);
