@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "ward/ward_suite.h"
+
 #include "log.h"
 #include "wardd.h"
 
@@ -103,6 +105,7 @@ void wardd_h_tasks_post(wardd *w, const wardd_req *r, wardd_resp *out)
         snprintf(t->phone, sizeof t->phone, "%s", phone);
         snprintf(code_copy, sizeof code_copy, "%s", code);
     }
+    wardd_json_wipe(j, "code");
     cJSON_Delete(j);
     if (!ok) {
         wardd_fail(out, 400, "format", "tid, sn, phone, code or blob malformed");
@@ -178,7 +181,7 @@ void wardd_h_tasks_post(wardd *w, const wardd_req *r, wardd_resp *out)
     char text[256];
     wardd_sms_text(text, sizeof text, code_copy, t->sn, t->uid, w->cfg.task_ttl_s);
     err = w->sms.send(w->sms.ctx, t->phone, text);
-    memset(text, 0, sizeof text);
+    ward_wipe(text, sizeof text);
     if (err != WARD_OK) {
         /* No code reached the phone: drop the task so the app may retry. */
         w->store.task_delete(w->store.h, t->tid);
@@ -191,7 +194,7 @@ void wardd_h_tasks_post(wardd *w, const wardd_req *r, wardd_resp *out)
     cJSON_AddNumberToObject(res, "expires", (double)(t->expires_ms / 1000));
     wardd_reply(out, 201, res);
 done:
-    memset(code_copy, 0, sizeof code_copy);
+    ward_wipe(code_copy, sizeof code_copy);
     free(t);
 }
 

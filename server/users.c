@@ -182,9 +182,7 @@ void wardd_h_users_verify(wardd *w, const wardd_req *r, wardd_resp *out)
     if (ok) {
         memcpy(code, c, sizeof code);
     }
-    if (c != NULL) {
-        ward_wipe((void *)c, strlen(c));
-    }
+    wardd_json_wipe(j, "code");
     cJSON_Delete(j);
     if (!ok) {
         wardd_fail(out, 400, "format", "code: 6 digits expected");

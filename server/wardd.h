@@ -211,6 +211,9 @@ void wardd_fail_store(wardd_resp *out, ward_err err);
 bool wardd_json_body(const wardd_req *r, cJSON **obj, wardd_resp *out);
 /* A string member of 1..max bytes, or NULL. */
 const char *wardd_json_str(const cJSON *obj, const char *name, size_t max);
+/* Wipes a string member in place (a code), before cJSON_Delete frees it;
+ * the request body it was parsed from is wiped by http.c. */
+void wardd_json_wipe(cJSON *obj, const char *name);
 /* A base64 member decoded into out (exactly len bytes unless min < len),
  * min..cap bytes; false on any problem. */
 bool wardd_json_b64(const cJSON *obj, const char *name, uint8_t *out,
