@@ -19,19 +19,6 @@ static bool tid_parse(const char *hex, uint8_t tid[WARD_TASK_ID_LEN])
            n == WARD_TASK_ID_LEN;
 }
 
-static bool code_ok(const char *code)
-{
-    if (code == NULL || strlen(code) != WARD_BIND_CODE_LEN) {
-        return false;
-    }
-    for (const char *c = code; *c; c++) {
-        if (*c < '0' || *c > '9') {
-            return false;
-        }
-    }
-    return true;
-}
-
 static const char *state_name(const wardd_task *t, int64_t now)
 {
     if (t->state == WARDD_TASK_BOUND) {
@@ -95,7 +82,7 @@ void wardd_h_tasks_post(wardd *w, const wardd_req *r, wardd_resp *out)
     const char *sn = wardd_json_str(j, "sn", WARD_SN_MAX);
     const char *phone = wardd_json_str(j, "phone", WARD_PHONE_MAX);
     const char *code = wardd_json_str(j, "code", WARD_BIND_CODE_LEN);
-    bool ok = tid_parse(tid, t->tid) && sn != NULL && phone != NULL && code_ok(code) &&
+    bool ok = tid_parse(tid, t->tid) && sn != NULL && phone != NULL && wardd_code_ok(code) &&
               ward_check_sn((const uint8_t *)sn, strlen(sn)) == WARD_OK &&
               ward_check_phone((const uint8_t *)phone, strlen(phone)) == WARD_OK &&
               wardd_json_b64(j, "blob", t->blob, 1, sizeof t->blob, &t->blob_len);

@@ -337,7 +337,8 @@ typedef struct wardd_store {
     /* *verified: uid's phone is verified. WARD_ERR_NOTFOUND without uid. */
     ward_err (*user_verified)(void *h, const char *uid, bool *verified);
     /* Stores a new code (its MAC) for uid's phone until expires_ms, in
-     * place of any earlier one; wrong attempts already made still count.
+     * place of any earlier one (mac NULL: drops it, leaving no live
+     * code); wrong attempts already made still count.
      * WARD_ERR_BUSY with *retry_ms while uid is locked out,
      * WARD_ERR_NOTFOUND without uid. */
     ward_err (*code_put)(void *h, const char *uid, const uint8_t mac[WARD_SHA256_LEN],

@@ -109,8 +109,10 @@ static ward_err sq_code_put(void *h, const char *uid, const uint8_t mac[WARD_SHA
     }
     if (err == WARD_OK) {
         /* The attempts stay: asking for a new code buys no new guesses. */
-        r.live_mac = true;
-        memcpy(r.mac, mac, sizeof r.mac);
+        r.live_mac = mac != NULL;
+        if (mac != NULL) {
+            memcpy(r.mac, mac, sizeof r.mac);
+        }
         r.expires_ms = expires_ms;
         err = code_row_put(s, uid, &r);
     }

@@ -62,11 +62,9 @@ static bool send_code(wardd *w, const wardd_req *r, const char *uid, const char 
         err = w->sms.send(w->sms.ctx, phone, text);
         ward_wipe(text, sizeof text);
         if (err != WARD_OK) {
-            /* The code never reached the phone: it is dropped (stored
-             * again as expired), and asking again (rate-limited) sends a
-             * new one. */
-            memset(mac, 0, sizeof mac);
-            w->store.code_put(w->store.h, uid, mac, now, now, &retry_ms);
+            /* The code never reached the phone: it is dropped, and
+             * asking again (rate-limited) sends a new one. */
+            w->store.code_put(w->store.h, uid, NULL, now, now, &retry_ms);
             wardd_log("error", "sms_failed", "provider=%s uid=%s", w->sms.name, uid);
             wardd_fail(out, 503, "unavailable", "could not send the code");
         } else {
@@ -177,8 +175,7 @@ void wardd_h_users_verify(wardd *w, const wardd_req *r, wardd_resp *out)
     }
     char code[WARD_BIND_CODE_LEN + 1] = "";
     const char *c = wardd_json_str(j, "code", WARD_BIND_CODE_LEN);
-    bool ok = c != NULL && strlen(c) == WARD_BIND_CODE_LEN &&
-              strspn(c, "0123456789") == WARD_BIND_CODE_LEN;
+    bool ok = wardd_code_ok(c);
     if (ok) {
         memcpy(code, c, sizeof code);
     }

@@ -195,6 +195,9 @@ void wardd_rate_unknown_lock(wardd *w, const char *phone, const char *addr,
 ward_err wardd_code_key_open(const char *db, uint8_t key[WARDD_CODE_KEY_LEN]);
 /* A uniform 6-digit code; false when randomness fails. */
 bool wardd_code_new(char code[WARD_BIND_CODE_LEN + 1]);
+/* Whether code (NULL: no) is a code as sent: 6 decimal digits. Phone
+ * codes and bind codes have the same shape. */
+bool wardd_code_ok(const char *code);
 /* What the store keeps of a code: ward_kdf(label "phone code", code key,
  * uid || 0x00 || phone || 0x00 || code), 32 bytes. */
 ward_err wardd_code_mac(const wardd *w, const char *uid, const char *phone, const char *code,

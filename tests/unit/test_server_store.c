@@ -386,6 +386,29 @@ static void test_phone_codes(void **state)
                              " WHERE name = 'code'"), 0);
 }
 
+/* A code that never reached the phone is dropped (a NULL MAC): no live
+ * code is left, the attempts made stay. */
+static void test_code_drop(void **state)
+{
+    (void)state;
+    wardd_store st;
+    wardd_task t;
+    wardd_code_res res;
+    uint8_t right[WARD_SHA256_LEN], wrong[WARD_SHA256_LEN];
+    int64_t retry = 0;
+    memset(right, 0x31, sizeof right);
+    memset(wrong, 0x32, sizeof wrong);
+    open_store(&st);
+    seed(&st, &t);
+    assert_int_equal(st.code_put(st.h, "alice", right, 1000, 601000, &retry), WARD_OK);
+    assert_int_equal(st.code_check(st.h, "alice", wrong, 2000, &res), WARD_ERR_AUTH);
+    assert_int_equal(st.code_put(st.h, "alice", NULL, 3000, 3000, &retry), WARD_OK);
+    assert_int_equal(st.code_check(st.h, "alice", right, 4000, &res), WARD_ERR_EXPIRED);
+    assert_int_equal(sf_int("SELECT count(*) FROM phone_codes WHERE mac IS NULL"
+                             " AND attempts = 1"), 1);
+    st.close(st.h);
+}
+
 /* An unknown SN's upload: the key filled to its limit, then refused. */
 static void test_rate_fill(void **state)
 {
@@ -1340,6 +1363,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nonce_replay_and_purge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rate_windows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_phone_codes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_code_drop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rate_fill, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_audience_and_every_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_answer_needs_binding, setup, teardown),
