@@ -8,6 +8,17 @@
 
 #define BUSY_MESSAGE "too many codes sent; try later"
 
+/* The rate limiter's 429: Retry-After from retry_ms (whole seconds, at
+ * least 1), logged. */
+static void busy(wardd_resp *out, const char *kind, const char *addr, int64_t retry_ms)
+{
+    long s = (long)((retry_ms + 999) / 1000);
+    wardd_fail(out, 429, "busy", BUSY_MESSAGE);
+    out->retry_after_s = s > 0 ? s : 1;
+    wardd_log("warn", "rate_limited", "kind=%s addr=%s retry_after=%ld", kind, addr,
+              out->retry_after_s);
+}
+
 static bool rate_take(wardd *w, const char *kind, const char *phone, const char *addr,
                       wardd_resp *out)
 {
@@ -22,11 +33,7 @@ static bool rate_take(wardd *w, const char *kind, const char *phone, const char 
     ward_err err = w->store.rate_take(w->store.h, keys, 2, wardd_now_ms(),
                                       WARDD_RATE_WINDOW_MS, &retry_ms);
     if (err == WARD_ERR_BUSY) {
-        long s = (long)((retry_ms + 999) / 1000);
-        wardd_fail(out, 429, "busy", BUSY_MESSAGE);
-        out->retry_after_s = s > 0 ? s : 1;
-        wardd_log("warn", "rate_limited", "kind=%s addr=%s retry_after=%ld", kind, addr,
-                  out->retry_after_s);
+        busy(out, kind, addr, retry_ms);
         return false;
     }
     if (err != WARD_OK) {
@@ -54,17 +61,14 @@ void wardd_rate_unknown_lock(wardd *w, const char *phone, const char *addr,
     char kphone[64];
     snprintf(kphone, sizeof kphone, "sms-phone:%s", phone);
     wardd_rate_key key = { kphone, w->cfg.sms_per_phone };
-    ward_err err = w->store.rate_fill(w->store.h, &key, wardd_now_ms(),
-                                      WARDD_RATE_WINDOW_MS);
+    int64_t retry_ms = 0;
+    ward_err err = w->store.rate_fill(w->store.h, &key, wardd_now_ms(), WARDD_RATE_WINDOW_MS,
+                                      &retry_ms);
     if (err != WARD_OK) {
         wardd_fail_store(out, err);
         return;
     }
     /* The allowance is used up: this is the answer of a sender who used
-     * it, by the same code. (Should it find room, it charged one more
-     * event; the answer is the same.) */
-    if (wardd_rate_sms(w, phone, addr, out)) {
-        wardd_fail(out, 429, "busy", BUSY_MESSAGE);
-        out->retry_after_s = WARDD_RATE_WINDOW_MS / 1000;
-    }
+     * it, computed by the same code, in the fill's own transaction. */
+    busy(out, "sms", addr, retry_ms);
 }

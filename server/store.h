@@ -324,9 +324,11 @@ typedef struct wardd_store {
 
     /* Charges key with events at now_ms until its count in the window
      * reaches its limit (nothing when it has): the next rate_take on it
-     * answers WARD_ERR_BUSY as for a sender who used its allowance. */
+     * answers WARD_ERR_BUSY as for a sender who used its allowance.
+     * *retry_ms: what that rate_take would answer, computed the same way,
+     * in the same transaction. */
     ward_err (*rate_fill)(void *h, const wardd_rate_key *key, int64_t now_ms,
-                          int64_t window_ms);
+                          int64_t window_ms, int64_t *retry_ms);
 
     /* ---- flow A: phone verification ----
      * A user's phone is verified once the user typed back a code sent to

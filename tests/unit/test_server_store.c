@@ -419,14 +419,18 @@ static void test_rate_fill(void **state)
     wardd_rate_key k = { "sms-phone:1", 3 };
     int64_t retry = 0;
     assert_int_equal(st.rate_take(st.h, &k, 1, 1000, window, &retry), WARD_OK);
-    assert_int_equal(st.rate_fill(st.h, &k, 5000, window), WARD_OK);
+    int64_t filled = 0;
+    assert_int_equal(st.rate_fill(st.h, &k, 5000, window, &filled), WARD_OK);
     assert_int_equal(sf_int("SELECT count(*) FROM rate_events WHERE key = 'sms-phone:1'"), 3);
     assert_int_equal(st.rate_take(st.h, &k, 1, 6000, window, &retry), WARD_ERR_BUSY);
     assert_int_equal(retry, 1000 + window - 6000);    /* as a real sender's */
-    assert_int_equal(st.rate_fill(st.h, &k, 7000, window), WARD_OK);   /* full: nothing */
+    assert_int_equal(filled, 1000 + window - 5000);   /* the fill says the same */
+    assert_int_equal(st.rate_fill(st.h, &k, 7000, window, &filled), WARD_OK);   /* full: nothing */
     assert_int_equal(sf_int("SELECT count(*) FROM rate_events WHERE key = 'sms-phone:1'"), 3);
+    assert_int_equal(filled, 1000 + window - 7000);
     wardd_rate_key zero = { "sms-phone:2", 0 };
-    assert_int_equal(st.rate_fill(st.h, &zero, 7000, window), WARD_OK);
+    assert_int_equal(st.rate_fill(st.h, &zero, 7000, window, &filled), WARD_OK);
+    assert_int_equal(filled, window);
     st.close(st.h);
 }
 
