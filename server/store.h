@@ -96,7 +96,9 @@ typedef int (*wardd_escrow_fn)(void *ctx, const wardd_escrow_rec *rec);
 /* What code_check tells its caller besides its answer. */
 typedef struct wardd_code_res {
     unsigned tries_left;        /* WARD_ERR_AUTH: wrong codes still allowed */
-    int64_t retry_ms;           /* WARD_ERR_BUSY, WARD_ERR_LOCKED: until the lock-out ends */
+    int64_t retry_ms;           /* WARD_ERR_BUSY, WARD_ERR_LOCKED: until the lock-out
+                                   ends (or the budget has room) */
+    bool budget_spent;          /* WARD_ERR_BUSY: the budget's refusal, not a lock-out */
     unsigned took_over;         /* WARD_OK: accounts that lost the phone to this one */
 } wardd_code_res;
 
@@ -353,9 +355,13 @@ typedef struct wardd_store {
      * code in a row: the code is dropped and uid locked out
      * (res->retry_ms); WARD_ERR_BUSY while locked out (nothing counted);
      * WARD_ERR_EXPIRED without a live code; WARD_ERR_NOTFOUND without
-     * uid. */
+     * uid. A check that gets as far as a live code is also charged to
+     * budget (NULL: none) as rate_take charges it, in the same
+     * transaction; when it is spent: WARD_ERR_BUSY, res->budget_spent,
+     * res->retry_ms, and nothing counted or compared. */
     ward_err (*code_check)(void *h, const char *uid, const uint8_t mac[WARD_SHA256_LEN],
-                           int64_t now_ms, wardd_code_res *res);
+                           int64_t now_ms, const wardd_rate_key *budget, int64_t window_ms,
+                           wardd_code_res *res);
 
     /* ---- flow B ---- */
 

@@ -445,44 +445,50 @@ static ward_err rate_wait(sq *s, const wardd_rate_key *key, int64_t now_ms, int6
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? WARD_OK : WARD_ERR_IO;
 }
 
-static ward_err sq_rate_take(void *h, const wardd_rate_key *keys, size_t n,
-                             int64_t now_ms, int64_t window_ms, int64_t *retry_ms)
+/* Checks keys and charges one event to each, inside the caller's
+ * transaction: WARD_OK, or WARD_ERR_BUSY with *retry_ms and nothing
+ * charged (rate_take's rule). */
+ward_err sq_rate_charge(sq *s, const wardd_rate_key *keys, size_t n, int64_t now_ms,
+                        int64_t window_ms, int64_t *retry_ms)
 {
-    sq *s = h;
-    ward_err err = sq_begin(s);
-    if (err != WARD_OK) {
-        return err;
-    }
     *retry_ms = 0;
     for (size_t i = 0; i < n; i++) {
         int64_t wait = 0;
-        err = rate_wait(s, &keys[i], now_ms, window_ms, &wait);
+        ward_err err = rate_wait(s, &keys[i], now_ms, window_ms, &wait);
         if (err != WARD_OK) {
-            return sq_end(s, err);
+            return err;
         }
         if (keys[i].limit == 0) {
             *retry_ms = wait;
-            return sq_end(s, WARD_ERR_BUSY);
+            return WARD_ERR_BUSY;
         }
         if (wait > *retry_ms) {
             *retry_ms = wait;
         }
     }
     if (*retry_ms > 0) {
-        return sq_end(s, WARD_ERR_BUSY);
+        return WARD_ERR_BUSY;
     }
     for (size_t i = 0; i < n; i++) {
         sqlite3_stmt *st = PREP(s, "INSERT INTO rate_events (key, at_ms) VALUES (?, ?)",
                                 SQ_TEXT(keys[i].key), SQ_INT(now_ms));
-        if (st == NULL) {
-            return sq_end(s, WARD_ERR_IO);
-        }
-        err = sq_step_done(s, st);
-        if (err != WARD_OK) {
-            return sq_end(s, WARD_ERR_IO);
+        if (st == NULL || sq_step_done(s, st) != WARD_OK) {
+            return WARD_ERR_IO;
         }
     }
-    return sq_end(s, WARD_OK);
+    return WARD_OK;
+}
+
+static ward_err sq_rate_take(void *h, const wardd_rate_key *keys, size_t n,
+                             int64_t now_ms, int64_t window_ms, int64_t *retry_ms)
+{
+    sq *s = h;
+    *retry_ms = 0;
+    ward_err err = sq_begin(s);
+    if (err != WARD_OK) {
+        return err;
+    }
+    return sq_end(s, sq_rate_charge(s, keys, n, now_ms, window_ms, retry_ms));
 }
 
 static ward_err sq_rate_fill(void *h, const wardd_rate_key *key, int64_t now_ms,

@@ -156,7 +156,8 @@ static ward_err mark_verified(sq *s, const char *uid, int64_t now_ms, unsigned *
 }
 
 static ward_err sq_code_check(void *h, const char *uid, const uint8_t mac[WARD_SHA256_LEN],
-                              int64_t now_ms, wardd_code_res *res)
+                              int64_t now_ms, const wardd_rate_key *budget,
+                              int64_t window_ms, wardd_code_res *res)
 {
     sq *s = h;
     code_row r;
@@ -173,6 +174,16 @@ static ward_err sq_code_check(void *h, const char *uid, const uint8_t mac[WARD_S
     if (!r.found || !r.live_mac || now_ms >= r.expires_ms) {
         ward_wipe(&r, sizeof r);
         return sq_end(s, WARD_ERR_EXPIRED);
+    }
+    /* Only a check against a live code spends the budget, so checks that
+     * compare nothing cost the number nothing. */
+    if (budget != NULL) {
+        err = sq_rate_charge(s, budget, 1, now_ms, window_ms, &res->retry_ms);
+        if (err != WARD_OK) {
+            res->budget_spent = err == WARD_ERR_BUSY;
+            ward_wipe(&r, sizeof r);
+            return sq_end(s, err);
+        }
     }
     /* The attempt counts whatever the outcome, in this transaction. */
     ward_err answer;

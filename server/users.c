@@ -25,15 +25,6 @@ static void reply_user(wardd_resp *out, unsigned status, const char *uid, bool v
     wardd_reply(out, status, res);
 }
 
-static void fail_locked(wardd_resp *out, int64_t retry_ms, const char *why)
-{
-    long s = (long)((retry_ms + 999) / 1000);
-    char msg[96];
-    out->retry_after_s = s > 0 ? s : 1;
-    snprintf(msg, sizeof msg, "%s: try again in %ld s", why, out->retry_after_s);
-    wardd_fail(out, 429, "busy", msg);
-}
-
 /* A new code for uid's phone: stored (as a MAC), then sent. Answers
  * true with *expires_ms, or false with *out filled. */
 static bool send_code(wardd *w, const wardd_req *r, const char *uid, const char *phone,
@@ -54,7 +45,7 @@ static bool send_code(wardd *w, const wardd_req *r, const char *uid, const char 
     }
     ward_wipe(mac, sizeof mac);
     if (err == WARD_ERR_BUSY) {
-        fail_locked(out, retry_ms, WRONG_CODES);
+        wardd_fail_retry(out, retry_ms, WRONG_CODES);
     } else if (err != WARD_OK) {
         wardd_fail_store(out, err);
     } else {
@@ -201,32 +192,20 @@ void wardd_h_users_verify(wardd *w, const wardd_req *r, wardd_resp *out)
         reply_user(out, 200, s.id, true, 0);
         return;
     }
-    /* Every check is counted against the number too, before it is made:
-     * accounts opened for it bring no new guesses past this budget. */
-    char key[64];
-    snprintf(key, sizeof key, "code-check-phone:%s", phone);
-    wardd_rate_key budget = { key, WARDD_CODE_CHECKS_PER_PHONE };
-    int64_t retry_ms = 0;
-    err = w->store.rate_take(w->store.h, &budget, 1, wardd_now_ms(),
-                             WARDD_CODE_CHECK_WINDOW_MS, &retry_ms);
-    if (err != WARD_OK) {
-        ward_wipe(code, sizeof code);
-        if (err == WARD_ERR_BUSY) {
-            wardd_log("warn", "code_refused", "uid=%s reason=phone_budget", s.id);
-            fail_locked(out, retry_ms, "too many codes tried for this phone number");
-        } else {
-            wardd_fail_store(out, err);
-        }
-        return;
-    }
     uint8_t mac[WARD_SHA256_LEN];
     wardd_code_res res;
+    memset(&res, 0, sizeof res);
     err = wardd_code_mac(w, s.id, phone, code, mac);
     ward_wipe(code, sizeof code);
+    bool answered = false;
     if (err == WARD_OK) {
-        err = w->store.code_check(w->store.h, s.id, mac, wardd_now_ms(), &res);
+        /* Counted against the number too, when there is a code to check. */
+        answered = !wardd_rate_code_check(w, s.id, phone, mac, &err, &res, out);
     }
     ward_wipe(mac, sizeof mac);
+    if (answered) {
+        return;
+    }
     char msg[96];
     switch (err) {
     case WARD_OK:
@@ -242,10 +221,10 @@ void wardd_h_users_verify(wardd *w, const wardd_req *r, wardd_resp *out)
     case WARD_ERR_LOCKED:
         wardd_log("warn", "code_locked", "uid=%s retry_after_ms=%lld", s.id,
                   (long long)res.retry_ms);
-        fail_locked(out, res.retry_ms, WRONG_CODES);
+        wardd_fail_retry(out, res.retry_ms, WRONG_CODES);
         break;
     case WARD_ERR_BUSY:
-        fail_locked(out, res.retry_ms, WRONG_CODES);
+        wardd_fail_retry(out, res.retry_ms, WRONG_CODES);
         break;
     case WARD_ERR_EXPIRED:
         wardd_fail(out, 410, "expired", "no live code: register again for a new one");

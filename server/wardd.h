@@ -34,7 +34,8 @@
 #define WARDD_CODE_TTL_MS (10 * 60 * 1000LL) /* a phone code's life */
 /* Code checks per phone number per day, whatever the account: each
  * account has its own lock-out, but anyone may open accounts naming a
- * number, and each would bring fresh guesses at its codes. */
+ * number, and each would bring fresh guesses at its codes. Only checks
+ * against a live code count (see wardd_rate_code_check). */
 #define WARDD_CODE_CHECKS_PER_PHONE 10
 #define WARDD_CODE_CHECK_WINDOW_MS (24 * 3600 * 1000LL)
 #define WARDD_CODE_KEY_LEN 32
@@ -183,6 +184,19 @@ bool wardd_rate_sms(wardd *w, const char *phone, const char *addr,
                     wardd_resp *out);
 bool wardd_rate_code(wardd *w, const char *phone, const char *addr,
                      wardd_resp *out);
+/* A phone-code check of uid's phone (users.c): code_check, charged to the
+ * number's budget of checks (WARDD_CODE_CHECKS_PER_PHONE per
+ * WARDD_CODE_CHECK_WINDOW_MS, whatever the account) in its own
+ * transaction, and only when there is a live code to compare: a check
+ * refused for a lock-out or for want of a code costs the number nothing.
+ * True with code_check's answer in *err and *res; false with a 429 in
+ * *out when the budget is spent (nothing was compared). */
+bool wardd_rate_code_check(wardd *w, const char *uid, const char *phone,
+                           const uint8_t mac[WARD_SHA256_LEN], ward_err *err,
+                           wardd_code_res *res, wardd_resp *out);
+/* A 429 `busy` "WHY: try again in N s", with Retry-After N: retry_ms in
+ * whole seconds, at least 1. */
+void wardd_fail_retry(wardd_resp *out, int64_t retry_ms, const char *why);
 /* An upload naming an unknown lock: uses up the phone's allowance of bind
  * codes and answers what wardd_rate_sms answers a sender who used it up
  * (a 429, or a 500 when the store fails), so the answer tells nothing of

@@ -370,6 +370,31 @@ class Finding7PhoneVerification(WarddTest):
             self.assertEqual(db.execute("SELECT count(*) FROM users WHERE verified_ms IS NOT NULL"
                                         ).fetchone()[0], 0)
 
+    def test_checks_of_no_live_code_spend_none_of_the_numbers_budget(self):
+        """A stranger who names the owner's number on a throw-away account
+        cannot spend the number's daily checks with checks wardd refuses
+        before comparing anything (locked out, no live code): only a check
+        against a live code counts, and the owner still verifies."""
+        self.ok("register", "mallory", PHONE, expect=201)
+        code = phone_code(self.root, PHONE, "mallory")
+        wrong = "%06d" % ((int(code) + 1) % 1000000)
+        for _ in range(4):
+            self.ok("verify", "mallory", wrong, expect=403)
+        self.ok("verify", "mallory", wrong, expect=429)       # 5 real guesses: locked
+        for _ in range(3):
+            out = self.ok("verify", "mallory", wrong, expect=429)
+            self.assertIn("too many wrong codes", out)
+        with self.db() as db:                                 # the lock-out is over
+            db.execute("UPDATE phone_codes SET locked_until_ms = 0")
+        for _ in range(2):
+            out = self.ok("verify", "mallory", wrong, expect=410)
+            self.assertIn("no live code", out)
+        # Ten checks refused, five of them compared: the owner's is the 6th.
+        self.register("alice", PHONE)
+        with self.db() as db:
+            self.assertEqual(db.execute("SELECT uid FROM users WHERE verified_ms IS NOT NULL"
+                                        ).fetchall(), [("alice",)])
+
     def test_code_is_kept_as_a_keyed_mac(self):
         self.ok("register", "alice", PHONE, expect=201)
         code = phone_code(self.root, PHONE, "alice")

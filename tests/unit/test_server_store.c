@@ -333,39 +333,39 @@ static void test_phone_codes(void **state)
     assert_int_equal(st.user_verified(st.h, "nobody", &verified), WARD_ERR_NOTFOUND);
     assert_int_equal(st.user_verified(st.h, "alice", &verified), WARD_OK);
     assert_false(verified);
-    assert_int_equal(st.code_check(st.h, "alice", right, 1000, &res), WARD_ERR_EXPIRED);
+    assert_int_equal(st.code_check(st.h, "alice", right, 1000, NULL, 0, &res), WARD_ERR_EXPIRED);
     assert_int_equal(st.code_put(st.h, "nobody", right, 1000, 601000, &retry),
                      WARD_ERR_NOTFOUND);
     assert_int_equal(st.code_put(st.h, "alice", right, 1000, 601000, &retry), WARD_OK);
     for (unsigned left = 4; left >= 2; left--) {
-        assert_int_equal(st.code_check(st.h, "alice", wrong, 2000, &res), WARD_ERR_AUTH);
+        assert_int_equal(st.code_check(st.h, "alice", wrong, 2000, NULL, 0, &res), WARD_ERR_AUTH);
         assert_int_equal(res.tries_left, left);
     }
     /* A new code keeps the count: one more wrong one, then the lock-out. */
     assert_int_equal(st.code_put(st.h, "alice", right, 3000, 603000, &retry), WARD_OK);
-    assert_int_equal(st.code_check(st.h, "alice", wrong, 3000, &res), WARD_ERR_AUTH);
+    assert_int_equal(st.code_check(st.h, "alice", wrong, 3000, NULL, 0, &res), WARD_ERR_AUTH);
     assert_int_equal(res.tries_left, 1);
-    assert_int_equal(st.code_check(st.h, "alice", wrong, 4000, &res), WARD_ERR_LOCKED);
+    assert_int_equal(st.code_check(st.h, "alice", wrong, 4000, NULL, 0, &res), WARD_ERR_LOCKED);
     assert_int_equal(res.retry_ms, WARDD_CODE_LOCK_MS);
     /* Locked: nothing checked (not even the right code), nothing stored. */
-    assert_int_equal(st.code_check(st.h, "alice", right, 5000, &res), WARD_ERR_BUSY);
+    assert_int_equal(st.code_check(st.h, "alice", right, 5000, NULL, 0, &res), WARD_ERR_BUSY);
     assert_int_equal(res.retry_ms, WARDD_CODE_LOCK_MS - 1000);
     assert_int_equal(st.code_put(st.h, "alice", right, 5000, 605000, &retry), WARD_ERR_BUSY);
     assert_int_equal(retry, WARDD_CODE_LOCK_MS - 1000);
     /* The locked-out code is gone; a new one after the lock-out. */
     int64_t t1 = 4000 + WARDD_CODE_LOCK_MS;
-    assert_int_equal(st.code_check(st.h, "alice", right, t1, &res), WARD_ERR_EXPIRED);
+    assert_int_equal(st.code_check(st.h, "alice", right, t1, NULL, 0, &res), WARD_ERR_EXPIRED);
     assert_int_equal(st.code_put(st.h, "alice", right, t1, t1 + 600000, &retry), WARD_OK);
     for (int i = 0; i < WARDD_CODE_TRIES - 1; i++) {
-        assert_int_equal(st.code_check(st.h, "alice", wrong, t1, &res), WARD_ERR_AUTH);
+        assert_int_equal(st.code_check(st.h, "alice", wrong, t1, NULL, 0, &res), WARD_ERR_AUTH);
     }
-    assert_int_equal(st.code_check(st.h, "alice", wrong, t1, &res), WARD_ERR_LOCKED);
+    assert_int_equal(st.code_check(st.h, "alice", wrong, t1, NULL, 0, &res), WARD_ERR_LOCKED);
     assert_int_equal(res.retry_ms, 2 * WARDD_CODE_LOCK_MS);      /* doubled */
     int64_t t2 = t1 + 2 * WARDD_CODE_LOCK_MS;
     assert_int_equal(st.code_put(st.h, "alice", right, t2, t2 + 10, &retry), WARD_OK);
-    assert_int_equal(st.code_check(st.h, "alice", right, t2 + 10, &res), WARD_ERR_EXPIRED);
+    assert_int_equal(st.code_check(st.h, "alice", right, t2 + 10, NULL, 0, &res), WARD_ERR_EXPIRED);
     assert_int_equal(st.code_put(st.h, "alice", right, t2, t2 + 600000, &retry), WARD_OK);
-    assert_int_equal(st.code_check(st.h, "alice", right, t2, &res), WARD_OK);
+    assert_int_equal(st.code_check(st.h, "alice", right, t2, NULL, 0, &res), WARD_OK);
     assert_int_equal(res.took_over, 0);
     assert_int_equal(st.user_verified(st.h, "alice", &verified), WARD_OK);
     assert_true(verified);
@@ -375,7 +375,7 @@ static void test_phone_codes(void **state)
     fill(pub, sizeof pub, 0x33);
     assert_int_equal(st.user_put(st.h, "bob", "+8613800000000", pub, &created), WARD_OK);
     assert_int_equal(st.code_put(st.h, "bob", wrong, t2, t2 + 600000, &retry), WARD_OK);
-    assert_int_equal(st.code_check(st.h, "bob", wrong, t2, &res), WARD_OK);
+    assert_int_equal(st.code_check(st.h, "bob", wrong, t2, NULL, 0, &res), WARD_OK);
     assert_int_equal(res.took_over, 1);
     assert_int_equal(st.user_verified(st.h, "alice", &verified), WARD_OK);
     assert_false(verified);
@@ -401,11 +401,64 @@ static void test_code_drop(void **state)
     open_store(&st);
     seed(&st, &t);
     assert_int_equal(st.code_put(st.h, "alice", right, 1000, 601000, &retry), WARD_OK);
-    assert_int_equal(st.code_check(st.h, "alice", wrong, 2000, &res), WARD_ERR_AUTH);
+    assert_int_equal(st.code_check(st.h, "alice", wrong, 2000, NULL, 0, &res), WARD_ERR_AUTH);
     assert_int_equal(st.code_put(st.h, "alice", NULL, 3000, 3000, &retry), WARD_OK);
-    assert_int_equal(st.code_check(st.h, "alice", right, 4000, &res), WARD_ERR_EXPIRED);
+    assert_int_equal(st.code_check(st.h, "alice", right, 4000, NULL, 0, &res), WARD_ERR_EXPIRED);
     assert_int_equal(sf_int("SELECT count(*) FROM phone_codes WHERE mac IS NULL"
                              " AND attempts = 1"), 1);
+    st.close(st.h);
+}
+
+/* The number's budget of checks is charged in code_check's transaction,
+ * only for a check against a live code: a locked-out or code-less check
+ * costs nothing; a spent budget refuses before anything is compared. */
+static void test_code_check_budget(void **state)
+{
+    (void)state;
+    wardd_store st;
+    wardd_task t;
+    wardd_code_res res;
+    uint8_t right[WARD_SHA256_LEN], wrong[WARD_SHA256_LEN];
+    int64_t retry = 0, day = 24 * 3600 * 1000LL;
+    memset(right, 0x31, sizeof right);
+    memset(wrong, 0x32, sizeof wrong);
+    open_store(&st);
+    seed(&st, &t);
+    wardd_rate_key budget = { "code-check-phone:+8613800000000", 6 };
+    const char *charged = "SELECT count(*) FROM rate_events"
+                          " WHERE key = 'code-check-phone:+8613800000000'";
+    assert_int_equal(st.code_check(st.h, "alice", wrong, 1000, &budget, day, &res),
+                     WARD_ERR_EXPIRED);
+    assert_int_equal(sf_int(charged), 0);
+    assert_int_equal(st.code_put(st.h, "alice", right, 1000, 601000, &retry), WARD_OK);
+    for (int i = 0; i < WARDD_CODE_TRIES - 1; i++) {
+        assert_int_equal(st.code_check(st.h, "alice", wrong, 2000, &budget, day, &res),
+                         WARD_ERR_AUTH);
+    }
+    assert_int_equal(st.code_check(st.h, "alice", wrong, 2000, &budget, day, &res),
+                     WARD_ERR_LOCKED);
+    assert_int_equal(sf_int(charged), 5);
+    assert_int_equal(st.code_check(st.h, "alice", right, 3000, &budget, day, &res),
+                     WARD_ERR_BUSY);
+    assert_false(res.budget_spent);
+    int64_t t1 = 2000 + WARDD_CODE_LOCK_MS;
+    assert_int_equal(st.code_check(st.h, "alice", right, t1, &budget, day, &res),
+                     WARD_ERR_EXPIRED);
+    assert_int_equal(sf_int(charged), 5);
+    assert_int_equal(st.code_put(st.h, "alice", right, t1, t1 + 600000, &retry), WARD_OK);
+    assert_int_equal(st.code_check(st.h, "alice", wrong, t1, &budget, day, &res),
+                     WARD_ERR_AUTH);
+    assert_int_equal(sf_int(charged), 6);
+    /* Spent: even the right code is not compared, and no attempt counts. */
+    assert_int_equal(st.code_check(st.h, "alice", right, t1 + 1, &budget, day, &res),
+                     WARD_ERR_BUSY);
+    assert_true(res.budget_spent);
+    assert_int_equal(res.retry_ms, 2000 + day - (t1 + 1));
+    assert_int_equal(sf_int("SELECT attempts FROM phone_codes"), 1);
+    assert_int_equal(sf_int(charged), 6);
+    bool verified = true;
+    assert_int_equal(st.user_verified(st.h, "alice", &verified), WARD_OK);
+    assert_false(verified);
     st.close(st.h);
 }
 
@@ -1368,6 +1421,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rate_windows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_phone_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_code_drop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_code_check_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rate_fill, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_audience_and_every_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_answer_needs_binding, setup, teardown),
