@@ -92,6 +92,9 @@ typedef int (*wardd_escrow_fn)(void *ctx, const wardd_escrow_rec *rec);
 #define WARDD_CODE_TRIES 5
 #define WARDD_CODE_LOCK_MS (5 * 60 * 1000LL)
 #define WARDD_CODE_LOCK_MAX_MS (24 * 3600 * 1000LL)
+/* A user's code row this long past both its code's expiry and its last
+ * lock-out's end is forgotten: attempts and lock-outs start over. */
+#define WARDD_CODE_FORGET_MS (24 * 3600 * 1000LL)
 
 /* What code_check tells its caller besides its answer. */
 typedef struct wardd_code_res {
@@ -444,8 +447,9 @@ typedef struct wardd_store {
     /* Drops nonces past their expiry, rate events older than keep_ms,
      * sealed tasks and ops expired more than keep_ms ago, inbox messages
      * the lock acknowledged more than keep_ms ago (a revoker reads its
-     * result within that), and codes expired more than keep_ms ago that
-     * no wrong attempt or lock-out keeps. */
+     * result within that), and users' code rows whose code expired and
+     * whose lock-out ended more than keep_ms ago (their attempts and
+     * lock-outs forgotten, as WARDD_CODE_FORGET_MS forgets them). */
     ward_err (*purge)(void *h, int64_t now_ms, int64_t keep_ms);
 
     /* ---- flow D ---- */

@@ -28,8 +28,11 @@ static ward_err sq_user_verified(void *h, const char *uid, bool *verified)
     return err;
 }
 
-/* uid's code row, inside the caller's transaction: WARD_ERR_NOTFOUND
- * without the user, found false when the user has no row yet. */
+/* uid's code row at now_ms, inside the caller's transaction:
+ * WARD_ERR_NOTFOUND without the user, found false when the user has no
+ * row yet. A row WARDD_CODE_FORGET_MS past both its code's expiry and its
+ * lock-out's end reads as fresh (found, nothing counted): lock-outs decay,
+ * so a user is not locked out for a day at every slip for good. */
 typedef struct code_row {
     bool found;
     bool live_mac;
@@ -40,7 +43,7 @@ typedef struct code_row {
     int64_t locked_until_ms;
 } code_row;
 
-static ward_err code_row_get(sq *s, const char *uid, code_row *r)
+static ward_err code_row_get(sq *s, const char *uid, int64_t now_ms, code_row *r)
 {
     memset(r, 0, sizeof *r);
     sqlite3_stmt *st = PREP(s,
@@ -63,16 +66,22 @@ static ward_err code_row_get(sq *s, const char *uid, code_row *r)
         err = WARD_OK;
     }
     sq_release(s, st);
+    int64_t last = r->expires_ms > r->locked_until_ms ? r->expires_ms : r->locked_until_ms;
+    if (r->found && now_ms - last >= WARDD_CODE_FORGET_MS) {
+        bool found = r->found;
+        ward_wipe(r, sizeof *r);
+        r->found = found;
+    }
     return err;
 }
 
 /* Opens a transaction and reads uid's code row in it; on failure the
  * transaction is over and the error is the caller's to return. */
-static ward_err code_begin(sq *s, const char *uid, code_row *r)
+static ward_err code_begin(sq *s, const char *uid, int64_t now_ms, code_row *r)
 {
     ward_err err = sq_begin(s);
     if (err == WARD_OK) {
-        err = code_row_get(s, uid, r);
+        err = code_row_get(s, uid, now_ms, r);
         if (err != WARD_OK) {
             err = sq_end(s, err);
         }
@@ -102,7 +111,7 @@ static ward_err sq_code_put(void *h, const char *uid, const uint8_t mac[WARD_SHA
     sq *s = h;
     code_row r;
     *retry_ms = 0;
-    ward_err err = code_begin(s, uid, &r);
+    ward_err err = code_begin(s, uid, now_ms, &r);
     if (err != WARD_OK) {
         return err;
     }
@@ -162,7 +171,7 @@ static ward_err sq_code_check(void *h, const char *uid, const uint8_t mac[WARD_S
     sq *s = h;
     code_row r;
     memset(res, 0, sizeof *res);
-    ward_err err = code_begin(s, uid, &r);
+    ward_err err = code_begin(s, uid, now_ms, &r);
     if (err != WARD_OK) {
         return err;
     }

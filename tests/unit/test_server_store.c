@@ -462,6 +462,53 @@ static void test_code_check_budget(void **state)
     st.close(st.h);
 }
 
+/* Lock-outs decay: a day after both the last code's expiry and the last
+ * lock-out's end, the row is forgotten (attempts and lock-outs start
+ * over), so no one stays locked for a day at every slip for good; purge
+ * drops such rows. */
+static void test_lockouts_decay(void **state)
+{
+    (void)state;
+    wardd_store st;
+    wardd_task t;
+    wardd_code_res res;
+    uint8_t right[WARD_SHA256_LEN], wrong[WARD_SHA256_LEN];
+    int64_t retry = 0, now = 1000;
+    memset(right, 0x31, sizeof right);
+    memset(wrong, 0x32, sizeof wrong);
+    open_store(&st);
+    seed(&st, &t);
+    /* Three lock-outs in a row: 5, 10, 20 minutes. */
+    for (int run = 0; run < 3; run++) {
+        assert_int_equal(st.code_put(st.h, "alice", right, now, now + 600000, &retry), WARD_OK);
+        for (int i = 0; i < WARDD_CODE_TRIES - 1; i++) {
+            assert_int_equal(st.code_check(st.h, "alice", wrong, now, NULL, 0, &res),
+                             WARD_ERR_AUTH);
+        }
+        assert_int_equal(st.code_check(st.h, "alice", wrong, now, NULL, 0, &res),
+                         WARD_ERR_LOCKED);
+        assert_int_equal(res.retry_ms, WARDD_CODE_LOCK_MS << run);
+        now += res.retry_ms;
+    }
+    /* A day later (the lock-out over, the code long expired): a fresh start. */
+    now += WARDD_CODE_FORGET_MS;
+    assert_int_equal(st.code_put(st.h, "alice", right, now, now + 600000, &retry), WARD_OK);
+    for (int i = 0; i < WARDD_CODE_TRIES - 1; i++) {
+        assert_int_equal(st.code_check(st.h, "alice", wrong, now, NULL, 0, &res),
+                         WARD_ERR_AUTH);
+    }
+    assert_int_equal(st.code_check(st.h, "alice", wrong, now, NULL, 0, &res), WARD_ERR_LOCKED);
+    assert_int_equal(res.retry_ms, WARDD_CODE_LOCK_MS);
+    /* Purge keeps the row until it has nothing left, then drops it. */
+    int64_t ends = now + 600000;     /* the code's expiry, after the lock-out's end */
+    assert_int_equal(st.purge(st.h, ends + WARDD_CODE_FORGET_MS - 1, WARDD_CODE_FORGET_MS),
+                     WARD_OK);
+    assert_int_equal(sf_int("SELECT count(*) FROM phone_codes"), 1);
+    assert_int_equal(st.purge(st.h, ends + WARDD_CODE_FORGET_MS, WARDD_CODE_FORGET_MS), WARD_OK);
+    assert_int_equal(sf_int("SELECT count(*) FROM phone_codes"), 0);
+    st.close(st.h);
+}
+
 /* An unknown SN's upload: the key filled to its limit, then refused. */
 static void test_rate_fill(void **state)
 {
@@ -1422,6 +1469,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_phone_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_code_drop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_code_check_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lockouts_decay, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rate_fill, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_audience_and_every_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_answer_needs_binding, setup, teardown),
