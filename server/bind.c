@@ -126,19 +126,9 @@ void wardd_h_tasks_post(wardd *w, const wardd_req *r, wardd_resp *out)
                    "phone not verified: finish the registration with the code sent by SMS");
         goto done;
     }
-    uint8_t lock_pub[WARD_P256_POINT_LEN];
-    err = w->store.lock_get(w->store.h, t->sn, lock_pub);
-    if (err == WARD_ERR_NOTFOUND) {
-        /* Answered as a used-up allowance, and made one: no oracle of
-         * which SNs exist, and each probe costs the prober its codes. */
-        wardd_log("warn", "task_refused", "reason=unknown_lock uid=%s", s.id);
-        wardd_rate_unknown_lock(w, t->phone, r->addr, out);
-        goto done;
-    }
-    if (err != WARD_OK) {
-        wardd_fail_store(out, err);
-        goto done;
-    }
+    /* Nothing before the SN check depends on the SN: the task id (which
+     * names no lock) and the charge come first, so a real lock and an
+     * unknown SN are answered and charged alike up to it. */
     wardd_task old;
     err = w->store.task_get(w->store.h, t->tid, &old);
     if (err == WARD_OK) {
@@ -150,6 +140,19 @@ void wardd_h_tasks_post(wardd *w, const wardd_req *r, wardd_resp *out)
         goto done;
     }
     if (!wardd_rate_sms(w, t->phone, r->addr, out)) {
+        goto done;
+    }
+    uint8_t lock_pub[WARD_P256_POINT_LEN];
+    err = w->store.lock_get(w->store.h, t->sn, lock_pub);
+    if (err == WARD_ERR_NOTFOUND) {
+        /* Answered as a used-up allowance, and made one: no oracle of
+         * which SNs exist, and each probe costs the prober its codes. */
+        wardd_log("warn", "task_refused", "reason=unknown_lock uid=%s", s.id);
+        wardd_rate_unknown_lock(w, t->phone, r->addr, out);
+        goto done;
+    }
+    if (err != WARD_OK) {
+        wardd_fail_store(out, err);
         goto done;
     }
     int64_t now = wardd_now_ms();

@@ -197,7 +197,8 @@ bool wardd_rate_code_check(wardd *w, const char *uid, const char *phone,
 /* A 429 `busy` "WHY: try again in N s", with Retry-After N: retry_ms in
  * whole seconds, at least 1. */
 void wardd_fail_retry(wardd_resp *out, int64_t retry_ms, const char *why);
-/* An upload naming an unknown lock: uses up the phone's allowance of bind
+/* An upload naming an unknown lock (after wardd_rate_sms charged it, as
+ * every upload is): uses up the rest of the phone's allowance of bind
  * codes and answers what wardd_rate_sms answers a sender who used it up
  * (a 429, or a 500 when the store fails), so the answer tells nothing of
  * which locks exist and each probe costs a whole allowance. */

@@ -449,6 +449,27 @@ class Finding7PhoneVerification(WarddTest):
         self.assertIn("reason=unknown_lock uid=bob", self.wardd.log())
 
 
+    def test_reused_task_id_answers_alike_for_any_sn(self):
+        """A task id used before is refused alike whatever SN the upload
+        names: reusing one cannot tell a real lock from an unknown SN (a
+        real lock's answer was a free 409, an unknown SN's a 429 that cost
+        the whole allowance)."""
+        self.setup_pair()
+        out = self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
+        tid = self.fact(out, "tid")
+        answers = []
+        for name, sn in (("k", "LOCK-0001"), ("u", "LOCK-7777")):
+            rc, out = self.run_probe("upload", name, "alice", sn, PHONE, "--tid", tid)
+            answers.append((self.fact(out, "status"), json.loads(self.fact(out, "body"))))
+        self.assertEqual(answers[0], answers[1])
+        self.assertEqual(answers[0], ("409", {"error": "conflict",
+                                              "message": "task id already used"}))
+        # Neither was charged: two more codes may still be sent.
+        self.ok("upload", "t2", "alice", "LOCK-0001", PHONE, expect=201)
+        self.ok("upload", "t3", "alice", "LOCK-0001", PHONE, expect=201)
+        self.assertEqual(len(self.bind_sms()), 3)
+
+
 class ShortTtl(WarddTest):
     extra = ("--task-ttl", "1")
 
