@@ -421,8 +421,14 @@ typedef struct wardd_store {
 
     /* Drops the target's binding and escrow, queues the REVOKE for the
      * lock and audits it, in one transaction. WARD_ERR_NOTFOUND if the
-     * target is not bound to sn (unless r->unbound: then only queued);
+     * target is not bound to sn; WARD_ERR_STATE when the revoker does not
+     * hold r->revoker_role on sn (or the target not r->target_role);
      * WARD_ERR_BUSY when WARDD_INBOX_MAX messages wait for the lock.
+     * r->unbound: the target is not bound here, and the REVOKE is only
+     * queued, when the lock acknowledged an earlier REVOKE of r->target by
+     * r->revoker with a result (WARD_ERR_NOTFOUND without one,
+     * WARD_ERR_STATE if the target is bound meanwhile); a revoker revoking
+     * itself needs no binding then (wardd dropped it with the first).
      * *inbox_id: the queued message's id. */
     ward_err (*revoke)(void *h, const wardd_revoke_rec *r, int64_t *inbox_id);
     /* The lock's unacknowledged messages with ids above `after`, oldest

@@ -566,6 +566,20 @@ static ward_err revoke_binding(sq *s, const wardd_revoke_rec *r)
     return st != NULL && sq_step_done(s, st) == WARD_OK ? WARD_OK : WARD_ERR_IO;
 }
 
+/* The evidence that the lock still holds a binding wardd has not: an
+ * earlier REVOKE of r->target by r->revoker that the lock acknowledged
+ * with a result (it answers "bound under another binding" that way; wardd
+ * cannot open the result, only see that the lock answered). */
+static ward_err revoke_answered(sq *s, const wardd_revoke_rec *r)
+{
+    int64_t n = 0;
+    ward_err err = sq_count(s, PREP(s,
+        "SELECT count(*) FROM inbox WHERE sn = ? AND revoker = ? AND target = ?"
+        " AND acked_ms IS NOT NULL AND result IS NOT NULL",
+        SQ_TEXT(r->sn), SQ_TEXT(r->revoker), SQ_TEXT(r->target)), &n);
+    return err != WARD_OK ? err : n > 0 ? WARD_OK : WARD_ERR_NOTFOUND;
+}
+
 static ward_err sq_revoke(void *h, const wardd_revoke_rec *r, int64_t *inbox_id)
 {
     sq *s = h;
@@ -574,10 +588,14 @@ static ward_err sq_revoke(void *h, const wardd_revoke_rec *r, int64_t *inbox_id)
     if (err != WARD_OK) {
         return err;
     }
+    /* A self-revoker wardd no longer holds a binding of sends again on
+     * the lock's answer alone; anyone else must still hold the role seen. */
     uint8_t role = 0;
-    err = sq_binding_role(s, r->sn, r->revoker, &role);
-    if (err == WARD_ERR_NOTFOUND || (err == WARD_OK && role != r->revoker_role)) {
-        return sq_end_durable(s, WARD_ERR_STATE);
+    if (!r->unbound || strcmp(r->revoker, r->target) != 0) {
+        err = sq_binding_role(s, r->sn, r->revoker, &role);
+        if (err == WARD_ERR_NOTFOUND || (err == WARD_OK && role != r->revoker_role)) {
+            return sq_end_durable(s, WARD_ERR_STATE);
+        }
     }
     if (err == WARD_OK && !r->unbound) {
         err = revoke_binding(s, r);
@@ -586,6 +604,9 @@ static ward_err sq_revoke(void *h, const wardd_revoke_rec *r, int64_t *inbox_id)
         /* Still not bound here: a binding made meanwhile is judged anew. */
         err = sq_binding_role(s, r->sn, r->target, &role);
         err = err == WARD_ERR_NOTFOUND ? WARD_OK : err == WARD_OK ? WARD_ERR_STATE : err;
+    }
+    if (err == WARD_OK && r->unbound) {
+        err = revoke_answered(s, r);
     }
     int64_t waiting = 0;
     if (err == WARD_OK) {

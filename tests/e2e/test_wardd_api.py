@@ -804,6 +804,45 @@ class FlowB(WarddTest):
         # A member may revoke itself.
         self.ok("revoke", "tc", "tc", expect=200)
 
+    def test_revoke_of_an_unbound_target_needs_the_locks_answer(self):
+        """wardd queues a REVOKE of a target it holds no binding of only on
+        the lock's answer to an earlier REVOKE of that target by the same
+        revoker (the lock said it holds another binding): an owner cannot
+        have the REVOKE of any uid queued on its word alone."""
+        def inbox_ids():
+            return self.fact(self.ok("inbox", "LOCK-0001"), "ids")
+
+        def lock_answered(revoker, target):
+            # The lock's sealed REVOKE_RESULT, as wardd keeps it (it cannot
+            # open it): stored with the acknowledgement.
+            with self.db() as db:
+                db.execute("UPDATE inbox SET result = x'0102' WHERE revoker = ? AND target = ?"
+                           " AND acked_ms IS NOT NULL", (revoker, target))
+
+        # mallory was never bound (her task was never confirmed).
+        self.ok("upload", "tm", "mallory", "LOCK-0001", PHONES["mallory"], expect=201)
+        self.ok("revoke", "ta", "tm", expect=404)
+        self.ok("inbox", "LOCK-0001", "--expect-count", "0")
+        # bob's binding goes with the first REVOKE; the lock has not
+        # answered it, nor has it when it acknowledges it without a result.
+        self.ok("revoke", "ta", "tb", expect=200)
+        self.ok("revoke", "ta", "tb", expect=404)
+        self.ok("inbox-ack", "LOCK-0001", inbox_ids(), expect=200)
+        self.ok("revoke", "ta", "tb", expect=404)
+        lock_answered("alice", "bob")
+        self.ok("revoke", "ta", "tb", expect=200)
+        # A member revoking itself: its binding is gone after the first, and
+        # only the lock's answer lets it send another.
+        self.ok("revoke", "tc", "tc", expect=200)
+        self.ok("revoke", "tc", "tc", expect=403)
+        self.ok("inbox-ack", "LOCK-0001", inbox_ids(), expect=200)
+        lock_answered("carol", "carol")
+        self.ok("revoke", "tc", "tc", expect=200)
+        with self.db() as db:
+            rows = db.execute("SELECT revoker, target FROM inbox ORDER BY id").fetchall()
+        self.assertEqual(rows, [("alice", "bob"), ("alice", "bob"), ("carol", "carol"),
+                                ("carol", "carol")])
+
     def test_inbox_long_poll_woken_by_revocation(self):
         poll = subprocess.Popen([PROBE, self.wardd.url, self.state, "inbox", "LOCK-0001",
                                  "--wait", "25", "--expect-count", "1"],

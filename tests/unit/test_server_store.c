@@ -1250,10 +1250,20 @@ static void test_revoke_is_atomic(void **state)
     /* Again: the target is gone. */
     assert_int_equal(st.revoke(st.h, &r, &id), WARD_ERR_NOTFOUND);
     assert_int_equal(sf_int("SELECT count(*) FROM inbox"), 1);
-    /* Sent again for a binding wardd no longer has (the lock said it
-     * holds another): only queued, for the lock to judge. */
+    /* Sent again for a binding wardd no longer has: not before the lock
+     * answered the first (its acknowledgement alone is no answer)... */
     r.unbound = true;
     int64_t id3 = 0;
+    assert_int_equal(st.revoke(st.h, &r, &id3), WARD_ERR_NOTFOUND);
+    wardd_inbox_ack_rec ack;
+    size_t acked = 0;
+    memset(&ack, 0, sizeof ack);
+    ack.id = sf_int("SELECT id FROM inbox WHERE target = 'bob'");
+    assert_int_equal(st.inbox_ack(st.h, "LOCK-1", &ack, 1, 30500, &acked), WARD_OK);
+    assert_int_equal(st.revoke(st.h, &r, &id3), WARD_ERR_NOTFOUND);
+    sf_exec("UPDATE inbox SET result = x'0102' WHERE revoker = 'alice' AND target = 'bob'");
+    /* ...then (the lock said it holds another): only queued, for the
+     * lock to judge. */
     assert_int_equal(st.revoke(st.h, &r, &id3), WARD_OK);
     assert_true(id3 > id);
     assert_int_equal(sf_int("SELECT count(*) FROM inbox"), 2);
@@ -1277,6 +1287,27 @@ static void test_revoke_is_atomic(void **state)
     assert_int_equal(st.revoke(st.h, &stale, &id), WARD_ERR_STATE);
     assert_int_equal(st.binding_get(st.h, "LOCK-1", "carol", &role), WARD_OK);
     assert_int_equal(sf_int("SELECT count(*) FROM inbox"), 2);
+    /* A member revoking itself: wardd holds no binding of it after the
+     * first, and queues another only on the lock's answer to that one. */
+    bind_user(&st, "dave", WARD_ROLE_MEMBER, 0xD0);
+    wardd_revoke_rec me = { "LOCK-1", "dave", "dave", msg, sizeof msg, 30000,
+                            WARD_ROLE_MEMBER, WARD_ROLE_MEMBER, false };
+    int64_t mine = 0;
+    assert_int_equal(st.revoke(st.h, &me, &mine), WARD_OK);
+    me.unbound = true;
+    assert_int_equal(st.revoke(st.h, &me, &id3), WARD_ERR_NOTFOUND);
+    ack.id = mine;
+    ack.result = msg;
+    ack.result_len = 20;
+    ack.result_uid = "dave";
+    assert_int_equal(st.inbox_ack(st.h, "LOCK-1", &ack, 1, 30500, &acked), WARD_OK);
+    assert_int_equal(acked, 1);
+    assert_int_equal(st.revoke(st.h, &me, &id3), WARD_OK);
+    assert_true(id3 > mine);
+    /* Another's answer is no evidence: alice never revoked dave. */
+    wardd_revoke_rec other = { "LOCK-1", "alice", "dave", msg, sizeof msg, 30000,
+                               WARD_ROLE_OWNER, WARD_ROLE_MEMBER, true };
+    assert_int_equal(st.revoke(st.h, &other, &id3), WARD_ERR_NOTFOUND);
     /* A lock with WARDD_INBOX_MAX messages waiting takes no more. */
     sf_exec("WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 1030)"
             " INSERT INTO inbox (sn, msg, created_ms) SELECT 'LOCK-1', zeroblob(5), i FROM k;");
