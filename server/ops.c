@@ -443,7 +443,7 @@ static int add_answer(void *ctx, const wardd_op_answer *a)
 /* The lock's fetch: every answer after ?after=N (the lock has those),
  * each one as its member sent it. The first is repeated at the top
  * level ("approval", "uid") for a lock that reads only one. */
-static bool answers_reply(wardd *w, const wardd_op *op, int after, wardd_resp *out)
+static bool answers_reply(wardd *w, const wardd_op *op, int64_t after, wardd_resp *out)
 {
     cJSON *res = cJSON_CreateObject();
     answers_ctx c = { cJSON_AddArrayToObject(res, "answers"), NULL };
@@ -478,9 +478,6 @@ void wardd_h_op_answer_get(wardd *w, const wardd_req *r, wardd_resp *out)
     if (!wardd_wait_arg(r, &wait_s, out) || !wardd_after_arg(r, &after, out)) {
         return;
     }
-    if (after > WARDD_OP_ANSWERS_MAX_N) {
-        after = WARDD_OP_ANSWERS_MAX_N;
-    }
     char key[WARDD_PATH_MAX];
     wake_key(r->param, key);
     uint64_t gen = wardd_wake_gen("op", key);
@@ -498,7 +495,7 @@ void wardd_h_op_answer_get(wardd *w, const wardd_req *r, wardd_resp *out)
             wardd_fail(out, 410, "expired", "the lock withdrew this op");
             break;
         }
-        if (op->answers > after && answers_reply(w, op, (int)after, out)) {
+        if (op->answers > after && answers_reply(w, op, after, out)) {
             break;
         }
         int64_t now = wardd_now_ms();

@@ -114,7 +114,6 @@ typedef struct wardd_code_res {
 #define WARDD_OP_WITHDRAWN 3
 #define WARDD_OPS_PENDING_MAX 64    /* ops one pending answer lists */
 #define WARDD_OP_ANSWERS_TAKE 16    /* answers one fetch of the lock lists */
-#define WARDD_OP_ANSWERS_MAX_N 1000000 /* no op has more answers than that */
 #define WARDD_INBOX_PAGE 64         /* revocations one inbox poll lists */
 #define WARDD_INBOX_MAX 1024        /* unacknowledged messages one lock may have */
 #define WARDD_AUDIT_READ_MAX 200    /* events one audit answer lists */
@@ -399,7 +398,7 @@ typedef struct wardd_store {
      * before it returns (op_get shows it at once; it is written within
      * about a second, before audit_list reads and at close); the answers
      * themselves were committed when they came. */
-    ward_err (*op_answers)(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], int after,
+    ward_err (*op_answers)(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], int64_t after,
                            int64_t now_ms, wardd_op_answer_fn fn, void *ctx);
     /* Stores the lock's OP_RESULT, sealed for uid, and marks the op done,
      * answered by uid: WARD_ERR_STATE unless the op is answered and has

@@ -344,7 +344,7 @@ static ward_err sq_op_answer(void *h, const wardd_answer_rec *a, wardd_answer_re
 /* Writes the waiting deliveries (delivered_ms and the op_delivered audit
  * row) inside the caller's transaction. Writing one twice changes
  * nothing, so a rolled-back transaction's are simply written again. */
-static ward_err deliveries_apply(sq *s)
+ward_err sq_deferred_apply(sq *s)
 {
     for (size_t i = 0; i < s->ndeliveries; i++) {
         const uint8_t *op_id = s->deliveries[i].op_id;
@@ -381,11 +381,6 @@ static ward_err deliveries_apply(sq *s)
     return WARD_OK;
 }
 
-ward_err sq_deferred_apply(sq *s)
-{
-    return deliveries_apply(s);
-}
-
 ward_err sq_deferred_flush(sq *s)
 {
     if (s->ndeliveries == 0) {
@@ -420,7 +415,7 @@ static sq_row_step answer_row(sqlite3_stmt *st, void *arg)
  * of any entry (or the checkpointer's tick, within a second). A crash can
  * lose the last second of delivery marks, never an answer: answers are
  * committed when they come. */
-static ward_err sq_op_answers(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], int after,
+static ward_err sq_op_answers(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], int64_t after,
                               int64_t now_ms, wardd_op_answer_fn fn, void *ctx)
 {
     sq *s = h;
@@ -694,9 +689,6 @@ static ward_err sq_inbox_ack(void *h, const char *sn, const wardd_inbox_ack_rec 
         if (st == NULL) {
             err = WARD_ERR_IO;
             break;
-        }
-        if (k->result == NULL) {
-            sqlite3_bind_null(st, 2);
         }
         err = sq_step_done(s, st);
         if (err == WARD_OK) {
