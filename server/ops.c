@@ -448,7 +448,7 @@ static bool answers_reply(wardd *w, const wardd_op *op, int64_t after, wardd_res
     cJSON *res = cJSON_CreateObject();
     answers_ctx c = { cJSON_AddArrayToObject(res, "answers"), NULL };
     ward_err err = w->store.op_answers(w->store.h, op->op_id, after, wardd_now_ms(),
-                                       add_answer, &c);
+                                       op->delivered, add_answer, &c);
     if (err != WARD_OK) {
         cJSON_Delete(res);
         wardd_fail_store(out, err);

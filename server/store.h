@@ -394,12 +394,13 @@ typedef struct wardd_store {
     ward_err (*op_answer)(void *h, const wardd_answer_rec *a, wardd_answer_res *res);
     /* The lock's fetch: calls fn for each answer numbered above `after`,
      * oldest first, at most WARDD_OP_ANSWERS_TAKE, and marks the op
-     * delivered (audited once, the first time). The mark need not commit
+     * delivered (audited once, the first time), unless the caller says it
+     * is delivered already (op_get's delivered). The mark need not commit
      * before it returns (op_get shows it at once; it is written within
      * about a second, before audit_list reads and at close); the answers
      * themselves were committed when they came. */
     ward_err (*op_answers)(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], int64_t after,
-                           int64_t now_ms, wardd_op_answer_fn fn, void *ctx);
+                           int64_t now_ms, bool delivered, wardd_op_answer_fn fn, void *ctx);
     /* Stores the lock's OP_RESULT, sealed for uid, and marks the op done,
      * answered by uid: WARD_ERR_STATE unless the op is answered and has
      * no result yet; WARD_ERR_PARAM when uid did not answer it. */

@@ -416,7 +416,7 @@ static sq_row_step answer_row(sqlite3_stmt *st, void *arg)
  * lose the last second of delivery marks, never an answer: answers are
  * committed when they come. */
 static ward_err sq_op_answers(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], int64_t after,
-                              int64_t now_ms, wardd_op_answer_fn fn, void *ctx)
+                              int64_t now_ms, bool delivered, wardd_op_answer_fn fn, void *ctx)
 {
     sq *s = h;
     answer_rows r = { fn, ctx, 0 };
@@ -425,7 +425,9 @@ static ward_err sq_op_answers(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], int
         "SELECT n, uid, approval FROM op_answers WHERE op_id = ? AND n > ? ORDER BY n LIMIT ?",
         SQ_BLOB(op_id, WARDD_OP_ID_LEN), SQ_INT(after), SQ_INT(WARDD_OP_ANSWERS_TAKE)),
         answer_row, &r);
-    if (err == WARD_OK && r.n > 0 && !sq_delivery_waiting(s, op_id)) {
+    /* Marked once: a fetch the caller knows is not the first queues
+     * nothing (nor looks through the waiting marks). */
+    if (err == WARD_OK && r.n > 0 && !delivered && !sq_delivery_waiting(s, op_id)) {
         if (s->ndeliveries == SQ_DELIVERIES_MAX) {
             err = sq_deferred_flush(s);
         }

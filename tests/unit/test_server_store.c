@@ -716,7 +716,7 @@ static fetched fetch(wardd_store *st, const uint8_t op_id[WARDD_OP_ID_LEN], int 
     fetched f;
     memset(&f, 0, sizeof f);
     f.last = after;
-    assert_int_equal(st->op_answers(st->h, op_id, after, now, on_answer, &f), WARD_OK);
+    assert_int_equal(st->op_answers(st->h, op_id, after, now, false, on_answer, &f), WARD_OK);
     return f;
 }
 
@@ -1037,6 +1037,29 @@ static void test_answers_committed_and_fetched(void **state)
     assert_int_equal(fetch(&st, op.op_id, 0, 20003).n, 2);
     st.close(st.h);
     assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 1);
+}
+
+/* A fetch whose caller knows the op delivered queues no mark. */
+static void test_delivered_fetch_marks_nothing(void **state)
+{
+    (void)state;
+    wardd_store st;
+    wardd_op op, got;
+    open_with_op(&st, &op, 0x44);
+    uint8_t appr[30];
+    memset(appr, 0xAA, sizeof appr);
+    wardd_answer_rec a;
+    wardd_answer_res res;
+    answer_rec(&a, 0x44, "bob", appr, 20000);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
+    fetched f;
+    memset(&f, 0, sizeof f);
+    assert_int_equal(st.op_answers(st.h, op.op_id, 0, 20001, true, on_answer, &f), WARD_OK);
+    assert_int_equal(f.n, 1);
+    assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
+    assert_false(got.delivered);
+    st.close(st.h);
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 0);
 }
 
 /* The lock gives its op up: nobody is offered it, answers are refused,
@@ -1508,6 +1531,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_op_target_and_no_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answer_needs_the_audience, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answers_committed_and_fetched, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delivered_fetch_marks_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_withdraw, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_deliver_and_result, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_deliver_written_when_idle, setup, teardown),
