@@ -398,18 +398,25 @@ done:
     wardd_auth_spend(w, &s, out);
 }
 
-/* Sleeps until the op's wake key moves or until, then reads the op again
- * (the generation first, so a change after that read is not missed). A
- * shutdown ends the wait for good: *deadline becomes 0, so the caller
- * answers with what is known. False, with a 500 in *out, when the store
- * fails. */
-static bool op_wait(wardd *w, const char *key, int64_t until, uint64_t *gen,
-                    int64_t *deadline, wardd_op *op, wardd_resp *out)
+/* Sleeps until the op's wake key moves or until, then takes the
+ * generation again: the caller reads the store after it, so a change
+ * after that read is not missed. A shutdown ends the wait for good:
+ * *deadline becomes 0, so the caller answers with what is known. */
+static void op_sleep(wardd *w, const char *key, int64_t until, uint64_t *gen,
+                     int64_t *deadline)
 {
     if (!wardd_wake_wait(w, "op", key, *gen, until) && wardd_now_ms() < until) {
         *deadline = 0;
     }
     *gen = wardd_wake_gen("op", key);
+}
+
+/* op_sleep, then reads the op again. False, with a 500 in *out, when the
+ * store fails. */
+static bool op_wait(wardd *w, const char *key, int64_t until, uint64_t *gen,
+                    int64_t *deadline, wardd_op *op, wardd_resp *out)
+{
+    op_sleep(w, key, until, gen, deadline);
     ward_err err = w->store.op_get(w->store.h, op->op_id, op);
     if (err != WARD_OK) {
         wardd_fail_store(out, err);
@@ -442,18 +449,22 @@ static int add_answer(void *ctx, const wardd_op_answer *a)
 
 /* The lock's fetch: every answer after ?after=N (the lock has those),
  * each one as its member sent it. The first is repeated at the top
- * level ("approval", "uid") for a lock that reads only one. */
-static bool answers_reply(wardd *w, const wardd_op *op, int64_t after, wardd_resp *out)
+ * level ("approval", "uid") for a lock that reads only one. True when it
+ * answered (with the answers, or a 500); false when there are none to
+ * give. op->state becomes the state the store read with the answers. */
+static bool answers_reply(wardd *w, wardd_op *op, int64_t after, wardd_resp *out)
 {
     cJSON *res = cJSON_CreateObject();
     answers_ctx c = { cJSON_AddArrayToObject(res, "answers"), NULL };
+    wardd_answers_res ar;
     ward_err err = w->store.op_answers(w->store.h, op->op_id, after, wardd_now_ms(),
-                                       op->delivered, add_answer, &c);
+                                       op->delivered, add_answer, &c, &ar);
     if (err != WARD_OK) {
         cJSON_Delete(res);
         wardd_fail_store(out, err);
         return true;
     }
+    op->state = ar.state;
     if (c.first == NULL) {
         cJSON_Delete(res);
         return false;
@@ -462,7 +473,7 @@ static bool answers_reply(wardd *w, const wardd_op *op, int64_t after, wardd_res
                             cJSON_GetObjectItemCaseSensitive(c.first, "approval")->valuestring);
     cJSON_AddStringToObject(res, "uid",
                             cJSON_GetObjectItemCaseSensitive(c.first, "uid")->valuestring);
-    if (!op->delivered) {
+    if (ar.delivery) {
         char key[2 * WARDD_OP_ID_LEN + 1];
         ward_hex_encode(op->op_id, sizeof op->op_id, key, sizeof key);
         wardd_log("info", "op_delivered", "sn=%s op_id=%s", op->sn, key);
@@ -471,6 +482,9 @@ static bool answers_reply(wardd *w, const wardd_op *op, int64_t after, wardd_res
     return true;
 }
 
+/* The lock's long-poll for answers. The op is read once (for its
+ * capability); after a wake the answers are read first, with the op's
+ * state, so an answer costs one read of the store, not two. */
 void wardd_h_op_answer_get(wardd *w, const wardd_req *r, wardd_resp *out)
 {
     long wait_s = 0;
@@ -490,12 +504,13 @@ void wardd_h_op_answer_get(wardd *w, const wardd_req *r, wardd_resp *out)
         return;
     }
     int64_t deadline = wardd_now_ms() + wait_s * 1000;
+    bool look = op->answers > after;    /* the store has some to list */
     for (;;) {
-        if (op->state == WARDD_OP_WITHDRAWN) {
-            wardd_fail(out, 410, "expired", "the lock withdrew this op");
+        if (look && answers_reply(w, op, after, out)) {
             break;
         }
-        if (op->answers > after && answers_reply(w, op, after, out)) {
+        if (op->state == WARDD_OP_WITHDRAWN) {
+            wardd_fail(out, 410, "expired", "the lock withdrew this op");
             break;
         }
         int64_t now = wardd_now_ms();
@@ -508,9 +523,8 @@ void wardd_h_op_answer_get(wardd *w, const wardd_req *r, wardd_resp *out)
             break;
         }
         int64_t until = op->expires_ms < deadline ? op->expires_ms : deadline;
-        if (!op_wait(w, key, until, &gen, &deadline, op, out)) {
-            break;
-        }
+        op_sleep(w, key, until, &gen, &deadline);
+        look = true;
     }
     free(op);
 }
@@ -638,9 +652,9 @@ void wardd_h_op_get(wardd *w, const wardd_req *r, wardd_resp *out)
     for (;;) {
         int64_t now = wardd_now_ms();
         const char *state = state_name(op, now);
-        /* Waits for the outcome: done, expired or withdrawn. */
-        if (strcmp(state, "done") == 0 || strcmp(state, "expired") == 0 ||
-            strcmp(state, "withdrawn") == 0 || now >= deadline) {
+        /* Waits for the outcome: done, withdrawn or expired. */
+        if (op->state == WARDD_OP_DONE || op->state == WARDD_OP_WITHDRAWN ||
+            now >= op->expires_ms || now >= deadline) {
             cJSON *res = cJSON_CreateObject();
             cJSON_AddStringToObject(res, "op_id", key);
             cJSON_AddStringToObject(res, "sn", op->sn);

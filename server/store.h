@@ -163,6 +163,12 @@ typedef struct wardd_op_answer {
     size_t approval_len;
 } wardd_op_answer;
 
+/* What op_answers tells its caller besides the answers it lists. */
+typedef struct wardd_answers_res {
+    int state;                      /* the op's, read with its answers */
+    bool delivery;                  /* this fetch marked the op delivered */
+} wardd_answers_res;
+
 /* What op_answer tells its caller besides its answer. */
 typedef struct wardd_answer_res {
     char sn[WARD_SN_MAX + 1];       /* the op's lock, once the op is found */
@@ -394,13 +400,18 @@ typedef struct wardd_store {
     ward_err (*op_answer)(void *h, const wardd_answer_rec *a, wardd_answer_res *res);
     /* The lock's fetch: calls fn for each answer numbered above `after`,
      * oldest first, at most WARDD_OP_ANSWERS_TAKE, and marks the op
-     * delivered (audited once, the first time), unless the caller says it
-     * is delivered already (op_get's delivered). The mark need not commit
-     * before it returns (op_get shows it at once; it is written within
-     * about a second, before audit_list reads and at close); the answers
-     * themselves were committed when they came. */
+     * delivered (audited once, the first time: res->delivery), unless the
+     * caller says it is delivered already (op_get's delivered). A
+     * withdrawn op lists none. res->state: the op's state, read with the
+     * answers, so a long-poll needs no op_get to see a withdrawal;
+     * WARD_ERR_NOTFOUND without the op. The mark need not commit before
+     * it returns (op_get shows it at once; it is written within about a
+     * second, before audit_list reads and at close); the answers
+     * themselves were committed when they came, before they could be
+     * listed. */
     ward_err (*op_answers)(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], int64_t after,
-                           int64_t now_ms, bool delivered, wardd_op_answer_fn fn, void *ctx);
+                           int64_t now_ms, bool delivered, wardd_op_answer_fn fn, void *ctx,
+                           wardd_answers_res *res);
     /* Stores the lock's OP_RESULT, sealed for uid, and marks the op done,
      * answered by uid: WARD_ERR_STATE unless the op is answered and has
      * no result yet; WARD_ERR_PARAM when uid did not answer it. */

@@ -416,15 +416,33 @@ static sq_row_step answer_row(sqlite3_stmt *st, void *arg)
  * lose the last second of delivery marks, never an answer: answers are
  * committed when they come. */
 static ward_err sq_op_answers(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], int64_t after,
-                              int64_t now_ms, bool delivered, wardd_op_answer_fn fn, void *ctx)
+                              int64_t now_ms, bool delivered, wardd_op_answer_fn fn, void *ctx,
+                              wardd_answers_res *res)
 {
     sq *s = h;
     answer_rows r = { fn, ctx, 0 };
+    memset(res, 0, sizeof *res);
     pthread_mutex_lock(&s->mu);
-    ward_err err = sq_rows(s, PREP(s,
-        "SELECT n, uid, approval FROM op_answers WHERE op_id = ? AND n > ? ORDER BY n LIMIT ?",
-        SQ_BLOB(op_id, WARDD_OP_ID_LEN), SQ_INT(after), SQ_INT(WARDD_OP_ANSWERS_TAKE)),
-        answer_row, &r);
+    int64_t state = 0;
+    sqlite3_stmt *st = PREP(s, "SELECT state FROM ops WHERE op_id = ?",
+                            SQ_BLOB(op_id, WARDD_OP_ID_LEN));
+    int rc = st != NULL ? sqlite3_step(st) : SQLITE_ERROR;
+    if (rc == SQLITE_ROW) {
+        state = sqlite3_column_int64(st, 0);
+    }
+    sq_release(s, st);
+    ward_err err = rc == SQLITE_ROW    ? WARD_OK
+                   : rc == SQLITE_DONE ? WARD_ERR_NOTFOUND
+                                       : WARD_ERR_IO;
+    res->state = (int)state;
+    /* The lock gave a withdrawn op up: its answers are nobody's to fetch. */
+    if (err == WARD_OK && state != WARDD_OP_WITHDRAWN) {
+        err = sq_rows(s, PREP(s,
+            "SELECT n, uid, approval FROM op_answers WHERE op_id = ? AND n > ?"
+            " ORDER BY n LIMIT ?",
+            SQ_BLOB(op_id, WARDD_OP_ID_LEN), SQ_INT(after), SQ_INT(WARDD_OP_ANSWERS_TAKE)),
+            answer_row, &r);
+    }
     /* Marked once: a fetch the caller knows is not the first queues
      * nothing (nor looks through the waiting marks). */
     if (err == WARD_OK && r.n > 0 && !delivered && !sq_delivery_waiting(s, op_id)) {
@@ -435,6 +453,7 @@ static ward_err sq_op_answers(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], int
             memcpy(s->deliveries[s->ndeliveries].op_id, op_id, WARDD_OP_ID_LEN);
             s->deliveries[s->ndeliveries].at_ms = now_ms;
             s->ndeliveries++;
+            res->delivery = true;
         }
     }
     pthread_mutex_unlock(&s->mu);

@@ -716,7 +716,9 @@ static fetched fetch(wardd_store *st, const uint8_t op_id[WARDD_OP_ID_LEN], int 
     fetched f;
     memset(&f, 0, sizeof f);
     f.last = after;
-    assert_int_equal(st->op_answers(st->h, op_id, after, now, false, on_answer, &f), WARD_OK);
+    wardd_answers_res ar;
+    assert_int_equal(st->op_answers(st->h, op_id, after, now, false, on_answer, &f, &ar),
+                     WARD_OK);
     return f;
 }
 
@@ -1054,8 +1056,12 @@ static void test_delivered_fetch_marks_nothing(void **state)
     assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
     fetched f;
     memset(&f, 0, sizeof f);
-    assert_int_equal(st.op_answers(st.h, op.op_id, 0, 20001, true, on_answer, &f), WARD_OK);
+    wardd_answers_res ar;
+    assert_int_equal(st.op_answers(st.h, op.op_id, 0, 20001, true, on_answer, &f, &ar),
+                     WARD_OK);
     assert_int_equal(f.n, 1);
+    assert_false(ar.delivery);
+    assert_int_equal(ar.state, WARDD_OP_ANSWERED);
     assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
     assert_false(got.delivered);
     st.close(st.h);
