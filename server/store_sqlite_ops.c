@@ -249,9 +249,24 @@ static ward_err own_answer(sq *s, const wardd_answer_rec *a, bool *exists, bool 
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? WARD_OK : WARD_ERR_IO;
 }
 
+/* The refusal of an answer from a member who answered the op before:
+ * WARD_ERR_AUTH for this very request again (a replay), WARD_ERR_CONFLICT
+ * for another; WARD_OK when it did not answer. */
+static ward_err answered_before(sq *s, const wardd_answer_rec *a)
+{
+    bool exists = false, replay = false;
+    ward_err err = own_answer(s, a, &exists, &replay);
+    if (err == WARD_OK && exists) {
+        err = replay ? WARD_ERR_AUTH : WARD_ERR_CONFLICT;
+    }
+    return err;
+}
+
 /* Stores answer number n of the op and its op_answered row. The answer
  * does not write its nonce: the stored Signature-Input names it, so a
- * replay is recognised by that (own_answer) and can never answer again. */
+ * replay is recognised by that (own_answer) and can never answer again.
+ * The unique index op_answers_uid refuses a member's second answer: then
+ * answered_before's refusal (it tells a replay from a second answer). */
 static ward_err answer_store(sq *s, const wardd_answer_rec *a, const op_head_rec *h, int n)
 {
     sqlite3_stmt *st = PREP(s,
@@ -260,7 +275,12 @@ static ward_err answer_store(sq *s, const wardd_answer_rec *a, const op_head_rec
         SQ_BLOB(a->op_id, WARDD_OP_ID_LEN), SQ_INT(n), SQ_TEXT(a->uid),
         SQ_BLOB(a->approval, a->approval_len), SQ_TEXT(a->sig_input), SQ_TEXT(a->sig),
         SQ_INT(a->now_ms));
-    if (st == NULL || sq_step_done(s, st) != WARD_OK) {
+    ward_err err = st != NULL ? sq_step_done(s, st) : WARD_ERR_IO;
+    if (err == WARD_ERR_STATE) {
+        err = answered_before(s, a);
+        return err == WARD_OK ? WARD_ERR_IO : err;  /* no answer of its own: not that index */
+    }
+    if (err != WARD_OK) {
         return WARD_ERR_IO;
     }
     st = PREP(s, "UPDATE ops SET state = 1, answers = ?, answered_ms = coalesce(answered_ms, ?)"
@@ -271,7 +291,9 @@ static ward_err answer_store(sq *s, const wardd_answer_rec *a, const op_head_rec
     }
     char hex[2 * WARDD_OP_ID_LEN + 1];
     sq_op_id_hex(a->op_id, hex);
-    return sq_audit_add(s, h->sn, a->now_ms, "op_answered", a->uid, h->op, hex);
+    return sq_audit_add(s, h->sn, a->now_ms, "op_answered", a->uid, h->op, hex) == WARD_OK
+               ? WARD_OK
+               : WARD_ERR_IO;
 }
 
 /* Every answer in one transaction of its own: the checks and the write
@@ -304,13 +326,15 @@ static ward_err sq_op_answer(void *h, const wardd_answer_rec *a, wardd_answer_re
     if (err != WARD_OK) {
         return sq_end(s, err);
     }
-    bool exists = false, replay = false;
-    err = own_answer(s, a, &exists, &replay);
-    if (err == WARD_OK && exists) {
-        err = replay ? WARD_ERR_AUTH : WARD_ERR_CONFLICT;
-    }
-    if (err != WARD_OK) {
-        return sq_end(s, err);
+    bool open = hd.state != WARDD_OP_DONE && hd.state != WARDD_OP_WITHDRAWN &&
+                a->now_ms < hd.expires_ms;
+    if (!open) {
+        /* A member who answered before hears so (or that it replays) on a
+         * closed op too; on an open one the insert's index tells. */
+        err = answered_before(s, a);
+        if (err != WARD_OK) {
+            return sq_end(s, err);
+        }
     }
     if (hd.state == WARDD_OP_DONE) {
         /* Late: the lock has acted on another answer. Keep the audit row
@@ -329,12 +353,11 @@ static ward_err sq_op_answer(void *h, const wardd_answer_rec *a, wardd_answer_re
         }
         return err == WARD_OK ? WARD_ERR_STATE : err;
     }
-    if (hd.state == WARDD_OP_WITHDRAWN || a->now_ms >= hd.expires_ms) {
+    if (!open) {
         res->withdrawn = hd.state == WARDD_OP_WITHDRAWN;
         return sq_end(s, WARD_ERR_EXPIRED);
     }
-    err = answer_store(s, a, &hd, hd.answers + 1);
-    err = sq_end(s, err == WARD_OK ? WARD_OK : WARD_ERR_IO);
+    err = sq_end(s, answer_store(s, a, &hd, hd.answers + 1));
     if (err == WARD_OK) {
         res->n = hd.answers + 1;
     }

@@ -1041,6 +1041,39 @@ static void test_answers_committed_and_fetched(void **state)
     assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 1);
 }
 
+/* A member who answered before hears so whatever the op's state: on an
+ * open op the unique index tells, on a closed one its answer is looked
+ * up; a replay of its request is a replay either way. */
+static void test_answered_before_on_any_op(void **state)
+{
+    (void)state;
+    wardd_store st;
+    wardd_op op;
+    open_with_op(&st, &op, 0x45);
+    uint8_t appr[30];
+    memset(appr, 0xAA, sizeof appr);
+    wardd_answer_rec a;
+    wardd_answer_res res;
+    answer_rec_nonce(&a, 0x45, "bob", appr, 20000, "user:bob",
+                     "45454545454545454545454545454545");
+    a.sig_input = "ward=(...);created=1;nonce=\"45454545454545454545454545454545\"";
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
+    for (int64_t at = 20001; at <= 70000; at += 49999) {    /* open, then expired */
+        a.now_ms = at;
+        assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_AUTH);
+        a.nonce = "46464646464646464646464646464646";
+        assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_CONFLICT);
+        a.nonce = "45454545454545454545454545454545";
+    }
+    assert_int_equal(st.op_withdraw(st.h, op.op_id, "LOCK-1", 20002), WARD_OK);
+    a.now_ms = 20003;
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_AUTH);
+    answer_rec(&a, 0x45, "alice", appr, 20003);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_EXPIRED);
+    assert_int_equal(sf_int("SELECT count(*) FROM op_answers"), 1);
+    st.close(st.h);
+}
+
 /* A fetch whose caller knows the op delivered queues no mark. */
 static void test_delivered_fetch_marks_nothing(void **state)
 {
@@ -1537,6 +1570,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_op_target_and_no_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answer_needs_the_audience, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answers_committed_and_fetched, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_answered_before_on_any_op, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delivered_fetch_marks_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_withdraw, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_deliver_and_result, setup, teardown),
