@@ -98,6 +98,16 @@ static const char *state_name(const wardd_op *op, int64_t now)
     return op->state == WARDD_OP_ANSWERED ? "answered" : "pending";
 }
 
+/* The 410 of an op no longer open, saying which way in "state"
+ * ("withdrawn" or "expired"), so a client need not match the message. */
+static void fail_gone(wardd_resp *out, bool withdrawn, const char *msg)
+{
+    wardd_fail(out, 410, "expired", msg);
+    if (out->json != NULL) {
+        cJSON_AddStringToObject(out->json, "state", withdrawn ? "withdrawn" : "expired");
+    }
+}
+
 /* An op id is the creation time in ms (6 bytes, big-endian) and 10
  * random bytes, like a UUIDv7: ids made together sort together, so a
  * relay's writes land on the few hot pages of the ops table instead of a
@@ -377,7 +387,7 @@ void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out)
         goto done;
     }
     if (err == WARD_ERR_EXPIRED) {
-        wardd_fail(out, 410, "expired", res.withdrawn ? "the lock withdrew this op" : "op expired");
+        fail_gone(out, res.withdrawn, res.withdrawn ? "the lock withdrew this op" : "op expired");
         goto done;
     }
     if (err != WARD_OK) {
@@ -510,12 +520,12 @@ void wardd_h_op_answer_get(wardd *w, const wardd_req *r, wardd_resp *out)
             break;
         }
         if (op->state == WARDD_OP_WITHDRAWN) {
-            wardd_fail(out, 410, "expired", "the lock withdrew this op");
+            fail_gone(out, true, "the lock withdrew this op");
             break;
         }
         int64_t now = wardd_now_ms();
         if (now >= op->expires_ms) {
-            wardd_fail(out, 410, "expired", "op expired unanswered");
+            fail_gone(out, false, "op expired unanswered");
             break;
         }
         if (now >= deadline) {

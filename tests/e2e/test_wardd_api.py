@@ -751,6 +751,18 @@ class FlowB(WarddTest):
         self.assertIn("not base64", out)
         self.ok("op-answer", "o1", "alice", "ta", expect=200)
 
+    def test_withdrawn_op_says_so_in_its_410(self):
+        """A 410 names the way the op closed in "state", so a client need
+        not match the message text."""
+        self.create("o1")
+        with self.db() as db:               # as POST /v1/ops/{id}/withdraw leaves it
+            db.execute("UPDATE ops SET state = 3")
+        for out in (self.ok("op-answer", "o1", "alice", "ta", expect=410),
+                    self.ok("op-fetch", "o1", expect=410)):
+            body = json.loads(self.fact(out, "body"))
+            self.assertEqual(body, {"error": "expired", "message": "the lock withdrew this op",
+                                    "state": "withdrawn"})
+
     def test_long_polls_are_woken(self):
         poll = subprocess.Popen([PROBE, self.wardd.url, self.state, "op-pending", "carol",
                                  "--wait", "25", "--expect-count", "1"],
@@ -890,8 +902,10 @@ class ShortOpTtl(WarddTest):
         self.ok("op-fetch", "o1", expect=404)                  # no answer yet
         time.sleep(1.2)
         self.ok("op-pending", "alice", "--expect-count", "0")
-        self.ok("op-answer", "o1", "alice", "ta", expect=410)
-        self.ok("op-fetch", "o1", expect=410)
+        out = self.ok("op-answer", "o1", "alice", "ta", expect=410)
+        self.assertEqual(json.loads(self.fact(out, "body"))["state"], "expired")
+        out = self.ok("op-fetch", "o1", expect=410)
+        self.assertEqual(json.loads(self.fact(out, "body"))["state"], "expired")
         self.ok("op-state", "o1", "alice", "--expect-state", "expired")
 
 
