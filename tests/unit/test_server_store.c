@@ -133,6 +133,42 @@ static void test_refuses_newer_schema(void **state)
     assert_int_equal(wardd_store_sqlite_open(sf_path, &st), WARD_ERR_UNSUPPORTED);
 }
 
+/* A version-4 database (flow B's first schema, the tables the later
+ * migrations touch) with an answered op: its answer becomes answer 1 of
+ * op_answers, and the op's own copy is emptied. */
+static void test_migrates_an_answered_op(void **state)
+{
+    (void)state;
+    sf_exec("CREATE TABLE locks (sn TEXT PRIMARY KEY, pub BLOB NOT NULL);"
+            "CREATE TABLE users (uid TEXT PRIMARY KEY, phone TEXT NOT NULL, pub BLOB NOT NULL);"
+            "CREATE TABLE ops (op_id BLOB PRIMARY KEY, sn TEXT NOT NULL REFERENCES locks(sn),"
+            " target TEXT NOT NULL DEFAULT '', op INTEGER NOT NULL, token_hash BLOB NOT NULL,"
+            " request BLOB NOT NULL, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
+            " state INTEGER NOT NULL DEFAULT 0, answered_by TEXT, approval BLOB,"
+            " answer_sig_input TEXT, answer_sig TEXT, answered_ms INTEGER,"
+            " delivered_ms INTEGER, result BLOB, result_ms INTEGER) WITHOUT ROWID;"
+            "CREATE TABLE inbox (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " sn TEXT NOT NULL REFERENCES locks(sn), msg BLOB NOT NULL,"
+            " created_ms INTEGER NOT NULL);"
+            "INSERT INTO locks VALUES ('LOCK-1', x'04');"
+            "INSERT INTO ops (op_id, sn, op, token_hash, request, created_ms, expires_ms, state,"
+            " answered_by, approval, answer_sig_input, answer_sig, answered_ms)"
+            " VALUES (x'01', 'LOCK-1', 1, x'02', x'03', 1000, 61000, 1, 'alice', x'AA',"
+            " 'ward=(...)', 'ward=:AAAA:', 2000);"
+            "PRAGMA user_version = 4;");
+    wardd_store st;
+    open_store(&st);
+    st.close(st.h);
+    assert_int_equal(sf_int("PRAGMA user_version"), WARDD_SCHEMA_VERSION);
+    assert_int_equal(sf_int("SELECT count(*) FROM op_answers WHERE n = 1 AND uid = 'alice'"
+                             " AND approval = x'AA' AND sig = 'ward=:AAAA:'"
+                             " AND answered_ms = 2000"), 1);
+    assert_int_equal(sf_int("SELECT answers FROM ops"), 1);
+    assert_int_equal(sf_int("SELECT count(*) FROM ops WHERE approval IS NULL"
+                             " AND answer_sig_input IS NULL AND answer_sig IS NULL"
+                             " AND answered_by IS NULL"), 1);
+}
+
 static void test_reopen_keeps_data(void **state)
 {
     (void)state;
@@ -1552,6 +1588,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_migrates_from_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrates_an_answered_op, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conflicts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keys_kept, setup, teardown),
