@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "ward/ward_suite.h"
+
 #include "log.h"
 #include "wardd.h"
 
@@ -15,19 +17,6 @@ static bool tid_parse(const char *hex, uint8_t tid[WARD_TASK_ID_LEN])
     return hex != NULL && strlen(hex) == 2 * WARD_TASK_ID_LEN &&
            ward_hex_decode(hex, strlen(hex), tid, WARD_TASK_ID_LEN, &n) == WARD_OK &&
            n == WARD_TASK_ID_LEN;
-}
-
-static bool code_ok(const char *code)
-{
-    if (code == NULL || strlen(code) != WARD_BIND_CODE_LEN) {
-        return false;
-    }
-    for (const char *c = code; *c; c++) {
-        if (*c < '0' || *c > '9') {
-            return false;
-        }
-    }
-    return true;
 }
 
 static const char *state_name(const wardd_task *t, int64_t now)
@@ -93,7 +82,7 @@ void wardd_h_tasks_post(wardd *w, const wardd_req *r, wardd_resp *out)
     const char *sn = wardd_json_str(j, "sn", WARD_SN_MAX);
     const char *phone = wardd_json_str(j, "phone", WARD_PHONE_MAX);
     const char *code = wardd_json_str(j, "code", WARD_BIND_CODE_LEN);
-    bool ok = tid_parse(tid, t->tid) && sn != NULL && phone != NULL && code_ok(code) &&
+    bool ok = tid_parse(tid, t->tid) && sn != NULL && phone != NULL && wardd_code_ok(code) &&
               ward_check_sn((const uint8_t *)sn, strlen(sn)) == WARD_OK &&
               ward_check_phone((const uint8_t *)phone, strlen(phone)) == WARD_OK &&
               wardd_json_b64(j, "blob", t->blob, 1, sizeof t->blob, &t->blob_len);
@@ -103,6 +92,7 @@ void wardd_h_tasks_post(wardd *w, const wardd_req *r, wardd_resp *out)
         snprintf(t->phone, sizeof t->phone, "%s", phone);
         snprintf(code_copy, sizeof code_copy, "%s", code);
     }
+    wardd_json_wipe(j, "code");
     cJSON_Delete(j);
     if (!ok) {
         wardd_fail(out, 400, "format", "tid, sn, phone, code or blob malformed");
@@ -136,19 +126,9 @@ void wardd_h_tasks_post(wardd *w, const wardd_req *r, wardd_resp *out)
                    "phone not verified: finish the registration with the code sent by SMS");
         goto done;
     }
-    uint8_t lock_pub[WARD_P256_POINT_LEN];
-    err = w->store.lock_get(w->store.h, t->sn, lock_pub);
-    if (err == WARD_ERR_NOTFOUND) {
-        /* Answered as a used-up allowance, and made one: no oracle of
-         * which SNs exist, and each probe costs the prober its codes. */
-        wardd_log("warn", "task_refused", "reason=unknown_lock uid=%s", s.id);
-        wardd_rate_unknown_lock(w, t->phone, r->addr, out);
-        goto done;
-    }
-    if (err != WARD_OK) {
-        wardd_fail_store(out, err);
-        goto done;
-    }
+    /* Nothing before the SN check depends on the SN: the task id (which
+     * names no lock) and the charge come first, so a real lock and an
+     * unknown SN are answered and charged alike up to it. */
     wardd_task old;
     err = w->store.task_get(w->store.h, t->tid, &old);
     if (err == WARD_OK) {
@@ -160,6 +140,19 @@ void wardd_h_tasks_post(wardd *w, const wardd_req *r, wardd_resp *out)
         goto done;
     }
     if (!wardd_rate_sms(w, t->phone, r->addr, out)) {
+        goto done;
+    }
+    uint8_t lock_pub[WARD_P256_POINT_LEN];
+    err = w->store.lock_get(w->store.h, t->sn, lock_pub);
+    if (err == WARD_ERR_NOTFOUND) {
+        /* Answered as a used-up allowance, and made one: no oracle of
+         * which SNs exist, and each probe costs the prober its codes. */
+        wardd_log("warn", "task_refused", "reason=unknown_lock uid=%s", s.id);
+        wardd_rate_unknown_lock(w, t->phone, r->addr, out);
+        goto done;
+    }
+    if (err != WARD_OK) {
+        wardd_fail_store(out, err);
         goto done;
     }
     int64_t now = wardd_now_ms();
@@ -178,7 +171,7 @@ void wardd_h_tasks_post(wardd *w, const wardd_req *r, wardd_resp *out)
     char text[256];
     wardd_sms_text(text, sizeof text, code_copy, t->sn, t->uid, w->cfg.task_ttl_s);
     err = w->sms.send(w->sms.ctx, t->phone, text);
-    memset(text, 0, sizeof text);
+    ward_wipe(text, sizeof text);
     if (err != WARD_OK) {
         /* No code reached the phone: drop the task so the app may retry. */
         w->store.task_delete(w->store.h, t->tid);
@@ -191,7 +184,7 @@ void wardd_h_tasks_post(wardd *w, const wardd_req *r, wardd_resp *out)
     cJSON_AddNumberToObject(res, "expires", (double)(t->expires_ms / 1000));
     wardd_reply(out, 201, res);
 done:
-    memset(code_copy, 0, sizeof code_copy);
+    ward_wipe(code_copy, sizeof code_copy);
     free(t);
 }
 

@@ -1,5 +1,6 @@
 /* Phone codes: the key their MACs are made under (a file beside the
- * database, never in it), a uniform 6-digit code, and its MAC. */
+ * database, never in it), a uniform 6-digit code, its MAC, and the shape
+ * of a code as typed (phone and bind codes alike). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -113,6 +114,19 @@ bool wardd_code_new(char code[WARD_BIND_CODE_LEN + 1])
         }
     }
     return false;
+}
+
+bool wardd_code_ok(const char *code)
+{
+    if (code == NULL || strlen(code) != WARD_BIND_CODE_LEN) {
+        return false;
+    }
+    for (const char *c = code; *c; c++) {
+        if (*c < '0' || *c > '9') {
+            return false;
+        }
+    }
+    return true;
 }
 
 ward_err wardd_code_mac(const wardd *w, const char *uid, const char *phone, const char *code,

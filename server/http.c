@@ -13,6 +13,8 @@
 
 #include <microhttpd.h>
 
+#include "ward/ward_suite.h"
+
 #include "conn_guard.h"
 #include "devices.h"
 #include "log.h"
@@ -256,6 +258,18 @@ static void dispatch(wardd *w, conn_state *st, wardd_resp *resp)
     }
 }
 
+/* Frees the request's body, wiped first: it may hold a code (a phone
+ * code, a bind code) that no handler's wiping of its own copies reaches. */
+static void body_drop(conn_state *st)
+{
+    if (st->body != NULL) {
+        ward_wipe(st->body, st->len);
+        free(st->body);
+        st->body = NULL;
+    }
+    st->len = 0;
+}
+
 /* Routes the request and queues its answer; the lines it logs leave with
  * its access line in one write. */
 static enum MHD_Result answer(wardd *w, struct MHD_Connection *c, conn_state *st)
@@ -305,9 +319,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         if (!st->too_big) {
             if (st->len + *upload_size > WARDD_BODY_MAX) {
                 st->too_big = true;
-                free(st->body);
-                st->body = NULL;
-                st->len = 0;
+                body_drop(st);
             } else {
                 if (st->body == NULL) {
                     st->body = malloc(WARDD_BODY_MAX + 1);
@@ -332,11 +344,13 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
     (void)cls;
     (void)toe;
-    /* A kept-alive connection's next request starts its deadline now. */
-    wardd_guard_phase(guard_of(c), WARDD_PHASE_IDLE);
     conn_state *st = *con_cls;
+    /* A kept-alive connection's next request starts its deadline now. The
+     * request's state holds the connection's entry; without one (no
+     * memory for it) the entry is looked up. */
+    wardd_guard_phase(st != NULL ? st->guard : guard_of(c), WARDD_PHASE_IDLE);
     if (st != NULL) {
-        free(st->body);
+        body_drop(st);
         free(st);
         *con_cls = NULL;
     }

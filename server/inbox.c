@@ -80,6 +80,9 @@ static bool json_id(const cJSON *e, int64_t *id)
     return true;
 }
 
+/* The acknowledgements in the order the store takes them: the answered
+ * ones first, so an id both listed and answered keeps its result (the
+ * store marks an id acknowledged once). */
 typedef struct ack_set {
     wardd_inbox_ack_rec acks[2 * INBOX_ACK_MAX];
     uint8_t results[INBOX_ACK_MAX][WARD_REVOKE_RESULT_MAX];
@@ -89,7 +92,8 @@ typedef struct ack_set {
 
 /* {"ids": [N...], "results": [{"id": N, "result": b64}...]}: the ids the
  * lock has handled, and for those it answered, the REVOKE_RESULT it
- * sealed for the revoker (a REVOKE_RESULT, or the whole ack is refused). */
+ * sealed for the revoker (a REVOKE_RESULT, or the whole ack is refused).
+ * Results are read first (see ack_set). */
 static bool ack_parse(const cJSON *j, ack_set *a)
 {
     const cJSON *ids = cJSON_GetObjectItemCaseSensitive(j, "ids");
@@ -100,14 +104,6 @@ static bool ack_parse(const cJSON *j, ack_set *a)
         return false;
     }
     const cJSON *e = NULL;
-    cJSON_ArrayForEach(e, ids) {
-        wardd_inbox_ack_rec *k = &a->acks[a->n];
-        memset(k, 0, sizeof *k);
-        if (!json_id(e, &k->id)) {
-            return false;
-        }
-        a->n++;
-    }
     size_t i = 0;
     cJSON_ArrayForEach(e, results) {
         wardd_inbox_ack_rec *k = &a->acks[a->n];
@@ -127,6 +123,14 @@ static bool ack_parse(const cJSON *j, ack_set *a)
         k->result_uid = a->uids[i];
         a->n++;
         i++;
+    }
+    cJSON_ArrayForEach(e, ids) {
+        wardd_inbox_ack_rec *k = &a->acks[a->n];
+        memset(k, 0, sizeof *k);
+        if (!json_id(e, &k->id)) {
+            return false;
+        }
+        a->n++;
     }
     return true;
 }
@@ -159,29 +163,16 @@ void wardd_h_inbox_ack(wardd *w, const wardd_req *r, wardd_resp *out)
                    "REVOKE_RESULT}");
         return;
     }
-    /* Results first: an id both listed and answered keeps its result. */
-    wardd_inbox_ack_rec sorted[2 * INBOX_ACK_MAX];
-    size_t m = 0;
-    for (size_t i = 0; i < a->n; i++) {
-        if (a->acks[i].result != NULL) {
-            sorted[m++] = a->acks[i];
-        }
-    }
-    for (size_t i = 0; i < a->n; i++) {
-        if (a->acks[i].result == NULL) {
-            sorted[m++] = a->acks[i];
-        }
-    }
     size_t acked = 0;
-    ward_err err = w->store.inbox_ack(w->store.h, s.id, sorted, m, wardd_now_ms(), &acked);
+    ward_err err = w->store.inbox_ack(w->store.h, s.id, a->acks, a->n, wardd_now_ms(), &acked);
     if (err != WARD_OK) {
         free(a);
         wardd_fail_store(out, err);
         return;
     }
-    for (size_t i = 0; i < m; i++) {
+    for (size_t i = 0; i < a->n; i++) {
         char id[24];
-        snprintf(id, sizeof id, "%lld", (long long)sorted[i].id);
+        snprintf(id, sizeof id, "%lld", (long long)a->acks[i].id);
         wardd_wake("revocation", id);
     }
     free(a);

@@ -1,6 +1,9 @@
-/* JSON request bodies: parse, take bounded strings and base64 members. */
+/* JSON request bodies: parse, take bounded strings and base64 members,
+ * wipe a secret member. */
 #include <stdlib.h>
 #include <string.h>
+
+#include "ward/ward_suite.h"
 
 #include "wardd.h"
 
@@ -24,6 +27,14 @@ const char *wardd_json_str(const cJSON *obj, const char *name, size_t max)
     }
     size_t n = strlen(m->valuestring);
     return n >= 1 && n <= max ? m->valuestring : NULL;
+}
+
+void wardd_json_wipe(cJSON *obj, const char *name)
+{
+    cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, name);
+    if (cJSON_IsString(m) && m->valuestring != NULL) {
+        ward_wipe(m->valuestring, strlen(m->valuestring));
+    }
 }
 
 bool wardd_json_b64(const cJSON *obj, const char *name, uint8_t *out,

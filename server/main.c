@@ -24,7 +24,8 @@ static int open_sms(wardd *w)
 {
     ward_err err;
     if (w->cfg.sms_command[0] != '\0') {
-        err = wardd_sms_command_open(w->cfg.sms_command, &w->sms);
+        err = wardd_sms_command_open(w->cfg.sms_command, WARDD_SMS_COMMAND_TIMEOUT_MS,
+                                     &w->sms);
     } else {
         err = wardd_sms_outbox_open(w->cfg.sms_outbox, &w->sms);
     }

@@ -98,6 +98,16 @@ static const char *state_name(const wardd_op *op, int64_t now)
     return op->state == WARDD_OP_ANSWERED ? "answered" : "pending";
 }
 
+/* The 410 of an op no longer open, saying which way in "state"
+ * ("withdrawn" or "expired"), so a client need not match the message. */
+static void fail_gone(wardd_resp *out, bool withdrawn, const char *msg)
+{
+    wardd_fail(out, 410, "expired", msg);
+    if (out->json != NULL) {
+        cJSON_AddStringToObject(out->json, "state", withdrawn ? "withdrawn" : "expired");
+    }
+}
+
 /* An op id is the creation time in ms (6 bytes, big-endian) and 10
  * random bytes, like a UUIDv7: ids made together sort together, so a
  * relay's writes land on the few hot pages of the ops table instead of a
@@ -377,7 +387,7 @@ void wardd_h_op_answer_post(wardd *w, const wardd_req *r, wardd_resp *out)
         goto done;
     }
     if (err == WARD_ERR_EXPIRED) {
-        wardd_fail(out, 410, "expired", res.withdrawn ? "the lock withdrew this op" : "op expired");
+        fail_gone(out, res.withdrawn, res.withdrawn ? "the lock withdrew this op" : "op expired");
         goto done;
     }
     if (err != WARD_OK) {
@@ -398,18 +408,25 @@ done:
     wardd_auth_spend(w, &s, out);
 }
 
-/* Sleeps until the op's wake key moves or until, then reads the op again
- * (the generation first, so a change after that read is not missed). A
- * shutdown ends the wait for good: *deadline becomes 0, so the caller
- * answers with what is known. False, with a 500 in *out, when the store
- * fails. */
-static bool op_wait(wardd *w, const char *key, int64_t until, uint64_t *gen,
-                    int64_t *deadline, wardd_op *op, wardd_resp *out)
+/* Sleeps until the op's wake key moves or until, then takes the
+ * generation again: the caller reads the store after it, so a change
+ * after that read is not missed. A shutdown ends the wait for good:
+ * *deadline becomes 0, so the caller answers with what is known. */
+static void op_sleep(wardd *w, const char *key, int64_t until, uint64_t *gen,
+                     int64_t *deadline)
 {
     if (!wardd_wake_wait(w, "op", key, *gen, until) && wardd_now_ms() < until) {
         *deadline = 0;
     }
     *gen = wardd_wake_gen("op", key);
+}
+
+/* op_sleep, then reads the op again. False, with a 500 in *out, when the
+ * store fails. */
+static bool op_wait(wardd *w, const char *key, int64_t until, uint64_t *gen,
+                    int64_t *deadline, wardd_op *op, wardd_resp *out)
+{
+    op_sleep(w, key, until, gen, deadline);
     ward_err err = w->store.op_get(w->store.h, op->op_id, op);
     if (err != WARD_OK) {
         wardd_fail_store(out, err);
@@ -442,18 +459,22 @@ static int add_answer(void *ctx, const wardd_op_answer *a)
 
 /* The lock's fetch: every answer after ?after=N (the lock has those),
  * each one as its member sent it. The first is repeated at the top
- * level ("approval", "uid") for a lock that reads only one. */
-static bool answers_reply(wardd *w, const wardd_op *op, int after, wardd_resp *out)
+ * level ("approval", "uid") for a lock that reads only one. True when it
+ * answered (with the answers, or a 500); false when there are none to
+ * give. op->state becomes the state the store read with the answers. */
+static bool answers_reply(wardd *w, wardd_op *op, int64_t after, wardd_resp *out)
 {
     cJSON *res = cJSON_CreateObject();
     answers_ctx c = { cJSON_AddArrayToObject(res, "answers"), NULL };
+    wardd_answers_res ar;
     ward_err err = w->store.op_answers(w->store.h, op->op_id, after, wardd_now_ms(),
-                                       add_answer, &c);
+                                       op->delivered, add_answer, &c, &ar);
     if (err != WARD_OK) {
         cJSON_Delete(res);
         wardd_fail_store(out, err);
         return true;
     }
+    op->state = ar.state;
     if (c.first == NULL) {
         cJSON_Delete(res);
         return false;
@@ -462,7 +483,7 @@ static bool answers_reply(wardd *w, const wardd_op *op, int after, wardd_resp *o
                             cJSON_GetObjectItemCaseSensitive(c.first, "approval")->valuestring);
     cJSON_AddStringToObject(res, "uid",
                             cJSON_GetObjectItemCaseSensitive(c.first, "uid")->valuestring);
-    if (!op->delivered) {
+    if (ar.delivery) {
         char key[2 * WARDD_OP_ID_LEN + 1];
         ward_hex_encode(op->op_id, sizeof op->op_id, key, sizeof key);
         wardd_log("info", "op_delivered", "sn=%s op_id=%s", op->sn, key);
@@ -471,15 +492,15 @@ static bool answers_reply(wardd *w, const wardd_op *op, int after, wardd_resp *o
     return true;
 }
 
+/* The lock's long-poll for answers. The op is read once (for its
+ * capability); after a wake the answers are read first, with the op's
+ * state, so an answer costs one read of the store, not two. */
 void wardd_h_op_answer_get(wardd *w, const wardd_req *r, wardd_resp *out)
 {
     long wait_s = 0;
     int64_t after = 0;
     if (!wardd_wait_arg(r, &wait_s, out) || !wardd_after_arg(r, &after, out)) {
         return;
-    }
-    if (after > WARDD_OP_ANSWERS_MAX_N) {
-        after = WARDD_OP_ANSWERS_MAX_N;
     }
     char key[WARDD_PATH_MAX];
     wake_key(r->param, key);
@@ -493,17 +514,18 @@ void wardd_h_op_answer_get(wardd *w, const wardd_req *r, wardd_resp *out)
         return;
     }
     int64_t deadline = wardd_now_ms() + wait_s * 1000;
+    bool look = op->answers > after;    /* the store has some to list */
     for (;;) {
-        if (op->state == WARDD_OP_WITHDRAWN) {
-            wardd_fail(out, 410, "expired", "the lock withdrew this op");
+        if (look && answers_reply(w, op, after, out)) {
             break;
         }
-        if (op->answers > after && answers_reply(w, op, (int)after, out)) {
+        if (op->state == WARDD_OP_WITHDRAWN) {
+            fail_gone(out, true, "the lock withdrew this op");
             break;
         }
         int64_t now = wardd_now_ms();
         if (now >= op->expires_ms) {
-            wardd_fail(out, 410, "expired", "op expired unanswered");
+            fail_gone(out, false, "op expired unanswered");
             break;
         }
         if (now >= deadline) {
@@ -511,9 +533,8 @@ void wardd_h_op_answer_get(wardd *w, const wardd_req *r, wardd_resp *out)
             break;
         }
         int64_t until = op->expires_ms < deadline ? op->expires_ms : deadline;
-        if (!op_wait(w, key, until, &gen, &deadline, op, out)) {
-            break;
-        }
+        op_sleep(w, key, until, &gen, &deadline);
+        look = true;
     }
     free(op);
 }
@@ -641,9 +662,9 @@ void wardd_h_op_get(wardd *w, const wardd_req *r, wardd_resp *out)
     for (;;) {
         int64_t now = wardd_now_ms();
         const char *state = state_name(op, now);
-        /* Waits for the outcome: done, expired or withdrawn. */
-        if (strcmp(state, "done") == 0 || strcmp(state, "expired") == 0 ||
-            strcmp(state, "withdrawn") == 0 || now >= deadline) {
+        /* Waits for the outcome: done, withdrawn or expired. */
+        if (op->state == WARDD_OP_DONE || op->state == WARDD_OP_WITHDRAWN ||
+            now >= op->expires_ms || now >= deadline) {
             cJSON *res = cJSON_CreateObject();
             cJSON_AddStringToObject(res, "op_id", key);
             cJSON_AddStringToObject(res, "sn", op->sn);

@@ -60,34 +60,35 @@ void wardd_h_revocations_post(wardd *w, const wardd_req *r, wardd_resp *out)
         wardd_fail(out, 403, "forbidden", "revoke is not the signer's");
         return;
     }
+    /* wardd may have dropped a binding the lock still holds: it dropped
+     * its own with a REVOKE the lock answered "bound under another
+     * binding" (naming the one it holds). Then the same revoker may send
+     * the REVOKE again, queued for the lock to judge, even a member
+     * revoking itself (wardd holds no binding of it any more). The store
+     * queues such a one only on that evidence: an earlier REVOKE of the
+     * target by this revoker that the lock acknowledged with a result. */
+    bool self = strcmp(s.id, target) == 0, unbound = false;
     uint8_t my_role = 0, target_role = 0;
     ward_err err = w->store.binding_get(w->store.h, sn, s.id, &my_role);
-    if (err == WARD_ERR_NOTFOUND) {
+    if (err == WARD_ERR_NOTFOUND && self) {
+        unbound = true;
+        err = WARD_OK;
+    } else if (err == WARD_ERR_NOTFOUND) {
         wardd_fail(out, 403, "forbidden", "not bound to this lock");
         return;
-    }
-    if (err == WARD_OK) {
+    } else if (err == WARD_OK) {
         err = w->store.binding_get(w->store.h, sn, target, &target_role);
-    }
-    /* wardd may have dropped a binding the lock still holds: a revocation
-     * it queued named a binding the lock did not have, and the lock said
-     * so, naming the one it has. The owner (or the client itself) may then
-     * send the REVOKE again; the lock, not wardd, judges it. */
-    bool unbound = err == WARD_ERR_NOTFOUND &&
-                   (my_role == WARD_ROLE_OWNER || strcmp(s.id, target) == 0);
-    if (err == WARD_ERR_NOTFOUND && !unbound) {
-        wardd_fail(out, 404, "notfound", "target is not bound to this lock");
-        return;
-    }
-    if (unbound) {
-        err = WARD_OK;
-        target_role = WARD_ROLE_MEMBER;
+        unbound = err == WARD_ERR_NOTFOUND;
+        err = unbound ? WARD_OK : err;
     }
     if (err != WARD_OK) {
         wardd_fail_store(out, err);
         return;
     }
-    if (!unbound && !may_revoke(s.id, my_role, target, target_role)) {
+    if (unbound) {
+        target_role = WARD_ROLE_MEMBER;     /* unknown here: the lock judges */
+    }
+    if (!(unbound && self) && !may_revoke(s.id, my_role, target, target_role)) {
         wardd_log("warn", "revoke_refused", "reason=role sn=%s uid=%s target=%s", sn, s.id,
                   target);
         wardd_fail(out, 403, "forbidden", "role does not allow this revocation");
@@ -97,6 +98,14 @@ void wardd_h_revocations_post(wardd *w, const wardd_req *r, wardd_resp *out)
                              unbound };
     int64_t inbox_id = 0;
     err = w->store.revoke(w->store.h, &rec, &inbox_id);
+    if (err == WARD_ERR_NOTFOUND && unbound) {
+        wardd_log("warn", "revoke_refused", "reason=unbound_unanswered sn=%s uid=%s target=%s",
+                  sn, s.id, target);
+    }
+    if (err == WARD_ERR_NOTFOUND && unbound && self) {
+        wardd_fail(out, 403, "forbidden", "not bound to this lock");
+        return;
+    }
     if (err == WARD_ERR_NOTFOUND) {
         wardd_fail(out, 404, "notfound", "target is not bound to this lock");
         return;

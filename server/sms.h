@@ -24,9 +24,14 @@ typedef struct wardd_sms {
     const char *name;            /* "outbox" or "command", for the log */
 } wardd_sms;
 
+/* How long a command may take, from its start to its exit; then it is
+ * killed (and the message counts as not sent). */
+#define WARDD_SMS_COMMAND_TIMEOUT_MS 30000
+
 /* Creates DIR if missing. */
 ward_err wardd_sms_outbox_open(const char *dir, wardd_sms *sms);
-ward_err wardd_sms_command_open(const char *cmd, wardd_sms *sms);
+/* timeout_ms: WARDD_SMS_COMMAND_TIMEOUT_MS (tests give shorter ones). */
+ward_err wardd_sms_command_open(const char *cmd, long timeout_ms, wardd_sms *sms);
 
 /* The message texts, with a lifetime in seconds: a bind code names the
  * lock and the account that uploaded the task (the person who types it

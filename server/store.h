@@ -92,11 +92,16 @@ typedef int (*wardd_escrow_fn)(void *ctx, const wardd_escrow_rec *rec);
 #define WARDD_CODE_TRIES 5
 #define WARDD_CODE_LOCK_MS (5 * 60 * 1000LL)
 #define WARDD_CODE_LOCK_MAX_MS (24 * 3600 * 1000LL)
+/* A user's code row this long past both its code's expiry and its last
+ * lock-out's end is forgotten: attempts and lock-outs start over. */
+#define WARDD_CODE_FORGET_MS (24 * 3600 * 1000LL)
 
 /* What code_check tells its caller besides its answer. */
 typedef struct wardd_code_res {
     unsigned tries_left;        /* WARD_ERR_AUTH: wrong codes still allowed */
-    int64_t retry_ms;           /* WARD_ERR_BUSY, WARD_ERR_LOCKED: until the lock-out ends */
+    int64_t retry_ms;           /* WARD_ERR_BUSY, WARD_ERR_LOCKED: until the lock-out
+                                   ends (or the budget has room) */
+    bool budget_spent;          /* WARD_ERR_BUSY: the budget's refusal, not a lock-out */
     unsigned took_over;         /* WARD_OK: accounts that lost the phone to this one */
 } wardd_code_res;
 
@@ -109,7 +114,6 @@ typedef struct wardd_code_res {
 #define WARDD_OP_WITHDRAWN 3
 #define WARDD_OPS_PENDING_MAX 64    /* ops one pending answer lists */
 #define WARDD_OP_ANSWERS_TAKE 16    /* answers one fetch of the lock lists */
-#define WARDD_OP_ANSWERS_MAX_N 1000000 /* no op has more answers than that */
 #define WARDD_INBOX_PAGE 64         /* revocations one inbox poll lists */
 #define WARDD_INBOX_MAX 1024        /* unacknowledged messages one lock may have */
 #define WARDD_AUDIT_READ_MAX 200    /* events one audit answer lists */
@@ -158,6 +162,12 @@ typedef struct wardd_op_answer {
     uint8_t approval[WARD_APPROVAL_MAX];
     size_t approval_len;
 } wardd_op_answer;
+
+/* What op_answers tells its caller besides the answers it lists. */
+typedef struct wardd_answers_res {
+    int state;                      /* the op's, read with its answers */
+    bool delivery;                  /* this fetch marked the op delivered */
+} wardd_answers_res;
 
 /* What op_answer tells its caller besides its answer. */
 typedef struct wardd_answer_res {
@@ -324,9 +334,11 @@ typedef struct wardd_store {
 
     /* Charges key with events at now_ms until its count in the window
      * reaches its limit (nothing when it has): the next rate_take on it
-     * answers WARD_ERR_BUSY as for a sender who used its allowance. */
+     * answers WARD_ERR_BUSY as for a sender who used its allowance.
+     * *retry_ms: what that rate_take would answer, computed the same way,
+     * in the same transaction. */
     ward_err (*rate_fill)(void *h, const wardd_rate_key *key, int64_t now_ms,
-                          int64_t window_ms);
+                          int64_t window_ms, int64_t *retry_ms);
 
     /* ---- flow A: phone verification ----
      * A user's phone is verified once the user typed back a code sent to
@@ -337,7 +349,8 @@ typedef struct wardd_store {
     /* *verified: uid's phone is verified. WARD_ERR_NOTFOUND without uid. */
     ward_err (*user_verified)(void *h, const char *uid, bool *verified);
     /* Stores a new code (its MAC) for uid's phone until expires_ms, in
-     * place of any earlier one; wrong attempts already made still count.
+     * place of any earlier one (mac NULL: drops it, leaving no live
+     * code); wrong attempts already made still count.
      * WARD_ERR_BUSY with *retry_ms while uid is locked out,
      * WARD_ERR_NOTFOUND without uid. */
     ward_err (*code_put)(void *h, const char *uid, const uint8_t mac[WARD_SHA256_LEN],
@@ -350,9 +363,13 @@ typedef struct wardd_store {
      * code in a row: the code is dropped and uid locked out
      * (res->retry_ms); WARD_ERR_BUSY while locked out (nothing counted);
      * WARD_ERR_EXPIRED without a live code; WARD_ERR_NOTFOUND without
-     * uid. */
+     * uid. A check that gets as far as a live code is also charged to
+     * budget (NULL: none) as rate_take charges it, in the same
+     * transaction; when it is spent: WARD_ERR_BUSY, res->budget_spent,
+     * res->retry_ms, and nothing counted or compared. */
     ward_err (*code_check)(void *h, const char *uid, const uint8_t mac[WARD_SHA256_LEN],
-                           int64_t now_ms, wardd_code_res *res);
+                           int64_t now_ms, const wardd_rate_key *budget, int64_t window_ms,
+                           wardd_code_res *res);
 
     /* ---- flow B ---- */
 
@@ -383,12 +400,18 @@ typedef struct wardd_store {
     ward_err (*op_answer)(void *h, const wardd_answer_rec *a, wardd_answer_res *res);
     /* The lock's fetch: calls fn for each answer numbered above `after`,
      * oldest first, at most WARDD_OP_ANSWERS_TAKE, and marks the op
-     * delivered (audited once, the first time). The mark need not commit
-     * before it returns (op_get shows it at once; it is written within
-     * about a second, before audit_list reads and at close); the answers
-     * themselves were committed when they came. */
-    ward_err (*op_answers)(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], int after,
-                           int64_t now_ms, wardd_op_answer_fn fn, void *ctx);
+     * delivered (audited once, the first time: res->delivery), unless the
+     * caller says it is delivered already (op_get's delivered). A
+     * withdrawn op lists none. res->state: the op's state, read with the
+     * answers, so a long-poll needs no op_get to see a withdrawal;
+     * WARD_ERR_NOTFOUND without the op. The mark need not commit before
+     * it returns (op_get shows it at once; it is written within about a
+     * second, before audit_list reads and at close); the answers
+     * themselves were committed when they came, before they could be
+     * listed. */
+    ward_err (*op_answers)(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], int64_t after,
+                           int64_t now_ms, bool delivered, wardd_op_answer_fn fn, void *ctx,
+                           wardd_answers_res *res);
     /* Stores the lock's OP_RESULT, sealed for uid, and marks the op done,
      * answered by uid: WARD_ERR_STATE unless the op is answered and has
      * no result yet; WARD_ERR_PARAM when uid did not answer it. */
@@ -409,8 +432,14 @@ typedef struct wardd_store {
 
     /* Drops the target's binding and escrow, queues the REVOKE for the
      * lock and audits it, in one transaction. WARD_ERR_NOTFOUND if the
-     * target is not bound to sn (unless r->unbound: then only queued);
+     * target is not bound to sn; WARD_ERR_STATE when the revoker does not
+     * hold r->revoker_role on sn (or the target not r->target_role);
      * WARD_ERR_BUSY when WARDD_INBOX_MAX messages wait for the lock.
+     * r->unbound: the target is not bound here, and the REVOKE is only
+     * queued, when the lock acknowledged an earlier REVOKE of r->target by
+     * r->revoker with a result (WARD_ERR_NOTFOUND without one,
+     * WARD_ERR_STATE if the target is bound meanwhile); a revoker revoking
+     * itself needs no binding then (wardd dropped it with the first).
      * *inbox_id: the queued message's id. */
     ward_err (*revoke)(void *h, const wardd_revoke_rec *r, int64_t *inbox_id);
     /* The lock's unacknowledged messages with ids above `after`, oldest
@@ -435,8 +464,9 @@ typedef struct wardd_store {
     /* Drops nonces past their expiry, rate events older than keep_ms,
      * sealed tasks and ops expired more than keep_ms ago, inbox messages
      * the lock acknowledged more than keep_ms ago (a revoker reads its
-     * result within that), and codes expired more than keep_ms ago that
-     * no wrong attempt or lock-out keeps. */
+     * result within that), and users' code rows whose code expired and
+     * whose lock-out ended more than keep_ms ago (their attempts and
+     * lock-outs forgotten, as WARDD_CODE_FORGET_MS forgets them). */
     ward_err (*purge)(void *h, int64_t now_ms, int64_t keep_ms);
 
     /* ---- flow D ---- */

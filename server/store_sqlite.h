@@ -128,6 +128,9 @@ ward_err sq_audit_add(sq *s, const char *sn, int64_t ts_ms, const char *event,
                       const char *uid, int op, const char *detail);
 ward_err sq_binding_role(sq *s, const char *sn, const char *uid, uint8_t *role);
 ward_err sq_nonce_add(sq *s, const char *keyid, const char *nonce, int64_t expires_ms);
+/* rate_take's check and charge (store.h) inside the caller's transaction. */
+ward_err sq_rate_charge(sq *s, const wardd_rate_key *keys, size_t n, int64_t now_ms,
+                        int64_t window_ms, int64_t *retry_ms);
 /* The held deliveries: written inside the caller's transaction, or in
  * one of their own (s->mu held for both). */
 ward_err sq_deferred_apply(sq *s);

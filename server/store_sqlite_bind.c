@@ -418,56 +418,103 @@ static ward_err sq_nonce_use(void *h, const char *keyid, const char *nonce,
     return sq_end(s, sq_nonce_add(s, keyid, nonce, expires_ms));
 }
 
-static ward_err sq_rate_take(void *h, const wardd_rate_key *keys, size_t n,
-                             int64_t now_ms, int64_t window_ms, int64_t *retry_ms)
+/* How long until key has room for one more event in (now - window, now]
+ * (0: it has room), read inside the caller's transaction: the event whose
+ * leaving the window makes that room. */
+static ward_err rate_wait(sq *s, const wardd_rate_key *key, int64_t now_ms, int64_t window_ms,
+                          int64_t *wait)
 {
-    sq *s = h;
-    ward_err err = sq_begin(s);
-    if (err != WARD_OK) {
-        return err;
+    *wait = 0;
+    if (key->limit == 0) {
+        *wait = window_ms;
+        return WARD_OK;
     }
+    sqlite3_stmt *st = PREP(s,
+        "SELECT at_ms FROM rate_events WHERE key = ? AND at_ms > ?"
+        " ORDER BY at_ms DESC LIMIT 1 OFFSET ?",
+        SQ_TEXT(key->key), SQ_INT(now_ms - window_ms), SQ_INT((sqlite3_int64)key->limit - 1));
+    if (st == NULL) {
+        return WARD_ERR_IO;
+    }
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        int64_t w = sqlite3_column_int64(st, 0) + window_ms - now_ms;
+        *wait = w > 0 ? w : 0;
+    }
+    sq_release(s, st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? WARD_OK : WARD_ERR_IO;
+}
+
+/* Checks keys and charges one event to each, inside the caller's
+ * transaction: WARD_OK, or WARD_ERR_BUSY with *retry_ms and nothing
+ * charged (rate_take's rule). */
+ward_err sq_rate_charge(sq *s, const wardd_rate_key *keys, size_t n, int64_t now_ms,
+                        int64_t window_ms, int64_t *retry_ms)
+{
     *retry_ms = 0;
     for (size_t i = 0; i < n; i++) {
+        int64_t wait = 0;
+        ward_err err = rate_wait(s, &keys[i], now_ms, window_ms, &wait);
+        if (err != WARD_OK) {
+            return err;
+        }
         if (keys[i].limit == 0) {
-            *retry_ms = window_ms;
-            return sq_end(s, WARD_ERR_BUSY);
+            *retry_ms = wait;
+            return WARD_ERR_BUSY;
         }
-        /* The event whose leaving the window makes room for one more. */
-        sqlite3_stmt *st = PREP(s,
-            "SELECT at_ms FROM rate_events WHERE key = ? AND at_ms > ?"
-            " ORDER BY at_ms DESC LIMIT 1 OFFSET ?",
-            SQ_TEXT(keys[i].key), SQ_INT(now_ms - window_ms),
-            SQ_INT((sqlite3_int64)keys[i].limit - 1));
-        if (st == NULL) {
-            return sq_end(s, WARD_ERR_IO);
-        }
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            int64_t wait = sqlite3_column_int64(st, 0) + window_ms - now_ms;
-            if (wait > *retry_ms) {
-                *retry_ms = wait;
-            }
-        }
-        sq_release(s, st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-            return sq_end(s, WARD_ERR_IO);
+        if (wait > *retry_ms) {
+            *retry_ms = wait;
         }
     }
     if (*retry_ms > 0) {
-        return sq_end(s, WARD_ERR_BUSY);
+        return WARD_ERR_BUSY;
     }
     for (size_t i = 0; i < n; i++) {
         sqlite3_stmt *st = PREP(s, "INSERT INTO rate_events (key, at_ms) VALUES (?, ?)",
                                 SQ_TEXT(keys[i].key), SQ_INT(now_ms));
-        if (st == NULL) {
-            return sq_end(s, WARD_ERR_IO);
-        }
-        err = sq_step_done(s, st);
-        if (err != WARD_OK) {
-            return sq_end(s, WARD_ERR_IO);
+        if (st == NULL || sq_step_done(s, st) != WARD_OK) {
+            return WARD_ERR_IO;
         }
     }
-    return sq_end(s, WARD_OK);
+    return WARD_OK;
+}
+
+static ward_err sq_rate_take(void *h, const wardd_rate_key *keys, size_t n,
+                             int64_t now_ms, int64_t window_ms, int64_t *retry_ms)
+{
+    sq *s = h;
+    *retry_ms = 0;
+    ward_err err = sq_begin(s);
+    if (err != WARD_OK) {
+        return err;
+    }
+    return sq_end(s, sq_rate_charge(s, keys, n, now_ms, window_ms, retry_ms));
+}
+
+static ward_err sq_rate_fill(void *h, const wardd_rate_key *key, int64_t now_ms,
+                             int64_t window_ms, int64_t *retry_ms)
+{
+    sq *s = h;
+    *retry_ms = 0;
+    ward_err err = sq_begin(s);
+    if (err != WARD_OK) {
+        return err;
+    }
+    int64_t n = 0;
+    err = sq_count(s, PREP(s, "SELECT count(*) FROM rate_events WHERE key = ? AND at_ms > ?",
+                           SQ_TEXT(key->key), SQ_INT(now_ms - window_ms)), &n);
+    if (err == WARD_OK && n < (int64_t)key->limit) {
+        sqlite3_stmt *st = PREP(s,
+            "INSERT INTO rate_events (key, at_ms) WITH RECURSIVE k(i) AS"
+            " (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?3) SELECT ?1, ?2 FROM k",
+            SQ_TEXT(key->key), SQ_INT(now_ms), SQ_INT((int64_t)key->limit - n));
+        err = st != NULL ? sq_step_done(s, st) : WARD_ERR_IO;
+        err = err == WARD_ERR_STATE ? WARD_ERR_IO : err;
+    }
+    if (err == WARD_OK) {
+        err = rate_wait(s, key, now_ms, window_ms, retry_ms);
+    }
+    return sq_end(s, err);
 }
 
 static ward_err sq_purge(void *h, int64_t now_ms, int64_t keep_ms)
@@ -484,7 +531,7 @@ static ward_err sq_purge(void *h, int64_t now_ms, int64_t keep_ms)
         "DELETE FROM ops WHERE expires_ms <= ?1 - ?2",
         "DELETE FROM inbox WHERE acked_ms <= ?1 - ?2",
         "DELETE FROM dev_msgs WHERE expires_ms <= ?1",
-        "DELETE FROM phone_codes WHERE attempts = 0 AND lockouts = 0 AND expires_ms <= ?1 - ?2",
+        "DELETE FROM phone_codes WHERE max(expires_ms, locked_until_ms) <= ?1 - ?2",
     };
     for (size_t i = 0; i < sizeof sql / sizeof sql[0] && err == WARD_OK; i++) {
         sqlite3_stmt *st = PREP(s, sql[i], SQ_INT(now_ms));
@@ -515,5 +562,6 @@ void sq_fill_bind(wardd_store *out)
     out->binding_get = sq_binding_get;
     out->nonce_use = sq_nonce_use;
     out->rate_take = sq_rate_take;
+    out->rate_fill = sq_rate_fill;
     out->purge = sq_purge;
 }

@@ -249,9 +249,24 @@ static ward_err own_answer(sq *s, const wardd_answer_rec *a, bool *exists, bool 
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? WARD_OK : WARD_ERR_IO;
 }
 
+/* The refusal of an answer from a member who answered the op before:
+ * WARD_ERR_AUTH for this very request again (a replay), WARD_ERR_CONFLICT
+ * for another; WARD_OK when it did not answer. */
+static ward_err answered_before(sq *s, const wardd_answer_rec *a)
+{
+    bool exists = false, replay = false;
+    ward_err err = own_answer(s, a, &exists, &replay);
+    if (err == WARD_OK && exists) {
+        err = replay ? WARD_ERR_AUTH : WARD_ERR_CONFLICT;
+    }
+    return err;
+}
+
 /* Stores answer number n of the op and its op_answered row. The answer
  * does not write its nonce: the stored Signature-Input names it, so a
- * replay is recognised by that (own_answer) and can never answer again. */
+ * replay is recognised by that (own_answer) and can never answer again.
+ * The unique index op_answers_uid refuses a member's second answer: then
+ * answered_before's refusal (it tells a replay from a second answer). */
 static ward_err answer_store(sq *s, const wardd_answer_rec *a, const op_head_rec *h, int n)
 {
     sqlite3_stmt *st = PREP(s,
@@ -260,7 +275,12 @@ static ward_err answer_store(sq *s, const wardd_answer_rec *a, const op_head_rec
         SQ_BLOB(a->op_id, WARDD_OP_ID_LEN), SQ_INT(n), SQ_TEXT(a->uid),
         SQ_BLOB(a->approval, a->approval_len), SQ_TEXT(a->sig_input), SQ_TEXT(a->sig),
         SQ_INT(a->now_ms));
-    if (st == NULL || sq_step_done(s, st) != WARD_OK) {
+    ward_err err = st != NULL ? sq_step_done(s, st) : WARD_ERR_IO;
+    if (err == WARD_ERR_STATE) {
+        err = answered_before(s, a);
+        return err == WARD_OK ? WARD_ERR_IO : err;  /* no answer of its own: not that index */
+    }
+    if (err != WARD_OK) {
         return WARD_ERR_IO;
     }
     st = PREP(s, "UPDATE ops SET state = 1, answers = ?, answered_ms = coalesce(answered_ms, ?)"
@@ -271,7 +291,9 @@ static ward_err answer_store(sq *s, const wardd_answer_rec *a, const op_head_rec
     }
     char hex[2 * WARDD_OP_ID_LEN + 1];
     sq_op_id_hex(a->op_id, hex);
-    return sq_audit_add(s, h->sn, a->now_ms, "op_answered", a->uid, h->op, hex);
+    return sq_audit_add(s, h->sn, a->now_ms, "op_answered", a->uid, h->op, hex) == WARD_OK
+               ? WARD_OK
+               : WARD_ERR_IO;
 }
 
 /* Every answer in one transaction of its own: the checks and the write
@@ -304,13 +326,15 @@ static ward_err sq_op_answer(void *h, const wardd_answer_rec *a, wardd_answer_re
     if (err != WARD_OK) {
         return sq_end(s, err);
     }
-    bool exists = false, replay = false;
-    err = own_answer(s, a, &exists, &replay);
-    if (err == WARD_OK && exists) {
-        err = replay ? WARD_ERR_AUTH : WARD_ERR_CONFLICT;
-    }
-    if (err != WARD_OK) {
-        return sq_end(s, err);
+    bool open = hd.state != WARDD_OP_DONE && hd.state != WARDD_OP_WITHDRAWN &&
+                a->now_ms < hd.expires_ms;
+    if (!open) {
+        /* A member who answered before hears so (or that it replays) on a
+         * closed op too; on an open one the insert's index tells. */
+        err = answered_before(s, a);
+        if (err != WARD_OK) {
+            return sq_end(s, err);
+        }
     }
     if (hd.state == WARDD_OP_DONE) {
         /* Late: the lock has acted on another answer. Keep the audit row
@@ -329,12 +353,11 @@ static ward_err sq_op_answer(void *h, const wardd_answer_rec *a, wardd_answer_re
         }
         return err == WARD_OK ? WARD_ERR_STATE : err;
     }
-    if (hd.state == WARDD_OP_WITHDRAWN || a->now_ms >= hd.expires_ms) {
+    if (!open) {
         res->withdrawn = hd.state == WARDD_OP_WITHDRAWN;
         return sq_end(s, WARD_ERR_EXPIRED);
     }
-    err = answer_store(s, a, &hd, hd.answers + 1);
-    err = sq_end(s, err == WARD_OK ? WARD_OK : WARD_ERR_IO);
+    err = sq_end(s, answer_store(s, a, &hd, hd.answers + 1));
     if (err == WARD_OK) {
         res->n = hd.answers + 1;
     }
@@ -344,7 +367,7 @@ static ward_err sq_op_answer(void *h, const wardd_answer_rec *a, wardd_answer_re
 /* Writes the waiting deliveries (delivered_ms and the op_delivered audit
  * row) inside the caller's transaction. Writing one twice changes
  * nothing, so a rolled-back transaction's are simply written again. */
-static ward_err deliveries_apply(sq *s)
+ward_err sq_deferred_apply(sq *s)
 {
     for (size_t i = 0; i < s->ndeliveries; i++) {
         const uint8_t *op_id = s->deliveries[i].op_id;
@@ -381,11 +404,6 @@ static ward_err deliveries_apply(sq *s)
     return WARD_OK;
 }
 
-ward_err sq_deferred_apply(sq *s)
-{
-    return deliveries_apply(s);
-}
-
 ward_err sq_deferred_flush(sq *s)
 {
     if (s->ndeliveries == 0) {
@@ -420,17 +438,37 @@ static sq_row_step answer_row(sqlite3_stmt *st, void *arg)
  * of any entry (or the checkpointer's tick, within a second). A crash can
  * lose the last second of delivery marks, never an answer: answers are
  * committed when they come. */
-static ward_err sq_op_answers(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], int after,
-                              int64_t now_ms, wardd_op_answer_fn fn, void *ctx)
+static ward_err sq_op_answers(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], int64_t after,
+                              int64_t now_ms, bool delivered, wardd_op_answer_fn fn, void *ctx,
+                              wardd_answers_res *res)
 {
     sq *s = h;
     answer_rows r = { fn, ctx, 0 };
+    memset(res, 0, sizeof *res);
     pthread_mutex_lock(&s->mu);
-    ward_err err = sq_rows(s, PREP(s,
-        "SELECT n, uid, approval FROM op_answers WHERE op_id = ? AND n > ? ORDER BY n LIMIT ?",
-        SQ_BLOB(op_id, WARDD_OP_ID_LEN), SQ_INT(after), SQ_INT(WARDD_OP_ANSWERS_TAKE)),
-        answer_row, &r);
-    if (err == WARD_OK && r.n > 0 && !sq_delivery_waiting(s, op_id)) {
+    int64_t state = 0;
+    sqlite3_stmt *st = PREP(s, "SELECT state FROM ops WHERE op_id = ?",
+                            SQ_BLOB(op_id, WARDD_OP_ID_LEN));
+    int rc = st != NULL ? sqlite3_step(st) : SQLITE_ERROR;
+    if (rc == SQLITE_ROW) {
+        state = sqlite3_column_int64(st, 0);
+    }
+    sq_release(s, st);
+    ward_err err = rc == SQLITE_ROW    ? WARD_OK
+                   : rc == SQLITE_DONE ? WARD_ERR_NOTFOUND
+                                       : WARD_ERR_IO;
+    res->state = (int)state;
+    /* The lock gave a withdrawn op up: its answers are nobody's to fetch. */
+    if (err == WARD_OK && state != WARDD_OP_WITHDRAWN) {
+        err = sq_rows(s, PREP(s,
+            "SELECT n, uid, approval FROM op_answers WHERE op_id = ? AND n > ?"
+            " ORDER BY n LIMIT ?",
+            SQ_BLOB(op_id, WARDD_OP_ID_LEN), SQ_INT(after), SQ_INT(WARDD_OP_ANSWERS_TAKE)),
+            answer_row, &r);
+    }
+    /* Marked once: a fetch the caller knows is not the first queues
+     * nothing (nor looks through the waiting marks). */
+    if (err == WARD_OK && r.n > 0 && !delivered && !sq_delivery_waiting(s, op_id)) {
         if (s->ndeliveries == SQ_DELIVERIES_MAX) {
             err = sq_deferred_flush(s);
         }
@@ -438,6 +476,7 @@ static ward_err sq_op_answers(void *h, const uint8_t op_id[WARDD_OP_ID_LEN], int
             memcpy(s->deliveries[s->ndeliveries].op_id, op_id, WARDD_OP_ID_LEN);
             s->deliveries[s->ndeliveries].at_ms = now_ms;
             s->ndeliveries++;
+            res->delivery = true;
         }
     }
     pthread_mutex_unlock(&s->mu);
@@ -566,6 +605,20 @@ static ward_err revoke_binding(sq *s, const wardd_revoke_rec *r)
     return st != NULL && sq_step_done(s, st) == WARD_OK ? WARD_OK : WARD_ERR_IO;
 }
 
+/* The evidence that the lock still holds a binding wardd has not: an
+ * earlier REVOKE of r->target by r->revoker that the lock acknowledged
+ * with a result (it answers "bound under another binding" that way; wardd
+ * cannot open the result, only see that the lock answered). */
+static ward_err revoke_answered(sq *s, const wardd_revoke_rec *r)
+{
+    int64_t n = 0;
+    ward_err err = sq_count(s, PREP(s,
+        "SELECT count(*) FROM inbox WHERE sn = ? AND revoker = ? AND target = ?"
+        " AND acked_ms IS NOT NULL AND result IS NOT NULL",
+        SQ_TEXT(r->sn), SQ_TEXT(r->revoker), SQ_TEXT(r->target)), &n);
+    return err != WARD_OK ? err : n > 0 ? WARD_OK : WARD_ERR_NOTFOUND;
+}
+
 static ward_err sq_revoke(void *h, const wardd_revoke_rec *r, int64_t *inbox_id)
 {
     sq *s = h;
@@ -574,10 +627,14 @@ static ward_err sq_revoke(void *h, const wardd_revoke_rec *r, int64_t *inbox_id)
     if (err != WARD_OK) {
         return err;
     }
+    /* A self-revoker wardd no longer holds a binding of sends again on
+     * the lock's answer alone; anyone else must still hold the role seen. */
     uint8_t role = 0;
-    err = sq_binding_role(s, r->sn, r->revoker, &role);
-    if (err == WARD_ERR_NOTFOUND || (err == WARD_OK && role != r->revoker_role)) {
-        return sq_end_durable(s, WARD_ERR_STATE);
+    if (!r->unbound || strcmp(r->revoker, r->target) != 0) {
+        err = sq_binding_role(s, r->sn, r->revoker, &role);
+        if (err == WARD_ERR_NOTFOUND || (err == WARD_OK && role != r->revoker_role)) {
+            return sq_end_durable(s, WARD_ERR_STATE);
+        }
     }
     if (err == WARD_OK && !r->unbound) {
         err = revoke_binding(s, r);
@@ -586,6 +643,9 @@ static ward_err sq_revoke(void *h, const wardd_revoke_rec *r, int64_t *inbox_id)
         /* Still not bound here: a binding made meanwhile is judged anew. */
         err = sq_binding_role(s, r->sn, r->target, &role);
         err = err == WARD_ERR_NOTFOUND ? WARD_OK : err == WARD_OK ? WARD_ERR_STATE : err;
+    }
+    if (err == WARD_OK && r->unbound) {
+        err = revoke_answered(s, r);
     }
     int64_t waiting = 0;
     if (err == WARD_OK) {
@@ -673,9 +733,6 @@ static ward_err sq_inbox_ack(void *h, const char *sn, const wardd_inbox_ack_rec 
         if (st == NULL) {
             err = WARD_ERR_IO;
             break;
-        }
-        if (k->result == NULL) {
-            sqlite3_bind_null(st, 2);
         }
         err = sq_step_done(s, st);
         if (err == WARD_OK) {

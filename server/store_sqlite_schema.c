@@ -119,7 +119,9 @@ static const char *const migrations[WARDD_SCHEMA_VERSION] = {
     /* 4 -> 5: flow B after issue 14. Every audience member's answer is
      * kept (one each), so no member can burn an op with garbage: the lock
      * takes the first that verifies. An op answered before the upgrade
-     * keeps its answer as answer 1. Inbox messages stay after the lock's
+     * keeps its answer as answer 1; ops.approval, answer_sig_input and
+     * answer_sig are emptied once copied and unused from then on (the
+     * answers live in op_answers). Inbox messages stay after the lock's
      * acknowledgement, with the result it sealed for the revoker, until
      * purged; the lock pages through them by id. */
     "CREATE TABLE op_answers ("
@@ -142,6 +144,7 @@ static const char *const migrations[WARDD_SCHEMA_VERSION] = {
     "  AND answer_sig_input IS NOT NULL AND answer_sig IS NOT NULL"
     "  AND answered_ms IS NOT NULL;"
     "UPDATE ops SET answered_by = NULL WHERE state = 1;"
+    "UPDATE ops SET approval = NULL, answer_sig_input = NULL, answer_sig = NULL;"
     "ALTER TABLE inbox ADD COLUMN revoker TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE inbox ADD COLUMN target TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE inbox ADD COLUMN acked_ms INTEGER;"

@@ -1,5 +1,5 @@
 /* wardd's SQLite store, phone verification: a user's code (as a MAC), its
- * attempts and lock-outs, the verified flag, and the rate-limit fill. */
+ * attempts and lock-outs, the verified flag. */
 #include <stdio.h>
 #include <string.h>
 
@@ -28,16 +28,11 @@ static ward_err sq_user_verified(void *h, const char *uid, bool *verified)
     return err;
 }
 
-/* Whether uid is a user, inside the caller's transaction. */
-static ward_err user_exists(sq *s, const char *uid)
-{
-    int64_t n = 0;
-    ward_err err = sq_count(s, PREP(s, "SELECT count(*) FROM users WHERE uid = ?",
-                                    SQ_TEXT(uid)), &n);
-    return err != WARD_OK ? err : n > 0 ? WARD_OK : WARD_ERR_NOTFOUND;
-}
-
-/* uid's code row, inside the caller's transaction. */
+/* uid's code row at now_ms, inside the caller's transaction:
+ * WARD_ERR_NOTFOUND without the user, found false when the user has no
+ * row yet. A row WARDD_CODE_FORGET_MS past both its code's expiry and its
+ * lock-out's end reads as fresh (found, nothing counted): lock-outs decay,
+ * so a user is not locked out for a day at every slip for good. */
 typedef struct code_row {
     bool found;
     bool live_mac;
@@ -48,28 +43,49 @@ typedef struct code_row {
     int64_t locked_until_ms;
 } code_row;
 
-static ward_err code_row_get(sq *s, const char *uid, code_row *r)
+static ward_err code_row_get(sq *s, const char *uid, int64_t now_ms, code_row *r)
 {
     memset(r, 0, sizeof *r);
     sqlite3_stmt *st = PREP(s,
-        "SELECT mac, expires_ms, attempts, lockouts, locked_until_ms"
-        " FROM phone_codes WHERE uid = ?", SQ_TEXT(uid));
+        "SELECT c.uid IS NOT NULL, c.mac, c.expires_ms, c.attempts, c.lockouts,"
+        " c.locked_until_ms FROM users u LEFT JOIN phone_codes c ON c.uid = u.uid"
+        " WHERE u.uid = ?", SQ_TEXT(uid));
     if (st == NULL) {
         return WARD_ERR_IO;
     }
     int rc = sqlite3_step(st);
-    ward_err err = rc == SQLITE_DONE ? WARD_OK : WARD_ERR_IO;
+    ward_err err = rc == SQLITE_DONE ? WARD_ERR_NOTFOUND : WARD_ERR_IO;
     if (rc == SQLITE_ROW) {
-        r->found = true;
-        r->live_mac = sqlite3_column_type(st, 0) == SQLITE_BLOB &&
-                      sq_copy_blob(st, 0, r->mac, sizeof r->mac) == WARD_OK;
-        r->expires_ms = sqlite3_column_int64(st, 1);
-        r->attempts = sqlite3_column_int64(st, 2);
-        r->lockouts = sqlite3_column_int64(st, 3);
-        r->locked_until_ms = sqlite3_column_int64(st, 4);
+        r->found = sqlite3_column_int(st, 0) != 0;
+        r->live_mac = sqlite3_column_type(st, 1) == SQLITE_BLOB &&
+                      sq_copy_blob(st, 1, r->mac, sizeof r->mac) == WARD_OK;
+        r->expires_ms = sqlite3_column_int64(st, 2);
+        r->attempts = sqlite3_column_int64(st, 3);
+        r->lockouts = sqlite3_column_int64(st, 4);
+        r->locked_until_ms = sqlite3_column_int64(st, 5);
         err = WARD_OK;
     }
     sq_release(s, st);
+    int64_t last = r->expires_ms > r->locked_until_ms ? r->expires_ms : r->locked_until_ms;
+    if (r->found && now_ms - last >= WARDD_CODE_FORGET_MS) {
+        bool found = r->found;
+        ward_wipe(r, sizeof *r);
+        r->found = found;
+    }
+    return err;
+}
+
+/* Opens a transaction and reads uid's code row in it; on failure the
+ * transaction is over and the error is the caller's to return. */
+static ward_err code_begin(sq *s, const char *uid, int64_t now_ms, code_row *r)
+{
+    ward_err err = sq_begin(s);
+    if (err == WARD_OK) {
+        err = code_row_get(s, uid, now_ms, r);
+        if (err != WARD_OK) {
+            err = sq_end(s, err);
+        }
+    }
     return err;
 }
 
@@ -95,25 +111,22 @@ static ward_err sq_code_put(void *h, const char *uid, const uint8_t mac[WARD_SHA
     sq *s = h;
     code_row r;
     *retry_ms = 0;
-    ward_err err = sq_begin(s);
+    ward_err err = code_begin(s, uid, now_ms, &r);
     if (err != WARD_OK) {
         return err;
     }
-    err = user_exists(s, uid);
-    if (err == WARD_OK) {
-        err = code_row_get(s, uid, &r);
-    }
-    if (err == WARD_OK && r.locked_until_ms > now_ms) {
+    if (r.locked_until_ms > now_ms) {
         *retry_ms = r.locked_until_ms - now_ms;
+        ward_wipe(&r, sizeof r);
         return sq_end(s, WARD_ERR_BUSY);
     }
-    if (err == WARD_OK) {
-        /* The attempts stay: asking for a new code buys no new guesses. */
-        r.live_mac = true;
+    /* The attempts stay: asking for a new code buys no new guesses. */
+    r.live_mac = mac != NULL;
+    if (mac != NULL) {
         memcpy(r.mac, mac, sizeof r.mac);
-        r.expires_ms = expires_ms;
-        err = code_row_put(s, uid, &r);
     }
+    r.expires_ms = expires_ms;
+    err = code_row_put(s, uid, &r);
     ward_wipe(&r, sizeof r);
     return sq_end(s, err);
 }
@@ -152,21 +165,15 @@ static ward_err mark_verified(sq *s, const char *uid, int64_t now_ms, unsigned *
 }
 
 static ward_err sq_code_check(void *h, const char *uid, const uint8_t mac[WARD_SHA256_LEN],
-                              int64_t now_ms, wardd_code_res *res)
+                              int64_t now_ms, const wardd_rate_key *budget,
+                              int64_t window_ms, wardd_code_res *res)
 {
     sq *s = h;
     code_row r;
     memset(res, 0, sizeof *res);
-    ward_err err = sq_begin(s);
+    ward_err err = code_begin(s, uid, now_ms, &r);
     if (err != WARD_OK) {
         return err;
-    }
-    err = user_exists(s, uid);
-    if (err == WARD_OK) {
-        err = code_row_get(s, uid, &r);
-    }
-    if (err != WARD_OK) {
-        return sq_end(s, err);
     }
     if (r.locked_until_ms > now_ms) {
         res->retry_ms = r.locked_until_ms - now_ms;
@@ -176,6 +183,16 @@ static ward_err sq_code_check(void *h, const char *uid, const uint8_t mac[WARD_S
     if (!r.found || !r.live_mac || now_ms >= r.expires_ms) {
         ward_wipe(&r, sizeof r);
         return sq_end(s, WARD_ERR_EXPIRED);
+    }
+    /* Only a check against a live code spends the budget, so checks that
+     * compare nothing cost the number nothing. */
+    if (budget != NULL) {
+        err = sq_rate_charge(s, budget, 1, now_ms, window_ms, &res->retry_ms);
+        if (err != WARD_OK) {
+            res->budget_spent = err == WARD_ERR_BUSY;
+            ward_wipe(&r, sizeof r);
+            return sq_end(s, err);
+        }
     }
     /* The attempt counts whatever the outcome, in this transaction. */
     ward_err answer;
@@ -202,33 +219,10 @@ static ward_err sq_code_check(void *h, const char *uid, const uint8_t mac[WARD_S
     return err != WARD_OK ? err : answer;
 }
 
-static ward_err sq_rate_fill(void *h, const wardd_rate_key *key, int64_t now_ms,
-                             int64_t window_ms)
-{
-    sq *s = h;
-    ward_err err = sq_begin(s);
-    if (err != WARD_OK) {
-        return err;
-    }
-    int64_t n = 0;
-    err = sq_count(s, PREP(s, "SELECT count(*) FROM rate_events WHERE key = ? AND at_ms > ?",
-                           SQ_TEXT(key->key), SQ_INT(now_ms - window_ms)), &n);
-    if (err == WARD_OK && n < (int64_t)key->limit) {
-        sqlite3_stmt *st = PREP(s,
-            "INSERT INTO rate_events (key, at_ms) WITH RECURSIVE k(i) AS"
-            " (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?3) SELECT ?1, ?2 FROM k",
-            SQ_TEXT(key->key), SQ_INT(now_ms), SQ_INT((int64_t)key->limit - n));
-        err = st != NULL ? sq_step_done(s, st) : WARD_ERR_IO;
-        err = err == WARD_ERR_STATE ? WARD_ERR_IO : err;
-    }
-    return sq_end(s, err);
-}
-
 /* The phone verification entries of the store's vtable. */
 void sq_fill_users(wardd_store *out)
 {
     out->user_verified = sq_user_verified;
     out->code_put = sq_code_put;
     out->code_check = sq_code_check;
-    out->rate_fill = sq_rate_fill;
 }

@@ -25,15 +25,6 @@ static void reply_user(wardd_resp *out, unsigned status, const char *uid, bool v
     wardd_reply(out, status, res);
 }
 
-static void fail_locked(wardd_resp *out, int64_t retry_ms, const char *why)
-{
-    long s = (long)((retry_ms + 999) / 1000);
-    char msg[96];
-    out->retry_after_s = s > 0 ? s : 1;
-    snprintf(msg, sizeof msg, "%s: try again in %ld s", why, out->retry_after_s);
-    wardd_fail(out, 429, "busy", msg);
-}
-
 /* A new code for uid's phone: stored (as a MAC), then sent. Answers
  * true with *expires_ms, or false with *out filled. */
 static bool send_code(wardd *w, const wardd_req *r, const char *uid, const char *phone,
@@ -54,7 +45,7 @@ static bool send_code(wardd *w, const wardd_req *r, const char *uid, const char 
     }
     ward_wipe(mac, sizeof mac);
     if (err == WARD_ERR_BUSY) {
-        fail_locked(out, retry_ms, WRONG_CODES);
+        wardd_fail_retry(out, retry_ms, WRONG_CODES);
     } else if (err != WARD_OK) {
         wardd_fail_store(out, err);
     } else {
@@ -62,11 +53,9 @@ static bool send_code(wardd *w, const wardd_req *r, const char *uid, const char 
         err = w->sms.send(w->sms.ctx, phone, text);
         ward_wipe(text, sizeof text);
         if (err != WARD_OK) {
-            /* The code never reached the phone: it is dropped (stored
-             * again as expired), and asking again (rate-limited) sends a
-             * new one. */
-            memset(mac, 0, sizeof mac);
-            w->store.code_put(w->store.h, uid, mac, now, now, &retry_ms);
+            /* The code never reached the phone: it is dropped, and
+             * asking again (rate-limited) sends a new one. */
+            w->store.code_put(w->store.h, uid, NULL, now, now, &retry_ms);
             wardd_log("error", "sms_failed", "provider=%s uid=%s", w->sms.name, uid);
             wardd_fail(out, 503, "unavailable", "could not send the code");
         } else {
@@ -177,14 +166,11 @@ void wardd_h_users_verify(wardd *w, const wardd_req *r, wardd_resp *out)
     }
     char code[WARD_BIND_CODE_LEN + 1] = "";
     const char *c = wardd_json_str(j, "code", WARD_BIND_CODE_LEN);
-    bool ok = c != NULL && strlen(c) == WARD_BIND_CODE_LEN &&
-              strspn(c, "0123456789") == WARD_BIND_CODE_LEN;
+    bool ok = wardd_code_ok(c);
     if (ok) {
         memcpy(code, c, sizeof code);
     }
-    if (c != NULL) {
-        ward_wipe((void *)c, strlen(c));
-    }
+    wardd_json_wipe(j, "code");
     cJSON_Delete(j);
     if (!ok) {
         wardd_fail(out, 400, "format", "code: 6 digits expected");
@@ -206,32 +192,20 @@ void wardd_h_users_verify(wardd *w, const wardd_req *r, wardd_resp *out)
         reply_user(out, 200, s.id, true, 0);
         return;
     }
-    /* Every check is counted against the number too, before it is made:
-     * accounts opened for it bring no new guesses past this budget. */
-    char key[64];
-    snprintf(key, sizeof key, "code-check-phone:%s", phone);
-    wardd_rate_key budget = { key, WARDD_CODE_CHECKS_PER_PHONE };
-    int64_t retry_ms = 0;
-    err = w->store.rate_take(w->store.h, &budget, 1, wardd_now_ms(),
-                             WARDD_CODE_CHECK_WINDOW_MS, &retry_ms);
-    if (err != WARD_OK) {
-        ward_wipe(code, sizeof code);
-        if (err == WARD_ERR_BUSY) {
-            wardd_log("warn", "code_refused", "uid=%s reason=phone_budget", s.id);
-            fail_locked(out, retry_ms, "too many codes tried for this phone number");
-        } else {
-            wardd_fail_store(out, err);
-        }
-        return;
-    }
     uint8_t mac[WARD_SHA256_LEN];
     wardd_code_res res;
+    memset(&res, 0, sizeof res);
     err = wardd_code_mac(w, s.id, phone, code, mac);
     ward_wipe(code, sizeof code);
+    bool answered = false;
     if (err == WARD_OK) {
-        err = w->store.code_check(w->store.h, s.id, mac, wardd_now_ms(), &res);
+        /* Counted against the number too, when there is a code to check. */
+        answered = !wardd_rate_code_check(w, s.id, phone, mac, &err, &res, out);
     }
     ward_wipe(mac, sizeof mac);
+    if (answered) {
+        return;
+    }
     char msg[96];
     switch (err) {
     case WARD_OK:
@@ -247,10 +221,10 @@ void wardd_h_users_verify(wardd *w, const wardd_req *r, wardd_resp *out)
     case WARD_ERR_LOCKED:
         wardd_log("warn", "code_locked", "uid=%s retry_after_ms=%lld", s.id,
                   (long long)res.retry_ms);
-        fail_locked(out, res.retry_ms, WRONG_CODES);
+        wardd_fail_retry(out, res.retry_ms, WRONG_CODES);
         break;
     case WARD_ERR_BUSY:
-        fail_locked(out, res.retry_ms, WRONG_CODES);
+        wardd_fail_retry(out, res.retry_ms, WRONG_CODES);
         break;
     case WARD_ERR_EXPIRED:
         wardd_fail(out, 410, "expired", "no live code: register again for a new one");

@@ -34,7 +34,8 @@
 #define WARDD_CODE_TTL_MS (10 * 60 * 1000LL) /* a phone code's life */
 /* Code checks per phone number per day, whatever the account: each
  * account has its own lock-out, but anyone may open accounts naming a
- * number, and each would bring fresh guesses at its codes. */
+ * number, and each would bring fresh guesses at its codes. Only checks
+ * against a live code count (see wardd_rate_code_check). */
 #define WARDD_CODE_CHECKS_PER_PHONE 10
 #define WARDD_CODE_CHECK_WINDOW_MS (24 * 3600 * 1000LL)
 #define WARDD_CODE_KEY_LEN 32
@@ -183,7 +184,21 @@ bool wardd_rate_sms(wardd *w, const char *phone, const char *addr,
                     wardd_resp *out);
 bool wardd_rate_code(wardd *w, const char *phone, const char *addr,
                      wardd_resp *out);
-/* An upload naming an unknown lock: uses up the phone's allowance of bind
+/* A phone-code check of uid's phone (users.c): code_check, charged to the
+ * number's budget of checks (WARDD_CODE_CHECKS_PER_PHONE per
+ * WARDD_CODE_CHECK_WINDOW_MS, whatever the account) in its own
+ * transaction, and only when there is a live code to compare: a check
+ * refused for a lock-out or for want of a code costs the number nothing.
+ * True with code_check's answer in *err and *res; false with a 429 in
+ * *out when the budget is spent (nothing was compared). */
+bool wardd_rate_code_check(wardd *w, const char *uid, const char *phone,
+                           const uint8_t mac[WARD_SHA256_LEN], ward_err *err,
+                           wardd_code_res *res, wardd_resp *out);
+/* A 429 `busy` "WHY: try again in N s", with Retry-After N: retry_ms in
+ * whole seconds, at least 1. */
+void wardd_fail_retry(wardd_resp *out, int64_t retry_ms, const char *why);
+/* An upload naming an unknown lock (after wardd_rate_sms charged it, as
+ * every upload is): uses up the rest of the phone's allowance of bind
  * codes and answers what wardd_rate_sms answers a sender who used it up
  * (a 429, or a 500 when the store fails), so the answer tells nothing of
  * which locks exist and each probe costs a whole allowance. */
@@ -195,6 +210,9 @@ void wardd_rate_unknown_lock(wardd *w, const char *phone, const char *addr,
 ward_err wardd_code_key_open(const char *db, uint8_t key[WARDD_CODE_KEY_LEN]);
 /* A uniform 6-digit code; false when randomness fails. */
 bool wardd_code_new(char code[WARD_BIND_CODE_LEN + 1]);
+/* Whether code (NULL: no) is a code as sent: 6 decimal digits. Phone
+ * codes and bind codes have the same shape. */
+bool wardd_code_ok(const char *code);
 /* What the store keeps of a code: ward_kdf(label "phone code", code key,
  * uid || 0x00 || phone || 0x00 || code), 32 bytes. */
 ward_err wardd_code_mac(const wardd *w, const char *uid, const char *phone, const char *code,
@@ -211,6 +229,9 @@ void wardd_fail_store(wardd_resp *out, ward_err err);
 bool wardd_json_body(const wardd_req *r, cJSON **obj, wardd_resp *out);
 /* A string member of 1..max bytes, or NULL. */
 const char *wardd_json_str(const cJSON *obj, const char *name, size_t max);
+/* Wipes a string member in place (a code), before cJSON_Delete frees it;
+ * the request body it was parsed from is wiped by http.c. */
+void wardd_json_wipe(cJSON *obj, const char *name);
 /* A base64 member decoded into out (exactly len bytes unless min < len),
  * min..cap bytes; false on any problem. */
 bool wardd_json_b64(const cJSON *obj, const char *name, uint8_t *out,

@@ -577,6 +577,27 @@ class Finding3RevocationConfirmedByTheLock(LockRunning):
         self.assertTrue(self.at_the_door(self.alice, sock))
         self.stop_lock(run)
 
+    def test_finding3_wrong_tid_from_wardd_still_revokes_oneself(self):
+        # The same lie to a member revoking itself: wardd dropped bob's
+        # binding with his first REVOKE, and queues the second only on the
+        # lock's answer to the first.
+        def lie(method, path, status, body):
+            if method == "GET" and path.startswith("/v1/locks/%s/clients" % SN):
+                j = json.loads(body)
+                for c in j["clients"]:
+                    if c["uid"] == "bob":
+                        c["tid"] = "00" * 16
+                return status, json.dumps(j).encode()
+            return status, body
+        self.proxy.on_response = lie
+        run, sock = self.run_lock()
+        self.assertTrue(self.at_the_door(self.bob, sock))
+        out = self.ward_ok("app", "revoke", "--dir", self.bob, "--user", "bob")
+        self.assertIn("confirmed by the lock", out)
+        self.assertFalse(self.at_the_door(self.bob, sock))
+        self.assertTrue(self.at_the_door(self.alice, sock))
+        self.stop_lock(run)
+
     def test_finding3_dropped_revocation_is_not_called_done(self):
         # wardd takes the revocation and never queues it for the lock.
         def drop(method, path, body):

@@ -370,6 +370,31 @@ class Finding7PhoneVerification(WarddTest):
             self.assertEqual(db.execute("SELECT count(*) FROM users WHERE verified_ms IS NOT NULL"
                                         ).fetchone()[0], 0)
 
+    def test_checks_of_no_live_code_spend_none_of_the_numbers_budget(self):
+        """A stranger who names the owner's number on a throw-away account
+        cannot spend the number's daily checks with checks wardd refuses
+        before comparing anything (locked out, no live code): only a check
+        against a live code counts, and the owner still verifies."""
+        self.ok("register", "mallory", PHONE, expect=201)
+        code = phone_code(self.root, PHONE, "mallory")
+        wrong = "%06d" % ((int(code) + 1) % 1000000)
+        for _ in range(4):
+            self.ok("verify", "mallory", wrong, expect=403)
+        self.ok("verify", "mallory", wrong, expect=429)       # 5 real guesses: locked
+        for _ in range(3):
+            out = self.ok("verify", "mallory", wrong, expect=429)
+            self.assertIn("too many wrong codes", out)
+        with self.db() as db:                                 # the lock-out is over
+            db.execute("UPDATE phone_codes SET locked_until_ms = 0")
+        for _ in range(2):
+            out = self.ok("verify", "mallory", wrong, expect=410)
+            self.assertIn("no live code", out)
+        # Ten checks refused, five of them compared: the owner's is the 6th.
+        self.register("alice", PHONE)
+        with self.db() as db:
+            self.assertEqual(db.execute("SELECT uid FROM users WHERE verified_ms IS NOT NULL"
+                                        ).fetchall(), [("alice",)])
+
     def test_code_is_kept_as_a_keyed_mac(self):
         self.ok("register", "alice", PHONE, expect=201)
         code = phone_code(self.root, PHONE, "alice")
@@ -422,6 +447,27 @@ class Finding7PhoneVerification(WarddTest):
         self.ok("upload", "b2", "bob", "LOCK-0001", "+8613900000000", expect=429)
         self.assertEqual([m["phone"] for m in self.bind_sms()], [PHONE] * 3)
         self.assertIn("reason=unknown_lock uid=bob", self.wardd.log())
+
+
+    def test_reused_task_id_answers_alike_for_any_sn(self):
+        """A task id used before is refused alike whatever SN the upload
+        names: reusing one cannot tell a real lock from an unknown SN (a
+        real lock's answer was a free 409, an unknown SN's a 429 that cost
+        the whole allowance)."""
+        self.setup_pair()
+        out = self.ok("upload", "t1", "alice", "LOCK-0001", PHONE, expect=201)
+        tid = self.fact(out, "tid")
+        answers = []
+        for name, sn in (("k", "LOCK-0001"), ("u", "LOCK-7777")):
+            rc, out = self.run_probe("upload", name, "alice", sn, PHONE, "--tid", tid)
+            answers.append((self.fact(out, "status"), json.loads(self.fact(out, "body"))))
+        self.assertEqual(answers[0], answers[1])
+        self.assertEqual(answers[0], ("409", {"error": "conflict",
+                                              "message": "task id already used"}))
+        # Neither was charged: two more codes may still be sent.
+        self.ok("upload", "t2", "alice", "LOCK-0001", PHONE, expect=201)
+        self.ok("upload", "t3", "alice", "LOCK-0001", PHONE, expect=201)
+        self.assertEqual(len(self.bind_sms()), 3)
 
 
 class ShortTtl(WarddTest):
@@ -705,6 +751,18 @@ class FlowB(WarddTest):
         self.assertIn("not base64", out)
         self.ok("op-answer", "o1", "alice", "ta", expect=200)
 
+    def test_withdrawn_op_says_so_in_its_410(self):
+        """A 410 names the way the op closed in "state", so a client need
+        not match the message text."""
+        self.create("o1")
+        with self.db() as db:               # as POST /v1/ops/{id}/withdraw leaves it
+            db.execute("UPDATE ops SET state = 3")
+        for out in (self.ok("op-answer", "o1", "alice", "ta", expect=410),
+                    self.ok("op-fetch", "o1", expect=410)):
+            body = json.loads(self.fact(out, "body"))
+            self.assertEqual(body, {"error": "expired", "message": "the lock withdrew this op",
+                                    "state": "withdrawn"})
+
     def test_long_polls_are_woken(self):
         poll = subprocess.Popen([PROBE, self.wardd.url, self.state, "op-pending", "carol",
                                  "--wait", "25", "--expect-count", "1"],
@@ -758,6 +816,45 @@ class FlowB(WarddTest):
         # A member may revoke itself.
         self.ok("revoke", "tc", "tc", expect=200)
 
+    def test_revoke_of_an_unbound_target_needs_the_locks_answer(self):
+        """wardd queues a REVOKE of a target it holds no binding of only on
+        the lock's answer to an earlier REVOKE of that target by the same
+        revoker (the lock said it holds another binding): an owner cannot
+        have the REVOKE of any uid queued on its word alone."""
+        def inbox_ids():
+            return self.fact(self.ok("inbox", "LOCK-0001"), "ids")
+
+        def lock_answered(revoker, target):
+            # The lock's sealed REVOKE_RESULT, as wardd keeps it (it cannot
+            # open it): stored with the acknowledgement.
+            with self.db() as db:
+                db.execute("UPDATE inbox SET result = x'0102' WHERE revoker = ? AND target = ?"
+                           " AND acked_ms IS NOT NULL", (revoker, target))
+
+        # mallory was never bound (her task was never confirmed).
+        self.ok("upload", "tm", "mallory", "LOCK-0001", PHONES["mallory"], expect=201)
+        self.ok("revoke", "ta", "tm", expect=404)
+        self.ok("inbox", "LOCK-0001", "--expect-count", "0")
+        # bob's binding goes with the first REVOKE; the lock has not
+        # answered it, nor has it when it acknowledges it without a result.
+        self.ok("revoke", "ta", "tb", expect=200)
+        self.ok("revoke", "ta", "tb", expect=404)
+        self.ok("inbox-ack", "LOCK-0001", inbox_ids(), expect=200)
+        self.ok("revoke", "ta", "tb", expect=404)
+        lock_answered("alice", "bob")
+        self.ok("revoke", "ta", "tb", expect=200)
+        # A member revoking itself: its binding is gone after the first, and
+        # only the lock's answer lets it send another.
+        self.ok("revoke", "tc", "tc", expect=200)
+        self.ok("revoke", "tc", "tc", expect=403)
+        self.ok("inbox-ack", "LOCK-0001", inbox_ids(), expect=200)
+        lock_answered("carol", "carol")
+        self.ok("revoke", "tc", "tc", expect=200)
+        with self.db() as db:
+            rows = db.execute("SELECT revoker, target FROM inbox ORDER BY id").fetchall()
+        self.assertEqual(rows, [("alice", "bob"), ("alice", "bob"), ("carol", "carol"),
+                                ("carol", "carol")])
+
     def test_inbox_long_poll_woken_by_revocation(self):
         poll = subprocess.Popen([PROBE, self.wardd.url, self.state, "inbox", "LOCK-0001",
                                  "--wait", "25", "--expect-count", "1"],
@@ -805,8 +902,10 @@ class ShortOpTtl(WarddTest):
         self.ok("op-fetch", "o1", expect=404)                  # no answer yet
         time.sleep(1.2)
         self.ok("op-pending", "alice", "--expect-count", "0")
-        self.ok("op-answer", "o1", "alice", "ta", expect=410)
-        self.ok("op-fetch", "o1", expect=410)
+        out = self.ok("op-answer", "o1", "alice", "ta", expect=410)
+        self.assertEqual(json.loads(self.fact(out, "body"))["state"], "expired")
+        out = self.ok("op-fetch", "o1", expect=410)
+        self.assertEqual(json.loads(self.fact(out, "body"))["state"], "expired")
         self.ok("op-state", "o1", "alice", "--expect-state", "expired")
 
 

@@ -469,7 +469,10 @@ static void task_load(const char *name, task *t)
     snprintf(t->tid_hex, sizeof t->tid_hex, "%s", tid);
 }
 
-/* upload NAME UID SN PHONE: what the app does after scanning the QR. */
+static const char *opt_val(int argc, char **argv, const char *name);
+
+/* upload NAME UID SN PHONE [--tid HEX]: what the app does after scanning
+ * the QR (--tid: the QR's task id, else a fresh one). */
 static int cmd_upload(int argc, char **argv)
 {
     if (argc < 4) {
@@ -481,7 +484,12 @@ static int cmd_upload(int argc, char **argv)
     snprintf(t.sn, sizeof t.sn, "%s", argv[2]);
     snprintf(t.phone, sizeof t.phone, "%s", argv[3]);
     /* The lock's half of the QR: tid, K and a code. */
-    check(rng.fill(rng.ctx, t.tid, sizeof t.tid), "random");
+    const char *tid_opt = opt_val(argc, argv, "--tid");
+    if (tid_opt != NULL) {
+        hex_to(tid_opt, t.tid, sizeof t.tid);
+    } else {
+        check(rng.fill(rng.ctx, t.tid, sizeof t.tid), "random");
+    }
     check(rng.fill(rng.ctx, t.k, sizeof t.k), "random");
     uint8_t cb[4];
     check(rng.fill(rng.ctx, cb, sizeof cb), "random");

@@ -133,6 +133,42 @@ static void test_refuses_newer_schema(void **state)
     assert_int_equal(wardd_store_sqlite_open(sf_path, &st), WARD_ERR_UNSUPPORTED);
 }
 
+/* A version-4 database (flow B's first schema, the tables the later
+ * migrations touch) with an answered op: its answer becomes answer 1 of
+ * op_answers, and the op's own copy is emptied. */
+static void test_migrates_an_answered_op(void **state)
+{
+    (void)state;
+    sf_exec("CREATE TABLE locks (sn TEXT PRIMARY KEY, pub BLOB NOT NULL);"
+            "CREATE TABLE users (uid TEXT PRIMARY KEY, phone TEXT NOT NULL, pub BLOB NOT NULL);"
+            "CREATE TABLE ops (op_id BLOB PRIMARY KEY, sn TEXT NOT NULL REFERENCES locks(sn),"
+            " target TEXT NOT NULL DEFAULT '', op INTEGER NOT NULL, token_hash BLOB NOT NULL,"
+            " request BLOB NOT NULL, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
+            " state INTEGER NOT NULL DEFAULT 0, answered_by TEXT, approval BLOB,"
+            " answer_sig_input TEXT, answer_sig TEXT, answered_ms INTEGER,"
+            " delivered_ms INTEGER, result BLOB, result_ms INTEGER) WITHOUT ROWID;"
+            "CREATE TABLE inbox (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " sn TEXT NOT NULL REFERENCES locks(sn), msg BLOB NOT NULL,"
+            " created_ms INTEGER NOT NULL);"
+            "INSERT INTO locks VALUES ('LOCK-1', x'04');"
+            "INSERT INTO ops (op_id, sn, op, token_hash, request, created_ms, expires_ms, state,"
+            " answered_by, approval, answer_sig_input, answer_sig, answered_ms)"
+            " VALUES (x'01', 'LOCK-1', 1, x'02', x'03', 1000, 61000, 1, 'alice', x'AA',"
+            " 'ward=(...)', 'ward=:AAAA:', 2000);"
+            "PRAGMA user_version = 4;");
+    wardd_store st;
+    open_store(&st);
+    st.close(st.h);
+    assert_int_equal(sf_int("PRAGMA user_version"), WARDD_SCHEMA_VERSION);
+    assert_int_equal(sf_int("SELECT count(*) FROM op_answers WHERE n = 1 AND uid = 'alice'"
+                             " AND approval = x'AA' AND sig = 'ward=:AAAA:'"
+                             " AND answered_ms = 2000"), 1);
+    assert_int_equal(sf_int("SELECT answers FROM ops"), 1);
+    assert_int_equal(sf_int("SELECT count(*) FROM ops WHERE approval IS NULL"
+                             " AND answer_sig_input IS NULL AND answer_sig IS NULL"
+                             " AND answered_by IS NULL"), 1);
+}
+
 static void test_reopen_keeps_data(void **state)
 {
     (void)state;
@@ -333,39 +369,39 @@ static void test_phone_codes(void **state)
     assert_int_equal(st.user_verified(st.h, "nobody", &verified), WARD_ERR_NOTFOUND);
     assert_int_equal(st.user_verified(st.h, "alice", &verified), WARD_OK);
     assert_false(verified);
-    assert_int_equal(st.code_check(st.h, "alice", right, 1000, &res), WARD_ERR_EXPIRED);
+    assert_int_equal(st.code_check(st.h, "alice", right, 1000, NULL, 0, &res), WARD_ERR_EXPIRED);
     assert_int_equal(st.code_put(st.h, "nobody", right, 1000, 601000, &retry),
                      WARD_ERR_NOTFOUND);
     assert_int_equal(st.code_put(st.h, "alice", right, 1000, 601000, &retry), WARD_OK);
     for (unsigned left = 4; left >= 2; left--) {
-        assert_int_equal(st.code_check(st.h, "alice", wrong, 2000, &res), WARD_ERR_AUTH);
+        assert_int_equal(st.code_check(st.h, "alice", wrong, 2000, NULL, 0, &res), WARD_ERR_AUTH);
         assert_int_equal(res.tries_left, left);
     }
     /* A new code keeps the count: one more wrong one, then the lock-out. */
     assert_int_equal(st.code_put(st.h, "alice", right, 3000, 603000, &retry), WARD_OK);
-    assert_int_equal(st.code_check(st.h, "alice", wrong, 3000, &res), WARD_ERR_AUTH);
+    assert_int_equal(st.code_check(st.h, "alice", wrong, 3000, NULL, 0, &res), WARD_ERR_AUTH);
     assert_int_equal(res.tries_left, 1);
-    assert_int_equal(st.code_check(st.h, "alice", wrong, 4000, &res), WARD_ERR_LOCKED);
+    assert_int_equal(st.code_check(st.h, "alice", wrong, 4000, NULL, 0, &res), WARD_ERR_LOCKED);
     assert_int_equal(res.retry_ms, WARDD_CODE_LOCK_MS);
     /* Locked: nothing checked (not even the right code), nothing stored. */
-    assert_int_equal(st.code_check(st.h, "alice", right, 5000, &res), WARD_ERR_BUSY);
+    assert_int_equal(st.code_check(st.h, "alice", right, 5000, NULL, 0, &res), WARD_ERR_BUSY);
     assert_int_equal(res.retry_ms, WARDD_CODE_LOCK_MS - 1000);
     assert_int_equal(st.code_put(st.h, "alice", right, 5000, 605000, &retry), WARD_ERR_BUSY);
     assert_int_equal(retry, WARDD_CODE_LOCK_MS - 1000);
     /* The locked-out code is gone; a new one after the lock-out. */
     int64_t t1 = 4000 + WARDD_CODE_LOCK_MS;
-    assert_int_equal(st.code_check(st.h, "alice", right, t1, &res), WARD_ERR_EXPIRED);
+    assert_int_equal(st.code_check(st.h, "alice", right, t1, NULL, 0, &res), WARD_ERR_EXPIRED);
     assert_int_equal(st.code_put(st.h, "alice", right, t1, t1 + 600000, &retry), WARD_OK);
     for (int i = 0; i < WARDD_CODE_TRIES - 1; i++) {
-        assert_int_equal(st.code_check(st.h, "alice", wrong, t1, &res), WARD_ERR_AUTH);
+        assert_int_equal(st.code_check(st.h, "alice", wrong, t1, NULL, 0, &res), WARD_ERR_AUTH);
     }
-    assert_int_equal(st.code_check(st.h, "alice", wrong, t1, &res), WARD_ERR_LOCKED);
+    assert_int_equal(st.code_check(st.h, "alice", wrong, t1, NULL, 0, &res), WARD_ERR_LOCKED);
     assert_int_equal(res.retry_ms, 2 * WARDD_CODE_LOCK_MS);      /* doubled */
     int64_t t2 = t1 + 2 * WARDD_CODE_LOCK_MS;
     assert_int_equal(st.code_put(st.h, "alice", right, t2, t2 + 10, &retry), WARD_OK);
-    assert_int_equal(st.code_check(st.h, "alice", right, t2 + 10, &res), WARD_ERR_EXPIRED);
+    assert_int_equal(st.code_check(st.h, "alice", right, t2 + 10, NULL, 0, &res), WARD_ERR_EXPIRED);
     assert_int_equal(st.code_put(st.h, "alice", right, t2, t2 + 600000, &retry), WARD_OK);
-    assert_int_equal(st.code_check(st.h, "alice", right, t2, &res), WARD_OK);
+    assert_int_equal(st.code_check(st.h, "alice", right, t2, NULL, 0, &res), WARD_OK);
     assert_int_equal(res.took_over, 0);
     assert_int_equal(st.user_verified(st.h, "alice", &verified), WARD_OK);
     assert_true(verified);
@@ -375,7 +411,7 @@ static void test_phone_codes(void **state)
     fill(pub, sizeof pub, 0x33);
     assert_int_equal(st.user_put(st.h, "bob", "+8613800000000", pub, &created), WARD_OK);
     assert_int_equal(st.code_put(st.h, "bob", wrong, t2, t2 + 600000, &retry), WARD_OK);
-    assert_int_equal(st.code_check(st.h, "bob", wrong, t2, &res), WARD_OK);
+    assert_int_equal(st.code_check(st.h, "bob", wrong, t2, NULL, 0, &res), WARD_OK);
     assert_int_equal(res.took_over, 1);
     assert_int_equal(st.user_verified(st.h, "alice", &verified), WARD_OK);
     assert_false(verified);
@@ -384,6 +420,129 @@ static void test_phone_codes(void **state)
     /* The database holds the MACs it was given, never a code. */
     assert_int_equal(sf_int("SELECT count(*) FROM pragma_table_info('phone_codes')"
                              " WHERE name = 'code'"), 0);
+}
+
+/* A code that never reached the phone is dropped (a NULL MAC): no live
+ * code is left, the attempts made stay. */
+static void test_code_drop(void **state)
+{
+    (void)state;
+    wardd_store st;
+    wardd_task t;
+    wardd_code_res res;
+    uint8_t right[WARD_SHA256_LEN], wrong[WARD_SHA256_LEN];
+    int64_t retry = 0;
+    memset(right, 0x31, sizeof right);
+    memset(wrong, 0x32, sizeof wrong);
+    open_store(&st);
+    seed(&st, &t);
+    assert_int_equal(st.code_put(st.h, "alice", right, 1000, 601000, &retry), WARD_OK);
+    assert_int_equal(st.code_check(st.h, "alice", wrong, 2000, NULL, 0, &res), WARD_ERR_AUTH);
+    assert_int_equal(st.code_put(st.h, "alice", NULL, 3000, 3000, &retry), WARD_OK);
+    assert_int_equal(st.code_check(st.h, "alice", right, 4000, NULL, 0, &res), WARD_ERR_EXPIRED);
+    assert_int_equal(sf_int("SELECT count(*) FROM phone_codes WHERE mac IS NULL"
+                             " AND attempts = 1"), 1);
+    st.close(st.h);
+}
+
+/* The number's budget of checks is charged in code_check's transaction,
+ * only for a check against a live code: a locked-out or code-less check
+ * costs nothing; a spent budget refuses before anything is compared. */
+static void test_code_check_budget(void **state)
+{
+    (void)state;
+    wardd_store st;
+    wardd_task t;
+    wardd_code_res res;
+    uint8_t right[WARD_SHA256_LEN], wrong[WARD_SHA256_LEN];
+    int64_t retry = 0, day = 24 * 3600 * 1000LL;
+    memset(right, 0x31, sizeof right);
+    memset(wrong, 0x32, sizeof wrong);
+    open_store(&st);
+    seed(&st, &t);
+    wardd_rate_key budget = { "code-check-phone:+8613800000000", 6 };
+    const char *charged = "SELECT count(*) FROM rate_events"
+                          " WHERE key = 'code-check-phone:+8613800000000'";
+    assert_int_equal(st.code_check(st.h, "alice", wrong, 1000, &budget, day, &res),
+                     WARD_ERR_EXPIRED);
+    assert_int_equal(sf_int(charged), 0);
+    assert_int_equal(st.code_put(st.h, "alice", right, 1000, 601000, &retry), WARD_OK);
+    for (int i = 0; i < WARDD_CODE_TRIES - 1; i++) {
+        assert_int_equal(st.code_check(st.h, "alice", wrong, 2000, &budget, day, &res),
+                         WARD_ERR_AUTH);
+    }
+    assert_int_equal(st.code_check(st.h, "alice", wrong, 2000, &budget, day, &res),
+                     WARD_ERR_LOCKED);
+    assert_int_equal(sf_int(charged), 5);
+    assert_int_equal(st.code_check(st.h, "alice", right, 3000, &budget, day, &res),
+                     WARD_ERR_BUSY);
+    assert_false(res.budget_spent);
+    int64_t t1 = 2000 + WARDD_CODE_LOCK_MS;
+    assert_int_equal(st.code_check(st.h, "alice", right, t1, &budget, day, &res),
+                     WARD_ERR_EXPIRED);
+    assert_int_equal(sf_int(charged), 5);
+    assert_int_equal(st.code_put(st.h, "alice", right, t1, t1 + 600000, &retry), WARD_OK);
+    assert_int_equal(st.code_check(st.h, "alice", wrong, t1, &budget, day, &res),
+                     WARD_ERR_AUTH);
+    assert_int_equal(sf_int(charged), 6);
+    /* Spent: even the right code is not compared, and no attempt counts. */
+    assert_int_equal(st.code_check(st.h, "alice", right, t1 + 1, &budget, day, &res),
+                     WARD_ERR_BUSY);
+    assert_true(res.budget_spent);
+    assert_int_equal(res.retry_ms, 2000 + day - (t1 + 1));
+    assert_int_equal(sf_int("SELECT attempts FROM phone_codes"), 1);
+    assert_int_equal(sf_int(charged), 6);
+    bool verified = true;
+    assert_int_equal(st.user_verified(st.h, "alice", &verified), WARD_OK);
+    assert_false(verified);
+    st.close(st.h);
+}
+
+/* Lock-outs decay: a day after both the last code's expiry and the last
+ * lock-out's end, the row is forgotten (attempts and lock-outs start
+ * over), so no one stays locked for a day at every slip for good; purge
+ * drops such rows. */
+static void test_lockouts_decay(void **state)
+{
+    (void)state;
+    wardd_store st;
+    wardd_task t;
+    wardd_code_res res;
+    uint8_t right[WARD_SHA256_LEN], wrong[WARD_SHA256_LEN];
+    int64_t retry = 0, now = 1000;
+    memset(right, 0x31, sizeof right);
+    memset(wrong, 0x32, sizeof wrong);
+    open_store(&st);
+    seed(&st, &t);
+    /* Three lock-outs in a row: 5, 10, 20 minutes. */
+    for (int run = 0; run < 3; run++) {
+        assert_int_equal(st.code_put(st.h, "alice", right, now, now + 600000, &retry), WARD_OK);
+        for (int i = 0; i < WARDD_CODE_TRIES - 1; i++) {
+            assert_int_equal(st.code_check(st.h, "alice", wrong, now, NULL, 0, &res),
+                             WARD_ERR_AUTH);
+        }
+        assert_int_equal(st.code_check(st.h, "alice", wrong, now, NULL, 0, &res),
+                         WARD_ERR_LOCKED);
+        assert_int_equal(res.retry_ms, WARDD_CODE_LOCK_MS << run);
+        now += res.retry_ms;
+    }
+    /* A day later (the lock-out over, the code long expired): a fresh start. */
+    now += WARDD_CODE_FORGET_MS;
+    assert_int_equal(st.code_put(st.h, "alice", right, now, now + 600000, &retry), WARD_OK);
+    for (int i = 0; i < WARDD_CODE_TRIES - 1; i++) {
+        assert_int_equal(st.code_check(st.h, "alice", wrong, now, NULL, 0, &res),
+                         WARD_ERR_AUTH);
+    }
+    assert_int_equal(st.code_check(st.h, "alice", wrong, now, NULL, 0, &res), WARD_ERR_LOCKED);
+    assert_int_equal(res.retry_ms, WARDD_CODE_LOCK_MS);
+    /* Purge keeps the row until it has nothing left, then drops it. */
+    int64_t ends = now + 600000;     /* the code's expiry, after the lock-out's end */
+    assert_int_equal(st.purge(st.h, ends + WARDD_CODE_FORGET_MS - 1, WARDD_CODE_FORGET_MS),
+                     WARD_OK);
+    assert_int_equal(sf_int("SELECT count(*) FROM phone_codes"), 1);
+    assert_int_equal(st.purge(st.h, ends + WARDD_CODE_FORGET_MS, WARDD_CODE_FORGET_MS), WARD_OK);
+    assert_int_equal(sf_int("SELECT count(*) FROM phone_codes"), 0);
+    st.close(st.h);
 }
 
 /* An unknown SN's upload: the key filled to its limit, then refused. */
@@ -396,14 +555,18 @@ static void test_rate_fill(void **state)
     wardd_rate_key k = { "sms-phone:1", 3 };
     int64_t retry = 0;
     assert_int_equal(st.rate_take(st.h, &k, 1, 1000, window, &retry), WARD_OK);
-    assert_int_equal(st.rate_fill(st.h, &k, 5000, window), WARD_OK);
+    int64_t filled = 0;
+    assert_int_equal(st.rate_fill(st.h, &k, 5000, window, &filled), WARD_OK);
     assert_int_equal(sf_int("SELECT count(*) FROM rate_events WHERE key = 'sms-phone:1'"), 3);
     assert_int_equal(st.rate_take(st.h, &k, 1, 6000, window, &retry), WARD_ERR_BUSY);
     assert_int_equal(retry, 1000 + window - 6000);    /* as a real sender's */
-    assert_int_equal(st.rate_fill(st.h, &k, 7000, window), WARD_OK);   /* full: nothing */
+    assert_int_equal(filled, 1000 + window - 5000);   /* the fill says the same */
+    assert_int_equal(st.rate_fill(st.h, &k, 7000, window, &filled), WARD_OK);   /* full: nothing */
     assert_int_equal(sf_int("SELECT count(*) FROM rate_events WHERE key = 'sms-phone:1'"), 3);
+    assert_int_equal(filled, 1000 + window - 7000);
     wardd_rate_key zero = { "sms-phone:2", 0 };
-    assert_int_equal(st.rate_fill(st.h, &zero, 7000, window), WARD_OK);
+    assert_int_equal(st.rate_fill(st.h, &zero, 7000, window, &filled), WARD_OK);
+    assert_int_equal(filled, window);
     st.close(st.h);
 }
 
@@ -589,7 +752,9 @@ static fetched fetch(wardd_store *st, const uint8_t op_id[WARDD_OP_ID_LEN], int 
     fetched f;
     memset(&f, 0, sizeof f);
     f.last = after;
-    assert_int_equal(st->op_answers(st->h, op_id, after, now, on_answer, &f), WARD_OK);
+    wardd_answers_res ar;
+    assert_int_equal(st->op_answers(st->h, op_id, after, now, false, on_answer, &f, &ar),
+                     WARD_OK);
     return f;
 }
 
@@ -912,6 +1077,66 @@ static void test_answers_committed_and_fetched(void **state)
     assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 1);
 }
 
+/* A member who answered before hears so whatever the op's state: on an
+ * open op the unique index tells, on a closed one its answer is looked
+ * up; a replay of its request is a replay either way. */
+static void test_answered_before_on_any_op(void **state)
+{
+    (void)state;
+    wardd_store st;
+    wardd_op op;
+    open_with_op(&st, &op, 0x45);
+    uint8_t appr[30];
+    memset(appr, 0xAA, sizeof appr);
+    wardd_answer_rec a;
+    wardd_answer_res res;
+    answer_rec_nonce(&a, 0x45, "bob", appr, 20000, "user:bob",
+                     "45454545454545454545454545454545");
+    a.sig_input = "ward=(...);created=1;nonce=\"45454545454545454545454545454545\"";
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
+    for (int64_t at = 20001; at <= 70000; at += 49999) {    /* open, then expired */
+        a.now_ms = at;
+        assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_AUTH);
+        a.nonce = "46464646464646464646464646464646";
+        assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_CONFLICT);
+        a.nonce = "45454545454545454545454545454545";
+    }
+    assert_int_equal(st.op_withdraw(st.h, op.op_id, "LOCK-1", 20002), WARD_OK);
+    a.now_ms = 20003;
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_AUTH);
+    answer_rec(&a, 0x45, "alice", appr, 20003);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_ERR_EXPIRED);
+    assert_int_equal(sf_int("SELECT count(*) FROM op_answers"), 1);
+    st.close(st.h);
+}
+
+/* A fetch whose caller knows the op delivered queues no mark. */
+static void test_delivered_fetch_marks_nothing(void **state)
+{
+    (void)state;
+    wardd_store st;
+    wardd_op op, got;
+    open_with_op(&st, &op, 0x44);
+    uint8_t appr[30];
+    memset(appr, 0xAA, sizeof appr);
+    wardd_answer_rec a;
+    wardd_answer_res res;
+    answer_rec(&a, 0x44, "bob", appr, 20000);
+    assert_int_equal(st.op_answer(st.h, &a, &res), WARD_OK);
+    fetched f;
+    memset(&f, 0, sizeof f);
+    wardd_answers_res ar;
+    assert_int_equal(st.op_answers(st.h, op.op_id, 0, 20001, true, on_answer, &f, &ar),
+                     WARD_OK);
+    assert_int_equal(f.n, 1);
+    assert_false(ar.delivery);
+    assert_int_equal(ar.state, WARDD_OP_ANSWERED);
+    assert_int_equal(st.op_get(st.h, op.op_id, &got), WARD_OK);
+    assert_false(got.delivered);
+    st.close(st.h);
+    assert_int_equal(sf_int("SELECT count(*) FROM audit WHERE event = 'op_delivered'"), 0);
+}
+
 /* The lock gives its op up: nobody is offered it, answers are refused,
  * and a done op cannot be withdrawn. */
 static void test_op_withdraw(void **state)
@@ -1123,10 +1348,20 @@ static void test_revoke_is_atomic(void **state)
     /* Again: the target is gone. */
     assert_int_equal(st.revoke(st.h, &r, &id), WARD_ERR_NOTFOUND);
     assert_int_equal(sf_int("SELECT count(*) FROM inbox"), 1);
-    /* Sent again for a binding wardd no longer has (the lock said it
-     * holds another): only queued, for the lock to judge. */
+    /* Sent again for a binding wardd no longer has: not before the lock
+     * answered the first (its acknowledgement alone is no answer)... */
     r.unbound = true;
     int64_t id3 = 0;
+    assert_int_equal(st.revoke(st.h, &r, &id3), WARD_ERR_NOTFOUND);
+    wardd_inbox_ack_rec ack;
+    size_t acked = 0;
+    memset(&ack, 0, sizeof ack);
+    ack.id = sf_int("SELECT id FROM inbox WHERE target = 'bob'");
+    assert_int_equal(st.inbox_ack(st.h, "LOCK-1", &ack, 1, 30500, &acked), WARD_OK);
+    assert_int_equal(st.revoke(st.h, &r, &id3), WARD_ERR_NOTFOUND);
+    sf_exec("UPDATE inbox SET result = x'0102' WHERE revoker = 'alice' AND target = 'bob'");
+    /* ...then (the lock said it holds another): only queued, for the
+     * lock to judge. */
     assert_int_equal(st.revoke(st.h, &r, &id3), WARD_OK);
     assert_true(id3 > id);
     assert_int_equal(sf_int("SELECT count(*) FROM inbox"), 2);
@@ -1150,6 +1385,27 @@ static void test_revoke_is_atomic(void **state)
     assert_int_equal(st.revoke(st.h, &stale, &id), WARD_ERR_STATE);
     assert_int_equal(st.binding_get(st.h, "LOCK-1", "carol", &role), WARD_OK);
     assert_int_equal(sf_int("SELECT count(*) FROM inbox"), 2);
+    /* A member revoking itself: wardd holds no binding of it after the
+     * first, and queues another only on the lock's answer to that one. */
+    bind_user(&st, "dave", WARD_ROLE_MEMBER, 0xD0);
+    wardd_revoke_rec me = { "LOCK-1", "dave", "dave", msg, sizeof msg, 30000,
+                            WARD_ROLE_MEMBER, WARD_ROLE_MEMBER, false };
+    int64_t mine = 0;
+    assert_int_equal(st.revoke(st.h, &me, &mine), WARD_OK);
+    me.unbound = true;
+    assert_int_equal(st.revoke(st.h, &me, &id3), WARD_ERR_NOTFOUND);
+    ack.id = mine;
+    ack.result = msg;
+    ack.result_len = 20;
+    ack.result_uid = "dave";
+    assert_int_equal(st.inbox_ack(st.h, "LOCK-1", &ack, 1, 30500, &acked), WARD_OK);
+    assert_int_equal(acked, 1);
+    assert_int_equal(st.revoke(st.h, &me, &id3), WARD_OK);
+    assert_true(id3 > mine);
+    /* Another's answer is no evidence: alice never revoked dave. */
+    wardd_revoke_rec other = { "LOCK-1", "alice", "dave", msg, sizeof msg, 30000,
+                               WARD_ROLE_OWNER, WARD_ROLE_MEMBER, true };
+    assert_int_equal(st.revoke(st.h, &other, &id3), WARD_ERR_NOTFOUND);
     /* A lock with WARDD_INBOX_MAX messages waiting takes no more. */
     sf_exec("WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 1030)"
             " INSERT INTO inbox (sn, msg, created_ms) SELECT 'LOCK-1', zeroblob(5), i FROM k;");
@@ -1332,6 +1588,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_migrates_from_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrates_an_answered_op, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conflicts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keys_kept, setup, teardown),
@@ -1340,6 +1597,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nonce_replay_and_purge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rate_windows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_phone_codes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_code_drop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_code_check_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lockouts_decay, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rate_fill, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_audience_and_every_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_answer_needs_binding, setup, teardown),
@@ -1347,6 +1607,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_op_target_and_no_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answer_needs_the_audience, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answers_committed_and_fetched, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_answered_before_on_any_op, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delivered_fetch_marks_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_withdraw, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_deliver_and_result, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_deliver_written_when_idle, setup, teardown),
