@@ -284,8 +284,8 @@ static ward_err revoke_answer(const ward_lock *lock, const lock_client_rec *by,
 {
     memcpy(out->revoker, by->uid, by->uid_len);
     out->revoker_len = by->uid_len;
-    return ward_revoke_result_seal(lock->cp, by->auth_key, sn, sn_len, s, out,
-                                   res, res_cap, res_len);
+    return ward_revoke_result_seal(lock->cp, &lock->rng, by->auth_key, sn, sn_len, s,
+                                   out, res, res_cap, res_len);
 }
 
 ward_err ward_op_lock_revoke(ward_lock *lock, const uint8_t *msg, size_t len,
