@@ -5,16 +5,22 @@
 #include "ward_inner.h"
 #include "dev_inner.h"
 
+/* Rejection sampling keeps a byte with probability 250/256, so a working
+ * source fills the 6 digits from these 128 bytes but for a chance far
+ * below 2^-400: running out means the random port is broken (stuck at
+ * 0xFF, say), and a bounded loop says so rather than hang the device. */
+#define PIN_DRAWS 8
+
 static ward_err random_pin(const ward_random *rng, uint8_t pin[WARD_DEV_PIN_LEN])
 {
     uint8_t r[16];
     size_t n = 0;
+    ward_err err = WARD_ERR_CRYPTO;
     /* Rejection sampling: bytes below 250 are uniform mod 10. */
-    while (n < WARD_DEV_PIN_LEN) {
-        ward_err err = rng->fill(rng->ctx, r, sizeof r);
+    for (unsigned draw = 0; draw < PIN_DRAWS && n < WARD_DEV_PIN_LEN; draw++) {
+        err = rng->fill(rng->ctx, r, sizeof r);
         if (err != WARD_OK) {
-            ward_wipe(r, sizeof r);
-            return err;
+            break;
         }
         for (size_t i = 0; i < sizeof r && n < WARD_DEV_PIN_LEN; i++) {
             if (r[i] < 250u) {
@@ -22,8 +28,14 @@ static ward_err random_pin(const ward_random *rng, uint8_t pin[WARD_DEV_PIN_LEN]
             }
         }
     }
+    if (err == WARD_OK && n < WARD_DEV_PIN_LEN) {
+        err = WARD_ERR_CRYPTO;
+    }
+    if (err != WARD_OK) {
+        ward_wipe(pin, WARD_DEV_PIN_LEN);
+    }
     ward_wipe(r, sizeof r);
-    return WARD_OK;
+    return err;
 }
 
 void ward_dev_bind_free(ward_dev_binding *b)

@@ -357,9 +357,11 @@ ward_err ward_dev_notify(ward_device *dev, uint8_t key_index,
  * open (its bindings in progress end), draws a fresh PIN, and stores the
  * window with no attempt spent. pin receives the PIN to show
  * (NUL-terminated). WARD_ERR_STATE before ward_dev_provision(),
- * WARD_ERR_IO if the store fails (no window then). Only a local action
- * may call it: each window gives a guesser WARD_DEV_PIN_MAX_ATTEMPTS more
- * tries. */
+ * WARD_ERR_IO if the store fails (no window then), WARD_ERR_CRYPTO if
+ * the random port keeps giving bytes the PIN's rejection sampling
+ * throws away (a broken source: the draws are bounded, no hang). Only a
+ * local action may call it: each window gives a guesser
+ * WARD_DEV_PIN_MAX_ATTEMPTS more tries. */
 ward_err ward_dev_open_window(ward_device *dev,
                               char pin[WARD_DEV_PIN_LEN + 1]);
 

@@ -862,6 +862,36 @@ static void test_window_stalled_slots(void **state)
     test_free(e);
 }
 
+static ward_err stuck_fill(void *ctx, uint8_t *out, size_t len)
+{
+    (void)ctx;
+    memset(out, 0xFF, len);
+    return WARD_OK;
+}
+
+/* A random port stuck at bytes the PIN's rejection sampling throws away
+ * (>= 250) fails the new window (CRYPTO) instead of hanging the device;
+ * the window that was open stays as it was. */
+static void test_window_pin_source_stuck(void **state)
+{
+    (void)state;
+    env *e = df_env_new();
+    char pin[WARD_DEV_PIN_LEN + 1];
+    ward_random stuck = { stuck_fill, NULL };
+    ward_random good = e->dev.base.rng;
+    e->dev.base.rng = stuck;
+    memset(pin, 'x', sizeof pin);
+    assert_int_equal(ward_dev_open_window(&e->dev, pin), WARD_ERR_CRYPTO);
+    assert_int_equal(pin[0], '\0');
+    e->dev.base.rng = good;
+    ward_dev_window w;
+    assert_int_equal(ward_dev_window_state(&e->dev, &w), WARD_OK);
+    assert_true(w.open);
+    assert_string_equal(w.pin, e->pin);
+    df_window(e);
+    test_free(e);
+}
+
 /* A device whose store holds the lock-out record of an earlier version
  * starts; the record is ignored and removed when a window opens. */
 static void test_old_lockout_record(void **state)
@@ -1346,6 +1376,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_window_outside_refused),
         cmocka_unit_test(test_window_power_cut),
         cmocka_unit_test(test_window_stalled_slots),
+        cmocka_unit_test(test_window_pin_source_stuck),
         cmocka_unit_test(test_old_lockout_record),
         cmocka_unit_test(test_node_messages_no_oracle),
         cmocka_unit_test(test_bind_again_new_key),
