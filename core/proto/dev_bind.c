@@ -20,8 +20,10 @@ static bool same(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
  * nothing left in a PAKE): a binding message outside one is LOCKED. */
 static bool window_open(ward_device *dev, uint64_t now)
 {
-    ward_err ignored;   /* a failed removal leaves the record: spent all
-                           the same, and closed again at the next look */
+    ward_err ignored;   /* a failed removal leaves the window closing:
+                           it takes no binding, and the next look (this
+                           one's next call, ward_dev_window_state) tries
+                           the removal again */
     return ward_dev_window_sync(dev, now, &ignored);
 }
 

@@ -892,6 +892,55 @@ static void test_window_pin_source_stuck(void **state)
     test_free(e);
 }
 
+/* A window ends in RAM only once the store lets go of it. A new window
+ * the store refuses leaves the old one open, its PIN and bindings as the
+ * store (and so a restart) still has them; a closing the store refuses
+ * takes no binding and is tried again at the next look, so a restart
+ * does not bring back a window the owner closed. */
+static void test_window_store_failure(void **state)
+{
+    (void)state;
+    env *e = df_env_new();
+    char pin[WARD_DEV_PIN_LEN + 1];
+    ward_dev_window w;
+    app a, b;
+
+    /* A new window the store refuses: the old one goes on. */
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
+    step_pin(e, &a);
+    ward_sim_flash_cut_after(&e->sf, 0);
+    assert_int_equal(ward_dev_open_window(&e->dev, pin), WARD_ERR_IO);
+    assert_int_equal(pin[0], '\0');
+    ward_sim_flash_power_on(&e->sf);
+    assert_int_equal(ward_dev_window_state(&e->dev, &w), WARD_OK);
+    assert_true(w.open);
+    assert_string_equal(w.pin, e->pin);
+    assert_int_equal(step_init(e, &a, a.pin), WARD_OK);
+    assert_int_equal(step_finish(e, &a), WARD_OK);
+    df_reboot(e);
+    assert_int_equal(ward_dev_window_state(&e->dev, &w), WARD_OK);
+    assert_true(w.open);
+    assert_string_equal(w.pin, e->pin);
+
+    /* A closing the store refuses: no binding meanwhile... */
+    app_init(&b, "10.0.0.2:5001", "CLI-LAMP", "PHONE-1");
+    step_pin(e, &b);
+    ward_sim_flash_cut_after(&e->sf, 0);
+    assert_int_equal(ward_dev_close_window(&e->dev), WARD_ERR_IO);
+    assert_int_equal(ward_dev_window_state(&e->dev, &w), WARD_ERR_IO);
+    assert_false(w.open);
+    assert_int_equal(w.pin[0], '\0');
+    assert_int_equal(step_init(e, &b, b.pin), WARD_ERR_LOCKED);
+    /* ...and once the store works again, the next look removes it: a
+     * restart finds no window. */
+    ward_sim_flash_power_on(&e->sf);
+    assert_false(window_open(e));
+    assert_int_equal(e->dev.win.pin[0], 0);
+    df_reboot(e);
+    assert_false(window_open(e));
+    test_free(e);
+}
+
 /* A device whose store holds the lock-out record of an earlier version
  * starts; the record is ignored and removed when a window opens. */
 static void test_old_lockout_record(void **state)
@@ -1377,6 +1426,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_window_power_cut),
         cmocka_unit_test(test_window_stalled_slots),
         cmocka_unit_test(test_window_pin_source_stuck),
+        cmocka_unit_test(test_window_store_failure),
         cmocka_unit_test(test_old_lockout_record),
         cmocka_unit_test(test_node_messages_no_oracle),
         cmocka_unit_test(test_bind_again_new_key),
