@@ -50,33 +50,38 @@ static const ward_tlv_spec pin_req_spec[] = {
     { 0x02, true, 1, WARD_DEV_APP_NAME_MAX },
 };
 
-/* The slot for a new binding: the app's own (asking again starts
- * afresh), a free one, or else the oldest binding still waiting for
- * PAKE_INIT. That one has cost no attempt, and its app, which knows the
- * window's PIN, can ask again; a stranger's PIN_REQUESTs cannot hold the
- * slots. A binding in its PAKE is never taken: it has spent an attempt,
- * and it ends within WARD_DEV_PAKE_TTL_MS. */
-static ward_dev_binding *take_slot(ward_device *dev, uint8_t kind,
-                                   const uint8_t *tid, size_t tid_len,
-                                   const ward_hdr *h, uint64_t now)
+/* The slot for a new binding: the app's own while it waits for PAKE_INIT
+ * (asking again starts afresh), a free one, or else the oldest binding
+ * still waiting for PAKE_INIT. That one has cost no attempt, and its app,
+ * which knows the window's PIN, can ask again; a stranger's PIN_REQUESTs
+ * cannot hold the slots. A binding in its PAKE is never replaced nor
+ * taken over, not even by a PIN_REQUEST from its own (kind, transport id,
+ * CliID), which anyone on the path can forge (WARD_ERR_STATE): it has
+ * spent an attempt, and it ends within WARD_DEV_PAKE_TTL_MS. With every
+ * slot in its PAKE, WARD_ERR_BUSY. */
+static ward_err take_slot(ward_device *dev, uint8_t kind, const uint8_t *tid,
+                          size_t tid_len, const ward_hdr *h, uint64_t now,
+                          ward_dev_binding **slot)
 {
     ward_dev_binding *b = bind_find(dev, kind, tid, tid_len, h);
+    if (b != NULL && b->stage == DEV_STAGE_PAKE && ward_dev_bind_live(dev, b, now)) {
+        return WARD_ERR_STATE;
+    }
     for (size_t i = 0; b == NULL && i < WARD_DEV_MAX_BINDINGS; i++) {
         if (!ward_dev_bind_live(dev, &dev->bind[i], now)) {
             b = &dev->bind[i];
         }
     }
-    if (b != NULL) {
-        return b;
-    }
-    for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
-        ward_dev_binding *o = &dev->bind[i];
-        if (o->stage == DEV_STAGE_PIN &&
-            (b == NULL || o->since_ms < b->since_ms)) {
-            b = o;
+    if (b == NULL) {
+        for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
+            ward_dev_binding *o = &dev->bind[i];
+            if (o->stage == DEV_STAGE_PIN && (b == NULL || o->since_ms < b->since_ms)) {
+                b = o;
+            }
         }
     }
-    return b;
+    *slot = b;
+    return b != NULL ? WARD_OK : WARD_ERR_BUSY;
 }
 
 ward_err ward_dev_on_pin_request(ward_device *dev, uint8_t kind,
@@ -115,9 +120,10 @@ ward_err ward_dev_on_pin_request(ward_device *dev, uint8_t kind,
     if (!window_open(dev, now) || !ward_dev_window_has_attempts(dev)) {
         return WARD_ERR_LOCKED;
     }
-    ward_dev_binding *b = take_slot(dev, kind, tid, tid_len, h, now);
-    if (b == NULL) {
-        return WARD_ERR_BUSY;
+    ward_dev_binding *b = NULL;
+    err = take_slot(dev, kind, tid, tid_len, h, now, &b);
+    if (err != WARD_OK) {
+        return err;
     }
     ward_dev_bind_free(b);
     b->kind = kind;

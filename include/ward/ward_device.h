@@ -102,7 +102,9 @@
  * its slot only until a PIN_REQUEST finds no free slot: then the oldest
  * such binding is taken over (its app, which knows the PIN, asks again).
  * A binding waiting for PAKE_FINISH has cost an attempt and is never
- * taken over, but lives only WARD_DEV_PAKE_TTL_MS.
+ * taken over nor replaced, not even by a PIN_REQUEST from its own
+ * transport id and CliID (WARD_ERR_STATE: anyone on the path can forge
+ * one), but lives only WARD_DEV_PAKE_TTL_MS.
  *
  * The channel primitives (ward_dev_chan_*) are shared with the app side
  * (ward_pair.h), so both ends seal, count and check replays one way.
