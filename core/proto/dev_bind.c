@@ -502,8 +502,11 @@ ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
         r.name_len = b->app_name_len;
         memcpy(r.name, b->app_name, b->app_name_len);
         /* A success gives its attempt back to the window: what the window
-         * counts are failures (and attempts still in flight). */
-        refund = dev->win.fails > 0 ? (uint8_t)(dev->win.fails - 1u) : 0u;
+         * counts are failures (and attempts still in flight). This
+         * binding's own attempt is among them: counted at its PAKE_INIT
+         * in this window (bindings do not outlive one), refunded once. */
+        WARD_ASSERT(dev->win.fails > 0);
+        refund = (uint8_t)(dev->win.fails - 1u);
         ward_dev_window_encode(&dev->win, refund, win_rec);
         ward_record_change ch[3] = {
             { (uint16_t)(DEV_REC_NODE_FIRST + slot), rec, 0, false },

@@ -285,6 +285,7 @@ static ward_err op_key_n(const ward_crypto *cp, const char *label,
                          uint8_t *out, size_t out_len)
 {
     uint8_t ctx[OP_CTX_MAX];
+    WARD_ASSERT(nonce_len <= WARD_OP_NONCE_LEN);
     WARD_ASSERT(out_len <= OP_KEY_NONCE_LEN);
     memcpy(ctx, sn, sn_len);
     memcpy(ctx + sn_len, nonce, nonce_len);
@@ -767,7 +768,10 @@ ward_err ward_revoke_result_open(const ward_crypto *cp,
         ward_tlv_get_u8(&f[0], &oc) != WARD_OK ||
         oc > WARD_REVOKE_OUTCOME_MAX || f[1].len != target_len ||
         memcmp(f[1].ptr, target, target_len) != 0 ||
-        (oc != WARD_REVOKE_NOT_BOUND && f[2].ptr == NULL)) {
+        (oc == WARD_REVOKE_NOT_BOUND) != (f[2].ptr == NULL)) {
+        /* The lock names the binding it found exactly when it found one:
+         * a tid missing, or one for a target it says is not bound, is no
+         * result of ours. */
         return WARD_ERR_AUTH;
     }
     out->outcome = oc;

@@ -228,7 +228,8 @@ ward_err ward_revoke_seal(const ward_crypto *cp, const ward_random *rng,
 /* Opens the lock's REVOKE_RESULT for the REVOKE this app sent (revoke,
  * as sealed by ward_revoke_seal): *out says what the lock did. Only the
  * lock holding this app's authorization key can have sealed it, for
- * this very REVOKE and target. WARD_ERR_AUTH for anything else. */
+ * this very REVOKE and target, with a tid exactly when the outcome is
+ * not WARD_REVOKE_NOT_BOUND. WARD_ERR_AUTH for anything else. */
 ward_err ward_revoke_result_open(const ward_crypto *cp,
                                  const uint8_t auth_key[WARD_AUTH_KEY_LEN],
                                  const uint8_t *sn, size_t sn_len,

@@ -752,6 +752,47 @@ static void test_revoke_twice_fresh_nonce(void **state)
     lf_env_free(e);
 }
 
+/* The revoker's app takes a result only if it is one the lock could
+ * have sealed: a tid exactly when the outcome is not NOT_BOUND. */
+static void test_revoke_result_tid_matches_outcome(void **state)
+{
+    (void)state;
+    ward_random rng = ward_test_rng();
+    uint8_t auth[WARD_AUTH_KEY_LEN], tid[WARD_TASK_ID_LEN];
+    uint8_t rv[WARD_REVOKE_MAX], res[WARD_REVOKE_RESULT_MAX];
+    size_t rv_len = 0, res_len = 0;
+    ward_op_sealed s;
+    ward_revoke_outcome o, opened;
+    memset(auth, 0x42, sizeof auth);
+    memset(tid, 0x17, sizeof tid);
+    assert_int_equal(ward_revoke_seal(ward_test_cp, &rng, auth, LF_SN, LF_SN_LEN,
+                                      (const uint8_t *)"owner", 5, (const uint8_t *)"m1", 2,
+                                      tid, rv, sizeof rv, &rv_len), WARD_OK);
+    assert_int_equal(ward_op_sealed_split(rv, rv_len, WARD_MSG_REVOKE, &s), WARD_OK);
+    for (uint8_t oc = 0; oc <= WARD_REVOKE_OUTCOME_MAX; oc++) {
+        for (int with_tid = 0; with_tid < 2; with_tid++) {
+            memset(&o, 0, sizeof o);
+            o.outcome = oc;
+            memcpy(o.target, "m1", 2);
+            o.target_len = 2;
+            o.has_tid = with_tid != 0;
+            memcpy(o.tid, tid, sizeof o.tid);
+            assert_int_equal(ward_revoke_result_seal(ward_test_cp, &rng, auth, LF_SN,
+                                                     LF_SN_LEN, &s, &o, res, sizeof res,
+                                                     &res_len), WARD_OK);
+            bool fits = (oc == WARD_REVOKE_NOT_BOUND) == !o.has_tid;
+            assert_int_equal(ward_revoke_result_open(ward_test_cp, auth, LF_SN, LF_SN_LEN, rv,
+                                                     rv_len, (const uint8_t *)"m1", 2, res,
+                                                     res_len, &opened),
+                             fits ? WARD_OK : WARD_ERR_AUTH);
+            if (!fits) {
+                assert_int_equal(opened.outcome, 0);
+                assert_false(opened.has_tid);
+            }
+        }
+    }
+}
+
 static void test_audit_ring(void **state)
 {
     (void)state;
@@ -1007,6 +1048,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_add_client_roles),
         cmocka_unit_test(test_revoke),
         cmocka_unit_test(test_revoke_twice_fresh_nonce),
+        cmocka_unit_test(test_revoke_result_tid_matches_outcome),
         cmocka_unit_test(test_audit_ring),
         cmocka_unit_test(test_powercut_accept),
         cmocka_unit_test(test_messages),
