@@ -752,6 +752,40 @@ static void test_revoke_twice_fresh_nonce(void **state)
     lf_env_free(e);
 }
 
+/* A revocation the store cannot record is not answered: no "done"
+ * leaves the lock (the result, sealed first, is wiped from res), the
+ * target stays bound, and the same REVOKE goes through once the store
+ * works again. */
+static void test_revoke_store_failure(void **state)
+{
+    (void)state;
+    lf_app a[2];
+    static const char *const uids[] = { "owner", "m1" };
+    lf_env *e = env_with(a, uids, 2);
+    ward_random rng = ward_test_rng();
+    uint8_t msg[WARD_REVOKE_MAX], res[WARD_REVOKE_RESULT_MAX];
+    size_t len = 0, res_len = 99;
+    ward_revoke_outcome out;
+    assert_int_equal(ward_revoke_seal(ward_test_cp, &rng, a[0].auth, LF_SN, LF_SN_LEN,
+                                      (const uint8_t *)"owner", 5, (const uint8_t *)"m1", 2,
+                                      a[1].tid, msg, sizeof msg, &len), WARD_OK);
+    memset(res, 0xAA, sizeof res);
+    ward_sim_flash_cut_after(&e->sf, 0);
+    assert_int_equal(ward_op_lock_revoke(&e->lock, msg, len, &out, res, sizeof res, &res_len),
+                     WARD_ERR_IO);
+    assert_int_equal(res_len, 0);
+    assert_int_equal(out.outcome, 0);
+    assert_int_equal(out.revoker_len, 0);
+    for (size_t i = 0; i < sizeof res; i++) {
+        assert_true(res[i] == 0 || res[i] == 0xAA);
+    }
+    ward_sim_flash_power_on(&e->sf);
+    assert_true(bound(e, &a[1]));
+    assert_int_equal(apply_revoke(e, &a[0], &a[1], msg, len), WARD_REVOKE_DONE);
+    assert_false(bound(e, &a[1]));
+    lf_env_free(e);
+}
+
 /* The revoker's app takes a result only if it is one the lock could
  * have sealed: a tid exactly when the outcome is not NOT_BOUND. */
 static void test_revoke_result_tid_matches_outcome(void **state)
@@ -1049,6 +1083,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_revoke),
         cmocka_unit_test(test_revoke_twice_fresh_nonce),
         cmocka_unit_test(test_revoke_result_tid_matches_outcome),
+        cmocka_unit_test(test_revoke_store_failure),
         cmocka_unit_test(test_audit_ring),
         cmocka_unit_test(test_powercut_accept),
         cmocka_unit_test(test_messages),
