@@ -1,4 +1,5 @@
-/* The device's pairing window: opened by a local action, its PIN, its attempt count in the store, its end. */
+/* The device's pairing window: opened by a local action, its PIN, its
+ * attempt count in the store, its end. */
 #include <string.h>
 
 #include "ward/ward_device.h"

@@ -5,9 +5,10 @@
  * APPROVAL, OP_RESULT, REVOKE and REVOKE_RESULT share one shape: a fixed
  * header (flags WARD_FLAG_SEALED) and a body of the sender's uid in clear,
  * the random nonce of a REVOKE or REVOKE_RESULT, and AES-128-CCM
- * ciphertext whose associated data is header || uid. Splitting checks only the shape (WARD_ERR_FORMAT); opening checks
- * the tag and parses the plaintext, and says WARD_ERR_AUTH for anything
- * that fails, since past the tag check nothing should.
+ * ciphertext whose associated data is header || uid. Splitting checks
+ * only the shape (WARD_ERR_FORMAT); opening checks the tag and parses the
+ * plaintext, and says WARD_ERR_AUTH for anything that fails, since past
+ * the tag check nothing should.
  */
 #ifndef WARD_OP_INNER_H
 #define WARD_OP_INNER_H

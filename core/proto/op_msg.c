@@ -1,4 +1,5 @@
-/* Flow B's messages: OP_REQUEST, APPROVAL, OP_RESULT, REVOKE, REVOKE_RESULT and NEAR_HELLO bytes. */
+/* Flow B's messages: OP_REQUEST, APPROVAL, OP_RESULT, REVOKE, REVOKE_RESULT
+ * and NEAR_HELLO bytes. */
 #include <string.h>
 
 #include "ward/ward_op.h"

@@ -62,11 +62,13 @@
  * in the body). A message addressed to a bound node (CHANNEL_OPEN, ATTACH,
  * COMMAND) is answered only once it verified under the node's key: an
  * unknown key index, CliID, far-field cloud id or channel, a tag that does
- * not verify, a replay, all get no answer (*out_len 0; the return value
- * still says which, for the device's own log). So a stranger learns
- * nothing from the answer, not even which key indexes, CliIDs or channels
- * exist; an app that hears nothing opens its channel again
- * (ward_pair.h).
+ * not verify, a replayed or too old COMMAND, all get no answer (*out_len
+ * 0; the return value still says which, for the device's own log). A
+ * CHANNEL_OPEN or ATTACH sent again, a replay included, verifies and so
+ * is answered (a CHANNEL_OPEN does not reset its channel; an ATTACH
+ * records the cloud id it carries). So a stranger learns nothing from
+ * the answer, not even which key indexes, CliIDs or channels exist; an
+ * app that hears nothing opens its channel again (ward_pair.h).
  *
  * What is kept where: the identity key (the same record a lock keeps,
  * ward_lock.h, so activation and request signing are the lock's), the
