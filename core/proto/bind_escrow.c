@@ -6,23 +6,22 @@
 #include "ward/ward_bind.h"
 #include "ward_inner.h"
 
-/* What the signature covers: sn || 0x00 || uid || seal. */
-#define ESCROW_SIGNED_MAX (WARD_SN_MAX + 1 + WARD_UID_MAX + WARD_ESCROW_SEAL_LEN)
+/* ward_escrow_ad() writes "escrow" || sn || 0x00 || uid: the seal's
+ * associated data. The signature covers the same bytes past that 6-byte
+ * prefix, then the seal: sn || 0x00 || uid || seal. */
+#define ESCROW_AD_PREFIX_LEN 6
+#define ESCROW_BUF_MAX (WARD_ESCROW_AD_MAX + WARD_ESCROW_SEAL_LEN)
 
-static ward_err signed_part(const uint8_t *sn, size_t sn_len, const uint8_t *uid,
-                            size_t uid_len, const uint8_t *seal,
-                            uint8_t out[ESCROW_SIGNED_MAX], size_t *len)
+/* buf holds the ad (ad_len bytes, from ward_escrow_ad): appends the seal
+ * and answers the signed bytes, which end with it. The ad stays as it
+ * was, at the front of buf. */
+static const uint8_t *escrow_signed(uint8_t buf[ESCROW_BUF_MAX], size_t ad_len,
+                                    const uint8_t seal[WARD_ESCROW_SEAL_LEN], size_t *len)
 {
-    if (ward_check_sn(sn, sn_len) != WARD_OK || ward_check_uid(uid, uid_len) != WARD_OK) {
-        return WARD_ERR_FORMAT;
-    }
-    /* The NUL separates sn from uid: neither alphabet contains it. */
-    memcpy(out, sn, sn_len);
-    out[sn_len] = 0x00;
-    memcpy(out + sn_len + 1, uid, uid_len);
-    memcpy(out + sn_len + 1 + uid_len, seal, WARD_ESCROW_SEAL_LEN);
-    *len = sn_len + 1 + uid_len + WARD_ESCROW_SEAL_LEN;
-    return WARD_OK;
+    WARD_ASSERT(ad_len > ESCROW_AD_PREFIX_LEN && ad_len <= WARD_ESCROW_AD_MAX);
+    memcpy(buf + ad_len, seal, WARD_ESCROW_SEAL_LEN);
+    *len = ad_len - ESCROW_AD_PREFIX_LEN + WARD_ESCROW_SEAL_LEN;
+    return buf + ESCROW_AD_PREFIX_LEN;
 }
 
 ward_err ward_escrow_make(const ward_crypto *cp, const ward_random *rng,
@@ -33,23 +32,22 @@ ward_err ward_escrow_make(const ward_crypto *cp, const ward_random *rng,
                           const uint8_t auth_key[WARD_AUTH_KEY_LEN],
                           uint8_t escrow[WARD_ESCROW_LEN])
 {
-    uint8_t ad[WARD_ESCROW_AD_MAX], msg[ESCROW_SIGNED_MAX];
-    size_t ad_len = 0, n = 0, msg_len = 0;
+    uint8_t buf[ESCROW_BUF_MAX];
+    size_t ad_len = 0, n = 0, signed_len = 0;
     WARD_ASSERT(cp != NULL && rng != NULL && client_priv != NULL && client_pub != NULL);
     WARD_ASSERT(auth_key != NULL && escrow != NULL);
-    ward_err err = ward_escrow_ad(sn, sn_len, uid, uid_len, ad, sizeof ad, &ad_len);
+    /* Checks sn and uid (WARD_ERR_FORMAT), once for the seal and the
+     * signature both. */
+    ward_err err = ward_escrow_ad(sn, sn_len, uid, uid_len, buf, WARD_ESCROW_AD_MAX, &ad_len);
+    /* The seal of a fixed-size key has a fixed size: exactly
+     * WARD_ESCROW_SEAL_LEN once it succeeds. */
     if (err == WARD_OK) {
-        err = ward_seal_to(cp, rng, client_pub, ad, ad_len, auth_key, WARD_AUTH_KEY_LEN,
+        err = ward_seal_to(cp, rng, client_pub, buf, ad_len, auth_key, WARD_AUTH_KEY_LEN,
                            escrow, WARD_ESCROW_SEAL_LEN, &n);
     }
-    if (err == WARD_OK && n != WARD_ESCROW_SEAL_LEN) {
-        err = WARD_ERR_CRYPTO;
-    }
     if (err == WARD_OK) {
-        err = signed_part(sn, sn_len, uid, uid_len, escrow, msg, &msg_len);
-    }
-    if (err == WARD_OK) {
-        err = ward_sign(cp, WARD_LABEL_ESCROW, client_priv, msg, msg_len,
+        const uint8_t *msg = escrow_signed(buf, ad_len, escrow, &signed_len);
+        err = ward_sign(cp, WARD_LABEL_ESCROW, client_priv, msg, signed_len,
                         escrow + WARD_ESCROW_SEAL_LEN);
     }
     if (err != WARD_OK) {
@@ -66,28 +64,26 @@ ward_err ward_escrow_open(const ward_crypto *cp,
                           const uint8_t escrow[WARD_ESCROW_LEN],
                           uint8_t auth_key[WARD_AUTH_KEY_LEN])
 {
-    uint8_t ad[WARD_ESCROW_AD_MAX], msg[ESCROW_SIGNED_MAX];
-    size_t ad_len = 0, n = 0, msg_len = 0;
+    uint8_t buf[ESCROW_BUF_MAX];
+    size_t ad_len = 0, n = 0, signed_len = 0;
     WARD_ASSERT(cp != NULL && client_priv != NULL && client_pub != NULL);
     WARD_ASSERT(escrow != NULL && auth_key != NULL);
     memset(auth_key, 0, WARD_AUTH_KEY_LEN);
+    ward_err err = ward_escrow_ad(sn, sn_len, uid, uid_len, buf, WARD_ESCROW_AD_MAX, &ad_len);
     /* The signature first: a seal anyone could have made to the public
      * key is not even opened. */
-    ward_err err = signed_part(sn, sn_len, uid, uid_len, escrow, msg, &msg_len);
-    if (err == WARD_OK &&
-        ward_verify(cp, WARD_LABEL_ESCROW, client_pub, msg, msg_len,
-                    escrow + WARD_ESCROW_SEAL_LEN) != WARD_OK) {
-        err = WARD_ERR_AUTH;
-    }
     if (err == WARD_OK) {
-        err = ward_escrow_ad(sn, sn_len, uid, uid_len, ad, sizeof ad, &ad_len);
-    }
-    if (err == WARD_OK) {
-        err = ward_seal_open(cp, client_priv, client_pub, ad, ad_len, escrow,
-                             WARD_ESCROW_SEAL_LEN, auth_key, WARD_AUTH_KEY_LEN, &n);
-        if (err == WARD_OK && n != WARD_AUTH_KEY_LEN) {
+        const uint8_t *msg = escrow_signed(buf, ad_len, escrow, &signed_len);
+        if (ward_verify(cp, WARD_LABEL_ESCROW, client_pub, msg, signed_len,
+                        escrow + WARD_ESCROW_SEAL_LEN) != WARD_OK) {
             err = WARD_ERR_AUTH;
         }
+    }
+    /* A seal of WARD_ESCROW_SEAL_LEN bytes opens to exactly
+     * WARD_AUTH_KEY_LEN, or not at all. */
+    if (err == WARD_OK) {
+        err = ward_seal_open(cp, client_priv, client_pub, buf, ad_len, escrow,
+                             WARD_ESCROW_SEAL_LEN, auth_key, WARD_AUTH_KEY_LEN, &n);
         if (err != WARD_OK && err != WARD_ERR_CRYPTO) {
             err = WARD_ERR_AUTH;
         }

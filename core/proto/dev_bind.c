@@ -20,8 +20,10 @@ static bool same(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
  * nothing left in a PAKE): a binding message outside one is LOCKED. */
 static bool window_open(ward_device *dev, uint64_t now)
 {
-    ward_err ignored;   /* a failed removal leaves the record: spent all
-                           the same, and closed again at the next look */
+    ward_err ignored;   /* a failed removal leaves the window closing:
+                           it takes no binding, and the next look (this
+                           one's next call, ward_dev_window_state) tries
+                           the removal again */
     return ward_dev_window_sync(dev, now, &ignored);
 }
 
@@ -48,33 +50,38 @@ static const ward_tlv_spec pin_req_spec[] = {
     { 0x02, true, 1, WARD_DEV_APP_NAME_MAX },
 };
 
-/* The slot for a new binding: the app's own (asking again starts
- * afresh), a free one, or else the oldest binding still waiting for
- * PAKE_INIT. That one has cost no attempt, and its app, which knows the
- * window's PIN, can ask again; a stranger's PIN_REQUESTs cannot hold the
- * slots. A binding in its PAKE is never taken: it has spent an attempt,
- * and it ends within WARD_DEV_PAKE_TTL_MS. */
-static ward_dev_binding *take_slot(ward_device *dev, uint8_t kind,
-                                   const uint8_t *tid, size_t tid_len,
-                                   const ward_hdr *h, uint64_t now)
+/* The slot for a new binding: the app's own while it waits for PAKE_INIT
+ * (asking again starts afresh), a free one, or else the oldest binding
+ * still waiting for PAKE_INIT. That one has cost no attempt, and its app,
+ * which knows the window's PIN, can ask again; a stranger's PIN_REQUESTs
+ * cannot hold the slots. A binding in its PAKE is never replaced nor
+ * taken over, not even by a PIN_REQUEST from its own (kind, transport id,
+ * CliID), which anyone on the path can forge (WARD_ERR_STATE): it has
+ * spent an attempt, and it ends within WARD_DEV_PAKE_TTL_MS. With every
+ * slot in its PAKE, WARD_ERR_BUSY. */
+static ward_err take_slot(ward_device *dev, uint8_t kind, const uint8_t *tid,
+                          size_t tid_len, const ward_hdr *h, uint64_t now,
+                          ward_dev_binding **slot)
 {
     ward_dev_binding *b = bind_find(dev, kind, tid, tid_len, h);
+    if (b != NULL && b->stage == DEV_STAGE_PAKE && ward_dev_bind_live(dev, b, now)) {
+        return WARD_ERR_STATE;
+    }
     for (size_t i = 0; b == NULL && i < WARD_DEV_MAX_BINDINGS; i++) {
         if (!ward_dev_bind_live(dev, &dev->bind[i], now)) {
             b = &dev->bind[i];
         }
     }
-    if (b != NULL) {
-        return b;
-    }
-    for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
-        ward_dev_binding *o = &dev->bind[i];
-        if (o->stage == DEV_STAGE_PIN &&
-            (b == NULL || o->since_ms < b->since_ms)) {
-            b = o;
+    if (b == NULL) {
+        for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
+            ward_dev_binding *o = &dev->bind[i];
+            if (o->stage == DEV_STAGE_PIN && (b == NULL || o->since_ms < b->since_ms)) {
+                b = o;
+            }
         }
     }
-    return b;
+    *slot = b;
+    return b != NULL ? WARD_OK : WARD_ERR_BUSY;
 }
 
 ward_err ward_dev_on_pin_request(ward_device *dev, uint8_t kind,
@@ -113,9 +120,10 @@ ward_err ward_dev_on_pin_request(ward_device *dev, uint8_t kind,
     if (!window_open(dev, now) || !ward_dev_window_has_attempts(dev)) {
         return WARD_ERR_LOCKED;
     }
-    ward_dev_binding *b = take_slot(dev, kind, tid, tid_len, h, now);
-    if (b == NULL) {
-        return WARD_ERR_BUSY;
+    ward_dev_binding *b = NULL;
+    err = take_slot(dev, kind, tid, tid_len, h, now, &b);
+    if (err != WARD_OK) {
+        return err;
     }
     ward_dev_bind_free(b);
     b->kind = kind;
@@ -494,8 +502,11 @@ ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
         r.name_len = b->app_name_len;
         memcpy(r.name, b->app_name, b->app_name_len);
         /* A success gives its attempt back to the window: what the window
-         * counts are failures (and attempts still in flight). */
-        refund = dev->win.fails > 0 ? (uint8_t)(dev->win.fails - 1u) : 0u;
+         * counts are failures (and attempts still in flight). This
+         * binding's own attempt is among them: counted at its PAKE_INIT
+         * in this window (bindings do not outlive one), refunded once. */
+        WARD_ASSERT(dev->win.fails > 0);
+        refund = (uint8_t)(dev->win.fails - 1u);
         ward_dev_window_encode(&dev->win, refund, win_rec);
         ward_record_change ch[3] = {
             { (uint16_t)(DEV_REC_NODE_FIRST + slot), rec, 0, false },

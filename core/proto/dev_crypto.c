@@ -1,4 +1,5 @@
-/* Flow D's key schedule: PIN to SPAKE2+ w0/w1, the data key, the PAKE answer's seal, and messages sealed under the data key. */
+/* Flow D's key schedule: PIN to SPAKE2+ w0/w1, the data key, the PAKE
+ * answer's seal, and messages sealed under the data key. */
 #include <string.h>
 
 #include "ward/ward_device.h"
@@ -58,9 +59,12 @@ ward_err ward_dev_pin_w(const ward_crypto *cp, const uint8_t *pin,
     size_t ctx_len = 0;
     WARD_ASSERT(cp != NULL && pin != NULL && salt != NULL && w0 != NULL &&
                 w1 != NULL);
-    /* A fresh random PIN per binding, good for one counted online
-     * attempt: nothing an offline guesser could grind on ever leaves the
-     * device, so a slow password hash would buy nothing here. */
+    /* A fresh random PIN per pairing window, good for at most
+     * WARD_DEV_PIN_MAX_ATTEMPTS counted online attempts, and a fresh salt
+     * per binding: each PAKE_INIT answer lets a guesser test one PIN,
+     * and it is counted before it goes out. Nothing an offline guesser
+     * could grind on leaves the device, so a slow password hash would
+     * buy nothing here. */
     ward_err err = ids_context(dev_id, dev_id_len, udidx, udidx_len,
                                client_id, client_id_len, salt, ctx,
                                sizeof ctx, &ctx_len);

@@ -75,7 +75,8 @@ void ward_dev_window_load(ward_device *dev);
 void ward_dev_window_encode(const ward_dev_win *w, uint8_t fails,
                             uint8_t out[DEV_WINDOW_LEN]);
 /* Closes the window if it is over at now (time run out, or its attempts
- * spent and no binding in its PAKE); true if it is open after. */
+ * spent and no binding in its PAKE), or tries again a closing whose
+ * store removal failed; true if it is open after. */
 bool ward_dev_window_sync(ward_device *dev, uint64_t now, ward_err *err);
 /* Whether a binding may still spend an attempt. */
 bool ward_dev_window_has_attempts(const ward_device *dev);

@@ -1,20 +1,27 @@
-/* The device's pairing window: opened by a local action, its PIN, its attempt count in the store, its end. */
+/* The device's pairing window: opened by a local action, its PIN, its
+ * attempt count in the store, its end. */
 #include <string.h>
 
 #include "ward/ward_device.h"
 #include "ward_inner.h"
 #include "dev_inner.h"
 
+/* Rejection sampling keeps a byte with probability 250/256, so a working
+ * source fills the 6 digits from these 128 bytes but for a chance far
+ * below 2^-400: running out means the random port is broken (stuck at
+ * 0xFF, say), and a bounded loop says so rather than hang the device. */
+#define PIN_DRAWS 8
+
 static ward_err random_pin(const ward_random *rng, uint8_t pin[WARD_DEV_PIN_LEN])
 {
     uint8_t r[16];
     size_t n = 0;
+    ward_err err = WARD_ERR_CRYPTO;
     /* Rejection sampling: bytes below 250 are uniform mod 10. */
-    while (n < WARD_DEV_PIN_LEN) {
-        ward_err err = rng->fill(rng->ctx, r, sizeof r);
+    for (unsigned draw = 0; draw < PIN_DRAWS && n < WARD_DEV_PIN_LEN; draw++) {
+        err = rng->fill(rng->ctx, r, sizeof r);
         if (err != WARD_OK) {
-            ward_wipe(r, sizeof r);
-            return err;
+            break;
         }
         for (size_t i = 0; i < sizeof r && n < WARD_DEV_PIN_LEN; i++) {
             if (r[i] < 250u) {
@@ -22,8 +29,14 @@ static ward_err random_pin(const ward_random *rng, uint8_t pin[WARD_DEV_PIN_LEN]
             }
         }
     }
+    if (err == WARD_OK && n < WARD_DEV_PIN_LEN) {
+        err = WARD_ERR_CRYPTO;
+    }
+    if (err != WARD_OK) {
+        ward_wipe(pin, WARD_DEV_PIN_LEN);
+    }
     ward_wipe(r, sizeof r);
-    return WARD_OK;
+    return err;
 }
 
 void ward_dev_bind_free(ward_dev_binding *b)
@@ -41,7 +54,7 @@ static bool timed_out(const ward_dev_win *w, uint64_t now)
 bool ward_dev_bind_live(const ward_device *dev, const ward_dev_binding *b,
                         uint64_t now)
 {
-    if (!dev->win.open || timed_out(&dev->win, now)) {
+    if (!dev->win.open || dev->win.closing || timed_out(&dev->win, now)) {
         return false;
     }
     if (b->stage == DEV_STAGE_PIN) {
@@ -81,17 +94,33 @@ void ward_dev_window_load(ward_device *dev)
     ward_wipe(rec, sizeof rec);
 }
 
-/* Ends the window: every binding in progress, the PIN in RAM and in the
- * store (the store erases the bank that held it once the removal is
- * durable). */
-static ward_err window_close(ward_device *dev)
+/* Forgets the window in RAM: every binding in progress, the PIN. Only
+ * once the store no longer holds the window (or holds the next one), so
+ * RAM never calls a window over that a restart would open again. */
+static void window_teardown(ward_device *dev)
 {
-    bool had = dev->win.open != 0;
     for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
         ward_dev_bind_free(&dev->bind[i]);
     }
     ward_wipe(&dev->win, sizeof dev->win);
-    return had ? ward_store_remove(&dev->base.store, DEV_REC_WINDOW) : WARD_OK;
+}
+
+/* Ends the window: its record first (the store erases the bank that held
+ * it once the removal is durable), then RAM. A removal the store refuses
+ * leaves the window closing: it takes no binding, and every look at it
+ * (ward_dev_window_sync) tries the removal again. */
+static ward_err window_close(ward_device *dev)
+{
+    ward_err err = WARD_OK;
+    if (dev->win.open) {
+        err = ward_store_remove(&dev->base.store, DEV_REC_WINDOW);
+    }
+    if (err == WARD_OK) {
+        window_teardown(dev);
+    } else {
+        dev->win.closing = 1;
+    }
+    return err;
 }
 
 /* A binding that has spent an attempt and may still succeed (and so be
@@ -113,7 +142,7 @@ bool ward_dev_window_sync(ward_device *dev, uint64_t now, ward_err *err)
     if (!dev->win.open) {
         return false;
     }
-    if (timed_out(&dev->win, now) ||
+    if (dev->win.closing || timed_out(&dev->win, now) ||
         (dev->win.fails >= WARD_DEV_PIN_MAX_ATTEMPTS &&
          !pake_in_flight(dev, now))) {
         *err = window_close(dev);
@@ -124,7 +153,8 @@ bool ward_dev_window_sync(ward_device *dev, uint64_t now, ward_err *err)
 
 bool ward_dev_window_has_attempts(const ward_device *dev)
 {
-    return dev->win.open && dev->win.fails < WARD_DEV_PIN_MAX_ATTEMPTS;
+    return dev->win.open && !dev->win.closing &&
+           dev->win.fails < WARD_DEV_PIN_MAX_ATTEMPTS;
 }
 
 ward_err ward_dev_window_count(ward_device *dev)
@@ -160,14 +190,11 @@ ward_err ward_dev_open_window(ward_device *dev, char pin[WARD_DEV_PIN_LEN + 1])
         ward_wipe(&w, sizeof w);
         return err;
     }
-    /* The old window ends here, its bindings with it. The new window and
-     * the removal of the lock-out record of earlier versions land in one
-     * update; a removal also has the store erase the other bank, where
-     * the previous window's PIN was. */
-    for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
-        ward_dev_bind_free(&dev->bind[i]);
-    }
-    ward_wipe(&dev->win, sizeof dev->win);
+    /* The new window and the removal of the lock-out record of earlier
+     * versions land in one update; a removal also has the store erase
+     * the other bank, where the previous window's PIN was. The old window
+     * ends, its bindings with it, once the store holds the new one: a
+     * failed update leaves it as the store still has it. */
     ward_dev_window_encode(&w, 0, rec);
     ward_record_change ch[2] = {
         { DEV_REC_WINDOW, rec, sizeof rec, false },
@@ -175,6 +202,7 @@ ward_err ward_dev_open_window(ward_device *dev, char pin[WARD_DEV_PIN_LEN + 1])
     };
     err = ward_store_update(&dev->base.store, ch, 2);
     if (err == WARD_OK) {
+        window_teardown(dev);
         w.open = 1;
         dev->win = w;
         memcpy(pin, w.pin, WARD_DEV_PIN_LEN);

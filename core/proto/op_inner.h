@@ -2,12 +2,13 @@
  * op_inner.h - the halves of flow B's sealed messages that the lock uses
  * (op_lock.c) and the fuzz harnesses reach. Not installed.
  *
- * APPROVAL, OP_RESULT, REVOKE and REVOKE_RESULT share one shape: a fixed header (flags
- * WARD_FLAG_SEALED) and a body of the sender's uid in clear, a REVOKE's
- * nonce, and AES-128-CCM ciphertext whose associated data is header ||
- * uid. Splitting checks only the shape (WARD_ERR_FORMAT); opening checks
- * the tag and parses the plaintext, and says WARD_ERR_AUTH for anything
- * that fails, since past the tag check nothing should.
+ * APPROVAL, OP_RESULT, REVOKE and REVOKE_RESULT share one shape: a fixed
+ * header (flags WARD_FLAG_SEALED) and a body of the sender's uid in clear,
+ * the random nonce of a REVOKE or REVOKE_RESULT, and AES-128-CCM
+ * ciphertext whose associated data is header || uid. Splitting checks
+ * only the shape (WARD_ERR_FORMAT); opening checks the tag and parses the
+ * plaintext, and says WARD_ERR_AUTH for anything that fails, since past
+ * the tag check nothing should.
  */
 #ifndef WARD_OP_INNER_H
 #define WARD_OP_INNER_H
@@ -24,7 +25,7 @@
 typedef struct ward_op_sealed {
     const uint8_t *uid;          /* the sender (approver, lock's reader, revoker) */
     size_t uid_len;
-    const uint8_t *nonce;        /* REVOKE only: WARD_AEAD_NONCE_LEN */
+    const uint8_t *nonce;        /* REVOKE, REVOKE_RESULT: WARD_AEAD_NONCE_LEN */
     const uint8_t *ct;           /* ciphertext || tag */
     size_t ct_len;
 } ward_op_sealed;
@@ -84,8 +85,9 @@ ward_err ward_revoke_open(const ward_crypto *cp,
                           ward_revoke_plain *rp);
 
 /* The lock's REVOKE_RESULT rr for the REVOKE split into revoke, sealed
- * under the revoker's auth key. */
-ward_err ward_revoke_result_seal(const ward_crypto *cp,
+ * under the revoker's auth key with a nonce drawn from rng (it travels:
+ * a REVOKE answered twice must not reuse one). */
+ward_err ward_revoke_result_seal(const ward_crypto *cp, const ward_random *rng,
                                  const uint8_t auth_key[WARD_AUTH_KEY_LEN],
                                  const uint8_t *sn, size_t sn_len,
                                  const ward_op_sealed *revoke,

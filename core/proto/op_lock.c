@@ -275,19 +275,6 @@ static bool revoke_allowed(const lock_client_rec *by,
     return by->role == WARD_ROLE_ADMIN && target->role == WARD_ROLE_MEMBER;
 }
 
-/* Seals the result the revoker will read: every outcome of a valid REVOKE
- * is answered, so wardd can withhold an answer but never fake one. */
-static ward_err revoke_answer(const ward_lock *lock, const lock_client_rec *by,
-                              const uint8_t *sn, size_t sn_len,
-                              const ward_op_sealed *s, ward_revoke_outcome *out,
-                              uint8_t *res, size_t res_cap, size_t *res_len)
-{
-    memcpy(out->revoker, by->uid, by->uid_len);
-    out->revoker_len = by->uid_len;
-    return ward_revoke_result_seal(lock->cp, by->auth_key, sn, sn_len, s, out,
-                                   res, res_cap, res_len);
-}
-
 ward_err ward_op_lock_revoke(ward_lock *lock, const uint8_t *msg, size_t len,
                              ward_revoke_outcome *out, uint8_t *res,
                              size_t res_cap, size_t *res_len)
@@ -298,8 +285,7 @@ ward_err ward_op_lock_revoke(ward_lock *lock, const uint8_t *msg, size_t len,
     lock_audit_add log;
     uint8_t sn[WARD_SN_MAX];
     uint8_t plain[WARD_REVOKE_PLAIN_MAX];
-    uint8_t sealed[WARD_REVOKE_RESULT_MAX];
-    size_t sn_len = 0, sealed_len = 0;
+    size_t sn_len = 0;
     uint16_t by_key = 0, target_key = 0;
     uint64_t now = 0;
 
@@ -324,6 +310,8 @@ ward_err ward_op_lock_revoke(ward_lock *lock, const uint8_t *msg, size_t len,
         err = err == WARD_ERR_NOTFOUND ? WARD_ERR_AUTH : err;
         goto out;
     }
+    memcpy(out->revoker, by.uid, by.uid_len);
+    out->revoker_len = by.uid_len;
     err = ward_revoke_open(lock->cp, by.auth_key, sn, sn_len, msg, &s, plain,
                            &rp);
     if (err != WARD_OK) {
@@ -333,6 +321,8 @@ ward_err ward_op_lock_revoke(ward_lock *lock, const uint8_t *msg, size_t len,
         err = WARD_ERR_AUTH;
         goto out;
     }
+    /* A valid REVOKE from a bound client: every outcome is answered, so
+     * wardd can withhold an answer but never fake one. */
     memcpy(out->target, rp.target, rp.target_len);
     out->target_len = rp.target_len;
     err = ward_lock_client_find(lock, rp.target, rp.target_len, &target_key,
@@ -341,57 +331,47 @@ ward_err ward_op_lock_revoke(ward_lock *lock, const uint8_t *msg, size_t len,
         /* Gone already (a repeated or replayed REVOKE): nothing to do,
          * and the revoker hears exactly that. */
         out->outcome = WARD_REVOKE_NOT_BOUND;
-        err = revoke_answer(lock, &by, sn, sn_len, &s, out, sealed,
-                            sizeof sealed, &sealed_len);
-        goto answer;
-    }
-    if (err != WARD_OK) {
-        goto out;
-    }
-    out->has_tid = true;
-    memcpy(out->tid, target.tid, WARD_TASK_ID_LEN);
-    if (memcmp(target.tid, rp.tid, WARD_TASK_ID_LEN) != 0) {
-        /* Bound again since, or named by a tid wardd made up: the binding
-         * this names does not exist. The revoker learns the one that does
-         * from the lock itself, under its own key. */
-        out->outcome = WARD_REVOKE_STALE;
-    } else if (!revoke_allowed(&by, &target)) {
-        out->outcome = WARD_REVOKE_REFUSED;
-    } else {
-        out->outcome = WARD_REVOKE_DONE;
+        err = WARD_OK;
+    } else if (err == WARD_OK) {
+        out->has_tid = true;
+        memcpy(out->tid, target.tid, WARD_TASK_ID_LEN);
+        if (memcmp(target.tid, rp.tid, WARD_TASK_ID_LEN) != 0) {
+            /* Bound again since, or named by a tid wardd made up: the
+             * binding this names does not exist. The revoker learns the
+             * one that does from the lock itself, under its own key. */
+            out->outcome = WARD_REVOKE_STALE;
+        } else if (!revoke_allowed(&by, &target)) {
+            out->outcome = WARD_REVOKE_REFUSED;
+        } else {
+            out->outcome = WARD_REVOKE_DONE;
+        }
     }
     /* Sealed before anything is removed: a result buffer too small must
      * not leave a revocation nobody hears of. */
-    err = revoke_answer(lock, &by, sn, sn_len, &s, out, sealed, sizeof sealed,
-                        &sealed_len);
-    if (err != WARD_OK || out->outcome != WARD_REVOKE_DONE) {
-        goto answer;
-    }
-    err = now_ms(lock, &now);
     if (err == WARD_OK) {
-        err = ward_lock_audit_prepare(lock, WARD_AUDIT_REVOKE, 0, 0,
-                                      target.uid, target.uid_len, now, &log);
+        err = ward_revoke_result_seal(lock->cp, &lock->rng, by.auth_key, sn, sn_len, &s, out,
+                                      res, res_cap, res_len);
     }
-    if (err == WARD_OK && res_cap < sealed_len) {
-        err = WARD_ERR_NOSPACE;
-    }
-    if (err != WARD_OK) {
-        goto out;
-    }
-    /* The client and its auth key go with the log entry, in one update. */
-    ward_record_change ch[3] = {
-        { target_key, NULL, 0, true },
-        log.ch[0],
-        log.ch[1],
-    };
-    err = ward_store_update(&lock->store, ch, WARD_ARRAY_LEN(ch));
-answer:
-    if (err == WARD_OK && res_cap < sealed_len) {
-        err = WARD_ERR_NOSPACE;
-    }
-    if (err == WARD_OK) {
-        memcpy(res, sealed, sealed_len);
-        *res_len = sealed_len;
+    if (err == WARD_OK && out->outcome == WARD_REVOKE_DONE) {
+        err = now_ms(lock, &now);
+        if (err == WARD_OK) {
+            err = ward_lock_audit_prepare(lock, WARD_AUDIT_REVOKE, 0, 0, target.uid,
+                                          target.uid_len, now, &log);
+        }
+        if (err == WARD_OK) {
+            /* The client and its auth key go with the log entry, in one
+             * update. */
+            ward_record_change ch[3] = {
+                { target_key, NULL, 0, true },
+                log.ch[0],
+                log.ch[1],
+            };
+            err = ward_store_update(&lock->store, ch, WARD_ARRAY_LEN(ch));
+        }
+        if (err != WARD_OK) {
+            /* Nothing was removed: a "done" must not go out. */
+            ward_wipe(res, *res_len);
+        }
     }
 out:
     if (err != WARD_OK) {

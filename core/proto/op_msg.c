@@ -1,4 +1,5 @@
-/* Flow B's messages: OP_REQUEST, APPROVAL, OP_RESULT, REVOKE, REVOKE_RESULT and NEAR_HELLO bytes. */
+/* Flow B's messages: OP_REQUEST, APPROVAL, OP_RESULT, REVOKE, REVOKE_RESULT
+ * and NEAR_HELLO bytes. */
 #include <string.h>
 
 #include "ward/ward_op.h"
@@ -14,7 +15,7 @@
 #define RQ_TARGET 0x04u
 #define RQ_EXPIRES 0x05u
 
-/* APPROVAL, OP_RESULT, REVOKE bodies */
+/* APPROVAL, OP_RESULT, REVOKE, REVOKE_RESULT bodies */
 #define SB_UID 0x01u
 #define SB_CT 0x02u
 #define RV_NONCE 0x02u
@@ -63,17 +64,19 @@ static const ward_tlv_spec result_spec[] = {
       WARD_OP_RESULT_PLAIN_MAX + WARD_AEAD_TAG_LEN },
 };
 
-static const ward_tlv_spec revoke_result_spec[] = {
-    { SB_UID, true, 1, WARD_UID_MAX },
-    { SB_CT, true, WARD_AEAD_TAG_LEN,
-      WARD_REVOKE_RESULT_PLAIN_MAX + WARD_AEAD_TAG_LEN },
-};
-
 static const ward_tlv_spec revoke_spec[] = {
     { SB_UID, true, 1, WARD_UID_MAX },
     { RV_NONCE, true, WARD_AEAD_NONCE_LEN, WARD_AEAD_NONCE_LEN },
     { RV_CT, true, WARD_AEAD_TAG_LEN,
       WARD_REVOKE_PLAIN_MAX + WARD_AEAD_TAG_LEN },
+};
+
+/* Shaped as a REVOKE: the lock's random nonce travels too. */
+static const ward_tlv_spec revoke_result_spec[] = {
+    { SB_UID, true, 1, WARD_UID_MAX },
+    { RV_NONCE, true, WARD_AEAD_NONCE_LEN, WARD_AEAD_NONCE_LEN },
+    { RV_CT, true, WARD_AEAD_TAG_LEN,
+      WARD_REVOKE_RESULT_PLAIN_MAX + WARD_AEAD_TAG_LEN },
 };
 
 /* The SN, the user id and the lock's nonce are not repeated inside: they
@@ -108,7 +111,8 @@ static const ward_tlv_spec hello_spec[] = {
 };
 
 /* key (16) || nonce (13), from ward_kdf(label, A, sn || N || uid); N is
- * the lock's 16-byte nonce, or a REVOKE's 13-byte one for its result. */
+ * the lock's 16-byte nonce (a REVOKE_RESULT derives only its key, N then
+ * the REVOKE's 13-byte nonce). */
 #define OP_KEY_NONCE_LEN (WARD_AEAD_KEY_LEN + WARD_AEAD_NONCE_LEN)
 #define OP_CTX_MAX (WARD_SN_MAX + WARD_OP_NONCE_LEN + WARD_UID_MAX)
 #define OP_AD_MAX (WARD_HDR_BASE_LEN + WARD_UID_MAX)
@@ -272,20 +276,23 @@ ward_err ward_approval_uid(const uint8_t *msg, size_t len,
 }
 
 /* key || nonce13 = ward_kdf(label, A, sn || N || uid): one key and nonce
- * per request and user, so nothing sealed under it opens for another. */
+ * per request and user, so nothing sealed under it opens for another.
+ * out_len is OP_KEY_NONCE_LEN, or WARD_AEAD_KEY_LEN for the key alone. */
 static ward_err op_key_n(const ward_crypto *cp, const char *label,
                          const uint8_t auth_key[WARD_AUTH_KEY_LEN],
                          const uint8_t *sn, size_t sn_len,
                          const uint8_t *nonce, size_t nonce_len,
                          const uint8_t *uid, size_t uid_len,
-                         uint8_t out[OP_KEY_NONCE_LEN])
+                         uint8_t *out, size_t out_len)
 {
     uint8_t ctx[OP_CTX_MAX];
+    WARD_ASSERT(nonce_len <= WARD_OP_NONCE_LEN);
+    WARD_ASSERT(out_len <= OP_KEY_NONCE_LEN);
     memcpy(ctx, sn, sn_len);
     memcpy(ctx + sn_len, nonce, nonce_len);
     memcpy(ctx + sn_len + nonce_len, uid, uid_len);
     return ward_kdf(cp, label, auth_key, WARD_AUTH_KEY_LEN, NULL, 0, ctx,
-                    sn_len + nonce_len + uid_len, out, OP_KEY_NONCE_LEN);
+                    sn_len + nonce_len + uid_len, out, out_len);
 }
 
 /* ad = header || uid */
@@ -298,8 +305,9 @@ static size_t op_ad(const uint8_t *hdr, const uint8_t *uid, size_t uid_len,
 }
 
 /* Writes header || uid || [nonce13] || AEAD(key, nonce13, header || uid,
- * pt). rv_nonce is a REVOKE's random nonce, which travels; NULL for the
- * derived nonce of an APPROVAL or OP_RESULT, which does not. */
+ * pt). rv_nonce is the random nonce of a REVOKE or REVOKE_RESULT, which
+ * travels; NULL for the derived nonce of an APPROVAL or OP_RESULT, which
+ * does not. */
 static ward_err op_seal_msg(const ward_crypto *cp, uint8_t type,
                             const uint8_t key[WARD_AEAD_KEY_LEN],
                             const uint8_t nonce[WARD_AEAD_NONCE_LEN],
@@ -367,9 +375,9 @@ static ward_err op_open_msg(const ward_crypto *cp,
     return err;
 }
 
-/* APPROVAL, OP_RESULT and REVOKE_RESULT take key and nonce from
- * ward_kdf(label, A, sn || n || uid), n the lock's nonce or a REVOKE's:
- * the derivation, the seal (or the opening) and the wipe of the key, once. */
+/* APPROVAL and OP_RESULT take key and nonce from ward_kdf(label, A, sn ||
+ * n || uid), n the lock's nonce: the derivation, the seal (or the
+ * opening) and the wipe of the key, once. */
 static ward_err op_seal_derived(const ward_crypto *cp, const char *label, uint8_t type,
                                 const uint8_t auth_key[WARD_AUTH_KEY_LEN],
                                 const uint8_t *sn, size_t sn_len, const uint8_t *n,
@@ -378,7 +386,8 @@ static ward_err op_seal_derived(const ward_crypto *cp, const char *label, uint8_
                                 size_t *len)
 {
     uint8_t kn[OP_KEY_NONCE_LEN];
-    ward_err err = op_key_n(cp, label, auth_key, sn, sn_len, n, n_len, uid, uid_len, kn);
+    ward_err err = op_key_n(cp, label, auth_key, sn, sn_len, n, n_len, uid, uid_len, kn,
+                            sizeof kn);
     if (err == WARD_OK) {
         err = op_seal_msg(cp, type, kn, kn + WARD_AEAD_KEY_LEN, NULL, uid, uid_len, pt, pt_len,
                           out, cap, len);
@@ -394,7 +403,8 @@ static ward_err op_open_derived(const ward_crypto *cp, const char *label,
                                 uint8_t *plain, size_t cap, size_t *plain_len)
 {
     uint8_t kn[OP_KEY_NONCE_LEN];
-    ward_err err = op_key_n(cp, label, auth_key, sn, sn_len, n, n_len, s->uid, s->uid_len, kn);
+    ward_err err = op_key_n(cp, label, auth_key, sn, sn_len, n, n_len, s->uid, s->uid_len, kn,
+                            sizeof kn);
     if (err == WARD_OK) {
         err = op_open_msg(cp, kn, kn + WARD_AEAD_KEY_LEN, msg, s, plain, cap, plain_len);
     }
@@ -659,9 +669,22 @@ ward_err ward_revoke_open(const ward_crypto *cp,
 
 /* ---- REVOKE_RESULT ---- */
 
-/* key || nonce13 = ward_kdf("revoke result", A_revoker, sn || the
- * REVOKE's nonce13 || revoker uid): a result opens for that one REVOKE. */
-ward_err ward_revoke_result_seal(const ward_crypto *cp,
+/* key = ward_kdf("revoke result", A_revoker, sn || the REVOKE's nonce13
+ * || revoker uid): a result opens for that one REVOKE. The nonce is the
+ * lock's, random, and travels: the lock keeps no record of the REVOKEs it
+ * answered, so one delivered twice gets two results under this key. */
+static ward_err revoke_result_key(const ward_crypto *cp,
+                                  const uint8_t auth_key[WARD_AUTH_KEY_LEN],
+                                  const uint8_t *sn, size_t sn_len,
+                                  const ward_op_sealed *revoke,
+                                  uint8_t key[WARD_AEAD_KEY_LEN])
+{
+    return op_key_n(cp, WARD_LABEL_REVOKE_RESULT, auth_key, sn, sn_len, revoke->nonce,
+                    WARD_AEAD_NONCE_LEN, revoke->uid, revoke->uid_len, key,
+                    WARD_AEAD_KEY_LEN);
+}
+
+ward_err ward_revoke_result_seal(const ward_crypto *cp, const ward_random *rng,
                                  const uint8_t auth_key[WARD_AUTH_KEY_LEN],
                                  const uint8_t *sn, size_t sn_len,
                                  const ward_op_sealed *revoke,
@@ -669,6 +692,8 @@ ward_err ward_revoke_result_seal(const ward_crypto *cp,
                                  size_t cap, size_t *len)
 {
     uint8_t pt[WARD_REVOKE_RESULT_PLAIN_MAX];
+    uint8_t key[WARD_AEAD_KEY_LEN];
+    uint8_t nonce[WARD_AEAD_NONCE_LEN];
     ward_tlv_writer w;
     size_t pt_len = 0;
 
@@ -681,13 +706,19 @@ ward_err ward_revoke_result_seal(const ward_crypto *cp,
     }
     ward_err err = ward_tlv_writer_finish(&w, &pt_len);
     if (err == WARD_OK) {
-        err = op_seal_derived(cp, WARD_LABEL_REVOKE_RESULT, WARD_MSG_REVOKE_RESULT, auth_key,
-                              sn, sn_len, revoke->nonce, WARD_AEAD_NONCE_LEN, revoke->uid,
-                              revoke->uid_len, pt, pt_len, out, cap, len);
+        err = rng->fill(rng->ctx, nonce, sizeof nonce);
+    }
+    if (err == WARD_OK) {
+        err = revoke_result_key(cp, auth_key, sn, sn_len, revoke, key);
+    }
+    if (err == WARD_OK) {
+        err = op_seal_msg(cp, WARD_MSG_REVOKE_RESULT, key, nonce, nonce, revoke->uid,
+                          revoke->uid_len, pt, pt_len, out, cap, len);
     }
     if (err != WARD_OK) {
         *len = 0;
     }
+    ward_wipe(key, sizeof key);
     return err;
 }
 
@@ -701,6 +732,7 @@ ward_err ward_revoke_result_open(const ward_crypto *cp,
 {
     ward_tlv_field f[WARD_ARRAY_LEN(revoke_result_plain_spec)];
     ward_op_sealed rv, s;
+    uint8_t key[WARD_AEAD_KEY_LEN];
     uint8_t pt[WARD_REVOKE_RESULT_PLAIN_MAX];
     size_t pt_len = 0;
     uint8_t oc = 0;
@@ -722,9 +754,11 @@ ward_err ward_revoke_result_open(const ward_crypto *cp,
         s.uid_len != rv.uid_len || memcmp(s.uid, rv.uid, rv.uid_len) != 0) {
         return WARD_ERR_AUTH;
     }
-    ward_err err = op_open_derived(cp, WARD_LABEL_REVOKE_RESULT, auth_key, sn, sn_len,
-                                   rv.nonce, WARD_AEAD_NONCE_LEN, msg, &s, pt, sizeof pt,
-                                   &pt_len);
+    ward_err err = revoke_result_key(cp, auth_key, sn, sn_len, &rv, key);
+    if (err == WARD_OK) {
+        err = op_open_msg(cp, key, s.nonce, msg, &s, pt, sizeof pt, &pt_len);
+    }
+    ward_wipe(key, sizeof key);
     if (err != WARD_OK) {
         return err;
     }
@@ -735,7 +769,10 @@ ward_err ward_revoke_result_open(const ward_crypto *cp,
         ward_tlv_get_u8(&f[0], &oc) != WARD_OK ||
         oc > WARD_REVOKE_OUTCOME_MAX || f[1].len != target_len ||
         memcmp(f[1].ptr, target, target_len) != 0 ||
-        (oc != WARD_REVOKE_NOT_BOUND && f[2].ptr == NULL)) {
+        (oc == WARD_REVOKE_NOT_BOUND) != (f[2].ptr == NULL)) {
+        /* The lock names the binding it found exactly when it found one:
+         * a tid missing, or one for a target it says is not bound, is no
+         * result of ours. */
         return WARD_ERR_AUTH;
     }
     out->outcome = oc;

@@ -62,11 +62,13 @@
  * in the body). A message addressed to a bound node (CHANNEL_OPEN, ATTACH,
  * COMMAND) is answered only once it verified under the node's key: an
  * unknown key index, CliID, far-field cloud id or channel, a tag that does
- * not verify, a replay, all get no answer (*out_len 0; the return value
- * still says which, for the device's own log). So a stranger learns
- * nothing from the answer, not even which key indexes, CliIDs or channels
- * exist; an app that hears nothing opens its channel again
- * (ward_pair.h).
+ * not verify, a replayed or too old COMMAND, all get no answer (*out_len
+ * 0; the return value still says which, for the device's own log). A
+ * CHANNEL_OPEN or ATTACH sent again, a replay included, verifies and so
+ * is answered (a CHANNEL_OPEN does not reset its channel; an ATTACH
+ * records the cloud id it carries). So a stranger learns nothing from
+ * the answer, not even which key indexes, CliIDs or channels exist; an
+ * app that hears nothing opens its channel again (ward_pair.h).
  *
  * What is kept where: the identity key (the same record a lock keeps,
  * ward_lock.h, so activation and request signing are the lock's), the
@@ -90,8 +92,10 @@
  * window, and a power cut buys nothing (the window, its PIN and its count
  * survive it). A window closes when its time runs out, when its attempts
  * are spent (and no binding is still in its PAKE), on
- * ward_dev_close_window(), or when a new one opens; closing wipes the PIN
- * and frees every binding in progress. Outside a window PIN_REQUEST,
+ * ward_dev_close_window(), or when a new one opens; closing removes the
+ * window's record, then wipes the PIN and frees every binding in progress
+ * (a removal the store refuses leaves the window closing: no binding, and
+ * each look at it tries again). Outside a window PIN_REQUEST,
  * PAKE_INIT and PAKE_FINISH get WARD_ERR_LOCKED. There is no lock-out
  * beyond the window: the next local action opens a fresh one at once.
  *
@@ -100,7 +104,9 @@
  * its slot only until a PIN_REQUEST finds no free slot: then the oldest
  * such binding is taken over (its app, which knows the PIN, asks again).
  * A binding waiting for PAKE_FINISH has cost an attempt and is never
- * taken over, but lives only WARD_DEV_PAKE_TTL_MS.
+ * taken over nor replaced, not even by a PIN_REQUEST from its own
+ * transport id and CliID (WARD_ERR_STATE: anyone on the path can forge
+ * one), but lives only WARD_DEV_PAKE_TTL_MS.
  *
  * The channel primitives (ward_dev_chan_*) are shared with the app side
  * (ward_pair.h), so both ends seal, count and check replays one way.
@@ -224,6 +230,7 @@ typedef struct ward_dev_binding {
 /* The pairing window (private): a RAM copy of its store record. */
 typedef struct ward_dev_win {
     uint8_t open;
+    uint8_t closing;                        /* over; its record's removal failed */
     uint8_t fails;                          /* attempts not refunded */
     uint8_t pin[WARD_DEV_PIN_LEN];          /* ASCII digits */
     uint64_t opened_ms;
@@ -357,20 +364,29 @@ ward_err ward_dev_notify(ward_device *dev, uint8_t key_index,
  * open (its bindings in progress end), draws a fresh PIN, and stores the
  * window with no attempt spent. pin receives the PIN to show
  * (NUL-terminated). WARD_ERR_STATE before ward_dev_provision(),
- * WARD_ERR_IO if the store fails (no window then). Only a local action
- * may call it: each window gives a guesser WARD_DEV_PIN_MAX_ATTEMPTS more
- * tries. */
+ * WARD_ERR_IO if the store fails (no new window then: the one open, if
+ * any, stays as the store still holds it), WARD_ERR_CRYPTO if
+ * the random port keeps giving bytes the PIN's rejection sampling
+ * throws away (a broken source: the draws are bounded, no hang). Only a
+ * local action may call it: each window gives a guesser
+ * WARD_DEV_PIN_MAX_ATTEMPTS more tries. */
 ward_err ward_dev_open_window(ward_device *dev,
                               char pin[WARD_DEV_PIN_LEN + 1]);
 
-/* Closes the pairing window now (nothing if none is open): wipes its PIN
- * from RAM and store and ends every binding in progress. */
+/* Closes the pairing window now (nothing if none is open): removes its
+ * record from the store, then wipes its PIN from RAM and ends every
+ * binding in progress. If the store fails (its error is returned), the
+ * window is closing: it takes no binding, ward_dev_window_state() reports
+ * it closed, and every look at it tries the removal again; RAM keeps the
+ * PIN until the store lets go of it. */
 ward_err ward_dev_close_window(ward_device *dev);
 
 /* The pairing window: closes it first if it is over (time run out, or
  * attempts spent with no binding left in its PAKE), so a main loop that
- * calls this now and then wipes a stale PIN promptly. WARD_OK, or the
- * store's error from closing (the window is closed all the same). */
+ * calls this now and then wipes a stale PIN promptly, and retries a
+ * removal the store refused before. WARD_OK, or the store's error from
+ * closing (the window is reported closed all the same, and takes no
+ * binding). */
 ward_err ward_dev_window_state(ward_device *dev, ward_dev_window *w);
 
 /* The node table: count of bound apps, and the i-th (in slot order;

@@ -22,7 +22,8 @@ typedef enum ward_err {
     WARD_ERR_FORMAT,      /* bytes are not a valid encoding */
     WARD_ERR_IO,          /* the platform failed to read, write or sync */
     WARD_ERR_BUSY,        /* try again later (rate limit, work in progress) */
-    WARD_ERR_LOCKED,      /* locked out after too many failures, or bind-locked */
+    WARD_ERR_LOCKED,      /* no pairing window open (or its tries spent), locked out
+                             after too many failures, or bind-locked */
     WARD_ERR_EXPIRED,     /* a task, nonce or key is past its lifetime */
     WARD_ERR_NOTFOUND,    /* no such record, task or peer */
     WARD_ERR_CRYPTO,      /* the crypto backend failed for a reason not the input's */

@@ -94,6 +94,7 @@
      WARD_TLV_SIZE(WARD_TASK_ID_LEN))
 #define WARD_REVOKE_RESULT_MAX                                               \
     (WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_UID_MAX) +                       \
+     WARD_TLV_SIZE(WARD_AEAD_NONCE_LEN) +                                    \
      WARD_TLV_SIZE(WARD_REVOKE_RESULT_PLAIN_MAX + WARD_AEAD_TAG_LEN))
 #define WARD_NEAR_HELLO_MAX                                                  \
     (WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_UID_MAX) + WARD_TLV_SIZE(1))
@@ -175,7 +176,9 @@ ward_err ward_op_lock_accept(ward_lock *lock, ward_op_lock *op,
  * bound, bound under another binding, role refused) and res receives the
  * REVOKE_RESULT (at most WARD_REVOKE_RESULT_MAX bytes) sealed for the
  * revoker, who trusts that and not wardd. A replayed or repeated REVOKE
- * changes nothing and says so (NOT_BOUND or STALE). WARD_ERR_AUTH /
+ * changes nothing and says so (NOT_BOUND or STALE); every result carries
+ * a nonce the lock draws from its random port, so answering one REVOKE
+ * twice never reuses a (key, nonce) pair. WARD_ERR_AUTH /
  * WARD_ERR_FORMAT: not a valid REVOKE from a bound client (a bad tag, an
  * unknown revoker): nothing done, no result (*res_len 0). */
 ward_err ward_op_lock_revoke(ward_lock *lock, const uint8_t *msg, size_t len,
@@ -225,7 +228,8 @@ ward_err ward_revoke_seal(const ward_crypto *cp, const ward_random *rng,
 /* Opens the lock's REVOKE_RESULT for the REVOKE this app sent (revoke,
  * as sealed by ward_revoke_seal): *out says what the lock did. Only the
  * lock holding this app's authorization key can have sealed it, for
- * this very REVOKE and target. WARD_ERR_AUTH for anything else. */
+ * this very REVOKE and target, with a tid exactly when the outcome is
+ * not WARD_REVOKE_NOT_BOUND. WARD_ERR_AUTH for anything else. */
 ward_err ward_revoke_result_open(const ward_crypto *cp,
                                  const uint8_t auth_key[WARD_AUTH_KEY_LEN],
                                  const uint8_t *sn, size_t sn_len,
@@ -241,8 +245,9 @@ ward_err ward_revoke_result_open(const ward_crypto *cp,
 ward_err ward_approval_uid(const uint8_t *msg, size_t len,
                            const uint8_t **uid, size_t *uid_len);
 /* The same for a message that must be of one type (WARD_MSG_APPROVAL,
- * WARD_MSG_REVOKE, WARD_MSG_REVOKE_RESULT): any other is WARD_ERR_FORMAT, so a relay does not
- * take a REVOKE or an OP_RESULT for the answer it waits for. */
+ * WARD_MSG_OP_RESULT, WARD_MSG_REVOKE, WARD_MSG_REVOKE_RESULT): any other
+ * is WARD_ERR_FORMAT, so a relay does not take a REVOKE or an OP_RESULT
+ * for the answer it waits for. */
 ward_err ward_sealed_uid(const uint8_t *msg, size_t len, uint8_t type,
                          const uint8_t **uid, size_t *uid_len);
 

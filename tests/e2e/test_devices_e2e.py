@@ -145,6 +145,9 @@ class CoapPeer:
     def pake_init(self, cid=b"EVIL"):
         return self.post(ward_msg(0x31, cid=cid, body=random_point()))
 
+    def pake_end(self, cid=b"EVIL"):
+        return self.post(ward_msg(0x33, cid=cid))
+
     def close(self):
         self.sock.close()
 
@@ -167,7 +170,8 @@ class Relay:
         self.seen = []            # datagrams from the app, as received
         self.answers = []         # datagrams from the device, as sent on
         self.mode = None          # None, "drop-command", "tamper-command",
-                                  # "tamper-finish", "hold-second-command"
+                                  # "tamper-finish", "hold-second-command",
+                                  # "hold-finish"
         self.held = []
         self.dropped_mid = None
         self.hold_mid = None      # hold-second-command: held until release()
@@ -203,6 +207,11 @@ class Relay:
             mode = self.mode
             if self.hold_mid is not None and data[2:4] == self.hold_mid:
                 self.held[-1] = data      # a retransmission: the newest waits
+                return
+            if ward_type(data) == 0x32 and mode == "hold-finish":
+                self.held.append(data)
+                self.hold_mid = data[2:4]
+                self.mode = None
                 return
             if ward_type(data) == 0x35 and mode == "hold-second-command":
                 self.commands_seen += 1
@@ -245,9 +254,10 @@ class Relay:
         with self.mu:
             return [d for d in self.seen if ward_type(d) == 0x35]
 
-    def inject(self, dgram, wait=3.0):
+    def inject(self, dgram, wait=3.0, whole=False):
         """Sends dgram to the device with a fresh message id; answers
-        the CoAP response code (e.g. 0x44 = 2.04, 0x80 = 4.00) or None."""
+        the CoAP response code (e.g. 0x44 = 2.04, 0x80 = 4.00), or with
+        whole the response datagram, or None."""
         mid = bytes([random.randrange(256), random.randrange(256)])
         with self.mu:
             self.injected[mid] = None
@@ -257,7 +267,7 @@ class Relay:
             with self.mu:
                 got = self.injected[mid]
             if got is not None:
-                return got[1]
+                return got if whole else got[1]
             time.sleep(0.02)
         return None
 
@@ -795,6 +805,9 @@ class DevicesE2E(unittest.TestCase):
             self.assertIsNotNone(got)
             self.assertEqual(got[1][1:3], bytes([0x31, 0x05]), got)  # REPLY | SEALED
             answered += 1
+            # It gives up on that PIN (PAKE_END) to try the next: its own
+            # PIN_REQUEST cannot replace a binding in its PAKE.
+            self.assertIsNotNone(peer.pake_end())
         # At most 5 PINs tested per window (5 / 10^6 <= 10^-4), then the
         # device refuses: LOCKED (8), on the wire.
         self.assertEqual(answered, 5)
@@ -817,6 +830,40 @@ class DevicesE2E(unittest.TestCase):
         self.dev.button(sig=True)
         self.pair(self.app("a2"))
         self.assertEqual(self.dev.count(r"^bound:"), 2)
+
+    def test_review_forged_pin_request_cannot_evict_a_pake(self):
+        """A PIN_REQUEST from the app's own address and CliID (both travel
+        in clear; here a relay on the path replays the app's) while the
+        app is in its PAKE: the device refuses it (STATE, 2) and keeps
+        the binding, so the app's PAKE_FINISH binds and the app drives
+        the device. Replacing the binding would leave its PAKE_FINISH
+        nothing to finish (NOTFOUND) with its attempt spent."""
+        relay = Relay(self.port)
+        self.relays.append(relay)
+        a1 = self.app("a1")
+        relay.mode = "hold-finish"
+        p, pin = self.pair_start(a1, near="127.0.0.1:%d" % relay.port)
+        p.stdin.write(pin + "\n")
+        p.stdin.flush()
+        deadline = time.time() + 15
+        while True:
+            with relay.mu:
+                if relay.held:
+                    break
+            self.assertLess(time.time(), deadline, "no PAKE_FINISH from the app")
+            self.assertIsNone(p.poll())
+            time.sleep(0.02)
+        with relay.mu:
+            pin_request = [d for d in relay.seen if ward_type(d) == 0x30][-1]
+        got = relay.inject(pin_request, whole=True)
+        relay.release()
+        out, _ = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 0, out)
+        self.assertEqual(self.dev.count(r"^bound: "), 1)
+        rc, out = self.send(a1, "on")
+        self.assertEqual((rc, out.strip()), (0, "ok power=on"), out)
+        self.assertIsNotNone(got)
+        self.assertEqual(error_of(coap_split(got)[1]), 2, got)      # STATE
 
     def test_finding9_stranger_cannot_hold_binding_slots(self):
         """The stranger holds both binding slots: with PIN requests alone

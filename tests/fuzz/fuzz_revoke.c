@@ -1,10 +1,12 @@
 /* libFuzzer harness for the lock applying a REVOKE: arbitrary bytes and
  * mutations of valid ones; only the exact valid message removes anyone,
- * and every REVOKE the lock answers is answered for its revoker alone. */
+ * and every REVOKE the lock answers is answered for its revoker alone,
+ * under a fresh nonce each time it is answered. */
 #include <stdint.h>
 #include <string.h>
 
 #include "fuzz_lock.h"
+#include "proto/op_inner.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -60,6 +62,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(ward_revoke_result_open(cp, fl_auth[1 - by], FL_SN, FL_SN_LEN, msg, len,
                                       out.target, out.target_len, res, res_len, &opened) ==
               WARD_ERR_AUTH);
+        /* Delivered again, the REVOKE is answered again under the same
+         * key: with another nonce, and that answer opens too. */
+        uint8_t res2[WARD_REVOKE_RESULT_MAX];
+        size_t res2_len = 0;
+        ward_revoke_outcome out2;
+        ward_op_sealed s1, s2;
+        CHECK(ward_op_lock_revoke(&fl_lock, msg, len, &out2, res2, sizeof res2, &res2_len) ==
+              WARD_OK);
+        CHECK(out2.outcome == (out.outcome == WARD_REVOKE_DONE ? WARD_REVOKE_NOT_BOUND
+                                                                : out.outcome));
+        CHECK(ward_op_sealed_split(res, res_len, WARD_MSG_REVOKE_RESULT, &s1) == WARD_OK);
+        CHECK(ward_op_sealed_split(res2, res2_len, WARD_MSG_REVOKE_RESULT, &s2) == WARD_OK);
+        CHECK(memcmp(s1.nonce, s2.nonce, WARD_AEAD_NONCE_LEN) != 0);
+        CHECK(ward_revoke_result_open(cp, fl_auth[by], FL_SN, FL_SN_LEN, msg, len, out.target,
+                                      out.target_len, res2, res2_len, &opened) == WARD_OK);
+        CHECK(opened.outcome == out2.outcome);
         /* wardd's view of the sender agrees with the lock's parse. */
         const uint8_t *uid = NULL;
         size_t uid_len = 0;

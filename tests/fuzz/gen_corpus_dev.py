@@ -22,8 +22,11 @@ def sealed(pt_len):
 
 
 seeds = {
+    # From CLI, whose binding is in its PAKE (STATE), from CLI2, whose
+    # binding waits for PAKE_INIT (asks again), and from an older app.
     "dev_pin_request": [hdr(0x30, 0, 0, 0, tlv(1, b"PHONE-1") + tlv(2, b"app")),
-                        hdr(0x30, 0, 0, 0, tlv(1, b"U") + tlv(2, b"a"), cid=b"")],
+                        hdr(0x30, 0, 0, 0, tlv(1, b"U") + tlv(2, b"a"), cid=b""),
+                        hdr(0x30, 0, 0, 0, tlv(1, b"U") + tlv(2, b"a"), cid=b"CLI2")],
     # PAKE bodies are fixed layouts: a compressed shareP; confirmP alone,
     # named by the key index the device reserved (no CliID).
     "dev_pake_init": [hdr(0x31, 0, 0, 0, b"\x02" + bytes(32), cid=b"CLI2")],

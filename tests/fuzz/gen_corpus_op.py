@@ -62,13 +62,17 @@ SEEDS = {
         "refused": b"\x02",
         "nonce_flipped": b"\x01" + b"\x00" * 22 + b"\x80",
     },
-    # byte 0 % 2: mode (0 raw, 1 the lock's genuine REVOKE_RESULT patched)
+    # byte 0 % 3: mode (0 raw, 1 the lock's genuine REVOKE_RESULT patched,
+    # 2 its answer to the same REVOKE delivered again, patched). The
+    # genuine one: header 0..10, uid 11..17, nonce 18..32, ciphertext 33..
     "revoke_result": {
         "raw_empty": b"\x00",
         "genuine": b"\x01",
+        "again": b"\x02",
         "uid_flipped": b"\x01" + b"\x00" * 13 + b"\x01",
+        "nonce_flipped": b"\x01" + b"\x00" * 24 + b"\x01",
         "tag_flipped": b"\x01" + b"\x00" * 40 + b"\x80",
-        "extended": b"\x01" + b"\x00" * 60 + b"\x07",
+        "extended": b"\x01" + b"\x00" * 77 + b"\x07",
     },
 }
 

@@ -481,7 +481,7 @@ static void revoke(ex_set *s, ab *a)
 static void revoke_result(ex_set *s, ab *a)
 {
     static const char TARGET[] = "bob";
-    uint8_t m[WARD_REVOKE_RESULT_MAX], kn[WARD_AEAD_KEY_LEN + WARD_AEAD_NONCE_LEN];
+    uint8_t m[WARD_REVOKE_RESULT_MAX], key[WARD_AEAD_KEY_LEN];
     uint8_t ctx[WARD_SN_MAX + WARD_AEAD_NONCE_LEN + WARD_UID_MAX];
     uint8_t pt[WARD_REVOKE_RESULT_PLAIN_MAX], ct[WARD_REVOKE_RESULT_MAX];
     uint8_t ad[WARD_HDR_BASE_LEN + WARD_UID_MAX];
@@ -495,28 +495,29 @@ static void revoke_result(ex_set *s, ab *a)
     o.has_tid = true;
     memcpy(o.tid, a->revoke_tid, sizeof o.tid);
     EX_OK(s, ward_op_sealed_split(a->revoke, a->revoke_len, WARD_MSG_REVOKE, &rv));
-    EX_OK(s, ward_revoke_result_seal(s->cp, a->auth, (const uint8_t *)SN, strlen(SN), &rv, &o,
-                                     m, sizeof m, &n));
+    EX_OK(s, ward_revoke_result_seal(s->cp, &a->lock_rng, a->auth, (const uint8_t *)SN,
+                                     strlen(SN), &rv, &o, m, sizeof m, &n));
     EX_OK(s, ward_revoke_result_open(s->cp, a->auth, (const uint8_t *)SN, strlen(SN),
                                      a->revoke, a->revoke_len, (const uint8_t *)TARGET,
                                      strlen(TARGET), m, n, &opened));
     EX_OK(s, ward_op_sealed_split(m, n, WARD_MSG_REVOKE_RESULT, &sealed));
     ex_begin(s, "revoke-result",
              "The lock's answer to that REVOKE (type 0x25, flags SEALED), sealed for\n"
-             "alice: plaintext 0x01 outcome (0 done), 0x02 target uid, 0x03 the\n"
-             "target's tid (16 raw bytes, absent when the target is not bound).");
+             "alice: the nonce is the lock's, random, and travels in field 0x02 as a\n"
+             "REVOKE's does; plaintext 0x01 outcome (0 done), 0x02 target uid, 0x03\n"
+             "the target's tid (16 raw bytes, absent when the target is not bound).");
     memcpy(ctx, SN, strlen(SN));
     cl = strlen(SN);
     memcpy(ctx + cl, rv.nonce, WARD_AEAD_NONCE_LEN);
     cl += WARD_AEAD_NONCE_LEN;
     memcpy(ctx + cl, UID, strlen(UID));
     cl += strlen(UID);
-    ex_note(s, "key || nonce = ward_kdf(\"revoke result\", ikm = A of the revoker,");
-    ex_note(s, "                        context = sn || the REVOKE's nonce || revoker uid)");
-    ex_kdf(s, "kdf", WARD_LABEL_REVOKE_RESULT, a->auth, sizeof a->auth, ctx, cl, kn,
-           sizeof kn);
-    ex_hex(s, "key", kn, WARD_AEAD_KEY_LEN);
-    ex_hex(s, "nonce", kn + WARD_AEAD_KEY_LEN, WARD_AEAD_NONCE_LEN);
+    ex_note(s, "key = ward_kdf(\"revoke result\", ikm = A of the revoker,");
+    ex_note(s, "               context = sn || the REVOKE's nonce || revoker uid)");
+    ex_kdf(s, "kdf", WARD_LABEL_REVOKE_RESULT, a->auth, sizeof a->auth, ctx, cl, key,
+           sizeof key);
+    ex_note(s, "drawn by the lock");
+    ex_hex(s, "nonce", sealed.nonce, WARD_AEAD_NONCE_LEN);
     pt[pl++] = 0x01;
     pt[pl++] = 0x01;
     pt[pl++] = WARD_REVOKE_DONE;
@@ -533,10 +534,10 @@ static void revoke_result(ex_set *s, ab *a)
     memcpy(ad + WARD_HDR_BASE_LEN, UID, strlen(UID));
     ex_note(s, "ad = header || revoker uid");
     ex_hex(s, "ad", ad, WARD_HDR_BASE_LEN + strlen(UID));
-    EX_OK(s, ward_aead_seal(s->cp, kn, kn + WARD_AEAD_KEY_LEN, ad,
-                            WARD_HDR_BASE_LEN + strlen(UID), pt, pl, ct, sizeof ct, &cn));
+    EX_OK(s, ward_aead_seal(s->cp, key, sealed.nonce, ad, WARD_HDR_BASE_LEN + strlen(UID), pt,
+                            pl, ct, sizeof ct, &cn));
     EX_SAME(s, ct, cn, sealed.ct, sealed.ct_len, "REVOKE_RESULT ciphertext");
-    ex_note(s, "msg = header || 0x01 revoker uid || 0x02 ciphertext and tag");
+    ex_note(s, "msg = header || 0x01 revoker uid || 0x02 nonce || 0x03 ciphertext and tag");
     ex_msg(s, "msg", m, n);
 }
 

@@ -291,6 +291,8 @@ static void test_older_app_without_cliid(void **state)
     test_free(e);
 }
 
+static ward_err stranger(env *e, const char *tid, const char *cid, bool end);
+
 static void test_wrong_pin_counted(void **state)
 {
     (void)state;
@@ -308,17 +310,24 @@ static void test_wrong_pin_counted(void **state)
     size_t n = 0;
     assert_int_equal(ward_pair_on_pake_init(&a.p, a.msg, a.len, m, sizeof m,
                                             &n), WARD_ERR_AUTH);
-    /* The same app asking again replaces its old binding; the wrong PIN
+    /* Its binding is in its PAKE: a PIN_REQUEST from it (anyone can
+     * forge one) does not replace it. */
+    assert_int_equal(stranger(e, a.tid, a.cid, false), WARD_ERR_STATE);
+    /* After PAKE_END (ward_pair_end, which `ward app pair` sends on a
+     * wrong PIN) the same app asking again starts afresh; the wrong PIN
      * stays counted. */
+    uint8_t ans[WARD_DEV_MSG_MAX];
+    size_t an = 0;
+    ward_dev_event ev;
+    assert_int_equal(ward_pair_end(&a.p, m, sizeof m, &n), WARD_OK);
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans, &an, &ev), WARD_OK);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS - 1);
     app a2 = a;
     step_pin(e, &a2);
     assert_int_equal(step_init(e, &a2, a2.pin), WARD_OK);
     assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS - 2);
     /* One PAKE per PIN: a second PAKE_INIT on it is refused. */
     ward_pair again = a2.p;
-    uint8_t ans[WARD_DEV_MSG_MAX];
-    size_t an = 0;
-    ward_dev_event ev;
     again.state = 2;
     assert_int_equal(ward_pair_pake_init(&again, (const uint8_t *)a2.pin, 6, m,
                                          sizeof m, &n), WARD_OK);
@@ -574,6 +583,41 @@ static ward_err stranger(env *e, const char *tid, const char *cid, bool end)
     return err;
 }
 
+/* A binding in its PAKE is never replaced: a PIN_REQUEST forged with
+ * the app's transport id and CliID (both travel in clear) is STATE, and
+ * the app finishes. Before, it replaced the binding: the app's
+ * PAKE_FINISH found none, its attempt stayed counted, and a stranger
+ * repeating it could spend the window under the app. */
+static void test_pake_not_evicted_by_pin_request(void **state)
+{
+    (void)state;
+    env *e = df_env_new();
+    app a;
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
+    step_pin(e, &a);
+    assert_int_equal(step_init(e, &a, a.pin), WARD_OK);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS - 1);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(stranger(e, a.tid, a.cid, false), WARD_ERR_STATE);
+    }
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS - 1);
+    assert_int_equal(step_finish(e, &a), WARD_OK);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS);
+    assert_int_equal(open_chan(e, &a, WARD_DEV_NEAR, a.tid, 1), WARD_OK);
+    assert_int_equal(command(e, &a, WARD_DEV_NEAR, a.tid, "on"), WARD_OK);
+    /* Once its PAKE is over (here: overdue), the same (transport id,
+     * CliID) may ask again. */
+    app b;
+    app_init(&b, "10.0.0.2:5001", "CLI-LAMP", "PHONE-2");
+    step_pin(e, &b);
+    assert_int_equal(step_init(e, &b, b.pin), WARD_OK);
+    assert_int_equal(stranger(e, b.tid, b.cid, false), WARD_ERR_STATE);
+    e->now += WARD_DEV_PAKE_TTL_MS + 1;
+    ward_pair_wipe(&b.p);
+    bind(e, &b);
+    test_free(e);
+}
+
 /* Finding 9: a stranger without the PIN spends a window's attempts; the
  * device then refuses to bind, but only until the next local action:
  * the new window lets the genuine app bind at once. */
@@ -583,6 +627,11 @@ static void test_window_stranger_cannot_lock_out(void **state)
     env *e = df_env_new();
     app a;
     for (unsigned i = 0; i < WARD_DEV_PIN_MAX_ATTEMPTS; i++) {
+        /* It waits for its last PAKE to expire: its own PIN_REQUEST
+         * cannot replace a binding in its PAKE. */
+        if (i > 0) {
+            e->now += WARD_DEV_PAKE_TTL_MS + 1;
+        }
         assert_int_equal(stranger(e, "10.6.6.6:1", "EVIL", false), WARD_OK);
     }
     /* Spent: the last binding may still finish (its PIN could be right),
@@ -859,6 +908,85 @@ static void test_window_stalled_slots(void **state)
     e->now += WARD_DEV_PAKE_TTL_MS + 1;
     bind(e, &c);
     assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS - 2);
+    test_free(e);
+}
+
+static ward_err stuck_fill(void *ctx, uint8_t *out, size_t len)
+{
+    (void)ctx;
+    memset(out, 0xFF, len);
+    return WARD_OK;
+}
+
+/* A random port stuck at bytes the PIN's rejection sampling throws away
+ * (>= 250) fails the new window (CRYPTO) instead of hanging the device;
+ * the window that was open stays as it was. */
+static void test_window_pin_source_stuck(void **state)
+{
+    (void)state;
+    env *e = df_env_new();
+    char pin[WARD_DEV_PIN_LEN + 1];
+    ward_random stuck = { stuck_fill, NULL };
+    ward_random good = e->dev.base.rng;
+    e->dev.base.rng = stuck;
+    memset(pin, 'x', sizeof pin);
+    assert_int_equal(ward_dev_open_window(&e->dev, pin), WARD_ERR_CRYPTO);
+    assert_int_equal(pin[0], '\0');
+    e->dev.base.rng = good;
+    ward_dev_window w;
+    assert_int_equal(ward_dev_window_state(&e->dev, &w), WARD_OK);
+    assert_true(w.open);
+    assert_string_equal(w.pin, e->pin);
+    df_window(e);
+    test_free(e);
+}
+
+/* A window ends in RAM only once the store lets go of it. A new window
+ * the store refuses leaves the old one open, its PIN and bindings as the
+ * store (and so a restart) still has them; a closing the store refuses
+ * takes no binding and is tried again at the next look, so a restart
+ * does not bring back a window the owner closed. */
+static void test_window_store_failure(void **state)
+{
+    (void)state;
+    env *e = df_env_new();
+    char pin[WARD_DEV_PIN_LEN + 1];
+    ward_dev_window w;
+    app a, b;
+
+    /* A new window the store refuses: the old one goes on. */
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
+    step_pin(e, &a);
+    ward_sim_flash_cut_after(&e->sf, 0);
+    assert_int_equal(ward_dev_open_window(&e->dev, pin), WARD_ERR_IO);
+    assert_int_equal(pin[0], '\0');
+    ward_sim_flash_power_on(&e->sf);
+    assert_int_equal(ward_dev_window_state(&e->dev, &w), WARD_OK);
+    assert_true(w.open);
+    assert_string_equal(w.pin, e->pin);
+    assert_int_equal(step_init(e, &a, a.pin), WARD_OK);
+    assert_int_equal(step_finish(e, &a), WARD_OK);
+    df_reboot(e);
+    assert_int_equal(ward_dev_window_state(&e->dev, &w), WARD_OK);
+    assert_true(w.open);
+    assert_string_equal(w.pin, e->pin);
+
+    /* A closing the store refuses: no binding meanwhile... */
+    app_init(&b, "10.0.0.2:5001", "CLI-LAMP", "PHONE-1");
+    step_pin(e, &b);
+    ward_sim_flash_cut_after(&e->sf, 0);
+    assert_int_equal(ward_dev_close_window(&e->dev), WARD_ERR_IO);
+    assert_int_equal(ward_dev_window_state(&e->dev, &w), WARD_ERR_IO);
+    assert_false(w.open);
+    assert_int_equal(w.pin[0], '\0');
+    assert_int_equal(step_init(e, &b, b.pin), WARD_ERR_LOCKED);
+    /* ...and once the store works again, the next look removes it: a
+     * restart finds no window. */
+    ward_sim_flash_power_on(&e->sf);
+    assert_false(window_open(e));
+    assert_int_equal(e->dev.win.pin[0], 0);
+    df_reboot(e);
+    assert_false(window_open(e));
     test_free(e);
 }
 
@@ -1340,12 +1468,15 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_pake_wire),
         cmocka_unit_test(test_pake_no_confirm),
         cmocka_unit_test(test_pake_answer_tampered),
+        cmocka_unit_test(test_pake_not_evicted_by_pin_request),
         cmocka_unit_test(test_window_stranger_cannot_lock_out),
         cmocka_unit_test(test_window_attempts_per_window),
         cmocka_unit_test(test_window_failure_frees_slot),
         cmocka_unit_test(test_window_outside_refused),
         cmocka_unit_test(test_window_power_cut),
         cmocka_unit_test(test_window_stalled_slots),
+        cmocka_unit_test(test_window_pin_source_stuck),
+        cmocka_unit_test(test_window_store_failure),
         cmocka_unit_test(test_old_lockout_record),
         cmocka_unit_test(test_node_messages_no_oracle),
         cmocka_unit_test(test_bind_again_new_key),

@@ -7,6 +7,7 @@
 #include "ward/ward_op.h"
 #include "ward_inner.h"
 #include "proto/lock_records.h"
+#include "proto/op_inner.h"
 #include "lock_fixture.h"
 
 /* One request as the app sees it, with the bytes its views point into. */
@@ -704,6 +705,128 @@ static void test_revoke(void **state)
     lf_env_free(e);
 }
 
+/* A REVOKE delivered twice (a lost inbox acknowledgement, a replay) is
+ * answered twice, DONE then NOT_BOUND, under the one key its context
+ * gives: each answer must carry its own nonce, or the two would share a
+ * keystream and an eavesdropper would read one plaintext XOR the other. */
+static void test_revoke_twice_fresh_nonce(void **state)
+{
+    (void)state;
+    lf_app a[2];
+    static const char *const uids[] = { "owner", "m1" };
+    lf_env *e = env_with(a, uids, 2);
+    ward_random rng = ward_test_rng();
+    uint8_t msg[WARD_REVOKE_MAX];
+    uint8_t res[2][WARD_REVOKE_RESULT_MAX];
+    size_t len = 0, res_len[2] = { 0, 0 };
+    ward_revoke_outcome out, opened;
+    ward_op_sealed s[2];
+    static const uint8_t want[2] = { WARD_REVOKE_DONE, WARD_REVOKE_NOT_BOUND };
+
+    assert_int_equal(ward_revoke_seal(ward_test_cp, &rng, a[0].auth, LF_SN, LF_SN_LEN,
+                                      (const uint8_t *)"owner", 5, (const uint8_t *)"m1", 2,
+                                      a[1].tid, msg, sizeof msg, &len), WARD_OK);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(ward_op_lock_revoke(&e->lock, msg, len, &out, res[i],
+                                             sizeof res[i], &res_len[i]), WARD_OK);
+        assert_int_equal(out.outcome, want[i]);
+        /* Both open for the revoker, and say what the lock did. */
+        assert_int_equal(ward_revoke_result_open(ward_test_cp, a[0].auth, LF_SN, LF_SN_LEN,
+                                                 msg, len, (const uint8_t *)"m1", 2, res[i],
+                                                 res_len[i], &opened), WARD_OK);
+        assert_int_equal(opened.outcome, want[i]);
+        assert_int_equal(ward_op_sealed_split(res[i], res_len[i], WARD_MSG_REVOKE_RESULT,
+                                              &s[i]), WARD_OK);
+        assert_non_null(s[i].nonce);
+    }
+    assert_memory_not_equal(s[0].nonce, s[1].nonce, WARD_AEAD_NONCE_LEN);
+    /* The plaintexts start 0x01 0x01 outcome 0x02 0x02 "m1": under one
+     * (key, nonce) the ciphertexts would differ exactly where they do. */
+    static const uint8_t pt_xor[7] = { 0, 0, WARD_REVOKE_DONE ^ WARD_REVOKE_NOT_BOUND,
+                                       0, 0, 0, 0 };
+    uint8_t ct_xor[7];
+    for (size_t i = 0; i < sizeof ct_xor; i++) {
+        ct_xor[i] = (uint8_t)(s[0].ct[i] ^ s[1].ct[i]);
+    }
+    assert_memory_not_equal(ct_xor, pt_xor, sizeof ct_xor);
+    lf_env_free(e);
+}
+
+/* A revocation the store cannot record is not answered: no "done"
+ * leaves the lock (the result, sealed first, is wiped from res), the
+ * target stays bound, and the same REVOKE goes through once the store
+ * works again. */
+static void test_revoke_store_failure(void **state)
+{
+    (void)state;
+    lf_app a[2];
+    static const char *const uids[] = { "owner", "m1" };
+    lf_env *e = env_with(a, uids, 2);
+    ward_random rng = ward_test_rng();
+    uint8_t msg[WARD_REVOKE_MAX], res[WARD_REVOKE_RESULT_MAX];
+    size_t len = 0, res_len = 99;
+    ward_revoke_outcome out;
+    assert_int_equal(ward_revoke_seal(ward_test_cp, &rng, a[0].auth, LF_SN, LF_SN_LEN,
+                                      (const uint8_t *)"owner", 5, (const uint8_t *)"m1", 2,
+                                      a[1].tid, msg, sizeof msg, &len), WARD_OK);
+    memset(res, 0xAA, sizeof res);
+    ward_sim_flash_cut_after(&e->sf, 0);
+    assert_int_equal(ward_op_lock_revoke(&e->lock, msg, len, &out, res, sizeof res, &res_len),
+                     WARD_ERR_IO);
+    assert_int_equal(res_len, 0);
+    assert_int_equal(out.outcome, 0);
+    assert_int_equal(out.revoker_len, 0);
+    for (size_t i = 0; i < sizeof res; i++) {
+        assert_true(res[i] == 0 || res[i] == 0xAA);
+    }
+    ward_sim_flash_power_on(&e->sf);
+    assert_true(bound(e, &a[1]));
+    assert_int_equal(apply_revoke(e, &a[0], &a[1], msg, len), WARD_REVOKE_DONE);
+    assert_false(bound(e, &a[1]));
+    lf_env_free(e);
+}
+
+/* The revoker's app takes a result only if it is one the lock could
+ * have sealed: a tid exactly when the outcome is not NOT_BOUND. */
+static void test_revoke_result_tid_matches_outcome(void **state)
+{
+    (void)state;
+    ward_random rng = ward_test_rng();
+    uint8_t auth[WARD_AUTH_KEY_LEN], tid[WARD_TASK_ID_LEN];
+    uint8_t rv[WARD_REVOKE_MAX], res[WARD_REVOKE_RESULT_MAX];
+    size_t rv_len = 0, res_len = 0;
+    ward_op_sealed s;
+    ward_revoke_outcome o, opened;
+    memset(auth, 0x42, sizeof auth);
+    memset(tid, 0x17, sizeof tid);
+    assert_int_equal(ward_revoke_seal(ward_test_cp, &rng, auth, LF_SN, LF_SN_LEN,
+                                      (const uint8_t *)"owner", 5, (const uint8_t *)"m1", 2,
+                                      tid, rv, sizeof rv, &rv_len), WARD_OK);
+    assert_int_equal(ward_op_sealed_split(rv, rv_len, WARD_MSG_REVOKE, &s), WARD_OK);
+    for (uint8_t oc = 0; oc <= WARD_REVOKE_OUTCOME_MAX; oc++) {
+        for (int with_tid = 0; with_tid < 2; with_tid++) {
+            memset(&o, 0, sizeof o);
+            o.outcome = oc;
+            memcpy(o.target, "m1", 2);
+            o.target_len = 2;
+            o.has_tid = with_tid != 0;
+            memcpy(o.tid, tid, sizeof o.tid);
+            assert_int_equal(ward_revoke_result_seal(ward_test_cp, &rng, auth, LF_SN,
+                                                     LF_SN_LEN, &s, &o, res, sizeof res,
+                                                     &res_len), WARD_OK);
+            bool fits = (oc == WARD_REVOKE_NOT_BOUND) == !o.has_tid;
+            assert_int_equal(ward_revoke_result_open(ward_test_cp, auth, LF_SN, LF_SN_LEN, rv,
+                                                     rv_len, (const uint8_t *)"m1", 2, res,
+                                                     res_len, &opened),
+                             fits ? WARD_OK : WARD_ERR_AUTH);
+            if (!fits) {
+                assert_int_equal(opened.outcome, 0);
+                assert_false(opened.has_tid);
+            }
+        }
+    }
+}
+
 static void test_audit_ring(void **state)
 {
     (void)state;
@@ -958,6 +1081,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_restart_forgets),
         cmocka_unit_test(test_add_client_roles),
         cmocka_unit_test(test_revoke),
+        cmocka_unit_test(test_revoke_twice_fresh_nonce),
+        cmocka_unit_test(test_revoke_result_tid_matches_outcome),
+        cmocka_unit_test(test_revoke_store_failure),
         cmocka_unit_test(test_audit_ring),
         cmocka_unit_test(test_powercut_accept),
         cmocka_unit_test(test_messages),
