@@ -24,12 +24,14 @@ static void wipe(void *p, size_t n)
     }
 }
 
+/* subdir/<SN>.json; the directory is made by write_record() only, so a
+ * read (a lookup of a rebinding that does not exist) creates nothing. */
 static char *record_path(const ward_app *app, const char *subdir, const char *sn)
 {
     char *dir = ward_path_join(app->dir, subdir);
     char name[WARD_SN_MAX + 8];
     char *path = NULL;
-    if (dir != NULL && ward_mkdir(dir, 0700) == WARD_OK) {
+    if (dir != NULL) {
         /* sn passed ward_check_sn: no '/' and no "..": one component. */
         snprintf(name, sizeof name, "%s.json", sn);
         path = ward_path_join(dir, name);
@@ -51,7 +53,10 @@ static ward_err write_record(ward_app *app, const char *subdir, const ward_app_l
     }
     ward_hex_encode(l->auth_key, sizeof l->auth_key, key_hex, sizeof key_hex);
     ward_hex_encode(l->tid, sizeof l->tid, tid_hex, sizeof tid_hex);
-    char *path = record_path(app, subdir, l->sn);
+    char *dir = ward_path_join(app->dir, subdir);
+    char *path = dir != NULL && ward_mkdir(dir, 0700) == WARD_OK
+                     ? record_path(app, subdir, l->sn) : NULL;
+    free(dir);
     cJSON *o = cJSON_CreateObject();
     if (path != NULL && o != NULL &&
         cJSON_AddStringToObject(o, "sn", l->sn) &&

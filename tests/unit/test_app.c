@@ -238,6 +238,13 @@ static void test_prepare_phone_mismatch(void **state)
     assert_string_equal(ward_app_error(&app), WARD_APP_PHONE_MISMATCH);
     ward_app_lock l;
     assert_int_equal(ward_app_lock_get(&app, "LOCK-7", &l), WARD_ERR_NOTFOUND);
+    assert_int_equal(ward_app_lock_rebinding(&app, "LOCK-7", &l), WARD_ERR_NOTFOUND);
+    /* Looking a record up writes nothing, not even its directory. */
+    char path[600];
+    snprintf(path, sizeof path, "%s/pending", tmp_dir("mm"));
+    assert_int_not_equal(access(path, F_OK), 0);
+    snprintf(path, sizeof path, "%s/locks", tmp_dir("mm"));
+    assert_int_not_equal(access(path, F_OK), 0);
     assert_int_equal(ward_app_bind_prepare(&app, "{}", 2, false, &up, NULL, NULL),
                      WARD_ERR_FORMAT);
     ward_app_close(&app);
