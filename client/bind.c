@@ -6,7 +6,7 @@
 
 #include "ward/ward_httpsig.h"
 #include "ward/ward_suite.h"
-#include "app_inner.h"
+#include "ops_inner.h"
 
 #define LOCKS_DIR "locks"
 /* A binding begun while the app is bound to the lock already (--rebind):
@@ -14,7 +14,6 @@
  * lock has taken the new one. */
 #define PENDING_DIR "pending"
 #define LOCK_FILE_MAX 4096
-#define B64_LEN(n) (4 * (((n) + 2) / 3) + 1)
 
 static void wipe(void *p, size_t n)
 {

@@ -7,7 +7,6 @@
 #include "ward/ward_httpsig.h"
 #include "ops_inner.h"
 
-#define B64_LEN(n) (4 * (((n) + 2) / 3) + 1)
 
 static const char *const OP_NAMES[WARD_OP_MAX + 1] = {
     NULL, "unlock", "intercom", "video", "add client"

@@ -1,6 +1,7 @@
 /*
  * ops_inner.h - helpers shared by the client library's flow-B files
- * (ops.c, near.c, revoke.c, keys.c, call.c). Not installed.
+ * (ops.c, near.c, revoke.c, revocation.c, keys.c, call.c) and by bind.c.
+ * Not installed.
  */
 #ifndef WARD_OPS_INNER_H
 #define WARD_OPS_INNER_H
@@ -12,6 +13,9 @@
 #include "ward/ward_app_ops.h"
 #include "ward/ward_http.h"
 #include "app_inner.h"
+
+/* Room for the base64 of n bytes and its NUL. */
+#define B64_LEN(n) (4 * (((n) + 2) / 3) + 1)
 
 /* Longest wait wardd honours on a long-poll, seconds. */
 #define WARD_APP_WAIT_MAX 30u
