@@ -159,8 +159,9 @@ static int await_answer(lockdir *ld, ward_op_lock *op, const char *op_id,
             return cli_fail("stopped before an answer: %s not done",
                             lockops_op_name(op->op));
         }
-        /* Each member answers once: more refused answers than the lock has
-         * clients means wardd is making them up. */
+        /* Each member answers once, so an honest wardd hands on at most as
+         * many answers as the lock has clients: more than twice the most it
+         * can hold (WARD_MAX_CLIENTS) means wardd is making them up. */
         if (left <= 0 || a.refused > 2u * WARD_MAX_CLIENTS) {
             withdraw(ld, op_id);
             if (a.refused > 0) {
