@@ -107,35 +107,50 @@ int ward_app_role_json(const cJSON *r)
     return -1;
 }
 
-static uint64_t now_ms(const ward_app *app)
+static ward_err now_ms(ward_app *app, uint64_t *t)
 {
-    uint64_t t = 0;
-    if (app->host.clock.now_ms(app->host.clock.ctx, &t) != WARD_OK) {
-        t = 0;
+    *t = 0;
+    ward_err err = app->host.clock.now_ms(app->host.clock.ctx, t);
+    if (err != WARD_OK) {
+        return ward_app_fail(app, err, "the clock failed (%s)", ward_strerror(err));
     }
-    return t;
+    return WARD_OK;
 }
 
 ward_err ward_app_long_poll(ward_app *app, unsigned wait_s, ward_app_poll_fn step, void *ctx,
                             bool *done)
 {
-    uint64_t deadline = now_ms(app) + (uint64_t)wait_s * 1000u;
+    uint64_t start = 0, end = 0;
     *done = false;
-    for (;;) {
-        uint64_t start = now_ms(app);
+    ward_err err = now_ms(app, &start);
+    if (err != WARD_OK) {
+        return err;
+    }
+    uint64_t deadline = start + (uint64_t)wait_s * 1000u;
+    /* Each round takes at least a second of the clock, so a clock that
+     * works ends the wait within wait_s + 1 rounds; one that stands still
+     * must not keep us here. */
+    for (unsigned round = 0; round <= wait_s; round++) {
+        if ((err = now_ms(app, &start)) != WARD_OK) {
+            return err;
+        }
         if (start >= deadline) {
             return WARD_OK;
         }
         uint64_t left = (deadline - start + 999u) / 1000u;
         unsigned w = left < WARD_APP_WAIT_MAX ? (unsigned)left : WARD_APP_WAIT_MAX;
-        ward_err err = step(app, w, ctx, done);
+        err = step(app, w, ctx, done);
         if (err != WARD_OK || *done) {
             return err;
         }
+        if ((err = now_ms(app, &end)) != WARD_OK) {
+            return err;
+        }
         /* A server that answers a long-poll at once must not make us spin. */
-        if (now_ms(app) - start < 1000u) {
+        if (end < start + 1000u) {
             struct timespec ts = { 1, 0 };
             nanosleep(&ts, NULL);
         }
     }
+    return WARD_OK;
 }

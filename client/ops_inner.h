@@ -32,7 +32,9 @@ typedef ward_err (*ward_app_poll_fn)(ward_app *app, unsigned wait_s, void *ctx, 
 
 /* Calls step until *done, an error, or wait_s seconds: each call waits
  * at most WARD_APP_WAIT_MAX, and never more than one a second when wardd
- * answers at once. WARD_OK with *done false: the time ran out. */
+ * answers at once. WARD_OK with *done false: the time ran out (or the
+ * clock stood still for wait_s + 1 rounds). A clock that fails ends the
+ * wait with its error before step is called again. */
 ward_err ward_app_long_poll(ward_app *app, unsigned wait_s, ward_app_poll_fn step, void *ctx,
                             bool *done);
 
