@@ -70,6 +70,7 @@ static int verify_code(ward_app *app, const char *code, bool *wrong, char *why, 
                            &resp, why, cap);
     *wrong = status == 403;
     ward_http_response_free(&resp);
+    explicit_bzero(body, strlen(body));
     free(body);
     if (status != 0) {
         return CLI_EXIT_FAIL;

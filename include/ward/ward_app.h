@@ -134,7 +134,8 @@ char *ward_app_key_path(const ward_app *app);
  * wardd answers {"user", "verified"} and, until the phone is verified,
  * sends a 6-digit code to it by SMS. */
 ward_err ward_app_register_json(ward_app *app, char **json);
-/* The body of POST /v1/users/verify: {"code"}; malloc'd. WARD_ERR_FORMAT
+/* The body of POST /v1/users/verify: {"code"}; malloc'd, and the only
+ * copy of the code made: the caller wipes it before free(). WARD_ERR_FORMAT
  * unless code is 6 digits. */
 ward_err ward_app_verify_json(ward_app *app, const char *code, char **json);
 

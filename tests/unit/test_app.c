@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -117,6 +118,49 @@ static mode_t file_mode(const char *path)
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
     return st.st_mode & 0777;
+}
+
+/* cJSON's allocations, watched: a block freed still holding the code. */
+static const char *watched_code;
+static bool code_freed;
+
+static void *watch_malloc(size_t n)
+{
+    return malloc(n);
+}
+
+static void watch_free(void *p)
+{
+    if (p != NULL && watched_code != NULL &&
+        memmem(p, malloc_usable_size(p), watched_code, strlen(watched_code)) != NULL) {
+        code_freed = true;
+    }
+    free(p);
+}
+
+/* The phone's code is a secret: making the verify body leaves no copy of
+ * it in freed memory (a cJSON tree and its print buffer did). */
+static void test_verify_body_leaves_no_code(void **state)
+{
+    (void)state;
+    ward_host h = test_host();
+    ward_app app;
+    char *json = NULL;
+    assert_int_equal(ward_app_create(&app, &h, tmp_dir("code"), "alice", PHONE, "x"),
+                     WARD_OK);
+    cJSON_Hooks hooks = { watch_malloc, watch_free };
+    watched_code = "482913";
+    code_freed = false;
+    cJSON_InitHooks(&hooks);
+    ward_err err = ward_app_verify_json(&app, "482913", &json);
+    cJSON_InitHooks(NULL);
+    watched_code = NULL;
+    assert_int_equal(err, WARD_OK);
+    assert_string_equal(json, "{\"code\":\"482913\"}");
+    assert_false(code_freed);
+    explicit_bzero(json, strlen(json));
+    free(json);
+    ward_app_close(&app);
 }
 
 static void test_account_files(void **state)
@@ -420,6 +464,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_qr_table),
         cmocka_unit_test(test_account_files),
+        cmocka_unit_test(test_verify_body_leaves_no_code),
         cmocka_unit_test(test_prepare_phone_mismatch),
         cmocka_unit_test(test_local_flow_and_recovery),
     };
