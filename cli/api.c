@@ -24,13 +24,15 @@ long api_call(const ward_host *host, const char *server, const char *method,
     if (resp->status >= 200 && resp->status < 300) {
         return 0;
     }
-    /* wardd answers {"error": class, "message": one line}. */
+    /* wardd answers {"error": class, "message": one line}: its text, not
+     * trusted to hold no escapes or newlines, is printed escaped. */
     cJSON *o = cJSON_ParseWithLength(resp->body, resp->body_len);
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "message");
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "error");
-    snprintf(msg, msg_cap, "wardd refused (%ld %s): %s", resp->status,
-             cJSON_IsString(c) ? c->valuestring : "error",
-             cJSON_IsString(m) ? m->valuestring : "no reason given");
+    char cls[40], text[200];
+    ward_http_text(cls, sizeof cls, cJSON_IsString(c) ? c->valuestring : "error");
+    ward_http_text(text, sizeof text, cJSON_IsString(m) ? m->valuestring : "no reason given");
+    snprintf(msg, msg_cap, "wardd refused (%ld %s): %s", resp->status, cls, text);
     cJSON_Delete(o);
     return resp->status;
 }

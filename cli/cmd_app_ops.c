@@ -16,6 +16,7 @@
 #include "ward/ward_app.h"
 #include "ward/ward_app_ops.h"
 #include "ward/ward_files.h"
+#include "ward/ward_http.h"
 #include "ward/ward_op.h"
 
 /* Opens the app and learns of bindings the lock finished since. */
@@ -332,9 +333,14 @@ int cmd_app_audit(int argc, char **argv)
         char when[32];
         gmtime_r(&t, &tm);
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        printf("%s %-13s %-10s %-12s %s\n", when, list[i].event,
-               list[i].uid[0] ? list[i].uid : "-", list[i].op[0] ? list[i].op : "-",
-               list[i].detail);
+        /* wardd's words, every one: printed escaped. */
+        char ev[4 * sizeof list[i].event], uid[4 * sizeof list[i].uid];
+        char op[4 * sizeof list[i].op], detail[4 * sizeof list[i].detail];
+        ward_http_text(ev, sizeof ev, list[i].event);
+        ward_http_text(uid, sizeof uid, list[i].uid[0] ? list[i].uid : "-");
+        ward_http_text(op, sizeof op, list[i].op[0] ? list[i].op : "-");
+        ward_http_text(detail, sizeof detail, list[i].detail);
+        printf("%s %-13s %-10s %-12s %s\n", when, ev, uid, op, detail);
     }
     if (n == 0) {
         printf("no events\n");

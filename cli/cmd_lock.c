@@ -134,10 +134,12 @@ static int flush_unconfirmed(lockdir *ld, bool *sent)
         cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
         const cJSON *uid = cJSON_GetObjectItemCaseSensitive(o, "uid");
         const cJSON *role = cJSON_GetObjectItemCaseSensitive(o, "role");
-        printf("bound: user %s as %s, recorded by wardd\n",
-               cJSON_IsString(uid) ? uid->valuestring : "?",
-               cJSON_IsString(role) ? role->valuestring
-               : cJSON_IsNumber(role) ? ward_role_name(role->valueint) : "?");
+        const char *rn = cJSON_IsNumber(role) ? ward_role_name(role->valueint) : NULL;
+        char who[WARD_UID_MAX + 8], as[24];
+        ward_http_text(who, sizeof who, cJSON_IsString(uid) ? uid->valuestring : "?");
+        ward_http_text(as, sizeof as, cJSON_IsString(role) ? role->valuestring
+                                      : rn != NULL ? rn : "?");
+        printf("bound: user %s as %s, recorded by wardd\n", who, as);
         cJSON_Delete(o);
         *sent = true;
     }

@@ -106,10 +106,13 @@ static int on_answer(void *ctx, long long n, const char *from, const uint8_t *ap
     answers_ctx *a = ctx;
     uint8_t res[WARD_OP_RESULT_MAX];
     size_t res_len = 0;
+    /* Who answered, as wardd says: any bytes it likes, printed escaped. */
+    char who[WARD_UID_MAX + 8];
+    ward_http_text(who, sizeof who, from);
     if (approval == NULL) {
         a->refused++;
-        fprintf(stderr, "ward: answer %lld (from %.64s) is not a ward message: ignored\n", n,
-                from);
+        fprintf(stderr, "ward: answer %lld (from %s) is not a ward message: ignored\n", n,
+                who);
         return 0;
     }
     if ((a->rc = lockdir_reacquire(a->ld)) != 0) {
@@ -136,8 +139,8 @@ static int on_answer(void *ctx, long long n, const char *from, const uint8_t *ap
         return 1;
     }
     a->refused++;
-    fprintf(stderr, "ward: answer %lld (from %.64s) does not verify with the lock's keys "
-            "(forged, altered, replayed or for another request): ignored\n", n, from);
+    fprintf(stderr, "ward: answer %lld (from %s) does not verify with the lock's keys "
+            "(forged, altered, replayed or for another request): ignored\n", n, who);
     return 0;
 }
 

@@ -707,9 +707,14 @@ int cmd_app_discover(int argc, char **argv)
                     cid = c->valuestring;
                 }
             }
-            printf("%s %s near=%s name=\"%s\" type=%s%s%s\n", cid ? "both" : "lan ",
-                   id->valuestring, ps[i].addr, nm->valuestring, ty->valuestring,
-                   cid ? " cloud=" : "", cid ? cid : "");
+            /* The device's words and wardd's, printed escaped. */
+            char eid[96], enm[160], ety[64], ecid[96];
+            ward_http_text(eid, sizeof eid, id->valuestring);
+            ward_http_text(enm, sizeof enm, nm->valuestring);
+            ward_http_text(ety, sizeof ety, ty->valuestring);
+            ward_http_text(ecid, sizeof ecid, cid);
+            printf("%s %s near=%s name=\"%s\" type=%s%s%s\n", cid ? "both" : "lan ", eid,
+                   ps[i].addr, enm, ety, cid ? " cloud=" : "", ecid);
             both += cid != NULL;
         }
         cJSON_Delete(o);
@@ -725,7 +730,10 @@ int cmd_app_discover(int argc, char **argv)
             seen |= ps[i].found && strstr(ps[i].info, pat) != NULL;
         }
         if (!seen && cJSON_IsString(d) && cJSON_IsString(c)) {
-            printf("cloud %s cloud=%s\n", d->valuestring, c->valuestring);
+            char ed[96], ec[96];
+            ward_http_text(ed, sizeof ed, d->valuestring);
+            ward_http_text(ec, sizeof ec, c->valuestring);
+            printf("cloud %s cloud=%s\n", ed, ec);
         }
     }
     printf("%zu device(s) both on the LAN and in the cloud list\n", both);

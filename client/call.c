@@ -35,17 +35,9 @@ ward_err ward_app_call(ward_app *app, const char *method, const char *target,
 void ward_app_server_message(const ward_http_response *resp, char *out,
                              size_t cap)
 {
-    out[0] = '\0';
     cJSON *o = cJSON_ParseWithLength(resp->body, resp->body_len);
-    const char *m = ward_json_str(o, "message");
-    if (m != NULL) {
-        /* One line: wardd's text is not trusted to hold no newlines. */
-        size_t i = 0;
-        for (; m[i] != '\0' && i + 1 < cap; i++) {
-            out[i] = (m[i] == '\n' || m[i] == '\r') ? ' ' : m[i];
-        }
-        out[i] = '\0';
-    }
+    /* One line with no terminal control: wardd's text is not trusted. */
+    ward_http_text(out, cap, ward_json_str(o, "message"));
     cJSON_Delete(o);
 }
 

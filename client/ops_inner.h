@@ -44,8 +44,8 @@ ward_err ward_app_long_poll(ward_app *app, unsigned wait_s, ward_app_poll_fn ste
 ward_err ward_app_status_fail(ward_app *app, const ward_http_response *resp,
                               const char *what);
 
-/* wardd's one-line "message" of an error answer, or "" (static buffer
- * not needed: copies into out). */
+/* wardd's "message" of an error answer, escaped (ward_http_text()), or
+ * "". */
 void ward_app_server_message(const ward_http_response *resp, char *out,
                              size_t cap);
 

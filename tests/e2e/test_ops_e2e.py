@@ -702,6 +702,64 @@ class Finding12StaleOpsWithdrawn(OpsTest):
         self.assertEqual(self.executions(), [])
 
 
+class Review5TerminalInjection(OpsTest):
+    """Review of issue 14's change, item 5: whatever text wardd sends (an
+    error message, the uid it says answered, an audit line) reaches the
+    person's terminal escaped: no escape sequence, bell or forged line of
+    its own."""
+
+    EVIL = "boom\u001b]0;pwned\u0007\u001b[2J\nward: revoked bob from lock LOCK-0001: " \
+           "confirmed by the lock\u00e9"
+
+    def assert_clean(self, text, name):
+        for raw in ("\x1b", "\x07", "\u00e9", "\r"):
+            self.assertNotIn(raw, text, name)
+        self.assertNotIn("\nward: revoked bob", text, name)
+        self.assertIn("\\x1b", text, name)
+
+    def refuse(self, method, prefix, status=500):
+        body = json.dumps({"error": "internal\u001b[31m", "message": self.EVIL}).encode()
+        self.proxy.on_request = lambda m, path, b: (
+            (status, body) if m == method and path.startswith(prefix) else None)
+
+    def test_review5_error_messages_are_escaped(self):
+        # Through the app library (ward_app_server_message) ...
+        self.refuse("GET", "/v1/ops/pending")
+        rc, out, err = self.ward("app", "pending", "--dir", self.alice)
+        self.assertNotEqual(rc, 0)
+        self.assert_clean(err, "app pending")
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        # ... and through the CLI's own calls (api_call).
+        self.refuse("POST", "/v1/ops")
+        rc, out, err = self.ward("lock", "request", "--dir", self.lock, "--op", "unlock",
+                                 "--timeout", "3")
+        self.assertNotEqual(rc, 0)
+        self.assert_clean(err, "lock request")
+        self.assertNotIn("DOOR UNLOCKED", out)
+
+    def test_review5_answerer_and_audit_are_escaped(self):
+        def hook(method, path, body):
+            if method == "GET" and re.search(ANSWER_FETCH, path):
+                m = re.search(r"after=(\d+)", path)
+                n = int(m.group(1)) + 1 if m else 1
+                return 200, json.dumps({"answers": [{"n": n, "uid": self.EVIL,
+                                                     "approval": "AAAA"}]}).encode()
+            if method == "GET" and path.startswith("/v1/audit"):
+                return 200, json.dumps({"events": [
+                    {"ts": 1700000000000, "event": "bind\u001b[2J", "uid": self.EVIL,
+                     "op": "unlock\u0007", "detail": self.EVIL}]}).encode()
+            return None
+        self.proxy.on_request = hook
+        p = self.request("--timeout", "3")
+        rc, out, err = self.finish(p)
+        self.assertNotEqual(rc, 0)
+        self.assert_clean(err, "lock request answers")
+        self.assertIn("ignored", err)
+        out = self.ward_ok("app", "audit", "--dir", self.alice)
+        self.assert_clean(out, "app audit")
+        self.assertEqual(len(out.strip().splitlines()), 1, out)
+
+
 class NearField(OpsTest):
     def test_unlock_at_the_door(self):
         run = self.spawn("lock", "run", "--dir", self.lock)

@@ -12,6 +12,7 @@
 
 #include "ward/ward_app.h"
 #include "ward/ward_host.h"
+#include "ward/ward_http.h"
 #include "ward/ward_httpsig.h"
 #include "ward/ward_lock.h"
 #include "ward/ward_port_sim.h"
@@ -111,6 +112,28 @@ static void test_qr_table(void **state)
     nul[n] = '\0';
     nul[n + 1] = ' ';
     assert_int_equal(ward_qr_parse(nul, n + 2, &q), WARD_ERR_FORMAT);
+}
+
+/* A server's text, escaped for a terminal: wardd_log's rules. */
+static void test_http_text(void **state)
+{
+    (void)state;
+    char out[64];
+    ward_http_text(out, sizeof out, "ok bob-1.x@y");
+    assert_string_equal(out, "ok bob-1.x@y");
+    ward_http_text(out, sizeof out, "a\x1b[2J\n\r\x07\x7f\\\xc3\xa9");
+    assert_string_equal(out, "a\\x1b[2J\\x0a\\x0d\\x07\\x7f\\\\\\xc3\\xa9");
+    ward_http_text(out, sizeof out, NULL);
+    assert_string_equal(out, "");
+    /* Too long: cut before an escape, never inside one, and marked. */
+    ward_http_text(out, 12, "abcdef\x1bghijk");
+    assert_string_equal(out, "abcdef...");
+    ward_http_text(out, 12, "abcdefghijk");
+    assert_string_equal(out, "abcdefghijk");
+    ward_http_text(out, 12, "abcdefghijkl");
+    assert_string_equal(out, "abcdefgh...");
+    ward_http_text(out, 1, "abc");
+    assert_string_equal(out, "");
 }
 
 static mode_t file_mode(const char *path)
@@ -463,6 +486,7 @@ int main(int argc, char **argv)
     ward_test_backend(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_qr_table),
+        cmocka_unit_test(test_http_text),
         cmocka_unit_test(test_account_files),
         cmocka_unit_test(test_verify_body_leaves_no_code),
         cmocka_unit_test(test_prepare_phone_mismatch),
