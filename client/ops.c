@@ -227,6 +227,9 @@ static ward_err op_elsewhere(ward_app *app, const char *op_id)
     if (strcmp(state, "expired") == 0) {
         return ward_app_fail(app, WARD_ERR_EXPIRED, "%s", WARD_APP_MSG_EXPIRED);
     }
+    if (strcmp(state, "withdrawn") == 0) {
+        return ward_app_fail(app, WARD_ERR_EXPIRED, "%s", WARD_APP_MSG_WITHDRAWN);
+    }
     return ward_app_fail(app, WARD_ERR_NOTFOUND,
                          "no pending operation %s for this app (answered, "
                          "expired or never asked)", op_id);
@@ -277,8 +280,12 @@ static ward_err post_answer(ward_app *app, const ward_app_op *op,
                      ? cJSON_ParseWithLength(r.body, r.body_len) : NULL;
     const char *cls = ward_json_str(ans, "error");
     const char *msg = ward_json_str(ans, "message");
+    const char *state = ward_json_str(ans, "state");
     bool late = cls != NULL && strcmp(cls, "late") == 0;
-    bool withdrawn = msg != NULL && strstr(msg, "withdrew") != NULL;
+    /* A 410 names its state; the message is read only from a wardd that
+     * does not. */
+    bool withdrawn = state != NULL ? strcmp(state, "withdrawn") == 0
+                                   : msg != NULL && strstr(msg, "withdrew") != NULL;
     switch (r.status) {
     case 200: case 201: break;
     case 409:

@@ -760,6 +760,37 @@ class Review5TerminalInjection(OpsTest):
         self.assertEqual(len(out.strip().splitlines()), 1, out)
 
 
+class Review14WithdrawnSaysSo(OpsTest):
+    """Review of issue 14's change, item 14: an app answering an op the
+    lock withdrew is told so, whether the op left its pending list already
+    or wardd refuses the answer (410 naming the state), not that it was
+    never asked or merely expired."""
+
+    def test_review14_withdrawn_op_left_the_list(self):
+        p = self.request("--timeout", "2")
+        op_id, _ = self.wait_pending(self.alice)
+        rc, out, err = self.finish(p)
+        self.assertIn("withdrawn", err)
+        rc, out, err = self.ward("app", "approve", "--dir", self.alice, op_id)
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("the lock withdrew the request", err)
+        self.assertEqual(self.executions(), [])
+
+    def test_review14_answer_refused_as_withdrawn(self):
+        p = self.request()
+        op_id, _ = self.wait_pending(self.alice)
+        gone = json.dumps({"error": "expired", "message": "gone", "state": "withdrawn"})
+        self.proxy.on_request = lambda m, path, b: (
+            (410, gone.encode()) if m == "POST" and path.endswith("/answer") else None)
+        rc, out, err = self.ward("app", "approve", "--dir", self.alice, op_id)
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("the lock withdrew the request", err)
+        self.proxy.on_request = None
+        p.send_signal(signal.SIGINT)
+        self.finish(p)
+        self.assertEqual(self.executions(), [])
+
+
 class NearField(OpsTest):
     def test_unlock_at_the_door(self):
         run = self.spawn("lock", "run", "--dir", self.lock)
