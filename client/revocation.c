@@ -366,7 +366,11 @@ ward_err ward_app_revoke(ward_app *app, const char *sn, const char *target, bool
     }
     ward_app_wipe(key, sizeof key);
     free(list);
-    if (done || (err != WARD_OK && err != WARD_ERR_IO)) {
+    /* Forgotten only once it is over (the lock answered, or wardd forgot
+     * it): a refusal of the follow-up (429, 401, a malformed state) is no
+     * answer from the lock, and the next run follows the same REVOKE
+     * rather than post a second one. */
+    if (done) {
         pending_drop(app, sn, target);
     }
     if (err == WARD_OK && !done) {

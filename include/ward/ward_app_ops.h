@@ -219,7 +219,9 @@ ward_err ward_app_revoke_result(ward_app *app, const char *sn, const char *targe
  * /v1/revocations, remembers the revocation in the app's directory
  * (revocations/), then follows GET /v1/revocations/{id} until the lock's
  * REVOKE_RESULT comes and opens. A later call for the same target follows
- * the remembered one instead of sending another. When the lock answers
+ * the remembered one instead of sending another; it is forgotten only
+ * once the lock's answer came (or wardd no longer knows the revocation),
+ * whatever else fails on the way. When the lock answers
  * that target is bound under another binding than wardd named, it sends
  * once more under the binding the lock named. WARD_OK only when the
  * lock's own answer opened: out->outcome is WARD_REVOKE_DONE (revoked

@@ -638,6 +638,37 @@ class Finding3RevocationConfirmedByTheLock(LockRunning):
         self.stop_lock(run)
 
 
+class Review6RevocationKeptUntilAnswered(LockRunning):
+    """Review of issue 14's change, item 6: a remembered revocation is
+    forgotten only when the lock's answer came. wardd refusing the
+    follow-up (busy, malformed) is no answer: the next `ward app revoke`
+    follows the same REVOKE, it does not post a second one."""
+
+    def setUp(self):
+        super().setUp()
+        self.bob = self.register(BOB)
+        self.bind_second(BOB, self.bob, self.alice)
+
+    def test_review6_refused_follow_up_keeps_the_revocation(self):
+        for status, body in ((429, b'{"error": "busy", "message": "slow down"}'),
+                             (200, b'{"id": 1}')):
+            self.proxy.on_request = lambda m, path, b, st=status, bd=body: (
+                (st, bd) if m == "GET" and path.startswith("/v1/revocations/") else None)
+            rc, out, err = self.ward("app", "revoke", "--dir", self.alice, "--user", "bob",
+                                     "--timeout", "3")
+            self.assertNotEqual(rc, 0, out)
+            self.assertNotIn("confirmed", out)
+        self.proxy.on_request = None
+        run, sock = self.run_lock()
+        out = self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
+        self.assertIn("confirmed by the lock", out)
+        self.assertFalse(self.at_the_door(self.bob, sock))
+        posts = [1 for m, path, *_ in self.proxy.seen
+                 if m == "POST" and path == "/v1/revocations"]
+        self.assertEqual(len(posts), 1)
+        self.stop_lock(run)
+
+
 class Finding5MemberCannotBurnAnOp(OpsTest):
     """Issue 14, finding 5: a bound member answers first with garbage (a
     well-formed APPROVAL that does not verify). wardd keeps every
