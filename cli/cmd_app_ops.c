@@ -258,10 +258,16 @@ int cmd_app_revoke(int argc, char **argv)
         printf("revoked %s from lock %s: confirmed by the lock\n", user, sn);
         return 0;
     case WARD_REVOKE_NOT_BOUND:
-        printf("%s is not bound to lock %s (confirmed by the lock): nothing was left to "
-               "revoke\n", user, sn);
+        /* The lock keeps no record of whom it revoked: after a restart of
+         * `ward lock run` this may answer the revocation it applied. */
+        printf("%s is not bound to lock %s (already revoked, or never bound; confirmed by "
+               "the lock): nothing was left to revoke\n", user, sn);
         return 0;
     case WARD_REVOKE_STALE:
+        if (!out.has_tid) {
+            return cli_fail("the lock did not revoke %s: it holds another binding of that "
+                            "user than the one named, and did not say which", user);
+        }
         return cli_fail("the lock did not revoke %s: it holds another binding of that user "
                         "than the one named, and resending under it did not succeed", user);
     default:

@@ -341,9 +341,10 @@ static ward_err poll_result(ward_app *app, const ward_app_op *op,
                                    &for_len) == WARD_OK &&
                    (for_len != strlen(app->user) ||
                     memcmp(for_uid, app->user, for_len) != 0)) {
-            /* Sealed for another member: the lock took that answer (as far
-             * as wardd shows; ours was not the one it acted on). */
-            err = ward_app_fail(app, WARD_ERR_STATE, WARD_APP_MSG_LATE);
+            /* Sealed for another member, says the result's header, which
+             * is not authenticated: wardd's word that the lock took another
+             * answer, not the lock's. */
+            err = ward_app_fail(app, WARD_ERR_STATE, WARD_APP_MSG_LATE_WARDD);
         } else {
             err = ward_app_result_open(app, op, key, res, res_len, &got);
             if (err == WARD_OK) {

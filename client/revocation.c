@@ -244,9 +244,10 @@ static ward_err poll_revocation(ward_app *app, const char *sn, const char *targe
         }
     } else if (strcmp(state, "queued") != 0) {
         *done = true;
+        /* wardd's word only: the lock said nothing we could check. */
         err = ward_app_fail(app, WARD_ERR_AUTH,
-                            "the lock took the revocation but did not answer it: it could "
-                            "not verify it (is this app still bound there?)");
+                            "wardd says the lock took the revocation but did not answer it: "
+                            "it could not verify it (is this app still bound there?)");
     }
     cJSON_Delete(o);
     ward_http_response_free(&r);
@@ -372,6 +373,12 @@ ward_err ward_app_revoke(ward_app *app, const char *sn, const char *target, bool
      * rather than post a second one. */
     if (done) {
         pending_drop(app, sn, target);
+    }
+    if (err == WARD_OK && !done && wait_s == 0) {
+        return ward_app_fail(app, WARD_ERR_EXPIRED,
+                             "%s: wardd queued it as revocation %lld (not waited for the "
+                             "lock's answer); run the same command again to follow it",
+                             WARD_APP_MSG_UNCONFIRMED, (long long)p.id);
     }
     if (err == WARD_OK && !done) {
         return ward_app_fail(app, WARD_ERR_EXPIRED,

@@ -669,6 +669,47 @@ class Review6RevocationKeptUntilAnswered(LockRunning):
         self.stop_lock(run)
 
 
+class Review13RevokeWording(LockRunning):
+    """Review of issue 14's change, item 13: `ward app revoke` says whose
+    word it reports: wardd's claims are called wardd's, a revocation not
+    waited for is not blamed on a stopped lock, and "not bound" may mean
+    revoked before."""
+
+    def setUp(self):
+        super().setUp()
+        self.bob = self.register(BOB)
+        self.bind_second(BOB, self.bob, self.alice)
+
+    def test_review13_wardds_word_and_no_wait(self):
+        rc, out, err = self.ward("app", "revoke", "--dir", self.alice, "--user", "bob",
+                                 "--timeout", "0")
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("not waited for the lock's answer", err)
+        self.assertNotIn("is it running", err)
+        # wardd claims the lock took it unanswered: said as wardd's claim.
+        self.proxy.on_request = lambda m, path, body: (
+            (200, json.dumps({"id": 1, "state": "unanswered"}).encode())
+            if m == "GET" and path.startswith("/v1/revocations/") else None)
+        rc, out, err = self.ward("app", "revoke", "--dir", self.alice, "--user", "bob")
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("wardd says the lock took the revocation", err)
+        self.proxy.on_request = None
+
+    def test_review13_revoked_before_is_not_bound(self):
+        run, sock = self.run_lock()
+        out = self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
+        self.assertIn("confirmed by the lock", out)
+        # A list from before (as after a lost acknowledgement): the lock
+        # answers the second revocation "not bound".
+        clients = self.proxy.bodies("GET", r"^/v1/locks/%s/clients" % SN)[0][1]
+        self.proxy.on_response = lambda m, path, st, body: (
+            (200, clients) if m == "GET" and path.startswith("/v1/locks/") else (st, body))
+        out = self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
+        self.assertIn("already revoked, or never bound", out)
+        self.proxy.on_response = None
+        self.stop_lock(run)
+
+
 class Finding5MemberCannotBurnAnOp(OpsTest):
     """Issue 14, finding 5: a bound member answers first with garbage (a
     well-formed APPROVAL that does not verify). wardd keeps every
