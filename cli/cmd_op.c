@@ -95,6 +95,7 @@ typedef struct answers_ctx {
     unsigned refused;
     ward_op_outcome *out;
     page_end end;
+    bool decided;       /* the core decided (a result was made): no withdraw */
     int rc;
 } answers_ctx;
 
@@ -125,12 +126,14 @@ static int on_answer(void *ctx, long long n, const char *from, const uint8_t *ap
     if (err == WARD_OK) {
         post_result(a->ld, a->op_id, a->token_hex, res, res_len);
         a->end = PAGE_DECIDED;
+        a->decided = true;
         return 1;
     }
     if (err == WARD_ERR_EXPIRED) {
         post_result(a->ld, a->op_id, a->token_hex, res, res_len);
         a->rc = cli_fail("refused: the answer came after the request expired");
         a->end = PAGE_FAILED;
+        a->decided = true;
         return 1;
     }
     if (err != WARD_ERR_AUTH && err != WARD_ERR_FORMAT) {
@@ -145,8 +148,8 @@ static int on_answer(void *ctx, long long n, const char *from, const uint8_t *ap
 }
 
 /* Waits for answers to op_id and has the core check each, until one
- * verifies, the time is up, or a stop signal: then the request is
- * withdrawn at wardd. Never faster than one fetch a second when wardd
+ * verifies, the time is up, a stop signal, or a failure: every end that
+ * is not the core's decision withdraws the request at wardd. Never faster than one fetch a second when wardd
  * answers at once with nothing usable. */
 static int await_answer(lockdir *ld, ward_op_lock *op, const char *op_id,
                         const char *token_hex, unsigned timeout_s, ward_op_outcome *out)
@@ -154,7 +157,7 @@ static int await_answer(lockdir *ld, ward_op_lock *op, const char *op_id,
     char target[192], why[MSG_MAX];
     time_t deadline = time(NULL) + (time_t)timeout_s;
     long long after = 0;
-    answers_ctx a = { ld, op, op_id, token_hex, 0, out, PAGE_NONE, 0 };
+    answers_ctx a = { ld, op, op_id, token_hex, 0, out, PAGE_NONE, false, 0 };
     for (;;) {
         time_t left = deadline - time(NULL);
         if (cli_stopping) {
@@ -201,6 +204,11 @@ static int await_answer(lockdir *ld, ward_op_lock *op, const char *op_id,
             return 0;
         }
         if (a.end == PAGE_FAILED) {
+            /* Given up without a decision (the store could not be taken,
+             * the core failed): no app is to be offered it any more. */
+            if (!a.decided) {
+                withdraw(ld, op_id);
+            }
             return a.rc;
         }
         /* Never faster than a fetch a second, whatever wardd answers. */

@@ -863,6 +863,49 @@ class Review14WithdrawnSaysSo(OpsTest):
         self.assertEqual(self.executions(), [])
 
 
+class Review7FailureWithdraws(OpsTest):
+    """Review of issue 14's change, item 7: a `ward lock request` that
+    gives up for a failure of its own (here its store stays busy in
+    another process) withdraws the request, as a timeout or a stop does:
+    no app is offered an op nobody waits for."""
+
+    def test_review7_busy_store_withdraws(self):
+        import fcntl
+        busy = open(os.path.join(self.lock, ".busy"), "a+")
+        held = []
+
+        def hook(method, path, body):
+            if method == "GET" and re.search(ANSWER_FETCH, path):
+                if not held:
+                    # The lock let go of its state to wait: take it, so the
+                    # answer cannot be checked.
+                    fcntl.flock(busy, fcntl.LOCK_EX)
+                    held.append(time.time())
+                return 200, json.dumps({"answers": [{"n": 1, "uid": "alice",
+                                                     "approval": "AAAA"}]}).encode()
+            return None
+        self.proxy.on_request = hook
+        p = self.request("--timeout", "60")
+        op_id, _ = self.wait_pending(self.alice)
+        deadline = time.time() + 10
+        while not held and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertTrue(held, "the lock never fetched its answers")
+        # The lock gives up on its store after 15 s; then it signs the
+        # withdrawal, which needs the store too.
+        time.sleep(max(0, held[0] + 16 - time.time()))
+        fcntl.flock(busy, fcntl.LOCK_UN)
+        busy.close()
+        rc, out, err = self.finish(p)
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("busy", err)
+        self.assertNotIn("DOOR UNLOCKED", out)
+        self.proxy.on_request = None
+        out = self.ward_ok("app", "pending", "--dir", self.alice)
+        self.assertNotIn(op_id, out)
+        self.assertIn("withdrawn", err)
+
+
 class NearField(OpsTest):
     def test_unlock_at_the_door(self):
         run = self.spawn("lock", "run", "--dir", self.lock)
