@@ -43,7 +43,9 @@ void lockops_act(const lockdir *ld, const ward_op_outcome *o)
     fflush(stdout);
 }
 
-/* Posts the OP_RESULT with the request's capability token. */
+/* Posts the OP_RESULT with the request's capability token. On the lock's
+ * own host, which has no stop hook: the door has acted (or refused), and
+ * a stop signal now must not keep the app from hearing so. */
 static void post_result(lockdir *ld, const char *op_id, const char *token_hex,
                         const uint8_t *res, size_t res_len)
 {
@@ -62,18 +64,16 @@ static void post_result(lockdir *ld, const char *op_id, const char *token_hex,
 }
 
 /* Gives the request up at wardd, so no app is offered it any more. Signed
- * with the lock's key; sent even after a stop signal (a host of its own,
- * without the cancel hook). */
+ * with the lock's key; sent even after a stop signal (the lock's host has
+ * no stop hook: only the long-poll's copy does). */
 static void withdraw(lockdir *ld, const char *op_id)
 {
     char target[96], why[MSG_MAX];
-    ward_host host = ld->host;
-    host.cancelled = NULL;
     ward_http_signer signer;
     lockdir_signer(ld, &signer);
     snprintf(target, sizeof target, "/v1/ops/%s/withdraw", op_id);
     ward_http_response resp;
-    long status = api_call(&host, ld->server, "POST", target, "{}", &signer, &resp, why,
+    long status = api_call(&ld->host, ld->server, "POST", target, "{}", &signer, &resp, why,
                            sizeof why);
     ward_http_response_free(&resp);
     if (status != 0) {
@@ -157,6 +157,11 @@ static int await_answer(lockdir *ld, ward_op_lock *op, const char *op_id,
     char target[192], why[MSG_MAX];
     time_t deadline = time(NULL) + (time_t)timeout_s;
     long long after = 0;
+    /* A stop signal ends a long-poll at once: the hook is on this copy
+     * of the host only, never on what posts a result or a withdrawal. */
+    ward_host poll_host = ld->host;
+    poll_host.cancelled = cli_cancelled;
+    poll_host.cancel_ctx = NULL;
     answers_ctx a = { ld, op, op_id, token_hex, 0, out, PAGE_NONE, false, 0 };
     for (;;) {
         time_t left = deadline - time(NULL);
@@ -182,7 +187,7 @@ static int await_answer(lockdir *ld, ward_op_lock *op, const char *op_id,
                  op_id, token_hex, left < (time_t)POLL_S ? (unsigned)left : POLL_S, after);
         time_t t0 = time(NULL);
         ward_http_response resp;
-        long status = api_call(&ld->host, ld->server, "GET", target, NULL, NULL, &resp,
+        long status = api_call(&poll_host, ld->server, "GET", target, NULL, NULL, &resp,
                                why, sizeof why);
         if (status == 410) {
             ward_http_response_free(&resp);
@@ -268,10 +273,7 @@ int lockops_remote(lockdir *ld, uint8_t code, const char *user, unsigned timeout
      * A stop signal ends the wait, and the request is withdrawn. */
     lockdir_release(ld);
     cli_catch_stop();
-    ld->host.cancelled = cli_cancelled;
-    rc = await_answer(ld, &op, op_id, token_hex, timeout_s, out);
-    ld->host.cancelled = NULL;
-    return rc;
+    return await_answer(ld, &op, op_id, token_hex, timeout_s, out);
 }
 
 int cmd_lock_request(int argc, char **argv)

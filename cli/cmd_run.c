@@ -273,8 +273,13 @@ static round_end poll_inbox(lockdir *ld, inbox_state *st)
     send_acks(ld, &signer, st);
     snprintf(target, sizeof target, "/v1/lock/inbox?wait=%d&after=%lld", INBOX_WAIT_S,
              st->after);
+    /* A stop signal ends the long-poll at once: the hook is on this copy
+     * of the host only, never on what carries acknowledgements. */
+    ward_host poll_host = ld->host;
+    poll_host.cancelled = cli_cancelled;
+    poll_host.cancel_ctx = NULL;
     ward_http_response resp;
-    long status = api_call(&ld->host, ld->server, "GET", target, NULL, &signer, &resp, why,
+    long status = api_call(&poll_host, ld->server, "GET", target, NULL, &signer, &resp, why,
                            sizeof why);
     if (status != 0) {
         ward_http_response_free(&resp);
@@ -331,6 +336,19 @@ static void inbox_loop(lockdir *ld)
             cli_nap((unsigned)(INBOX_WAIT_S * 1000LL - spent));
         }
     }
+    /* Stopping: the REVOKE_RESULTs not acknowledged yet go now (their
+     * revokers wait for them), once, on the hook-free host. */
+    if (st->nunacked > 0) {
+        ward_http_signer signer;
+        lockdir_signer(ld, &signer);
+        send_acks(ld, &signer, st);
+        if (st->nunacked > 0) {
+            fprintf(stderr, "ward: %zu handled inbox message%s not acknowledged at wardd: "
+                    "it hands %s again to the next lock run, which answers again\n",
+                    st->nunacked, st->nunacked == 1 ? "" : "s",
+                    st->nunacked == 1 ? "it" : "them");
+        }
+    }
     free(st);
 }
 
@@ -358,8 +376,6 @@ int cmd_lock_run(int argc, char **argv)
     lockdir_release(&near);
 
     cli_catch_stop();
-    /* A stop signal ends a long-poll at once. */
-    remote.host.cancelled = cli_cancelled;
 
     pthread_t tid;
     if (pthread_create(&tid, NULL, near_thread, &near) != 0) {

@@ -906,6 +906,71 @@ class Review7FailureWithdraws(OpsTest):
         self.assertIn("withdrawn", err)
 
 
+class Review4StopAfterTheDecision(LockRunning):
+    """Review of issue 14's change, item 4: a stop signal that comes while
+    the lock acts on an answer (or on a revocation) stops the waiting, not
+    the report: the app still gets the lock's OP_RESULT, the revoker its
+    REVOKE_RESULT. The signal is timed by holding the lock's store while
+    the answer is on its way, so the lock checks it only after the
+    signal."""
+
+    def hold_store_on(self, method, pattern, has):
+        """Takes the lock's store (D/.busy) as the first response to
+        method+pattern whose body holds `has` goes back to the lock."""
+        import fcntl
+        self.busy = open(os.path.join(self.lock, ".busy"), "a+")
+        self.held = []
+
+        def hook(m, path, status, body):
+            if m == method and re.search(pattern, path) and has in body and not self.held:
+                fcntl.flock(self.busy, fcntl.LOCK_EX)
+                self.held.append(time.time())
+            return status, body
+        self.proxy.on_response = hook
+
+    def stop_then_release(self, p, sig):
+        import fcntl
+        deadline = time.time() + 30
+        while not self.held and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertTrue(self.held, "the lock never got its message")
+        time.sleep(0.3)
+        p.send_signal(sig)
+        time.sleep(0.5)
+        fcntl.flock(self.busy, fcntl.LOCK_UN)
+        self.busy.close()
+        self.proxy.on_response = None
+
+    def test_review4_stopped_lock_request_still_reports(self):
+        p = self.request()
+        op_id, _ = self.wait_pending(self.alice)
+        self.hold_store_on("GET", ANSWER_FETCH, b'"approval"')
+        app = self.spawn("app", "approve", "--dir", self.alice, op_id, "--wait", "10")
+        self.stop_then_release(p, signal.SIGINT)
+        rc, out, err = self.finish(p)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("DOOR UNLOCKED", out)
+        rc, aout, aerr = self.finish(app)
+        self.assertEqual(rc, 0, aout + aerr)
+        self.assertIn("the lock: executed", aout)
+
+    def test_review4_stopped_lock_run_acknowledges(self):
+        bob = self.register(BOB)
+        self.bind_second(BOB, bob, self.alice)
+        run, sock = self.run_lock()
+        self.hold_store_on("GET", r"^/v1/lock/inbox\?", b'"revoke"')
+        app = self.spawn("app", "revoke", "--dir", self.alice, "--user", "bob",
+                         "--timeout", "15")
+        self.stop_then_release(run, signal.SIGTERM)
+        rc, out, err = self.finish(run, timeout=30)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("revoked: bob", out)
+        rc, aout, aerr = self.finish(app)
+        self.assertEqual(rc, 0, aout + aerr)
+        self.assertIn("confirmed by the lock", aout)
+        self.assertEqual(self.unacked_inbox(), 0)
+
+
 class NearField(OpsTest):
     def test_unlock_at_the_door(self):
         run = self.spawn("lock", "run", "--dir", self.lock)
