@@ -156,7 +156,10 @@ static void remember_ack(inbox_state *st, long long id, const uint8_t *res, size
         st->nunacked--;
     }
     st->unacked[st->nunacked].id = id;
-    memcpy(st->unacked[st->nunacked].res, res, res_len);
+    /* No result (a message that was not one): res may be NULL. */
+    if (res_len > 0) {
+        memcpy(st->unacked[st->nunacked].res, res, res_len);
+    }
     st->unacked[st->nunacked].res_len = res_len;
     st->nunacked++;
 }

@@ -504,6 +504,31 @@ class Finding2InboxPolling(LockRunning):
         self.proxy.on_request = None
 
 
+class Review9UndecodableInboxEntry(LockRunning):
+    """Review of issue 14's change, item 9: an inbox entry that is not
+    base64 is acknowledged without a result, cleanly (it was copied from
+    a NULL pointer: undefined behaviour the sanitizers report)."""
+
+    def test_review9_undecodable_entry_is_acknowledged(self):
+        def hook(method, path, body):
+            if method == "GET" and path.startswith("/v1/lock/inbox?"):
+                if "after=0" in path:
+                    return 200, b'{"revokes": [{"id": 1, "revoke": "!!not base64!!"}]}'
+                return 200, b'{"revokes": []}'
+            return None
+        self.proxy.on_request = hook
+        run, _ = self.run_lock()
+        deadline = time.time() + 10
+        while time.time() < deadline and not self.proxy.bodies("POST", r"^/v1/lock/inbox/ack"):
+            time.sleep(0.1)
+        out, err = self.stop_lock(run)
+        self.proxy.on_request = None
+        self.assertIn("not base64", err)
+        acks = [json.loads(b) for b, _ in self.proxy.bodies("POST", r"^/v1/lock/inbox/ack")]
+        self.assertIn(1, acks[0]["ids"])
+        self.assert_no_sanitizer_report(err)
+
+
 @unittest.skipUnless(os.environ.get("WARD_E2E_SLOW"),
                      "slow: its own ctest (e2e_revoke_many), release build only")
 class Finding2RevokeMany(LockRunning):
