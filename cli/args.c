@@ -108,6 +108,13 @@ bool cli_cancelled(void *ctx)
     return cli_stopping != 0;
 }
 
+long long cli_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void cli_nap(unsigned ms)
 {
     while (ms > 0 && !cli_stopping) {

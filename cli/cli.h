@@ -61,6 +61,9 @@ bool cli_cancelled(void *ctx);
 /* Sleeps up to ms, in short steps, returning early once a stop signal
  * came. */
 void cli_nap(unsigned ms);
+/* The monotonic clock in ms: for deadlines and periods, which the wall
+ * clock's steps must not stretch or cut. */
+long long cli_mono_ms(void);
 
 int cmd_selftest(int argc, char **argv);
 int cmd_version(int argc, char **argv);

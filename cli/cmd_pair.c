@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -35,18 +34,11 @@
 #define BACKOFF_FIRST_MS 200u
 #define BACKOFF_MAX_MS 2000u
 
-static long long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Sleeps *backoff ms, then doubles it (up to BACKOFF_MAX_MS). */
+/* Sleeps *backoff ms (less once a stop signal came), then doubles it
+ * (up to BACKOFF_MAX_MS). */
 static void back_off(unsigned *backoff)
 {
-    struct timespec ts = { (time_t)(*backoff / 1000u), (long)(*backoff % 1000u) * 1000000L };
-    nanosleep(&ts, NULL);
+    cli_nap(*backoff);
     *backoff = *backoff * 2u < BACKOFF_MAX_MS ? *backoff * 2u : BACKOFF_MAX_MS;
 }
 
@@ -353,7 +345,7 @@ int cmd_app_pair(int argc, char **argv)
     char pin[32] = "";
     bool have_pin = false, said_busy = false;
     unsigned backoff = BACKOFF_FIRST_MS, takeovers = 0;
-    long long busy_until = mono_ms() + BUSY_RETRY_MS;
+    long long busy_until = cli_mono_ms() + BUSY_RETRY_MS;
     ward_err err = WARD_OK;
     /* Every app of the window types its one PIN, so a binding whose slot
      * was taken over starts again without asking the person. */
@@ -370,7 +362,7 @@ int cmd_app_pair(int argc, char **argv)
             break;
         }
         err = ward_pair_on_pin(&p, cap.msg, cap.len, &info);
-        if (err == WARD_ERR_BUSY && mono_ms() < busy_until) {
+        if (err == WARD_ERR_BUSY && cli_mono_ms() < busy_until) {
             if (!said_busy) {
                 fprintf(stderr, "ward: the device is busy with other bindings; "
                                 "asking again\n");

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -317,8 +316,7 @@ static void inbox_loop(lockdir *ld)
         return;
     }
     while (!cli_stopping) {
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
+        long long t0 = cli_mono_ms();
         round_end end = poll_inbox(ld, st);
         if (end == ROUND_PROGRESS) {
             st->backoff_s = 0;
@@ -332,9 +330,7 @@ static void inbox_loop(lockdir *ld)
             continue;
         }
         st->backoff_s = 0;
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        long long spent = (long long)(t1.tv_sec - t0.tv_sec) * 1000 +
-                          (t1.tv_nsec - t0.tv_nsec) / 1000000;
+        long long spent = cli_mono_ms() - t0;
         if (spent < INBOX_WAIT_S * 1000LL) {
             cli_nap((unsigned)(INBOX_WAIT_S * 1000LL - spent));
         }
