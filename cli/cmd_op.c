@@ -90,23 +90,24 @@ typedef enum { PAGE_NONE, PAGE_DECIDED, PAGE_FAILED } page_end;
 typedef struct answers_ctx {
     lockdir *ld;
     ward_op_lock *op;
-    const char *op_id;
-    const char *token_hex;
     unsigned refused;
     ward_op_outcome *out;
     page_end end;
     bool decided;       /* the core decided (a result was made): no withdraw */
+    bool expired;       /* ... that the answer came too late */
+    bool held;          /* the lock's store is taken for this page */
+    uint8_t res[WARD_OP_RESULT_MAX];  /* the result to post, once released */
+    size_t res_len;
     int rc;
 } answers_ctx;
 
 /* One answer: the first that verifies decides; every one the lock
- * refuses is counted, and the request stays for the next. */
+ * refuses is counted, and the request stays for the next. The store is
+ * taken at the first answer to check and kept for the rest of the page. */
 static int on_answer(void *ctx, long long n, const char *from, const uint8_t *approval,
                      size_t len)
 {
     answers_ctx *a = ctx;
-    uint8_t res[WARD_OP_RESULT_MAX];
-    size_t res_len = 0;
     /* Who answered, as wardd says: any bytes it likes, printed escaped. */
     char who[WARD_UID_MAX + 8];
     ward_http_text(who, sizeof who, from);
@@ -116,26 +117,23 @@ static int on_answer(void *ctx, long long n, const char *from, const uint8_t *ap
                 who);
         return 0;
     }
-    if ((a->rc = lockdir_reacquire(a->ld)) != 0) {
-        a->end = PAGE_FAILED;
-        return 1;
+    if (!a->held) {
+        if ((a->rc = lockdir_reacquire(a->ld)) != 0) {
+            a->end = PAGE_FAILED;
+            return 1;
+        }
+        a->held = true;
     }
-    ward_err err = ward_op_lock_accept(&a->ld->lock, a->op, approval, len, a->out, res,
-                                       sizeof res, &res_len);
-    lockdir_release(a->ld);
-    if (err == WARD_OK) {
-        post_result(a->ld, a->op_id, a->token_hex, res, res_len);
-        a->end = PAGE_DECIDED;
+    ward_err err = ward_op_lock_accept(&a->ld->lock, a->op, approval, len, a->out, a->res,
+                                       sizeof a->res, &a->res_len);
+    if (err == WARD_OK || err == WARD_ERR_EXPIRED) {
+        /* Decided; the result is posted once the store is let go. */
+        a->end = err == WARD_OK ? PAGE_DECIDED : PAGE_FAILED;
+        a->expired = err == WARD_ERR_EXPIRED;
         a->decided = true;
         return 1;
     }
-    if (err == WARD_ERR_EXPIRED) {
-        post_result(a->ld, a->op_id, a->token_hex, res, res_len);
-        a->rc = cli_fail("refused: the answer came after the request expired");
-        a->end = PAGE_FAILED;
-        a->decided = true;
-        return 1;
-    }
+    a->res_len = 0;
     if (err != WARD_ERR_AUTH && err != WARD_ERR_FORMAT) {
         a->rc = cli_fail("refused: %s", ward_strerror(err));
         a->end = PAGE_FAILED;
@@ -149,8 +147,9 @@ static int on_answer(void *ctx, long long n, const char *from, const uint8_t *ap
 
 /* Waits for answers to op_id and has the core check each, until one
  * verifies, the time is up, a stop signal, or a failure: every end that
- * is not the core's decision withdraws the request at wardd. Never faster than one fetch a second when wardd
- * answers at once with nothing usable. */
+ * is not the core's decision withdraws the request at wardd. Never
+ * faster than one fetch a second when wardd answers at once with nothing
+ * usable. */
 static int await_answer(lockdir *ld, ward_op_lock *op, const char *op_id,
                         const char *token_hex, unsigned timeout_s, ward_op_outcome *out)
 {
@@ -162,7 +161,12 @@ static int await_answer(lockdir *ld, ward_op_lock *op, const char *op_id,
     ward_host poll_host = ld->host;
     poll_host.cancelled = cli_cancelled;
     poll_host.cancel_ctx = NULL;
-    answers_ctx a = { ld, op, op_id, token_hex, 0, out, PAGE_NONE, false, 0 };
+    answers_ctx a;
+    memset(&a, 0, sizeof a);
+    a.ld = ld;
+    a.op = op;
+    a.out = out;
+    a.end = PAGE_NONE;
     for (;;) {
         time_t left = deadline - time(NULL);
         if (cli_stopping) {
@@ -205,6 +209,18 @@ static int await_answer(lockdir *ld, ward_op_lock *op, const char *op_id,
             fprintf(stderr, "ward: waiting for the answer: %s\n", why);
         }
         ward_http_response_free(&resp);
+        /* The page is walked: other ward processes (the near-field door)
+         * may have the store until the next one. */
+        if (a.held) {
+            lockdir_release(ld);
+            a.held = false;
+        }
+        if (a.decided) {
+            post_result(ld, op_id, token_hex, a.res, a.res_len);
+        }
+        if (a.expired) {
+            a.rc = cli_fail("refused: the answer came after the request expired");
+        }
         if (a.end == PAGE_DECIDED) {
             return 0;
         }

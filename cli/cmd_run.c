@@ -204,20 +204,33 @@ static void send_acks(lockdir *ld, const ward_http_signer *signer, inbox_state *
     }
 }
 
+/* One page of the inbox being walked. The lock's state is taken at the
+ * first message to apply and kept until the page is done (poll_inbox lets
+ * it go before the next request, so the near-field door gets in between
+ * pages). */
+typedef struct page_ctx {
+    lockdir *ld;
+    inbox_state *st;
+    bool held;
+    size_t done;
+} page_ctx;
+
 /* Applies one REVOKE: the lock answers it (sealed for its revoker) if it
  * is a valid one, and prints what it did. False when the lock's state
  * could not be taken: not handled, the cursor stays before it. */
-static bool apply_revoke(lockdir *ld, inbox_state *st, long long id, const uint8_t *msg,
-                         size_t len)
+static bool apply_revoke(page_ctx *p, long long id, const uint8_t *msg, size_t len)
 {
+    lockdir *ld = p->ld;
     ward_revoke_outcome out;
     uint8_t res[WARD_REVOKE_RESULT_MAX];
     size_t res_len = 0;
-    if (lockdir_reacquire(ld) != 0) {
-        return false;
+    if (!p->held) {
+        if (lockdir_reacquire(ld) != 0) {
+            return false;
+        }
+        p->held = true;
     }
     ward_err err = ward_op_lock_revoke(&ld->lock, msg, len, &out, res, sizeof res, &res_len);
-    lockdir_release(ld);
     if (err != WARD_OK) {
         fprintf(stderr, "ward: revocation %lld from wardd refused unanswered: %s\n", id,
                 ward_strerror(err));
@@ -234,15 +247,9 @@ static bool apply_revoke(lockdir *ld, inbox_state *st, long long id, const uint8
     }
     fflush(stdout);
     /* Handled for good either way: wardd may forget it. */
-    remember_ack(st, id, res, res_len);
+    remember_ack(p->st, id, res, res_len);
     return true;
 }
-
-typedef struct page_ctx {
-    lockdir *ld;
-    inbox_state *st;
-    size_t done;
-} page_ctx;
 
 static int on_inbox_entry(void *ctx, long long id, const char *from, const uint8_t *msg,
                           size_t len)
@@ -257,7 +264,7 @@ static int on_inbox_entry(void *ctx, long long id, const char *from, const uint8
         p->done++;
         return 0;
     }
-    if (!apply_revoke(p->ld, p->st, id, msg, len)) {
+    if (!apply_revoke(p, id, msg, len)) {
         return 1;
     }
     p->done++;
@@ -290,9 +297,12 @@ static round_end poll_inbox(lockdir *ld, inbox_state *st)
         }
         return status < 0 ? ROUND_NO_ANSWER : ROUND_IDLE;
     }
-    page_ctx p = { ld, st, 0 };
+    page_ctx p = { ld, st, false, 0 };
     int skipped = api_each_entry(&resp, "revokes", &st->after, on_inbox_entry, &p);
     ward_http_response_free(&resp);
+    if (p.held) {
+        lockdir_release(ld);
+    }
     if (skipped < 0) {
         fprintf(stderr, "ward: wardd sent a malformed inbox answer (no revokes list)\n");
     } else if (skipped > 0) {
