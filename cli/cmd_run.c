@@ -28,6 +28,11 @@
 #define MSG_MAX 256
 /* The long-poll period: an idle lock sends one inbox request per period. */
 #define INBOX_WAIT_S 30
+/* Rounds in a row that may follow each other at once (each answered a
+ * REVOKE); then the rest of the period is waited out all the same, so a
+ * wardd that replays one genuine REVOKE under ever new ids cannot keep
+ * the lock polling, and holding its store, back to back. */
+#define PROGRESS_ROUNDS_MAX 8
 /* No answer at all (wardd down): retry after 1, 2, 4 ... 30 s. */
 #define BACKOFF_MAX_S 30u
 #define NEAR_TIMEOUT_MS 30000u
@@ -231,6 +236,11 @@ static bool apply_revoke(page_ctx *p, long long id, const uint8_t *msg, size_t l
         p->held = true;
     }
     ward_err err = ward_op_lock_revoke(&ld->lock, msg, len, &out, res, sizeof res, &res_len);
+    /* Only a REVOKE the lock answered is progress: garbage and refusals
+     * are wardd's to make up at will. */
+    if (err == WARD_OK) {
+        p->done++;
+    }
     if (err != WARD_OK) {
         fprintf(stderr, "ward: revocation %lld from wardd refused unanswered: %s\n", id,
                 ward_strerror(err));
@@ -261,14 +271,9 @@ static int on_inbox_entry(void *ctx, long long id, const char *from, const uint8
         fprintf(stderr, "ward: inbox message %lld is not base64 of a ward message: dropped\n",
                 id);
         remember_ack(p->st, id, NULL, 0);
-        p->done++;
         return 0;
     }
-    if (!apply_revoke(p, id, msg, len)) {
-        return 1;
-    }
-    p->done++;
-    return 0;
+    return apply_revoke(p, id, msg, len) ? 0 : 1;
 }
 
 /* One round: GET a page of the inbox after the cursor, apply what is new,
@@ -314,10 +319,11 @@ static round_end poll_inbox(lockdir *ld, inbox_state *st)
 }
 
 /* Talks to wardd until stopped: at once again after progress (more may
- * wait), after the rest of the period when a round brought nothing new
- * (so a wardd that answers a long-poll at once, or garbage, or errors,
- * still gets one request per period), after a growing back-off when no
- * answer came. */
+ * wait), up to PROGRESS_ROUNDS_MAX rounds in a row; after the rest of the
+ * period when a round brought nothing new, or that many rounds did (so a
+ * wardd that answers a long-poll at once, or garbage, or errors, or
+ * replays, still gets at most one burst per period), after a growing
+ * back-off when no answer came. */
 static void inbox_loop(lockdir *ld)
 {
     inbox_state *st = calloc(1, sizeof *st);
@@ -325,13 +331,23 @@ static void inbox_loop(lockdir *ld)
         fprintf(stderr, "ward: out of memory: revocations from wardd are off\n");
         return;
     }
+    unsigned rounds = 0;          /* of progress, in a row */
+    long long burst_t0 = 0;       /* when the first of them began */
     while (!cli_stopping) {
         long long t0 = cli_mono_ms();
+        if (rounds == 0) {
+            burst_t0 = t0;
+        }
         round_end end = poll_inbox(ld, st);
-        if (end == ROUND_PROGRESS) {
+        if (end == ROUND_PROGRESS && ++rounds < PROGRESS_ROUNDS_MAX) {
             st->backoff_s = 0;
             continue;
         }
+        /* The period of a burst counts from its first round. */
+        if (end == ROUND_PROGRESS) {
+            t0 = burst_t0;
+        }
+        rounds = 0;
         if (end == ROUND_NO_ANSWER) {
             st->backoff_s = st->backoff_s == 0 ? 1u
                             : st->backoff_s * 2u > BACKOFF_MAX_S ? BACKOFF_MAX_S

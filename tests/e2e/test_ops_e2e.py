@@ -504,6 +504,56 @@ class Finding2InboxPolling(LockRunning):
         self.proxy.on_request = None
 
 
+class Review3InboxFlood(LockRunning):
+    """Review of issue 14's change, item 3: a hostile wardd floods `lock
+    run`'s inbox, every page new ids: garbage, REVOKEs the lock refuses,
+    or one genuine REVOKE replayed (the lock answers it "not bound" each
+    time). Only a REVOKE the lock answered counts as progress, and at most
+    8 rounds follow each other at once per 30 s period: the lock does not
+    poll back to back, and its door still opens."""
+
+    def flood(self, entries):
+        """Every inbox page holds entries(after) with ids above the cursor;
+        acknowledgements are taken without asking wardd."""
+        def hook(method, path, body):
+            if method == "GET" and path.startswith("/v1/lock/inbox?"):
+                after = int(re.search(r"after=(\d+)", path).group(1))
+                return 200, json.dumps({"revokes": entries(after)}).encode()
+            if method == "POST" and path == "/v1/lock/inbox/ack":
+                return 200, b'{"acked": 1}'
+            return None
+        self.proxy.on_request = hook
+
+    def run_flooded(self, seconds=5):
+        before = self.inbox_gets()
+        run, sock = self.run_lock()
+        time.sleep(seconds)
+        self.assertTrue(self.at_the_door(self.alice, sock))
+        out, err = self.stop_lock(run)
+        self.proxy.on_request = None
+        self.assert_no_sanitizer_report(err)
+        return self.inbox_gets() - before, out, err
+
+    def test_review3_garbage_and_refused_entries_are_no_progress(self):
+        self.flood(lambda after: [{"id": after + 1, "revoke": "!!not base64!!"},
+                                  {"id": after + 2, "revoke": "AAAA"}])
+        n, out, err = self.run_flooded()
+        self.assertLessEqual(n, 2, "%d inbox requests in 5 s" % n)
+        self.assertIn("refused unanswered", err)
+
+    def test_review3_replayed_revoke_is_capped(self):
+        bob = self.register(BOB)
+        self.bind_second(BOB, bob, self.alice)
+        run, _ = self.run_lock()
+        self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
+        self.stop_lock(run)
+        genuine = json.loads(self.proxy.bodies("POST", r"^/v1/revocations$")[-1][0])["revoke"]
+        self.flood(lambda after: [{"id": after + 1, "revoke": genuine}])
+        n, out, err = self.run_flooded()
+        self.assertIn("not bound, nothing to do", out)
+        self.assertLessEqual(n, 9, "%d inbox requests in 5 s" % n)
+
+
 class Review9UndecodableInboxEntry(LockRunning):
     """Review of issue 14's change, item 9: an inbox entry that is not
     base64 is acknowledged without a result, cleanly (it was copied from
