@@ -237,7 +237,12 @@ static int poll_task(ward_app *app, const char *sn, const char *tid_hex, unsigne
         cJSON_Delete(o);
         ward_http_response_free(&resp);
         if (strcmp(st, "bound") == 0) {
-            if (ward_app_lock_bound(app, sn, r < 0 ? (int)WARD_ROLE_MEMBER : r) != WARD_OK) {
+            uint8_t tid[WARD_TASK_ID_LEN];
+            size_t got = 0;
+            if (ward_hex_decode(tid_hex, strlen(tid_hex), tid, sizeof tid, &got) != WARD_OK ||
+                got != sizeof tid ||
+                ward_app_lock_bound(app, sn, tid, r < 0 ? (int)WARD_ROLE_MEMBER : r) !=
+                    WARD_OK) {
                 return cli_fail("%s", ward_app_error(app));
             }
             if (!quiet) {
@@ -277,6 +282,8 @@ static void settle_pending(ward_app *app, const char *payload, size_t n)
     ward_qr_wipe(&q);
     ward_err err = ward_app_lock_get(app, sn, &lk);
     bool pending = err == WARD_OK && !lk.bound;
+    uint8_t tid[WARD_TASK_ID_LEN];
+    memcpy(tid, lk.tid, sizeof tid);
     ward_hex_encode(lk.tid, sizeof lk.tid, tid_hex, sizeof tid_hex);
     explicit_bzero(&lk, sizeof lk);
     if (!pending) {
@@ -294,7 +301,7 @@ static void settle_pending(ward_app *app, const char *payload, size_t n)
         const cJSON *role = cJSON_GetObjectItemCaseSensitive(o, "role");
         if (cJSON_IsString(state) && strcmp(state->valuestring, "bound") == 0 &&
             cJSON_IsNumber(role) && ward_role_name(role->valueint) != NULL) {
-            ward_app_lock_bound(app, sn, role->valueint);
+            ward_app_lock_bound(app, sn, tid, role->valueint);
         }
         cJSON_Delete(o);
     }

@@ -19,6 +19,10 @@ const char *ward_json_str(const cJSON *obj, const char *name);
  * 1e300 must not reach a cast). */
 int64_t ward_json_int(const cJSON *obj, const char *name, int64_t dflt);
 
+/* Removes every record of lock sn: locks/ and pending/ (none there is
+ * fine). */
+ward_err ward_app_lock_remove(ward_app *app, const char *sn);
+
 /* Sets app->error (printf-style) and returns err. */
 ward_err ward_app_fail(ward_app *app, ward_err err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

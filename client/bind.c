@@ -1,4 +1,5 @@
 /* The app's half of lock-app binding (flow A): prepare the upload, record locks, recover escrows. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,35 +171,70 @@ ward_err ward_app_lock_rebinding(ward_app *app, const char *sn, ward_app_lock *o
     return read_record(app, PENDING_DIR, sn, out);
 }
 
-ward_err ward_app_lock_bound(ward_app *app, const char *sn, int role)
+static ward_err remove_record(ward_app *app, const char *subdir, const char *sn)
+{
+    char *path = record_path(app, subdir, sn);
+    ward_err err = path != NULL && (unlink(path) == 0 || errno == ENOENT) ? WARD_OK
+                                                                          : WARD_ERR_IO;
+    free(path);
+    if (err != WARD_OK) {
+        return ward_app_fail(app, err, "cannot remove the %srecord of lock %s",
+                             strcmp(subdir, PENDING_DIR) == 0 ? "pending " : "", sn);
+    }
+    return WARD_OK;
+}
+
+/* The record of lock sn that task tid began: the pending rebinding
+ * (*rebinding true) or the one in locks/. WARD_ERR_NOTFOUND when neither
+ * was begun with tid. */
+static ward_err record_of_task(ward_app *app, const char *sn,
+                               const uint8_t tid[WARD_TASK_ID_LEN], ward_app_lock *l,
+                               bool *rebinding)
+{
+    ward_err err = ward_app_lock_rebinding(app, sn, l);
+    *rebinding = err == WARD_OK && memcmp(l->tid, tid, WARD_TASK_ID_LEN) == 0;
+    if (*rebinding || (err != WARD_OK && err != WARD_ERR_NOTFOUND)) {
+        return err;
+    }
+    err = ward_app_lock_get(app, sn, l);
+    if (err == WARD_OK && memcmp(l->tid, tid, WARD_TASK_ID_LEN) != 0) {
+        wipe(l, sizeof *l);
+        err = ward_app_fail(app, WARD_ERR_NOTFOUND, "no binding of lock %s was begun "
+                            "with that task", sn);
+    }
+    return err;
+}
+
+ward_err ward_app_lock_bound(ward_app *app, const char *sn,
+                             const uint8_t tid[WARD_TASK_ID_LEN], int role)
 {
     ward_app_lock l;
+    bool rebound = false;
     if (ward_role_name(role) == NULL) {
         return ward_app_fail(app, WARD_ERR_PARAM, "bad role %d", role);
     }
-    /* A rebinding the lock took replaces the binding it was kept apart
-     * from: the new record first, then the pending one goes (a crash in
-     * between leaves both; the next status poll ends it the same way). */
-    ward_err err = ward_app_lock_rebinding(app, sn, &l);
-    bool rebound = err == WARD_OK;
-    if (err == WARD_ERR_NOTFOUND) {
-        err = ward_app_lock_get(app, sn, &l);
-    }
+    /* Only the record that task began: wardd's word on one task must not
+     * promote a rebinding begun with another. A rebinding the lock took
+     * replaces the binding it was kept apart from: the new record first,
+     * then the pending one goes (a crash in between leaves both; the next
+     * status poll ends it the same way). */
+    ward_err err = record_of_task(app, sn, tid, &l, &rebound);
     if (err == WARD_OK) {
         l.bound = true;
         l.role = role;
         err = write_lock(app, &l);
     }
     if (err == WARD_OK && rebound) {
-        char *path = record_path(app, PENDING_DIR, sn);
-        if (path == NULL || unlink(path) != 0) {
-            err = ward_app_fail(app, WARD_ERR_IO,
-                                "cannot remove the pending record of lock %s", sn);
-        }
-        free(path);
+        err = remove_record(app, PENDING_DIR, sn);
     }
     wipe(&l, sizeof l);
     return err;
+}
+
+ward_err ward_app_lock_remove(ward_app *app, const char *sn)
+{
+    ward_err err = remove_record(app, LOCKS_DIR, sn);
+    return err == WARD_OK ? remove_record(app, PENDING_DIR, sn) : err;
 }
 
 static ward_err upload_json(const ward_qr *qr, const char *phone,

@@ -387,14 +387,13 @@ ward_err ward_app_revoke(ward_app *app, const char *sn, const char *target, bool
                              "command again to keep waiting",
                              WARD_APP_MSG_UNCONFIRMED, (long long)p.id, wait_s);
     }
-    /* Revoked oneself, as the lock says: the record (and its key) goes. */
-    if (err == WARD_OK && out->outcome == WARD_REVOKE_DONE && strcmp(target, app->user) == 0) {
-        char *path = ward_app_lock_file(app, sn);
-        if (path == NULL || unlink(path) != 0) {
-            err = ward_app_fail(app, WARD_ERR_IO,
-                                "revoked, but cannot remove the record of lock %s", sn);
-        }
-        free(path);
+    /* Revoked oneself, as the lock says: the record (and its key) goes,
+     * and a rebinding begun beside it too (a later status poll would
+     * otherwise make it the binding in use). */
+    if (err == WARD_OK && out->outcome == WARD_REVOKE_DONE && strcmp(target, app->user) == 0 &&
+        ward_app_lock_remove(app, sn) != WARD_OK) {
+        err = ward_app_fail(app, WARD_ERR_IO,
+                            "revoked, but cannot remove the records of lock %s", sn);
     }
     if (err == WARD_OK) {
         app->error[0] = '\0';

@@ -15,7 +15,9 @@
  *     pending/<SN>.json the same, "pending", for a lock the app is bound
  *                       to already and binds again (--rebind): the
  *                       binding in locks/ stays in use until wardd says
- *                       the lock took the new one, which then replaces it
+ *                       the lock took the new one (its task, by tid),
+ *                       which then replaces it; revoking oneself drops
+ *                       both
  *
  * Every file is written atomically (temporary file, fsync, rename, fsync
  * of the directory), so a crash leaves the old file or the new one.
@@ -32,7 +34,7 @@
  *     ward_app_verify_json(&app, code, &json);    // POST /v1/users/verify
  *     ward_app_bind_prepare(&app, qr, qr_len, false, &upload, tid_hex, sn);
  *         POST /v1/bind/tasks with upload; poll the task's status; then
- *     ward_app_lock_bound(&app, sn, role);
+ *     ward_app_lock_bound(&app, sn, tid, role);
  *     ward_app_close(&app);
  *
  * bind_prepare checks the QR payload strictly (ward_qr_parse()) and that
@@ -145,9 +147,13 @@ ward_err ward_app_verify_json(ward_app *app, const char *code, char **json);
 ward_err ward_app_bind_prepare(ward_app *app, const char *qr, size_t qr_len,
                                bool rebind, char **upload, char tid_hex[33],
                                char sn[WARD_SN_MAX + 1]);
-/* wardd says the task is bound: the lock record becomes bound (a pending
- * rebinding of sn, if any, replacing the binding it was kept beside). */
-ward_err ward_app_lock_bound(ward_app *app, const char *sn, int role);
+/* wardd says task tid is bound: the record of lock sn begun with tid
+ * becomes bound with role: a pending rebinding, replacing the binding it
+ * was kept beside, or the record in locks/. WARD_ERR_NOTFOUND, nothing
+ * changed, when no record of sn was begun with tid (a rebinding begun
+ * with another task stays pending). */
+ward_err ward_app_lock_bound(ward_app *app, const char *sn,
+                             const uint8_t tid[WARD_TASK_ID_LEN], int role);
 
 /* Opens every escrow of a GET /v1/escrow answer ({"escrows": [{"sn",
  * "role", "blob"}]}; role a number or "owner"/"admin"/"member") that this

@@ -554,6 +554,35 @@ class Review3InboxFlood(LockRunning):
         self.assertLessEqual(n, 9, "%d inbox requests in 5 s" % n)
 
 
+class Review12SelfRevokeDropsRebinding(LockRunning):
+    """Review of issue 14's change, item 12: a member that began binding
+    again (--rebind) and then revokes itself keeps no record of the lock:
+    the rebinding begun beside the binding goes with it, so no later
+    status poll can make it the binding in use."""
+
+    def test_review12_self_revoke_drops_the_rebinding(self):
+        bob = self.register(BOB)
+        self.bind_second(BOB, bob, self.alice)
+        qr = self.path("qr-bob-again.png")
+        p = self.spawn("lock", "bind-start", "--dir", self.lock, "--phone", BOB[1],
+                       "--qr-out", qr)
+        op_id, op = self.wait_pending(self.alice)
+        self.assertEqual(op, "add client")
+        self.ward_ok("app", "approve", "--dir", self.alice, op_id)
+        self.assertEqual(self.finish(p)[0], 0)
+        self.ward_ok("app", "scan", "--dir", bob, "--qr", qr, "--rebind")
+        pending = os.path.join(bob, "pending", SN + ".json")
+        self.assertTrue(os.path.exists(pending))
+        run, sock = self.run_lock()
+        out = self.ward_ok("app", "revoke", "--dir", bob, "--user", "bob")
+        self.assertIn("confirmed by the lock", out)
+        self.assertFalse(os.path.exists(os.path.join(bob, "locks", SN + ".json")))
+        self.assertFalse(os.path.exists(pending))
+        self.assertIn("no locks yet", self.ward_ok("app", "status", "--dir", bob))
+        self.assertFalse(self.at_the_door(bob, sock))
+        self.stop_lock(run)
+
+
 class Review9UndecodableInboxEntry(LockRunning):
     """Review of issue 14's change, item 9: an inbox entry that is not
     base64 is acknowledged without a result, cleanly (it was copied from

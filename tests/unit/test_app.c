@@ -363,7 +363,9 @@ static void test_local_flow_and_recovery(void **state)
     assert_int_equal(ward_bind_confirm_verify(ward_test_cp, lpub, m, mlen, &c),
                      WARD_OK);
     assert_int_equal(c.role, WARD_ROLE_OWNER);
-    assert_int_equal(ward_app_lock_bound(&app, "LOCK-7", c.role), WARD_OK);
+    uint8_t tid[WARD_TASK_ID_LEN];
+    assert_int_equal(ward_hex_decode(tid_hex, 32, tid, sizeof tid, &blen), WARD_OK);
+    assert_int_equal(ward_app_lock_bound(&app, "LOCK-7", tid, c.role), WARD_OK);
     assert_int_equal(ward_app_lock_get(&app, "LOCK-7", &l), WARD_OK);
     assert_true(l.bound);
     assert_int_equal(ward_lock_client_auth_key(&e->lock,
@@ -395,7 +397,12 @@ static void test_local_flow_and_recovery(void **state)
     assert_int_equal(ward_app_lock_rebinding(&app, "LOCK-7", &p), WARD_OK);
     assert_false(p.bound);
     assert_memory_not_equal(p.auth_key, key, 32);
-    assert_int_equal(ward_app_lock_bound(&app, "LOCK-7", WARD_ROLE_OWNER), WARD_OK);
+    /* wardd says the old task is bound again: the rebinding stays aside. */
+    assert_int_equal(ward_app_lock_bound(&app, "LOCK-7", tid, WARD_ROLE_OWNER), WARD_OK);
+    assert_int_equal(ward_app_lock_rebinding(&app, "LOCK-7", &l), WARD_OK);
+    assert_int_equal(ward_app_lock_get(&app, "LOCK-7", &l), WARD_OK);
+    assert_memory_equal(l.auth_key, key, 32);
+    assert_int_equal(ward_app_lock_bound(&app, "LOCK-7", p.tid, WARD_ROLE_OWNER), WARD_OK);
     assert_int_equal(ward_app_lock_rebinding(&app, "LOCK-7", &l), WARD_ERR_NOTFOUND);
     assert_int_equal(ward_app_lock_get(&app, "LOCK-7", &l), WARD_OK);
     assert_true(l.bound);
@@ -465,6 +472,82 @@ static void test_local_flow_and_recovery(void **state)
     test_free(e);
 }
 
+/* A QR code for LOCK-9 with task id 000...0<n>. */
+static void qr_task(char *out, size_t cap, char n, uint8_t tid[WARD_TASK_ID_LEN])
+{
+    char hex[33];
+    memset(hex, '0', 32);
+    hex[31] = n;
+    hex[32] = '\0';
+    snprintf(out, cap, "{\"v\":1,\"mobile\":\"%s\",\"sms\":\"123456\",\"sn\":\"LOCK-9\","
+             "\"key\":\"" K64 "\",\"tid\":\"%s\"}", PHONE, hex);
+    size_t got = 0;
+    assert_int_equal(ward_hex_decode(hex, 32, tid, WARD_TASK_ID_LEN, &got), WARD_OK);
+}
+
+static void key_of(ward_app *app, bool rebinding, uint8_t key[32])
+{
+    ward_app_lock l;
+    assert_int_equal(rebinding ? ward_app_lock_rebinding(app, "LOCK-9", &l)
+                               : ward_app_lock_get(app, "LOCK-9", &l), WARD_OK);
+    memcpy(key, l.auth_key, 32);
+}
+
+/* wardd's word that a task is bound binds the record that task began,
+ * never a rebinding begun with another (which then replaced the binding
+ * the lock took with a key the lock does not have). */
+static void test_lock_bound_by_task(void **state)
+{
+    (void)state;
+    ward_host h = test_host();
+    ward_app app;
+    char q[WARD_QR_JSON_MAX], *up = NULL;
+    uint8_t ta[16], tb[16], tc[16], tx[16], kb[32], kc[32], k[32];
+    ward_app_lock l;
+    assert_int_equal(ward_app_create(&app, &h, tmp_dir("bytask"), "dave", PHONE, "x"),
+                     WARD_OK);
+    qr_task(q, sizeof q, '1', ta);
+    assert_int_equal(ward_app_bind_prepare(&app, q, strlen(q), false, &up, NULL, NULL),
+                     WARD_OK);
+    free(up);
+    assert_int_equal(ward_app_lock_bound(&app, "LOCK-9", ta, WARD_ROLE_MEMBER), WARD_OK);
+    /* A rebinding (task B) beside the binding; then the binding goes (the
+     * user revoked itself) and a new one begins (task C) in locks/. */
+    qr_task(q, sizeof q, '2', tb);
+    assert_int_equal(ward_app_bind_prepare(&app, q, strlen(q), true, &up, NULL, NULL),
+                     WARD_OK);
+    free(up);
+    key_of(&app, true, kb);
+    char path[700];
+    snprintf(path, sizeof path, "%s/locks/LOCK-9.json", tmp_dir("bytask"));
+    assert_int_equal(unlink(path), 0);
+    qr_task(q, sizeof q, '3', tc);
+    assert_int_equal(ward_app_bind_prepare(&app, q, strlen(q), false, &up, NULL, NULL),
+                     WARD_OK);
+    free(up);
+    key_of(&app, false, kc);
+    /* wardd names a task no record began: nothing changes. */
+    qr_task(q, sizeof q, '9', tx);
+    assert_int_equal(ward_app_lock_bound(&app, "LOCK-9", tx, WARD_ROLE_MEMBER),
+                     WARD_ERR_NOTFOUND);
+    assert_int_equal(ward_app_lock_get(&app, "LOCK-9", &l), WARD_OK);
+    assert_false(l.bound);
+    /* Task C bound: locks/ with C's key; B stays pending aside. */
+    assert_int_equal(ward_app_lock_bound(&app, "LOCK-9", tc, WARD_ROLE_MEMBER), WARD_OK);
+    assert_int_equal(ward_app_lock_get(&app, "LOCK-9", &l), WARD_OK);
+    assert_true(l.bound);
+    assert_memory_equal(l.auth_key, kc, 32);
+    key_of(&app, true, k);
+    assert_memory_equal(k, kb, 32);
+    /* Task B bound after all: it replaces C, and leaves pending/. */
+    assert_int_equal(ward_app_lock_bound(&app, "LOCK-9", tb, WARD_ROLE_ADMIN), WARD_OK);
+    assert_int_equal(ward_app_lock_get(&app, "LOCK-9", &l), WARD_OK);
+    assert_memory_equal(l.auth_key, kb, 32);
+    assert_int_equal(l.role, WARD_ROLE_ADMIN);
+    assert_int_equal(ward_app_lock_rebinding(&app, "LOCK-9", &l), WARD_ERR_NOTFOUND);
+    ward_app_close(&app);
+}
+
 static int make_root(void **state)
 {
     (void)state;
@@ -491,6 +574,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_verify_body_leaves_no_code),
         cmocka_unit_test(test_prepare_phone_mismatch),
         cmocka_unit_test(test_local_flow_and_recovery),
+        cmocka_unit_test(test_lock_bound_by_task),
     };
     return cmocka_run_group_tests(tests, make_root, remove_root);
 }

@@ -109,7 +109,9 @@ static int bind_app(lock_env *e, ward_app *app, char *escrow_json, size_t cap,
     assert_int_equal(ward_bind_confirm_verify(ward_test_cp, lpub, m, mlen, &c),
                      WARD_OK);
     assert_int_equal(ward_bind_confirmed(&e->lock), WARD_OK);
-    assert_int_equal(ward_app_lock_bound(app, sn, c.role), WARD_OK);
+    uint8_t t[WARD_TASK_ID_LEN];
+    ward_test_hex(tid_hex, t, sizeof t);
+    assert_int_equal(ward_app_lock_bound(app, sn, t, c.role), WARD_OK);
     if (escrow_json != NULL) {
         char eb64[4 * ((WARD_ESCROW_LEN + 2) / 3) + 1];
         assert_int_equal(ward_b64_encode(c.escrow, WARD_ESCROW_LEN, eb64,
@@ -426,7 +428,7 @@ static void test_from_escrow(void **state)
                      WARD_ERR_IO);
     assert_memory_equal(key, zero, sizeof zero);
     /* Re-binding state (wardd says bound again) keeps it keyless. */
-    assert_int_equal(ward_app_lock_bound(&f->app, "LOCK-7", WARD_ROLE_OWNER),
+    assert_int_equal(ward_app_lock_bound(&f->app, "LOCK-7", f->tid, WARD_ROLE_OWNER),
                      WARD_OK);
     assert_int_equal(ward_app_lock_get(&f->app, "LOCK-7", &l), WARD_OK);
     assert_true(l.no_key);
