@@ -288,20 +288,43 @@ ward_err ward_app_bind_prepare(ward_app *app, const char *qr_text,
         return ward_app_fail(app, WARD_ERR_PARAM, WARD_APP_PHONE_MISMATCH);
     }
     /* A QR code names a lock, and anyone can print one: it never replaces
-     * a binding the app holds, unless the person asks to bind again. */
+     * a record the app holds, a binding or one begun (whose key the lock
+     * may take at any moment), unless the person asks to bind again. */
     err = ward_app_lock_get(app, qr.sn, &l);
-    bool bound = err == WARD_OK && l.bound;
+    bool held = err == WARD_OK, bound = held && l.bound;
+    bool same_task = held && memcmp(l.tid, qr.tid, sizeof l.tid) == 0;
     int role = l.role;
     wipe(&l, sizeof l);
     if (err != WARD_OK && err != WARD_ERR_NOTFOUND) {
         ward_qr_wipe(&qr);
         return err;
     }
+    if (ward_app_lock_rebinding(app, qr.sn, &l) == WARD_OK) {
+        same_task = same_task || memcmp(l.tid, qr.tid, sizeof l.tid) == 0;
+        wipe(&l, sizeof l);
+    }
     if (bound && !rebind) {
         err = ward_app_fail(app, WARD_ERR_STATE,
                             "lock %s: " WARD_APP_ALREADY_BOUND " (as %s); nothing "
                             "changed: give --rebind to bind it again", qr.sn,
                             ward_role_name(role) ? ward_role_name(role) : "?");
+        ward_qr_wipe(&qr);
+        return err;
+    }
+    if (held && !rebind) {
+        err = ward_app_fail(app, WARD_ERR_STATE,
+                            "lock %s: " WARD_APP_BINDING_BEGUN "; nothing changed: give "
+                            "--rebind to bind it again", qr.sn);
+        ward_qr_wipe(&qr);
+        return err;
+    }
+    /* Its task is one the app recorded already: wardd holds that task's
+     * blob (or never will: its id is taken), so a new key for it could
+     * only break the binding. */
+    if (same_task) {
+        err = ward_app_fail(app, WARD_ERR_STATE,
+                            "lock %s: this QR code's binding was begun already; nothing "
+                            "changed: type its code into the lock", qr.sn);
         ward_qr_wipe(&qr);
         return err;
     }
@@ -334,7 +357,7 @@ ward_err ward_app_bind_prepare(ward_app *app, const char *qr_text,
         memcpy(l.tid, qr.tid, sizeof l.tid);
         l.bound = false;
         l.role = -1;
-        err = write_record(app, bound ? PENDING_DIR : LOCKS_DIR, &l);
+        err = write_record(app, held ? PENDING_DIR : LOCKS_DIR, &l);
         if (err != WARD_OK) {
             goto out;
         }

@@ -42,11 +42,14 @@
  * "phone number in the QR code does not match this account"), makes the
  * auth key A, escrows it to the app's own public key, seals the bind data
  * under the QR's K and records the lock as pending. A QR code naming a
- * lock the app is bound to already is refused (WARD_ERR_STATE,
- * WARD_APP_ALREADY_BOUND) unless rebind: anyone can print a QR code, and
- * scanning one must not wipe a binding; with rebind the pending binding
- * is kept beside the one in use (pending/), which it replaces only when
- * ward_app_lock_bound() is called for it.
+ * lock the app has a record of already is refused (WARD_ERR_STATE,
+ * WARD_APP_ALREADY_BOUND, or WARD_APP_BINDING_BEGUN for a binding begun
+ * and not finished, whose key the lock may take at any moment) unless
+ * rebind: anyone can print a QR code, and scanning one must not wipe a
+ * binding; with rebind the new pending binding is kept beside the record
+ * (pending/), which it replaces only when ward_app_lock_bound() is called
+ * for its task. A QR code of a task the app recorded already is refused
+ * even so (wardd holds that task's blob, or never will).
  *
  * Recovery: ward_app_recover() imports a key file into a new directory;
  * ward_app_recover_escrows() checks each escrow of the GET /v1/escrow
@@ -72,6 +75,7 @@
 #define WARD_APP_PHONE_MISMATCH                                              \
     "phone number in the QR code does not match this account"
 #define WARD_APP_ALREADY_BOUND "this app is bound to this lock already"
+#define WARD_APP_BINDING_BEGUN "this app has begun binding this lock already (not finished)"
 
 typedef struct ward_app {
     ward_host host;

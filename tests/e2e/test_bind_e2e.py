@@ -382,6 +382,38 @@ class Finding6CraftedQr(BindTest):
         self.assertIn("executed", self.approve_unlock(app))
 
 
+class Review2CraftedQrDuringABinding(BindTest):
+    """Review of issue 14's change, item 2: a binding begun and not yet
+    finished is protected from a crafted QR code as a finished one is.
+    Before, the crafted code replaced its record (and its key), and the
+    genuine binding, finished after, left the app with a key the lock
+    does not have."""
+
+    def test_review2_pending_record_survives_a_crafted_qr(self):
+        app = self.register(ALICE)
+        qr = self.start_bind(ALICE[1])
+        self.ward_ok("app", "scan", "--dir", app, "--qr", qr)
+        before = self.app_lock(app)
+        self.assertEqual(before["state"], "pending")
+        fake = self.path("fake-lock")
+        self.ward_ok("lock", "init", "--dir", fake, "--sn", SN, "--server", self.wardd.url,
+                     "--no-activate")
+        crafted = self.path("crafted.png")
+        self.ward_ok("lock", "bind-start", "--dir", fake, "--phone", ALICE[1],
+                     "--qr-out", crafted)
+        self.ward_fails("app", "scan", "--dir", app, "--qr", crafted,
+                        expect="LOCK-0001: this app has begun binding this lock already.*"
+                               "nothing changed.*--rebind")
+        self.assertEqual(self.app_lock(app), before)
+        # The genuine binding is finished: the app's key is the lock's.
+        codes = [re.search(r"\b(\d{6})\b", m["text"]).group(1)
+                 for m in bind_messages(self.root, ALICE[1])]
+        self.assertEqual(len(codes), 1)      # the crafted one was not uploaded
+        out = self.ward_ok("lock", "bind-finish", "--dir", self.lock, "--code", codes[0])
+        self.assertIn("bound: user alice as owner", out)
+        self.assertIn("executed", self.approve_unlock(app))
+
+
 class Finding4PlantedEscrow(BindTest):
     """Issue 14, finding 4: wardd holds the escrows; sealing to a client's
     public key is anybody's to do, so an escrow is taken only when the

@@ -526,6 +526,25 @@ static void test_lock_bound_by_task(void **state)
                      WARD_OK);
     free(up);
     key_of(&app, false, kc);
+    /* Another QR code for the lock (anyone may print one) replaces no
+     * binding begun either; nor, even with rebind, does one of a task
+     * recorded already. */
+    char q2[WARD_QR_JSON_MAX];
+    uint8_t td[16];
+    qr_task(q2, sizeof q2, '4', td);
+    assert_int_equal(ward_app_bind_prepare(&app, q2, strlen(q2), false, &up, NULL, NULL),
+                     WARD_ERR_STATE);
+    assert_null(up);
+    assert_non_null(strstr(ward_app_error(&app), WARD_APP_BINDING_BEGUN));
+    assert_int_equal(ward_app_bind_prepare(&app, q, strlen(q), true, &up, NULL, NULL),
+                     WARD_ERR_STATE);
+    qr_task(q2, sizeof q2, '2', td);
+    assert_int_equal(ward_app_bind_prepare(&app, q2, strlen(q2), true, &up, NULL, NULL),
+                     WARD_ERR_STATE);
+    key_of(&app, false, k);
+    assert_memory_equal(k, kc, 32);
+    key_of(&app, true, k);
+    assert_memory_equal(k, kb, 32);
     /* wardd names a task no record began: nothing changes. */
     qr_task(q, sizeof q, '9', tx);
     assert_int_equal(ward_app_lock_bound(&app, "LOCK-9", tx, WARD_ROLE_MEMBER),
