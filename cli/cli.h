@@ -46,8 +46,10 @@ int cli_parse(int argc, char **argv, const cli_option *opts, int nopts,
 /* A whole number of seconds, 0..86400 (a day); -1 for anything else. */
 int cli_seconds(const char *text, unsigned *seconds);
 
-/* Asks wardd about the app's bindings still marked pending and records
- * those the lock has finished (quiet: print nothing). */
+/* Asks wardd about the app's bindings still marked pending, records those
+ * the lock has finished and drops those that expired, each said in one
+ * line. Quiet: only those lines and warnings, on standard error, and 0
+ * whatever failed; else 1 if asking about any record failed. */
 struct ward_app;
 int app_sync_locks(struct ward_app *app, unsigned wait_s, bool quiet, int *shown);
 

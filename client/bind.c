@@ -231,6 +231,25 @@ ward_err ward_app_lock_bound(ward_app *app, const char *sn,
     return err;
 }
 
+ward_err ward_app_lock_expired(ward_app *app, const char *sn,
+                               const uint8_t tid[WARD_TASK_ID_LEN])
+{
+    ward_app_lock l;
+    bool rebinding = false;
+    ward_err err = record_of_task(app, sn, tid, &l, &rebinding);
+    bool bound = err == WARD_OK && l.bound;
+    wipe(&l, sizeof l);
+    if (err != WARD_OK) {
+        return err;
+    }
+    /* A bound record is the binding in use: wardd's word on a task never
+     * takes it away. */
+    if (bound && !rebinding) {
+        return ward_app_fail(app, WARD_ERR_STATE, "lock %s is bound by that task", sn);
+    }
+    return remove_record(app, rebinding ? PENDING_DIR : LOCKS_DIR, sn);
+}
+
 ward_err ward_app_lock_remove(ward_app *app, const char *sn)
 {
     ward_err err = remove_record(app, LOCKS_DIR, sn);

@@ -51,6 +51,12 @@
  * for its task. A QR code of a task the app recorded already is refused
  * even so (wardd holds that task's blob, or never will).
  *
+ * A rebinding completes only once the binding in use was revoked at the
+ * lock: the lock refuses to bind a user id it holds (WARD_ERR_CONFLICT),
+ * so while the old binding stands the new task just expires. A task
+ * wardd says expired (or no longer knows) is dropped with
+ * ward_app_lock_expired(): its record goes, the binding in use stays.
+ *
  * Recovery: ward_app_recover() imports a key file into a new directory;
  * ward_app_recover_escrows() checks each escrow of the GET /v1/escrow
  * answer against the client's signature, opens it with the client key and
@@ -158,6 +164,13 @@ ward_err ward_app_bind_prepare(ward_app *app, const char *qr, size_t qr_len,
  * with another task stays pending). */
 ward_err ward_app_lock_bound(ward_app *app, const char *sn,
                              const uint8_t tid[WARD_TASK_ID_LEN], int role);
+/* wardd says task tid expired (or no longer knows it): the record of lock
+ * sn that tid began and the lock never finished goes, a pending rebinding
+ * or an unbound record in locks/. WARD_ERR_NOTFOUND when no record was
+ * begun with tid; WARD_ERR_STATE, nothing changed, for a bound one (the
+ * binding in use is not wardd's to take away). */
+ward_err ward_app_lock_expired(ward_app *app, const char *sn,
+                               const uint8_t tid[WARD_TASK_ID_LEN]);
 
 /* Opens every escrow of a GET /v1/escrow answer ({"escrows": [{"sn",
  * "role", "blob"}]}; role a number or "owner"/"admin"/"member") that this

@@ -936,6 +936,35 @@ class Review5TerminalInjection(OpsTest):
         self.assertEqual(len(out.strip().splitlines()), 1, out)
 
 
+class Review1OneRecordFailing(OpsTest):
+    """Review of issue 14's change, item 1: when asking wardd about one
+    lock's binding fails, the app's other commands still work (a warning),
+    and `ward app status` reports every lock and fails only for that."""
+
+    def test_review1_failing_record_warns_and_status_reports_all(self):
+        self.init_lock("LOCK-0002", "lock2")
+        qr = self.path("qr-second.png")
+        self.ward_ok("lock", "bind-start", "--dir", self.path("lock2"), "--phone", ALICE[1],
+                     "--qr-out", qr)
+        self.ward_ok("app", "scan", "--dir", self.alice, "--qr", qr)
+        tid = json.load(open(os.path.join(self.alice, "locks", "LOCK-0002.json")))["tid"]
+        self.proxy.on_request = lambda m, path, b: (
+            (500, b'{"error": "internal", "message": "db"}')
+            if path.startswith("/v1/bind/tasks/%s/status" % tid) else None)
+        p = self.request()
+        rc, out, err = self.ward("app", "pending", "--dir", self.alice)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("warning: lock LOCK-0002", err)
+        _, aout = self.approve_one(self.alice)
+        self.assertIn("the lock: executed", aout)
+        self.assertEqual(self.finish(p)[0], 0)
+        rc, out, err = self.ward("app", "status", "--dir", self.alice)
+        self.assertNotEqual(rc, 0)
+        self.assertIn("lock %s: bound as owner" % SN, out)
+        self.assertIn("lock LOCK-0002: wardd refused (500", err)
+        self.proxy.on_request = None
+
+
 class Review14WithdrawnSaysSo(OpsTest):
     """Review of issue 14's change, item 14: an app answering an op the
     lock withdrew is told so, whether the op left its pending list already
