@@ -564,6 +564,22 @@ static void test_lock_bound_by_task(void **state)
     assert_memory_equal(l.auth_key, kb, 32);
     assert_int_equal(l.role, WARD_ROLE_ADMIN);
     assert_int_equal(ward_app_lock_rebinding(&app, "LOCK-9", &l), WARD_ERR_NOTFOUND);
+    /* Expiry drops only an unfinished record of that task: never the
+     * binding in use, nor anything for a task no record began. */
+    assert_int_equal(ward_app_lock_expired(&app, "LOCK-9", tb), WARD_ERR_STATE);
+    assert_int_equal(ward_app_lock_expired(&app, "LOCK-9", tx), WARD_ERR_NOTFOUND);
+    assert_int_equal(ward_app_lock_get(&app, "LOCK-9", &l), WARD_OK);
+    assert_true(l.bound);
+    qr_task(q, sizeof q, '5', td);
+    assert_int_equal(ward_app_bind_prepare(&app, q, strlen(q), true, &up, NULL, NULL),
+                     WARD_OK);
+    free(up);
+    assert_int_equal(ward_app_lock_expired(&app, "LOCK-9", tx), WARD_ERR_NOTFOUND);
+    assert_int_equal(ward_app_lock_rebinding(&app, "LOCK-9", &l), WARD_OK);
+    assert_int_equal(ward_app_lock_expired(&app, "LOCK-9", td), WARD_OK);
+    assert_int_equal(ward_app_lock_rebinding(&app, "LOCK-9", &l), WARD_ERR_NOTFOUND);
+    assert_int_equal(ward_app_lock_get(&app, "LOCK-9", &l), WARD_OK);
+    assert_memory_equal(l.auth_key, kb, 32);
     ward_app_close(&app);
 }
 
