@@ -307,43 +307,25 @@ static int poll_task(ward_app *app, const char *sn, const char *tid_hex, unsigne
  * began before for that lock, which the lock has finished meanwhile
  * (wardd says so), is recorded as bound first, so that the new one
  * cannot take its place (ward_app_bind_prepare() refuses to replace a
- * bound one). Quiet: whatever fails here, the scan goes on as before. */
+ * bound one), and one that expired is dropped. Quiet: whatever fails
+ * here, the scan goes on as before. */
 static void settle_pending(ward_app *app, const char *payload, size_t n)
 {
     ward_qr q;
     ward_app_lock lk;
-    char sn[WARD_SN_MAX + 1], tid_hex[33], target[96], why[MSG_MAX];
+    char sn[WARD_SN_MAX + 1], tid_hex[33], why[MSG_MAX];
     if (ward_qr_parse(payload, n, &q) != WARD_OK) {
         return;
     }
     snprintf(sn, sizeof sn, "%s", q.sn);
     ward_qr_wipe(&q);
-    ward_err err = ward_app_lock_get(app, sn, &lk);
-    bool pending = err == WARD_OK && !lk.bound;
-    uint8_t tid[WARD_TASK_ID_LEN];
-    memcpy(tid, lk.tid, sizeof tid);
+    bool pending = ward_app_lock_get(app, sn, &lk) == WARD_OK && !lk.bound;
     ward_hex_encode(lk.tid, sizeof lk.tid, tid_hex, sizeof tid_hex);
     explicit_bzero(&lk, sizeof lk);
-    if (!pending) {
-        app->error[0] = '\0';
-        return;
+    task_state state;
+    if (pending) {
+        (void)poll_task(app, sn, tid_hex, 0, true, &state, why, sizeof why);
     }
-    snprintf(target, sizeof target, "/v1/bind/tasks/%s/status", tid_hex);
-    ward_http_signer signer;
-    ward_http_response resp;
-    ward_app_http_signer(app, &signer);
-    if (api_call(&app->host, app->server, "GET", target, NULL, &signer, &resp, why,
-                 sizeof why) == 0) {
-        cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
-        const cJSON *state = cJSON_GetObjectItemCaseSensitive(o, "state");
-        const cJSON *role = cJSON_GetObjectItemCaseSensitive(o, "role");
-        if (cJSON_IsString(state) && strcmp(state->valuestring, "bound") == 0 &&
-            cJSON_IsNumber(role) && ward_role_name(role->valueint) != NULL) {
-            ward_app_lock_bound(app, sn, tid, role->valueint);
-        }
-        cJSON_Delete(o);
-    }
-    ward_http_response_free(&resp);
     app->error[0] = '\0';
 }
 
