@@ -401,33 +401,47 @@ out:
     return err;
 }
 
+ward_err ward_app_escrow_decode(ward_app *app, const char *sn, const char *b64,
+                               uint8_t key[WARD_AUTH_KEY_LEN])
+{
+    uint8_t escrow[WARD_ESCROW_LEN + 3];
+    size_t elen = 0;
+    memset(key, 0, WARD_AUTH_KEY_LEN);
+    if (b64 == NULL ||
+        ward_b64_decode(b64, strlen(b64), escrow, sizeof escrow, &elen) != WARD_OK ||
+        elen != WARD_ESCROW_LEN) {
+        return WARD_ERR_FORMAT;
+    }
+    /* Only an escrow this client key signed: a key wardd sealed to us
+     * itself would let it read and forge what is sealed under it. */
+    ward_err err = ward_escrow_open(app->host.crypto, app->priv, app->pub,
+                                    (const uint8_t *)sn, strlen(sn),
+                                    (const uint8_t *)app->user, strlen(app->user),
+                                    escrow, key);
+    if (err != WARD_OK) {
+        wipe(key, WARD_AUTH_KEY_LEN);
+        return WARD_ERR_AUTH;
+    }
+    return WARD_OK;
+}
+
 /* One entry {"sn","role","blob"} of GET /v1/escrow. Its lock record is
  * written only for an escrow this client key made (ward_escrow_open()):
  * one wardd planted is refused and changes nothing. */
 static ward_err recover_one(ward_app *app, const cJSON *e, const char **sn_out)
 {
     const char *sn = ward_json_str(e, "sn");
-    const char *b64 = ward_json_str(e, "blob");
     int role = role_from_json(cJSON_GetObjectItemCaseSensitive(e, "role"));
-    uint8_t escrow[WARD_ESCROW_LEN + 3];
-    size_t elen = 0;
     ward_app_lock l;
     ward_err err;
 
     memset(&l, 0, sizeof l);
     *sn_out = sn != NULL && ward_check_sn((const uint8_t *)sn, strlen(sn)) == WARD_OK
                   ? sn : "?";
-    if (sn == NULL || b64 == NULL || role < 0 ||
-        ward_check_sn((const uint8_t *)sn, strlen(sn)) != WARD_OK ||
-        ward_b64_decode(b64, strlen(b64), escrow, sizeof escrow, &elen) !=
-            WARD_OK ||
-        elen != WARD_ESCROW_LEN) {
+    if (sn == NULL || role < 0 || ward_check_sn((const uint8_t *)sn, strlen(sn)) != WARD_OK) {
         return WARD_ERR_FORMAT;
     }
-    err = ward_escrow_open(app->host.crypto, app->priv, app->pub,
-                           (const uint8_t *)sn, strlen(sn),
-                           (const uint8_t *)app->user, strlen(app->user),
-                           escrow, l.auth_key);
+    err = ward_app_escrow_decode(app, sn, ward_json_str(e, "blob"), l.auth_key);
     if (err == WARD_OK) {
         memcpy(l.sn, sn, strlen(sn) + 1);
         l.bound = true;
@@ -465,9 +479,8 @@ ward_err ward_app_recover_escrows(ward_app *app, const char *json,
     cJSON_Delete(root);
     if (first == WARD_ERR_AUTH) {
         return ward_app_fail(app, first,
-                             "lock %s: the escrow is not signed by this client key (this "
-                             "app did not make it): refused, record unchanged (%zu "
-                             "restored)", first_sn, *opened);
+                             "lock %s: " WARD_APP_MSG_ESCROW_FOREIGN ": refused, record "
+                             "unchanged (%zu restored)", first_sn, *opened);
     }
     if (first != WARD_OK) {
         return ward_app_fail(app, first,

@@ -81,6 +81,9 @@
 #define WARD_APP_PHONE_MISMATCH                                              \
     "phone number in the QR code does not match this account"
 #define WARD_APP_ALREADY_BOUND "this app is bound to this lock already"
+/* An escrow (recovery, or an answer from escrow) this app did not make. */
+#define WARD_APP_MSG_ESCROW_FOREIGN                                          \
+    "the escrow is not signed by this client key (this app did not make it)"
 #define WARD_APP_BINDING_BEGUN "this app has begun binding this lock already (not finished)"
 
 typedef struct ward_app {
