@@ -485,7 +485,10 @@ class Finding2InboxPolling(LockRunning):
             ("empty at once", 200, b'{"revokes": []}', None),
             ("not json", 200, b'<html>oops', "malformed"),
             ("no list", 200, b'{"revokes": 7}', "malformed"),
-            ("the same message again", 200, b'{"revokes": [{"id": 1, "revoke": "AAAA"}]}',
+            # Repeated within the page: a REVOKE the lock refuses is no
+            # progress, so it does not ask again within these 5 s.
+            ("the same message again", 200,
+             b'{"revokes": [{"id": 1, "revoke": "AAAA"}, {"id": 1, "revoke": "AAAA"}]}',
              "no usable id"),
             ("an error", 500, b'{"error": "internal", "message": "x"}', None),
         ]
