@@ -59,6 +59,46 @@ ward_err ward_app_status_fail(ward_app *app, const ward_http_response *resp,
                          resp->status, msg[0] != '\0' ? ": " : "", msg);
 }
 
+ward_err ward_app_get_sealed(ward_app *app, const char *target, const char *what,
+                             const char *malformed, const char *forged, long *status,
+                             char state[16],
+                             uint8_t *res, size_t cap, size_t *res_len, bool *has_result)
+{
+    ward_http_response r;
+    *status = 0;
+    state[0] = '\0';
+    *res_len = 0;
+    *has_result = false;
+    ward_err err = ward_app_call(app, "GET", target, NULL, &r);
+    if (err != WARD_OK) {
+        return err;
+    }
+    *status = r.status;
+    if (r.status != 200) {
+        err = ward_app_status_fail(app, &r, what);
+        ward_http_response_free(&r);
+        return err;
+    }
+    cJSON *o = cJSON_ParseWithLength(r.body, r.body_len);
+    const char *st = ward_json_str(o, "state");
+    const char *b64 = ward_json_str(o, "result");
+    if (st == NULL || strlen(st) >= 16) {
+        err = ward_app_fail(app, WARD_ERR_FORMAT, "%s", malformed);
+    } else {
+        memcpy(state, st, strlen(st) + 1);
+        /* An empty result is none: nothing sealed came yet. */
+        *has_result = b64 != NULL && b64[0] != '\0';
+        if (*has_result &&
+            ward_b64_decode(b64, strlen(b64), res, cap, res_len) != WARD_OK) {
+            *res_len = 0;
+            err = ward_app_fail(app, WARD_ERR_AUTH, "%s", forged);
+        }
+    }
+    cJSON_Delete(o);
+    ward_http_response_free(&r);
+    return err;
+}
+
 bool ward_app_bound(ward_app *app, const char *sn, int *role)
 {
     ward_app_lock l;

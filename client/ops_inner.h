@@ -44,6 +44,20 @@ ward_err ward_app_long_poll(ward_app *app, unsigned wait_s, ward_app_poll_fn ste
 ward_err ward_app_status_fail(ward_app *app, const ward_http_response *resp,
                               const char *what);
 
+/* One GET of a follow-up that ends in the lock's sealed answer (an op's
+ * OP_RESULT, a revocation's REVOKE_RESULT): *status is wardd's status (0
+ * when no answer came); a 200 names its state (copied, at most 15
+ * characters, else WARD_ERR_FORMAT with the message malformed) and, once
+ * the lock answered, a result:
+ * *has_result when it is there and not empty, decoded into res
+ * (WARD_ERR_AUTH with the message forged when it is not base64 of at
+ * most cap bytes). Any other status is ward_app_status_fail(what). Only
+ * the result's seal says anything of the lock: the caller opens it. */
+ward_err ward_app_get_sealed(ward_app *app, const char *target, const char *what,
+                             const char *malformed, const char *forged, long *status,
+                             char state[16],
+                             uint8_t *res, size_t cap, size_t *res_len, bool *has_result);
+
 /* wardd's "message" of an error answer, escaped (ward_http_text()), or
  * "". */
 void ward_app_server_message(const ward_http_response *resp, char *out,

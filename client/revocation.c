@@ -200,81 +200,52 @@ ward_err ward_app_revoke_result(ward_app *app, const char *sn, const char *targe
     return WARD_OK;
 }
 
-/* One GET /v1/revocations/{id}?wait=: *done once the lock answered (out
- * filled), or an error (the revocation is then over too). */
-static ward_err poll_revocation(ward_app *app, const char *sn, const char *target,
-                                const pending_rev *p, const uint8_t key[WARD_AUTH_KEY_LEN],
-                                unsigned wait_s, ward_revoke_outcome *out, bool *done)
+/* What following a revocation needs. */
+typedef struct rev_follow {
+    const char *sn;
+    const char *target;
+    const pending_rev *p;
+    const uint8_t *key;
+    ward_revoke_outcome *out;
+} rev_follow;
+
+/* One GET /v1/revocations/{id}?wait= (a ward_app_poll_fn over a
+ * rev_follow): *done once the lock answered (out filled), or an error
+ * (the revocation is then over too). */
+static ward_err poll_revocation(ward_app *app, unsigned wait_s, void *ctx, bool *done)
 {
-    char path[64];
+    rev_follow *f = ctx;
+    char path[64], state[16];
     uint8_t res[WARD_REVOKE_RESULT_MAX + 3];
     size_t res_len = 0;
-    ward_http_response r;
-    *done = false;
-    snprintf(path, sizeof path, "/v1/revocations/%lld?wait=%u", (long long)p->id, wait_s);
-    ward_err err = ward_app_call(app, "GET", path, NULL, &r);
-    if (err != WARD_OK) {
-        return err;
-    }
-    if (r.status == 404) {
-        ward_http_response_free(&r);
+    long status = 0;
+    bool has_result = false;
+    snprintf(path, sizeof path, "/v1/revocations/%lld?wait=%u", (long long)f->p->id, wait_s);
+    ward_err err = ward_app_get_sealed(app, path, "cannot follow the revocation",
+                                       "the server's revocation state is malformed",
+                                       WARD_APP_MSG_REVOKE_FORGED, &status, state, res,
+                                       sizeof res, &res_len, &has_result);
+    if (status == 404) {
         *done = true;
         return ward_app_fail(app, WARD_ERR_NOTFOUND,
                              "wardd no longer knows revocation %lld: the lock has not "
-                             "confirmed it", (long long)p->id);
+                             "confirmed it", (long long)f->p->id);
     }
-    if (r.status != 200) {
-        err = ward_app_status_fail(app, &r, "cannot follow the revocation");
-        ward_http_response_free(&r);
-        return err;
-    }
-    cJSON *o = cJSON_ParseWithLength(r.body, r.body_len);
-    const char *state = ward_json_str(o, "state");
-    const char *b64 = ward_json_str(o, "result");
-    if (state == NULL) {
-        err = ward_app_fail(app, WARD_ERR_FORMAT, "the server's revocation state is malformed");
-    } else if (b64 != NULL) {
+    if (has_result) {
         /* Whatever wardd says the state is, only the lock's seal counts. */
         *done = true;
-        if (ward_b64_decode(b64, strlen(b64), res, sizeof res, &res_len) != WARD_OK) {
-            err = ward_app_fail(app, WARD_ERR_AUTH, WARD_APP_MSG_REVOKE_FORGED);
-        } else {
-            err = ward_app_revoke_result(app, sn, target, p->msg, p->len, key, res, res_len,
-                                         out);
+        if (err == WARD_OK) {
+            err = ward_app_revoke_result(app, f->sn, f->target, f->p->msg, f->p->len, f->key,
+                                         res, res_len, f->out);
         }
-    } else if (strcmp(state, "queued") != 0) {
+    } else if (err == WARD_OK && strcmp(state, "queued") != 0) {
         *done = true;
         /* wardd's word only: the lock said nothing we could check. */
         err = ward_app_fail(app, WARD_ERR_AUTH,
                             "wardd says the lock took the revocation but did not answer it: "
                             "it could not verify it (is this app still bound there?)");
     }
-    cJSON_Delete(o);
-    ward_http_response_free(&r);
     return err;
-}
-
-typedef struct follow_ctx {
-    const char *sn;
-    const char *target;
-    const pending_rev *p;
-    const uint8_t *key;
-    ward_revoke_outcome *out;
-} follow_ctx;
-
-static ward_err follow_step(ward_app *app, unsigned wait_s, void *ctx, bool *done)
-{
-    follow_ctx *f = ctx;
-    return poll_revocation(app, f->sn, f->target, f->p, f->key, wait_s, f->out, done);
-}
-
-/* Follows p until the lock answers or wait_s runs out (*done false). */
-static ward_err follow(ward_app *app, const char *sn, const char *target, const pending_rev *p,
-                       const uint8_t key[WARD_AUTH_KEY_LEN], unsigned wait_s,
-                       ward_revoke_outcome *out, bool *done)
-{
-    follow_ctx f = { sn, target, p, key, out };
-    return ward_app_long_poll(app, wait_s, follow_step, &f, done);
 }
 
 /* Seals a REVOKE of target under tid, posts it and remembers it. */
@@ -350,8 +321,9 @@ ward_err ward_app_revoke(ward_app *app, const char *sn, const char *target, bool
             }
         }
     }
+    rev_follow f = { sn, target, &p, key, out };
     if (err == WARD_OK) {
-        err = follow(app, sn, target, &p, key, wait_s, out, &done);
+        err = ward_app_long_poll(app, wait_s, poll_revocation, &f, &done);
     }
     /* Named by a binding the lock does not have (a tid wardd made up, or
      * the user bound again meanwhile): the lock's own answer names the
@@ -362,7 +334,7 @@ ward_err ward_app_revoke(ward_app *app, const char *sn, const char *target, bool
         pending_drop(app, sn, target);
         err = send_revoke(app, sn, target, tid, key, &p);
         if (err == WARD_OK) {
-            err = follow(app, sn, target, &p, key, wait_s, out, &done);
+            err = ward_app_long_poll(app, wait_s, poll_revocation, &f, &done);
         }
     }
     ward_app_wipe(key, sizeof key);
