@@ -203,7 +203,8 @@ static int await_answer(lockdir *ld, ward_op_lock *op, const char *op_id,
             return cli_fail("no answer before the request expired (or was withdrawn) at "
                             "wardd: %s not done", lockops_op_name(op->op));
         }
-        if (status == 0 && api_each_entry(&resp, "answers", &after, on_answer, &a) < 0) {
+        if (status == 0 && api_each_entry(&resp, "answers", "n", "approval", "uid", &after,
+                                        on_answer, &a) < 0) {
             fprintf(stderr, "ward: wardd sent a malformed answer list: ignored\n");
         } else if (status != 0 && status != 404 && status >= 0 && !cli_stopping) {
             fprintf(stderr, "ward: waiting for the answer: %s\n", why);

@@ -303,7 +303,8 @@ static round_end poll_inbox(lockdir *ld, inbox_state *st)
         return status < 0 ? ROUND_NO_ANSWER : ROUND_IDLE;
     }
     page_ctx p = { ld, st, false, 0 };
-    int skipped = api_each_entry(&resp, "revokes", &st->after, on_inbox_entry, &p);
+    int skipped = api_each_entry(&resp, "revokes", "id", "revoke", NULL, &st->after,
+                                 on_inbox_entry, &p);
     ward_http_response_free(&resp);
     if (p.held) {
         lockdir_release(ld);
