@@ -94,6 +94,15 @@ int cli_seconds(const char *text, unsigned *seconds)
     return 0;
 }
 
+int cli_seconds_opt(const char *name, const char *text, unsigned dflt, unsigned *seconds)
+{
+    *seconds = dflt;
+    if (text != NULL && cli_seconds(text, seconds) != 0) {
+        return cli_usage("--%s: whole seconds (0 to 86400) expected, not '%s'", name, text);
+    }
+    return 0;
+}
+
 volatile sig_atomic_t cli_stopping;
 
 static void on_stop_signal(int sig)

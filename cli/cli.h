@@ -45,6 +45,10 @@ int cli_parse(int argc, char **argv, const cli_option *opts, int nopts,
 
 /* A whole number of seconds, 0..86400 (a day); -1 for anything else. */
 int cli_seconds(const char *text, unsigned *seconds);
+/* The value of option --name (text, NULL when not given: dflt) read by
+ * cli_seconds(). Returns 0, or prints a usage line and returns
+ * CLI_EXIT_USAGE. */
+int cli_seconds_opt(const char *name, const char *text, unsigned dflt, unsigned *seconds);
 
 /* Asks wardd about the app's bindings still marked pending, records those
  * the lock has finished and drops those that expired, each said in one

@@ -365,6 +365,10 @@ int cmd_app_scan(int argc, char **argv)
         return cli_usage(SCAN_USAGE " (see --help: --rebind completes only once the old "
                          "binding is revoked at the lock)");
     }
+    unsigned wait_s = 0;
+    if ((rc = cli_seconds_opt("wait", wait, 0, &wait_s)) != 0) {
+        return rc;
+    }
     char payload[WARD_QR_PAYLOAD_MAX + 64];
     int n = qr_read_png(qr_file, payload, sizeof payload);
     if (n < 0) {
@@ -394,7 +398,6 @@ int cmd_app_scan(int argc, char **argv)
     if (rc == 0) {
         printf("binding data for lock %s sealed and uploaded; wardd is sending the code "
                "by SMS to %s: type it into the lock\n", sn, app.phone);
-        unsigned wait_s = wait ? (unsigned)strtoul(wait, NULL, 10) : 0;
         task_state state = TASK_WAITING;
         char why[MSG_MAX];
         if (wait_s > 0 && poll_task(&app, sn, tid_hex, wait_s, false, &state, why,
@@ -482,13 +485,17 @@ int cmd_app_status(int argc, char **argv)
     if (!dir) {
         return cli_usage("usage: ward app status --dir A [--wait S]");
     }
+    unsigned wait_s = 0;
+    if ((rc = cli_seconds_opt("wait", wait, 0, &wait_s)) != 0) {
+        return rc;
+    }
     ward_host host;
     ward_app app;
     if ((rc = app_open(&app, &host, dir)) != 0) {
         return rc;
     }
     int shown = 0;
-    rc = app_sync_locks(&app, wait ? (unsigned)strtoul(wait, NULL, 10) : 0, false, &shown);
+    rc = app_sync_locks(&app, wait_s, false, &shown);
     if (rc == 0 && shown == 0) {
         printf("no locks yet\n");
     }

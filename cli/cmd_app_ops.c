@@ -90,13 +90,16 @@ int cmd_app_pending(int argc, char **argv)
     if (dir == NULL) {
         return cli_usage("usage: ward app pending --dir A [--wait S]");
     }
+    unsigned wait_s = 0;
+    if ((rc = cli_seconds_opt("wait", wait, 0, &wait_s)) != 0) {
+        return rc;
+    }
     ward_host host;
     ward_app app;
     if ((rc = open_app(&app, &host, dir)) != 0) {
         return rc;
     }
     ward_app_ops ops;
-    unsigned wait_s = wait ? (unsigned)strtoul(wait, NULL, 10) : 0;
     if (ward_app_ops_pending(&app, wait_s, &ops) != WARD_OK) {
         return app_fail(&app);
     }
@@ -135,13 +138,16 @@ static int answer(int argc, char **argv, uint8_t decision)
         return cli_usage("usage: ward app %s --dir A OP_ID [--wait S] [--from-escrow]",
                          decision == WARD_DECISION_ALLOW ? "approve" : "deny");
     }
+    unsigned wait_s = 0;
+    if ((rc = cli_seconds_opt("wait", wait, 10, &wait_s)) != 0) {
+        return rc;
+    }
     ward_host host;
     ward_app app;
     if ((rc = open_app(&app, &host, dir)) != 0) {
         return rc;
     }
     int outcome = WARD_APP_NO_OUTCOME;
-    unsigned wait_s = wait ? (unsigned)strtoul(wait, NULL, 10) : 10;
     if (ward_app_op_answer(&app, pos[0], decision, escrow != NULL, wait_s, &outcome) !=
         WARD_OK) {
         return app_fail(&app);
@@ -234,9 +240,9 @@ int cmd_app_revoke(int argc, char **argv)
         return cli_usage("usage: ward app revoke --dir A --user U [--sn SN] [--timeout S] "
                          "[--from-escrow]");
     }
-    unsigned timeout_s = REVOKE_TIMEOUT_S;
-    if (timeout != NULL && cli_seconds(timeout, &timeout_s) != 0) {
-        return cli_usage("--timeout: whole seconds expected, not '%s'", timeout);
+    unsigned timeout_s = 0;
+    if ((rc = cli_seconds_opt("timeout", timeout, REVOKE_TIMEOUT_S, &timeout_s)) != 0) {
+        return rc;
     }
     char sn[WARD_SN_MAX + 1];
     if ((rc = pick_lock(dir, sn_opt, sn)) != 0) {

@@ -312,7 +312,12 @@ int cmd_lock_request(int argc, char **argv)
     if (lockops_op_code(opname, &code) != 0) {
         return cli_usage("unknown operation '%s' (unlock, intercom, video, add)", opname);
     }
-    unsigned timeout_s = timeout ? (unsigned)strtoul(timeout, NULL, 10) : 60;
+    unsigned timeout_s = 0, ttl_s = 0;
+    if ((rc = cli_seconds_opt("timeout", timeout, 60, &timeout_s)) != 0 ||
+        (rc = cli_seconds_opt("ttl", ttl, 0, &ttl_s)) != 0) {
+        return rc;
+    }
+    /* 0, or more than a request lives: as long as it lives. */
     if (timeout_s == 0 || timeout_s > WARD_OP_TTL_MS / 1000) {
         timeout_s = WARD_OP_TTL_MS / 1000;
     }
@@ -322,7 +327,6 @@ int cmd_lock_request(int argc, char **argv)
     }
     ward_op_outcome out;
     memset(&out, 0, sizeof out);
-    unsigned ttl_s = ttl ? (unsigned)strtoul(ttl, NULL, 10) : 0;
     rc = lockops_remote(&ld, code, user, timeout_s, ttl_s, &out);
     if (rc == 0) {
         lockops_act(&ld, &out);

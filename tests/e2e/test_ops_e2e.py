@@ -1107,6 +1107,27 @@ class Review4StopAfterTheDecision(LockRunning):
         self.assertEqual(self.unacked_inbox(), 0)
 
 
+class Review21SecondsOptions(OpsTest):
+    """Review of issue 14's change, item 21: every seconds option is read
+    strictly. "abc" was 0, which for `lock request --timeout` meant the
+    longest wait: a typo left a request open to every app for minutes."""
+
+    def test_review21_bad_seconds_are_usage_errors(self):
+        for args in (("lock", "request", "--dir", self.lock, "--op", "unlock", "--timeout",
+                      "abc"),
+                     ("lock", "request", "--dir", self.lock, "--op", "unlock", "--ttl", "5x"),
+                     ("app", "pending", "--dir", self.alice, "--wait", "-1"),
+                     ("app", "approve", "--dir", self.alice, "00ff", "--wait", "1e3"),
+                     ("app", "status", "--dir", self.alice, "--wait", "abc"),
+                     ("lock", "bind-finish", "--dir", self.lock, "--code", "123456",
+                      "--wait", "x")):
+            rc, out, err = self.ward(*args, timeout=10)
+            self.assertEqual(rc, 2, "%s: %s%s" % (" ".join(args), out, err))
+            self.assertIn("whole seconds", err)
+        self.assertEqual([1 for m, path, *_ in self.proxy.seen
+                          if m == "POST" and path == "/v1/ops"], [])
+
+
 class NearField(OpsTest):
     def test_unlock_at_the_door(self):
         run = self.spawn("lock", "run", "--dir", self.lock)
