@@ -72,11 +72,13 @@ static coap_response_t on_response(coap_session_t *session, const coap_pdu_t *se
 static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
                     const coap_nack_reason_t reason, const coap_mid_t mid)
 {
-    (void)sent;
     (void)reason;
     (void)mid;
     exchange *x = coap_session_get_app_data(session);
-    if (x != NULL && !x->done && ours(x, sent)) {
+    /* A NACK without a PDU is the session's own failure (libcoap passes
+     * none when it cannot tell which request an error was for): the
+     * exchange in progress ends now rather than wait out its timeout. */
+    if (x != NULL && !x->done && (sent == NULL || ours(x, sent))) {
         x->done = true;
         x->err = WARD_ERR_IO;
     }
