@@ -269,14 +269,16 @@ int lockops_remote(lockdir *ld, uint8_t code, const char *user, unsigned timeout
     ward_http_signer signer;
     lockdir_signer(ld, &signer);
     ward_http_response resp;
-    char why[MSG_MAX], op_id[64];
+    char why[MSG_MAX], op_id[WARD_APP_OP_ID_MAX + 1];
     long status = api_post_blob(&ld->host, ld->server, "/v1/ops", "request", req, req_len,
                                 "token_hash", hash_hex, &signer, &resp, why, sizeof why);
     int rc = 0;
     if (status != 0) {
         rc = cli_fail("asking the apps: %s", why);
-    } else if (api_json_str(&resp, "op_id", op_id, sizeof op_id) != 0) {
-        rc = cli_fail("wardd gave no operation id");
+    } else if (api_json_str(&resp, "op_id", op_id, sizeof op_id) != 0 || op_id[0] == '\0' ||
+               strspn(op_id, "0123456789abcdef") != strlen(op_id)) {
+        /* It is printed and goes into this lock's URLs: hex or nothing. */
+        rc = cli_fail("wardd gave no operation id (or not one of lower-case hex)");
     }
     ward_http_response_free(&resp);
     if (rc != 0) {

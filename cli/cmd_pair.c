@@ -265,7 +265,9 @@ static int attach(ward_app *app, const ward_host *host, devlink *l, ward_pair_de
     if (ward_pair_device_save(dir, dev) != WARD_OK) {
         return cli_fail("cannot save the device record in %s", dir);
     }
-    printf("attached: far-field through wardd as %s\n", cloud);
+    char shown[4 * sizeof cloud];
+    ward_http_text(shown, sizeof shown, cloud);
+    printf("attached: far-field through wardd as %s\n", shown);
     return 0;
 }
 

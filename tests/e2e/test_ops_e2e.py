@@ -916,6 +916,17 @@ class Review5TerminalInjection(OpsTest):
         self.assert_clean(err, "lock request")
         self.assertNotIn("DOOR UNLOCKED", out)
 
+    def test_review5_operation_id_is_hex_or_refused(self):
+        self.proxy.on_request = lambda m, path, b: (
+            (201, json.dumps({"op_id": "ab\u001b[2J\ncd", "expires": 1}).encode())
+            if m == "POST" and path == "/v1/ops" else None)
+        rc, out, err = self.ward("lock", "request", "--dir", self.lock, "--op", "unlock",
+                                 "--timeout", "3")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("no operation id", err)
+        for text in (out, err):
+            self.assertNotIn("\x1b", text)
+
     def test_review5_answerer_and_audit_are_escaped(self):
         def hook(method, path, body):
             if method == "GET" and re.search(ANSWER_FETCH, path):
