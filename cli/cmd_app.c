@@ -394,6 +394,8 @@ int cmd_app_scan(int argc, char **argv)
     long status = 0;
     rc = app_call(&app, "POST", "/v1/bind/tasks", upload, &resp, &status);
     ward_http_response_free(&resp);
+    /* It holds the bind code too. */
+    explicit_bzero(upload, strlen(upload));
     free(upload);
     if (rc == 0) {
         printf("binding data for lock %s sealed and uploaded; wardd is sending the code "
