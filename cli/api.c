@@ -24,13 +24,15 @@ long api_call(const ward_host *host, const char *server, const char *method,
     if (resp->status >= 200 && resp->status < 300) {
         return 0;
     }
-    /* wardd answers {"error": class, "message": one line}. */
+    /* wardd answers {"error": class, "message": one line}: its text, not
+     * trusted to hold no escapes or newlines, is printed escaped. */
     cJSON *o = cJSON_ParseWithLength(resp->body, resp->body_len);
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "message");
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "error");
-    snprintf(msg, msg_cap, "wardd refused (%ld %s): %s", resp->status,
-             cJSON_IsString(c) ? c->valuestring : "error",
-             cJSON_IsString(m) ? m->valuestring : "no reason given");
+    char cls[40], text[200];
+    ward_http_text(cls, sizeof cls, cJSON_IsString(c) ? c->valuestring : "error");
+    ward_http_text(text, sizeof text, cJSON_IsString(m) ? m->valuestring : "no reason given");
+    snprintf(msg, msg_cap, "wardd refused (%ld %s): %s", resp->status, cls, text);
     cJSON_Delete(o);
     return resp->status;
 }
@@ -77,36 +79,10 @@ int api_json_str(const ward_http_response *resp, const char *name, char *out,
     return rc;
 }
 
-void api_each_msg(const ward_http_response *resp, long long *after, api_msg_fn each,
-                  void *ctx)
-{
-    cJSON *o = cJSON_ParseWithLength(resp->body, resp->body_len);
-    const cJSON *e = NULL;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "msgs")) {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
-        const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "msg");
-        const cJSON *cid = cJSON_GetObjectItemCaseSensitive(e, "cloud_id");
-        /* In range before the cast. */
-        if (cJSON_IsNumber(id) && id->valuedouble > (double)*after &&
-            id->valuedouble <= 9007199254740992.0) {
-            *after = (long long)id->valuedouble;
-        }
-        uint8_t msg[WARD_MSG_MAX];
-        size_t len = 0;
-        if (!cJSON_IsString(m) ||
-            ward_b64_decode(m->valuestring, strlen(m->valuestring), msg, sizeof msg, &len) !=
-                WARD_OK) {
-            continue;
-        }
-        each(ctx, cJSON_IsString(cid) ? cid->valuestring : NULL, msg, len);
-    }
-    cJSON_Delete(o);
-}
-
-int api_each_entry(const ward_http_response *resp, const char *list, long long *after,
+int api_each_entry(const ward_http_response *resp, const char *list, const char *id_key,
+                   const char *msg_key, const char *from_key, long long *after,
                    api_entry_fn each, void *ctx)
 {
-    bool inbox = strcmp(list, "revokes") == 0;
     cJSON *o = cJSON_ParseWithLength(resp->body, resp->body_len);
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, list);
     if (!cJSON_IsArray(arr)) {
@@ -116,10 +92,12 @@ int api_each_entry(const ward_http_response *resp, const char *list, long long *
     int skipped = 0;
     const cJSON *e = NULL;
     cJSON_ArrayForEach(e, arr) {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, inbox ? "id" : "n");
-        const cJSON *from = cJSON_GetObjectItemCaseSensitive(e, "uid");
-        const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, inbox ? "revoke" : "approval");
-        /* A whole number in range, checked before the cast. */
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, id_key);
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, msg_key);
+        const cJSON *from = from_key != NULL ? cJSON_GetObjectItemCaseSensitive(e, from_key)
+                                             : NULL;
+        /* A whole number above the cursor and below 2^53, checked before
+         * the cast. */
         if (!cJSON_IsNumber(id) || id->valuedouble <= (double)*after ||
             id->valuedouble > 9007199254740991.0 ||
             id->valuedouble != (double)(long long)id->valuedouble) {
@@ -132,7 +110,7 @@ int api_each_entry(const ward_http_response *resp, const char *list, long long *
         bool ok = cJSON_IsString(m) &&
                   ward_b64_decode(m->valuestring, strlen(m->valuestring), msg, sizeof msg,
                                   &len) == WARD_OK;
-        if (each(ctx, n, cJSON_IsString(from) ? from->valuestring : "", ok ? msg : NULL,
+        if (each(ctx, n, cJSON_IsString(from) ? from->valuestring : NULL, ok ? msg : NULL,
                  ok ? len : 0) != 0) {
             break;
         }
@@ -140,4 +118,27 @@ int api_each_entry(const ward_http_response *resp, const char *list, long long *
     }
     cJSON_Delete(o);
     return skipped;
+}
+
+typedef struct msg_walk {
+    api_msg_fn each;
+    void *ctx;
+} msg_walk;
+
+static int each_msg(void *ctx, long long id, const char *cloud_id, const uint8_t *msg,
+                    size_t len)
+{
+    msg_walk *w = ctx;
+    (void)id;
+    /* Not a message: passed over, and the cursor moves past it. */
+    if (msg != NULL) {
+        w->each(w->ctx, cloud_id, msg, len);
+    }
+    return 0;
+}
+
+int api_each_msg(const ward_http_response *resp, long long *after, api_msg_fn each, void *ctx)
+{
+    msg_walk w = { each, ctx };
+    return api_each_entry(resp, "msgs", "id", "msg", "cloud_id", after, each_msg, &w);
 }

@@ -32,35 +32,36 @@ long api_post_blob(const ward_host *host, const char *server, const char *target
 int api_json_str(const ward_http_response *resp, const char *name, char *out,
                  size_t cap);
 
+/* One entry of a list wardd hands on: its id, the string it names (who
+ * answered, or the cloud id a message is for; NULL when it names none)
+ * and the message decoded (msg NULL when it is not base64 of at most
+ * WARD_MSG_MAX bytes). Non-zero stops the walk. */
+typedef int (*api_entry_fn)(void *ctx, long long id, const char *from, const uint8_t *msg,
+                            size_t len);
+
+/* Walks the array `list` of a wardd answer, each entry {id_key: number,
+ * msg_key: base64, from_key: string} (from_key NULL: none): the lock's
+ * inbox ("revokes", "id", "revoke"), an op's answers ("answers", "n",
+ * "approval", "uid"), a device's inbox or an app's replies (api_each_msg).
+ * wardd is not trusted: only entries whose id is a whole number above
+ * *after and below 2^53 are handed on, in order, and *after moves past
+ * each one whose each() returned 0, so none is handled twice (one that
+ * stopped the walk is handed on again next time). Returns the number of
+ * entries skipped for their id, or -1 when the answer has no such list
+ * at all (malformed). */
+int api_each_entry(const ward_http_response *resp, const char *list, const char *id_key,
+                   const char *msg_key, const char *from_key, long long *after,
+                   api_entry_fn each, void *ctx);
+
 /* One message of a wardd "msgs" list, decoded; cloud_id is NULL when
  * the entry names none. */
 typedef void (*api_msg_fn)(void *ctx, const char *cloud_id, const uint8_t *msg,
                            size_t len);
 
-/* Hands each message of a {"msgs": [{"id", "msg", "cloud_id"?}...]}
- * answer (a device's inbox, an app's replies) to each(), in order, and
- * moves *after past every id seen. wardd is not trusted: an id counts
- * only when it is a number above *after and within 2^53, and an entry
- * whose msg is not base64 of at most WARD_MSG_MAX bytes is skipped. */
-void api_each_msg(const ward_http_response *resp, long long *after, api_msg_fn each,
-                  void *ctx);
-
-/* One entry of a list wardd hands the lock: its id (an inbox message's,
- * or an answer's number), who sent it ("" if wardd named nobody) and the
- * message decoded (msg NULL when it is not base64 of at most
- * WARD_MSG_MAX bytes). Non-zero stops the walk. */
-typedef int (*api_entry_fn)(void *ctx, long long id, const char *from, const uint8_t *msg,
-                            size_t len);
-
-/* Walks a list of the lock's: {"revokes": [{"id", "revoke"}]} (the
- * inbox; from is "") or {"answers": [{"n", "uid", "approval"}]} (an op's
- * answers). wardd is not trusted: only entries whose id is a whole
- * number above *after (and within 2^53) are handed on, in order, and
- * *after moves past each one whose each() returned 0, so none is handled
- * twice (one that stopped the walk is handed on again next time). Returns
- * the number of entries skipped for their id, or -1 when the answer has
- * no such list at all (malformed). */
-int api_each_entry(const ward_http_response *resp, const char *list, long long *after,
-                   api_entry_fn each, void *ctx);
+/* api_each_entry() over {"msgs": [{"id", "msg", "cloud_id"?}...]} (a
+ * device's inbox, an app's replies), handing each() only the entries
+ * whose msg decodes (the cursor moves past the others all the same). */
+int api_each_msg(const ward_http_response *resp, long long *after, api_msg_fn each,
+                 void *ctx);
 
 #endif /* WARD_CLI_API_H */

@@ -94,6 +94,15 @@ int cli_seconds(const char *text, unsigned *seconds)
     return 0;
 }
 
+int cli_seconds_opt(const char *name, const char *text, unsigned dflt, unsigned *seconds)
+{
+    *seconds = dflt;
+    if (text != NULL && cli_seconds(text, seconds) != 0) {
+        return cli_usage("--%s: whole seconds (0 to 86400) expected, not '%s'", name, text);
+    }
+    return 0;
+}
+
 volatile sig_atomic_t cli_stopping;
 
 static void on_stop_signal(int sig)
@@ -106,6 +115,13 @@ bool cli_cancelled(void *ctx)
 {
     (void)ctx;
     return cli_stopping != 0;
+}
+
+long long cli_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void cli_nap(unsigned ms)

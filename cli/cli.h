@@ -45,9 +45,15 @@ int cli_parse(int argc, char **argv, const cli_option *opts, int nopts,
 
 /* A whole number of seconds, 0..86400 (a day); -1 for anything else. */
 int cli_seconds(const char *text, unsigned *seconds);
+/* The value of option --name (text, NULL when not given: dflt) read by
+ * cli_seconds(). Returns 0, or prints a usage line and returns
+ * CLI_EXIT_USAGE. */
+int cli_seconds_opt(const char *name, const char *text, unsigned dflt, unsigned *seconds);
 
-/* Asks wardd about the app's bindings still marked pending and records
- * those the lock has finished (quiet: print nothing). */
+/* Asks wardd about the app's bindings still marked pending, records those
+ * the lock has finished and drops those that expired, each said in one
+ * line. Quiet: only those lines and warnings, on standard error, and 0
+ * whatever failed; else 1 if asking about any record failed. */
 struct ward_app;
 int app_sync_locks(struct ward_app *app, unsigned wait_s, bool quiet, int *shown);
 
@@ -61,6 +67,9 @@ bool cli_cancelled(void *ctx);
 /* Sleeps up to ms, in short steps, returning early once a stop signal
  * came. */
 void cli_nap(unsigned ms);
+/* The monotonic clock in ms: for deadlines and periods, which the wall
+ * clock's steps must not stretch or cut. */
+long long cli_mono_ms(void);
 
 int cmd_selftest(int argc, char **argv);
 int cmd_version(int argc, char **argv);

@@ -70,6 +70,7 @@ static int verify_code(ward_app *app, const char *code, bool *wrong, char *why, 
                            &resp, why, cap);
     *wrong = status == 403;
     ward_http_response_free(&resp);
+    explicit_bzero(body, strlen(body));
     free(body);
     if (status != 0) {
         return CLI_EXIT_FAIL;
@@ -202,30 +203,70 @@ int cmd_app_register(int argc, char **argv)
     return rc;
 }
 
-/* Asks wardd where task tid stands, waiting up to wait_s for a change.
- * On "bound" marks the lock bound. Prints the outcome. */
+/* Where a binding task stands, as wardd says. */
+typedef enum { TASK_WAITING, TASK_BOUND, TASK_GONE } task_state;
+
+/* wardd says task tid_hex, begun for lock sn, expired (or no longer knows
+ * it: purged after expiry): the record it began goes (a bound record is
+ * never touched), and one line says so, on standard output or, quiet, on
+ * standard error. 0, or 1 with why filled. */
+static int task_gone(ward_app *app, const char *sn, const uint8_t tid[WARD_TASK_ID_LEN],
+                     const char *how, bool quiet, char *why, size_t cap)
+{
+    ward_err err = ward_app_lock_expired(app, sn, tid);
+    if (err != WARD_OK && err != WARD_ERR_NOTFOUND) {
+        snprintf(why, cap, "%s", ward_app_error(app));
+        return CLI_EXIT_FAIL;
+    }
+    if (err == WARD_OK) {
+        fprintf(quiet ? stderr : stdout, "%slock %s: the binding begun %s before the lock "
+                "finished it: its record is dropped\n", quiet ? "ward: " : "", sn, how);
+    }
+    return 0;
+}
+
+/* Asks wardd where task tid_hex (begun for lock sn) stands, waiting up to
+ * wait_s for a change. "bound" binds the record the task began; "expired",
+ * or a task wardd does not know (404), drops it (task_gone()). Prints the
+ * outcome unless quiet. 0 with *state, or 1 with why filled and nothing
+ * printed: the caller says it. */
 static int poll_task(ward_app *app, const char *sn, const char *tid_hex, unsigned wait_s,
-                     bool quiet, bool *bound)
+                     bool quiet, task_state *state, char *why, size_t cap)
 {
     char target[96];
-    *bound = false;
+    uint8_t tid[WARD_TASK_ID_LEN];
+    size_t got = 0;
+    *state = TASK_WAITING;
+    if (ward_hex_decode(tid_hex, strlen(tid_hex), tid, sizeof tid, &got) != WARD_OK ||
+        got != sizeof tid) {
+        snprintf(why, cap, "lock %s: bad task id", sn);
+        return CLI_EXIT_FAIL;
+    }
     snprintf(target, sizeof target, "/v1/bind/tasks/%s/status?wait=%u", tid_hex,
              wait_s > 30 ? 30 : wait_s);
+    ward_http_signer signer;
+    ward_app_http_signer(app, &signer);
     unsigned waited = 0;
     for (;;) {
         ward_http_response resp;
-        long status = 0;
-        int rc = app_call(app, "GET", target, NULL, &resp, &status);
-        if (rc != 0) {
+        long status = api_call(&app->host, app->server, "GET", target, NULL, &signer, &resp,
+                               why, cap);
+        if (status == 404) {
             ward_http_response_free(&resp);
-            return rc;
+            *state = TASK_GONE;
+            return task_gone(app, sn, tid, "is unknown to wardd (expired and purged)", quiet,
+                             why, cap);
+        }
+        if (status != 0) {
+            ward_http_response_free(&resp);
+            return CLI_EXIT_FAIL;
         }
         cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
-        const cJSON *state = cJSON_GetObjectItemCaseSensitive(o, "state");
+        const cJSON *st_json = cJSON_GetObjectItemCaseSensitive(o, "state");
         const cJSON *role = cJSON_GetObjectItemCaseSensitive(o, "role");
         char st[16] = "?";
-        if (cJSON_IsString(state)) {
-            snprintf(st, sizeof st, "%s", state->valuestring);
+        if (cJSON_IsString(st_json)) {
+            snprintf(st, sizeof st, "%s", st_json->valuestring);
         }
         int r = cJSON_IsNumber(role) ? role->valueint : -1;
         if (cJSON_IsString(role)) {
@@ -236,18 +277,21 @@ static int poll_task(ward_app *app, const char *sn, const char *tid_hex, unsigne
         cJSON_Delete(o);
         ward_http_response_free(&resp);
         if (strcmp(st, "bound") == 0) {
-            if (ward_app_lock_bound(app, sn, r < 0 ? (int)WARD_ROLE_MEMBER : r) != WARD_OK) {
-                return cli_fail("%s", ward_app_error(app));
+            if (ward_app_lock_bound(app, sn, tid, r < 0 ? (int)WARD_ROLE_MEMBER : r) !=
+                WARD_OK) {
+                snprintf(why, cap, "%s", ward_app_error(app));
+                return CLI_EXIT_FAIL;
             }
             if (!quiet) {
                 printf("bound to lock %s as %s\n", sn,
                        ward_role_name(r) ? ward_role_name(r) : "member");
             }
-            *bound = true;
+            *state = TASK_BOUND;
             return 0;
         }
         if (strcmp(st, "expired") == 0) {
-            return cli_fail("the binding with lock %s expired before the lock finished it", sn);
+            *state = TASK_GONE;
+            return task_gone(app, sn, tid, "expired", quiet, why, cap);
         }
         waited += wait_s > 30 ? 30 : wait_s;
         if (waited >= wait_s) {
@@ -263,57 +307,67 @@ static int poll_task(ward_app *app, const char *sn, const char *tid_hex, unsigne
  * began before for that lock, which the lock has finished meanwhile
  * (wardd says so), is recorded as bound first, so that the new one
  * cannot take its place (ward_app_bind_prepare() refuses to replace a
- * bound one). Quiet: whatever fails here, the scan goes on as before. */
+ * bound one), and one that expired is dropped. Quiet: whatever fails
+ * here, the scan goes on as before. */
 static void settle_pending(ward_app *app, const char *payload, size_t n)
 {
     ward_qr q;
     ward_app_lock lk;
-    char sn[WARD_SN_MAX + 1], tid_hex[33], target[96], why[MSG_MAX];
+    char sn[WARD_SN_MAX + 1], tid_hex[33], why[MSG_MAX];
     if (ward_qr_parse(payload, n, &q) != WARD_OK) {
         return;
     }
     snprintf(sn, sizeof sn, "%s", q.sn);
     ward_qr_wipe(&q);
-    ward_err err = ward_app_lock_get(app, sn, &lk);
-    bool pending = err == WARD_OK && !lk.bound;
+    bool pending = ward_app_lock_get(app, sn, &lk) == WARD_OK && !lk.bound;
     ward_hex_encode(lk.tid, sizeof lk.tid, tid_hex, sizeof tid_hex);
     explicit_bzero(&lk, sizeof lk);
-    if (!pending) {
-        app->error[0] = '\0';
-        return;
+    task_state state;
+    if (pending) {
+        (void)poll_task(app, sn, tid_hex, 0, true, &state, why, sizeof why);
     }
-    snprintf(target, sizeof target, "/v1/bind/tasks/%s/status", tid_hex);
-    ward_http_signer signer;
-    ward_http_response resp;
-    ward_app_http_signer(app, &signer);
-    if (api_call(&app->host, app->server, "GET", target, NULL, &signer, &resp, why,
-                 sizeof why) == 0) {
-        cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
-        const cJSON *state = cJSON_GetObjectItemCaseSensitive(o, "state");
-        const cJSON *role = cJSON_GetObjectItemCaseSensitive(o, "role");
-        if (cJSON_IsString(state) && strcmp(state->valuestring, "bound") == 0 &&
-            cJSON_IsNumber(role) && ward_role_name(role->valueint) != NULL) {
-            ward_app_lock_bound(app, sn, role->valueint);
-        }
-        cJSON_Delete(o);
-    }
-    ward_http_response_free(&resp);
     app->error[0] = '\0';
+}
+
+#define SCAN_USAGE "usage: ward app scan --dir A --qr FILE.png [--wait S] [--rebind]"
+
+static void scan_help(void)
+{
+    printf("%s\n\n"
+           "Reads the lock's QR code from FILE.png, seals the binding for the lock and\n"
+           "uploads it; wardd texts the code to type into the lock. --wait S waits up\n"
+           "to S seconds for the lock to finish it (`ward app status` asks later).\n\n"
+           "A QR code for a lock this app holds a record of already (bound, or a\n"
+           "binding begun and not finished) is refused: anyone can print one. With\n"
+           "--rebind it binds again beside the binding in use, which stays in use\n"
+           "until the lock takes the new one. The lock takes it only once the\n"
+           "binding in use was revoked there (it refuses to bind a user id it holds\n"
+           "already); until then the new binding just expires, and is dropped.\n",
+           SCAN_USAGE);
 }
 
 int cmd_app_scan(int argc, char **argv)
 {
-    const char *dir = NULL, *qr_file = NULL, *wait = NULL, *rebind = NULL;
+    const char *dir = NULL, *qr_file = NULL, *wait = NULL, *rebind = NULL, *help = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "qr", true, &qr_file }, { "wait", true, &wait },
-        { "rebind", false, &rebind },
+        { "rebind", false, &rebind }, { "help", false, &help },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 4, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
+    if (help) {
+        scan_help();
+        return 0;
+    }
     if (!dir || !qr_file) {
-        return cli_usage("usage: ward app scan --dir A --qr FILE.png [--wait S] [--rebind]");
+        return cli_usage(SCAN_USAGE " (see --help: --rebind completes only once the old "
+                         "binding is revoked at the lock)");
+    }
+    unsigned wait_s = 0;
+    if ((rc = cli_seconds_opt("wait", wait, 0, &wait_s)) != 0) {
+        return rc;
     }
     char payload[WARD_QR_PAYLOAD_MAX + 64];
     int n = qr_read_png(qr_file, payload, sizeof payload);
@@ -340,14 +394,19 @@ int cmd_app_scan(int argc, char **argv)
     long status = 0;
     rc = app_call(&app, "POST", "/v1/bind/tasks", upload, &resp, &status);
     ward_http_response_free(&resp);
+    /* It holds the bind code too. */
+    explicit_bzero(upload, strlen(upload));
     free(upload);
     if (rc == 0) {
         printf("binding data for lock %s sealed and uploaded; wardd is sending the code "
                "by SMS to %s: type it into the lock\n", sn, app.phone);
-        unsigned wait_s = wait ? (unsigned)strtoul(wait, NULL, 10) : 0;
-        bool bound = false;
-        if (wait_s > 0) {
-            rc = poll_task(&app, sn, tid_hex, wait_s, false, &bound);
+        task_state state = TASK_WAITING;
+        char why[MSG_MAX];
+        if (wait_s > 0 && poll_task(&app, sn, tid_hex, wait_s, false, &state, why,
+                                    sizeof why) != 0) {
+            rc = cli_fail("%s", why);
+        } else if (state == TASK_GONE) {
+            rc = cli_fail("the binding with lock %s expired before the lock finished it", sn);
         }
     }
     ward_app_close(&app);
@@ -356,14 +415,16 @@ int cmd_app_scan(int argc, char **argv)
 
 /* The records of one of the app's directories: locks/ (bindings, and
  * bindings begun) or pending/ (bindings begun again beside one in use).
- * Polls wardd for each that is pending. */
+ * Polls wardd for each that is pending. A failure for one record is said
+ * (a warning when quiet) and the others are still asked: 0, or 1 if any
+ * failed. */
 static int sync_dir(ward_app *app, const char *subdir, unsigned wait_s, bool quiet, int *shown)
 {
     bool rebinding = strcmp(subdir, "pending") == 0;
     char *locks = ward_path_join(app->dir, subdir);
     DIR *d = locks ? opendir(locks) : NULL;
     int rc = 0;
-    for (struct dirent *e; d && rc == 0 && (e = readdir(d)) != NULL;) {
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
         size_t len = strlen(e->d_name);
         if (len < 6 || len - 5 > WARD_SN_MAX || strcmp(e->d_name + len - 5, ".json") != 0) {
             continue;
@@ -386,12 +447,18 @@ static int sync_dir(ward_app *app, const char *subdir, unsigned wait_s, bool qui
         }
         if (rebinding && !quiet) {
             printf("lock %s: binding again (the binding in use stays until the lock has "
-                   "the new one)\n", sn);
+                   "the new one, which it takes only once the binding in use is revoked "
+                   "there)\n", sn);
         }
-        char tid_hex[33];
+        char tid_hex[33], why[MSG_MAX];
         ward_hex_encode(lk.tid, sizeof lk.tid, tid_hex, sizeof tid_hex);
-        bool bound = false;
-        rc = poll_task(app, sn, tid_hex, wait_s, quiet, &bound);
+        task_state state;
+        if (poll_task(app, sn, tid_hex, wait_s, quiet, &state, why, sizeof why) != 0) {
+            fprintf(stderr, "ward: %slock %s: %s\n", quiet ? "warning: " : "", sn, why);
+            rc = CLI_EXIT_FAIL;
+        } else if (state == TASK_GONE) {
+            (*shown)--;
+        }
     }
     if (d) closedir(d);
     free(locks);
@@ -402,13 +469,13 @@ int app_sync_locks(ward_app *app, unsigned wait_s, bool quiet, int *shown)
 {
     *shown = 0;
     int rc = sync_dir(app, "locks", wait_s, quiet, shown);
-    if (rc == 0) {
-        rc = sync_dir(app, "pending", wait_s, quiet, shown);
-    }
-    return rc;
+    int rc2 = sync_dir(app, "pending", wait_s, quiet, shown);
+    /* Quiet, before another command: warnings only, never its failure. */
+    return quiet ? 0 : rc != 0 ? rc : rc2;
 }
 
-/* `ward app status`: asks wardd about every pending binding of this app. */
+/* `ward app status`: asks wardd about every pending binding of this app,
+ * says where each lock stands, and fails only if asking failed. */
 int cmd_app_status(int argc, char **argv)
 {
     const char *dir = NULL, *wait = NULL;
@@ -420,13 +487,17 @@ int cmd_app_status(int argc, char **argv)
     if (!dir) {
         return cli_usage("usage: ward app status --dir A [--wait S]");
     }
+    unsigned wait_s = 0;
+    if ((rc = cli_seconds_opt("wait", wait, 0, &wait_s)) != 0) {
+        return rc;
+    }
     ward_host host;
     ward_app app;
     if ((rc = app_open(&app, &host, dir)) != 0) {
         return rc;
     }
     int shown = 0;
-    rc = app_sync_locks(&app, wait ? (unsigned)strtoul(wait, NULL, 10) : 0, false, &shown);
+    rc = app_sync_locks(&app, wait_s, false, &shown);
     if (rc == 0 && shown == 0) {
         printf("no locks yet\n");
     }

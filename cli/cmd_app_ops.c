@@ -16,9 +16,12 @@
 #include "ward/ward_app.h"
 #include "ward/ward_app_ops.h"
 #include "ward/ward_files.h"
+#include "ward/ward_http.h"
 #include "ward/ward_op.h"
 
-/* Opens the app and learns of bindings the lock finished since. */
+/* Opens the app and learns of bindings the lock finished since (and of
+ * those that expired). What fails there for one lock's record is a
+ * warning: it does not fail this command. */
 static int open_app(ward_app *app, ward_host *host, const char *dir)
 {
     ward_host_init(host);
@@ -28,11 +31,9 @@ static int open_app(ward_app *app, ward_host *host, const char *dir)
         return rc;
     }
     int shown = 0;
-    int rc = app_sync_locks(app, 0, true, &shown);
-    if (rc != 0) {
-        ward_app_close(app);
-    }
-    return rc;
+    app_sync_locks(app, 0, true, &shown);
+    app->error[0] = '\0';
+    return 0;
 }
 
 static int app_fail(ward_app *app)
@@ -89,13 +90,16 @@ int cmd_app_pending(int argc, char **argv)
     if (dir == NULL) {
         return cli_usage("usage: ward app pending --dir A [--wait S]");
     }
+    unsigned wait_s = 0;
+    if ((rc = cli_seconds_opt("wait", wait, 0, &wait_s)) != 0) {
+        return rc;
+    }
     ward_host host;
     ward_app app;
     if ((rc = open_app(&app, &host, dir)) != 0) {
         return rc;
     }
     ward_app_ops ops;
-    unsigned wait_s = wait ? (unsigned)strtoul(wait, NULL, 10) : 0;
     if (ward_app_ops_pending(&app, wait_s, &ops) != WARD_OK) {
         return app_fail(&app);
     }
@@ -134,13 +138,16 @@ static int answer(int argc, char **argv, uint8_t decision)
         return cli_usage("usage: ward app %s --dir A OP_ID [--wait S] [--from-escrow]",
                          decision == WARD_DECISION_ALLOW ? "approve" : "deny");
     }
+    unsigned wait_s = 0;
+    if ((rc = cli_seconds_opt("wait", wait, 10, &wait_s)) != 0) {
+        return rc;
+    }
     ward_host host;
     ward_app app;
     if ((rc = open_app(&app, &host, dir)) != 0) {
         return rc;
     }
     int outcome = WARD_APP_NO_OUTCOME;
-    unsigned wait_s = wait ? (unsigned)strtoul(wait, NULL, 10) : 10;
     if (ward_app_op_answer(&app, pos[0], decision, escrow != NULL, wait_s, &outcome) !=
         WARD_OK) {
         return app_fail(&app);
@@ -233,9 +240,9 @@ int cmd_app_revoke(int argc, char **argv)
         return cli_usage("usage: ward app revoke --dir A --user U [--sn SN] [--timeout S] "
                          "[--from-escrow]");
     }
-    unsigned timeout_s = REVOKE_TIMEOUT_S;
-    if (timeout != NULL && cli_seconds(timeout, &timeout_s) != 0) {
-        return cli_usage("--timeout: whole seconds expected, not '%s'", timeout);
+    unsigned timeout_s = 0;
+    if ((rc = cli_seconds_opt("timeout", timeout, REVOKE_TIMEOUT_S, &timeout_s)) != 0) {
+        return rc;
     }
     char sn[WARD_SN_MAX + 1];
     if ((rc = pick_lock(dir, sn_opt, sn)) != 0) {
@@ -257,10 +264,16 @@ int cmd_app_revoke(int argc, char **argv)
         printf("revoked %s from lock %s: confirmed by the lock\n", user, sn);
         return 0;
     case WARD_REVOKE_NOT_BOUND:
-        printf("%s is not bound to lock %s (confirmed by the lock): nothing was left to "
-               "revoke\n", user, sn);
+        /* The lock keeps no record of whom it revoked: after a restart of
+         * `ward lock run` this may answer the revocation it applied. */
+        printf("%s is not bound to lock %s (already revoked, or never bound; confirmed by "
+               "the lock): nothing was left to revoke\n", user, sn);
         return 0;
     case WARD_REVOKE_STALE:
+        if (!out.has_tid) {
+            return cli_fail("the lock did not revoke %s: it holds another binding of that "
+                            "user than the one named, and did not say which", user);
+        }
         return cli_fail("the lock did not revoke %s: it holds another binding of that user "
                         "than the one named, and resending under it did not succeed", user);
     default:
@@ -332,9 +345,14 @@ int cmd_app_audit(int argc, char **argv)
         char when[32];
         gmtime_r(&t, &tm);
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        printf("%s %-13s %-10s %-12s %s\n", when, list[i].event,
-               list[i].uid[0] ? list[i].uid : "-", list[i].op[0] ? list[i].op : "-",
-               list[i].detail);
+        /* wardd's words, every one: printed escaped. */
+        char ev[4 * sizeof list[i].event], uid[4 * sizeof list[i].uid];
+        char op[4 * sizeof list[i].op], detail[4 * sizeof list[i].detail];
+        ward_http_text(ev, sizeof ev, list[i].event);
+        ward_http_text(uid, sizeof uid, list[i].uid[0] ? list[i].uid : "-");
+        ward_http_text(op, sizeof op, list[i].op[0] ? list[i].op : "-");
+        ward_http_text(detail, sizeof detail, list[i].detail);
+        printf("%s %-13s %-10s %-12s %s\n", when, ev, uid, op, detail);
     }
     if (n == 0) {
         printf("no events\n");

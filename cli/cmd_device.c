@@ -106,6 +106,7 @@ typedef struct runner {
     bool power;            /* the simulated lamp */
     unsigned commands;
     bool window_shown;     /* a pairing window's PIN is on "the display" */
+    bool window_failed;    /* its state could not be read: said once */
     bool watch_stdin;      /* each line read there is a button press */
 } runner;
 
@@ -145,8 +146,15 @@ static void watch_window(runner *r)
     ward_err err = ward_dev_window_state(&r->dd.dev, &w);
     pthread_mutex_unlock(&r->mu);
     if (err != WARD_OK) {
-        fprintf(stderr, "device: pairing window: %s\n", ward_strerror(err));
+        /* Asked every 100 ms: said once, not ten times a second. */
+        if (!r->window_failed) {
+            fprintf(stderr, "device: pairing window: %s\n", ward_strerror(err));
+            r->window_failed = true;
+        }
+        explicit_bzero(&w, sizeof w);
+        return;
     }
+    r->window_failed = false;
     if (r->window_shown && !w.open) {
         say("pairing window closed (press Enter or send SIGUSR1 for a new one)");
         r->window_shown = false;

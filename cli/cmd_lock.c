@@ -134,10 +134,12 @@ static int flush_unconfirmed(lockdir *ld, bool *sent)
         cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
         const cJSON *uid = cJSON_GetObjectItemCaseSensitive(o, "uid");
         const cJSON *role = cJSON_GetObjectItemCaseSensitive(o, "role");
-        printf("bound: user %s as %s, recorded by wardd\n",
-               cJSON_IsString(uid) ? uid->valuestring : "?",
-               cJSON_IsString(role) ? role->valuestring
-               : cJSON_IsNumber(role) ? ward_role_name(role->valueint) : "?");
+        const char *rn = cJSON_IsNumber(role) ? ward_role_name(role->valueint) : NULL;
+        char who[WARD_UID_MAX + 8], as[24];
+        ward_http_text(who, sizeof who, cJSON_IsString(uid) ? uid->valuestring : "?");
+        ward_http_text(as, sizeof as, cJSON_IsString(role) ? role->valuestring
+                                      : rn != NULL ? rn : "?");
+        printf("bound: user %s as %s, recorded by wardd\n", who, as);
         cJSON_Delete(o);
         *sent = true;
     }
@@ -349,11 +351,6 @@ int cmd_lock_bind_start(int argc, char **argv)
     return rc;
 }
 
-static unsigned parse_wait(const char *wait)
-{
-    return wait ? (unsigned)strtoul(wait, NULL, 10) : 0;
-}
-
 int cmd_lock_bind_finish(int argc, char **argv)
 {
     const char *dir = NULL, *code = NULL, *wait = NULL;
@@ -367,11 +364,15 @@ int cmd_lock_bind_finish(int argc, char **argv)
     if (dir == NULL || code == NULL) {
         return cli_usage("usage: ward lock bind-finish --dir D --code CODE [--wait S]");
     }
+    unsigned wait_s = 0;
+    if ((rc = cli_seconds_opt("wait", wait, 0, &wait_s)) != 0) {
+        return rc;
+    }
     lockdir ld;
     if ((rc = lockdir_open(&ld, dir, false, NULL, NULL)) != 0) {
         return rc;
     }
-    rc = finish_with_code(&ld, code, parse_wait(wait));
+    rc = finish_with_code(&ld, code, wait_s);
     lockdir_close(&ld);
     return rc;
 }
@@ -403,6 +404,10 @@ int cmd_lock_bind(int argc, char **argv)
         return cli_usage("usage: ward lock bind --dir D --phone P [--code CODE] "
                          "[--qr-out FILE.png] [--wait S]");
     }
+    unsigned wait_s = 0;
+    if ((rc = cli_seconds_opt("wait", wait, 30, &wait_s)) != 0) {
+        return rc;
+    }
     lockdir ld;
     if ((rc = lockdir_open(&ld, dir, false, NULL, NULL)) != 0) {
         return rc;
@@ -412,7 +417,6 @@ int cmd_lock_bind(int argc, char **argv)
         snprintf(png, sizeof png, "%s/bind-qr.png", dir);
         qr_out = png;
     }
-    unsigned wait_s = wait ? parse_wait(wait) : 30;
     rc = bind_start(&ld, phone, qr_out);
     if (rc == 0 && code != NULL) {
         rc = finish_with_code(&ld, code, wait_s);

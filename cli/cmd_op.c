@@ -43,7 +43,9 @@ void lockops_act(const lockdir *ld, const ward_op_outcome *o)
     fflush(stdout);
 }
 
-/* Posts the OP_RESULT with the request's capability token. */
+/* Posts the OP_RESULT with the request's capability token. On the lock's
+ * own host, which has no stop hook: the door has acted (or refused), and
+ * a stop signal now must not keep the app from hearing so. */
 static void post_result(lockdir *ld, const char *op_id, const char *token_hex,
                         const uint8_t *res, size_t res_len)
 {
@@ -62,18 +64,16 @@ static void post_result(lockdir *ld, const char *op_id, const char *token_hex,
 }
 
 /* Gives the request up at wardd, so no app is offered it any more. Signed
- * with the lock's key; sent even after a stop signal (a host of its own,
- * without the cancel hook). */
+ * with the lock's key; sent even after a stop signal (the lock's host has
+ * no stop hook: only the long-poll's copy does). */
 static void withdraw(lockdir *ld, const char *op_id)
 {
     char target[96], why[MSG_MAX];
-    ward_host host = ld->host;
-    host.cancelled = NULL;
     ward_http_signer signer;
     lockdir_signer(ld, &signer);
     snprintf(target, sizeof target, "/v1/ops/%s/withdraw", op_id);
     ward_http_response resp;
-    long status = api_call(&host, ld->server, "POST", target, "{}", &signer, &resp, why,
+    long status = api_call(&ld->host, ld->server, "POST", target, "{}", &signer, &resp, why,
                            sizeof why);
     ward_http_response_free(&resp);
     if (status != 0) {
@@ -90,68 +90,83 @@ typedef enum { PAGE_NONE, PAGE_DECIDED, PAGE_FAILED } page_end;
 typedef struct answers_ctx {
     lockdir *ld;
     ward_op_lock *op;
-    const char *op_id;
-    const char *token_hex;
     unsigned refused;
     ward_op_outcome *out;
     page_end end;
+    bool decided;       /* the core decided (a result was made): no withdraw */
+    bool expired;       /* ... that the answer came too late */
+    bool held;          /* the lock's store is taken for this page */
+    uint8_t res[WARD_OP_RESULT_MAX];  /* the result to post, once released */
+    size_t res_len;
     int rc;
 } answers_ctx;
 
 /* One answer: the first that verifies decides; every one the lock
- * refuses is counted, and the request stays for the next. */
+ * refuses is counted, and the request stays for the next. The store is
+ * taken at the first answer to check and kept for the rest of the page. */
 static int on_answer(void *ctx, long long n, const char *from, const uint8_t *approval,
                      size_t len)
 {
     answers_ctx *a = ctx;
-    uint8_t res[WARD_OP_RESULT_MAX];
-    size_t res_len = 0;
+    /* Who answered, as wardd says: any bytes it likes, printed escaped. */
+    char who[WARD_UID_MAX + 8];
+    ward_http_text(who, sizeof who, from);
     if (approval == NULL) {
         a->refused++;
-        fprintf(stderr, "ward: answer %lld (from %.64s) is not a ward message: ignored\n", n,
-                from);
+        fprintf(stderr, "ward: answer %lld (from %s) is not a ward message: ignored\n", n,
+                who);
         return 0;
     }
-    if ((a->rc = lockdir_reacquire(a->ld)) != 0) {
-        a->end = PAGE_FAILED;
+    if (!a->held) {
+        if ((a->rc = lockdir_reacquire(a->ld)) != 0) {
+            a->end = PAGE_FAILED;
+            return 1;
+        }
+        a->held = true;
+    }
+    ward_err err = ward_op_lock_accept(&a->ld->lock, a->op, approval, len, a->out, a->res,
+                                       sizeof a->res, &a->res_len);
+    if (err == WARD_OK || err == WARD_ERR_EXPIRED) {
+        /* Decided; the result is posted once the store is let go. */
+        a->end = err == WARD_OK ? PAGE_DECIDED : PAGE_FAILED;
+        a->expired = err == WARD_ERR_EXPIRED;
+        a->decided = true;
         return 1;
     }
-    ward_err err = ward_op_lock_accept(&a->ld->lock, a->op, approval, len, a->out, res,
-                                       sizeof res, &res_len);
-    lockdir_release(a->ld);
-    if (err == WARD_OK) {
-        post_result(a->ld, a->op_id, a->token_hex, res, res_len);
-        a->end = PAGE_DECIDED;
-        return 1;
-    }
-    if (err == WARD_ERR_EXPIRED) {
-        post_result(a->ld, a->op_id, a->token_hex, res, res_len);
-        a->rc = cli_fail("refused: the answer came after the request expired");
-        a->end = PAGE_FAILED;
-        return 1;
-    }
+    a->res_len = 0;
     if (err != WARD_ERR_AUTH && err != WARD_ERR_FORMAT) {
         a->rc = cli_fail("refused: %s", ward_strerror(err));
         a->end = PAGE_FAILED;
         return 1;
     }
     a->refused++;
-    fprintf(stderr, "ward: answer %lld (from %.64s) does not verify with the lock's keys "
-            "(forged, altered, replayed or for another request): ignored\n", n, from);
+    fprintf(stderr, "ward: answer %lld (from %s) does not verify with the lock's keys "
+            "(forged, altered, replayed or for another request): ignored\n", n, who);
     return 0;
 }
 
 /* Waits for answers to op_id and has the core check each, until one
- * verifies, the time is up, or a stop signal: then the request is
- * withdrawn at wardd. Never faster than one fetch a second when wardd
- * answers at once with nothing usable. */
+ * verifies, the time is up, a stop signal, or a failure: every end that
+ * is not the core's decision withdraws the request at wardd. Never
+ * faster than one fetch a second when wardd answers at once with nothing
+ * usable. */
 static int await_answer(lockdir *ld, ward_op_lock *op, const char *op_id,
                         const char *token_hex, unsigned timeout_s, ward_op_outcome *out)
 {
     char target[192], why[MSG_MAX];
     time_t deadline = time(NULL) + (time_t)timeout_s;
     long long after = 0;
-    answers_ctx a = { ld, op, op_id, token_hex, 0, out, PAGE_NONE, 0 };
+    /* A stop signal ends a long-poll at once: the hook is on this copy
+     * of the host only, never on what posts a result or a withdrawal. */
+    ward_host poll_host = ld->host;
+    poll_host.cancelled = cli_cancelled;
+    poll_host.cancel_ctx = NULL;
+    answers_ctx a;
+    memset(&a, 0, sizeof a);
+    a.ld = ld;
+    a.op = op;
+    a.out = out;
+    a.end = PAGE_NONE;
     for (;;) {
         time_t left = deadline - time(NULL);
         if (cli_stopping) {
@@ -159,8 +174,9 @@ static int await_answer(lockdir *ld, ward_op_lock *op, const char *op_id,
             return cli_fail("stopped before an answer: %s not done",
                             lockops_op_name(op->op));
         }
-        /* Each member answers once: more refused answers than the lock has
-         * clients means wardd is making them up. */
+        /* Each member answers once, so an honest wardd hands on at most as
+         * many answers as the lock has clients: more than twice the most it
+         * can hold (WARD_MAX_CLIENTS) means wardd is making them up. */
         if (left <= 0 || a.refused > 2u * WARD_MAX_CLIENTS) {
             withdraw(ld, op_id);
             if (a.refused > 0) {
@@ -175,7 +191,7 @@ static int await_answer(lockdir *ld, ward_op_lock *op, const char *op_id,
                  op_id, token_hex, left < (time_t)POLL_S ? (unsigned)left : POLL_S, after);
         time_t t0 = time(NULL);
         ward_http_response resp;
-        long status = api_call(&ld->host, ld->server, "GET", target, NULL, NULL, &resp,
+        long status = api_call(&poll_host, ld->server, "GET", target, NULL, NULL, &resp,
                                why, sizeof why);
         if (status == 410) {
             ward_http_response_free(&resp);
@@ -187,16 +203,34 @@ static int await_answer(lockdir *ld, ward_op_lock *op, const char *op_id,
             return cli_fail("no answer before the request expired (or was withdrawn) at "
                             "wardd: %s not done", lockops_op_name(op->op));
         }
-        if (status == 0 && api_each_entry(&resp, "answers", &after, on_answer, &a) < 0) {
+        if (status == 0 && api_each_entry(&resp, "answers", "n", "approval", "uid", &after,
+                                        on_answer, &a) < 0) {
             fprintf(stderr, "ward: wardd sent a malformed answer list: ignored\n");
         } else if (status != 0 && status != 404 && status >= 0 && !cli_stopping) {
             fprintf(stderr, "ward: waiting for the answer: %s\n", why);
         }
         ward_http_response_free(&resp);
+        /* The page is walked: other ward processes (the near-field door)
+         * may have the store until the next one. */
+        if (a.held) {
+            lockdir_release(ld);
+            a.held = false;
+        }
+        if (a.decided) {
+            post_result(ld, op_id, token_hex, a.res, a.res_len);
+        }
+        if (a.expired) {
+            a.rc = cli_fail("refused: the answer came after the request expired");
+        }
         if (a.end == PAGE_DECIDED) {
             return 0;
         }
         if (a.end == PAGE_FAILED) {
+            /* Given up without a decision (the store could not be taken,
+             * the core failed): no app is to be offered it any more. */
+            if (!a.decided) {
+                withdraw(ld, op_id);
+            }
             return a.rc;
         }
         /* Never faster than a fetch a second, whatever wardd answers. */
@@ -235,14 +269,16 @@ int lockops_remote(lockdir *ld, uint8_t code, const char *user, unsigned timeout
     ward_http_signer signer;
     lockdir_signer(ld, &signer);
     ward_http_response resp;
-    char why[MSG_MAX], op_id[64];
+    char why[MSG_MAX], op_id[WARD_APP_OP_ID_MAX + 1];
     long status = api_post_blob(&ld->host, ld->server, "/v1/ops", "request", req, req_len,
                                 "token_hash", hash_hex, &signer, &resp, why, sizeof why);
     int rc = 0;
     if (status != 0) {
         rc = cli_fail("asking the apps: %s", why);
-    } else if (api_json_str(&resp, "op_id", op_id, sizeof op_id) != 0) {
-        rc = cli_fail("wardd gave no operation id");
+    } else if (api_json_str(&resp, "op_id", op_id, sizeof op_id) != 0 || op_id[0] == '\0' ||
+               strspn(op_id, "0123456789abcdef") != strlen(op_id)) {
+        /* It is printed and goes into this lock's URLs: hex or nothing. */
+        rc = cli_fail("wardd gave no operation id (or not one of lower-case hex)");
     }
     ward_http_response_free(&resp);
     if (rc != 0) {
@@ -256,10 +292,7 @@ int lockops_remote(lockdir *ld, uint8_t code, const char *user, unsigned timeout
      * A stop signal ends the wait, and the request is withdrawn. */
     lockdir_release(ld);
     cli_catch_stop();
-    ld->host.cancelled = cli_cancelled;
-    rc = await_answer(ld, &op, op_id, token_hex, timeout_s, out);
-    ld->host.cancelled = NULL;
-    return rc;
+    return await_answer(ld, &op, op_id, token_hex, timeout_s, out);
 }
 
 int cmd_lock_request(int argc, char **argv)
@@ -281,7 +314,12 @@ int cmd_lock_request(int argc, char **argv)
     if (lockops_op_code(opname, &code) != 0) {
         return cli_usage("unknown operation '%s' (unlock, intercom, video, add)", opname);
     }
-    unsigned timeout_s = timeout ? (unsigned)strtoul(timeout, NULL, 10) : 60;
+    unsigned timeout_s = 0, ttl_s = 0;
+    if ((rc = cli_seconds_opt("timeout", timeout, 60, &timeout_s)) != 0 ||
+        (rc = cli_seconds_opt("ttl", ttl, 0, &ttl_s)) != 0) {
+        return rc;
+    }
+    /* 0, or more than a request lives: as long as it lives. */
     if (timeout_s == 0 || timeout_s > WARD_OP_TTL_MS / 1000) {
         timeout_s = WARD_OP_TTL_MS / 1000;
     }
@@ -291,7 +329,6 @@ int cmd_lock_request(int argc, char **argv)
     }
     ward_op_outcome out;
     memset(&out, 0, sizeof out);
-    unsigned ttl_s = ttl ? (unsigned)strtoul(ttl, NULL, 10) : 0;
     rc = lockops_remote(&ld, code, user, timeout_s, ttl_s, &out);
     if (rc == 0) {
         lockops_act(&ld, &out);

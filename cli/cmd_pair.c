@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -35,18 +34,11 @@
 #define BACKOFF_FIRST_MS 200u
 #define BACKOFF_MAX_MS 2000u
 
-static long long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Sleeps *backoff ms, then doubles it (up to BACKOFF_MAX_MS). */
+/* Sleeps *backoff ms (less once a stop signal came), then doubles it
+ * (up to BACKOFF_MAX_MS). */
 static void back_off(unsigned *backoff)
 {
-    struct timespec ts = { (time_t)(*backoff / 1000u), (long)(*backoff % 1000u) * 1000000L };
-    nanosleep(&ts, NULL);
+    cli_nap(*backoff);
     *backoff = *backoff * 2u < BACKOFF_MAX_MS ? *backoff * 2u : BACKOFF_MAX_MS;
 }
 
@@ -273,7 +265,9 @@ static int attach(ward_app *app, const ward_host *host, devlink *l, ward_pair_de
     if (ward_pair_device_save(dir, dev) != WARD_OK) {
         return cli_fail("cannot save the device record in %s", dir);
     }
-    printf("attached: far-field through wardd as %s\n", cloud);
+    char shown[4 * sizeof cloud];
+    ward_http_text(shown, sizeof shown, cloud);
+    printf("attached: far-field through wardd as %s\n", shown);
     return 0;
 }
 
@@ -353,7 +347,7 @@ int cmd_app_pair(int argc, char **argv)
     char pin[32] = "";
     bool have_pin = false, said_busy = false;
     unsigned backoff = BACKOFF_FIRST_MS, takeovers = 0;
-    long long busy_until = mono_ms() + BUSY_RETRY_MS;
+    long long busy_until = cli_mono_ms() + BUSY_RETRY_MS;
     ward_err err = WARD_OK;
     /* Every app of the window types its one PIN, so a binding whose slot
      * was taken over starts again without asking the person. */
@@ -370,7 +364,7 @@ int cmd_app_pair(int argc, char **argv)
             break;
         }
         err = ward_pair_on_pin(&p, cap.msg, cap.len, &info);
-        if (err == WARD_ERR_BUSY && mono_ms() < busy_until) {
+        if (err == WARD_ERR_BUSY && cli_mono_ms() < busy_until) {
             if (!said_busy) {
                 fprintf(stderr, "ward: the device is busy with other bindings; "
                                 "asking again\n");
@@ -707,9 +701,14 @@ int cmd_app_discover(int argc, char **argv)
                     cid = c->valuestring;
                 }
             }
-            printf("%s %s near=%s name=\"%s\" type=%s%s%s\n", cid ? "both" : "lan ",
-                   id->valuestring, ps[i].addr, nm->valuestring, ty->valuestring,
-                   cid ? " cloud=" : "", cid ? cid : "");
+            /* The device's words and wardd's, printed escaped. */
+            char eid[96], enm[160], ety[64], ecid[96];
+            ward_http_text(eid, sizeof eid, id->valuestring);
+            ward_http_text(enm, sizeof enm, nm->valuestring);
+            ward_http_text(ety, sizeof ety, ty->valuestring);
+            ward_http_text(ecid, sizeof ecid, cid);
+            printf("%s %s near=%s name=\"%s\" type=%s%s%s\n", cid ? "both" : "lan ", eid,
+                   ps[i].addr, enm, ety, cid ? " cloud=" : "", ecid);
             both += cid != NULL;
         }
         cJSON_Delete(o);
@@ -725,7 +724,10 @@ int cmd_app_discover(int argc, char **argv)
             seen |= ps[i].found && strstr(ps[i].info, pat) != NULL;
         }
         if (!seen && cJSON_IsString(d) && cJSON_IsString(c)) {
-            printf("cloud %s cloud=%s\n", d->valuestring, c->valuestring);
+            char ed[96], ec[96];
+            ward_http_text(ed, sizeof ed, d->valuestring);
+            ward_http_text(ec, sizeof ec, c->valuestring);
+            printf("cloud %s cloud=%s\n", ed, ec);
         }
     }
     printf("%zu device(s) both on the LAN and in the cloud list\n", both);

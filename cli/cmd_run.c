@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -29,6 +28,11 @@
 #define MSG_MAX 256
 /* The long-poll period: an idle lock sends one inbox request per period. */
 #define INBOX_WAIT_S 30
+/* Rounds in a row that may follow each other at once (each answered a
+ * REVOKE); then the rest of the period is waited out all the same, so a
+ * wardd that replays one genuine REVOKE under ever new ids cannot keep
+ * the lock polling, and holding its store, back to back. */
+#define PROGRESS_ROUNDS_MAX 8
 /* No answer at all (wardd down): retry after 1, 2, 4 ... 30 s. */
 #define BACKOFF_MAX_S 30u
 #define NEAR_TIMEOUT_MS 30000u
@@ -156,7 +160,10 @@ static void remember_ack(inbox_state *st, long long id, const uint8_t *res, size
         st->nunacked--;
     }
     st->unacked[st->nunacked].id = id;
-    memcpy(st->unacked[st->nunacked].res, res, res_len);
+    /* No result (a message that was not one): res may be NULL. */
+    if (res_len > 0) {
+        memcpy(st->unacked[st->nunacked].res, res, res_len);
+    }
     st->unacked[st->nunacked].res_len = res_len;
     st->nunacked++;
 }
@@ -202,20 +209,38 @@ static void send_acks(lockdir *ld, const ward_http_signer *signer, inbox_state *
     }
 }
 
+/* One page of the inbox being walked. The lock's state is taken at the
+ * first message to apply and kept until the page is done (poll_inbox lets
+ * it go before the next request, so the near-field door gets in between
+ * pages). */
+typedef struct page_ctx {
+    lockdir *ld;
+    inbox_state *st;
+    bool held;
+    size_t done;
+} page_ctx;
+
 /* Applies one REVOKE: the lock answers it (sealed for its revoker) if it
  * is a valid one, and prints what it did. False when the lock's state
  * could not be taken: not handled, the cursor stays before it. */
-static bool apply_revoke(lockdir *ld, inbox_state *st, long long id, const uint8_t *msg,
-                         size_t len)
+static bool apply_revoke(page_ctx *p, long long id, const uint8_t *msg, size_t len)
 {
+    lockdir *ld = p->ld;
     ward_revoke_outcome out;
     uint8_t res[WARD_REVOKE_RESULT_MAX];
     size_t res_len = 0;
-    if (lockdir_reacquire(ld) != 0) {
-        return false;
+    if (!p->held) {
+        if (lockdir_reacquire(ld) != 0) {
+            return false;
+        }
+        p->held = true;
     }
     ward_err err = ward_op_lock_revoke(&ld->lock, msg, len, &out, res, sizeof res, &res_len);
-    lockdir_release(ld);
+    /* Only a REVOKE the lock answered is progress: garbage and refusals
+     * are wardd's to make up at will. */
+    if (err == WARD_OK) {
+        p->done++;
+    }
     if (err != WARD_OK) {
         fprintf(stderr, "ward: revocation %lld from wardd refused unanswered: %s\n", id,
                 ward_strerror(err));
@@ -232,15 +257,9 @@ static bool apply_revoke(lockdir *ld, inbox_state *st, long long id, const uint8
     }
     fflush(stdout);
     /* Handled for good either way: wardd may forget it. */
-    remember_ack(st, id, res, res_len);
+    remember_ack(p->st, id, res, res_len);
     return true;
 }
-
-typedef struct page_ctx {
-    lockdir *ld;
-    inbox_state *st;
-    size_t done;
-} page_ctx;
 
 static int on_inbox_entry(void *ctx, long long id, const char *from, const uint8_t *msg,
                           size_t len)
@@ -252,14 +271,9 @@ static int on_inbox_entry(void *ctx, long long id, const char *from, const uint8
         fprintf(stderr, "ward: inbox message %lld is not base64 of a ward message: dropped\n",
                 id);
         remember_ack(p->st, id, NULL, 0);
-        p->done++;
         return 0;
     }
-    if (!apply_revoke(p->ld, p->st, id, msg, len)) {
-        return 1;
-    }
-    p->done++;
-    return 0;
+    return apply_revoke(p, id, msg, len) ? 0 : 1;
 }
 
 /* One round: GET a page of the inbox after the cursor, apply what is new,
@@ -273,8 +287,13 @@ static round_end poll_inbox(lockdir *ld, inbox_state *st)
     send_acks(ld, &signer, st);
     snprintf(target, sizeof target, "/v1/lock/inbox?wait=%d&after=%lld", INBOX_WAIT_S,
              st->after);
+    /* A stop signal ends the long-poll at once: the hook is on this copy
+     * of the host only, never on what carries acknowledgements. */
+    ward_host poll_host = ld->host;
+    poll_host.cancelled = cli_cancelled;
+    poll_host.cancel_ctx = NULL;
     ward_http_response resp;
-    long status = api_call(&ld->host, ld->server, "GET", target, NULL, &signer, &resp, why,
+    long status = api_call(&poll_host, ld->server, "GET", target, NULL, &signer, &resp, why,
                            sizeof why);
     if (status != 0) {
         ward_http_response_free(&resp);
@@ -283,9 +302,13 @@ static round_end poll_inbox(lockdir *ld, inbox_state *st)
         }
         return status < 0 ? ROUND_NO_ANSWER : ROUND_IDLE;
     }
-    page_ctx p = { ld, st, 0 };
-    int skipped = api_each_entry(&resp, "revokes", &st->after, on_inbox_entry, &p);
+    page_ctx p = { ld, st, false, 0 };
+    int skipped = api_each_entry(&resp, "revokes", "id", "revoke", NULL, &st->after,
+                                 on_inbox_entry, &p);
     ward_http_response_free(&resp);
+    if (p.held) {
+        lockdir_release(ld);
+    }
     if (skipped < 0) {
         fprintf(stderr, "ward: wardd sent a malformed inbox answer (no revokes list)\n");
     } else if (skipped > 0) {
@@ -297,10 +320,11 @@ static round_end poll_inbox(lockdir *ld, inbox_state *st)
 }
 
 /* Talks to wardd until stopped: at once again after progress (more may
- * wait), after the rest of the period when a round brought nothing new
- * (so a wardd that answers a long-poll at once, or garbage, or errors,
- * still gets one request per period), after a growing back-off when no
- * answer came. */
+ * wait), up to PROGRESS_ROUNDS_MAX rounds in a row; after the rest of the
+ * period when a round brought nothing new, or that many rounds did (so a
+ * wardd that answers a long-poll at once, or garbage, or errors, or
+ * replays, still gets at most one burst per period), after a growing
+ * back-off when no answer came. */
 static void inbox_loop(lockdir *ld)
 {
     inbox_state *st = calloc(1, sizeof *st);
@@ -308,14 +332,23 @@ static void inbox_loop(lockdir *ld)
         fprintf(stderr, "ward: out of memory: revocations from wardd are off\n");
         return;
     }
+    unsigned rounds = 0;          /* of progress, in a row */
+    long long burst_t0 = 0;       /* when the first of them began */
     while (!cli_stopping) {
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
+        long long t0 = cli_mono_ms();
+        if (rounds == 0) {
+            burst_t0 = t0;
+        }
         round_end end = poll_inbox(ld, st);
-        if (end == ROUND_PROGRESS) {
+        if (end == ROUND_PROGRESS && ++rounds < PROGRESS_ROUNDS_MAX) {
             st->backoff_s = 0;
             continue;
         }
+        /* The period of a burst counts from its first round. */
+        if (end == ROUND_PROGRESS) {
+            t0 = burst_t0;
+        }
+        rounds = 0;
         if (end == ROUND_NO_ANSWER) {
             st->backoff_s = st->backoff_s == 0 ? 1u
                             : st->backoff_s * 2u > BACKOFF_MAX_S ? BACKOFF_MAX_S
@@ -324,11 +357,22 @@ static void inbox_loop(lockdir *ld)
             continue;
         }
         st->backoff_s = 0;
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        long long spent = (long long)(t1.tv_sec - t0.tv_sec) * 1000 +
-                          (t1.tv_nsec - t0.tv_nsec) / 1000000;
+        long long spent = cli_mono_ms() - t0;
         if (spent < INBOX_WAIT_S * 1000LL) {
             cli_nap((unsigned)(INBOX_WAIT_S * 1000LL - spent));
+        }
+    }
+    /* Stopping: the REVOKE_RESULTs not acknowledged yet go now (their
+     * revokers wait for them), once, on the hook-free host. */
+    if (st->nunacked > 0) {
+        ward_http_signer signer;
+        lockdir_signer(ld, &signer);
+        send_acks(ld, &signer, st);
+        if (st->nunacked > 0) {
+            fprintf(stderr, "ward: %zu handled inbox message%s not acknowledged at wardd: "
+                    "it hands %s again to the next lock run, which answers again\n",
+                    st->nunacked, st->nunacked == 1 ? "" : "s",
+                    st->nunacked == 1 ? "it" : "them");
         }
     }
     free(st);
@@ -358,8 +402,6 @@ int cmd_lock_run(int argc, char **argv)
     lockdir_release(&near);
 
     cli_catch_stop();
-    /* A stop signal ends a long-poll at once. */
-    remote.host.cancelled = cli_cancelled;
 
     pthread_t tid;
     if (pthread_create(&tid, NULL, near_thread, &near) != 0) {

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include <coap3/coap.h>
 
+#include "cli.h"
 #include "coap_ward.h"
 
 typedef struct exchange {
@@ -72,21 +72,16 @@ static coap_response_t on_response(coap_session_t *session, const coap_pdu_t *se
 static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
                     const coap_nack_reason_t reason, const coap_mid_t mid)
 {
-    (void)sent;
     (void)reason;
     (void)mid;
     exchange *x = coap_session_get_app_data(session);
-    if (x != NULL && !x->done && ours(x, sent)) {
+    /* A NACK without a PDU is the session's own failure (libcoap passes
+     * none when it cannot tell which request an error was for): the
+     * exchange in progress ends now rather than wait out its timeout. */
+    if (x != NULL && !x->done && (sent == NULL || ours(x, sent))) {
         x->done = true;
         x->err = WARD_ERR_IO;
     }
-}
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* A client context and its session to one address. */
@@ -180,9 +175,9 @@ static ward_err request(client *c, coap_pdu_code_t method, const char *path,
     }
     ward_err err = WARD_ERR_IO;
     if (coap_send(c->s, pdu) != COAP_INVALID_MID) {
-        long long deadline = now_ms() + timeout_ms;
+        long long deadline = cli_mono_ms() + timeout_ms;
         while (!x->done) {
-            long long left = deadline - now_ms();
+            long long left = deadline - cli_mono_ms();
             if (left <= 0) {
                 break;
             }

@@ -4,18 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api.h"
+#include "cli.h"
 #include "coap_ward.h"
 #include "ward/ward.h"
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static ward_err near_exchange(const devlink *l, const uint8_t *msg, size_t len,
                               devlink_accept_fn accept, void *ctx, char *why,
@@ -78,14 +71,14 @@ static ward_err far_exchange(const devlink *l, const uint8_t *msg, size_t len,
     if (st != 0) {
         return WARD_ERR_IO;
     }
-    long long deadline = now_ms() + l->timeout_ms, after = 0;
+    long long deadline = cli_mono_ms() + l->timeout_ms, after = 0;
     reply_take t = { accept, ctx, false, false, WARD_ERR_IO };
     /* Replies of earlier exchanges may still wait there: each is offered
      * to accept(), which skips what does not belong to this one. Once
      * one is taken, a last poll (wait 0) acknowledges what was seen. */
     for (;;) {
         bool done = t.taken || t.stop;
-        long long left = deadline - now_ms();
+        long long left = deadline - cli_mono_ms();
         if (done && after == 0) {
             return t.taken ? WARD_OK : t.last;
         }

@@ -37,7 +37,7 @@ static const cli_command commands[] = {
       "--server URL --user U --phone P [--code C] | --dir A --code C" },
     { "app scan", cmd_app_scan,
       "scan a lock's QR code and upload the binding: --dir A --qr FILE.png [--wait S] "
-      "[--rebind]" },
+      "[--rebind: completes once the old binding is revoked at the lock] (see --help)" },
     { "app status", cmd_app_status,
       "ask wardd about pending bindings: --dir A [--wait S]" },
     { "app recover", cmd_app_recover,

@@ -6,8 +6,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "cli.h"
 
 static int fill_addr(struct sockaddr_un *addr, const char *path)
 {
@@ -55,18 +56,11 @@ int se_link_connect(const char *path)
     return fd;
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static ward_err read_exact(int fd, uint8_t *buf, size_t len, long long deadline)
 {
     size_t got = 0;
     while (got < len) {
-        long long left = deadline - now_ms();
+        long long left = deadline - cli_mono_ms();
         if (left <= 0) {
             return WARD_ERR_EXPIRED;
         }
@@ -93,7 +87,7 @@ static ward_err read_exact(int fd, uint8_t *buf, size_t len, long long deadline)
 ward_err se_link_read(int fd, uint8_t buf[WARD_SE_FRAME_MAX], size_t *len,
                       unsigned timeout_ms)
 {
-    long long deadline = now_ms() + (long long)timeout_ms;
+    long long deadline = cli_mono_ms() + (long long)timeout_ms;
     *len = 0;
     ward_err err = read_exact(fd, buf, WARD_SE_FRAME_HDR_LEN, deadline);
     if (err != WARD_OK) {

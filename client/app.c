@@ -229,6 +229,45 @@ static ward_err load_key_file(ward_app *app, const char *path,
     return err;
 }
 
+/* An account from an existing key file: loads key_path, then makes dir
+ * hold it, the key and account files naming server (NULL: the one the
+ * key file names, which must then name one). resume: the key file is
+ * dir's own, of a registration begun before, and must be user's and
+ * phone's. */
+static ward_err adopt_key(ward_app *app, const ward_host *host, const char *dir,
+                          const char *key_path, bool resume, const char *user,
+                          const char *phone, const char *server)
+{
+    char *file_server = NULL;
+    app_init(app, host);
+    ward_err err = key_path != NULL ? load_key_file(app, key_path, &file_server)
+                                    : ward_app_fail(app, WARD_ERR_IO, "out of memory");
+    if (err == WARD_OK && resume &&
+        (user == NULL || phone == NULL || strcmp(user, app->user) != 0 ||
+         strcmp(phone, app->phone) != 0)) {
+        err = ward_app_fail(app, WARD_ERR_STATE,
+                            "%s already holds account %s (%s): give the same --user and "
+                            "--phone to go on with it, or another --dir", dir, app->user,
+                            app->phone);
+    }
+    if (err == WARD_OK && !resume && server == NULL && file_server == NULL) {
+        err = ward_app_fail(app, WARD_ERR_PARAM,
+                            "the key file names no server: give --server URL");
+    }
+    if (err == WARD_OK) {
+        err = set_dirs(app, dir, resume || server != NULL ? server : file_server);
+    }
+    free(file_server);
+    /* The files name the server the account goes to now. */
+    if (err == WARD_OK) {
+        err = write_key(app);
+    }
+    if (err == WARD_OK) {
+        err = write_account(app);
+    }
+    return err;
+}
+
 ward_err ward_app_register_open(ward_app *app, const ward_host *host,
                                 const char *dir, const char *user,
                                 const char *phone, const char *server)
@@ -239,28 +278,9 @@ ward_err ward_app_register_open(ward_app *app, const ward_host *host,
     /* A registration begun before (its code not typed yet, or wardd not
      * reached): the same account resumes with its key; another is not
      * made over it. */
-    app_init(app, host);
     char *path = ward_path_join(dir, KEY_FILE);
-    ward_err err = path != NULL ? load_key_file(app, path, NULL)
-                                : ward_app_fail(app, WARD_ERR_IO, "out of memory");
+    ward_err err = adopt_key(app, host, dir, path, true, user, phone, server);
     free(path);
-    if (err == WARD_OK && (user == NULL || phone == NULL || strcmp(user, app->user) != 0 ||
-                           strcmp(phone, app->phone) != 0)) {
-        err = ward_app_fail(app, WARD_ERR_STATE,
-                            "%s already holds account %s (%s): give the same --user and "
-                            "--phone to go on with it, or another --dir", dir, app->user,
-                            app->phone);
-    }
-    if (err == WARD_OK) {
-        err = set_dirs(app, dir, server);
-    }
-    /* The files name the server this registration goes to now. */
-    if (err == WARD_OK) {
-        err = write_key(app);
-    }
-    if (err == WARD_OK) {
-        err = write_account(app);
-    }
     return err;
 }
 
@@ -306,24 +326,7 @@ ward_err ward_app_recover(ward_app *app, const ward_host *host,
                           const char *dir, const char *key_file,
                           const char *server)
 {
-    char *file_server = NULL;
-    app_init(app, host);
-    ward_err err = load_key_file(app, key_file, &file_server);
-    if (err == WARD_OK && server == NULL && file_server == NULL) {
-        err = ward_app_fail(app, WARD_ERR_PARAM,
-                            "the key file names no server: give --server URL");
-    }
-    if (err == WARD_OK) {
-        err = set_dirs(app, dir, server != NULL ? server : file_server);
-    }
-    free(file_server);
-    if (err == WARD_OK) {
-        err = write_key(app);
-    }
-    if (err == WARD_OK) {
-        err = write_account(app);
-    }
-    return err;
+    return adopt_key(app, host, dir, key_file, false, NULL, NULL, server);
 }
 
 ward_err ward_app_register_json(ward_app *app, char **json)
@@ -353,14 +356,17 @@ ward_err ward_app_verify_json(ward_app *app, const char *code, char **json)
         return ward_app_fail(app, WARD_ERR_FORMAT,
                              "the code from the SMS is 6 digits");
     }
-    cJSON *o = cJSON_CreateObject();
-    ward_err err = WARD_ERR_IO;
-    if (o != NULL && cJSON_AddStringToObject(o, "code", code)) {
-        *json = cJSON_PrintUnformatted(o);
-        err = *json != NULL ? WARD_OK : WARD_ERR_IO;
+    /* Six digits need no escaping: written directly, so the code is in
+     * no buffer but the answer (a cJSON tree and its print buffer would be
+     * freed holding it). The caller wipes the answer. */
+    static const char fmt[] = "{\"code\":\"%s\"}";
+    size_t cap = sizeof fmt + WARD_BIND_CODE_LEN;
+    *json = malloc(cap);
+    if (*json == NULL) {
+        return ward_app_fail(app, WARD_ERR_IO, "out of memory");
     }
-    cJSON_Delete(o);
-    return err;
+    snprintf(*json, cap, fmt, code);
+    return WARD_OK;
 }
 
 static ward_err app_sign(void *ctx, const char *base, size_t base_len,

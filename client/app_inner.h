@@ -19,6 +19,18 @@ const char *ward_json_str(const cJSON *obj, const char *name);
  * 1e300 must not reach a cast). */
 int64_t ward_json_int(const cJSON *obj, const char *name, int64_t dflt);
 
+/* Opens an escrow of lock sn (base64, as GET /v1/escrow lists it) into
+ * key, only if this client key signed it (ward_escrow_open()): one wardd
+ * made is refused. WARD_ERR_FORMAT: not base64 of an escrow;
+ * WARD_ERR_AUTH: not signed by this key, or altered. key is zero on
+ * failure; no message is set (the callers say what it was for). */
+ward_err ward_app_escrow_decode(ward_app *app, const char *sn, const char *b64,
+                                uint8_t key[WARD_AUTH_KEY_LEN]);
+
+/* Removes every record of lock sn: locks/ and pending/ (none there is
+ * fine). */
+ward_err ward_app_lock_remove(ward_app *app, const char *sn);
+
 /* Sets app->error (printf-style) and returns err. */
 ward_err ward_app_fail(ward_app *app, ward_err err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -1,4 +1,5 @@
 /* The app's half of lock-app binding (flow A): prepare the upload, record locks, recover escrows. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,7 +7,7 @@
 
 #include "ward/ward_httpsig.h"
 #include "ward/ward_suite.h"
-#include "app_inner.h"
+#include "ops_inner.h"
 
 #define LOCKS_DIR "locks"
 /* A binding begun while the app is bound to the lock already (--rebind):
@@ -14,7 +15,6 @@
  * lock has taken the new one. */
 #define PENDING_DIR "pending"
 #define LOCK_FILE_MAX 4096
-#define B64_LEN(n) (4 * (((n) + 2) / 3) + 1)
 
 static void wipe(void *p, size_t n)
 {
@@ -24,12 +24,14 @@ static void wipe(void *p, size_t n)
     }
 }
 
+/* subdir/<SN>.json; the directory is made by write_record() only, so a
+ * read (a lookup of a rebinding that does not exist) creates nothing. */
 static char *record_path(const ward_app *app, const char *subdir, const char *sn)
 {
     char *dir = ward_path_join(app->dir, subdir);
     char name[WARD_SN_MAX + 8];
     char *path = NULL;
-    if (dir != NULL && ward_mkdir(dir, 0700) == WARD_OK) {
+    if (dir != NULL) {
         /* sn passed ward_check_sn: no '/' and no "..": one component. */
         snprintf(name, sizeof name, "%s.json", sn);
         path = ward_path_join(dir, name);
@@ -51,7 +53,10 @@ static ward_err write_record(ward_app *app, const char *subdir, const ward_app_l
     }
     ward_hex_encode(l->auth_key, sizeof l->auth_key, key_hex, sizeof key_hex);
     ward_hex_encode(l->tid, sizeof l->tid, tid_hex, sizeof tid_hex);
-    char *path = record_path(app, subdir, l->sn);
+    char *dir = ward_path_join(app->dir, subdir);
+    char *path = dir != NULL && ward_mkdir(dir, 0700) == WARD_OK
+                     ? record_path(app, subdir, l->sn) : NULL;
+    free(dir);
     cJSON *o = cJSON_CreateObject();
     if (path != NULL && o != NULL &&
         cJSON_AddStringToObject(o, "sn", l->sn) &&
@@ -166,35 +171,89 @@ ward_err ward_app_lock_rebinding(ward_app *app, const char *sn, ward_app_lock *o
     return read_record(app, PENDING_DIR, sn, out);
 }
 
-ward_err ward_app_lock_bound(ward_app *app, const char *sn, int role)
+static ward_err remove_record(ward_app *app, const char *subdir, const char *sn)
+{
+    char *path = record_path(app, subdir, sn);
+    ward_err err = path != NULL && (unlink(path) == 0 || errno == ENOENT) ? WARD_OK
+                                                                          : WARD_ERR_IO;
+    free(path);
+    if (err != WARD_OK) {
+        return ward_app_fail(app, err, "cannot remove the %srecord of lock %s",
+                             strcmp(subdir, PENDING_DIR) == 0 ? "pending " : "", sn);
+    }
+    return WARD_OK;
+}
+
+/* The record of lock sn that task tid began: the pending rebinding
+ * (*rebinding true) or the one in locks/. WARD_ERR_NOTFOUND when neither
+ * was begun with tid. */
+static ward_err record_of_task(ward_app *app, const char *sn,
+                               const uint8_t tid[WARD_TASK_ID_LEN], ward_app_lock *l,
+                               bool *rebinding)
+{
+    ward_err err = ward_app_lock_rebinding(app, sn, l);
+    *rebinding = err == WARD_OK && memcmp(l->tid, tid, WARD_TASK_ID_LEN) == 0;
+    if (*rebinding || (err != WARD_OK && err != WARD_ERR_NOTFOUND)) {
+        return err;
+    }
+    err = ward_app_lock_get(app, sn, l);
+    if (err == WARD_OK && memcmp(l->tid, tid, WARD_TASK_ID_LEN) != 0) {
+        wipe(l, sizeof *l);
+        err = ward_app_fail(app, WARD_ERR_NOTFOUND, "no binding of lock %s was begun "
+                            "with that task", sn);
+    }
+    return err;
+}
+
+ward_err ward_app_lock_bound(ward_app *app, const char *sn,
+                             const uint8_t tid[WARD_TASK_ID_LEN], int role)
 {
     ward_app_lock l;
+    bool rebound = false;
     if (ward_role_name(role) == NULL) {
         return ward_app_fail(app, WARD_ERR_PARAM, "bad role %d", role);
     }
-    /* A rebinding the lock took replaces the binding it was kept apart
-     * from: the new record first, then the pending one goes (a crash in
-     * between leaves both; the next status poll ends it the same way). */
-    ward_err err = ward_app_lock_rebinding(app, sn, &l);
-    bool rebound = err == WARD_OK;
-    if (err == WARD_ERR_NOTFOUND) {
-        err = ward_app_lock_get(app, sn, &l);
-    }
+    /* Only the record that task began: wardd's word on one task must not
+     * promote a rebinding begun with another. A rebinding the lock took
+     * replaces the binding it was kept apart from: the new record first,
+     * then the pending one goes (a crash in between leaves both; the next
+     * status poll ends it the same way). */
+    ward_err err = record_of_task(app, sn, tid, &l, &rebound);
     if (err == WARD_OK) {
         l.bound = true;
         l.role = role;
         err = write_lock(app, &l);
     }
     if (err == WARD_OK && rebound) {
-        char *path = record_path(app, PENDING_DIR, sn);
-        if (path == NULL || unlink(path) != 0) {
-            err = ward_app_fail(app, WARD_ERR_IO,
-                                "cannot remove the pending record of lock %s", sn);
-        }
-        free(path);
+        err = remove_record(app, PENDING_DIR, sn);
     }
     wipe(&l, sizeof l);
     return err;
+}
+
+ward_err ward_app_lock_expired(ward_app *app, const char *sn,
+                               const uint8_t tid[WARD_TASK_ID_LEN])
+{
+    ward_app_lock l;
+    bool rebinding = false;
+    ward_err err = record_of_task(app, sn, tid, &l, &rebinding);
+    bool bound = err == WARD_OK && l.bound;
+    wipe(&l, sizeof l);
+    if (err != WARD_OK) {
+        return err;
+    }
+    /* A bound record is the binding in use: wardd's word on a task never
+     * takes it away. */
+    if (bound && !rebinding) {
+        return ward_app_fail(app, WARD_ERR_STATE, "lock %s is bound by that task", sn);
+    }
+    return remove_record(app, rebinding ? PENDING_DIR : LOCKS_DIR, sn);
+}
+
+ward_err ward_app_lock_remove(ward_app *app, const char *sn)
+{
+    ward_err err = remove_record(app, LOCKS_DIR, sn);
+    return err == WARD_OK ? remove_record(app, PENDING_DIR, sn) : err;
 }
 
 static ward_err upload_json(const ward_qr *qr, const char *phone,
@@ -248,20 +307,43 @@ ward_err ward_app_bind_prepare(ward_app *app, const char *qr_text,
         return ward_app_fail(app, WARD_ERR_PARAM, WARD_APP_PHONE_MISMATCH);
     }
     /* A QR code names a lock, and anyone can print one: it never replaces
-     * a binding the app holds, unless the person asks to bind again. */
+     * a record the app holds, a binding or one begun (whose key the lock
+     * may take at any moment), unless the person asks to bind again. */
     err = ward_app_lock_get(app, qr.sn, &l);
-    bool bound = err == WARD_OK && l.bound;
+    bool held = err == WARD_OK, bound = held && l.bound;
+    bool same_task = held && memcmp(l.tid, qr.tid, sizeof l.tid) == 0;
     int role = l.role;
     wipe(&l, sizeof l);
     if (err != WARD_OK && err != WARD_ERR_NOTFOUND) {
         ward_qr_wipe(&qr);
         return err;
     }
+    if (ward_app_lock_rebinding(app, qr.sn, &l) == WARD_OK) {
+        same_task = same_task || memcmp(l.tid, qr.tid, sizeof l.tid) == 0;
+        wipe(&l, sizeof l);
+    }
     if (bound && !rebind) {
         err = ward_app_fail(app, WARD_ERR_STATE,
                             "lock %s: " WARD_APP_ALREADY_BOUND " (as %s); nothing "
                             "changed: give --rebind to bind it again", qr.sn,
                             ward_role_name(role) ? ward_role_name(role) : "?");
+        ward_qr_wipe(&qr);
+        return err;
+    }
+    if (held && !rebind) {
+        err = ward_app_fail(app, WARD_ERR_STATE,
+                            "lock %s: " WARD_APP_BINDING_BEGUN "; nothing changed: give "
+                            "--rebind to bind it again", qr.sn);
+        ward_qr_wipe(&qr);
+        return err;
+    }
+    /* Its task is one the app recorded already: wardd holds that task's
+     * blob (or never will: its id is taken), so a new key for it could
+     * only break the binding. */
+    if (same_task) {
+        err = ward_app_fail(app, WARD_ERR_STATE,
+                            "lock %s: this QR code's binding was begun already; nothing "
+                            "changed: type its code into the lock", qr.sn);
         ward_qr_wipe(&qr);
         return err;
     }
@@ -294,7 +376,7 @@ ward_err ward_app_bind_prepare(ward_app *app, const char *qr_text,
         memcpy(l.tid, qr.tid, sizeof l.tid);
         l.bound = false;
         l.role = -1;
-        err = write_record(app, bound ? PENDING_DIR : LOCKS_DIR, &l);
+        err = write_record(app, held ? PENDING_DIR : LOCKS_DIR, &l);
         if (err != WARD_OK) {
             goto out;
         }
@@ -319,33 +401,47 @@ out:
     return err;
 }
 
+ward_err ward_app_escrow_decode(ward_app *app, const char *sn, const char *b64,
+                               uint8_t key[WARD_AUTH_KEY_LEN])
+{
+    uint8_t escrow[WARD_ESCROW_LEN + 3];
+    size_t elen = 0;
+    memset(key, 0, WARD_AUTH_KEY_LEN);
+    if (b64 == NULL ||
+        ward_b64_decode(b64, strlen(b64), escrow, sizeof escrow, &elen) != WARD_OK ||
+        elen != WARD_ESCROW_LEN) {
+        return WARD_ERR_FORMAT;
+    }
+    /* Only an escrow this client key signed: a key wardd sealed to us
+     * itself would let it read and forge what is sealed under it. */
+    ward_err err = ward_escrow_open(app->host.crypto, app->priv, app->pub,
+                                    (const uint8_t *)sn, strlen(sn),
+                                    (const uint8_t *)app->user, strlen(app->user),
+                                    escrow, key);
+    if (err != WARD_OK) {
+        wipe(key, WARD_AUTH_KEY_LEN);
+        return WARD_ERR_AUTH;
+    }
+    return WARD_OK;
+}
+
 /* One entry {"sn","role","blob"} of GET /v1/escrow. Its lock record is
  * written only for an escrow this client key made (ward_escrow_open()):
  * one wardd planted is refused and changes nothing. */
 static ward_err recover_one(ward_app *app, const cJSON *e, const char **sn_out)
 {
     const char *sn = ward_json_str(e, "sn");
-    const char *b64 = ward_json_str(e, "blob");
     int role = role_from_json(cJSON_GetObjectItemCaseSensitive(e, "role"));
-    uint8_t escrow[WARD_ESCROW_LEN + 3];
-    size_t elen = 0;
     ward_app_lock l;
     ward_err err;
 
     memset(&l, 0, sizeof l);
     *sn_out = sn != NULL && ward_check_sn((const uint8_t *)sn, strlen(sn)) == WARD_OK
                   ? sn : "?";
-    if (sn == NULL || b64 == NULL || role < 0 ||
-        ward_check_sn((const uint8_t *)sn, strlen(sn)) != WARD_OK ||
-        ward_b64_decode(b64, strlen(b64), escrow, sizeof escrow, &elen) !=
-            WARD_OK ||
-        elen != WARD_ESCROW_LEN) {
+    if (sn == NULL || role < 0 || ward_check_sn((const uint8_t *)sn, strlen(sn)) != WARD_OK) {
         return WARD_ERR_FORMAT;
     }
-    err = ward_escrow_open(app->host.crypto, app->priv, app->pub,
-                           (const uint8_t *)sn, strlen(sn),
-                           (const uint8_t *)app->user, strlen(app->user),
-                           escrow, l.auth_key);
+    err = ward_app_escrow_decode(app, sn, ward_json_str(e, "blob"), l.auth_key);
     if (err == WARD_OK) {
         memcpy(l.sn, sn, strlen(sn) + 1);
         l.bound = true;
@@ -383,9 +479,8 @@ ward_err ward_app_recover_escrows(ward_app *app, const char *json,
     cJSON_Delete(root);
     if (first == WARD_ERR_AUTH) {
         return ward_app_fail(app, first,
-                             "lock %s: the escrow is not signed by this client key (this "
-                             "app did not make it): refused, record unchanged (%zu "
-                             "restored)", first_sn, *opened);
+                             "lock %s: " WARD_APP_MSG_ESCROW_FOREIGN ": refused, record "
+                             "unchanged (%zu restored)", first_sn, *opened);
     }
     if (first != WARD_OK) {
         return ward_app_fail(app, first,

@@ -35,17 +35,9 @@ ward_err ward_app_call(ward_app *app, const char *method, const char *target,
 void ward_app_server_message(const ward_http_response *resp, char *out,
                              size_t cap)
 {
-    out[0] = '\0';
     cJSON *o = cJSON_ParseWithLength(resp->body, resp->body_len);
-    const char *m = ward_json_str(o, "message");
-    if (m != NULL) {
-        /* One line: wardd's text is not trusted to hold no newlines. */
-        size_t i = 0;
-        for (; m[i] != '\0' && i + 1 < cap; i++) {
-            out[i] = (m[i] == '\n' || m[i] == '\r') ? ' ' : m[i];
-        }
-        out[i] = '\0';
-    }
+    /* One line with no terminal control: wardd's text is not trusted. */
+    ward_http_text(out, cap, ward_json_str(o, "message"));
     cJSON_Delete(o);
 }
 
@@ -65,6 +57,46 @@ ward_err ward_app_status_fail(ward_app *app, const ward_http_response *resp,
     }
     return ward_app_fail(app, err, "%s: wardd answered %ld%s%s", what,
                          resp->status, msg[0] != '\0' ? ": " : "", msg);
+}
+
+ward_err ward_app_get_sealed(ward_app *app, const char *target, const char *what,
+                             const char *malformed, const char *forged, long *status,
+                             char state[16],
+                             uint8_t *res, size_t cap, size_t *res_len, bool *has_result)
+{
+    ward_http_response r;
+    *status = 0;
+    state[0] = '\0';
+    *res_len = 0;
+    *has_result = false;
+    ward_err err = ward_app_call(app, "GET", target, NULL, &r);
+    if (err != WARD_OK) {
+        return err;
+    }
+    *status = r.status;
+    if (r.status != 200) {
+        err = ward_app_status_fail(app, &r, what);
+        ward_http_response_free(&r);
+        return err;
+    }
+    cJSON *o = cJSON_ParseWithLength(r.body, r.body_len);
+    const char *st = ward_json_str(o, "state");
+    const char *b64 = ward_json_str(o, "result");
+    if (st == NULL || strlen(st) >= 16) {
+        err = ward_app_fail(app, WARD_ERR_FORMAT, "%s", malformed);
+    } else {
+        memcpy(state, st, strlen(st) + 1);
+        /* An empty result is none: nothing sealed came yet. */
+        *has_result = b64 != NULL && b64[0] != '\0';
+        if (*has_result &&
+            ward_b64_decode(b64, strlen(b64), res, cap, res_len) != WARD_OK) {
+            *res_len = 0;
+            err = ward_app_fail(app, WARD_ERR_AUTH, "%s", forged);
+        }
+    }
+    cJSON_Delete(o);
+    ward_http_response_free(&r);
+    return err;
 }
 
 bool ward_app_bound(ward_app *app, const char *sn, int *role)
@@ -107,35 +139,50 @@ int ward_app_role_json(const cJSON *r)
     return -1;
 }
 
-static uint64_t now_ms(const ward_app *app)
+static ward_err now_ms(ward_app *app, uint64_t *t)
 {
-    uint64_t t = 0;
-    if (app->host.clock.now_ms(app->host.clock.ctx, &t) != WARD_OK) {
-        t = 0;
+    *t = 0;
+    ward_err err = app->host.clock.now_ms(app->host.clock.ctx, t);
+    if (err != WARD_OK) {
+        return ward_app_fail(app, err, "the clock failed (%s)", ward_strerror(err));
     }
-    return t;
+    return WARD_OK;
 }
 
 ward_err ward_app_long_poll(ward_app *app, unsigned wait_s, ward_app_poll_fn step, void *ctx,
                             bool *done)
 {
-    uint64_t deadline = now_ms(app) + (uint64_t)wait_s * 1000u;
+    uint64_t start = 0, end = 0;
     *done = false;
-    for (;;) {
-        uint64_t start = now_ms(app);
+    ward_err err = now_ms(app, &start);
+    if (err != WARD_OK) {
+        return err;
+    }
+    uint64_t deadline = start + (uint64_t)wait_s * 1000u;
+    /* Each round takes at least a second of the clock, so a clock that
+     * works ends the wait within wait_s + 1 rounds; one that stands still
+     * must not keep us here. */
+    for (unsigned round = 0; round <= wait_s; round++) {
+        if ((err = now_ms(app, &start)) != WARD_OK) {
+            return err;
+        }
         if (start >= deadline) {
             return WARD_OK;
         }
         uint64_t left = (deadline - start + 999u) / 1000u;
         unsigned w = left < WARD_APP_WAIT_MAX ? (unsigned)left : WARD_APP_WAIT_MAX;
-        ward_err err = step(app, w, ctx, done);
+        err = step(app, w, ctx, done);
         if (err != WARD_OK || *done) {
             return err;
         }
+        if ((err = now_ms(app, &end)) != WARD_OK) {
+            return err;
+        }
         /* A server that answers a long-poll at once must not make us spin. */
-        if (now_ms(app) - start < 1000u) {
+        if (end < start + 1000u) {
             struct timespec ts = { 1, 0 };
             nanosleep(&ts, NULL);
         }
     }
+    return WARD_OK;
 }

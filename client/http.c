@@ -128,6 +128,11 @@ ward_err ward_http_request(const ward_host *host, const char *base_url,
 
     memset(resp, 0, sizeof *resp);
     resp->retry_after_s = -1;
+    /* Stopped: nothing more, not even a signature (which may take the
+     * lock's store). */
+    if (host->cancelled != NULL && host->cancelled(host->cancel_ctx)) {
+        return WARD_ERR_IO;
+    }
     size_t ulen = strlen(base_url) + strlen(target) + 1;
     char *url = malloc(ulen);
     CURL *c = curl_easy_init();
@@ -162,6 +167,7 @@ ward_err ward_http_request(const ward_host *host, const char *base_url,
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &resp->retry_after_s);
     if (host->cancelled != NULL) {
+        /* Again: signing may have waited for the lock's store. */
         if (host->cancelled(host->cancel_ctx)) {
             err = WARD_ERR_IO;
             goto out;

@@ -12,27 +12,13 @@
 static ward_err open_escrow(ward_app *app, const char *sn, const cJSON *e,
                             uint8_t key[WARD_AUTH_KEY_LEN])
 {
-    const char *b64 = ward_json_str(e, "blob");
-    uint8_t escrow[WARD_ESCROW_LEN + 3];
-    size_t elen = 0;
-    if (b64 == NULL ||
-        ward_b64_decode(b64, strlen(b64), escrow, sizeof escrow, &elen) !=
-            WARD_OK ||
-        elen != WARD_ESCROW_LEN) {
-        return ward_app_fail(app, WARD_ERR_FORMAT,
-                             "the server's escrow of lock %s is malformed", sn);
+    ward_err err = ward_app_escrow_decode(app, sn, ward_json_str(e, "blob"), key);
+    if (err == WARD_ERR_FORMAT) {
+        return ward_app_fail(app, err, "the server's escrow of lock %s is malformed", sn);
     }
-    /* Only an escrow this client key signed: a key wardd sealed to us
-     * itself would let it read and forge what is sealed under it. */
-    ward_err err = ward_escrow_open(app->host.crypto, app->priv, app->pub,
-                                    (const uint8_t *)sn, strlen(sn),
-                                    (const uint8_t *)app->user, strlen(app->user),
-                                    escrow, key);
     if (err != WARD_OK) {
-        ward_app_wipe(key, WARD_AUTH_KEY_LEN);
-        return ward_app_fail(app, WARD_ERR_AUTH,
-                             "lock %s: the escrow is not signed by this client key (this "
-                             "app did not make it): refused", sn);
+        return ward_app_fail(app, err, "lock %s: " WARD_APP_MSG_ESCROW_FOREIGN ": refused",
+                             sn);
     }
     return WARD_OK;
 }

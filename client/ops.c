@@ -7,7 +7,6 @@
 #include "ward/ward_httpsig.h"
 #include "ops_inner.h"
 
-#define B64_LEN(n) (4 * (((n) + 2) / 3) + 1)
 
 static const char *const OP_NAMES[WARD_OP_MAX + 1] = {
     NULL, "unlock", "intercom", "video", "add client"
@@ -228,6 +227,9 @@ static ward_err op_elsewhere(ward_app *app, const char *op_id)
     if (strcmp(state, "expired") == 0) {
         return ward_app_fail(app, WARD_ERR_EXPIRED, "%s", WARD_APP_MSG_EXPIRED);
     }
+    if (strcmp(state, "withdrawn") == 0) {
+        return ward_app_fail(app, WARD_ERR_EXPIRED, "%s", WARD_APP_MSG_WITHDRAWN);
+    }
     return ward_app_fail(app, WARD_ERR_NOTFOUND,
                          "no pending operation %s for this app (answered, "
                          "expired or never asked)", op_id);
@@ -278,8 +280,12 @@ static ward_err post_answer(ward_app *app, const ward_app_op *op,
                      ? cJSON_ParseWithLength(r.body, r.body_len) : NULL;
     const char *cls = ward_json_str(ans, "error");
     const char *msg = ward_json_str(ans, "message");
+    const char *state = ward_json_str(ans, "state");
     bool late = cls != NULL && strcmp(cls, "late") == 0;
-    bool withdrawn = msg != NULL && strstr(msg, "withdrew") != NULL;
+    /* A 410 names its state; the message is read only from a wardd that
+     * does not. */
+    bool withdrawn = state != NULL ? strcmp(state, "withdrawn") == 0
+                                   : msg != NULL && strstr(msg, "withdrew") != NULL;
     switch (r.status) {
     case 200: case 201: break;
     case 409:
@@ -298,50 +304,46 @@ static ward_err post_answer(ward_app *app, const ward_app_op *op,
     return err;
 }
 
-/* One GET /v1/ops/{id}: 1 and *outcome when a result opened, 0 to ask
- * again, or an error. */
-static ward_err poll_result(ward_app *app, const ward_app_op *op,
-                            const uint8_t key[WARD_AUTH_KEY_LEN],
-                            unsigned wait_s, int *outcome)
+/* What following an op's result needs. */
+typedef struct result_follow {
+    const ward_app_op *op;
+    const uint8_t *key;
+    int *outcome;
+} result_follow;
+
+/* One GET /v1/ops/{id}?wait= (a ward_app_poll_fn over a result_follow):
+ * *done with *outcome once a result opened, or an error. */
+static ward_err poll_result(ward_app *app, unsigned wait_s, void *ctx, bool *done)
 {
-    char target[WARD_APP_OP_ID_MAX + 32];
+    result_follow *f = ctx;
+    char target[WARD_APP_OP_ID_MAX + 32], state[16];
     uint8_t res[WARD_OP_RESULT_MAX + 3], got = 0;
     size_t res_len = 0;
-    ward_http_response r;
-    snprintf(target, sizeof target, "/v1/ops/%s?wait=%u", op->op_id, wait_s);
-    ward_err err = ward_app_call(app, "GET", target, NULL, &r);
+    long status = 0;
+    bool has_result = false;
+    snprintf(target, sizeof target, "/v1/ops/%s?wait=%u", f->op->op_id, wait_s);
+    ward_err err = ward_app_get_sealed(app, target, "cannot fetch the outcome",
+                                       "the server's operation state is malformed",
+                                       WARD_APP_MSG_FORGED, &status, state, res, sizeof res,
+                                       &res_len, &has_result);
     if (err != WARD_OK) {
         return err;
     }
-    if (r.status != 200) {
-        err = ward_app_status_fail(app, &r, "cannot fetch the outcome");
-        ward_http_response_free(&r);
-        return err;
-    }
-    cJSON *o = cJSON_ParseWithLength(r.body, r.body_len);
-    const char *state = ward_json_str(o, "state");
-    const char *b64 = ward_json_str(o, "result");
-    if (state == NULL) {
-        err = ward_app_fail(app, WARD_ERR_FORMAT,
-                            "the server's operation state is malformed");
-    } else if (b64 != NULL && b64[0] != '\0') {
+    const uint8_t *for_uid = NULL;
+    size_t for_len = 0;
+    if (has_result) {
         /* Whatever wardd says the state is, only the lock's seal counts. */
-        const uint8_t *for_uid = NULL;
-        size_t for_len = 0;
-        if (ward_b64_decode(b64, strlen(b64), res, sizeof res, &res_len) !=
-            WARD_OK) {
-            err = ward_app_fail(app, WARD_ERR_AUTH, WARD_APP_MSG_FORGED);
-        } else if (ward_sealed_uid(res, res_len, WARD_MSG_OP_RESULT, &for_uid,
-                                   &for_len) == WARD_OK &&
-                   (for_len != strlen(app->user) ||
-                    memcmp(for_uid, app->user, for_len) != 0)) {
-            /* Sealed for another member: the lock took that answer (as far
-             * as wardd shows; ours was not the one it acted on). */
-            err = ward_app_fail(app, WARD_ERR_STATE, WARD_APP_MSG_LATE);
+        if (ward_sealed_uid(res, res_len, WARD_MSG_OP_RESULT, &for_uid, &for_len) == WARD_OK &&
+            (for_len != strlen(app->user) || memcmp(for_uid, app->user, for_len) != 0)) {
+            /* Sealed for another member, says the result's header, which
+             * is not authenticated: wardd's word that the lock took another
+             * answer, not the lock's. */
+            err = ward_app_fail(app, WARD_ERR_STATE, WARD_APP_MSG_LATE_WARDD);
         } else {
-            err = ward_app_result_open(app, op, key, res, res_len, &got);
+            err = ward_app_result_open(app, f->op, f->key, res, res_len, &got);
             if (err == WARD_OK) {
-                *outcome = got;
+                *f->outcome = got;
+                *done = true;
             }
         }
     } else if (strcmp(state, "done") == 0) {
@@ -351,32 +353,7 @@ static ward_err poll_result(ward_app *app, const ward_app_op *op,
     } else if (strcmp(state, "withdrawn") == 0) {
         err = ward_app_fail(app, WARD_ERR_EXPIRED, WARD_APP_MSG_WITHDRAWN);
     }
-    cJSON_Delete(o);
-    ward_http_response_free(&r);
     return err;
-}
-
-typedef struct result_wait {
-    const ward_app_op *op;
-    const uint8_t *key;
-    int *outcome;
-} result_wait;
-
-static ward_err poll_result_step(ward_app *app, unsigned wait_s, void *ctx, bool *done)
-{
-    result_wait *w = ctx;
-    ward_err err = poll_result(app, w->op, w->key, wait_s, w->outcome);
-    *done = *w->outcome != WARD_APP_NO_OUTCOME;
-    return err;
-}
-
-static ward_err wait_result(ward_app *app, const ward_app_op *op,
-                            const uint8_t key[WARD_AUTH_KEY_LEN],
-                            unsigned wait_s, int *outcome)
-{
-    result_wait w = { op, key, outcome };
-    bool done = false;
-    return ward_app_long_poll(app, wait_s, poll_result_step, &w, &done);
 }
 
 ward_err ward_app_op_answer(ward_app *app, const char *op_id,
@@ -405,7 +382,9 @@ ward_err ward_app_op_answer(ward_app *app, const char *op_id,
         err = post_answer(app, &op, approval, len);
     }
     if (err == WARD_OK && wait_s > 0) {
-        err = wait_result(app, &op, key, wait_s, outcome);
+        result_follow f = { &op, key, outcome };
+        bool done = false;
+        err = ward_app_long_poll(app, wait_s, poll_result, &f, &done);
     }
     ward_app_wipe(key, sizeof key);
     if (err == WARD_OK) {

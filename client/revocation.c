@@ -8,7 +8,6 @@
 #include "ward/ward_httpsig.h"
 #include "ops_inner.h"
 
-#define B64_LEN(n) (4 * (((n) + 2) / 3) + 1)
 #define REVOCATIONS_DIR "revocations"
 
 /* A revocation posted and not yet answered by the lock: kept in
@@ -155,6 +154,33 @@ static ward_err post_revoke(ward_app *app, const char *sn, const char *target,
     return err;
 }
 
+ward_err ward_app_revoke_seal(ward_app *app, const char *sn,
+                              const char *target,
+                              const uint8_t tid[WARD_TASK_ID_LEN],
+                              const uint8_t key[WARD_AUTH_KEY_LEN],
+                              uint8_t *out, size_t cap, size_t *len)
+{
+    WARD_ASSERT(app != NULL && sn != NULL && target != NULL && tid != NULL &&
+                key != NULL && out != NULL && len != NULL);
+    *len = 0;
+    if (ward_check_sn((const uint8_t *)sn, strlen(sn)) != WARD_OK ||
+        ward_check_uid((const uint8_t *)target, strlen(target)) != WARD_OK) {
+        return ward_app_fail(app, WARD_ERR_FORMAT,
+                             "bad lock serial number or user id");
+    }
+    ward_err err = ward_revoke_seal(app->host.crypto, &app->host.rng, key,
+                                    (const uint8_t *)sn, strlen(sn),
+                                    (const uint8_t *)app->user,
+                                    strlen(app->user),
+                                    (const uint8_t *)target, strlen(target),
+                                    tid, out, cap, len);
+    if (err != WARD_OK) {
+        return ward_app_fail(app, err, "cannot seal the revocation (%s)",
+                             ward_strerror(err));
+    }
+    return WARD_OK;
+}
+
 ward_err ward_app_revoke_result(ward_app *app, const char *sn, const char *target,
                                 const uint8_t *revoke, size_t revoke_len,
                                 const uint8_t key[WARD_AUTH_KEY_LEN], const uint8_t *res,
@@ -174,80 +200,52 @@ ward_err ward_app_revoke_result(ward_app *app, const char *sn, const char *targe
     return WARD_OK;
 }
 
-/* One GET /v1/revocations/{id}?wait=: *done once the lock answered (out
- * filled), or an error (the revocation is then over too). */
-static ward_err poll_revocation(ward_app *app, const char *sn, const char *target,
-                                const pending_rev *p, const uint8_t key[WARD_AUTH_KEY_LEN],
-                                unsigned wait_s, ward_revoke_outcome *out, bool *done)
-{
-    char path[64];
-    uint8_t res[WARD_REVOKE_RESULT_MAX + 3];
-    size_t res_len = 0;
-    ward_http_response r;
-    *done = false;
-    snprintf(path, sizeof path, "/v1/revocations/%lld?wait=%u", (long long)p->id, wait_s);
-    ward_err err = ward_app_call(app, "GET", path, NULL, &r);
-    if (err != WARD_OK) {
-        return err;
-    }
-    if (r.status == 404) {
-        ward_http_response_free(&r);
-        *done = true;
-        return ward_app_fail(app, WARD_ERR_NOTFOUND,
-                             "wardd no longer knows revocation %lld: the lock has not "
-                             "confirmed it", (long long)p->id);
-    }
-    if (r.status != 200) {
-        err = ward_app_status_fail(app, &r, "cannot follow the revocation");
-        ward_http_response_free(&r);
-        return err;
-    }
-    cJSON *o = cJSON_ParseWithLength(r.body, r.body_len);
-    const char *state = ward_json_str(o, "state");
-    const char *b64 = ward_json_str(o, "result");
-    if (state == NULL) {
-        err = ward_app_fail(app, WARD_ERR_FORMAT, "the server's revocation state is malformed");
-    } else if (b64 != NULL) {
-        /* Whatever wardd says the state is, only the lock's seal counts. */
-        *done = true;
-        if (ward_b64_decode(b64, strlen(b64), res, sizeof res, &res_len) != WARD_OK) {
-            err = ward_app_fail(app, WARD_ERR_AUTH, WARD_APP_MSG_REVOKE_FORGED);
-        } else {
-            err = ward_app_revoke_result(app, sn, target, p->msg, p->len, key, res, res_len,
-                                         out);
-        }
-    } else if (strcmp(state, "queued") != 0) {
-        *done = true;
-        err = ward_app_fail(app, WARD_ERR_AUTH,
-                            "the lock took the revocation but did not answer it: it could "
-                            "not verify it (is this app still bound there?)");
-    }
-    cJSON_Delete(o);
-    ward_http_response_free(&r);
-    return err;
-}
-
-typedef struct follow_ctx {
+/* What following a revocation needs. */
+typedef struct rev_follow {
     const char *sn;
     const char *target;
     const pending_rev *p;
     const uint8_t *key;
     ward_revoke_outcome *out;
-} follow_ctx;
+} rev_follow;
 
-static ward_err follow_step(ward_app *app, unsigned wait_s, void *ctx, bool *done)
+/* One GET /v1/revocations/{id}?wait= (a ward_app_poll_fn over a
+ * rev_follow): *done once the lock answered (out filled), or an error
+ * (the revocation is then over too). */
+static ward_err poll_revocation(ward_app *app, unsigned wait_s, void *ctx, bool *done)
 {
-    follow_ctx *f = ctx;
-    return poll_revocation(app, f->sn, f->target, f->p, f->key, wait_s, f->out, done);
-}
-
-/* Follows p until the lock answers or wait_s runs out (*done false). */
-static ward_err follow(ward_app *app, const char *sn, const char *target, const pending_rev *p,
-                       const uint8_t key[WARD_AUTH_KEY_LEN], unsigned wait_s,
-                       ward_revoke_outcome *out, bool *done)
-{
-    follow_ctx f = { sn, target, p, key, out };
-    return ward_app_long_poll(app, wait_s, follow_step, &f, done);
+    rev_follow *f = ctx;
+    char path[64], state[16];
+    uint8_t res[WARD_REVOKE_RESULT_MAX + 3];
+    size_t res_len = 0;
+    long status = 0;
+    bool has_result = false;
+    snprintf(path, sizeof path, "/v1/revocations/%lld?wait=%u", (long long)f->p->id, wait_s);
+    ward_err err = ward_app_get_sealed(app, path, "cannot follow the revocation",
+                                       "the server's revocation state is malformed",
+                                       WARD_APP_MSG_REVOKE_FORGED, &status, state, res,
+                                       sizeof res, &res_len, &has_result);
+    if (status == 404) {
+        *done = true;
+        return ward_app_fail(app, WARD_ERR_NOTFOUND,
+                             "wardd no longer knows revocation %lld: the lock has not "
+                             "confirmed it", (long long)f->p->id);
+    }
+    if (has_result) {
+        /* Whatever wardd says the state is, only the lock's seal counts. */
+        *done = true;
+        if (err == WARD_OK) {
+            err = ward_app_revoke_result(app, f->sn, f->target, f->p->msg, f->p->len, f->key,
+                                         res, res_len, f->out);
+        }
+    } else if (err == WARD_OK && strcmp(state, "queued") != 0) {
+        *done = true;
+        /* wardd's word only: the lock said nothing we could check. */
+        err = ward_app_fail(app, WARD_ERR_AUTH,
+                            "wardd says the lock took the revocation but did not answer it: "
+                            "it could not verify it (is this app still bound there?)");
+    }
+    return err;
 }
 
 /* Seals a REVOKE of target under tid, posts it and remembers it. */
@@ -323,8 +321,9 @@ ward_err ward_app_revoke(ward_app *app, const char *sn, const char *target, bool
             }
         }
     }
+    rev_follow f = { sn, target, &p, key, out };
     if (err == WARD_OK) {
-        err = follow(app, sn, target, &p, key, wait_s, out, &done);
+        err = ward_app_long_poll(app, wait_s, poll_revocation, &f, &done);
     }
     /* Named by a binding the lock does not have (a tid wardd made up, or
      * the user bound again meanwhile): the lock's own answer names the
@@ -335,13 +334,23 @@ ward_err ward_app_revoke(ward_app *app, const char *sn, const char *target, bool
         pending_drop(app, sn, target);
         err = send_revoke(app, sn, target, tid, key, &p);
         if (err == WARD_OK) {
-            err = follow(app, sn, target, &p, key, wait_s, out, &done);
+            err = ward_app_long_poll(app, wait_s, poll_revocation, &f, &done);
         }
     }
     ward_app_wipe(key, sizeof key);
     free(list);
-    if (done || (err != WARD_OK && err != WARD_ERR_IO)) {
+    /* Forgotten only once it is over (the lock answered, or wardd forgot
+     * it): a refusal of the follow-up (429, 401, a malformed state) is no
+     * answer from the lock, and the next run follows the same REVOKE
+     * rather than post a second one. */
+    if (done) {
         pending_drop(app, sn, target);
+    }
+    if (err == WARD_OK && !done && wait_s == 0) {
+        return ward_app_fail(app, WARD_ERR_EXPIRED,
+                             "%s: wardd queued it as revocation %lld (not waited for the "
+                             "lock's answer); run the same command again to follow it",
+                             WARD_APP_MSG_UNCONFIRMED, (long long)p.id);
     }
     if (err == WARD_OK && !done) {
         return ward_app_fail(app, WARD_ERR_EXPIRED,
@@ -350,14 +359,13 @@ ward_err ward_app_revoke(ward_app *app, const char *sn, const char *target, bool
                              "command again to keep waiting",
                              WARD_APP_MSG_UNCONFIRMED, (long long)p.id, wait_s);
     }
-    /* Revoked oneself, as the lock says: the record (and its key) goes. */
-    if (err == WARD_OK && out->outcome == WARD_REVOKE_DONE && strcmp(target, app->user) == 0) {
-        char *path = ward_app_lock_file(app, sn);
-        if (path == NULL || unlink(path) != 0) {
-            err = ward_app_fail(app, WARD_ERR_IO,
-                                "revoked, but cannot remove the record of lock %s", sn);
-        }
-        free(path);
+    /* Revoked oneself, as the lock says: the record (and its key) goes,
+     * and a rebinding begun beside it too (a later status poll would
+     * otherwise make it the binding in use). */
+    if (err == WARD_OK && out->outcome == WARD_REVOKE_DONE && strcmp(target, app->user) == 0 &&
+        ward_app_lock_remove(app, sn) != WARD_OK) {
+        err = ward_app_fail(app, WARD_ERR_IO,
+                            "revoked, but cannot remove the records of lock %s", sn);
     }
     if (err == WARD_OK) {
         app->error[0] = '\0';

@@ -1,4 +1,4 @@
-/* Client management from the app: list a lock's clients, seal a revocation, read wardd's audit. */
+/* Client management from the app: list a lock's clients, read wardd's audit. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,7 +6,6 @@
 #include "ward/ward_httpsig.h"
 #include "ops_inner.h"
 
-#define B64_LEN(n) (4 * (((n) + 2) / 3) + 1)
 
 static void copy_str(char *out, size_t cap, const char *s)
 {
@@ -114,33 +113,6 @@ ward_err ward_app_clients(ward_app *app, const char *sn,
     }
     ward_http_response_free(&r);
     return err;
-}
-
-ward_err ward_app_revoke_seal(ward_app *app, const char *sn,
-                              const char *target,
-                              const uint8_t tid[WARD_TASK_ID_LEN],
-                              const uint8_t key[WARD_AUTH_KEY_LEN],
-                              uint8_t *out, size_t cap, size_t *len)
-{
-    WARD_ASSERT(app != NULL && sn != NULL && target != NULL && tid != NULL &&
-                key != NULL && out != NULL && len != NULL);
-    *len = 0;
-    if (ward_check_sn((const uint8_t *)sn, strlen(sn)) != WARD_OK ||
-        ward_check_uid((const uint8_t *)target, strlen(target)) != WARD_OK) {
-        return ward_app_fail(app, WARD_ERR_FORMAT,
-                             "bad lock serial number or user id");
-    }
-    ward_err err = ward_revoke_seal(app->host.crypto, &app->host.rng, key,
-                                    (const uint8_t *)sn, strlen(sn),
-                                    (const uint8_t *)app->user,
-                                    strlen(app->user),
-                                    (const uint8_t *)target, strlen(target),
-                                    tid, out, cap, len);
-    if (err != WARD_OK) {
-        return ward_app_fail(app, err, "cannot seal the revocation (%s)",
-                             ward_strerror(err));
-    }
-    return WARD_OK;
 }
 
 static bool parse_event(const cJSON *e, ward_app_audit_event *ev)

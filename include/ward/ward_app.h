@@ -15,7 +15,9 @@
  *     pending/<SN>.json the same, "pending", for a lock the app is bound
  *                       to already and binds again (--rebind): the
  *                       binding in locks/ stays in use until wardd says
- *                       the lock took the new one, which then replaces it
+ *                       the lock took the new one (its task, by tid),
+ *                       which then replaces it; revoking oneself drops
+ *                       both
  *
  * Every file is written atomically (temporary file, fsync, rename, fsync
  * of the directory), so a crash leaves the old file or the new one.
@@ -32,7 +34,7 @@
  *     ward_app_verify_json(&app, code, &json);    // POST /v1/users/verify
  *     ward_app_bind_prepare(&app, qr, qr_len, false, &upload, tid_hex, sn);
  *         POST /v1/bind/tasks with upload; poll the task's status; then
- *     ward_app_lock_bound(&app, sn, role);
+ *     ward_app_lock_bound(&app, sn, tid, role);
  *     ward_app_close(&app);
  *
  * bind_prepare checks the QR payload strictly (ward_qr_parse()) and that
@@ -40,11 +42,20 @@
  * "phone number in the QR code does not match this account"), makes the
  * auth key A, escrows it to the app's own public key, seals the bind data
  * under the QR's K and records the lock as pending. A QR code naming a
- * lock the app is bound to already is refused (WARD_ERR_STATE,
- * WARD_APP_ALREADY_BOUND) unless rebind: anyone can print a QR code, and
- * scanning one must not wipe a binding; with rebind the pending binding
- * is kept beside the one in use (pending/), which it replaces only when
- * ward_app_lock_bound() is called for it.
+ * lock the app has a record of already is refused (WARD_ERR_STATE,
+ * WARD_APP_ALREADY_BOUND, or WARD_APP_BINDING_BEGUN for a binding begun
+ * and not finished, whose key the lock may take at any moment) unless
+ * rebind: anyone can print a QR code, and scanning one must not wipe a
+ * binding; with rebind the new pending binding is kept beside the record
+ * (pending/), which it replaces only when ward_app_lock_bound() is called
+ * for its task. A QR code of a task the app recorded already is refused
+ * even so (wardd holds that task's blob, or never will).
+ *
+ * A rebinding completes only once the binding in use was revoked at the
+ * lock: the lock refuses to bind a user id it holds (WARD_ERR_CONFLICT),
+ * so while the old binding stands the new task just expires. A task
+ * wardd says expired (or no longer knows) is dropped with
+ * ward_app_lock_expired(): its record goes, the binding in use stays.
  *
  * Recovery: ward_app_recover() imports a key file into a new directory;
  * ward_app_recover_escrows() checks each escrow of the GET /v1/escrow
@@ -70,6 +81,10 @@
 #define WARD_APP_PHONE_MISMATCH                                              \
     "phone number in the QR code does not match this account"
 #define WARD_APP_ALREADY_BOUND "this app is bound to this lock already"
+/* An escrow (recovery, or an answer from escrow) this app did not make. */
+#define WARD_APP_MSG_ESCROW_FOREIGN                                          \
+    "the escrow is not signed by this client key (this app did not make it)"
+#define WARD_APP_BINDING_BEGUN "this app has begun binding this lock already (not finished)"
 
 typedef struct ward_app {
     ward_host host;
@@ -134,7 +149,8 @@ char *ward_app_key_path(const ward_app *app);
  * wardd answers {"user", "verified"} and, until the phone is verified,
  * sends a 6-digit code to it by SMS. */
 ward_err ward_app_register_json(ward_app *app, char **json);
-/* The body of POST /v1/users/verify: {"code"}; malloc'd. WARD_ERR_FORMAT
+/* The body of POST /v1/users/verify: {"code"}; malloc'd, and the only
+ * copy of the code made: the caller wipes it before free(). WARD_ERR_FORMAT
  * unless code is 6 digits. */
 ward_err ward_app_verify_json(ward_app *app, const char *code, char **json);
 
@@ -144,9 +160,20 @@ ward_err ward_app_verify_json(ward_app *app, const char *code, char **json);
 ward_err ward_app_bind_prepare(ward_app *app, const char *qr, size_t qr_len,
                                bool rebind, char **upload, char tid_hex[33],
                                char sn[WARD_SN_MAX + 1]);
-/* wardd says the task is bound: the lock record becomes bound (a pending
- * rebinding of sn, if any, replacing the binding it was kept beside). */
-ward_err ward_app_lock_bound(ward_app *app, const char *sn, int role);
+/* wardd says task tid is bound: the record of lock sn begun with tid
+ * becomes bound with role: a pending rebinding, replacing the binding it
+ * was kept beside, or the record in locks/. WARD_ERR_NOTFOUND, nothing
+ * changed, when no record of sn was begun with tid (a rebinding begun
+ * with another task stays pending). */
+ward_err ward_app_lock_bound(ward_app *app, const char *sn,
+                             const uint8_t tid[WARD_TASK_ID_LEN], int role);
+/* wardd says task tid expired (or no longer knows it): the record of lock
+ * sn that tid began and the lock never finished goes, a pending rebinding
+ * or an unbound record in locks/. WARD_ERR_NOTFOUND when no record was
+ * begun with tid; WARD_ERR_STATE, nothing changed, for a bound one (the
+ * binding in use is not wardd's to take away). */
+ward_err ward_app_lock_expired(ward_app *app, const char *sn,
+                               const uint8_t tid[WARD_TASK_ID_LEN]);
 
 /* Opens every escrow of a GET /v1/escrow answer ({"escrows": [{"sn",
  * "role", "blob"}]}; role a number or "owner"/"admin"/"member") that this

@@ -68,6 +68,9 @@
 
 /* The one-line messages of ward_app_error() that callers may test for. */
 #define WARD_APP_MSG_LATE "another client answered first"
+#define WARD_APP_MSG_LATE_WARDD                                              \
+    "wardd says the lock took another client's answer (the result it shows " \
+    "is sealed for another user)"
 #define WARD_APP_MSG_ANSWERED "this app has answered this request already"
 #define WARD_APP_MSG_WITHDRAWN "the lock withdrew the request"
 #define WARD_APP_MSG_EXPIRED "the request expired"
@@ -165,8 +168,10 @@ ward_err ward_app_result_open(ward_app *app, const ward_app_op *op,
  * the lock's result (GET /v1/ops/{id}?wait=) and opens it. Errors:
  *   WARD_ERR_NOTFOUND  no pending operation op_id for this app
  *   WARD_ERR_STATE     WARD_APP_MSG_LATE (409 late: the lock took another
- *                      client's answer, or its result is sealed for
- *                      another); WARD_APP_MSG_ANSWERED (409 conflict)
+ *                      client's answer); WARD_APP_MSG_LATE_WARDD (the
+ *                      result wardd shows is sealed for another, as its
+ *                      unauthenticated header says); WARD_APP_MSG_ANSWERED
+ *                      (409 conflict)
  *   WARD_ERR_EXPIRED   WARD_APP_MSG_EXPIRED (410, or expired with no result);
  *                      WARD_APP_MSG_WITHDRAWN (the lock gave it up)
  *   WARD_ERR_PARAM     WARD_APP_MSG_FORBIDDEN (403)
@@ -219,7 +224,9 @@ ward_err ward_app_revoke_result(ward_app *app, const char *sn, const char *targe
  * /v1/revocations, remembers the revocation in the app's directory
  * (revocations/), then follows GET /v1/revocations/{id} until the lock's
  * REVOKE_RESULT comes and opens. A later call for the same target follows
- * the remembered one instead of sending another. When the lock answers
+ * the remembered one instead of sending another; it is forgotten only
+ * once the lock's answer came (or wardd no longer knows the revocation),
+ * whatever else fails on the way. When the lock answers
  * that target is bound under another binding than wardd named, it sends
  * once more under the binding the lock named. WARD_OK only when the
  * lock's own answer opened: out->outcome is WARD_REVOKE_DONE (revoked

@@ -24,9 +24,12 @@ typedef struct ward_host {
     const ward_crypto *crypto;
     ward_random rng;
     ward_clock clock;
-    /* Optional: asked about once a second while an HTTP request waits
-     * (a long-poll); true abandons the request (WARD_ERR_IO), so a
-     * process told to stop does not wait out a 30 s poll. NULL: never. */
+    /* Optional: asked before an HTTP request starts (before it is
+     * signed) and about once a second while it waits (a long-poll); true
+     * abandons the request (WARD_ERR_IO), so a process told to stop does
+     * not wait out a 30 s poll. Set it on a copy of the host used for the
+     * waits that may be abandoned, never on the one that carries a result
+     * or an acknowledgement. NULL: never. */
     bool (*cancelled)(void *ctx);
     void *cancel_ctx;
 } ward_host;

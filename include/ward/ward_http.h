@@ -59,6 +59,14 @@ ward_err ward_http_request(const ward_host *host, const char *base_url,
                            ward_http_response *resp);
 void ward_http_response_free(ward_http_response *resp);
 
+/* Copies text a server sent (an error message, a user id, an audit
+ * detail: anything wardd could fill with terminal escapes or fake lines)
+ * into out, fit to print: printable ASCII as itself, '\' as "\\", and
+ * every other byte (control bytes, ESC, DEL, non-ASCII) as \xNN, the rules
+ * of wardd's log. Always NUL-terminated (cap > 0); a text that does not
+ * fit ends in "...", never in half an escape. in NULL copies "". */
+void ward_http_text(char *out, size_t cap, const char *in);
+
 /* A signer for the lock: keyid "lock:SN", ward_lock_sign_request(). The
  * lock must outlive the signer. */
 ward_err ward_http_lock_signer(ward_http_signer *s, const ward_lock *lock);

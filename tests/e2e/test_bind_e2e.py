@@ -382,6 +382,82 @@ class Finding6CraftedQr(BindTest):
         self.assertIn("executed", self.approve_unlock(app))
 
 
+class Review2CraftedQrDuringABinding(BindTest):
+    """Review of issue 14's change, item 2: a binding begun and not yet
+    finished is protected from a crafted QR code as a finished one is.
+    Before, the crafted code replaced its record (and its key), and the
+    genuine binding, finished after, left the app with a key the lock
+    does not have."""
+
+    def test_review2_pending_record_survives_a_crafted_qr(self):
+        app = self.register(ALICE)
+        qr = self.start_bind(ALICE[1])
+        self.ward_ok("app", "scan", "--dir", app, "--qr", qr)
+        before = self.app_lock(app)
+        self.assertEqual(before["state"], "pending")
+        fake = self.path("fake-lock")
+        self.ward_ok("lock", "init", "--dir", fake, "--sn", SN, "--server", self.wardd.url,
+                     "--no-activate")
+        crafted = self.path("crafted.png")
+        self.ward_ok("lock", "bind-start", "--dir", fake, "--phone", ALICE[1],
+                     "--qr-out", crafted)
+        self.ward_fails("app", "scan", "--dir", app, "--qr", crafted,
+                        expect="LOCK-0001: this app has begun binding this lock already.*"
+                               "nothing changed.*--rebind")
+        self.assertEqual(self.app_lock(app), before)
+        # The genuine binding is finished: the app's key is the lock's.
+        codes = [re.search(r"\b(\d{6})\b", m["text"]).group(1)
+                 for m in bind_messages(self.root, ALICE[1])]
+        self.assertEqual(len(codes), 1)      # the crafted one was not uploaded
+        out = self.ward_ok("lock", "bind-finish", "--dir", self.lock, "--code", codes[0])
+        self.assertIn("bound: user alice as owner", out)
+        self.assertIn("executed", self.approve_unlock(app))
+
+
+class Review1ExpiredBindingIsDropped(BindTest):
+    """Review of issue 14's change, item 1: a binding begun that wardd says
+    expired drops its record, said in one line. Before, an expired
+    --rebind (the lock refuses a user it holds, so one always expires
+    while the old binding stands) left pending/SN.json behind, and every
+    app command failed on it."""
+
+    def test_review1_expired_rebind_and_binding_are_dropped(self):
+        alice = self.register(ALICE)
+        self.bind(ALICE, alice)
+        self.ward_ok("app", "status", "--dir", alice)
+        key = self.app_lock(alice)["auth_key"]
+        # Tasks that expire after a second from now on.
+        self.wardd.stop()
+        self.wardd.start(["--task-ttl", "1"])
+        qr = self.start_bind_allowed_by(ALICE[1], alice, qr=self.path("again.png"))
+        self.ward_ok("app", "scan", "--dir", alice, "--qr", qr, "--rebind")
+        pending = os.path.join(alice, "pending", SN + ".json")
+        self.assertTrue(os.path.exists(pending))
+        time.sleep(2.2)
+        # Any command: the expired rebinding is dropped and said, the
+        # command itself goes on.
+        rc, out, err = self.ward("app", "pending", "--dir", alice)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("lock LOCK-0001: the binding begun expired before the lock finished "
+                      "it: its record is dropped", err)
+        self.assertFalse(os.path.exists(pending))
+        self.assertEqual((self.app_lock(alice)["state"], self.app_lock(alice)["auth_key"]),
+                         ("bound", key))
+        self.assertIn("executed", self.approve_unlock(alice))
+        self.assertIn("bound as owner", self.ward_ok("app", "status", "--dir", alice))
+        # A first binding that expires: `app status` drops it, says so, and
+        # exits 0; a new QR code then binds.
+        bob = self.register(BOB)
+        qr = self.start_bind_allowed_by(BOB[1], alice, qr=self.path("bob.png"))
+        self.ward_ok("app", "scan", "--dir", bob, "--qr", qr)
+        time.sleep(2.2)
+        out = self.ward_ok("app", "status", "--dir", bob)
+        self.assertIn("the binding begun expired before the lock finished it: its record "
+                      "is dropped", out)
+        self.assertFalse(os.path.exists(os.path.join(bob, "locks", SN + ".json")))
+        self.assertIn("no locks yet", self.ward_ok("app", "status", "--dir", bob))
+
+
 class Finding4PlantedEscrow(BindTest):
     """Issue 14, finding 4: wardd holds the escrows; sealing to a client's
     public key is anybody's to do, so an escrow is taken only when the

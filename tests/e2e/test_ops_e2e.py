@@ -487,7 +487,10 @@ class Finding2InboxPolling(LockRunning):
             ("empty at once", 200, b'{"revokes": []}', None),
             ("not json", 200, b'<html>oops', "malformed"),
             ("no list", 200, b'{"revokes": 7}', "malformed"),
-            ("the same message again", 200, b'{"revokes": [{"id": 1, "revoke": "AAAA"}]}',
+            # Repeated within the page: a REVOKE the lock refuses is no
+            # progress, so it does not ask again within these 5 s.
+            ("the same message again", 200,
+             b'{"revokes": [{"id": 1, "revoke": "AAAA"}, {"id": 1, "revoke": "AAAA"}]}',
              "no usable id"),
             ("an error", 500, b'{"error": "internal", "message": "x"}', None),
         ]
@@ -504,6 +507,110 @@ class Finding2InboxPolling(LockRunning):
             if says:
                 self.assertIn(says, err, name)
         self.proxy.on_request = None
+
+
+class Review3InboxFlood(LockRunning):
+    """Review of issue 14's change, item 3: a hostile wardd floods `lock
+    run`'s inbox, every page new ids: garbage, REVOKEs the lock refuses,
+    or one genuine REVOKE replayed (the lock answers it "not bound" each
+    time). Only a REVOKE the lock answered counts as progress, and at most
+    8 rounds follow each other at once per 30 s period: the lock does not
+    poll back to back, and its door still opens."""
+
+    def flood(self, entries):
+        """Every inbox page holds entries(after) with ids above the cursor;
+        acknowledgements are taken without asking wardd."""
+        def hook(method, path, body):
+            if method == "GET" and path.startswith("/v1/lock/inbox?"):
+                after = int(re.search(r"after=(\d+)", path).group(1))
+                return 200, json.dumps({"revokes": entries(after)}).encode()
+            if method == "POST" and path == "/v1/lock/inbox/ack":
+                return 200, b'{"acked": 1}'
+            return None
+        self.proxy.on_request = hook
+
+    def run_flooded(self, seconds=5):
+        before = self.inbox_gets()
+        run, sock = self.run_lock()
+        time.sleep(seconds)
+        self.assertTrue(self.at_the_door(self.alice, sock))
+        out, err = self.stop_lock(run)
+        self.proxy.on_request = None
+        self.assert_no_sanitizer_report(err)
+        return self.inbox_gets() - before, out, err
+
+    def test_review3_garbage_and_refused_entries_are_no_progress(self):
+        self.flood(lambda after: [{"id": after + 1, "revoke": "!!not base64!!"},
+                                  {"id": after + 2, "revoke": "AAAA"}])
+        n, out, err = self.run_flooded()
+        self.assertLessEqual(n, 2, "%d inbox requests in 5 s" % n)
+        self.assertIn("refused unanswered", err)
+
+    def test_review3_replayed_revoke_is_capped(self):
+        bob = self.register(BOB)
+        self.bind_second(BOB, bob, self.alice)
+        run, _ = self.run_lock()
+        self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
+        self.stop_lock(run)
+        genuine = json.loads(self.proxy.bodies("POST", r"^/v1/revocations$")[-1][0])["revoke"]
+        self.flood(lambda after: [{"id": after + 1, "revoke": genuine}])
+        n, out, err = self.run_flooded()
+        self.assertIn("not bound, nothing to do", out)
+        self.assertLessEqual(n, 9, "%d inbox requests in 5 s" % n)
+
+
+class Review12SelfRevokeDropsRebinding(LockRunning):
+    """Review of issue 14's change, item 12: a member that began binding
+    again (--rebind) and then revokes itself keeps no record of the lock:
+    the rebinding begun beside the binding goes with it, so no later
+    status poll can make it the binding in use."""
+
+    def test_review12_self_revoke_drops_the_rebinding(self):
+        bob = self.register(BOB)
+        self.bind_second(BOB, bob, self.alice)
+        qr = self.path("qr-bob-again.png")
+        p = self.spawn("lock", "bind-start", "--dir", self.lock, "--phone", BOB[1],
+                       "--qr-out", qr)
+        op_id, op = self.wait_pending(self.alice)
+        self.assertEqual(op, "add client")
+        self.ward_ok("app", "approve", "--dir", self.alice, op_id)
+        self.assertEqual(self.finish(p)[0], 0)
+        self.ward_ok("app", "scan", "--dir", bob, "--qr", qr, "--rebind")
+        pending = os.path.join(bob, "pending", SN + ".json")
+        self.assertTrue(os.path.exists(pending))
+        run, sock = self.run_lock()
+        out = self.ward_ok("app", "revoke", "--dir", bob, "--user", "bob")
+        self.assertIn("confirmed by the lock", out)
+        self.assertFalse(os.path.exists(os.path.join(bob, "locks", SN + ".json")))
+        self.assertFalse(os.path.exists(pending))
+        self.assertIn("no locks yet", self.ward_ok("app", "status", "--dir", bob))
+        self.assertFalse(self.at_the_door(bob, sock))
+        self.stop_lock(run)
+
+
+class Review9UndecodableInboxEntry(LockRunning):
+    """Review of issue 14's change, item 9: an inbox entry that is not
+    base64 is acknowledged without a result, cleanly (it was copied from
+    a NULL pointer: undefined behaviour the sanitizers report)."""
+
+    def test_review9_undecodable_entry_is_acknowledged(self):
+        def hook(method, path, body):
+            if method == "GET" and path.startswith("/v1/lock/inbox?"):
+                if "after=0" in path:
+                    return 200, b'{"revokes": [{"id": 1, "revoke": "!!not base64!!"}]}'
+                return 200, b'{"revokes": []}'
+            return None
+        self.proxy.on_request = hook
+        run, _ = self.run_lock()
+        deadline = time.time() + 10
+        while time.time() < deadline and not self.proxy.bodies("POST", r"^/v1/lock/inbox/ack"):
+            time.sleep(0.1)
+        out, err = self.stop_lock(run)
+        self.proxy.on_request = None
+        self.assertIn("not base64", err)
+        acks = [json.loads(b) for b, _ in self.proxy.bodies("POST", r"^/v1/lock/inbox/ack")]
+        self.assertIn(1, acks[0]["ids"])
+        self.assert_no_sanitizer_report(err)
 
 
 @unittest.skipUnless(os.environ.get("WARD_E2E_SLOW"),
@@ -658,6 +765,78 @@ class Finding3RevocationConfirmedByTheLock(LockRunning):
         posts = [1 for m, path, *_ in self.proxy.seen
                  if m == "POST" and path == "/v1/revocations"]
         self.assertEqual(len(posts), 1)
+        self.stop_lock(run)
+
+
+class Review6RevocationKeptUntilAnswered(LockRunning):
+    """Review of issue 14's change, item 6: a remembered revocation is
+    forgotten only when the lock's answer came. wardd refusing the
+    follow-up (busy, malformed) is no answer: the next `ward app revoke`
+    follows the same REVOKE, it does not post a second one."""
+
+    def setUp(self):
+        super().setUp()
+        self.bob = self.register(BOB)
+        self.bind_second(BOB, self.bob, self.alice)
+
+    def test_review6_refused_follow_up_keeps_the_revocation(self):
+        for status, body in ((429, b'{"error": "busy", "message": "slow down"}'),
+                             (200, b'{"id": 1}')):
+            self.proxy.on_request = lambda m, path, b, st=status, bd=body: (
+                (st, bd) if m == "GET" and path.startswith("/v1/revocations/") else None)
+            rc, out, err = self.ward("app", "revoke", "--dir", self.alice, "--user", "bob",
+                                     "--timeout", "3")
+            self.assertNotEqual(rc, 0, out)
+            self.assertNotIn("confirmed", out)
+        self.proxy.on_request = None
+        run, sock = self.run_lock()
+        out = self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
+        self.assertIn("confirmed by the lock", out)
+        self.assertFalse(self.at_the_door(self.bob, sock))
+        posts = [1 for m, path, *_ in self.proxy.seen
+                 if m == "POST" and path == "/v1/revocations"]
+        self.assertEqual(len(posts), 1)
+        self.stop_lock(run)
+
+
+class Review13RevokeWording(LockRunning):
+    """Review of issue 14's change, item 13: `ward app revoke` says whose
+    word it reports: wardd's claims are called wardd's, a revocation not
+    waited for is not blamed on a stopped lock, and "not bound" may mean
+    revoked before."""
+
+    def setUp(self):
+        super().setUp()
+        self.bob = self.register(BOB)
+        self.bind_second(BOB, self.bob, self.alice)
+
+    def test_review13_wardds_word_and_no_wait(self):
+        rc, out, err = self.ward("app", "revoke", "--dir", self.alice, "--user", "bob",
+                                 "--timeout", "0")
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("not waited for the lock's answer", err)
+        self.assertNotIn("is it running", err)
+        # wardd claims the lock took it unanswered: said as wardd's claim.
+        self.proxy.on_request = lambda m, path, body: (
+            (200, json.dumps({"id": 1, "state": "unanswered"}).encode())
+            if m == "GET" and path.startswith("/v1/revocations/") else None)
+        rc, out, err = self.ward("app", "revoke", "--dir", self.alice, "--user", "bob")
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("wardd says the lock took the revocation", err)
+        self.proxy.on_request = None
+
+    def test_review13_revoked_before_is_not_bound(self):
+        run, sock = self.run_lock()
+        out = self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
+        self.assertIn("confirmed by the lock", out)
+        # A list from before (as after a lost acknowledgement): the lock
+        # answers the second revocation "not bound".
+        clients = self.proxy.bodies("GET", r"^/v1/locks/%s/clients" % SN)[0][1]
+        self.proxy.on_response = lambda m, path, st, body: (
+            (200, clients) if m == "GET" and path.startswith("/v1/locks/") else (st, body))
+        out = self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
+        self.assertIn("already revoked, or never bound", out)
+        self.proxy.on_response = None
         self.stop_lock(run)
 
 
@@ -828,6 +1007,264 @@ class HostileWarddAnswers(OpsTest):
         self.assertTrue([1 for m, path, *_ in self.proxy.seen
                          if m == "POST" and path.endswith("/withdraw")])
         self.assertEqual(self.executions(), [])
+
+
+class Review5TerminalInjection(OpsTest):
+    """Review of issue 14's change, item 5: whatever text wardd sends (an
+    error message, the uid it says answered, an audit line) reaches the
+    person's terminal escaped: no escape sequence, bell or forged line of
+    its own."""
+
+    EVIL = "boom\u001b]0;pwned\u0007\u001b[2J\nward: revoked bob from lock LOCK-0001: " \
+           "confirmed by the lock\u00e9"
+
+    def assert_clean(self, text, name):
+        for raw in ("\x1b", "\x07", "\u00e9", "\r"):
+            self.assertNotIn(raw, text, name)
+        self.assertNotIn("\nward: revoked bob", text, name)
+        self.assertIn("\\x1b", text, name)
+
+    def refuse(self, method, prefix, status=500):
+        body = json.dumps({"error": "internal\u001b[31m", "message": self.EVIL}).encode()
+        self.proxy.on_request = lambda m, path, b: (
+            (status, body) if m == method and path.startswith(prefix) else None)
+
+    def test_review5_error_messages_are_escaped(self):
+        # Through the app library (ward_app_server_message) ...
+        self.refuse("GET", "/v1/ops/pending")
+        rc, out, err = self.ward("app", "pending", "--dir", self.alice)
+        self.assertNotEqual(rc, 0)
+        self.assert_clean(err, "app pending")
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        # ... and through the CLI's own calls (api_call).
+        self.refuse("POST", "/v1/ops")
+        rc, out, err = self.ward("lock", "request", "--dir", self.lock, "--op", "unlock",
+                                 "--timeout", "3")
+        self.assertNotEqual(rc, 0)
+        self.assert_clean(err, "lock request")
+        self.assertNotIn("DOOR UNLOCKED", out)
+
+    def test_review5_operation_id_is_hex_or_refused(self):
+        self.proxy.on_request = lambda m, path, b: (
+            (201, json.dumps({"op_id": "ab\u001b[2J\ncd", "expires": 1}).encode())
+            if m == "POST" and path == "/v1/ops" else None)
+        rc, out, err = self.ward("lock", "request", "--dir", self.lock, "--op", "unlock",
+                                 "--timeout", "3")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("no operation id", err)
+        for text in (out, err):
+            self.assertNotIn("\x1b", text)
+
+    def test_review5_answerer_and_audit_are_escaped(self):
+        def hook(method, path, body):
+            if method == "GET" and re.search(ANSWER_FETCH, path):
+                m = re.search(r"after=(\d+)", path)
+                n = int(m.group(1)) + 1 if m else 1
+                return 200, json.dumps({"answers": [{"n": n, "uid": self.EVIL,
+                                                     "approval": "AAAA"}]}).encode()
+            if method == "GET" and path.startswith("/v1/audit"):
+                return 200, json.dumps({"events": [
+                    {"ts": 1700000000000, "event": "bind\u001b[2J", "uid": self.EVIL,
+                     "op": "unlock\u0007", "detail": self.EVIL}]}).encode()
+            return None
+        self.proxy.on_request = hook
+        p = self.request("--timeout", "3")
+        rc, out, err = self.finish(p)
+        self.assertNotEqual(rc, 0)
+        self.assert_clean(err, "lock request answers")
+        self.assertIn("ignored", err)
+        out = self.ward_ok("app", "audit", "--dir", self.alice)
+        self.assert_clean(out, "app audit")
+        self.assertEqual(len(out.strip().splitlines()), 1, out)
+
+
+class Review1OneRecordFailing(OpsTest):
+    """Review of issue 14's change, item 1: when asking wardd about one
+    lock's binding fails, the app's other commands still work (a warning),
+    and `ward app status` reports every lock and fails only for that."""
+
+    def test_review1_failing_record_warns_and_status_reports_all(self):
+        self.init_lock("LOCK-0002", "lock2")
+        qr = self.path("qr-second.png")
+        self.ward_ok("lock", "bind-start", "--dir", self.path("lock2"), "--phone", ALICE[1],
+                     "--qr-out", qr)
+        self.ward_ok("app", "scan", "--dir", self.alice, "--qr", qr)
+        tid = json.load(open(os.path.join(self.alice, "locks", "LOCK-0002.json")))["tid"]
+        self.proxy.on_request = lambda m, path, b: (
+            (500, b'{"error": "internal", "message": "db"}')
+            if path.startswith("/v1/bind/tasks/%s/status" % tid) else None)
+        p = self.request()
+        rc, out, err = self.ward("app", "pending", "--dir", self.alice)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("warning: lock LOCK-0002", err)
+        _, aout = self.approve_one(self.alice)
+        self.assertIn("the lock: executed", aout)
+        self.assertEqual(self.finish(p)[0], 0)
+        rc, out, err = self.ward("app", "status", "--dir", self.alice)
+        self.assertNotEqual(rc, 0)
+        self.assertIn("lock %s: bound as owner" % SN, out)
+        self.assertIn("lock LOCK-0002: wardd refused (500", err)
+        self.proxy.on_request = None
+
+
+class Review14WithdrawnSaysSo(OpsTest):
+    """Review of issue 14's change, item 14: an app answering an op the
+    lock withdrew is told so, whether the op left its pending list already
+    or wardd refuses the answer (410 naming the state), not that it was
+    never asked or merely expired."""
+
+    def test_review14_withdrawn_op_left_the_list(self):
+        p = self.request("--timeout", "2")
+        op_id, _ = self.wait_pending(self.alice)
+        rc, out, err = self.finish(p)
+        self.assertIn("withdrawn", err)
+        rc, out, err = self.ward("app", "approve", "--dir", self.alice, op_id)
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("the lock withdrew the request", err)
+        self.assertEqual(self.executions(), [])
+
+    def test_review14_answer_refused_as_withdrawn(self):
+        p = self.request()
+        op_id, _ = self.wait_pending(self.alice)
+        gone = json.dumps({"error": "expired", "message": "gone", "state": "withdrawn"})
+        self.proxy.on_request = lambda m, path, b: (
+            (410, gone.encode()) if m == "POST" and path.endswith("/answer") else None)
+        rc, out, err = self.ward("app", "approve", "--dir", self.alice, op_id)
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("the lock withdrew the request", err)
+        self.proxy.on_request = None
+        p.send_signal(signal.SIGINT)
+        self.finish(p)
+        self.assertEqual(self.executions(), [])
+
+
+class Review7FailureWithdraws(OpsTest):
+    """Review of issue 14's change, item 7: a `ward lock request` that
+    gives up for a failure of its own (here its store stays busy in
+    another process) withdraws the request, as a timeout or a stop does:
+    no app is offered an op nobody waits for."""
+
+    def test_review7_busy_store_withdraws(self):
+        import fcntl
+        busy = open(os.path.join(self.lock, ".busy"), "a+")
+        held = []
+
+        def hook(method, path, body):
+            if method == "GET" and re.search(ANSWER_FETCH, path):
+                if not held:
+                    # The lock let go of its state to wait: take it, so the
+                    # answer cannot be checked.
+                    fcntl.flock(busy, fcntl.LOCK_EX)
+                    held.append(time.time())
+                return 200, json.dumps({"answers": [{"n": 1, "uid": "alice",
+                                                     "approval": "AAAA"}]}).encode()
+            return None
+        self.proxy.on_request = hook
+        p = self.request("--timeout", "60")
+        op_id, _ = self.wait_pending(self.alice)
+        deadline = time.time() + 10
+        while not held and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertTrue(held, "the lock never fetched its answers")
+        # The lock gives up on its store after 15 s; then it signs the
+        # withdrawal, which needs the store too.
+        time.sleep(max(0, held[0] + 16 - time.time()))
+        fcntl.flock(busy, fcntl.LOCK_UN)
+        busy.close()
+        rc, out, err = self.finish(p)
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("busy", err)
+        self.assertNotIn("DOOR UNLOCKED", out)
+        self.proxy.on_request = None
+        out = self.ward_ok("app", "pending", "--dir", self.alice)
+        self.assertNotIn(op_id, out)
+        self.assertIn("withdrawn", err)
+
+
+class Review4StopAfterTheDecision(LockRunning):
+    """Review of issue 14's change, item 4: a stop signal that comes while
+    the lock acts on an answer (or on a revocation) stops the waiting, not
+    the report: the app still gets the lock's OP_RESULT, the revoker its
+    REVOKE_RESULT. The signal is timed by holding the lock's store while
+    the answer is on its way, so the lock checks it only after the
+    signal."""
+
+    def hold_store_on(self, method, pattern, has):
+        """Takes the lock's store (D/.busy) as the first response to
+        method+pattern whose body holds `has` goes back to the lock."""
+        import fcntl
+        self.busy = open(os.path.join(self.lock, ".busy"), "a+")
+        self.held = []
+
+        def hook(m, path, status, body):
+            if m == method and re.search(pattern, path) and has in body and not self.held:
+                fcntl.flock(self.busy, fcntl.LOCK_EX)
+                self.held.append(time.time())
+            return status, body
+        self.proxy.on_response = hook
+
+    def stop_then_release(self, p, sig):
+        import fcntl
+        deadline = time.time() + 30
+        while not self.held and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertTrue(self.held, "the lock never got its message")
+        time.sleep(0.3)
+        p.send_signal(sig)
+        time.sleep(0.5)
+        fcntl.flock(self.busy, fcntl.LOCK_UN)
+        self.busy.close()
+        self.proxy.on_response = None
+
+    def test_review4_stopped_lock_request_still_reports(self):
+        p = self.request()
+        op_id, _ = self.wait_pending(self.alice)
+        self.hold_store_on("GET", ANSWER_FETCH, b'"approval"')
+        app = self.spawn("app", "approve", "--dir", self.alice, op_id, "--wait", "10")
+        self.stop_then_release(p, signal.SIGINT)
+        rc, out, err = self.finish(p)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("DOOR UNLOCKED", out)
+        rc, aout, aerr = self.finish(app)
+        self.assertEqual(rc, 0, aout + aerr)
+        self.assertIn("the lock: executed", aout)
+
+    def test_review4_stopped_lock_run_acknowledges(self):
+        bob = self.register(BOB)
+        self.bind_second(BOB, bob, self.alice)
+        run, sock = self.run_lock()
+        self.hold_store_on("GET", r"^/v1/lock/inbox\?", b'"revoke"')
+        app = self.spawn("app", "revoke", "--dir", self.alice, "--user", "bob",
+                         "--timeout", "15")
+        self.stop_then_release(run, signal.SIGTERM)
+        rc, out, err = self.finish(run, timeout=30)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("revoked: bob", out)
+        rc, aout, aerr = self.finish(app)
+        self.assertEqual(rc, 0, aout + aerr)
+        self.assertIn("confirmed by the lock", aout)
+        self.assertEqual(self.unacked_inbox(), 0)
+
+
+class Review21SecondsOptions(OpsTest):
+    """Review of issue 14's change, item 21: every seconds option is read
+    strictly. "abc" was 0, which for `lock request --timeout` meant the
+    longest wait: a typo left a request open to every app for minutes."""
+
+    def test_review21_bad_seconds_are_usage_errors(self):
+        for args in (("lock", "request", "--dir", self.lock, "--op", "unlock", "--timeout",
+                      "abc"),
+                     ("lock", "request", "--dir", self.lock, "--op", "unlock", "--ttl", "5x"),
+                     ("app", "pending", "--dir", self.alice, "--wait", "-1"),
+                     ("app", "approve", "--dir", self.alice, "00ff", "--wait", "1e3"),
+                     ("app", "status", "--dir", self.alice, "--wait", "abc"),
+                     ("lock", "bind-finish", "--dir", self.lock, "--code", "123456",
+                      "--wait", "x")):
+            rc, out, err = self.ward(*args, timeout=10)
+            self.assertEqual(rc, 2, "%s: %s%s" % (" ".join(args), out, err))
+            self.assertIn("whole seconds", err)
+        self.assertEqual([1 for m, path, *_ in self.proxy.seen
+                          if m == "POST" and path == "/v1/ops"], [])
 
 
 class NearField(OpsTest):

@@ -36,6 +36,10 @@ def main():
                                 {"n": 5, "uid": 7, "approval": msg}],
                     "approval": msg, "uid": "alice"},
         "answers_legacy": {"approval": msg, "uid": "alice"},
+        # Ids at or below the cursor, repeated or going back: not handed on.
+        "msgs_repeat": {"msgs": [{"id": 9, "msg": msg}, {"id": 9, "msg": msg},
+                                 {"id": 7, "cloud_id": "ab" * 8, "msg": msg},
+                                 {"id": 11.5, "msg": msg}, {"id": 12, "msg": msg}]},
     }
     for name, body in seeds.items():
         with open(os.path.join(out, name), "wb") as f:

@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "ward/ward_app.h"
 #include "ward/ward_host.h"
+#include "ward/ward_http.h"
 #include "ward/ward_httpsig.h"
 #include "ward/ward_lock.h"
 #include "ward/ward_port_sim.h"
@@ -112,11 +114,76 @@ static void test_qr_table(void **state)
     assert_int_equal(ward_qr_parse(nul, n + 2, &q), WARD_ERR_FORMAT);
 }
 
+/* A server's text, escaped for a terminal: wardd_log's rules. */
+static void test_http_text(void **state)
+{
+    (void)state;
+    char out[64];
+    ward_http_text(out, sizeof out, "ok bob-1.x@y");
+    assert_string_equal(out, "ok bob-1.x@y");
+    ward_http_text(out, sizeof out, "a\x1b[2J\n\r\x07\x7f\\\xc3\xa9");
+    assert_string_equal(out, "a\\x1b[2J\\x0a\\x0d\\x07\\x7f\\\\\\xc3\\xa9");
+    ward_http_text(out, sizeof out, NULL);
+    assert_string_equal(out, "");
+    /* Too long: cut before an escape, never inside one, and marked. */
+    ward_http_text(out, 12, "abcdef\x1bghijk");
+    assert_string_equal(out, "abcdef...");
+    ward_http_text(out, 12, "abcdefghijk");
+    assert_string_equal(out, "abcdefghijk");
+    ward_http_text(out, 12, "abcdefghijkl");
+    assert_string_equal(out, "abcdefgh...");
+    ward_http_text(out, 1, "abc");
+    assert_string_equal(out, "");
+}
+
 static mode_t file_mode(const char *path)
 {
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
     return st.st_mode & 0777;
+}
+
+/* cJSON's allocations, watched: a block freed still holding the code. */
+static const char *watched_code;
+static bool code_freed;
+
+static void *watch_malloc(size_t n)
+{
+    return malloc(n);
+}
+
+static void watch_free(void *p)
+{
+    if (p != NULL && watched_code != NULL &&
+        memmem(p, malloc_usable_size(p), watched_code, strlen(watched_code)) != NULL) {
+        code_freed = true;
+    }
+    free(p);
+}
+
+/* The phone's code is a secret: making the verify body leaves no copy of
+ * it in freed memory (a cJSON tree and its print buffer did). */
+static void test_verify_body_leaves_no_code(void **state)
+{
+    (void)state;
+    ward_host h = test_host();
+    ward_app app;
+    char *json = NULL;
+    assert_int_equal(ward_app_create(&app, &h, tmp_dir("code"), "alice", PHONE, "x"),
+                     WARD_OK);
+    cJSON_Hooks hooks = { watch_malloc, watch_free };
+    watched_code = "482913";
+    code_freed = false;
+    cJSON_InitHooks(&hooks);
+    ward_err err = ward_app_verify_json(&app, "482913", &json);
+    cJSON_InitHooks(NULL);
+    watched_code = NULL;
+    assert_int_equal(err, WARD_OK);
+    assert_string_equal(json, "{\"code\":\"482913\"}");
+    assert_false(code_freed);
+    explicit_bzero(json, strlen(json));
+    free(json);
+    ward_app_close(&app);
 }
 
 static void test_account_files(void **state)
@@ -238,6 +305,13 @@ static void test_prepare_phone_mismatch(void **state)
     assert_string_equal(ward_app_error(&app), WARD_APP_PHONE_MISMATCH);
     ward_app_lock l;
     assert_int_equal(ward_app_lock_get(&app, "LOCK-7", &l), WARD_ERR_NOTFOUND);
+    assert_int_equal(ward_app_lock_rebinding(&app, "LOCK-7", &l), WARD_ERR_NOTFOUND);
+    /* Looking a record up writes nothing, not even its directory. */
+    char path[600];
+    snprintf(path, sizeof path, "%s/pending", tmp_dir("mm"));
+    assert_int_not_equal(access(path, F_OK), 0);
+    snprintf(path, sizeof path, "%s/locks", tmp_dir("mm"));
+    assert_int_not_equal(access(path, F_OK), 0);
     assert_int_equal(ward_app_bind_prepare(&app, "{}", 2, false, &up, NULL, NULL),
                      WARD_ERR_FORMAT);
     ward_app_close(&app);
@@ -289,7 +363,9 @@ static void test_local_flow_and_recovery(void **state)
     assert_int_equal(ward_bind_confirm_verify(ward_test_cp, lpub, m, mlen, &c),
                      WARD_OK);
     assert_int_equal(c.role, WARD_ROLE_OWNER);
-    assert_int_equal(ward_app_lock_bound(&app, "LOCK-7", c.role), WARD_OK);
+    uint8_t tid[WARD_TASK_ID_LEN];
+    assert_int_equal(ward_hex_decode(tid_hex, 32, tid, sizeof tid, &blen), WARD_OK);
+    assert_int_equal(ward_app_lock_bound(&app, "LOCK-7", tid, c.role), WARD_OK);
     assert_int_equal(ward_app_lock_get(&app, "LOCK-7", &l), WARD_OK);
     assert_true(l.bound);
     assert_int_equal(ward_lock_client_auth_key(&e->lock,
@@ -321,7 +397,12 @@ static void test_local_flow_and_recovery(void **state)
     assert_int_equal(ward_app_lock_rebinding(&app, "LOCK-7", &p), WARD_OK);
     assert_false(p.bound);
     assert_memory_not_equal(p.auth_key, key, 32);
-    assert_int_equal(ward_app_lock_bound(&app, "LOCK-7", WARD_ROLE_OWNER), WARD_OK);
+    /* wardd says the old task is bound again: the rebinding stays aside. */
+    assert_int_equal(ward_app_lock_bound(&app, "LOCK-7", tid, WARD_ROLE_OWNER), WARD_OK);
+    assert_int_equal(ward_app_lock_rebinding(&app, "LOCK-7", &l), WARD_OK);
+    assert_int_equal(ward_app_lock_get(&app, "LOCK-7", &l), WARD_OK);
+    assert_memory_equal(l.auth_key, key, 32);
+    assert_int_equal(ward_app_lock_bound(&app, "LOCK-7", p.tid, WARD_ROLE_OWNER), WARD_OK);
     assert_int_equal(ward_app_lock_rebinding(&app, "LOCK-7", &l), WARD_ERR_NOTFOUND);
     assert_int_equal(ward_app_lock_get(&app, "LOCK-7", &l), WARD_OK);
     assert_true(l.bound);
@@ -391,6 +472,117 @@ static void test_local_flow_and_recovery(void **state)
     test_free(e);
 }
 
+/* A QR code for LOCK-9 with task id 000...0<n>. */
+static void qr_task(char *out, size_t cap, char n, uint8_t tid[WARD_TASK_ID_LEN])
+{
+    char hex[33];
+    memset(hex, '0', 32);
+    hex[31] = n;
+    hex[32] = '\0';
+    snprintf(out, cap, "{\"v\":1,\"mobile\":\"%s\",\"sms\":\"123456\",\"sn\":\"LOCK-9\","
+             "\"key\":\"" K64 "\",\"tid\":\"%s\"}", PHONE, hex);
+    size_t got = 0;
+    assert_int_equal(ward_hex_decode(hex, 32, tid, WARD_TASK_ID_LEN, &got), WARD_OK);
+}
+
+static void key_of(ward_app *app, bool rebinding, uint8_t key[32])
+{
+    ward_app_lock l;
+    assert_int_equal(rebinding ? ward_app_lock_rebinding(app, "LOCK-9", &l)
+                               : ward_app_lock_get(app, "LOCK-9", &l), WARD_OK);
+    memcpy(key, l.auth_key, 32);
+}
+
+/* wardd's word that a task is bound binds the record that task began,
+ * never a rebinding begun with another (which then replaced the binding
+ * the lock took with a key the lock does not have). */
+static void test_lock_bound_by_task(void **state)
+{
+    (void)state;
+    ward_host h = test_host();
+    ward_app app;
+    char q[WARD_QR_JSON_MAX], *up = NULL;
+    uint8_t ta[16], tb[16], tc[16], tx[16], kb[32], kc[32], k[32];
+    ward_app_lock l;
+    assert_int_equal(ward_app_create(&app, &h, tmp_dir("bytask"), "dave", PHONE, "x"),
+                     WARD_OK);
+    qr_task(q, sizeof q, '1', ta);
+    assert_int_equal(ward_app_bind_prepare(&app, q, strlen(q), false, &up, NULL, NULL),
+                     WARD_OK);
+    free(up);
+    assert_int_equal(ward_app_lock_bound(&app, "LOCK-9", ta, WARD_ROLE_MEMBER), WARD_OK);
+    /* A rebinding (task B) beside the binding; then the binding goes (the
+     * user revoked itself) and a new one begins (task C) in locks/. */
+    qr_task(q, sizeof q, '2', tb);
+    assert_int_equal(ward_app_bind_prepare(&app, q, strlen(q), true, &up, NULL, NULL),
+                     WARD_OK);
+    free(up);
+    key_of(&app, true, kb);
+    char path[700];
+    snprintf(path, sizeof path, "%s/locks/LOCK-9.json", tmp_dir("bytask"));
+    assert_int_equal(unlink(path), 0);
+    qr_task(q, sizeof q, '3', tc);
+    assert_int_equal(ward_app_bind_prepare(&app, q, strlen(q), false, &up, NULL, NULL),
+                     WARD_OK);
+    free(up);
+    key_of(&app, false, kc);
+    /* Another QR code for the lock (anyone may print one) replaces no
+     * binding begun either; nor, even with rebind, does one of a task
+     * recorded already. */
+    char q2[WARD_QR_JSON_MAX];
+    uint8_t td[16];
+    qr_task(q2, sizeof q2, '4', td);
+    assert_int_equal(ward_app_bind_prepare(&app, q2, strlen(q2), false, &up, NULL, NULL),
+                     WARD_ERR_STATE);
+    assert_null(up);
+    assert_non_null(strstr(ward_app_error(&app), WARD_APP_BINDING_BEGUN));
+    assert_int_equal(ward_app_bind_prepare(&app, q, strlen(q), true, &up, NULL, NULL),
+                     WARD_ERR_STATE);
+    qr_task(q2, sizeof q2, '2', td);
+    assert_int_equal(ward_app_bind_prepare(&app, q2, strlen(q2), true, &up, NULL, NULL),
+                     WARD_ERR_STATE);
+    key_of(&app, false, k);
+    assert_memory_equal(k, kc, 32);
+    key_of(&app, true, k);
+    assert_memory_equal(k, kb, 32);
+    /* wardd names a task no record began: nothing changes. */
+    qr_task(q, sizeof q, '9', tx);
+    assert_int_equal(ward_app_lock_bound(&app, "LOCK-9", tx, WARD_ROLE_MEMBER),
+                     WARD_ERR_NOTFOUND);
+    assert_int_equal(ward_app_lock_get(&app, "LOCK-9", &l), WARD_OK);
+    assert_false(l.bound);
+    /* Task C bound: locks/ with C's key; B stays pending aside. */
+    assert_int_equal(ward_app_lock_bound(&app, "LOCK-9", tc, WARD_ROLE_MEMBER), WARD_OK);
+    assert_int_equal(ward_app_lock_get(&app, "LOCK-9", &l), WARD_OK);
+    assert_true(l.bound);
+    assert_memory_equal(l.auth_key, kc, 32);
+    key_of(&app, true, k);
+    assert_memory_equal(k, kb, 32);
+    /* Task B bound after all: it replaces C, and leaves pending/. */
+    assert_int_equal(ward_app_lock_bound(&app, "LOCK-9", tb, WARD_ROLE_ADMIN), WARD_OK);
+    assert_int_equal(ward_app_lock_get(&app, "LOCK-9", &l), WARD_OK);
+    assert_memory_equal(l.auth_key, kb, 32);
+    assert_int_equal(l.role, WARD_ROLE_ADMIN);
+    assert_int_equal(ward_app_lock_rebinding(&app, "LOCK-9", &l), WARD_ERR_NOTFOUND);
+    /* Expiry drops only an unfinished record of that task: never the
+     * binding in use, nor anything for a task no record began. */
+    assert_int_equal(ward_app_lock_expired(&app, "LOCK-9", tb), WARD_ERR_STATE);
+    assert_int_equal(ward_app_lock_expired(&app, "LOCK-9", tx), WARD_ERR_NOTFOUND);
+    assert_int_equal(ward_app_lock_get(&app, "LOCK-9", &l), WARD_OK);
+    assert_true(l.bound);
+    qr_task(q, sizeof q, '5', td);
+    assert_int_equal(ward_app_bind_prepare(&app, q, strlen(q), true, &up, NULL, NULL),
+                     WARD_OK);
+    free(up);
+    assert_int_equal(ward_app_lock_expired(&app, "LOCK-9", tx), WARD_ERR_NOTFOUND);
+    assert_int_equal(ward_app_lock_rebinding(&app, "LOCK-9", &l), WARD_OK);
+    assert_int_equal(ward_app_lock_expired(&app, "LOCK-9", td), WARD_OK);
+    assert_int_equal(ward_app_lock_rebinding(&app, "LOCK-9", &l), WARD_ERR_NOTFOUND);
+    assert_int_equal(ward_app_lock_get(&app, "LOCK-9", &l), WARD_OK);
+    assert_memory_equal(l.auth_key, kb, 32);
+    ward_app_close(&app);
+}
+
 static int make_root(void **state)
 {
     (void)state;
@@ -412,9 +604,12 @@ int main(int argc, char **argv)
     ward_test_backend(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_qr_table),
+        cmocka_unit_test(test_http_text),
         cmocka_unit_test(test_account_files),
+        cmocka_unit_test(test_verify_body_leaves_no_code),
         cmocka_unit_test(test_prepare_phone_mismatch),
         cmocka_unit_test(test_local_flow_and_recovery),
+        cmocka_unit_test(test_lock_bound_by_task),
     };
     return cmocka_run_group_tests(tests, make_root, remove_root);
 }

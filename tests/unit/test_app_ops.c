@@ -20,6 +20,7 @@
 #include "ward/ward_lock.h"
 #include "ward/ward_op.h"
 #include "ward/ward_port_sim.h"
+#include "ops_inner.h"
 
 #define PHONE "+8613800000000"
 #define T0 1700000000000ull
@@ -108,7 +109,9 @@ static int bind_app(lock_env *e, ward_app *app, char *escrow_json, size_t cap,
     assert_int_equal(ward_bind_confirm_verify(ward_test_cp, lpub, m, mlen, &c),
                      WARD_OK);
     assert_int_equal(ward_bind_confirmed(&e->lock), WARD_OK);
-    assert_int_equal(ward_app_lock_bound(app, sn, c.role), WARD_OK);
+    uint8_t t[WARD_TASK_ID_LEN];
+    ward_test_hex(tid_hex, t, sizeof t);
+    assert_int_equal(ward_app_lock_bound(app, sn, t, c.role), WARD_OK);
     if (escrow_json != NULL) {
         char eb64[4 * ((WARD_ESCROW_LEN + 2) / 3) + 1];
         assert_int_equal(ward_b64_encode(c.escrow, WARD_ESCROW_LEN, eb64,
@@ -425,7 +428,7 @@ static void test_from_escrow(void **state)
                      WARD_ERR_IO);
     assert_memory_equal(key, zero, sizeof zero);
     /* Re-binding state (wardd says bound again) keeps it keyless. */
-    assert_int_equal(ward_app_lock_bound(&f->app, "LOCK-7", WARD_ROLE_OWNER),
+    assert_int_equal(ward_app_lock_bound(&f->app, "LOCK-7", f->tid, WARD_ROLE_OWNER),
                      WARD_OK);
     assert_int_equal(ward_app_lock_get(&f->app, "LOCK-7", &l), WARD_OK);
     assert_true(l.no_key);
@@ -886,6 +889,56 @@ static void test_frames(void **state)
     close(pp[1]);
 }
 
+/* ---- the long-poll loop and its clock ---- */
+
+static ward_err clock_broken(void *ctx, uint64_t *ms)
+{
+    (void)ctx;
+    (void)ms;
+    return WARD_ERR_IO;
+}
+
+static ward_err clock_frozen(void *ctx, uint64_t *ms)
+{
+    (void)ctx;
+    *ms = T0;
+    return WARD_OK;
+}
+
+static ward_err count_step(ward_app *app, unsigned wait_s, void *ctx, bool *done)
+{
+    (void)app;
+    (void)wait_s;
+    unsigned *calls = ctx;
+    (*calls)++;
+    *done = *calls >= 1000;  /* "an answer came", but only very late */
+    return WARD_OK;
+}
+
+static void test_long_poll_clock(void **state)
+{
+    (void)state;
+    ward_host h = test_host();
+    ward_app app;
+    unsigned calls = 0;
+    bool done = true;
+    assert_int_equal(ward_app_create(&app, &h, tmp_dir("poll"), "carol", PHONE, NOBODY),
+                     WARD_OK);
+    /* A clock that fails ends the wait with its error, asking nothing
+     * (it used to read as 0 for ever: a wait that never ended). */
+    app.host.clock.now_ms = clock_broken;
+    assert_int_equal(ward_app_long_poll(&app, 5, count_step, &calls, &done), WARD_ERR_IO);
+    assert_false(done);
+    assert_int_equal(calls, 0);
+    assert_non_null(strstr(ward_app_error(&app), "clock"));
+    /* A clock that stands still: at most wait_s + 1 rounds. */
+    app.host.clock.now_ms = clock_frozen;
+    assert_int_equal(ward_app_long_poll(&app, 1, count_step, &calls, &done), WARD_OK);
+    assert_false(done);
+    assert_in_range(calls, 1, 2);
+    ward_app_close(&app);
+}
+
 static int make_root(void **state)
 {
     (void)state;
@@ -914,6 +967,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_audit_parse),
         cmocka_unit_test(test_near_field),
         cmocka_unit_test(test_frames),
+        cmocka_unit_test(test_long_poll_clock),
     };
     return cmocka_run_group_tests(tests, make_root, remove_root);
 }
