@@ -168,17 +168,19 @@ static void remember_ack(inbox_state *st, long long id, const uint8_t *res, size
     st->nunacked++;
 }
 
-/* POSTs every waiting acknowledgement with its result; forgets them once
- * wardd took them. */
-static void send_acks(lockdir *ld, const ward_http_signer *signer, inbox_state *st)
+/* Acknowledgements per POST: 32 results of WARD_REVOKE_RESULT_MAX bytes
+ * in base64 with their ids stay well under wardd's 16 KB body limit
+ * (64, UNACKED_MAX, would not). */
+#define ACK_CHUNK 32
+
+/* POSTs the first n waiting acknowledgements with their results. */
+static bool post_acks(lockdir *ld, const ward_http_signer *signer, const inbox_state *st,
+                      size_t n)
 {
-    if (st->nunacked == 0) {
-        return;
-    }
     cJSON *body = cJSON_CreateObject();
     cJSON *ids = cJSON_AddArrayToObject(body, "ids");
     cJSON *results = cJSON_AddArrayToObject(body, "results");
-    for (size_t i = 0; i < st->nunacked; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (st->unacked[i].res_len == 0) {
             cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)st->unacked[i].id));
             continue;
@@ -192,20 +194,36 @@ static void send_acks(lockdir *ld, const ward_http_signer *signer, inbox_state *
     }
     char *text = cJSON_PrintUnformatted(body);
     cJSON_Delete(body);
+    if (text == NULL) {
+        if (!cli_stopping) {
+            fprintf(stderr, "ward: acknowledging the inbox: out of memory (kept, sent again "
+                    "later)\n");
+        }
+        return false;
+    }
     ward_http_response resp;
     char why[MSG_MAX];
-    long status = text != NULL ? api_call(&ld->host, ld->server, "POST", "/v1/lock/inbox/ack",
-                                          text, signer, &resp, why, sizeof why)
-                               : -1;
+    long status = api_call(&ld->host, ld->server, "POST", "/v1/lock/inbox/ack", text, signer,
+                           &resp, why, sizeof why);
     cJSON_free(text);
-    if (status == 0) {
-        st->nunacked = 0;
-    } else if (!cli_stopping) {
-        fprintf(stderr, "ward: acknowledging the inbox: %s (kept, sent again later)\n",
-                text != NULL ? why : "out of memory");
+    ward_http_response_free(&resp);
+    if (status != 0 && !cli_stopping) {
+        fprintf(stderr, "ward: acknowledging the inbox: %s (kept, sent again later)\n", why);
     }
-    if (text != NULL) {
-        ward_http_response_free(&resp);
+    return status == 0;
+}
+
+/* POSTs every waiting acknowledgement with its result, ACK_CHUNK at a
+ * time; forgets each chunk once wardd took it, stops at the first refusal. */
+static void send_acks(lockdir *ld, const ward_http_signer *signer, inbox_state *st)
+{
+    while (st->nunacked > 0) {
+        size_t n = st->nunacked < ACK_CHUNK ? st->nunacked : ACK_CHUNK;
+        if (!post_acks(ld, signer, st, n)) {
+            return;
+        }
+        memmove(&st->unacked[0], &st->unacked[n], (st->nunacked - n) * sizeof st->unacked[0]);
+        st->nunacked -= n;
     }
 }
 
@@ -220,9 +238,19 @@ typedef struct page_ctx {
     size_t done;
 } page_ctx;
 
+/* True for a failure of the lock itself (its store, its clock, its crypto
+ * backend), which says nothing of the REVOKE; false for a verdict on the
+ * message (malformed, not from a bound client, not opening). */
+static bool revoke_failure_is_ours(ward_err err)
+{
+    return err == WARD_ERR_IO || err == WARD_ERR_BUSY || err == WARD_ERR_CRYPTO ||
+           err == WARD_ERR_NOSPACE;
+}
+
 /* Applies one REVOKE: the lock answers it (sealed for its revoker) if it
  * is a valid one, and prints what it did. False when the lock's state
- * could not be taken: not handled, the cursor stays before it. */
+ * could not be taken or the lock itself failed: not handled, the cursor
+ * stays before it. */
 static bool apply_revoke(page_ctx *p, long long id, const uint8_t *msg, size_t len)
 {
     lockdir *ld = p->ld;
@@ -236,6 +264,14 @@ static bool apply_revoke(page_ctx *p, long long id, const uint8_t *msg, size_t l
         p->held = true;
     }
     ward_err err = ward_op_lock_revoke(&ld->lock, msg, len, &out, res, sizeof res, &res_len);
+    if (revoke_failure_is_ours(err)) {
+        /* The lock failed, not the message: acknowledging would let wardd
+         * forget a REVOKE the lock never applied. It stays in the inbox,
+         * the cursor before it, and is tried again next period. */
+        fprintf(stderr, "ward: revocation %lld from wardd not applied yet: %s (kept, tried "
+                "again later)\n", id, ward_strerror(err));
+        return false;
+    }
     /* Only a REVOKE the lock answered is progress: garbage and refusals
      * are wardd's to make up at will. */
     if (err == WARD_OK) {
