@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import unittest
+from concurrent.futures import ThreadPoolExecutor
 
 WARD = WARDD = SRC = WARD_1 = None
 UNKNOWN = "--zz-no-such-option"
@@ -127,10 +128,16 @@ class WardHelp(unittest.TestCase):
                 self.assertEqual((r.returncode, r.stdout), (0, outs[0]))
 
     def test_every_option_the_parser_takes_is_in_its_help(self):
+        listed_all = {p: help_options(run(WARD, *p.split(), "--help").stdout)
+                      for p in self.paths}
+        pairs = [(p, n) for p in self.paths for n in self.candidates[p] | set(listed_all[p])]
+        # Hundreds of short runs: a few at a time.
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            results = dict(zip(pairs, pool.map(lambda pn: ward_probe(*pn), pairs)))
         for path in self.paths:
             with self.subTest(command=path):
-                listed = help_options(run(WARD, *path.split(), "--help").stdout)
-                probed = {n: ward_probe(path, n) for n in self.candidates[path] | set(listed)}
+                listed = listed_all[path]
+                probed = {n: v for (p, n), v in results.items() if p == path}
                 known = {n for n, v in probed.items() if v is not None}
                 self.assertEqual(sorted(known - set(listed)), [],
                                  "options the parser takes that help does not list")
