@@ -9,7 +9,8 @@ const cli_doc cli_docs_top[] = {
       "Exits 0 only if the backend gives every published answer; with `all`,\n"
       "both backends are run.",
       (const cli_doc_opt[]){
-          { "backend", "openssl|mbedtls|all", "the backend to check (default: the configured one)" },
+          { "backend", "openssl|mbedtls|all",
+            "the backend to check (default: the configured one)" },
           { "verbose", NULL, "print each vector's result" },
           { NULL, NULL, NULL } } },
     { "version", "", "print the version and the configured crypto backend", NULL,
