@@ -1,5 +1,6 @@
 /* Error lines and long-option parsing shared by every command. */
 #include "cli.h"
+#include "help.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -44,15 +45,44 @@ static const cli_option *find_option(const cli_option *opts, int nopts,
     return NULL;
 }
 
+/* Whether --help or -h is among the arguments (not as an option's value),
+ * whatever else is wrong with them. */
+static bool wants_help(int argc, char **argv, const cli_option *opts, int nopts)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            return true;
+        }
+        if (strncmp(arg, "--", 2) == 0 && strchr(arg, '=') == NULL) {
+            const cli_option *opt = find_option(opts, nopts, arg + 2, strlen(arg + 2));
+            i += opt != NULL && opt->takes_value;
+        }
+    }
+    return false;
+}
+
 int cli_parse(int argc, char **argv, const cli_option *opts, int nopts,
               char **pos, int pos_cap, int *npos)
 {
     *npos = 0;
+    if (wants_help(argc, argv, opts, nopts)) {
+        if (cli_current == NULL) {
+            return cli_fail("internal: no help for this command");
+        }
+        int rc = cli_help_check(cli_current, opts, nopts);
+        if (rc != 0) {
+            return rc;
+        }
+        cli_help_command(stdout, cli_current);
+        return CLI_HELP_SHOWN;
+    }
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
             if (*npos >= pos_cap) {
-                return cli_usage("unexpected argument '%s'", arg);
+                return cli_usage("unexpected argument '%s' (see ward %s --help)", arg,
+                                 cli_current ? cli_current->path : "");
             }
             pos[(*npos)++] = argv[i];
             continue;
@@ -62,7 +92,8 @@ int cli_parse(int argc, char **argv, const cli_option *opts, int nopts,
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
         const cli_option *opt = find_option(opts, nopts, name, len);
         if (opt == NULL) {
-            return cli_usage("unknown option '--%.*s'", (int)len, name);
+            return cli_usage("unknown option '--%.*s' (see ward %s --help)", (int)len, name,
+                             cli_current ? cli_current->path : "");
         }
         if (!opt->takes_value) {
             if (eq) {

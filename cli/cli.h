@@ -19,10 +19,10 @@
 
 typedef int (*cli_command_fn)(int argc, char **argv);
 
+/* What each command does and takes is in its help table (doc.h). */
 typedef struct cli_command {
     const char *path;     /* "selftest", "lock init", ... */
     cli_command_fn run;
-    const char *summary;  /* one line for `ward --help` */
 } cli_command;
 
 /* Prints "ward: <message>" to stderr and returns CLI_EXIT_FAIL. */
@@ -39,7 +39,9 @@ typedef struct cli_option {
 } cli_option;
 
 /* Fills the options; positional arguments are collected into pos (up to
- * pos_cap). Returns 0, or prints a usage line and returns CLI_EXIT_USAGE. */
+ * pos_cap). Returns 0, or prints a usage line and returns CLI_EXIT_USAGE.
+ * Given --help or -h it prints the command's help instead and returns
+ * CLI_HELP_SHOWN (help.h), which the command returns as it is. */
 int cli_parse(int argc, char **argv, const cli_option *opts, int nopts,
               char **pos, int pos_cap, int *npos);
 

@@ -331,35 +331,16 @@ static void settle_pending(ward_app *app, const char *payload, size_t n)
 
 #define SCAN_USAGE "usage: ward app scan --dir A --qr FILE.png [--wait S] [--rebind]"
 
-static void scan_help(void)
-{
-    printf("%s\n\n"
-           "Reads the lock's QR code from FILE.png, seals the binding for the lock and\n"
-           "uploads it; wardd texts the code to type into the lock. --wait S waits up\n"
-           "to S seconds for the lock to finish it (`ward app status` asks later).\n\n"
-           "A QR code for a lock this app holds a record of already (bound, or a\n"
-           "binding begun and not finished) is refused: anyone can print one. With\n"
-           "--rebind it binds again beside the binding in use, which stays in use\n"
-           "until the lock takes the new one. The lock takes it only once the\n"
-           "binding in use was revoked there (it refuses to bind a user id it holds\n"
-           "already); until then the new binding just expires, and is dropped.\n",
-           SCAN_USAGE);
-}
-
 int cmd_app_scan(int argc, char **argv)
 {
-    const char *dir = NULL, *qr_file = NULL, *wait = NULL, *rebind = NULL, *help = NULL;
+    const char *dir = NULL, *qr_file = NULL, *wait = NULL, *rebind = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "qr", true, &qr_file }, { "wait", true, &wait },
-        { "rebind", false, &rebind }, { "help", false, &help },
+        { "rebind", false, &rebind },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 4, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
-    }
-    if (help) {
-        scan_help();
-        return 0;
     }
     if (!dir || !qr_file) {
         return cli_usage(SCAN_USAGE " (see --help: --rebind completes only once the old "

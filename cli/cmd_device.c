@@ -389,36 +389,21 @@ static int serve(runner *r, const char *listen, bool far)
 
 #define RUN_USAGE "usage: ward device run --dir D [--server URL] [--listen HOST:PORT] [--no-far]"
 
-static void run_help(void)
-{
-    printf("%s\n\n"
-           "Runs the device: near-field CoAP on --listen (default 127.0.0.1:5683) and,\n"
-           "unless --no-far, far-field through wardd at --server (default: the one\n"
-           "of ward device init).\n\n"
-           "Apps pair only inside a pairing window, opened by a local action. The\n"
-           "window opens when the device starts, and a new one (with a fresh PIN;\n"
-           "the old one closes) on each line read from standard input (press\n"
-           "Enter) and on SIGUSR1 (kill -USR1 PID). Each window prints\n"
-           "  PIN: NNNNNN\n"
-           "and lasts %u s or until %u wrong PINs; \"pairing window closed\" says\n"
-           "when it has ended. Every app pairing in the window types its PIN.\n",
-           RUN_USAGE, WARD_DEV_WINDOW_MS / 1000u, (unsigned)WARD_DEV_PIN_MAX_ATTEMPTS);
-}
+/* `ward device run --help` (doc_misc.c) states the pairing window's
+ * numbers: it must change with them. */
+typedef char window_is_180_s[WARD_DEV_WINDOW_MS == 180000u ? 1 : -1];
+typedef char five_wrong_pins[WARD_DEV_PIN_MAX_ATTEMPTS == 5 ? 1 : -1];
 
 int cmd_device_run(int argc, char **argv)
 {
-    const char *dir = NULL, *server = NULL, *listen = NULL, *no_far = NULL, *help = NULL;
+    const char *dir = NULL, *server = NULL, *listen = NULL, *no_far = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "server", true, &server }, { "listen", true, &listen },
-        { "no-far", false, &no_far }, { "help", false, &help },
+        { "no-far", false, &no_far },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 4, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
-    }
-    if (help != NULL) {
-        run_help();
-        return 0;
     }
     if (dir == NULL) {
         return cli_usage(RUN_USAGE " (see --help)");

@@ -71,8 +71,10 @@ int cmd_selftest(int argc, char **argv)
 
 int cmd_version(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    int npos = 0, rc = cli_parse(argc, argv, NULL, 0, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
     printf("ward %s (crypto backend: %s, protocol %d)\n", WARD_VERSION_STRING,
            ward_host_backend_name(), WARD_PROTOCOL_VERSION);
     return 0;

@@ -1,91 +1,51 @@
 /* `ward`: one tool that plays every role of the system. This file only
- * finds the command named on the command line and runs it. */
+ * finds the command named on the command line and runs it; what each
+ * command does and takes is in its help table (doc_*.c). */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "help.h"
 
 static const cli_command commands[] = {
-    { "selftest", cmd_selftest,
-      "run the published known-answer vectors on a crypto backend "
-      "[--backend openssl|mbedtls|all] [--verbose]" },
-    { "version", cmd_version, "print the version and the configured crypto backend" },
-    { "factory keygen", cmd_factory_keygen,
-      "make the manufacturer key pair: --out DIR" },
-    { "lock init", cmd_lock_init,
-      "make a lock's identity and activate it: --dir D --sn SN --server URL "
-      "--factory-key FILE" },
-    { "lock bind", cmd_lock_bind,
-      "bind an app: show the QR code, read the SMS code: --dir D --phone P [--code C]" },
-    { "lock bind-start", cmd_lock_bind_start,
-      "first half of bind: --dir D --phone P --qr-out FILE.png" },
-    { "lock bind-finish", cmd_lock_bind_finish,
-      "second half of bind: --dir D --code CODE [--wait S]" },
-    { "lock clients", cmd_lock_clients, "list the apps bound to the lock: --dir D" },
-    { "lock sync", cmd_lock_sync,
-      "send wardd what it has not acknowledged (a binding's confirmation): --dir D" },
-    { "lock request", cmd_lock_request,
-      "ask the bound apps to allow an operation (given up and withdrawn after --timeout "
-      "or on Ctrl-C): --dir D --op unlock|intercom|video|add [--user U] [--timeout S] "
-      "[--ttl S]" },
-    { "lock run", cmd_lock_run,
-      "run the lock: serve the near-field link, apply and answer revocations from wardd: "
-      "--dir D" },
-    { "lock audit", cmd_lock_audit, "the lock's own audit ring: --dir D" },
-    { "app register", cmd_app_register,
-      "make the app's account and key, verify its phone by the SMS code: --dir A "
-      "--server URL --user U --phone P [--code C] | --dir A --code C" },
-    { "app scan", cmd_app_scan,
-      "scan a lock's QR code and upload the binding: --dir A --qr FILE.png [--wait S] "
-      "[--rebind: completes once the old binding is revoked at the lock] (see --help)" },
-    { "app status", cmd_app_status,
-      "ask wardd about pending bindings: --dir A [--wait S]" },
-    { "app recover", cmd_app_recover,
-      "a new phone: import the key, restore locks from escrow: --dir A --from-key FILE" },
-    { "app pending", cmd_app_pending, "requests waiting for this app's answer: --dir A [--wait S]" },
-    { "app approve", cmd_app_approve,
-      "allow a request: --dir A OP_ID [--wait S] [--from-escrow]" },
-    { "app deny", cmd_app_deny, "refuse a request: --dir A OP_ID [--wait S]" },
-    { "app near", cmd_app_near,
-      "at the door, over the direct link: --dir A --link SOCKET [--op unlock] [--sn SN]" },
-    { "app revoke", cmd_app_revoke,
-      "remove a client from a lock, confirmed by the lock itself: --dir A --user U "
-      "[--sn SN] [--timeout S] [--from-escrow]" },
-    { "app clients", cmd_app_clients, "a lock's clients as wardd records them: --dir A [--sn SN]" },
-    { "app audit", cmd_app_audit, "wardd's audit of a lock (owner, admin): --dir A [--sn SN]" },
-    { "app forget-key", cmd_app_forget_key,
-      "keep no authorization key on this phone; answer from escrow: --dir A [--sn SN]" },
-    { "se run", cmd_se_run,
-      "a simulated secure element on a Unix socket: --dir S --link PATH [--backend B]" },
-    { "se host", cmd_se_host,
-      "the SE's host: --dir H --link PATH bind [--r1-by se|host] [--variant sym|asym] "
-      "[--f hmac-sha256|aes-cmac|hmac-sm3|sm4-cmac] | lock | verify [--then CMD]... | "
-      "cmd CMD..." },
-    { "device init", cmd_device_init,
-      "make an IoT device's identity and activate it: --dir D --id ID --server URL "
-      "--factory-key FILE [--name N] [--type T]" },
-    { "device run", cmd_device_run,
-      "run the device: near-field CoAP and far-field through wardd; a pairing window "
-      "(its PIN printed) at start, on each stdin line and on SIGUSR1: "
-      "--dir D [--server URL] [--listen HOST:PORT] (see --help)" },
-    { "app pair", cmd_app_pair,
-      "bind to a device with the PIN it shows: --dir A --device ID [--near HOST:PORT] "
-      "[--pin PIN]" },
-    { "app send", cmd_app_send,
-      "a command to a paired device, print its reply: --dir A --device ID "
-      "[--via near|far] CMD..." },
-    { "app discover", cmd_app_discover,
-      "devices on the LAN and in the cloud list: --dir A [--scan HOST:PORT-PORT]" },
+    { "selftest", cmd_selftest },
+    { "version", cmd_version },
+    { "factory keygen", cmd_factory_keygen },
+    { "lock init", cmd_lock_init },
+    { "lock bind", cmd_lock_bind },
+    { "lock bind-start", cmd_lock_bind_start },
+    { "lock bind-finish", cmd_lock_bind_finish },
+    { "lock clients", cmd_lock_clients },
+    { "lock sync", cmd_lock_sync },
+    { "lock request", cmd_lock_request },
+    { "lock run", cmd_lock_run },
+    { "lock audit", cmd_lock_audit },
+    { "app register", cmd_app_register },
+    { "app scan", cmd_app_scan },
+    { "app status", cmd_app_status },
+    { "app recover", cmd_app_recover },
+    { "app pending", cmd_app_pending },
+    { "app approve", cmd_app_approve },
+    { "app deny", cmd_app_deny },
+    { "app near", cmd_app_near },
+    { "app revoke", cmd_app_revoke },
+    { "app clients", cmd_app_clients },
+    { "app audit", cmd_app_audit },
+    { "app forget-key", cmd_app_forget_key },
+    { "se run", cmd_se_run },
+    { "se host", cmd_se_host },
+    { "device init", cmd_device_init },
+    { "device run", cmd_device_run },
+    { "app pair", cmd_app_pair },
+    { "app send", cmd_app_send },
+    { "app discover", cmd_app_discover },
 };
 
 #define NCOMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
 
-static void help(FILE *out)
+static bool is_help(const char *arg)
 {
-    fprintf(out, "usage: ward <command> [options]\n\ncommands:\n");
-    for (int i = 0; i < NCOMMANDS; i++) {
-        fprintf(out, "  %-18s %s\n", commands[i].path, commands[i].summary);
-    }
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
 }
 
 /* Commands may be one word ("selftest") or two ("lock init"). */
@@ -108,24 +68,72 @@ static const cli_command *lookup(int argc, char **argv, int *words)
     return NULL;
 }
 
+/* Runs the command with argv; its help table names it in help and errors. */
+static int run(const cli_command *cmd, int argc, char **argv)
+{
+    cli_current = cli_doc_find(cmd->path);
+    int rc = cmd->run(argc, argv);
+    return rc == CLI_HELP_SHOWN ? 0 : rc;
+}
+
+/* `ward help [COMMAND | GROUP]`. A command's help comes from its own
+ * parser, which checks its options against the help table on the way. */
+static int help(int argc, char **argv)
+{
+    if (argc == 0) {
+        cli_help_list(stdout);
+        return 0;
+    }
+    int words = 0;
+    const cli_command *cmd = lookup(argc, argv, &words);
+    if (cmd != NULL && words == argc) {
+        static char help_flag[] = "--help";
+        char *hargv[] = { help_flag, NULL };
+        return run(cmd, 1, hargv);
+    }
+    const cli_doc_group *g = cli_doc_group_find(argv[0]);
+    if (g != NULL && argc == 1) {
+        cli_help_group(stdout, g);
+        return 0;
+    }
+    return cli_usage("no command '%s%s%s' (see ward help)", argv[0], argc > 1 ? " " : "",
+                     argc > 1 ? argv[1] : "");
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        help(stderr);
+        cli_help_list(stderr);
         return CLI_EXIT_USAGE;
     }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        help(stdout);
+    if (is_help(argv[1])) {
+        cli_help_list(stdout);
         return 0;
+    }
+    if (strcmp(argv[1], "help") == 0) {
+        return help(argc - 2, argv + 2);
     }
     if (strcmp(argv[1], "--version") == 0) {
         return cmd_version(0, NULL);
     }
     int words = 0;
     const cli_command *cmd = lookup(argc - 1, argv + 1, &words);
-    if (cmd == NULL) {
-        return cli_usage("unknown command '%s' (see ward --help)", argv[1]);
+    if (cmd != NULL) {
+        return run(cmd, argc - 1 - words, argv + 1 + words);
     }
-    return cmd->run(argc - 1 - words, argv + 1 + words);
+    /* A group alone, or asked for its help, lists its commands. */
+    const cli_doc_group *g = cli_doc_group_find(argv[1]);
+    if (g != NULL && argc == 2) {
+        cli_help_group(stderr, g);
+        return CLI_EXIT_USAGE;
+    }
+    if (g != NULL && is_help(argv[2])) {
+        cli_help_group(stdout, g);
+        return 0;
+    }
+    if (g != NULL) {
+        return cli_usage("unknown command 'ward %s %s' (see ward %s --help)", argv[1], argv[2],
+                         argv[1]);
+    }
+    return cli_usage("unknown command '%s' (see ward --help)", argv[1]);
 }

@@ -1,0 +1,50 @@
+/*
+ * doc.h - what each `ward` command is for and every option it takes: the
+ * one table that `ward help`, `ward CMD --help`, the parser's check, the
+ * man page ward(1) and the shell completion are all made from.
+ *
+ * Pure data (no function pointers), so the man page generator links the
+ * tables alone. A command's parser options must match its table: asking
+ * for `--help` checks it (cli_parse), and tests/cli/test_help.py asks for
+ * every command.
+ */
+#ifndef WARD_CLI_DOC_H
+#define WARD_CLI_DOC_H
+
+typedef struct cli_doc_opt {
+    const char *name;   /* without the dashes; NULL ends the list */
+    const char *arg;    /* the value's placeholder ("DIR"), NULL for a flag */
+    const char *help;   /* one line */
+} cli_doc_opt;
+
+typedef struct cli_doc {
+    const char *path;        /* "selftest", "lock init", ... */
+    const char *synopsis;    /* what follows the path in a usage line */
+    const char *summary;     /* one line for the command lists */
+    const char *details;     /* NULL, or paragraphs for --help and the man page */
+    const cli_doc_opt *opts; /* ended by { NULL } */
+} cli_doc;
+
+typedef struct cli_doc_group {
+    const char *name;        /* "lock"; "" for the commands of one word */
+    const char *summary;
+    const cli_doc *docs;     /* ended by { NULL } */
+} cli_doc_group;
+
+/* Every group, in the order of `ward help`; ended by { NULL }. */
+extern const cli_doc_group cli_doc_groups[];
+
+/* Each group's table (doc_*.c). */
+extern const cli_doc cli_docs_top[];
+extern const cli_doc cli_docs_factory[];
+extern const cli_doc cli_docs_lock[];
+extern const cli_doc cli_docs_app[];
+extern const cli_doc cli_docs_se[];
+extern const cli_doc cli_docs_device[];
+
+/* The command named path ("lock init"), or NULL. */
+const cli_doc *cli_doc_find(const char *path);
+/* The group named name, or NULL. */
+const cli_doc_group *cli_doc_group_find(const char *name);
+
+#endif /* WARD_CLI_DOC_H */

@@ -1,0 +1,40 @@
+/* The groups of `ward`'s commands, in the order `ward help` lists them. */
+#include <stddef.h>
+#include <string.h>
+
+#include "doc.h"
+
+const cli_doc_group cli_doc_groups[] = {
+    { "", "", cli_docs_top },
+    { "factory", "the manufacturer: the key that vouches for locks and devices",
+      cli_docs_factory },
+    { "lock", "a smart lock: identity, binding apps, remote requests, the running lock",
+      cli_docs_lock },
+    { "app", "the phone app: account, binding, answering requests, IoT devices",
+      cli_docs_app },
+    { "se", "a secure element and its host on a local bus", cli_docs_se },
+    { "device", "an IoT device: identity and the running device", cli_docs_device },
+    { NULL, NULL, NULL },
+};
+
+const cli_doc *cli_doc_find(const char *path)
+{
+    for (const cli_doc_group *g = cli_doc_groups; g->name != NULL; g++) {
+        for (const cli_doc *d = g->docs; d->path != NULL; d++) {
+            if (strcmp(d->path, path) == 0) {
+                return d;
+            }
+        }
+    }
+    return NULL;
+}
+
+const cli_doc_group *cli_doc_group_find(const char *name)
+{
+    for (const cli_doc_group *g = cli_doc_groups; g->name != NULL; g++) {
+        if (g->name[0] != '\0' && strcmp(g->name, name) == 0) {
+            return g;
+        }
+    }
+    return NULL;
+}

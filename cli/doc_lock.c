@@ -1,0 +1,76 @@
+/* The help tables of `ward lock ...`: the smart lock's commands. */
+#include <stddef.h>
+
+#include "doc.h"
+
+#define LOCK_DIR { "dir", "D", "the lock's directory (ward lock init)" }
+#define END { NULL, NULL, NULL }
+
+const cli_doc cli_docs_lock[] = {
+    { "lock init", "--dir D --sn SN --server URL (--factory-key FILE | --no-activate)",
+      "make a lock's identity and activate it",
+      "Makes the lock's identity key in D and, with --factory-key, activates the\n"
+      "lock at wardd (the manufacturer's signature vouches for it).",
+      (const cli_doc_opt[]){
+          { "dir", "D", "the lock's directory (made if missing)" },
+          { "sn", "SN", "the lock's serial number (1-32 of A-Z a-z 0-9 - _ .)" },
+          { "server", "URL", "wardd's base URL (http:// or https://)" },
+          { "factory-key", "FILE", "the manufacturer key (factory.key) that activates it" },
+          { "no-activate", NULL, "only make the identity; activate later" },
+          END } },
+    { "lock bind", "--dir D --phone P [--code CODE] [--qr-out FILE.png] [--wait S]",
+      "bind an app: show the QR code, read the SMS code",
+      "Shows the QR code for the app to scan (ward app scan), then reads the code\n"
+      "wardd texts to the phone from standard input (or --code) and finishes the\n"
+      "binding. A lock that has an owner first asks the owner or an admin to\n"
+      "allow a new app, and waits for that answer.",
+      (const cli_doc_opt[]){
+          LOCK_DIR,
+          { "phone", "P", "the owner's phone number (optional +, then 5-20 digits)" },
+          { "code", "CODE", "the SMS code, instead of reading it from standard input" },
+          { "qr-out", "FILE.png", "where to write the QR code (default D/bind-qr.png)" },
+          { "wait", "S", "seconds to wait for the app's upload to reach wardd (default 30)" },
+          END } },
+    { "lock bind-start", "--dir D --phone P --qr-out FILE.png",
+      "first half of bind: write the QR code for the app to scan",
+      "A lock that has an owner first asks the owner or an admin to allow a new\n"
+      "app, and waits for that answer (ward app approve).",
+      (const cli_doc_opt[]){
+          LOCK_DIR,
+          { "phone", "P", "the owner's phone number (optional +, then 5-20 digits)" },
+          { "qr-out", "FILE.png", "where to write the QR code" },
+          END } },
+    { "lock bind-finish", "--dir D --code CODE [--wait S]",
+      "second half of bind: type the SMS code into the lock",
+      NULL,
+      (const cli_doc_opt[]){
+          LOCK_DIR,
+          { "code", "CODE", "the code wardd texted to the owner's phone" },
+          { "wait", "S", "seconds to wait for the app's upload to reach wardd (default 0)" },
+          END } },
+    { "lock clients", "--dir D", "list the apps bound to the lock", NULL,
+      (const cli_doc_opt[]){ LOCK_DIR, END } },
+    { "lock sync", "--dir D",
+      "send wardd what it has not acknowledged (a binding's confirmation)", NULL,
+      (const cli_doc_opt[]){ LOCK_DIR, END } },
+    { "lock request", "--dir D --op unlock|intercom|video|add [--user U] [--timeout S] [--ttl S]",
+      "ask the bound apps to allow an operation",
+      "Sends the request through wardd and waits for an app's answer; the lock\n"
+      "acts only on an answer it verifies. Given up and withdrawn after --timeout\n"
+      "or on Ctrl-C.",
+      (const cli_doc_opt[]){
+          LOCK_DIR,
+          { "op", "unlock|intercom|video|add", "the operation to ask for" },
+          { "user", "U", "ask this bound user only (default: every bound app)" },
+          { "timeout", "S", "seconds to wait for an answer (default 60; 0: as long as it lives)" },
+          { "ttl", "S", "seconds the request lives (default 0: the protocol's 60)" },
+          END } },
+    { "lock run", "--dir D",
+      "run the lock: the near-field link, revocations from wardd",
+      "Serves the near-field link (D/near.sock) and applies and answers the\n"
+      "revocations wardd relays, until SIGTERM or SIGINT.",
+      (const cli_doc_opt[]){ LOCK_DIR, END } },
+    { "lock audit", "--dir D", "the lock's own audit ring", NULL,
+      (const cli_doc_opt[]){ LOCK_DIR, END } },
+    { NULL, NULL, NULL, NULL, NULL },
+};
