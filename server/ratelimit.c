@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "wardd.h"
 
 #define BUSY_MESSAGE "too many codes sent; try later"
@@ -20,6 +21,7 @@ static long retry_s(int64_t retry_ms)
 static void busy(wardd_resp *out, const char *kind, const char *addr, int64_t retry_ms)
 {
     wardd_fail(out, 429, "busy", BUSY_MESSAGE);
+    wardd_metric_inc(kind[0] == 's' ? WARDD_C_RATE_SMS : WARDD_C_RATE_CODE);
     out->retry_after_s = retry_s(retry_ms);
     wardd_log("warn", "rate_limited", "kind=%s addr=%s retry_after=%ld", kind, addr,
               out->retry_after_s);
@@ -41,8 +43,8 @@ static bool rate_take(wardd *w, const char *kind, const char *phone, const char 
     snprintf(kphone, sizeof kphone, "%s-phone:%s", kind, phone);
     snprintf(kaddr, sizeof kaddr, "%s-addr:%s", kind, addr);
     wardd_rate_key keys[2] = {
-        { kphone, w->cfg.sms_per_phone },
-        { kaddr, w->cfg.sms_per_addr },
+        { kphone, WARDD_LIVE(w, sms_per_phone) },
+        { kaddr, WARDD_LIVE(w, sms_per_addr) },
     };
     int64_t retry_ms = 0;
     ward_err err = w->store.rate_take(w->store.h, keys, 2, wardd_now_ms(),
@@ -87,6 +89,7 @@ bool wardd_rate_code_check(wardd *w, const char *uid, const char *phone,
                                WARDD_CODE_CHECK_WINDOW_MS, res);
     if (*err == WARD_ERR_BUSY && res->budget_spent) {
         wardd_log("warn", "code_refused", "uid=%s reason=phone_budget", uid);
+        wardd_metric_inc(WARDD_C_RATE_CODE_CHECK);
         wardd_fail_retry(out, res->retry_ms, "too many codes tried for this phone number");
         return false;
     }
@@ -98,7 +101,7 @@ void wardd_rate_unknown_lock(wardd *w, const char *phone, const char *addr,
 {
     char kphone[64];
     snprintf(kphone, sizeof kphone, "sms-phone:%s", phone);
-    wardd_rate_key key = { kphone, w->cfg.sms_per_phone };
+    wardd_rate_key key = { kphone, WARDD_LIVE(w, sms_per_phone) };
     int64_t retry_ms = 0;
     ward_err err = w->store.rate_fill(w->store.h, &key, wardd_now_ms(), WARDD_RATE_WINDOW_MS,
                                       &retry_ms);
