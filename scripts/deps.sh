@@ -14,6 +14,7 @@ libqrencode-dev libzbar-dev libpng-dev
 libcoap3-dev libcoap3-bin
 clang libclang-rt-14-dev llvm
 gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
+systemd util-linux
 "
 
 missing=""
