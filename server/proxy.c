@@ -48,7 +48,9 @@ bool wardd_cidr_parse(const char *text, wardd_cidr *out)
     if (!wardd_addr_parse(text, len, out->addr) || text[0] == '[') {
         return false;
     }
-    unsigned max = is_v4(out->addr) ? 32 : 128;
+    /* Written as IPv6 (an IPv4-mapped block too), the prefix counts 128 bits. */
+    bool v6_text = memchr(text, ':', len) != NULL;
+    unsigned max = v6_text ? 128 : 32;
     unsigned bits = max;
     if (slash != NULL) {
         char *end = NULL;

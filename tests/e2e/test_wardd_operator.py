@@ -234,6 +234,15 @@ class Issue15Item3Sighup(OperatorTest):
         self.assertIn("event=stopped", self.wardd.log())
 
 
+    def test_sighup_without_a_log_file_keeps_serving(self):
+        self.wardd.start()
+        self.wardd.proc.send_signal(signal.SIGHUP)
+        self.wait_for(lambda: "event=reloaded" in self.wardd.log(), 5, "the reload line")
+        self.assertIn("event=reloaded signal=HUP log=stderr", self.wardd.log())
+        self.assertIsNone(self.wardd.proc.poll(), "wardd died of SIGHUP")
+        self.assertEqual(self.get("/v1/health")[0], 200)
+
+
 class Issue15Item6DbErrors(OperatorTest):
     """A --db wardd cannot use is refused at start with the cause: the OS's
     text with the path, or SQLite's message. It used to say "i/o error"."""
