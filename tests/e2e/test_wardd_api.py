@@ -1125,6 +1125,22 @@ class Finding11SlowClients(WarddTest):
             for s in held + refused:
                 s.close()
 
+    def test_issue15_trusted_proxy_is_exempt_from_the_cap(self):
+        """A --trusted-proxy peer carries every client behind it: the cap
+        per address does not apply to it; to anyone else it still does."""
+        self.restart("--max-per-addr", "4", "--trusted-proxy", "127.0.0.5/32")
+        held1, refused1 = self.hold(6, "127.0.0.5")
+        held2, refused2 = self.hold(6, "127.0.0.6")
+        try:
+            self.assertEqual((len(held1), len(refused1)), (6, 0))
+            self.assertEqual((len(held2), len(refused2)), (4, 2))
+        finally:
+            for s in held1 + refused1 + held2 + refused2:
+                s.close()
+        with urllib.request.urlopen(self.wardd.url + "/metrics", timeout=10) as r:
+            text = r.read().decode()
+        self.assertIn('wardd_connections_refused_total{reason="per_addr_cap"} 2\n', text)
+
     def test_trickled_headers_are_cut_at_the_deadline(self):
         self.restart("--header-deadline", "2")
         s = connect_from(self.wardd.url, "127.0.0.1")

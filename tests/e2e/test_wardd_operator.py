@@ -421,6 +421,28 @@ class Issue15Item12Ready(OperatorTest):
         self.assertEqual(self.get("/v1/ready")[0], 200)
 
 
+    def test_ready_needs_the_write_lock(self):
+        """Another process holding the database's write lock: the store
+        cannot write, /v1/ready says so in SQLite's words, /v1/health is
+        still ok, and the failure is counted."""
+        import sqlite3
+        self.wardd.start()
+        self.assertEqual(self.get("/v1/ready")[0], 200)
+        holder = sqlite3.connect(os.path.join(self.root, "wardd.db"), isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+            status, body, _ = self.get("/v1/ready")      # after wardd's 5 s busy wait
+            self.assertEqual(status, 503, body)
+            self.assertEqual(json.loads(body)["message"], "store: database is locked")
+            self.assertEqual(self.get("/v1/health")[0], 200)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        self.assertEqual(self.get("/v1/ready")[0], 200)
+        status, body, _ = self.get("/metrics")
+        self.assertEqual(MetricsText(body.decode()).get("wardd_store_errors_total"), 1)
+
+
 class Issue15Item14TrustedProxy(OperatorTest):
     """--trusted-proxy: behind a trusted proxy the rate limits count the
     client its X-Forwarded-For names; from anyone else the header is
