@@ -572,7 +572,8 @@ class Lifecycle(WarddTest):
         for flag in ("--listen", "--db", "--sms-outbox", "--sms-command", "--factory-pub",
                      "--tls-cert", "--tls-key", "--task-ttl", "--sms-per-phone",
                      "--sms-per-addr", "--max-connections", "--max-per-addr",
-                     "--header-deadline", "--body-deadline", "--config"):
+                     "--header-deadline", "--body-deadline", "--config", "--log",
+                     "--trusted-proxy", "--metrics-allow"):
             self.assertIn(flag, p.stdout)
         p = subprocess.run([WARDD, "--no-such-flag"], capture_output=True, text=True)
         self.assertEqual(p.returncode, 2)
