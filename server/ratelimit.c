@@ -3,9 +3,11 @@
  * restart, or a second wardd on the same database, does not hand out a
  * fresh allowance. */
 #include <stdio.h>
+#include <string.h>
 
 #include "log.h"
 #include "metrics.h"
+#include "proxy.h"
 #include "wardd.h"
 
 #define BUSY_MESSAGE "too many codes sent; try later"
@@ -36,12 +38,29 @@ void wardd_fail_retry(wardd_resp *out, int64_t retry_ms, const char *why)
     out->retry_after_s = s;
 }
 
+/* The address a limit counts: an IPv4 address, or an IPv6 /64 (what one
+ * host or home is given, as the connection cap counts them), so a client
+ * cannot take a fresh allowance from each address of its /64. */
+static void addr_unit(const char *addr, char *out, size_t cap)
+{
+    uint8_t a[16];
+    if (strchr(addr, ':') == NULL || !wardd_addr_parse(addr, strlen(addr), a)) {
+        snprintf(out, cap, "%s", addr);
+        return;
+    }
+    memset(a + 8, 0, 8);
+    char text[64];
+    wardd_addr_text(a, text, sizeof text);
+    snprintf(out, cap, "%s/64", text);
+}
+
 static bool rate_take(wardd *w, const char *kind, const char *phone, const char *addr,
                       wardd_resp *out)
 {
-    char kphone[64], kaddr[96];
+    char kphone[64], kaddr[96], unit[72];
+    addr_unit(addr, unit, sizeof unit);
     snprintf(kphone, sizeof kphone, "%s-phone:%s", kind, phone);
-    snprintf(kaddr, sizeof kaddr, "%s-addr:%s", kind, addr);
+    snprintf(kaddr, sizeof kaddr, "%s-addr:%s", kind, unit);
     wardd_rate_key keys[2] = {
         { kphone, WARDD_LIVE(w, sms_per_phone) },
         { kaddr, WARDD_LIVE(w, sms_per_addr) },

@@ -465,6 +465,10 @@ class Issue15Item14TrustedProxy(OperatorTest):
         self.register("b3", 6, b, 429)
         # The client's own left-hand entries are not believed.
         self.register("a4", 7, "192.0.2.55, " + a, 429)
+        # An IPv6 client is counted by its /64: another address of b's
+        # /64 has no allowance of its own; another /64 has.
+        self.register("b4", 8, "2001:db8::8", 429)
+        self.register("c1", 9, "2001:db8:0:1::7", 201)
         log = self.wardd.log()
         self.assertIn("addr=198.51.100.1 via=127.0.0.1 ", log)
         self.assertIn("addr=2001:db8::7 via=127.0.0.1 ", log)
