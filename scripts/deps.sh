@@ -15,6 +15,7 @@ libcoap3-dev libcoap3-bin
 groff-base
 clang libclang-rt-14-dev llvm
 gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
+systemd util-linux
 "
 
 missing=""

@@ -9,6 +9,7 @@
 #include "ward/ward_suite.h"
 
 #include "log.h"
+#include "metrics.h"
 #include "wardd.h"
 
 static bool tid_parse(const char *hex, uint8_t tid[WARD_TASK_ID_LEN])
@@ -156,8 +157,9 @@ void wardd_h_tasks_post(wardd *w, const wardd_req *r, wardd_resp *out)
         goto done;
     }
     int64_t now = wardd_now_ms();
+    long ttl_s = WARDD_LIVE(w, task_ttl_s);     /* one value for the task and its SMS */
     t->created_ms = now;
-    t->expires_ms = now + (int64_t)w->cfg.task_ttl_s * 1000;
+    t->expires_ms = now + (int64_t)ttl_s * 1000;
     t->state = WARDD_TASK_SEALED;
     err = w->store.task_put(w->store.h, t);
     if (err == WARD_ERR_STATE) {
@@ -169,9 +171,10 @@ void wardd_h_tasks_post(wardd *w, const wardd_req *r, wardd_resp *out)
         goto done;
     }
     char text[256];
-    wardd_sms_text(text, sizeof text, code_copy, t->sn, t->uid, w->cfg.task_ttl_s);
+    wardd_sms_text(text, sizeof text, code_copy, t->sn, t->uid, ttl_s);
     err = w->sms.send(w->sms.ctx, t->phone, text);
     ward_wipe(text, sizeof text);
+    wardd_metric_inc(err == WARD_OK ? WARDD_C_SMS_BIND_SENT : WARDD_C_SMS_BIND_FAILED);
     if (err != WARD_OK) {
         /* No code reached the phone: drop the task so the app may retry. */
         w->store.task_delete(w->store.h, t->tid);
@@ -222,6 +225,7 @@ static void wait_change(wardd *w, uint64_t gen, int64_t at_ms)
     struct timespec ts;
     ts.tv_sec = (time_t)(at_ms / 1000);
     ts.tv_nsec = (long)(at_ms % 1000) * 1000000L;
+    wardd_metric_waiting(1);
     pthread_mutex_lock(&w->mu);
     while (!w->stopping && w->generation == gen) {
         if (pthread_cond_timedwait(&w->changed, &w->mu, &ts) == ETIMEDOUT) {
@@ -229,6 +233,7 @@ static void wait_change(wardd *w, uint64_t gen, int64_t at_ms)
         }
     }
     pthread_mutex_unlock(&w->mu);
+    wardd_metric_waiting(-1);
 }
 
 void wardd_notify(wardd *w)

@@ -1,49 +1,84 @@
 /* wardd's settings: defaults, then the --config file, then flags. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "proxy.h"
 
-enum kind { K_STR, K_LONG, K_UINT, K_LISTEN };
+enum kind { K_STR, K_LONG, K_UINT, K_LISTEN, K_CIDR };
 
 typedef struct opt {
     const char *name;
     enum kind kind;
     size_t off;
-    size_t cap;
+    size_t cap;                 /* K_STR: the buffer; else the field's size */
     const char *help;
+    bool live;                  /* SIGHUP applies a new value (wardd_config_live) */
 } opt;
 
-#define STR(field) K_STR, offsetof(wardd_config, field), sizeof(((wardd_config *)0)->field)
-#define NUM(kind, field) kind, offsetof(wardd_config, field), 0
+#define FIELD(field) offsetof(wardd_config, field), sizeof(((wardd_config *)0)->field)
+#define STR(field) K_STR, FIELD(field)
+#define NUM(kind, field) kind, FIELD(field)
+#define CIDR(field) K_CIDR, FIELD(field)
+#define LISTEN K_LISTEN, 0, 0
 
 /* The deadlines in seconds stay small enough to add to a clock in ms. */
 #define WARDD_DEADLINE_MAX_S 3600
 
 static const opt opts[] = {
-    { "listen", K_LISTEN, 0, 0, "HOST:PORT to listen on (default 127.0.0.1:8440; port 0: any)" },
-    { "db", STR(db), "SQLite database file (default wardd.db)" },
-    { "sms-outbox", STR(sms_outbox), "directory for outgoing SMS files (default ./outbox)" },
-    { "sms-command", STR(sms_command), "send SMS by running CMD PHONE with the text on stdin" },
-    { "factory-pub", STR(factory_pub), "manufacturer public key file (130 hex digits)" },
-    { "tls-cert", STR(tls_cert), "PEM certificate: serve HTTPS (with --tls-key)" },
-    { "tls-key", STR(tls_key), "PEM private key for --tls-cert" },
-    { "task-ttl", NUM(K_LONG, task_ttl_s), "bind task lifetime in seconds (default 600)" },
-    { "op-ttl", NUM(K_LONG, op_ttl_s), "how long an op waits for an answer, seconds (default 60)" },
-    { "sms-per-phone", NUM(K_UINT, sms_per_phone), "codes per phone per 10 minutes (default 3)" },
-    { "sms-per-addr", NUM(K_UINT, sms_per_addr), "codes per client address per 10 minutes (default 10)" },
-    { "max-connections", NUM(K_UINT, max_connections), "concurrent connections (default 256)" },
+    { "listen", LISTEN, "HOST:PORT to listen on (default 127.0.0.1:8440; port 0: any)", false },
+    { "db", STR(db), "SQLite database file (default wardd.db)", false },
+    { "sms-outbox", STR(sms_outbox), "directory for outgoing SMS files (default ./outbox)",
+      false },
+    { "sms-command", STR(sms_command), "send SMS by running CMD PHONE with the text on stdin",
+      false },
+    { "factory-pub", STR(factory_pub), "manufacturer public key file (130 hex digits)", false },
+    { "tls-cert", STR(tls_cert), "PEM certificate: serve HTTPS (with --tls-key)", false },
+    { "tls-key", STR(tls_key), "PEM private key for --tls-cert", false },
+    { "task-ttl", NUM(K_LONG, task_ttl_s), "bind task lifetime in seconds (default 600)", true },
+    { "op-ttl", NUM(K_LONG, op_ttl_s), "how long an op waits for an answer, seconds (default 60)",
+      true },
+    { "sms-per-phone", NUM(K_UINT, sms_per_phone), "codes per phone per 10 minutes (default 3)",
+      true },
+    { "sms-per-addr", NUM(K_UINT, sms_per_addr),
+      "codes per client address per 10 minutes (default 10)", true },
+    { "max-connections", NUM(K_UINT, max_connections), "concurrent connections (default 256)",
+      false },
     { "max-per-addr", NUM(K_UINT, max_per_addr),
-      "connections per client address, IPv6 per /64 (default 32; 0: no cap)" },
+      "connections per client address, IPv6 per /64 (default 32; 0: no cap)", false },
     { "header-deadline", NUM(K_LONG, header_deadline_s),
-      "seconds to send a request's headers (default 20)" },
+      "seconds to send a request's headers (default 20)", false },
     { "body-deadline", NUM(K_LONG, body_deadline_s),
-      "seconds to send a body after its headers, and to read an answer (default 30)" },
+      "seconds to send a body after its headers, and to read an answer (default 30)", false },
+    { "log", STR(log_file), "append the log to FILE instead of stderr (SIGHUP reopens it)",
+      false },
+    { "trusted-proxy", CIDR(trusted_proxy),
+      "CIDR of a reverse proxy whose X-Forwarded-For names the client (repeatable)", false },
+    { "metrics-allow", CIDR(metrics_allow),
+      "CIDR that may read /metrics besides loopback (repeatable)", false },
 };
+
+/* The last complaint, for a reload that logs it instead of exiting. */
+static char complaint[256];
+static bool quiet;
+
+static void say(const char *fmt, ...) WARDD_CONFIG_PRINTF(1, 2);
+
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(complaint, sizeof complaint, fmt, ap);
+    va_end(ap);
+    if (!quiet) {
+        fprintf(stderr, "wardd: %s\n", complaint);
+    }
+}
 
 static void usage(FILE *f)
 {
@@ -55,7 +90,10 @@ static void usage(FILE *f)
     fprintf(f, "  --%-16s %s\n", "config FILE", "read `key = value` lines (same names); flags win");
     fprintf(f, "  --%-16s %s\n", "help", "this text");
     fprintf(f, "  --%-16s %s\n", "version", "print the version");
-    fprintf(f, "\nSIGTERM or SIGINT stops the server cleanly. Logs go to stderr.\n");
+    fprintf(f, "\nSIGTERM or SIGINT stops the server cleanly. SIGHUP reopens the --log file and\n"
+               "rereads the --config file: task-ttl, op-ttl, sms-per-phone and sms-per-addr\n"
+               "take effect at once, other settings at the next start. Logs go to stderr\n"
+               "unless --log FILE.\n");
 }
 
 static void defaults(wardd_config *cfg)
@@ -75,6 +113,8 @@ static void defaults(wardd_config *cfg)
     cfg->header_deadline_s = 20;
     cfg->body_deadline_s = 30;
 }
+
+static int parse(int argc, char **argv, wardd_config *cfg);
 
 static const opt *find(const char *name)
 {
@@ -125,6 +165,14 @@ static int set(wardd_config *cfg, const opt *o, const char *v)
         }
         memcpy(base + o->off, v, strlen(v) + 1);
         return 0;
+    case K_CIDR: {
+        wardd_cidrs *list = (wardd_cidrs *)(void *)(base + o->off);
+        if (list->n >= WARDD_CIDRS_MAX || !wardd_cidr_parse(v, &list->v[list->n])) {
+            return -1;
+        }
+        list->n++;
+        return 0;
+    }
     case K_LONG: {
         long n = strtol(v, &end, 10);
         if (errno || *v == '\0' || *end != '\0' || n <= 0) {
@@ -162,7 +210,7 @@ static int load_file(wardd_config *cfg, const char *path)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
-        fprintf(stderr, "wardd: cannot read config %s: %s\n", path, strerror(errno));
+        say("cannot read config %s: %s", path, strerror(errno));
         return -1;
     }
     char line[2048];
@@ -175,7 +223,7 @@ static int load_file(wardd_config *cfg, const char *path)
         }
         char *eq = strchr(s, '=');
         if (eq == NULL) {
-            fprintf(stderr, "wardd: %s:%d: `key = value` expected\n", path, lineno);
+            say("%s:%d: `key = value` expected", path, lineno);
             rc = -1;
             break;
         }
@@ -183,7 +231,7 @@ static int load_file(wardd_config *cfg, const char *path)
         char *key = trim(s), *val = trim(eq + 1);
         const opt *o = find(key);
         if (o == NULL || set(cfg, o, val) != 0) {
-            fprintf(stderr, "wardd: %s:%d: bad setting '%s'\n", path, lineno, key);
+            say("%s:%d: bad setting '%s'", path, lineno, key);
             rc = -1;
         }
     }
@@ -214,6 +262,67 @@ static int flag_value(int argc, char **argv, int *i, char *name, size_t cap,
 }
 
 int wardd_config_parse(int argc, char **argv, wardd_config *cfg)
+{
+    quiet = false;
+    return parse(argc, argv, cfg);
+}
+
+int wardd_config_reload(int argc, char **argv, wardd_config *next, char *why, size_t cap)
+{
+    quiet = true;
+    complaint[0] = '\0';
+    int rc = parse(argc, argv, next);
+    quiet = false;
+    snprintf(why, cap, "%s", complaint);
+    return rc;
+}
+
+/* Whether setting o differs between a and b. */
+static bool differs(const opt *o, const wardd_config *a, const wardd_config *b)
+{
+    if (o->kind == K_LISTEN) {
+        return strcmp(a->listen_host, b->listen_host) != 0 || a->listen_port != b->listen_port;
+    }
+    const char *pa = (const char *)a + o->off, *pb = (const char *)b + o->off;
+    if (o->kind == K_STR) {
+        return strcmp(pa, pb) != 0;
+    }
+    if (o->kind == K_CIDR) {
+        const wardd_cidrs *la = (const wardd_cidrs *)(const void *)pa;
+        const wardd_cidrs *lb = (const wardd_cidrs *)(const void *)pb;
+        return la->n != lb->n || memcmp(la->v, lb->v, la->n * sizeof la->v[0]) != 0;
+    }
+    return memcmp(pa, pb, o->cap) != 0;
+}
+
+void wardd_config_live(wardd_config *cur, const wardd_config *next,
+                       void (*fn)(void *ctx, const char *name, bool applied), void *ctx)
+{
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        const opt *o = &opts[i];
+        if (!differs(o, cur, next)) {
+            continue;
+        }
+        if (o->live) {
+            /* Request threads read these while this runs: one atomic
+             * store each (WARDD_LIVE reads them). */
+            char *dst = (char *)cur + o->off;
+            const char *src = (const char *)next + o->off;
+            if (o->kind == K_LONG) {
+                long v;
+                memcpy(&v, src, sizeof v);
+                __atomic_store_n((long *)(void *)dst, v, __ATOMIC_RELAXED);
+            } else {
+                unsigned v;
+                memcpy(&v, src, sizeof v);
+                __atomic_store_n((unsigned *)(void *)dst, v, __ATOMIC_RELAXED);
+            }
+        }
+        fn(ctx, o->name, o->live);
+    }
+}
+
+static int parse(int argc, char **argv, wardd_config *cfg)
 {
     defaults(cfg);
     /* First pass: --help, --version and the config file, which flags override. */
@@ -246,7 +355,7 @@ int wardd_config_parse(int argc, char **argv, wardd_config *cfg)
         const char *v = NULL;
         if (strncmp(argv[i], "--", 2) != 0 ||
             flag_value(argc, argv, &i, name, sizeof name, &v) != 0) {
-            fprintf(stderr, "wardd: unexpected argument '%s' (see --help)\n", argv[i]);
+            say("unexpected argument '%s' (see --help)", argv[i]);
             return WARDD_PARSE_ERROR;
         }
         if (strcmp(name, "config") == 0) {
@@ -254,26 +363,25 @@ int wardd_config_parse(int argc, char **argv, wardd_config *cfg)
         }
         const opt *o = find(name);
         if (o == NULL) {
-            fprintf(stderr, "wardd: unknown option --%s (see --help)\n", name);
+            say("unknown option --%s (see --help)", name);
             return WARDD_PARSE_ERROR;
         }
         if (v == NULL || set(cfg, o, v) != 0) {
-            fprintf(stderr, "wardd: bad value for --%s\n", name);
+            say("bad value for --%s", name);
             return WARDD_PARSE_ERROR;
         }
     }
     if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
-        fprintf(stderr, "wardd: --tls-cert and --tls-key go together\n");
+        say("--tls-cert and --tls-key go together");
         return WARDD_PARSE_ERROR;
     }
     if (cfg->max_connections == 0) {
-        fprintf(stderr, "wardd: --max-connections must be positive\n");
+        say("--max-connections must be positive");
         return WARDD_PARSE_ERROR;
     }
     if (cfg->header_deadline_s > WARDD_DEADLINE_MAX_S ||
         cfg->body_deadline_s > WARDD_DEADLINE_MAX_S) {
-        fprintf(stderr, "wardd: --header-deadline and --body-deadline are at most %d s\n",
-                WARDD_DEADLINE_MAX_S);
+        say("--header-deadline and --body-deadline are at most %d s", WARDD_DEADLINE_MAX_S);
         return WARDD_PARSE_ERROR;
     }
     return WARDD_PARSE_RUN;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,11 +19,14 @@
 #include "conn_guard.h"
 #include "devices.h"
 #include "log.h"
+#include "metrics.h"
+#include "proxy.h"
 #include "wardd.h"
 
 struct wardd_http {
     struct MHD_Daemon *d;
     wardd_guard *guard;
+    const wardd_cidrs *trusted;     /* the config's --trusted-proxy blocks */
     char *cert;
     char *key;
 };
@@ -37,6 +41,9 @@ typedef struct conn_state {
     bool started;
     bool too_big;
     bool bad_uri;
+    bool forwarded;                 /* addr came from a trusted proxy's header */
+    int route;                      /* index in routes, -1: none matched */
+    char peer[64];                  /* the TCP peer, when not the client */
     struct timespec t0;
 } conn_state;
 
@@ -44,38 +51,42 @@ typedef struct route {
     const char *method;
     const char *pattern;          /* '*' matches one segment of hex */
     wardd_handler fn;
+    const char *relay;            /* what a 2xx hands on to another party (metrics) */
 } route;
 
 static const route routes[] = {
-    { "GET", "/v1/health", wardd_h_health },
-    { "POST", "/v1/locks", wardd_h_locks_post },
-    { "POST", "/v1/users", wardd_h_users_post },
-    { "POST", "/v1/users/verify", wardd_h_users_verify },
-    { "POST", "/v1/bind/tasks", wardd_h_tasks_post },
-    { "GET", "/v1/bind/tasks/*", wardd_h_task_get },
-    { "GET", "/v1/bind/tasks/*/status", wardd_h_task_status },
-    { "POST", "/v1/bind/confirm", wardd_h_confirm_post },
-    { "GET", "/v1/escrow", wardd_h_escrow_get },
-    { "POST", "/v1/ops", wardd_h_ops_post },
-    { "GET", "/v1/ops/pending", wardd_h_ops_pending },
-    { "GET", "/v1/ops/*", wardd_h_op_get },
-    { "POST", "/v1/ops/*/answer", wardd_h_op_answer_post },
-    { "GET", "/v1/ops/*/answer", wardd_h_op_answer_get },
-    { "POST", "/v1/ops/*/result", wardd_h_op_result_post },
-    { "POST", "/v1/ops/*/withdraw", wardd_h_op_withdraw },
-    { "POST", "/v1/revocations", wardd_h_revocations_post },
-    { "GET", "/v1/revocations/*", wardd_h_revocation_get },
-    { "GET", "/v1/lock/inbox", wardd_h_inbox_get },
-    { "POST", "/v1/lock/inbox/ack", wardd_h_inbox_ack },
-    { "GET", "/v1/locks/*/clients", wardd_h_clients_get },
-    { "GET", "/v1/audit", wardd_h_audit_get },
-    { "POST", "/v1/devices/attach", wardd_h_devices_attach },
-    { "GET", "/v1/devices", wardd_h_devices_get },
-    { "POST", "/v1/dev/*/msgs", wardd_h_dev_msgs_post },
-    { "GET", "/v1/dev/*/replies", wardd_h_dev_replies_get },
-    { "GET", "/v1/device/inbox", wardd_h_device_inbox_get },
-    { "POST", "/v1/device/replies", wardd_h_device_replies_post },
+    { "GET", "/v1/health", wardd_h_health, NULL },
+    { "GET", "/v1/ready", wardd_h_ready, NULL },
+    { "GET", "/metrics", wardd_h_metrics, NULL },
+    { "POST", "/v1/locks", wardd_h_locks_post, NULL },
+    { "POST", "/v1/users", wardd_h_users_post, NULL },
+    { "POST", "/v1/users/verify", wardd_h_users_verify, NULL },
+    { "POST", "/v1/bind/tasks", wardd_h_tasks_post, "bind_data" },
+    { "GET", "/v1/bind/tasks/*", wardd_h_task_get, NULL },
+    { "GET", "/v1/bind/tasks/*/status", wardd_h_task_status, NULL },
+    { "POST", "/v1/bind/confirm", wardd_h_confirm_post, "bind_confirm" },
+    { "GET", "/v1/escrow", wardd_h_escrow_get, NULL },
+    { "POST", "/v1/ops", wardd_h_ops_post, "op_request" },
+    { "GET", "/v1/ops/pending", wardd_h_ops_pending, NULL },
+    { "GET", "/v1/ops/*", wardd_h_op_get, NULL },
+    { "POST", "/v1/ops/*/answer", wardd_h_op_answer_post, "approval" },
+    { "GET", "/v1/ops/*/answer", wardd_h_op_answer_get, NULL },
+    { "POST", "/v1/ops/*/result", wardd_h_op_result_post, "op_result" },
+    { "POST", "/v1/ops/*/withdraw", wardd_h_op_withdraw, "withdrawal" },
+    { "POST", "/v1/revocations", wardd_h_revocations_post, "revocation" },
+    { "GET", "/v1/revocations/*", wardd_h_revocation_get, NULL },
+    { "GET", "/v1/lock/inbox", wardd_h_inbox_get, NULL },
+    { "POST", "/v1/lock/inbox/ack", wardd_h_inbox_ack, "inbox_ack" },
+    { "GET", "/v1/locks/*/clients", wardd_h_clients_get, NULL },
+    { "GET", "/v1/audit", wardd_h_audit_get, NULL },
+    { "POST", "/v1/devices/attach", wardd_h_devices_attach, NULL },
+    { "GET", "/v1/devices", wardd_h_devices_get, NULL },
+    { "POST", "/v1/dev/*/msgs", wardd_h_dev_msgs_post, "device_msg" },
+    { "GET", "/v1/dev/*/replies", wardd_h_dev_replies_get, NULL },
+    { "GET", "/v1/device/inbox", wardd_h_device_inbox_get, NULL },
+    { "POST", "/v1/device/replies", wardd_h_device_replies_post, "device_reply" },
 };
+#define NROUTES (sizeof routes / sizeof routes[0])
 
 int64_t wardd_now_ms(void)
 {
@@ -104,7 +115,10 @@ void wardd_fail(wardd_resp *out, unsigned status, const char *cls,
 
 void wardd_fail_store(wardd_resp *out, ward_err err)
 {
-    wardd_log("error", "store_failed", "err=\"%s\"", ward_strerror(err));
+    /* SQLite's words go to the log, not to the client. */
+    wardd_metric_inc(WARDD_C_STORE_ERRORS);
+    wardd_log("error", "store_failed", "err=\"%s\" why=\"%s\"", ward_strerror(err),
+              err == WARD_ERR_IO ? wardd_store_why() : "");
     wardd_fail(out, 500, "internal", "storage failed");
 }
 
@@ -157,6 +171,7 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
     if (st == NULL) {
         return NULL;
     }
+    st->route = -1;
     st->guard = guard;
     clock_gettime(CLOCK_MONOTONIC, &st->t0);
     const char *q = strchr(uri, '?');
@@ -173,31 +188,81 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
     return st;
 }
 
-static void client_addr(struct MHD_Connection *c, char *out, size_t cap)
+/* Every X-Forwarded-For header, joined with commas in the order sent
+ * (as RFC 9110 joins repeated fields): a proxy that adds a header of its
+ * own, rather than appending to the client's, is read right too. */
+typedef struct xff_join {
+    char buf[WARDD_XFF_MAX + 2];
+    size_t len;
+    bool over;
+    bool any;
+} xff_join;
+
+static enum MHD_Result xff_add(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
 {
-    snprintf(out, cap, "unknown");
+    (void)kind;
+    xff_join *j = cls;
+    if (key == NULL || value == NULL || strcasecmp(key, "X-Forwarded-For") != 0) {
+        return MHD_YES;
+    }
+    size_t n = strlen(value);
+    if (j->len + n + 1 > WARDD_XFF_MAX) {
+        j->over = true;
+        return MHD_NO;
+    }
+    if (j->any) {
+        j->buf[j->len++] = ',';
+    }
+    memcpy(j->buf + j->len, value, n);
+    j->len += n;
+    j->buf[j->len] = '\0';
+    j->any = true;
+    return MHD_YES;
+}
+
+/* The request's client: the TCP peer, or behind a trusted proxy the
+ * address its X-Forwarded-For names (proxy.h). */
+static void client_addr(const wardd *w, struct MHD_Connection *c, conn_state *st)
+{
+    snprintf(st->req.addr, sizeof st->req.addr, "unknown");
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci == NULL || ci->client_addr == NULL) {
+    uint8_t peer[16], client[16];
+    if (ci == NULL || !wardd_addr_of(ci->client_addr, peer)) {
         return;
     }
-    const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET) {
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-                  (socklen_t)cap);
-    } else if (sa->sa_family == AF_INET6) {
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-                  out, (socklen_t)cap);
+    memcpy(client, peer, 16);
+    if (w->cfg.trusted_proxy.n > 0 && wardd_cidrs_match(&w->cfg.trusted_proxy, peer)) {
+        xff_join j = { .len = 0 };
+        j.buf[0] = '\0';
+        MHD_get_connection_values(c, MHD_HEADER_KIND, xff_add, &j);
+        /* Past the cap the list is not read: the proxy is the client. */
+        st->forwarded = wardd_client_resolve(&w->cfg.trusted_proxy, peer,
+                                             j.any && !j.over ? j.buf : NULL, client);
+    }
+    wardd_addr_text(client, st->req.addr, sizeof st->req.addr);
+    if (st->forwarded) {
+        wardd_addr_text(peer, st->peer, sizeof st->peer);
     }
 }
 
 static enum MHD_Result send_resp(struct MHD_Connection *c, conn_state *st,
                                  wardd_resp *resp)
 {
-    char *text = resp->json ? cJSON_PrintUnformatted(resp->json) : NULL;
+    const char *type = "application/json";
+    char *text = NULL;
+    if (resp->text != NULL) {
+        text = resp->text;              /* /metrics: text of its own type */
+        resp->text = NULL;
+        type = resp->content_type;
+    } else if (resp->json != NULL) {
+        text = cJSON_PrintUnformatted(resp->json);
+    }
     if (text == NULL) {
         text = strdup("{\"error\":\"internal\",\"message\":\"no answer\"}");
         resp->status = 500;
+        type = "application/json";
     }
     size_t n = text ? strlen(text) : 0;
     struct MHD_Response *r = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
@@ -205,7 +270,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, conn_state *st,
         free(text);
         return MHD_NO;
     }
-    MHD_add_response_header(r, "Content-Type", "application/json");
+    MHD_add_response_header(r, "Content-Type", type);
     MHD_add_response_header(r, "Cache-Control", "no-store");
     if (resp->retry_after_s > 0) {
         char ra[32];
@@ -217,14 +282,24 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, conn_state *st,
 
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    long ms = (long)((t1.tv_sec - st->t0.tv_sec) * 1000 +
-                     (t1.tv_nsec - st->t0.tv_nsec) / 1000000);
+    int64_t us = (int64_t)(t1.tv_sec - st->t0.tv_sec) * 1000000 +
+                 (t1.tv_nsec - st->t0.tv_nsec) / 1000;
+    long ms = (long)(us / 1000);
+    wardd_metrics_request(st->route, resp->status, us > 0 ? (uint64_t)us : 0);
     /* The path holds at most a task id, an op id or an SN, none secret;
-     * the query (an op's capability token) is never logged. */
-    wardd_log("info", "request", "method=%s path=%s status=%u addr=%s signer=%s ms=%ld",
-              st->req.method ? st->req.method : "-",
-              st->bad_uri ? "-" : st->req.path, resp->status, st->req.addr,
-              resp->signer[0] ? resp->signer : "-", ms);
+     * the query (an op's capability token) is never logged. via: the
+     * trusted proxy the request came through. */
+    const char *method = st->req.method ? st->req.method : "-";
+    const char *path = st->bad_uri ? "-" : st->req.path;
+    const char *signer = resp->signer[0] ? resp->signer : "-";
+    if (st->forwarded) {
+        wardd_log("info", "request",
+                  "method=%s path=%s status=%u addr=%s via=%s signer=%s ms=%ld", method, path,
+                  resp->status, st->req.addr, st->peer, signer, ms);
+    } else {
+        wardd_log("info", "request", "method=%s path=%s status=%u addr=%s signer=%s ms=%ld",
+                  method, path, resp->status, st->req.addr, signer, ms);
+    }
     cJSON_Delete(resp->json);
     resp->json = NULL;
     return ret;
@@ -247,6 +322,7 @@ static void dispatch(wardd *w, conn_state *st, wardd_resp *resp)
         }
         path_known = true;
         if (strcmp(routes[i].method, st->req.method) == 0) {
+            st->route = (int)i;
             routes[i].fn(w, &st->req, resp);
             return;
         }
@@ -303,7 +379,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         st->req.header = get_header;
         st->req.arg = get_arg;
         st->req.ctx = c;
-        client_addr(c, st->req.addr, sizeof st->req.addr);
+        client_addr(w, c, st);
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl != NULL && strtoull(cl, NULL, 10) > WARDD_BODY_MAX) {
@@ -388,11 +464,24 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     wardd_log("warn", "http", "msg=%s", msg);
 }
 
-/* The accept policy: the per-address cap. */
+/* The accept policy: the per-address cap, except for a trusted proxy,
+ * which carries every client behind it (it limits them itself). */
 static enum MHD_Result admit(void *cls, const struct sockaddr *addr, socklen_t len)
 {
     struct wardd_http *h = cls;
-    return wardd_guard_admit(h->guard, addr, len) ? MHD_YES : MHD_NO;
+    uint8_t a[16];
+    bool whole = addr != NULL &&
+                 ((addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) ||
+                  (addr->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)));
+    if (h->trusted->n > 0 && whole && wardd_addr_of(addr, a) &&
+        wardd_cidrs_match(h->trusted, a)) {
+        return MHD_YES;
+    }
+    if (wardd_guard_admit(h->guard, addr, len)) {
+        return MHD_YES;
+    }
+    wardd_metric_inc(WARDD_C_CONN_REFUSED);
+    return MHD_NO;
 }
 
 /* Every connection is tracked from its start to its close, for the cap
@@ -420,6 +509,14 @@ ward_err wardd_http_start(wardd *w, struct wardd_http **out, unsigned *port)
     if (h == NULL) {
         return WARD_ERR_NOSPACE;
     }
+    h->trusted = &w->cfg.trusted_proxy;
+    const char *methods[NROUTES], *patterns[NROUTES], *relays[NROUTES];
+    for (size_t i = 0; i < NROUTES; i++) {
+        methods[i] = routes[i].method;
+        patterns[i] = routes[i].pattern;
+        relays[i] = routes[i].relay;
+    }
+    wardd_metrics_routes(methods, patterns, relays, NROUTES);
     char portstr[16];
     snprintf(portstr, sizeof portstr, "%u", w->cfg.listen_port);
     struct addrinfo hints = { 0 }, *ai = NULL;

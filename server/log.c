@@ -1,5 +1,7 @@
-/* Structured log lines on stderr: every value escaped by one formatter,
- * each line written whole so threads never interleave. */
+/* Structured log lines on stderr or a --log file: every value escaped by
+ * one formatter, each line written whole so threads never interleave. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,11 +37,33 @@ typedef struct line_buf {
 
 static const char truncated_tail[] = " truncated=1\n";
 
+/* Where lines go: stderr, or the --log file. A reopen swaps the file
+ * behind this descriptor with dup2(2), atomically, so a writer never
+ * sees it closed and no lock is taken per line. */
+static int log_fd = STDERR_FILENO;
+
 /* One write(2) per call: atomic for lines this short, even on a pipe. */
 static void put(const char *text, size_t len)
 {
-    ssize_t w = write(STDERR_FILENO, text, len);
+    ssize_t w = write(__atomic_load_n(&log_fd, __ATOMIC_RELAXED), text, len);
     (void)w;
+}
+
+int wardd_log_open(const char *path)
+{
+    /* 0640: the log names addresses and accounts, not for every user. */
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+    if (fd < 0) {
+        return errno;
+    }
+    int cur = __atomic_load_n(&log_fd, __ATOMIC_RELAXED);
+    if (cur == STDERR_FILENO) {
+        __atomic_store_n(&log_fd, fd, __ATOMIC_RELAXED);
+        return 0;
+    }
+    int rc = dup2(fd, cur) < 0 ? errno : 0;
+    close(fd);
+    return rc;
 }
 
 static void add(line_buf *b, const char *s, size_t n)

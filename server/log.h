@@ -1,5 +1,6 @@
 /*
- * log.h - wardd's structured log: one line per event on stderr,
+ * log.h - wardd's structured log: one line per event on stderr (or the
+ * file of --log),
  *     ts=2026-01-02T03:04:05.678Z level=info event=listening addr=...
  *
  * Callers pass the rest as printf-style "key=%s key=%u" pairs; the
@@ -35,6 +36,12 @@
 /* level: "debug", "info", "warn", "error". fmt may be NULL. */
 void wardd_log(const char *level, const char *event, const char *fmt, ...)
     WARDD_PRINTF(3, 4);
+
+/* Sends the lines to path (appended, created 0640) from now on; called
+ * again (SIGHUP), opens path anew, so a log renamed away by a rotation
+ * stops growing and the next line starts the new file. 0, or the errno
+ * (the lines keep going where they went). */
+int wardd_log_open(const char *path);
 
 /* Between hold and release the calling thread's lines wait in memory and
  * leave together (wardd holds them for the length of one request, whose

@@ -1,13 +1,17 @@
-/* wardd: the ward relay server. Start-up, signal wait, clean shutdown. */
+/* wardd: the ward relay server. Start-up, signals (reload on SIGHUP),
+ * clean shutdown. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ward/ward_suite.h"
 
 #include "config.h"
+#include "db_guard.h"
 #include "log.h"
+#include "metrics.h"
 #include "wardd.h"
 
 #if defined(WARD_CRYPTO_MBEDTLS)
@@ -37,6 +41,39 @@ static int open_sms(wardd *w)
     return 0;
 }
 
+static void log_change(void *ctx, const char *name, bool applied)
+{
+    (void)ctx;
+    if (applied) {
+        wardd_log("info", "reload_applied", "setting=%s", name);
+    } else {
+        wardd_log("warn", "reload_needs_restart", "setting=%s", name);
+    }
+}
+
+/* SIGHUP: the log file opened anew (after a rotation renamed it), then
+ * the config file and flags read again; the settings that can change
+ * while wardd runs take effect, the others are named as waiting for a
+ * restart. A bad config file changes nothing. */
+static void reload(wardd *w, int argc, char **argv)
+{
+    int log_err = w->cfg.log_file[0] != '\0' ? wardd_log_open(w->cfg.log_file) : 0;
+    static wardd_config next;           /* big: not on the stack */
+    char why[256];
+    if (wardd_config_reload(argc, argv, &next, why, sizeof why) != WARDD_PARSE_RUN) {
+        wardd_log("error", "reload_failed", "err=%s msg=\"settings kept\"", why);
+        return;
+    }
+    wardd_config_live(&w->cfg, &next, log_change, NULL);
+    if (log_err != 0) {
+        wardd_log("error", "reloaded", "signal=HUP log=%s log_err=\"%s\"", w->cfg.log_file,
+                  strerror(log_err));
+    } else {
+        wardd_log("info", "reloaded", "signal=HUP log=%s", w->cfg.log_file[0] ? w->cfg.log_file
+                                                                             : "stderr");
+    }
+}
+
 int main(int argc, char **argv)
 {
     wardd *w = &server;
@@ -48,13 +85,22 @@ int main(int argc, char **argv)
         return 2;
     }
     /* Signals are taken by sigwait() below; every thread inherits the
-     * mask, so none of libmicrohttpd's threads is interrupted. */
+     * mask, so none of libmicrohttpd's threads is interrupted, and SIGHUP
+     * (whose default is to end the process) reloads instead. */
     signal(SIGPIPE, SIG_IGN);
     sigset_t sigs;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    if (w->cfg.log_file[0] != '\0') {
+        int e = wardd_log_open(w->cfg.log_file);
+        if (e != 0) {
+            fprintf(stderr, "wardd: cannot open log %s: %s\n", w->cfg.log_file, strerror(e));
+            return 1;
+        }
+    }
 
     w->cp = WARDD_CRYPTO();
     pthread_mutex_init(&w->mu, NULL);
@@ -72,17 +118,29 @@ int main(int argc, char **argv)
         wardd_log("warn", "no_factory_pub", "msg=\"lock activation will be refused\"");
     }
 
+    char why[512];
+    int db_lock = wardd_db_guard(w->cfg.db, why, sizeof why);
+    if (db_lock < 0) {
+        wardd_log("error", "db_open_failed", "db=%s err=%s", w->cfg.db, why);
+        return 1;
+    }
     ward_err err = wardd_store_sqlite_open(w->cfg.db, &w->store);
     if (err != WARD_OK) {
-        wardd_log("error", "db_open_failed", "db=%s err=\"%s\"", w->cfg.db, ward_strerror(err));
+        /* SQLite's own words: "file is not a database", "database or
+         * disk is full", "attempt to write a readonly database"... */
+        wardd_log("error", "db_open_failed", "db=%s err=\"%s\" why=\"%s\"", w->cfg.db,
+                  ward_strerror(err), err == WARD_ERR_IO ? wardd_store_why() : "");
+        close(db_lock);
         return 1;
     }
     if (wardd_code_key_open(w->cfg.db, w->code_key) != WARD_OK) {
         w->store.close(w->store.h);
+        close(db_lock);
         return 1;
     }
     if (open_sms(w) != 0) {
         w->store.close(w->store.h);
+        close(db_lock);
         return 1;
     }
     struct wardd_http *http = NULL;
@@ -93,15 +151,25 @@ int main(int argc, char **argv)
                   w->cfg.listen_port);
         w->sms.close(w->sms.ctx);
         w->store.close(w->store.h);
+        close(db_lock);
         return 1;
     }
     bool v6 = strchr(w->cfg.listen_host, ':') != NULL;
-    wardd_log("info", "listening", "addr=%s%s%s:%u tls=%s db=%s crypto=\"%s\"",
-              v6 ? "[" : "", w->cfg.listen_host, v6 ? "]" : "", port,
-              w->cfg.tls_cert[0] ? "on" : "off", w->cfg.db, w->cp->name);
+    wardd_log("info", "listening", "addr=%s%s%s:%u version=%s tls=%s db=%s crypto=\"%s\" "
+              "trusted_proxies=%u",
+              v6 ? "[" : "", w->cfg.listen_host, v6 ? "]" : "", port, WARDD_VERSION,
+              w->cfg.tls_cert[0] ? "on" : "off", w->cfg.db, w->cp->name,
+              w->cfg.trusted_proxy.n);
 
     int sig = 0;
-    while (sigwait(&sigs, &sig) != 0) {
+    for (;;) {
+        if (sigwait(&sigs, &sig) != 0) {
+            continue;
+        }
+        if (sig != SIGHUP) {
+            break;
+        }
+        reload(w, argc, argv);
     }
     wardd_log("info", "stopping", "signal=%d", sig);
     pthread_mutex_lock(&w->mu);
@@ -115,5 +183,6 @@ int main(int argc, char **argv)
     pthread_mutex_destroy(&w->mu);
     ward_wipe(w->code_key, sizeof w->code_key);
     wardd_log("info", "stopped", NULL);
+    close(db_lock);             /* after the store: the next wardd may start */
     return 0;
 }

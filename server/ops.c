@@ -191,7 +191,7 @@ void wardd_h_ops_post(wardd *w, const wardd_req *r, wardd_resp *out)
      * request's expiry is on the lock's clock, which wardd cannot compare
      * with its own; the lock enforces that one itself, so wardd only
      * bounds how long it offers the op. */
-    op->expires_ms = now + (int64_t)w->cfg.op_ttl_s * 1000;
+    op->expires_ms = now + (int64_t)WARDD_LIVE(w, op_ttl_s) * 1000;
     op->state = WARDD_OP_PENDING;
     size_t audience = 0;
     ward_err err = w->store.op_create(w->store.h, op, &audience);

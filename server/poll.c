@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "metrics.h"
 #include "wardd.h"
 
 #define WAKE_BUCKETS 64
@@ -58,8 +59,20 @@ void wardd_wake(const char *kind, const char *id)
     pthread_mutex_unlock(&wake_mu);
 }
 
+static bool wake_wait(wardd *w, const char *kind, const char *id, uint64_t gen,
+                      int64_t at_ms);
+
 bool wardd_wake_wait(wardd *w, const char *kind, const char *id, uint64_t gen,
                      int64_t at_ms)
+{
+    wardd_metric_waiting(1);
+    bool woken = wake_wait(w, kind, id, gen, at_ms);
+    wardd_metric_waiting(-1);
+    return woken;
+}
+
+static bool wake_wait(wardd *w, const char *kind, const char *id, uint64_t gen,
+                      int64_t at_ms)
 {
     pthread_once(&wake_once, wake_init);
     size_t b = bucket(kind, id);

@@ -3,8 +3,11 @@
  * restart, or a second wardd on the same database, does not hand out a
  * fresh allowance. */
 #include <stdio.h>
+#include <string.h>
 
 #include "log.h"
+#include "metrics.h"
+#include "proxy.h"
 #include "wardd.h"
 
 #define BUSY_MESSAGE "too many codes sent; try later"
@@ -20,6 +23,7 @@ static long retry_s(int64_t retry_ms)
 static void busy(wardd_resp *out, const char *kind, const char *addr, int64_t retry_ms)
 {
     wardd_fail(out, 429, "busy", BUSY_MESSAGE);
+    wardd_metric_inc(kind[0] == 's' ? WARDD_C_RATE_SMS : WARDD_C_RATE_CODE);
     out->retry_after_s = retry_s(retry_ms);
     wardd_log("warn", "rate_limited", "kind=%s addr=%s retry_after=%ld", kind, addr,
               out->retry_after_s);
@@ -34,15 +38,32 @@ void wardd_fail_retry(wardd_resp *out, int64_t retry_ms, const char *why)
     out->retry_after_s = s;
 }
 
+/* The address a limit counts: an IPv4 address, or an IPv6 /64 (what one
+ * host or home is given, as the connection cap counts them), so a client
+ * cannot take a fresh allowance from each address of its /64. */
+static void addr_unit(const char *addr, char *out, size_t cap)
+{
+    uint8_t a[16];
+    if (strchr(addr, ':') == NULL || !wardd_addr_parse(addr, strlen(addr), a)) {
+        snprintf(out, cap, "%s", addr);
+        return;
+    }
+    memset(a + 8, 0, 8);
+    char text[64];
+    wardd_addr_text(a, text, sizeof text);
+    snprintf(out, cap, "%s/64", text);
+}
+
 static bool rate_take(wardd *w, const char *kind, const char *phone, const char *addr,
                       wardd_resp *out)
 {
-    char kphone[64], kaddr[96];
+    char kphone[64], kaddr[96], unit[72];
+    addr_unit(addr, unit, sizeof unit);
     snprintf(kphone, sizeof kphone, "%s-phone:%s", kind, phone);
-    snprintf(kaddr, sizeof kaddr, "%s-addr:%s", kind, addr);
+    snprintf(kaddr, sizeof kaddr, "%s-addr:%s", kind, unit);
     wardd_rate_key keys[2] = {
-        { kphone, w->cfg.sms_per_phone },
-        { kaddr, w->cfg.sms_per_addr },
+        { kphone, WARDD_LIVE(w, sms_per_phone) },
+        { kaddr, WARDD_LIVE(w, sms_per_addr) },
     };
     int64_t retry_ms = 0;
     ward_err err = w->store.rate_take(w->store.h, keys, 2, wardd_now_ms(),
@@ -87,6 +108,7 @@ bool wardd_rate_code_check(wardd *w, const char *uid, const char *phone,
                                WARDD_CODE_CHECK_WINDOW_MS, res);
     if (*err == WARD_ERR_BUSY && res->budget_spent) {
         wardd_log("warn", "code_refused", "uid=%s reason=phone_budget", uid);
+        wardd_metric_inc(WARDD_C_RATE_CODE_CHECK);
         wardd_fail_retry(out, res->retry_ms, "too many codes tried for this phone number");
         return false;
     }
@@ -98,7 +120,7 @@ void wardd_rate_unknown_lock(wardd *w, const char *phone, const char *addr,
 {
     char kphone[64];
     snprintf(kphone, sizeof kphone, "sms-phone:%s", phone);
-    wardd_rate_key key = { kphone, w->cfg.sms_per_phone };
+    wardd_rate_key key = { kphone, WARDD_LIVE(w, sms_per_phone) };
     int64_t retry_ms = 0;
     ward_err err = w->store.rate_fill(w->store.h, &key, wardd_now_ms(), WARDD_RATE_WINDOW_MS,
                                       &retry_ms);

@@ -498,9 +498,20 @@ typedef struct wardd_store {
     ward_err (*dev_msg_take)(void *h, const char *device,
                              const uint8_t *cloud_id, int way, int64_t after,
                              int64_t now_ms, wardd_dev_msg_fn fn, void *ctx);
+
+    /* ---- readiness ---- */
+
+    /* A real read and write: the write lock taken, a row read, one
+     * written and removed, committed. WARD_OK when the store works. */
+    ward_err (*ready)(void *h);
 } wardd_store;
 
 /* Opens (creating and migrating) the SQLite database at path. */
 ward_err wardd_store_sqlite_open(const char *path, wardd_store *st);
+
+/* Why the calling thread's last store entry (or open) failed, as SQLite
+ * said it ("database or disk is full", "file is not a database"...): for
+ * logs and messages. Never holds data from the database. */
+const char *wardd_store_why(void);
 
 #endif /* WARDD_STORE_H */

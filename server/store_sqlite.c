@@ -15,10 +15,32 @@
  * copied once (1000 pages cost 12 % more per relay). */
 #define SQ_CHECKPOINT_PAGES 4000
 
+/* SQLite's text of the calling thread's last failure (each request runs
+ * on a thread of its own, so no other request overwrites it). */
+static __thread char sq_why[256];
+
+/* The first failure since the entry began is the cause; what fails after
+ * it (the rollback of a failed commit) is not. */
+void sq_note(sq *s)
+{
+    if (sq_why[0] != '\0') {
+        return;
+    }
+    snprintf(sq_why, sizeof sq_why, "%s", s->db ? sqlite3_errmsg(s->db) : "out of memory");
+}
+
+const char *wardd_store_why(void)
+{
+    return sq_why[0] != '\0' ? sq_why : "no detail";
+}
+
 ward_err sq_exec(sq *s, const char *sql)
 {
-    return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? WARD_OK
-                                                                    : WARD_ERR_IO;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        sq_note(s);
+        return WARD_ERR_IO;
+    }
+    return WARD_OK;
 }
 
 /* The cached statement for sql (prepared on first use); give it back
@@ -33,6 +55,7 @@ sqlite3_stmt *sq_prep(sq *s, const char *sql)
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
         SQLITE_OK) {
+        sq_note(s);
         return NULL;
     }
     if (s->ncache < SQ_CACHE) {
@@ -50,14 +73,20 @@ void sq_release(sq *s, sqlite3_stmt *st)
     if (st == NULL) {
         return;
     }
+    /* Both answer the error of the statement's last step, if it failed:
+     * noted here, the one place every statement passes. */
     for (size_t i = 0; i < s->ncache; i++) {
         if (s->cache[i].st == st) {
-            sqlite3_reset(st);
+            if (sqlite3_reset(st) != SQLITE_OK) {
+                sq_note(s);
+            }
             sqlite3_clear_bindings(st);
             return;
         }
     }
-    sqlite3_finalize(st);
+    if (sqlite3_finalize(st) != SQLITE_OK) {
+        sq_note(s);
+    }
 }
 
 sqlite3_stmt *sq_prep_args(sq *s, const char *sql, const sq_arg *args, size_t n)
@@ -103,6 +132,7 @@ static const char sql_sync_normal[] = "PRAGMA synchronous = NORMAL";
  * Called with s->mu held; on failure nothing is left open. */
 ward_err sq_begin_locked(sq *s)
 {
+    sq_why[0] = '\0';
     ward_err err = sq_run(s, sql_begin);
     if (err == WARD_OK) {
         err = sq_deferred_apply(s);
@@ -175,6 +205,7 @@ ward_err sq_end_durable(sq *s, ward_err err)
 
 ward_err sq_read_begin(sq *s)
 {
+    sq_why[0] = '\0';
     return sq_run(s, sql_begin_read);
 }
 
@@ -438,6 +469,34 @@ static void sq_close(void *h)
     free(s);
 }
 
+static const char sql_ready_read[] = "SELECT count(*) FROM sqlite_master";
+static const char sql_ready_add[] = "INSERT INTO rate_events (key, at_ms) VALUES ('ready', ?)";
+static const char sql_ready_drop[] = "DELETE FROM rate_events WHERE key = 'ready'";
+
+/* /v1/ready's probe: the write lock, a read, a write undone in the same
+ * transaction and the commit, which puts the touched pages in the WAL:
+ * a database made read-only, a WAL that cannot grow or a lock another
+ * process holds all fail it. */
+static ward_err sq_ready(void *h)
+{
+    sq *s = h;
+    ward_err err = sq_begin(s);
+    if (err != WARD_OK) {
+        return err;
+    }
+    int64_t n = 0;
+    err = sq_count(s, sq_prep(s, sql_ready_read), &n);
+    if (err == WARD_OK) {
+        sqlite3_stmt *st = PREP(s, sql_ready_add, SQ_INT(0));
+        err = st != NULL ? sq_step_done(s, st) : WARD_ERR_IO;
+    }
+    if (err == WARD_OK) {
+        sqlite3_stmt *st = sq_prep(s, sql_ready_drop);
+        err = st != NULL ? sq_step_done(s, st) : WARD_ERR_IO;
+    }
+    return sq_end(s, err);
+}
+
 ward_err wardd_store_sqlite_open(const char *path, wardd_store *out)
 {
     sq *s = calloc(1, sizeof *s);
@@ -446,7 +505,9 @@ ward_err wardd_store_sqlite_open(const char *path, wardd_store *out)
     }
     pthread_mutex_init(&s->mu, NULL);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    sq_why[0] = '\0';
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+        sq_note(s);
         sq_close(s);
         return WARD_ERR_IO;
     }
@@ -481,6 +542,7 @@ ward_err wardd_store_sqlite_open(const char *path, wardd_store *out)
     memset(out, 0, sizeof *out);
     out->h = s;
     out->close = sq_close;
+    out->ready = sq_ready;
     sq_fill_bind(out);
     sq_fill_ops(out);
     sq_fill_dev(out);

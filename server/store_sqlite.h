@@ -88,6 +88,8 @@ typedef struct sq_arg {
                  sizeof((const sq_arg[]){ __VA_ARGS__ }) / sizeof(sq_arg))
 
 /* ---- statements (s->mu held) ---- */
+/* Keeps SQLite's text of the last failure for wardd_store_why(). */
+void sq_note(sq *s);
 ward_err sq_exec(sq *s, const char *sql);
 sqlite3_stmt *sq_prep(sq *s, const char *sql);
 sqlite3_stmt *sq_prep_args(sq *s, const char *sql, const sq_arg *args, size_t n);

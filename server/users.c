@@ -9,6 +9,7 @@
 #include "ward/ward_suite.h"
 
 #include "log.h"
+#include "metrics.h"
 #include "wardd.h"
 
 #define WRONG_CODES "too many wrong codes"
@@ -52,6 +53,7 @@ static bool send_code(wardd *w, const wardd_req *r, const char *uid, const char 
         wardd_sms_verify_text(text, sizeof text, code, uid, WARDD_CODE_TTL_MS / 1000);
         err = w->sms.send(w->sms.ctx, phone, text);
         ward_wipe(text, sizeof text);
+        wardd_metric_inc(err == WARD_OK ? WARDD_C_SMS_CODE_SENT : WARDD_C_SMS_CODE_FAILED);
         if (err != WARD_OK) {
             /* The code never reached the phone: it is dropped, and
              * asking again (rate-limited) sends a new one. */

@@ -40,6 +40,19 @@
 #define WARDD_CODE_CHECK_WINDOW_MS (24 * 3600 * 1000LL)
 #define WARDD_CODE_KEY_LEN 32
 
+/* An address block (--trusted-proxy, --metrics-allow): IPv4 held as its
+ * IPv4-mapped IPv6 address (::ffff:a.b.c.d), its prefix length + 96. */
+#define WARDD_CIDRS_MAX 16
+typedef struct wardd_cidr {
+    uint8_t addr[16];
+    unsigned bits;
+} wardd_cidr;
+
+typedef struct wardd_cidrs {
+    wardd_cidr v[WARDD_CIDRS_MAX];
+    unsigned n;
+} wardd_cidrs;
+
 typedef struct wardd_config {
     char listen_host[64];
     unsigned listen_port;           /* 0: the kernel picks one */
@@ -57,7 +70,14 @@ typedef struct wardd_config {
     unsigned max_per_addr;          /* 0: no cap per client address */
     long header_deadline_s;         /* a request's headers, from its start */
     long body_deadline_s;           /* its body after them; its answer's sending */
+    char log_file[1024];            /* empty: stderr */
+    wardd_cidrs trusted_proxy;      /* peers whose X-Forwarded-For is read */
+    wardd_cidrs metrics_allow;      /* besides loopback, who may read /metrics */
 } wardd_config;
+
+/* A setting SIGHUP may change while requests run (config.h says which):
+ * read with one atomic load. */
+#define WARDD_LIVE(w, field) __atomic_load_n(&(w)->cfg.field, __ATOMIC_RELAXED)
 
 typedef struct wardd {
     wardd_config cfg;
@@ -87,7 +107,8 @@ typedef struct wardd_req {
     char param[WARDD_PATH_MAX];     /* the '*' segment of the route */
     const uint8_t *body;
     size_t body_len;
-    char addr[64];                  /* client address, for rate limits */
+    char addr[64];                  /* client address (behind a trusted proxy: the
+                                     * one it names), for rate limits and logs */
     /* Header and query lookups (NULL when absent). */
     const char *(*header)(void *ctx, const char *name);
     const char *(*arg)(void *ctx, const char *name);
@@ -99,6 +120,8 @@ typedef struct wardd_resp {
     cJSON *json;                    /* owned; http.c frees it */
     long retry_after_s;             /* > 0: a Retry-After header */
     char signer[WARD_HTTPSIG_KEYID_MAX + 1]; /* for the request log */
+    char *text;                     /* owned; instead of json (/metrics) */
+    const char *content_type;       /* of text */
 } wardd_resp;
 
 typedef void (*wardd_handler)(wardd *w, const wardd_req *r, wardd_resp *out);
@@ -113,6 +136,8 @@ void wardd_h_task_status(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_confirm_post(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_escrow_get(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_health(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_ready(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_metrics(wardd *w, const wardd_req *r, wardd_resp *out);
 /* Flow B (ops.c, revoke.c, inbox.c, clients.c, audit.c). */
 void wardd_h_ops_post(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_ops_pending(wardd *w, const wardd_req *r, wardd_resp *out);

@@ -572,7 +572,8 @@ class Lifecycle(WarddTest):
         for flag in ("--listen", "--db", "--sms-outbox", "--sms-command", "--factory-pub",
                      "--tls-cert", "--tls-key", "--task-ttl", "--sms-per-phone",
                      "--sms-per-addr", "--max-connections", "--max-per-addr",
-                     "--header-deadline", "--body-deadline", "--config"):
+                     "--header-deadline", "--body-deadline", "--config", "--log",
+                     "--trusted-proxy", "--metrics-allow"):
             self.assertIn(flag, p.stdout)
         p = subprocess.run([WARDD, "--no-such-flag"], capture_output=True, text=True)
         self.assertEqual(p.returncode, 2)
@@ -928,7 +929,7 @@ class Tls(WarddTest):
         with urllib.request.urlopen("https://127.0.0.1:%d/v1/health" % port, context=ctx,
                                     timeout=10) as r:
             self.assertEqual(r.status, 200)
-            self.assertEqual(json.loads(r.read()), {"ok": True})
+            self.assertIs(json.loads(r.read())["ok"], True)
         # A client that does not trust the certificate is refused.
         with self.assertRaises(Exception):
             urllib.request.urlopen("https://127.0.0.1:%d/v1/health" % port,
@@ -1125,6 +1126,22 @@ class Finding11SlowClients(WarddTest):
             for s in held + refused:
                 s.close()
 
+    def test_issue15_trusted_proxy_is_exempt_from_the_cap(self):
+        """A --trusted-proxy peer carries every client behind it: the cap
+        per address does not apply to it; to anyone else it still does."""
+        self.restart("--max-per-addr", "4", "--trusted-proxy", "127.0.0.5/32")
+        held1, refused1 = self.hold(6, "127.0.0.5")
+        held2, refused2 = self.hold(6, "127.0.0.6")
+        try:
+            self.assertEqual((len(held1), len(refused1)), (6, 0))
+            self.assertEqual((len(held2), len(refused2)), (4, 2))
+        finally:
+            for s in held1 + refused1 + held2 + refused2:
+                s.close()
+        with urllib.request.urlopen(self.wardd.url + "/metrics", timeout=10) as r:
+            text = r.read().decode()
+        self.assertIn('wardd_connections_refused_total{reason="per_addr_cap"} 2\n', text)
+
     def test_trickled_headers_are_cut_at_the_deadline(self):
         self.restart("--header-deadline", "2")
         s = connect_from(self.wardd.url, "127.0.0.1")
@@ -1198,7 +1215,7 @@ class Finding11SlowClients(WarddTest):
                         break
                     if h.lower().startswith(b"content-length:"):
                         length = int(h.split(b":")[1])
-                self.assertEqual(json.loads(f.read(length)), {"ok": True})
+                self.assertIs(json.loads(f.read(length))["ok"], True)
                 time.sleep(0.6)
             # Idle past the header deadline, it is closed as an idle one.
             self.wait_for(lambda: peer_closed(s), 5, "idle keep-alive closed")

@@ -8,6 +8,7 @@
  * opened=1, state=..., escrow_ok=1), and exits 0 only when the status is
  * the expected one (default: any 2xx) and its own checks passed.
  * Accounts: register UID PHONE (wardd texts a code), verify UID CODE.
+ * WARDD_PROBE_XFF in the environment: sent as X-Forwarded-For.
  * A hostile wardd's escrow: plant-escrow SN UID PUBHEX (no request).
  * Flow B: op-create, op-pending, op-answer, op-fetch, op-result, op-state,
  * revoke, inbox, inbox-ack, clients, audit (each documented below). */
@@ -210,6 +211,14 @@ static long request(const char *method, const char *path, const char *query,
     struct curl_slist *hdrs = NULL;
     hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
     hdrs = curl_slist_append(hdrs, "Expect:");
+    /* A client behind a reverse proxy (or one lying about it): the
+     * X-Forwarded-For header the proxy would send. */
+    const char *xff = getenv("WARDD_PROBE_XFF");
+    if (xff != NULL) {
+        char line[512];
+        snprintf(line, sizeof line, "X-Forwarded-For: %s", xff);
+        hdrs = curl_slist_append(hdrs, line);
+    }
     if (keyid != NULL) {
         ward_httpsig_params p;
         memset(&p, 0, sizeof p);
