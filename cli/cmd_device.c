@@ -41,7 +41,8 @@ static int activate(devdir *dd, const char *factory_key)
     ward_err err = keyfile_read_hex(factory_key, fpriv, sizeof fpriv);
     if (err != WARD_OK) {
         return cli_fail("cannot read the manufacturer key %s: %s", factory_key,
-                        ward_strerror(err));
+                        cli_file_why(err, errno, "not a manufacturer key file (64 hex "
+                                     "digits; damaged, or another file)"));
     }
     uint8_t id[WARD_SN_MAX], pub[WARD_P256_POINT_LEN], msg[WARD_ACTIVATION_MAX];
     ward_activation act;

@@ -2,6 +2,7 @@
  * (ward_lock.h) does all the deciding; this file moves its bytes to wardd
  * and to the person at the door (QR code on the terminal, code typed in). */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,8 @@ static int activate(lockdir *ld, const char *factory_key)
     ward_err err = keyfile_read_hex(factory_key, fpriv, sizeof fpriv);
     if (err != WARD_OK) {
         return cli_fail("cannot read the manufacturer key %s: %s", factory_key,
-                        ward_strerror(err));
+                        cli_file_why(err, errno, "not a manufacturer key file (64 hex "
+                                     "digits; damaged, or another file)"));
     }
     uint8_t sn[WARD_SN_MAX], pub[WARD_P256_POINT_LEN], msg[WARD_ACTIVATION_MAX];
     ward_activation act;
@@ -186,7 +188,7 @@ static int bind_start(lockdir *ld, const char *phone, const char *qr_out)
         return cli_usage("bad phone number '%s' (optional +, then 5-20 digits)", phone);
     }
     if (err != WARD_OK) {
-        return cli_fail("cannot start binding: %s", ward_strerror(err));
+        return cli_fail("cannot start binding: %s", lockdir_strerror(ld, err));
     }
     printf("Scan this code with the ward app (phone %s):\n\n", phone);
     qr_print_terminal(stdout, qr);
@@ -274,7 +276,7 @@ static int bind_complete(lockdir *ld, unsigned wait_s)
                         "app recovers its binding with ward app recover, or revokes "
                         "it first)");
     default:
-        return cli_fail("cannot finish binding: %s", ward_strerror(err));
+        return cli_fail("cannot finish binding: %s", lockdir_strerror(ld, err));
     }
     bool sent = false;
     return flush_unconfirmed(ld, &sent);
@@ -305,7 +307,7 @@ static int enter_code(lockdir *ld, const char *code, bool *retry)
     case WARD_ERR_STATE:
         return cli_fail("no binding in progress: run ward lock bind-start first");
     default:
-        return cli_fail("cannot check the code: %s", ward_strerror(err));
+        return cli_fail("cannot check the code: %s", lockdir_strerror(ld, err));
     }
 }
 
@@ -467,7 +469,7 @@ int cmd_lock_clients(int argc, char **argv)
     ward_err err = ward_lock_client_count(&ld.lock, &n);
     if (err != WARD_OK) {
         lockdir_close(&ld);
-        return cli_fail("cannot read the client table: %s", ward_strerror(err));
+        return cli_fail("cannot read the client table: %s", lockdir_strerror(&ld, err));
     }
     printf("lock %s: %zu client%s bound\n", ld.sn, n, n == 1 ? "" : "s");
     for (size_t i = 0; i < n; i++) {

@@ -135,7 +135,7 @@ static int on_answer(void *ctx, long long n, const char *from, const uint8_t *ap
     }
     a->res_len = 0;
     if (err != WARD_ERR_AUTH && err != WARD_ERR_FORMAT) {
-        a->rc = cli_fail("refused: %s", ward_strerror(err));
+        a->rc = cli_fail("refused: %s", lockdir_strerror(a->ld, err));
         a->end = PAGE_FAILED;
         return 1;
     }
@@ -254,7 +254,7 @@ int lockops_remote(lockdir *ld, uint8_t code, const char *user, unsigned timeout
         return cli_fail("user %s is not bound to this lock", user);
     }
     if (err != WARD_OK) {
-        return cli_fail("cannot make the request: %s", ward_strerror(err));
+        return cli_fail("cannot make the request: %s", lockdir_strerror(ld, err));
     }
     /* The capability that lets this lock, and only it, fetch the answer. */
     ward_iov part = { token, sizeof token };
@@ -389,7 +389,7 @@ int cmd_lock_audit(int argc, char **argv)
         n++;
     }
     if (err != WARD_ERR_NOTFOUND) {
-        rc = cli_fail("cannot read the audit ring: %s", ward_strerror(err));
+        rc = cli_fail("cannot read the audit ring: %s", lockdir_strerror(&ld, err));
     } else if (n == 0) {
         printf("no events yet\n");
     }
