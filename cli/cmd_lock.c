@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "json_out.h"
 #include "cli.h"
 #include "keyfile.h"
 #include "lockdir.h"
@@ -460,9 +461,20 @@ static int open_dir_only(int argc, char **argv, const char *usage, lockdir *ld)
 
 int cmd_lock_clients(int argc, char **argv)
 {
-    lockdir ld;
-    int rc = open_dir_only(argc, argv, "ward lock clients --dir D", &ld);
+    const char *dir = NULL, *json = NULL;
+    const cli_option opts[] = { { "dir", true, &dir }, { "json", false, &json } };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
     if (rc != 0) {
+        return rc;
+    }
+    if (dir == NULL) {
+        return cli_usage("usage: ward lock clients --dir D [--json]");
+    }
+    if (json != NULL) {
+        cli_json_begin();
+    }
+    lockdir ld;
+    if ((rc = lockdir_open(&ld, dir, false, NULL, NULL)) != 0) {
         return rc;
     }
     size_t n = 0;
@@ -471,10 +483,26 @@ int cmd_lock_clients(int argc, char **argv)
         lockdir_close(&ld);
         return cli_fail("cannot read the client table: %s", lockdir_strerror(&ld, err));
     }
-    printf("lock %s: %zu client%s bound\n", ld.sn, n, n == 1 ? "" : "s");
+    cJSON *doc = json != NULL ? cJSON_CreateObject() : NULL;
+    cJSON *list = doc != NULL ? cJSON_AddArrayToObject(doc, "clients") : NULL;
+    if (doc != NULL) {
+        cJSON_AddStringToObject(doc, "sn", ld.sn);
+    } else {
+        printf("lock %s: %zu client%s bound\n", ld.sn, n, n == 1 ? "" : "s");
+    }
     for (size_t i = 0; i < n; i++) {
         ward_lock_client c;
         if (ward_lock_client_get(&ld.lock, i, &c) != WARD_OK) {
+            continue;
+        }
+        if (doc != NULL) {
+            /* The core checked the user id's alphabet when it bound it. */
+            char uid[WARD_UID_MAX + 1];
+            cJSON *o = cli_json_push(list);
+            snprintf(uid, sizeof uid, "%.*s", (int)c.uid_len, (const char *)c.uid);
+            cJSON_AddStringToObject(o, "uid", uid);
+            cli_json_str_or_null(o, "role", ward_role_name(c.role));
+            cli_json_time(o, "bound_at", (int64_t)c.bound_at_ms);
             continue;
         }
         time_t t = (time_t)(c.bound_at_ms / 1000);
@@ -487,7 +515,7 @@ int cmd_lock_clients(int argc, char **argv)
                role ? role : "?", when);
     }
     lockdir_close(&ld);
-    return 0;
+    return doc != NULL ? cli_json_end(doc) : 0;
 }
 
 /* `ward lock sync`: sends what wardd has not acknowledged yet. */

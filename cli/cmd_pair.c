@@ -11,6 +11,7 @@
 
 #include "api.h"
 #include "cli.h"
+#include "json_out.h"
 #include "coap_ward.h"
 #include "devlink.h"
 #include "ward/ward.h"
@@ -629,9 +630,11 @@ static int parse_scan(const char *scan, char *host, size_t cap, unsigned *lo, un
 
 int cmd_app_discover(int argc, char **argv)
 {
-    const char *dir = NULL, *scan = NULL;
-    const cli_option opts[] = { { "dir", true, &dir }, { "scan", true, &scan } };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    const char *dir = NULL, *scan = NULL, *json = NULL;
+    const cli_option opts[] = {
+        { "dir", true, &dir }, { "scan", true, &scan }, { "json", false, &json },
+    };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 3, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -639,13 +642,23 @@ int cmd_app_discover(int argc, char **argv)
     unsigned lo = WCOAP_DEFAULT_PORT, hi = WCOAP_DEFAULT_PORT;
     if (dir == NULL || parse_scan(scan ? scan : "127.0.0.1:5683", host_s, sizeof host_s, &lo,
                                   &hi) != 0) {
-        return cli_usage("usage: ward app discover --dir A [--scan HOST:PORT[-PORT]] "
+        return cli_usage("usage: ward app discover --dir A [--scan HOST:PORT[-PORT]] [--json] "
                          "(at most %d ports)", SCAN_MAX);
+    }
+    if (json != NULL) {
+        cli_json_begin();
+    }
+    cJSON *doc = json != NULL ? cJSON_CreateObject() : NULL;
+    cJSON *found = doc != NULL ? cJSON_AddArrayToObject(doc, "devices") : NULL;
+    if (json != NULL && found == NULL) {
+        cJSON_Delete(doc);
+        return cli_fail("out of memory");
     }
     /* The LAN: /ward/info of every address, all at once. */
     size_t np = hi - lo + 1;
     probe *ps = calloc(np, sizeof *ps);
     if (ps == NULL) {
+        cJSON_Delete(doc);
         return cli_fail("out of memory");
     }
     for (size_t i = 0; i < np; i++) {
@@ -707,9 +720,20 @@ int cmd_app_discover(int argc, char **argv)
             ward_http_text(enm, sizeof enm, nm->valuestring);
             ward_http_text(ety, sizeof ety, ty->valuestring);
             ward_http_text(ecid, sizeof ecid, cid);
+            both += cid != NULL;
+            if (doc != NULL) {
+                cJSON *d = cli_json_push(found);
+                cJSON_AddStringToObject(d, "where", cid ? "both" : "lan");
+                cJSON_AddStringToObject(d, "id", eid);
+                cJSON_AddStringToObject(d, "near", ps[i].addr);
+                cJSON_AddStringToObject(d, "name", enm);
+                cJSON_AddStringToObject(d, "type", ety);
+                cli_json_str_or_null(d, "cloud_id", cid ? ecid : NULL);
+                cJSON_Delete(o);
+                continue;
+            }
             printf("%s %s near=%s name=\"%s\" type=%s%s%s\n", cid ? "both" : "lan ", eid,
                    ps[i].addr, enm, ety, cid ? " cloud=" : "", ecid);
-            both += cid != NULL;
         }
         cJSON_Delete(o);
     }
@@ -727,11 +751,25 @@ int cmd_app_discover(int argc, char **argv)
             char ed[96], ec[96];
             ward_http_text(ed, sizeof ed, d->valuestring);
             ward_http_text(ec, sizeof ec, c->valuestring);
-            printf("cloud %s cloud=%s\n", ed, ec);
+            if (doc != NULL) {
+                cJSON *j = cli_json_push(found);
+                cJSON_AddStringToObject(j, "where", "cloud");
+                cJSON_AddStringToObject(j, "id", ed);
+                cJSON_AddNullToObject(j, "near");
+                cJSON_AddNullToObject(j, "name");
+                cJSON_AddNullToObject(j, "type");
+                cJSON_AddStringToObject(j, "cloud_id", ec);
+            } else {
+                printf("cloud %s cloud=%s\n", ed, ec);
+            }
         }
     }
-    printf("%zu device(s) both on the LAN and in the cloud list\n", both);
     cJSON_Delete(cloud);
     free(ps);
+    if (doc != NULL) {
+        cJSON_AddNumberToObject(doc, "both", (double)both);
+        return cli_json_end(doc);
+    }
+    printf("%zu device(s) both on the LAN and in the cloud list\n", both);
     return 0;
 }

@@ -8,8 +8,9 @@
 static const cli_command commands[] = {
     { "selftest", cmd_selftest,
       "run the published known-answer vectors on a crypto backend "
-      "[--backend openssl|mbedtls|all] [--verbose]" },
-    { "version", cmd_version, "print the version and the configured crypto backend" },
+      "[--backend openssl|mbedtls|all] [--verbose] [--json]" },
+    { "version", cmd_version,
+      "print the version and the configured crypto backend [--json]" },
     { "factory keygen", cmd_factory_keygen,
       "make the manufacturer key pair: --out DIR" },
     { "lock init", cmd_lock_init,
@@ -21,7 +22,7 @@ static const cli_command commands[] = {
       "first half of bind: --dir D --phone P --qr-out FILE.png" },
     { "lock bind-finish", cmd_lock_bind_finish,
       "second half of bind: --dir D --code CODE [--wait S]" },
-    { "lock clients", cmd_lock_clients, "list the apps bound to the lock: --dir D" },
+    { "lock clients", cmd_lock_clients, "list the apps bound to the lock: --dir D [--json]" },
     { "lock sync", cmd_lock_sync,
       "send wardd what it has not acknowledged (a binding's confirmation): --dir D" },
     { "lock request", cmd_lock_request,
@@ -31,7 +32,7 @@ static const cli_command commands[] = {
     { "lock run", cmd_lock_run,
       "run the lock: serve the near-field link, apply and answer revocations from wardd: "
       "--dir D" },
-    { "lock audit", cmd_lock_audit, "the lock's own audit ring: --dir D" },
+    { "lock audit", cmd_lock_audit, "the lock's own audit ring: --dir D [--json]" },
     { "app register", cmd_app_register,
       "make the app's account and key, verify its phone by the SMS code: --dir A "
       "--server URL --user U --phone P [--code C] | --dir A --code C" },
@@ -39,10 +40,11 @@ static const cli_command commands[] = {
       "scan a lock's QR code and upload the binding: --dir A --qr FILE.png [--wait S] "
       "[--rebind: completes once the old binding is revoked at the lock] (see --help)" },
     { "app status", cmd_app_status,
-      "ask wardd about pending bindings: --dir A [--wait S]" },
+      "ask wardd about pending bindings, list the app's locks: --dir A [--wait S] [--json]" },
     { "app recover", cmd_app_recover,
       "a new phone: import the key, restore locks from escrow: --dir A --from-key FILE" },
-    { "app pending", cmd_app_pending, "requests waiting for this app's answer: --dir A [--wait S]" },
+    { "app pending", cmd_app_pending,
+      "requests waiting for this app's answer: --dir A [--wait S] [--json]" },
     { "app approve", cmd_app_approve,
       "allow a request: --dir A OP_ID [--wait S] [--from-escrow]" },
     { "app deny", cmd_app_deny, "refuse a request: --dir A OP_ID [--wait S]" },
@@ -51,8 +53,10 @@ static const cli_command commands[] = {
     { "app revoke", cmd_app_revoke,
       "remove a client from a lock, confirmed by the lock itself: --dir A --user U "
       "[--sn SN] [--timeout S] [--from-escrow]" },
-    { "app clients", cmd_app_clients, "a lock's clients as wardd records them: --dir A [--sn SN]" },
-    { "app audit", cmd_app_audit, "wardd's audit of a lock (owner, admin): --dir A [--sn SN]" },
+    { "app clients", cmd_app_clients,
+      "a lock's clients as wardd records them: --dir A [--sn SN] [--json]" },
+    { "app audit", cmd_app_audit,
+      "wardd's audit of a lock (owner, admin): --dir A [--sn SN] [--json]" },
     { "app forget-key", cmd_app_forget_key,
       "keep no authorization key on this phone; answer from escrow: --dir A [--sn SN]" },
     { "se run", cmd_se_run,
@@ -75,7 +79,7 @@ static const cli_command commands[] = {
       "a command to a paired device, print its reply: --dir A --device ID "
       "[--via near|far] CMD..." },
     { "app discover", cmd_app_discover,
-      "devices on the LAN and in the cloud list: --dir A [--scan HOST:PORT-PORT]" },
+      "devices on the LAN and in the cloud list: --dir A [--scan HOST:PORT-PORT] [--json]" },
 };
 
 #define NCOMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
@@ -120,7 +124,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        return cmd_version(0, NULL);
+        return cmd_version(argc - 2, argv + 2);
     }
     int words = 0;
     const cli_command *cmd = lookup(argc - 1, argv + 1, &words);
