@@ -4,6 +4,7 @@
  * the person for the PIN and prints the device's replies. */
 #include <cjson/cJSON.h>
 #include <pthread.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,23 +58,26 @@ static int client_id(const char *dir, const ward_host *host, uint8_t *cid, size_
         tl = strcspn(text, "\r\n");
         size_t n = 0;
         if (ward_hex_decode(text, tl, cid, WARD_CLIENT_ID_MAX, &n) != WARD_OK || n == 0) {
-            rc = cli_fail("%s/client_id is damaged", dir);
+            rc = cli_fail("%s/client_id is damaged (not the hex ward app pair writes)", dir);
         }
         *len = n;
     } else if (err == WARD_ERR_NOTFOUND) {
         *len = CLIENT_ID_LEN;
-        if (ward_mkdir(dir, 0700) != WARD_OK ||
-            host->rng.fill(host->rng.ctx, cid, CLIENT_ID_LEN) != WARD_OK ||
-            ward_hex_encode(cid, CLIENT_ID_LEN, hex, sizeof hex) != WARD_OK) {
+        if (ward_mkdir(dir, 0700) != WARD_OK) {
+            rc = cli_fail("cannot create %s: %s", dir, strerror(errno));
+        } else if (host->rng.fill(host->rng.ctx, cid, CLIENT_ID_LEN) != WARD_OK ||
+                   ward_hex_encode(cid, CLIENT_ID_LEN, hex, sizeof hex) != WARD_OK) {
             rc = cli_fail("cannot make a client id in %s", dir);
         } else {
             strcat(hex, "\n");
             if (ward_file_write_atomic(path, hex, strlen(hex), 0644) != WARD_OK) {
-                rc = cli_fail("cannot write %s/client_id", dir);
+                rc = cli_fail("cannot write %s/client_id: %s", dir, strerror(errno));
             }
         }
     } else {
-        rc = cli_fail("cannot read %s/client_id", dir);
+        rc = cli_fail("cannot read %s/client_id: %s", dir,
+                      cli_file_why(err, path ? errno : ENOMEM, "too large (damaged, or "
+                                   "another file)"));
     }
     free(text);
     free(path);
@@ -113,7 +117,8 @@ static void near_save(const char *dir, const char *id, const char *near)
     char line[320];
     snprintf(line, sizeof line, "%s\n", near);
     if (path == NULL || ward_file_write_atomic(path, line, strlen(line), 0644) != WARD_OK) {
-        fprintf(stderr, "ward: cannot record the device's address\n");
+        fprintf(stderr, "ward: cannot record the device's address: %s\n",
+                path == NULL ? "out of memory" : strerror(errno));
     }
     free(path);
 }
@@ -216,6 +221,10 @@ static int refused(const char *what, ward_err err, const char *why)
         return cli_fail("%s: refused by the device (wrong PIN or a message that does not "
                         "verify)%s%s", what, why[0] ? ": " : "", why);
     }
+    /* An I/O failure's reason is the why itself ("no answer from ..."). */
+    if (err == WARD_ERR_IO && why[0] != '\0') {
+        return cli_fail("%s: %s", what, why);
+    }
     return cli_fail("%s: %s%s%s", what, ward_strerror(err), why[0] ? ": " : "", why);
 }
 
@@ -263,8 +272,9 @@ static int attach(ward_app *app, const ward_host *host, devlink *l, ward_pair_de
         return refused("attach", err, err == WARD_OK ? "" : why);
     }
     snprintf(dev->cloud_id, sizeof dev->cloud_id, "%s", cloud);
-    if (ward_pair_device_save(dir, dev) != WARD_OK) {
-        return cli_fail("cannot save the device record in %s", dir);
+    if ((err = ward_pair_device_save(dir, dev)) != WARD_OK) {
+        return cli_fail("cannot save the device record in %s: %s", dir,
+                        cli_file_why(err, errno, NULL));
     }
     char shown[4 * sizeof cloud];
     ward_http_text(shown, sizeof shown, cloud);
@@ -422,8 +432,10 @@ int cmd_app_pair(int argc, char **argv)
         }
     }
     ward_pair_wipe(&p);
-    if (rc == 0 && ward_pair_device_save(dir, &dev) != WARD_OK) {
-        rc = cli_fail("cannot save the device record in %s", dir);
+    ward_err saved = rc == 0 ? ward_pair_device_save(dir, &dev) : WARD_OK;
+    if (saved != WARD_OK) {
+        rc = cli_fail("cannot save the device record in %s: %s", dir,
+                      cli_file_why(saved, errno, NULL));
     }
     if (rc == 0) {
         near_save(dir, dev.id, l.near);
@@ -529,7 +541,8 @@ int cmd_app_send(int argc, char **argv)
     }
     if (err != WARD_OK) {
         return cli_fail("cannot read the record of %s in %s: %s", device, dir,
-                        ward_strerror(err));
+                        cli_file_why(err, errno, "not a device record (damaged, or "
+                                     "another file)"));
     }
     devlink l;
     memset(&l, 0, sizeof l);

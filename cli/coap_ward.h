@@ -62,6 +62,11 @@ ward_err wcoap_exchange(const char *hostport, const uint8_t *msg, size_t len,
  * to one address share one source port: a binding in progress is found
  * by the peer's address). */
 void wcoap_app_close(void);
+/* After wcoap_exchange() or wcoap_get() failed with WARD_ERR_IO on this
+ * thread: why, for a person ("no answer within 2000 ms (timed out)",
+ * "cannot resolve HOST: Name or service not known", "the network refused
+ * it (ICMP: ...)"). */
+const char *wcoap_why(void);
 
 /* GETs coap://hostport/PATH (path without the leading '/', segments
  * split at '/') into out, NUL-terminated. Errors as wcoap_exchange(). */

@@ -172,6 +172,23 @@ class Network(ErrorTest):
         self.assertFalse(os.path.isdir(self.path("outbox")) and os.listdir(self.path("outbox")))
 
 
+    def test_near_field_unreachable(self):
+        # CoAP over UDP: a closed port answers with ICMP, a bad name does
+        # not resolve; each is said, not "i/o error".
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", 0))
+        port = u.getsockname()[1]
+        u.close()
+        err = self.fails("app", "pair", "--dir", self.path("a"), "--device", "LAMP-1",
+                         "--near", "127.0.0.1:%d" % port, "--pin", "123456",
+                         because="no answer from coap://127.0.0.1:%d: the network refused it"
+                         % port)
+        self.assertNotIn("i/o error", err)
+        self.fails("app", "pair", "--dir", self.path("a"), "--device", "LAMP-1",
+                   "--near", "no-such-lamp.invalid:5683", "--pin", "123456",
+                   because="cannot resolve no-such-lamp.invalid")
+
+
 class Files(ErrorTest):
     def test_missing_directory(self):
         self.fails("app", "status", "--dir", self.path("nowhere"),
