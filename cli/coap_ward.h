@@ -38,7 +38,8 @@ typedef void (*wcoap_msg_fn)(void *ctx, const uint8_t *tid, size_t tid_len,
 typedef struct wcoap_dev wcoap_dev;
 
 /* Listens on host:port (port 0: any free one; *bound gets the port).
- * info_json is served at /ward/info (copied). */
+ * info_json is served at /ward/info (copied). WARD_ERR_IO leaves bind(2)'s
+ * errno (EADDRINUSE, ...) when that is what failed, else errno 0. */
 ward_err wcoap_dev_start(wcoap_dev **d, const char *host, unsigned port,
                          const char *info_json, wcoap_msg_fn fn, void *ctx,
                          unsigned *bound);

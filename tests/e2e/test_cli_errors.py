@@ -188,6 +188,21 @@ class Network(ErrorTest):
                    "--near", "no-such-lamp.invalid:5683", "--pin", "123456",
                    because="cannot resolve no-such-lamp.invalid")
 
+    def test_device_port_in_use(self):
+        self.start_wardd()
+        ddir = self.path("dev")
+        self.ward_ok("device", "init", "--dir", ddir, "--id", "LAMP-1", "--server",
+                     self.wardd.url, "--factory-key", self.path("factory", "factory.key"))
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", 0))
+        try:
+            port = u.getsockname()[1]
+            self.fails("device", "run", "--dir", ddir, "--listen", "127.0.0.1:%d" % port,
+                       because="cannot listen on udp 127.0.0.1:%d: Address already in use"
+                       % port)
+        finally:
+            u.close()
+
 
 class Files(ErrorTest):
     def test_missing_directory(self):
