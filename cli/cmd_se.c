@@ -173,13 +173,15 @@ int cmd_se_run(int argc, char **argv)
     ward_err err = ward_se_elem_open(&se, cp, &rng, &clock, &port);
     if (err != WARD_OK) {
         ward_file_port_close(&fp);
-        return cli_fail("cannot start the SE from %s: %s", dir, ward_strerror(err));
+        return cli_fail("cannot start the SE from %s: %s", dir,
+                        cli_file_why(err, fp.os_errno, NULL));
     }
     int srv = se_link_listen(link);
     if (srv < 0) {
+        int os = errno;
         ward_se_elem_close(&se);
         ward_file_port_close(&fp);
-        return cli_fail("cannot listen on %s", link);
+        return cli_fail("cannot listen on %s: %s", link, strerror(os));
     }
     cli_catch_stop();
 

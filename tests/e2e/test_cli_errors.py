@@ -214,6 +214,14 @@ class Files(ErrorTest):
                    "http://127.0.0.1:1", "--factory-key", self.path("no-factory.key"),
                    because="No such file or directory")
 
+    def test_secure_element_link(self):
+        sock = self.path("nowhere", "se.sock")
+        self.fails("se", "run", "--dir", self.path("se"), "--link", sock,
+                   because="cannot listen on %s: No such file or directory" % sock)
+        self.fails("se", "host", "--dir", self.path("host"), "--link", self.path("se.sock"),
+                   "lock", because="cannot reach the SE at %s: No such file or directory"
+                   % self.path("se.sock"))
+
     def test_damaged_files(self):
         self.start_wardd()
         lock = self.init_lock()
