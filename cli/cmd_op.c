@@ -382,7 +382,9 @@ int cmd_lock_audit(int argc, char **argv)
     ward_err err;
     cJSON *doc = json != NULL ? cJSON_CreateObject() : NULL;
     cJSON *list = doc != NULL ? cJSON_AddArrayToObject(doc, "events") : NULL;
-    cJSON_AddStringToObject(doc, "sn", ld.sn);
+    if (doc != NULL) {
+        cJSON_AddStringToObject(doc, "sn", ld.sn);
+    }
     while ((err = ward_audit_next(&ld.lock, &pos, &ev)) == WARD_OK) {
         bool has_op = ev.event == WARD_AUDIT_OP_EXECUTED || ev.event == WARD_AUDIT_OP_REFUSED;
         if (doc != NULL) {
