@@ -259,6 +259,21 @@ class Files(ErrorTest):
         self.assertIn("Read-only file system", err)
         self.assertEqual(read_bytes(os.path.join(lock, "store.bin")), before)
 
+    def test_directory_not_writable(self):
+        # Without a mount: a directory this user may not write (root may
+        # write anywhere, so this one needs another user).
+        if os.geteuid() == 0:
+            self.skipTest("running as root, who writes anywhere (the read-only mount "
+                          "test covers it)")
+        app = self.path("app")
+        os.mkdir(app, 0o555)
+        try:
+            self.fails("app", "register", "--dir", app, "--server", "http://127.0.0.1:1",
+                       "--user", "alice", "--phone", PHONE, because="Permission denied")
+            self.assertEqual(os.listdir(app), [])
+        finally:
+            os.chmod(app, 0o700)
+
     def test_full_disk(self):
         # A 64 KiB tmpfs, filled: the app's key cannot be written, and no
         # half-written file is left; a lock's store cannot be made.
