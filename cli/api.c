@@ -18,7 +18,10 @@ long api_call(const ward_host *host, const char *server, const char *method,
                                      (const uint8_t *)body, body ? strlen(body) : 0,
                                      signer, resp);
     if (err != WARD_OK) {
-        snprintf(msg, msg_cap, "cannot reach wardd at %s (%s)", server, ward_strerror(err));
+        /* The reason as libcurl and the OS give it (refused, no such
+         * host, timed out, an untrusted certificate). */
+        snprintf(msg, msg_cap, "cannot reach wardd at %s: %s", server,
+                 resp->error[0] != '\0' ? resp->error : ward_strerror(err));
         return -1;
     }
     if (resp->status >= 200 && resp->status < 300) {

@@ -111,6 +111,17 @@ int cli_parse(int argc, char **argv, const cli_option *opts, int nopts,
     return 0;
 }
 
+const char *cli_file_why(ward_err err, int os_errno, const char *not_what)
+{
+    if ((err == WARD_ERR_IO || err == WARD_ERR_NOTFOUND) && os_errno != 0) {
+        return strerror(os_errno);
+    }
+    if (err == WARD_ERR_FORMAT && not_what != NULL) {
+        return not_what;
+    }
+    return ward_strerror(err);
+}
+
 int cli_seconds(const char *text, unsigned *seconds)
 {
     char *end = NULL;

@@ -45,6 +45,14 @@ typedef struct cli_option {
 int cli_parse(int argc, char **argv, const cli_option *opts, int nopts,
               char **pos, int pos_cap, int *npos);
 
+/* Why a file operation failed, for a person: the OS's text
+ * (strerror(os_errno): "Read-only file system", "No such file or
+ * directory", "No space left on device") for WARD_ERR_IO and
+ * WARD_ERR_NOTFOUND, not_what for WARD_ERR_FORMAT ("not a key file"),
+ * ward_strerror(err) for the rest. os_errno: what the ward_files.h call
+ * or the file port (ward_file_port.os_errno) left. */
+const char *cli_file_why(ward_err err, int os_errno, const char *not_what);
+
 /* A whole number of seconds, 0..86400 (a day); -1 for anything else. */
 int cli_seconds(const char *text, unsigned *seconds);
 /* The value of option --name (text, NULL when not given: dflt) read by

@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "cli.h"
+#include "json_out.h"
 #include "qr.h"
 #include "ward/ward.h"
 #include "ward/ward_app.h"
@@ -455,22 +456,64 @@ int app_sync_locks(ward_app *app, unsigned wait_s, bool quiet, int *shown)
     return quiet ? 0 : rc != 0 ? rc : rc2;
 }
 
+/* --json: the records of one of the app's directories (locks/, or
+ * pending/ for rebindings), as they stand after asking wardd. */
+static void status_records(ward_app *app, const char *subdir, cJSON *list)
+{
+    bool rebinding = strcmp(subdir, "pending") == 0;
+    char *path = ward_path_join(app->dir, subdir);
+    DIR *d = path ? opendir(path) : NULL;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || len - 5 > WARD_SN_MAX || strcmp(e->d_name + len - 5, ".json") != 0) {
+            continue;
+        }
+        char sn[WARD_SN_MAX + 1], tid[2 * WARD_TASK_ID_LEN + 1];
+        snprintf(sn, sizeof sn, "%.*s", (int)(len - 5), e->d_name);
+        ward_app_lock lk;
+        ward_err err = rebinding ? ward_app_lock_rebinding(app, sn, &lk)
+                                 : ward_app_lock_get(app, sn, &lk);
+        if (err != WARD_OK) {
+            continue;
+        }
+        explicit_bzero(lk.auth_key, sizeof lk.auth_key);
+        cJSON *o = cli_json_push(list);
+        cJSON_AddStringToObject(o, "sn", sn);
+        cJSON_AddStringToObject(o, "state", lk.bound ? "bound" : "pending");
+        cli_json_str_or_null(o, "role", lk.bound ? ward_role_name(lk.role) : NULL);
+        cJSON_AddBoolToObject(o, "rebinding", rebinding);
+        cJSON_AddBoolToObject(o, "key_kept", lk.bound && !lk.no_key);
+        ward_hex_encode(lk.tid, sizeof lk.tid, tid, sizeof tid);
+        cJSON_AddStringToObject(o, "task", tid);
+    }
+    if (d) closedir(d);
+    free(path);
+    app->error[0] = '\0';
+}
+
 /* `ward app status`: asks wardd about every pending binding of this app,
  * says where each lock stands, and fails only if asking failed. */
 int cmd_app_status(int argc, char **argv)
 {
-    const char *dir = NULL, *wait = NULL;
-    const cli_option opts[] = { { "dir", true, &dir }, { "wait", true, &wait } };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    const char *dir = NULL, *wait = NULL, *json = NULL;
+    const cli_option opts[] = {
+        { "dir", true, &dir }, { "wait", true, &wait }, { "json", false, &json },
+    };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 3, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
     if (!dir) {
-        return cli_usage("usage: ward app status --dir A [--wait S]");
+        return cli_usage("usage: ward app status --dir A [--wait S] [--json]");
     }
     unsigned wait_s = 0;
     if ((rc = cli_seconds_opt("wait", wait, 0, &wait_s)) != 0) {
         return rc;
+    }
+    /* The lines asking wardd prints go to stderr then; the records, as
+     * they stand after, are the document. */
+    if (json != NULL) {
+        cli_json_begin();
     }
     ward_host host;
     ward_app app;
@@ -479,7 +522,16 @@ int cmd_app_status(int argc, char **argv)
     }
     int shown = 0;
     rc = app_sync_locks(&app, wait_s, false, &shown);
-    if (rc == 0 && shown == 0) {
+    if (rc == 0 && json != NULL) {
+        cJSON *doc = cJSON_CreateObject();
+        cJSON_AddStringToObject(doc, "user", app.user);
+        cJSON_AddStringToObject(doc, "phone", app.phone);
+        cJSON_AddStringToObject(doc, "server", app.server);
+        cJSON *list = cJSON_AddArrayToObject(doc, "locks");
+        status_records(&app, "locks", list);
+        status_records(&app, "pending", list);
+        rc = cli_json_end(doc);
+    } else if (rc == 0 && shown == 0) {
         printf("no locks yet\n");
     }
     ward_app_close(&app);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "json_out.h"
 #include "ward/ward.h"
 #include "ward/ward_app.h"
 #include "ward/ward_app_ops.h"
@@ -81,18 +82,23 @@ static const char *outcome_text(int outcome)
 
 int cmd_app_pending(int argc, char **argv)
 {
-    const char *dir = NULL, *wait = NULL;
-    const cli_option opts[] = { { "dir", true, &dir }, { "wait", true, &wait } };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    const char *dir = NULL, *wait = NULL, *json = NULL;
+    const cli_option opts[] = {
+        { "dir", true, &dir }, { "wait", true, &wait }, { "json", false, &json },
+    };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 3, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
     if (dir == NULL) {
-        return cli_usage("usage: ward app pending --dir A [--wait S]");
+        return cli_usage("usage: ward app pending --dir A [--wait S] [--json]");
     }
     unsigned wait_s = 0;
     if ((rc = cli_seconds_opt("wait", wait, 0, &wait_s)) != 0) {
         return rc;
+    }
+    if (json != NULL) {
+        cli_json_begin();
     }
     ward_host host;
     ward_app app;
@@ -103,7 +109,9 @@ int cmd_app_pending(int argc, char **argv)
     if (ward_app_ops_pending(&app, wait_s, &ops) != WARD_OK) {
         return app_fail(&app);
     }
-    if (ops.count == 0) {
+    cJSON *doc = json != NULL ? cJSON_CreateObject() : NULL;
+    cJSON *list = doc != NULL ? cJSON_AddArrayToObject(doc, "requests") : NULL;
+    if (doc == NULL && ops.count == 0) {
         printf("no pending requests\n");
     }
     uint64_t now_ms = 0;
@@ -111,16 +119,28 @@ int cmd_app_pending(int argc, char **argv)
     for (size_t i = 0; i < ops.count; i++) {
         const ward_app_op *op = &ops.ops[i];
         long left = op->expires_ms > now_ms ? (long)((op->expires_ms - now_ms) / 1000) : 0;
+        if (doc != NULL) {
+            cJSON *o = cli_json_push(list);
+            cli_json_remote(o, "op_id", op->op_id);
+            cli_json_remote(o, "sn", op->sn);
+            cli_json_str_or_null(o, "op", ward_app_op_name(op->op));
+            cli_json_remote(o, "target", op->target);
+            cli_json_time(o, "expires", (int64_t)op->expires_ms);
+            cJSON_AddNumberToObject(o, "seconds_left", (double)left);
+            continue;
+        }
         printf("%s  lock %s asks to %s%s%s (%ld s left)\n", op->op_id, op->sn,
                ward_app_op_name(op->op), op->target[0] ? " - asked of " : "", op->target, left);
     }
-    if (ops.skipped > 0) {
+    if (doc != NULL) {
+        cJSON_AddNumberToObject(doc, "ignored", (double)ops.skipped);
+    } else if (ops.skipped > 0) {
         printf("(%zu request%s not for this app's locks ignored)\n", ops.skipped,
                ops.skipped == 1 ? "" : "s");
     }
     ward_app_ops_free(&ops);
     ward_app_close(&app);
-    return 0;
+    return doc != NULL ? cli_json_end(doc) : 0;
 }
 
 static int answer(int argc, char **argv, uint8_t decision)
@@ -281,19 +301,26 @@ int cmd_app_revoke(int argc, char **argv)
     }
 }
 
-/* For commands whose options are --dir and --sn: parses them, picks the
- * lock and opens the app. Returns 0 or an exit code after printing why. */
+/* For commands whose options are --dir and --sn (and --json, when json
+ * is not NULL: then set, and standard output kept for the document):
+ * parses them, picks the lock and opens the app. Returns 0 or an exit
+ * code after printing why. */
 static int open_for_lock(int argc, char **argv, const char *usage, ward_app *app,
-                         ward_host *host, char sn[WARD_SN_MAX + 1])
+                         ward_host *host, char sn[WARD_SN_MAX + 1], const char **json)
 {
     const char *dir = NULL, *sn_opt = NULL;
-    const cli_option opts[] = { { "dir", true, &dir }, { "sn", true, &sn_opt } };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    const cli_option opts[] = {
+        { "dir", true, &dir }, { "sn", true, &sn_opt }, { "json", false, json },
+    };
+    int npos = 0, rc = cli_parse(argc, argv, opts, json != NULL ? 3 : 2, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
     if (dir == NULL) {
         return cli_usage("usage: %s", usage);
+    }
+    if (json != NULL && *json != NULL) {
+        cli_json_begin();
     }
     if ((rc = pick_lock(dir, sn_opt, sn)) != 0) {
         return rc;
@@ -306,7 +333,9 @@ int cmd_app_clients(int argc, char **argv)
     char sn[WARD_SN_MAX + 1];
     ward_host host;
     ward_app app;
-    int rc = open_for_lock(argc, argv, "ward app clients --dir A [--sn SN]", &app, &host, sn);
+    const char *json = NULL;
+    int rc = open_for_lock(argc, argv, "ward app clients --dir A [--sn SN] [--json]", &app,
+                           &host, sn, &json);
     if (rc != 0) {
         return rc;
     }
@@ -314,6 +343,28 @@ int cmd_app_clients(int argc, char **argv)
     size_t n = 0;
     if (ward_app_clients(&app, sn, &list, &n) != WARD_OK) {
         return app_fail(&app);
+    }
+    if (json != NULL) {
+        cJSON *doc = cJSON_CreateObject();
+        cJSON *arr = cJSON_AddArrayToObject(doc, "clients");
+        cJSON_AddStringToObject(doc, "sn", sn);
+        for (size_t i = 0; i < n; i++) {
+            char tid[2 * WARD_TASK_ID_LEN + 1];
+            cJSON *o = cli_json_push(arr);
+            cli_json_remote(o, "uid", list[i].uid);
+            cli_json_str_or_null(o, "role", ward_role_name(list[i].role));
+            ward_hex_encode(list[i].tid, sizeof list[i].tid, tid, sizeof tid);
+            cJSON_AddStringToObject(o, "task", tid);
+            if (list[i].bound > 0) {
+                cli_json_time(o, "bound_at", list[i].bound * 1000);
+            } else {
+                cJSON_AddNullToObject(o, "bound_at");
+                cJSON_AddNullToObject(o, "bound_at_ms");
+            }
+        }
+        free(list);
+        ward_app_close(&app);
+        return cli_json_end(doc);
     }
     printf("lock %s, as wardd records it: %zu client%s\n", sn, n, n == 1 ? "" : "s");
     for (size_t i = 0; i < n; i++) {
@@ -330,7 +381,9 @@ int cmd_app_audit(int argc, char **argv)
     char sn[WARD_SN_MAX + 1];
     ward_host host;
     ward_app app;
-    int rc = open_for_lock(argc, argv, "ward app audit --dir A [--sn SN]", &app, &host, sn);
+    const char *json = NULL;
+    int rc = open_for_lock(argc, argv, "ward app audit --dir A [--sn SN] [--json]", &app,
+                           &host, sn, &json);
     if (rc != 0) {
         return rc;
     }
@@ -338,6 +391,23 @@ int cmd_app_audit(int argc, char **argv)
     size_t n = 0;
     if (ward_app_audit(&app, sn, &list, &n) != WARD_OK) {
         return app_fail(&app);
+    }
+    if (json != NULL) {
+        cJSON *doc = cJSON_CreateObject();
+        cJSON *arr = cJSON_AddArrayToObject(doc, "events");
+        cJSON_AddStringToObject(doc, "sn", sn);
+        for (size_t i = 0; i < n; i++) {
+            /* wardd's words, every one: escaped as the text output is. */
+            cJSON *o = cli_json_push(arr);
+            cli_json_time(o, "time", list[i].ts);
+            cli_json_remote(o, "event", list[i].event);
+            cli_json_remote(o, "uid", list[i].uid);
+            cli_json_remote(o, "op", list[i].op);
+            cli_json_remote(o, "detail", list[i].detail);
+        }
+        free(list);
+        ward_app_close(&app);
+        return cli_json_end(doc);
     }
     for (size_t i = 0; i < n; i++) {
         time_t t = (time_t)(list[i].ts / 1000);
@@ -367,7 +437,8 @@ int cmd_app_forget_key(int argc, char **argv)
     char sn[WARD_SN_MAX + 1];
     ward_host host;
     ward_app app;
-    int rc = open_for_lock(argc, argv, "ward app forget-key --dir A [--sn SN]", &app, &host, sn);
+    int rc = open_for_lock(argc, argv, "ward app forget-key --dir A [--sn SN]", &app, &host, sn,
+                           NULL);
     if (rc != 0) {
         return rc;
     }

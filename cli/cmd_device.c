@@ -41,7 +41,8 @@ static int activate(devdir *dd, const char *factory_key)
     ward_err err = keyfile_read_hex(factory_key, fpriv, sizeof fpriv);
     if (err != WARD_OK) {
         return cli_fail("cannot read the manufacturer key %s: %s", factory_key,
-                        ward_strerror(err));
+                        cli_file_why(err, errno, "not a manufacturer key file (64 hex "
+                                     "digits; damaged, or another file)"));
     }
     uint8_t id[WARD_SN_MAX], pub[WARD_P256_POINT_LEN], msg[WARD_ACTIVATION_MAX];
     ward_activation act;
@@ -355,9 +356,11 @@ static int serve(runner *r, const char *listen, bool far)
     unsigned bound = 0;
     ward_err err = json ? wcoap_dev_start(&coap, host, port, json, on_near, r, &bound)
                         : WARD_ERR_NOSPACE;
+    int os = errno;
     cJSON_free(json);
     if (err != WARD_OK) {
-        return cli_fail("cannot listen on udp %s: %s", listen, ward_strerror(err));
+        return cli_fail("cannot listen on udp %s: %s", listen,
+                        err == WARD_ERR_IO && os != 0 ? strerror(os) : ward_strerror(err));
     }
     say("device %s: near coap://%s:%u", info.id, host, bound);
     pthread_t th;

@@ -1,5 +1,6 @@
 /* `ward factory keygen`: the manufacturer's key pair that vouches for
  * every lock it makes (the activation signature wardd checks). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,7 @@ int cmd_factory_keygen(int argc, char **argv)
         return cli_usage("usage: ward factory keygen --out DIR");
     }
     if (ward_mkdir(out, 0700) != WARD_OK) {
-        return cli_fail("cannot create directory %s", out);
+        return cli_fail("cannot create directory %s: %s", out, strerror(errno));
     }
     char *key_path = ward_path_join(out, "factory.key");
     char *pub_path = ward_path_join(out, "factory.pub");
@@ -38,16 +39,19 @@ int cmd_factory_keygen(int argc, char **argv)
         ward_host_init(&host);
         uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
         ward_err err = ward_p256_keygen(host.crypto, &host.rng, priv, pub);
+        int os = 0;
         if (err == WARD_OK) {
             err = keyfile_write_hex(key_path, priv, sizeof priv, 0600);
+            os = errno;
         }
         if (err == WARD_OK) {
             err = keyfile_write_hex(pub_path, pub, sizeof pub, 0644);
+            os = errno;
         }
         explicit_bzero(priv, sizeof priv);
         if (err != WARD_OK) {
             rc = cli_fail("cannot make the manufacturer key in %s: %s", out,
-                          ward_strerror(err));
+                          cli_file_why(err, os, NULL));
         } else {
             printf("manufacturer key: %s (secret, keep it offline)\n", key_path);
             printf("public key for wardd --factory-pub: %s\n", pub_path);

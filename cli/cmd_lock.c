@@ -2,6 +2,7 @@
  * (ward_lock.h) does all the deciding; this file moves its bytes to wardd
  * and to the person at the door (QR code on the terminal, code typed in). */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "json_out.h"
 #include "cli.h"
 #include "keyfile.h"
 #include "lockdir.h"
@@ -39,7 +41,8 @@ static int activate(lockdir *ld, const char *factory_key)
     ward_err err = keyfile_read_hex(factory_key, fpriv, sizeof fpriv);
     if (err != WARD_OK) {
         return cli_fail("cannot read the manufacturer key %s: %s", factory_key,
-                        ward_strerror(err));
+                        cli_file_why(err, errno, "not a manufacturer key file (64 hex "
+                                     "digits; damaged, or another file)"));
     }
     uint8_t sn[WARD_SN_MAX], pub[WARD_P256_POINT_LEN], msg[WARD_ACTIVATION_MAX];
     ward_activation act;
@@ -186,7 +189,7 @@ static int bind_start(lockdir *ld, const char *phone, const char *qr_out)
         return cli_usage("bad phone number '%s' (optional +, then 5-20 digits)", phone);
     }
     if (err != WARD_OK) {
-        return cli_fail("cannot start binding: %s", ward_strerror(err));
+        return cli_fail("cannot start binding: %s", lockdir_strerror(ld, err));
     }
     printf("Scan this code with the ward app (phone %s):\n\n", phone);
     qr_print_terminal(stdout, qr);
@@ -274,7 +277,7 @@ static int bind_complete(lockdir *ld, unsigned wait_s)
                         "app recovers its binding with ward app recover, or revokes "
                         "it first)");
     default:
-        return cli_fail("cannot finish binding: %s", ward_strerror(err));
+        return cli_fail("cannot finish binding: %s", lockdir_strerror(ld, err));
     }
     bool sent = false;
     return flush_unconfirmed(ld, &sent);
@@ -305,7 +308,7 @@ static int enter_code(lockdir *ld, const char *code, bool *retry)
     case WARD_ERR_STATE:
         return cli_fail("no binding in progress: run ward lock bind-start first");
     default:
-        return cli_fail("cannot check the code: %s", ward_strerror(err));
+        return cli_fail("cannot check the code: %s", lockdir_strerror(ld, err));
     }
 }
 
@@ -458,21 +461,48 @@ static int open_dir_only(int argc, char **argv, const char *usage, lockdir *ld)
 
 int cmd_lock_clients(int argc, char **argv)
 {
-    lockdir ld;
-    int rc = open_dir_only(argc, argv, "ward lock clients --dir D", &ld);
+    const char *dir = NULL, *json = NULL;
+    const cli_option opts[] = { { "dir", true, &dir }, { "json", false, &json } };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
     if (rc != 0) {
+        return rc;
+    }
+    if (dir == NULL) {
+        return cli_usage("usage: ward lock clients --dir D [--json]");
+    }
+    if (json != NULL) {
+        cli_json_begin();
+    }
+    lockdir ld;
+    if ((rc = lockdir_open(&ld, dir, false, NULL, NULL)) != 0) {
         return rc;
     }
     size_t n = 0;
     ward_err err = ward_lock_client_count(&ld.lock, &n);
     if (err != WARD_OK) {
         lockdir_close(&ld);
-        return cli_fail("cannot read the client table: %s", ward_strerror(err));
+        return cli_fail("cannot read the client table: %s", lockdir_strerror(&ld, err));
     }
-    printf("lock %s: %zu client%s bound\n", ld.sn, n, n == 1 ? "" : "s");
+    cJSON *doc = json != NULL ? cJSON_CreateObject() : NULL;
+    cJSON *list = doc != NULL ? cJSON_AddArrayToObject(doc, "clients") : NULL;
+    if (doc != NULL) {
+        cJSON_AddStringToObject(doc, "sn", ld.sn);
+    } else {
+        printf("lock %s: %zu client%s bound\n", ld.sn, n, n == 1 ? "" : "s");
+    }
     for (size_t i = 0; i < n; i++) {
         ward_lock_client c;
         if (ward_lock_client_get(&ld.lock, i, &c) != WARD_OK) {
+            continue;
+        }
+        if (doc != NULL) {
+            /* The core checked the user id's alphabet when it bound it. */
+            char uid[WARD_UID_MAX + 1];
+            cJSON *o = cli_json_push(list);
+            snprintf(uid, sizeof uid, "%.*s", (int)c.uid_len, (const char *)c.uid);
+            cJSON_AddStringToObject(o, "uid", uid);
+            cli_json_str_or_null(o, "role", ward_role_name(c.role));
+            cli_json_time(o, "bound_at", (int64_t)c.bound_at_ms);
             continue;
         }
         time_t t = (time_t)(c.bound_at_ms / 1000);
@@ -485,7 +515,7 @@ int cmd_lock_clients(int argc, char **argv)
                role ? role : "?", when);
     }
     lockdir_close(&ld);
-    return 0;
+    return doc != NULL ? cli_json_end(doc) : 0;
 }
 
 /* `ward lock sync`: sends what wardd has not acknowledged yet. */

@@ -9,6 +9,7 @@
 
 #include "api.h"
 #include "cli.h"
+#include "json_out.h"
 #include "lockdir.h"
 #include "lockops.h"
 #include "ward/ward.h"
@@ -135,7 +136,7 @@ static int on_answer(void *ctx, long long n, const char *from, const uint8_t *ap
     }
     a->res_len = 0;
     if (err != WARD_ERR_AUTH && err != WARD_ERR_FORMAT) {
-        a->rc = cli_fail("refused: %s", ward_strerror(err));
+        a->rc = cli_fail("refused: %s", lockdir_strerror(a->ld, err));
         a->end = PAGE_FAILED;
         return 1;
     }
@@ -254,7 +255,7 @@ int lockops_remote(lockdir *ld, uint8_t code, const char *user, unsigned timeout
         return cli_fail("user %s is not bound to this lock", user);
     }
     if (err != WARD_OK) {
-        return cli_fail("cannot make the request: %s", ward_strerror(err));
+        return cli_fail("cannot make the request: %s", lockdir_strerror(ld, err));
     }
     /* The capability that lets this lock, and only it, fetch the answer. */
     ward_iov part = { token, sizeof token };
@@ -359,14 +360,17 @@ static const char *audit_event_name(uint8_t ev)
 
 int cmd_lock_audit(int argc, char **argv)
 {
-    const char *dir = NULL;
-    const cli_option opts[] = { { "dir", true, &dir } };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 1, NULL, 0, &npos);
+    const char *dir = NULL, *json = NULL;
+    const cli_option opts[] = { { "dir", true, &dir }, { "json", false, &json } };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
     if (dir == NULL) {
-        return cli_usage("usage: ward lock audit --dir D");
+        return cli_usage("usage: ward lock audit --dir D [--json]");
+    }
+    if (json != NULL) {
+        cli_json_begin();
     }
     lockdir ld;
     if ((rc = lockdir_open(&ld, dir, false, NULL, NULL)) != 0) {
@@ -376,7 +380,25 @@ int cmd_lock_audit(int argc, char **argv)
     ward_audit_event ev;
     int n = 0;
     ward_err err;
+    cJSON *doc = json != NULL ? cJSON_CreateObject() : NULL;
+    cJSON *list = doc != NULL ? cJSON_AddArrayToObject(doc, "events") : NULL;
+    if (doc != NULL) {
+        cJSON_AddStringToObject(doc, "sn", ld.sn);
+    }
     while ((err = ward_audit_next(&ld.lock, &pos, &ev)) == WARD_OK) {
+        bool has_op = ev.event == WARD_AUDIT_OP_EXECUTED || ev.event == WARD_AUDIT_OP_REFUSED;
+        if (doc != NULL) {
+            char uid[WARD_UID_MAX + 1];
+            cJSON *o = cli_json_push(list);
+            snprintf(uid, sizeof uid, "%.*s", (int)ev.uid_len, (const char *)ev.uid);
+            cJSON_AddNumberToObject(o, "seq", ev.seq);
+            cli_json_time(o, "time", (int64_t)ev.time_ms);
+            cJSON_AddStringToObject(o, "event", audit_event_name(ev.event));
+            cli_json_str_or_null(o, "op", has_op ? lockops_op_name(ev.op) : NULL);
+            cli_json_str_or_null(o, "uid", uid);
+            n++;
+            continue;
+        }
         time_t t = (time_t)(ev.time_ms / 1000);
         struct tm tm;
         char when[32];
@@ -389,7 +411,10 @@ int cmd_lock_audit(int argc, char **argv)
         n++;
     }
     if (err != WARD_ERR_NOTFOUND) {
-        rc = cli_fail("cannot read the audit ring: %s", ward_strerror(err));
+        rc = cli_fail("cannot read the audit ring: %s", lockdir_strerror(&ld, err));
+        cJSON_Delete(doc);
+    } else if (doc != NULL) {
+        rc = cli_json_end(doc);
     } else if (n == 0) {
         printf("no events yet\n");
     }

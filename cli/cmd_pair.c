@@ -4,6 +4,7 @@
  * the person for the PIN and prints the device's replies. */
 #include <cjson/cJSON.h>
 #include <pthread.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "api.h"
 #include "cli.h"
+#include "json_out.h"
 #include "coap_ward.h"
 #include "devlink.h"
 #include "ward/ward.h"
@@ -56,23 +58,26 @@ static int client_id(const char *dir, const ward_host *host, uint8_t *cid, size_
         tl = strcspn(text, "\r\n");
         size_t n = 0;
         if (ward_hex_decode(text, tl, cid, WARD_CLIENT_ID_MAX, &n) != WARD_OK || n == 0) {
-            rc = cli_fail("%s/client_id is damaged", dir);
+            rc = cli_fail("%s/client_id is damaged (not the hex ward app pair writes)", dir);
         }
         *len = n;
     } else if (err == WARD_ERR_NOTFOUND) {
         *len = CLIENT_ID_LEN;
-        if (ward_mkdir(dir, 0700) != WARD_OK ||
-            host->rng.fill(host->rng.ctx, cid, CLIENT_ID_LEN) != WARD_OK ||
-            ward_hex_encode(cid, CLIENT_ID_LEN, hex, sizeof hex) != WARD_OK) {
+        if (ward_mkdir(dir, 0700) != WARD_OK) {
+            rc = cli_fail("cannot create %s: %s", dir, strerror(errno));
+        } else if (host->rng.fill(host->rng.ctx, cid, CLIENT_ID_LEN) != WARD_OK ||
+                   ward_hex_encode(cid, CLIENT_ID_LEN, hex, sizeof hex) != WARD_OK) {
             rc = cli_fail("cannot make a client id in %s", dir);
         } else {
             strcat(hex, "\n");
             if (ward_file_write_atomic(path, hex, strlen(hex), 0644) != WARD_OK) {
-                rc = cli_fail("cannot write %s/client_id", dir);
+                rc = cli_fail("cannot write %s/client_id: %s", dir, strerror(errno));
             }
         }
     } else {
-        rc = cli_fail("cannot read %s/client_id", dir);
+        rc = cli_fail("cannot read %s/client_id: %s", dir,
+                      cli_file_why(err, path ? errno : ENOMEM, "too large (damaged, or "
+                                   "another file)"));
     }
     free(text);
     free(path);
@@ -112,7 +117,8 @@ static void near_save(const char *dir, const char *id, const char *near)
     char line[320];
     snprintf(line, sizeof line, "%s\n", near);
     if (path == NULL || ward_file_write_atomic(path, line, strlen(line), 0644) != WARD_OK) {
-        fprintf(stderr, "ward: cannot record the device's address\n");
+        fprintf(stderr, "ward: cannot record the device's address: %s\n",
+                path == NULL ? "out of memory" : strerror(errno));
     }
     free(path);
 }
@@ -215,6 +221,10 @@ static int refused(const char *what, ward_err err, const char *why)
         return cli_fail("%s: refused by the device (wrong PIN or a message that does not "
                         "verify)%s%s", what, why[0] ? ": " : "", why);
     }
+    /* An I/O failure's reason is the why itself ("no answer from ..."). */
+    if (err == WARD_ERR_IO && why[0] != '\0') {
+        return cli_fail("%s: %s", what, why);
+    }
     return cli_fail("%s: %s%s%s", what, ward_strerror(err), why[0] ? ": " : "", why);
 }
 
@@ -262,8 +272,9 @@ static int attach(ward_app *app, const ward_host *host, devlink *l, ward_pair_de
         return refused("attach", err, err == WARD_OK ? "" : why);
     }
     snprintf(dev->cloud_id, sizeof dev->cloud_id, "%s", cloud);
-    if (ward_pair_device_save(dir, dev) != WARD_OK) {
-        return cli_fail("cannot save the device record in %s", dir);
+    if ((err = ward_pair_device_save(dir, dev)) != WARD_OK) {
+        return cli_fail("cannot save the device record in %s: %s", dir,
+                        cli_file_why(err, errno, NULL));
     }
     char shown[4 * sizeof cloud];
     ward_http_text(shown, sizeof shown, cloud);
@@ -421,8 +432,10 @@ int cmd_app_pair(int argc, char **argv)
         }
     }
     ward_pair_wipe(&p);
-    if (rc == 0 && ward_pair_device_save(dir, &dev) != WARD_OK) {
-        rc = cli_fail("cannot save the device record in %s", dir);
+    ward_err saved = rc == 0 ? ward_pair_device_save(dir, &dev) : WARD_OK;
+    if (saved != WARD_OK) {
+        rc = cli_fail("cannot save the device record in %s: %s", dir,
+                      cli_file_why(saved, errno, NULL));
     }
     if (rc == 0) {
         near_save(dir, dev.id, l.near);
@@ -528,7 +541,8 @@ int cmd_app_send(int argc, char **argv)
     }
     if (err != WARD_OK) {
         return cli_fail("cannot read the record of %s in %s: %s", device, dir,
-                        ward_strerror(err));
+                        cli_file_why(err, errno, "not a device record (damaged, or "
+                                     "another file)"));
     }
     devlink l;
     memset(&l, 0, sizeof l);
@@ -629,9 +643,11 @@ static int parse_scan(const char *scan, char *host, size_t cap, unsigned *lo, un
 
 int cmd_app_discover(int argc, char **argv)
 {
-    const char *dir = NULL, *scan = NULL;
-    const cli_option opts[] = { { "dir", true, &dir }, { "scan", true, &scan } };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    const char *dir = NULL, *scan = NULL, *json = NULL;
+    const cli_option opts[] = {
+        { "dir", true, &dir }, { "scan", true, &scan }, { "json", false, &json },
+    };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 3, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -639,13 +655,23 @@ int cmd_app_discover(int argc, char **argv)
     unsigned lo = WCOAP_DEFAULT_PORT, hi = WCOAP_DEFAULT_PORT;
     if (dir == NULL || parse_scan(scan ? scan : "127.0.0.1:5683", host_s, sizeof host_s, &lo,
                                   &hi) != 0) {
-        return cli_usage("usage: ward app discover --dir A [--scan HOST:PORT[-PORT]] "
+        return cli_usage("usage: ward app discover --dir A [--scan HOST:PORT[-PORT]] [--json] "
                          "(at most %d ports)", SCAN_MAX);
+    }
+    if (json != NULL) {
+        cli_json_begin();
+    }
+    cJSON *doc = json != NULL ? cJSON_CreateObject() : NULL;
+    cJSON *found = doc != NULL ? cJSON_AddArrayToObject(doc, "devices") : NULL;
+    if (json != NULL && found == NULL) {
+        cJSON_Delete(doc);
+        return cli_fail("out of memory");
     }
     /* The LAN: /ward/info of every address, all at once. */
     size_t np = hi - lo + 1;
     probe *ps = calloc(np, sizeof *ps);
     if (ps == NULL) {
+        cJSON_Delete(doc);
         return cli_fail("out of memory");
     }
     for (size_t i = 0; i < np; i++) {
@@ -707,9 +733,20 @@ int cmd_app_discover(int argc, char **argv)
             ward_http_text(enm, sizeof enm, nm->valuestring);
             ward_http_text(ety, sizeof ety, ty->valuestring);
             ward_http_text(ecid, sizeof ecid, cid);
+            both += cid != NULL;
+            if (doc != NULL) {
+                cJSON *d = cli_json_push(found);
+                cJSON_AddStringToObject(d, "where", cid ? "both" : "lan");
+                cJSON_AddStringToObject(d, "id", eid);
+                cJSON_AddStringToObject(d, "near", ps[i].addr);
+                cJSON_AddStringToObject(d, "name", enm);
+                cJSON_AddStringToObject(d, "type", ety);
+                cli_json_str_or_null(d, "cloud_id", cid ? ecid : NULL);
+                cJSON_Delete(o);
+                continue;
+            }
             printf("%s %s near=%s name=\"%s\" type=%s%s%s\n", cid ? "both" : "lan ", eid,
                    ps[i].addr, enm, ety, cid ? " cloud=" : "", ecid);
-            both += cid != NULL;
         }
         cJSON_Delete(o);
     }
@@ -727,11 +764,25 @@ int cmd_app_discover(int argc, char **argv)
             char ed[96], ec[96];
             ward_http_text(ed, sizeof ed, d->valuestring);
             ward_http_text(ec, sizeof ec, c->valuestring);
-            printf("cloud %s cloud=%s\n", ed, ec);
+            if (doc != NULL) {
+                cJSON *j = cli_json_push(found);
+                cJSON_AddStringToObject(j, "where", "cloud");
+                cJSON_AddStringToObject(j, "id", ed);
+                cJSON_AddNullToObject(j, "near");
+                cJSON_AddNullToObject(j, "name");
+                cJSON_AddNullToObject(j, "type");
+                cJSON_AddStringToObject(j, "cloud_id", ec);
+            } else {
+                printf("cloud %s cloud=%s\n", ed, ec);
+            }
         }
     }
-    printf("%zu device(s) both on the LAN and in the cloud list\n", both);
     cJSON_Delete(cloud);
     free(ps);
+    if (doc != NULL) {
+        cJSON_AddNumberToObject(doc, "both", (double)both);
+        return cli_json_end(doc);
+    }
+    printf("%zu device(s) both on the LAN and in the cloud list\n", both);
     return 0;
 }

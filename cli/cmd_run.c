@@ -66,7 +66,7 @@ static void serve_near(lockdir *ld, int fd)
     lockdir_release(ld);
     if (err != WARD_OK) {
         fprintf(stderr, "ward: near field: %.*s may not ask for %s: %s\n", (int)uid_len,
-                (const char *)uid, lockops_op_name(code), ward_strerror(err));
+                (const char *)uid, lockops_op_name(code), lockdir_strerror(ld, err));
         return;
     }
     if (ward_frame_write(fd, out, out_len, NEAR_TIMEOUT_MS) != WARD_OK ||
@@ -81,7 +81,7 @@ static void serve_near(lockdir *ld, int fd)
     err = ward_op_lock_accept(&ld->lock, &op, msg, len, &outcome, out, sizeof out, &out_len);
     lockdir_release(ld);
     if (err != WARD_OK && err != WARD_ERR_EXPIRED) {
-        fprintf(stderr, "ward: near field: answer refused: %s\n", ward_strerror(err));
+        fprintf(stderr, "ward: near field: answer refused: %s\n", lockdir_strerror(ld, err));
         return;
     }
     lockops_act(ld, &outcome);
@@ -269,7 +269,7 @@ static bool apply_revoke(page_ctx *p, long long id, const uint8_t *msg, size_t l
          * forget a REVOKE the lock never applied. It stays in the inbox,
          * the cursor before it, and is tried again next period. */
         fprintf(stderr, "ward: revocation %lld from wardd not applied yet: %s (kept, tried "
-                "again later)\n", id, ward_strerror(err));
+                "again later)\n", id, lockdir_strerror(ld, err));
         return false;
     }
     /* Only a REVOKE the lock answered is progress: garbage and refusals
@@ -279,7 +279,7 @@ static bool apply_revoke(page_ctx *p, long long id, const uint8_t *msg, size_t l
     }
     if (err != WARD_OK) {
         fprintf(stderr, "ward: revocation %lld from wardd refused unanswered: %s\n", id,
-                ward_strerror(err));
+                lockdir_strerror(ld, err));
     } else if (out.outcome == WARD_REVOKE_DONE) {
         printf("[%s] revoked: %.*s (by %.*s)\n", ld->sn, (int)out.target_len,
                (const char *)out.target, (int)out.revoker_len, (const char *)out.revoker);

@@ -33,13 +33,15 @@ static void hex(const uint8_t *p, size_t n, char *out)
 static int open_store(const char *dir, ward_file_port *fp, ward_store_port *port)
 {
     if (ward_mkdir(dir, 0700) != WARD_OK) {
-        return cli_fail("cannot create %s", dir);
+        return cli_fail("cannot create %s: %s", dir, strerror(errno));
     }
     char *path = ward_path_join(dir, STORE_FILE);
     ward_err err = path ? ward_file_port_open(fp, path, STORE_SIZE, port) : WARD_ERR_IO;
     free(path);
     if (err != WARD_OK) {
-        return cli_fail("cannot open %s/%s: %s", dir, STORE_FILE, ward_strerror(err));
+        return cli_fail("cannot open %s/%s: %s", dir, STORE_FILE,
+                        cli_file_why(err, fp->os_errno, "not an SE's store (another size, or "
+                                     "not a file: damaged, or another file)"));
     }
     return 0;
 }
@@ -171,13 +173,15 @@ int cmd_se_run(int argc, char **argv)
     ward_err err = ward_se_elem_open(&se, cp, &rng, &clock, &port);
     if (err != WARD_OK) {
         ward_file_port_close(&fp);
-        return cli_fail("cannot start the SE from %s: %s", dir, ward_strerror(err));
+        return cli_fail("cannot start the SE from %s: %s", dir,
+                        cli_file_why(err, fp.os_errno, NULL));
     }
     int srv = se_link_listen(link);
     if (srv < 0) {
+        int os = errno;
         ward_se_elem_close(&se);
         ward_file_port_close(&fp);
-        return cli_fail("cannot listen on %s", link);
+        return cli_fail("cannot listen on %s: %s", link, strerror(os));
     }
     cli_catch_stop();
 

@@ -11,6 +11,10 @@
 #include "cli.h"
 #include "coap_ward.h"
 
+/* Why the last wcoap_exchange() failed (wcoap_why()). Per thread: the
+ * probes of wcoap_get() run side by side. */
+static __thread char last_why[320];
+
 typedef struct exchange {
     bool done;
     ward_err err;
@@ -19,7 +23,21 @@ typedef struct exchange {
     size_t len;
     uint8_t token[8];      /* the request's: an answer must carry it */
     size_t token_len;
+    const char *why;       /* for WARD_ERR_IO: what went wrong, for a person */
 } exchange;
+
+/* libcoap's reason for giving up on a request, in words. */
+static const char *nack_text(coap_nack_reason_t reason)
+{
+    switch (reason) {
+    case COAP_NACK_TOO_MANY_RETRIES: return "no answer after every retransmission";
+    case COAP_NACK_NOT_DELIVERABLE: return "the request could not be delivered";
+    case COAP_NACK_RST: return "the peer reset the exchange (RST)";
+    case COAP_NACK_ICMP_ISSUE:
+        return "the network refused it (ICMP: nothing listening there, or unreachable)";
+    default: return "libcoap gave up on the exchange";
+    }
+}
 
 /* Whether pdu answers x's request. An earlier request that timed out is
  * still retransmitted by libcoap, and its late answer (or its giving up)
@@ -72,7 +90,6 @@ static coap_response_t on_response(coap_session_t *session, const coap_pdu_t *se
 static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
                     const coap_nack_reason_t reason, const coap_mid_t mid)
 {
-    (void)reason;
     (void)mid;
     exchange *x = coap_session_get_app_data(session);
     /* A NACK without a PDU is the session's own failure (libcoap passes
@@ -81,6 +98,7 @@ static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
     if (x != NULL && !x->done && (sent == NULL || ours(x, sent))) {
         x->done = true;
         x->err = WARD_ERR_IO;
+        x->why = nack_text(reason);
     }
 }
 
@@ -118,7 +136,10 @@ static ward_err client_open(client *c, const char *hostport)
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_DGRAM;
     hints.ai_flags = AI_NUMERICSERV;
-    if (getaddrinfo(host, portstr, &hints, &ai) != 0 || ai == NULL) {
+    int gai = getaddrinfo(host, portstr, &hints, &ai);
+    if (gai != 0 || ai == NULL) {
+        snprintf(last_why, sizeof last_why, "cannot resolve %.200s: %s", host,
+                 gai != 0 ? gai_strerror(gai) : "no address");
         return WARD_ERR_IO;
     }
     coap_address_t dst;
@@ -132,6 +153,8 @@ static ward_err client_open(client *c, const char *hostport)
     c->ctx = coap_new_context(NULL);
     c->s = c->ctx ? coap_new_client_session(c->ctx, NULL, &dst, COAP_PROTO_UDP) : NULL;
     if (c->s == NULL) {
+        snprintf(last_why, sizeof last_why, "libcoap could not open a session to %.280s",
+                 hostport);
         client_close(c);
         return WARD_ERR_IO;
     }
@@ -174,6 +197,7 @@ static ward_err request(client *c, coap_pdu_code_t method, const char *path,
         coap_add_data(pdu, len, payload);
     }
     ward_err err = WARD_ERR_IO;
+    const char *why = "libcoap could not send the request";
     if (coap_send(c->s, pdu) != COAP_INVALID_MID) {
         long long deadline = cli_mono_ms() + timeout_ms;
         while (!x->done) {
@@ -184,6 +208,15 @@ static ward_err request(client *c, coap_pdu_code_t method, const char *path,
             coap_io_process(c->ctx, (uint32_t)(left < 100 ? left : 100));
         }
         err = x->done ? x->err : WARD_ERR_IO;
+        why = x->done ? x->why : NULL;
+    }
+    if (err == WARD_ERR_IO) {
+        if (why != NULL) {
+            snprintf(last_why, sizeof last_why, "%s", why);
+        } else {
+            snprintf(last_why, sizeof last_why, "no answer within %u ms (timed out)",
+                     timeout_ms);
+        }
     }
     coap_session_set_app_data(c->s, NULL);
     return err;
@@ -192,6 +225,11 @@ static ward_err request(client *c, coap_pdu_code_t method, const char *path,
 /* The app's messages to one device share one session, so one source
  * port: the device finds a binding in progress by the peer's address. */
 static client kept;
+
+const char *wcoap_why(void)
+{
+    return last_why[0] != '\0' ? last_why : "i/o error";
+}
 
 void wcoap_app_close(void)
 {
@@ -202,8 +240,9 @@ ward_err wcoap_exchange(const char *hostport, const uint8_t *msg, size_t len,
                         uint8_t *out, size_t cap, size_t *out_len,
                         unsigned timeout_ms)
 {
-    exchange x = { false, WARD_ERR_IO, out, cap, 0, { 0 }, 0 };
+    exchange x = { false, WARD_ERR_IO, out, cap, 0, { 0 }, 0, NULL };
     *out_len = 0;
+    last_why[0] = '\0';
     if (kept.ctx != NULL && strcmp(kept.hostport, hostport) != 0) {
         client_close(&kept);
     }
@@ -223,8 +262,9 @@ ward_err wcoap_get(const char *hostport, const char *path, char *out, size_t cap
     if (cap == 0) {
         return WARD_ERR_PARAM;
     }
-    exchange x = { false, WARD_ERR_IO, (uint8_t *)out, cap - 1, 0, { 0 }, 0 };
+    exchange x = { false, WARD_ERR_IO, (uint8_t *)out, cap - 1, 0, { 0 }, 0, NULL };
     out[0] = '\0';
+    last_why[0] = '\0';
     client c;
     ward_err err = client_open(&c, hostport);
     if (err == WARD_OK) {

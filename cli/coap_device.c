@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,8 +189,12 @@ ward_err wcoap_dev_start(wcoap_dev **out, const char *host, unsigned port,
     d->fn = fn;
     d->fn_ctx = ctx;
     d->ctx = coap_new_context(NULL);
+    errno = 0;
     if (d->ctx == NULL || coap_new_endpoint(d->ctx, &addr, COAP_PROTO_UDP) == NULL) {
+        /* bind(2)'s reason (EADDRINUSE, EACCES) for the caller to say. */
+        int os = errno;
         wcoap_dev_stop(d);
+        errno = os;
         return WARD_ERR_IO;
     }
     coap_resource_t *r = coap_resource_init(coap_make_str_const("ward"), 0);

@@ -38,7 +38,8 @@ typedef void (*wcoap_msg_fn)(void *ctx, const uint8_t *tid, size_t tid_len,
 typedef struct wcoap_dev wcoap_dev;
 
 /* Listens on host:port (port 0: any free one; *bound gets the port).
- * info_json is served at /ward/info (copied). */
+ * info_json is served at /ward/info (copied). WARD_ERR_IO leaves bind(2)'s
+ * errno (EADDRINUSE, ...) when that is what failed, else errno 0. */
 ward_err wcoap_dev_start(wcoap_dev **d, const char *host, unsigned port,
                          const char *info_json, wcoap_msg_fn fn, void *ctx,
                          unsigned *bound);
@@ -62,6 +63,11 @@ ward_err wcoap_exchange(const char *hostport, const uint8_t *msg, size_t len,
  * to one address share one source port: a binding in progress is found
  * by the peer's address). */
 void wcoap_app_close(void);
+/* After wcoap_exchange() or wcoap_get() failed with WARD_ERR_IO on this
+ * thread: why, for a person ("no answer within 2000 ms (timed out)",
+ * "cannot resolve HOST: Name or service not known", "the network refused
+ * it (ICMP: ...)"). */
+const char *wcoap_why(void);
 
 /* GETs coap://hostport/PATH (path without the leading '/', segments
  * split at '/') into out, NUL-terminated. Errors as wcoap_exchange(). */

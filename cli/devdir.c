@@ -33,17 +33,20 @@ static int write_config(const devdir *dd)
     char *text = NULL;
     char *path = ward_path_join(dd->dir, CONFIG_FILE);
     ward_err err = WARD_ERR_IO;
+    int os = ENOMEM;
     if (o && path && cJSON_AddStringToObject(o, "id", dd->id) &&
         cJSON_AddStringToObject(o, "server", dd->server) &&
         cJSON_AddStringToObject(o, "name", dd->name) &&
         cJSON_AddStringToObject(o, "type", dd->type) &&
         (text = cJSON_Print(o)) != NULL) {
         err = ward_file_write_atomic(path, text, strlen(text), 0644);
+        os = errno;
     }
     cJSON_free(text);
     cJSON_Delete(o);
     free(path);
-    return err == WARD_OK ? 0 : cli_fail("cannot write %s/%s", dd->dir, CONFIG_FILE);
+    return err == WARD_OK ? 0 : cli_fail("cannot write %s/%s: %s", dd->dir, CONFIG_FILE,
+                                         cli_file_why(err, os, NULL));
 }
 
 static bool copy_str(const cJSON *o, const char *name, char *out, size_t cap)
@@ -62,12 +65,15 @@ static int read_config(devdir *dd)
     char *text = NULL;
     size_t len = 0;
     ward_err err = path ? ward_file_read(path, 4096, &text, &len) : WARD_ERR_IO;
+    int os = path ? errno : ENOMEM;
     free(path);
     if (err == WARD_ERR_NOTFOUND) {
-        return cli_fail("%s is not a device directory (run ward device init)", dd->dir);
+        return cli_fail("%s is not a device directory (run ward device init): %s/%s: %s",
+                        dd->dir, dd->dir, CONFIG_FILE, strerror(os));
     }
     if (err != WARD_OK) {
-        return cli_fail("cannot read %s/%s", dd->dir, CONFIG_FILE);
+        return cli_fail("cannot read %s/%s: %s", dd->dir, CONFIG_FILE,
+                        cli_file_why(err, os, "too large (damaged, or another file)"));
     }
     cJSON *o = cJSON_ParseWithLength(text, len);
     int rc = 0;
@@ -118,7 +124,7 @@ int devdir_open(devdir *dd, const char *dir, bool create, const char *id,
             return cli_usage("server URL, name (32) or type (16) too long");
         }
         if (ward_mkdir(dir, 0700) != WARD_OK) {
-            return cli_fail("cannot create directory %s", dir);
+            return cli_fail("cannot create directory %s: %s", dir, strerror(errno));
         }
         snprintf(dd->id, sizeof dd->id, "%s", id);
         snprintf(dd->server, sizeof dd->server, "%s", server);
@@ -135,6 +141,7 @@ int devdir_open(devdir *dd, const char *dir, bool create, const char *id,
     ward_err err = path ? ward_file_port_open(&dd->file, path, store_size(), &port)
                         : WARD_ERR_IO;
     free(path);
+    bool opened = err == WARD_OK;
     if (err == WARD_OK) {
         err = ward_dev_open(&dd->dev, dd->host.crypto, &dd->host.rng, &dd->host.clock, &port);
         if (err != WARD_OK) {
@@ -143,7 +150,10 @@ int devdir_open(devdir *dd, const char *dir, bool create, const char *id,
     }
     if (err != WARD_OK) {
         devdir_close(dd);
-        return cli_fail("cannot open the device's store in %s: %s", dir, ward_strerror(err));
+        const char *why = opened && err == WARD_ERR_FORMAT ? ward_strerror(err)
+                          : cli_file_why(err, dd->file.os_errno, "not a device's store (another "
+                                         "size, or not a file: damaged, or another file)");
+        return cli_fail("cannot open the device's store %s/%s: %s", dir, STORE_FILE, why);
     }
     dd->open = true;
     if (create) {

@@ -22,7 +22,8 @@ static ward_err near_exchange(const devlink *l, const uint8_t *msg, size_t len,
         return err;
     }
     if (err != WARD_OK) {
-        snprintf(why, why_cap, "no answer from coap://%s (%s)", l->near, ward_strerror(err));
+        snprintf(why, why_cap, "no answer from coap://%s: %s", l->near,
+                 err == WARD_ERR_IO ? wcoap_why() : ward_strerror(err));
         return err;
     }
     bool stop = false;

@@ -31,6 +31,9 @@ typedef struct cli_doc_group {
     const cli_doc *docs;     /* ended by { NULL } */
 } cli_doc_group;
 
+/* The --json flag of the listing and status commands (docs/cli.md). */
+#define CLI_DOC_JSON { "json", NULL, "one JSON document on standard output (fields: docs/cli.md)" }
+
 /* Every group, in the order of `ward help`; ended by { NULL }. */
 extern const cli_doc_group cli_doc_groups[];
 

@@ -48,8 +48,8 @@ const cli_doc cli_docs_lock[] = {
           { "code", "CODE", "the code wardd texted to the owner's phone" },
           { "wait", "S", "seconds to wait for the app's upload to reach wardd (default 0)" },
           END } },
-    { "lock clients", "--dir D", "list the apps bound to the lock", NULL,
-      (const cli_doc_opt[]){ LOCK_DIR, END } },
+    { "lock clients", "--dir D [--json]", "list the apps bound to the lock", NULL,
+      (const cli_doc_opt[]){ LOCK_DIR, CLI_DOC_JSON, END } },
     { "lock sync", "--dir D",
       "send wardd what it has not acknowledged (a binding's confirmation)", NULL,
       (const cli_doc_opt[]){ LOCK_DIR, END } },
@@ -70,7 +70,7 @@ const cli_doc cli_docs_lock[] = {
       "Serves the near-field link (D/near.sock) and applies and answers the\n"
       "revocations wardd relays, until SIGTERM or SIGINT.",
       (const cli_doc_opt[]){ LOCK_DIR, END } },
-    { "lock audit", "--dir D", "the lock's own audit ring", NULL,
-      (const cli_doc_opt[]){ LOCK_DIR, END } },
+    { "lock audit", "--dir D [--json]", "the lock's own audit ring", NULL,
+      (const cli_doc_opt[]){ LOCK_DIR, CLI_DOC_JSON, END } },
     { NULL, NULL, NULL, NULL, NULL },
 };

@@ -4,7 +4,7 @@
 #include "doc.h"
 
 const cli_doc cli_docs_top[] = {
-    { "selftest", "[--backend openssl|mbedtls|all] [--verbose]",
+    { "selftest", "[--backend openssl|mbedtls|all] [--verbose] [--json]",
       "run the published known-answer vectors on a crypto backend",
       "Exits 0 only if the backend gives every published answer; with `all`,\n"
       "both backends are run.",
@@ -12,9 +12,9 @@ const cli_doc cli_docs_top[] = {
           { "backend", "openssl|mbedtls|all",
             "the backend to check (default: the configured one)" },
           { "verbose", NULL, "print each vector's result" },
-          { NULL, NULL, NULL } } },
-    { "version", "", "print the version and the configured crypto backend", NULL,
-      (const cli_doc_opt[]){ { NULL, NULL, NULL } } },
+          CLI_DOC_JSON, { NULL, NULL, NULL } } },
+    { "version", "[--json]", "print the version and the configured crypto backend", NULL,
+      (const cli_doc_opt[]){ CLI_DOC_JSON, { NULL, NULL, NULL } } },
     { NULL, NULL, NULL, NULL, NULL },
 };
 

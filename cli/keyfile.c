@@ -2,6 +2,7 @@
 #include "keyfile.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@ ward_err keyfile_write_hex(const char *path, const uint8_t *bytes, size_t len,
 {
     char *hex = malloc(2 * len + 2);
     if (hex == NULL) {
+        errno = ENOMEM;
         return WARD_ERR_IO;
     }
     ward_err err = ward_hex_encode(bytes, len, hex, 2 * len + 1);
@@ -21,8 +23,10 @@ ward_err keyfile_write_hex(const char *path, const uint8_t *bytes, size_t len,
         hex[2 * len] = '\n';
         err = ward_file_write_atomic(path, hex, 2 * len + 1, mode);
     }
+    int saved = errno;
     explicit_bzero(hex, 2 * len + 2);
     free(hex);
+    errno = saved;
     return err;
 }
 

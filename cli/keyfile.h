@@ -15,7 +15,9 @@
 
 ward_err keyfile_write_hex(const char *path, const uint8_t *bytes, size_t len,
                            unsigned mode);
-/* Reads exactly len bytes of hex (surrounding white space allowed). */
+/* Reads exactly len bytes of hex (surrounding white space allowed):
+ * WARD_ERR_FORMAT when the file holds anything else. Both leave errno
+ * as ward_files.h says on WARD_ERR_IO and WARD_ERR_NOTFOUND. */
 ward_err keyfile_read_hex(const char *path, uint8_t *bytes, size_t len);
 
 #endif /* WARD_CLI_KEYFILE_H */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,15 +37,18 @@ static int write_config(const lockdir *ld)
     char *text = NULL;
     char *path = ward_path_join(ld->dir, CONFIG_FILE);
     ward_err err = WARD_ERR_IO;
+    int os = ENOMEM;
     if (o && path && cJSON_AddStringToObject(o, "sn", ld->sn) &&
         cJSON_AddStringToObject(o, "server", ld->server) &&
         (text = cJSON_Print(o)) != NULL) {
         err = ward_file_write_atomic(path, text, strlen(text), 0644);
+        os = errno;
     }
     cJSON_free(text);
     cJSON_Delete(o);
     free(path);
-    return err == WARD_OK ? 0 : cli_fail("cannot write %s/%s", ld->dir, CONFIG_FILE);
+    return err == WARD_OK ? 0 : cli_fail("cannot write %s/%s: %s", ld->dir, CONFIG_FILE,
+                                         cli_file_why(err, os, NULL));
 }
 
 static int read_config(lockdir *ld)
@@ -53,12 +57,20 @@ static int read_config(lockdir *ld)
     char *text = NULL;
     size_t len = 0;
     ward_err err = path ? ward_file_read(path, 4096, &text, &len) : WARD_ERR_IO;
+    int os = path ? errno : ENOMEM;
     free(path);
+    struct stat sb;
+    if (err == WARD_ERR_NOTFOUND && stat(ld->dir, &sb) != 0) {
+        return cli_fail("cannot open the lock directory %s: %s", ld->dir, strerror(errno));
+    }
     if (err == WARD_ERR_NOTFOUND) {
-        return cli_fail("%s is not a lock directory (run ward lock init)", ld->dir);
+        return cli_fail("%s is not a lock directory (run ward lock init): %s/%s: %s", ld->dir,
+                        ld->dir, CONFIG_FILE, strerror(os));
     }
     if (err != WARD_OK) {
-        return cli_fail("cannot read %s/%s", ld->dir, CONFIG_FILE);
+        return cli_fail("cannot read %s/%s: %s", ld->dir, CONFIG_FILE,
+                        cli_file_why(err, os, "too large for a lock.json (damaged, or "
+                                     "another file)"));
     }
     cJSON *o = cJSON_ParseWithLength(text, len);
     const cJSON *sn = cJSON_GetObjectItemCaseSensitive(o, "sn");
@@ -67,7 +79,8 @@ static int read_config(lockdir *ld)
     if (!cJSON_IsString(sn) || !cJSON_IsString(server) ||
         strlen(sn->valuestring) > WARD_SN_MAX ||
         strlen(server->valuestring) >= sizeof ld->server) {
-        rc = cli_fail("%s/%s is damaged", ld->dir, CONFIG_FILE);
+        rc = cli_fail("%s/%s is damaged (not the {\"sn\", \"server\"} ward lock init "
+                      "writes)", ld->dir, CONFIG_FILE);
     } else {
         snprintf(ld->sn, sizeof ld->sn, "%s", sn->valuestring);
         snprintf(ld->server, sizeof ld->server, "%s", server->valuestring);
@@ -83,9 +96,10 @@ static int take_busy(lockdir *ld)
 {
     char *path = ward_path_join(ld->dir, BUSY_FILE);
     ld->busy_fd = path ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
+    int os = path ? errno : ENOMEM;
     free(path);
     if (ld->busy_fd < 0) {
-        return cli_fail("cannot open %s/%s", ld->dir, BUSY_FILE);
+        return cli_fail("cannot open %s/%s: %s", ld->dir, BUSY_FILE, strerror(os));
     }
     for (int waited = 0; flock(ld->busy_fd, LOCK_EX | LOCK_NB) != 0; waited += 50) {
         if (errno != EWOULDBLOCK || waited >= BUSY_WAIT_MS) {
@@ -122,13 +136,16 @@ static int open_state(lockdir *ld)
     free(path);
     if (err != WARD_OK) {
         drop_busy(ld);
-        return cli_fail("cannot open the lock's store in %s: %s", ld->dir, ward_strerror(err));
+        return cli_fail("cannot open the lock's store %s/%s: %s", ld->dir, STORE_FILE,
+                        cli_file_why(err, ld->file.os_errno, "not a lock's store (another "
+                                     "size, or not a file: damaged, or another file)"));
     }
     err = ward_lock_open(&ld->lock, ld->host.crypto, &ld->host.rng, &ld->host.clock, &port);
     if (err != WARD_OK) {
         ward_file_port_close(&ld->file);
         drop_busy(ld);
-        return cli_fail("cannot read the lock's store in %s: %s", ld->dir, ward_strerror(err));
+        return cli_fail("cannot read the lock's store %s/%s: %s", ld->dir, STORE_FILE,
+                        lockdir_strerror(ld, err));
     }
     ld->open = true;
     return 0;
@@ -153,7 +170,7 @@ int lockdir_open(lockdir *ld, const char *dir, bool create, const char *sn,
             return cli_usage("server URL too long");
         }
         if (ward_mkdir(dir, 0700) != WARD_OK) {
-            return cli_fail("cannot create directory %s", dir);
+            return cli_fail("cannot create directory %s: %s", dir, strerror(errno));
         }
         snprintf(ld->sn, sizeof ld->sn, "%s", sn);
         snprintf(ld->server, sizeof ld->server, "%s", server);
@@ -172,7 +189,7 @@ int lockdir_open(lockdir *ld, const char *dir, bool create, const char *sn,
         }
         if (err != WARD_OK) {
             lockdir_close(ld);
-            return cli_fail("cannot make the lock's identity: %s", ward_strerror(err));
+            return cli_fail("cannot make the lock's identity: %s", lockdir_strerror(ld, err));
         }
         if ((rc = write_config(ld)) != 0) {
             lockdir_close(ld);
@@ -180,6 +197,16 @@ int lockdir_open(lockdir *ld, const char *dir, bool create, const char *sn,
         }
     }
     return 0;
+}
+
+const char *lockdir_strerror(lockdir *ld, ward_err err)
+{
+    if (err == WARD_ERR_IO && ld->file.os_errno != 0) {
+        snprintf(ld->why, sizeof ld->why, "%s: %s", ward_strerror(err),
+                 strerror(ld->file.os_errno));
+        return ld->why;
+    }
+    return ward_strerror(err);
 }
 
 void lockdir_close(lockdir *ld)

@@ -31,6 +31,7 @@ typedef struct lockdir {
     ward_lock lock;
     bool open;
     int busy_fd;          /* holds the flock while the state is open */
+    char why[128];        /* lockdir_strerror()'s text */
 } lockdir;
 
 /* Opens D (create: make it and its store, with sn and server). Returns 0
@@ -38,6 +39,12 @@ typedef struct lockdir {
 int lockdir_open(lockdir *ld, const char *dir, bool create, const char *sn,
                  const char *server);
 void lockdir_close(lockdir *ld);
+
+/* ward_strerror(err), and for WARD_ERR_IO from the lock's store the OS's
+ * reason beside it ("i/o error: No space left on device"): the core
+ * returns only the class, the file port keeps the errno. Valid until the
+ * next call. */
+const char *lockdir_strerror(lockdir *ld, ward_err err);
 
 /* Lets other ward processes at the lock's state while this one waits
  * (the store is closed and the flock dropped), and takes it back. The

@@ -114,7 +114,7 @@ int main(int argc, char **argv)
         return help(argc - 2, argv + 2);
     }
     if (strcmp(argv[1], "--version") == 0) {
-        return cmd_version(0, NULL);
+        return cmd_version(argc - 2, argv + 2);
     }
     int words = 0;
     const cli_command *cmd = lookup(argc - 1, argv + 1, &words);

@@ -25,6 +25,7 @@ int se_link_listen(const char *path)
 {
     struct sockaddr_un addr;
     if (fill_addr(&addr, path) != 0) {
+        errno = ENAMETOOLONG;
         return -1;
     }
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -33,7 +34,9 @@ int se_link_listen(const char *path)
     }
     unlink(path);
     if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 4) != 0) {
+        int saved = errno;
         close(fd);
+        errno = saved;
         return -1;
     }
     return fd;
@@ -43,6 +46,7 @@ int se_link_connect(const char *path)
 {
     struct sockaddr_un addr;
     if (fill_addr(&addr, path) != 0) {
+        errno = ENAMETOOLONG;
         return -1;
     }
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -50,7 +54,9 @@ int se_link_connect(const char *path)
         return -1;
     }
     if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+        int saved = errno;
         close(fd);
+        errno = saved;
         return -1;
     }
     return fd;

@@ -18,9 +18,10 @@
 
 #include "ward/ward_se.h"
 
-/* A listening socket at path (an old socket file is replaced), or -1. */
+/* A listening socket at path (an old socket file is replaced), or -1 with
+ * errno saying why. */
 int se_link_listen(const char *path);
-/* A connected socket, or -1. */
+/* A connected socket, or -1 with errno saying why. */
 int se_link_connect(const char *path);
 
 ward_err se_link_read(int fd, uint8_t buf[WARD_SE_FRAME_MAX], size_t *len,

@@ -1,4 +1,5 @@
 /* The app's account: client key file, account file, open/create/recover. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,19 @@ ward_err ward_app_fail(ward_app *app, ward_err err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(app->error, sizeof app->error, fmt, ap);
     va_end(ap);
+    return err;
+}
+
+ward_err ward_app_fail_os(ward_app *app, ward_err err, int os_errno, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(app->error, sizeof app->error, fmt, ap);
+    va_end(ap);
+    if (os_errno != 0) {
+        size_t n = strlen(app->error);
+        snprintf(app->error + n, sizeof app->error - n, ": %s", strerror(os_errno));
+    }
     return err;
 }
 
@@ -68,13 +82,15 @@ static ward_err write_json(ward_app *app, const char *name, cJSON *obj,
     char *path = ward_path_join(app->dir, name);
     char *text = cJSON_PrintUnformatted(obj);
     ward_err err = WARD_ERR_IO;
+    int os = ENOMEM;
     if (path != NULL && text != NULL) {
         size_t n = strlen(text);
         err = ward_file_write_atomic(path, text, n, mode);
+        os = errno;
         wipe(text, n);
     }
     if (err != WARD_OK) {
-        ward_app_fail(app, err, "cannot write %s in %s", name, app->dir);
+        ward_app_fail_os(app, err, os, "cannot write %s in %s", name, app->dir);
     }
     free(text);
     free(path);
@@ -146,7 +162,7 @@ static ward_err set_dirs(ward_app *app, const char *dir, const char *server)
         return ward_app_fail(app, WARD_ERR_IO, "out of memory");
     }
     if (ward_mkdir(dir, 0700) != WARD_OK) {
-        return ward_app_fail(app, WARD_ERR_IO, "cannot create %s", dir);
+        return ward_app_fail_os(app, WARD_ERR_IO, errno, "cannot create %s", dir);
     }
     return WARD_OK;
 }
@@ -203,11 +219,18 @@ static ward_err load_key_file(ward_app *app, const char *path,
     size_t len = 0, got = 0;
     ward_err err = ward_file_read(path, SMALL_FILE_MAX, &text, &len);
     if (err != WARD_OK) {
-        return ward_app_fail(app, err, "cannot read key file %s", path);
+        return ward_app_fail_os(app, err, err == WARD_ERR_FORMAT ? 0 : errno,
+                                "cannot read key file %s%s", path,
+                                err == WARD_ERR_FORMAT ? ": too large for a key file" : "");
     }
     cJSON *o = cJSON_ParseWithLength(text, len);
     const char *key = ward_json_str(o, "key");
-    err = set_identity(app, ward_json_str(o, "user"), ward_json_str(o, "phone"));
+    /* Not even the shape of one (truncated, overwritten, another file):
+     * said so, rather than as a bad user id. */
+    err = key == NULL || ward_json_str(o, "user") == NULL || ward_json_str(o, "phone") == NULL
+              ? ward_app_fail(app, WARD_ERR_FORMAT, "%s is not a ward key file (damaged, or "
+                              "another file)", path)
+              : set_identity(app, ward_json_str(o, "user"), ward_json_str(o, "phone"));
     if (err == WARD_OK &&
         (key == NULL || strlen(key) != 2 * WARD_P256_SCALAR_LEN ||
          ward_hex_decode(key, strlen(key), app->priv, sizeof app->priv,
@@ -303,9 +326,12 @@ ward_err ward_app_open(ward_app *app, const ward_host *host, const char *dir)
     path = ward_path_join(dir, ACCOUNT_FILE);
     err = path != NULL ? ward_file_read(path, SMALL_FILE_MAX, &text, &len)
                        : WARD_ERR_IO;
+    int os = path != NULL ? errno : ENOMEM;
     free(path);
     if (err != WARD_OK) {
-        return ward_app_fail(app, err, "cannot read %s/%s", dir, ACCOUNT_FILE);
+        return ward_app_fail_os(app, err, err == WARD_ERR_FORMAT ? 0 : os,
+                                "cannot read %s/%s%s", dir, ACCOUNT_FILE,
+                                err == WARD_ERR_FORMAT ? ": too large" : "");
     }
     cJSON *o = cJSON_ParseWithLength(text, len);
     const char *user = ward_json_str(o, "user");

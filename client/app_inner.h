@@ -34,5 +34,10 @@ ward_err ward_app_lock_remove(ward_app *app, const char *sn);
 /* Sets app->error (printf-style) and returns err. */
 ward_err ward_app_fail(ward_app *app, ward_err err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same with ": " and the OS's text for os_errno (strerror) after it,
+ * when os_errno is not 0: "cannot write client.key in A: Read-only file
+ * system". Callers pass the errno a ward_files.h call left. */
+ward_err ward_app_fail_os(ward_app *app, ward_err err, int os_errno, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif /* WARD_APP_INNER_H */

@@ -54,8 +54,12 @@ static ward_err write_record(ward_app *app, const char *subdir, const ward_app_l
     ward_hex_encode(l->auth_key, sizeof l->auth_key, key_hex, sizeof key_hex);
     ward_hex_encode(l->tid, sizeof l->tid, tid_hex, sizeof tid_hex);
     char *dir = ward_path_join(app->dir, subdir);
+    int os = ENOMEM;
     char *path = dir != NULL && ward_mkdir(dir, 0700) == WARD_OK
                      ? record_path(app, subdir, l->sn) : NULL;
+    if (dir != NULL && path == NULL) {
+        os = errno;
+    }
     free(dir);
     cJSON *o = cJSON_CreateObject();
     if (path != NULL && o != NULL &&
@@ -68,6 +72,7 @@ static ward_err write_record(ward_app *app, const char *subdir, const ward_app_l
         if (text != NULL) {
             size_t n = strlen(text);
             err = ward_file_write_atomic(path, text, n, 0600);
+            os = errno;
             wipe(text, n);
             free(text);
         }
@@ -77,7 +82,7 @@ static ward_err write_record(ward_app *app, const char *subdir, const ward_app_l
         }
     }
     if (err != WARD_OK) {
-        ward_app_fail(app, err, "cannot write the record of lock %s", l->sn);
+        ward_app_fail_os(app, err, os, "cannot write the record of lock %s", l->sn);
     }
     cJSON_Delete(o);
     free(path);
@@ -119,9 +124,15 @@ static ward_err read_record(ward_app *app, const char *subdir, const char *sn,
     ward_err err = path != NULL ? ward_file_read(path, LOCK_FILE_MAX, &text,
                                                  &len)
                                 : WARD_ERR_IO;
+    int os = errno;
     free(path);
-    if (err != WARD_OK) {
+    if (err == WARD_ERR_NOTFOUND) {
         return ward_app_fail(app, err, "no record of lock %s", sn);
+    }
+    if (err != WARD_OK) {
+        return ward_app_fail_os(app, err, err == WARD_ERR_FORMAT ? 0 : os,
+                                "cannot read the record of lock %s%s", sn,
+                                err == WARD_ERR_FORMAT ? ": too large" : "");
     }
     cJSON *o = cJSON_ParseWithLength(text, len);
     const char *state = ward_json_str(o, "state");

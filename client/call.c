@@ -26,8 +26,9 @@ ward_err ward_app_call(ward_app *app, const char *method, const char *target,
                                      body != NULL ? strlen(body) : 0, &s,
                                      resp);
     if (err != WARD_OK) {
-        return ward_app_fail(app, WARD_ERR_IO, "cannot reach wardd at %s",
-                             app->server);
+        return ward_app_fail(app, WARD_ERR_IO, "cannot reach wardd at %s: %s",
+                             app->server, resp->error[0] != '\0' ? resp->error
+                                                                : ward_strerror(err));
     }
     return WARD_OK;
 }

@@ -1,5 +1,6 @@
 /* The app's records of paired IoT devices (flow D): <app_dir>/devices/<ID>.json, mode 0600. */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,7 @@ ward_err ward_pair_device_save(const char *app_dir, const ward_pair_device *d)
     char *dir = ward_path_join(app_dir, DEVICES_DIR);
     cJSON *o = cJSON_CreateObject();
     ward_err err = WARD_ERR_IO;
+    int os = ENOMEM;
     if (path == NULL) {
         err = WARD_ERR_PARAM;
     } else if (dir != NULL && o != NULL &&
@@ -79,11 +81,14 @@ ward_err ward_pair_device_save(const char *app_dir, const ward_pair_device *d)
                 cJSON_AddStringToObject(o, "cloud_id", d->cloud_id))) {
         char *text = cJSON_Print(o);
         err = ward_mkdir(dir, 0700);
+        os = errno;
         if (text == NULL) {
             err = WARD_ERR_IO;
+            os = ENOMEM;
         } else {
             if (err == WARD_OK) {
                 err = ward_file_write_atomic(path, text, strlen(text), 0600);
+                os = errno;
             }
             ward_wipe(text, strlen(text));
             free(text);
@@ -95,6 +100,7 @@ ward_err ward_pair_device_save(const char *app_dir, const ward_pair_device *d)
     }
     free(path);
     free(dir);
+    errno = os;
     return err;
 }
 

@@ -21,8 +21,16 @@ char *ward_path_join(const char *dir, const char *name)
 
 ward_err ward_mkdir(const char *path, unsigned mode)
 {
-    if (mkdir(path, (mode_t)mode) == 0 || errno == EEXIST) {
+    if (mkdir(path, (mode_t)mode) == 0) {
         return WARD_OK;
+    }
+    /* An existing directory is fine; a file in its place is not. */
+    struct stat sb;
+    if (errno == EEXIST) {
+        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            return WARD_OK;
+        }
+        errno = ENOTDIR;
     }
     return WARD_ERR_IO;
 }
@@ -31,6 +39,7 @@ static ward_err fsync_dir_of(const char *path)
 {
     char *copy = strdup(path);
     if (copy == NULL) {
+        errno = ENOMEM;
         return WARD_ERR_IO;
     }
     char *slash = strrchr(copy, '/');
@@ -43,11 +52,14 @@ static ward_err fsync_dir_of(const char *path)
     }
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     ward_err err = WARD_ERR_IO;
+    int saved = errno;
     if (fd >= 0) {
         err = fsync(fd) == 0 ? WARD_OK : WARD_ERR_IO;
+        saved = errno;
         close(fd);
     }
     free(copy);
+    errno = saved;
     return err;
 }
 
@@ -57,13 +69,16 @@ ward_err ward_file_write_atomic(const char *path, const char *data,
     size_t n = strlen(path) + 16;
     char *tmp = malloc(n);
     if (tmp == NULL) {
+        errno = ENOMEM;
         return WARD_ERR_IO;
     }
     snprintf(tmp, n, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(tmp);
     ward_err err = WARD_ERR_IO;
     if (fd < 0) {
+        int saved = errno;
         free(tmp);
+        errno = saved;
         return WARD_ERR_IO;
     }
     /* The mode is set before any byte is written: a key never sits in a
@@ -76,6 +91,9 @@ ward_err ward_file_write_atomic(const char *path, const char *data,
         ssize_t w = write(fd, data + off, len - off);
         if (w < 0 && errno == EINTR) {
             continue;
+        }
+        if (w == 0) {
+            errno = ENOSPC;
         }
         if (w <= 0) {
             goto fail;
@@ -93,12 +111,15 @@ ward_err ward_file_write_atomic(const char *path, const char *data,
     err = fsync_dir_of(path);
     free(tmp);
     return err;
-fail:
+fail:;
+    /* The cleanup's own calls must not hide why it failed. */
+    int saved = errno;
     if (fd >= 0) {
         close(fd);
     }
     unlink(tmp);
     free(tmp);
+    errno = saved;
     return err;
 }
 
@@ -114,13 +135,18 @@ ward_err ward_file_read(const char *path, size_t max, char **data,
     char *buf = malloc(max + 1);
     if (buf == NULL) {
         fclose(f);
+        errno = ENOMEM;
         return WARD_ERR_IO;
     }
+    errno = 0;
     size_t n = fread(buf, 1, max + 1, f);
     int bad = ferror(f);
+    int saved = errno != 0 ? errno : EIO;
     fclose(f);
     if (bad || n > max) {
         free(buf);
+        /* A directory in the file's place reads as EISDIR. */
+        errno = bad ? saved : EFBIG;
         return bad ? WARD_ERR_IO : WARD_ERR_FORMAT;
     }
     buf[n] = '\0';

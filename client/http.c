@@ -12,6 +12,7 @@ typedef struct body_buf {
     char *p;
     size_t len;
     bool failed;
+    bool too_big;  /* failed for the size, not for memory */
 } body_buf;
 
 #define HTTP_BODY_MAX (4u * 1024u * 1024u)
@@ -22,6 +23,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
     size_t add = size * n;
     if (b->len + add > HTTP_BODY_MAX) {
         b->failed = true;
+        b->too_big = true;
         return 0;
     }
     char *p = realloc(b->p, b->len + add + 1);
@@ -116,6 +118,27 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
     return host->cancelled(host->cancel_ctx) ? 1 : 0;
 }
 
+/* Why the transfer failed, in resp->error: libcurl's error buffer (or
+ * its text for the code when the buffer is empty) and, when a system
+ * call failed (a refused connect, a reset), the OS's text, which the
+ * buffer does not always carry ("Couldn't connect to server" says
+ * neither "refused" nor "unreachable"). */
+static void say_why(CURL *c, CURLcode code, const char *errbuf, ward_http_response *resp)
+{
+    long os_errno = 0;
+    const char *text = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(code);
+    if (code == CURLE_ABORTED_BY_CALLBACK) {
+        text = "stopped before an answer came";
+    }
+    curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
+    const char *os = os_errno != 0 ? strerror((int)os_errno) : NULL;
+    if (os != NULL && strstr(text, os) == NULL) {
+        snprintf(resp->error, sizeof resp->error, "%s (%s)", text, os);
+    } else {
+        snprintf(resp->error, sizeof resp->error, "%s", text);
+    }
+}
+
 ward_err ward_http_request(const ward_host *host, const char *base_url,
                            const char *method, const char *target,
                            const uint8_t *body, size_t body_len,
@@ -123,20 +146,23 @@ ward_err ward_http_request(const ward_host *host, const char *base_url,
                            ward_http_response *resp)
 {
     struct curl_slist *hdrs = NULL;
-    body_buf b = { NULL, 0, false };
+    body_buf b = { NULL, 0, false, false };
     ward_err err = WARD_OK;
+    char errbuf[CURL_ERROR_SIZE];
 
     memset(resp, 0, sizeof *resp);
     resp->retry_after_s = -1;
     /* Stopped: nothing more, not even a signature (which may take the
      * lock's store). */
     if (host->cancelled != NULL && host->cancelled(host->cancel_ctx)) {
+        snprintf(resp->error, sizeof resp->error, "stopped before the request was sent");
         return WARD_ERR_IO;
     }
     size_t ulen = strlen(base_url) + strlen(target) + 1;
     char *url = malloc(ulen);
     CURL *c = curl_easy_init();
     if (url == NULL || c == NULL) {
+        snprintf(resp->error, sizeof resp->error, "out of memory");
         err = WARD_ERR_IO;
         goto out;
     }
@@ -145,6 +171,8 @@ ward_err ward_http_request(const ward_host *host, const char *base_url,
         err = sign_request(host, method, target, body, body_len, signer,
                            &hdrs);
         if (err != WARD_OK) {
+            snprintf(resp->error, sizeof resp->error, "cannot sign the request: %s",
+                     ward_strerror(err));
             goto out;
         }
     }
@@ -152,15 +180,19 @@ ward_err ward_http_request(const ward_host *host, const char *base_url,
         struct curl_slist *h = curl_slist_append(hdrs,
                                                  "Content-Type: application/json");
         if (h == NULL) {
+            snprintf(resp->error, sizeof resp->error, "out of memory");
             err = WARD_ERR_IO;
             goto out;
         }
         hdrs = h;
     }
+    errbuf[0] = '\0';
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)WARD_HTTP_TIMEOUT_S);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)WARD_HTTP_CONNECT_TIMEOUT_S);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
@@ -169,6 +201,7 @@ ward_err ward_http_request(const ward_host *host, const char *base_url,
     if (host->cancelled != NULL) {
         /* Again: signing may have waited for the lock's store. */
         if (host->cancelled(host->cancel_ctx)) {
+            snprintf(resp->error, sizeof resp->error, "stopped before the request was sent");
             err = WARD_ERR_IO;
             goto out;
         }
@@ -184,7 +217,19 @@ ward_err ward_http_request(const ward_host *host, const char *base_url,
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     }
-    if (curl_easy_perform(c) != CURLE_OK || b.failed) {
+    CURLcode code = curl_easy_perform(c);
+    if (b.failed) {
+        if (b.too_big) {
+            snprintf(resp->error, sizeof resp->error, "the answer is larger than %u bytes",
+                     HTTP_BODY_MAX);
+        } else {
+            snprintf(resp->error, sizeof resp->error, "out of memory");
+        }
+        err = WARD_ERR_IO;
+        goto out;
+    }
+    if (code != CURLE_OK) {
+        say_why(c, code, errbuf, resp);
         err = WARD_ERR_IO;
         goto out;
     }
@@ -192,6 +237,7 @@ ward_err ward_http_request(const ward_host *host, const char *base_url,
     if (b.p == NULL) {
         b.p = calloc(1, 1);
         if (b.p == NULL) {
+            snprintf(resp->error, sizeof resp->error, "out of memory");
             err = WARD_ERR_IO;
             goto out;
         }

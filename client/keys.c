@@ -1,4 +1,5 @@
 /* Where an approval's auth key comes from: the lock record, or the escrow for one use. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,7 @@ ward_err ward_app_forget_key(ward_app *app, const char *sn)
     out = o != NULL ? cJSON_PrintUnformatted(o) : NULL;
     err = out != NULL ? ward_file_write_atomic(path, out, strlen(out), 0600)
                       : WARD_ERR_IO;
+    int os = errno;
     if (text != NULL) {
         ward_app_wipe(text, len);
     }
@@ -126,8 +128,8 @@ ward_err ward_app_forget_key(ward_app *app, const char *sn)
     free(text);
     free(path);
     if (err != WARD_OK) {
-        return ward_app_fail(app, err, "cannot rewrite the record of lock %s",
-                             sn);
+        return ward_app_fail_os(app, err, os, "cannot rewrite the record of lock %s",
+                                sn);
     }
     return WARD_OK;
 }

@@ -9,7 +9,7 @@ build-essential cmake pkg-config python3
 libmbedtls-dev libssl-dev
 libcmocka-dev
 libcjson-dev libcurl4-openssl-dev
-libmicrohttpd-dev libsqlite3-dev sqlite3 openssl
+libmicrohttpd-dev libsqlite3-dev sqlite3 openssl util-linux
 libqrencode-dev libzbar-dev libpng-dev
 libcoap3-dev libcoap3-bin
 groff-base

@@ -77,7 +77,7 @@
 #include "ward/ward_host.h"
 #include "ward/ward_http.h"
 
-#define WARD_APP_ERROR_MAX 160
+#define WARD_APP_ERROR_MAX 400
 #define WARD_APP_PHONE_MISMATCH                                              \
     "phone number in the QR code does not match this account"
 #define WARD_APP_ALREADY_BOUND "this app is bound to this lock already"

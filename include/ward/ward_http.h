@@ -18,6 +18,12 @@
  *
  * WARD_ERR_IO when no HTTP answer came (connection refused, timeout); any
  * answer, whatever its status, is WARD_OK with the status in r.status.
+ * On WARD_ERR_IO r.error says why, for a person: libcurl's error buffer
+ * and the OS's error text ("Failed to connect to 127.0.0.1 port 9 after
+ * 0 ms: Couldn't connect to server (Connection refused)", "SSL certificate
+ * problem: self-signed certificate", "Could not resolve host: ..."). The
+ * ward_err stays the class; the text travels beside it and holds no
+ * secret (no header, no body).
  */
 #ifndef WARD_HTTP_H
 #define WARD_HTTP_H
@@ -40,15 +46,24 @@ typedef struct ward_http_signer {
     void *ctx;
 } ward_http_signer;
 
+/* Room for the reason a request failed: libcurl's CURL_ERROR_SIZE plus
+ * the OS's error text. */
+#define WARD_HTTP_ERROR_MAX 320
+
 typedef struct ward_http_response {
     long status;
     char *body;          /* malloc'd, NUL-terminated; never NULL on WARD_OK */
     size_t body_len;
     long retry_after_s;  /* from Retry-After, or -1 */
+    char error[WARD_HTTP_ERROR_MAX];  /* why no answer came ("" on WARD_OK) */
 } ward_http_response;
 
 /* seconds: whole-request timeout (0: 60 s, enough for a 30 s long-poll). */
 #define WARD_HTTP_TIMEOUT_S 60
+/* seconds to set up the connection (TCP and TLS): a wardd that does not
+ * take the connection is given up on this soon, with "Timeout was
+ * reached" in the error, rather than after the whole request's time. */
+#define WARD_HTTP_CONNECT_TIMEOUT_S 10
 
 /* base_url "http[s]://host:port" without a trailing path; target is the
  * path with an optional "?query". signer NULL sends no signature. */

@@ -318,9 +318,10 @@ ward_err ward_pair_error_of(const uint8_t *msg, size_t len);
 
 /* ---- the app's records: <app_dir>/devices/<ID>.json ---- */
 
+/* On WARD_ERR_IO errno says why (ward_files.h). */
 ward_err ward_pair_device_save(const char *app_dir, const ward_pair_device *d);
 /* WARD_ERR_NOTFOUND if the app has not paired id; WARD_ERR_FORMAT for a
- * file that does not parse. */
+ * file that does not parse; on WARD_ERR_IO errno says why. */
 ward_err ward_pair_device_load(const char *app_dir, const char *id,
                                ward_pair_device *d);
 /* Up to max device ids, sorted. */

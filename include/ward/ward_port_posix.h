@@ -21,11 +21,17 @@ ward_clock ward_clock_posix(void);
 
 typedef struct ward_file_port {
     int fd;
+    /* The errno of the last system call of this port that failed (0:
+     * none yet), so the host can say why a WARD_ERR_IO came back up
+     * through the core (strerror(): "No space left on device",
+     * "Read-only file system"). The core never sees it. */
+    int os_errno;
 } ward_file_port;
 
 /* Opens (creating, filled with 0xFF) a store file of `size` bytes and
- * fills *port to use it. An existing file of another size is
- * WARD_ERR_FORMAT. */
+ * fills *port to use it. An existing file of another size, or something
+ * else than a regular file, is WARD_ERR_FORMAT (os_errno 0); WARD_ERR_IO
+ * leaves the cause in fp->os_errno. */
 ward_err ward_file_port_open(ward_file_port *fp, const char *path,
                              size_t size, ward_store_port *port);
 void ward_file_port_close(ward_file_port *fp);

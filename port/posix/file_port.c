@@ -43,6 +43,7 @@ static ward_err file_read(void *ctx, size_t off, uint8_t *buf, size_t len)
         /* 0 is the end of the file: the region is shorter than the store
          * believes, which only a file changed under us can cause. */
         if (n <= 0) {
+            fp->os_errno = n < 0 ? errno : EIO;
             return WARD_ERR_IO;
         }
         buf += n;
@@ -54,10 +55,11 @@ static ward_err file_read(void *ctx, size_t off, uint8_t *buf, size_t len)
 
 /* Writes must stay inside the file: a stray offset would grow it and
  * make the next open() fail with WARD_ERR_FORMAT. */
-static ward_err check_range(const ward_file_port *fp, size_t off, size_t len)
+static ward_err check_range(ward_file_port *fp, size_t off, size_t len)
 {
     struct stat sb;
     if (fstat(fp->fd, &sb) != 0 || sb.st_size < 0) {
+        fp->os_errno = errno;
         return WARD_ERR_IO;
     }
     size_t size = (size_t)sb.st_size;
@@ -74,7 +76,11 @@ static ward_err write_all(int fd, size_t off, const uint8_t *buf, size_t len)
         if (n < 0 && errno == EINTR) {
             continue;
         }
+        /* A write of nothing: no room (errno is not set then). */
         if (n <= 0) {
+            if (n == 0) {
+                errno = ENOSPC;
+            }
             return WARD_ERR_IO;
         }
         buf += n;
@@ -105,26 +111,30 @@ static ward_err file_write(void *ctx, size_t off, const uint8_t *buf,
 {
     ward_file_port *fp = ctx;
     ward_err err = check_range(fp, off, len);
-    if (err != WARD_OK) {
-        return err;
+    if (err == WARD_OK && (err = write_all(fp->fd, off, buf, len)) == WARD_ERR_IO) {
+        fp->os_errno = errno;
     }
-    return write_all(fp->fd, off, buf, len);
+    return err;
 }
 
 static ward_err file_erase(void *ctx, size_t off, size_t len)
 {
     ward_file_port *fp = ctx;
     ward_err err = check_range(fp, off, len);
-    if (err != WARD_OK) {
-        return err;
+    if (err == WARD_OK && (err = fill_ff(fp->fd, off, len)) == WARD_ERR_IO) {
+        fp->os_errno = errno;
     }
-    return fill_ff(fp->fd, off, len);
+    return err;
 }
 
 static ward_err file_sync(void *ctx)
 {
     ward_file_port *fp = ctx;
-    return fsync(fp->fd) == 0 ? WARD_OK : WARD_ERR_IO;
+    if (fsync(fp->fd) != 0) {
+        fp->os_errno = errno;
+        return WARD_ERR_IO;
+    }
+    return WARD_OK;
 }
 
 static ward_err sync_dir_of(const char *path)
@@ -139,7 +149,9 @@ static ward_err sync_dir_of(const char *path)
         return WARD_ERR_IO;
     }
     ward_err err = fsync(dfd) == 0 ? WARD_OK : WARD_ERR_IO;
+    int saved = errno;
     close(dfd);
+    errno = saved;
     return err;
 }
 
@@ -169,8 +181,11 @@ static ward_err create_file(const char *path, size_t size, int *fd)
         err = sync_dir_of(path);
     }
     if (err != WARD_OK) {
+        /* The cleanup must not hide why it failed. */
+        int saved = errno;
         close(f);
         unlink(tmp);
+        errno = saved;
         return err;
     }
     *fd = f;
@@ -182,6 +197,7 @@ ward_err ward_file_port_open(ward_file_port *fp, const char *path,
 {
     WARD_ASSERT(fp != NULL && path != NULL && port != NULL);
     fp->fd = -1;
+    fp->os_errno = 0;
     if (size == 0 || size % 2 != 0 || !fits_off_t(size)) {
         return WARD_ERR_PARAM;
     }
@@ -190,14 +206,17 @@ ward_err ward_file_port_open(ward_file_port *fp, const char *path,
     if (fd < 0 && errno == ENOENT) {
         ward_err err = create_file(path, size, &fd);
         if (err != WARD_OK) {
+            fp->os_errno = err == WARD_ERR_IO ? errno : 0;
             return err;
         }
     } else if (fd < 0) {
+        fp->os_errno = errno;
         return WARD_ERR_IO;
     }
 
     struct stat sb;
     if (fstat(fd, &sb) != 0) {
+        fp->os_errno = errno;
         close(fd);
         return WARD_ERR_IO;
     }

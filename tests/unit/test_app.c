@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ward/ward_app.h"
+#include "ward/ward_files.h"
 #include "ward/ward_host.h"
 #include "ward/ward_http.h"
 #include "ward/ward_httpsig.h"
@@ -218,6 +219,21 @@ static void test_account_files(void **state)
     ward_app_close(&again);
     assert_int_equal(ward_app_open(&again, &h, tmp_dir("nothing")),
                      WARD_ERR_NOTFOUND);
+    /* Said with the OS's reason (issue 15, item 6). */
+    assert_non_null(strstr(ward_app_error(&again), "No such file or directory"));
+    ward_app_close(&again);
+    /* A damaged key file is named as one, not as a bad user id. */
+    char bad_key[600];
+    snprintf(bad_key, sizeof bad_key, "%s/client.key", tmp_dir("damaged"));
+    mkdir(tmp_dir("damaged"), 0700);
+    assert_int_equal(ward_file_write_atomic(bad_key, "garbage\n", 8, 0600), WARD_OK);
+    assert_int_equal(ward_app_open(&again, &h, tmp_dir("damaged")), WARD_ERR_FORMAT);
+    assert_non_null(strstr(ward_app_error(&again), "is not a ward key file"));
+    ward_app_close(&again);
+    /* A file where the directory should be: the OS's reason again. */
+    assert_int_equal(ward_app_create(&again, &h, bad_key, "alice", PHONE, "x"),
+                     WARD_ERR_IO);
+    assert_non_null(strstr(ward_app_error(&again), "Not a directory"));
     ward_app_close(&again);
     char *json = NULL;
     assert_int_equal(ward_app_register_json(&app, &json), WARD_OK);
@@ -467,6 +483,9 @@ static void test_local_flow_and_recovery(void **state)
     assert_int_equal(ward_http_request(&h, "http://127.0.0.1:1", "GET",
                                        "/v1/health", NULL, 0, &s, &resp),
                      WARD_ERR_IO);
+    /* It says why, libcurl's words and the OS's (issue 15, item 6). */
+    assert_non_null(strstr(resp.error, "Connection refused"));
+    assert_non_null(strstr(resp.error, "127.0.0.1"));
     ward_app_close(&rec);
     ward_app_close(&app);
     test_free(e);

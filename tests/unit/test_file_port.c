@@ -121,6 +121,7 @@ static void test_wrong_size_and_bad_args(void **state)
     assert_int_equal(ward_file_port_open(&fp, p, SIZE, &port),
                      WARD_ERR_FORMAT);
     assert_int_equal(fp.fd, -1);
+    assert_int_equal(fp.os_errno, 0);
     /* The existing file was not touched. */
     struct stat sb;
     assert_int_equal(stat(p, &sb), 0);
@@ -129,6 +130,8 @@ static void test_wrong_size_and_bad_args(void **state)
     /* A directory cannot be opened for writing. */
     assert_int_equal(ward_file_port_open(&fp, dir, SIZE, &port),
                      WARD_ERR_IO);
+    /* The port keeps why, for the host to say. */
+    assert_int_equal(fp.os_errno, EISDIR);
     assert_int_equal(ward_file_port_open(&fp, path, 0, &port),
                      WARD_ERR_PARAM);
     assert_int_equal(ward_file_port_open(&fp, path, 4095, &port),
@@ -136,6 +139,7 @@ static void test_wrong_size_and_bad_args(void **state)
     /* No such directory. */
     assert_int_equal(ward_file_port_open(&fp, "/nonexistent-ward-dir/x", SIZE,
                                          &port), WARD_ERR_IO);
+    assert_int_equal(fp.os_errno, ENOENT);
 }
 
 /* State i: key 1 holds i, key 2 a 300-byte value derived from i, key 3
