@@ -12,6 +12,7 @@
 #include "db_guard.h"
 #include "log.h"
 #include "metrics.h"
+#include "record.h"
 #include "wardd.h"
 
 #if defined(WARD_CRYPTO_MBEDTLS)
@@ -143,10 +144,17 @@ int main(int argc, char **argv)
         close(db_lock);
         return 1;
     }
+    if (wardd_record_open() != 0) {
+        w->sms.close(w->sms.ctx);
+        w->store.close(w->store.h);
+        close(db_lock);
+        return 1;
+    }
     struct wardd_http *http = NULL;
     unsigned port = 0;
     err = wardd_http_start(w, &http, &port);
     if (err != WARD_OK) {
+        wardd_record_close();
         wardd_log("error", "listen_failed", "host=%s port=%u", w->cfg.listen_host,
                   w->cfg.listen_port);
         w->sms.close(w->sms.ctx);
@@ -177,6 +185,7 @@ int main(int argc, char **argv)
     pthread_mutex_unlock(&w->mu);
     wardd_notify(w);            /* long-polls answer now */
     wardd_http_stop(http);
+    wardd_record_close();
     w->sms.close(w->sms.ctx);
     w->store.close(w->store.h);
     pthread_cond_destroy(&w->changed);

@@ -8,7 +8,8 @@
  * flow B ops.c, revoke.c, inbox.c, clients.c, audit.c) -> auth.c
  * (RFC 9421 signature, nonce, key from the store) before anything acts ->
  * the store vtable (store.h) and the SMS provider (sms.h). Handlers know
- * nothing of libmicrohttpd or SQL; they fill a wardd_resp.
+ * nothing of libmicrohttpd or SQL; they fill a wardd_resp. openapi.c serves
+ * docs/openapi.json, the document of every route, built into the binary.
  */
 #ifndef WARDD_H
 #define WARDD_H
@@ -118,6 +119,8 @@ typedef struct wardd_req {
 typedef struct wardd_resp {
     unsigned status;
     cJSON *json;                    /* owned; http.c frees it */
+    const char *raw;                /* instead of json: static JSON text, sent as is */
+    size_t raw_len;
     long retry_after_s;             /* > 0: a Retry-After header */
     char signer[WARD_HTTPSIG_KEYID_MAX + 1]; /* for the request log */
     char *text;                     /* owned; instead of json (/metrics) */
@@ -138,6 +141,7 @@ void wardd_h_escrow_get(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_health(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_ready(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_metrics(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_openapi(wardd *w, const wardd_req *r, wardd_resp *out);
 /* Flow B (ops.c, revoke.c, inbox.c, clients.c, audit.c). */
 void wardd_h_ops_post(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_ops_pending(wardd *w, const wardd_req *r, wardd_resp *out);

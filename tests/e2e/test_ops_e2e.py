@@ -925,6 +925,7 @@ class HostileWarddRevocations(LockRunning):
             db.commit()
         finally:
             db.close()
+        self.wardd.tampered()       # empty junk is no answer an honest wardd gives
         run, sock = self.run_lock()
         self.assertTrue(self.at_the_door(self.bob, sock))
         out = self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")

@@ -1230,6 +1230,82 @@ class Finding11SlowClients(WarddTest):
         self.assertNotIn("phase=body", log)
 
 
+class OpenApi(WarddTest):
+    """Issue 15, item 11: wardd serves its OpenAPI document, and every
+    answer of the end-to-end tests is checked against it (wardlib.Wardd
+    checks the record when it stops wardd)."""
+
+    DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                       "openapi.json")
+
+    def get(self, path, method="GET"):
+        req = urllib.request.Request(self.wardd.url + path, method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
+    def test_openapi_json_served(self):
+        """GET /v1/openapi.json, unsigned, answers docs/openapi.json as
+        built into wardd, as application/json."""
+        status, headers, body = self.get("/v1/openapi.json")
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["Content-Type"], "application/json")
+        self.assertEqual(headers["Cache-Control"], "no-store")
+        with open(self.DOC, encoding="utf-8") as f:
+            self.assertEqual(json.loads(body), json.load(f))
+        self.assertEqual(self.get("/v1/openapi.json", "POST")[0], 405)
+
+    def test_recorded_answers_are_checked(self):
+        """The harness's check sees every answer (the routed ones and the
+        router's own 404, 405 and 414) and refuses one the document does
+        not give: an undocumented route, an undocumented status, a body
+        that does not match."""
+        import copy
+        import openapi_check
+        self.assertEqual(self.get("/v1/health")[0], 200)
+        self.assertEqual(self.get("/v1/no-such-route")[0], 404)
+        self.assertEqual(self.get("/v1/health", "POST")[0], 405)
+        self.assertEqual(self.get("/v1/" + "a" * 300)[0], 414)
+        self.ok("activate", "LOCK-0001", expect=201)
+        self.ok("activate", "LOCK-0001", expect=200)
+        self.wardd.stop()           # checks the record against the document
+        with open(self.wardd.record_path, encoding="utf-8") as f:
+            recs = [json.loads(l) for l in f if l.strip()]
+        seen = [(r["method"], r["path"], r["status"]) for r in recs]
+        for want in [("GET", "/v1/health", 200), ("GET", "/v1/no-such-route", 404),
+                     ("POST", "/v1/health", 405), ("GET", None, 414),
+                     ("POST", "/v1/locks", 201), ("POST", "/v1/locks", 200)]:
+            self.assertIn(want, seen)
+        with open(self.DOC, encoding="utf-8") as f:
+            doc = json.load(f)
+
+        def problems(mutate):
+            d = copy.deepcopy(doc)
+            mutate(d)
+            checker = openapi_check.Checker(d)
+            return [p for r in recs for p in checker.check_record(r)]
+
+        self.assertEqual(problems(lambda d: None), [])
+        # An undocumented route: its answers are the router's only.
+        self.assertTrue(any("status 200 is not documented" in p for p in
+                            problems(lambda d: d["paths"].pop("/v1/health"))))
+        # An undocumented status.
+        self.assertTrue(any("status 201 is not documented" in p for p in problems(
+            lambda d: d["paths"]["/v1/locks"]["post"]["responses"].pop("201"))))
+        self.assertTrue(any("status 405 is not documented" in p for p in problems(
+            lambda d: d["x-ward-unrouted"]["responses"].pop("405"))))
+        # A body that does not match: a member the schema does not have,
+        # one it requires and the answer lacks.
+        self.assertTrue(any("undocumented member 'sn'" in p for p in problems(
+            lambda d: d["components"]["schemas"]["Lock"]["properties"].pop("sn"))))
+        self.assertTrue(any("no member 'id'" in p for p in problems(
+            lambda d: d["components"]["schemas"]["Lock"].update(
+                properties={"sn": {"type": "string"}, "id": {"type": "integer"}},
+                required=["sn", "id"]))))
+
+
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("-")]
     flags = [a for a in sys.argv[1:] if a.startswith("-")]

@@ -3,6 +3,11 @@
 Standard library only. Wardd(root, wardd_path, extra) starts the real
 server on 127.0.0.1:0 with root/wardd.db, root/outbox and
 root/factory.pub, and finds its port in its `event=listening` log line.
+
+Every answer that wardd sends is recorded (WARDD_TEST_RECORD, see
+server/record.h) in root/wardd.answers.jsonl and checked against
+docs/openapi.json when the test stops wardd (openapi_check.py): an
+undocumented route, status or body fails the test.
 """
 import os
 import re
@@ -24,6 +29,10 @@ class Wardd:
         # lock and the app (which remember the URL) find wardd again.
         self.port = 0
         self.log_path = os.path.join(root, "wardd.log")
+        self.record_path = os.path.join(root, "wardd.answers.jsonl")
+        self.record_checked = 0         # bytes of the record already checked
+        self.tampered_at = None         # see tampered()
+        self.listened = False
 
     def start(self, extra=None):
         if extra is not None:
@@ -34,7 +43,8 @@ class Wardd:
                 "--db", os.path.join(self.root, "wardd.db"),
                 "--sms-outbox", os.path.join(self.root, "outbox"),
                 "--factory-pub", os.path.join(self.root, "factory.pub")] + self.extra
-        self.proc = subprocess.Popen(args, stderr=log, stdout=subprocess.DEVNULL)
+        env = dict(os.environ, WARDD_TEST_RECORD=self.record_path)
+        self.proc = subprocess.Popen(args, stderr=log, stdout=subprocess.DEVNULL, env=env)
         log.close()
         deadline = time.time() + 10
         while time.time() < deadline:
@@ -44,6 +54,7 @@ class Wardd:
             if m:
                 self.url = "http://" + m.group(1).decode()
                 self.port = int(m.group(1).decode().rsplit(":", 1)[1])
+                self.listened = True
                 return
             if self.proc.poll() is not None:
                 raise AssertionError("wardd exited: " + self.log())
@@ -51,12 +62,55 @@ class Wardd:
         raise AssertionError("wardd did not log its address")
 
     def stop(self, sig=signal.SIGTERM):
+        """Stops wardd, then checks the answers it sent since the last
+        check against docs/openapi.json (AssertionError on any problem)."""
         if self.proc is None:
+            self.check_answers()
             return None
         self.proc.send_signal(sig)
         rc = self.proc.wait(timeout=20)
         self.proc = None
+        self.check_answers(killed=sig == signal.SIGKILL)
         return rc
+
+    def tampered(self):
+        """The test has just altered wardd's database behind its back (a
+        hostile wardd): what wardd answers from now on until it is stopped
+        may be outside the document by design, and is not checked."""
+        self.tampered_at = (os.path.getsize(self.record_path)
+                            if os.path.exists(self.record_path) else 0)
+
+    def check_answers(self, killed=False):
+        """Every answer recorded since the last check, against the
+        document; killed: wardd may have died in the middle of a line."""
+        import openapi_check
+        if not self.listened:
+            return
+        if not os.path.exists(self.record_path):
+            raise AssertionError("wardd recorded no answers in %s: is WARDD_TEST_RECORD "
+                                 "honoured?" % self.record_path)
+        with open(self.record_path, "rb") as f:
+            f.seek(self.record_checked)
+            data = f.read()
+        if killed and data and not data.endswith(b"\n"):
+            # The next wardd appends after a line cut short: end it.
+            with open(self.record_path, "ab") as f:
+                f.write(b"\n")
+            data += b"\n"
+        self.record_checked += len(data)
+        if self.tampered_at is not None:
+            # A line cut at the offset is whole again after the cut.
+            data = data[:max(0, self.tampered_at - (self.record_checked - len(data)))]
+            data = data[:data.rfind(b"\n") + 1]
+            self.tampered_at = None
+        lines = data.decode("utf-8", errors="surrogateescape").split("\n")
+        checker = openapi_check.load(openapi_check.default_doc())
+        problems = openapi_check.check_lines(lines, checker, partial_last_ok=killed)
+        if problems:
+            raise AssertionError("wardd answered outside docs/openapi.json:\n  " +
+                                 "\n  ".join(problems[:20]) +
+                                 ("\n  (%d more)" % (len(problems) - 20)
+                                  if len(problems) > 20 else ""))
 
     def log(self):
         with open(self.log_path, "r", errors="replace") as f:
