@@ -167,6 +167,9 @@ int cmd_app_register(int argc, char **argv)
         return cli_usage("usage: ward app register --dir A --server URL --user U --phone P "
                          "[--code C] | --dir A --code C");
     }
+    if ((rc = cli_server_opt(&server)) != 0) {
+        return rc;
+    }
     ward_host host;
     ward_app app;
     ward_host_init(&host);
@@ -517,6 +520,9 @@ int cmd_app_recover(int argc, char **argv)
     }
     if (!dir || !key) {
         return cli_usage("usage: ward app recover --dir A --from-key FILE [--server URL]");
+    }
+    if ((rc = cli_server_opt(&server)) != 0) {
+        return rc;
     }
     ward_host host;
     ward_app app;

@@ -81,6 +81,9 @@ int cmd_lock_init(int argc, char **argv)
         return cli_usage("usage: ward lock init --dir D --sn SN --server URL "
                          "--factory-key FILE [--no-activate]");
     }
+    if ((rc = cli_server_opt(&server)) != 0) {
+        return rc;
+    }
     if (factory == NULL && no_act == NULL) {
         return cli_usage("give --factory-key FILE (the manufacturer key that "
                          "vouches for this lock) or --no-activate");

@@ -4,6 +4,7 @@
  * the person for the PIN and prints the device's replies. */
 #include <cjson/cJSON.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,10 @@
 #define MSG_MAX 256
 #define CLIENT_ID_LEN 8
 #define DEFAULT_TIMEOUT_MS 5000
+/* --timeout MS: at most ten minutes for one exchange. */
+#define TIMEOUT_MS_MAX 600000ul
+/* --repeat N: a bound on one command line's work. */
+#define REPEAT_MAX 10000ul
 #define SCAN_MAX 256
 /* Riding out a busy device, with back-off (BACKOFF_FIRST_MS doubling up
  * to BACKOFF_MAX_MS): `ward app pair` asks again while every binding
@@ -314,6 +319,11 @@ int cmd_app_pair(int argc, char **argv)
                          "[--pin PIN] [--name APP] [--no-client-id] [--udidx HEX] "
                          "[--no-attach] [--timeout MS]");
     }
+    unsigned long timeout_ms = 0;
+    if ((rc = cli_number_opt("timeout", timeout, DEFAULT_TIMEOUT_MS, 1, TIMEOUT_MS_MAX,
+                             &timeout_ms)) != 0) {
+        return rc;
+    }
     ward_host host;
     ward_host_init(&host);
     uint8_t cid[WARD_CLIENT_ID_MAX], udidx[WARD_DEV_UDIDX_MAX];
@@ -332,7 +342,7 @@ int cmd_app_pair(int argc, char **argv)
     devlink l;
     memset(&l, 0, sizeof l);
     snprintf(l.near, sizeof l.near, "%s", near ? near : "127.0.0.1:5683");
-    l.timeout_ms = timeout ? (unsigned)strtoul(timeout, NULL, 10) : DEFAULT_TIMEOUT_MS;
+    l.timeout_ms = (unsigned)timeout_ms;
     const char *app_name = name ? name : "ward app";
 
     ward_pair p;
@@ -519,6 +529,13 @@ int cmd_app_send(int argc, char **argv)
         }
         strcat(cmd, pos[i]);
     }
+    unsigned long timeout_ms = 0, chan_n = 0, times_n = 0;
+    if ((rc = cli_number_opt("timeout", timeout, DEFAULT_TIMEOUT_MS, 1, TIMEOUT_MS_MAX,
+                             &timeout_ms)) != 0 ||
+        (rc = cli_number_opt("channel", channel, 1, 0, UINT32_MAX, &chan_n)) != 0 ||
+        (rc = cli_number_opt("repeat", repeat, 1, 1, REPEAT_MAX, &times_n)) != 0) {
+        return rc;
+    }
     ward_host host;
     ward_host_init(&host);
     ward_pair_device dev;
@@ -532,7 +549,7 @@ int cmd_app_send(int argc, char **argv)
     }
     devlink l;
     memset(&l, 0, sizeof l);
-    l.timeout_ms = timeout ? (unsigned)strtoul(timeout, NULL, 10) : DEFAULT_TIMEOUT_MS;
+    l.timeout_ms = (unsigned)timeout_ms;
     bool have_near = near ? (snprintf(l.near, sizeof l.near, "%s", near), true)
                           : near_load(dir, device, l.near, sizeof l.near);
     l.far = via ? strcmp(via, "far") == 0 : !have_near;
@@ -561,7 +578,7 @@ int cmd_app_send(int argc, char **argv)
     uint8_t out[WARD_DEV_MSG_MAX];
     size_t n = 0;
     char why[MSG_MAX] = "";
-    uint32_t chan_id = channel ? (uint32_t)strtoul(channel, NULL, 10) : 1;
+    uint32_t chan_id = (uint32_t)chan_n;
     /* Opening an open channel resumes it: its counters and replay windows
      * carry on, whichever link the last message took. */
     err = ward_pair_channel_open(&dev, host.crypto, &host.rng, chan_id, &ch, out, sizeof out,
@@ -572,7 +589,7 @@ int cmd_app_send(int argc, char **argv)
     if (err != WARD_OK) {
         rc = refused("channel open", err, why);
     }
-    unsigned times = repeat ? (unsigned)strtoul(repeat, NULL, 10) : 1;
+    unsigned times = (unsigned)times_n;
     for (unsigned i = 0; rc == 0 && i < times; i++) {
         err = send_one(&l, &host, &cc, cmd, why, sizeof why);
         if (err != WARD_OK) {

@@ -1,9 +1,12 @@
 /* `ward`: one tool that plays every role of the system. This file only
  * finds the command named on the command line and runs it. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "ward/ward_http.h"
 
 static const cli_command commands[] = {
     { "selftest", cmd_selftest,
@@ -82,10 +85,64 @@ static const cli_command commands[] = {
 
 static void help(FILE *out)
 {
-    fprintf(out, "usage: ward <command> [options]\n\ncommands:\n");
+    fprintf(out, "usage: ward [--cacert FILE] <command> [options]\n\n"
+                 "global options (before or after the command):\n"
+                 "  --cacert FILE      trust the CAs in FILE (PEM) for wardd's HTTPS "
+                 "certificate,\n"
+                 "                     instead of the system's (default: $SSL_CERT_FILE if "
+                 "set)\n\ncommands:\n");
     for (int i = 0; i < NCOMMANDS; i++) {
         fprintf(out, "  %-18s %s\n", commands[i].path, commands[i].summary);
     }
+}
+
+/* Takes the global options out of argv (wherever they are, before the
+ * "--" that ends options) and applies them: --cacert FILE, else
+ * $SSL_CERT_FILE, is the CA bundle of every HTTPS request to wardd, for
+ * every role. Returns 0, or prints a usage line and returns
+ * CLI_EXIT_USAGE. */
+static int take_global_options(int *argc, char **argv)
+{
+    const char *ca = NULL;
+    int kept = 1;
+    for (int i = 1; i < *argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            while (i < *argc) {
+                argv[kept++] = argv[i++];
+            }
+            break;
+        }
+        if (strcmp(argv[i], "--cacert") == 0) {
+            if (i + 1 >= *argc) {
+                return cli_usage("option '--cacert' needs a value");
+            }
+            ca = argv[++i];
+        } else if (strncmp(argv[i], "--cacert=", 9) == 0) {
+            ca = argv[i] + 9;
+        } else {
+            argv[kept++] = argv[i];
+        }
+    }
+    *argc = kept;
+    argv[kept] = NULL;
+    const char *how = "--cacert";
+    if (ca != NULL && ca[0] == '\0') {
+        return cli_usage("--cacert: a file name expected");
+    }
+    if (ca == NULL) {
+        ca = getenv("SSL_CERT_FILE");
+        how = "SSL_CERT_FILE";
+        if (ca == NULL || ca[0] == '\0') {
+            return 0;
+        }
+    }
+    FILE *f = fopen(ca, "r");
+    if (f == NULL) {
+        return cli_usage("%s: cannot read %s: %s", how, ca, strerror(errno));
+    }
+    fclose(f);
+    ward_http_set_ca_file(ca);
+    return 0;
 }
 
 /* Commands may be one word ("selftest") or two ("lock init"). */
@@ -110,6 +167,10 @@ static const cli_command *lookup(int argc, char **argv, int *words)
 
 int main(int argc, char **argv)
 {
+    int rc = take_global_options(&argc, argv);
+    if (rc != 0) {
+        return rc;
+    }
     if (argc < 2) {
         help(stderr);
         return CLI_EXIT_USAGE;

@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+"""End to end, issue 15 (what a new user meets): stale binding records,
+a retryable `app register`, input checks, interrupted work and a private
+CA, with the real `ward` and the real wardd.
+
+usage: test_cli_input_e2e.py [-v] WARD WARDD
+
+Standard library only (openssl's command line makes the private CA; the
+test that needs it is skipped without it).
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wardlib import WardCli, HostileProxy, Wardd, bind_messages, phone_code  # noqa: E402
+
+WARD = None
+WARDD = None
+SN = "LOCK-0001"
+SN2 = "LOCK-0002"
+ALICE = ("alice", "+8613800000001")
+BOB = ("bob", "+8613800000002")
+
+
+class CliTest(WardCli, unittest.TestCase):
+    """A wardd, the manufacturer key, and helpers to run `ward`."""
+
+    extra = ()
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="ward-cli-e2e-")
+        self.root = self.tmp.name
+        self.procs = []
+        self.proxy = None
+        self.ward_ok("factory", "keygen", "--out", self.path("factory"))
+        os.replace(self.path("factory", "factory.pub"), self.path("factory.pub"))
+        self.wardd = Wardd(self.root, WARDD, self.extra)
+        self.wardd.start()
+        self.url = self.wardd.url
+
+    def tearDown(self):
+        try:
+            for p in self.procs:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+            if self.proxy is not None:
+                self.proxy.close()
+            self.wardd.stop()
+            self.assert_no_sanitizer_report(self.wardd.log())
+        finally:
+            self.tmp.cleanup()
+
+    def ward_fails(self, *args, rc=None, expect=None, timeout=60):
+        got, out, err = self.ward(*args, timeout=timeout)
+        self.assertNotEqual(got, 0, "ward %s should have failed:\n%s%s" %
+                            (" ".join(args), out, err))
+        if rc is not None:
+            self.assertEqual(got, rc, "ward %s: %s%s" % (" ".join(args), out, err))
+        if expect:
+            self.assertRegex(err, expect)
+        self.assert_no_sanitizer_report(err)
+        return err
+
+    def spawn(self, *args):
+        p = subprocess.Popen([WARD] + list(args), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        self.procs.append(p)
+        return p
+
+    def finish(self, p, timeout=90):
+        out, err = p.communicate(timeout=timeout)
+        return p.returncode, out, err
+
+    def init_lock(self, sn, name, server=None):
+        d = self.path(name)
+        self.ward_ok("lock", "init", "--dir", d, "--sn", sn, "--server", server or self.url,
+                     "--factory-key", self.path("factory", "factory.key"))
+        return d
+
+    def register(self, who, server=None):
+        return self.register_app(self.path(who[0]), server or self.url, who[0], who[1])
+
+    def code_for(self, phone):
+        msgs = bind_messages(self.root, phone)
+        return re.search(r"\b(\d{6})\b", msgs[-1]["text"]).group(1)
+
+    def bind_first(self, who, app, lock):
+        qr = self.path("qr-%s-%s.png" % (who[0], os.path.basename(lock)))
+        self.ward_ok("lock", "bind-start", "--dir", lock, "--phone", who[1], "--qr-out", qr)
+        self.ward_ok("app", "scan", "--dir", app, "--qr", qr)
+        self.ward_ok("lock", "bind-finish", "--dir", lock, "--code", self.code_for(who[1]))
+        self.ward_ok("app", "status", "--dir", app)
+
+    def request(self, lock, *extra):
+        return self.spawn("lock", "request", "--dir", lock, "--op", "unlock", *extra)
+
+    def wait_pending(self, app, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            rc, out, err = self.ward("app", "pending", "--dir", app)
+            self.assertEqual(rc, 0, out + err)
+            m = re.search(r"^([0-9a-f]{32})  lock (\S+) asks", out, re.M)
+            if m:
+                return m.group(1), m.group(2)
+            time.sleep(0.2)
+        self.fail("no request reached the app")
+
+    def db_ops(self):
+        import sqlite3
+        c = sqlite3.connect(self.path("wardd.db"))
+        try:
+            return c.execute("SELECT hex(op_id), state FROM ops").fetchall()
+        finally:
+            c.close()
+
+
+def openssl():
+    return shutil.which("openssl")
+
+
+def make_ca(d):
+    """A private CA and a certificate for 127.0.0.1 it signed, in d:
+    ca.pem, server.pem, server.key."""
+    def run(*args):
+        p = subprocess.run(["openssl"] + list(args), cwd=d, capture_output=True, text=True,
+                           timeout=60)
+        if p.returncode != 0:
+            raise AssertionError("openssl %s: %s" % (" ".join(args), p.stderr))
+    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=ward test CA")
+    run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+    with open(os.path.join(d, "ext.cnf"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf")
+
+
+class Issue15CaCert(CliTest):
+    """Issue 15, item 14 (client side): `ward --cacert FILE` and
+    SSL_CERT_FILE trust a private CA for wardd's HTTPS certificate, for
+    every role; without them the CLI refuses the connection and says the
+    certificate is not trusted."""
+
+    def setUp(self):
+        if openssl() is None:
+            self.skipTest("needs the openssl command (Debian package openssl)")
+        self.tls = tempfile.mkdtemp(prefix="ward-ca-")
+        make_ca(self.tls)
+        self.extra = ("--tls-cert", os.path.join(self.tls, "server.pem"),
+                      "--tls-key", os.path.join(self.tls, "server.key"))
+        super().setUp()
+        self.url = self.wardd.url.replace("http://", "https://")
+
+    def tearDown(self):
+        super().tearDown()
+        shutil.rmtree(self.tls, ignore_errors=True)
+
+    def ward_env(self, env, *args):
+        p = subprocess.run([WARD] + list(args), capture_output=True, text=True, timeout=60,
+                           env=env)
+        return p.returncode, p.stdout, p.stderr
+
+    def test_cacert_trusts_a_private_ca(self):
+        if "tls=on" not in self.wardd.log():
+            self.skipTest("this wardd is built without TLS")
+        ca = os.path.join(self.tls, "ca.pem")
+        env = dict(os.environ)
+        env.pop("SSL_CERT_FILE", None)
+        env.pop("CURL_CA_BUNDLE", None)
+        factory = self.path("factory", "factory.key")
+        lock = self.path("lock")
+        # Not trusted: the lock is not activated, and the message says why.
+        rc, out, err = self.ward_env(env, "lock", "init", "--dir", lock, "--sn", SN,
+                                     "--server", self.url, "--factory-key", factory)
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("certificate is not trusted", err)
+        self.assertIn("--cacert", err)
+        self.assertEqual(self.lock_rows(), 0)
+        # --cacert before the command (and the app's registration after it).
+        rc, out, err = self.ward_env(env, "--cacert", ca, "lock", "init", "--dir", lock,
+                                     "--sn", SN, "--server", self.url, "--factory-key",
+                                     factory)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("activated", out)
+        self.assertEqual(self.lock_rows(), 1)
+        app = self.path("alice")
+        rc, out, err = self.ward_env(env, "app", "register", "--dir", app, "--server",
+                                     self.url, "--user", ALICE[0], "--phone", ALICE[1])
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("certificate is not trusted", err)
+        rc, out, err = self.ward_env(env, "app", "register", "--dir", app, "--server",
+                                     self.url, "--user", ALICE[0], "--phone", ALICE[1],
+                                     "--cacert=" + ca)
+        self.assertIn("wardd sent a code", out + err)
+        code = phone_code(self.root, ALICE[1], ALICE[0])
+        # SSL_CERT_FILE instead of --cacert.
+        env_ca = dict(env, SSL_CERT_FILE=ca)
+        rc, out, err = self.ward_env(env_ca, "app", "register", "--dir", app, "--code", code)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("phone verified", out)
+        # A whole binding through HTTPS, SSL_CERT_FILE for every role.
+        qr = self.path("qr.png")
+        rc, out, err = self.ward_env(env_ca, "lock", "bind-start", "--dir", lock, "--phone",
+                                     ALICE[1], "--qr-out", qr)
+        self.assertEqual(rc, 0, out + err)
+        rc, out, err = self.ward_env(env_ca, "app", "scan", "--dir", app, "--qr", qr)
+        self.assertEqual(rc, 0, out + err)
+        rc, out, err = self.ward_env(env_ca, "lock", "bind-finish", "--dir", lock, "--code",
+                                     self.code_for(ALICE[1]))
+        self.assertEqual(rc, 0, out + err)
+        rc, out, err = self.ward_env(env_ca, "app", "status", "--dir", app)
+        self.assertIn("lock %s as owner" % SN, out)
+        # Without it again: refused, nothing learnt.
+        rc, out, err = self.ward_env(env, "app", "clients", "--dir", app)
+        self.assertNotEqual(rc, 0, out + err)
+        self.assertIn("certificate is not trusted", err)
+        # A --cacert that cannot be read is a usage error before anything.
+        rc, out, err = self.ward_env(env, "--cacert", self.path("nope.pem"), "app", "clients",
+                                     "--dir", app)
+        self.assertEqual(rc, 2, out + err)
+        self.assertIn("nope.pem", err)
+
+    def lock_rows(self):
+        import sqlite3
+        c = sqlite3.connect(self.path("wardd.db"))
+        try:
+            return c.execute("SELECT count(*) FROM locks").fetchone()[0]
+        finally:
+            c.close()
+
+
+if __name__ == "__main__":
+    # WARD WARDD, then unittest's own arguments (flags, test names).
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    flags = [a for a in sys.argv[1:] if a.startswith("-")]
+    if len(args) < 2:
+        sys.exit(__doc__)
+    WARD, WARDD = (os.path.abspath(a) for a in args[:2])
+    WardCli.binary = WARD
+    unittest.main(argv=[sys.argv[0]] + flags + args[2:])
