@@ -444,8 +444,10 @@ int cmd_lock_bind(int argc, char **argv)
     return rc;
 }
 
-/* For commands whose only option is --dir: parses it and opens the lock. */
-static int open_dir_only(int argc, char **argv, const char *usage, lockdir *ld)
+/* For commands whose only option is --dir: parses it and opens the lock
+ * (only to read it when readonly). */
+static int open_dir_only(int argc, char **argv, const char *usage, bool readonly,
+                         lockdir *ld)
 {
     const char *dir = NULL;
     const cli_option opts[] = { { "dir", true, &dir } };
@@ -456,13 +458,13 @@ static int open_dir_only(int argc, char **argv, const char *usage, lockdir *ld)
     if (dir == NULL) {
         return cli_usage("usage: %s", usage);
     }
-    return lockdir_open(ld, dir, false, NULL, NULL);
+    return readonly ? lockdir_open_readonly(ld, dir) : lockdir_open(ld, dir, false, NULL, NULL);
 }
 
 int cmd_lock_clients(int argc, char **argv)
 {
     lockdir ld;
-    int rc = open_dir_only(argc, argv, "ward lock clients --dir D", &ld);
+    int rc = open_dir_only(argc, argv, "ward lock clients --dir D", true, &ld);
     if (rc != 0) {
         return rc;
     }
@@ -495,7 +497,7 @@ int cmd_lock_clients(int argc, char **argv)
 int cmd_lock_sync(int argc, char **argv)
 {
     lockdir ld;
-    int rc = open_dir_only(argc, argv, "ward lock sync --dir D", &ld);
+    int rc = open_dir_only(argc, argv, "ward lock sync --dir D", false, &ld);
     if (rc != 0) {
         return rc;
     }

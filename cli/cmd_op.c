@@ -369,7 +369,7 @@ int cmd_lock_audit(int argc, char **argv)
         return cli_usage("usage: ward lock audit --dir D");
     }
     lockdir ld;
-    if ((rc = lockdir_open(&ld, dir, false, NULL, NULL)) != 0) {
+    if ((rc = lockdir_open_readonly(&ld, dir)) != 0) {
         return rc;
     }
     size_t pos = 0;

@@ -598,6 +598,11 @@ int cmd_app_send(int argc, char **argv)
         }
         printf("%.*s\n", (int)cc.data_len, (const char *)cc.data);
         fflush(stdout);
+        /* A reply "error: ..." is the device refusing the command (an
+         * unknown one, say): a failure for whoever scripts this. */
+        if (cc.data_len >= 6 && memcmp(cc.data, "error:", 6) == 0) {
+            rc = cli_fail("%s refused the command", device);
+        }
     }
     explicit_bzero(&cc, sizeof cc);
     explicit_bzero(&ch, sizeof ch);

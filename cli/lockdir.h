@@ -31,6 +31,7 @@ typedef struct lockdir {
     ward_lock lock;
     bool open;
     int busy_fd;          /* holds the flock while the state is open */
+    bool readonly;        /* lockdir_open_readonly(): nothing is written */
 } lockdir;
 
 /* Opens D (create: make it and its store, with sn and server). Returns 0
@@ -38,6 +39,10 @@ typedef struct lockdir {
 int lockdir_open(lockdir *ld, const char *dir, bool create, const char *sn,
                  const char *server);
 void lockdir_close(lockdir *ld);
+/* Opens an existing D only to read the lock's state (lock clients, lock
+ * audit): nothing is created or written, so a read-only directory will
+ * do; the flock is shared with other readers. */
+int lockdir_open_readonly(lockdir *ld, const char *dir);
 
 /* Lets other ward processes at the lock's state while this one waits
  * (the store is closed and the flock dropped), and takes it back. The

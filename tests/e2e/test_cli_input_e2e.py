@@ -123,6 +123,121 @@ class CliTest(WardCli, unittest.TestCase):
             c.close()
 
 
+class Issue15Item7Input(CliTest):
+    """Issue 15, item 7: bad numbers and non-http(s) server URLs are usage
+    errors (exit 2) before anything is done; a trailing '/' on the URL is
+    the same server; read-only lock commands work on a read-only
+    directory."""
+
+    def count(self, table):
+        import sqlite3
+        c = sqlite3.connect(self.path("wardd.db"))
+        try:
+            return c.execute("SELECT count(*) FROM %s" % table).fetchone()[0]
+        finally:
+            c.close()
+
+    def test_issue15_bad_numbers_are_usage_errors(self):
+        lock = self.init_lock(SN, "lock")
+        alice = self.register(ALICE)
+        self.bind_first(ALICE, alice, lock)
+        for args in (("lock", "request", "--dir", lock, "--op", "unlock", "--timeout", "abc"),
+                     ("lock", "request", "--dir", lock, "--op", "unlock", "--ttl", "-5"),
+                     ("app", "pending", "--dir", alice, "--wait", "-5"),
+                     ("app", "status", "--dir", alice, "--wait", "4294967291"),
+                     ("app", "revoke", "--dir", alice, "--user", "bob", "--timeout", "x"),
+                     ("lock", "bind", "--dir", lock, "--phone", BOB[1], "--wait", "1.5")):
+            rc, out, err = self.ward(*args, timeout=10)
+            self.assertEqual(rc, 2, "%s: %s%s" % (" ".join(args), out, err))
+            self.assertIn("whole seconds", err)
+        self.assertEqual(self.count("ops"), 0)
+        self.assertEqual(self.count("inbox"), 0)
+
+    def test_issue15_server_urls(self):
+        for scheme in ("ftp://127.0.0.1:21", "file:///etc", "127.0.0.1:8080", "http://",
+                       "gopher://x"):
+            t = time.time()
+            err = self.ward_fails("lock", "init", "--dir", self.path("bad"), "--sn", SN,
+                                  "--server", scheme, "--factory-key",
+                                  self.path("factory", "factory.key"), rc=2, timeout=10)
+            self.assertLess(time.time() - t, 5)
+            self.assertIn("http:// or https:// URL expected", err)
+            self.assertFalse(os.path.exists(self.path("bad")))
+            self.ward_fails("app", "register", "--dir", self.path("bad"), "--server", scheme,
+                            "--user", ALICE[0], "--phone", ALICE[1], rc=2,
+                            expect="http:// or https:// URL expected", timeout=10)
+            self.assertFalse(os.path.exists(self.path("bad")))
+        self.assertEqual(self.count("users"), 0)
+        # A trailing '/' (or two) names the same wardd: the whole flow works.
+        lock = self.init_lock(SN, "lock", server=self.url + "/")
+        self.assertEqual(self.count("locks"), 1)
+        alice = self.register(ALICE, server=self.url + "//")
+        self.bind_first(ALICE, alice, lock)
+        with open(os.path.join(alice, "account.json")) as f:
+            self.assertEqual(json.load(f)["server"], self.url)
+        # A URL stored with a '/' by an older ward still works.
+        with open(os.path.join(lock, "lock.json")) as f:
+            cfg = json.load(f)
+        cfg["server"] = self.url + "/"
+        with open(os.path.join(lock, "lock.json"), "w") as f:
+            json.dump(cfg, f)
+        p = self.request(lock, "--timeout", "20")
+        op_id, _ = self.wait_pending(alice)
+        self.ward_ok("app", "approve", "--dir", alice, op_id)
+        rc, out, err = self.finish(p)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("DOOR UNLOCKED", out)
+
+    def test_issue15_read_only_lock_directory(self):
+        lock = self.init_lock(SN, "lock")
+        alice = self.register(ALICE)
+        self.bind_first(ALICE, alice, lock)
+        want_clients = self.ward_ok("lock", "clients", "--dir", lock)
+        want_audit = self.ward_ok("lock", "audit", "--dir", lock)
+        self.assertIn("alice", want_clients)
+        before = self.files(lock)
+        if os.geteuid() != 0:
+            # chmod stops writes for anyone but root.
+            os.chmod(lock, 0o500)
+            try:
+                runs = [self.ward(*a) for a in (("lock", "clients", "--dir", lock),
+                                                ("lock", "audit", "--dir", lock),
+                                                ("lock", "sync", "--dir", lock))]
+            finally:
+                os.chmod(lock, 0o700)
+        else:
+            # Root writes through chmod: a read-only bind mount instead.
+            unshare = shutil.which("unshare")
+            probe = subprocess.run([unshare or "unshare", "-rm", "true"], capture_output=True)
+            if unshare is None or probe.returncode != 0:
+                self.skipTest("root writes through chmod -w and unshare -rm is unavailable "
+                              "for a read-only mount")
+            runs = []
+            for cmd in ("clients", "audit", "sync"):
+                script = ('mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && '
+                          '! touch "$1/probe" 2>/dev/null && exec "$2" lock %s --dir "$1"'
+                          % cmd)
+                p = subprocess.run([unshare, "-rm", "sh", "-c", script, "sh", lock, WARD],
+                                   capture_output=True, text=True, timeout=60)
+                runs.append((p.returncode, p.stdout, p.stderr))
+        (rc1, out1, err1), (rc2, out2, err2), (rc3, out3, err3) = runs
+        self.assertEqual((rc1, out1), (0, want_clients), err1)
+        self.assertEqual((rc2, out2), (0, want_audit), err2)
+        # A command that writes says why it cannot.
+        self.assertEqual(rc3, 1, out3 + err3)
+        self.assertRegex(err3, "Read-only file system|Permission denied")
+        self.assertEqual(self.files(lock), before)
+
+    @staticmethod
+    def files(d):
+        got = {}
+        for n in os.listdir(d):
+            if os.path.isfile(os.path.join(d, n)):
+                with open(os.path.join(d, n), "rb") as f:
+                    got[n] = f.read()
+        return got
+
+
 def openssl():
     return shutil.which("openssl")
 
