@@ -185,9 +185,24 @@ int cmd_app_register(int argc, char **argv)
         return cli_fail("out of memory");
     }
     ward_http_response resp;
-    long status = 0;
-    rc = app_call(&app, "POST", "/v1/users", body, &resp, &status);
+    ward_http_signer signer;
+    char why[MSG_MAX];
+    ward_app_http_signer(&app, &signer);
+    long status = api_call(&app.host, app.server, "POST", "/v1/users", body, &signer, &resp,
+                           why, sizeof why);
     free(body);
+    /* Every failure here can be tried again with the same command: the
+     * key stays and the registration resumes. */
+    if (status == 409) {
+        rc = cli_fail("%s: this user id is taken, or was registered with another phone; "
+                      "run `ward app register --dir %s` again with another --user (this "
+                      "directory keeps its client key)", why, dir);
+    } else if (status != 0 && resp.retry_after_s > 0) {
+        rc = cli_fail("%s; run the same `ward app register` again in %ld s", why,
+                      resp.retry_after_s);
+    } else if (status != 0) {
+        rc = cli_fail("%s; run the same `ward app register` again to retry", why);
+    }
     bool verified = false;
     if (rc == 0) {
         cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);

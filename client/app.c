@@ -1,4 +1,5 @@
 /* The app's account: client key file, account file, open/create/recover. */
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,11 +230,37 @@ static ward_err load_key_file(ward_app *app, const char *path,
     return err;
 }
 
+/* Whether dir holds anything the account made: a lock's record (bound,
+ * begun, or begun again), a paired device, a revocation under way. */
+static bool holds_records(const char *dir)
+{
+    static const char *const subdirs[] = { "locks", "pending", "devices", "revocations" };
+    bool found = false;
+    for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0] && !found; i++) {
+        char *path = ward_path_join(dir, subdirs[i]);
+        DIR *d = path != NULL ? opendir(path) : NULL;
+        free(path);
+        for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+                found = true;
+                break;
+            }
+        }
+        if (d != NULL) {
+            closedir(d);
+        }
+    }
+    return found;
+}
+
 /* An account from an existing key file: loads key_path, then makes dir
  * hold it, the key and account files naming server (NULL: the one the
  * key file names, which must then name one). resume: the key file is
- * dir's own, of a registration begun before, and must be user's and
- * phone's. */
+ * dir's own, of a registration begun before; for another user or phone
+ * (wardd refused the first: the id taken, a phone mistyped) the key goes
+ * on under them, as long as dir holds no record the first account made
+ * (then only the same user and phone resume). The key is kept either
+ * way: wardd may have registered it. */
 static ward_err adopt_key(ward_app *app, const ward_host *host, const char *dir,
                           const char *key_path, bool resume, const char *user,
                           const char *phone, const char *server)
@@ -242,13 +269,16 @@ static ward_err adopt_key(ward_app *app, const ward_host *host, const char *dir,
     app_init(app, host);
     ward_err err = key_path != NULL ? load_key_file(app, key_path, &file_server)
                                     : ward_app_fail(app, WARD_ERR_IO, "out of memory");
-    if (err == WARD_OK && resume &&
-        (user == NULL || phone == NULL || strcmp(user, app->user) != 0 ||
-         strcmp(phone, app->phone) != 0)) {
+    bool other = err == WARD_OK && resume &&
+                 (user == NULL || phone == NULL || strcmp(user, app->user) != 0 ||
+                  strcmp(phone, app->phone) != 0);
+    if (other && holds_records(dir)) {
         err = ward_app_fail(app, WARD_ERR_STATE,
-                            "%s already holds account %s (%s): give the same --user and "
-                            "--phone to go on with it, or another --dir", dir, app->user,
-                            app->phone);
+                            "%s already holds account %s (%s), with locks or devices: give "
+                            "the same --user and --phone to go on with it, or another --dir",
+                            dir, app->user, app->phone);
+    } else if (other) {
+        err = set_identity(app, user, phone);
     }
     if (err == WARD_OK && !resume && server == NULL && file_server == NULL) {
         err = ward_app_fail(app, WARD_ERR_PARAM,

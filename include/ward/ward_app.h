@@ -129,9 +129,11 @@ ward_err ward_app_create(ward_app *app, const ward_host *host,
                          const char *server);
 ward_err ward_app_open(ward_app *app, const ward_host *host, const char *dir);
 /* Registration, resumable: ward_app_create() when dir holds no key yet;
- * otherwise opens the account dir holds if it is this user and phone (a
- * registration begun before, to go on with: the files then name server),
- * and WARD_ERR_STATE when it is another account. */
+ * otherwise goes on with the key dir holds (a registration begun before:
+ * the files then name server): under this user and phone, which may
+ * differ from the first ones (wardd refused them) only while dir holds no
+ * record of a lock or device; else WARD_ERR_STATE. The key is never
+ * replaced: wardd may have registered it. */
 ward_err ward_app_register_open(ward_app *app, const ward_host *host,
                                 const char *dir, const char *user,
                                 const char *phone, const char *server);

@@ -238,6 +238,111 @@ class Issue15Item7Input(CliTest):
         return got
 
 
+class Issue15Item4RegisterRetry(CliTest):
+    """Issue 15, item 4: a failed `ward app register` (wardd unreachable,
+    refused, a wrong SMS code, rate-limited) is tried again and succeeds;
+    the client key written first is kept (wardd may hold it), never a dead
+    end."""
+
+    def key_of(self, d):
+        with open(os.path.join(d, "client.key")) as f:
+            return json.load(f)["key"]
+
+    def pub_of(self, uid):
+        import sqlite3
+        c = sqlite3.connect(self.path("wardd.db"))
+        try:
+            row = c.execute("SELECT hex(pub), phone FROM users WHERE uid = ?",
+                            (uid,)).fetchone()
+        finally:
+            c.close()
+        return row
+
+    def begin(self, d, who, server=None):
+        return self.ward("app", "register", "--dir", d, "--server", server or self.url,
+                         "--user", who[0], "--phone", who[1], stdin="")
+
+    def finish_with_code(self, d, who):
+        code = phone_code(self.root, who[1], who[0])
+        self.assertIsNotNone(code)
+        out = self.ward_ok("app", "register", "--dir", d, "--code", code)
+        self.assertIn("phone verified", out)
+
+    def works(self, d):
+        """The account is whole: it binds a lock and approves an unlock."""
+        lock = self.init_lock(SN, "lock-" + os.path.basename(d))
+        self.bind_first((os.path.basename(d), self.phone_of(d)), d, lock)
+        p = self.request(lock, "--timeout", "20")
+        op_id, _ = self.wait_pending(d)
+        self.ward_ok("app", "approve", "--dir", d, op_id)
+        rc, out, err = self.finish(p)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("DOOR UNLOCKED", out)
+
+    def phone_of(self, d):
+        with open(os.path.join(d, "account.json")) as f:
+            return json.load(f)["phone"]
+
+    def test_issue15_register_retry_after_unreachable_and_rate_limit(self):
+        d = self.path("alice")
+        # wardd unreachable (stopped): the key is made and kept.
+        self.wardd.stop()
+        rc, out, err = self.begin(d, ALICE)
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("cannot reach wardd", err)
+        self.assertIn("again", err)
+        key = self.key_of(d)
+        self.wardd.start()
+        # Rate-limited (429 from a proxy in wardd's place): said, retried.
+        self.proxy = HostileProxy(self.url)
+        self.proxy.on_request = lambda m, path, b: (
+            (429, b'{"error": "rate_limited", "message": "slow down"}')
+            if m == "POST" and path == "/v1/users" else None)
+        rc, out, err = self.begin(d, ALICE, server=self.proxy.url)
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("429", err)
+        self.assertIn("again", err)
+        self.assertNotIn("already holds", err)
+        self.assertIsNone(self.pub_of(ALICE[0]))
+        self.proxy.on_request = None
+        # The retry goes on with the same key, to the wardd named now.
+        rc, out, err = self.begin(d, ALICE)
+        self.assertEqual(rc, 1, out + err)        # no code on stdin: finish later
+        self.assertIn("ward app register --dir %s --code" % d, err)
+        self.assertEqual(self.key_of(d), key)
+        # A wrong SMS code: refused, then the right one works.
+        code = phone_code(self.root, ALICE[1], ALICE[0])
+        wrong = "%06d" % ((int(code) + 1) % 1000000)
+        self.ward_fails("app", "register", "--dir", d, "--code", wrong, rc=1)
+        self.finish_with_code(d, ALICE)
+        self.assertEqual(self.key_of(d), key)
+        self.works(d)
+
+    def test_issue15_register_retry_after_refusal(self):
+        # bob's id is taken by another key: refused, and the message says
+        # how to go on.
+        self.register(BOB)
+        d = self.path("bob2")
+        rc, out, err = self.begin(d, (BOB[0], "+8613800000077"))
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("409", err)
+        self.assertIn("another --user", err)
+        key = self.key_of(d)
+        # The same directory, another user id: it goes on with its key.
+        rc, out, err = self.begin(d, ("bob2", "+8613800000077"))
+        self.assertIn("wardd sent a code", out, err)
+        self.finish_with_code(d, ("bob2", "+8613800000077"))
+        self.assertEqual(self.key_of(d), key)
+        self.assertEqual(self.pub_of("bob2")[1], "+8613800000077")
+        self.works(d)
+        # With a lock recorded, the directory is that account's only.
+        rc, out, err = self.begin(d, ("bob3", "+8613800000078"))
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("already holds account bob2", err)
+        self.assertEqual(self.key_of(d), key)
+        self.assertIsNone(self.pub_of("bob3"))
+
+
 def openssl():
     return shutil.which("openssl")
 
