@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <dirent.h>
 #include <unistd.h>
 
@@ -347,6 +348,23 @@ static void settle_pending(ward_app *app, const char *payload, size_t n)
     app->error[0] = '\0';
 }
 
+/* The upload's answer {"expires": unix seconds}: when wardd drops the
+ * binding if the code is not typed into the lock by then. */
+static void say_expiry(const ward_http_response *resp)
+{
+    cJSON *o = cJSON_ParseWithLength(resp->body, resp->body_len);
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "expires");
+    if (cJSON_IsNumber(e) && e->valuedouble > 0 && e->valuedouble < 1e11) {
+        time_t t = (time_t)e->valuedouble;
+        struct tm tm;
+        char when[32];
+        gmtime_r(&t, &tm);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        printf("the code is good until %s (wardd's limit)\n", when);
+    }
+    cJSON_Delete(o);
+}
+
 #define SCAN_USAGE "usage: ward app scan --dir A --qr FILE.png [--wait S] [--rebind]"
 
 static void scan_help(void)
@@ -411,13 +429,13 @@ int cmd_app_scan(int argc, char **argv)
     ward_http_response resp;
     long status = 0;
     rc = app_call(&app, "POST", "/v1/bind/tasks", upload, &resp, &status);
-    ward_http_response_free(&resp);
     /* It holds the bind code too. */
     explicit_bzero(upload, strlen(upload));
     free(upload);
     if (rc == 0) {
         printf("binding data for lock %s sealed and uploaded; wardd is sending the code "
                "by SMS to %s: type it into the lock\n", sn, app.phone);
+        say_expiry(&resp);
         task_state state = TASK_WAITING;
         char why[MSG_MAX];
         if (wait_s > 0 && poll_task(&app, sn, tid_hex, wait_s, false, &state, why,
@@ -427,6 +445,7 @@ int cmd_app_scan(int argc, char **argv)
             rc = cli_fail("the binding with lock %s expired before the lock finished it", sn);
         }
     }
+    ward_http_response_free(&resp);
     ward_app_close(&app);
     return rc;
 }

@@ -150,6 +150,31 @@ static int flush_unconfirmed(lockdir *ld, bool *sent)
     return rc;
 }
 
+/* How long the QR code is good for: the lock's own limit, or wardd's bind
+ * task lifetime (GET /v1/health's task_ttl) when shorter; the upload
+ * happens after this, so it is "up to". 0 when wardd did not say. */
+static unsigned qr_lifetime_s(lockdir *ld, bool *from_wardd)
+{
+    unsigned lock_s = (unsigned)(WARD_BIND_TTL_MS / 1000u), s = lock_s;
+    ward_http_response resp;
+    char why[MSG_MAX];
+    *from_wardd = false;
+    if (api_call(&ld->host, ld->server, "GET", "/v1/health", NULL, NULL, &resp, why,
+                 sizeof why) == 0) {
+        cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
+        const cJSON *ttl = cJSON_GetObjectItemCaseSensitive(o, "task_ttl");
+        if (cJSON_IsNumber(ttl) && ttl->valuedouble >= 1 && ttl->valuedouble <= 1e9) {
+            *from_wardd = true;
+            if ((unsigned)ttl->valuedouble < s) {
+                s = (unsigned)ttl->valuedouble;
+            }
+        }
+        cJSON_Delete(o);
+    }
+    ward_http_response_free(&resp);
+    return s;
+}
+
 static int bind_start(lockdir *ld, const char *phone, const char *qr_out)
 {
     bool sent = false;
@@ -198,8 +223,17 @@ static int bind_start(lockdir *ld, const char *phone, const char *qr_out)
         return cli_fail("cannot write the QR code to %s", qr_out);
     }
     explicit_bzero(qr, sizeof qr);
-    printf("\nQR code also written to %s. It is valid for %u minutes.\n", qr_out,
-           (unsigned)(WARD_BIND_TTL_MS / 60000u));
+    bool said = false;
+    unsigned s = qr_lifetime_s(ld, &said);
+    char span[48];
+    if (s % 60 == 0) {
+        snprintf(span, sizeof span, "%u minute%s", s / 60, s == 60 ? "" : "s");
+    } else {
+        snprintf(span, sizeof span, "%u s", s);
+    }
+    printf("\nQR code also written to %s. It is valid for %s%s.\n", qr_out, span,
+           said ? "" : " at the lock (wardd did not say how long it keeps a binding: "
+                       "maybe less)");
     fflush(stdout);
     return 0;
 }

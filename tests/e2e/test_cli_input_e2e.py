@@ -343,6 +343,98 @@ class Issue15Item4RegisterRetry(CliTest):
         self.assertIsNone(self.pub_of("bob3"))
 
 
+class Issue15Item8Interrupted(CliTest):
+    """Issue 15, item 8: a request `ward lock request` gives up on (Ctrl-C
+    or its timeout) is withdrawn: no app can approve it; a request
+    outlives a wardd restart (fetches back off, bounded) and the approval
+    still reaches the lock; the QR code's lifetime comes from wardd."""
+
+    def setUp(self):
+        super().setUp()
+        self.proxy = HostileProxy(self.url)
+        self.lock = self.init_lock(SN, "lock", server=self.proxy.url)
+        self.alice = self.register(ALICE)
+        self.bind_first(ALICE, self.alice, self.lock)
+
+    def assert_withdrawn(self, op_id):
+        out = self.ward_ok("app", "pending", "--dir", self.alice)
+        self.assertNotIn(op_id, out)
+        err = self.ward_fails("app", "approve", "--dir", self.alice, op_id)
+        self.assertIn("the lock withdrew the request", err)
+        self.assertEqual([1 for m, path, *_ in self.proxy.seen
+                          if m == "POST" and path == "/v1/ops/%s/withdraw" % op_id], [1])
+
+    def test_issue15_ctrl_c_withdraws(self):
+        p = self.request(self.lock, "--timeout", "60")
+        op_id, _ = self.wait_pending(self.alice)
+        p.send_signal(signal.SIGINT)
+        rc, out, err = self.finish(p, timeout=30)
+        self.assertNotEqual(rc, 0, out + err)
+        self.assertIn("request withdrawn", err)
+        self.assertNotIn("DOOR UNLOCKED", out)
+        self.assert_withdrawn(op_id)
+
+    def test_issue15_timeout_withdraws(self):
+        p = self.request(self.lock, "--timeout", "3")
+        op_id, _ = self.wait_pending(self.alice)
+        rc, out, err = self.finish(p, timeout=30)
+        self.assertNotEqual(rc, 0, out + err)
+        self.assertIn("no answer within 3 s", err)
+        self.assertIn("request withdrawn", err)
+        self.assert_withdrawn(op_id)
+
+    def test_issue15_request_survives_a_wardd_restart(self):
+        p = self.request(self.lock, "--timeout", "60")
+        op_id, _ = self.wait_pending(self.alice)
+        self.wardd.stop()
+        time.sleep(4)
+        self.wardd.start()             # the same port and database
+        self.ward_ok("app", "approve", "--dir", self.alice, op_id)
+        rc, out, err = self.finish(p, timeout=60)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("DOOR UNLOCKED", out)
+        self.assertIn("trying again", err)
+        self.assertIn("wardd answers again", err)
+        self.assertEqual(err.count("trying again"), 1, err)      # said once per outage
+
+    def test_issue15_failing_wardd_is_fetched_with_back_off(self):
+        fetches = []
+
+        def hook(m, path, b):
+            if m == "GET" and re.search(r"^/v1/ops/[0-9a-f]+/answer\?", path):
+                fetches.append(time.time())
+                return 503, b'{"error": "unavailable", "message": "restarting"}'
+            return None
+        self.proxy.on_request = hook
+        t = time.time()
+        p = self.request(self.lock, "--timeout", "14")
+        rc, out, err = self.finish(p, timeout=60)
+        self.proxy.on_request = None
+        self.assertNotEqual(rc, 0, out + err)
+        self.assertLess(time.time() - t, 25)
+        # 1, 2, 4, 8 s apart: five fetches in 14 s, not fourteen.
+        self.assertGreaterEqual(len(fetches), 3, fetches)
+        self.assertLessEqual(len(fetches), 6, fetches)
+        gaps = [b - a for a, b in zip(fetches, fetches[1:])]
+        self.assertGreater(gaps[-1], 3, gaps)
+
+    def test_issue15_qr_lifetime_from_wardd(self):
+        for ttl, said in ((None, "10 minutes"), ("120", "2 minutes"), ("90", "90 s"),
+                          ("3600", "10 minutes")):
+            self.wardd.stop()
+            self.wardd.start(["--task-ttl", ttl] if ttl else [])
+            lock = self.init_lock("LOCK-Q%s" % (ttl or "0"), "lock-q%s" % (ttl or "0"))
+            out = self.ward_ok("lock", "bind-start", "--dir", lock, "--phone", BOB[1],
+                               "--qr-out", self.path("q.png"))
+            self.assertIn("It is valid for %s." % said, out)
+        # wardd out of reach: the lock's own limit, said to be an upper bound.
+        self.wardd.stop()
+        out = self.ward_ok("lock", "bind-start", "--dir", lock, "--phone", BOB[1], "--qr-out",
+                           self.path("q.png"))
+        self.assertIn("valid for 10 minutes at the lock (wardd did not say", out)
+        self.wardd.start([])
+
+
 def openssl():
     return shutil.which("openssl")
 
