@@ -102,6 +102,7 @@ int cmd_app_register(int argc, char **argv);
 int cmd_app_scan(int argc, char **argv);
 int cmd_app_status(int argc, char **argv);
 int cmd_app_recover(int argc, char **argv);
+int cmd_app_forget(int argc, char **argv);
 int cmd_app_pending(int argc, char **argv);
 int cmd_app_approve(int argc, char **argv);
 int cmd_app_deny(int argc, char **argv);

@@ -432,6 +432,19 @@ int cmd_app_scan(int argc, char **argv)
     /* It holds the bind code too. */
     explicit_bzero(upload, strlen(upload));
     free(upload);
+    /* wardd refused the upload (4xx, 429 too): it holds no such task, so
+     * the record just made would only wait for a binding that cannot
+     * come; the same QR code may be scanned again. Unanswered or a 5xx:
+     * wardd may hold it, and the next command asks. */
+    if (rc != 0 && status >= 400 && status < 500) {
+        uint8_t tid[WARD_TASK_ID_LEN];
+        size_t got = 0;
+        if (ward_hex_decode(tid_hex, strlen(tid_hex), tid, sizeof tid, &got) == WARD_OK &&
+            got == sizeof tid && ward_app_lock_expired(&app, sn, tid) == WARD_OK) {
+            fprintf(stderr, "ward: lock %s: nothing recorded; scan the QR code again once "
+                    "wardd takes it\n", sn);
+        }
+    }
     if (rc == 0) {
         printf("binding data for lock %s sealed and uploaded; wardd is sending the code "
                "by SMS to %s: type it into the lock\n", sn, app.phone);
@@ -491,7 +504,9 @@ static int sync_dir(ward_app *app, const char *subdir, unsigned wait_s, bool qui
         ward_hex_encode(lk.tid, sizeof lk.tid, tid_hex, sizeof tid_hex);
         task_state state;
         if (poll_task(app, sn, tid_hex, wait_s, quiet, &state, why, sizeof why) != 0) {
-            fprintf(stderr, "ward: %slock %s: %s\n", quiet ? "warning: " : "", sn, why);
+            fprintf(stderr, "ward: %slock %s: %s (the binding begun is kept: `ward app "
+                    "status --dir %s` asks again, `ward app forget --dir %s --sn %s` drops "
+                    "it)\n", quiet ? "warning: " : "", sn, why, app->dir, app->dir, sn);
             rc = CLI_EXIT_FAIL;
         } else if (state == TASK_GONE) {
             (*shown)--;
@@ -537,6 +552,57 @@ int cmd_app_status(int argc, char **argv)
     rc = app_sync_locks(&app, wait_s, false, &shown);
     if (rc == 0 && shown == 0) {
         printf("no locks yet\n");
+    }
+    ward_app_close(&app);
+    return rc;
+}
+
+/* `ward app forget --dir A --sn SN`: drops the binding begun with lock SN
+ * (its record, and its key: the lock never had it), whatever wardd says
+ * or fails to say about it. A binding in use is never dropped here: it
+ * is left by a revocation the lock confirms. */
+int cmd_app_forget(int argc, char **argv)
+{
+    const char *dir = NULL, *sn = NULL;
+    const cli_option opts[] = { { "dir", true, &dir }, { "sn", true, &sn } };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (!dir || !sn) {
+        return cli_usage("usage: ward app forget --dir A --sn SN");
+    }
+    ward_host host;
+    ward_app app;
+    if ((rc = app_open(&app, &host, dir)) != 0) {
+        return rc;
+    }
+    ward_app_lock lk;
+    int dropped = 0;
+    bool bound = false;
+    ward_err err = WARD_OK;
+    if (ward_app_lock_rebinding(&app, sn, &lk) == WARD_OK) {
+        err = ward_app_lock_expired(&app, sn, lk.tid);
+        dropped += err == WARD_OK;
+    }
+    if (err == WARD_OK && ward_app_lock_get(&app, sn, &lk) == WARD_OK) {
+        bound = lk.bound;
+        if (!bound) {
+            err = ward_app_lock_expired(&app, sn, lk.tid);
+            dropped += err == WARD_OK;
+        }
+    }
+    explicit_bzero(&lk, sizeof lk);
+    if (err != WARD_OK) {
+        rc = cli_fail("%s", ward_app_error(&app));
+    } else if (dropped > 0) {
+        printf("lock %s: the binding begun is dropped (a new QR code from the lock starts "
+               "another)\n", sn);
+    } else if (bound) {
+        rc = cli_fail("lock %s is bound to this app and has no binding begun: nothing "
+                      "dropped (a binding in use ends by `ward app revoke`)", sn);
+    } else {
+        rc = cli_fail("this app holds no binding begun with lock %s", sn);
     }
     ward_app_close(&app);
     return rc;

@@ -2,6 +2,7 @@
  * the phone app's side of remote approval and client management (flow
  * B). The client library (ward_app_ops.h) does the work and the talking
  * to wardd; this file reads options and tells the person what happened. */
+#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +44,28 @@ static int app_fail(ward_app *app)
     return rc;
 }
 
-/* --sn, or the one lock this app is bound to. */
+/* Whether locks/NAME (a lock's record) is a binding in use: its "state"
+ * is "bound", not a binding begun. */
+static bool record_bound(const char *locks, const char *name)
+{
+    char *path = ward_path_join(locks, name), *text = NULL;
+    size_t len = 0;
+    bool bound = false;
+    if (path != NULL && ward_file_read(path, 64 * 1024, &text, &len) == WARD_OK) {
+        cJSON *o = cJSON_ParseWithLength(text, len);
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "state");
+        bound = cJSON_IsString(st) && strcmp(st->valuestring, "bound") == 0;
+        cJSON_Delete(o);
+        explicit_bzero(text, len);
+        free(text);
+    }
+    free(path);
+    return bound;
+}
+
+/* --sn, or the one lock this app is bound to (a binding begun with
+ * another lock, finished or not, does not count: it must not stop the
+ * commands of the lock in use). */
 static int pick_lock(const char *dir, const char *given, char sn[WARD_SN_MAX + 1])
 {
     if (given != NULL) {
@@ -52,15 +74,16 @@ static int pick_lock(const char *dir, const char *given, char sn[WARD_SN_MAX + 1
     }
     char *path = ward_path_join(dir, "locks");
     DIR *d = path ? opendir(path) : NULL;
-    free(path);
     int found = 0;
     for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
         size_t len = strlen(e->d_name);
-        if (len > 5 && len - 5 <= WARD_SN_MAX && strcmp(e->d_name + len - 5, ".json") == 0) {
+        if (len > 5 && len - 5 <= WARD_SN_MAX && strcmp(e->d_name + len - 5, ".json") == 0 &&
+            record_bound(path, e->d_name)) {
             snprintf(sn, WARD_SN_MAX + 1, "%.*s", (int)(len - 5), e->d_name);
             found++;
         }
     }
+    free(path);
     if (d) closedir(d);
     if (found == 1) {
         return 0;

@@ -43,6 +43,9 @@ static const cli_command commands[] = {
       "[--rebind: completes once the old binding is revoked at the lock] (see --help)" },
     { "app status", cmd_app_status,
       "ask wardd about pending bindings: --dir A [--wait S]" },
+    { "app forget", cmd_app_forget,
+      "drop a binding begun with a lock and not finished (never one in use): --dir A "
+      "--sn SN" },
     { "app recover", cmd_app_recover,
       "a new phone: import the key, restore locks from escrow: --dir A --from-key FILE" },
     { "app pending", cmd_app_pending, "requests waiting for this app's answer: --dir A [--wait S]" },

@@ -435,6 +435,142 @@ class Issue15Item8Interrupted(CliTest):
         self.wardd.start([])
 
 
+class Issue15Item1StaleRecord(CliTest):
+    """Issue 15, item 1: a binding of a second lock that expired, that
+    wardd refused, or that was rate-limited leaves no record that makes
+    `app pending`, `approve`, `clients`, `audit` or `status` fail for the
+    first lock: the record is dropped, or a warning names the command that
+    clears it."""
+
+    extra = ("--task-ttl", "2")
+
+    def setUp(self):
+        super().setUp()
+        self.proxy = HostileProxy(self.url)
+        self.lock = self.init_lock(SN, "lock", server=self.proxy.url)
+        self.lock2 = self.init_lock(SN2, "lock2", server=self.proxy.url)
+        self.alice = self.register(ALICE, server=self.proxy.url)
+        self.bind_first(ALICE, self.alice, self.lock)
+
+    def everything_works(self):
+        """Every app command for the first lock succeeds, and answers the
+        warnings it printed."""
+        p = self.request(self.lock, "--timeout", "30")
+        op_id, sn = self.wait_pending(self.alice)
+        self.assertEqual(sn, SN)
+        rc, out, err = self.ward("app", "pending", "--dir", self.alice)
+        self.assertEqual(rc, 0, out + err)
+        warnings = err
+        rc, out, err = self.ward("app", "approve", "--dir", self.alice, op_id)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("the lock: executed", out)
+        rc2, out2, err2 = self.finish(p)
+        self.assertEqual(rc2, 0, out2 + err2)
+        self.assertIn("DOOR UNLOCKED", out2)
+        for cmd in ("clients", "audit"):
+            rc, out, err = self.ward("app", cmd, "--dir", self.alice, "--sn", SN)
+            self.assertEqual(rc, 0, "%s: %s%s" % (cmd, out, err))
+            self.assertIn("alice", out)
+        # Without --sn: the one lock the app is bound to.
+        rc, out, err = self.ward("app", "clients", "--dir", self.alice)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("alice", out)
+        rc, out, err = self.ward("app", "status", "--dir", self.alice)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("lock %s: bound as owner" % SN, out)
+        return warnings
+
+    def scan_second(self, expect_rc=0):
+        qr = self.path("qr2.png")
+        self.ward_ok("lock", "bind-start", "--dir", self.lock2, "--phone", ALICE[1],
+                     "--qr-out", qr)
+        rc, out, err = self.ward("app", "scan", "--dir", self.alice, "--qr", qr)
+        self.assertEqual(rc, expect_rc, out + err)
+        return err
+
+    def record2(self):
+        return os.path.exists(os.path.join(self.alice, "locks", SN2 + ".json"))
+
+    def test_issue15_expired_binding(self):
+        self.scan_second()
+        self.assertTrue(self.record2())
+        time.sleep(2.5)
+        # The first command after: the expired record is dropped, said.
+        rc, out, err = self.ward("app", "clients", "--dir", self.alice)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("lock %s: the binding begun expired" % SN2, err)
+        self.assertIn("alice", out)
+        self.assertFalse(self.record2())
+        self.assertEqual(self.everything_works(), "")
+
+    def test_issue15_refused_binding(self):
+        self.proxy.on_request = lambda m, path, b: (
+            (403, b'{"error": "forbidden", "message": "phone not verified"}')
+            if m == "POST" and path == "/v1/bind/tasks" else None)
+        err = self.scan_second(expect_rc=1)
+        self.assertIn("403", err)
+        self.proxy.on_request = None
+        self.assertFalse(self.record2())
+        self.assertEqual(self.everything_works(), "")
+
+    def test_issue15_rate_limited_binding(self):
+        self.proxy.on_request = lambda m, path, b: (
+            (429, b'{"error": "rate_limited", "message": "slow down"}')
+            if m == "POST" and path == "/v1/bind/tasks" else None)
+        err = self.scan_second(expect_rc=1)
+        self.assertIn("429", err)
+        self.proxy.on_request = None
+        self.assertFalse(self.record2())
+        self.assertEqual(self.everything_works(), "")
+        # The same QR code binds once wardd takes it.
+        self.ward_ok("app", "scan", "--dir", self.alice, "--qr", self.path("qr2.png"))
+        self.ward_ok("lock", "bind-finish", "--dir", self.lock2, "--code",
+                     self.code_for(ALICE[1]))
+        self.assertIn("lock %s as owner" % SN2, self.ward_ok("app", "status", "--dir",
+                                                              self.alice))
+
+    def test_issue15_status_poll_failing(self):
+        """wardd keeps failing to answer about the second binding: a
+        warning naming the command that clears it, never a failure for
+        the first lock."""
+        self.scan_second()
+        self.proxy.on_request = lambda m, path, b: (
+            (429, b'{"error": "rate_limited", "message": "slow down"}')
+            if "/status" in path and path.startswith("/v1/bind/tasks/") else None)
+        warnings = self.everything_works_but_status()
+        self.assertIn("warning: lock %s" % SN2, warnings)
+        self.assertIn("ward app forget --dir %s --sn %s" % (self.alice, SN2), warnings)
+        self.assertTrue(self.record2())
+        out = self.ward_ok("app", "forget", "--dir", self.alice, "--sn", SN2)
+        self.assertIn(SN2, out)
+        self.assertFalse(self.record2())
+        self.proxy.on_request = None
+        self.assertEqual(self.everything_works(), "")
+        # A bound lock is not forgotten that way.
+        err = self.ward_fails("app", "forget", "--dir", self.alice, "--sn", SN)
+        self.assertIn("bound", err)
+        self.assertIn("executed", self.approve_once())
+
+    def everything_works_but_status(self):
+        p = self.request(self.lock, "--timeout", "30")
+        op_id, sn = self.wait_pending(self.alice)
+        rc, out, err = self.ward("app", "pending", "--dir", self.alice)
+        self.assertEqual(rc, 0, out + err)
+        self.ward_ok("app", "approve", "--dir", self.alice, op_id)
+        self.assertEqual(self.finish(p)[0], 0)
+        for cmd in ("clients", "audit"):
+            self.ward_ok("app", cmd, "--dir", self.alice, "--sn", SN)
+        self.ward_ok("app", "clients", "--dir", self.alice)
+        return err
+
+    def approve_once(self):
+        p = self.request(self.lock, "--timeout", "30")
+        op_id, _ = self.wait_pending(self.alice)
+        out = self.ward_ok("app", "approve", "--dir", self.alice, op_id)
+        self.assertEqual(self.finish(p)[0], 0)
+        return out
+
+
 def openssl():
     return shutil.which("openssl")
 
