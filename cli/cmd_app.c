@@ -44,6 +44,9 @@ static int app_call(ward_app *app, const char *method, const char *target,
 
 static void print_registered(ward_app *app)
 {
+    if (ward_app_mark_verified(app) != WARD_OK) {
+        fprintf(stderr, "ward: warning: %s\n", ward_app_error(app));
+    }
     char *key = ward_app_key_path(app);
     printf("registered %s (%s) with wardd at %s: phone verified\n", app->user, app->phone,
            app->server);
@@ -428,7 +431,11 @@ int cmd_app_scan(int argc, char **argv)
     }
     ward_http_response resp;
     long status = 0;
-    rc = app_call(&app, "POST", "/v1/bind/tasks", upload, &resp, &status);
+    ward_http_signer signer;
+    char why[MSG_MAX];
+    ward_app_http_signer(&app, &signer);
+    status = api_call(&app.host, app.server, "POST", "/v1/bind/tasks", upload, &signer, &resp,
+                      why, sizeof why);
     /* It holds the bind code too. */
     explicit_bzero(upload, strlen(upload));
     free(upload);
@@ -436,21 +443,21 @@ int cmd_app_scan(int argc, char **argv)
      * the record just made would only wait for a binding that cannot
      * come; the same QR code may be scanned again. Unanswered or a 5xx:
      * wardd may hold it, and the next command asks. */
-    if (rc != 0 && status >= 400 && status < 500) {
-        uint8_t tid[WARD_TASK_ID_LEN];
-        size_t got = 0;
-        if (ward_hex_decode(tid_hex, strlen(tid_hex), tid, sizeof tid, &got) == WARD_OK &&
-            got == sizeof tid && ward_app_lock_expired(&app, sn, tid) == WARD_OK) {
-            fprintf(stderr, "ward: lock %s: nothing recorded; scan the QR code again once "
-                    "wardd takes it\n", sn);
-        }
+    uint8_t tid[WARD_TASK_ID_LEN];
+    size_t got = 0;
+    if (status >= 400 && status < 500 &&
+        ward_hex_decode(tid_hex, strlen(tid_hex), tid, sizeof tid, &got) == WARD_OK &&
+        got == sizeof tid && ward_app_lock_expired(&app, sn, tid) == WARD_OK) {
+        rc = cli_fail("%s (nothing recorded: scan the QR code again once wardd takes it)",
+                      why);
+    } else if (status != 0) {
+        rc = cli_fail("%s", why);
     }
     if (rc == 0) {
         printf("binding data for lock %s sealed and uploaded; wardd is sending the code "
                "by SMS to %s: type it into the lock\n", sn, app.phone);
         say_expiry(&resp);
         task_state state = TASK_WAITING;
-        char why[MSG_MAX];
         if (wait_s > 0 && poll_task(&app, sn, tid_hex, wait_s, false, &state, why,
                                     sizeof why) != 0) {
             rc = cli_fail("%s", why);

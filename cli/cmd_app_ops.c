@@ -63,9 +63,10 @@ static bool record_bound(const char *locks, const char *name)
     return bound;
 }
 
-/* --sn, or the one lock this app is bound to (a binding begun with
- * another lock, finished or not, does not count: it must not stop the
- * commands of the lock in use). */
+/* --sn, or the one lock this app is bound to: among its records, the one
+ * bound, or else the only one (a binding the lock may have finished
+ * unbeknown to the app). A binding begun with a second lock does not
+ * stop the commands of the lock in use. */
 static int pick_lock(const char *dir, const char *given, char sn[WARD_SN_MAX + 1])
 {
     if (given != NULL) {
@@ -74,16 +75,24 @@ static int pick_lock(const char *dir, const char *given, char sn[WARD_SN_MAX + 1
     }
     char *path = ward_path_join(dir, "locks");
     DIR *d = path ? opendir(path) : NULL;
-    int found = 0;
+    int found = 0, records = 0;
+    char any[WARD_SN_MAX + 1] = "";
     for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
         size_t len = strlen(e->d_name);
-        if (len > 5 && len - 5 <= WARD_SN_MAX && strcmp(e->d_name + len - 5, ".json") == 0 &&
-            record_bound(path, e->d_name)) {
-            snprintf(sn, WARD_SN_MAX + 1, "%.*s", (int)(len - 5), e->d_name);
-            found++;
+        if (len > 5 && len - 5 <= WARD_SN_MAX && strcmp(e->d_name + len - 5, ".json") == 0) {
+            records++;
+            snprintf(any, sizeof any, "%.*s", (int)(len - 5), e->d_name);
+            if (record_bound(path, e->d_name)) {
+                snprintf(sn, WARD_SN_MAX + 1, "%s", any);
+                found++;
+            }
         }
     }
     free(path);
+    if (found == 0 && records == 1) {
+        snprintf(sn, WARD_SN_MAX + 1, "%s", any);
+        found = 1;
+    }
     if (d) closedir(d);
     if (found == 1) {
         return 0;
@@ -268,12 +277,15 @@ int cmd_app_revoke(int argc, char **argv)
         return rc;
     }
     char sn[WARD_SN_MAX + 1];
-    if ((rc = pick_lock(dir, sn_opt, sn)) != 0) {
-        return rc;
-    }
     ward_host host;
     ward_app app;
+    /* Opened first: the sync may record a binding finished, or drop one
+     * that expired, before the lock is picked. */
     if ((rc = open_app(&app, &host, dir)) != 0) {
+        return rc;
+    }
+    if ((rc = pick_lock(dir, sn_opt, sn)) != 0) {
+        ward_app_close(&app);
         return rc;
     }
     ward_revoke_outcome out;
@@ -318,10 +330,15 @@ static int open_for_lock(int argc, char **argv, const char *usage, ward_app *app
     if (dir == NULL) {
         return cli_usage("usage: %s", usage);
     }
-    if ((rc = pick_lock(dir, sn_opt, sn)) != 0) {
+    /* Opened first: the sync may record a binding finished, or drop one
+     * that expired, before the lock is picked. */
+    if ((rc = open_app(app, host, dir)) != 0) {
         return rc;
     }
-    return open_app(app, host, dir);
+    if ((rc = pick_lock(dir, sn_opt, sn)) != 0) {
+        ward_app_close(app);
+    }
+    return rc;
 }
 
 int cmd_app_clients(int argc, char **argv)

@@ -88,7 +88,8 @@ static ward_err write_account(ward_app *app)
     ward_err err = WARD_ERR_IO;
     if (o != NULL && cJSON_AddStringToObject(o, "user", app->user) &&
         cJSON_AddStringToObject(o, "phone", app->phone) &&
-        cJSON_AddStringToObject(o, "server", app->server)) {
+        cJSON_AddStringToObject(o, "server", app->server) &&
+        (!app->verified || cJSON_AddTrueToObject(o, "verified"))) {
         err = write_json(app, ACCOUNT_FILE, o, 0600);
     }
     cJSON_Delete(o);
@@ -230,6 +231,31 @@ static ward_err load_key_file(ward_app *app, const char *path,
     return err;
 }
 
+ward_err ward_app_mark_verified(ward_app *app)
+{
+    if (app->verified) {
+        return WARD_OK;
+    }
+    app->verified = true;
+    return write_account(app);
+}
+
+/* Whether account.json of dir says wardd verified the account's phone. */
+static bool account_verified(const char *dir)
+{
+    char *path = ward_path_join(dir, ACCOUNT_FILE), *text = NULL;
+    size_t len = 0;
+    bool verified = false;
+    if (path != NULL && ward_file_read(path, SMALL_FILE_MAX, &text, &len) == WARD_OK) {
+        cJSON *o = cJSON_ParseWithLength(text, len);
+        verified = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "verified"));
+        cJSON_Delete(o);
+        free(text);
+    }
+    free(path);
+    return verified;
+}
+
 /* Whether dir holds anything the account made: a lock's record (bound,
  * begun, or begun again), a paired device, a revocation under way. */
 static bool holds_records(const char *dir)
@@ -272,14 +298,17 @@ static ward_err adopt_key(ward_app *app, const ward_host *host, const char *dir,
     bool other = err == WARD_OK && resume &&
                  (user == NULL || phone == NULL || strcmp(user, app->user) != 0 ||
                   strcmp(phone, app->phone) != 0);
-    if (other && holds_records(dir)) {
+    bool verified = err == WARD_OK && resume && account_verified(dir);
+    if (other && (verified || holds_records(dir))) {
         err = ward_app_fail(app, WARD_ERR_STATE,
-                            "%s already holds account %s (%s), with locks or devices: give "
-                            "the same --user and --phone to go on with it, or another --dir",
-                            dir, app->user, app->phone);
+                            "%s already holds account %s (%s)%s: give the same --user and "
+                            "--phone to go on with it, or another --dir", dir, app->user,
+                            app->phone, verified ? ", verified" : ", with locks or devices");
     } else if (other) {
         err = set_identity(app, user, phone);
     }
+    /* A recovered account is one wardd knew (it held its escrows). */
+    app->verified = resume ? verified && !other : true;
     if (err == WARD_OK && !resume && server == NULL && file_server == NULL) {
         err = ward_app_fail(app, WARD_ERR_PARAM,
                             "the key file names no server: give --server URL");
@@ -340,6 +369,7 @@ ward_err ward_app_open(ward_app *app, const ward_host *host, const char *dir)
     cJSON *o = cJSON_ParseWithLength(text, len);
     const char *user = ward_json_str(o, "user");
     const char *server = ward_json_str(o, "server");
+    app->verified = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "verified"));
     if (user == NULL || strcmp(user, app->user) != 0 || server == NULL) {
         err = ward_app_fail(app, WARD_ERR_FORMAT,
                             "%s/%s does not match the key file", dir,
