@@ -225,6 +225,17 @@ static int refused(const char *what, ward_err err, const char *why)
 
 /* ---- ward app pair ---- */
 
+/* --near HOST:PORT (NULL: not given), checked before anything is sent. */
+static int check_near(const char *near)
+{
+    char host[256];
+    unsigned port = 0;
+    if (near != NULL && wcoap_split(near, host, sizeof host, &port) != WARD_OK) {
+        return cli_usage("--near: HOST:PORT expected (a port from 0 to 65535), not '%s'", near);
+    }
+    return 0;
+}
+
 /* Asks wardd for this app's cloud device id and tells the device. */
 static int attach(ward_app *app, const ward_host *host, devlink *l, ward_pair_device *dev,
                   const char *dir)
@@ -321,7 +332,8 @@ int cmd_app_pair(int argc, char **argv)
     }
     unsigned long timeout_ms = 0;
     if ((rc = cli_number_opt("timeout", timeout, DEFAULT_TIMEOUT_MS, 1, TIMEOUT_MS_MAX,
-                             &timeout_ms)) != 0) {
+                             &timeout_ms)) != 0 ||
+        (rc = check_near(near)) != 0) {
         return rc;
     }
     ward_host host;
@@ -533,7 +545,8 @@ int cmd_app_send(int argc, char **argv)
     if ((rc = cli_number_opt("timeout", timeout, DEFAULT_TIMEOUT_MS, 1, TIMEOUT_MS_MAX,
                              &timeout_ms)) != 0 ||
         (rc = cli_number_opt("channel", channel, 1, 0, UINT32_MAX, &chan_n)) != 0 ||
-        (rc = cli_number_opt("repeat", repeat, 1, 1, REPEAT_MAX, &times_n)) != 0) {
+        (rc = cli_number_opt("repeat", repeat, 1, 1, REPEAT_MAX, &times_n)) != 0 ||
+        (rc = check_near(near)) != 0) {
         return rc;
     }
     ward_host host;

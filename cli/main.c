@@ -128,22 +128,24 @@ static int take_global_options(int *argc, char **argv)
     }
     *argc = kept;
     argv[kept] = NULL;
-    const char *how = "--cacert";
     if (ca != NULL && ca[0] == '\0') {
         return cli_usage("--cacert: a file name expected");
     }
-    if (ca == NULL) {
+    if (ca != NULL) {
+        /* Given on this command line: a typo is said before anything. */
+        FILE *f = fopen(ca, "r");
+        if (f == NULL) {
+            return cli_usage("--cacert: cannot read %s: %s", ca, strerror(errno));
+        }
+        fclose(f);
+    } else {
+        /* From the environment, as the curl tool takes it: only HTTPS
+         * requests use it, and say so if it cannot be read. */
         ca = getenv("SSL_CERT_FILE");
-        how = "SSL_CERT_FILE";
         if (ca == NULL || ca[0] == '\0') {
             return 0;
         }
     }
-    FILE *f = fopen(ca, "r");
-    if (f == NULL) {
-        return cli_usage("%s: cannot read %s: %s", how, ca, strerror(errno));
-    }
-    fclose(f);
     ward_http_set_ca_file(ca);
     return 0;
 }

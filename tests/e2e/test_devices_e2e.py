@@ -697,6 +697,10 @@ class DevicesE2E(unittest.TestCase):
             self.assertIn("--%s: a whole number from" % extra[0][2:], out)
         rc, out = self.ward("app", "pair", "--dir", a1, "--device", DEV, "--timeout", "-1")
         self.assertEqual(rc, 2, out)
+        for near in ("127.0.0.1:-1", "127.0.0.1:65536", "127.0.0.1:5683x"):
+            rc, out = self.send(a1, "on", near=near)
+            self.assertEqual(rc, 2, out)
+            self.assertIn("--near: HOST:PORT expected", out)
         self.assertEqual(self.dev.count(r"^command from"), start)
 
     def test_hostile_relay_far_field(self):
