@@ -17,6 +17,12 @@ long api_call(const ward_host *host, const char *server, const char *method,
     ward_err err = ward_http_request(host, server, method, target,
                                      (const uint8_t *)body, body ? strlen(body) : 0,
                                      signer, resp);
+    if (err != WARD_OK && resp->cert_untrusted) {
+        snprintf(msg, msg_cap, "cannot reach wardd at %s: its certificate is not trusted "
+                 "(%s); give its CA with ward --cacert FILE or SSL_CERT_FILE", server,
+                 resp->error);
+        return -1;
+    }
     if (err != WARD_OK) {
         /* The reason as libcurl and the OS give it (refused, no such
          * host, timed out, an untrusted certificate). */

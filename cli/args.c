@@ -2,12 +2,15 @@
 #include "cli.h"
 #include "help.h"
 
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "ward/ward_http.h"
 
 static void vline(const char *fmt, va_list ap)
 {
@@ -142,6 +145,48 @@ int cli_seconds_opt(const char *name, const char *text, unsigned dflt, unsigned 
     if (text != NULL && cli_seconds(text, seconds) != 0) {
         return cli_usage("--%s: whole seconds (0 to 86400) expected, not '%s'", name, text);
     }
+    return 0;
+}
+
+int cli_number_opt(const char *name, const char *text, unsigned long dflt, unsigned long lo,
+                   unsigned long hi, unsigned long *value)
+{
+    char *end = NULL;
+    *value = dflt;
+    if (text == NULL) {
+        return 0;
+    }
+    /* strtoul would take "-5" (as ULONG_MAX - 4), " 5" and "+5". */
+    unsigned long v = *text >= '0' && *text <= '9' ? strtoul(text, &end, 10) : 0;
+    if (end == NULL || *end != '\0' || v < lo || v > hi || (v == ULONG_MAX && hi != v)) {
+        return cli_usage("--%s: a whole number from %lu to %lu expected, not '%s'", name, lo,
+                         hi, text);
+    }
+    *value = v;
+    return 0;
+}
+
+int cli_server_opt(const char **url)
+{
+    static char kept[WARD_CLI_URL_MAX + 1];
+    if (*url == NULL) {
+        return 0;
+    }
+    if (!ward_http_url_ok(*url)) {
+        return cli_usage("--server: an http:// or https:// URL expected, not '%s'", *url);
+    }
+    size_t n = strlen(*url);
+    while (n > 0 && (*url)[n - 1] == '/') {
+        n--;
+    }
+    if (n > WARD_CLI_URL_MAX) {
+        return cli_usage("--server: a URL of at most %d characters expected",
+                         WARD_CLI_URL_MAX);
+    }
+    /* Kept without its trailing '/': wardd's routes are appended to it. */
+    memcpy(kept, *url, n);
+    kept[n] = '\0';
+    *url = kept;
     return 0;
 }
 

@@ -60,6 +60,21 @@ int cli_seconds(const char *text, unsigned *seconds);
  * CLI_EXIT_USAGE. */
 int cli_seconds_opt(const char *name, const char *text, unsigned dflt, unsigned *seconds);
 
+/* The value of option --name (text, NULL when not given: dflt), a whole
+ * number lo..hi in decimal (no sign, no spaces): counts, indices, ports,
+ * milliseconds. Returns 0, or prints a usage line and returns
+ * CLI_EXIT_USAGE. */
+int cli_number_opt(const char *name, const char *text, unsigned long dflt, unsigned long lo,
+                   unsigned long hi, unsigned long *value);
+
+/* The longest --server URL (the lock and device records hold 511). */
+#define WARD_CLI_URL_MAX 511
+/* --server URL: *url (NULL: not given, 0) must be http:// or https:// with
+ * a host, else a usage line and CLI_EXIT_USAGE (ftp:// would be tried, or
+ * hang); on 0 *url points to a copy without trailing '/' (wardd's routes
+ * are appended to it). */
+int cli_server_opt(const char **url);
+
 /* Asks wardd about the app's bindings still marked pending, records those
  * the lock has finished and drops those that expired, each said in one
  * line. Quiet: only those lines and warnings, on standard error, and 0
@@ -97,6 +112,7 @@ int cmd_app_register(int argc, char **argv);
 int cmd_app_scan(int argc, char **argv);
 int cmd_app_status(int argc, char **argv);
 int cmd_app_recover(int argc, char **argv);
+int cmd_app_forget(int argc, char **argv);
 int cmd_app_pending(int argc, char **argv);
 int cmd_app_approve(int argc, char **argv);
 int cmd_app_deny(int argc, char **argv);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <dirent.h>
 #include <unistd.h>
 
@@ -44,6 +45,9 @@ static int app_call(ward_app *app, const char *method, const char *target,
 
 static void print_registered(ward_app *app)
 {
+    if (ward_app_mark_verified(app) != WARD_OK) {
+        fprintf(stderr, "ward: warning: %s\n", ward_app_error(app));
+    }
     char *key = ward_app_key_path(app);
     printf("registered %s (%s) with wardd at %s: phone verified\n", app->user, app->phone,
            app->server);
@@ -168,6 +172,9 @@ int cmd_app_register(int argc, char **argv)
         return cli_usage("usage: ward app register --dir A --server URL --user U --phone P "
                          "[--code C] | --dir A --code C");
     }
+    if ((rc = cli_server_opt(&server)) != 0) {
+        return rc;
+    }
     ward_host host;
     ward_app app;
     ward_host_init(&host);
@@ -183,9 +190,24 @@ int cmd_app_register(int argc, char **argv)
         return cli_fail("out of memory");
     }
     ward_http_response resp;
-    long status = 0;
-    rc = app_call(&app, "POST", "/v1/users", body, &resp, &status);
+    ward_http_signer signer;
+    char why[MSG_MAX];
+    ward_app_http_signer(&app, &signer);
+    long status = api_call(&app.host, app.server, "POST", "/v1/users", body, &signer, &resp,
+                           why, sizeof why);
     free(body);
+    /* Every failure here can be tried again with the same command: the
+     * key stays and the registration resumes. */
+    if (status == 409) {
+        rc = cli_fail("%s: this user id is taken, or was registered with another phone; "
+                      "run `ward app register --dir %s` again with another --user (this "
+                      "directory keeps its client key)", why, dir);
+    } else if (status != 0 && resp.retry_after_s > 0) {
+        rc = cli_fail("%s; run the same `ward app register` again in %ld s", why,
+                      resp.retry_after_s);
+    } else if (status != 0) {
+        rc = cli_fail("%s; run the same `ward app register` again to retry", why);
+    }
     bool verified = false;
     if (rc == 0) {
         cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
@@ -330,6 +352,23 @@ static void settle_pending(ward_app *app, const char *payload, size_t n)
     app->error[0] = '\0';
 }
 
+/* The upload's answer {"expires": unix seconds}: when wardd drops the
+ * binding if the code is not typed into the lock by then. */
+static void say_expiry(const ward_http_response *resp)
+{
+    cJSON *o = cJSON_ParseWithLength(resp->body, resp->body_len);
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "expires");
+    if (cJSON_IsNumber(e) && e->valuedouble > 0 && e->valuedouble < 1e11) {
+        time_t t = (time_t)e->valuedouble;
+        struct tm tm;
+        char when[32];
+        gmtime_r(&t, &tm);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        printf("the code is good until %s (wardd's limit)\n", when);
+    }
+    cJSON_Delete(o);
+}
+
 #define SCAN_USAGE "usage: ward app scan --dir A --qr FILE.png [--wait S] [--rebind]"
 
 int cmd_app_scan(int argc, char **argv)
@@ -374,16 +413,33 @@ int cmd_app_scan(int argc, char **argv)
     }
     ward_http_response resp;
     long status = 0;
-    rc = app_call(&app, "POST", "/v1/bind/tasks", upload, &resp, &status);
-    ward_http_response_free(&resp);
+    ward_http_signer signer;
+    char why[MSG_MAX];
+    ward_app_http_signer(&app, &signer);
+    status = api_call(&app.host, app.server, "POST", "/v1/bind/tasks", upload, &signer, &resp,
+                      why, sizeof why);
     /* It holds the bind code too. */
     explicit_bzero(upload, strlen(upload));
     free(upload);
+    /* wardd refused the upload (4xx, 429 too): it holds no such task, so
+     * the record just made would only wait for a binding that cannot
+     * come; the same QR code may be scanned again. Unanswered or a 5xx:
+     * wardd may hold it, and the next command asks. */
+    uint8_t tid[WARD_TASK_ID_LEN];
+    size_t got = 0;
+    if (status >= 400 && status < 500 &&
+        ward_hex_decode(tid_hex, strlen(tid_hex), tid, sizeof tid, &got) == WARD_OK &&
+        got == sizeof tid && ward_app_lock_expired(&app, sn, tid) == WARD_OK) {
+        rc = cli_fail("%s (nothing recorded: scan the QR code again once wardd takes it)",
+                      why);
+    } else if (status != 0) {
+        rc = cli_fail("%s", why);
+    }
     if (rc == 0) {
         printf("binding data for lock %s sealed and uploaded; wardd is sending the code "
                "by SMS to %s: type it into the lock\n", sn, app.phone);
+        say_expiry(&resp);
         task_state state = TASK_WAITING;
-        char why[MSG_MAX];
         if (wait_s > 0 && poll_task(&app, sn, tid_hex, wait_s, false, &state, why,
                                     sizeof why) != 0) {
             rc = cli_fail("%s", why);
@@ -391,6 +447,7 @@ int cmd_app_scan(int argc, char **argv)
             rc = cli_fail("the binding with lock %s expired before the lock finished it", sn);
         }
     }
+    ward_http_response_free(&resp);
     ward_app_close(&app);
     return rc;
 }
@@ -436,7 +493,9 @@ static int sync_dir(ward_app *app, const char *subdir, unsigned wait_s, bool qui
         ward_hex_encode(lk.tid, sizeof lk.tid, tid_hex, sizeof tid_hex);
         task_state state;
         if (poll_task(app, sn, tid_hex, wait_s, quiet, &state, why, sizeof why) != 0) {
-            fprintf(stderr, "ward: %slock %s: %s\n", quiet ? "warning: " : "", sn, why);
+            fprintf(stderr, "ward: %slock %s: %s (the binding begun is kept: `ward app "
+                    "status --dir %s` asks again, `ward app forget --dir %s --sn %s` drops "
+                    "it)\n", quiet ? "warning: " : "", sn, why, app->dir, app->dir, sn);
             rc = CLI_EXIT_FAIL;
         } else if (state == TASK_GONE) {
             (*shown)--;
@@ -538,6 +597,57 @@ int cmd_app_status(int argc, char **argv)
     return rc;
 }
 
+/* `ward app forget --dir A --sn SN`: drops the binding begun with lock SN
+ * (its record, and its key: the lock never had it), whatever wardd says
+ * or fails to say about it. A binding in use is never dropped here: it
+ * is left by a revocation the lock confirms. */
+int cmd_app_forget(int argc, char **argv)
+{
+    const char *dir = NULL, *sn = NULL;
+    const cli_option opts[] = { { "dir", true, &dir }, { "sn", true, &sn } };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (!dir || !sn) {
+        return cli_usage("usage: ward app forget --dir A --sn SN");
+    }
+    ward_host host;
+    ward_app app;
+    if ((rc = app_open(&app, &host, dir)) != 0) {
+        return rc;
+    }
+    ward_app_lock lk;
+    int dropped = 0;
+    bool bound = false;
+    ward_err err = WARD_OK;
+    if (ward_app_lock_rebinding(&app, sn, &lk) == WARD_OK) {
+        err = ward_app_lock_expired(&app, sn, lk.tid);
+        dropped += err == WARD_OK;
+    }
+    if (err == WARD_OK && ward_app_lock_get(&app, sn, &lk) == WARD_OK) {
+        bound = lk.bound;
+        if (!bound) {
+            err = ward_app_lock_expired(&app, sn, lk.tid);
+            dropped += err == WARD_OK;
+        }
+    }
+    explicit_bzero(&lk, sizeof lk);
+    if (err != WARD_OK) {
+        rc = cli_fail("%s", ward_app_error(&app));
+    } else if (dropped > 0) {
+        printf("lock %s: the binding begun is dropped (a new QR code from the lock starts "
+               "another)\n", sn);
+    } else if (bound) {
+        rc = cli_fail("lock %s is bound to this app and has no binding begun: nothing "
+                      "dropped (a binding in use ends by `ward app revoke`)", sn);
+    } else {
+        rc = cli_fail("this app holds no binding begun with lock %s", sn);
+    }
+    ward_app_close(&app);
+    return rc;
+}
+
 int cmd_app_recover(int argc, char **argv)
 {
     const char *dir = NULL, *key = NULL, *server = NULL;
@@ -550,6 +660,9 @@ int cmd_app_recover(int argc, char **argv)
     }
     if (!dir || !key) {
         return cli_usage("usage: ward app recover --dir A --from-key FILE [--server URL]");
+    }
+    if ((rc = cli_server_opt(&server)) != 0) {
+        return rc;
     }
     ward_host host;
     ward_app app;

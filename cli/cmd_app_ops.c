@@ -2,6 +2,7 @@
  * the phone app's side of remote approval and client management (flow
  * B). The client library (ward_app_ops.h) does the work and the talking
  * to wardd; this file reads options and tells the person what happened. */
+#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +45,29 @@ static int app_fail(ward_app *app)
     return rc;
 }
 
-/* --sn, or the one lock this app is bound to. */
+/* Whether locks/NAME (a lock's record) is a binding in use: its "state"
+ * is "bound", not a binding begun. */
+static bool record_bound(const char *locks, const char *name)
+{
+    char *path = ward_path_join(locks, name), *text = NULL;
+    size_t len = 0;
+    bool bound = false;
+    if (path != NULL && ward_file_read(path, 64 * 1024, &text, &len) == WARD_OK) {
+        cJSON *o = cJSON_ParseWithLength(text, len);
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "state");
+        bound = cJSON_IsString(st) && strcmp(st->valuestring, "bound") == 0;
+        cJSON_Delete(o);
+        explicit_bzero(text, len);
+        free(text);
+    }
+    free(path);
+    return bound;
+}
+
+/* --sn, or the one lock this app is bound to: among its records, the one
+ * bound, or else the only one (a binding the lock may have finished
+ * unbeknown to the app). A binding begun with a second lock does not
+ * stop the commands of the lock in use. */
 static int pick_lock(const char *dir, const char *given, char sn[WARD_SN_MAX + 1])
 {
     if (given != NULL) {
@@ -53,14 +76,23 @@ static int pick_lock(const char *dir, const char *given, char sn[WARD_SN_MAX + 1
     }
     char *path = ward_path_join(dir, "locks");
     DIR *d = path ? opendir(path) : NULL;
-    free(path);
-    int found = 0;
+    int found = 0, records = 0;
+    char any[WARD_SN_MAX + 1] = "";
     for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
         size_t len = strlen(e->d_name);
         if (len > 5 && len - 5 <= WARD_SN_MAX && strcmp(e->d_name + len - 5, ".json") == 0) {
-            snprintf(sn, WARD_SN_MAX + 1, "%.*s", (int)(len - 5), e->d_name);
-            found++;
+            records++;
+            snprintf(any, sizeof any, "%.*s", (int)(len - 5), e->d_name);
+            if (record_bound(path, e->d_name)) {
+                snprintf(sn, WARD_SN_MAX + 1, "%s", any);
+                found++;
+            }
         }
+    }
+    free(path);
+    if (found == 0 && records == 1) {
+        snprintf(sn, WARD_SN_MAX + 1, "%s", any);
+        found = 1;
     }
     if (d) closedir(d);
     if (found == 1) {
@@ -265,12 +297,15 @@ int cmd_app_revoke(int argc, char **argv)
         return rc;
     }
     char sn[WARD_SN_MAX + 1];
-    if ((rc = pick_lock(dir, sn_opt, sn)) != 0) {
-        return rc;
-    }
     ward_host host;
     ward_app app;
+    /* Opened first: the sync may record a binding finished, or drop one
+     * that expired, before the lock is picked. */
     if ((rc = open_app(&app, &host, dir)) != 0) {
+        return rc;
+    }
+    if ((rc = pick_lock(dir, sn_opt, sn)) != 0) {
+        ward_app_close(&app);
         return rc;
     }
     ward_revoke_outcome out;
@@ -322,10 +357,15 @@ static int open_for_lock(int argc, char **argv, const char *usage, ward_app *app
     if (json != NULL && *json != NULL) {
         cli_json_begin();
     }
-    if ((rc = pick_lock(dir, sn_opt, sn)) != 0) {
+    /* Opened first: the sync may record a binding finished, or drop one
+     * that expired, before the lock is picked. */
+    if ((rc = open_app(app, host, dir)) != 0) {
         return rc;
     }
-    return open_app(app, host, dir);
+    if ((rc = pick_lock(dir, sn_opt, sn)) != 0) {
+        ward_app_close(app);
+    }
+    return rc;
 }
 
 int cmd_app_clients(int argc, char **argv)

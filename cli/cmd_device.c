@@ -86,6 +86,9 @@ int cmd_device_init(int argc, char **argv)
         return cli_usage("usage: ward device init --dir D --id ID --server URL "
                          "--factory-key FILE [--name N] [--type T] [--no-activate]");
     }
+    if ((rc = cli_server_opt(&server)) != 0) {
+        return rc;
+    }
     devdir dd;
     if ((rc = devdir_open(&dd, dir, true, id, server, name ? name : id,
                           type ? type : "lamp")) != 0) {
@@ -410,6 +413,9 @@ int cmd_device_run(int argc, char **argv)
     }
     if (dir == NULL) {
         return cli_usage(RUN_USAGE " (see --help)");
+    }
+    if ((rc = cli_server_opt(&server)) != 0) {
+        return rc;
     }
     static runner r;
     memset(&r, 0, sizeof r);

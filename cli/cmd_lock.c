@@ -84,6 +84,9 @@ int cmd_lock_init(int argc, char **argv)
         return cli_usage("usage: ward lock init --dir D --sn SN --server URL "
                          "--factory-key FILE [--no-activate]");
     }
+    if ((rc = cli_server_opt(&server)) != 0) {
+        return rc;
+    }
     if (factory == NULL && no_act == NULL) {
         return cli_usage("give --factory-key FILE (the manufacturer key that "
                          "vouches for this lock) or --no-activate");
@@ -150,6 +153,31 @@ static int flush_unconfirmed(lockdir *ld, bool *sent)
     return rc;
 }
 
+/* How long the QR code is good for: the lock's own limit, or wardd's bind
+ * task lifetime (GET /v1/health's task_ttl) when shorter; the upload
+ * happens after this, so it is "up to". 0 when wardd did not say. */
+static unsigned qr_lifetime_s(lockdir *ld, bool *from_wardd)
+{
+    unsigned lock_s = (unsigned)(WARD_BIND_TTL_MS / 1000u), s = lock_s;
+    ward_http_response resp;
+    char why[MSG_MAX];
+    *from_wardd = false;
+    if (api_call(&ld->host, ld->server, "GET", "/v1/health", NULL, NULL, &resp, why,
+                 sizeof why) == 0) {
+        cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
+        const cJSON *ttl = cJSON_GetObjectItemCaseSensitive(o, "task_ttl");
+        if (cJSON_IsNumber(ttl) && ttl->valuedouble >= 1 && ttl->valuedouble <= 1e9) {
+            *from_wardd = true;
+            if ((unsigned)ttl->valuedouble < s) {
+                s = (unsigned)ttl->valuedouble;
+            }
+        }
+        cJSON_Delete(o);
+    }
+    ward_http_response_free(&resp);
+    return s;
+}
+
 static int bind_start(lockdir *ld, const char *phone, const char *qr_out)
 {
     bool sent = false;
@@ -198,8 +226,17 @@ static int bind_start(lockdir *ld, const char *phone, const char *qr_out)
         return cli_fail("cannot write the QR code to %s", qr_out);
     }
     explicit_bzero(qr, sizeof qr);
-    printf("\nQR code also written to %s. It is valid for %u minutes.\n", qr_out,
-           (unsigned)(WARD_BIND_TTL_MS / 60000u));
+    bool said = false;
+    unsigned s = qr_lifetime_s(ld, &said);
+    char span[48];
+    if (s % 60 == 0) {
+        snprintf(span, sizeof span, "%u minute%s", s / 60, s == 60 ? "" : "s");
+    } else {
+        snprintf(span, sizeof span, "%u s", s);
+    }
+    printf("\nQR code also written to %s. It is valid for %s%s.\n", qr_out, span,
+           said ? "" : " at the lock (wardd did not say how long it keeps a binding: "
+                       "maybe less)");
     fflush(stdout);
     return 0;
 }
@@ -444,8 +481,10 @@ int cmd_lock_bind(int argc, char **argv)
     return rc;
 }
 
-/* For commands whose only option is --dir: parses it and opens the lock. */
-static int open_dir_only(int argc, char **argv, const char *usage, lockdir *ld)
+/* For commands whose only option is --dir: parses it and opens the lock
+ * (only to read it when readonly). */
+static int open_dir_only(int argc, char **argv, const char *usage, bool readonly,
+                         lockdir *ld)
 {
     const char *dir = NULL;
     const cli_option opts[] = { { "dir", true, &dir } };
@@ -456,7 +495,7 @@ static int open_dir_only(int argc, char **argv, const char *usage, lockdir *ld)
     if (dir == NULL) {
         return cli_usage("usage: %s", usage);
     }
-    return lockdir_open(ld, dir, false, NULL, NULL);
+    return readonly ? lockdir_open_readonly(ld, dir) : lockdir_open(ld, dir, false, NULL, NULL);
 }
 
 int cmd_lock_clients(int argc, char **argv)
@@ -474,14 +513,15 @@ int cmd_lock_clients(int argc, char **argv)
         cli_json_begin();
     }
     lockdir ld;
-    if ((rc = lockdir_open(&ld, dir, false, NULL, NULL)) != 0) {
+    if ((rc = lockdir_open_readonly(&ld, dir)) != 0) {
         return rc;
     }
     size_t n = 0;
     ward_err err = ward_lock_client_count(&ld.lock, &n);
     if (err != WARD_OK) {
+        int fail = cli_fail("cannot read the client table: %s", lockdir_strerror(&ld, err));
         lockdir_close(&ld);
-        return cli_fail("cannot read the client table: %s", lockdir_strerror(&ld, err));
+        return fail;
     }
     cJSON *doc = json != NULL ? cJSON_CreateObject() : NULL;
     cJSON *list = doc != NULL ? cJSON_AddArrayToObject(doc, "clients") : NULL;
@@ -522,7 +562,7 @@ int cmd_lock_clients(int argc, char **argv)
 int cmd_lock_sync(int argc, char **argv)
 {
     lockdir ld;
-    int rc = open_dir_only(argc, argv, "ward lock sync --dir D", &ld);
+    int rc = open_dir_only(argc, argv, "ward lock sync --dir D", false, &ld);
     if (rc != 0) {
         return rc;
     }

@@ -20,6 +20,10 @@
 #define MSG_MAX 256
 #define TOKEN_LEN 16
 #define POLL_S 25u
+/* While wardd cannot be reached or fails (a restart, say), the fetches
+ * back off from 1 s, doubling, to at most this; the request's own
+ * deadline bounds them all. */
+#define BACKOFF_MAX_S 8u
 
 const char *lockops_op_name(uint8_t op)
 {
@@ -150,7 +154,9 @@ static int on_answer(void *ctx, long long n, const char *from, const uint8_t *ap
  * verifies, the time is up, a stop signal, or a failure: every end that
  * is not the core's decision withdraws the request at wardd. Never
  * faster than one fetch a second when wardd answers at once with nothing
- * usable. */
+ * usable; while wardd is unreachable or failing (restarted: the request
+ * is in its database and goes on), the fetches back off up to
+ * BACKOFF_MAX_S, said once per outage. */
 static int await_answer(lockdir *ld, ward_op_lock *op, const char *op_id,
                         const char *token_hex, unsigned timeout_s, ward_op_outcome *out)
 {
@@ -168,6 +174,8 @@ static int await_answer(lockdir *ld, ward_op_lock *op, const char *op_id,
     a.op = op;
     a.out = out;
     a.end = PAGE_NONE;
+    unsigned backoff_s = 1;
+    bool down = false;
     for (;;) {
         time_t left = deadline - time(NULL);
         if (cli_stopping) {
@@ -207,9 +215,19 @@ static int await_answer(lockdir *ld, ward_op_lock *op, const char *op_id,
         if (status == 0 && api_each_entry(&resp, "answers", "n", "approval", "uid", &after,
                                         on_answer, &a) < 0) {
             fprintf(stderr, "ward: wardd sent a malformed answer list: ignored\n");
-        } else if (status != 0 && status != 404 && status >= 0 && !cli_stopping) {
+        } else if (status != 0 && status != 404 && status >= 0 && status < 500 &&
+                   !cli_stopping) {
             fprintf(stderr, "ward: waiting for the answer: %s\n", why);
         }
+        bool failing = (status < 0 || status >= 500) && !cli_stopping;
+        if (failing && !down) {
+            fprintf(stderr, "ward: waiting for the answer: %s; trying again, at most every "
+                    "%u s, until the request's time is up\n", why, BACKOFF_MAX_S);
+        } else if (!failing && down) {
+            fprintf(stderr, "ward: wardd answers again: still waiting for the answer\n");
+            backoff_s = 1;
+        }
+        down = failing;
         ward_http_response_free(&resp);
         /* The page is walked: other ward processes (the near-field door)
          * may have the store until the next one. */
@@ -234,8 +252,14 @@ static int await_answer(lockdir *ld, ward_op_lock *op, const char *op_id,
             }
             return a.rc;
         }
-        /* Never faster than a fetch a second, whatever wardd answers. */
-        if (time(NULL) - t0 < 1) {
+        /* Never faster than a fetch a second, whatever wardd answers;
+         * slower and slower while it fails. */
+        if (down) {
+            time_t rest = deadline - time(NULL);
+            cli_nap(1000u * (rest < (time_t)backoff_s ? (rest > 0 ? (unsigned)rest : 0u)
+                                                      : backoff_s));
+            backoff_s = backoff_s * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : backoff_s * 2;
+        } else if (time(NULL) - t0 < 1) {
             cli_nap(1000);
         }
     }
@@ -373,7 +397,7 @@ int cmd_lock_audit(int argc, char **argv)
         cli_json_begin();
     }
     lockdir ld;
-    if ((rc = lockdir_open(&ld, dir, false, NULL, NULL)) != 0) {
+    if ((rc = lockdir_open_readonly(&ld, dir)) != 0) {
         return rc;
     }
     size_t pos = 0;

@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 #include <pthread.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,10 @@
 #define MSG_MAX 256
 #define CLIENT_ID_LEN 8
 #define DEFAULT_TIMEOUT_MS 5000
+/* --timeout MS: at most ten minutes for one exchange. */
+#define TIMEOUT_MS_MAX 600000ul
+/* --repeat N: a bound on one command line's work. */
+#define REPEAT_MAX 10000ul
 #define SCAN_MAX 256
 /* Riding out a busy device, with back-off (BACKOFF_FIRST_MS doubling up
  * to BACKOFF_MAX_MS): `ward app pair` asks again while every binding
@@ -230,6 +235,17 @@ static int refused(const char *what, ward_err err, const char *why)
 
 /* ---- ward app pair ---- */
 
+/* --near HOST:PORT (NULL: not given), checked before anything is sent. */
+static int check_near(const char *near)
+{
+    char host[256];
+    unsigned port = 0;
+    if (near != NULL && wcoap_split(near, host, sizeof host, &port) != WARD_OK) {
+        return cli_usage("--near: HOST:PORT expected (a port from 0 to 65535), not '%s'", near);
+    }
+    return 0;
+}
+
 /* Asks wardd for this app's cloud device id and tells the device. */
 static int attach(ward_app *app, const ward_host *host, devlink *l, ward_pair_device *dev,
                   const char *dir)
@@ -325,6 +341,12 @@ int cmd_app_pair(int argc, char **argv)
                          "[--pin PIN] [--name APP] [--no-client-id] [--udidx HEX] "
                          "[--no-attach] [--timeout MS]");
     }
+    unsigned long timeout_ms = 0;
+    if ((rc = cli_number_opt("timeout", timeout, DEFAULT_TIMEOUT_MS, 1, TIMEOUT_MS_MAX,
+                             &timeout_ms)) != 0 ||
+        (rc = check_near(near)) != 0) {
+        return rc;
+    }
     ward_host host;
     ward_host_init(&host);
     uint8_t cid[WARD_CLIENT_ID_MAX], udidx[WARD_DEV_UDIDX_MAX];
@@ -343,7 +365,7 @@ int cmd_app_pair(int argc, char **argv)
     devlink l;
     memset(&l, 0, sizeof l);
     snprintf(l.near, sizeof l.near, "%s", near ? near : "127.0.0.1:5683");
-    l.timeout_ms = timeout ? (unsigned)strtoul(timeout, NULL, 10) : DEFAULT_TIMEOUT_MS;
+    l.timeout_ms = (unsigned)timeout_ms;
     const char *app_name = name ? name : "ward app";
 
     ward_pair p;
@@ -532,6 +554,14 @@ int cmd_app_send(int argc, char **argv)
         }
         strcat(cmd, pos[i]);
     }
+    unsigned long timeout_ms = 0, chan_n = 0, times_n = 0;
+    if ((rc = cli_number_opt("timeout", timeout, DEFAULT_TIMEOUT_MS, 1, TIMEOUT_MS_MAX,
+                             &timeout_ms)) != 0 ||
+        (rc = cli_number_opt("channel", channel, 1, 0, UINT32_MAX, &chan_n)) != 0 ||
+        (rc = cli_number_opt("repeat", repeat, 1, 1, REPEAT_MAX, &times_n)) != 0 ||
+        (rc = check_near(near)) != 0) {
+        return rc;
+    }
     ward_host host;
     ward_host_init(&host);
     ward_pair_device dev;
@@ -546,7 +576,7 @@ int cmd_app_send(int argc, char **argv)
     }
     devlink l;
     memset(&l, 0, sizeof l);
-    l.timeout_ms = timeout ? (unsigned)strtoul(timeout, NULL, 10) : DEFAULT_TIMEOUT_MS;
+    l.timeout_ms = (unsigned)timeout_ms;
     bool have_near = near ? (snprintf(l.near, sizeof l.near, "%s", near), true)
                           : near_load(dir, device, l.near, sizeof l.near);
     l.far = via ? strcmp(via, "far") == 0 : !have_near;
@@ -575,7 +605,7 @@ int cmd_app_send(int argc, char **argv)
     uint8_t out[WARD_DEV_MSG_MAX];
     size_t n = 0;
     char why[MSG_MAX] = "";
-    uint32_t chan_id = channel ? (uint32_t)strtoul(channel, NULL, 10) : 1;
+    uint32_t chan_id = (uint32_t)chan_n;
     /* Opening an open channel resumes it: its counters and replay windows
      * carry on, whichever link the last message took. */
     err = ward_pair_channel_open(&dev, host.crypto, &host.rng, chan_id, &ch, out, sizeof out,
@@ -586,7 +616,7 @@ int cmd_app_send(int argc, char **argv)
     if (err != WARD_OK) {
         rc = refused("channel open", err, why);
     }
-    unsigned times = repeat ? (unsigned)strtoul(repeat, NULL, 10) : 1;
+    unsigned times = (unsigned)times_n;
     for (unsigned i = 0; rc == 0 && i < times; i++) {
         err = send_one(&l, &host, &cc, cmd, why, sizeof why);
         if (err != WARD_OK) {
@@ -595,6 +625,11 @@ int cmd_app_send(int argc, char **argv)
         }
         printf("%.*s\n", (int)cc.data_len, (const char *)cc.data);
         fflush(stdout);
+        /* A reply "error: ..." is the device refusing the command (an
+         * unknown one, say): a failure for whoever scripts this. */
+        if (cc.data_len >= 6 && memcmp(cc.data, "error:", 6) == 0) {
+            rc = cli_fail("%s refused the command", device);
+        }
     }
     explicit_bzero(&cc, sizeof cc);
     explicit_bzero(&ch, sizeof ch);

@@ -94,6 +94,13 @@ const cli_doc cli_docs_app[] = {
       (const cli_doc_opt[]){ APP_DIR, APP_SN, CLI_DOC_JSON, END } },
     { "app audit", "--dir A [--sn SN] [--json]", "wardd's audit of a lock (owner, admin)", NULL,
       (const cli_doc_opt[]){ APP_DIR, APP_SN, CLI_DOC_JSON, END } },
+    { "app forget", "--dir A --sn SN",
+      "drop a binding begun with a lock and never finished",
+      "For a binding wardd refused, or whose task expired, that the app still\n"
+      "records (a warning names this command): the record and its key go. A\n"
+      "lock the app is bound to is never dropped this way (ward app revoke).",
+      (const cli_doc_opt[]){ APP_DIR, { "sn", "SN", "the lock the binding was begun with" },
+          END } },
     { "app forget-key", "--dir A [--sn SN]",
       "keep no authorization key on this phone; answer from escrow", NULL,
       (const cli_doc_opt[]){ APP_DIR, APP_SN, END } },

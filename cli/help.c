@@ -27,6 +27,11 @@ void cli_help_list(FILE *out)
     for (const cli_doc_group *g = cli_doc_groups; g->name != NULL; g++) {
         list_docs(out, g->docs);
     }
+    fprintf(out, "\nglobal options (before or after the command):\n"
+                 "  %-*s %s\n  %-*s %s\n",
+            NAME_COL - 2, "--cacert FILE",
+            "trust the CAs in FILE (PEM) for wardd's HTTPS certificate",
+            NAME_COL - 2, "", "(default: $SSL_CERT_FILE if set, else the system's)");
     fprintf(out, "\noptions:\n"
                  "  %-*s %s\n  %-*s %s\n\n"
                  "`ward COMMAND --help` (or `ward help COMMAND`) lists a command's options;\n"

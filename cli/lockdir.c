@@ -95,13 +95,26 @@ static int read_config(lockdir *ld)
 static int take_busy(lockdir *ld)
 {
     char *path = ward_path_join(ld->dir, BUSY_FILE);
-    ld->busy_fd = path ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
-    int os = path ? errno : ENOMEM;
-    free(path);
+    int os = ENOMEM;
+    if (ld->readonly) {
+        /* A reader shares the flock with other readers; with no .busy
+         * (made by the first writer) there is no writer to wait for. */
+        ld->busy_fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+        os = path ? errno : ENOMEM;
+        free(path);
+        if (ld->busy_fd < 0 && os == ENOENT) {
+            return 0;
+        }
+    } else {
+        ld->busy_fd = path ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
+        os = path ? errno : ENOMEM;
+        free(path);
+    }
     if (ld->busy_fd < 0) {
         return cli_fail("cannot open %s/%s: %s", ld->dir, BUSY_FILE, strerror(os));
     }
-    for (int waited = 0; flock(ld->busy_fd, LOCK_EX | LOCK_NB) != 0; waited += 50) {
+    int how = ld->readonly ? LOCK_SH : LOCK_EX;
+    for (int waited = 0; flock(ld->busy_fd, how | LOCK_NB) != 0; waited += 50) {
         if (errno != EWOULDBLOCK || waited >= BUSY_WAIT_MS) {
             close(ld->busy_fd);
             ld->busy_fd = -1;
@@ -131,8 +144,10 @@ static int open_state(lockdir *ld)
     }
     char *path = ward_path_join(ld->dir, STORE_FILE);
     ward_store_port port;
-    ward_err err = path ? ward_file_port_open(&ld->file, path, store_size(), &port)
-                        : WARD_ERR_IO;
+    ward_err err = path == NULL  ? WARD_ERR_IO
+                   : ld->readonly ? ward_file_port_open_readonly(&ld->file, path, store_size(),
+                                                                 &port)
+                                  : ward_file_port_open(&ld->file, path, store_size(), &port);
     free(path);
     if (err != WARD_OK) {
         drop_busy(ld);
@@ -149,6 +164,20 @@ static int open_state(lockdir *ld)
     }
     ld->open = true;
     return 0;
+}
+
+int lockdir_open_readonly(lockdir *ld, const char *dir)
+{
+    memset(ld, 0, sizeof *ld);
+    ld->file.fd = -1;
+    ld->busy_fd = -1;
+    ld->readonly = true;
+    if (snprintf(ld->dir, sizeof ld->dir, "%s", dir) >= (int)sizeof ld->dir) {
+        return cli_usage("directory path too long");
+    }
+    ward_host_init(&ld->host);
+    int rc = read_config(ld);
+    return rc != 0 ? rc : open_state(ld);
 }
 
 int lockdir_open(lockdir *ld, const char *dir, bool create, const char *sn,

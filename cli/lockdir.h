@@ -32,6 +32,7 @@ typedef struct lockdir {
     bool open;
     int busy_fd;          /* holds the flock while the state is open */
     char why[128];        /* lockdir_strerror()'s text */
+    bool readonly;        /* lockdir_open_readonly(): nothing is written */
 } lockdir;
 
 /* Opens D (create: make it and its store, with sn and server). Returns 0
@@ -39,6 +40,10 @@ typedef struct lockdir {
 int lockdir_open(lockdir *ld, const char *dir, bool create, const char *sn,
                  const char *server);
 void lockdir_close(lockdir *ld);
+/* Opens an existing D only to read the lock's state (lock clients, lock
+ * audit): nothing is created or written, so a read-only directory will
+ * do; the flock is shared with other readers. */
+int lockdir_open_readonly(lockdir *ld, const char *dir);
 
 /* ward_strerror(err), and for WARD_ERR_IO from the lock's store the OS's
  * reason beside it ("i/o error: No space left on device"): the core

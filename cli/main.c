@@ -1,11 +1,14 @@
 /* `ward`: one tool that plays every role of the system. This file only
  * finds the command named on the command line and runs it; what each
  * command does and takes is in its help table (doc_*.c). */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "help.h"
+#include "ward/ward_http.h"
 
 static const cli_command commands[] = {
     { "selftest", cmd_selftest },
@@ -32,6 +35,7 @@ static const cli_command commands[] = {
     { "app clients", cmd_app_clients },
     { "app audit", cmd_app_audit },
     { "app forget-key", cmd_app_forget_key },
+    { "app forget", cmd_app_forget },
     { "se run", cmd_se_run },
     { "se host", cmd_se_host },
     { "device init", cmd_device_init },
@@ -46,6 +50,57 @@ static const cli_command commands[] = {
 static bool is_help(const char *arg)
 {
     return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+/* Takes the global options out of argv (wherever they are, before the
+ * "--" that ends options) and applies them: --cacert FILE, else
+ * $SSL_CERT_FILE, is the CA bundle of every HTTPS request to wardd, for
+ * every role. Returns 0, or prints a usage line and returns
+ * CLI_EXIT_USAGE. */
+static int take_global_options(int *argc, char **argv)
+{
+    const char *ca = NULL;
+    int kept = 1;
+    for (int i = 1; i < *argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            while (i < *argc) {
+                argv[kept++] = argv[i++];
+            }
+            break;
+        }
+        if (strcmp(argv[i], "--cacert") == 0) {
+            if (i + 1 >= *argc) {
+                return cli_usage("option '--cacert' needs a value");
+            }
+            ca = argv[++i];
+        } else if (strncmp(argv[i], "--cacert=", 9) == 0) {
+            ca = argv[i] + 9;
+        } else {
+            argv[kept++] = argv[i];
+        }
+    }
+    *argc = kept;
+    argv[kept] = NULL;
+    if (ca != NULL && ca[0] == '\0') {
+        return cli_usage("--cacert: a file name expected");
+    }
+    if (ca != NULL) {
+        /* Given on this command line: a typo is said before anything. */
+        FILE *f = fopen(ca, "r");
+        if (f == NULL) {
+            return cli_usage("--cacert: cannot read %s: %s", ca, strerror(errno));
+        }
+        fclose(f);
+    } else {
+        /* From the environment, as the curl tool takes it: only HTTPS
+         * requests use it, and say so if it cannot be read. */
+        ca = getenv("SSL_CERT_FILE");
+        if (ca == NULL || ca[0] == '\0') {
+            return 0;
+        }
+    }
+    ward_http_set_ca_file(ca);
+    return 0;
 }
 
 /* Commands may be one word ("selftest") or two ("lock init"). */
@@ -102,6 +157,10 @@ static int help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    int rc = take_global_options(&argc, argv);
+    if (rc != 0) {
+        return rc;
+    }
     if (argc < 2) {
         cli_help_list(stderr);
         return CLI_EXIT_USAGE;

@@ -1,4 +1,5 @@
 /* The app's account: client key file, account file, open/create/recover. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -103,7 +104,8 @@ static ward_err write_account(ward_app *app)
     ward_err err = WARD_ERR_IO;
     if (o != NULL && cJSON_AddStringToObject(o, "user", app->user) &&
         cJSON_AddStringToObject(o, "phone", app->phone) &&
-        cJSON_AddStringToObject(o, "server", app->server)) {
+        cJSON_AddStringToObject(o, "server", app->server) &&
+        (!app->verified || cJSON_AddTrueToObject(o, "verified"))) {
         err = write_json(app, ACCOUNT_FILE, o, 0600);
     }
     cJSON_Delete(o);
@@ -252,11 +254,62 @@ static ward_err load_key_file(ward_app *app, const char *path,
     return err;
 }
 
+ward_err ward_app_mark_verified(ward_app *app)
+{
+    if (app->verified) {
+        return WARD_OK;
+    }
+    app->verified = true;
+    return write_account(app);
+}
+
+/* Whether account.json of dir says wardd verified the account's phone. */
+static bool account_verified(const char *dir)
+{
+    char *path = ward_path_join(dir, ACCOUNT_FILE), *text = NULL;
+    size_t len = 0;
+    bool verified = false;
+    if (path != NULL && ward_file_read(path, SMALL_FILE_MAX, &text, &len) == WARD_OK) {
+        cJSON *o = cJSON_ParseWithLength(text, len);
+        verified = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "verified"));
+        cJSON_Delete(o);
+        free(text);
+    }
+    free(path);
+    return verified;
+}
+
+/* Whether dir holds anything the account made: a lock's record (bound,
+ * begun, or begun again), a paired device, a revocation under way. */
+static bool holds_records(const char *dir)
+{
+    static const char *const subdirs[] = { "locks", "pending", "devices", "revocations" };
+    bool found = false;
+    for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0] && !found; i++) {
+        char *path = ward_path_join(dir, subdirs[i]);
+        DIR *d = path != NULL ? opendir(path) : NULL;
+        free(path);
+        for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+                found = true;
+                break;
+            }
+        }
+        if (d != NULL) {
+            closedir(d);
+        }
+    }
+    return found;
+}
+
 /* An account from an existing key file: loads key_path, then makes dir
  * hold it, the key and account files naming server (NULL: the one the
  * key file names, which must then name one). resume: the key file is
- * dir's own, of a registration begun before, and must be user's and
- * phone's. */
+ * dir's own, of a registration begun before; for another user or phone
+ * (wardd refused the first: the id taken, a phone mistyped) the key goes
+ * on under them, as long as dir holds no record the first account made
+ * (then only the same user and phone resume). The key is kept either
+ * way: wardd may have registered it. */
 static ward_err adopt_key(ward_app *app, const ward_host *host, const char *dir,
                           const char *key_path, bool resume, const char *user,
                           const char *phone, const char *server)
@@ -265,14 +318,20 @@ static ward_err adopt_key(ward_app *app, const ward_host *host, const char *dir,
     app_init(app, host);
     ward_err err = key_path != NULL ? load_key_file(app, key_path, &file_server)
                                     : ward_app_fail(app, WARD_ERR_IO, "out of memory");
-    if (err == WARD_OK && resume &&
-        (user == NULL || phone == NULL || strcmp(user, app->user) != 0 ||
-         strcmp(phone, app->phone) != 0)) {
+    bool other = err == WARD_OK && resume &&
+                 (user == NULL || phone == NULL || strcmp(user, app->user) != 0 ||
+                  strcmp(phone, app->phone) != 0);
+    bool verified = err == WARD_OK && resume && account_verified(dir);
+    if (other && (verified || holds_records(dir))) {
         err = ward_app_fail(app, WARD_ERR_STATE,
-                            "%s already holds account %s (%s): give the same --user and "
+                            "%s already holds account %s (%s)%s: give the same --user and "
                             "--phone to go on with it, or another --dir", dir, app->user,
-                            app->phone);
+                            app->phone, verified ? ", verified" : ", with locks or devices");
+    } else if (other) {
+        err = set_identity(app, user, phone);
     }
+    /* A recovered account is one wardd knew (it held its escrows). */
+    app->verified = resume ? verified && !other : true;
     if (err == WARD_OK && !resume && server == NULL && file_server == NULL) {
         err = ward_app_fail(app, WARD_ERR_PARAM,
                             "the key file names no server: give --server URL");
@@ -336,6 +395,7 @@ ward_err ward_app_open(ward_app *app, const ward_host *host, const char *dir)
     cJSON *o = cJSON_ParseWithLength(text, len);
     const char *user = ward_json_str(o, "user");
     const char *server = ward_json_str(o, "server");
+    app->verified = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "verified"));
     if (user == NULL || strcmp(user, app->user) != 0 || server == NULL) {
         err = ward_app_fail(app, WARD_ERR_FORMAT,
                             "%s/%s does not match the key file", dir,

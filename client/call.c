@@ -25,6 +25,10 @@ ward_err ward_app_call(ward_app *app, const char *method, const char *target,
                                      (const uint8_t *)body,
                                      body != NULL ? strlen(body) : 0, &s,
                                      resp);
+    if (err != WARD_OK && resp->cert_untrusted) {
+        return ward_app_fail(app, WARD_ERR_IO, "cannot reach wardd at %s: its "
+                             "certificate is not trusted (%s)", app->server, resp->error);
+    }
     if (err != WARD_OK) {
         return ward_app_fail(app, WARD_ERR_IO, "cannot reach wardd at %s: %s",
                              app->server, resp->error[0] != '\0' ? resp->error

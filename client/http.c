@@ -106,6 +106,21 @@ static ward_err sign_request(const ward_host *host, const char *method,
     return WARD_OK;
 }
 
+static const char *ca_file;
+
+void ward_http_set_ca_file(const char *path)
+{
+    ca_file = path;
+}
+
+bool ward_http_url_ok(const char *url)
+{
+    size_t n = strncasecmp(url, "http://", 7) == 0    ? 7
+               : strncasecmp(url, "https://", 8) == 0 ? 8
+                                                       : 0;
+    return n > 0 && url[n] != '\0' && url[n] != '/';
+}
+
 /* libcurl's progress callback: non-zero aborts the transfer. */
 static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                        curl_off_t ulnow)
@@ -152,6 +167,12 @@ ward_err ward_http_request(const ward_host *host, const char *base_url,
 
     memset(resp, 0, sizeof *resp);
     resp->retry_after_s = -1;
+    /* Anything else (ftp://, file://, a typo) would have libcurl try it,
+     * or hang: refused before any byte goes out. */
+    if (!ward_http_url_ok(base_url)) {
+        snprintf(resp->error, sizeof resp->error, "not an http:// or https:// URL");
+        return WARD_ERR_PARAM;
+    }
     /* Stopped: nothing more, not even a signature (which may take the
      * lock's store). */
     if (host->cancelled != NULL && host->cancelled(host->cancel_ctx)) {
@@ -166,7 +187,12 @@ ward_err ward_http_request(const ward_host *host, const char *base_url,
         err = WARD_ERR_IO;
         goto out;
     }
-    snprintf(url, ulen, "%s%s", base_url, target);
+    /* "http://h:1/" and "http://h:1" name the same server. */
+    size_t base_len = strlen(base_url);
+    while (base_len > 0 && base_url[base_len - 1] == '/') {
+        base_len--;
+    }
+    snprintf(url, ulen, "%.*s%s", (int)base_len, base_url, target);
     if (signer != NULL) {
         err = sign_request(host, method, target, body, body_len, signer,
                            &hdrs);
@@ -189,6 +215,10 @@ ward_err ward_http_request(const ward_host *host, const char *base_url,
     errbuf[0] = '\0';
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (ca_file != NULL) {
+        curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+    }
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)WARD_HTTP_TIMEOUT_S);
@@ -229,6 +259,7 @@ ward_err ward_http_request(const ward_host *host, const char *base_url,
         goto out;
     }
     if (code != CURLE_OK) {
+        resp->cert_untrusted = code == CURLE_PEER_FAILED_VERIFICATION;
         say_why(c, code, errbuf, resp);
         err = WARD_ERR_IO;
         goto out;

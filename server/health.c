@@ -1,4 +1,5 @@
-/* GET /v1/health: unsigned liveness probe (with wardd's version).
+/* GET /v1/health: unsigned liveness probe, with wardd's version and the
+ * bind task lifetime a lock tells the person its QR code is valid for.
  * GET /v1/ready: readiness, which touches the store and its disk. */
 #include <stdio.h>
 #include <string.h>
@@ -14,11 +15,11 @@
 
 void wardd_h_health(wardd *w, const wardd_req *r, wardd_resp *out)
 {
-    (void)w;
     (void)r;
     cJSON *j = cJSON_CreateObject();
     cJSON_AddBoolToObject(j, "ok", 1);
     cJSON_AddStringToObject(j, "version", WARDD_VERSION);
+    cJSON_AddNumberToObject(j, "task_ttl", (double)w->cfg.task_ttl_s);
     wardd_reply(out, 200, j);
 }
 

@@ -85,7 +85,7 @@ int main(void)
     puts(".SH NAME\n"
          "ward \\- one tool that plays every role of the ward security suite\n"
          ".SH SYNOPSIS\n"
-         ".B ward\n.I COMMAND\n.RI [ options ]\n.br\n"
+         ".B ward\n.RB [ \\-\\-cacert\n.IR FILE ]\n.I COMMAND\n.RI [ options ]\n.br\n"
          ".B ward help\n.RI [ COMMAND | GROUP ]\n.br\n"
          ".B ward\n.I GROUP\n.B \\-\\-help\n.br\n"
          ".B ward \\-\\-version\n"
@@ -104,6 +104,14 @@ int main(void)
          "lists the commands and\n"
          ".BI \"ward help \" COMMAND\n"
          "prints a command's options, as this page does.\n"
+         ".SH GLOBAL OPTIONS\n"
+         "Given before or after the command:\n"
+         ".TP\n.BI \\-\\-cacert \" FILE\"\n"
+         "Trust the certificate authorities in\n.I FILE\n(PEM) for wardd's HTTPS\n"
+         "certificate instead of the system's, for every role.\n"
+         ".SH ENVIRONMENT\n"
+         ".TP\n.B SSL_CERT_FILE\n"
+         "The CA bundle to trust when\n.B \\-\\-cacert\nis not given.\n"
          ".SH COMMANDS");
     for (const cli_doc_group *g = cli_doc_groups; g->name != NULL; g++) {
         if (g->name[0] != '\0') {

@@ -94,6 +94,7 @@ typedef struct ward_app {
     char phone[WARD_PHONE_MAX + 1];
     uint8_t priv[WARD_P256_SCALAR_LEN];  /* wiped by ward_app_close() */
     uint8_t pub[WARD_P256_POINT_LEN];
+    bool verified;        /* wardd said the phone is verified (account.json) */
     char error[WARD_APP_ERROR_MAX];
 } ward_app;
 
@@ -129,9 +130,15 @@ ward_err ward_app_create(ward_app *app, const ward_host *host,
                          const char *server);
 ward_err ward_app_open(ward_app *app, const ward_host *host, const char *dir);
 /* Registration, resumable: ward_app_create() when dir holds no key yet;
- * otherwise opens the account dir holds if it is this user and phone (a
- * registration begun before, to go on with: the files then name server),
- * and WARD_ERR_STATE when it is another account. */
+ * otherwise goes on with the key dir holds (a registration begun before:
+ * the files then name server): under this user and phone, which may
+ * differ from the first ones (wardd refused them) only while the account
+ * is not verified and dir holds no record of a lock or device; else
+ * WARD_ERR_STATE. The key is never
+ * replaced: wardd may have registered it. */
+/* Records in account.json that wardd said the account's phone is
+ * verified: from then on the directory is this account's only. */
+ward_err ward_app_mark_verified(ward_app *app);
 ward_err ward_app_register_open(ward_app *app, const ward_host *host,
                                 const char *dir, const char *user,
                                 const char *phone, const char *server);

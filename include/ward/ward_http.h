@@ -28,6 +28,7 @@
 #ifndef WARD_HTTP_H
 #define WARD_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,6 +57,9 @@ typedef struct ward_http_response {
     size_t body_len;
     long retry_after_s;  /* from Retry-After, or -1 */
     char error[WARD_HTTP_ERROR_MAX];  /* why no answer came ("" on WARD_OK) */
+    /* Whether it was the server's certificate that could not be verified
+     * against the trusted CAs (ward_http_set_ca_file()). */
+    bool cert_untrusted;
 } ward_http_response;
 
 /* seconds: whole-request timeout (0: 60 s, enough for a 30 s long-poll). */
@@ -65,14 +69,25 @@ typedef struct ward_http_response {
  * reached" in the error, rather than after the whole request's time. */
 #define WARD_HTTP_CONNECT_TIMEOUT_S 10
 
-/* base_url "http[s]://host:port" without a trailing path; target is the
- * path with an optional "?query". signer NULL sends no signature. */
+/* base_url "http[s]://host:port" (a trailing '/' is ignored; any scheme
+ * but http and https is refused: WARD_ERR_PARAM); target is the path with
+ * an optional "?query". signer NULL sends no signature. */
 ward_err ward_http_request(const ward_host *host, const char *base_url,
                            const char *method, const char *target,
                            const uint8_t *body, size_t body_len,
                            const ward_http_signer *signer,
                            ward_http_response *resp);
 void ward_http_response_free(ward_http_response *resp);
+
+/* The PEM file of the CAs that HTTPS servers' certificates are checked
+ * against, for every later request of this process (libcurl's
+ * CURLOPT_CAINFO); NULL: libcurl's default bundle. The path is kept, not
+ * copied: it must outlive the requests (an argv string does). */
+void ward_http_set_ca_file(const char *path);
+
+/* true when url is "http://" or "https://" (any case) followed by a
+ * host: the only servers ward_http_request() talks to. */
+bool ward_http_url_ok(const char *url);
 
 /* Copies text a server sent (an error message, a user id, an audit
  * detail: anything wardd could fill with terminal escapes or fake lines)

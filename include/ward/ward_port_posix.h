@@ -34,6 +34,11 @@ typedef struct ward_file_port {
  * leaves the cause in fp->os_errno. */
 ward_err ward_file_port_open(ward_file_port *fp, const char *path,
                              size_t size, ward_store_port *port);
+/* The same on an existing store file opened read-only (never created):
+ * for commands that only read the store, on a read-only directory too.
+ * Every write, erase or sync through it is WARD_ERR_IO. */
+ward_err ward_file_port_open_readonly(ward_file_port *fp, const char *path,
+                                      size_t size, ward_store_port *port);
 void ward_file_port_close(ward_file_port *fp);
 
 #endif /* WARD_PORT_POSIX_H */

@@ -192,8 +192,31 @@ static ward_err create_file(const char *path, size_t size, int *fd)
     return WARD_OK;
 }
 
-ward_err ward_file_port_open(ward_file_port *fp, const char *path,
-                             size_t size, ward_store_port *port)
+static ward_err refuse_write(void *ctx, size_t off, const uint8_t *buf, size_t len)
+{
+    (void)ctx;
+    (void)off;
+    (void)buf;
+    (void)len;
+    return WARD_ERR_IO;
+}
+
+static ward_err refuse_erase(void *ctx, size_t off, size_t len)
+{
+    (void)ctx;
+    (void)off;
+    (void)len;
+    return WARD_ERR_IO;
+}
+
+static ward_err refuse_sync(void *ctx)
+{
+    (void)ctx;
+    return WARD_ERR_IO;
+}
+
+static ward_err open_port(ward_file_port *fp, const char *path, size_t size,
+                          ward_store_port *port, bool readonly)
 {
     WARD_ASSERT(fp != NULL && path != NULL && port != NULL);
     fp->fd = -1;
@@ -202,7 +225,10 @@ ward_err ward_file_port_open(ward_file_port *fp, const char *path,
         return WARD_ERR_PARAM;
     }
 
-    int fd = open(path, O_RDWR | O_CLOEXEC);
+    int fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && readonly) {
+        return WARD_ERR_NOTFOUND;
+    }
     if (fd < 0 && errno == ENOENT) {
         ward_err err = create_file(path, size, &fd);
         if (err != WARD_OK) {
@@ -230,11 +256,23 @@ ward_err ward_file_port_open(ward_file_port *fp, const char *path,
     port->size = size;
     port->erase_size = size / 2;
     port->read = file_read;
-    port->write = file_write;
-    port->erase = file_erase;
-    port->sync = file_sync;
+    port->write = readonly ? refuse_write : file_write;
+    port->erase = readonly ? refuse_erase : file_erase;
+    port->sync = readonly ? refuse_sync : file_sync;
     port->ctx = fp;
     return WARD_OK;
+}
+
+ward_err ward_file_port_open(ward_file_port *fp, const char *path,
+                             size_t size, ward_store_port *port)
+{
+    return open_port(fp, path, size, port, false);
+}
+
+ward_err ward_file_port_open_readonly(ward_file_port *fp, const char *path,
+                                      size_t size, ward_store_port *port)
+{
+    return open_port(fp, path, size, port, true);
 }
 
 void ward_file_port_close(ward_file_port *fp)

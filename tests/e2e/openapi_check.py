@@ -465,7 +465,7 @@ def self_test(checker):
                 else json.dumps(body)}
 
     good = [
-        rec("GET", "/v1/health", 200, {"ok": True, "version": "0.1.0"}),
+        rec("GET", "/v1/health", 200, {"ok": True, "version": "0.1.0", "task_ttl": 600}),
         rec("GET", "/v1/ops/pending", 200, {"ops": []}),
         rec("GET", "/v1/ops/0123456789abcdef0123456789abcdef", 404,
             {"error": "notfound", "message": "no such op"}),
@@ -483,7 +483,7 @@ def self_test(checker):
         ("an undocumented status", rec("GET", "/v1/health", 404,
                                        {"error": "notfound", "message": "m"})),
         ("an undocumented member", rec("GET", "/v1/health", 200,
-                                       {"ok": True, "version": "0.1.0", "x": 1})),
+                                       {"ok": True, "version": "0.1.0", "task_ttl": 600, "x": 1})),
         ("a required member missing", rec("GET", "/v1/health", 200, {"ok": True})),
         ("a missing member", rec("GET", "/v1/escrow", 200, {})),
         ("a wrong type", rec("POST", "/v1/ops/0123456789abcdef0123456789abcdef/answer", 200,

@@ -675,6 +675,34 @@ class DevicesE2E(unittest.TestCase):
             opens = [l for l in self.dev.lines[start:] if l.startswith("channel 1 open")]
         self.assertEqual(len(opens), 4)
 
+    def test_issue15_refused_command_exits_non_zero(self):
+        """Issue 15, item 7: a command the device refuses (one it does not
+        know) is a failure of `ward app send`, near and far; the device
+        ran nothing, and a known command still succeeds. Numbers of the
+        command line are read strictly (exit 2, nothing sent)."""
+        a1 = self.app("a1", "alice")
+        self.pair(a1)
+        for via in ("near", "far"):
+            rc, out = self.send(a1, "explode", via=via)
+            self.assertEqual(rc, 1, out)
+            self.assertIn("error: unknown command", out)
+            self.assertIn("%s refused the command" % DEV, out)
+        rc, out = self.send(a1, "status", via="near")
+        self.assertEqual((rc, out.strip()), (0, "power=off"), out)
+        start = self.dev.count(r"^command from")
+        for extra in (("--repeat", "-5"), ("--repeat", "0"), ("--timeout", "abc"),
+                      ("--timeout", "5s"), ("--channel", "x"), ("--channel", "4294967296")):
+            rc, out = self.send(a1, "on", via="near", extra=extra)
+            self.assertEqual(rc, 2, "%s: %s" % (extra, out))
+            self.assertIn("--%s: a whole number from" % extra[0][2:], out)
+        rc, out = self.ward("app", "pair", "--dir", a1, "--device", DEV, "--timeout", "-1")
+        self.assertEqual(rc, 2, out)
+        for near in ("127.0.0.1:-1", "127.0.0.1:65536", "127.0.0.1:5683x"):
+            rc, out = self.send(a1, "on", near=near)
+            self.assertEqual(rc, 2, out)
+            self.assertIn("--near: HOST:PORT expected", out)
+        self.assertEqual(self.dev.count(r"^command from"), start)
+
     def test_hostile_relay_far_field(self):
         """wardd itself turns hostile: it re-queues a command the device
         already ran and forges another by flipping a byte. The device

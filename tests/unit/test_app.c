@@ -247,7 +247,9 @@ static void test_account_files(void **state)
     assert_int_equal(ward_app_verify_json(&app, "12345a", &json), WARD_ERR_FORMAT);
 
     /* A registration resumed: the same account keeps its key and follows
-     * the server given now; another account is not made over it. */
+     * the server given now; another user or phone (wardd refused the
+     * first) goes on with the same key while the directory holds no lock
+     * or device record, and is refused once it does. */
     assert_int_equal(ward_app_register_open(&again, &h, tmp_dir("acct"), "alice", PHONE,
                                             "http://127.0.0.1:2"), WARD_OK);
     assert_memory_equal(again.pub, app.pub, 65);
@@ -255,12 +257,40 @@ static void test_account_files(void **state)
     assert_int_equal(ward_app_open(&again, &h, tmp_dir("acct")), WARD_OK);
     assert_string_equal(again.server, "http://127.0.0.1:2");
     ward_app_close(&again);
-    assert_int_equal(ward_app_register_open(&again, &h, tmp_dir("acct"), "alice",
-                                            "+8613900000000", "x"), WARD_ERR_STATE);
-    assert_non_null(strstr(ward_app_error(&again), "already holds account alice"));
+    assert_int_equal(ward_app_register_open(&again, &h, tmp_dir("acct"), "alice2",
+                                            "+8613900000000", "http://127.0.0.1:3"), WARD_OK);
+    assert_memory_equal(again.pub, app.pub, 65);
+    ward_app_close(&again);
+    assert_int_equal(ward_app_open(&again, &h, tmp_dir("acct")), WARD_OK);
+    assert_string_equal(again.user, "alice2");
+    assert_string_equal(again.phone, "+8613900000000");
+    assert_memory_equal(again.pub, app.pub, 65);
+    ward_app_close(&again);
+    char *locks = ward_path_join(tmp_dir("acct"), "locks");
+    char *rec_path = ward_path_join(locks, "LOCK-0001.json");
+    assert_int_equal(ward_mkdir(locks, 0700), WARD_OK);
+    FILE *f = fopen(rec_path, "w");
+    assert_non_null(f);
+    fputs("{}", f);
+    fclose(f);
+    assert_int_equal(ward_app_register_open(&again, &h, tmp_dir("acct"), "bob", PHONE, "x"),
+                     WARD_ERR_STATE);
+    assert_non_null(strstr(ward_app_error(&again), "already holds account alice2"));
+    ward_app_close(&again);
+    remove(rec_path);
+    free(rec_path);
+    free(locks);
+    /* Once wardd verified the phone, the directory is that account's. */
+    assert_int_equal(ward_app_open(&again, &h, tmp_dir("acct")), WARD_OK);
+    assert_int_equal(ward_app_mark_verified(&again), WARD_OK);
     ward_app_close(&again);
     assert_int_equal(ward_app_register_open(&again, &h, tmp_dir("acct"), "bob", PHONE, "x"),
                      WARD_ERR_STATE);
+    assert_non_null(strstr(ward_app_error(&again), "alice2 (+8613900000000), verified"));
+    ward_app_close(&again);
+    assert_int_equal(ward_app_register_open(&again, &h, tmp_dir("acct"), "alice2",
+                                            "+8613900000000", "http://127.0.0.1:3"), WARD_OK);
+    assert_true(again.verified);
     ward_app_close(&again);
     assert_int_equal(ward_app_register_open(&again, &h, tmp_dir("fresh"), "bob", PHONE, "x"),
                      WARD_OK);

@@ -105,6 +105,33 @@ static void test_round_trip_and_reopen(void **state)
     expect(&st, 1, "one");
     expect(&st, 2, "TWO");
     ward_file_port_close(&fp);
+
+    /* Read-only: the same records, and nothing can be written, erased or
+     * synced; a missing file is not created. */
+    uint8_t before[SIZE], after[SIZE];
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(read(fd, before, SIZE), SIZE);
+    close(fd);
+    assert_int_equal(ward_file_port_open_readonly(&fp, path, SIZE, &port), WARD_OK);
+    assert_int_equal(ward_store_open(&st, &port), WARD_OK);
+    expect(&st, 1, "one");
+    expect(&st, 2, "TWO");
+    assert_int_equal(port.write(port.ctx, 0, raw, 1), WARD_ERR_IO);
+    assert_int_equal(port.erase(port.ctx, 0, SIZE / 2), WARD_ERR_IO);
+    assert_int_equal(port.sync(port.ctx), WARD_ERR_IO);
+    assert_int_not_equal(ward_store_put(&st, 1, (const uint8_t *)"ONE", 3), WARD_OK);
+    ward_file_port_close(&fp);
+    fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(read(fd, after, SIZE), SIZE);
+    close(fd);
+    assert_memory_equal(before, after, SIZE);
+    char missing[160];
+    snprintf(missing, sizeof missing, "%s/missing.bin", dir);
+    assert_int_equal(ward_file_port_open_readonly(&fp, missing, SIZE, &port),
+                     WARD_ERR_NOTFOUND);
+    assert_int_not_equal(access(missing, F_OK), 0);
 }
 
 static void test_wrong_size_and_bad_args(void **state)
