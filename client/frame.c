@@ -59,8 +59,12 @@ static ward_err move_all(int fd, uint8_t *buf, size_t n, bool wr,
                       errno == EWOULDBLOCK)) {
             continue;
         }
-        if (k <= 0) {
-            return WARD_ERR_IO;  /* 0: the peer closed the link */
+        if (k == 0) {
+            errno = 0;           /* the peer closed the link: no OS error */
+            return WARD_ERR_IO;
+        }
+        if (k < 0) {
+            return WARD_ERR_IO;
         }
         off += (size_t)k;
     }

@@ -1,4 +1,5 @@
 /* The app's side of a near-field operation: hello, request, approval, result over one stream. */
+#include <errno.h>
 #include <string.h>
 
 #include "ward/ward_frame.h"
@@ -41,9 +42,16 @@ ward_err ward_app_near(ward_app *app, int fd, const char *sn, uint8_t op,
     if (err == WARD_OK) {
         err = ward_frame_read(fd, req_op.request, sizeof req_op.request,
                               &req_op.request_len, timeout_ms);
-        if (err != WARD_OK) {
+        int os = errno;
+        if (err == WARD_ERR_IO && os == 0) {
+            /* The lock says no more to a client it will not serve. */
+            ward_app_fail(app, err, "the lock closed the link without a request: it "
+                          "serves only clients bound to it, for what their role allows");
+        } else if (err != WARD_OK) {
             ward_app_fail(app, err, "no request from the lock (%s)",
-                          ward_strerror(err));
+                          err == WARD_ERR_IO && os != 0 ? strerror(os)
+                          : err == WARD_ERR_EXPIRED ? "none in time"
+                                                    : ward_strerror(err));
         }
     }
     if (err == WARD_OK) {

@@ -28,6 +28,9 @@
 
 #define WARD_FRAME_HDR_LEN 2
 
+/* Both return WARD_ERR_EXPIRED when timeout_ms passed, WARD_ERR_IO when
+ * the link failed, with errno set: the OS's error, or 0 when the peer
+ * closed the link. */
 ward_err ward_frame_write(int fd, const uint8_t *msg, size_t len,
                           unsigned timeout_ms);
 ward_err ward_frame_read(int fd, uint8_t *buf, size_t cap, size_t *len,

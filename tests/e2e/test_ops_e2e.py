@@ -681,6 +681,12 @@ class Finding3RevocationConfirmedByTheLock(LockRunning):
         out = self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
         self.assertIn("confirmed by the lock", out)
         self.assertFalse(self.at_the_door(self.bob, sock))
+        # The refused client is told the lock ended the exchange, not an
+        # unexplained "i/o error".
+        rc, _, err = self.ward("app", "near", "--dir", self.bob, "--link", sock)
+        self.assertEqual(rc, 1)
+        self.assertIn("closed the link without a request", err)
+        self.assertNotIn("i/o error", err)
         self.assertTrue(self.at_the_door(self.alice, sock))
         self.stop_lock(run)
 
