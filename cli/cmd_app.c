@@ -452,16 +452,20 @@ int cmd_app_scan(int argc, char **argv)
     return rc;
 }
 
-/* The records of one of the app's directories: locks/ (bindings, and
- * bindings begun) or pending/ (bindings begun again beside one in use).
- * Polls wardd for each that is pending. A failure for one record is said
- * (a warning when quiet) and the others are still asked: 0, or 1 if any
- * failed. */
-static int sync_dir(ward_app *app, const char *subdir, unsigned wait_s, bool quiet, int *shown)
+/* Called for each lock record of a directory (its auth key already
+ * wiped); returns 0 or 1 (a failure said, the walk goes on). */
+typedef int (*record_fn)(ward_app *app, const char *sn, const ward_app_lock *lk,
+                         bool rebinding, void *ctx);
+
+/* Walks the records of one of the app's directories: locks/ (bindings,
+ * and bindings begun) or pending/ (bindings begun again beside one in
+ * use). Files that are no record of a lock are passed over. 0, or 1 if
+ * fn failed for any. */
+static int each_record(ward_app *app, const char *subdir, record_fn fn, void *ctx)
 {
     bool rebinding = strcmp(subdir, "pending") == 0;
-    char *locks = ward_path_join(app->dir, subdir);
-    DIR *d = locks ? opendir(locks) : NULL;
+    char *path = ward_path_join(app->dir, subdir);
+    DIR *d = path ? opendir(path) : NULL;
     int rc = 0;
     for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
         size_t len = strlen(e->d_name);
@@ -477,76 +481,87 @@ static int sync_dir(ward_app *app, const char *subdir, unsigned wait_s, bool qui
             continue;
         }
         explicit_bzero(lk.auth_key, sizeof lk.auth_key);
-        (*shown)++;
-        if (lk.bound) {
-            if (!quiet) {
-                printf("lock %s: bound as %s\n", sn, ward_role_name(lk.role));
-            }
-            continue;
-        }
-        if (rebinding && !quiet) {
-            printf("lock %s: binding again (the binding in use stays until the lock has "
-                   "the new one, which it takes only once the binding in use is revoked "
-                   "there)\n", sn);
-        }
-        char tid_hex[33], why[MSG_MAX];
-        ward_hex_encode(lk.tid, sizeof lk.tid, tid_hex, sizeof tid_hex);
-        task_state state;
-        if (poll_task(app, sn, tid_hex, wait_s, quiet, &state, why, sizeof why) != 0) {
-            fprintf(stderr, "ward: %slock %s: %s (the binding begun is kept: `ward app "
-                    "status --dir %s` asks again, `ward app forget --dir %s --sn %s` drops "
-                    "it)\n", quiet ? "warning: " : "", sn, why, app->dir, app->dir, sn);
+        if (fn(app, sn, &lk, rebinding, ctx) != 0) {
             rc = CLI_EXIT_FAIL;
-        } else if (state == TASK_GONE) {
-            (*shown)--;
         }
     }
     if (d) closedir(d);
-    free(locks);
+    free(path);
     return rc;
+}
+
+typedef struct sync_ctx {
+    unsigned wait_s;
+    bool quiet;
+    int *shown;
+} sync_ctx;
+
+/* Says where one record stands, and polls wardd for it if it is pending.
+ * A failure is said (a warning when quiet). */
+static int sync_record(ward_app *app, const char *sn, const ward_app_lock *lk, bool rebinding,
+                       void *ctx)
+{
+    sync_ctx *c = ctx;
+    (*c->shown)++;
+    if (lk->bound) {
+        if (!c->quiet) {
+            printf("lock %s: bound as %s\n", sn, ward_role_name(lk->role));
+        }
+        return 0;
+    }
+    if (rebinding && !c->quiet) {
+        printf("lock %s: binding again (the binding in use stays until the lock has "
+               "the new one, which it takes only once the binding in use is revoked "
+               "there)\n", sn);
+    }
+    char tid_hex[33], why[MSG_MAX];
+    ward_hex_encode(lk->tid, sizeof lk->tid, tid_hex, sizeof tid_hex);
+    task_state state;
+    if (poll_task(app, sn, tid_hex, c->wait_s, c->quiet, &state, why, sizeof why) != 0) {
+        fprintf(stderr, "ward: %slock %s: %s (the binding begun is kept: `ward app "
+                "status --dir %s` asks again, `ward app forget --dir %s --sn %s` drops "
+                "it)\n", c->quiet ? "warning: " : "", sn, why, app->dir, app->dir, sn);
+        return CLI_EXIT_FAIL;
+    }
+    if (state == TASK_GONE) {
+        (*c->shown)--;
+    }
+    return 0;
 }
 
 int app_sync_locks(ward_app *app, unsigned wait_s, bool quiet, int *shown)
 {
     *shown = 0;
-    int rc = sync_dir(app, "locks", wait_s, quiet, shown);
-    int rc2 = sync_dir(app, "pending", wait_s, quiet, shown);
+    sync_ctx c = { wait_s, quiet, shown };
+    /* Every record is asked about, whatever another's failure. */
+    int rc = each_record(app, "locks", sync_record, &c);
+    int rc2 = each_record(app, "pending", sync_record, &c);
     /* Quiet, before another command: warnings only, never its failure. */
     return quiet ? 0 : rc != 0 ? rc : rc2;
 }
 
+/* --json: one record as it stands after asking wardd. */
+static int status_record(ward_app *app, const char *sn, const ward_app_lock *lk,
+                         bool rebinding, void *ctx)
+{
+    (void)app;
+    char tid[2 * WARD_TASK_ID_LEN + 1];
+    cJSON *o = cli_json_push(ctx);
+    cJSON_AddStringToObject(o, "sn", sn);
+    cJSON_AddStringToObject(o, "state", lk->bound ? "bound" : "pending");
+    cli_json_str_or_null(o, "role", lk->bound ? ward_role_name(lk->role) : NULL);
+    cJSON_AddBoolToObject(o, "rebinding", rebinding);
+    cJSON_AddBoolToObject(o, "key_kept", lk->bound && !lk->no_key);
+    ward_hex_encode(lk->tid, sizeof lk->tid, tid, sizeof tid);
+    cJSON_AddStringToObject(o, "task", tid);
+    return 0;
+}
+
 /* --json: the records of one of the app's directories (locks/, or
- * pending/ for rebindings), as they stand after asking wardd. */
+ * pending/ for rebindings). */
 static void status_records(ward_app *app, const char *subdir, cJSON *list)
 {
-    bool rebinding = strcmp(subdir, "pending") == 0;
-    char *path = ward_path_join(app->dir, subdir);
-    DIR *d = path ? opendir(path) : NULL;
-    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
-        size_t len = strlen(e->d_name);
-        if (len < 6 || len - 5 > WARD_SN_MAX || strcmp(e->d_name + len - 5, ".json") != 0) {
-            continue;
-        }
-        char sn[WARD_SN_MAX + 1], tid[2 * WARD_TASK_ID_LEN + 1];
-        snprintf(sn, sizeof sn, "%.*s", (int)(len - 5), e->d_name);
-        ward_app_lock lk;
-        ward_err err = rebinding ? ward_app_lock_rebinding(app, sn, &lk)
-                                 : ward_app_lock_get(app, sn, &lk);
-        if (err != WARD_OK) {
-            continue;
-        }
-        explicit_bzero(lk.auth_key, sizeof lk.auth_key);
-        cJSON *o = cli_json_push(list);
-        cJSON_AddStringToObject(o, "sn", sn);
-        cJSON_AddStringToObject(o, "state", lk.bound ? "bound" : "pending");
-        cli_json_str_or_null(o, "role", lk.bound ? ward_role_name(lk.role) : NULL);
-        cJSON_AddBoolToObject(o, "rebinding", rebinding);
-        cJSON_AddBoolToObject(o, "key_kept", lk.bound && !lk.no_key);
-        ward_hex_encode(lk.tid, sizeof lk.tid, tid, sizeof tid);
-        cJSON_AddStringToObject(o, "task", tid);
-    }
-    if (d) closedir(d);
-    free(path);
+    each_record(app, subdir, status_record, list);
     app->error[0] = '\0';
 }
 
