@@ -326,11 +326,12 @@ class DeviceProc:
         return pins[-1] if pins else None
 
     def window_pin(self):
-        """The PIN of the pairing window opened last."""
-        self.wait_line(r"^PIN: \d{6}$")
+        """The PIN of the pairing window opened last (its line may follow
+        the window's own line a moment later)."""
+        self.wait_line(r"^pairing window open")
         with self.cv:
             opened = [i for i, l in enumerate(self.lines) if l.startswith("pairing window open")]
-            return next(l[5:] for l in self.lines[opened[-1]:] if l.startswith("PIN: "))
+        return self.wait_line(r"^PIN: (\d{6})$", start=opened[-1]).group(1)
 
     def button(self, sig=False):
         """The local action: a line on standard input (or SIGUSR1) opens a
