@@ -53,7 +53,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(body != NULL);
     memcpy(body, data, size);
     body[size] = '\0';
-    ward_http_response resp = { 200, body, size, -1 };
+    ward_http_response resp;
+    memset(&resp, 0, sizeof resp);
+    resp.status = 200;
+    resp.body = body;
+    resp.body_len = size;
+    resp.retry_after_s = -1;
     long long after = 5;
     seen s = { 0 };
     int skipped = api_each_msg(&resp, &after, each, &s);
