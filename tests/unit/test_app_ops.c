@@ -771,7 +771,7 @@ static void test_near_field(void **state)
     assert_int_equal(near_run(f, NEAR_CLOSE, WARD_OP_UNLOCK,
                               WARD_DECISION_ALLOW, &nl, &outcome),
                      WARD_ERR_IO);
-    assert_non_null(strstr(ward_app_error(&f->app), "no request"));
+    assert_non_null(strstr(ward_app_error(&f->app), "closed the link without a request"));
     /* Refused before anything is sent. */
     assert_int_equal(ward_app_near(&f->app, -1, "LOCK-8", WARD_OP_UNLOCK, 1,
                                    false, 100, &outcome), WARD_ERR_NOTFOUND);
