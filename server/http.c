@@ -102,8 +102,23 @@ void wardd_reply(wardd_resp *out, unsigned status, cJSON *json)
     cJSON_Delete(out->json);
     out->status = status;
     out->json = json;
-    out->raw = NULL;
-    out->raw_len = 0;
+    if (out->body_owned) {
+        free((char *)out->body);
+    }
+    out->body = NULL;
+    out->body_len = 0;
+    out->body_owned = false;
+    out->content_type = NULL;
+}
+
+void wardd_reply_body(wardd_resp *out, const char *content_type, const char *body,
+                      size_t len, bool owned)
+{
+    wardd_reply(out, 200, NULL);
+    out->body = body;
+    out->body_len = len;
+    out->body_owned = owned;
+    out->content_type = content_type;
 }
 
 void wardd_fail(wardd_resp *out, unsigned status, const char *cls,
@@ -258,24 +273,25 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, conn_state *st,
     const char *type = "application/json";
     const char *text;
     size_t n;
-    if (resp->raw != NULL) {
-        /* Static bytes sent as they are (the OpenAPI document). */
-        text = resp->raw;
-        n = resp->raw_len;
-        r = MHD_create_response_from_buffer(n, (void *)resp->raw, MHD_RESPMEM_PERSISTENT);
+    if (resp->body != NULL) {
+        /* Bytes of their own type (the OpenAPI document, /metrics). */
+        text = resp->body;
+        n = resp->body_len;
+        type = resp->content_type;
+        r = MHD_create_response_from_buffer(n, (void *)resp->body,
+                                            resp->body_owned ? MHD_RESPMEM_MUST_FREE
+                                                             : MHD_RESPMEM_PERSISTENT);
+        if (r != NULL || !resp->body_owned) {
+            resp->body_owned = false;   /* r's now, or static */
+        }
     } else {
         char *made = NULL;
-        if (resp->text != NULL) {
-            made = resp->text;          /* /metrics: text of its own type */
-            resp->text = NULL;
-            type = resp->content_type;
-        } else if (resp->json != NULL) {
+        if (resp->json != NULL) {
             made = cJSON_PrintUnformatted(resp->json);
         }
         if (made == NULL) {
             made = strdup("{\"error\":\"internal\",\"message\":\"no answer\"}");
             resp->status = 500;
-            type = "application/json";
         }
         text = made;
         n = made ? strlen(made) : 0;
@@ -285,8 +301,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, conn_state *st,
         }
     }
     if (r == NULL) {
-        cJSON_Delete(resp->json);
-        resp->json = NULL;
+        wardd_reply(resp, resp->status, NULL);  /* frees what is still ours */
         return MHD_NO;
     }
     MHD_add_response_header(r, "Content-Type", type);

@@ -289,9 +289,5 @@ void wardd_h_metrics(wardd *w, const wardd_req *r, wardd_resp *out)
         wardd_fail(out, 500, "internal", "no memory");
         return;
     }
-    cJSON_Delete(out->json);
-    out->json = NULL;
-    out->status = 200;
-    out->text = body;
-    out->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    wardd_reply_body(out, "text/plain; version=0.0.4; charset=utf-8", body, strlen(body), true);
 }

@@ -14,7 +14,6 @@ void wardd_h_openapi(wardd *w, const wardd_req *r, wardd_resp *out)
     (void)r;
     /* Sent byte for byte: a round trip through cJSON would print numbers
      * past 2^53 (the ids' bound, 9007199254740991) in its own way. */
-    wardd_reply(out, 200, NULL);
-    out->raw = wardd_openapi_json;
-    out->raw_len = wardd_openapi_json_len;
+    wardd_reply_body(out, "application/json", wardd_openapi_json, wardd_openapi_json_len,
+                     false);
 }

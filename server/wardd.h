@@ -119,12 +119,13 @@ typedef struct wardd_req {
 typedef struct wardd_resp {
     unsigned status;
     cJSON *json;                    /* owned; http.c frees it */
-    const char *raw;                /* instead of json: static JSON text, sent as is */
-    size_t raw_len;
+    /* Instead of json, a body sent byte for byte (wardd_reply_body). */
+    const char *body;
+    size_t body_len;
+    bool body_owned;                /* http.c frees body */
+    const char *content_type;       /* of body */
     long retry_after_s;             /* > 0: a Retry-After header */
     char signer[WARD_HTTPSIG_KEYID_MAX + 1]; /* for the request log */
-    char *text;                     /* owned; instead of json (/metrics) */
-    const char *content_type;       /* of text */
 } wardd_resp;
 
 typedef void (*wardd_handler)(wardd *w, const wardd_req *r, wardd_resp *out);
@@ -251,6 +252,10 @@ ward_err wardd_code_mac(const wardd *w, const char *uid, const char *phone, cons
 void wardd_fail(wardd_resp *out, unsigned status, const char *cls,
                 const char *msg);
 void wardd_reply(wardd_resp *out, unsigned status, cJSON *json);
+/* A 200 whose body is not built with cJSON: static bytes (owned false)
+ * or a malloc'd text http.c frees after sending (owned true). */
+void wardd_reply_body(wardd_resp *out, const char *content_type, const char *body,
+                      size_t len, bool owned);
 /* 500 for a store failure, logged. */
 void wardd_fail_store(wardd_resp *out, ward_err err);
 
