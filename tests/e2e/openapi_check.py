@@ -519,12 +519,54 @@ def self_test(checker):
     return out
 
 
+def status_table(protocol_md):
+    """{(METHOD, path): set of statuses} from protocol.md's table "Every
+    status of every route"."""
+    with open(protocol_md, encoding="utf-8") as f:
+        text = f.read()
+    start = text.find("#### Every status of every route")
+    if start < 0:
+        return None
+    table = {}
+    for line in text[start:].splitlines()[1:]:
+        if line.startswith("#"):
+            break
+        m = re.match(r"\| `([A-Z]+) (\S+)` \| ([0-9, ]+) \|$", line)
+        if m:
+            table[(m.group(1), m.group(2))] = {s.strip() for s in m.group(3).split(",")}
+    return table
+
+
+def check_status_table(doc, protocol_md):
+    """protocol.md's per-route statuses are exactly the document's."""
+    table = status_table(protocol_md)
+    if table is None:
+        return ["%s has no table \"Every status of every route\"" % protocol_md]
+    problems = []
+    documented = {}
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            if isinstance(op, dict) and "responses" in op:
+                documented[(method.upper(), path)] = set(op["responses"])
+    for route in sorted(set(documented) | set(table)):
+        if route not in table:
+            problems.append("protocol.md: %s %s missing from the status table" % route)
+        elif route not in documented:
+            problems.append("protocol.md: %s %s is not in the OpenAPI document" % route)
+        elif table[route] != documented[route]:
+            problems.append("protocol.md: %s %s lists %s, the document %s"
+                            % (route + (sorted(table[route]), sorted(documented[route]))))
+    return problems
+
+
 def main(argv):
     if len(argv) != 3:
         sys.exit("usage: openapi_check.py DOC SERVER_DIR")
     with open(argv[1], encoding="utf-8") as f:
         doc = json.load(f)
     problems = check_document(doc, argv[2])
+    problems += check_status_table(
+        doc, os.path.join(os.path.dirname(os.path.abspath(argv[1])), "protocol.md"))
     if not problems:
         problems = self_test(Checker(doc))
     for p in problems:
