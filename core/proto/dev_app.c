@@ -11,8 +11,6 @@
 /* P_OVER: a step failed; only the CliID is left, for PAKE_END. */
 enum { P_NONE = 0, P_PIN_SENT, P_PIN_OK, P_PAKE_SENT, P_FINISH_SENT, P_OVER };
 
-static const uint8_t pake_context[] = "ward/1 flow D pair";
-
 /* A step failed, or the device refused one: the binding is over on the
  * app's side. Every secret goes (PIN-derived state, data key, salt); the
  * CliID stays, because the device finds the binding slot by (transport
@@ -191,9 +189,9 @@ ward_err ward_pair_pake_init(ward_pair *p, const uint8_t *pin, size_t pin_len,
     if (err == WARD_OK) {
         ward_spake2p_wipe(&p->pake);
         err = ward_spake2p_prover_start(
-            &p->pake, p->cp, &p->rng, pake_context, sizeof pake_context - 1,
-            p->client_id, p->client_id_len, (const uint8_t *)p->info.id,
-            strlen(p->info.id), w0, w1, share);
+            &p->pake, p->cp, &p->rng, (const uint8_t *)WARD_DEV_PAKE_CONTEXT,
+            WARD_DEV_PAKE_CONTEXT_LEN, p->client_id, p->client_id_len,
+            (const uint8_t *)p->info.id, strlen(p->info.id), w0, w1, share);
     }
     if (err == WARD_OK) {
         /* Compressed on the wire only; the transcript keeps 65 bytes. */

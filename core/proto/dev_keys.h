@@ -57,6 +57,13 @@ void ward_dev_window_accept(ward_dev_chan *c, uint32_t seq);
 
 /* ---- the key schedule ---- */
 
+/* The SPAKE2+ context both ends bind into the transcript, without its
+ * NUL: it names the protocol, so a transcript of ours is never one of
+ * another protocol's. */
+#define WARD_DEV_PAKE_CONTEXT "ward/1 flow D pair"
+#define WARD_DEV_PAKE_CONTEXT_LEN (sizeof WARD_DEV_PAKE_CONTEXT - 1)
+
+
 /* w0 and w1 from a PIN: ward_kdf(label "dev pin", ikm = pin, context =
  * len-prefixed device id, UDIDx, CliID, salt), 80 bytes reduced by
  * ward_spake2p_w(). */
