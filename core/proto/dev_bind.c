@@ -7,10 +7,6 @@
 #include "dev_inner.h"
 #include "proto_inner.h"
 
-/* SPAKE2+ context: names the protocol, so a transcript of ours is never
- * one of another protocol's. */
-static const uint8_t pake_context[] = "ward/1 flow D pair";
-
 static bool same(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
     return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
@@ -368,8 +364,9 @@ ward_err ward_dev_on_pake_init(ward_device *dev, uint8_t kind,
     if (err == WARD_OK) {
         /* The transcript keeps the uncompressed shares (RFC 9383). */
         err = ward_spake2p_verifier_respond(
-            &b->pake, dev->base.cp, &dev->base.rng, pake_context,
-            sizeof pake_context - 1, b->client_id, b->client_id_len,
+            &b->pake, dev->base.cp, &dev->base.rng,
+            (const uint8_t *)WARD_DEV_PAKE_CONTEXT, WARD_DEV_PAKE_CONTEXT_LEN,
+            b->client_id, b->client_id_len,
             (const uint8_t *)info.id, strlen(info.id), w0, l, share_p,
             share_v, confirm_v);
     }

@@ -4,6 +4,7 @@
 #include "ward/ward_device.h"
 #include "ward/ward_suite.h"
 #include "ward_inner.h"
+#include "dev_keys.h"
 
 #define TAG_CHANNEL 0x01u
 #define TAG_CT 0x0Fu

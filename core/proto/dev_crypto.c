@@ -5,6 +5,7 @@
 #include "ward/ward_device.h"
 #include "ward/ward_suite.h"
 #include "ward_inner.h"
+#include "dev_keys.h"
 #include "dev_inner.h"
 
 #define TAG_NONCE 0x0Eu

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "ward/ward_device.h"
+#include "dev_keys.h"
 
 #define DEV_REC_INFO 0x0500u
 #define DEV_REC_OLD_LOCKOUT 0x0501u

@@ -29,6 +29,7 @@
 #include "ward_lock.h"
 #include "ward_op.h"
 #include "ward_device.h"
+#include "ward_dev_app.h"
 #include "ward_se.h"
 
 #endif /* WARD_H */

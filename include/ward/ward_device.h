@@ -68,7 +68,7 @@
  * is answered (a CHANNEL_OPEN does not reset its channel; an ATTACH
  * records the cloud id it carries). So a stranger learns nothing from
  * the answer, not even which key indexes, CliIDs or channels exist; an
- * app that hears nothing opens its channel again (ward_pair.h).
+ * app that hears nothing opens its channel again (ward_dev_app.h).
  *
  * What is kept where: the identity key (the same record a lock keeps,
  * ward_lock.h, so activation and request signing are the lock's), the
@@ -108,8 +108,9 @@
  * transport id and CliID (WARD_ERR_STATE: anyone on the path can forge
  * one), but lives only WARD_DEV_PAKE_TTL_MS.
  *
- * The channel primitives (ward_dev_chan_*) are shared with the app side
- * (ward_pair.h), so both ends seal, count and check replays one way.
+ * The app's end of the flow is in the core too (ward_dev_app.h): both
+ * ends share one key schedule and one channel layer, private to the
+ * core (docs/protocol.md, "Flow D", says what a peer must compute).
  */
 #ifndef WARD_DEVICE_H
 #define WARD_DEVICE_H
@@ -182,7 +183,8 @@
      4 * WARD_STORE_RECORD_HDR_LEN + 140 + 2 + WARD_DEV_NAME_MAX +           \
      WARD_DEV_TYPE_MAX + 15 + 1)
 
-/* One direction pair of a channel, the same shape on both ends. seq 0 is
+/* One direction pair of a channel (private), the same shape on both
+ * ends: here for the size of ward_device and ward_pair_channel. seq 0 is
  * never sent; the receive window remembers the highest seq accepted and
  * which of the 64 below it were seen. */
 typedef struct ward_dev_chan {
@@ -397,112 +399,5 @@ ward_err ward_dev_node_get(const ward_device *dev, size_t i,
 /* Forgets the app bound under key_index (its channels close).
  * WARD_ERR_NOTFOUND if none. */
 ward_err ward_dev_node_remove(ward_device *dev, uint8_t key_index);
-
-/* ---- channel primitives, shared with the app side ---- */
-
-/* Channel keys from the data key (ward_kdf, label "dev channel", context
- * key_index || channel_id || na || nd): one key per direction; the
- * device's tx is the app's rx. Counters and window start at 0. */
-ward_err ward_dev_chan_init(const ward_crypto *cp,
-                            const uint8_t data_key[WARD_DEV_DATA_KEY_LEN],
-                            uint8_t key_index, uint32_t channel_id,
-                            const uint8_t na[WARD_DEV_OPEN_NONCE_LEN],
-                            const uint8_t nd[WARD_DEV_OPEN_NONCE_LEN],
-                            bool device_side, ward_dev_chan *c);
-
-/* Seals data into a COMMAND or REPLY: header (type, flags, key_index,
- * seq = ++tx_seq, the CliID) || channel id || ciphertext; AD is every
- * byte before the ciphertext. WARD_ERR_STATE once tx_seq is exhausted. */
-ward_err ward_dev_chan_seal(const ward_crypto *cp, ward_dev_chan *c,
-                            uint8_t type, uint8_t flags, uint8_t key_index,
-                            const uint8_t *client_id, size_t client_id_len,
-                            uint32_t channel_id, const uint8_t *data,
-                            size_t len, uint8_t *out, size_t cap,
-                            size_t *out_len);
-
-/* Parses a COMMAND or REPLY without opening it: its header and channel
- * id (for finding the channel). WARD_ERR_FORMAT for bad bytes. */
-ward_err ward_dev_chan_peek(const uint8_t *msg, size_t len, ward_hdr *h,
-                            uint32_t *channel_id);
-
-/* Checks the replay window, opens, then marks seq as seen: nothing
- * changes unless all succeeds. WARD_ERR_AUTH for a replay, a seq below
- * the window, or anything that does not verify; data is zeroed then. */
-ward_err ward_dev_chan_open(const ward_crypto *cp, ward_dev_chan *c,
-                            const uint8_t *msg, size_t len, uint8_t *data,
-                            size_t cap, size_t *data_len);
-
-/* The replay window alone: WARD_OK if seq is fresh (check), and
- * recording it (accept). */
-ward_err ward_dev_window_check(const ward_dev_chan *c, uint32_t seq);
-void ward_dev_window_accept(ward_dev_chan *c, uint32_t seq);
-
-/* ---- bytes shared by both ends ---- */
-
-/* w0 and w1 from a PIN: ward_kdf(label "dev pin", ikm = pin, context =
- * len-prefixed device id, UDIDx, CliID, salt), 80 bytes reduced by
- * ward_spake2p_w(). */
-ward_err ward_dev_pin_w(const ward_crypto *cp, const uint8_t *pin,
-                        size_t pin_len, const uint8_t *dev_id,
-                        size_t dev_id_len, const uint8_t *udidx,
-                        size_t udidx_len, const uint8_t *client_id,
-                        size_t client_id_len,
-                        const uint8_t salt[WARD_DEV_SALT_LEN],
-                        uint8_t w0[WARD_P256_SCALAR_LEN],
-                        uint8_t w1[WARD_P256_SCALAR_LEN]);
-
-/* The data key: ward_kdf(label "dev data", ikm = SPAKE2+ shared key,
- * context = the same ids as ward_dev_pin_w()). */
-ward_err ward_dev_data_key(const ward_crypto *cp,
-                           const uint8_t shared[WARD_SPAKE2P_KEY_LEN],
-                           const uint8_t *dev_id, size_t dev_id_len,
-                           const uint8_t *udidx, size_t udidx_len,
-                           const uint8_t *client_id, size_t client_id_len,
-                           const uint8_t salt[WARD_DEV_SALT_LEN],
-                           uint8_t key[WARD_DEV_DATA_KEY_LEN]);
-
-/* The PAKE_INIT answer's sealed part: the device's name and type (TLV
- * 0x01, 0x02) under ward_kdf(label "dev open", ikm = data key, context
- * "pake answer"), a key that seals this one message only (the data key
- * is fresh per binding), so the nonce is all zeros and not sent. The AD
- * is ad[0..ad_len) (every byte of the answer before the ciphertext: its
- * header with the key index, shareV and confirmV) then the app name as
- * the device heard it in PIN_REQUEST (one length byte, the name), so the
- * app sees a name changed on the way before it confirms. out receives
- * pt_len + WARD_AEAD_TAG_LEN bytes; open gives WARD_ERR_AUTH (pt zeroed)
- * on any mismatch. */
-ward_err ward_dev_pake_seal(const ward_crypto *cp,
-                            const uint8_t data_key[WARD_DEV_DATA_KEY_LEN],
-                            const uint8_t *ad, size_t ad_len,
-                            const uint8_t *app_name, size_t app_name_len,
-                            const uint8_t *pt, size_t pt_len, uint8_t *out,
-                            size_t cap, size_t *out_len);
-ward_err ward_dev_pake_open(const ward_crypto *cp,
-                            const uint8_t data_key[WARD_DEV_DATA_KEY_LEN],
-                            const uint8_t *ad, size_t ad_len,
-                            const uint8_t *app_name, size_t app_name_len,
-                            const uint8_t *ct, size_t ct_len, uint8_t *pt,
-                            size_t cap, size_t *pt_len);
-
-/* Messages sealed under the data key (CHANNEL_OPEN, ATTACH and their
- * answers) carry a random nonce field
- * (tag 0x0E, 13 bytes) and a ciphertext field (tag 0x0F) last; the key is
- * ward_kdf(label "dev open", ikm = data key), the AD every byte before
- * the ciphertext. seal writes header h (body_len set here) and
- * clear[0..clear_len) (TLV fields with tags below 0x0E) before them. */
-ward_err ward_dev_seal_msg(const ward_crypto *cp, const ward_random *rng,
-                           const uint8_t data_key[WARD_DEV_DATA_KEY_LEN],
-                           ward_hdr *h, const uint8_t *clear, size_t clear_len,
-                           const uint8_t *pt, size_t pt_len, uint8_t *out,
-                           size_t cap, size_t *out_len);
-/* Opens msg, whose body starts at body_off (from ward_hdr_decode): the
- * ciphertext field must be last and the nonce field just before it.
- * *clear_len: bytes of TLV fields before the nonce (they start at
- * body_off). pt receives the plaintext (zeroed on WARD_ERR_AUTH). */
-ward_err ward_dev_open_msg(const ward_crypto *cp,
-                           const uint8_t data_key[WARD_DEV_DATA_KEY_LEN],
-                           const uint8_t *msg, size_t msg_len,
-                           size_t body_off, size_t *clear_len, uint8_t *pt,
-                           size_t cap, size_t *pt_len);
 
 #endif /* WARD_DEVICE_H */

@@ -1,12 +1,13 @@
-/* Worked examples of flow D: the real device (core) and app (client library) talk (examples.h). */
+/* Worked examples of flow D: the real device and app ends (both in the core) talk (examples.h). */
 #include "examples.h"
 
 #include <string.h>
 
 #include "ward/ward_httpsig.h"
-#include "ward/ward_pair.h"
+#include "ward/ward_dev_app.h"
 #include "ward/ward_port_sim.h"
 #include "ward_test.h"
+#include "proto/dev_keys.h"
 
 #define ERASE 256
 #define BANK ((WARD_DEV_STORE_BANK_MIN + ERASE - 1) / ERASE * ERASE)

@@ -1,4 +1,4 @@
-/* The app's exchanges in flow D: which refusals end them, and PAKE_END after a failed PAKE (WARD_TEST_PER_BACKEND WARD_TEST_CLIENT). */
+/* Flow D, the app's exchanges on the core alone: which refusals end them, PAKE_END after a failed PAKE (WARD_TEST_PER_BACKEND). */
 #include "ward_test.h"
 
 #include <stdio.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ward/ward_device.h"
-#include "ward/ward_pair.h"
+#include "ward/ward_dev_app.h"
 #include "ward/ward_port_sim.h"
 
 #include "device_fixture.h"
