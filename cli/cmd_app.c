@@ -9,12 +9,12 @@
 #include <dirent.h>
 #include <unistd.h>
 
-#include "api.h"
 #include "cli.h"
 #include "json_out.h"
 #include "qr.h"
 #include "ward/ward.h"
 #include "ward/ward_app.h"
+#include "ward/ward_app_cloud.h"
 #include "ward/ward_files.h"
 #include "ward/ward_http.h"
 
@@ -31,18 +31,6 @@ static int app_open(ward_app *app, ward_host *host, const char *dir)
     return 0;
 }
 
-/* One signed request as this app; 0 on 2xx, else prints and returns 1. */
-static int app_call(ward_app *app, const char *method, const char *target,
-                    const char *body, ward_http_response *resp, long *status)
-{
-    ward_http_signer signer;
-    char why[MSG_MAX];
-    ward_app_http_signer(app, &signer);
-    *status = api_call(&app->host, app->server, method, target, body, &signer, resp, why,
-                       sizeof why);
-    return *status == 0 ? 0 : cli_fail("%s", why);
-}
-
 static void print_registered(ward_app *app)
 {
     if (ward_app_mark_verified(app) != WARD_OK) {
@@ -56,28 +44,17 @@ static void print_registered(ward_app *app)
     free(key);
 }
 
-/* POST /v1/users/verify with code: 0 when the phone is verified (and
- * says so); else 1 with wardd's refusal in why (*wrong: a wrong code,
- * another may be tried). */
+/* Sends the code to wardd (ward_app_verify()): 0 when the phone is
+ * verified (and says so); else 1 with wardd's refusal in why (*wrong: a
+ * wrong code, another may be tried). */
 static int verify_code(ward_app *app, const char *code, bool *wrong, char *why, size_t cap)
 {
-    char *body = NULL;
-    *wrong = false;
-    if (ward_app_verify_json(app, code, &body) != WARD_OK) {
-        *wrong = true;
+    ward_app_reply rep;
+    ward_err err = ward_app_verify(app, code, &rep);
+    /* Not 6 digits (nothing sent), or wardd's 403: try another. */
+    *wrong = err != WARD_OK && (rep.status == 0 ? err == WARD_ERR_FORMAT : rep.status == 403);
+    if (err != WARD_OK) {
         snprintf(why, cap, "%s", ward_app_error(app));
-        return CLI_EXIT_FAIL;
-    }
-    ward_http_signer signer;
-    ward_http_response resp;
-    ward_app_http_signer(app, &signer);
-    long status = api_call(&app->host, app->server, "POST", "/v1/users/verify", body, &signer,
-                           &resp, why, cap);
-    *wrong = status == 403;
-    ward_http_response_free(&resp);
-    explicit_bzero(body, strlen(body));
-    free(body);
-    if (status != 0) {
         return CLI_EXIT_FAIL;
     }
     print_registered(app);
@@ -184,37 +161,22 @@ int cmd_app_register(int argc, char **argv)
         ward_app_close(&app);
         return rc;
     }
-    char *body = NULL;
-    if (ward_app_register_json(&app, &body) != WARD_OK) {
-        ward_app_close(&app);
-        return cli_fail("out of memory");
-    }
-    ward_http_response resp;
-    ward_http_signer signer;
-    char why[MSG_MAX];
-    ward_app_http_signer(&app, &signer);
-    long status = api_call(&app.host, app.server, "POST", "/v1/users", body, &signer, &resp,
-                           why, sizeof why);
-    free(body);
+    bool verified = false;
+    ward_app_reply rep;
+    ward_err err = ward_app_register(&app, &verified, &rep);
+    const char *why = ward_app_error(&app);
     /* Every failure here can be tried again with the same command: the
      * key stays and the registration resumes. */
-    if (status == 409) {
+    if (err != WARD_OK && rep.status == 409) {
         rc = cli_fail("%s: this user id is taken, or was registered with another phone; "
                       "run `ward app register --dir %s` again with another --user (this "
                       "directory keeps its client key)", why, dir);
-    } else if (status != 0 && resp.retry_after_s > 0) {
+    } else if (err != WARD_OK && rep.status != 0 && rep.retry_after_s > 0) {
         rc = cli_fail("%s; run the same `ward app register` again in %ld s", why,
-                      resp.retry_after_s);
-    } else if (status != 0) {
+                      rep.retry_after_s);
+    } else if (err != WARD_OK) {
         rc = cli_fail("%s; run the same `ward app register` again to retry", why);
     }
-    bool verified = false;
-    if (rc == 0) {
-        cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
-        verified = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "verified"));
-        cJSON_Delete(o);
-    }
-    ward_http_response_free(&resp);
     if (rc == 0 && verified) {
         print_registered(&app);
     } else if (rc == 0) {
@@ -229,34 +191,16 @@ int cmd_app_register(int argc, char **argv)
 /* Where a binding task stands, as wardd says. */
 typedef enum { TASK_WAITING, TASK_BOUND, TASK_GONE } task_state;
 
-/* wardd says task tid_hex, begun for lock sn, expired (or no longer knows
- * it: purged after expiry): the record it began goes (a bound record is
- * never touched), and one line says so, on standard output or, quiet, on
- * standard error. 0, or 1 with why filled. */
-static int task_gone(ward_app *app, const char *sn, const uint8_t tid[WARD_TASK_ID_LEN],
-                     const char *how, bool quiet, char *why, size_t cap)
-{
-    ward_err err = ward_app_lock_expired(app, sn, tid);
-    if (err != WARD_OK && err != WARD_ERR_NOTFOUND) {
-        snprintf(why, cap, "%s", ward_app_error(app));
-        return CLI_EXIT_FAIL;
-    }
-    if (err == WARD_OK) {
-        fprintf(quiet ? stderr : stdout, "%slock %s: the binding begun %s before the lock "
-                "finished it: its record is dropped\n", quiet ? "ward: " : "", sn, how);
-    }
-    return 0;
-}
-
 /* Asks wardd where task tid_hex (begun for lock sn) stands, waiting up to
- * wait_s for a change. "bound" binds the record the task began; "expired",
- * or a task wardd does not know (404), drops it (task_gone()). Prints the
- * outcome unless quiet. 0 with *state, or 1 with why filled and nothing
- * printed: the caller says it. */
+ * wait_s for a change, and records the outcome (ward_app_bind_wait()):
+ * "bound" binds the record the task began; "expired", or a task wardd
+ * does not know (404), drops it, and one line says so, on standard
+ * output or, quiet, on standard error (a bound record is never touched).
+ * Prints the outcome unless quiet. 0 with *state, or 1 with why filled
+ * and nothing printed: the caller says it. */
 static int poll_task(ward_app *app, const char *sn, const char *tid_hex, unsigned wait_s,
                      bool quiet, task_state *state, char *why, size_t cap)
 {
-    char target[96];
     uint8_t tid[WARD_TASK_ID_LEN];
     size_t got = 0;
     *state = TASK_WAITING;
@@ -265,65 +209,33 @@ static int poll_task(ward_app *app, const char *sn, const char *tid_hex, unsigne
         snprintf(why, cap, "lock %s: bad task id", sn);
         return CLI_EXIT_FAIL;
     }
-    snprintf(target, sizeof target, "/v1/bind/tasks/%s/status?wait=%u", tid_hex,
-             wait_s > 30 ? 30 : wait_s);
-    ward_http_signer signer;
-    ward_app_http_signer(app, &signer);
-    unsigned waited = 0;
-    for (;;) {
-        ward_http_response resp;
-        long status = api_call(&app->host, app->server, "GET", target, NULL, &signer, &resp,
-                               why, cap);
-        if (status == 404) {
-            ward_http_response_free(&resp);
-            *state = TASK_GONE;
-            return task_gone(app, sn, tid, "is unknown to wardd (expired and purged)", quiet,
-                             why, cap);
-        }
-        if (status != 0) {
-            ward_http_response_free(&resp);
-            return CLI_EXIT_FAIL;
-        }
-        cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
-        const cJSON *st_json = cJSON_GetObjectItemCaseSensitive(o, "state");
-        const cJSON *role = cJSON_GetObjectItemCaseSensitive(o, "role");
-        char st[16] = "?";
-        if (cJSON_IsString(st_json)) {
-            snprintf(st, sizeof st, "%s", st_json->valuestring);
-        }
-        int r = cJSON_IsNumber(role) ? role->valueint : -1;
-        if (cJSON_IsString(role)) {
-            for (int i = 0; i <= 2; i++) {
-                if (strcmp(role->valuestring, ward_role_name(i)) == 0) r = i;
-            }
-        }
-        cJSON_Delete(o);
-        ward_http_response_free(&resp);
-        if (strcmp(st, "bound") == 0) {
-            if (ward_app_lock_bound(app, sn, tid, r < 0 ? (int)WARD_ROLE_MEMBER : r) !=
-                WARD_OK) {
-                snprintf(why, cap, "%s", ward_app_error(app));
-                return CLI_EXIT_FAIL;
-            }
-            if (!quiet) {
-                printf("bound to lock %s as %s\n", sn,
-                       ward_role_name(r) ? ward_role_name(r) : "member");
-            }
-            *state = TASK_BOUND;
-            return 0;
-        }
-        if (strcmp(st, "expired") == 0) {
-            *state = TASK_GONE;
-            return task_gone(app, sn, tid, "expired", quiet, why, cap);
-        }
-        waited += wait_s > 30 ? 30 : wait_s;
-        if (waited >= wait_s) {
-            if (!quiet) {
-                printf("lock %s: waiting for the code to be typed into the lock\n", sn);
-            }
-            return 0;
-        }
+    ward_app_task t;
+    if (ward_app_bind_wait(app, sn, tid, wait_s, &t) != WARD_OK) {
+        snprintf(why, cap, "%s", ward_app_error(app));
+        return CLI_EXIT_FAIL;
     }
+    if (t.state == WARD_APP_TASK_BOUND) {
+        if (!quiet) {
+            printf("bound to lock %s as %s\n", sn,
+                   ward_role_name(t.role) ? ward_role_name(t.role) : "member");
+        }
+        *state = TASK_BOUND;
+        return 0;
+    }
+    if (t.state == WARD_APP_TASK_WAITING) {
+        if (!quiet) {
+            printf("lock %s: waiting for the code to be typed into the lock\n", sn);
+        }
+        return 0;
+    }
+    *state = TASK_GONE;
+    if (t.dropped) {
+        fprintf(quiet ? stderr : stdout, "%slock %s: the binding begun %s before the lock "
+                "finished it: its record is dropped\n", quiet ? "ward: " : "", sn,
+                t.state == WARD_APP_TASK_UNKNOWN ? "is unknown to wardd (expired and purged)"
+                                                 : "expired");
+    }
+    return 0;
 }
 
 /* Before a QR code may record a binding of its lock: a binding the app
@@ -352,21 +264,18 @@ static void settle_pending(ward_app *app, const char *payload, size_t n)
     app->error[0] = '\0';
 }
 
-/* The upload's answer {"expires": unix seconds}: when wardd drops the
- * binding if the code is not typed into the lock by then. */
-static void say_expiry(const ward_http_response *resp)
+/* When wardd drops the binding if the code is not typed into the lock
+ * by then (the upload's answer; 0: it gave no time). */
+static void say_expiry(int64_t expires)
 {
-    cJSON *o = cJSON_ParseWithLength(resp->body, resp->body_len);
-    const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "expires");
-    if (cJSON_IsNumber(e) && e->valuedouble > 0 && e->valuedouble < 1e11) {
-        time_t t = (time_t)e->valuedouble;
+    if (expires > 0) {
+        time_t t = (time_t)expires;
         struct tm tm;
         char when[32];
         gmtime_r(&t, &tm);
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
         printf("the code is good until %s (wardd's limit)\n", when);
     }
-    cJSON_Delete(o);
 }
 
 #define SCAN_USAGE "usage: ward app scan --dir A --qr FILE.png [--wait S] [--rebind]"
@@ -411,34 +320,25 @@ int cmd_app_scan(int argc, char **argv)
         ward_app_close(&app);
         return rc;
     }
-    ward_http_response resp;
-    long status = 0;
-    ward_http_signer signer;
-    char why[MSG_MAX];
-    ward_app_http_signer(&app, &signer);
-    status = api_call(&app.host, app.server, "POST", "/v1/bind/tasks", upload, &signer, &resp,
-                      why, sizeof why);
+    ward_app_upload up;
+    err = ward_app_bind_upload(&app, upload, sn, tid_hex, &up);
     /* It holds the bind code too. */
     explicit_bzero(upload, strlen(upload));
     free(upload);
-    /* wardd refused the upload (4xx, 429 too): it holds no such task, so
-     * the record just made would only wait for a binding that cannot
-     * come; the same QR code may be scanned again. Unanswered or a 5xx:
-     * wardd may hold it, and the next command asks. */
-    uint8_t tid[WARD_TASK_ID_LEN];
-    size_t got = 0;
-    if (status >= 400 && status < 500 &&
-        ward_hex_decode(tid_hex, strlen(tid_hex), tid, sizeof tid, &got) == WARD_OK &&
-        got == sizeof tid && ward_app_lock_expired(&app, sn, tid) == WARD_OK) {
+    /* wardd refused the upload (4xx, 429 too): the record just made is
+     * dropped, and the same QR code may be scanned again. Unanswered or a
+     * 5xx: wardd may hold it, and the next command asks. */
+    char why[MSG_MAX];
+    if (err != WARD_OK && up.dropped) {
         rc = cli_fail("%s (nothing recorded: scan the QR code again once wardd takes it)",
-                      why);
-    } else if (status != 0) {
-        rc = cli_fail("%s", why);
+                      ward_app_error(&app));
+    } else if (err != WARD_OK) {
+        rc = cli_fail("%s", ward_app_error(&app));
     }
     if (rc == 0) {
         printf("binding data for lock %s sealed and uploaded; wardd is sending the code "
                "by SMS to %s: type it into the lock\n", sn, app.phone);
-        say_expiry(&resp);
+        say_expiry(up.expires);
         task_state state = TASK_WAITING;
         if (wait_s > 0 && poll_task(&app, sn, tid_hex, wait_s, false, &state, why,
                                     sizeof why) != 0) {
@@ -447,7 +347,6 @@ int cmd_app_scan(int argc, char **argv)
             rc = cli_fail("the binding with lock %s expired before the lock finished it", sn);
         }
     }
-    ward_http_response_free(&resp);
     ward_app_close(&app);
     return rc;
 }
@@ -687,20 +586,13 @@ int cmd_app_recover(int argc, char **argv)
         ward_app_close(&app);
         return rc;
     }
-    ward_http_response resp;
-    long status = 0;
-    rc = app_call(&app, "GET", "/v1/escrow", NULL, &resp, &status);
-    if (rc == 0) {
-        size_t opened = 0;
-        ward_err err = ward_app_recover_escrows(&app, resp.body, resp.body_len, &opened);
-        if (err != WARD_OK) {
-            rc = cli_fail("%s", ward_app_error(&app));
-        } else {
-            printf("recovered %s: %zu lock%s restored from escrow\n", app.user, opened,
-                   opened == 1 ? "" : "s");
-        }
+    size_t opened = 0;
+    if (ward_app_recover_fetch(&app, &opened, NULL) != WARD_OK) {
+        rc = cli_fail("%s", ward_app_error(&app));
+    } else {
+        printf("recovered %s: %zu lock%s restored from escrow\n", app.user, opened,
+               opened == 1 ? "" : "s");
     }
-    ward_http_response_free(&resp);
     ward_app_close(&app);
     return rc;
 }

@@ -11,12 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api.h"
 #include "cli.h"
 #include "json_out.h"
 #include "coap_ward.h"
 #include "devlink.h"
 #include "ward/ward.h"
+#include "ward/ward_app_cloud.h"
 #include "ward/ward_files.h"
 #include "ward/ward_pair.h"
 
@@ -250,27 +250,11 @@ static int check_near(const char *near)
 static int attach(ward_app *app, const ward_host *host, devlink *l, ward_pair_device *dev,
                   const char *dir)
 {
-    char hex[2 * WARD_CLIENT_ID_MAX + 1] = "";
-    if (dev->client_id_len > 0) {
-        ward_hex_encode(dev->client_id, dev->client_id_len, hex, sizeof hex);
-    }
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "device", dev->id);
-    cJSON_AddStringToObject(o, "app", hex);
-    char *body = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    ward_http_signer signer;
-    ward_http_response resp;
-    char why[MSG_MAX], cloud[WARD_DEV_CLOUD_ID_MAX + 1];
-    ward_app_http_signer(app, &signer);
-    long st = api_call(&app->host, app->server, "POST", "/v1/devices/attach", body, &signer,
-                       &resp, why, sizeof why);
-    cJSON_free(body);
-    int got = st == 0 ? api_json_str(&resp, "cloud_id", cloud, sizeof cloud) : -1;
-    ward_http_response_free(&resp);
-    if (st != 0 || got != 0) {
+    char why[MSG_MAX] = "", cloud[WARD_DEV_CLOUD_ID_MAX + 1];
+    if (ward_app_device_attach(app, dev->id, dev->client_id, dev->client_id_len, cloud,
+                               NULL) != WARD_OK) {
         fprintf(stderr, "ward: paired, but not reachable far-field: %s\n",
-                st != 0 ? why : "wardd gave no cloud id");
+                ward_app_error(app));
         return 0;
     }
     uint8_t out[WARD_DEV_MSG_MAX];
@@ -726,22 +710,13 @@ int cmd_app_discover(int argc, char **argv)
     ward_host host;
     ward_host_init(&host);
     ward_app app;
-    cJSON *cloud = NULL;
+    ward_app_cloud_devices cloud = { NULL, 0, 0 };
     if (app_account(&app, &host, dir)) {
-        ward_http_signer signer;
-        ward_http_response resp;
-        char why[MSG_MAX];
-        ward_app_http_signer(&app, &signer);
-        if (api_call(&app.host, app.server, "GET", "/v1/devices", NULL, &signer, &resp, why,
-                     sizeof why) == 0) {
-            cloud = cJSON_ParseWithLength(resp.body, resp.body_len);
-        } else {
-            fprintf(stderr, "ward: no cloud list: %s\n", why);
+        if (ward_app_devices(&app, &cloud, NULL) != WARD_OK) {
+            fprintf(stderr, "ward: no cloud list: %s\n", ward_app_error(&app));
         }
-        ward_http_response_free(&resp);
         ward_app_close(&app);
     }
-    const cJSON *devs = cJSON_GetObjectItemCaseSensitive(cloud, "devices");
     size_t both = 0;
     for (size_t i = 0; i < np; i++) {
         if (!ps[i].found) {
@@ -753,13 +728,9 @@ int cmd_app_discover(int argc, char **argv)
         const cJSON *ty = cJSON_GetObjectItemCaseSensitive(o, "type");
         if (cJSON_IsString(id) && cJSON_IsString(nm) && cJSON_IsString(ty)) {
             const char *cid = NULL;
-            const cJSON *e = NULL;
-            cJSON_ArrayForEach(e, devs) {
-                const cJSON *d = cJSON_GetObjectItemCaseSensitive(e, "device");
-                const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "cloud_id");
-                if (cJSON_IsString(d) && cJSON_IsString(c) &&
-                    strcmp(d->valuestring, id->valuestring) == 0) {
-                    cid = c->valuestring;
+            for (size_t k = 0; k < cloud.count; k++) {
+                if (strcmp(cloud.devices[k].device, id->valuestring) == 0) {
+                    cid = cloud.devices[k].cloud_id;
                 }
             }
             /* The device's words and wardd's, printed escaped. */
@@ -785,20 +756,20 @@ int cmd_app_discover(int argc, char **argv)
         }
         cJSON_Delete(o);
     }
-    const cJSON *e = NULL;
-    cJSON_ArrayForEach(e, devs) {
-        const cJSON *d = cJSON_GetObjectItemCaseSensitive(e, "device");
-        const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "cloud_id");
+    for (size_t k = 0; k < cloud.count; k++) {
+        const ward_app_cloud_device *cd = &cloud.devices[k];
         bool seen = false;
-        for (size_t i = 0; i < np && cJSON_IsString(d); i++) {
+        for (size_t i = 0; i < np; i++) {
             char pat[64];
-            snprintf(pat, sizeof pat, "\"id\":\"%s\"", d->valuestring);
+            snprintf(pat, sizeof pat, "\"id\":\"%s\"", cd->device);
             seen |= ps[i].found && strstr(ps[i].info, pat) != NULL;
         }
-        if (!seen && cJSON_IsString(d) && cJSON_IsString(c)) {
+        if (!seen) {
+            /* Checked by the client library (a device id, 32 hex digits),
+             * printed escaped all the same. */
             char ed[96], ec[96];
-            ward_http_text(ed, sizeof ed, d->valuestring);
-            ward_http_text(ec, sizeof ec, c->valuestring);
+            ward_http_text(ed, sizeof ed, cd->device);
+            ward_http_text(ec, sizeof ec, cd->cloud_id);
             if (doc != NULL) {
                 cJSON *j = cli_json_push(found);
                 cJSON_AddStringToObject(j, "where", "cloud");
@@ -812,7 +783,7 @@ int cmd_app_discover(int argc, char **argv)
             }
         }
     }
-    cJSON_Delete(cloud);
+    ward_app_cloud_devices_free(&cloud);
     free(ps);
     if (doc != NULL) {
         cJSON_AddNumberToObject(doc, "both", (double)both);

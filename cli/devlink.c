@@ -5,10 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
 #include "cli.h"
 #include "coap_ward.h"
 #include "ward/ward.h"
+#include "ward/ward_app_cloud.h"
+
+/* Back-off between polls that wardd answered at once with nothing. */
+#define BACKOFF_FIRST_MS 100u
+#define BACKOFF_MAX_MS 1000u
 
 static ward_err near_exchange(const devlink *l, const uint8_t *msg, size_t len,
                               devlink_accept_fn accept, void *ctx, char *why,
@@ -43,36 +47,31 @@ typedef struct reply_take {
 } reply_take;
 
 /* Offers a reply to accept() until one is taken (or the device says
- * stop); the rest are only acknowledged. */
-static void take_reply(void *arg, const char *cloud_id, const uint8_t *msg, size_t len)
+ * stop); the rest are only acknowledged (0: the cursor moves past). */
+static int take_reply(void *arg, const uint8_t *msg, size_t len)
 {
-    (void)cloud_id;
     reply_take *t = arg;
     if (t->taken || t->stop) {
-        return;
+        return 0;
     }
     ward_err err = t->accept(t->ctx, msg, len, &t->stop);
     if (err != WARD_ERR_IO) {
         t->last = err;
     }
     t->taken = err == WARD_OK;
+    return 0;
 }
 
 static ward_err far_exchange(const devlink *l, const uint8_t *msg, size_t len,
                              devlink_accept_fn accept, void *ctx, char *why, size_t why_cap)
 {
-    ward_http_signer signer;
-    ward_http_response resp;
-    ward_app_http_signer(l->app, &signer);
-    char target[160];
-    snprintf(target, sizeof target, "/v1/dev/%s/msgs", l->cloud_id);
-    long st = api_post_blob(&l->app->host, l->app->server, target, "msg", msg, len, NULL,
-                            NULL, &signer, &resp, why, why_cap);
-    ward_http_response_free(&resp);
-    if (st != 0) {
+    if (ward_app_dev_post(l->app, l->cloud_id, msg, len, NULL) != WARD_OK) {
+        snprintf(why, why_cap, "%s", ward_app_error(l->app));
         return WARD_ERR_IO;
     }
-    long long deadline = cli_mono_ms() + l->timeout_ms, after = 0;
+    long long deadline = cli_mono_ms() + l->timeout_ms;
+    int64_t after = 0;
+    unsigned backoff = BACKOFF_FIRST_MS;
     reply_take t = { accept, ctx, false, false, WARD_ERR_IO };
     /* Replies of earlier exchanges may still wait there: each is offered
      * to accept(), which skips what does not belong to this one. Once
@@ -88,22 +87,29 @@ static ward_err far_exchange(const devlink *l, const uint8_t *msg, size_t len,
             return t.last;
         }
         long wait = done ? 0 : (long)((left + 999) / 1000);
-        snprintf(target, sizeof target, "/v1/dev/%s/replies?wait=%ld&after=%lld",
-                 l->cloud_id, wait > 30 ? 30 : wait, after);
-        st = api_call(&l->app->host, l->app->server, "GET", target, NULL, &signer, &resp,
-                      why, why_cap);
-        if (st != 0) {
-            ward_http_response_free(&resp);
+        long long asked = cli_mono_ms();
+        size_t handed = 0;
+        ward_app_reply rep;
+        ward_err err = ward_app_dev_replies(l->app, l->cloud_id, (unsigned)wait, &after,
+                                            take_reply, &t, &handed, &rep);
+        /* An answer that holds no list is passed over like an empty one. */
+        bool malformed = err == WARD_ERR_FORMAT && rep.status >= 200 && rep.status < 300;
+        if (err != WARD_OK && !malformed) {
+            snprintf(why, why_cap, "%s", ward_app_error(l->app));
             return WARD_ERR_IO;
         }
         if (done) {
-            ward_http_response_free(&resp);
             return t.taken ? WARD_OK : t.last;
         }
-        api_each_msg(&resp, &after, take_reply, &t);
-        ward_http_response_free(&resp);
         if (t.stop && !t.taken) {
             snprintf(why, why_cap, "the device's answer: %s", ward_strerror(t.last));
+        }
+        /* A wardd that answers a long-poll at once with nothing (or with
+         * what is no list) must not make us spin until the deadline. */
+        if (handed == 0 && !t.taken && !t.stop && wait > 0 &&
+            cli_mono_ms() < asked + 1000) {
+            cli_nap(backoff);
+            backoff = backoff * 2u < BACKOFF_MAX_MS ? backoff * 2u : BACKOFF_MAX_MS;
         }
     }
 }

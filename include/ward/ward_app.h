@@ -28,14 +28,17 @@
  *     ward_app app;
  *     ward_app_create(&app, &host, dir, "alice", "+8613800000000", url);
  *         (or ward_app_open(&app, &host, dir) later)
- *     ward_app_register_json(&app, &json);        // POST /v1/users
+ *     ward_app_register(&app, &verified, &rep);   // POST /v1/users
  *         (wardd texts a code to the phone; or ward_app_register_open()
  *         to go on with a registration begun before)
- *     ward_app_verify_json(&app, code, &json);    // POST /v1/users/verify
+ *     ward_app_verify(&app, code, &rep);          // POST /v1/users/verify
  *     ward_app_bind_prepare(&app, qr, qr_len, false, &upload, tid_hex, sn);
- *         POST /v1/bind/tasks with upload; poll the task's status; then
- *     ward_app_lock_bound(&app, sn, tid, role);
+ *     ward_app_bind_upload(&app, upload, sn, tid_hex, &up);
+ *     ward_app_bind_wait(&app, sn, tid, 30, &task);  // records bound/expired
  *     ward_app_close(&app);
+ *
+ * The calls to wardd are ward_app_cloud.h's; the *_json() functions here
+ * make their bodies, for a caller with its own HTTP stack.
  *
  * bind_prepare checks the QR payload strictly (ward_qr_parse()) and that
  * its phone number is the account's (WARD_ERR_PARAM and the message

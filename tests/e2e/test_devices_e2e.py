@@ -24,7 +24,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wardlib import SANITIZER_MARKS, Wardd, app_register  # noqa: E402
+from wardlib import SANITIZER_MARKS, HostileProxy, Wardd, app_register  # noqa: E402
 
 WARD = None
 WARDD = None
@@ -703,6 +703,44 @@ class DevicesE2E(unittest.TestCase):
             self.assertEqual(rc, 2, out)
             self.assertIn("--near: HOST:PORT expected", out)
         self.assertEqual(self.dev.count(r"^command from"), start)
+
+    def test_issue16_forged_cloud_id_refused(self):
+        """Issue 16 (the app's wardd calls in the client library): a hostile
+        wardd answers the attach with a "cloud id" that is a path
+        ("../../v1/escrow?x=") or holds terminal control. The app takes
+        none: the device is sent no ATTACH, the record keeps no cloud id,
+        far-field is refused with a clear message, and the app still works
+        with the device near-field; a genuine attach afterwards works."""
+        proxy = HostileProxy(self.wardd.url)
+        try:
+            d = os.path.join(self.root, "mallory-app")
+            app_register(lambda args, stdin: self.ward(*args, stdin=stdin), self.root, d,
+                         proxy.url, "alice", "+8613800000077")
+            forged = [b'{"cloud_id": "../../v1/escrow?x=", "device": "%s"}' % DEV.encode(),
+                      b'{"cloud_id": "0011\u001b[2J2233445566778899aabbccddeeff"}']
+            for body in forged:
+                proxy.on_request = lambda m, path, b, body=body: (
+                    (201, body) if path == "/v1/devices/attach" else None)
+                before = self.dev.count(r"^attached: ")
+                out = self.pair(d)
+                self.assertIn("paired, but not reachable far-field: wardd gave no cloud id", out)
+                self.assertNotIn("attached: far-field", out)
+                self.assertEqual(self.record(d).get("cloud_id", ""), "")
+                self.assertEqual(self.dev.count(r"^attached: "), before)
+                rc, out = self.send(d, "status", via="far")
+                self.assertEqual(rc, 1, out)
+                self.assertIn("not reachable far-field", out)
+                rc, out = self.send(d, "status", via="near")
+                self.assertEqual((rc, out.strip()), (0, "power=off"), out)
+            # wardd honest again: the same app attaches and goes far-field.
+            proxy.on_request = None
+            out = self.pair(d)
+            self.assertIn("attached: far-field through wardd as ", out)
+            self.assertRegex(self.record(d)["cloud_id"], r"^[0-9a-f]{32}$")
+            rc, out = self.send(d, "status", via="far")
+            self.assertEqual((rc, out.strip()), (0, "power=off"), out)
+        finally:
+            proxy.close()
 
     def test_hostile_relay_far_field(self):
         """wardd itself turns hostile: it re-queues a command the device
