@@ -48,3 +48,29 @@ done
 
 cat "$OUT"/*.su | sort -t'	' -k2 -n -r | head -n 1 | awk -F'\t' '
   { printf "largest stack frame: %s bytes in %s (%s)\n", $2, $1, $3 }'
+
+# The agent (agent/: a device's link to wardd and its state directory) on
+# the host it is for, x86-64 Linux (-Os, the host's cc): what a Linux-class
+# lock or gateway adds beyond the core, libcurl and cJSON not counted.
+HOST_CC="${HOST_CC:-cc}"
+if command -v "$HOST_CC" >/dev/null && command -v size >/dev/null; then
+  mkdir -p "$OUT/agent"
+  aobjs=""
+  for src in $(find agent -name '*.c' | sort); do
+    obj="$OUT/agent/$(basename "$src" .c).o"
+    # shellcheck disable=SC2086
+    "$HOST_CC" -std=c99 -Os -D_GNU_SOURCE -ffunction-sections -fdata-sections -Iinclude \
+      $(pkg-config --cflags libcjson libcurl 2>/dev/null) -c "$src" -o "$obj"
+    aobjs="$aobjs $obj"
+  done
+  # shellcheck disable=SC2086
+  size -A $aobjs | awk '
+    $1 ~ /^\.text/ || $1 ~ /^\.rodata/ { flash += $2 }
+    $1 ~ /^\.data/                     { flash += $2; ram += $2 }
+    $1 ~ /^\.bss/ || $1 ~ /^COMMON/    { ram += $2 }
+    END {
+      printf "ward_agent on x86-64 (-Os): code %d bytes (.text+.rodata+.data init), RAM %d bytes (.data+.bss)\n", flash, ram
+    }'
+else
+  echo "size: no host cc or size: the agent's x86-64 size is not reported" >&2
+fi

@@ -1,6 +1,9 @@
 /*
- * api.h - talking to wardd from the CLI: one call that sends a signed
- * request and turns every failure into one line a person can act on.
+ * api.h - talking to wardd from the CLI's app side: one call that sends a
+ * signed request and turns every failure into one line a person can act
+ * on. Thin names over the agent's generic calls (ward_agent.h), which the
+ * device roles use through their routes; they go once the app's calls
+ * live in the client library.
  */
 #ifndef WARD_CLI_API_H
 #define WARD_CLI_API_H

@@ -13,15 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api.h"
 #include "cli.h"
 #include "coap_ward.h"
-#include "devlink.h"
-#include "keyfile.h"
+#include "state.h"
 #include "ward/ward.h"
 
 #define MSG_MAX 256
-#define FAR_WAIT_S 3          /* a long-poll; also how soon a stop is seen */
+#define FAR_WAIT_S 3u         /* a long-poll; also how soon a stop is seen */
 
 /* Lines the tests read ("PIN: 123456"): whole, and at once. */
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -33,40 +31,6 @@ static void say(const char *fmt, ...)
     va_end(ap);
     putchar('\n');
     fflush(stdout);
-}
-
-static int activate(devdir *dd, const char *factory_key)
-{
-    uint8_t fpriv[WARD_P256_SCALAR_LEN];
-    ward_err err = keyfile_read_hex(factory_key, fpriv, sizeof fpriv);
-    if (err != WARD_OK) {
-        return cli_fail("cannot read the manufacturer key %s: %s", factory_key,
-                        cli_file_why(err, errno, "not a manufacturer key file (64 hex "
-                                     "digits; damaged, or another file)"));
-    }
-    uint8_t id[WARD_SN_MAX], pub[WARD_P256_POINT_LEN], msg[WARD_ACTIVATION_MAX];
-    ward_activation act;
-    size_t len = 0;
-    err = ward_dev_activation(&dd->dev, id, pub, &act);
-    if (err == WARD_OK) {
-        err = ward_activation_sign(dd->host.crypto, fpriv, &act, msg, sizeof msg, &len);
-    }
-    explicit_bzero(fpriv, sizeof fpriv);
-    if (err != WARD_OK) {
-        return cli_fail("cannot sign the activation: %s", ward_strerror(err));
-    }
-    ward_http_signer signer;
-    ward_http_response resp;
-    char why[MSG_MAX];
-    devdir_signer(dd, &signer);
-    long status = api_post_blob(&dd->host, dd->server, "/v1/locks", "activation", msg, len,
-                                NULL, NULL, &signer, &resp, why, sizeof why);
-    ward_http_response_free(&resp);
-    if (status != 0) {
-        return cli_fail("activation: %s", why);
-    }
-    printf("device %s activated with wardd at %s\n", dd->id, dd->server);
-    return 0;
 }
 
 int cmd_device_init(int argc, char **argv)
@@ -89,23 +53,23 @@ int cmd_device_init(int argc, char **argv)
     if ((rc = cli_server_opt(&server)) != 0) {
         return rc;
     }
-    devdir dd;
-    if ((rc = devdir_open(&dd, dir, true, id, server, name ? name : id,
-                          type ? type : "lamp")) != 0) {
+    ward_agent_state dd;
+    if ((rc = cli_state_create(&dd, WARD_AGENT_DEVICE, dir, id, server, name ? name : id,
+                               type ? type : "lamp")) != 0) {
         return rc;
     }
     printf("device %s: identity key ready in %s\n", dd.id, dir);
     if (factory != NULL) {
-        rc = activate(&dd, factory);
+        rc = cli_state_activate(&dd, factory);
     }
-    devdir_close(&dd);
+    ward_agent_state_close(&dd);
     return rc;
 }
 
 /* ---- ward device run ---- */
 
 typedef struct runner {
-    devdir dd;
+    ward_agent_state dd;
     pthread_mutex_t mu;
     bool power;            /* the simulated lamp */
     unsigned commands;
@@ -274,67 +238,40 @@ static void on_near(void *ctx, const uint8_t *tid, size_t tid_len, const uint8_t
     handle(ctx, WARD_DEV_NEAR, tid, tid_len, in, in_len, out, cap, out_len);
 }
 
-/* What far_message needs besides the message. */
-typedef struct far_ctx {
-    runner *r;
-    const ward_http_signer *signer;
-} far_ctx;
-
 /* One message from the inbox through the core, its answer back. */
 static void far_message(void *arg, const char *cloud_id, const uint8_t *in, size_t in_len)
 {
-    far_ctx *f = arg;
+    runner *r = arg;
     if (cloud_id == NULL || cloud_id[0] == '\0' || strlen(cloud_id) > WARD_DEV_TID_MAX) {
         return;
     }
     uint8_t out[WARD_MSG_MAX];
     size_t out_len = 0;
     /* Far-field the transport id is the cloud device id wardd routed by. */
-    handle(f->r, WARD_DEV_FAR, (const uint8_t *)cloud_id, strlen(cloud_id), in, in_len, out,
+    handle(r, WARD_DEV_FAR, (const uint8_t *)cloud_id, strlen(cloud_id), in, in_len, out,
            sizeof out, &out_len);
     if (out_len == 0) {
         return;
     }
-    ward_http_response resp;
     char why[MSG_MAX];
-    long st = api_post_blob(&f->r->dd.host, f->r->dd.server, "/v1/device/replies", "msg", out,
-                            out_len, "cloud_id", cloud_id, f->signer, &resp, why, sizeof why);
-    ward_http_response_free(&resp);
-    if (st != 0) {
+    if (ward_agent_dev_reply(&r->dd.link, cloud_id, out, out_len, why, sizeof why) != 0) {
         fprintf(stderr, "device: reply not relayed: %s\n", why);
     }
 }
 
+static void far_note(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "device: %s\n", line);
+}
+
+/* The far field, through the agent, until a stop signal. */
 static void *far_loop(void *arg)
 {
     runner *r = arg;
-    ward_http_signer signer;
-    devdir_signer(&r->dd, &signer);
-    long long after = 0;
-    bool warned = false;
-    while (!cli_stopping) {
-        char target[128], why[MSG_MAX];
-        snprintf(target, sizeof target, "/v1/device/inbox?wait=%d&after=%lld", FAR_WAIT_S,
-                 after);
-        ward_http_response resp;
-        long st = api_call(&r->dd.host, r->dd.server, "GET", target, NULL, &signer, &resp,
-                           why, sizeof why);
-        if (st == 0) {
-            warned = false;
-            far_ctx f = { r, &signer };
-            api_each_msg(&resp, &after, far_message, &f);
-        } else {
-            if (!warned) {
-                fprintf(stderr, "device: far-field link down: %s\n", why);
-                warned = true;
-            }
-            for (int i = 0; i < 10 && !cli_stopping; i++) {
-                struct timespec ts = { 0, 100 * 1000 * 1000 };
-                nanosleep(&ts, NULL);
-            }
-        }
-        ward_http_response_free(&resp);
-    }
+    r->dd.link.cancelled = cli_cancelled;
+    r->dd.link.cancel_ctx = NULL;
+    ward_agent_dev_loop(&r->dd.link, FAR_WAIT_S, far_message, r, far_note);
     return NULL;
 }
 
@@ -419,15 +356,12 @@ int cmd_device_run(int argc, char **argv)
     }
     static runner r;
     memset(&r, 0, sizeof r);
-    if ((rc = devdir_open(&r.dd, dir, false, NULL, NULL, NULL, NULL)) != 0) {
+    if ((rc = cli_state_open(&r.dd, WARD_AGENT_DEVICE, dir)) != 0) {
         return rc;
     }
-    if (server != NULL) {
-        if (strlen(server) >= sizeof r.dd.server) {
-            devdir_close(&r.dd);
-            return cli_usage("server URL too long");
-        }
-        snprintf(r.dd.server, sizeof r.dd.server, "%s", server);
+    if (server != NULL && ward_agent_state_set_server(&r.dd, server) != WARD_OK) {
+        ward_agent_state_close(&r.dd);
+        return cli_usage("%s", r.dd.why);
     }
     pthread_mutex_init(&r.mu, NULL);
     r.dd.mu = &r.mu;
@@ -441,7 +375,7 @@ int cmd_device_run(int argc, char **argv)
      * instead of stopping the process. */
     signal(SIGTTIN, SIG_IGN);
     rc = serve(&r, listen ? listen : "127.0.0.1:5683", no_far == NULL && r.dd.server[0]);
-    devdir_close(&r.dd);
+    ward_agent_state_close(&r.dd);
     pthread_mutex_destroy(&r.mu);
     explicit_bzero(&r, sizeof r);
     return rc;

@@ -9,11 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api.h"
 #include "json_out.h"
 #include "cli.h"
-#include "keyfile.h"
-#include "lockdir.h"
+#include "state.h"
 #include "lockops.h"
 #include "qr.h"
 #include "ward/ward.h"
@@ -23,51 +21,6 @@
 #include "ward/ward_op.h"
 
 #define MSG_MAX 256
-
-static int post_json(lockdir *ld, const char *target, const char *field,
-                     const uint8_t *bytes, size_t len, ward_http_response *resp,
-                     char *msg, size_t msg_cap, long *status)
-{
-    ward_http_signer signer;
-    lockdir_signer(ld, &signer);
-    *status = api_post_blob(&ld->host, ld->server, target, field, bytes, len, NULL, NULL,
-                            &signer, resp, msg, msg_cap);
-    return 0;
-}
-
-static int activate(lockdir *ld, const char *factory_key)
-{
-    uint8_t fpriv[WARD_P256_SCALAR_LEN];
-    ward_err err = keyfile_read_hex(factory_key, fpriv, sizeof fpriv);
-    if (err != WARD_OK) {
-        return cli_fail("cannot read the manufacturer key %s: %s", factory_key,
-                        cli_file_why(err, errno, "not a manufacturer key file (64 hex "
-                                     "digits; damaged, or another file)"));
-    }
-    uint8_t sn[WARD_SN_MAX], pub[WARD_P256_POINT_LEN], msg[WARD_ACTIVATION_MAX];
-    ward_activation act;
-    size_t len = 0;
-    err = ward_lock_activation(&ld->lock, sn, pub, &act);
-    if (err == WARD_OK) {
-        err = ward_activation_sign(ld->host.crypto, fpriv, &act, msg, sizeof msg, &len);
-    }
-    explicit_bzero(fpriv, sizeof fpriv);
-    if (err != WARD_OK) {
-        return cli_fail("cannot sign the activation: %s", ward_strerror(err));
-    }
-    ward_http_response resp;
-    char why[MSG_MAX];
-    long status = 0;
-    int rc = post_json(ld, "/v1/locks", "activation", msg, len, &resp, why, sizeof why,
-                       &status);
-    if (rc == 0 && status != 0) {
-        rc = cli_fail("activation: %s", why);
-    } else if (rc == 0) {
-        printf("lock %s activated with wardd at %s\n", ld->sn, ld->server);
-    }
-    ward_http_response_free(&resp);
-    return rc;
-}
 
 int cmd_lock_init(int argc, char **argv)
 {
@@ -91,22 +44,22 @@ int cmd_lock_init(int argc, char **argv)
         return cli_usage("give --factory-key FILE (the manufacturer key that "
                          "vouches for this lock) or --no-activate");
     }
-    lockdir ld;
-    if ((rc = lockdir_open(&ld, dir, true, sn, server)) != 0) {
+    ward_agent_state ld;
+    if ((rc = cli_state_create(&ld, WARD_AGENT_LOCK, dir, sn, server, NULL, NULL)) != 0) {
         return rc;
     }
-    printf("lock %s: identity key ready in %s\n", ld.sn, dir);
+    printf("lock %s: identity key ready in %s\n", ld.id, dir);
     if (factory != NULL) {
-        rc = activate(&ld, factory);
+        rc = cli_state_activate(&ld, factory);
     }
-    lockdir_close(&ld);
+    ward_agent_state_close(&ld);
     return rc;
 }
 
 /* Sends a confirmation wardd has not acknowledged yet, if there is one.
  * Returns 0 when there was none or wardd answered (the core then forgets
  * it); prints and returns 1 when wardd was unreachable. */
-static int flush_unconfirmed(lockdir *ld, bool *sent)
+static int flush_unconfirmed(ward_agent_state *ld, bool *sent)
 {
     uint8_t confirm[WARD_BIND_CONFIRM_MAX];
     size_t len = 0;
@@ -114,18 +67,13 @@ static int flush_unconfirmed(lockdir *ld, bool *sent)
     if (ward_bind_unconfirmed(&ld->lock, confirm, sizeof confirm, &len) != WARD_OK) {
         return 0;
     }
-    ward_http_response resp;
+    ward_agent_bound bound;
     char why[MSG_MAX];
-    long status = 0;
-    int rc = post_json(ld, "/v1/bind/confirm", "confirm", confirm, len, &resp, why,
-                       sizeof why, &status);
-    if (rc != 0) {
-        return rc;
-    }
+    long status = ward_agent_bind_confirm(&ld->link, confirm, len, &bound, why, sizeof why);
+    int rc = 0;
     if (status < 0 || status >= 500) {
         /* wardd did not decide (down, or failed inside): keep the
          * confirmation, so the server learns of this binding later. */
-        ward_http_response_free(&resp);
         return cli_fail("bound on the lock, but wardd has not recorded it (%s): "
                         "run ward lock sync --dir %s", why, ld->dir);
     }
@@ -137,48 +85,26 @@ static int flush_unconfirmed(lockdir *ld, bool *sent)
                       err == WARD_OK ? "" : " (but could not update its store)");
     } else {
         ward_bind_confirmed(&ld->lock);
-        cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
-        const cJSON *uid = cJSON_GetObjectItemCaseSensitive(o, "uid");
-        const cJSON *role = cJSON_GetObjectItemCaseSensitive(o, "role");
-        const char *rn = cJSON_IsNumber(role) ? ward_role_name(role->valueint) : NULL;
-        char who[WARD_UID_MAX + 8], as[24];
-        ward_http_text(who, sizeof who, cJSON_IsString(uid) ? uid->valuestring : "?");
-        ward_http_text(as, sizeof as, cJSON_IsString(role) ? role->valuestring
-                                      : rn != NULL ? rn : "?");
-        printf("bound: user %s as %s, recorded by wardd\n", who, as);
-        cJSON_Delete(o);
+        printf("bound: user %s as %s, recorded by wardd\n", bound.uid, bound.role);
         *sent = true;
     }
-    ward_http_response_free(&resp);
     return rc;
 }
 
 /* How long the QR code is good for: the lock's own limit, or wardd's bind
- * task lifetime (GET /v1/health's task_ttl) when shorter; the upload
+ * task lifetime (its health answer's task_ttl) when shorter; the upload
  * happens after this, so it is "up to". 0 when wardd did not say. */
-static unsigned qr_lifetime_s(lockdir *ld, bool *from_wardd)
+static unsigned qr_lifetime_s(ward_agent_state *ld, bool *from_wardd)
 {
-    unsigned lock_s = (unsigned)(WARD_BIND_TTL_MS / 1000u), s = lock_s;
-    ward_http_response resp;
-    char why[MSG_MAX];
-    *from_wardd = false;
-    if (api_call(&ld->host, ld->server, "GET", "/v1/health", NULL, NULL, &resp, why,
-                 sizeof why) == 0) {
-        cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
-        const cJSON *ttl = cJSON_GetObjectItemCaseSensitive(o, "task_ttl");
-        if (cJSON_IsNumber(ttl) && ttl->valuedouble >= 1 && ttl->valuedouble <= 1e9) {
-            *from_wardd = true;
-            if ((unsigned)ttl->valuedouble < s) {
-                s = (unsigned)ttl->valuedouble;
-            }
-        }
-        cJSON_Delete(o);
+    unsigned s = (unsigned)(WARD_BIND_TTL_MS / 1000u), ttl = 0;
+    *from_wardd = ward_agent_task_ttl(&ld->link, &ttl) == 0;
+    if (*from_wardd && ttl < s) {
+        s = ttl;
     }
-    ward_http_response_free(&resp);
     return s;
 }
 
-static int bind_start(lockdir *ld, const char *phone, const char *qr_out)
+static int bind_start(ward_agent_state *ld, const char *phone, const char *qr_out)
 {
     bool sent = false;
     int rc = flush_unconfirmed(ld, &sent);
@@ -202,7 +128,7 @@ static int bind_start(lockdir *ld, const char *phone, const char *qr_out)
         ward_op_outcome out;
         memset(&out, 0, sizeof out);
         int rc2 = lockops_remote(ld, WARD_OP_ADD_CLIENT, NULL, WARD_OP_TTL_MS / 1000, 0, &out);
-        if (rc2 == 0 && (rc2 = lockdir_reacquire(ld)) == 0 && !out.execute) {
+        if (rc2 == 0 && (rc2 = cli_state_reacquire(ld)) == 0 && !out.execute) {
             rc2 = cli_fail("refused: %.*s did not allow a new app", (int)out.uid_len,
                            (const char *)out.uid);
         }
@@ -217,7 +143,7 @@ static int bind_start(lockdir *ld, const char *phone, const char *qr_out)
         return cli_usage("bad phone number '%s' (optional +, then 5-20 digits)", phone);
     }
     if (err != WARD_OK) {
-        return cli_fail("cannot start binding: %s", lockdir_strerror(ld, err));
+        return cli_fail("cannot start binding: %s", ward_agent_state_strerror(ld, err));
     }
     printf("Scan this code with the ward app (phone %s):\n\n", phone);
     qr_print_terminal(stdout, qr);
@@ -243,37 +169,23 @@ static int bind_start(lockdir *ld, const char *phone, const char *qr_out)
 
 /* GET the sealed bind data for the accepted task, waiting up to wait_s
  * seconds for the app's upload to arrive. */
-static int fetch_blob(lockdir *ld, unsigned wait_s, uint8_t *blob, size_t cap,
+static int fetch_blob(ward_agent_state *ld, unsigned wait_s, uint8_t *blob, size_t cap,
                       size_t *blob_len)
 {
     uint8_t tid[WARD_TASK_ID_LEN];
-    char tid_hex[2 * WARD_TASK_ID_LEN + 1], target[64];
     if (ward_bind_task_id(&ld->lock, tid) != WARD_OK) {
         return cli_fail("no accepted binding task");
     }
-    ward_hex_encode(tid, sizeof tid, tid_hex, sizeof tid_hex);
-    snprintf(target, sizeof target, "/v1/bind/tasks/%s", tid_hex);
-    ward_http_signer signer;
-    lockdir_signer(ld, &signer);
     for (unsigned waited = 0;; waited++) {
-        ward_http_response resp;
         char why[MSG_MAX];
-        long status = api_call(&ld->host, ld->server, "GET", target, NULL, &signer, &resp,
-                               why, sizeof why);
+        long status = ward_agent_bind_fetch(&ld->link, tid, blob, cap, blob_len, why,
+                                            sizeof why);
         if (status == 0) {
-            cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
-            const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "blob");
-            int rc = 0;
-            if (!cJSON_IsString(b) ||
-                ward_b64_decode(b->valuestring, strlen(b->valuestring), blob, cap,
-                                blob_len) != WARD_OK) {
-                rc = cli_fail("wardd sent binding data the lock cannot read: refused");
-            }
-            cJSON_Delete(o);
-            ward_http_response_free(&resp);
-            return rc;
+            return 0;
         }
-        ward_http_response_free(&resp);
+        if (status == WARD_AGENT_BAD_ANSWER) {
+            return cli_fail("wardd sent binding data the lock cannot read: refused");
+        }
         if (status != 404 || waited >= wait_s) {
             if (status == 404) {
                 return cli_fail("wardd has no binding data for this code yet: scan the "
@@ -286,7 +198,7 @@ static int fetch_blob(lockdir *ld, unsigned wait_s, uint8_t *blob, size_t cap,
 }
 
 /* The code is right: fetch, open, store, confirm. */
-static int bind_complete(lockdir *ld, unsigned wait_s)
+static int bind_complete(ward_agent_state *ld, unsigned wait_s)
 {
     uint8_t blob[WARD_BIND_BLOB_MAX + 64], confirm[WARD_BIND_CONFIRM_MAX];
     size_t blob_len = 0, confirm_len = 0;
@@ -314,7 +226,7 @@ static int bind_complete(lockdir *ld, unsigned wait_s)
                         "app recovers its binding with ward app recover, or revokes "
                         "it first)");
     default:
-        return cli_fail("cannot finish binding: %s", lockdir_strerror(ld, err));
+        return cli_fail("cannot finish binding: %s", ward_agent_state_strerror(ld, err));
     }
     bool sent = false;
     return flush_unconfirmed(ld, &sent);
@@ -322,7 +234,7 @@ static int bind_complete(lockdir *ld, unsigned wait_s)
 
 /* Enters one code. Returns 0 when accepted; otherwise prints why and
  * returns an exit code; *retry says whether another code may be tried. */
-static int enter_code(lockdir *ld, const char *code, bool *retry)
+static int enter_code(ward_agent_state *ld, const char *code, bool *retry)
 {
     unsigned tries = 0;
     *retry = false;
@@ -345,11 +257,11 @@ static int enter_code(lockdir *ld, const char *code, bool *retry)
     case WARD_ERR_STATE:
         return cli_fail("no binding in progress: run ward lock bind-start first");
     default:
-        return cli_fail("cannot check the code: %s", lockdir_strerror(ld, err));
+        return cli_fail("cannot check the code: %s", ward_agent_state_strerror(ld, err));
     }
 }
 
-static int finish_with_code(lockdir *ld, const char *code, unsigned wait_s)
+static int finish_with_code(ward_agent_state *ld, const char *code, unsigned wait_s)
 {
     bool sent = false;
     ward_bind_state state = WARD_BIND_NONE;
@@ -379,15 +291,15 @@ int cmd_lock_bind_start(int argc, char **argv)
     if (dir == NULL || phone == NULL || qr_out == NULL) {
         return cli_usage("usage: ward lock bind-start --dir D --phone P --qr-out FILE.png");
     }
-    lockdir ld;
-    if ((rc = lockdir_open(&ld, dir, false, NULL, NULL)) != 0) {
+    ward_agent_state ld;
+    if ((rc = cli_state_open(&ld, WARD_AGENT_LOCK, dir)) != 0) {
         return rc;
     }
     rc = bind_start(&ld, phone, qr_out);
     if (rc == 0) {
         printf("Then type the SMS code: ward lock bind-finish --dir %s --code CODE\n", dir);
     }
-    lockdir_close(&ld);
+    ward_agent_state_close(&ld);
     return rc;
 }
 
@@ -408,12 +320,12 @@ int cmd_lock_bind_finish(int argc, char **argv)
     if ((rc = cli_seconds_opt("wait", wait, 0, &wait_s)) != 0) {
         return rc;
     }
-    lockdir ld;
-    if ((rc = lockdir_open(&ld, dir, false, NULL, NULL)) != 0) {
+    ward_agent_state ld;
+    if ((rc = cli_state_open(&ld, WARD_AGENT_LOCK, dir)) != 0) {
         return rc;
     }
     rc = finish_with_code(&ld, code, wait_s);
-    lockdir_close(&ld);
+    ward_agent_state_close(&ld);
     return rc;
 }
 
@@ -448,8 +360,8 @@ int cmd_lock_bind(int argc, char **argv)
     if ((rc = cli_seconds_opt("wait", wait, 30, &wait_s)) != 0) {
         return rc;
     }
-    lockdir ld;
-    if ((rc = lockdir_open(&ld, dir, false, NULL, NULL)) != 0) {
+    ward_agent_state ld;
+    if ((rc = cli_state_open(&ld, WARD_AGENT_LOCK, dir)) != 0) {
         return rc;
     }
     char png[600];
@@ -477,14 +389,14 @@ int cmd_lock_bind(int argc, char **argv)
                           "(ward lock bind-finish --dir %s --code CODE)", dir);
         }
     }
-    lockdir_close(&ld);
+    ward_agent_state_close(&ld);
     return rc;
 }
 
 /* For commands whose only option is --dir: parses it and opens the lock
  * (only to read it when readonly). */
 static int open_dir_only(int argc, char **argv, const char *usage, bool readonly,
-                         lockdir *ld)
+                         ward_agent_state *ld)
 {
     const char *dir = NULL;
     const cli_option opts[] = { { "dir", true, &dir } };
@@ -495,7 +407,7 @@ static int open_dir_only(int argc, char **argv, const char *usage, bool readonly
     if (dir == NULL) {
         return cli_usage("usage: %s", usage);
     }
-    return readonly ? lockdir_open_readonly(ld, dir) : lockdir_open(ld, dir, false, NULL, NULL);
+    return readonly ? cli_state_open_readonly(ld, WARD_AGENT_LOCK, dir) : cli_state_open(ld, WARD_AGENT_LOCK, dir);
 }
 
 int cmd_lock_clients(int argc, char **argv)
@@ -512,23 +424,23 @@ int cmd_lock_clients(int argc, char **argv)
     if (json != NULL) {
         cli_json_begin();
     }
-    lockdir ld;
-    if ((rc = lockdir_open_readonly(&ld, dir)) != 0) {
+    ward_agent_state ld;
+    if ((rc = cli_state_open_readonly(&ld, WARD_AGENT_LOCK, dir)) != 0) {
         return rc;
     }
     size_t n = 0;
     ward_err err = ward_lock_client_count(&ld.lock, &n);
     if (err != WARD_OK) {
-        int fail = cli_fail("cannot read the client table: %s", lockdir_strerror(&ld, err));
-        lockdir_close(&ld);
+        int fail = cli_fail("cannot read the client table: %s", ward_agent_state_strerror(&ld, err));
+        ward_agent_state_close(&ld);
         return fail;
     }
     cJSON *doc = json != NULL ? cJSON_CreateObject() : NULL;
     cJSON *list = doc != NULL ? cJSON_AddArrayToObject(doc, "clients") : NULL;
     if (doc != NULL) {
-        cJSON_AddStringToObject(doc, "sn", ld.sn);
+        cJSON_AddStringToObject(doc, "sn", ld.id);
     } else {
-        printf("lock %s: %zu client%s bound\n", ld.sn, n, n == 1 ? "" : "s");
+        printf("lock %s: %zu client%s bound\n", ld.id, n, n == 1 ? "" : "s");
     }
     for (size_t i = 0; i < n; i++) {
         ward_lock_client c;
@@ -554,14 +466,14 @@ int cmd_lock_clients(int argc, char **argv)
         printf("  %-24.*s %-7s bound %s\n", (int)c.uid_len, (const char *)c.uid,
                role ? role : "?", when);
     }
-    lockdir_close(&ld);
+    ward_agent_state_close(&ld);
     return doc != NULL ? cli_json_end(doc) : 0;
 }
 
 /* `ward lock sync`: sends what wardd has not acknowledged yet. */
 int cmd_lock_sync(int argc, char **argv)
 {
-    lockdir ld;
+    ward_agent_state ld;
     int rc = open_dir_only(argc, argv, "ward lock sync --dir D", false, &ld);
     if (rc != 0) {
         return rc;
@@ -569,8 +481,8 @@ int cmd_lock_sync(int argc, char **argv)
     bool sent = false;
     rc = flush_unconfirmed(&ld, &sent);
     if (rc == 0 && !sent) {
-        printf("lock %s: nothing to send\n", ld.sn);
+        printf("lock %s: nothing to send\n", ld.id);
     }
-    lockdir_close(&ld);
+    ward_agent_state_close(&ld);
     return rc;
 }

@@ -14,7 +14,8 @@
  *     A/client_id           this app's CliID, hex (made at first pairing)
  *
  * The device signs its wardd requests with its identity key under keyid
- * "lock:ID": it is activated and stored exactly as a lock is.
+ * "lock:ID": it is activated and stored exactly as a lock is (both by the
+ * agent library's one state module, ward_agent_state.h).
  */
 #ifndef WARD_CLI_DEVLINK_H
 #define WARD_CLI_DEVLINK_H
@@ -29,28 +30,6 @@
 #include "ward/ward_host.h"
 #include "ward/ward_http.h"
 #include "ward/ward_port_posix.h"
-
-typedef struct devdir {
-    char dir[512];
-    char id[WARD_DEV_ID_MAX + 1];
-    char server[512];
-    char name[WARD_DEV_NAME_MAX + 1];
-    char type[WARD_DEV_TYPE_MAX + 1];
-    ward_host host;
-    ward_file_port file;
-    ward_device dev;
-    bool open;
-    int busy_fd;
-    pthread_mutex_t *mu;          /* when set: held while signing */
-} devdir;
-
-/* Opens D; create: makes it, its store and identity (id, server, name,
- * type). Returns 0 or a CLI exit code after printing why. */
-int devdir_open(devdir *dd, const char *dir, bool create, const char *id,
-                const char *server, const char *name, const char *type);
-void devdir_close(devdir *dd);
-/* A signer for wardd: keyid "lock:ID", the identity key in the store. */
-void devdir_signer(devdir *dd, ward_http_signer *s);
 
 /* Takes a message the app received and says whether it is the answer
  * the app waits for (WARD_OK), one to skip (a stale reply: any other

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "lockdir.h"
+#include "state.h"
 #include "ward/ward_op.h"
 
 const char *lockops_op_name(uint8_t op);
@@ -20,10 +20,10 @@ int lockops_op_code(const char *name, uint8_t *op);
  * Holds the lock's state only while it uses it. 0 with *out filled (the
  * caller acts on out->execute), or an exit code after printing why.
  * ttl_s: the request's life on the lock (0: WARD_OP_TTL_MS). */
-int lockops_remote(lockdir *ld, uint8_t code, const char *user, unsigned timeout_s,
+int lockops_remote(ward_agent_state *ld, uint8_t code, const char *user, unsigned timeout_s,
                    unsigned ttl_s, ward_op_outcome *out);
 
 /* Performs an executed operation (this simulated lock prints it). */
-void lockops_act(const lockdir *ld, const ward_op_outcome *o);
+void lockops_act(const ward_agent_state *ld, const ward_op_outcome *o);
 
 #endif /* WARD_CLI_LOCKOPS_H */

@@ -1,6 +1,7 @@
-/* libFuzzer harness for the CLI's one reader of wardd's lists
- * (api_each_entry): a device's inbox and an app's replies (through
- * api_each_msg), the lock's inbox and an op's answers. The server is not
+/* libFuzzer harness for the one reader of wardd's lists, the agent's
+ * (ward_agent_each_entry; the CLI's api_each_entry is a name for it): a
+ * device's inbox and an app's replies (through ward_agent_each_msg), the
+ * lock's inbox and an op's answers. The server is not
  * trusted: whatever the bytes, every message handed on is at most
  * WARD_MSG_MAX bytes, its cloud id or sender (if any) a string, ids grow
  * strictly, and the cursor only moves forward, to the last id handed on,
@@ -9,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
 #include "ward/ward.h"
+#include "ward/ward_agent.h"
 #include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -61,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     resp.retry_after_s = -1;
     long long after = 5;
     seen s = { 0 };
-    int skipped = api_each_msg(&resp, &after, each, &s);
+    int skipped = ward_agent_each_msg(&resp, &after, each, &s);
     CHECK(skipped >= -1);
     CHECK(after >= 5 && after <= 9007199254740991LL);
     CHECK(s.n == 0 || after > 5);
@@ -75,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
         long long cur = 3;
         entries e = { 3, 0 };
-        skipped = api_each_entry(&resp, lists[i][0], lists[i][1], lists[i][2], lists[i][3],
+        skipped = ward_agent_each_entry(&resp, lists[i][0], lists[i][1], lists[i][2], lists[i][3],
                                  &cur, each_entry, &e);
         CHECK(skipped >= -1);
         CHECK(cur >= 3 && cur <= e.last);

@@ -1,0 +1,97 @@
+/* The device roles' state directory and activation, said as the CLI says
+ * things (state.h). */
+#include "state.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "keyfile.h"
+#include "ward/ward.h"
+
+#define MSG_MAX 256
+
+static int said(const ward_agent_state *st, ward_err err)
+{
+    if (err == WARD_OK) {
+        return 0;
+    }
+    return st->usage ? cli_usage("%s", st->why) : cli_fail("%s", st->why);
+}
+
+int cli_state_open(ward_agent_state *st, ward_agent_role role, const char *dir)
+{
+    return said(st, ward_agent_state_open(st, role, dir));
+}
+
+int cli_state_open_readonly(ward_agent_state *st, ward_agent_role role, const char *dir)
+{
+    return said(st, ward_agent_state_open_readonly(st, role, dir));
+}
+
+int cli_state_create(ward_agent_state *st, ward_agent_role role, const char *dir,
+                     const char *id, const char *server, const char *name, const char *type)
+{
+    return said(st, ward_agent_state_create(st, role, dir, id, server, name, type));
+}
+
+int cli_state_reacquire(ward_agent_state *st)
+{
+    return said(st, ward_agent_state_reacquire(st));
+}
+
+int cli_hold_take(cli_hold *h)
+{
+    if (h->held) {
+        return 0;
+    }
+    int rc = cli_state_reacquire(h->st);
+    h->held = rc == 0;
+    return rc;
+}
+
+void cli_hold_drop(void *hold)
+{
+    cli_hold *h = hold;
+    if (h->held) {
+        ward_agent_state_release(h->st);
+        h->held = false;
+    }
+}
+
+void cli_note(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "ward: %s\n", line);
+}
+
+int cli_state_activate(ward_agent_state *st, const char *factory_key)
+{
+    uint8_t fpriv[WARD_P256_SCALAR_LEN];
+    ward_err err = keyfile_read_hex(factory_key, fpriv, sizeof fpriv);
+    if (err != WARD_OK) {
+        return cli_fail("cannot read the manufacturer key %s: %s", factory_key,
+                        cli_file_why(err, errno, "not a manufacturer key file (64 hex "
+                                     "digits; damaged, or another file)"));
+    }
+    bool lock = st->role == WARD_AGENT_LOCK;
+    uint8_t id[WARD_SN_MAX], pub[WARD_P256_POINT_LEN], msg[WARD_ACTIVATION_MAX];
+    ward_activation act;
+    size_t len = 0;
+    err = lock ? ward_lock_activation(&st->lock, id, pub, &act)
+               : ward_dev_activation(&st->dev, id, pub, &act);
+    if (err == WARD_OK) {
+        err = ward_activation_sign(st->host.crypto, fpriv, &act, msg, sizeof msg, &len);
+    }
+    explicit_bzero(fpriv, sizeof fpriv);
+    if (err != WARD_OK) {
+        return cli_fail("cannot sign the activation: %s", ward_strerror(err));
+    }
+    char why[MSG_MAX];
+    if (ward_agent_activate(&st->link, msg, len, why, sizeof why) != 0) {
+        return cli_fail("activation: %s", why);
+    }
+    printf("%s %s activated with wardd at %s\n", lock ? "lock" : "device", st->id, st->server);
+    return 0;
+}

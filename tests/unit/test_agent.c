@@ -1,0 +1,567 @@
+/* The agent library: its routes over a fake transport (targets, bodies,
+ * signing, the cursor over what wardd hands on, the stop hook on waits
+ * only) and the one state directory module for both device roles. */
+#include "ward_test.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ward/ward.h"
+#include "ward/ward_agent.h"
+#include "ward/ward_agent_state.h"
+#include "ward/ward_httpsig.h"
+
+/* What the fake transport saw, and what it answers. */
+typedef struct fake {
+    int calls;
+    char method[8];
+    char target[512];
+    char body[4096];
+    char keyid[WARD_HTTPSIG_KEYID_MAX + 1];
+    bool cancellable;         /* the host it got carried a stop hook */
+    ward_err err;             /* to return */
+    long status;
+    const char *answer;
+    /* A script of answers, one per call, when nscript > 0 (the last
+     * repeats), and every target in order. */
+    const char *script[8];
+    long script_status[8];
+    int nscript;
+    char log[16][160];
+} fake;
+
+static ward_err fake_request(void *ctx, const ward_host *host, const char *server,
+                             const char *method, const char *target, const uint8_t *body,
+                             size_t body_len, const ward_http_signer *signer,
+                             ward_http_response *resp)
+{
+    fake *f = ctx;
+    (void)server;
+    f->calls++;
+    snprintf(f->method, sizeof f->method, "%s", method);
+    snprintf(f->target, sizeof f->target, "%s", target);
+    snprintf(f->body, sizeof f->body, "%.*s", (int)body_len, body ? (const char *)body : "");
+    snprintf(f->keyid, sizeof f->keyid, "%s", signer ? signer->keyid : "");
+    f->cancellable = host->cancelled != NULL;
+    if (f->calls <= 16) {
+        snprintf(f->log[f->calls - 1], sizeof f->log[0], "%s %s", method, target);
+    }
+    if (f->nscript > 0) {
+        int i = f->calls - 1 < f->nscript ? f->calls - 1 : f->nscript - 1;
+        f->answer = f->script[i];
+        f->status = f->script_status[i];
+    }
+    memset(resp, 0, sizeof *resp);
+    if (f->err != WARD_OK) {
+        snprintf(resp->error, sizeof resp->error, "Connection refused");
+        return f->err;
+    }
+    resp->status = f->status;
+    resp->body = strdup(f->answer ? f->answer : "{}");
+    resp->body_len = strlen(resp->body);
+    return WARD_OK;
+}
+
+static bool never(void *ctx)
+{
+    (void)ctx;
+    return false;
+}
+
+static ward_http_signer test_signer = { "lock:SN1", NULL, NULL };
+
+static void setup(ward_agent *ag, ward_agent_transport *t, fake *f)
+{
+    memset(f, 0, sizeof *f);
+    f->status = 200;
+    t->request = fake_request;
+    t->ctx = f;
+    ward_host h;
+    ward_host_init(&h);
+    assert_int_equal(ward_agent_init(ag, t, &h, "http://127.0.0.1:1", &test_signer), WARD_OK);
+    ag->cancelled = never;
+}
+
+static void test_activate_and_errors(void **state)
+{
+    (void)state;
+    ward_agent ag;
+    ward_agent_transport t;
+    fake f;
+    char why[256];
+    setup(&ag, &t, &f);
+    const uint8_t act[3] = { 1, 2, 3 };
+    f.status = 201;
+    assert_int_equal(ward_agent_activate(&ag, act, sizeof act, why, sizeof why), 0);
+    assert_string_equal(f.method, "POST");
+    assert_string_equal(f.target, "/v1/locks");
+    assert_string_equal(f.body, "{\"activation\":\"AQID\"}");
+    assert_string_equal(f.keyid, "lock:SN1");
+    assert_false(f.cancellable);
+
+    /* wardd's refusal: its status, its text escaped. */
+    f.status = 403;
+    f.answer = "{\"error\":\"forbidden\",\"message\":\"no\\nway\"}";
+    assert_int_equal(ward_agent_activate(&ag, act, sizeof act, why, sizeof why), 403);
+    assert_non_null(strstr(why, "wardd refused (403 forbidden): no"));
+    assert_null(strchr(why, '\n'));
+
+    /* No answer at all. */
+    f.err = WARD_ERR_IO;
+    assert_int_equal(ward_agent_activate(&ag, act, sizeof act, why, sizeof why),
+                     WARD_AGENT_UNREACHABLE);
+    assert_non_null(strstr(why, "cannot reach wardd at http://127.0.0.1:1: Connection refused"));
+
+    /* A URL longer than the agent keeps is refused, not cut. */
+    char url[WARD_AGENT_URL_MAX + 2];
+    memset(url, 'a', sizeof url - 1);
+    url[sizeof url - 1] = '\0';
+    assert_int_equal(ward_agent_set_server(&ag, url), WARD_ERR_PARAM);
+}
+
+static int take_all(void *ctx, long long id, const char *from, const uint8_t *msg, size_t len)
+{
+    int *seen = ctx;
+    (void)from;
+    (void)msg;
+    (void)len;
+    seen[0]++;
+    seen[1] = (int)id;
+    /* Stops at id 7: that one is handed on again next time. */
+    return id == 7 ? 1 : 0;
+}
+
+static void test_answers_cursor(void **state)
+{
+    (void)state;
+    ward_agent ag;
+    ward_agent_transport t;
+    fake f;
+    char why[256];
+    setup(&ag, &t, &f);
+    f.answer = "{\"answers\":[{\"n\":1,\"approval\":\"AQ==\",\"uid\":\"old\"},"
+               "{\"n\":5.5,\"approval\":\"AQ==\"},{\"n\":1e300,\"approval\":\"AQ==\"},"
+               "{\"n\":4,\"approval\":\"AQ==\",\"uid\":\"bob\"},"
+               "{\"n\":7,\"approval\":\"AQ==\"},{\"n\":9,\"approval\":\"AQ==\"}]}";
+    long long after = 2;
+    int seen[2] = { 0, 0 }, skipped = 0;
+    long st = ward_agent_op_answers(&ag, "ab12", "00ff", 25, &after, take_all, seen, &skipped,
+                                    why, sizeof why);
+    assert_int_equal(st, 0);
+    assert_string_equal(f.method, "GET");
+    assert_string_equal(f.target, "/v1/ops/ab12/answer?token=00ff&wait=25&after=2");
+    assert_string_equal(f.keyid, "");         /* the token, not a signature */
+    assert_true(f.cancellable);               /* a wait: the stop hook is on */
+    assert_int_equal(skipped, 3);              /* 1 (not above 2), 5.5, 1e300 */
+    assert_int_equal(seen[0], 2);              /* 4, then 7 which stopped the walk */
+    assert_int_equal(after, 4);
+
+    f.answer = "{\"nothing\":1}";
+    assert_int_equal(ward_agent_op_answers(&ag, "ab12", "00ff", 1, &after, take_all, seen,
+                                           &skipped, why, sizeof why), 0);
+    assert_int_equal(skipped, -1);
+
+    /* The result and the withdrawal are never cancellable. */
+    const uint8_t res[2] = { 9, 9 };
+    assert_int_equal(ward_agent_op_result(&ag, "ab12", "00ff", res, sizeof res, why,
+                                          sizeof why), 0);
+    assert_string_equal(f.target, "/v1/ops/ab12/result?token=00ff");
+    assert_string_equal(f.keyid, "");
+    assert_false(f.cancellable);
+    assert_int_equal(ward_agent_op_withdraw(&ag, "ab12", why, sizeof why), 0);
+    assert_string_equal(f.target, "/v1/ops/ab12/withdraw");
+    assert_string_equal(f.keyid, "lock:SN1");
+    assert_false(f.cancellable);
+}
+
+static void test_op_post(void **state)
+{
+    (void)state;
+    ward_agent ag;
+    ward_agent_transport t;
+    fake f;
+    char why[256], op_id[WARD_AGENT_OP_ID_MAX + 1], token[2 * WARD_AGENT_TOKEN_LEN + 1];
+    setup(&ag, &t, &f);
+    const uint8_t req[1] = { 0x42 };
+    f.answer = "{\"op_id\":\"0a1b\"}";
+    assert_int_equal(ward_agent_op_post(&ag, req, 1, op_id, token, why, sizeof why), 0);
+    assert_string_equal(op_id, "0a1b");
+    assert_string_equal(f.target, "/v1/ops");
+    assert_int_equal(strlen(token), 2 * WARD_AGENT_TOKEN_LEN);
+    /* wardd gets SHA-256 of the token, never the token. */
+    uint8_t raw[WARD_AGENT_TOKEN_LEN], hash[WARD_SHA256_LEN];
+    size_t n = 0;
+    char hash_hex[2 * WARD_SHA256_LEN + 1], want[200];
+    assert_int_equal(ward_hex_decode(token, strlen(token), raw, sizeof raw, &n), WARD_OK);
+    ward_iov part = { raw, sizeof raw };
+    assert_int_equal(ag.host.crypto->sha256(&part, 1, hash), WARD_OK);
+    ward_hex_encode(hash, sizeof hash, hash_hex, sizeof hash_hex);
+    snprintf(want, sizeof want, "{\"request\":\"Qg==\",\"token_hash\":\"%s\"}", hash_hex);
+    assert_string_equal(f.body, want);
+    assert_null(strstr(f.body, token));
+    /* An id that would go into URLs unescaped: refused. */
+    f.answer = "{\"op_id\":\"../x\"}";
+    assert_int_equal(ward_agent_op_post(&ag, req, 1, op_id, token, why, sizeof why),
+                     WARD_AGENT_BAD_ANSWER);
+    assert_string_equal(op_id, "");
+}
+
+static void test_bind_routes(void **state)
+{
+    (void)state;
+    ward_agent ag;
+    ward_agent_transport t;
+    fake f;
+    char why[256];
+    setup(&ag, &t, &f);
+    uint8_t tid[16], blob[8];
+    memset(tid, 0xab, sizeof tid);
+    size_t n = 0;
+    f.answer = "{\"blob\":\"AQIDBA==\"}";
+    assert_int_equal(ward_agent_bind_fetch(&ag, tid, blob, sizeof blob, &n, why, sizeof why),
+                     0);
+    assert_string_equal(f.target, "/v1/bind/tasks/abababababababababababababababab");
+    assert_int_equal(n, 4);
+    f.answer = "{\"blob\":\"not base64!\"}";
+    assert_int_equal(ward_agent_bind_fetch(&ag, tid, blob, sizeof blob, &n, why, sizeof why),
+                     WARD_AGENT_BAD_ANSWER);
+    f.status = 404;
+    f.answer = "{\"error\":\"not_found\",\"message\":\"none\"}";
+    assert_int_equal(ward_agent_bind_fetch(&ag, tid, blob, sizeof blob, &n, why, sizeof why),
+                     404);
+
+    ward_agent_bound b;
+    f.status = 200;
+    f.answer = "{\"uid\":\"alice\",\"role\":1}";
+    assert_int_equal(ward_agent_bind_confirm(&ag, tid, 4, &b, why, sizeof why), 0);
+    assert_string_equal(f.target, "/v1/bind/confirm");
+    assert_string_equal(b.uid, "alice");
+    assert_string_equal(b.role, "admin");
+
+    unsigned ttl = 0;
+    f.answer = "{\"task_ttl\":120}";
+    assert_int_equal(ward_agent_task_ttl(&ag, &ttl), 0);
+    assert_int_equal(ttl, 120);
+    assert_string_equal(f.target, "/v1/health");
+    f.answer = "{\"task_ttl\":-1}";
+    assert_int_not_equal(ward_agent_task_ttl(&ag, &ttl), 0);
+}
+
+static int take_revoke(void *ctx, long long id, const char *from, const uint8_t *msg,
+                       size_t len)
+{
+    int *n = ctx;
+    (void)id;
+    (void)from;
+    (void)len;
+    if (msg != NULL) {
+        (*n)++;
+    }
+    return 0;
+}
+
+static void test_inbox_and_acks(void **state)
+{
+    (void)state;
+    ward_agent ag;
+    ward_agent_transport t;
+    fake f;
+    char why[256];
+    setup(&ag, &t, &f);
+    f.answer = "{\"revokes\":[{\"id\":3,\"revoke\":\"AQ==\"},{\"id\":4,\"revoke\":\"%%\"}]}";
+    long long after = 0;
+    int n = 0, skipped = 0;
+    assert_int_equal(ward_agent_inbox(&ag, 30, &after, take_revoke, &n, &skipped, why,
+                                      sizeof why), 0);
+    assert_string_equal(f.target, "/v1/lock/inbox?wait=30&after=0");
+    assert_true(f.cancellable);
+    assert_int_equal(n, 1);          /* 4 is not a message, but handed on (msg NULL) */
+    assert_int_equal(after, 4);
+
+    const uint8_t res[3] = { 1, 2, 3 };
+    ward_agent_ack acks[2] = { { 3, res, sizeof res }, { 4, NULL, 0 } };
+    assert_int_equal(ward_agent_inbox_ack(&ag, acks, 2, why, sizeof why), 0);
+    assert_string_equal(f.target, "/v1/lock/inbox/ack");
+    assert_false(f.cancellable);
+    assert_string_equal(f.body, "{\"ids\":[4],\"results\":[{\"id\":3,\"result\":\"AQID\"}]}");
+}
+
+static void count_msg(void *ctx, const char *cloud_id, const uint8_t *msg, size_t len)
+{
+    int *n = ctx;
+    assert_non_null(msg);
+    assert_true(len > 0);
+    assert_string_equal(cloud_id, "c1");
+    (*n)++;
+}
+
+static void test_device_far(void **state)
+{
+    (void)state;
+    ward_agent ag;
+    ward_agent_transport t;
+    fake f;
+    char why[256];
+    setup(&ag, &t, &f);
+    f.answer = "{\"msgs\":[{\"id\":1,\"msg\":\"AQ==\",\"cloud_id\":\"c1\"},"
+               "{\"id\":2,\"msg\":7,\"cloud_id\":\"c1\"}]}";
+    long long after = 0;
+    int n = 0;
+    assert_int_equal(ward_agent_dev_inbox(&ag, 3, &after, count_msg, &n, why, sizeof why), 0);
+    assert_string_equal(f.target, "/v1/device/inbox?wait=3&after=0");
+    assert_int_equal(n, 1);
+    assert_int_equal(after, 2);      /* past the one that is not a message too */
+    const uint8_t m[1] = { 5 };
+    assert_int_equal(ward_agent_dev_reply(&ag, "c1", m, 1, why, sizeof why), 0);
+    assert_string_equal(f.target, "/v1/device/replies");
+    assert_string_equal(f.body, "{\"msg\":\"BQ==\",\"cloud_id\":\"c1\"}");
+}
+
+/* The lock's side for the inbox and wait tests: message byte 1 applies,
+ * 2 is refused, 3 cannot be applied yet; answers: 1 decides, 2 does not
+ * verify. */
+static ward_agent_verdict fake_apply(void *ctx, long long id, const uint8_t *msg, size_t len,
+                                     uint8_t *res, size_t cap, size_t *res_len)
+{
+    int *pages = ctx;
+    (void)id;
+    (void)len;
+    (void)pages;
+    assert_true(cap >= 2);
+    if (msg[0] == 1) {
+        res[0] = 0xaa;
+        res[1] = 0xbb;
+        *res_len = 2;
+        return WARD_AGENT_APPLIED;
+    }
+    *res_len = 0;
+    return msg[0] == 2 ? WARD_AGENT_PASSED : WARD_AGENT_NOT_YET;
+}
+
+static void count_page(void *ctx)
+{
+    int *pages = ctx;
+    (*pages)++;
+}
+
+static void test_inbox_round(void **state)
+{
+    (void)state;
+    ward_agent ag;
+    ward_agent_transport t;
+    fake f;
+    setup(&ag, &t, &f);
+    static ward_agent_inbox_run run;
+    memset(&run, 0, sizeof run);
+    int pages = 0;
+    const ward_agent_inbox_ops ops = { fake_apply, count_page, NULL, &pages };
+    f.answer = "{\"revokes\":[{\"id\":1,\"revoke\":\"AQ==\"},{\"id\":2,\"revoke\":\"Ag==\"},"
+               "{\"id\":3,\"revoke\":\"Aw==\"},{\"id\":4,\"revoke\":\"AQ==\"}]}";
+    assert_int_equal(ward_agent_inbox_round(&ag, &run, &ops), WARD_AGENT_ROUND_PROGRESS);
+    assert_int_equal(pages, 1);
+    /* 3 could not be applied: the cursor stays before it, 4 waits. */
+    assert_int_equal(run.after, 2);
+    assert_int_equal(f.calls, 2);
+    assert_string_equal(f.log[0], "GET /v1/lock/inbox?wait=30&after=0");
+    assert_string_equal(f.log[1], "POST /v1/lock/inbox/ack");
+    assert_string_equal(f.body, "{\"ids\":[2],\"results\":[{\"id\":1,\"result\":\"qrs=\"}]}");
+    assert_int_equal(run.nunacked, 0);
+
+    /* Acknowledgements wardd does not take are kept, and go first next time. */
+    f.calls = 0;
+    f.nscript = 3;
+    f.script[0] = "{\"revokes\":[{\"id\":3,\"revoke\":\"AQ==\"}]}";
+    f.script_status[0] = 200;
+    f.script[1] = "{\"error\":\"x\",\"message\":\"down\"}";
+    f.script_status[1] = 503;
+    f.script[2] = "{\"revokes\":[]}";
+    f.script_status[2] = 200;
+    assert_int_equal(ward_agent_inbox_round(&ag, &run, &ops), WARD_AGENT_ROUND_PROGRESS);
+    assert_int_equal(run.after, 3);
+    assert_int_equal(run.nunacked, 1);
+    assert_int_equal(ward_agent_inbox_round(&ag, &run, &ops), WARD_AGENT_ROUND_IDLE);
+    assert_string_equal(f.log[2], "POST /v1/lock/inbox/ack");
+    assert_int_equal(run.nunacked, 0);
+}
+
+static ward_agent_answer fake_accept(void *ctx, long long n, const char *who,
+                                     const uint8_t *approval, size_t len, uint8_t *res,
+                                     size_t cap, size_t *res_len)
+{
+    (void)ctx;
+    (void)n;
+    (void)who;
+    (void)len;
+    (void)cap;
+    if (approval[0] == 1) {
+        res[0] = 0x77;
+        *res_len = 1;
+        return WARD_AGENT_ANSWER_DECIDED;
+    }
+    return WARD_AGENT_ANSWER_IGNORED;
+}
+
+static bool stop_now(void *ctx)
+{
+    (void)ctx;
+    return true;
+}
+
+static void test_op_await(void **state)
+{
+    (void)state;
+    ward_agent ag;
+    ward_agent_transport t;
+    fake f;
+    setup(&ag, &t, &f);
+    const ward_agent_op_wait_ops ops = { fake_accept, NULL, NULL, NULL };
+    unsigned refused = 9;
+    /* A forged answer, then the genuine one: decided, the result posted. */
+    f.nscript = 3;
+    f.script[0] = "{\"answers\":[{\"n\":1,\"approval\":\"Ag==\",\"uid\":\"eve\"}]}";
+    f.script_status[0] = 200;
+    f.script[1] = "{\"answers\":[{\"n\":2,\"approval\":\"AQ==\",\"uid\":\"bob\"}]}";
+    f.script_status[1] = 200;
+    f.script[2] = "{}";
+    f.script_status[2] = 200;
+    assert_int_equal(ward_agent_op_await(&ag, "ab", "cd", 30, &ops, &refused),
+                     WARD_AGENT_OP_DECIDED);
+    assert_int_equal(refused, 1);
+    assert_int_equal(f.calls, 3);
+    assert_string_equal(f.log[1], "GET /v1/ops/ab/answer?token=cd&wait=25&after=1");
+    assert_string_equal(f.log[2], "POST /v1/ops/ab/result?token=cd");
+    assert_string_equal(f.body, "{\"result\":\"dw==\"}");
+
+    /* wardd says the request is gone: no withdrawal. */
+    f.calls = 0;
+    f.nscript = 1;
+    f.script[0] = "{\"error\":\"gone\",\"message\":\"expired\"}";
+    f.script_status[0] = 410;
+    assert_int_equal(ward_agent_op_await(&ag, "ab", "cd", 30, &ops, &refused),
+                     WARD_AGENT_OP_GONE);
+    assert_int_equal(f.calls, 1);
+
+    /* Out of time, or told to stop: withdrawn at wardd. */
+    f.calls = 0;
+    f.script[0] = "{}";
+    f.script_status[0] = 200;
+    assert_int_equal(ward_agent_op_await(&ag, "ab", "cd", 0, &ops, &refused),
+                     WARD_AGENT_OP_TIMEOUT);
+    assert_int_equal(f.calls, 1);
+    assert_string_equal(f.log[0], "POST /v1/ops/ab/withdraw");
+    f.calls = 0;
+    ag.cancelled = stop_now;
+    assert_int_equal(ward_agent_op_await(&ag, "ab", "cd", 30, &ops, &refused),
+                     WARD_AGENT_OP_STOPPED);
+    assert_int_equal(f.calls, 1);
+    assert_string_equal(f.log[0], "POST /v1/ops/ab/withdraw");
+    assert_false(f.cancellable);
+}
+
+static char root[256];
+
+static int make_root(void **state)
+{
+    (void)state;
+    snprintf(root, sizeof root, "/tmp/ward_test_agent_XXXXXX");
+    return mkdtemp(root) ? 0 : -1;
+}
+
+static int remove_root(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_state_lock(void **state)
+{
+    (void)state;
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/lock", root);
+    ward_agent_state a, b;
+    assert_int_equal(ward_agent_state_create(&a, WARD_AGENT_LOCK, dir, "bad sn", "http://x",
+                                             NULL, NULL), WARD_ERR_PARAM);
+    assert_true(a.usage);
+    assert_int_equal(ward_agent_state_create(&a, WARD_AGENT_LOCK, dir, "SN-9", "http://x:1",
+                                             NULL, NULL), WARD_OK);
+    assert_string_equal(a.signer.keyid, "lock:SN-9");
+    assert_string_equal(a.link.server, "http://x:1");
+    ward_agent_state_close(&a);
+
+    assert_int_equal(ward_agent_state_open(&a, WARD_AGENT_LOCK, dir), WARD_OK);
+    assert_string_equal(a.id, "SN-9");
+    /* A reader shares nothing with a writer: it waits, then says busy. */
+    ward_agent_state_release(&a);
+    assert_int_equal(ward_agent_state_open_readonly(&b, WARD_AGENT_LOCK, dir), WARD_OK);
+    size_t n = 99;
+    assert_int_equal(ward_lock_client_count(&b.lock, &n), WARD_OK);
+    assert_int_equal(n, 0);
+    ward_agent_state_close(&b);
+    assert_int_equal(ward_agent_state_reacquire(&a), WARD_OK);
+    /* The signer works whether the state is held or let go. */
+    uint8_t sig[WARD_P256_SIG_LEN];
+    const char *base = "\"@method\": GET";
+    assert_int_equal(a.signer.sign(a.signer.ctx, base, strlen(base), sig), WARD_OK);
+    ward_agent_state_release(&a);
+    assert_false(a.open);
+    assert_int_equal(a.signer.sign(a.signer.ctx, base, strlen(base), sig), WARD_OK);
+    assert_false(a.open);
+    ward_agent_state_close(&a);
+
+    /* Not a lock directory, and a device's directory is not a lock's. */
+    char other[300];
+    snprintf(other, sizeof other, "%s/none", root);
+    assert_int_not_equal(ward_agent_state_open(&a, WARD_AGENT_LOCK, other), WARD_OK);
+    assert_non_null(strstr(a.why, "cannot open the lock directory"));
+    assert_int_not_equal(ward_agent_state_open(&a, WARD_AGENT_DEVICE, dir), WARD_OK);
+    assert_non_null(strstr(a.why, "is not a device directory (run ward device init)"));
+}
+
+static void test_state_device(void **state)
+{
+    (void)state;
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/dev", root);
+    ward_agent_state a, b;
+    assert_int_equal(ward_agent_state_create(&a, WARD_AGENT_DEVICE, dir, "lamp1",
+                                             "http://x:1", "Hall", "lamp"), WARD_OK);
+    ward_dev_info info;
+    assert_int_equal(ward_dev_get_info(&a.dev, &info), WARD_OK);
+    assert_string_equal(info.name, "Hall");
+    /* A device's state is one process's: a second opener is told at once. */
+    assert_int_equal(ward_agent_state_open(&b, WARD_AGENT_DEVICE, dir), WARD_ERR_BUSY);
+    assert_non_null(strstr(b.why, "the device in"));
+    ward_agent_state_close(&a);
+    assert_int_equal(ward_agent_state_open(&b, WARD_AGENT_DEVICE, dir), WARD_OK);
+    assert_string_equal(b.type, "lamp");
+    assert_int_equal(ward_agent_state_set_server(&b, "http://y:2"), WARD_OK);
+    assert_string_equal(b.link.server, "http://y:2");
+    ward_agent_state_close(&b);
+    /* Made again with another id: refused, the first identity kept. */
+    assert_int_equal(ward_agent_state_create(&a, WARD_AGENT_DEVICE, dir, "lamp2",
+                                             "http://x:1", "Hall", "lamp"), WARD_ERR_STATE);
+    assert_non_null(strstr(a.why, "already holds a device with another id"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_activate_and_errors),
+        cmocka_unit_test(test_answers_cursor),
+        cmocka_unit_test(test_op_post),
+        cmocka_unit_test(test_bind_routes),
+        cmocka_unit_test(test_inbox_and_acks),
+        cmocka_unit_test(test_device_far),
+        cmocka_unit_test(test_inbox_round),
+        cmocka_unit_test(test_op_await),
+        cmocka_unit_test(test_state_lock),
+        cmocka_unit_test(test_state_device),
+    };
+    return cmocka_run_group_tests(tests, make_root, remove_root);
+}
