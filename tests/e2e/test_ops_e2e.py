@@ -1043,7 +1043,7 @@ class Review5TerminalInjection(OpsTest):
         self.assertNotEqual(rc, 0)
         self.assert_clean(err, "app pending")
         self.assertEqual(len(err.strip().splitlines()), 1, err)
-        # ... and through the CLI's own calls (api_call).
+        # ... and through the CLI's own calls (the client library's calls).
         self.refuse("POST", "/v1/ops")
         rc, out, err = self.ward("lock", "request", "--dir", self.lock, "--op", "unlock",
                                  "--timeout", "3")
