@@ -13,6 +13,7 @@
 #include "json_out.h"
 #include "cli.h"
 #include "keyfile.h"
+#include "keystore.h"
 #include "lockdir.h"
 #include "lockops.h"
 #include "qr.h"
@@ -72,11 +73,13 @@ static int activate(lockdir *ld, const char *factory_key)
 int cmd_lock_init(int argc, char **argv)
 {
     const char *dir = NULL, *sn = NULL, *server = NULL, *factory = NULL, *no_act = NULL;
+    const char *keystore = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "sn", true, &sn }, { "server", true, &server },
         { "factory-key", true, &factory }, { "no-activate", false, &no_act },
+        { "keystore", true, &keystore },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 6, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -92,6 +95,7 @@ int cmd_lock_init(int argc, char **argv)
                          "vouches for this lock) or --no-activate");
     }
     lockdir ld;
+    cli_keystore_option(keystore);
     if ((rc = lockdir_open(&ld, dir, true, sn, server)) != 0) {
         return rc;
     }

@@ -1,5 +1,6 @@
 /* The lock's state directory: lock.json and the record store file. */
 #include "lockdir.h"
+#include "keystore.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -162,6 +163,13 @@ static int open_state(lockdir *ld)
         return cli_fail("cannot read the lock's store %s/%s: %s", ld->dir, STORE_FILE,
                         lockdir_strerror(ld, err));
     }
+    /* The identity key may be in a keystore (--keystore, D/keystore). */
+    if ((rc = cli_keystore_attach(&ld->host, ld->dir)) != 0) {
+        ward_file_port_close(&ld->file);
+        drop_busy(ld);
+        return rc;
+    }
+    ward_lock_use_keystore(&ld->lock, ld->host.keystore);
     ld->open = true;
     return 0;
 }
