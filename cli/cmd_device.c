@@ -18,6 +18,7 @@
 #include "coap_ward.h"
 #include "devlink.h"
 #include "keyfile.h"
+#include "keystore.h"
 #include "ward/ward.h"
 
 #define MSG_MAX 256
@@ -37,23 +38,17 @@ static void say(const char *fmt, ...)
 
 static int activate(devdir *dd, const char *factory_key)
 {
-    uint8_t fpriv[WARD_P256_SCALAR_LEN];
-    ward_err err = keyfile_read_hex(factory_key, fpriv, sizeof fpriv);
-    if (err != WARD_OK) {
-        return cli_fail("cannot read the manufacturer key %s: %s", factory_key,
-                        cli_file_why(err, errno, "not a manufacturer key file (64 hex "
-                                     "digits; damaged, or another file)"));
-    }
     uint8_t id[WARD_SN_MAX], pub[WARD_P256_POINT_LEN], msg[WARD_ACTIVATION_MAX];
     ward_activation act;
     size_t len = 0;
-    err = ward_dev_activation(&dd->dev, id, pub, &act);
-    if (err == WARD_OK) {
-        err = ward_activation_sign(dd->host.crypto, fpriv, &act, msg, sizeof msg, &len);
-    }
-    explicit_bzero(fpriv, sizeof fpriv);
+    ward_err err = ward_dev_activation(&dd->dev, id, pub, &act);
     if (err != WARD_OK) {
         return cli_fail("cannot sign the activation: %s", ward_strerror(err));
+    }
+    /* The manufacturer key: a key file, or a PKCS#11 URI (keystore.h). */
+    int krc = cli_factory_sign(factory_key, dd->host.crypto, &act, msg, sizeof msg, &len);
+    if (krc != 0) {
+        return krc;
     }
     ward_http_signer signer;
     ward_http_response resp;
@@ -72,24 +67,26 @@ static int activate(devdir *dd, const char *factory_key)
 int cmd_device_init(int argc, char **argv)
 {
     const char *dir = NULL, *id = NULL, *server = NULL, *factory = NULL, *no_act = NULL;
-    const char *name = NULL, *type = NULL;
+    const char *name = NULL, *type = NULL, *keystore = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "id", true, &id }, { "server", true, &server },
         { "factory-key", true, &factory }, { "no-activate", false, &no_act },
-        { "name", true, &name }, { "type", true, &type },
+        { "name", true, &name }, { "type", true, &type }, { "keystore", true, &keystore },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 7, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 8, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
     if (dir == NULL || id == NULL || server == NULL || (factory == NULL && no_act == NULL)) {
         return cli_usage("usage: ward device init --dir D --id ID --server URL "
-                         "--factory-key FILE [--name N] [--type T] [--no-activate]");
+                         "--factory-key FILE [--name N] [--type T] [--no-activate] "
+                         "[--keystore URI]");
     }
     if ((rc = cli_server_opt(&server)) != 0) {
         return rc;
     }
     devdir dd;
+    cli_keystore_option(keystore);
     if ((rc = devdir_open(&dd, dir, true, id, server, name ? name : id,
                           type ? type : "lamp")) != 0) {
         return rc;

@@ -38,23 +38,17 @@ static int post_json(lockdir *ld, const char *target, const char *field,
 
 static int activate(lockdir *ld, const char *factory_key)
 {
-    uint8_t fpriv[WARD_P256_SCALAR_LEN];
-    ward_err err = keyfile_read_hex(factory_key, fpriv, sizeof fpriv);
-    if (err != WARD_OK) {
-        return cli_fail("cannot read the manufacturer key %s: %s", factory_key,
-                        cli_file_why(err, errno, "not a manufacturer key file (64 hex "
-                                     "digits; damaged, or another file)"));
-    }
     uint8_t sn[WARD_SN_MAX], pub[WARD_P256_POINT_LEN], msg[WARD_ACTIVATION_MAX];
     ward_activation act;
     size_t len = 0;
-    err = ward_lock_activation(&ld->lock, sn, pub, &act);
-    if (err == WARD_OK) {
-        err = ward_activation_sign(ld->host.crypto, fpriv, &act, msg, sizeof msg, &len);
-    }
-    explicit_bzero(fpriv, sizeof fpriv);
+    ward_err err = ward_lock_activation(&ld->lock, sn, pub, &act);
     if (err != WARD_OK) {
         return cli_fail("cannot sign the activation: %s", ward_strerror(err));
+    }
+    /* The manufacturer key: a key file, or a PKCS#11 URI (keystore.h). */
+    int krc = cli_factory_sign(factory_key, ld->host.crypto, &act, msg, sizeof msg, &len);
+    if (krc != 0) {
+        return krc;
     }
     ward_http_response resp;
     char why[MSG_MAX];
@@ -85,7 +79,7 @@ int cmd_lock_init(int argc, char **argv)
     }
     if (dir == NULL || sn == NULL || server == NULL) {
         return cli_usage("usage: ward lock init --dir D --sn SN --server URL "
-                         "--factory-key FILE [--no-activate]");
+                         "--factory-key FILE [--no-activate] [--keystore URI]");
     }
     if ((rc = cli_server_opt(&server)) != 0) {
         return rc;

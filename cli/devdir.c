@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "keystore.h"
 #include "ward/ward.h"
 #include "ward/ward_files.h"
 
@@ -147,6 +148,15 @@ int devdir_open(devdir *dd, const char *dir, bool create, const char *id,
         if (err != WARD_OK) {
             ward_file_port_close(&dd->file);
         }
+    }
+    /* The identity key may be in a keystore (--keystore, D/keystore). */
+    if (err == WARD_OK && (rc = cli_keystore_attach(&dd->host, dd->dir)) != 0) {
+        ward_file_port_close(&dd->file);
+        devdir_close(dd);
+        return rc;
+    }
+    if (err == WARD_OK) {
+        ward_lock_use_keystore_as(&dd->dev.base, dd->host.keystore, WARD_KEY_DEVICE_IDENTITY);
     }
     if (err != WARD_OK) {
         devdir_close(dd);

@@ -16,7 +16,8 @@ const cli_doc cli_docs_lock[] = {
           { "dir", "D", "the lock's directory (made if missing)" },
           { "sn", "SN", "the lock's serial number (1-32 of A-Z a-z 0-9 - _ .)" },
           { "server", "URL", "wardd's base URL (http:// or https://)" },
-          { "factory-key", "FILE", "the manufacturer key (factory.key) that activates it" },
+          { "factory-key", "FILE", "the manufacturer key (factory.key, or the PKCS#11 URI of "
+            "the token that holds it) that activates it" },
           { "no-activate", NULL, "only make the identity; activate later" },
           { "keystore", "URI", "make the identity key in this keystore: a PKCS#11 URI "
             "(pkcs11:token=T;object=P?module-path=M&pin-value=PIN) or software (default); "

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "keyfile.h"
 #include "ward/ward_files.h"
 #include "ward/ward_port_pkcs11.h"
 
@@ -114,5 +115,67 @@ int cli_keystore_attach(ward_host *host, const char *dir)
     snprintf(open_uri, sizeof open_uri, "%s", uri);
     atexit(close_at_exit);
     host->keystore = &open_ks;
+    return 0;
+}
+
+int cli_factory_sign(const char *factory, const ward_crypto *cp, const ward_activation *a,
+                     uint8_t *msg, size_t cap, size_t *len)
+{
+    ward_err err;
+    if (strncmp(factory, "pkcs11:", 7) == 0) {
+        /* A token of its own, open only for this signature. */
+        ward_pkcs11_keystore *p = NULL;
+        ward_keystore ks;
+        char why[512];
+        err = ward_pkcs11_open(factory, cp, &p, &ks, why, sizeof why);
+        if (err != WARD_OK) {
+            return cli_fail("cannot open the manufacturer's keystore: %s", why);
+        }
+        err = ward_activation_sign_by(cp, &ks, WARD_KEY_FACTORY, a, msg, cap, len);
+        ward_pkcs11_close(p);
+        if (err != WARD_OK) {
+            return cli_fail("cannot sign the activation in the manufacturer's keystore: %s",
+                            ward_strerror(err));
+        }
+        return 0;
+    }
+    uint8_t fpriv[WARD_P256_SCALAR_LEN];
+    err = keyfile_read_hex(factory, fpriv, sizeof fpriv);
+    if (err != WARD_OK) {
+        return cli_fail("cannot read the manufacturer key %s: %s", factory,
+                        cli_file_why(err, errno, "not a manufacturer key file (64 hex "
+                                     "digits; damaged, or another file)"));
+    }
+    err = ward_activation_sign(cp, fpriv, a, msg, cap, len);
+    explicit_bzero(fpriv, sizeof fpriv);
+    if (err != WARD_OK) {
+        return cli_fail("cannot sign the activation: %s", ward_strerror(err));
+    }
+    return 0;
+}
+
+int cli_factory_keygen(const char *uri, const ward_crypto *cp,
+                       uint8_t pub[WARD_P256_POINT_LEN], char *name, size_t name_cap)
+{
+    ward_pkcs11_keystore *p = NULL;
+    ward_keystore ks;
+    char why[512];
+    if (strncmp(uri, "pkcs11:", 7) != 0) {
+        return cli_usage("--keystore: a PKCS#11 URI (pkcs11:token=...)");
+    }
+    ward_err err = ward_pkcs11_open(uri, cp, &p, &ks, why, sizeof why);
+    if (err != WARD_OK) {
+        return cli_fail("cannot open the keystore: %s", why);
+    }
+    err = ks.generate(ks.ctx, WARD_KEY_FACTORY, pub);
+    if (err == WARD_ERR_STATE) {
+        err = ks.public_key(ks.ctx, WARD_KEY_FACTORY, pub);
+    }
+    snprintf(name, name_cap, "%s", ks.name);
+    ward_pkcs11_close(p);
+    if (err != WARD_OK) {
+        return cli_fail("cannot make the manufacturer key in the keystore: %s",
+                        ward_strerror(err));
+    }
     return 0;
 }

@@ -27,12 +27,12 @@ static const uint8_t *escrow_signed(uint8_t buf[ESCROW_BUF_MAX], size_t ad_len,
 
 /* With client_priv, or by handle (ks, id) when it is NULL. */
 static ward_err escrow_make(const ward_crypto *cp, const ward_random *rng,
-                          const uint8_t *client_priv, const ward_keystore *ks, ward_key_id id,
-                          const uint8_t client_pub[WARD_P256_POINT_LEN],
-                          const uint8_t *sn, size_t sn_len,
-                          const uint8_t *uid, size_t uid_len,
-                          const uint8_t auth_key[WARD_AUTH_KEY_LEN],
-                          uint8_t escrow[WARD_ESCROW_LEN])
+                            const uint8_t *client_priv, const ward_keystore *ks, ward_key_id id,
+                            const uint8_t client_pub[WARD_P256_POINT_LEN],
+                            const uint8_t *sn, size_t sn_len,
+                            const uint8_t *uid, size_t uid_len,
+                            const uint8_t auth_key[WARD_AUTH_KEY_LEN],
+                            uint8_t escrow[WARD_ESCROW_LEN])
 {
     uint8_t buf[ESCROW_BUF_MAX];
     size_t ad_len = 0, n = 0, signed_len = 0;
@@ -89,12 +89,12 @@ ward_err ward_escrow_make_by(const ward_crypto *cp, const ward_random *rng,
 }
 
 static ward_err escrow_open(const ward_crypto *cp,
-                          const uint8_t *client_priv, const ward_keystore *ks, ward_key_id id,
-                          const uint8_t client_pub[WARD_P256_POINT_LEN],
-                          const uint8_t *sn, size_t sn_len,
-                          const uint8_t *uid, size_t uid_len,
-                          const uint8_t escrow[WARD_ESCROW_LEN],
-                          uint8_t auth_key[WARD_AUTH_KEY_LEN])
+                            const uint8_t *client_priv, const ward_keystore *ks, ward_key_id id,
+                            const uint8_t client_pub[WARD_P256_POINT_LEN],
+                            const uint8_t *sn, size_t sn_len,
+                            const uint8_t *uid, size_t uid_len,
+                            const uint8_t escrow[WARD_ESCROW_LEN],
+                            uint8_t auth_key[WARD_AUTH_KEY_LEN])
 {
     uint8_t buf[ESCROW_BUF_MAX];
     size_t ad_len = 0, n = 0, signed_len = 0;

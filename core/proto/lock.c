@@ -19,10 +19,16 @@ ward_err ward_lock_open(ward_lock *lock, const ward_crypto *cp,
     return ward_store_open(&lock->store, port);
 }
 
-void ward_lock_use_keystore(ward_lock *lock, const ward_keystore *ks)
+void ward_lock_use_keystore_as(ward_lock *lock, const ward_keystore *ks, ward_key_id id)
 {
     WARD_ASSERT(lock != NULL);
     lock->ks = ks;
+    lock->ks_id = id;
+}
+
+void ward_lock_use_keystore(ward_lock *lock, const ward_keystore *ks)
+{
+    ward_lock_use_keystore_as(lock, ks, WARD_KEY_LOCK_IDENTITY);
 }
 
 /* 1 iff the 32 bytes are all zero; in constant time, as they are secret
@@ -87,9 +93,9 @@ ward_err ward_lock_provision(ward_lock *lock, const uint8_t *sn,
          * (made by the integrator's tooling) is taken as it is. The
          * record's priv stays zero: the mark of a key kept outside. */
         memset(rec + ID_OFF_PRIV, 0, WARD_P256_SCALAR_LEN);
-        err = lock->ks->generate(lock->ks->ctx, WARD_KEY_LOCK_IDENTITY, rec + ID_OFF_PUB);
+        err = lock->ks->generate(lock->ks->ctx, lock->ks_id, rec + ID_OFF_PUB);
         if (err == WARD_ERR_STATE) {
-            err = lock->ks->public_key(lock->ks->ctx, WARD_KEY_LOCK_IDENTITY,
+            err = lock->ks->public_key(lock->ks->ctx, lock->ks_id,
                                        rec + ID_OFF_PUB);
         }
         if (err == WARD_OK && lock->cp->p256_point_check(rec + ID_OFF_PUB) != WARD_OK) {
@@ -188,7 +194,7 @@ ward_err ward_lock_id_sign(const ward_lock *lock, const lock_identity *id,
     if (lock->ks == NULL) {
         return WARD_ERR_STATE;
     }
-    return lock->ks->sign(lock->ks->ctx, WARD_KEY_LOCK_IDENTITY, digest, sig);
+    return lock->ks->sign(lock->ks->ctx, lock->ks_id, digest, sig);
 }
 
 ward_err ward_lock_id_confirm(const ward_lock *lock, const lock_identity *id,
@@ -202,6 +208,6 @@ ward_err ward_lock_id_confirm(const ward_lock *lock, const lock_identity *id,
     if (lock->ks == NULL) {
         return WARD_ERR_STATE;
     }
-    return ward_bind_confirm_sign_by(lock->cp, lock->ks, WARD_KEY_LOCK_IDENTITY, c, out, cap,
+    return ward_bind_confirm_sign_by(lock->cp, lock->ks, lock->ks_id, c, out, cap,
                                      len);
 }

@@ -80,6 +80,7 @@ typedef struct ward_lock {
     /* Where the identity key lives when its record holds none:
      * ward_lock_use_keystore(). NULL: in the identity record (software). */
     const ward_keystore *ks;
+    ward_key_id ks_id;      /* the identity key's id in ks */
 } ward_lock;
 
 /* Where a binding stands. */
@@ -112,6 +113,10 @@ ward_err ward_lock_open(ward_lock *lock, const ward_crypto *cp,
  * lock provisioned one way refuses to sign the other way (WARD_ERR_STATE):
  * a record with a private key ignores ks, a record without needs it. */
 void ward_lock_use_keystore(ward_lock *lock, const ward_keystore *ks);
+/* The same with the key under another id: an IoT device (ward_device.h,
+ * whose identity is this record of dev->base) uses
+ * WARD_KEY_DEVICE_IDENTITY. */
+void ward_lock_use_keystore_as(ward_lock *lock, const ward_keystore *ks, ward_key_id id);
 
 /* Makes and stores the identity key pair once. Again with the same SN:
  * WARD_OK, nothing changes; with another SN: WARD_ERR_STATE. */

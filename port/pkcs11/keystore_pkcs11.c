@@ -1,4 +1,5 @@
 /* The keystore port on a PKCS#11 token through p11-kit; see ward_port_pkcs11.h. */
+#define _POSIX_C_SOURCE 200809L
 #include "ward/ward_port_pkcs11.h"
 #include "ward/ward_suite.h"
 
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <p11-kit/p11-kit.h>
 #include <p11-kit/uri.h>
@@ -113,7 +115,7 @@ static ward_err find(ward_pkcs11_keystore *p, ward_key_id id, CK_OBJECT_CLASS cl
     return WARD_OK;
 }
 
-static ward_err p11_public(void *ctx, ward_key_id id, uint8_t pub[WARD_P256_POINT_LEN])
+static ward_err public_once(void *ctx, ward_key_id id, uint8_t pub[WARD_P256_POINT_LEN])
 {
     ward_pkcs11_keystore *p = ctx;
     CK_OBJECT_HANDLE obj;
@@ -143,7 +145,7 @@ static ward_err p11_public(void *ctx, ward_key_id id, uint8_t pub[WARD_P256_POIN
     return WARD_OK;
 }
 
-static ward_err p11_generate(void *ctx, ward_key_id id, uint8_t pub[WARD_P256_POINT_LEN])
+static ward_err generate_once(void *ctx, ward_key_id id, uint8_t pub[WARD_P256_POINT_LEN])
 {
     ward_pkcs11_keystore *p = ctx;
     char label[LABEL_MAX];
@@ -181,10 +183,10 @@ static ward_err p11_generate(void *ctx, ward_key_id id, uint8_t pub[WARD_P256_PO
     if (rv != CKR_OK) {
         return map_rv(rv);
     }
-    return p11_public(p, id, pub);
+    return public_once(p, id, pub);
 }
 
-static ward_err p11_sign(void *ctx, ward_key_id id, const uint8_t digest[WARD_SHA256_LEN],
+static ward_err sign_once(void *ctx, ward_key_id id, const uint8_t digest[WARD_SHA256_LEN],
                          uint8_t sig[WARD_P256_SIG_LEN])
 {
     ward_pkcs11_keystore *p = ctx;
@@ -211,7 +213,7 @@ static ward_err p11_sign(void *ctx, ward_key_id id, const uint8_t digest[WARD_SH
     return WARD_OK;
 }
 
-static ward_err p11_ecdh(void *ctx, ward_key_id id, const uint8_t peer[WARD_P256_POINT_LEN],
+static ward_err ecdh_once(void *ctx, ward_key_id id, const uint8_t peer[WARD_P256_POINT_LEN],
                          uint8_t shared[WARD_P256_SHARED_LEN])
 {
     ward_pkcs11_keystore *p = ctx;
@@ -260,6 +262,70 @@ static ward_err p11_ecdh(void *ctx, ward_key_id id, const uint8_t peer[WARD_P256
     }
     ward_wipe(value, sizeof value);
     return map_rv(rv);
+}
+
+/* A token shared by several processes (SoftHSM2's file store) may fail
+ * a call (CKR_GENERAL_ERROR, a token not listed) while another process
+ * rewrites its files. Such a call is tried again up to RETRIES times,
+ * 20 ms after the first failure and doubling (620 ms in all at most).
+ * A PIN refused is never tried again: that would count against the
+ * token's retry limit. */
+#define RETRIES 5
+
+static void back_off(int attempt)
+{
+    struct timespec ts = { 0, (20L << attempt) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+static CK_RV login(ward_pkcs11_keystore *p, const char *pin)
+{
+    return p->fn->C_Login(p->session, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin));
+}
+
+/* The entries: each call tried again on a transient failure (RETRIES). */
+static ward_err p11_public(void *ctx, ward_key_id id, uint8_t pub[WARD_P256_POINT_LEN])
+{
+    ward_err err = public_once(ctx, id, pub);
+    for (int i = 0; err == WARD_ERR_IO && i < RETRIES; i++) {
+        back_off(i);
+        err = public_once(ctx, id, pub);
+    }
+    return err;
+}
+
+/* A retried generate that finds the key its first try made answers
+ * WARD_ERR_STATE; the callers then take the key (public_key()). */
+static ward_err p11_generate(void *ctx, ward_key_id id, uint8_t pub[WARD_P256_POINT_LEN])
+{
+    ward_err err = generate_once(ctx, id, pub);
+    for (int i = 0; err == WARD_ERR_IO && i < RETRIES; i++) {
+        back_off(i);
+        err = generate_once(ctx, id, pub);
+    }
+    return err;
+}
+
+static ward_err p11_sign(void *ctx, ward_key_id id, const uint8_t digest[WARD_SHA256_LEN],
+                         uint8_t sig[WARD_P256_SIG_LEN])
+{
+    ward_err err = sign_once(ctx, id, digest, sig);
+    for (int i = 0; err == WARD_ERR_IO && i < RETRIES; i++) {
+        back_off(i);
+        err = sign_once(ctx, id, digest, sig);
+    }
+    return err;
+}
+
+static ward_err p11_ecdh(void *ctx, ward_key_id id, const uint8_t peer[WARD_P256_POINT_LEN],
+                         uint8_t shared[WARD_P256_SHARED_LEN])
+{
+    ward_err err = ecdh_once(ctx, id, peer, shared);
+    for (int i = 0; err == WARD_ERR_IO && i < RETRIES; i++) {
+        back_off(i);
+        err = ecdh_once(ctx, id, peer, shared);
+    }
+    return err;
 }
 
 /* The PIN from pin-value, pin-source (a file's first line), or
@@ -386,7 +452,7 @@ static ward_err open_uri(ward_pkcs11_keystore *p, P11KitUri *u, const char *uri,
         return WARD_ERR_IO;
     }
     if (pin[0] != 0) {
-        rv = p->fn->C_Login(p->session, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin));
+        rv = login(p, pin);
         ward_wipe(pin, sizeof pin);
         if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
             say(why, cap, "the token %s refused the PIN: %s", p->name, p11_kit_strerror(rv));
@@ -405,24 +471,42 @@ ward_err ward_pkcs11_open(const char *uri, const ward_crypto *cp,
     memset(ks, 0, sizeof *ks);
     say(why, why_cap, "%s", "");
     P11KitUri *u = p11_kit_uri_new();
-    ward_pkcs11_keystore *p = calloc(1, sizeof *p);
-    if (u == NULL || p == NULL) {
-        p11_kit_uri_free(u);
-        free(p);
+    if (u == NULL) {
         say(why, why_cap, "out of memory");
         return WARD_ERR_IO;
     }
-    p->cp = cp;
-    ward_err err = WARD_OK;
     if (uri == NULL || p11_kit_uri_parse(uri, P11_KIT_URI_FOR_ANY, u) != P11_KIT_URI_OK) {
+        p11_kit_uri_free(u);
         say(why, why_cap, "not a PKCS#11 URI (RFC 7512: pkcs11:token=...)");
-        err = WARD_ERR_FORMAT;
-    } else {
+        return WARD_ERR_FORMAT;
+    }
+    ward_pkcs11_keystore *p = NULL;
+    ward_err err = WARD_ERR_IO;
+    /* A token not listed, or a module fault, may be another process
+     * rewriting the token's files: tried again (RETRIES). */
+    for (int attempt = 0; attempt <= RETRIES; attempt++) {
+        if (attempt > 0) {
+            back_off(attempt - 1);
+        }
+        p = calloc(1, sizeof *p);
+        if (p == NULL) {
+            say(why, why_cap, "out of memory");
+            err = WARD_ERR_IO;
+            break;
+        }
+        p->cp = cp;
         err = open_uri(p, u, uri, why, why_cap);
+        if (err == WARD_OK) {
+            break;
+        }
+        ward_pkcs11_close(p);
+        p = NULL;
+        if (err != WARD_ERR_IO && err != WARD_ERR_NOTFOUND) {
+            break;
+        }
     }
     p11_kit_uri_free(u);
     if (err != WARD_OK) {
-        ward_pkcs11_close(p);
         return err;
     }
     ks->name = p->name;

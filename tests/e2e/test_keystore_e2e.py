@@ -100,7 +100,7 @@ class KeystoreTest(WardCli, unittest.TestCase):
         msgs = bind_messages(self.root, phone)
         return re.search(r"\b(\d{6})\b", msgs[-1]["text"]).group(1)
 
-    def wait_pending(self, app, timeout=20):
+    def wait_pending(self, app, timeout=20, lock_proc=None):
         deadline = time.time() + timeout
         while time.time() < deadline:
             out = self.ward_ok("app", "pending", "--dir", app)
@@ -109,7 +109,11 @@ class KeystoreTest(WardCli, unittest.TestCase):
             if m:
                 return m.group(1), m.group(2)
             time.sleep(0.1)
-        self.fail("no pending request reached %s" % app)
+        said = ""
+        if lock_proc is not None:
+            lock_proc.kill()
+            said = "; the lock said: %r" % (lock_proc.communicate(),)
+        self.fail("no pending request reached %s%s" % (app, said))
 
     def executions(self, lock):
         out = self.ward_ok("lock", "audit", "--dir", lock)
@@ -154,7 +158,7 @@ class FlowsWithKeysInSoftHSM(KeystoreTest):
         self.assertIn("alice", out)
         # Flow B: an unlock approved by the app; the lock acts once.
         p = self.spawn("lock", "request", "--dir", lock, "--op", "unlock", "--timeout", "30")
-        op_id, op = self.wait_pending(app)
+        op_id, op = self.wait_pending(app, lock_proc=p)
         self.assertEqual(op, "unlock")
         aout = self.ward_ok("app", "approve", "--dir", app, op_id)
         lout, lerr = p.communicate(timeout=90)
@@ -169,7 +173,7 @@ class FlowsWithKeysInSoftHSM(KeystoreTest):
         # The escrow opens with the key in the token (an answer from escrow).
         self.ward_ok("app", "forget-key", "--dir", app)
         p = self.spawn("lock", "request", "--dir", lock, "--op", "unlock", "--timeout", "30")
-        op_id, _ = self.wait_pending(app)
+        op_id, _ = self.wait_pending(app, lock_proc=p)
         aout = self.ward_ok("app", "approve", "--dir", app, op_id)
         lout, lerr = p.communicate(timeout=90)
         self.assertEqual(p.returncode, 0, lout + lerr)
@@ -189,6 +193,44 @@ class FlowsWithKeysInSoftHSM(KeystoreTest):
         os.rmdir(self.tokens)
         shutil.move(self.tokens + ".away", self.tokens)
         self.assertEqual(len(self.executions(lock)), 2)
+
+    def test_device_identity_and_factory_key_in_the_token(self):
+        # The manufacturer key made in the token: only factory.pub leaves.
+        fac = self.path("fac-hsm")
+        out = self.ward_ok("factory", "keygen", "--out", fac, "--keystore", self.uri("maker"))
+        self.assertIn("in the keystore", out)
+        self.assertFalse(os.path.exists(os.path.join(fac, "factory.key")))
+        # wardd trusts that key from now on.
+        self.wardd.stop()
+        shutil.copy(os.path.join(fac, "factory.pub"), self.path("factory.pub"))
+        self.wardd.start()
+        # A lock and a device, each with its identity in the token and its
+        # activation signed in the token: wardd takes both.
+        lock = self.path("lock2")
+        out = self.ward_ok("lock", "init", "--dir", lock, "--sn", "LOCK-HSM2", "--server",
+                           self.wardd.url, "--factory-key", self.uri("maker"),
+                           "--keystore", self.uri("lock2"))
+        self.assertIn("activated", out)
+        dev = self.path("dev")
+        out = self.ward_ok("device", "init", "--dir", dev, "--id", "LAMP-HSM", "--server",
+                           self.wardd.url, "--factory-key", self.uri("maker"),
+                           "--keystore", self.uri("dev"))
+        self.assertIn("activated", out)
+        self.assertTrue(os.path.exists(os.path.join(dev, "keystore")))
+        # Without the token the device does not even start: its key is there.
+        shutil.move(self.tokens, self.tokens + ".away")
+        os.mkdir(self.tokens)
+        rc, out, err = self.ward("device", "run", "--dir", dev, "--no-far", "--listen",
+                                 "127.0.0.1:0", timeout=20)
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("cannot open the keystore", err)
+        os.rmdir(self.tokens)
+        shutil.move(self.tokens + ".away", self.tokens)
+        # The old software manufacturer key no longer activates anything.
+        rc, out, err = self.ward("lock", "init", "--dir", self.path("lock3"), "--sn",
+                                 "LOCK-SW3", "--server", self.wardd.url, "--factory-key",
+                                 self.path("factory", "factory.key"))
+        self.assertNotEqual(rc, 0, out)
 
     def test_a_wrong_pin_or_token_is_refused_at_init(self):
         bad = "pkcs11:token=ward;object=x?module-path=%s&pin-value=0000" % self.module

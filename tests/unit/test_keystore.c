@@ -215,6 +215,28 @@ static void test_lock_software_ignores_keystore(void **state)
     lf_env_free(e);
 }
 
+/* A device keeps its identity in the lock's record: by the device's id. */
+static void test_device_identity_id(void **state)
+{
+    (void)state;
+    ward_random rng = ward_test_rng();
+    ward_keystore_soft s;
+    ward_keystore ks;
+    uint8_t kpub[65];
+    ward_keystore_soft_init(&s, ward_test_cp, &rng, &ks);
+    lf_env *e = lf_env_new();
+    memset(e->mem, 0xFF, sizeof e->mem);
+    lf_restart(e);
+    ward_lock_use_keystore_as(&e->lock, &ks, WARD_KEY_DEVICE_IDENTITY);
+    assert_int_equal(ward_lock_provision(&e->lock, LF_SN, LF_SN_LEN), WARD_OK);
+    assert_int_equal(ward_lock_identity(&e->lock, NULL, NULL, e->lock_pub), WARD_OK);
+    assert_int_equal(ks.public_key(ks.ctx, WARD_KEY_LOCK_IDENTITY, kpub), WARD_ERR_NOTFOUND);
+    assert_int_equal(ks.public_key(ks.ctx, WARD_KEY_DEVICE_IDENTITY, kpub), WARD_OK);
+    assert_memory_equal(kpub, e->lock_pub, 65);
+    lf_env_free(e);
+    ward_keystore_soft_wipe(&s);
+}
+
 int main(int argc, char **argv)
 {
     ward_test_backend(argc, argv);
@@ -224,6 +246,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_by_handle_matches_raw),
         cmocka_unit_test(test_lock_identity_in_keystore),
         cmocka_unit_test(test_lock_software_ignores_keystore),
+        cmocka_unit_test(test_device_identity_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
