@@ -43,7 +43,7 @@ const cli_doc cli_docs_se[] = {
           { "backend", "openssl|mbedtls", "crypto backend (default: the configured one)" },
           { NULL, NULL, NULL } } },
     { "se host",
-      "--dir H --link PATH bind [--r1-by se|host] [--variant sym|asym] "
+      "--dir H --link PATH [--keystore URI] bind [--r1-by se|host] [--variant sym|asym] "
       "[--f hmac-sha256|aes-cmac|hmac-sm3|sm4-cmac] | lock | verify [--then CMD]... | "
       "cmd CMD...",
       "the SE's host: bind to the SE, lock the binding, verify, send commands",
@@ -59,6 +59,8 @@ const cli_doc cli_docs_se[] = {
           { "f", "hmac-sha256|aes-cmac|hmac-sm3|sm4-cmac",
             "bind: the keyed function of the challenge (default hmac-sha256)" },
           { "then", "CMD", "verify: a command to send once verified (repeatable)" },
+          { "keystore", "URI", "bind --variant asym: make the host's key in this keystore "
+            "(pkcs11:token=T;object=P?module-path=M&pin-value=PIN); H remembers it" },
           { NULL, NULL, NULL } } },
     { NULL, NULL, NULL, NULL, NULL },
 };

@@ -232,6 +232,36 @@ class FlowsWithKeysInSoftHSM(KeystoreTest):
                                  self.path("factory", "factory.key"))
         self.assertNotEqual(rc, 0, out)
 
+    def test_se_host_key_in_the_token(self):
+        # Flow E, asymmetric variant: the host's key made in the token.
+        link = self.path("se.sock")
+        se = subprocess.Popen([WARD, "se", "run", "--dir", self.path("se"), "--link", link],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.procs.append(se)
+        deadline = time.time() + 10
+        while not os.path.exists(link):
+            self.assertIsNone(se.poll(), "ward se run exited")
+            self.assertLess(time.time(), deadline, "the SE did not come up")
+            time.sleep(0.01)
+        host = self.path("host")
+        out = self.ward_ok("se", "host", "--dir", host, "--link", link, "--keystore",
+                           self.uri("se"), "bind", "--variant", "asym")
+        self.assertIn("bound to SE", out)
+        self.assertIn("bind-locked", self.ward_ok("se", "host", "--dir", host, "--link", link,
+                                                  "lock"))
+        out = self.ward_ok("se", "host", "--dir", host, "--link", link, "cmd", "echo ok")
+        self.assertEqual(out.splitlines(), ["verified", "ok"])
+        # Without the token the host cannot even start: its key is there.
+        shutil.move(self.tokens, self.tokens + ".away")
+        os.mkdir(self.tokens)
+        rc, out, err = self.ward("se", "host", "--dir", host, "--link", link, "cmd", "echo x")
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("cannot open the keystore", err)
+        os.rmdir(self.tokens)
+        shutil.move(self.tokens + ".away", self.tokens)
+        se.terminate()
+        se.wait(timeout=10)
+
     def test_a_wrong_pin_or_token_is_refused_at_init(self):
         bad = "pkcs11:token=ward;object=x?module-path=%s&pin-value=0000" % self.module
         rc, out, err = self.ward("lock", "init", "--dir", self.path("l1"), "--sn", SN,
