@@ -221,6 +221,15 @@ static ward_err open_state(ward_agent_state *st)
     err = st->role == WARD_AGENT_LOCK
               ? ward_lock_open(&st->lock, st->host.crypto, &st->host.rng, &st->host.clock, &port)
               : ward_dev_open(&st->dev, st->host.crypto, &st->host.rng, &st->host.clock, &port);
+    if (err == WARD_OK && st->host.keystore != NULL) {
+        /* Before anything signs or a new identity is made. */
+        if (st->role == WARD_AGENT_LOCK) {
+            ward_lock_use_keystore(&st->lock, st->host.keystore);
+        } else {
+            ward_lock_use_keystore_as(&st->dev.base, st->host.keystore,
+                                      WARD_KEY_DEVICE_IDENTITY);
+        }
+    }
     if (err != WARD_OK) {
         ward_file_port_close(&st->file);
         drop_busy(st);
@@ -258,7 +267,7 @@ static ward_err sign_with_state(void *ctx, const char *base, size_t base_len,
 
 /* Everything before the config is read or written. */
 static ward_err begin(ward_agent_state *st, ward_agent_role role, const char *dir,
-                      bool readonly)
+                      bool readonly, const ward_keystore *keystore)
 {
     memset(st, 0, sizeof *st);
     st->role = role == WARD_AGENT_DEVICE ? WARD_AGENT_DEVICE : WARD_AGENT_LOCK;
@@ -266,6 +275,7 @@ static ward_err begin(ward_agent_state *st, ward_agent_role role, const char *di
     st->busy_fd = -1;
     st->readonly = readonly;
     ward_host_init(&st->host);
+    st->host.keystore = keystore;
     if (strlen(dir) > WARD_AGENT_DIR_MAX) {
         st->usage = true;
         return fail(st, WARD_ERR_PARAM, "directory path too long");
@@ -285,9 +295,10 @@ static void link_up(ward_agent_state *st)
     (void)ward_agent_init(&st->link, &ward_agent_http, &st->host, st->server, &st->signer);
 }
 
-ward_err ward_agent_state_open(ward_agent_state *st, ward_agent_role role, const char *dir)
+ward_err ward_agent_state_open(ward_agent_state *st, ward_agent_role role, const char *dir,
+                               const ward_keystore *keystore)
 {
-    ward_err err = begin(st, role, dir, false);
+    ward_err err = begin(st, role, dir, false, keystore);
     if (err == WARD_OK && (err = read_config(st)) == WARD_OK) {
         link_up(st);
         err = open_state(st);
@@ -298,7 +309,7 @@ ward_err ward_agent_state_open(ward_agent_state *st, ward_agent_role role, const
 ward_err ward_agent_state_open_readonly(ward_agent_state *st, ward_agent_role role,
                                         const char *dir)
 {
-    ward_err err = begin(st, role, dir, true);
+    ward_err err = begin(st, role, dir, true, NULL);
     if (err == WARD_OK && (err = read_config(st)) == WARD_OK) {
         link_up(st);
         err = open_state(st);
@@ -308,9 +319,9 @@ ward_err ward_agent_state_open_readonly(ward_agent_state *st, ward_agent_role ro
 
 ward_err ward_agent_state_create(ward_agent_state *st, ward_agent_role role, const char *dir,
                                  const char *id, const char *server, const char *name,
-                                 const char *type)
+                                 const char *type, const ward_keystore *keystore)
 {
-    ward_err err = begin(st, role, dir, false);
+    ward_err err = begin(st, role, dir, false, keystore);
     if (err != WARD_OK) {
         return err;
     }

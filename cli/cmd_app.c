@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "json_out.h"
+#include "keystore.h"
 #include "qr.h"
 #include "ward/ward.h"
 #include "ward/ward_app.h"
@@ -23,6 +24,10 @@
 static int app_open(ward_app *app, ward_host *host, const char *dir)
 {
     ward_host_init(host);
+    int krc = cli_keystore_attach(host, dir);
+    if (krc != 0) {
+        return krc;
+    }
     if (ward_app_open(app, host, dir) != WARD_OK) {
         int rc = cli_fail("%s", ward_app_error(app));
         ward_app_close(app);
@@ -134,11 +139,13 @@ static int register_code(ward_app *app, const char *dir, const char *code)
 int cmd_app_register(int argc, char **argv)
 {
     const char *dir = NULL, *server = NULL, *user = NULL, *phone = NULL, *code = NULL;
+    const char *keystore = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "server", true, &server },
         { "user", true, &user }, { "phone", true, &phone }, { "code", true, &code },
+        { "keystore", true, &keystore },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 6, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -155,6 +162,10 @@ int cmd_app_register(int argc, char **argv)
     ward_host host;
     ward_app app;
     ward_host_init(&host);
+    cli_keystore_option(keystore);
+    if ((rc = cli_keystore_attach(&host, dir)) != 0) {
+        return rc;
+    }
     /* A registration begun before goes on (a new code, rate-limited). */
     if (ward_app_register_open(&app, &host, dir, user, phone, server) != WARD_OK) {
         rc = cli_fail("%s", ward_app_error(&app));
@@ -564,16 +575,18 @@ int cmd_app_forget(int argc, char **argv)
 
 int cmd_app_recover(int argc, char **argv)
 {
-    const char *dir = NULL, *key = NULL, *server = NULL;
+    const char *dir = NULL, *key = NULL, *server = NULL, *keystore = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "from-key", true, &key }, { "server", true, &server },
+        { "keystore", true, &keystore },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 3, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 4, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
     if (!dir || !key) {
-        return cli_usage("usage: ward app recover --dir A --from-key FILE [--server URL]");
+        return cli_usage("usage: ward app recover --dir A --from-key FILE [--server URL] "
+                         "[--keystore URI]");
     }
     if ((rc = cli_server_opt(&server)) != 0) {
         return rc;
@@ -581,6 +594,10 @@ int cmd_app_recover(int argc, char **argv)
     ward_host host;
     ward_app app;
     ward_host_init(&host);
+    cli_keystore_option(keystore);
+    if ((rc = cli_keystore_attach(&host, dir)) != 0) {
+        return rc;
+    }
     if (ward_app_recover(&app, &host, dir, key, server) != WARD_OK) {
         rc = cli_fail("%s", ward_app_error(&app));
         ward_app_close(&app);

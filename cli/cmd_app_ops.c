@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "json_out.h"
+#include "keystore.h"
 #include "ward/ward.h"
 #include "ward/ward_app.h"
 #include "ward/ward_app_ops.h"
@@ -27,6 +28,10 @@
 static int open_app(ward_app *app, ward_host *host, const char *dir)
 {
     ward_host_init(host);
+    int krc = cli_keystore_attach(host, dir);
+    if (krc != 0) {
+        return krc;
+    }
     if (ward_app_open(app, host, dir) != WARD_OK) {
         int rc = cli_fail("%s", ward_app_error(app));
         ward_app_close(app);

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "coap_ward.h"
 #include "state.h"
+#include "keystore.h"
 #include "ward/ward.h"
 
 #define MSG_MAX 256
@@ -36,23 +37,25 @@ static void say(const char *fmt, ...)
 int cmd_device_init(int argc, char **argv)
 {
     const char *dir = NULL, *id = NULL, *server = NULL, *factory = NULL, *no_act = NULL;
-    const char *name = NULL, *type = NULL;
+    const char *name = NULL, *type = NULL, *keystore = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "id", true, &id }, { "server", true, &server },
         { "factory-key", true, &factory }, { "no-activate", false, &no_act },
-        { "name", true, &name }, { "type", true, &type },
+        { "name", true, &name }, { "type", true, &type }, { "keystore", true, &keystore },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 7, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 8, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
     if (dir == NULL || id == NULL || server == NULL || (factory == NULL && no_act == NULL)) {
         return cli_usage("usage: ward device init --dir D --id ID --server URL "
-                         "--factory-key FILE [--name N] [--type T] [--no-activate]");
+                         "--factory-key FILE [--name N] [--type T] [--no-activate] "
+                         "[--keystore URI]");
     }
     if ((rc = cli_server_opt(&server)) != 0) {
         return rc;
     }
+    cli_keystore_option(keystore);
     ward_agent_state dd;
     if ((rc = cli_state_create(&dd, WARD_AGENT_DEVICE, dir, id, server, name ? name : id,
                                type ? type : "lamp")) != 0) {

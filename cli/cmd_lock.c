@@ -12,6 +12,7 @@
 #include "json_out.h"
 #include "cli.h"
 #include "state.h"
+#include "keystore.h"
 #include "lockops.h"
 #include "qr.h"
 #include "ward/ward.h"
@@ -25,17 +26,19 @@
 int cmd_lock_init(int argc, char **argv)
 {
     const char *dir = NULL, *sn = NULL, *server = NULL, *factory = NULL, *no_act = NULL;
+    const char *keystore = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "sn", true, &sn }, { "server", true, &server },
         { "factory-key", true, &factory }, { "no-activate", false, &no_act },
+        { "keystore", true, &keystore },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 6, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
     if (dir == NULL || sn == NULL || server == NULL) {
         return cli_usage("usage: ward lock init --dir D --sn SN --server URL "
-                         "--factory-key FILE [--no-activate]");
+                         "--factory-key FILE [--no-activate] [--keystore URI]");
     }
     if ((rc = cli_server_opt(&server)) != 0) {
         return rc;
@@ -44,6 +47,7 @@ int cmd_lock_init(int argc, char **argv)
         return cli_usage("give --factory-key FILE (the manufacturer key that "
                          "vouches for this lock) or --no-activate");
     }
+    cli_keystore_option(keystore);
     ward_agent_state ld;
     if ((rc = cli_state_create(&ld, WARD_AGENT_LOCK, dir, sn, server, NULL, NULL)) != 0) {
         return rc;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "keystore.h"
 #include "json_out.h"
 #include "coap_ward.h"
 #include "devlink.h"
@@ -151,6 +152,9 @@ static bool app_account(ward_app *app, ward_host *host, const char *dir)
     bool have = path && access(path, F_OK) == 0;
     free(path);
     if (!have) {
+        return false;
+    }
+    if (cli_keystore_attach(host, dir) != 0) {
         return false;
     }
     if (ward_app_open(app, host, dir) != WARD_OK) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "keystore.h"
 #include "se_link.h"
 #include "ward/ward_files.h"
 #include "ward/ward_host.h"
@@ -374,7 +375,7 @@ static int host_verify(host_run *r, char **cmds, int ncmds)
 int cmd_se_host(int argc, char **argv)
 {
     const char *dir = NULL, *link = NULL, *backend = NULL, *by = NULL, *variant = NULL,
-               *f = NULL;
+               *f = NULL, *keystore = NULL;
     char *then[MAX_THEN];
     int nthen = 0;
     /* --then may come again and again: take those out first. */
@@ -399,16 +400,17 @@ int cmd_se_host(int argc, char **argv)
     const cli_option opts[] = {
         { "dir", true, &dir },         { "link", true, &link }, { "backend", true, &backend },
         { "r1-by", true, &by },        { "variant", true, &variant }, { "f", true, &f },
-        { "then", true, &then_seen },
+        { "then", true, &then_seen },  { "keystore", true, &keystore },
     };
     char *pos[1 + MAX_THEN];
-    int npos = 0, rc = cli_parse(nrest, rest, opts, 7, pos, 1 + MAX_THEN, &npos);
+    int npos = 0, rc = cli_parse(nrest, rest, opts, 8, pos, 1 + MAX_THEN, &npos);
     free(rest);
     if (rc != 0) {
         return rc;
     }
     if (dir == NULL || link == NULL || npos < 1) {
-        return cli_usage("usage: ward se host --dir H --link PATH bind [--r1-by se|host] "
+        return cli_usage("usage: ward se host --dir H --link PATH [--keystore URI] bind "
+                         "[--r1-by se|host] "
                          "[--variant sym|asym] [--f hmac-sha256|aes-cmac|hmac-sm3|sm4-cmac] "
                          "| lock | verify [--then CMD]... | cmd CMD...");
     }
@@ -438,6 +440,18 @@ int cmd_se_host(int argc, char **argv)
         ward_file_port_close(&r.fp);
         return cli_fail("cannot read the host's state in %s: %s", dir, ward_strerror(err));
     }
+    /* The asymmetric variant's key may be in a keystore (--keystore,
+     * H/keystore). */
+    ward_host kh;
+    ward_host_init(&kh);
+    kh.crypto = cp;
+    cli_keystore_option(keystore);
+    if ((rc = cli_keystore_attach(&kh, dir)) != 0) {
+        ward_se_host_close(&r.h);
+        ward_file_port_close(&r.fp);
+        return rc;
+    }
+    ward_se_host_use_keystore(&r.h, kh.keystore);
     signal(SIGPIPE, SIG_IGN);
     r.fd = se_link_connect(link);
     if (r.fd < 0) {

@@ -9,7 +9,8 @@
 #define END { NULL, NULL, NULL }
 
 const cli_doc cli_docs_app[] = {
-    { "app register", "--dir A --server URL --user U --phone P [--code C] | --dir A --code C",
+    { "app register", "--dir A --server URL --user U --phone P [--code C] [--keystore URI] | "
+      "--dir A --code C",
       "make the app's account and key, verify its phone by the SMS code",
       "The first form makes the key and the account and has wardd text a code to\n"
       "the phone; with --code it also verifies it. The second form verifies a\n"
@@ -21,6 +22,9 @@ const cli_doc cli_docs_app[] = {
           { "user", "U", "the user name to register" },
           { "phone", "P", "the phone number to verify (optional +, then 5-20 digits)" },
           { "code", "C", "the code wardd texted (else read from standard input)" },
+          { "keystore", "URI", "make the client key in this keystore: a PKCS#11 URI "
+            "(pkcs11:token=T;object=P?module-path=M&pin-value=PIN) or software (default); "
+            "A remembers it" },
           END } },
     { "app scan", "--dir A --qr FILE.png [--wait S] [--rebind]",
       "scan a lock's QR code and upload the binding",
@@ -44,12 +48,14 @@ const cli_doc cli_docs_app[] = {
           APP_DIR,
           { "wait", "S", "seconds to wait for a pending binding to finish (default 0)" },
           CLI_DOC_JSON, END } },
-    { "app recover", "--dir A --from-key FILE [--server URL]",
+    { "app recover", "--dir A --from-key FILE [--server URL] [--keystore URI]",
       "a new phone: import the key, restore locks from escrow", NULL,
       (const cli_doc_opt[]){
           { "dir", "A", "the new app directory (made if missing)" },
           { "from-key", "FILE", "the client key file kept from ward app register" },
           { "server", "URL", "wardd's base URL (default: the one in the key file)" },
+          { "keystore", "URI", "the keystore that holds the key of a key file with \"pub\" "
+            "only (ward app register --keystore); A remembers it" },
           END } },
     { "app pending", "--dir A [--wait S] [--json]", "requests waiting for this app's answer", NULL,
       (const cli_doc_opt[]){

@@ -7,7 +7,8 @@
 #define END { NULL, NULL, NULL }
 
 const cli_doc cli_docs_lock[] = {
-    { "lock init", "--dir D --sn SN --server URL (--factory-key FILE | --no-activate)",
+    { "lock init", "--dir D --sn SN --server URL (--factory-key FILE | --no-activate) "
+      "[--keystore URI]",
       "make a lock's identity and activate it",
       "Makes the lock's identity key in D and, with --factory-key, activates the\n"
       "lock at wardd (the manufacturer's signature vouches for it).",
@@ -15,8 +16,12 @@ const cli_doc cli_docs_lock[] = {
           { "dir", "D", "the lock's directory (made if missing)" },
           { "sn", "SN", "the lock's serial number (1-32 of A-Z a-z 0-9 - _ .)" },
           { "server", "URL", "wardd's base URL (http:// or https://)" },
-          { "factory-key", "FILE", "the manufacturer key (factory.key) that activates it" },
+          { "factory-key", "FILE", "the manufacturer key (factory.key, or the PKCS#11 URI of "
+            "the token that holds it) that activates it" },
           { "no-activate", NULL, "only make the identity; activate later" },
+          { "keystore", "URI", "make the identity key in this keystore: a PKCS#11 URI "
+            "(pkcs11:token=T;object=P?module-path=M&pin-value=PIN) or software (default); "
+            "D remembers it" },
           END } },
     { "lock bind", "--dir D --phone P [--code CODE] [--qr-out FILE.png] [--wait S]",
       "bind an app: show the QR code, read the SMS code",

@@ -19,11 +19,15 @@ const cli_doc cli_docs_top[] = {
 };
 
 const cli_doc cli_docs_factory[] = {
-    { "factory keygen", "--out DIR", "make the manufacturer key pair",
+    { "factory keygen", "--out DIR [--keystore URI]", "make the manufacturer key pair",
       "Writes DIR/factory.key (0600) and DIR/factory.pub; wardd's --factory-pub\n"
-      "takes the public half. An existing key is never replaced.",
+      "takes the public half. An existing key is never replaced. With --keystore\n"
+      "the key is made inside the PKCS#11 token (label PREFIX-factory) and only\n"
+      "factory.pub is written: give the same URI as --factory-key.",
       (const cli_doc_opt[]){
           { "out", "DIR", "directory to write factory.key and factory.pub into" },
+          { "keystore", "URI", "make the key in this PKCS#11 token "
+            "(pkcs11:token=T;object=P?module-path=M&pin-value=PIN)" },
           { NULL, NULL, NULL } } },
     { NULL, NULL, NULL, NULL, NULL },
 };
@@ -39,7 +43,7 @@ const cli_doc cli_docs_se[] = {
           { "backend", "openssl|mbedtls", "crypto backend (default: the configured one)" },
           { NULL, NULL, NULL } } },
     { "se host",
-      "--dir H --link PATH bind [--r1-by se|host] [--variant sym|asym] "
+      "--dir H --link PATH [--keystore URI] bind [--r1-by se|host] [--variant sym|asym] "
       "[--f hmac-sha256|aes-cmac|hmac-sm3|sm4-cmac] | lock | verify [--then CMD]... | "
       "cmd CMD...",
       "the SE's host: bind to the SE, lock the binding, verify, send commands",
@@ -55,13 +59,16 @@ const cli_doc cli_docs_se[] = {
           { "f", "hmac-sha256|aes-cmac|hmac-sm3|sm4-cmac",
             "bind: the keyed function of the challenge (default hmac-sha256)" },
           { "then", "CMD", "verify: a command to send once verified (repeatable)" },
+          { "keystore", "URI", "bind --variant asym: make the host's key in this keystore "
+            "(pkcs11:token=T;object=P?module-path=M&pin-value=PIN); H remembers it" },
           { NULL, NULL, NULL } } },
     { NULL, NULL, NULL, NULL, NULL },
 };
 
 const cli_doc cli_docs_device[] = {
     { "device init",
-      "--dir D --id ID --server URL (--factory-key FILE | --no-activate) [--name N] [--type T]",
+      "--dir D --id ID --server URL (--factory-key FILE | --no-activate) [--name N] [--type T] "
+      "[--keystore URI]",
       "make an IoT device's identity and activate it",
       "Makes the device's identity key in D and, with --factory-key, activates it\n"
       "at wardd (the manufacturer's signature vouches for it).",
@@ -69,10 +76,14 @@ const cli_doc cli_docs_device[] = {
           { "dir", "D", "the device's directory (made if missing)" },
           { "id", "ID", "the device id (1-32 of A-Z a-z 0-9 - _ .)" },
           { "server", "URL", "wardd's base URL (http:// or https://)" },
-          { "factory-key", "FILE", "the manufacturer key (factory.key) that activates it" },
+          { "factory-key", "FILE", "the manufacturer key (factory.key, or the PKCS#11 URI of "
+            "the token that holds it) that activates it" },
           { "no-activate", NULL, "only make the identity; activate later" },
           { "name", "N", "the name apps see (default: the id)" },
           { "type", "T", "the device type apps see (default lamp)" },
+          { "keystore", "URI", "make the identity key in this keystore: a PKCS#11 URI "
+            "(pkcs11:token=T;object=P?module-path=M&pin-value=PIN) or software (default); "
+            "D remembers it" },
           { NULL, NULL, NULL } } },
     { "device run", "--dir D [--server URL] [--listen HOST:PORT] [--no-far]",
       "run the device: near-field CoAP, far-field through wardd, pairing windows",

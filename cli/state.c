@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "keyfile.h"
+#include "keystore.h"
 #include "ward/ward.h"
 
 #define MSG_MAX 256
@@ -20,9 +20,21 @@ static int said(const ward_agent_state *st, ward_err err)
     return st->usage ? cli_usage("%s", st->why) : cli_fail("%s", st->why);
 }
 
+/* The keystore D/keystore (or --keystore) names, NULL for software. */
+static int keystore_of(const char *dir, const ward_keystore **ks)
+{
+    ward_host host;
+    ward_host_init(&host);
+    int rc = cli_keystore_attach(&host, dir);
+    *ks = host.keystore;
+    return rc;
+}
+
 int cli_state_open(ward_agent_state *st, ward_agent_role role, const char *dir)
 {
-    return said(st, ward_agent_state_open(st, role, dir));
+    const ward_keystore *ks = NULL;
+    int rc = keystore_of(dir, &ks);
+    return rc != 0 ? rc : said(st, ward_agent_state_open(st, role, dir, ks));
 }
 
 int cli_state_open_readonly(ward_agent_state *st, ward_agent_role role, const char *dir)
@@ -33,7 +45,10 @@ int cli_state_open_readonly(ward_agent_state *st, ward_agent_role role, const ch
 int cli_state_create(ward_agent_state *st, ward_agent_role role, const char *dir,
                      const char *id, const char *server, const char *name, const char *type)
 {
-    return said(st, ward_agent_state_create(st, role, dir, id, server, name, type));
+    const ward_keystore *ks = NULL;
+    int rc = keystore_of(dir, &ks);
+    return rc != 0 ? rc
+                   : said(st, ward_agent_state_create(st, role, dir, id, server, name, type, ks));
 }
 
 int cli_state_reacquire(ward_agent_state *st)
@@ -68,25 +83,19 @@ void cli_note(void *ctx, const char *line)
 
 int cli_state_activate(ward_agent_state *st, const char *factory_key)
 {
-    uint8_t fpriv[WARD_P256_SCALAR_LEN];
-    ward_err err = keyfile_read_hex(factory_key, fpriv, sizeof fpriv);
-    if (err != WARD_OK) {
-        return cli_fail("cannot read the manufacturer key %s: %s", factory_key,
-                        cli_file_why(err, errno, "not a manufacturer key file (64 hex "
-                                     "digits; damaged, or another file)"));
-    }
     bool lock = st->role == WARD_AGENT_LOCK;
     uint8_t id[WARD_SN_MAX], pub[WARD_P256_POINT_LEN], msg[WARD_ACTIVATION_MAX];
     ward_activation act;
     size_t len = 0;
-    err = lock ? ward_lock_activation(&st->lock, id, pub, &act)
-               : ward_dev_activation(&st->dev, id, pub, &act);
-    if (err == WARD_OK) {
-        err = ward_activation_sign(st->host.crypto, fpriv, &act, msg, sizeof msg, &len);
-    }
-    explicit_bzero(fpriv, sizeof fpriv);
+    ward_err err = lock ? ward_lock_activation(&st->lock, id, pub, &act)
+                        : ward_dev_activation(&st->dev, id, pub, &act);
     if (err != WARD_OK) {
         return cli_fail("cannot sign the activation: %s", ward_strerror(err));
+    }
+    /* The manufacturer key: a key file, or a PKCS#11 URI (keystore.h). */
+    int rc = cli_factory_sign(factory_key, st->host.crypto, &act, msg, sizeof msg, &len);
+    if (rc != 0) {
+        return rc;
     }
     char why[MSG_MAX];
     if (ward_agent_activate(&st->link, msg, len, why, sizeof why) != 0) {

@@ -112,18 +112,22 @@ static ward_err write_account(ward_app *app)
     return err;
 }
 
+/* {"user","phone","server","key"}: the private key in hex; or, for a
+ * key in a keystore, "pub" (the public point in hex) in place of "key". */
 static ward_err write_key(ward_app *app)
 {
-    char hex[2 * WARD_P256_SCALAR_LEN + 1];
-    ward_err err = ward_hex_encode(app->priv, sizeof app->priv, hex,
-                                   sizeof hex);
+    char hex[2 * WARD_P256_POINT_LEN + 1];
+    ward_err err = app->key_external
+                       ? ward_hex_encode(app->pub, sizeof app->pub, hex, sizeof hex)
+                       : ward_hex_encode(app->priv, sizeof app->priv, hex, sizeof hex);
+    const char *field = app->key_external ? "pub" : "key";
     cJSON *o = cJSON_CreateObject();
     if (err == WARD_OK) {
         err = WARD_ERR_IO;
         if (o != NULL && cJSON_AddStringToObject(o, "user", app->user) &&
             cJSON_AddStringToObject(o, "phone", app->phone) &&
             cJSON_AddStringToObject(o, "server", app->server) &&
-            cJSON_AddStringToObject(o, "key", hex)) {
+            cJSON_AddStringToObject(o, field, hex)) {
             err = write_json(app, KEY_FILE, o, 0600);
         }
     }
@@ -136,6 +140,55 @@ static ward_err write_key(ward_app *app)
     cJSON_Delete(o);
     wipe(hex, sizeof hex);
     return err;
+}
+
+/* The client key made in the host's keystore; one already there under
+ * WARD_KEY_APP_CLIENT (made by the integrator's tooling) is taken. */
+static ward_err keystore_key(ward_app *app)
+{
+    const ward_keystore *ks = app->host.keystore;
+    ward_err err = ks->generate(ks->ctx, WARD_KEY_APP_CLIENT, app->pub);
+    if (err == WARD_ERR_STATE) {
+        err = ks->public_key(ks->ctx, WARD_KEY_APP_CLIENT, app->pub);
+    }
+    if (err == WARD_OK && app->host.crypto->p256_point_check(app->pub) != WARD_OK) {
+        err = WARD_ERR_CRYPTO;
+    }
+    if (err != WARD_OK) {
+        return ward_app_fail(app, err, "cannot make the client key in the keystore (%s): %s",
+                             ks->name, ward_strerror(err));
+    }
+    app->key_external = true;
+    return WARD_OK;
+}
+
+/* A key file with "pub" only: its key must be the one in the keystore. */
+static ward_err keystore_check(ward_app *app, const char *path, const char *pub_hex)
+{
+    uint8_t pub[WARD_P256_POINT_LEN], held[WARD_P256_POINT_LEN];
+    size_t got = 0;
+    const ward_keystore *ks = app->host.keystore;
+    if (strlen(pub_hex) != 2 * WARD_P256_POINT_LEN ||
+        ward_hex_decode(pub_hex, strlen(pub_hex), pub, sizeof pub, &got) != WARD_OK ||
+        app->host.crypto->p256_point_check(pub) != WARD_OK) {
+        return ward_app_fail(app, WARD_ERR_FORMAT, "%s is not a ward key file", path);
+    }
+    if (ks == NULL) {
+        return ward_app_fail(app, WARD_ERR_STATE, "the client key of %s is in a keystore, "
+                             "and none was given (--keystore URI)", path);
+    }
+    ward_err err = ks->public_key(ks->ctx, WARD_KEY_APP_CLIENT, held);
+    if (err != WARD_OK) {
+        return ward_app_fail(app, err, "the keystore (%s) has no client key: %s", ks->name,
+                             ward_strerror(err));
+    }
+    if (memcmp(pub, held, sizeof pub) != 0) {
+        return ward_app_fail(app, WARD_ERR_CONFLICT, "the keystore (%s) holds another client "
+                             "key than %s", ks->name, path);
+    }
+    memcpy(app->pub, pub, sizeof pub);
+    app->key_external = true;
+    return WARD_OK;
 }
 
 static ward_err set_identity(ward_app *app, const char *user,
@@ -194,7 +247,9 @@ ward_err ward_app_create(ward_app *app, const ward_host *host,
         err = ward_app_fail(app, WARD_ERR_STATE,
                             "%s already holds a client key", dir);
     }
-    if (err == WARD_OK) {
+    if (err == WARD_OK && host->keystore != NULL) {
+        err = keystore_key(app);
+    } else if (err == WARD_OK) {
         err = ward_p256_keygen(host->crypto, &app->host.rng, app->priv,
                                app->pub);
         if (err != WARD_OK) {
@@ -227,13 +282,17 @@ static ward_err load_key_file(ward_app *app, const char *path,
     }
     cJSON *o = cJSON_ParseWithLength(text, len);
     const char *key = ward_json_str(o, "key");
+    const char *pub = key == NULL ? ward_json_str(o, "pub") : NULL;
     /* Not even the shape of one (truncated, overwritten, another file):
      * said so, rather than as a bad user id. */
-    err = key == NULL || ward_json_str(o, "user") == NULL || ward_json_str(o, "phone") == NULL
+    err = (key == NULL && pub == NULL) || ward_json_str(o, "user") == NULL ||
+                  ward_json_str(o, "phone") == NULL
               ? ward_app_fail(app, WARD_ERR_FORMAT, "%s is not a ward key file (damaged, or "
                               "another file)", path)
               : set_identity(app, ward_json_str(o, "user"), ward_json_str(o, "phone"));
-    if (err == WARD_OK &&
+    if (err == WARD_OK && pub != NULL) {
+        err = keystore_check(app, path, pub);
+    } else if (err == WARD_OK &&
         (key == NULL || strlen(key) != 2 * WARD_P256_SCALAR_LEN ||
          ward_hex_decode(key, strlen(key), app->priv, sizeof app->priv,
                          &got) != WARD_OK ||
@@ -459,6 +518,10 @@ static ward_err app_sign(void *ctx, const char *base, size_t base_len,
                          uint8_t sig[WARD_P256_SIG_LEN])
 {
     ward_app *app = ctx;
+    if (app->key_external) {
+        return ward_httpsig_sign_by(app->host.crypto, app->host.keystore, WARD_KEY_APP_CLIENT,
+                                    base, base_len, sig);
+    }
     return ward_httpsig_sign(app->host.crypto, app->priv, base, base_len, sig);
 }
 

@@ -30,4 +30,5 @@ void ward_host_init(ward_host *host)
     host->clock = ward_clock_posix();
     host->cancelled = NULL;
     host->cancel_ctx = NULL;
+    host->keystore = NULL;
 }

@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ward/ward_keystore.h"
 #include "ward/ward_suite.h"
 #include "ward_inner.h"
 
@@ -19,7 +20,7 @@
  * an unrelated key.
  */
 static ward_err seal_keys(const ward_crypto *cp,
-                          const uint8_t priv[WARD_P256_SCALAR_LEN],
+                          const uint8_t *priv, const ward_keystore *ks, ward_key_id id,
                           const uint8_t peer[WARD_P256_POINT_LEN],
                           const uint8_t eph_pub[WARD_P256_POINT_LEN],
                           const uint8_t recipient_pub[WARD_P256_POINT_LEN],
@@ -29,7 +30,9 @@ static ward_err seal_keys(const ward_crypto *cp,
     uint8_t context[SEAL_CTX_LEN];
     ward_err err;
 
-    err = cp->p256_ecdh(priv, peer, shared);
+    /* The recipient's key may be in a keystore (priv NULL); the
+     * ephemeral one is always the crypto port's. */
+    err = priv != NULL ? cp->p256_ecdh(priv, peer, shared) : ks->ecdh(ks->ctx, id, peer, shared);
     if (err == WARD_OK) {
         memcpy(context, eph_pub, WARD_P256_POINT_LEN);
         memcpy(context + WARD_P256_POINT_LEN, recipient_pub, WARD_P256_POINT_LEN);
@@ -67,7 +70,7 @@ ward_err ward_seal_to(const ward_crypto *cp, const ward_random *rng,
     /* E goes straight to the front of out: it is public. */
     err = ward_p256_keygen(cp, rng, eph, out);
     if (err == WARD_OK) {
-        err = seal_keys(cp, eph, recipient_pub, out, recipient_pub, km);
+        err = seal_keys(cp, eph, NULL, 0, recipient_pub, out, recipient_pub, km);
     }
     ward_wipe(eph, sizeof(eph));
     if (err == WARD_OK) {
@@ -83,17 +86,18 @@ ward_err ward_seal_to(const ward_crypto *cp, const ward_random *rng,
     return WARD_OK;
 }
 
-ward_err ward_seal_open(const ward_crypto *cp,
-                        const uint8_t recipient_priv[WARD_P256_SCALAR_LEN],
-                        const uint8_t recipient_pub[WARD_P256_POINT_LEN],
-                        const uint8_t *ad, size_t ad_len,
-                        const uint8_t *in, size_t in_len,
-                        uint8_t *out, size_t cap, size_t *out_len)
+static ward_err seal_open(const ward_crypto *cp, const uint8_t *recipient_priv,
+                          const ward_keystore *ks, ward_key_id id,
+                          const uint8_t recipient_pub[WARD_P256_POINT_LEN],
+                          const uint8_t *ad, size_t ad_len,
+                          const uint8_t *in, size_t in_len,
+                          uint8_t *out, size_t cap, size_t *out_len)
 {
     uint8_t km[SEAL_KM_LEN];
     ward_err err;
 
-    WARD_ASSERT(cp != NULL && recipient_priv != NULL && recipient_pub != NULL);
+    WARD_ASSERT(cp != NULL && (recipient_priv != NULL || ks != NULL));
+    WARD_ASSERT(recipient_pub != NULL);
     WARD_ASSERT(in != NULL && out != NULL && out_len != NULL);
     WARD_ASSERT(ad != NULL || ad_len == 0);
 
@@ -104,8 +108,12 @@ ward_err ward_seal_open(const ward_crypto *cp,
     if (cap < in_len - WARD_SEAL_OVERHEAD) {
         return WARD_ERR_NOSPACE;
     }
-    /* The port checks E is on the curve before using it (FORMAT). */
-    err = seal_keys(cp, recipient_priv, in, in, recipient_pub, km);
+    /* The port checks E is on the curve before using it (FORMAT); a
+     * keystore does the same (ward_keystore.h). */
+    if (recipient_priv == NULL && cp->p256_point_check(in) != WARD_OK) {
+        return WARD_ERR_FORMAT;
+    }
+    err = seal_keys(cp, recipient_priv, ks, id, in, in, recipient_pub, km);
     if (err == WARD_OK) {
         err = ward_aead_open(cp, km, km + WARD_AEAD_KEY_LEN, ad, ad_len,
                              in + WARD_P256_POINT_LEN, in_len - WARD_P256_POINT_LEN,
@@ -113,4 +121,27 @@ ward_err ward_seal_open(const ward_crypto *cp,
     }
     ward_wipe(km, sizeof(km));
     return err;
+}
+
+ward_err ward_seal_open(const ward_crypto *cp,
+                        const uint8_t recipient_priv[WARD_P256_SCALAR_LEN],
+                        const uint8_t recipient_pub[WARD_P256_POINT_LEN],
+                        const uint8_t *ad, size_t ad_len,
+                        const uint8_t *in, size_t in_len,
+                        uint8_t *out, size_t cap, size_t *out_len)
+{
+    WARD_ASSERT(recipient_priv != NULL);
+    return seal_open(cp, recipient_priv, NULL, 0, recipient_pub, ad, ad_len, in, in_len,
+                     out, cap, out_len);
+}
+
+ward_err ward_seal_open_by(const ward_crypto *cp, const ward_keystore *ks, ward_key_id id,
+                           const uint8_t recipient_pub[WARD_P256_POINT_LEN],
+                           const uint8_t *ad, size_t ad_len,
+                           const uint8_t *in, size_t in_len,
+                           uint8_t *out, size_t cap, size_t *out_len)
+{
+    WARD_ASSERT(ks != NULL);
+    return seal_open(cp, NULL, ks, id, recipient_pub, ad, ad_len, in, in_len,
+                     out, cap, out_len);
 }

@@ -1,4 +1,5 @@
 /* ward_sign() / ward_verify(): ECDSA P-256 over a labelled message digest. */
+#include "ward/ward_keystore.h"
 #include "ward/ward_suite.h"
 #include "ward_inner.h"
 #include "suite_inner.h"
@@ -52,6 +53,27 @@ ward_err ward_sign(const ward_crypto *cp, const char *label,
         ward_wipe(sig, WARD_P256_SIG_LEN);
     }
     /* A digest of a secret message would say something about it. */
+    ward_wipe(digest, sizeof(digest));
+    return err;
+}
+
+ward_err ward_sign_by(const ward_crypto *cp, const ward_keystore *ks, ward_key_id id,
+                      const char *label, const uint8_t *msg, size_t msg_len,
+                      uint8_t sig[WARD_P256_SIG_LEN])
+{
+    uint8_t digest[WARD_SHA256_LEN];
+    ward_err err;
+
+    WARD_ASSERT(cp != NULL && ks != NULL && label != NULL && sig != NULL);
+    WARD_ASSERT(msg != NULL || msg_len == 0);
+
+    err = sign_digest(cp, label, msg, msg_len, digest);
+    if (err == WARD_OK) {
+        err = ks->sign(ks->ctx, id, digest, sig);
+    }
+    if (err != WARD_OK) {
+        ward_wipe(sig, WARD_P256_SIG_LEN);
+    }
     ward_wipe(digest, sizeof(digest));
     return err;
 }

@@ -89,6 +89,20 @@ ward_err ward_activation_sign(const ward_crypto *cp,
     return err;
 }
 
+ward_err ward_activation_sign_by(const ward_crypto *cp, const ward_keystore *ks,
+                                 ward_key_id id, const ward_activation *a, uint8_t *out,
+                                 size_t cap, size_t *len)
+{
+    size_t signed_len = 0;
+    WARD_ASSERT(cp != NULL && ks != NULL && len != NULL);
+    *len = 0;
+    ward_err err = ward_activation_encode(cp, a, out, cap, &signed_len);
+    if (err == WARD_OK) {
+        err = ward_proto_sign_by(cp, WARD_LABEL_ACTIVATE, ks, id, out, signed_len, cap, len);
+    }
+    return err;
+}
+
 ward_err ward_activation_verify(const ward_crypto *cp,
                                 const uint8_t factory_pub[WARD_P256_POINT_LEN],
                                 const uint8_t *msg, size_t len,

@@ -572,8 +572,7 @@ ward_err ward_bind_finish(ward_lock *lock, const uint8_t *blob,
     bc.time_ms = now;
     /* Signed straight into the caller's buffer: no second copy of the
      * confirmation on the stack of a small device. */
-    err = ward_bind_confirm_sign(lock->cp, id.priv, &bc, confirm, cap,
-                                 &msg_len);
+    err = ward_lock_id_confirm(lock, &id, &bc, confirm, cap, &msg_len);
     if (err != WARD_OK) {
         goto out;
     }

@@ -19,6 +19,29 @@ ward_err ward_lock_open(ward_lock *lock, const ward_crypto *cp,
     return ward_store_open(&lock->store, port);
 }
 
+void ward_lock_use_keystore_as(ward_lock *lock, const ward_keystore *ks, ward_key_id id)
+{
+    WARD_ASSERT(lock != NULL);
+    lock->ks = ks;
+    lock->ks_id = id;
+}
+
+void ward_lock_use_keystore(ward_lock *lock, const ward_keystore *ks)
+{
+    ward_lock_use_keystore_as(lock, ks, WARD_KEY_LOCK_IDENTITY);
+}
+
+/* 1 iff the 32 bytes are all zero; in constant time, as they are secret
+ * when they are not. */
+static bool all_zero(const uint8_t *b, size_t n)
+{
+    uint8_t acc = 0;
+    for (size_t i = 0; i < n; i++) {
+        acc |= b[i];
+    }
+    return acc == 0;
+}
+
 ward_err ward_lock_load_identity(const ward_lock *lock, lock_identity *id)
 {
     uint8_t rec[ID_REC_MAX];
@@ -35,6 +58,7 @@ ward_err ward_lock_load_identity(const ward_lock *lock, lock_identity *id)
     }
     if (err == WARD_OK) {
         memcpy(id->priv, rec + ID_OFF_PRIV, WARD_P256_SCALAR_LEN);
+        id->external = all_zero(id->priv, WARD_P256_SCALAR_LEN);
         memcpy(id->pub, rec + ID_OFF_PUB, WARD_P256_POINT_LEN);
         id->sn_len = len - ID_OFF_SN;
         memcpy(id->sn, rec + ID_OFF_SN, id->sn_len);
@@ -64,8 +88,23 @@ ward_err ward_lock_provision(ward_lock *lock, const uint8_t *sn,
     if (err != WARD_ERR_STATE) {
         return err;
     }
-    err = ward_p256_keygen(lock->cp, &lock->rng, rec + ID_OFF_PRIV,
-                           rec + ID_OFF_PUB);
+    if (lock->ks != NULL) {
+        /* Made inside the keystore; a key already there under this id
+         * (made by the integrator's tooling) is taken as it is. The
+         * record's priv stays zero: the mark of a key kept outside. */
+        memset(rec + ID_OFF_PRIV, 0, WARD_P256_SCALAR_LEN);
+        err = lock->ks->generate(lock->ks->ctx, lock->ks_id, rec + ID_OFF_PUB);
+        if (err == WARD_ERR_STATE) {
+            err = lock->ks->public_key(lock->ks->ctx, lock->ks_id,
+                                       rec + ID_OFF_PUB);
+        }
+        if (err == WARD_OK && lock->cp->p256_point_check(rec + ID_OFF_PUB) != WARD_OK) {
+            err = WARD_ERR_CRYPTO;
+        }
+    } else {
+        err = ward_p256_keygen(lock->cp, &lock->rng, rec + ID_OFF_PRIV,
+                               rec + ID_OFF_PUB);
+    }
     if (err == WARD_OK) {
         rec[ID_OFF_SN_LEN] = (uint8_t)sn_len;
         memcpy(rec + ID_OFF_SN, sn, sn_len);
@@ -138,9 +177,37 @@ ward_err ward_lock_sign_request(const ward_lock *lock, const char *base,
         err = lock->cp->sha256(&part, 1, digest);
     }
     if (err == WARD_OK) {
-        err = lock->cp->ecdsa_p256_sign(id.priv, digest, sig);
+        err = ward_lock_id_sign(lock, &id, digest, sig);
     }
     ward_wipe(&id, sizeof id);
     ward_wipe(digest, sizeof digest);
     return err;
+}
+
+ward_err ward_lock_id_sign(const ward_lock *lock, const lock_identity *id,
+                           const uint8_t digest[WARD_SHA256_LEN],
+                           uint8_t sig[WARD_P256_SIG_LEN])
+{
+    if (!id->external) {
+        return lock->cp->ecdsa_p256_sign(id->priv, digest, sig);
+    }
+    if (lock->ks == NULL) {
+        return WARD_ERR_STATE;
+    }
+    return lock->ks->sign(lock->ks->ctx, lock->ks_id, digest, sig);
+}
+
+ward_err ward_lock_id_confirm(const ward_lock *lock, const lock_identity *id,
+                              const ward_bind_confirm *c, uint8_t *out, size_t cap,
+                              size_t *len)
+{
+    if (!id->external) {
+        return ward_bind_confirm_sign(lock->cp, id->priv, c, out, cap, len);
+    }
+    *len = 0;
+    if (lock->ks == NULL) {
+        return WARD_ERR_STATE;
+    }
+    return ward_bind_confirm_sign_by(lock->cp, lock->ks, lock->ks_id, c, out, cap,
+                                     len);
 }

@@ -89,9 +89,12 @@
 typedef char lock_client_rec_fits[CLIENT_REC_MAX <= 196 ? 1 : -1];
 typedef char lock_audit_rec_fits[AUDIT_REC_MAX <= 80 ? 1 : -1];
 
-/* The lock's identity, read from the store. */
+/* The lock's identity, read from the store. A priv of all zeros (never
+ * a valid scalar) says the key is in the lock's keystore
+ * (ward_lock_use_keystore()); external is then true. */
 typedef struct lock_identity {
     uint8_t priv[WARD_P256_SCALAR_LEN];
+    bool external;
     uint8_t pub[WARD_P256_POINT_LEN];
     uint8_t sn[WARD_SN_MAX];
     size_t sn_len;
@@ -99,6 +102,17 @@ typedef struct lock_identity {
 
 /* WARD_ERR_STATE if not provisioned; the caller wipes id. */
 ward_err ward_lock_load_identity(const ward_lock *lock, lock_identity *id);
+
+/* Signs a digest with the identity key, in the record or in the lock's
+ * keystore. WARD_ERR_STATE for a key in a keystore the lock was not
+ * given. */
+ward_err ward_lock_id_sign(const ward_lock *lock, const lock_identity *id,
+                           const uint8_t digest[WARD_SHA256_LEN],
+                           uint8_t sig[WARD_P256_SIG_LEN]);
+/* ward_bind_confirm_sign() with the identity key, wherever it is. */
+ward_err ward_lock_id_confirm(const ward_lock *lock, const lock_identity *id,
+                              const ward_bind_confirm *c, uint8_t *out, size_t cap,
+                              size_t *len);
 
 /* A client record decoded; auth_key is a secret the caller wipes. */
 typedef struct lock_client_rec {

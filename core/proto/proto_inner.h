@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "ward/ward_bind.h"
+#include "ward/ward_keystore.h"
 
 #define WARD_TAG_SIG 0xFEu
 /* The signature field as it ends a signed body. */
@@ -43,6 +44,10 @@ ward_err ward_proto_sign(const ward_crypto *cp, const char *label,
                          const uint8_t priv[WARD_P256_SCALAR_LEN],
                          uint8_t *msg, size_t signed_len, size_t cap,
                          size_t *len);
+/* The same with the key in a keystore, by handle. */
+ward_err ward_proto_sign_by(const ward_crypto *cp, const char *label,
+                            const ward_keystore *ks, ward_key_id id,
+                            uint8_t *msg, size_t signed_len, size_t cap, size_t *len);
 
 /* Checks the trailing signature field of msg with pub, before anything
  * else of msg is looked at. WARD_ERR_AUTH for anything that does not

@@ -1,6 +1,7 @@
 /* The host's side of flow E: bind and bind-lock its secure element, answer its challenge, send authenticated commands. */
 #include <string.h>
 
+#include "ward/ward_keystore.h"
 #include "ward/ward_se.h"
 #include "ward/ward_suite.h"
 #include "ward_inner.h"
@@ -77,6 +78,44 @@ ward_err ward_se_host_open(ward_se_host *h, const ward_crypto *cp,
     return err;
 }
 
+void ward_se_host_use_keystore(ward_se_host *h, const ward_keystore *ks)
+{
+    WARD_ASSERT(h != NULL);
+    h->keys = ks;
+}
+
+/* An asymmetric credential whose private half is all zero (never a
+ * valid scalar) is in the keystore. */
+static bool cred_external(const uint8_t *cred)
+{
+    uint8_t acc = 0;
+    for (size_t i = 0; i < WARD_P256_SCALAR_LEN; i++) {
+        acc |= cred[i];
+    }
+    return acc == 0;
+}
+
+static ward_err cred_sign(const ward_se_host *h, const char *label, const uint8_t *cred,
+                          const uint8_t *msg, size_t len, uint8_t sig[WARD_P256_SIG_LEN])
+{
+    if (!cred_external(cred)) {
+        return ward_sign(h->cp, label, cred, msg, len, sig);
+    }
+    return h->keys != NULL ? ward_sign_by(h->cp, h->keys, WARD_KEY_SE, label, msg, len, sig)
+                           : WARD_ERR_STATE;
+}
+
+static ward_err cred_ecdh(const ward_se_host *h, const uint8_t *cred,
+                          const uint8_t peer[WARD_P256_POINT_LEN],
+                          uint8_t shared[WARD_P256_SHARED_LEN])
+{
+    if (!cred_external(cred)) {
+        return h->cp->p256_ecdh(cred, peer, shared);
+    }
+    return h->keys != NULL ? h->keys->ecdh(h->keys->ctx, WARD_KEY_SE, peer, shared)
+                           : WARD_ERR_STATE;
+}
+
 void ward_se_host_close(ward_se_host *h)
 {
     WARD_ASSERT(h != NULL);
@@ -117,8 +156,20 @@ ward_err ward_se_host_bind(ward_se_host *h, uint8_t r1_by, uint8_t variant,
         p[0] = 0;
         p[1] = variant;
         p[2] = 0;
-        err = ward_p256_keygen(h->cp, &h->rng, h->pend_cred,
-                               h->pend_cred + WARD_P256_SCALAR_LEN);
+        if (h->keys != NULL) {
+            /* Made in the keystore; the pending private half stays zero,
+             * the mark of a key kept outside. */
+            memset(h->pend_cred, 0, WARD_P256_SCALAR_LEN);
+            err = h->keys->generate(h->keys->ctx, WARD_KEY_SE,
+                                    h->pend_cred + WARD_P256_SCALAR_LEN);
+            if (err == WARD_ERR_STATE) {
+                err = h->keys->public_key(h->keys->ctx, WARD_KEY_SE,
+                                          h->pend_cred + WARD_P256_SCALAR_LEN);
+            }
+        } else {
+            err = ward_p256_keygen(h->cp, &h->rng, h->pend_cred,
+                                   h->pend_cred + WARD_P256_SCALAR_LEN);
+        }
         memcpy(p + 3, h->pend_cred + WARD_P256_SCALAR_LEN,
                WARD_P256_POINT_LEN);
         n += WARD_P256_POINT_LEN;
@@ -158,8 +209,7 @@ ward_err ward_se_host_lock(ward_se_host *h, uint8_t *out, size_t cap,
                         WARD_LABEL_SE_LOCK, &id, 1, proof);
     } else if (err == WARD_OK) {
         n = WARD_P256_SIG_LEN;
-        err = ward_sign(h->cp, WARD_LABEL_SE_LOCK, rec + HB_OFF_CRED, rec,
-                        WARD_SE_ID_LEN, proof);
+        err = cred_sign(h, WARD_LABEL_SE_LOCK, rec + HB_OFF_CRED, rec, WARD_SE_ID_LEN, proof);
     }
     if (err == WARD_OK) {
         err = ward_se_frame_encode(WARD_SE_BIND_LOCK, proof, n, out, cap,
@@ -323,11 +373,11 @@ static ward_err on_challenge(ward_se_host *h, const uint8_t *p, size_t len,
         }
     } else if (err == WARD_OK) {
         const uint8_t *eph = r2 + WARD_SE_R2_LEN;
-        err = h->cp->p256_ecdh(w.rec + HB_OFF_CRED, eph, w.shared);
+        err = cred_ecdh(h, w.rec + HB_OFF_CRED, eph, w.shared);
         if (err == WARD_OK) {
             ward_se_asym_signed(id, r2, eph, w.nonce, w.msg);
-            err = ward_sign(h->cp, WARD_LABEL_SE_ANSWER, w.rec + HB_OFF_CRED,
-                            w.msg, sizeof w.msg, w.p + n);
+            err = cred_sign(h, WARD_LABEL_SE_ANSWER, w.rec + HB_OFF_CRED, w.msg,
+                            sizeof w.msg, w.p + n);
             n += WARD_P256_SIG_LEN;
         }
         if (err == WARD_OK) {

@@ -31,6 +31,7 @@
 #include "ward/ward_device.h"
 #include "ward/ward_host.h"
 #include "ward/ward_http.h"
+#include "ward/ward_keystore.h"
 #include "ward/ward_lock.h"
 #include "ward/ward_port_posix.h"
 
@@ -70,12 +71,16 @@ typedef struct ward_agent_state {
 /* Makes D (mode 0700), its store and the device's identity, and writes
  * its config. id: a lock's serial number or a device's id (1-32 of A-Z
  * a-z 0-9 . _ -); name and type for a device only (NULL for a lock). The
- * state is left open. */
+ * state is left open. keystore (ward_keystore.h) holds the identity key
+ * (made there now, used there on every open); NULL: the key lives in the
+ * store, as software. */
 ward_err ward_agent_state_create(ward_agent_state *st, ward_agent_role role, const char *dir,
                                  const char *id, const char *server, const char *name,
-                                 const char *type);
-/* Opens an existing D, its store and the device core on it. */
-ward_err ward_agent_state_open(ward_agent_state *st, ward_agent_role role, const char *dir);
+                                 const char *type, const ward_keystore *keystore);
+/* Opens an existing D, its store and the device core on it; keystore as
+ * it was given to ward_agent_state_create(). */
+ward_err ward_agent_state_open(ward_agent_state *st, ward_agent_role role, const char *dir,
+                               const ward_keystore *keystore);
 /* Opens an existing D only to read it: nothing is created or written (a
  * read-only directory will do), the flock shared with other readers. */
 ward_err ward_agent_state_open_readonly(ward_agent_state *st, ward_agent_role role,

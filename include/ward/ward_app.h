@@ -97,6 +97,9 @@ typedef struct ward_app {
     char phone[WARD_PHONE_MAX + 1];
     uint8_t priv[WARD_P256_SCALAR_LEN];  /* wiped by ward_app_close() */
     uint8_t pub[WARD_P256_POINT_LEN];
+    /* The client key is in host.keystore (WARD_KEY_APP_CLIENT), not in
+     * priv (all zero): the key file holds only "pub". */
+    bool key_external;
     bool verified;        /* wardd said the phone is verified (account.json) */
     char error[WARD_APP_ERROR_MAX];
 } ward_app;

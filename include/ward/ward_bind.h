@@ -19,6 +19,7 @@
 
 #include "ward_codec.h"
 #include "ward_crypto.h"
+#include "ward_keystore.h"
 #include "ward_err.h"
 #include "ward_random.h"
 #include "ward_suite.h"
@@ -137,6 +138,14 @@ ward_err ward_escrow_make(const ward_crypto *cp, const ward_random *rng,
                           const uint8_t *uid, size_t uid_len,
                           const uint8_t auth_key[WARD_AUTH_KEY_LEN],
                           uint8_t escrow[WARD_ESCROW_LEN]);
+/* The same with the client key in a keystore (ward_keystore.h), by id. */
+ward_err ward_escrow_make_by(const ward_crypto *cp, const ward_random *rng,
+                             const ward_keystore *ks, ward_key_id id,
+                             const uint8_t client_pub[WARD_P256_POINT_LEN],
+                             const uint8_t *sn, size_t sn_len,
+                             const uint8_t *uid, size_t uid_len,
+                             const uint8_t auth_key[WARD_AUTH_KEY_LEN],
+                             uint8_t escrow[WARD_ESCROW_LEN]);
 /* App recovering: checks the signature with client_pub, then opens the
  * seal with client_priv. WARD_ERR_AUTH (auth_key zeroed) for an escrow
  * this key pair did not make for this sn and uid; WARD_ERR_FORMAT for a
@@ -148,12 +157,21 @@ ward_err ward_escrow_open(const ward_crypto *cp,
                           const uint8_t *uid, size_t uid_len,
                           const uint8_t escrow[WARD_ESCROW_LEN],
                           uint8_t auth_key[WARD_AUTH_KEY_LEN]);
+ward_err ward_escrow_open_by(const ward_crypto *cp, const ward_keystore *ks, ward_key_id id,
+                             const uint8_t client_pub[WARD_P256_POINT_LEN],
+                             const uint8_t *sn, size_t sn_len,
+                             const uint8_t *uid, size_t uid_len,
+                             const uint8_t escrow[WARD_ESCROW_LEN],
+                             uint8_t auth_key[WARD_AUTH_KEY_LEN]);
 
 /* Lock: a signed confirmation (c->sn etc. from the lock's own records). */
 ward_err ward_bind_confirm_sign(const ward_crypto *cp,
                                 const uint8_t lock_priv[WARD_P256_SCALAR_LEN],
                                 const ward_bind_confirm *c, uint8_t *out,
                                 size_t cap, size_t *len);
+ward_err ward_bind_confirm_sign_by(const ward_crypto *cp, const ward_keystore *ks,
+                                   ward_key_id id, const ward_bind_confirm *c, uint8_t *out,
+                                   size_t cap, size_t *len);
 
 /* wardd: checks the signature with the lock's registered key, then parses.
  * WARD_ERR_AUTH for a bad signature, WARD_ERR_FORMAT for bad bytes. */
@@ -167,6 +185,9 @@ ward_err ward_activation_sign(const ward_crypto *cp,
                               const uint8_t factory_priv[WARD_P256_SCALAR_LEN],
                               const ward_activation *a, uint8_t *out,
                               size_t cap, size_t *len);
+ward_err ward_activation_sign_by(const ward_crypto *cp, const ward_keystore *ks,
+                                 ward_key_id id, const ward_activation *a, uint8_t *out,
+                                 size_t cap, size_t *len);
 /* wardd: checks the manufacturer's signature, then parses. */
 ward_err ward_activation_verify(const ward_crypto *cp,
                                 const uint8_t factory_pub[WARD_P256_POINT_LEN],

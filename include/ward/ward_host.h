@@ -18,6 +18,7 @@
 #include "ward/ward_clock.h"
 #include "ward/ward_crypto.h"
 #include "ward/ward_err.h"
+#include "ward/ward_keystore.h"
 #include "ward/ward_random.h"
 
 typedef struct ward_host {
@@ -32,6 +33,11 @@ typedef struct ward_host {
      * or an acknowledgement. NULL: never. */
     bool (*cancelled)(void *ctx);
     void *cancel_ctx;
+    /* Optional: the keystore (ward_keystore.h) that holds the app's
+     * client key (WARD_KEY_APP_CLIENT) by handle. NULL: the key is the
+     * crypto port's, kept in the app's key file as today. It must
+     * outlive every ward_app opened with this host. */
+    const ward_keystore *keystore;
 } ward_host;
 
 /* The configured backend, getrandom(2), the real-time clock, no

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "ward_crypto.h"
+#include "ward_keystore.h"
 #include "ward_err.h"
 
 #define WARD_HTTPSIG_NONCE_HEX 32     /* 16 random bytes */
@@ -96,6 +97,10 @@ ward_err ward_httpsig_sign(const ward_crypto *cp,
                            const uint8_t priv[WARD_P256_SCALAR_LEN],
                            const char *base, size_t base_len,
                            uint8_t sig[WARD_P256_SIG_LEN]);
+/* The same with the key in a keystore (ward_keystore.h), by id. */
+ward_err ward_httpsig_sign_by(const ward_crypto *cp, const ward_keystore *ks,
+                              ward_key_id id, const char *base, size_t base_len,
+                              uint8_t sig[WARD_P256_SIG_LEN]);
 ward_err ward_httpsig_verify(const ward_crypto *cp,
                              const uint8_t pub[WARD_P256_POINT_LEN],
                              const char *base, size_t base_len,

@@ -49,6 +49,7 @@
 #include "ward_clock.h"
 #include "ward_config.h"
 #include "ward_crypto.h"
+#include "ward_keystore.h"
 #include "ward_err.h"
 #include "ward_random.h"
 #include "ward_store.h"
@@ -76,6 +77,10 @@ typedef struct ward_lock {
     ward_random rng;        /* copies of the caller's ports */
     ward_clock clock;
     ward_store store;
+    /* Where the identity key lives when its record holds none:
+     * ward_lock_use_keystore(). NULL: in the identity record (software). */
+    const ward_keystore *ks;
+    ward_key_id ks_id;      /* the identity key's id in ks */
 } ward_lock;
 
 /* Where a binding stands. */
@@ -98,6 +103,20 @@ typedef struct ward_lock_client {
 ward_err ward_lock_open(ward_lock *lock, const ward_crypto *cp,
                         const ward_random *rng, const ward_clock *clock,
                         const ward_store_port *port);
+
+/* Keeps the identity key in ks (ward_keystore.h, id
+ * WARD_KEY_LOCK_IDENTITY) from now on: ward_lock_provision() generates it
+ * there and the identity record keeps only the public key and SN, so the
+ * private key never reaches the core. Call after every ward_lock_open()
+ * (it clears the context); ks must outlive the lock. NULL (the default):
+ * the key is made by the crypto port and kept in the identity record. A
+ * lock provisioned one way refuses to sign the other way (WARD_ERR_STATE):
+ * a record with a private key ignores ks, a record without needs it. */
+void ward_lock_use_keystore(ward_lock *lock, const ward_keystore *ks);
+/* The same with the key under another id: an IoT device (ward_device.h,
+ * whose identity is this record of dev->base) uses
+ * WARD_KEY_DEVICE_IDENTITY. */
+void ward_lock_use_keystore_as(ward_lock *lock, const ward_keystore *ks, ward_key_id id);
 
 /* Makes and stores the identity key pair once. Again with the same SN:
  * WARD_OK, nothing changes; with another SN: WARD_ERR_STATE. */

@@ -71,6 +71,7 @@
 #include "ward_clock.h"
 #include "ward_config.h"
 #include "ward_crypto.h"
+#include "ward_keystore.h"
 #include "ward_err.h"
 #include "ward_random.h"
 #include "ward_store.h"
@@ -244,12 +245,23 @@ typedef struct ward_se_host {
     uint8_t ks[32];
     bool verified;
     uint32_t ctr_out;        /* the last command counter sent */
+    /* The keystore of the asymmetric variant's key (WARD_KEY_SE):
+     * ward_se_host_use_keystore(). NULL: the key is in the binding record. */
+    const ward_keystore *keys;
 } ward_se_host;
 
 /* Opens the host's store. WARD_ERR_IO if the port fails. */
 ward_err ward_se_host_open(ward_se_host *h, const ward_crypto *cp,
                            const ward_random *rng,
                            const ward_store_port *port);
+
+/* Keeps the asymmetric variant's host key in ks (ward_keystore.h, id
+ * WARD_KEY_SE) for bindings made from now on: ward_se_host_bind() makes it
+ * there (or takes the one already there: a rebinding keeps the key) and
+ * the binding record holds 32 zero bytes in place of the private key.
+ * Call after every ward_se_host_open() (it clears the context); ks must
+ * outlive the host. A record with its key in it ignores ks. */
+void ward_se_host_use_keystore(ward_se_host *h, const ward_keystore *ks);
 
 /* A BIND frame. r1_by is WARD_SE_R1_BY_SE or _BY_HOST for the symmetric
  * variant (f one of WARD_SE_F_*); the asymmetric variant makes the host's

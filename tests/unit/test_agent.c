@@ -486,15 +486,15 @@ static void test_state_lock(void **state)
     snprintf(dir, sizeof dir, "%s/lock", root);
     ward_agent_state a, b;
     assert_int_equal(ward_agent_state_create(&a, WARD_AGENT_LOCK, dir, "bad sn", "http://x",
-                                             NULL, NULL), WARD_ERR_PARAM);
+                                             NULL, NULL, NULL), WARD_ERR_PARAM);
     assert_true(a.usage);
     assert_int_equal(ward_agent_state_create(&a, WARD_AGENT_LOCK, dir, "SN-9", "http://x:1",
-                                             NULL, NULL), WARD_OK);
+                                             NULL, NULL, NULL), WARD_OK);
     assert_string_equal(a.signer.keyid, "lock:SN-9");
     assert_string_equal(a.link.server, "http://x:1");
     ward_agent_state_close(&a);
 
-    assert_int_equal(ward_agent_state_open(&a, WARD_AGENT_LOCK, dir), WARD_OK);
+    assert_int_equal(ward_agent_state_open(&a, WARD_AGENT_LOCK, dir, NULL), WARD_OK);
     assert_string_equal(a.id, "SN-9");
     /* A reader shares nothing with a writer: it waits, then says busy. */
     ward_agent_state_release(&a);
@@ -517,9 +517,9 @@ static void test_state_lock(void **state)
     /* Not a lock directory, and a device's directory is not a lock's. */
     char other[300];
     snprintf(other, sizeof other, "%s/none", root);
-    assert_int_not_equal(ward_agent_state_open(&a, WARD_AGENT_LOCK, other), WARD_OK);
+    assert_int_not_equal(ward_agent_state_open(&a, WARD_AGENT_LOCK, other, NULL), WARD_OK);
     assert_non_null(strstr(a.why, "cannot open the lock directory"));
-    assert_int_not_equal(ward_agent_state_open(&a, WARD_AGENT_DEVICE, dir), WARD_OK);
+    assert_int_not_equal(ward_agent_state_open(&a, WARD_AGENT_DEVICE, dir, NULL), WARD_OK);
     assert_non_null(strstr(a.why, "is not a device directory (run ward device init)"));
 }
 
@@ -530,22 +530,22 @@ static void test_state_device(void **state)
     snprintf(dir, sizeof dir, "%s/dev", root);
     ward_agent_state a, b;
     assert_int_equal(ward_agent_state_create(&a, WARD_AGENT_DEVICE, dir, "lamp1",
-                                             "http://x:1", "Hall", "lamp"), WARD_OK);
+                                             "http://x:1", "Hall", "lamp", NULL), WARD_OK);
     ward_dev_info info;
     assert_int_equal(ward_dev_get_info(&a.dev, &info), WARD_OK);
     assert_string_equal(info.name, "Hall");
     /* A device's state is one process's: a second opener is told at once. */
-    assert_int_equal(ward_agent_state_open(&b, WARD_AGENT_DEVICE, dir), WARD_ERR_BUSY);
+    assert_int_equal(ward_agent_state_open(&b, WARD_AGENT_DEVICE, dir, NULL), WARD_ERR_BUSY);
     assert_non_null(strstr(b.why, "the device in"));
     ward_agent_state_close(&a);
-    assert_int_equal(ward_agent_state_open(&b, WARD_AGENT_DEVICE, dir), WARD_OK);
+    assert_int_equal(ward_agent_state_open(&b, WARD_AGENT_DEVICE, dir, NULL), WARD_OK);
     assert_string_equal(b.type, "lamp");
     assert_int_equal(ward_agent_state_set_server(&b, "http://y:2"), WARD_OK);
     assert_string_equal(b.link.server, "http://y:2");
     ward_agent_state_close(&b);
     /* Made again with another id: refused, the first identity kept. */
     assert_int_equal(ward_agent_state_create(&a, WARD_AGENT_DEVICE, dir, "lamp2",
-                                             "http://x:1", "Hall", "lamp"), WARD_ERR_STATE);
+                                             "http://x:1", "Hall", "lamp", NULL), WARD_ERR_STATE);
     assert_non_null(strstr(a.why, "already holds a device with another id"));
 }
 

@@ -1,0 +1,181 @@
+/* `--keystore URI`: opens the keystore a state directory names; see keystore.h. */
+#include "keystore.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "keyfile.h"
+#include "ward/ward_files.h"
+#include "ward/ward_port_pkcs11.h"
+
+#define KEYSTORE_FILE "keystore"
+#define URI_MAX 2048
+
+static const char *option_uri;
+/* One keystore per process: a ward process plays one role on one
+ * state directory. */
+static ward_pkcs11_keystore *open_p11;
+static ward_keystore open_ks;
+static char open_uri[URI_MAX];
+
+void cli_keystore_option(const char *uri)
+{
+    option_uri = uri;
+}
+
+static void close_at_exit(void)
+{
+    ward_pkcs11_close(open_p11);
+    open_p11 = NULL;
+    explicit_bzero(open_uri, sizeof open_uri);
+}
+
+/* The URI D/keystore remembers ("" for none); 0 or an exit code. */
+static int read_remembered(const char *dir, char uri[URI_MAX])
+{
+    char *path = ward_path_join(dir, KEYSTORE_FILE), *text = NULL;
+    size_t len = 0;
+    uri[0] = 0;
+    ward_err err = path != NULL ? ward_file_read(path, URI_MAX - 1, &text, &len) : WARD_ERR_IO;
+    free(path);
+    if (err == WARD_ERR_NOTFOUND) {
+        return 0;
+    }
+    if (err != WARD_OK) {
+        return cli_fail("cannot read %s/%s: %s", dir, KEYSTORE_FILE,
+                        cli_file_why(err, errno, "too long for a keystore URI"));
+    }
+    len = strcspn(text, "\r\n");
+    memcpy(uri, text, len);
+    uri[len] = 0;
+    explicit_bzero(text, len);
+    free(text);
+    return 0;
+}
+
+static int remember(const char *dir, const char *uri)
+{
+    char *path = NULL;
+    ward_err err = ward_mkdir(dir, 0700);
+    if (err == WARD_OK) {
+        path = ward_path_join(dir, KEYSTORE_FILE);
+        err = path != NULL ? ward_file_write_atomic(path, uri, strlen(uri), 0600) : WARD_ERR_IO;
+    }
+    free(path);
+    if (err != WARD_OK) {
+        return cli_fail("cannot write %s/%s: %s", dir, KEYSTORE_FILE, strerror(errno));
+    }
+    return 0;
+}
+
+int cli_keystore_attach(ward_host *host, const char *dir)
+{
+    char uri[URI_MAX];
+    int rc = read_remembered(dir, uri);
+    if (rc != 0) {
+        return rc;
+    }
+    if (option_uri != NULL) {
+        if (strlen(option_uri) >= URI_MAX) {
+            return cli_usage("--keystore: the URI is too long");
+        }
+        if (strcmp(option_uri, "software") != 0 && strncmp(option_uri, "pkcs11:", 7) != 0) {
+            return cli_usage("--keystore: 'software' or a PKCS#11 URI (pkcs11:token=...)");
+        }
+        /* A directory keeps the keystore it was made with: its keys are
+         * there. */
+        if (uri[0] != 0 && strcmp(uri, option_uri) != 0) {
+            return cli_fail("%s uses another keystore (see %s/%s)", dir, dir, KEYSTORE_FILE);
+        }
+        if (uri[0] == 0 && strcmp(option_uri, "software") != 0 &&
+            (rc = remember(dir, option_uri)) != 0) {
+            return rc;
+        }
+        snprintf(uri, sizeof uri, "%s", option_uri);
+    }
+    if (uri[0] == 0 || strcmp(uri, "software") == 0) {
+        host->keystore = NULL;
+        return 0;
+    }
+    if (open_p11 != NULL) {
+        if (strcmp(uri, open_uri) != 0) {
+            return cli_fail("one keystore per ward process");
+        }
+        host->keystore = &open_ks;
+        return 0;
+    }
+    char why[512];
+    ward_err err = ward_pkcs11_open(uri, host->crypto, &open_p11, &open_ks, why, sizeof why);
+    if (err != WARD_OK) {
+        return cli_fail("cannot open the keystore of %s: %s", dir, why);
+    }
+    snprintf(open_uri, sizeof open_uri, "%s", uri);
+    atexit(close_at_exit);
+    host->keystore = &open_ks;
+    return 0;
+}
+
+int cli_factory_sign(const char *factory, const ward_crypto *cp, const ward_activation *a,
+                     uint8_t *msg, size_t cap, size_t *len)
+{
+    ward_err err;
+    if (strncmp(factory, "pkcs11:", 7) == 0) {
+        /* A token of its own, open only for this signature. */
+        ward_pkcs11_keystore *p = NULL;
+        ward_keystore ks;
+        char why[512];
+        err = ward_pkcs11_open(factory, cp, &p, &ks, why, sizeof why);
+        if (err != WARD_OK) {
+            return cli_fail("cannot open the manufacturer's keystore: %s", why);
+        }
+        err = ward_activation_sign_by(cp, &ks, WARD_KEY_FACTORY, a, msg, cap, len);
+        ward_pkcs11_close(p);
+        if (err != WARD_OK) {
+            return cli_fail("cannot sign the activation in the manufacturer's keystore: %s",
+                            ward_strerror(err));
+        }
+        return 0;
+    }
+    uint8_t fpriv[WARD_P256_SCALAR_LEN];
+    err = keyfile_read_hex(factory, fpriv, sizeof fpriv);
+    if (err != WARD_OK) {
+        return cli_fail("cannot read the manufacturer key %s: %s", factory,
+                        cli_file_why(err, errno, "not a manufacturer key file (64 hex "
+                                     "digits; damaged, or another file)"));
+    }
+    err = ward_activation_sign(cp, fpriv, a, msg, cap, len);
+    explicit_bzero(fpriv, sizeof fpriv);
+    if (err != WARD_OK) {
+        return cli_fail("cannot sign the activation: %s", ward_strerror(err));
+    }
+    return 0;
+}
+
+int cli_factory_keygen(const char *uri, const ward_crypto *cp,
+                       uint8_t pub[WARD_P256_POINT_LEN], char *name, size_t name_cap)
+{
+    ward_pkcs11_keystore *p = NULL;
+    ward_keystore ks;
+    char why[512];
+    if (strncmp(uri, "pkcs11:", 7) != 0) {
+        return cli_usage("--keystore: a PKCS#11 URI (pkcs11:token=...)");
+    }
+    ward_err err = ward_pkcs11_open(uri, cp, &p, &ks, why, sizeof why);
+    if (err != WARD_OK) {
+        return cli_fail("cannot open the keystore: %s", why);
+    }
+    err = ks.generate(ks.ctx, WARD_KEY_FACTORY, pub);
+    if (err == WARD_ERR_STATE) {
+        err = ks.public_key(ks.ctx, WARD_KEY_FACTORY, pub);
+    }
+    snprintf(name, name_cap, "%s", ks.name);
+    ward_pkcs11_close(p);
+    if (err != WARD_OK) {
+        return cli_fail("cannot make the manufacturer key in the keystore: %s",
+                        ward_strerror(err));
+    }
+    return 0;
+}
