@@ -136,7 +136,10 @@ static int flush_unconfirmed(lockdir *ld, bool *sent)
         rc = cli_fail("%s: the lock undid the binding%s", why,
                       err == WARD_OK ? "" : " (but could not update its store)");
     } else {
-        ward_bind_confirmed(&ld->lock);
+        if (ward_bind_confirmed(&ld->lock) != WARD_OK) {
+            /* Harmless: the lock sends the confirmation again, wardd has it. */
+            fprintf(stderr, "ward: warning: the lock could not record wardd's answer\n");
+        }
         cJSON *o = cJSON_ParseWithLength(resp.body, resp.body_len);
         const cJSON *uid = cJSON_GetObjectItemCaseSensitive(o, "uid");
         const cJSON *role = cJSON_GetObjectItemCaseSensitive(o, "role");
@@ -191,7 +194,9 @@ static int bind_start(lockdir *ld, const char *phone, const char *qr_out)
                                    sizeof qr, &len);
     if (err == WARD_ERR_LOCKED) {
         uint64_t ms = 0;
-        ward_bind_lockout(&ld->lock, &ms);
+        if (ward_bind_lockout(&ld->lock, &ms) != WARD_ERR_LOCKED) {
+            ms = 0; /* the lock-out is over (or unreadable): no wait to tell */
+        }
         return cli_fail("binding is locked after too many wrong codes: try again in %llu s",
                         (unsigned long long)((ms + 999) / 1000));
     }
@@ -251,7 +256,7 @@ static int fetch_blob(lockdir *ld, unsigned wait_s, uint8_t *blob, size_t cap,
     if (ward_bind_task_id(&ld->lock, tid) != WARD_OK) {
         return cli_fail("no accepted binding task");
     }
-    ward_hex_encode(tid, sizeof tid, tid_hex, sizeof tid_hex);
+    WARD_ASSERT(ward_hex_encode(tid, sizeof tid, tid_hex, sizeof tid_hex) == WARD_OK);
     snprintf(target, sizeof target, "/v1/bind/tasks/%s", tid_hex);
     ward_http_signer signer;
     lockdir_signer(ld, &signer);
@@ -336,7 +341,9 @@ static int enter_code(lockdir *ld, const char *code, bool *retry)
         return cli_fail("wrong code: %u %s left", tries, tries == 1 ? "try" : "tries");
     case WARD_ERR_LOCKED: {
         uint64_t ms = 0;
-        ward_bind_lockout(&ld->lock, &ms);
+        if (ward_bind_lockout(&ld->lock, &ms) != WARD_ERR_LOCKED) {
+            ms = 0; /* the lock-out is over (or unreadable): no wait to tell */
+        }
         return cli_fail("too many wrong codes: binding cancelled and locked for %llu s",
                         (unsigned long long)((ms + 999) / 1000));
     }
@@ -353,7 +360,9 @@ static int finish_with_code(lockdir *ld, const char *code, unsigned wait_s)
 {
     bool sent = false;
     ward_bind_state state = WARD_BIND_NONE;
-    ward_bind_status(&ld->lock, &state, NULL);
+    if (ward_bind_status(&ld->lock, &state, NULL) != WARD_OK) {
+        state = WARD_BIND_NONE; /* as before: nothing known to resume */
+    }
     if (state == WARD_BIND_NONE) {
         /* Maybe only the confirmation was left to send after a crash. */
         int rc = flush_unconfirmed(ld, &sent);

@@ -288,8 +288,8 @@ int lockops_remote(lockdir *ld, uint8_t code, const char *user, unsigned timeout
         ld->host.crypto->sha256(&part, 1, hash) != WARD_OK) {
         return cli_fail("no randomness for the request token");
     }
-    ward_hex_encode(token, sizeof token, token_hex, sizeof token_hex);
-    ward_hex_encode(hash, sizeof hash, hash_hex, sizeof hash_hex);
+    WARD_ASSERT(ward_hex_encode(token, sizeof token, token_hex, sizeof token_hex) == WARD_OK);
+    WARD_ASSERT(ward_hex_encode(hash, sizeof hash, hash_hex, sizeof hash_hex) == WARD_OK);
 
     ward_http_signer signer;
     lockdir_signer(ld, &signer);

@@ -252,7 +252,8 @@ static int attach(ward_app *app, const ward_host *host, devlink *l, ward_pair_de
 {
     char hex[2 * WARD_CLIENT_ID_MAX + 1] = "";
     if (dev->client_id_len > 0) {
-        ward_hex_encode(dev->client_id, dev->client_id_len, hex, sizeof hex);
+        WARD_ASSERT(ward_hex_encode(dev->client_id, dev->client_id_len, hex,
+                                    sizeof hex) == WARD_OK);
     }
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "device", dev->id);

@@ -89,8 +89,8 @@ static void serve_near(lockdir *ld, int fd)
         printf("[%s] near field: %s refused\n", ld->sn, lockops_op_name(code));
         fflush(stdout);
     }
-    if (out_len > 0) {
-        ward_frame_write(fd, out, out_len, NEAR_TIMEOUT_MS);
+    if (out_len > 0 && ward_frame_write(fd, out, out_len, NEAR_TIMEOUT_MS) != WARD_OK) {
+        fprintf(stderr, "ward: near field: the phone went away before the answer\n");
     }
 }
 
@@ -185,9 +185,11 @@ static bool post_acks(lockdir *ld, const ward_http_signer *signer, const inbox_s
             cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)st->unacked[i].id));
             continue;
         }
-        char b64[2 * WARD_REVOKE_RESULT_MAX];
+        /* Room for any result: 2 * MAX was short for a result under 3 bytes. */
+        char b64[WARD_B64_LEN(WARD_REVOKE_RESULT_MAX) + 1];
         cJSON *e = cJSON_CreateObject();
-        ward_b64_encode(st->unacked[i].res, st->unacked[i].res_len, b64, sizeof b64);
+        WARD_ASSERT(ward_b64_encode(st->unacked[i].res, st->unacked[i].res_len, b64,
+                                    sizeof b64) == WARD_OK);
         cJSON_AddNumberToObject(e, "id", (double)st->unacked[i].id);
         cJSON_AddStringToObject(e, "result", b64);
         cJSON_AddItemToArray(results, e);

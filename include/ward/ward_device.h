@@ -129,6 +129,10 @@
 #include "ward_spake2p.h"
 #include "ward_store.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Message types of flow D. An answer has the request's type and
  * WARD_FLAG_REPLY, except that COMMAND is answered by REPLY. */
 #define WARD_MSG_DEV_PIN_REQUEST 0x30u  /* app -> dev: UDIDx, app name */
@@ -297,6 +301,7 @@ typedef struct ward_dev_info {
  * until its time runs out). WARD_ERR_IO if the port fails,
  * WARD_ERR_FORMAT if a node record is corrupt. The store needs a bank of
  * at least WARD_DEV_STORE_BANK_MIN bytes. */
+WARD_MUST_CHECK
 ward_err ward_dev_open(ward_device *dev, const ward_crypto *cp,
                        const ward_random *rng, const ward_clock *clock,
                        const ward_store_port *port);
@@ -305,19 +310,23 @@ ward_err ward_dev_open(ward_device *dev, const ward_crypto *cp,
  * WARD_ERR_STATE) and stores name and type (these may change). The id
  * obeys ward_check_sn(); name 1..32, type 1..16 printable ASCII without
  * '"' or '\\' (WARD_ERR_FORMAT). */
+WARD_MUST_CHECK
 ward_err ward_dev_provision(ward_device *dev, const uint8_t *id, size_t id_len,
                             const uint8_t *name, size_t name_len,
                             const uint8_t *type, size_t type_len);
 
 /* Id, name and type; WARD_ERR_STATE before ward_dev_provision(). */
+WARD_MUST_CHECK
 ward_err ward_dev_get_info(const ward_device *dev, ward_dev_info *info);
 
 /* The identity public key (pub may be NULL). */
+WARD_MUST_CHECK
 ward_err ward_dev_identity(const ward_device *dev,
                            uint8_t pub[WARD_P256_POINT_LEN]);
 
 /* The activation {id, identity key} for the factory to sign
  * (ward_activation_sign(), WARD_MSG_ACTIVATION): views into id and pub. */
+WARD_MUST_CHECK
 ward_err ward_dev_activation(const ward_device *dev, uint8_t id[WARD_SN_MAX],
                              uint8_t pub[WARD_P256_POINT_LEN],
                              ward_activation *a);
@@ -325,6 +334,7 @@ ward_err ward_dev_activation(const ward_device *dev, uint8_t id[WARD_SN_MAX],
 /* RFC 9421 request signature with the identity key, for wardd. A device
  * is activated and known to wardd exactly as a lock is, so its keyid is
  * "lock:ID"; see ward_lock_sign_request(). */
+WARD_MUST_CHECK
 ward_err ward_dev_sign_request(const ward_device *dev, const char *base,
                                size_t base_len,
                                uint8_t sig[WARD_P256_SIG_LEN]);
@@ -341,6 +351,7 @@ ward_err ward_dev_sign_request(const ward_device *dev, const char *base,
  * WARD_ERR_NOSPACE node table full). A binding message's error is
  * answered; a node's message's error only once it verified (see above).
  * Bytes that are not a ward header get no answer. */
+WARD_MUST_CHECK
 ward_err ward_dev_handle(ward_device *dev, uint8_t kind, const uint8_t *tid,
                          size_t tid_len, const uint8_t *in, size_t in_len,
                          uint8_t *out, size_t cap, size_t *out_len,
@@ -350,12 +361,14 @@ ward_err ward_dev_handle(ward_device *dev, uint8_t kind, const uint8_t *tid,
  * WARD_DEV_EV_COMMAND. WARD_ERR_NOTFOUND if the channel is gone,
  * WARD_ERR_PARAM if len > WARD_DEV_DATA_MAX, WARD_ERR_STATE when the
  * channel's counter is exhausted (the app must open a new channel). */
+WARD_MUST_CHECK
 ward_err ward_dev_reply(ward_device *dev, uint8_t key_index,
                         uint32_t channel_id, const uint8_t *data, size_t len,
                         uint8_t *out, size_t cap, size_t *out_len);
 
 /* The same without WARD_FLAG_REPLY: a message the device starts (a state
  * change the app did not ask for), sent where the node was last seen. */
+WARD_MUST_CHECK
 ward_err ward_dev_notify(ward_device *dev, uint8_t key_index,
                          uint32_t channel_id, const uint8_t *data, size_t len,
                          uint8_t *out, size_t cap, size_t *out_len);
@@ -370,6 +383,7 @@ ward_err ward_dev_notify(ward_device *dev, uint8_t key_index,
  * throws away (a broken source: the draws are bounded, no hang). Only a
  * local action may call it: each window gives a guesser
  * WARD_DEV_PIN_MAX_ATTEMPTS more tries. */
+WARD_MUST_CHECK
 ward_err ward_dev_open_window(ward_device *dev,
                               char pin[WARD_DEV_PIN_LEN + 1]);
 
@@ -379,6 +393,7 @@ ward_err ward_dev_open_window(ward_device *dev,
  * window is closing: it takes no binding, ward_dev_window_state() reports
  * it closed, and every look at it tries the removal again; RAM keeps the
  * PIN until the store lets go of it. */
+WARD_MUST_CHECK
 ward_err ward_dev_close_window(ward_device *dev);
 
 /* The pairing window: closes it first if it is over (time run out, or
@@ -387,15 +402,18 @@ ward_err ward_dev_close_window(ward_device *dev);
  * removal the store refused before. WARD_OK, or the store's error from
  * closing (the window is reported closed all the same, and takes no
  * binding). */
+WARD_MUST_CHECK
 ward_err ward_dev_window_state(ward_device *dev, ward_dev_window *w);
 
 /* The node table: count of bound apps, and the i-th (in slot order;
  * WARD_ERR_NOTFOUND past the end). */
 size_t ward_dev_node_count(const ward_device *dev);
+WARD_MUST_CHECK
 ward_err ward_dev_node_get(const ward_device *dev, size_t i,
                            ward_dev_node *node);
 /* Forgets the app bound under key_index (its channels close).
  * WARD_ERR_NOTFOUND if none. */
+WARD_MUST_CHECK
 ward_err ward_dev_node_remove(ward_device *dev, uint8_t key_index);
 
 /* ---- channel primitives, shared with the app side ---- */
@@ -403,6 +421,7 @@ ward_err ward_dev_node_remove(ward_device *dev, uint8_t key_index);
 /* Channel keys from the data key (ward_kdf, label "dev channel", context
  * key_index || channel_id || na || nd): one key per direction; the
  * device's tx is the app's rx. Counters and window start at 0. */
+WARD_MUST_CHECK
 ward_err ward_dev_chan_init(const ward_crypto *cp,
                             const uint8_t data_key[WARD_DEV_DATA_KEY_LEN],
                             uint8_t key_index, uint32_t channel_id,
@@ -413,6 +432,7 @@ ward_err ward_dev_chan_init(const ward_crypto *cp,
 /* Seals data into a COMMAND or REPLY: header (type, flags, key_index,
  * seq = ++tx_seq, the CliID) || channel id || ciphertext; AD is every
  * byte before the ciphertext. WARD_ERR_STATE once tx_seq is exhausted. */
+WARD_MUST_CHECK
 ward_err ward_dev_chan_seal(const ward_crypto *cp, ward_dev_chan *c,
                             uint8_t type, uint8_t flags, uint8_t key_index,
                             const uint8_t *client_id, size_t client_id_len,
@@ -422,18 +442,21 @@ ward_err ward_dev_chan_seal(const ward_crypto *cp, ward_dev_chan *c,
 
 /* Parses a COMMAND or REPLY without opening it: its header and channel
  * id (for finding the channel). WARD_ERR_FORMAT for bad bytes. */
+WARD_MUST_CHECK
 ward_err ward_dev_chan_peek(const uint8_t *msg, size_t len, ward_hdr *h,
                             uint32_t *channel_id);
 
 /* Checks the replay window, opens, then marks seq as seen: nothing
  * changes unless all succeeds. WARD_ERR_AUTH for a replay, a seq below
  * the window, or anything that does not verify; data is zeroed then. */
+WARD_MUST_CHECK
 ward_err ward_dev_chan_open(const ward_crypto *cp, ward_dev_chan *c,
                             const uint8_t *msg, size_t len, uint8_t *data,
                             size_t cap, size_t *data_len);
 
 /* The replay window alone: WARD_OK if seq is fresh (check), and
  * recording it (accept). */
+WARD_MUST_CHECK
 ward_err ward_dev_window_check(const ward_dev_chan *c, uint32_t seq);
 void ward_dev_window_accept(ward_dev_chan *c, uint32_t seq);
 
@@ -442,6 +465,7 @@ void ward_dev_window_accept(ward_dev_chan *c, uint32_t seq);
 /* w0 and w1 from a PIN: ward_kdf(label "dev pin", ikm = pin, context =
  * len-prefixed device id, UDIDx, CliID, salt), 80 bytes reduced by
  * ward_spake2p_w(). */
+WARD_MUST_CHECK
 ward_err ward_dev_pin_w(const ward_crypto *cp, const uint8_t *pin,
                         size_t pin_len, const uint8_t *dev_id,
                         size_t dev_id_len, const uint8_t *udidx,
@@ -453,6 +477,7 @@ ward_err ward_dev_pin_w(const ward_crypto *cp, const uint8_t *pin,
 
 /* The data key: ward_kdf(label "dev data", ikm = SPAKE2+ shared key,
  * context = the same ids as ward_dev_pin_w()). */
+WARD_MUST_CHECK
 ward_err ward_dev_data_key(const ward_crypto *cp,
                            const uint8_t shared[WARD_SPAKE2P_KEY_LEN],
                            const uint8_t *dev_id, size_t dev_id_len,
@@ -471,12 +496,14 @@ ward_err ward_dev_data_key(const ward_crypto *cp,
  * app sees a name changed on the way before it confirms. out receives
  * pt_len + WARD_AEAD_TAG_LEN bytes; open gives WARD_ERR_AUTH (pt zeroed)
  * on any mismatch. */
+WARD_MUST_CHECK
 ward_err ward_dev_pake_seal(const ward_crypto *cp,
                             const uint8_t data_key[WARD_DEV_DATA_KEY_LEN],
                             const uint8_t *ad, size_t ad_len,
                             const uint8_t *app_name, size_t app_name_len,
                             const uint8_t *pt, size_t pt_len, uint8_t *out,
                             size_t cap, size_t *out_len);
+WARD_MUST_CHECK
 ward_err ward_dev_pake_open(const ward_crypto *cp,
                             const uint8_t data_key[WARD_DEV_DATA_KEY_LEN],
                             const uint8_t *ad, size_t ad_len,
@@ -490,6 +517,7 @@ ward_err ward_dev_pake_open(const ward_crypto *cp,
  * ward_kdf(label "dev open", ikm = data key), the AD every byte before
  * the ciphertext. seal writes header h (body_len set here) and
  * clear[0..clear_len) (TLV fields with tags below 0x0E) before them. */
+WARD_MUST_CHECK
 ward_err ward_dev_seal_msg(const ward_crypto *cp, const ward_random *rng,
                            const uint8_t data_key[WARD_DEV_DATA_KEY_LEN],
                            ward_hdr *h, const uint8_t *clear, size_t clear_len,
@@ -499,10 +527,15 @@ ward_err ward_dev_seal_msg(const ward_crypto *cp, const ward_random *rng,
  * ciphertext field must be last and the nonce field just before it.
  * *clear_len: bytes of TLV fields before the nonce (they start at
  * body_off). pt receives the plaintext (zeroed on WARD_ERR_AUTH). */
+WARD_MUST_CHECK
 ward_err ward_dev_open_msg(const ward_crypto *cp,
                            const uint8_t data_key[WARD_DEV_DATA_KEY_LEN],
                            const uint8_t *msg, size_t msg_len,
                            size_t body_off, size_t *clear_len, uint8_t *pt,
                            size_t cap, size_t *pt_len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_DEVICE_H */

@@ -20,6 +20,10 @@
 #include "ward/ward_err.h"
 #include "ward/ward_random.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct ward_host {
     const ward_crypto *crypto;
     ward_random rng;
@@ -43,5 +47,9 @@ const ward_crypto *ward_host_backend(const char *name);
 
 /* The name of the configured backend. */
 const char *ward_host_backend_name(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_HOST_H */

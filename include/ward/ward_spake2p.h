@@ -36,6 +36,10 @@
 #include "ward_err.h"
 #include "ward_random.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define WARD_SPAKE2P_SHARE_LEN WARD_P256_POINT_LEN
 #define WARD_SPAKE2P_CONFIRM_LEN 32
 #define WARD_SPAKE2P_KEY_LEN 32
@@ -60,6 +64,7 @@ typedef struct ward_spake2p {
 } ward_spake2p;
 
 /* Reduces w0s and w1s (40 bytes each, RFC 9383 section 3.2) mod n. */
+WARD_MUST_CHECK
 ward_err ward_spake2p_w(const ward_crypto *cp,
                         const uint8_t w0s[WARD_SPAKE2P_WS_LEN],
                         const uint8_t w1s[WARD_SPAKE2P_WS_LEN],
@@ -67,10 +72,12 @@ ward_err ward_spake2p_w(const ward_crypto *cp,
                         uint8_t w1[WARD_P256_SCALAR_LEN]);
 
 /* The verifier's registration record L = w1*G. */
+WARD_MUST_CHECK
 ward_err ward_spake2p_register(const ward_crypto *cp,
                                const uint8_t w1[WARD_P256_SCALAR_LEN],
                                uint8_t l[WARD_P256_POINT_LEN]);
 
+WARD_MUST_CHECK
 ward_err ward_spake2p_prover_start(ward_spake2p *s, const ward_crypto *cp,
                                    const ward_random *rng,
                                    const uint8_t *context, size_t context_len,
@@ -80,6 +87,7 @@ ward_err ward_spake2p_prover_start(ward_spake2p *s, const ward_crypto *cp,
                                    const uint8_t w1[WARD_P256_SCALAR_LEN],
                                    uint8_t share_p[WARD_SPAKE2P_SHARE_LEN]);
 
+WARD_MUST_CHECK
 ward_err ward_spake2p_verifier_respond(ward_spake2p *s, const ward_crypto *cp,
                                        const ward_random *rng,
                                        const uint8_t *context, size_t context_len,
@@ -92,6 +100,7 @@ ward_err ward_spake2p_verifier_respond(ward_spake2p *s, const ward_crypto *cp,
                                        uint8_t confirm_v[WARD_SPAKE2P_CONFIRM_LEN]);
 
 /* Checks confirm_v; on success writes confirm_p and the shared key. */
+WARD_MUST_CHECK
 ward_err ward_spake2p_prover_finish(ward_spake2p *s, const ward_crypto *cp,
                                     const uint8_t share_v[WARD_SPAKE2P_SHARE_LEN],
                                     const uint8_t confirm_v[WARD_SPAKE2P_CONFIRM_LEN],
@@ -99,6 +108,7 @@ ward_err ward_spake2p_prover_finish(ward_spake2p *s, const ward_crypto *cp,
                                     uint8_t key[WARD_SPAKE2P_KEY_LEN]);
 
 /* Checks confirm_p; on success writes the shared key. */
+WARD_MUST_CHECK
 ward_err ward_spake2p_verifier_finish(ward_spake2p *s, const ward_crypto *cp,
                                       const uint8_t confirm_p[WARD_SPAKE2P_CONFIRM_LEN],
                                       uint8_t key[WARD_SPAKE2P_KEY_LEN]);
@@ -109,6 +119,7 @@ ward_err ward_spake2p_verifier_finish(ward_spake2p *s, const ward_crypto *cp,
  * trusted or stored on it until verifier_finish() succeeds. Lets the
  * verifier's first answer carry sealed data (flow D saves a round trip).
  * WARD_ERR_STATE in any other state. */
+WARD_MUST_CHECK
 ward_err ward_spake2p_verifier_early_key(const ward_spake2p *s,
                                          uint8_t key[WARD_SPAKE2P_KEY_LEN]);
 
@@ -118,5 +129,9 @@ void ward_spake2p_wipe(ward_spake2p *s);
  * (WARD_P256_POINT_LEN bytes each), for self-checks and tests. */
 const uint8_t *ward_spake2p_m(void);
 const uint8_t *ward_spake2p_n(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_SPAKE2P_H */
