@@ -160,6 +160,7 @@ ward_err ward_app_recover(ward_app *app, const ward_host *host,
 void ward_app_close(ward_app *app);
 const char *ward_app_error(const ward_app *app);
 /* The path of the key file (for the person to back up); malloc'd. */
+WARD_MUST_CHECK
 char *ward_app_key_path(const ward_app *app);
 
 /* The body of POST /v1/users: {"user","phone","pub": b64}; malloc'd.

@@ -122,6 +122,7 @@ typedef struct ward_app_audit_event {
 /* "unlock", "intercom", "video", "add client"; NULL for other codes. */
 const char *ward_app_op_name(uint8_t op);
 /* WARD_OP_* for a name above; 0 if none. */
+WARD_MUST_CHECK
 uint8_t ward_app_op_code(const char *name);
 
 /* ---- pending operations ---- */

@@ -20,4 +20,18 @@
 #endif
 #endif
 
+/* The body of a context the caller allocates but never looks into (as
+ * HomeKit ADK's HAP_OPAQUE): size bytes, aligned for any field the core
+ * keeps there. The core's real struct is private and a build-time check
+ * proves it fits, so the caller's sizeof does not change with the core's
+ * insides and no field can be touched by mistake. Used as
+ * `typedef struct ward_x { WARD_OPAQUE(WARD_X_CTX_SIZE); } ward_x;`. */
+#define WARD_OPAQUE(size)                                                    \
+    union {                                                                  \
+        unsigned char bytes[size];                                           \
+        unsigned long long align_ll;                                         \
+        void *align_ptr;                                                     \
+        void (*align_fn)(void);                                              \
+    } opaque
+
 #endif /* WARD_ATTR_H */

@@ -33,6 +33,7 @@ WARD_MUST_CHECK
 ward_err ward_file_read(const char *path, size_t max, char **data,
                         size_t *len);
 /* dir + "/" + name, malloc'd (NULL when out of memory). */
+WARD_MUST_CHECK
 char *ward_path_join(const char *dir, const char *name);
 /* mkdir with mode; an existing directory is fine. */
 WARD_MUST_CHECK

@@ -43,6 +43,7 @@ typedef struct ward_host {
 void ward_host_init(ward_host *host);
 
 /* "openssl" or "mbedtls"; NULL for any other name. */
+WARD_MUST_CHECK
 const ward_crypto *ward_host_backend(const char *name);
 
 /* The name of the configured backend. */

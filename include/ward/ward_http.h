@@ -92,6 +92,7 @@ void ward_http_set_ca_file(const char *path);
 
 /* true when url is "http://" or "https://" (any case) followed by a
  * host: the only servers ward_http_request() talks to. */
+WARD_MUST_CHECK
 bool ward_http_url_ok(const char *url);
 
 /* Copies text a server sent (an error message, a user id, an audit

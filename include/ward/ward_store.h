@@ -46,13 +46,12 @@ extern "C" {
 #define WARD_STORE_BANK_HDR_LEN 20
 #define WARD_STORE_RECORD_HDR_LEN 4
 
+/* Opaque: the store's state (a copy of the port, which bank is active,
+ * its sequence number and fill) is the core's (core/store/store_inner.h).
+ * Room for pointers on any target, and some to spare. */
+#define WARD_STORE_CTX_SIZE (8 * sizeof(void *) + 24)
 typedef struct ward_store {
-    ward_store_port port;   /* a copy of the caller's */
-    size_t bank_size;
-    uint32_t seq;           /* of the active bank; 0 = never written */
-    uint8_t active;         /* 0 or 1 */
-    bool valid;             /* the active bank holds an image */
-    uint32_t used;          /* bytes of records in the active bank */
+    WARD_OPAQUE(WARD_STORE_CTX_SIZE);
 } ward_store;
 
 typedef struct ward_record_change {

@@ -71,6 +71,7 @@ extern "C" {
 
 /* true iff a[0..len) == b[0..len), in time that depends on len alone:
  * the only way ward compares secrets, tags and codes, on every side. */
+WARD_MUST_CHECK
 bool ward_ct_equal(const uint8_t *a, const uint8_t *b, size_t len);
 
 /* Zeroes len bytes in a way the compiler may not drop as a dead store. */
