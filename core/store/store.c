@@ -170,13 +170,13 @@ static ward_err check_bank(const ward_store *st, uint8_t bank, bool *ok,
 
 ward_err ward_store_open(ward_store *st, const ward_store_port *port)
 {
-    ward_store_state *S = ward_store_state_of(st);
     WARD_ASSERT(st != NULL && port != NULL);
     WARD_ASSERT(port->read != NULL && port->write != NULL &&
                 port->erase != NULL && port->sync != NULL);
     WARD_ASSERT(port->erase_size >= 1);
     WARD_ASSERT(port->size % (2 * port->erase_size) == 0);
     WARD_ASSERT(port->size / 2 > WARD_STORE_BANK_HDR_LEN);
+    ward_store_state *S = ward_store_state_of(st);
     /* `used` is a u32 on the media. */
     WARD_ASSERT((uint64_t)(port->size / 2) <= 0xFFFFFFFFu);
 
@@ -209,8 +209,8 @@ ward_err ward_store_open(ward_store *st, const ward_store_port *port)
 ward_err ward_store_next(const ward_store *st, size_t *pos, uint16_t first,
                          uint16_t last, uint16_t *key, size_t *len)
 {
-    const ward_store_state *S = ward_store_cstate_of(st);
     WARD_ASSERT(st != NULL && pos != NULL && key != NULL && len != NULL);
+    const ward_store_state *S = ward_store_cstate_of(st);
     if (!S->valid) {
         return WARD_ERR_NOTFOUND;
     }
@@ -236,9 +236,9 @@ ward_err ward_store_next(const ward_store *st, size_t *pos, uint16_t first,
 ward_err ward_store_get(const ward_store *st, uint16_t key, uint8_t *out,
                         size_t cap, size_t *len)
 {
-    const ward_store_state *S = ward_store_cstate_of(st);
     WARD_ASSERT(st != NULL && len != NULL);
     WARD_ASSERT(out != NULL || cap == 0);
+    const ward_store_state *S = ward_store_cstate_of(st);
     size_t pos = 0, n = 0;
     uint16_t k;
     ward_err err = ward_store_next(st, &pos, key, key, &k, &n);
@@ -259,8 +259,8 @@ ward_err ward_store_get(const ward_store *st, uint16_t key, uint8_t *out,
 
 size_t ward_store_free(const ward_store *st)
 {
-    const ward_store_state *S = ward_store_cstate_of(st);
     WARD_ASSERT(st != NULL);
+    const ward_store_state *S = ward_store_cstate_of(st);
     return records_cap(st) - (S->valid ? S->used : 0u);
 }
 
@@ -409,9 +409,9 @@ static bool any_removal(const ward_record_change *c, size_t n)
 ward_err ward_store_update(ward_store *st, const ward_record_change *changes,
                            size_t n)
 {
-    ward_store_state *S = ward_store_state_of(st);
     WARD_ASSERT(st != NULL);
     WARD_ASSERT(changes != NULL || n == 0);
+    ward_store_state *S = ward_store_state_of(st);
     for (size_t i = 0; i < n; i++) {
         if (changes[i].key >= WARD_STORE_KEY_RESERVED ||
             (!changes[i].remove && changes[i].len > WARD_RECORD_MAX)) {

@@ -45,22 +45,17 @@ extern "C" {
 #define WARD_SPAKE2P_KEY_LEN 32
 #define WARD_SPAKE2P_WS_LEN 40 /* each half of the password hash */
 
+/* Opaque: the exchange's state (role, transcript strings, w0, w1 or L,
+ * the ephemeral scalar, both shares, the keys) is the core's
+ * (core/crypto/spake2p_inner.h); every byte of it is wiped by
+ * ward_spake2p_wipe() and at the end of the exchange. Exactly its size:
+ * all of it is bytes, so no padding on any target. */
+#define WARD_SPAKE2P_CTX_SIZE                                                \
+    (2 + WARD_SPAKE2P_CONTEXT_MAX + 1 + 2 * (WARD_SPAKE2P_ID_MAX + 1) +      \
+     WARD_P256_SCALAR_LEN + WARD_P256_POINT_LEN + WARD_P256_SCALAR_LEN +     \
+     2 * WARD_SPAKE2P_SHARE_LEN + WARD_SPAKE2P_CONFIRM_LEN + WARD_SPAKE2P_KEY_LEN)
 typedef struct ward_spake2p {
-    uint8_t state;   /* private: where in the flow this context is */
-    uint8_t role;
-    uint8_t context[WARD_SPAKE2P_CONTEXT_MAX];
-    uint8_t context_len;
-    uint8_t id_prover[WARD_SPAKE2P_ID_MAX];
-    uint8_t id_prover_len;
-    uint8_t id_verifier[WARD_SPAKE2P_ID_MAX];
-    uint8_t id_verifier_len;
-    uint8_t w0[WARD_P256_SCALAR_LEN];
-    uint8_t w1_or_l[WARD_P256_POINT_LEN]; /* prover: w1; verifier: L */
-    uint8_t eph[WARD_P256_SCALAR_LEN];    /* x or y */
-    uint8_t share_p[WARD_SPAKE2P_SHARE_LEN];
-    uint8_t share_v[WARD_SPAKE2P_SHARE_LEN];
-    uint8_t confirm_key[WARD_SPAKE2P_CONFIRM_LEN]; /* the peer's, to check */
-    uint8_t shared_key[WARD_SPAKE2P_KEY_LEN];
+    WARD_OPAQUE(WARD_SPAKE2P_CTX_SIZE);
 } ward_spake2p;
 
 /* Reduces w0s and w1s (40 bytes each, RFC 9383 section 3.2) mod n. */
