@@ -55,7 +55,7 @@ long ward_agent_bind_fetch(ward_agent *ag, const uint8_t task_id[16], uint8_t *b
                            size_t cap, size_t *blob_len, char *why, size_t why_cap)
 {
     char tid_hex[2 * 16 + 1], target[64];
-    ward_hex_encode(task_id, 16, tid_hex, sizeof tid_hex);
+    WARD_ASSERT(ward_hex_encode(task_id, 16, tid_hex, sizeof tid_hex) == WARD_OK);
     snprintf(target, sizeof target, "/v1/bind/tasks/%s", tid_hex);
     ward_http_response resp;
     long st = ward_agent_call(ag->transport, &ag->host, ag->server, "GET", target, NULL,
@@ -123,8 +123,8 @@ long ward_agent_op_post(ward_agent *ag, const uint8_t *req, size_t len,
         snprintf(why, why_cap, "no randomness for the request token");
         return WARD_AGENT_UNREACHABLE;
     }
-    ward_hex_encode(token, sizeof token, token_hex, 2 * WARD_AGENT_TOKEN_LEN + 1);
-    ward_hex_encode(hash, sizeof hash, token_hash_hex, sizeof token_hash_hex);
+    WARD_ASSERT(ward_hex_encode(token, sizeof token, token_hex, 2 * WARD_AGENT_TOKEN_LEN + 1) == WARD_OK);
+    WARD_ASSERT(ward_hex_encode(hash, sizeof hash, token_hash_hex, sizeof token_hash_hex) == WARD_OK);
     ward_wipe(token, sizeof token);
     ward_http_response resp;
     long st = ward_agent_post_blob(ag->transport, &ag->host, ag->server, "/v1/ops", "request",
@@ -251,8 +251,9 @@ long ward_agent_dev_inbox(ward_agent *ag, unsigned wait_s, long long *after,
     ward_http_response resp;
     long st = ward_agent_call(ag->transport, &ag->host, ag->server, "GET", target, NULL,
                               ag->signer, &resp, why, why_cap);
-    if (st == 0) {
-        ward_agent_each_msg(&resp, after, each, ctx);
+    if (st == 0 && ward_agent_each_msg(&resp, after, each, ctx) < 0) {
+        snprintf(why, why_cap, "wardd's answer has no message list");
+        st = WARD_AGENT_BAD_ANSWER;
     }
     ward_http_response_free(&resp);
     return st;
@@ -263,10 +264,21 @@ void ward_agent_dev_loop(ward_agent *ag, unsigned wait_s, ward_agent_msg_fn each
 {
     long long after = 0;
     bool warned = false;
+    unsigned idle_ms = 0;
     while (!ward_agent_stopping(ag)) {
         char why[256];
+        long long before = after;
         if (ward_agent_dev_inbox(ag, wait_s, &after, each, ctx, why, sizeof why) == 0) {
             warned = false;
+            /* Nothing new: a wardd that answers at once, whatever it is
+             * asked to wait, is not asked again at once. */
+            idle_ms = after != before ? 0
+                      : idle_ms == 0  ? 100
+                      : idle_ms < 500 ? idle_ms * 2
+                                      : 1000;
+            if (idle_ms > 0) {
+                ward_agent_nap(ag, idle_ms);
+            }
             continue;
         }
         if (!warned) {

@@ -292,7 +292,8 @@ static void link_up(ward_agent_state *st)
     st->signer.sign = sign_with_state;
     st->signer.ctx = st;
     /* The server fits: read or checked to fit WARD_AGENT_URL_MAX. */
-    (void)ward_agent_init(&st->link, &ward_agent_http, &st->host, st->server, &st->signer);
+    WARD_ASSERT(ward_agent_init(&st->link, &ward_agent_http, &st->host, st->server,
+                                &st->signer) == WARD_OK);
 }
 
 ward_err ward_agent_state_open(ward_agent_state *st, ward_agent_role role, const char *dir,

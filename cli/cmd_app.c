@@ -266,7 +266,7 @@ static void settle_pending(ward_app *app, const char *payload, size_t n)
     snprintf(sn, sizeof sn, "%s", q.sn);
     ward_qr_wipe(&q);
     bool pending = ward_app_lock_get(app, sn, &lk) == WARD_OK && !lk.bound;
-    ward_hex_encode(lk.tid, sizeof lk.tid, tid_hex, sizeof tid_hex);
+    WARD_ASSERT(ward_hex_encode(lk.tid, sizeof lk.tid, tid_hex, sizeof tid_hex) == WARD_OK);
     explicit_bzero(&lk, sizeof lk);
     task_state state;
     if (pending) {
@@ -425,7 +425,7 @@ static int sync_record(ward_app *app, const char *sn, const ward_app_lock *lk, b
                "there)\n", sn);
     }
     char tid_hex[33], why[MSG_MAX];
-    ward_hex_encode(lk->tid, sizeof lk->tid, tid_hex, sizeof tid_hex);
+    WARD_ASSERT(ward_hex_encode(lk->tid, sizeof lk->tid, tid_hex, sizeof tid_hex) == WARD_OK);
     task_state state;
     if (poll_task(app, sn, tid_hex, c->wait_s, c->quiet, &state, why, sizeof why) != 0) {
         fprintf(stderr, "ward: %slock %s: %s (the binding begun is kept: `ward app "
@@ -462,7 +462,7 @@ static int status_record(ward_app *app, const char *sn, const ward_app_lock *lk,
     cli_json_str_or_null(o, "role", lk->bound ? ward_role_name(lk->role) : NULL);
     cJSON_AddBoolToObject(o, "rebinding", rebinding);
     cJSON_AddBoolToObject(o, "key_kept", lk->bound && !lk->no_key);
-    ward_hex_encode(lk->tid, sizeof lk->tid, tid, sizeof tid);
+    WARD_ASSERT(ward_hex_encode(lk->tid, sizeof lk->tid, tid, sizeof tid) == WARD_OK);
     cJSON_AddStringToObject(o, "task", tid);
     return 0;
 }

@@ -398,7 +398,8 @@ int cmd_app_clients(int argc, char **argv)
             cJSON *o = cli_json_push(arr);
             cli_json_remote(o, "uid", list[i].uid);
             cli_json_str_or_null(o, "role", ward_role_name(list[i].role));
-            ward_hex_encode(list[i].tid, sizeof list[i].tid, tid, sizeof tid);
+            WARD_ASSERT(ward_hex_encode(list[i].tid, sizeof list[i].tid, tid,
+                                        sizeof tid) == WARD_OK);
             cJSON_AddStringToObject(o, "task", tid);
             if (list[i].bound > 0) {
                 cli_json_time(o, "bound_at", list[i].bound * 1000);

@@ -88,7 +88,10 @@ static int flush_unconfirmed(ward_agent_state *ld, bool *sent)
         rc = cli_fail("%s: the lock undid the binding%s", why,
                       err == WARD_OK ? "" : " (but could not update its store)");
     } else {
-        ward_bind_confirmed(&ld->lock);
+        if (ward_bind_confirmed(&ld->lock) != WARD_OK) {
+            /* Harmless: the lock sends the confirmation again, wardd has it. */
+            fprintf(stderr, "ward: warning: the lock could not record wardd's answer\n");
+        }
         printf("bound: user %s as %s, recorded by wardd\n", bound.uid, bound.role);
         *sent = true;
     }
@@ -121,7 +124,9 @@ static int bind_start(ward_agent_state *ld, const char *phone, const char *qr_ou
                                    sizeof qr, &len);
     if (err == WARD_ERR_LOCKED) {
         uint64_t ms = 0;
-        ward_bind_lockout(&ld->lock, &ms);
+        if (ward_bind_lockout(&ld->lock, &ms) != WARD_ERR_LOCKED) {
+            ms = 0; /* the lock-out is over (or unreadable): no wait to tell */
+        }
         return cli_fail("binding is locked after too many wrong codes: try again in %llu s",
                         (unsigned long long)((ms + 999) / 1000));
     }
@@ -252,7 +257,9 @@ static int enter_code(ward_agent_state *ld, const char *code, bool *retry)
         return cli_fail("wrong code: %u %s left", tries, tries == 1 ? "try" : "tries");
     case WARD_ERR_LOCKED: {
         uint64_t ms = 0;
-        ward_bind_lockout(&ld->lock, &ms);
+        if (ward_bind_lockout(&ld->lock, &ms) != WARD_ERR_LOCKED) {
+            ms = 0; /* the lock-out is over (or unreadable): no wait to tell */
+        }
         return cli_fail("too many wrong codes: binding cancelled and locked for %llu s",
                         (unsigned long long)((ms + 999) / 1000));
     }
@@ -269,7 +276,9 @@ static int finish_with_code(ward_agent_state *ld, const char *code, unsigned wai
 {
     bool sent = false;
     ward_bind_state state = WARD_BIND_NONE;
-    ward_bind_status(&ld->lock, &state, NULL);
+    if (ward_bind_status(&ld->lock, &state, NULL) != WARD_OK) {
+        state = WARD_BIND_NONE; /* as before: nothing known to resume */
+    }
     if (state == WARD_BIND_NONE) {
         /* Maybe only the confirmation was left to send after a crash. */
         int rc = flush_unconfirmed(ld, &sent);

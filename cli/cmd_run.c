@@ -76,8 +76,8 @@ static void serve_near(ward_agent_state *ld, int fd)
         printf("[%s] near field: %s refused\n", ld->id, lockops_op_name(code));
         fflush(stdout);
     }
-    if (out_len > 0) {
-        ward_frame_write(fd, out, out_len, NEAR_TIMEOUT_MS);
+    if (out_len > 0 && ward_frame_write(fd, out, out_len, NEAR_TIMEOUT_MS) != WARD_OK) {
+        fprintf(stderr, "ward: near field: the phone went away before the answer\n");
     }
 }
 

@@ -51,8 +51,9 @@ static ward_err write_record(ward_app *app, const char *subdir, const ward_app_l
         role == NULL) {
         return ward_app_fail(app, WARD_ERR_FORMAT, "bad lock record");
     }
-    ward_hex_encode(l->auth_key, sizeof l->auth_key, key_hex, sizeof key_hex);
-    ward_hex_encode(l->tid, sizeof l->tid, tid_hex, sizeof tid_hex);
+    WARD_ASSERT(ward_hex_encode(l->auth_key, sizeof l->auth_key, key_hex,
+                                sizeof key_hex) == WARD_OK);
+    WARD_ASSERT(ward_hex_encode(l->tid, sizeof l->tid, tid_hex, sizeof tid_hex) == WARD_OK);
     char *dir = ward_path_join(app->dir, subdir);
     int os = ENOMEM;
     char *path = dir != NULL && ward_mkdir(dir, 0700) == WARD_OK

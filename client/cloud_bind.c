@@ -86,7 +86,7 @@ ward_err ward_app_task_status(ward_app *app, const uint8_t tid[WARD_TASK_ID_LEN]
     ward_http_response r;
     memset(t, 0, sizeof *t);
     t->role = -1;
-    ward_hex_encode(tid, WARD_TASK_ID_LEN, hex, sizeof hex);
+    WARD_ASSERT(ward_hex_encode(tid, WARD_TASK_ID_LEN, hex, sizeof hex) == WARD_OK);
     snprintf(target, sizeof target, "/v1/bind/tasks/%s/status?wait=%u", hex,
              wait_s < WARD_APP_CLOUD_WAIT_MAX ? wait_s : WARD_APP_CLOUD_WAIT_MAX);
     ward_err err = ward_app_cloud_call(app, "GET", target, NULL, &r, &t->reply);

@@ -1,7 +1,7 @@
 /* Base64 (RFC 4648, padded, canonical) and hex for the host side. */
 #include <string.h>
 
-#include "ward/ward_httpsig.h"
+#include "ward/ward_encode.h"
 
 static const char b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

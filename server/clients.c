@@ -25,7 +25,7 @@ static int add_client(void *ctx, const wardd_client_rec *rec)
         return 1;
     }
     char tid[2 * WARD_TASK_ID_LEN + 1];
-    ward_hex_encode(rec->tid, sizeof rec->tid, tid, sizeof tid);
+    WARD_ASSERT(ward_hex_encode(rec->tid, sizeof rec->tid, tid, sizeof tid) == WARD_OK);
     cJSON_AddStringToObject(e, "uid", rec->uid);
     cJSON_AddStringToObject(e, "role", wardd_role_name(rec->role));
     cJSON_AddStringToObject(e, "tid", tid);

@@ -21,7 +21,8 @@
 /* Cannot fail: out holds exactly the digits and the NUL. */
 static void cloud_hex(const uint8_t id[WARDD_CLOUD_ID_LEN], char out[2 * WARDD_CLOUD_ID_LEN + 1])
 {
-    ward_hex_encode(id, WARDD_CLOUD_ID_LEN, out, 2 * WARDD_CLOUD_ID_LEN + 1);
+    WARD_ASSERT(ward_hex_encode(id, WARDD_CLOUD_ID_LEN, out,
+                                2 * WARDD_CLOUD_ID_LEN + 1) == WARD_OK);
 }
 
 /* Exactly 32 lowercase hex digits: one spelling per id. */

@@ -214,7 +214,7 @@ void wardd_h_ops_post(wardd *w, const wardd_req *r, wardd_resp *out)
         w->store.clients_list(w->store.h, op->sn, wake_client, NULL);
     }
     char hex[OP_HEX_LEN + 1];
-    ward_hex_encode(op->op_id, sizeof op->op_id, hex, sizeof hex);
+    WARD_ASSERT(ward_hex_encode(op->op_id, sizeof op->op_id, hex, sizeof hex) == WARD_OK);
     wardd_log("info", "op_created", "sn=%s op_id=%s op=%u audience=%zu", op->sn, hex,
               op->op, audience);
     cJSON *res = cJSON_CreateObject();
@@ -238,7 +238,7 @@ static int add_pending(void *ctx, const wardd_op *op)
         return 1;
     }
     char hex[OP_HEX_LEN + 1];
-    ward_hex_encode(op->op_id, sizeof op->op_id, hex, sizeof hex);
+    WARD_ASSERT(ward_hex_encode(op->op_id, sizeof op->op_id, hex, sizeof hex) == WARD_OK);
     cJSON_AddStringToObject(e, "op_id", hex);
     cJSON_AddStringToObject(e, "sn", op->sn);
     cJSON_AddNumberToObject(e, "op", op->op);
@@ -485,7 +485,7 @@ static bool answers_reply(wardd *w, wardd_op *op, int64_t after, wardd_resp *out
                             cJSON_GetObjectItemCaseSensitive(c.first, "uid")->valuestring);
     if (ar.delivery) {
         char key[2 * WARDD_OP_ID_LEN + 1];
-        ward_hex_encode(op->op_id, sizeof op->op_id, key, sizeof key);
+        WARD_ASSERT(ward_hex_encode(op->op_id, sizeof op->op_id, key, sizeof key) == WARD_OK);
         wardd_log("info", "op_delivered", "sn=%s op_id=%s", op->sn, key);
     }
     wardd_reply(out, 200, res);

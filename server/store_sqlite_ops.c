@@ -21,7 +21,7 @@ static bool sq_delivery_waiting(const sq *s, const uint8_t op_id[WARDD_OP_ID_LEN
 /* Cannot fail: out holds exactly the digits and the NUL. */
 static void sq_op_id_hex(const uint8_t id[WARDD_OP_ID_LEN], char out[2 * WARDD_OP_ID_LEN + 1])
 {
-    ward_hex_encode(id, WARDD_OP_ID_LEN, out, 2 * WARDD_OP_ID_LEN + 1);
+    WARD_ASSERT(ward_hex_encode(id, WARDD_OP_ID_LEN, out, 2 * WARDD_OP_ID_LEN + 1) == WARD_OK);
 }
 
 static const char sql_op_cols[] =

@@ -18,5 +18,5 @@ done
 grep -q '^\.TH WARD 1' "$prefix/share/man/man1/ward.1" || { echo "ward.1 is no man page" >&2; exit 1; }
 grep -q '^\.TH WARDD 8' "$prefix/share/man/man8/wardd.8" || { echo "wardd.8 is no man page" >&2; exit 1; }
 export PKG_CONFIG_PATH="$(dirname "$pc")"
-cc -std=c99 "$src" $(pkg-config --cflags ward) $(pkg-config --libs --static ward) -o "$prefix/smoke"
+cc -std=c99 "$src" $(pkg-config --cflags ward) $(pkg-config --libs ward) -o "$prefix/smoke"
 "$prefix/smoke"

@@ -4,6 +4,7 @@
 #include "ward/ward_spake2p.h"
 #include "ward/ward_suite.h"
 #include "ward_inner.h"
+#include "spake2p_inner.h"
 #include "suite_inner.h"
 
 #if WARD_SPAKE2P_CONTEXT_MAX > 255 || WARD_SPAKE2P_ID_MAX > 255
@@ -121,20 +122,21 @@ static ward_err key_schedule(const ward_spake2p *s, const ward_crypto *cp,
                              uint8_t confirm_keys[CONFIRM_KEYS_LEN],
                              uint8_t shared[WARD_SPAKE2P_KEY_LEN])
 {
+    const ward_spake2p_state *S = ward_spake2p_cstate_of(s);
     uint8_t lens[10][8];
     ward_iov parts[20];
     uint8_t k_main[WARD_SHA256_LEN];
     const ward_iov items[10] = {
-        { s->context, s->context_len },
-        { s->id_prover, s->id_prover_len },
-        { s->id_verifier, s->id_verifier_len },
+        { S->context, S->context_len },
+        { S->id_prover, S->id_prover_len },
+        { S->id_verifier, S->id_verifier_len },
         { spake_m, WARD_P256_POINT_LEN },
         { spake_n, WARD_P256_POINT_LEN },
-        { s->share_p, WARD_SPAKE2P_SHARE_LEN },
-        { s->share_v, WARD_SPAKE2P_SHARE_LEN },
+        { S->share_p, WARD_SPAKE2P_SHARE_LEN },
+        { S->share_v, WARD_SPAKE2P_SHARE_LEN },
         { z, WARD_P256_POINT_LEN },
         { v, WARD_P256_POINT_LEN },
-        { s->w0, WARD_P256_SCALAR_LEN }
+        { S->w0, WARD_P256_SCALAR_LEN }
     };
     ward_err err;
 
@@ -195,7 +197,8 @@ static ward_err setup(ward_spake2p *s, uint8_t role,
                       const uint8_t *id_verifier, size_t id_verifier_len,
                       const uint8_t w0[WARD_P256_SCALAR_LEN])
 {
-    if (s->state != ST_IDLE) {
+    ward_spake2p_state *S = ward_spake2p_state_of(s);
+    if (S->state != ST_IDLE) {
         return WARD_ERR_STATE;
     }
     if (context_len > WARD_SPAKE2P_CONTEXT_MAX || id_prover_len > WARD_SPAKE2P_ID_MAX ||
@@ -207,20 +210,20 @@ static ward_err setup(ward_spake2p *s, uint8_t role,
         return WARD_ERR_FORMAT;
     }
     ward_wipe(s, sizeof(*s));
-    s->role = role;
+    S->role = role;
     if (context_len > 0) {
-        memcpy(s->context, context, context_len);
+        memcpy(S->context, context, context_len);
     }
-    s->context_len = (uint8_t)context_len;
+    S->context_len = (uint8_t)context_len;
     if (id_prover_len > 0) {
-        memcpy(s->id_prover, id_prover, id_prover_len);
+        memcpy(S->id_prover, id_prover, id_prover_len);
     }
-    s->id_prover_len = (uint8_t)id_prover_len;
+    S->id_prover_len = (uint8_t)id_prover_len;
     if (id_verifier_len > 0) {
-        memcpy(s->id_verifier, id_verifier, id_verifier_len);
+        memcpy(S->id_verifier, id_verifier, id_verifier_len);
     }
-    s->id_verifier_len = (uint8_t)id_verifier_len;
-    memcpy(s->w0, w0, WARD_P256_SCALAR_LEN);
+    S->id_verifier_len = (uint8_t)id_verifier_len;
+    memcpy(S->w0, w0, WARD_P256_SCALAR_LEN);
     return WARD_OK;
 }
 
@@ -228,8 +231,9 @@ static ward_err setup(ward_spake2p *s, uint8_t role,
  * refused with WARD_ERR_STATE rather than starting over. */
 static void finish(ward_spake2p *s)
 {
+    ward_spake2p_state *S = ward_spake2p_state_of(s);
     ward_wipe(s, sizeof(*s));
-    s->state = ST_DONE;
+    S->state = ST_DONE;
 }
 
 ward_err ward_spake2p_prover_start(ward_spake2p *s, const ward_crypto *cp,
@@ -241,6 +245,7 @@ ward_err ward_spake2p_prover_start(ward_spake2p *s, const ward_crypto *cp,
                                    const uint8_t w1[WARD_P256_SCALAR_LEN],
                                    uint8_t share_p[WARD_SPAKE2P_SHARE_LEN])
 {
+    ward_spake2p_state *S = ward_spake2p_state_of(s);
     ward_err err;
 
     WARD_ASSERT(s != NULL && cp != NULL && rng != NULL);
@@ -255,20 +260,20 @@ ward_err ward_spake2p_prover_start(ward_spake2p *s, const ward_crypto *cp,
         err = WARD_ERR_FORMAT;
     }
     if (err == WARD_OK) {
-        memcpy(s->w1_or_l, w1, WARD_P256_SCALAR_LEN);
-        err = ward_p256_scalar_random(cp, rng, s->eph);
+        memcpy(S->w1_or_l, w1, WARD_P256_SCALAR_LEN);
+        err = ward_p256_scalar_random(cp, rng, S->eph);
     }
     if (err == WARD_OK) {
         /* X = x*G + w0*M */
-        err = cp->p256_muladd(s->eph, NULL, s->w0, spake_m, s->share_p);
+        err = cp->p256_muladd(S->eph, NULL, S->w0, spake_m, S->share_p);
     }
     if (err != WARD_OK) {
         ward_spake2p_wipe(s);
         ward_wipe(share_p, WARD_SPAKE2P_SHARE_LEN);
         return err;
     }
-    memcpy(share_p, s->share_p, WARD_SPAKE2P_SHARE_LEN);
-    s->state = ST_PROVER_SENT;
+    memcpy(share_p, S->share_p, WARD_SPAKE2P_SHARE_LEN);
+    S->state = ST_PROVER_SENT;
     return WARD_OK;
 }
 
@@ -283,6 +288,7 @@ ward_err ward_spake2p_verifier_respond(ward_spake2p *s, const ward_crypto *cp,
                                        uint8_t share_v[WARD_SPAKE2P_SHARE_LEN],
                                        uint8_t confirm_v[WARD_SPAKE2P_CONFIRM_LEN])
 {
+    ward_spake2p_state *S = ward_spake2p_state_of(s);
     uint8_t t[WARD_P256_POINT_LEN];
     uint8_t z[WARD_P256_POINT_LEN];
     uint8_t v[WARD_P256_POINT_LEN];
@@ -312,30 +318,30 @@ ward_err ward_spake2p_verifier_respond(ward_spake2p *s, const ward_crypto *cp,
         err = cp->p256_point_check(share_p);
     }
     if (err == WARD_OK) {
-        memcpy(s->w1_or_l, l, WARD_P256_POINT_LEN);
-        memcpy(s->share_p, share_p, WARD_SPAKE2P_SHARE_LEN);
-        err = ward_p256_scalar_random(cp, rng, s->eph);
+        memcpy(S->w1_or_l, l, WARD_P256_POINT_LEN);
+        memcpy(S->share_p, share_p, WARD_SPAKE2P_SHARE_LEN);
+        err = ward_p256_scalar_random(cp, rng, S->eph);
     }
     if (err == WARD_OK) {
         /* Y = y*G + w0*N */
-        err = cp->p256_muladd(s->eph, NULL, s->w0, spake_n, s->share_v);
+        err = cp->p256_muladd(S->eph, NULL, S->w0, spake_n, S->share_v);
     }
     if (err == WARD_OK) {
-        err = unmask(cp, s->w0, s->share_p, spake_m, t);
+        err = unmask(cp, S->w0, S->share_p, spake_m, t);
     }
     if (err == WARD_OK) {
         /* Z = y*(X - w0*M), V = y*L */
-        err = cp->p256_muladd(s->eph, t, NULL, NULL, z);
+        err = cp->p256_muladd(S->eph, t, NULL, NULL, z);
     }
     if (err == WARD_OK) {
-        err = cp->p256_muladd(s->eph, s->w1_or_l, NULL, NULL, v);
+        err = cp->p256_muladd(S->eph, S->w1_or_l, NULL, NULL, v);
     }
     if (err == WARD_OK) {
-        err = key_schedule(s, cp, z, v, confirm_keys, s->shared_key);
+        err = key_schedule(s, cp, z, v, confirm_keys, S->shared_key);
     }
     if (err == WARD_OK) {
         /* confirmV = MAC(K_confirmV, shareP) */
-        err = mac(cp, confirm_keys + WARD_SPAKE2P_CONFIRM_LEN, s->share_p, confirm_v);
+        err = mac(cp, confirm_keys + WARD_SPAKE2P_CONFIRM_LEN, S->share_p, confirm_v);
     }
     ward_wipe(t, sizeof(t));
     ward_wipe(z, sizeof(z));
@@ -349,13 +355,13 @@ ward_err ward_spake2p_verifier_respond(ward_spake2p *s, const ward_crypto *cp,
     }
     /* Keep only what verifier_finish() needs: K_confirmP, the key and
      * shareV; y, w0 and L have done their work. */
-    memcpy(s->confirm_key, confirm_keys, WARD_SPAKE2P_CONFIRM_LEN);
+    memcpy(S->confirm_key, confirm_keys, WARD_SPAKE2P_CONFIRM_LEN);
     ward_wipe(confirm_keys, sizeof(confirm_keys));
-    ward_wipe(s->eph, sizeof(s->eph));
-    ward_wipe(s->w0, sizeof(s->w0));
-    ward_wipe(s->w1_or_l, sizeof(s->w1_or_l));
-    memcpy(share_v, s->share_v, WARD_SPAKE2P_SHARE_LEN);
-    s->state = ST_VERIFIER_SENT;
+    ward_wipe(S->eph, sizeof(S->eph));
+    ward_wipe(S->w0, sizeof(S->w0));
+    ward_wipe(S->w1_or_l, sizeof(S->w1_or_l));
+    memcpy(share_v, S->share_v, WARD_SPAKE2P_SHARE_LEN);
+    S->state = ST_VERIFIER_SENT;
     return WARD_OK;
 }
 
@@ -365,6 +371,7 @@ ward_err ward_spake2p_prover_finish(ward_spake2p *s, const ward_crypto *cp,
                                     uint8_t confirm_p[WARD_SPAKE2P_CONFIRM_LEN],
                                     uint8_t key[WARD_SPAKE2P_KEY_LEN])
 {
+    ward_spake2p_state *S = ward_spake2p_state_of(s);
     uint8_t t[WARD_P256_POINT_LEN];
     uint8_t z[WARD_P256_POINT_LEN];
     uint8_t v[WARD_P256_POINT_LEN];
@@ -381,29 +388,29 @@ ward_err ward_spake2p_prover_finish(ward_spake2p *s, const ward_crypto *cp,
     memset(confirm_keys, 0, sizeof(confirm_keys));
     memset(expect, 0, sizeof(expect));
 
-    if (s->state != ST_PROVER_SENT || s->role != ROLE_PROVER) {
+    if (S->state != ST_PROVER_SENT || S->role != ROLE_PROVER) {
         err = WARD_ERR_STATE;
     }
     if (err == WARD_OK) {
         err = cp->p256_point_check(share_v);
     }
     if (err == WARD_OK) {
-        memcpy(s->share_v, share_v, WARD_SPAKE2P_SHARE_LEN);
-        err = unmask(cp, s->w0, s->share_v, spake_n, t);
+        memcpy(S->share_v, share_v, WARD_SPAKE2P_SHARE_LEN);
+        err = unmask(cp, S->w0, S->share_v, spake_n, t);
     }
     if (err == WARD_OK) {
         /* Z = x*(Y - w0*N), V = w1*(Y - w0*N) */
-        err = cp->p256_muladd(s->eph, t, NULL, NULL, z);
+        err = cp->p256_muladd(S->eph, t, NULL, NULL, z);
     }
     if (err == WARD_OK) {
-        err = cp->p256_muladd(s->w1_or_l, t, NULL, NULL, v);
+        err = cp->p256_muladd(S->w1_or_l, t, NULL, NULL, v);
     }
     if (err == WARD_OK) {
-        err = key_schedule(s, cp, z, v, confirm_keys, s->shared_key);
+        err = key_schedule(s, cp, z, v, confirm_keys, S->shared_key);
     }
     if (err == WARD_OK) {
         /* confirmV = MAC(K_confirmV, shareP): the verifier knew w0 and L. */
-        err = mac(cp, confirm_keys + WARD_SPAKE2P_CONFIRM_LEN, s->share_p, expect);
+        err = mac(cp, confirm_keys + WARD_SPAKE2P_CONFIRM_LEN, S->share_p, expect);
     }
     if (err == WARD_OK && !ward_ct_equal(expect, confirm_v, sizeof(expect))) {
         err = WARD_ERR_AUTH;
@@ -411,7 +418,7 @@ ward_err ward_spake2p_prover_finish(ward_spake2p *s, const ward_crypto *cp,
     if (err == WARD_OK) {
         /* confirmP = MAC(K_confirmP, shareV), sent only once we know the
          * verifier is genuine. */
-        err = mac(cp, confirm_keys, s->share_v, confirm_p);
+        err = mac(cp, confirm_keys, S->share_v, confirm_p);
     }
     ward_wipe(t, sizeof(t));
     ward_wipe(z, sizeof(z));
@@ -424,7 +431,7 @@ ward_err ward_spake2p_prover_finish(ward_spake2p *s, const ward_crypto *cp,
         ward_wipe(key, WARD_SPAKE2P_KEY_LEN);
         return err;
     }
-    memcpy(key, s->shared_key, WARD_SPAKE2P_KEY_LEN);
+    memcpy(key, S->shared_key, WARD_SPAKE2P_KEY_LEN);
     finish(s);
     return WARD_OK;
 }
@@ -433,18 +440,19 @@ ward_err ward_spake2p_verifier_finish(ward_spake2p *s, const ward_crypto *cp,
                                       const uint8_t confirm_p[WARD_SPAKE2P_CONFIRM_LEN],
                                       uint8_t key[WARD_SPAKE2P_KEY_LEN])
 {
+    ward_spake2p_state *S = ward_spake2p_state_of(s);
     uint8_t expect[WARD_SPAKE2P_CONFIRM_LEN];
     ward_err err = WARD_OK;
 
     WARD_ASSERT(s != NULL && cp != NULL && confirm_p != NULL && key != NULL);
 
     memset(expect, 0, sizeof(expect));
-    if (s->state != ST_VERIFIER_SENT || s->role != ROLE_VERIFIER) {
+    if (S->state != ST_VERIFIER_SENT || S->role != ROLE_VERIFIER) {
         err = WARD_ERR_STATE;
     }
     if (err == WARD_OK) {
         /* confirmP = MAC(K_confirmP, shareV): the prover knew w0 and w1. */
-        err = mac(cp, s->confirm_key, s->share_v, expect);
+        err = mac(cp, S->confirm_key, S->share_v, expect);
     }
     if (err == WARD_OK && !ward_ct_equal(expect, confirm_p, sizeof(expect))) {
         err = WARD_ERR_AUTH;
@@ -455,7 +463,7 @@ ward_err ward_spake2p_verifier_finish(ward_spake2p *s, const ward_crypto *cp,
         ward_wipe(key, WARD_SPAKE2P_KEY_LEN);
         return err;
     }
-    memcpy(key, s->shared_key, WARD_SPAKE2P_KEY_LEN);
+    memcpy(key, S->shared_key, WARD_SPAKE2P_KEY_LEN);
     finish(s);
     return WARD_OK;
 }
@@ -464,10 +472,11 @@ ward_err ward_spake2p_verifier_early_key(const ward_spake2p *s,
                                          uint8_t key[WARD_SPAKE2P_KEY_LEN])
 {
     WARD_ASSERT(s != NULL && key != NULL);
-    if (s->state != ST_VERIFIER_SENT || s->role != ROLE_VERIFIER) {
+    const ward_spake2p_state *S = ward_spake2p_cstate_of(s);
+    if (S->state != ST_VERIFIER_SENT || S->role != ROLE_VERIFIER) {
         ward_wipe(key, WARD_SPAKE2P_KEY_LEN);
         return WARD_ERR_STATE;
     }
-    memcpy(key, s->shared_key, WARD_SPAKE2P_KEY_LEN);
+    memcpy(key, S->shared_key, WARD_SPAKE2P_KEY_LEN);
     return WARD_OK;
 }

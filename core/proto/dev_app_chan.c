@@ -147,9 +147,15 @@ ward_err ward_pair_on_channel_open(const ward_pair_device *d,
         err = WARD_ERR_FORMAT;
     }
     if (err == WARD_OK) {
-        (void)ward_tlv_get_u32(&f[0], &id);
-        (void)ward_tlv_get_u32(&f[3], &dev_tx);
-        (void)ward_tlv_get_u32(&f[4], &dev_rx);
+        err = ward_tlv_get_u32(&f[0], &id);
+    }
+    if (err == WARD_OK) {
+        err = ward_tlv_get_u32(&f[3], &dev_tx);
+    }
+    if (err == WARD_OK) {
+        err = ward_tlv_get_u32(&f[4], &dev_rx);
+    }
+    if (err == WARD_OK) {
         /* The echo ties this answer to our request: an old answer
          * replayed to us does not fit. */
         if (id != c->channel_id ||

@@ -50,6 +50,7 @@
 #include <string.h>
 
 #include "store_crc.h"
+#include "store_inner.h"
 #include "ward_inner.h"
 
 #define BANK_MAGIC 0x57524431u  /* "WRD1" */
@@ -59,27 +60,31 @@
 
 static size_t bank_off(const ward_store *st, uint8_t bank)
 {
-    return (size_t)bank * st->bank_size;
+    const ward_store_state *S = ward_store_cstate_of(st);
+    return (size_t)bank * S->bank_size;
 }
 
 static size_t records_cap(const ward_store *st)
 {
-    return st->bank_size - WARD_STORE_BANK_HDR_LEN;
+    const ward_store_state *S = ward_store_cstate_of(st);
+    return S->bank_size - WARD_STORE_BANK_HDR_LEN;
 }
 
 static ward_err port_read(const ward_store *st, size_t off, uint8_t *buf,
                           size_t len)
 {
+    const ward_store_state *S = ward_store_cstate_of(st);
     /* Any port failure is WARD_ERR_IO to our caller, whatever the port
      * said: it is the platform's fault, not the caller's input. */
-    return st->port.read(st->port.ctx, off, buf, len) == WARD_OK ?
+    return S->port.read(S->port.ctx, off, buf, len) == WARD_OK ?
            WARD_OK : WARD_ERR_IO;
 }
 
 static ward_err port_write(ward_store *st, size_t off, const uint8_t *buf,
                            size_t len)
 {
-    return st->port.write(st->port.ctx, off, buf, len) == WARD_OK ?
+    ward_store_state *S = ward_store_state_of(st);
+    return S->port.write(S->port.ctx, off, buf, len) == WARD_OK ?
            WARD_OK : WARD_ERR_IO;
 }
 
@@ -171,12 +176,13 @@ ward_err ward_store_open(ward_store *st, const ward_store_port *port)
     WARD_ASSERT(port->erase_size >= 1);
     WARD_ASSERT(port->size % (2 * port->erase_size) == 0);
     WARD_ASSERT(port->size / 2 > WARD_STORE_BANK_HDR_LEN);
+    ward_store_state *S = ward_store_state_of(st);
     /* `used` is a u32 on the media. */
     WARD_ASSERT((uint64_t)(port->size / 2) <= 0xFFFFFFFFu);
 
     memset(st, 0, sizeof *st);
-    st->port = *port;
-    st->bank_size = port->size / 2;
+    S->port = *port;
+    S->bank_size = port->size / 2;
 
     bool ok[2];
     uint32_t seq[2] = { 0, 0 }, used[2] = { 0, 0 };
@@ -193,10 +199,10 @@ ward_err ward_store_open(ward_store *st, const ward_store_port *port)
         return WARD_OK;
     }
     uint8_t pick = (uint8_t)(!ok[0] || (ok[1] && seq[1] > seq[0]));
-    st->active = pick;
-    st->valid = true;
-    st->seq = seq[pick];
-    st->used = used[pick];
+    S->active = pick;
+    S->valid = true;
+    S->seq = seq[pick];
+    S->used = used[pick];
     return WARD_OK;
 }
 
@@ -204,13 +210,14 @@ ward_err ward_store_next(const ward_store *st, size_t *pos, uint16_t first,
                          uint16_t last, uint16_t *key, size_t *len)
 {
     WARD_ASSERT(st != NULL && pos != NULL && key != NULL && len != NULL);
-    if (!st->valid) {
+    const ward_store_state *S = ward_store_cstate_of(st);
+    if (!S->valid) {
         return WARD_ERR_NOTFOUND;
     }
-    while (*pos < st->used) {
+    while (*pos < S->used) {
         uint16_t k;
         size_t n;
-        ward_err err = record_at(st, st->active, st->used, *pos, &k, &n);
+        ward_err err = record_at(st, S->active, S->used, *pos, &k, &n);
         if (err != WARD_OK) {
             /* open() checked the image; a different answer now is the
              * media failing under us. */
@@ -231,6 +238,7 @@ ward_err ward_store_get(const ward_store *st, uint16_t key, uint8_t *out,
 {
     WARD_ASSERT(st != NULL && len != NULL);
     WARD_ASSERT(out != NULL || cap == 0);
+    const ward_store_state *S = ward_store_cstate_of(st);
     size_t pos = 0, n = 0;
     uint16_t k;
     ward_err err = ward_store_next(st, &pos, key, key, &k, &n);
@@ -245,14 +253,15 @@ ward_err ward_store_get(const ward_store *st, uint16_t key, uint8_t *out,
         return WARD_OK;
     }
     /* next() left pos just past the record. */
-    return port_read(st, bank_off(st, st->active) + WARD_STORE_BANK_HDR_LEN
+    return port_read(st, bank_off(st, S->active) + WARD_STORE_BANK_HDR_LEN
                      + pos - n, out, n);
 }
 
 size_t ward_store_free(const ward_store *st)
 {
     WARD_ASSERT(st != NULL);
-    return records_cap(st) - (st->valid ? st->used : 0u);
+    const ward_store_state *S = ward_store_cstate_of(st);
+    return records_cap(st) - (S->valid ? S->used : 0u);
 }
 
 /* Whether change i is the one that decides its key (no later change to
@@ -281,12 +290,13 @@ static bool key_changed(const ward_record_change *c, size_t n, uint16_t key)
 static ward_err new_size(const ward_store *st, const ward_record_change *c,
                          size_t n, size_t *size)
 {
+    const ward_store_state *S = ward_store_cstate_of(st);
     size_t cap = records_cap(st), total = 0, pos = 0;
-    uint32_t used = st->valid ? st->used : 0u;
+    uint32_t used = S->valid ? S->used : 0u;
     while (pos < used) {
         uint16_t k;
         size_t len;
-        if (record_at(st, st->active, used, pos, &k, &len) != WARD_OK) {
+        if (record_at(st, S->active, used, pos, &k, &len) != WARD_OK) {
             return WARD_ERR_IO;
         }
         pos += WARD_STORE_RECORD_HDR_LEN + len;
@@ -333,16 +343,17 @@ static ward_err write_records(ward_store *st, uint8_t to,
                               const ward_record_change *c, size_t n,
                               size_t size, uint32_t *crc, uint8_t buf[CHUNK])
 {
-    size_t from_base = bank_off(st, st->active) + WARD_STORE_BANK_HDR_LEN;
+    ward_store_state *S = ward_store_state_of(st);
+    size_t from_base = bank_off(st, S->active) + WARD_STORE_BANK_HDR_LEN;
     size_t at = bank_off(st, to) + WARD_STORE_BANK_HDR_LEN;
-    uint32_t used = st->valid ? st->used : 0u;
+    uint32_t used = S->valid ? S->used : 0u;
     size_t pos = 0;
     ward_err err;
 
     while (pos < used) {
         uint16_t k;
         size_t len;
-        if (record_at(st, st->active, used, pos, &k, &len) != WARD_OK) {
+        if (record_at(st, S->active, used, pos, &k, &len) != WARD_OK) {
             return WARD_ERR_IO;
         }
         size_t left = WARD_STORE_RECORD_HDR_LEN + len;
@@ -400,6 +411,7 @@ ward_err ward_store_update(ward_store *st, const ward_record_change *changes,
 {
     WARD_ASSERT(st != NULL);
     WARD_ASSERT(changes != NULL || n == 0);
+    ward_store_state *S = ward_store_state_of(st);
     for (size_t i = 0; i < n; i++) {
         if (changes[i].key >= WARD_STORE_KEY_RESERVED ||
             (!changes[i].remove && changes[i].len > WARD_RECORD_MAX)) {
@@ -411,7 +423,7 @@ ward_err ward_store_update(ward_store *st, const ward_record_change *changes,
     if (n == 0) {
         return WARD_OK;
     }
-    if (st->seq == SEQ_LAST) {
+    if (S->seq == SEQ_LAST) {
         return WARD_ERR_STATE;
     }
     size_t size;
@@ -420,9 +432,9 @@ ward_err ward_store_update(ward_store *st, const ward_record_change *changes,
         return err;
     }
 
-    uint8_t to = (uint8_t)(st->active ^ 1u);
+    uint8_t to = (uint8_t)(S->active ^ 1u);
     uint32_t crc = 0;
-    if (st->port.erase(st->port.ctx, bank_off(st, to), st->bank_size)
+    if (S->port.erase(S->port.ctx, bank_off(st, to), S->bank_size)
         != WARD_OK) {
         return WARD_ERR_IO;
     }
@@ -432,13 +444,13 @@ ward_err ward_store_update(ward_store *st, const ward_record_change *changes,
     if (err != WARD_OK) {
         return err;
     }
-    if (st->port.sync(st->port.ctx) != WARD_OK) {
+    if (S->port.sync(S->port.ctx) != WARD_OK) {
         return WARD_ERR_IO;
     }
 
     uint8_t hdr[WARD_STORE_BANK_HDR_LEN];
     ward_store32(hdr, BANK_MAGIC);
-    ward_store32(hdr + 4, st->seq + 1u);
+    ward_store32(hdr + 4, S->seq + 1u);
     ward_store32(hdr + 8, (uint32_t)size);
     ward_store32(hdr + 12, crc);
     ward_store32(hdr + 16, ward_crc32(0, hdr, 16));
@@ -446,23 +458,23 @@ ward_err ward_store_update(ward_store *st, const ward_record_change *changes,
     if (err != WARD_OK) {
         return err;
     }
-    if (st->port.sync(st->port.ctx) != WARD_OK) {
+    if (S->port.sync(S->port.ctx) != WARD_OK) {
         return WARD_ERR_IO;
     }
 
-    uint8_t from = st->active;
-    bool had_image = st->valid;
-    st->active = to;
-    st->valid = true;
-    st->seq++;
-    st->used = (uint32_t)size;
+    uint8_t from = S->active;
+    bool had_image = S->valid;
+    S->active = to;
+    S->valid = true;
+    S->seq++;
+    S->used = (uint32_t)size;
     /* A removed record (a revoked client and its key) would otherwise
      * stay readable in the old bank until the next update reuses it. The
      * new image is durable and has the higher seq, so a cut during this
      * erase loses nothing; the update has happened whatever the erase
      * answers, and a failed erase leaves the old bank to the next one. */
     if (had_image && any_removal(changes, n)) {
-        (void)st->port.erase(st->port.ctx, bank_off(st, from), st->bank_size);
+        (void)S->port.erase(S->port.ctx, bank_off(st, from), S->bank_size);
     }
     return WARD_OK;
 }

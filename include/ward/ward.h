@@ -5,7 +5,8 @@
  * and switches), then the ports a platform provides (ward_crypto.h,
  * ward_random.h, ward_clock.h, ward_store_port.h), then the modules built
  * on them: ward_suite.h and ward_spake2p.h (crypto), ward_codec.h (wire
- * format), ward_store.h (power-safe records), and the flows: ward_bind.h
+ * format), ward_store.h (power-safe records; ward_records.h says which
+ * keys are whose), and the flows: ward_bind.h
  * and ward_lock.h (lock-app binding), ward_op.h (remote approval),
  * ward_device.h (several apps, one device), ward_se.h (secure element
  * binding). The client library's headers (ward_app.h, ...) are separate.
@@ -31,5 +32,6 @@
 #include "ward_device.h"
 #include "ward_dev_app.h"
 #include "ward_se.h"
+#include "ward_records.h"
 
 #endif /* WARD_H */

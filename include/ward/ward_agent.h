@@ -78,14 +78,17 @@ typedef struct ward_agent {
 
 /* Fills ag; WARD_ERR_PARAM when the URL is longer than
  * WARD_AGENT_URL_MAX. signer may be NULL (then only unsigned calls). */
+WARD_MUST_CHECK
 ward_err ward_agent_init(ward_agent *ag, const ward_agent_transport *transport,
                          const ward_host *host, const char *server,
                          const ward_http_signer *signer);
+WARD_MUST_CHECK
 ward_err ward_agent_set_server(ward_agent *ag, const char *server);
 
 /* Any request (the routes below are made of it): signed with signer when
  * not NULL, the host's own hook only. For tools that need one more route
  * than the agent knows. */
+WARD_MUST_CHECK
 long ward_agent_call(const ward_agent_transport *t, const ward_host *host, const char *server,
                      const char *method, const char *target, const char *body,
                      const ward_http_signer *signer, ward_http_response *resp, char *why,
@@ -93,6 +96,7 @@ long ward_agent_call(const ward_agent_transport *t, const ward_host *host, const
 
 /* POSTs {"<field>": base64(bytes)} (and "<extra_field>": extra_value when
  * extra_field is not NULL); returns as ward_agent_call(). */
+WARD_MUST_CHECK
 long ward_agent_post_blob(const ward_agent_transport *t, const ward_host *host,
                           const char *server, const char *target, const char *field,
                           const uint8_t *bytes, size_t len, const char *extra_field,
@@ -111,18 +115,21 @@ typedef int (*ward_agent_entry_fn)(void *ctx, long long id, const char *from,
  * above *after and below 2^53 are handed on, in order, and *after moves
  * past each one each() returned 0 for. Returns the number skipped for
  * their id, or -1 when the answer has no such list. */
+WARD_MUST_CHECK
 int ward_agent_each_entry(const ward_http_response *resp, const char *list,
                           const char *id_key, const char *msg_key, const char *from_key,
                           long long *after, ward_agent_entry_fn each, void *ctx);
 
 /* The string member `name` of a JSON answer, copied ("" if absent or too
  * long). Returns 0 when present. */
+WARD_MUST_CHECK
 int ward_agent_json_str(const ward_http_response *resp, const char *name, char *out,
                         size_t cap);
 
 /* ---- Activation (both roles) ---- */
 
 /* POSTs the activation the manufacturer signed (ward_activation_sign). */
+WARD_MUST_CHECK
 long ward_agent_activate(ward_agent *ag, const uint8_t *activation, size_t len, char *why,
                          size_t why_cap);
 
@@ -130,10 +137,12 @@ long ward_agent_activate(ward_agent *ag, const uint8_t *activation, size_t len, 
 
 /* How long wardd keeps a bind task (its health answer's task_ttl), in
  * seconds: 0 with *ttl_s set, or non-zero when wardd did not say. */
+WARD_MUST_CHECK
 int ward_agent_task_ttl(ward_agent *ag, unsigned *ttl_s);
 
 /* GETs the sealed bind data of the accepted task (ward_bind_task_id), once:
  * 404 while the app has not uploaded it. */
+WARD_MUST_CHECK
 long ward_agent_bind_fetch(ward_agent *ag, const uint8_t task_id[16], uint8_t *blob,
                            size_t cap, size_t *blob_len, char *why, size_t why_cap);
 
@@ -146,6 +155,7 @@ typedef struct ward_agent_bound {
 /* POSTs the binding's confirmation (ward_bind_finish / _unconfirmed). 0:
  * recorded (ward_bind_confirmed); 4xx: refused for good
  * (ward_bind_refused); unreachable or 5xx: keep it, send it again. */
+WARD_MUST_CHECK
 long ward_agent_bind_confirm(ward_agent *ag, const uint8_t *confirm, size_t len,
                              ward_agent_bound *bound, char *why, size_t why_cap);
 
@@ -155,6 +165,7 @@ long ward_agent_bind_confirm(ward_agent *ag, const uint8_t *confirm, size_t len,
  * capability token (from the host's random source) that alone fetches its
  * answers: token_hex gets the token, op_id wardd's id for the request
  * (lower-case hex, else WARD_AGENT_BAD_ANSWER). */
+WARD_MUST_CHECK
 long ward_agent_op_post(ward_agent *ag, const uint8_t *req, size_t len,
                         char op_id[WARD_AGENT_OP_ID_MAX + 1],
                         char token_hex[2 * WARD_AGENT_TOKEN_LEN + 1], char *why,
@@ -164,16 +175,19 @@ long ward_agent_op_post(ward_agent *ag, const uint8_t *req, size_t len,
  * (cancellable); each answer (msg: the APPROVAL, from: who) goes to each().
  * *skipped: entries with no usable id, -1 for a malformed list. 410: the
  * request expired or was withdrawn. */
+WARD_MUST_CHECK
 long ward_agent_op_answers(ward_agent *ag, const char *op_id, const char *token_hex,
                            unsigned wait_s, long long *after, ward_agent_entry_fn each,
                            void *ctx, int *skipped, char *why, size_t why_cap);
 
 /* POSTs the OP_RESULT with the capability token (not signed, not
  * cancellable: the door has acted). */
+WARD_MUST_CHECK
 long ward_agent_op_result(ward_agent *ag, const char *op_id, const char *token_hex,
                           const uint8_t *res, size_t len, char *why, size_t why_cap);
 
 /* Gives the request up at wardd (signed), so no app is offered it. */
+WARD_MUST_CHECK
 long ward_agent_op_withdraw(ward_agent *ag, const char *op_id, char *why, size_t why_cap);
 
 /* What the lock made of one answer (ward_op_lock_accept). */
@@ -229,6 +243,7 @@ ward_agent_op_end ward_agent_op_await(ward_agent *ag, const char *op_id, const c
 
 /* One page of the inbox after *after, waiting up to wait_s (cancellable);
  * each entry (msg: the REVOKE) goes to each(); *skipped as above. */
+WARD_MUST_CHECK
 long ward_agent_inbox(ward_agent *ag, unsigned wait_s, long long *after,
                       ward_agent_entry_fn each, void *ctx, int *skipped, char *why,
                       size_t why_cap);
@@ -244,6 +259,7 @@ typedef struct ward_agent_ack {
 /* Acknowledges n handled entries, so wardd forgets them and hands the
  * results on. Keep n at most WARD_AGENT_ACK_CHUNK (wardd's body limit). */
 #define WARD_AGENT_ACK_CHUNK 32
+WARD_MUST_CHECK
 long ward_agent_inbox_ack(ward_agent *ag, const ward_agent_ack *acks, size_t n, char *why,
                           size_t why_cap);
 
@@ -330,12 +346,14 @@ typedef void (*ward_agent_msg_fn)(void *ctx, const char *cloud_id, const uint8_t
 /* ward_agent_each_entry() over {"msgs": [{"id", "msg", "cloud_id"}...]}
  * (a device's inbox, an app's replies), handing each() only the entries
  * whose msg decodes (the cursor moves past the others all the same). */
+WARD_MUST_CHECK
 int ward_agent_each_msg(const ward_http_response *resp, long long *after, ward_agent_msg_fn each,
                         void *ctx);
 
 /* One page of the device's inbox after *after, waiting up to wait_s (not
  * cancellable: keep it short). Entries whose message does not decode are
  * passed over, the cursor past them. */
+WARD_MUST_CHECK
 long ward_agent_dev_inbox(ward_agent *ag, unsigned wait_s, long long *after,
                           ward_agent_msg_fn each, void *ctx, char *why, size_t why_cap);
 
@@ -347,6 +365,7 @@ void ward_agent_dev_loop(ward_agent *ag, unsigned wait_s, ward_agent_msg_fn each
                          void (*note)(void *ctx, const char *line));
 
 /* POSTs the device's reply for the app behind cloud_id. */
+WARD_MUST_CHECK
 long ward_agent_dev_reply(ward_agent *ag, const char *cloud_id, const uint8_t *msg,
                           size_t len, char *why, size_t why_cap);
 

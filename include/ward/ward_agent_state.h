@@ -74,15 +74,18 @@ typedef struct ward_agent_state {
  * state is left open. keystore (ward_keystore.h) holds the identity key
  * (made there now, used there on every open); NULL: the key lives in the
  * store, as software. */
+WARD_MUST_CHECK
 ward_err ward_agent_state_create(ward_agent_state *st, ward_agent_role role, const char *dir,
                                  const char *id, const char *server, const char *name,
                                  const char *type, const ward_keystore *keystore);
 /* Opens an existing D, its store and the device core on it; keystore as
  * it was given to ward_agent_state_create(). */
+WARD_MUST_CHECK
 ward_err ward_agent_state_open(ward_agent_state *st, ward_agent_role role, const char *dir,
                                const ward_keystore *keystore);
 /* Opens an existing D only to read it: nothing is created or written (a
  * read-only directory will do), the flock shared with other readers. */
+WARD_MUST_CHECK
 ward_err ward_agent_state_open_readonly(ward_agent_state *st, ward_agent_role role,
                                         const char *dir);
 void ward_agent_state_close(ward_agent_state *st);
@@ -91,9 +94,11 @@ void ward_agent_state_close(ward_agent_state *st);
  * closed and the flock dropped), and takes it back; the device core must
  * not be used in between. The signer takes it for as long as it signs. */
 void ward_agent_state_release(ward_agent_state *st);
+WARD_MUST_CHECK
 ward_err ward_agent_state_reacquire(ward_agent_state *st);
 
 /* Points the link at another server (not written to the config). */
+WARD_MUST_CHECK
 ward_err ward_agent_state_set_server(ward_agent_state *st, const char *server);
 
 /* ward_strerror(err), with the OS's reason beside WARD_ERR_IO from the

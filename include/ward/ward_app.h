@@ -80,6 +80,10 @@
 #include "ward/ward_host.h"
 #include "ward/ward_http.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define WARD_APP_ERROR_MAX 400
 #define WARD_APP_PHONE_MISMATCH                                              \
     "phone number in the QR code does not match this account"
@@ -126,14 +130,17 @@ typedef struct ward_app_lock {
 /* Strict: a JSON object with exactly "v" (the number 1), "mobile",
  * "sms", "sn", "key", "tid", each once, each checked (phone, 6 digits,
  * SN, 64 and 32 hex digits). WARD_ERR_FORMAT otherwise. */
+WARD_MUST_CHECK
 ward_err ward_qr_parse(const char *payload, size_t len, ward_qr *qr);
 void ward_qr_wipe(ward_qr *qr);
 
 /* A new account in dir (created, mode 0700): makes the client key.
  * WARD_ERR_STATE if dir already holds one. */
+WARD_MUST_CHECK
 ward_err ward_app_create(ward_app *app, const ward_host *host,
                          const char *dir, const char *user, const char *phone,
                          const char *server);
+WARD_MUST_CHECK
 ward_err ward_app_open(ward_app *app, const ward_host *host, const char *dir);
 /* Registration, resumable: ward_app_create() when dir holds no key yet;
  * otherwise goes on with the key dir holds (a registration begun before:
@@ -144,32 +151,39 @@ ward_err ward_app_open(ward_app *app, const ward_host *host, const char *dir);
  * replaced: wardd may have registered it. */
 /* Records in account.json that wardd said the account's phone is
  * verified: from then on the directory is this account's only. */
+WARD_MUST_CHECK
 ward_err ward_app_mark_verified(ward_app *app);
+WARD_MUST_CHECK
 ward_err ward_app_register_open(ward_app *app, const ward_host *host,
                                 const char *dir, const char *user,
                                 const char *phone, const char *server);
 /* A new phone: imports key_file into dir. server NULL takes the server
  * URL the key file names. */
+WARD_MUST_CHECK
 ward_err ward_app_recover(ward_app *app, const ward_host *host,
                           const char *dir, const char *key_file,
                           const char *server);
 void ward_app_close(ward_app *app);
 const char *ward_app_error(const ward_app *app);
 /* The path of the key file (for the person to back up); malloc'd. */
+WARD_MUST_CHECK
 char *ward_app_key_path(const ward_app *app);
 
 /* The body of POST /v1/users: {"user","phone","pub": b64}; malloc'd.
  * wardd answers {"user", "verified"} and, until the phone is verified,
  * sends a 6-digit code to it by SMS. */
+WARD_MUST_CHECK
 ward_err ward_app_register_json(ward_app *app, char **json);
 /* The body of POST /v1/users/verify: {"code"}; malloc'd, and the only
  * copy of the code made: the caller wipes it before free(). WARD_ERR_FORMAT
  * unless code is 6 digits. */
+WARD_MUST_CHECK
 ward_err ward_app_verify_json(ward_app *app, const char *code, char **json);
 
 /* The body of POST /v1/bind/tasks: {"tid","sn","phone","code","blob"};
  * malloc'd. tid_hex and sn (may be NULL) receive the task and lock.
  * rebind: bind a lock the app is bound to already (see above). */
+WARD_MUST_CHECK
 ward_err ward_app_bind_prepare(ward_app *app, const char *qr, size_t qr_len,
                                bool rebind, char **upload, char tid_hex[33],
                                char sn[WARD_SN_MAX + 1]);
@@ -178,6 +192,7 @@ ward_err ward_app_bind_prepare(ward_app *app, const char *qr, size_t qr_len,
  * was kept beside, or the record in locks/. WARD_ERR_NOTFOUND, nothing
  * changed, when no record of sn was begun with tid (a rebinding begun
  * with another task stays pending). */
+WARD_MUST_CHECK
 ward_err ward_app_lock_bound(ward_app *app, const char *sn,
                              const uint8_t tid[WARD_TASK_ID_LEN], int role);
 /* wardd says task tid expired (or no longer knows it): the record of lock
@@ -185,6 +200,7 @@ ward_err ward_app_lock_bound(ward_app *app, const char *sn,
  * or an unbound record in locks/. WARD_ERR_NOTFOUND when no record was
  * begun with tid; WARD_ERR_STATE, nothing changed, for a bound one (the
  * binding in use is not wardd's to take away). */
+WARD_MUST_CHECK
 ward_err ward_app_lock_expired(ward_app *app, const char *sn,
                                const uint8_t tid[WARD_TASK_ID_LEN]);
 
@@ -194,12 +210,15 @@ ward_err ward_app_lock_expired(ward_app *app, const char *sn,
  * *opened counts them; WARD_ERR_AUTH if any escrow is not signed by this
  * key or did not open (its lock record is not touched; the others are
  * still written), and ward_app_error() names the lock. */
+WARD_MUST_CHECK
 ward_err ward_app_recover_escrows(ward_app *app, const char *json,
                                   size_t len, size_t *opened);
 
 /* WARD_ERR_NOTFOUND if the app has no record of lock sn. */
+WARD_MUST_CHECK
 ward_err ward_app_lock_get(ward_app *app, const char *sn, ward_app_lock *out);
 /* The pending rebinding of lock sn (pending/), WARD_ERR_NOTFOUND if none. */
+WARD_MUST_CHECK
 ward_err ward_app_lock_rebinding(ward_app *app, const char *sn, ward_app_lock *out);
 
 /* A request signer with keyid "user:UID" and the client key. */
@@ -207,5 +226,9 @@ void ward_app_http_signer(ward_app *app, ward_http_signer *s);
 
 /* "owner", "admin", "member"; NULL for others. */
 const char *ward_role_name(int role);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_APP_H */

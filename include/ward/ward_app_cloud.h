@@ -65,6 +65,7 @@ typedef struct ward_app_reply {
  * the phone is verified already (nothing was sent); otherwise wardd texts
  * a code to the phone (an answer with no "verified": true is taken as
  * not verified: the code step then decides). rep may be NULL. */
+WARD_MUST_CHECK
 ward_err ward_app_register(ward_app *app, bool *verified, ward_app_reply *rep);
 
 /* POST /v1/users/verify with the code: WARD_OK when wardd says the phone
@@ -72,6 +73,7 @@ ward_err ward_app_register(ward_app *app, bool *verified, ward_app_reply *rep);
  * WARD_ERR_FORMAT with rep->status 0 when code is not 6 digits (nothing
  * sent); WARD_ERR_PARAM (403) a wrong code, another may be tried. The
  * body's copy of the code is wiped. */
+WARD_MUST_CHECK
 ward_err ward_app_verify(ward_app *app, const char *code, ward_app_reply *rep);
 
 /* What became of an upload. */
@@ -87,6 +89,7 @@ typedef struct ward_app_upload {
  * for a binding that cannot come, is dropped (u->dropped; the same QR
  * code may be scanned again). Unanswered or a 5xx: wardd may hold it,
  * and the record stays for ward_app_bind_wait() to ask about. */
+WARD_MUST_CHECK
 ward_err ward_app_bind_upload(ward_app *app, const char *upload, const char *sn,
                               const char *tid_hex, ward_app_upload *u);
 /* The upload's answer {"expires": unix s}: *expires, or 0 when it is
@@ -116,6 +119,7 @@ void ward_app_task_parse(const char *json, size_t len, ward_app_task *t);
 /* GET /v1/bind/tasks/{tid}/status?wait=S (S at most
  * WARD_APP_CLOUD_WAIT_MAX): one question, nothing recorded. A 404 is
  * WARD_OK with WARD_APP_TASK_UNKNOWN. */
+WARD_MUST_CHECK
 ward_err ward_app_task_status(ward_app *app, const uint8_t tid[WARD_TASK_ID_LEN],
                               unsigned wait_s, ward_app_task *t);
 
@@ -128,11 +132,13 @@ ward_err ward_app_task_status(ward_app *app, const uint8_t tid[WARD_TASK_ID_LEN]
  * (ward_app_lock_expired(); t->dropped, false when there was none: a
  * bound record is never touched). WARD_OK with WARD_APP_TASK_WAITING:
  * the time ran out. */
+WARD_MUST_CHECK
 ward_err ward_app_bind_wait(ward_app *app, const char *sn, const uint8_t tid[WARD_TASK_ID_LEN],
                             unsigned wait_s, ward_app_task *t);
 
 /* GET /v1/escrow and ward_app_recover_escrows() on it: after
  * ward_app_recover(), restores the lock records this client key made. */
+WARD_MUST_CHECK
 ward_err ward_app_recover_fetch(ward_app *app, size_t *opened, ward_app_reply *rep);
 
 /* ---- flow D ---- */
@@ -145,6 +151,7 @@ bool ward_app_cloud_id_ok(const char *s);
  * cloud id for the device, checked (ward_app_cloud_id_ok(); else
  * WARD_ERR_FORMAT "wardd gave no cloud id"). device must be a device id
  * (WARD_ERR_PARAM). */
+WARD_MUST_CHECK
 ward_err ward_app_device_attach(ward_app *app, const char *device, const uint8_t *client_id,
                                 size_t client_id_len,
                                 char cloud_id[WARD_DEV_CLOUD_ID_MAX + 1], ward_app_reply *rep);
@@ -168,13 +175,16 @@ typedef struct ward_app_cloud_devices {
  * passes ward_app_cloud_id_ok() (an app tag that is not one is taken as
  * ""), at most WARD_APP_CLOUD_DEVICES_MAX. WARD_ERR_FORMAT when there is
  * no such list. */
+WARD_MUST_CHECK
 ward_err ward_app_devices_parse(const char *json, size_t len, ward_app_cloud_devices *out);
 /* GET /v1/devices, parsed. */
+WARD_MUST_CHECK
 ward_err ward_app_devices(ward_app *app, ward_app_cloud_devices *out, ward_app_reply *rep);
 void ward_app_cloud_devices_free(ward_app_cloud_devices *list);
 
 /* POST /v1/dev/{cloud_id}/msgs {"msg": b64}: one message (1..WARD_MSG_MAX
  * bytes, else WARD_ERR_PARAM) to the device, relayed. */
+WARD_MUST_CHECK
 ward_err ward_app_dev_post(ward_app *app, const char *cloud_id, const uint8_t *msg,
                            size_t len, ward_app_reply *rep);
 
@@ -190,6 +200,7 @@ typedef int (*ward_app_dev_msg_fn)(void *ctx, const uint8_t *msg, size_t len);
  * the other checks (it will never be one), so none is seen twice.
  * *handed counts the messages handed on (may be NULL). Returns the
  * number of entries skipped, or -1 when the answer has no such list. */
+WARD_MUST_CHECK
 int ward_app_dev_msgs_parse(const char *json, size_t len, const char *cloud_id,
                             int64_t *after, ward_app_dev_msg_fn each, void *ctx,
                             size_t *handed);
@@ -199,6 +210,7 @@ int ward_app_dev_msgs_parse(const char *json, size_t len, const char *cloud_id,
  * ward_app_dev_msgs_parse() (WARD_ERR_FORMAT when the answer has no
  * list). wardd drops those up to *after: asking with wait 0 after a walk
  * acknowledges what it handed on. */
+WARD_MUST_CHECK
 ward_err ward_app_dev_replies(ward_app *app, const char *cloud_id, unsigned wait_s,
                               int64_t *after, ward_app_dev_msg_fn each, void *ctx,
                               size_t *handed, ward_app_reply *rep);

@@ -61,6 +61,10 @@
 #include "ward/ward_app.h"
 #include "ward/ward_op.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Longest op id wardd may use (lower-case hex). */
 #define WARD_APP_OP_ID_MAX 64
 /* No OP_RESULT (yet): the outcome is unknown. */
@@ -118,6 +122,7 @@ typedef struct ward_app_audit_event {
 /* "unlock", "intercom", "video", "add client"; NULL for other codes. */
 const char *ward_app_op_name(uint8_t op);
 /* WARD_OP_* for a name above; 0 if none. */
+WARD_MUST_CHECK
 uint8_t ward_app_op_code(const char *name);
 
 /* ---- pending operations ---- */
@@ -126,9 +131,11 @@ uint8_t ward_app_op_code(const char *name);
  * Entries that are malformed, or for a lock this app is not bound to, or
  * for another user, are skipped and counted. WARD_ERR_FORMAT if the
  * answer itself is not such a list. */
+WARD_MUST_CHECK
 ward_err ward_app_ops_parse(ward_app *app, const char *json, size_t len,
                             ward_app_ops *ops);
 /* GET /v1/ops/pending?wait=wait_s (at most 30; 0 answers at once). */
+WARD_MUST_CHECK
 ward_err ward_app_ops_pending(ward_app *app, unsigned wait_s,
                               ward_app_ops *ops);
 void ward_app_ops_free(ward_app_ops *ops);
@@ -139,25 +146,30 @@ void ward_app_ops_free(ward_app_ops *ops);
  * from GET /v1/escrow. The caller wipes key. WARD_ERR_NOTFOUND "lock SN
  * is not bound to this app"; WARD_ERR_AUTH the escrow is not signed by
  * this client key or did not open. */
+WARD_MUST_CHECK
 ward_err ward_app_auth_key(ward_app *app, const char *sn, bool from_escrow,
                            uint8_t key[WARD_AUTH_KEY_LEN]);
 /* The same from a GET /v1/escrow answer in hand (no I/O). */
+WARD_MUST_CHECK
 ward_err ward_app_escrow_key(ward_app *app, const char *sn, const char *json,
                              size_t len, uint8_t key[WARD_AUTH_KEY_LEN]);
 /* Drops A from locks/<SN>.json; the lock stays bound, and approvals
  * from then on open the escrow each time. */
+WARD_MUST_CHECK
 ward_err ward_app_forget_key(ward_app *app, const char *sn);
 
 /* ---- answering ---- */
 
 /* The APPROVAL (at most WARD_APPROVAL_MAX bytes) for op under key.
  * WARD_ERR_PARAM for a request for another user. */
+WARD_MUST_CHECK
 ward_err ward_app_approval(ward_app *app, const ward_app_op *op,
                            uint8_t decision,
                            const uint8_t key[WARD_AUTH_KEY_LEN], uint8_t *out,
                            size_t cap, size_t *len);
 /* Opens the lock's OP_RESULT for op: *outcome WARD_OUTCOME_*.
  * WARD_ERR_AUTH and WARD_APP_MSG_FORGED unless the lock sealed it. */
+WARD_MUST_CHECK
 ward_err ward_app_result_open(ward_app *app, const ward_app_op *op,
                               const uint8_t key[WARD_AUTH_KEY_LEN],
                               const uint8_t *res, size_t len,
@@ -179,6 +191,7 @@ ward_err ward_app_result_open(ward_app *app, const ward_app_op *op,
  *                      or wardd refused the request signature (401)
  *   WARD_ERR_IO        wardd could not be reached or failed (5xx)
  * *outcome is WARD_APP_NO_OUTCOME unless a result opened. */
+WARD_MUST_CHECK
 ward_err ward_app_op_answer(ward_app *app, const char *op_id,
                             uint8_t decision, bool from_escrow,
                             unsigned wait_s, int *outcome);
@@ -191,6 +204,7 @@ ward_err ward_app_op_answer(ward_app *app, const char *op_id,
  * frame. WARD_ERR_AUTH: the request was for another lock or user, or the
  * result did not open; WARD_ERR_IO: the link failed or the lock closed it
  * (as it does when it refuses the approval). */
+WARD_MUST_CHECK
 ward_err ward_app_near(ward_app *app, int fd, const char *sn, uint8_t op,
                        uint8_t decision, bool from_escrow,
                        unsigned timeout_ms, uint8_t *outcome);
@@ -198,14 +212,17 @@ ward_err ward_app_near(ward_app *app, int fd, const char *sn, uint8_t op,
 /* ---- client management and audit ---- */
 
 /* Parses {"clients": [{"uid","role","tid","bound"}]}; *list malloc'd. */
+WARD_MUST_CHECK
 ward_err ward_app_clients_parse(ward_app *app, const char *json, size_t len,
                                 ward_app_client **list, size_t *count);
 /* GET /v1/locks/{sn}/clients. */
+WARD_MUST_CHECK
 ward_err ward_app_clients(ward_app *app, const char *sn,
                           ward_app_client **list, size_t *count);
 
 /* The REVOKE of target (bound under tid) on lock sn, sealed under key
  * (at most WARD_REVOKE_MAX bytes). */
+WARD_MUST_CHECK
 ward_err ward_app_revoke_seal(ward_app *app, const char *sn,
                               const char *target,
                               const uint8_t tid[WARD_TASK_ID_LEN],
@@ -215,6 +232,7 @@ ward_err ward_app_revoke_seal(ward_app *app, const char *sn,
  * (revoke) of target on lock sn under key: *out says what the lock did.
  * WARD_ERR_AUTH and WARD_APP_MSG_REVOKE_FORGED unless the lock sealed it
  * for this REVOKE. No I/O. */
+WARD_MUST_CHECK
 ward_err ward_app_revoke_result(ward_app *app, const char *sn, const char *target,
                                 const uint8_t *revoke, size_t revoke_len,
                                 const uint8_t key[WARD_AUTH_KEY_LEN], const uint8_t *res,
@@ -241,14 +259,21 @@ ward_err ward_app_revoke_result(ward_app *app, const char *sn, const char *targe
  *   WARD_ERR_AUTH      WARD_APP_MSG_REVOKE_FORGED; the lock could not
  *                      verify the revocation; or as for ward_app_op_answer()
  *   WARD_ERR_IO        as for ward_app_op_answer() */
+WARD_MUST_CHECK
 ward_err ward_app_revoke(ward_app *app, const char *sn, const char *target,
                          bool from_escrow, unsigned wait_s, ward_revoke_outcome *out);
 
 /* Parses {"events": [{"ts","event","uid","op","detail"}]}. */
+WARD_MUST_CHECK
 ward_err ward_app_audit_parse(ward_app *app, const char *json, size_t len,
                               ward_app_audit_event **list, size_t *count);
 /* GET /v1/audit?sn=SN (owner or admin). */
+WARD_MUST_CHECK
 ward_err ward_app_audit(ward_app *app, const char *sn,
                         ward_app_audit_event **list, size_t *count);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_APP_OPS_H */

@@ -24,6 +24,10 @@
 #include "ward_random.h"
 #include "ward_suite.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define WARD_MSG_BIND_DATA 0x10u
 #define WARD_MSG_BIND_CONFIRM 0x11u
 #define WARD_MSG_ACTIVATION 0x12u
@@ -97,11 +101,15 @@ typedef struct ward_activation {
 } ward_activation;
 
 /* Character-set and length checks of the identifiers (WARD_ERR_FORMAT). */
+WARD_MUST_CHECK
 ward_err ward_check_sn(const uint8_t *sn, size_t len);
+WARD_MUST_CHECK
 ward_err ward_check_uid(const uint8_t *uid, size_t len);
+WARD_MUST_CHECK
 ward_err ward_check_phone(const uint8_t *phone, size_t len);
 
 /* App: seals d under K for task tid (a fresh nonce from rng). */
+WARD_MUST_CHECK
 ward_err ward_bind_seal(const ward_crypto *cp, const ward_random *rng,
                         const uint8_t k[WARD_BIND_KEY_LEN],
                         const uint8_t tid[WARD_TASK_ID_LEN],
@@ -113,6 +121,7 @@ ward_err ward_bind_seal(const ward_crypto *cp, const ward_random *rng,
  * into; the caller wipes it. WARD_ERR_AUTH for anything not sealed under
  * K for this task and SN; WARD_ERR_FORMAT for a body that opens but does
  * not parse. */
+WARD_MUST_CHECK
 ward_err ward_bind_open(const ward_crypto *cp,
                         const uint8_t k[WARD_BIND_KEY_LEN],
                         const uint8_t tid[WARD_TASK_ID_LEN],
@@ -121,6 +130,7 @@ ward_err ward_bind_open(const ward_crypto *cp,
                         uint8_t *plain, size_t plain_cap, ward_bind_data *d);
 
 /* The escrow's associated data: "escrow" || sn || 0x00 || uid. */
+WARD_MUST_CHECK
 ward_err ward_escrow_ad(const uint8_t *sn, size_t sn_len, const uint8_t *uid,
                         size_t uid_len, uint8_t *out, size_t cap, size_t *len);
 
@@ -131,6 +141,7 @@ ward_err ward_escrow_ad(const uint8_t *sn, size_t sn_len, const uint8_t *uid,
  * so that wardd, which keeps it, can neither open it nor make one: a
  * seal to the public key is anybody's to make, the signature only the
  * app's. The lock carries it as opaque bytes. */
+WARD_MUST_CHECK
 ward_err ward_escrow_make(const ward_crypto *cp, const ward_random *rng,
                           const uint8_t client_priv[WARD_P256_SCALAR_LEN],
                           const uint8_t client_pub[WARD_P256_POINT_LEN],
@@ -139,6 +150,7 @@ ward_err ward_escrow_make(const ward_crypto *cp, const ward_random *rng,
                           const uint8_t auth_key[WARD_AUTH_KEY_LEN],
                           uint8_t escrow[WARD_ESCROW_LEN]);
 /* The same with the client key in a keystore (ward_keystore.h), by id. */
+WARD_MUST_CHECK
 ward_err ward_escrow_make_by(const ward_crypto *cp, const ward_random *rng,
                              const ward_keystore *ks, ward_key_id id,
                              const uint8_t client_pub[WARD_P256_POINT_LEN],
@@ -150,6 +162,7 @@ ward_err ward_escrow_make_by(const ward_crypto *cp, const ward_random *rng,
  * seal with client_priv. WARD_ERR_AUTH (auth_key zeroed) for an escrow
  * this key pair did not make for this sn and uid; WARD_ERR_FORMAT for a
  * bad sn or uid. */
+WARD_MUST_CHECK
 ward_err ward_escrow_open(const ward_crypto *cp,
                           const uint8_t client_priv[WARD_P256_SCALAR_LEN],
                           const uint8_t client_pub[WARD_P256_POINT_LEN],
@@ -157,6 +170,7 @@ ward_err ward_escrow_open(const ward_crypto *cp,
                           const uint8_t *uid, size_t uid_len,
                           const uint8_t escrow[WARD_ESCROW_LEN],
                           uint8_t auth_key[WARD_AUTH_KEY_LEN]);
+WARD_MUST_CHECK
 ward_err ward_escrow_open_by(const ward_crypto *cp, const ward_keystore *ks, ward_key_id id,
                              const uint8_t client_pub[WARD_P256_POINT_LEN],
                              const uint8_t *sn, size_t sn_len,
@@ -165,33 +179,43 @@ ward_err ward_escrow_open_by(const ward_crypto *cp, const ward_keystore *ks, war
                              uint8_t auth_key[WARD_AUTH_KEY_LEN]);
 
 /* Lock: a signed confirmation (c->sn etc. from the lock's own records). */
+WARD_MUST_CHECK
 ward_err ward_bind_confirm_sign(const ward_crypto *cp,
                                 const uint8_t lock_priv[WARD_P256_SCALAR_LEN],
                                 const ward_bind_confirm *c, uint8_t *out,
                                 size_t cap, size_t *len);
+WARD_MUST_CHECK
 ward_err ward_bind_confirm_sign_by(const ward_crypto *cp, const ward_keystore *ks,
                                    ward_key_id id, const ward_bind_confirm *c, uint8_t *out,
                                    size_t cap, size_t *len);
 
 /* wardd: checks the signature with the lock's registered key, then parses.
  * WARD_ERR_AUTH for a bad signature, WARD_ERR_FORMAT for bad bytes. */
+WARD_MUST_CHECK
 ward_err ward_bind_confirm_verify(const ward_crypto *cp,
                                   const uint8_t lock_pub[WARD_P256_POINT_LEN],
                                   const uint8_t *msg, size_t len,
                                   ward_bind_confirm *c);
 
 /* Factory: the activation {sn, lock_pub} signed with the manufacturer key. */
+WARD_MUST_CHECK
 ward_err ward_activation_sign(const ward_crypto *cp,
                               const uint8_t factory_priv[WARD_P256_SCALAR_LEN],
                               const ward_activation *a, uint8_t *out,
                               size_t cap, size_t *len);
+WARD_MUST_CHECK
 ward_err ward_activation_sign_by(const ward_crypto *cp, const ward_keystore *ks,
                                  ward_key_id id, const ward_activation *a, uint8_t *out,
                                  size_t cap, size_t *len);
 /* wardd: checks the manufacturer's signature, then parses. */
+WARD_MUST_CHECK
 ward_err ward_activation_verify(const ward_crypto *cp,
                                 const uint8_t factory_pub[WARD_P256_POINT_LEN],
                                 const uint8_t *msg, size_t len,
                                 ward_activation *a);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_BIND_H */

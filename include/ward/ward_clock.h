@@ -14,10 +14,18 @@
 
 #include "ward_err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct ward_clock {
     ward_err (*now_ms)(void *ctx, uint64_t *ms);
     void *ctx;
     bool trusted;
 } ward_clock;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_CLOCK_H */

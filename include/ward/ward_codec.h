@@ -36,6 +36,10 @@
 #include "ward_config.h"
 #include "ward_err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define WARD_PROTOCOL_VERSION 1
 
 /* version, type, flags, key index, seq (4), body length (2), ext length */
@@ -76,12 +80,14 @@ typedef struct ward_hdr {
  * decoder would reject: version other than WARD_PROTOCOL_VERSION, type 0,
  * undefined flag bits, a client id over WARD_CLIENT_ID_MAX, or body_len
  * over WARD_BODY_MAX (every flow sizes its buffers by that). */
+WARD_MUST_CHECK
 ward_err ward_hdr_encode(const ward_hdr *h, uint8_t *out, size_t cap,
                          size_t *len);
 
 /* Parses a header at the start of in[0..in_len). On success *hdr_len is
  * the offset of the body, and in_len - *hdr_len == h->body_len exactly
  * (trailing bytes are WARD_ERR_FORMAT). */
+WARD_MUST_CHECK
 ward_err ward_hdr_decode(const uint8_t *in, size_t in_len, ward_hdr *h,
                          size_t *hdr_len);
 
@@ -104,6 +110,7 @@ typedef struct ward_tlv_field {
  * spec[i]. WARD_ERR_FORMAT on: a length past the end, tags not strictly
  * ascending, a long length form for a short value, a missing required
  * field, a length outside [min_len, max_len], an unknown critical tag. */
+WARD_MUST_CHECK
 ward_err ward_tlv_parse(const uint8_t *body, size_t body_len,
                         const ward_tlv_spec *spec, size_t nspec,
                         ward_tlv_field *out);
@@ -125,12 +132,21 @@ void ward_tlv_put_u32(ward_tlv_writer *w, uint8_t tag, uint32_t v);
 void ward_tlv_put_u64(ward_tlv_writer *w, uint8_t tag, uint64_t v);
 /* WARD_OK and the body length, or the first error (WARD_ERR_NOSPACE,
  * WARD_ERR_PARAM for tags out of order). */
+WARD_MUST_CHECK
 ward_err ward_tlv_writer_finish(const ward_tlv_writer *w, size_t *len);
 
 /* Big-endian integer fields: WARD_ERR_FORMAT unless the length is exact. */
+WARD_MUST_CHECK
 ward_err ward_tlv_get_u8(const ward_tlv_field *f, uint8_t *v);
+WARD_MUST_CHECK
 ward_err ward_tlv_get_u16(const ward_tlv_field *f, uint16_t *v);
+WARD_MUST_CHECK
 ward_err ward_tlv_get_u32(const ward_tlv_field *f, uint32_t *v);
+WARD_MUST_CHECK
 ward_err ward_tlv_get_u64(const ward_tlv_field *f, uint64_t *v);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_CODEC_H */

@@ -34,6 +34,10 @@
 
 #include "ward_err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define WARD_SHA256_LEN 32
 #define WARD_AES128_KEY_LEN 16
 #define WARD_CCM_NONCE_MIN 7
@@ -165,5 +169,9 @@ typedef struct ward_crypto {
  * backend's: it needs no arithmetic. */
 void ward_p256_compress(const uint8_t in[WARD_P256_POINT_LEN],
                         uint8_t out[WARD_P256_COMPRESSED_LEN]);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_CRYPTO_H */

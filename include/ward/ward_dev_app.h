@@ -202,6 +202,7 @@ typedef enum ward_pair_fate {
 /* Starts a binding: writes PIN_REQUEST. udidx 1..WARD_DEV_UDIDX_MAX,
  * client_id 0..WARD_CLIENT_ID_MAX, app_name 1..WARD_DEV_APP_NAME_MAX
  * bytes (WARD_ERR_PARAM otherwise). */
+WARD_MUST_CHECK
 ward_err ward_pair_start(ward_pair *p, const ward_crypto *cp,
                          const ward_random *rng, const uint8_t *udidx,
                          size_t udidx_len, const uint8_t *client_id,
@@ -212,10 +213,12 @@ ward_err ward_pair_start(ward_pair *p, const ward_crypto *cp,
 /* Reads the PIN_REQUEST answer: the device's id, name and type (info may
  * be NULL). WARD_ERR_FORMAT for bad bytes, or an error answer's code (the
  * binding is over if it refuses this PIN_REQUEST, see "Refusals"). */
+WARD_MUST_CHECK
 ward_err ward_pair_on_pin(ward_pair *p, const uint8_t *in, size_t in_len,
                           ward_dev_info *info);
 
 /* The PIN the device shows (WARD_DEV_PIN_LEN digits): writes PAKE_INIT. */
+WARD_MUST_CHECK
 ward_err ward_pair_pake_init(ward_pair *p, const uint8_t *pin, size_t pin_len,
                              uint8_t *out, size_t cap, size_t *out_len);
 
@@ -227,6 +230,7 @@ ward_err ward_pair_pake_init(ward_pair *p, const uint8_t *pin, size_t pin_len,
  * again (after ward_pair_end: the device still holds the slot). The
  * answer is taken once: anything but a refusal of another request ends
  * the binding on failure. */
+WARD_MUST_CHECK
 ward_err ward_pair_on_pake_init(ward_pair *p, const uint8_t *in,
                                 size_t in_len, uint8_t *out, size_t cap,
                                 size_t *out_len);
@@ -238,6 +242,7 @@ ward_err ward_pair_on_pake_init(ward_pair *p, const uint8_t *in,
  * WARD_ERR_AUTH: confirmP did not verify and the device stored nothing).
  * in_len 0 (in may be NULL) when the transport has no answer: the
  * device is bound once it verified confirmP. */
+WARD_MUST_CHECK
 ward_err ward_pair_on_pake_finish(ward_pair *p, const uint8_t *in,
                                   size_t in_len, ward_pair_device *d);
 
@@ -246,6 +251,7 @@ ward_err ward_pair_on_pake_finish(ward_pair *p, const uint8_t *in,
  * included (the PAKE_END names the slot by the CliID alone and carries no
  * secret). WARD_ERR_STATE if p holds no binding (never started, bound, or
  * wiped): there is no slot to free. out may be NULL (then only wipes). */
+WARD_MUST_CHECK
 ward_err ward_pair_end(ward_pair *p, uint8_t *out, size_t cap,
                        size_t *out_len);
 
@@ -258,6 +264,7 @@ bool ward_pair_waiting(const ward_pair *p);
 /* ---- channels and commands ---- */
 
 /* Writes CHANNEL_OPEN for channel_id (any value the app chooses). */
+WARD_MUST_CHECK
 ward_err ward_pair_channel_open(const ward_pair_device *d,
                                 const ward_crypto *cp, const ward_random *rng,
                                 uint32_t channel_id, ward_pair_channel *c,
@@ -266,6 +273,7 @@ ward_err ward_pair_channel_open(const ward_pair_device *d,
 /* Reads the answer; the channel is open (or resumed) on WARD_OK. An
  * error answer: see "Refusals" (c is unchanged but for the request in
  * flight). */
+WARD_MUST_CHECK
 ward_err ward_pair_on_channel_open(const ward_pair_device *d,
                                    const ward_crypto *cp,
                                    ward_pair_channel *c, const uint8_t *in,
@@ -274,6 +282,7 @@ ward_err ward_pair_on_channel_open(const ward_pair_device *d,
 /* Writes a COMMAND carrying data (at most WARD_DEV_DATA_MAX bytes); it
  * becomes c's request in flight (one at a time: a new command replaces
  * the one whose answer the app no longer waits for). */
+WARD_MUST_CHECK
 ward_err ward_pair_command(const ward_pair_device *d, const ward_crypto *cp,
                            ward_pair_channel *c, const uint8_t *data,
                            size_t len, uint8_t *out, size_t cap,
@@ -283,6 +292,7 @@ ward_err ward_pair_command(const ward_pair_device *d, const ward_crypto *cp,
  * it answers a command (false: a notification, and the command is still
  * in flight). WARD_ERR_AUTH for a replay or anything that does not
  * verify (c unchanged); an error answer: see "Refusals". */
+WARD_MUST_CHECK
 ward_err ward_pair_on_reply(const ward_pair_device *d, const ward_crypto *cp,
                             ward_pair_channel *c, const uint8_t *in,
                             size_t in_len, uint8_t *data, size_t cap,
@@ -298,6 +308,7 @@ bool ward_pair_channel_waiting(const ward_pair_channel *c);
  * WARD_ERR_STATE otherwise. ward_pair_on_channel_open() takes the answer
  * as for ward_pair_channel_open(), then ward_pair_channel_fate() says
  * what became of the command (see "No answer to a command"). */
+WARD_MUST_CHECK
 ward_err ward_pair_channel_reopen(const ward_pair_device *d,
                                   const ward_crypto *cp,
                                   const ward_random *rng,
@@ -307,6 +318,7 @@ ward_pair_fate ward_pair_channel_fate(const ward_pair_channel *c);
 
 /* Writes ATTACH: the cloud device id (1..WARD_DEV_CLOUD_ID_MAX bytes)
  * wardd gave this app for the device, sealed under the data key. */
+WARD_MUST_CHECK
 ward_err ward_pair_attach(const ward_pair_device *d, const ward_crypto *cp,
                           const ward_random *rng, const uint8_t *cloud_id,
                           size_t cloud_id_len, uint8_t *out, size_t cap,
@@ -314,6 +326,7 @@ ward_err ward_pair_attach(const ward_pair_device *d, const ward_crypto *cp,
 /* Reads the answer (WARD_OK: recorded; the caller sets d->cloud_id). It
  * keeps no state: an error answer's code is returned whichever request
  * it refuses. */
+WARD_MUST_CHECK
 ward_err ward_pair_on_attach(const ward_pair_device *d, const ward_crypto *cp,
                              const uint8_t *in, size_t in_len);
 
@@ -321,6 +334,7 @@ ward_err ward_pair_on_attach(const ward_pair_device *d, const ward_crypto *cp,
  * is no error answer. It says nothing of which request the answer
  * refuses: to end an exchange on it, use the on_* calls and
  * ward_pair_waiting() / ward_pair_channel_waiting(). */
+WARD_MUST_CHECK
 ward_err ward_pair_error_of(const uint8_t *msg, size_t len);
 
 /* Wipes a paired device's record (its data key) when the app is done

@@ -130,6 +130,10 @@
 #include "ward_spake2p.h"
 #include "ward_store.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Message types of flow D. An answer has the request's type and
  * WARD_FLAG_REPLY, except that COMMAND is answered by REPLY. */
 #define WARD_MSG_DEV_PIN_REQUEST 0x30u  /* app -> dev: UDIDx, app name */
@@ -299,6 +303,7 @@ typedef struct ward_dev_info {
  * until its time runs out). WARD_ERR_IO if the port fails,
  * WARD_ERR_FORMAT if a node record is corrupt. The store needs a bank of
  * at least WARD_DEV_STORE_BANK_MIN bytes. */
+WARD_MUST_CHECK
 ward_err ward_dev_open(ward_device *dev, const ward_crypto *cp,
                        const ward_random *rng, const ward_clock *clock,
                        const ward_store_port *port);
@@ -307,19 +312,23 @@ ward_err ward_dev_open(ward_device *dev, const ward_crypto *cp,
  * WARD_ERR_STATE) and stores name and type (these may change). The id
  * obeys ward_check_sn(); name 1..32, type 1..16 printable ASCII without
  * '"' or '\\' (WARD_ERR_FORMAT). */
+WARD_MUST_CHECK
 ward_err ward_dev_provision(ward_device *dev, const uint8_t *id, size_t id_len,
                             const uint8_t *name, size_t name_len,
                             const uint8_t *type, size_t type_len);
 
 /* Id, name and type; WARD_ERR_STATE before ward_dev_provision(). */
+WARD_MUST_CHECK
 ward_err ward_dev_get_info(const ward_device *dev, ward_dev_info *info);
 
 /* The identity public key (pub may be NULL). */
+WARD_MUST_CHECK
 ward_err ward_dev_identity(const ward_device *dev,
                            uint8_t pub[WARD_P256_POINT_LEN]);
 
 /* The activation {id, identity key} for the factory to sign
  * (ward_activation_sign(), WARD_MSG_ACTIVATION): views into id and pub. */
+WARD_MUST_CHECK
 ward_err ward_dev_activation(const ward_device *dev, uint8_t id[WARD_SN_MAX],
                              uint8_t pub[WARD_P256_POINT_LEN],
                              ward_activation *a);
@@ -327,6 +336,7 @@ ward_err ward_dev_activation(const ward_device *dev, uint8_t id[WARD_SN_MAX],
 /* RFC 9421 request signature with the identity key, for wardd. A device
  * is activated and known to wardd exactly as a lock is, so its keyid is
  * "lock:ID"; see ward_lock_sign_request(). */
+WARD_MUST_CHECK
 ward_err ward_dev_sign_request(const ward_device *dev, const char *base,
                                size_t base_len,
                                uint8_t sig[WARD_P256_SIG_LEN]);
@@ -343,6 +353,7 @@ ward_err ward_dev_sign_request(const ward_device *dev, const char *base,
  * WARD_ERR_NOSPACE node table full). A binding message's error is
  * answered; a node's message's error only once it verified (see above).
  * Bytes that are not a ward header get no answer. */
+WARD_MUST_CHECK
 ward_err ward_dev_handle(ward_device *dev, uint8_t kind, const uint8_t *tid,
                          size_t tid_len, const uint8_t *in, size_t in_len,
                          uint8_t *out, size_t cap, size_t *out_len,
@@ -352,12 +363,14 @@ ward_err ward_dev_handle(ward_device *dev, uint8_t kind, const uint8_t *tid,
  * WARD_DEV_EV_COMMAND. WARD_ERR_NOTFOUND if the channel is gone,
  * WARD_ERR_PARAM if len > WARD_DEV_DATA_MAX, WARD_ERR_STATE when the
  * channel's counter is exhausted (the app must open a new channel). */
+WARD_MUST_CHECK
 ward_err ward_dev_reply(ward_device *dev, uint8_t key_index,
                         uint32_t channel_id, const uint8_t *data, size_t len,
                         uint8_t *out, size_t cap, size_t *out_len);
 
 /* The same without WARD_FLAG_REPLY: a message the device starts (a state
  * change the app did not ask for), sent where the node was last seen. */
+WARD_MUST_CHECK
 ward_err ward_dev_notify(ward_device *dev, uint8_t key_index,
                          uint32_t channel_id, const uint8_t *data, size_t len,
                          uint8_t *out, size_t cap, size_t *out_len);
@@ -372,6 +385,7 @@ ward_err ward_dev_notify(ward_device *dev, uint8_t key_index,
  * throws away (a broken source: the draws are bounded, no hang). Only a
  * local action may call it: each window gives a guesser
  * WARD_DEV_PIN_MAX_ATTEMPTS more tries. */
+WARD_MUST_CHECK
 ward_err ward_dev_open_window(ward_device *dev,
                               char pin[WARD_DEV_PIN_LEN + 1]);
 
@@ -381,6 +395,7 @@ ward_err ward_dev_open_window(ward_device *dev,
  * window is closing: it takes no binding, ward_dev_window_state() reports
  * it closed, and every look at it tries the removal again; RAM keeps the
  * PIN until the store lets go of it. */
+WARD_MUST_CHECK
 ward_err ward_dev_close_window(ward_device *dev);
 
 /* The pairing window: closes it first if it is over (time run out, or
@@ -389,15 +404,18 @@ ward_err ward_dev_close_window(ward_device *dev);
  * removal the store refused before. WARD_OK, or the store's error from
  * closing (the window is reported closed all the same, and takes no
  * binding). */
+WARD_MUST_CHECK
 ward_err ward_dev_window_state(ward_device *dev, ward_dev_window *w);
 
 /* The node table: count of bound apps, and the i-th (in slot order;
  * WARD_ERR_NOTFOUND past the end). */
 size_t ward_dev_node_count(const ward_device *dev);
+WARD_MUST_CHECK
 ward_err ward_dev_node_get(const ward_device *dev, size_t i,
                            ward_dev_node *node);
 /* Forgets the app bound under key_index (its channels close).
  * WARD_ERR_NOTFOUND if none. */
+WARD_MUST_CHECK
 ward_err ward_dev_node_remove(ward_device *dev, uint8_t key_index);
 
 #endif /* WARD_DEVICE_H */

@@ -13,6 +13,12 @@
 #ifndef WARD_ERR_H
 #define WARD_ERR_H
 
+#include "ward_attr.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum ward_err {
     WARD_OK = 0,
     WARD_ERR_PARAM,       /* a value from outside is out of its range */
@@ -35,5 +41,9 @@ typedef enum ward_err {
 
 /* A short, stable, lower-case description; never NULL. */
 const char *ward_strerror(ward_err err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_ERR_H */

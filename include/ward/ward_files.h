@@ -18,17 +18,29 @@
 
 #include "ward/ward_err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Writes path atomically with the given mode. */
+WARD_MUST_CHECK
 ward_err ward_file_write_atomic(const char *path, const char *data,
                                 size_t len, unsigned mode);
 /* Reads a whole file (at most max bytes) into a malloc'd NUL-terminated
  * buffer. WARD_ERR_NOTFOUND if it does not exist, WARD_ERR_FORMAT if it
  * is larger than max. */
+WARD_MUST_CHECK
 ward_err ward_file_read(const char *path, size_t max, char **data,
                         size_t *len);
 /* dir + "/" + name, malloc'd (NULL when out of memory). */
+WARD_MUST_CHECK
 char *ward_path_join(const char *dir, const char *name);
 /* mkdir with mode; an existing directory is fine. */
+WARD_MUST_CHECK
 ward_err ward_mkdir(const char *path, unsigned mode);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_FILES_H */

@@ -26,14 +26,24 @@
 #include "ward/ward_config.h"
 #include "ward/ward_err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define WARD_FRAME_HDR_LEN 2
 
 /* Both return WARD_ERR_EXPIRED when timeout_ms passed, WARD_ERR_IO when
  * the link failed, with errno set: the OS's error, or 0 when the peer
  * closed the link. */
+WARD_MUST_CHECK
 ward_err ward_frame_write(int fd, const uint8_t *msg, size_t len,
                           unsigned timeout_ms);
+WARD_MUST_CHECK
 ward_err ward_frame_read(int fd, uint8_t *buf, size_t cap, size_t *len,
                          unsigned timeout_ms);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_FRAME_H */

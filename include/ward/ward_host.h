@@ -21,6 +21,10 @@
 #include "ward/ward_keystore.h"
 #include "ward/ward_random.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct ward_host {
     const ward_crypto *crypto;
     ward_random rng;
@@ -45,9 +49,14 @@ typedef struct ward_host {
 void ward_host_init(ward_host *host);
 
 /* "openssl" or "mbedtls"; NULL for any other name. */
+WARD_MUST_CHECK
 const ward_crypto *ward_host_backend(const char *name);
 
 /* The name of the configured backend. */
 const char *ward_host_backend_name(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_HOST_H */

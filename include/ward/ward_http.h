@@ -38,6 +38,10 @@
 #include "ward/ward_httpsig.h"
 #include "ward/ward_lock.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Signs SHA-256(base) (ECDSA P-256, r || s) with the signer's key. */
 typedef ward_httpsig_sign_fn ward_http_sign_fn;
 
@@ -72,6 +76,7 @@ typedef struct ward_http_response {
 /* base_url "http[s]://host:port" (a trailing '/' is ignored; any scheme
  * but http and https is refused: WARD_ERR_PARAM); target is the path with
  * an optional "?query". signer NULL sends no signature. */
+WARD_MUST_CHECK
 ward_err ward_http_request(const ward_host *host, const char *base_url,
                            const char *method, const char *target,
                            const uint8_t *body, size_t body_len,
@@ -87,6 +92,7 @@ void ward_http_set_ca_file(const char *path);
 
 /* true when url is "http://" or "https://" (any case) followed by a
  * host: the only servers ward_http_request() talks to. */
+WARD_MUST_CHECK
 bool ward_http_url_ok(const char *url);
 
 /* Copies text a server sent (an error message, a user id, an audit
@@ -99,6 +105,11 @@ void ward_http_text(char *out, size_t cap, const char *in);
 
 /* A signer for the lock: keyid "lock:SN", ward_lock_sign_request(). The
  * lock must outlive the signer. */
+WARD_MUST_CHECK
 ward_err ward_http_lock_signer(ward_http_signer *s, const ward_lock *lock);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_HTTP_H */

@@ -29,8 +29,13 @@
 #include <stdint.h>
 
 #include "ward_crypto.h"
+#include "ward_encode.h" /* base64 and hex, declared here before */
 #include "ward_keystore.h"
 #include "ward_err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define WARD_HTTPSIG_NONCE_HEX 32     /* 16 random bytes */
 #define WARD_HTTPSIG_KEYID_MAX 80     /* "user:" + 64-byte UID, with room */
@@ -47,17 +52,20 @@ typedef struct ward_httpsig_params {
 } ward_httpsig_params;
 
 /* "sha-256=:<base64>:" for the body (which may be empty). */
+WARD_MUST_CHECK
 ward_err ward_httpsig_digest(const ward_crypto *cp, const uint8_t *body,
                              size_t body_len, char *out, size_t cap);
 
 /* The signature base (RFC 9421 section 2.5) for our component list. query
  * is the raw query without '?' (NULL or "" when absent). */
+WARD_MUST_CHECK
 ward_err ward_httpsig_base(const char *method, const char *path,
                            const char *query, const char *digest_hdr,
                            const ward_httpsig_params *p, char *out,
                            size_t cap, size_t *len);
 
 /* The Signature-Input and Signature header values. */
+WARD_MUST_CHECK
 ward_err ward_httpsig_headers(const ward_httpsig_params *p,
                               const uint8_t sig[WARD_P256_SIG_LEN],
                               char *input_hdr, size_t input_cap,
@@ -79,6 +87,7 @@ typedef struct ward_httpsig_hdrs {
  * path, query (raw, without '?'; NULL when absent) and that digest with
  * p, signed by sign, and the headers that carry them. p holds the
  * caller's created time, fresh nonce and keyid. */
+WARD_MUST_CHECK
 ward_err ward_httpsig_request(const ward_crypto *cp, const ward_httpsig_params *p,
                               const char *method, const char *path,
                               const char *query, const uint8_t *body,
@@ -88,31 +97,30 @@ ward_err ward_httpsig_request(const ward_crypto *cp, const ward_httpsig_params *
 /* Parses the two headers, accepting only what ward_httpsig_headers()
  * writes (label "ward", our components in our order, our parameters in
  * our order). WARD_ERR_FORMAT otherwise. */
+WARD_MUST_CHECK
 ward_err ward_httpsig_parse(const char *input_hdr, const char *sig_hdr,
                             ward_httpsig_params *p,
                             uint8_t sig[WARD_P256_SIG_LEN]);
 
 /* Signs / verifies SHA-256(base) with a P-256 key (r||s). */
+WARD_MUST_CHECK
 ward_err ward_httpsig_sign(const ward_crypto *cp,
                            const uint8_t priv[WARD_P256_SCALAR_LEN],
                            const char *base, size_t base_len,
                            uint8_t sig[WARD_P256_SIG_LEN]);
 /* The same with the key in a keystore (ward_keystore.h), by id. */
+WARD_MUST_CHECK
 ward_err ward_httpsig_sign_by(const ward_crypto *cp, const ward_keystore *ks,
                               ward_key_id id, const char *base, size_t base_len,
                               uint8_t sig[WARD_P256_SIG_LEN]);
+WARD_MUST_CHECK
 ward_err ward_httpsig_verify(const ward_crypto *cp,
                              const uint8_t pub[WARD_P256_POINT_LEN],
                              const char *base, size_t base_len,
                              const uint8_t sig[WARD_P256_SIG_LEN]);
 
-/* RFC 4648 base64 with padding. decode rejects anything non-canonical. */
-ward_err ward_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap);
-ward_err ward_b64_decode(const char *in, size_t in_len, uint8_t *out,
-                         size_t cap, size_t *len);
-/* Lower-case hex; decode accepts either case, exact length. */
-ward_err ward_hex_encode(const uint8_t *in, size_t len, char *out, size_t cap);
-ward_err ward_hex_decode(const char *in, size_t in_len, uint8_t *out,
-                         size_t cap, size_t *len);
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_HTTPSIG_H */

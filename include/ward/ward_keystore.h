@@ -85,11 +85,13 @@ void ward_keystore_soft_init(ward_keystore_soft *s, const ward_crypto *cp,
 /* Puts a key read from its file or record into s under id (pub derived).
  * WARD_ERR_FORMAT if priv is not a valid scalar, WARD_ERR_NOSPACE when
  * every slot holds another id; a key already under id is replaced. */
+WARD_MUST_CHECK
 ward_err ward_keystore_soft_load(ward_keystore_soft *s, ward_key_id id,
                                  const uint8_t priv[WARD_P256_SCALAR_LEN]);
 /* Copies id's private key out, so the host can keep it where software
  * keys are kept (the file, the record). The only way a private key leaves
  * a keystore, and only this one. WARD_ERR_NOTFOUND if none. */
+WARD_MUST_CHECK
 ward_err ward_keystore_soft_export(const ward_keystore_soft *s, ward_key_id id,
                                    uint8_t priv[WARD_P256_SCALAR_LEN]);
 void ward_keystore_soft_wipe(ward_keystore_soft *s);
@@ -98,9 +100,11 @@ void ward_keystore_soft_wipe(ward_keystore_soft *s);
  * ward_sign() and ward_seal_open() with the key in a keystore). Same
  * digests and derivations: the signatures and plaintexts are those the
  * raw-key functions give. */
+WARD_MUST_CHECK
 ward_err ward_sign_by(const ward_crypto *cp, const ward_keystore *ks, ward_key_id id,
                       const char *label, const uint8_t *msg, size_t msg_len,
                       uint8_t sig[WARD_P256_SIG_LEN]);
+WARD_MUST_CHECK
 ward_err ward_seal_open_by(const ward_crypto *cp, const ward_keystore *ks, ward_key_id id,
                            const uint8_t recipient_pub[WARD_P256_POINT_LEN],
                            const uint8_t *ad, size_t ad_len,

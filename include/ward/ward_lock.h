@@ -54,6 +54,10 @@
 #include "ward_random.h"
 #include "ward_store.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* The QR payload ward_bind_start() writes, with its NUL. */
 #define WARD_QR_JSON_MAX WARD_QR_PAYLOAD_MAX
 
@@ -100,6 +104,7 @@ typedef struct ward_lock_client {
 } ward_lock_client;
 
 /* Opens the lock's store. WARD_ERR_IO if the port fails. */
+WARD_MUST_CHECK
 ward_err ward_lock_open(ward_lock *lock, const ward_crypto *cp,
                         const ward_random *rng, const ward_clock *clock,
                         const ward_store_port *port);
@@ -120,17 +125,20 @@ void ward_lock_use_keystore_as(ward_lock *lock, const ward_keystore *ks, ward_ke
 
 /* Makes and stores the identity key pair once. Again with the same SN:
  * WARD_OK, nothing changes; with another SN: WARD_ERR_STATE. */
+WARD_MUST_CHECK
 ward_err ward_lock_provision(ward_lock *lock, const uint8_t *sn,
                              size_t sn_len);
 
 /* The lock's SN and identity public key; WARD_ERR_STATE before
  * ward_lock_provision(). */
+WARD_MUST_CHECK
 ward_err ward_lock_identity(const ward_lock *lock, uint8_t sn[WARD_SN_MAX],
                             size_t *sn_len,
                             uint8_t pub[WARD_P256_POINT_LEN]);
 
 /* The activation for the factory to sign (ward_activation_sign()): a
  * view into sn and pub, which this fills. */
+WARD_MUST_CHECK
 ward_err ward_lock_activation(const ward_lock *lock, uint8_t sn[WARD_SN_MAX],
                               uint8_t pub[WARD_P256_POINT_LEN],
                               ward_activation *a);
@@ -139,6 +147,7 @@ ward_err ward_lock_activation(const ward_lock *lock, uint8_t sn[WARD_SN_MAX],
  * signatures (ward_httpsig.h). Only a base starting with "\"@method\": "
  * is signed (WARD_ERR_PARAM otherwise), so this cannot be used to sign
  * anything a flow signs with ward_sign(). */
+WARD_MUST_CHECK
 ward_err ward_lock_sign_request(const ward_lock *lock, const char *base,
                                 size_t base_len,
                                 uint8_t sig[WARD_P256_SIG_LEN]);
@@ -154,6 +163,7 @@ ward_err ward_lock_sign_request(const ward_lock *lock, const char *base,
  * update that saves the pending binding, and is WARD_ERR_AUTH without
  * one. The first binding of an empty lock needs none (it becomes the
  * owner). */
+WARD_MUST_CHECK
 ward_err ward_bind_start(ward_lock *lock, const uint8_t *phone,
                          size_t phone_len, char *qr, size_t cap, size_t *len);
 
@@ -162,14 +172,17 @@ ward_err ward_bind_start(ward_lock *lock, const uint8_t *phone,
  * WARD_ERR_AUTH wrong, *tries_left more; WARD_ERR_LOCKED the last try
  * failed, pending binding destroyed; WARD_ERR_EXPIRED task too old,
  * destroyed; WARD_ERR_STATE no binding in progress. tries_left may be NULL. */
+WARD_MUST_CHECK
 ward_err ward_bind_enter_code(ward_lock *lock, const uint8_t *code,
                               size_t code_len, unsigned *tries_left);
 
 /* The pending binding's state, and its task id (tid may be NULL). */
+WARD_MUST_CHECK
 ward_err ward_bind_status(const ward_lock *lock, ward_bind_state *state,
                           uint8_t tid[WARD_TASK_ID_LEN]);
 
 /* The pending task id; WARD_ERR_STATE if none. */
+WARD_MUST_CHECK
 ward_err ward_bind_task_id(const ward_lock *lock,
                            uint8_t tid[WARD_TASK_ID_LEN]);
 
@@ -184,17 +197,21 @@ ward_err ward_bind_task_id(const ward_lock *lock,
  * when WARD_MAX_CLIENTS are bound; WARD_ERR_EXPIRED past the task's life.
  * On any failure but EXPIRED the pending binding stays, so a correct
  * blob can still follow. */
+WARD_MUST_CHECK
 ward_err ward_bind_finish(ward_lock *lock, const uint8_t *blob,
                           size_t blob_len, uint8_t *confirm, size_t cap,
                           size_t *len);
 
 /* Forgets the pending binding, if any. */
+WARD_MUST_CHECK
 ward_err ward_bind_cancel(ward_lock *lock);
 
 /* The confirmation not yet acknowledged by wardd; WARD_ERR_NOTFOUND if none. */
+WARD_MUST_CHECK
 ward_err ward_bind_unconfirmed(const ward_lock *lock, uint8_t *out,
                                size_t cap, size_t *len);
 /* wardd has answered the confirmation: forget it. */
+WARD_MUST_CHECK
 ward_err ward_bind_confirmed(ward_lock *lock);
 /* wardd refused the unacknowledged confirmation for good (a 4xx answer):
  * the binding it announced is undone (client removed, audit entry
@@ -202,21 +219,30 @@ ward_err ward_bind_confirmed(ward_lock *lock);
  * client the server does not know. Since a binding only ever fills a free
  * slot, this leaves the client table exactly as it was before it. WARD_ERR_NOTFOUND if there is no
  * unacknowledged confirmation. */
+WARD_MUST_CHECK
 ward_err ward_bind_refused(ward_lock *lock);
 
 /* WARD_OK and 0 when binding is allowed; WARD_ERR_LOCKED and the time
  * left otherwise. remaining_ms may be NULL. */
+WARD_MUST_CHECK
 ward_err ward_bind_lockout(const ward_lock *lock, uint64_t *remaining_ms);
 
 /* The client table, in slot order. */
+WARD_MUST_CHECK
 ward_err ward_lock_client_count(const ward_lock *lock, size_t *count);
 /* WARD_ERR_NOTFOUND past the end. */
+WARD_MUST_CHECK
 ward_err ward_lock_client_get(const ward_lock *lock, size_t index,
                               ward_lock_client *client);
 /* The auth key shared with app uid (for its channel); the caller wipes it.
  * WARD_ERR_NOTFOUND for an unknown uid. */
+WARD_MUST_CHECK
 ward_err ward_lock_client_auth_key(const ward_lock *lock, const uint8_t *uid,
                                    size_t uid_len,
                                    uint8_t key[WARD_AUTH_KEY_LEN]);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_LOCK_H */

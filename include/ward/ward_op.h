@@ -40,6 +40,10 @@
 #include "ward_err.h"
 #include "ward_lock.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define WARD_MSG_OP_REQUEST 0x20u
 #define WARD_MSG_APPROVAL 0x21u
 #define WARD_MSG_OP_RESULT 0x22u
@@ -146,11 +150,13 @@ typedef struct ward_op_outcome {
 /* Starts a request (replacing any outstanding one) and writes OP_REQUEST.
  * target NULL asks every bound client; otherwise it must be bound
  * (WARD_ERR_NOTFOUND). WARD_ERR_PARAM for an unknown op. */
+WARD_MUST_CHECK
 ward_err ward_op_lock_request(ward_lock *lock, ward_op_lock *op, uint8_t code,
                               const uint8_t *target, size_t target_len,
                               uint8_t *out, size_t cap, size_t *len);
 /* The same with a shorter life than WARD_OP_TTL_MS (ttl_ms 0: the
  * default; longer values are cut to it): a door that must open now. */
+WARD_MUST_CHECK
 ward_err ward_op_lock_request_within(ward_lock *lock, ward_op_lock *op, uint8_t code,
                                      const uint8_t *target, size_t target_len,
                                      uint32_t ttl_ms, uint8_t *out, size_t cap,
@@ -164,6 +170,7 @@ ward_err ward_op_lock_request_within(ward_lock *lock, ward_op_lock *op, uint8_t 
  * has expired and is dropped (res then holds an EXPIRED result if the
  * answer itself verified, else *res_len is 0). WARD_ERR_STATE: no request
  * is outstanding. */
+WARD_MUST_CHECK
 ward_err ward_op_lock_accept(ward_lock *lock, ward_op_lock *op,
                              const uint8_t *approval, size_t len,
                              ward_op_outcome *outcome, uint8_t *res,
@@ -181,27 +188,33 @@ ward_err ward_op_lock_accept(ward_lock *lock, ward_op_lock *op,
  * twice never reuses a (key, nonce) pair. WARD_ERR_AUTH /
  * WARD_ERR_FORMAT: not a valid REVOKE from a bound client (a bad tag, an
  * unknown revoker): nothing done, no result (*res_len 0). */
+WARD_MUST_CHECK
 ward_err ward_op_lock_revoke(ward_lock *lock, const uint8_t *msg, size_t len,
                              ward_revoke_outcome *out, uint8_t *res,
                              size_t res_cap, size_t *res_len);
 
 /* Near field: the app's NEAR_HELLO {uid, op}. */
+WARD_MUST_CHECK
 ward_err ward_op_near_hello_parse(const uint8_t *msg, size_t len,
                                   const uint8_t **uid, size_t *uid_len,
                                   uint8_t *op);
+WARD_MUST_CHECK
 ward_err ward_op_near_hello(const uint8_t *uid, size_t uid_len, uint8_t op,
                             uint8_t *out, size_t cap, size_t *len);
 
 /* ---- app ---- */
 
+WARD_MUST_CHECK
 ward_err ward_op_request_parse(const uint8_t *msg, size_t len,
                                ward_op_request *req);
 /* The one encoding of req (what the lock sends; tools and tests build
  * requests with it). WARD_ERR_PARAM for fields the parser would refuse. */
+WARD_MUST_CHECK
 ward_err ward_op_request_encode(const ward_op_request *req, uint8_t *out,
                                 size_t cap, size_t *len);
 
 /* Seals the answer to req for user uid under its authorization key. */
+WARD_MUST_CHECK
 ward_err ward_approval_seal(const ward_crypto *cp,
                             const uint8_t auth_key[WARD_AUTH_KEY_LEN],
                             const ward_op_request *req, const uint8_t *uid,
@@ -210,6 +223,7 @@ ward_err ward_approval_seal(const ward_crypto *cp,
 
 /* Opens the lock's OP_RESULT for a request this app answered.
  * WARD_ERR_AUTH unless the lock sealed it for this request and user. */
+WARD_MUST_CHECK
 ward_err ward_op_result_open(const ward_crypto *cp,
                              const uint8_t auth_key[WARD_AUTH_KEY_LEN],
                              const ward_op_request *req, const uint8_t *uid,
@@ -217,6 +231,7 @@ ward_err ward_op_result_open(const ward_crypto *cp,
                              uint8_t *outcome);
 
 /* A REVOKE of target (bound under target_tid), sealed by the revoker. */
+WARD_MUST_CHECK
 ward_err ward_revoke_seal(const ward_crypto *cp, const ward_random *rng,
                           const uint8_t auth_key[WARD_AUTH_KEY_LEN],
                           const uint8_t *sn, size_t sn_len,
@@ -230,6 +245,7 @@ ward_err ward_revoke_seal(const ward_crypto *cp, const ward_random *rng,
  * lock holding this app's authorization key can have sealed it, for
  * this very REVOKE and target, with a tid exactly when the outcome is
  * not WARD_REVOKE_NOT_BOUND. WARD_ERR_AUTH for anything else. */
+WARD_MUST_CHECK
 ward_err ward_revoke_result_open(const ward_crypto *cp,
                                  const uint8_t auth_key[WARD_AUTH_KEY_LEN],
                                  const uint8_t *sn, size_t sn_len,
@@ -242,12 +258,14 @@ ward_err ward_revoke_result_open(const ward_crypto *cp,
 
 /* The user id an APPROVAL (or OP_RESULT, or REVOKE) claims to be from,
  * without opening it. */
+WARD_MUST_CHECK
 ward_err ward_approval_uid(const uint8_t *msg, size_t len,
                            const uint8_t **uid, size_t *uid_len);
 /* The same for a message that must be of one type (WARD_MSG_APPROVAL,
  * WARD_MSG_OP_RESULT, WARD_MSG_REVOKE, WARD_MSG_REVOKE_RESULT): any other
  * is WARD_ERR_FORMAT, so a relay does not take a REVOKE or an OP_RESULT
  * for the answer it waits for. */
+WARD_MUST_CHECK
 ward_err ward_sealed_uid(const uint8_t *msg, size_t len, uint8_t type,
                          const uint8_t **uid, size_t *uid_len);
 
@@ -271,7 +289,12 @@ typedef struct ward_audit_event {
 } ward_audit_event;
 
 /* Oldest first: *pos = 0 to start; WARD_ERR_NOTFOUND when done. */
+WARD_MUST_CHECK
 ward_err ward_audit_next(const ward_lock *lock, size_t *pos,
                          ward_audit_event *ev);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_OP_H */

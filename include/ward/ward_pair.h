@@ -21,18 +21,30 @@
 
 #include "ward/ward_dev_app.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ---- the app's records: <app_dir>/devices/<ID>.json ---- */
 
 /* On WARD_ERR_IO errno says why (ward_files.h). */
+WARD_MUST_CHECK
 ward_err ward_pair_device_save(const char *app_dir, const ward_pair_device *d);
 /* WARD_ERR_NOTFOUND if the app has not paired id; WARD_ERR_FORMAT for a
  * file that does not parse; on WARD_ERR_IO errno says why. */
+WARD_MUST_CHECK
 ward_err ward_pair_device_load(const char *app_dir, const char *id,
                                ward_pair_device *d);
 /* Up to max device ids, sorted. */
+WARD_MUST_CHECK
 ward_err ward_pair_device_list(const char *app_dir,
                                char ids[][WARD_DEV_ID_MAX + 1], size_t max,
                                size_t *count);
+WARD_MUST_CHECK
 ward_err ward_pair_device_remove(const char *app_dir, const char *id);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_PAIR_H */

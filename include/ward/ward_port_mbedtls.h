@@ -12,7 +12,15 @@
 #include "ward_crypto.h"
 #include "ward_random.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 const ward_crypto *ward_crypto_mbedtls(void);
 ward_random ward_random_mbedtls(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_PORT_MBEDTLS_H */

@@ -11,7 +11,15 @@
 #include "ward_crypto.h"
 #include "ward_random.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 const ward_crypto *ward_crypto_openssl(void);
 ward_random ward_random_openssl(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_PORT_OPENSSL_H */

@@ -47,6 +47,7 @@ typedef struct ward_pkcs11_keystore ward_pkcs11_keystore;
  * "no token matches pkcs11:token=ward". WARD_ERR_FORMAT: not a PKCS#11
  * URI; WARD_ERR_NOTFOUND: no such module or token; WARD_ERR_AUTH: the
  * PIN was refused; WARD_ERR_IO: another failure of the module. */
+WARD_MUST_CHECK
 ward_err ward_pkcs11_open(const char *uri, const ward_crypto *cp,
                           ward_pkcs11_keystore **out, ward_keystore *ks,
                           char *why, size_t why_cap);

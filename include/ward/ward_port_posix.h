@@ -16,6 +16,10 @@
 #include "ward_random.h"
 #include "ward_store_port.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 ward_random ward_random_posix(void);
 ward_clock ward_clock_posix(void);
 
@@ -32,13 +36,19 @@ typedef struct ward_file_port {
  * fills *port to use it. An existing file of another size, or something
  * else than a regular file, is WARD_ERR_FORMAT (os_errno 0); WARD_ERR_IO
  * leaves the cause in fp->os_errno. */
+WARD_MUST_CHECK
 ward_err ward_file_port_open(ward_file_port *fp, const char *path,
                              size_t size, ward_store_port *port);
 /* The same on an existing store file opened read-only (never created):
  * for commands that only read the store, on a read-only directory too.
  * Every write, erase or sync through it is WARD_ERR_IO. */
+WARD_MUST_CHECK
 ward_err ward_file_port_open_readonly(ward_file_port *fp, const char *path,
                                       size_t size, ward_store_port *port);
 void ward_file_port_close(ward_file_port *fp);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_PORT_POSIX_H */

@@ -19,6 +19,10 @@
 
 #include "ward_store_port.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct ward_sim_flash {
     uint8_t *mem;          /* the caller's buffer */
     size_t size;
@@ -39,5 +43,9 @@ void ward_sim_flash_format(ward_sim_flash *sf);
 void ward_sim_flash_cut_after(ward_sim_flash *sf, uint64_t n);
 /* Power is back: calls work again and no cut is armed. */
 void ward_sim_flash_power_on(ward_sim_flash *sf);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_PORT_SIM_H */

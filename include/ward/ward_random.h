@@ -18,9 +18,17 @@
 
 #include "ward_err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct ward_random {
     ward_err (*fill)(void *ctx, uint8_t *out, size_t len);
     void *ctx;
 } ward_random;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_RANDOM_H */

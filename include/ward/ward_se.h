@@ -76,6 +76,10 @@
 #include "ward_random.h"
 #include "ward_store.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A frame: len (1) | type (1) | payload (len) | CRC-16 (2). */
 #define WARD_SE_PAYLOAD_MAX 128
 #define WARD_SE_FRAME_OVERHEAD 4
@@ -155,12 +159,14 @@ uint16_t ward_se_crc16(const uint8_t *p, size_t len);
 
 /* out receives len + WARD_SE_FRAME_OVERHEAD bytes; len is at most
  * WARD_SE_PAYLOAD_MAX (WARD_ERR_PARAM), payload may be NULL when len is 0. */
+WARD_MUST_CHECK
 ward_err ward_se_frame_encode(uint8_t type, const uint8_t *payload,
                               size_t len, uint8_t *out, size_t cap,
                               size_t *out_len);
 
 /* in must be exactly one frame: its length byte, then a CRC that
  * matches. WARD_ERR_FORMAT otherwise. *payload points into in. */
+WARD_MUST_CHECK
 ward_err ward_se_frame_parse(const uint8_t *in, size_t in_len, uint8_t *type,
                              const uint8_t **payload, size_t *len);
 
@@ -198,6 +204,7 @@ typedef struct ward_se_elem {
 
 /* Opens the SE's store; makes its random id on the very first power-up.
  * Counts this power-up's back-off from now. WARD_ERR_IO if the port fails. */
+WARD_MUST_CHECK
 ward_err ward_se_elem_open(ward_se_elem *se, const ward_crypto *cp,
                            const ward_random *rng, const ward_clock *clock,
                            const ward_store_port *port);
@@ -208,12 +215,14 @@ ward_err ward_se_elem_open(ward_se_elem *se, const ward_crypto *cp,
  * ev->kind == WARD_SE_EV_REFUSED; the return value is WARD_OK unless the
  * caller's buffer is too small or a port failed in a way the SE could not
  * even report. cap must be at least WARD_SE_FRAME_MAX. */
+WARD_MUST_CHECK
 ward_err ward_se_elem_input(ward_se_elem *se, const uint8_t *in,
                             size_t in_len, ward_se_event *ev, uint8_t *out,
                             size_t cap, size_t *out_len);
 
 /* The authenticated answer to the command just accepted (len at most
  * WARD_SE_CMD_MAX). WARD_ERR_STATE if none is waiting. */
+WARD_MUST_CHECK
 ward_err ward_se_elem_reply(ward_se_elem *se, const uint8_t *data,
                             size_t len, uint8_t *out, size_t cap,
                             size_t *out_len);
@@ -222,6 +231,7 @@ ward_err ward_se_elem_reply(ward_se_elem *se, const uint8_t *data,
 void ward_se_elem_end_session(ward_se_elem *se);
 
 /* How long until the SE gives a challenge again (0: now). */
+WARD_MUST_CHECK
 ward_err ward_se_elem_wait(const ward_se_elem *se, uint32_t *wait_ms);
 
 /* Wipes every secret the context holds. */
@@ -251,6 +261,7 @@ typedef struct ward_se_host {
 } ward_se_host;
 
 /* Opens the host's store. WARD_ERR_IO if the port fails. */
+WARD_MUST_CHECK
 ward_err ward_se_host_open(ward_se_host *h, const ward_crypto *cp,
                            const ward_random *rng,
                            const ward_store_port *port);
@@ -268,21 +279,25 @@ void ward_se_host_use_keystore(ward_se_host *h, const ward_keystore *ks);
  * key pair and ignores r1_by and f. WARD_ERR_LOCKED if this host is
  * already bind-locked to an SE; WARD_ERR_UNSUPPORTED for an f the backend
  * lacks; WARD_ERR_PARAM for unknown values. */
+WARD_MUST_CHECK
 ward_err ward_se_host_bind(ward_se_host *h, uint8_t r1_by, uint8_t variant,
                            uint8_t f, uint8_t *out, size_t cap,
                            size_t *out_len);
 
 /* A BIND_LOCK frame proving the host holds the binding. WARD_ERR_STATE
  * before a binding. Again after LOCKED is fine: the SE answers LOCKED. */
+WARD_MUST_CHECK
 ward_err ward_se_host_lock(ward_se_host *h, uint8_t *out, size_t cap,
                            size_t *out_len);
 
 /* A HELLO frame: asks the SE for its challenge. */
+WARD_MUST_CHECK
 ward_err ward_se_host_hello(ward_se_host *h, uint8_t *out, size_t cap,
                             size_t *out_len);
 
 /* An authenticated command (len 0..WARD_SE_CMD_MAX) after VERIFIED;
  * WARD_ERR_STATE before. */
+WARD_MUST_CHECK
 ward_err ward_se_host_command(ward_se_host *h, const uint8_t *data,
                               size_t len, uint8_t *out, size_t cap,
                               size_t *out_len);
@@ -294,6 +309,7 @@ ward_err ward_se_host_command(ward_se_host *h, const uint8_t *data,
  * from an SE that is not bind-locked (ev->se_state says which),
  * WARD_ERR_AUTH for a VERIFIED or RESP whose tag is wrong, WARD_ERR_FORMAT
  * for bytes that do not parse. */
+WARD_MUST_CHECK
 ward_err ward_se_host_input(ward_se_host *h, const uint8_t *in,
                             size_t in_len, ward_se_event *ev, uint8_t *out,
                             size_t cap, size_t *out_len);
@@ -302,5 +318,9 @@ ward_err ward_se_host_input(ward_se_host *h, const uint8_t *in,
 void ward_se_host_end_session(ward_se_host *h);
 
 void ward_se_host_close(ward_se_host *h);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_SE_H */

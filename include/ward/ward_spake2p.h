@@ -36,30 +36,30 @@
 #include "ward_err.h"
 #include "ward_random.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define WARD_SPAKE2P_SHARE_LEN WARD_P256_POINT_LEN
 #define WARD_SPAKE2P_CONFIRM_LEN 32
 #define WARD_SPAKE2P_KEY_LEN 32
 #define WARD_SPAKE2P_WS_LEN 40 /* each half of the password hash */
 
+/* Opaque: the exchange's state (role, transcript strings, w0, w1 or L,
+ * the ephemeral scalar, both shares, the keys) is the core's
+ * (core/crypto/spake2p_inner.h); every byte of it is wiped by
+ * ward_spake2p_wipe() and at the end of the exchange. Exactly its size:
+ * all of it is bytes, so no padding on any target. */
+#define WARD_SPAKE2P_CTX_SIZE                                                \
+    (2 + WARD_SPAKE2P_CONTEXT_MAX + 1 + 2 * (WARD_SPAKE2P_ID_MAX + 1) +      \
+     WARD_P256_SCALAR_LEN + WARD_P256_POINT_LEN + WARD_P256_SCALAR_LEN +     \
+     2 * WARD_SPAKE2P_SHARE_LEN + WARD_SPAKE2P_CONFIRM_LEN + WARD_SPAKE2P_KEY_LEN)
 typedef struct ward_spake2p {
-    uint8_t state;   /* private: where in the flow this context is */
-    uint8_t role;
-    uint8_t context[WARD_SPAKE2P_CONTEXT_MAX];
-    uint8_t context_len;
-    uint8_t id_prover[WARD_SPAKE2P_ID_MAX];
-    uint8_t id_prover_len;
-    uint8_t id_verifier[WARD_SPAKE2P_ID_MAX];
-    uint8_t id_verifier_len;
-    uint8_t w0[WARD_P256_SCALAR_LEN];
-    uint8_t w1_or_l[WARD_P256_POINT_LEN]; /* prover: w1; verifier: L */
-    uint8_t eph[WARD_P256_SCALAR_LEN];    /* x or y */
-    uint8_t share_p[WARD_SPAKE2P_SHARE_LEN];
-    uint8_t share_v[WARD_SPAKE2P_SHARE_LEN];
-    uint8_t confirm_key[WARD_SPAKE2P_CONFIRM_LEN]; /* the peer's, to check */
-    uint8_t shared_key[WARD_SPAKE2P_KEY_LEN];
+    WARD_OPAQUE(WARD_SPAKE2P_CTX_SIZE);
 } ward_spake2p;
 
 /* Reduces w0s and w1s (40 bytes each, RFC 9383 section 3.2) mod n. */
+WARD_MUST_CHECK
 ward_err ward_spake2p_w(const ward_crypto *cp,
                         const uint8_t w0s[WARD_SPAKE2P_WS_LEN],
                         const uint8_t w1s[WARD_SPAKE2P_WS_LEN],
@@ -67,10 +67,12 @@ ward_err ward_spake2p_w(const ward_crypto *cp,
                         uint8_t w1[WARD_P256_SCALAR_LEN]);
 
 /* The verifier's registration record L = w1*G. */
+WARD_MUST_CHECK
 ward_err ward_spake2p_register(const ward_crypto *cp,
                                const uint8_t w1[WARD_P256_SCALAR_LEN],
                                uint8_t l[WARD_P256_POINT_LEN]);
 
+WARD_MUST_CHECK
 ward_err ward_spake2p_prover_start(ward_spake2p *s, const ward_crypto *cp,
                                    const ward_random *rng,
                                    const uint8_t *context, size_t context_len,
@@ -80,6 +82,7 @@ ward_err ward_spake2p_prover_start(ward_spake2p *s, const ward_crypto *cp,
                                    const uint8_t w1[WARD_P256_SCALAR_LEN],
                                    uint8_t share_p[WARD_SPAKE2P_SHARE_LEN]);
 
+WARD_MUST_CHECK
 ward_err ward_spake2p_verifier_respond(ward_spake2p *s, const ward_crypto *cp,
                                        const ward_random *rng,
                                        const uint8_t *context, size_t context_len,
@@ -92,6 +95,7 @@ ward_err ward_spake2p_verifier_respond(ward_spake2p *s, const ward_crypto *cp,
                                        uint8_t confirm_v[WARD_SPAKE2P_CONFIRM_LEN]);
 
 /* Checks confirm_v; on success writes confirm_p and the shared key. */
+WARD_MUST_CHECK
 ward_err ward_spake2p_prover_finish(ward_spake2p *s, const ward_crypto *cp,
                                     const uint8_t share_v[WARD_SPAKE2P_SHARE_LEN],
                                     const uint8_t confirm_v[WARD_SPAKE2P_CONFIRM_LEN],
@@ -99,6 +103,7 @@ ward_err ward_spake2p_prover_finish(ward_spake2p *s, const ward_crypto *cp,
                                     uint8_t key[WARD_SPAKE2P_KEY_LEN]);
 
 /* Checks confirm_p; on success writes the shared key. */
+WARD_MUST_CHECK
 ward_err ward_spake2p_verifier_finish(ward_spake2p *s, const ward_crypto *cp,
                                       const uint8_t confirm_p[WARD_SPAKE2P_CONFIRM_LEN],
                                       uint8_t key[WARD_SPAKE2P_KEY_LEN]);
@@ -109,6 +114,7 @@ ward_err ward_spake2p_verifier_finish(ward_spake2p *s, const ward_crypto *cp,
  * trusted or stored on it until verifier_finish() succeeds. Lets the
  * verifier's first answer carry sealed data (flow D saves a round trip).
  * WARD_ERR_STATE in any other state. */
+WARD_MUST_CHECK
 ward_err ward_spake2p_verifier_early_key(const ward_spake2p *s,
                                          uint8_t key[WARD_SPAKE2P_KEY_LEN]);
 
@@ -118,5 +124,9 @@ void ward_spake2p_wipe(ward_spake2p *s);
  * (WARD_P256_POINT_LEN bytes each), for self-checks and tests. */
 const uint8_t *ward_spake2p_m(void);
 const uint8_t *ward_spake2p_n(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_SPAKE2P_H */

@@ -37,18 +37,21 @@
 #include "ward_err.h"
 #include "ward_store_port.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define WARD_STORE_KEY_RESERVED 0xFF00u
 /* Bank header bytes, and per-record overhead (key, length). */
 #define WARD_STORE_BANK_HDR_LEN 20
 #define WARD_STORE_RECORD_HDR_LEN 4
 
+/* Opaque: the store's state (a copy of the port, which bank is active,
+ * its sequence number and fill) is the core's (core/store/store_inner.h).
+ * Room for pointers on any target, and some to spare. */
+#define WARD_STORE_CTX_SIZE (8 * sizeof(void *) + 24)
 typedef struct ward_store {
-    ward_store_port port;   /* a copy of the caller's */
-    size_t bank_size;
-    uint32_t seq;           /* of the active bank; 0 = never written */
-    uint8_t active;         /* 0 or 1 */
-    bool valid;             /* the active bank holds an image */
-    uint32_t used;          /* bytes of records in the active bank */
+    WARD_OPAQUE(WARD_STORE_CTX_SIZE);
 } ward_store;
 
 typedef struct ward_record_change {
@@ -60,10 +63,12 @@ typedef struct ward_record_change {
 
 /* Finds the newest valid image. A blank or never-completed region opens
  * as an empty store. WARD_ERR_IO if the port fails. */
+WARD_MUST_CHECK
 ward_err ward_store_open(ward_store *st, const ward_store_port *port);
 
 /* WARD_ERR_NOTFOUND, or the value in out (WARD_ERR_NOSPACE if cap is too
  * small; *len then says how much is needed). */
+WARD_MUST_CHECK
 ward_err ward_store_get(const ward_store *st, uint16_t key, uint8_t *out,
                         size_t cap, size_t *len);
 
@@ -73,21 +78,29 @@ ward_err ward_store_get(const ward_store *st, uint16_t key, uint8_t *out,
  * state, and a reopen finds the old state or, if only the final sync
  * failed, the new one, never a mix. WARD_ERR_STATE once the sequence
  * number is exhausted (2^32 - 1 updates). */
+WARD_MUST_CHECK
 ward_err ward_store_update(ward_store *st, const ward_record_change *changes,
                            size_t n);
 
 /* One record: a convenience for ward_store_update(). */
+WARD_MUST_CHECK
 ward_err ward_store_put(ward_store *st, uint16_t key, const uint8_t *value,
                         size_t len);
+WARD_MUST_CHECK
 ward_err ward_store_remove(ward_store *st, uint16_t key);
 
 /* Iterates keys in [first, last] in stored order: start with *pos = 0;
  * WARD_ERR_NOTFOUND when done. */
+WARD_MUST_CHECK
 ward_err ward_store_next(const ward_store *st, size_t *pos, uint16_t first,
                          uint16_t last, uint16_t *key, size_t *len);
 
 /* Bytes still free in a bank for records (each costs
  * WARD_STORE_RECORD_HDR_LEN + its length). */
 size_t ward_store_free(const ward_store *st);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_STORE_H */

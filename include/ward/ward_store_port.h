@@ -23,6 +23,10 @@
 
 #include "ward_err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct ward_store_port {
     size_t size;        /* bytes of the region; a multiple of 2*erase_size */
     size_t erase_size;  /* erase granularity in bytes; >= 1 */
@@ -32,5 +36,9 @@ typedef struct ward_store_port {
     ward_err (*sync)(void *ctx);
     void *ctx;
 } ward_store_port;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_STORE_PORT_H */

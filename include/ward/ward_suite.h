@@ -33,6 +33,10 @@
 #include "ward_err.h"
 #include "ward_random.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define WARD_AEAD_KEY_LEN 16
 #define WARD_AEAD_NONCE_LEN 13
 #define WARD_AEAD_TAG_LEN 16
@@ -67,11 +71,13 @@
 
 /* true iff a[0..len) == b[0..len), in time that depends on len alone:
  * the only way ward compares secrets, tags and codes, on every side. */
+WARD_MUST_CHECK
 bool ward_ct_equal(const uint8_t *a, const uint8_t *b, size_t len);
 
 /* Zeroes len bytes in a way the compiler may not drop as a dead store. */
 void ward_wipe(void *p, size_t len);
 
+WARD_MUST_CHECK
 ward_err ward_kdf(const ward_crypto *cp, const char *label,
                   const uint8_t *ikm, size_t ikm_len,
                   const uint8_t *salt, size_t salt_len,
@@ -79,6 +85,7 @@ ward_err ward_kdf(const ward_crypto *cp, const char *label,
                   uint8_t *out, size_t out_len);
 
 /* out receives pt_len + WARD_AEAD_TAG_LEN bytes; out may equal pt. */
+WARD_MUST_CHECK
 ward_err ward_aead_seal(const ward_crypto *cp,
                         const uint8_t key[WARD_AEAD_KEY_LEN],
                         const uint8_t nonce[WARD_AEAD_NONCE_LEN],
@@ -88,6 +95,7 @@ ward_err ward_aead_seal(const ward_crypto *cp,
 
 /* in is ct || tag; out receives in_len - WARD_AEAD_TAG_LEN bytes and may
  * equal in. WARD_ERR_AUTH on any mismatch; out is zeroed then. */
+WARD_MUST_CHECK
 ward_err ward_aead_open(const ward_crypto *cp,
                         const uint8_t key[WARD_AEAD_KEY_LEN],
                         const uint8_t nonce[WARD_AEAD_NONCE_LEN],
@@ -97,12 +105,15 @@ ward_err ward_aead_open(const ward_crypto *cp,
 
 /* A uniformly random scalar in [1, n) by rejection sampling, and its
  * public point. */
+WARD_MUST_CHECK
 ward_err ward_p256_scalar_random(const ward_crypto *cp, const ward_random *rng,
                                  uint8_t out[WARD_P256_SCALAR_LEN]);
+WARD_MUST_CHECK
 ward_err ward_p256_keygen(const ward_crypto *cp, const ward_random *rng,
                           uint8_t priv[WARD_P256_SCALAR_LEN],
                           uint8_t pub[WARD_P256_POINT_LEN]);
 /* pub = priv * G; WARD_ERR_FORMAT if priv is 0 or >= n. */
+WARD_MUST_CHECK
 ward_err ward_p256_public(const ward_crypto *cp,
                           const uint8_t priv[WARD_P256_SCALAR_LEN],
                           uint8_t pub[WARD_P256_POINT_LEN]);
@@ -110,10 +121,12 @@ ward_err ward_p256_public(const ward_crypto *cp,
 /* ECDSA P-256 over SHA-256("ward/1 sign " || label || 0x00 || msg): a
  * signature made for one purpose never verifies for another, and never
  * for anything hashed outside ward_sign(). */
+WARD_MUST_CHECK
 ward_err ward_sign(const ward_crypto *cp, const char *label,
                    const uint8_t priv[WARD_P256_SCALAR_LEN],
                    const uint8_t *msg, size_t msg_len,
                    uint8_t sig[WARD_P256_SIG_LEN]);
+WARD_MUST_CHECK
 ward_err ward_verify(const ward_crypto *cp, const char *label,
                      const uint8_t pub[WARD_P256_POINT_LEN],
                      const uint8_t *msg, size_t msg_len,
@@ -123,16 +136,22 @@ ward_err ward_verify(const ward_crypto *cp, const char *label,
  * bytes: ephemeral point || ct || tag; out may not overlap pt. Open
  * returns WARD_ERR_FORMAT for input too short or an ephemeral point off
  * the curve, WARD_ERR_AUTH for anything else that does not verify. */
+WARD_MUST_CHECK
 ward_err ward_seal_to(const ward_crypto *cp, const ward_random *rng,
                       const uint8_t recipient_pub[WARD_P256_POINT_LEN],
                       const uint8_t *ad, size_t ad_len,
                       const uint8_t *pt, size_t pt_len,
                       uint8_t *out, size_t cap, size_t *out_len);
+WARD_MUST_CHECK
 ward_err ward_seal_open(const ward_crypto *cp,
                         const uint8_t recipient_priv[WARD_P256_SCALAR_LEN],
                         const uint8_t recipient_pub[WARD_P256_POINT_LEN],
                         const uint8_t *ad, size_t ad_len,
                         const uint8_t *in, size_t in_len,
                         uint8_t *out, size_t cap, size_t *out_len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WARD_SUITE_H */

@@ -6,6 +6,10 @@
 
 #include "ward/ward_port_sim.h"
 #include "ward/ward_store.h"
+#include "store/store_inner.h"
+
+/* The opaque store's state, to check what the store decided. */
+#define STATE(st) ward_store_cstate_of(&(st))
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -77,8 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* Whatever the bytes, open() succeeds: a bad image opens empty. */
     CHECK(ward_store_open(&st, &port) == WARD_OK);
-    CHECK(st.valid || (st.seq == 0 && st.used == 0));
-    CHECK(st.used <= CAP);
+    CHECK(STATE(st)->valid || (STATE(st)->seq == 0 && STATE(st)->used == 0));
+    CHECK(STATE(st)->used <= CAP);
     size_t n = read_all(&st);
 
     /* One update: put a value taken from the input under FUZZ_KEY. */
@@ -91,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             freed += WARD_STORE_RECORD_HDR_LEN + recs[i].len;
         }
     }
-    uint32_t seq = st.seq;
+    uint32_t seq = STATE(st)->seq;
     bool fits = ward_store_free(&st) + freed >= need;
     ward_err err = ward_store_put(&st, FUZZ_KEY, value, vlen);
     if (seq == 0xFFFFFFFFu) {
@@ -103,12 +107,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     CHECK(err == WARD_OK);
-    CHECK(st.seq == seq + 1);
+    CHECK(STATE(st)->seq == seq + 1);
 
     /* The update is visible after a reopen, and nothing else changed:
      * the other records keep their order and values. */
     CHECK(ward_store_open(&st2, &port) == WARD_OK);
-    CHECK(st2.valid && st2.seq == st.seq && st2.active == st.active);
+    CHECK(STATE(st2)->valid && STATE(st2)->seq == STATE(st)->seq &&
+          STATE(st2)->active == STATE(st)->active);
     size_t pos = 0, len = 0;
     uint16_t key;
     uint8_t buf[WARD_RECORD_MAX];

@@ -199,7 +199,7 @@ static void test_op_post(void **state)
     assert_int_equal(ward_hex_decode(token, strlen(token), raw, sizeof raw, &n), WARD_OK);
     ward_iov part = { raw, sizeof raw };
     assert_int_equal(ag.host.crypto->sha256(&part, 1, hash), WARD_OK);
-    ward_hex_encode(hash, sizeof hash, hash_hex, sizeof hash_hex);
+    assert_int_equal(ward_hex_encode(hash, sizeof hash, hash_hex, sizeof hash_hex), WARD_OK);
     snprintf(want, sizeof want, "{\"request\":\"Qg==\",\"token_hash\":\"%s\"}", hash_hex);
     assert_string_equal(f.body, want);
     assert_null(strstr(f.body, token));

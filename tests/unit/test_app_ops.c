@@ -526,8 +526,8 @@ static void test_target_and_revoke(void **state)
 
     /* The clients as wardd lists them. */
     char tid_hex[33], dtid_hex[33], cl[600];
-    ward_hex_encode(f->tid, 16, tid_hex, sizeof tid_hex);
-    ward_hex_encode(dave_tid, 16, dtid_hex, sizeof dtid_hex);
+    assert_int_equal(ward_hex_encode(f->tid, 16, tid_hex, sizeof tid_hex), WARD_OK);
+    assert_int_equal(ward_hex_encode(dave_tid, 16, dtid_hex, sizeof dtid_hex), WARD_OK);
     snprintf(cl, sizeof cl,
              "{\"clients\":[{\"uid\":\"carol\",\"role\":\"owner\",\"tid\":\"%s\","
              "\"bound\":1700000000},{\"uid\":\"dave\",\"role\":2,\"tid\":\"%s\"}]}",
@@ -717,7 +717,9 @@ static void *near_lock_run(void *arg)
     nl->accept_err = ward_op_lock_accept(&nl->e->lock, &nl->e->op, msg, len,
                                          &nl->out, res, sizeof res, &rlen);
     if (nl->accept_err == WARD_OK) {
-        ward_frame_write(nl->fd, res, rlen, 2000);
+        if (ward_frame_write(nl->fd, res, rlen, 2000) != WARD_OK) {
+            nl->accept_err = WARD_ERR_IO; /* the app did not get the answer */
+        }
     }
 out:
     close(nl->fd);

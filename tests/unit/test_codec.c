@@ -590,7 +590,8 @@ static void test_tlv_unsorted_spec_asserts(void **state)
 #endif
             signal(SIGABRT, SIG_DFL);
             ward_tlv_field f[2];
-            (void)ward_tlv_parse(NULL, 0, specs[i], counts[i], f);
+            ward_err never = ward_tlv_parse(NULL, 0, specs[i], counts[i], f);
+            (void)never; /* it traps before it returns */
             _exit(0);
         }
         int status = 0;

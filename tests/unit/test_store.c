@@ -7,6 +7,10 @@
 #include "store/store_crc.h"
 #include "ward/ward_port_sim.h"
 #include "ward_inner.h"
+#include "store/store_inner.h"
+
+/* The opaque store's state, to check what the store decided. */
+#define STATE(st) ward_store_cstate_of(&(st))
 
 #define BANK 512
 #define FLASH (2 * BANK)
@@ -91,8 +95,8 @@ static void test_empty_open(void **state)
 {
     (void)state;
     blank();
-    assert_false(fx.st.valid);
-    assert_int_equal(fx.st.seq, 0);
+    assert_false(STATE(fx.st)->valid);
+    assert_int_equal(STATE(fx.st)->seq, 0);
     assert_int_equal(ward_store_free(&fx.st), CAP);
     expect_none(&fx.st, 1);
     size_t pos = 0, len;
@@ -210,10 +214,10 @@ static void test_reopen_sees_everything(void **state)
     assert_int_equal(ward_store_remove(&fx.st, 20), WARD_OK);
     ward_store st2;
     reopen(&st2);
-    assert_true(st2.valid);
-    assert_int_equal(st2.seq, fx.st.seq);
-    assert_int_equal(st2.active, fx.st.active);
-    assert_int_equal(st2.used, fx.st.used);
+    assert_true(STATE(st2)->valid);
+    assert_int_equal(STATE(st2)->seq, STATE(fx.st)->seq);
+    assert_int_equal(STATE(st2)->active, STATE(fx.st)->active);
+    assert_int_equal(STATE(st2)->used, STATE(fx.st)->used);
     expect(&st2, 10, "ten");
     expect_none(&st2, 20);
     expect(&st2, 30, "thirty");
@@ -263,17 +267,17 @@ static void test_many_updates_alternate_banks(void **state)
     for (uint32_t i = 1; i <= 60; i++) {
         char v[16];
         snprintf(v, sizeof v, "value %u", (unsigned)i);
-        uint8_t before = fx.st.active;
+        uint8_t before = STATE(fx.st)->active;
         put(&fx.st, (uint16_t)(i % 7), v);
-        assert_int_equal(fx.st.seq, i);
+        assert_int_equal(STATE(fx.st)->seq, i);
         if (i > 1) {
-            assert_int_not_equal(fx.st.active, before);
+            assert_int_not_equal(STATE(fx.st)->active, before);
         }
         expect(&fx.st, (uint16_t)(i % 7), v);
         if (i % 10 == 0) {
             ward_store st2;
             reopen(&st2);
-            assert_int_equal(st2.seq, i);
+            assert_int_equal(STATE(st2)->seq, i);
             for (uint32_t k = i - 6; k <= i; k++) {
                 snprintf(v, sizeof v, "value %u", (unsigned)k);
                 expect(&st2, (uint16_t)(k % 7), v);
@@ -330,14 +334,14 @@ static void two_states(void)
     blank();
     put(&fx.st, 1, "state A");
     put(&fx.st, 2, "only in B, and long enough to matter");
-    assert_int_equal(fx.st.seq, 2);
-    assert_int_equal(fx.st.active, 0);
+    assert_int_equal(STATE(fx.st)->seq, 2);
+    assert_int_equal(STATE(fx.st)->active, 0);
 }
 
 static void expect_state_a(const ward_store *st)
 {
-    assert_true(st->valid);
-    assert_int_equal(st->seq, 1);
+    assert_true(ward_store_cstate_of(st)->valid);
+    assert_int_equal(ward_store_cstate_of(st)->seq, 1);
     expect(st, 1, "state A");
     expect_none(st, 2);
 }
@@ -346,7 +350,7 @@ static void test_corrupt_active_bank_falls_back(void **state)
 {
     (void)state;
     two_states();
-    size_t end = WARD_STORE_BANK_HDR_LEN + fx.st.used;
+    size_t end = WARD_STORE_BANK_HDR_LEN + STATE(fx.st)->used;
     uint8_t image[FLASH];
     memcpy(image, fx.mem, sizeof image);
     /* Every single-bit flip in bank 0's header or records, at two bit
@@ -365,7 +369,7 @@ static void test_corrupt_active_bank_falls_back(void **state)
     fx.mem[end] ^= 1;
     ward_store st;
     reopen(&st);
-    assert_int_equal(st.seq, 2);
+    assert_int_equal(STATE(st)->seq, 2);
 }
 
 static void test_corrupt_old_bank_is_ignored(void **state)
@@ -375,13 +379,13 @@ static void test_corrupt_old_bank_is_ignored(void **state)
     fx.mem[BANK + 5] ^= 0x10;
     ward_store st;
     reopen(&st);
-    assert_int_equal(st.seq, 2);
+    assert_int_equal(STATE(st)->seq, 2);
     expect(&st, 2, "only in B, and long enough to matter");
     /* The next update overwrites the broken bank cleanly. */
     put(&st, 3, "c");
     reopen(&st);
-    assert_int_equal(st.seq, 3);
-    assert_int_equal(st.active, 1);
+    assert_int_equal(STATE(st)->seq, 3);
+    assert_int_equal(STATE(st)->active, 1);
     expect(&st, 1, "state A");
     expect(&st, 3, "c");
 }
@@ -394,8 +398,8 @@ static void test_both_banks_corrupt(void **state)
     fx.mem[BANK + 3] ^= 0x80;
     ward_store st;
     reopen(&st);
-    assert_false(st.valid);
-    assert_int_equal(st.seq, 0);
+    assert_false(STATE(st)->valid);
+    assert_int_equal(STATE(st)->seq, 0);
     expect_none(&st, 1);
     assert_int_equal(ward_store_free(&st), CAP);
     /* Garbage everywhere opens empty too. */
@@ -403,7 +407,7 @@ static void test_both_banks_corrupt(void **state)
         fx.mem[i] = (uint8_t)(i * 31 + 17);
     }
     reopen(&st);
-    assert_false(st.valid);
+    assert_false(STATE(st)->valid);
     /* And the store works again from there. */
     put(&st, 9, "fresh");
     reopen(&st);
@@ -425,21 +429,21 @@ static void test_checksummed_but_malformed_images(void **state)
 
     craft(0, 0x57524431u, 4, 6, recs, 6);
     reopen(&st);
-    assert_true(st.valid);
+    assert_true(STATE(st)->valid);
     expect(&st, 1, "hi");
 
     craft(0, 0x57524432u, 4, 6, recs, 6);     /* wrong magic */
     reopen(&st);
-    assert_false(st.valid);
+    assert_false(STATE(st)->valid);
     craft(0, 0x57524431u, 0, 6, recs, 6);     /* seq 0 is never written */
     reopen(&st);
-    assert_false(st.valid);
+    assert_false(STATE(st)->valid);
     craft(0, 0x57524431u, 4, 5, recs, 5);     /* record cut short */
     reopen(&st);
-    assert_false(st.valid);
+    assert_false(STATE(st)->valid);
     craft(0, 0x57524431u, 4, 3, recs, 3);     /* partial record header */
     reopen(&st);
-    assert_false(st.valid);
+    assert_false(STATE(st)->valid);
     /* A good record then 3 stray bytes, with a records CRC that covers
      * only the good record: the parse rule alone must reject it. */
     recs[6] = 0;
@@ -447,19 +451,19 @@ static void test_checksummed_but_malformed_images(void **state)
     recs[8] = 0;
     craft_crc(0, 0x57524431u, 4, 9, recs, 9, 6);
     reopen(&st);
-    assert_false(st.valid);
+    assert_false(STATE(st)->valid);
     craft(0, 0x57524431u, 4, CAP + 1, recs, 6); /* used beyond the bank */
     reopen(&st);
-    assert_false(st.valid);
+    assert_false(STATE(st)->valid);
     ward_store16(recs, WARD_STORE_KEY_RESERVED); /* reserved key */
     craft(0, 0x57524431u, 4, 6, recs, 6);
     reopen(&st);
-    assert_false(st.valid);
+    assert_false(STATE(st)->valid);
     ward_store16(recs, 1);
     ward_store16(recs + 2, WARD_RECORD_MAX + 1); /* over-long record */
     craft(0, 0x57524431u, 4, 6, recs, 6);
     reopen(&st);
-    assert_false(st.valid);
+    assert_false(STATE(st)->valid);
 }
 
 static void test_seq_compare_and_exhaustion(void **state)
@@ -473,20 +477,20 @@ static void test_seq_compare_and_exhaustion(void **state)
     craft(1, 0x57524431u, 8, 5, rec2, 5);
     ward_store st;
     reopen(&st);
-    assert_int_equal(st.active, 0);
+    assert_int_equal(STATE(st)->active, 0);
     expect(&st, 1, "a");
 
     craft(1, 0x57524431u, 0xFFFFFFFEu, 5, rec2, 5);
     reopen(&st);
-    assert_int_equal(st.active, 1);
+    assert_int_equal(STATE(st)->active, 1);
     put(&st, 2, "last");
-    assert_int_equal(st.seq, 0xFFFFFFFFu);
+    assert_int_equal(STATE(st)->seq, 0xFFFFFFFFu);
     uint64_t done = fx.sf.bytes_done;
     assert_int_equal(ward_store_put(&st, 2, (const uint8_t *)"x", 1),
                      WARD_ERR_STATE);
     assert_int_equal(fx.sf.bytes_done, done);
     reopen(&st);
-    assert_int_equal(st.seq, 0xFFFFFFFFu);
+    assert_int_equal(STATE(st)->seq, 0xFFFFFFFFu);
     expect(&st, 2, "last");
     expect(&st, 1, "b");
 }
@@ -507,7 +511,7 @@ static void test_io_errors(void **state)
     ward_store st;
     assert_int_equal(ward_store_open(&st, &fx.port), WARD_ERR_IO);
     ward_sim_flash_power_on(&fx.sf);
-    assert_int_equal(fx.st.seq, 2);
+    assert_int_equal(STATE(fx.st)->seq, 2);
     expect(&fx.st, 2, "only in B, and long enough to matter");
     expect_none(&fx.st, 3);
     /* With power back, updates work again. */
