@@ -418,4 +418,8 @@ ward_err ward_dev_node_get(const ward_device *dev, size_t i,
 WARD_MUST_CHECK
 ward_err ward_dev_node_remove(ward_device *dev, uint8_t key_index);
 
+#ifdef __cplusplus
+}
+#endif
+
 #endif /* WARD_DEVICE_H */
