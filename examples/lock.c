@@ -1,25 +1,22 @@
 /* A minimal lock firmware main loop on ward's agent library (POSIX): flows A and B, lock half. */
 /*
- * The state directory (made by the factory: `ward lock init`) is opened
- * once and kept; every state change in it is power-safe. Events come one
- * per line on stdin, as a real lock's come from its keypad and buttons:
- *     bind PHONE    start a binding: prints "qr JSON" (show it as a QR code)
- *     code DIGITS   the SMS code typed on the keypad: fetches the app's
- *                   sealed data from wardd, binds, confirms to wardd
+ * The state directory (made by the factory: `ward lock init`) is opened once and kept; every
+ * change to it is power-safe. Events come one a line on stdin, as from a keypad and buttons:
+ *     bind PHONE    a new app (once there is an owner, an app's yes first): prints "qr JSON"
+ *     code DIGITS   the SMS code from the keypad: fetch the app's data, bind, confirm to wardd
  *     button        asks the bound apps to unlock, acts on the one answer
- *     sync          one round of the inbox (revocations, acknowledged): a
- *                   firmware's timer tick (an idle round long-polls 30 s)
+ *     sync          a timer tick: one inbox round (revocations, acked; idle: a 30 s long-poll)
  * Usage: lock STATE_DIR   (build: cc lock.c $(pkg-config --cflags --libs ward))
  */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
 #include <ward/ward.h>
 #include <ward/ward_agent_state.h>
 
 static ward_agent_state st;   /* the lock: its store, its identity, its link to wardd */
 static ward_op_lock op;       /* the request waiting for an answer */
+static bool yes;              /* what the answer to it said */
 static char why[256];
 
 static int fail(const char *what, ward_err err)
@@ -36,11 +33,10 @@ static int bind_complete(void)
     size_t blob_len = 0, len = 0;
     ward_err err = ward_bind_task_id(&st.lock, tid);
     if (err != WARD_OK) return fail("bind", err);
-    long s;
-    for (int tries = 1;; tries++) {   /* 404: the app's upload is not there yet */
+    long s = 404;
+    for (int tries = 0; s == 404 && tries < 20; tries++) {   /* 404: not uploaded yet */
+        if (tries > 0) sleep(1);
         s = ward_agent_bind_fetch(&st.link, tid, blob, sizeof blob, &blob_len, why, sizeof why);
-        if (s != 404 || tries == 20) break;
-        sleep(1);
     }
     if (s != 0) return printf("error fetch: %s\n", why), 1;
     err = ward_bind_finish(&st.lock, blob, blob_len, confirm, sizeof confirm, &len);
@@ -68,20 +64,21 @@ static ward_agent_answer on_answer(void *ctx, long long n, const char *who, cons
     if (err == WARD_ERR_EXPIRED) return WARD_AGENT_ANSWER_LATE;
     if (err == WARD_ERR_AUTH || err == WARD_ERR_FORMAT) return WARD_AGENT_ANSWER_IGNORED;
     if (err != WARD_OK) return WARD_AGENT_ANSWER_FAILED;
-    /* The door: acts here, once (the core refuses any second answer). */
-    printf("%s by %.*s\n", out.execute ? "unlocked" : "denied", (int)out.uid_len,
-           (const char *)out.uid);
+    /* The door acts here, once: the core refuses any other answer. */
+    yes = out.execute;
+    printf("%s by %.*s\n", !yes ? "denied" : out.op == WARD_OP_UNLOCK ? "unlocked" : "allowed",
+           (int)out.uid_len, (const char *)out.uid);
     return WARD_AGENT_ANSWER_DECIDED;
 }
 
-static int button(void)
+/* Asks the bound apps (flow B): 0 once one answered. */
+static int ask(uint8_t code)
 {
     uint8_t req[WARD_OP_REQUEST_MAX];
     char op_id[WARD_AGENT_OP_ID_MAX + 1], token[2 * WARD_AGENT_TOKEN_LEN + 1];
     size_t len = 0;
     unsigned refused = 0;
-    ward_err err = ward_op_lock_request(&st.lock, &op, WARD_OP_UNLOCK, NULL, 0, req, sizeof req,
-                                        &len);
+    ward_err err = ward_op_lock_request(&st.lock, &op, code, NULL, 0, req, sizeof req, &len);
     if (err != WARD_OK) return fail("request", err);
     if (ward_agent_op_post(&st.link, req, len, op_id, token, why, sizeof why) != 0) {
         return printf("error request: %s\n", why), 1;
@@ -110,11 +107,14 @@ static ward_agent_verdict on_revoke(void *ctx, long long id, const uint8_t *msg,
 static int handle(char *cmd, char *arg)
 {
     ward_err err;
-    if (strcmp(cmd, "button") == 0) return button();
+    if (strcmp(cmd, "button") == 0) return ask(WARD_OP_UNLOCK);
     if (strcmp(cmd, "bind") == 0) {
         char qr[WARD_QR_JSON_MAX];
         size_t len = 0;
         err = ward_bind_start(&st.lock, (const uint8_t *)arg, strlen(arg), qr, sizeof qr, &len);
+        if (err == WARD_ERR_AUTH && ask(WARD_OP_ADD_CLIENT) == 0 && yes) {   /* allowed */
+            err = ward_bind_start(&st.lock, (const uint8_t *)arg, strlen(arg), qr, sizeof qr, &len);
+        }
         return err != WARD_OK ? fail("bind", err) : (printf("qr %s\n", qr), 0);
     } else if (strcmp(cmd, "code") == 0) {
         unsigned left = 0;

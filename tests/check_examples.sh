@@ -5,8 +5,9 @@
 # made here): the example app registers and uploads the bind data, the
 # example lock (one long-running process fed events on a FIFO) binds,
 # confirms, asks to unlock, and applies a revocation; the `ward` CLI plays
-# the factory and the app's approval. Effects are asserted: the binding
-# on both sides, the door opened exactly once, the client gone.
+# the factory and the app's approval and revocation. Effects are
+# asserted: the binding on both sides, the door opened exactly once, the
+# client gone from the lock's store.
 set -eu
 build="$1"
 examples="$2"
@@ -34,7 +35,7 @@ cd "$prefix"
 ward="$prefix/bin/ward"
 fail() {
   echo "check_examples: $*" >&2
-  for f in lock.out wardd.log; do [ ! -f "$f" ] || { echo "--- $f" >&2; tail -20 "$f" >&2; }; done
+  for f in lock1.out lock2.out revoke.out wardd.log; do [ ! -f "$f" ] || { echo "--- $f" >&2; tail -20 "$f" >&2; }; done
   exit 1
 }
 # Waits up to $3 s for a line matching the extended regex $1 in file $2.
@@ -46,20 +47,22 @@ await() {
     sleep 0.1
   done
 }
-# The code of the last SMS in wardd's outbox whose text matches $1.
+# The code of the last SMS in wardd's outbox to phone $2 whose text matches $1.
 sms_code() {
-  python3 - "$1" <<'EOF'
+  python3 - "$1" "$2" <<'EOF'
 import json, os, re, sys
 code = None
 for n in sorted(os.listdir("outbox")):
     if not n.startswith("."):
-        text = json.load(open(os.path.join("outbox", n)))["text"]
-        if re.search(sys.argv[1], text):
+        sms = json.load(open(os.path.join("outbox", n)))
+        text = sms["text"]
+        if re.search(sys.argv[1], text) and sms["phone"] == sys.argv[2]:
             code = re.search(r"\b(\d{6})\b", text).group(1)
 print(code or "")
 EOF
 }
 PHONE=+8613800000000
+BOB=+8613800000002
 
 # The factory key, and wardd trusting it.
 "$ward" factory keygen --out factory >/dev/null
@@ -76,55 +79,98 @@ url="http://$(sed -n 's/.*event=listening addr=\(127\.0\.0\.1:[0-9]*\).*/\1/p' w
 
 # The app's account, its phone verified with the code wardd texted.
 out=$(./app new alice alice "$PHONE" "$url") || fail "app new: $out"
-code=$(sms_code 'verify phone for account alice')
+code=$(sms_code 'verify phone for account alice' "$PHONE")
 [ -n "$code" ] || fail "no phone code in the outbox"
 out=$(./app verify alice "$code") || fail "app verify: $out"
 
-# The lock: one process, its state opened once, events on a FIFO.
+# The lock: one process, its state opened once, events on a FIFO; each
+# phase a new process on the same state (as after a power cut).
 mkfifo lock.in
-./lock lockdir <lock.in >lock.out 2>&1 &
-lock_pid=$!
-exec 3>lock.in
-await '^lock LOCK-EX-1 at ' lock.out 10
+start_lock() {
+  out="$1"
+  ./lock lockdir <lock.in >"$out" 2>&1 &
+  lock_pid=$!
+  exec 3>lock.in
+  await '^lock LOCK-EX-1 at ' "$out" 10
+}
+stop_lock() {
+  exec 3>&-
+  wait "$lock_pid" || true   # 1 when an event failed: the lines below say which
+  lock_pid=""
+}
+# alice says yes to the request the lock made, pending at wardd.
+alice_approves() {
+  i=0
+  op=""
+  while [ -z "$op" ]; do
+    i=$((i + 1))
+    [ "$i" -le 100 ] || fail "alice was never asked to $1"
+    op=$("$ward" app pending --dir alice | sed -n "s/^\([0-9a-f]\{32\}\)  lock .* asks to $1.*/\1/p")
+    [ -n "$op" ] || sleep 0.1
+  done
+  "$ward" app approve --dir alice "$op" >/dev/null || fail "ward app approve"
+}
+# Flow A for app $1 (phone $2) on the running lock, its output in $3.
+bind_app() {
+  await '^(qr|error) ' "$3" 40
+  qr=$(sed -n 's/^qr //p' "$3")
+  [ -n "$qr" ] || fail "the lock showed no QR code"
+  out=$(./app bind "$1" "$qr") || fail "app bind: $out"
+  task=$(echo "$out" | sed -n 's/^uploaded LOCK-EX-1 \([0-9a-f]*\)$/\1/p')
+  [ -n "$task" ] || fail "app bind: $out"
+  code=$(sms_code "binding lock" "$2")
+  [ -n "$code" ] || fail "no bind code in the outbox"
+  echo "code $code" >&3
+  await '^(bound|error) ' "$3" 30
+  out=$(./app wait "$1" LOCK-EX-1 "$task") || fail "app wait: $out"
+  echo "$out"
+}
 
 # Flow A: the lock shows its QR code, the app scans it and uploads, wardd
-# texts the bind code, the user types it on the lock's keypad.
+# texts the bind code, the user types it on the lock's keypad (a wrong
+# code first: refused, the binding goes on).
+start_lock lock1.out
 echo "bind $PHONE" >&3
-await '^(qr|error) ' lock.out 10
-qr=$(sed -n 's/^qr //p' lock.out)
-[ -n "$qr" ] || fail "the lock showed no QR code"
-out=$(./app bind alice "$qr") || fail "app bind: $out"
-task=$(echo "$out" | sed -n 's/^uploaded LOCK-EX-1 \([0-9a-f]*\)$/\1/p')
-[ -n "$task" ] || fail "app bind: $out"
-code=$(sms_code 'binding lock')
-[ -n "$code" ] || fail "no bind code in the outbox"
-echo "code 000000" >&3   # a wrong code first: refused, the binding goes on
-echo "code $code" >&3
-await '^(bound|error) ' lock.out 30
-grep -q '^code wrong' lock.out || fail "the lock took a wrong code"
-grep -q '^bound alice as owner$' lock.out || fail "the lock did not bind alice"
-out=$(./app wait alice LOCK-EX-1 "$task") || fail "app wait: $out"
-[ "$out" = "bound LOCK-EX-1 as owner" ] || fail "app says: $out"
+echo "code 000000" >&3
+out=$(bind_app alice "$PHONE" lock1.out)
+[ "$out" = "bound LOCK-EX-1 as owner" ] || fail "app alice says: $out"
+grep -q '^code wrong' lock1.out || fail "the lock took a wrong code"
+grep -q '^bound alice as owner$' lock1.out || fail "the lock did not bind alice"
 
-# Flow B: the button asks the apps; alice approves; the door opens once.
+# Flow B: the button asks the apps; alice approves; the door opens once,
+# and the same approval sent again changes nothing.
 echo "button" >&3
-i=0
-op=""
-while [ -z "$op" ]; do
-  i=$((i + 1))
-  [ "$i" -le 100 ] || fail "alice was never asked to unlock"
-  op=$("$ward" app pending --dir alice | sed -n 's/^\([0-9a-f]\{32\}\)  lock .* asks to unlock.*/\1/p')
-  [ -n "$op" ] || sleep 0.1
-done
-"$ward" app approve --dir alice "$op" >/dev/null || fail "ward app approve"
-await '^(unlocked|denied|error) ' lock.out 30
-# The same approval sent again changes nothing at the lock.
+alice_approves unlock
+await '^(unlocked|denied|error) ' lock1.out 30
 "$ward" app approve --dir alice "$op" >/dev/null 2>&1 || true
-exec 3>&-
-wait "$lock_pid" || true   # it exits 1: the wrong code was an event that failed
-lock_pid=""
-! grep -q '^error' lock.out || fail "the lock example failed"
-[ "$(grep -c '^unlocked by alice$' lock.out)" = 1 ] || fail "the door did not open exactly once"
+stop_lock
+[ "$(grep -c '^unlocked by alice$' lock1.out)" = 1 ] || fail "the door did not open exactly once"
+! grep -q '^error' lock1.out || fail "the lock example failed"
 "$ward" lock clients --dir lockdir | grep -Eq '^\s+alice\s+owner\s' \
   || fail "the lock's store has no alice as owner"
-echo "examples: the lock and the app bound through wardd, one approval opened the door once"
+
+# A second app: the lock asks its owner first. Then alice revokes bob; the
+# lock's inbox round applies the REVOKE and acknowledges it, with the
+# result wardd hands back to alice.
+out=$(./app new bob bob "$BOB" "$url") || fail "app new: $out"
+out=$(./app verify bob "$(sms_code 'verify phone for account bob' "$BOB")") || fail "app verify: $out"
+start_lock lock2.out
+echo "bind $BOB" >&3
+alice_approves "add client"
+out=$(bind_app bob "$BOB" lock2.out)
+[ "$out" = "bound LOCK-EX-1 as member" ] || fail "app bob says: $out"
+grep -q '^allowed by alice$' lock2.out || fail "the lock did not ask alice"
+grep -q '^bound bob as member$' lock2.out || fail "the lock did not bind bob"
+"$ward" app revoke --dir alice --user bob --timeout 30 >revoke.out 2>&1 &
+revoke_pid=$!
+echo "sync" >&3
+await '^(revoke|error)' lock2.out 40
+grep -q '^revoke bob: done$' lock2.out || fail "the lock did not apply the revocation"
+wait "$revoke_pid" || { cat revoke.out >&2; fail "ward app revoke got no confirmation"; }
+stop_lock
+! grep -q '^error' lock2.out || fail "the lock example failed"
+clients=$("$ward" lock clients --dir lockdir)
+echo "$clients" | grep -Eq '^\s+alice\s+owner\s' || fail "alice is gone: $clients"
+if echo "$clients" | grep -Eq '^\s+bob\s'; then fail "the lock still lists bob: $clients"; fi
+echo "examples: lock and apps bound through wardd, one approval opened the door once," \
+     "a second app allowed by the owner, then revoked"
