@@ -47,7 +47,7 @@ static int bind_complete(void)
         if (ward_bind_refused(&st.lock) != WARD_OK) printf("error store\n");
         return printf("error wardd refused the binding: %s\n", why), 1;
     }
-    /* Unreachable: ward_bind_unconfirmed() keeps it to send again later. */
+    /* No decision (wardd down, 5xx): the store keeps it; resend ward_bind_unconfirmed() later. */
     if (s != 0) return printf("error confirm: %s\n", why), 1;
     if (ward_bind_confirmed(&st.lock) != WARD_OK) printf("error store\n");
     printf("bound %s as %s\n", b.uid, b.role);
