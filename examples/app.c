@@ -1,16 +1,17 @@
-/* A minimal app on ward's client library: flow A's app half (account, QR, confirmation). */
+/* A minimal app on ward's client library: flow A's app half (account, QR, upload, binding). */
 /*
- * The app's state is a directory (ward_app.h says what it holds). wardd's
- * part is left to the caller, so the example runs without a server: what
- * would be POSTed is printed, what wardd would hand back is an argument.
+ * The app's state is a directory (ward_app.h says what it holds); every
+ * call to wardd is ward_app_cloud.h's.
  *
- *     new DIR USER PHONE SERVER     make the account and its client key
- *     bind DIR QR_JSON              the scanned QR: prints the upload
- *                                   (the body of POST /v1/bind/tasks)
- *     bound DIR LOCK_PUB_HEX CONFIRM_BASE64
- *                                   the lock's confirmation, relayed by
- *                                   wardd: checked against the lock's key,
- *                                   then the binding is recorded
+ *     new DIR USER PHONE SERVER   make the account and its client key and
+ *                                 register it at wardd (which texts a code)
+ *     verify DIR CODE             the code from that SMS: the phone is verified
+ *     bind DIR QR_JSON            the lock's scanned QR: seals the bind data
+ *                                 for the lock, uploads it to wardd (which
+ *                                 texts the bind code to the phone): prints
+ *                                 "uploaded SN TASK_ID"
+ *     wait DIR SN TASK_ID         waits (up to 60 s) until the lock has
+ *                                 confirmed the binding, and records it
  *
  * Build: cc app.c $(pkg-config --cflags --libs ward)
  */
@@ -20,6 +21,7 @@
 
 #include <ward/ward.h>
 #include <ward/ward_app.h>
+#include <ward/ward_app_cloud.h>
 #include <ward/ward_encode.h>
 
 static int fail(ward_app *app, const char *what, ward_err err)
@@ -29,67 +31,83 @@ static int fail(ward_app *app, const char *what, ward_err err)
     return 1;
 }
 
-static int do_bind(ward_app *app, const char *qr)
+static int done(ward_app *app)
 {
-    char *upload = NULL, tid[33], sn[WARD_SN_MAX + 1];
-    ward_err err = ward_app_bind_prepare(app, qr, strlen(qr), false, &upload, tid, sn);
-    if (err != WARD_OK) return fail(app, "bind", err);
-    printf("upload %s\n", upload);
-    printf("pending %s task %s\n", sn, tid);
-    free(upload);
     ward_app_close(app);
     return 0;
 }
 
-static int bound(ward_app *app, const char *pub_hex, const char *confirm_b64)
+static int do_new(ward_app *app, const ward_host *host, char **argv)
 {
-    uint8_t pub[WARD_P256_POINT_LEN], msg[WARD_BIND_CONFIRM_MAX];
-    size_t pub_len = 0, len = 0;
-    ward_bind_confirm c;
-    ward_err err = ward_hex_decode(pub_hex, strlen(pub_hex), pub, sizeof pub, &pub_len);
-    if (err == WARD_OK && pub_len != sizeof pub) err = WARD_ERR_FORMAT;
-    if (err != WARD_OK) return fail(app, "lock key", err);
-    err = ward_b64_decode(confirm_b64, strlen(confirm_b64), msg, sizeof msg, &len);
-    if (err != WARD_OK) return fail(app, "confirmation", err);
-    /* Signed by the lock: wardd relays it but cannot make one. */
-    err = ward_bind_confirm_verify(app->host.crypto, pub, msg, len, &c);
-    if (err != WARD_OK) return fail(app, "confirmation", err);
-    if (c.uid_len != strlen(app->user) || memcmp(c.uid, app->user, c.uid_len) != 0 ||
-        memcmp(c.client_pub, app->pub, sizeof app->pub) != 0) {
-        return fail(app, "confirmation is for another client", WARD_ERR_AUTH);
+    bool verified = false;
+    ward_app_reply rep;
+    ward_err err = ward_app_create(app, host, argv[2], argv[3], argv[4], argv[5]);
+    if (err != WARD_OK) return fail(NULL, "new", err);
+    if ((err = ward_app_register(app, &verified, &rep)) != WARD_OK) return fail(app, "new", err);
+    if (verified && (err = ward_app_mark_verified(app)) != WARD_OK) return fail(app, "new", err);
+    printf("account %s in %s: %s\n", app->user, argv[2],
+           verified ? "verified" : "code sent to the phone");
+    return done(app);
+}
+
+static int verify(ward_app *app, const char *code)
+{
+    ward_app_reply rep;
+    ward_err err = ward_app_verify(app, code, &rep);
+    if (err == WARD_OK) err = ward_app_mark_verified(app);
+    if (err != WARD_OK) return fail(app, "verify", err);
+    printf("verified %s\n", app->phone);
+    return done(app);
+}
+
+static int do_bind(ward_app *app, const char *qr)
+{
+    char *upload = NULL, tid[33], sn[WARD_SN_MAX + 1];
+    ward_app_upload up;
+    ward_err err = ward_app_bind_prepare(app, qr, strlen(qr), false, &upload, tid, sn);
+    if (err != WARD_OK) return fail(app, "bind", err);
+    err = ward_app_bind_upload(app, upload, sn, tid, &up);
+    /* It holds the bind code too. */
+    ward_wipe(upload, strlen(upload));
+    free(upload);
+    if (err != WARD_OK) return fail(app, "upload", err);
+    printf("uploaded %s %s\n", sn, tid);
+    return done(app);
+}
+
+static int wait_bound(ward_app *app, const char *sn, const char *tid_hex)
+{
+    uint8_t tid[WARD_TASK_ID_LEN];
+    size_t len = 0;
+    ward_app_task t;
+    ward_err err = ward_hex_decode(tid_hex, strlen(tid_hex), tid, sizeof tid, &len);
+    if (err == WARD_OK && len != sizeof tid) err = WARD_ERR_FORMAT;
+    if (err != WARD_OK) return fail(app, "task id", err);
+    if ((err = ward_app_bind_wait(app, sn, tid, 60, &t)) != WARD_OK) return fail(app, "wait", err);
+    if (t.state != WARD_APP_TASK_BOUND) {
+        printf("not bound: %s\n", t.state == WARD_APP_TASK_WAITING ? "no answer yet" : "expired");
+        ward_app_close(app);
+        return 1;
     }
-    char sn[WARD_SN_MAX + 1];
-    if (c.sn_len >= sizeof sn) return fail(app, "confirmation", WARD_ERR_FORMAT);
-    memcpy(sn, c.sn, c.sn_len);
-    sn[c.sn_len] = '\0';
-    err = ward_app_lock_bound(app, sn, c.tid, c.role);
-    if (err != WARD_OK) return fail(app, "bound", err);
-    printf("bound %s as %s\n", sn, ward_role_name(c.role));
-    ward_app_close(app);
-    return 0;
+    printf("bound %s as %s\n", sn, t.role >= 0 ? ward_role_name(t.role) : "member");
+    return done(app);
 }
 
 int main(int argc, char **argv)
 {
     ward_host host;
     ward_app app;
-    ward_err err;
     ward_host_init(&host);
-    if (argc == 6 && strcmp(argv[1], "new") == 0) {
-        err = ward_app_create(&app, &host, argv[2], argv[3], argv[4], argv[5]);
-        if (err != WARD_OK) return fail(NULL, "new", err);
-        printf("account %s in %s\n", app.user, argv[2]);
-        ward_app_close(&app);
-        return 0;
-    }
-    if (argc >= 4 && (strcmp(argv[1], "bind") == 0 || strcmp(argv[1], "bound") == 0)) {
-        err = ward_app_open(&app, &host, argv[2]);
+    if (argc == 6 && strcmp(argv[1], "new") == 0) return do_new(&app, &host, argv);
+    if (argc >= 4) {
+        ward_err err = ward_app_open(&app, &host, argv[2]);
         if (err != WARD_OK) return fail(NULL, "open", err);
+        if (argc == 4 && strcmp(argv[1], "verify") == 0) return verify(&app, argv[3]);
         if (argc == 4 && strcmp(argv[1], "bind") == 0) return do_bind(&app, argv[3]);
-        if (argc == 5 && strcmp(argv[1], "bound") == 0) return bound(&app, argv[3], argv[4]);
+        if (argc == 5 && strcmp(argv[1], "wait") == 0) return wait_bound(&app, argv[3], argv[4]);
         ward_app_close(&app);
     }
-    fprintf(stderr, "usage: %s new DIR USER PHONE SERVER | bind DIR QR_JSON | "
-            "bound DIR LOCK_PUB_HEX CONFIRM_BASE64\n", argv[0]);
+    fprintf(stderr, "usage: %s new DIR USER PHONE SERVER | verify DIR CODE | bind DIR QR_JSON"
+            " | wait DIR SN TASK_ID\n", argv[0]);
     return 2;
 }

@@ -1,122 +1,149 @@
-/* A minimal lock firmware main loop on ward's core (POSIX ports): flow A's lock half. */
+/* A minimal lock firmware main loop on ward's agent library (POSIX): flows A and B, lock half. */
 /*
- * The store is a file standing in for flash: every state change is
- * power-safe, so the loop may be killed and started again at any moment.
- * Events come one per line on stdin, as a real lock's would come from its
- * keypad, its radio and wardd (the agent library moves the bytes there):
- *
- *     bind PHONE      start a binding: prints "qr JSON" (show it as a QR code)
- *     code DIGITS     the SMS code typed on the keypad
- *     blob BASE64     the app's sealed bind data, fetched from wardd:
- *                     prints "confirm BASE64" (to POST to wardd)
- *     clients         prints "client UID ROLE" for each bound app
- *
- * Usage: ward-example-lock STORE_FILE SN
- * Build: cc lock.c $(pkg-config --cflags --libs ward)
+ * The state directory (made by the factory: `ward lock init`) is opened once and kept; every
+ * change to it is power-safe. Events come one a line on stdin, as from a keypad and buttons:
+ *     bind PHONE    a new app (once there is an owner, an app's yes first): prints "qr JSON"
+ *     code DIGITS   the SMS code from the keypad: fetch the app's data, bind, confirm to wardd
+ *     button        asks the bound apps to unlock, acts on the one answer
+ *     sync          a timer tick: one inbox round (revocations, acked; idle: a 30 s long-poll)
+ * Usage: lock STATE_DIR   (build: cc lock.c $(pkg-config --cflags --libs ward))
  */
 #include <stdio.h>
 #include <string.h>
-
+#include <unistd.h>
 #include <ward/ward.h>
-#include <ward/ward_encode.h>
-#include <ward/ward_port_openssl.h>
-#include <ward/ward_port_posix.h>
+#include <ward/ward_agent_state.h>
 
-#define ERASE 4096u
-#define BANK ((WARD_LOCK_STORE_BANK_MIN + ERASE - 1) / ERASE * ERASE)
+static ward_agent_state st;   /* the lock: its store, its identity, its link to wardd */
+static ward_op_lock op;       /* the request waiting for an answer */
+static bool yes;              /* what the answer to it said */
+static char why[256];
 
 static int fail(const char *what, ward_err err)
 {
-    printf("error %s: %s\n", what, ward_strerror(err));
+    printf("error %s: %s\n", what, ward_agent_state_strerror(&st, err));
     return 1;
 }
 
-/* One event; the reply goes to stdout. */
-static int handle(ward_lock *lock, char *cmd, char *arg)
+/* Fetches the app's sealed data (it may still be on its way), binds, and
+ * has wardd record the binding; 4xx: wardd refused it for good, undo. */
+static int bind_complete(void)
+{
+    uint8_t tid[WARD_TASK_ID_LEN], blob[WARD_BIND_BLOB_MAX], confirm[WARD_BIND_CONFIRM_MAX];
+    size_t blob_len = 0, len = 0;
+    ward_err err = ward_bind_task_id(&st.lock, tid);
+    if (err != WARD_OK) return fail("bind", err);
+    long s = 404;
+    for (int tries = 0; s == 404 && tries < 20; tries++) {   /* 404: not uploaded yet */
+        if (tries > 0) sleep(1);
+        s = ward_agent_bind_fetch(&st.link, tid, blob, sizeof blob, &blob_len, why, sizeof why);
+    }
+    if (s != 0) return printf("error fetch: %s\n", why), 1;
+    err = ward_bind_finish(&st.lock, blob, blob_len, confirm, sizeof confirm, &len);
+    if (err != WARD_OK) return fail("bind", err);
+    ward_agent_bound b;
+    s = ward_agent_bind_confirm(&st.link, confirm, len, &b, why, sizeof why);
+    if (s > 0 && s < 500) {
+        if (ward_bind_refused(&st.lock) != WARD_OK) printf("error store\n");
+        return printf("error wardd refused the binding: %s\n", why), 1;
+    }
+    /* No decision (wardd down, 5xx): the store keeps it; resend ward_bind_unconfirmed() later. */
+    if (s != 0) return printf("error confirm: %s\n", why), 1;
+    if (ward_bind_confirmed(&st.lock) != WARD_OK) printf("error store\n");
+    printf("bound %s as %s\n", b.uid, b.role);
+    return 0;
+}
+
+/* One answer from an app: the core checks it; act only when it says so. */
+static ward_agent_answer on_answer(void *ctx, long long n, const char *who, const uint8_t *msg,
+                                   size_t len, uint8_t *res, size_t cap, size_t *res_len)
+{
+    ward_op_outcome out;
+    (void)ctx, (void)n, (void)who;
+    ward_err err = ward_op_lock_accept(&st.lock, &op, msg, len, &out, res, cap, res_len);
+    if (err == WARD_ERR_EXPIRED) return WARD_AGENT_ANSWER_LATE;
+    if (err == WARD_ERR_AUTH || err == WARD_ERR_FORMAT) return WARD_AGENT_ANSWER_IGNORED;
+    if (err != WARD_OK) return WARD_AGENT_ANSWER_FAILED;
+    /* The door acts here, once: the core refuses any other answer. */
+    yes = out.execute;
+    printf("%s by %.*s\n", !yes ? "denied" : out.op == WARD_OP_UNLOCK ? "unlocked" : "allowed",
+           (int)out.uid_len, (const char *)out.uid);
+    return WARD_AGENT_ANSWER_DECIDED;
+}
+
+/* Asks the bound apps (flow B): 0 once one answered. */
+static int ask(uint8_t code)
+{
+    uint8_t req[WARD_OP_REQUEST_MAX];
+    char op_id[WARD_AGENT_OP_ID_MAX + 1], token[2 * WARD_AGENT_TOKEN_LEN + 1];
+    size_t len = 0;
+    unsigned refused = 0;
+    ward_err err = ward_op_lock_request(&st.lock, &op, code, NULL, 0, req, sizeof req, &len);
+    if (err != WARD_OK) return fail("request", err);
+    if (ward_agent_op_post(&st.link, req, len, op_id, token, why, sizeof why) != 0) {
+        return printf("error request: %s\n", why), 1;
+    }
+    const ward_agent_op_wait_ops ops = { on_answer, NULL, NULL, NULL };
+    ward_agent_op_end end = ward_agent_op_await(&st.link, op_id, token, 30, &ops, &refused);
+    return end != WARD_AGENT_OP_DECIDED ? (printf("error no answer (%d)\n", (int)end), 1) : 0;
+}
+
+/* A REVOKE from an owner or admin (or the user itself), via wardd. */
+static ward_agent_verdict on_revoke(void *ctx, long long id, const uint8_t *msg, size_t len,
+                                    uint8_t *res, size_t cap, size_t *res_len)
+{
+    ward_revoke_outcome out;
+    (void)ctx, (void)id;
+    ward_err err = ward_op_lock_revoke(&st.lock, msg, len, &out, res, cap, res_len);
+    if (err == WARD_ERR_IO || err == WARD_ERR_BUSY || err == WARD_ERR_NOSPACE) {
+        return WARD_AGENT_NOT_YET;   /* our own failure: try again next round */
+    }
+    if (err != WARD_OK) return *res_len = 0, WARD_AGENT_PASSED;
+    printf("revoke %.*s: %s\n", (int)out.target_len, (const char *)out.target,
+           out.outcome == WARD_REVOKE_DONE ? "done" : "nothing to do");
+    return WARD_AGENT_APPLIED;
+}
+
+static int handle(char *cmd, char *arg)
 {
     ward_err err;
+    if (strcmp(cmd, "button") == 0) return ask(WARD_OP_UNLOCK);
     if (strcmp(cmd, "bind") == 0) {
         char qr[WARD_QR_JSON_MAX];
         size_t len = 0;
-        err = ward_bind_start(lock, (const uint8_t *)arg, strlen(arg), qr, sizeof qr, &len);
-        if (err != WARD_OK) return fail("bind", err);
-        printf("qr %s\n", qr);
+        err = ward_bind_start(&st.lock, (const uint8_t *)arg, strlen(arg), qr, sizeof qr, &len);
+        if (err == WARD_ERR_AUTH && ask(WARD_OP_ADD_CLIENT) == 0 && yes) {   /* allowed */
+            err = ward_bind_start(&st.lock, (const uint8_t *)arg, strlen(arg), qr, sizeof qr, &len);
+        }
+        return err != WARD_OK ? fail("bind", err) : (printf("qr %s\n", qr), 0);
     } else if (strcmp(cmd, "code") == 0) {
         unsigned left = 0;
-        err = ward_bind_enter_code(lock, (const uint8_t *)arg, strlen(arg), &left);
-        if (err == WARD_ERR_AUTH) printf("code wrong, %u tries left\n", left);
-        else if (err != WARD_OK) return fail("code", err);
-        else printf("code ok\n");
-    } else if (strcmp(cmd, "blob") == 0) {
-        uint8_t blob[WARD_BIND_BLOB_MAX], confirm[WARD_BIND_CONFIRM_MAX];
-        char b64[WARD_B64_LEN(WARD_BIND_CONFIRM_MAX) + 1];
-        size_t blob_len = 0, len = 0;
-        err = ward_b64_decode(arg, strlen(arg), blob, sizeof blob, &blob_len);
-        if (err != WARD_OK) return fail("blob", err);
-        err = ward_bind_finish(lock, blob, blob_len, confirm, sizeof confirm, &len);
-        if (err != WARD_OK) return fail("blob", err);
-        err = ward_b64_encode(confirm, len, b64, sizeof b64);
-        if (err != WARD_OK) return fail("confirm", err);
-        printf("confirm %s\n", b64);
-        /* A real lock POSTs it and calls this on wardd's answer; until then
-         * ward_bind_unconfirmed() gives it back after a power cut. */
-        err = ward_bind_confirmed(lock);
-        if (err != WARD_OK) return fail("confirmed", err);
-    } else if (strcmp(cmd, "clients") == 0) {
-        size_t n = 0;
-        err = ward_lock_client_count(lock, &n);
-        if (err != WARD_OK) return fail("clients", err);
-        for (size_t i = 0; i < n; i++) {
-            ward_lock_client c;
-            err = ward_lock_client_get(lock, i, &c);
-            if (err != WARD_OK) return fail("clients", err);
-            printf("client %.*s %u\n", (int)c.uid_len, (const char *)c.uid, (unsigned)c.role);
-        }
-    } else {
-        printf("error unknown event %s\n", cmd);
-        return 1;
+        err = ward_bind_enter_code(&st.lock, (const uint8_t *)arg, strlen(arg), &left);
+        if (err == WARD_ERR_AUTH) return printf("code wrong, %u tries left\n", left), 1;
+        return err != WARD_OK ? fail("code", err) : bind_complete();
+    } else if (strcmp(cmd, "sync") == 0) {
+        static ward_agent_inbox_run run;   /* the cursor and the unsent acks, kept */
+        const ward_agent_inbox_ops ops = { on_revoke, NULL, NULL, NULL };
+        return ward_agent_inbox_round(&st.link, &run, &ops) == WARD_AGENT_ROUND_NO_ANSWER;
     }
-    return 0;
+    return printf("error unknown event %s\n", cmd), 1;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s STORE_FILE SN\n", argv[0]);
-        return 2;
-    }
-    ward_random rng = ward_random_posix();
-    ward_clock clock = ward_clock_posix();
-    ward_file_port file;
-    ward_store_port flash;
-    ward_lock lock;
-    ward_err err = ward_file_port_open(&file, argv[1], 2 * BANK, &flash);
-    if (err != WARD_OK) return fail("store", err);
-    /* Each power-up: open the store; the first one also makes the identity. */
-    err = ward_lock_open(&lock, ward_crypto_openssl(), &rng, &clock, &flash);
-    if (err == WARD_OK) {
-        err = ward_lock_provision(&lock, (const uint8_t *)argv[2], strlen(argv[2]));
-    }
-    uint8_t pub[WARD_P256_POINT_LEN];
-    char hex[2 * WARD_P256_POINT_LEN + 1];
-    if (err == WARD_OK) err = ward_lock_identity(&lock, NULL, NULL, pub);
-    if (err == WARD_OK) err = ward_hex_encode(pub, sizeof pub, hex, sizeof hex);
-    if (err != WARD_OK) {
-        ward_file_port_close(&file);
-        return fail("provision", err);
-    }
-    printf("lock %s pub %s\n", argv[2], hex);
-    fflush(stdout);
-
+    if (argc != 2) return fprintf(stderr, "usage: %s STATE_DIR\n", argv[0]), 2;
+    ward_err err = ward_agent_state_open(&st, WARD_AGENT_LOCK, argv[1], NULL);
+    if (err != WARD_OK) return printf("error open: %s\n", st.why), 1;
+    setvbuf(stdout, NULL, _IOLBF, 0);   /* each reply is seen at once */
+    printf("lock %s at %s\n", st.id, st.server);
     int status = 0;
-    char line[4096];
-    while (fgets(line, sizeof line, stdin) != NULL) {  /* the main loop */
+    char line[256];
+    while (fgets(line, sizeof line, stdin) != NULL) {   /* the main loop */
         line[strcspn(line, "\r\n")] = '\0';
         char *arg = strchr(line, ' ');
         if (arg != NULL) *arg++ = '\0';
-        if (line[0] != '\0' && handle(&lock, line, arg != NULL ? arg : "") != 0) status = 1;
-        fflush(stdout);
+        if (line[0] != '\0' && handle(line, arg != NULL ? arg : "") != 0) status = 1;
     }
-    ward_file_port_close(&file);
+    ward_agent_state_close(&st);
     return status;
 }
