@@ -206,7 +206,9 @@ int cmd_lock_run(int argc, char **argv)
         return cli_usage("usage: ward lock run --dir D");
     }
     /* Two views of the same lock, one per thread: each takes the state's
-     * flock when it needs it, so they never write at once. */
+     * flock when it needs it, so they never write at once. Each keeps its
+     * store file open from here to the end and reads it again only after
+     * another process (or the other view) wrote (ward_agent_state.h). */
     ward_agent_state remote, near;
     if ((rc = cli_state_open(&remote, WARD_AGENT_LOCK, dir)) != 0) {
         return rc;
