@@ -215,6 +215,7 @@ int cmd_lock_run(int argc, char **argv)
     }
     ward_agent_state_release(&remote);
     if ((rc = cli_state_open(&near, WARD_AGENT_LOCK, dir)) != 0) {
+        ward_agent_state_close(&remote);
         return rc;
     }
     ward_agent_state_release(&near);
@@ -223,12 +224,16 @@ int cmd_lock_run(int argc, char **argv)
 
     pthread_t tid;
     if (pthread_create(&tid, NULL, near_thread, &near) != 0) {
+        ward_agent_state_close(&near);
+        ward_agent_state_close(&remote);
         return cli_fail("cannot start the near-field server");
     }
     printf("[%s] running; wardd at %s\n", remote.id, remote.server);
     fflush(stdout);
     inbox_loop(&remote);
     pthread_join(tid, NULL);
+    ward_agent_state_close(&near);
+    ward_agent_state_close(&remote);
     printf("[%s] stopped\n", remote.id);
     return 0;
 }
