@@ -196,19 +196,18 @@ static void drop_busy(ward_agent_state *st)
     }
 }
 
-/* Takes the flock, opens the store and the device core on it. */
-static ward_err open_state(ward_agent_state *st)
+/* Under the flock: opens the store and the device core on it; drops the
+ * flock when it fails. */
+static ward_err open_store(ward_agent_state *st)
 {
     const role_info *ri = info(st);
-    ward_err err = take_busy(st);
-    if (err != WARD_OK) {
-        return err;
-    }
     char *path = ward_path_join(st->dir, STORE_FILE);
     ward_store_port port;
-    err = path == NULL    ? WARD_ERR_IO
-          : st->readonly ? ward_file_port_open_readonly(&st->file, path, store_size(st), &port)
-                         : ward_file_port_open(&st->file, path, store_size(st), &port);
+    ward_err err = path == NULL  ? WARD_ERR_IO
+                   : st->readonly ? ward_file_port_open_readonly(&st->file, path,
+                                                                 store_size(st), &port)
+                                  : ward_file_port_open(&st->file, path, store_size(st),
+                                                        &port);
     free(path);
     if (err != WARD_OK) {
         drop_busy(st);
@@ -238,6 +237,92 @@ static ward_err open_state(ward_agent_state *st)
     }
     st->open = true;
     return WARD_OK;
+}
+
+/* Takes the flock, opens the store and the device core on it. */
+static ward_err open_state(ward_agent_state *st)
+{
+    ward_err err = take_busy(st);
+    return err != WARD_OK ? err : open_store(st);
+}
+
+/* Reads the whole store through the open file, in pieces of `len` bytes
+ * handed to `each` (which returns false to stop); false when it cannot be
+ * read or `each` stopped. */
+static bool walk_store(ward_agent_state *st, unsigned char *buf, size_t len,
+                       bool (*each)(ward_agent_state *, size_t, const unsigned char *, size_t))
+{
+    size_t size = store_size(st);
+    for (size_t at = 0; at < size;) {
+        size_t want = size - at < len ? size - at : len;
+        ssize_t n = pread(st->file.fd, buf, want, (off_t)at);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0 || !each(st, at, buf, (size_t)n)) {
+            return false;
+        }
+        at += (size_t)n;
+    }
+    return true;
+}
+
+static bool keep_piece(ward_agent_state *st, size_t at, const unsigned char *p, size_t n)
+{
+    memcpy(st->seen + at, p, n);
+    return true;
+}
+
+static bool same_piece(ward_agent_state *st, size_t at, const unsigned char *p, size_t n)
+{
+    return memcmp(st->seen + at, p, n) == 0;
+}
+
+static void forget_seen(ward_agent_state *st)
+{
+    if (st->seen != NULL) {
+        ward_wipe(st->seen, st->seen_len);   /* a software identity key lies in it */
+        free(st->seen);
+        st->seen = NULL;
+        st->seen_len = 0;
+    }
+}
+
+/* Under the flock, before it is dropped: keeps a copy of the store as this
+ * process leaves it. */
+static bool keep_seen(ward_agent_state *st)
+{
+    size_t size = store_size(st);
+    if (st->seen == NULL) {
+        st->seen = malloc(size);
+        st->seen_len = st->seen == NULL ? 0 : size;
+    }
+    if (st->seen == NULL) {
+        return false;
+    }
+    unsigned char buf[4096];
+    bool ok = walk_store(st, buf, sizeof buf, keep_piece);
+    ward_wipe(buf, sizeof buf);
+    return ok;
+}
+
+/* Under the flock again: D/store.bin is still the file this process holds
+ * open and its bytes are the ones it left (nobody else wrote), so the
+ * device core's view of it is still true. */
+static bool unchanged_since_seen(ward_agent_state *st)
+{
+    char *path = ward_path_join(st->dir, STORE_FILE);
+    struct stat now, held;
+    bool same = path != NULL && stat(path, &now) == 0 && fstat(st->file.fd, &held) == 0 &&
+                now.st_dev == held.st_dev && now.st_ino == held.st_ino &&
+                (size_t)held.st_size == st->seen_len;
+    free(path);
+    if (same) {
+        unsigned char buf[4096];
+        same = walk_store(st, buf, sizeof buf, same_piece);
+        ward_wipe(buf, sizeof buf);
+    }
+    return same;
 }
 
 static ward_err sign_with_state(void *ctx, const char *base, size_t base_len,
@@ -384,21 +469,47 @@ const char *ward_agent_state_strerror(ward_agent_state *st, ward_err err)
 
 void ward_agent_state_close(ward_agent_state *st)
 {
-    if (st->open) {
+    if (st->open || st->parked) {
         ward_file_port_close(&st->file);
         st->open = false;
+        st->parked = false;
     }
+    forget_seen(st);
     drop_busy(st);
 }
 
 void ward_agent_state_release(ward_agent_state *st)
 {
-    ward_agent_state_close(st);
+    if (!st->open || st->readonly || !keep_seen(st)) {
+        ward_agent_state_close(st);
+        return;
+    }
+    st->open = false;
+    st->parked = true;
+    drop_busy(st);
 }
 
 ward_err ward_agent_state_reacquire(ward_agent_state *st)
 {
-    return st->open ? WARD_OK : open_state(st);
+    if (st->open) {
+        return WARD_OK;
+    }
+    if (!st->parked) {
+        return open_state(st);
+    }
+    ward_err err = take_busy(st);
+    if (err != WARD_OK) {
+        return err;                 /* still parked: tried again later */
+    }
+    st->parked = false;
+    if (unchanged_since_seen(st)) {
+        st->open = true;
+        return WARD_OK;
+    }
+    /* Another process wrote: the device core reads the store again. */
+    ward_file_port_close(&st->file);
+    forget_seen(st);
+    return open_store(st);
 }
 
 ward_err ward_agent_state_set_server(ward_agent_state *st, const char *server)

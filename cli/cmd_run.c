@@ -206,13 +206,16 @@ int cmd_lock_run(int argc, char **argv)
         return cli_usage("usage: ward lock run --dir D");
     }
     /* Two views of the same lock, one per thread: each takes the state's
-     * flock when it needs it, so they never write at once. */
+     * flock when it needs it, so they never write at once. Each keeps its
+     * store file open from here to the end and reads it again only after
+     * another process (or the other view) wrote (ward_agent_state.h). */
     ward_agent_state remote, near;
     if ((rc = cli_state_open(&remote, WARD_AGENT_LOCK, dir)) != 0) {
         return rc;
     }
     ward_agent_state_release(&remote);
     if ((rc = cli_state_open(&near, WARD_AGENT_LOCK, dir)) != 0) {
+        ward_agent_state_close(&remote);
         return rc;
     }
     ward_agent_state_release(&near);
@@ -221,12 +224,16 @@ int cmd_lock_run(int argc, char **argv)
 
     pthread_t tid;
     if (pthread_create(&tid, NULL, near_thread, &near) != 0) {
+        ward_agent_state_close(&near);
+        ward_agent_state_close(&remote);
         return cli_fail("cannot start the near-field server");
     }
     printf("[%s] running; wardd at %s\n", remote.id, remote.server);
     fflush(stdout);
     inbox_loop(&remote);
     pthread_join(tid, NULL);
+    ward_agent_state_close(&near);
+    ward_agent_state_close(&remote);
     printf("[%s] stopped\n", remote.id);
     return 0;
 }

@@ -58,8 +58,12 @@ typedef struct ward_agent_state {
     ward_lock lock;                        /* role WARD_AGENT_LOCK */
     ward_device dev;                       /* role WARD_AGENT_DEVICE */
     bool open;                             /* the store is open, the flock held */
+    bool parked;                           /* released: the store file kept open,
+                                              its bytes in `seen`, the flock dropped */
     bool readonly;
     int busy_fd;
+    unsigned char *seen;                   /* parked: the store as this process left it */
+    size_t seen_len;
     pthread_mutex_t *mu;                   /* when set: held while signing */
     ward_http_signer signer;               /* "lock:ID", the identity key */
     ward_agent link;                       /* to wardd, signed with signer */
@@ -90,9 +94,13 @@ ward_err ward_agent_state_open_readonly(ward_agent_state *st, ward_agent_role ro
                                         const char *dir);
 void ward_agent_state_close(ward_agent_state *st);
 
-/* Lets other processes at the state while this one waits (the store is
- * closed and the flock dropped), and takes it back; the device core must
- * not be used in between. The signer takes it for as long as it signs. */
+/* Lets other processes at the state while this one waits (the flock is
+ * dropped), and takes it back; the device core must not be used in
+ * between. The signer takes it for as long as it signs. A writer keeps its
+ * store file open and a copy of its bytes while it waits: back under the
+ * flock, it reads the store again into the device core only when another
+ * process changed it (other bytes, or another file at D/store.bin), so a
+ * long-running process opens its store once. */
 void ward_agent_state_release(ward_agent_state *st);
 WARD_MUST_CHECK
 ward_err ward_agent_state_reacquire(ward_agent_state *st);

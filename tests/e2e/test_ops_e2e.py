@@ -10,6 +10,7 @@ forges, alters, replays, reorders or delays the approvals on their way to
 the lock, as a compromised server could. The lock must refuse every one.
 Standard library only.
 """
+import fcntl
 import json
 import os
 import re
@@ -1293,6 +1294,58 @@ class NearField(OpsTest):
         self.assertEqual(rc, 0, rout + rerr)
         self.assertEqual(rout.count("DOOR UNLOCKED"), 2)
         self.assertEqual(len(self.executions()), 2)
+
+
+class Issue16RunnerKeepsItsStore(LockRunning):
+    """Issue 16, item 1: `ward lock run` opens its state once and keeps the
+    store file open while it waits (it used to close and reopen it around
+    every wait), yet lets the flock go so other commands act on the lock
+    meanwhile; what they write it reads again, and an approved request
+    still makes the lock act once."""
+
+    def store_fds(self, pid):
+        fds = set()
+        d = "/proc/%d/fd" % pid
+        for n in os.listdir(d):
+            try:
+                if os.readlink(os.path.join(d, n)).endswith("/store.bin"):
+                    fds.add(int(n))
+            except OSError:
+                pass
+        return fds
+
+    def assert_holds_store_not_flock(self, pid):
+        """Sampled for 2 s: the same store descriptors open every time,
+        and D/.busy free for another process."""
+        first = self.store_fds(pid)
+        self.assertTrue(first, "the running lock does not hold its store open")
+        for _ in range(20):
+            self.assertEqual(self.store_fds(pid), first)
+            time.sleep(0.1)
+        with open(os.path.join(self.lock, ".busy"), "a+") as busy:
+            fcntl.flock(busy, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(busy, fcntl.LOCK_UN)
+        return first
+
+    def test_issue16_lock_run_opens_its_store_once(self):
+        run, sock = self.run_lock()
+        self.assert_holds_store_not_flock(run.pid)
+        before = len(self.executions())           # a reader beside the runner
+        self.assertIn("alice", self.ward_ok("lock", "clients", "--dir", self.lock))
+        p = self.request()                        # a writer beside the runner
+        self.approve_one(self.alice)
+        rc, out, err = self.finish(p)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("DOOR UNLOCKED", out)
+        self.assertEqual(len(self.executions()), before + 1)
+        # The runner reads what the request wrote (the audit goes on from
+        # it), and its door opens once per approach.
+        self.assertTrue(self.at_the_door(self.alice, sock))
+        self.assertEqual(len(self.executions()), before + 2)
+        self.assert_holds_store_not_flock(run.pid)
+        out, err = self.stop_lock(run)
+        self.assert_no_sanitizer_report(err)
+        self.assertEqual(len(self.executions()), before + 2)
 
 
 if __name__ == "__main__":

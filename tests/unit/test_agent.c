@@ -523,6 +523,75 @@ static void test_state_lock(void **state)
     assert_non_null(strstr(a.why, "is not a device directory (run ward device init)"));
 }
 
+/* The lock's serial number as the core of st reads it. */
+static void assert_sn(ward_agent_state *st, const char *sn)
+{
+    uint8_t got[WARD_SN_MAX], pub[WARD_P256_POINT_LEN];
+    size_t len = 0;
+    assert_int_equal(ward_lock_identity(&st->lock, got, &len, pub), WARD_OK);
+    assert_int_equal(len, strlen(sn));
+    assert_memory_equal(got, sn, len);
+}
+
+/* Copies file `from` over `to`: in place (the same file, other bytes) or
+ * as a new file renamed over it. */
+static void copy_store(const char *from, const char *to, bool in_place)
+{
+    char cmd[1400];
+    if (in_place) {
+        snprintf(cmd, sizeof cmd, "dd if='%s' of='%s' conv=notrunc status=none", from, to);
+    } else {
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s.new' && mv '%s.new' '%s'", from, to, to, to);
+    }
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Issue 16: a long-running process keeps its store open while it waits
+ * (the flock let go) and reads it again only when another process
+ * changed it, in place or by putting another file there. */
+static void test_state_parked(void **state)
+{
+    (void)state;
+    char dir[300], other[300], store[320], other_store[320], copy[320];
+    snprintf(dir, sizeof dir, "%s/parked", root);
+    snprintf(other, sizeof other, "%s/parked-other", root);
+    snprintf(store, sizeof store, "%s/store.bin", dir);
+    snprintf(other_store, sizeof other_store, "%s/store.bin", other);
+    snprintf(copy, sizeof copy, "%s/parked-copy.bin", root);
+    ward_agent_state a, b;
+    assert_int_equal(ward_agent_state_create(&b, WARD_AGENT_LOCK, other, "SN-8", "http://x:1",
+                                             NULL, NULL, NULL), WARD_OK);
+    ward_agent_state_close(&b);
+    assert_int_equal(ward_agent_state_create(&a, WARD_AGENT_LOCK, dir, "SN-7", "http://x:1",
+                                             NULL, NULL, NULL), WARD_OK);
+    copy_store(store, copy, false);
+
+    /* Nobody else wrote: the same file, never closed. */
+    int fd = a.file.fd;
+    ward_agent_state_release(&a);
+    assert_true(a.parked);
+    assert_int_equal(a.file.fd, fd);
+    assert_int_equal(ward_agent_state_open_readonly(&b, WARD_AGENT_LOCK, dir), WARD_OK);
+    ward_agent_state_close(&b);
+    assert_int_equal(ward_agent_state_reacquire(&a), WARD_OK);
+    assert_int_equal(a.file.fd, fd);
+    assert_sn(&a, "SN-7");
+
+    /* Other bytes in the same file, then another file: read again. */
+    ward_agent_state_release(&a);
+    copy_store(other_store, store, true);
+    assert_int_equal(ward_agent_state_reacquire(&a), WARD_OK);
+    assert_sn(&a, "SN-8");
+    ward_agent_state_release(&a);
+    copy_store(copy, store, false);
+    assert_int_equal(ward_agent_state_reacquire(&a), WARD_OK);
+    assert_sn(&a, "SN-7");
+    assert_false(a.parked);
+    ward_agent_state_close(&a);
+    assert_false(a.parked);
+    assert_null(a.seen);
+}
+
 static void test_state_device(void **state)
 {
     (void)state;
@@ -561,6 +630,7 @@ int main(void)
         cmocka_unit_test(test_inbox_round),
         cmocka_unit_test(test_op_await),
         cmocka_unit_test(test_state_lock),
+        cmocka_unit_test(test_state_parked),
         cmocka_unit_test(test_state_device),
     };
     return cmocka_run_group_tests(tests, make_root, remove_root);
