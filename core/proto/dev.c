@@ -4,11 +4,12 @@
 #include "ward/ward_device.h"
 #include "ward/ward_suite.h"
 #include "ward_inner.h"
+#include "lock_inner.h"
 #include "dev_inner.h"
 
 ward_err ward_dev_now(const ward_device *dev, uint64_t *now)
 {
-    return dev->base.clock.now_ms(dev->base.clock.ctx, now);
+    return lock_cst(&dev->base)->clock.now_ms(lock_cst(&dev->base)->clock.ctx, now);
 }
 
 size_t ward_dev_node_encode(const dev_node_rec *r,
@@ -100,7 +101,7 @@ ward_err ward_dev_node_read(const ward_device *dev, size_t slot,
 {
     uint8_t rec[WARD_DEV_NODE_REC_MAX];
     size_t len = 0;
-    ward_err err = ward_store_get(&dev->base.store,
+    ward_err err = ward_store_get(&lock_cst(&dev->base)->store,
                                   (uint16_t)(DEV_REC_NODE_FIRST + slot), rec,
                                   sizeof rec, &len);
     if (err == WARD_ERR_NOSPACE) {
@@ -175,12 +176,12 @@ ward_err ward_dev_provision(ward_device *dev, const uint8_t *id, size_t id_len,
     rec[1 + name_len] = (uint8_t)type_len;
     memcpy(rec + 2 + name_len, type, type_len);
     size_t len = 2 + name_len + type_len;
-    err = ward_store_get(&dev->base.store, DEV_REC_INFO, old, sizeof old,
+    err = ward_store_get(&lock_st(&dev->base)->store, DEV_REC_INFO, old, sizeof old,
                          &old_len);
     if (err == WARD_OK && old_len == len && memcmp(old, rec, len) == 0) {
         return WARD_OK;   /* every power-up provisions: spare the flash */
     }
-    return ward_store_put(&dev->base.store, DEV_REC_INFO, rec, len);
+    return ward_store_put(&lock_st(&dev->base)->store, DEV_REC_INFO, rec, len);
 }
 
 ward_err ward_dev_get_info(const ward_device *dev, ward_dev_info *info)
@@ -194,7 +195,7 @@ ward_err ward_dev_get_info(const ward_device *dev, ward_dev_info *info)
     if (err != WARD_OK) {
         return err;
     }
-    err = ward_store_get(&dev->base.store, DEV_REC_INFO, rec, sizeof rec,
+    err = ward_store_get(&lock_cst(&dev->base)->store, DEV_REC_INFO, rec, sizeof rec,
                          &len);
     if (err == WARD_ERR_NOTFOUND) {
         return WARD_ERR_STATE;
@@ -293,7 +294,7 @@ ward_err ward_dev_node_remove(ward_device *dev, uint8_t key_index)
     for (size_t s = 0; s < WARD_MAX_NODES; s++) {
         if (dev->nodes[s].used && key_index != 0 &&
             dev->nodes[s].key_index == key_index) {
-            ward_err err = ward_store_remove(&dev->base.store,
+            ward_err err = ward_store_remove(&lock_st(&dev->base)->store,
                                              (uint16_t)(DEV_REC_NODE_FIRST + s));
             if (err == WARD_OK) {
                 ward_dev_channels_close(dev, s);

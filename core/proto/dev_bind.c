@@ -4,6 +4,7 @@
 #include "ward/ward_device.h"
 #include "ward/ward_suite.h"
 #include "ward_inner.h"
+#include "lock_inner.h"
 #include "dev_inner.h"
 #include "proto_inner.h"
 
@@ -134,7 +135,7 @@ ward_err ward_dev_on_pin_request(ward_device *dev, uint8_t kind,
     b->since_ms = now;
     /* A fresh salt per binding: every app of the window types the one
      * PIN, and each gets its own w0, w1 and data key. */
-    err = dev->base.rng.fill(dev->base.rng.ctx, b->salt, sizeof b->salt);
+    err = lock_st(&dev->base)->rng.fill(lock_st(&dev->base)->rng.ctx, b->salt, sizeof b->salt);
     if (err == WARD_OK) {
         ward_tlv_writer_init(&w, ans, sizeof ans);
         ward_tlv_put(&w, 0x01, (const uint8_t *)info.id, strlen(info.id));
@@ -212,7 +213,7 @@ static ward_err next_key_index(const ward_device *dev,
     uint8_t rec[1];
     size_t len = 0;
     unsigned cand = 1;
-    ward_err err = ward_store_get(&dev->base.store, DEV_REC_NEXT_KEY, rec,
+    ward_err err = ward_store_get(&lock_cst(&dev->base)->store, DEV_REC_NEXT_KEY, rec,
                                   sizeof rec, &len);
     if (err == WARD_OK && len == 1 && rec[0] != 0) {
         cand = rec[0];
@@ -273,7 +274,7 @@ static ward_err pake_answer(ward_device *dev, const ward_dev_binding *b,
         memcpy(p, confirm_v, WARD_SPAKE2P_CONFIRM_LEN);
         p += WARD_SPAKE2P_CONFIRM_LEN;
         size_t ad_len = (size_t)(p - out);
-        err = ward_dev_pake_seal(dev->base.cp, data_key, out, ad_len,
+        err = ward_dev_pake_seal(lock_st(&dev->base)->cp, data_key, out, ad_len,
                                  b->app_name, b->app_name_len, pt, pt_len, p,
                                  cap - ad_len, &ct_len);
     }
@@ -326,7 +327,7 @@ ward_err ward_dev_on_pake_init(ward_device *dev, uint8_t kind,
         return WARD_ERR_LOCKED;
     }
     /* Bytes that are no point cost no attempt: they test no PIN. */
-    err = dev->base.cp->p256_decompress(body, share_p);
+    err = lock_st(&dev->base)->cp->p256_decompress(body, share_p);
     if (err == WARD_OK) {
         err = ward_dev_get_info(dev, &info);
     }
@@ -349,7 +350,7 @@ ward_err ward_dev_on_pake_init(ward_device *dev, uint8_t kind,
         }
         return err;
     }
-    err = ward_dev_pin_w(dev->base.cp, dev->win.pin, WARD_DEV_PIN_LEN,
+    err = ward_dev_pin_w(lock_st(&dev->base)->cp, dev->win.pin, WARD_DEV_PIN_LEN,
                          (const uint8_t *)info.id, strlen(info.id), b->udidx,
                          b->udidx_len, b->client_id, b->client_id_len, b->salt,
                          w0, w1);
@@ -359,12 +360,12 @@ ward_err ward_dev_on_pake_init(ward_device *dev, uint8_t kind,
     b->since_ms = now;
     b->key_index = ki;
     if (err == WARD_OK) {
-        err = ward_spake2p_register(dev->base.cp, w1, l);
+        err = ward_spake2p_register(lock_st(&dev->base)->cp, w1, l);
     }
     if (err == WARD_OK) {
         /* The transcript keeps the uncompressed shares (RFC 9383). */
         err = ward_spake2p_verifier_respond(
-            &b->pake, dev->base.cp, &dev->base.rng,
+            &b->pake, lock_st(&dev->base)->cp, &lock_st(&dev->base)->rng,
             (const uint8_t *)WARD_DEV_PAKE_CONTEXT, WARD_DEV_PAKE_CONTEXT_LEN,
             b->client_id, b->client_id_len,
             (const uint8_t *)info.id, strlen(info.id), w0, l, share_p,
@@ -378,7 +379,7 @@ ward_err ward_dev_on_pake_init(ward_device *dev, uint8_t kind,
         err = ward_spake2p_verifier_early_key(&b->pake, early);
     }
     if (err == WARD_OK) {
-        err = ward_dev_data_key(dev->base.cp, early,
+        err = ward_dev_data_key(lock_st(&dev->base)->cp, early,
                                 (const uint8_t *)info.id, strlen(info.id),
                                 b->udidx, b->udidx_len, b->client_id,
                                 b->client_id_len, b->salt, data_key);
@@ -464,11 +465,11 @@ ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
     ki = b->key_index;
     err = ward_dev_get_info(dev, &info);
     if (err == WARD_OK) {
-        err = ward_spake2p_verifier_finish(&b->pake, dev->base.cp,
+        err = ward_spake2p_verifier_finish(&b->pake, lock_st(&dev->base)->cp,
                                            msg + body_off, shared);
     }
     if (err == WARD_OK) {
-        err = ward_dev_data_key(dev->base.cp, shared, (const uint8_t *)info.id,
+        err = ward_dev_data_key(lock_st(&dev->base)->cp, shared, (const uint8_t *)info.id,
                                 strlen(info.id), b->udidx, b->udidx_len,
                                 b->client_id, b->client_id_len, b->salt,
                                 r.data_key);
@@ -513,7 +514,7 @@ ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
         ch[0].len = ward_dev_node_encode(&r, rec);
         /* The node, its fresh key index and the refund land together or
          * not at all. */
-        err = ward_store_update(&dev->base.store, ch, 3);
+        err = ward_store_update(&lock_st(&dev->base)->store, ch, 3);
     }
     if (err == WARD_OK) {
         dev->win.fails = refund;

@@ -4,6 +4,7 @@
 #include "ward/ward_device.h"
 #include "ward/ward_suite.h"
 #include "ward_inner.h"
+#include "lock_inner.h"
 #include "dev_inner.h"
 #include "proto_inner.h"
 
@@ -76,7 +77,7 @@ ward_err ward_dev_on_channel_open(ward_device *dev, size_t slot,
     }
     ward_err err = node_key(dev, slot, key);
     if (err == WARD_OK) {
-        err = ward_dev_open_msg(dev->base.cp, key, msg, msg_len, body_off,
+        err = ward_dev_open_msg(lock_st(&dev->base)->cp, key, msg, msg_len, body_off,
                                 &clear_len, pt, sizeof pt, &pt_len);
         err = err == WARD_ERR_NOSPACE ? WARD_ERR_FORMAT : err;
         *authentic = err == WARD_OK;
@@ -103,9 +104,9 @@ ward_err ward_dev_on_channel_open(ward_device *dev, size_t slot,
             fresh = true;
             c = chan_alloc(dev);
             memcpy(c->na, f[1].ptr, WARD_DEV_OPEN_NONCE_LEN);
-            err = dev->base.rng.fill(dev->base.rng.ctx, c->nd, sizeof c->nd);
+            err = lock_st(&dev->base)->rng.fill(lock_st(&dev->base)->rng.ctx, c->nd, sizeof c->nd);
             if (err == WARD_OK) {
-                err = ward_dev_chan_init(dev->base.cp, key,
+                err = ward_dev_chan_init(lock_st(&dev->base)->cp, key,
                                          dev->nodes[slot].key_index,
                                          channel_id, c->na, c->nd, true,
                                          &c->chan);
@@ -134,7 +135,7 @@ ward_err ward_dev_on_channel_open(ward_device *dev, size_t slot,
     if (err == WARD_OK) {
         ward_dev_answer_hdr(h, h->type, WARD_FLAG_REPLY | WARD_FLAG_SEALED,
                             &ah);
-        err = ward_dev_seal_msg(dev->base.cp, &dev->base.rng, key, &ah, NULL,
+        err = ward_dev_seal_msg(lock_st(&dev->base)->cp, &lock_st(&dev->base)->rng, key, &ah, NULL,
                                 0, ans, ans_len, out, cap, out_len);
     }
     if (err == WARD_OK) {
@@ -170,7 +171,7 @@ ward_err ward_dev_on_command(ward_device *dev, size_t slot, const uint8_t *msg,
     if (c == NULL) {
         return WARD_ERR_NOTFOUND;
     }
-    err = ward_dev_chan_open(dev->base.cp, &c->chan, msg, msg_len, ev->data,
+    err = ward_dev_chan_open(lock_st(&dev->base)->cp, &c->chan, msg, msg_len, ev->data,
                              sizeof ev->data, &ev->data_len);
     *authentic = err == WARD_OK;
     if (err == WARD_OK) {
@@ -200,7 +201,7 @@ static ward_err send_in(ward_device *dev, uint8_t key_index,
             return WARD_ERR_NOTFOUND;
         }
         c->last_use = ++dev->use_clock;
-        return ward_dev_chan_seal(dev->base.cp, &c->chan, WARD_MSG_DEV_REPLY,
+        return ward_dev_chan_seal(lock_st(&dev->base)->cp, &c->chan, WARD_MSG_DEV_REPLY,
                                   flags, key_index, n->client_id,
                                   n->client_id_len, channel_id, data, len,
                                   out, cap, out_len);
@@ -246,7 +247,7 @@ ward_err ward_dev_on_attach(ward_device *dev, size_t slot, const ward_hdr *h,
     }
     ward_err err = ward_dev_node_read(dev, slot, &r);
     if (err == WARD_OK) {
-        err = ward_dev_open_msg(dev->base.cp, r.data_key, msg, msg_len,
+        err = ward_dev_open_msg(lock_st(&dev->base)->cp, r.data_key, msg, msg_len,
                                 body_off, &clear_len, pt, sizeof pt, &pt_len);
         err = err == WARD_ERR_NOSPACE ? WARD_ERR_FORMAT : err;
         *authentic = err == WARD_OK;
@@ -273,7 +274,7 @@ ward_err ward_dev_on_attach(ward_device *dev, size_t slot, const ward_hdr *h,
         r.node.cloud_id_len = (uint8_t)f[0].len;
         memcpy(r.node.cloud_id, f[0].ptr, f[0].len);
         size_t len = ward_dev_node_encode(&r, rec);
-        err = ward_store_put(&dev->base.store,
+        err = ward_store_put(&lock_st(&dev->base)->store,
                              (uint16_t)(DEV_REC_NODE_FIRST + slot), rec, len);
     }
     if (err == WARD_OK) {
@@ -282,7 +283,7 @@ ward_err ward_dev_on_attach(ward_device *dev, size_t slot, const ward_hdr *h,
                r.node.cloud_id_len);
         ward_dev_answer_hdr(h, h->type, WARD_FLAG_REPLY | WARD_FLAG_SEALED,
                             &ah);
-        err = ward_dev_seal_msg(dev->base.cp, &dev->base.rng, r.data_key, &ah,
+        err = ward_dev_seal_msg(lock_st(&dev->base)->cp, &lock_st(&dev->base)->rng, r.data_key, &ah,
                                 NULL, 0, pt, pt_len, out, cap, out_len);
     }
     if (err == WARD_OK) {

@@ -4,6 +4,7 @@
 
 #include "ward/ward_device.h"
 #include "ward_inner.h"
+#include "lock_inner.h"
 #include "dev_inner.h"
 
 /* Rejection sampling keeps a byte with probability 250/256, so a working
@@ -76,7 +77,7 @@ void ward_dev_window_load(ward_device *dev)
 {
     uint8_t rec[DEV_WINDOW_LEN + 1];
     size_t len = 0;
-    bool ok = ward_store_get(&dev->base.store, DEV_REC_WINDOW, rec,
+    bool ok = ward_store_get(&lock_st(&dev->base)->store, DEV_REC_WINDOW, rec,
                              sizeof rec, &len) == WARD_OK &&
               len == DEV_WINDOW_LEN;
     for (size_t i = 0; ok && i < WARD_DEV_PIN_LEN; i++) {
@@ -113,7 +114,7 @@ static ward_err window_close(ward_device *dev)
 {
     ward_err err = WARD_OK;
     if (dev->win.open) {
-        err = ward_store_remove(&dev->base.store, DEV_REC_WINDOW);
+        err = ward_store_remove(&lock_st(&dev->base)->store, DEV_REC_WINDOW);
     }
     if (err == WARD_OK) {
         window_teardown(dev);
@@ -162,7 +163,7 @@ ward_err ward_dev_window_count(ward_device *dev)
     uint8_t rec[DEV_WINDOW_LEN];
     WARD_ASSERT(ward_dev_window_has_attempts(dev));
     ward_dev_window_encode(&dev->win, (uint8_t)(dev->win.fails + 1u), rec);
-    ward_err err = ward_store_put(&dev->base.store, DEV_REC_WINDOW, rec,
+    ward_err err = ward_store_put(&lock_st(&dev->base)->store, DEV_REC_WINDOW, rec,
                                   sizeof rec);
     ward_wipe(rec, sizeof rec);
     if (err == WARD_OK) {
@@ -184,7 +185,7 @@ ward_err ward_dev_open_window(ward_device *dev, char pin[WARD_DEV_PIN_LEN + 1])
         err = ward_dev_now(dev, &w.opened_ms);
     }
     if (err == WARD_OK) {
-        err = random_pin(&dev->base.rng, w.pin);
+        err = random_pin(&lock_st(&dev->base)->rng, w.pin);
     }
     if (err != WARD_OK) {
         ward_wipe(&w, sizeof w);
@@ -200,7 +201,7 @@ ward_err ward_dev_open_window(ward_device *dev, char pin[WARD_DEV_PIN_LEN + 1])
         { DEV_REC_WINDOW, rec, sizeof rec, false },
         { DEV_REC_OLD_LOCKOUT, NULL, 0, true },
     };
-    err = ward_store_update(&dev->base.store, ch, 2);
+    err = ward_store_update(&lock_st(&dev->base)->store, ch, 2);
     if (err == WARD_OK) {
         window_teardown(dev);
         w.open = 1;

@@ -4,6 +4,7 @@
 #include "ward/ward_op.h"
 #include "ward/ward_suite.h"
 #include "ward_inner.h"
+#include "lock_inner.h"
 #include "lock_records.h"
 #include "op_inner.h"
 
@@ -14,7 +15,7 @@ static bool op_code_ok(uint8_t code)
 
 static ward_err now_ms(const ward_lock *lock, uint64_t *now)
 {
-    return lock->clock.now_ms(lock->clock.ctx, now);
+    return lock_cst(lock)->clock.now_ms(lock_cst(lock)->clock.ctx, now);
 }
 
 ward_err ward_op_lock_request(ward_lock *lock, ward_op_lock *op, uint8_t code,
@@ -58,7 +59,7 @@ ward_err ward_op_lock_request_within(ward_lock *lock, ward_op_lock *op, uint8_t 
         err = now_ms(lock, &now);
     }
     if (err == WARD_OK) {
-        err = lock->rng.fill(lock->rng.ctx, next.nonce, sizeof next.nonce);
+        err = lock_st(lock)->rng.fill(lock_st(lock)->rng.ctx, next.nonce, sizeof next.nonce);
     }
     if (err != WARD_OK) {
         return err;
@@ -125,7 +126,7 @@ static ward_err answer_check(const ward_lock *lock, const ward_op_lock *op,
     if (err != WARD_OK) {
         return err == WARD_ERR_NOTFOUND ? WARD_ERR_AUTH : err;
     }
-    err = ward_approval_open(lock->cp, a->c.auth_key, sn, sn_len, op->nonce,
+    err = ward_approval_open(lock_cst(lock)->cp, a->c.auth_key, sn, sn_len, op->nonce,
                              msg, &s, a->plain, &a->ap);
     if (err != WARD_OK) {
         return err;
@@ -168,7 +169,7 @@ static ward_err answer_commit(ward_lock *lock, const answer *a, uint8_t code,
         { LOCK_REC_ADD_GRANT, grant, sizeof grant, false },
     };
     bool grants = code == WARD_OP_ADD_CLIENT && oc == WARD_OUTCOME_EXECUTED;
-    return ward_store_update(&lock->store, ch, grants ? 3u : 2u);
+    return ward_store_update(&lock_st(lock)->store, ch, grants ? 3u : 2u);
 }
 
 ward_err ward_op_lock_accept(ward_lock *lock, ward_op_lock *op,
@@ -233,7 +234,7 @@ ward_err ward_op_lock_accept(ward_lock *lock, ward_op_lock *op,
     }
     /* Sealed before the commit: a result buffer too small must not cost
      * the request. */
-    err = ward_op_result_seal(lock->cp, a.c.auth_key, sn, sn_len,
+    err = ward_op_result_seal(lock_st(lock)->cp, a.c.auth_key, sn, sn_len,
                               a.ap.nonce, code, a.c.uid, a.c.uid_len, oc, msg,
                               sizeof msg, &msg_len);
     if (err == WARD_OK && res_cap < msg_len) {
@@ -312,7 +313,7 @@ ward_err ward_op_lock_revoke(ward_lock *lock, const uint8_t *msg, size_t len,
     }
     memcpy(out->revoker, by.uid, by.uid_len);
     out->revoker_len = by.uid_len;
-    err = ward_revoke_open(lock->cp, by.auth_key, sn, sn_len, msg, &s, plain,
+    err = ward_revoke_open(lock_st(lock)->cp, by.auth_key, sn, sn_len, msg, &s, plain,
                            &rp);
     if (err != WARD_OK) {
         goto out;
@@ -349,8 +350,8 @@ ward_err ward_op_lock_revoke(ward_lock *lock, const uint8_t *msg, size_t len,
     /* Sealed before anything is removed: a result buffer too small must
      * not leave a revocation nobody hears of. */
     if (err == WARD_OK) {
-        err = ward_revoke_result_seal(lock->cp, &lock->rng, by.auth_key, sn, sn_len, &s, out,
-                                      res, res_cap, res_len);
+        err = ward_revoke_result_seal(lock_st(lock)->cp, &lock_st(lock)->rng, by.auth_key, sn,
+                                      sn_len, &s, out, res, res_cap, res_len);
     }
     if (err == WARD_OK && out->outcome == WARD_REVOKE_DONE) {
         err = now_ms(lock, &now);
@@ -366,7 +367,7 @@ ward_err ward_op_lock_revoke(ward_lock *lock, const uint8_t *msg, size_t len,
                 log.ch[0],
                 log.ch[1],
             };
-            err = ward_store_update(&lock->store, ch, WARD_ARRAY_LEN(ch));
+            err = ward_store_update(&lock_st(lock)->store, ch, WARD_ARRAY_LEN(ch));
         }
         if (err != WARD_OK) {
             /* Nothing was removed: a "done" must not go out. */

@@ -8,6 +8,7 @@
 #include "ward/ward_device.h"
 #include "ward/ward_port_openssl.h"
 #include "ward/ward_port_sim.h"
+#include "proto/lock_inner.h"
 #include "proto/dev_inner.h"
 #include "fuzz_common.h"
 
@@ -76,7 +77,7 @@ static void fd_setup(void)
     memset(r.data_key, 0x11, sizeof r.data_key);
     r.name_len = 1;
     r.name[0] = 'a';
-    CHECK(ward_store_put(&fd_dev.base.store, DEV_REC_NODE_FIRST,
+    CHECK(ward_store_put(&lock_st(&fd_dev.base)->store, DEV_REC_NODE_FIRST,
                          rec, ward_dev_node_encode(&r, rec)) == WARD_OK);
     CHECK(ward_dev_open(&fd_dev, cp, &fd_rng, &clock, &fd_port) == WARD_OK);
 

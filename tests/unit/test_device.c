@@ -8,6 +8,7 @@
 #include "ward/ward_device.h"
 #include "ward/ward_pair.h"
 #include "ward/ward_port_sim.h"
+#include "proto/lock_inner.h"
 
 #include "device_fixture.h"
 
@@ -927,12 +928,12 @@ static void test_window_pin_source_stuck(void **state)
     env *e = df_env_new();
     char pin[WARD_DEV_PIN_LEN + 1];
     ward_random stuck = { stuck_fill, NULL };
-    ward_random good = e->dev.base.rng;
-    e->dev.base.rng = stuck;
+    ward_random good = lock_st(&e->dev.base)->rng;
+    lock_st(&e->dev.base)->rng = stuck;
     memset(pin, 'x', sizeof pin);
     assert_int_equal(ward_dev_open_window(&e->dev, pin), WARD_ERR_CRYPTO);
     assert_int_equal(pin[0], '\0');
-    e->dev.base.rng = good;
+    lock_st(&e->dev.base)->rng = good;
     ward_dev_window w;
     assert_int_equal(ward_dev_window_state(&e->dev, &w), WARD_OK);
     assert_true(w.open);
@@ -1000,12 +1001,12 @@ static void test_old_lockout_record(void **state)
     uint8_t buf[16];
     size_t len = 0;
     assert_int_equal(ward_dev_close_window(&e->dev), WARD_OK);
-    assert_int_equal(ward_store_put(&e->dev.base.store, 0x0501, old,
+    assert_int_equal(ward_store_put(&lock_st(&e->dev.base)->store, 0x0501, old,
                                     sizeof old), WARD_OK);
     df_reboot(e);
     assert_false(window_open(e));
     df_window(e);
-    assert_int_equal(ward_store_get(&e->dev.base.store, 0x0501, buf,
+    assert_int_equal(ward_store_get(&lock_st(&e->dev.base)->store, 0x0501, buf,
                                     sizeof buf, &len), WARD_ERR_NOTFOUND);
     app a;
     app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
