@@ -31,7 +31,7 @@ ward_err ward_op_lock_request_within(ward_lock *lock, ward_op_lock *op, uint8_t 
                                      uint32_t ttl_ms, uint8_t *out, size_t cap,
                                      size_t *len)
 {
-    ward_op_lock next;
+    ward_op_state next;
     ward_op_request req;
     lock_client_rec c;
     uint8_t sn[WARD_SN_MAX];
@@ -86,16 +86,22 @@ ward_err ward_op_lock_request_within(ward_lock *lock, ward_op_lock *op, uint8_t 
     req.expires_ms = next.expires_ms;
     err = ward_op_request_encode(&req, out, cap, len);
     if (err == WARD_OK) {
-        *op = next;
+        *op_st(op) = next;
     }
     return err;
+}
+
+uint8_t ward_op_lock_code(const ward_op_lock *op)
+{
+    WARD_ASSERT(op != NULL);
+    return op_cst(op)->active ? op_cst(op)->op : 0u;
 }
 
 /* A request past its expiry, or one whose expiry lies further ahead than
  * its own life allows (the clock went back): the lock cannot tell its
  * age, so it is dead. A short-lived request is measured by its own life,
  * not the default one, or a step back would stretch it. */
-static bool op_expired(const ward_op_lock *op, uint64_t now)
+static bool op_expired(const ward_op_state *op, uint64_t now)
 {
     uint64_t life = op->ttl_ms != 0u ? op->ttl_ms : (uint64_t)WARD_OP_TTL_MS;
     return now >= op->expires_ms || op->expires_ms - now > life;
@@ -112,7 +118,7 @@ typedef struct answer {
 /* The chapter's checks up to the expiry, in its order: header and uid,
  * uid bound, tag under the outstanding nonce, the fields inside, and the
  * request's target. WARD_ERR_FORMAT / WARD_ERR_AUTH: not an answer. */
-static ward_err answer_check(const ward_lock *lock, const ward_op_lock *op,
+static ward_err answer_check(const ward_lock *lock, const ward_op_state *op,
                              const uint8_t *sn, size_t sn_len,
                              const uint8_t *msg, size_t len, answer *a)
 {
@@ -191,10 +197,10 @@ ward_err ward_op_lock_accept(ward_lock *lock, ward_op_lock *op,
     memset(outcome, 0, sizeof *outcome);
     memset(&a, 0, sizeof a);
     *res_len = 0;
-    if (!op->active) {
+    if (!op_cst(op)->active) {
         return WARD_ERR_STATE;
     }
-    uint8_t code = op->op;
+    uint8_t code = op_cst(op)->op;
     err = ward_lock_identity(lock, sn, &sn_len, NULL);
     if (err == WARD_OK) {
         err = now_ms(lock, &now);
@@ -202,12 +208,12 @@ ward_err ward_op_lock_accept(ward_lock *lock, ward_op_lock *op,
     if (err != WARD_OK) {
         return err;
     }
-    bool expired = op_expired(op, now);
-    err = answer_check(lock, op, sn, sn_len, approval, len, &a);
+    bool expired = op_expired(op_cst(op), now);
+    err = answer_check(lock, op_cst(op), sn, sn_len, approval, len, &a);
     if (err == WARD_OK) {
         /* The answer's view of the nonce points at the request, which is
          * dropped below before the result is sealed: keep a copy. */
-        memcpy(a.nonce, op->nonce, sizeof a.nonce);
+        memcpy(a.nonce, op_cst(op)->nonce, sizeof a.nonce);
         a.ap.nonce = a.nonce;
     }
     if (err != WARD_OK) {
