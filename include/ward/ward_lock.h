@@ -115,9 +115,8 @@ ward_err ward_lock_open(ward_lock *lock, const ward_crypto *cp,
  * lock provisioned one way refuses to sign the other way (WARD_ERR_STATE):
  * a record with a private key ignores ks, a record without needs it. */
 void ward_lock_use_keystore(ward_lock *lock, const ward_keystore *ks);
-/* The same with the key under another id: an IoT device (ward_device.h,
- * whose identity is this record of dev->base) uses
- * WARD_KEY_DEVICE_IDENTITY. */
+/* The same with the key under another id: an IoT device's
+ * (ward_dev_use_keystore()) is WARD_KEY_DEVICE_IDENTITY. */
 void ward_lock_use_keystore_as(ward_lock *lock, const ward_keystore *ks, ward_key_id id);
 
 /* Makes and stores the identity key pair once. Again with the same SN:
