@@ -79,7 +79,7 @@ extern "C" {
 /* Opaque: the ports, the store and where the identity key lives are the
  * core's (core/proto/lock_inner.h). Nothing in it depends on
  * ward_config.h; room for pointers on any target. */
-#define WARD_LOCK_CTX_SIZE (WARD_STORE_CTX_SIZE + 8 * sizeof(void *) + 8)
+#define WARD_LOCK_CTX_SIZE (WARD_STORE_CTX_SIZE + 8 * sizeof(void *))
 typedef struct ward_lock {
     WARD_OPAQUE(WARD_LOCK_CTX_SIZE);
 } ward_lock;

@@ -118,7 +118,7 @@ typedef struct ward_op_request {
  * code, nonce, target and expiry are the core's (core/proto/op_inner.h);
  * ward_op_lock_code() tells what it asks. Nothing in it depends on
  * ward_config.h. */
-#define WARD_OP_LOCK_CTX_SIZE (WARD_OP_NONCE_LEN + WARD_UID_MAX + sizeof(size_t) + 24)
+#define WARD_OP_LOCK_CTX_SIZE (WARD_OP_NONCE_LEN + WARD_UID_MAX + 2 * sizeof(size_t) + 16)
 typedef struct ward_op_lock {
     WARD_OPAQUE(WARD_OP_LOCK_CTX_SIZE);
 } ward_op_lock;
