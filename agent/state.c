@@ -225,8 +225,7 @@ static ward_err open_store(ward_agent_state *st)
         if (st->role == WARD_AGENT_LOCK) {
             ward_lock_use_keystore(&st->lock, st->host.keystore);
         } else {
-            ward_lock_use_keystore_as(&st->dev.base, st->host.keystore,
-                                      WARD_KEY_DEVICE_IDENTITY);
+            ward_dev_use_keystore(&st->dev, st->host.keystore);
         }
     }
     if (err != WARD_OK) {

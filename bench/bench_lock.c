@@ -30,6 +30,7 @@ ward_err bench_lock_init(bench_lock *bl, const ward_crypto *cp, const char *sn)
     ward_sim_flash_format(&bl->sf);
     bl->rng = ward_random_posix();
     bl->clock = ward_clock_posix();
+    bl->cp = cp;
     ward_err err = ward_lock_open(&bl->lock, cp, &bl->rng, &bl->clock, &bl->port);
     if (err == WARD_OK) {
         err = ward_lock_provision(&bl->lock, (const uint8_t *)sn, strlen(sn));
@@ -136,7 +137,7 @@ ward_err bench_bind_local(bench_lock *bl, bench_app *a)
                                    NULL);
     }
     if (err == WARD_OK) {
-        err = bench_app_blob(a, bl->lock.cp, bl->sn, &q, blob, sizeof blob, &blob_len);
+        err = bench_app_blob(a, bl->cp, bl->sn, &q, blob, sizeof blob, &blob_len);
     }
     if (err == WARD_OK) {
         err = ward_bind_finish(&bl->lock, blob, blob_len, confirm, sizeof confirm,

@@ -35,6 +35,7 @@ typedef struct bench_lock {
     ward_store_port port;
     ward_random rng;
     ward_clock clock;
+    const ward_crypto *cp;        /* the lock's suite, for the app side */
     ward_lock lock;
     char sn[WARD_SN_MAX + 1];
 } bench_lock;

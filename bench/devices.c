@@ -169,9 +169,10 @@ int main(void)
            WARD_DEV_MAX_BINDINGS, WARD_DEV_MAX_CHANNELS);
     printf("  per node %zu B, per binding in progress %zu B, per channel %zu B; "
            "without bindings and channels %zu B per node\n",
-           sizeof(ward_dev_node), sizeof(ward_dev_binding), sizeof(ward_dev_channel),
-           (sizeof(ward_device) - WARD_DEV_MAX_BINDINGS * sizeof(ward_dev_binding) -
-            WARD_DEV_MAX_CHANNELS * sizeof(ward_dev_channel)) / WARD_MAX_NODES);
+           sizeof(ward_dev_node), (size_t)WARD_DEV_BINDING_CTX_SIZE,
+           (size_t)WARD_DEV_CHANNEL_CTX_SIZE,
+           (sizeof(ward_device) - WARD_DEV_MAX_BINDINGS * (size_t)WARD_DEV_BINDING_CTX_SIZE -
+            WARD_DEV_MAX_CHANNELS * (size_t)WARD_DEV_CHANNEL_CTX_SIZE) / WARD_MAX_NODES);
     printf("  store: %u B per bank minimum, node record at most %u B\n",
            (unsigned)WARD_DEV_STORE_BANK_MIN, (unsigned)WARD_DEV_NODE_REC_MAX);
     run("openssl", ward_crypto_openssl());

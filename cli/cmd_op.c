@@ -95,7 +95,7 @@ static int await_answer(ward_agent_state *ld, ward_op_lock *op, const char *op_i
     ld->link.cancelled = cli_cancelled;
     ld->link.cancel_ctx = NULL;
     unsigned refused = 0;
-    const char *name = lockops_op_name(op->op);
+    const char *name = lockops_op_name(ward_op_lock_code(op));
     switch (ward_agent_op_await(&ld->link, op_id, token_hex, timeout_s, &ops, &refused)) {
     case WARD_AGENT_OP_DECIDED:
         return 0;

@@ -3,6 +3,7 @@
 
 #include "ward/ward_op.h"
 #include "ward_inner.h"
+#include "lock_inner.h"
 #include "lock_records.h"
 
 static ward_err audit_last(const ward_lock *lock, uint32_t *last)
@@ -10,7 +11,7 @@ static ward_err audit_last(const ward_lock *lock, uint32_t *last)
     uint8_t rec[AUDIT_HEAD_LEN];
     size_t len = 0;
     *last = 0;
-    ward_err err = ward_store_get(&lock->store, LOCK_REC_AUDIT_HEAD, rec,
+    ward_err err = ward_store_get(&lock_cst(lock)->store, LOCK_REC_AUDIT_HEAD, rec,
                                   sizeof rec, &len);
     if (err == WARD_ERR_NOTFOUND) {
         return WARD_OK;
@@ -86,7 +87,7 @@ ward_err ward_audit_next(const ward_lock *lock, size_t *pos,
         return WARD_ERR_NOTFOUND;
     }
     uint32_t seq = last - count + 1u + (uint32_t)*pos;
-    err = ward_store_get(&lock->store, audit_key(seq), rec, sizeof rec, &len);
+    err = ward_store_get(&lock_cst(lock)->store, audit_key(seq), rec, sizeof rec, &len);
     if (err == WARD_ERR_NOSPACE || err == WARD_ERR_NOTFOUND) {
         /* The head counts this entry: the ring is not what we wrote. */
         err = WARD_ERR_FORMAT;

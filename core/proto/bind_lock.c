@@ -5,6 +5,7 @@
 #include "ward/ward_op.h"
 #include "ward/ward_suite.h"
 #include "ward_inner.h"
+#include "lock_inner.h"
 #include "lock_records.h"
 #include "proto_inner.h"
 
@@ -25,7 +26,7 @@ typedef struct pending {
 
 static ward_err now_ms(const ward_lock *lock, uint64_t *now)
 {
-    return lock->clock.now_ms(lock->clock.ctx, now);
+    return lock_cst(lock)->clock.now_ms(lock_cst(lock)->clock.ctx, now);
 }
 
 static ward_err pending_load(const ward_lock *lock, pending *p)
@@ -33,7 +34,7 @@ static ward_err pending_load(const ward_lock *lock, pending *p)
     uint8_t rec[PEND_REC_MAX];
     size_t len = 0;
     memset(p, 0, sizeof *p);
-    ward_err err = ward_store_get(&lock->store, LOCK_REC_PENDING, rec,
+    ward_err err = ward_store_get(&lock_cst(lock)->store, LOCK_REC_PENDING, rec,
                                   sizeof rec, &len);
     if (err == WARD_ERR_NOTFOUND) {
         return WARD_ERR_STATE;
@@ -86,7 +87,7 @@ static ward_err pending_save_with(ward_lock *lock, const pending *p,
         { LOCK_REC_PENDING, rec, len, false },
         { LOCK_REC_ADD_GRANT, NULL, 0, true },
     };
-    ward_err err = ward_store_update(&lock->store, ch, use_grant ? 2u : 1u);
+    ward_err err = ward_store_update(&lock_st(lock)->store, ch, use_grant ? 2u : 1u);
     ward_wipe(rec, sizeof rec);
     return err;
 }
@@ -110,7 +111,7 @@ static ward_err lockout_load(const ward_lock *lock, uint64_t *until,
     size_t len = 0;
     *until = 0;
     *count = 0;
-    ward_err err = ward_store_get(&lock->store, LOCK_REC_LOCKOUT, rec,
+    ward_err err = ward_store_get(&lock_cst(lock)->store, LOCK_REC_LOCKOUT, rec,
                                   sizeof rec, &len);
     if (err == WARD_ERR_NOTFOUND) {
         return WARD_OK;
@@ -161,7 +162,7 @@ static ward_err lockout_begin(ward_lock *lock, uint64_t now)
         a.ch[0],
         a.ch[1],
     };
-    err = ward_store_update(&lock->store, ch, WARD_ARRAY_LEN(ch));
+    err = ward_store_update(&lock_st(lock)->store, ch, WARD_ARRAY_LEN(ch));
     return err == WARD_OK ? WARD_ERR_LOCKED : err;
 }
 
@@ -178,7 +179,7 @@ static ward_err grant_check(const ward_lock *lock, uint64_t now,
     if (err != WARD_OK || count == 0) {
         return err;
     }
-    err = ward_store_get(&lock->store, LOCK_REC_ADD_GRANT, rec, sizeof rec,
+    err = ward_store_get(&lock_cst(lock)->store, LOCK_REC_ADD_GRANT, rec, sizeof rec,
                          &len);
     if (err == WARD_ERR_NOTFOUND || err == WARD_ERR_NOSPACE ||
         (err == WARD_OK && len != sizeof rec)) {
@@ -328,7 +329,7 @@ ward_err ward_bind_start(ward_lock *lock, const uint8_t *phone,
     if (err != WARD_OK) {
         return err;
     }
-    err = ward_store_get(&lock->store, LOCK_REC_UNCONFIRMED, probe,
+    err = ward_store_get(&lock_st(lock)->store, LOCK_REC_UNCONFIRMED, probe,
                          sizeof probe, &unconf_len);
     if (err != WARD_ERR_NOTFOUND) {
         return err == WARD_OK || err == WARD_ERR_NOSPACE ? WARD_ERR_BUSY : err;
@@ -342,13 +343,13 @@ ward_err ward_bind_start(ward_lock *lock, const uint8_t *phone,
         err = grant_check(lock, now, &use_grant);
     }
     if (err == WARD_OK) {
-        err = lock->rng.fill(lock->rng.ctx, p.k, sizeof p.k);
+        err = lock_st(lock)->rng.fill(lock_st(lock)->rng.ctx, p.k, sizeof p.k);
     }
     if (err == WARD_OK) {
-        err = lock->rng.fill(lock->rng.ctx, p.tid, sizeof p.tid);
+        err = lock_st(lock)->rng.fill(lock_st(lock)->rng.ctx, p.tid, sizeof p.tid);
     }
     if (err == WARD_OK) {
-        err = bind_code(&lock->rng, p.code);
+        err = bind_code(&lock_st(lock)->rng, p.code);
     }
     if (err == WARD_OK) {
         p.state = PEND_STATE_WAIT_CODE;
@@ -396,7 +397,7 @@ ward_err ward_bind_enter_code(ward_lock *lock, const uint8_t *code,
         goto left;
     }
     if (pending_expired(&p, now)) {
-        err = ward_store_remove(&lock->store, LOCK_REC_PENDING);
+        err = ward_store_remove(&lock_st(lock)->store, LOCK_REC_PENDING);
         err = err == WARD_OK ? WARD_ERR_EXPIRED : err;
         goto out;
     }
@@ -474,7 +475,7 @@ ward_err ward_bind_task_id(const ward_lock *lock,
 ward_err ward_bind_cancel(ward_lock *lock)
 {
     WARD_ASSERT(lock != NULL);
-    ward_err err = ward_store_remove(&lock->store, LOCK_REC_PENDING);
+    ward_err err = ward_store_remove(&lock_st(lock)->store, LOCK_REC_PENDING);
     return err == WARD_ERR_NOTFOUND ? WARD_OK : err;
 }
 
@@ -526,7 +527,7 @@ ward_err ward_bind_finish(ward_lock *lock, const uint8_t *blob,
         goto out;
     }
     if (pending_expired(&p, now)) {
-        err = ward_store_remove(&lock->store, LOCK_REC_PENDING);
+        err = ward_store_remove(&lock_st(lock)->store, LOCK_REC_PENDING);
         err = err == WARD_OK ? WARD_ERR_EXPIRED : err;
         goto out;
     }
@@ -534,7 +535,7 @@ ward_err ward_bind_finish(ward_lock *lock, const uint8_t *blob,
     if (err != WARD_OK) {
         goto out;
     }
-    err = ward_bind_open(lock->cp, p.k, p.tid, id.sn, id.sn_len, blob,
+    err = ward_bind_open(lock_st(lock)->cp, p.k, p.tid, id.sn, id.sn_len, blob,
                          blob_len, plain, sizeof plain, &d);
     if (err != WARD_OK) {
         goto out;
@@ -587,7 +588,7 @@ ward_err ward_bind_finish(ward_lock *lock, const uint8_t *blob,
         a.ch[0],
         a.ch[1],
     };
-    err = ward_store_update(&lock->store, ch, WARD_ARRAY_LEN(ch));
+    err = ward_store_update(&lock_st(lock)->store, ch, WARD_ARRAY_LEN(ch));
     if (err == WARD_OK) {
         *len = msg_len;
     } else {
@@ -606,13 +607,13 @@ ward_err ward_bind_unconfirmed(const ward_lock *lock, uint8_t *out,
                                size_t cap, size_t *len)
 {
     WARD_ASSERT(lock != NULL && out != NULL && len != NULL);
-    return ward_store_get(&lock->store, LOCK_REC_UNCONFIRMED, out, cap, len);
+    return ward_store_get(&lock_cst(lock)->store, LOCK_REC_UNCONFIRMED, out, cap, len);
 }
 
 ward_err ward_bind_confirmed(ward_lock *lock)
 {
     WARD_ASSERT(lock != NULL);
-    ward_err err = ward_store_remove(&lock->store, LOCK_REC_UNCONFIRMED);
+    ward_err err = ward_store_remove(&lock_st(lock)->store, LOCK_REC_UNCONFIRMED);
     return err == WARD_ERR_NOTFOUND ? WARD_OK : err;
 }
 
@@ -628,15 +629,15 @@ ward_err ward_bind_refused(ward_lock *lock)
 
     WARD_ASSERT(lock != NULL);
     memset(&c, 0, sizeof c);
-    ward_err err = ward_store_get(&lock->store, LOCK_REC_UNCONFIRMED, msg,
+    ward_err err = ward_store_get(&lock_st(lock)->store, LOCK_REC_UNCONFIRMED, msg,
                                   sizeof msg, &len);
     if (err != WARD_OK) {
         return err;
     }
     /* The lock wrote this record itself; if it no longer parses there is
      * nothing to undo but the record. */
-    if (ward_bind_confirm_parse(lock->cp, msg, len, &bc) != WARD_OK) {
-        return ward_store_remove(&lock->store, LOCK_REC_UNCONFIRMED);
+    if (ward_bind_confirm_parse(lock_st(lock)->cp, msg, len, &bc) != WARD_OK) {
+        return ward_store_remove(&lock_st(lock)->store, LOCK_REC_UNCONFIRMED);
     }
     err = ward_lock_client_find(lock, bc.uid, bc.uid_len, &key, &c);
     /* Only the record this confirmation created (its tid and its key):
@@ -647,7 +648,7 @@ ward_err ward_bind_refused(ward_lock *lock)
         (err == WARD_OK && (memcmp(c.tid, bc.tid, WARD_TASK_ID_LEN) != 0 ||
                             memcmp(c.pub, bc.client_pub, WARD_P256_POINT_LEN) != 0))) {
         ward_wipe(&c, sizeof c);
-        return ward_store_remove(&lock->store, LOCK_REC_UNCONFIRMED);
+        return ward_store_remove(&lock_st(lock)->store, LOCK_REC_UNCONFIRMED);
     }
     if (err == WARD_OK) {
         err = now_ms(lock, &now);
@@ -663,7 +664,7 @@ ward_err ward_bind_refused(ward_lock *lock)
             a.ch[0],
             a.ch[1],
         };
-        err = ward_store_update(&lock->store, ch, WARD_ARRAY_LEN(ch));
+        err = ward_store_update(&lock_st(lock)->store, ch, WARD_ARRAY_LEN(ch));
     }
     ward_wipe(&c, sizeof c);
     return err;

@@ -3,6 +3,7 @@
 
 #include "ward/ward_lock.h"
 #include "ward_inner.h"
+#include "lock_inner.h"
 #include "lock_records.h"
 
 ward_err ward_lock_client_read(const ward_lock *lock, uint16_t key,
@@ -11,7 +12,7 @@ ward_err ward_lock_client_read(const ward_lock *lock, uint16_t key,
     uint8_t rec[CLIENT_REC_MAX];
     size_t len = 0;
     memset(c, 0, sizeof *c);
-    ward_err err = ward_store_get(&lock->store, key, rec, sizeof rec, &len);
+    ward_err err = ward_store_get(&lock_cst(lock)->store, key, rec, sizeof rec, &len);
     if (err == WARD_ERR_NOSPACE) {
         err = WARD_ERR_FORMAT;
     }
@@ -109,7 +110,7 @@ ward_err ward_lock_client_count(const ward_lock *lock, size_t *count)
     uint16_t key = 0;
     ward_err err;
     WARD_ASSERT(lock != NULL && count != NULL);
-    while ((err = ward_store_next(&lock->store, &pos, LOCK_REC_CLIENT_FIRST,
+    while ((err = ward_store_next(&lock_cst(lock)->store, &pos, LOCK_REC_CLIENT_FIRST,
                                   LOCK_REC_CLIENT_LAST, &key, &len)) ==
            WARD_OK) {
         n++;

@@ -4,11 +4,12 @@
 #include "ward/ward_device.h"
 #include "ward/ward_suite.h"
 #include "ward_inner.h"
+#include "lock_inner.h"
 #include "dev_inner.h"
 
 ward_err ward_dev_now(const ward_device *dev, uint64_t *now)
 {
-    return dev->base.clock.now_ms(dev->base.clock.ctx, now);
+    return dev_clk(dev)->clock.now_ms(dev_clk(dev)->clock.ctx, now);
 }
 
 size_t ward_dev_node_encode(const dev_node_rec *r,
@@ -100,7 +101,7 @@ ward_err ward_dev_node_read(const ward_device *dev, size_t slot,
 {
     uint8_t rec[WARD_DEV_NODE_REC_MAX];
     size_t len = 0;
-    ward_err err = ward_store_get(&dev->base.store,
+    ward_err err = ward_store_get(&dev_clk(dev)->store,
                                   (uint16_t)(DEV_REC_NODE_FIRST + slot), rec,
                                   sizeof rec, &len);
     if (err == WARD_ERR_NOSPACE) {
@@ -122,11 +123,11 @@ ward_err ward_dev_open(ward_device *dev, const ward_crypto *cp,
     dev_node_rec r;
     WARD_ASSERT(dev != NULL);
     memset(dev, 0, sizeof *dev);
-    ward_err err = ward_lock_open(&dev->base, cp, rng, clock, port);
+    ward_err err = ward_lock_open(&dev_st(dev)->base, cp, rng, clock, port);
     for (size_t i = 0; err == WARD_OK && i < WARD_MAX_NODES; i++) {
         err = ward_dev_node_read(dev, i, &r);
         if (err == WARD_OK) {
-            dev->nodes[i] = r.node;
+            dev_st(dev)->nodes[i] = r.node;
         } else if (err == WARD_ERR_NOTFOUND) {
             err = WARD_OK;
         }
@@ -136,6 +137,12 @@ ward_err ward_dev_open(ward_device *dev, const ward_crypto *cp,
         ward_dev_window_load(dev);
     }
     return err;
+}
+
+void ward_dev_use_keystore(ward_device *dev, const ward_keystore *ks)
+{
+    WARD_ASSERT(dev != NULL);
+    ward_lock_use_keystore_as(&dev_st(dev)->base, ks, WARD_KEY_DEVICE_IDENTITY);
 }
 
 /* Name and type end up in JSON and on screens: printable ASCII that
@@ -166,7 +173,7 @@ ward_err ward_dev_provision(ward_device *dev, const uint8_t *id, size_t id_len,
         !printable(type, type_len, WARD_DEV_TYPE_MAX)) {
         return WARD_ERR_FORMAT;
     }
-    ward_err err = ward_lock_provision(&dev->base, id, id_len);
+    ward_err err = ward_lock_provision(&dev_st(dev)->base, id, id_len);
     if (err != WARD_OK) {
         return err;
     }
@@ -175,12 +182,12 @@ ward_err ward_dev_provision(ward_device *dev, const uint8_t *id, size_t id_len,
     rec[1 + name_len] = (uint8_t)type_len;
     memcpy(rec + 2 + name_len, type, type_len);
     size_t len = 2 + name_len + type_len;
-    err = ward_store_get(&dev->base.store, DEV_REC_INFO, old, sizeof old,
+    err = ward_store_get(&dev_lk(dev)->store, DEV_REC_INFO, old, sizeof old,
                          &old_len);
     if (err == WARD_OK && old_len == len && memcmp(old, rec, len) == 0) {
         return WARD_OK;   /* every power-up provisions: spare the flash */
     }
-    return ward_store_put(&dev->base.store, DEV_REC_INFO, rec, len);
+    return ward_store_put(&dev_lk(dev)->store, DEV_REC_INFO, rec, len);
 }
 
 ward_err ward_dev_get_info(const ward_device *dev, ward_dev_info *info)
@@ -190,11 +197,11 @@ ward_err ward_dev_get_info(const ward_device *dev, ward_dev_info *info)
     size_t id_len = 0, len = 0;
     WARD_ASSERT(dev != NULL && info != NULL);
     memset(info, 0, sizeof *info);
-    ward_err err = ward_lock_identity(&dev->base, id, &id_len, NULL);
+    ward_err err = ward_lock_identity(&dev_cst(dev)->base, id, &id_len, NULL);
     if (err != WARD_OK) {
         return err;
     }
-    err = ward_store_get(&dev->base.store, DEV_REC_INFO, rec, sizeof rec,
+    err = ward_store_get(&dev_clk(dev)->store, DEV_REC_INFO, rec, sizeof rec,
                          &len);
     if (err == WARD_ERR_NOTFOUND) {
         return WARD_ERR_STATE;
@@ -217,7 +224,7 @@ ward_err ward_dev_identity(const ward_device *dev,
                            uint8_t pub[WARD_P256_POINT_LEN])
 {
     WARD_ASSERT(dev != NULL);
-    return ward_lock_identity(&dev->base, NULL, NULL, pub);
+    return ward_lock_identity(&dev_cst(dev)->base, NULL, NULL, pub);
 }
 
 ward_err ward_dev_activation(const ward_device *dev, uint8_t id[WARD_SN_MAX],
@@ -225,7 +232,7 @@ ward_err ward_dev_activation(const ward_device *dev, uint8_t id[WARD_SN_MAX],
                              ward_activation *a)
 {
     WARD_ASSERT(dev != NULL);
-    return ward_lock_activation(&dev->base, id, pub, a);
+    return ward_lock_activation(&dev_cst(dev)->base, id, pub, a);
 }
 
 ward_err ward_dev_sign_request(const ward_device *dev, const char *base,
@@ -233,7 +240,7 @@ ward_err ward_dev_sign_request(const ward_device *dev, const char *base,
                                uint8_t sig[WARD_P256_SIG_LEN])
 {
     WARD_ASSERT(dev != NULL);
-    return ward_lock_sign_request(&dev->base, base, base_len, sig);
+    return ward_lock_sign_request(&dev_cst(dev)->base, base, base_len, sig);
 }
 
 size_t ward_dev_node_count(const ward_device *dev)
@@ -241,7 +248,7 @@ size_t ward_dev_node_count(const ward_device *dev)
     size_t n = 0;
     WARD_ASSERT(dev != NULL);
     for (size_t i = 0; i < WARD_MAX_NODES; i++) {
-        n += dev->nodes[i].used ? 1u : 0u;
+        n += dev_cst(dev)->nodes[i].used ? 1u : 0u;
     }
     return n;
 }
@@ -251,11 +258,11 @@ ward_err ward_dev_node_get(const ward_device *dev, size_t i,
 {
     WARD_ASSERT(dev != NULL && node != NULL);
     for (size_t s = 0; s < WARD_MAX_NODES; s++) {
-        if (!dev->nodes[s].used) {
+        if (!dev_cst(dev)->nodes[s].used) {
             continue;
         }
         if (i == 0) {
-            *node = dev->nodes[s];
+            *node = dev_cst(dev)->nodes[s];
             return WARD_OK;
         }
         i--;
@@ -267,7 +274,7 @@ ward_err ward_dev_node_find(const ward_device *dev, uint8_t key_index,
                             const uint8_t *cid, size_t cid_len, size_t *slot)
 {
     for (size_t s = 0; s < WARD_MAX_NODES; s++) {
-        const ward_dev_node *n = &dev->nodes[s];
+        const ward_dev_node *n = &dev_cst(dev)->nodes[s];
         if (n->used && key_index != 0 && n->key_index == key_index &&
             n->client_id_len == cid_len &&
             (cid_len == 0 || memcmp(n->client_id, cid, cid_len) == 0)) {
@@ -281,8 +288,8 @@ ward_err ward_dev_node_find(const ward_device *dev, uint8_t key_index,
 void ward_dev_channels_close(ward_device *dev, size_t slot)
 {
     for (size_t i = 0; i < WARD_DEV_MAX_CHANNELS; i++) {
-        if (dev->chans[i].used && dev->chans[i].node == slot) {
-            ward_wipe(&dev->chans[i], sizeof dev->chans[i]);
+        if (dev_st(dev)->chans[i].used && dev_st(dev)->chans[i].node == slot) {
+            ward_wipe(&dev_st(dev)->chans[i], sizeof dev_st(dev)->chans[i]);
         }
     }
 }
@@ -291,13 +298,13 @@ ward_err ward_dev_node_remove(ward_device *dev, uint8_t key_index)
 {
     WARD_ASSERT(dev != NULL);
     for (size_t s = 0; s < WARD_MAX_NODES; s++) {
-        if (dev->nodes[s].used && key_index != 0 &&
-            dev->nodes[s].key_index == key_index) {
-            ward_err err = ward_store_remove(&dev->base.store,
+        if (dev_st(dev)->nodes[s].used && key_index != 0 &&
+            dev_st(dev)->nodes[s].key_index == key_index) {
+            ward_err err = ward_store_remove(&dev_lk(dev)->store,
                                              (uint16_t)(DEV_REC_NODE_FIRST + s));
             if (err == WARD_OK) {
                 ward_dev_channels_close(dev, s);
-                memset(&dev->nodes[s], 0, sizeof dev->nodes[s]);
+                memset(&dev_st(dev)->nodes[s], 0, sizeof dev_st(dev)->nodes[s]);
             }
             return err;
         }

@@ -4,6 +4,7 @@
 #include "ward/ward_device.h"
 #include "ward/ward_suite.h"
 #include "ward_inner.h"
+#include "lock_inner.h"
 #include "dev_inner.h"
 #include "proto_inner.h"
 
@@ -30,7 +31,7 @@ static ward_dev_binding *bind_find(ward_device *dev, uint8_t kind,
                                    const ward_hdr *h)
 {
     for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
-        ward_dev_binding *b = &dev->bind[i];
+        ward_dev_binding *b = &dev_st(dev)->bind[i];
         if (b->stage != DEV_STAGE_FREE && b->kind == kind &&
             same(b->tid, b->tid_len, tid, tid_len) &&
             same(b->client_id, b->client_id_len, h->client_id,
@@ -64,13 +65,13 @@ static ward_err take_slot(ward_device *dev, uint8_t kind, const uint8_t *tid,
         return WARD_ERR_STATE;
     }
     for (size_t i = 0; b == NULL && i < WARD_DEV_MAX_BINDINGS; i++) {
-        if (!ward_dev_bind_live(dev, &dev->bind[i], now)) {
-            b = &dev->bind[i];
+        if (!ward_dev_bind_live(dev, &dev_st(dev)->bind[i], now)) {
+            b = &dev_st(dev)->bind[i];
         }
     }
     if (b == NULL) {
         for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
-            ward_dev_binding *o = &dev->bind[i];
+            ward_dev_binding *o = &dev_st(dev)->bind[i];
             if (o->stage == DEV_STAGE_PIN && (b == NULL || o->since_ms < b->since_ms)) {
                 b = o;
             }
@@ -134,7 +135,7 @@ ward_err ward_dev_on_pin_request(ward_device *dev, uint8_t kind,
     b->since_ms = now;
     /* A fresh salt per binding: every app of the window types the one
      * PIN, and each gets its own w0, w1 and data key. */
-    err = dev->base.rng.fill(dev->base.rng.ctx, b->salt, sizeof b->salt);
+    err = dev_lk(dev)->rng.fill(dev_lk(dev)->rng.ctx, b->salt, sizeof b->salt);
     if (err == WARD_OK) {
         ward_tlv_writer_init(&w, ans, sizeof ans);
         ward_tlv_put(&w, 0x01, (const uint8_t *)info.id, strlen(info.id));
@@ -153,7 +154,7 @@ ward_err ward_dev_on_pin_request(ward_device *dev, uint8_t kind,
     }
     b->stage = DEV_STAGE_PIN;
     ev->type = WARD_DEV_EV_SHOW_PIN;
-    memcpy(ev->pin, dev->win.pin, WARD_DEV_PIN_LEN);
+    memcpy(ev->pin, dev_st(dev)->win.pin, WARD_DEV_PIN_LEN);
     ev->pin[WARD_DEV_PIN_LEN] = '\0';
     return WARD_OK;
 }
@@ -165,7 +166,7 @@ static ward_err node_slot(const ward_device *dev, const ward_dev_binding *b,
 {
     size_t free_slot = WARD_MAX_NODES;
     for (size_t s = 0; s < WARD_MAX_NODES; s++) {
-        const ward_dev_node *n = &dev->nodes[s];
+        const ward_dev_node *n = &dev_cst(dev)->nodes[s];
         if (!n->used) {
             if (free_slot == WARD_MAX_NODES) {
                 free_slot = s;
@@ -192,10 +193,10 @@ static bool index_taken(const ward_device *dev, const ward_dev_binding *self,
 {
     bool taken = false;
     for (size_t s = 0; s < WARD_MAX_NODES; s++) {
-        taken = taken || (dev->nodes[s].used && dev->nodes[s].key_index == ki);
+        taken = taken || (dev_cst(dev)->nodes[s].used && dev_cst(dev)->nodes[s].key_index == ki);
     }
     for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
-        const ward_dev_binding *o = &dev->bind[i];
+        const ward_dev_binding *o = &dev_cst(dev)->bind[i];
         taken = taken || (o != self && o->stage == DEV_STAGE_PAKE &&
                           ward_dev_bind_live(dev, o, now) &&
                           o->key_index == ki);
@@ -212,7 +213,7 @@ static ward_err next_key_index(const ward_device *dev,
     uint8_t rec[1];
     size_t len = 0;
     unsigned cand = 1;
-    ward_err err = ward_store_get(&dev->base.store, DEV_REC_NEXT_KEY, rec,
+    ward_err err = ward_store_get(&dev_clk(dev)->store, DEV_REC_NEXT_KEY, rec,
                                   sizeof rec, &len);
     if (err == WARD_OK && len == 1 && rec[0] != 0) {
         cand = rec[0];
@@ -273,7 +274,7 @@ static ward_err pake_answer(ward_device *dev, const ward_dev_binding *b,
         memcpy(p, confirm_v, WARD_SPAKE2P_CONFIRM_LEN);
         p += WARD_SPAKE2P_CONFIRM_LEN;
         size_t ad_len = (size_t)(p - out);
-        err = ward_dev_pake_seal(dev->base.cp, data_key, out, ad_len,
+        err = ward_dev_pake_seal(dev_lk(dev)->cp, data_key, out, ad_len,
                                  b->app_name, b->app_name_len, pt, pt_len, p,
                                  cap - ad_len, &ct_len);
     }
@@ -326,7 +327,7 @@ ward_err ward_dev_on_pake_init(ward_device *dev, uint8_t kind,
         return WARD_ERR_LOCKED;
     }
     /* Bytes that are no point cost no attempt: they test no PIN. */
-    err = dev->base.cp->p256_decompress(body, share_p);
+    err = dev_lk(dev)->cp->p256_decompress(body, share_p);
     if (err == WARD_OK) {
         err = ward_dev_get_info(dev, &info);
     }
@@ -349,7 +350,7 @@ ward_err ward_dev_on_pake_init(ward_device *dev, uint8_t kind,
         }
         return err;
     }
-    err = ward_dev_pin_w(dev->base.cp, dev->win.pin, WARD_DEV_PIN_LEN,
+    err = ward_dev_pin_w(dev_lk(dev)->cp, dev_st(dev)->win.pin, WARD_DEV_PIN_LEN,
                          (const uint8_t *)info.id, strlen(info.id), b->udidx,
                          b->udidx_len, b->client_id, b->client_id_len, b->salt,
                          w0, w1);
@@ -359,12 +360,12 @@ ward_err ward_dev_on_pake_init(ward_device *dev, uint8_t kind,
     b->since_ms = now;
     b->key_index = ki;
     if (err == WARD_OK) {
-        err = ward_spake2p_register(dev->base.cp, w1, l);
+        err = ward_spake2p_register(dev_lk(dev)->cp, w1, l);
     }
     if (err == WARD_OK) {
         /* The transcript keeps the uncompressed shares (RFC 9383). */
         err = ward_spake2p_verifier_respond(
-            &b->pake, dev->base.cp, &dev->base.rng,
+            &b->pake, dev_lk(dev)->cp, &dev_lk(dev)->rng,
             (const uint8_t *)WARD_DEV_PAKE_CONTEXT, WARD_DEV_PAKE_CONTEXT_LEN,
             b->client_id, b->client_id_len,
             (const uint8_t *)info.id, strlen(info.id), w0, l, share_p,
@@ -378,7 +379,7 @@ ward_err ward_dev_on_pake_init(ward_device *dev, uint8_t kind,
         err = ward_spake2p_verifier_early_key(&b->pake, early);
     }
     if (err == WARD_OK) {
-        err = ward_dev_data_key(dev->base.cp, early,
+        err = ward_dev_data_key(dev_lk(dev)->cp, early,
                                 (const uint8_t *)info.id, strlen(info.id),
                                 b->udidx, b->udidx_len, b->client_id,
                                 b->client_id_len, b->salt, data_key);
@@ -406,7 +407,7 @@ static ward_dev_binding *bind_find_index(ward_device *dev, uint8_t kind,
                                          const ward_hdr *h)
 {
     for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
-        ward_dev_binding *b = &dev->bind[i];
+        ward_dev_binding *b = &dev_st(dev)->bind[i];
         if (b->stage == DEV_STAGE_PAKE && b->kind == kind &&
             b->key_index == h->key_index &&
             same(b->tid, b->tid_len, tid, tid_len) &&
@@ -464,11 +465,11 @@ ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
     ki = b->key_index;
     err = ward_dev_get_info(dev, &info);
     if (err == WARD_OK) {
-        err = ward_spake2p_verifier_finish(&b->pake, dev->base.cp,
+        err = ward_spake2p_verifier_finish(&b->pake, dev_lk(dev)->cp,
                                            msg + body_off, shared);
     }
     if (err == WARD_OK) {
-        err = ward_dev_data_key(dev->base.cp, shared, (const uint8_t *)info.id,
+        err = ward_dev_data_key(dev_lk(dev)->cp, shared, (const uint8_t *)info.id,
                                 strlen(info.id), b->udidx, b->udidx_len,
                                 b->client_id, b->client_id_len, b->salt,
                                 r.data_key);
@@ -489,9 +490,9 @@ ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
         memcpy(r.node.client_id, b->client_id, b->client_id_len);
         if (again) {
             /* wardd's cloud id is per (device, app): it outlives the key. */
-            r.node.cloud_id_len = dev->nodes[slot].cloud_id_len;
-            memcpy(r.node.cloud_id, dev->nodes[slot].cloud_id,
-                   dev->nodes[slot].cloud_id_len);
+            r.node.cloud_id_len = dev_st(dev)->nodes[slot].cloud_id_len;
+            memcpy(r.node.cloud_id, dev_st(dev)->nodes[slot].cloud_id,
+                   dev_st(dev)->nodes[slot].cloud_id_len);
         }
         r.bound_at_ms = now;
         /* The name from PIN_REQUEST: the app checked it in the answer's
@@ -502,9 +503,9 @@ ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
          * counts are failures (and attempts still in flight). This
          * binding's own attempt is among them: counted at its PAKE_INIT
          * in this window (bindings do not outlive one), refunded once. */
-        WARD_ASSERT(dev->win.fails > 0);
-        refund = (uint8_t)(dev->win.fails - 1u);
-        ward_dev_window_encode(&dev->win, refund, win_rec);
+        WARD_ASSERT(dev_st(dev)->win.fails > 0);
+        refund = (uint8_t)(dev_st(dev)->win.fails - 1u);
+        ward_dev_window_encode(&dev_st(dev)->win, refund, win_rec);
         ward_record_change ch[3] = {
             { (uint16_t)(DEV_REC_NODE_FIRST + slot), rec, 0, false },
             { DEV_REC_NEXT_KEY, next_rec, 1, false },
@@ -513,17 +514,17 @@ ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
         ch[0].len = ward_dev_node_encode(&r, rec);
         /* The node, its fresh key index and the refund land together or
          * not at all. */
-        err = ward_store_update(&dev->base.store, ch, 3);
+        err = ward_store_update(&dev_lk(dev)->store, ch, 3);
     }
     if (err == WARD_OK) {
-        dev->win.fails = refund;
+        dev_st(dev)->win.fails = refund;
         if (again) {
             ward_dev_channels_close(dev, slot);
         }
-        dev->nodes[slot] = r.node;
+        dev_st(dev)->nodes[slot] = r.node;
         if (kind == WARD_DEV_NEAR) {
-            dev->nodes[slot].near_len = (uint8_t)tid_len;
-            memcpy(dev->nodes[slot].near_tid, tid, tid_len);
+            dev_st(dev)->nodes[slot].near_len = (uint8_t)tid_len;
+            memcpy(dev_st(dev)->nodes[slot].near_tid, tid, tid_len);
         }
         ev->type = WARD_DEV_EV_BOUND;
         ev->key_index = ki;

@@ -4,6 +4,7 @@
 #include "ward/ward_device.h"
 #include "ward/ward_suite.h"
 #include "ward_inner.h"
+#include "lock_inner.h"
 #include "dev_inner.h"
 #include "proto_inner.h"
 
@@ -16,7 +17,7 @@ static ward_dev_channel *chan_find(ward_device *dev, size_t slot,
                                    uint32_t channel_id)
 {
     for (size_t i = 0; i < WARD_DEV_MAX_CHANNELS; i++) {
-        ward_dev_channel *c = &dev->chans[i];
+        ward_dev_channel *c = &dev_st(dev)->chans[i];
         if (c->used && c->node == slot && c->channel_id == channel_id) {
             return c;
         }
@@ -28,9 +29,9 @@ static ward_dev_channel *chan_find(ward_device *dev, size_t slot,
  * evicted opens it again and gets fresh keys. */
 static ward_dev_channel *chan_alloc(ward_device *dev)
 {
-    ward_dev_channel *old = &dev->chans[0];
+    ward_dev_channel *old = &dev_st(dev)->chans[0];
     for (size_t i = 0; i < WARD_DEV_MAX_CHANNELS; i++) {
-        ward_dev_channel *c = &dev->chans[i];
+        ward_dev_channel *c = &dev_st(dev)->chans[i];
         if (!c->used) {
             return c;
         }
@@ -76,7 +77,7 @@ ward_err ward_dev_on_channel_open(ward_device *dev, size_t slot,
     }
     ward_err err = node_key(dev, slot, key);
     if (err == WARD_OK) {
-        err = ward_dev_open_msg(dev->base.cp, key, msg, msg_len, body_off,
+        err = ward_dev_open_msg(dev_lk(dev)->cp, key, msg, msg_len, body_off,
                                 &clear_len, pt, sizeof pt, &pt_len);
         err = err == WARD_ERR_NOSPACE ? WARD_ERR_FORMAT : err;
         *authentic = err == WARD_OK;
@@ -103,10 +104,10 @@ ward_err ward_dev_on_channel_open(ward_device *dev, size_t slot,
             fresh = true;
             c = chan_alloc(dev);
             memcpy(c->na, f[1].ptr, WARD_DEV_OPEN_NONCE_LEN);
-            err = dev->base.rng.fill(dev->base.rng.ctx, c->nd, sizeof c->nd);
+            err = dev_lk(dev)->rng.fill(dev_lk(dev)->rng.ctx, c->nd, sizeof c->nd);
             if (err == WARD_OK) {
-                err = ward_dev_chan_init(dev->base.cp, key,
-                                         dev->nodes[slot].key_index,
+                err = ward_dev_chan_init(dev_lk(dev)->cp, key,
+                                         dev_st(dev)->nodes[slot].key_index,
                                          channel_id, c->na, c->nd, true,
                                          &c->chan);
             }
@@ -121,7 +122,7 @@ ward_err ward_dev_on_channel_open(ward_device *dev, size_t slot,
         }
     }
     if (err == WARD_OK) {
-        c->last_use = ++dev->use_clock;
+        c->last_use = ++dev_st(dev)->use_clock;
         ward_tlv_writer_init(&w, ans, sizeof ans);
         ward_tlv_put_u32(&w, 0x01, channel_id);
         ward_tlv_put(&w, 0x02, c->na, sizeof c->na);
@@ -134,12 +135,12 @@ ward_err ward_dev_on_channel_open(ward_device *dev, size_t slot,
     if (err == WARD_OK) {
         ward_dev_answer_hdr(h, h->type, WARD_FLAG_REPLY | WARD_FLAG_SEALED,
                             &ah);
-        err = ward_dev_seal_msg(dev->base.cp, &dev->base.rng, key, &ah, NULL,
+        err = ward_dev_seal_msg(dev_lk(dev)->cp, &dev_lk(dev)->rng, key, &ah, NULL,
                                 0, ans, ans_len, out, cap, out_len);
     }
     if (err == WARD_OK) {
         ev->type = WARD_DEV_EV_CHANNEL_OPENED;
-        ev->key_index = dev->nodes[slot].key_index;
+        ev->key_index = dev_st(dev)->nodes[slot].key_index;
         ev->channel_id = channel_id;
     } else if (fresh && c != NULL) {
         ward_wipe(c, sizeof *c);
@@ -170,11 +171,11 @@ ward_err ward_dev_on_command(ward_device *dev, size_t slot, const uint8_t *msg,
     if (c == NULL) {
         return WARD_ERR_NOTFOUND;
     }
-    err = ward_dev_chan_open(dev->base.cp, &c->chan, msg, msg_len, ev->data,
+    err = ward_dev_chan_open(dev_lk(dev)->cp, &c->chan, msg, msg_len, ev->data,
                              sizeof ev->data, &ev->data_len);
     *authentic = err == WARD_OK;
     if (err == WARD_OK) {
-        c->last_use = ++dev->use_clock;
+        c->last_use = ++dev_st(dev)->use_clock;
         ev->type = WARD_DEV_EV_COMMAND;
         ev->key_index = h.key_index;
         ev->channel_id = channel_id;
@@ -191,7 +192,7 @@ static ward_err send_in(ward_device *dev, uint8_t key_index,
     WARD_ASSERT(data != NULL || len == 0);
     *out_len = 0;
     for (size_t s = 0; s < WARD_MAX_NODES; s++) {
-        ward_dev_node *n = &dev->nodes[s];
+        ward_dev_node *n = &dev_st(dev)->nodes[s];
         if (!n->used || key_index == 0 || n->key_index != key_index) {
             continue;
         }
@@ -199,8 +200,8 @@ static ward_err send_in(ward_device *dev, uint8_t key_index,
         if (c == NULL) {
             return WARD_ERR_NOTFOUND;
         }
-        c->last_use = ++dev->use_clock;
-        return ward_dev_chan_seal(dev->base.cp, &c->chan, WARD_MSG_DEV_REPLY,
+        c->last_use = ++dev_st(dev)->use_clock;
+        return ward_dev_chan_seal(dev_lk(dev)->cp, &c->chan, WARD_MSG_DEV_REPLY,
                                   flags, key_index, n->client_id,
                                   n->client_id_len, channel_id, data, len,
                                   out, cap, out_len);
@@ -246,7 +247,7 @@ ward_err ward_dev_on_attach(ward_device *dev, size_t slot, const ward_hdr *h,
     }
     ward_err err = ward_dev_node_read(dev, slot, &r);
     if (err == WARD_OK) {
-        err = ward_dev_open_msg(dev->base.cp, r.data_key, msg, msg_len,
+        err = ward_dev_open_msg(dev_lk(dev)->cp, r.data_key, msg, msg_len,
                                 body_off, &clear_len, pt, sizeof pt, &pt_len);
         err = err == WARD_ERR_NOSPACE ? WARD_ERR_FORMAT : err;
         *authentic = err == WARD_OK;
@@ -263,7 +264,7 @@ ward_err ward_dev_on_attach(ward_device *dev, size_t slot, const ward_hdr *h,
     /* wardd routes far-field messages by cloud id: two nodes with one
      * id would make the route ambiguous. */
     for (size_t s = 0; err == WARD_OK && s < WARD_MAX_NODES; s++) {
-        const ward_dev_node *n = &dev->nodes[s];
+        const ward_dev_node *n = &dev_st(dev)->nodes[s];
         if (s != slot && n->used && n->cloud_id_len == f[0].len &&
             memcmp(n->cloud_id, f[0].ptr, f[0].len) == 0) {
             err = WARD_ERR_PARAM;
@@ -273,21 +274,21 @@ ward_err ward_dev_on_attach(ward_device *dev, size_t slot, const ward_hdr *h,
         r.node.cloud_id_len = (uint8_t)f[0].len;
         memcpy(r.node.cloud_id, f[0].ptr, f[0].len);
         size_t len = ward_dev_node_encode(&r, rec);
-        err = ward_store_put(&dev->base.store,
+        err = ward_store_put(&dev_lk(dev)->store,
                              (uint16_t)(DEV_REC_NODE_FIRST + slot), rec, len);
     }
     if (err == WARD_OK) {
-        dev->nodes[slot].cloud_id_len = r.node.cloud_id_len;
-        memcpy(dev->nodes[slot].cloud_id, r.node.cloud_id,
+        dev_st(dev)->nodes[slot].cloud_id_len = r.node.cloud_id_len;
+        memcpy(dev_st(dev)->nodes[slot].cloud_id, r.node.cloud_id,
                r.node.cloud_id_len);
         ward_dev_answer_hdr(h, h->type, WARD_FLAG_REPLY | WARD_FLAG_SEALED,
                             &ah);
-        err = ward_dev_seal_msg(dev->base.cp, &dev->base.rng, r.data_key, &ah,
+        err = ward_dev_seal_msg(dev_lk(dev)->cp, &dev_lk(dev)->rng, r.data_key, &ah,
                                 NULL, 0, pt, pt_len, out, cap, out_len);
     }
     if (err == WARD_OK) {
         ev->type = WARD_DEV_EV_ATTACHED;
-        ev->key_index = dev->nodes[slot].key_index;
+        ev->key_index = dev_st(dev)->nodes[slot].key_index;
     }
     ward_wipe(&r, sizeof r);
     ward_wipe(rec, sizeof rec);

@@ -17,7 +17,7 @@ static ward_err locate(const ward_device *dev, uint8_t kind,
     if (err != WARD_OK || kind != WARD_DEV_FAR) {
         return err;
     }
-    const ward_dev_node *n = &dev->nodes[*slot];
+    const ward_dev_node *n = &dev_cst(dev)->nodes[*slot];
     if (attach && n->cloud_id_len == 0) {
         return WARD_OK;   /* the data key authenticates the first attach */
     }
@@ -92,8 +92,8 @@ ward_err ward_dev_handle(ward_device *dev, uint8_t kind, const uint8_t *tid,
         answer_errors = authentic;
         if (err == WARD_OK) {
             if (kind == WARD_DEV_NEAR) {
-                dev->nodes[slot].near_len = (uint8_t)tid_len;
-                memcpy(dev->nodes[slot].near_tid, tid, tid_len);
+                dev_st(dev)->nodes[slot].near_len = (uint8_t)tid_len;
+                memcpy(dev_st(dev)->nodes[slot].near_tid, tid, tid_len);
             }
         }
         break;

@@ -18,7 +18,7 @@
  *                   cid_len (1) | cid | cloud_len (1) | cloud id |
  *                   data_key (32) | bound_at_ms (8) | name_len (1) |
  *                   app name; slot 0..WARD_MAX_NODES-1, the same index as
- *                   the RAM table ward_device.nodes[]
+ *                   the RAM table ward_device_state.nodes[]
  *
  * A binding in progress and the channels are RAM only. Records holding
  * the data key are read into stack buffers wiped before every return.
@@ -32,6 +32,82 @@
 
 #include "ward/ward_device.h"
 #include "dev_keys.h"
+#include "lock_inner.h"
+
+/* A binding in progress. */
+typedef struct ward_dev_binding {
+    uint8_t stage;                          /* 0 free, 1 waits for PAKE_INIT,
+                                               2 waits for PAKE_FINISH */
+    uint8_t kind;
+    uint8_t tid_len;
+    uint8_t client_id_len;
+    uint8_t udidx_len;
+    uint8_t app_name_len;
+    uint8_t key_index;                      /* reserved at PAKE_INIT */
+    uint8_t tid[WARD_DEV_TID_MAX];
+    uint8_t client_id[WARD_CLIENT_ID_MAX];
+    uint8_t udidx[WARD_DEV_UDIDX_MAX];
+    uint8_t app_name[WARD_DEV_APP_NAME_MAX];
+    uint8_t salt[WARD_DEV_SALT_LEN];
+    uint64_t since_ms;                      /* entered its stage */
+    ward_spake2p pake;
+} ward_dev_binding;
+
+/* The pairing window: a RAM copy of its store record. */
+typedef struct ward_dev_win {
+    uint8_t open;
+    uint8_t closing;                        /* over; its record's removal failed */
+    uint8_t fails;                          /* attempts not refunded */
+    uint8_t pin[WARD_DEV_PIN_LEN];          /* ASCII digits */
+    uint64_t opened_ms;
+} ward_dev_win;
+
+/* An open channel. */
+typedef struct ward_dev_channel {
+    uint8_t used;
+    uint8_t node;                           /* index into nodes[] */
+    uint32_t channel_id;
+    uint32_t last_use;                      /* for eviction, oldest first */
+    uint8_t na[WARD_DEV_OPEN_NONCE_LEN];
+    uint8_t nd[WARD_DEV_OPEN_NONCE_LEN];
+    ward_dev_chan chan;
+} ward_dev_channel;
+
+typedef struct ward_device_state {
+    ward_lock base;   /* the ports, the store and the identity record */
+    ward_dev_node nodes[WARD_MAX_NODES];
+    ward_dev_binding bind[WARD_DEV_MAX_BINDINGS];
+    ward_dev_channel chans[WARD_DEV_MAX_CHANNELS];
+    ward_dev_win win;
+    uint32_t use_clock;
+} ward_device_state;
+
+/* C99 has no _Static_assert: a negative array size fails the build if a
+ * term of WARD_DEVICE_CTX_SIZE is too small for its struct. */
+typedef char ward_dev_binding_fits[sizeof(ward_dev_binding) <= WARD_DEV_BINDING_CTX_SIZE ? 1 : -1];
+typedef char ward_dev_channel_fits[sizeof(ward_dev_channel) <= WARD_DEV_CHANNEL_CTX_SIZE ? 1 : -1];
+typedef char ward_device_state_fits[sizeof(ward_device_state) <= WARD_DEVICE_CTX_SIZE ? 1 : -1];
+
+static inline ward_device_state *dev_st(ward_device *dev)
+{
+    return (ward_device_state *)(void *)dev->opaque.bytes;
+}
+
+static inline const ward_device_state *dev_cst(const ward_device *dev)
+{
+    return (const ward_device_state *)(const void *)dev->opaque.bytes;
+}
+
+/* The state of the lock the device is for its identity and store. */
+static inline ward_lock_state *dev_lk(ward_device *dev)
+{
+    return lock_st(&dev_st(dev)->base);
+}
+
+static inline const ward_lock_state *dev_clk(const ward_device *dev)
+{
+    return lock_cst(&dev_cst(dev)->base);
+}
 
 #define DEV_REC_INFO 0x0500u
 #define DEV_REC_OLD_LOCKOUT 0x0501u

@@ -4,6 +4,7 @@
 
 #include "ward/ward_device.h"
 #include "ward_inner.h"
+#include "lock_inner.h"
 #include "dev_inner.h"
 
 /* Rejection sampling keeps a byte with probability 250/256, so a working
@@ -54,7 +55,8 @@ static bool timed_out(const ward_dev_win *w, uint64_t now)
 bool ward_dev_bind_live(const ward_device *dev, const ward_dev_binding *b,
                         uint64_t now)
 {
-    if (!dev->win.open || dev->win.closing || timed_out(&dev->win, now)) {
+    const ward_dev_win *w = &dev_cst(dev)->win;
+    if (!w->open || w->closing || timed_out(w, now)) {
         return false;
     }
     if (b->stage == DEV_STAGE_PIN) {
@@ -76,20 +78,20 @@ void ward_dev_window_load(ward_device *dev)
 {
     uint8_t rec[DEV_WINDOW_LEN + 1];
     size_t len = 0;
-    bool ok = ward_store_get(&dev->base.store, DEV_REC_WINDOW, rec,
+    bool ok = ward_store_get(&dev_lk(dev)->store, DEV_REC_WINDOW, rec,
                              sizeof rec, &len) == WARD_OK &&
               len == DEV_WINDOW_LEN;
     for (size_t i = 0; ok && i < WARD_DEV_PIN_LEN; i++) {
         ok = rec[9 + i] >= '0' && rec[9 + i] <= '9';
     }
-    ward_wipe(&dev->win, sizeof dev->win);
+    ward_wipe(&dev_st(dev)->win, sizeof dev_st(dev)->win);
     if (ok) {
-        dev->win.open = 1;
-        dev->win.opened_ms = ward_load64(rec);
+        dev_st(dev)->win.open = 1;
+        dev_st(dev)->win.opened_ms = ward_load64(rec);
         /* A build with a smaller cap finds the window spent. */
-        dev->win.fails = rec[8] < WARD_DEV_PIN_MAX_ATTEMPTS
+        dev_st(dev)->win.fails = rec[8] < WARD_DEV_PIN_MAX_ATTEMPTS
                              ? rec[8] : (uint8_t)WARD_DEV_PIN_MAX_ATTEMPTS;
-        memcpy(dev->win.pin, rec + 9, WARD_DEV_PIN_LEN);
+        memcpy(dev_st(dev)->win.pin, rec + 9, WARD_DEV_PIN_LEN);
     }
     ward_wipe(rec, sizeof rec);
 }
@@ -100,9 +102,9 @@ void ward_dev_window_load(ward_device *dev)
 static void window_teardown(ward_device *dev)
 {
     for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
-        ward_dev_bind_free(&dev->bind[i]);
+        ward_dev_bind_free(&dev_st(dev)->bind[i]);
     }
-    ward_wipe(&dev->win, sizeof dev->win);
+    ward_wipe(&dev_st(dev)->win, sizeof dev_st(dev)->win);
 }
 
 /* Ends the window: its record first (the store erases the bank that held
@@ -112,13 +114,13 @@ static void window_teardown(ward_device *dev)
 static ward_err window_close(ward_device *dev)
 {
     ward_err err = WARD_OK;
-    if (dev->win.open) {
-        err = ward_store_remove(&dev->base.store, DEV_REC_WINDOW);
+    if (dev_st(dev)->win.open) {
+        err = ward_store_remove(&dev_lk(dev)->store, DEV_REC_WINDOW);
     }
     if (err == WARD_OK) {
         window_teardown(dev);
     } else {
-        dev->win.closing = 1;
+        dev_st(dev)->win.closing = 1;
     }
     return err;
 }
@@ -128,8 +130,8 @@ static ward_err window_close(ward_device *dev)
 static bool pake_in_flight(const ward_device *dev, uint64_t now)
 {
     for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
-        if (dev->bind[i].stage == DEV_STAGE_PAKE &&
-            ward_dev_bind_live(dev, &dev->bind[i], now)) {
+        if (dev_cst(dev)->bind[i].stage == DEV_STAGE_PAKE &&
+            ward_dev_bind_live(dev, &dev_cst(dev)->bind[i], now)) {
             return true;
         }
     }
@@ -139,11 +141,11 @@ static bool pake_in_flight(const ward_device *dev, uint64_t now)
 bool ward_dev_window_sync(ward_device *dev, uint64_t now, ward_err *err)
 {
     *err = WARD_OK;
-    if (!dev->win.open) {
+    if (!dev_st(dev)->win.open) {
         return false;
     }
-    if (dev->win.closing || timed_out(&dev->win, now) ||
-        (dev->win.fails >= WARD_DEV_PIN_MAX_ATTEMPTS &&
+    if (dev_st(dev)->win.closing || timed_out(&dev_st(dev)->win, now) ||
+        (dev_st(dev)->win.fails >= WARD_DEV_PIN_MAX_ATTEMPTS &&
          !pake_in_flight(dev, now))) {
         *err = window_close(dev);
         return false;
@@ -153,20 +155,20 @@ bool ward_dev_window_sync(ward_device *dev, uint64_t now, ward_err *err)
 
 bool ward_dev_window_has_attempts(const ward_device *dev)
 {
-    return dev->win.open && !dev->win.closing &&
-           dev->win.fails < WARD_DEV_PIN_MAX_ATTEMPTS;
+    return dev_cst(dev)->win.open && !dev_cst(dev)->win.closing &&
+           dev_cst(dev)->win.fails < WARD_DEV_PIN_MAX_ATTEMPTS;
 }
 
 ward_err ward_dev_window_count(ward_device *dev)
 {
     uint8_t rec[DEV_WINDOW_LEN];
     WARD_ASSERT(ward_dev_window_has_attempts(dev));
-    ward_dev_window_encode(&dev->win, (uint8_t)(dev->win.fails + 1u), rec);
-    ward_err err = ward_store_put(&dev->base.store, DEV_REC_WINDOW, rec,
+    ward_dev_window_encode(&dev_st(dev)->win, (uint8_t)(dev_st(dev)->win.fails + 1u), rec);
+    ward_err err = ward_store_put(&dev_lk(dev)->store, DEV_REC_WINDOW, rec,
                                   sizeof rec);
     ward_wipe(rec, sizeof rec);
     if (err == WARD_OK) {
-        dev->win.fails++;
+        dev_st(dev)->win.fails++;
     }
     return err;
 }
@@ -184,7 +186,7 @@ ward_err ward_dev_open_window(ward_device *dev, char pin[WARD_DEV_PIN_LEN + 1])
         err = ward_dev_now(dev, &w.opened_ms);
     }
     if (err == WARD_OK) {
-        err = random_pin(&dev->base.rng, w.pin);
+        err = random_pin(&dev_lk(dev)->rng, w.pin);
     }
     if (err != WARD_OK) {
         ward_wipe(&w, sizeof w);
@@ -200,11 +202,11 @@ ward_err ward_dev_open_window(ward_device *dev, char pin[WARD_DEV_PIN_LEN + 1])
         { DEV_REC_WINDOW, rec, sizeof rec, false },
         { DEV_REC_OLD_LOCKOUT, NULL, 0, true },
     };
-    err = ward_store_update(&dev->base.store, ch, 2);
+    err = ward_store_update(&dev_lk(dev)->store, ch, 2);
     if (err == WARD_OK) {
         window_teardown(dev);
         w.open = 1;
-        dev->win = w;
+        dev_st(dev)->win = w;
         memcpy(pin, w.pin, WARD_DEV_PIN_LEN);
     }
     ward_wipe(rec, sizeof rec);
@@ -229,9 +231,9 @@ ward_err ward_dev_window_state(ward_device *dev, ward_dev_window *w)
     }
     if (ward_dev_window_sync(dev, now, &err)) {
         w->open = true;
-        w->remaining_ms = dev->win.opened_ms + WARD_DEV_WINDOW_MS - now;
-        w->attempts_left = (unsigned)(WARD_DEV_PIN_MAX_ATTEMPTS - dev->win.fails);
-        memcpy(w->pin, dev->win.pin, WARD_DEV_PIN_LEN);
+        w->remaining_ms = dev_st(dev)->win.opened_ms + WARD_DEV_WINDOW_MS - now;
+        w->attempts_left = (unsigned)(WARD_DEV_PIN_MAX_ATTEMPTS - dev_st(dev)->win.fails);
+        memcpy(w->pin, dev_st(dev)->win.pin, WARD_DEV_PIN_LEN);
     }
     return err;
 }

@@ -4,6 +4,7 @@
 #include "ward/ward_lock.h"
 #include "ward/ward_suite.h"
 #include "ward_inner.h"
+#include "lock_inner.h"
 #include "lock_records.h"
 
 ward_err ward_lock_open(ward_lock *lock, const ward_crypto *cp,
@@ -13,17 +14,17 @@ ward_err ward_lock_open(ward_lock *lock, const ward_crypto *cp,
     WARD_ASSERT(lock != NULL && cp != NULL && rng != NULL && clock != NULL);
     WARD_ASSERT(port != NULL && rng->fill != NULL && clock->now_ms != NULL);
     memset(lock, 0, sizeof *lock);
-    lock->cp = cp;
-    lock->rng = *rng;
-    lock->clock = *clock;
-    return ward_store_open(&lock->store, port);
+    lock_st(lock)->cp = cp;
+    lock_st(lock)->rng = *rng;
+    lock_st(lock)->clock = *clock;
+    return ward_store_open(&lock_st(lock)->store, port);
 }
 
 void ward_lock_use_keystore_as(ward_lock *lock, const ward_keystore *ks, ward_key_id id)
 {
     WARD_ASSERT(lock != NULL);
-    lock->ks = ks;
-    lock->ks_id = id;
+    lock_st(lock)->ks = ks;
+    lock_st(lock)->ks_id = id;
 }
 
 void ward_lock_use_keystore(ward_lock *lock, const ward_keystore *ks)
@@ -46,7 +47,7 @@ ward_err ward_lock_load_identity(const ward_lock *lock, lock_identity *id)
 {
     uint8_t rec[ID_REC_MAX];
     size_t len = 0;
-    ward_err err = ward_store_get(&lock->store, LOCK_REC_IDENTITY, rec,
+    ward_err err = ward_store_get(&lock_cst(lock)->store, LOCK_REC_IDENTITY, rec,
                                   sizeof rec, &len);
     memset(id, 0, sizeof *id);
     if (err == WARD_ERR_NOTFOUND) {
@@ -88,27 +89,28 @@ ward_err ward_lock_provision(ward_lock *lock, const uint8_t *sn,
     if (err != WARD_ERR_STATE) {
         return err;
     }
-    if (lock->ks != NULL) {
+    if (lock_st(lock)->ks != NULL) {
         /* Made inside the keystore; a key already there under this id
          * (made by the integrator's tooling) is taken as it is. The
          * record's priv stays zero: the mark of a key kept outside. */
         memset(rec + ID_OFF_PRIV, 0, WARD_P256_SCALAR_LEN);
-        err = lock->ks->generate(lock->ks->ctx, lock->ks_id, rec + ID_OFF_PUB);
+        const ward_keystore *ks = lock_st(lock)->ks;
+        ward_key_id ks_id = lock_st(lock)->ks_id;
+        err = ks->generate(ks->ctx, ks_id, rec + ID_OFF_PUB);
         if (err == WARD_ERR_STATE) {
-            err = lock->ks->public_key(lock->ks->ctx, lock->ks_id,
-                                       rec + ID_OFF_PUB);
+            err = ks->public_key(ks->ctx, ks_id, rec + ID_OFF_PUB);
         }
-        if (err == WARD_OK && lock->cp->p256_point_check(rec + ID_OFF_PUB) != WARD_OK) {
+        if (err == WARD_OK && lock_st(lock)->cp->p256_point_check(rec + ID_OFF_PUB) != WARD_OK) {
             err = WARD_ERR_CRYPTO;
         }
     } else {
-        err = ward_p256_keygen(lock->cp, &lock->rng, rec + ID_OFF_PRIV,
+        err = ward_p256_keygen(lock_st(lock)->cp, &lock_st(lock)->rng, rec + ID_OFF_PRIV,
                                rec + ID_OFF_PUB);
     }
     if (err == WARD_OK) {
         rec[ID_OFF_SN_LEN] = (uint8_t)sn_len;
         memcpy(rec + ID_OFF_SN, sn, sn_len);
-        err = ward_store_put(&lock->store, LOCK_REC_IDENTITY, rec,
+        err = ward_store_put(&lock_st(lock)->store, LOCK_REC_IDENTITY, rec,
                              ID_OFF_SN + sn_len);
     }
     ward_wipe(rec, sizeof rec);
@@ -174,7 +176,7 @@ ward_err ward_lock_sign_request(const ward_lock *lock, const char *base,
     if (err == WARD_OK) {
         part.ptr = (const uint8_t *)base;
         part.len = base_len;
-        err = lock->cp->sha256(&part, 1, digest);
+        err = lock_cst(lock)->cp->sha256(&part, 1, digest);
     }
     if (err == WARD_OK) {
         err = ward_lock_id_sign(lock, &id, digest, sig);
@@ -188,26 +190,27 @@ ward_err ward_lock_id_sign(const ward_lock *lock, const lock_identity *id,
                            const uint8_t digest[WARD_SHA256_LEN],
                            uint8_t sig[WARD_P256_SIG_LEN])
 {
+    const ward_lock_state *L = lock_cst(lock);
     if (!id->external) {
-        return lock->cp->ecdsa_p256_sign(id->priv, digest, sig);
+        return L->cp->ecdsa_p256_sign(id->priv, digest, sig);
     }
-    if (lock->ks == NULL) {
+    if (L->ks == NULL) {
         return WARD_ERR_STATE;
     }
-    return lock->ks->sign(lock->ks->ctx, lock->ks_id, digest, sig);
+    return L->ks->sign(L->ks->ctx, L->ks_id, digest, sig);
 }
 
 ward_err ward_lock_id_confirm(const ward_lock *lock, const lock_identity *id,
                               const ward_bind_confirm *c, uint8_t *out, size_t cap,
                               size_t *len)
 {
+    const ward_lock_state *L = lock_cst(lock);
     if (!id->external) {
-        return ward_bind_confirm_sign(lock->cp, id->priv, c, out, cap, len);
+        return ward_bind_confirm_sign(L->cp, id->priv, c, out, cap, len);
     }
     *len = 0;
-    if (lock->ks == NULL) {
+    if (L->ks == NULL) {
         return WARD_ERR_STATE;
     }
-    return ward_bind_confirm_sign_by(lock->cp, lock->ks, lock->ks_id, c, out, cap,
-                                     len);
+    return ward_bind_confirm_sign_by(L->cp, L->ks, L->ks_id, c, out, cap, len);
 }

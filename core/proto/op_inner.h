@@ -13,10 +13,36 @@
 #ifndef WARD_OP_INNER_H
 #define WARD_OP_INNER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "ward/ward_op.h"
+
+/* The lock's one outstanding request, behind the opaque ward_op_lock. */
+typedef struct ward_op_state {
+    bool active;
+    uint8_t op;
+    uint8_t nonce[WARD_OP_NONCE_LEN];
+    uint8_t target[WARD_UID_MAX];
+    size_t target_len;
+    uint64_t expires_ms;
+    uint32_t ttl_ms;             /* the life it was given (0: WARD_OP_TTL_MS) */
+} ward_op_state;
+
+/* C99 has no _Static_assert: a negative array size fails the build if the
+ * state outgrows WARD_OP_LOCK_CTX_SIZE. */
+typedef char ward_op_state_fits[sizeof(ward_op_state) <= WARD_OP_LOCK_CTX_SIZE ? 1 : -1];
+
+static inline ward_op_state *op_st(ward_op_lock *op)
+{
+    return (ward_op_state *)(void *)op->opaque.bytes;
+}
+
+static inline const ward_op_state *op_cst(const ward_op_lock *op)
+{
+    return (const ward_op_state *)(const void *)op->opaque.bytes;
+}
 
 #define WARD_OP_RESULT_PLAIN_MAX                                             \
     (WARD_TLV_SIZE(WARD_OP_NONCE_LEN) + 2 * WARD_TLV_SIZE(1))

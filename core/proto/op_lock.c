@@ -4,6 +4,7 @@
 #include "ward/ward_op.h"
 #include "ward/ward_suite.h"
 #include "ward_inner.h"
+#include "lock_inner.h"
 #include "lock_records.h"
 #include "op_inner.h"
 
@@ -14,7 +15,7 @@ static bool op_code_ok(uint8_t code)
 
 static ward_err now_ms(const ward_lock *lock, uint64_t *now)
 {
-    return lock->clock.now_ms(lock->clock.ctx, now);
+    return lock_cst(lock)->clock.now_ms(lock_cst(lock)->clock.ctx, now);
 }
 
 ward_err ward_op_lock_request(ward_lock *lock, ward_op_lock *op, uint8_t code,
@@ -30,7 +31,7 @@ ward_err ward_op_lock_request_within(ward_lock *lock, ward_op_lock *op, uint8_t 
                                      uint32_t ttl_ms, uint8_t *out, size_t cap,
                                      size_t *len)
 {
-    ward_op_lock next;
+    ward_op_state next;
     ward_op_request req;
     lock_client_rec c;
     uint8_t sn[WARD_SN_MAX];
@@ -58,7 +59,7 @@ ward_err ward_op_lock_request_within(ward_lock *lock, ward_op_lock *op, uint8_t 
         err = now_ms(lock, &now);
     }
     if (err == WARD_OK) {
-        err = lock->rng.fill(lock->rng.ctx, next.nonce, sizeof next.nonce);
+        err = lock_st(lock)->rng.fill(lock_st(lock)->rng.ctx, next.nonce, sizeof next.nonce);
     }
     if (err != WARD_OK) {
         return err;
@@ -85,16 +86,22 @@ ward_err ward_op_lock_request_within(ward_lock *lock, ward_op_lock *op, uint8_t 
     req.expires_ms = next.expires_ms;
     err = ward_op_request_encode(&req, out, cap, len);
     if (err == WARD_OK) {
-        *op = next;
+        *op_st(op) = next;
     }
     return err;
+}
+
+uint8_t ward_op_lock_code(const ward_op_lock *op)
+{
+    WARD_ASSERT(op != NULL);
+    return op_cst(op)->active ? op_cst(op)->op : 0u;
 }
 
 /* A request past its expiry, or one whose expiry lies further ahead than
  * its own life allows (the clock went back): the lock cannot tell its
  * age, so it is dead. A short-lived request is measured by its own life,
  * not the default one, or a step back would stretch it. */
-static bool op_expired(const ward_op_lock *op, uint64_t now)
+static bool op_expired(const ward_op_state *op, uint64_t now)
 {
     uint64_t life = op->ttl_ms != 0u ? op->ttl_ms : (uint64_t)WARD_OP_TTL_MS;
     return now >= op->expires_ms || op->expires_ms - now > life;
@@ -111,7 +118,7 @@ typedef struct answer {
 /* The chapter's checks up to the expiry, in its order: header and uid,
  * uid bound, tag under the outstanding nonce, the fields inside, and the
  * request's target. WARD_ERR_FORMAT / WARD_ERR_AUTH: not an answer. */
-static ward_err answer_check(const ward_lock *lock, const ward_op_lock *op,
+static ward_err answer_check(const ward_lock *lock, const ward_op_state *op,
                              const uint8_t *sn, size_t sn_len,
                              const uint8_t *msg, size_t len, answer *a)
 {
@@ -125,7 +132,7 @@ static ward_err answer_check(const ward_lock *lock, const ward_op_lock *op,
     if (err != WARD_OK) {
         return err == WARD_ERR_NOTFOUND ? WARD_ERR_AUTH : err;
     }
-    err = ward_approval_open(lock->cp, a->c.auth_key, sn, sn_len, op->nonce,
+    err = ward_approval_open(lock_cst(lock)->cp, a->c.auth_key, sn, sn_len, op->nonce,
                              msg, &s, a->plain, &a->ap);
     if (err != WARD_OK) {
         return err;
@@ -168,7 +175,7 @@ static ward_err answer_commit(ward_lock *lock, const answer *a, uint8_t code,
         { LOCK_REC_ADD_GRANT, grant, sizeof grant, false },
     };
     bool grants = code == WARD_OP_ADD_CLIENT && oc == WARD_OUTCOME_EXECUTED;
-    return ward_store_update(&lock->store, ch, grants ? 3u : 2u);
+    return ward_store_update(&lock_st(lock)->store, ch, grants ? 3u : 2u);
 }
 
 ward_err ward_op_lock_accept(ward_lock *lock, ward_op_lock *op,
@@ -190,10 +197,10 @@ ward_err ward_op_lock_accept(ward_lock *lock, ward_op_lock *op,
     memset(outcome, 0, sizeof *outcome);
     memset(&a, 0, sizeof a);
     *res_len = 0;
-    if (!op->active) {
+    if (!op_cst(op)->active) {
         return WARD_ERR_STATE;
     }
-    uint8_t code = op->op;
+    uint8_t code = op_cst(op)->op;
     err = ward_lock_identity(lock, sn, &sn_len, NULL);
     if (err == WARD_OK) {
         err = now_ms(lock, &now);
@@ -201,12 +208,12 @@ ward_err ward_op_lock_accept(ward_lock *lock, ward_op_lock *op,
     if (err != WARD_OK) {
         return err;
     }
-    bool expired = op_expired(op, now);
-    err = answer_check(lock, op, sn, sn_len, approval, len, &a);
+    bool expired = op_expired(op_cst(op), now);
+    err = answer_check(lock, op_cst(op), sn, sn_len, approval, len, &a);
     if (err == WARD_OK) {
         /* The answer's view of the nonce points at the request, which is
          * dropped below before the result is sealed: keep a copy. */
-        memcpy(a.nonce, op->nonce, sizeof a.nonce);
+        memcpy(a.nonce, op_cst(op)->nonce, sizeof a.nonce);
         a.ap.nonce = a.nonce;
     }
     if (err != WARD_OK) {
@@ -233,7 +240,7 @@ ward_err ward_op_lock_accept(ward_lock *lock, ward_op_lock *op,
     }
     /* Sealed before the commit: a result buffer too small must not cost
      * the request. */
-    err = ward_op_result_seal(lock->cp, a.c.auth_key, sn, sn_len,
+    err = ward_op_result_seal(lock_st(lock)->cp, a.c.auth_key, sn, sn_len,
                               a.ap.nonce, code, a.c.uid, a.c.uid_len, oc, msg,
                               sizeof msg, &msg_len);
     if (err == WARD_OK && res_cap < msg_len) {
@@ -312,7 +319,7 @@ ward_err ward_op_lock_revoke(ward_lock *lock, const uint8_t *msg, size_t len,
     }
     memcpy(out->revoker, by.uid, by.uid_len);
     out->revoker_len = by.uid_len;
-    err = ward_revoke_open(lock->cp, by.auth_key, sn, sn_len, msg, &s, plain,
+    err = ward_revoke_open(lock_st(lock)->cp, by.auth_key, sn, sn_len, msg, &s, plain,
                            &rp);
     if (err != WARD_OK) {
         goto out;
@@ -349,8 +356,8 @@ ward_err ward_op_lock_revoke(ward_lock *lock, const uint8_t *msg, size_t len,
     /* Sealed before anything is removed: a result buffer too small must
      * not leave a revocation nobody hears of. */
     if (err == WARD_OK) {
-        err = ward_revoke_result_seal(lock->cp, &lock->rng, by.auth_key, sn, sn_len, &s, out,
-                                      res, res_cap, res_len);
+        err = ward_revoke_result_seal(lock_st(lock)->cp, &lock_st(lock)->rng, by.auth_key, sn,
+                                      sn_len, &s, out, res, res_cap, res_len);
     }
     if (err == WARD_OK && out->outcome == WARD_REVOKE_DONE) {
         err = now_ms(lock, &now);
@@ -366,7 +373,7 @@ ward_err ward_op_lock_revoke(ward_lock *lock, const uint8_t *msg, size_t len,
                 log.ch[0],
                 log.ch[1],
             };
-            err = ward_store_update(&lock->store, ch, WARD_ARRAY_LEN(ch));
+            err = ward_store_update(&lock_st(lock)->store, ch, WARD_ARRAY_LEN(ch));
         }
         if (err != WARD_OK) {
             /* Nothing was removed: a "done" must not go out. */

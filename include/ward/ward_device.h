@@ -125,6 +125,7 @@
 #include "ward_config.h"
 #include "ward_crypto.h"
 #include "ward_err.h"
+#include "ward_keystore.h"
 #include "ward_lock.h"
 #include "ward_random.h"
 #include "ward_spake2p.h"
@@ -188,7 +189,7 @@ extern "C" {
      WARD_DEV_TYPE_MAX + 15 + 1)
 
 /* One direction pair of a channel (private), the same shape on both
- * ends: here for the size of ward_device and ward_pair_channel. seq 0 is
+ * ends: here for the size of ward_pair_channel. seq 0 is
  * never sent; the receive window remembers the highest seq accepted and
  * which of the 64 below it were seen. */
 typedef struct ward_dev_chan {
@@ -214,52 +215,24 @@ typedef struct ward_dev_node {
     uint8_t near_tid[WARD_DEV_TID_MAX];     /* last near address (RAM only) */
 } ward_dev_node;
 
-/* A binding in progress (private). */
-typedef struct ward_dev_binding {
-    uint8_t stage;                          /* 0 free, 1 waits for PAKE_INIT,
-                                               2 waits for PAKE_FINISH */
-    uint8_t kind;
-    uint8_t tid_len;
-    uint8_t client_id_len;
-    uint8_t udidx_len;
-    uint8_t app_name_len;
-    uint8_t key_index;                      /* reserved at PAKE_INIT */
-    uint8_t tid[WARD_DEV_TID_MAX];
-    uint8_t client_id[WARD_CLIENT_ID_MAX];
-    uint8_t udidx[WARD_DEV_UDIDX_MAX];
-    uint8_t app_name[WARD_DEV_APP_NAME_MAX];
-    uint8_t salt[WARD_DEV_SALT_LEN];
-    uint64_t since_ms;                      /* entered its stage */
-    ward_spake2p pake;
-} ward_dev_binding;
-
-/* The pairing window (private): a RAM copy of its store record. */
-typedef struct ward_dev_win {
-    uint8_t open;
-    uint8_t closing;                        /* over; its record's removal failed */
-    uint8_t fails;                          /* attempts not refunded */
-    uint8_t pin[WARD_DEV_PIN_LEN];          /* ASCII digits */
-    uint64_t opened_ms;
-} ward_dev_win;
-
-/* An open channel (private). */
-typedef struct ward_dev_channel {
-    uint8_t used;
-    uint8_t node;                           /* index into nodes[] */
-    uint32_t channel_id;
-    uint32_t last_use;                      /* for eviction, oldest first */
-    uint8_t na[WARD_DEV_OPEN_NONCE_LEN];
-    uint8_t nd[WARD_DEV_OPEN_NONCE_LEN];
-    ward_dev_chan chan;
-} ward_dev_channel;
-
+/* Opaque: the lock it is for its identity, the nodes, the bindings in
+ * progress, the channels and the pairing window are the core's
+ * (core/proto/dev_inner.h). Its size follows WARD_MAX_NODES,
+ * WARD_DEV_MAX_BINDINGS, WARD_DEV_MAX_CHANNELS and WARD_CLIENT_ID_MAX, so
+ * a maker's ward_config.h gets the right one; each term bounds one
+ * private struct with room for its padding, and a build-time check in
+ * the core proves the sum. */
+#define WARD_DEV_BINDING_CTX_SIZE                                            \
+    (sizeof(ward_spake2p) + WARD_DEV_TID_MAX + WARD_CLIENT_ID_MAX +          \
+     WARD_DEV_UDIDX_MAX + WARD_DEV_APP_NAME_MAX + WARD_DEV_SALT_LEN + 24)
+#define WARD_DEV_CHANNEL_CTX_SIZE                                            \
+    (2 * WARD_DEV_OPEN_NONCE_LEN + 2 * WARD_AEAD_KEY_LEN + 40)
+#define WARD_DEVICE_CTX_SIZE                                                 \
+    (WARD_LOCK_CTX_SIZE + WARD_MAX_NODES * sizeof(ward_dev_node) +           \
+     WARD_DEV_MAX_BINDINGS * WARD_DEV_BINDING_CTX_SIZE +                     \
+     WARD_DEV_MAX_CHANNELS * WARD_DEV_CHANNEL_CTX_SIZE + WARD_DEV_PIN_LEN + 32)
 typedef struct ward_device {
-    ward_lock base;   /* the ports, the store and the identity record */
-    ward_dev_node nodes[WARD_MAX_NODES];
-    ward_dev_binding bind[WARD_DEV_MAX_BINDINGS];
-    ward_dev_channel chans[WARD_DEV_MAX_CHANNELS];
-    ward_dev_win win;
-    uint32_t use_clock;
+    WARD_OPAQUE(WARD_DEVICE_CTX_SIZE);
 } ward_device;
 
 /* What ward_dev_handle() asks of its caller. */
@@ -307,6 +280,12 @@ WARD_MUST_CHECK
 ward_err ward_dev_open(ward_device *dev, const ward_crypto *cp,
                        const ward_random *rng, const ward_clock *clock,
                        const ward_store_port *port);
+
+/* Keeps the identity key in ks under WARD_KEY_DEVICE_IDENTITY, as
+ * ward_lock_use_keystore() does for a lock: call after every
+ * ward_dev_open(), before anything signs or ward_dev_provision() makes
+ * the key; ks must outlive the device. */
+void ward_dev_use_keystore(ward_device *dev, const ward_keystore *ks);
 
 /* Makes the identity key once (as ward_lock_provision(): another id is
  * WARD_ERR_STATE) and stores name and type (these may change). The id

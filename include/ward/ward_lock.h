@@ -76,15 +76,12 @@ extern "C" {
      7 * WARD_STORE_RECORD_HDR_LEN + 140 + 100 + 16 + 8 + 8 +                \
      WARD_BIND_CONFIRM_MAX)
 
+/* Opaque: the ports, the store and where the identity key lives are the
+ * core's (core/proto/lock_inner.h). Nothing in it depends on
+ * ward_config.h; room for pointers on any target. */
+#define WARD_LOCK_CTX_SIZE (WARD_STORE_CTX_SIZE + 8 * sizeof(void *))
 typedef struct ward_lock {
-    const ward_crypto *cp;  /* a static const table */
-    ward_random rng;        /* copies of the caller's ports */
-    ward_clock clock;
-    ward_store store;
-    /* Where the identity key lives when its record holds none:
-     * ward_lock_use_keystore(). NULL: in the identity record (software). */
-    const ward_keystore *ks;
-    ward_key_id ks_id;      /* the identity key's id in ks */
+    WARD_OPAQUE(WARD_LOCK_CTX_SIZE);
 } ward_lock;
 
 /* Where a binding stands. */
@@ -118,9 +115,8 @@ ward_err ward_lock_open(ward_lock *lock, const ward_crypto *cp,
  * lock provisioned one way refuses to sign the other way (WARD_ERR_STATE):
  * a record with a private key ignores ks, a record without needs it. */
 void ward_lock_use_keystore(ward_lock *lock, const ward_keystore *ks);
-/* The same with the key under another id: an IoT device (ward_device.h,
- * whose identity is this record of dev->base) uses
- * WARD_KEY_DEVICE_IDENTITY. */
+/* The same with the key under another id: an IoT device's
+ * (ward_dev_use_keystore()) is WARD_KEY_DEVICE_IDENTITY. */
 void ward_lock_use_keystore_as(ward_lock *lock, const ward_keystore *ks, ward_key_id id);
 
 /* Makes and stores the identity key pair once. Again with the same SN:

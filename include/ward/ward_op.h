@@ -114,15 +114,13 @@ typedef struct ward_op_request {
     uint64_t expires_ms;         /* lock clock */
 } ward_op_request;
 
-/* The lock's one outstanding request. RAM only; copyable. */
+/* The lock's one outstanding request. RAM only; copyable. Opaque: its
+ * code, nonce, target and expiry are the core's (core/proto/op_inner.h);
+ * ward_op_lock_code() tells what it asks. Nothing in it depends on
+ * ward_config.h. */
+#define WARD_OP_LOCK_CTX_SIZE (WARD_OP_NONCE_LEN + WARD_UID_MAX + 2 * sizeof(size_t) + 16)
 typedef struct ward_op_lock {
-    bool active;
-    uint8_t op;
-    uint8_t nonce[WARD_OP_NONCE_LEN];
-    uint8_t target[WARD_UID_MAX];
-    size_t target_len;
-    uint64_t expires_ms;
-    uint32_t ttl_ms;             /* the life it was given (0: WARD_OP_TTL_MS) */
+    WARD_OPAQUE(WARD_OP_LOCK_CTX_SIZE);
 } ward_op_lock;
 
 /* What the lock did with a REVOKE, as its REVOKE_RESULT tells the revoker. */
@@ -161,6 +159,10 @@ ward_err ward_op_lock_request_within(ward_lock *lock, ward_op_lock *op, uint8_t 
                                      const uint8_t *target, size_t target_len,
                                      uint32_t ttl_ms, uint8_t *out, size_t cap,
                                      size_t *len);
+
+/* The op the outstanding request asks (WARD_OP_*), 0 when none is
+ * outstanding (never asked, answered, expired or failed to start). */
+uint8_t ward_op_lock_code(const ward_op_lock *op);
 
 /* Checks an APPROVAL against the outstanding request (order and rules in
  * docs/protocol.md). On WARD_OK the request is consumed, the decision is

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fuzz_lock.h"
+#include "proto/op_inner.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -14,6 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t res[WARD_OP_RESULT_MAX];
     size_t allow_len = 0, deny_len = 0, len = 0, res_len = 0;
     ward_op_lock op;
+    ward_op_state *os = op_st(&op);
     ward_op_request req;
     ward_op_outcome out;
     uint8_t nonce[WARD_OP_NONCE_LEN];
@@ -26,21 +28,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * bit 3 the request names bob. */
     uint8_t mode = data[0] & 3u;
     memset(&op, 0, sizeof op);
-    op.active = true;
-    op.op = (data[0] & 4u) ? WARD_OP_ADD_CLIENT : WARD_OP_UNLOCK;
+    os->active = true;
+    os->op = (data[0] & 4u) ? WARD_OP_ADD_CLIENT : WARD_OP_UNLOCK;
     memset(nonce, 0x4E, sizeof nonce);
-    memcpy(op.nonce, nonce, sizeof nonce);
+    memcpy(os->nonce, nonce, sizeof nonce);
     if (data[0] & 8u) {
-        memcpy(op.target, "bob", 3);
-        op.target_len = 3;
+        memcpy(os->target, "bob", 3);
+        os->target_len = 3;
     }
-    op.expires_ms = FL_T0 + WARD_OP_TTL_MS;
+    os->expires_ms = FL_T0 + WARD_OP_TTL_MS;
     memset(&req, 0, sizeof req);
     req.sn = FL_SN;
     req.sn_len = FL_SN_LEN;
     req.nonce = nonce; /* op's is wiped once the answer consumes it */
-    req.op = op.op;
-    req.expires_ms = op.expires_ms;
+    req.op = os->op;
+    req.expires_ms = os->expires_ms;
     /* alice allows, bob denies: the valid answers a mutation starts from. */
     CHECK(ward_approval_seal(cp, fl_auth[0], &req, (const uint8_t *)"alice",
                              5, WARD_DECISION_ALLOW, allow, sizeof allow,
@@ -66,10 +68,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (err != WARD_OK) {
         /* Not an answer: the request stays, nothing to send back. */
-        CHECK(op.active && res_len == 0 && !out.execute);
+        CHECK(os->active && res_len == 0 && !out.execute);
         return 0;
     }
-    CHECK(!op.active);
+    CHECK(!os->active);
     int who = out.uid_len == 3 ? 1 : 0;
     CHECK(memcmp(out.uid, fl_uid[who], out.uid_len) == 0);
     uint8_t oc = 0xFF;

@@ -8,6 +8,7 @@
 #include "ward/ward_device.h"
 #include "ward/ward_port_openssl.h"
 #include "ward/ward_port_sim.h"
+#include "proto/lock_inner.h"
 #include "proto/dev_inner.h"
 #include "fuzz_common.h"
 
@@ -76,7 +77,7 @@ static void fd_setup(void)
     memset(r.data_key, 0x11, sizeof r.data_key);
     r.name_len = 1;
     r.name[0] = 'a';
-    CHECK(ward_store_put(&fd_dev.base.store, DEV_REC_NODE_FIRST,
+    CHECK(ward_store_put(&dev_lk(&fd_dev)->store, DEV_REC_NODE_FIRST,
                          rec, ward_dev_node_encode(&r, rec)) == WARD_OK);
     CHECK(ward_dev_open(&fd_dev, cp, &fd_rng, &clock, &fd_port) == WARD_OK);
 
@@ -96,7 +97,7 @@ static void fd_setup(void)
     CHECK(ward_dev_seal_msg(cp, &fd_rng, r.data_key, &h, NULL, 0, pt,
                             sizeof pt, m, sizeof m, &n) == WARD_OK);
     fd_send(m, n);
-    CHECK(fd_dev.chans[0].used);
+    CHECK(dev_st(&fd_dev)->chans[0].used);
 
     /* Bindings: PIN_REQUEST from CLI and CLI2, PAKE_INIT from CLI. */
     static const uint8_t body[] = { 0x01, 1, 'U', 0x02, 1, 'a' };
@@ -129,7 +130,7 @@ static void fd_setup(void)
     CHECK(ward_hdr_encode(&h, m, sizeof m, &n) == WARD_OK);
     ward_p256_compress(share, m + n);
     fd_send(m, n + WARD_P256_COMPRESSED_LEN);
-    CHECK(fd_dev.bind[0].stage == 2 || fd_dev.bind[1].stage == 2);
+    CHECK(dev_st(&fd_dev)->bind[0].stage == 2 || dev_st(&fd_dev)->bind[1].stage == 2);
     memcpy(fd_mem0, fd_mem, sizeof fd_mem);
     fd_sf0 = fd_sf;
     fd_dev0 = fd_dev;

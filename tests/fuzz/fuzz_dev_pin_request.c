@@ -11,10 +11,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size >= 2 && size <= WARD_MSG_MAX) {
         int in_pake = 0;
         for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
-            const ward_dev_binding *b = &fd_dev.bind[i];
-            in_pake += b->stage == fd_dev0.bind[i].stage && b->stage == 2 &&
-                       b->key_index == fd_dev0.bind[i].key_index &&
-                       memcmp(b->salt, fd_dev0.bind[i].salt, sizeof b->salt) == 0;
+            const ward_dev_binding *b = &dev_st(&fd_dev)->bind[i];
+            const ward_dev_binding *b0 = &dev_st(&fd_dev0)->bind[i];
+            in_pake += b->stage == b0->stage && b->stage == 2 &&
+                       b->key_index == b0->key_index &&
+                       memcmp(b->salt, b0->salt, sizeof b->salt) == 0;
         }
         CHECK(in_pake == 1);
     }

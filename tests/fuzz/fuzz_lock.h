@@ -10,6 +10,7 @@
 #include "ward/ward_op.h"
 #include "ward/ward_port_openssl.h"
 #include "ward/ward_port_sim.h"
+#include "proto/lock_inner.h"
 #include "proto/lock_records.h"
 #include "fuzz_common.h"
 
@@ -70,7 +71,7 @@ static inline void fl_reset(void)
             memcpy(c.tid, fl_tid[i], WARD_TASK_ID_LEN);
             c.role = i == 0 ? WARD_ROLE_OWNER : WARD_ROLE_MEMBER;
             size_t n = ward_lock_client_encode(&c, rec);
-            CHECK(ward_store_put(&fl_lock.store,
+            CHECK(ward_store_put(&lock_st(&fl_lock)->store,
                                  (uint16_t)(LOCK_REC_CLIENT_FIRST + i), rec,
                                  n) == WARD_OK);
         }

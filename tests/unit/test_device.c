@@ -8,6 +8,7 @@
 #include "ward/ward_device.h"
 #include "ward/ward_pair.h"
 #include "ward/ward_port_sim.h"
+#include "proto/dev_inner.h"
 
 #include "device_fixture.h"
 
@@ -785,7 +786,7 @@ static void test_window_outside_refused(void **state)
     assert_int_equal(ward_dev_window_state(&e->dev, &w), WARD_OK);
     assert_false(w.open);
     assert_int_equal(w.pin[0], '\0');
-    assert_int_equal(e->dev.bind[0].stage, 0);
+    assert_int_equal(dev_st(&e->dev)->bind[0].stage, 0);
     /* A PAKE_FINISH in flight when the window ends is refused too. */
     df_window(e);
     ward_pair_wipe(&a.p);
@@ -927,12 +928,12 @@ static void test_window_pin_source_stuck(void **state)
     env *e = df_env_new();
     char pin[WARD_DEV_PIN_LEN + 1];
     ward_random stuck = { stuck_fill, NULL };
-    ward_random good = e->dev.base.rng;
-    e->dev.base.rng = stuck;
+    ward_random good = dev_lk(&e->dev)->rng;
+    dev_lk(&e->dev)->rng = stuck;
     memset(pin, 'x', sizeof pin);
     assert_int_equal(ward_dev_open_window(&e->dev, pin), WARD_ERR_CRYPTO);
     assert_int_equal(pin[0], '\0');
-    e->dev.base.rng = good;
+    dev_lk(&e->dev)->rng = good;
     ward_dev_window w;
     assert_int_equal(ward_dev_window_state(&e->dev, &w), WARD_OK);
     assert_true(w.open);
@@ -984,7 +985,7 @@ static void test_window_store_failure(void **state)
      * restart finds no window. */
     ward_sim_flash_power_on(&e->sf);
     assert_false(window_open(e));
-    assert_int_equal(e->dev.win.pin[0], 0);
+    assert_int_equal(dev_st(&e->dev)->win.pin[0], 0);
     df_reboot(e);
     assert_false(window_open(e));
     test_free(e);
@@ -1000,12 +1001,12 @@ static void test_old_lockout_record(void **state)
     uint8_t buf[16];
     size_t len = 0;
     assert_int_equal(ward_dev_close_window(&e->dev), WARD_OK);
-    assert_int_equal(ward_store_put(&e->dev.base.store, 0x0501, old,
+    assert_int_equal(ward_store_put(&dev_lk(&e->dev)->store, 0x0501, old,
                                     sizeof old), WARD_OK);
     df_reboot(e);
     assert_false(window_open(e));
     df_window(e);
-    assert_int_equal(ward_store_get(&e->dev.base.store, 0x0501, buf,
+    assert_int_equal(ward_store_get(&dev_lk(&e->dev)->store, 0x0501, buf,
                                     sizeof buf, &len), WARD_ERR_NOTFOUND);
     app a;
     app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
@@ -1451,7 +1452,7 @@ static void test_measure(void **state)
            (unsigned)WARD_DEV_CHAN_OVERHEAD(10u, 7u));
     printf("# RAM: node %zu, binding %zu, channel %zu, device %zu; node "
            "record <= %u bytes of store\n", sizeof(ward_dev_node),
-           sizeof(ward_dev_binding), sizeof(ward_dev_channel),
+           (size_t)WARD_DEV_BINDING_CTX_SIZE, (size_t)WARD_DEV_CHANNEL_CTX_SIZE,
            sizeof(ward_device), (unsigned)WARD_DEV_NODE_REC_MAX);
     test_free(e);
 }

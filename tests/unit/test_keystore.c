@@ -7,6 +7,7 @@
 #include "ward/ward_keystore.h"
 #include "ward/ward_lock.h"
 #include "ward/ward_suite.h"
+#include "proto/lock_inner.h"
 #include "lock_fixture.h"
 #include "proto/lock_records.h"
 
@@ -167,8 +168,8 @@ static void test_lock_identity_in_keystore(void **state)
     assert_int_equal(ward_lock_identity(&e->lock, NULL, NULL, e->lock_pub), WARD_OK);
     assert_int_equal(ks.public_key(ks.ctx, WARD_KEY_LOCK_IDENTITY, kpub), WARD_OK);
     assert_memory_equal(kpub, e->lock_pub, 65);
-    assert_int_equal(ward_store_get(&e->lock.store, LOCK_REC_IDENTITY, rec, sizeof rec, &len),
-                     WARD_OK);
+    assert_int_equal(ward_store_get(&lock_st(&e->lock)->store, LOCK_REC_IDENTITY, rec,
+                                    sizeof rec, &len), WARD_OK);
     uint8_t zero[32] = { 0 };
     assert_memory_equal(rec + ID_OFF_PRIV, zero, 32);
     /* Provisioning again with the same SN changes nothing. */

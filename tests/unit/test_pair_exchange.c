@@ -8,6 +8,7 @@
 #include "ward/ward_device.h"
 #include "ward/ward_dev_app.h"
 #include "ward/ward_port_sim.h"
+#include "proto/dev_inner.h"
 
 #include "device_fixture.h"
 
@@ -30,7 +31,7 @@ static size_t bindings_in_progress(const env *e)
 {
     size_t n = 0;
     for (size_t i = 0; i < WARD_DEV_MAX_BINDINGS; i++) {
-        n += e->dev.bind[i].stage != 0;
+        n += dev_cst(&e->dev)->bind[i].stage != 0;
     }
     return n;
 }
