@@ -19,6 +19,9 @@
  *                                               (0x0110 + slot)
  *     0x0300-0x03FF  B, remote approval         audit ring (0x0300 + seq %
  *                                               WARD_AUDIT_MAX)
+ *     0x0400-0x04FF  C, gateway                  provisioning state (0x0400-
+ *                                               0x047F), cloud credentials
+ *                                               and sessions (0x0480-0x04FF)
  *     0x0500-0x05FF  D, several apps, a device  name and type, next key
  *                                               index, pairing window,
  *                                               nodes (0x0510 + slot)
@@ -34,6 +37,8 @@
 #define WARD_REC_LOCK_LAST 0x02FFu
 #define WARD_REC_OP_FIRST 0x0300u
 #define WARD_REC_OP_LAST 0x03FFu
+#define WARD_REC_GW_FIRST 0x0400u
+#define WARD_REC_GW_LAST 0x04FFu
 #define WARD_REC_DEV_FIRST 0x0500u
 #define WARD_REC_DEV_LAST 0x05FFu
 #define WARD_REC_SE_FIRST 0x0600u
@@ -48,6 +53,7 @@
 #define WARD_RECORD_RANGES(X)                                                \
     X(WARD_REC_LOCK_FIRST, WARD_REC_LOCK_LAST, "lock-app binding")           \
     X(WARD_REC_OP_FIRST, WARD_REC_OP_LAST, "remote approval")                \
+    X(WARD_REC_GW_FIRST, WARD_REC_GW_LAST, "gateway")                        \
     X(WARD_REC_DEV_FIRST, WARD_REC_DEV_LAST, "several apps, one device")     \
     X(WARD_REC_SE_FIRST, WARD_REC_SE_LAST, "secure element")                 \
     X(WARD_REC_SE_HOST_FIRST, WARD_REC_SE_HOST_LAST, "secure element host")  \
