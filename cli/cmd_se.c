@@ -71,7 +71,9 @@ static size_t serve(const ward_se_elem *se, const uint8_t *cmd, size_t len, uint
         n = snprintf((char *)out, WARD_SE_CMD_MAX + 1, "%s", text + 5);
     } else if (strcmp(text, "id") == 0) {
         char id[2 * WARD_SE_ID_LEN + 1];
-        hex(se->id, WARD_SE_ID_LEN, id);
+        ward_se_elem_info info;
+        ward_se_elem_get_info(se, &info);
+        hex(info.id, WARD_SE_ID_LEN, id);
         n = snprintf((char *)out, WARD_SE_CMD_MAX + 1, "%s", id);
     } else if (strcmp(text, "count") == 0) {
         n = snprintf((char *)out, WARD_SE_CMD_MAX + 1, "%u", served);
@@ -188,8 +190,10 @@ int cmd_se_run(int argc, char **argv)
 
     static const char *const states[] = { "unbound", "bound", "bind-locked" };
     char id[2 * WARD_SE_ID_LEN + 1];
-    hex(se.id, WARD_SE_ID_LEN, id);
-    printf("[se %s] powered up (%s, %s); link %s\n", id, states[se.state], cp->name, link);
+    ward_se_elem_info info;
+    ward_se_elem_get_info(&se, &info);
+    hex(info.id, WARD_SE_ID_LEN, id);
+    printf("[se %s] powered up (%s, %s); link %s\n", id, states[info.state], cp->name, link);
     fflush(stdout);
     while (!cli_stopping) {
         struct pollfd p = { srv, POLLIN, 0 };
@@ -214,6 +218,7 @@ int cmd_se_run(int argc, char **argv)
 
 typedef struct host_run {
     ward_se_host h;
+    const ward_crypto *cp;
     ward_file_port fp;
     int fd;
 } host_run;
@@ -291,7 +296,7 @@ static int host_bind(host_run *r, const char *by_s, const char *variant_s, const
         return cli_fail("this host is already bind-locked to an SE");
     }
     if (err == WARD_ERR_UNSUPPORTED) {
-        return cli_fail("f %s is not available with %s", f_s, r->h.cp->name);
+        return cli_fail("f %s is not available with %s", f_s, r->cp->name);
     }
     if (err == WARD_OK) {
         err = exchange(r, fr, n, &ev, out, &m);
@@ -300,7 +305,9 @@ static int host_bind(host_run *r, const char *by_s, const char *variant_s, const
         return refused("binding", err, &ev);
     }
     char id[2 * WARD_SE_ID_LEN + 1];
-    hex(r->h.se_id, WARD_SE_ID_LEN, id);
+    ward_se_host_info info;
+    ward_se_host_get_info(&r->h, &info);
+    hex(info.se_id, WARD_SE_ID_LEN, id);
     printf("bound to SE %s (%s)\n", id,
            variant == WARD_SE_VARIANT_ASYM ? "asymmetric, P-256"
                                            : f_names[f - 1]);
@@ -324,7 +331,9 @@ static int host_lock(host_run *r)
         return refused("bind-lock", err, &ev);
     }
     char id[2 * WARD_SE_ID_LEN + 1];
-    hex(r->h.se_id, WARD_SE_ID_LEN, id);
+    ward_se_host_info info;
+    ward_se_host_get_info(&r->h, &info);
+    hex(info.se_id, WARD_SE_ID_LEN, id);
     printf("bind-locked to SE %s\n", id);
     return 0;
 }
@@ -336,7 +345,9 @@ static int host_verify(host_run *r, char **cmds, int ncmds)
     size_t n = 0, m = 0;
     ward_se_event ev;
     memset(&ev, 0, sizeof ev);
-    if (!r->h.bound) {
+    ward_se_host_info info;
+    ward_se_host_get_info(&r->h, &info);
+    if (!info.bound) {
         return cli_fail("this host is bound to no SE (run ward se host ... bind)");
     }
     ward_err err = ward_se_host_hello(&r->h, fr, sizeof fr, &n);
@@ -430,6 +441,7 @@ int cmd_se_host(int argc, char **argv)
         return cli_usage("unknown backend '%s' (openssl or mbedtls)", backend);
     }
     host_run r;
+    r.cp = cp;
     ward_store_port port;
     if ((rc = open_store(dir, &r.fp, &port)) != 0) {
         return rc;

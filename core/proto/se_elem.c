@@ -6,14 +6,14 @@
 #include "ward_inner.h"
 #include "se_inner.h"
 
-static ward_err now_ms(const ward_se_elem *se, uint64_t *ms)
+static ward_err now_ms(const ward_se_elem_state *se, uint64_t *ms)
 {
     return se->clock.now_ms(se->clock.ctx, ms);
 }
 
 /* Reads and checks the binding record into rec (the caller wipes it).
  * WARD_ERR_NOTFOUND when unbound. */
-static ward_err read_binding(const ward_se_elem *se,
+static ward_err read_binding(const ward_se_elem_state *se,
                              uint8_t rec[SE_BIND_REC_MAX], size_t *len)
 {
     ward_err err = ward_store_get(&se->store, SE_REC_BINDING, rec,
@@ -33,15 +33,16 @@ static ward_err read_binding(const ward_se_elem *se,
     return ok ? WARD_OK : WARD_ERR_FORMAT;
 }
 
-ward_err ward_se_elem_open(ward_se_elem *se, const ward_crypto *cp,
+ward_err ward_se_elem_open(ward_se_elem *ctx, const ward_crypto *cp,
                            const ward_random *rng, const ward_clock *clock,
                            const ward_store_port *port)
 {
     uint8_t rec[SE_BIND_REC_MAX];
     size_t len = 0;
-    WARD_ASSERT(se != NULL && cp != NULL && rng != NULL && clock != NULL &&
+    WARD_ASSERT(ctx != NULL && cp != NULL && rng != NULL && clock != NULL &&
                 port != NULL);
-    memset(se, 0, sizeof *se);
+    ward_se_elem_state *se = se_est(ctx);
+    memset(ctx, 0, sizeof *ctx);
     se->cp = cp;
     se->rng = *rng;
     se->clock = *clock;
@@ -105,10 +106,10 @@ static uint32_t backoff_ms(uint32_t fails)
                                       : (uint32_t)d;
 }
 
-ward_err ward_se_elem_wait(const ward_se_elem *se, uint32_t *wait_ms)
+/* How long until the SE gives a challenge again (0: now). */
+static ward_err wait_left(const ward_se_elem_state *se, uint32_t *wait_ms)
 {
     uint64_t now = 0, base;
-    WARD_ASSERT(se != NULL && wait_ms != NULL);
     *wait_ms = 0;
     if (se->fails == 0) {
         return WARD_OK;
@@ -135,9 +136,15 @@ ward_err ward_se_elem_wait(const ward_se_elem *se, uint32_t *wait_ms)
     return WARD_OK;
 }
 
-void ward_se_elem_end_session(ward_se_elem *se)
+ward_err ward_se_elem_wait(const ward_se_elem *ctx, uint32_t *wait_ms)
 {
-    WARD_ASSERT(se != NULL);
+    WARD_ASSERT(ctx != NULL && wait_ms != NULL);
+    return wait_left(se_cest(ctx), wait_ms);
+}
+
+/* The link went down, or the check failed: no challenge, no session. */
+static void end_session(ward_se_elem_state *se)
+{
     se->challenged = false;
     ward_wipe(se->r2, sizeof se->r2);
     ward_wipe(se->eph_priv, sizeof se->eph_priv);
@@ -148,13 +155,32 @@ void ward_se_elem_end_session(ward_se_elem *se)
     se->cmd_pending = false;
 }
 
-void ward_se_elem_close(ward_se_elem *se)
+void ward_se_elem_end_session(ward_se_elem *ctx)
 {
-    WARD_ASSERT(se != NULL);
-    ward_wipe(se, sizeof *se);
+    WARD_ASSERT(ctx != NULL);
+    end_session(se_est(ctx));
 }
 
-static ward_err on_hello(ward_se_elem *se, size_t len, ward_se_event *ev,
+void ward_se_elem_get_info(const ward_se_elem *ctx, ward_se_elem_info *info)
+{
+    WARD_ASSERT(ctx != NULL && info != NULL);
+    const ward_se_elem_state *se = se_cest(ctx);
+    memset(info, 0, sizeof *info);
+    memcpy(info->id, se->id, sizeof info->id);
+    info->state = se->state;
+    info->variant = se->variant;   /* 0 until a binding: open zeroes them */
+    info->f = se->f;
+    info->fails = se->fails;
+    info->verified = se->verified;
+}
+
+void ward_se_elem_close(ward_se_elem *ctx)
+{
+    WARD_ASSERT(ctx != NULL);
+    ward_wipe(ctx, sizeof *ctx);
+}
+
+static ward_err on_hello(ward_se_elem_state *se, size_t len, ward_se_event *ev,
                          uint8_t *out, size_t cap, size_t *out_len,
                          uint32_t *wait)
 {
@@ -164,7 +190,7 @@ static ward_err on_hello(ward_se_elem *se, size_t len, ward_se_event *ev,
         return WARD_ERR_FORMAT;
     }
     /* A new challenge starts a new check: whatever came before is over. */
-    ward_se_elem_end_session(se);
+    end_session(se);
     p[n++] = se->state;
     memcpy(p + n, se->id, WARD_SE_ID_LEN);
     n += WARD_SE_ID_LEN;
@@ -175,7 +201,7 @@ static ward_err on_hello(ward_se_elem *se, size_t len, ward_se_event *ev,
         return ward_se_frame_encode(WARD_SE_CHALLENGE, p, n, out, cap,
                                     out_len);
     }
-    ward_err err = ward_se_elem_wait(se, wait);
+    ward_err err = wait_left(se, wait);
     if (err == WARD_OK && *wait > 0) {
         err = WARD_ERR_BUSY;
     }
@@ -186,7 +212,7 @@ static ward_err on_hello(ward_se_elem *se, size_t len, ward_se_event *ev,
         err = ward_p256_keygen(se->cp, &se->rng, se->eph_priv, se->eph_pub);
     }
     if (err != WARD_OK) {
-        ward_se_elem_end_session(se);
+        end_session(se);
         return err;
     }
     memcpy(p + n, se->r2, WARD_SE_R2_LEN);
@@ -202,7 +228,7 @@ static ward_err on_hello(ward_se_elem *se, size_t len, ward_se_event *ev,
 
 /* BIND: by (1) | variant (1) | f (1) | R1 (32, by the host) or the
  * host's public key (65, asymmetric). */
-static ward_err on_bind(ward_se_elem *se, const uint8_t *p, size_t len,
+static ward_err on_bind(ward_se_elem_state *se, const uint8_t *p, size_t len,
                         ward_se_event *ev, uint8_t *out, size_t cap,
                         size_t *out_len)
 {
@@ -251,7 +277,7 @@ static ward_err on_bind(ward_se_elem *se, const uint8_t *p, size_t len,
     } else {
         return WARD_ERR_FORMAT;
     }
-    ward_se_elem_end_session(se);
+    end_session(se);
     if (err == WARD_OK) {
         /* Rewriting before the lock is allowed: a failed factory binding
          * must not scrap the SE. */
@@ -277,7 +303,7 @@ static ward_err on_bind(ward_se_elem *se, const uint8_t *p, size_t len,
 
 /* BIND_LOCK: f(R1, "se lock" || se_id), or the host's signature over
  * se_id: only the holder of the binding can lock it. */
-static ward_err on_lock(ward_se_elem *se, const uint8_t *p, size_t len,
+static ward_err on_lock(ward_se_elem_state *se, const uint8_t *p, size_t len,
                         ward_se_event *ev, uint8_t *out, size_t cap,
                         size_t *out_len)
 {
@@ -322,7 +348,7 @@ static ward_err on_lock(ward_se_elem *se, const uint8_t *p, size_t len,
 }
 
 /* Counts a failure in the store, before anything is compared. */
-static ward_err count_failure(ward_se_elem *se, uint64_t now)
+static ward_err count_failure(ward_se_elem_state *se, uint64_t now)
 {
     uint8_t fr[SE_FAILS_REC_LEN];
     uint32_t fails = se->fails == 0xFFFFFFFFu ? se->fails : se->fails + 1u;
@@ -348,7 +374,7 @@ typedef struct answer_work {
     uint8_t tag[WARD_SE_TAG_LEN];
 } answer_work;
 
-static ward_err answer_check(ward_se_elem *se, answer_work *w,
+static ward_err answer_check(ward_se_elem_state *se, answer_work *w,
                              const uint8_t *p, size_t len, bool *match)
 {
     size_t rec_len = 0;
@@ -401,7 +427,7 @@ static ward_err answer_check(ward_se_elem *se, answer_work *w,
 }
 
 /* ANSWER: nonce (16) | f(R1, R2) (16 or 32), or nonce | signature (64). */
-static ward_err on_answer(ward_se_elem *se, const uint8_t *p, size_t len,
+static ward_err on_answer(ward_se_elem_state *se, const uint8_t *p, size_t len,
                           ward_se_event *ev, uint8_t *out, size_t cap,
                           size_t *out_len, uint32_t *wait)
 {
@@ -415,7 +441,7 @@ static ward_err on_answer(ward_se_elem *se, const uint8_t *p, size_t len,
     memcpy(w.r2, se->r2, sizeof w.r2);
     memcpy(w.eph_priv, se->eph_priv, sizeof w.eph_priv);
     memcpy(w.eph_pub, se->eph_pub, sizeof w.eph_pub);
-    ward_se_elem_end_session(se);
+    end_session(se);
     if (len < WARD_SE_NONCE_LEN) {
         ward_wipe(&w, sizeof w);
         return WARD_ERR_FORMAT;
@@ -461,7 +487,7 @@ static ward_err on_answer(ward_se_elem *se, const uint8_t *p, size_t len,
 }
 
 /* CMD: ctr (4) | data | tag (16). */
-static ward_err on_cmd(ward_se_elem *se, const uint8_t *p, size_t len,
+static ward_err on_cmd(ward_se_elem_state *se, const uint8_t *p, size_t len,
                        ward_se_event *ev)
 {
     if (!se->verified) {
@@ -473,7 +499,7 @@ static ward_err on_cmd(ward_se_elem *se, const uint8_t *p, size_t len,
                                         p, len, &ctr, &dlen);
     if (err == WARD_ERR_AUTH) {
         /* A forgery on the bus: end the session, the host checks again. */
-        ward_se_elem_end_session(se);
+        end_session(se);
     }
     if (err != WARD_OK) {
         return err;
@@ -491,7 +517,7 @@ static ward_err on_cmd(ward_se_elem *se, const uint8_t *p, size_t len,
     return WARD_OK;
 }
 
-ward_err ward_se_elem_input(ward_se_elem *se, const uint8_t *in,
+ward_err ward_se_elem_input(ward_se_elem *ctx, const uint8_t *in,
                             size_t in_len, ward_se_event *ev, uint8_t *out,
                             size_t cap, size_t *out_len)
 {
@@ -499,7 +525,8 @@ ward_err ward_se_elem_input(ward_se_elem *se, const uint8_t *in,
     const uint8_t *p = NULL;
     size_t len = 0;
     uint32_t wait = 0;
-    WARD_ASSERT(se != NULL && ev != NULL && out != NULL && out_len != NULL);
+    WARD_ASSERT(ctx != NULL && ev != NULL && out != NULL && out_len != NULL);
+    ward_se_elem_state *se = se_est(ctx);
     WARD_ASSERT(in != NULL || in_len == 0);
     WARD_ASSERT(cap >= WARD_SE_FRAME_MAX);
     memset(ev, 0, sizeof *ev);
@@ -540,11 +567,12 @@ ward_err ward_se_elem_input(ward_se_elem *se, const uint8_t *in,
     return ward_se_error_frame(err, wait, out, cap, out_len);
 }
 
-ward_err ward_se_elem_reply(ward_se_elem *se, const uint8_t *data,
+ward_err ward_se_elem_reply(ward_se_elem *ctx, const uint8_t *data,
                             size_t len, uint8_t *out, size_t cap,
                             size_t *out_len)
 {
-    WARD_ASSERT(se != NULL && out != NULL && out_len != NULL);
+    WARD_ASSERT(ctx != NULL && out != NULL && out_len != NULL);
+    ward_se_elem_state *se = se_est(ctx);
     WARD_ASSERT(data != NULL || len == 0);
     *out_len = 0;
     if (!se->verified || !se->cmd_pending) {

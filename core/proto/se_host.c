@@ -15,7 +15,7 @@
 
 /* Reads and checks the binding record (the caller wipes rec).
  * WARD_ERR_NOTFOUND when this host is bound to no SE. */
-static ward_err read_binding(const ward_se_host *h,
+static ward_err read_binding(const ward_se_host_state *h,
                              uint8_t rec[HOST_BIND_REC_MAX], size_t *len)
 {
     ward_err err = ward_store_get(&h->store, HOST_REC_BINDING, rec,
@@ -35,7 +35,7 @@ static ward_err read_binding(const ward_se_host *h,
     return ok ? WARD_OK : WARD_ERR_FORMAT;
 }
 
-static void forget_pending(ward_se_host *h)
+static void forget_pending(ward_se_host_state *h)
 {
     h->pend_by = 0;
     h->pend_variant = 0;
@@ -43,22 +43,24 @@ static void forget_pending(ward_se_host *h)
     ward_wipe(h->pend_cred, sizeof h->pend_cred);
 }
 
-void ward_se_host_end_session(ward_se_host *h)
+void ward_se_host_end_session(ward_se_host *ctx)
 {
-    WARD_ASSERT(h != NULL);
+    WARD_ASSERT(ctx != NULL);
+    ward_se_host_state *h = se_hst(ctx);
     h->verified = false;
     ward_wipe(h->ks, sizeof h->ks);
     h->ctr_out = 0;
 }
 
-ward_err ward_se_host_open(ward_se_host *h, const ward_crypto *cp,
+ward_err ward_se_host_open(ward_se_host *ctx, const ward_crypto *cp,
                            const ward_random *rng,
                            const ward_store_port *port)
 {
     uint8_t rec[HOST_BIND_REC_MAX];
     size_t len = 0;
-    WARD_ASSERT(h != NULL && cp != NULL && rng != NULL && port != NULL);
-    memset(h, 0, sizeof *h);
+    WARD_ASSERT(ctx != NULL && cp != NULL && rng != NULL && port != NULL);
+    ward_se_host_state *h = se_hst(ctx);
+    memset(ctx, 0, sizeof *ctx);
     h->cp = cp;
     h->rng = *rng;
     ward_err err = ward_store_open(&h->store, port);
@@ -78,9 +80,10 @@ ward_err ward_se_host_open(ward_se_host *h, const ward_crypto *cp,
     return err;
 }
 
-void ward_se_host_use_keystore(ward_se_host *h, const ward_keystore *ks)
+void ward_se_host_use_keystore(ward_se_host *ctx, const ward_keystore *ks)
 {
-    WARD_ASSERT(h != NULL);
+    WARD_ASSERT(ctx != NULL);
+    ward_se_host_state *h = se_hst(ctx);
     h->keys = ks;
 }
 
@@ -95,7 +98,7 @@ static bool cred_external(const uint8_t *cred)
     return acc == 0;
 }
 
-static ward_err cred_sign(const ward_se_host *h, const char *label, const uint8_t *cred,
+static ward_err cred_sign(const ward_se_host_state *h, const char *label, const uint8_t *cred,
                           const uint8_t *msg, size_t len, uint8_t sig[WARD_P256_SIG_LEN])
 {
     if (!cred_external(cred)) {
@@ -105,7 +108,7 @@ static ward_err cred_sign(const ward_se_host *h, const char *label, const uint8_
                            : WARD_ERR_STATE;
 }
 
-static ward_err cred_ecdh(const ward_se_host *h, const uint8_t *cred,
+static ward_err cred_ecdh(const ward_se_host_state *h, const uint8_t *cred,
                           const uint8_t peer[WARD_P256_POINT_LEN],
                           uint8_t shared[WARD_P256_SHARED_LEN])
 {
@@ -116,26 +119,41 @@ static ward_err cred_ecdh(const ward_se_host *h, const uint8_t *cred,
                            : WARD_ERR_STATE;
 }
 
-void ward_se_host_close(ward_se_host *h)
+void ward_se_host_get_info(const ward_se_host *ctx, ward_se_host_info *info)
 {
-    WARD_ASSERT(h != NULL);
-    ward_wipe(h, sizeof *h);
+    WARD_ASSERT(ctx != NULL && info != NULL);
+    const ward_se_host_state *h = se_chst(ctx);
+    memset(info, 0, sizeof *info);
+    info->bound = h->bound;
+    info->locked = h->locked;
+    /* All zero until a binding: open zeroes them. */
+    memcpy(info->se_id, h->se_id, sizeof info->se_id);
+    info->variant = h->variant;
+    info->f = h->f;
+    info->verified = h->verified;
 }
 
-ward_err ward_se_host_bind(ward_se_host *h, uint8_t r1_by, uint8_t variant,
+void ward_se_host_close(ward_se_host *ctx)
+{
+    WARD_ASSERT(ctx != NULL);
+    ward_wipe(ctx, sizeof *ctx);
+}
+
+ward_err ward_se_host_bind(ward_se_host *ctx, uint8_t r1_by, uint8_t variant,
                            uint8_t f, uint8_t *out, size_t cap,
                            size_t *out_len)
 {
     uint8_t p[3 + WARD_P256_POINT_LEN];
     size_t n = 3;
-    WARD_ASSERT(h != NULL && out != NULL && out_len != NULL);
+    WARD_ASSERT(ctx != NULL && out != NULL && out_len != NULL);
+    ward_se_host_state *h = se_hst(ctx);
     *out_len = 0;
     if (h->locked) {
         return WARD_ERR_LOCKED;
     }
     ward_err err = WARD_OK;
     forget_pending(h);
-    ward_se_host_end_session(h);
+    ward_se_host_end_session(ctx);
     h->expect = 0;
     if (variant == WARD_SE_VARIANT_SYM) {
         if (r1_by != WARD_SE_R1_BY_SE && r1_by != WARD_SE_R1_BY_HOST) {
@@ -191,12 +209,13 @@ ward_err ward_se_host_bind(ward_se_host *h, uint8_t r1_by, uint8_t variant,
     return err;
 }
 
-ward_err ward_se_host_lock(ward_se_host *h, uint8_t *out, size_t cap,
+ward_err ward_se_host_lock(ward_se_host *ctx, uint8_t *out, size_t cap,
                            size_t *out_len)
 {
     uint8_t rec[HOST_BIND_REC_MAX], proof[WARD_P256_SIG_LEN];
     size_t len = 0, n = 0;
-    WARD_ASSERT(h != NULL && out != NULL && out_len != NULL);
+    WARD_ASSERT(ctx != NULL && out != NULL && out_len != NULL);
+    ward_se_host_state *h = se_hst(ctx);
     *out_len = 0;
     if (!h->bound) {
         return WARD_ERR_STATE;
@@ -223,11 +242,12 @@ ward_err ward_se_host_lock(ward_se_host *h, uint8_t *out, size_t cap,
     return err;
 }
 
-ward_err ward_se_host_hello(ward_se_host *h, uint8_t *out, size_t cap,
+ward_err ward_se_host_hello(ward_se_host *ctx, uint8_t *out, size_t cap,
                             size_t *out_len)
 {
-    WARD_ASSERT(h != NULL && out != NULL && out_len != NULL);
-    ward_se_host_end_session(h);
+    WARD_ASSERT(ctx != NULL && out != NULL && out_len != NULL);
+    ward_se_host_state *h = se_hst(ctx);
+    ward_se_host_end_session(ctx);
     ward_err err = ward_se_frame_encode(WARD_SE_HELLO, NULL, 0, out, cap,
                                         out_len);
     if (err == WARD_OK) {
@@ -236,11 +256,12 @@ ward_err ward_se_host_hello(ward_se_host *h, uint8_t *out, size_t cap,
     return err;
 }
 
-ward_err ward_se_host_command(ward_se_host *h, const uint8_t *data,
+ward_err ward_se_host_command(ward_se_host *ctx, const uint8_t *data,
                               size_t len, uint8_t *out, size_t cap,
                               size_t *out_len)
 {
-    WARD_ASSERT(h != NULL && out != NULL && out_len != NULL);
+    WARD_ASSERT(ctx != NULL && out != NULL && out_len != NULL);
+    ward_se_host_state *h = se_hst(ctx);
     WARD_ASSERT(data != NULL || len == 0);
     *out_len = 0;
     if (!h->verified || h->ctr_out == 0xFFFFFFFFu) {
@@ -258,7 +279,7 @@ ward_err ward_se_host_command(ward_se_host *h, const uint8_t *data,
 }
 
 /* BOUND: se_id (16) | R1 (32) when the SE made it. */
-static ward_err on_bound(ward_se_host *h, const uint8_t *p, size_t len,
+static ward_err on_bound(ward_se_host_state *h, const uint8_t *p, size_t len,
                          ward_se_event *ev)
 {
     uint8_t rec[HOST_BIND_REC_MAX];
@@ -290,7 +311,7 @@ static ward_err on_bound(ward_se_host *h, const uint8_t *p, size_t len,
     return err;
 }
 
-static ward_err on_locked(ward_se_host *h, size_t len, ward_se_event *ev)
+static ward_err on_locked(ward_se_host_state *h, size_t len, ward_se_event *ev)
 {
     uint8_t rec[HOST_BIND_REC_MAX];
     size_t rec_len = 0;
@@ -321,7 +342,7 @@ typedef struct answer_work {
 
 /* CHALLENGE: state (1) | se_id (16) | variant (1) | f (1), then for a
  * bind-locked SE R2 (32) and, asymmetric, its ephemeral key (65). */
-static ward_err on_challenge(ward_se_host *h, const uint8_t *p, size_t len,
+static ward_err on_challenge(ward_se_host_state *h, const uint8_t *p, size_t len,
                              ward_se_event *ev, uint8_t *out, size_t cap,
                              size_t *out_len)
 {
@@ -401,7 +422,7 @@ static ward_err on_challenge(ward_se_host *h, const uint8_t *p, size_t len,
 
 /* VERIFIED: the SE's tag under the session key, so the host knows it
  * talks to the SE that holds the binding, with the same key. */
-static ward_err on_verified(ward_se_host *h, const uint8_t *p, size_t len,
+static ward_err on_verified(ward_se_host_state *h, const uint8_t *p, size_t len,
                             ward_se_event *ev)
 {
     uint8_t want[WARD_SE_TAG_LEN];
@@ -424,7 +445,7 @@ static ward_err on_verified(ward_se_host *h, const uint8_t *p, size_t len,
 }
 
 /* RESP: ctr (4) | data | tag (16), the counter of the command it answers. */
-static ward_err on_resp(ward_se_host *h, const uint8_t *p, size_t len,
+static ward_err on_resp(ward_se_host_state *h, const uint8_t *p, size_t len,
                         ward_se_event *ev)
 {
     if (!h->verified) {
@@ -446,14 +467,15 @@ static ward_err on_resp(ward_se_host *h, const uint8_t *p, size_t len,
     return WARD_OK;
 }
 
-ward_err ward_se_host_input(ward_se_host *h, const uint8_t *in,
+ward_err ward_se_host_input(ward_se_host *ctx, const uint8_t *in,
                             size_t in_len, ward_se_event *ev, uint8_t *out,
                             size_t cap, size_t *out_len)
 {
     uint8_t type = 0;
     const uint8_t *p = NULL;
     size_t len = 0;
-    WARD_ASSERT(h != NULL && ev != NULL && out != NULL && out_len != NULL);
+    WARD_ASSERT(ctx != NULL && ev != NULL && out != NULL && out_len != NULL);
+    ward_se_host_state *h = se_hst(ctx);
     WARD_ASSERT(in != NULL || in_len == 0);
     memset(ev, 0, sizeof *ev);
     *out_len = 0;
@@ -489,7 +511,7 @@ ward_err ward_se_host_input(ward_se_host *h, const uint8_t *in,
     case WARD_SE_LOCKED:
         return on_locked(h, len, ev);
     case WARD_SE_CHALLENGE:
-        ward_se_host_end_session(h);
+        ward_se_host_end_session(ctx);
         return on_challenge(h, p, len, ev, out, cap, out_len);
     case WARD_SE_VERIFIED:
         err = on_verified(h, p, len, ev);

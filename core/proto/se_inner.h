@@ -54,6 +54,79 @@ typedef char se_records_fit[WARD_SE_STORE_BANK_MIN >=
                             ? 1
                             : -1];
 
+/* The secure element's context (ward_se_elem). */
+typedef struct ward_se_elem_state {
+    const ward_crypto *cp;   /* a static const table */
+    ward_random rng;         /* copies of the caller's ports */
+    ward_clock clock;
+    ward_store store;
+    uint8_t id[WARD_SE_ID_LEN];
+    uint8_t state;           /* WARD_SE_STATE_*, as stored */
+    uint8_t variant, f;
+    uint32_t fails;          /* as stored */
+    uint64_t last_fail_ms;   /* as stored */
+    uint64_t boot_ms;        /* this power-up's start, on its clock */
+    uint64_t ram_fail_ms;    /* the last failure of this power-up */
+    bool failed_here;
+    /* The outstanding challenge: one answer each. */
+    bool challenged;
+    uint8_t r2[WARD_SE_R2_LEN];
+    uint8_t eph_priv[WARD_P256_SCALAR_LEN];
+    uint8_t eph_pub[WARD_P256_POINT_LEN];
+    /* The session after a passed check. */
+    bool verified;
+    uint8_t ks[32];
+    uint32_t ctr_in;         /* the last command counter accepted */
+    bool cmd_pending;        /* a command awaits ward_se_elem_reply() */
+} ward_se_elem_state;
+
+/* The host's context (ward_se_host). */
+typedef struct ward_se_host_state {
+    const ward_crypto *cp;
+    ward_random rng;
+    ward_store store;
+    /* The stored binding, without its secret. */
+    bool bound, locked;
+    uint8_t se_id[WARD_SE_ID_LEN];
+    uint8_t variant, f;
+    uint8_t expect;          /* the reply type awaited; 0 none */
+    /* A binding under way, until BOUND arrives. */
+    uint8_t pend_by, pend_variant, pend_f;
+    uint8_t pend_cred[WARD_P256_SCALAR_LEN + WARD_P256_POINT_LEN];
+    /* The power-up's check and session. */
+    uint8_t ks[32];
+    bool verified;
+    uint32_t ctr_out;        /* the last command counter sent */
+    /* The keystore of the asymmetric variant's key (WARD_KEY_SE):
+     * ward_se_host_use_keystore(). NULL: the key is in the binding record. */
+    const ward_keystore *keys;
+} ward_se_host_state;
+
+/* C99 has no _Static_assert: a negative array size fails the build if
+ * WARD_SE_ELEM_CTX_SIZE or WARD_SE_HOST_CTX_SIZE is too small. */
+typedef char ward_se_elem_state_fits[sizeof(ward_se_elem_state) <= WARD_SE_ELEM_CTX_SIZE ? 1 : -1];
+typedef char ward_se_host_state_fits[sizeof(ward_se_host_state) <= WARD_SE_HOST_CTX_SIZE ? 1 : -1];
+
+static inline ward_se_elem_state *se_est(ward_se_elem *se)
+{
+    return (ward_se_elem_state *)(void *)se->opaque.bytes;
+}
+
+static inline const ward_se_elem_state *se_cest(const ward_se_elem *se)
+{
+    return (const ward_se_elem_state *)(const void *)se->opaque.bytes;
+}
+
+static inline ward_se_host_state *se_hst(ward_se_host *h)
+{
+    return (ward_se_host_state *)(void *)h->opaque.bytes;
+}
+
+static inline const ward_se_host_state *se_chst(const ward_se_host *h)
+{
+    return (const ward_se_host_state *)(const void *)h->opaque.bytes;
+}
+
 /* Direction bytes of the command tags: one key, two directions. */
 #define SE_DIR_HOST 0x48u /* 'H' */
 #define SE_DIR_SE 0x53u   /* 'S' */

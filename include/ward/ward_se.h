@@ -177,29 +177,17 @@ size_t ward_se_frame_total(const uint8_t hdr[WARD_SE_FRAME_HDR_LEN]);
 
 /* ---- The secure element ---- */
 
+/* Opaque: the ports, the store, the SE's id and stored state, the
+ * outstanding challenge and the session are the core's
+ * (core/proto/se_inner.h). Each term bounds what the private struct
+ * keeps, with room for its padding; a build-time check in the core
+ * proves it fits. */
+#define WARD_SE_ELEM_CTX_SIZE                                                \
+    (sizeof(void *) + sizeof(ward_random) + sizeof(ward_clock) +             \
+     WARD_STORE_CTX_SIZE + WARD_SE_ID_LEN + WARD_SE_R2_LEN +                 \
+     WARD_P256_SCALAR_LEN + WARD_P256_POINT_LEN + 32 + 56)
 typedef struct ward_se_elem {
-    const ward_crypto *cp;   /* a static const table */
-    ward_random rng;         /* copies of the caller's ports */
-    ward_clock clock;
-    ward_store store;
-    uint8_t id[WARD_SE_ID_LEN];
-    uint8_t state;           /* WARD_SE_STATE_*, as stored */
-    uint8_t variant, f;
-    uint32_t fails;          /* as stored */
-    uint64_t last_fail_ms;   /* as stored */
-    uint64_t boot_ms;        /* this power-up's start, on its clock */
-    uint64_t ram_fail_ms;    /* the last failure of this power-up */
-    bool failed_here;
-    /* The outstanding challenge: one answer each. */
-    bool challenged;
-    uint8_t r2[WARD_SE_R2_LEN];
-    uint8_t eph_priv[WARD_P256_SCALAR_LEN];
-    uint8_t eph_pub[WARD_P256_POINT_LEN];
-    /* The session after a passed check. */
-    bool verified;
-    uint8_t ks[32];
-    uint32_t ctr_in;         /* the last command counter accepted */
-    bool cmd_pending;        /* a command awaits ward_se_elem_reply() */
+    WARD_OPAQUE(WARD_SE_ELEM_CTX_SIZE);
 } ward_se_elem;
 
 /* Opens the SE's store; makes its random id on the very first power-up.
@@ -234,30 +222,30 @@ void ward_se_elem_end_session(ward_se_elem *se);
 WARD_MUST_CHECK
 ward_err ward_se_elem_wait(const ward_se_elem *se, uint32_t *wait_ms);
 
+/* What an SE tells of itself (ward_se_elem_get_info). */
+typedef struct ward_se_elem_info {
+    uint8_t id[WARD_SE_ID_LEN];
+    uint8_t state;           /* WARD_SE_STATE_* */
+    uint8_t variant, f;      /* the binding's; 0 when unbound */
+    uint32_t fails;          /* failed checks since the last passed one */
+    bool verified;           /* a session is open */
+} ward_se_elem_info;
+
+void ward_se_elem_get_info(const ward_se_elem *se, ward_se_elem_info *info);
+
 /* Wipes every secret the context holds. */
 void ward_se_elem_close(ward_se_elem *se);
 
 /* ---- The host ---- */
 
+/* Opaque: the ports, the store, the stored binding without its secret,
+ * a binding under way and the session are the core's
+ * (core/proto/se_inner.h), bounded as WARD_SE_ELEM_CTX_SIZE is. */
+#define WARD_SE_HOST_CTX_SIZE                                                \
+    (2 * sizeof(void *) + sizeof(ward_random) + WARD_STORE_CTX_SIZE +       \
+     WARD_SE_ID_LEN + WARD_P256_SCALAR_LEN + WARD_P256_POINT_LEN + 32 + 24)
 typedef struct ward_se_host {
-    const ward_crypto *cp;
-    ward_random rng;
-    ward_store store;
-    /* The stored binding, without its secret. */
-    bool bound, locked;
-    uint8_t se_id[WARD_SE_ID_LEN];
-    uint8_t variant, f;
-    uint8_t expect;          /* the reply type awaited; 0 none */
-    /* A binding under way, until BOUND arrives. */
-    uint8_t pend_by, pend_variant, pend_f;
-    uint8_t pend_cred[WARD_P256_SCALAR_LEN + WARD_P256_POINT_LEN];
-    /* The power-up's check and session. */
-    uint8_t ks[32];
-    bool verified;
-    uint32_t ctr_out;        /* the last command counter sent */
-    /* The keystore of the asymmetric variant's key (WARD_KEY_SE):
-     * ward_se_host_use_keystore(). NULL: the key is in the binding record. */
-    const ward_keystore *keys;
+    WARD_OPAQUE(WARD_SE_HOST_CTX_SIZE);
 } ward_se_host;
 
 /* Opens the host's store. WARD_ERR_IO if the port fails. */
@@ -313,6 +301,16 @@ WARD_MUST_CHECK
 ward_err ward_se_host_input(ward_se_host *h, const uint8_t *in,
                             size_t in_len, ward_se_event *ev, uint8_t *out,
                             size_t cap, size_t *out_len);
+
+/* What a host tells of its binding (ward_se_host_get_info). */
+typedef struct ward_se_host_info {
+    bool bound, locked;
+    uint8_t se_id[WARD_SE_ID_LEN];  /* the SE it is bound to (when bound) */
+    uint8_t variant, f;
+    bool verified;                  /* a session is open */
+} ward_se_host_info;
+
+void ward_se_host_get_info(const ward_se_host *h, ward_se_host_info *info);
 
 /* Forgets the session (the host powers down). */
 void ward_se_host_end_session(ward_se_host *h);

@@ -54,6 +54,21 @@ static size_t skipped;
 
 /* ---- Moving frames between the roles ---- */
 
+/* What the SE and the host tell of themselves, through their public calls. */
+static ward_se_elem_info se_info(const ward_se_elem *se)
+{
+    ward_se_elem_info i;
+    ward_se_elem_get_info(se, &i);
+    return i;
+}
+
+static ward_se_host_info host_info(const ward_se_host *h)
+{
+    ward_se_host_info i;
+    ward_se_host_get_info(h, &i);
+    return i;
+}
+
 static void se_boot(ward_se_elem *se, sim *s)
 {
     ward_random rng = ward_test_rng();
@@ -318,8 +333,8 @@ static void test_hundred_power_cycles(void **state)
             sim_replug(&hs);
             se_boot(&se, &ss);
             host_boot(&h, &hs);
-            assert_int_equal(se.state, WARD_SE_STATE_LOCKED);
-            assert_true(h.locked);
+            assert_int_equal(se_info(&se).state, WARD_SE_STATE_LOCKED);
+            assert_true(host_info(&h).locked);
             assert_int_equal(do_verify(&h, &se, NULL), WARD_OK);
             assert_int_equal(do_cmd(&h, &se, "read counter"), WARD_OK);
             assert_int_equal(do_cmd(&h, &se, ""), WARD_OK);
@@ -359,7 +374,7 @@ static void test_moved_to_other_host(void **state)
             assert_int_equal(do_verify(&thief, &se, &wait), WARD_ERR_AUTH);
             assert_int_equal(wait, WARD_SE_BACKOFF_MS << i);
             last = wait;
-            assert_false(se.verified);
+            assert_false(se_info(&se).verified);
             assert_int_equal(do_cmd(&thief, &se, "x"), WARD_ERR_STATE);
         }
         /* Back home after the back-off, the right host gets in and the
@@ -369,7 +384,7 @@ static void test_moved_to_other_host(void **state)
         sim_replug(&hs);
         host_boot(&h, &hs);
         assert_int_equal(do_verify(&h, &se, NULL), WARD_OK);
-        assert_int_equal(se.fails, 0);
+        assert_int_equal(se_info(&se).fails, 0);
         ward_se_elem_close(&se);
         sim_replug(&ss);
         se_boot(&se, &ss);
@@ -410,7 +425,7 @@ static void test_rewrite(void **state)
                              WARD_SE_F_HMAC_SHA256), WARD_OK);
     /* A's R1 is gone: its lock proof no longer holds. */
     assert_int_equal(do_lock(&a, &se), WARD_ERR_AUTH);
-    assert_int_equal(se.state, WARD_SE_STATE_BOUND);
+    assert_int_equal(se_info(&se).state, WARD_SE_STATE_BOUND);
     assert_int_equal(do_lock(&b, &se), WARD_OK);
     /* Locking again is harmless. */
     assert_int_equal(do_lock(&b, &se), WARD_OK);
@@ -495,9 +510,9 @@ static void test_powercut_binding(void **state)
             ward_sim_flash_power_on(&ss.sf);
             sim_replug(&ss);
             se_boot(&se, &ss);
-            assert_true(se.state <= WARD_SE_STATE_LOCKED);
-            seen[se.state]++;
-            if (se.state == WARD_SE_STATE_LOCKED) {
+            assert_true(se_info(&se).state <= WARD_SE_STATE_LOCKED);
+            seen[se_info(&se).state]++;
+            if (se_info(&se).state == WARD_SE_STATE_LOCKED) {
                 /* Locked means this host proved it holds the binding:
                  * its lock again is answered, never refused. */
                 assert_int_equal(do_lock(&h, &se), WARD_OK);
@@ -555,14 +570,14 @@ static void test_backoff(void **state)
         want = want * 2 > WARD_SE_BACKOFF_MAX_MS ? WARD_SE_BACKOFF_MAX_MS
                                                  : want * 2;
     }
-    assert_int_equal(se.fails, 16);
+    assert_int_equal(se_info(&se).fails, 16);
 
     /* Pulling the power does not help: the count is in the store, and
      * with an untrusted clock the wait starts again at power-up. */
     ward_se_elem_close(&se);
     sim_replug(&ss);
     se_boot(&se, &ss);
-    assert_int_equal(se.fails, 16);
+    assert_int_equal(se_info(&se).fails, 16);
     assert_int_equal(do_verify(&h, &se, &wait), WARD_ERR_BUSY);
     assert_int_equal(wait, WARD_SE_BACKOFF_MAX_MS);
     clock_now += WARD_SE_BACKOFF_MAX_MS;
@@ -578,20 +593,20 @@ static void test_backoff(void **state)
     ward_sim_flash_cut_after(&ss.sf, 0);
     assert_int_equal(to_se_and_back(&se, &h, ans, m, &sev, &hev, fr, &n),
                      WARD_ERR_IO);
-    assert_false(se.verified);
+    assert_false(se_info(&se).verified);
     ward_se_elem_close(&se);
     ward_sim_flash_power_on(&ss.sf);
 
     /* A wrong answer's count survives a cut that comes right after it. */
     sim_replug(&ss);
     se_boot(&se, &ss);
-    assert_int_equal(se.fails, 16);
+    assert_int_equal(se_info(&se).fails, 16);
     clock_now += WARD_SE_BACKOFF_MAX_MS;
     assert_int_equal(do_verify(&thief, &se, &wait), WARD_ERR_AUTH);
     ward_se_elem_close(&se);
     sim_replug(&ss);
     se_boot(&se, &ss);
-    assert_int_equal(se.fails, 17);
+    assert_int_equal(se_info(&se).fails, 17);
 
     /* The right host, once the wait is over: in, and the count is gone. */
     clock_now += WARD_SE_BACKOFF_MAX_MS;
@@ -599,7 +614,7 @@ static void test_backoff(void **state)
     ward_se_elem_close(&se);
     sim_replug(&ss);
     se_boot(&se, &ss);
-    assert_int_equal(se.fails, 0);
+    assert_int_equal(se_info(&se).fails, 0);
     assert_int_equal(do_verify(&h, &se, &wait), WARD_OK);
     ward_se_elem_close(&se);
     ward_se_host_close(&h);
@@ -712,12 +727,12 @@ static void test_bus_attacker(void **state)
                          WARD_OK);
         ev = se_feed(&se, old_ans, na);
         assert_int_equal(ev.err, WARD_ERR_AUTH);
-        assert_int_equal(se.fails, 1);
+        assert_int_equal(se_info(&se).fails, 1);
         /* The host awaits a VERIFIED for its own fresh answer: the old
          * one does not pass for it. */
         assert_int_equal(ward_se_host_input(&h, old_ver, nv, &hev, out,
                                             sizeof out, &m), WARD_ERR_AUTH);
-        assert_false(h.verified);
+        assert_false(host_info(&h).verified);
         clock_now += WARD_SE_BACKOFF_MS;
         assert_int_equal(do_verify(&h, &se, NULL), WARD_OK);
         /* Last session's command is a forgery under this session's key. */
@@ -764,7 +779,7 @@ static void test_tampered_and_garbage(void **state)
             } else {
                 assert_int_equal(ev.kind, WARD_SE_EV_REFUSED);
             }
-            assert_false(se.verified);
+            assert_false(se_info(&se).verified);
             clock_now += WARD_SE_BACKOFF_MAX_MS;
         }
         /* Every type, random payloads of every length. */
@@ -780,8 +795,8 @@ static void test_tampered_and_garbage(void **state)
                              WARD_OK);
             ev = se_feed(&se, fr, n);
             assert_int_equal(ev.kind, WARD_SE_EV_REFUSED);
-            assert_false(se.verified);
-            assert_int_equal(se.state, WARD_SE_STATE_LOCKED);
+            assert_false(se_info(&se).verified);
+            assert_int_equal(se_info(&se).state, WARD_SE_STATE_LOCKED);
         }
         clock_now += WARD_SE_BACKOFF_MAX_MS;
         assert_int_equal(do_verify(&h, &se, NULL), WARD_OK);
