@@ -11,16 +11,23 @@
 /* P_OVER: a step failed; only the CliID is left, for PAKE_END. */
 enum { P_NONE = 0, P_PIN_SENT, P_PIN_OK, P_PAKE_SENT, P_FINISH_SENT, P_OVER };
 
+/* Wipes every secret of a binding, its state included. */
+static void pair_wipe(ward_pair_state *p)
+{
+    ward_spake2p_wipe(&p->pake);
+    ward_wipe(p, sizeof *p);
+}
+
 /* A step failed, or the device refused one: the binding is over on the
  * app's side. Every secret goes (PIN-derived state, data key, salt); the
  * CliID stays, because the device finds the binding slot by (transport
  * address, CliID) and ward_pair_end() must still be able to free it. */
-static void pair_over(ward_pair *p)
+static void pair_over(ward_pair_state *p)
 {
     uint8_t cid[WARD_CLIENT_ID_MAX];
     size_t cid_len = p->client_id_len;
     memcpy(cid, p->client_id, sizeof cid);
-    ward_pair_wipe(p);
+    pair_wipe(p);
     memcpy(p->client_id, cid, sizeof cid);
     p->client_id_len = cid_len;
     p->state = P_OVER;
@@ -28,7 +35,7 @@ static void pair_over(ward_pair *p)
 
 /* The request p has in flight (type 0: none). PAKE_FINISH names the
  * binding by the key index the device reserved, without a CliID. */
-static ward_dev_app_request pair_request(const ward_pair *p)
+static ward_dev_app_request pair_request(const ward_pair_state *p)
 {
     ward_dev_app_request rq = { 0, 0, 0, p->client_id, p->client_id_len };
     if (p->state == P_PIN_SENT) {
@@ -44,14 +51,15 @@ static ward_dev_app_request pair_request(const ward_pair *p)
     return rq;
 }
 
-bool ward_pair_waiting(const ward_pair *p)
+bool ward_pair_waiting(const ward_pair *ctx)
 {
-    WARD_ASSERT(p != NULL);
+    WARD_ASSERT(ctx != NULL);
+    const ward_pair_state *p = pair_cst(ctx);
     return p->state == P_PIN_SENT || p->state == P_PAKE_SENT ||
            p->state == P_FINISH_SENT;
 }
 
-ward_err ward_pair_start(ward_pair *p, const ward_crypto *cp,
+ward_err ward_pair_start(ward_pair *ctx, const ward_crypto *cp,
                          const ward_random *rng, const uint8_t *udidx,
                          size_t udidx_len, const uint8_t *client_id,
                          size_t client_id_len, const uint8_t *app_name,
@@ -63,9 +71,10 @@ ward_err ward_pair_start(ward_pair *p, const ward_crypto *cp,
     size_t body_len = 0;
     ward_tlv_writer w;
     ward_hdr h;
-    WARD_ASSERT(p != NULL && cp != NULL && rng != NULL && out != NULL &&
+    WARD_ASSERT(ctx != NULL && cp != NULL && rng != NULL && out != NULL &&
                 out_len != NULL);
-    memset(p, 0, sizeof *p);
+    ward_pair_state *p = pair_st(ctx);
+    memset(ctx, 0, sizeof *ctx);
     *out_len = 0;
     if (udidx == NULL || udidx_len == 0 || udidx_len > WARD_DEV_UDIDX_MAX ||
         client_id_len > WARD_CLIENT_ID_MAX ||
@@ -113,7 +122,7 @@ static ward_err copy_str(const ward_tlv_field *f, char *dst, size_t max)
     return WARD_OK;
 }
 
-ward_err ward_pair_on_pin(ward_pair *p, const uint8_t *in, size_t in_len,
+ward_err ward_pair_on_pin(ward_pair *ctx, const uint8_t *in, size_t in_len,
                           ward_dev_info *info)
 {
     static const ward_tlv_spec spec[] = {
@@ -126,7 +135,8 @@ ward_err ward_pair_on_pin(ward_pair *p, const uint8_t *in, size_t in_len,
     ward_hdr h;
     size_t hlen = 0;
     int refusal = WARD_DEV_APP_NO_REFUSAL;
-    WARD_ASSERT(p != NULL && in != NULL);
+    WARD_ASSERT(ctx != NULL && in != NULL);
+    ward_pair_state *p = pair_st(ctx);
     if (p->state != P_PIN_SENT) {
         return WARD_ERR_STATE;
     }
@@ -166,14 +176,15 @@ ward_err ward_pair_on_pin(ward_pair *p, const uint8_t *in, size_t in_len,
     return err;
 }
 
-ward_err ward_pair_pake_init(ward_pair *p, const uint8_t *pin, size_t pin_len,
+ward_err ward_pair_pake_init(ward_pair *ctx, const uint8_t *pin, size_t pin_len,
                              uint8_t *out, size_t cap, size_t *out_len)
 {
     uint8_t w0[WARD_P256_SCALAR_LEN], w1[WARD_P256_SCALAR_LEN];
     uint8_t share[WARD_SPAKE2P_SHARE_LEN];
     uint8_t body[WARD_P256_COMPRESSED_LEN];
     ward_hdr h;
-    WARD_ASSERT(p != NULL && pin != NULL && out != NULL && out_len != NULL);
+    WARD_ASSERT(ctx != NULL && pin != NULL && out != NULL && out_len != NULL);
+    ward_pair_state *p = pair_st(ctx);
     *out_len = 0;
     if (p->state != P_PIN_OK) {
         return WARD_ERR_STATE;
@@ -208,7 +219,7 @@ ward_err ward_pair_pake_init(ward_pair *p, const uint8_t *pin, size_t pin_len,
     return err;
 }
 
-ward_err ward_pair_on_pake_init(ward_pair *p, const uint8_t *in,
+ward_err ward_pair_on_pake_init(ward_pair *ctx, const uint8_t *in,
                                 size_t in_len, uint8_t *out, size_t cap,
                                 size_t *out_len)
 {
@@ -226,7 +237,8 @@ ward_err ward_pair_on_pake_init(ward_pair *p, const uint8_t *in,
                WARD_TLV_SIZE(WARD_DEV_TYPE_MAX)];
     ward_dev_info info;
     int refusal = WARD_DEV_APP_NO_REFUSAL;
-    WARD_ASSERT(p != NULL && in != NULL && out != NULL && out_len != NULL);
+    WARD_ASSERT(ctx != NULL && in != NULL && out != NULL && out_len != NULL);
+    ward_pair_state *p = pair_st(ctx);
     *out_len = 0;
     if (p->state != P_PAKE_SENT) {
         return WARD_ERR_STATE;
@@ -307,13 +319,14 @@ ward_err ward_pair_on_pake_init(ward_pair *p, const uint8_t *in,
     return err;
 }
 
-ward_err ward_pair_on_pake_finish(ward_pair *p, const uint8_t *in,
+ward_err ward_pair_on_pake_finish(ward_pair *ctx, const uint8_t *in,
                                   size_t in_len, ward_pair_device *d)
 {
     ward_hdr h;
     size_t hlen = 0;
     int refusal = WARD_DEV_APP_NO_REFUSAL;
-    WARD_ASSERT(p != NULL && d != NULL && (in != NULL || in_len == 0));
+    WARD_ASSERT(ctx != NULL && d != NULL && (in != NULL || in_len == 0));
+    ward_pair_state *p = pair_st(ctx);
     memset(d, 0, sizeof *d);
     if (p->state != P_FINISH_SENT) {
         return WARD_ERR_STATE;
@@ -346,17 +359,18 @@ ward_err ward_pair_on_pake_finish(ward_pair *p, const uint8_t *in,
         d->udidx_len = p->udidx_len;
         memcpy(d->client_id, p->client_id, p->client_id_len);
         d->client_id_len = p->client_id_len;
-        ward_pair_wipe(p);
+        ward_pair_wipe(ctx);
     }
     return err;
 }
 
-ward_err ward_pair_end(ward_pair *p, uint8_t *out, size_t cap,
+ward_err ward_pair_end(ward_pair *ctx, uint8_t *out, size_t cap,
                        size_t *out_len)
 {
     ward_hdr h;
     ward_err err = WARD_OK;
-    WARD_ASSERT(p != NULL);
+    WARD_ASSERT(ctx != NULL);
+    ward_pair_state *p = pair_st(ctx);
     if (out != NULL) {
         WARD_ASSERT(out_len != NULL);
         *out_len = 0;
@@ -372,13 +386,12 @@ ward_err ward_pair_end(ward_pair *p, uint8_t *out, size_t cap,
             err = ward_dev_plain_answer(&h, NULL, 0, out, cap, out_len);
         }
     }
-    ward_pair_wipe(p);
+    ward_pair_wipe(ctx);
     return err;
 }
 
-void ward_pair_wipe(ward_pair *p)
+void ward_pair_wipe(ward_pair *ctx)
 {
-    WARD_ASSERT(p != NULL);
-    ward_spake2p_wipe(&p->pake);
-    ward_wipe(p, sizeof *p);
+    WARD_ASSERT(ctx != NULL);
+    pair_wipe(pair_st(ctx));   /* the bytes past the state are never used */
 }

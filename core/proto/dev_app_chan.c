@@ -12,28 +12,30 @@ enum { C_CLOSED = 0, C_OPEN_SENT, C_OPEN };
 
 /* c's request in flight, as it went out under d. */
 static ward_dev_app_request chan_request(const ward_pair_device *d,
-                            const ward_pair_channel *c)
+                            const ward_pair_channel_state *c)
 {
     ward_dev_app_request rq = { c->req_type, d->key_index, c->req_seq, d->client_id,
                    d->client_id_len };
     return rq;
 }
 
-bool ward_pair_channel_waiting(const ward_pair_channel *c)
+bool ward_pair_channel_waiting(const ward_pair_channel *ctx)
 {
-    WARD_ASSERT(c != NULL);
+    WARD_ASSERT(ctx != NULL);
+    const ward_pair_channel_state *c = pchan_cst(ctx);
     return c->req_type != 0;
 }
 
 ward_err ward_pair_channel_reopen(const ward_pair_device *d,
                                   const ward_crypto *cp,
                                   const ward_random *rng,
-                                  ward_pair_channel *c, uint8_t *out,
+                                  ward_pair_channel *ctx, uint8_t *out,
                                   size_t cap, size_t *out_len)
 {
     uint8_t lost_na[WARD_DEV_OPEN_NONCE_LEN];
     uint32_t lost_seq = 0;
-    WARD_ASSERT(c != NULL && out_len != NULL);
+    WARD_ASSERT(ctx != NULL && out_len != NULL);
+    ward_pair_channel_state *c = pchan_st(ctx);
     *out_len = 0;
     if (c->state == C_OPEN && c->req_type == WARD_MSG_DEV_COMMAND) {
         memcpy(lost_na, c->na, sizeof lost_na);   /* the channel's Na */
@@ -44,7 +46,7 @@ ward_err ward_pair_channel_reopen(const ward_pair_device *d,
     } else {
         return WARD_ERR_STATE;
     }
-    ward_err err = ward_pair_channel_open(d, cp, rng, c->channel_id, c, out,
+    ward_err err = ward_pair_channel_open(d, cp, rng, c->channel_id, ctx, out,
                                           cap, out_len);
     if (err == WARD_OK) {
         c->reopen = 1;
@@ -55,24 +57,26 @@ ward_err ward_pair_channel_reopen(const ward_pair_device *d,
     return err;
 }
 
-ward_pair_fate ward_pair_channel_fate(const ward_pair_channel *c)
+ward_pair_fate ward_pair_channel_fate(const ward_pair_channel *ctx)
 {
-    WARD_ASSERT(c != NULL);
+    WARD_ASSERT(ctx != NULL);
+    const ward_pair_channel_state *c = pchan_cst(ctx);
     return (ward_pair_fate)c->fate;
 }
 
 ward_err ward_pair_channel_open(const ward_pair_device *d,
                                 const ward_crypto *cp, const ward_random *rng,
-                                uint32_t channel_id, ward_pair_channel *c,
+                                uint32_t channel_id, ward_pair_channel *ctx,
                                 uint8_t *out, size_t cap, size_t *out_len)
 {
     uint8_t pt[WARD_TLV_SIZE(4) + WARD_TLV_SIZE(WARD_DEV_OPEN_NONCE_LEN)];
     size_t pt_len = 0;
     ward_tlv_writer w;
     ward_hdr h;
-    WARD_ASSERT(d != NULL && cp != NULL && rng != NULL && c != NULL);
+    WARD_ASSERT(d != NULL && cp != NULL && rng != NULL && ctx != NULL);
+    ward_pair_channel_state *c = pchan_st(ctx);
     WARD_ASSERT(out != NULL && out_len != NULL);
-    memset(c, 0, sizeof *c);
+    memset(ctx, 0, sizeof *ctx);
     *out_len = 0;
     c->channel_id = channel_id;
     ward_err err = rng->fill(rng->ctx, c->na, sizeof c->na);
@@ -98,7 +102,7 @@ ward_err ward_pair_channel_open(const ward_pair_device *d,
 
 ward_err ward_pair_on_channel_open(const ward_pair_device *d,
                                    const ward_crypto *cp,
-                                   ward_pair_channel *c, const uint8_t *in,
+                                   ward_pair_channel *ctx, const uint8_t *in,
                                    size_t in_len)
 {
     static const ward_tlv_spec spec[] = {
@@ -116,7 +120,8 @@ ward_err ward_pair_on_channel_open(const ward_pair_device *d,
     uint32_t id = 0, dev_tx = 0, dev_rx = 0;
     int refusal = WARD_DEV_APP_NO_REFUSAL;
     ward_dev_chan chan;
-    WARD_ASSERT(d != NULL && cp != NULL && c != NULL && in != NULL);
+    WARD_ASSERT(d != NULL && cp != NULL && ctx != NULL && in != NULL);
+    ward_pair_channel_state *c = pchan_st(ctx);
     memset(&chan, 0, sizeof chan);
     if (c->state != C_OPEN_SENT) {
         return WARD_ERR_STATE;
@@ -203,11 +208,12 @@ ward_err ward_pair_on_channel_open(const ward_pair_device *d,
 }
 
 ward_err ward_pair_command(const ward_pair_device *d, const ward_crypto *cp,
-                           ward_pair_channel *c, const uint8_t *data,
+                           ward_pair_channel *ctx, const uint8_t *data,
                            size_t len, uint8_t *out, size_t cap,
                            size_t *out_len)
 {
-    WARD_ASSERT(d != NULL && c != NULL && out_len != NULL);
+    WARD_ASSERT(d != NULL && ctx != NULL && out_len != NULL);
+    ward_pair_channel_state *c = pchan_st(ctx);
     *out_len = 0;
     if (c->state != C_OPEN) {
         return WARD_ERR_STATE;
@@ -226,14 +232,15 @@ ward_err ward_pair_command(const ward_pair_device *d, const ward_crypto *cp,
 }
 
 ward_err ward_pair_on_reply(const ward_pair_device *d, const ward_crypto *cp,
-                            ward_pair_channel *c, const uint8_t *in,
+                            ward_pair_channel *ctx, const uint8_t *in,
                             size_t in_len, uint8_t *data, size_t cap,
                             size_t *data_len, bool *is_reply)
 {
     ward_hdr h;
     size_t hlen = 0;
     uint32_t id = 0;
-    WARD_ASSERT(d != NULL && c != NULL && in != NULL && data_len != NULL);
+    WARD_ASSERT(d != NULL && ctx != NULL && in != NULL && data_len != NULL);
+    ward_pair_channel_state *c = pchan_st(ctx);
     *data_len = 0;
     if (c->state != C_OPEN) {
         return WARD_ERR_STATE;

@@ -16,6 +16,65 @@
 #include <stdint.h>
 
 #include "ward/ward_dev_app.h"
+#include "dev_keys.h"
+
+/* A binding in progress (ward_pair). */
+typedef struct ward_pair_state {
+    const ward_crypto *cp;
+    ward_random rng;
+    uint8_t state;
+    uint8_t udidx[WARD_DEV_UDIDX_MAX];
+    size_t udidx_len;
+    uint8_t client_id[WARD_CLIENT_ID_MAX];
+    size_t client_id_len;
+    uint8_t app_name[WARD_DEV_APP_NAME_MAX];
+    size_t app_name_len;
+    ward_dev_info info;
+    uint8_t salt[WARD_DEV_SALT_LEN];
+    uint8_t data_key[WARD_DEV_DATA_KEY_LEN];
+    uint8_t key_index;          /* from the PAKE_INIT answer */
+    ward_spake2p pake;
+} ward_pair_state;
+
+/* An app's end of a channel (ward_pair_channel): plain data. */
+typedef struct ward_pair_channel_state {
+    uint32_t channel_id;
+    uint8_t state;             /* 0 closed, 1 open sent, 2 open */
+    uint8_t na[WARD_DEV_OPEN_NONCE_LEN];
+    uint8_t req_type;          /* the request in flight, 0 none: the type */
+    uint32_t req_seq;          /* and seq a refusal of it echoes */
+    ward_dev_chan chan;
+    uint8_t reopen;            /* a re-open after an unanswered command: */
+    uint8_t fate;              /* ward_pair_fate once it is answered */
+    uint8_t lost_na[WARD_DEV_OPEN_NONCE_LEN];   /* the channel it sent in */
+    uint32_t lost_seq;                          /* and the command's seq */
+} ward_pair_channel_state;
+
+/* C99 has no _Static_assert: a negative array size fails the build if
+ * WARD_PAIR_CTX_SIZE or WARD_PAIR_CHANNEL_CTX_SIZE is too small. */
+typedef char ward_pair_state_fits[sizeof(ward_pair_state) <= WARD_PAIR_CTX_SIZE ? 1 : -1];
+typedef char ward_pair_channel_state_fits[
+    sizeof(ward_pair_channel_state) <= WARD_PAIR_CHANNEL_CTX_SIZE ? 1 : -1];
+
+static inline ward_pair_state *pair_st(ward_pair *p)
+{
+    return (ward_pair_state *)(void *)p->opaque.bytes;
+}
+
+static inline const ward_pair_state *pair_cst(const ward_pair *p)
+{
+    return (const ward_pair_state *)(const void *)p->opaque.bytes;
+}
+
+static inline ward_pair_channel_state *pchan_st(ward_pair_channel *c)
+{
+    return (ward_pair_channel_state *)(void *)c->opaque.bytes;
+}
+
+static inline const ward_pair_channel_state *pchan_cst(const ward_pair_channel *c)
+{
+    return (const ward_pair_channel_state *)(const void *)c->opaque.bytes;
+}
 
 /* A request as its header went out: what the device's refusal of it
  * echoes (type 0: none in flight). */

@@ -18,6 +18,18 @@
 
 /* ---- channel primitives ---- */
 
+/* One direction pair of a channel, the same shape on both ends (the
+ * device's ward_dev_channel, the app's ward_pair_channel). seq 0 is
+ * never sent; the receive window remembers the highest seq accepted and
+ * which of the 64 below it were seen. */
+typedef struct ward_dev_chan {
+    uint8_t tx_key[WARD_AEAD_KEY_LEN];
+    uint8_t rx_key[WARD_AEAD_KEY_LEN];
+    uint32_t tx_seq;      /* the last seq sent */
+    uint32_t rx_high;     /* the highest seq accepted, 0 before any */
+    uint64_t rx_seen;     /* bit i: rx_high - i was accepted */
+} ward_dev_chan;
+
 /* Channel keys from the data key (ward_kdf, label "dev channel", context
  * key_index || channel_id || na || nd): one key per direction; the
  * device's tx is the app's rx. Counters and window start at 0. */

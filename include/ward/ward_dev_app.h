@@ -154,39 +154,28 @@ typedef struct ward_pair_device {
     char cloud_id[WARD_DEV_CLOUD_ID_MAX + 1];   /* "" until attached */
 } ward_pair_device;
 
-/* A binding in progress (fields private). After a failed step only
- * state and the CliID are left (for PAKE_END); ward_pair_wipe() clears
- * those too. */
+/* A binding in progress (opaque: core/proto/dev_app_inner.h). After a
+ * failed step only its state and the CliID are left (for PAKE_END);
+ * ward_pair_wipe() clears those too. Its size follows WARD_CLIENT_ID_MAX;
+ * each term bounds a field of the private struct, 32 bytes cover the
+ * padding, and a build-time check in the core proves it fits. */
+#define WARD_PAIR_CTX_SIZE                                                   \
+    (sizeof(void *) + sizeof(ward_random) + sizeof(ward_dev_info) +          \
+     sizeof(ward_spake2p) + 3 * sizeof(size_t) + WARD_DEV_UDIDX_MAX +        \
+     WARD_CLIENT_ID_MAX + WARD_DEV_APP_NAME_MAX + WARD_DEV_SALT_LEN +        \
+     WARD_DEV_DATA_KEY_LEN + 32)
 typedef struct ward_pair {
-    const ward_crypto *cp;
-    ward_random rng;
-    uint8_t state;
-    uint8_t udidx[WARD_DEV_UDIDX_MAX];
-    size_t udidx_len;
-    uint8_t client_id[WARD_CLIENT_ID_MAX];
-    size_t client_id_len;
-    uint8_t app_name[WARD_DEV_APP_NAME_MAX];
-    size_t app_name_len;
-    ward_dev_info info;
-    uint8_t salt[WARD_DEV_SALT_LEN];
-    uint8_t data_key[WARD_DEV_DATA_KEY_LEN];
-    uint8_t key_index;          /* from the PAKE_INIT answer */
-    ward_spake2p pake;
+    WARD_OPAQUE(WARD_PAIR_CTX_SIZE);
 } ward_pair;
 
-/* An app's end of a channel (fields private; plain data, may be copied or
- * saved by the caller). */
+/* An app's end of a channel (opaque: core/proto/dev_app_inner.h). Plain
+ * data with no pointer: the caller may copy it or keep it in RAM between
+ * processes' messages; its size is exact: the channel's two nonces, its
+ * two keys and 40 bytes of counters and flags. */
+#define WARD_PAIR_CHANNEL_CTX_SIZE                                           \
+    (2 * WARD_DEV_OPEN_NONCE_LEN + 2 * WARD_AEAD_KEY_LEN + 40)
 typedef struct ward_pair_channel {
-    uint32_t channel_id;
-    uint8_t state;             /* 0 closed, 1 open sent, 2 open */
-    uint8_t na[WARD_DEV_OPEN_NONCE_LEN];
-    uint8_t req_type;          /* the request in flight, 0 none: the type */
-    uint32_t req_seq;          /* and seq a refusal of it echoes */
-    ward_dev_chan chan;
-    uint8_t reopen;            /* a re-open after an unanswered command: */
-    uint8_t fate;              /* ward_pair_fate once it is answered */
-    uint8_t lost_na[WARD_DEV_OPEN_NONCE_LEN];   /* the channel it sent in */
-    uint32_t lost_seq;                          /* and the command's seq */
+    WARD_OPAQUE(WARD_PAIR_CHANNEL_CTX_SIZE);
 } ward_pair_channel;
 
 /* What became of a command that got no answer (ward_pair_channel_fate). */

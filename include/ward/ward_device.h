@@ -188,18 +188,6 @@ extern "C" {
      4 * WARD_STORE_RECORD_HDR_LEN + 140 + 2 + WARD_DEV_NAME_MAX +           \
      WARD_DEV_TYPE_MAX + 15 + 1)
 
-/* One direction pair of a channel (private), the same shape on both
- * ends: here for the size of ward_pair_channel. seq 0 is
- * never sent; the receive window remembers the highest seq accepted and
- * which of the 64 below it were seen. */
-typedef struct ward_dev_chan {
-    uint8_t tx_key[WARD_AEAD_KEY_LEN];
-    uint8_t rx_key[WARD_AEAD_KEY_LEN];
-    uint32_t tx_seq;      /* the last seq sent */
-    uint32_t rx_high;     /* the highest seq accepted, 0 before any */
-    uint64_t rx_seen;     /* bit i: rx_high - i was accepted */
-} ward_dev_chan;
-
 /* A bound app as the device keeps it in RAM (its data key stays in the
  * store). Read with ward_dev_node_get(). */
 typedef struct ward_dev_node {

@@ -8,6 +8,7 @@
 #include "ward/ward_device.h"
 #include "ward/ward_pair.h"
 #include "ward/ward_port_sim.h"
+#include "proto/dev_app_inner.h"
 #include "proto/dev_inner.h"
 
 #include "device_fixture.h"
@@ -222,7 +223,7 @@ static void interleaved(const char *ua, const char *ub)
     forged.key_index = a.d.key_index;
     memcpy(forged.client_id, a.d.client_id, a.d.client_id_len);
     forged.client_id_len = a.d.client_id_len;
-    fch.chan.tx_seq = 100;
+    pchan_st(&fch)->chan.tx_seq = 100;
     assert_int_equal(ward_pair_command(&forged, ward_test_cp, &fch,
                                        (const uint8_t *)"off", 3, m, sizeof m,
                                        &n), WARD_OK);
@@ -329,7 +330,7 @@ static void test_wrong_pin_counted(void **state)
     assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS - 2);
     /* One PAKE per PIN: a second PAKE_INIT on it is refused. */
     ward_pair again = a2.p;
-    again.state = 2;
+    pair_st(&again)->state = 2;
     assert_int_equal(ward_pair_pake_init(&again, (const uint8_t *)a2.pin, 6, m,
                                          sizeof m, &n), WARD_OK);
     assert_int_equal(dev_in(e, &a2, WARD_DEV_NEAR, a2.tid, m, n, ans, &an,
@@ -1089,7 +1090,7 @@ static void test_node_messages_no_oracle(void **state)
     /* A COMMAND on a channel the node does not have (never opened, or
      * gone with a restart): no answer either. */
     ward_pair_channel c9 = a.ch;
-    c9.channel_id = 9;
+    pchan_st(&c9)->channel_id = 9;
     assert_int_equal(ward_pair_command(&a.d, ward_test_cp, &c9,
                                        (const uint8_t *)"on", 2, m, sizeof m,
                                        &n), WARD_OK);
@@ -1146,8 +1147,8 @@ static void test_channel_rules(void **state)
     bind(e, &a);
     /* No channel yet: no answer (as for a forgery); an app that hears
      * nothing opens its channel again. */
-    a.ch.state = 2;
-    a.ch.channel_id = 5;
+    pchan_st(&a.ch)->state = 2;
+    pchan_st(&a.ch)->channel_id = 5;
     uint8_t m[WARD_DEV_MSG_MAX];
     size_t n = 0;
     assert_int_equal(ward_pair_command(&a.d, ward_test_cp, &a.ch,
@@ -1197,7 +1198,7 @@ static void test_channel_rules(void **state)
                             &an, &ev), WARD_OK);
     assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, late, late_n, ans,
                             &an, &ev), WARD_ERR_AUTH);
-    a.ch.chan.tx_seq += 64;
+    pchan_st(&a.ch)->chan.tx_seq += 64;
     assert_int_equal(ward_pair_command(&a.d, ward_test_cp, &a.ch,
                                        (const uint8_t *)"far", 3, m, sizeof m,
                                        &n), WARD_OK);
@@ -1210,8 +1211,8 @@ static void test_channel_rules(void **state)
     ward_pair_channel before = a.ch;
     assert_int_equal(open_chan(e, &a, WARD_DEV_NEAR, "10.0.0.2:5999", 5),
                      WARD_OK);
-    assert_int_equal(a.ch.chan.tx_seq, before.chan.tx_seq);
-    assert_memory_equal(a.ch.chan.tx_key, before.chan.tx_key,
+    assert_int_equal(pchan_st(&a.ch)->chan.tx_seq, pchan_st(&before)->chan.tx_seq);
+    assert_memory_equal(pchan_st(&a.ch)->chan.tx_key, pchan_st(&before)->chan.tx_key,
                         WARD_AEAD_KEY_LEN);
     assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m1, n1, ans, &an,
                             &ev), WARD_ERR_AUTH);
@@ -1273,9 +1274,9 @@ static void test_near_far_switch_and_reboot(void **state)
     assert_int_equal(attach(e, &b, WARD_DEV_NEAR, b.tid, "cloud-a"),
                      WARD_ERR_PARAM);
     /* Same channel, same counters, now through wardd. */
-    uint32_t seq = a.ch.chan.tx_seq;
+    uint32_t seq = pchan_st(&a.ch)->chan.tx_seq;
     assert_int_equal(command(e, &a, WARD_DEV_FAR, "cloud-a", "dim"), WARD_OK);
-    assert_int_equal(a.ch.chan.tx_seq, seq + 1);
+    assert_int_equal(pchan_st(&a.ch)->chan.tx_seq, seq + 1);
     /* wardd delivering a's message under b's cloud id: refused. */
     assert_int_equal(command(e, &a, WARD_DEV_FAR, "cloud-b", "off"),
                      WARD_ERR_NOTFOUND);
@@ -1296,7 +1297,7 @@ static void test_near_far_switch_and_reboot(void **state)
     assert_int_equal(command(e, &a, WARD_DEV_FAR, "cloud-a", "x"),
                      WARD_ERR_NOTFOUND);
     assert_int_equal(open_chan(e, &a, WARD_DEV_FAR, "cloud-a", 3), WARD_OK);
-    assert_int_equal(a.ch.chan.tx_seq, 0);
+    assert_int_equal(pchan_st(&a.ch)->chan.tx_seq, 0);
     assert_int_equal(command(e, &a, WARD_DEV_FAR, "cloud-a", "on"), WARD_OK);
     assert_int_equal(open_chan(e, &b, WARD_DEV_NEAR, "10.0.0.2:6123", 3),
                      WARD_OK);

@@ -8,6 +8,7 @@
 #include "ward/ward_device.h"
 #include "ward/ward_dev_app.h"
 #include "ward/ward_port_sim.h"
+#include "proto/dev_app_inner.h"
 #include "proto/dev_inner.h"
 
 #include "device_fixture.h"
@@ -221,15 +222,16 @@ static void test_command_refusals(void **state)
                                        &n), WARD_OK);
     uint8_t old[WARD_DEV_MSG_MAX];
     size_t old_n = refusal(WARD_MSG_DEV_COMMAND, REFUSED, d.key_index,
-                           a.chan.tx_seq, CID, WARD_ERR_NOTFOUND, old);
+                           pchan_st(&a)->chan.tx_seq, CID, WARD_ERR_NOTFOUND, old);
     const ward_pair_channel before_a = a;
     assert_int_equal(ward_pair_on_reply(&d, ward_test_cp, &a, old, old_n, data,
                                         sizeof data, &dn, NULL),
                      WARD_ERR_NOTFOUND);
     assert_false(ward_pair_channel_waiting(&a));
     /* Ending the exchange is all a refusal does: keys and counters stay. */
-    assert_int_equal(a.chan.tx_seq, before_a.chan.tx_seq);
-    assert_memory_equal(&a.chan, &before_a.chan, sizeof a.chan);
+    assert_int_equal(pchan_st(&a)->chan.tx_seq, pchan_cst(&before_a)->chan.tx_seq);
+    assert_memory_equal(&pchan_st(&a)->chan, &pchan_cst(&before_a)->chan,
+                        sizeof pchan_st(&a)->chan);
 
     /* The app opens channel 2 and sends its first command (seq 1). */
     assert_int_equal(ward_pair_channel_open(&d, ward_test_cp, &rng, 2, &b, m,
@@ -240,7 +242,7 @@ static void test_command_refusals(void **state)
     assert_int_equal(ward_pair_command(&d, ward_test_cp, &b,
                                        (const uint8_t *)"dim 3", 5, m,
                                        sizeof m, &n), WARD_OK);
-    assert_int_equal(b.chan.tx_seq, 1);
+    assert_int_equal(pchan_st(&b)->chan.tx_seq, 1);
     /* The relay queues channel 1's refusal again: skipped. */
     const ward_pair_channel before_b = b;
     assert_int_equal(ward_pair_on_reply(&d, ward_test_cp, &b, old, old_n, data,
@@ -381,7 +383,7 @@ static void test_reopen_after_no_answer(void **state)
     assert_int_equal(ward_pair_command(&d, ward_test_cp, &c,
                                        (const uint8_t *)"off", 3, m, sizeof m,
                                        &n), WARD_OK);
-    uint32_t used = c.chan.tx_seq;
+    uint32_t used = pchan_st(&c)->chan.tx_seq;
     m[n - 1] ^= 1;
     assert_int_equal(dev_in(e, TID, m, n, ans, &an, &ev), WARD_ERR_AUTH);
     assert_int_equal(an, 0);
@@ -393,11 +395,11 @@ static void test_reopen_after_no_answer(void **state)
     assert_int_equal(ward_pair_channel_fate(&c), WARD_PAIR_FATE_NOT_TAKEN);
     /* The device saw seq used - 1 at most, but used was sealed once:
      * the next command goes above it. */
-    assert_int_equal(c.chan.tx_seq, used);
+    assert_int_equal(pchan_st(&c)->chan.tx_seq, used);
     assert_int_equal(ward_pair_command(&d, ward_test_cp, &c,
                                        (const uint8_t *)"status", 6, m,
                                        sizeof m, &n), WARD_OK);
-    assert_int_equal(c.chan.tx_seq, used + 1);
+    assert_int_equal(pchan_st(&c)->chan.tx_seq, used + 1);
     assert_int_equal(dev_in(e, TID, m, n, ans, &an, &ev), WARD_OK);
     assert_int_equal(ward_dev_reply(&e->dev, ev.key_index, ev.channel_id,
                                     (const uint8_t *)"ok", 2, ans, sizeof ans,
@@ -491,11 +493,11 @@ static void pake_end_after_wrong_pin(const char *cid)
     ward_pair want;
     memset(&want, 0, sizeof want);
     if (cid_len > 0) {
-        memcpy(want.client_id, cid, cid_len);
+        memcpy(pair_st(&want)->client_id, cid, cid_len);
     }
-    want.client_id_len = cid_len;
-    want.state = p.state;
-    assert_int_not_equal(p.state, 0);
+    pair_st(&want)->client_id_len = cid_len;
+    pair_st(&want)->state = pair_st(&p)->state;
+    assert_int_not_equal(pair_st(&p)->state, 0);
     assert_memory_equal(&p, &want, sizeof p);
     /* The device still holds the slot, waiting for PAKE_FINISH. */
     assert_int_equal(bindings_in_progress(e), 1);
@@ -572,9 +574,9 @@ static void test_pake_end_after_refused_finish(void **state)
     assert_false(ward_pair_waiting(&p));
     ward_pair want;
     memset(&want, 0, sizeof want);
-    memcpy(want.client_id, CID, strlen(CID));
-    want.client_id_len = strlen(CID);
-    want.state = p.state;
+    memcpy(pair_st(&want)->client_id, CID, strlen(CID));
+    pair_st(&want)->client_id_len = strlen(CID);
+    pair_st(&want)->state = pair_st(&p)->state;
     assert_memory_equal(&p, &want, sizeof p);
     assert_int_equal(ward_pair_end(&p, m, sizeof m, &n), WARD_OK);
     assert_int_equal(n, WARD_HDR_BASE_LEN + 2 + strlen(CID));
