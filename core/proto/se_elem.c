@@ -48,15 +48,15 @@ ward_err ward_se_elem_open(ward_se_elem *ctx, const ward_crypto *cp,
     se->clock = *clock;
     ward_err err = ward_store_open(&se->store, port);
     if (err == WARD_OK) {
-        err = ward_store_get(&se->store, SE_REC_ID, se->id, sizeof se->id,
+        err = ward_store_get(&se->store, SE_REC_ID, se->info.id, sizeof se->info.id,
                              &len);
         if (err == WARD_ERR_NOTFOUND) {
             /* The very first power-up: an id for the host to bind into
              * its answers, so one answer never serves two SEs. */
-            err = se->rng.fill(se->rng.ctx, se->id, sizeof se->id);
+            err = se->rng.fill(se->rng.ctx, se->info.id, sizeof se->info.id);
             if (err == WARD_OK) {
-                err = ward_store_put(&se->store, SE_REC_ID, se->id,
-                                     sizeof se->id);
+                err = ward_store_put(&se->store, SE_REC_ID, se->info.id,
+                                     sizeof se->info.id);
             }
         } else if (err == WARD_OK && len != WARD_SE_ID_LEN) {
             err = WARD_ERR_FORMAT;
@@ -65,11 +65,11 @@ ward_err ward_se_elem_open(ward_se_elem *ctx, const ward_crypto *cp,
     if (err == WARD_OK) {
         err = read_binding(se, rec, &len);
         if (err == WARD_OK) {
-            se->state = rec[0];
-            se->variant = rec[1];
-            se->f = rec[2];
+            se->info.state = rec[0];
+            se->info.variant = rec[1];
+            se->info.f = rec[2];
         } else if (err == WARD_ERR_NOTFOUND) {
-            se->state = WARD_SE_STATE_UNBOUND;
+            se->info.state = WARD_SE_STATE_UNBOUND;
             err = WARD_OK;
         }
         ward_wipe(rec, sizeof rec);
@@ -78,7 +78,7 @@ ward_err ward_se_elem_open(ward_se_elem *ctx, const ward_crypto *cp,
         uint8_t fr[SE_FAILS_REC_LEN];
         err = ward_store_get(&se->store, SE_REC_FAILS, fr, sizeof fr, &len);
         if (err == WARD_OK && len == SE_FAILS_REC_LEN) {
-            se->fails = ward_load32(fr);
+            se->info.fails = ward_load32(fr);
             se->last_fail_ms = ward_load64(fr + 4);
         } else if (err == WARD_ERR_NOTFOUND) {
             err = WARD_OK;
@@ -111,7 +111,7 @@ static ward_err wait_left(const ward_se_elem_state *se, uint32_t *wait_ms)
 {
     uint64_t now = 0, base;
     *wait_ms = 0;
-    if (se->fails == 0) {
+    if (se->info.fails == 0) {
         return WARD_OK;
     }
     ward_err err = now_ms(se, &now);
@@ -128,7 +128,7 @@ static ward_err wait_left(const ward_se_elem_state *se, uint32_t *wait_ms)
     } else {
         base = se->boot_ms;
     }
-    uint64_t end = base + backoff_ms(se->fails);
+    uint64_t end = base + backoff_ms(se->info.fails);
     if (now < end) {
         uint64_t left = end - now;
         *wait_ms = left > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)left;
@@ -149,7 +149,7 @@ static void end_session(ward_se_elem_state *se)
     ward_wipe(se->r2, sizeof se->r2);
     ward_wipe(se->eph_priv, sizeof se->eph_priv);
     ward_wipe(se->eph_pub, sizeof se->eph_pub);
-    se->verified = false;
+    se->info.verified = false;
     ward_wipe(se->ks, sizeof se->ks);
     se->ctr_in = 0;
     se->cmd_pending = false;
@@ -164,14 +164,7 @@ void ward_se_elem_end_session(ward_se_elem *ctx)
 void ward_se_elem_get_info(const ward_se_elem *ctx, ward_se_elem_info *info)
 {
     WARD_ASSERT(ctx != NULL && info != NULL);
-    const ward_se_elem_state *se = se_cest(ctx);
-    memset(info, 0, sizeof *info);
-    memcpy(info->id, se->id, sizeof info->id);
-    info->state = se->state;
-    info->variant = se->variant;   /* 0 until a binding: open zeroes them */
-    info->f = se->f;
-    info->fails = se->fails;
-    info->verified = se->verified;
+    *info = se_cest(ctx)->info;
 }
 
 void ward_se_elem_close(ward_se_elem *ctx)
@@ -191,12 +184,12 @@ static ward_err on_hello(ward_se_elem_state *se, size_t len, ward_se_event *ev,
     }
     /* A new challenge starts a new check: whatever came before is over. */
     end_session(se);
-    p[n++] = se->state;
-    memcpy(p + n, se->id, WARD_SE_ID_LEN);
+    p[n++] = se->info.state;
+    memcpy(p + n, se->info.id, WARD_SE_ID_LEN);
     n += WARD_SE_ID_LEN;
-    p[n++] = se->variant;
-    p[n++] = se->f;
-    if (se->state != WARD_SE_STATE_LOCKED) {
+    p[n++] = se->info.variant;
+    p[n++] = se->info.f;
+    if (se->info.state != WARD_SE_STATE_LOCKED) {
         /* Not bind-locked: no check, no services; say where it stands. */
         return ward_se_frame_encode(WARD_SE_CHALLENGE, p, n, out, cap,
                                     out_len);
@@ -208,7 +201,7 @@ static ward_err on_hello(ward_se_elem_state *se, size_t len, ward_se_event *ev,
     if (err == WARD_OK) {
         err = se->rng.fill(se->rng.ctx, se->r2, sizeof se->r2);
     }
-    if (err == WARD_OK && se->variant == WARD_SE_VARIANT_ASYM) {
+    if (err == WARD_OK && se->info.variant == WARD_SE_VARIANT_ASYM) {
         err = ward_p256_keygen(se->cp, &se->rng, se->eph_priv, se->eph_pub);
     }
     if (err != WARD_OK) {
@@ -217,7 +210,7 @@ static ward_err on_hello(ward_se_elem_state *se, size_t len, ward_se_event *ev,
     }
     memcpy(p + n, se->r2, WARD_SE_R2_LEN);
     n += WARD_SE_R2_LEN;
-    if (se->variant == WARD_SE_VARIANT_ASYM) {
+    if (se->info.variant == WARD_SE_VARIANT_ASYM) {
         memcpy(p + n, se->eph_pub, WARD_P256_POINT_LEN);
         n += WARD_P256_POINT_LEN;
     }
@@ -238,7 +231,7 @@ static ward_err on_bind(ward_se_elem_state *se, const uint8_t *p, size_t len,
     size_t n = WARD_SE_ID_LEN;
     ward_err err = WARD_OK;
 
-    if (se->state == WARD_SE_STATE_LOCKED) {
+    if (se->info.state == WARD_SE_STATE_LOCKED) {
         return WARD_ERR_LOCKED;
     }
     if (len < 3) {
@@ -285,10 +278,10 @@ static ward_err on_bind(ward_se_elem_state *se, const uint8_t *p, size_t len,
                              SE_BIND_HDR_LEN + rec[3]);
     }
     if (err == WARD_OK) {
-        se->state = WARD_SE_STATE_BOUND;
-        se->variant = variant;
-        se->f = f;
-        memcpy(reply, se->id, WARD_SE_ID_LEN);
+        se->info.state = WARD_SE_STATE_BOUND;
+        se->info.variant = variant;
+        se->info.f = f;
+        memcpy(reply, se->info.id, WARD_SE_ID_LEN);
         if (variant == WARD_SE_VARIANT_SYM && by == WARD_SE_R1_BY_SE) {
             memcpy(reply + n, rec + SE_BIND_HDR_LEN, WARD_SE_R1_LEN);
             n += WARD_SE_R1_LEN;
@@ -309,12 +302,12 @@ static ward_err on_lock(ward_se_elem_state *se, const uint8_t *p, size_t len,
 {
     uint8_t rec[SE_BIND_REC_MAX], want[32];
     size_t rec_len = 0;
-    if (se->state == WARD_SE_STATE_UNBOUND) {
+    if (se->info.state == WARD_SE_STATE_UNBOUND) {
         return WARD_ERR_STATE;
     }
     ward_err err = read_binding(se, rec, &rec_len);
     if (err == WARD_OK && rec[1] == WARD_SE_VARIANT_SYM) {
-        ward_iov id = { se->id, WARD_SE_ID_LEN };
+        ward_iov id = { se->info.id, WARD_SE_ID_LEN };
         size_t flen = ward_se_f_len(rec[2]);
         err = len != flen ? WARD_ERR_FORMAT
                           : ward_se_f(se->cp, rec[2], rec + SE_BIND_HDR_LEN,
@@ -326,7 +319,7 @@ static ward_err on_lock(ward_se_elem_state *se, const uint8_t *p, size_t len,
         err = len != WARD_P256_SIG_LEN
                   ? WARD_ERR_FORMAT
                   : ward_verify(se->cp, WARD_LABEL_SE_LOCK,
-                                rec + SE_BIND_HDR_LEN, se->id,
+                                rec + SE_BIND_HDR_LEN, se->info.id,
                                 WARD_SE_ID_LEN, p);
         if (err != WARD_OK && err != WARD_ERR_FORMAT) {
             err = WARD_ERR_AUTH;
@@ -338,7 +331,7 @@ static ward_err on_lock(ward_se_elem_state *se, const uint8_t *p, size_t len,
         err = ward_store_put(&se->store, SE_REC_BINDING, rec, rec_len);
     }
     if (err == WARD_OK) {
-        se->state = WARD_SE_STATE_LOCKED;
+        se->info.state = WARD_SE_STATE_LOCKED;
         ev->kind = WARD_SE_EV_LOCKED;
         err = ward_se_frame_encode(WARD_SE_LOCKED, NULL, 0, out, cap, out_len);
     }
@@ -351,12 +344,12 @@ static ward_err on_lock(ward_se_elem_state *se, const uint8_t *p, size_t len,
 static ward_err count_failure(ward_se_elem_state *se, uint64_t now)
 {
     uint8_t fr[SE_FAILS_REC_LEN];
-    uint32_t fails = se->fails == 0xFFFFFFFFu ? se->fails : se->fails + 1u;
+    uint32_t fails = se->info.fails == 0xFFFFFFFFu ? se->info.fails : se->info.fails + 1u;
     ward_store32(fr, fails);
     ward_store64(fr + 4, now);
     ward_err err = ward_store_put(&se->store, SE_REC_FAILS, fr, sizeof fr);
     if (err == WARD_OK) {
-        se->fails = fails;
+        se->info.fails = fails;
         se->last_fail_ms = now;
     }
     return err;
@@ -385,7 +378,7 @@ static ward_err answer_check(ward_se_elem_state *se, answer_work *w,
     }
     const uint8_t *nonce = p;
     if (w->rec[1] == WARD_SE_VARIANT_SYM) {
-        ward_iov parts[3] = { { se->id, WARD_SE_ID_LEN },
+        ward_iov parts[3] = { { se->info.id, WARD_SE_ID_LEN },
                               { w->r2, WARD_SE_R2_LEN },
                               { nonce, WARD_SE_NONCE_LEN } };
         size_t flen = ward_se_f_len(w->rec[2]);
@@ -397,12 +390,12 @@ static ward_err answer_check(ward_se_elem_state *se, answer_work *w,
         }
         if (err == WARD_OK && *match) {
             err = ward_se_session_key(se->cp, w->rec + SE_BIND_HDR_LEN,
-                                      WARD_SE_R1_LEN, se->id, w->r2, nonce,
+                                      WARD_SE_R1_LEN, se->info.id, w->r2, nonce,
                                       NULL, se->ks);
         }
         return err;
     }
-    ward_se_asym_signed(se->id, w->r2, w->eph_pub, nonce, w->msg);
+    ward_se_asym_signed(se->info.id, w->r2, w->eph_pub, nonce, w->msg);
     err = len != WARD_SE_NONCE_LEN + WARD_P256_SIG_LEN
               ? WARD_ERR_AUTH
               : ward_verify(se->cp, WARD_LABEL_SE_ANSWER,
@@ -417,7 +410,7 @@ static ward_err answer_check(ward_se_elem_state *se, answer_work *w,
                                 w->shared);
     }
     if (err == WARD_OK) {
-        err = ward_se_session_key(se->cp, w->shared, sizeof w->shared, se->id,
+        err = ward_se_session_key(se->cp, w->shared, sizeof w->shared, se->info.id,
                                   w->r2, nonce, w->eph_pub, se->ks);
     }
     if (err != WARD_OK) {
@@ -458,14 +451,14 @@ static ward_err on_answer(ward_se_elem_state *se, const uint8_t *p, size_t len,
     if (err == WARD_OK && !match) {
         se->failed_here = true;
         se->ram_fail_ms = now;
-        *wait = backoff_ms(se->fails);
+        *wait = backoff_ms(se->info.fails);
         err = WARD_ERR_AUTH;
     }
     if (err == WARD_OK) {
         err = ward_store_remove(&se->store, SE_REC_FAILS);
     }
     if (err == WARD_OK) {
-        se->fails = 0;
+        se->info.fails = 0;
         se->last_fail_ms = 0;
         se->failed_here = false;
         err = ward_se_tag(se->cp, se->ks, SE_DIR_SE, WARD_SE_VERIFIED, 0, NULL,
@@ -476,7 +469,7 @@ static ward_err on_answer(ward_se_elem_state *se, const uint8_t *p, size_t len,
                                    cap, out_len);
     }
     if (err == WARD_OK) {
-        se->verified = true;
+        se->info.verified = true;
         se->ctr_in = 0;
         ev->kind = WARD_SE_EV_VERIFIED;
     } else {
@@ -490,7 +483,7 @@ static ward_err on_answer(ward_se_elem_state *se, const uint8_t *p, size_t len,
 static ward_err on_cmd(ward_se_elem_state *se, const uint8_t *p, size_t len,
                        ward_se_event *ev)
 {
-    if (!se->verified) {
+    if (!se->info.verified) {
         return WARD_ERR_STATE;
     }
     uint32_t ctr = 0;
@@ -575,7 +568,7 @@ ward_err ward_se_elem_reply(ward_se_elem *ctx, const uint8_t *data,
     ward_se_elem_state *se = se_est(ctx);
     WARD_ASSERT(data != NULL || len == 0);
     *out_len = 0;
-    if (!se->verified || !se->cmd_pending) {
+    if (!se->info.verified || !se->cmd_pending) {
         return WARD_ERR_STATE;
     }
     ward_err err = ward_se_tagged_frame(se->cp, se->ks, SE_DIR_SE, WARD_SE_RESP,

@@ -47,7 +47,7 @@ void ward_se_host_end_session(ward_se_host *ctx)
 {
     WARD_ASSERT(ctx != NULL);
     ward_se_host_state *h = se_hst(ctx);
-    h->verified = false;
+    h->info.verified = false;
     ward_wipe(h->ks, sizeof h->ks);
     h->ctr_out = 0;
 }
@@ -68,11 +68,11 @@ ward_err ward_se_host_open(ward_se_host *ctx, const ward_crypto *cp,
         err = read_binding(h, rec, &len);
     }
     if (err == WARD_OK) {
-        h->bound = true;
-        h->locked = rec[HB_OFF_LOCKED] == 1u;
-        memcpy(h->se_id, rec, WARD_SE_ID_LEN);
-        h->variant = rec[HB_OFF_VARIANT];
-        h->f = rec[HB_OFF_F];
+        h->info.bound = true;
+        h->info.locked = rec[HB_OFF_LOCKED] == 1u;
+        memcpy(h->info.se_id, rec, WARD_SE_ID_LEN);
+        h->info.variant = rec[HB_OFF_VARIANT];
+        h->info.f = rec[HB_OFF_F];
     } else if (err == WARD_ERR_NOTFOUND) {
         err = WARD_OK;
     }
@@ -122,15 +122,7 @@ static ward_err cred_ecdh(const ward_se_host_state *h, const uint8_t *cred,
 void ward_se_host_get_info(const ward_se_host *ctx, ward_se_host_info *info)
 {
     WARD_ASSERT(ctx != NULL && info != NULL);
-    const ward_se_host_state *h = se_chst(ctx);
-    memset(info, 0, sizeof *info);
-    info->bound = h->bound;
-    info->locked = h->locked;
-    /* All zero until a binding: open zeroes them. */
-    memcpy(info->se_id, h->se_id, sizeof info->se_id);
-    info->variant = h->variant;
-    info->f = h->f;
-    info->verified = h->verified;
+    *info = se_chst(ctx)->info;
 }
 
 void ward_se_host_close(ward_se_host *ctx)
@@ -148,7 +140,7 @@ ward_err ward_se_host_bind(ward_se_host *ctx, uint8_t r1_by, uint8_t variant,
     WARD_ASSERT(ctx != NULL && out != NULL && out_len != NULL);
     ward_se_host_state *h = se_hst(ctx);
     *out_len = 0;
-    if (h->locked) {
+    if (h->info.locked) {
         return WARD_ERR_LOCKED;
     }
     ward_err err = WARD_OK;
@@ -217,7 +209,7 @@ ward_err ward_se_host_lock(ward_se_host *ctx, uint8_t *out, size_t cap,
     WARD_ASSERT(ctx != NULL && out != NULL && out_len != NULL);
     ward_se_host_state *h = se_hst(ctx);
     *out_len = 0;
-    if (!h->bound) {
+    if (!h->info.bound) {
         return WARD_ERR_STATE;
     }
     ward_err err = read_binding(h, rec, &len);
@@ -264,7 +256,7 @@ ward_err ward_se_host_command(ward_se_host *ctx, const uint8_t *data,
     ward_se_host_state *h = se_hst(ctx);
     WARD_ASSERT(data != NULL || len == 0);
     *out_len = 0;
-    if (!h->verified || h->ctr_out == 0xFFFFFFFFu) {
+    if (!h->info.verified || h->ctr_out == 0xFFFFFFFFu) {
         return WARD_ERR_STATE;
     }
     uint32_t ctr = h->ctr_out + 1u;
@@ -299,11 +291,11 @@ static ward_err on_bound(ward_se_host_state *h, const uint8_t *p, size_t len,
     ward_err err = ward_store_put(&h->store, HOST_REC_BINDING, rec,
                                   HOST_BIND_HDR_LEN + cred);
     if (err == WARD_OK) {
-        h->bound = true;
-        h->locked = false;
-        memcpy(h->se_id, p, WARD_SE_ID_LEN);
-        h->variant = h->pend_variant;
-        h->f = h->pend_f;
+        h->info.bound = true;
+        h->info.locked = false;
+        memcpy(h->info.se_id, p, WARD_SE_ID_LEN);
+        h->info.variant = h->pend_variant;
+        h->info.f = h->pend_f;
         ev->kind = WARD_SE_EV_BOUND;
     }
     forget_pending(h);
@@ -324,7 +316,7 @@ static ward_err on_locked(ward_se_host_state *h, size_t len, ward_se_event *ev)
         err = ward_store_put(&h->store, HOST_REC_BINDING, rec, rec_len);
     }
     if (err == WARD_OK) {
-        h->locked = true;
+        h->info.locked = true;
         ev->kind = WARD_SE_EV_LOCKED;
     }
     ward_wipe(rec, sizeof rec);
@@ -364,12 +356,12 @@ static ward_err on_challenge(ward_se_host_state *h, const uint8_t *p, size_t len
     if (len != want) {
         return WARD_ERR_FORMAT;
     }
-    if (!h->bound) {
+    if (!h->info.bound) {
         return WARD_ERR_STATE;
     }
     /* Another kind of binding cannot be ours: the SE would refuse. */
-    if (variant != h->variant ||
-        (variant == WARD_SE_VARIANT_SYM && f != h->f)) {
+    if (variant != h->info.variant ||
+        (variant == WARD_SE_VARIANT_SYM && f != h->info.f)) {
         return WARD_ERR_AUTH;
     }
     ward_err err = read_binding(h, w.rec, &rec_len);
@@ -438,7 +430,7 @@ static ward_err on_verified(ward_se_host_state *h, const uint8_t *p, size_t len,
     if (err != WARD_OK) {
         return err;
     }
-    h->verified = true;
+    h->info.verified = true;
     h->ctr_out = 0;
     ev->kind = WARD_SE_EV_VERIFIED;
     return WARD_OK;
@@ -448,7 +440,7 @@ static ward_err on_verified(ward_se_host_state *h, const uint8_t *p, size_t len,
 static ward_err on_resp(ward_se_host_state *h, const uint8_t *p, size_t len,
                         ward_se_event *ev)
 {
-    if (!h->verified) {
+    if (!h->info.verified) {
         return WARD_ERR_STATE;
     }
     uint32_t ctr = 0;

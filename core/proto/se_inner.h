@@ -56,14 +56,14 @@ typedef char se_records_fit[WARD_SE_STORE_BANK_MIN >=
 
 /* The secure element's context (ward_se_elem). */
 typedef struct ward_se_elem_state {
+    /* id, state, variant and f as stored, fails as stored, verified:
+     * the session after a passed check. Kept as what
+     * ward_se_elem_get_info() hands out, so it is a plain copy. */
+    ward_se_elem_info info;
     const ward_crypto *cp;   /* a static const table */
     ward_random rng;         /* copies of the caller's ports */
     ward_clock clock;
     ward_store store;
-    uint8_t id[WARD_SE_ID_LEN];
-    uint8_t state;           /* WARD_SE_STATE_*, as stored */
-    uint8_t variant, f;
-    uint32_t fails;          /* as stored */
     uint64_t last_fail_ms;   /* as stored */
     uint64_t boot_ms;        /* this power-up's start, on its clock */
     uint64_t ram_fail_ms;    /* the last failure of this power-up */
@@ -73,8 +73,7 @@ typedef struct ward_se_elem_state {
     uint8_t r2[WARD_SE_R2_LEN];
     uint8_t eph_priv[WARD_P256_SCALAR_LEN];
     uint8_t eph_pub[WARD_P256_POINT_LEN];
-    /* The session after a passed check. */
-    bool verified;
+    /* The session after a passed check (info.verified). */
     uint8_t ks[32];
     uint32_t ctr_in;         /* the last command counter accepted */
     bool cmd_pending;        /* a command awaits ward_se_elem_reply() */
@@ -82,20 +81,18 @@ typedef struct ward_se_elem_state {
 
 /* The host's context (ward_se_host). */
 typedef struct ward_se_host_state {
-    const ward_crypto *cp;
-    ward_random rng;
-    ward_store store;
-    /* The stored binding, without its secret. */
-    bool bound, locked;
-    uint8_t se_id[WARD_SE_ID_LEN];
-    uint8_t variant, f;
+    /* The stored binding without its secret, and whether a session is
+     * open: what ward_se_host_get_info() hands out. */
+    ward_se_host_info info;
     uint8_t expect;          /* the reply type awaited; 0 none */
     /* A binding under way, until BOUND arrives. */
     uint8_t pend_by, pend_variant, pend_f;
+    const ward_crypto *cp;
+    ward_random rng;
+    ward_store store;
     uint8_t pend_cred[WARD_P256_SCALAR_LEN + WARD_P256_POINT_LEN];
-    /* The power-up's check and session. */
+    /* The power-up's check and session (info.verified). */
     uint8_t ks[32];
-    bool verified;
     uint32_t ctr_out;        /* the last command counter sent */
     /* The keystore of the asymmetric variant's key (WARD_KEY_SE):
      * ward_se_host_use_keystore(). NULL: the key is in the binding record. */
