@@ -11,23 +11,17 @@
 /* P_OVER: a step failed; only the CliID is left, for PAKE_END. */
 enum { P_NONE = 0, P_PIN_SENT, P_PIN_OK, P_PAKE_SENT, P_FINISH_SENT, P_OVER };
 
-/* Wipes every secret of a binding, its state included. */
-static void pair_wipe(ward_pair_state *p)
-{
-    ward_spake2p_wipe(&p->pake);
-    ward_wipe(p, sizeof *p);
-}
-
 /* A step failed, or the device refused one: the binding is over on the
  * app's side. Every secret goes (PIN-derived state, data key, salt); the
  * CliID stays, because the device finds the binding slot by (transport
  * address, CliID) and ward_pair_end() must still be able to free it. */
-static void pair_over(ward_pair_state *p)
+static void pair_over(ward_pair *ctx)
 {
+    ward_pair_state *p = pair_st(ctx);
     uint8_t cid[WARD_CLIENT_ID_MAX];
     size_t cid_len = p->client_id_len;
     memcpy(cid, p->client_id, sizeof cid);
-    pair_wipe(p);
+    ward_pair_wipe(ctx);
     memcpy(p->client_id, cid, sizeof cid);
     p->client_id_len = cid_len;
     p->state = P_OVER;
@@ -146,7 +140,7 @@ ward_err ward_pair_on_pin(ward_pair *ctx, const uint8_t *in, size_t in_len,
                                        p->client_id_len, &rq, &h, &hlen,
                                        &refusal);
     if (refusal == WARD_DEV_APP_REFUSES_RQ) {
-        pair_over(p);
+        pair_over(ctx);
         return err;
     }
     if (err == WARD_OK) {
@@ -311,7 +305,7 @@ ward_err ward_pair_on_pake_init(ward_pair *ctx, const uint8_t *in,
         p->state = P_FINISH_SENT;
     } else {
         /* The binding is over: a wrong PIN cannot be retried on it. */
-        pair_over(p);
+        pair_over(ctx);
     }
     ward_wipe(confirm_p, sizeof confirm_p);
     ward_wipe(shared, sizeof shared);
@@ -346,7 +340,7 @@ ward_err ward_pair_on_pake_finish(ward_pair *ctx, const uint8_t *in,
     if (refusal == WARD_DEV_APP_REFUSES_RQ) {
         /* Refused (confirmP did not verify, the binding expired): the
          * device stored nothing, and the data key is worth nothing. */
-        pair_over(p);
+        pair_over(ctx);
         return err;
     }
     if (err == WARD_OK) {
@@ -393,5 +387,6 @@ ward_err ward_pair_end(ward_pair *ctx, uint8_t *out, size_t cap,
 void ward_pair_wipe(ward_pair *ctx)
 {
     WARD_ASSERT(ctx != NULL);
-    pair_wipe(pair_st(ctx));   /* the bytes past the state are never used */
+    ward_spake2p_wipe(&pair_st(ctx)->pake);
+    ward_wipe(ctx, sizeof *ctx);
 }
