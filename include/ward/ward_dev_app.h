@@ -169,9 +169,9 @@ typedef struct ward_pair {
 } ward_pair;
 
 /* An app's end of a channel (opaque: core/proto/dev_app_inner.h). Plain
- * data with no pointer: the caller may copy it or keep it in RAM between
- * processes' messages; its size is exact: the channel's two nonces, its
- * two keys and 40 bytes of counters and flags. */
+ * data with no pointer, so the caller may copy it by assignment (to try a
+ * message and keep the old state). Its size is exact on every ABI: the
+ * channel's two nonces, its two keys, 40 bytes of counters and flags. */
 #define WARD_PAIR_CHANNEL_CTX_SIZE                                           \
     (2 * WARD_DEV_OPEN_NONCE_LEN + 2 * WARD_AEAD_KEY_LEN + 40)
 typedef struct ward_pair_channel {
