@@ -54,7 +54,10 @@
  *     ward_se_host_command(&h, data, len, out, cap, &m); // send, then
  *     ward_se_host_input(&h, in, n, &ev, out, cap, &m);  // RESPONSE
  *
- * Both contexts hold copies of the ports and no pointer into themselves.
+ * Both contexts are opaque (WARD_SE_ELEM_CTX_SIZE, WARD_SE_HOST_CTX_SIZE
+ * bytes); ward_se_elem_get_info() and ward_se_host_get_info() tell the
+ * id, state and binding. They hold copies of the ports and no pointer
+ * into themselves.
  * Between calls they keep in RAM only what the protocol needs (the
  * outstanding challenge, the session key); R1 and the host's private key
  * are read from the store when used and wiped at once. Call the close
