@@ -244,7 +244,7 @@ ward_err ward_gw_app_reply(ward_gw_app *app, const uint8_t *in, size_t len,
     ward_hdr h;
     const uint8_t *sealed = NULL, *p = NULL;
     size_t sealed_len = 0, n = 0, pl = 0;
-    uint8_t pt[GW_PT_MAX];
+    uint8_t pt[WARD_GW_PROV_MSG_MAX];   /* any plaintext a message can hold: AUTH means AUTH */
     memset(ans, 0, sizeof *ans);
     if (s->stage != 2 || s->seq == 0) {
         return WARD_ERR_STATE;
