@@ -1,4 +1,4 @@
-/* The LAN link's host side shared by `ward gateway` and `ward app provision`: netns, framing, MACs. */
+/* The LAN link's host side for `ward gateway` and `ward app provision`: netns, framing, MACs. */
 #include "gw_net.h"
 
 #include <errno.h>
