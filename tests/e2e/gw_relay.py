@@ -10,7 +10,9 @@ the TCP link, forwards both to GATEWAY_IP (UDP 10071, TCP TCP_PORT), and
 writes every datagram and frame it passed to LOG (one JSON object a line).
 MODE: "pass" forwards faithfully; "swap-app" puts another public key in
 SEARCH (field 0x02); "swap-gw" puts another public key in the gateway's
-answer (field 0x01). The key put in is the P-256 generator, a valid point
+answer (field 0x01); "drop-commit" never passes WIFI_COMMIT on (a phone
+that lost the link after the join); "cut-set" passes the first WIFI_SET on
+but drops its answer and the connection (a phone that left the SoftAP). The key put in is the P-256 generator, a valid point
 whose private key everyone knows: what a relay would do to read the link.
 
 replay: sends the logged SEARCH again and the logged TCP requests again, each
@@ -94,7 +96,10 @@ def udp_loop(mode, port, gw_ip, log):
                 app_side.sendto(data, app_addr)
 
 
-def tcp_pipe(app, gw_ip, tcp_port, log):
+CUT = {"done": False}
+
+
+def tcp_pipe(mode, app, gw_ip, tcp_port, log):
     try:
         gw = socket.create_connection((gw_ip, tcp_port), timeout=10)
     except OSError:
@@ -106,11 +111,16 @@ def tcp_pipe(app, gw_ip, tcp_port, log):
             if req is None:
                 break
             log.put("request", req)
+            if mode == "drop-commit" and req[1] == 0x44:
+                continue
             gw.sendall(frame(req))
             ans = read_frame(gw)
             if ans is None:
                 break
             log.put("answer", ans)
+            if mode == "cut-set" and req[1] == 0x42 and not CUT["done"]:
+                CUT["done"] = True
+                break
             app.sendall(frame(ans))
     except OSError:
         pass
@@ -128,7 +138,8 @@ def relay(mode, udp_port, tcp_port, gw_ip, log_path):
     print("relay ready", flush=True)
     while True:
         app, _ = lsn.accept()
-        threading.Thread(target=tcp_pipe, args=(app, gw_ip, tcp_port, log), daemon=True).start()
+        threading.Thread(target=tcp_pipe, args=(mode, app, gw_ip, tcp_port, log),
+                         daemon=True).start()
 
 
 def replay(log_path, gw_ip, tcp_port, out_path):

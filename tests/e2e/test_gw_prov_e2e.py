@@ -178,6 +178,8 @@ class GatewayLan(unittest.TestCase):
         self.udp = 10071 if NETNS else free_udp_port()
         args = [WARD, "gateway", "run", "--dir", self.g, "--wifi", self.wifi,
                 "--udp-port", str(self.udp)]
+        if self._testMethodName.endswith("rolled_back"):
+            args += ["--failsafe", "3"]
         if NETNS:
             args += ["--netns", NS_GW]
         self.gw = Proc(args)
@@ -281,6 +283,33 @@ class GatewayLan(unittest.TestCase):
         self.assertIsNone(self.stored())
         r = self.provision("correct-horse")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_join_never_committed_is_rolled_back(self):
+        port = self.start_relay("drop-commit")
+        r = self.provision("correct-horse", via=port, timeout=6)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertTrue(any(q[1] == 0x44 for q in self.logged("request")))
+        # Joined, never committed: nothing stored, now or after the fail-safe.
+        self.assertIsNone(self.stored())
+        time.sleep(3.5)
+        self.assertIsNone(self.stored())
+        # Rolled back to provisioning mode: the next app is welcome.
+        r = self.provision("correct-horse")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.stored(), ("home", "correct-horse"))
+
+    def test_answer_lost_with_the_link_then_retransmitted(self):
+        port = self.start_relay("cut-set")
+        r = self.provision("correct-horse", via=port)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.stored(), ("home", "correct-horse"))
+        sets = [q for q in self.logged("request") if q[1] == 0x42]
+        # The same WIFI_SET twice (a new connection), answered the same way.
+        self.assertEqual(len(sets), 2)
+        self.assertEqual(sets[0], sets[1])
+        answers = [a for a in self.logged("answer") if a[1] == 0x42]
+        self.assertEqual(len(answers), 2)
+        self.assertEqual(answers[0], answers[1])
 
     def test_retransmission_answered_identically(self):
         port = self.start_relay("pass")
