@@ -146,5 +146,23 @@ const cli_doc cli_docs_app[] = {
           APP_DIR,
           { "scan", "HOST:PORT[-PORT]", "addresses to probe (default 127.0.0.1:5683)" },
           CLI_DOC_JSON, END } },
+    { "app provision",
+      "--dir A --qr FILE.png --ssid S --psk P [--netns NAME] [--gateway-udp HOST:PORT] "
+      "[--timeout S]",
+      "hand a gateway the home network (flow C: SEARCH, then the sealed link)",
+      "Finds the gateway of the QR code (ward gateway init) by a UDP broadcast,\n"
+      "checks its answer with the QR code's secret, then hands it SSID and password\n"
+      "over the sealed TCP link, waits for the join and commits it. A wrong\n"
+      "password leaves the gateway waiting for the next try: run again. The\n"
+      "gateway is recorded in A/gateways/.",
+      (const cli_doc_opt[]){
+          APP_DIR,
+          { "qr", "FILE.png", "the gateway's QR code" },
+          { "ssid", "S", "the network to join" },
+          { "psk", "P", "its password (8-64 bytes; empty for an open network)" },
+          { "netns", "NAME", "run inside this network namespace (ip netns add NAME)" },
+          { "gateway-udp", "HOST:PORT", "where SEARCH goes (default 255.255.255.255:10071)" },
+          { "timeout", "S", "seconds to give the whole hand-over (default 20)" },
+          END } },
     { NULL, NULL, NULL, NULL, NULL },
 };

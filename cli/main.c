@@ -43,6 +43,9 @@ static const cli_command commands[] = {
     { "app pair", cmd_app_pair },
     { "app send", cmd_app_send },
     { "app discover", cmd_app_discover },
+    { "gateway init", cmd_gateway_init },
+    { "gateway run", cmd_gateway_run },
+    { "app provision", cmd_app_provision },
 };
 
 #define NCOMMANDS (int)(sizeof(commands) / sizeof(commands[0]))

@@ -68,6 +68,8 @@ extern "C" {
 #define WARD_LABEL_DEV_DATA "dev data"       /* flow D: data key from SPAKE2+ */
 #define WARD_LABEL_DEV_OPEN "dev open"       /* flow D: key of data-key-sealed messages */
 #define WARD_LABEL_DEV_CHANNEL "dev channel" /* flow D: a channel's two keys */
+#define WARD_LABEL_GW_POP "gw pop"           /* flow C: the SEARCH proof key, from the PoP */
+#define WARD_LABEL_GW_LAN "gw lan"           /* flow C: the LAN link's two keys */
 
 /* true iff a[0..len) == b[0..len), in time that depends on len alone:
  * the only way ward compares secrets, tags and codes, on every side. */

@@ -209,6 +209,7 @@ ward_err ex_generate(ex_set *s, const ward_crypto *cp)
     }
     ex_gen_suite(s);
     ex_gen_flow_a_b(s);
+    ex_gen_flow_c(s);
     ex_gen_flow_d(s);
     ex_gen_flow_e(s);
     return WARD_OK;
@@ -242,8 +243,8 @@ static void print_field(const ex_field *f, FILE *out)
 static const char appendix_intro[] =
     EX_HEADING "\n"
     "\n"
-    "Every key derivation and every sealed or signed message of flows A, B, D\n"
-    "and E, computed by the real code (the core, and the client library for\n"
+    "Every key derivation and every sealed or signed message of flows A, B, C,\n"
+    "D and E, computed by the real code (the core, and the client library for\n"
     "the app's side) from fixed inputs. The unit test\n"
     "`tests/unit/test_protocol_examples.c` recomputes each value on both\n"
     "crypto backends and fails on any difference, on a block missing for a\n"

@@ -1,0 +1,44 @@
+/* The help tables of `ward gateway ...` (flow C: a gateway and its LAN hand-over). */
+#include <stddef.h>
+
+#include "doc.h"
+
+const cli_doc cli_docs_gateway[] = {
+    { "gateway init",
+      "--dir G --mac MAC --server URL (--factory-key FILE | --no-activate) [--brand B] "
+      "[--category C] [--port P] [--keystore URI]",
+      "make a gateway's identity, its QR code and SoftAP name",
+      "Makes the gateway's identity key in G and, with --factory-key, activates it\n"
+      "at wardd, as ward device init does. Draws the gateway's proof-of-possession\n"
+      "secret and writes G/qr.png, the QR code an app scans to provision it\n"
+      "(ward app provision), and prints the SoftAP SSID, brand_category_XXYYZZ.",
+      (const cli_doc_opt[]){
+          { "dir", "G", "the gateway's directory (made if missing)" },
+          { "mac", "MAC", "its MAC address (02:11:22:a3:b4:c5 or 021122a3b4c5)" },
+          { "server", "URL", "wardd's base URL (http:// or https://)" },
+          { "factory-key", "FILE", "the manufacturer key (factory.key, or the PKCS#11 URI of "
+            "the token that holds it) that activates it" },
+          { "no-activate", NULL, "only make the identity; activate later" },
+          { "brand", "B", "the SoftAP name's brand, 1-12 of A-Z a-z 0-9 - (default ward)" },
+          { "category", "C", "the SoftAP name's category (default hub)" },
+          { "port", "P", "the TCP port of the hand-over link (default 10080)" },
+          { "keystore", "URI", "make the identity key in this keystore: a PKCS#11 URI "
+            "(pkcs11:token=T;object=P?module-path=M&pin-value=PIN) or software (default); "
+            "G remembers it" },
+          { NULL, NULL, NULL } } },
+    { "gateway run", "--dir G [--netns NAME] [--wifi FILE] [--udp-port P] [--failsafe S]",
+      "run the gateway's LAN hand-over: SEARCH on UDP, the sealed TCP link",
+      "Answers SEARCH on UDP port 10071 and serves the hand-over link on its TCP\n"
+      "port. The station join is simulated: it succeeds when the SSID and password\n"
+      "match a line of --wifi FILE (one \"ssid psk\" a line), whose SSIDs are also\n"
+      "the networks the gateway sees. A join the app does not commit within\n"
+      "--failsafe seconds (default 120) is rolled back. SIGTERM or SIGINT stops it.",
+      (const cli_doc_opt[]){
+          { "dir", "G", "the gateway's directory (ward gateway init)" },
+          { "netns", "NAME", "run inside this network namespace (ip netns add NAME)" },
+          { "wifi", "FILE", "the networks in range, one \"ssid psk\" a line" },
+          { "udp-port", "P", "where SEARCH is heard (default 10071)" },
+          { "failsafe", "S", "seconds a join waits for the app's commit (default 120)" },
+          { NULL, NULL, NULL } } },
+    { NULL, NULL, NULL, NULL, NULL },
+};

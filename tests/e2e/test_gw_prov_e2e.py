@@ -1,0 +1,344 @@
+#!/usr/bin/env python3
+"""End to end: flow C's discovery and Wi-Fi hand-over between the real
+`ward app provision` and `ward gateway run`, each in its own network
+namespace, joined by a veth pair, so SEARCH is a real broadcast.
+
+usage: test_gw_prov_e2e.py [-v] WARD
+
+Needs root (ip netns). Where namespaces cannot be made the tests run on
+loopback and say so; the relay tests need the namespaces and are skipped
+there. The effects asserted are the gateway's store (the committed network
+in G/provision.bin, read by the documented record layout) and what the
+gateway answered (the relay's log), not printed lines. Standard library only.
+"""
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wardlib import SANITIZER_MARKS  # noqa: E402
+
+WARD = None
+HERE = os.path.dirname(os.path.abspath(__file__))
+RELAY = os.path.join(HERE, "gw_relay.py")
+MAC = "02:11:22:a3:b4:c5"
+MAC_HEX = "021122a3b4c5"
+SUFFIX = str(os.getpid())
+NS_GW, NS_APP = "wgw-g" + SUFFIX, "wgw-a" + SUFFIX
+GW_IP, APP_IP = "10.231.7.1", "10.231.7.2"
+NETNS = False
+TCP_PORT = 10080
+STORE_SIZE = 8192
+WIFI = "home correct-horse\nneighbour aaaaaaaa\n"
+
+
+def sh(*args):
+    return subprocess.run(list(args), capture_output=True, text=True, timeout=20)
+
+
+def setUpModule():
+    global NETNS
+    veth_g, veth_a = "vg" + SUFFIX, "va" + SUFFIX
+    steps = [
+        ["ip", "netns", "add", NS_GW], ["ip", "netns", "add", NS_APP],
+        ["ip", "link", "add", veth_g, "type", "veth", "peer", "name", veth_a],
+        ["ip", "link", "set", veth_g, "netns", NS_GW],
+        ["ip", "link", "set", veth_a, "netns", NS_APP],
+        ["ip", "-n", NS_GW, "addr", "add", GW_IP + "/24", "dev", veth_g],
+        ["ip", "-n", NS_APP, "addr", "add", APP_IP + "/24", "dev", veth_a],
+        ["ip", "-n", NS_GW, "link", "set", veth_g, "up"],
+        ["ip", "-n", NS_APP, "link", "set", veth_a, "up"],
+        ["ip", "-n", NS_GW, "link", "set", "lo", "up"],
+        ["ip", "-n", NS_APP, "link", "set", "lo", "up"],
+        # 255.255.255.255 leaves by the default route: the veth.
+        ["ip", "-n", NS_APP, "route", "add", "default", "dev", veth_a],
+        ["ip", "-n", NS_GW, "route", "add", "default", "dev", veth_g],
+    ]
+    for step in steps:
+        try:
+            r = sh(*step)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            r = None
+            why = str(e)
+        if r is None or r.returncode != 0:
+            why = r.stderr.strip() if r is not None else why
+            print("network namespaces cannot be made (%s): falling back to loopback; the "
+                  "relay tests are skipped" % why, flush=True)
+            tearDownModule()
+            return
+    NETNS = True
+    print("gateway in netns %s (%s), app in netns %s (%s), joined by a veth pair"
+          % (NS_GW, GW_IP, NS_APP, APP_IP), flush=True)
+
+
+def tearDownModule():
+    for ns in (NS_GW, NS_APP):
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+def free_udp_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def stored_wifi(path):
+    """The committed network of a gateway's store (record 0x0400), or
+    None: the newer valid bank of docs/protocol.md's store layout."""
+    with open(path, "rb") as f:
+        data = f.read()
+    half = len(data) // 2
+    best = None
+    for bank in (data[:half], data[half:]):
+        magic, seq, used, rcrc, hcrc = struct.unpack(">4sIIII", bank[:20])
+        if (magic != b"WRD1" or seq == 0 or zlib.crc32(bank[:16]) != hcrc
+                or used > half - 20 or zlib.crc32(bank[20:20 + used]) != rcrc):
+            continue
+        if best is None or seq > best[0]:
+            best = (seq, bank[20:20 + used])
+    if best is None:
+        return None
+    recs, i = best[1], 0
+    while i + 4 <= len(recs):
+        key, n = struct.unpack(">HH", recs[i:i + 4])
+        val = recs[i + 4:i + 4 + n]
+        i += 4 + n
+        if key == 0x0400:
+            sl = val[0]
+            return (val[1:1 + sl].decode(), val[2 + sl:2 + sl + val[1 + sl]].decode())
+    return None
+
+
+class Proc:
+    """A long-running process whose stdout lines are collected."""
+
+    def __init__(self, args):
+        self.p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True)
+        self.lines, self.err = [], []
+        self.t1 = threading.Thread(target=self._read, args=(self.p.stdout, self.lines))
+        self.t2 = threading.Thread(target=self._read, args=(self.p.stderr, self.err))
+        self.t1.start()
+        self.t2.start()
+
+    @staticmethod
+    def _read(stream, into):
+        for line in stream:
+            into.append(line)
+
+    def wait_for(self, text, timeout=10):
+        end = time.time() + timeout
+        while time.time() < end:
+            if any(text in line for line in self.lines):
+                return True
+            if self.p.poll() is not None:
+                break
+            time.sleep(0.05)
+        return False
+
+    def stop(self):
+        if self.p.stdout.closed:
+            return "".join(self.err)
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        self.t1.join()
+        self.t2.join()
+        self.p.stdout.close()
+        self.p.stderr.close()
+        return "".join(self.err)
+
+
+class GatewayLan(unittest.TestCase):
+    def setUp(self):
+        self.root = tempfile.mkdtemp(prefix="ward-gw-")
+        self.g = os.path.join(self.root, "G")
+        self.a = os.path.join(self.root, "A")
+        self.wifi = os.path.join(self.root, "wifi.txt")
+        with open(self.wifi, "w", encoding="ascii") as f:
+            f.write(WIFI)
+        r = self.ward("gateway", "init", "--dir", self.g, "--mac", MAC, "--server",
+                      "http://127.0.0.1:9", "--no-activate", "--port", str(TCP_PORT))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.udp = 10071 if NETNS else free_udp_port()
+        args = [WARD, "gateway", "run", "--dir", self.g, "--wifi", self.wifi,
+                "--udp-port", str(self.udp)]
+        if self._testMethodName.endswith("rolled_back"):
+            args += ["--failsafe", "3"]
+        if NETNS:
+            args += ["--netns", NS_GW]
+        self.gw = Proc(args)
+        self.assertTrue(self.gw.wait_for("listening"), "".join(self.gw.err))
+        self.relay = None
+
+    def tearDown(self):
+        if self.relay is not None:
+            self.relay.stop()
+        err = self.gw.stop()
+        for mark in SANITIZER_MARKS:
+            self.assertNotIn(mark, err)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def ward(self, *args):
+        return subprocess.run([WARD] + list(args), capture_output=True, text=True, timeout=60)
+
+    def provision(self, psk, qr=None, via=None, timeout=8):
+        args = ["app", "provision", "--dir", self.a, "--qr",
+                qr or os.path.join(self.g, "qr.png"), "--ssid", "home", "--psk", psk,
+                "--timeout", str(timeout)]
+        if NETNS:
+            args += ["--netns", NS_APP]
+        if via is not None:
+            args += ["--gateway-udp", "127.0.0.1:%d" % via]
+        elif not NETNS:
+            args += ["--gateway-udp", "127.0.0.1:%d" % self.udp]
+        r = self.ward(*args)
+        for mark in SANITIZER_MARKS:
+            self.assertNotIn(mark, r.stderr)
+        return r
+
+    def stored(self):
+        return stored_wifi(os.path.join(self.g, "provision.bin"))
+
+    def start_relay(self, mode):
+        if not NETNS:
+            self.skipTest("the relay needs the namespaces")
+        port = 20000 + os.getpid() % 10000
+        self.log = os.path.join(self.root, "relay.log")
+        self.relay = Proc(["ip", "netns", "exec", NS_APP, sys.executable, RELAY, "relay", mode,
+                           str(port), str(TCP_PORT), GW_IP, self.log])
+        self.assertTrue(self.relay.wait_for("relay ready"), "".join(self.relay.err))
+        return port
+
+    def logged(self, kind):
+        if not os.path.exists(self.log):
+            return []
+        with open(self.log, encoding="ascii") as f:
+            return [bytes.fromhex(e["hex"]) for e in map(json.loads, f) if e["kind"] == kind]
+
+    def test_wrong_psk_then_right_without_reset(self):
+        r = self.provision("wrong-password")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIsNone(self.stored())
+        # The same gateway, not restarted, not reset: the right password.
+        r = self.provision("correct-horse")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.stored(), ("home", "correct-horse"))
+        with open(os.path.join(self.a, "gateways", MAC_HEX + ".json"), encoding="ascii") as f:
+            rec = json.load(f)
+        self.assertEqual(rec["mac"], MAC)
+        # A restart keeps it.
+        self.gw.stop()
+        self.assertEqual(self.stored(), ("home", "correct-horse"))
+
+    def test_wrong_pop_refused(self):
+        # Another QR code naming the same MAC: its secret is not this gateway's.
+        other = os.path.join(self.root, "G2")
+        r = self.ward("gateway", "init", "--dir", other, "--mac", MAC, "--server",
+                      "http://127.0.0.1:9", "--no-activate")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.provision("correct-horse", qr=os.path.join(other, "qr.png"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIsNone(self.stored())
+        r = self.provision("correct-horse")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.stored(), ("home", "correct-horse"))
+
+    def test_relay_swapping_the_apps_key_is_caught(self):
+        port = self.start_relay("swap-app")
+        r = self.provision("correct-horse", via=port, timeout=5)
+        self.assertNotEqual(r.returncode, 0)
+        answers = self.logged("search_answer")
+        self.assertTrue(answers)
+        # Every answer was the gateway's unsealed refusal (flags REPLY|ERROR, AUTH).
+        for a in answers:
+            self.assertEqual((a[1], a[2], a[-1]), (0x40, 0x03, 4))
+        self.assertEqual(self.logged("request"), [])
+        self.assertIsNone(self.stored())
+        r = self.provision("correct-horse")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_relay_swapping_the_gateways_key_is_caught(self):
+        port = self.start_relay("swap-gw")
+        r = self.provision("correct-horse", via=port, timeout=5)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertTrue(self.logged("search_answer"))
+        # The app never used the keys: no request, so no password, crossed.
+        self.assertEqual(self.logged("request"), [])
+        self.assertIsNone(self.stored())
+        r = self.provision("correct-horse")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_join_never_committed_is_rolled_back(self):
+        port = self.start_relay("drop-commit")
+        r = self.provision("correct-horse", via=port, timeout=6)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertTrue(any(q[1] == 0x44 for q in self.logged("request")))
+        # Joined, never committed: nothing stored, now or after the fail-safe.
+        self.assertIsNone(self.stored())
+        time.sleep(3.5)
+        self.assertIsNone(self.stored())
+        # Rolled back to provisioning mode: the next app is welcome.
+        r = self.provision("correct-horse")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.stored(), ("home", "correct-horse"))
+
+    def test_answer_lost_with_the_link_then_retransmitted(self):
+        port = self.start_relay("cut-set")
+        r = self.provision("correct-horse", via=port)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.stored(), ("home", "correct-horse"))
+        sets = [q for q in self.logged("request") if q[1] == 0x42]
+        # The same WIFI_SET twice (a new connection), answered the same way.
+        self.assertEqual(len(sets), 2)
+        self.assertEqual(sets[0], sets[1])
+        answers = [a for a in self.logged("answer") if a[1] == 0x42]
+        self.assertEqual(len(answers), 2)
+        self.assertEqual(answers[0], answers[1])
+
+    def test_retransmission_answered_identically(self):
+        port = self.start_relay("pass")
+        r = self.provision("correct-horse", via=port)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.stored(), ("home", "correct-horse"))
+        search, answer = self.logged("search")[-1], self.logged("search_answer")[-1]
+        requests, answers = self.logged("request"), self.logged("answer")
+        out = os.path.join(self.root, "replay.json")
+        r = subprocess.run(["ip", "netns", "exec", NS_APP, sys.executable, RELAY, "replay",
+                            self.log, GW_IP, str(TCP_PORT), out], capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out, encoding="ascii") as f:
+            got = json.load(f)
+        # SEARCH again: the same answer bytes (no new key).
+        self.assertIn(answer.hex(), got["search_answers"])
+        self.assertEqual(set(got["search_answers"]), {answer.hex()})
+        # The last request (WIFI_COMMIT) again: the same bytes; every
+        # earlier one (WIFI_SET among them) is a replay: no answer.
+        self.assertEqual(got["answers"][-1], answers[-1].hex())
+        self.assertTrue(all(a is None for a in got["answers"][:-1]))
+        self.assertEqual(requests[-1][1], 0x44)
+        self.assertEqual(self.stored(), ("home", "correct-horse"))
+        self.assertEqual(search[1], 0x40)
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    flags = [a for a in sys.argv[1:] if a.startswith("-")]
+    WARD = os.path.abspath(args[0])
+    unittest.main(argv=[sys.argv[0]] + flags)
