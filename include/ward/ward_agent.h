@@ -36,7 +36,7 @@
 extern "C" {
 #endif
 
-#define WARD_AGENT_UNREACHABLE (-1L)
+#define WARD_AGENT_UNREACHABLE WARD_HTTP_NO_ANSWER
 #define WARD_AGENT_BAD_ANSWER (-2L)
 /* The longest server URL an agent keeps. */
 #define WARD_AGENT_URL_MAX 511
@@ -110,11 +110,9 @@ long ward_agent_post_blob(const ward_agent_transport *t, const ward_host *host,
 typedef int (*ward_agent_entry_fn)(void *ctx, long long id, const char *from,
                                    const uint8_t *msg, size_t len);
 
-/* Walks the array `list` of an answer, each entry {id_key: number,
- * msg_key: base64, from_key: string} (from_key NULL: none); only ids
- * above *after and below 2^53 are handed on, in order, and *after moves
- * past each one each() returned 0 for. Returns the number skipped for
- * their id, or -1 when the answer has no such list. */
+/* ward_http_each_entry() over resp's body: each() returning 0 is TAKEN
+ * (*after moves past the entry), non-zero STOP. Returns the number skipped
+ * for their id, or -1 when the answer has no such list. */
 WARD_MUST_CHECK
 int ward_agent_each_entry(const ward_http_response *resp, const char *list,
                           const char *id_key, const char *msg_key, const char *from_key,
