@@ -309,13 +309,15 @@ typedef struct ward_agent_inbox_run {
     } unacked[WARD_AGENT_UNACKED_MAX];
     size_t nunacked;
     unsigned backoff_s;
+    long long retry_at_ms;   /* ward_agent_inbox_tick(): no try before (ward_agent_mono_ms) */
 } ward_agent_inbox_run;
 
 /* What one round came to. */
 typedef enum ward_agent_round {
     WARD_AGENT_ROUND_PROGRESS,   /* something was applied: more may wait */
     WARD_AGENT_ROUND_IDLE,       /* an answer, nothing new (or a refusal) */
-    WARD_AGENT_ROUND_NO_ANSWER   /* wardd could not be reached */
+    WARD_AGENT_ROUND_NO_ANSWER,  /* wardd could not be reached */
+    WARD_AGENT_ROUND_BACKING_OFF /* ward_agent_inbox_tick(): not tried, wardd was away */
 } ward_agent_round;
 
 /* One round: acknowledges what waits, GETs a page after the cursor (a
@@ -323,6 +325,18 @@ typedef enum ward_agent_round {
  * it. */
 ward_agent_round ward_agent_inbox_round(ward_agent *ag, ward_agent_inbox_run *run,
                                         const ward_agent_inbox_ops *ops);
+
+/* The longest wait of one tick. */
+#define WARD_AGENT_TICK_WAIT_MAX_S 5u
+
+/* One round for a main loop that must stay free between events (a
+ * firmware's timer tick) rather than the loop below: its GET waits at most
+ * wait_s (at most WARD_AGENT_TICK_WAIT_MAX_S; 0: not at all) for news.
+ * When no answer came, the ticks that follow within the back-off (1, 2, 4
+ * ... WARD_AGENT_BACKOFF_MAX_S s after that try) send nothing and return
+ * WARD_AGENT_ROUND_BACKING_OFF at once; an answer ends the back-off. */
+ward_agent_round ward_agent_inbox_tick(ward_agent *ag, ward_agent_inbox_run *run,
+                                       const ward_agent_inbox_ops *ops, unsigned wait_s);
 
 /* Rounds until ag->cancelled() says stop (it must be set): at once again
  * after progress, up to WARD_AGENT_PROGRESS_ROUNDS_MAX in a row; after the

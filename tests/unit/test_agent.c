@@ -388,6 +388,49 @@ static void test_inbox_round(void **state)
     assert_int_equal(run.nunacked, 0);
 }
 
+/* A main loop's tick: a short wait, capped; while wardd is away, the
+ * ticks within the back-off send nothing; an answer ends the back-off. */
+static void test_inbox_tick(void **state)
+{
+    (void)state;
+    ward_agent ag;
+    ward_agent_transport t;
+    fake f;
+    setup(&ag, &t, &f);
+    static ward_agent_inbox_run run;
+    memset(&run, 0, sizeof run);
+    int pages = 0;
+    const ward_agent_inbox_ops ops = { fake_apply, count_page, NULL, &pages };
+    f.answer = "{\"revokes\":[]}";
+    assert_int_equal(ward_agent_inbox_tick(&ag, &run, &ops, 1), WARD_AGENT_ROUND_IDLE);
+    assert_string_equal(f.log[0], "GET /v1/lock/inbox?wait=1&after=0");
+    assert_int_equal(ward_agent_inbox_tick(&ag, &run, &ops, 3600), WARD_AGENT_ROUND_IDLE);
+    assert_string_equal(f.log[1], "GET /v1/lock/inbox?wait=5&after=0");
+
+    f.err = WARD_ERR_IO;
+    assert_int_equal(ward_agent_inbox_tick(&ag, &run, &ops, 0), WARD_AGENT_ROUND_NO_ANSWER);
+    assert_int_equal(f.calls, 3);
+    assert_int_equal(run.backoff_s, 1);
+    assert_int_equal(ward_agent_inbox_tick(&ag, &run, &ops, 0), WARD_AGENT_ROUND_BACKING_OFF);
+    assert_int_equal(f.calls, 3);
+    /* The back-off over: tried again, and it doubles. */
+    run.retry_at_ms = 0;
+    assert_int_equal(ward_agent_inbox_tick(&ag, &run, &ops, 0), WARD_AGENT_ROUND_NO_ANSWER);
+    assert_int_equal(f.calls, 4);
+    assert_int_equal(run.backoff_s, 2);
+    for (int i = 0; i < 8; i++) {
+        run.retry_at_ms = 0;
+        assert_int_equal(ward_agent_inbox_tick(&ag, &run, &ops, 0), WARD_AGENT_ROUND_NO_ANSWER);
+    }
+    assert_int_equal(run.backoff_s, WARD_AGENT_BACKOFF_MAX_S);
+    f.err = WARD_OK;
+    run.retry_at_ms = 0;
+    assert_int_equal(ward_agent_inbox_tick(&ag, &run, &ops, 0), WARD_AGENT_ROUND_IDLE);
+    assert_int_equal(run.backoff_s, 0);
+    assert_int_equal(ward_agent_inbox_tick(&ag, &run, &ops, 0), WARD_AGENT_ROUND_IDLE);
+    assert_int_equal(f.calls, 14);
+}
+
 static ward_agent_answer fake_accept(void *ctx, long long n, const char *who,
                                      const uint8_t *approval, size_t len, uint8_t *res,
                                      size_t cap, size_t *res_len)
@@ -628,6 +671,7 @@ int main(void)
         cmocka_unit_test(test_inbox_and_acks),
         cmocka_unit_test(test_device_far),
         cmocka_unit_test(test_inbox_round),
+        cmocka_unit_test(test_inbox_tick),
         cmocka_unit_test(test_op_await),
         cmocka_unit_test(test_state_lock),
         cmocka_unit_test(test_state_parked),
