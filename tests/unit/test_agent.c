@@ -306,10 +306,8 @@ static void test_inbox_tick(void **state)
     (void)state;
     wf_agent x;
     wf_agent_setup(&x);
-    static ward_agent_inbox_run run;
-    memset(&run, 0, sizeof run);
-    int pages = 0;
-    const ward_agent_inbox_ops ops = { fake_apply, count_page, NULL, &pages };
+    static ward_agent_inbox_run run;   /* zeroed: a new process's */
+    const ward_agent_inbox_ops ops = { fake_apply, NULL, NULL, NULL };
     x.f.answer = "{\"revokes\":[]}";
     assert_int_equal(ward_agent_inbox_tick(&x.ag, &run, &ops, 1), WARD_AGENT_ROUND_IDLE);
     assert_string_equal(x.f.log[0], "GET /v1/lock/inbox?wait=1&after=0");
