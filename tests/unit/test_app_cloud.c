@@ -9,6 +9,7 @@
 #include "ward/ward_app.h"
 #include "ward/ward_app_cloud.h"
 #include "ward/ward_host.h"
+#include "ward/ward_http.h"
 #include "ward/ward_httpsig.h"
 #include "wardd_fixture.h"
 
@@ -167,6 +168,77 @@ static void test_msgs_parse(void **state)
     assert_int_equal(ward_app_dev_msgs_parse("{}", 2, NULL, &after, take, &s, NULL), -1);
     assert_int_equal(ward_app_dev_msgs_parse("{\"msgs\":1}", 10, NULL, &after, take, &s, NULL),
                      -1);
+}
+
+/* ---- the client's reading of wardd's answers, shared with the agent (ward_http.h) ---- */
+
+typedef struct walked {
+    int64_t ids[8];
+    bool had_msg[8];
+    const char *from[8];
+    size_t n;
+} walked;
+
+/* Takes ids 1 and 2, passes 3 over, stops at 4. */
+static ward_http_entry_end walk_one(void *ctx, int64_t id, const char *from, const uint8_t *msg,
+                                    size_t len)
+{
+    walked *w = ctx;
+    (void)len;
+    if (id == 4) {
+        return WARD_HTTP_ENTRY_STOP;
+    }
+    w->ids[w->n] = id;
+    w->had_msg[w->n] = msg != NULL;
+    w->from[w->n++] = from != NULL ? "string" : NULL;
+    return id == 3 ? WARD_HTTP_ENTRY_PASSED : WARD_HTTP_ENTRY_TAKEN;
+}
+
+static void test_http_answer(void **state)
+{
+    (void)state;
+    const char *j = "{\"l\":[{\"id\":1,\"m\":\"aGk=\",\"f\":\"bob\"},"
+                    "{\"id\":2,\"m\":\"aGk=\",\"f\":7},"      /* a from that is no string */
+                    "{\"id\":2,\"m\":\"aGk=\"},"                /* not above the cursor */
+                    "{\"id\":3,\"m\":\"aGk=\"},"
+                    "{\"id\":4,\"m\":\"aGk=\"},{\"id\":5,\"m\":\"aGk=\"}]}";
+    walked w;
+    memset(&w, 0, sizeof w);
+    int64_t after = 0;
+    assert_int_equal(ward_http_each_entry(j, strlen(j), "l", "id", "m", "f", &after, walk_one,
+                                          &w), 2);
+    assert_int_equal(w.n, 3);
+    assert_true(w.had_msg[0]);
+    assert_non_null(w.from[0]);
+    assert_false(w.had_msg[1]);          /* no message, and no from, for id 2 */
+    assert_null(w.from[1]);
+    assert_int_equal(w.ids[2], 3);
+    assert_int_equal(after, 3);          /* 3 passed over, 4 stopped: handed on again */
+    assert_int_equal(ward_http_each_entry("{}", 2, "l", "id", "m", NULL, &after, walk_one, &w),
+                     -1);
+
+    /* The outcome of a request, as the app and the agent both say it. */
+    ward_http_response r;
+    char why[300];
+    memset(&r, 0, sizeof r);
+    snprintf(r.error, sizeof r.error, "self-signed certificate");
+    r.cert_untrusted = true;
+    assert_int_equal(ward_http_outcome(WARD_ERR_IO, &r, "https://w:1", why, sizeof why),
+                     WARD_HTTP_NO_ANSWER);
+    assert_non_null(strstr(why, "cannot reach wardd at https://w:1: its certificate is not "
+                                "trusted (self-signed certificate); give its CA with ward "
+                                "--cacert FILE"));
+    char body[] = "{\"error\":\"busy\",\"message\":\"later\\u001b\"}";
+    r.cert_untrusted = false;
+    r.status = 429;
+    r.body = body;
+    r.body_len = strlen(body);
+    assert_int_equal(ward_http_outcome(WARD_OK, &r, "http://w:1", why, sizeof why), 429);
+    assert_string_equal(why, "wardd refused (429 busy): later\\x1b");
+    r.status = 204;
+    assert_int_equal(ward_http_outcome(WARD_OK, &r, "http://w:1", why, sizeof why), 0);
+    r.status = 0;
+    assert_int_equal(ward_http_outcome(WARD_OK, &r, "http://w:1", why, sizeof why), 999);
 }
 
 /* ---- calls against a scripted wardd ---- */
@@ -345,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_cloud_id_ok),
         cmocka_unit_test(test_devices_parse),
         cmocka_unit_test(test_msgs_parse),
+        cmocka_unit_test(test_http_answer),
         cmocka_unit_test(test_refusal_message),
         cmocka_unit_test(test_unreachable),
         cmocka_unit_test(test_attach),
