@@ -411,6 +411,19 @@ class LockRunning(OpsTest):
         self.ward_ok("app", "scan", "--dir", app, "--qr", qr)
         self.ward_ok("lock", "bind-finish", "--dir", self.lock, "--code", self.code_for(who[1]))
 
+    def revoked_once_by_the_lock(self):
+        """With the lock started now, alice's `ward app revoke` of bob is
+        confirmed by the lock, bob is refused at the door, and one REVOKE
+        was posted in all (the one remembered, followed to its answer)."""
+        run, sock = self.run_lock()
+        out = self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
+        self.assertIn("confirmed by the lock", out)
+        self.assertFalse(self.at_the_door(self.bob, sock))
+        posts = [1 for m, path, *_ in self.proxy.seen
+                 if m == "POST" and path == "/v1/revocations"]
+        self.assertEqual(len(posts), 1)
+        self.stop_lock(run)
+
     def answered_by_wardd_then_by_the_lock(self, result_b64):
         """wardd answers alice's revocation of bob itself, the result
         result_b64: `ward app revoke` refuses it; then the genuine REVOKE
@@ -702,14 +715,7 @@ class Finding3RevocationConfirmedByTheLock(LockRunning):
                                  "--timeout", "2")
         self.assertNotEqual(rc, 0, out)
         self.assertIn("has not confirmed", err)
-        run, sock = self.run_lock()
-        out = self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
-        self.assertIn("confirmed by the lock", out)
-        self.assertFalse(self.at_the_door(self.bob, sock))
-        posts = [1 for m, path, *_ in self.proxy.seen
-                 if m == "POST" and path == "/v1/revocations"]
-        self.assertEqual(len(posts), 1)
-        self.stop_lock(run)
+        self.revoked_once_by_the_lock()
 
 
 class Review6RevocationKeptUntilAnswered(LockRunning):
@@ -733,14 +739,7 @@ class Review6RevocationKeptUntilAnswered(LockRunning):
             self.assertNotEqual(rc, 0, out)
             self.assertNotIn("confirmed", out)
         self.proxy.on_request = None
-        run, sock = self.run_lock()
-        out = self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
-        self.assertIn("confirmed by the lock", out)
-        self.assertFalse(self.at_the_door(self.bob, sock))
-        posts = [1 for m, path, *_ in self.proxy.seen
-                 if m == "POST" and path == "/v1/revocations"]
-        self.assertEqual(len(posts), 1)
-        self.stop_lock(run)
+        self.revoked_once_by_the_lock()
 
 
 class Review13RevokeWording(LockRunning):
