@@ -87,14 +87,15 @@ static int on_entry(void *ctx, long long id, const char *from, const uint8_t *ms
     return 0;
 }
 
-ward_agent_round ward_agent_inbox_round(ward_agent *ag, ward_agent_inbox_run *run,
-                                        const ward_agent_inbox_ops *ops)
+/* One round whose GET waits up to wait_s. */
+static ward_agent_round round_wait(ward_agent *ag, ward_agent_inbox_run *run,
+                                   const ward_agent_inbox_ops *ops, unsigned wait_s)
 {
     char why[256];
     send_acks(ag, run, ops);
     page p = { run, ops, 0 };
     int skipped = 0;
-    long status = ward_agent_inbox(ag, WARD_AGENT_INBOX_WAIT_S, &run->after, on_entry, &p,
+    long status = ward_agent_inbox(ag, wait_s, &run->after, on_entry, &p,
                                    &skipped, why, sizeof why);
     if (ops->page_done != NULL) {
         ops->page_done(ops->ctx);
@@ -113,6 +114,35 @@ ward_agent_round ward_agent_inbox_round(ward_agent *ag, ward_agent_inbox_run *ru
     }
     send_acks(ag, run, ops);
     return p.done > 0 ? WARD_AGENT_ROUND_PROGRESS : WARD_AGENT_ROUND_IDLE;
+}
+
+ward_agent_round ward_agent_inbox_round(ward_agent *ag, ward_agent_inbox_run *run,
+                                        const ward_agent_inbox_ops *ops)
+{
+    return round_wait(ag, run, ops, WARD_AGENT_INBOX_WAIT_S);
+}
+
+/* The next back-off after no answer: 1 s, doubling, at most max_s. */
+static unsigned backoff_next(unsigned backoff_s, unsigned max_s)
+{
+    return backoff_s == 0 ? 1u : backoff_s * 2u > max_s ? max_s : backoff_s * 2u;
+}
+
+ward_agent_round ward_agent_inbox_tick(ward_agent *ag, ward_agent_inbox_run *run,
+                                       const ward_agent_inbox_ops *ops, unsigned wait_s)
+{
+    if (run->backoff_s > 0 && ward_agent_mono_ms() < run->retry_at_ms) {
+        return WARD_AGENT_ROUND_BACKING_OFF;
+    }
+    ward_agent_round end = round_wait(ag, run, ops, wait_s < WARD_AGENT_TICK_WAIT_MAX_S
+                                                        ? wait_s : WARD_AGENT_TICK_WAIT_MAX_S);
+    if (end == WARD_AGENT_ROUND_NO_ANSWER) {
+        run->backoff_s = backoff_next(run->backoff_s, WARD_AGENT_BACKOFF_MAX_S);
+        run->retry_at_ms = ward_agent_mono_ms() + run->backoff_s * 1000LL;
+    } else {
+        run->backoff_s = 0;
+    }
+    return end;
 }
 
 size_t ward_agent_inbox_loop(ward_agent *ag, ward_agent_inbox_run *run,
@@ -136,10 +166,7 @@ size_t ward_agent_inbox_loop(ward_agent *ag, ward_agent_inbox_run *run,
         }
         rounds = 0;
         if (end == WARD_AGENT_ROUND_NO_ANSWER) {
-            run->backoff_s = run->backoff_s == 0 ? 1u
-                             : run->backoff_s * 2u > WARD_AGENT_BACKOFF_MAX_S
-                                 ? WARD_AGENT_BACKOFF_MAX_S
-                                 : run->backoff_s * 2u;
+            run->backoff_s = backoff_next(run->backoff_s, WARD_AGENT_BACKOFF_MAX_S);
             ward_agent_nap(ag, run->backoff_s * 1000u);
             continue;
         }

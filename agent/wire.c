@@ -1,5 +1,5 @@
-/* The agent's requests to wardd over its transport, with one-line
- * errors, and the walk of the lists wardd hands on (ward_agent.h). */
+/* The agent's requests to wardd over its transport, and the lists wardd hands on, read by the
+ * client's HTTP layer (ward_http.h) as the app's are (ward_agent.h). */
 #include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -85,34 +85,7 @@ long ward_agent_call(const ward_agent_transport *t, const ward_host *host, const
     memset(resp, 0, sizeof *resp);
     ward_err err = t->request(t->ctx, host, server, method, target, (const uint8_t *)body,
                               body ? strlen(body) : 0, signer, resp);
-    if (err != WARD_OK && resp->cert_untrusted) {
-        snprintf(why, why_cap, "cannot reach wardd at %s: its certificate is not trusted "
-                 "(%s); give its CA with ward --cacert FILE or SSL_CERT_FILE", server,
-                 resp->error);
-        return WARD_AGENT_UNREACHABLE;
-    }
-    if (err != WARD_OK) {
-        /* The reason as the transport and the OS give it (refused, no
-         * such host, timed out). */
-        snprintf(why, why_cap, "cannot reach wardd at %s: %s", server,
-                 resp->error[0] != '\0' ? resp->error : ward_strerror(err));
-        return WARD_AGENT_UNREACHABLE;
-    }
-    if (resp->status >= 200 && resp->status < 300) {
-        return 0;
-    }
-    /* wardd answers {"error": class, "message": one line}: its text, not
-     * trusted to hold no escapes or newlines, is kept escaped. */
-    cJSON *o = cJSON_ParseWithLength(resp->body, resp->body_len);
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "message");
-    const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "error");
-    char cls[40], text[200];
-    ward_http_text(cls, sizeof cls, cJSON_IsString(c) ? c->valuestring : "error");
-    ward_http_text(text, sizeof text, cJSON_IsString(m) ? m->valuestring : "no reason given");
-    snprintf(why, why_cap, "wardd refused (%ld %s): %s", resp->status, cls, text);
-    cJSON_Delete(o);
-    /* A status outside 1..999 would read as one of ours. */
-    return resp->status > 0 ? resp->status : 999;
+    return ward_http_outcome(err, resp, server, why, why_cap);
 }
 
 long ward_agent_post_blob(const ward_agent_transport *t, const ward_host *host,
@@ -158,44 +131,28 @@ int ward_agent_json_str(const ward_http_response *resp, const char *name, char *
     return rc;
 }
 
+typedef struct entry_walk {
+    ward_agent_entry_fn each;
+    void *ctx;
+} entry_walk;
+
+static ward_http_entry_end each_entry(void *ctx, int64_t id, const char *from,
+                                      const uint8_t *msg, size_t len)
+{
+    entry_walk *w = ctx;
+    return w->each(w->ctx, (long long)id, from, msg, len) != 0 ? WARD_HTTP_ENTRY_STOP
+                                                                : WARD_HTTP_ENTRY_TAKEN;
+}
+
 int ward_agent_each_entry(const ward_http_response *resp, const char *list,
                           const char *id_key, const char *msg_key, const char *from_key,
                           long long *after, ward_agent_entry_fn each, void *ctx)
 {
-    cJSON *o = cJSON_ParseWithLength(resp->body, resp->body_len);
-    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, list);
-    if (!cJSON_IsArray(arr)) {
-        cJSON_Delete(o);
-        return -1;
-    }
-    int skipped = 0;
-    const cJSON *e = NULL;
-    cJSON_ArrayForEach(e, arr) {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, id_key);
-        const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, msg_key);
-        const cJSON *from = from_key != NULL ? cJSON_GetObjectItemCaseSensitive(e, from_key)
-                                             : NULL;
-        /* A whole number above the cursor and below 2^53, checked before
-         * the cast. */
-        if (!cJSON_IsNumber(id) || id->valuedouble <= (double)*after ||
-            id->valuedouble > 9007199254740991.0 ||
-            id->valuedouble != (double)(long long)id->valuedouble) {
-            skipped++;
-            continue;
-        }
-        long long n = (long long)id->valuedouble;
-        uint8_t msg[WARD_MSG_MAX];
-        size_t len = 0;
-        bool ok = cJSON_IsString(m) &&
-                  ward_b64_decode(m->valuestring, strlen(m->valuestring), msg, sizeof msg,
-                                  &len) == WARD_OK;
-        if (each(ctx, n, cJSON_IsString(from) ? from->valuestring : NULL, ok ? msg : NULL,
-                 ok ? len : 0) != 0) {
-            break;
-        }
-        *after = n;
-    }
-    cJSON_Delete(o);
+    entry_walk w = { each, ctx };
+    int64_t cursor = (int64_t)*after;
+    int skipped = ward_http_each_entry(resp->body, resp->body_len, list, id_key, msg_key,
+                                       from_key, &cursor, each_entry, &w);
+    *after = (long long)cursor;
     return skipped;
 }
 

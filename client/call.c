@@ -25,16 +25,13 @@ ward_err ward_app_call(ward_app *app, const char *method, const char *target,
                                      (const uint8_t *)body,
                                      body != NULL ? strlen(body) : 0, &s,
                                      resp);
-    if (err != WARD_OK && resp->cert_untrusted) {
-        return ward_app_fail(app, WARD_ERR_IO, "cannot reach wardd at %s: its "
-                             "certificate is not trusted (%s)", app->server, resp->error);
+    /* No answer: said as every wardd call says it (ward_http_outcome);
+     * an answer, whatever its status, is the caller's to read. */
+    char why[WARD_APP_ERROR_MAX];
+    if (err != WARD_OK && ward_http_outcome(err, resp, app->server, why, sizeof why) != 0) {
+        return ward_app_fail(app, WARD_ERR_IO, "%s", why);
     }
-    if (err != WARD_OK) {
-        return ward_app_fail(app, WARD_ERR_IO, "cannot reach wardd at %s: %s",
-                             app->server, resp->error[0] != '\0' ? resp->error
-                                                                : ward_strerror(err));
-    }
-    return WARD_OK;
+    return err;
 }
 
 void ward_app_server_message(const ward_http_response *resp, char *out,

@@ -2,8 +2,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "app_inner.h"
 #include "cloud_inner.h"
 
@@ -33,32 +31,13 @@ ward_err ward_app_cloud_call(ward_app *app, const char *method, const char *targ
     ward_err err = ward_http_request(&app->host, app->server, method, target,
                                      (const uint8_t *)body, body != NULL ? strlen(body) : 0,
                                      &signer, resp);
-    if (err != WARD_OK && resp->cert_untrusted) {
-        return ward_app_fail(app, WARD_ERR_IO, "cannot reach wardd at %s: its certificate is "
-                             "not trusted (%s); give its CA with ward --cacert FILE or "
-                             "SSL_CERT_FILE", app->server, resp->error);
-    }
-    if (err != WARD_OK) {
-        /* The reason as libcurl and the OS give it (refused, no such
-         * host, timed out). */
-        return ward_app_fail(app, WARD_ERR_IO, "cannot reach wardd at %s: %s", app->server,
-                             resp->error[0] != '\0' ? resp->error : ward_strerror(err));
+    char why[WARD_APP_ERROR_MAX];
+    long st = ward_http_outcome(err, resp, app->server, why, sizeof why);
+    if (st == WARD_HTTP_NO_ANSWER) {
+        return ward_app_fail(app, WARD_ERR_IO, "%s", why);
     }
     rep->status = resp->status;
     rep->retry_after_s = resp->retry_after_s > 0 ? resp->retry_after_s : 0;
-    if (resp->status >= 200 && resp->status < 300) {
-        return WARD_OK;
-    }
-    /* wardd answers {"error": class, "message": one line}: its text, not
-     * trusted to hold no escapes or newlines, is kept escaped. */
-    cJSON *o = cJSON_ParseWithLength(resp->body, resp->body_len);
-    const char *m = ward_json_str(o, "message");
-    const char *c = ward_json_str(o, "error");
-    char cls[40], text[200];
-    ward_http_text(cls, sizeof cls, c != NULL ? c : "error");
-    ward_http_text(text, sizeof text, m != NULL ? m : "no reason given");
-    err = ward_app_fail(app, ward_app_cloud_status_err(resp->status),
-                        "wardd refused (%ld %s): %s", resp->status, cls, text);
-    cJSON_Delete(o);
-    return err;
+    return st == 0 ? WARD_OK : ward_app_fail(app, ward_app_cloud_status_err(resp->status), "%s",
+                                             why);
 }

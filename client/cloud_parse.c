@@ -8,8 +8,6 @@
 #include "ops_inner.h"
 #include "cloud_inner.h"
 
-/* Below 2^53: every whole number a double holds exactly. */
-#define ID_MAX 9007199254740991.0
 /* Unix seconds below 10^11 (the year 5138): a bigger one is no date. */
 #define UNIX_S_MAX 1e11
 
@@ -131,58 +129,40 @@ void ward_app_cloud_devices_free(ward_app_cloud_devices *list)
     }
 }
 
+typedef struct msgs_walk {
+    const char *cloud_id;
+    ward_app_dev_msg_fn each;
+    void *ctx;
+    size_t given;
+} msgs_walk;
+
+static ward_http_entry_end each_msg(void *ctx, int64_t id, const char *cid, const uint8_t *msg,
+                                    size_t len)
+{
+    msgs_walk *w = ctx;
+    (void)id;
+    /* Never a message of ours (not one, empty, for another attachment):
+     * passed over, and the cursor moves past it. */
+    if (msg == NULL || len == 0 ||
+        (w->cloud_id != NULL && cid != NULL && strcmp(cid, w->cloud_id) != 0)) {
+        return WARD_HTTP_ENTRY_PASSED;
+    }
+    if (w->each(w->ctx, msg, len) != 0) {
+        return WARD_HTTP_ENTRY_STOP;
+    }
+    w->given++;
+    return WARD_HTTP_ENTRY_TAKEN;
+}
+
 int ward_app_dev_msgs_parse(const char *json, size_t len, const char *cloud_id,
                             int64_t *after, ward_app_dev_msg_fn each, void *ctx,
                             size_t *handed)
 {
-    size_t given = 0;
-    int skipped = 0;
+    msgs_walk w = { cloud_id, each, ctx, 0 };
+    int skipped = ward_http_each_entry(json, len, "msgs", "id", "msg", "cloud_id", after,
+                                       each_msg, &w);
     if (handed != NULL) {
-        *handed = 0;
-    }
-    cJSON *o = cJSON_ParseWithLength(json, len);
-    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "msgs");
-    if (!cJSON_IsArray(arr)) {
-        cJSON_Delete(o);
-        return -1;
-    }
-    const cJSON *e = NULL;
-    cJSON_ArrayForEach(e, arr) {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
-        /* A whole number above the cursor and below 2^53, checked before
-         * the cast. */
-        if (!cJSON_IsNumber(id) || !(id->valuedouble > (double)*after) ||
-            id->valuedouble > ID_MAX ||
-            id->valuedouble != (double)(int64_t)id->valuedouble) {
-            skipped++;
-            continue;
-        }
-        int64_t n = (int64_t)id->valuedouble;
-        const char *b64 = ward_json_str(e, "msg");
-        const cJSON *cid = cJSON_GetObjectItemCaseSensitive(e, "cloud_id");
-        uint8_t msg[WARD_MSG_MAX];
-        size_t mlen = 0;
-        bool ok = b64 != NULL &&
-                  ward_b64_decode(b64, strlen(b64), msg, sizeof msg, &mlen) == WARD_OK &&
-                  mlen > 0 &&
-                  (cloud_id == NULL || cid == NULL ||
-                   (cJSON_IsString(cid) && strcmp(cid->valuestring, cloud_id) == 0));
-        if (!ok) {
-            /* Never a message of ours: passed over, and the cursor moves
-             * past it. */
-            skipped++;
-            *after = n;
-            continue;
-        }
-        if (each(ctx, msg, mlen) != 0) {
-            break;
-        }
-        given++;
-        *after = n;
-    }
-    cJSON_Delete(o);
-    if (handed != NULL) {
-        *handed = given;
+        *handed = w.given;
     }
     return skipped;
 }

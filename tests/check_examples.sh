@@ -14,9 +14,11 @@ examples="$2"
 prefix=$(mktemp -d)
 wardd_pid=""
 lock_pid=""
+proxy_pid=""
 cleanup() {
   exec 3>&- 2>/dev/null || true
   [ -z "$lock_pid" ] || kill "$lock_pid" 2>/dev/null || true
+  [ -z "$proxy_pid" ] || kill "$proxy_pid" 2>/dev/null || true
   [ -z "$wardd_pid" ] || kill "$wardd_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$prefix"
@@ -35,7 +37,7 @@ cd "$prefix"
 ward="$prefix/bin/ward"
 fail() {
   echo "check_examples: $*" >&2
-  for f in lock1.out lock2.out revoke.out wardd.log; do [ ! -f "$f" ] || { echo "--- $f" >&2; tail -20 "$f" >&2; }; done
+  for f in lock1.out lock2.out lock3.out revoke.out proxy.log wardd.log; do [ ! -f "$f" ] || { echo "--- $f" >&2; tail -20 "$f" >&2; }; done
   exit 1
 }
 # Waits up to $3 s for a line matching the extended regex $1 in file $2.
@@ -84,14 +86,15 @@ code=$(sms_code 'verify phone for account alice' "$PHONE")
 out=$(./app verify alice "$code") || fail "app verify: $out"
 
 # The lock: one process, its state opened once, events on a FIFO; each
-# phase a new process on the same state (as after a power cut).
+# phase a new process on the same state (as after a power cut). $2 and $3:
+# another lock's state directory and serial number.
 mkfifo lock.in
 start_lock() {
   out="$1"
-  ./lock lockdir <lock.in >"$out" 2>&1 &
+  ./lock "${2:-lockdir}" <lock.in >"$out" 2>&1 &
   lock_pid=$!
   exec 3>lock.in
-  await '^lock LOCK-EX-1 at ' "$out" 10
+  await "^lock ${3:-LOCK-EX-1} at " "$out" 10
 }
 # Ends the lock (end of input); lock_rc: its exit status (1 when an event
 # failed), and no sanitizer report when built with one.
@@ -167,8 +170,14 @@ grep -q '^allowed by alice$' lock2.out || fail "the lock did not ask alice"
 grep -q '^bound bob as member$' lock2.out || fail "the lock did not bind bob"
 "$ward" app revoke --dir alice --user bob --timeout 30 >revoke.out 2>&1 &
 revoke_pid=$!
-echo "sync" >&3
-await '^(revoke|error)' lock2.out 40
+# A timer tick a second, as firmware would: each a short inbox round.
+i=0
+while ! grep -Eq '^(revoke|error)' lock2.out; do
+  i=$((i + 1))
+  [ "$i" -le 40 ] || fail "no revocation reached the lock within 40 syncs"
+  echo "sync" >&3
+  sleep 1
+done
 grep -q '^revoke bob: done$' lock2.out || fail "the lock did not apply the revocation"
 wait "$revoke_pid" || { cat revoke.out >&2; fail "ward app revoke got no confirmation"; }
 stop_lock lock2.out
@@ -176,5 +185,53 @@ stop_lock lock2.out
 clients=$("$ward" lock clients --dir lockdir)
 echo "$clients" | grep -Eq '^\s+alice\s+owner\s' || fail "alice is gone: $clients"
 if echo "$clients" | grep -Eq '^\s+bob\s'; then fail "the lock still lists bob: $clients"; fi
+
+# A confirmation whose answer was lost (a relay in between answers 503 to
+# it) is kept by the lock and sent again at the next sync, which wardd
+# then records; and a sync waits 1 s at most, so the next event is read at
+# once (no 30 s long-poll holding the main loop).
+python3 - "$examples/../tests/e2e" "$url" >proxy.url 2>proxy.log <<'EOF' &
+import os, sys, time
+sys.path.insert(0, sys.argv[1])
+import wardlib
+proxy = wardlib.HostileProxy(sys.argv[2])
+proxy.on_request = lambda method, path, body: (
+    (503, wardlib.DOWN) if method == "POST" and path.startswith("/v1/bind/confirm")
+    and os.path.exists("confirm.down") else None)
+print(proxy.url, flush=True)
+while True:
+    time.sleep(1)
+EOF
+proxy_pid=$!
+await '^http://' proxy.url 10
+"$ward" lock init --dir lockdir2 --sn LOCK-EX-2 --server "$(head -1 proxy.url)" \
+  --factory-key factory/factory.key >/dev/null || fail "ward lock init (LOCK-EX-2)"
+touch confirm.down
+start_lock lock3.out lockdir2 LOCK-EX-2
+echo "bind $PHONE" >&3
+await '^(qr|error) ' lock3.out 40
+qr=$(sed -n 's/^qr //p' lock3.out)
+[ -n "$qr" ] || fail "LOCK-EX-2 showed no QR code"
+out=$(./app bind alice "$qr") || fail "app bind: $out"
+task=$(echo "$out" | sed -n 's/^uploaded LOCK-EX-2 \([0-9a-f]*\)$/\1/p')
+[ -n "$task" ] || fail "app bind: $out"
+code=$(sms_code "binding lock LOCK-EX-2 " "$PHONE")
+[ -n "$code" ] || fail "no bind code for LOCK-EX-2 in the outbox"
+echo "code $code" >&3
+await '^(bound|error) ' lock3.out 30
+grep -q '^error confirm: wardd refused (503' lock3.out || fail "the lost confirmation was not said"
+! grep -q '^bound' lock3.out || fail "LOCK-EX-2 bound with no answer from wardd"
+rm confirm.down
+echo "sync" >&3
+await '^(bound|error wardd refused)' lock3.out 10
+grep -q '^bound alice as owner$' lock3.out || fail "the sync did not send the confirmation again"
+out=$(./app wait alice LOCK-EX-2 "$task") || fail "app wait: $out"
+[ "$out" = "bound LOCK-EX-2 as owner" ] || fail "app alice says: $out"
+echo "sync" >&3
+echo "ping" >&3
+await '^error unknown event ping$' lock3.out 5
+stop_lock lock3.out   # exits 1: the lost confirmation and the ping were events that failed
+"$ward" lock clients --dir lockdir2 | grep -Eq '^\s+alice\s+owner\s' \
+  || fail "LOCK-EX-2's store has no alice as owner"
 echo "examples: lock and apps bound through wardd, one approval opened the door once," \
-     "a second app allowed by the owner, then revoked"
+     "a second app allowed by the owner, then revoked; a lost confirmation sent again"

@@ -36,7 +36,7 @@
 extern "C" {
 #endif
 
-#define WARD_AGENT_UNREACHABLE (-1L)
+#define WARD_AGENT_UNREACHABLE WARD_HTTP_NO_ANSWER
 #define WARD_AGENT_BAD_ANSWER (-2L)
 /* The longest server URL an agent keeps. */
 #define WARD_AGENT_URL_MAX 511
@@ -110,11 +110,9 @@ long ward_agent_post_blob(const ward_agent_transport *t, const ward_host *host,
 typedef int (*ward_agent_entry_fn)(void *ctx, long long id, const char *from,
                                    const uint8_t *msg, size_t len);
 
-/* Walks the array `list` of an answer, each entry {id_key: number,
- * msg_key: base64, from_key: string} (from_key NULL: none); only ids
- * above *after and below 2^53 are handed on, in order, and *after moves
- * past each one each() returned 0 for. Returns the number skipped for
- * their id, or -1 when the answer has no such list. */
+/* ward_http_each_entry() over resp's body: each() returning 0 is TAKEN
+ * (*after moves past the entry), non-zero STOP. Returns the number skipped
+ * for their id, or -1 when the answer has no such list. */
 WARD_MUST_CHECK
 int ward_agent_each_entry(const ward_http_response *resp, const char *list,
                           const char *id_key, const char *msg_key, const char *from_key,
@@ -311,13 +309,15 @@ typedef struct ward_agent_inbox_run {
     } unacked[WARD_AGENT_UNACKED_MAX];
     size_t nunacked;
     unsigned backoff_s;
+    long long retry_at_ms;   /* ward_agent_inbox_tick(): no try before (ward_agent_mono_ms) */
 } ward_agent_inbox_run;
 
 /* What one round came to. */
 typedef enum ward_agent_round {
     WARD_AGENT_ROUND_PROGRESS,   /* something was applied: more may wait */
     WARD_AGENT_ROUND_IDLE,       /* an answer, nothing new (or a refusal) */
-    WARD_AGENT_ROUND_NO_ANSWER   /* wardd could not be reached */
+    WARD_AGENT_ROUND_NO_ANSWER,  /* wardd could not be reached */
+    WARD_AGENT_ROUND_BACKING_OFF /* ward_agent_inbox_tick(): not tried, wardd was away */
 } ward_agent_round;
 
 /* One round: acknowledges what waits, GETs a page after the cursor (a
@@ -325,6 +325,18 @@ typedef enum ward_agent_round {
  * it. */
 ward_agent_round ward_agent_inbox_round(ward_agent *ag, ward_agent_inbox_run *run,
                                         const ward_agent_inbox_ops *ops);
+
+/* The longest wait of one tick. */
+#define WARD_AGENT_TICK_WAIT_MAX_S 5u
+
+/* One round for a main loop that must stay free between events (a
+ * firmware's timer tick) rather than the loop below: its GET waits at most
+ * wait_s (at most WARD_AGENT_TICK_WAIT_MAX_S; 0: not at all) for news.
+ * When no answer came, the ticks that follow within the back-off (1, 2, 4
+ * ... WARD_AGENT_BACKOFF_MAX_S s after that try) send nothing and return
+ * WARD_AGENT_ROUND_BACKING_OFF at once; an answer ends the back-off. */
+ward_agent_round ward_agent_inbox_tick(ward_agent *ag, ward_agent_inbox_run *run,
+                                       const ward_agent_inbox_ops *ops, unsigned wait_s);
 
 /* Rounds until ag->cancelled() says stop (it must be set): at once again
  * after progress, up to WARD_AGENT_PROGRESS_ROUNDS_MAX in a row; after the

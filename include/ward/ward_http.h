@@ -103,6 +103,48 @@ bool ward_http_url_ok(const char *url);
  * fit ends in "...", never in half an escape. in NULL copies "". */
 void ward_http_text(char *out, size_t cap, const char *in);
 
+/* ---- wardd's answers, read once for the app (client/) and the device (agent/) ---- */
+
+/* What came of a request when no answer came. */
+#define WARD_HTTP_NO_ANSWER (-1L)
+
+/* The outcome of a request to wardd (err and resp as ward_http_request()
+ * left them, server the base URL asked), with one line a person can act
+ * on in why: 0 for a 2xx answer; for any other answer its status (1..999;
+ * another reads as 999), why "wardd refused (STATUS CLASS): MESSAGE" from
+ * wardd's {"error": class, "message": text}, escaped (ward_http_text);
+ * WARD_HTTP_NO_ANSWER when none came, why "cannot reach wardd at SERVER:
+ * REASON" (resp->error; an untrusted certificate names --cacert and
+ * SSL_CERT_FILE). */
+WARD_MUST_CHECK
+long ward_http_outcome(ward_err err, const ward_http_response *resp, const char *server,
+                       char *why, size_t why_cap);
+
+/* What the walker's caller made of one entry of a list. */
+typedef enum ward_http_entry_end {
+    WARD_HTTP_ENTRY_TAKEN = 0,   /* handled: the cursor moves past it */
+    WARD_HTTP_ENTRY_PASSED = 1,  /* never of use: counted as skipped, the cursor moves past it */
+    WARD_HTTP_ENTRY_STOP = 2     /* stop here: the cursor stays before it, handed on again */
+} ward_http_entry_end;
+
+/* One entry: its id, the string it names (who answered, the cloud id a
+ * message is for; NULL when none) and its message decoded (msg NULL when
+ * it is not base64 of at most WARD_MSG_MAX bytes, or when the entry names
+ * from_key with something other than a string). */
+typedef ward_http_entry_end (*ward_http_entry_fn)(void *ctx, int64_t id, const char *from,
+                                                  const uint8_t *msg, size_t len);
+
+/* Walks the array `list` of a JSON answer from wardd, each entry
+ * {id_key: number, msg_key: base64, from_key: string} (from_key NULL:
+ * none). Only entries whose id is a whole number above *after and below
+ * 2^53 go to each(), in order; *after moves past each one each() TAKEN or
+ * PASSED, so none is seen twice. Returns the number skipped (for their id,
+ * or PASSED), or -1 when the answer has no such list. */
+WARD_MUST_CHECK
+int ward_http_each_entry(const char *json, size_t len, const char *list, const char *id_key,
+                         const char *msg_key, const char *from_key, int64_t *after,
+                         ward_http_entry_fn each, void *ctx);
+
 /* A signer for the lock: keyid "lock:SN", ward_lock_sign_request(). The
  * lock must outlive the signer. */
 WARD_MUST_CHECK

@@ -20,12 +20,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wardlib import WardCli, Wardd  # noqa: E402
+import wardlib  # noqa: E402
+from wardlib import WardCli  # noqa: E402
 
 WARD = None
 WARDD = None
@@ -46,17 +46,10 @@ def namespaces_work():
 
 class ErrorTest(WardCli, unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory(prefix="ward-errors-e2e-")
-        self.root = self.tmp.name
-        self.wardd = None
+        self.make_root("ward-errors-e2e-")
 
     def tearDown(self):
-        try:
-            if self.wardd is not None:
-                self.wardd.stop()
-                self.assert_no_sanitizer_report(self.wardd.log())
-        finally:
-            self.tmp.cleanup()
+        self.clean_up()
 
     def fails(self, *args, because, env=None):
         """Runs ward, which must exit 1 with `because` in its one-line
@@ -82,18 +75,6 @@ class ErrorTest(WardCli, unittest.TestCase):
         self.assertNotEqual(p.returncode, 99, "namespace setup failed: " + p.stderr)
         self.assert_no_sanitizer_report(p.stderr)
         return p.returncode, p.stdout, p.stderr
-
-    def start_wardd(self, extra=()):
-        self.ward_ok("factory", "keygen", "--out", self.path("factory"))
-        shutil.copy(self.path("factory", "factory.pub"), self.path("factory.pub"))
-        self.wardd = Wardd(self.root, WARDD, extra)
-        self.wardd.start()
-
-    def init_lock(self, name="lock"):
-        d = self.path(name)
-        self.ward_ok("lock", "init", "--dir", d, "--sn", "LOCK-1", "--server", self.wardd.url,
-                     "--factory-key", self.path("factory", "factory.key"))
-        return d
 
 
 def read_bytes(path):
@@ -224,7 +205,7 @@ class Files(ErrorTest):
 
     def test_damaged_files(self):
         self.start_wardd()
-        lock = self.init_lock()
+        lock = self.init_lock("LOCK-1", "lock")
         self.register_app(self.path("alice"), self.wardd.url, "alice", PHONE)
         with open(self.path("alice", "client.key"), "w") as f:
             f.write("not json\n")
@@ -241,7 +222,7 @@ class Files(ErrorTest):
 
     def test_read_only_directory(self):
         self.start_wardd()
-        lock = self.init_lock()
+        lock = self.init_lock("LOCK-1", "lock")
         app = self.path("app")
         os.mkdir(app)
         ro = "mount --bind %s %s && mount -o remount,bind,ro %s" % ((self.root,) * 3)
@@ -302,11 +283,5 @@ class Files(ErrorTest):
 
 
 if __name__ == "__main__":
-    # WARD WARDD, then unittest's own arguments (flags, test names).
-    args = [a for a in sys.argv[1:] if not a.startswith("-")]
-    flags = [a for a in sys.argv[1:] if a.startswith("-")]
-    if len(args) < 2:
-        sys.exit(__doc__)
-    WARD, WARDD = (os.path.abspath(a) for a in args[:2])
-    WardCli.binary = WARD
-    unittest.main(argv=[sys.argv[0]] + flags + args[2:])
+    WARD, WARDD = wardlib.main_args(__doc__)
+    wardlib.run_tests()

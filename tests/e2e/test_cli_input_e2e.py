@@ -20,7 +20,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wardlib import WardCli, HostileProxy, Wardd, bind_messages, phone_code  # noqa: E402
+import wardlib  # noqa: E402
+from wardlib import WardCli, HostileProxy, phone_code  # noqa: E402
 
 WARD = None
 WARDD = None
@@ -36,83 +37,18 @@ class CliTest(WardCli, unittest.TestCase):
     extra = ()
 
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory(prefix="ward-cli-e2e-")
-        self.root = self.tmp.name
-        self.procs = []
-        self.proxy = None
-        self.ward_ok("factory", "keygen", "--out", self.path("factory"))
-        os.replace(self.path("factory", "factory.pub"), self.path("factory.pub"))
-        self.wardd = Wardd(self.root, WARDD, self.extra)
-        self.wardd.start()
-        self.url = self.wardd.url
+        self.make_root("ward-cli-e2e-")
+        self.start_wardd(self.extra)
 
     def tearDown(self):
-        try:
-            for p in self.procs:
-                if p.poll() is None:
-                    p.kill()
-                    p.wait()
-            if self.proxy is not None:
-                self.proxy.close()
-            self.wardd.stop()
-            self.assert_no_sanitizer_report(self.wardd.log())
-        finally:
-            self.tmp.cleanup()
-
-    def ward_fails(self, *args, rc=None, expect=None, timeout=60):
-        got, out, err = self.ward(*args, timeout=timeout)
-        self.assertNotEqual(got, 0, "ward %s should have failed:\n%s%s" %
-                            (" ".join(args), out, err))
-        if rc is not None:
-            self.assertEqual(got, rc, "ward %s: %s%s" % (" ".join(args), out, err))
-        if expect:
-            self.assertRegex(err, expect)
-        self.assert_no_sanitizer_report(err)
-        return err
-
-    def spawn(self, *args):
-        p = subprocess.Popen([WARD] + list(args), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-        self.procs.append(p)
-        return p
-
-    def finish(self, p, timeout=90):
-        out, err = p.communicate(timeout=timeout)
-        return p.returncode, out, err
-
-    def init_lock(self, sn, name, server=None):
-        d = self.path(name)
-        self.ward_ok("lock", "init", "--dir", d, "--sn", sn, "--server", server or self.url,
-                     "--factory-key", self.path("factory", "factory.key"))
-        return d
-
-    def register(self, who, server=None):
-        return self.register_app(self.path(who[0]), server or self.url, who[0], who[1])
-
-    def code_for(self, phone):
-        msgs = bind_messages(self.root, phone)
-        return re.search(r"\b(\d{6})\b", msgs[-1]["text"]).group(1)
+        self.clean_up()
 
     def bind_first(self, who, app, lock):
-        qr = self.path("qr-%s-%s.png" % (who[0], os.path.basename(lock)))
-        self.ward_ok("lock", "bind-start", "--dir", lock, "--phone", who[1], "--qr-out", qr)
-        self.ward_ok("app", "scan", "--dir", app, "--qr", qr)
-        self.ward_ok("lock", "bind-finish", "--dir", lock, "--code", self.code_for(who[1]))
+        super().bind_first(who, app, lock)
         self.ward_ok("app", "status", "--dir", app)
 
     def request(self, lock, *extra):
         return self.spawn("lock", "request", "--dir", lock, "--op", "unlock", *extra)
-
-    def wait_pending(self, app, timeout=20):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            rc, out, err = self.ward("app", "pending", "--dir", app)
-            self.assertEqual(rc, 0, out + err)
-            m = re.search(r"^([0-9a-f]{32})  lock (\S+) asks", out, re.M)
-            if m:
-                return m.group(1), m.group(2)
-            time.sleep(0.2)
-        self.fail("no request reached the app")
 
     def db_ops(self):
         import sqlite3
@@ -182,7 +118,7 @@ class Issue15Item7Input(CliTest):
         with open(os.path.join(lock, "lock.json"), "w") as f:
             json.dump(cfg, f)
         p = self.request(lock, "--timeout", "20")
-        op_id, _ = self.wait_pending(alice)
+        op_id, _, _ = self.wait_pending(alice)
         self.ward_ok("app", "approve", "--dir", alice, op_id)
         rc, out, err = self.finish(p)
         self.assertEqual(rc, 0, out + err)
@@ -273,7 +209,7 @@ class Issue15Item4RegisterRetry(CliTest):
         lock = self.init_lock(SN, "lock-" + os.path.basename(d))
         self.bind_first((os.path.basename(d), self.phone_of(d)), d, lock)
         p = self.request(lock, "--timeout", "20")
-        op_id, _ = self.wait_pending(d)
+        op_id, _, _ = self.wait_pending(d)
         self.ward_ok("app", "approve", "--dir", d, op_id)
         rc, out, err = self.finish(p)
         self.assertEqual(rc, 0, out + err)
@@ -366,7 +302,7 @@ class Issue15Item8Interrupted(CliTest):
 
     def test_issue15_ctrl_c_withdraws(self):
         p = self.request(self.lock, "--timeout", "60")
-        op_id, _ = self.wait_pending(self.alice)
+        op_id, _, _ = self.wait_pending(self.alice)
         p.send_signal(signal.SIGINT)
         rc, out, err = self.finish(p, timeout=30)
         self.assertNotEqual(rc, 0, out + err)
@@ -376,7 +312,7 @@ class Issue15Item8Interrupted(CliTest):
 
     def test_issue15_timeout_withdraws(self):
         p = self.request(self.lock, "--timeout", "3")
-        op_id, _ = self.wait_pending(self.alice)
+        op_id, _, _ = self.wait_pending(self.alice)
         rc, out, err = self.finish(p, timeout=30)
         self.assertNotEqual(rc, 0, out + err)
         self.assertIn("no answer within 3 s", err)
@@ -385,7 +321,7 @@ class Issue15Item8Interrupted(CliTest):
 
     def test_issue15_request_survives_a_wardd_restart(self):
         p = self.request(self.lock, "--timeout", "60")
-        op_id, _ = self.wait_pending(self.alice)
+        op_id, _, _ = self.wait_pending(self.alice)
         self.wardd.stop()
         time.sleep(4)
         self.wardd.start()             # the same port and database
@@ -456,7 +392,7 @@ class Issue15Item1StaleRecord(CliTest):
         """Every app command for the first lock succeeds, and answers the
         warnings it printed."""
         p = self.request(self.lock, "--timeout", "30")
-        op_id, sn = self.wait_pending(self.alice)
+        op_id, _, sn = self.wait_pending(self.alice)
         self.assertEqual(sn, SN)
         rc, out, err = self.ward("app", "pending", "--dir", self.alice)
         self.assertEqual(rc, 0, out + err)
@@ -553,7 +489,7 @@ class Issue15Item1StaleRecord(CliTest):
 
     def everything_works_but_status(self):
         p = self.request(self.lock, "--timeout", "30")
-        op_id, sn = self.wait_pending(self.alice)
+        op_id, _, sn = self.wait_pending(self.alice)
         rc, out, err = self.ward("app", "pending", "--dir", self.alice)
         self.assertEqual(rc, 0, out + err)
         self.ward_ok("app", "approve", "--dir", self.alice, op_id)
@@ -565,7 +501,7 @@ class Issue15Item1StaleRecord(CliTest):
 
     def approve_once(self):
         p = self.request(self.lock, "--timeout", "30")
-        op_id, _ = self.wait_pending(self.alice)
+        op_id, _, _ = self.wait_pending(self.alice)
         out = self.ward_ok("app", "approve", "--dir", self.alice, op_id)
         self.assertEqual(self.finish(p)[0], 0)
         return out
@@ -688,11 +624,5 @@ class Issue15CaCert(CliTest):
 
 
 if __name__ == "__main__":
-    # WARD WARDD, then unittest's own arguments (flags, test names).
-    args = [a for a in sys.argv[1:] if not a.startswith("-")]
-    flags = [a for a in sys.argv[1:] if a.startswith("-")]
-    if len(args) < 2:
-        sys.exit(__doc__)
-    WARD, WARDD = (os.path.abspath(a) for a in args[:2])
-    WardCli.binary = WARD
-    unittest.main(argv=[sys.argv[0]] + flags + args[2:])
+    WARD, WARDD = wardlib.main_args(__doc__)
+    wardlib.run_tests()

@@ -17,8 +17,6 @@ library only.
 """
 import json
 import os
-import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -27,7 +25,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wardlib import SANITIZER_MARKS, WardCli, Wardd, app_register, bind_messages  # noqa: E402
+import wardlib  # noqa: E402
+from wardlib import SANITIZER_MARKS, WardCli, app_register  # noqa: E402
 
 WARD = None
 WARDD = None
@@ -75,23 +74,13 @@ class JsonOutput(WardCli, unittest.TestCase):
                 raise AssertionError("ward %s (%d):\n%s%s" % (" ".join(args), rc, out, err))
             return out
 
-        ok("factory", "keygen", "--out", os.path.join(root, "factory"))
-        shutil.copy(os.path.join(root, "factory", "factory.pub"),
-                    os.path.join(root, "factory.pub"))
-        cls.wardd = Wardd(root, WARDD)
-        cls.wardd.start()
+        cls.wardd = wardlib.start_wardd(ok, root, WARDD)
         url = cls.wardd.url
-        cls.lock = os.path.join(root, "lock")
-        ok("lock", "init", "--dir", cls.lock, "--sn", SN, "--server", url,
-           "--factory-key", os.path.join(root, "factory", "factory.key"))
+        cls.lock = wardlib.init_lock(ok, root, os.path.join(root, "lock"), SN, url)
         cls.alice = os.path.join(root, "alice")
         app_register(lambda args, stdin: (lambda r: (r[0], r[1] + r[2]))(run(*args)),
                      root, cls.alice, url, ALICE[0], ALICE[1])
-        qr = os.path.join(root, "qr.png")
-        ok("lock", "bind-start", "--dir", cls.lock, "--phone", ALICE[1], "--qr-out", qr)
-        ok("app", "scan", "--dir", cls.alice, "--qr", qr)
-        code = re.search(r"\b(\d{6})\b", bind_messages(root, ALICE[1])[-1]["text"]).group(1)
-        ok("lock", "bind-finish", "--dir", cls.lock, "--code", code)
+        wardlib.bind_first(ok, root, cls.lock, cls.alice, ALICE[1], os.path.join(root, "qr.png"))
         # An IoT device on the LAN for `app discover`.
         ddir = os.path.join(root, "dev")
         ok("device", "init", "--dir", ddir, "--id", DEV, "--server", url, "--factory-key",
@@ -264,11 +253,5 @@ class JsonOutput(WardCli, unittest.TestCase):
             self.assertIn("--json", out.split("[--json]", 1)[1], cmd)
 
 if __name__ == "__main__":
-    # WARD WARDD, then unittest's own arguments (flags, test names).
-    args = [a for a in sys.argv[1:] if not a.startswith("-")]
-    flags = [a for a in sys.argv[1:] if a.startswith("-")]
-    if len(args) < 2:
-        sys.exit(__doc__)
-    WARD, WARDD = (os.path.abspath(a) for a in args[:2])
-    WardCli.binary = WARD
-    unittest.main(argv=[sys.argv[0]] + flags + args[2:])
+    WARD, WARDD = wardlib.main_args(__doc__)
+    wardlib.run_tests()

@@ -16,16 +16,15 @@ what shows the keys were never in their files. Standard library only.
 """
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wardlib import WardCli, Wardd, bind_messages  # noqa: E402
+import wardlib  # noqa: E402
+from wardlib import WardCli  # noqa: E402
 
 WARD = None
 WARDD = None
@@ -50,9 +49,7 @@ class KeystoreTest(WardCli, unittest.TestCase):
         self.module = softhsm_module()
         if self.module is None or shutil.which("softhsm2-util") is None:
             self.skipTest("SKIP: softhsm2 is not installed (scripts/deps.sh installs it)")
-        self.tmp = tempfile.TemporaryDirectory(prefix="ward-hsm-e2e-")
-        self.root = self.tmp.name
-        self.procs = []
+        self.make_root("ward-hsm-e2e-")
         self.tokens = self.path("tokens")
         os.mkdir(self.tokens)
         conf = self.path("softhsm2.conf")
@@ -64,61 +61,22 @@ class KeystoreTest(WardCli, unittest.TestCase):
         subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "ward",
                         "--pin", PIN, "--so-pin", "5678"], check=True,
                        capture_output=True)
-        self.ward_ok("factory", "keygen", "--out", self.path("factory"))
-        os.replace(self.path("factory", "factory.pub"), self.path("factory.pub"))
-        self.wardd = Wardd(self.root, WARDD)
-        self.wardd.start()
+        self.start_wardd()
 
     def tearDown(self):
         if not hasattr(self, "tmp"):
             return
         try:
-            for p in self.procs:
-                if p.poll() is None:
-                    p.kill()
-                    p.wait()
-            self.wardd.stop()
-            self.assert_no_sanitizer_report(self.wardd.log())
+            self.clean_up()
         finally:
             if self.old_conf is None:
                 os.environ.pop("SOFTHSM2_CONF", None)
             else:
                 os.environ["SOFTHSM2_CONF"] = self.old_conf
-            self.tmp.cleanup()
 
     def uri(self, obj):
         return "pkcs11:token=ward;object=%s?module-path=%s&pin-value=%s" % (
             obj, self.module, PIN)
-
-    def spawn(self, *args):
-        p = subprocess.Popen([WARD] + list(args), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-        self.procs.append(p)
-        return p
-
-    def code_for(self, phone):
-        msgs = bind_messages(self.root, phone)
-        return re.search(r"\b(\d{6})\b", msgs[-1]["text"]).group(1)
-
-    def wait_pending(self, app, timeout=20, lock_proc=None):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            out = self.ward_ok("app", "pending", "--dir", app)
-            m = re.search(r"^([0-9a-f]{32})  lock \S+ asks to (.+?)( - asked of \S+)? \(", out,
-                          re.M)
-            if m:
-                return m.group(1), m.group(2)
-            time.sleep(0.1)
-        said = ""
-        if lock_proc is not None:
-            lock_proc.kill()
-            said = "; the lock said: %r" % (lock_proc.communicate(),)
-        self.fail("no pending request reached %s%s" % (app, said))
-
-    def executions(self, lock):
-        out = self.ward_ok("lock", "audit", "--dir", lock)
-        return [a for a in re.findall(r"^\s*\d+ \S+ (\S+)\s+(\S+)\s+(\S*)$", out, re.M)
-                if a[0] == "executed"]
 
     def hsm_lock_and_app(self):
         lock = self.path("lock")
@@ -158,7 +116,7 @@ class FlowsWithKeysInSoftHSM(KeystoreTest):
         self.assertIn("alice", out)
         # Flow B: an unlock approved by the app; the lock acts once.
         p = self.spawn("lock", "request", "--dir", lock, "--op", "unlock", "--timeout", "30")
-        op_id, op = self.wait_pending(app, lock_proc=p)
+        op_id, op, _ = self.wait_pending(app, lock_proc=p)
         self.assertEqual(op, "unlock")
         aout = self.ward_ok("app", "approve", "--dir", app, op_id)
         lout, lerr = p.communicate(timeout=90)
@@ -173,7 +131,7 @@ class FlowsWithKeysInSoftHSM(KeystoreTest):
         # The escrow opens with the key in the token (an answer from escrow).
         self.ward_ok("app", "forget-key", "--dir", app)
         p = self.spawn("lock", "request", "--dir", lock, "--op", "unlock", "--timeout", "30")
-        op_id, _ = self.wait_pending(app, lock_proc=p)
+        op_id, _, _ = self.wait_pending(app, lock_proc=p)
         aout = self.ward_ok("app", "approve", "--dir", app, op_id)
         lout, lerr = p.communicate(timeout=90)
         self.assertEqual(p.returncode, 0, lout + lerr)
@@ -281,10 +239,5 @@ class FlowsWithKeysInSoftHSM(KeystoreTest):
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if not a.startswith("-")]
-    flags = [a for a in sys.argv[1:] if a.startswith("-")]
-    if len(args) < 2:
-        sys.exit(__doc__)
-    WARD, WARDD = (os.path.abspath(a) for a in args[:2])
-    WardCli.binary = WARD
-    unittest.main(argv=[sys.argv[0]] + flags + args[2:])
+    WARD, WARDD = wardlib.main_args(__doc__)
+    wardlib.run_tests()

@@ -16,17 +16,14 @@ import os
 import re
 import signal
 import sqlite3
-import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wardlib import WardCli, HostileProxy, Wardd, bind_messages  # noqa: E402
+import wardlib  # noqa: E402
+from wardlib import WardCli, HostileProxy  # noqa: E402
 
-WARD = None
-WARDD = None
 SN = "LOCK-0001"
 ALICE = ("alice", "+8613800000001")
 BOB = ("bob", "+8613800000002")
@@ -36,75 +33,25 @@ ANSWER_FETCH = r"^/v1/ops/[0-9a-f]+/answer\?token="
 
 class OpsTest(WardCli, unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory(prefix="ward-ops-e2e-")
-        self.root = self.tmp.name
-        self.procs = []
-        self.ward_ok("factory", "keygen", "--out", self.path("factory"))
-        os.replace(self.path("factory", "factory.pub"), self.path("factory.pub"))
-        self.wardd = Wardd(self.root, WARDD)
-        self.wardd.start()
+        self.make_root("ward-ops-e2e-")
+        self.start_wardd()
         self.proxy = HostileProxy(self.wardd.url)
+        self.url = self.proxy.url           # the lock and the apps go through it
         self.lock = self.init_lock(SN, "lock")
         self.alice = self.register(ALICE)
-        self.bind_first(ALICE, self.alice)
+        self.bind_first(ALICE, self.alice, self.lock)
 
     def tearDown(self):
-        try:
-            for p in self.procs:
-                if p.poll() is None:
-                    p.kill()
-                    p.wait()
-            self.proxy.close()
-            self.wardd.stop()
-            self.assert_no_sanitizer_report(self.wardd.log())
-        finally:
-            self.tmp.cleanup()
+        self.clean_up()
 
     # -- helpers --
-
-    def ward_fails(self, *args, expect=None):
-        rc, out, err = self.ward(*args)
-        self.assertNotEqual(rc, 0, "ward %s should have failed:\n%s" % (" ".join(args), out))
-        if expect:
-            self.assertRegex(err, expect)
-        return err
-
-    def spawn(self, *args):
-        p = subprocess.Popen([WARD] + list(args), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-        self.procs.append(p)
-        return p
-
-    def finish(self, p, timeout=90):
-        out, err = p.communicate(timeout=timeout)
-        return p.returncode, out, err
-
-    def init_lock(self, sn, name):
-        d = self.path(name)
-        self.ward_ok("lock", "init", "--dir", d, "--sn", sn, "--server", self.proxy.url,
-                     "--factory-key", self.path("factory", "factory.key"))
-        return d
-
-    def register(self, who):
-        return self.register_app(self.path(who[0]), self.proxy.url, who[0], who[1])
-
-    def code_for(self, phone):
-        msgs = bind_messages(self.root, phone)
-        return re.search(r"\b(\d{6})\b", msgs[-1]["text"]).group(1)
-
-    def bind_first(self, who, app, lock=None):
-        lock = lock or self.lock
-        qr = self.path("qr-%s.png" % who[0])
-        self.ward_ok("lock", "bind-start", "--dir", lock, "--phone", who[1], "--qr-out", qr)
-        self.ward_ok("app", "scan", "--dir", app, "--qr", qr)
-        self.ward_ok("lock", "bind-finish", "--dir", lock, "--code", self.code_for(who[1]))
 
     def bind_second(self, who, app, approver, rebind=False):
         """A later binding: the owner must allow a new app first."""
         qr = self.path("qr-%s.png" % who[0])
         p = self.spawn("lock", "bind-start", "--dir", self.lock, "--phone", who[1],
                        "--qr-out", qr)
-        op_id, op = self.wait_pending(approver)
+        op_id, op, _ = self.wait_pending(approver)
         self.assertEqual(op, "add client")
         self.ward_ok("app", "approve", "--dir", approver, op_id)
         rc, out, err = self.finish(p)
@@ -114,27 +61,15 @@ class OpsTest(WardCli, unittest.TestCase):
         if rebind:
             self.ward_ok("app", "status", "--dir", app)
 
-    def wait_pending(self, app, timeout=20):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            out = self.ward_ok("app", "pending", "--dir", app)
-            m = re.search(r"^([0-9a-f]{32})  lock \S+ asks to (.+?)( - asked of \S+)? \(", out,
-                          re.M)
-            if m:
-                return m.group(1), m.group(2)
-            time.sleep(0.1)
-        self.fail("no pending request reached %s" % app)
-
     def request(self, *extra, lock=None):
         return self.spawn("lock", "request", "--dir", lock or self.lock, "--op", "unlock",
                           "--timeout", "30", *extra)
 
     def audit(self, lock=None):
-        out = self.ward_ok("lock", "audit", "--dir", lock or self.lock)
-        return re.findall(r"^\s*\d+ \S+ (\S+)\s+(\S+)\s+(\S*)$", out, re.M)
+        return super().audit(lock or self.lock)
 
     def executions(self, lock=None):
-        return [a for a in self.audit(lock) if a[0] == "executed"]
+        return super().executions(lock or self.lock)
 
     def answer_bodies(self):
         """Approvals the lock was handed (the GET answer responses)."""
@@ -160,7 +95,7 @@ class OpsTest(WardCli, unittest.TestCase):
         self.proxy.on_request = hook
 
     def approve_one(self, app, decision="approve", *extra):
-        op_id, _ = self.wait_pending(app)
+        op_id, _, _ = self.wait_pending(app)
         return op_id, self.ward_ok("app", decision, "--dir", app, op_id, *extra)
 
 
@@ -200,7 +135,7 @@ class Approval(OpsTest):
         bob = self.register(BOB)
         self.bind_second(BOB, bob, self.alice)
         p = self.request()
-        op_id, _ = self.wait_pending(self.alice)
+        op_id, _, _ = self.wait_pending(self.alice)
         self.ward_ok("app", "approve", "--dir", self.alice, op_id)
         err = self.ward_fails("app", "approve", "--dir", bob, op_id,
                               expect="another client answered first")
@@ -247,9 +182,9 @@ class HostileServer(OpsTest):
 
     def test_approval_meant_for_another_lock(self):
         other = self.init_lock("LOCK-0002", "lock2")
-        self.bind_first(ALICE, self.alice, lock=other)
+        self.bind_first(ALICE, self.alice, other)
         p = self.request(lock=other)
-        op_id, _ = self.wait_pending(self.alice)
+        op_id, _, _ = self.wait_pending(self.alice)
         self.ward_ok("app", "approve", "--dir", self.alice, op_id)
         self.assertEqual(self.finish(p)[0], 0)
         for_other = self.answer_bodies()[-1]
@@ -287,7 +222,7 @@ class HostileServer(OpsTest):
 
     def test_lock_restart_drops_the_pending_request(self):
         p = self.request()
-        op_id, _ = self.wait_pending(self.alice)
+        op_id, _, _ = self.wait_pending(self.alice)
         p.send_signal(signal.SIGKILL)       # the lock loses power
         p.wait()
         self.ward_ok("app", "approve", "--dir", self.alice, op_id, "--wait", "0")
@@ -305,7 +240,7 @@ class Clients(OpsTest):
         self.bind_second(BOB, bob, self.alice)
         # Bob's genuine approval of one request, kept by the hostile server.
         p = self.request()
-        op_id, _ = self.wait_pending(bob)
+        op_id, _, _ = self.wait_pending(bob)
         self.ward_ok("app", "approve", "--dir", bob, op_id)
         self.assertEqual(self.finish(p)[0], 0)
 
@@ -329,7 +264,7 @@ class Clients(OpsTest):
         # server that colludes with him (shows him Alice's pending list and
         # forwards his answer) still gets nowhere with the lock.
         p = self.request()
-        op_id, _ = self.wait_pending(self.alice)
+        op_id, _, _ = self.wait_pending(self.alice)
         alices_list = [rb for _, rb in self.proxy.bodies("GET", r"^/v1/ops/pending")][-1]
         self.proxy.on_response = lambda m, path, st, body: (
             (200, alices_list) if m == "GET" and path.startswith("/v1/ops/pending")
@@ -383,7 +318,7 @@ class Finding1NewcomerCannotReplaceOwner(OpsTest):
         qr = self.path("qr-mallory.png")
         p = self.spawn("lock", "bind-start", "--dir", self.lock, "--phone", MALLORY[1],
                        "--qr-out", qr)
-        op_id, op = self.wait_pending(self.alice)
+        op_id, op, _ = self.wait_pending(self.alice)
         self.assertEqual(op, "add client")
         self.ward_ok("app", "approve", "--dir", self.alice, op_id)
         self.assertEqual(self.finish(p)[0], 0)
@@ -475,6 +410,44 @@ class LockRunning(OpsTest):
         self.assertEqual(rc, 0, out + err)
         self.ward_ok("app", "scan", "--dir", app, "--qr", qr)
         self.ward_ok("lock", "bind-finish", "--dir", self.lock, "--code", self.code_for(who[1]))
+
+    def revoked_once_by_the_lock(self):
+        """With the lock started now, alice's `ward app revoke` of bob is
+        confirmed by the lock, bob is refused at the door, and one REVOKE
+        was posted in all (the one remembered, followed to its answer)."""
+        run, sock = self.run_lock()
+        out = self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
+        self.assertIn("confirmed by the lock", out)
+        self.assertFalse(self.at_the_door(self.bob, sock))
+        posts = [1 for m, path, *_ in self.proxy.seen
+                 if m == "POST" and path == "/v1/revocations"]
+        self.assertEqual(len(posts), 1)
+        self.stop_lock(run)
+
+    def answered_by_wardd_then_by_the_lock(self, result_b64):
+        """wardd answers alice's revocation of bob itself, the result
+        result_b64: `ward app revoke` refuses it; then the genuine REVOKE
+        still reaches the lock, started now, which applies it: bob is
+        refused at the door."""
+        def answer(method, path, status, body):
+            if method == "GET" and path.startswith("/v1/revocations/"):
+                j = json.loads(body)
+                j["state"] = "answered"
+                j["result"] = result_b64
+                return 200, json.dumps(j).encode()
+            return status, body
+        self.proxy.on_response = answer
+        rc, out, err = self.ward("app", "revoke", "--dir", self.alice, "--user", "bob",
+                                 "--timeout", "5")
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("did not come from the lock", err)
+        self.proxy.on_response = None
+        run, sock = self.run_lock()
+        deadline = time.time() + 20
+        while time.time() < deadline and self.at_the_door(self.bob, sock):
+            time.sleep(0.3)
+        self.assertFalse(self.at_the_door(self.bob, sock))
+        self.stop_lock(run)
 
 
 class Finding2InboxPolling(LockRunning):
@@ -572,7 +545,7 @@ class Review12SelfRevokeDropsRebinding(LockRunning):
         qr = self.path("qr-bob-again.png")
         p = self.spawn("lock", "bind-start", "--dir", self.lock, "--phone", BOB[1],
                        "--qr-out", qr)
-        op_id, op = self.wait_pending(self.alice)
+        op_id, op, _ = self.wait_pending(self.alice)
         self.assertEqual(op, "add client")
         self.ward_ok("app", "approve", "--dir", self.alice, op_id)
         self.assertEqual(self.finish(p)[0], 0)
@@ -664,19 +637,22 @@ class Finding3RevocationConfirmedByTheLock(LockRunning):
         self.bob = self.register(BOB)
         self.bind_second(BOB, self.bob, self.alice)
 
+    @staticmethod
+    def bobs_tid_replaced(method, path, status, body):
+        """wardd's list of clients, with a task id the lock never made for bob's binding."""
+        if method == "GET" and path.startswith("/v1/locks/%s/clients" % SN):
+            j = json.loads(body)
+            for c in j["clients"]:
+                if c["uid"] == "bob":
+                    c["tid"] = "00" * 16
+            return status, json.dumps(j).encode()
+        return status, body
+
     def test_finding3_wrong_tid_from_wardd_still_revokes(self):
         # wardd names bob's binding by a task id the lock never made: the
         # lock answers "bound under another binding" with the real one,
         # and the app revokes that one.
-        def lie(method, path, status, body):
-            if method == "GET" and path.startswith("/v1/locks/%s/clients" % SN):
-                j = json.loads(body)
-                for c in j["clients"]:
-                    if c["uid"] == "bob":
-                        c["tid"] = "00" * 16
-                return status, json.dumps(j).encode()
-            return status, body
-        self.proxy.on_response = lie
+        self.proxy.on_response = self.bobs_tid_replaced
         run, sock = self.run_lock()
         self.assertTrue(self.at_the_door(self.bob, sock))
         out = self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
@@ -695,15 +671,7 @@ class Finding3RevocationConfirmedByTheLock(LockRunning):
         # The same lie to a member revoking itself: wardd dropped bob's
         # binding with his first REVOKE, and queues the second only on the
         # lock's answer to the first.
-        def lie(method, path, status, body):
-            if method == "GET" and path.startswith("/v1/locks/%s/clients" % SN):
-                j = json.loads(body)
-                for c in j["clients"]:
-                    if c["uid"] == "bob":
-                        c["tid"] = "00" * 16
-                return status, json.dumps(j).encode()
-            return status, body
-        self.proxy.on_response = lie
+        self.proxy.on_response = self.bobs_tid_replaced
         run, sock = self.run_lock()
         self.assertTrue(self.at_the_door(self.bob, sock))
         out = self.ward_ok("app", "revoke", "--dir", self.bob, "--user", "bob")
@@ -735,28 +703,10 @@ class Finding3RevocationConfirmedByTheLock(LockRunning):
         self.stop_lock(run)
 
     def test_finding3_forged_answer_is_refused(self):
-        # wardd answers the revocation itself, as if from the lock.
-        def forge(method, path, status, body):
-            if method == "GET" and path.startswith("/v1/revocations/"):
-                j = json.loads(body)
-                j["state"] = "answered"
-                j["result"] = "ASUBAAAAAAAeAQVhbGljZQIXAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
-                return 200, json.dumps(j).encode()
-            return status, body
-        self.proxy.on_response = forge
-        # The lock is not running: only wardd could be answering.
-        rc, out, err = self.ward("app", "revoke", "--dir", self.alice, "--user", "bob",
-                                 "--timeout", "5")
-        self.assertNotEqual(rc, 0, out)
-        self.assertIn("did not come from the lock", err)
-        self.proxy.on_response = None
-        run, sock = self.run_lock()
-        # The genuine REVOKE still reaches the lock and is applied.
-        deadline = time.time() + 20
-        while time.time() < deadline and self.at_the_door(self.bob, sock):
-            time.sleep(0.3)
-        self.assertFalse(self.at_the_door(self.bob, sock))
-        self.stop_lock(run)
+        # wardd answers the revocation itself, as if from the lock (which
+        # is not running: only wardd could be answering).
+        self.answered_by_wardd_then_by_the_lock(
+            "ASUBAAAAAAAeAQVhbGljZQIXAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
 
     def test_finding3_lock_down_then_up(self):
         # The lock is off: no confirmation, said plainly; the same command
@@ -765,14 +715,7 @@ class Finding3RevocationConfirmedByTheLock(LockRunning):
                                  "--timeout", "2")
         self.assertNotEqual(rc, 0, out)
         self.assertIn("has not confirmed", err)
-        run, sock = self.run_lock()
-        out = self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
-        self.assertIn("confirmed by the lock", out)
-        self.assertFalse(self.at_the_door(self.bob, sock))
-        posts = [1 for m, path, *_ in self.proxy.seen
-                 if m == "POST" and path == "/v1/revocations"]
-        self.assertEqual(len(posts), 1)
-        self.stop_lock(run)
+        self.revoked_once_by_the_lock()
 
 
 class Review6RevocationKeptUntilAnswered(LockRunning):
@@ -796,14 +739,7 @@ class Review6RevocationKeptUntilAnswered(LockRunning):
             self.assertNotEqual(rc, 0, out)
             self.assertNotIn("confirmed", out)
         self.proxy.on_request = None
-        run, sock = self.run_lock()
-        out = self.ward_ok("app", "revoke", "--dir", self.alice, "--user", "bob")
-        self.assertIn("confirmed by the lock", out)
-        self.assertFalse(self.at_the_door(self.bob, sock))
-        posts = [1 for m, path, *_ in self.proxy.seen
-                 if m == "POST" and path == "/v1/revocations"]
-        self.assertEqual(len(posts), 1)
-        self.stop_lock(run)
+        self.revoked_once_by_the_lock()
 
 
 class Review13RevokeWording(LockRunning):
@@ -864,7 +800,7 @@ class Finding5MemberCannotBurnAnOp(OpsTest):
         with open(rec, "w") as f:
             json.dump(j, f)
         p = self.request()
-        op_id, _ = self.wait_pending(bob)
+        op_id, _, _ = self.wait_pending(bob)
         rc, out, err = self.ward("app", "approve", "--dir", bob, op_id, "--wait", "0")
         self.assertEqual(rc, 0, out + err)
         # The owner's answer is taken, not refused as late.
@@ -887,7 +823,7 @@ class Finding12StaleOpsWithdrawn(OpsTest):
 
     def test_finding12_timeout_withdraws(self):
         p = self.request("--timeout", "2")
-        op_id, _ = self.wait_pending(self.alice)
+        op_id, _, _ = self.wait_pending(self.alice)
         rc, out, err = self.finish(p)
         self.assertNotEqual(rc, 0)
         self.assertIn("withdrawn", err)
@@ -898,7 +834,7 @@ class Finding12StaleOpsWithdrawn(OpsTest):
 
     def test_finding12_stopped_lock_withdraws(self):
         p = self.request()
-        op_id, _ = self.wait_pending(self.alice)
+        op_id, _, _ = self.wait_pending(self.alice)
         t0 = time.time()
         p.send_signal(signal.SIGINT)
         rc, out, err = self.finish(p, timeout=15)
@@ -964,27 +900,7 @@ class HostileWarddRevocations(LockRunning):
         # REVOKE_RESULT.
         self.bind_second(BOB, self.bob, self.alice, rebind=True)
         self.stop_lock(run)
-
-        def replay(method, path, status, body):
-            if method == "GET" and path.startswith("/v1/revocations/"):
-                j = json.loads(body)
-                j["state"] = "answered"
-                j["result"] = old_result
-                return 200, json.dumps(j).encode()
-            return status, body
-        self.proxy.on_response = replay
-        rc, out, err = self.ward("app", "revoke", "--dir", self.alice, "--user", "bob",
-                                 "--timeout", "5")
-        self.assertNotEqual(rc, 0, out)
-        self.assertIn("did not come from the lock", err)
-        self.proxy.on_response = None
-        # The genuine REVOKE still reaches the lock, which applies it.
-        run, sock = self.run_lock()
-        deadline = time.time() + 20
-        while time.time() < deadline and self.at_the_door(self.bob, sock):
-            time.sleep(0.3)
-        self.assertFalse(self.at_the_door(self.bob, sock))
-        self.stop_lock(run)
+        self.answered_by_wardd_then_by_the_lock(old_result)
 
 
 class HostileWarddAnswers(OpsTest):
@@ -1123,7 +1039,7 @@ class Review14WithdrawnSaysSo(OpsTest):
 
     def test_review14_withdrawn_op_left_the_list(self):
         p = self.request("--timeout", "2")
-        op_id, _ = self.wait_pending(self.alice)
+        op_id, _, _ = self.wait_pending(self.alice)
         rc, out, err = self.finish(p)
         self.assertIn("withdrawn", err)
         rc, out, err = self.ward("app", "approve", "--dir", self.alice, op_id)
@@ -1133,7 +1049,7 @@ class Review14WithdrawnSaysSo(OpsTest):
 
     def test_review14_answer_refused_as_withdrawn(self):
         p = self.request()
-        op_id, _ = self.wait_pending(self.alice)
+        op_id, _, _ = self.wait_pending(self.alice)
         gone = json.dumps({"error": "expired", "message": "gone", "state": "withdrawn"})
         self.proxy.on_request = lambda m, path, b: (
             (410, gone.encode()) if m == "POST" and path.endswith("/answer") else None)
@@ -1169,7 +1085,7 @@ class Review7FailureWithdraws(OpsTest):
             return None
         self.proxy.on_request = hook
         p = self.request("--timeout", "60")
-        op_id, _ = self.wait_pending(self.alice)
+        op_id, _, _ = self.wait_pending(self.alice)
         deadline = time.time() + 10
         while not held and time.time() < deadline:
             time.sleep(0.05)
@@ -1226,7 +1142,7 @@ class Review4StopAfterTheDecision(LockRunning):
 
     def test_review4_stopped_lock_request_still_reports(self):
         p = self.request()
-        op_id, _ = self.wait_pending(self.alice)
+        op_id, _, _ = self.wait_pending(self.alice)
         self.hold_store_on("GET", ANSWER_FETCH, b'"approval"')
         app = self.spawn("app", "approve", "--dir", self.alice, op_id, "--wait", "10")
         self.stop_then_release(p, signal.SIGINT)
@@ -1349,11 +1265,5 @@ class Issue16RunnerKeepsItsStore(LockRunning):
 
 
 if __name__ == "__main__":
-    # WARD WARDD, then unittest's own arguments (flags, test names).
-    args = [a for a in sys.argv[1:] if not a.startswith("-")]
-    flags = [a for a in sys.argv[1:] if a.startswith("-")]
-    if len(args) < 2:
-        sys.exit(__doc__)
-    WARD, WARDD = (os.path.abspath(a) for a in args[:2])
-    WardCli.binary = WARD
-    unittest.main(argv=[sys.argv[0]] + flags + args[2:])
+    wardlib.main_args(__doc__)
+    wardlib.run_tests()

@@ -11,9 +11,13 @@ undocumented route, status or body fails the test.
 """
 import os
 import re
+import shutil
 import signal
 import subprocess
+import sys
+import tempfile
 import time
+import unittest
 
 
 class Wardd:
@@ -180,14 +184,148 @@ def probe_register(ok, root, uid, phone, expect=201):
     ok("verify", uid, code, expect=200)
 
 
+def bind_code(root, phone):
+    """The code of the last bind-code SMS wardd sent to phone."""
+    msgs = bind_messages(root, phone)
+    if not msgs:
+        raise AssertionError("no bind code for %s in the outbox" % phone)
+    return re.search(r"\b(\d{6})\b", msgs[-1]["text"]).group(1)
+
+
+# -- the setup every flow needs: wardd, a lock, an app, a binding --
+#
+# Functions of ok(*args), which runs `ward` and fails the test unless it
+# exits 0 (answering its stdout), so a class-level setup can use them too;
+# WardCli's methods of the same names call them with its own ward_ok.
+
+def start_wardd(ok, root, wardd, extra=()):
+    """The manufacturer key made in root/factory, and a wardd started on
+    root that trusts it (root/factory.pub). Answers the Wardd."""
+    ok("factory", "keygen", "--out", os.path.join(root, "factory"))
+    shutil.copy(os.path.join(root, "factory", "factory.pub"), os.path.join(root, "factory.pub"))
+    w = Wardd(root, wardd, extra)
+    w.start()
+    return w
+
+
+def init_lock(ok, root, d, sn, server, *extra):
+    """`ward lock init` of lock sn in d, activated at server with the key
+    start_wardd() made. Answers d."""
+    ok("lock", "init", "--dir", d, "--sn", sn, "--server", server,
+       "--factory-key", os.path.join(root, "factory", "factory.key"), *extra)
+    return d
+
+
+def bind_first(ok, root, lock, app, phone, qr):
+    """Flow A for a lock with no owner yet: the lock shows its QR code (in
+    the file qr), the app scans it, the code wardd texted to phone is typed
+    on the lock."""
+    ok("lock", "bind-start", "--dir", lock, "--phone", phone, "--qr-out", qr)
+    ok("app", "scan", "--dir", app, "--qr", qr)
+    ok("lock", "bind-finish", "--dir", lock, "--code", bind_code(root, phone))
+
+
 SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
+
+# A request `ward app pending` lists: its id, the lock and what it asks.
+PENDING = re.compile(r"^([0-9a-f]{32})  lock (\S+) asks to (.+?)( - asked of \S+)? \(", re.M)
+# One event of `ward lock audit`: event, who, detail.
+AUDIT = re.compile(r"^\s*\d+ \S+ (\S+)\s+(\S+)\s+(\S*)$", re.M)
 
 
 class WardCli:
     """What a TestCase that drives the `ward` CLI needs: set WardCli.binary
-    (the path of `ward`) before the tests run, and self.root in setUp."""
+    (the path of `ward`) and WardCli.wardd_binary before the tests run
+    (main_args() does), and self.root in setUp (make_root() does)."""
 
     binary = None
+    wardd_binary = None
+
+    # -- the test's directory and what it started --
+
+    def make_root(self, prefix):
+        """A fresh directory (self.root) for the test; nothing started yet."""
+        self.tmp = tempfile.TemporaryDirectory(prefix=prefix)
+        self.root = self.tmp.name
+        self.procs = []
+        self.proxy = None
+        self.wardd = None
+
+    def clean_up(self):
+        """Ends what the test started, whatever it came to: the processes
+        spawn() made are killed, the proxy closed, wardd stopped (its
+        answers checked against docs/openapi.json, its log free of
+        sanitizer reports), the directory removed."""
+        try:
+            for p in self.procs:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+            if self.proxy is not None:
+                self.proxy.close()
+            if self.wardd is not None:
+                self.wardd.stop()
+                self.assert_no_sanitizer_report(self.wardd.log())
+        finally:
+            self.tmp.cleanup()
+
+    def start_wardd(self, extra=()):
+        """start_wardd() on self.root: self.wardd, and self.url its URL
+        (the server init_lock() and register() use unless told another)."""
+        self.wardd = start_wardd(self.ward_ok, self.root, WardCli.wardd_binary, extra)
+        self.url = self.wardd.url
+        return self.wardd
+
+    def init_lock(self, sn, name, server=None, *extra):
+        """init_lock() in self.root/name, at server (default self.url)."""
+        return init_lock(self.ward_ok, self.root, self.path(name), sn, server or self.url,
+                         *extra)
+
+    def register(self, who, server=None):
+        """register_app() for who = (uid, phone) in self.root/uid."""
+        return self.register_app(self.path(who[0]), server or self.url, who[0], who[1])
+
+    def code_for(self, phone):
+        return bind_code(self.root, phone)
+
+    def bind_first(self, who, app, lock):
+        """bind_first() of who = (uid, phone)'s app to lock."""
+        qr = self.path("qr-%s-%s.png" % (who[0], os.path.basename(lock)))
+        bind_first(self.ward_ok, self.root, lock, app, who[1], qr)
+
+    def spawn(self, *args):
+        """`ward` started, not waited for (finish() waits; clean_up() kills it)."""
+        p = subprocess.Popen([WardCli.binary] + list(args), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        self.procs.append(p)
+        return p
+
+    def finish(self, p, timeout=90):
+        out, err = p.communicate(timeout=timeout)
+        return p.returncode, out, err
+
+    def wait_pending(self, app, timeout=20, lock_proc=None):
+        """The first request pending for app, once `ward app pending` lists
+        one: (op_id, what it asks, the lock). lock_proc: the requesting
+        `ward` process, whose words go into the failure when none came."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            m = PENDING.search(self.ward_ok("app", "pending", "--dir", app))
+            if m:
+                return m.group(1), m.group(3), m.group(2)
+            time.sleep(0.1)
+        said = ""
+        if lock_proc is not None:
+            lock_proc.kill()
+            said = "; the lock said: %r" % (lock_proc.communicate(),)
+        self.fail("no pending request reached %s%s" % (app, said))
+
+    def audit(self, lock):
+        """The lock's audit: (event, who, detail) a line."""
+        return AUDIT.findall(self.ward_ok("lock", "audit", "--dir", lock))
+
+    def executions(self, lock):
+        return [a for a in self.audit(lock) if a[0] == "executed"]
 
     def path(self, *parts):
         return os.path.join(self.root, *parts)
@@ -201,6 +339,19 @@ class WardCli:
         rc, out, err = self.ward(*args, stdin=stdin)
         self.assertEqual(rc, 0, "ward %s failed (%d):\n%s%s" % (" ".join(args), rc, out, err))
         return out
+
+    def ward_fails(self, *args, rc=None, expect=None, timeout=60):
+        """`ward` must fail (with exit code rc when given, stderr matching
+        the regex expect when given) and report no sanitizer finding."""
+        got, out, err = self.ward(*args, timeout=timeout)
+        self.assertNotEqual(got, 0, "ward %s should have failed:\n%s%s" %
+                            (" ".join(args), out, err))
+        if rc is not None:
+            self.assertEqual(got, rc, "ward %s: %s%s" % (" ".join(args), out, err))
+        if expect:
+            self.assertRegex(err, expect)
+        self.assert_no_sanitizer_report(err)
+        return err
 
     def register_app(self, d, server, uid, phone, outbox_root=None):
         """app_register() with this test's `ward` and outbox (wardd's root,
@@ -380,3 +531,22 @@ def peer_closed(sock):
         return False
     except OSError:
         return True
+
+
+# -- a test file's command line --
+
+def main_args(doc):
+    """WARD WARDD from a test file's command line (its usage, doc, when
+    they are missing), set as WardCli.binary and WardCli.wardd_binary."""
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    if len(args) < 2:
+        sys.exit(doc)
+    WardCli.binary, WardCli.wardd_binary = (os.path.abspath(a) for a in args[:2])
+    return WardCli.binary, WardCli.wardd_binary
+
+
+def run_tests():
+    """unittest on the rest of the command line (flags, test names)."""
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    flags = [a for a in sys.argv[1:] if a.startswith("-")]
+    unittest.main(argv=[sys.argv[0]] + flags + args[2:])

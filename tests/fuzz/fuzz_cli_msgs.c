@@ -1,5 +1,5 @@
-/* libFuzzer harness for the one reader of wardd's lists, the agent's
- * (ward_agent_each_entry): a
+/* libFuzzer harness for the one reader of wardd's lists, the client's
+ * (ward_http_each_entry), through the agent's ward_agent_each_entry: a
  * device's inbox and an app's replies (through ward_agent_each_msg), the
  * lock's inbox and an op's answers. The server is not
  * trusted: whatever the bytes, every message handed on is at most

@@ -14,113 +14,40 @@
 #include "ward/ward_agent.h"
 #include "ward/ward_agent_state.h"
 #include "ward/ward_httpsig.h"
-
-/* What the fake transport saw, and what it answers. */
-typedef struct fake {
-    int calls;
-    char method[8];
-    char target[512];
-    char body[4096];
-    char keyid[WARD_HTTPSIG_KEYID_MAX + 1];
-    bool cancellable;         /* the host it got carried a stop hook */
-    ward_err err;             /* to return */
-    long status;
-    const char *answer;
-    /* A script of answers, one per call, when nscript > 0 (the last
-     * repeats), and every target in order. */
-    const char *script[8];
-    long script_status[8];
-    int nscript;
-    char log[16][160];
-} fake;
-
-static ward_err fake_request(void *ctx, const ward_host *host, const char *server,
-                             const char *method, const char *target, const uint8_t *body,
-                             size_t body_len, const ward_http_signer *signer,
-                             ward_http_response *resp)
-{
-    fake *f = ctx;
-    (void)server;
-    f->calls++;
-    snprintf(f->method, sizeof f->method, "%s", method);
-    snprintf(f->target, sizeof f->target, "%s", target);
-    snprintf(f->body, sizeof f->body, "%.*s", (int)body_len, body ? (const char *)body : "");
-    snprintf(f->keyid, sizeof f->keyid, "%s", signer ? signer->keyid : "");
-    f->cancellable = host->cancelled != NULL;
-    if (f->calls <= 16) {
-        snprintf(f->log[f->calls - 1], sizeof f->log[0], "%s %s", method, target);
-    }
-    if (f->nscript > 0) {
-        int i = f->calls - 1 < f->nscript ? f->calls - 1 : f->nscript - 1;
-        f->answer = f->script[i];
-        f->status = f->script_status[i];
-    }
-    memset(resp, 0, sizeof *resp);
-    if (f->err != WARD_OK) {
-        snprintf(resp->error, sizeof resp->error, "Connection refused");
-        return f->err;
-    }
-    resp->status = f->status;
-    resp->body = strdup(f->answer ? f->answer : "{}");
-    resp->body_len = strlen(resp->body);
-    return WARD_OK;
-}
-
-static bool never(void *ctx)
-{
-    (void)ctx;
-    return false;
-}
-
-static ward_http_signer test_signer = { "lock:SN1", NULL, NULL };
-
-static void setup(ward_agent *ag, ward_agent_transport *t, fake *f)
-{
-    memset(f, 0, sizeof *f);
-    f->status = 200;
-    t->request = fake_request;
-    t->ctx = f;
-    ward_host h;
-    ward_host_init(&h);
-    assert_int_equal(ward_agent_init(ag, t, &h, "http://127.0.0.1:1", &test_signer), WARD_OK);
-    ag->cancelled = never;
-}
+#include "wardd_fixture.h"
 
 static void test_activate_and_errors(void **state)
 {
     (void)state;
-    ward_agent ag;
-    ward_agent_transport t;
-    fake f;
-    char why[256];
-    setup(&ag, &t, &f);
+    wf_agent x;
+    wf_agent_setup(&x);
     const uint8_t act[3] = { 1, 2, 3 };
-    f.status = 201;
-    assert_int_equal(ward_agent_activate(&ag, act, sizeof act, why, sizeof why), 0);
-    assert_string_equal(f.method, "POST");
-    assert_string_equal(f.target, "/v1/locks");
-    assert_string_equal(f.body, "{\"activation\":\"AQID\"}");
-    assert_string_equal(f.keyid, "lock:SN1");
-    assert_false(f.cancellable);
+    x.f.status = 201;
+    assert_int_equal(ward_agent_activate(&x.ag, act, sizeof act, x.why, sizeof x.why), 0);
+    assert_string_equal(x.f.method, "POST");
+    assert_string_equal(x.f.target, "/v1/locks");
+    assert_string_equal(x.f.body, "{\"activation\":\"AQID\"}");
+    assert_string_equal(x.f.keyid, "lock:SN1");
+    assert_false(x.f.cancellable);
 
     /* wardd's refusal: its status, its text escaped. */
-    f.status = 403;
-    f.answer = "{\"error\":\"forbidden\",\"message\":\"no\\nway\"}";
-    assert_int_equal(ward_agent_activate(&ag, act, sizeof act, why, sizeof why), 403);
-    assert_non_null(strstr(why, "wardd refused (403 forbidden): no"));
-    assert_null(strchr(why, '\n'));
+    x.f.status = 403;
+    x.f.answer = "{\"error\":\"forbidden\",\"message\":\"no\\nway\"}";
+    assert_int_equal(ward_agent_activate(&x.ag, act, sizeof act, x.why, sizeof x.why), 403);
+    assert_non_null(strstr(x.why, "wardd refused (403 forbidden): no"));
+    assert_null(strchr(x.why, '\n'));
 
     /* No answer at all. */
-    f.err = WARD_ERR_IO;
-    assert_int_equal(ward_agent_activate(&ag, act, sizeof act, why, sizeof why),
+    x.f.err = WARD_ERR_IO;
+    assert_int_equal(ward_agent_activate(&x.ag, act, sizeof act, x.why, sizeof x.why),
                      WARD_AGENT_UNREACHABLE);
-    assert_non_null(strstr(why, "cannot reach wardd at http://127.0.0.1:1: Connection refused"));
+    assert_non_null(strstr(x.why, "cannot reach wardd at http://127.0.0.1:1: Connection refused"));
 
     /* A URL longer than the agent keeps is refused, not cut. */
     char url[WARD_AGENT_URL_MAX + 2];
     memset(url, 'a', sizeof url - 1);
     url[sizeof url - 1] = '\0';
-    assert_int_equal(ward_agent_set_server(&ag, url), WARD_ERR_PARAM);
+    assert_int_equal(ward_agent_set_server(&x.ag, url), WARD_ERR_PARAM);
 }
 
 static int take_all(void *ctx, long long id, const char *from, const uint8_t *msg, size_t len)
@@ -138,59 +65,54 @@ static int take_all(void *ctx, long long id, const char *from, const uint8_t *ms
 static void test_answers_cursor(void **state)
 {
     (void)state;
-    ward_agent ag;
-    ward_agent_transport t;
-    fake f;
-    char why[256];
-    setup(&ag, &t, &f);
-    f.answer = "{\"answers\":[{\"n\":1,\"approval\":\"AQ==\",\"uid\":\"old\"},"
+    wf_agent x;
+    wf_agent_setup(&x);
+    x.f.answer = "{\"answers\":[{\"n\":1,\"approval\":\"AQ==\",\"uid\":\"old\"},"
                "{\"n\":5.5,\"approval\":\"AQ==\"},{\"n\":1e300,\"approval\":\"AQ==\"},"
                "{\"n\":4,\"approval\":\"AQ==\",\"uid\":\"bob\"},"
                "{\"n\":7,\"approval\":\"AQ==\"},{\"n\":9,\"approval\":\"AQ==\"}]}";
     long long after = 2;
     int seen[2] = { 0, 0 }, skipped = 0;
-    long st = ward_agent_op_answers(&ag, "ab12", "00ff", 25, &after, take_all, seen, &skipped,
-                                    why, sizeof why);
+    long st = ward_agent_op_answers(&x.ag, "ab12", "00ff", 25, &after, take_all, seen, &skipped,
+                                    x.why, sizeof x.why);
     assert_int_equal(st, 0);
-    assert_string_equal(f.method, "GET");
-    assert_string_equal(f.target, "/v1/ops/ab12/answer?token=00ff&wait=25&after=2");
-    assert_string_equal(f.keyid, "");         /* the token, not a signature */
-    assert_true(f.cancellable);               /* a wait: the stop hook is on */
+    assert_string_equal(x.f.method, "GET");
+    assert_string_equal(x.f.target, "/v1/ops/ab12/answer?token=00ff&wait=25&after=2");
+    assert_string_equal(x.f.keyid, "");         /* the token, not a signature */
+    assert_true(x.f.cancellable);               /* a wait: the stop hook is on */
     assert_int_equal(skipped, 3);              /* 1 (not above 2), 5.5, 1e300 */
     assert_int_equal(seen[0], 2);              /* 4, then 7 which stopped the walk */
     assert_int_equal(after, 4);
 
-    f.answer = "{\"nothing\":1}";
-    assert_int_equal(ward_agent_op_answers(&ag, "ab12", "00ff", 1, &after, take_all, seen,
-                                           &skipped, why, sizeof why), 0);
+    x.f.answer = "{\"nothing\":1}";
+    assert_int_equal(ward_agent_op_answers(&x.ag, "ab12", "00ff", 1, &after, take_all, seen,
+                                           &skipped, x.why, sizeof x.why), 0);
     assert_int_equal(skipped, -1);
 
     /* The result and the withdrawal are never cancellable. */
     const uint8_t res[2] = { 9, 9 };
-    assert_int_equal(ward_agent_op_result(&ag, "ab12", "00ff", res, sizeof res, why,
-                                          sizeof why), 0);
-    assert_string_equal(f.target, "/v1/ops/ab12/result?token=00ff");
-    assert_string_equal(f.keyid, "");
-    assert_false(f.cancellable);
-    assert_int_equal(ward_agent_op_withdraw(&ag, "ab12", why, sizeof why), 0);
-    assert_string_equal(f.target, "/v1/ops/ab12/withdraw");
-    assert_string_equal(f.keyid, "lock:SN1");
-    assert_false(f.cancellable);
+    assert_int_equal(ward_agent_op_result(&x.ag, "ab12", "00ff", res, sizeof res, x.why,
+                                          sizeof x.why), 0);
+    assert_string_equal(x.f.target, "/v1/ops/ab12/result?token=00ff");
+    assert_string_equal(x.f.keyid, "");
+    assert_false(x.f.cancellable);
+    assert_int_equal(ward_agent_op_withdraw(&x.ag, "ab12", x.why, sizeof x.why), 0);
+    assert_string_equal(x.f.target, "/v1/ops/ab12/withdraw");
+    assert_string_equal(x.f.keyid, "lock:SN1");
+    assert_false(x.f.cancellable);
 }
 
 static void test_op_post(void **state)
 {
     (void)state;
-    ward_agent ag;
-    ward_agent_transport t;
-    fake f;
-    char why[256], op_id[WARD_AGENT_OP_ID_MAX + 1], token[2 * WARD_AGENT_TOKEN_LEN + 1];
-    setup(&ag, &t, &f);
+    char op_id[WARD_AGENT_OP_ID_MAX + 1], token[2 * WARD_AGENT_TOKEN_LEN + 1];
+    wf_agent x;
+    wf_agent_setup(&x);
     const uint8_t req[1] = { 0x42 };
-    f.answer = "{\"op_id\":\"0a1b\"}";
-    assert_int_equal(ward_agent_op_post(&ag, req, 1, op_id, token, why, sizeof why), 0);
+    x.f.answer = "{\"op_id\":\"0a1b\"}";
+    assert_int_equal(ward_agent_op_post(&x.ag, req, 1, op_id, token, x.why, sizeof x.why), 0);
     assert_string_equal(op_id, "0a1b");
-    assert_string_equal(f.target, "/v1/ops");
+    assert_string_equal(x.f.target, "/v1/ops");
     assert_int_equal(strlen(token), 2 * WARD_AGENT_TOKEN_LEN);
     /* wardd gets SHA-256 of the token, never the token. */
     uint8_t raw[WARD_AGENT_TOKEN_LEN], hash[WARD_SHA256_LEN];
@@ -198,14 +120,14 @@ static void test_op_post(void **state)
     char hash_hex[2 * WARD_SHA256_LEN + 1], want[200];
     assert_int_equal(ward_hex_decode(token, strlen(token), raw, sizeof raw, &n), WARD_OK);
     ward_iov part = { raw, sizeof raw };
-    assert_int_equal(ag.host.crypto->sha256(&part, 1, hash), WARD_OK);
+    assert_int_equal(x.ag.host.crypto->sha256(&part, 1, hash), WARD_OK);
     assert_int_equal(ward_hex_encode(hash, sizeof hash, hash_hex, sizeof hash_hex), WARD_OK);
     snprintf(want, sizeof want, "{\"request\":\"Qg==\",\"token_hash\":\"%s\"}", hash_hex);
-    assert_string_equal(f.body, want);
-    assert_null(strstr(f.body, token));
+    assert_string_equal(x.f.body, want);
+    assert_null(strstr(x.f.body, token));
     /* An id that would go into URLs unescaped: refused. */
-    f.answer = "{\"op_id\":\"../x\"}";
-    assert_int_equal(ward_agent_op_post(&ag, req, 1, op_id, token, why, sizeof why),
+    x.f.answer = "{\"op_id\":\"../x\"}";
+    assert_int_equal(ward_agent_op_post(&x.ag, req, 1, op_id, token, x.why, sizeof x.why),
                      WARD_AGENT_BAD_ANSWER);
     assert_string_equal(op_id, "");
 }
@@ -213,42 +135,39 @@ static void test_op_post(void **state)
 static void test_bind_routes(void **state)
 {
     (void)state;
-    ward_agent ag;
-    ward_agent_transport t;
-    fake f;
-    char why[256];
-    setup(&ag, &t, &f);
+    wf_agent x;
+    wf_agent_setup(&x);
     uint8_t tid[16], blob[8];
     memset(tid, 0xab, sizeof tid);
     size_t n = 0;
-    f.answer = "{\"blob\":\"AQIDBA==\"}";
-    assert_int_equal(ward_agent_bind_fetch(&ag, tid, blob, sizeof blob, &n, why, sizeof why),
+    x.f.answer = "{\"blob\":\"AQIDBA==\"}";
+    assert_int_equal(ward_agent_bind_fetch(&x.ag, tid, blob, sizeof blob, &n, x.why, sizeof x.why),
                      0);
-    assert_string_equal(f.target, "/v1/bind/tasks/abababababababababababababababab");
+    assert_string_equal(x.f.target, "/v1/bind/tasks/abababababababababababababababab");
     assert_int_equal(n, 4);
-    f.answer = "{\"blob\":\"not base64!\"}";
-    assert_int_equal(ward_agent_bind_fetch(&ag, tid, blob, sizeof blob, &n, why, sizeof why),
+    x.f.answer = "{\"blob\":\"not base64!\"}";
+    assert_int_equal(ward_agent_bind_fetch(&x.ag, tid, blob, sizeof blob, &n, x.why, sizeof x.why),
                      WARD_AGENT_BAD_ANSWER);
-    f.status = 404;
-    f.answer = "{\"error\":\"not_found\",\"message\":\"none\"}";
-    assert_int_equal(ward_agent_bind_fetch(&ag, tid, blob, sizeof blob, &n, why, sizeof why),
+    x.f.status = 404;
+    x.f.answer = "{\"error\":\"not_found\",\"message\":\"none\"}";
+    assert_int_equal(ward_agent_bind_fetch(&x.ag, tid, blob, sizeof blob, &n, x.why, sizeof x.why),
                      404);
 
     ward_agent_bound b;
-    f.status = 200;
-    f.answer = "{\"uid\":\"alice\",\"role\":1}";
-    assert_int_equal(ward_agent_bind_confirm(&ag, tid, 4, &b, why, sizeof why), 0);
-    assert_string_equal(f.target, "/v1/bind/confirm");
+    x.f.status = 200;
+    x.f.answer = "{\"uid\":\"alice\",\"role\":1}";
+    assert_int_equal(ward_agent_bind_confirm(&x.ag, tid, 4, &b, x.why, sizeof x.why), 0);
+    assert_string_equal(x.f.target, "/v1/bind/confirm");
     assert_string_equal(b.uid, "alice");
     assert_string_equal(b.role, "admin");
 
     unsigned ttl = 0;
-    f.answer = "{\"task_ttl\":120}";
-    assert_int_equal(ward_agent_task_ttl(&ag, &ttl), 0);
+    x.f.answer = "{\"task_ttl\":120}";
+    assert_int_equal(ward_agent_task_ttl(&x.ag, &ttl), 0);
     assert_int_equal(ttl, 120);
-    assert_string_equal(f.target, "/v1/health");
-    f.answer = "{\"task_ttl\":-1}";
-    assert_int_not_equal(ward_agent_task_ttl(&ag, &ttl), 0);
+    assert_string_equal(x.f.target, "/v1/health");
+    x.f.answer = "{\"task_ttl\":-1}";
+    assert_int_not_equal(ward_agent_task_ttl(&x.ag, &ttl), 0);
 }
 
 static int take_revoke(void *ctx, long long id, const char *from, const uint8_t *msg,
@@ -267,27 +186,24 @@ static int take_revoke(void *ctx, long long id, const char *from, const uint8_t 
 static void test_inbox_and_acks(void **state)
 {
     (void)state;
-    ward_agent ag;
-    ward_agent_transport t;
-    fake f;
-    char why[256];
-    setup(&ag, &t, &f);
-    f.answer = "{\"revokes\":[{\"id\":3,\"revoke\":\"AQ==\"},{\"id\":4,\"revoke\":\"%%\"}]}";
+    wf_agent x;
+    wf_agent_setup(&x);
+    x.f.answer = "{\"revokes\":[{\"id\":3,\"revoke\":\"AQ==\"},{\"id\":4,\"revoke\":\"%%\"}]}";
     long long after = 0;
     int n = 0, skipped = 0;
-    assert_int_equal(ward_agent_inbox(&ag, 30, &after, take_revoke, &n, &skipped, why,
-                                      sizeof why), 0);
-    assert_string_equal(f.target, "/v1/lock/inbox?wait=30&after=0");
-    assert_true(f.cancellable);
+    assert_int_equal(ward_agent_inbox(&x.ag, 30, &after, take_revoke, &n, &skipped, x.why,
+                                      sizeof x.why), 0);
+    assert_string_equal(x.f.target, "/v1/lock/inbox?wait=30&after=0");
+    assert_true(x.f.cancellable);
     assert_int_equal(n, 1);          /* 4 is not a message, but handed on (msg NULL) */
     assert_int_equal(after, 4);
 
     const uint8_t res[3] = { 1, 2, 3 };
     ward_agent_ack acks[2] = { { 3, res, sizeof res }, { 4, NULL, 0 } };
-    assert_int_equal(ward_agent_inbox_ack(&ag, acks, 2, why, sizeof why), 0);
-    assert_string_equal(f.target, "/v1/lock/inbox/ack");
-    assert_false(f.cancellable);
-    assert_string_equal(f.body, "{\"ids\":[4],\"results\":[{\"id\":3,\"result\":\"AQID\"}]}");
+    assert_int_equal(ward_agent_inbox_ack(&x.ag, acks, 2, x.why, sizeof x.why), 0);
+    assert_string_equal(x.f.target, "/v1/lock/inbox/ack");
+    assert_false(x.f.cancellable);
+    assert_string_equal(x.f.body, "{\"ids\":[4],\"results\":[{\"id\":3,\"result\":\"AQID\"}]}");
 }
 
 static void count_msg(void *ctx, const char *cloud_id, const uint8_t *msg, size_t len)
@@ -302,23 +218,20 @@ static void count_msg(void *ctx, const char *cloud_id, const uint8_t *msg, size_
 static void test_device_far(void **state)
 {
     (void)state;
-    ward_agent ag;
-    ward_agent_transport t;
-    fake f;
-    char why[256];
-    setup(&ag, &t, &f);
-    f.answer = "{\"msgs\":[{\"id\":1,\"msg\":\"AQ==\",\"cloud_id\":\"c1\"},"
+    wf_agent x;
+    wf_agent_setup(&x);
+    x.f.answer = "{\"msgs\":[{\"id\":1,\"msg\":\"AQ==\",\"cloud_id\":\"c1\"},"
                "{\"id\":2,\"msg\":7,\"cloud_id\":\"c1\"}]}";
     long long after = 0;
     int n = 0;
-    assert_int_equal(ward_agent_dev_inbox(&ag, 3, &after, count_msg, &n, why, sizeof why), 0);
-    assert_string_equal(f.target, "/v1/device/inbox?wait=3&after=0");
+    assert_int_equal(ward_agent_dev_inbox(&x.ag, 3, &after, count_msg, &n, x.why, sizeof x.why), 0);
+    assert_string_equal(x.f.target, "/v1/device/inbox?wait=3&after=0");
     assert_int_equal(n, 1);
     assert_int_equal(after, 2);      /* past the one that is not a message too */
     const uint8_t m[1] = { 5 };
-    assert_int_equal(ward_agent_dev_reply(&ag, "c1", m, 1, why, sizeof why), 0);
-    assert_string_equal(f.target, "/v1/device/replies");
-    assert_string_equal(f.body, "{\"msg\":\"BQ==\",\"cloud_id\":\"c1\"}");
+    assert_int_equal(ward_agent_dev_reply(&x.ag, "c1", m, 1, x.why, sizeof x.why), 0);
+    assert_string_equal(x.f.target, "/v1/device/replies");
+    assert_string_equal(x.f.body, "{\"msg\":\"BQ==\",\"cloud_id\":\"c1\"}");
 }
 
 /* The lock's side for the inbox and wait tests: message byte 1 applies,
@@ -351,41 +264,78 @@ static void count_page(void *ctx)
 static void test_inbox_round(void **state)
 {
     (void)state;
-    ward_agent ag;
-    ward_agent_transport t;
-    fake f;
-    setup(&ag, &t, &f);
+    wf_agent x;
+    wf_agent_setup(&x);
     static ward_agent_inbox_run run;
     memset(&run, 0, sizeof run);
     int pages = 0;
     const ward_agent_inbox_ops ops = { fake_apply, count_page, NULL, &pages };
-    f.answer = "{\"revokes\":[{\"id\":1,\"revoke\":\"AQ==\"},{\"id\":2,\"revoke\":\"Ag==\"},"
+    x.f.answer = "{\"revokes\":[{\"id\":1,\"revoke\":\"AQ==\"},{\"id\":2,\"revoke\":\"Ag==\"},"
                "{\"id\":3,\"revoke\":\"Aw==\"},{\"id\":4,\"revoke\":\"AQ==\"}]}";
-    assert_int_equal(ward_agent_inbox_round(&ag, &run, &ops), WARD_AGENT_ROUND_PROGRESS);
+    assert_int_equal(ward_agent_inbox_round(&x.ag, &run, &ops), WARD_AGENT_ROUND_PROGRESS);
     assert_int_equal(pages, 1);
     /* 3 could not be applied: the cursor stays before it, 4 waits. */
     assert_int_equal(run.after, 2);
-    assert_int_equal(f.calls, 2);
-    assert_string_equal(f.log[0], "GET /v1/lock/inbox?wait=30&after=0");
-    assert_string_equal(f.log[1], "POST /v1/lock/inbox/ack");
-    assert_string_equal(f.body, "{\"ids\":[2],\"results\":[{\"id\":1,\"result\":\"qrs=\"}]}");
+    assert_int_equal(x.f.calls, 2);
+    assert_string_equal(x.f.log[0], "GET /v1/lock/inbox?wait=30&after=0");
+    assert_string_equal(x.f.log[1], "POST /v1/lock/inbox/ack");
+    assert_string_equal(x.f.body, "{\"ids\":[2],\"results\":[{\"id\":1,\"result\":\"qrs=\"}]}");
     assert_int_equal(run.nunacked, 0);
 
     /* Acknowledgements wardd does not take are kept, and go first next time. */
-    f.calls = 0;
-    f.nscript = 3;
-    f.script[0] = "{\"revokes\":[{\"id\":3,\"revoke\":\"AQ==\"}]}";
-    f.script_status[0] = 200;
-    f.script[1] = "{\"error\":\"x\",\"message\":\"down\"}";
-    f.script_status[1] = 503;
-    f.script[2] = "{\"revokes\":[]}";
-    f.script_status[2] = 200;
-    assert_int_equal(ward_agent_inbox_round(&ag, &run, &ops), WARD_AGENT_ROUND_PROGRESS);
+    x.f.calls = 0;
+    x.f.nscript = 3;
+    x.f.script[0] = "{\"revokes\":[{\"id\":3,\"revoke\":\"AQ==\"}]}";
+    x.f.script_status[0] = 200;
+    x.f.script[1] = "{\"error\":\"x\",\"message\":\"down\"}";
+    x.f.script_status[1] = 503;
+    x.f.script[2] = "{\"revokes\":[]}";
+    x.f.script_status[2] = 200;
+    assert_int_equal(ward_agent_inbox_round(&x.ag, &run, &ops), WARD_AGENT_ROUND_PROGRESS);
     assert_int_equal(run.after, 3);
     assert_int_equal(run.nunacked, 1);
-    assert_int_equal(ward_agent_inbox_round(&ag, &run, &ops), WARD_AGENT_ROUND_IDLE);
-    assert_string_equal(f.log[2], "POST /v1/lock/inbox/ack");
+    assert_int_equal(ward_agent_inbox_round(&x.ag, &run, &ops), WARD_AGENT_ROUND_IDLE);
+    assert_string_equal(x.f.log[2], "POST /v1/lock/inbox/ack");
     assert_int_equal(run.nunacked, 0);
+}
+
+/* A main loop's tick: a short wait, capped; while wardd is away, the
+ * ticks within the back-off send nothing; an answer ends the back-off. */
+static void test_inbox_tick(void **state)
+{
+    (void)state;
+    wf_agent x;
+    wf_agent_setup(&x);
+    static ward_agent_inbox_run run;   /* zeroed: a new process's */
+    const ward_agent_inbox_ops ops = { fake_apply, NULL, NULL, NULL };
+    x.f.answer = "{\"revokes\":[]}";
+    assert_int_equal(ward_agent_inbox_tick(&x.ag, &run, &ops, 1), WARD_AGENT_ROUND_IDLE);
+    assert_string_equal(x.f.log[0], "GET /v1/lock/inbox?wait=1&after=0");
+    assert_int_equal(ward_agent_inbox_tick(&x.ag, &run, &ops, 3600), WARD_AGENT_ROUND_IDLE);
+    assert_string_equal(x.f.log[1], "GET /v1/lock/inbox?wait=5&after=0");
+
+    x.f.err = WARD_ERR_IO;
+    assert_int_equal(ward_agent_inbox_tick(&x.ag, &run, &ops, 0), WARD_AGENT_ROUND_NO_ANSWER);
+    assert_int_equal(x.f.calls, 3);
+    assert_int_equal(run.backoff_s, 1);
+    assert_int_equal(ward_agent_inbox_tick(&x.ag, &run, &ops, 0), WARD_AGENT_ROUND_BACKING_OFF);
+    assert_int_equal(x.f.calls, 3);
+    /* The back-off over: tried again, and it doubles. */
+    run.retry_at_ms = 0;
+    assert_int_equal(ward_agent_inbox_tick(&x.ag, &run, &ops, 0), WARD_AGENT_ROUND_NO_ANSWER);
+    assert_int_equal(x.f.calls, 4);
+    assert_int_equal(run.backoff_s, 2);
+    for (int i = 0; i < 8; i++) {
+        run.retry_at_ms = 0;
+        assert_int_equal(ward_agent_inbox_tick(&x.ag, &run, &ops, 0), WARD_AGENT_ROUND_NO_ANSWER);
+    }
+    assert_int_equal(run.backoff_s, WARD_AGENT_BACKOFF_MAX_S);
+    x.f.err = WARD_OK;
+    run.retry_at_ms = 0;
+    assert_int_equal(ward_agent_inbox_tick(&x.ag, &run, &ops, 0), WARD_AGENT_ROUND_IDLE);
+    assert_int_equal(run.backoff_s, 0);
+    assert_int_equal(ward_agent_inbox_tick(&x.ag, &run, &ops, 0), WARD_AGENT_ROUND_IDLE);
+    assert_int_equal(x.f.calls, 14);
 }
 
 static ward_agent_answer fake_accept(void *ctx, long long n, const char *who,
@@ -414,52 +364,50 @@ static bool stop_now(void *ctx)
 static void test_op_await(void **state)
 {
     (void)state;
-    ward_agent ag;
-    ward_agent_transport t;
-    fake f;
-    setup(&ag, &t, &f);
+    wf_agent x;
+    wf_agent_setup(&x);
     const ward_agent_op_wait_ops ops = { fake_accept, NULL, NULL, NULL };
     unsigned refused = 9;
     /* A forged answer, then the genuine one: decided, the result posted. */
-    f.nscript = 3;
-    f.script[0] = "{\"answers\":[{\"n\":1,\"approval\":\"Ag==\",\"uid\":\"eve\"}]}";
-    f.script_status[0] = 200;
-    f.script[1] = "{\"answers\":[{\"n\":2,\"approval\":\"AQ==\",\"uid\":\"bob\"}]}";
-    f.script_status[1] = 200;
-    f.script[2] = "{}";
-    f.script_status[2] = 200;
-    assert_int_equal(ward_agent_op_await(&ag, "ab", "cd", 30, &ops, &refused),
+    x.f.nscript = 3;
+    x.f.script[0] = "{\"answers\":[{\"n\":1,\"approval\":\"Ag==\",\"uid\":\"eve\"}]}";
+    x.f.script_status[0] = 200;
+    x.f.script[1] = "{\"answers\":[{\"n\":2,\"approval\":\"AQ==\",\"uid\":\"bob\"}]}";
+    x.f.script_status[1] = 200;
+    x.f.script[2] = "{}";
+    x.f.script_status[2] = 200;
+    assert_int_equal(ward_agent_op_await(&x.ag, "ab", "cd", 30, &ops, &refused),
                      WARD_AGENT_OP_DECIDED);
     assert_int_equal(refused, 1);
-    assert_int_equal(f.calls, 3);
-    assert_string_equal(f.log[1], "GET /v1/ops/ab/answer?token=cd&wait=25&after=1");
-    assert_string_equal(f.log[2], "POST /v1/ops/ab/result?token=cd");
-    assert_string_equal(f.body, "{\"result\":\"dw==\"}");
+    assert_int_equal(x.f.calls, 3);
+    assert_string_equal(x.f.log[1], "GET /v1/ops/ab/answer?token=cd&wait=25&after=1");
+    assert_string_equal(x.f.log[2], "POST /v1/ops/ab/result?token=cd");
+    assert_string_equal(x.f.body, "{\"result\":\"dw==\"}");
 
     /* wardd says the request is gone: no withdrawal. */
-    f.calls = 0;
-    f.nscript = 1;
-    f.script[0] = "{\"error\":\"gone\",\"message\":\"expired\"}";
-    f.script_status[0] = 410;
-    assert_int_equal(ward_agent_op_await(&ag, "ab", "cd", 30, &ops, &refused),
+    x.f.calls = 0;
+    x.f.nscript = 1;
+    x.f.script[0] = "{\"error\":\"gone\",\"message\":\"expired\"}";
+    x.f.script_status[0] = 410;
+    assert_int_equal(ward_agent_op_await(&x.ag, "ab", "cd", 30, &ops, &refused),
                      WARD_AGENT_OP_GONE);
-    assert_int_equal(f.calls, 1);
+    assert_int_equal(x.f.calls, 1);
 
     /* Out of time, or told to stop: withdrawn at wardd. */
-    f.calls = 0;
-    f.script[0] = "{}";
-    f.script_status[0] = 200;
-    assert_int_equal(ward_agent_op_await(&ag, "ab", "cd", 0, &ops, &refused),
+    x.f.calls = 0;
+    x.f.script[0] = "{}";
+    x.f.script_status[0] = 200;
+    assert_int_equal(ward_agent_op_await(&x.ag, "ab", "cd", 0, &ops, &refused),
                      WARD_AGENT_OP_TIMEOUT);
-    assert_int_equal(f.calls, 1);
-    assert_string_equal(f.log[0], "POST /v1/ops/ab/withdraw");
-    f.calls = 0;
-    ag.cancelled = stop_now;
-    assert_int_equal(ward_agent_op_await(&ag, "ab", "cd", 30, &ops, &refused),
+    assert_int_equal(x.f.calls, 1);
+    assert_string_equal(x.f.log[0], "POST /v1/ops/ab/withdraw");
+    x.f.calls = 0;
+    x.ag.cancelled = stop_now;
+    assert_int_equal(ward_agent_op_await(&x.ag, "ab", "cd", 30, &ops, &refused),
                      WARD_AGENT_OP_STOPPED);
-    assert_int_equal(f.calls, 1);
-    assert_string_equal(f.log[0], "POST /v1/ops/ab/withdraw");
-    assert_false(f.cancellable);
+    assert_int_equal(x.f.calls, 1);
+    assert_string_equal(x.f.log[0], "POST /v1/ops/ab/withdraw");
+    assert_false(x.f.cancellable);
 }
 
 static char root[256];
@@ -467,16 +415,13 @@ static char root[256];
 static int make_root(void **state)
 {
     (void)state;
-    snprintf(root, sizeof root, "/tmp/ward_test_agent_XXXXXX");
-    return mkdtemp(root) ? 0 : -1;
+    return wf_root_make(root, sizeof root, "agent");
 }
 
 static int remove_root(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    return system(cmd) == 0 ? 0 : -1;
+    return wf_root_remove(root);
 }
 
 static void test_state_lock(void **state)
@@ -628,6 +573,7 @@ int main(void)
         cmocka_unit_test(test_inbox_and_acks),
         cmocka_unit_test(test_device_far),
         cmocka_unit_test(test_inbox_round),
+        cmocka_unit_test(test_inbox_tick),
         cmocka_unit_test(test_op_await),
         cmocka_unit_test(test_state_lock),
         cmocka_unit_test(test_state_parked),

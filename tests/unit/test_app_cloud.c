@@ -2,133 +2,20 @@
 #define _GNU_SOURCE
 #include "ward_test.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "ward/ward_app.h"
 #include "ward/ward_app_cloud.h"
 #include "ward/ward_host.h"
+#include "ward/ward_http.h"
 #include "ward/ward_httpsig.h"
+#include "wardd_fixture.h"
 
-#define PHONE "+8613800000000"
 #define CID "00112233445566778899aabbccddeeff"
 
 static char tmp_root[256];
-
-/* ---- a scripted wardd: one canned answer per connection ---- */
-
-typedef struct canned {
-    int status;
-    const char *body;
-} canned;
-
-typedef struct fake_wardd {
-    int fd;
-    int port;
-    const canned *answers;
-    size_t n;
-    char last_target[256];     /* the request line's target of the last request */
-    pthread_t th;
-} fake_wardd;
-
-/* Reads one request (headers and the body Content-Length names). */
-static void read_request(int c, fake_wardd *f)
-{
-    char buf[16384];
-    size_t got = 0;
-    char *end = NULL;
-    while (got < sizeof buf - 1 && end == NULL) {
-        ssize_t k = read(c, buf + got, sizeof buf - 1 - got);
-        if (k <= 0) {
-            return;
-        }
-        got += (size_t)k;
-        buf[got] = '\0';
-        end = strstr(buf, "\r\n\r\n");
-    }
-    if (end == NULL) {
-        return;
-    }
-    char *sp = strchr(buf, ' ');
-    char *sp2 = sp ? strchr(sp + 1, ' ') : NULL;
-    if (sp && sp2) {
-        snprintf(f->last_target, sizeof f->last_target, "%.*s", (int)(sp2 - sp - 1), sp + 1);
-    }
-    const char *cl = strcasestr(buf, "content-length:");
-    size_t want = cl ? (size_t)strtoul(cl + 15, NULL, 10) : 0;
-    size_t have = got - (size_t)(end + 4 - buf);
-    while (have < want) {
-        ssize_t k = read(c, buf, sizeof buf);
-        if (k <= 0) {
-            return;
-        }
-        have += (size_t)k;
-    }
-}
-
-static void *serve(void *arg)
-{
-    fake_wardd *f = arg;
-    for (size_t i = 0; i < f->n; i++) {
-        int c = accept(f->fd, NULL, NULL);
-        if (c < 0) {
-            return NULL;
-        }
-        read_request(c, f);
-        char head[256];
-        const char *body = f->answers[i].body;
-        int hl = snprintf(head, sizeof head,
-                          "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
-                          "Content-Length: %zu\r\nConnection: close\r\n%s\r\n",
-                          f->answers[i].status, strlen(body),
-                          f->answers[i].status == 429 ? "Retry-After: 7\r\n" : "");
-        (void)!write(c, head, (size_t)hl);
-        (void)!write(c, body, strlen(body));
-        close(c);
-    }
-    return NULL;
-}
-
-static void fake_start(fake_wardd *f, const canned *answers, size_t n)
-{
-    struct sockaddr_in a;
-    socklen_t al = sizeof a;
-    memset(f, 0, sizeof *f);
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    f->fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(f->fd >= 0);
-    assert_int_equal(bind(f->fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(f->fd, 8), 0);
-    assert_int_equal(getsockname(f->fd, (struct sockaddr *)&a, &al), 0);
-    f->port = ntohs(a.sin_port);
-    f->answers = answers;
-    f->n = n;
-    assert_int_equal(pthread_create(&f->th, NULL, serve, f), 0);
-}
-
-static void fake_stop(fake_wardd *f)
-{
-    pthread_join(f->th, NULL);
-    close(f->fd);
-}
-
-/* An app in a fresh directory whose server is the fake one. */
-static void app_at(ward_app *app, ward_host *host, const char *name, const fake_wardd *f)
-{
-    char dir[512], url[64];
-    snprintf(dir, sizeof dir, "%s/%s", tmp_root, name);
-    snprintf(url, sizeof url, "http://127.0.0.1:%d", f != NULL ? f->port : 1);
-    ward_host_init(host);
-    assert_int_equal(ward_app_create(app, host, dir, "alice", PHONE, url), WARD_OK);
-}
 
 /* ---- parsers ---- */
 
@@ -283,98 +170,162 @@ static void test_msgs_parse(void **state)
                      -1);
 }
 
+/* ---- the client's reading of wardd's answers, shared with the agent (ward_http.h) ---- */
+
+typedef struct walked {
+    int64_t ids[8];
+    bool had_msg[8];
+    const char *from[8];
+    size_t n;
+} walked;
+
+/* Takes ids 1 and 2, passes 3 over, stops at 4. */
+static ward_http_entry_end walk_one(void *ctx, int64_t id, const char *from, const uint8_t *msg,
+                                    size_t len)
+{
+    walked *w = ctx;
+    (void)len;
+    if (id == 4) {
+        return WARD_HTTP_ENTRY_STOP;
+    }
+    w->ids[w->n] = id;
+    w->had_msg[w->n] = msg != NULL;
+    w->from[w->n++] = from != NULL ? "string" : NULL;
+    return id == 3 ? WARD_HTTP_ENTRY_PASSED : WARD_HTTP_ENTRY_TAKEN;
+}
+
+static void test_http_answer(void **state)
+{
+    (void)state;
+    const char *j = "{\"l\":[{\"id\":1,\"m\":\"aGk=\",\"f\":\"bob\"},"
+                    "{\"id\":2,\"m\":\"aGk=\",\"f\":7},"      /* a from that is no string */
+                    "{\"id\":2,\"m\":\"aGk=\"},"                /* not above the cursor */
+                    "{\"id\":3,\"m\":\"aGk=\"},"
+                    "{\"id\":4,\"m\":\"aGk=\"},{\"id\":5,\"m\":\"aGk=\"}]}";
+    walked w;
+    memset(&w, 0, sizeof w);
+    int64_t after = 0;
+    assert_int_equal(ward_http_each_entry(j, strlen(j), "l", "id", "m", "f", &after, walk_one,
+                                          &w), 2);
+    assert_int_equal(w.n, 3);
+    assert_true(w.had_msg[0]);
+    assert_non_null(w.from[0]);
+    assert_false(w.had_msg[1]);          /* no message, and no from, for id 2 */
+    assert_null(w.from[1]);
+    assert_int_equal(w.ids[2], 3);
+    assert_int_equal(after, 3);          /* 3 passed over, 4 stopped: handed on again */
+    assert_int_equal(ward_http_each_entry("{}", 2, "l", "id", "m", NULL, &after, walk_one, &w),
+                     -1);
+
+    /* The outcome of a request, as the app and the agent both say it. */
+    ward_http_response r;
+    char why[300];
+    memset(&r, 0, sizeof r);
+    snprintf(r.error, sizeof r.error, "self-signed certificate");
+    r.cert_untrusted = true;
+    assert_int_equal(ward_http_outcome(WARD_ERR_IO, &r, "https://w:1", why, sizeof why),
+                     WARD_HTTP_NO_ANSWER);
+    assert_non_null(strstr(why, "cannot reach wardd at https://w:1: its certificate is not "
+                                "trusted (self-signed certificate); give its CA with ward "
+                                "--cacert FILE"));
+    char body[] = "{\"error\":\"busy\",\"message\":\"later\\u001b\"}";
+    r.cert_untrusted = false;
+    r.status = 429;
+    r.body = body;
+    r.body_len = strlen(body);
+    assert_int_equal(ward_http_outcome(WARD_OK, &r, "http://w:1", why, sizeof why), 429);
+    assert_string_equal(why, "wardd refused (429 busy): later\\x1b");
+    r.status = 204;
+    assert_int_equal(ward_http_outcome(WARD_OK, &r, "http://w:1", why, sizeof why), 0);
+    r.status = 0;
+    assert_int_equal(ward_http_outcome(WARD_OK, &r, "http://w:1", why, sizeof why), 999);
+}
+
 /* ---- calls against a scripted wardd ---- */
 
 static void test_refusal_message(void **state)
 {
     (void)state;
-    static const canned a[] = {
+    static const wf_canned a[] = {
         { 409, "{\"error\":\"conflict\",\"message\":\"taken\\u001b[2J\\nfake line\"}" },
         { 429, "{\"error\":\"busy\",\"message\":\"later\"}" },
         { 200, "{\"user\":\"alice\",\"verified\":true}" },
         { 201, "[\"verified\", true]" },
     };
-    fake_wardd f;
-    fake_start(&f, a, 4);
-    ward_host host;
-    ward_app app;
-    app_at(&app, &host, "refusal", &f);
+    wf_app x;
+    wf_app_start(&x, tmp_root, "refusal", a, 4);
     ward_app_reply rep;
     bool verified = true;
-    assert_int_equal(ward_app_register(&app, &verified, &rep), WARD_ERR_CONFLICT);
+    assert_int_equal(ward_app_register(&x.app, &verified, &rep), WARD_ERR_CONFLICT);
     assert_false(verified);
     assert_int_equal(rep.status, 409);
     /* wardd's words escaped: no terminal control, one line. */
-    assert_string_equal(ward_app_error(&app),
+    assert_string_equal(ward_app_error(&x.app),
                         "wardd refused (409 conflict): taken\\x1b[2J\\x0afake line");
-    assert_int_equal(ward_app_register(&app, &verified, &rep), WARD_ERR_BUSY);
+    assert_int_equal(ward_app_register(&x.app, &verified, &rep), WARD_ERR_BUSY);
     assert_int_equal(rep.retry_after_s, 7);
-    assert_int_equal(ward_app_register(&app, &verified, &rep), WARD_OK);
+    assert_int_equal(ward_app_register(&x.app, &verified, &rep), WARD_OK);
     assert_true(verified);
-    assert_int_equal(ward_app_register(&app, &verified, &rep), WARD_OK);
+    assert_int_equal(ward_app_register(&x.app, &verified, &rep), WARD_OK);
     assert_false(verified);
-    assert_string_equal(f.last_target, "/v1/users");
-    fake_stop(&f);
+    assert_string_equal(x.w.last_target, "/v1/users");
+    wf_wardd_stop(&x.w);
     /* Not 6 digits: nothing sent. */
-    assert_int_equal(ward_app_verify(&app, "12345", &rep), WARD_ERR_FORMAT);
+    assert_int_equal(ward_app_verify(&x.app, "12345", &rep), WARD_ERR_FORMAT);
     assert_int_equal(rep.status, 0);
-    ward_app_close(&app);
+    ward_app_close(&x.app);
 }
 
 static void test_unreachable(void **state)
 {
     (void)state;
-    ward_host host;
-    ward_app app;
-    app_at(&app, &host, "nobody", NULL);
+    wf_app x;
+    wf_app_start(&x, tmp_root, "nobody", NULL, 0);
     ward_app_reply rep;
     bool verified = true;
-    assert_int_equal(ward_app_register(&app, &verified, &rep), WARD_ERR_IO);
+    assert_int_equal(ward_app_register(&x.app, &verified, &rep), WARD_ERR_IO);
     assert_int_equal(rep.status, 0);
-    assert_non_null(strstr(ward_app_error(&app), "cannot reach wardd at http://127.0.0.1:1"));
-    ward_app_close(&app);
+    assert_non_null(strstr(ward_app_error(&x.app), "cannot reach wardd at http://127.0.0.1:1"));
+    ward_app_close(&x.app);
 }
 
 static void test_attach(void **state)
 {
     (void)state;
-    static const canned a[] = {
+    static const wf_canned a[] = {
         { 201, "{\"cloud_id\":\"" CID "\",\"device\":\"DEV-1\"}" },
         { 201, "{\"cloud_id\":\"../../v1/escrow?\"}" },
         { 200, "{\"cloud_id\":\"00112233445566778899AABBCCDDEEFF\"}" },
         { 200, "{}" },
     };
-    fake_wardd f;
-    fake_start(&f, a, 4);
-    ward_host host;
-    ward_app app;
-    app_at(&app, &host, "attach", &f);
+    wf_app x;
+    wf_app_start(&x, tmp_root, "attach", a, 4);
     char cloud[WARD_DEV_CLOUD_ID_MAX + 1];
     const uint8_t cid[2] = { 0x0a, 0x0b };
-    assert_int_equal(ward_app_device_attach(&app, "DEV-1", cid, 2, cloud, NULL), WARD_OK);
+    assert_int_equal(ward_app_device_attach(&x.app, "DEV-1", cid, 2, cloud, NULL), WARD_OK);
     assert_string_equal(cloud, CID);
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(ward_app_device_attach(&app, "DEV-1", cid, 2, cloud, NULL),
+        assert_int_equal(ward_app_device_attach(&x.app, "DEV-1", cid, 2, cloud, NULL),
                          WARD_ERR_FORMAT);
         assert_string_equal(cloud, "");
-        assert_string_equal(ward_app_error(&app), "wardd gave no cloud id");
+        assert_string_equal(ward_app_error(&x.app), "wardd gave no cloud id");
     }
-    fake_stop(&f);
+    wf_wardd_stop(&x.w);
     /* Never sent: a device id that is none, a cloud id that is none. */
-    assert_int_equal(ward_app_device_attach(&app, "../x", cid, 2, cloud, NULL), WARD_ERR_PARAM);
+    assert_int_equal(ward_app_device_attach(&x.app, "../x", cid, 2, cloud, NULL), WARD_ERR_PARAM);
     const uint8_t m[1] = { 1 };
-    assert_int_equal(ward_app_dev_post(&app, "../x", m, 1, NULL), WARD_ERR_PARAM);
-    assert_int_equal(ward_app_dev_post(&app, CID, m, 0, NULL), WARD_ERR_PARAM);
+    assert_int_equal(ward_app_dev_post(&x.app, "../x", m, 1, NULL), WARD_ERR_PARAM);
+    assert_int_equal(ward_app_dev_post(&x.app, CID, m, 0, NULL), WARD_ERR_PARAM);
     int64_t after = 0;
-    assert_int_equal(ward_app_dev_replies(&app, "x?y", 0, &after, take, NULL, NULL, NULL),
+    assert_int_equal(ward_app_dev_replies(&x.app, "x?y", 0, &after, take, NULL, NULL, NULL),
                      WARD_ERR_PARAM);
-    ward_app_close(&app);
+    ward_app_close(&x.app);
 }
 
 static void test_devices_and_replies(void **state)
 {
     (void)state;
-    static const canned a[] = {
+    static const wf_canned a[] = {
         { 200, "{\"devices\":[{\"device\":\"DEV-1\",\"cloud_id\":\"" CID "\"}]}" },
         { 200, "{\"nope\":1}" },
         { 202, "{\"id\":1}" },
@@ -382,90 +333,80 @@ static void test_devices_and_replies(void **state)
         { 200, "[]" },
         { 404, "{\"error\":\"notfound\",\"message\":\"no such cloud id\"}" },
     };
-    fake_wardd f;
-    fake_start(&f, a, 6);
-    ward_host host;
-    ward_app app;
-    app_at(&app, &host, "devs", &f);
+    wf_app x;
+    wf_app_start(&x, tmp_root, "devs", a, 6);
     ward_app_cloud_devices l;
-    assert_int_equal(ward_app_devices(&app, &l, NULL), WARD_OK);
+    assert_int_equal(ward_app_devices(&x.app, &l, NULL), WARD_OK);
     assert_int_equal(l.count, 1);
     ward_app_cloud_devices_free(&l);
-    assert_int_equal(ward_app_devices(&app, &l, NULL), WARD_ERR_FORMAT);
+    assert_int_equal(ward_app_devices(&x.app, &l, NULL), WARD_ERR_FORMAT);
     assert_null(l.devices);
     const uint8_t m[2] = { 'h', 'i' };
-    assert_int_equal(ward_app_dev_post(&app, CID, m, 2, NULL), WARD_OK);
-    assert_string_equal(f.last_target, "/v1/dev/" CID "/msgs");
+    assert_int_equal(ward_app_dev_post(&x.app, CID, m, 2, NULL), WARD_OK);
+    assert_string_equal(x.w.last_target, "/v1/dev/" CID "/msgs");
     seen s;
     memset(&s, 0, sizeof s);
     int64_t after = 2;
     size_t handed = 0;
     ward_app_reply rep;
-    assert_int_equal(ward_app_dev_replies(&app, CID, 99, &after, take, &s, &handed, &rep),
+    assert_int_equal(ward_app_dev_replies(&x.app, CID, 99, &after, take, &s, &handed, &rep),
                      WARD_OK);
     /* The wait asked for is wardd's longest. */
-    assert_string_equal(f.last_target, "/v1/dev/" CID "/replies?wait=30&after=2");
+    assert_string_equal(x.w.last_target, "/v1/dev/" CID "/replies?wait=30&after=2");
     assert_int_equal(handed, 1);
     assert_int_equal(after, 4);
     assert_string_equal(s.msgs[0], "hi");
-    assert_int_equal(ward_app_dev_replies(&app, CID, 0, &after, take, &s, &handed, &rep),
+    assert_int_equal(ward_app_dev_replies(&x.app, CID, 0, &after, take, &s, &handed, &rep),
                      WARD_ERR_FORMAT);
     assert_int_equal(rep.status, 200);
-    assert_int_equal(ward_app_dev_replies(&app, CID, 0, &after, take, &s, &handed, &rep),
+    assert_int_equal(ward_app_dev_replies(&x.app, CID, 0, &after, take, &s, &handed, &rep),
                      WARD_ERR_NOTFOUND);
     assert_int_equal(rep.status, 404);
-    fake_stop(&f);
-    ward_app_close(&app);
+    wf_wardd_stop(&x.w);
+    ward_app_close(&x.app);
 }
 
 static void test_task_status(void **state)
 {
     (void)state;
-    static const canned a[] = {
+    static const wf_canned a[] = {
         { 200, "{\"state\":\"sealed\"}" },
         { 404, "{\"error\":\"notfound\",\"message\":\"no such task\"}" },
         { 500, "{\"error\":\"internal\",\"message\":\"db\"}" },
         { 200, "{\"state\":\"expired\"}" },
     };
-    fake_wardd f;
-    fake_start(&f, a, 4);
-    ward_host host;
-    ward_app app;
-    app_at(&app, &host, "task", &f);
+    wf_app x;
+    wf_app_start(&x, tmp_root, "task", a, 4);
     uint8_t tid[WARD_TASK_ID_LEN];
     memset(tid, 0xab, sizeof tid);
     ward_app_task t;
-    assert_int_equal(ward_app_task_status(&app, tid, 45, &t), WARD_OK);
+    assert_int_equal(ward_app_task_status(&x.app, tid, 45, &t), WARD_OK);
     assert_int_equal(t.state, WARD_APP_TASK_WAITING);
-    assert_string_equal(f.last_target,
+    assert_string_equal(x.w.last_target,
                         "/v1/bind/tasks/abababababababababababababababab/status?wait=30");
-    assert_int_equal(ward_app_task_status(&app, tid, 0, &t), WARD_OK);
+    assert_int_equal(ward_app_task_status(&x.app, tid, 0, &t), WARD_OK);
     assert_int_equal(t.state, WARD_APP_TASK_UNKNOWN);
-    assert_int_equal(ward_app_task_status(&app, tid, 0, &t), WARD_ERR_IO);
+    assert_int_equal(ward_app_task_status(&x.app, tid, 0, &t), WARD_ERR_IO);
     assert_int_equal(t.reply.status, 500);
-    assert_string_equal(ward_app_error(&app), "wardd refused (500 internal): db");
-    /* Expired, for a task the app has no record of: nothing dropped. */
-    assert_int_equal(ward_app_bind_wait(&app, "LOCK-1", tid, 0, &t), WARD_OK);
+    assert_string_equal(ward_app_error(&x.app), "wardd refused (500 internal): db");
+    /* Expired, for a task the x.app has no record of: nothing dropped. */
+    assert_int_equal(ward_app_bind_wait(&x.app, "LOCK-1", tid, 0, &t), WARD_OK);
     assert_int_equal(t.state, WARD_APP_TASK_EXPIRED);
     assert_false(t.dropped);
-    fake_stop(&f);
-    ward_app_close(&app);
+    wf_wardd_stop(&x.w);
+    ward_app_close(&x.app);
 }
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmp_root, sizeof tmp_root, "/tmp/ward_test_app_cloud.XXXXXX");
-    assert_non_null(mkdtemp(tmp_root));
-    return 0;
+    return wf_root_make(tmp_root, sizeof tmp_root, "app_cloud");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_root);
-    return system(cmd) == 0 ? 0 : -1;
+    return wf_root_remove(tmp_root);
 }
 
 int main(void)
@@ -476,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_cloud_id_ok),
         cmocka_unit_test(test_devices_parse),
         cmocka_unit_test(test_msgs_parse),
+        cmocka_unit_test(test_http_answer),
         cmocka_unit_test(test_refusal_message),
         cmocka_unit_test(test_unreachable),
         cmocka_unit_test(test_attach),
