@@ -51,7 +51,8 @@ ward_err bench_app_init(bench_app *a, const ward_crypto *cp, const char *uid,
     memset(a, 0, sizeof *a);
     snprintf(a->uid, sizeof a->uid, "%s", uid);
     snprintf(a->phone, sizeof a->phone, "%s", phone);
-    return ward_p256_keygen(cp, &rng, a->priv, a->pub);
+    ward_keystore_soft_init(&a->soft, cp, &rng, &a->keys);
+    return a->keys.generate(a->keys.ctx, WARD_KEY_APP_CLIENT, a->pub);
 }
 
 /* "name":"value" from the QR JSON into out (NUL-terminated). */
@@ -106,8 +107,9 @@ ward_err bench_app_blob(bench_app *a, const ward_crypto *cp, const char *sn,
     uint8_t escrow[WARD_ESCROW_LEN];
     ward_err err = rng.fill(rng.ctx, a->auth, sizeof a->auth);
     if (err == WARD_OK) {
-        err = ward_escrow_make(cp, &rng, a->priv, a->pub, (const uint8_t *)sn, strlen(sn),
-                               (const uint8_t *)a->uid, strlen(a->uid), a->auth, escrow);
+        err = ward_escrow_make_by(cp, &rng, &a->keys, WARD_KEY_APP_CLIENT, a->pub,
+                                  (const uint8_t *)sn, strlen(sn), (const uint8_t *)a->uid,
+                                  strlen(a->uid), a->auth, escrow);
     }
     if (err != WARD_OK) {
         return err;

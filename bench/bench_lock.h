@@ -43,7 +43,10 @@ typedef struct bench_lock {
 typedef struct bench_app {
     char uid[WARD_UID_MAX + 1];
     char phone[WARD_PHONE_MAX + 1];
-    uint8_t priv[WARD_P256_SCALAR_LEN];
+    /* The client key, WARD_KEY_APP_CLIENT of keys (soft, in RAM): as the
+     * app's, used by handle only. Not copied after bench_app_init(). */
+    ward_keystore_soft soft;
+    ward_keystore keys;
     uint8_t pub[WARD_P256_POINT_LEN];
     uint8_t auth[WARD_AUTH_KEY_LEN];  /* set by bench_app_blob() */
 } bench_app;

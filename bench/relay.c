@@ -135,7 +135,23 @@ static ward_err sign_lock(void *ctx, const char *base, size_t len, uint8_t sig[W
 
 static ward_err sign_user(void *ctx, const char *base, size_t len, uint8_t sig[WARD_P256_SIG_LEN])
 {
-    return ward_httpsig_sign(cp, ((pair *)ctx)->app.priv, base, len, sig);
+    const bench_app *app = &((pair *)ctx)->app;
+    return ward_httpsig_sign_by(cp, &app->keys, WARD_KEY_APP_CLIENT, base, len, sig);
+}
+
+/* The factory's key is kept in factory.key; it signs through a software
+ * keystore, as every long-term key does. */
+static ward_err factory_sign(const ward_activation *a, uint8_t *msg, size_t cap, size_t *len)
+{
+    ward_keystore_soft soft;
+    ward_keystore ks;
+    ward_keystore_soft_init(&soft, cp, NULL, &ks);
+    ward_err err = ward_keystore_soft_load(&soft, WARD_KEY_FACTORY, factory_priv);
+    if (err == WARD_OK) {
+        err = ward_activation_sign_by(cp, &ks, WARD_KEY_FACTORY, a, msg, cap, len);
+    }
+    ward_keystore_soft_wipe(&soft);
+    return err;
 }
 
 static bench_signer lock_signer(pair *p)
@@ -212,7 +228,7 @@ static int setup_pair(worker *w, pair *p, unsigned n)
     /* The factory's activation of the lock. */
     ward_activation a;
     if (ward_lock_activation(&p->bl.lock, snb, pub, &a) != WARD_OK ||
-        ward_activation_sign(cp, factory_priv, &a, msg, sizeof msg, &len) != WARD_OK ||
+        factory_sign(&a, msg, sizeof msg, &len) != WARD_OK ||
         b64(msg, len, enc, sizeof enc) != 0) {
         note(w, "activation", 0);
         return -1;

@@ -68,18 +68,22 @@ int cmd_factory_keygen(int argc, char **argv)
     } else {
         ward_host host;
         ward_host_init(&host);
-        uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN];
-        ward_err err = ward_p256_keygen(host.crypto, &host.rng, priv, pub);
+        /* Made in the software keystore, kept in its file. */
+        ward_keystore_soft soft;
+        ward_keystore ks;
+        uint8_t pub[WARD_P256_POINT_LEN];
+        ward_keystore_soft_init(&soft, host.crypto, &host.rng, &ks);
+        ward_err err = ks.generate(ks.ctx, WARD_KEY_FACTORY, pub);
         int os = 0;
         if (err == WARD_OK) {
-            err = keyfile_write_hex(key_path, priv, sizeof priv, 0600);
+            err = keyfile_save_key(key_path, &soft, WARD_KEY_FACTORY, 0600);
             os = errno;
         }
         if (err == WARD_OK) {
             err = keyfile_write_hex(pub_path, pub, sizeof pub, 0644);
             os = errno;
         }
-        explicit_bzero(priv, sizeof priv);
+        ward_keystore_soft_wipe(&soft);
         if (err != WARD_OK) {
             rc = cli_fail("cannot make the manufacturer key in %s: %s", out,
                           cli_file_why(err, os, NULL));

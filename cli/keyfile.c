@@ -8,6 +8,7 @@
 
 #include "ward/ward_files.h"
 #include "ward/ward_httpsig.h"
+#include "ward/ward_suite.h"
 
 
 ward_err keyfile_write_hex(const char *path, const uint8_t *bytes, size_t len,
@@ -48,5 +49,30 @@ ward_err keyfile_read_hex(const char *path, uint8_t *bytes, size_t len)
     }
     explicit_bzero(text, n);
     free(text);
+    return err;
+}
+
+ward_err keyfile_load_key(const char *path, ward_keystore_soft *s, ward_key_id id)
+{
+    uint8_t priv[WARD_P256_SCALAR_LEN];
+    ward_err err = keyfile_read_hex(path, priv, sizeof priv);
+    if (err == WARD_OK && ward_keystore_soft_load(s, id, priv) != WARD_OK) {
+        err = WARD_ERR_FORMAT;
+    }
+    ward_wipe(priv, sizeof priv);
+    return err;
+}
+
+ward_err keyfile_save_key(const char *path, const ward_keystore_soft *s, ward_key_id id,
+                          unsigned mode)
+{
+    uint8_t priv[WARD_P256_SCALAR_LEN];
+    ward_err err = ward_keystore_soft_export(s, id, priv);
+    if (err == WARD_OK) {
+        err = keyfile_write_hex(path, priv, sizeof priv, mode);
+    }
+    int os = errno;
+    ward_wipe(priv, sizeof priv);
+    errno = os;
     return err;
 }

@@ -139,15 +139,20 @@ int cli_factory_sign(const char *factory, const ward_crypto *cp, const ward_acti
         }
         return 0;
     }
-    uint8_t fpriv[WARD_P256_SCALAR_LEN];
-    err = keyfile_read_hex(factory, fpriv, sizeof fpriv);
+    /* A key file: into the software keystore for this one signature. */
+    ward_keystore_soft soft;
+    ward_keystore ks;
+    ward_keystore_soft_init(&soft, cp, NULL, &ks);
+    err = keyfile_load_key(factory, &soft, WARD_KEY_FACTORY);
     if (err != WARD_OK) {
+        int os = errno;
+        ward_keystore_soft_wipe(&soft);
         return cli_fail("cannot read the manufacturer key %s: %s", factory,
-                        cli_file_why(err, errno, "not a manufacturer key file (64 hex "
+                        cli_file_why(err, os, "not a manufacturer key file (64 hex "
                                      "digits; damaged, or another file)"));
     }
-    err = ward_activation_sign(cp, fpriv, a, msg, cap, len);
-    explicit_bzero(fpriv, sizeof fpriv);
+    err = ward_activation_sign_by(cp, &ks, WARD_KEY_FACTORY, a, msg, cap, len);
+    ward_keystore_soft_wipe(&soft);
     if (err != WARD_OK) {
         return cli_fail("cannot sign the activation: %s", ward_strerror(err));
     }

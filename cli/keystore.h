@@ -23,7 +23,7 @@ void cli_keystore_option(const char *uri);
  * the process exits. 0, or an exit code after printing why. */
 int cli_keystore_attach(ward_host *host, const char *dir);
 
-/* Signs activation a with the manufacturer key (ward_activation_sign()):
+/* Signs activation a with the manufacturer key (ward_activation_sign_by()):
  * factory is its key file (64 hex digits, `ward factory keygen`) or the
  * PKCS#11 URI of the token that holds it (id WARD_KEY_FACTORY, label
  * PREFIX-factory: `ward factory keygen --keystore URI`). 0 or an exit

@@ -63,12 +63,19 @@ static void app_init(ward_app *app, const ward_host *host)
 {
     memset(app, 0, sizeof *app);
     app->host = *host;
+    ward_keystore_soft_init(&app->soft, host->crypto, &host->rng, &app->soft_table);
+}
+
+const ward_keystore *ward_app_keystore(const ward_app *app)
+{
+    return app->key_external ? app->host.keystore : &app->soft_table;
 }
 
 void ward_app_close(ward_app *app)
 {
     free(app->dir);
     free(app->server);
+    ward_keystore_soft_wipe(&app->soft);
     wipe(app, sizeof *app);
 }
 
@@ -117,9 +124,16 @@ static ward_err write_account(ward_app *app)
 static ward_err write_key(ward_app *app)
 {
     char hex[2 * WARD_P256_POINT_LEN + 1];
+    uint8_t priv[WARD_P256_SCALAR_LEN];
+    /* The software key's file is where it is kept: the one place it
+     * leaves the keystore (ward_keystore_soft_export()). */
     ward_err err = app->key_external
                        ? ward_hex_encode(app->pub, sizeof app->pub, hex, sizeof hex)
-                       : ward_hex_encode(app->priv, sizeof app->priv, hex, sizeof hex);
+                       : ward_keystore_soft_export(&app->soft, WARD_KEY_APP_CLIENT, priv);
+    if (err == WARD_OK && !app->key_external) {
+        err = ward_hex_encode(priv, sizeof priv, hex, sizeof hex);
+    }
+    wipe(priv, sizeof priv);
     const char *field = app->key_external ? "pub" : "key";
     cJSON *o = cJSON_CreateObject();
     if (err == WARD_OK) {
@@ -250,8 +264,8 @@ ward_err ward_app_create(ward_app *app, const ward_host *host,
     if (err == WARD_OK && host->keystore != NULL) {
         err = keystore_key(app);
     } else if (err == WARD_OK) {
-        err = ward_p256_keygen(host->crypto, &app->host.rng, app->priv,
-                               app->pub);
+        /* In the software keystore, whose key write_key() keeps in the file. */
+        err = app->soft_table.generate(app->soft_table.ctx, WARD_KEY_APP_CLIENT, app->pub);
         if (err != WARD_OK) {
             ward_app_fail(app, err, "cannot make the client key");
         }
@@ -290,16 +304,19 @@ static ward_err load_key_file(ward_app *app, const char *path,
               ? ward_app_fail(app, WARD_ERR_FORMAT, "%s is not a ward key file (damaged, or "
                               "another file)", path)
               : set_identity(app, ward_json_str(o, "user"), ward_json_str(o, "phone"));
+    uint8_t priv[WARD_P256_SCALAR_LEN];
     if (err == WARD_OK && pub != NULL) {
         err = keystore_check(app, path, pub);
     } else if (err == WARD_OK &&
         (key == NULL || strlen(key) != 2 * WARD_P256_SCALAR_LEN ||
-         ward_hex_decode(key, strlen(key), app->priv, sizeof app->priv,
-                         &got) != WARD_OK ||
-         ward_p256_public(app->host.crypto, app->priv, app->pub) != WARD_OK)) {
+         ward_hex_decode(key, strlen(key), priv, sizeof priv, &got) != WARD_OK ||
+         ward_keystore_soft_load(&app->soft, WARD_KEY_APP_CLIENT, priv) != WARD_OK ||
+         app->soft_table.public_key(app->soft_table.ctx, WARD_KEY_APP_CLIENT, app->pub) !=
+             WARD_OK)) {
         err = ward_app_fail(app, WARD_ERR_FORMAT, "%s is not a ward key file",
                             path);
     }
+    wipe(priv, sizeof priv);
     if (key != NULL) {
         wipe((void *)key, strlen(key));
     }
@@ -518,11 +535,8 @@ static ward_err app_sign(void *ctx, const char *base, size_t base_len,
                          uint8_t sig[WARD_P256_SIG_LEN])
 {
     ward_app *app = ctx;
-    if (app->key_external) {
-        return ward_httpsig_sign_by(app->host.crypto, app->host.keystore, WARD_KEY_APP_CLIENT,
-                                    base, base_len, sig);
-    }
-    return ward_httpsig_sign(app->host.crypto, app->priv, base, base_len, sig);
+    return ward_httpsig_sign_by(app->host.crypto, ward_app_keystore(app), WARD_KEY_APP_CLIENT,
+                                base, base_len, sig);
 }
 
 void ward_app_http_signer(ward_app *app, ward_http_signer *s)

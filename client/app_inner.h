@@ -20,7 +20,7 @@ const char *ward_json_str(const cJSON *obj, const char *name);
 int64_t ward_json_int(const cJSON *obj, const char *name, int64_t dflt);
 
 /* Opens an escrow of lock sn (base64, as GET /v1/escrow lists it) into
- * key, only if this client key signed it (ward_escrow_open()): one wardd
+ * key, only if this client key signed it (ward_escrow_open_by()): one wardd
  * made is refused. WARD_ERR_FORMAT: not base64 of an escrow;
  * WARD_ERR_AUTH: not signed by this key, or altered. key is zero on
  * failure; no message is set (the callers say what it was for). */

@@ -362,16 +362,10 @@ ward_err ward_app_bind_prepare(ward_app *app, const char *qr_text,
     app->error[0] = '\0';
     err = app->host.rng.fill(app->host.rng.ctx, l.auth_key, sizeof l.auth_key);
     if (err == WARD_OK) {
-        err = app->key_external
-                  ? ward_escrow_make_by(cp, &app->host.rng, app->host.keystore,
-                                        WARD_KEY_APP_CLIENT, app->pub,
-                                        (const uint8_t *)qr.sn, strlen(qr.sn),
-                                        (const uint8_t *)app->user, strlen(app->user),
-                                        l.auth_key, escrow)
-                  : ward_escrow_make(cp, &app->host.rng, app->priv, app->pub,
-                                     (const uint8_t *)qr.sn, strlen(qr.sn),
-                                     (const uint8_t *)app->user, strlen(app->user),
-                                     l.auth_key, escrow);
+        err = ward_escrow_make_by(cp, &app->host.rng, ward_app_keystore(app),
+                                  WARD_KEY_APP_CLIENT, app->pub, (const uint8_t *)qr.sn,
+                                  strlen(qr.sn), (const uint8_t *)app->user,
+                                  strlen(app->user), l.auth_key, escrow);
     }
     if (err == WARD_OK) {
         d.sn = (const uint8_t *)qr.sn;
@@ -432,15 +426,10 @@ ward_err ward_app_escrow_decode(ward_app *app, const char *sn, const char *b64,
     }
     /* Only an escrow this client key signed: a key wardd sealed to us
      * itself would let it read and forge what is sealed under it. */
-    ward_err err =
-        app->key_external
-            ? ward_escrow_open_by(app->host.crypto, app->host.keystore, WARD_KEY_APP_CLIENT,
-                                  app->pub, (const uint8_t *)sn, strlen(sn),
-                                  (const uint8_t *)app->user, strlen(app->user), escrow, key)
-            : ward_escrow_open(app->host.crypto, app->priv, app->pub,
-                               (const uint8_t *)sn, strlen(sn),
-                               (const uint8_t *)app->user, strlen(app->user),
-                               escrow, key);
+    ward_err err = ward_escrow_open_by(app->host.crypto, ward_app_keystore(app),
+                                       WARD_KEY_APP_CLIENT, app->pub, (const uint8_t *)sn,
+                                       strlen(sn), (const uint8_t *)app->user,
+                                       strlen(app->user), escrow, key);
     if (err != WARD_OK) {
         wipe(key, WARD_AUTH_KEY_LEN);
         return WARD_ERR_AUTH;
@@ -449,7 +438,7 @@ ward_err ward_app_escrow_decode(ward_app *app, const char *sn, const char *b64,
 }
 
 /* One entry {"sn","role","blob"} of GET /v1/escrow. Its lock record is
- * written only for an escrow this client key made (ward_escrow_open()):
+ * written only for an escrow this client key made (ward_escrow_open_by()):
  * one wardd planted is refused and changes nothing. */
 static ward_err recover_one(ward_app *app, const cJSON *e, const char **sn_out)
 {

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "ward/ward_config.h"
+#include "ward/ward_keystore.h"
 #include "ward/ward_suite.h"
 
 /* ward_ct_equal() and ward_wipe() are public: ward/ward_suite.h. */
@@ -23,6 +24,14 @@ uint32_t ward_ct_less(const uint8_t *a, const uint8_t *b, size_t len);
 
 /* 1 iff all len bytes are zero; constant time. */
 uint32_t ward_ct_is_zero(const uint8_t *a, size_t len);
+
+/* ward_keystore_soft_load() for a key pair the core stored itself (the
+ * lock's identity record, the SE host's credential): pub is taken as
+ * stored, not derived again, which would double the cost of every
+ * signature on a small device. WARD_ERR_FORMAT if priv is not a scalar. */
+ward_err ward_keystore_soft_put(ward_keystore_soft *s, ward_key_id id,
+                                const uint8_t priv[WARD_P256_SCALAR_LEN],
+                                const uint8_t pub[WARD_P256_POINT_LEN]);
 
 
 static inline uint16_t ward_load16(const uint8_t *p)

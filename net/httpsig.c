@@ -206,20 +206,6 @@ ward_err ward_httpsig_parse(const char *input_hdr, const char *sig_hdr,
     return WARD_OK;
 }
 
-ward_err ward_httpsig_sign(const ward_crypto *cp,
-                           const uint8_t priv[WARD_P256_SCALAR_LEN],
-                           const char *base, size_t base_len,
-                           uint8_t sig[WARD_P256_SIG_LEN])
-{
-    uint8_t d[WARD_SHA256_LEN];
-    ward_iov part = { (const uint8_t *)base, base_len };
-    ward_err err = cp->sha256(&part, 1, d);
-    if (err != WARD_OK) {
-        return err;
-    }
-    return cp->ecdsa_p256_sign(priv, d, sig);
-}
-
 ward_err ward_httpsig_sign_by(const ward_crypto *cp, const ward_keystore *ks,
                               ward_key_id id, const char *base, size_t base_len,
                               uint8_t sig[WARD_P256_SIG_LEN])

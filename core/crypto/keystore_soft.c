@@ -4,6 +4,7 @@
 #include "ward/ward_keystore.h"
 #include "ward/ward_suite.h"
 #include "ward_inner.h"
+#include "suite_inner.h"
 
 static int slot_of(const ward_keystore_soft *s, ward_key_id id)
 {
@@ -118,6 +119,30 @@ ward_err ward_keystore_soft_load(ward_keystore_soft *s, ward_key_id id,
     ward_err err = ward_p256_public(s->cp, priv, pub);
     if (err != WARD_OK) {
         return err;
+    }
+    s->keys[i].id = id;
+    memcpy(s->keys[i].priv, priv, WARD_P256_SCALAR_LEN);
+    memcpy(s->keys[i].pub, pub, WARD_P256_POINT_LEN);
+    return WARD_OK;
+}
+
+ward_err ward_keystore_soft_put(ward_keystore_soft *s, ward_key_id id,
+                                const uint8_t priv[WARD_P256_SCALAR_LEN],
+                                const uint8_t pub[WARD_P256_POINT_LEN])
+{
+    WARD_ASSERT(s != NULL && priv != NULL && pub != NULL);
+    if (id == 0) {
+        return WARD_ERR_PARAM;
+    }
+    int i = slot_of(s, id);
+    if (i < 0) {
+        i = free_slot(s);
+    }
+    if (i < 0) {
+        return WARD_ERR_NOSPACE;
+    }
+    if (ward_p256_scalar_ok(priv) != 1u) {
+        return WARD_ERR_FORMAT;
     }
     s->keys[i].id = id;
     memcpy(s->keys[i].priv, priv, WARD_P256_SCALAR_LEN);

@@ -73,22 +73,6 @@ ward_err ward_activation_parse(const ward_crypto *cp, const uint8_t *msg,
     return WARD_OK;
 }
 
-ward_err ward_activation_sign(const ward_crypto *cp,
-                              const uint8_t factory_priv[WARD_P256_SCALAR_LEN],
-                              const ward_activation *a, uint8_t *out,
-                              size_t cap, size_t *len)
-{
-    size_t signed_len = 0;
-    WARD_ASSERT(cp != NULL && factory_priv != NULL && len != NULL);
-    *len = 0;
-    ward_err err = ward_activation_encode(cp, a, out, cap, &signed_len);
-    if (err == WARD_OK) {
-        err = ward_proto_sign(cp, WARD_LABEL_ACTIVATE, factory_priv, out,
-                              signed_len, cap, len);
-    }
-    return err;
-}
-
 ward_err ward_activation_sign_by(const ward_crypto *cp, const ward_keystore *ks,
                                  ward_key_id id, const ward_activation *a, uint8_t *out,
                                  size_t cap, size_t *len)

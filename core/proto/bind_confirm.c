@@ -100,43 +100,22 @@ ward_err ward_bind_confirm_parse(const ward_crypto *cp, const uint8_t *msg,
     return WARD_OK;
 }
 
-/* With lock_priv, or by handle (ks, id) when it is NULL. */
-static ward_err confirm_sign(const ward_crypto *cp, const uint8_t *lock_priv,
-                             const ward_keystore *ks, ward_key_id id,
-                             const ward_bind_confirm *c, uint8_t *out, size_t cap, size_t *len)
+ward_err ward_bind_confirm_sign_by(const ward_crypto *cp, const ward_keystore *ks,
+                                   ward_key_id id, const ward_bind_confirm *c, uint8_t *out,
+                                   size_t cap, size_t *len)
 {
     size_t signed_len = 0;
-    WARD_ASSERT(cp != NULL && (lock_priv != NULL || ks != NULL) && len != NULL);
+    WARD_ASSERT(cp != NULL && ks != NULL && len != NULL);
     *len = 0;
     ward_err err = ward_bind_confirm_encode(c, out, cap, &signed_len);
     if (err == WARD_OK && cp->p256_point_check(c->client_pub) != WARD_OK) {
         err = WARD_ERR_PARAM;
     }
     if (err == WARD_OK) {
-        err = lock_priv != NULL
-                  ? ward_proto_sign(cp, WARD_LABEL_BIND_CONFIRM, lock_priv, out, signed_len,
-                                    cap, len)
-                  : ward_proto_sign_by(cp, WARD_LABEL_BIND_CONFIRM, ks, id, out, signed_len,
-                                       cap, len);
+        err = ward_proto_sign_by(cp, WARD_LABEL_BIND_CONFIRM, ks, id, out, signed_len, cap,
+                                 len);
     }
     return err;
-}
-
-ward_err ward_bind_confirm_sign(const ward_crypto *cp,
-                                const uint8_t lock_priv[WARD_P256_SCALAR_LEN],
-                                const ward_bind_confirm *c, uint8_t *out,
-                                size_t cap, size_t *len)
-{
-    WARD_ASSERT(lock_priv != NULL);
-    return confirm_sign(cp, lock_priv, NULL, 0, c, out, cap, len);
-}
-
-ward_err ward_bind_confirm_sign_by(const ward_crypto *cp, const ward_keystore *ks,
-                                   ward_key_id id, const ward_bind_confirm *c, uint8_t *out,
-                                   size_t cap, size_t *len)
-{
-    WARD_ASSERT(ks != NULL);
-    return confirm_sign(cp, NULL, ks, id, c, out, cap, len);
 }
 
 ward_err ward_bind_confirm_verify(const ward_crypto *cp,

@@ -25,19 +25,17 @@ static const uint8_t *escrow_signed(uint8_t buf[ESCROW_BUF_MAX], size_t ad_len,
     return buf + ESCROW_AD_PREFIX_LEN;
 }
 
-/* With client_priv, or by handle (ks, id) when it is NULL. */
-static ward_err escrow_make(const ward_crypto *cp, const ward_random *rng,
-                            const uint8_t *client_priv, const ward_keystore *ks, ward_key_id id,
-                            const uint8_t client_pub[WARD_P256_POINT_LEN],
-                            const uint8_t *sn, size_t sn_len,
-                            const uint8_t *uid, size_t uid_len,
-                            const uint8_t auth_key[WARD_AUTH_KEY_LEN],
-                            uint8_t escrow[WARD_ESCROW_LEN])
+ward_err ward_escrow_make_by(const ward_crypto *cp, const ward_random *rng,
+                             const ward_keystore *ks, ward_key_id id,
+                             const uint8_t client_pub[WARD_P256_POINT_LEN],
+                             const uint8_t *sn, size_t sn_len,
+                             const uint8_t *uid, size_t uid_len,
+                             const uint8_t auth_key[WARD_AUTH_KEY_LEN],
+                             uint8_t escrow[WARD_ESCROW_LEN])
 {
     uint8_t buf[ESCROW_BUF_MAX];
     size_t ad_len = 0, n = 0, signed_len = 0;
-    WARD_ASSERT(cp != NULL && rng != NULL && (client_priv != NULL || ks != NULL));
-    WARD_ASSERT(client_pub != NULL);
+    WARD_ASSERT(cp != NULL && rng != NULL && ks != NULL && client_pub != NULL);
     WARD_ASSERT(auth_key != NULL && escrow != NULL);
     /* Checks sn and uid (WARD_ERR_FORMAT), once for the seal and the
      * signature both. */
@@ -50,11 +48,8 @@ static ward_err escrow_make(const ward_crypto *cp, const ward_random *rng,
     }
     if (err == WARD_OK) {
         const uint8_t *msg = escrow_signed(buf, ad_len, escrow, &signed_len);
-        err = client_priv != NULL
-                  ? ward_sign(cp, WARD_LABEL_ESCROW, client_priv, msg, signed_len,
-                              escrow + WARD_ESCROW_SEAL_LEN)
-                  : ward_sign_by(cp, ks, id, WARD_LABEL_ESCROW, msg, signed_len,
-                                 escrow + WARD_ESCROW_SEAL_LEN);
+        err = ward_sign_by(cp, ks, id, WARD_LABEL_ESCROW, msg, signed_len,
+                           escrow + WARD_ESCROW_SEAL_LEN);
     }
     if (err != WARD_OK) {
         ward_wipe(escrow, WARD_ESCROW_LEN);
@@ -62,43 +57,16 @@ static ward_err escrow_make(const ward_crypto *cp, const ward_random *rng,
     return err;
 }
 
-ward_err ward_escrow_make(const ward_crypto *cp, const ward_random *rng,
-                          const uint8_t client_priv[WARD_P256_SCALAR_LEN],
-                          const uint8_t client_pub[WARD_P256_POINT_LEN],
-                          const uint8_t *sn, size_t sn_len,
-                          const uint8_t *uid, size_t uid_len,
-                          const uint8_t auth_key[WARD_AUTH_KEY_LEN],
-                          uint8_t escrow[WARD_ESCROW_LEN])
-{
-    WARD_ASSERT(client_priv != NULL);
-    return escrow_make(cp, rng, client_priv, NULL, 0, client_pub, sn, sn_len, uid, uid_len,
-                       auth_key, escrow);
-}
-
-ward_err ward_escrow_make_by(const ward_crypto *cp, const ward_random *rng,
-                             const ward_keystore *ks, ward_key_id id,
+ward_err ward_escrow_open_by(const ward_crypto *cp, const ward_keystore *ks, ward_key_id id,
                              const uint8_t client_pub[WARD_P256_POINT_LEN],
                              const uint8_t *sn, size_t sn_len,
                              const uint8_t *uid, size_t uid_len,
-                             const uint8_t auth_key[WARD_AUTH_KEY_LEN],
-                             uint8_t escrow[WARD_ESCROW_LEN])
-{
-    WARD_ASSERT(ks != NULL);
-    return escrow_make(cp, rng, NULL, ks, id, client_pub, sn, sn_len, uid, uid_len,
-                       auth_key, escrow);
-}
-
-static ward_err escrow_open(const ward_crypto *cp,
-                            const uint8_t *client_priv, const ward_keystore *ks, ward_key_id id,
-                            const uint8_t client_pub[WARD_P256_POINT_LEN],
-                            const uint8_t *sn, size_t sn_len,
-                            const uint8_t *uid, size_t uid_len,
-                            const uint8_t escrow[WARD_ESCROW_LEN],
-                            uint8_t auth_key[WARD_AUTH_KEY_LEN])
+                             const uint8_t escrow[WARD_ESCROW_LEN],
+                             uint8_t auth_key[WARD_AUTH_KEY_LEN])
 {
     uint8_t buf[ESCROW_BUF_MAX];
     size_t ad_len = 0, n = 0, signed_len = 0;
-    WARD_ASSERT(cp != NULL && (client_priv != NULL || ks != NULL) && client_pub != NULL);
+    WARD_ASSERT(cp != NULL && ks != NULL && client_pub != NULL);
     WARD_ASSERT(escrow != NULL && auth_key != NULL);
     memset(auth_key, 0, WARD_AUTH_KEY_LEN);
     ward_err err = ward_escrow_ad(sn, sn_len, uid, uid_len, buf, WARD_ESCROW_AD_MAX, &ad_len);
@@ -114,11 +82,8 @@ static ward_err escrow_open(const ward_crypto *cp,
     /* A seal of WARD_ESCROW_SEAL_LEN bytes opens to exactly
      * WARD_AUTH_KEY_LEN, or not at all. */
     if (err == WARD_OK) {
-        err = client_priv != NULL
-                  ? ward_seal_open(cp, client_priv, client_pub, buf, ad_len, escrow,
-                                   WARD_ESCROW_SEAL_LEN, auth_key, WARD_AUTH_KEY_LEN, &n)
-                  : ward_seal_open_by(cp, ks, id, client_pub, buf, ad_len, escrow,
-                                      WARD_ESCROW_SEAL_LEN, auth_key, WARD_AUTH_KEY_LEN, &n);
+        err = ward_seal_open_by(cp, ks, id, client_pub, buf, ad_len, escrow,
+                                WARD_ESCROW_SEAL_LEN, auth_key, WARD_AUTH_KEY_LEN, &n);
         if (err != WARD_OK && err != WARD_ERR_CRYPTO) {
             err = WARD_ERR_AUTH;
         }
@@ -127,29 +92,4 @@ static ward_err escrow_open(const ward_crypto *cp,
         ward_wipe(auth_key, WARD_AUTH_KEY_LEN);
     }
     return err;
-}
-
-ward_err ward_escrow_open(const ward_crypto *cp,
-                          const uint8_t client_priv[WARD_P256_SCALAR_LEN],
-                          const uint8_t client_pub[WARD_P256_POINT_LEN],
-                          const uint8_t *sn, size_t sn_len,
-                          const uint8_t *uid, size_t uid_len,
-                          const uint8_t escrow[WARD_ESCROW_LEN],
-                          uint8_t auth_key[WARD_AUTH_KEY_LEN])
-{
-    WARD_ASSERT(client_priv != NULL);
-    return escrow_open(cp, client_priv, NULL, 0, client_pub, sn, sn_len, uid, uid_len, escrow,
-                       auth_key);
-}
-
-ward_err ward_escrow_open_by(const ward_crypto *cp, const ward_keystore *ks, ward_key_id id,
-                             const uint8_t client_pub[WARD_P256_POINT_LEN],
-                             const uint8_t *sn, size_t sn_len,
-                             const uint8_t *uid, size_t uid_len,
-                             const uint8_t escrow[WARD_ESCROW_LEN],
-                             uint8_t auth_key[WARD_AUTH_KEY_LEN])
-{
-    WARD_ASSERT(ks != NULL);
-    return escrow_open(cp, NULL, ks, id, client_pub, sn, sn_len, uid, uid_len, escrow,
-                       auth_key);
 }

@@ -186,31 +186,55 @@ ward_err ward_lock_sign_request(const ward_lock *lock, const char *base,
     return err;
 }
 
+/* The keystore that holds the identity key, and its id there: the lock's,
+ * or for a key kept in the identity record, soft with that key put in it
+ * for this one use (the caller wipes soft). NULL for a key in a keystore
+ * the lock was not given (WARD_ERR_STATE). */
+static const ward_keystore *id_keystore(const ward_lock *lock, const lock_identity *id,
+                                        ward_keystore_soft *soft, ward_keystore *table,
+                                        ward_key_id *kid, ward_err *err)
+{
+    const ward_lock_state *L = lock_cst(lock);
+    ward_keystore_soft_init(soft, L->cp, NULL, table);
+    if (id->external) {
+        *kid = L->ks_id;
+        *err = L->ks != NULL ? WARD_OK : WARD_ERR_STATE;
+        return L->ks;
+    }
+    *kid = WARD_KEY_LOCK_IDENTITY;
+    *err = ward_keystore_soft_put(soft, *kid, id->priv, id->pub);
+    return *err == WARD_OK ? table : NULL;
+}
+
 ward_err ward_lock_id_sign(const ward_lock *lock, const lock_identity *id,
                            const uint8_t digest[WARD_SHA256_LEN],
                            uint8_t sig[WARD_P256_SIG_LEN])
 {
-    const ward_lock_state *L = lock_cst(lock);
-    if (!id->external) {
-        return L->cp->ecdsa_p256_sign(id->priv, digest, sig);
+    ward_keystore_soft soft;
+    ward_keystore table;
+    ward_key_id kid = 0;
+    ward_err err = WARD_OK;
+    const ward_keystore *ks = id_keystore(lock, id, &soft, &table, &kid, &err);
+    if (ks != NULL) {
+        err = ks->sign(ks->ctx, kid, digest, sig);
     }
-    if (L->ks == NULL) {
-        return WARD_ERR_STATE;
-    }
-    return L->ks->sign(L->ks->ctx, L->ks_id, digest, sig);
+    ward_keystore_soft_wipe(&soft);
+    return err;
 }
 
 ward_err ward_lock_id_confirm(const ward_lock *lock, const lock_identity *id,
                               const ward_bind_confirm *c, uint8_t *out, size_t cap,
                               size_t *len)
 {
-    const ward_lock_state *L = lock_cst(lock);
-    if (!id->external) {
-        return ward_bind_confirm_sign(L->cp, id->priv, c, out, cap, len);
-    }
+    ward_keystore_soft soft;
+    ward_keystore table;
+    ward_key_id kid = 0;
+    ward_err err = WARD_OK;
     *len = 0;
-    if (L->ks == NULL) {
-        return WARD_ERR_STATE;
+    const ward_keystore *ks = id_keystore(lock, id, &soft, &table, &kid, &err);
+    if (ks != NULL) {
+        err = ward_bind_confirm_sign_by(lock_cst(lock)->cp, ks, kid, c, out, cap, len);
     }
-    return ward_bind_confirm_sign_by(L->cp, L->ks, L->ks_id, c, out, cap, len);
+    ward_keystore_soft_wipe(&soft);
+    return err;
 }

@@ -109,7 +109,7 @@ ward_err ward_lock_load_identity(const ward_lock *lock, lock_identity *id);
 ward_err ward_lock_id_sign(const ward_lock *lock, const lock_identity *id,
                            const uint8_t digest[WARD_SHA256_LEN],
                            uint8_t sig[WARD_P256_SIG_LEN]);
-/* ward_bind_confirm_sign() with the identity key, wherever it is. */
+/* ward_bind_confirm_sign_by() with the identity key, wherever it is. */
 ward_err ward_lock_id_confirm(const ward_lock *lock, const lock_identity *id,
                               const ward_bind_confirm *c, uint8_t *out, size_t cap,
                               size_t *len);

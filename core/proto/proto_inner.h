@@ -39,12 +39,8 @@ ward_err ward_proto_hdr_check(const uint8_t *msg, size_t len, uint8_t type,
 bool ward_proto_canonical(const ward_tlv_field *f, size_t n, size_t body_len);
 
 /* msg[0..signed_len) is header || fields; the header already counts the
- * signature field. Appends it: *len = signed_len + WARD_SIG_FIELD_LEN. */
-ward_err ward_proto_sign(const ward_crypto *cp, const char *label,
-                         const uint8_t priv[WARD_P256_SCALAR_LEN],
-                         uint8_t *msg, size_t signed_len, size_t cap,
-                         size_t *len);
-/* The same with the key in a keystore, by handle. */
+ * signature field. Appends it, made by key id of ks (ward_keystore.h):
+ * *len = signed_len + WARD_SIG_FIELD_LEN. */
 ward_err ward_proto_sign_by(const ward_crypto *cp, const char *label,
                             const ward_keystore *ks, ward_key_id id,
                             uint8_t *msg, size_t signed_len, size_t cap, size_t *len);

@@ -98,25 +98,50 @@ static bool cred_external(const uint8_t *cred)
     return acc == 0;
 }
 
+/* The keystore that holds the credential's key (WARD_KEY_SE): the host's,
+ * or for a credential kept in the binding record (priv || pub), soft with
+ * it put in for this one use (the caller wipes soft). NULL, *err set,
+ * when there is none. */
+static const ward_keystore *cred_keys(const ward_se_host_state *h, const uint8_t *cred,
+                                      ward_keystore_soft *soft, ward_keystore *table,
+                                      ward_err *err)
+{
+    ward_keystore_soft_init(soft, h->cp, NULL, table);
+    if (cred_external(cred)) {
+        *err = h->keys != NULL ? WARD_OK : WARD_ERR_STATE;
+        return h->keys;
+    }
+    *err = ward_keystore_soft_put(soft, WARD_KEY_SE, cred, cred + WARD_P256_SCALAR_LEN);
+    return *err == WARD_OK ? table : NULL;
+}
+
 static ward_err cred_sign(const ward_se_host_state *h, const char *label, const uint8_t *cred,
                           const uint8_t *msg, size_t len, uint8_t sig[WARD_P256_SIG_LEN])
 {
-    if (!cred_external(cred)) {
-        return ward_sign(h->cp, label, cred, msg, len, sig);
+    ward_keystore_soft soft;
+    ward_keystore table;
+    ward_err err = WARD_OK;
+    const ward_keystore *ks = cred_keys(h, cred, &soft, &table, &err);
+    if (ks != NULL) {
+        err = ward_sign_by(h->cp, ks, WARD_KEY_SE, label, msg, len, sig);
     }
-    return h->keys != NULL ? ward_sign_by(h->cp, h->keys, WARD_KEY_SE, label, msg, len, sig)
-                           : WARD_ERR_STATE;
+    ward_keystore_soft_wipe(&soft);
+    return err;
 }
 
 static ward_err cred_ecdh(const ward_se_host_state *h, const uint8_t *cred,
                           const uint8_t peer[WARD_P256_POINT_LEN],
                           uint8_t shared[WARD_P256_SHARED_LEN])
 {
-    if (!cred_external(cred)) {
-        return h->cp->p256_ecdh(cred, peer, shared);
+    ward_keystore_soft soft;
+    ward_keystore table;
+    ward_err err = WARD_OK;
+    const ward_keystore *ks = cred_keys(h, cred, &soft, &table, &err);
+    if (ks != NULL) {
+        err = ks->ecdh(ks->ctx, WARD_KEY_SE, peer, shared);
     }
-    return h->keys != NULL ? h->keys->ecdh(h->keys->ctx, WARD_KEY_SE, peer, shared)
-                           : WARD_ERR_STATE;
+    ward_keystore_soft_wipe(&soft);
+    return err;
 }
 
 void ward_se_host_get_info(const ward_se_host *ctx, ward_se_host_info *info)

@@ -60,18 +60,17 @@ bool ward_proto_canonical(const ward_tlv_field *f, size_t n, size_t body_len)
     return total == body_len;
 }
 
-/* Signs with priv, or by handle when priv is NULL. */
-static ward_err proto_sign(const ward_crypto *cp, const char *label, const uint8_t *priv,
-                           const ward_keystore *ks, ward_key_id id, uint8_t *msg,
-                           size_t signed_len, size_t cap, size_t *len)
+ward_err ward_proto_sign_by(const ward_crypto *cp, const char *label,
+                            const ward_keystore *ks, ward_key_id id,
+                            uint8_t *msg, size_t signed_len, size_t cap, size_t *len)
 {
     uint8_t sig[WARD_P256_SIG_LEN];
+    WARD_ASSERT(ks != NULL);
     *len = 0;
     if (cap < signed_len || cap - signed_len < WARD_SIG_FIELD_LEN) {
         return WARD_ERR_NOSPACE;
     }
-    ward_err err = priv != NULL ? ward_sign(cp, label, priv, msg, signed_len, sig)
-                                : ward_sign_by(cp, ks, id, label, msg, signed_len, sig);
+    ward_err err = ward_sign_by(cp, ks, id, label, msg, signed_len, sig);
     if (err != WARD_OK) {
         return err;
     }
@@ -80,23 +79,6 @@ static ward_err proto_sign(const ward_crypto *cp, const char *label, const uint8
     memcpy(msg + signed_len + 2, sig, sizeof sig);
     *len = signed_len + WARD_SIG_FIELD_LEN;
     return WARD_OK;
-}
-
-ward_err ward_proto_sign(const ward_crypto *cp, const char *label,
-                         const uint8_t priv[WARD_P256_SCALAR_LEN],
-                         uint8_t *msg, size_t signed_len, size_t cap,
-                         size_t *len)
-{
-    WARD_ASSERT(priv != NULL);
-    return proto_sign(cp, label, priv, NULL, 0, msg, signed_len, cap, len);
-}
-
-ward_err ward_proto_sign_by(const ward_crypto *cp, const char *label,
-                            const ward_keystore *ks, ward_key_id id,
-                            uint8_t *msg, size_t signed_len, size_t cap, size_t *len)
-{
-    WARD_ASSERT(ks != NULL);
-    return proto_sign(cp, label, NULL, ks, id, msg, signed_len, cap, len);
 }
 
 ward_err ward_proto_verify(const ward_crypto *cp, const char *label,

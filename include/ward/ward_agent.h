@@ -126,7 +126,7 @@ int ward_agent_json_str(const ward_http_response *resp, const char *name, char *
 
 /* ---- Activation (both roles) ---- */
 
-/* POSTs the activation the manufacturer signed (ward_activation_sign). */
+/* POSTs the activation the manufacturer signed (ward_activation_sign_by). */
 WARD_MUST_CHECK
 long ward_agent_activate(ward_agent *ag, const uint8_t *activation, size_t len, char *why,
                          size_t why_cap);

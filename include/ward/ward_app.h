@@ -79,6 +79,7 @@
 #include "ward/ward_err.h"
 #include "ward/ward_host.h"
 #include "ward/ward_http.h"
+#include "ward/ward_keystore.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -99,11 +100,15 @@ typedef struct ward_app {
     char *server;
     char user[WARD_UID_MAX + 1];
     char phone[WARD_PHONE_MAX + 1];
-    uint8_t priv[WARD_P256_SCALAR_LEN];  /* wiped by ward_app_close() */
     uint8_t pub[WARD_P256_POINT_LEN];
-    /* The client key is in host.keystore (WARD_KEY_APP_CLIENT), not in
-     * priv (all zero): the key file holds only "pub". */
+    /* The client key (WARD_KEY_APP_CLIENT) signs and opens only through a
+     * keystore, ward_app_keystore(): host.keystore when key_external (a
+     * PKCS#11 token; the key file holds only "pub"), else soft, which
+     * holds the key read from the key file ("key"). A ward_app is not
+     * copied (soft_table points into it); ward_app_close() wipes soft. */
     bool key_external;
+    ward_keystore_soft soft;
+    ward_keystore soft_table;
     bool verified;        /* wardd said the phone is verified (account.json) */
     char error[WARD_APP_ERROR_MAX];
 } ward_app;
@@ -206,7 +211,7 @@ ward_err ward_app_lock_expired(ward_app *app, const char *sn,
 
 /* Opens every escrow of a GET /v1/escrow answer ({"escrows": [{"sn",
  * "role", "blob"}]}; role a number or "owner"/"admin"/"member") that this
- * client key signed (ward_escrow_open()) and writes those lock records.
+ * client key signed (ward_escrow_open_by()) and writes those lock records.
  * *opened counts them; WARD_ERR_AUTH if any escrow is not signed by this
  * key or did not open (its lock record is not touched; the others are
  * still written), and ward_app_error() names the lock. */
@@ -220,6 +225,10 @@ ward_err ward_app_lock_get(ward_app *app, const char *sn, ward_app_lock *out);
 /* The pending rebinding of lock sn (pending/), WARD_ERR_NOTFOUND if none. */
 WARD_MUST_CHECK
 ward_err ward_app_lock_rebinding(ward_app *app, const char *sn, ward_app_lock *out);
+
+/* The keystore that holds the client key, under WARD_KEY_APP_CLIENT,
+ * whose public point is app->pub. */
+const ward_keystore *ward_app_keystore(const ward_app *app);
 
 /* A request signer with keyid "user:UID" and the client key. */
 void ward_app_http_signer(ward_app *app, ward_http_signer *s);

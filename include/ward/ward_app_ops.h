@@ -29,7 +29,7 @@
  * it. The seed's other option keeps A nowhere: with from_escrow set, or
  * when the record has no key (ward_app_forget_key() drops it), each call
  * fetches GET /v1/escrow, checks that the client key signed this lock's
- * escrow (ward_escrow_open(): one wardd planted is refused), opens it,
+ * escrow (ward_escrow_open_by(): one wardd planted is refused), opens it,
  * uses A for this one exchange and wipes it. wardd holds the escrow but
  * not the client key, so it still cannot approve anything.
  *

@@ -41,7 +41,7 @@ extern "C" {
 #define WARD_BIND_CODE_LEN 6
 #define WARD_AUTH_KEY_LEN 32
 /* An escrow: seal of A to the client key (113) || the client's signature
- * over it (64), see ward_escrow_make(). */
+ * over it (64), see ward_escrow_make_by(). */
 #define WARD_ESCROW_SEAL_LEN (WARD_AUTH_KEY_LEN + WARD_SEAL_OVERHEAD) /* 113 */
 #define WARD_ESCROW_LEN (WARD_ESCROW_SEAL_LEN + WARD_P256_SIG_LEN)   /* 177 */
 #define WARD_QR_PAYLOAD_MAX 256
@@ -136,20 +136,13 @@ ward_err ward_escrow_ad(const uint8_t *sn, size_t sn_len, const uint8_t *uid,
 
 /* App: the escrow of auth key A for lock sn and account uid,
  *     seal   = ward_seal_to(client_pub, ward_escrow_ad(sn, uid), A)   113
- *     escrow = seal || ward_sign(client_priv, label "escrow",
- *                                sn || 0x00 || uid || seal)            64
+ *     escrow = seal || ward_sign_by(client key, label "escrow",
+ *                                   sn || 0x00 || uid || seal)         64
  * so that wardd, which keeps it, can neither open it nor make one: a
  * seal to the public key is anybody's to make, the signature only the
- * app's. The lock carries it as opaque bytes. */
-WARD_MUST_CHECK
-ward_err ward_escrow_make(const ward_crypto *cp, const ward_random *rng,
-                          const uint8_t client_priv[WARD_P256_SCALAR_LEN],
-                          const uint8_t client_pub[WARD_P256_POINT_LEN],
-                          const uint8_t *sn, size_t sn_len,
-                          const uint8_t *uid, size_t uid_len,
-                          const uint8_t auth_key[WARD_AUTH_KEY_LEN],
-                          uint8_t escrow[WARD_ESCROW_LEN]);
-/* The same with the client key in a keystore (ward_keystore.h), by id. */
+ * app's. The lock carries it as opaque bytes. The client key is key id
+ * of keystore ks (ward_keystore.h; a key kept in a file goes through
+ * ward_keystore_soft); client_pub is its public point. */
 WARD_MUST_CHECK
 ward_err ward_escrow_make_by(const ward_crypto *cp, const ward_random *rng,
                              const ward_keystore *ks, ward_key_id id,
@@ -159,17 +152,9 @@ ward_err ward_escrow_make_by(const ward_crypto *cp, const ward_random *rng,
                              const uint8_t auth_key[WARD_AUTH_KEY_LEN],
                              uint8_t escrow[WARD_ESCROW_LEN]);
 /* App recovering: checks the signature with client_pub, then opens the
- * seal with client_priv. WARD_ERR_AUTH (auth_key zeroed) for an escrow
- * this key pair did not make for this sn and uid; WARD_ERR_FORMAT for a
- * bad sn or uid. */
-WARD_MUST_CHECK
-ward_err ward_escrow_open(const ward_crypto *cp,
-                          const uint8_t client_priv[WARD_P256_SCALAR_LEN],
-                          const uint8_t client_pub[WARD_P256_POINT_LEN],
-                          const uint8_t *sn, size_t sn_len,
-                          const uint8_t *uid, size_t uid_len,
-                          const uint8_t escrow[WARD_ESCROW_LEN],
-                          uint8_t auth_key[WARD_AUTH_KEY_LEN]);
+ * seal by ECDH with key id of ks. WARD_ERR_AUTH (auth_key zeroed) for an
+ * escrow this key pair did not make for this sn and uid; WARD_ERR_FORMAT
+ * for a bad sn or uid. */
 WARD_MUST_CHECK
 ward_err ward_escrow_open_by(const ward_crypto *cp, const ward_keystore *ks, ward_key_id id,
                              const uint8_t client_pub[WARD_P256_POINT_LEN],
@@ -178,12 +163,8 @@ ward_err ward_escrow_open_by(const ward_crypto *cp, const ward_keystore *ks, war
                              const uint8_t escrow[WARD_ESCROW_LEN],
                              uint8_t auth_key[WARD_AUTH_KEY_LEN]);
 
-/* Lock: a signed confirmation (c->sn etc. from the lock's own records). */
-WARD_MUST_CHECK
-ward_err ward_bind_confirm_sign(const ward_crypto *cp,
-                                const uint8_t lock_priv[WARD_P256_SCALAR_LEN],
-                                const ward_bind_confirm *c, uint8_t *out,
-                                size_t cap, size_t *len);
+/* Lock: a confirmation (c->sn etc. from the lock's own records) signed
+ * by its identity key, key id of ks. */
 WARD_MUST_CHECK
 ward_err ward_bind_confirm_sign_by(const ward_crypto *cp, const ward_keystore *ks,
                                    ward_key_id id, const ward_bind_confirm *c, uint8_t *out,
@@ -197,12 +178,8 @@ ward_err ward_bind_confirm_verify(const ward_crypto *cp,
                                   const uint8_t *msg, size_t len,
                                   ward_bind_confirm *c);
 
-/* Factory: the activation {sn, lock_pub} signed with the manufacturer key. */
-WARD_MUST_CHECK
-ward_err ward_activation_sign(const ward_crypto *cp,
-                              const uint8_t factory_priv[WARD_P256_SCALAR_LEN],
-                              const ward_activation *a, uint8_t *out,
-                              size_t cap, size_t *len);
+/* Factory: the activation {sn, lock_pub} signed with the manufacturer
+ * key, key id (WARD_KEY_FACTORY) of ks. */
 WARD_MUST_CHECK
 ward_err ward_activation_sign_by(const ward_crypto *cp, const ward_keystore *ks,
                                  ward_key_id id, const ward_activation *a, uint8_t *out,

@@ -294,7 +294,7 @@ ward_err ward_dev_identity(const ward_device *dev,
                            uint8_t pub[WARD_P256_POINT_LEN]);
 
 /* The activation {id, identity key} for the factory to sign
- * (ward_activation_sign(), WARD_MSG_ACTIVATION): views into id and pub. */
+ * (ward_activation_sign_by(), WARD_MSG_ACTIVATION): views into id and pub. */
 WARD_MUST_CHECK
 ward_err ward_dev_activation(const ward_device *dev, uint8_t id[WARD_SN_MAX],
                              uint8_t pub[WARD_P256_POINT_LEN],

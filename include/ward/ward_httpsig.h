@@ -102,13 +102,9 @@ ward_err ward_httpsig_parse(const char *input_hdr, const char *sig_hdr,
                             ward_httpsig_params *p,
                             uint8_t sig[WARD_P256_SIG_LEN]);
 
-/* Signs / verifies SHA-256(base) with a P-256 key (r||s). */
-WARD_MUST_CHECK
-ward_err ward_httpsig_sign(const ward_crypto *cp,
-                           const uint8_t priv[WARD_P256_SCALAR_LEN],
-                           const char *base, size_t base_len,
-                           uint8_t sig[WARD_P256_SIG_LEN]);
-/* The same with the key in a keystore (ward_keystore.h), by id. */
+/* Signs SHA-256(base) (r||s) with key id of ks (ward_keystore.h; a key
+ * kept in a file goes through ward_keystore_soft); verifies it with the
+ * public key. */
 WARD_MUST_CHECK
 ward_err ward_httpsig_sign_by(const ward_crypto *cp, const ward_keystore *ks,
                               ward_key_id id, const char *base, size_t base_len,

@@ -132,7 +132,7 @@ ward_err ward_lock_identity(const ward_lock *lock, uint8_t sn[WARD_SN_MAX],
                             size_t *sn_len,
                             uint8_t pub[WARD_P256_POINT_LEN]);
 
-/* The activation for the factory to sign (ward_activation_sign()): a
+/* The activation for the factory to sign (ward_activation_sign_by()): a
  * view into sn and pub, which this fills. */
 WARD_MUST_CHECK
 ward_err ward_lock_activation(const ward_lock *lock, uint8_t sn[WARD_SN_MAX],

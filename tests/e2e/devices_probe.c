@@ -20,7 +20,17 @@ static ward_err sign(void *ctx, const char *base, size_t base_len,
                      uint8_t sig[WARD_P256_SIG_LEN])
 {
     (void)ctx;
-    return ward_httpsig_sign(crypto, priv, base, base_len, sig);
+    /* The key file's key, signing through a software keystore as the
+     * library takes long-term keys by handle only. */
+    ward_keystore_soft soft;
+    ward_keystore ks;
+    ward_keystore_soft_init(&soft, crypto, NULL, &ks);
+    ward_err err = ward_keystore_soft_load(&soft, WARD_KEY_APP_CLIENT, priv);
+    if (err == WARD_OK) {
+        err = ward_httpsig_sign_by(crypto, &ks, WARD_KEY_APP_CLIENT, base, base_len, sig);
+    }
+    ward_keystore_soft_wipe(&soft);
+    return err;
 }
 
 int main(int argc, char **argv)

@@ -72,6 +72,22 @@ static void check(ward_err err, const char *what)
     }
 }
 
+/* The probe plays every party and keeps their keys raw; the library signs
+ * and opens with long-term keys by handle only, so each use goes through
+ * a software keystore holding that key under PROBE_KEY (two kept in turn,
+ * so two may serve one call). */
+#define PROBE_KEY 1u
+static const ward_keystore *key_of(const uint8_t priv[WARD_P256_SCALAR_LEN])
+{
+    static ward_keystore_soft soft[2];
+    static ward_keystore table[2];
+    static unsigned next;
+    unsigned i = next++ % 2;
+    ward_keystore_soft_init(&soft[i], cp, NULL, &table[i]);
+    check(ward_keystore_soft_load(&soft[i], PROBE_KEY, priv), "key");
+    return &table[i];
+}
+
 static void path_of(char *out, size_t cap, const char *name)
 {
     snprintf(out, cap, "%s/%s", dir, name);
@@ -188,7 +204,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *ctx)
 static ward_err sign_with(void *priv, const char *base, size_t len,
                           uint8_t sig[WARD_P256_SIG_LEN])
 {
-    return ward_httpsig_sign(cp, priv, base, len, sig);
+    return ward_httpsig_sign_by(cp, key_of(priv), PROBE_KEY, base, len, sig);
 }
 
 /* Sends one request signed as keyid with priv (unsigned if keyid is
@@ -363,7 +379,8 @@ static int cmd_activate(int argc, char **argv)
     ward_activation a = { (const uint8_t *)sn, strlen(sn), pub };
     uint8_t msg[WARD_ACTIVATION_MAX];
     size_t len = 0;
-    check(ward_activation_sign(cp, fpriv, &a, msg, sizeof msg, &len), "activation");
+    check(ward_activation_sign_by(cp, key_of(fpriv), PROBE_KEY, &a, msg, sizeof msg, &len),
+          "activation");
     char body[512], enc[400], keyid[128];
     b64(msg, len, enc, sizeof enc);
     snprintf(body, sizeof body, "{\"activation\":\"%s\"}", enc);
@@ -512,8 +529,9 @@ static int cmd_upload(int argc, char **argv)
     signer_key("user", t.uid, priv, pub, keyid, sizeof keyid);
     check(rng.fill(rng.ctx, t.auth_key, sizeof t.auth_key), "random");
     uint8_t escrow[WARD_ESCROW_LEN];
-    check(ward_escrow_make(cp, &rng, priv, pub, (const uint8_t *)t.sn, strlen(t.sn),
-                           (const uint8_t *)t.uid, strlen(t.uid), t.auth_key, escrow),
+    check(ward_escrow_make_by(cp, &rng, key_of(priv), PROBE_KEY, pub, (const uint8_t *)t.sn,
+                              strlen(t.sn), (const uint8_t *)t.uid, strlen(t.uid), t.auth_key,
+                              escrow),
           "escrow");
     ward_bind_data d = {
         (const uint8_t *)t.sn, strlen(t.sn), (const uint8_t *)t.uid, strlen(t.uid),
@@ -630,7 +648,8 @@ static int cmd_confirm(int argc, char **argv)
     };
     uint8_t msg[WARD_BIND_CONFIRM_MAX];
     size_t len = 0;
-    check(ward_bind_confirm_sign(cp, sign_priv, &c, msg, sizeof msg, &len), "confirm sign");
+    check(ward_bind_confirm_sign_by(cp, key_of(sign_priv), PROBE_KEY, &c, msg, sizeof msg, &len),
+          "confirm sign");
     char enc[1024], body[1200];
     b64(msg, len, enc, sizeof enc);
     snprintf(body, sizeof body, "{\"confirm\":\"%s\"}", enc);
@@ -701,9 +720,9 @@ static int cmd_escrow(int argc, char **argv)
             size_t n = 0;
             ok = ward_b64_decode(enc, strlen(enc), blob, sizeof blob, &n) == WARD_OK &&
                  n == WARD_ESCROW_LEN &&
-                 ward_escrow_open(cp, priv, pub, (const uint8_t *)t.sn, strlen(t.sn),
-                                  (const uint8_t *)t.uid, strlen(t.uid), blob,
-                                  key) == WARD_OK &&
+                 ward_escrow_open_by(cp, key_of(priv), PROBE_KEY, pub, (const uint8_t *)t.sn,
+                                     strlen(t.sn), (const uint8_t *)t.uid, strlen(t.uid),
+                                     blob, key) == WARD_OK &&
                  memcmp(key, t.auth_key, WARD_AUTH_KEY_LEN) == 0;
         }
         printf("escrow_ok=%d\n", ok);

@@ -51,7 +51,12 @@ int main(int argc, char **argv)
     const ward_crypto *cp = ward_crypto_openssl();
     uint32_t seed = 1;
     ward_random rng = fuzz_rng(&seed);
-    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN], auth[WARD_AUTH_KEY_LEN];
+    /* The app's and the lock's keys, used by handle as the library takes
+     * long-term keys: the app's made in a software keystore, the lock's
+     * (fixed, fuzz_bind_confirm.c's) loaded into it. */
+    ward_keystore_soft soft;
+    ward_keystore ks;
+    uint8_t pub[WARD_P256_POINT_LEN], auth[WARD_AUTH_KEY_LEN];
     uint8_t escrow[WARD_ESCROW_LEN], body[WARD_BIND_DATA_BODY_MAX];
     uint8_t blob[WARD_BIND_BLOB_MAX], msg[WARD_BIND_CONFIRM_MAX];
     size_t n = 0, len = 0;
@@ -60,9 +65,11 @@ int main(int argc, char **argv)
         return 2;
     }
     memset(auth, 0x42, sizeof auth);
-    if (ward_p256_keygen(cp, &rng, priv, pub) != WARD_OK ||
-        ward_escrow_make(cp, &rng, priv, pub, SN, sizeof SN - 1, UID, sizeof UID - 1, auth,
-                         escrow) != WARD_OK) {
+    ward_keystore_soft_init(&soft, cp, &rng, &ks);
+    if (ks.generate(ks.ctx, WARD_KEY_APP_CLIENT, pub) != WARD_OK ||
+        ward_keystore_soft_load(&soft, WARD_KEY_LOCK_IDENTITY, LOCK_PRIV) != WARD_OK ||
+        ward_escrow_make_by(cp, &rng, &ks, WARD_KEY_APP_CLIENT, pub, SN, sizeof SN - 1, UID,
+                            sizeof UID - 1, auth, escrow) != WARD_OK) {
         fprintf(stderr, "gen_corpus_bind: crypto failed\n");
         return 1;
     }
@@ -95,7 +102,8 @@ int main(int argc, char **argv)
     }
     ward_bind_confirm c = { SN, sizeof SN - 1, UID, sizeof UID - 1, pub, TID, escrow,
                             WARD_ROLE_OWNER, 1700000000000ull };
-    if (ward_bind_confirm_sign(cp, LOCK_PRIV, &c, msg, sizeof msg, &len) != WARD_OK) {
+    if (ward_bind_confirm_sign_by(cp, &ks, WARD_KEY_LOCK_IDENTITY, &c, msg, sizeof msg,
+                                  &len) != WARD_OK) {
         return 1;
     }
     rc |= put(argv[1], "bind_confirm", "valid_owner", 0, 0, msg, len) |
@@ -103,9 +111,11 @@ int main(int argc, char **argv)
     msg[len - 1] ^= 0x01;
     rc |= put(argv[1], "bind_confirm", "bad_sig", 0, 0, msg, len);
     c.role = WARD_ROLE_MEMBER;
-    if (ward_bind_confirm_sign(cp, LOCK_PRIV, &c, msg, sizeof msg, &len) != WARD_OK) {
+    if (ward_bind_confirm_sign_by(cp, &ks, WARD_KEY_LOCK_IDENTITY, &c, msg, sizeof msg,
+                                  &len) != WARD_OK) {
         return 1;
     }
     rc |= put(argv[1], "bind_confirm", "valid_member", 0, 0, msg, len);
+    ward_keystore_soft_wipe(&soft);
     return rc;
 }

@@ -1,5 +1,6 @@
 /* Worked examples of flows A and B: the real lock and the app's core calls (examples.h). */
 #include "examples.h"
+#include "ward_test.h"
 
 #include <string.h>
 
@@ -112,7 +113,8 @@ static void activation(ex_set *s, ab *a)
     ward_activation act;
     EX_OK(s, ward_p256_keygen(s->cp, &a->factory_rng, fpriv, fpub));
     EX_OK(s, ward_lock_activation(&a->lock, sn, pub, &act));
-    EX_OK(s, ward_activation_sign(s->cp, fpriv, &act, m, sizeof m, &n));
+    EX_OK(s, ward_activation_sign_by(s->cp, ward_test_key_cp(s->cp, fpriv), WARD_TEST_KEY, &act, m,
+                                     sizeof m, &n));
     ex_begin(s, "activation",
              "### Flow A: lock–app binding\n"
              "\n"
@@ -166,9 +168,10 @@ static void escrow(ex_set *s, ab *a)
     /* Signed on mbedTLS, which signs by RFC 6979: the escrow travels
      * inside the sealed bind data and the lock's confirmation, so its
      * bytes must be the same whatever backend this run checks. */
-    EX_OK(s, ward_escrow_make(ward_crypto_mbedtls(), &a->app_rng, a->client_priv, a->client_pub,
-                              (const uint8_t *)SN, strlen(SN), (const uint8_t *)UID,
-                              strlen(UID), a->auth, a->escrow));
+    EX_OK(s, ward_escrow_make_by(ward_crypto_mbedtls(), &a->app_rng,
+                                 ward_test_key_cp(ward_crypto_mbedtls(), a->client_priv),
+                                 WARD_TEST_KEY, a->client_pub, (const uint8_t *)SN, strlen(SN),
+                                 (const uint8_t *)UID, strlen(UID), a->auth, a->escrow));
     memcpy(e, a->app_rr.log, sizeof e);
     EX_OK(s, ward_p256_public(s->cp, e, epub));
     EX_SAME(s, epub, sizeof epub, a->escrow, sizeof epub, "escrow's E");
@@ -176,8 +179,9 @@ static void escrow(ex_set *s, ab *a)
     EX_OK(s, ward_seal_open(s->cp, a->client_priv, a->client_pub, ad, ad_len, a->escrow,
                             WARD_ESCROW_SEAL_LEN, back, sizeof back, &bn));
     EX_SAME(s, back, bn, a->auth, sizeof a->auth, "opened escrow");
-    EX_OK(s, ward_escrow_open(s->cp, a->client_priv, a->client_pub, (const uint8_t *)SN,
-                              strlen(SN), (const uint8_t *)UID, strlen(UID), a->escrow, back));
+    EX_OK(s, ward_escrow_open_by(s->cp, ward_test_key_cp(s->cp, a->client_priv), WARD_TEST_KEY,
+                                 a->client_pub, (const uint8_t *)SN, strlen(SN),
+                                 (const uint8_t *)UID, strlen(UID), a->escrow, back));
     EX_SAME(s, back, sizeof back, a->auth, sizeof a->auth, "recovered escrow");
     /* What the client key signs: sn || 0x00 || uid || the seal. */
     memcpy(signed_part, SN, strlen(SN));
@@ -364,7 +368,8 @@ static void op(ex_set *s, ab *a)
 static ward_err http_sign(void *ctx, const char *base, size_t len, uint8_t sig[64])
 {
     const ab *a = ctx;
-    return ward_httpsig_sign(a->cp, a->client_priv, base, len, sig);
+    return ward_httpsig_sign_by(a->cp, ward_test_key_cp(a->cp, a->client_priv), WARD_TEST_KEY, base,
+                                len, sig);
 }
 
 /* alice's POST of that approval to wardd, signed (RFC 9421). */

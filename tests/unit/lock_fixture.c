@@ -127,9 +127,9 @@ size_t lf_app_blob(lf_app *a, const lf_qr *s, const uint8_t *phone,
     size_t len = 0;
     ward_bind_data d;
     assert_int_equal(rng.fill(rng.ctx, a->auth, sizeof a->auth), WARD_OK);
-    assert_int_equal(ward_escrow_make(cp, &rng, a->priv, a->pub, LF_SN, LF_SN_LEN,
-                                      (const uint8_t *)a->uid, strlen(a->uid), a->auth,
-                                      escrow), WARD_OK);
+    assert_int_equal(ward_escrow_make_by(cp, &rng, ward_test_key(a->priv), WARD_TEST_KEY, a->pub,
+                                         LF_SN, LF_SN_LEN, (const uint8_t *)a->uid, strlen(a->uid),
+                                         a->auth, escrow), WARD_OK);
     d.sn = LF_SN;
     d.sn_len = LF_SN_LEN;
     d.uid = (const uint8_t *)a->uid;
@@ -171,8 +171,9 @@ void lf_check_bound(lf_env *e, const lf_app *a, const lf_qr *s,
     assert_memory_equal(key, a->auth, 32);
     /* The escrow opens for the app only. */
     uint8_t got[32];
-    assert_int_equal(ward_escrow_open(ward_test_cp, a->priv, a->pub, c.sn, c.sn_len,
-                                      c.uid, c.uid_len, c.escrow, got), WARD_OK);
+    assert_int_equal(ward_escrow_open_by(ward_test_cp, ward_test_key(a->priv), WARD_TEST_KEY,
+                                         a->pub, c.sn, c.sn_len, c.uid, c.uid_len, c.escrow,
+                                         got), WARD_OK);
     assert_memory_equal(got, a->auth, 32);
 }
 

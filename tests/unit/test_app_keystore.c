@@ -54,10 +54,13 @@ static void test_client_key_in_keystore(void **state)
 
     assert_int_equal(ward_app_create(&app, &h, dir, "alice", PHONE, "http://x"), WARD_OK);
     assert_true(app.key_external);
-    uint8_t pub[65], zero[32] = { 0 };
+    uint8_t pub[65], priv[32];
     assert_int_equal(ks.public_key(ks.ctx, WARD_KEY_APP_CLIENT, pub), WARD_OK);
     assert_memory_equal(app.pub, pub, 65);
-    assert_memory_equal(app.priv, zero, 32);
+    /* Signed through the token; the app's software keystore holds nothing. */
+    assert_ptr_equal(ward_app_keystore(&app), &ks);
+    assert_int_equal(ward_keystore_soft_export(&app.soft, WARD_KEY_APP_CLIENT, priv),
+                     WARD_ERR_NOTFOUND);
     ward_app_close(&app);
 
     /* The key file: "pub", no "key". */

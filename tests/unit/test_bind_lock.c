@@ -115,8 +115,8 @@ static void test_identity(void **state)
     assert_int_equal(ward_lock_activation(&e->lock, sn, pub, &a), WARD_OK);
     assert_int_equal(ward_p256_keygen(ward_test_cp, &rng, fpriv, fpub),
                      WARD_OK);
-    assert_int_equal(ward_activation_sign(ward_test_cp, fpriv, &a, msg,
-                                          sizeof msg, &len), WARD_OK);
+    assert_int_equal(ward_activation_sign_by(ward_test_cp, ward_test_key(fpriv), WARD_TEST_KEY, &a,
+                                             msg, sizeof msg, &len), WARD_OK);
     assert_int_equal(ward_activation_verify(ward_test_cp, fpub, msg, len,
                                             &got), WARD_OK);
     assert_memory_equal(got.lock_pub, e->lock_pub, 65);

@@ -46,8 +46,9 @@ static void make_fixture(fixture *f)
     assert_int_equal(f->rng.fill(f->rng.ctx, f->auth, sizeof f->auth), WARD_OK);
     assert_int_equal(ward_p256_keygen(cp, &f->rng, f->client_priv,
                                       f->client_pub), WARD_OK);
-    assert_int_equal(ward_escrow_make(cp, &f->rng, f->client_priv, f->client_pub, SN,
-                                      SN_LEN, UID, UID_LEN, f->auth, f->escrow), WARD_OK);
+    assert_int_equal(ward_escrow_make_by(cp, &f->rng, ward_test_key(f->client_priv), WARD_TEST_KEY,
+                                         f->client_pub, SN, SN_LEN, UID, UID_LEN, f->auth,
+                                         f->escrow), WARD_OK);
     f->d.sn = SN;
     f->d.sn_len = SN_LEN;
     f->d.uid = UID;
@@ -109,8 +110,9 @@ static void test_round_trip(void **state)
 
     /* The escrow opens with the client key to the same auth key. */
     uint8_t a[WARD_AUTH_KEY_LEN];
-    assert_int_equal(ward_escrow_open(ward_test_cp, F.client_priv, F.client_pub, d.sn,
-                                      d.sn_len, d.uid, d.uid_len, d.escrow, a), WARD_OK);
+    assert_int_equal(ward_escrow_open_by(ward_test_cp, ward_test_key(F.client_priv), WARD_TEST_KEY,
+                                         F.client_pub, d.sn, d.sn_len, d.uid, d.uid_len, d.escrow,
+                                         a), WARD_OK);
     assert_memory_equal(a, F.auth, sizeof a);
 
     /* Two seals of the same data differ (fresh nonce). */
@@ -135,8 +137,9 @@ static void test_escrow_authenticated(void **state)
     size_t ad_len = 0, n = 0;
     assert_int_equal(WARD_ESCROW_SEAL_LEN, 113);
     assert_int_equal(WARD_ESCROW_LEN, 177);
-    assert_int_equal(ward_escrow_open(cp, F.client_priv, F.client_pub, SN, SN_LEN, UID,
-                                      UID_LEN, F.escrow, a), WARD_OK);
+    assert_int_equal(ward_escrow_open_by(cp, ward_test_key(F.client_priv), WARD_TEST_KEY,
+                                         F.client_pub, SN, SN_LEN, UID, UID_LEN, F.escrow,
+                                         a), WARD_OK);
     assert_memory_equal(a, F.auth, sizeof a);
 
     /* Planted: a key of the server's choosing sealed to the client key
@@ -155,33 +158,38 @@ static void test_escrow_authenticated(void **state)
                                SN_LEN + 1 + UID_LEN + WARD_ESCROW_SEAL_LEN,
                                e + WARD_ESCROW_SEAL_LEN), WARD_OK);
     memset(a, 0xAA, sizeof a);
-    assert_int_equal(ward_escrow_open(cp, F.client_priv, F.client_pub, SN, SN_LEN, UID,
-                                      UID_LEN, e, a), WARD_ERR_AUTH);
+    assert_int_equal(ward_escrow_open_by(cp, ward_test_key(F.client_priv), WARD_TEST_KEY,
+                                         F.client_pub, SN, SN_LEN, UID, UID_LEN, e,
+                                         a), WARD_ERR_AUTH);
     assert_true(all_zero(a, sizeof a));
     /* The genuine seal with the signature of another escrow. */
     memcpy(e, F.escrow, WARD_ESCROW_SEAL_LEN);
-    assert_int_equal(ward_escrow_make(cp, &F.rng, F.client_priv, F.client_pub, SN, SN_LEN,
-                                      UID, UID_LEN, k, msg), WARD_OK);
+    assert_int_equal(ward_escrow_make_by(cp, &F.rng, ward_test_key(F.client_priv), WARD_TEST_KEY,
+                                         F.client_pub, SN, SN_LEN, UID, UID_LEN, k, msg), WARD_OK);
     memcpy(e + WARD_ESCROW_SEAL_LEN, msg + WARD_ESCROW_SEAL_LEN, WARD_P256_SIG_LEN);
-    assert_int_equal(ward_escrow_open(cp, F.client_priv, F.client_pub, SN, SN_LEN, UID,
-                                      UID_LEN, e, a), WARD_ERR_AUTH);
+    assert_int_equal(ward_escrow_open_by(cp, ward_test_key(F.client_priv), WARD_TEST_KEY,
+                                         F.client_pub, SN, SN_LEN, UID, UID_LEN, e,
+                                         a), WARD_ERR_AUTH);
     /* A genuine escrow moved to another lock or account, or altered. */
-    assert_int_equal(ward_escrow_open(cp, F.client_priv, F.client_pub,
-                                      (const uint8_t *)"LOCK-0002", 9, UID, UID_LEN,
-                                      F.escrow, a), WARD_ERR_AUTH);
-    assert_int_equal(ward_escrow_open(cp, F.client_priv, F.client_pub, SN, SN_LEN,
-                                      (const uint8_t *)"bob", 3, F.escrow, a), WARD_ERR_AUTH);
+    assert_int_equal(ward_escrow_open_by(cp, ward_test_key(F.client_priv), WARD_TEST_KEY,
+                                         F.client_pub, (const uint8_t *)"LOCK-0002", 9, UID,
+                                         UID_LEN, F.escrow, a), WARD_ERR_AUTH);
+    assert_int_equal(ward_escrow_open_by(cp, ward_test_key(F.client_priv), WARD_TEST_KEY,
+                                         F.client_pub, SN, SN_LEN, (const uint8_t *)"bob", 3,
+                                         F.escrow, a), WARD_ERR_AUTH);
     for (size_t i = 0; i < WARD_ESCROW_LEN; i += 11) {
         memcpy(e, F.escrow, sizeof e);
         e[i] ^= 0x01;
-        assert_int_equal(ward_escrow_open(cp, F.client_priv, F.client_pub, SN, SN_LEN, UID,
-                                          UID_LEN, e, a), WARD_ERR_AUTH);
+        assert_int_equal(ward_escrow_open_by(cp, ward_test_key(F.client_priv), WARD_TEST_KEY,
+                                             F.client_pub, SN, SN_LEN, UID, UID_LEN, e,
+                                             a), WARD_ERR_AUTH);
     }
     /* Another client key neither verifies nor opens it. */
-    assert_int_equal(ward_escrow_open(cp, other_priv, other_pub, SN, SN_LEN, UID, UID_LEN,
-                                      F.escrow, a), WARD_ERR_AUTH);
-    assert_int_equal(ward_escrow_open(cp, F.client_priv, F.client_pub,
-                                      (const uint8_t *)"a/b", 3, UID, UID_LEN, F.escrow, a),
+    assert_int_equal(ward_escrow_open_by(cp, ward_test_key(other_priv), WARD_TEST_KEY, other_pub,
+                                         SN, SN_LEN, UID, UID_LEN, F.escrow, a), WARD_ERR_AUTH);
+    assert_int_equal(ward_escrow_open_by(cp, ward_test_key(F.client_priv), WARD_TEST_KEY,
+                                         F.client_pub, (const uint8_t *)"a/b", 3, UID, UID_LEN,
+                                         F.escrow, a),
                      WARD_ERR_FORMAT);
 }
 
@@ -400,8 +408,8 @@ static void test_confirm(void **state)
     ward_bind_confirm c = sample_confirm(), got;
     keypair(priv, pub);
     keypair(priv2, pub2);
-    assert_int_equal(ward_bind_confirm_sign(ward_test_cp, priv, &c, m,
-                                            sizeof m, &len), WARD_OK);
+    assert_int_equal(ward_bind_confirm_sign_by(ward_test_cp, ward_test_key(priv), WARD_TEST_KEY, &c,
+                                               m, sizeof m, &len), WARD_OK);
     assert_true(len <= WARD_BIND_CONFIRM_MAX);
     assert_int_equal(ward_bind_confirm_verify(ward_test_cp, pub, m, len, &got),
                      WARD_OK);
@@ -428,16 +436,16 @@ static void test_confirm(void **state)
     }
     /* A signature under another label (the activation's) does not do. */
     ward_activation a = { SN, SN_LEN, pub };
-    assert_int_equal(ward_activation_sign(ward_test_cp, priv, &a, t, sizeof t,
-                                          &len), WARD_OK);
+    assert_int_equal(ward_activation_sign_by(ward_test_cp, ward_test_key(priv), WARD_TEST_KEY, &a,
+                                             t, sizeof t, &len), WARD_OK);
     assert_int_equal(ward_bind_confirm_verify(ward_test_cp, pub, t, len, &got),
                      WARD_ERR_AUTH);
     c.role = 3;
-    assert_int_equal(ward_bind_confirm_sign(ward_test_cp, priv, &c, m,
-                                            sizeof m, &len), WARD_ERR_PARAM);
+    assert_int_equal(ward_bind_confirm_sign_by(ward_test_cp, ward_test_key(priv), WARD_TEST_KEY, &c,
+                                               m, sizeof m, &len), WARD_ERR_PARAM);
     c = sample_confirm();
-    assert_int_equal(ward_bind_confirm_sign(ward_test_cp, priv, &c, m, 100,
-                                            &len), WARD_ERR_NOSPACE);
+    assert_int_equal(ward_bind_confirm_sign_by(ward_test_cp, ward_test_key(priv), WARD_TEST_KEY, &c,
+                                               m, 100, &len), WARD_ERR_NOSPACE);
 }
 
 /* Signs header || fields exactly as a lock would, for malformed fields. */
@@ -524,8 +532,8 @@ static void test_activation(void **state)
     a.sn = SN;
     a.sn_len = SN_LEN;
     a.lock_pub = lpub;
-    assert_int_equal(ward_activation_sign(ward_test_cp, fpriv, &a, m, sizeof m,
-                                          &len), WARD_OK);
+    assert_int_equal(ward_activation_sign_by(ward_test_cp, ward_test_key(fpriv), WARD_TEST_KEY, &a,
+                                             m, sizeof m, &len), WARD_OK);
     assert_true(len <= WARD_ACTIVATION_MAX);
     assert_int_equal(ward_activation_verify(ward_test_cp, fpub, m, len, &got),
                      WARD_OK);
@@ -556,8 +564,8 @@ static void test_activation(void **state)
     assert_int_equal(ward_activation_verify(ward_test_cp, fpub, m, len, &got),
                      WARD_ERR_FORMAT);
     a.lock_pub = bad;
-    assert_int_equal(ward_activation_sign(ward_test_cp, fpriv, &a, m, sizeof m,
-                                          &len), WARD_ERR_PARAM);
+    assert_int_equal(ward_activation_sign_by(ward_test_cp, ward_test_key(fpriv), WARD_TEST_KEY, &a,
+                                             m, sizeof m, &len), WARD_ERR_PARAM);
 }
 
 int main(int argc, char **argv)

@@ -115,16 +115,17 @@ static void test_by_handle_matches_raw(void **state)
     assert_int_equal(ward_seal_open_by(ward_test_cp, &ks, WARD_KEY_APP_CLIENT, pub, ad, 2,
                                        sealed, n, out, sizeof out, &n), WARD_ERR_FORMAT);
 
-    /* The escrow: made by handle, opened by raw key, and the reverse. */
+    /* The escrow: made by handle, opened with the exported key loaded
+     * into another keystore (the key file's way), and the reverse. */
     uint8_t esc[WARD_ESCROW_LEN], got[32];
     const uint8_t sn[] = "LOCK-1", uid[] = "alice";
     assert_int_equal(ward_escrow_make_by(ward_test_cp, &rng, &ks, WARD_KEY_APP_CLIENT, pub, sn,
                                          6, uid, 5, key, esc), WARD_OK);
-    assert_int_equal(ward_escrow_open(ward_test_cp, priv, pub, sn, 6, uid, 5, esc, got),
-                     WARD_OK);
+    assert_int_equal(ward_escrow_open_by(ward_test_cp, ward_test_key(priv), WARD_TEST_KEY, pub,
+                                         sn, 6, uid, 5, esc, got), WARD_OK);
     assert_memory_equal(got, key, 32);
-    assert_int_equal(ward_escrow_make(ward_test_cp, &rng, priv, pub, sn, 6, uid, 5, key, esc),
-                     WARD_OK);
+    assert_int_equal(ward_escrow_make_by(ward_test_cp, &rng, ward_test_key(priv), WARD_TEST_KEY,
+                                         pub, sn, 6, uid, 5, key, esc), WARD_OK);
     memset(got, 0, sizeof got);
     assert_int_equal(ward_escrow_open_by(ward_test_cp, &ks, WARD_KEY_APP_CLIENT, pub, sn, 6,
                                          uid, 5, esc, got), WARD_OK);

@@ -74,3 +74,22 @@ size_t ward_test_hex(const char *hex, uint8_t *out, size_t cap)
     }
     return n / 2;
 }
+
+#define TEST_KEYS 4
+
+const ward_keystore *ward_test_key(const uint8_t priv[WARD_P256_SCALAR_LEN])
+{
+    return ward_test_key_cp(ward_test_cp, priv);
+}
+
+const ward_keystore *ward_test_key_cp(const ward_crypto *cp,
+                                      const uint8_t priv[WARD_P256_SCALAR_LEN])
+{
+    static ward_keystore_soft soft[TEST_KEYS];
+    static ward_keystore table[TEST_KEYS];
+    static unsigned next;
+    unsigned i = next++ % TEST_KEYS;
+    ward_keystore_soft_init(&soft[i], cp, NULL, &table[i]);
+    assert_int_equal(ward_keystore_soft_load(&soft[i], WARD_TEST_KEY, priv), WARD_OK);
+    return &table[i];
+}

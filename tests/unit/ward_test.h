@@ -38,4 +38,15 @@ ward_random ward_test_rng(void);
  * test on bad hex or overflow. */
 size_t ward_test_hex(const char *hex, uint8_t *out, size_t cap);
 
+/* A test that holds a raw private key signs and opens with it through a
+ * software keystore, as the library takes long-term keys by handle only:
+ * ward_test_key(priv) is a keystore holding priv under WARD_TEST_KEY
+ * (one of a few kept in turn, so two may be used in one call). Aborts the
+ * test if priv is not a P-256 key. */
+#define WARD_TEST_KEY 0x7e57u
+const ward_keystore *ward_test_key(const uint8_t priv[WARD_P256_SCALAR_LEN]);
+/* The same signing with backend cp (a test pinned to one backend). */
+const ward_keystore *ward_test_key_cp(const ward_crypto *cp,
+                                      const uint8_t priv[WARD_P256_SCALAR_LEN]);
+
 #endif /* WARD_TEST_H */
