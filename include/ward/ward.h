@@ -32,6 +32,7 @@
 #include "ward_device.h"
 #include "ward_dev_app.h"
 #include "ward_se.h"
+#include "ward_gw_cloud.h"
 #include "ward_records.h"
 
 #endif /* WARD_H */
