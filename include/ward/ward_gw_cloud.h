@@ -84,11 +84,11 @@ extern "C" {
 #define WARD_GW_LOGIN_LEN                                                      \
     (WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_GW_TID_LEN) + WARD_TLV_SIZE(8) +   \
      WARD_TLV_SIZE(WARD_GW_LOGIN_NONCE_LEN) +                                  \
-     WARD_TLV_SIZE(WARD_GW_PASSWORD_LEN + WARD_P256_POINT_LEN + WARD_AEAD_TAG_LEN)) /* 165 */
+     WARD_TLV_SIZE(WARD_GW_PASSWORD_LEN + WARD_P256_POINT_LEN + WARD_AEAD_TAG_LEN)) /* 153 */
 #define WARD_GW_LOGIN_REPLY_LEN                                                \
     (WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_GW_SID_LEN) +                      \
      WARD_TLV_SIZE(WARD_P256_POINT_LEN) + WARD_TLV_SIZE(4) +                   \
-     WARD_TLV_SIZE(WARD_AEAD_TAG_LEN)) /* 133 */
+     WARD_TLV_SIZE(WARD_AEAD_TAG_LEN)) /* 120 */
 #define WARD_GW_DATA_MAX                                                       \
     (WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_GW_SID_LEN) +                      \
      WARD_TLV_SIZE(WARD_GW_PAYLOAD_MAX + WARD_AEAD_TAG_LEN))
