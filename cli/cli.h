@@ -129,5 +129,6 @@ int cmd_device_run(int argc, char **argv);
 int cmd_app_pair(int argc, char **argv);
 int cmd_app_send(int argc, char **argv);
 int cmd_app_discover(int argc, char **argv);
+int cmd_app_gateways(int argc, char **argv);
 
 #endif /* WARD_CLI_H */

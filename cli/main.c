@@ -43,6 +43,7 @@ static const cli_command commands[] = {
     { "app pair", cmd_app_pair },
     { "app send", cmd_app_send },
     { "app discover", cmd_app_discover },
+    { "app gateways", cmd_app_gateways },
 };
 
 #define NCOMMANDS (int)(sizeof(commands) / sizeof(commands[0]))

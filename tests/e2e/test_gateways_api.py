@@ -3,11 +3,11 @@ one-use claim, its login and sealed session, and the attacks on them
 (replayed login, replayed and reordered packets, reused and expired
 claims, expired and rotated keys, a second owner, a forged registration).
 
-Usage: test_gateways_api.py [-v] WARDD WARDD_PROBE DEVICES_PROBE GW_PROBE
+Usage: test_gateways_api.py [-v] WARDD WARDD_PROBE DEVICES_PROBE GW_PROBE WARD
 
 wardd_probe makes the factory key and the users; devices_probe sends the
 app's signed requests; gw_probe is the gateway (the real core, sans-I/O);
-this test carries the gateway's bytes over HTTP, as the app and the
+`ward app gateways` reads the list; this test carries the gateway's bytes over HTTP, as the app and the
 network do, and replays them as an attacker would. Standard library only.
 """
 import json
@@ -24,10 +24,12 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_wardd_api as api  # noqa: E402
-from wardlib import probe_register  # noqa: E402
+from wardlib import app_register, probe_register  # noqa: E402
 
 DPROBE = None
 GPROBE = None
+WARD = None
+PHONE_C = "+8613800000003"
 PHONE_A = "+8613800000001"
 PHONE_B = "+8613800000002"
 
@@ -109,7 +111,37 @@ class Gateways(api.WarddTest):
             self.assertEqual(back["payload"], text)
         return out["packet"]
 
+    def ward(self, args, stdin=None):
+        p = subprocess.run([WARD] + args, input=stdin, capture_output=True, text=True,
+                           timeout=60)
+        return p.returncode, p.stdout + p.stderr
+
+    def cli_owner(self, uid="carol", phone=PHONE_C):
+        """An account made by `ward app register`, its key lent to devices_probe."""
+        d = os.path.join(self.root, "app-" + uid)
+        app_register(self.ward, self.root, d, self.wardd.url, uid, phone)
+        with open(os.path.join(d, "client.key")) as f:
+            key = json.load(f)["key"]
+        with open(os.path.join(self.state, "user-%s.key" % uid), "w") as f:
+            f.write(key + "\n")
+        return d
+
+    def app_gateways(self, d):
+        p = subprocess.run([WARD, "app", "gateways", "--dir", d, "--json"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return json.loads(p.stdout)["gateways"], p.stderr
+
     # -- tests --
+
+    def test_ward_app_gateways(self):
+        d = self.cli_owner()
+        j = self.register(self.gw, uid="carol")
+        gws, err = self.app_gateways(d)
+        self.assertEqual([(g["tid"], g["generation"], g["expiring"]) for g in gws],
+                         [(j["tid"], 1, False)])
+        self.assertEqual(gws[0]["expires_at_ms"], j["expires_ms"])
+        self.assertNotIn("warning", err)
 
     def test_register_login_and_session_both_ways(self):
         j = self.register(self.gw)
@@ -237,6 +269,13 @@ class ShortKeys(Gateways):
         _, out = self.g(self.gw, "login-start")
         st, j = self.post("/v1/gateways/login", {"login": out["login"]})
         self.assertEqual((st, j["error"]), (410, "expired"))
+        # The owner's app warns (here: the keys have expired).
+        d = self.cli_owner()
+        other = self.gateway("gw-carol")
+        self.register(other, uid="carol")
+        gws, err = self.app_gateways(d)
+        self.assertEqual([g["expiring"] for g in gws], [True])
+        self.assertIn("warning: gateway %s" % gws[0]["tid"], err)
         # Registering again rotates the keys; the gateway is not lost.
         self.register(self.gw, expect=200)
         self.login(self.gw)
@@ -251,9 +290,10 @@ for _name in [n for n in dir(Gateways) if n.startswith("test_")]:
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("-")]
     flags = [a for a in sys.argv[1:] if a.startswith("-")]
-    if len(args) < 4:
-        sys.exit("usage: test_gateways_api.py [-v] WARDD WARDD_PROBE DEVICES_PROBE GW_PROBE")
+    if len(args) < 5:
+        sys.exit("usage: test_gateways_api.py [-v] WARDD WARDD_PROBE DEVICES_PROBE GW_PROBE WARD")
     api.WARDD, api.PROBE = os.path.abspath(args[0]), os.path.abspath(args[1])
     DPROBE = os.path.abspath(args[2])
     GPROBE = os.path.abspath(args[3])
-    unittest.main(argv=[sys.argv[0]] + flags + args[4:])
+    WARD = os.path.abspath(args[4])
+    unittest.main(argv=[sys.argv[0]] + flags + args[5:])
