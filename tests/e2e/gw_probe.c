@@ -10,6 +10,9 @@
  *   gw_probe DIR seal TEXT              prints packet=B64 (a DATA)
  *   gw_probe DIR logout                 prints packet=B64 (a LOGOUT)
  *   gw_probe DIR open PACKET_B64        prints payload=TEXT (exit 1: refused)
+ *   gw_probe DIR agent URL TEXT         through the agent library (ward_agent_gw.h):
+ *                                       login, TEXT up and back, logout; prints
+ *                                       payload=TEXT, or status=N and why (exit 1)
  *
  * The session's bytes are kept in DIR/session between calls (a
  * ward_gw_session holds no pointer). Exits 2 on a usage or file error. */
@@ -20,6 +23,7 @@
 #include "ward/ward.h"
 #include "ward/ward_encode.h"
 #include "ward/ward_gw_cloud.h"
+#include "ward/ward_agent_gw.h"
 #include "ward/ward_host.h"
 
 #define GW_KEY WARD_KEY_DEVICE_IDENTITY
@@ -263,6 +267,44 @@ static int cmd_open(const char *b64)
     return 0;
 }
 
+/* The whole round through the agent: what a gateway's main loop does. */
+static int cmd_agent(const ward_host *host, const char *url, const char *text)
+{
+    ward_agent ag;
+    ward_gw_creds c;
+    ward_gw_session s;
+    uint8_t cb[8] = { 0 }, out[WARD_GW_PAYLOAD_MAX + 1];
+    uint64_t counter = 0;
+    size_t n = 0;
+    char why[256] = "";
+    if (ward_agent_init(&ag, &ward_agent_http, host, url, NULL) != WARD_OK ||
+        file_read("creds", (uint8_t *)&c, sizeof c, true) != sizeof c) {
+        die("agent");
+    }
+    file_read("counter", cb, sizeof cb, false);
+    memcpy(&counter, cb, sizeof counter);
+    counter++;
+    memcpy(cb, &counter, sizeof counter);
+    file_write("counter", cb, sizeof cb);
+    long st = ward_agent_gw_login(&ag, &s, &c, counter, why, sizeof why);
+    ward_wipe(&c, sizeof c);
+    if (st == 0) {
+        st = ward_agent_gw_send(&ag, &s, (const uint8_t *)text, strlen(text), out,
+                                sizeof out - 1, &n, why, sizeof why);
+    }
+    if (st == 0) {
+        out[n] = '\0';
+        printf("payload=%s\n", (const char *)out);
+        st = ward_agent_gw_logout(&ag, &s, why, sizeof why);
+    }
+    if (st != 0) {
+        printf("status=%ld\n", st);
+        fprintf(stderr, "gw_probe: %s\n", why);
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -294,6 +336,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "logout") == 0) {
         return cmd_seal(WARD_MSG_GW_LOGOUT, "");
+    }
+    if (strcmp(cmd, "agent") == 0 && arg != NULL && argc > 4) {
+        return cmd_agent(&host, arg, argv[4]);
     }
     if (strcmp(cmd, "open") == 0 && arg != NULL) {
         return cmd_open(arg);

@@ -164,6 +164,22 @@ class Gateways(api.WarddTest):
         db.close()
         self.assertEqual((len(row[0]), len(row[1])), (32, 97))
 
+    def test_gw_agent_round(self):
+        """The agent library's login, packet and logout (ward_agent_gw.h)."""
+        self.register(self.gw)
+        rc, out = self.g(self.gw, "agent", self.wardd.url, "via the agent")
+        self.assertEqual(out.get("payload"), "via the agent")
+        # Its counter went on from the file: a sans-I/O login after it works.
+        self.login(self.gw)
+        # With old credentials (a rotation since), the agent says 401.
+        old = os.path.join(self.root, "gw1-old")
+        shutil.copytree(self.gw, old)
+        self.register(self.gw, expect=200)
+        rc, out = self.g(old, "agent", self.wardd.url, "stale", ok=False)
+        self.assertEqual((rc, out.get("status")), (1, "401"))
+        rc, out = self.g(self.gw, "agent", self.wardd.url, "fresh")
+        self.assertEqual(out.get("payload"), "fresh")
+
     def test_gw_replayed_login_refused(self):
         self.register(self.gw)
         login = self.login(self.gw)
