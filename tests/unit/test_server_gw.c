@@ -43,6 +43,10 @@ static void test_claim_once_by_owner_while_live(void **state)
     memset(h3, 3, sizeof h3);
     assert_int_equal(st.gw_claim_take(st.h, h3, "alice", 1), WARD_ERR_AUTH);      /* unknown */
     assert_int_equal(st.gw_claim_take(st.h, h2, "alice", 1), WARD_OK);
+    /* Lapsed claims go with the purge; live ones stay. */
+    assert_int_equal(st.gw_claim_put(st.h, h3, "alice", 9000), WARD_OK);
+    assert_int_equal(st.purge(st.h, 6000, 0), WARD_OK);
+    assert_int_equal(sf_int("SELECT count(*) FROM gw_claims"), 1);
 }
 
 static void make_gw(wardd_gw *g, uint8_t id, const char *uid)
