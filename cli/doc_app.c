@@ -96,6 +96,11 @@ const cli_doc cli_docs_app[] = {
           { "timeout", "S", "seconds to wait for the lock's confirmation (default 60)" },
           ESCROW,
           END } },
+    { "app gateways", "--dir A [--json]",
+      "the gateways this account registered, and when their keys expire",
+      "Warns (on standard error) for each gateway whose credentials expire\n"
+      "within 15 days: registering it again rotates its keys.",
+      (const cli_doc_opt[]){ APP_DIR, CLI_DOC_JSON, END } },
     { "app clients", "--dir A [--sn SN] [--json]", "a lock's clients as wardd records them", NULL,
       (const cli_doc_opt[]){ APP_DIR, APP_SN, CLI_DOC_JSON, END } },
     { "app audit", "--dir A [--sn SN] [--json]", "wardd's audit of a lock (owner, admin)", NULL,

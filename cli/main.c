@@ -46,6 +46,7 @@ static const cli_command commands[] = {
     { "gateway init", cmd_gateway_init },
     { "gateway run", cmd_gateway_run },
     { "app provision", cmd_app_provision },
+    { "app gateways", cmd_app_gateways },
 };
 
 #define NCOMMANDS (int)(sizeof(commands) / sizeof(commands[0]))

@@ -76,8 +76,14 @@ static ward_err make_key(const char *path)
 
 ward_err wardd_code_key_open(const char *db, uint8_t key[WARDD_CODE_KEY_LEN])
 {
+    return wardd_key_file_open(db, ".codekey", "code_key", key);
+}
+
+ward_err wardd_key_file_open(const char *db, const char *suffix, const char *what,
+                             uint8_t key[WARDD_CODE_KEY_LEN])
+{
     char path[1100];
-    int len = snprintf(path, sizeof path, "%s.codekey", db);
+    int len = snprintf(path, sizeof path, "%s%s", db, suffix);
     if (len < 0 || (size_t)len >= sizeof path) {
         return WARD_ERR_PARAM;
     }
@@ -85,12 +91,16 @@ ward_err wardd_code_key_open(const char *db, uint8_t key[WARDD_CODE_KEY_LEN])
     if (err == WARD_ERR_NOTFOUND) {
         err = make_key(path);
         if (err == WARD_OK) {
-            wardd_log("info", "code_key_made", "file=%s", path);
+            char ev[64];
+            snprintf(ev, sizeof ev, "%s_made", what);   /* code_key_made, gw_key_made */
+            wardd_log("info", ev, "file=%s", path);
             err = read_key(path, key);
         }
     }
     if (err != WARD_OK) {
-        wardd_log("error", "code_key_bad", "file=%s err=\"%s\"", path, ward_strerror(err));
+        char ev[64];
+        snprintf(ev, sizeof ev, "%s_bad", what);
+        wardd_log("error", ev, "file=%s err=\"%s\"", path, ward_strerror(err));
     }
     return err;
 }

@@ -41,6 +41,8 @@ static const opt opts[] = {
     { "tls-cert", STR(tls_cert), "PEM certificate: serve HTTPS (with --tls-key)", false },
     { "tls-key", STR(tls_key), "PEM private key for --tls-cert", false },
     { "task-ttl", NUM(K_LONG, task_ttl_s), "bind task lifetime in seconds (default 600)", true },
+    { "gw-key-ttl", NUM(K_LONG, gw_key_ttl_s),
+      "gateway credentials' lifetime in seconds (default 31536000, a year)", false },
     { "op-ttl", NUM(K_LONG, op_ttl_s), "how long an op waits for an answer, seconds (default 60)",
       true },
     { "sms-per-phone", NUM(K_UINT, sms_per_phone), "codes per phone per 10 minutes (default 3)",
@@ -104,6 +106,7 @@ static void defaults(wardd_config *cfg)
     snprintf(cfg->db, sizeof cfg->db, "wardd.db");
     snprintf(cfg->sms_outbox, sizeof cfg->sms_outbox, "./outbox");
     cfg->task_ttl_s = 600;
+    cfg->gw_key_ttl_s = 365L * 24 * 3600;
     cfg->op_ttl_s = 60;
     cfg->sms_per_phone = 3;
     cfg->sms_per_addr = 10;

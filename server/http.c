@@ -87,6 +87,11 @@ static const route routes[] = {
     { "GET", "/v1/dev/*/replies", wardd_h_dev_replies_get, NULL },
     { "GET", "/v1/device/inbox", wardd_h_device_inbox_get, NULL },
     { "POST", "/v1/device/replies", wardd_h_device_replies_post, "device_reply" },
+    { "POST", "/v1/gateways/claims", wardd_h_gw_claims_post, NULL },
+    { "POST", "/v1/gateways", wardd_h_gw_post, NULL },
+    { "GET", "/v1/gateways", wardd_h_gw_get, NULL },
+    { "POST", "/v1/gateways/login", wardd_h_gw_login, NULL },
+    { "POST", "/v1/gateways/session", wardd_h_gw_session, NULL },
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

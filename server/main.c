@@ -139,6 +139,11 @@ int main(int argc, char **argv)
         close(db_lock);
         return 1;
     }
+    if (wardd_gw_open(w) != WARD_OK) {
+        w->store.close(w->store.h);
+        close(db_lock);
+        return 1;
+    }
     if (open_sms(w) != 0) {
         w->store.close(w->store.h);
         close(db_lock);
@@ -191,6 +196,7 @@ int main(int argc, char **argv)
     pthread_cond_destroy(&w->changed);
     pthread_mutex_destroy(&w->mu);
     ward_wipe(w->code_key, sizeof w->code_key);
+    wardd_gw_close();
     wardd_log("info", "stopped", NULL);
     close(db_lock);             /* after the store: the next wardd may start */
     return 0;

@@ -36,13 +36,31 @@
 #include "ward/ward_crypto.h"
 #include "ward/ward_err.h"
 #include "ward/ward_httpsig.h"
+#include "ward/ward_gw_cloud.h"
 #include "ward/ward_op.h"
 
 #define WARDD_TASK_SEALED 0
 #define WARDD_TASK_BOUND 1
 
 /* The schema version store_sqlite.c migrates to (PRAGMA user_version). */
-#define WARDD_SCHEMA_VERSION 6
+#define WARDD_SCHEMA_VERSION 7
+
+/* A registered gateway (flow C): what wardd keeps of it. */
+#define WARDD_GW_WRAPPED_LEN (WARD_GW_ACCESSKEY_LEN + WARD_SEAL_OVERHEAD)
+typedef struct wardd_gw {
+    uint8_t tid[WARD_GW_TID_LEN];
+    uint8_t uuid[WARD_GW_UUID_LEN];
+    uint8_t mac[WARD_GW_MAC_LEN];
+    uint8_t pub[WARD_P256_POINT_LEN];
+    char uid[WARD_UID_MAX + 1];         /* its owner */
+    uint32_t generation;
+    int64_t expires_ms;                 /* of its credentials */
+    uint8_t verifier[WARD_GW_VERIFIER_LEN];
+    uint8_t wrapped[WARDD_GW_WRAPPED_LEN]; /* accesskey sealed to wardd's wrap key */
+    uint64_t last_counter;              /* the last login's */
+    int64_t created_ms;
+} wardd_gw;
+typedef int (*wardd_gw_fn)(void *ctx, const wardd_gw *g);
 
 /* A bind task as stored: the uploader, the lock it is for, and the sealed
  * blob the lock fetches. The code is not stored (it only goes by SMS). */
@@ -498,6 +516,30 @@ typedef struct wardd_store {
     ward_err (*dev_msg_take)(void *h, const char *device,
                              const uint8_t *cloud_id, int way, int64_t after,
                              int64_t now_ms, wardd_dev_msg_fn fn, void *ctx);
+
+    /* ---- flow C (gateways.c) ---- */
+
+    /* Keeps a claim (its hash only) of uid until expires_ms. */
+    ward_err (*gw_claim_put)(void *h, const uint8_t hash[WARD_SHA256_LEN], const char *uid,
+                             int64_t expires_ms);
+    /* Marks the claim used: WARD_OK when it was uid's, unused and live at
+     * now_ms; WARD_ERR_AUTH otherwise (nothing changes then). */
+    ward_err (*gw_claim_take)(void *h, const uint8_t hash[WARD_SHA256_LEN], const char *uid,
+                              int64_t now_ms);
+    /* The gateway of that uuid or that tid; WARD_ERR_NOTFOUND without. */
+    ward_err (*gw_by_uuid)(void *h, const uint8_t uuid[WARD_GW_UUID_LEN], wardd_gw *out);
+    ward_err (*gw_get)(void *h, const uint8_t tid[WARD_GW_TID_LEN], wardd_gw *out);
+    /* Writes g: a new row when prev_generation is 0 (WARD_ERR_STATE if
+     * its tid or uuid exists), else the row of g's tid when it is still
+     * at prev_generation and g->uid's (WARD_ERR_STATE otherwise: a
+     * rotation raced another). */
+    ward_err (*gw_put)(void *h, const wardd_gw *g, uint32_t prev_generation);
+    /* Records a login's counter: WARD_OK when tid is at generation and
+     * its last counter is below counter, WARD_ERR_AUTH otherwise. */
+    ward_err (*gw_login)(void *h, const uint8_t tid[WARD_GW_TID_LEN], uint32_t generation,
+                         uint64_t counter);
+    /* uid's gateways, oldest first. */
+    ward_err (*gw_list)(void *h, const char *uid, wardd_gw_fn fn, void *ctx);
 
     /* ---- readiness ---- */
 

@@ -546,6 +546,7 @@ ward_err wardd_store_sqlite_open(const char *path, wardd_store *out)
     sq_fill_bind(out);
     sq_fill_ops(out);
     sq_fill_dev(out);
+    sq_fill_gw(out);
     sq_fill_users(out);
     return WARD_OK;
 }

@@ -148,6 +148,7 @@ ward_err sq_migrate(sq *s);
 void sq_fill_bind(wardd_store *out);
 void sq_fill_ops(wardd_store *out);
 void sq_fill_dev(wardd_store *out);
+void sq_fill_gw(wardd_store *out);
 void sq_fill_users(wardd_store *out);
 
 #endif /* WARDD_STORE_SQLITE_H */

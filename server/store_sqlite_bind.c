@@ -532,6 +532,8 @@ static ward_err sq_purge(void *h, int64_t now_ms, int64_t keep_ms)
         "DELETE FROM inbox WHERE acked_ms <= ?1 - ?2",
         "DELETE FROM dev_msgs WHERE expires_ms <= ?1",
         "DELETE FROM phone_codes WHERE max(expires_ms, locked_until_ms) <= ?1 - ?2",
+        /* A lapsed claim can never be taken: nothing to keep. */
+        "DELETE FROM gw_claims WHERE expires_ms <= ?1",
     };
     for (size_t i = 0; i < sizeof sql / sizeof sql[0] && err == WARD_OK; i++) {
         sqlite3_stmt *st = PREP(s, sql[i], SQ_INT(now_ms));

@@ -166,6 +166,27 @@ static const char *const migrations[WARDD_SCHEMA_VERSION] = {
     "  attempts INTEGER NOT NULL DEFAULT 0,"
     "  lockouts INTEGER NOT NULL DEFAULT 0,"
     "  locked_until_ms INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;",
+    /* 6 -> 7: flow C. A claim is kept as its hash; a gateway as its
+     * public key, a verifier of its password and its accesskey wrapped
+     * to wardd's key (never the localkey). */
+    "CREATE TABLE gw_claims ("
+    "  hash BLOB PRIMARY KEY,"
+    "  uid TEXT NOT NULL,"
+    "  expires_ms INTEGER NOT NULL,"
+    "  used INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE TABLE gateways ("
+    "  tid BLOB PRIMARY KEY,"
+    "  uuid BLOB NOT NULL UNIQUE,"
+    "  mac BLOB NOT NULL,"
+    "  pub BLOB NOT NULL,"
+    "  uid TEXT NOT NULL,"
+    "  generation INTEGER NOT NULL,"
+    "  expires_ms INTEGER NOT NULL,"
+    "  verifier BLOB NOT NULL,"
+    "  wrapped BLOB NOT NULL,"
+    "  last_counter INTEGER NOT NULL DEFAULT 0,"
+    "  created_ms INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX gateways_uid ON gateways(uid, created_ms);",
 };
 
 /* Brings the schema from its user_version to WARDD_SCHEMA_VERSION, each

@@ -65,6 +65,7 @@ typedef struct wardd_config {
     char tls_key[1024];
     long task_ttl_s;
     long op_ttl_s;                  /* wardd's bound on an op's life */
+    long gw_key_ttl_s;              /* flow C: credentials' life */
     unsigned sms_per_phone;         /* per WARDD_RATE_WINDOW_MS */
     unsigned sms_per_addr;
     unsigned max_connections;
@@ -157,6 +158,16 @@ void wardd_h_inbox_get(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_inbox_ack(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_clients_get(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_audit_get(wardd *w, const wardd_req *r, wardd_resp *out);
+/* Flow C (gateways.c). wardd_gw_open loads wardd's wrap key of the
+ * gateways' accesskeys (DB.gwkey, made at first start) into its keystore;
+ * wardd_gw_close forgets it and every session. */
+ward_err wardd_gw_open(wardd *w);
+void wardd_gw_close(void);
+void wardd_h_gw_claims_post(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_gw_post(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_gw_get(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_gw_login(wardd *w, const wardd_req *r, wardd_resp *out);
+void wardd_h_gw_session(wardd *w, const wardd_req *r, wardd_resp *out);
 
 /* The HTTP side (http.c). start fills *port with the bound port; stop
  * stops accepting, lets open connections finish for up to 2 s, then
@@ -238,6 +249,10 @@ void wardd_rate_unknown_lock(wardd *w, const char *phone, const char *addr,
 /* Phone codes (codes.c). The MAC key is read from DB.codekey, made at
  * the first start (32 random bytes, hex, mode 0600). */
 ward_err wardd_code_key_open(const char *db, uint8_t key[WARDD_CODE_KEY_LEN]);
+/* The same for any such key: DB followed by suffix (".codekey"), what
+ * names it in the log. */
+ward_err wardd_key_file_open(const char *db, const char *suffix, const char *what,
+                             uint8_t key[WARDD_CODE_KEY_LEN]);
 /* A uniform 6-digit code; false when randomness fails. */
 bool wardd_code_new(char code[WARD_BIND_CODE_LEN + 1]);
 /* Whether code (NULL: no) is a code as sent: 6 decimal digits. Phone

@@ -32,10 +32,10 @@ HEADER_LIBC = {"stdint.h", "stddef.h", "stdbool.h"}
 HOST_HEADERS = {
     "ward_host.h", "ward_http.h", "ward_httpsig.h", "ward_files.h", "ward_frame.h",
     "ward_app.h", "ward_app_ops.h", "ward_app_cloud.h", "ward_pair.h",
-    "ward_agent.h", "ward_agent_state.h",
+    "ward_agent.h", "ward_agent_state.h", "ward_agent_gw.h",
 }
 APP_HEADERS = {"ward_app.h", "ward_app_ops.h", "ward_app_cloud.h", "ward_pair.h"}
-AGENT_HEADERS = {"ward_agent.h", "ward_agent_state.h"}
+AGENT_HEADERS = {"ward_agent.h", "ward_agent_state.h", "ward_agent_gw.h"}
 FORBIDDEN = {
     # ward.h gathers the device side only; the core needs none of the host's.
     "core": lambda h: h in HOST_HEADERS or h.startswith("ward_port_"),

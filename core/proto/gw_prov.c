@@ -412,10 +412,10 @@ static ward_err dispatch(ward_gw_prov_state *s, gw_sess *ss, uint8_t type, uint6
             return refuse(s, ss, type, WARD_ERR_FORMAT, out, cap, out_len);
         }
         return do_commit(s, ss, ev, out, cap, out_len);
-    case WARD_MSG_GW_CLAIM:
-    case WARD_MSG_GW_CREDENTIALS:
+    case WARD_MSG_GW_LAN_CLAIM:
+    case WARD_MSG_GW_LAN_CREDENTIALS:
         err = gw_payload_parse(s->pt, s->pt_len,
-                               type == WARD_MSG_GW_CLAIM ? WARD_GW_CLAIM_MAX
+                               type == WARD_MSG_GW_LAN_CLAIM ? WARD_GW_CLAIM_MAX
                                                          : WARD_GW_CREDENTIALS_MAX,
                                &p, &n);
         if (err != WARD_OK) {
@@ -423,7 +423,7 @@ static ward_err dispatch(ward_gw_prov_state *s, gw_sess *ss, uint8_t type, uint6
         }
         ss->owed = true;
         ss->owed_type = type;
-        ev->type = type == WARD_MSG_GW_CLAIM ? WARD_GW_EV_CLAIM : WARD_GW_EV_CREDENTIALS;
+        ev->type = type == WARD_MSG_GW_LAN_CLAIM ? WARD_GW_EV_CLAIM : WARD_GW_EV_CREDENTIALS;
         ev->data = p;
         ev->len = n;
         return WARD_OK;
@@ -463,7 +463,7 @@ ward_err ward_gw_prov_tcp(ward_gw_prov *gw, uint64_t now_ms, const uint8_t *in, 
     *out_len = 0;
     if (gw_parse_msg(in, len, &h, &sealed, &sealed_len) != WARD_OK ||
         h.flags != WARD_FLAG_SEALED || h.seq == 0 || h.type < WARD_MSG_GW_SSID_LIST ||
-        h.type > WARD_MSG_GW_CREDENTIALS) {
+        h.type > WARD_MSG_GW_LAN_CREDENTIALS) {
         return WARD_ERR_FORMAT;
     }
     ward_err err = digest(s->cp, in, len, d);
@@ -515,13 +515,14 @@ ward_err ward_gw_prov_answer(ward_gw_prov *gw, const uint8_t *ans, size_t ans_le
     WARD_ASSERT(gw != NULL && (ans != NULL || ans_len == 0) && out != NULL && out_len != NULL);
     ward_gw_prov_state *s = st_of(gw);
     gw_sess *ss = &s->est;
-    uint8_t pt[WARD_GW_PAYLOAD_MAX + WARD_TLV_HDR_MAX];
+    uint8_t pt[WARD_GW_LAN_PAYLOAD_MAX + WARD_TLV_HDR_MAX];
     size_t n = 0;
     *out_len = 0;
     if (!ss->used || !ss->owed) {
         return WARD_ERR_STATE;
     }
-    size_t max = ss->owed_type == WARD_MSG_GW_CLAIM ? WARD_GW_REGISTRATION_MAX : WARD_GW_ACK_MAX;
+    size_t max = ss->owed_type == WARD_MSG_GW_LAN_CLAIM ? WARD_GW_REGISTRATION_MAX
+                                                        : WARD_GW_ACK_MAX;
     if (ans_len == 0 || ans_len > max) {
         return WARD_ERR_PARAM;
     }

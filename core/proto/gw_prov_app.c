@@ -224,7 +224,7 @@ ward_err ward_gw_app_claim(ward_gw_app *app, const uint8_t *claim, size_t len, u
                            size_t cap, size_t *out_len)
 {
     WARD_ASSERT(app != NULL && claim != NULL && out != NULL && out_len != NULL);
-    return payload_request(app, WARD_MSG_GW_CLAIM, claim, len, WARD_GW_CLAIM_MAX, out, cap,
+    return payload_request(app, WARD_MSG_GW_LAN_CLAIM, claim, len, WARD_GW_CLAIM_MAX, out, cap,
                            out_len);
 }
 
@@ -232,7 +232,7 @@ ward_err ward_gw_app_credentials(ward_gw_app *app, const uint8_t *cred, size_t l
                                  uint8_t *out, size_t cap, size_t *out_len)
 {
     WARD_ASSERT(app != NULL && cred != NULL && out != NULL && out_len != NULL);
-    return payload_request(app, WARD_MSG_GW_CREDENTIALS, cred, len, WARD_GW_CREDENTIALS_MAX,
+    return payload_request(app, WARD_MSG_GW_LAN_CREDENTIALS, cred, len, WARD_GW_CREDENTIALS_MAX,
                            out, cap, out_len);
 }
 
@@ -287,7 +287,7 @@ ward_err ward_gw_app_reply(ward_gw_app *app, const uint8_t *in, size_t len,
             break;
         default:
             err = gw_payload_parse(pt, n,
-                                   h.type == WARD_MSG_GW_CLAIM ? WARD_GW_REGISTRATION_MAX
+                                   h.type == WARD_MSG_GW_LAN_CLAIM ? WARD_GW_REGISTRATION_MAX
                                                                : WARD_GW_ACK_MAX,
                                    &p, &pl);
             if (err == WARD_OK) {

@@ -40,6 +40,7 @@
 
 #include "ward/ward_app.h"
 #include "ward/ward_device.h"
+#include "ward/ward_gw_cloud.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -181,6 +182,69 @@ ward_err ward_app_devices_parse(const char *json, size_t len, ward_app_cloud_dev
 WARD_MUST_CHECK
 ward_err ward_app_devices(ward_app *app, ward_app_cloud_devices *out, ward_app_reply *rep);
 void ward_app_cloud_devices_free(ward_app_cloud_devices *list);
+
+/* ---- flow C: gateways (client/cloud_gw.c) ----
+ *
+ *     ward_app_gw_claim(&app, 0, claim, sizeof claim, &claim_len, &exp, &rep);
+ *     // claim -> gateway over the LAN; its REGISTER comes back
+ *     ward_app_gw_register(&app, reg, reg_len, creds, sizeof creds, &creds_len, &info, &rep);
+ *     // creds -> gateway over the LAN (sealed to it: the app reads only info)
+ */
+
+/* The most gateways GET /v1/gateways takes (the rest are skipped). */
+#define WARD_APP_GATEWAYS_MAX 64u
+/* How long before its credentials expire the app warns, days. */
+#define WARD_APP_GW_WARN_DAYS 15
+
+/* POST /v1/gateways/claims: a one-use claim of ttl_min minutes (0: wardd's
+ * 10) as the CLAIM message the gateway takes; *expires_ms when it lapses. */
+WARD_MUST_CHECK
+ward_err ward_app_gw_claim(ward_app *app, unsigned ttl_min, uint8_t *claim, size_t cap,
+                           size_t *len, int64_t *expires_ms, ward_app_reply *rep);
+
+/* What the app may know of a gateway's credentials (the clear part). */
+typedef struct ward_app_gw_info {
+    char tid[2 * WARD_GW_TID_LEN + 1];
+    uint32_t generation;
+    int64_t expires_ms;
+    bool rotated;        /* registered before: new keys, the old ones stopped */
+} ward_app_gw_info;
+
+/* POST /v1/gateways with the gateway's REGISTER: creds receives the
+ * CREDENTIALS for the gateway (sealed to it), *info their clear part,
+ * checked against wardd's JSON. 403 (WARD_ERR_PARAM) a claim that is
+ * unknown, used, expired or another user's; 409 (WARD_ERR_CONFLICT) a
+ * gateway bound to someone else. */
+WARD_MUST_CHECK
+ward_err ward_app_gw_register(ward_app *app, const uint8_t *reg, size_t reg_len, uint8_t *creds,
+                              size_t cap, size_t *creds_len, ward_app_gw_info *info,
+                              ward_app_reply *rep);
+
+/* One gateway of this user, as GET /v1/gateways lists it. */
+typedef struct ward_app_gateway {
+    char tid[2 * WARD_GW_TID_LEN + 1];
+    char uuid[2 * WARD_GW_UUID_LEN + 1];
+    char mac[2 * WARD_GW_MAC_LEN + 1];
+    uint32_t generation;
+    int64_t expires_ms;
+} ward_app_gateway;
+
+typedef struct ward_app_gateways {
+    ward_app_gateway gw[WARD_APP_GATEWAYS_MAX];
+    size_t count;
+    size_t skipped;      /* entries that failed a check, or past the cap */
+} ward_app_gateways;
+
+/* GET /v1/gateways's answer, each entry checked. */
+WARD_MUST_CHECK
+ward_err ward_app_gateways_parse(const char *json, size_t len, ward_app_gateways *out);
+/* GET /v1/gateways, parsed. */
+WARD_MUST_CHECK
+ward_err ward_app_gateways_get(ward_app *app, ward_app_gateways *out, ward_app_reply *rep);
+/* true when credentials expiring at expires_ms are within
+ * WARD_APP_GW_WARN_DAYS of now_ms (or past): the owner should register
+ * the gateway again, which rotates its keys. */
+bool ward_app_gw_expiring(int64_t expires_ms, int64_t now_ms);
 
 /* POST /v1/dev/{cloud_id}/msgs {"msg": b64}: one message (1..WARD_MSG_MAX
  * bytes, else WARD_ERR_PARAM) to the device, relayed. */

@@ -63,8 +63,8 @@ extern "C" {
 #define WARD_MSG_GW_WIFI_SET 0x42u     /* TCP, sealed: ssid and psk to join */
 #define WARD_MSG_GW_WIFI_STATUS 0x43u  /* TCP, sealed: how the join went */
 #define WARD_MSG_GW_WIFI_COMMIT 0x44u  /* TCP, sealed: keep the credentials */
-#define WARD_MSG_GW_CLAIM 0x45u        /* TCP, sealed: carries the cloud claim */
-#define WARD_MSG_GW_CREDENTIALS 0x46u  /* TCP, sealed: carries cloud credentials */
+#define WARD_MSG_GW_LAN_CLAIM 0x45u    /* TCP, sealed: carries the cloud claim */
+#define WARD_MSG_GW_LAN_CREDENTIALS 0x46u /* TCP, sealed: carries cloud credentials */
 
 #define WARD_GW_UDP_PORT 10071u        /* the gateway listens for SEARCH here */
 #define WARD_GW_MAC_LEN 6
@@ -86,7 +86,7 @@ extern "C" {
 #define WARD_GW_REGISTRATION_MAX 400
 #define WARD_GW_CREDENTIALS_MAX 320
 #define WARD_GW_ACK_MAX 64
-#define WARD_GW_PAYLOAD_MAX 400        /* the largest of the four */
+#define WARD_GW_LAN_PAYLOAD_MAX 400    /* the largest of the four */
 #define WARD_GW_PROV_MSG_MAX 512       /* any message of this stage */
 #define WARD_GW_FAILSAFE_MS_DEFAULT 120000u
 #define WARD_GW_POP_FREE_FAILS 5       /* then a back-off, see protocol.md */
@@ -257,7 +257,7 @@ typedef struct ward_gw_answer {
     uint8_t last_failure;
     ward_gw_ssid list[WARD_GW_SCAN_MAX];   /* SSID_LIST */
     size_t n;
-    uint8_t data[WARD_GW_PAYLOAD_MAX];     /* CLAIM, CREDENTIALS */
+    uint8_t data[WARD_GW_LAN_PAYLOAD_MAX]; /* CLAIM, CREDENTIALS */
     size_t data_len;
 } ward_gw_answer;
 

@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ward_err err = ward_gw_app_reply(&x->app, msg, len, &ans);
     if (err == WARD_OK) {
         CHECK(ans.type == type && ans.n <= WARD_GW_SCAN_MAX &&
-              ans.data_len <= WARD_GW_PAYLOAD_MAX);
+              ans.data_len <= WARD_GW_LAN_PAYLOAD_MAX);
         for (size_t i = 0; i < ans.n; i++) {
             CHECK(ans.list[i].ssid_len >= 1 && ans.list[i].ssid_len <= WARD_GW_SSID_MAX);
         }

@@ -2,8 +2,9 @@
  * examples.h - the worked examples of docs/protocol.md ("Appendix: worked
  * examples"), made by the real code and checked against the document.
  *
- * The generator (examples_suite.c, examples_ab.c, examples_c.c, examples_d.c, examples_e.c) runs every
- * key derivation and every sealed or signed message of flows A, B, C, D and E
+ * The generator (examples_suite.c, examples_ab.c, examples_c_lan.c,
+ * examples_c_cloud.c, examples_d.c, examples_e.c) runs every key
+ * derivation and every sealed or signed message of flows A, B, C, D and E
  * with fixed inputs: keys and "random" bytes from a fixed stream (ex_rng),
  * a fixed clock. Each example is a named list of fields `name = value`
  * (hex, or "text" for printable ASCII) with comment lines between them.
@@ -160,7 +161,8 @@ ward_clock ex_clock(void);
 ward_err ex_generate(ex_set *s, const ward_crypto *cp);
 void ex_gen_suite(ex_set *s);
 void ex_gen_flow_a_b(ex_set *s);
-void ex_gen_flow_c(ex_set *s);
+void ex_gen_flow_c_lan(ex_set *s);
+void ex_gen_flow_c_cloud(ex_set *s);
 void ex_gen_flow_d(ex_set *s);
 void ex_gen_flow_e(ex_set *s);
 

@@ -265,7 +265,7 @@ static void lan(ex_set *s, ce *x)
     ward_wipe(ikm, sizeof ikm);
 }
 
-void ex_gen_flow_c(ex_set *s)
+void ex_gen_flow_c_lan(ex_set *s)
 {
     /* Static: a failure longjmps out, and nothing may leak then. */
     static ce env;
