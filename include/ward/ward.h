@@ -33,6 +33,7 @@
 #include "ward_dev_app.h"
 #include "ward_se.h"
 #include "ward_gw_cloud.h"
+#include "ward_gw_sub.h"
 #include "ward_records.h"
 
 #endif /* WARD_H */

@@ -161,6 +161,7 @@ ward_err ex_generate(ex_set *s, const ward_crypto *cp);
 void ex_gen_suite(ex_set *s);
 void ex_gen_flow_a_b(ex_set *s);
 void ex_gen_flow_c(ex_set *s);
+void ex_gen_flow_c_sub(ex_set *s);
 void ex_gen_flow_d(ex_set *s);
 void ex_gen_flow_e(ex_set *s);
 
