@@ -145,6 +145,11 @@ class SubDevices(unittest.TestCase):
         for p in self.procs:
             p.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+        # Under the sanitizer build, a report anywhere fails the test.
+        for p in self.procs:
+            text = "\n".join(p.err)
+            self.assertNotIn("Sanitizer", text)
+            self.assertNotIn("runtime error", text)
 
     def path(self, *parts):
         return os.path.join(self.dir, *parts)
