@@ -126,6 +126,8 @@ int cmd_se_host(int argc, char **argv);
 /* Flow D (cmd_device.c, cmd_pair.c): an IoT device and its apps. */
 int cmd_device_init(int argc, char **argv);
 int cmd_device_run(int argc, char **argv);
+int cmd_subdevice_init(int argc, char **argv);
+int cmd_subdevice_run(int argc, char **argv);
 int cmd_app_pair(int argc, char **argv);
 int cmd_app_send(int argc, char **argv);
 int cmd_app_discover(int argc, char **argv);

@@ -15,6 +15,7 @@ const cli_doc_group cli_doc_groups[] = {
     { "se", "a secure element and its host on a local bus", cli_docs_se },
     { "device", "an IoT device: identity and the running device", cli_docs_device },
     { "gateway", "a gateway: identity, QR code and the LAN hand-over", cli_docs_gateway },
+    { "subdevice", "a sub-device behind a gateway (flow C)", cli_docs_subdevice },
     { NULL, NULL, NULL },
 };
 

@@ -40,6 +40,8 @@ static const cli_command commands[] = {
     { "se host", cmd_se_host },
     { "device init", cmd_device_init },
     { "device run", cmd_device_run },
+    { "subdevice init", cmd_subdevice_init },
+    { "subdevice run", cmd_subdevice_run },
     { "app pair", cmd_app_pair },
     { "app send", cmd_app_send },
     { "app discover", cmd_app_discover },

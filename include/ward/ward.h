@@ -34,6 +34,7 @@
 #include "ward_se.h"
 #include "ward_gw_prov.h"
 #include "ward_gw_cloud.h"
+#include "ward_gw_sub.h"
 #include "ward_records.h"
 
 #endif /* WARD_H */

@@ -21,7 +21,10 @@
  *                                               WARD_AUDIT_MAX)
  *     0x0400-0x04FF  C, gateway                  provisioning state (0x0400-
  *                                               0x047F), cloud credentials
- *                                               and sessions (0x0480-0x04FF)
+ *                                               and sessions (0x0480-0x04BF),
+ *                                               sub-device table (0x04C0-
+ *                                               0x04FF: next generation at
+ *                                               0x04C0, 0x04C1 + slot)
  *     0x0500-0x05FF  D, several apps, a device  name and type, next key
  *                                               index, pairing window,
  *                                               nodes (0x0510 + slot)
@@ -39,6 +42,9 @@
 #define WARD_REC_OP_LAST 0x03FFu
 #define WARD_REC_GW_FIRST 0x0400u
 #define WARD_REC_GW_LAST 0x04FFu
+/* Flow C's sub-device table, the top of the gateway's range. */
+#define WARD_REC_GW_SUB_FIRST 0x04C0u
+#define WARD_REC_GW_SUB_LAST 0x04FFu
 #define WARD_REC_DEV_FIRST 0x0500u
 #define WARD_REC_DEV_LAST 0x05FFu
 #define WARD_REC_SE_FIRST 0x0600u

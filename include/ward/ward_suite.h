@@ -74,6 +74,9 @@ extern "C" {
 #define WARD_LABEL_GW_PASSWORD "gw password" /* flow C: wardd's verifier of a password */
 #define WARD_LABEL_GW_LOGIN "gw login"       /* flow C: key of a LOGIN, from accesskey */
 #define WARD_LABEL_GW_SESSION "gw session"   /* flow C: a session's two keys */
+#define WARD_LABEL_GW_SUB_JOIN "gw sub join" /* flow C: a sub-device signs its JOIN */
+#define WARD_LABEL_GW_SUB_KEY "gw sub key"   /* flow C: a sub-device's key, from localkey */
+#define WARD_LABEL_GW_SUB_CHANNEL "gw sub channel" /* flow C: a sub-device channel's keys */
 
 /* true iff a[0..len) == b[0..len), in time that depends on len alone:
  * the only way ward compares secrets, tags and codes, on every side. */

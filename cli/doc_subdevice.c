@@ -1,0 +1,34 @@
+/* Help of `ward subdevice init|run` (flow C's sub-devices), for --help and ward(1). */
+#include <stddef.h>
+
+#include "doc.h"
+
+const cli_doc cli_docs_subdevice[] = {
+    { "subdevice init", "--dir S --factory-key FILE [--id HEX32]",
+      "make a sub-device's identity, activated by the manufacturer",
+      "Makes the sub-device's identity key in S (identity.key, mode 0600), its id\n"
+      "(S/id, 16 random bytes unless --id) and the manufacturer's activation of\n"
+      "the key (S/activation), which the gateway checks when it joins.",
+      (const cli_doc_opt[]){
+          { "dir", "S", "the sub-device's directory (made if missing)" },
+          { "factory-key", "FILE", "the manufacturer key (factory.key, or the PKCS#11 URI of "
+            "the token that holds it)" },
+          { "id", "HEX32", "the sub-device id, 32 hex digits (default: random)" },
+          { NULL, NULL, NULL } } },
+    { "subdevice run", "--dir S --gateway HOST:PORT [--join-wait SECONDS]",
+      "join a gateway and talk to it over the sealed channel",
+      "Connects to the gateway over TCP (each message framed by a 2-byte\n"
+      "big-endian length). Without a key yet, it joins: it sends its JOIN until\n"
+      "the owner opens the gateway's join window (\"waiting for the gateway's join\n"
+      "window\", back-off up to 8 s, at most --join-wait seconds, default 120),\n"
+      "then keeps its key in S/subkey (mode 0600). It opens a channel (\"channel\n"
+      "open\"), sends each line of standard input as one packet, prints each\n"
+      "packet from the gateway as \"data: TEXT\", and leaves at the end of input.\n"
+      "A sub-device the gateway removed is told so, drops its key and exits 1.",
+      (const cli_doc_opt[]){
+          { "dir", "S", "the sub-device's directory (ward subdevice init)" },
+          { "gateway", "HOST:PORT", "the gateway's sub-device port" },
+          { "join-wait", "SECONDS", "how long to wait for a join window (default 120)" },
+          { NULL, NULL, NULL } } },
+    { NULL, NULL, NULL, NULL, NULL },
+};
