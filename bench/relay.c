@@ -25,7 +25,6 @@
  *           backlog counts).
  * Every answer is checked (status, the approval fetched is the one sent,
  * the lock's verdict); any failure ends the run with exit 1. */
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -173,39 +172,6 @@ static int b64(const uint8_t *in, size_t len, char *out, size_t cap)
 
 /* ---- setup: flow A through wardd ---- */
 
-/* The code wardd texted to verify uid's phone, from its SMS outbox (the
- * message is written before wardd answers the registration). */
-static int outbox_code(const char *uid, char code[WARD_BIND_CODE_LEN + 1])
-{
-    char want[WARD_UID_MAX + 40], path[2048], text[512], file[1024];
-    snprintf(want, sizeof want, ": verify phone for account %s. ", uid);
-    DIR *d = opendir(outbox_dir);
-    int found = -1;
-    for (struct dirent *e; d != NULL && found != 0 && (e = readdir(d)) != NULL;) {
-        if (e->d_name[0] == '.') {
-            continue;
-        }
-        snprintf(path, sizeof path, "%s/%s", outbox_dir, e->d_name);
-        FILE *f = fopen(path, "r");
-        size_t n = f ? fread(file, 1, sizeof file - 1, f) : 0;
-        if (f) {
-            fclose(f);
-        }
-        file[n] = '\0';
-        if (bench_json_str(file, "text", text, sizeof text) == 0 &&
-            strncmp(text, "ward code ", 10) == 0 && strstr(text, want) == text + 16 &&
-            strspn(text + 10, "0123456789") == WARD_BIND_CODE_LEN) {
-            memcpy(code, text + 10, WARD_BIND_CODE_LEN);
-            code[WARD_BIND_CODE_LEN] = '\0';
-            found = 0;
-        }
-    }
-    if (d != NULL) {
-        closedir(d);
-    }
-    return found;
-}
-
 static int setup_pair(worker *w, pair *p, unsigned n)
 {
     char sn[WARD_SN_MAX + 1], uid[WARD_UID_MAX + 1], phone[WARD_PHONE_MAX + 1];
@@ -250,7 +216,7 @@ static int setup_pair(worker *w, pair *p, unsigned n)
     }
     /* Its phone, verified by the code wardd sent to it. */
     char code[WARD_BIND_CODE_LEN + 1];
-    if (outbox_code(uid, code) != 0) {
+    if (bench_outbox_code(outbox_dir, uid, code) != 0) {
         note(w, "no phone code in the outbox", 0);
         return -1;
     }
