@@ -100,6 +100,10 @@ int bench_mqtt_connect(bench_mqtt *m, unsigned port, const char *client_id)
 {
     memset(m, 0, sizeof *m);
     m->next_id = 1;
+    m->fd = -1;
+    if (strlen(client_id) > 64) {
+        return -1;
+    }
     m->fd = socket(AF_INET, SOCK_STREAM, 0);
     if (m->fd < 0) {
         return -1;
@@ -123,9 +127,6 @@ int bench_mqtt_connect(bench_mqtt *m, unsigned port, const char *client_id)
     body[n++] = 0x02;    /* clean session */
     body[n++] = 0;
     body[n++] = 60;      /* keep-alive, s */
-    if (strlen(client_id) > 64) {
-        return -1;
-    }
     n += put_str(body + n, client_id);
     uint8_t type = 0;
     size_t len = 0;

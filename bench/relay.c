@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_backend.h"
 #include "bench_http.h"
 #include "bench_lock.h"
 #include "ward/ward_bind.h"
@@ -44,15 +45,6 @@
 #include "ward/ward_op.h"
 #include "ward/ward_port_posix.h"
 #include "ward/ward_suite.h"
-#if defined(WARD_CRYPTO_MBEDTLS)
-#include "ward/ward_port_mbedtls.h"
-#define BENCH_CRYPTO() ward_crypto_mbedtls()
-#define BENCH_BACKEND "mbedtls"
-#else
-#include "ward/ward_port_openssl.h"
-#define BENCH_CRYPTO() ward_crypto_openssl()
-#define BENCH_BACKEND "openssl"
-#endif
 
 #define TOKEN_LEN 16
 #define B64_MAX(n) (((n) + 2) / 3 * 4 + 1)
@@ -660,21 +652,7 @@ static int cmd_factory(const char *dir)
 
 static int load_factory(const char *dir)
 {
-    char path[1024], hex[2 * WARD_P256_SCALAR_LEN + 2];
-    size_t n = 0;
-    snprintf(path, sizeof path, "%s/factory.key", dir);
-    FILE *f = fopen(path, "r");
-    if (f == NULL || fgets(hex, sizeof hex, f) == NULL) {
-        fprintf(stderr, "bench_relay: cannot read %s\n", path);
-        if (f != NULL) {
-            fclose(f);
-        }
-        return -1;
-    }
-    fclose(f);
-    hex[strcspn(hex, "\r\n")] = '\0';
-    return ward_hex_decode(hex, strlen(hex), factory_priv, sizeof factory_priv, &n) ==
-                   WARD_OK && n == sizeof factory_priv ? 0 : -1;
+    return bench_factory_load(dir, factory_priv);
 }
 
 typedef struct run_opts {

@@ -15,6 +15,7 @@
 # wrong answer) makes this exit non-zero.
 # WARD_BENCH_RELAYS_ONLY=1: no lock bench, and one relay phase after the
 # line "relays start now" (attach strace or perf to wardd there).
+# WARD_BENCH_GATEWAYS_ONLY=1: flow C only (no lock bench, no relay phases).
 set -eu
 cd "$(dirname "$0")/.."
 QUICK=0
@@ -22,7 +23,7 @@ BUILD=build
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) BUILD="$a" ;;
   esac
 done
@@ -57,7 +58,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 RELAYS_ONLY="${WARD_BENCH_RELAYS_ONLY:-0}"
-[ "$RELAYS_ONLY" = 1 ] || "$LOCK_BENCH" $LOCK_ARGS
+GATEWAYS_ONLY="${WARD_BENCH_GATEWAYS_ONLY:-0}"
+[ "$RELAYS_ONLY" = 1 ] || [ "$GATEWAYS_ONLY" = 1 ] || "$LOCK_BENCH" $LOCK_ARGS
 
 "$RELAY_BENCH" factory "$TMP"
 # shellcheck disable=SC2086
@@ -78,7 +80,7 @@ done
 echo "wardd on $ADDR (pid $WARDD_PID${PIN_WARDD:+, CPU 0}), SQLite $TMP/wardd.db"
 
 # shellcheck disable=SC2086
-if ! $PIN_GEN "$RELAY_BENCH" run --url "http://$ADDR" --factory "$TMP" --pairs "$PAIRS" \
+if [ "$GATEWAYS_ONLY" != 1 ] && ! $PIN_GEN "$RELAY_BENCH" run --url "http://$ADDR" --factory "$TMP" --pairs "$PAIRS" \
     --workers "$WORKERS" --seconds "$SECONDS_PER_PHASE" --verify-cpu "$VERIFY_CPU" \
     --wardd-pid "$WARDD_PID" --relays-only "$RELAYS_ONLY"; then
   echo "bench: the relay bench failed; last lines of the wardd log:" >&2
