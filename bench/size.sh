@@ -57,9 +57,11 @@ cat "$OUT"/*.su | sort -t'	' -k2 -n -r | head -n 1 | awk -F'\t' '
 # holds wardd's checks).
 flowc() {
   label=$1; shift
-  objs=""
+  objs=""; sus=""
   for pat in "$@"; do
-    for o in "$OUT"/core_proto_$pat.o; do [ -e "$o" ] && objs="$objs $o"; done
+    for o in "$OUT"/core_proto_$pat.o; do
+      [ -e "$o" ] && objs="$objs $o" && sus="$sus ${o%.o}.su"
+    done
   done
   [ -n "$objs" ] || return 0
   # shellcheck disable=SC2086
@@ -73,13 +75,24 @@ flowc() {
       $1 ~ /^\.(text|rodata|data)/ { f += $2 } END { printf "    %-38s flash %6d\n", m, f }'
   done
   # shellcheck disable=SC2086
-  cat $(echo "$objs" | sed 's/\.o/.su/g') | sort -t'	' -k2 -n -r | head -n 1 | awk -F'\t' '
+  sort -t'	' -k2 -n -r $sus | head -n 1 | awk -F'\t' '
     { printf "    largest stack frame %s bytes in %s\n", $2, $1 }'
 }
 echo "flow C on Cortex-M4 (-Os, thumb; the contexts are the caller's, sizes in ward_gw_*.h):"
 flowc "the gateway's core objects" gw_prov gw_prov_msg gw_prov_qr \
   'gw_cloud*' 'gw_session*' 'gw_sub*'
 flowc "the app's half of the LAN hand-over" 'gw_prov_app*'
+# The contexts a gateway's firmware holds (caller-owned, opaque) at their
+# Cortex-M4 size: one of each, as .bss symbols whose sizes nm reports.
+printf '#include "ward/ward_gw_prov.h"\n#include "ward/ward_gw_cloud.h"\nward_gw_prov flowc_prov;\nward_gw_session flowc_session;\n' \
+  >"$OUT/flowc_ctx.c"
+# shellcheck disable=SC2086
+if "$CC" $CFLAGS -c "$OUT/flowc_ctx.c" -o "$OUT/flowc_ctx.o" 2>/dev/null; then
+  "${ARM_NM:-arm-none-eabi-nm}" -S -t d "$OUT/flowc_ctx.o" | awk '
+    $4 == "flowc_prov"    { p = $2 + 0 }
+    $4 == "flowc_session" { s = $2 + 0 }
+    END { printf "  RAM the gateway holds for them: ward_gw_prov %d B, ward_gw_session %d B\n", p, s }'
+fi
 
 # The agent (agent/: a device's link to wardd and its state directory) on
 # the host it is for, x86-64 Linux (-Os, the host's cc): what a Linux-class
