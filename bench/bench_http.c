@@ -1,11 +1,13 @@
 /* Signed requests to wardd over one keep-alive libcurl handle per thread. */
 #include "bench_http.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "ward/ward_bind.h"
 #include "ward/ward_httpsig.h"
 #include "ward/ward_port_posix.h"
 
@@ -140,4 +142,35 @@ int bench_json_str(const char *json, const char *name, char *out, size_t cap)
     memcpy(out, p, (size_t)(e - p));
     out[e - p] = '\0';
     return 0;
+}
+
+int bench_outbox_code(const char *outbox, const char *uid, char *code)
+{
+    char want[WARD_UID_MAX + 40], path[2048], text[512], file[1024];
+    snprintf(want, sizeof want, ": verify phone for account %s. ", uid);
+    DIR *d = opendir(outbox);
+    int found = -1;
+    for (struct dirent *e; d != NULL && found != 0 && (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        snprintf(path, sizeof path, "%s/%s", outbox, e->d_name);
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(file, 1, sizeof file - 1, f) : 0;
+        if (f) {
+            fclose(f);
+        }
+        file[n] = '\0';
+        if (bench_json_str(file, "text", text, sizeof text) == 0 &&
+            strncmp(text, "ward code ", 10) == 0 && strstr(text, want) == text + 16 &&
+            strspn(text + 10, "0123456789") == WARD_BIND_CODE_LEN) {
+            memcpy(code, text + 10, WARD_BIND_CODE_LEN);
+            code[WARD_BIND_CODE_LEN] = '\0';
+            found = 0;
+        }
+    }
+    if (d != NULL) {
+        closedir(d);
+    }
+    return found;
 }

@@ -49,4 +49,9 @@ long bench_http_call(bench_http *h, const char *method, const char *path,
 /* "name":"value" of a flat JSON answer into out; 0 when found. */
 int bench_json_str(const char *json, const char *name, char *out, size_t cap);
 
+/* The code wardd texted to verify uid's phone, from the files of its SMS
+ * outbox (written before wardd answers the registration), into code
+ * (WARD_BIND_CODE_LEN digits and a NUL); 0 when found. */
+int bench_outbox_code(const char *outbox, const char *uid, char *code);
+
 #endif /* WARD_BENCH_HTTP_H */

@@ -150,3 +150,26 @@ ward_err bench_bind_local(bench_lock *bl, bench_app *a)
     }
     return err;
 }
+
+int bench_factory_load(const char *dir, uint8_t priv[WARD_P256_SCALAR_LEN])
+{
+    char path[1024], hex[2 * WARD_P256_SCALAR_LEN + 2];
+    size_t n = 0;
+    snprintf(path, sizeof path, "%s/factory.key", dir);
+    FILE *f = fopen(path, "r");
+    if (f == NULL || fgets(hex, sizeof hex, f) == NULL) {
+        fprintf(stderr, "bench: cannot read %s\n", path);
+        if (f != NULL) {
+            fclose(f);
+        }
+        return -1;
+    }
+    fclose(f);
+    hex[strcspn(hex, "\r\n")] = '\0';
+    int rc = ward_hex_decode(hex, strlen(hex), priv, WARD_P256_SCALAR_LEN, &n) == WARD_OK &&
+                     n == WARD_P256_SCALAR_LEN
+                 ? 0
+                 : -1;
+    ward_wipe(hex, sizeof hex);
+    return rc;
+}

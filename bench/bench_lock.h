@@ -77,6 +77,10 @@ ward_err bench_app_blob(bench_app *a, const ward_crypto *cp, const char *sn,
 /* Flow A without wardd: start, code, blob, finish, confirmed. */
 ward_err bench_bind_local(bench_lock *bl, bench_app *a);
 
+/* The factory's private key from DIR/factory.key (hex, as bench_relay
+ * factory writes it); 0, or -1 with a line on stderr. */
+int bench_factory_load(const char *dir, uint8_t priv[WARD_P256_SCALAR_LEN]);
+
 /* Monotonic time in nanoseconds. */
 uint64_t bench_now_ns(void);
 

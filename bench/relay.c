@@ -25,7 +25,6 @@
  *           backlog counts).
  * Every answer is checked (status, the approval fetched is the one sent,
  * the lock's verdict); any failure ends the run with exit 1. */
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -38,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_backend.h"
 #include "bench_http.h"
 #include "bench_lock.h"
 #include "ward/ward_bind.h"
@@ -45,15 +45,6 @@
 #include "ward/ward_op.h"
 #include "ward/ward_port_posix.h"
 #include "ward/ward_suite.h"
-#if defined(WARD_CRYPTO_MBEDTLS)
-#include "ward/ward_port_mbedtls.h"
-#define BENCH_CRYPTO() ward_crypto_mbedtls()
-#define BENCH_BACKEND "mbedtls"
-#else
-#include "ward/ward_port_openssl.h"
-#define BENCH_CRYPTO() ward_crypto_openssl()
-#define BENCH_BACKEND "openssl"
-#endif
 
 #define TOKEN_LEN 16
 #define B64_MAX(n) (((n) + 2) / 3 * 4 + 1)
@@ -173,39 +164,6 @@ static int b64(const uint8_t *in, size_t len, char *out, size_t cap)
 
 /* ---- setup: flow A through wardd ---- */
 
-/* The code wardd texted to verify uid's phone, from its SMS outbox (the
- * message is written before wardd answers the registration). */
-static int outbox_code(const char *uid, char code[WARD_BIND_CODE_LEN + 1])
-{
-    char want[WARD_UID_MAX + 40], path[2048], text[512], file[1024];
-    snprintf(want, sizeof want, ": verify phone for account %s. ", uid);
-    DIR *d = opendir(outbox_dir);
-    int found = -1;
-    for (struct dirent *e; d != NULL && found != 0 && (e = readdir(d)) != NULL;) {
-        if (e->d_name[0] == '.') {
-            continue;
-        }
-        snprintf(path, sizeof path, "%s/%s", outbox_dir, e->d_name);
-        FILE *f = fopen(path, "r");
-        size_t n = f ? fread(file, 1, sizeof file - 1, f) : 0;
-        if (f) {
-            fclose(f);
-        }
-        file[n] = '\0';
-        if (bench_json_str(file, "text", text, sizeof text) == 0 &&
-            strncmp(text, "ward code ", 10) == 0 && strstr(text, want) == text + 16 &&
-            strspn(text + 10, "0123456789") == WARD_BIND_CODE_LEN) {
-            memcpy(code, text + 10, WARD_BIND_CODE_LEN);
-            code[WARD_BIND_CODE_LEN] = '\0';
-            found = 0;
-        }
-    }
-    if (d != NULL) {
-        closedir(d);
-    }
-    return found;
-}
-
 static int setup_pair(worker *w, pair *p, unsigned n)
 {
     char sn[WARD_SN_MAX + 1], uid[WARD_UID_MAX + 1], phone[WARD_PHONE_MAX + 1];
@@ -250,7 +208,7 @@ static int setup_pair(worker *w, pair *p, unsigned n)
     }
     /* Its phone, verified by the code wardd sent to it. */
     char code[WARD_BIND_CODE_LEN + 1];
-    if (outbox_code(uid, code) != 0) {
+    if (bench_outbox_code(outbox_dir, uid, code) != 0) {
         note(w, "no phone code in the outbox", 0);
         return -1;
     }
@@ -694,21 +652,7 @@ static int cmd_factory(const char *dir)
 
 static int load_factory(const char *dir)
 {
-    char path[1024], hex[2 * WARD_P256_SCALAR_LEN + 2];
-    size_t n = 0;
-    snprintf(path, sizeof path, "%s/factory.key", dir);
-    FILE *f = fopen(path, "r");
-    if (f == NULL || fgets(hex, sizeof hex, f) == NULL) {
-        fprintf(stderr, "bench_relay: cannot read %s\n", path);
-        if (f != NULL) {
-            fclose(f);
-        }
-        return -1;
-    }
-    fclose(f);
-    hex[strcspn(hex, "\r\n")] = '\0';
-    return ward_hex_decode(hex, strlen(hex), factory_priv, sizeof factory_priv, &n) ==
-                   WARD_OK && n == sizeof factory_priv ? 0 : -1;
+    return bench_factory_load(dir, factory_priv);
 }
 
 typedef struct run_opts {

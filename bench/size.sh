@@ -49,6 +49,51 @@ done
 cat "$OUT"/*.su | sort -t'	' -k2 -n -r | head -n 1 | awk -F'\t' '
   { printf "largest stack frame: %s bytes in %s (%s)\n", $2, $1, $3 }'
 
+# Flow C's gateway role (issue 17): the core objects a gateway links (the
+# LAN hand-over's gateway half, the cloud stage's messages, the session;
+# sub-devices once they exist), then the app's half of the LAN hand-over,
+# which a gateway does not link. Sums of whole objects: an upper bound,
+# since --gc-sections drops what a firmware never calls (gw_cloud.c also
+# holds wardd's checks).
+flowc() {
+  label=$1; shift
+  objs=""; sus=""
+  for pat in "$@"; do
+    for o in "$OUT"/core_proto_$pat.o; do
+      [ -e "$o" ] && objs="$objs $o" && sus="$sus ${o%.o}.su"
+    done
+  done
+  [ -n "$objs" ] || return 0
+  # shellcheck disable=SC2086
+  "$SIZE" -A $objs | awk -v l="$label" '
+    $1 ~ /^\.text/ || $1 ~ /^\.rodata/ { f += $2 }
+    $1 ~ /^\.data/                     { f += $2; r += $2 }
+    $1 ~ /^\.bss/ || $1 ~ /^COMMON/    { r += $2 }
+    END { printf "  %-40s flash %6d, static RAM %d\n", l, f, r }'
+  for o in $objs; do
+    "$SIZE" -A "$o" | awk -v m="$(basename "$o" .o | sed 's/^core_proto_//')" '
+      $1 ~ /^\.(text|rodata|data)/ { f += $2 } END { printf "    %-38s flash %6d\n", m, f }'
+  done
+  # shellcheck disable=SC2086
+  sort -t'	' -k2 -n -r $sus | head -n 1 | awk -F'\t' '
+    { printf "    largest stack frame %s bytes in %s\n", $2, $1 }'
+}
+echo "flow C on Cortex-M4 (-Os, thumb; the contexts are the caller's, sizes in ward_gw_*.h):"
+flowc "the gateway's core objects" gw_prov gw_prov_msg gw_prov_qr \
+  'gw_cloud*' 'gw_session*' 'gw_sub*'
+flowc "the app's half of the LAN hand-over" 'gw_prov_app*'
+# The contexts a gateway's firmware holds (caller-owned, opaque) at their
+# Cortex-M4 size: one of each, as .bss symbols whose sizes nm reports.
+printf '#include "ward/ward_gw_prov.h"\n#include "ward/ward_gw_cloud.h"\nward_gw_prov flowc_prov;\nward_gw_session flowc_session;\n' \
+  >"$OUT/flowc_ctx.c"
+# shellcheck disable=SC2086
+if "$CC" $CFLAGS -c "$OUT/flowc_ctx.c" -o "$OUT/flowc_ctx.o" 2>/dev/null; then
+  "${ARM_NM:-arm-none-eabi-nm}" -S -t d "$OUT/flowc_ctx.o" | awk '
+    $4 == "flowc_prov"    { p = $2 + 0 }
+    $4 == "flowc_session" { s = $2 + 0 }
+    END { printf "  RAM the gateway holds for them: ward_gw_prov %d B, ward_gw_session %d B\n", p, s }'
+fi
+
 # The agent (agent/: a device's link to wardd and its state directory) on
 # the host it is for, x86-64 Linux (-Os, the host's cc): what a Linux-class
 # lock or gateway adds beyond the core, libcurl and cJSON not counted.
@@ -71,6 +116,13 @@ if command -v "$HOST_CC" >/dev/null && command -v size >/dev/null; then
     END {
       printf "ward_agent on x86-64 (-Os): code %d bytes (.text+.rodata+.data init), RAM %d bytes (.data+.bss)\n", flash, ram
     }'
+  # Its gateway part (flow C: login, session, and what else agent/gw_*.c holds).
+  set -- "$OUT"/agent/gw_*.o
+  if [ -e "$1" ]; then
+    size -A "$@" | awk -v files="$(cd "$OUT/agent" && echo gw_*.o)" '
+      $1 ~ /^\.text/ || $1 ~ /^\.rodata/ || $1 ~ /^\.data/ { flash += $2 }
+      END { printf "  its gateway part (%s): code %d bytes\n", files, flash }'
+  fi
 else
   echo "size: no host cc or size: the agent's x86-64 size is not reported" >&2
 fi

@@ -12,6 +12,7 @@ libcjson-dev libcurl4-openssl-dev
 libmicrohttpd-dev libsqlite3-dev sqlite3 openssl util-linux
 libqrencode-dev libzbar-dev libpng-dev
 libcoap3-dev libcoap3-bin
+mosquitto
 libp11-kit-dev softhsm2
 groff-base
 clang libclang-rt-14-dev llvm
