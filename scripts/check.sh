@@ -44,7 +44,7 @@ bench/size.sh
 
 # The flow B benchmarks, briefly, so they cannot rot: a failing bench fails
 # the check, its numbers are reported and never compared with the goals.
-echo "== flow B benchmarks (quick)"
+echo "== flow B and C benchmarks (quick)"
 if bench/run.sh --quick build; then :; else echo "bench: FAILED"; failed=$((failed + 1)); status=1; fi
 echo "== secure element binding: bytes and CPU per power-up check"
 if build/bench/bench_se; then :; else echo "bench_se: FAILED"; failed=$((failed + 1)); status=1; fi
