@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "gw_cloud.h"
 #include "gw_net.h"
 #include "keystore.h"
 #include "qr.h"
@@ -182,6 +183,10 @@ int cmd_gateway_init(int argc, char **argv)
         return cli_fail("no random bytes for the gateway's secret");
     }
     rc = conf_write(dir, &c);
+    if (rc == 0) {
+        /* The cloud identity and the activation its REGISTER carries. */
+        rc = gwc_init(dir, dd.host.crypto, c.uuid, factory);
+    }
     ward_gw_qr qr;
     memset(&qr, 0, sizeof qr);
     memcpy(qr.mac, c.mac, sizeof qr.mac);
@@ -233,6 +238,7 @@ typedef struct gw_run {
     long long join_at;
     uint8_t join_result;
     int udp, lsn, conn;
+    gw_cloud cloud;
     uint8_t rbuf[2 + WARD_GW_PROV_MSG_MAX];
     size_t rlen;
 } gw_run;
@@ -355,10 +361,23 @@ static void tcp_frame(gw_run *r, const uint8_t *msg, size_t len)
     ward_err err = ward_gw_prov_tcp(&r->gw, (uint64_t)cli_mono_ms(), msg, len, &ev, out,
                                     sizeof out, &out_len);
     if (ev.type == WARD_GW_EV_CLAIM || ev.type == WARD_GW_EV_CREDENTIALS) {
-        /* The cloud stage is not in this gateway yet: a sealed refusal. */
-        printf("%s received (%zu bytes): not supported yet\n",
-               ev.type == WARD_GW_EV_CLAIM ? "claim" : "credentials", ev.len);
-        err = ward_gw_prov_refuse(&r->gw, WARD_ERR_UNSUPPORTED, out, sizeof out, &out_len);
+        /* The cloud stage: the core's answer, sealed back over the link;
+         * a failure goes back as a sealed refusal. */
+        uint8_t ans[WARD_GW_REGISTRATION_MAX];
+        size_t alen = 0;
+        bool claim = ev.type == WARD_GW_EV_CLAIM;
+        ward_err cerr = claim ? gwc_claim(&r->cloud, ev.data, ev.len, ans, sizeof ans, &alen)
+                              : gwc_credentials(&r->cloud, ev.data, ev.len, ans, sizeof ans,
+                                                &alen);
+        if (cerr == WARD_OK) {
+            printf("%s answered\n", claim ? "claim" : "credentials");
+            err = ward_gw_prov_answer(&r->gw, ans, alen, out, sizeof out, &out_len);
+        } else {
+            fprintf(stderr, "gateway: %s refused: %s\n", claim ? "claim" : "credentials",
+                    ward_strerror(cerr));
+            err = ward_gw_prov_refuse(&r->gw, cerr, out, sizeof out, &out_len);
+        }
+        fflush(stdout);
     } else {
         on_event(r, &ev);
     }
@@ -461,39 +480,57 @@ static void run_loop(gw_run *r)
         } else {
             fprintf(stderr, "gateway: cannot store the rollback\n");
         }
+        /* Online once its Wi-Fi is kept: login, heartbeats, back-off. */
+        ward_gw_status st;
+        ward_gw_prov_status(&r->gw, &st);
+        gwc_tick(&r->cloud, st.state == WARD_GW_WIFI_COMMITTED);
     }
 }
 
 int cmd_gateway_run(int argc, char **argv)
 {
     const char *dir = NULL, *netns = NULL, *wifi = NULL, *udp_s = NULL, *fs_s = NULL;
+    const char *hb_s = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "netns", true, &netns }, { "wifi", true, &wifi },
-        { "udp-port", true, &udp_s }, { "failsafe", true, &fs_s },
+        { "udp-port", true, &udp_s }, { "failsafe", true, &fs_s }, { "heartbeat", true, &hb_s },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 6, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
     if (dir == NULL) {
         return cli_usage("usage: ward gateway run --dir G [--netns NAME] [--wifi FILE] "
-                         "[--udp-port P] [--failsafe S]");
+                         "[--udp-port P] [--failsafe S] [--heartbeat S]");
     }
     unsigned long udp_port = 0;
-    unsigned failsafe = 0;
+    unsigned failsafe = 0, hb = 0;
     if ((rc = cli_number_opt("udp-port", udp_s, WARD_GW_UDP_PORT, 1, 65535, &udp_port)) != 0 ||
-        (rc = cli_seconds_opt("failsafe", fs_s, 120, &failsafe)) != 0) {
+        (rc = cli_seconds_opt("failsafe", fs_s, 120, &failsafe)) != 0 ||
+        (rc = cli_seconds_opt("heartbeat", hb_s, 30, &hb)) != 0) {
         return rc;
     }
-    if (failsafe == 0) {
-        return cli_usage("--failsafe: at least 1 second");
+    if (failsafe == 0 || hb == 0) {
+        return cli_usage("--failsafe and --heartbeat: at least 1 second");
+    }
+    /* Where wardd is: the device config `gateway init` wrote. */
+    char server[WARD_AGENT_URL_MAX + 1];
+    {
+        ward_agent_state dd;
+        if ((rc = cli_state_open_readonly(&dd, WARD_AGENT_DEVICE, dir)) != 0) {
+            return rc;
+        }
+        snprintf(server, sizeof server, "%s", dd.server);
+        ward_agent_state_close(&dd);
     }
     static gw_run r;
     memset(&r, 0, sizeof r);
     r.udp = r.lsn = r.conn = -1;
     gw_conf c;
-    if ((rc = conf_read(dir, &c)) != 0 || (wifi != NULL && (rc = wifi_read(wifi, &r)) != 0)) {
+    if ((rc = conf_read(dir, &c)) != 0 || (wifi != NULL && (rc = wifi_read(wifi, &r)) != 0) ||
+        (rc = gwc_open(&r.cloud, dir, server, c.mac, c.uuid, hb)) != 0) {
         explicit_bzero(&c, sizeof c);
+        gwc_close(&r.cloud);
         return rc;
     }
     if (netns != NULL && (rc = gw_enter_netns(netns)) != 0) {
@@ -565,6 +602,7 @@ int cmd_gateway_run(int argc, char **argv)
     if (r.lsn >= 0) {
         close(r.lsn);
     }
+    gwc_close(&r.cloud);
     ward_gw_prov_close(&r.gw);
     ward_file_port_close(&r.fp);
     explicit_bzero(r.nets, sizeof r.nets);
