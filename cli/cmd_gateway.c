@@ -4,11 +4,13 @@
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -27,6 +29,7 @@
 #define GW_STORE "provision.bin"
 #define GW_STORE_SIZE 8192
 #define GW_CONF_MAX 4096
+#define GW_RUN_LOCK ".gateway.lock"   /* flock(2): one run or reset at a time */
 #define JOIN_DELAY_MS 300      /* the simulated radio takes a moment */
 
 typedef struct gw_conf {
@@ -36,6 +39,7 @@ typedef struct gw_conf {
     char brand[WARD_GW_BRAND_MAX + 1];
     char category[WARD_GW_CATEGORY_MAX + 1];
     unsigned port;
+    bool reset;        /* a user reset brought it back to provisioning mode */
 } gw_conf;
 
 static char *path_in(const char *dir, const char *name)
@@ -58,8 +62,9 @@ static int conf_write(const char *dir, const gw_conf *c)
     char text[512];
     int n = snprintf(text, sizeof text,
                      "{\"mac\":\"%s\",\"uuid\":\"%s\",\"pop\":\"%s\",\"brand\":\"%s\","
-                     "\"category\":\"%s\",\"port\":%u}\n",
-                     mac, uuid, pop, c->brand, c->category, c->port);
+                     "\"category\":\"%s\",\"port\":%u,\"reset\":%s}\n",
+                     mac, uuid, pop, c->brand, c->category, c->port,
+                     c->reset ? "true" : "false");
     explicit_bzero(pop, sizeof pop);
     char *path = path_in(dir, GW_CONF);
     if (path == NULL) {
@@ -122,6 +127,7 @@ static int conf_read(const char *dir, gw_conf *c)
               !cJSON_IsNumber(port) || port->valuedouble < 1 || port->valuedouble > 65535;
     if (!bad) {
         c->port = (unsigned)port->valuedouble;
+        c->reset = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "reset"));
     }
     cJSON_Delete(o);
     int rc = bad ? cli_fail("%s: not a gateway config", path) : 0;
@@ -231,6 +237,8 @@ typedef struct wifi_net {
 
 typedef struct gw_run {
     ward_gw_prov gw;
+    const char *dir;
+    gw_conf conf;
     ward_file_port fp;
     wifi_net nets[WIFI_MAX];
     size_t nnets;
@@ -305,6 +313,13 @@ static void on_event(gw_run *r, const ward_gw_event *ev)
         break;
     case WARD_GW_EV_COMMITTED:
         printf("wifi committed: %.*s\n", (int)ev->ssid_len, (const char *)ev->ssid);
+        if (r->conf.reset) {
+            /* Provisioned again: the reset flag has served. */
+            r->conf.reset = false;
+            if (conf_write(r->dir, &r->conf) != 0) {
+                fprintf(stderr, "gateway: the reset flag stays set\n");
+            }
+        }
         break;
     case WARD_GW_EV_ROLLBACK:
         r->joining = false;
@@ -487,6 +502,93 @@ static void run_loop(gw_run *r)
     }
 }
 
+/* The gateway's run lock: held by `run` for its life and by `reset`. */
+static int run_lock(const char *dir)
+{
+    char *path = path_in(dir, GW_RUN_LOCK);
+    if (path == NULL) {
+        return -1;
+    }
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    free(path);
+    if (fd < 0) {
+        cli_fail("%s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        cli_fail("%s: the gateway is running (ward gateway run): stop it first", dir);
+        return -1;
+    }
+    return fd;
+}
+
+/* Where wardd is: the device config `gateway init` wrote. */
+static int server_of(const char *dir, char *server, size_t cap)
+{
+    ward_agent_state dd;
+    int rc = cli_state_open_readonly(&dd, WARD_AGENT_DEVICE, dir);
+    if (rc == 0) {
+        snprintf(server, cap, "%s", dd.server);
+        ward_agent_state_close(&dd);
+    }
+    return rc;
+}
+
+int cmd_gateway_reset(int argc, char **argv)
+{
+    const char *dir = NULL, *tries_s = NULL;
+    const cli_option opts[] = { { "dir", true, &dir }, { "tries", true, &tries_s } };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dir == NULL) {
+        return cli_usage("usage: ward gateway reset --dir G [--tries N]");
+    }
+    unsigned long tries = 0;
+    if ((rc = cli_number_opt("tries", tries_s, 3, 1, 10, &tries)) != 0) {
+        return rc;
+    }
+    char server[WARD_AGENT_URL_MAX + 1];
+    gw_conf c;
+    if ((rc = server_of(dir, server, sizeof server)) != 0 || (rc = conf_read(dir, &c)) != 0) {
+        return rc;
+    }
+    int lock = run_lock(dir);
+    if (lock < 0) {
+        explicit_bzero(&c, sizeof c);
+        return CLI_EXIT_FAIL;
+    }
+    static gw_cloud g;
+    cli_catch_stop();
+    rc = gwc_open(&g, dir, server, c.mac, c.uuid, 30);
+    int told = rc == 0 ? gwc_reset(&g, (unsigned)tries) : rc;
+    gwc_close(&g);
+    if (told == 0 || told == 1) {
+        /* Back to provisioning mode: the Wi-Fi forgotten, the reset flag
+         * in the device info until the next provisioning. */
+        char *prov = path_in(dir, GW_STORE);
+        c.reset = true;
+        if (prov == NULL || (unlink(prov) != 0 && errno != ENOENT)) {
+            rc = cli_fail("%s: the Wi-Fi not forgotten: %s", dir, strerror(errno));
+        } else {
+            rc = conf_write(dir, &c);
+        }
+        free(prov);
+        if (rc == 0) {
+            printf("gateway reset: credentials and Wi-Fi wiped; %s\n",
+                   told == 0 ? "wardd dropped its registration"
+                             : "wardd not reached: the gateway tells it when it runs");
+        }
+    } else {
+        rc = told;
+    }
+    explicit_bzero(&c, sizeof c);
+    close(lock);
+    return rc;
+}
+
 int cmd_gateway_run(int argc, char **argv)
 {
     const char *dir = NULL, *netns = NULL, *wifi = NULL, *udp_s = NULL, *fs_s = NULL;
@@ -513,15 +615,13 @@ int cmd_gateway_run(int argc, char **argv)
     if (failsafe == 0 || hb == 0) {
         return cli_usage("--failsafe and --heartbeat: at least 1 second");
     }
-    /* Where wardd is: the device config `gateway init` wrote. */
     char server[WARD_AGENT_URL_MAX + 1];
-    {
-        ward_agent_state dd;
-        if ((rc = cli_state_open_readonly(&dd, WARD_AGENT_DEVICE, dir)) != 0) {
-            return rc;
-        }
-        snprintf(server, sizeof server, "%s", dd.server);
-        ward_agent_state_close(&dd);
+    if ((rc = server_of(dir, server, sizeof server)) != 0) {
+        return rc;
+    }
+    int lock = run_lock(dir);
+    if (lock < 0) {
+        return CLI_EXIT_FAIL;
     }
     static gw_run r;
     memset(&r, 0, sizeof r);
@@ -531,10 +631,15 @@ int cmd_gateway_run(int argc, char **argv)
         (rc = gwc_open(&r.cloud, dir, server, c.mac, c.uuid, hb)) != 0) {
         explicit_bzero(&c, sizeof c);
         gwc_close(&r.cloud);
+        close(lock);
         return rc;
     }
+    r.dir = dir;
+    r.conf = c;
     if (netns != NULL && (rc = gw_enter_netns(netns)) != 0) {
         explicit_bzero(&c, sizeof c);
+        gwc_close(&r.cloud);
+        close(lock);
         return rc;
     }
     ward_host host;
@@ -543,6 +648,8 @@ int cmd_gateway_run(int argc, char **argv)
     char *spath = path_in(dir, GW_STORE);
     if (spath == NULL) {
         explicit_bzero(&c, sizeof c);
+        gwc_close(&r.cloud);
+        close(lock);
         return CLI_EXIT_FAIL;
     }
     ward_err err = ward_file_port_open(&r.fp, spath, GW_STORE_SIZE, &port);
@@ -553,6 +660,7 @@ int cmd_gateway_run(int argc, char **argv)
     memcpy(cfg.pop, c.pop, sizeof cfg.pop);
     cfg.tcp_port = (uint16_t)c.port;
     cfg.failsafe_ms = failsafe * 1000u;
+    cfg.reset_flag = c.reset;
     if (err == WARD_OK) {
         err = ward_gw_prov_open(&r.gw, host.crypto, &host.rng, &port, &cfg);
         if (err != WARD_OK) {
@@ -606,5 +714,7 @@ int cmd_gateway_run(int argc, char **argv)
     ward_gw_prov_close(&r.gw);
     ward_file_port_close(&r.fp);
     explicit_bzero(r.nets, sizeof r.nets);
+    explicit_bzero(&r.conf, sizeof r.conf);
+    close(lock);
     return rc;
 }

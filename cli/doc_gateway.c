@@ -49,5 +49,17 @@ const cli_doc cli_docs_gateway[] = {
           { "failsafe", "S", "seconds a join waits for the app's commit (default 120)" },
           { "heartbeat", "S", "seconds between session heartbeats (default 30)" },
           { NULL, NULL, NULL } } },
+    { "gateway reset", "--dir G [--tries N]",
+      "the user's reset: unbind at wardd, back to provisioning mode",
+      "Wipes the gateway's credentials (kept aside only to tell wardd) and its\n"
+      "Wi-Fi, sets the reset flag its SEARCH answer shows until the next\n"
+      "provisioning, and asks wardd, in a session of those credentials, to drop\n"
+      "its registration, owner and session (--tries times, back-off from 1 s,\n"
+      "default 3). When wardd cannot be reached the wipe stands and ward gateway\n"
+      "run tells wardd later, with back-off. The gateway must not be running.",
+      (const cli_doc_opt[]){
+          { "dir", "G", "the gateway's directory (ward gateway init)" },
+          { "tries", "N", "how many times to try telling wardd now, 1-10 (default 3)" },
+          { NULL, NULL, NULL } } },
     { NULL, NULL, NULL, NULL, NULL },
 };

@@ -84,6 +84,22 @@ int gwc_init(const char *dir, const ward_crypto *cp, const uint8_t uuid[WARD_GW_
     return rc;
 }
 
+static void creds_decode(const uint8_t *rec, ward_gw_creds *c)
+{
+    size_t o = 0;
+    memcpy(c->tid, rec, WARD_GW_TID_LEN);
+    o += WARD_GW_TID_LEN;
+    c->generation = (uint32_t)be_get(rec + o, 4);
+    o += 4;
+    c->expiry_ms = be_get(rec + o, 8);
+    o += 8;
+    memcpy(c->password, rec + o, WARD_GW_PASSWORD_LEN);
+    o += WARD_GW_PASSWORD_LEN;
+    memcpy(c->accesskey, rec + o, WARD_GW_ACCESSKEY_LEN);
+    o += WARD_GW_ACCESSKEY_LEN;
+    memcpy(c->localkey, rec + o, WARD_GW_LOCALKEY_LEN);
+}
+
 /* The kept credentials and counter, if any. */
 static ward_err load(gw_cloud *g)
 {
@@ -97,19 +113,7 @@ static ward_err load(gw_cloud *g)
         ward_wipe(rec, sizeof rec);
         return err != WARD_OK ? err : WARD_ERR_FORMAT;
     }
-    ward_gw_creds *c = &g->creds;
-    size_t o = 0;
-    memcpy(c->tid, rec, WARD_GW_TID_LEN);
-    o += WARD_GW_TID_LEN;
-    c->generation = (uint32_t)be_get(rec + o, 4);
-    o += 4;
-    c->expiry_ms = be_get(rec + o, 8);
-    o += 8;
-    memcpy(c->password, rec + o, WARD_GW_PASSWORD_LEN);
-    o += WARD_GW_PASSWORD_LEN;
-    memcpy(c->accesskey, rec + o, WARD_GW_ACCESSKEY_LEN);
-    o += WARD_GW_ACCESSKEY_LEN;
-    memcpy(c->localkey, rec + o, WARD_GW_LOCALKEY_LEN);
+    creds_decode(rec, &g->creds);
     ward_wipe(rec, sizeof rec);
     uint8_t cb[8];
     err = ward_store_get(&g->st, GWC_REC_COUNTER, cb, sizeof cb, &n);
@@ -163,6 +167,14 @@ int gwc_open(gw_cloud *g, const char *dir, const char *server,
         if (err == WARD_OK) {
             err = load(g);
         }
+        uint8_t probe[GWC_CREDS_REC_LEN + 8];
+        size_t pn = 0;
+        if (err == WARD_OK &&
+            ward_store_get(&g->st, GWC_REC_RESET, probe, sizeof probe, &pn) == WARD_OK) {
+            g->reset_pending = pn == sizeof probe;
+            g->reset_backoff_ms = BACKOFF_MIN_MS;
+        }
+        ward_wipe(probe, sizeof probe);
         if (err != WARD_OK) {
             rc = cli_fail("%s: %s", spath, cli_file_why(err, g->fp.os_errno, "not a store"));
         }
@@ -190,10 +202,8 @@ ward_err gwc_claim(gw_cloud *g, const uint8_t *in, size_t len, uint8_t *out, siz
     return err;
 }
 
-/* The credentials and a fresh counter, in one power-safe update. */
-static ward_err keep(gw_cloud *g, const ward_gw_creds *c)
+static void creds_encode(const ward_gw_creds *c, uint8_t *rec)
 {
-    uint8_t rec[GWC_CREDS_REC_LEN], cb[8] = { 0 };
     size_t o = 0;
     memcpy(rec, c->tid, WARD_GW_TID_LEN);
     o += WARD_GW_TID_LEN;
@@ -206,6 +216,13 @@ static ward_err keep(gw_cloud *g, const ward_gw_creds *c)
     memcpy(rec + o, c->accesskey, WARD_GW_ACCESSKEY_LEN);
     o += WARD_GW_ACCESSKEY_LEN;
     memcpy(rec + o, c->localkey, WARD_GW_LOCALKEY_LEN);
+}
+
+/* The credentials and a fresh counter, in one power-safe update. */
+static ward_err keep(gw_cloud *g, const ward_gw_creds *c)
+{
+    uint8_t rec[GWC_CREDS_REC_LEN], cb[8] = { 0 };
+    creds_encode(c, rec);
     ward_record_change ch[2] = { { GWC_REC_CREDS, rec, sizeof rec, false },
                                  { GWC_REC_COUNTER, cb, sizeof cb, false } };
     ward_err err = ward_store_update(&g->st, ch, 2);
@@ -334,9 +351,100 @@ static void heartbeat(gw_cloud *g, long long now)
     back_off(g, now);
 }
 
+/* One try to tell wardd of the pending reset: log in with the reset
+ * credentials (their counter stored first), RESET. 0 told, or wardd will
+ * never take them (refused or expired: forgotten too); -1 try again. */
+static int tell_reset(gw_cloud *g)
+{
+    uint8_t rec[GWC_CREDS_REC_LEN + 8];
+    size_t n = 0;
+    char why[512];
+    ward_gw_creds c;
+    ward_gw_session s;
+    memset(&s, 0, sizeof s);
+    if (ward_store_get(&g->st, GWC_REC_RESET, rec, sizeof rec, &n) != WARD_OK ||
+        n != sizeof rec) {
+        ward_wipe(rec, sizeof rec);
+        return -1;
+    }
+    creds_decode(rec, &c);
+    uint64_t counter = be_get(rec + GWC_CREDS_REC_LEN, 8) + 1;
+    be_put(rec + GWC_CREDS_REC_LEN, counter, 8);
+    ward_err err = ward_store_put(&g->st, GWC_REC_RESET, rec, sizeof rec);
+    ward_wipe(rec, sizeof rec);
+    if (err != WARD_OK) {
+        ward_wipe(&c, sizeof c);
+        fprintf(stderr, "gateway: cannot store the login counter\n");
+        return -1;
+    }
+    long st = ward_agent_gw_login(&g->ag, &s, &c, counter, why, sizeof why);
+    ward_wipe(&c, sizeof c);
+    if (st == 0) {
+        st = ward_agent_gw_reset(&g->ag, &s, why, sizeof why);
+    }
+    ward_gw_session_wipe(&s);
+    if (st == 0 || st == 401 || st == 410) {
+        if (ward_store_remove(&g->st, GWC_REC_RESET) != WARD_OK) {
+            return -1;
+        }
+        g->reset_pending = false;
+        if (st == 0) {
+            printf("reset: wardd dropped the gateway's registration\n");
+        } else {
+            printf("reset: wardd no longer takes these credentials (%ld); nothing to drop\n",
+                   st);
+        }
+        fflush(stdout);
+        return 0;
+    }
+    fprintf(stderr, "gateway: reset not told to wardd yet: %s\n", why);
+    return -1;
+}
+
+int gwc_reset(gw_cloud *g, unsigned tries)
+{
+    if (g->have_creds) {
+        uint8_t rec[GWC_CREDS_REC_LEN + 8];
+        creds_encode(&g->creds, rec);
+        be_put(rec + GWC_CREDS_REC_LEN, g->counter, 8);
+        ward_record_change ch[3] = { { GWC_REC_RESET, rec, sizeof rec, false },
+                                     { GWC_REC_CREDS, NULL, 0, true },
+                                     { GWC_REC_COUNTER, NULL, 0, true } };
+        ward_err err = ward_store_update(&g->st, ch, 3);
+        ward_wipe(rec, sizeof rec);
+        if (err != WARD_OK) {
+            return cli_fail("cannot wipe the credentials: %s", ward_strerror(err));
+        }
+        ward_wipe(&g->creds, sizeof g->creds);
+        g->have_creds = false;
+        g->reset_pending = true;
+    }
+    unsigned pause = BACKOFF_MIN_MS;
+    for (unsigned t = 0; g->reset_pending && t < tries && !cli_stopping; t++) {
+        if (t > 0) {
+            cli_nap(pause);
+            pause *= 2;
+        }
+        if (tell_reset(g) == 0) {
+            return 0;
+        }
+    }
+    return g->reset_pending ? 1 : 0;
+}
+
 void gwc_tick(gw_cloud *g, bool wifi_up)
 {
     long long now = cli_mono_ms();
+    /* A reset wardd was not told of: told as soon as wardd answers,
+     * whatever the Wi-Fi stage (the old network may still be there). */
+    if (g->reset_pending && now >= g->reset_at) {
+        if (tell_reset(g) != 0) {
+            g->reset_at = now + g->reset_backoff_ms;
+            g->reset_backoff_ms = g->reset_backoff_ms < BACKOFF_MAX_MS / 2
+                                      ? g->reset_backoff_ms * 2 : BACKOFF_MAX_MS;
+        }
+        now = cli_mono_ms();
+    }
     if (!wifi_up || !g->have_creds || now < g->next_at) {
         return;
     }

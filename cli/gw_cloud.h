@@ -26,6 +26,7 @@
 #define GWC_STORE_SIZE 4096
 #define GWC_REC_CREDS 0x0480u     /* tid, generation, expiry, password, accesskey, localkey */
 #define GWC_REC_COUNTER 0x0481u   /* the next login counter, 8 bytes big-endian */
+#define GWC_REC_RESET 0x0482u     /* a reset wardd was not told of: credentials, counter */
 #define GWC_CREDS_REC_LEN (WARD_GW_TID_LEN + 4 + 8 + WARD_GW_CREDS_PLAIN_LEN)   /* 92 */
 
 typedef struct gw_cloud {
@@ -50,6 +51,9 @@ typedef struct gw_cloud {
     long long next_at;            /* monotonic ms of the next login or heartbeat */
     unsigned backoff_ms;
     unsigned heartbeat_ms;
+    bool reset_pending;           /* GWC_REC_RESET holds credentials to tell wardd with */
+    long long reset_at;
+    unsigned reset_backoff_ms;
 } gw_cloud;
 
 /* Makes the cloud identity in dir (G/gateway.key) and, with a factory key,
@@ -71,6 +75,12 @@ ward_err gwc_credentials(gw_cloud *g, const uint8_t *in, size_t len, uint8_t *ou
 /* Logs in, keeps the session (heartbeats), logs in again with back-off.
  * Call often; it does nothing until it is time. */
 void gwc_tick(gw_cloud *g, bool wifi_up);
+/* The user's reset: the credentials leave service at once (moved to
+ * GWC_REC_RESET in one store update), then wardd is told in a session of
+ * their own, up to `tries` times with back-off. 0 wardd told (or nothing
+ * to tell); 1 wiped but wardd not told (gwc_tick tells it later); an exit
+ * code when not even wiped. */
+int gwc_reset(gw_cloud *g, unsigned tries);
 void gwc_close(gw_cloud *g);
 
 #endif /* WARD_CLI_GW_CLOUD_H */

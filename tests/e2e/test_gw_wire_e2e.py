@@ -326,6 +326,86 @@ class Provisioning(unittest.TestCase):
         self.wait_online(1)
 
 
+class Reset(Provisioning):
+    """`ward gateway reset`: wardd drops registration, owner and session."""
+
+    def test_whole_provisioning(self):
+        pass
+
+    test_rerun_renews_the_registration_and_keeps_the_wifi = test_whole_provisioning
+    test_second_owner_refused = test_whole_provisioning
+
+    def conf(self):
+        with open(os.path.join(self.g, "gateway.json"), encoding="ascii") as f:
+            return json.load(f)
+
+    def test_reset_drops_bindings_and_reprovision_works(self):
+        r = self.provision(self.alice)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        tid = self.wait_online(1)[0]
+        # A copy of the gateway as it was: its credentials must stop.
+        old = os.path.join(self.root, "G-old")
+        self.gw.stop()
+        shutil.copytree(self.g, old)
+        os.remove(os.path.join(old, ".gateway.lock"))
+        r = self.ward("gateway", "reset", "--dir", self.g)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # wardd: no registration, no owner; the gateway: no credentials,
+        # no Wi-Fi, the reset flag set.
+        self.assertEqual(self.db_row(), [])
+        self.assertEqual(self.listed(self.alice), {})
+        self.assertIsNone(cloud_state(self.g))
+        self.assertFalse(os.path.exists(os.path.join(self.g, "provision.bin")))
+        self.assertTrue(self.conf()["reset"])
+        # The old credentials no longer log in.
+        refused = self.answers("/v1/gateways/login", 401)
+        accepted = self.answers("/v1/gateways/login", 200)
+        stale = Proc([WARD, "gateway", "run", "--dir", old, "--wifi", self.wifi,
+                      "--udp-port", str(free_udp_port()), "--heartbeat", "1"])
+        try:
+            end = time.time() + 15
+            while time.time() < end and self.answers("/v1/gateways/login", 401) == refused:
+                time.sleep(0.2)
+        finally:
+            stale.stop()
+        self.assertGreater(self.answers("/v1/gateways/login", 401), refused)
+        self.assertEqual(self.answers("/v1/gateways/login", 200), accepted)
+        # Back in provisioning mode: another owner may take it now.
+        self.start_gateway()
+        bob = self.account(BOB)
+        r = self.provision(bob)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        st = self.wait_online(1)
+        self.assertNotEqual(st[0], tid)
+        self.assertEqual([u for _, u, _, _ in self.db_row()], ["bob"])
+        self.assertIn(st[0], self.listed(bob))
+        self.assertFalse(self.conf()["reset"])
+
+    def test_reset_while_wardd_is_down_is_told_later(self):
+        r = self.provision(self.alice)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.wait_online(1)
+        self.gw.stop()
+        self.wardd.stop()
+        r = self.ward("gateway", "reset", "--dir", self.g, "--tries", "1")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # Wiped here at once; wardd still holds the orphan.
+        self.assertIsNone(cloud_state(self.g))
+        self.assertIn(0x0482, store_records(os.path.join(self.g, "cloud.bin")))
+        self.wardd.start([])
+        self.assertEqual(len(self.db_row()), 1)
+        self.start_gateway()
+        end = time.time() + 20
+        while time.time() < end and self.db_row():
+            time.sleep(0.2)
+        self.assertEqual(self.db_row(), [])
+        self.assertEqual(self.listed(self.alice), {})
+        end = time.time() + 5
+        while time.time() < end and 0x0482 in store_records(os.path.join(self.g, "cloud.bin")):
+            time.sleep(0.2)
+        self.assertNotIn(0x0482, store_records(os.path.join(self.g, "cloud.bin")))
+
+
 class Expiry(Provisioning):
     """Credentials of 8 seconds: refused once past, renewed by a rerun."""
 
