@@ -62,15 +62,16 @@ static long post_packet(const ward_agent *ag, ward_gw_session *s, uint8_t type,
                                 "packet", msg, len, NULL, NULL, NULL, r, why, why_cap);
 }
 
-long ward_agent_gw_send(const ward_agent *ag, ward_gw_session *s, const uint8_t *pt,
-                        size_t pt_len, uint8_t *out, size_t cap, size_t *out_len, char *why,
-                        size_t why_cap)
+/* type with pt up, wardd's sealed DATA back into out. */
+static long exchange(const ward_agent *ag, ward_gw_session *s, uint8_t up, const uint8_t *pt,
+                     size_t pt_len, uint8_t *out, size_t cap, size_t *out_len, char *why,
+                     size_t why_cap)
 {
     ward_http_response r;
     uint8_t answer[WARD_GW_DATA_MAX], type = 0;
     size_t alen = 0;
     *out_len = 0;
-    long st = post_packet(ag, s, WARD_MSG_GW_DATA, pt, pt_len, &r, why, why_cap);
+    long st = post_packet(ag, s, up, pt, pt_len, &r, why, why_cap);
     if (st == 0) {
         st = answer_bytes(&r, "packet", answer, sizeof answer, &alen, why, why_cap);
     }
@@ -87,6 +88,22 @@ long ward_agent_gw_send(const ward_agent *ag, ward_gw_session *s, const uint8_t 
         return WARD_AGENT_GW_BAD_REPLY;
     }
     return 0;
+}
+
+long ward_agent_gw_send(const ward_agent *ag, ward_gw_session *s, const uint8_t *pt,
+                        size_t pt_len, uint8_t *out, size_t cap, size_t *out_len, char *why,
+                        size_t why_cap)
+{
+    return exchange(ag, s, WARD_MSG_GW_DATA, pt, pt_len, out, cap, out_len, why, why_cap);
+}
+
+long ward_agent_gw_reset(const ward_agent *ag, ward_gw_session *s, char *why, size_t why_cap)
+{
+    uint8_t none[1];
+    size_t n = 0;
+    long st = exchange(ag, s, WARD_MSG_GW_RESET, NULL, 0, none, sizeof none, &n, why, why_cap);
+    ward_gw_session_wipe(s);
+    return st;
 }
 
 long ward_agent_gw_logout(const ward_agent *ag, ward_gw_session *s, char *why, size_t why_cap)

@@ -134,6 +134,7 @@ int cmd_app_discover(int argc, char **argv);
 /* Flow C (cmd_gateway.c, cmd_provision.c): a gateway and its LAN hand-over. */
 int cmd_gateway_init(int argc, char **argv);
 int cmd_gateway_run(int argc, char **argv);
+int cmd_gateway_reset(int argc, char **argv);
 int cmd_app_provision(int argc, char **argv);
 int cmd_app_gateways(int argc, char **argv);
 

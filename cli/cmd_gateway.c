@@ -4,15 +4,18 @@
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "gw_cloud.h"
 #include "gw_net.h"
 #include "keystore.h"
 #include "qr.h"
@@ -26,6 +29,7 @@
 #define GW_STORE "provision.bin"
 #define GW_STORE_SIZE 8192
 #define GW_CONF_MAX 4096
+#define GW_RUN_LOCK ".gateway.lock"   /* flock(2): one run or reset at a time */
 #define JOIN_DELAY_MS 300      /* the simulated radio takes a moment */
 
 typedef struct gw_conf {
@@ -35,6 +39,7 @@ typedef struct gw_conf {
     char brand[WARD_GW_BRAND_MAX + 1];
     char category[WARD_GW_CATEGORY_MAX + 1];
     unsigned port;
+    bool reset;        /* a user reset brought it back to provisioning mode */
 } gw_conf;
 
 static char *path_in(const char *dir, const char *name)
@@ -57,8 +62,9 @@ static int conf_write(const char *dir, const gw_conf *c)
     char text[512];
     int n = snprintf(text, sizeof text,
                      "{\"mac\":\"%s\",\"uuid\":\"%s\",\"pop\":\"%s\",\"brand\":\"%s\","
-                     "\"category\":\"%s\",\"port\":%u}\n",
-                     mac, uuid, pop, c->brand, c->category, c->port);
+                     "\"category\":\"%s\",\"port\":%u,\"reset\":%s}\n",
+                     mac, uuid, pop, c->brand, c->category, c->port,
+                     c->reset ? "true" : "false");
     explicit_bzero(pop, sizeof pop);
     char *path = path_in(dir, GW_CONF);
     if (path == NULL) {
@@ -121,6 +127,7 @@ static int conf_read(const char *dir, gw_conf *c)
               !cJSON_IsNumber(port) || port->valuedouble < 1 || port->valuedouble > 65535;
     if (!bad) {
         c->port = (unsigned)port->valuedouble;
+        c->reset = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "reset"));
     }
     cJSON_Delete(o);
     int rc = bad ? cli_fail("%s: not a gateway config", path) : 0;
@@ -182,6 +189,10 @@ int cmd_gateway_init(int argc, char **argv)
         return cli_fail("no random bytes for the gateway's secret");
     }
     rc = conf_write(dir, &c);
+    if (rc == 0) {
+        /* The cloud identity and the activation its REGISTER carries. */
+        rc = gwc_init(dir, dd.host.crypto, c.uuid, factory);
+    }
     ward_gw_qr qr;
     memset(&qr, 0, sizeof qr);
     memcpy(qr.mac, c.mac, sizeof qr.mac);
@@ -226,6 +237,8 @@ typedef struct wifi_net {
 
 typedef struct gw_run {
     ward_gw_prov gw;
+    const char *dir;
+    gw_conf conf;
     ward_file_port fp;
     wifi_net nets[WIFI_MAX];
     size_t nnets;
@@ -233,6 +246,7 @@ typedef struct gw_run {
     long long join_at;
     uint8_t join_result;
     int udp, lsn, conn;
+    gw_cloud cloud;
     uint8_t rbuf[2 + WARD_GW_PROV_MSG_MAX];
     size_t rlen;
 } gw_run;
@@ -299,6 +313,13 @@ static void on_event(gw_run *r, const ward_gw_event *ev)
         break;
     case WARD_GW_EV_COMMITTED:
         printf("wifi committed: %.*s\n", (int)ev->ssid_len, (const char *)ev->ssid);
+        if (r->conf.reset) {
+            /* Provisioned again: the reset flag has served. */
+            r->conf.reset = false;
+            if (conf_write(r->dir, &r->conf) != 0) {
+                fprintf(stderr, "gateway: the reset flag stays set\n");
+            }
+        }
         break;
     case WARD_GW_EV_ROLLBACK:
         r->joining = false;
@@ -355,10 +376,23 @@ static void tcp_frame(gw_run *r, const uint8_t *msg, size_t len)
     ward_err err = ward_gw_prov_tcp(&r->gw, (uint64_t)cli_mono_ms(), msg, len, &ev, out,
                                     sizeof out, &out_len);
     if (ev.type == WARD_GW_EV_CLAIM || ev.type == WARD_GW_EV_CREDENTIALS) {
-        /* The cloud stage is not in this gateway yet: a sealed refusal. */
-        printf("%s received (%zu bytes): not supported yet\n",
-               ev.type == WARD_GW_EV_CLAIM ? "claim" : "credentials", ev.len);
-        err = ward_gw_prov_refuse(&r->gw, WARD_ERR_UNSUPPORTED, out, sizeof out, &out_len);
+        /* The cloud stage: the core's answer, sealed back over the link;
+         * a failure goes back as a sealed refusal. */
+        uint8_t ans[WARD_GW_REGISTRATION_MAX];
+        size_t alen = 0;
+        bool claim = ev.type == WARD_GW_EV_CLAIM;
+        ward_err cerr = claim ? gwc_claim(&r->cloud, ev.data, ev.len, ans, sizeof ans, &alen)
+                              : gwc_credentials(&r->cloud, ev.data, ev.len, ans, sizeof ans,
+                                                &alen);
+        if (cerr == WARD_OK) {
+            printf("%s answered\n", claim ? "claim" : "credentials");
+            err = ward_gw_prov_answer(&r->gw, ans, alen, out, sizeof out, &out_len);
+        } else {
+            fprintf(stderr, "gateway: %s refused: %s\n", claim ? "claim" : "credentials",
+                    ward_strerror(cerr));
+            err = ward_gw_prov_refuse(&r->gw, cerr, out, sizeof out, &out_len);
+        }
+        fflush(stdout);
     } else {
         on_event(r, &ev);
     }
@@ -461,43 +495,151 @@ static void run_loop(gw_run *r)
         } else {
             fprintf(stderr, "gateway: cannot store the rollback\n");
         }
+        /* Online once its Wi-Fi is kept: login, heartbeats, back-off. */
+        ward_gw_status st;
+        ward_gw_prov_status(&r->gw, &st);
+        gwc_tick(&r->cloud, st.state == WARD_GW_WIFI_COMMITTED);
     }
+}
+
+/* The gateway's run lock: held by `run` for its life and by `reset`. */
+static int run_lock(const char *dir)
+{
+    char *path = path_in(dir, GW_RUN_LOCK);
+    if (path == NULL) {
+        return -1;
+    }
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    free(path);
+    if (fd < 0) {
+        cli_fail("%s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        cli_fail("%s: the gateway is running (ward gateway run): stop it first", dir);
+        return -1;
+    }
+    return fd;
+}
+
+/* Where wardd is: the device config `gateway init` wrote. */
+static int server_of(const char *dir, char *server, size_t cap)
+{
+    ward_agent_state dd;
+    int rc = cli_state_open_readonly(&dd, WARD_AGENT_DEVICE, dir);
+    if (rc == 0) {
+        snprintf(server, cap, "%s", dd.server);
+        ward_agent_state_close(&dd);
+    }
+    return rc;
+}
+
+int cmd_gateway_reset(int argc, char **argv)
+{
+    const char *dir = NULL, *tries_s = NULL;
+    const cli_option opts[] = { { "dir", true, &dir }, { "tries", true, &tries_s } };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dir == NULL) {
+        return cli_usage("usage: ward gateway reset --dir G [--tries N]");
+    }
+    unsigned long tries = 0;
+    if ((rc = cli_number_opt("tries", tries_s, 3, 1, 10, &tries)) != 0) {
+        return rc;
+    }
+    char server[WARD_AGENT_URL_MAX + 1];
+    gw_conf c;
+    if ((rc = server_of(dir, server, sizeof server)) != 0 || (rc = conf_read(dir, &c)) != 0) {
+        return rc;
+    }
+    int lock = run_lock(dir);
+    if (lock < 0) {
+        explicit_bzero(&c, sizeof c);
+        return CLI_EXIT_FAIL;
+    }
+    static gw_cloud g;
+    cli_catch_stop();
+    rc = gwc_open(&g, dir, server, c.mac, c.uuid, 30);
+    int told = rc == 0 ? gwc_reset(&g, (unsigned)tries) : rc;
+    gwc_close(&g);
+    if (told == 0 || told == 1) {
+        /* Back to provisioning mode: the Wi-Fi forgotten, the reset flag
+         * in the device info until the next provisioning. */
+        char *prov = path_in(dir, GW_STORE);
+        c.reset = true;
+        if (prov == NULL || (unlink(prov) != 0 && errno != ENOENT)) {
+            rc = cli_fail("%s: the Wi-Fi not forgotten: %s", dir, strerror(errno));
+        } else {
+            rc = conf_write(dir, &c);
+        }
+        free(prov);
+        if (rc == 0) {
+            printf("gateway reset: credentials and Wi-Fi wiped; %s\n",
+                   told == 0 ? "wardd dropped its registration"
+                             : "wardd not reached: the gateway tells it when it runs");
+        }
+    } else {
+        rc = told;
+    }
+    explicit_bzero(&c, sizeof c);
+    close(lock);
+    return rc;
 }
 
 int cmd_gateway_run(int argc, char **argv)
 {
     const char *dir = NULL, *netns = NULL, *wifi = NULL, *udp_s = NULL, *fs_s = NULL;
+    const char *hb_s = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "netns", true, &netns }, { "wifi", true, &wifi },
-        { "udp-port", true, &udp_s }, { "failsafe", true, &fs_s },
+        { "udp-port", true, &udp_s }, { "failsafe", true, &fs_s }, { "heartbeat", true, &hb_s },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 6, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
     if (dir == NULL) {
         return cli_usage("usage: ward gateway run --dir G [--netns NAME] [--wifi FILE] "
-                         "[--udp-port P] [--failsafe S]");
+                         "[--udp-port P] [--failsafe S] [--heartbeat S]");
     }
     unsigned long udp_port = 0;
-    unsigned failsafe = 0;
+    unsigned failsafe = 0, hb = 0;
     if ((rc = cli_number_opt("udp-port", udp_s, WARD_GW_UDP_PORT, 1, 65535, &udp_port)) != 0 ||
-        (rc = cli_seconds_opt("failsafe", fs_s, 120, &failsafe)) != 0) {
+        (rc = cli_seconds_opt("failsafe", fs_s, 120, &failsafe)) != 0 ||
+        (rc = cli_seconds_opt("heartbeat", hb_s, 30, &hb)) != 0) {
         return rc;
     }
-    if (failsafe == 0) {
-        return cli_usage("--failsafe: at least 1 second");
+    if (failsafe == 0 || hb == 0) {
+        return cli_usage("--failsafe and --heartbeat: at least 1 second");
+    }
+    char server[WARD_AGENT_URL_MAX + 1];
+    if ((rc = server_of(dir, server, sizeof server)) != 0) {
+        return rc;
+    }
+    int lock = run_lock(dir);
+    if (lock < 0) {
+        return CLI_EXIT_FAIL;
     }
     static gw_run r;
     memset(&r, 0, sizeof r);
     r.udp = r.lsn = r.conn = -1;
     gw_conf c;
-    if ((rc = conf_read(dir, &c)) != 0 || (wifi != NULL && (rc = wifi_read(wifi, &r)) != 0)) {
+    if ((rc = conf_read(dir, &c)) != 0 || (wifi != NULL && (rc = wifi_read(wifi, &r)) != 0) ||
+        (rc = gwc_open(&r.cloud, dir, server, c.mac, c.uuid, hb)) != 0) {
         explicit_bzero(&c, sizeof c);
+        gwc_close(&r.cloud);
+        close(lock);
         return rc;
     }
+    r.dir = dir;
+    r.conf = c;
     if (netns != NULL && (rc = gw_enter_netns(netns)) != 0) {
         explicit_bzero(&c, sizeof c);
+        gwc_close(&r.cloud);
+        close(lock);
         return rc;
     }
     ward_host host;
@@ -506,6 +648,8 @@ int cmd_gateway_run(int argc, char **argv)
     char *spath = path_in(dir, GW_STORE);
     if (spath == NULL) {
         explicit_bzero(&c, sizeof c);
+        gwc_close(&r.cloud);
+        close(lock);
         return CLI_EXIT_FAIL;
     }
     ward_err err = ward_file_port_open(&r.fp, spath, GW_STORE_SIZE, &port);
@@ -516,6 +660,7 @@ int cmd_gateway_run(int argc, char **argv)
     memcpy(cfg.pop, c.pop, sizeof cfg.pop);
     cfg.tcp_port = (uint16_t)c.port;
     cfg.failsafe_ms = failsafe * 1000u;
+    cfg.reset_flag = c.reset;
     if (err == WARD_OK) {
         err = ward_gw_prov_open(&r.gw, host.crypto, &host.rng, &port, &cfg);
         if (err != WARD_OK) {
@@ -565,8 +710,11 @@ int cmd_gateway_run(int argc, char **argv)
     if (r.lsn >= 0) {
         close(r.lsn);
     }
+    gwc_close(&r.cloud);
     ward_gw_prov_close(&r.gw);
     ward_file_port_close(&r.fp);
     explicit_bzero(r.nets, sizeof r.nets);
+    explicit_bzero(&r.conf, sizeof r.conf);
+    close(lock);
     return rc;
 }

@@ -1,7 +1,9 @@
-/* `ward app provision`: the app's side of flow C's LAN hand-over. It finds the gateway named by
+/* `ward app provision`: the app's side of flow C's provisioning. It finds the gateway named by
  * its QR code (SEARCH by UDP broadcast), then over the sealed TCP link lists the networks, sets
- * the SSID and password, waits for the join and commits it. The core (ward_gw_prov.h) checks
- * everything; this file retransmits with back-off and says what happened. */
+ * the SSID and password, waits for the join, registers the gateway with wardd (a claim to it,
+ * its REGISTER to wardd, wardd's sealed CREDENTIALS back) and commits. The core
+ * (ward_gw_prov.h, ward_gw_cloud.h) checks everything; this file retransmits with back-off and
+ * says what happened. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -14,8 +16,11 @@
 
 #include "cli.h"
 #include "gw_net.h"
+#include "keystore.h"
 #include "qr.h"
 #include "ward/ward.h"
+#include "ward/ward_app.h"
+#include "ward/ward_app_cloud.h"
 #include "ward/ward_files.h"
 #include "ward/ward_host.h"
 
@@ -31,6 +36,9 @@ typedef struct prov {
     int tcp;
     long long deadline;
     char mac[18];
+    ward_app *acct;              /* the signed-in account, or NULL: the LAN stage only */
+    ward_app_gw_info reg;        /* what wardd issued (clear part) */
+    bool registered;
 } prov;
 
 static int parse_hostport(const char *text, struct sockaddr_in *a)
@@ -202,15 +210,19 @@ static int record(const char *dir, const prov *p, const char *ssid)
         free(gdir);
         return cli_fail("%s: %s", dir, strerror(e));
     }
-    char name[32], uuid[33], text[256];
+    char name[32], uuid[33], text[320], tid[80] = "";
     snprintf(name, sizeof name, "%02x%02x%02x%02x%02x%02x.json", p->info.mac[0], p->info.mac[1],
              p->info.mac[2], p->info.mac[3], p->info.mac[4], p->info.mac[5]);
     for (size_t i = 0; i < 16; i++) {
         snprintf(uuid + 2 * i, 3, "%02x", p->info.uuid[i]);
     }
+    if (p->registered) {
+        snprintf(tid, sizeof tid, ",\"tid\":\"%s\",\"generation\":%u", p->reg.tid,
+                 (unsigned)p->reg.generation);
+    }
     int n = snprintf(text, sizeof text,
-                     "{\"mac\":\"%s\",\"uuid\":\"%s\",\"ssid\":\"%s\",\"wifi\":\"committed\"}\n",
-                     p->mac, uuid, ssid);
+                     "{\"mac\":\"%s\",\"uuid\":\"%s\",\"ssid\":\"%s\",\"wifi\":\"committed\"%s}\n",
+                     p->mac, uuid, ssid, tid);
     char *path = ward_path_join(gdir, name);
     free(gdir);
     if (path == NULL) {
@@ -222,7 +234,64 @@ static int record(const char *dir, const prov *p, const char *ssid)
     return rc;
 }
 
-/* Everything after SEARCH: list, set, wait, commit. */
+/* The cloud stage over the link: a claim from wardd to the gateway, its
+ * REGISTER to wardd, wardd's CREDENTIALS (sealed to the gateway) back, and
+ * the gateway's ack naming what wardd issued. */
+static int cloud_stage(prov *p)
+{
+    uint8_t claim[WARD_GW_CLAIM_MAX], q[WARD_GW_PROV_MSG_MAX], creds[WARD_GW_CREDENTIALS_MAX];
+    uint8_t tid[WARD_GW_TID_LEN];
+    size_t cl = 0, ql = 0, crl = 0;
+    int64_t exp = 0;
+    uint32_t gen = 0;
+    ward_gw_answer ans;
+    int rc;
+    if (ward_app_gw_claim(p->acct, 0, claim, sizeof claim, &cl, &exp, NULL) != WARD_OK) {
+        return cli_fail("wardd gave no claim: %s", ward_app_error(p->acct));
+    }
+    ward_err err = ward_gw_app_claim(&p->app, claim, cl, q, sizeof q, &ql);
+    explicit_bzero(claim, sizeof claim);
+    if (err != WARD_OK) {
+        return cli_fail("cannot make CLAIM");
+    }
+    if ((rc = exchange(p, q, ql, &ans, "CLAIM")) != 0) {
+        return rc;
+    }
+    if (ans.refused != WARD_OK) {
+        return cli_fail("gateway %s: refused the claim: %s%s", p->mac, ward_strerror(ans.refused),
+                        ans.refused == WARD_ERR_UNSUPPORTED
+                            ? " (it was made without an activation: --no-activate)" : "");
+    }
+    err = ward_app_gw_register(p->acct, ans.data, ans.data_len, creds, sizeof creds, &crl,
+                               &p->reg, NULL);
+    if (err != WARD_OK) {
+        return cli_fail("wardd did not register gateway %s: %s", p->mac,
+                        ward_app_error(p->acct));
+    }
+    if (ward_gw_app_credentials(&p->app, creds, crl, q, sizeof q, &ql) != WARD_OK) {
+        return cli_fail("cannot make CREDENTIALS");
+    }
+    if ((rc = exchange(p, q, ql, &ans, "CREDENTIALS")) != 0) {
+        return rc;
+    }
+    char tid_hex[2 * WARD_GW_TID_LEN + 1] = "";
+    if (ans.refused != WARD_OK) {
+        return cli_fail("gateway %s: refused its credentials: %s", p->mac,
+                        ward_strerror(ans.refused));
+    }
+    if (ward_gw_creds_ack_parse(ans.data, ans.data_len, tid, &gen) != WARD_OK ||
+        ward_hex_encode(tid, sizeof tid, tid_hex, sizeof tid_hex) != WARD_OK ||
+        strcmp(tid_hex, p->reg.tid) != 0 || gen != p->reg.generation) {
+        return cli_fail("gateway %s: its acknowledgement names other credentials", p->mac);
+    }
+    p->registered = true;
+    printf("gateway %s: registered with wardd: tid=%s generation=%u%s\n", p->mac, p->reg.tid,
+           (unsigned)p->reg.generation, p->reg.rotated ? " (new keys; the old ones stopped)" : "");
+    fflush(stdout);
+    return 0;
+}
+
+/* Everything after SEARCH: list, set, wait, register, commit. */
 static int handover(prov *p, const char *ssid, const char *psk)
 {
     uint8_t q[WARD_GW_PROV_MSG_MAX];
@@ -273,6 +342,11 @@ static int handover(prov *p, const char *ssid, const char *psk)
         return cli_fail("gateway %s: could not join %s: %s; it waits for another try "
                         "(run again with the right --psk)", p->mac, ssid,
                         failure_name(ans.last_failure));
+    }
+    /* Registered before the commit: a failure here leaves the join to
+     * the fail-safe, and the gateway in provisioning mode. */
+    if (p->acct != NULL && (rc = cloud_stage(p)) != 0) {
+        return rc;
     }
     if (ward_gw_app_commit(&p->app, q, sizeof q, &ql) != WARD_OK) {
         return cli_fail("cannot make WIFI_COMMIT");
@@ -336,26 +410,59 @@ int cmd_app_provision(int argc, char **argv)
     }
     ward_host host;
     ward_host_init(&host);
+    /* A signed-in account in A (account.json): the cloud stage too. */
+    static ward_app acct;
+    char *acct_file = ward_path_join(dir, "account.json");
+    bool has_acct = acct_file != NULL && access(acct_file, F_OK) == 0;
+    free(acct_file);
+    if (has_acct) {
+        if ((rc = cli_keystore_attach(&host, dir)) != 0) {
+            explicit_bzero(&p, sizeof p);
+            return rc;
+        }
+        if (ward_app_open(&acct, &host, dir) != WARD_OK) {
+            rc = cli_fail("%s", ward_app_error(&acct));
+            ward_app_close(&acct);
+            explicit_bzero(&p, sizeof p);
+            return rc;
+        }
+        p.acct = &acct;
+    } else {
+        printf("no account in %s: the Wi-Fi hand-over only, no registration\n", dir);
+    }
     cli_catch_stop();
     p.deadline = cli_mono_ms() + (long long)timeout * 1000;
     rc = search(&p, &host, &to);
     explicit_bzero(&p.qr.pop, sizeof p.qr.pop);
+    bool kept = false;
     if (rc == 0) {
         printf("gateway %s found at %s, tcp %u\n", p.mac, inet_ntoa(p.gw.sin_addr),
                (unsigned)p.info.tcp_port);
         fflush(stdout);
-        rc = handover(&p, ssid, psk);
+        if (p.info.state == WARD_GW_WIFI_COMMITTED && p.acct != NULL) {
+            /* Provisioned already: its Wi-Fi stays; registering again
+             * rotates its keys (the owner's, or 409 for another). */
+            printf("gateway %s: provisioned already; its Wi-Fi is kept, its registration "
+                   "renewed\n", p.mac);
+            kept = true;
+            rc = cloud_stage(&p);
+        } else {
+            rc = handover(&p, ssid, psk);
+        }
     }
     if (rc == 0) {
         rc = record(dir, &p, ssid);
     }
-    if (rc == 0) {
+    if (rc == 0 && !kept) {
         printf("gateway %s: joined %s and kept it\n", p.mac, ssid);
     }
     if (p.tcp >= 0) {
         close(p.tcp);
     }
     ward_gw_app_wipe(&p.app);
+    if (p.acct != NULL) {
+        ward_app_close(p.acct);
+    }
     explicit_bzero(&p, sizeof p);
     return rc;
 }

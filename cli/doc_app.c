@@ -157,9 +157,13 @@ const cli_doc cli_docs_app[] = {
       "hand a gateway the home network (flow C: SEARCH, then the sealed link)",
       "Finds the gateway of the QR code (ward gateway init) by a UDP broadcast,\n"
       "checks its answer with the QR code's secret, then hands it SSID and password\n"
-      "over the sealed TCP link, waits for the join and commits it. A wrong\n"
-      "password leaves the gateway waiting for the next try: run again. The\n"
-      "gateway is recorded in A/gateways/.",
+      "over the sealed TCP link, waits for the join, registers the gateway with\n"
+      "wardd when A holds an account (a claim to the gateway, its registration to\n"
+      "wardd, the credentials sealed to it back; prints the tid) and commits. A\n"
+      "wrong password leaves the gateway waiting for the next try: run again. On a\n"
+      "gateway provisioned already its Wi-Fi is kept and its registration renewed\n"
+      "(new keys; another account gets 'already bound'). The gateway is recorded\n"
+      "in A/gateways/.",
       (const cli_doc_opt[]){
           APP_DIR,
           { "qr", "FILE.png", "the gateway's QR code" },

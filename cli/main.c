@@ -47,6 +47,7 @@ static const cli_command commands[] = {
     { "app discover", cmd_app_discover },
     { "gateway init", cmd_gateway_init },
     { "gateway run", cmd_gateway_run },
+    { "gateway reset", cmd_gateway_reset },
     { "app provision", cmd_app_provision },
     { "app gateways", cmd_app_gateways },
 };

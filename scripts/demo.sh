@@ -2,7 +2,9 @@
 # `make demo`: the system end to end on one machine, as a person would see
 # it. A manufacturer key, wardd on a temporary SQLite file, a lock and a
 # phone app: activation, binding through the QR code and the SMS code,
-# then a second phone recovering the keys from escrow.
+# then a second phone recovering the keys from escrow; a lamp two apps share
+# (flow D); a gateway provisioned and registered (flow C, on loopback here:
+# tests/e2e/test_gw_wire_e2e.py runs it across network namespaces).
 set -eu
 cd "$(dirname "$0")/.."
 WARD="$PWD/build/cli/ward"
@@ -142,5 +144,28 @@ step "each app drives its own encrypted channel, near-field (CoAP) and far-field
 "$WARD" app send --dir "$DEMO/app-two" --device LAMP-0001 --via far status
 kill "$LAMP_PID" && wait "$LAMP_PID" || true
 grep -v '^PIN: ' "$DEMO/lamp.out"
+
+step "flow C: a gateway comes off the line; Bob's app hands it the Wi-Fi and registers it"
+GW_PORTS=$(python3 -c 'import socket
+u=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
+t=socket.socket(); t.bind(("127.0.0.1", 0))
+print(u.getsockname()[1], t.getsockname()[1])')
+GW_UDP=${GW_PORTS% *}
+GW_TCP=${GW_PORTS#* }
+"$WARD" gateway init --dir "$DEMO/hub" --mac 02:11:22:a3:b4:c5 --server "$URL" \
+  --port "$GW_TCP" --factory-key "$DEMO/factory/factory.key"
+echo "home correct-horse-battery" >"$DEMO/wifi.txt"
+"$WARD" gateway run --dir "$DEMO/hub" --wifi "$DEMO/wifi.txt" --udp-port "$GW_UDP" \
+  --heartbeat 1 >"$DEMO/hub.out" 2>&1 &
+HUB_PID=$!
+trap 'kill "$HUB_PID" 2>/dev/null || true; cleanup' EXIT INT TERM
+for _ in $(seq 50); do grep -q "listening" "$DEMO/hub.out" && break; sleep 0.1; done
+"$WARD" app provision --dir "$DEMO/app-one" --qr "$DEMO/hub/qr.png" --ssid home \
+  --psk correct-horse-battery --gateway-udp "127.0.0.1:$GW_UDP"
+for _ in $(seq 100); do grep -q "^online tid=" "$DEMO/hub.out" && break; sleep 0.1; done
+grep -q "^online tid=" "$DEMO/hub.out" || { cat "$DEMO/hub.out"; exit 1; }
+"$WARD" app gateways --dir "$DEMO/app-one"
+kill "$HUB_PID" && wait "$HUB_PID" || true
+cat "$DEMO/hub.out"
 
 step "done"

@@ -553,6 +553,23 @@ void wardd_h_gw_session(wardd *w, const wardd_req *r, wardd_resp *out)
         err = ward_gw_session_open(&sl->s, w->cp, msg, len, &type, pt, sizeof pt, &n);
         if (err == WARD_OK && type == WARD_MSG_GW_LOGOUT) {
             ward_wipe(sl, sizeof *sl);
+        } else if (err == WARD_OK && type == WARD_MSG_GW_RESET) {
+            /* The user reset the gateway: its registration and owner go,
+             * then its session; the sealed (empty) DATA is the proof it
+             * reached wardd. A store failure leaves all as it was. */
+            uint8_t tid[WARD_GW_TID_LEN];
+            memcpy(tid, sl->tid, sizeof tid);
+            ward_err derr = w->store.gw_drop(w->store.h, tid);
+            if (derr == WARD_OK || derr == WARD_ERR_NOTFOUND) {
+                err = ward_gw_session_seal(&sl->s, w->cp, WARD_MSG_GW_DATA, NULL, 0, answer,
+                                           sizeof answer, &alen);
+                ward_wipe(sl, sizeof *sl);
+                char t[2 * WARD_GW_TID_LEN + 1];
+                hex(tid, sizeof tid, t, sizeof t);
+                wardd_log("info", "gw_reset", "tid=%s", t);
+            } else {
+                err = derr;
+            }
         } else if (err == WARD_OK) {
             /* Today's service: the heartbeat echo. */
             err = ward_gw_session_seal(&sl->s, w->cp, WARD_MSG_GW_DATA, pt, n, answer,
@@ -565,6 +582,10 @@ void wardd_h_gw_session(wardd *w, const wardd_req *r, wardd_resp *out)
         wardd_fail(out, 400, "format", "packet malformed");
         return;
     }
+    if (err == WARD_ERR_IO || err == WARD_ERR_BUSY) {
+        wardd_fail_store(out, err);
+        return;
+    }
     if (err != WARD_OK) {
         bool expired = why != NULL && strcmp(why, "session expired") == 0;
         wardd_fail(out, expired ? 410 : 401, expired ? "expired" : "auth",
@@ -572,7 +593,7 @@ void wardd_h_gw_session(wardd *w, const wardd_req *r, wardd_resp *out)
         return;
     }
     cJSON *res = cJSON_CreateObject();
-    if (res == NULL || (type == WARD_MSG_GW_DATA &&
+    if (res == NULL || (type != WARD_MSG_GW_LOGOUT &&
                         !wardd_json_add_b64(res, "packet", answer, alen))) {
         cJSON_Delete(res);
         wardd_fail(out, 500, "internal", "out of memory");

@@ -540,6 +540,9 @@ typedef struct wardd_store {
                          uint64_t counter);
     /* uid's gateways, oldest first. */
     ward_err (*gw_list)(void *h, const char *uid, wardd_gw_fn fn, void *ctx);
+    /* Forgets the gateway of tid (a reset: its registration and owner);
+     * WARD_ERR_NOTFOUND when there is none. */
+    ward_err (*gw_drop)(void *h, const uint8_t tid[WARD_GW_TID_LEN]);
 
     /* ---- readiness ---- */
 

@@ -186,6 +186,22 @@ static ward_err sq_gw_list(void *h, const char *uid, wardd_gw_fn fn, void *ctx)
     return err;
 }
 
+static ward_err sq_gw_drop(void *h, const uint8_t tid[WARD_GW_TID_LEN])
+{
+    sq *s = h;
+    ward_err err = sq_begin(s);
+    if (err != WARD_OK) {
+        return err;
+    }
+    sqlite3_stmt *st = PREP(s, "DELETE FROM gateways WHERE tid = ?",
+                            SQ_BLOB(tid, WARD_GW_TID_LEN));
+    err = st != NULL ? sq_step_done(s, st) : WARD_ERR_IO;
+    if (err == WARD_OK && sqlite3_changes(s->db) != 1) {
+        err = WARD_ERR_NOTFOUND;
+    }
+    return sq_end(s, err);
+}
+
 /* The flow C entries of the store's vtable. */
 void sq_fill_gw(wardd_store *out)
 {
@@ -196,4 +212,5 @@ void sq_fill_gw(wardd_store *out)
     out->gw_put = sq_gw_put;
     out->gw_login = sq_gw_login;
     out->gw_list = sq_gw_list;
+    out->gw_drop = sq_gw_drop;
 }

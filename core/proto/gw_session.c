@@ -390,10 +390,10 @@ ward_err ward_gw_session_seal(ward_gw_session *s, const ward_crypto *cp, uint8_t
     WARD_ASSERT(pt != NULL || pt_len == 0);
     *len = 0;
     g = sess(s);
-    if (type != WARD_MSG_GW_DATA && type != WARD_MSG_GW_LOGOUT) {
+    if (type != WARD_MSG_GW_DATA && type != WARD_MSG_GW_LOGOUT && type != WARD_MSG_GW_RESET) {
         return WARD_ERR_PARAM;
     }
-    if (pt_len > WARD_GW_SESSION_PAYLOAD_MAX || (type == WARD_MSG_GW_LOGOUT && pt_len != 0)) {
+    if (pt_len > WARD_GW_SESSION_PAYLOAD_MAX || (type != WARD_MSG_GW_DATA && pt_len != 0)) {
         return WARD_ERR_PARAM;
     }
     if (g->state != ST_OPEN || g->tx_seq == UINT32_MAX) {
@@ -439,7 +439,8 @@ static ward_err packet_parse(const uint8_t *msg, size_t len, ward_hdr *h, ward_t
 {
     size_t hl = 0;
     if (ward_hdr_decode(msg, len, h, &hl) != WARD_OK || hl != WARD_HDR_BASE_LEN ||
-        (h->type != WARD_MSG_GW_DATA && h->type != WARD_MSG_GW_LOGOUT) ||
+        (h->type != WARD_MSG_GW_DATA && h->type != WARD_MSG_GW_LOGOUT &&
+         h->type != WARD_MSG_GW_RESET) ||
         h->flags != WARD_FLAG_SEALED || h->key_index != 0 || h->seq == 0 ||
         ward_tlv_parse(msg + hl, h->body_len, packet_spec, PK_NFIELDS, f) != WARD_OK ||
         !ward_proto_canonical(f, PK_NFIELDS, h->body_len)) {
@@ -487,7 +488,7 @@ ward_err ward_gw_session_open(ward_gw_session *s, const ward_crypto *cp, const u
     if (!ward_ct_equal(f[0].ptr, g->sid, WARD_GW_SID_LEN) || h.seq <= g->rx_seq) {
         return WARD_ERR_AUTH;
     }
-    if (h.type == WARD_MSG_GW_LOGOUT && f[1].len != WARD_AEAD_TAG_LEN) {
+    if (h.type != WARD_MSG_GW_DATA && f[1].len != WARD_AEAD_TAG_LEN) {
         return WARD_ERR_FORMAT;
     }
     if (cap < (size_t)f[1].len - WARD_AEAD_TAG_LEN) {

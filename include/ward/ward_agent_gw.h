@@ -39,6 +39,11 @@ WARD_MUST_CHECK
 long ward_agent_gw_send(const ward_agent *ag, ward_gw_session *s, const uint8_t *pt,
                         size_t pt_len, uint8_t *out, size_t cap, size_t *out_len, char *why,
                         size_t why_cap);
+/* A RESET: wardd drops the gateway's registration, owner and session and
+ * answers a sealed DATA, which is checked (WARD_AGENT_GW_BAD_REPLY when it
+ * does not). The session is wiped whatever wardd answers. */
+WARD_MUST_CHECK
+long ward_agent_gw_reset(const ward_agent *ag, ward_gw_session *s, char *why, size_t why_cap);
 /* A LOGOUT; the session is wiped whatever wardd answers. */
 WARD_MUST_CHECK
 long ward_agent_gw_logout(const ward_agent *ag, ward_gw_session *s, char *why, size_t why_cap);

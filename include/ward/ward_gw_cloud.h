@@ -51,6 +51,9 @@ extern "C" {
 #define WARD_MSG_GW_LOGIN 0x4Bu
 #define WARD_MSG_GW_DATA 0x4Cu
 #define WARD_MSG_GW_LOGOUT 0x4Du
+/* Gateway -> wardd in its session, empty: a user reset, drop every
+ * binding (docs/protocol.md "Reset-unbind"); wardd answers a DATA. */
+#define WARD_MSG_GW_RESET 0x56u
 
 #define WARD_GW_CLAIM_LEN 16
 #define WARD_GW_MAC_LEN 6
@@ -205,14 +208,15 @@ ward_err ward_gw_login_accept(ward_gw_session *s, const ward_crypto *cp, const w
 
 /* ---- session packets ---- */
 
-/* Seals a DATA (or a LOGOUT, empty) packet in the caller's direction.
+/* Seals a DATA (or a LOGOUT or RESET, empty) packet in the caller's direction.
  * WARD_ERR_STATE when the session is not open or its counter is spent. */
 WARD_MUST_CHECK
 ward_err ward_gw_session_seal(ward_gw_session *s, const ward_crypto *cp, uint8_t type,
                               const uint8_t *pt, size_t pt_len, uint8_t *out, size_t cap,
                               size_t *len);
-/* Opens a packet of the peer's direction; *type is WARD_MSG_GW_DATA or
- * WARD_MSG_GW_LOGOUT. WARD_ERR_AUTH: forged, for another session, or a
+/* Opens a packet of the peer's direction; *type is WARD_MSG_GW_DATA,
+ * WARD_MSG_GW_LOGOUT or WARD_MSG_GW_RESET (the session stays open for the
+ * answer). WARD_ERR_AUTH: forged, for another session, or a
  * counter not above the last accepted (replayed or reordered). */
 WARD_MUST_CHECK
 ward_err ward_gw_session_open(ward_gw_session *s, const ward_crypto *cp, const uint8_t *msg,

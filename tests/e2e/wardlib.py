@@ -23,8 +23,9 @@ import unittest
 class Wardd:
     """One wardd process on a directory's database and outbox."""
 
-    def __init__(self, root, wardd, extra=()):
+    def __init__(self, root, wardd, extra=(), listen="127.0.0.1"):
         self.root = root
+        self.listen = listen            # another address: reachable from a netns
         self.wardd = wardd
         self.extra = list(extra)
         self.proc = None
@@ -43,7 +44,7 @@ class Wardd:
             self.extra = list(extra)
         offset = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
         log = open(self.log_path, "ab")
-        args = [self.wardd, "--listen", "127.0.0.1:%d" % self.port,
+        args = [self.wardd, "--listen", "%s:%d" % (self.listen, self.port),
                 "--db", os.path.join(self.root, "wardd.db"),
                 "--sms-outbox", os.path.join(self.root, "outbox"),
                 "--factory-pub", os.path.join(self.root, "factory.pub")] + self.extra
@@ -54,7 +55,7 @@ class Wardd:
         while time.time() < deadline:
             with open(self.log_path, "rb") as f:
                 f.seek(offset)
-                m = re.search(rb"event=listening addr=(127\.0\.0\.1:\d+)", f.read())
+                m = re.search(rb"event=listening addr=([0-9.]+:\d+)", f.read())
             if m:
                 self.url = "http://" + m.group(1).decode()
                 self.port = int(m.group(1).decode().rsplit(":", 1)[1])

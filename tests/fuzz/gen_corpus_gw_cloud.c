@@ -76,6 +76,10 @@ int main(int argc, char **argv)
     CHECK(ward_gw_session_seal(&fx.gw, cp, WARD_MSG_GW_LOGOUT, NULL, 0, msg, sizeof msg, &len) ==
           WARD_OK);
     bad |= put(argv[1], "gw_session", "logout", msg, len);
+    /* After the others, so their bytes stay as they were. */
+    CHECK(ward_gw_session_seal(&fx.gw, cp, WARD_MSG_GW_RESET, NULL, 0, msg, sizeof msg, &len) ==
+          WARD_OK);
+    bad |= put(argv[1], "gw_session", "reset", msg, len);
     ward_keystore_soft_wipe(&fsoft);
     ward_keystore_soft_wipe(&gsoft);
     return bad;

@@ -17,7 +17,7 @@ typedef struct ec {
     uint8_t act[WARD_ACTIVATION_MAX], reg[WARD_GW_REGISTER_MAX], claim_msg[64];
     uint8_t creds_msg[WARD_GW_CREDS_MSG_LEN], login[WARD_GW_LOGIN_LEN];
     uint8_t reply[WARD_GW_LOGIN_REPLY_LEN], up[WARD_GW_DATA_MAX], down[WARD_GW_DATA_MAX];
-    uint8_t logout[WARD_GW_DATA_MAX];
+    uint8_t logout[WARD_GW_DATA_MAX], reset[WARD_GW_DATA_MAX];
     ward_gw_session gs, ws;
 } ec;
 
@@ -206,6 +206,10 @@ void ex_gen_flow_c_cloud(ex_set *s)
                                   x.down, sizeof x.down, &dlen));
     EX_OK(s, ward_gw_session_seal(&x.gs, s->cp, WARD_MSG_GW_LOGOUT, NULL, 0, x.logout,
                                   sizeof x.logout, &olen));
+    /* Sealed after the LOGOUT so every earlier example keeps its bytes. */
+    size_t rslen = 0;
+    EX_OK(s, ward_gw_session_seal(&x.gs, s->cp, WARD_MSG_GW_RESET, NULL, 0, x.reset,
+                                  sizeof x.reset, &rslen));
     {
         uint8_t nonce[WARD_AEAD_NONCE_LEN], pt[8];
         size_t ad = WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_GW_SID_LEN);
@@ -229,6 +233,8 @@ void ex_gen_flow_c_cloud(ex_set *s)
     ex_msg(s, "data_down", x.down, dlen);
     ex_note(s, "LOGOUT: the same with type 0x4D and an empty payload; seq 2 up");
     ex_msg(s, "logout", x.logout, olen);
+    ex_note(s, "RESET (reset-unbind): the same with type 0x56 and an empty payload; seq 3 up");
+    ex_msg(s, "reset", x.reset, rslen);
     ward_wipe(shared, sizeof shared);
     ward_gw_session_wipe(&x.gs);
     ward_gw_session_wipe(&x.ws);

@@ -263,6 +263,26 @@ static void test_login_and_packets(void **state)
     assert_int_equal(type, WARD_MSG_GW_DATA);
     assert_memory_equal(out, "down", 4);
 
+    /* Reset: empty only; wardd opens it and can still answer, sealed. */
+    assert_int_equal(ward_gw_session_seal(&p.gw, ward_test_cp, WARD_MSG_GW_RESET,
+                                          (const uint8_t *)"x", 1, pk1, sizeof pk1, &l1),
+                     WARD_ERR_PARAM);
+    assert_int_equal(ward_gw_session_seal(&p.gw, ward_test_cp, WARD_MSG_GW_RESET, NULL, 0, pk1,
+                                          sizeof pk1, &l1),
+                     WARD_OK);
+    assert_int_equal(ward_gw_session_open(&p.srv, ward_test_cp, pk1, l1, &type, NULL, 0, &n),
+                     WARD_OK);
+    assert_int_equal(type, WARD_MSG_GW_RESET);
+    assert_int_equal(ward_gw_session_open(&p.srv, ward_test_cp, pk1, l1, &type, NULL, 0, &n),
+                     WARD_ERR_AUTH);                                 /* replayed */
+    assert_int_equal(ward_gw_session_seal(&p.srv, ward_test_cp, WARD_MSG_GW_DATA, NULL, 0, pk1,
+                                          sizeof pk1, &l1),
+                     WARD_OK);
+    assert_int_equal(ward_gw_session_open(&p.gw, ward_test_cp, pk1, l1, &type, out, sizeof out, &n),
+                     WARD_OK);
+    assert_int_equal(type, WARD_MSG_GW_DATA);
+    assert_int_equal(n, 0);
+
     /* Logout: wardd drops the session; the gateway's old keys open nothing. */
     assert_int_equal(ward_gw_session_seal(&p.gw, ward_test_cp, WARD_MSG_GW_LOGOUT, NULL, 0, pk1,
                                           sizeof pk1, &l1),

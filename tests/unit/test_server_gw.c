@@ -119,6 +119,16 @@ static void test_put_rotate_and_login(void **state)
     n = 0;
     assert_int_equal(st.gw_list(st.h, "bob", collect, &n), WARD_OK);
     assert_int_equal(n, 0);
+
+    /* A reset drops the row: registration and owner; the uuid is free. */
+    assert_int_equal(st.gw_drop(st.h, g.tid), WARD_OK);
+    assert_int_equal(st.gw_drop(st.h, g.tid), WARD_ERR_NOTFOUND);
+    assert_int_equal(st.gw_get(st.h, g.tid, &got), WARD_ERR_NOTFOUND);
+    assert_int_equal(st.gw_login(st.h, g.tid, 2, 2), WARD_ERR_AUTH);
+    n = 0;
+    assert_int_equal(st.gw_list(st.h, "alice", collect, &n), WARD_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(st.gw_put(st.h, &other, 0), WARD_OK);
 }
 
 int main(void)

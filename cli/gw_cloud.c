@@ -1,0 +1,473 @@
+/* The gateway role's cloud stage: its identity, kept credentials, answers to CLAIM and
+ * CREDENTIALS, and its login and heartbeat with wardd (flow C). See gw_cloud.h. */
+#include "gw_cloud.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "keyfile.h"
+#include "keystore.h"
+#include "ward/ward_encode.h"
+#include "ward/ward_files.h"
+
+#define GW_KEY WARD_KEY_DEVICE_IDENTITY
+#define BACKOFF_MIN_MS 1000u
+#define BACKOFF_MAX_MS 60000u
+#define HEARTBEAT_TEXT "heartbeat"
+
+static void be_put(uint8_t *p, uint64_t v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+    }
+}
+
+static uint64_t be_get(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        v = (v << 8) | p[i];
+    }
+    return v;
+}
+
+static char *path_in(const char *dir, const char *name)
+{
+    char *p = ward_path_join(dir, name);
+    if (p == NULL) {
+        cli_fail("out of memory");
+    }
+    return p;
+}
+
+int gwc_init(const char *dir, const ward_crypto *cp, const uint8_t uuid[WARD_GW_UUID_LEN],
+             const char *factory)
+{
+    ward_random rng = ward_random_posix();
+    ward_keystore_soft soft;
+    ward_keystore ks;
+    uint8_t pub[WARD_P256_POINT_LEN], msg[WARD_ACTIVATION_MAX];
+    char sn[2 * WARD_GW_UUID_LEN + 1];
+    size_t len = 0;
+    int rc = 0;
+    ward_keystore_soft_init(&soft, cp, &rng, &ks);
+    char *kpath = path_in(dir, GWC_KEY_FILE), *apath = path_in(dir, GWC_ACT_FILE);
+    if (kpath == NULL || apath == NULL) {
+        rc = CLI_EXIT_FAIL;
+    } else if (ks.generate(ks.ctx, GW_KEY, pub) != WARD_OK ||
+               keyfile_save_key(kpath, &soft, GW_KEY, 0600) != WARD_OK) {
+        rc = cli_fail("%s: cannot make the gateway's cloud identity: %s", kpath,
+                      strerror(errno));
+    } else if (factory != NULL) {
+        /* The activation the REGISTER carries names the uuid, not the id. */
+        ward_activation a;
+        memset(&a, 0, sizeof a);
+        if (ward_hex_encode(uuid, WARD_GW_UUID_LEN, sn, sizeof sn) != WARD_OK) {
+            rc = cli_fail("cannot encode the uuid");
+        } else {
+            a.sn = (const uint8_t *)sn;
+            a.sn_len = 2 * WARD_GW_UUID_LEN;
+            a.lock_pub = pub;
+            rc = cli_factory_sign(factory, cp, &a, msg, sizeof msg, &len);
+        }
+        if (rc == 0 && ward_file_write_atomic(apath, (const char *)msg, len, 0644) != WARD_OK) {
+            rc = cli_fail("%s: %s", apath, strerror(errno));
+        }
+    }
+    ward_keystore_soft_wipe(&soft);
+    free(kpath);
+    free(apath);
+    return rc;
+}
+
+static void creds_decode(const uint8_t *rec, ward_gw_creds *c)
+{
+    size_t o = 0;
+    memcpy(c->tid, rec, WARD_GW_TID_LEN);
+    o += WARD_GW_TID_LEN;
+    c->generation = (uint32_t)be_get(rec + o, 4);
+    o += 4;
+    c->expiry_ms = be_get(rec + o, 8);
+    o += 8;
+    memcpy(c->password, rec + o, WARD_GW_PASSWORD_LEN);
+    o += WARD_GW_PASSWORD_LEN;
+    memcpy(c->accesskey, rec + o, WARD_GW_ACCESSKEY_LEN);
+    o += WARD_GW_ACCESSKEY_LEN;
+    memcpy(c->localkey, rec + o, WARD_GW_LOCALKEY_LEN);
+}
+
+/* The kept credentials and counter, if any. */
+static ward_err load(gw_cloud *g)
+{
+    uint8_t rec[GWC_CREDS_REC_LEN];
+    size_t n = 0;
+    ward_err err = ward_store_get(&g->st, GWC_REC_CREDS, rec, sizeof rec, &n);
+    if (err == WARD_ERR_NOTFOUND) {
+        return WARD_OK;
+    }
+    if (err != WARD_OK || n != sizeof rec) {
+        ward_wipe(rec, sizeof rec);
+        return err != WARD_OK ? err : WARD_ERR_FORMAT;
+    }
+    creds_decode(rec, &g->creds);
+    ward_wipe(rec, sizeof rec);
+    uint8_t cb[8];
+    err = ward_store_get(&g->st, GWC_REC_COUNTER, cb, sizeof cb, &n);
+    if (err == WARD_OK && n == 8) {
+        g->counter = be_get(cb, 8);
+    } else if (err != WARD_ERR_NOTFOUND) {
+        return err != WARD_OK ? err : WARD_ERR_FORMAT;
+    }
+    g->have_creds = true;
+    return WARD_OK;
+}
+
+int gwc_open(gw_cloud *g, const char *dir, const char *server,
+             const uint8_t mac[WARD_GW_MAC_LEN], const uint8_t uuid[WARD_GW_UUID_LEN],
+             unsigned heartbeat_s)
+{
+    memset(g, 0, sizeof *g);
+    ward_host_init(&g->host);
+    memcpy(g->mac, mac, WARD_GW_MAC_LEN);
+    memcpy(g->uuid, uuid, WARD_GW_UUID_LEN);
+    g->heartbeat_ms = heartbeat_s * 1000u;
+    g->backoff_ms = BACKOFF_MIN_MS;
+    ward_keystore_soft_init(&g->soft, g->host.crypto, &g->host.rng, &g->ks);
+    if (ward_agent_init(&g->ag, &ward_agent_http, &g->host, server, NULL) != WARD_OK) {
+        return cli_fail("%s: the server's URL is too long", server);
+    }
+    int rc = 0;
+    char *kpath = path_in(dir, GWC_KEY_FILE), *apath = path_in(dir, GWC_ACT_FILE);
+    char *spath = path_in(dir, GWC_STORE), *act = NULL;
+    size_t alen = 0;
+    ward_store_port port;
+    if (kpath == NULL || apath == NULL || spath == NULL) {
+        rc = CLI_EXIT_FAIL;
+    }
+    /* Without a key or an activation (`--no-activate`) the gateway does
+     * the LAN hand-over only, and refuses a CLAIM. */
+    if (rc == 0 && keyfile_load_key(kpath, &g->soft, GW_KEY) == WARD_OK &&
+        ward_file_read(apath, WARD_GW_ACTIVATION_MAX, &act, &alen) == WARD_OK && alen > 0) {
+        memcpy(g->act, act, alen);
+        g->act_len = alen;
+        g->have_key = true;
+    }
+    free(act);
+    ward_err err = WARD_OK;
+    if (rc == 0) {
+        err = ward_file_port_open(&g->fp, spath, GWC_STORE_SIZE, &port);
+        g->store_open = err == WARD_OK;   /* the port, closed by gwc_close */
+        if (err == WARD_OK) {
+            err = ward_store_open(&g->st, &port);
+        }
+        if (err == WARD_OK) {
+            err = load(g);
+        }
+        uint8_t probe[GWC_CREDS_REC_LEN + 8];
+        size_t pn = 0;
+        if (err == WARD_OK &&
+            ward_store_get(&g->st, GWC_REC_RESET, probe, sizeof probe, &pn) == WARD_OK) {
+            g->reset_pending = pn == sizeof probe;
+            g->reset_backoff_ms = BACKOFF_MIN_MS;
+        }
+        ward_wipe(probe, sizeof probe);
+        if (err != WARD_OK) {
+            rc = cli_fail("%s: %s", spath, cli_file_why(err, g->fp.os_errno, "not a store"));
+        }
+    }
+    free(kpath);
+    free(apath);
+    free(spath);
+    return rc;
+}
+
+ward_err gwc_claim(gw_cloud *g, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+                   size_t *out_len)
+{
+    uint8_t claim[WARD_GW_CLAIM_LEN];
+    *out_len = 0;
+    if (!g->have_key) {
+        return WARD_ERR_UNSUPPORTED;
+    }
+    ward_err err = ward_gw_claim_parse(in, len, claim);
+    if (err == WARD_OK) {
+        err = ward_gw_register_sign_by(g->host.crypto, &g->ks, GW_KEY, claim, g->mac, g->uuid,
+                                       g->act, g->act_len, out, cap, out_len);
+    }
+    ward_wipe(claim, sizeof claim);
+    return err;
+}
+
+static void creds_encode(const ward_gw_creds *c, uint8_t *rec)
+{
+    size_t o = 0;
+    memcpy(rec, c->tid, WARD_GW_TID_LEN);
+    o += WARD_GW_TID_LEN;
+    be_put(rec + o, c->generation, 4);
+    o += 4;
+    be_put(rec + o, c->expiry_ms, 8);
+    o += 8;
+    memcpy(rec + o, c->password, WARD_GW_PASSWORD_LEN);
+    o += WARD_GW_PASSWORD_LEN;
+    memcpy(rec + o, c->accesskey, WARD_GW_ACCESSKEY_LEN);
+    o += WARD_GW_ACCESSKEY_LEN;
+    memcpy(rec + o, c->localkey, WARD_GW_LOCALKEY_LEN);
+}
+
+/* The credentials and a fresh counter, in one power-safe update. */
+static ward_err keep(gw_cloud *g, const ward_gw_creds *c)
+{
+    uint8_t rec[GWC_CREDS_REC_LEN], cb[8] = { 0 };
+    creds_encode(c, rec);
+    ward_record_change ch[2] = { { GWC_REC_CREDS, rec, sizeof rec, false },
+                                 { GWC_REC_COUNTER, cb, sizeof cb, false } };
+    ward_err err = ward_store_update(&g->st, ch, 2);
+    ward_wipe(rec, sizeof rec);
+    return err;
+}
+
+ward_err gwc_credentials(gw_cloud *g, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+                         size_t *out_len)
+{
+    ward_gw_creds c;
+    *out_len = 0;
+    if (!g->have_key) {
+        return WARD_ERR_UNSUPPORTED;
+    }
+    ward_err err = ward_gw_creds_open_by(g->host.crypto, &g->ks, GW_KEY, in, len, &c);
+    if (err != WARD_OK) {
+        return err;
+    }
+    bool same_tid = g->have_creds && ward_ct_equal(c.tid, g->creds.tid, WARD_GW_TID_LEN);
+    if (same_tid && c.generation < g->creds.generation) {
+        err = WARD_ERR_STATE;        /* an older generation: never back */
+    } else if (!same_tid || c.generation > g->creds.generation) {
+        /* A new registration or a rotation: wardd counts logins from 0
+         * again, and the old keys have stopped. */
+        err = keep(g, &c);
+        if (err == WARD_OK) {
+            g->creds = c;
+            g->have_creds = true;
+            g->counter = 0;
+            g->expired_said = false;
+            if (g->online) {
+                ward_gw_session_wipe(&g->sess);
+                g->online = false;
+            }
+            g->next_at = 0;
+            g->backoff_ms = BACKOFF_MIN_MS;
+            printf("credentials kept: generation %u\n", (unsigned)c.generation);
+            fflush(stdout);
+        }
+    }
+    /* The same generation again (a retransmission): the same ack. */
+    if (err == WARD_OK) {
+        err = ward_gw_creds_ack_encode(c.tid, c.generation, out, cap, out_len);
+    }
+    ward_wipe(&c, sizeof c);
+    return err;
+}
+
+static void tid_hex(const gw_cloud *g, char out[2 * WARD_GW_TID_LEN + 1])
+{
+    if (ward_hex_encode(g->creds.tid, WARD_GW_TID_LEN, out, 2 * WARD_GW_TID_LEN + 1) !=
+        WARD_OK) {
+        strcpy(out, "?");
+    }
+}
+
+/* Waits longer after each failure, up to a minute. */
+static void back_off(gw_cloud *g, long long now)
+{
+    g->next_at = now + g->backoff_ms;
+    g->backoff_ms = g->backoff_ms < BACKOFF_MAX_MS / 2 ? g->backoff_ms * 2 : BACKOFF_MAX_MS;
+}
+
+static void login(gw_cloud *g, long long now)
+{
+    char why[512], tid[2 * WARD_GW_TID_LEN + 1];
+    uint8_t cb[8];
+    uint64_t wall = (uint64_t)time(NULL) * 1000u;
+    tid_hex(g, tid);
+    if (g->creds.expiry_ms <= wall) {
+        if (!g->expired_said) {
+            printf("credentials expired: tid=%s; register again (ward app provision)\n", tid);
+            fflush(stdout);
+            g->expired_said = true;
+        }
+        /* wardd may still think otherwise (clocks): ask now and then. */
+    }
+    /* The counter is stored before it is sent: none goes out twice. */
+    be_put(cb, g->counter + 1, 8);
+    if (ward_store_put(&g->st, GWC_REC_COUNTER, cb, sizeof cb) != WARD_OK) {
+        fprintf(stderr, "gateway: cannot store the login counter\n");
+        back_off(g, now);
+        return;
+    }
+    g->counter++;
+    long st = ward_agent_gw_login(&g->ag, &g->sess, &g->creds, g->counter, why, sizeof why);
+    if (st == 0) {
+        g->online = true;
+        g->backoff_ms = BACKOFF_MIN_MS;
+        g->next_at = now + g->heartbeat_ms;
+        printf("online tid=%s generation=%u\n", tid, (unsigned)g->creds.generation);
+    } else {
+        ward_gw_session_wipe(&g->sess);
+        fprintf(stderr, "gateway: login refused (%ld): %s\n", st, why);
+        if (st == 410 && !g->expired_said) {
+            printf("credentials expired: tid=%s; register again (ward app provision)\n", tid);
+            g->expired_said = true;
+        }
+        back_off(g, now);
+    }
+    fflush(stdout);
+}
+
+static void heartbeat(gw_cloud *g, long long now)
+{
+    char why[512];
+    uint8_t back[WARD_GW_SESSION_PAYLOAD_MAX];
+    size_t n = 0;
+    long st = ward_agent_gw_send(&g->ag, &g->sess, (const uint8_t *)HEARTBEAT_TEXT,
+                                 strlen(HEARTBEAT_TEXT), back, sizeof back, &n, why, sizeof why);
+    if (st == 0) {
+        g->backoff_ms = BACKOFF_MIN_MS;
+        g->next_at = now + g->heartbeat_ms;
+        return;
+    }
+    fprintf(stderr, "gateway: heartbeat: %s\n", why);
+    if (st == 401 || st == 410 || st == WARD_AGENT_GW_BAD_REPLY) {
+        /* The session is gone at wardd (expired, rotated, restarted):
+         * log in again, after a pause. */
+        ward_gw_session_wipe(&g->sess);
+        g->online = false;
+        printf("offline: session ended (%ld); logging in again\n", st);
+        fflush(stdout);
+    }
+    back_off(g, now);
+}
+
+/* One try to tell wardd of the pending reset: log in with the reset
+ * credentials (their counter stored first), RESET. 0 told, or wardd will
+ * never take them (refused or expired: forgotten too); -1 try again. */
+static int tell_reset(gw_cloud *g)
+{
+    uint8_t rec[GWC_CREDS_REC_LEN + 8];
+    size_t n = 0;
+    char why[512];
+    ward_gw_creds c;
+    ward_gw_session s;
+    memset(&s, 0, sizeof s);
+    if (ward_store_get(&g->st, GWC_REC_RESET, rec, sizeof rec, &n) != WARD_OK ||
+        n != sizeof rec) {
+        ward_wipe(rec, sizeof rec);
+        return -1;
+    }
+    creds_decode(rec, &c);
+    uint64_t counter = be_get(rec + GWC_CREDS_REC_LEN, 8) + 1;
+    be_put(rec + GWC_CREDS_REC_LEN, counter, 8);
+    ward_err err = ward_store_put(&g->st, GWC_REC_RESET, rec, sizeof rec);
+    ward_wipe(rec, sizeof rec);
+    if (err != WARD_OK) {
+        ward_wipe(&c, sizeof c);
+        fprintf(stderr, "gateway: cannot store the login counter\n");
+        return -1;
+    }
+    long st = ward_agent_gw_login(&g->ag, &s, &c, counter, why, sizeof why);
+    ward_wipe(&c, sizeof c);
+    if (st == 0) {
+        st = ward_agent_gw_reset(&g->ag, &s, why, sizeof why);
+    }
+    ward_gw_session_wipe(&s);
+    if (st == 0 || st == 401 || st == 410) {
+        if (ward_store_remove(&g->st, GWC_REC_RESET) != WARD_OK) {
+            return -1;
+        }
+        g->reset_pending = false;
+        if (st == 0) {
+            printf("reset: wardd dropped the gateway's registration\n");
+        } else {
+            printf("reset: wardd no longer takes these credentials (%ld); nothing to drop\n",
+                   st);
+        }
+        fflush(stdout);
+        return 0;
+    }
+    fprintf(stderr, "gateway: reset not told to wardd yet: %s\n", why);
+    return -1;
+}
+
+int gwc_reset(gw_cloud *g, unsigned tries)
+{
+    if (g->have_creds) {
+        uint8_t rec[GWC_CREDS_REC_LEN + 8];
+        creds_encode(&g->creds, rec);
+        be_put(rec + GWC_CREDS_REC_LEN, g->counter, 8);
+        ward_record_change ch[3] = { { GWC_REC_RESET, rec, sizeof rec, false },
+                                     { GWC_REC_CREDS, NULL, 0, true },
+                                     { GWC_REC_COUNTER, NULL, 0, true } };
+        ward_err err = ward_store_update(&g->st, ch, 3);
+        ward_wipe(rec, sizeof rec);
+        if (err != WARD_OK) {
+            return cli_fail("cannot wipe the credentials: %s", ward_strerror(err));
+        }
+        ward_wipe(&g->creds, sizeof g->creds);
+        g->have_creds = false;
+        g->reset_pending = true;
+    }
+    unsigned pause = BACKOFF_MIN_MS;
+    for (unsigned t = 0; g->reset_pending && t < tries && !cli_stopping; t++) {
+        if (t > 0) {
+            cli_nap(pause);
+            pause *= 2;
+        }
+        if (tell_reset(g) == 0) {
+            return 0;
+        }
+    }
+    return g->reset_pending ? 1 : 0;
+}
+
+void gwc_tick(gw_cloud *g, bool wifi_up)
+{
+    long long now = cli_mono_ms();
+    /* A reset wardd was not told of: told as soon as wardd answers,
+     * whatever the Wi-Fi stage (the old network may still be there). */
+    if (g->reset_pending && now >= g->reset_at) {
+        if (tell_reset(g) != 0) {
+            g->reset_at = now + g->reset_backoff_ms;
+            g->reset_backoff_ms = g->reset_backoff_ms < BACKOFF_MAX_MS / 2
+                                      ? g->reset_backoff_ms * 2 : BACKOFF_MAX_MS;
+        }
+        now = cli_mono_ms();
+    }
+    if (!wifi_up || !g->have_creds || now < g->next_at) {
+        return;
+    }
+    if (g->online) {
+        heartbeat(g, now);
+    } else {
+        login(g, now);
+    }
+}
+
+void gwc_close(gw_cloud *g)
+{
+    if (g->online) {
+        char why[256];
+        if (ward_agent_gw_logout(&g->ag, &g->sess, why, sizeof why) != 0) {
+            fprintf(stderr, "gateway: logout: %s\n", why);
+        }
+    }
+    ward_gw_session_wipe(&g->sess);
+    if (g->store_open) {
+        ward_file_port_close(&g->fp);
+    }
+    ward_keystore_soft_wipe(&g->soft);
+    ward_wipe(&g->creds, sizeof g->creds);
+    g->store_open = false;
+}
