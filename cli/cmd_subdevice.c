@@ -354,6 +354,7 @@ static const char *refused_text(uint8_t code)
     case WARD_GW_SUB_FULL: return "the gateway's table is full";
     case WARD_GW_SUB_BAD_JOIN: return "the gateway refused the activation";
     case WARD_GW_SUB_NO_CHANNEL: return "no open channel";
+    case WARD_GW_SUB_STALE: return "the JOIN's challenge is not the open window's";
     default: return "refused";
     }
 }
@@ -375,8 +376,9 @@ static int exchange(sub_run *r, const uint8_t *req, size_t len, uint8_t *ans, si
     return 0;
 }
 
-/* JOIN until a window takes it (back-off while none is open), at most
- * wait_s seconds. */
+/* CHALLENGE, then JOIN with the window's challenge, until a window takes
+ * it (back-off while none is open; a stale challenge is asked again), at
+ * most wait_s seconds. */
 static int join(sub_run *r, unsigned wait_s)
 {
     uint8_t req[WARD_GW_SUB_FRAME_MAX], ans[WARD_GW_SUB_FRAME_MAX], who[WARD_GW_SUB_ID_LEN];
@@ -386,13 +388,20 @@ static int join(sub_run *r, unsigned wait_s)
     bool said = false;
     long long end = cli_mono_ms() + (long long)wait_s * 1000;
     while (!cli_stopping) {
-        ward_err err = ward_gw_sub_join_start(&r->dev, r->host.crypto, &r->host.rng, &r->ks,
-                                              WARD_KEY_DEVICE_IDENTITY, r->id, r->act,
-                                              r->act_len, req, sizeof req, &len);
+        ward_err err = ward_gw_sub_challenge_ask(r->id, req, sizeof req, &len);
         if (err != WARD_OK) {
-            return cli_fail("cannot make a JOIN: %s", ward_strerror(err));
+            return cli_fail("cannot make a CHALLENGE: %s", ward_strerror(err));
         }
         int rc = exchange(r, req, len, ans, &alen);
+        if (rc > 0 && ward_gw_sub_refused_parse(ans, alen, who, &code) != WARD_OK) {
+            err = ward_gw_sub_join_start(&r->dev, r->host.crypto, &r->host.rng, &r->ks,
+                                         WARD_KEY_DEVICE_IDENTITY, r->id, r->act, r->act_len,
+                                         ans, alen, req, sizeof req, &len);
+            if (err != WARD_OK) {
+                return cli_fail("cannot make a JOIN: %s", ward_strerror(err));
+            }
+            rc = exchange(r, req, len, ans, &alen);
+        }
         if (rc < 0) {
             return cli_fail("the gateway closed the link");
         }
@@ -400,6 +409,10 @@ static int join(sub_run *r, unsigned wait_s)
             return cli_fail("the gateway does not answer");
         }
         if (ward_gw_sub_refused_parse(ans, alen, who, &code) == WARD_OK) {
+            if (code == WARD_GW_SUB_STALE && cli_mono_ms() < end) {
+                cli_nap(JOIN_BACKOFF_MIN_MS);   /* the window was opened again: ask again */
+                continue;
+            }
             if (code != WARD_GW_SUB_NO_WINDOW) {
                 return cli_fail("join refused: %s", refused_text(code));
             }
@@ -433,6 +446,18 @@ static int join(sub_run *r, unsigned wait_s)
     return cli_fail("stopped");
 }
 
+static int send_data(sub_run *r, uint8_t type, const char *text, size_t tlen)
+{
+    uint8_t pkt[WARD_GW_SUB_FRAME_MAX];
+    size_t len = 0;
+    ward_err err = ward_gw_sub_dev_seal(&r->dev, r->host.crypto, type, (const uint8_t *)text,
+                                        tlen, pkt, sizeof pkt, &len);
+    if (err != WARD_OK) {
+        return cli_fail("cannot seal: %s", ward_strerror(err));
+    }
+    return send_frame(r->fd, pkt, len) == 0 ? 0 : cli_fail("the gateway closed the link");
+}
+
 /* 0 channel open, 3 unknown to the gateway (the key was dropped), else a failure. */
 static int hello(sub_run *r)
 {
@@ -458,22 +483,14 @@ static int hello(sub_run *r)
     if (err != WARD_OK) {
         return cli_fail("the gateway's HELLO reply was refused: %s", ward_strerror(err));
     }
+    /* The gateway moves to this channel at its first packet: an empty DATA now. */
+    if ((rc = send_data(r, WARD_MSG_GW_SUB_DATA, "", 0)) != 0) {
+        return rc;
+    }
     printf("subdevice %s: channel open (generation %u)\n", r->idhex,
            (unsigned)r->cred.generation);
     fflush(stdout);
     return 0;
-}
-
-static int send_data(sub_run *r, uint8_t type, const char *text, size_t tlen)
-{
-    uint8_t pkt[WARD_GW_SUB_FRAME_MAX];
-    size_t len = 0;
-    ward_err err = ward_gw_sub_dev_seal(&r->dev, r->host.crypto, type, (const uint8_t *)text,
-                                        tlen, pkt, sizeof pkt, &len);
-    if (err != WARD_OK) {
-        return cli_fail("cannot seal: %s", ward_strerror(err));
-    }
-    return send_frame(r->fd, pkt, len) == 0 ? 0 : cli_fail("the gateway closed the link");
 }
 
 /* What the gateway sends: DATA printed, LEAVE ends, REFUSED said. 0 go

@@ -5,6 +5,7 @@
 #include "ward/ward_gw_cloud.h"
 #include "ward_inner.h"
 #include "proto_inner.h"
+#include "gw_msg.h"
 
 #define REG_CLAIM 0x01u
 #define REG_MAC 0x02u
@@ -23,6 +24,7 @@
 
 /* C99 has no _Static_assert: a negative array size fails the build. */
 typedef char gw_activation_max_ok[WARD_GW_ACTIVATION_MAX == WARD_ACTIVATION_MAX ? 1 : -1];
+typedef char gw_uuid_is_id[WARD_GW_UUID_LEN == GW_MSG_ID_LEN ? 1 : -1];
 typedef char gw_register_fits[WARD_GW_REGISTER_MAX <= WARD_MSG_MAX ? 1 : -1];
 
 static const ward_tlv_spec claim_spec[] = {
@@ -53,35 +55,6 @@ static const ward_tlv_spec ack_spec[] = {
 };
 #define ACK_NFIELDS (sizeof ack_spec / sizeof ack_spec[0])
 
-/* Header then fields from w; the whole message is header || fields. */
-static ward_err finish(uint8_t type, uint8_t flags, const ward_tlv_writer *w, uint8_t *out,
-                       size_t cap, size_t *len)
-{
-    size_t body_len = 0;
-    ward_err err = ward_tlv_writer_finish(w, &body_len);
-    if (err == WARD_OK) {
-        err = ward_proto_hdr(type, flags, body_len, out, cap);
-    }
-    if (err == WARD_OK) {
-        *len = WARD_HDR_BASE_LEN + body_len;
-    }
-    return err;
-}
-
-/* Parses msg of type/flags with the fixed header against spec, whole and canonical. */
-static ward_err parse(const uint8_t *msg, size_t len, uint8_t type, uint8_t flags,
-                      const ward_tlv_spec *spec, size_t n, ward_tlv_field *f)
-{
-    const uint8_t *body = NULL;
-    size_t body_len = 0;
-    if (ward_proto_hdr_check(msg, len, type, flags, &body, &body_len) != WARD_OK ||
-        ward_tlv_parse(body, body_len, spec, n, f) != WARD_OK ||
-        !ward_proto_canonical(f, n, body_len)) {
-        return WARD_ERR_FORMAT;
-    }
-    return WARD_OK;
-}
-
 ward_err ward_gw_claim_encode(const uint8_t claim[WARD_GW_CLAIM_LEN], uint8_t *out, size_t cap,
                               size_t *len)
 {
@@ -93,7 +66,7 @@ ward_err ward_gw_claim_encode(const uint8_t claim[WARD_GW_CLAIM_LEN], uint8_t *o
     }
     ward_tlv_writer_init(&w, out + WARD_HDR_BASE_LEN, cap - WARD_HDR_BASE_LEN);
     ward_tlv_put(&w, 0x01u, claim, WARD_GW_CLAIM_LEN);
-    return finish(WARD_MSG_GW_CLAIM, 0, &w, out, cap, len);
+    return gw_msg_finish(WARD_MSG_GW_CLAIM, 0, &w, out, cap, len);
 }
 
 ward_err ward_gw_claim_parse(const uint8_t *msg, size_t len, uint8_t claim[WARD_GW_CLAIM_LEN])
@@ -102,41 +75,10 @@ ward_err ward_gw_claim_parse(const uint8_t *msg, size_t len, uint8_t claim[WARD_
     WARD_ASSERT(claim != NULL);
     WARD_ASSERT(msg != NULL || len == 0);
     memset(claim, 0, WARD_GW_CLAIM_LEN);
-    if (parse(msg, len, WARD_MSG_GW_CLAIM, 0, claim_spec, 1, f) != WARD_OK) {
+    if (gw_msg_parse(msg, len, WARD_MSG_GW_CLAIM, 0, claim_spec, 1, f) != WARD_OK) {
         return WARD_ERR_FORMAT;
     }
     memcpy(claim, f[0].ptr, WARD_GW_CLAIM_LEN);
-    return WARD_OK;
-}
-
-/* The activation names the gateway by its uuid in lowercase hex. */
-static void uuid_hex(const uint8_t uuid[WARD_GW_UUID_LEN], uint8_t hex[2 * WARD_GW_UUID_LEN])
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < WARD_GW_UUID_LEN; i++) {
-        hex[2 * i] = (uint8_t)digits[uuid[i] >> 4];
-        hex[2 * i + 1] = (uint8_t)digits[uuid[i] & 0x0Fu];
-    }
-}
-
-/* The activation is flow A's, for this key and this uuid. */
-static ward_err activation_matches(const ward_crypto *cp, const uint8_t *act, size_t act_len,
-                                   const uint8_t uuid[WARD_GW_UUID_LEN],
-                                   const uint8_t pub[WARD_P256_POINT_LEN],
-                                   const uint8_t *factory_pub)
-{
-    ward_activation a;
-    uint8_t hex[2 * WARD_GW_UUID_LEN];
-    ward_err err = factory_pub != NULL ? ward_activation_verify(cp, factory_pub, act, act_len, &a)
-                                       : ward_activation_parse(cp, act, act_len, &a);
-    if (err != WARD_OK) {
-        return err;
-    }
-    uuid_hex(uuid, hex);
-    if (a.sn_len != sizeof hex || memcmp(a.sn, hex, sizeof hex) != 0 ||
-        memcmp(a.lock_pub, pub, WARD_P256_POINT_LEN) != 0) {
-        return WARD_ERR_AUTH;
-    }
     return WARD_OK;
 }
 
@@ -161,7 +103,7 @@ ward_err ward_gw_register_sign_by(const ward_crypto *cp, const ward_keystore *ks
         return err;
     }
     /* Refuse to send what wardd would refuse: an activation of another key. */
-    if (activation_matches(cp, activation, activation_len, uuid, pub, NULL) != WARD_OK) {
+    if (gw_activation_matches(cp, activation, activation_len, uuid, pub, NULL) != WARD_OK) {
         return WARD_ERR_PARAM;
     }
     if (cap < WARD_HDR_BASE_LEN + WARD_SIG_FIELD_LEN) {
@@ -194,12 +136,12 @@ ward_err ward_gw_register_verify(const ward_crypto *cp,
     memset(r, 0, sizeof *r);
     /* The key that signs is inside the message, so the structure is read
      * first; nothing of it is used before both signatures verify. */
-    if (parse(msg, len, WARD_MSG_GW_REGISTER, 0, reg_spec, REG_NFIELDS, f) != WARD_OK ||
+    if (gw_msg_parse(msg, len, WARD_MSG_GW_REGISTER, 0, reg_spec, REG_NFIELDS, f) != WARD_OK ||
         cp->p256_point_check(f[3].ptr) != WARD_OK) {
         return WARD_ERR_FORMAT;
     }
     if (ward_proto_verify(cp, WARD_LABEL_GW_REGISTER, f[3].ptr, msg, len) != WARD_OK ||
-        activation_matches(cp, f[4].ptr, f[4].len, f[2].ptr, f[3].ptr, factory_pub) != WARD_OK) {
+        gw_activation_matches(cp, f[4].ptr, f[4].len, f[2].ptr, f[3].ptr, factory_pub) != WARD_OK) {
         return WARD_ERR_AUTH;
     }
     r->claim = f[0].ptr;
@@ -267,7 +209,7 @@ static ward_err creds_parse(const uint8_t *msg, size_t len, ward_gw_creds *c,
 {
     memset(c, 0, sizeof *c);
     if (len != WARD_GW_CREDS_MSG_LEN ||
-        parse(msg, len, WARD_MSG_GW_CREDENTIALS, 0, creds_spec, CR_NFIELDS, f) != WARD_OK ||
+        gw_msg_parse(msg, len, WARD_MSG_GW_CREDENTIALS, 0, creds_spec, CR_NFIELDS, f) != WARD_OK ||
         ward_tlv_get_u32(&f[1], &c->generation) != WARD_OK ||
         ward_tlv_get_u64(&f[2], &c->expiry_ms) != WARD_OK || c->generation == 0) {
         memset(c, 0, sizeof *c);
@@ -331,7 +273,7 @@ ward_err ward_gw_creds_ack_encode(const uint8_t tid[WARD_GW_TID_LEN], uint32_t g
     ward_tlv_writer_init(&w, out + WARD_HDR_BASE_LEN, cap - WARD_HDR_BASE_LEN);
     ward_tlv_put(&w, CR_TID, tid, WARD_GW_TID_LEN);
     ward_tlv_put_u32(&w, CR_GEN, gen);
-    return finish(WARD_MSG_GW_CREDENTIALS, WARD_FLAG_REPLY, &w, out, cap, len);
+    return gw_msg_finish(WARD_MSG_GW_CREDENTIALS, WARD_FLAG_REPLY, &w, out, cap, len);
 }
 
 ward_err ward_gw_creds_ack_parse(const uint8_t *msg, size_t len, uint8_t tid[WARD_GW_TID_LEN],
@@ -342,8 +284,8 @@ ward_err ward_gw_creds_ack_parse(const uint8_t *msg, size_t len, uint8_t tid[WAR
     WARD_ASSERT(msg != NULL || len == 0);
     memset(tid, 0, WARD_GW_TID_LEN);
     *gen = 0;
-    if (parse(msg, len, WARD_MSG_GW_CREDENTIALS, WARD_FLAG_REPLY, ack_spec, ACK_NFIELDS, f) !=
-            WARD_OK ||
+    if (gw_msg_parse(msg, len, WARD_MSG_GW_CREDENTIALS, WARD_FLAG_REPLY, ack_spec, ACK_NFIELDS,
+                     f) != WARD_OK ||
         ward_tlv_get_u32(&f[1], gen) != WARD_OK) {
         *gen = 0;
         return WARD_ERR_FORMAT;

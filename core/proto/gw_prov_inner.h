@@ -21,6 +21,7 @@
 #include "ward/ward_records.h"
 #include "ward/ward_store.h"
 #include "ward/ward_suite.h"
+#include "gw_msg.h"
 
 #define GW_REC_WIFI 0x0400u
 #define GW_REC_FAILURE 0x0401u
@@ -116,8 +117,6 @@ ward_err gw_lan_keys(const ward_crypto *cp, const uint8_t shared[WARD_P256_SHARE
                      const uint8_t g_pub[WARD_P256_POINT_LEN],
                      const uint8_t ng[WARD_GW_NONCE_LEN], uint8_t k_ag[WARD_GW_KEY_LEN],
                      uint8_t k_ga[WARD_GW_KEY_LEN]);
-/* dir || 8 zero bytes || seq (4). */
-void gw_nonce(uint8_t dir, uint32_t seq, uint8_t nonce[WARD_AEAD_NONCE_LEN]);
 /* A TCP message: header (type, flags | SEALED, key index 0, seq, no
  * extension) || 0x01 AEAD(key, nonce(dir, seq), ad = header, pt). */
 ward_err gw_seal_msg(const ward_crypto *cp, const uint8_t key[WARD_GW_KEY_LEN], uint8_t dir,

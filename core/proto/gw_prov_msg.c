@@ -61,13 +61,6 @@ ward_err gw_lan_keys(const ward_crypto *cp, const uint8_t shared[WARD_P256_SHARE
     return err;
 }
 
-void gw_nonce(uint8_t dir, uint32_t seq, uint8_t nonce[WARD_AEAD_NONCE_LEN])
-{
-    memset(nonce, 0, WARD_AEAD_NONCE_LEN);
-    nonce[0] = dir;
-    ward_store32(nonce + WARD_AEAD_NONCE_LEN - 4, seq);
-}
-
 static ward_err put_hdr(uint8_t type, uint8_t flags, uint32_t seq, size_t body_len,
                         uint8_t *out, size_t cap)
 {
@@ -89,36 +82,8 @@ ward_err gw_seal_msg(const ward_crypto *cp, const uint8_t key[WARD_GW_KEY_LEN], 
                      uint8_t type, uint8_t flags, uint32_t seq, const uint8_t *pt,
                      size_t pt_len, uint8_t *out, size_t cap, size_t *out_len)
 {
-    size_t ct_len = pt_len + WARD_AEAD_TAG_LEN;
-    size_t tlv = WARD_TLV_SIZE(ct_len);
-    size_t hl = WARD_HDR_BASE_LEN;
-    size_t n = 0;
-    uint8_t nonce[WARD_AEAD_NONCE_LEN];
-    *out_len = 0;
-    if (cap < hl + tlv) {
-        return WARD_ERR_NOSPACE;
-    }
-    ward_err err = put_hdr(type, (uint8_t)(flags | WARD_FLAG_SEALED), seq, tlv, out, cap);
-    if (err != WARD_OK) {
-        return err;
-    }
-    size_t o = hl;
-    out[o++] = 0x01;
-    if (ct_len >= 255) {
-        out[o++] = WARD_TLV_LEN_LONG;
-        ward_store16(out + o, (uint16_t)ct_len);
-        o += 2;
-    } else {
-        out[o++] = (uint8_t)ct_len;
-    }
-    gw_nonce(dir, seq, nonce);
-    err = ward_aead_seal(cp, key, nonce, out, hl, pt, pt_len, out + o, cap - o, &n);
-    if (err != WARD_OK) {
-        ward_wipe(out, cap);
-        return err;
-    }
-    *out_len = o + n;
-    return WARD_OK;
+    return gw_sealed_write(cp, key, dir, type, flags, seq, NULL, 0, pt, pt_len, out, cap,
+                           out_len);
 }
 
 ward_err gw_parse_msg(const uint8_t *in, size_t len, ward_hdr *h, const uint8_t **sealed,

@@ -4,6 +4,7 @@
 #include "ward/ward_gw_cloud.h"
 #include "ward_inner.h"
 #include "proto_inner.h"
+#include "gw_msg.h"
 
 #define LG_TID 0x01u
 #define LG_COUNTER 0x02u
@@ -94,17 +95,6 @@ static void put_be64(uint8_t *p, uint64_t v)
     }
 }
 
-/* dir || 8 zero bytes || seq (4, big-endian) */
-static void packet_nonce(uint8_t dir, uint32_t seq, uint8_t nonce[WARD_AEAD_NONCE_LEN])
-{
-    memset(nonce, 0, WARD_AEAD_NONCE_LEN);
-    nonce[0] = dir;
-    nonce[9] = (uint8_t)(seq >> 24);
-    nonce[10] = (uint8_t)(seq >> 16);
-    nonce[11] = (uint8_t)(seq >> 8);
-    nonce[12] = (uint8_t)seq;
-}
-
 static ward_err login_key(const ward_crypto *cp, const uint8_t *accesskey, const uint8_t *tid,
                           uint8_t key[WARD_AEAD_KEY_LEN])
 {
@@ -140,19 +130,6 @@ static ward_err session_keys(gw_sess *g, const ward_crypto *cp, const uint8_t sh
     }
     ward_wipe(keys, sizeof keys);
     return err;
-}
-
-static ward_err parse(const uint8_t *msg, size_t len, uint8_t type, uint8_t flags,
-                      const ward_tlv_spec *spec, size_t n, ward_tlv_field *f)
-{
-    const uint8_t *body = NULL;
-    size_t body_len = 0;
-    if (ward_proto_hdr_check(msg, len, type, flags, &body, &body_len) != WARD_OK ||
-        ward_tlv_parse(body, body_len, spec, n, f) != WARD_OK ||
-        !ward_proto_canonical(f, n, body_len)) {
-        return WARD_ERR_FORMAT;
-    }
-    return WARD_OK;
 }
 
 ward_err ward_gw_login_start(ward_gw_session *s, const ward_crypto *cp, const ward_random *rng,
@@ -220,7 +197,7 @@ ward_err ward_gw_login_peek(const uint8_t *msg, size_t len, uint8_t tid[WARD_GW_
     memset(tid, 0, WARD_GW_TID_LEN);
     *counter = 0;
     if (len != WARD_GW_LOGIN_LEN ||
-        parse(msg, len, WARD_MSG_GW_LOGIN, 0, login_spec, LG_NFIELDS, f) != WARD_OK ||
+        gw_msg_parse(msg, len, WARD_MSG_GW_LOGIN, 0, login_spec, LG_NFIELDS, f) != WARD_OK ||
         ward_tlv_get_u64(&f[1], counter) != WARD_OK) {
         *counter = 0;
         return WARD_ERR_FORMAT;
@@ -258,7 +235,7 @@ ward_err ward_gw_login_accept(ward_gw_session *s, const ward_crypto *cp, const w
     if (ward_gw_login_peek(msg, len, peek_tid, &counter) != WARD_OK) {
         return WARD_ERR_FORMAT;
     }
-    WARD_ASSERT(parse(msg, len, WARD_MSG_GW_LOGIN, 0, login_spec, LG_NFIELDS, f) == WARD_OK);
+    WARD_ASSERT(gw_msg_parse(msg, len, WARD_MSG_GW_LOGIN, 0, login_spec, LG_NFIELDS, f) == WARD_OK);
     if (cap < WARD_GW_LOGIN_REPLY_LEN) {
         return WARD_ERR_NOSPACE;
     }
@@ -305,7 +282,7 @@ ward_err ward_gw_login_accept(ward_gw_session *s, const ward_crypto *cp, const w
                                    cap) == WARD_OK);
         out[RP_AD_LEN] = RP_CONFIRM;
         out[RP_AD_LEN + 1] = WARD_AEAD_TAG_LEN;
-        packet_nonce(DIR_DOWN, 0, nonce);
+        gw_nonce(DIR_DOWN, 0, nonce);
         /* The confirmation: an empty packet at seq 0, so the gateway knows
          * this wardd holds the accesskey and saw its share. */
         err = ward_aead_seal(cp, g->k_tx, nonce, out, RP_AD_LEN, NULL, 0, out + RP_AD_LEN + 2,
@@ -343,7 +320,7 @@ ward_err ward_gw_login_finish(ward_gw_session *s, const ward_crypto *cp, const u
         return WARD_ERR_STATE;
     }
     if (len != WARD_GW_LOGIN_REPLY_LEN ||
-        parse(msg, len, WARD_MSG_GW_LOGIN, WARD_FLAG_REPLY, reply_spec, RP_NFIELDS, f) !=
+        gw_msg_parse(msg, len, WARD_MSG_GW_LOGIN, WARD_FLAG_REPLY, reply_spec, RP_NFIELDS, f) !=
             WARD_OK ||
         ward_tlv_get_u32(&f[2], &ttl) != WARD_OK) {
         return WARD_ERR_FORMAT;
@@ -357,7 +334,7 @@ ward_err ward_gw_login_finish(ward_gw_session *s, const ward_crypto *cp, const u
         err = session_keys(g, cp, shared, g->accesskey, g->eph_pub, f[1].ptr);
     }
     if (err == WARD_OK) {
-        packet_nonce(DIR_DOWN, 0, nonce);
+        gw_nonce(DIR_DOWN, 0, nonce);
         err = ward_aead_open(cp, g->k_rx, nonce, msg, RP_AD_LEN, f[3].ptr, f[3].len, none,
                              sizeof none, &n);
     }
@@ -381,10 +358,6 @@ ward_err ward_gw_session_seal(ward_gw_session *s, const ward_crypto *cp, uint8_t
                               const uint8_t *pt, size_t pt_len, uint8_t *out, size_t cap,
                               size_t *len)
 {
-    ward_hdr h;
-    ward_tlv_writer w;
-    uint8_t nonce[WARD_AEAD_NONCE_LEN];
-    size_t hl = 0, n = 0, sealed = pt_len + WARD_AEAD_TAG_LEN;
     gw_sess *g;
     WARD_ASSERT(s != NULL && cp != NULL && out != NULL && len != NULL);
     WARD_ASSERT(pt != NULL || pt_len == 0);
@@ -399,54 +372,24 @@ ward_err ward_gw_session_seal(ward_gw_session *s, const ward_crypto *cp, uint8_t
     if (g->state != ST_OPEN || g->tx_seq == UINT32_MAX) {
         return WARD_ERR_STATE;
     }
-    if (cap < PK_AD_LEN + WARD_TLV_SIZE(sealed)) {
-        return WARD_ERR_NOSPACE;
-    }
-    memset(&h, 0, sizeof h);
-    h.version = WARD_PROTOCOL_VERSION;
-    h.type = type;
-    h.flags = WARD_FLAG_SEALED;
-    h.seq = g->tx_seq + 1;
-    h.body_len = (uint16_t)(WARD_TLV_SIZE(WARD_GW_SID_LEN) + WARD_TLV_SIZE(sealed));
-    WARD_ASSERT(ward_hdr_encode(&h, out, cap, &hl) == WARD_OK && hl == WARD_HDR_BASE_LEN);
-    ward_tlv_writer_init(&w, out + hl, cap - hl);
-    ward_tlv_put(&w, PK_SID, g->sid, WARD_GW_SID_LEN);
-    WARD_ASSERT(ward_tlv_writer_finish(&w, &n) == WARD_OK);
-    /* The sealed field's own header, then the AEAD output in place. */
-    size_t at = PK_AD_LEN;
-    out[at++] = PK_SEALED;
-    if (sealed < 255) {
-        out[at++] = (uint8_t)sealed;
-    } else {
-        out[at++] = 0xFFu;
-        out[at++] = (uint8_t)(sealed >> 8);
-        out[at++] = (uint8_t)sealed;
-    }
-    packet_nonce(g->role == ROLE_GATEWAY ? DIR_UP : DIR_DOWN, h.seq, nonce);
-    ward_err err = ward_aead_seal(cp, g->k_tx, nonce, out, PK_AD_LEN, pt, pt_len, out + at,
-                                  cap - at, &n);
+    ward_err err = gw_sealed_write(cp, g->k_tx, g->role == ROLE_GATEWAY ? DIR_UP : DIR_DOWN,
+                                   type, 0, g->tx_seq + 1, g->sid, WARD_GW_SID_LEN, pt, pt_len,
+                                   out, cap, len);
     if (err != WARD_OK) {
-        ward_wipe(out, at);
         return err;
     }
-    g->tx_seq = h.seq;
-    *len = at + n;
+    g->tx_seq++;
     return WARD_OK;
 }
 
 /* Header and fields of a packet: type, seq, sid and the sealed field. */
 static ward_err packet_parse(const uint8_t *msg, size_t len, ward_hdr *h, ward_tlv_field *f)
 {
-    size_t hl = 0;
-    if (ward_hdr_decode(msg, len, h, &hl) != WARD_OK || hl != WARD_HDR_BASE_LEN ||
-        (h->type != WARD_MSG_GW_DATA && h->type != WARD_MSG_GW_LOGOUT &&
-         h->type != WARD_MSG_GW_RESET) ||
-        h->flags != WARD_FLAG_SEALED || h->key_index != 0 || h->seq == 0 ||
-        ward_tlv_parse(msg + hl, h->body_len, packet_spec, PK_NFIELDS, f) != WARD_OK ||
-        !ward_proto_canonical(f, PK_NFIELDS, h->body_len)) {
-        return WARD_ERR_FORMAT;
+    if (gw_sealed_parse(msg, len, WARD_MSG_GW_DATA, WARD_MSG_GW_LOGOUT, packet_spec, h, f) ==
+        WARD_OK) {
+        return WARD_OK;
     }
-    return WARD_OK;
+    return gw_sealed_parse(msg, len, WARD_MSG_GW_RESET, WARD_MSG_GW_RESET, packet_spec, h, f);
 }
 
 ward_err ward_gw_packet_sid(const uint8_t *msg, size_t len, uint8_t sid[WARD_GW_SID_LEN])
@@ -494,7 +437,7 @@ ward_err ward_gw_session_open(ward_gw_session *s, const ward_crypto *cp, const u
     if (cap < (size_t)f[1].len - WARD_AEAD_TAG_LEN) {
         return WARD_ERR_NOSPACE;
     }
-    packet_nonce(g->role == ROLE_GATEWAY ? DIR_DOWN : DIR_UP, h.seq, nonce);
+    gw_nonce(g->role == ROLE_GATEWAY ? DIR_DOWN : DIR_UP, h.seq, nonce);
     /* An empty payload needs no buffer of the caller's. */
     uint8_t none[1];
     ward_err err = ward_aead_open(cp, g->k_rx, nonce, msg, PK_AD_LEN, f[1].ptr, f[1].len,

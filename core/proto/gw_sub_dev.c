@@ -46,29 +46,44 @@ static sub_dev *sd(ward_gw_sub_dev *d)
     return (sub_dev *)(void *)d->opaque.bytes;
 }
 
+ward_err ward_gw_sub_challenge_ask(const uint8_t sub_id[WARD_GW_SUB_ID_LEN], uint8_t *out,
+                                   size_t cap, size_t *len)
+{
+    WARD_ASSERT(sub_id != NULL && out != NULL && len != NULL);
+    return gws_challenge_encode(sub_id, NULL, out, cap, len);
+}
+
 ward_err ward_gw_sub_join_start(ward_gw_sub_dev *d, const ward_crypto *cp,
                                 const ward_random *rng, const ward_keystore *ks,
                                 ward_key_id id, const uint8_t sub_id[WARD_GW_SUB_ID_LEN],
                                 const uint8_t *activation, size_t activation_len,
-                                uint8_t *out, size_t cap, size_t *len)
+                                const uint8_t *chal, size_t chal_len, uint8_t *out, size_t cap,
+                                size_t *len)
 {
     uint8_t pub[WARD_P256_POINT_LEN];
     ward_tlv_writer w;
+    ward_tlv_field cf[2];
     size_t fields = 0;
     WARD_ASSERT(d != NULL && cp != NULL && rng != NULL && ks != NULL && sub_id != NULL);
     WARD_ASSERT(activation != NULL && out != NULL && len != NULL);
+    WARD_ASSERT(chal != NULL || chal_len == 0);
     *len = 0;
     ward_gw_sub_dev_wipe(d);
     sub_dev *s = sd(d);
     if (activation_len == 0 || activation_len > WARD_ACTIVATION_MAX) {
         return WARD_ERR_PARAM;
     }
+    /* The gateway's answer to our CHALLENGE: its window's challenge. */
+    if (gws_challenge_parse(chal, chal_len, WARD_FLAG_REPLY, cf) != WARD_OK ||
+        memcmp(cf[0].ptr, sub_id, WARD_GW_SUB_ID_LEN) != 0) {
+        return WARD_ERR_FORMAT;
+    }
     ward_err err = ks->public_key(ks->ctx, id, pub);
     if (err != WARD_OK) {
         return err;
     }
     /* Refuse to send what the gateway would refuse. */
-    if (gws_activation_matches(cp, activation, activation_len, sub_id, pub, NULL) != WARD_OK) {
+    if (gw_activation_matches(cp, activation, activation_len, sub_id, pub, NULL) != WARD_OK) {
         return WARD_ERR_PARAM;
     }
     if (cap < WARD_HDR_BASE_LEN + WARD_SIG_FIELD_LEN) {
@@ -83,6 +98,7 @@ ward_err ward_gw_sub_join_start(ward_gw_sub_dev *d, const ward_crypto *cp,
     ward_tlv_put(&w, GWS_J_PUB, pub, WARD_P256_POINT_LEN);
     ward_tlv_put(&w, GWS_J_NONCE, s->nonce, WARD_GW_SUB_NONCE_LEN);
     ward_tlv_put(&w, GWS_J_ACT, activation, activation_len);
+    ward_tlv_put(&w, GWS_J_CHAL, cf[1].ptr, WARD_GW_SUB_CHALLENGE_LEN);
     err = ward_tlv_writer_finish(&w, &fields);
     if (err == WARD_OK) {
         err = ward_proto_hdr(WARD_MSG_GW_SUB_JOIN, 0, fields + WARD_SIG_FIELD_LEN, out, cap);
@@ -118,7 +134,7 @@ ward_err ward_gw_sub_join_finish(ward_gw_sub_dev *d, const ward_crypto *cp,
         return WARD_ERR_STATE;
     }
     if (len != WARD_GW_SUB_JOIN_REPLY_LEN ||
-        gws_parse(msg, len, WARD_MSG_GW_SUB_JOIN, WARD_FLAG_REPLY, join_reply_spec, 4, f) !=
+        gw_msg_parse(msg, len, WARD_MSG_GW_SUB_JOIN, WARD_FLAG_REPLY, join_reply_spec, 4, f) !=
             WARD_OK ||
         ward_tlv_get_u32(&f[2], &gen) != WARD_OK || gen == 0) {
         return WARD_ERR_FORMAT;
@@ -185,7 +201,7 @@ ward_err ward_gw_sub_hello(ward_gw_sub_dev *d, const ward_crypto *cp, const ward
     ward_tlv_put(&w, GWS_H_ID, s->sub_id, WARD_GW_SUB_ID_LEN);
     ward_tlv_put_u32(&w, GWS_H_GEN, s->gen);
     ward_tlv_put(&w, GWS_H_NONCE, s->nonce, WARD_GW_SUB_NONCE_LEN);
-    err = gws_finish(WARD_MSG_GW_SUB_HELLO, 0, &w, out, cap, len);
+    err = gw_msg_finish(WARD_MSG_GW_SUB_HELLO, 0, &w, out, cap, len);
     if (err == WARD_OK) {
         s->state = ST_HELLO_SENT;
     }
@@ -205,7 +221,7 @@ ward_err ward_gw_sub_hello_finish(ward_gw_sub_dev *d, const ward_crypto *cp,
         return WARD_ERR_STATE;
     }
     if (len != WARD_GW_SUB_HELLO_REPLY_LEN ||
-        gws_parse(msg, len, WARD_MSG_GW_SUB_HELLO, WARD_FLAG_REPLY, hello_reply_spec, 3, f) !=
+        gw_msg_parse(msg, len, WARD_MSG_GW_SUB_HELLO, WARD_FLAG_REPLY, hello_reply_spec, 3, f) !=
             WARD_OK) {
         return WARD_ERR_FORMAT;
     }
@@ -292,7 +308,7 @@ ward_err ward_gw_sub_refused_parse(const uint8_t *msg, size_t len,
     WARD_ASSERT(msg != NULL || len == 0);
     memset(sub_id, 0, WARD_GW_SUB_ID_LEN);
     *code = 0;
-    if (gws_parse(msg, len, WARD_MSG_GW_SUB_REFUSED, 0, refused_spec, 2, f) != WARD_OK ||
+    if (gw_msg_parse(msg, len, WARD_MSG_GW_SUB_REFUSED, 0, refused_spec, 2, f) != WARD_OK ||
         f[1].ptr[0] == 0) {
         return WARD_ERR_FORMAT;
     }

@@ -18,15 +18,22 @@ typedef char gws_in_range[WARD_REC_GW_SUB_FIRST >= WARD_REC_GW_FIRST &&
                                   WARD_REC_GW_SUB_LAST <= WARD_REC_GW_LAST
                               ? 1 : -1];
 
-typedef struct gws_entry {
-    bool used;
-    bool hello;                                 /* nonce_s/nonce_g name the channel */
-    uint32_t gen;
-    uint8_t sub_id[WARD_GW_SUB_ID_LEN];
-    uint8_t sub_pub[WARD_P256_POINT_LEN];
+/* A channel and the HELLO nonces that name it (open: chan.open). */
+typedef struct gws_link {
     uint8_t nonce_s[WARD_GW_SUB_NONCE_LEN];
     uint8_t nonce_g[WARD_GW_SUB_NONCE_LEN];
     gws_chan chan;
+} gws_link;
+
+typedef struct gws_entry {
+    bool used;
+    uint32_t gen;
+    uint8_t sub_id[WARD_GW_SUB_ID_LEN];
+    uint8_t sub_pub[WARD_P256_POINT_LEN];
+    /* cur carries the traffic; a HELLO opens pend, which replaces cur at
+     * its first authenticated packet: a stranger's HELLO closes nothing. */
+    gws_link cur;
+    gws_link pend;
 } gws_entry;
 
 typedef struct gws_gw {
@@ -34,6 +41,8 @@ typedef struct gws_gw {
     uint32_t next_gen;
     uint32_t tries;                             /* refused JOINs left */
     uint64_t window_end_ms;                     /* 0: closed */
+    bool chal_set;                              /* the window's challenge is drawn */
+    uint8_t chal[WARD_GW_SUB_CHALLENGE_LEN];
     uint8_t factory_pub[WARD_P256_POINT_LEN];
     uint8_t localkey[WARD_GW_SUB_LOCALKEY_LEN];
     /* The last JOIN answered, for a retransmission to get the same bytes. */
@@ -45,6 +54,15 @@ typedef struct gws_gw {
 } gws_gw;
 
 typedef char gws_gw_fits[sizeof(gws_gw) <= WARD_GW_SUB_GW_CTX_SIZE ? 1 : -1];
+
+/* The window closes: its challenge with it (a JOIN made for it is refused later). */
+static void window_shut(gws_gw *s)
+{
+    s->window_end_ms = 0;
+    s->tries = 0;
+    s->chal_set = false;
+    ward_wipe(s->chal, sizeof s->chal);
+}
 
 static const ward_tlv_spec hello_spec[] = {
     { GWS_H_ID, true, WARD_GW_SUB_ID_LEN, WARD_GW_SUB_ID_LEN },
@@ -87,11 +105,11 @@ ward_err ward_gw_sub_gw_init(ward_gw_sub_gw *g, ward_store *st,
     memcpy(s->localkey, localkey, WARD_GW_SUB_LOCALKEY_LEN);
     ward_err err = ward_store_get(st, REC_META, rec, sizeof rec, &n);
     if (err == WARD_OK) {
-        if (n != 4 || gws_get_be32(rec) == 0) {
+        if (n != 4 || ward_load32(rec) == 0) {
             ward_gw_sub_gw_wipe(g);
             return WARD_ERR_FORMAT;
         }
-        s->next_gen = gws_get_be32(rec);
+        s->next_gen = ward_load32(rec);
     } else if (err != WARD_ERR_NOTFOUND) {
         ward_gw_sub_gw_wipe(g);
         return err;
@@ -109,7 +127,7 @@ ward_err ward_gw_sub_gw_init(ward_gw_sub_gw *g, ward_store *st,
         e->used = true;
         memcpy(e->sub_id, rec, WARD_GW_SUB_ID_LEN);
         memcpy(e->sub_pub, rec + WARD_GW_SUB_ID_LEN, WARD_P256_POINT_LEN);
-        e->gen = gws_get_be32(rec + WARD_GW_SUB_ID_LEN + WARD_P256_POINT_LEN);
+        e->gen = ward_load32(rec + WARD_GW_SUB_ID_LEN + WARD_P256_POINT_LEN);
     }
     return WARD_OK;
 }
@@ -122,6 +140,7 @@ ward_err ward_gw_sub_window_open(ward_gw_sub_gw *g, uint64_t now_ms, uint32_t du
         tries > WARD_GW_SUB_TRIES_MAX || now_ms > UINT64_MAX - duration_ms) {
         return WARD_ERR_PARAM;
     }
+    window_shut(gw(g));   /* a new opening gets a new challenge */
     gw(g)->window_end_ms = now_ms + duration_ms;
     gw(g)->tries = tries;
     return WARD_OK;
@@ -130,8 +149,7 @@ ward_err ward_gw_sub_window_open(ward_gw_sub_gw *g, uint64_t now_ms, uint32_t du
 void ward_gw_sub_window_close(ward_gw_sub_gw *g)
 {
     WARD_ASSERT(g != NULL);
-    gw(g)->window_end_ms = 0;
-    gw(g)->tries = 0;
+    window_shut(gw(g));
 }
 
 bool ward_gw_sub_window_is_open(const ward_gw_sub_gw *g, uint64_t now_ms)
@@ -168,10 +186,10 @@ static ward_err file_entry(gws_gw *s, const uint8_t *sub_id, const uint8_t *sub_
         return WARD_ERR_NOSPACE;
     }
     uint32_t gen = s->next_gen;
-    gws_put_be32(meta, gen + 1);
+    ward_store32(meta, gen + 1);
     memcpy(rec, sub_id, WARD_GW_SUB_ID_LEN);
     memcpy(rec + WARD_GW_SUB_ID_LEN, sub_pub, WARD_P256_POINT_LEN);
-    gws_put_be32(rec + WARD_GW_SUB_ID_LEN + WARD_P256_POINT_LEN, gen);
+    ward_store32(rec + WARD_GW_SUB_ID_LEN + WARD_P256_POINT_LEN, gen);
     ward_record_change ch[2] = {
         { REC_META, meta, sizeof meta, false },
         { REC_SLOT(i), rec, sizeof rec, false },
@@ -183,14 +201,45 @@ static ward_err file_entry(gws_gw *s, const uint8_t *sub_id, const uint8_t *sub_
         return err;
     }
     s->next_gen = gen + 1;
-    gws_chan_wipe(&e->chan);
-    memset(e, 0, sizeof *e);
+    ward_wipe(e, sizeof *e);
     e->used = true;
     e->gen = gen;
     memcpy(e->sub_id, sub_id, WARD_GW_SUB_ID_LEN);
     memcpy(e->sub_pub, sub_pub, WARD_P256_POINT_LEN);
     *slot = e;
     return WARD_OK;
+}
+
+/* Spends a try of the window; the last one closes it. */
+static void spend_try(gws_gw *s)
+{
+    if (--s->tries == 0) {
+        window_shut(s);
+    }
+}
+
+static ward_err handle_challenge(gws_gw *s, const ward_random *rng, uint64_t now_ms,
+                                 const uint8_t *in, size_t in_len, uint8_t *out, size_t cap,
+                                 size_t *out_len, ward_gw_sub_event *ev)
+{
+    ward_tlv_field f[2];
+    if (gws_challenge_parse(in, in_len, 0, f) != WARD_OK) {
+        return WARD_ERR_FORMAT;
+    }
+    memcpy(ev->sub_id, f[0].ptr, WARD_GW_SUB_ID_LEN);
+    if (!(s->tries > 0 && now_ms < s->window_end_ms)) {
+        return refuse(f[0].ptr, WARD_GW_SUB_NO_WINDOW, out, cap, out_len, ev);
+    }
+    /* One challenge per opening, drawn at the first ask: every ask in the
+     * window gets the same answer. */
+    if (!s->chal_set) {
+        ward_err err = rng->fill(rng->ctx, s->chal, sizeof s->chal);
+        if (err != WARD_OK) {
+            return err;
+        }
+        s->chal_set = true;
+    }
+    return gws_challenge_encode(f[0].ptr, s->chal, out, cap, out_len);
 }
 
 static ward_err handle_join(gws_gw *s, const ward_crypto *cp, const ward_random *rng,
@@ -220,13 +269,17 @@ static ward_err handle_join(gws_gw *s, const ward_crypto *cp, const ward_random 
     if (!(s->tries > 0 && now_ms < s->window_end_ms)) {
         return refuse(sub_id, WARD_GW_SUB_NO_WINDOW, out, cap, out_len, ev);
     }
+    /* A JOIN made for another window (recorded and replayed, or late):
+     * refused before any signature work, and it spends a try. */
+    if (!s->chal_set || !ward_ct_equal(f[4].ptr, s->chal, WARD_GW_SUB_CHALLENGE_LEN)) {
+        spend_try(s);
+        return refuse(sub_id, WARD_GW_SUB_STALE, out, cap, out_len, ev);
+    }
     if (cp->p256_point_check(pub) != WARD_OK ||
         ward_proto_verify(cp, WARD_LABEL_GW_SUB_JOIN, pub, in, in_len) != WARD_OK ||
-        gws_activation_matches(cp, f[3].ptr, f[3].len, sub_id, pub, s->factory_pub) != WARD_OK) {
+        gw_activation_matches(cp, f[3].ptr, f[3].len, sub_id, pub, s->factory_pub) != WARD_OK) {
         /* Each refused JOIN spends a try: a window cannot be ground at. */
-        if (--s->tries == 0) {
-            s->window_end_ms = 0;
-        }
+        spend_try(s);
         return refuse(sub_id, WARD_GW_SUB_BAD_JOIN, out, cap, out_len, ev);
     }
     if (cap < WARD_GW_SUB_JOIN_REPLY_LEN) {
@@ -264,8 +317,7 @@ static ward_err handle_join(gws_gw *s, const ward_crypto *cp, const ward_random 
     memcpy(s->last_id, sub_id, WARD_GW_SUB_ID_LEN);
     memcpy(s->last_nonce, nonce, WARD_GW_SUB_NONCE_LEN);
     memcpy(s->last_reply, out, WARD_GW_SUB_JOIN_REPLY_LEN);
-    s->window_end_ms = 0;   /* one sub-device per opening */
-    s->tries = 0;
+    window_shut(s);   /* one sub-device per opening */
     *out_len = WARD_GW_SUB_JOIN_REPLY_LEN;
     ev->kind = WARD_GW_SUB_EV_JOINED;
     return WARD_OK;
@@ -279,7 +331,7 @@ static ward_err handle_hello(gws_gw *s, const ward_crypto *cp, const ward_random
     uint8_t key[WARD_GW_SUB_KEY_LEN];
     uint8_t nonce_g[WARD_GW_SUB_NONCE_LEN];
     uint32_t gen = 0;
-    if (gws_parse(in, in_len, WARD_MSG_GW_SUB_HELLO, 0, hello_spec, 3, f) != WARD_OK ||
+    if (gw_msg_parse(in, in_len, WARD_MSG_GW_SUB_HELLO, 0, hello_spec, 3, f) != WARD_OK ||
         ward_tlv_get_u32(&f[1], &gen) != WARD_OK) {
         return WARD_ERR_FORMAT;
     }
@@ -288,35 +340,42 @@ static ward_err handle_hello(gws_gw *s, const ward_crypto *cp, const ward_random
     if (e == NULL || e->gen != gen) {
         return refuse(f[0].ptr, WARD_GW_SUB_UNKNOWN, out, cap, out_len, ev);
     }
-    /* The same HELLO again: the same reply, the channel goes on. */
-    if (e->hello && e->chan.open &&
-        memcmp(e->nonce_s, f[2].ptr, WARD_GW_SUB_NONCE_LEN) == 0) {
-        return gws_hello_reply(&e->chan, cp, e->sub_id, e->nonce_g, out, cap, out_len);
+    /* The same HELLO again (its reply was lost): the same reply, and
+     * nothing changes. */
+    gws_link *l = NULL;
+    if (e->cur.chan.open && memcmp(e->cur.nonce_s, f[2].ptr, WARD_GW_SUB_NONCE_LEN) == 0) {
+        l = &e->cur;
+    } else if (e->pend.chan.open &&
+               memcmp(e->pend.nonce_s, f[2].ptr, WARD_GW_SUB_NONCE_LEN) == 0) {
+        l = &e->pend;
+    }
+    if (l != NULL) {
+        return gws_hello_reply(&l->chan, cp, e->sub_id, l->nonce_g, out, cap, out_len);
     }
     if (cap < WARD_GW_SUB_HELLO_REPLY_LEN) {
         return WARD_ERR_NOSPACE;
     }
+    /* A new HELLO opens the pending channel only (replacing an older
+     * pending one); the open channel carries on until the new one's first
+     * authenticated packet, so anyone may send a HELLO and close nothing. */
     ward_err err = rng->fill(rng->ctx, nonce_g, sizeof nonce_g);
     if (err == WARD_OK) {
         err = gws_subkey(cp, s->localkey, e->sub_id, e->sub_pub, e->gen, key);
     }
     if (err == WARD_OK) {
-        err = gws_chan_keys(&e->chan, cp, key, e->sub_id, e->gen, f[2].ptr, nonce_g,
+        err = gws_chan_keys(&e->pend.chan, cp, key, e->sub_id, e->gen, f[2].ptr, nonce_g,
                             GWS_DIR_DOWN);
     }
     ward_wipe(key, sizeof key);
     if (err == WARD_OK) {
-        err = gws_hello_reply(&e->chan, cp, e->sub_id, nonce_g, out, cap, out_len);
+        err = gws_hello_reply(&e->pend.chan, cp, e->sub_id, nonce_g, out, cap, out_len);
     }
     if (err != WARD_OK) {
-        gws_chan_wipe(&e->chan);
-        e->hello = false;
+        ward_wipe(&e->pend, sizeof e->pend);
         return err;
     }
-    e->hello = true;
-    memcpy(e->nonce_s, f[2].ptr, WARD_GW_SUB_NONCE_LEN);
-    memcpy(e->nonce_g, nonce_g, WARD_GW_SUB_NONCE_LEN);
-    ev->kind = WARD_GW_SUB_EV_CHANNEL;
+    memcpy(e->pend.nonce_s, f[2].ptr, WARD_GW_SUB_NONCE_LEN);
+    memcpy(e->pend.nonce_g, nonce_g, WARD_GW_SUB_NONCE_LEN);
     return WARD_OK;
 }
 
@@ -334,22 +393,37 @@ static ward_err handle_packet(gws_gw *s, const ward_crypto *cp, const uint8_t *i
     if (e == NULL) {
         return refuse(f[0].ptr, WARD_GW_SUB_UNKNOWN, out, cap, out_len, ev);
     }
-    if (!e->chan.open) {
+    if (!e->cur.chan.open && !e->pend.chan.open) {
         return refuse(f[0].ptr, WARD_GW_SUB_NO_CHANNEL, out, cap, out_len, ev);
     }
     /* Opened under this sub-device's own keys: another's key, a replay or
      * a forgery is dropped without an answer. */
-    ward_err err = gws_open(&e->chan, cp, in, &h, f, ev->payload, sizeof ev->payload,
-                            &ev->payload_len);
+    ward_err err = WARD_ERR_AUTH;
+    if (e->cur.chan.open) {
+        err = gws_open(&e->cur.chan, cp, in, &h, f, ev->payload, sizeof ev->payload,
+                       &ev->payload_len);
+    }
+    bool took_over = false;
+    if (err == WARD_ERR_AUTH && e->pend.chan.open) {
+        err = gws_open(&e->pend.chan, cp, in, &h, f, ev->payload, sizeof ev->payload,
+                       &ev->payload_len);
+        if (err == WARD_OK) {
+            /* The new channel proved itself: it replaces the old one. */
+            ward_wipe(&e->cur, sizeof e->cur);
+            e->cur = e->pend;
+            ward_wipe(&e->pend, sizeof e->pend);
+            took_over = true;
+        }
+    }
     if (err != WARD_OK) {
         return err;
     }
     if (h.type == WARD_MSG_GW_SUB_LEAVE) {
-        gws_chan_wipe(&e->chan);
-        e->hello = false;
+        ward_wipe(&e->cur, sizeof e->cur);
+        ward_wipe(&e->pend, sizeof e->pend);
         ev->kind = WARD_GW_SUB_EV_LEFT;
     } else {
-        ev->kind = WARD_GW_SUB_EV_DATA;
+        ev->kind = took_over ? WARD_GW_SUB_EV_CHANNEL : WARD_GW_SUB_EV_DATA;
     }
     return WARD_OK;
 }
@@ -377,6 +451,9 @@ ward_err ward_gw_sub_handle(ward_gw_sub_gw *g, const ward_crypto *cp, const ward
         break;
     case WARD_MSG_GW_SUB_HELLO:
         err = handle_hello(s, cp, rng, in, in_len, out, cap, out_len, ev);
+        break;
+    case WARD_MSG_GW_SUB_CHALLENGE:
+        err = handle_challenge(s, rng, now_ms, in, in_len, out, cap, out_len, ev);
         break;
     case WARD_MSG_GW_SUB_DATA:
     case WARD_MSG_GW_SUB_LEAVE:
@@ -407,10 +484,10 @@ ward_err ward_gw_sub_seal(ward_gw_sub_gw *g, const ward_crypto *cp,
     if (e == NULL) {
         return WARD_ERR_NOTFOUND;
     }
-    ward_err err = gws_seal(&e->chan, cp, e->sub_id, type, pt, pt_len, out, cap, len);
+    ward_err err = gws_seal(&e->cur.chan, cp, e->sub_id, type, pt, pt_len, out, cap, len);
     if (err == WARD_OK && type == WARD_MSG_GW_SUB_LEAVE) {
-        gws_chan_wipe(&e->chan);
-        e->hello = false;
+        ward_wipe(&e->cur, sizeof e->cur);
+        ward_wipe(&e->pend, sizeof e->pend);
     }
     return err;
 }

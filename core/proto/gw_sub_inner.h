@@ -11,12 +11,14 @@
 #include <stdint.h>
 
 #include "ward/ward_gw_sub.h"
+#include "gw_msg.h"
 
 /* JOIN */
 #define GWS_J_ID 0x01u
 #define GWS_J_PUB 0x02u
 #define GWS_J_NONCE 0x03u
 #define GWS_J_ACT 0x04u
+#define GWS_J_CHAL 0x05u
 /* JOIN reply */
 #define GWS_JR_ID 0x01u
 #define GWS_JR_NONCE 0x02u
@@ -36,6 +38,9 @@
 #define GWS_P_ID 0x01u
 #define GWS_P_SEALED 0x02u
 #define GWS_P_AD_LEN (WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_GW_SUB_ID_LEN))
+/* CHALLENGE and its reply */
+#define GWS_C_ID 0x01u
+#define GWS_C_CHAL 0x02u
 /* REFUSED */
 #define GWS_R_ID 0x01u
 #define GWS_R_CODE 0x02u
@@ -55,24 +60,14 @@ typedef struct gws_chan {
     uint8_t k_rx[WARD_AEAD_KEY_LEN];
 } gws_chan;
 
-/* Parses a fixed-header message of type/flags against spec, whole and canonical. */
-ward_err gws_parse(const uint8_t *msg, size_t len, uint8_t type, uint8_t flags,
-                   const ward_tlv_spec *spec, size_t n, ward_tlv_field *f);
-/* Header then fields from w. */
-ward_err gws_finish(uint8_t type, uint8_t flags, const ward_tlv_writer *w, uint8_t *out,
-                    size_t cap, size_t *len);
-void gws_put_be32(uint8_t *p, uint32_t v);
-uint32_t gws_get_be32(const uint8_t *p);
-
-/* JOIN's structure (signature not checked): f[0..5). */
-#define GWS_JOIN_NFIELDS 5
+/* JOIN's structure (signature not checked): f[0..6). */
+#define GWS_JOIN_NFIELDS 6
 ward_err gws_join_parse(const uint8_t *msg, size_t len, ward_tlv_field f[GWS_JOIN_NFIELDS]);
-/* The activation is flow A's for this key and sub_id (factory_pub NULL:
- * structure only). */
-ward_err gws_activation_matches(const ward_crypto *cp, const uint8_t *act, size_t act_len,
-                                const uint8_t sub_id[WARD_GW_SUB_ID_LEN],
-                                const uint8_t pub[WARD_P256_POINT_LEN],
-                                const uint8_t *factory_pub);
+/* A CHALLENGE (flags 0: the ask, f[0] sub_id) or its reply (flags REPLY:
+ * f[0] sub_id, f[1] challenge). */
+ward_err gws_challenge_parse(const uint8_t *msg, size_t len, uint8_t flags, ward_tlv_field f[2]);
+ward_err gws_challenge_encode(const uint8_t sub_id[WARD_GW_SUB_ID_LEN], const uint8_t *chal,
+                              uint8_t *out, size_t cap, size_t *len);
 /* key = kdf("gw sub key", ikm = localkey, context = sub_id || sub_pub || gen). */
 ward_err gws_subkey(const ward_crypto *cp, const uint8_t localkey[WARD_GW_SUB_LOCALKEY_LEN],
                     const uint8_t sub_id[WARD_GW_SUB_ID_LEN],

@@ -4,8 +4,12 @@
  * the sealed packets between them (docs/protocol.md, "Sub-devices").
  *
  * Join (the owner opens the gateway's window, bounded in time and tries):
- *  sub-device: ward_gw_sub_join_start -> JOIN (signed by its identity
- *              key through the keystore, with its factory activation);
+ *  sub-device: ward_gw_sub_challenge_ask -> CHALLENGE; the gateway answers
+ *              with the window's challenge (fresh at each opening);
+ *  sub-device: ward_gw_sub_join_start(that answer) -> JOIN (signed by its
+ *              identity key through the keystore, with its factory
+ *              activation and the challenge: a recorded JOIN is refused in
+ *              any later window);
  *  gateway:    ward_gw_sub_handle checks signature and activation while
  *              the window is open, files the sub-device in its store and
  *              answers with the sub-device's key sealed to its public key;
@@ -13,7 +17,10 @@
  *              the caller stores and gives back to ward_gw_sub_dev_load.
  *
  * Channel (one per connection, fresh keys each time):
- *  sub-device: ward_gw_sub_hello -> HELLO; the reply -> ward_gw_sub_hello_finish;
+ *  sub-device: ward_gw_sub_hello -> HELLO; the reply -> ward_gw_sub_hello_finish,
+ *              then its first packet at once (an empty DATA will do): the
+ *              gateway keeps the open channel until the new one's first
+ *              authenticated packet, so a stranger's HELLO closes nothing;
  *  both:       ward_gw_sub_dev_seal / ward_gw_sub_dev_open (sub-device),
  *              ward_gw_sub_seal / ward_gw_sub_handle (gateway).
  *
@@ -46,9 +53,11 @@ extern "C" {
 #define WARD_MSG_GW_SUB_DATA 0x52u
 #define WARD_MSG_GW_SUB_LEAVE 0x53u
 #define WARD_MSG_GW_SUB_REFUSED 0x54u
+#define WARD_MSG_GW_SUB_CHALLENGE 0x55u /* and its reply, flag REPLY */
 
 #define WARD_GW_SUB_ID_LEN 16
 #define WARD_GW_SUB_NONCE_LEN 16
+#define WARD_GW_SUB_CHALLENGE_LEN 16
 #define WARD_GW_SUB_KEY_LEN 16
 #define WARD_GW_SUB_LOCALKEY_LEN 32
 /* Sub-devices one gateway holds (records 0x04C1 ... 0x04C0 + this). */
@@ -66,12 +75,14 @@ extern "C" {
 #define WARD_GW_SUB_FULL 3u         /* the table is full */
 #define WARD_GW_SUB_BAD_JOIN 4u     /* signature or activation refused (a try spent) */
 #define WARD_GW_SUB_NO_CHANNEL 5u   /* DATA without an open channel, or forged/replayed */
+#define WARD_GW_SUB_STALE 6u        /* JOIN without this window's challenge (a try spent) */
 
 /* Encoded sizes (exact, or worst case for _MAX). */
 #define WARD_GW_SUB_JOIN_MAX                                                   \
     (WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_GW_SUB_ID_LEN) +                   \
      WARD_TLV_SIZE(WARD_P256_POINT_LEN) + WARD_TLV_SIZE(WARD_GW_SUB_NONCE_LEN) + \
-     WARD_TLV_SIZE(WARD_ACTIVATION_MAX) + WARD_TLV_SIZE(WARD_P256_SIG_LEN)) /* 360 */
+     WARD_TLV_SIZE(WARD_ACTIVATION_MAX) + WARD_TLV_SIZE(WARD_GW_SUB_CHALLENGE_LEN) + \
+     WARD_TLV_SIZE(WARD_P256_SIG_LEN)) /* 378 */
 #define WARD_GW_SUB_JOIN_REPLY_LEN                                             \
     (WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_GW_SUB_ID_LEN) +                   \
      WARD_TLV_SIZE(WARD_GW_SUB_NONCE_LEN) + WARD_TLV_SIZE(4) +                 \
@@ -85,6 +96,10 @@ extern "C" {
 #define WARD_GW_SUB_DATA_MAX                                                   \
     (WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_GW_SUB_ID_LEN) +                   \
      WARD_TLV_SIZE(WARD_GW_SUB_PAYLOAD_MAX + WARD_AEAD_TAG_LEN)) /* 304 */
+#define WARD_GW_SUB_CHALLENGE_ASK_LEN                                          \
+    (WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_GW_SUB_ID_LEN)) /* 23 */
+#define WARD_GW_SUB_CHALLENGE_REPLY_LEN                                        \
+    (WARD_GW_SUB_CHALLENGE_ASK_LEN + WARD_TLV_SIZE(WARD_GW_SUB_CHALLENGE_LEN)) /* 41 */
 #define WARD_GW_SUB_REFUSED_LEN                                                \
     (WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_GW_SUB_ID_LEN) + WARD_TLV_SIZE(1)) /* 32 */
 /* The longest frame either side reads or writes. */
@@ -102,7 +117,7 @@ typedef struct ward_gw_sub_dev {
     WARD_OPAQUE(WARD_GW_SUB_DEV_CTX_SIZE);
 } ward_gw_sub_dev;
 
-#define WARD_GW_SUB_GW_CTX_SIZE (600 + WARD_GW_SUB_MAX * 176)
+#define WARD_GW_SUB_GW_CTX_SIZE (640 + WARD_GW_SUB_MAX * 272)
 typedef struct ward_gw_sub_gw {
     WARD_OPAQUE(WARD_GW_SUB_GW_CTX_SIZE);
 } ward_gw_sub_gw;
@@ -111,7 +126,8 @@ typedef struct ward_gw_sub_gw {
 typedef enum ward_gw_sub_event_kind {
     WARD_GW_SUB_EV_NONE = 0,   /* nothing new (a retransmission answered, or refused) */
     WARD_GW_SUB_EV_JOINED,     /* a sub-device joined; the window closed */
-    WARD_GW_SUB_EV_CHANNEL,    /* a sub-device opened a channel */
+    WARD_GW_SUB_EV_CHANNEL,    /* a sub-device's new channel took over: its first packet
+                                * came (payload: that packet's, if a DATA) */
     WARD_GW_SUB_EV_DATA,       /* payload from a sub-device */
     WARD_GW_SUB_EV_LEFT,       /* a sub-device closed its channel */
     WARD_GW_SUB_EV_REFUSED     /* the answer is a REFUSED with `code` */
@@ -127,15 +143,23 @@ typedef struct ward_gw_sub_event {
 
 /* ---- sub-device ---- */
 
+/* The CHALLENGE that asks the gateway for its open window's challenge
+ * (answered with a REFUSED 1 when no window is open). */
+WARD_MUST_CHECK
+ward_err ward_gw_sub_challenge_ask(const uint8_t sub_id[WARD_GW_SUB_ID_LEN], uint8_t *out,
+                                   size_t cap, size_t *len);
 /* A JOIN signed by key `id` of ks, whose public key the activation (flow
- * A's ACTIVATION, sn = sub_id as 32 lowercase hex digits) names. The
- * caller resends the same bytes until it has an answer. */
+ * A's ACTIVATION, sn = sub_id as 32 lowercase hex digits) names, carrying
+ * the challenge of the gateway's CHALLENGE reply `chal` (WARD_ERR_FORMAT
+ * if it is not one for sub_id). The caller resends the same bytes until
+ * it has an answer; told REFUSED 6, it asks for the challenge again. */
 WARD_MUST_CHECK
 ward_err ward_gw_sub_join_start(ward_gw_sub_dev *d, const ward_crypto *cp,
                                 const ward_random *rng, const ward_keystore *ks,
                                 ward_key_id id, const uint8_t sub_id[WARD_GW_SUB_ID_LEN],
                                 const uint8_t *activation, size_t activation_len,
-                                uint8_t *out, size_t cap, size_t *len);
+                                const uint8_t *chal, size_t chal_len, uint8_t *out, size_t cap,
+                                size_t *len);
 /* The JOIN reply: opens the key with key `id` of ks. WARD_ERR_AUTH if not
  * sealed to it or not the answer to this JOIN; the join stays pending. */
 WARD_MUST_CHECK
@@ -149,7 +173,9 @@ ward_err ward_gw_sub_dev_load(ward_gw_sub_dev *d, const ward_gw_sub_cred *cred);
 WARD_MUST_CHECK
 ward_err ward_gw_sub_hello(ward_gw_sub_dev *d, const ward_crypto *cp, const ward_random *rng,
                            uint8_t *out, size_t cap, size_t *len);
-/* The HELLO reply; on success the channel is open. */
+/* The HELLO reply; on success the channel is open here. Send its first
+ * packet at once (an empty DATA will do): the gateway moves to the new
+ * channel only when that packet arrives. */
 WARD_MUST_CHECK
 ward_err ward_gw_sub_hello_finish(ward_gw_sub_dev *d, const ward_crypto *cp,
                                   const uint8_t *msg, size_t len);
@@ -180,7 +206,8 @@ ward_err ward_gw_sub_gw_init(ward_gw_sub_gw *g, ward_store *st,
                              const uint8_t localkey[WARD_GW_SUB_LOCALKEY_LEN]);
 /* The owner opens the join window: until now_ms + duration_ms (1 ms ..
  * WARD_GW_SUB_WINDOW_MAX_MS), for at most `tries` refused JOINs (1 ..
- * WARD_GW_SUB_TRIES_MAX). It closes at the first join that succeeds. */
+ * WARD_GW_SUB_TRIES_MAX), with a new challenge. It closes at the first
+ * join that succeeds. */
 WARD_MUST_CHECK
 ward_err ward_gw_sub_window_open(ward_gw_sub_gw *g, uint64_t now_ms, uint32_t duration_ms,
                                  uint32_t tries);

@@ -3,7 +3,7 @@
  * carries it. TCP on 127.0.0.1:PORT (PORT 0: any; "listening PORT" is the
  * first line), frames of a 2-byte big-endian length. It answers each
  * frame, echoes each DATA as "echo: TEXT", and prints one line per event:
- *     joined ID GEN | channel ID | data ID TEXT | left ID | refused ID CODE
+ *     joined ID GEN | hello ID | channel ID | data ID TEXT | left ID | refused ID CODE
  *     | dropped ERR
  * Commands on standard input, one a line: "open SECONDS TRIES",
  * "remove ID", "count". The table lives in memory (a simulated flash).
@@ -93,12 +93,21 @@ static void on_frame(conn *c, const uint8_t *msg, size_t len)
     case WARD_GW_SUB_EV_JOINED:
         printf("joined %s\n", id);
         break;
-    case WARD_GW_SUB_EV_CHANNEL:
-        memcpy(c->id, ev.sub_id, sizeof c->id);
-        c->named = true;
-        printf("channel %s\n", id);
+    case WARD_GW_SUB_EV_NONE:
+        if (len > 1 && msg[1] == WARD_MSG_GW_SUB_HELLO && n > 0) {
+            printf("hello %s\n", id);   /* answered; no channel changes yet */
+        }
         break;
+    case WARD_GW_SUB_EV_CHANNEL:
     case WARD_GW_SUB_EV_DATA: {
+        if (ev.kind == WARD_GW_SUB_EV_CHANNEL) {
+            memcpy(c->id, ev.sub_id, sizeof c->id);
+            c->named = true;
+            printf("channel %s\n", id);
+            if (ev.payload_len == 0) {
+                break;   /* the new channel's empty first packet */
+            }
+        }
         char text[WARD_GW_SUB_PAYLOAD_MAX + 1];
         memcpy(text, ev.payload, ev.payload_len);
         text[ev.payload_len] = '\0';

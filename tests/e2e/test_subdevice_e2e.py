@@ -1,7 +1,9 @@
 """Flow C's sub-devices on real processes: `ward subdevice init|run` against
 the gateway's end on the real core (gw_sub_probe), and the attacks on the
 link: a sub-device the manufacturer never activated, replayed packets, a
-removed sub-device, another sub-device's key.
+removed sub-device, another sub-device's key, a stranger's HELLO that tries
+to take over an open channel, and a recorded JOIN replayed in a later
+window.
 
 Usage: test_subdevice_e2e.py [-v] WARD GW_SUB_PROBE
 
@@ -179,6 +181,17 @@ class SubDevices(unittest.TestCase):
         self.probe.send(line + "\n")
         self.probe.wait_for(answer, start=start)
 
+    def recorded(self, name):
+        """name joined through a Recorder (an attacker keeping its frames),
+        channel open."""
+        sid = self.init(name)
+        rec = Recorder(self.port)
+        p = self.run_sub(name, port=rec.port)
+        p.wait_for("waiting for the gateway's join window")
+        self.command("open 30 3", "^window open")
+        p.wait_for("channel open")
+        return sid, p, rec
+
     def joined(self, name):
         """name joined, channel open, one line through."""
         sid = self.init(name)
@@ -227,21 +240,17 @@ class SubDevices(unittest.TestCase):
     def test_subdevice_replayed_packets_dropped(self):
         """Frames recorded on the LAN and sent again (on the same channel,
         from another connection) are dropped; the sub-device goes on."""
-        sid = self.init("a")
-        rec = Recorder(self.port)
-        a = self.run_sub("a", port=rec.port)
-        a.wait_for("waiting for the gateway's join window")
-        self.command("open 30 3", "^window open")
-        a.wait_for("channel open")
+        sid, a, rec = self.recorded("a")
         a.send("unlock-1\n")
         self.probe.wait_for("^data %s unlock-1$" % sid)
         a.wait_for("^data: echo: unlock-1$")
         data = [f for f in rec.frames if f[3] == 0x52]
-        self.assertEqual(len(data), 1)
+        # the channel's empty first packet, then unlock-1
+        self.assertEqual(len(data), 2)
         start = len(self.probe.lines)
         with socket.create_connection(("127.0.0.1", self.port)) as s:
             for _ in range(3):
-                s.sendall(data[0])
+                s.sendall(data[-1])
             self.probe.wait_for("^dropped", start=start)
             time.sleep(0.5)
         self.assertEqual(self.probe.count("^data %s unlock-1$" % sid), 1)
@@ -282,8 +291,65 @@ class SubDevices(unittest.TestCase):
         a2 = self.run_sub("a")
         self.assertEqual(a2.p.wait(timeout=20), 1)
         self.assertTrue(any("HELLO reply was refused" in e for e in a2.err), a2.err)
-        self.probe.wait_for("^channel %s$" % sid_a, start=start)
+        self.probe.wait_for("^hello %s$" % sid_a, start=start)
         self.assertEqual(self.probe.count("^data %s" % sid_a), 1)
+
+    def exchange(self, frame):
+        """frame sent on a connection of its own (a stranger on the LAN);
+        the gateway's answer frame."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
+            s.sendall(frame)
+            buf = b""
+            while len(buf) < 2 or len(buf) < 2 + int.from_bytes(buf[:2], "big"):
+                d = s.recv(4096)
+                self.assertTrue(d, "the gateway closed the link without answering")
+                buf += d
+            return buf[2:2 + int.from_bytes(buf[:2], "big")]
+
+    def test_subdevice_hello_takeover_refused(self):
+        """A stranger copies A's HELLO off the LAN with a nonce of its own
+        (A's id and generation are in clear) and sends it: the gateway
+        answers, but A's open channel goes on both ways."""
+        sid, a, rec = self.recorded("a")
+        a.send("first\n")
+        self.probe.wait_for("^data %s first$" % sid)
+        a.wait_for("^data: echo: first$")
+        hello = [f for f in rec.frames if f[3] == 0x51][-1]
+        for _ in range(3):
+            forged = hello[:-16] + os.urandom(16)
+            answer = self.exchange(forged)
+            self.assertEqual(answer[1], 0x51)   # a HELLO reply: the gateway took it
+        a.send("still mine\n")
+        self.probe.wait_for("^data %s still mine$" % sid)
+        a.wait_for("^data: echo: still mine$")
+        self.assertEqual(self.probe.count("^dropped"), 0)
+
+    def test_subdevice_join_replay_refused(self):
+        """A's JOIN recorded on the LAN and sent again in a window the owner
+        opened later (after B joined): A is not filed again, its key and
+        channel go on, and the window still takes a genuine sub-device."""
+        sid_a, a, rec = self.recorded("a")
+        join = [f for f in rec.frames if f[3] == 0x50][-1]
+        sid_b, b = self.joined("b")
+        self.command("open 30 3", "^window open")
+        answer = self.exchange(join)
+        self.assertEqual(answer[1], 0x54)       # REFUSED
+        self.assertEqual(answer[-1], 6)         # its challenge is not this window's
+        self.assertEqual(self.probe.count("^joined %s$" % sid_a), 1)
+        a.send("after the replay\n")
+        self.probe.wait_for("^data %s after the replay$" % sid_a)
+        a.wait_for("^data: echo: after the replay$")
+        # A's stored key still opens a channel after a restart.
+        a.stop()
+        a2 = self.run_sub("a")
+        a2.wait_for("channel open")
+        a2.send("again\n")
+        self.probe.wait_for("^data %s again$" % sid_a)
+        # The window is still open for a genuine sub-device.
+        sid_c = self.init("c")
+        c = self.run_sub("c")
+        c.wait_for("channel open")
+        self.assertEqual(self.probe.count("^joined %s$" % sid_c), 1)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 /* libFuzzer harness for flow C's sub-device link: every frame the gateway
  * takes (ward_gw_sub_handle, from the same state each run: A joined with
  * its channel open, a window open) and everything a sub-device parses (a
- * JOIN reply, a HELLO reply, a packet, a REFUSED). */
+ * CHALLENGE reply, a JOIN reply, a HELLO reply, a packet, a REFUSED). */
 #include <stdint.h>
 #include <string.h>
 
@@ -49,6 +49,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     ward_gw_sub_dev d = fix.b_join;
+    uint8_t join[WARD_GW_SUB_FRAME_MAX];
+    err = ward_gw_sub_join_start(&d, cp, &fix.rng, &fix.bks, WARD_KEY_DEVICE_IDENTITY, fix.b_id,
+                                 fix.b_act, fix.b_act_len, data, size, join, sizeof join, &n);
+    CHECK(err == WARD_OK || err == WARD_ERR_FORMAT);
+    CHECK(err != WARD_OK || n <= WARD_GW_SUB_JOIN_MAX);
+    d = fix.b_join;
     ward_gw_sub_cred cred;
     err = ward_gw_sub_join_finish(&d, cp, &fix.bks, WARD_KEY_DEVICE_IDENTITY, data, size, &cred);
     CHECK(err == WARD_OK || err == WARD_ERR_FORMAT || err == WARD_ERR_AUTH);

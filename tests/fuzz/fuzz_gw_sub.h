@@ -41,7 +41,10 @@ typedef struct gws_fix {
     uint8_t join_a[WARD_GW_SUB_FRAME_MAX], join_a_reply[WARD_GW_SUB_FRAME_MAX];
     uint8_t hello_a[WARD_GW_SUB_FRAME_MAX], hello_a_reply[WARD_GW_SUB_FRAME_MAX];
     uint8_t join_b[WARD_GW_SUB_FRAME_MAX];
+    uint8_t chal_ask[WARD_GW_SUB_FRAME_MAX], chal_b[WARD_GW_SUB_FRAME_MAX];
+    uint8_t b_act[WARD_ACTIVATION_MAX];
     size_t join_a_len, join_a_reply_len, hello_a_len, hello_a_reply_len, join_b_len;
+    size_t chal_ask_len, chal_b_len, b_act_len;
 } gws_fix;
 
 static inline void gws_fix_act(const ward_crypto *cp, gws_fix *f, const ward_keystore *ks,
@@ -86,9 +89,15 @@ static inline void gws_fix_make(const ward_crypto *cp, gws_fix *f)
 
     CHECK(ward_gw_sub_window_open(&f->gw, GWS_T0, 600000, 16) == WARD_OK);
     gws_fix_act(cp, f, &f->aks, f->a_id, act, &act_len);
+    uint8_t chal[WARD_GW_SUB_FRAME_MAX];
+    size_t chal_len = 0;
+    CHECK(ward_gw_sub_challenge_ask(f->a_id, f->chal_ask, sizeof f->chal_ask,
+                                    &f->chal_ask_len) == WARD_OK);
+    CHECK(ward_gw_sub_handle(&f->gw, cp, &f->rng, GWS_T0, f->chal_ask, f->chal_ask_len, chal,
+                             sizeof chal, &chal_len, &ev) == WARD_OK);
     CHECK(ward_gw_sub_join_start(&f->a_open, cp, &f->rng, &f->aks, WARD_KEY_DEVICE_IDENTITY,
-                                 f->a_id, act, act_len, f->join_a, sizeof f->join_a,
-                                 &f->join_a_len) == WARD_OK);
+                                 f->a_id, act, act_len, chal, chal_len, f->join_a,
+                                 sizeof f->join_a, &f->join_a_len) == WARD_OK);
     CHECK(ward_gw_sub_handle(&f->gw, cp, &f->rng, GWS_T0, f->join_a, f->join_a_len,
                              f->join_a_reply, sizeof f->join_a_reply, &f->join_a_reply_len,
                              &ev) == WARD_OK &&
@@ -103,12 +112,23 @@ static inline void gws_fix_make(const ward_crypto *cp, gws_fix *f)
                              &ev) == WARD_OK);
     CHECK(ward_gw_sub_hello_finish(&f->a_open, cp, f->hello_a_reply, f->hello_a_reply_len) ==
           WARD_OK);
+    /* A's first packet: the gateway moves to the channel. */
+    CHECK(ward_gw_sub_dev_seal(&f->a_open, cp, WARD_MSG_GW_SUB_DATA, NULL, 0, chal, sizeof chal,
+                               &chal_len) == WARD_OK);
+    CHECK(ward_gw_sub_handle(&f->gw, cp, &f->rng, GWS_T0, chal, chal_len, f->join_b,
+                             sizeof f->join_b, &n, &ev) == WARD_OK &&
+          ev.kind == WARD_GW_SUB_EV_CHANNEL);
 
     CHECK(ward_gw_sub_window_open(&f->gw, GWS_T0, 600000, 16) == WARD_OK);
-    gws_fix_act(cp, f, &f->bks, f->b_id, act, &act_len);
+    gws_fix_act(cp, f, &f->bks, f->b_id, f->b_act, &f->b_act_len);
+    uint8_t ask_b[WARD_GW_SUB_FRAME_MAX];
+    size_t ask_b_len = 0;
+    CHECK(ward_gw_sub_challenge_ask(f->b_id, ask_b, sizeof ask_b, &ask_b_len) == WARD_OK);
+    CHECK(ward_gw_sub_handle(&f->gw, cp, &f->rng, GWS_T0, ask_b, ask_b_len, f->chal_b,
+                             sizeof f->chal_b, &f->chal_b_len, &ev) == WARD_OK);
     CHECK(ward_gw_sub_join_start(&f->b_join, cp, &f->rng, &f->bks, WARD_KEY_DEVICE_IDENTITY,
-                                 f->b_id, act, act_len, f->join_b, sizeof f->join_b,
-                                 &f->join_b_len) == WARD_OK);
+                                 f->b_id, f->b_act, f->b_act_len, f->chal_b, f->chal_b_len,
+                                 f->join_b, sizeof f->join_b, &f->join_b_len) == WARD_OK);
     (void)n;
 }
 

@@ -42,6 +42,8 @@ int main(int argc, char **argv)
     bad |= put(dir, "join_b", fix.join_b, fix.join_b_len);
     bad |= put(dir, "hello_a", fix.hello_a, fix.hello_a_len);
     bad |= put(dir, "hello_a_reply", fix.hello_a_reply, fix.hello_a_reply_len);
+    bad |= put(dir, "challenge_ask", fix.chal_ask, fix.chal_ask_len);
+    bad |= put(dir, "challenge_reply", fix.chal_b, fix.chal_b_len);
 
     /* Packets of A's open channel, each way (the harness's first). */
     ward_gw_sub_dev a = fix.a_open;

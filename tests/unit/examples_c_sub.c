@@ -1,4 +1,4 @@
-/* Worked examples of flow C's sub-devices: JOIN, its reply, HELLO, sealed packets (examples.h). */
+/* Worked examples of flow C's sub-devices: CHALLENGE, JOIN, HELLO, sealed packets (examples.h). */
 #include "examples.h"
 
 #include <string.h>
@@ -16,6 +16,7 @@ typedef struct es {
     ward_keystore factory, sub;
     uint8_t factory_pub[WARD_P256_POINT_LEN], sub_pub[WARD_P256_POINT_LEN];
     uint8_t act[WARD_ACTIVATION_MAX], join[WARD_GW_SUB_FRAME_MAX], jreply[WARD_GW_SUB_FRAME_MAX];
+    uint8_t ask[WARD_GW_SUB_FRAME_MAX], chal[WARD_GW_SUB_FRAME_MAX];
     uint8_t hello[WARD_GW_SUB_FRAME_MAX], hreply[WARD_GW_SUB_FRAME_MAX];
     uint8_t up[WARD_GW_SUB_FRAME_MAX], down[WARD_GW_SUB_FRAME_MAX];
     uint8_t mem[4096];
@@ -41,6 +42,7 @@ void ex_gen_flow_c_sub(ex_set *s)
 {
     static es x;
     size_t jlen = 0, rlen = 0, hlen = 0, hrlen = 0, ulen = 0, dlen = 0, n = 0;
+    size_t alen_ask = 0, clen = 0;
     ward_wipe(&x, sizeof x);
     x.frng = ex_rng_init(&x.fr, s->cp, "sub factory");
     x.srng = ex_rng_init(&x.sr, s->cp, "sub device");
@@ -69,9 +71,15 @@ void ex_gen_flow_c_sub(ex_set *s)
     EX_OK(s, ward_gw_sub_gw_init(&x.gw, &x.st, x.factory_pub, localkey));
     EX_OK(s, ward_gw_sub_window_open(&x.gw, EX_T0, 60000, 3));
 
+    EX_OK(s, ward_gw_sub_challenge_ask(sub_id, x.ask, sizeof x.ask, &alen_ask));
+    EX_OK(s, ward_gw_sub_handle(&x.gw, s->cp, &x.grng, EX_T0, x.ask, alen_ask, x.chal,
+                                sizeof x.chal, &clen, &x.ev));
+    if (clen != WARD_GW_SUB_CHALLENGE_REPLY_LEN) {
+        ex_fail(s, "the gateway gave no challenge (%zu bytes)", clen);
+    }
     ex_rng_mark(&x.sr);
     EX_OK(s, ward_gw_sub_join_start(&x.dev, s->cp, &x.srng, &x.sub, SUB_KEY, sub_id, x.act, alen,
-                                    x.join, sizeof x.join, &jlen));
+                                    x.chal, clen, x.join, sizeof x.join, &jlen));
     uint8_t join_nonce[WARD_GW_SUB_NONCE_LEN];
     if (x.sr.log_len < sizeof join_nonce) {
         ex_fail(s, "the sub-device drew %zu bytes for its JOIN", x.sr.log_len);
@@ -89,19 +97,23 @@ void ex_gen_flow_c_sub(ex_set *s)
     ex_begin(s, "gw-sub-join",
              "### Flow C: a sub-device joins the gateway\n"
              "\n"
-             "The owner opened the gateway's join window; the sub-device joins with\n"
-             "its activated key and gets its own key, derived from the gateway's\n"
-             "localkey and sealed to it; then it opens a channel and sends one packet\n"
-             "each way. The activation is flow A's ACTIVATION with sn = the sub_id in\n"
-             "lowercase hex.");
+             "The owner opened the gateway's join window; the sub-device asks for the\n"
+             "window's challenge, joins with its activated key and that challenge and\n"
+             "gets its own key, derived from the gateway's localkey and sealed to it;\n"
+             "then it opens a channel and sends one packet each way. The activation is\n"
+             "flow A's ACTIVATION with sn = the sub_id in lowercase hex.");
     ex_hex(s, "factory_pub", x.factory_pub, sizeof x.factory_pub);
     ex_hex(s, "sub_pub", x.sub_pub, sizeof x.sub_pub);
     ex_hex(s, "sub_id", sub_id, sizeof sub_id);
     ex_sig(s, "activation", x.act, alen, true, alen - WARD_P256_SIG_LEN, WARD_LABEL_ACTIVATE,
            x.factory_pub, x.act, alen - WARD_TLV_SIZE(WARD_P256_SIG_LEN));
+    ex_note(s, "CHALLENGE: 0x01 sub_id; its reply (flags REPLY): 0x01 sub_id, 0x02 the");
+    ex_note(s, "window's challenge, which the gateway drew after the localkey");
+    ex_msg(s, "challenge_ask", x.ask, alen_ask);
+    ex_msg(s, "challenge_reply", x.chal, clen);
     ex_note(s, "drawn by the sub-device: the JOIN's nonce");
     ex_hex(s, "join_nonce", join_nonce, sizeof join_nonce);
-    ex_note(s, "JOIN: 0x01 sub_id, 0x02 sub_pub, 0x03 nonce, 0x04 activation,");
+    ex_note(s, "JOIN: 0x01 sub_id, 0x02 sub_pub, 0x03 nonce, 0x04 activation, 0x05 challenge,");
     ex_note(s, "0xFE ward_sign(\"gw sub join\") by the sub-device over every byte before it");
     ex_sig(s, "join_msg", x.join, jlen, true, jlen - WARD_P256_SIG_LEN, WARD_LABEL_GW_SUB_JOIN,
            x.sub_pub, x.join, jlen - WARD_TLV_SIZE(WARD_P256_SIG_LEN));
@@ -121,7 +133,7 @@ void ex_gen_flow_c_sub(ex_set *s)
     EX_SAME(s, cred.key, sizeof cred.key, key, sizeof key, "sub key");
     ex_note(s, "JOIN reply: 0x01 sub_id, 0x02 the JOIN's nonce, 0x03 generation, 0x04");
     ex_note(s, "ward_seal_to(sub_pub, ad = every byte before the field, sub key);");
-    ex_note(s, "the gateway drew the seal's ephemeral scalar after the localkey");
+    ex_note(s, "the gateway drew the seal's ephemeral scalar after the challenge");
     ex_msg(s, "join_reply", x.jreply, rlen);
 
     /* Channel. */
@@ -138,7 +150,8 @@ void ex_gen_flow_c_sub(ex_set *s)
                                   (const uint8_t *)"21.5C", 5, x.up, sizeof x.up, &ulen));
     EX_OK(s, ward_gw_sub_handle(&x.gw, s->cp, &x.grng, EX_T0 + 3, x.up, ulen, x.down,
                                 sizeof x.down, &n, &x.ev));
-    if (x.ev.kind != WARD_GW_SUB_EV_DATA || x.ev.payload_len != 5) {
+    /* The new channel's first packet: the gateway moves to it. */
+    if (x.ev.kind != WARD_GW_SUB_EV_CHANNEL || x.ev.payload_len != 5) {
         ex_fail(s, "the gateway did not open the example's DATA");
     }
     EX_OK(s, ward_gw_sub_seal(&x.gw, s->cp, sub_id, WARD_MSG_GW_SUB_DATA, (const uint8_t *)"ok",

@@ -92,15 +92,39 @@ static size_t gw_step(fx *f, uint64_t now, const uint8_t *in, size_t len, uint8_
     return n;
 }
 
-static void join(fx *f, sub *s)
+/* The window's challenge for s (CHALLENGE and its answer): the answer's length. */
+static size_t challenge(fx *f, sub *s, uint64_t now, uint8_t *ans, ward_gw_sub_event *ev)
 {
-    uint8_t msg[WARD_GW_SUB_FRAME_MAX], ans[WARD_GW_SUB_FRAME_MAX];
+    uint8_t msg[WARD_GW_SUB_FRAME_MAX];
+    size_t len = 0;
+    assert_int_equal(ward_gw_sub_challenge_ask(s->id, msg, sizeof msg, &len), WARD_OK);
+    assert_int_equal(len, WARD_GW_SUB_CHALLENGE_ASK_LEN);
+    return gw_step(f, now, msg, len, ans, ev, WARD_OK);
+}
+
+/* A JOIN from s for the open window (its challenge asked first). */
+static size_t join_msg(fx *f, sub *s, uint64_t now, uint8_t *msg)
+{
+    uint8_t chal[WARD_GW_SUB_FRAME_MAX];
     size_t len = 0;
     ward_gw_sub_event ev;
-    assert_int_equal(ward_gw_sub_window_open(&f->gw, T0, 60000, 3), WARD_OK);
+    size_t n = challenge(f, s, now, chal, &ev);
+    assert_int_equal(ev.kind, WARD_GW_SUB_EV_NONE);
+    assert_int_equal(n, WARD_GW_SUB_CHALLENGE_REPLY_LEN);
     assert_int_equal(ward_gw_sub_join_start(&s->dev, ward_test_cp, &f->rng, &s->ks, SUB_KEY,
-                                            s->id, s->act, s->act_len, msg, sizeof msg, &len),
+                                            s->id, s->act, s->act_len, chal, n, msg,
+                                            WARD_GW_SUB_FRAME_MAX, &len),
                      WARD_OK);
+    return len;
+}
+
+/* s joins in a window the owner opens; the JOIN's bytes go to msg. */
+static size_t join_keep(fx *f, sub *s, uint8_t msg[WARD_GW_SUB_FRAME_MAX])
+{
+    uint8_t ans[WARD_GW_SUB_FRAME_MAX];
+    ward_gw_sub_event ev;
+    assert_int_equal(ward_gw_sub_window_open(&f->gw, T0, 60000, 3), WARD_OK);
+    size_t len = join_msg(f, s, T0, msg);
     assert_true(len <= WARD_GW_SUB_JOIN_MAX);
     size_t n = gw_step(f, T0 + 1, msg, len, ans, &ev, WARD_OK);
     assert_int_equal(ev.kind, WARD_GW_SUB_EV_JOINED);
@@ -110,6 +134,13 @@ static void join(fx *f, sub *s)
                                              &s->cred),
                      WARD_OK);
     assert_false(ward_gw_sub_window_is_open(&f->gw, T0 + 2));
+    return len;
+}
+
+static void join(fx *f, sub *s)
+{
+    uint8_t msg[WARD_GW_SUB_FRAME_MAX];
+    join_keep(f, s, msg);
 }
 
 static void hello(fx *f, sub *s)
@@ -121,9 +152,16 @@ static void hello(fx *f, sub *s)
                      WARD_OK);
     assert_int_equal(len, WARD_GW_SUB_HELLO_LEN);
     size_t n = gw_step(f, T0, msg, len, ans, &ev, WARD_OK);
-    assert_int_equal(ev.kind, WARD_GW_SUB_EV_CHANNEL);
     assert_int_equal(n, WARD_GW_SUB_HELLO_REPLY_LEN);
     assert_int_equal(ward_gw_sub_hello_finish(&s->dev, ward_test_cp, ans, n), WARD_OK);
+    assert_int_equal(ev.kind, WARD_GW_SUB_EV_NONE);   /* nothing changes at a HELLO */
+    /* Its first packet moves the gateway to the new channel. */
+    assert_int_equal(ward_gw_sub_dev_seal(&s->dev, ward_test_cp, WARD_MSG_GW_SUB_DATA, NULL, 0,
+                                          msg, sizeof msg, &len),
+                     WARD_OK);
+    assert_int_equal(gw_step(f, T0, msg, len, ans, &ev, WARD_OK), 0);
+    assert_int_equal(ev.kind, WARD_GW_SUB_EV_CHANNEL);
+    assert_int_equal(ev.payload_len, 0);
 }
 
 static size_t up(fx *f, sub *s, const char *text, uint8_t *pkt)
@@ -193,12 +231,15 @@ static void test_window(void **state)
     ward_gw_sub_event ev;
     uint8_t id[WARD_GW_SUB_ID_LEN], code = 0;
 
-    assert_int_equal(ward_gw_sub_join_start(&f->a.dev, ward_test_cp, &f->rng, &f->a.ks, SUB_KEY,
-                                            f->a.id, f->a.act, f->a.act_len, msg, sizeof msg,
-                                            &len),
-                     WARD_OK);
-    /* No window open: refused, nothing filed. */
-    size_t n = gw_step(f, T0, msg, len, ans, &ev, WARD_OK);
+    /* No window open: no challenge, refused, nothing filed. */
+    size_t n = challenge(f, &f->a, T0, ans, &ev);
+    assert_int_equal(ev.kind, WARD_GW_SUB_EV_REFUSED);
+    assert_int_equal(ward_gw_sub_refused_parse(ans, n, id, &code), WARD_OK);
+    assert_int_equal(code, WARD_GW_SUB_NO_WINDOW);
+    assert_int_equal(ward_gw_sub_window_open(&f->gw, T0, 1000, 3), WARD_OK);
+    len = join_msg(f, &f->a, T0, msg);
+    ward_gw_sub_window_close(&f->gw);
+    n = gw_step(f, T0, msg, len, ans, &ev, WARD_OK);
     assert_int_equal(ev.kind, WARD_GW_SUB_EV_REFUSED);
     assert_int_equal(ward_gw_sub_refused_parse(ans, n, id, &code), WARD_OK);
     assert_int_equal(code, WARD_GW_SUB_NO_WINDOW);
@@ -215,7 +256,10 @@ static void test_window(void **state)
 
     /* Expired. */
     assert_int_equal(ward_gw_sub_window_open(&f->gw, T0, 1000, 3), WARD_OK);
+    len = join_msg(f, &f->a, T0, msg);
     gw_step(f, T0 + 1000, msg, len, ans, &ev, WARD_OK);
+    assert_int_equal(ev.code, WARD_GW_SUB_NO_WINDOW);
+    challenge(f, &f->a, T0 + 1000, ans, &ev);
     assert_int_equal(ev.code, WARD_GW_SUB_NO_WINDOW);
 
     /* A JOIN the factory never activated (another factory's activation,
@@ -234,10 +278,7 @@ static void test_window(void **state)
     uint8_t bad[WARD_GW_SUB_FRAME_MAX];
     size_t bad_len = 0;
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(ward_gw_sub_join_start(&stranger.dev, ward_test_cp, &f->rng,
-                                                &stranger.ks, SUB_KEY, stranger.id, stranger.act,
-                                                stranger.act_len, bad, sizeof bad, &bad_len),
-                         WARD_OK);
+        bad_len = join_msg(f, &stranger, T0 + 1, bad);
         gw_step(f, T0 + 1, bad, bad_len, ans, &ev, WARD_OK);
         assert_int_equal(ev.code, WARD_GW_SUB_BAD_JOIN);
     }
@@ -246,6 +287,7 @@ static void test_window(void **state)
     assert_int_equal(ev.code, WARD_GW_SUB_NO_WINDOW);
     /* A flipped byte of a genuine JOIN: its signature fails. */
     assert_int_equal(ward_gw_sub_window_open(&f->gw, T0, 60000, 3), WARD_OK);
+    len = join_msg(f, &f->a, T0, msg);
     msg[WARD_HDR_BASE_LEN + 3] ^= 1;
     gw_step(f, T0 + 1, msg, len, ans, &ev, WARD_OK);
     assert_int_equal(ev.code, WARD_GW_SUB_BAD_JOIN);
@@ -253,11 +295,7 @@ static void test_window(void **state)
     /* The genuine one joins and closes the window: the next is refused. */
     gw_step(f, T0 + 1, msg, len, ans, &ev, WARD_OK);
     assert_int_equal(ev.kind, WARD_GW_SUB_EV_JOINED);
-    assert_int_equal(ward_gw_sub_join_start(&f->b.dev, ward_test_cp, &f->rng, &f->b.ks, SUB_KEY,
-                                            f->b.id, f->b.act, f->b.act_len, msg, sizeof msg,
-                                            &len),
-                     WARD_OK);
-    gw_step(f, T0 + 2, msg, len, ans, &ev, WARD_OK);
+    challenge(f, &f->b, T0 + 2, ans, &ev);
     assert_int_equal(ev.code, WARD_GW_SUB_NO_WINDOW);
     assert_int_equal(ward_gw_sub_count(&f->gw), 1);
     ward_keystore_soft_wipe(&ofsoft);
@@ -273,13 +311,15 @@ static void test_retransmission(void **state)
     size_t len = 0;
     ward_gw_sub_event ev;
     assert_int_equal(ward_gw_sub_window_open(&f->gw, T0, 60000, 3), WARD_OK);
-    assert_int_equal(ward_gw_sub_join_start(&f->a.dev, ward_test_cp, &f->rng, &f->a.ks, SUB_KEY,
-                                            f->a.id, f->a.act, f->a.act_len, msg, sizeof msg,
-                                            &len),
-                     WARD_OK);
-    size_t n1 = gw_step(f, T0 + 1, msg, len, a1, &ev, WARD_OK);
+    /* The CHALLENGE twice: the same challenge. */
+    size_t n1 = challenge(f, &f->a, T0, a1, &ev);
+    size_t n2 = challenge(f, &f->a, T0, a2, &ev);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(a1, a2, n1);
+    len = join_msg(f, &f->a, T0, msg);
+    n1 = gw_step(f, T0 + 1, msg, len, a1, &ev, WARD_OK);
     /* The answer was lost; the window has closed; the same JOIN gets the same bytes. */
-    size_t n2 = gw_step(f, T0 + 2, msg, len, a2, &ev, WARD_OK);
+    n2 = gw_step(f, T0 + 2, msg, len, a2, &ev, WARD_OK);
     assert_int_equal(ev.kind, WARD_GW_SUB_EV_NONE);
     assert_int_equal(n1, n2);
     assert_memory_equal(a1, a2, n1);
@@ -295,6 +335,10 @@ static void test_retransmission(void **state)
     assert_memory_equal(a1, a2, n1);
     assert_int_equal(ward_gw_sub_hello_finish(&f->a.dev, ward_test_cp, a2, n2), WARD_OK);
     len = up(f, &f->a, "ping", msg);
+    gw_step(f, T0, msg, len, a1, &ev, WARD_OK);
+    assert_int_equal(ev.kind, WARD_GW_SUB_EV_CHANNEL);   /* the first packet, with its payload */
+    assert_memory_equal(ev.payload, "ping", 4);
+    len = up(f, &f->a, "pong", msg);
     gw_step(f, T0, msg, len, a1, &ev, WARD_OK);
     assert_int_equal(ev.kind, WARD_GW_SUB_EV_DATA);
     fx_free(f);
@@ -440,6 +484,88 @@ static void test_remove_and_restart(void **state)
     fx_free(f);
 }
 
+/* Attack: a stranger on the LAN sends a HELLO naming A (A's id and
+ * generation are in clear on the wire). A's open channel must go on both
+ * ways; the stranger's channel never takes over (it cannot seal a packet). */
+static void test_hello_takeover_refused(void **state)
+{
+    (void)state;
+    fx *f = fx_new();
+    uint8_t pkt[WARD_GW_SUB_FRAME_MAX], ans[WARD_GW_SUB_FRAME_MAX], pt[WARD_GW_SUB_PAYLOAD_MAX];
+    size_t len = 0, n = 0;
+    uint8_t type = 0;
+    ward_gw_sub_event ev;
+    join(f, &f->a);
+    hello(f, &f->a);
+    ward_gw_sub_cred guess = f->a.cred;
+    memset(guess.key, 0x77, sizeof guess.key);
+    ward_gw_sub_dev x;
+    assert_int_equal(ward_gw_sub_dev_load(&x, &guess), WARD_OK);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(ward_gw_sub_hello(&x, ward_test_cp, &f->rng, pkt, sizeof pkt, &len),
+                         WARD_OK);
+        n = gw_step(f, T0, pkt, len, ans, &ev, WARD_OK);
+        assert_int_equal(n, WARD_GW_SUB_HELLO_REPLY_LEN);
+        assert_int_equal(ward_gw_sub_hello_finish(&x, ward_test_cp, ans, n), WARD_ERR_AUTH);
+    }
+    /* A's packets still open at the gateway, and the gateway's at A. */
+    len = up(f, &f->a, "still mine", pkt);
+    gw_step(f, T0, pkt, len, ans, &ev, WARD_OK);
+    assert_int_equal(ev.kind, WARD_GW_SUB_EV_DATA);
+    assert_memory_equal(ev.payload, "still mine", 10);
+    assert_int_equal(ward_gw_sub_seal(&f->gw, ward_test_cp, f->a.id, WARD_MSG_GW_SUB_DATA,
+                                      (const uint8_t *)"ok", 2, pkt, sizeof pkt, &len),
+                     WARD_OK);
+    assert_int_equal(ward_gw_sub_dev_open(&f->a.dev, ward_test_cp, pkt, len, &type, pt,
+                                          sizeof pt, &n),
+                     WARD_OK);
+    assert_int_equal(n, 2);
+    /* A genuine new HELLO (A reconnecting) still takes over at its first packet. */
+    hello(f, &f->a);
+    len = up(f, &f->a, "again", pkt);
+    gw_step(f, T0, pkt, len, ans, &ev, WARD_OK);
+    assert_int_equal(ev.kind, WARD_GW_SUB_EV_DATA);
+    ward_gw_sub_dev_wipe(&x);
+    fx_free(f);
+}
+
+/* Attack: A's JOIN recorded on the LAN is sent again in a later window the
+ * owner opened (for B). It must not re-file A: A's key goes on working,
+ * and B still joins in that window. */
+static void test_join_replay_refused(void **state)
+{
+    (void)state;
+    fx *f = fx_new();
+    uint8_t rec[WARD_GW_SUB_FRAME_MAX], ans[WARD_GW_SUB_FRAME_MAX], id[WARD_GW_SUB_ID_LEN];
+    uint8_t code = 0;
+    ward_gw_sub_event ev;
+    size_t rec_len = join_keep(f, &f->a, rec);
+    hello(f, &f->a);
+    /* Another join in between, so the gateway no longer holds A's reply. */
+    join(f, &f->b);
+    /* The owner opens a window; the recorded JOIN comes first. */
+    assert_int_equal(ward_gw_sub_window_open(&f->gw, T0 + 10, 60000, 3), WARD_OK);
+    size_t n = gw_step(f, T0 + 11, rec, rec_len, ans, &ev, WARD_OK);
+    assert_int_not_equal(ev.kind, WARD_GW_SUB_EV_JOINED);
+    assert_int_equal(ward_gw_sub_refused_parse(ans, n, id, &code), WARD_OK);
+    assert_int_equal(code, WARD_GW_SUB_STALE);
+    assert_int_equal(ward_gw_sub_count(&f->gw), 2);
+    /* A's key and channel go on. */
+    uint8_t pkt[WARD_GW_SUB_FRAME_MAX];
+    size_t len = up(f, &f->a, "after", pkt);
+    gw_step(f, T0, pkt, len, ans, &ev, WARD_OK);
+    assert_int_equal(ev.kind, WARD_GW_SUB_EV_DATA);
+    hello(f, &f->a);
+    /* The window is still open for a genuine JOIN with its challenge. */
+    sub c;
+    make_sub(f, &c, 0xC4);
+    len = join_msg(f, &c, T0 + 12, pkt);
+    gw_step(f, T0 + 12, pkt, len, ans, &ev, WARD_OK);
+    assert_int_equal(ev.kind, WARD_GW_SUB_EV_JOINED);
+    ward_keystore_soft_wipe(&c.soft);
+    fx_free(f);
+}
+
 static void test_malformed(void **state)
 {
     (void)state;
@@ -473,6 +599,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_isolation),
         cmocka_unit_test(test_replay),
         cmocka_unit_test(test_remove_and_restart),
+        cmocka_unit_test(test_hello_takeover_refused),
+        cmocka_unit_test(test_join_replay_refused),
         cmocka_unit_test(test_malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
