@@ -79,7 +79,7 @@ flowc() {
     { printf "    largest stack frame %s bytes in %s\n", $2, $1 }'
 }
 echo "flow C on Cortex-M4 (-Os, thumb; the contexts are the caller's, sizes in ward_gw_*.h):"
-flowc "the gateway's core objects" gw_prov gw_prov_msg gw_prov_qr \
+flowc "the gateway's core objects" gw_prov gw_prov_msg gw_prov_qr gw_msg \
   'gw_cloud*' 'gw_session*' 'gw_sub*'
 flowc "the app's half of the LAN hand-over" 'gw_prov_app*'
 # The contexts a gateway's firmware holds (caller-owned, opaque) at their
