@@ -198,3 +198,15 @@ bool wardd_lock_reader(wardd *w, const wardd_signer *s, const char *sn, bool adm
     }
     return true;
 }
+
+bool wardd_auth_user(wardd *w, const wardd_req *r, wardd_signer *s, wardd_resp *out)
+{
+    if (!wardd_auth(w, r, NULL, NULL, s, out)) {
+        return false;
+    }
+    if (s->is_lock) {
+        wardd_fail(out, 403, "forbidden", "an app's request");
+        return false;
+    }
+    return true;
+}

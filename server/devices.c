@@ -101,18 +101,6 @@ static cJSON *attach_json(const wardd_attach *a)
     return o;
 }
 
-static bool user_signed(wardd *w, const wardd_req *r, wardd_signer *s, wardd_resp *out)
-{
-    if (!wardd_auth(w, r, NULL, NULL, s, out)) {
-        return false;
-    }
-    if (s->is_lock) {
-        wardd_fail(out, 403, "forbidden", "an app's request");
-        return false;
-    }
-    return true;
-}
-
 static bool device_signed(wardd *w, const wardd_req *r, wardd_signer *s, wardd_resp *out)
 {
     if (!wardd_auth(w, r, NULL, NULL, s, out)) {
@@ -155,7 +143,7 @@ void wardd_h_devices_attach(wardd *w, const wardd_req *r, wardd_resp *out)
 {
     wardd_signer s;
     cJSON *j = NULL;
-    if (!user_signed(w, r, &s, out) || !wardd_json_body(r, &j, out)) {
+    if (!wardd_auth_user(w, r, &s, out) || !wardd_json_body(r, &j, out)) {
         return;
     }
     wardd_attach a;
@@ -225,7 +213,7 @@ static int add_attach(void *ctx, const wardd_attach *a)
 void wardd_h_devices_get(wardd *w, const wardd_req *r, wardd_resp *out)
 {
     wardd_signer s;
-    if (!user_signed(w, r, &s, out)) {
+    if (!wardd_auth_user(w, r, &s, out)) {
         return;
     }
     cJSON *res = cJSON_CreateObject();
@@ -280,7 +268,7 @@ void wardd_h_dev_msgs_post(wardd *w, const wardd_req *r, wardd_resp *out)
     wardd_signer s;
     wardd_attach a;
     cJSON *j = NULL;
-    if (!user_signed(w, r, &s, out) || !own_attach(w, r, &s, &a, out) ||
+    if (!wardd_auth_user(w, r, &s, out) || !own_attach(w, r, &s, &a, out) ||
         !wardd_json_body(r, &j, out)) {
         return;
     }
@@ -412,7 +400,7 @@ void wardd_h_dev_replies_get(wardd *w, const wardd_req *r, wardd_resp *out)
 {
     wardd_signer s;
     wardd_attach a;
-    if (!user_signed(w, r, &s, out) || !own_attach(w, r, &s, &a, out)) {
+    if (!wardd_auth_user(w, r, &s, out) || !own_attach(w, r, &s, &a, out)) {
         return;
     }
     char key[2 * WARDD_CLOUD_ID_LEN + 1];

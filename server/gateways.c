@@ -73,18 +73,6 @@ static void hex(const uint8_t *v, size_t n, char *out, size_t cap)
     WARD_ASSERT(ward_hex_encode(v, n, out, cap) == WARD_OK);
 }
 
-static bool user_signed(wardd *w, const wardd_req *r, wardd_signer *s, wardd_resp *out)
-{
-    if (!wardd_auth(w, r, NULL, NULL, s, out)) {
-        return false;
-    }
-    if (s->is_lock) {
-        wardd_fail(out, 403, "forbidden", "an app's request");
-        return false;
-    }
-    return true;
-}
-
 static bool rate(wardd *w, const char *kind, const char *id, unsigned limit, wardd_resp *out)
 {
     char key[128];
@@ -117,7 +105,7 @@ void wardd_h_gw_claims_post(wardd *w, const wardd_req *r, wardd_resp *out)
 {
     wardd_signer s;
     cJSON *j = NULL;
-    if (!user_signed(w, r, &s, out) || !wardd_json_body(r, &j, out)) {
+    if (!wardd_auth_user(w, r, &s, out) || !wardd_json_body(r, &j, out)) {
         return;
     }
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "ttl_min");
@@ -227,7 +215,7 @@ void wardd_h_gw_post(wardd *w, const wardd_req *r, wardd_resp *out)
 {
     wardd_signer s;
     cJSON *j = NULL;
-    if (!user_signed(w, r, &s, out) || !wardd_json_body(r, &j, out)) {
+    if (!wardd_auth_user(w, r, &s, out) || !wardd_json_body(r, &j, out)) {
         return;
     }
     uint8_t msg[WARD_GW_REGISTER_MAX];
@@ -367,7 +355,7 @@ static int add_gw(void *ctx, const wardd_gw *g)
 void wardd_h_gw_get(wardd *w, const wardd_req *r, wardd_resp *out)
 {
     wardd_signer s;
-    if (!user_signed(w, r, &s, out)) {
+    if (!wardd_auth_user(w, r, &s, out)) {
         return;
     }
     cJSON *res = cJSON_CreateObject();

@@ -194,6 +194,10 @@ typedef struct wardd_signer {
 bool wardd_auth(wardd *w, const wardd_req *r, const uint8_t *given_pub,
                 const char *expect_keyid, wardd_signer *s, wardd_resp *out);
 
+/* wardd_auth for a route only an app's user may call: a lock's or a
+ * device's signature is answered 403. */
+bool wardd_auth_user(wardd *w, const wardd_req *r, wardd_signer *s, wardd_resp *out);
+
 /* wardd_auth without spending the nonce, for a handler that spends it in
  * its own store transaction (one commit instead of two on a hot path):
  * it passes s->nonce to the store entry that takes one (op_answer), which
