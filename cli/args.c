@@ -1,6 +1,7 @@
 /* Error lines and long-option parsing shared by every command. */
 #include "cli.h"
 #include "help.h"
+#include "json_out.h"
 
 #include <limits.h>
 #include <signal.h>
@@ -229,4 +230,21 @@ void cli_catch_stop(void)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+}
+
+int cli_parse_listing(int argc, char **argv, const char *usage, const char **dir,
+                      const char **json)
+{
+    const cli_option opts[] = { { "dir", true, dir }, { "json", false, json } };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (*dir == NULL) {
+        return cli_usage("%s", usage);
+    }
+    if (*json != NULL) {
+        cli_json_begin();
+    }
+    return 0;
 }

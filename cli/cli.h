@@ -45,6 +45,13 @@ typedef struct cli_option {
 int cli_parse(int argc, char **argv, const cli_option *opts, int nopts,
               char **pos, int pos_cap, int *npos);
 
+/* The options of a listing command, `--dir D [--json]`: *dir is required
+ * (else the usage line, CLI_EXIT_USAGE); *json is set when --json is given,
+ * and then stdout goes to stderr until the document (cli_json_begin).
+ * Returns 0, CLI_EXIT_USAGE or CLI_HELP_SHOWN, as cli_parse. */
+int cli_parse_listing(int argc, char **argv, const char *usage, const char **dir,
+                      const char **json);
+
 /* Why a file operation failed, for a person: the OS's text
  * (strerror(os_errno): "Read-only file system", "No such file or
  * directory", "No space left on device") for WARD_ERR_IO and

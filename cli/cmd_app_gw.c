@@ -14,16 +14,9 @@
 int cmd_app_gateways(int argc, char **argv)
 {
     const char *dir = NULL, *json = NULL;
-    const cli_option opts[] = { { "dir", true, &dir }, { "json", false, &json } };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    int rc = cli_parse_listing(argc, argv, "usage: ward app gateways --dir A [--json]", &dir, &json);
     if (rc != 0) {
         return rc;
-    }
-    if (dir == NULL) {
-        return cli_usage("usage: ward app gateways --dir A [--json]");
-    }
-    if (json != NULL) {
-        cli_json_begin();
     }
     ward_host host;
     ward_app app;

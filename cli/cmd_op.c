@@ -225,16 +225,9 @@ static const char *audit_event_name(uint8_t ev)
 int cmd_lock_audit(int argc, char **argv)
 {
     const char *dir = NULL, *json = NULL;
-    const cli_option opts[] = { { "dir", true, &dir }, { "json", false, &json } };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    int rc = cli_parse_listing(argc, argv, "usage: ward lock audit --dir D [--json]", &dir, &json);
     if (rc != 0) {
         return rc;
-    }
-    if (dir == NULL) {
-        return cli_usage("usage: ward lock audit --dir D [--json]");
-    }
-    if (json != NULL) {
-        cli_json_begin();
     }
     ward_agent_state ld;
     if ((rc = cli_state_open_readonly(&ld, WARD_AGENT_LOCK, dir)) != 0) {
