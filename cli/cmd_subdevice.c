@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "gw_net.h"
 #include "keyfile.h"
 #include "keystore.h"
 #include "ward/ward_gw_sub.h"
@@ -271,29 +272,6 @@ static int dial(const char *hostport)
     return fd;
 }
 
-static int send_frame(int fd, const uint8_t *msg, size_t len)
-{
-    uint8_t buf[2 + WARD_GW_SUB_FRAME_MAX];
-    if (len > WARD_GW_SUB_FRAME_MAX) {
-        return -1;
-    }
-    buf[0] = (uint8_t)(len >> 8);
-    buf[1] = (uint8_t)len;
-    memcpy(buf + 2, msg, len);
-    size_t done = 0;
-    while (done < len + 2) {
-        ssize_t n = send(fd, buf + done, len + 2 - done, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return -1;
-        }
-        done += (size_t)n;
-    }
-    return 0;
-}
-
 /* Reads exactly len bytes within the deadline (monotonic ms): 1 read,
  * 0 timed out, -1 closed or failed. */
 static int read_full(int fd, uint8_t *buf, size_t len, long long deadline)
@@ -365,7 +343,7 @@ static const char *refused_text(uint8_t code)
 static int exchange(sub_run *r, const uint8_t *req, size_t len, uint8_t *ans, size_t *ans_len)
 {
     for (int i = 0; i <= RESENDS && !cli_stopping; i++) {
-        if (send_frame(r->fd, req, len) != 0) {
+        if (gw_send_frame(r->fd, req, len) != 0) {
             return -1;
         }
         int rc = recv_frame(r->fd, ans, ans_len, ANSWER_MS);
@@ -455,7 +433,7 @@ static int send_data(sub_run *r, uint8_t type, const char *text, size_t tlen)
     if (err != WARD_OK) {
         return cli_fail("cannot seal: %s", ward_strerror(err));
     }
-    return send_frame(r->fd, pkt, len) == 0 ? 0 : cli_fail("the gateway closed the link");
+    return gw_send_frame(r->fd, pkt, len) == 0 ? 0 : cli_fail("the gateway closed the link");
 }
 
 /* 0 channel open, 3 unknown to the gateway (the key was dropped), else a failure. */
