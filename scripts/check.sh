@@ -66,7 +66,7 @@ echo "== fuzz smoke (clang, libFuzzer, ${FUZZ_SECONDS}s per target)"
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
   -DWARD_FUZZ=ON -DWARD_FUZZ_SECONDS="$FUZZ_SECONDS" >/dev/null
 cmake --build build-fuzz -j"$JOBS"
-run_suite build-fuzz -L fuzz -j1
+run_suite build-fuzz -L fuzz
 
 echo "check: $passed passed, $failed failed"
 exit $status
