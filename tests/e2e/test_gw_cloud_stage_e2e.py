@@ -28,16 +28,12 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_gw_wire_e2e as wire  # noqa: E402
+from test_keystore_e2e import PIN, softhsm_module  # noqa: E402
 
 # Only the module: its Provisioning, named here, would run its own tests.
 cloud_state = wire.cloud_state
 
 MAC_ID = "GW-" + wire.MAC.replace(":", "").upper()
-PIN = "1234"
-MODULES = ("/usr/lib/softhsm/libsofthsm2.so",
-           "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
-           "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
-           "/usr/local/lib/softhsm/libsofthsm2.so")
 
 
 class Relay:
@@ -183,13 +179,6 @@ class SilentWardd(wire.Provisioning):
         self.gw.p.wait(timeout=30)
         self.assertLess(time.time() - start, 8)
         self.assertEqual(self.gw.p.returncode, 0, "".join(self.gw.err))
-
-
-def softhsm_module():
-    for m in MODULES:
-        if os.path.exists(m):
-            return m
-    return None
 
 
 class TokenIdentity(wire.Provisioning):
