@@ -191,7 +191,7 @@ int cmd_gateway_init(int argc, char **argv)
     rc = conf_write(dir, &c);
     if (rc == 0) {
         /* The cloud identity and the activation its REGISTER carries. */
-        rc = gwc_init(dir, dd.host.crypto, c.uuid, factory);
+        rc = gwc_init(dir, dd.host.crypto, dd.host.keystore, c.uuid, factory);
     }
     ward_gw_qr qr;
     memset(&qr, 0, sizeof qr);
@@ -495,10 +495,10 @@ static void run_loop(gw_run *r)
         } else {
             fprintf(stderr, "gateway: cannot store the rollback\n");
         }
-        /* Online once its Wi-Fi is kept: login, heartbeats, back-off. */
+        /* Online once its Wi-Fi is kept: the cloud thread logs in. */
         ward_gw_status st;
         ward_gw_prov_status(&r->gw, &st);
-        gwc_tick(&r->cloud, st.state == WARD_GW_WIFI_COMMITTED);
+        gwc_wifi(&r->cloud, st.state == WARD_GW_WIFI_COMMITTED);
     }
 }
 
@@ -700,6 +700,11 @@ int cmd_gateway_run(int argc, char **argv)
         printf("listening: udp %lu, tcp %u\n", udp_port, c.port);
         fflush(stdout);
         cli_catch_stop();
+        /* wardd is talked to from a thread of its own (gw_cloud.h), in
+         * the namespace entered above. */
+        rc = gwc_start(&r.cloud);
+    }
+    if (rc == 0) {
         run_loop(&r);
     }
     explicit_bzero(&c, sizeof c);

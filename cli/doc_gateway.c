@@ -9,8 +9,9 @@ const cli_doc cli_docs_gateway[] = {
       "[--category C] [--port P] [--keystore URI]",
       "make a gateway's identity, its QR code and SoftAP name",
       "Makes the gateway's identity key in G and, with --factory-key, activates it\n"
-      "at wardd, as ward device init does; also its cloud identity (G/gateway.key)\n"
-      "and, with --factory-key, the activation its registration carries\n"
+      "at wardd, as ward device init does. Its cloud identity is that same key in\n"
+      "the --keystore token; in software it is a key of its own, G/gateway.key.\n"
+      "With --factory-key, also the activation its registration carries\n"
       "(G/activation.bin: without it the gateway refuses a claim). Draws the gateway's proof-of-possession\n"
       "secret and writes G/qr.png, the QR code an app scans to provision it\n"
       "(ward app provision), and prints the SoftAP SSID, brand_category_XXYYZZ.",
@@ -40,7 +41,9 @@ const cli_doc cli_docs_gateway[] = {
       "credentials (kept in G/cloud.bin). Once its Wi-Fi is kept and it holds\n"
       "credentials, it logs in to wardd, prints \"online tid=TID generation=N\", sends\n"
       "a heartbeat every --heartbeat seconds (default 30) and logs in again when the\n"
-      "session ends (back-off 1 s doubling to 60 s). SIGTERM or SIGINT stops it.",
+      "session ends (back-off 1 s doubling to 60 s). wardd is talked to from a\n"
+      "thread of its own: a slow or silent wardd never delays the LAN answers.\n"
+      "SIGTERM or SIGINT stops it (a call to wardd is cut short after 3 s).",
       (const cli_doc_opt[]){
           { "dir", "G", "the gateway's directory (ward gateway init)" },
           { "netns", "NAME", "run inside this network namespace (ip netns add NAME)" },

@@ -3,6 +3,7 @@
 #include "gw_cloud.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #define BACKOFF_MIN_MS 1000u
 #define BACKOFF_MAX_MS 60000u
 #define HEARTBEAT_TEXT "heartbeat"
+#define NAP_MS 100u
+#define LOGOUT_GRACE_MS 3000
 
 static void be_put(uint8_t *p, uint64_t v, size_t n)
 {
@@ -44,8 +47,8 @@ static char *path_in(const char *dir, const char *name)
     return p;
 }
 
-int gwc_init(const char *dir, const ward_crypto *cp, const uint8_t uuid[WARD_GW_UUID_LEN],
-             const char *factory)
+int gwc_init(const char *dir, const ward_crypto *cp, const ward_keystore *ks_token,
+             const uint8_t uuid[WARD_GW_UUID_LEN], const char *factory)
 {
     ward_random rng = ward_random_posix();
     ward_keystore_soft soft;
@@ -58,11 +61,19 @@ int gwc_init(const char *dir, const ward_crypto *cp, const uint8_t uuid[WARD_GW_
     char *kpath = path_in(dir, GWC_KEY_FILE), *apath = path_in(dir, GWC_ACT_FILE);
     if (kpath == NULL || apath == NULL) {
         rc = CLI_EXIT_FAIL;
+    } else if (ks_token != NULL) {
+        /* One identity: the token's device key, made with the state. */
+        ward_err err = ks_token->public_key(ks_token->ctx, GW_KEY, pub);
+        if (err != WARD_OK) {
+            rc = cli_fail("the gateway's keystore has no device identity: %s",
+                          ward_strerror(err));
+        }
     } else if (ks.generate(ks.ctx, GW_KEY, pub) != WARD_OK ||
                keyfile_save_key(kpath, &soft, GW_KEY, 0600) != WARD_OK) {
         rc = cli_fail("%s: cannot make the gateway's cloud identity: %s", kpath,
                       strerror(errno));
-    } else if (factory != NULL) {
+    }
+    if (rc == 0 && factory != NULL) {
         /* The activation the REGISTER carries names the uuid, not the id. */
         ward_activation a;
         memset(&a, 0, sizeof a);
@@ -126,12 +137,48 @@ static ward_err load(gw_cloud *g)
     return WARD_OK;
 }
 
+/* For the agent's HTTP calls: true once gwc_stop gave up waiting. */
+static bool http_aborted(void *ctx)
+{
+    const gw_cloud *g = ctx;
+    return __atomic_load_n(&g->abort_http, __ATOMIC_SEQ_CST) != 0;
+}
+
+/* The cloud identity: G/gateway.key (a software gateway, or one made
+ * before its cloud stage used the keystore: its activation names that
+ * key), else the device identity in the token G/keystore names. 0 (with
+ * or without a key) or an exit code. */
+static int open_key(gw_cloud *g, const char *dir, const char *kpath, bool *keyed)
+{
+    *keyed = keyfile_load_key(kpath, &g->soft, GW_KEY) == WARD_OK;
+    if (*keyed) {
+        return 0;
+    }
+    ward_host h;
+    ward_host_init(&h);
+    int rc = cli_keystore_attach(&h, dir);
+    if (rc != 0) {
+        return rc;
+    }
+    if (h.keystore != NULL) {
+        g->ks = *h.keystore;    /* open until the process exits (keystore.h) */
+        *keyed = true;
+    }
+    return 0;
+}
+
 int gwc_open(gw_cloud *g, const char *dir, const char *server,
              const uint8_t mac[WARD_GW_MAC_LEN], const uint8_t uuid[WARD_GW_UUID_LEN],
              unsigned heartbeat_s)
 {
     memset(g, 0, sizeof *g);
+    if (pthread_mutex_init(&g->mu, NULL) != 0) {
+        return cli_fail("cannot make the cloud stage's lock");
+    }
+    g->mu_ready = true;
     ward_host_init(&g->host);
+    g->host.cancelled = http_aborted;
+    g->host.cancel_ctx = g;
     memcpy(g->mac, mac, WARD_GW_MAC_LEN);
     memcpy(g->uuid, uuid, WARD_GW_UUID_LEN);
     g->heartbeat_ms = heartbeat_s * 1000u;
@@ -150,7 +197,11 @@ int gwc_open(gw_cloud *g, const char *dir, const char *server,
     }
     /* Without a key or an activation (`--no-activate`) the gateway does
      * the LAN hand-over only, and refuses a CLAIM. */
-    if (rc == 0 && keyfile_load_key(kpath, &g->soft, GW_KEY) == WARD_OK &&
+    bool keyed = false;
+    if (rc == 0) {
+        rc = open_key(g, dir, kpath, &keyed);
+    }
+    if (rc == 0 && keyed &&
         ward_file_read(apath, WARD_GW_ACTIVATION_MAX, &act, &alen) == WARD_OK && alen > 0) {
         memcpy(g->act, act, alen);
         g->act_len = alen;
@@ -230,6 +281,16 @@ static ward_err keep(gw_cloud *g, const ward_gw_creds *c)
     return err;
 }
 
+static void lock(gw_cloud *g)
+{
+    pthread_mutex_lock(&g->mu);
+}
+
+static void unlock(gw_cloud *g)
+{
+    pthread_mutex_unlock(&g->mu);
+}
+
 ward_err gwc_credentials(gw_cloud *g, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
                          size_t *out_len)
 {
@@ -242,28 +303,26 @@ ward_err gwc_credentials(gw_cloud *g, const uint8_t *in, size_t len, uint8_t *ou
     if (err != WARD_OK) {
         return err;
     }
+    lock(g);
     bool same_tid = g->have_creds && ward_ct_equal(c.tid, g->creds.tid, WARD_GW_TID_LEN);
     if (same_tid && c.generation < g->creds.generation) {
         err = WARD_ERR_STATE;        /* an older generation: never back */
     } else if (!same_tid || c.generation > g->creds.generation) {
         /* A new registration or a rotation: wardd counts logins from 0
-         * again, and the old keys have stopped. */
+         * again, and the old keys have stopped. The cloud thread sees the
+         * epoch move: it drops its session (a login with the old keys
+         * still in flight counts for nothing) and logs in at once. */
         err = keep(g, &c);
         if (err == WARD_OK) {
             g->creds = c;
             g->have_creds = true;
             g->counter = 0;
-            g->expired_said = false;
-            if (g->online) {
-                ward_gw_session_wipe(&g->sess);
-                g->online = false;
-            }
-            g->next_at = 0;
-            g->backoff_ms = BACKOFF_MIN_MS;
+            g->epoch++;
             printf("credentials kept: generation %u\n", (unsigned)c.generation);
             fflush(stdout);
         }
     }
+    unlock(g);
     /* The same generation again (a retransmission): the same ack. */
     if (err == WARD_OK) {
         err = ward_gw_creds_ack_encode(c.tid, c.generation, out, cap, out_len);
@@ -272,10 +331,9 @@ ward_err gwc_credentials(gw_cloud *g, const uint8_t *in, size_t len, uint8_t *ou
     return err;
 }
 
-static void tid_hex(const gw_cloud *g, char out[2 * WARD_GW_TID_LEN + 1])
+static void tid_hex(const ward_gw_creds *c, char out[2 * WARD_GW_TID_LEN + 1])
 {
-    if (ward_hex_encode(g->creds.tid, WARD_GW_TID_LEN, out, 2 * WARD_GW_TID_LEN + 1) !=
-        WARD_OK) {
+    if (ward_hex_encode(c->tid, WARD_GW_TID_LEN, out, 2 * WARD_GW_TID_LEN + 1) != WARD_OK) {
         strcpy(out, "?");
     }
 }
@@ -287,43 +345,69 @@ static void back_off(gw_cloud *g, long long now)
     g->backoff_ms = g->backoff_ms < BACKOFF_MAX_MS / 2 ? g->backoff_ms * 2 : BACKOFF_MAX_MS;
 }
 
+static void say_expired(gw_cloud *g, const char *tid)
+{
+    if (!g->expired_said) {
+        printf("credentials expired: tid=%s; register again (ward app provision)\n", tid);
+        fflush(stdout);
+        g->expired_said = true;
+    }
+}
+
 static void login(gw_cloud *g, long long now)
 {
     char why[512], tid[2 * WARD_GW_TID_LEN + 1];
     uint8_t cb[8];
     uint64_t wall = (uint64_t)time(NULL) * 1000u;
-    tid_hex(g, tid);
-    if (g->creds.expiry_ms <= wall) {
-        if (!g->expired_said) {
-            printf("credentials expired: tid=%s; register again (ward app provision)\n", tid);
-            fflush(stdout);
-            g->expired_said = true;
-        }
-        /* wardd may still think otherwise (clocks): ask now and then. */
-    }
-    /* The counter is stored before it is sent: none goes out twice. */
+    ward_gw_creds c;
+    ward_gw_session s;
+    memset(&s, 0, sizeof s);
+    /* The credentials and their next counter, taken under the lock: the
+     * counter is stored before it is sent, so none goes out twice. */
+    lock(g);
+    unsigned epoch = g->epoch;
+    c = g->creds;
     be_put(cb, g->counter + 1, 8);
-    if (ward_store_put(&g->st, GWC_REC_COUNTER, cb, sizeof cb) != WARD_OK) {
+    ward_err err = ward_store_put(&g->st, GWC_REC_COUNTER, cb, sizeof cb);
+    uint64_t counter = err == WARD_OK ? ++g->counter : 0;
+    unlock(g);
+    tid_hex(&c, tid);
+    if (err != WARD_OK) {
+        ward_wipe(&c, sizeof c);
         fprintf(stderr, "gateway: cannot store the login counter\n");
         back_off(g, now);
         return;
     }
-    g->counter++;
-    long st = ward_agent_gw_login(&g->ag, &g->sess, &g->creds, g->counter, why, sizeof why);
+    if (c.expiry_ms <= wall) {
+        /* wardd may still think otherwise (clocks): ask now and then. */
+        say_expired(g, tid);
+    }
+    long st = ward_agent_gw_login(&g->ag, &s, &c, counter, why, sizeof why);
+    unsigned generation = (unsigned)c.generation;
+    ward_wipe(&c, sizeof c);
+    lock(g);
+    bool stale = g->epoch != epoch;
+    unlock(g);
+    if (stale) {
+        /* New credentials came while wardd answered: these are over. */
+        ward_gw_session_wipe(&s);
+        return;
+    }
     if (st == 0) {
+        g->sess = s;
         g->online = true;
         g->backoff_ms = BACKOFF_MIN_MS;
         g->next_at = now + g->heartbeat_ms;
-        printf("online tid=%s generation=%u\n", tid, (unsigned)g->creds.generation);
+        printf("online tid=%s generation=%u\n", tid, generation);
     } else {
-        ward_gw_session_wipe(&g->sess);
+        ward_gw_session_wipe(&s);
         fprintf(stderr, "gateway: login refused (%ld): %s\n", st, why);
-        if (st == 410 && !g->expired_said) {
-            printf("credentials expired: tid=%s; register again (ward app provision)\n", tid);
-            g->expired_said = true;
+        if (st == 410) {
+            say_expired(g, tid);
         }
         back_off(g, now);
     }
+    ward_wipe(&s, sizeof s);
     fflush(stdout);
 }
 
@@ -362,19 +446,25 @@ static int tell_reset(gw_cloud *g)
     ward_gw_creds c;
     ward_gw_session s;
     memset(&s, 0, sizeof s);
-    if (ward_store_get(&g->st, GWC_REC_RESET, rec, sizeof rec, &n) != WARD_OK ||
-        n != sizeof rec) {
-        ward_wipe(rec, sizeof rec);
-        return -1;
+    lock(g);
+    ward_err err = ward_store_get(&g->st, GWC_REC_RESET, rec, sizeof rec, &n);
+    if (err == WARD_OK && n != sizeof rec) {
+        err = WARD_ERR_FORMAT;
     }
-    creds_decode(rec, &c);
-    uint64_t counter = be_get(rec + GWC_CREDS_REC_LEN, 8) + 1;
-    be_put(rec + GWC_CREDS_REC_LEN, counter, 8);
-    ward_err err = ward_store_put(&g->st, GWC_REC_RESET, rec, sizeof rec);
+    uint64_t counter = 0;
+    if (err == WARD_OK) {
+        creds_decode(rec, &c);
+        counter = be_get(rec + GWC_CREDS_REC_LEN, 8) + 1;
+        be_put(rec + GWC_CREDS_REC_LEN, counter, 8);
+        err = ward_store_put(&g->st, GWC_REC_RESET, rec, sizeof rec);
+        if (err != WARD_OK) {
+            ward_wipe(&c, sizeof c);
+            fprintf(stderr, "gateway: cannot store the login counter\n");
+        }
+    }
+    unlock(g);
     ward_wipe(rec, sizeof rec);
     if (err != WARD_OK) {
-        ward_wipe(&c, sizeof c);
-        fprintf(stderr, "gateway: cannot store the login counter\n");
         return -1;
     }
     long st = ward_agent_gw_login(&g->ag, &s, &c, counter, why, sizeof why);
@@ -384,10 +474,15 @@ static int tell_reset(gw_cloud *g)
     }
     ward_gw_session_wipe(&s);
     if (st == 0 || st == 401 || st == 410) {
-        if (ward_store_remove(&g->st, GWC_REC_RESET) != WARD_OK) {
+        lock(g);
+        err = ward_store_remove(&g->st, GWC_REC_RESET);
+        if (err == WARD_OK) {
+            g->reset_pending = false;
+        }
+        unlock(g);
+        if (err != WARD_OK) {
             return -1;
         }
-        g->reset_pending = false;
         if (st == 0) {
             printf("reset: wardd dropped the gateway's registration\n");
         } else {
@@ -401,8 +496,17 @@ static int tell_reset(gw_cloud *g)
     return -1;
 }
 
+static bool reset_pending(gw_cloud *g)
+{
+    lock(g);
+    bool p = g->reset_pending;
+    unlock(g);
+    return p;
+}
+
 int gwc_reset(gw_cloud *g, unsigned tries)
 {
+    lock(g);
     if (g->have_creds) {
         uint8_t rec[GWC_CREDS_REC_LEN + 8];
         creds_encode(&g->creds, rec);
@@ -413,14 +517,17 @@ int gwc_reset(gw_cloud *g, unsigned tries)
         ward_err err = ward_store_update(&g->st, ch, 3);
         ward_wipe(rec, sizeof rec);
         if (err != WARD_OK) {
+            unlock(g);
             return cli_fail("cannot wipe the credentials: %s", ward_strerror(err));
         }
         ward_wipe(&g->creds, sizeof g->creds);
         g->have_creds = false;
+        g->epoch++;
         g->reset_pending = true;
     }
+    unlock(g);
     unsigned pause = BACKOFF_MIN_MS;
-    for (unsigned t = 0; g->reset_pending && t < tries && !cli_stopping; t++) {
+    for (unsigned t = 0; reset_pending(g) && t < tries && !cli_stopping; t++) {
         if (t > 0) {
             cli_nap(pause);
             pause *= 2;
@@ -429,15 +536,32 @@ int gwc_reset(gw_cloud *g, unsigned tries)
             return 0;
         }
     }
-    return g->reset_pending ? 1 : 0;
+    return reset_pending(g) ? 1 : 0;
 }
 
-void gwc_tick(gw_cloud *g, bool wifi_up)
+/* One round of the cloud thread: it does nothing until it is time. */
+static void tick(gw_cloud *g)
 {
+    lock(g);
+    bool wifi_up = g->wifi_up, have = g->have_creds, pending = g->reset_pending;
+    bool moved = g->epoch != g->seen_epoch;
+    g->seen_epoch = g->epoch;
+    unlock(g);
     long long now = cli_mono_ms();
+    if (moved) {
+        /* Credentials kept or wiped on the LAN side: the old session is
+         * over (wardd stopped its keys), log in at once. */
+        if (g->online) {
+            ward_gw_session_wipe(&g->sess);
+            g->online = false;
+        }
+        g->expired_said = false;
+        g->next_at = 0;
+        g->backoff_ms = BACKOFF_MIN_MS;
+    }
     /* A reset wardd was not told of: told as soon as wardd answers,
      * whatever the Wi-Fi stage (the old network may still be there). */
-    if (g->reset_pending && now >= g->reset_at) {
+    if (pending && now >= g->reset_at) {
         if (tell_reset(g) != 0) {
             g->reset_at = now + g->reset_backoff_ms;
             g->reset_backoff_ms = g->reset_backoff_ms < BACKOFF_MAX_MS / 2
@@ -445,7 +569,7 @@ void gwc_tick(gw_cloud *g, bool wifi_up)
         }
         now = cli_mono_ms();
     }
-    if (!wifi_up || !g->have_creds || now < g->next_at) {
+    if (!wifi_up || !have || now < g->next_at) {
         return;
     }
     if (g->online) {
@@ -455,9 +579,80 @@ void gwc_tick(gw_cloud *g, bool wifi_up)
     }
 }
 
+static bool flag(int *f)
+{
+    return __atomic_load_n(f, __ATOMIC_SEQ_CST) != 0;
+}
+
+static void *cloud_thread(void *arg)
+{
+    gw_cloud *g = arg;
+    while (!flag(&g->stop)) {
+        tick(g);
+        for (unsigned t = 0; t < NAP_MS && !flag(&g->stop); t += 10) {
+            struct timespec ts = { 0, 10 * 1000000L };
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (g->online) {
+        char why[256];
+        if (ward_agent_gw_logout(&g->ag, &g->sess, why, sizeof why) != 0) {
+            fprintf(stderr, "gateway: logout: %s\n", why);
+        }
+        g->online = false;
+    }
+    __atomic_store_n(&g->done, 1, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+int gwc_start(gw_cloud *g)
+{
+    /* Stop signals go to the LAN loop, which wakes from poll and stops
+     * this thread: the thread starts with them blocked. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    int err = pthread_create(&g->th, NULL, cloud_thread, g);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (err != 0) {
+        return cli_fail("cannot start the cloud stage: %s", strerror(err));
+    }
+    g->running = true;
+    return 0;
+}
+
+void gwc_wifi(gw_cloud *g, bool up)
+{
+    lock(g);
+    g->wifi_up = up;
+    unlock(g);
+}
+
+void gwc_stop(gw_cloud *g)
+{
+    if (!g->running) {
+        return;
+    }
+    __atomic_store_n(&g->stop, 1, __ATOMIC_SEQ_CST);
+    /* A few seconds for a call under way and the logout; then wardd's
+     * silence no longer holds the gateway up: the call is cut short. */
+    long long end = cli_mono_ms() + LOGOUT_GRACE_MS;
+    while (!flag(&g->done) && cli_mono_ms() < end) {
+        struct timespec ts = { 0, 20 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    __atomic_store_n(&g->abort_http, 1, __ATOMIC_SEQ_CST);
+    pthread_join(g->th, NULL);
+    g->running = false;
+}
+
 void gwc_close(gw_cloud *g)
 {
+    gwc_stop(g);
     if (g->online) {
+        /* Only without a thread (gwc_reset's process never logs in). */
         char why[256];
         if (ward_agent_gw_logout(&g->ag, &g->sess, why, sizeof why) != 0) {
             fprintf(stderr, "gateway: logout: %s\n", why);
@@ -470,4 +665,8 @@ void gwc_close(gw_cloud *g)
     ward_keystore_soft_wipe(&g->soft);
     ward_wipe(&g->creds, sizeof g->creds);
     g->store_open = false;
+    if (g->mu_ready) {
+        pthread_mutex_destroy(&g->mu);
+        g->mu_ready = false;
+    }
 }

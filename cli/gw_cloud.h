@@ -6,10 +6,24 @@
  * CREDENTIALS, and its login and heartbeat with wardd. The core
  * (ward_gw_cloud.h) makes and checks every message; the agent
  * (ward_agent_gw.h) carries them.
+ *
+ * The cloud identity signs through the gateway's keystore: the token
+ * G/keystore names (`gateway init --keystore URI`), where it is the
+ * device identity itself (WARD_KEY_DEVICE_IDENTITY), or, for a software
+ * gateway and for state directories made before, the key in G/gateway.key.
+ *
+ * Threads: `gateway run` talks to wardd from a thread of its own
+ * (gwc_start/gwc_stop), so a slow or silent wardd never holds up the LAN
+ * loop. mu guards what both threads touch: the store, the credentials,
+ * the counter, epoch, wifi_up and reset_pending. The session, the agent
+ * and the back-off belong to the cloud thread alone; the keystore is used
+ * by the LAN thread alone (CLAIM, CREDENTIALS). No HTTP call is made with
+ * mu held.
  */
 #ifndef WARD_CLI_GW_CLOUD_H
 #define WARD_CLI_GW_CLOUD_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,34 +49,48 @@ typedef struct gw_cloud {
     ward_store st;
     bool store_open;
     ward_keystore_soft soft;
-    ward_keystore ks;
+    ward_keystore ks;             /* the soft one or a copy of the token's */
     bool have_key;
     uint8_t act[WARD_GW_ACTIVATION_MAX];
     size_t act_len;
     uint8_t mac[WARD_GW_MAC_LEN];
     uint8_t uuid[WARD_GW_UUID_LEN];
+    /* Under mu. */
+    pthread_mutex_t mu;
+    bool mu_ready;
     ward_gw_creds creds;
     bool have_creds;
     uint64_t counter;             /* the last login counter stored (used or about to be) */
+    unsigned epoch;               /* + 1 at each change of credentials */
+    bool wifi_up;                 /* the LAN loop's Wi-Fi is committed */
+    bool reset_pending;           /* GWC_REC_RESET holds credentials to tell wardd with */
+    /* The cloud thread's alone. */
     ward_agent ag;
     ward_gw_session sess;
     bool online;
     bool expired_said;
+    unsigned seen_epoch;
     long long next_at;            /* monotonic ms of the next login or heartbeat */
     unsigned backoff_ms;
     unsigned heartbeat_ms;
-    bool reset_pending;           /* GWC_REC_RESET holds credentials to tell wardd with */
     long long reset_at;
     unsigned reset_backoff_ms;
+    /* The thread: stop ends its loop, abort cuts its HTTP call short. */
+    pthread_t th;
+    bool running;
+    int stop, abort_http, done;   /* read and written with __atomic */
 } gw_cloud;
 
-/* Makes the cloud identity in dir (G/gateway.key) and, with a factory key,
- * its activation {sn = uuid in hex, pub} (G/activation.bin). 0 or an exit
- * code after printing why. */
-int gwc_init(const char *dir, const ward_crypto *cp, const uint8_t uuid[WARD_GW_UUID_LEN],
-             const char *factory);
-/* Opens G/cloud.bin, the key and the activation (missing: the gateway
- * answers no CLAIM). 0 or an exit code. */
+/* Makes the cloud identity and, with a factory key, its activation
+ * {sn = uuid in hex, pub} (G/activation.bin). ks: the gateway's token,
+ * whose device identity (made by then) is the cloud identity too; NULL:
+ * a software key, made in G/gateway.key. 0 or an exit code after printing
+ * why. */
+int gwc_init(const char *dir, const ward_crypto *cp, const ward_keystore *ks,
+             const uint8_t uuid[WARD_GW_UUID_LEN], const char *factory);
+/* Opens G/cloud.bin, the key (G/gateway.key, else the token G/keystore
+ * names) and the activation (missing: the gateway answers no CLAIM). 0 or
+ * an exit code. */
 int gwc_open(gw_cloud *g, const char *dir, const char *server,
              const uint8_t mac[WARD_GW_MAC_LEN], const uint8_t uuid[WARD_GW_UUID_LEN],
              unsigned heartbeat_s);
@@ -72,9 +100,16 @@ ward_err gwc_claim(gw_cloud *g, const uint8_t *in, size_t len, uint8_t *out, siz
 /* CREDENTIALS in, kept, ack out. */
 ward_err gwc_credentials(gw_cloud *g, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
                          size_t *out_len);
-/* Logs in, keeps the session (heartbeats), logs in again with back-off.
- * Call often; it does nothing until it is time. */
-void gwc_tick(gw_cloud *g, bool wifi_up);
+/* Starts the cloud thread: it logs in once the Wi-Fi is committed, keeps
+ * the session (heartbeats), logs in again with back-off, and tells wardd
+ * of a pending reset. Call it in the network namespace wardd is reached
+ * from (the thread inherits it). 0 or an exit code. */
+int gwc_start(gw_cloud *g);
+/* The LAN loop's Wi-Fi stage, for the cloud thread: online only once up. */
+void gwc_wifi(gw_cloud *g, bool up);
+/* Stops the cloud thread (logging out first if wardd answers within a few
+ * seconds); gwc_close calls it. */
+void gwc_stop(gw_cloud *g);
 /* The user's reset: the credentials leave service at once (moved to
  * GWC_REC_RESET in one store update), then wardd is told in a session of
  * their own, up to `tries` times with back-off. 0 wardd told (or nothing
