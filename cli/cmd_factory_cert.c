@@ -438,7 +438,9 @@ int cmd_factory_check(int argc, char **argv)
         return cli_fail("cannot read the root key %s: %s", root_path,
                         cli_file_why(err, errno, "not a public key file (130 hex digits)"));
     }
-    uint8_t chain[WARD_CERT_CHAIN_MAX_LEN + 1];
+    /* Room for more than a chain may hold: the core, not the reader,
+     * says a chain is too long. */
+    uint8_t chain[2 * WARD_CERT_CHAIN_MAX_LEN];
     size_t len = 0;
     if ((rc = read_bin(chain_path, chain, sizeof chain, &len, "chain")) != 0) {
         return rc;
