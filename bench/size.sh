@@ -94,6 +94,12 @@ if "$CC" $CFLAGS -c "$OUT/flowc_ctx.c" -o "$OUT/flowc_ctx.o" 2>/dev/null; then
     END { printf "  RAM the gateway holds for them: ward_gw_prov %d B, ward_gw_session %d B\n", p, s }'
 fi
 
+# Issue 18's device certificates: what a verifier (any role) links to check
+# a chain and the revocation list, and what the factory tooling adds to
+# issue them (cert.c: both). Stack: the chain check's two parsed certificates.
+echo "device certificates on Cortex-M4 (-Os, thumb; buffers are the caller's):"
+flowc "certificates (encode, chain check, list)" 'cert*'
+
 # The agent (agent/: a device's link to wardd and its state directory) on
 # the host it is for, x86-64 Linux (-Os, the host's cc): what a Linux-class
 # lock or gateway adds beyond the core, libcurl and cJSON not counted.

@@ -29,6 +29,56 @@ const cli_doc cli_docs_factory[] = {
           { "keystore", "URI", "make the key in this PKCS#11 token "
             "(pkcs11:token=T;object=P?module-path=M&pin-value=PIN)" },
           { NULL, NULL, NULL } } },
+    { "factory cert",
+      "--key KEY --role ROLE --id ID --pub FILE --out FILE [--issuer-cert FILE] "
+      "[--days N | --expires UNIX] [--issued UNIX]",
+      "issue a device certificate, or certify a factory key under the root",
+      "Signs {id, role, public key, issued, expires} with KEY (docs/protocol.md,\n"
+      "\"Device certificates\"). The root's key with --role factory certifies a\n"
+      "factory's key; a factory's key with a device role certifies a device.\n"
+      "FILE of --out is binary: the certificate (117-148 bytes), preceded by the\n"
+      "factory's certificate when --issuer-cert is given, so it is the whole chain\n"
+      "a device presents. Times are seconds since 1970 (UTC); no expiry by default.",
+      (const cli_doc_opt[]){
+          { "key", "KEY", "the issuer's key: factory.key of `factory keygen`, or the PKCS#11 "
+            "URI of the token that holds it" },
+          { "role", "ROLE", "lock, device, gateway, subdevice, se-host or factory" },
+          { "id", "ID", "the subject's id: 1-32 of A-Z a-z 0-9 . _ -" },
+          { "pub", "FILE", "the subject's public key (130 hex digits, as factory.pub)" },
+          { "out", "FILE", "where to write the certificate (the chain with --issuer-cert)" },
+          { "issuer-cert", "FILE", "the factory certificate of KEY, written first into FILE" },
+          { "days", "N", "valid for N days from the issue time" },
+          { "expires", "UNIX", "valid until this time (exclusive)" },
+          { "issued", "UNIX", "the issue time (default: now)" },
+          { NULL, NULL, NULL } } },
+    { "factory revoke", "--key ROOTKEY --list FILE [--cert FILE | --pub FILE | --key-id HEX]",
+      "make or extend the root's signed revocation list",
+      "Reads FILE (binary; absent: a new list), checks it is signed by ROOTKEY,\n"
+      "adds the key (of a certificate, the last of a chain file; of a public key\n"
+      "file; or its 16-hex-digit key id) and writes it back signed with the next\n"
+      "sequence number, so a device that holds it refuses the older one. Revoking\n"
+      "a factory's key revokes every device it certified. With no key given, the\n"
+      "same entries are signed again with the next sequence number.",
+      (const cli_doc_opt[]){
+          { "key", "ROOTKEY", "the root's key (file or PKCS#11 URI)" },
+          { "list", "FILE", "the revocation list to make or extend" },
+          { "cert", "FILE", "revoke the key of this certificate (or chain's device)" },
+          { "pub", "FILE", "revoke this public key (130 hex digits)" },
+          { "key-id", "HEX", "revoke the key with this key id (16 hex digits)" },
+          { NULL, NULL, NULL } } },
+    { "factory check", "--root FILE --chain FILE --role ROLE [--list FILE] [--now UNIX]",
+      "verify a certificate chain offline, as a device does",
+      "Checks the chain (factory certificate, then the device's; or the device's\n"
+      "alone) against the root's public key: signatures, issuers, roles, expiry\n"
+      "at --now (default: the system clock), and the revocation list if given.\n"
+      "Prints `certificate valid: ROLE ID` and exits 0, or says why it refused.",
+      (const cli_doc_opt[]){
+          { "root", "FILE", "the root's public key (factory.pub of the root)" },
+          { "chain", "FILE", "the certificate or chain (`factory cert --out`)" },
+          { "role", "ROLE", "the role the device must have" },
+          { "list", "FILE", "the root's revocation list (`factory revoke --list`)" },
+          { "now", "UNIX", "the time to check expiry at" },
+          { NULL, NULL, NULL } } },
     { NULL, NULL, NULL, NULL, NULL },
 };
 
