@@ -214,6 +214,7 @@ ward_err ex_generate(ex_set *s, const ward_crypto *cp)
     ex_gen_flow_c_sub(s);
     ex_gen_flow_d(s);
     ex_gen_flow_e(s);
+    ex_gen_time(s);
     return WARD_OK;
 }
 
