@@ -180,9 +180,13 @@ ward_err ward_time_finish(ward_time *t, ward_store *st, uint64_t local_ms)
             any = true;
         }
     }
+    /* Some high end is covered by k too: the least one of the k intervals
+     * holding lo. Offsets may be negative (a count ahead of the epoch). */
+    bool any_hi = false;
     for (size_t i = 0; any && i < c->n; i++) {
-        if (c->got[i] && cover(c, c->hi[i]) >= c->k && c->hi[i] > hi) {
+        if (c->got[i] && cover(c, c->hi[i]) >= c->k && (!any_hi || c->hi[i] > hi)) {
             hi = c->hi[i];
+            any_hi = true;
         }
     }
     memset(c->got, 0, sizeof c->got);
