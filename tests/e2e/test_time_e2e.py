@@ -17,6 +17,8 @@ import http.server
 import json
 import os
 import shutil
+import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -65,32 +67,53 @@ class ReplayRelay:
 
 
 class TimeTest(WardCli, unittest.TestCase):
+    # The three wardd serve every test (started once: the suite stays fast);
+    # a test that makes them lie puts them back honest.
+    servers = []
+    base = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.base = tempfile.TemporaryDirectory(prefix="ward-time-servers-")
+        subprocess.run([WardCli.binary, "factory", "keygen", "--out",
+                        os.path.join(cls.base.name, "factory")], check=True,
+                       capture_output=True)
+        cls.servers = []
+        for i, skew in enumerate((None, None, DAY_MS)):
+            root = os.path.join(cls.base.name, "w%d" % i)
+            os.mkdir(root)
+            # wardd wants a manufacturer key to trust; the tests activate nothing.
+            shutil.copy(os.path.join(cls.base.name, "factory", "factory.pub"),
+                        os.path.join(root, "factory.pub"))
+            w = Wardd(root, WardCli.wardd_binary)
+            cls.start_server(w, skew)
+            cls.servers.append(w)
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            for w in cls.servers:
+                w.stop()
+                for mark in wardlib.SANITIZER_MARKS:
+                    if mark in w.log():
+                        raise AssertionError("wardd: " + mark)
+        finally:
+            cls.base.cleanup()
+
     def setUp(self):
         self.make_root("ward-time-e2e-")
-        self.servers = []
         self.relay = None
-        # wardd wants a manufacturer key to trust; the tests activate nothing.
-        self.ward_ok("factory", "keygen", "--out", self.path("factory"))
-        for i, skew in enumerate((None, None, DAY_MS)):
-            self.servers.append(self.start_server("w%d" % i, skew))
-        self.wardd = None
 
     def tearDown(self):
         try:
             if self.relay is not None:
                 self.relay.close()
-            for w in self.servers:
-                w.stop()
-                self.assert_no_sanitizer_report(w.log())
         finally:
             self.clean_up()
 
-    def start_server(self, name, skew, w=None):
-        """A wardd in root/name (or w again); skew: its lie in ms, None: honest."""
-        if w is None:
-            os.mkdir(self.path(name))
-            shutil.copy(self.path("factory", "factory.pub"), self.path(name, "factory.pub"))
-            w = Wardd(self.path(name), WardCli.wardd_binary)
+    @staticmethod
+    def start_server(w, skew):
+        """w started; skew: its lie in ms, None: honest."""
         old = os.environ.pop(SKEW, None)
         if skew is not None:
             os.environ[SKEW] = str(skew)
@@ -100,11 +123,10 @@ class TimeTest(WardCli, unittest.TestCase):
             os.environ.pop(SKEW, None)
             if old is not None:
                 os.environ[SKEW] = old
-        return w
 
     def restart(self, i, skew):
         self.servers[i].stop()
-        self.start_server(None, skew, self.servers[i])
+        self.start_server(self.servers[i], skew)
 
     def key(self, i):
         return os.path.join(self.servers[i].root, "wardd.db.timepub")
@@ -222,13 +244,15 @@ class TimeTest(WardCli, unittest.TestCase):
         # keys lost): the device refuses to go back.
         self.restart(0, -DAY_MS)
         self.restart(1, -DAY_MS)
-        rc, doc, err = self.sync("lock", d)
-        self.assertNotEqual(rc, 0)
-        self.assertIn("before the floor", err)
-        self.assertEqual(self.floor(d), floor)
-        # Honest again: the time moves on from the floor.
-        self.restart(0, None)
-        self.restart(1, None)
+        try:
+            rc, doc, err = self.sync("lock", d)
+            self.assertNotEqual(rc, 0)
+            self.assertIn("before the floor", err)
+            self.assertEqual(self.floor(d), floor)
+        finally:
+            # Honest again: the time moves on from the floor.
+            self.restart(0, None)
+            self.restart(1, None)
         rc, doc, err = self.sync("lock", d)
         self.assertEqual(rc, 0, err)
         self.assertGreaterEqual(doc["lo_ms"], floor)
