@@ -99,6 +99,18 @@ fi
 # issue them (cert.c: both). Stack: the chain check's two parsed certificates.
 echo "device certificates on Cortex-M4 (-Os, thumb; buffers are the caller's):"
 flowc "certificates (encode, chain check, list)" 'cert*'
+# Secure time (issue 18, item 2): what a device links to sync its clock
+# with k of n time servers, its context, and the bytes of one exchange.
+echo "secure time on Cortex-M4 (-Os, thumb; ward_time.h):"
+flowc "the device's secure time" time time_msg
+printf '#include "ward/ward_time.h"\nward_time sectime_ctx;\n' >"$OUT/time_ctx.c"
+# shellcheck disable=SC2086
+if "$CC" $CFLAGS -c "$OUT/time_ctx.c" -o "$OUT/time_ctx.o" 2>/dev/null; then
+  "${ARM_NM:-arm-none-eabi-nm}" -S -t d "$OUT/time_ctx.o" | awk '
+    $4 == "sectime_ctx" { t = $2 + 0 }
+    END { printf "  RAM the device holds for it: ward_time %d B (8 keys)\n", t }'
+fi
+echo "  one sync per server: a 32-byte nonce out (64 hex digits in the query), a 117-byte answer back"
 
 # The agent (agent/: a device's link to wardd and its state directory) on
 # the host it is for, x86-64 Linux (-Os, the host's cc): what a Linux-class

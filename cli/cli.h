@@ -147,5 +147,9 @@ int cmd_gateway_run(int argc, char **argv);
 int cmd_gateway_reset(int argc, char **argv);
 int cmd_app_provision(int argc, char **argv);
 int cmd_app_gateways(int argc, char **argv);
+/* Secure time (cmd_time.c): every device role syncs and prints it. */
+int cmd_lock_time(int argc, char **argv);
+int cmd_device_time(int argc, char **argv);
+int cmd_gateway_time(int argc, char **argv);
 
 #endif /* WARD_CLI_H */

@@ -34,6 +34,24 @@ typedef struct cli_doc_group {
 /* The --json flag of the listing and status commands (docs/cli.md). */
 #define CLI_DOC_JSON { "json", NULL, "one JSON document on standard output (fields: docs/cli.md)" }
 
+/* `ward ROLE time` (cli/cmd_time.c), the same for every device role. */
+#define CLI_DOC_TIME_SYNOPSIS                                                \
+    "--dir D [--time-key FILE]... [--time-k K] [--time-url URL]... [--no-sync] [--json]"
+#define CLI_DOC_TIME_SUMMARY "sync secure time with k of n time servers and print it"
+#define CLI_DOC_TIME_DETAILS                                                 \
+    "Asks each time server (GET /v1/time) with one fresh nonce and believes a\n" \
+    "time only where K answers, each signed by a trusted key, agree; prints\n"   \
+    "now as an interval. The time never goes back below the floor kept in\n"     \
+    "D/time.bin (first floor: this build's time); a sync that would is refused\n" \
+    "(exit 1). --time-key, --time-k and --time-url are remembered in\n"         \
+    "D/time.conf (given again, they replace it). wardd writes its time key to\n" \
+    "DB.timepub. Without --time-url the role's own wardd is asked."
+#define CLI_DOC_TIME_OPTS                                                    \
+    { "time-key", "FILE", "a trusted time server's public key, 130 hex digits (repeatable)" }, \
+    { "time-k", "K", "how many servers must agree (default 1)" },                     \
+    { "time-url", "URL", "a time server to ask (repeatable; default the role's wardd)" }, \
+    { "no-sync", NULL, "ask nobody: print the floor" }, CLI_DOC_JSON
+
 /* Every group, in the order of `ward help`; ended by { NULL }. */
 extern const cli_doc_group cli_doc_groups[];
 

@@ -64,5 +64,10 @@ const cli_doc cli_docs_gateway[] = {
           { "dir", "G", "the gateway's directory (ward gateway init)" },
           { "tries", "N", "how many times to try telling wardd now, 1-10 (default 3)" },
           { NULL, NULL, NULL } } },
+    { "gateway time", CLI_DOC_TIME_SYNOPSIS, CLI_DOC_TIME_SUMMARY, CLI_DOC_TIME_DETAILS,
+      (const cli_doc_opt[]){
+          { "dir", "G", "the gateway's directory (ward gateway init)" },
+          CLI_DOC_TIME_OPTS,
+          { NULL, NULL, NULL } } },
     { NULL, NULL, NULL, NULL, NULL },
 };

@@ -77,5 +77,7 @@ const cli_doc cli_docs_lock[] = {
       (const cli_doc_opt[]){ LOCK_DIR, END } },
     { "lock audit", "--dir D [--json]", "the lock's own audit ring", NULL,
       (const cli_doc_opt[]){ LOCK_DIR, CLI_DOC_JSON, END } },
+    { "lock time", CLI_DOC_TIME_SYNOPSIS, CLI_DOC_TIME_SUMMARY, CLI_DOC_TIME_DETAILS,
+      (const cli_doc_opt[]){ LOCK_DIR, CLI_DOC_TIME_OPTS, END } },
     { NULL, NULL, NULL, NULL, NULL },
 };

@@ -154,5 +154,10 @@ const cli_doc cli_docs_device[] = {
           { "listen", "HOST:PORT", "near-field CoAP address (default 127.0.0.1:5683)" },
           { "no-far", NULL, "near-field only: do not poll wardd" },
           { NULL, NULL, NULL } } },
+    { "device time", CLI_DOC_TIME_SYNOPSIS, CLI_DOC_TIME_SUMMARY, CLI_DOC_TIME_DETAILS,
+      (const cli_doc_opt[]){
+          { "dir", "D", "the device's directory (ward device init)" },
+          CLI_DOC_TIME_OPTS,
+          { NULL, NULL, NULL } } },
     { NULL, NULL, NULL, NULL, NULL },
 };

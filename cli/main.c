@@ -26,6 +26,7 @@ static const cli_command commands[] = {
     { "lock request", cmd_lock_request },
     { "lock run", cmd_lock_run },
     { "lock audit", cmd_lock_audit },
+    { "lock time", cmd_lock_time },
     { "app register", cmd_app_register },
     { "app scan", cmd_app_scan },
     { "app status", cmd_app_status },
@@ -43,6 +44,7 @@ static const cli_command commands[] = {
     { "se host", cmd_se_host },
     { "device init", cmd_device_init },
     { "device run", cmd_device_run },
+    { "device time", cmd_device_time },
     { "subdevice init", cmd_subdevice_init },
     { "subdevice run", cmd_subdevice_run },
     { "app pair", cmd_app_pair },
@@ -51,6 +53,7 @@ static const cli_command commands[] = {
     { "gateway init", cmd_gateway_init },
     { "gateway run", cmd_gateway_run },
     { "gateway reset", cmd_gateway_reset },
+    { "gateway time", cmd_gateway_time },
     { "app provision", cmd_app_provision },
     { "app gateways", cmd_app_gateways },
 };

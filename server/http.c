@@ -58,6 +58,7 @@ typedef struct route {
 static const route routes[] = {
     { "GET", "/v1/health", wardd_h_health, NULL },
     { "GET", "/v1/ready", wardd_h_ready, NULL },
+    { "GET", "/v1/time", wardd_h_time, NULL },
     { "GET", "/metrics", wardd_h_metrics, NULL },
     { "GET", "/v1/openapi.json", wardd_h_openapi, NULL },
     { "POST", "/v1/locks", wardd_h_locks_post, NULL },

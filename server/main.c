@@ -144,6 +144,11 @@ int main(int argc, char **argv)
         close(db_lock);
         return 1;
     }
+    if (wardd_time_open(w) != WARD_OK) {
+        w->store.close(w->store.h);
+        close(db_lock);
+        return 1;
+    }
     if (open_sms(w) != 0) {
         w->store.close(w->store.h);
         close(db_lock);
@@ -197,6 +202,7 @@ int main(int argc, char **argv)
     pthread_mutex_destroy(&w->mu);
     ward_wipe(w->code_key, sizeof w->code_key);
     wardd_gw_close();
+    wardd_time_close();
     wardd_log("info", "stopped", NULL);
     close(db_lock);             /* after the store: the next wardd may start */
     return 0;

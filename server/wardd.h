@@ -168,6 +168,12 @@ void wardd_h_gw_post(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_gw_get(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_gw_login(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_gw_session(wardd *w, const wardd_req *r, wardd_resp *out);
+/* Secure time (time.c): wardd_time_open loads wardd's time key (DB.timekey,
+ * made at first start) and writes its public key to DB.timepub;
+ * wardd_h_time answers GET /v1/time with a signed answer (ward_time.h). */
+ward_err wardd_time_open(wardd *w);
+void wardd_time_close(void);
+void wardd_h_time(wardd *w, const wardd_req *r, wardd_resp *out);
 
 /* The HTTP side (http.c). start fills *port with the bound port; stop
  * stops accepting, lets open connections finish for up to 2 s, then

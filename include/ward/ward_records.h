@@ -30,6 +30,7 @@
  *                                               nodes (0x0510 + slot)
  *     0x0600-0x06FF  E, secure element (SE)     SE id, binding, failures
  *     0x0700-0x07FF  E, secure element (host)   the host's binding
+ *     0x0900-0x09FF  secure time                floor (0x0900)
  *     0x8000-0xFEFF  the product's own
  *     0xFF00-0xFFFF  none: the store takes no key here (ward_store.h)
  */
@@ -51,6 +52,8 @@
 #define WARD_REC_SE_LAST 0x06FFu
 #define WARD_REC_SE_HOST_FIRST 0x0700u
 #define WARD_REC_SE_HOST_LAST 0x07FFu
+#define WARD_REC_TIME_FIRST 0x0900u
+#define WARD_REC_TIME_LAST 0x09FFu
 #define WARD_REC_PRODUCT_FIRST 0x8000u
 #define WARD_REC_PRODUCT_LAST 0xFEFFu
 
@@ -63,6 +66,7 @@
     X(WARD_REC_DEV_FIRST, WARD_REC_DEV_LAST, "several apps, one device")     \
     X(WARD_REC_SE_FIRST, WARD_REC_SE_LAST, "secure element")                 \
     X(WARD_REC_SE_HOST_FIRST, WARD_REC_SE_HOST_LAST, "secure element host")  \
+    X(WARD_REC_TIME_FIRST, WARD_REC_TIME_LAST, "secure time")                \
     X(WARD_REC_PRODUCT_FIRST, WARD_REC_PRODUCT_LAST, "product")
 
 #endif /* WARD_RECORDS_H */
