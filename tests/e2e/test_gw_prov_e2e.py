@@ -215,13 +215,14 @@ class GatewayLan(unittest.TestCase):
     def stored(self):
         return stored_wifi(os.path.join(self.g, "provision.bin"))
 
-    def start_relay(self, mode):
+    def start_relay(self, mode, pop=None):
         if not NETNS:
             self.skipTest("the relay needs the namespaces")
         port = 20000 + os.getpid() % 10000
         self.log = os.path.join(self.root, "relay.log")
         self.relay = Proc(["ip", "netns", "exec", NS_APP, sys.executable, RELAY, "relay", mode,
-                           str(port), str(TCP_PORT), GW_IP, self.log])
+                           str(port), str(TCP_PORT), GW_IP, self.log]
+                          + ([pop] if pop is not None else []))
         self.assertTrue(self.relay.wait_for("relay ready"), "".join(self.relay.err))
         return port
 
@@ -273,16 +274,45 @@ class GatewayLan(unittest.TestCase):
         r = self.provision("correct-horse")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
-    def test_relay_swapping_the_gateways_key_is_caught(self):
-        port = self.start_relay("swap-gw")
+    def test_relay_in_the_middle_is_caught_by_the_pop(self):
+        # A real man in the middle (gw_relay.py "mitm"): its own keys on
+        # both sides, every message opened and sealed again; all it lacks
+        # is the PoP (it guesses zeros).
+        port = self.start_relay("mitm")
         r = self.provision("correct-horse", via=port, timeout=5)
         self.assertNotEqual(r.returncode, 0)
-        self.assertTrue(self.logged("search_answer"))
-        # The app never used the keys: no request, so no password, crossed.
+        # It answered the app as the gateway...
+        self.assertTrue(self.logged("forged_answer"))
+        # ...the gateway refused its SEARCH, unsealed (AUTH, or LOCKED after
+        # five): it shares no key with the gateway...
+        answers = self.logged("search_answer")
+        self.assertTrue(answers)
+        for a in answers:
+            self.assertEqual((a[1], a[2]), (0x40, 0x03))
+            self.assertIn(a[-1], (4, 8))
+        # ...and the app did not take its answer: not one request, so the
+        # password never left the app; the gateway stored nothing.
         self.assertEqual(self.logged("request"), [])
+        self.assertEqual(self.logged("plain_request"), [])
         self.assertIsNone(self.stored())
         r = self.provision("correct-horse")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.stored(), ("home", "correct-horse"))
+
+    def test_relay_in_the_middle_knowing_the_pop_reads_the_password(self):
+        # The control of the test above: the same relay given this
+        # gateway's PoP (as good as a link without one) goes unnoticed and
+        # reads the password. So the relay is a working man in the middle,
+        # and the PoP is what stops it there.
+        with open(os.path.join(self.g, "gateway.json"), encoding="ascii") as f:
+            pop = json.load(f)["pop"]
+        port = self.start_relay("mitm", pop)
+        r = self.provision("correct-horse", via=port)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.stored(), ("home", "correct-horse"))
+        sets = [p for p in self.logged("plain_request") if p[0] == 0x42]
+        self.assertTrue(sets)
+        self.assertIn(b"correct-horse", sets[0])
 
     def test_join_never_committed_is_rolled_back(self):
         port = self.start_relay("drop-commit")
