@@ -270,36 +270,12 @@ def mitm_udp_loop(mitm, port, gw_ip, log):
             app_side.sendto(out, app_addr)
 
 
-def mitm_tcp_pipe(mitm, app, gw_ip, tcp_port, log):
-    gw = None
-    try:
-        while True:
-            req = read_frame(app)
-            if req is None:
-                break
-            log.put("request", req)
-            fwd, _ = mitm.request(req)
-            if fwd is None:
-                break
-            if gw is None:
-                gw = socket.create_connection((gw_ip, tcp_port), timeout=10)
-            gw.sendall(frame(fwd))
-            ans = read_frame(gw)
-            if ans is None:
-                break
-            log.put("answer", ans)
-            app.sendall(frame(mitm.answer(req, ans)))
-    except OSError:
-        pass
-    app.close()
-    if gw is not None:
-        gw.close()
-
-
 CUT = {"done": False}
 
 
-def tcp_pipe(mode, app, gw_ip, tcp_port, log):
+def tcp_pipe(mode, mitm, app, gw_ip, tcp_port, log):
+    """One connection of the app's, passed on to the gateway on one of the
+    relay's: the mode, or the man in the middle, decides what passes."""
     try:
         gw = socket.create_connection((gw_ip, tcp_port), timeout=10)
     except OSError:
@@ -311,9 +287,14 @@ def tcp_pipe(mode, app, gw_ip, tcp_port, log):
             if req is None:
                 break
             log.put("request", req)
-            if mode == "drop-commit" and req[1] == 0x44:
+            fwd = req
+            if mitm is not None:
+                fwd, _ = mitm.request(req)
+                if fwd is None:
+                    break
+            elif mode == "drop-commit" and req[1] == 0x44:
                 continue
-            gw.sendall(frame(req))
+            gw.sendall(frame(fwd))
             ans = read_frame(gw)
             if ans is None:
                 break
@@ -321,7 +302,7 @@ def tcp_pipe(mode, app, gw_ip, tcp_port, log):
             if mode == "cut-set" and req[1] == 0x42 and not CUT["done"]:
                 CUT["done"] = True
                 break
-            app.sendall(frame(ans))
+            app.sendall(frame(mitm.answer(req, ans) if mitm is not None else ans))
     except OSError:
         pass
     app.close()
@@ -347,12 +328,8 @@ def relay(mode, udp_port, tcp_port, gw_ip, log_path, pop):
     print("relay ready", flush=True)
     while True:
         app, _ = lsn.accept()
-        if mitm is not None:
-            threading.Thread(target=mitm_tcp_pipe, args=(mitm, app, gw_ip, tcp_port, log),
-                             daemon=True).start()
-        else:
-            threading.Thread(target=tcp_pipe, args=(mode, app, gw_ip, tcp_port, log),
-                             daemon=True).start()
+        threading.Thread(target=tcp_pipe, args=(mode, mitm, app, gw_ip, tcp_port, log),
+                         daemon=True).start()
 
 
 def replay(log_path, gw_ip, tcp_port, out_path):

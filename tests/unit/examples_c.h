@@ -8,6 +8,7 @@
 
 #include "examples.h"
 
+#include "ward/ward_gw_cloud.h"
 #include "ward/ward_keystore.h"
 
 /* The activated device (a gateway or a sub-device). Its random sources are
@@ -32,6 +33,11 @@ typedef struct ex_c_dev {
 void ex_c_dev_init(ex_set *s, ex_c_dev *d, const char *factory_seed, const char *dev_seed,
                    const uint8_t id[16]);
 void ex_c_dev_wipe(ex_c_dev *d);
+
+/* Fresh credentials as wardd draws them: tid, password, accesskey,
+ * localkey from rng, in that order; generation 1, expiry one year after
+ * the example clock. */
+void ex_c_draw_creds(ex_set *s, const ward_random *rng, ward_gw_creds *c);
 
 /* The packet nonce as the document writes it: dir || 8 zero bytes || seq
  * (4, big-endian); computed here, not by the core, so the example checks

@@ -87,14 +87,8 @@ void ex_gen_flow_c_cloud(ex_set *s)
 
     /* wardd issues the credentials. */
     ward_gw_creds c, back;
-    memset(&c, 0, sizeof c);
     ex_rng_mark(&x.wr);
-    EX_OK(s, x.wrng.fill(x.wrng.ctx, c.tid, sizeof c.tid));
-    EX_OK(s, x.wrng.fill(x.wrng.ctx, c.password, sizeof c.password));
-    EX_OK(s, x.wrng.fill(x.wrng.ctx, c.accesskey, sizeof c.accesskey));
-    EX_OK(s, x.wrng.fill(x.wrng.ctx, c.localkey, sizeof c.localkey));
-    c.generation = 1;
-    c.expiry_ms = EX_T0 + 365ull * 86400000ull;
+    ex_c_draw_creds(s, &x.wrng, &c);
     uint8_t verifier[WARD_GW_VERIFIER_LEN], v2[WARD_GW_VERIFIER_LEN];
     EX_OK(s, ward_gw_creds_seal(s->cp, &x.wrng, x.g.dev_pub, &c, x.creds_msg, sizeof x.creds_msg,
                                 &len));

@@ -1,4 +1,4 @@
-/* The activated device and packet nonce flow C's worked examples share (examples_c.h). */
+/* The activated device, credentials and packet nonce flow C's examples share (examples_c.h). */
 #include "examples_c.h"
 
 #include <string.h>
@@ -32,6 +32,17 @@ void ex_c_dev_wipe(ex_c_dev *d)
 {
     ward_keystore_soft_wipe(&d->fsoft);
     ward_keystore_soft_wipe(&d->dsoft);
+}
+
+void ex_c_draw_creds(ex_set *s, const ward_random *rng, ward_gw_creds *c)
+{
+    memset(c, 0, sizeof *c);
+    EX_OK(s, rng->fill(rng->ctx, c->tid, sizeof c->tid));
+    EX_OK(s, rng->fill(rng->ctx, c->password, sizeof c->password));
+    EX_OK(s, rng->fill(rng->ctx, c->accesskey, sizeof c->accesskey));
+    EX_OK(s, rng->fill(rng->ctx, c->localkey, sizeof c->localkey));
+    c->generation = 1;
+    c->expiry_ms = EX_T0 + 365ull * 86400000ull;
 }
 
 void ex_c_nonce(uint8_t dir, uint32_t seq, uint8_t n[WARD_AEAD_NONCE_LEN])

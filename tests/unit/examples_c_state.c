@@ -221,15 +221,8 @@ void ex_gen_flow_c_state(ex_set *s)
     static sx x;
     ward_wipe(&x, sizeof x);
     x.rng = ex_rng_init(&x.rr, s->cp, "gw state");
-    /* Credentials as wardd draws them (tid, password, accesskey, localkey). */
     ward_gw_creds c;
-    memset(&c, 0, sizeof c);
-    EX_OK(s, x.rng.fill(x.rng.ctx, c.tid, sizeof c.tid));
-    EX_OK(s, x.rng.fill(x.rng.ctx, c.password, sizeof c.password));
-    EX_OK(s, x.rng.fill(x.rng.ctx, c.accesskey, sizeof c.accesskey));
-    EX_OK(s, x.rng.fill(x.rng.ctx, c.localkey, sizeof c.localkey));
-    c.generation = 1;
-    c.expiry_ms = EX_T0 + 365ull * 86400000ull;
+    ex_c_draw_creds(s, &x.rng, &c);
     provision_file(s, &x);
     cloud_file(s, &x, &c, 1);
     wrap_file(s, &x, &c);
