@@ -91,12 +91,24 @@ ward_err gw_sealed_write(const ward_crypto *cp, const uint8_t key[WARD_AEAD_KEY_
     return WARD_OK;
 }
 
-ward_err gw_sealed_parse(const uint8_t *msg, size_t len, uint8_t type_a, uint8_t type_b,
+/* Whether the header's type is one the caller accepts: one parse for
+ * every type of a link instead of one per type. */
+static int type_accepted(uint8_t type, const uint8_t *types, size_t n_types)
+{
+    for (size_t i = 0; i < n_types; i++) {
+        if (types[i] == type) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+ward_err gw_sealed_parse(const uint8_t *msg, size_t len, const uint8_t *types, size_t n_types,
                          const ward_tlv_spec spec[2], ward_hdr *h, ward_tlv_field f[2])
 {
     size_t hl = 0;
     if (msg == NULL || ward_hdr_decode(msg, len, h, &hl) != WARD_OK ||
-        hl != WARD_HDR_BASE_LEN || (h->type != type_a && h->type != type_b) ||
+        hl != WARD_HDR_BASE_LEN || !type_accepted(h->type, types, n_types) ||
         h->flags != WARD_FLAG_SEALED || h->key_index != 0 || h->seq == 0 ||
         ward_tlv_parse(msg + hl, h->body_len, spec, 2, f) != WARD_OK ||
         !ward_proto_canonical(f, 2, h->body_len)) {

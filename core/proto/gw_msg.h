@@ -36,10 +36,11 @@ ward_err gw_sealed_write(const ward_crypto *cp, const uint8_t key[WARD_AEAD_KEY_
                          uint8_t dir, uint8_t type, uint8_t flags, uint32_t seq,
                          const uint8_t *id, size_t id_len, const uint8_t *pt, size_t pt_len,
                          uint8_t *out, size_t cap, size_t *len);
-/* A packet of the shape above with an id, of type a or b, flags SEALED
- * only, seq >= 1: h, f[0] the id, f[1] the sealed field (spec: those two).
- * WARD_ERR_FORMAT otherwise. The AD is msg[0 .. f[1] field's start). */
-ward_err gw_sealed_parse(const uint8_t *msg, size_t len, uint8_t type_a, uint8_t type_b,
+/* A packet of the shape above with an id, of one of the n_types accepted
+ * types, flags SEALED only, seq >= 1: h, f[0] the id, f[1] the sealed
+ * field (spec: those two). WARD_ERR_FORMAT otherwise. The AD is
+ * msg[0 .. f[1] field's start). */
+ward_err gw_sealed_parse(const uint8_t *msg, size_t len, const uint8_t *types, size_t n_types,
                          const ward_tlv_spec spec[2], ward_hdr *h, ward_tlv_field f[2]);
 /* The activation (flow A's ACTIVATION) names pub and id (as 32 lowercase
  * hex digits), signed by factory_pub (NULL: structure only). */

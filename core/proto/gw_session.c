@@ -87,14 +87,6 @@ static const gw_sess *csess(const ward_gw_session *s)
     return (const gw_sess *)(const void *)s->opaque.bytes;
 }
 
-static void put_be64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--) {
-        p[i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
-
 static ward_err login_key(const ward_crypto *cp, const uint8_t *accesskey, const uint8_t *tid,
                           uint8_t key[WARD_AEAD_KEY_LEN])
 {
@@ -113,7 +105,7 @@ static ward_err session_keys(gw_sess *g, const ward_crypto *cp, const uint8_t sh
     size_t o = 0;
     memcpy(ctx, g->tid, WARD_GW_TID_LEN);
     o += WARD_GW_TID_LEN;
-    put_be64(ctx + o, g->counter);
+    ward_store64(ctx + o, g->counter);
     o += 8;
     memcpy(ctx + o, e_g, WARD_P256_POINT_LEN);
     o += WARD_P256_POINT_LEN;
@@ -385,11 +377,8 @@ ward_err ward_gw_session_seal(ward_gw_session *s, const ward_crypto *cp, uint8_t
 /* Header and fields of a packet: type, seq, sid and the sealed field. */
 static ward_err packet_parse(const uint8_t *msg, size_t len, ward_hdr *h, ward_tlv_field *f)
 {
-    if (gw_sealed_parse(msg, len, WARD_MSG_GW_DATA, WARD_MSG_GW_LOGOUT, packet_spec, h, f) ==
-        WARD_OK) {
-        return WARD_OK;
-    }
-    return gw_sealed_parse(msg, len, WARD_MSG_GW_RESET, WARD_MSG_GW_RESET, packet_spec, h, f);
+    static const uint8_t types[] = {WARD_MSG_GW_DATA, WARD_MSG_GW_LOGOUT, WARD_MSG_GW_RESET};
+    return gw_sealed_parse(msg, len, types, sizeof types, packet_spec, h, f);
 }
 
 ward_err ward_gw_packet_sid(const uint8_t *msg, size_t len, uint8_t sid[WARD_GW_SID_LEN])

@@ -132,8 +132,8 @@ ward_err gws_hello_reply(const gws_chan *c, const ward_crypto *cp,
 
 ward_err gws_packet_parse(const uint8_t *msg, size_t len, ward_hdr *h, ward_tlv_field f[2])
 {
-    if (gw_sealed_parse(msg, len, WARD_MSG_GW_SUB_DATA, WARD_MSG_GW_SUB_LEAVE, packet_spec, h,
-                        f) != WARD_OK ||
+    static const uint8_t types[] = {WARD_MSG_GW_SUB_DATA, WARD_MSG_GW_SUB_LEAVE};
+    if (gw_sealed_parse(msg, len, types, sizeof types, packet_spec, h, f) != WARD_OK ||
         (h->type == WARD_MSG_GW_SUB_LEAVE && f[1].len != WARD_AEAD_TAG_LEN)) {
         return WARD_ERR_FORMAT;
     }

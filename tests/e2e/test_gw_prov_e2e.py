@@ -14,154 +14,39 @@ gateway answered (the relay's log), not printed lines. Standard library only.
 import json
 import os
 import shutil
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from wardlib import SANITIZER_MARKS  # noqa: E402
+# Proc and stored_wifi stay importable from here (older callers).
+from gwlib import GwNet, Proc, free_udp_port, stored_wifi  # noqa: E402,F401
 
 WARD = None
 HERE = os.path.dirname(os.path.abspath(__file__))
 RELAY = os.path.join(HERE, "gw_relay.py")
 MAC = "02:11:22:a3:b4:c5"
 MAC_HEX = "021122a3b4c5"
-SUFFIX = str(os.getpid())
-NS_GW, NS_APP = "wgw-g" + SUFFIX, "wgw-a" + SUFFIX
-GW_IP, APP_IP = "10.231.7.1", "10.231.7.2"
+NET = GwNet("p", "10.231.7.1", "10.231.7.2")
+NS_GW, NS_APP, GW_IP = NET.ns_gw, NET.ns_app, NET.gw_ip
 NETNS = False
 TCP_PORT = 10080
-STORE_SIZE = 8192
 WIFI = "home correct-horse\nneighbour aaaaaaaa\n"
-
-
-def sh(*args):
-    return subprocess.run(list(args), capture_output=True, text=True, timeout=20)
 
 
 def setUpModule():
     global NETNS
-    veth_g, veth_a = "vg" + SUFFIX, "va" + SUFFIX
-    steps = [
-        ["ip", "netns", "add", NS_GW], ["ip", "netns", "add", NS_APP],
-        ["ip", "link", "add", veth_g, "type", "veth", "peer", "name", veth_a],
-        ["ip", "link", "set", veth_g, "netns", NS_GW],
-        ["ip", "link", "set", veth_a, "netns", NS_APP],
-        ["ip", "-n", NS_GW, "addr", "add", GW_IP + "/24", "dev", veth_g],
-        ["ip", "-n", NS_APP, "addr", "add", APP_IP + "/24", "dev", veth_a],
-        ["ip", "-n", NS_GW, "link", "set", veth_g, "up"],
-        ["ip", "-n", NS_APP, "link", "set", veth_a, "up"],
-        ["ip", "-n", NS_GW, "link", "set", "lo", "up"],
-        ["ip", "-n", NS_APP, "link", "set", "lo", "up"],
-        # 255.255.255.255 leaves by the default route: the veth.
-        ["ip", "-n", NS_APP, "route", "add", "default", "dev", veth_a],
-        ["ip", "-n", NS_GW, "route", "add", "default", "dev", veth_g],
-    ]
-    for step in steps:
-        try:
-            r = sh(*step)
-        except (OSError, subprocess.TimeoutExpired) as e:
-            r = None
-            why = str(e)
-        if r is None or r.returncode != 0:
-            why = r.stderr.strip() if r is not None else why
-            print("network namespaces cannot be made (%s): falling back to loopback; the "
-                  "relay tests are skipped" % why, flush=True)
-            tearDownModule()
-            return
-    NETNS = True
-    print("gateway in netns %s (%s), app in netns %s (%s), joined by a veth pair"
-          % (NS_GW, GW_IP, NS_APP, APP_IP), flush=True)
+    NETNS = NET.up("; the relay tests are skipped")
+    if NETNS:
+        print("gateway in netns %s (%s), app in netns %s (%s), joined by a veth pair"
+              % (NS_GW, GW_IP, NS_APP, NET.app_ip), flush=True)
 
 
 def tearDownModule():
-    for ns in (NS_GW, NS_APP):
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-
-
-def free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def stored_wifi(path):
-    """The committed network of a gateway's store (record 0x0400), or
-    None: the newer valid bank of docs/protocol.md's store layout."""
-    with open(path, "rb") as f:
-        data = f.read()
-    half = len(data) // 2
-    best = None
-    for bank in (data[:half], data[half:]):
-        magic, seq, used, rcrc, hcrc = struct.unpack(">4sIIII", bank[:20])
-        if (magic != b"WRD1" or seq == 0 or zlib.crc32(bank[:16]) != hcrc
-                or used > half - 20 or zlib.crc32(bank[20:20 + used]) != rcrc):
-            continue
-        if best is None or seq > best[0]:
-            best = (seq, bank[20:20 + used])
-    if best is None:
-        return None
-    recs, i = best[1], 0
-    while i + 4 <= len(recs):
-        key, n = struct.unpack(">HH", recs[i:i + 4])
-        val = recs[i + 4:i + 4 + n]
-        i += 4 + n
-        if key == 0x0400:
-            sl = val[0]
-            return (val[1:1 + sl].decode(), val[2 + sl:2 + sl + val[1 + sl]].decode())
-    return None
-
-
-class Proc:
-    """A long-running process whose stdout lines are collected."""
-
-    def __init__(self, args):
-        self.p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True)
-        self.lines, self.err = [], []
-        self.t1 = threading.Thread(target=self._read, args=(self.p.stdout, self.lines))
-        self.t2 = threading.Thread(target=self._read, args=(self.p.stderr, self.err))
-        self.t1.start()
-        self.t2.start()
-
-    @staticmethod
-    def _read(stream, into):
-        for line in stream:
-            into.append(line)
-
-    def wait_for(self, text, timeout=10):
-        end = time.time() + timeout
-        while time.time() < end:
-            if any(text in line for line in self.lines):
-                return True
-            if self.p.poll() is not None:
-                break
-            time.sleep(0.05)
-        return False
-
-    def stop(self):
-        if self.p.stdout.closed:
-            return "".join(self.err)
-        if self.p.poll() is None:
-            self.p.terminate()
-            try:
-                self.p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
-        self.t1.join()
-        self.t2.join()
-        self.p.stdout.close()
-        self.p.stderr.close()
-        return "".join(self.err)
+    NET.down()
 
 
 class GatewayLan(unittest.TestCase):
@@ -215,13 +100,14 @@ class GatewayLan(unittest.TestCase):
     def stored(self):
         return stored_wifi(os.path.join(self.g, "provision.bin"))
 
-    def start_relay(self, mode):
+    def start_relay(self, mode, pop=None):
         if not NETNS:
             self.skipTest("the relay needs the namespaces")
         port = 20000 + os.getpid() % 10000
         self.log = os.path.join(self.root, "relay.log")
         self.relay = Proc(["ip", "netns", "exec", NS_APP, sys.executable, RELAY, "relay", mode,
-                           str(port), str(TCP_PORT), GW_IP, self.log])
+                           str(port), str(TCP_PORT), GW_IP, self.log]
+                          + ([pop] if pop is not None else []))
         self.assertTrue(self.relay.wait_for("relay ready"), "".join(self.relay.err))
         return port
 
@@ -273,16 +159,45 @@ class GatewayLan(unittest.TestCase):
         r = self.provision("correct-horse")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
-    def test_relay_swapping_the_gateways_key_is_caught(self):
-        port = self.start_relay("swap-gw")
+    def test_relay_in_the_middle_is_caught_by_the_pop(self):
+        # A real man in the middle (gw_relay.py "mitm"): its own keys on
+        # both sides, every message opened and sealed again; all it lacks
+        # is the PoP (it guesses zeros).
+        port = self.start_relay("mitm")
         r = self.provision("correct-horse", via=port, timeout=5)
         self.assertNotEqual(r.returncode, 0)
-        self.assertTrue(self.logged("search_answer"))
-        # The app never used the keys: no request, so no password, crossed.
+        # It answered the app as the gateway...
+        self.assertTrue(self.logged("forged_answer"))
+        # ...the gateway refused its SEARCH, unsealed (AUTH, or LOCKED after
+        # five): it shares no key with the gateway...
+        answers = self.logged("search_answer")
+        self.assertTrue(answers)
+        for a in answers:
+            self.assertEqual((a[1], a[2]), (0x40, 0x03))
+            self.assertIn(a[-1], (4, 8))
+        # ...and the app did not take its answer: not one request, so the
+        # password never left the app; the gateway stored nothing.
         self.assertEqual(self.logged("request"), [])
+        self.assertEqual(self.logged("plain_request"), [])
         self.assertIsNone(self.stored())
         r = self.provision("correct-horse")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.stored(), ("home", "correct-horse"))
+
+    def test_relay_in_the_middle_knowing_the_pop_reads_the_password(self):
+        # The control of the test above: the same relay given this
+        # gateway's PoP (as good as a link without one) goes unnoticed and
+        # reads the password. So the relay is a working man in the middle,
+        # and the PoP is what stops it there.
+        with open(os.path.join(self.g, "gateway.json"), encoding="ascii") as f:
+            pop = json.load(f)["pop"]
+        port = self.start_relay("mitm", pop)
+        r = self.provision("correct-horse", via=port)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.stored(), ("home", "correct-horse"))
+        sets = [p for p in self.logged("plain_request") if p[0] == 0x42]
+        self.assertTrue(sets)
+        self.assertIn(b"correct-horse", sets[0])
 
     def test_join_never_committed_is_rolled_back(self):
         port = self.start_relay("drop-commit")

@@ -17,25 +17,23 @@ record layouts), not printed lines. Standard library only.
 import json
 import os
 import shutil
-import socket
 import sqlite3
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from wardlib import SANITIZER_MARKS, Wardd, app_register  # noqa: E402
-from test_gw_prov_e2e import Proc, stored_wifi  # noqa: E402
+# store_records and cloud_state stay importable from here (older callers).
+from gwlib import (GwNet, Proc, cloud_state, free_udp_port, store_records,  # noqa: E402,F401
+                   stored_wifi)
 
 WARD = WARDD = None
 MAC = "02:11:22:a3:b4:c7"
-SUFFIX = str(os.getpid())
-NS_GW, NS_APP = "wgwg" + SUFFIX, "wgwa" + SUFFIX
-LAN_GW, LAN_APP = "10.231.9.1", "10.231.9.2"
+NET = GwNet("w", "10.231.9.1", "10.231.9.2", uplinks=True)
+NS_GW, NS_APP = NET.ns_gw, NET.ns_app
 NETNS = False
 TCP_PORT = 10080
 WIFI = "home correct-horse\n"
@@ -43,113 +41,22 @@ ALICE = ("alice", "+15550100001")
 BOB = ("bob", "+15550100002")
 
 
-def sh(*args):
-    return subprocess.run(list(args), capture_output=True, text=True, timeout=20)
-
-
 def uplinks():
     """The root-side and namespace-side addresses of the two links to wardd."""
-    n = os.getpid() % 120 * 2
-    return (("10.232.%d.1" % n, "10.232.%d.2" % n), ("10.232.%d.1" % (n + 1),
-                                                    "10.232.%d.2" % (n + 1)))
+    return NET.uplink_addrs()
 
 
 def setUpModule():
     global NETNS
-    (r_g, n_g), (r_a, n_a) = uplinks()
-    lan_g, lan_a = "lg" + SUFFIX, "la" + SUFFIX
-    up_g, up_gp, up_a, up_ap = "ug" + SUFFIX, "ugp" + SUFFIX, "ua" + SUFFIX, "uap" + SUFFIX
-    steps = [
-        ["ip", "netns", "add", NS_GW], ["ip", "netns", "add", NS_APP],
-        # The LAN between app and gateway: SEARCH is broadcast on it.
-        ["ip", "link", "add", lan_g, "type", "veth", "peer", "name", lan_a],
-        ["ip", "link", "set", lan_g, "netns", NS_GW],
-        ["ip", "link", "set", lan_a, "netns", NS_APP],
-        ["ip", "-n", NS_GW, "addr", "add", LAN_GW + "/24", "dev", lan_g],
-        ["ip", "-n", NS_APP, "addr", "add", LAN_APP + "/24", "dev", lan_a],
-        ["ip", "-n", NS_GW, "link", "set", lan_g, "up"],
-        ["ip", "-n", NS_APP, "link", "set", lan_a, "up"],
-        ["ip", "-n", NS_GW, "link", "set", "lo", "up"],
-        ["ip", "-n", NS_APP, "link", "set", "lo", "up"],
-        ["ip", "-n", NS_APP, "route", "add", "default", "dev", lan_a],
-        ["ip", "-n", NS_GW, "route", "add", "default", "dev", lan_g],
-        # Each side's way to wardd in the root namespace.
-        ["ip", "link", "add", up_g, "type", "veth", "peer", "name", up_gp],
-        ["ip", "link", "set", up_gp, "netns", NS_GW],
-        ["ip", "addr", "add", r_g + "/24", "dev", up_g],
-        ["ip", "-n", NS_GW, "addr", "add", n_g + "/24", "dev", up_gp],
-        ["ip", "link", "set", up_g, "up"], ["ip", "-n", NS_GW, "link", "set", up_gp, "up"],
-        ["ip", "link", "add", up_a, "type", "veth", "peer", "name", up_ap],
-        ["ip", "link", "set", up_ap, "netns", NS_APP],
-        ["ip", "addr", "add", r_a + "/24", "dev", up_a],
-        ["ip", "-n", NS_APP, "addr", "add", n_a + "/24", "dev", up_ap],
-        ["ip", "link", "set", up_a, "up"], ["ip", "-n", NS_APP, "link", "set", up_ap, "up"],
-    ]
-    for step in steps:
-        try:
-            r = sh(*step)
-        except (OSError, subprocess.TimeoutExpired) as e:
-            r, why = None, str(e)
-        if r is None or r.returncode != 0:
-            why = r.stderr.strip() if r is not None else why
-            print("network namespaces cannot be made (%s): falling back to loopback" % why,
-                  flush=True)
-            tearDownModule()
-            return
-    NETNS = True
-    print("gateway in netns %s, app in netns %s (LAN %s/%s); wardd in the root namespace "
-          "at %s and %s" % (NS_GW, NS_APP, LAN_GW, LAN_APP, r_g, r_a), flush=True)
+    NETNS = NET.up()
+    if NETNS:
+        (r_g, _), (r_a, _) = uplinks()
+        print("gateway in netns %s, app in netns %s (LAN %s/%s); wardd in the root namespace "
+              "at %s and %s" % (NS_GW, NS_APP, NET.gw_ip, NET.app_ip, r_g, r_a), flush=True)
 
 
 def tearDownModule():
-    for ns in (NS_GW, NS_APP):
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-    for link in ("ug" + SUFFIX, "ua" + SUFFIX):
-        subprocess.run(["ip", "link", "del", link], capture_output=True)
-
-
-def free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def store_records(path):
-    """Every record of a store file (the newer valid bank), or {}."""
-    with open(path, "rb") as f:
-        data = f.read()
-    half = len(data) // 2
-    best = None
-    for bank in (data[:half], data[half:]):
-        magic, seq, used, rcrc, hcrc = struct.unpack(">4sIIII", bank[:20])
-        if (magic != b"WRD1" or seq == 0 or zlib.crc32(bank[:16]) != hcrc
-                or used > half - 20 or zlib.crc32(bank[20:20 + used]) != rcrc):
-            continue
-        if best is None or seq > best[0]:
-            best = (seq, bank[20:20 + used])
-    recs, out, i = best[1] if best else b"", {}, 0
-    while i + 4 <= len(recs):
-        key, n = struct.unpack(">HH", recs[i:i + 4])
-        out[key] = recs[i + 4:i + 4 + n]
-        i += 4 + n
-    return out
-
-
-def cloud_state(g):
-    """The gateway's kept credentials (record 0x0480) and login counter
-    (0x0481): (tid hex, generation, expiry ms, counter), or None."""
-    path = os.path.join(g, "cloud.bin")
-    if not os.path.exists(path):
-        return None
-    recs = store_records(path)
-    if 0x0480 not in recs:
-        return None
-    c = recs[0x0480]
-    counter = struct.unpack(">Q", recs[0x0481])[0] if 0x0481 in recs else 0
-    return (c[:16].hex(), struct.unpack(">I", c[16:20])[0], struct.unpack(">Q", c[20:28])[0],
-            counter)
+    NET.down()
 
 
 class Provisioning(unittest.TestCase):
@@ -231,7 +138,8 @@ class Provisioning(unittest.TestCase):
     def db_row(self):
         db = sqlite3.connect(os.path.join(self.root, "wardd.db"), timeout=10)
         try:
-            row = db.execute("SELECT hex(tid), uid, generation, last_counter FROM gateways").fetchall()
+            row = db.execute("SELECT hex(tid), uid, generation, last_counter "
+                             "FROM gateways").fetchall()
         finally:
             db.close()
         return [(t.lower(), u, g, c) for t, u, g, c in row]
@@ -360,8 +268,11 @@ class Reset(Provisioning):
         # The old credentials no longer log in.
         refused = self.answers("/v1/gateways/login", 401)
         accepted = self.answers("/v1/gateways/login", 200)
+        # In the gateway's namespace (its own one is stopped): in the root
+        # namespace its TCP port may be taken by another test's process.
         stale = Proc([WARD, "gateway", "run", "--dir", old, "--wifi", self.wifi,
-                      "--udp-port", str(free_udp_port()), "--heartbeat", "1"])
+                      "--udp-port", str(free_udp_port()), "--heartbeat", "1"]
+                     + (["--netns", NS_GW] if NETNS else []))
         try:
             end = time.time() + 15
             while time.time() < end and self.answers("/v1/gateways/login", 401) == refused:

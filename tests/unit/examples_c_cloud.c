@@ -1,20 +1,18 @@
 /* Worked examples of flow C's cloud stage: registration, login, session packets (examples.h). */
-#include "examples.h"
+#include "examples_c.h"
 
 #include <string.h>
 
 #include "ward/ward_gw_cloud.h"
-#include "ward/ward_port_mbedtls.h"
 
+/* The identity key ex_c_dev_init made. */
 #define GW_KEY WARD_KEY_DEVICE_IDENTITY
 
 typedef struct ec {
-    ex_rng fr, gr, wr;
-    ward_random frng, grng, wrng;
-    ward_keystore_soft fsoft, gsoft;
-    ward_keystore factory, gw;
-    uint8_t factory_pub[WARD_P256_POINT_LEN], gw_pub[WARD_P256_POINT_LEN];
-    uint8_t act[WARD_ACTIVATION_MAX], reg[WARD_GW_REGISTER_MAX], claim_msg[64];
+    ex_c_dev g;   /* the gateway */
+    ex_rng wr;
+    ward_random wrng;
+    uint8_t reg[WARD_GW_REGISTER_MAX], claim_msg[64];
     uint8_t creds_msg[WARD_GW_CREDS_MSG_LEN], login[WARD_GW_LOGIN_LEN];
     uint8_t reply[WARD_GW_LOGIN_REPLY_LEN], up[WARD_GW_DATA_MAX], down[WARD_GW_DATA_MAX];
     uint8_t logout[WARD_GW_DATA_MAX], reset[WARD_GW_DATA_MAX];
@@ -44,49 +42,27 @@ static void session_kdf(ex_set *s, const uint8_t *shared, const uint8_t *accessk
     ex_hex(s, "session.okm", out, 32);
 }
 
-static void nonce_of(uint8_t dir, uint32_t seq, uint8_t n[WARD_AEAD_NONCE_LEN])
-{
-    memset(n, 0, WARD_AEAD_NONCE_LEN);
-    n[0] = dir;
-    n[9] = (uint8_t)(seq >> 24);
-    n[10] = (uint8_t)(seq >> 16);
-    n[11] = (uint8_t)(seq >> 8);
-    n[12] = (uint8_t)seq;
-}
-
 void ex_gen_flow_c_cloud(ex_set *s)
 {
     static ec x;
     size_t len = 0, clen = 0, rlen = 0, ulen = 0, dlen = 0, olen = 0, n = 0;
     ward_wipe(&x, sizeof x);
-    x.frng = ex_rng_init(&x.fr, s->cp, "gw factory");
-    x.grng = ex_rng_init(&x.gr, s->cp, "gw gateway");
     x.wrng = ex_rng_init(&x.wr, s->cp, "gw wardd");
-    ward_keystore_soft_init(&x.fsoft, ward_crypto_mbedtls(), &x.frng, &x.factory);
-    ward_keystore_soft_init(&x.gsoft, s->cp, &x.grng, &x.gw);
-    EX_OK(s, x.factory.generate(x.factory.ctx, WARD_KEY_FACTORY, x.factory_pub));
-    EX_OK(s, x.gw.generate(x.gw.ctx, GW_KEY, x.gw_pub));
 
     static const uint8_t uuid[WARD_GW_UUID_LEN] = { 0x6f, 0x1c, 0x2a, 0x90, 0x33, 0x41, 0x4e,
                                                     0x07, 0x8b, 0x5d, 0x11, 0xc2, 0xe4, 0x09,
                                                     0x7a, 0x3e };
     static const uint8_t mac[WARD_GW_MAC_LEN] = { 0x24, 0x0a, 0xc4, 0x12, 0x34, 0x56 };
-    static const char uuid_hex[] = "6f1c2a9033414e078b5d11c2e4097a3e";
-    ward_activation a = { (const uint8_t *)uuid_hex, 32, x.gw_pub };
-    size_t alen = 0;
-    /* Signed by mbedTLS (RFC 6979, deterministic) on every backend: the
-     * REGISTER carries these bytes, and a document can show only one
-     * signature a field that a randomized backend cannot reproduce. */
-    EX_OK(s, ward_activation_sign_by(ward_crypto_mbedtls(), &x.factory, WARD_KEY_FACTORY, &a,
-                                     x.act, sizeof x.act, &alen));
+    ex_c_dev_init(s, &x.g, "gw factory", "gw gateway", uuid);
+    const size_t alen = x.g.act_len;
     uint8_t claim[WARD_GW_CLAIM_LEN];
     ex_rng_mark(&x.wr);
     EX_OK(s, x.wrng.fill(x.wrng.ctx, claim, sizeof claim));
     EX_OK(s, ward_gw_claim_encode(claim, x.claim_msg, sizeof x.claim_msg, &clen));
-    EX_OK(s, ward_gw_register_sign_by(s->cp, &x.gw, GW_KEY, claim, mac, uuid, x.act, alen, x.reg,
-                                      sizeof x.reg, &len));
+    EX_OK(s, ward_gw_register_sign_by(s->cp, &x.g.dev, GW_KEY, claim, mac, uuid, x.g.act, alen,
+                                      x.reg, sizeof x.reg, &len));
     ward_gw_register r;
-    EX_OK(s, ward_gw_register_verify(s->cp, x.factory_pub, x.reg, len, &r));
+    EX_OK(s, ward_gw_register_verify(s->cp, x.g.factory_pub, x.reg, len, &r));
 
     ex_begin(s, "gw-register",
              "### Flow C: gateway registration, login and session\n"
@@ -95,34 +71,28 @@ void ex_gen_flow_c_cloud(ex_set *s)
              "opens the credentials wardd sealed to it, logs in and exchanges one\n"
              "packet each way. The activation is flow A's ACTIVATION with sn = the\n"
              "uuid in lowercase hex.");
-    ex_hex(s, "factory_pub", x.factory_pub, sizeof x.factory_pub);
-    ex_hex(s, "gw_pub", x.gw_pub, sizeof x.gw_pub);
+    ex_hex(s, "factory_pub", x.g.factory_pub, sizeof x.g.factory_pub);
+    ex_hex(s, "gw_pub", x.g.dev_pub, sizeof x.g.dev_pub);
     ex_hex(s, "uuid", uuid, sizeof uuid);
     ex_hex(s, "mac", mac, sizeof mac);
-    ex_sig(s, "activation", x.act, alen, true, alen - WARD_P256_SIG_LEN, WARD_LABEL_ACTIVATE,
-           x.factory_pub, x.act, alen - WARD_TLV_SIZE(WARD_P256_SIG_LEN));
+    ex_sig(s, "activation", x.g.act, alen, true, alen - WARD_P256_SIG_LEN, WARD_LABEL_ACTIVATE,
+           x.g.factory_pub, x.g.act, alen - WARD_TLV_SIZE(WARD_P256_SIG_LEN));
     ex_note(s, "drawn by wardd: the claim; it keeps SHA-256(claim) only");
     ex_hex(s, "claim", claim, sizeof claim);
     ex_msg(s, "claim_msg", x.claim_msg, clen);
     ex_note(s, "REGISTER: 0x01 claim, 0x02 mac, 0x03 uuid, 0x04 gw_pub, 0x05 activation,");
     ex_note(s, "0xFE ward_sign(\"gw register\") by the gateway over every byte before it");
     ex_sig(s, "register_msg", x.reg, len, true, len - WARD_P256_SIG_LEN, WARD_LABEL_GW_REGISTER,
-           x.gw_pub, x.reg, len - WARD_TLV_SIZE(WARD_P256_SIG_LEN));
+           x.g.dev_pub, x.reg, len - WARD_TLV_SIZE(WARD_P256_SIG_LEN));
 
     /* wardd issues the credentials. */
     ward_gw_creds c, back;
-    memset(&c, 0, sizeof c);
     ex_rng_mark(&x.wr);
-    EX_OK(s, x.wrng.fill(x.wrng.ctx, c.tid, sizeof c.tid));
-    EX_OK(s, x.wrng.fill(x.wrng.ctx, c.password, sizeof c.password));
-    EX_OK(s, x.wrng.fill(x.wrng.ctx, c.accesskey, sizeof c.accesskey));
-    EX_OK(s, x.wrng.fill(x.wrng.ctx, c.localkey, sizeof c.localkey));
-    c.generation = 1;
-    c.expiry_ms = EX_T0 + 365ull * 86400000ull;
+    ex_c_draw_creds(s, &x.wrng, &c);
     uint8_t verifier[WARD_GW_VERIFIER_LEN], v2[WARD_GW_VERIFIER_LEN];
-    EX_OK(s, ward_gw_creds_seal(s->cp, &x.wrng, x.gw_pub, &c, x.creds_msg, sizeof x.creds_msg,
+    EX_OK(s, ward_gw_creds_seal(s->cp, &x.wrng, x.g.dev_pub, &c, x.creds_msg, sizeof x.creds_msg,
                                 &len));
-    EX_OK(s, ward_gw_creds_open_by(s->cp, &x.gw, GW_KEY, x.creds_msg, len, &back));
+    EX_OK(s, ward_gw_creds_open_by(s->cp, &x.g.dev, GW_KEY, x.creds_msg, len, &back));
     EX_SAME(s, back.accesskey, sizeof back.accesskey, c.accesskey, sizeof c.accesskey,
             "accesskey opened by the gateway");
     ex_begin(s, "gw-credentials", NULL);
@@ -142,13 +112,13 @@ void ex_gen_flow_c_cloud(ex_set *s)
     ex_msg(s, "credentials_msg", x.creds_msg, len);
 
     /* Login. */
-    ex_rng_mark(&x.gr);
-    EX_OK(s, ward_gw_login_start(&x.gs, s->cp, &x.grng, &c, 1, x.login, sizeof x.login, &len));
+    ex_rng_mark(&x.g.dr);
+    EX_OK(s, ward_gw_login_start(&x.gs, s->cp, &x.g.drng, &c, 1, x.login, sizeof x.login, &len));
     uint8_t g_draws[WARD_P256_SCALAR_LEN + WARD_GW_LOGIN_NONCE_LEN];
-    if (x.gr.log_len != sizeof g_draws) {
-        ex_fail(s, "the gateway drew %zu bytes for its login", x.gr.log_len);
+    if (x.g.dr.log_len != sizeof g_draws) {
+        ex_fail(s, "the gateway drew %zu bytes for its login", x.g.dr.log_len);
     }
-    memcpy(g_draws, x.gr.log, sizeof g_draws);
+    memcpy(g_draws, x.g.dr.log, sizeof g_draws);
     static const uint8_t sid[WARD_GW_SID_LEN] = { 0x51, 0x1d, 0, 0, 0, 0, 0, 0,
                                                   0, 0, 0, 0, 0, 0, 0, 0x01 };
     ex_rng_mark(&x.wr);
@@ -213,11 +183,11 @@ void ex_gen_flow_c_cloud(ex_set *s)
     {
         uint8_t nonce[WARD_AEAD_NONCE_LEN], pt[8];
         size_t ad = WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_GW_SID_LEN);
-        nonce_of(0x01, 1, nonce);
+        ex_c_nonce(0x01, 1, nonce);
         EX_OK(s, ward_aead_open(s->cp, keys, nonce, x.up, ad, x.up + ad + 2, ulen - ad - 2, pt,
                                 sizeof pt, &n));
         EX_SAME(s, pt, n, "ping", 4, "DATA up under k_up, nonce 01 || 0^8 || seq");
-        nonce_of(0x02, 1, nonce);
+        ex_c_nonce(0x02, 1, nonce);
         EX_OK(s, ward_aead_open(s->cp, keys + 16, nonce, x.down, ad, x.down + ad + 2,
                                 dlen - ad - 2, pt, sizeof pt, &n));
         EX_SAME(s, pt, n, "pong", 4, "DATA down under k_down");
@@ -238,6 +208,5 @@ void ex_gen_flow_c_cloud(ex_set *s)
     ward_wipe(shared, sizeof shared);
     ward_gw_session_wipe(&x.gs);
     ward_gw_session_wipe(&x.ws);
-    ward_keystore_soft_wipe(&x.fsoft);
-    ward_keystore_soft_wipe(&x.gsoft);
+    ex_c_dev_wipe(&x.g);
 }

@@ -1,21 +1,19 @@
 /* Worked examples of flow C's sub-devices: CHALLENGE, JOIN, HELLO, sealed packets (examples.h). */
-#include "examples.h"
+#include "examples_c.h"
 
 #include <string.h>
 
 #include "ward/ward_gw_sub.h"
-#include "ward/ward_port_mbedtls.h"
 #include "ward/ward_port_sim.h"
 
+/* The identity key ex_c_dev_init made. */
 #define SUB_KEY WARD_KEY_DEVICE_IDENTITY
 
 typedef struct es {
-    ex_rng fr, sr, gr;
-    ward_random frng, srng, grng;
-    ward_keystore_soft fsoft, ssoft;
-    ward_keystore factory, sub;
-    uint8_t factory_pub[WARD_P256_POINT_LEN], sub_pub[WARD_P256_POINT_LEN];
-    uint8_t act[WARD_ACTIVATION_MAX], join[WARD_GW_SUB_FRAME_MAX], jreply[WARD_GW_SUB_FRAME_MAX];
+    ex_c_dev d;   /* the sub-device */
+    ex_rng gr;
+    ward_random grng;
+    uint8_t join[WARD_GW_SUB_FRAME_MAX], jreply[WARD_GW_SUB_FRAME_MAX];
     uint8_t ask[WARD_GW_SUB_FRAME_MAX], chal[WARD_GW_SUB_FRAME_MAX];
     uint8_t hello[WARD_GW_SUB_FRAME_MAX], hreply[WARD_GW_SUB_FRAME_MAX];
     uint8_t up[WARD_GW_SUB_FRAME_MAX], down[WARD_GW_SUB_FRAME_MAX];
@@ -28,47 +26,26 @@ typedef struct es {
     ward_gw_sub_event ev;
 } es;
 
-static void nonce_of(uint8_t dir, uint32_t seq, uint8_t n[WARD_AEAD_NONCE_LEN])
-{
-    memset(n, 0, WARD_AEAD_NONCE_LEN);
-    n[0] = dir;
-    n[9] = (uint8_t)(seq >> 24);
-    n[10] = (uint8_t)(seq >> 16);
-    n[11] = (uint8_t)(seq >> 8);
-    n[12] = (uint8_t)seq;
-}
-
 void ex_gen_flow_c_sub(ex_set *s)
 {
     static es x;
     size_t jlen = 0, rlen = 0, hlen = 0, hrlen = 0, ulen = 0, dlen = 0, n = 0;
     size_t alen_ask = 0, clen = 0;
     ward_wipe(&x, sizeof x);
-    x.frng = ex_rng_init(&x.fr, s->cp, "sub factory");
-    x.srng = ex_rng_init(&x.sr, s->cp, "sub device");
     x.grng = ex_rng_init(&x.gr, s->cp, "sub gateway");
-    ward_keystore_soft_init(&x.fsoft, ward_crypto_mbedtls(), &x.frng, &x.factory);
-    ward_keystore_soft_init(&x.ssoft, s->cp, &x.srng, &x.sub);
-    EX_OK(s, x.factory.generate(x.factory.ctx, WARD_KEY_FACTORY, x.factory_pub));
-    EX_OK(s, x.sub.generate(x.sub.ctx, SUB_KEY, x.sub_pub));
 
     static const uint8_t sub_id[WARD_GW_SUB_ID_LEN] = { 0x5b, 0x0d, 0x3e, 0x71, 0x02, 0x9a,
                                                         0x4c, 0x18, 0xa6, 0x2f, 0x90, 0x44,
                                                         0xd1, 0x7e, 0x0b, 0x63 };
-    static const char id_hex[] = "5b0d3e71029a4c18a62f9044d17e0b63";
-    ward_activation a = { (const uint8_t *)id_hex, 32, x.sub_pub };
-    size_t alen = 0;
-    /* Signed by mbedTLS (RFC 6979, deterministic) on every backend, as
-     * flow C's gateway activation: the JOIN carries these bytes. */
-    EX_OK(s, ward_activation_sign_by(ward_crypto_mbedtls(), &x.factory, WARD_KEY_FACTORY, &a,
-                                     x.act, sizeof x.act, &alen));
+    ex_c_dev_init(s, &x.d, "sub factory", "sub device", sub_id);
+    const size_t alen = x.d.act_len;
     uint8_t localkey[WARD_GW_SUB_LOCALKEY_LEN];
     EX_OK(s, x.grng.fill(x.grng.ctx, localkey, sizeof localkey));
 
     ward_sim_flash_init(&x.sf, x.mem, sizeof x.mem, 256, &x.port);
     ward_sim_flash_format(&x.sf);
     EX_OK(s, ward_store_open(&x.st, &x.port));
-    EX_OK(s, ward_gw_sub_gw_init(&x.gw, &x.st, x.factory_pub, localkey));
+    EX_OK(s, ward_gw_sub_gw_init(&x.gw, &x.st, x.d.factory_pub, localkey));
     EX_OK(s, ward_gw_sub_window_open(&x.gw, EX_T0, 60000, 3));
 
     EX_OK(s, ward_gw_sub_challenge_ask(sub_id, x.ask, sizeof x.ask, &alen_ask));
@@ -77,14 +54,14 @@ void ex_gen_flow_c_sub(ex_set *s)
     if (clen != WARD_GW_SUB_CHALLENGE_REPLY_LEN) {
         ex_fail(s, "the gateway gave no challenge (%zu bytes)", clen);
     }
-    ex_rng_mark(&x.sr);
-    EX_OK(s, ward_gw_sub_join_start(&x.dev, s->cp, &x.srng, &x.sub, SUB_KEY, sub_id, x.act, alen,
-                                    x.chal, clen, x.join, sizeof x.join, &jlen));
+    ex_rng_mark(&x.d.dr);
+    EX_OK(s, ward_gw_sub_join_start(&x.dev, s->cp, &x.d.drng, &x.d.dev, SUB_KEY, sub_id, x.d.act,
+                                    alen, x.chal, clen, x.join, sizeof x.join, &jlen));
     uint8_t join_nonce[WARD_GW_SUB_NONCE_LEN];
-    if (x.sr.log_len < sizeof join_nonce) {
-        ex_fail(s, "the sub-device drew %zu bytes for its JOIN", x.sr.log_len);
+    if (x.d.dr.log_len < sizeof join_nonce) {
+        ex_fail(s, "the sub-device drew %zu bytes for its JOIN", x.d.dr.log_len);
     }
-    memcpy(join_nonce, x.sr.log, sizeof join_nonce);
+    memcpy(join_nonce, x.d.dr.log, sizeof join_nonce);
     ex_rng_mark(&x.gr);
     EX_OK(s, ward_gw_sub_handle(&x.gw, s->cp, &x.grng, EX_T0 + 1, x.join, jlen, x.jreply,
                                 sizeof x.jreply, &rlen, &x.ev));
@@ -92,7 +69,7 @@ void ex_gen_flow_c_sub(ex_set *s)
         ex_fail(s, "the gateway did not take the example's JOIN (%d)", (int)x.ev.kind);
     }
     ward_gw_sub_cred cred;
-    EX_OK(s, ward_gw_sub_join_finish(&x.dev, s->cp, &x.sub, SUB_KEY, x.jreply, rlen, &cred));
+    EX_OK(s, ward_gw_sub_join_finish(&x.dev, s->cp, &x.d.dev, SUB_KEY, x.jreply, rlen, &cred));
 
     ex_begin(s, "gw-sub-join",
              "### Flow C: a sub-device joins the gateway\n"
@@ -102,11 +79,11 @@ void ex_gen_flow_c_sub(ex_set *s)
              "gets its own key, derived from the gateway's localkey and sealed to it;\n"
              "then it opens a channel and sends one packet each way. The activation is\n"
              "flow A's ACTIVATION with sn = the sub_id in lowercase hex.");
-    ex_hex(s, "factory_pub", x.factory_pub, sizeof x.factory_pub);
-    ex_hex(s, "sub_pub", x.sub_pub, sizeof x.sub_pub);
+    ex_hex(s, "factory_pub", x.d.factory_pub, sizeof x.d.factory_pub);
+    ex_hex(s, "sub_pub", x.d.dev_pub, sizeof x.d.dev_pub);
     ex_hex(s, "sub_id", sub_id, sizeof sub_id);
-    ex_sig(s, "activation", x.act, alen, true, alen - WARD_P256_SIG_LEN, WARD_LABEL_ACTIVATE,
-           x.factory_pub, x.act, alen - WARD_TLV_SIZE(WARD_P256_SIG_LEN));
+    ex_sig(s, "activation", x.d.act, alen, true, alen - WARD_P256_SIG_LEN, WARD_LABEL_ACTIVATE,
+           x.d.factory_pub, x.d.act, alen - WARD_TLV_SIZE(WARD_P256_SIG_LEN));
     ex_note(s, "CHALLENGE: 0x01 sub_id; its reply (flags REPLY): 0x01 sub_id, 0x02 the");
     ex_note(s, "window's challenge, which the gateway drew after the localkey");
     ex_msg(s, "challenge_ask", x.ask, alen_ask);
@@ -116,12 +93,12 @@ void ex_gen_flow_c_sub(ex_set *s)
     ex_note(s, "JOIN: 0x01 sub_id, 0x02 sub_pub, 0x03 nonce, 0x04 activation, 0x05 challenge,");
     ex_note(s, "0xFE ward_sign(\"gw sub join\") by the sub-device over every byte before it");
     ex_sig(s, "join_msg", x.join, jlen, true, jlen - WARD_P256_SIG_LEN, WARD_LABEL_GW_SUB_JOIN,
-           x.sub_pub, x.join, jlen - WARD_TLV_SIZE(WARD_P256_SIG_LEN));
+           x.d.dev_pub, x.join, jlen - WARD_TLV_SIZE(WARD_P256_SIG_LEN));
 
     /* The sub key as documented. */
     uint8_t ctx[WARD_GW_SUB_ID_LEN + WARD_P256_POINT_LEN + 4], key[WARD_GW_SUB_KEY_LEN];
     memcpy(ctx, sub_id, WARD_GW_SUB_ID_LEN);
-    memcpy(ctx + WARD_GW_SUB_ID_LEN, x.sub_pub, WARD_P256_POINT_LEN);
+    memcpy(ctx + WARD_GW_SUB_ID_LEN, x.d.dev_pub, WARD_P256_POINT_LEN);
     memset(ctx + WARD_GW_SUB_ID_LEN + WARD_P256_POINT_LEN, 0, 4);
     ctx[sizeof ctx - 1] = 1;
     ex_begin(s, "gw-sub-key", NULL);
@@ -137,10 +114,10 @@ void ex_gen_flow_c_sub(ex_set *s)
     ex_msg(s, "join_reply", x.jreply, rlen);
 
     /* Channel. */
-    ex_rng_mark(&x.sr);
-    EX_OK(s, ward_gw_sub_hello(&x.dev, s->cp, &x.srng, x.hello, sizeof x.hello, &hlen));
+    ex_rng_mark(&x.d.dr);
+    EX_OK(s, ward_gw_sub_hello(&x.dev, s->cp, &x.d.drng, x.hello, sizeof x.hello, &hlen));
     uint8_t nonce_s[WARD_GW_SUB_NONCE_LEN], nonce_g[WARD_GW_SUB_NONCE_LEN];
-    memcpy(nonce_s, x.sr.log, sizeof nonce_s);
+    memcpy(nonce_s, x.d.dr.log, sizeof nonce_s);
     ex_rng_mark(&x.gr);
     EX_OK(s, ward_gw_sub_handle(&x.gw, s->cp, &x.grng, EX_T0 + 2, x.hello, hlen, x.hreply,
                                 sizeof x.hreply, &hrlen, &x.ev));
@@ -177,17 +154,17 @@ void ex_gen_flow_c_sub(ex_set *s)
     {
         uint8_t nonce[WARD_AEAD_NONCE_LEN], pt[8], tag[WARD_AEAD_TAG_LEN];
         size_t ad = WARD_GW_SUB_HELLO_REPLY_LEN - WARD_TLV_SIZE(WARD_AEAD_TAG_LEN);
-        nonce_of(0x02, 0, nonce);
+        ex_c_nonce(0x02, 0, nonce);
         EX_OK(s, ward_aead_seal(s->cp, keys + 16, nonce, x.hreply, ad, NULL, 0, tag, sizeof tag,
                                 &n));
         EX_SAME(s, tag, sizeof tag, x.hreply + ad + 2, WARD_AEAD_TAG_LEN,
                 "HELLO reply's confirm under k_down, seq 0");
         ad = WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_GW_SUB_ID_LEN);
-        nonce_of(0x01, 1, nonce);
+        ex_c_nonce(0x01, 1, nonce);
         EX_OK(s, ward_aead_open(s->cp, keys, nonce, x.up, ad, x.up + ad + 2, ulen - ad - 2, pt,
                                 sizeof pt, &n));
         EX_SAME(s, pt, n, "21.5C", 5, "DATA up under k_up, nonce 01 || 0^8 || seq");
-        nonce_of(0x02, 1, nonce);
+        ex_c_nonce(0x02, 1, nonce);
         EX_OK(s, ward_aead_open(s->cp, keys + 16, nonce, x.down, ad, x.down + ad + 2,
                                 dlen - ad - 2, pt, sizeof pt, &n));
         EX_SAME(s, pt, n, "ok", 2, "DATA down under k_down");
@@ -207,6 +184,5 @@ void ex_gen_flow_c_sub(ex_set *s)
     ward_wipe(localkey, sizeof localkey);
     ward_gw_sub_dev_wipe(&x.dev);
     ward_gw_sub_gw_wipe(&x.gw);
-    ward_keystore_soft_wipe(&x.fsoft);
-    ward_keystore_soft_wipe(&x.ssoft);
+    ex_c_dev_wipe(&x.d);
 }

@@ -212,6 +212,7 @@ ward_err ex_generate(ex_set *s, const ward_crypto *cp)
     ex_gen_flow_c_lan(s);
     ex_gen_flow_c_cloud(s);
     ex_gen_flow_c_sub(s);
+    ex_gen_flow_c_state(s);
     ex_gen_flow_d(s);
     ex_gen_flow_e(s);
     ex_gen_certs(s);
