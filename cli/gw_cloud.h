@@ -1,11 +1,11 @@
 /*
  * gw_cloud.h - the gateway role's cloud stage in `ward gateway run`: its
- * cloud identity (G/gateway.key, G/activation.bin), the credentials it
- * keeps power-safe in G/cloud.bin (records 0x0480-0x0481, docs/protocol.md
- * "The joined provisioning"), the answers to the LAN link's CLAIM and
- * CREDENTIALS, and its login and heartbeat with wardd. The core
- * (ward_gw_cloud.h) makes and checks every message; the agent
- * (ward_agent_gw.h) carries them.
+ * cloud identity (G/gateway.key, G/activation.bin), the credentials and
+ * ownership secrets it keeps power-safe in G/cloud.bin (records
+ * 0x0480-0x0483, docs/protocol.md "The joined provisioning"), the
+ * answers to the LAN link's CLAIM and CREDENTIALS, and its login and
+ * heartbeat with wardd. The core (ward_gw_cloud.h) makes and checks
+ * every message; the agent (ward_agent_gw.h) carries them.
  */
 #ifndef WARD_CLI_GW_CLOUD_H
 #define WARD_CLI_GW_CLOUD_H
