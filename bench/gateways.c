@@ -187,6 +187,10 @@ static int cmd_prov(void)
     memcpy(cfg.mac, mac, sizeof mac);
     memcpy(cfg.uuid, id->uuid, sizeof cfg.uuid);
     check(rng.fill(rng.ctx, cfg.pop, sizeof cfg.pop), "pop");
+    uint8_t code[WARD_GW_OWNER_CODE_LEN], epoch[WARD_GW_OWNER_RANDOM_LEN];
+    check(rng.fill(rng.ctx, code, sizeof code), "code");
+    check(rng.fill(rng.ctx, epoch, sizeof epoch), "epoch");
+    check(ward_gw_owner_hash(cp, code, epoch, cfg.uuid, cfg.hash), "owner hash");
     cfg.tcp_port = 10080;
     ward_gw_prov gw;
     check(ward_gw_prov_open(&gw, cp, &rng, &port, &cfg), "gateway open");
@@ -261,7 +265,7 @@ static int cmd_prov(void)
     size_t reg_len = 0;
     check(ward_gw_claim_parse(ev.data, ev.len, got_claim), "gateway, CLAIM");
     check(ward_gw_register_sign_by(cp, &id->ks, GW_KEY, got_claim, cfg.mac, cfg.uuid, id->act,
-                                   id->act_len, reg, sizeof reg, &reg_len), "REGISTER");
+                                   id->act_len, cfg.hash, reg, sizeof reg, &reg_len), "REGISTER");
     check(ward_gw_prov_answer(&gw, reg, reg_len, a, sizeof a, &al), "gateway, REGISTER");
     check(ward_gw_app_reply(&app, a, al, &ans), "app, REGISTER");
     leg(&t, LEG_TCP, "LAN_CLAIM (CLAIM) -> REGISTER", ql, al);
@@ -272,6 +276,7 @@ static int cmd_prov(void)
     uint8_t creds_msg[WARD_GW_CREDS_MSG_LEN], verifier[WARD_GW_VERIFIER_LEN];
     size_t creds_len = 0;
     check(ward_gw_register_verify(cp, factory_pub, ans.data, ans.data_len, &r), "wardd, verify");
+    check(ward_gw_owner_check(cp, &r, info.hash), "wardd, owner hash");
     memset(&issued, 0, sizeof issued);
     check(rng.fill(rng.ctx, issued.tid, sizeof issued.tid), "tid");
     check(rng.fill(rng.ctx, issued.password, sizeof issued.password), "password");
@@ -441,7 +446,7 @@ static int user_setup(bench_http *h, user *u, unsigned n, const char *outbox)
 static int gw_register(bench_http *h, user *u, gw *g)
 {
     static const uint8_t mac[WARD_GW_MAC_LEN] = { 0x24, 0x0a, 0xc4, 0x00, 0x00, 0x01 };
-    char enc[B64_MAX(WARD_GW_REGISTER_MAX)], body[B64_MAX(WARD_GW_REGISTER_MAX) + 32];
+    char enc[B64_MAX(WARD_GW_REGISTER_MAX)], body[B64_MAX(WARD_GW_REGISTER_MAX) + 112];
     uint8_t msg[WARD_GW_REGISTER_MAX], claim[WARD_GW_CLAIM_LEN];
     size_t len = 0;
     bench_signer s = { u->keyid, sign_user, u };
@@ -452,12 +457,18 @@ static int gw_register(bench_http *h, user *u, gw *g)
         fprintf(stderr, "bench_gateways: POST /v1/gateways/claims %ld: %.200s\n", st, h->resp);
         return -1;
     }
-    if (ward_gw_register_sign_by(cp, &g->id.ks, GW_KEY, claim, mac, g->id.uuid, g->id.act,
-                                 g->id.act_len, msg, sizeof msg, &len) != WARD_OK ||
+    /* The gateway's owner hash, as its device info would carry it. */
+    uint8_t code[WARD_GW_OWNER_CODE_LEN] = { 0 }, epoch[WARD_GW_OWNER_RANDOM_LEN] = { 0 };
+    uint8_t owner[WARD_GW_OWNER_HASH_LEN];
+    char oh[2 * WARD_GW_OWNER_HASH_LEN + 1];
+    if (ward_gw_owner_hash(cp, code, epoch, g->id.uuid, owner) != WARD_OK ||
+        ward_hex_encode(owner, sizeof owner, oh, sizeof oh) != WARD_OK ||
+        ward_gw_register_sign_by(cp, &g->id.ks, GW_KEY, claim, mac, g->id.uuid, g->id.act,
+                                 g->id.act_len, owner, msg, sizeof msg, &len) != WARD_OK ||
         ward_b64_encode(msg, len, enc, sizeof enc) != WARD_OK) {
         return -1;
     }
-    snprintf(body, sizeof body, "{\"register\":\"%s\"}", enc);
+    snprintf(body, sizeof body, "{\"register\":\"%s\",\"owner\":\"%s\"}", enc, oh);
     st = bench_http_call(h, "POST", "/v1/gateways", NULL, body, &s);
     if (st != 201 || bench_json_str(h->resp, "credentials", enc, sizeof enc) != 0 ||
         ward_b64_decode(enc, strlen(enc), msg, sizeof msg, &len) != WARD_OK ||

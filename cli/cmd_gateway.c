@@ -662,6 +662,9 @@ int cmd_gateway_run(int argc, char **argv)
     cfg.failsafe_ms = failsafe * 1000u;
     cfg.reset_flag = c.reset;
     if (err == WARD_OK) {
+        err = gwc_owner_hash(&r.cloud, cfg.hash);   /* the ownership check's, this epoch */
+    }
+    if (err == WARD_OK) {
         err = ward_gw_prov_open(&r.gw, host.crypto, &host.rng, &port, &cfg);
         if (err != WARD_OK) {
             rc = cli_fail("%s: %s", spath, cli_file_why(err, r.fp.os_errno, "not a store"));

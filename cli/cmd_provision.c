@@ -262,8 +262,10 @@ static int cloud_stage(prov *p)
                         ans.refused == WARD_ERR_UNSUPPORTED
                             ? " (it was made without an activation: --no-activate)" : "");
     }
-    err = ward_app_gw_register(p->acct, ans.data, ans.data_len, creds, sizeof creds, &crl,
-                               &p->reg, NULL);
+    /* The owner hash came sealed in the device info, after the PoP: wardd
+     * binds only the app that holds this epoch's. */
+    err = ward_app_gw_register(p->acct, ans.data, ans.data_len, p->info.hash, creds,
+                               sizeof creds, &crl, &p->reg, NULL);
     if (err != WARD_OK) {
         return cli_fail("wardd did not register gateway %s: %s", p->mac,
                         ward_app_error(p->acct));

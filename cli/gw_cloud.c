@@ -111,6 +111,31 @@ static void creds_decode(const uint8_t *rec, ward_gw_creds *c)
     memcpy(c->localkey, rec + o, WARD_GW_LOCALKEY_LEN);
 }
 
+/* The verification code and the epoch's random; both drawn on the first
+ * open (a state dir of before them gets them then). */
+static ward_err load_owner(gw_cloud *g)
+{
+    size_t n = 0;
+    ward_err err = ward_store_get(&g->st, GWC_REC_OWNER, g->owner, sizeof g->owner, &n);
+    if (err == WARD_OK && n == sizeof g->owner) {
+        return WARD_OK;
+    }
+    if (err != WARD_ERR_NOTFOUND) {
+        return err != WARD_OK ? err : WARD_ERR_FORMAT;
+    }
+    err = g->host.rng.fill(g->host.rng.ctx, g->owner, sizeof g->owner);
+    if (err == WARD_OK) {
+        err = ward_store_put(&g->st, GWC_REC_OWNER, g->owner, sizeof g->owner);
+    }
+    return err;
+}
+
+ward_err gwc_owner_hash(const gw_cloud *g, uint8_t hash[WARD_GW_OWNER_HASH_LEN])
+{
+    return ward_gw_owner_hash(g->host.crypto, g->owner, g->owner + WARD_GW_OWNER_CODE_LEN,
+                              g->uuid, hash);
+}
+
 /* The kept credentials and counter, if any. */
 static ward_err load(gw_cloud *g)
 {
@@ -218,6 +243,9 @@ int gwc_open(gw_cloud *g, const char *dir, const char *server,
         if (err == WARD_OK) {
             err = load(g);
         }
+        if (err == WARD_OK) {
+            err = load_owner(g);
+        }
         uint8_t probe[GWC_CREDS_REC_LEN + 8];
         size_t pn = 0;
         if (err == WARD_OK &&
@@ -239,17 +267,23 @@ int gwc_open(gw_cloud *g, const char *dir, const char *server,
 ward_err gwc_claim(gw_cloud *g, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
                    size_t *out_len)
 {
-    uint8_t claim[WARD_GW_CLAIM_LEN];
+    uint8_t claim[WARD_GW_CLAIM_LEN], owner[WARD_GW_OWNER_HASH_LEN];
     *out_len = 0;
     if (!g->have_key) {
         return WARD_ERR_UNSUPPORTED;
     }
     ward_err err = ward_gw_claim_parse(in, len, claim);
     if (err == WARD_OK) {
+        err = gwc_owner_hash(g, owner);
+    }
+    /* The REGISTER commits to the owner hash the device info of this
+     * epoch carries: only the app that opened the LAN link can bind. */
+    if (err == WARD_OK) {
         err = ward_gw_register_sign_by(g->host.crypto, &g->ks, GW_KEY, claim, g->mac, g->uuid,
-                                       g->act, g->act_len, out, cap, out_len);
+                                       g->act, g->act_len, owner, out, cap, out_len);
     }
     ward_wipe(claim, sizeof claim);
+    ward_wipe(owner, sizeof owner);
     return err;
 }
 
@@ -506,20 +540,38 @@ static bool reset_pending(gw_cloud *g)
 
 int gwc_reset(gw_cloud *g, unsigned tries)
 {
+    /* A new provisioning epoch: a fresh random, so the owner hash an app
+     * learnt before the reset binds nothing after it. In the same update
+     * as the credentials' move. */
+    uint8_t owner[GWC_OWNER_REC_LEN], rec[GWC_CREDS_REC_LEN + 8];
     lock(g);
+    memcpy(owner, g->owner, WARD_GW_OWNER_CODE_LEN);
+    ward_err err = g->host.rng.fill(g->host.rng.ctx, owner + WARD_GW_OWNER_CODE_LEN,
+                                    WARD_GW_OWNER_RANDOM_LEN);
+    if (err != WARD_OK) {
+        unlock(g);
+        ward_wipe(owner, sizeof owner);
+        return cli_fail("no randomness for the new epoch: %s", ward_strerror(err));
+    }
+    ward_record_change ch[4] = { { GWC_REC_OWNER, owner, sizeof owner, false },
+                                 { GWC_REC_RESET, rec, sizeof rec, false },
+                                 { GWC_REC_CREDS, NULL, 0, true },
+                                 { GWC_REC_COUNTER, NULL, 0, true } };
     if (g->have_creds) {
-        uint8_t rec[GWC_CREDS_REC_LEN + 8];
         creds_encode(&g->creds, rec);
         be_put(rec + GWC_CREDS_REC_LEN, g->counter, 8);
-        ward_record_change ch[3] = { { GWC_REC_RESET, rec, sizeof rec, false },
-                                     { GWC_REC_CREDS, NULL, 0, true },
-                                     { GWC_REC_COUNTER, NULL, 0, true } };
-        ward_err err = ward_store_update(&g->st, ch, 3);
-        ward_wipe(rec, sizeof rec);
-        if (err != WARD_OK) {
-            unlock(g);
-            return cli_fail("cannot wipe the credentials: %s", ward_strerror(err));
-        }
+    }
+    err = ward_store_update(&g->st, ch, g->have_creds ? 4 : 1);
+    ward_wipe(rec, sizeof rec);
+    if (err == WARD_OK) {
+        memcpy(g->owner, owner, sizeof owner);
+    }
+    ward_wipe(owner, sizeof owner);
+    if (err != WARD_OK) {
+        unlock(g);
+        return cli_fail("cannot wipe the credentials: %s", ward_strerror(err));
+    }
+    if (g->have_creds) {
         ward_wipe(&g->creds, sizeof g->creds);
         g->have_creds = false;
         g->epoch++;
@@ -664,6 +716,7 @@ void gwc_close(gw_cloud *g)
     }
     ward_keystore_soft_wipe(&g->soft);
     ward_wipe(&g->creds, sizeof g->creds);
+    ward_wipe(g->owner, sizeof g->owner);
     g->store_open = false;
     if (g->mu_ready) {
         pthread_mutex_destroy(&g->mu);

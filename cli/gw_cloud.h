@@ -1,11 +1,11 @@
 /*
  * gw_cloud.h - the gateway role's cloud stage in `ward gateway run`: its
- * cloud identity (G/gateway.key, G/activation.bin), the credentials it
- * keeps power-safe in G/cloud.bin (records 0x0480-0x0481, docs/protocol.md
- * "The joined provisioning"), the answers to the LAN link's CLAIM and
- * CREDENTIALS, and its login and heartbeat with wardd. The core
- * (ward_gw_cloud.h) makes and checks every message; the agent
- * (ward_agent_gw.h) carries them.
+ * cloud identity (G/gateway.key, G/activation.bin), the credentials and
+ * ownership secrets it keeps power-safe in G/cloud.bin (records
+ * 0x0480-0x0483, docs/protocol.md "The joined provisioning"), the
+ * answers to the LAN link's CLAIM and CREDENTIALS, and its login and
+ * heartbeat with wardd. The core (ward_gw_cloud.h) makes and checks
+ * every message; the agent (ward_agent_gw.h) carries them.
  *
  * The cloud identity signs through the gateway's keystore: the token
  * G/keystore names (`gateway init --keystore URI`), where it is the
@@ -41,6 +41,8 @@
 #define GWC_REC_CREDS 0x0480u     /* tid, generation, expiry, password, accesskey, localkey */
 #define GWC_REC_COUNTER 0x0481u   /* the next login counter, 8 bytes big-endian */
 #define GWC_REC_RESET 0x0482u     /* a reset wardd was not told of: credentials, counter */
+#define GWC_REC_OWNER 0x0483u     /* the verification code, then this epoch's random */
+#define GWC_OWNER_REC_LEN (WARD_GW_OWNER_CODE_LEN + WARD_GW_OWNER_RANDOM_LEN)   /* 32 */
 #define GWC_CREDS_REC_LEN (WARD_GW_TID_LEN + 4 + 8 + WARD_GW_CREDS_PLAIN_LEN)   /* 92 */
 
 typedef struct gw_cloud {
@@ -58,6 +60,7 @@ typedef struct gw_cloud {
     /* Under mu. */
     pthread_mutex_t mu;
     bool mu_ready;
+    uint8_t owner[GWC_OWNER_REC_LEN];   /* GWC_REC_OWNER: secret */
     ward_gw_creds creds;
     bool have_creds;
     uint64_t counter;             /* the last login counter stored (used or about to be) */
@@ -94,6 +97,9 @@ int gwc_init(const char *dir, const ward_crypto *cp, const ward_keystore *ks,
 int gwc_open(gw_cloud *g, const char *dir, const char *server,
              const uint8_t mac[WARD_GW_MAC_LEN], const uint8_t uuid[WARD_GW_UUID_LEN],
              unsigned heartbeat_s);
+/* This epoch's owner hash, for the device info (and committed to in
+ * every REGISTER until the next reset). */
+ward_err gwc_owner_hash(const gw_cloud *g, uint8_t hash[WARD_GW_OWNER_HASH_LEN]);
 /* CLAIM in, REGISTER out (into out). */
 ward_err gwc_claim(gw_cloud *g, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
                    size_t *out_len);

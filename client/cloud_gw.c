@@ -69,12 +69,13 @@ ward_err ward_app_gw_claim(ward_app *app, unsigned ttl_min, uint8_t *claim, size
     return err;
 }
 
-ward_err ward_app_gw_register(ward_app *app, const uint8_t *reg, size_t reg_len, uint8_t *creds,
+ward_err ward_app_gw_register(ward_app *app, const uint8_t *reg, size_t reg_len,
+                              const uint8_t owner[WARD_GW_OWNER_HASH_LEN], uint8_t *creds,
                               size_t cap, size_t *creds_len, ward_app_gw_info *info,
                               ward_app_reply *rep)
 {
     ward_http_response r;
-    char b64[2 * WARD_GW_REGISTER_MAX];
+    char b64[2 * WARD_GW_REGISTER_MAX], oh[2 * WARD_GW_OWNER_HASH_LEN + 1];
     *creds_len = 0;
     memset(info, 0, sizeof *info);
     if (rep != NULL) {
@@ -86,13 +87,18 @@ ward_err ward_app_gw_register(ward_app *app, const uint8_t *reg, size_t reg_len,
     }
     char *body = NULL;
     cJSON *o = cJSON_CreateObject();
-    if (o == NULL || !cJSON_AddStringToObject(o, "register", b64) ||
-        (body = cJSON_PrintUnformatted(o)) == NULL) {
-        cJSON_Delete(o);
+    bool built = o != NULL &&
+                 ward_hex_encode(owner, WARD_GW_OWNER_HASH_LEN, oh, sizeof oh) == WARD_OK &&
+                 cJSON_AddStringToObject(o, "register", b64) &&
+                 cJSON_AddStringToObject(o, "owner", oh) &&
+                 (body = cJSON_PrintUnformatted(o)) != NULL;
+    ward_wipe(oh, sizeof oh);
+    cJSON_Delete(o);
+    if (!built) {
         return ward_app_fail(app, WARD_ERR_NOSPACE, "out of memory");
     }
-    cJSON_Delete(o);
     ward_err err = ward_app_cloud_call(app, "POST", "/v1/gateways", body, &r, rep);
+    ward_wipe(body, strlen(body));
     cJSON_free(body);
     if (err == WARD_OK) {
         cJSON *a = cJSON_ParseWithLength(r.body, r.body_len);

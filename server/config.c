@@ -49,6 +49,8 @@ static const opt opts[] = {
       true },
     { "sms-per-addr", NUM(K_UINT, sms_per_addr),
       "codes per client address per 10 minutes (default 10)", true },
+    { "gw-logins-per-addr", NUM(K_UINT, gw_logins_per_addr),
+      "gateway logins per client address per 10 minutes (default 600)", false },
     { "max-connections", NUM(K_UINT, max_connections), "concurrent connections (default 256)",
       false },
     { "max-per-addr", NUM(K_UINT, max_per_addr),
@@ -110,6 +112,7 @@ static void defaults(wardd_config *cfg)
     cfg->op_ttl_s = 60;
     cfg->sms_per_phone = 3;
     cfg->sms_per_addr = 10;
+    cfg->gw_logins_per_addr = 600;
     cfg->max_connections = 256;
     /* One address holds at most an eighth of the default 256 threads. */
     cfg->max_per_addr = 32;

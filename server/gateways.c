@@ -22,6 +22,10 @@
 /* Per WARDD_RATE_WINDOW_MS. */
 #define GW_RATE_CLAIMS 30
 #define GW_RATE_LOGINS 60
+/* Registrations per user: each checks a secret (the owner hash), a guess
+ * bounded like the other auth routes. (Logins per client address:
+ * --gw-logins-per-addr.) */
+#define GW_RATE_REGISTERS 30
 static const char wrap_label[] = "gw accesskey";
 
 typedef struct gw_slot {
@@ -218,12 +222,23 @@ void wardd_h_gw_post(wardd *w, const wardd_req *r, wardd_resp *out)
     if (!wardd_auth_user(w, r, &s, out) || !wardd_json_body(r, &j, out)) {
         return;
     }
-    uint8_t msg[WARD_GW_REGISTER_MAX];
-    size_t len = 0;
+    uint8_t msg[WARD_GW_REGISTER_MAX], owner[WARD_GW_OWNER_HASH_LEN];
+    size_t len = 0, olen = 0;
     bool ok = wardd_json_b64(j, "register", msg, 1, sizeof msg, &len);
+    const char *oh = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "owner"));
+    bool owner_ok = oh != NULL && strlen(oh) == 2 * WARD_GW_OWNER_HASH_LEN &&
+                    ward_hex_decode(oh, strlen(oh), owner, sizeof owner, &olen) == WARD_OK &&
+                    olen == sizeof owner;
     cJSON_Delete(j);
-    if (!ok) {
-        wardd_fail(out, 400, "format", "register: base64 message expected");
+    if (!ok || !owner_ok) {
+        ward_wipe(owner, sizeof owner);
+        wardd_fail(out, 400, "format", ok ? "owner: the owner hash, 64 hex digits, expected"
+                                          : "register: base64 message expected");
+        return;
+    }
+    /* Each registration checks a secret (the owner hash): charged first. */
+    if (!rate(w, "gw-register", s.id, GW_RATE_REGISTERS, out)) {
+        ward_wipe(owner, sizeof owner);
         return;
     }
     if (!w->have_factory) {
@@ -233,12 +248,27 @@ void wardd_h_gw_post(wardd *w, const wardd_req *r, wardd_resp *out)
     ward_gw_register reg;
     ward_err err = ward_gw_register_verify(w->cp, w->factory_pub, msg, len, &reg);
     if (err == WARD_ERR_FORMAT) {
+        ward_wipe(owner, sizeof owner);
         wardd_fail(out, 400, "format", "register message malformed");
         return;
     }
     if (err != WARD_OK) {
+        ward_wipe(owner, sizeof owner);
         wardd_log("warn", "gw_register_refused", "uid=%s reason=signature", s.id);
         wardd_fail(out, 401, "auth", "registration not signed by an activated gateway");
+        return;
+    }
+    /* The seed's binding check: the hash is the one the gateway committed
+     * to for its current epoch, which only the app of this epoch's LAN
+     * hand-over read (sealed, after the PoP). Checked before the claim is
+     * spent, so a wrong hash costs the user only the rate limit. */
+    err = ward_gw_owner_check(w->cp, &reg, owner);
+    ward_wipe(owner, sizeof owner);
+    if (err != WARD_OK) {
+        wardd_log("warn", "gw_register_refused", "uid=%s reason=owner_hash", s.id);
+        wardd_fail(out, 403, "forbidden",
+                   "owner hash is not this gateway's (another provisioning's, or from before "
+                   "a reset)");
         return;
     }
     uint8_t hash[WARD_SHA256_LEN];
@@ -403,7 +433,12 @@ static gw_slot *slot_free(int64_t now)
 void wardd_h_gw_login(wardd *w, const wardd_req *r, wardd_resp *out)
 {
     cJSON *j = NULL;
-    if (!wardd_json_body(r, &j, out)) {
+    char unit[72];
+    /* Per source address before anything is read: a login is a password
+     * check, and a stranger could try many tids from one place. */
+    wardd_addr_unit(r->addr, unit, sizeof unit);
+    if (!rate(w, "gw-login-addr", unit, WARDD_LIVE(w, gw_logins_per_addr), out) ||
+        !wardd_json_body(r, &j, out)) {
         return;
     }
     uint8_t msg[WARD_GW_LOGIN_LEN], tid[WARD_GW_TID_LEN];

@@ -38,10 +38,8 @@ void wardd_fail_retry(wardd_resp *out, int64_t retry_ms, const char *why)
     out->retry_after_s = s;
 }
 
-/* The address a limit counts: an IPv4 address, or an IPv6 /64 (what one
- * host or home is given, as the connection cap counts them), so a client
- * cannot take a fresh allowance from each address of its /64. */
-static void addr_unit(const char *addr, char *out, size_t cap)
+/* The address a limit counts (wardd.h). */
+void wardd_addr_unit(const char *addr, char *out, size_t cap)
 {
     uint8_t a[16];
     if (strchr(addr, ':') == NULL || !wardd_addr_parse(addr, strlen(addr), a)) {
@@ -58,7 +56,7 @@ static bool rate_take(wardd *w, const char *kind, const char *phone, const char 
                       wardd_resp *out)
 {
     char kphone[64], kaddr[96], unit[72];
-    addr_unit(addr, unit, sizeof unit);
+    wardd_addr_unit(addr, unit, sizeof unit);
     snprintf(kphone, sizeof kphone, "%s-phone:%s", kind, phone);
     snprintf(kaddr, sizeof kaddr, "%s-addr:%s", kind, unit);
     wardd_rate_key keys[2] = {

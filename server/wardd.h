@@ -68,6 +68,7 @@ typedef struct wardd_config {
     long gw_key_ttl_s;              /* flow C: credentials' life */
     unsigned sms_per_phone;         /* per WARDD_RATE_WINDOW_MS */
     unsigned sms_per_addr;
+    unsigned gw_logins_per_addr;    /* flow C: gateway logins per address, per window */
     unsigned max_connections;
     unsigned max_per_addr;          /* 0: no cap per client address */
     long header_deadline_s;         /* a request's headers, from its start */
@@ -245,6 +246,11 @@ bool wardd_rate_code(wardd *w, const char *phone, const char *addr,
 bool wardd_rate_code_check(wardd *w, const char *uid, const char *phone,
                            const uint8_t mac[WARD_SHA256_LEN], ward_err *err,
                            wardd_code_res *res, wardd_resp *out);
+/* The address a rate limit counts: an IPv4 address, or an IPv6 /64 (what
+ * one host or home is given, as the connection cap counts them), so a
+ * client cannot take a fresh allowance from each address of its /64.
+ * out: at least 72 bytes. */
+void wardd_addr_unit(const char *addr, char *out, size_t cap);
 /* A 429 `busy` "WHY: try again in N s", with Retry-After N: retry_ms in
  * whole seconds, at least 1. */
 void wardd_fail_retry(wardd_resp *out, int64_t retry_ms, const char *why);

@@ -12,6 +12,7 @@
 #define REG_UUID 0x03u
 #define REG_PUB 0x04u
 #define REG_ACT 0x05u
+#define REG_OWNER 0x06u
 
 #define CR_TID 0x01u
 #define CR_GEN 0x02u
@@ -37,6 +38,7 @@ static const ward_tlv_spec reg_spec[] = {
     { REG_UUID, true, WARD_GW_UUID_LEN, WARD_GW_UUID_LEN },
     { REG_PUB, true, WARD_P256_POINT_LEN, WARD_P256_POINT_LEN },
     { REG_ACT, true, 1, WARD_GW_ACTIVATION_MAX },
+    { REG_OWNER, true, WARD_GW_OWNER_COMMIT_LEN, WARD_GW_OWNER_COMMIT_LEN },
     { WARD_TAG_SIG, true, WARD_P256_SIG_LEN, WARD_P256_SIG_LEN },
 };
 #define REG_NFIELDS (sizeof reg_spec / sizeof reg_spec[0])
@@ -82,23 +84,68 @@ ward_err ward_gw_claim_parse(const uint8_t *msg, size_t len, uint8_t claim[WARD_
     return WARD_OK;
 }
 
+ward_err ward_gw_owner_hash(const ward_crypto *cp, const uint8_t code[WARD_GW_OWNER_CODE_LEN],
+                            const uint8_t random[WARD_GW_OWNER_RANDOM_LEN],
+                            const uint8_t uuid[WARD_GW_UUID_LEN],
+                            uint8_t hash[WARD_GW_OWNER_HASH_LEN])
+{
+    WARD_ASSERT(cp != NULL && code != NULL && random != NULL && uuid != NULL && hash != NULL);
+    /* The seed's H(verification code + random): keyed by the secret code,
+     * salted by the epoch's random, bound to this gateway's uuid. */
+    return ward_kdf(cp, WARD_LABEL_GW_OWNER, code, WARD_GW_OWNER_CODE_LEN, random,
+                    WARD_GW_OWNER_RANDOM_LEN, uuid, WARD_GW_UUID_LEN, hash,
+                    WARD_GW_OWNER_HASH_LEN);
+}
+
+ward_err ward_gw_owner_commit(const ward_crypto *cp, const uint8_t hash[WARD_GW_OWNER_HASH_LEN],
+                              const uint8_t uuid[WARD_GW_UUID_LEN],
+                              uint8_t commit[WARD_GW_OWNER_COMMIT_LEN])
+{
+    WARD_ASSERT(cp != NULL && hash != NULL && uuid != NULL && commit != NULL);
+    /* One-way: the REGISTER (seen by wardd and whoever logs it) does not
+     * give the hash away, only lets wardd recognise it. */
+    return ward_kdf(cp, WARD_LABEL_GW_OWNER_COMMIT, hash, WARD_GW_OWNER_HASH_LEN, NULL, 0, uuid,
+                    WARD_GW_UUID_LEN, commit, WARD_GW_OWNER_COMMIT_LEN);
+}
+
+ward_err ward_gw_owner_check(const ward_crypto *cp, const ward_gw_register *r,
+                             const uint8_t hash[WARD_GW_OWNER_HASH_LEN])
+{
+    uint8_t c[WARD_GW_OWNER_COMMIT_LEN];
+    WARD_ASSERT(cp != NULL && r != NULL && hash != NULL);
+    if (r->owner_commit == NULL || r->uuid == NULL) {
+        return WARD_ERR_PARAM;
+    }
+    ward_err err = ward_gw_owner_commit(cp, hash, r->uuid, c);
+    if (err == WARD_OK && !ward_ct_equal(c, r->owner_commit, sizeof c)) {
+        err = WARD_ERR_AUTH;
+    }
+    ward_wipe(c, sizeof c);
+    return err;
+}
+
 ward_err ward_gw_register_sign_by(const ward_crypto *cp, const ward_keystore *ks,
                                   ward_key_id id, const uint8_t claim[WARD_GW_CLAIM_LEN],
                                   const uint8_t mac[WARD_GW_MAC_LEN],
                                   const uint8_t uuid[WARD_GW_UUID_LEN],
                                   const uint8_t *activation, size_t activation_len,
-                                  uint8_t *out, size_t cap, size_t *len)
+                                  const uint8_t owner[WARD_GW_OWNER_HASH_LEN], uint8_t *out,
+                                  size_t cap, size_t *len)
 {
-    uint8_t pub[WARD_P256_POINT_LEN];
+    uint8_t pub[WARD_P256_POINT_LEN], commit[WARD_GW_OWNER_COMMIT_LEN];
     ward_tlv_writer w;
     size_t fields = 0;
     WARD_ASSERT(cp != NULL && ks != NULL && claim != NULL && mac != NULL && uuid != NULL);
-    WARD_ASSERT(activation != NULL && out != NULL && len != NULL);
+    WARD_ASSERT(activation != NULL && owner != NULL && out != NULL && len != NULL);
     *len = 0;
     if (activation_len == 0 || activation_len > WARD_GW_ACTIVATION_MAX) {
         return WARD_ERR_PARAM;
     }
-    ward_err err = ks->public_key(ks->ctx, id, pub);
+    ward_err err = ward_gw_owner_commit(cp, owner, uuid, commit);
+    if (err != WARD_OK) {
+        return err;
+    }
+    err = ks->public_key(ks->ctx, id, pub);
     if (err != WARD_OK) {
         return err;
     }
@@ -115,6 +162,7 @@ ward_err ward_gw_register_sign_by(const ward_crypto *cp, const ward_keystore *ks
     ward_tlv_put(&w, REG_UUID, uuid, WARD_GW_UUID_LEN);
     ward_tlv_put(&w, REG_PUB, pub, WARD_P256_POINT_LEN);
     ward_tlv_put(&w, REG_ACT, activation, activation_len);
+    ward_tlv_put(&w, REG_OWNER, commit, WARD_GW_OWNER_COMMIT_LEN);
     err = ward_tlv_writer_finish(&w, &fields);
     if (err == WARD_OK) {
         err = ward_proto_hdr(WARD_MSG_GW_REGISTER, 0, fields + WARD_SIG_FIELD_LEN, out, cap);
@@ -150,6 +198,7 @@ ward_err ward_gw_register_verify(const ward_crypto *cp,
     r->gw_pub = f[3].ptr;
     r->activation = f[4].ptr;
     r->activation_len = f[4].len;
+    r->owner_commit = f[5].ptr;
     return WARD_OK;
 }
 

@@ -187,7 +187,9 @@ void ward_app_cloud_devices_free(ward_app_cloud_devices *list);
  *
  *     ward_app_gw_claim(&app, 0, claim, sizeof claim, &claim_len, &exp, &rep);
  *     // claim -> gateway over the LAN; its REGISTER comes back
- *     ward_app_gw_register(&app, reg, reg_len, creds, sizeof creds, &creds_len, &info, &rep);
+ *     // the owner hash: ward_gw_info.hash of the gateway's SEARCH answer
+ *     ward_app_gw_register(&app, reg, reg_len, gw_info.hash, creds, sizeof creds, &creds_len,
+ *                          &info, &rep);
  *     // creds -> gateway over the LAN (sealed to it: the app reads only info)
  */
 
@@ -210,13 +212,17 @@ typedef struct ward_app_gw_info {
     bool rotated;        /* registered before: new keys, the old ones stopped */
 } ward_app_gw_info;
 
-/* POST /v1/gateways with the gateway's REGISTER: creds receives the
+/* POST /v1/gateways with the gateway's REGISTER and the owner hash of
+ * its device info (ward_gw_info.hash, what proves this app ran the LAN
+ * hand-over of the gateway's current epoch): creds receives the
  * CREDENTIALS for the gateway (sealed to it), *info their clear part,
  * checked against wardd's JSON. 403 (WARD_ERR_PARAM) a claim that is
- * unknown, used, expired or another user's; 409 (WARD_ERR_CONFLICT) a
- * gateway bound to someone else. */
+ * unknown, used, expired or another user's, or an owner hash that is not
+ * the one the REGISTER commits to; 409 (WARD_ERR_CONFLICT) a gateway bound
+ * to someone else. */
 WARD_MUST_CHECK
-ward_err ward_app_gw_register(ward_app *app, const uint8_t *reg, size_t reg_len, uint8_t *creds,
+ward_err ward_app_gw_register(ward_app *app, const uint8_t *reg, size_t reg_len,
+                              const uint8_t owner[WARD_GW_OWNER_HASH_LEN], uint8_t *creds,
                               size_t cap, size_t *creds_len, ward_app_gw_info *info,
                               ward_app_reply *rep);
 

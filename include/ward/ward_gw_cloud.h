@@ -7,9 +7,13 @@
  *  1. the signed-in app gets a one-use claim from wardd and hands it to
  *     the gateway over the LAN link as a CLAIM (ward_gw_claim_encode);
  *  2. the gateway answers with a REGISTER signed by its identity key
- *     through the keystore, carrying the claim, its MAC, uuid, public key
- *     and factory activation (ward_gw_register_sign_by); the app posts it;
- *  3. wardd checks it (ward_gw_register_verify), issues the credentials
+ *     through the keystore, carrying the claim, its MAC, uuid, public key,
+ *     factory activation and the commitment to this epoch's owner hash
+ *     (ward_gw_register_sign_by); the app posts it with the owner hash it
+ *     read from the sealed device info (ward_gw_prov.h) after the PoP;
+ *  3. wardd checks it (ward_gw_register_verify, then ward_gw_owner_check:
+ *     only the app of this provisioning epoch knows the hash, docs/protocol.md
+ *     "Ownership"), issues the credentials
  *     and seals them to the gateway's key (ward_gw_creds_seal); the app
  *     reads tid, generation and expiry in clear (ward_gw_creds_peek) and
  *     relays the CREDENTIALS; the gateway opens them with its key
@@ -65,6 +69,15 @@ extern "C" {
 #define WARD_GW_VERIFIER_LEN 32
 #define WARD_GW_SID_LEN 16
 #define WARD_GW_LOGIN_NONCE_LEN WARD_AEAD_NONCE_LEN
+/* Ownership: the gateway's verification code (a per-gateway secret that
+ * never leaves the gateway and its LAN link), the random of the current
+ * provisioning epoch (drawn again at every reset), the owner hash made of
+ * both (sent to the app in the sealed device info, WARD_GW_HASH_LEN of
+ * ward_gw_prov.h) and its commitment in the signed REGISTER. */
+#define WARD_GW_OWNER_CODE_LEN 16
+#define WARD_GW_OWNER_RANDOM_LEN 16
+#define WARD_GW_OWNER_HASH_LEN 32
+#define WARD_GW_OWNER_COMMIT_LEN 16
 /* The activation a REGISTER carries: flow A's ACTIVATION message. */
 #define WARD_GW_ACTIVATION_MAX 178
 /* Longest payload one session packet carries. */
@@ -76,7 +89,7 @@ extern "C" {
     (WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_GW_CLAIM_LEN) +                    \
      WARD_TLV_SIZE(WARD_GW_MAC_LEN) + WARD_TLV_SIZE(WARD_GW_UUID_LEN) +        \
      WARD_TLV_SIZE(WARD_P256_POINT_LEN) + WARD_TLV_SIZE(WARD_GW_ACTIVATION_MAX) + \
-     WARD_TLV_SIZE(WARD_P256_SIG_LEN)) /* 368 */
+     WARD_TLV_SIZE(WARD_GW_OWNER_COMMIT_LEN) + WARD_TLV_SIZE(WARD_P256_SIG_LEN)) /* 386 */
 #define WARD_GW_CREDS_PLAIN_LEN                                                \
     (WARD_GW_PASSWORD_LEN + WARD_GW_ACCESSKEY_LEN + WARD_GW_LOCALKEY_LEN) /* 64 */
 #define WARD_GW_CREDS_MSG_LEN                                                  \
@@ -114,6 +127,7 @@ typedef struct ward_gw_register {
     const uint8_t *gw_pub;       /* WARD_P256_POINT_LEN */
     const uint8_t *activation;   /* flow A ACTIVATION, sn = uuid in hex */
     size_t activation_len;
+    const uint8_t *owner_commit; /* WARD_GW_OWNER_COMMIT_LEN: of this epoch's owner hash */
 } ward_gw_register;
 
 #define WARD_GW_SESSION_CTX_SIZE 256
@@ -131,15 +145,34 @@ ward_err ward_gw_claim_encode(const uint8_t claim[WARD_GW_CLAIM_LEN], uint8_t *o
 WARD_MUST_CHECK
 ward_err ward_gw_claim_parse(const uint8_t *msg, size_t len, uint8_t claim[WARD_GW_CLAIM_LEN]);
 
+/* Gateway: the owner hash of an epoch, KDF(code, random, uuid). */
+WARD_MUST_CHECK
+ward_err ward_gw_owner_hash(const ward_crypto *cp, const uint8_t code[WARD_GW_OWNER_CODE_LEN],
+                            const uint8_t random[WARD_GW_OWNER_RANDOM_LEN],
+                            const uint8_t uuid[WARD_GW_UUID_LEN],
+                            uint8_t hash[WARD_GW_OWNER_HASH_LEN]);
+/* The commitment a REGISTER carries: KDF(hash, uuid), one-way. */
+WARD_MUST_CHECK
+ward_err ward_gw_owner_commit(const ward_crypto *cp, const uint8_t hash[WARD_GW_OWNER_HASH_LEN],
+                              const uint8_t uuid[WARD_GW_UUID_LEN],
+                              uint8_t commit[WARD_GW_OWNER_COMMIT_LEN]);
+/* wardd: WARD_OK when hash is the one r commits to (compared in constant
+ * time), WARD_ERR_AUTH otherwise (another epoch's, or a guess). */
+WARD_MUST_CHECK
+ward_err ward_gw_owner_check(const ward_crypto *cp, const ward_gw_register *r,
+                             const uint8_t hash[WARD_GW_OWNER_HASH_LEN]);
+
 /* Gateway: the REGISTER, signed by key `id` of ks (its identity), whose
- * public key must be the one the activation names. */
+ * public key must be the one the activation names; it commits to `owner`,
+ * the owner hash of the current epoch. */
 WARD_MUST_CHECK
 ward_err ward_gw_register_sign_by(const ward_crypto *cp, const ward_keystore *ks,
                                   ward_key_id id, const uint8_t claim[WARD_GW_CLAIM_LEN],
                                   const uint8_t mac[WARD_GW_MAC_LEN],
                                   const uint8_t uuid[WARD_GW_UUID_LEN],
                                   const uint8_t *activation, size_t activation_len,
-                                  uint8_t *out, size_t cap, size_t *len);
+                                  const uint8_t owner[WARD_GW_OWNER_HASH_LEN], uint8_t *out,
+                                  size_t cap, size_t *len);
 /* wardd: the gateway's signature (by the key it carries), the factory's
  * signature of the activation, that the activation names that key and
  * the uuid. WARD_ERR_FORMAT malformed, WARD_ERR_AUTH any check failed. */

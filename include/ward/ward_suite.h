@@ -71,6 +71,8 @@ extern "C" {
 #define WARD_LABEL_GW_POP "gw pop"           /* flow C: the SEARCH proof key, from the PoP */
 #define WARD_LABEL_GW_LAN "gw lan"           /* flow C: the LAN link's two keys */
 #define WARD_LABEL_GW_REGISTER "gw register" /* flow C: the gateway signs its REGISTER */
+#define WARD_LABEL_GW_OWNER "gw owner"       /* flow C: an epoch's owner hash */
+#define WARD_LABEL_GW_OWNER_COMMIT "gw owner commit" /* flow C: its commitment in REGISTER */
 #define WARD_LABEL_GW_PASSWORD "gw password" /* flow C: wardd's verifier of a password */
 #define WARD_LABEL_GW_LOGIN "gw login"       /* flow C: key of a LOGIN, from accesskey */
 #define WARD_LABEL_GW_SESSION "gw session"   /* flow C: a session's two keys */

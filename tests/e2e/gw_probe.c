@@ -3,7 +3,9 @@
  * to and from wardd, and replays them as an attacker would).
  *
  *   gw_probe DIR init FACTORY_KEYFILE   gateway key, uuid, activation
- *   gw_probe DIR register CLAIM_B64     prints register=B64
+ *   gw_probe DIR register CLAIM_B64     prints register=B64 and owner=HEX (the owner
+ *                                       hash its device info carries this epoch)
+ *   gw_probe DIR epoch                  a new provisioning epoch (what a reset does)
  *   gw_probe DIR creds CREDS_B64        opens and keeps the credentials
  *   gw_probe DIR login-start            prints login=B64 (counter + 1 kept first)
  *   gw_probe DIR login-finish REPLY_B64 the session opens (exit 1: refused)
@@ -134,6 +136,12 @@ static int cmd_init(const char *factory_file)
     }
     file_write("uuid", uuid, sizeof uuid);
     file_write("activation", act, n);
+    /* The verification code and the first epoch's random. */
+    uint8_t owner[WARD_GW_OWNER_CODE_LEN + WARD_GW_OWNER_RANDOM_LEN];
+    if (rng.fill(rng.ctx, owner, sizeof owner) != WARD_OK) {
+        die("random");
+    }
+    file_write("owner", owner, sizeof owner);
     ward_keystore_soft_wipe(&soft);
     ward_keystore_soft_wipe(&fsoft);
     printf("uuid=%s\n", uuid_hex);
@@ -155,12 +163,32 @@ static int cmd_register(const char *claim_b64)
     keystore(&soft, &ks);
     file_read("uuid", uuid, sizeof uuid, true);
     alen = file_read("activation", act, sizeof act, true);
-    if (ward_gw_register_sign_by(cp, &ks, GW_KEY, claim, mac, uuid, act, alen, msg, sizeof msg,
-                                 &len) != WARD_OK) {
+    uint8_t owner[WARD_GW_OWNER_CODE_LEN + WARD_GW_OWNER_RANDOM_LEN];
+    uint8_t hash[WARD_GW_OWNER_HASH_LEN];
+    char hex[2 * WARD_GW_OWNER_HASH_LEN + 1];
+    if (file_read("owner", owner, sizeof owner, true) != sizeof owner ||
+        ward_gw_owner_hash(cp, owner, owner + WARD_GW_OWNER_CODE_LEN, uuid, hash) != WARD_OK ||
+        ward_hex_encode(hash, sizeof hash, hex, sizeof hex) != WARD_OK) {
+        die("owner");
+    }
+    if (ward_gw_register_sign_by(cp, &ks, GW_KEY, claim, mac, uuid, act, alen, hash, msg,
+                                 sizeof msg, &len) != WARD_OK) {
         die("register");
     }
     ward_keystore_soft_wipe(&soft);
     print_b64("register", msg, len);
+    printf("owner=%s\n", hex);
+    return 0;
+}
+
+static int cmd_epoch(void)
+{
+    uint8_t owner[WARD_GW_OWNER_CODE_LEN + WARD_GW_OWNER_RANDOM_LEN];
+    if (file_read("owner", owner, sizeof owner, true) != sizeof owner ||
+        rng.fill(rng.ctx, owner + WARD_GW_OWNER_CODE_LEN, WARD_GW_OWNER_RANDOM_LEN) != WARD_OK) {
+        die("owner");
+    }
+    file_write("owner", owner, sizeof owner);
     return 0;
 }
 
@@ -321,6 +349,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "register") == 0 && arg != NULL) {
         return cmd_register(arg);
+    }
+    if (strcmp(cmd, "epoch") == 0) {
+        return cmd_epoch();
     }
     if (strcmp(cmd, "creds") == 0 && arg != NULL) {
         return cmd_creds(arg);

@@ -86,9 +86,10 @@ class Gateways(api.WarddTest):
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read() or b"null")
 
-    def register(self, d, uid="alice", claim=None, expect=201):
+    def register(self, d, uid="alice", claim=None, expect=201, owner=None):
         _, out = self.g(d, "register", claim or self.claim(uid))
-        st, j = self.call(uid, "POST", "/v1/gateways", {"register": out["register"]})
+        st, j = self.call(uid, "POST", "/v1/gateways",
+                          {"register": out["register"], "owner": owner or out["owner"]})
         self.assertEqual(st, expect, j)
         if expect in (200, 201):
             self.g(d, "creds", j["credentials"])

@@ -30,6 +30,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* Every view lies inside the message. */
         CHECK(r.activation >= data && r.activation + r.activation_len <= data + size);
         CHECK(r.gw_pub >= data && r.gw_pub + WARD_P256_POINT_LEN <= data + size);
+        CHECK(r.owner_commit >= data && r.owner_commit + WARD_GW_OWNER_COMMIT_LEN <= data + size);
+        /* The corpus's owner hash (gen_corpus_gw_cloud.c) binds; another does not. */
+        uint8_t owner[WARD_GW_OWNER_HASH_LEN];
+        memset(owner, 0x0e, sizeof owner);
+        err = ward_gw_owner_check(cp, &r, owner);
+        CHECK(err == WARD_OK || err == WARD_ERR_AUTH);
+        owner[0] ^= 1;
+        CHECK(ward_gw_owner_check(cp, &r, owner) == WARD_ERR_AUTH);
     }
     uint8_t claim[WARD_GW_CLAIM_LEN], again[WARD_GW_CLAIM_MSG_LEN];
     size_t n = 0;

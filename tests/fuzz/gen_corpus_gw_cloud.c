@@ -54,8 +54,10 @@ int main(int argc, char **argv)
     ward_activation a = { (const uint8_t *)uuid_hex, sizeof uuid_hex, gw_pub };
     CHECK(ward_activation_sign_by(cp, &fks, WARD_KEY_FACTORY, &a, act, sizeof act, &alen) ==
           WARD_OK);
+    uint8_t owner[WARD_GW_OWNER_HASH_LEN];
+    memset(owner, 0x0e, sizeof owner);
     CHECK(ward_gw_register_sign_by(cp, &gks, WARD_KEY_DEVICE_IDENTITY, claim, mac, uuid, act,
-                                   alen, msg, sizeof msg, &len) == WARD_OK);
+                                   alen, owner, msg, sizeof msg, &len) == WARD_OK);
     bad |= put(argv[1], "gw_cloud", "register", msg, len);
     CHECK(ward_gw_claim_encode(claim, msg, sizeof msg, &len) == WARD_OK);
     bad |= put(argv[1], "gw_cloud", "claim", msg, len);

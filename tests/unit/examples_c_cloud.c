@@ -59,10 +59,17 @@ void ex_gen_flow_c_cloud(ex_set *s)
     ex_rng_mark(&x.wr);
     EX_OK(s, x.wrng.fill(x.wrng.ctx, claim, sizeof claim));
     EX_OK(s, ward_gw_claim_encode(claim, x.claim_msg, sizeof x.claim_msg, &clen));
+    /* The owner hash of the device info: a fixed code and epoch random. */
+    uint8_t code[WARD_GW_OWNER_CODE_LEN], epoch[WARD_GW_OWNER_RANDOM_LEN];
+    uint8_t owner[WARD_GW_OWNER_HASH_LEN];
+    memset(code, 0xc0, sizeof code);
+    memset(epoch, 0xe1, sizeof epoch);
+    EX_OK(s, ward_gw_owner_hash(s->cp, code, epoch, uuid, owner));
     EX_OK(s, ward_gw_register_sign_by(s->cp, &x.g.dev, GW_KEY, claim, mac, uuid, x.g.act, alen,
-                                      x.reg, sizeof x.reg, &len));
+                                      owner, x.reg, sizeof x.reg, &len));
     ward_gw_register r;
     EX_OK(s, ward_gw_register_verify(s->cp, x.g.factory_pub, x.reg, len, &r));
+    EX_OK(s, ward_gw_owner_check(s->cp, &r, owner));
 
     ex_begin(s, "gw-register",
              "### Flow C: gateway registration, login and session\n"
@@ -80,7 +87,19 @@ void ex_gen_flow_c_cloud(ex_set *s)
     ex_note(s, "drawn by wardd: the claim; it keeps SHA-256(claim) only");
     ex_hex(s, "claim", claim, sizeof claim);
     ex_msg(s, "claim_msg", x.claim_msg, clen);
+    ex_note(s, "owner hash (device info 0x04) = ward_kdf(label, ikm = the verification");
+    ex_note(s, "code, salt = this epoch's random, context = uuid), 32 bytes:");
+    ex_str(s, "owner_hash.label", WARD_LABEL_GW_OWNER);
+    ex_hex(s, "owner_hash.code", code, sizeof code);
+    ex_hex(s, "owner_hash.random", epoch, sizeof epoch);
+    ex_hex(s, "owner_hash", owner, sizeof owner);
+    ex_note(s, "its commitment in REGISTER (0x06), 16 bytes:");
+    uint8_t commit[WARD_GW_OWNER_COMMIT_LEN];
+    ex_kdf(s, "owner_commit", WARD_LABEL_GW_OWNER_COMMIT, owner, sizeof owner, uuid, sizeof uuid,
+           commit, sizeof commit);
+    EX_SAME(s, commit, sizeof commit, r.owner_commit, WARD_GW_OWNER_COMMIT_LEN, "owner commit");
     ex_note(s, "REGISTER: 0x01 claim, 0x02 mac, 0x03 uuid, 0x04 gw_pub, 0x05 activation,");
+    ex_note(s, "0x06 owner_commit,");
     ex_note(s, "0xFE ward_sign(\"gw register\") by the gateway over every byte before it");
     ex_sig(s, "register_msg", x.reg, len, true, len - WARD_P256_SIG_LEN, WARD_LABEL_GW_REGISTER,
            x.g.dev_pub, x.reg, len - WARD_TLV_SIZE(WARD_P256_SIG_LEN));

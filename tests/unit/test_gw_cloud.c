@@ -84,10 +84,18 @@ static void test_register(void **state)
     fx f;
     fx_init(&f);
     uint8_t claim[WARD_GW_CLAIM_LEN], msg[WARD_GW_REGISTER_MAX];
+    uint8_t code[WARD_GW_OWNER_CODE_LEN], epoch[WARD_GW_OWNER_RANDOM_LEN];
+    uint8_t owner[WARD_GW_OWNER_HASH_LEN], old_owner[WARD_GW_OWNER_HASH_LEN];
     size_t len = 0;
     memset(claim, 0x77, sizeof claim);
+    memset(code, 0x5c, sizeof code);
+    memset(epoch, 0x01, sizeof epoch);
+    assert_int_equal(ward_gw_owner_hash(ward_test_cp, code, epoch, f.uuid, old_owner), WARD_OK);
+    epoch[0] = 0x02;   /* a reset: the next epoch */
+    assert_int_equal(ward_gw_owner_hash(ward_test_cp, code, epoch, f.uuid, owner), WARD_OK);
+    assert_memory_not_equal(owner, old_owner, sizeof owner);
     assert_int_equal(ward_gw_register_sign_by(ward_test_cp, &f.gw, GW_KEY, claim, f.mac, f.uuid,
-                                              f.act, f.act_len, msg, sizeof msg, &len),
+                                              f.act, f.act_len, owner, msg, sizeof msg, &len),
                      WARD_OK);
     assert_true(len <= WARD_GW_REGISTER_MAX);
     ward_gw_register r;
@@ -97,6 +105,12 @@ static void test_register(void **state)
     assert_memory_equal(r.gw_pub, f.gw_pub, WARD_P256_POINT_LEN);
     assert_memory_equal(r.uuid, f.uuid, WARD_GW_UUID_LEN);
     assert_memory_equal(r.mac, f.mac, WARD_GW_MAC_LEN);
+    /* The owner hash of this epoch binds; the last epoch's, or a guess, not. */
+    assert_int_equal(ward_gw_owner_check(ward_test_cp, &r, owner), WARD_OK);
+    assert_int_equal(ward_gw_owner_check(ward_test_cp, &r, old_owner), WARD_ERR_AUTH);
+    owner[31] ^= 1;
+    assert_int_equal(ward_gw_owner_check(ward_test_cp, &r, owner), WARD_ERR_AUTH);
+    owner[31] ^= 1;
 
     /* Another factory's gateway. */
     uint8_t stranger[WARD_P256_POINT_LEN];
@@ -114,13 +128,14 @@ static void test_register(void **state)
     /* Another key signing with this gateway's activation: the signer
      * refuses to send it, and a forged one fails at wardd. */
     assert_int_equal(ward_gw_register_sign_by(ward_test_cp, &f.other, GW_KEY, claim, f.mac,
-                                              f.uuid, f.act, f.act_len, msg, sizeof msg, &len),
+                                              f.uuid, f.act, f.act_len, owner, msg, sizeof msg,
+                                              &len),
                      WARD_ERR_PARAM);
     /* An activation for another uuid. */
     uint8_t uuid2[WARD_GW_UUID_LEN];
     memset(uuid2, 0x11, sizeof uuid2);
     assert_int_equal(ward_gw_register_sign_by(ward_test_cp, &f.gw, GW_KEY, claim, f.mac, uuid2,
-                                              f.act, f.act_len, msg, sizeof msg, &len),
+                                              f.act, f.act_len, owner, msg, sizeof msg, &len),
                      WARD_ERR_PARAM);
     fx_done(&f);
 }
