@@ -471,3 +471,12 @@ void gwc_close(gw_cloud *g)
     ward_wipe(&g->creds, sizeof g->creds);
     g->store_open = false;
 }
+
+bool gwc_localkey(const gw_cloud *g, uint8_t out[WARD_GW_LOCALKEY_LEN])
+{
+    if (!g->have_creds) {
+        return false;
+    }
+    memcpy(out, g->creds.localkey, WARD_GW_LOCALKEY_LEN);
+    return true;
+}

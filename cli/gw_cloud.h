@@ -81,6 +81,9 @@ void gwc_tick(gw_cloud *g, bool wifi_up);
  * to tell); 1 wiped but wardd not told (gwc_tick tells it later); an exit
  * code when not even wiped. */
 int gwc_reset(gw_cloud *g, unsigned tries);
+/* The localkey of the credentials held now, for the sub-devices' keys:
+ * true and out, or false (none yet, or wiped by a reset). */
+bool gwc_localkey(const gw_cloud *g, uint8_t out[WARD_GW_LOCALKEY_LEN]);
 void gwc_close(gw_cloud *g);
 
 #endif /* WARD_CLI_GW_CLOUD_H */

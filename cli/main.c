@@ -48,6 +48,7 @@ static const cli_command commands[] = {
     { "gateway init", cmd_gateway_init },
     { "gateway run", cmd_gateway_run },
     { "gateway reset", cmd_gateway_reset },
+    { "gateway subdevices", cmd_gateway_subdevices },
     { "app provision", cmd_app_provision },
     { "app gateways", cmd_app_gateways },
 };
