@@ -181,16 +181,16 @@ static void accept_sub(gw_subs *s)
         close(fd);   /* no localkey yet: the sub-device tries again later */
         return;
     }
-    /* A free place, else the longest idle connection's: strangers holding
-     * connections open cannot lock a sub-device out. */
-    gws_conn *c = &s->c[0];
-    for (size_t i = 0; i < GWS_CONNS; i++) {
-        if (s->c[i].fd < 0) {
-            c = &s->c[i];
-            break;
-        }
-        if (s->c[i].last_ms < c->last_ms) {
-            c = &s->c[i];
+    /* A free place, else the longest idle connection's that carries no
+     * channel, else the longest idle one's: strangers holding connections
+     * open cannot lock a sub-device out, nor push out one whose channel
+     * is open (they cannot open one). */
+    gws_conn *c = NULL;
+    for (size_t i = 0; i < GWS_CONNS && (c == NULL || c->fd >= 0); i++) {
+        gws_conn *k = &s->c[i];
+        if (c == NULL || k->fd < 0 || (!k->named && c->named) ||
+            (k->named == c->named && k->last_ms < c->last_ms)) {
+            c = k;
         }
     }
     conn_drop(c);

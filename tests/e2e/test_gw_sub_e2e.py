@@ -362,6 +362,30 @@ class GatewaySubDevices(unittest.TestCase):
         finally:
             racer.close()
 
+    def test_gw_subdevice_connection_flood(self):
+        """Strangers hold open every connection place the gateway has (and
+        more): A's open channel goes on, and B still joins and talks."""
+        sid_a, da, a = self.joined("a")
+        strangers = []
+        try:
+            for _ in range(2 * 8):
+                strangers.append(socket.create_connection(("127.0.0.1", self.sub_port)))
+                time.sleep(0.02)
+            self.through(a, "a under the flood")
+            sid_b, db, b = self.joined("b")
+            for _ in range(8):
+                strangers.append(socket.create_connection(("127.0.0.1", self.sub_port)))
+                time.sleep(0.02)
+            self.through(a, "a still")
+            self.through(b, "b still")
+            # Neither lost its connection to them (no reconnect, one channel).
+            for p in (a, b):
+                self.assertEqual(p.count("reconnecting"), 0, p.lines)
+                self.assertEqual(p.count("channel open"), 1, p.lines)
+        finally:
+            for s in strangers:
+                s.close()
+
     def test_gw_subdevice_reconnects_after_gateway_restart(self):
         sid, d, a = self.joined("a")
         gen = self.table()[sid]
