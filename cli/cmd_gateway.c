@@ -586,7 +586,7 @@ int cmd_gateway_reset(int argc, char **argv)
         free(prov);
         free(subs);
         if (rc == 0) {
-            printf("gateway reset: credentials, Wi-Fi and sub-devices wiped; %s\n",
+            printf("gateway reset: credentials and Wi-Fi wiped; %s\n",
                    told == 0 ? "wardd dropped its registration"
                              : "wardd not reached: the gateway tells it when it runs");
         }
