@@ -145,6 +145,7 @@ int cmd_app_discover(int argc, char **argv);
 int cmd_gateway_init(int argc, char **argv);
 int cmd_gateway_run(int argc, char **argv);
 int cmd_gateway_reset(int argc, char **argv);
+int cmd_gateway_subdevices(int argc, char **argv);
 int cmd_app_provision(int argc, char **argv);
 int cmd_app_gateways(int argc, char **argv);
 /* Secure time (cmd_time.c): every device role syncs and prints it. */

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "gw_cloud.h"
 #include "gw_net.h"
+#include "gw_subs.h"
 #include "keystore.h"
 #include "qr.h"
 #include "state.h"
@@ -247,8 +248,9 @@ typedef struct gw_run {
     uint8_t join_result;
     int udp, lsn, conn;
     gw_cloud cloud;
-    uint8_t rbuf[2 + WARD_GW_PROV_MSG_MAX];
-    size_t rlen;
+    gw_framer fr;
+    bool subs_on;          /* --sub-port: sub-devices served */
+    gw_subs subs;
 } gw_run;
 
 /* FILE: one "ssid psk" a line (psk may be missing: an open network). */
@@ -364,10 +366,10 @@ static void conn_close(gw_run *r)
         close(r->conn);
     }
     r->conn = -1;
-    r->rlen = 0;
+    r->fr.have = 0;
 }
 
-/* One whole frame in rbuf: the core's answer goes back. */
+/* One whole frame from the app: the core's answer goes back. */
 static void tcp_frame(gw_run *r, const uint8_t *msg, size_t len)
 {
     uint8_t out[WARD_GW_PROV_MSG_MAX];
@@ -406,28 +408,18 @@ static void tcp_frame(gw_run *r, const uint8_t *msg, size_t len)
 
 static void tcp_round(gw_run *r)
 {
-    ssize_t n = recv(r->conn, r->rbuf + r->rlen, sizeof r->rbuf - r->rlen, 0);
-    if (n <= 0) {
-        if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-            conn_close(r);
-        }
+    int got = gw_framer_fill(&r->fr, r->conn);
+    if (got <= 0) {
+        conn_close(r);
         return;
     }
-    r->rlen += (size_t)n;
-    while (r->conn >= 0 && r->rlen >= 2) {
-        size_t len = ((size_t)r->rbuf[0] << 8) | r->rbuf[1];
-        if (len == 0 || len > WARD_GW_PROV_MSG_MAX) {
-            conn_close(r);   /* not our framing: drop the connection */
-            return;
-        }
-        if (r->rlen < len + 2) {
-            return;
-        }
-        uint8_t msg[WARD_GW_PROV_MSG_MAX];
-        memcpy(msg, r->rbuf + 2, len);
-        memmove(r->rbuf, r->rbuf + 2 + len, r->rlen - 2 - len);
-        r->rlen -= 2 + len;
+    uint8_t msg[WARD_GW_PROV_MSG_MAX];
+    size_t len = 0;
+    while (r->conn >= 0 && (got = gw_framer_next(&r->fr, msg, sizeof msg, &len)) == 1) {
         tcp_frame(r, msg, len);
+    }
+    if (got < 0) {
+        conn_close(r);   /* not our framing: drop the connection */
     }
 }
 
@@ -457,9 +449,10 @@ static int sockets(gw_run *r, unsigned udp_port, unsigned tcp_port)
 static void run_loop(gw_run *r)
 {
     while (!cli_stopping) {
-        struct pollfd p[3] = { { r->udp, POLLIN, 0 }, { r->lsn, POLLIN, 0 },
-                               { r->conn, POLLIN, 0 } };
-        int rc = poll(p, r->conn >= 0 ? 3 : 2, 100);
+        struct pollfd p[3 + GWS_POLLFDS] = { { r->udp, POLLIN, 0 }, { r->lsn, POLLIN, 0 },
+                                             { r->conn, POLLIN, 0 } };
+        size_t nsub = r->subs_on ? gw_subs_pollfds(&r->subs, p + 3) : 0;
+        int rc = poll(p, 3 + nsub, 100);
         if (rc < 0 && errno != EINTR) {
             fprintf(stderr, "gateway: poll: %s\n", strerror(errno));
             cli_nap(100);
@@ -475,8 +468,20 @@ static void run_loop(gw_run *r)
                 r->conn = c;
             }
         }
-        if (rc > 0 && r->conn >= 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+        if (rc > 0 && r->conn >= 0 && p[2].fd == r->conn &&
+            (p[2].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
             tcp_round(r);
+        }
+        if (r->subs_on) {
+            if (rc > 0) {
+                gw_subs_round(&r->subs, p + 3, nsub);
+            }
+            /* Sub-device keys derive from the localkey of the credentials
+             * held now (none before the first provisioning). */
+            uint8_t lk[WARD_GW_LOCALKEY_LEN];
+            bool have = gwc_localkey(&r->cloud, lk);
+            gw_subs_localkey(&r->subs, have ? lk : NULL);
+            ward_wipe(lk, sizeof lk);
         }
         if (r->joining && cli_mono_ms() >= r->join_at) {
             r->joining = false;
@@ -568,14 +573,18 @@ int cmd_gateway_reset(int argc, char **argv)
     if (told == 0 || told == 1) {
         /* Back to provisioning mode: the Wi-Fi forgotten, the reset flag
          * in the device info until the next provisioning. */
-        char *prov = path_in(dir, GW_STORE);
+        char *prov = path_in(dir, GW_STORE), *subs = path_in(dir, GWS_STORE);
         c.reset = true;
         if (prov == NULL || (unlink(prov) != 0 && errno != ENOENT)) {
             rc = cli_fail("%s: the Wi-Fi not forgotten: %s", dir, strerror(errno));
+        } else if (subs == NULL || (unlink(subs) != 0 && errno != ENOENT)) {
+            /* Its sub-devices go with its owner: the next one opens its own windows. */
+            rc = cli_fail("%s: the sub-devices not forgotten: %s", dir, strerror(errno));
         } else {
             rc = conf_write(dir, &c);
         }
         free(prov);
+        free(subs);
         if (rc == 0) {
             printf("gateway reset: credentials and Wi-Fi wiped; %s\n",
                    told == 0 ? "wardd dropped its registration"
@@ -592,18 +601,24 @@ int cmd_gateway_reset(int argc, char **argv)
 int cmd_gateway_run(int argc, char **argv)
 {
     const char *dir = NULL, *netns = NULL, *wifi = NULL, *udp_s = NULL, *fs_s = NULL;
-    const char *hb_s = NULL;
+    const char *hb_s = NULL, *sub_s = NULL, *sub_fac = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "netns", true, &netns }, { "wifi", true, &wifi },
         { "udp-port", true, &udp_s }, { "failsafe", true, &fs_s }, { "heartbeat", true, &hb_s },
+        { "sub-port", true, &sub_s }, { "sub-factory", true, &sub_fac },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 6, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 8, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
-    if (dir == NULL) {
+    if (dir == NULL || (sub_s == NULL) != (sub_fac == NULL)) {
         return cli_usage("usage: ward gateway run --dir G [--netns NAME] [--wifi FILE] "
-                         "[--udp-port P] [--failsafe S] [--heartbeat S]");
+                         "[--udp-port P] [--failsafe S] [--heartbeat S] "
+                         "[--sub-port P --sub-factory FILE]");
+    }
+    unsigned long sub_port = 0;
+    if ((rc = cli_number_opt("sub-port", sub_s, 0, 1, 65535, &sub_port)) != 0) {
+        return rc;
     }
     unsigned long udp_port = 0;
     unsigned failsafe = 0, hb = 0;
@@ -626,6 +641,7 @@ int cmd_gateway_run(int argc, char **argv)
     static gw_run r;
     memset(&r, 0, sizeof r);
     r.udp = r.lsn = r.conn = -1;
+    r.subs.lsn = r.subs.ctl = -1;
     gw_conf c;
     if ((rc = conf_read(dir, &c)) != 0 || (wifi != NULL && (rc = wifi_read(wifi, &r)) != 0) ||
         (rc = gwc_open(&r.cloud, dir, server, c.mac, c.uuid, hb)) != 0) {
@@ -688,6 +704,10 @@ int cmd_gateway_run(int argc, char **argv)
     if (rc == 0) {
         rc = sockets(&r, (unsigned)udp_port, c.port);
     }
+    if (rc == 0 && sub_port != 0) {
+        r.subs_on = true;
+        rc = gw_subs_open(&r.subs, dir, (unsigned)sub_port, sub_fac);
+    }
     if (rc == 0) {
         char ssid[WARD_GW_SOFTAP_SSID_MAX + 1];
         size_t n = 0;
@@ -701,6 +721,9 @@ int cmd_gateway_run(int argc, char **argv)
         }
         printf("SoftAP SSID: %s\n", ssid);
         printf("listening: udp %lu, tcp %u\n", udp_port, c.port);
+        if (r.subs_on) {
+            printf("sub-devices: tcp %lu, control %s/%s\n", sub_port, dir, GWS_CTL);
+        }
         fflush(stdout);
         cli_catch_stop();
         /* wardd is talked to from a thread of its own (gw_cloud.h), in
@@ -717,6 +740,9 @@ int cmd_gateway_run(int argc, char **argv)
     }
     if (r.lsn >= 0) {
         close(r.lsn);
+    }
+    if (r.subs_on) {
+        gw_subs_close(&r.subs);
     }
     gwc_close(&r.cloud);
     ward_gw_prov_close(&r.gw);

@@ -3,7 +3,6 @@
  * to it over the sealed channel (ward_gw_sub.h). */
 #include <ctype.h>
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,11 +26,17 @@
 #define CRED_LEN (WARD_GW_SUB_ID_LEN + 4 + WARD_GW_SUB_KEY_LEN)
 
 /* How long an answer may take before a frame is sent again, and the
- * bounds of the waits between JOINs while no window is open. */
+ * bounds of the waits between JOINs while no window is open and between
+ * connection attempts while the gateway is away. */
 #define ANSWER_MS 3000
 #define RESENDS 5
 #define JOIN_BACKOFF_MIN_MS 500u
 #define JOIN_BACKOFF_MAX_MS 8000u
+#define LINK_BACKOFF_MIN_MS 250u
+#define LINK_BACKOFF_MAX_MS 8000u
+/* What the steps of a connection return besides 0 and an exit code. */
+#define SUB_UNKNOWN 3   /* the gateway does not know this key (removed, or re-joined) */
+#define SUB_LINK 4      /* the link dropped or the gateway stopped answering: reconnect */
 
 static void path_of(char *out, size_t cap, const char *dir, const char *name)
 {
@@ -142,6 +147,11 @@ typedef struct sub_run {
     bool have_cred;
     int fd;
     const char *dir;
+    /* Standard input survives reconnections: a line read while the link
+     * was down goes up on the next channel. */
+    char line[WARD_GW_SUB_PAYLOAD_MAX + 2];
+    size_t have;
+    bool in_open;
 } sub_run;
 
 /* The activation file holds hex of unknown length: read it as text. */
@@ -244,86 +254,6 @@ static void forget_cred(sub_run *r)
     r->have_cred = false;
 }
 
-static int dial(const char *hostport)
-{
-    char host[256];
-    const char *colon = strrchr(hostport, ':');
-    if (colon == NULL || colon == hostport || (size_t)(colon - hostport) >= sizeof host ||
-        colon[1] == '\0') {
-        return -2;
-    }
-    memcpy(host, hostport, (size_t)(colon - hostport));
-    host[colon - hostport] = '\0';
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_socktype = SOCK_STREAM;
-    if (getaddrinfo(host, colon + 1, &hints, &res) != 0) {
-        return -1;
-    }
-    int fd = -1;
-    for (struct addrinfo *ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-            close(fd);
-            fd = -1;
-        }
-    }
-    freeaddrinfo(res);
-    return fd;
-}
-
-/* Reads exactly len bytes within the deadline (monotonic ms): 1 read,
- * 0 timed out, -1 closed or failed. */
-static int read_full(int fd, uint8_t *buf, size_t len, long long deadline)
-{
-    size_t done = 0;
-    while (done < len) {
-        long long left = deadline - cli_mono_ms();
-        if (left <= 0 || cli_stopping) {
-            return 0;
-        }
-        struct pollfd p = { fd, POLLIN, 0 };
-        int pr = poll(&p, 1, left > 200 ? 200 : (int)left);
-        if (pr < 0 && errno != EINTR) {
-            return -1;
-        }
-        if (pr <= 0) {
-            continue;
-        }
-        ssize_t n = recv(fd, buf + done, len - done, 0);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return -1;
-        }
-        done += (size_t)n;
-    }
-    return 1;
-}
-
-/* One frame within ms: 1 and *len, 0 timed out, -1 closed or oversized. */
-static int recv_frame(int fd, uint8_t *msg, size_t *len, int ms)
-{
-    uint8_t hdr[2];
-    long long deadline = cli_mono_ms() + ms;
-    int rc = read_full(fd, hdr, 2, deadline);
-    if (rc <= 0) {
-        return rc;
-    }
-    size_t n = ((size_t)hdr[0] << 8) | hdr[1];
-    if (n > WARD_GW_SUB_FRAME_MAX) {
-        return -1;
-    }
-    /* The length is in: the rest follows at once or the link is broken. */
-    rc = read_full(fd, msg, n, cli_mono_ms() + ANSWER_MS);
-    if (rc <= 0) {
-        return -1;
-    }
-    *len = n;
-    return 1;
-}
-
 static const char *refused_text(uint8_t code)
 {
     switch (code) {
@@ -339,19 +269,34 @@ static const char *refused_text(uint8_t code)
 
 /* Sends req and waits for an answer, resending the same bytes when none
  * comes (the gateway answers a retransmission identically). 1 and the
- * answer, 0 none after every resend, -1 link lost. */
+ * answer, 0 none after every resend, -1 link lost (or stopping). */
 static int exchange(sub_run *r, const uint8_t *req, size_t len, uint8_t *ans, size_t *ans_len)
 {
     for (int i = 0; i <= RESENDS && !cli_stopping; i++) {
         if (gw_send_frame(r->fd, req, len) != 0) {
             return -1;
         }
-        int rc = recv_frame(r->fd, ans, ans_len, ANSWER_MS);
-        if (rc != 0) {
-            return rc;
+        gw_frame_rc rc = gw_read_frame(r->fd, ans, WARD_GW_SUB_FRAME_MAX, ans_len, ANSWER_MS,
+                                       ANSWER_MS);
+        if (rc == GW_FRAME_OK) {
+            return 1;
+        }
+        if (rc != GW_FRAME_TIMEOUT) {
+            return -1;
         }
     }
-    return 0;
+    return cli_stopping ? -1 : 0;
+}
+
+/* The link is gone: say so once, the caller reconnects. */
+static int link_lost(sub_run *r, const char *why)
+{
+    if (cli_stopping) {
+        return cli_fail("stopped");
+    }
+    printf("subdevice %s: %s: reconnecting\n", r->idhex, why);
+    fflush(stdout);
+    return SUB_LINK;
 }
 
 /* CHALLENGE, then JOIN with the window's challenge, until a window takes
@@ -380,11 +325,9 @@ static int join(sub_run *r, unsigned wait_s)
             }
             rc = exchange(r, req, len, ans, &alen);
         }
-        if (rc < 0) {
-            return cli_fail("the gateway closed the link");
-        }
-        if (rc == 0) {
-            return cli_fail("the gateway does not answer");
+        if (rc <= 0) {
+            return link_lost(r, rc < 0 ? "the gateway closed the link"
+                                       : "the gateway does not answer");
         }
         if (ward_gw_sub_refused_parse(ans, alen, who, &code) == WARD_OK) {
             if (code == WARD_GW_SUB_STALE && cli_mono_ms() < end) {
@@ -433,10 +376,10 @@ static int send_data(sub_run *r, uint8_t type, const char *text, size_t tlen)
     if (err != WARD_OK) {
         return cli_fail("cannot seal: %s", ward_strerror(err));
     }
-    return gw_send_frame(r->fd, pkt, len) == 0 ? 0 : cli_fail("the gateway closed the link");
+    return gw_send_frame(r->fd, pkt, len) == 0 ? 0 : link_lost(r, "the gateway closed the link");
 }
 
-/* 0 channel open, 3 unknown to the gateway (the key was dropped), else a failure. */
+/* 0 channel open, SUB_UNKNOWN, SUB_LINK, else a failure. */
 static int hello(sub_run *r)
 {
     uint8_t req[WARD_GW_SUB_FRAME_MAX], ans[WARD_GW_SUB_FRAME_MAX], who[WARD_GW_SUB_ID_LEN];
@@ -449,11 +392,12 @@ static int hello(sub_run *r)
     }
     int rc = exchange(r, req, len, ans, &alen);
     if (rc <= 0) {
-        return cli_fail(rc < 0 ? "the gateway closed the link" : "the gateway does not answer");
+        return link_lost(r, rc < 0 ? "the gateway closed the link"
+                                   : "the gateway does not answer");
     }
     if (ward_gw_sub_refused_parse(ans, alen, who, &code) == WARD_OK) {
         if (code == WARD_GW_SUB_UNKNOWN) {
-            return 3;
+            return SUB_UNKNOWN;
         }
         return cli_fail("channel refused: %s", refused_text(code));
     }
@@ -472,14 +416,18 @@ static int hello(sub_run *r)
 }
 
 /* What the gateway sends: DATA printed, LEAVE ends, REFUSED said. 0 go
- * on, 1 done (left), 3 removed, else a failure. */
+ * on, 1 done (left), SUB_UNKNOWN removed, SUB_LINK no channel any more. */
 static int on_frame(sub_run *r, const uint8_t *msg, size_t len)
 {
     uint8_t pt[WARD_GW_SUB_PAYLOAD_MAX + 1], who[WARD_GW_SUB_ID_LEN], type = 0, code = 0;
     size_t n = 0;
     if (ward_gw_sub_refused_parse(msg, len, who, &code) == WARD_OK) {
         if (code == WARD_GW_SUB_UNKNOWN) {
-            return 3;
+            return SUB_UNKNOWN;
+        }
+        if (code == WARD_GW_SUB_NO_CHANNEL) {
+            /* The gateway lost our channel (it restarted): a new HELLO. */
+            return link_lost(r, "the gateway has no channel of ours");
         }
         fprintf(stderr, "ward: gateway: %s\n", refused_text(code));
         return 0;
@@ -507,16 +455,24 @@ static int on_frame(sub_run *r, const uint8_t *msg, size_t len)
 }
 
 /* Each line of standard input goes up as DATA; DATA down is printed;
- * end of input sends a LEAVE. */
+ * end of input sends a LEAVE. 0 left, SUB_UNKNOWN, SUB_LINK, else a failure. */
 static int talk(sub_run *r)
 {
-    char line[WARD_GW_SUB_PAYLOAD_MAX + 2];
-    size_t have = 0;
-    bool in_open = true;
     uint8_t msg[WARD_GW_SUB_FRAME_MAX];
-    while (!cli_stopping) {
+    /* Lines read while the link was down go up first. */
+    char *nl;
+    while ((nl = memchr(r->line, '\n', r->have)) != NULL) {
+        size_t l = (size_t)(nl - r->line);
+        int rc = send_data(r, WARD_MSG_GW_SUB_DATA, r->line, l);
+        if (rc != 0) {
+            return rc;
+        }
+        memmove(r->line, nl + 1, r->have - l - 1);
+        r->have -= l + 1;
+    }
+    while (!cli_stopping && r->in_open) {
         struct pollfd p[2] = { { r->fd, POLLIN, 0 }, { STDIN_FILENO, POLLIN, 0 } };
-        int pr = poll(p, in_open ? 2 : 1, 200);
+        int pr = poll(p, 2, 200);
         if (pr < 0 && errno != EINTR) {
             return cli_fail("poll: %s", strerror(errno));
         }
@@ -525,50 +481,61 @@ static int talk(sub_run *r)
         }
         if (p[0].revents != 0) {
             size_t len = 0;
-            int rc = recv_frame(r->fd, msg, &len, ANSWER_MS);
-            if (rc < 0) {
-                return cli_fail("the gateway closed the link");
-            }
-            if (rc > 0 && (rc = on_frame(r, msg, len)) != 0) {
-                return rc == 1 ? 0 : rc;
+            gw_frame_rc fr = gw_read_frame(r->fd, msg, sizeof msg, &len, ANSWER_MS, ANSWER_MS);
+            if (fr == GW_FRAME_OK) {
+                int rc = on_frame(r, msg, len);
+                if (rc != 0) {
+                    return rc == 1 ? 0 : rc;
+                }
+            } else if (fr != GW_FRAME_TIMEOUT) {
+                return link_lost(r, "the gateway closed the link");
             }
         }
-        if (in_open && p[1].revents != 0) {
-            ssize_t n = read(STDIN_FILENO, line + have, sizeof line - 1 - have);
+        if (p[1].revents != 0) {
+            ssize_t n = read(STDIN_FILENO, r->line + r->have, sizeof r->line - 1 - r->have);
             if (n <= 0) {
-                in_open = false;
-                if (have > 0 && send_data(r, WARD_MSG_GW_SUB_DATA, line, have) != 0) {
-                    return CLI_EXIT_FAIL;
-                }
+                r->in_open = false;
                 break;
             }
-            have += (size_t)n;
-            char *nl;
-            while ((nl = memchr(line, '\n', have)) != NULL) {
-                size_t l = (size_t)(nl - line);
-                if (send_data(r, WARD_MSG_GW_SUB_DATA, line, l) != 0) {
-                    return CLI_EXIT_FAIL;
+            r->have += (size_t)n;
+            while ((nl = memchr(r->line, '\n', r->have)) != NULL) {
+                size_t l = (size_t)(nl - r->line);
+                int rc = send_data(r, WARD_MSG_GW_SUB_DATA, r->line, l);
+                if (rc != 0) {
+                    return rc;   /* the line stays: it goes up after the reconnect */
                 }
-                memmove(line, nl + 1, have - l - 1);
-                have -= l + 1;
+                memmove(r->line, nl + 1, r->have - l - 1);
+                r->have -= l + 1;
             }
-            if (have == WARD_GW_SUB_PAYLOAD_MAX) {   /* a line too long goes in pieces */
-                if (send_data(r, WARD_MSG_GW_SUB_DATA, line, have) != 0) {
-                    return CLI_EXIT_FAIL;
+            if (r->have == WARD_GW_SUB_PAYLOAD_MAX) {   /* a line too long goes in pieces */
+                int rc = send_data(r, WARD_MSG_GW_SUB_DATA, r->line, r->have);
+                if (rc != 0) {
+                    return rc;
                 }
-                have = 0;
+                r->have = 0;
             }
         }
     }
+    if (cli_stopping) {
+        return cli_fail("stopped");
+    }
+    if (r->have > 0) {
+        int rc = send_data(r, WARD_MSG_GW_SUB_DATA, r->line, r->have);
+        if (rc != 0) {
+            return rc;
+        }
+        r->have = 0;
+    }
     /* Let the gateway's answers to the last lines arrive, then leave. */
     long long until = cli_mono_ms() + 500;
-    while (cli_mono_ms() < until) {
+    while (cli_mono_ms() < until && !cli_stopping) {
         size_t len = 0;
-        int rc = recv_frame(r->fd, msg, &len, 100);
-        if (rc < 0) {
+        gw_frame_rc fr = gw_read_frame(r->fd, msg, sizeof msg, &len, 100, ANSWER_MS);
+        if (fr != GW_FRAME_OK && fr != GW_FRAME_TIMEOUT) {
             break;
         }
-        if (rc > 0 && (rc = on_frame(r, msg, len)) != 0) {
+        int rc = fr == GW_FRAME_OK ? on_frame(r, msg, len) : 0;
+        if (rc != 0) {
             return rc == 1 ? 0 : rc;
         }
     }
@@ -576,70 +543,147 @@ static int talk(sub_run *r)
     if (rc == 0) {
         printf("subdevice %s: left the channel\n", r->idhex);
     }
-    return rc;
+    return rc == SUB_LINK ? 0 : rc;   /* a link gone at the LEAVE has left too */
+}
+
+/* The wait before the next connection, reading standard input meanwhile
+ * (a line read now goes up on the next channel). false: the input ended
+ * with nothing left to send, so there is nothing to reconnect for. */
+static bool nap_reading(sub_run *r, unsigned ms)
+{
+    long long end = cli_mono_ms() + ms;
+    for (;;) {
+        long long left = end - cli_mono_ms();
+        if (left <= 0 || cli_stopping) {
+            return true;
+        }
+        bool room = r->in_open && r->have < sizeof r->line - 1;
+        struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
+        int pr = poll(&p, room ? 1 : 0, left > 200 ? 200 : (int)left);
+        if (pr > 0 && room) {
+            ssize_t n = read(STDIN_FILENO, r->line + r->have, sizeof r->line - 1 - r->have);
+            if (n <= 0) {
+                r->in_open = false;
+            } else {
+                r->have += (size_t)n;
+            }
+        }
+        if (!r->in_open && r->have == 0) {
+            return false;
+        }
+    }
+}
+
+/* One connection: join if need be, open the channel, talk. 0 done,
+ * SUB_UNKNOWN removed, SUB_LINK reconnect, else an exit code. */
+static int session(sub_run *r, unsigned wait_s, bool *opened)
+{
+    /* A key the gateway no longer knows at HELLO (removed, or it joined
+     * again elsewhere) is dropped, and the sub-device joins again once. */
+    for (int round = 0; round < 2; round++) {
+        int rc = r->have_cred ? 0 : join(r, wait_s);
+        if (rc != 0) {
+            return rc;
+        }
+        rc = hello(r);
+        if (rc == SUB_UNKNOWN && round == 0) {
+            printf("subdevice %s: the gateway no longer knows this key: joining again\n",
+                   r->idhex);
+            forget_cred(r);
+            continue;
+        }
+        if (rc != 0) {
+            return rc == SUB_UNKNOWN ? cli_fail("the gateway refused the new key") : rc;
+        }
+        *opened = true;
+        return talk(r);
+    }
+    return cli_fail("the gateway refused the new key");
 }
 
 int cmd_subdevice_run(int argc, char **argv)
 {
-    const char *dir = NULL, *gateway = NULL, *wait = NULL;
+    const char *dir = NULL, *gateway = NULL, *wait = NULL, *rwait = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "gateway", true, &gateway }, { "join-wait", true, &wait },
+        { "reconnect-wait", true, &rwait },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 3, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 4, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
     if (dir == NULL || gateway == NULL) {
         return cli_usage("usage: ward subdevice run --dir S --gateway HOST:PORT "
-                         "[--join-wait SECONDS]");
+                         "[--join-wait SECONDS] [--reconnect-wait SECONDS]");
     }
-    unsigned wait_s = 0;
-    if ((rc = cli_seconds_opt("join-wait", wait, 120, &wait_s)) != 0) {
+    unsigned wait_s = 0, rwait_s = 0;
+    if ((rc = cli_seconds_opt("join-wait", wait, 120, &wait_s)) != 0 ||
+        (rc = cli_seconds_opt("reconnect-wait", rwait, 300, &rwait_s)) != 0) {
         return rc;
     }
     static sub_run r;
     memset(&r, 0, sizeof r);
     r.dir = dir;
     r.fd = -1;
+    r.in_open = true;
     if ((rc = load(&r)) != 0) {
         return rc;
     }
     cli_catch_stop();
-    r.fd = dial(gateway);
-    if (r.fd == -2) {
-        rc = cli_usage("--gateway: HOST:PORT expected, not '%s'", gateway);
-    } else if (r.fd < 0) {
-        rc = cli_fail("cannot reach the gateway at %s: %s", gateway, strerror(errno));
-    }
-    /* A key the gateway no longer knows (removed, or it joined again
-     * elsewhere) is dropped, and the sub-device joins again once. */
-    for (int round = 0; rc == 0 && round < 2; round++) {
-        if (!r.have_cred && (rc = join(&r, wait_s)) != 0) {
+    /* Connect, and again after the link drops or the gateway restarts:
+     * back-off from 0.25 s doubling to 8 s, for at most --reconnect-wait
+     * seconds without a channel. */
+    unsigned backoff = LINK_BACKOFF_MIN_MS;
+    long long give_up = cli_mono_ms() + (long long)rwait_s * 1000;
+    bool said = false;
+    for (;;) {
+        r.fd = gw_dial(gateway);
+        if (r.fd == -2) {
+            rc = cli_usage("--gateway: HOST:PORT expected, not '%s'", gateway);
             break;
         }
-        rc = hello(&r);
-        if (rc == 3) {
-            printf("subdevice %s: the gateway no longer knows this key: joining again\n",
-                   r.idhex);
-            forget_cred(&r);
-            rc = 0;
-            continue;
+        if (r.fd >= 0) {
+            bool opened = false;
+            rc = session(&r, wait_s, &opened);
+            close(r.fd);
+            r.fd = -1;
+            if (opened) {
+                said = false;
+                backoff = LINK_BACKOFF_MIN_MS;
+                give_up = cli_mono_ms() + (long long)rwait_s * 1000;
+            }
+            if (rc != SUB_LINK) {
+                break;
+            }
+        } else if (!said) {
+            printf("subdevice %s: cannot reach the gateway at %s (%s): retrying\n", r.idhex,
+                   gateway, strerror(errno));
+            fflush(stdout);
+            said = true;
         }
-        if (rc == 0) {
-            rc = talk(&r);
-        }
-        if (rc == 3) {
-            printf("subdevice %s: removed by the gateway\n", r.idhex);
-            forget_cred(&r);
+        if (cli_stopping) {
             rc = CLI_EXIT_FAIL;
+            break;
         }
-        break;
+        if (cli_mono_ms() + backoff > give_up) {
+            rc = cli_fail("no channel with the gateway at %s for %u s", gateway, rwait_s);
+            break;
+        }
+        if (!nap_reading(&r, backoff)) {
+            printf("subdevice %s: input ended while the gateway was away\n", r.idhex);
+            rc = 0;
+            break;
+        }
+        backoff = backoff * 2 > LINK_BACKOFF_MAX_MS ? LINK_BACKOFF_MAX_MS : backoff * 2;
     }
-    if (r.fd >= 0) {
-        close(r.fd);
+    if (rc == SUB_UNKNOWN) {
+        printf("subdevice %s: removed by the gateway\n", r.idhex);
+        forget_cred(&r);
+        rc = CLI_EXIT_FAIL;
     }
     ward_gw_sub_dev_wipe(&r.dev);
     ward_wipe(&r.cred, sizeof r.cred);
+    ward_wipe(r.line, sizeof r.line);
     ward_keystore_soft_wipe(&r.soft);
     return rc;
 }

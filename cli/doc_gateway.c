@@ -30,7 +30,8 @@ const cli_doc cli_docs_gateway[] = {
             "G remembers it" },
           { NULL, NULL, NULL } } },
     { "gateway run",
-      "--dir G [--netns NAME] [--wifi FILE] [--udp-port P] [--failsafe S] [--heartbeat S]",
+      "--dir G [--netns NAME] [--wifi FILE] [--udp-port P] [--failsafe S] [--heartbeat S] "
+      "[--sub-port P --sub-factory FILE]",
       "run the gateway: the LAN hand-over, its registration, its session with wardd",
       "Answers SEARCH on UDP port 10071 and serves the hand-over link on its TCP\n"
       "port. The station join is simulated: it succeeds when the SSID and password\n"
@@ -43,6 +44,12 @@ const cli_doc cli_docs_gateway[] = {
       "a heartbeat every --heartbeat seconds (default 30) and logs in again when the\n"
       "session ends (back-off 1 s doubling to 60 s). wardd is talked to from a\n"
       "thread of its own: a slow or silent wardd never delays the LAN answers.\n"
+      "With --sub-port it also serves\n"
+      "sub-devices (ward subdevice run) on that TCP port once it holds credentials:\n"
+      "they join while the owner has its join window open (ward gateway subdevices\n"
+      "--open), their table is kept in G/subdevices.bin, each message from one is\n"
+      "printed as \"subdevice ID data: TEXT\" and answered \"echo: TEXT\" over its\n"
+      "channel; G/gateway.sock (mode 0600) takes the owner's requests.\n"
       "SIGTERM or SIGINT stops it (a call to wardd is cut short after 3 s).",
       (const cli_doc_opt[]){
           { "dir", "G", "the gateway's directory (ward gateway init)" },
@@ -51,6 +58,9 @@ const cli_doc cli_docs_gateway[] = {
           { "udp-port", "P", "where SEARCH is heard (default 10071)" },
           { "failsafe", "S", "seconds a join waits for the app's commit (default 120)" },
           { "heartbeat", "S", "seconds between session heartbeats (default 30)" },
+          { "sub-port", "P", "serve sub-devices on this TCP port (with --sub-factory)" },
+          { "sub-factory", "FILE", "the manufacturer's public key (factory.pub) whose "
+            "activations sub-devices must carry" },
           { NULL, NULL, NULL } } },
     { "gateway reset", "--dir G [--tries N]",
       "the user's reset: unbind at wardd, back to provisioning mode",
@@ -59,7 +69,8 @@ const cli_doc cli_docs_gateway[] = {
       "provisioning, and asks wardd, in a session of those credentials, to drop\n"
       "its registration, owner and session (--tries times, back-off from 1 s,\n"
       "default 3). When wardd cannot be reached the wipe stands and ward gateway\n"
-      "run tells wardd later, with back-off. The gateway must not be running.",
+      "run tells wardd later, with back-off. Its sub-devices are forgotten too\n"
+      "(G/subdevices.bin). The gateway must not be running.",
       (const cli_doc_opt[]){
           { "dir", "G", "the gateway's directory (ward gateway init)" },
           { "tries", "N", "how many times to try telling wardd now, 1-10 (default 3)" },
@@ -68,6 +79,23 @@ const cli_doc cli_docs_gateway[] = {
       (const cli_doc_opt[]){
           { "dir", "G", "the gateway's directory (ward gateway init)" },
           CLI_DOC_TIME_OPTS,
+          { NULL, NULL, NULL } } },
+    { "gateway subdevices", "--dir G [--open SECONDS [--tries N] | --close | --remove ID]",
+      "the owner's side of a running gateway's sub-devices",
+      "Talks to the gateway running on G (ward gateway run --sub-port) through\n"
+      "G/gateway.sock. Without an option it lists the sub-devices it holds, one\n"
+      "\"subdevice ID connected|not connected\" a line, then \"N sub-devices; join\n"
+      "window open|closed\". --open opens the join window for SECONDS (1-600) and\n"
+      "at most --tries refused joins (1-16, default 3); it closes at the first\n"
+      "sub-device that joins. --close closes it. --remove forgets a sub-device at\n"
+      "once: its key stops working, it must join again through a window. Fails\n"
+      "while the gateway holds no credentials (sub-device keys derive from them).",
+      (const cli_doc_opt[]){
+          { "dir", "G", "the gateway's directory" },
+          { "open", "SECONDS", "open the join window for this long" },
+          { "tries", "N", "refused joins the window takes before it closes (default 3)" },
+          { "close", NULL, "close the join window" },
+          { "remove", "ID", "the sub-device to forget (32 hex digits)" },
           { NULL, NULL, NULL } } },
     { NULL, NULL, NULL, NULL, NULL },
 };

@@ -15,7 +15,8 @@ const cli_doc cli_docs_subdevice[] = {
             "the token that holds it)" },
           { "id", "HEX32", "the sub-device id, 32 hex digits (default: random)" },
           { NULL, NULL, NULL } } },
-    { "subdevice run", "--dir S --gateway HOST:PORT [--join-wait SECONDS]",
+    { "subdevice run",
+      "--dir S --gateway HOST:PORT [--join-wait SECONDS] [--reconnect-wait SECONDS]",
       "join a gateway and talk to it over the sealed channel",
       "Connects to the gateway over TCP (each message framed by a 2-byte\n"
       "big-endian length). Without a key yet, it joins: it sends its JOIN until\n"
@@ -24,11 +25,17 @@ const cli_doc cli_docs_subdevice[] = {
       "then keeps its key in S/subkey (mode 0600). It opens a channel (\"channel\n"
       "open\"), sends each line of standard input as one packet, prints each\n"
       "packet from the gateway as \"data: TEXT\", and leaves at the end of input.\n"
-      "A sub-device the gateway removed is told so, drops its key and exits 1.",
+      "A sub-device the gateway removed is told so, drops its key and exits 1.\n"
+      "When the link drops or the gateway restarts it says \"reconnecting\" and\n"
+      "connects again (back-off 0.25 s doubling to 8 s) and opens a new channel;\n"
+      "lines read meanwhile go up then. It gives up (exit 1) after\n"
+      "--reconnect-wait seconds (default 300) without a channel.",
       (const cli_doc_opt[]){
           { "dir", "S", "the sub-device's directory (ward subdevice init)" },
           { "gateway", "HOST:PORT", "the gateway's sub-device port" },
           { "join-wait", "SECONDS", "how long to wait for a join window (default 120)" },
+          { "reconnect-wait", "SECONDS", "how long to keep trying to reach the gateway "
+            "(default 300)" },
           { NULL, NULL, NULL } } },
     { NULL, NULL, NULL, NULL, NULL },
 };

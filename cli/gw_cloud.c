@@ -723,3 +723,14 @@ void gwc_close(gw_cloud *g)
         g->mu_ready = false;
     }
 }
+
+bool gwc_localkey(gw_cloud *g, uint8_t out[WARD_GW_LOCALKEY_LEN])
+{
+    lock(g);
+    bool have = g->have_creds;
+    if (have) {
+        memcpy(out, g->creds.localkey, WARD_GW_LOCALKEY_LEN);
+    }
+    unlock(g);
+    return have;
+}

@@ -119,9 +119,12 @@ void gwc_stop(gw_cloud *g);
 /* The user's reset: the credentials leave service at once (moved to
  * GWC_REC_RESET in one store update), then wardd is told in a session of
  * their own, up to `tries` times with back-off. 0 wardd told (or nothing
- * to tell); 1 wiped but wardd not told (gwc_tick tells it later); an exit
+ * to tell); 1 wiped but wardd not told (the cloud thread tells it later); an exit
  * code when not even wiped. */
 int gwc_reset(gw_cloud *g, unsigned tries);
+/* The localkey of the credentials held now, for the sub-devices' keys:
+ * true and out, or false (none yet, or wiped by a reset). */
+bool gwc_localkey(gw_cloud *g, uint8_t out[WARD_GW_LOCALKEY_LEN]);
 void gwc_close(gw_cloud *g);
 
 #endif /* WARD_CLI_GW_CLOUD_H */

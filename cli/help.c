@@ -13,7 +13,8 @@ const cli_doc *cli_current;
 static void list_docs(FILE *out, const cli_doc *docs)
 {
     for (const cli_doc *d = docs; d->path != NULL; d++) {
-        fprintf(out, "  %-18s %s\n", d->path, d->summary);
+        /* Two spaces at least between name and meaning: readers split there. */
+        fprintf(out, "  %-18s %s%s\n", d->path, strlen(d->path) >= 18 ? " " : "", d->summary);
     }
 }
 

@@ -54,6 +54,7 @@ static const cli_command commands[] = {
     { "gateway run", cmd_gateway_run },
     { "gateway reset", cmd_gateway_reset },
     { "gateway time", cmd_gateway_time },
+    { "gateway subdevices", cmd_gateway_subdevices },
     { "app provision", cmd_app_provision },
     { "app gateways", cmd_app_gateways },
 };

@@ -3,7 +3,8 @@
 # it. A manufacturer key, wardd on a temporary SQLite file, a lock and a
 # phone app: activation, binding through the QR code and the SMS code,
 # then a second phone recovering the keys from escrow; a lamp two apps share
-# (flow D); a gateway provisioned and registered (flow C, on loopback here:
+# (flow D); a gateway provisioned and registered, and a sub-device joining
+# it and talking through it (flow C, on loopback here:
 # tests/e2e/test_gw_wire_e2e.py runs it across network namespaces).
 set -eu
 cd "$(dirname "$0")/.."
@@ -149,22 +150,48 @@ step "flow C: a gateway comes off the line; Bob's app hands it the Wi-Fi and reg
 GW_PORTS=$(python3 -c 'import socket
 u=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
 t=socket.socket(); t.bind(("127.0.0.1", 0))
-print(u.getsockname()[1], t.getsockname()[1])')
-GW_UDP=${GW_PORTS% *}
-GW_TCP=${GW_PORTS#* }
+s=socket.socket(); s.bind(("127.0.0.1", 0))
+print(u.getsockname()[1], t.getsockname()[1], s.getsockname()[1])')
+GW_UDP=$(echo "$GW_PORTS" | cut -d' ' -f1)
+GW_TCP=$(echo "$GW_PORTS" | cut -d' ' -f2)
+GW_SUB=$(echo "$GW_PORTS" | cut -d' ' -f3)
 "$WARD" gateway init --dir "$DEMO/hub" --mac 02:11:22:a3:b4:c5 --server "$URL" \
   --port "$GW_TCP" --factory-key "$DEMO/factory/factory.key"
 echo "home correct-horse-battery" >"$DEMO/wifi.txt"
 "$WARD" gateway run --dir "$DEMO/hub" --wifi "$DEMO/wifi.txt" --udp-port "$GW_UDP" \
-  --heartbeat 1 >"$DEMO/hub.out" 2>&1 &
+  --heartbeat 1 --sub-port "$GW_SUB" --sub-factory "$DEMO/factory/factory.pub" \
+  >"$DEMO/hub.out" 2>&1 &
 HUB_PID=$!
-trap 'kill "$HUB_PID" 2>/dev/null || true; cleanup' EXIT INT TERM
+SENSOR_PID=""
+trap 'kill "$HUB_PID" $SENSOR_PID 2>/dev/null || true; cleanup' EXIT INT TERM
 for _ in $(seq 50); do grep -q "listening" "$DEMO/hub.out" && break; sleep 0.1; done
 "$WARD" app provision --dir "$DEMO/app-one" --qr "$DEMO/hub/qr.png" --ssid home \
   --psk correct-horse-battery --gateway-udp "127.0.0.1:$GW_UDP"
 for _ in $(seq 100); do grep -q "^online tid=" "$DEMO/hub.out" && break; sleep 0.1; done
 grep -q "^online tid=" "$DEMO/hub.out" || { cat "$DEMO/hub.out"; exit 1; }
 "$WARD" app gateways --dir "$DEMO/app-one"
+
+step "flow C: a door sensor joins the gateway in the window its owner opens, and reports"
+"$WARD" subdevice init --dir "$DEMO/sensor" --factory-key "$DEMO/factory/factory.key"
+# The sensor's reports come from a pipe: one line now, the end after the echo.
+mkfifo "$DEMO/sensor.in"
+"$WARD" subdevice run --dir "$DEMO/sensor" --gateway "127.0.0.1:$GW_SUB" --join-wait 30 \
+  <"$DEMO/sensor.in" >"$DEMO/sensor.out" 2>&1 &
+SENSOR_PID=$!
+exec 3>"$DEMO/sensor.in"
+for _ in $(seq 100); do grep -q "waiting for the gateway's join window" "$DEMO/sensor.out" \
+  && break; sleep 0.1; done
+"$WARD" gateway subdevices --dir "$DEMO/hub" --open 60
+for _ in $(seq 100); do grep -q "channel open" "$DEMO/sensor.out" && break; sleep 0.1; done
+echo "door: closed" >&3
+for _ in $(seq 100); do grep -q "^data: echo: door: closed" "$DEMO/sensor.out" && break
+  sleep 0.1; done
+exec 3>&-
+wait "$SENSOR_PID" || { cat "$DEMO/sensor.out"; exit 1; }
+SENSOR_PID=""
+cat "$DEMO/sensor.out"
+"$WARD" gateway subdevices --dir "$DEMO/hub"
+grep -q "data: door: closed" "$DEMO/hub.out" || { cat "$DEMO/hub.out"; exit 1; }
 kill "$HUB_PID" && wait "$HUB_PID" || true
 cat "$DEMO/hub.out"
 

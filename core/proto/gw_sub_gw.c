@@ -30,11 +30,19 @@ typedef struct gws_entry {
     uint32_t gen;
     uint8_t sub_id[WARD_GW_SUB_ID_LEN];
     uint8_t sub_pub[WARD_P256_POINT_LEN];
-    /* cur carries the traffic; a HELLO opens pend, which replaces cur at
-     * its first authenticated packet: a stranger's HELLO closes nothing. */
+    /* cur carries the traffic; a HELLO opens a pending channel (gws_pend),
+     * which replaces cur at its first authenticated packet: a stranger's
+     * HELLO closes nothing. */
     gws_link cur;
-    gws_link pend;
 } gws_entry;
+
+/* A pending channel: which entry, and when its HELLO came (for eviction). */
+typedef struct gws_pend {
+    bool used;
+    uint8_t slot;       /* index into e[] */
+    uint32_t stamp;     /* larger: newer */
+    gws_link link;
+} gws_pend;
 
 typedef struct gws_gw {
     ward_store *st;
@@ -51,6 +59,12 @@ typedef struct gws_gw {
     uint8_t last_id[WARD_GW_SUB_ID_LEN];
     uint8_t last_reply[WARD_GW_SUB_JOIN_REPLY_LEN];
     gws_entry e[WARD_GW_SUB_MAX];
+    /* Pending channels, shared by the table: HELLOs a stranger sends
+     * (sub_id and generation travel in clear) evict the oldest, and at most
+     * WARD_GW_SUB_PENDING_PER_SUB of them name one sub-device, so they
+     * cannot fill the pool nor push out a genuine HELLO of another one. */
+    uint32_t pend_clock;
+    gws_pend pend[WARD_GW_SUB_PENDING_MAX];
 } gws_gw;
 
 typedef char gws_gw_fits[sizeof(gws_gw) <= WARD_GW_SUB_GW_CTX_SIZE ? 1 : -1];
@@ -78,6 +92,55 @@ static gws_gw *gw(ward_gw_sub_gw *g)
 static const gws_gw *cgw(const ward_gw_sub_gw *g)
 {
     return (const gws_gw *)(const void *)g->opaque.bytes;
+}
+
+/* Forgets every pending channel of entry e. */
+static void pend_drop(gws_gw *s, const gws_entry *e)
+{
+    for (size_t i = 0; i < WARD_GW_SUB_PENDING_MAX; i++) {
+        if (s->pend[i].used && s->pend[i].slot == (uint8_t)(e - s->e)) {
+            ward_wipe(&s->pend[i], sizeof s->pend[i]);
+        }
+    }
+}
+
+/* The pending channel of e whose HELLO carried nonce_s, or NULL. */
+static gws_pend *pend_find(gws_gw *s, const gws_entry *e, const uint8_t *nonce_s)
+{
+    for (size_t i = 0; i < WARD_GW_SUB_PENDING_MAX; i++) {
+        gws_pend *p = &s->pend[i];
+        if (p->used && p->slot == (uint8_t)(e - s->e) &&
+            memcmp(p->link.nonce_s, nonce_s, WARD_GW_SUB_NONCE_LEN) == 0) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* A place for a new pending channel of e: a free one while e holds fewer
+ * than its share, else the oldest of e's own; when the pool is full, the
+ * oldest of all. Always succeeds, wiped. */
+static gws_pend *pend_take(gws_gw *s, const gws_entry *e)
+{
+    gws_pend *free_p = NULL, *oldest_own = NULL, *oldest = NULL;
+    size_t own = 0;
+    for (size_t i = 0; i < WARD_GW_SUB_PENDING_MAX; i++) {
+        gws_pend *p = &s->pend[i];
+        if (!p->used) {
+            free_p = free_p != NULL ? free_p : p;
+            continue;
+        }
+        if (p->slot == (uint8_t)(e - s->e)) {
+            own++;
+            oldest_own = oldest_own == NULL || p->stamp < oldest_own->stamp ? p : oldest_own;
+        }
+        oldest = oldest == NULL || p->stamp < oldest->stamp ? p : oldest;
+    }
+    gws_pend *p = own >= WARD_GW_SUB_PENDING_PER_SUB ? oldest_own
+                  : free_p != NULL                  ? free_p
+                                                    : oldest;
+    ward_wipe(p, sizeof *p);
+    return p;
 }
 
 static gws_entry *find(gws_gw *s, const uint8_t *sub_id)
@@ -201,6 +264,7 @@ static ward_err file_entry(gws_gw *s, const uint8_t *sub_id, const uint8_t *sub_
         return err;
     }
     s->next_gen = gen + 1;
+    pend_drop(s, e);
     ward_wipe(e, sizeof *e);
     e->used = true;
     e->gen = gen;
@@ -342,12 +406,11 @@ static ward_err handle_hello(gws_gw *s, const ward_crypto *cp, const ward_random
     }
     /* The same HELLO again (its reply was lost): the same reply, and
      * nothing changes. */
-    gws_link *l = NULL;
-    if (e->cur.chan.open && memcmp(e->cur.nonce_s, f[2].ptr, WARD_GW_SUB_NONCE_LEN) == 0) {
+    gws_pend *pp = pend_find(s, e, f[2].ptr);
+    gws_link *l = pp != NULL ? &pp->link : NULL;
+    if (l == NULL && e->cur.chan.open &&
+        memcmp(e->cur.nonce_s, f[2].ptr, WARD_GW_SUB_NONCE_LEN) == 0) {
         l = &e->cur;
-    } else if (e->pend.chan.open &&
-               memcmp(e->pend.nonce_s, f[2].ptr, WARD_GW_SUB_NONCE_LEN) == 0) {
-        l = &e->pend;
     }
     if (l != NULL) {
         return gws_hello_reply(&l->chan, cp, e->sub_id, l->nonce_g, out, cap, out_len);
@@ -355,27 +418,40 @@ static ward_err handle_hello(gws_gw *s, const ward_crypto *cp, const ward_random
     if (cap < WARD_GW_SUB_HELLO_REPLY_LEN) {
         return WARD_ERR_NOSPACE;
     }
-    /* A new HELLO opens the pending channel only (replacing an older
-     * pending one); the open channel carries on until the new one's first
-     * authenticated packet, so anyone may send a HELLO and close nothing. */
+    /* A new HELLO opens a pending channel only (evicting the oldest when
+     * the pool or this sub-device's share is full); the open channel
+     * carries on until a pending one's first authenticated packet, so
+     * anyone may send HELLOs and close nothing, nor push out a genuine
+     * HELLO unless they send more than the share in its round trip. */
     ward_err err = rng->fill(rng->ctx, nonce_g, sizeof nonce_g);
+    gws_pend *p = pend_take(s, e);
     if (err == WARD_OK) {
         err = gws_subkey(cp, s->localkey, e->sub_id, e->sub_pub, e->gen, key);
     }
     if (err == WARD_OK) {
-        err = gws_chan_keys(&e->pend.chan, cp, key, e->sub_id, e->gen, f[2].ptr, nonce_g,
+        err = gws_chan_keys(&p->link.chan, cp, key, e->sub_id, e->gen, f[2].ptr, nonce_g,
                             GWS_DIR_DOWN);
     }
     ward_wipe(key, sizeof key);
     if (err == WARD_OK) {
-        err = gws_hello_reply(&e->pend.chan, cp, e->sub_id, nonce_g, out, cap, out_len);
+        err = gws_hello_reply(&p->link.chan, cp, e->sub_id, nonce_g, out, cap, out_len);
     }
     if (err != WARD_OK) {
-        ward_wipe(&e->pend, sizeof e->pend);
+        ward_wipe(p, sizeof *p);
         return err;
     }
-    memcpy(e->pend.nonce_s, f[2].ptr, WARD_GW_SUB_NONCE_LEN);
-    memcpy(e->pend.nonce_g, nonce_g, WARD_GW_SUB_NONCE_LEN);
+    p->used = true;
+    p->slot = (uint8_t)(e - s->e);
+    p->stamp = ++s->pend_clock;
+    if (s->pend_clock == UINT32_MAX) {
+        /* Never reached in practice (4e9 HELLOs); kept ordered anyway. */
+        for (size_t i = 0; i < WARD_GW_SUB_PENDING_MAX; i++) {
+            s->pend[i].stamp = s->pend[i].used ? s->pend[i].stamp / 2u : 0u;
+        }
+        s->pend_clock /= 2u;
+    }
+    memcpy(p->link.nonce_s, f[2].ptr, WARD_GW_SUB_NONCE_LEN);
+    memcpy(p->link.nonce_g, nonce_g, WARD_GW_SUB_NONCE_LEN);
     return WARD_OK;
 }
 
@@ -393,7 +469,11 @@ static ward_err handle_packet(gws_gw *s, const ward_crypto *cp, const uint8_t *i
     if (e == NULL) {
         return refuse(f[0].ptr, WARD_GW_SUB_UNKNOWN, out, cap, out_len, ev);
     }
-    if (!e->cur.chan.open && !e->pend.chan.open) {
+    bool any_pend = false;
+    for (size_t i = 0; i < WARD_GW_SUB_PENDING_MAX; i++) {
+        any_pend = any_pend || (s->pend[i].used && s->pend[i].slot == (uint8_t)(e - s->e));
+    }
+    if (!e->cur.chan.open && !any_pend) {
         return refuse(f[0].ptr, WARD_GW_SUB_NO_CHANNEL, out, cap, out_len, ev);
     }
     /* Opened under this sub-device's own keys: another's key, a replay or
@@ -404,14 +484,19 @@ static ward_err handle_packet(gws_gw *s, const ward_crypto *cp, const uint8_t *i
                        &ev->payload_len);
     }
     bool took_over = false;
-    if (err == WARD_ERR_AUTH && e->pend.chan.open) {
-        err = gws_open(&e->pend.chan, cp, in, &h, f, ev->payload, sizeof ev->payload,
+    for (size_t i = 0; err == WARD_ERR_AUTH && i < WARD_GW_SUB_PENDING_MAX; i++) {
+        gws_pend *p = &s->pend[i];
+        if (!p->used || p->slot != (uint8_t)(e - s->e)) {
+            continue;
+        }
+        err = gws_open(&p->link.chan, cp, in, &h, f, ev->payload, sizeof ev->payload,
                        &ev->payload_len);
         if (err == WARD_OK) {
-            /* The new channel proved itself: it replaces the old one. */
+            /* The new channel proved itself: it replaces the old one, and
+             * the other pending ones (a stranger's, or older) go. */
             ward_wipe(&e->cur, sizeof e->cur);
-            e->cur = e->pend;
-            ward_wipe(&e->pend, sizeof e->pend);
+            e->cur = p->link;
+            pend_drop(s, e);
             took_over = true;
         }
     }
@@ -420,7 +505,7 @@ static ward_err handle_packet(gws_gw *s, const ward_crypto *cp, const uint8_t *i
     }
     if (h.type == WARD_MSG_GW_SUB_LEAVE) {
         ward_wipe(&e->cur, sizeof e->cur);
-        ward_wipe(&e->pend, sizeof e->pend);
+        pend_drop(s, e);
         ev->kind = WARD_GW_SUB_EV_LEFT;
     } else {
         ev->kind = took_over ? WARD_GW_SUB_EV_CHANNEL : WARD_GW_SUB_EV_DATA;
@@ -480,14 +565,15 @@ ward_err ward_gw_sub_seal(ward_gw_sub_gw *g, const ward_crypto *cp,
     WARD_ASSERT(g != NULL && cp != NULL && sub_id != NULL && out != NULL && len != NULL);
     WARD_ASSERT(pt != NULL || pt_len == 0);
     *len = 0;
-    gws_entry *e = find(gw(g), sub_id);
+    gws_gw *s = gw(g);
+    gws_entry *e = find(s, sub_id);
     if (e == NULL) {
         return WARD_ERR_NOTFOUND;
     }
     ward_err err = gws_seal(&e->cur.chan, cp, e->sub_id, type, pt, pt_len, out, cap, len);
     if (err == WARD_OK && type == WARD_MSG_GW_SUB_LEAVE) {
         ward_wipe(&e->cur, sizeof e->cur);
-        ward_wipe(&e->pend, sizeof e->pend);
+        pend_drop(s, e);
     }
     return err;
 }
@@ -504,6 +590,7 @@ ward_err ward_gw_sub_remove(ward_gw_sub_gw *g, const uint8_t sub_id[WARD_GW_SUB_
     if (err != WARD_OK && err != WARD_ERR_NOTFOUND) {
         return err;
     }
+    pend_drop(s, e);
     ward_wipe(e, sizeof *e);
     if (s->last_join && memcmp(s->last_id, sub_id, WARD_GW_SUB_ID_LEN) == 0) {
         ward_wipe(s->last_reply, sizeof s->last_reply);

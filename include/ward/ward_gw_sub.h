@@ -19,8 +19,9 @@
  * Channel (one per connection, fresh keys each time):
  *  sub-device: ward_gw_sub_hello -> HELLO; the reply -> ward_gw_sub_hello_finish,
  *              then its first packet at once (an empty DATA will do): the
- *              gateway keeps the open channel until the new one's first
- *              authenticated packet, so a stranger's HELLO closes nothing;
+ *              gateway keeps the open channel until a pending one's first
+ *              authenticated packet, so a stranger's HELLO closes nothing
+ *              (pending channels: a bounded pool, the oldest evicted);
  *  both:       ward_gw_sub_dev_seal / ward_gw_sub_dev_open (sub-device),
  *              ward_gw_sub_seal / ward_gw_sub_handle (gateway).
  *
@@ -66,6 +67,11 @@ extern "C" {
 /* A join window: at most this long, at most this many refused JOINs. */
 #define WARD_GW_SUB_WINDOW_MAX_MS 600000u
 #define WARD_GW_SUB_TRIES_MAX 16u
+/* Pending channels (HELLOs answered, no packet yet) the gateway holds for
+ * the whole table, and at most this many for one sub-device: more HELLOs
+ * evict the oldest, so a stranger's HELLOs never lock a sub-device out. */
+#define WARD_GW_SUB_PENDING_MAX 8
+#define WARD_GW_SUB_PENDING_PER_SUB 4
 /* Packets a receiver still accepts below the highest it has seen. */
 #define WARD_GW_SUB_REPLAY_WINDOW 64u
 

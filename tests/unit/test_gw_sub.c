@@ -529,6 +529,65 @@ static void test_hello_takeover_refused(void **state)
     fx_free(f);
 }
 
+/* Attack: a stranger floods HELLOs naming A while A reconnects (between
+ * A's HELLO reply and its first packet). A's pending channel must survive
+ * fewer than WARD_GW_SUB_PENDING_PER_SUB of them, and any number naming A
+ * must not push out B's pending channel. */
+static void test_hello_race_bounded(void **state)
+{
+    (void)state;
+    fx *f = fx_new();
+    uint8_t pkt[WARD_GW_SUB_FRAME_MAX], ans[WARD_GW_SUB_FRAME_MAX];
+    size_t len = 0, n = 0;
+    ward_gw_sub_event ev;
+    join(f, &f->a);
+    hello(f, &f->a);
+    join(f, &f->b);
+    hello(f, &f->b);
+    ward_gw_sub_cred guess = f->a.cred;
+    memset(guess.key, 0x77, sizeof guess.key);
+    ward_gw_sub_dev x;
+    assert_int_equal(ward_gw_sub_dev_load(&x, &guess), WARD_OK);
+    /* A and B reconnect: HELLO answered, first packet not yet sent. */
+    sub *both[2] = { &f->a, &f->b };
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(ward_gw_sub_hello(&both[k]->dev, ward_test_cp, &f->rng, pkt,
+                                           sizeof pkt, &len),
+                         WARD_OK);
+        n = gw_step(f, T0, pkt, len, ans, &ev, WARD_OK);
+        assert_int_equal(ward_gw_sub_hello_finish(&both[k]->dev, ward_test_cp, ans, n),
+                         WARD_OK);
+    }
+    /* The stranger's HELLOs for A: one less than A's share, then many
+     * more for B's sake after A has taken over. */
+    for (int i = 0; i < WARD_GW_SUB_PENDING_PER_SUB - 1; i++) {
+        assert_int_equal(ward_gw_sub_hello(&x, ward_test_cp, &f->rng, pkt, sizeof pkt, &len),
+                         WARD_OK);
+        assert_int_equal(gw_step(f, T0, pkt, len, ans, &ev, WARD_OK),
+                         WARD_GW_SUB_HELLO_REPLY_LEN);
+    }
+    len = up(f, &f->a, "a back", pkt);
+    gw_step(f, T0, pkt, len, ans, &ev, WARD_OK);
+    assert_int_equal(ev.kind, WARD_GW_SUB_EV_CHANNEL);
+    assert_memory_equal(ev.payload, "a back", 6);
+    for (int i = 0; i < 3 * WARD_GW_SUB_PENDING_MAX; i++) {
+        assert_int_equal(ward_gw_sub_hello(&x, ward_test_cp, &f->rng, pkt, sizeof pkt, &len),
+                         WARD_OK);
+        assert_int_equal(gw_step(f, T0, pkt, len, ans, &ev, WARD_OK),
+                         WARD_GW_SUB_HELLO_REPLY_LEN);
+    }
+    len = up(f, &f->b, "b back", pkt);
+    gw_step(f, T0, pkt, len, ans, &ev, WARD_OK);
+    assert_int_equal(ev.kind, WARD_GW_SUB_EV_CHANNEL);
+    assert_memory_equal(ev.payload, "b back", 6);
+    /* A's channel goes on through all of it. */
+    len = up(f, &f->a, "a still", pkt);
+    gw_step(f, T0, pkt, len, ans, &ev, WARD_OK);
+    assert_int_equal(ev.kind, WARD_GW_SUB_EV_DATA);
+    ward_gw_sub_dev_wipe(&x);
+    fx_free(f);
+}
+
 /* Attack: A's JOIN recorded on the LAN is sent again in a later window the
  * owner opened (for B). It must not re-file A: A's key goes on working,
  * and B still joins in that window. */
@@ -600,6 +659,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_replay),
         cmocka_unit_test(test_remove_and_restart),
         cmocka_unit_test(test_hello_takeover_refused),
+        cmocka_unit_test(test_hello_race_bounded),
         cmocka_unit_test(test_join_replay_refused),
         cmocka_unit_test(test_malformed),
     };
