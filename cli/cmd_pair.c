@@ -33,8 +33,8 @@
  * to BACKOFF_MAX_MS): `ward app pair` asks again while every binding
  * slot is in a PAKE (each ends within WARD_DEV_PAKE_TTL_MS), and starts
  * over with the same PIN, at most TAKEOVER_TRIES times, when another
- * app's PIN_REQUEST took its slot before its PAKE_INIT (no attempt was
- * spent); `ward app send` opens its channel again, at most REOPEN_TRIES
+ * app's PIN_REQUEST took its slot before its PAKE_INIT (the device
+ * counted that takeover against its window); `ward app send` opens its channel again, at most REOPEN_TRIES
  * times, when a command gets no answer. */
 #define BUSY_RETRY_MS (WARD_DEV_PAKE_TTL_MS + 2000u)
 #define TAKEOVER_TRIES 3

@@ -39,7 +39,8 @@
  * WARD_ERR_BUSY (PIN_REQUEST): every slot is in a PAKE, free within
  * WARD_DEV_PAKE_TTL_MS: ask again later; WARD_ERR_NOTFOUND (PAKE_INIT):
  * another app's PIN_REQUEST took this binding's slot before its
- * PAKE_INIT (no attempt was spent): start again with the same PIN.
+ * PAKE_INIT (the window counted the takeover as an attempt): start
+ * again with the same PIN.
  *
  * Giving up at any step (a wrong PIN, a refusal, no answer, the person
  * cancelled): ward_pair_end(&p, out, cap, &n) writes PAKE_END, so the

@@ -102,11 +102,15 @@
  * Binding slots (WARD_DEV_MAX_BINDINGS): a failed binding frees its slot
  * at once. A binding waiting for PAKE_INIT costs no attempt, so it holds
  * its slot only until a PIN_REQUEST finds no free slot: then the oldest
- * such binding is taken over (its app, which knows the PIN, asks again).
- * A binding waiting for PAKE_FINISH has cost an attempt and is never
- * taken over nor replaced, not even by a PIN_REQUEST from its own
- * transport id and CliID (WARD_ERR_STATE: anyone on the path can forge
- * one), but lives only WARD_DEV_PAKE_TTL_MS.
+ * such binding is taken over (its app, which knows the PIN, asks again),
+ * and the takeover costs the window one attempt, so strangers knock apps
+ * out at most WARD_DEV_PIN_MAX_ATTEMPTS times per window. A binding is
+ * never replaced by a PIN_REQUEST from its own transport id and CliID
+ * (anyone on the path can forge one): waiting for PAKE_INIT, the same
+ * PIN_REQUEST again is answered as before (same salt), one with another
+ * UDIDx or app name is WARD_ERR_STATE; in its PAKE (it has cost an
+ * attempt) every such PIN_REQUEST is WARD_ERR_STATE, and the binding
+ * lives only WARD_DEV_PAKE_TTL_MS.
  *
  * The app's end of the flow is in the core too (ward_dev_app.h): both
  * ends share one key schedule and one channel layer, private to the

@@ -932,6 +932,70 @@ class DevicesE2E(unittest.TestCase):
         self.assertIsNotNone(got)
         self.assertEqual(error_of(coap_split(got)[1]), 2, got)      # STATE
 
+    def test_issue14_forged_pin_request_keeps_waiting_binding(self):
+        """While the app waits for its person to type the PIN (its binding
+        waits for PAKE_INIT), a relay on the path forges a PIN_REQUEST
+        from the app's address and CliID with other fields: the device
+        refuses it (STATE, 2) and keeps the binding. The app's own
+        PIN_REQUEST replayed gets the same answer (same salt), and the app
+        binds with the PIN and drives the device. Before, either replaced
+        the binding with a fresh salt: the app's PAKE failed as a wrong
+        PIN, its attempt spent."""
+        relay = Relay(self.port)
+        self.relays.append(relay)
+        a1 = self.app("a1")
+        self.dev.window_pin()
+        p, pin = self.pair_start(a1, near="127.0.0.1:%d" % relay.port)
+        deadline = time.time() + 15
+        while True:
+            with relay.mu:
+                firsts = [d for d in relay.answers if ward_type(d) == 0x30]
+                asked = [d for d in relay.seen if ward_type(d) == 0x30]
+            if firsts and asked:
+                first, genuine = firsts[-1], asked[-1]
+                break
+            self.assertLess(time.time(), deadline, "no PIN_REQUEST answer")
+            time.sleep(0.02)
+        head, payload = coap_split(genuine)
+        cid = payload[13:13 + payload[12]] if payload[10] else b""
+        forged = head + ward_msg(0x30, cid=cid,
+                                 body=tlv(1, b"STRANGER") + tlv(2, b"evil"))
+        refused = relay.inject(forged, whole=True)
+        again = relay.inject(genuine, whole=True)
+        rc, out = self.pair_finish(p, pin)
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(self.dev.count(r"^bound: "), 1)
+        rc, out = self.send(a1, "on")
+        self.assertEqual((rc, out.strip()), (0, "ok power=on"), out)
+        self.assertIsNotNone(refused)
+        self.assertEqual(error_of(coap_split(refused)[1]), 2, refused)   # STATE
+        self.assertIsNotNone(again)
+        self.assertEqual(coap_split(again)[1], coap_split(first)[1])     # same salt
+
+    def test_issue14_pin_request_takeovers_are_counted(self):
+        """Strangers' PIN_REQUESTs (fresh CliIDs, nothing else) take over
+        bindings waiting for PAKE_INIT when every slot is taken. Each
+        takeover costs the window an attempt, so a flood knocks apps out
+        at most 5 times per window, then is refused (LOCKED, 8), as 5
+        wrong PINs would be; before, it took over for free, forever, and
+        the window stayed open under it. The next window (the button)
+        lets the genuine app bind."""
+        a1 = self.app("a1")
+        peer = CoapPeer(self.port)
+        self.addCleanup(peer.close)
+        codes = []
+        for i in range(12):
+            code, ans = peer.pin_request(cid=b"EVIL-%02d" % i)
+            self.assertEqual(code, 0x44)
+            codes.append(error_of(ans))
+        # 2 free slots, then 5 takeovers, each counted; the rest LOCKED.
+        self.assertEqual(codes, [None] * 7 + [8] * 5)
+        self.dev.wait_line(r"^pairing window closed")
+        self.dev.button()
+        self.pair(a1)
+        rc, out = self.send(a1, "on")
+        self.assertEqual((rc, out.strip()), (0, "ok power=on"), out)
+
     def test_finding9_stranger_cannot_hold_binding_slots(self):
         """The stranger holds both binding slots: with PIN requests alone
         (they cost it nothing, and a newcomer takes the oldest over), then

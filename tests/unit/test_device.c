@@ -865,9 +865,45 @@ static void test_window_power_cut(void **state)
     test_free(e);
 }
 
-/* Slots: a binding waiting for PAKE_INIT is taken over by a newcomer
- * when none is free (oldest first), and its app binds by asking again;
- * a binding in its PAKE is never taken over and ends when overdue. */
+/* Issue 14's debt, item 2: PIN_REQUESTs of strangers against a genuine
+ * app waiting for PAKE_INIT (its person types the PIN). One forged with
+ * the app's transport id and CliID (both in clear) but other fields is
+ * STATE and changes nothing; the app's own PIN_REQUEST sent again gets
+ * the same answer (same salt). Before, either replaced the binding with
+ * a fresh salt, and the app's PAKE failed as a wrong PIN. */
+static void test_pin_request_forged_keeps_binding(void **state)
+{
+    (void)state;
+    env *e = df_env_new();
+    app a;
+    uint8_t first[WARD_DEV_MSG_MAX], again[WARD_DEV_MSG_MAX];
+    size_t n1 = 0, n2 = 0;
+    ward_dev_event ev;
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
+    step_pin(e, &a);
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, a.msg, a.len, first,
+                            &n1, &ev), WARD_OK);
+    assert_int_equal(stranger(e, a.tid, a.cid, false), WARD_ERR_STATE);
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, a.msg, a.len, again,
+                            &n2, &ev), WARD_OK);
+    assert_int_equal(ev.type, WARD_DEV_EV_SHOW_PIN);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(first, again, n1);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS);
+    assert_int_equal(step_init(e, &a, a.pin), WARD_OK);
+    assert_int_equal(step_finish(e, &a), WARD_OK);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS);
+    assert_int_equal(open_chan(e, &a, WARD_DEV_NEAR, a.tid, 1), WARD_OK);
+    assert_int_equal(command(e, &a, WARD_DEV_NEAR, a.tid, "on"), WARD_OK);
+    test_free(e);
+}
+
+/* Bindings waiting for PAKE_INIT do not hold the slots: a newcomer takes
+ * the oldest over, and that costs the window one attempt, so strangers'
+ * PIN_REQUESTs knock a genuine app out at most WARD_DEV_PIN_MAX_ATTEMPTS
+ * times per window (then it is LOCKED, as after as many wrong PINs).
+ * Bindings in their PAKE are never taken over, and live
+ * WARD_DEV_PAKE_TTL_MS. */
 static void test_window_stalled_slots(void **state)
 {
     (void)state;
@@ -878,25 +914,35 @@ static void test_window_stalled_slots(void **state)
     step_pin(e, &s1);
     e->now += 1;
     step_pin(e, &s2);
-    /* Both held, at no attempt's cost: the genuine app still gets in. */
+    /* Both held for free: the genuine app still gets in, taking the
+     * oldest over for one attempt (its own is given back). */
     app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
     bind(e, &a);
     assert_int_equal(step_init(e, &s1, s1.pin), WARD_ERR_NOTFOUND);
-    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS - 1);
     /* A genuine app taken over before its PAKE_INIT asks again with the
-     * same PIN and binds. */
+     * same PIN and binds; each takeover is counted. */
     app_init(&b, "10.0.0.2:5001", "CLI-LAMP", "PHONE-1");
     step_pin(e, &b);
     e->now += 1;
     step_pin(e, &s1);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS - 2);
     e->now += 1;
     app s3;
     app_init(&s3, "10.6.6.6:3", "EVIL-3", "EVIL");
     step_pin(e, &s3);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS - 3);
     assert_int_equal(step_init(e, &b, b.pin), WARD_ERR_NOTFOUND);
     ward_pair_wipe(&b.p);
     bind(e, &b);
-    /* In their PAKE, the slots are not taken over... */
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS - 4);
+    /* A flood of newcomers spends the window's last attempt, then is
+     * LOCKED: no further takeover. */
+    assert_int_equal(stranger(e, "10.6.6.6:4", "EVIL-4", false), WARD_OK);
+    assert_int_equal(stranger(e, "10.6.6.6:5", "EVIL-5", false), WARD_ERR_LOCKED);
+    assert_int_equal(stranger(e, "10.6.6.6:6", "EVIL-6", false), WARD_ERR_LOCKED);
+    /* In their PAKE, the slots are not taken over (a new window)... */
+    df_window(e);
     char wrong[16];
     snprintf(wrong, sizeof wrong, "%06d", (atoi(e->pin) + 1) % 1000000);
     step_pin(e, &s1);
@@ -1476,6 +1522,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_window_failure_frees_slot),
         cmocka_unit_test(test_window_outside_refused),
         cmocka_unit_test(test_window_power_cut),
+        cmocka_unit_test(test_pin_request_forged_keeps_binding),
         cmocka_unit_test(test_window_stalled_slots),
         cmocka_unit_test(test_window_pin_source_stuck),
         cmocka_unit_test(test_window_store_failure),
