@@ -42,9 +42,12 @@ static ward_dev_binding *bind_find(ward_device *dev, uint8_t kind,
     return NULL;
 }
 
+/* UDIDx, app name, and (optional: an older app sends none, and cannot
+ * end its binding early) the commitment to the app's PAKE_END token. */
 static const ward_tlv_spec pin_req_spec[] = {
     { 0x01, true, 1, WARD_DEV_UDIDX_MAX },
     { 0x02, true, 1, WARD_DEV_APP_NAME_MAX },
+    { DEV_TAG_END_COMMIT, false, WARD_DEV_END_TOKEN_LEN, WARD_DEV_END_TOKEN_LEN },
 };
 
 /* How a PIN_REQUEST gets its binding (take_slot). */
@@ -67,7 +70,7 @@ enum { SLOT_FRESH = 0, SLOT_AGAIN, SLOT_TAKEOVER };
  * for free. With every slot in its PAKE, WARD_ERR_BUSY. */
 static ward_err take_slot(ward_device *dev, uint8_t kind, const uint8_t *tid,
                           size_t tid_len, const ward_hdr *h,
-                          const ward_tlv_field f[2], uint64_t now,
+                          const ward_tlv_field f[3], uint64_t now,
                           ward_dev_binding **slot, int *how)
 {
     ward_dev_binding *b = bind_find(dev, kind, tid, tid_len, h);
@@ -138,12 +141,12 @@ ward_err ward_dev_on_pin_request(ward_device *dev, uint8_t kind,
                                  uint8_t *out, size_t cap, size_t *out_len,
                                  ward_dev_event *ev)
 {
-    ward_tlv_field f[2];
+    ward_tlv_field f[3];
     ward_dev_info info;
     uint64_t now = 0;
 
-    ward_err err = ward_tlv_parse(body, h->body_len, pin_req_spec, 2, f);
-    if (err == WARD_OK && !ward_proto_canonical(f, 2, h->body_len)) {
+    ward_err err = ward_tlv_parse(body, h->body_len, pin_req_spec, 3, f);
+    if (err == WARD_OK && !ward_proto_canonical(f, 3, h->body_len)) {
         err = WARD_ERR_FORMAT;
     }
     if (err == WARD_OK && (h->key_index != 0 || h->flags != 0)) {
@@ -186,6 +189,10 @@ ward_err ward_dev_on_pin_request(ward_device *dev, uint8_t kind,
     memcpy(b->udidx, f[0].ptr, f[0].len);
     b->app_name_len = (uint8_t)f[1].len;
     memcpy(b->app_name, f[1].ptr, f[1].len);
+    if (f[2].present) {
+        b->has_end = 1;
+        memcpy(b->end_commit, f[2].ptr, WARD_DEV_END_TOKEN_LEN);
+    }
     b->since_ms = now;
     /* A fresh salt per binding: every app of the window types the one
      * PIN, and each gets its own w0, w1 and data key. */
@@ -592,23 +599,56 @@ ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
     return err;
 }
 
+static const ward_tlv_spec pake_end_spec[] = {
+    { DEV_TAG_END_TOKEN, true, WARD_DEV_END_TOKEN_LEN, WARD_DEV_END_TOKEN_LEN },
+};
+
+/* Whether a PAKE_END's body opens b's commitment. The transport id and
+ * CliID that name b travel in clear; the token is the app's secret until
+ * this message, so only the app that asked can end its binding. */
+static bool end_token_opens(ward_device *dev, const ward_dev_binding *b,
+                            const ward_hdr *h, const uint8_t *body)
+{
+    ward_tlv_field f[1];
+    uint8_t commit[WARD_DEV_END_TOKEN_LEN];
+    bool ok = false;
+    if (!b->has_end || h->body_len == 0 ||
+        ward_tlv_parse(body, h->body_len, pake_end_spec, 1, f) != WARD_OK ||
+        !ward_proto_canonical(f, 1, h->body_len)) {
+        return false;
+    }
+    if (ward_dev_end_commit(dev_lk(dev)->cp, f[0].ptr, commit) == WARD_OK) {
+        ok = ward_ct_equal(commit, b->end_commit, sizeof commit);
+    }
+    ward_wipe(commit, sizeof commit);
+    return ok;
+}
+
 ward_err ward_dev_on_pake_end(ward_device *dev, uint8_t kind,
                               const uint8_t *tid, size_t tid_len,
-                              const ward_hdr *h, uint8_t *out, size_t cap,
-                              size_t *out_len)
+                              const ward_hdr *h, const uint8_t *body,
+                              uint8_t *out, size_t cap, size_t *out_len)
 {
     ward_hdr ah;
-    if (h->body_len != 0 || h->key_index != 0 || h->flags != 0) {
+    if (h->key_index != 0 || h->flags != 0 ||
+        (h->body_len != 0 && h->body_len != WARD_TLV_SIZE(WARD_DEV_END_TOKEN_LEN))) {
         return WARD_ERR_FORMAT;
     }
     ward_dev_binding *b = bind_find(dev, kind, tid, tid_len, h);
     uint64_t now = 0;
     if (b != NULL) {
+        /* Anyone on the path can name the binding: without its token
+         * (none sent, a wrong one, or an app that committed to none) it
+         * goes on, and lives its stage's time (WARD_ERR_AUTH). */
+        if (!end_token_opens(dev, b, h, body)) {
+            return WARD_ERR_AUTH;
+        }
         ward_dev_bind_free(b);   /* after PAKE_INIT, its attempt stays */
         if (ward_dev_now(dev, &now) == WARD_OK) {
             (void)window_open(dev, now);
         }
     }
+    /* No binding (never one, or already over): nothing to end. */
     ward_dev_answer_hdr(h, h->type, WARD_FLAG_REPLY, &ah);
     return ward_dev_plain_answer(&ah, NULL, 0, out, cap, out_len);
 }

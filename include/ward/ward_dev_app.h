@@ -164,7 +164,7 @@ typedef struct ward_pair_device {
     (sizeof(void *) + sizeof(ward_random) + sizeof(ward_dev_info) +          \
      sizeof(ward_spake2p) + 3 * sizeof(size_t) + WARD_DEV_UDIDX_MAX +        \
      WARD_CLIENT_ID_MAX + WARD_DEV_APP_NAME_MAX + WARD_DEV_SALT_LEN +        \
-     WARD_DEV_DATA_KEY_LEN + 32)
+     WARD_DEV_DATA_KEY_LEN + WARD_DEV_END_TOKEN_LEN + 32)
 typedef struct ward_pair {
     WARD_OPAQUE(WARD_PAIR_CTX_SIZE);
 } ward_pair;
@@ -238,8 +238,9 @@ ward_err ward_pair_on_pake_finish(ward_pair *p, const uint8_t *in,
 
 /* Abandons a binding: writes PAKE_END so the device frees its slot, and
  * wipes p. Works in every state from ward_pair_start() on, a failed step
- * included (the PAKE_END names the slot by the CliID alone and carries no
- * secret). WARD_ERR_STATE if p holds no binding (never started, bound, or
+ * included (the PAKE_END names the slot by the CliID and carries the end
+ * token whose commitment the PIN_REQUEST sent, the one secret a failed
+ * step keeps: the device frees the slot for nobody else). WARD_ERR_STATE if p holds no binding (never started, bound, or
  * wiped): there is no slot to free. out may be NULL (then only wipes). */
 WARD_MUST_CHECK
 ward_err ward_pair_end(ward_pair *p, uint8_t *out, size_t cap,

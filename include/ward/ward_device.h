@@ -144,7 +144,7 @@ extern "C" {
 #define WARD_MSG_DEV_PIN_REQUEST 0x30u  /* app -> dev: UDIDx, app name */
 #define WARD_MSG_DEV_PAKE_INIT 0x31u    /* app -> dev: shareP (compressed) */
 #define WARD_MSG_DEV_PAKE_FINISH 0x32u  /* app -> dev: confirmP */
-#define WARD_MSG_DEV_PAKE_END 0x33u     /* app -> dev: abandon a binding */
+#define WARD_MSG_DEV_PAKE_END 0x33u     /* app -> dev: abandon a binding (its token) */
 #define WARD_MSG_DEV_CHANNEL_OPEN 0x34u /* app -> dev: sealed channel open */
 #define WARD_MSG_DEV_COMMAND 0x35u      /* app -> dev, in a channel */
 #define WARD_MSG_DEV_REPLY 0x36u        /* dev -> app, in a channel */
@@ -166,6 +166,8 @@ extern "C" {
 #define WARD_DEV_SALT_LEN 16
 #define WARD_DEV_DATA_KEY_LEN 32
 #define WARD_DEV_OPEN_NONCE_LEN 16
+/* The app's PAKE_END token, and its commitment sent in PIN_REQUEST. */
+#define WARD_DEV_END_TOKEN_LEN 16
 /* Largest command or reply a channel carries. */
 #define WARD_DEV_DATA_MAX 256
 
@@ -216,7 +218,8 @@ typedef struct ward_dev_node {
  * the core proves the sum. */
 #define WARD_DEV_BINDING_CTX_SIZE                                            \
     (sizeof(ward_spake2p) + WARD_DEV_TID_MAX + WARD_CLIENT_ID_MAX +          \
-     WARD_DEV_UDIDX_MAX + WARD_DEV_APP_NAME_MAX + WARD_DEV_SALT_LEN + 24)
+     WARD_DEV_UDIDX_MAX + WARD_DEV_APP_NAME_MAX + WARD_DEV_SALT_LEN +           \
+     WARD_DEV_END_TOKEN_LEN + 24)
 #define WARD_DEV_CHANNEL_CTX_SIZE                                            \
     (2 * WARD_DEV_OPEN_NONCE_LEN + 2 * WARD_AEAD_KEY_LEN + 40)
 #define WARD_DEVICE_CTX_SIZE                                                 \

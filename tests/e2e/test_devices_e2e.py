@@ -6,6 +6,8 @@ Usage: test_devices_e2e.py [-v] WARD WARDD
 
 Standard library only; everything on 127.0.0.1.
 """
+import hashlib
+import hmac
 import json
 import os
 import random
@@ -86,6 +88,23 @@ def tlv(tag, value):
     return bytes([tag, len(value)]) + value
 
 
+def ward_kdf(label, ikm, context=b"", length=32):
+    """HKDF-SHA256 with an empty salt, info "ward/1 " || label || 0x00 ||
+    context (docs/protocol.md, "Crypto suite")."""
+    prk = hmac.new(b"\0" * 32, ikm, hashlib.sha256).digest()
+    info = b"ward/1 " + label + b"\0" + context
+    out, block = b"", b""
+    for i in range(1, (length + 31) // 32 + 1):
+        block = hmac.new(prk, block + info + bytes([i]), hashlib.sha256).digest()
+        out += block
+    return out[:length]
+
+
+def end_commit(token):
+    """PIN_REQUEST's field 0x03: the commitment to the PAKE_END token."""
+    return ward_kdf(b"dev end", token, length=16)
+
+
 def random_point():
     """A random P-256 point, SEC1-compressed: what a guesser who does not
     know the PIN sends as shareP (the device takes any point)."""
@@ -118,6 +137,7 @@ class CoapPeer:
         self.sock.bind(("127.0.0.1", 0))
         self.device = ("127.0.0.1", port)
         self.mid = random.randrange(65536)
+        self.tokens = {}
 
     def post(self, msg, timeout=5.0):
         self.mid = (self.mid + 1) % 65536
@@ -140,13 +160,16 @@ class CoapPeer:
                 return data[1], coap_split(data)[1]
 
     def pin_request(self, cid=b"EVIL"):
-        return self.post(ward_msg(0x30, cid=cid, body=tlv(1, b"STRANGER") + tlv(2, b"evil")))
+        # Its own binding it may end: it commits to a fresh token.
+        self.tokens[cid] = os.urandom(16)
+        return self.post(ward_msg(0x30, cid=cid, body=tlv(1, b"STRANGER") + tlv(2, b"evil") +
+                                  tlv(3, end_commit(self.tokens[cid]))))
 
     def pake_init(self, cid=b"EVIL"):
         return self.post(ward_msg(0x31, cid=cid, body=random_point()))
 
     def pake_end(self, cid=b"EVIL"):
-        return self.post(ward_msg(0x33, cid=cid))
+        return self.post(ward_msg(0x33, cid=cid, body=tlv(1, self.tokens[cid])))
 
     def close(self):
         self.sock.close()
@@ -971,6 +994,55 @@ class DevicesE2E(unittest.TestCase):
         self.assertEqual(error_of(coap_split(refused)[1]), 2, refused)   # STATE
         self.assertIsNotNone(again)
         self.assertEqual(coap_split(again)[1], coap_split(first)[1])     # same salt
+
+    def test_issue14_forged_pake_end_cannot_end_binding(self):
+        """A relay on the path forges PAKE_END from the app's address and
+        CliID (both in clear), once while the app waits for its person to
+        type the PIN, once in its PAKE (its PAKE_FINISH held back). The
+        device refuses both (AUTH, 4): they lack the token whose
+        commitment the app's PIN_REQUEST carried. The app binds and
+        drives the device. Before, either ended the binding: the app's
+        PAKE_INIT or PAKE_FINISH found none (NOTFOUND), the binding lost
+        mid-PAKE with its attempt spent."""
+        relay = Relay(self.port)
+        self.relays.append(relay)
+        a1 = self.app("a1")
+        self.dev.window_pin()
+        relay.mode = "hold-finish"
+        p, pin = self.pair_start(a1, near="127.0.0.1:%d" % relay.port)
+        deadline = time.time() + 15
+        while True:
+            with relay.mu:
+                asked = [d for d in relay.seen if ward_type(d) == 0x30]
+            if asked:
+                break
+            self.assertLess(time.time(), deadline, "no PIN_REQUEST")
+            time.sleep(0.02)
+        head, payload = coap_split(asked[-1])
+        cid = payload[13:13 + payload[12]] if payload[10] else b""
+        forged = [head + ward_msg(0x33, cid=cid),
+                  head + ward_msg(0x33, cid=cid, body=tlv(1, os.urandom(16)))]
+        refused = [relay.inject(f, whole=True) for f in forged]
+        p.stdin.write(pin + "\n")
+        p.stdin.flush()
+        deadline = time.time() + 15
+        while True:
+            with relay.mu:
+                if relay.held:
+                    break
+            self.assertLess(time.time(), deadline, "no PAKE_FINISH from the app")
+            self.assertIsNone(p.poll())
+            time.sleep(0.02)
+        refused += [relay.inject(f, whole=True) for f in forged]
+        relay.release()
+        out, _ = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 0, out)
+        self.assertEqual(self.dev.count(r"^bound: "), 1)
+        rc, out = self.send(a1, "on")
+        self.assertEqual((rc, out.strip()), (0, "ok power=on"), out)
+        for got in refused:
+            self.assertIsNotNone(got)
+            self.assertEqual(error_of(coap_split(got)[1]), 4, got)       # AUTH
 
     def test_issue14_pin_request_takeovers_are_counted(self):
         """Strangers' PIN_REQUESTs (fresh CliIDs, nothing else) take over

@@ -532,8 +532,10 @@ static void test_pake_answer_tampered(void **state)
                                      (const uint8_t *)"CLI-B", 5,
                                      (const uint8_t *)"app", 3, b.msg,
                                      sizeof b.msg, &b.len), WARD_OK);
-    assert_memory_equal(b.msg + b.len - 3, "app", 3);
-    b.msg[b.len - 1] = 'q';
+    /* The name's field, then the PAKE_END commitment (0x03, 16 bytes). */
+    const size_t commit_field = WARD_TLV_SIZE(WARD_DEV_END_TOKEN_LEN);
+    assert_memory_equal(b.msg + b.len - commit_field - 3, "app", 3);
+    b.msg[b.len - commit_field - 1] = 'q';
     df_window(e);   /* free the slots used above */
     assert_int_equal(dev_in(e, &b, WARD_DEV_NEAR, b.tid, b.msg, b.len, ans,
                             &an, &ev), WARD_OK);
@@ -895,6 +897,74 @@ static void test_pin_request_forged_keeps_binding(void **state)
     assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS);
     assert_int_equal(open_chan(e, &a, WARD_DEV_NEAR, a.tid, 1), WARD_OK);
     assert_int_equal(command(e, &a, WARD_DEV_NEAR, a.tid, "on"), WARD_OK);
+    test_free(e);
+}
+
+/* A PAKE_END from tid naming CliID cid, with body (TLV fields, may be
+ * empty), as anyone on the path can write one: what the device says. */
+static ward_err forged_end(env *e, const char *tid, const char *cid,
+                           const uint8_t *body, size_t body_len)
+{
+    uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX];
+    size_t n = 0, an = 0;
+    ward_dev_event ev;
+    ward_hdr h;
+    app s;
+    app_init(&s, tid, cid, "EVIL");
+    memset(&h, 0, sizeof h);
+    h.version = WARD_PROTOCOL_VERSION;
+    h.type = WARD_MSG_DEV_PAKE_END;
+    h.client_id_len = (uint8_t)strlen(cid);
+    memcpy(h.client_id, cid, strlen(cid));
+    h.body_len = (uint16_t)body_len;
+    assert_int_equal(ward_hdr_encode(&h, m, sizeof m, &n), WARD_OK);
+    memcpy(m + n, body, body_len);
+    ward_err err = dev_in(e, &s, WARD_DEV_NEAR, tid, m, n + body_len, ans, &an, &ev);
+    assert_true(an > 0);
+    assert_int_equal(error_code(ans, an), err);
+    return err;
+}
+
+/* Issue 14's debt, item 1: PAKE_END names its binding by transport id
+ * and CliID, both in clear. A stranger's PAKE_END (no token, or a wrong
+ * one) is AUTH and the binding goes on, waiting for PAKE_INIT or in its
+ * PAKE, so the app binds; only the app's own token ends it. Before, any
+ * PAKE_END ended the binding: the app's PAKE_INIT or PAKE_FINISH found
+ * nothing (NOTFOUND), its attempt spent. */
+static void test_pake_end_needs_token(void **state)
+{
+    (void)state;
+    env *e = df_env_new();
+    app a, b;
+    uint8_t wrong[WARD_TLV_SIZE(WARD_DEV_END_TOKEN_LEN)];
+    memset(wrong, 0x5A, sizeof wrong);
+    wrong[0] = 0x01;
+    wrong[1] = WARD_DEV_END_TOKEN_LEN;
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
+    step_pin(e, &a);
+    assert_int_equal(forged_end(e, a.tid, a.cid, NULL, 0), WARD_ERR_AUTH);
+    assert_int_equal(forged_end(e, a.tid, a.cid, wrong, sizeof wrong), WARD_ERR_AUTH);
+    assert_int_equal(step_init(e, &a, a.pin), WARD_OK);
+    assert_int_equal(forged_end(e, a.tid, a.cid, NULL, 0), WARD_ERR_AUTH);
+    assert_int_equal(forged_end(e, a.tid, a.cid, wrong, sizeof wrong), WARD_ERR_AUTH);
+    assert_int_equal(step_finish(e, &a), WARD_OK);
+    assert_int_equal(open_chan(e, &a, WARD_DEV_NEAR, a.tid, 1), WARD_OK);
+    assert_int_equal(command(e, &a, WARD_DEV_NEAR, a.tid, "on"), WARD_OK);
+    /* The app's own PAKE_END (its token) frees the binding: the same
+     * (transport id, CliID) may then ask anew, with other fields. */
+    app_init(&b, "10.0.0.2:5001", "CLI-LAMP", "PHONE-2");
+    step_pin(e, &b);
+    assert_int_equal(stranger(e, b.tid, b.cid, false), WARD_ERR_STATE);
+    uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX];
+    size_t n = 0, an = 0;
+    ward_dev_event ev;
+    assert_int_equal(ward_pair_end(&b.p, m, sizeof m, &n), WARD_OK);
+    assert_int_equal(dev_in(e, &b, WARD_DEV_NEAR, b.tid, m, n, ans, &an, &ev), WARD_OK);
+    assert_int_equal(error_code(ans, an), WARD_OK);
+    assert_int_equal(stranger(e, b.tid, b.cid, false), WARD_OK);
+    /* With no binding there is nothing to end: acknowledged. */
+    assert_int_equal(forged_end(e, "10.9.9.9:1", "NOBODY", NULL, 0), WARD_OK);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS - 1);
     test_free(e);
 }
 
@@ -1523,6 +1593,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_window_outside_refused),
         cmocka_unit_test(test_window_power_cut),
         cmocka_unit_test(test_pin_request_forged_keeps_binding),
+        cmocka_unit_test(test_pake_end_needs_token),
         cmocka_unit_test(test_window_stalled_slots),
         cmocka_unit_test(test_window_pin_source_stuck),
         cmocka_unit_test(test_window_store_failure),
