@@ -104,9 +104,14 @@
  *     ward_pair_channel_reopen(&dev, cp, &rng, &ch, out, cap, &n);
  *     ward_pair_on_channel_open(&dev, cp, &ch, in, in_len);
  *     switch (ward_pair_channel_fate(&ch)) {
- *     case WARD_PAIR_FATE_LOST:      the device had lost the channel: the
- *                                    command never ran in the new one;
- *                                    send it again
+ *     case WARD_PAIR_FATE_LOST:      the device had lost the channel (it
+ *                                    restarted): the command never ran in
+ *                                    the new one, but may have run before
+ *                                    the restart (the device keeps no
+ *                                    record of commands across power
+ *                                    cuts): send it again only if it is
+ *                                    idempotent, else report the outcome
+ *                                    unknown
  *     case WARD_PAIR_FATE_TAKEN:     the device took it (and ran it): its
  *                                    reply was lost; do not send it again
  *     case WARD_PAIR_FATE_NOT_TAKEN: the device has the channel and did
@@ -182,7 +187,7 @@ typedef struct ward_pair_channel {
 /* What became of a command that got no answer (ward_pair_channel_fate). */
 typedef enum ward_pair_fate {
     WARD_PAIR_FATE_NONE = 0,     /* no re-open answered yet */
-    WARD_PAIR_FATE_LOST,         /* the device had lost the channel */
+    WARD_PAIR_FATE_LOST,         /* the device lost the channel: ran? unknown */
     WARD_PAIR_FATE_TAKEN,        /* the device took the command */
     WARD_PAIR_FATE_NOT_TAKEN     /* the device has the channel, not it */
 } ward_pair_fate;

@@ -194,7 +194,7 @@ class Relay:
         self.answers = []         # datagrams from the device, as sent on
         self.mode = None          # None, "drop-command", "tamper-command",
                                   # "tamper-finish", "hold-second-command",
-                                  # "hold-finish"
+                                  # "hold-finish", "drop-reply"
         self.held = []
         self.dropped_mid = None
         self.hold_mid = None      # hold-second-command: held until release()
@@ -218,6 +218,8 @@ class Relay:
                         if mid in self.injected:
                             self.injected[mid] = data
                             continue
+                    if self.mode == "drop-reply" and ward_type(data) == 0x36:
+                        continue
                     if self.app:
                         with self.mu:
                             self.answers.append(data)
@@ -580,9 +582,9 @@ class DevicesE2E(unittest.TestCase):
         self.pair(a1)
 
     def test_wrong_pin_frees_the_binding_slot(self):
-        """After a wrong PIN the app still sends PAKE_END, with its CliID,
-        so the device frees the slot at once: both slots then serve two
-        other apps binding at the same time."""
+        """After a wrong PIN the app still sends PAKE_END, with its CliID
+        and its end token, so the device frees the slot at once: both
+        slots then serve two other apps binding at the same time."""
         relay = Relay(self.port)
         self.relays.append(relay)
         a1 = self.app("a1")
@@ -602,10 +604,18 @@ class DevicesE2E(unittest.TestCase):
                 break
             time.sleep(0.02)
         self.assertTrue(ends, "no PAKE_END after the wrong PIN")
-        # A bare header: version, type, flags 0, key index 0, seq 0, no
-        # body, and the CliID in the extension; nothing else.
-        self.assertEqual(ends[0], bytes([1, 0x33, 0, 0, 0, 0, 0, 0, 0, 0, 2 + len(cid),
-                                         0x01, len(cid)]) + cid)
+        # The header (version, type, flags 0, key index 0, seq 0, body 18
+        # bytes, the CliID in the extension), then 0x01 the 16-byte token
+        # whose commitment the PIN_REQUEST carried (field 0x03).
+        self.assertEqual(ends[0][:13 + len(cid)],
+                         bytes([1, 0x33, 0, 0, 0, 0, 0, 0, 0, 18, 2 + len(cid),
+                                0x01, len(cid)]) + cid)
+        self.assertEqual(len(ends[0]), 13 + len(cid) + 18)
+        self.assertEqual(ends[0][13 + len(cid):15 + len(cid)], bytes([0x01, 16]))
+        with relay.mu:
+            asked = [coap_split(d)[1] for d in relay.seen if ward_type(d) == 0x30]
+        self.assertEqual(asked[-1][-18:-16], bytes([0x03, 16]))
+        self.assertEqual(asked[-1][-16:], end_commit(ends[0][-16:]))
         self.assertTrue(acks and acks[0][2] == 0x01, acks)   # REPLY, not ERROR
         p2, pin2 = self.pair_start(self.app("a2"), name="app two")
         p3, pin3 = self.pair_start(self.app("a3"), name="app three")
@@ -681,6 +691,49 @@ class DevicesE2E(unittest.TestCase):
         self.assertEqual((rc, out.strip()), (0, "power=on"))
         self.assertEqual(relay.inject(held), 0x80)
         self.assertEqual(self.dev.count(r"^command from .*: off "), 0)
+
+    def test_issue14_lost_channel_not_idempotent_not_resent(self):
+        """The device runs a toggle, its reply is lost, and it restarts
+        (a power cut) before the app hears anything. The app re-opens
+        its channel and learns the device lost it (LOST), which does not
+        say whether the toggle ran: `ward app send` must not send it
+        again. It reports the outcome unknown and fails; the lamp
+        toggled once. Before, it sent the toggle again: it ran twice,
+        once in each power-up. An idempotent command is still sent
+        again after a restart."""
+        a1 = self.app("a1")
+        self.pair(a1)
+        relay = Relay(self.port)
+        self.relays.append(relay)
+        via = "127.0.0.1:%d" % relay.port
+        toggled = r"^command from .*: toggle -> "
+        relay.mode = "drop-reply"
+        p = subprocess.Popen([WARD, "app", "send", "--dir", a1, "--device", DEV, "--near", via,
+                              "--timeout", "4000", "toggle"],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.dev.wait_line(toggled)
+        old = self.dev
+        self.assertEqual(old.stop(), 0, "\n".join(old.errs))
+        self.dev = DeviceProc(WARD, self.ddir, self.port, self.wardd.url)
+        relay.mode = None
+        out, _ = p.communicate(timeout=90)
+        self.assertEqual(old.count(toggled) + self.dev.count(toggled), 1, out)
+        self.assertNotEqual(p.returncode, 0, out)
+        self.assertIn("outcome unknown", out)
+        # "on" after the same kind of loss is sent again, and runs.
+        relay.mode = "drop-reply"
+        p = subprocess.Popen([WARD, "app", "send", "--dir", a1, "--device", DEV, "--near", via,
+                              "--timeout", "4000", "on"],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.dev.wait_line(r"^command from .*: on -> ")
+        old = self.dev
+        self.assertEqual(old.stop(), 0, "\n".join(old.errs))
+        self.dev = DeviceProc(WARD, self.ddir, self.port, self.wardd.url)
+        relay.mode = None
+        out, _ = p.communicate(timeout=90)
+        self.assertEqual(p.returncode, 0, out)
+        self.assertEqual(out.strip().splitlines()[-1], "ok power=on", out)
+        self.assertEqual(self.dev.count(r"^command from .*: on -> ok power=on"), 1)
 
     def test_near_far_near_in_one_session(self):
         a1 = self.app("a1", "alice")
