@@ -918,7 +918,9 @@ static ward_err forged_end(env *e, const char *tid, const char *cid,
     memcpy(h.client_id, cid, strlen(cid));
     h.body_len = (uint16_t)body_len;
     assert_int_equal(ward_hdr_encode(&h, m, sizeof m, &n), WARD_OK);
-    memcpy(m + n, body, body_len);
+    if (body_len > 0) {
+        memcpy(m + n, body, body_len);
+    }
     ward_err err = dev_in(e, &s, WARD_DEV_NEAR, tid, m, n + body_len, ans, &an, &ev);
     assert_true(an > 0);
     assert_int_equal(error_code(ans, an), err);
