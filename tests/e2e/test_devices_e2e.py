@@ -1218,13 +1218,15 @@ class DevicesE2E(unittest.TestCase):
 
         # The device restarts between two commands of one `ward app
         # send`: the second gets no answer (a channel it does not know),
-        # and the app opens the channel again and sends it again.
+        # and the app opens the channel again and sends it again (it is
+        # idempotent: a toggle would not be, see
+        # test_issue14_lost_channel_not_idempotent_not_resent).
         relay = Relay(self.port)
         self.relays.append(relay)
         via = "127.0.0.1:%d" % relay.port
         relay.mode = "hold-second-command"
         proc = subprocess.Popen([WARD, "app", "send", "--dir", a1, "--device", DEV, "--near",
-                                 via, "--repeat", "2", "--timeout", "30000", "toggle"],
+                                 via, "--repeat", "2", "--timeout", "30000", "on"],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         deadline = time.time() + 15
         while time.time() < deadline and len(relay.held) == 0:
@@ -1238,7 +1240,7 @@ class DevicesE2E(unittest.TestCase):
         self.assertIn("lost the channel", out)
         # The restarted lamp starts off: the command ran once, there.
         self.assertEqual(out.strip().splitlines()[-1], "ok power=on")
-        self.assertEqual(self.dev.count(r"^command from .*: toggle -> "), 1)
+        self.assertEqual(self.dev.count(r"^command from .*: on -> "), 1)
 
     def test_real_coap_peer(self):
         client = shutil.which("coap-client") or shutil.which("coap-client-notls") or \
