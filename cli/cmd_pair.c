@@ -33,8 +33,8 @@
  * to BACKOFF_MAX_MS): `ward app pair` asks again while every binding
  * slot is in a PAKE (each ends within WARD_DEV_PAKE_TTL_MS), and starts
  * over with the same PIN, at most TAKEOVER_TRIES times, when another
- * app's PIN_REQUEST took its slot before its PAKE_INIT (no attempt was
- * spent); `ward app send` opens its channel again, at most REOPEN_TRIES
+ * app's PIN_REQUEST took its slot before its PAKE_INIT (the device
+ * counted that takeover against its window); `ward app send` opens its channel again, at most REOPEN_TRIES
  * times, when a command gets no answer. */
 #define BUSY_RETRY_MS (WARD_DEV_PAKE_TTL_MS + 2000u)
 #define TAKEOVER_TRIES 3
@@ -464,11 +464,30 @@ int cmd_app_pair(int argc, char **argv)
 
 /* ---- ward app send ---- */
 
+/* Whether cmd may run twice with the effect of once: the lamp's on, off,
+ * status, whoami and echo. Anything else (toggle, a word this CLI does
+ * not know) is taken as not idempotent. */
+static bool command_idempotent(const char *cmd)
+{
+    static const char *const words[] = { "on", "off", "status", "whoami", "echo" };
+    size_t len = strcspn(cmd, " ");
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        if (strlen(words[i]) == len && strncmp(cmd, words[i], len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* One command and its reply. The device answers nothing to what it
  * cannot verify, a channel it no longer knows included (it restarted):
  * on no answer (near-field: the bare 4.00 that carries the silence),
- * open the channel again and learn what became of the command; send it
- * again only if the device had lost the channel. */
+ * open the channel again and learn what became of the command. LOST
+ * (the device restarted and lost the channel) does not say whether the
+ * command ran before the restart: the device keeps no record of
+ * commands across power cuts. So it is sent again only if it is
+ * idempotent; otherwise the outcome is reported unknown (WARD_ERR_STATE)
+ * and the person decides (e.g. `status`, then the command again). */
 static ward_err send_one(const devlink *l, const ward_host *host, chan_ctx *cc, const char *cmd,
                          char *why, size_t why_cap)
 {
@@ -493,6 +512,12 @@ static ward_err send_one(const devlink *l, const ward_host *host, chan_ctx *cc, 
         }
         switch (ward_pair_channel_fate(cc->ch)) {
         case WARD_PAIR_FATE_LOST:
+            if (!command_idempotent(cmd)) {
+                snprintf(why, why_cap, "outcome unknown: the device restarted (it lost the "
+                                       "channel) and may have run the command before; not "
+                                       "sent again, it is not idempotent");
+                return WARD_ERR_STATE;
+            }
             fprintf(stderr, "ward: the device had lost the channel (a restart?); sending "
                             "the command again\n");
             err = ward_pair_command(cc->dev, host->crypto, cc->ch, (const uint8_t *)cmd,

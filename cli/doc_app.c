@@ -135,7 +135,12 @@ const cli_doc cli_docs_app[] = {
     { "app send",
       "--dir A --device ID [--via near|far] [--near HOST:PORT] [--channel N] [--repeat N] "
       "[--timeout MS] CMD...",
-      "a command to a paired device, print its reply", NULL,
+      "a command to a paired device, print its reply",
+      "A command that gets no answer is not sent blindly again: the channel is\n"
+      "opened again to learn its fate. If the device restarted (it lost the\n"
+      "channel), only an idempotent command (on, off, status, whoami, echo) is\n"
+      "sent again; any other (toggle) fails with \"outcome unknown\", since it\n"
+      "may have run before the restart.",
       (const cli_doc_opt[]){
           APP_DIR,
           { "device", "ID", "the paired device" },

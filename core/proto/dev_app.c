@@ -12,18 +12,22 @@
 enum { P_NONE = 0, P_PIN_SENT, P_PIN_OK, P_PAKE_SENT, P_FINISH_SENT, P_OVER };
 
 /* A step failed, or the device refused one: the binding is over on the
- * app's side. Every secret goes (PIN-derived state, data key, salt); the
- * CliID stays, because the device finds the binding slot by (transport
- * address, CliID) and ward_pair_end() must still be able to free it. */
+ * app's side. Every PIN-derived secret goes (SPAKE2+ state, data key,
+ * salt); the CliID and the PAKE_END token stay, because the device finds
+ * the binding slot by (transport address, CliID), frees it only for the
+ * token, and ward_pair_end() must still be able to free it. */
 static void pair_over(ward_pair *ctx)
 {
     ward_pair_state *p = pair_st(ctx);
-    uint8_t cid[WARD_CLIENT_ID_MAX];
+    uint8_t cid[WARD_CLIENT_ID_MAX], token[WARD_DEV_END_TOKEN_LEN];
     size_t cid_len = p->client_id_len;
     memcpy(cid, p->client_id, sizeof cid);
+    memcpy(token, p->end_token, sizeof token);
     ward_pair_wipe(ctx);
     memcpy(p->client_id, cid, sizeof cid);
     p->client_id_len = cid_len;
+    memcpy(p->end_token, token, sizeof token);
+    ward_wipe(token, sizeof token);
     p->state = P_OVER;
 }
 
@@ -61,7 +65,9 @@ ward_err ward_pair_start(ward_pair *ctx, const ward_crypto *cp,
                          size_t *out_len)
 {
     uint8_t body[WARD_TLV_SIZE(WARD_DEV_UDIDX_MAX) +
-                 WARD_TLV_SIZE(WARD_DEV_APP_NAME_MAX)];
+                 WARD_TLV_SIZE(WARD_DEV_APP_NAME_MAX) +
+                 WARD_TLV_SIZE(WARD_DEV_END_TOKEN_LEN)];
+    uint8_t commit[WARD_DEV_END_TOKEN_LEN];
     size_t body_len = 0;
     ward_tlv_writer w;
     ward_hdr h;
@@ -86,10 +92,19 @@ ward_err ward_pair_start(ward_pair *ctx, const ward_crypto *cp,
     p->client_id_len = client_id_len;
     memcpy(p->app_name, app_name, app_name_len);
     p->app_name_len = app_name_len;
-    ward_tlv_writer_init(&w, body, sizeof body);
-    ward_tlv_put(&w, 0x01, udidx, udidx_len);
-    ward_tlv_put(&w, 0x02, app_name, app_name_len);
-    ward_err err = ward_tlv_writer_finish(&w, &body_len);
+    /* A fresh token per binding, committed to here and shown only in
+     * PAKE_END: whoever else names this binding cannot end it. */
+    ward_err err = rng->fill(rng->ctx, p->end_token, sizeof p->end_token);
+    if (err == WARD_OK) {
+        err = ward_dev_end_commit(cp, p->end_token, commit);
+    }
+    if (err == WARD_OK) {
+        ward_tlv_writer_init(&w, body, sizeof body);
+        ward_tlv_put(&w, 0x01, udidx, udidx_len);
+        ward_tlv_put(&w, 0x02, app_name, app_name_len);
+        ward_tlv_put(&w, DEV_TAG_END_COMMIT, commit, sizeof commit);
+        err = ward_tlv_writer_finish(&w, &body_len);
+    }
     if (err == WARD_OK) {
         ward_dev_app_hdr(&h, WARD_MSG_DEV_PIN_REQUEST, 0, 0, client_id, client_id_len);
         err = ward_dev_plain_answer(&h, body, body_len, out, cap, out_len);
@@ -373,11 +388,21 @@ ward_err ward_pair_end(ward_pair *ctx, uint8_t *out, size_t cap,
         if (p->state == P_NONE) {
             err = WARD_ERR_STATE;
         } else {
-            /* The device finds the slot by (transport address, CliID); a
-             * failed step kept the CliID for this (pair_over). */
-            ward_dev_app_hdr(&h, WARD_MSG_DEV_PAKE_END, 0, 0, p->client_id,
-                     p->client_id_len);
-            err = ward_dev_plain_answer(&h, NULL, 0, out, cap, out_len);
+            /* The device finds the slot by (transport address, CliID) and
+             * frees it for the token; a failed step kept both for this
+             * (pair_over). */
+            uint8_t body[WARD_TLV_SIZE(WARD_DEV_END_TOKEN_LEN)];
+            size_t body_len = 0;
+            ward_tlv_writer w;
+            ward_tlv_writer_init(&w, body, sizeof body);
+            ward_tlv_put(&w, DEV_TAG_END_TOKEN, p->end_token, sizeof p->end_token);
+            err = ward_tlv_writer_finish(&w, &body_len);
+            if (err == WARD_OK) {
+                ward_dev_app_hdr(&h, WARD_MSG_DEV_PAKE_END, 0, 0, p->client_id,
+                                 p->client_id_len);
+                err = ward_dev_plain_answer(&h, body, body_len, out, cap, out_len);
+            }
+            ward_wipe(body, sizeof body);
         }
     }
     ward_pair_wipe(ctx);

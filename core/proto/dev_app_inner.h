@@ -33,6 +33,7 @@ typedef struct ward_pair_state {
     uint8_t salt[WARD_DEV_SALT_LEN];
     uint8_t data_key[WARD_DEV_DATA_KEY_LEN];
     uint8_t key_index;          /* from the PAKE_INIT answer */
+    uint8_t end_token[WARD_DEV_END_TOKEN_LEN];  /* opens PIN_REQUEST's 0x03 */
     ward_spake2p pake;
 } ward_pair_state;
 

@@ -42,28 +42,50 @@ static ward_dev_binding *bind_find(ward_device *dev, uint8_t kind,
     return NULL;
 }
 
+/* UDIDx, app name, and (optional: an older app sends none, and cannot
+ * end its binding early) the commitment to the app's PAKE_END token. */
 static const ward_tlv_spec pin_req_spec[] = {
     { 0x01, true, 1, WARD_DEV_UDIDX_MAX },
     { 0x02, true, 1, WARD_DEV_APP_NAME_MAX },
+    { DEV_TAG_END_COMMIT, false, WARD_DEV_END_TOKEN_LEN, WARD_DEV_END_TOKEN_LEN },
 };
 
-/* The slot for a new binding: the app's own while it waits for PAKE_INIT
- * (asking again starts afresh), a free one, or else the oldest binding
- * still waiting for PAKE_INIT. That one has cost no attempt, and its app,
- * which knows the window's PIN, can ask again; a stranger's PIN_REQUESTs
- * cannot hold the slots. A binding in its PAKE is never replaced nor
- * taken over, not even by a PIN_REQUEST from its own (kind, transport id,
- * CliID), which anyone on the path can forge (WARD_ERR_STATE): it has
- * spent an attempt, and it ends within WARD_DEV_PAKE_TTL_MS. With every
- * slot in its PAKE, WARD_ERR_BUSY. */
+/* How a PIN_REQUEST gets its binding (take_slot). */
+enum { SLOT_FRESH = 0, SLOT_AGAIN, SLOT_TAKEOVER };
+
+/* The slot for a new binding. The app's own binding while it waits for
+ * PAKE_INIT is answered again as it is (same salt, same UDIDx and name:
+ * a lost answer resent, or a copy of the PIN_REQUEST replayed), never
+ * replaced: the transport id and CliID travel in clear, so anyone on the
+ * path can forge a PIN_REQUEST with other fields, and a new salt would
+ * make the genuine app's PAKE fail as a wrong PIN (WARD_ERR_STATE when
+ * the fields differ). A binding in its PAKE is never replaced either
+ * (WARD_ERR_STATE): it has spent an attempt, and it ends within
+ * WARD_DEV_PAKE_TTL_MS. Otherwise a free slot, or else the oldest binding
+ * still waiting for PAKE_INIT is taken over: that costs the window one
+ * attempt (SLOT_TAKEOVER, counted by the caller before it answers), so
+ * PIN_REQUESTs from strangers knock genuine apps out at most
+ * WARD_DEV_PIN_MAX_ATTEMPTS times per window, no more than their wrong
+ * PAKE_INITs could spend, and a stranger still cannot hold the slots
+ * for free. With every slot in its PAKE, WARD_ERR_BUSY. */
 static ward_err take_slot(ward_device *dev, uint8_t kind, const uint8_t *tid,
-                          size_t tid_len, const ward_hdr *h, uint64_t now,
-                          ward_dev_binding **slot)
+                          size_t tid_len, const ward_hdr *h,
+                          const ward_tlv_field f[3], uint64_t now,
+                          ward_dev_binding **slot, int *how)
 {
     ward_dev_binding *b = bind_find(dev, kind, tid, tid_len, h);
-    if (b != NULL && b->stage == DEV_STAGE_PAKE && ward_dev_bind_live(dev, b, now)) {
-        return WARD_ERR_STATE;
+    *how = SLOT_FRESH;
+    if (b != NULL && ward_dev_bind_live(dev, b, now)) {
+        if (b->stage != DEV_STAGE_PIN ||
+            !same(b->udidx, b->udidx_len, f[0].ptr, f[0].len) ||
+            !same(b->app_name, b->app_name_len, f[1].ptr, f[1].len)) {
+            return WARD_ERR_STATE;
+        }
+        *how = SLOT_AGAIN;
+        *slot = b;
+        return WARD_OK;
     }
+    b = NULL;
     for (size_t i = 0; b == NULL && i < WARD_DEV_MAX_BINDINGS; i++) {
         if (!ward_dev_bind_live(dev, &dev_st(dev)->bind[i], now)) {
             b = &dev_st(dev)->bind[i];
@@ -76,9 +98,41 @@ static ward_err take_slot(ward_device *dev, uint8_t kind, const uint8_t *tid,
                 b = o;
             }
         }
+        *how = SLOT_TAKEOVER;
     }
     *slot = b;
     return b != NULL ? WARD_OK : WARD_ERR_BUSY;
+}
+
+/* The PIN_REQUEST answer for binding b (device id, name, type, its
+ * salt), and the event that shows the window's PIN. */
+static ward_err pin_answer(ward_device *dev, const ward_dev_binding *b,
+                           const ward_hdr *h, const ward_dev_info *info,
+                           uint8_t *out, size_t cap, size_t *out_len,
+                           ward_dev_event *ev)
+{
+    uint8_t ans[WARD_TLV_SIZE(WARD_DEV_ID_MAX) + WARD_TLV_SIZE(WARD_DEV_NAME_MAX) +
+                WARD_TLV_SIZE(WARD_DEV_TYPE_MAX) +
+                WARD_TLV_SIZE(WARD_DEV_SALT_LEN)];
+    size_t ans_len = 0;
+    ward_tlv_writer w;
+    ward_hdr ah;
+    ward_tlv_writer_init(&w, ans, sizeof ans);
+    ward_tlv_put(&w, 0x01, (const uint8_t *)info->id, strlen(info->id));
+    ward_tlv_put(&w, 0x02, (const uint8_t *)info->name, strlen(info->name));
+    ward_tlv_put(&w, 0x03, (const uint8_t *)info->type, strlen(info->type));
+    ward_tlv_put(&w, 0x04, b->salt, sizeof b->salt);
+    ward_err err = ward_tlv_writer_finish(&w, &ans_len);
+    if (err == WARD_OK) {
+        ward_dev_answer_hdr(h, h->type, WARD_FLAG_REPLY, &ah);
+        err = ward_dev_plain_answer(&ah, ans, ans_len, out, cap, out_len);
+    }
+    if (err == WARD_OK) {
+        ev->type = WARD_DEV_EV_SHOW_PIN;
+        memcpy(ev->pin, dev_st(dev)->win.pin, WARD_DEV_PIN_LEN);
+        ev->pin[WARD_DEV_PIN_LEN] = '\0';
+    }
+    return err;
 }
 
 ward_err ward_dev_on_pin_request(ward_device *dev, uint8_t kind,
@@ -87,18 +141,12 @@ ward_err ward_dev_on_pin_request(ward_device *dev, uint8_t kind,
                                  uint8_t *out, size_t cap, size_t *out_len,
                                  ward_dev_event *ev)
 {
-    ward_tlv_field f[2];
+    ward_tlv_field f[3];
     ward_dev_info info;
     uint64_t now = 0;
-    uint8_t ans[WARD_TLV_SIZE(WARD_DEV_ID_MAX) + WARD_TLV_SIZE(WARD_DEV_NAME_MAX) +
-                WARD_TLV_SIZE(WARD_DEV_TYPE_MAX) +
-                WARD_TLV_SIZE(WARD_DEV_SALT_LEN)];
-    size_t ans_len = 0;
-    ward_tlv_writer w;
-    ward_hdr ah;
 
-    ward_err err = ward_tlv_parse(body, h->body_len, pin_req_spec, 2, f);
-    if (err == WARD_OK && !ward_proto_canonical(f, 2, h->body_len)) {
+    ward_err err = ward_tlv_parse(body, h->body_len, pin_req_spec, 3, f);
+    if (err == WARD_OK && !ward_proto_canonical(f, 3, h->body_len)) {
         err = WARD_ERR_FORMAT;
     }
     if (err == WARD_OK && (h->key_index != 0 || h->flags != 0)) {
@@ -118,9 +166,18 @@ ward_err ward_dev_on_pin_request(ward_device *dev, uint8_t kind,
         return WARD_ERR_LOCKED;
     }
     ward_dev_binding *b = NULL;
-    err = take_slot(dev, kind, tid, tid_len, h, now, &b);
+    int how = SLOT_FRESH;
+    err = take_slot(dev, kind, tid, tid_len, h, f, now, &b, &how);
+    /* A takeover is counted before the answer: a power cut after it
+     * cannot give the attempt back. */
+    if (err == WARD_OK && how == SLOT_TAKEOVER) {
+        err = ward_dev_window_count(dev);
+    }
     if (err != WARD_OK) {
         return err;
+    }
+    if (how == SLOT_AGAIN) {
+        return pin_answer(dev, b, h, &info, out, cap, out_len, ev);
     }
     ward_dev_bind_free(b);
     b->kind = kind;
@@ -132,31 +189,22 @@ ward_err ward_dev_on_pin_request(ward_device *dev, uint8_t kind,
     memcpy(b->udidx, f[0].ptr, f[0].len);
     b->app_name_len = (uint8_t)f[1].len;
     memcpy(b->app_name, f[1].ptr, f[1].len);
+    if (f[2].present) {
+        b->has_end = 1;
+        memcpy(b->end_commit, f[2].ptr, WARD_DEV_END_TOKEN_LEN);
+    }
     b->since_ms = now;
     /* A fresh salt per binding: every app of the window types the one
      * PIN, and each gets its own w0, w1 and data key. */
     err = dev_lk(dev)->rng.fill(dev_lk(dev)->rng.ctx, b->salt, sizeof b->salt);
     if (err == WARD_OK) {
-        ward_tlv_writer_init(&w, ans, sizeof ans);
-        ward_tlv_put(&w, 0x01, (const uint8_t *)info.id, strlen(info.id));
-        ward_tlv_put(&w, 0x02, (const uint8_t *)info.name, strlen(info.name));
-        ward_tlv_put(&w, 0x03, (const uint8_t *)info.type, strlen(info.type));
-        ward_tlv_put(&w, 0x04, b->salt, sizeof b->salt);
-        err = ward_tlv_writer_finish(&w, &ans_len);
-    }
-    if (err == WARD_OK) {
-        ward_dev_answer_hdr(h, h->type, WARD_FLAG_REPLY, &ah);
-        err = ward_dev_plain_answer(&ah, ans, ans_len, out, cap, out_len);
+        b->stage = DEV_STAGE_PIN;
+        err = pin_answer(dev, b, h, &info, out, cap, out_len, ev);
     }
     if (err != WARD_OK) {
         ward_dev_bind_free(b);
-        return err;
     }
-    b->stage = DEV_STAGE_PIN;
-    ev->type = WARD_DEV_EV_SHOW_PIN;
-    memcpy(ev->pin, dev_st(dev)->win.pin, WARD_DEV_PIN_LEN);
-    ev->pin[WARD_DEV_PIN_LEN] = '\0';
-    return WARD_OK;
+    return err;
 }
 
 /* Where the app goes: its own slot if this UDIDx and CliID are bound (a
@@ -551,23 +599,56 @@ ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
     return err;
 }
 
+static const ward_tlv_spec pake_end_spec[] = {
+    { DEV_TAG_END_TOKEN, true, WARD_DEV_END_TOKEN_LEN, WARD_DEV_END_TOKEN_LEN },
+};
+
+/* Whether a PAKE_END's body opens b's commitment. The transport id and
+ * CliID that name b travel in clear; the token is the app's secret until
+ * this message, so only the app that asked can end its binding. */
+static bool end_token_opens(ward_device *dev, const ward_dev_binding *b,
+                            const ward_hdr *h, const uint8_t *body)
+{
+    ward_tlv_field f[1];
+    uint8_t commit[WARD_DEV_END_TOKEN_LEN];
+    bool ok = false;
+    if (!b->has_end || h->body_len == 0 ||
+        ward_tlv_parse(body, h->body_len, pake_end_spec, 1, f) != WARD_OK ||
+        !ward_proto_canonical(f, 1, h->body_len)) {
+        return false;
+    }
+    if (ward_dev_end_commit(dev_lk(dev)->cp, f[0].ptr, commit) == WARD_OK) {
+        ok = ward_ct_equal(commit, b->end_commit, sizeof commit);
+    }
+    ward_wipe(commit, sizeof commit);
+    return ok;
+}
+
 ward_err ward_dev_on_pake_end(ward_device *dev, uint8_t kind,
                               const uint8_t *tid, size_t tid_len,
-                              const ward_hdr *h, uint8_t *out, size_t cap,
-                              size_t *out_len)
+                              const ward_hdr *h, const uint8_t *body,
+                              uint8_t *out, size_t cap, size_t *out_len)
 {
     ward_hdr ah;
-    if (h->body_len != 0 || h->key_index != 0 || h->flags != 0) {
+    if (h->key_index != 0 || h->flags != 0 ||
+        (h->body_len != 0 && h->body_len != WARD_TLV_SIZE(WARD_DEV_END_TOKEN_LEN))) {
         return WARD_ERR_FORMAT;
     }
     ward_dev_binding *b = bind_find(dev, kind, tid, tid_len, h);
     uint64_t now = 0;
     if (b != NULL) {
+        /* Anyone on the path can name the binding: without its token
+         * (none sent, a wrong one, or an app that committed to none) it
+         * goes on, and lives its stage's time (WARD_ERR_AUTH). */
+        if (!end_token_opens(dev, b, h, body)) {
+            return WARD_ERR_AUTH;
+        }
         ward_dev_bind_free(b);   /* after PAKE_INIT, its attempt stays */
         if (ward_dev_now(dev, &now) == WARD_OK) {
             (void)window_open(dev, now);
         }
     }
+    /* No binding (never one, or already over): nothing to end. */
     ward_dev_answer_hdr(h, h->type, WARD_FLAG_REPLY, &ah);
     return ward_dev_plain_answer(&ah, NULL, 0, out, cap, out_len);
 }

@@ -358,3 +358,11 @@ ward_err ward_dev_open_msg(const ward_crypto *cp,
     ward_wipe(key, sizeof key);
     return err;
 }
+
+ward_err ward_dev_end_commit(const ward_crypto *cp,
+                             const uint8_t token[WARD_DEV_END_TOKEN_LEN],
+                             uint8_t commit[WARD_DEV_END_TOKEN_LEN])
+{
+    return ward_kdf(cp, WARD_LABEL_DEV_END, token, WARD_DEV_END_TOKEN_LEN,
+                    NULL, 0, NULL, 0, commit, WARD_DEV_END_TOKEN_LEN);
+}

@@ -66,8 +66,8 @@ ward_err ward_dev_handle(ward_device *dev, uint8_t kind, const uint8_t *tid,
                                       hlen, out, cap, out_len, ev);
         break;
     case WARD_MSG_DEV_PAKE_END:
-        err = ward_dev_on_pake_end(dev, kind, tid, tid_len, &h, out, cap,
-                                   out_len);
+        err = ward_dev_on_pake_end(dev, kind, tid, tid_len, &h,
+                                   body, out, cap, out_len);
         break;
     case WARD_MSG_DEV_CHANNEL_OPEN:
     case WARD_MSG_DEV_ATTACH:

@@ -49,6 +49,8 @@ typedef struct ward_dev_binding {
     uint8_t udidx[WARD_DEV_UDIDX_MAX];
     uint8_t app_name[WARD_DEV_APP_NAME_MAX];
     uint8_t salt[WARD_DEV_SALT_LEN];
+    uint8_t has_end;                        /* PIN_REQUEST carried 0x03 */
+    uint8_t end_commit[WARD_DEV_END_TOKEN_LEN]; /* what PAKE_END must open */
     uint64_t since_ms;                      /* entered its stage */
     ward_spake2p pake;
 } ward_dev_binding;
@@ -122,6 +124,9 @@ enum { DEV_STAGE_FREE = 0, DEV_STAGE_PIN = 1, DEV_STAGE_PAKE = 2 };
 /* Body tags of flow D (docs/protocol.md). */
 #define DEV_TAG_NONCE 0x0Eu
 #define DEV_TAG_CT 0x0Fu
+/* PIN_REQUEST's commitment to the PAKE_END token; PAKE_END's token. */
+#define DEV_TAG_END_COMMIT 0x03u
+#define DEV_TAG_END_TOKEN 0x01u
 
 /* The layout of a body sealed under the data key (ward_dev_seal_msg):
  * WARD_OK and the length of its clear fields, before any crypto. */
@@ -205,8 +210,8 @@ ward_err ward_dev_on_pake_finish(ward_device *dev, uint8_t kind,
                                  ward_dev_event *ev);
 ward_err ward_dev_on_pake_end(ward_device *dev, uint8_t kind,
                               const uint8_t *tid, size_t tid_len,
-                              const ward_hdr *h, uint8_t *out, size_t cap,
-                              size_t *out_len);
+                              const ward_hdr *h, const uint8_t *body,
+                              uint8_t *out, size_t cap, size_t *out_len);
 /* A node's messages: *authentic turns true once the message verified
  * under the node's key; only then is an error answered. */
 ward_err ward_dev_on_channel_open(ward_device *dev, size_t slot,

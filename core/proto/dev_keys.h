@@ -69,6 +69,13 @@ void ward_dev_window_accept(ward_dev_chan *c, uint32_t seq);
 
 /* ---- the key schedule ---- */
 
+/* The commitment to a PAKE_END token (PIN_REQUEST field 0x03):
+ * ward_kdf(label "dev end", ikm = token, no salt, no context), 16 bytes.
+ * Only the app that drew the token can end its binding. */
+ward_err ward_dev_end_commit(const ward_crypto *cp,
+                             const uint8_t token[WARD_DEV_END_TOKEN_LEN],
+                             uint8_t commit[WARD_DEV_END_TOKEN_LEN]);
+
 /* The SPAKE2+ context both ends bind into the transcript, without its
  * NUL: it names the protocol, so a transcript of ours is never one of
  * another protocol's. */

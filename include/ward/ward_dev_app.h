@@ -39,7 +39,8 @@
  * WARD_ERR_BUSY (PIN_REQUEST): every slot is in a PAKE, free within
  * WARD_DEV_PAKE_TTL_MS: ask again later; WARD_ERR_NOTFOUND (PAKE_INIT):
  * another app's PIN_REQUEST took this binding's slot before its
- * PAKE_INIT (no attempt was spent): start again with the same PIN.
+ * PAKE_INIT (the window counted the takeover as an attempt): start
+ * again with the same PIN.
  *
  * Giving up at any step (a wrong PIN, a refusal, no answer, the person
  * cancelled): ward_pair_end(&p, out, cap, &n) writes PAKE_END, so the
@@ -103,9 +104,14 @@
  *     ward_pair_channel_reopen(&dev, cp, &rng, &ch, out, cap, &n);
  *     ward_pair_on_channel_open(&dev, cp, &ch, in, in_len);
  *     switch (ward_pair_channel_fate(&ch)) {
- *     case WARD_PAIR_FATE_LOST:      the device had lost the channel: the
- *                                    command never ran in the new one;
- *                                    send it again
+ *     case WARD_PAIR_FATE_LOST:      the device had lost the channel (it
+ *                                    restarted): the command never ran in
+ *                                    the new one, but may have run before
+ *                                    the restart (the device keeps no
+ *                                    record of commands across power
+ *                                    cuts): send it again only if it is
+ *                                    idempotent, else report the outcome
+ *                                    unknown
  *     case WARD_PAIR_FATE_TAKEN:     the device took it (and ran it): its
  *                                    reply was lost; do not send it again
  *     case WARD_PAIR_FATE_NOT_TAKEN: the device has the channel and did
@@ -163,7 +169,7 @@ typedef struct ward_pair_device {
     (sizeof(void *) + sizeof(ward_random) + sizeof(ward_dev_info) +          \
      sizeof(ward_spake2p) + 3 * sizeof(size_t) + WARD_DEV_UDIDX_MAX +        \
      WARD_CLIENT_ID_MAX + WARD_DEV_APP_NAME_MAX + WARD_DEV_SALT_LEN +        \
-     WARD_DEV_DATA_KEY_LEN + 32)
+     WARD_DEV_DATA_KEY_LEN + WARD_DEV_END_TOKEN_LEN + 32)
 typedef struct ward_pair {
     WARD_OPAQUE(WARD_PAIR_CTX_SIZE);
 } ward_pair;
@@ -181,7 +187,7 @@ typedef struct ward_pair_channel {
 /* What became of a command that got no answer (ward_pair_channel_fate). */
 typedef enum ward_pair_fate {
     WARD_PAIR_FATE_NONE = 0,     /* no re-open answered yet */
-    WARD_PAIR_FATE_LOST,         /* the device had lost the channel */
+    WARD_PAIR_FATE_LOST,         /* the device lost the channel: ran? unknown */
     WARD_PAIR_FATE_TAKEN,        /* the device took the command */
     WARD_PAIR_FATE_NOT_TAKEN     /* the device has the channel, not it */
 } ward_pair_fate;
@@ -237,8 +243,9 @@ ward_err ward_pair_on_pake_finish(ward_pair *p, const uint8_t *in,
 
 /* Abandons a binding: writes PAKE_END so the device frees its slot, and
  * wipes p. Works in every state from ward_pair_start() on, a failed step
- * included (the PAKE_END names the slot by the CliID alone and carries no
- * secret). WARD_ERR_STATE if p holds no binding (never started, bound, or
+ * included (the PAKE_END names the slot by the CliID and carries the end
+ * token whose commitment the PIN_REQUEST sent, the one secret a failed
+ * step keeps: the device frees the slot for nobody else). WARD_ERR_STATE if p holds no binding (never started, bound, or
  * wiped): there is no slot to free. out may be NULL (then only wipes). */
 WARD_MUST_CHECK
 ward_err ward_pair_end(ward_pair *p, uint8_t *out, size_t cap,

@@ -102,11 +102,15 @@
  * Binding slots (WARD_DEV_MAX_BINDINGS): a failed binding frees its slot
  * at once. A binding waiting for PAKE_INIT costs no attempt, so it holds
  * its slot only until a PIN_REQUEST finds no free slot: then the oldest
- * such binding is taken over (its app, which knows the PIN, asks again).
- * A binding waiting for PAKE_FINISH has cost an attempt and is never
- * taken over nor replaced, not even by a PIN_REQUEST from its own
- * transport id and CliID (WARD_ERR_STATE: anyone on the path can forge
- * one), but lives only WARD_DEV_PAKE_TTL_MS.
+ * such binding is taken over (its app, which knows the PIN, asks again),
+ * and the takeover costs the window one attempt, so strangers knock apps
+ * out at most WARD_DEV_PIN_MAX_ATTEMPTS times per window. A binding is
+ * never replaced by a PIN_REQUEST from its own transport id and CliID
+ * (anyone on the path can forge one): waiting for PAKE_INIT, the same
+ * PIN_REQUEST again is answered as before (same salt), one with another
+ * UDIDx or app name is WARD_ERR_STATE; in its PAKE (it has cost an
+ * attempt) every such PIN_REQUEST is WARD_ERR_STATE, and the binding
+ * lives only WARD_DEV_PAKE_TTL_MS.
  *
  * The app's end of the flow is in the core too (ward_dev_app.h): both
  * ends share one key schedule and one channel layer, private to the
@@ -140,7 +144,7 @@ extern "C" {
 #define WARD_MSG_DEV_PIN_REQUEST 0x30u  /* app -> dev: UDIDx, app name */
 #define WARD_MSG_DEV_PAKE_INIT 0x31u    /* app -> dev: shareP (compressed) */
 #define WARD_MSG_DEV_PAKE_FINISH 0x32u  /* app -> dev: confirmP */
-#define WARD_MSG_DEV_PAKE_END 0x33u     /* app -> dev: abandon a binding */
+#define WARD_MSG_DEV_PAKE_END 0x33u     /* app -> dev: abandon a binding (its token) */
 #define WARD_MSG_DEV_CHANNEL_OPEN 0x34u /* app -> dev: sealed channel open */
 #define WARD_MSG_DEV_COMMAND 0x35u      /* app -> dev, in a channel */
 #define WARD_MSG_DEV_REPLY 0x36u        /* dev -> app, in a channel */
@@ -162,6 +166,8 @@ extern "C" {
 #define WARD_DEV_SALT_LEN 16
 #define WARD_DEV_DATA_KEY_LEN 32
 #define WARD_DEV_OPEN_NONCE_LEN 16
+/* The app's PAKE_END token, and its commitment sent in PIN_REQUEST. */
+#define WARD_DEV_END_TOKEN_LEN 16
 /* Largest command or reply a channel carries. */
 #define WARD_DEV_DATA_MAX 256
 
@@ -212,7 +218,8 @@ typedef struct ward_dev_node {
  * the core proves the sum. */
 #define WARD_DEV_BINDING_CTX_SIZE                                            \
     (sizeof(ward_spake2p) + WARD_DEV_TID_MAX + WARD_CLIENT_ID_MAX +          \
-     WARD_DEV_UDIDX_MAX + WARD_DEV_APP_NAME_MAX + WARD_DEV_SALT_LEN + 24)
+     WARD_DEV_UDIDX_MAX + WARD_DEV_APP_NAME_MAX + WARD_DEV_SALT_LEN +           \
+     WARD_DEV_END_TOKEN_LEN + 24)
 #define WARD_DEV_CHANNEL_CTX_SIZE                                            \
     (2 * WARD_DEV_OPEN_NONCE_LEN + 2 * WARD_AEAD_KEY_LEN + 40)
 #define WARD_DEVICE_CTX_SIZE                                                 \

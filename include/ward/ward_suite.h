@@ -68,6 +68,7 @@ extern "C" {
 #define WARD_LABEL_DEV_DATA "dev data"       /* flow D: data key from SPAKE2+ */
 #define WARD_LABEL_DEV_OPEN "dev open"       /* flow D: key of data-key-sealed messages */
 #define WARD_LABEL_DEV_CHANNEL "dev channel" /* flow D: a channel's two keys */
+#define WARD_LABEL_DEV_END "dev end"         /* flow D: commitment to a PAKE_END token */
 #define WARD_LABEL_GW_POP "gw pop"           /* flow C: the SEARCH proof key, from the PoP */
 #define WARD_LABEL_GW_LAN "gw lan"           /* flow C: the LAN link's two keys */
 #define WARD_LABEL_GW_REGISTER "gw register" /* flow C: the gateway signs its REGISTER */

@@ -6,6 +6,8 @@ Usage: test_devices_e2e.py [-v] WARD WARDD
 
 Standard library only; everything on 127.0.0.1.
 """
+import hashlib
+import hmac
 import json
 import os
 import random
@@ -86,6 +88,23 @@ def tlv(tag, value):
     return bytes([tag, len(value)]) + value
 
 
+def ward_kdf(label, ikm, context=b"", length=32):
+    """HKDF-SHA256 with an empty salt, info "ward/1 " || label || 0x00 ||
+    context (docs/protocol.md, "Crypto suite")."""
+    prk = hmac.new(b"\0" * 32, ikm, hashlib.sha256).digest()
+    info = b"ward/1 " + label + b"\0" + context
+    out, block = b"", b""
+    for i in range(1, (length + 31) // 32 + 1):
+        block = hmac.new(prk, block + info + bytes([i]), hashlib.sha256).digest()
+        out += block
+    return out[:length]
+
+
+def end_commit(token):
+    """PIN_REQUEST's field 0x03: the commitment to the PAKE_END token."""
+    return ward_kdf(b"dev end", token, length=16)
+
+
 def random_point():
     """A random P-256 point, SEC1-compressed: what a guesser who does not
     know the PIN sends as shareP (the device takes any point)."""
@@ -118,6 +137,7 @@ class CoapPeer:
         self.sock.bind(("127.0.0.1", 0))
         self.device = ("127.0.0.1", port)
         self.mid = random.randrange(65536)
+        self.tokens = {}
 
     def post(self, msg, timeout=5.0):
         self.mid = (self.mid + 1) % 65536
@@ -140,13 +160,16 @@ class CoapPeer:
                 return data[1], coap_split(data)[1]
 
     def pin_request(self, cid=b"EVIL"):
-        return self.post(ward_msg(0x30, cid=cid, body=tlv(1, b"STRANGER") + tlv(2, b"evil")))
+        # Its own binding it may end: it commits to a fresh token.
+        self.tokens[cid] = os.urandom(16)
+        return self.post(ward_msg(0x30, cid=cid, body=tlv(1, b"STRANGER") + tlv(2, b"evil") +
+                                  tlv(3, end_commit(self.tokens[cid]))))
 
     def pake_init(self, cid=b"EVIL"):
         return self.post(ward_msg(0x31, cid=cid, body=random_point()))
 
     def pake_end(self, cid=b"EVIL"):
-        return self.post(ward_msg(0x33, cid=cid))
+        return self.post(ward_msg(0x33, cid=cid, body=tlv(1, self.tokens[cid])))
 
     def close(self):
         self.sock.close()
@@ -171,7 +194,7 @@ class Relay:
         self.answers = []         # datagrams from the device, as sent on
         self.mode = None          # None, "drop-command", "tamper-command",
                                   # "tamper-finish", "hold-second-command",
-                                  # "hold-finish"
+                                  # "hold-finish", "drop-reply"
         self.held = []
         self.dropped_mid = None
         self.hold_mid = None      # hold-second-command: held until release()
@@ -195,6 +218,8 @@ class Relay:
                         if mid in self.injected:
                             self.injected[mid] = data
                             continue
+                    if self.mode == "drop-reply" and ward_type(data) == 0x36:
+                        continue
                     if self.app:
                         with self.mu:
                             self.answers.append(data)
@@ -557,9 +582,9 @@ class DevicesE2E(unittest.TestCase):
         self.pair(a1)
 
     def test_wrong_pin_frees_the_binding_slot(self):
-        """After a wrong PIN the app still sends PAKE_END, with its CliID,
-        so the device frees the slot at once: both slots then serve two
-        other apps binding at the same time."""
+        """After a wrong PIN the app still sends PAKE_END, with its CliID
+        and its end token, so the device frees the slot at once: both
+        slots then serve two other apps binding at the same time."""
         relay = Relay(self.port)
         self.relays.append(relay)
         a1 = self.app("a1")
@@ -579,10 +604,18 @@ class DevicesE2E(unittest.TestCase):
                 break
             time.sleep(0.02)
         self.assertTrue(ends, "no PAKE_END after the wrong PIN")
-        # A bare header: version, type, flags 0, key index 0, seq 0, no
-        # body, and the CliID in the extension; nothing else.
-        self.assertEqual(ends[0], bytes([1, 0x33, 0, 0, 0, 0, 0, 0, 0, 0, 2 + len(cid),
-                                         0x01, len(cid)]) + cid)
+        # The header (version, type, flags 0, key index 0, seq 0, body 18
+        # bytes, the CliID in the extension), then 0x01 the 16-byte token
+        # whose commitment the PIN_REQUEST carried (field 0x03).
+        self.assertEqual(ends[0][:13 + len(cid)],
+                         bytes([1, 0x33, 0, 0, 0, 0, 0, 0, 0, 18, 2 + len(cid),
+                                0x01, len(cid)]) + cid)
+        self.assertEqual(len(ends[0]), 13 + len(cid) + 18)
+        self.assertEqual(ends[0][13 + len(cid):15 + len(cid)], bytes([0x01, 16]))
+        with relay.mu:
+            asked = [coap_split(d)[1] for d in relay.seen if ward_type(d) == 0x30]
+        self.assertEqual(asked[-1][-18:-16], bytes([0x03, 16]))
+        self.assertEqual(asked[-1][-16:], end_commit(ends[0][-16:]))
         self.assertTrue(acks and acks[0][2] == 0x01, acks)   # REPLY, not ERROR
         p2, pin2 = self.pair_start(self.app("a2"), name="app two")
         p3, pin3 = self.pair_start(self.app("a3"), name="app three")
@@ -658,6 +691,49 @@ class DevicesE2E(unittest.TestCase):
         self.assertEqual((rc, out.strip()), (0, "power=on"))
         self.assertEqual(relay.inject(held), 0x80)
         self.assertEqual(self.dev.count(r"^command from .*: off "), 0)
+
+    def test_issue14_lost_channel_not_idempotent_not_resent(self):
+        """The device runs a toggle, its reply is lost, and it restarts
+        (a power cut) before the app hears anything. The app re-opens
+        its channel and learns the device lost it (LOST), which does not
+        say whether the toggle ran: `ward app send` must not send it
+        again. It reports the outcome unknown and fails; the lamp
+        toggled once. Before, it sent the toggle again: it ran twice,
+        once in each power-up. An idempotent command is still sent
+        again after a restart."""
+        a1 = self.app("a1")
+        self.pair(a1)
+        relay = Relay(self.port)
+        self.relays.append(relay)
+        via = "127.0.0.1:%d" % relay.port
+        toggled = r"^command from .*: toggle -> "
+        relay.mode = "drop-reply"
+        p = subprocess.Popen([WARD, "app", "send", "--dir", a1, "--device", DEV, "--near", via,
+                              "--timeout", "4000", "toggle"],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.dev.wait_line(toggled)
+        old = self.dev
+        self.assertEqual(old.stop(), 0, "\n".join(old.errs))
+        self.dev = DeviceProc(WARD, self.ddir, self.port, self.wardd.url)
+        relay.mode = None
+        out, _ = p.communicate(timeout=90)
+        self.assertEqual(old.count(toggled) + self.dev.count(toggled), 1, out)
+        self.assertNotEqual(p.returncode, 0, out)
+        self.assertIn("outcome unknown", out)
+        # "on" after the same kind of loss is sent again, and runs.
+        relay.mode = "drop-reply"
+        p = subprocess.Popen([WARD, "app", "send", "--dir", a1, "--device", DEV, "--near", via,
+                              "--timeout", "4000", "on"],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.dev.wait_line(r"^command from .*: on -> ")
+        old = self.dev
+        self.assertEqual(old.stop(), 0, "\n".join(old.errs))
+        self.dev = DeviceProc(WARD, self.ddir, self.port, self.wardd.url)
+        relay.mode = None
+        out, _ = p.communicate(timeout=90)
+        self.assertEqual(p.returncode, 0, out)
+        self.assertEqual(out.strip().splitlines()[-1], "ok power=on", out)
+        self.assertEqual(self.dev.count(r"^command from .*: on -> ok power=on"), 1)
 
     def test_near_far_near_in_one_session(self):
         a1 = self.app("a1", "alice")
@@ -932,6 +1008,119 @@ class DevicesE2E(unittest.TestCase):
         self.assertIsNotNone(got)
         self.assertEqual(error_of(coap_split(got)[1]), 2, got)      # STATE
 
+    def test_issue14_forged_pin_request_keeps_waiting_binding(self):
+        """While the app waits for its person to type the PIN (its binding
+        waits for PAKE_INIT), a relay on the path forges a PIN_REQUEST
+        from the app's address and CliID with other fields: the device
+        refuses it (STATE, 2) and keeps the binding. The app's own
+        PIN_REQUEST replayed gets the same answer (same salt), and the app
+        binds with the PIN and drives the device. Before, either replaced
+        the binding with a fresh salt: the app's PAKE failed as a wrong
+        PIN, its attempt spent."""
+        relay = Relay(self.port)
+        self.relays.append(relay)
+        a1 = self.app("a1")
+        self.dev.window_pin()
+        p, pin = self.pair_start(a1, near="127.0.0.1:%d" % relay.port)
+        deadline = time.time() + 15
+        while True:
+            with relay.mu:
+                firsts = [d for d in relay.answers if ward_type(d) == 0x30]
+                asked = [d for d in relay.seen if ward_type(d) == 0x30]
+            if firsts and asked:
+                first, genuine = firsts[-1], asked[-1]
+                break
+            self.assertLess(time.time(), deadline, "no PIN_REQUEST answer")
+            time.sleep(0.02)
+        head, payload = coap_split(genuine)
+        cid = payload[13:13 + payload[12]] if payload[10] else b""
+        forged = head + ward_msg(0x30, cid=cid,
+                                 body=tlv(1, b"STRANGER") + tlv(2, b"evil"))
+        refused = relay.inject(forged, whole=True)
+        again = relay.inject(genuine, whole=True)
+        rc, out = self.pair_finish(p, pin)
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(self.dev.count(r"^bound: "), 1)
+        rc, out = self.send(a1, "on")
+        self.assertEqual((rc, out.strip()), (0, "ok power=on"), out)
+        self.assertIsNotNone(refused)
+        self.assertEqual(error_of(coap_split(refused)[1]), 2, refused)   # STATE
+        self.assertIsNotNone(again)
+        self.assertEqual(coap_split(again)[1], coap_split(first)[1])     # same salt
+
+    def test_issue14_forged_pake_end_cannot_end_binding(self):
+        """A relay on the path forges PAKE_END from the app's address and
+        CliID (both in clear), once while the app waits for its person to
+        type the PIN, once in its PAKE (its PAKE_FINISH held back). The
+        device refuses both (AUTH, 4): they lack the token whose
+        commitment the app's PIN_REQUEST carried. The app binds and
+        drives the device. Before, either ended the binding: the app's
+        PAKE_INIT or PAKE_FINISH found none (NOTFOUND), the binding lost
+        mid-PAKE with its attempt spent."""
+        relay = Relay(self.port)
+        self.relays.append(relay)
+        a1 = self.app("a1")
+        self.dev.window_pin()
+        relay.mode = "hold-finish"
+        p, pin = self.pair_start(a1, near="127.0.0.1:%d" % relay.port)
+        deadline = time.time() + 15
+        while True:
+            with relay.mu:
+                asked = [d for d in relay.seen if ward_type(d) == 0x30]
+            if asked:
+                break
+            self.assertLess(time.time(), deadline, "no PIN_REQUEST")
+            time.sleep(0.02)
+        head, payload = coap_split(asked[-1])
+        cid = payload[13:13 + payload[12]] if payload[10] else b""
+        forged = [head + ward_msg(0x33, cid=cid),
+                  head + ward_msg(0x33, cid=cid, body=tlv(1, os.urandom(16)))]
+        refused = [relay.inject(f, whole=True) for f in forged]
+        p.stdin.write(pin + "\n")
+        p.stdin.flush()
+        deadline = time.time() + 15
+        while True:
+            with relay.mu:
+                if relay.held:
+                    break
+            self.assertLess(time.time(), deadline, "no PAKE_FINISH from the app")
+            self.assertIsNone(p.poll())
+            time.sleep(0.02)
+        refused += [relay.inject(f, whole=True) for f in forged]
+        relay.release()
+        out, _ = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 0, out)
+        self.assertEqual(self.dev.count(r"^bound: "), 1)
+        rc, out = self.send(a1, "on")
+        self.assertEqual((rc, out.strip()), (0, "ok power=on"), out)
+        for got in refused:
+            self.assertIsNotNone(got)
+            self.assertEqual(error_of(coap_split(got)[1]), 4, got)       # AUTH
+
+    def test_issue14_pin_request_takeovers_are_counted(self):
+        """Strangers' PIN_REQUESTs (fresh CliIDs, nothing else) take over
+        bindings waiting for PAKE_INIT when every slot is taken. Each
+        takeover costs the window an attempt, so a flood knocks apps out
+        at most 5 times per window, then is refused (LOCKED, 8), as 5
+        wrong PINs would be; before, it took over for free, forever, and
+        the window stayed open under it. The next window (the button)
+        lets the genuine app bind."""
+        a1 = self.app("a1")
+        peer = CoapPeer(self.port)
+        self.addCleanup(peer.close)
+        codes = []
+        for i in range(12):
+            code, ans = peer.pin_request(cid=b"EVIL-%02d" % i)
+            self.assertEqual(code, 0x44)
+            codes.append(error_of(ans))
+        # 2 free slots, then 5 takeovers, each counted; the rest LOCKED.
+        self.assertEqual(codes, [None] * 7 + [8] * 5)
+        self.dev.wait_line(r"^pairing window closed")
+        self.dev.button()
+        self.pair(a1)
+        rc, out = self.send(a1, "on")
+        self.assertEqual((rc, out.strip()), (0, "ok power=on"), out)
+
     def test_finding9_stranger_cannot_hold_binding_slots(self):
         """The stranger holds both binding slots: with PIN requests alone
         (they cost it nothing, and a newcomer takes the oldest over), then
@@ -1029,13 +1218,15 @@ class DevicesE2E(unittest.TestCase):
 
         # The device restarts between two commands of one `ward app
         # send`: the second gets no answer (a channel it does not know),
-        # and the app opens the channel again and sends it again.
+        # and the app opens the channel again and sends it again (it is
+        # idempotent: a toggle would not be, see
+        # test_issue14_lost_channel_not_idempotent_not_resent).
         relay = Relay(self.port)
         self.relays.append(relay)
         via = "127.0.0.1:%d" % relay.port
         relay.mode = "hold-second-command"
         proc = subprocess.Popen([WARD, "app", "send", "--dir", a1, "--device", DEV, "--near",
-                                 via, "--repeat", "2", "--timeout", "30000", "toggle"],
+                                 via, "--repeat", "2", "--timeout", "30000", "on"],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         deadline = time.time() + 15
         while time.time() < deadline and len(relay.held) == 0:
@@ -1049,7 +1240,7 @@ class DevicesE2E(unittest.TestCase):
         self.assertIn("lost the channel", out)
         # The restarted lamp starts off: the command ran once, there.
         self.assertEqual(out.strip().splitlines()[-1], "ok power=on")
-        self.assertEqual(self.dev.count(r"^command from .*: toggle -> "), 1)
+        self.assertEqual(self.dev.count(r"^command from .*: on -> "), 1)
 
     def test_real_coap_peer(self):
         client = shutil.which("coap-client") or shutil.which("coap-client-notls") or \

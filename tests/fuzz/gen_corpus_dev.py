@@ -26,13 +26,20 @@ seeds = {
     # binding waits for PAKE_INIT (asks again), and from an older app.
     "dev_pin_request": [hdr(0x30, 0, 0, 0, tlv(1, b"PHONE-1") + tlv(2, b"app")),
                         hdr(0x30, 0, 0, 0, tlv(1, b"U") + tlv(2, b"a"), cid=b""),
-                        hdr(0x30, 0, 0, 0, tlv(1, b"U") + tlv(2, b"a"), cid=b"CLI2")],
+                        hdr(0x30, 0, 0, 0, tlv(1, b"U") + tlv(2, b"a"), cid=b"CLI2"),
+                        # with the commitment to a PAKE_END token (0x03, 16)
+                        hdr(0x30, 0, 0, 0, tlv(1, b"U") + tlv(2, b"a") + tlv(3, bytes(16)),
+                            cid=b"CLI3")],
     # PAKE bodies are fixed layouts: a compressed shareP; confirmP alone,
     # named by the key index the device reserved (no CliID).
     "dev_pake_init": [hdr(0x31, 0, 0, 0, b"\x02" + bytes(32), cid=b"CLI2")],
     "dev_pake_finish": [hdr(0x32, 0, 2, 0, bytes(32), cid=b""),
                         hdr(0x32, 0, 2, 0, bytes(32))],
-    "dev_pake_end": [hdr(0x33, 0, 0, 0, b"")],
+    # Without a token (refused: AUTH), with a wrong one, and where no
+    # binding is (acknowledged).
+    "dev_pake_end": [hdr(0x33, 0, 0, 0, b""),
+                     hdr(0x33, 0, 0, 0, tlv(1, bytes(16)), cid=b"CLI2"),
+                     hdr(0x33, 0, 0, 0, tlv(1, bytes(16)), cid=b"NOBODY")],
     # A node's messages: the bound node, and (no answer either way) an
     # unknown key index, an unknown CliID, an unknown channel.
     "dev_channel_open": [hdr(0x34, 4, 1, 0, sealed(24)),

@@ -90,9 +90,12 @@ static void pin_request(ex_set *s, dd *x)
     size_t n = 0, an = 0;
     ward_dev_event ev;
     ward_dev_info info;
+    uint8_t token[WARD_DEV_END_TOKEN_LEN], commit[WARD_DEV_END_TOKEN_LEN];
+    ex_rng_mark(&x->app_rr);
     EX_OK(s, ward_pair_start(&x->pair, s->cp, &x->app_rng, (const uint8_t *)UDIDX,
                              strlen(UDIDX), x->cid, sizeof x->cid, (const uint8_t *)APP_NAME,
                              strlen(APP_NAME), m, sizeof m, &n));
+    memcpy(token, x->app_rr.log, sizeof token);
     ex_rng_mark(&x->dev_rr);
     an = to_dev(s, x, m, n, ans, &ev, WARD_OK);
     if (ev.type != WARD_DEV_EV_SHOW_PIN) {
@@ -110,10 +113,15 @@ static void pin_request(ex_set *s, dd *x)
              "answer: flags REPLY, key index 0, seq 0, the CliID echoed; 0x01 device\n"
              "id, 0x02 name, 0x03 type, 0x04 salt. The device draws the salt; the PIN\n"
              "is the pairing window's, drawn when a local action opened it (bytes\n"
-             "below 250, each mod 10).");
+             "below 250, each mod 10). The app draws its PAKE_END token and sends\n"
+             "its commitment as field 0x03.");
     ex_str(s, "udidx", UDIDX);
     ex_hex(s, "client_id", x->cid, sizeof x->cid);
     ex_str(s, "app_name", APP_NAME);
+    ex_note(s, "drawn by the app");
+    ex_hex(s, "end_token", token, sizeof token);
+    ex_kdf(s, "end_kdf", WARD_LABEL_DEV_END, token, sizeof token, NULL, 0, commit,
+           sizeof commit);
     ex_msg(s, "msg", m, n);
     ex_note(s, "drawn by the device");
     ex_hex(s, "salt", x->salt, sizeof x->salt);
@@ -447,8 +455,10 @@ static void pake_end(ex_set *s, dd *x)
     EX_OK(s, ward_pair_end(&p, m, sizeof m, &n));
     an = to_dev(s, x, m, n, ans, &ev, WARD_OK);
     ex_begin(s, "dev-pake-end",
-             "PAKE_END: the bare header (flags 0, key index 0, seq 0, the CliID) frees\n"
-             "the app's binding slot; the device acknowledges it with an empty REPLY.");
+             "PAKE_END: the header (flags 0, key index 0, seq 0, the CliID) and 0x01\n"
+             "the token whose commitment the PIN_REQUEST carried (drawn by the app for\n"
+             "this binding) free the app's binding slot; the device acknowledges it\n"
+             "with an empty REPLY.");
     ex_msg(s, "msg", m, n);
     ex_msg(s, "answer", ans, an);
 }

@@ -532,8 +532,10 @@ static void test_pake_answer_tampered(void **state)
                                      (const uint8_t *)"CLI-B", 5,
                                      (const uint8_t *)"app", 3, b.msg,
                                      sizeof b.msg, &b.len), WARD_OK);
-    assert_memory_equal(b.msg + b.len - 3, "app", 3);
-    b.msg[b.len - 1] = 'q';
+    /* The name's field, then the PAKE_END commitment (0x03, 16 bytes). */
+    const size_t commit_field = WARD_TLV_SIZE(WARD_DEV_END_TOKEN_LEN);
+    assert_memory_equal(b.msg + b.len - commit_field - 3, "app", 3);
+    b.msg[b.len - commit_field - 1] = 'q';
     df_window(e);   /* free the slots used above */
     assert_int_equal(dev_in(e, &b, WARD_DEV_NEAR, b.tid, b.msg, b.len, ans,
                             &an, &ev), WARD_OK);
@@ -865,9 +867,115 @@ static void test_window_power_cut(void **state)
     test_free(e);
 }
 
-/* Slots: a binding waiting for PAKE_INIT is taken over by a newcomer
- * when none is free (oldest first), and its app binds by asking again;
- * a binding in its PAKE is never taken over and ends when overdue. */
+/* Issue 14's debt, item 2: PIN_REQUESTs of strangers against a genuine
+ * app waiting for PAKE_INIT (its person types the PIN). One forged with
+ * the app's transport id and CliID (both in clear) but other fields is
+ * STATE and changes nothing; the app's own PIN_REQUEST sent again gets
+ * the same answer (same salt). Before, either replaced the binding with
+ * a fresh salt, and the app's PAKE failed as a wrong PIN. */
+static void test_pin_request_forged_keeps_binding(void **state)
+{
+    (void)state;
+    env *e = df_env_new();
+    app a;
+    uint8_t first[WARD_DEV_MSG_MAX], again[WARD_DEV_MSG_MAX];
+    size_t n1 = 0, n2 = 0;
+    ward_dev_event ev;
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
+    step_pin(e, &a);
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, a.msg, a.len, first,
+                            &n1, &ev), WARD_OK);
+    assert_int_equal(stranger(e, a.tid, a.cid, false), WARD_ERR_STATE);
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, a.msg, a.len, again,
+                            &n2, &ev), WARD_OK);
+    assert_int_equal(ev.type, WARD_DEV_EV_SHOW_PIN);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(first, again, n1);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS);
+    assert_int_equal(step_init(e, &a, a.pin), WARD_OK);
+    assert_int_equal(step_finish(e, &a), WARD_OK);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS);
+    assert_int_equal(open_chan(e, &a, WARD_DEV_NEAR, a.tid, 1), WARD_OK);
+    assert_int_equal(command(e, &a, WARD_DEV_NEAR, a.tid, "on"), WARD_OK);
+    test_free(e);
+}
+
+/* A PAKE_END from tid naming CliID cid, with body (TLV fields, may be
+ * empty), as anyone on the path can write one: what the device says. */
+static ward_err forged_end(env *e, const char *tid, const char *cid,
+                           const uint8_t *body, size_t body_len)
+{
+    uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX];
+    size_t n = 0, an = 0;
+    ward_dev_event ev;
+    ward_hdr h;
+    app s;
+    app_init(&s, tid, cid, "EVIL");
+    memset(&h, 0, sizeof h);
+    h.version = WARD_PROTOCOL_VERSION;
+    h.type = WARD_MSG_DEV_PAKE_END;
+    h.client_id_len = (uint8_t)strlen(cid);
+    memcpy(h.client_id, cid, strlen(cid));
+    h.body_len = (uint16_t)body_len;
+    assert_int_equal(ward_hdr_encode(&h, m, sizeof m, &n), WARD_OK);
+    if (body_len > 0) {
+        memcpy(m + n, body, body_len);
+    }
+    ward_err err = dev_in(e, &s, WARD_DEV_NEAR, tid, m, n + body_len, ans, &an, &ev);
+    assert_true(an > 0);
+    assert_int_equal(error_code(ans, an), err);
+    return err;
+}
+
+/* Issue 14's debt, item 1: PAKE_END names its binding by transport id
+ * and CliID, both in clear. A stranger's PAKE_END (no token, or a wrong
+ * one) is AUTH and the binding goes on, waiting for PAKE_INIT or in its
+ * PAKE, so the app binds; only the app's own token ends it. Before, any
+ * PAKE_END ended the binding: the app's PAKE_INIT or PAKE_FINISH found
+ * nothing (NOTFOUND), its attempt spent. */
+static void test_pake_end_needs_token(void **state)
+{
+    (void)state;
+    env *e = df_env_new();
+    app a, b;
+    uint8_t wrong[WARD_TLV_SIZE(WARD_DEV_END_TOKEN_LEN)];
+    memset(wrong, 0x5A, sizeof wrong);
+    wrong[0] = 0x01;
+    wrong[1] = WARD_DEV_END_TOKEN_LEN;
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
+    step_pin(e, &a);
+    assert_int_equal(forged_end(e, a.tid, a.cid, NULL, 0), WARD_ERR_AUTH);
+    assert_int_equal(forged_end(e, a.tid, a.cid, wrong, sizeof wrong), WARD_ERR_AUTH);
+    assert_int_equal(step_init(e, &a, a.pin), WARD_OK);
+    assert_int_equal(forged_end(e, a.tid, a.cid, NULL, 0), WARD_ERR_AUTH);
+    assert_int_equal(forged_end(e, a.tid, a.cid, wrong, sizeof wrong), WARD_ERR_AUTH);
+    assert_int_equal(step_finish(e, &a), WARD_OK);
+    assert_int_equal(open_chan(e, &a, WARD_DEV_NEAR, a.tid, 1), WARD_OK);
+    assert_int_equal(command(e, &a, WARD_DEV_NEAR, a.tid, "on"), WARD_OK);
+    /* The app's own PAKE_END (its token) frees the binding: the same
+     * (transport id, CliID) may then ask anew, with other fields. */
+    app_init(&b, "10.0.0.2:5001", "CLI-LAMP", "PHONE-2");
+    step_pin(e, &b);
+    assert_int_equal(stranger(e, b.tid, b.cid, false), WARD_ERR_STATE);
+    uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX];
+    size_t n = 0, an = 0;
+    ward_dev_event ev;
+    assert_int_equal(ward_pair_end(&b.p, m, sizeof m, &n), WARD_OK);
+    assert_int_equal(dev_in(e, &b, WARD_DEV_NEAR, b.tid, m, n, ans, &an, &ev), WARD_OK);
+    assert_int_equal(error_code(ans, an), WARD_OK);
+    assert_int_equal(stranger(e, b.tid, b.cid, false), WARD_OK);
+    /* With no binding there is nothing to end: acknowledged. */
+    assert_int_equal(forged_end(e, "10.9.9.9:1", "NOBODY", NULL, 0), WARD_OK);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS - 1);
+    test_free(e);
+}
+
+/* Bindings waiting for PAKE_INIT do not hold the slots: a newcomer takes
+ * the oldest over, and that costs the window one attempt, so strangers'
+ * PIN_REQUESTs knock a genuine app out at most WARD_DEV_PIN_MAX_ATTEMPTS
+ * times per window (then it is LOCKED, as after as many wrong PINs).
+ * Bindings in their PAKE are never taken over, and live
+ * WARD_DEV_PAKE_TTL_MS. */
 static void test_window_stalled_slots(void **state)
 {
     (void)state;
@@ -878,25 +986,35 @@ static void test_window_stalled_slots(void **state)
     step_pin(e, &s1);
     e->now += 1;
     step_pin(e, &s2);
-    /* Both held, at no attempt's cost: the genuine app still gets in. */
+    /* Both held for free: the genuine app still gets in, taking the
+     * oldest over for one attempt (its own is given back). */
     app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
     bind(e, &a);
     assert_int_equal(step_init(e, &s1, s1.pin), WARD_ERR_NOTFOUND);
-    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS - 1);
     /* A genuine app taken over before its PAKE_INIT asks again with the
-     * same PIN and binds. */
+     * same PIN and binds; each takeover is counted. */
     app_init(&b, "10.0.0.2:5001", "CLI-LAMP", "PHONE-1");
     step_pin(e, &b);
     e->now += 1;
     step_pin(e, &s1);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS - 2);
     e->now += 1;
     app s3;
     app_init(&s3, "10.6.6.6:3", "EVIL-3", "EVIL");
     step_pin(e, &s3);
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS - 3);
     assert_int_equal(step_init(e, &b, b.pin), WARD_ERR_NOTFOUND);
     ward_pair_wipe(&b.p);
     bind(e, &b);
-    /* In their PAKE, the slots are not taken over... */
+    assert_int_equal(attempts_left(e), WARD_DEV_PIN_MAX_ATTEMPTS - 4);
+    /* A flood of newcomers spends the window's last attempt, then is
+     * LOCKED: no further takeover. */
+    assert_int_equal(stranger(e, "10.6.6.6:4", "EVIL-4", false), WARD_OK);
+    assert_int_equal(stranger(e, "10.6.6.6:5", "EVIL-5", false), WARD_ERR_LOCKED);
+    assert_int_equal(stranger(e, "10.6.6.6:6", "EVIL-6", false), WARD_ERR_LOCKED);
+    /* In their PAKE, the slots are not taken over (a new window)... */
+    df_window(e);
     char wrong[16];
     snprintf(wrong, sizeof wrong, "%06d", (atoi(e->pin) + 1) % 1000000);
     step_pin(e, &s1);
@@ -1476,6 +1594,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_window_failure_frees_slot),
         cmocka_unit_test(test_window_outside_refused),
         cmocka_unit_test(test_window_power_cut),
+        cmocka_unit_test(test_pin_request_forged_keeps_binding),
+        cmocka_unit_test(test_pake_end_needs_token),
         cmocka_unit_test(test_window_stalled_slots),
         cmocka_unit_test(test_window_pin_source_stuck),
         cmocka_unit_test(test_window_store_failure),

@@ -489,7 +489,7 @@ static void pake_end_after_wrong_pin(const char *cid)
                      WARD_ERR_AUTH);
     assert_int_equal(n, 0);
     assert_false(ward_pair_waiting(&p));
-    /* Every byte is zero but the state and the CliID. */
+    /* Every byte is zero but the state, the CliID and the PAKE_END token. */
     ward_pair want;
     memset(&want, 0, sizeof want);
     if (cid_len > 0) {
@@ -497,11 +497,14 @@ static void pake_end_after_wrong_pin(const char *cid)
     }
     pair_st(&want)->client_id_len = cid_len;
     pair_st(&want)->state = pair_st(&p)->state;
+    memcpy(pair_st(&want)->end_token, pair_st(&p)->end_token, WARD_DEV_END_TOKEN_LEN);
     assert_int_not_equal(pair_st(&p)->state, 0);
     assert_memory_equal(&p, &want, sizeof p);
     /* The device still holds the slot, waiting for PAKE_FINISH. */
     assert_int_equal(bindings_in_progress(e), 1);
 
+    uint8_t token[WARD_DEV_END_TOKEN_LEN];
+    memcpy(token, pair_st(&p)->end_token, sizeof token);
     assert_int_equal(ward_pair_end(&p, m, sizeof m, &n), WARD_OK);
     ward_hdr h;
     uint8_t expect[WARD_DEV_MSG_MAX];
@@ -513,8 +516,15 @@ static void pake_end_after_wrong_pin(const char *cid)
     if (cid_len > 0) {
         memcpy(h.client_id, cid, cid_len);
     }
+    /* The bare header and the token's field: 0x01, 16 bytes. */
+    h.body_len = WARD_TLV_SIZE(WARD_DEV_END_TOKEN_LEN);
     assert_int_equal(ward_hdr_encode(&h, expect, sizeof expect, &en), WARD_OK);
-    assert_int_equal(n, WARD_HDR_BASE_LEN + (cid_len > 0 ? 2 + cid_len : 0));
+    expect[en++] = 0x01;
+    expect[en++] = WARD_DEV_END_TOKEN_LEN;
+    memcpy(expect + en, token, sizeof token);
+    en += sizeof token;
+    assert_int_equal(n, WARD_HDR_BASE_LEN + (cid_len > 0 ? 2 + cid_len : 0) +
+                            WARD_TLV_SIZE(WARD_DEV_END_TOKEN_LEN));
     assert_int_equal(n, en);
     assert_memory_equal(m, expect, n);
     /* ward_pair_end wiped the rest. */
@@ -577,9 +587,11 @@ static void test_pake_end_after_refused_finish(void **state)
     memcpy(pair_st(&want)->client_id, CID, strlen(CID));
     pair_st(&want)->client_id_len = strlen(CID);
     pair_st(&want)->state = pair_st(&p)->state;
+    memcpy(pair_st(&want)->end_token, pair_st(&p)->end_token, WARD_DEV_END_TOKEN_LEN);
     assert_memory_equal(&p, &want, sizeof p);
     assert_int_equal(ward_pair_end(&p, m, sizeof m, &n), WARD_OK);
-    assert_int_equal(n, WARD_HDR_BASE_LEN + 2 + strlen(CID));
+    assert_int_equal(n, WARD_HDR_BASE_LEN + 2 + strlen(CID) +
+                            WARD_TLV_SIZE(WARD_DEV_END_TOKEN_LEN));
     assert_int_equal(m[1], WARD_MSG_DEV_PAKE_END);
     assert_int_equal(dev_in(e, TID, m, n, ans, &an, &ev), WARD_OK);
     assert_int_equal(ward_dev_node_count(&e->dev), 0);
