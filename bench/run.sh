@@ -65,7 +65,7 @@ GATEWAYS_ONLY="${WARD_BENCH_GATEWAYS_ONLY:-0}"
 # shellcheck disable=SC2086
 $PIN_WARDD "$WARDD" --listen 127.0.0.1:0 --db "$TMP/wardd.db" --sms-outbox "$TMP/outbox" \
   --factory-pub "$TMP/factory.pub" --sms-per-addr 1000000 --sms-per-phone 1000 \
-  --gw-logins-per-addr 100000000 \
+  --gw-logins-per-addr 1000000 \
   --max-connections 256 2>"$TMP/wardd.log" &
 WARDD_PID=$!
 ADDR=""
