@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ward/ward_encode.h"
 #include "ward/ward_http.h"
 
 static void vline(const char *fmt, va_list ap)
@@ -210,6 +211,13 @@ long long cli_mono_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void cli_hex(const uint8_t *in, size_t len, char *out)
+{
+    if (ward_hex_encode(in, len, out, 2 * len + 1) != WARD_OK) {
+        out[0] = '\0';   /* only when len is absurd: the caller's buffer holds 2 * len + 1 */
+    }
 }
 
 void cli_nap(unsigned ms)

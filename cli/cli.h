@@ -11,6 +11,8 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "ward/ward_err.h"
 
@@ -102,6 +104,8 @@ void cli_nap(unsigned ms);
 /* The monotonic clock in ms: for deadlines and periods, which the wall
  * clock's steps must not stretch or cut. */
 long long cli_mono_ms(void);
+/* Lower-case hex of len bytes into out, which holds 2 * len + 1. */
+void cli_hex(const uint8_t *in, size_t len, char *out);
 
 int cmd_selftest(int argc, char **argv);
 int cmd_version(int argc, char **argv);

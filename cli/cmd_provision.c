@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli.h"
 #include "gw_net.h"
 #include "keystore.h"
@@ -210,27 +212,45 @@ static int record(const char *dir, const prov *p, const char *ssid)
         free(gdir);
         return cli_fail("%s: %s", dir, strerror(e));
     }
-    char name[32], uuid[33], text[320], tid[80] = "";
+    char name[32], uuid[33];
     snprintf(name, sizeof name, "%02x%02x%02x%02x%02x%02x.json", p->info.mac[0], p->info.mac[1],
              p->info.mac[2], p->info.mac[3], p->info.mac[4], p->info.mac[5]);
     for (size_t i = 0; i < 16; i++) {
         snprintf(uuid + 2 * i, 3, "%02x", p->info.uuid[i]);
     }
-    if (p->registered) {
-        snprintf(tid, sizeof tid, ",\"tid\":\"%s\",\"generation\":%u", p->reg.tid,
-                 (unsigned)p->reg.generation);
+    /* Built by cJSON: an SSID may hold quotes, backslashes or control bytes. */
+    cJSON *o = cJSON_CreateObject();
+    bool ok = o != NULL && cJSON_AddStringToObject(o, "mac", p->mac) != NULL &&
+              cJSON_AddStringToObject(o, "uuid", uuid) != NULL &&
+              cJSON_AddStringToObject(o, "ssid", ssid) != NULL &&
+              cJSON_AddStringToObject(o, "wifi", "committed") != NULL;
+    if (ok && p->registered) {
+        ok = cJSON_AddStringToObject(o, "tid", p->reg.tid) != NULL &&
+             cJSON_AddNumberToObject(o, "generation", p->reg.generation) != NULL;
     }
-    int n = snprintf(text, sizeof text,
-                     "{\"mac\":\"%s\",\"uuid\":\"%s\",\"ssid\":\"%s\",\"wifi\":\"committed\"%s}\n",
-                     p->mac, uuid, ssid, tid);
+    char *json = ok ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    size_t n = json != NULL ? strlen(json) : 0;
+    char *text = json != NULL ? malloc(n + 2) : NULL;
+    if (text != NULL) {
+        memcpy(text, json, n);
+        memcpy(text + n, "\n", 2);
+    }
+    cJSON_free(json);
+    if (text == NULL) {
+        free(gdir);
+        return cli_fail("out of memory");
+    }
     char *path = ward_path_join(gdir, name);
     free(gdir);
     if (path == NULL) {
+        free(text);
         return cli_fail("out of memory");
     }
-    ward_err err = ward_file_write_atomic(path, text, (size_t)n, 0600);
+    ward_err err = ward_file_write_atomic(path, text, n + 1, 0600);
     int rc = err == WARD_OK ? 0 : cli_fail("%s: %s", path, cli_file_why(err, errno, ""));
     free(path);
+    free(text);
     return rc;
 }
 

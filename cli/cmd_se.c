@@ -23,13 +23,6 @@
 #define LINK_TIMEOUT_MS 10000u
 #define MAX_THEN 16
 
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++) {
-        snprintf(out + 2 * i, 3, "%02x", p[i]);
-    }
-}
-
 /* DIR/store.bin through the file port. Returns 0 or an exit code. */
 static int open_store(const char *dir, ward_file_port *fp, ward_store_port *port)
 {
@@ -73,7 +66,7 @@ static size_t serve(const ward_se_elem *se, const uint8_t *cmd, size_t len, uint
         char id[2 * WARD_SE_ID_LEN + 1];
         ward_se_elem_info info;
         ward_se_elem_get_info(se, &info);
-        hex(info.id, WARD_SE_ID_LEN, id);
+        cli_hex(info.id, WARD_SE_ID_LEN, id);
         n = snprintf((char *)out, WARD_SE_CMD_MAX + 1, "%s", id);
     } else if (strcmp(text, "count") == 0) {
         n = snprintf((char *)out, WARD_SE_CMD_MAX + 1, "%u", served);
@@ -192,7 +185,7 @@ int cmd_se_run(int argc, char **argv)
     char id[2 * WARD_SE_ID_LEN + 1];
     ward_se_elem_info info;
     ward_se_elem_get_info(&se, &info);
-    hex(info.id, WARD_SE_ID_LEN, id);
+    cli_hex(info.id, WARD_SE_ID_LEN, id);
     printf("[se %s] powered up (%s, %s); link %s\n", id, states[info.state], cp->name, link);
     fflush(stdout);
     while (!cli_stopping) {
@@ -307,7 +300,7 @@ static int host_bind(host_run *r, const char *by_s, const char *variant_s, const
     char id[2 * WARD_SE_ID_LEN + 1];
     ward_se_host_info info;
     ward_se_host_get_info(&r->h, &info);
-    hex(info.se_id, WARD_SE_ID_LEN, id);
+    cli_hex(info.se_id, WARD_SE_ID_LEN, id);
     printf("bound to SE %s (%s)\n", id,
            variant == WARD_SE_VARIANT_ASYM ? "asymmetric, P-256"
                                            : f_names[f - 1]);
@@ -333,7 +326,7 @@ static int host_lock(host_run *r)
     char id[2 * WARD_SE_ID_LEN + 1];
     ward_se_host_info info;
     ward_se_host_get_info(&r->h, &info);
-    hex(info.se_id, WARD_SE_ID_LEN, id);
+    cli_hex(info.se_id, WARD_SE_ID_LEN, id);
     printf("bind-locked to SE %s\n", id);
     return 0;
 }

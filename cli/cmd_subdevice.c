@@ -43,16 +43,6 @@ static void path_of(char *out, size_t cap, const char *dir, const char *name)
     snprintf(out, cap, "%s/%s", dir, name);
 }
 
-static void hex_of(const uint8_t *v, size_t len, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[v[i] >> 4];
-        out[2 * i + 1] = digits[v[i] & 15];
-    }
-    out[2 * len] = '\0';
-}
-
 static int parse_id(const char *text, uint8_t id[WARD_GW_SUB_ID_LEN])
 {
     if (strlen(text) != 2 * WARD_GW_SUB_ID_LEN) {
@@ -106,7 +96,7 @@ int cmd_subdevice_init(int argc, char **argv)
         ward_wipe(priv, sizeof priv);
         return cli_fail("cannot make the identity: %s", ward_strerror(err));
     }
-    hex_of(id, sizeof id, hex);
+    cli_hex(id, sizeof id, hex);
     /* The activation first: a refused factory key leaves nothing behind. */
     ward_activation a = { (const uint8_t *)hex, 2 * WARD_GW_SUB_ID_LEN, pub };
     rc = cli_factory_sign(factory, host.crypto, &a, act, sizeof act, &act_len);
@@ -204,7 +194,7 @@ static int load(sub_run *r)
     if ((err = keyfile_read_hex(path, r->id, sizeof r->id)) != WARD_OK) {
         return cli_fail("cannot read %s: %s", path, ward_strerror(err));
     }
-    hex_of(r->id, sizeof r->id, r->idhex);
+    cli_hex(r->id, sizeof r->id, r->idhex);
     int rc = read_activation(r);
     if (rc != 0) {
         return rc;

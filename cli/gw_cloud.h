@@ -39,7 +39,7 @@
 #define GWC_STORE "cloud.bin"
 #define GWC_STORE_SIZE 4096
 #define GWC_REC_CREDS 0x0480u     /* tid, generation, expiry, password, accesskey, localkey */
-#define GWC_REC_COUNTER 0x0481u   /* the next login counter, 8 bytes big-endian */
+#define GWC_REC_COUNTER 0x0481u   /* the last login counter sent, 8 bytes big-endian */
 #define GWC_REC_RESET 0x0482u     /* a reset wardd was not told of: credentials, counter */
 #define GWC_REC_OWNER 0x0483u     /* the verification code, then this epoch's random */
 #define GWC_OWNER_REC_LEN (WARD_GW_OWNER_CODE_LEN + WARD_GW_OWNER_RANDOM_LEN)   /* 32 */

@@ -23,16 +23,6 @@ typedef char gws_localkey_fits[WARD_GW_SUB_LOCALKEY_LEN == WARD_GW_LOCALKEY_LEN 
 #define CTL_LINE_MAX 128
 #define CTL_WAIT_MS 1000   /* a local client writes its line at once */
 
-static void hex_of(const uint8_t *v, size_t len, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[v[i] >> 4];
-        out[2 * i + 1] = digits[v[i] & 15];
-    }
-    out[2 * len] = '\0';
-}
-
 static void conn_drop(gws_conn *c)
 {
     if (c->fd >= 0) {
@@ -208,7 +198,7 @@ static void send_or_drop(gws_conn *c, const uint8_t *msg, size_t len)
 static void on_event(gw_subs *s, gws_conn *c, const ward_gw_sub_event *ev)
 {
     char id[2 * WARD_GW_SUB_ID_LEN + 1];
-    hex_of(ev->sub_id, sizeof ev->sub_id, id);
+    cli_hex(ev->sub_id, sizeof ev->sub_id, id);
     switch (ev->kind) {
     case WARD_GW_SUB_EV_JOINED:
         printf("subdevice %s joined\n", id);
@@ -342,7 +332,7 @@ static void ctl_list(gw_subs *s, int fd)
         if (ward_gw_sub_at(&s->gw, i, id) != WARD_OK) {
             break;
         }
-        hex_of(id, sizeof id, hex);
+        cli_hex(id, sizeof id, hex);
         snprintf(line, sizeof line, "subdevice %s %s\n", hex,
                  connected(s, id) ? "connected" : "not connected");
         ctl_say(fd, line);

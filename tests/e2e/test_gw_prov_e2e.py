@@ -34,7 +34,7 @@ NET = GwNet("p", "10.231.7.1", "10.231.7.2")
 NS_GW, NS_APP, GW_IP = NET.ns_gw, NET.ns_app, NET.gw_ip
 NETNS = False
 TCP_PORT = 10080
-WIFI = "home correct-horse\nneighbour aaaaaaaa\n"
+WIFI = "home correct-horse\nneighbour aaaaaaaa\nq\"u\\te pass-word\n"
 
 
 def setUpModule():
@@ -82,9 +82,9 @@ class GatewayLan(unittest.TestCase):
     def ward(self, *args):
         return subprocess.run([WARD] + list(args), capture_output=True, text=True, timeout=60)
 
-    def provision(self, psk, qr=None, via=None, timeout=8):
+    def provision(self, psk, qr=None, via=None, timeout=8, ssid="home"):
         args = ["app", "provision", "--dir", self.a, "--qr",
-                qr or os.path.join(self.g, "qr.png"), "--ssid", "home", "--psk", psk,
+                qr or os.path.join(self.g, "qr.png"), "--ssid", ssid, "--psk", psk,
                 "--timeout", str(timeout)]
         if NETNS:
             args += ["--netns", NS_APP]
@@ -131,6 +131,18 @@ class GatewayLan(unittest.TestCase):
         # A restart keeps it.
         self.gw.stop()
         self.assertEqual(self.stored(), ("home", "correct-horse"))
+
+    def test_ssid_with_quote_and_backslash_kept_as_valid_json(self):
+        # The app's record of the gateway must stay readable whatever bytes
+        # the network's name holds (it was written with printf's %s).
+        ssid = 'q"u\\te'
+        r = self.provision("pass-word", ssid=ssid)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.stored(), (ssid, "pass-word"))
+        with open(os.path.join(self.a, "gateways", MAC_HEX + ".json"), encoding="ascii") as f:
+            rec = json.load(f)
+        self.assertEqual(rec["ssid"], ssid)
+        self.assertEqual(rec["mac"], MAC)
 
     def test_wrong_pop_refused(self):
         # Another QR code naming the same MAC: its secret is not this gateway's.
