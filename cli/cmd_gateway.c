@@ -437,10 +437,8 @@ static int sockets(gw_run *r, unsigned udp_port, unsigned tcp_port)
         bind(r->udp, (struct sockaddr *)&a, sizeof a) != 0) {
         return cli_fail("udp port %u: %s", udp_port, strerror(errno));
     }
-    a.sin_port = htons((uint16_t)tcp_port);
-    r->lsn = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (r->lsn < 0 || setsockopt(r->lsn, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(r->lsn, (struct sockaddr *)&a, sizeof a) != 0 || listen(r->lsn, 4) != 0) {
+    r->lsn = gw_listen_tcp(tcp_port, 4);
+    if (r->lsn < 0) {
         return cli_fail("tcp port %u: %s", tcp_port, strerror(errno));
     }
     return 0;

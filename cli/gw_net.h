@@ -47,6 +47,9 @@ int gw_framer_fill(gw_framer *f, int fd);
  * -1 not our framing (empty, or over cap): drop the link. */
 int gw_framer_next(gw_framer *f, uint8_t *out, size_t cap, size_t *len);
 
+/* A TCP socket listening on every address at port (SO_REUSEADDR, backlog
+ * as given): the socket, or -1 (errno says why). */
+int gw_listen_tcp(unsigned port, int backlog);
 /* Connects to "HOST:PORT" over TCP: the socket, -2 not HOST:PORT, -1 not
  * reached (errno says why). */
 int gw_dial(const char *hostport);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "gw_net.h"
 #include "keyfile.h"
 #include "ward/ward_files.h"
 #include "ward/ward_encode.h"
@@ -41,15 +42,8 @@ static void conns_drop(gw_subs *s)
 
 static int listen_tcp(gw_subs *s, unsigned port)
 {
-    int one = 1;
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_ANY);
-    a.sin_port = htons((uint16_t)port);
-    s->lsn = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (s->lsn < 0 || setsockopt(s->lsn, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(s->lsn, (struct sockaddr *)&a, sizeof a) != 0 || listen(s->lsn, 8) != 0) {
+    s->lsn = gw_listen_tcp(port, 8);
+    if (s->lsn < 0) {
         return cli_fail("sub-device port %u: %s", port, strerror(errno));
     }
     return 0;
