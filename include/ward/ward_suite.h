@@ -83,6 +83,7 @@ extern "C" {
 #define WARD_LABEL_CERT "cert"               /* a root or factory key signs a certificate */
 #define WARD_LABEL_CERT_LIST "cert list"     /* the root signs its revocation list */
 #define WARD_LABEL_TIME "time"               /* secure time: a server signs an answer */
+#define WARD_LABEL_FW_MANIFEST "fw manifest" /* a release key signs a firmware manifest */
 
 /* true iff a[0..len) == b[0..len), in time that depends on len alone:
  * the only way ward compares secrets, tags and codes, on every side. */

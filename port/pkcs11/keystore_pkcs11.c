@@ -41,6 +41,7 @@ const char *ward_pkcs11_key_name(ward_key_id id)
     case WARD_KEY_APP_CLIENT: return "app-client";
     case WARD_KEY_FACTORY: return "factory";
     case WARD_KEY_SE: return "se";
+    case WARD_KEY_RELEASE: return "release";
     default: return NULL;
     }
 }
