@@ -383,7 +383,17 @@ static void link_up(ward_agent_state *st)
 ward_err ward_agent_state_open(ward_agent_state *st, ward_agent_role role, const char *dir,
                                const ward_keystore *keystore)
 {
+    return ward_agent_state_open_clock(st, role, dir, keystore, NULL);
+}
+
+ward_err ward_agent_state_open_clock(ward_agent_state *st, ward_agent_role role, const char *dir,
+                                     const ward_keystore *keystore, const ward_clock *clock)
+{
     ward_err err = begin(st, role, dir, false, keystore);
+    if (err == WARD_OK && clock != NULL) {
+        /* Before the core opens: it copies the clock it is given. */
+        st->host.clock = *clock;
+    }
     if (err == WARD_OK && (err = read_config(st)) == WARD_OK) {
         link_up(st);
         err = open_state(st);

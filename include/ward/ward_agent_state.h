@@ -87,6 +87,13 @@ ward_err ward_agent_state_create(ward_agent_state *st, ward_agent_role role, con
 WARD_MUST_CHECK
 ward_err ward_agent_state_open(ward_agent_state *st, ward_agent_role role, const char *dir,
                                const ward_keystore *keystore);
+/* As ward_agent_state_open, the device core's flows taking "now" from
+ * clock (copied; it must stay valid while st is open) instead of the
+ * host's wall clock: a device with secure time gives
+ * ward_time_clock_init()'s (ward_time.h). NULL: the host's clock. */
+WARD_MUST_CHECK
+ward_err ward_agent_state_open_clock(ward_agent_state *st, ward_agent_role role, const char *dir,
+                                     const ward_keystore *keystore, const ward_clock *clock);
 /* Opens an existing D only to read it: nothing is created or written (a
  * read-only directory will do), the flock shared with other readers. */
 WARD_MUST_CHECK
