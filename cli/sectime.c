@@ -328,6 +328,21 @@ ward_clock sectime_clock(void)
     return c;
 }
 
+static ward_err sign_now(void *ctx, uint64_t *ms)
+{
+    ward_err err = locked_now(ctx, ms);
+    return err == WARD_ERR_STATE ? wall_now(NULL, ms) : err;
+}
+
+ward_clock sectime_sign_clock(void)
+{
+    if (!S.on) {
+        return sectime_wall_clock();
+    }
+    ward_clock c = { sign_now, NULL, true };
+    return c;
+}
+
 bool sectime_on(void)
 {
     return S.on;

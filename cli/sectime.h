@@ -28,6 +28,8 @@
 #include "cli.h"
 
 #define SECTIME_URLS_MAX WARD_TIME_KEYS_MAX
+/* A running role syncs this often by default (--time-every). */
+#define SECTIME_EVERY_S 3600
 
 typedef struct sectime_conf {
     unsigned k;
@@ -52,6 +54,10 @@ int sectime_open(const char *dir, bool *on);
 /* The clock of the flows: secure time (ward_time_clock_init) when on,
  * else sectime_wall_clock(). */
 ward_clock sectime_clock(void);
+/* The clock of the role's request signatures: secure time once synced,
+ * the wall clock before (wardd judges a signature's age on its own clock;
+ * a device that cannot tell the time still signs with its best guess). */
+ward_clock sectime_sign_clock(void);
 bool sectime_on(void);
 bool sectime_synced(void);
 

@@ -43,8 +43,8 @@ int cli_state_open(ward_agent_state *st, ward_agent_role role, const char *dir)
         return rc;
     }
     /* The flows' "now": secure time when D has time keys (sectime.h). */
-    ward_clock clock = sectime_clock();
-    rc = said(st, ward_agent_state_open_clock(st, role, dir, ks, &clock));
+    ward_clock clock = sectime_clock(), sign = sectime_sign_clock();
+    rc = said(st, ward_agent_state_open_clock(st, role, dir, ks, &clock, &sign));
     if (rc == 0 && timed && !sectime_synced()) {
         /* No sync yet on this boot: one now, the state let go meanwhile.
          * Without one the flows cannot tell an expiry and refuse. */
