@@ -19,14 +19,16 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
-import tempfile
+import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wardlib  # noqa: E402
+from gwlib import free_udp_port  # noqa: E402
 from wardlib import Wardd, WardCli  # noqa: E402
 
 MIN_MS = 60 * 1000
@@ -36,6 +38,64 @@ WINDOW_MS = 3 * MIN_MS          # WARD_DEV_WINDOW_MS
 SERVER_SKEW = "WARDD_TEST_TIME_SKEW_MS"
 WALL_SKEW = "WARD_TEST_CLOCK_SKEW_MS"
 ALICE = ("alice", "+15550001111")
+DEV = "TIME-LAMP-1"
+
+
+class Device:
+    """`ward device run --time-every 1`, its wall clock wall_skew ms off,
+    its output lines collected as they come."""
+
+    def __init__(self, ward, ddir, port, server, wall_skew):
+        env = dict(os.environ)
+        env[WALL_SKEW] = str(wall_skew)
+        self.proc = subprocess.Popen(
+            [ward, "device", "run", "--dir", ddir, "--listen", "127.0.0.1:%d" % port,
+             "--server", server, "--no-far", "--time-every", "1"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env)
+        self.lines, self.errs = [], []
+        self.cv = threading.Condition()
+        for f, into in ((self.proc.stdout, self.lines), (self.proc.stderr, self.errs)):
+            threading.Thread(target=self.read, args=(f, into), daemon=True).start()
+
+    def read(self, f, into):
+        for line in f:
+            with self.cv:
+                into.append(line.rstrip("\n"))
+                self.cv.notify_all()
+
+    def wait_line(self, pattern, start=0, timeout=15):
+        deadline = time.time() + timeout
+        with self.cv:
+            while True:
+                for line in self.lines[start:]:
+                    m = re.search(pattern, line)
+                    if m:
+                        return m
+                left = deadline - time.time()
+                if left <= 0 or self.proc.poll() is not None:
+                    raise AssertionError("device never said %r:\n%s\n%s" % (
+                        pattern, "\n".join(self.lines), "\n".join(self.errs)))
+                self.cv.wait(left)
+
+    def mark(self):
+        with self.cv:
+            return len(self.lines)
+
+    def button(self):
+        """A new pairing window (a line on standard input): its PIN."""
+        at = self.mark()
+        self.proc.stdin.write("\n")
+        self.proc.stdin.flush()
+        self.wait_line(r"^pairing window open", start=at)
+        return self.wait_line(r"^PIN: (\d{6})$", start=at).group(1)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        rc = self.proc.wait(timeout=20)
+        self.proc.stdin.close()
+        return rc
 
 
 class ExpiryTest(WardCli, unittest.TestCase):
@@ -140,6 +200,40 @@ class ExpiryTest(WardCli, unittest.TestCase):
         rc, out, err = self.ward_at(0, "lock", "bind-start", "--dir", lock, "--phone", ALICE[1],
                                     "--qr-out", self.path("qr2.png"))
         self.assertEqual(rc, 0, err)
+
+
+    def test_expired_pairing_window_refused_though_the_wall_clock_is_off(self):
+        d = self.path("dev")
+        self.ward_ok("device", "init", "--dir", d, "--id", DEV, "--server", self.url,
+                     "--factory-key", self.path("factory", "factory.key"), "--name", "Lamp")
+        self.ward_ok("device", "time", "--dir", d, *self.time_args())
+        port = free_udp_port()
+        dev = Device(WardCli.binary, d, port, self.url, -DAY_MS)
+        try:
+            dev.wait_line(r"near coap://")
+            pin = dev.wait_line(r"^PIN: (\d{6})$").group(1)
+            # Four minutes pass (the window lives three); the device's
+            # wall clock, a day off, does not see them; its time keeper
+            # (every second) learns them from the time server.
+            self.time_server(WINDOW_MS + MIN_MS)
+            # Two syncs after the restart: the second began after it.
+            at = dev.mark()
+            dev.wait_line(r"time synced", start=at)
+            dev.wait_line(r"time synced", start=dev.mark())
+            app = self.path("app1")
+            rc, out, err = self.ward("app", "pair", "--dir", app, "--device", DEV, "--near",
+                                     "127.0.0.1:%d" % port, "--pin", pin, "--no-attach")
+            self.assertNotEqual(rc, 0, "paired in an expired window:\n%s%s" % (out, err))
+            self.assertFalse(os.path.exists(os.path.join(app, "devices", DEV + ".json")))
+            # A window opened now, on the device's secure time, pairs.
+            pin = dev.button()
+            rc, out, err = self.ward("app", "pair", "--dir", app, "--device", DEV, "--near",
+                                     "127.0.0.1:%d" % port, "--pin", pin, "--no-attach")
+            self.assertEqual(rc, 0, out + err)
+            self.assertTrue(os.path.exists(os.path.join(app, "devices", DEV + ".json")))
+        finally:
+            self.assertEqual(dev.stop(), 0, "\n".join(dev.errs))
+            self.assert_no_sanitizer_report("\n".join(dev.errs))
 
 
 if __name__ == "__main__":
