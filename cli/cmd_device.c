@@ -389,8 +389,8 @@ int cmd_device_run(int argc, char **argv)
      * instead of stopping the process. */
     signal(SIGTTIN, SIG_IGN);
     rc = serve(&r, listen ? listen : "127.0.0.1:5683", no_far == NULL && r.dd.server[0]);
-    sectime_close();
     ward_agent_state_close(&r.dd);
+    sectime_close();
     pthread_mutex_destroy(&r.mu);
     explicit_bzero(&r, sizeof r);
     return rc;

@@ -244,9 +244,9 @@ int cmd_lock_run(int argc, char **argv)
     fflush(stdout);
     inbox_loop(&remote);
     pthread_join(tid, NULL);
-    sectime_close();
     ward_agent_state_close(&near);
     ward_agent_state_close(&remote);
+    sectime_close();
     printf("[%s] stopped\n", remote.id);
     return 0;
 }

@@ -410,6 +410,8 @@ static const char *add_why(ward_err err)
     }
 }
 
+static ward_err sync_locked(const char *const *urls, size_t n, unsigned *answers);
+
 ward_err sectime_sync(const char *server, unsigned *answers)
 {
     *answers = 0;
@@ -425,7 +427,17 @@ ward_err sectime_sync(const char *server, unsigned *answers)
         urls[n++] = server;         /* the role's own wardd */
     }
     /* A copy does the sync: the clock's readers are not held up by the
-     * servers; one process at a time writes the floor (the flock). */
+     * servers; one sync at a time in the process (syncing), one process
+     * at a time writes the floor (the flock). */
+    static pthread_mutex_t syncing = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&syncing);
+    ward_err err = sync_locked(urls, n, answers);
+    pthread_mutex_unlock(&syncing);
+    return err;
+}
+
+static ward_err sync_locked(const char *const *urls, size_t n, unsigned *answers)
+{
     static ward_time t;
     pthread_mutex_lock(&S.mu);
     t = S.t;
