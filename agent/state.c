@@ -196,6 +196,12 @@ static void drop_busy(ward_agent_state *st)
     }
 }
 
+/* The clock of the device core's flows: the one given at open, else the host's. */
+static const ward_clock *flow_clock(const ward_agent_state *st)
+{
+    return st->flow_clock.now_ms != NULL ? &st->flow_clock : &st->host.clock;
+}
+
 /* Under the flock: opens the store and the device core on it; drops the
  * flock when it fails. */
 static ward_err open_store(ward_agent_state *st)
@@ -218,8 +224,8 @@ static ward_err open_store(ward_agent_state *st)
                     STORE_FILE, file_why(err, st->file.os_errno, not_what));
     }
     err = st->role == WARD_AGENT_LOCK
-              ? ward_lock_open(&st->lock, st->host.crypto, &st->host.rng, &st->host.clock, &port)
-              : ward_dev_open(&st->dev, st->host.crypto, &st->host.rng, &st->host.clock, &port);
+              ? ward_lock_open(&st->lock, st->host.crypto, &st->host.rng, flow_clock(st), &port)
+              : ward_dev_open(&st->dev, st->host.crypto, &st->host.rng, flow_clock(st), &port);
     if (err == WARD_OK && st->host.keystore != NULL) {
         /* Before anything signs or a new identity is made. */
         if (st->role == WARD_AGENT_LOCK) {
@@ -383,7 +389,21 @@ static void link_up(ward_agent_state *st)
 ward_err ward_agent_state_open(ward_agent_state *st, ward_agent_role role, const char *dir,
                                const ward_keystore *keystore)
 {
+    return ward_agent_state_open_clock(st, role, dir, keystore, NULL, NULL);
+}
+
+ward_err ward_agent_state_open_clock(ward_agent_state *st, ward_agent_role role, const char *dir,
+                                     const ward_keystore *keystore, const ward_clock *flows,
+                                     const ward_clock *host)
+{
     ward_err err = begin(st, role, dir, false, keystore);
+    /* Before the link and the core are made: each copies its clock. */
+    if (err == WARD_OK && host != NULL) {
+        st->host.clock = *host;
+    }
+    if (err == WARD_OK && flows != NULL) {
+        st->flow_clock = *flows;
+    }
     if (err == WARD_OK && (err = read_config(st)) == WARD_OK) {
         link_up(st);
         err = open_state(st);

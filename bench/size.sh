@@ -102,7 +102,7 @@ flowc "certificates (encode, chain check, list)" 'cert*'
 # Secure time (issue 18, item 2): what a device links to sync its clock
 # with k of n time servers, its context, and the bytes of one exchange.
 echo "secure time on Cortex-M4 (-Os, thumb; ward_time.h):"
-flowc "the device's secure time" time time_msg
+flowc "the device's secure time (sync, floor, the flows' clock)" time time_msg time_clock
 printf '#include "ward/ward_time.h"\nward_time sectime_ctx;\n' >"$OUT/time_ctx.c"
 # shellcheck disable=SC2086
 if "$CC" $CFLAGS -c "$OUT/time_ctx.c" -o "$OUT/time_ctx.o" 2>/dev/null; then

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "coap_ward.h"
+#include "sectime.h"
 #include "state.h"
 #include "keystore.h"
 #include "ward/ward.h"
@@ -333,7 +334,8 @@ static int serve(runner *r, const char *listen, bool far)
     return 0;
 }
 
-#define RUN_USAGE "usage: ward device run --dir D [--server URL] [--listen HOST:PORT] [--no-far]"
+#define RUN_USAGE "usage: ward device run --dir D [--server URL] [--listen HOST:PORT] [--no-far] " \
+                  "[--time-every S]"
 
 /* `ward device run --help` (doc_misc.c) states the pairing window's
  * numbers: it must change with them. */
@@ -342,17 +344,21 @@ typedef char five_wrong_pins[WARD_DEV_PIN_MAX_ATTEMPTS == 5 ? 1 : -1];
 
 int cmd_device_run(int argc, char **argv)
 {
-    const char *dir = NULL, *server = NULL, *listen = NULL, *no_far = NULL;
+    const char *dir = NULL, *server = NULL, *listen = NULL, *no_far = NULL, *every_s = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "server", true, &server }, { "listen", true, &listen },
-        { "no-far", false, &no_far },
+        { "no-far", false, &no_far }, { "time-every", true, &every_s },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 4, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
+    unsigned long every = 0;
     if (rc != 0) {
         return rc;
     }
     if (dir == NULL) {
         return cli_usage(RUN_USAGE " (see --help)");
+    }
+    if ((rc = cli_number_opt("time-every", every_s, SECTIME_EVERY_S, 1, 86400, &every)) != 0) {
+        return rc;
     }
     if ((rc = cli_server_opt(&server)) != 0) {
         return rc;
@@ -365,6 +371,11 @@ int cmd_device_run(int argc, char **argv)
     if (server != NULL && ward_agent_state_set_server(&r.dd, server) != WARD_OK) {
         ward_agent_state_close(&r.dd);
         return cli_usage("%s", r.dd.why);
+    }
+    /* Secure time (sectime.h): the window's end told on it, synced now and then. */
+    if ((rc = sectime_keep(r.dd.server, (unsigned)every, r.dd.id)) != 0) {
+        ward_agent_state_close(&r.dd);
+        return rc;
     }
     pthread_mutex_init(&r.mu, NULL);
     r.dd.mu = &r.mu;
@@ -379,6 +390,7 @@ int cmd_device_run(int argc, char **argv)
     signal(SIGTTIN, SIG_IGN);
     rc = serve(&r, listen ? listen : "127.0.0.1:5683", no_far == NULL && r.dd.server[0]);
     ward_agent_state_close(&r.dd);
+    sectime_close();
     pthread_mutex_destroy(&r.mu);
     explicit_bzero(&r, sizeof r);
     return rc;

@@ -20,6 +20,7 @@
 #include "gw_subs.h"
 #include "keystore.h"
 #include "qr.h"
+#include "sectime.h"
 #include "state.h"
 #include "ward/ward.h"
 #include "ward/ward_encode.h"
@@ -599,23 +600,25 @@ int cmd_gateway_reset(int argc, char **argv)
 int cmd_gateway_run(int argc, char **argv)
 {
     const char *dir = NULL, *netns = NULL, *wifi = NULL, *udp_s = NULL, *fs_s = NULL;
-    const char *hb_s = NULL, *sub_s = NULL, *sub_fac = NULL;
+    const char *hb_s = NULL, *sub_s = NULL, *sub_fac = NULL, *every_s = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "netns", true, &netns }, { "wifi", true, &wifi },
         { "udp-port", true, &udp_s }, { "failsafe", true, &fs_s }, { "heartbeat", true, &hb_s },
         { "sub-port", true, &sub_s }, { "sub-factory", true, &sub_fac },
+        { "time-every", true, &every_s },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 8, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 9, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
     if (dir == NULL || (sub_s == NULL) != (sub_fac == NULL)) {
         return cli_usage("usage: ward gateway run --dir G [--netns NAME] [--wifi FILE] "
                          "[--udp-port P] [--failsafe S] [--heartbeat S] "
-                         "[--sub-port P --sub-factory FILE]");
+                         "[--sub-port P --sub-factory FILE] [--time-every S]");
     }
-    unsigned long sub_port = 0;
-    if ((rc = cli_number_opt("sub-port", sub_s, 0, 1, 65535, &sub_port)) != 0) {
+    unsigned long sub_port = 0, every = 0;
+    if ((rc = cli_number_opt("sub-port", sub_s, 0, 1, 65535, &sub_port)) != 0 ||
+        (rc = cli_number_opt("time-every", every_s, SECTIME_EVERY_S, 1, 86400, &every)) != 0) {
         return rc;
     }
     unsigned long udp_port = 0;
@@ -724,6 +727,16 @@ int cmd_gateway_run(int argc, char **argv)
         }
         fflush(stdout);
         cli_catch_stop();
+        /* Secure time (sectime.h), when G has time keys: the credentials'
+         * expiry is told on it; synced from a thread of its own, in the
+         * namespace entered above. */
+        bool timed = false;
+        rc = sectime_open(dir, &timed);
+        if (rc == 0) {
+            rc = sectime_keep(server, (unsigned)every, "gateway");
+        }
+    }
+    if (rc == 0) {
         /* wardd is talked to from a thread of its own (gw_cloud.h), in
          * the namespace entered above. */
         rc = gwc_start(&r.cloud);
@@ -743,6 +756,7 @@ int cmd_gateway_run(int argc, char **argv)
         gw_subs_close(&r.subs);
     }
     gwc_close(&r.cloud);
+    sectime_close();
     ward_gw_prov_close(&r.gw);
     ward_file_port_close(&r.fp);
     explicit_bzero(r.nets, sizeof r.nets);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "sectime.h"
 #include "state.h"
 #include "lockops.h"
 #include "ward/ward.h"
@@ -196,14 +197,18 @@ static void inbox_loop(ward_agent_state *ld)
 
 int cmd_lock_run(int argc, char **argv)
 {
-    const char *dir = NULL;
-    const cli_option opts[] = { { "dir", true, &dir } };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 1, NULL, 0, &npos);
+    const char *dir = NULL, *every_s = NULL;
+    const cli_option opts[] = { { "dir", true, &dir }, { "time-every", true, &every_s } };
+    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    unsigned long every = 0;
     if (rc != 0) {
         return rc;
     }
     if (dir == NULL) {
-        return cli_usage("usage: ward lock run --dir D");
+        return cli_usage("usage: ward lock run --dir D [--time-every S]");
+    }
+    if ((rc = cli_number_opt("time-every", every_s, SECTIME_EVERY_S, 1, 86400, &every)) != 0) {
+        return rc;
     }
     /* Two views of the same lock, one per thread: each takes the state's
      * flock when it needs it, so they never write at once. Each keeps its
@@ -221,9 +226,16 @@ int cmd_lock_run(int argc, char **argv)
     ward_agent_state_release(&near);
 
     cli_catch_stop();
+    /* Secure time kept for both views (sectime.h): a sync now, then now and then. */
+    if ((rc = sectime_keep(remote.server, (unsigned)every, remote.id)) != 0) {
+        ward_agent_state_close(&near);
+        ward_agent_state_close(&remote);
+        return rc;
+    }
 
     pthread_t tid;
     if (pthread_create(&tid, NULL, near_thread, &near) != 0) {
+        sectime_close();
         ward_agent_state_close(&near);
         ward_agent_state_close(&remote);
         return cli_fail("cannot start the near-field server");
@@ -234,6 +246,7 @@ int cmd_lock_run(int argc, char **argv)
     pthread_join(tid, NULL);
     ward_agent_state_close(&near);
     ward_agent_state_close(&remote);
+    sectime_close();
     printf("[%s] stopped\n", remote.id);
     return 0;
 }

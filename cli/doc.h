@@ -50,7 +50,12 @@ typedef struct cli_doc_group {
     { "time-key", "FILE", "a trusted time server's public key, 130 hex digits (repeatable)" }, \
     { "time-k", "K", "how many servers must agree (default 1)" },                     \
     { "time-url", "URL", "a time server to ask (repeatable; default the role's wardd)" }, \
-    { "no-sync", NULL, "ask nobody: print the floor" }, CLI_DOC_JSON
+    { "no-sync", NULL, "ask nobody: print what the device knows (the floor, this boot's " \
+      "last sync)" }, CLI_DOC_JSON
+/* A running role's periodic sync (ward lock|device|gateway run). */
+#define CLI_DOC_TIME_EVERY                                                   \
+    { "time-every", "S", "with time keys (ward ROLE time): sync at start and every S seconds " \
+      "(default 3600; after a failure again in 5 s, doubling up to S)" }
 
 /* Every group, in the order of `ward help`; ended by { NULL }. */
 extern const cli_doc_group cli_doc_groups[];

@@ -31,7 +31,7 @@ const cli_doc cli_docs_gateway[] = {
           { NULL, NULL, NULL } } },
     { "gateway run",
       "--dir G [--netns NAME] [--wifi FILE] [--udp-port P] [--failsafe S] [--heartbeat S] "
-      "[--sub-port P --sub-factory FILE]",
+      "[--sub-port P --sub-factory FILE] [--time-every S]",
       "run the gateway: the LAN hand-over, its registration, its session with wardd",
       "Answers SEARCH on UDP port 10071 and serves the hand-over link on its TCP\n"
       "port. The station join is simulated: it succeeds when the SSID and password\n"
@@ -50,7 +50,9 @@ const cli_doc cli_docs_gateway[] = {
       "--open), their table is kept in G/subdevices.bin, each message from one is\n"
       "printed as \"subdevice ID data: TEXT\" and answered \"echo: TEXT\" over its\n"
       "channel; G/gateway.sock (mode 0600) takes the owner's requests.\n"
-      "SIGTERM or SIGINT stops it (a call to wardd is cut short after 3 s).",
+      "SIGTERM or SIGINT stops it (a call to wardd is cut short after 3 s). With\n"
+      "time keys (ward gateway time) the credentials' expiry is told on secure\n"
+      "time, synced at start and every --time-every seconds.",
       (const cli_doc_opt[]){
           { "dir", "G", "the gateway's directory (ward gateway init)" },
           { "netns", "NAME", "run inside this network namespace (ip netns add NAME)" },
@@ -58,6 +60,7 @@ const cli_doc cli_docs_gateway[] = {
           { "udp-port", "P", "where SEARCH is heard (default 10071)" },
           { "failsafe", "S", "seconds a join waits for the app's commit (default 120)" },
           { "heartbeat", "S", "seconds between session heartbeats (default 30)" },
+          CLI_DOC_TIME_EVERY,
           { "sub-port", "P", "serve sub-devices on this TCP port (with --sub-factory)" },
           { "sub-factory", "FILE", "the manufacturer's public key (factory.pub) whose "
             "activations sub-devices must carry" },

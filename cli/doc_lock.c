@@ -70,11 +70,12 @@ const cli_doc cli_docs_lock[] = {
           { "timeout", "S", "seconds to wait for an answer (default 60; 0: as long as it lives)" },
           { "ttl", "S", "seconds the request lives (default 0: the protocol's 60)" },
           END } },
-    { "lock run", "--dir D",
+    { "lock run", "--dir D [--time-every S]",
       "run the lock: the near-field link, revocations from wardd",
       "Serves the near-field link (D/near.sock) and applies and answers the\n"
-      "revocations wardd relays, until SIGTERM or SIGINT.",
-      (const cli_doc_opt[]){ LOCK_DIR, END } },
+      "revocations wardd relays, until SIGTERM or SIGINT. With time keys (ward\n"
+      "lock time) its expiries use secure time, synced at start and every S s.",
+      (const cli_doc_opt[]){ LOCK_DIR, CLI_DOC_TIME_EVERY, END } },
     { "lock audit", "--dir D [--json]", "the lock's own audit ring", NULL,
       (const cli_doc_opt[]){ LOCK_DIR, CLI_DOC_JSON, END } },
     { "lock time", CLI_DOC_TIME_SYNOPSIS, CLI_DOC_TIME_SUMMARY, CLI_DOC_TIME_DETAILS,

@@ -135,7 +135,7 @@ const cli_doc cli_docs_device[] = {
             "(pkcs11:token=T;object=P?module-path=M&pin-value=PIN) or software (default); "
             "D remembers it" },
           { NULL, NULL, NULL } } },
-    { "device run", "--dir D [--server URL] [--listen HOST:PORT] [--no-far]",
+    { "device run", "--dir D [--server URL] [--listen HOST:PORT] [--no-far] [--time-every S]",
       "run the device: near-field CoAP, far-field through wardd, pairing windows",
       "Runs the device: near-field CoAP on --listen (default 127.0.0.1:5683) and,\n"
       "unless --no-far, far-field through wardd at --server (default: the one\n"
@@ -147,9 +147,12 @@ const cli_doc cli_docs_device[] = {
       "  PIN: NNNNNN\n"
       "and lasts 180 s or until 5 wrong PINs; \"pairing window closed\" says\n"
       "when it has ended. Every app pairing in the window types its PIN.\n"
-      "SIGTERM or SIGINT stops the device cleanly.",
+      "SIGTERM or SIGINT stops the device cleanly. With time keys (ward device\n"
+      "time) the window's end is measured on secure time, synced at start and\n"
+      "every --time-every seconds.",
       (const cli_doc_opt[]){
           { "dir", "D", "the device's directory (ward device init)" },
+          CLI_DOC_TIME_EVERY,
           { "server", "URL", "wardd's base URL (default: the one given at init)" },
           { "listen", "HOST:PORT", "near-field CoAP address (default 127.0.0.1:5683)" },
           { "no-far", NULL, "near-field only: do not poll wardd" },

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "keyfile.h"
 #include "keystore.h"
+#include "sectime.h"
 #include "ward/ward_encode.h"
 #include "ward/ward_files.h"
 
@@ -392,7 +393,11 @@ static void login(gw_cloud *g, long long now)
 {
     char why[512], tid[2 * WARD_GW_TID_LEN + 1];
     uint8_t cb[8];
-    uint64_t wall = (uint64_t)time(NULL) * 1000u;
+    /* Secure time's low end when G has time keys (sectime.h), else the
+     * wall clock; unknown (no sync yet): nothing said, wardd decides. */
+    uint64_t wall = 0;
+    ward_clock clk = sectime_clock();
+    bool told = clk.now_ms(clk.ctx, &wall) == WARD_OK;
     ward_gw_creds c;
     ward_gw_session s;
     memset(&s, 0, sizeof s);
@@ -412,7 +417,7 @@ static void login(gw_cloud *g, long long now)
         back_off(g, now);
         return;
     }
-    if (c.expiry_ms <= wall) {
+    if (told && c.expiry_ms <= wall) {
         /* wardd may still think otherwise (clocks): ask now and then. */
         say_expired(g, tid);
     }

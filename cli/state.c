@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "keystore.h"
+#include "sectime.h"
 #include "ward/ward.h"
 
 #define MSG_MAX 256
@@ -33,8 +34,34 @@ static int keystore_of(const char *dir, const ward_keystore **ks)
 int cli_state_open(ward_agent_state *st, ward_agent_role role, const char *dir)
 {
     const ward_keystore *ks = NULL;
+    bool timed = false;
     int rc = keystore_of(dir, &ks);
-    return rc != 0 ? rc : said(st, ward_agent_state_open(st, role, dir, ks));
+    if (rc == 0) {
+        rc = sectime_open(dir, &timed);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    /* The flows' "now": secure time when D has time keys (sectime.h). */
+    ward_clock clock = sectime_clock(), sign = sectime_sign_clock();
+    rc = said(st, ward_agent_state_open_clock(st, role, dir, ks, &clock, &sign));
+    if (rc == 0 && timed && !sectime_synced()) {
+        /* No sync yet on this boot: one now, the state let go meanwhile.
+         * Without one the flows cannot tell an expiry and refuse. */
+        unsigned answers = 0;
+        ward_agent_state_release(st);
+        ward_err err = sectime_sync(st->server, &answers);
+        if (err != WARD_OK) {
+            fprintf(stderr, "ward: secure time unknown (%s): what has an expiry is refused "
+                    "until a sync (ward %s time --dir %s)\n",
+                    err == WARD_ERR_AUTH    ? "fewer time answers agree than needed"
+                    : err == WARD_ERR_STATE ? "the servers agree on a time before the floor"
+                                            : ward_strerror(err),
+                    role == WARD_AGENT_LOCK ? "lock" : "device", dir);
+        }
+        rc = cli_state_reacquire(st);
+    }
+    return rc;
 }
 
 int cli_state_open_readonly(ward_agent_state *st, ward_agent_role role, const char *dir)

@@ -57,6 +57,9 @@ step "a lock comes off the line: identity key, activation signed by the manufact
 "$WARD" lock init --dir "$DEMO/lock" --sn LOCK-0001 --server "$URL" \
   --factory-key "$DEMO/factory/factory.key"
 
+step "the lock gets secure time: wardd signs the time over the lock's fresh nonce; expiries use it"
+"$WARD" lock time --dir "$DEMO/lock" --time-key "$DEMO/wardd.db.timepub"
+
 step "Alice installs the app on her phone; wardd texts a code to prove the number is hers"
 register alice alice +8613800000001
 

@@ -53,7 +53,8 @@ typedef struct ward_agent_state {
     char server[WARD_AGENT_URL_MAX + 1];
     char name[WARD_DEV_NAME_MAX + 1];      /* a device's only */
     char type[WARD_DEV_TYPE_MAX + 1];      /* a device's only */
-    ward_host host;
+    ward_host host;                        /* its clock: the HTTP signatures' */
+    ward_clock flow_clock;                 /* the device core's, if given at open */
     ward_file_port file;
     ward_lock lock;                        /* role WARD_AGENT_LOCK */
     ward_device dev;                       /* role WARD_AGENT_DEVICE */
@@ -87,6 +88,16 @@ ward_err ward_agent_state_create(ward_agent_state *st, ward_agent_role role, con
 WARD_MUST_CHECK
 ward_err ward_agent_state_open(ward_agent_state *st, ward_agent_role role, const char *dir,
                                const ward_keystore *keystore);
+/* As ward_agent_state_open, with the clocks given (copied; each must stay
+ * valid while st is open; NULL: the host's wall clock). flows: where the
+ * device core's flows take "now" for their expiries; a device with secure
+ * time gives ward_time_clock_init()'s (ward_time.h). host: the clock of
+ * the request signatures' "created" (wardd judges their age on its own
+ * clock), e.g. secure time once synced and the wall clock before. */
+WARD_MUST_CHECK
+ward_err ward_agent_state_open_clock(ward_agent_state *st, ward_agent_role role, const char *dir,
+                                     const ward_keystore *keystore, const ward_clock *flows,
+                                     const ward_clock *host);
 /* Opens an existing D only to read it: nothing is created or written (a
  * read-only directory will do), the flock shared with other readers. */
 WARD_MUST_CHECK

@@ -29,6 +29,10 @@
  * The context is opaque, holds copies of the keys and no pointer into the
  * caller's memory (the crypto table is static), so it may be copied.
  * Until a sync succeeds after power-up, now() answers [floor, unknown].
+ *
+ * The flows take "now" from a ward_clock (ward_clock.h); ward_time_clock_init
+ * makes one whose now is secure time, so every expiry check of a flow uses
+ * it: the device opens its flows with that clock instead of a wall clock.
  */
 #ifndef WARD_TIME_H
 #define WARD_TIME_H
@@ -38,6 +42,7 @@
 #include <stdint.h>
 
 #include "ward_attr.h"
+#include "ward_clock.h"
 #include "ward_crypto.h"
 #include "ward_err.h"
 #include "ward_keystore.h"
@@ -163,6 +168,48 @@ uint64_t ward_time_floor(const ward_time *t);
  * now and then, e.g. before a long sleep): WARD_ERR_IO as finish. */
 WARD_MUST_CHECK
 ward_err ward_time_save(ward_time *t, ward_store *st, uint64_t local_ms);
+
+/* A sync's result, as a device keeps it in RAM: at local count local_ms
+ * the true time minus the local count lay in [off_lo, off_hi]. For a host
+ * that plays one device in several processes sharing one monotonic count
+ * (the CLI: one boot of one machine): what one process learnt, the next
+ * takes up. It is as trusted as the caller's RAM; now() still never
+ * answers below the floor. */
+typedef struct ward_time_sync {
+    uint64_t local_ms;
+    int64_t off_lo;
+    int64_t off_hi;
+} ward_time_sync;
+
+/* The last sync's result: WARD_ERR_STATE when none since init. */
+WARD_MUST_CHECK
+ward_err ward_time_sync_get(const ward_time *t, ward_time_sync *s);
+
+/* Takes up a sync made by another process of this device on the same
+ * local count: WARD_ERR_PARAM when off_lo > off_hi, an offset beyond
+ * +-WARD_TIME_MS_MAX or local_ms past it. */
+WARD_MUST_CHECK
+ward_err ward_time_sync_set(ward_time *t, const ward_time_sync *s);
+
+/* The flows' clock on secure time. Its now_ms answers the low end of
+ * now() (an expiry is passed once the low end is past it: a device may
+ * act at most the interval's width, radius + round trip + drift, after
+ * one, never before a start it stamped), never less than it answered
+ * before (a new sync's interval may start lower than the last one's: the
+ * answer stays a time known to have passed, and a stamp never looks
+ * younger than it is). Before a sync since power-up it answers
+ * WARD_ERR_STATE: the high end is unknown, the device cannot tell whether
+ * a deadline has passed, and every check fails closed rather than accept
+ * what a synced device would refuse. trusted is true (times of other
+ * parties may be compared with it). local is the device's monotonic count
+ * in ms (trusted false), copied; t must outlive the clock and may be
+ * synced again meanwhile (the caller keeps the two from running at once). */
+#define WARD_TIME_CLOCK_CTX_SIZE (4 * sizeof(void *) + 16)
+typedef struct ward_time_clock {
+    WARD_OPAQUE(WARD_TIME_CLOCK_CTX_SIZE);
+} ward_time_clock;
+
+ward_clock ward_time_clock_init(ward_time_clock *c, const ward_time *t, const ward_clock *local);
 
 #ifdef __cplusplus
 }

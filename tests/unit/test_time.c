@@ -325,6 +325,84 @@ static void test_init_refusals(void **state)
                      WARD_ERR_FORMAT);
 }
 
+/* The local count the clock tests read: set by the test. */
+static uint64_t local_now;
+
+static ward_err local_clock(void *ctx, uint64_t *ms)
+{
+    (void)ctx;
+    *ms = local_now;
+    return WARD_OK;
+}
+
+/* The flows' clock: "cannot tell" before a sync, the low end after, never
+ * less than it answered, and a sync carried to another context. */
+static void test_clock(void **state)
+{
+    (void)state;
+    fx_init();
+    ward_time t;
+    init(&t, 2);
+    const ward_clock local = { local_clock, NULL, false };
+    ward_time_clock tc;
+    ward_clock clk = ward_time_clock_init(&tc, &t, &local);
+    assert_true(clk.trusted);
+    uint64_t ms = 7;
+    local_now = 1000;
+    /* Before a sync the floor is all it knows: no answer, so an expiry
+     * check fails closed rather than take the floor for now. */
+    assert_int_equal(clk.now_ms(clk.ctx, &ms), WARD_ERR_STATE);
+    ward_time_sync sy;
+    assert_int_equal(ward_time_sync_get(&t, &sy), WARD_ERR_STATE);
+
+    const uint64_t times[3] = { NOW, NOW + 100, NOW - 100 };
+    assert_int_equal(sync3(&t, times), WARD_OK);
+    local_now = 1050 + HOUR;
+    ward_time_interval iv;
+    assert_int_equal(ward_time_now(&t, local_now, &iv), WARD_OK);
+    assert_int_equal(clk.now_ms(clk.ctx, &ms), WARD_OK);
+    assert_true(ms == iv.lo);
+    assert_true(ms <= NOW + HOUR && ms + 2000 + 400 > NOW + HOUR);
+    uint64_t first = ms;
+
+    /* The sync carried to a fresh context (another process of the same
+     * device, on the same count) answers the same. */
+    assert_int_equal(ward_time_sync_get(&t, &sy), WARD_OK);
+    ward_time t2;
+    init(&t2, 2);
+    assert_int_equal(ward_time_sync_set(&t2, &sy), WARD_OK);
+    ward_time_clock tc2;
+    ward_clock clk2 = ward_time_clock_init(&tc2, &t2, &local);
+    assert_int_equal(clk2.now_ms(clk2.ctx, &ms), WARD_OK);
+    assert_true(ms == first);
+    ward_time_sync bad = sy;
+    bad.off_lo = bad.off_hi + 1;
+    assert_int_equal(ward_time_sync_set(&t2, &bad), WARD_ERR_PARAM);
+    bad = sy;
+    bad.off_hi = (int64_t)WARD_TIME_MS_MAX + 1;
+    assert_int_equal(ward_time_sync_set(&t2, &bad), WARD_ERR_PARAM);
+
+    /* A new sync whose interval starts lower: the clock does not step back. */
+    uint8_t nonce[WARD_TIME_NONCE_LEN], a[WARD_TIME_ANSWER_LEN];
+    assert_int_equal(ward_time_begin(&t, &f.rng, local_now, nonce), WARD_OK);
+    for (int i = 0; i < 2; i++) {
+        answer(i, NOW + HOUR - 50, 30000, nonce, a);
+        assert_int_equal(ward_time_add(&t, a, sizeof a, local_now), WARD_OK);
+    }
+    assert_int_equal(ward_time_finish(&t, &f.st, local_now), WARD_OK);
+    assert_int_equal(ward_time_now(&t, local_now, &iv), WARD_OK);
+    assert_true(iv.lo < first);
+    assert_int_equal(clk.now_ms(clk.ctx, &ms), WARD_OK);
+    assert_true(ms == first);
+    /* Later it moves on with the count. */
+    local_now += 60000;
+    assert_int_equal(clk.now_ms(clk.ctx, &ms), WARD_OK);
+    assert_true(ms > first);
+    /* A count gone back is an error of the clock, not a time. */
+    local_now = 5;
+    assert_int_equal(clk.now_ms(clk.ctx, &ms), WARD_ERR_PARAM);
+}
+
 int main(int argc, char **argv)
 {
     ward_test_backend(argc, argv);
@@ -335,6 +413,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_floor_never_back),
         cmocka_unit_test(test_power_cut),
         cmocka_unit_test(test_init_refusals),
+        cmocka_unit_test(test_clock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
