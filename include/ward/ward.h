@@ -10,7 +10,8 @@
  * and ward_lock.h (lock-app binding), ward_op.h (remote approval),
  * ward_device.h (several apps, one device), ward_se.h (secure element
  * binding), ward_cert.h (device certificates), ward_time.h (secure
- * time). The client library's headers (ward_app.h, ...) are separate.
+ * time), ward_peer.h (offline peer authentication). The client
+ * library's headers (ward_app.h, ...) are separate.
  */
 #ifndef WARD_H
 #define WARD_H
@@ -38,6 +39,7 @@
 #include "ward_gw_sub.h"
 #include "ward_cert.h"
 #include "ward_time.h"
+#include "ward_peer.h"
 #include "ward_records.h"
 
 #endif /* WARD_H */
