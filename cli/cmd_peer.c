@@ -21,6 +21,12 @@
 #define SESSIONS 8                  /* CoAP peers handshaking at once */
 #define FRAME_WAIT_MS 10000         /* a stream peer's next frame */
 #define EXCHANGE_MS 5000            /* a CoAP request's answer */
+/* Handshakes answered per second, all peers together: each M1 costs the
+ * listener a key generation, an ECDH and a signature, so a flood of M1s
+ * (which need no key) is answered at this rate and the rest dropped. */
+#define HANDSHAKES_PER_S 20
+/* M1s one stream connection may send (a refusal closes it anyway). */
+#define HANDSHAKES_PER_CONN 3
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -282,6 +288,7 @@ typedef struct lsess {
     uint8_t tid[WCOAP_TID_MAX];
     size_t tid_len;
     long long last;
+    unsigned m1s;               /* M1s on this stream connection */
 } lsess;
 
 typedef struct listener {
@@ -290,6 +297,8 @@ typedef struct listener {
     ward_peer_config cfg;
     lsess s[SESSIONS];
     unsigned long count;        /* commands run: what `count` answers */
+    long long second;           /* the rate window's start (cli_mono_ms) */
+    unsigned answered;          /* handshakes answered in it */
     bool once, done;
 } listener;
 
@@ -333,7 +342,18 @@ static bool serve(listener *L, lsess *s, const uint8_t *m, size_t n, uint8_t *ou
     ward_err err;
     char who[WARD_CERT_ID_MAX + 32];
     switch (m[0]) {
-    case WARD_PEER_M1:
+    case WARD_PEER_M1: {
+        long long now = cli_mono_ms();
+        if (now - L->second >= 1000) {
+            L->second = now;
+            L->answered = 0;
+        }
+        if (L->answered >= HANDSHAKES_PER_S || ++s->m1s > HANDSHAKES_PER_CONN) {
+            say("peer: refused: too many handshakes (at most %d a second, %d a connection)",
+                HANDSHAKES_PER_S, HANDSHAKES_PER_CONN);
+            return false;
+        }
+        L->answered++;
         ward_peer_wipe(&s->p);
         err = ward_peer_init(&s->p, &L->cfg);
         if (err == WARD_OK) {
@@ -344,6 +364,7 @@ static bool serve(listener *L, lsess *s, const uint8_t *m, size_t n, uint8_t *ou
             return false;
         }
         return pnet_frame_put(out, cap, off, buf, len) == WARD_OK;
+    }
     case WARD_PEER_M3:
         if (ward_peer_accept(&s->p, m, n) != WARD_OK) {
             say("peer: refused: %s", why_text(&s->p));
@@ -426,6 +447,7 @@ static void on_coap(void *ctx, const uint8_t *tid, size_t tid_len, const uint8_t
         s = oldest;
         ward_peer_wipe(&s->p);
         s->used = true;
+        s->m1s = 0;
         memcpy(s->tid, tid, tid_len);
         s->tid_len = tid_len;
     }
@@ -470,6 +492,7 @@ static int listen_stream(listener *L, const char *path)
         lsess *s = &L->s[0];
         ward_peer_wipe(&s->p);
         s->used = true;
+        s->m1s = 0;
         for (;;) {
             uint8_t in[PNET_FRAME_MAX], out[PNET_PAYLOAD_MAX];
             size_t len = 0, out_len = 0;

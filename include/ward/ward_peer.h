@@ -29,7 +29,7 @@
  *     either:    ward_peer_seal() / ward_peer_open()   (records)
  *     ward_peer_wipe(&p);
  * Any failure ends the handshake (WARD_ERR_STATE after it): start again
- * with a fresh context. ward_peer_why() says what was refused.
+ * with a fresh context. ward_peer_why_refused() says what was refused.
  */
 #ifndef WARD_PEER_H
 #define WARD_PEER_H
@@ -97,7 +97,7 @@ typedef enum ward_peer_why {
     WARD_PEER_OK = 0,
     WARD_PEER_MALFORMED,   /* not a message of this kind, or the wrong length */
     WARD_PEER_DECRYPT,     /* the AEAD did not open: altered, or of another handshake */
-    WARD_PEER_CHAIN,       /* the chain was refused: ward_peer_why()'s cert says why */
+    WARD_PEER_CHAIN,       /* the chain was refused: the cert why says which check */
     WARD_PEER_ROLE,        /* a role this side does not allow */
     WARD_PEER_SIGNATURE,   /* the transcript signature failed (a replayed message) */
     WARD_PEER_REPLAY,      /* a record already taken, or too old for the window */
