@@ -61,6 +61,16 @@ int main(int argc, char **argv)
     memcpy(id, f.chain[1], cl);
     CHECK(ward_sign_by(cp, &f.ks[2], WARD_KEY_DEVICE_IDENTITY, WARD_LABEL_PEER_RESP, tbs,
                        sizeof th2 + cl, id + cl) == WARD_OK);
+    /* the seed reaches the harness's accepting path: the initiator takes it */
+    {
+        static ward_peer p;
+        static uint8_t sealed[WARD_PEER_MSG_MAX + 64], out[WARD_PEER_MSG_MAX];
+        size_t n = peer_fix_m2_of(cp, &f, id, cl + WARD_P256_SIG_LEN, sealed, sizeof sealed,
+                                  th2), on = 0;
+        p = f.ini;
+        CHECK(n > 0 && ward_peer_finish(&p, sealed, n, out, sizeof out, &on) == WARD_OK);
+        ward_peer_wipe(&p);
+    }
     bad |= put(dir, "peer_id", "gateway", 0xFF, id, cl + WARD_P256_SIG_LEN) |
            put(dir, "peer_id", "chain_only", 0xFF, id, cl);
     /* the lock's chain signed by the lock: a valid identity of another role */
