@@ -152,11 +152,19 @@ class PeerTest(WardCli, unittest.TestCase):
         try:
             if self.mitm is not None:
                 self.mitm.close()
+            # listeners stop on SIGTERM and exit cleanly: a sanitizer's report
+            # (a leak at exit too) lands on their stderr
+            for p in self.procs:
+                if p.poll() is None:
+                    p.terminate()
+                    _, err = p.communicate(timeout=30)
+                    self.assert_no_sanitizer_report(err)
         finally:
             self.clean_up()
             for p in self.procs:
-                p.stdout.close()
-                p.stderr.close()
+                for f in (p.stdout, p.stderr):
+                    if not f.closed:
+                        f.close()
 
     # -- devices --
 
@@ -200,7 +208,10 @@ class PeerTest(WardCli, unittest.TestCase):
         self.fail("ward peer listen did not start: %r" % (p.communicate(),))
 
     def connect(self, d, addr, then="ping", *extra):
-        return self.ward("peer", "connect", "--dir", d, "--to", addr, "--then", then, *extra)
+        rc, out, err = self.ward("peer", "connect", "--dir", d, "--to", addr, "--then", then,
+                                 *extra)
+        self.assert_no_sanitizer_report(err)
+        return rc, out, err
 
     def count(self, genuine, addr):
         """How many commands the listener at addr has run, this one included."""
@@ -262,8 +273,9 @@ class PeerTest(WardCli, unittest.TestCase):
         self.ward_ok("peer", "init", "--dir", lock, "--list", new)
         # a listener reads its list at start: restart it
         for p in self.procs:
-            p.kill()
-            p.wait()
+            if p.poll() is None:
+                p.terminate()
+                self.assert_no_sanitizer_report(p.communicate(timeout=30)[1])
         addr = self.listen(lock)
         rc, out, err = self.connect(gw, addr)
         self.assertEqual(rc, 1, out + err)
