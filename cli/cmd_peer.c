@@ -1,4 +1,5 @@
-/* `ward peer init|listen|connect`: offline peer authentication (ward_peer.h) over CoAP/UDP or a Unix stream. */
+/* `ward peer init|listen|connect`: offline peer authentication (ward_peer.h) over CoAP/UDP
+ * or a Unix stream. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>

@@ -1,4 +1,5 @@
-/* `ward peer`'s state directory (peer_dir.h): the key, the chain, the root, the list and the time floor. */
+/* `ward peer`'s state directory (peer_dir.h): the key, the chain, the root, the list and
+ * the time floor. */
 #include "peer_dir.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
-/* `ward peer`'s transports: message framing, and the Unix stream socket that stands in for a UART. */
+/* `ward peer`'s transports: message framing, and the Unix stream socket that stands in
+ * for a UART. */
 #include "peer_net.h"
 
 #include <errno.h>

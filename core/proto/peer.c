@@ -1,4 +1,5 @@
-/* Offline peer authentication's handshake (ward_peer.h): SIGMA-I in three messages over certificate chains. */
+/* Offline peer authentication's handshake (ward_peer.h): SIGMA-I in three messages
+ * over certificate chains. */
 #include <string.h>
 
 #include "ward/ward_peer.h"

@@ -1,4 +1,5 @@
-/* Offline peer authentication's channel (ward_peer.h): AEAD records with a sequence number and a replay window. */
+/* Offline peer authentication's channel (ward_peer.h): AEAD records with a sequence
+ * number and a replay window. */
 #include <string.h>
 
 #include "ward/ward_peer.h"

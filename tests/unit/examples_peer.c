@@ -1,4 +1,5 @@
-/* Worked example of offline peer authentication: a lock and a gateway's handshake and a first record (examples.h). */
+/* Worked example of offline peer authentication: a lock and a gateway's handshake and a
+ * first record (examples.h). */
 #include "examples.h"
 
 #include <string.h>
