@@ -252,6 +252,12 @@ class PeerTest(WardCli, unittest.TestCase):
         self.assertEqual(rc, 1, out + err)
         self.assertNotIn("answer:", out)
         self.assertEqual(self.count(gw, addr), 1)      # the stranger's ping never ran
+        # the same over CoAP: the core is the same on both transports
+        caddr = self.listen(lock, "127.0.0.1:0")
+        rc, out, err = self.connect(stranger, caddr)
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("refused", err)
+        self.assertEqual(self.count(gw, caddr), 1)
         # the lock connecting to the stranger refuses it before saying who it is
         saddr = self.listen(stranger)
         rc, out, err = self.connect(lock, saddr)
