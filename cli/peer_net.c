@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -59,7 +60,9 @@ static int unix_addr(const char *path, struct sockaddr_un *sa)
     return 0;
 }
 
-int pnet_unix_listen(const char *path)
+/* A stream socket on path: bound and listening (an old socket file there
+ * replaced), or connected. The fd, or -1 with errno set. */
+static int unix_socket(const char *path, bool listening)
 {
     struct sockaddr_un sa;
     if (unix_addr(path, &sa) != 0) {
@@ -69,14 +72,23 @@ int pnet_unix_listen(const char *path)
     if (fd < 0) {
         return -1;
     }
-    unlink(path);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 4) != 0) {
+    if (listening) {
+        unlink(path);
+    }
+    int r = listening ? bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 ? listen(fd, 4) : -1
+                      : connect(fd, (struct sockaddr *)&sa, sizeof sa);
+    if (r != 0) {
         int os = errno;
         close(fd);
         errno = os;
         return -1;
     }
     return fd;
+}
+
+int pnet_unix_listen(const char *path)
+{
+    return unix_socket(path, true);
 }
 
 int pnet_unix_accept(int lfd, unsigned timeout_ms)
@@ -94,21 +106,7 @@ int pnet_unix_accept(int lfd, unsigned timeout_ms)
 
 int pnet_unix_connect(const char *path)
 {
-    struct sockaddr_un sa;
-    if (unix_addr(path, &sa) != 0) {
-        return -1;
-    }
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        return -1;
-    }
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-        int os = errno;
-        close(fd);
-        errno = os;
-        return -1;
-    }
-    return fd;
+    return unix_socket(path, false);
 }
 
 ward_err pnet_write_all(int fd, const uint8_t *buf, size_t len)
