@@ -29,7 +29,8 @@ const cli_doc cli_docs_peer[] = {
       "authentication\"), refusing a chain of another root, revoked, expired by\n"
       "secure time, of a role not allowed, or an altered or replayed message; then\n"
       "answers the commands sent over the channel: ping, whoami, count (commands\n"
-      "run so far), echo TEXT. Prints one line per peer and per command.",
+      "run so far), echo TEXT. Prints one line per peer and per command. D's files\n"
+      "(the list, the time floor) are read at start: restart it to take new ones.",
       (const cli_doc_opt[]){
           { "dir", "D", "the device's peer state directory (`ward peer init`)" },
           { "listen", "ADDR", PEER_ADDR_HELP }, PEER_ALLOW,
