@@ -60,6 +60,8 @@ trap cleanup EXIT INT TERM
 RELAYS_ONLY="${WARD_BENCH_RELAYS_ONLY:-0}"
 GATEWAYS_ONLY="${WARD_BENCH_GATEWAYS_ONLY:-0}"
 [ "$RELAYS_ONLY" = 1 ] || [ "$GATEWAYS_ONLY" = 1 ] || "$LOCK_BENCH" $LOCK_ARGS
+# Offline peer authentication (issue 18, item 4): bytes per message against EDHOC's.
+[ "$RELAYS_ONLY" = 1 ] || [ "$GATEWAYS_ONLY" = 1 ] || "$BUILD/bench/bench_peer" $LOCK_ARGS
 
 "$RELAY_BENCH" factory "$TMP"
 # shellcheck disable=SC2086

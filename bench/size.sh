@@ -111,6 +111,18 @@ if "$CC" $CFLAGS -c "$OUT/time_ctx.c" -o "$OUT/time_ctx.o" 2>/dev/null; then
     END { printf "  RAM the device holds for it: ward_time %d B (8 keys)\n", t }'
 fi
 echo "  one sync per server: a 32-byte nonce out (64 hex digits in the query), a 117-byte answer back"
+# Offline peer authentication (issue 18, item 4): what a device links to
+# authenticate a peer (the handshake and the channel; the chain check is the
+# certificates' line above), and the context it holds per peer.
+echo "offline peer authentication on Cortex-M4 (-Os, thumb; ward_peer.h):"
+flowc "peer handshake and channel" peer peer_chan
+printf '#include "ward/ward_peer.h"\nward_peer peer_ctx;\n' >"$OUT/peer_ctx.c"
+# shellcheck disable=SC2086
+if "$CC" $CFLAGS -c "$OUT/peer_ctx.c" -o "$OUT/peer_ctx.o" 2>/dev/null; then
+  "${ARM_NM:-arm-none-eabi-nm}" -S -t d "$OUT/peer_ctx.o" | awk '
+    $4 == "peer_ctx" { t = $2 + 0 }
+    END { printf "  RAM per peer: ward_peer %d B\n", t }'
+fi
 
 # The agent (agent/: a device's link to wardd and its state directory) on
 # the host it is for, x86-64 Linux (-Os, the host's cc): what a Linux-class

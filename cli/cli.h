@@ -156,5 +156,9 @@ int cmd_app_gateways(int argc, char **argv);
 int cmd_lock_time(int argc, char **argv);
 int cmd_device_time(int argc, char **argv);
 int cmd_gateway_time(int argc, char **argv);
+/* Offline peer authentication (cmd_peer.c): two devices, no server. */
+int cmd_peer_init(int argc, char **argv);
+int cmd_peer_listen(int argc, char **argv);
+int cmd_peer_connect(int argc, char **argv);
 
 #endif /* WARD_CLI_H */

@@ -16,6 +16,8 @@ const cli_doc_group cli_doc_groups[] = {
     { "device", "an IoT device: identity and the running device", cli_docs_device },
     { "gateway", "a gateway: identity, QR code and the LAN hand-over", cli_docs_gateway },
     { "subdevice", "a sub-device behind a gateway (flow C)", cli_docs_subdevice },
+    { "peer", "offline peer authentication: two devices, certificates, no server",
+      cli_docs_peer },
     { NULL, NULL, NULL },
 };
 

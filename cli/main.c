@@ -57,6 +57,9 @@ static const cli_command commands[] = {
     { "gateway subdevices", cmd_gateway_subdevices },
     { "app provision", cmd_app_provision },
     { "app gateways", cmd_app_gateways },
+    { "peer init", cmd_peer_init },
+    { "peer listen", cmd_peer_listen },
+    { "peer connect", cmd_peer_connect },
 };
 
 #define NCOMMANDS (int)(sizeof(commands) / sizeof(commands[0]))

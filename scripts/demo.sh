@@ -5,7 +5,9 @@
 # then a second phone recovering the keys from escrow; a lamp two apps share
 # (flow D); a gateway provisioned and registered, and a sub-device joining
 # it and talking through it (flow C, on loopback here:
-# tests/e2e/test_gw_wire_e2e.py runs it across network namespaces).
+# tests/e2e/test_gw_wire_e2e.py runs it across network namespaces); then,
+# with wardd stopped, the lock and the gateway authenticating each other
+# offline by certificate (issue 18, item 4).
 set -eu
 cd "$(dirname "$0")/.."
 WARD="$PWD/build/cli/ward"
@@ -197,5 +199,24 @@ cat "$DEMO/sensor.out"
 grep -q "data: door: closed" "$DEMO/hub.out" || { cat "$DEMO/hub.out"; exit 1; }
 kill "$HUB_PID" && wait "$HUB_PID" || true
 cat "$DEMO/hub.out"
+
+step "offline: wardd stops; the lock and the gateway authenticate each other by certificate"
+kill "$WARDD_PID" && wait "$WARDD_PID" 2>/dev/null || true
+WARDD_PID=""
+for who in "lock LOCK-0001 lock" "hub hub-0001 gateway"; do
+  set -- $who
+  "$WARD" peer init --dir "$DEMO/$1" >/dev/null
+  "$WARD" factory cert --key "$DEMO/factory/factory.key" --role "$3" --id "$2" \
+    --pub "$DEMO/$1/peer.pub" --out "$DEMO/$1.chain" >/dev/null
+  "$WARD" peer init --dir "$DEMO/$1" --root "$DEMO/factory/factory.pub" --cert "$DEMO/$1.chain"
+done
+# The lock listens on a byte stream (a Unix socket standing in for a UART).
+"$WARD" peer listen --dir "$DEMO/lock" --listen "unix:$DEMO/lock.uart" --allow gateway \
+  --once >"$DEMO/peer.out" 2>&1 &
+PEER_PID=$!
+for _ in $(seq 100); do grep -q "listening on" "$DEMO/peer.out" && break; sleep 0.1; done
+"$WARD" peer connect --dir "$DEMO/hub" --to "unix:$DEMO/lock.uart" --allow lock --then whoami
+wait "$PEER_PID" || { cat "$DEMO/peer.out"; exit 1; }
+cat "$DEMO/peer.out"
 
 step "done"

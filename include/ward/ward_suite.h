@@ -84,6 +84,11 @@ extern "C" {
 #define WARD_LABEL_CERT_LIST "cert list"     /* the root signs its revocation list */
 #define WARD_LABEL_TIME "time"               /* secure time: a server signs an answer */
 #define WARD_LABEL_FW_MANIFEST "fw manifest" /* a release key signs a firmware manifest */
+#define WARD_LABEL_PEER_M2 "peer m2"         /* peer auth: key+nonce sealing M2 */
+#define WARD_LABEL_PEER_M3 "peer m3"         /* peer auth: key+nonce sealing M3 */
+#define WARD_LABEL_PEER_RESP "peer resp"     /* peer auth: the responder signs TH2 */
+#define WARD_LABEL_PEER_INIT "peer init"     /* peer auth: the initiator signs TH3 */
+#define WARD_LABEL_PEER_SESSION "peer session" /* peer auth: the channel's keys+nonces */
 
 /* true iff a[0..len) == b[0..len), in time that depends on len alone:
  * the only way ward compares secrets, tags and codes, on every side. */

@@ -5,7 +5,7 @@
  * The generator (examples_suite.c, examples_ab.c, examples_c_lan.c,
  * examples_c_cloud.c, examples_c_sub.c, examples_c_state.c, with
  * examples_c_fixture.c, examples_d.c, examples_e.c, examples_cert.c,
- * examples_time.c, examples_fw.c) runs every key
+ * examples_time.c, examples_fw.c, examples_peer.c) runs every key
  * derivation and every sealed or signed message of flows A, B, C, D and E
  * with fixed inputs: keys and "random" bytes from a fixed stream (ex_rng),
  * a fixed clock. Each example is a named list of fields `name = value`
@@ -172,6 +172,7 @@ void ex_gen_flow_e(ex_set *s);
 void ex_gen_certs(ex_set *s);
 void ex_gen_time(ex_set *s);
 void ex_gen_fw(ex_set *s);
+void ex_gen_peer(ex_set *s);
 
 /* ---- the document ---- */
 
