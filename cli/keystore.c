@@ -132,10 +132,12 @@ int cli_key_open(cli_key *k, const char *key, ward_key_id id, const ward_crypto 
         }
         err = k->ks.public_key(k->ks.ctx, id, k->pub);
         if (err != WARD_OK) {
+            /* The keystore's name, not the URI: it may hold the PIN. */
+            int rc = cli_fail("no %s in the keystore (%s, label OBJECT-%s): %s", what,
+                              k->ks.name, ward_pkcs11_key_name(id), ward_strerror(err));
             ward_pkcs11_close(k->p11);
             k->p11 = NULL;
-            return cli_fail("no %s in the keystore (%s, label OBJECT-%s): %s", what, key,
-                            ward_pkcs11_key_name(id), ward_strerror(err));
+            return rc;
         }
         return 0;
     }
