@@ -1,6 +1,7 @@
 #!/bin/sh
 # Flow B benchmarks: the lock's bytes and CPU per approval (both crypto
-# backends), then wardd's relay rate against the ECDSA verify rate, with
+# backends), wardd's signed time answers per second (software keystore,
+# SoftHSM2 token), then wardd's relay rate against the ECDSA verify rate, with
 # wardd on a fresh SQLite file on 127.0.0.1, port 0. Then flow C: the
 # whole gateway provisioning's round trips and bytes, and gateway logins
 # and session packets per second through the same wardd, beside
@@ -23,15 +24,16 @@ BUILD=build
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) BUILD="$a" ;;
   esac
 done
 LOCK_BENCH="$BUILD/bench/bench_approval_lock"
 RELAY_BENCH="$BUILD/bench/bench_relay"
 GW_BENCH="$BUILD/bench/bench_gateways"
+TIME_BENCH="$BUILD/bench/bench_time_sign"
 WARDD="$BUILD/server/wardd"
-for f in "$LOCK_BENCH" "$RELAY_BENCH" "$GW_BENCH" "$WARDD"; do
+for f in "$LOCK_BENCH" "$RELAY_BENCH" "$GW_BENCH" "$TIME_BENCH" "$WARDD"; do
   [ -x "$f" ] || { echo "bench: $f not built (cmake --build $BUILD)" >&2; exit 1; }
 done
 if [ "$QUICK" = 1 ]; then
@@ -62,6 +64,7 @@ GATEWAYS_ONLY="${WARD_BENCH_GATEWAYS_ONLY:-0}"
 [ "$RELAYS_ONLY" = 1 ] || [ "$GATEWAYS_ONLY" = 1 ] || "$LOCK_BENCH" $LOCK_ARGS
 # Offline peer authentication (issue 18, item 4): bytes per message against EDHOC's.
 [ "$RELAYS_ONLY" = 1 ] || [ "$GATEWAYS_ONLY" = 1 ] || "$BUILD/bench/bench_peer" $LOCK_ARGS
+[ "$RELAYS_ONLY" = 1 ] || [ "$GATEWAYS_ONLY" = 1 ] || "$TIME_BENCH" $LOCK_ARGS
 
 "$RELAY_BENCH" factory "$TMP"
 # shellcheck disable=SC2086

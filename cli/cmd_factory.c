@@ -24,7 +24,8 @@ static int keygen_in_keystore(const char *out, const char *uri)
     if (ward_mkdir(out, 0700) != WARD_OK) {
         return cli_fail("cannot create directory %s: %s", out, strerror(errno));
     }
-    int rc = cli_factory_keygen(uri, host.crypto, pub, name, sizeof name);
+    int rc = cli_key_generate_in(uri, WARD_KEY_FACTORY, host.crypto, pub, name, sizeof name,
+                                 "manufacturer key");
     if (rc != 0) {
         return rc;
     }

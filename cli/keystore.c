@@ -118,49 +118,58 @@ int cli_keystore_attach(ward_host *host, const char *dir)
     return 0;
 }
 
-int cli_factory_sign(const char *factory, const ward_crypto *cp, const ward_activation *a,
-                     uint8_t *msg, size_t cap, size_t *len)
+int cli_key_open(cli_key *k, const char *key, ward_key_id id, const ward_crypto *cp,
+                 const char *what)
 {
     ward_err err;
-    if (strncmp(factory, "pkcs11:", 7) == 0) {
-        /* A token of its own, open only for this signature. */
-        ward_pkcs11_keystore *p = NULL;
-        ward_keystore ks;
+    memset(k, 0, sizeof *k);
+    k->id = id;
+    if (strncmp(key, "pkcs11:", 7) == 0) {
         char why[512];
-        err = ward_pkcs11_open(factory, cp, &p, &ks, why, sizeof why);
+        err = ward_pkcs11_open(key, cp, &k->p11, &k->ks, why, sizeof why);
         if (err != WARD_OK) {
-            return cli_fail("cannot open the manufacturer's keystore: %s", why);
+            return cli_fail("cannot open the keystore of the %s: %s", what, why);
         }
-        err = ward_activation_sign_by(cp, &ks, WARD_KEY_FACTORY, a, msg, cap, len);
-        ward_pkcs11_close(p);
+        err = k->ks.public_key(k->ks.ctx, id, k->pub);
         if (err != WARD_OK) {
-            return cli_fail("cannot sign the activation in the manufacturer's keystore: %s",
-                            ward_strerror(err));
+            /* The keystore's name, not the URI: it may hold the PIN. */
+            int rc = cli_fail("no %s in the keystore (%s, label OBJECT-%s): %s", what,
+                              k->ks.name, ward_pkcs11_key_name(id), ward_strerror(err));
+            ward_pkcs11_close(k->p11);
+            k->p11 = NULL;
+            return rc;
         }
         return 0;
     }
-    /* A key file: into the software keystore for this one signature. */
-    ward_keystore_soft soft;
-    ward_keystore ks;
-    ward_keystore_soft_init(&soft, cp, NULL, &ks);
-    err = keyfile_load_key(factory, &soft, WARD_KEY_FACTORY);
+    ward_keystore_soft_init(&k->soft, cp, NULL, &k->ks);
+    err = keyfile_load_key(key, &k->soft, id);
+    if (err == WARD_OK) {
+        err = k->ks.public_key(k->ks.ctx, id, k->pub);
+    }
     if (err != WARD_OK) {
         int os = errno;
-        ward_keystore_soft_wipe(&soft);
-        return cli_fail("cannot read the manufacturer key %s: %s", factory,
-                        cli_file_why(err, os, "not a manufacturer key file (64 hex "
-                                     "digits; damaged, or another file)"));
-    }
-    err = ward_activation_sign_by(cp, &ks, WARD_KEY_FACTORY, a, msg, cap, len);
-    ward_keystore_soft_wipe(&soft);
-    if (err != WARD_OK) {
-        return cli_fail("cannot sign the activation: %s", ward_strerror(err));
+        char bad[128];
+        ward_keystore_soft_wipe(&k->soft);
+        snprintf(bad, sizeof bad, "not a %s file (64 hex digits; damaged, or another file)",
+                 what);
+        return cli_fail("cannot read the %s %s: %s", what, key, cli_file_why(err, os, bad));
     }
     return 0;
 }
 
-int cli_factory_keygen(const char *uri, const ward_crypto *cp,
-                       uint8_t pub[WARD_P256_POINT_LEN], char *name, size_t name_cap)
+void cli_key_close(cli_key *k)
+{
+    if (k->p11 != NULL) {
+        ward_pkcs11_close(k->p11);
+        k->p11 = NULL;
+    } else {
+        ward_keystore_soft_wipe(&k->soft);
+    }
+}
+
+int cli_key_generate_in(const char *uri, ward_key_id id, const ward_crypto *cp,
+                        uint8_t pub[WARD_P256_POINT_LEN], char *name, size_t name_cap,
+                        const char *what)
 {
     ward_pkcs11_keystore *p = NULL;
     ward_keystore ks;
@@ -172,14 +181,30 @@ int cli_factory_keygen(const char *uri, const ward_crypto *cp,
     if (err != WARD_OK) {
         return cli_fail("cannot open the keystore: %s", why);
     }
-    err = ks.generate(ks.ctx, WARD_KEY_FACTORY, pub);
+    err = ks.generate(ks.ctx, id, pub);
     if (err == WARD_ERR_STATE) {
-        err = ks.public_key(ks.ctx, WARD_KEY_FACTORY, pub);
+        err = ks.public_key(ks.ctx, id, pub);
     }
     snprintf(name, name_cap, "%s", ks.name);
     ward_pkcs11_close(p);
     if (err != WARD_OK) {
-        return cli_fail("cannot make the manufacturer key in the keystore: %s",
+        return cli_fail("cannot make the %s in the keystore: %s", what, ward_strerror(err));
+    }
+    return 0;
+}
+
+int cli_factory_sign(const char *factory, const ward_crypto *cp, const ward_activation *a,
+                     uint8_t *msg, size_t cap, size_t *len)
+{
+    cli_key k;
+    int rc = cli_key_open(&k, factory, WARD_KEY_FACTORY, cp, "manufacturer key");
+    if (rc != 0) {
+        return rc;
+    }
+    ward_err err = ward_activation_sign_by(cp, &k.ks, WARD_KEY_FACTORY, a, msg, cap, len);
+    cli_key_close(&k);
+    if (err != WARD_OK) {
+        return cli_fail("cannot sign the activation with the manufacturer key: %s",
                         ward_strerror(err));
     }
     return 0;

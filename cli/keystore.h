@@ -13,6 +13,7 @@
 
 #include "ward/ward_bind.h"
 #include "ward/ward_host.h"
+#include "ward/ward_port_pkcs11.h"
 
 /* The --keystore value of the command now running (NULL: not given). */
 void cli_keystore_option(const char *uri);
@@ -23,17 +24,40 @@ void cli_keystore_option(const char *uri);
  * the process exits. 0, or an exit code after printing why. */
 int cli_keystore_attach(ward_host *host, const char *dir);
 
-/* Signs activation a with the manufacturer key (ward_activation_sign_by()):
- * factory is its key file (64 hex digits, `ward factory keygen`) or the
- * PKCS#11 URI of the token that holds it (id WARD_KEY_FACTORY, label
- * PREFIX-factory: `ward factory keygen --keystore URI`). 0 or an exit
+/* A long-term signing key named on the command line, the one way every
+ * command takes one (`--factory-key`, `ward factory cert|revoke --key`, a
+ * release key): a key file (64 hex digits, mode 0600, `ward factory keygen`)
+ * loaded into a software keystore for this command, or the PKCS#11 URI of
+ * the token that holds it as id (label OBJECT-NAME, ward_port_pkcs11.h),
+ * opened for this command. Either way k->ks signs by handle under k->id,
+ * and k->pub is its public key. */
+typedef struct cli_key {
+    ward_keystore_soft soft;
+    ward_pkcs11_keystore *p11;  /* NULL: the software keystore */
+    ward_keystore ks;
+    ward_key_id id;
+    uint8_t pub[WARD_P256_POINT_LEN];
+} cli_key;
+
+/* Opens key (a file or a pkcs11: URI) as id into *k; what names it in the
+ * complaints ("manufacturer key", "release key"). 0, or an exit code after
+ * printing why (nothing left open). */
+int cli_key_open(cli_key *k, const char *key, ward_key_id id, const ward_crypto *cp,
+                 const char *what);
+/* Closes the token or wipes the software copy. */
+void cli_key_close(cli_key *k);
+
+/* Makes id's key pair inside the token uri names (a key already there is
+ * taken) and gives its public key and the keystore's name. 0 or an exit
  * code after printing why. */
+int cli_key_generate_in(const char *uri, ward_key_id id, const ward_crypto *cp,
+                        uint8_t pub[WARD_P256_POINT_LEN], char *name, size_t name_cap,
+                        const char *what);
+
+/* Signs activation a with the manufacturer key factory (cli_key_open, id
+ * WARD_KEY_FACTORY; ward_activation_sign_by()). 0 or an exit code after
+ * printing why. */
 int cli_factory_sign(const char *factory, const ward_crypto *cp, const ward_activation *a,
                      uint8_t *msg, size_t cap, size_t *len);
-
-/* Makes the manufacturer key inside the token uri names and gives its
- * public key; a key already there is taken. 0 or an exit code. */
-int cli_factory_keygen(const char *uri, const ward_crypto *cp,
-                       uint8_t pub[WARD_P256_POINT_LEN], char *name, size_t name_cap);
 
 #endif /* WARD_CLI_KEYSTORE_H */

@@ -51,6 +51,10 @@ static const opt opts[] = {
       "codes per client address per 10 minutes (default 10)", true },
     { "gw-logins-per-addr", NUM(K_UINT, gw_logins_per_addr),
       "gateway logins per client address per 10 minutes (default 600)", false },
+    { "time-per-addr", NUM(K_UINT, time_per_addr),
+      "GET /v1/time answers per client address (IPv6 per /64) per minute (default 60)", true },
+    { "pkcs11-uri", STR(pkcs11_uri),
+      "PKCS#11 token (RFC 7512 URI) holding wardd's time and gateway wrap keys", false },
     { "max-connections", NUM(K_UINT, max_connections), "concurrent connections (default 256)",
       false },
     { "max-per-addr", NUM(K_UINT, max_per_addr),
@@ -95,9 +99,10 @@ static void usage(FILE *f)
     fprintf(f, "  --%-16s %s\n", "help", "this text");
     fprintf(f, "  --%-16s %s\n", "version", "print the version");
     fprintf(f, "\nSIGTERM or SIGINT stops the server cleanly. SIGHUP reopens the --log file and\n"
-               "rereads the --config file: task-ttl, op-ttl, sms-per-phone and sms-per-addr\n"
-               "take effect at once, other settings at the next start. Logs go to stderr\n"
-               "unless --log FILE.\n");
+               "rereads the --config file: task-ttl, op-ttl, sms-per-phone, sms-per-addr and\n"
+               "time-per-addr take effect at once, other settings at the next start. Logs go\n"
+               "to stderr unless --log FILE. --pkcs11-uri: give the PIN with pin-source=FILE\n"
+               "or WARD_PKCS11_PIN, not pin-value= on a command line others can read.\n");
 }
 
 static void defaults(wardd_config *cfg)
@@ -113,6 +118,9 @@ static void defaults(wardd_config *cfg)
     cfg->sms_per_phone = 3;
     cfg->sms_per_addr = 10;
     cfg->gw_logins_per_addr = 600;
+    /* A device syncs at start and then every few hours; 60 a minute lets a
+     * few dozen behind one NAT restart at once. */
+    cfg->time_per_addr = 60;
     cfg->max_connections = 256;
     /* One address holds at most an eighth of the default 256 threads. */
     cfg->max_per_addr = 32;
@@ -379,6 +387,14 @@ static int parse(int argc, char **argv, wardd_config *cfg)
     }
     if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
         say("--tls-cert and --tls-key go together");
+        return WARDD_PARSE_ERROR;
+    }
+    if (cfg->time_per_addr == 0) {
+        say("--time-per-addr must be positive");
+        return WARDD_PARSE_ERROR;
+    }
+    if (cfg->pkcs11_uri[0] != '\0' && strncmp(cfg->pkcs11_uri, "pkcs11:", 7) != 0) {
+        say("--pkcs11-uri: a PKCS#11 URI (pkcs11:token=...)");
         return WARDD_PARSE_ERROR;
     }
     if (cfg->max_connections == 0) {

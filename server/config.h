@@ -31,8 +31,8 @@ int wardd_config_reload(int argc, char **argv, wardd_config *next, char *why, si
 
 /* For each setting that differs between *cur and *next, calls fn with its
  * name and whether it was applied: the live ones (task-ttl, op-ttl,
- * sms-per-phone, sms-per-addr) are stored into *cur atomically, to be
- * read with WARDD_LIVE; the others wait for a restart. */
+ * sms-per-phone, sms-per-addr, time-per-addr) are stored into *cur
+ * atomically, to be read with WARDD_LIVE; the others wait for a restart. */
 void wardd_config_live(wardd_config *cur, const wardd_config *next,
                        void (*fn)(void *ctx, const char *name, bool applied), void *ctx);
 

@@ -13,8 +13,8 @@
 #include "ward/ward_port_posix.h"
 #include "wardd.h"
 
-/* The wrap key's handle in wardd's own keystore. */
-#define GW_WRAP_KEY 0x100u
+/* The wrap key's handle in wardd's keystore (keys.c). */
+#define GW_WRAP_KEY WARD_KEY_GW_WRAP
 #define GW_SESSIONS_MAX 4096
 #define GW_SESSION_TTL_S 3600u
 #define GW_CLAIM_TTL_MIN_DEFAULT 10
@@ -38,29 +38,15 @@ typedef struct gw_slot {
 
 static struct {
     pthread_mutex_t mu;           /* the slots */
-    ward_keystore_soft soft;
-    ward_keystore ks;
+    const ward_keystore *ks;      /* wardd's keys (keys.c) */
     uint8_t wrap_pub[WARD_P256_POINT_LEN];
     gw_slot slots[GW_SESSIONS_MAX];
 } gw = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 ward_err wardd_gw_open(wardd *w)
 {
-    uint8_t key[WARDD_CODE_KEY_LEN];
-    ward_err err = wardd_key_file_open(w->cfg.db, ".gwkey", "gw_key", key);
-    if (err != WARD_OK) {
-        return err;
-    }
-    ward_random rng = ward_random_posix();
-    ward_keystore_soft_init(&gw.soft, w->cp, &rng, &gw.ks);
-    err = ward_keystore_soft_load(&gw.soft, GW_WRAP_KEY, key);
-    ward_wipe(key, sizeof key);
-    if (err == WARD_OK) {
-        err = gw.ks.public_key(gw.ks.ctx, GW_WRAP_KEY, gw.wrap_pub);
-    }
-    if (err != WARD_OK) {
-        wardd_log("error", "gw_key_bad", "err=\"%s\"", ward_strerror(err));
-    }
+    ward_err err = wardd_key_load(w, GW_WRAP_KEY, ".gwkey", ".gwpub", "gw_key", gw.wrap_pub);
+    gw.ks = err == WARD_OK ? wardd_keys() : NULL;
     return err;
 }
 
@@ -69,7 +55,7 @@ void wardd_gw_close(void)
     pthread_mutex_lock(&gw.mu);
     ward_wipe(gw.slots, sizeof gw.slots);
     pthread_mutex_unlock(&gw.mu);
-    ward_keystore_soft_wipe(&gw.soft);
+    gw.ks = NULL;               /* wardd_keys_close wipes the key */
 }
 
 static void hex(const uint8_t *v, size_t n, char *out, size_t cap)
@@ -470,7 +456,7 @@ void wardd_h_gw_login(wardd *w, const wardd_req *r, wardd_resp *out)
     uint8_t reply[WARD_GW_LOGIN_REPLY_LEN];
     size_t ad_len = 0, n = 0, rlen = 0;
     wrap_ad(g.tid, g.generation, ad, &ad_len);
-    err = ward_seal_open_by(w->cp, &gw.ks, GW_WRAP_KEY, gw.wrap_pub, ad, ad_len, g.wrapped,
+    err = ward_seal_open_by(w->cp, gw.ks, GW_WRAP_KEY, gw.wrap_pub, ad, ad_len, g.wrapped,
                             sizeof g.wrapped, ak, sizeof ak, &n);
     if (err != WARD_OK) {
         wardd_log("error", "gw_unwrap_failed", "tid=%s", t);

@@ -139,22 +139,27 @@ int main(int argc, char **argv)
         close(db_lock);
         return 1;
     }
-    if (wardd_gw_open(w) != WARD_OK) {
+    /* wardd's private keys: files beside the database, or a PKCS#11 token
+     * (--pkcs11-uri) that makes them on the first start of a database. */
+    if (wardd_keys_open(w) != WARD_OK) {
         w->store.close(w->store.h);
         close(db_lock);
         return 1;
     }
-    if (wardd_time_open(w) != WARD_OK) {
+    if (wardd_gw_open(w) != WARD_OK || wardd_time_open(w) != WARD_OK) {
+        wardd_keys_close();
         w->store.close(w->store.h);
         close(db_lock);
         return 1;
     }
     if (open_sms(w) != 0) {
+        wardd_keys_close();
         w->store.close(w->store.h);
         close(db_lock);
         return 1;
     }
     if (wardd_record_open() != 0) {
+        wardd_keys_close();
         w->sms.close(w->sms.ctx);
         w->store.close(w->store.h);
         close(db_lock);
@@ -165,6 +170,7 @@ int main(int argc, char **argv)
     err = wardd_http_start(w, &http, &port);
     if (err != WARD_OK) {
         wardd_record_close();
+        wardd_keys_close();
         wardd_log("error", "listen_failed", "host=%s port=%u", w->cfg.listen_host,
                   w->cfg.listen_port);
         w->sms.close(w->sms.ctx);
@@ -203,6 +209,7 @@ int main(int argc, char **argv)
     ward_wipe(w->code_key, sizeof w->code_key);
     wardd_gw_close();
     wardd_time_close();
+    wardd_keys_close();
     wardd_log("info", "stopped", NULL);
     close(db_lock);             /* after the store: the next wardd may start */
     return 0;

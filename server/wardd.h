@@ -23,6 +23,7 @@
 
 #include "ward/ward_bind.h"
 #include "ward/ward_httpsig.h"
+#include "ward/ward_keystore.h"
 
 #include "sms.h"
 #include "store.h"
@@ -61,6 +62,7 @@ typedef struct wardd_config {
     char sms_outbox[1024];
     char sms_command[1024];         /* empty: use the outbox */
     char factory_pub[1024];         /* empty: activation refused */
+    char pkcs11_uri[1024];          /* empty: wardd's private keys in files (keys.c) */
     char tls_cert[1024];
     char tls_key[1024];
     long task_ttl_s;
@@ -69,6 +71,7 @@ typedef struct wardd_config {
     unsigned sms_per_phone;         /* per WARDD_RATE_WINDOW_MS */
     unsigned sms_per_addr;
     unsigned gw_logins_per_addr;    /* flow C: gateway logins per address, per window */
+    unsigned time_per_addr;         /* GET /v1/time answers per address per minute */
     unsigned max_connections;
     unsigned max_per_addr;          /* 0: no cap per client address */
     long header_deadline_s;         /* a request's headers, from its start */
@@ -159,9 +162,27 @@ void wardd_h_inbox_get(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_inbox_ack(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_clients_get(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_audit_get(wardd *w, const wardd_req *r, wardd_resp *out);
+/* wardd's private keys (keys.c): one keystore for all of them, the
+ * software one (key files beside the database) or, with --pkcs11-uri, a
+ * PKCS#11 token whose one session request threads take in turns.
+ * wardd_keys_open opens it (logged on failure); wardd_key_load puts the key
+ * of id in it: in software from DB<key_suffix> (made when missing); in the
+ * token the key labelled OBJECT-NAME (ward_pkcs11_key_name), made there
+ * only when the database never had such a key (neither DB<key_suffix> nor
+ * DB<pub_suffix> exists), refused when it is not the one DB<pub_suffix>
+ * names; then writes its public key to DB<pub_suffix> (130 hex digits and
+ * a newline). what names it in the log ("time_key": time_key_made, ...). */
+ward_err wardd_keys_open(wardd *w);
+ward_err wardd_key_load(wardd *w, ward_key_id id, const char *key_suffix,
+                        const char *pub_suffix, const char *what,
+                        uint8_t pub[WARD_P256_POINT_LEN]);
+const ward_keystore *wardd_keys(void);
+void wardd_keys_close(void);
+
 /* Flow C (gateways.c). wardd_gw_open loads wardd's wrap key of the
- * gateways' accesskeys (DB.gwkey, made at first start) into its keystore;
- * wardd_gw_close forgets it and every session. */
+ * gateways' accesskeys (WARD_KEY_GW_WRAP: DB.gwkey or the token, public
+ * half in DB.gwpub) through wardd_key_load; wardd_gw_close forgets every
+ * session. */
 ward_err wardd_gw_open(wardd *w);
 void wardd_gw_close(void);
 void wardd_h_gw_claims_post(wardd *w, const wardd_req *r, wardd_resp *out);
@@ -169,12 +190,19 @@ void wardd_h_gw_post(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_gw_get(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_gw_login(wardd *w, const wardd_req *r, wardd_resp *out);
 void wardd_h_gw_session(wardd *w, const wardd_req *r, wardd_resp *out);
-/* Secure time (time.c): wardd_time_open loads wardd's time key (DB.timekey,
- * made at first start) and writes its public key to DB.timepub;
- * wardd_h_time answers GET /v1/time with a signed answer (ward_time.h). */
+/* Secure time (time.c): wardd_time_open loads wardd's time key
+ * (WARD_KEY_TIME: DB.timekey or the token) through wardd_key_load, its
+ * public key in DB.timepub; wardd_h_time answers GET /v1/time with a
+ * signed answer (ward_time.h), at most --time-per-addr a minute to one
+ * client address (IPv6: its /64), else 429 with Retry-After. */
 ward_err wardd_time_open(wardd *w);
 void wardd_time_close(void);
 void wardd_h_time(wardd *w, const wardd_req *r, wardd_resp *out);
+/* GET /v1/time's limit (time_rate.c, in memory): takes one answer from the
+ * bucket of addr's unit (wardd_addr_unit), which holds per_min and refills
+ * at per_min a minute; false with *retry_ms until the next when empty. */
+bool wardd_time_rate_take(const char *addr, unsigned per_min, int64_t now_ms,
+                          int64_t *retry_ms);
 
 /* The HTTP side (http.c). start fills *port with the bound port; stop
  * stops accepting, lets open connections finish for up to 2 s, then

@@ -48,6 +48,7 @@ typedef uint32_t ward_key_id;
 #define WARD_KEY_SE 5u               /* secure element binding (flow C) */
 #define WARD_KEY_TIME 7u             /* time server: signs time answers */
 #define WARD_KEY_RELEASE 8u          /* firmware vendor: signs release manifests */
+#define WARD_KEY_GW_WRAP 9u          /* wardd: wraps gateways' accesskeys (flow C) */
 
 typedef struct ward_keystore {
     /* "software", "pkcs11 SoftHSM": for reports, never parsed. */

@@ -12,8 +12,8 @@
  *    that matches, in slot order, is used;
  *  - object=: the prefix of the keys' labels (default "ward"); the key of
  *    id N is the key pair labelled PREFIX "-" NAME, NAME one of
- *    lock-identity, device-identity, app-client, factory, se
- *    (ward_pkcs11_key_name());
+ *    lock-identity, device-identity, app-client, factory, se, time, release,
+ *    gw-wrap (ward_pkcs11_key_name());
  *  - module-path=: the PKCS#11 module to load; without it, every module
  *    registered with p11-kit (/usr/share/p11-kit/modules) is searched;
  *  - pin-value= or pin-source= (a file whose first line is the user PIN);

@@ -42,6 +42,8 @@ const char *ward_pkcs11_key_name(ward_key_id id)
     case WARD_KEY_FACTORY: return "factory";
     case WARD_KEY_SE: return "se";
     case WARD_KEY_RELEASE: return "release";
+    case WARD_KEY_TIME: return "time";
+    case WARD_KEY_GW_WRAP: return "gw-wrap";
     default: return NULL;
     }
 }

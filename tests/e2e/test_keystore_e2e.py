@@ -6,8 +6,8 @@ roles and the real wardd.
 usage: test_keystore_e2e.py [-v] WARD WARDD
 
 Every test makes its own SoftHSM2 token in a temporary directory
-(SOFTHSM2_CONF there), so no system token is touched. `ward lock init
---keystore URI` and `ward app register --keystore URI` make the keys
+(softhsm.py; SOFTHSM2_CONF there), so no system token is touched. `ward
+lock init --keystore URI` and `ward app register --keystore URI` make the keys
 inside the token (non-extractable: port/pkcs11, checked attribute by
 attribute in tests/unit/test_pkcs11.c); the lock binds the app (flow A)
 and the app approves an unlock (flow B); the lock must act exactly once.
@@ -23,6 +23,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import softhsm  # noqa: E402
 import wardlib  # noqa: E402
 from wardlib import WardCli  # noqa: E402
 
@@ -30,37 +31,17 @@ WARD = None
 WARDD = None
 SN = "LOCK-HSM1"
 ALICE = ("alice", "+8613800000001")
-PIN = "1234"
-MODULES = ("/usr/lib/softhsm/libsofthsm2.so",
-           "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
-           "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
-           "/usr/local/lib/softhsm/libsofthsm2.so")
-
-
-def softhsm_module():
-    for m in MODULES:
-        if os.path.exists(m):
-            return m
-    return None
 
 
 class KeystoreTest(WardCli, unittest.TestCase):
     def setUp(self):
-        self.module = softhsm_module()
-        if self.module is None or shutil.which("softhsm2-util") is None:
+        if softhsm.module() is None:
             self.skipTest("SKIP: softhsm2 is not installed (scripts/deps.sh installs it)")
         self.make_root("ward-hsm-e2e-")
-        self.tokens = self.path("tokens")
-        os.mkdir(self.tokens)
-        conf = self.path("softhsm2.conf")
-        with open(conf, "w") as f:
-            f.write("directories.tokendir = %s\nobjectstore.backend = file\n"
-                    "log.level = ERROR\n" % self.tokens)
+        self.token = softhsm.Token(self.root)
+        self.module = self.token.module
         self.old_conf = os.environ.get("SOFTHSM2_CONF")
-        os.environ["SOFTHSM2_CONF"] = conf     # every ward process inherits it
-        subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "ward",
-                        "--pin", PIN, "--so-pin", "5678"], check=True,
-                       capture_output=True)
+        os.environ["SOFTHSM2_CONF"] = self.token.conf     # every ward process inherits it
         self.start_wardd()
 
     def tearDown(self):
@@ -75,8 +56,7 @@ class KeystoreTest(WardCli, unittest.TestCase):
                 os.environ["SOFTHSM2_CONF"] = self.old_conf
 
     def uri(self, obj):
-        return "pkcs11:token=ward;object=%s?module-path=%s&pin-value=%s" % (
-            obj, self.module, PIN)
+        return self.token.uri(obj)
 
     def hsm_lock_and_app(self):
         lock = self.path("lock")
@@ -138,8 +118,7 @@ class FlowsWithKeysInSoftHSM(KeystoreTest):
         self.assertEqual(len(self.executions(lock)), 2)
 
         # Without the token neither role signs: the keys were only there.
-        shutil.move(self.tokens, self.tokens + ".away")
-        os.mkdir(self.tokens)
+        self.token.take_away()
         rc, out, err = self.ward("lock", "request", "--dir", lock, "--op", "unlock",
                                  "--timeout", "3")
         self.assertNotEqual(rc, 0, out)
@@ -148,8 +127,7 @@ class FlowsWithKeysInSoftHSM(KeystoreTest):
         self.assertNotEqual(rc, 0, out)
         self.assertIn("keystore", err)
         # The token back: the door was opened twice in all, never more.
-        os.rmdir(self.tokens)
-        shutil.move(self.tokens + ".away", self.tokens)
+        self.token.put_back()
         self.assertEqual(len(self.executions(lock)), 2)
 
     def test_device_identity_and_factory_key_in_the_token(self):
@@ -176,14 +154,12 @@ class FlowsWithKeysInSoftHSM(KeystoreTest):
         self.assertIn("activated", out)
         self.assertTrue(os.path.exists(os.path.join(dev, "keystore")))
         # Without the token the device does not even start: its key is there.
-        shutil.move(self.tokens, self.tokens + ".away")
-        os.mkdir(self.tokens)
+        self.token.take_away()
         rc, out, err = self.ward("device", "run", "--dir", dev, "--no-far", "--listen",
                                  "127.0.0.1:0", timeout=20)
         self.assertNotEqual(rc, 0, out)
         self.assertIn("cannot open the keystore", err)
-        os.rmdir(self.tokens)
-        shutil.move(self.tokens + ".away", self.tokens)
+        self.token.put_back()
         # The old software manufacturer key no longer activates anything.
         rc, out, err = self.ward("lock", "init", "--dir", self.path("lock3"), "--sn",
                                  "LOCK-SW3", "--server", self.wardd.url, "--factory-key",
@@ -210,13 +186,11 @@ class FlowsWithKeysInSoftHSM(KeystoreTest):
         out = self.ward_ok("se", "host", "--dir", host, "--link", link, "cmd", "echo ok")
         self.assertEqual(out.splitlines(), ["verified", "ok"])
         # Without the token the host cannot even start: its key is there.
-        shutil.move(self.tokens, self.tokens + ".away")
-        os.mkdir(self.tokens)
+        self.token.take_away()
         rc, out, err = self.ward("se", "host", "--dir", host, "--link", link, "cmd", "echo x")
         self.assertNotEqual(rc, 0, out)
         self.assertIn("cannot open the keystore", err)
-        os.rmdir(self.tokens)
-        shutil.move(self.tokens + ".away", self.tokens)
+        self.token.put_back()
         se.terminate()
         se.wait(timeout=10)
 
