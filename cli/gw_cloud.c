@@ -351,7 +351,7 @@ ward_err gwc_credentials(gw_cloud *g, const uint8_t *in, size_t len, uint8_t *ou
             g->creds = c;
             g->have_creds = true;
             g->counter = 0;
-            g->epoch++;
+            __atomic_add_fetch(&g->epoch, 1u, __ATOMIC_RELEASE);
             printf("credentials kept: generation %u\n", (unsigned)c.generation);
             fflush(stdout);
         }
@@ -574,7 +574,7 @@ int gwc_reset(gw_cloud *g, unsigned tries)
     if (g->have_creds) {
         ward_wipe(&g->creds, sizeof g->creds);
         g->have_creds = false;
-        g->epoch++;
+        __atomic_add_fetch(&g->epoch, 1u, __ATOMIC_RELEASE);
         g->reset_pending = true;
     }
     unlock(g);
@@ -724,13 +724,21 @@ void gwc_close(gw_cloud *g)
     }
 }
 
-bool gwc_localkey(gw_cloud *g, uint8_t out[WARD_GW_LOCALKEY_LEN])
+bool gwc_localkey(gw_cloud *g, unsigned long long *seen, bool *have,
+                  uint8_t out[WARD_GW_LOCALKEY_LEN])
 {
+    /* The epoch moves with every change of the credentials: until it
+     * does, the key the caller holds is still the one. *seen is the
+     * epoch + 1, so 0 means never taken. */
+    if (*seen == (unsigned long long)__atomic_load_n(&g->epoch, __ATOMIC_ACQUIRE) + 1u) {
+        return false;
+    }
     lock(g);
-    bool have = g->have_creds;
-    if (have) {
+    *seen = (unsigned long long)g->epoch + 1u;
+    *have = g->have_creds;
+    if (*have) {
         memcpy(out, g->creds.localkey, WARD_GW_LOCALKEY_LEN);
     }
     unlock(g);
-    return have;
+    return true;
 }
