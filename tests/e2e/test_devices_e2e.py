@@ -26,19 +26,12 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wardlib import SANITIZER_MARKS, HostileProxy, Wardd, app_register  # noqa: E402
+from wardlib import (SANITIZER_MARKS, HostileProxy, Wardd, app_register,  # noqa: E402
+                     free_udp_port)
 
 WARD = None
 WARDD = None
 DEV = "LAMP-1"
-
-
-def free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # ---- CoAP (RFC 7252) just enough for the relay ----

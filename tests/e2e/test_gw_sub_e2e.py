@@ -27,21 +27,13 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from wardlib import SANITIZER_MARKS, Wardd, app_register  # noqa: E402
+from wardlib import SANITIZER_MARKS, Wardd, app_register, free_tcp_port  # noqa: E402
 from test_gw_wire_e2e import cloud_state, free_udp_port, store_records  # noqa: E402
 from test_subdevice_e2e import Lines  # noqa: E402
 
 WARD = WARDD = None
 MAC = "02:11:22:a3:b4:d1"
 ALICE = ("alice", "+15550100031")
-
-
-def free_tcp_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def frames(buf):
