@@ -64,9 +64,10 @@
  * unknown key index, CliID, far-field cloud id or channel, a tag that does
  * not verify, a replayed or too old COMMAND, all get no answer (*out_len
  * 0; the return value still says which, for the device's own log). A
- * CHANNEL_OPEN or ATTACH sent again, a replay included, verifies and so
- * is answered (a CHANNEL_OPEN does not reset its channel; an ATTACH
- * records the cloud id it carries). So a stranger learns nothing from
+ * CHANNEL_OPEN sent again, a replay included, verifies and so is
+ * answered (it does not reset its channel); an ATTACH rides in a channel
+ * as a COMMAND does, so one sent again is a replay and gets no answer
+ * (the cloud id stays). So a stranger learns nothing from
  * the answer, not even which key indexes, CliIDs or channels exist; an
  * app that hears nothing opens its channel again (ward_dev_app.h).
  *
@@ -148,7 +149,7 @@ extern "C" {
 #define WARD_MSG_DEV_CHANNEL_OPEN 0x34u /* app -> dev: sealed channel open */
 #define WARD_MSG_DEV_COMMAND 0x35u      /* app -> dev, in a channel */
 #define WARD_MSG_DEV_REPLY 0x36u        /* dev -> app, in a channel */
-#define WARD_MSG_DEV_ATTACH 0x37u       /* app -> dev: sealed cloud device id */
+#define WARD_MSG_DEV_ATTACH 0x37u       /* app -> dev: cloud device id, in a channel */
 
 /* Transport kinds a message arrives on. */
 #define WARD_DEV_NEAR 1u   /* tid = the peer's address and port */

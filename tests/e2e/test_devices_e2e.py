@@ -811,6 +811,45 @@ class DevicesE2E(unittest.TestCase):
         finally:
             proxy.close()
 
+    def store_bytes(self):
+        with open(os.path.join(self.ddir, "store.bin"), "rb") as f:
+            return f.read()
+
+    def test_issue17_replayed_attach_refused(self):
+        """Issue 17's debt: someone on the path captures the app's ATTACH
+        while it pairs and sends it to the device again, at once and after
+        the device restarted. Before, the device verified it under the data
+        key alone, answered it, said "attached" again and rewrote its node
+        record each time (so an older ATTACH would move the node back to a
+        cloud id it had left, and every replay wore the flash). Now ATTACH
+        rides in a channel: the replay gets no answer (CoAP 4.00), the
+        device does not take it and writes nothing; the genuine app still
+        drives the device near and through wardd."""
+        relay = Relay(self.port)
+        self.relays.append(relay)
+        a1 = self.app("a1", "alice")
+        p, pin = self.pair_start(a1, near="127.0.0.1:%d" % relay.port)
+        rc, out = self.pair_finish(p, pin)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("attached: far-field through wardd as ", out)
+        with relay.mu:
+            attaches = [d for d in relay.seen if ward_type(d) == 0x37]
+        self.assertEqual(len(attaches), 1)
+        captured = attaches[0]
+        self.dev.wait_line(r"^attached: ")
+        for restart in (False, True):
+            if restart:
+                self.assertEqual(self.dev.stop(), 0, "\n".join(self.dev.errs))
+                self.dev = DeviceProc(WARD, self.ddir, self.port, self.wardd.url)
+                self.dev.window_pin()     # its start's window is stored by now
+            store = self.store_bytes()
+            self.assertEqual(relay.inject(captured), 0x80, "restart=%s" % restart)
+            self.assertEqual(self.dev.count(r"^attached: "), 0 if restart else 1)
+            self.assertEqual(self.store_bytes(), store, "restart=%s" % restart)
+            for via in ("near", "far"):
+                rc, out = self.send(a1, "status", via=via)
+                self.assertEqual((rc, out.strip()), (0, "power=off"), out)
+
     def test_hostile_relay_far_field(self):
         """wardd itself turns hostile: it re-queues a command the device
         already ran and forges another by flipping a byte. The device
