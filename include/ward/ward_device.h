@@ -253,6 +253,9 @@ typedef struct ward_dev_event {
 /* The pairing window as ward_dev_window_state() reports it. */
 typedef struct ward_dev_window {
     bool open;
+    bool closing;                           /* not open, but the store still holds
+                                               it: a restart would open it again
+                                               (its removal is retried) */
     uint64_t remaining_ms;                  /* 0 when closed */
     unsigned attempts_left;                 /* failed attempts it allows */
     char pin[WARD_DEV_PIN_LEN + 1];         /* "" when closed */
@@ -366,10 +369,13 @@ ward_err ward_dev_open_window(ward_device *dev,
 
 /* Closes the pairing window now (nothing if none is open): removes its
  * record from the store, then wipes its PIN from RAM and ends every
- * binding in progress. If the store fails (its error is returned), the
- * window is closing: it takes no binding, ward_dev_window_state() reports
- * it closed, and every look at it tries the removal again; RAM keeps the
- * PIN until the store lets go of it. */
+ * binding in progress. WARD_OK only once the removal is durable, so a
+ * caller that tells the owner "closed" on WARD_OK (and only then) never
+ * tells of a close a restart would undo. If the store fails (its error
+ * is returned), the window is closing: it takes no binding,
+ * ward_dev_window_state() reports it not open and closing, and every look
+ * at it tries the removal again; RAM keeps the PIN until the store lets
+ * go of it. */
 WARD_MUST_CHECK
 ward_err ward_dev_close_window(ward_device *dev);
 
@@ -377,8 +383,9 @@ ward_err ward_dev_close_window(ward_device *dev);
  * attempts spent with no binding left in its PAKE), so a main loop that
  * calls this now and then wipes a stale PIN promptly, and retries a
  * removal the store refused before. WARD_OK, or the store's error from
- * closing (the window is reported closed all the same, and takes no
- * binding). */
+ * closing (the window is then reported not open, takes no binding, and
+ * w->closing says the store still holds it: not closed for good until a
+ * later look reports it neither open nor closing). */
 WARD_MUST_CHECK
 ward_err ward_dev_window_state(ward_device *dev, ward_dev_window *w);
 

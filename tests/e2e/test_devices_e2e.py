@@ -299,10 +299,10 @@ class Relay:
 class DeviceProc:
     """`ward device run`, its output lines collected as they come."""
 
-    def __init__(self, ward, ddir, port, server):
+    def __init__(self, ward, ddir, port, server, extra=()):
         self.proc = subprocess.Popen(
             [ward, "device", "run", "--dir", ddir, "--listen", "127.0.0.1:%d" % port,
-             "--server", server],
+             "--server", server] + list(extra),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines = []
         self.errs = []
@@ -849,6 +849,43 @@ class DevicesE2E(unittest.TestCase):
             for via in ("near", "far"):
                 rc, out = self.send(a1, "status", via=via)
                 self.assertEqual((rc, out.strip()), (0, "power=off"), out)
+
+    def test_issue17_owner_close_survives_restart(self):
+        """Issue 17's debt: the owner closes the pairing window (SIGUSR2)
+        and the device is killed at the worst point, the moment it says
+        the window is closed; it restarts as after a power cut (no local
+        action: --no-window). The window must stay closed: an app typing
+        its PIN is refused. Killed sooner (right after the signal), the
+        device either said nothing or the window is closed. The owner's
+        next window (the button) works."""
+        a1 = self.app("a1")
+        closed = r"^pairing window closed by the owner$"
+        for wait_for_answer in (True, False):
+            pin = self.dev.window_pin() if wait_for_answer else self.dev.button()
+            self.dev.proc.send_signal(signal.SIGUSR2)
+            if wait_for_answer:
+                self.dev.wait_line(closed)
+            self.dev.proc.send_signal(signal.SIGKILL)
+            self.dev.proc.wait(timeout=20)
+            said = self.dev.count(closed) > 0
+            self.dev.stop()
+            self.dev = DeviceProc(WARD, self.ddir, self.port, self.wardd.url,
+                                  extra=("--no-window",))
+            self.dev.wait_line(r"^(no pairing window open|pairing window still open)")
+            if not said:
+                continue      # killed before it answered: either is right
+            self.assertEqual(self.dev.count(r"^pairing window still open"), 0,
+                             "\n".join(self.dev.lines))
+            rc, out = self.ward("app", "pair", "--dir", a1, "--device", DEV, "--near",
+                                self.near, "--name", "app", stdin=pin + "\n")
+            self.assertNotEqual(rc, 0, out)
+            self.assertIn("not open for pairing", out)
+            self.assertFalse(os.path.exists(os.path.join(a1, "devices", DEV + ".json")))
+        # The owner's next window: pairing works.
+        self.dev.button(sig=True)
+        self.pair(a1)
+        rc, out = self.send(a1, "status", via="near")
+        self.assertEqual((rc, out.strip()), (0, "power=off"), out)
 
     def test_hostile_relay_far_field(self):
         """wardd itself turns hostile: it re-queues a command the device

@@ -1098,11 +1098,17 @@ static void test_window_store_failure(void **state)
     assert_int_equal(ward_dev_close_window(&e->dev), WARD_ERR_IO);
     assert_int_equal(ward_dev_window_state(&e->dev, &w), WARD_ERR_IO);
     assert_false(w.open);
+    /* ...reported closing, not closed: the store (and so a restart)
+     * still has it, and the owner must not be told it is closed... */
+    assert_true(w.closing);
     assert_int_equal(w.pin[0], '\0');
     assert_int_equal(step_init(e, &b, b.pin), WARD_ERR_LOCKED);
     /* ...and once the store works again, the next look removes it: a
      * restart finds no window. */
     ward_sim_flash_power_on(&e->sf);
+    assert_int_equal(ward_dev_window_state(&e->dev, &w), WARD_OK);
+    assert_false(w.open);
+    assert_false(w.closing);
     assert_false(window_open(e));
     assert_int_equal(dev_st(&e->dev)->win.pin[0], 0);
     df_reboot(e);
