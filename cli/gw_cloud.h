@@ -43,7 +43,7 @@
 #define GWC_REC_RESET 0x0482u     /* a reset wardd was not told of: credentials, counter */
 #define GWC_REC_OWNER 0x0483u     /* the verification code, then this epoch's random */
 #define GWC_OWNER_REC_LEN (WARD_GW_OWNER_CODE_LEN + WARD_GW_OWNER_RANDOM_LEN)   /* 32 */
-#define GWC_CREDS_REC_LEN (WARD_GW_TID_LEN + 4 + 8 + WARD_GW_CREDS_PLAIN_LEN)   /* 92 */
+#define GWC_CREDS_REC_LEN WARD_GW_CREDS_REC_LEN   /* 92: ward_gw_creds_rec_encode */
 
 typedef struct gw_cloud {
     ward_host host;
