@@ -378,6 +378,36 @@ class GatewaySubDevices(unittest.TestCase):
             for s in strangers:
                 s.close()
 
+    def test_gw_subdevice_rejoins_after_gateway_reset(self):
+        """`ward gateway reset` forgets the sub-devices with the owner:
+        G/subdevices.bin is deleted, so a sub-device that was joined gets
+        no channel when it comes back (its key is unknown) and must join
+        again, in a window the next owner opens. The gateway is provisioned
+        again for the tests that follow."""
+        sid, d, a = self.joined("a")
+        self.assertIn(sid, self.table())
+        type(self).stop_gateway()
+        a.wait_for("reconnecting")
+        self.ok("gateway", "reset", "--dir", self.g, "--tries", "1")
+        self.assertFalse(os.path.exists(os.path.join(self.g, "subdevices.bin")))
+        type(self).start_gateway()
+        start = len(self.gw.lines)
+        self.ok("app", "provision", "--dir", os.path.join(self.root, "alice"), "--qr",
+                os.path.join(self.g, "qr.png"), "--ssid", "home", "--psk", "correct-horse",
+                "--timeout", "20", "--gateway-udp", "127.0.0.1:%d" % self.udp)
+        self.gw.wait_for(r"^sub-devices: 0 known, serving", start=start)
+        # Its old key opens nothing: it has to join again...
+        at = len(a.lines)
+        a.wait_for("the gateway no longer knows this key: joining again", start=at)
+        a.wait_for("waiting for the gateway's join window", start=at)
+        self.assertFalse(any("channel open" in line for line in a.lines[at:]), a.lines)
+        self.assertEqual(self.table(), {})
+        # ...and does, in the new owner's window.
+        self.open_window()
+        a.wait_for("channel open", start=at)
+        self.through(a, "joined again")
+        self.assertIn(sid, self.table())
+
     def test_gw_subdevice_reconnects_after_gateway_restart(self):
         sid, d, a = self.joined("a")
         gen = self.table()[sid]
