@@ -231,38 +231,50 @@ ward_err ward_pair_command(const ward_pair_device *d, const ward_crypto *cp,
     return err;
 }
 
-ward_err ward_pair_on_reply(const ward_pair_device *d, const ward_crypto *cp,
-                            ward_pair_channel *ctx, const uint8_t *in,
-                            size_t in_len, uint8_t *data, size_t cap,
-                            size_t *data_len, bool *is_reply)
+/* A message the device sent in c, before its tag is checked: an error
+ * answer's code (the exchange ends only if it refuses c's request in
+ * flight), or WARD_OK with h once it is of `type`, in c's channel, to
+ * this app, sealed, with REPLY set (or, with notify_ok, also without). */
+static ward_err chan_incoming(const ward_pair_device *d, ward_pair_channel_state *c,
+                              const uint8_t *in, size_t in_len, uint8_t type,
+                              bool notify_ok, ward_hdr *h)
 {
-    ward_hdr h;
     size_t hlen = 0;
     uint32_t id = 0;
-    WARD_ASSERT(d != NULL && ctx != NULL && in != NULL && data_len != NULL);
-    ward_pair_channel_state *c = pchan_st(ctx);
-    *data_len = 0;
     if (c->state != C_OPEN) {
         return WARD_ERR_STATE;
     }
     ward_err err = ward_pair_error_of(in, in_len);
     if (err != WARD_OK) {
         const ward_dev_app_request rq = chan_request(d, c);
-        if (ward_hdr_decode(in, in_len, &h, &hlen) == WARD_OK &&
-            ward_dev_app_refuses(&h, &rq)) {
+        if (ward_hdr_decode(in, in_len, h, &hlen) == WARD_OK &&
+            ward_dev_app_refuses(h, &rq)) {
             c->req_type = 0;   /* the exchange is over; nothing else moves */
         }
         return err;
     }
-    err = ward_dev_chan_peek(in, in_len, &h, &id);
+    err = ward_dev_chan_peek(in, in_len, h, &id);
     if (err == WARD_OK &&
-        (h.type != WARD_MSG_DEV_REPLY || id != c->channel_id ||
-         h.key_index != d->key_index ||
-         (h.flags & ~(uint8_t)WARD_FLAG_REPLY) != WARD_FLAG_SEALED ||
-         h.client_id_len != d->client_id_len ||
-         memcmp(h.client_id, d->client_id, d->client_id_len) != 0)) {
+        (h->type != type || id != c->channel_id || h->key_index != d->key_index ||
+         (notify_ok ? (h->flags & ~(uint8_t)WARD_FLAG_REPLY) != WARD_FLAG_SEALED
+                    : h->flags != (WARD_FLAG_REPLY | WARD_FLAG_SEALED)) ||
+         h->client_id_len != d->client_id_len ||
+         memcmp(h->client_id, d->client_id, d->client_id_len) != 0)) {
         err = WARD_ERR_FORMAT;
     }
+    return err;
+}
+
+ward_err ward_pair_on_reply(const ward_pair_device *d, const ward_crypto *cp,
+                            ward_pair_channel *ctx, const uint8_t *in,
+                            size_t in_len, uint8_t *data, size_t cap,
+                            size_t *data_len, bool *is_reply)
+{
+    ward_hdr h;
+    WARD_ASSERT(d != NULL && ctx != NULL && in != NULL && data_len != NULL);
+    ward_pair_channel_state *c = pchan_st(ctx);
+    *data_len = 0;
+    ward_err err = chan_incoming(d, c, in, in_len, WARD_MSG_DEV_REPLY, true, &h);
     if (err == WARD_OK) {
         err = ward_dev_chan_open(cp, &c->chan, in, in_len, data, cap,
                                  data_len);
@@ -325,32 +337,13 @@ ward_err ward_pair_on_attach(const ward_pair_device *d, const ward_crypto *cp,
     size_t pt_len = 0;
     ward_tlv_field f[1];
     ward_hdr h;
-    uint32_t id = 0;
     WARD_ASSERT(d != NULL && cp != NULL && ctx != NULL && in != NULL);
     WARD_ASSERT(cloud_id != NULL || cloud_id_len == 0);
     ward_pair_channel_state *c = pchan_st(ctx);
-    if (c->state != C_OPEN || c->req_type != WARD_MSG_DEV_ATTACH) {
+    if (c->req_type != WARD_MSG_DEV_ATTACH) {
         return WARD_ERR_STATE;
     }
-    ward_err err = ward_pair_error_of(in, in_len);
-    if (err != WARD_OK) {
-        const ward_dev_app_request rq = chan_request(d, c);
-        size_t hlen = 0;
-        if (ward_hdr_decode(in, in_len, &h, &hlen) == WARD_OK &&
-            ward_dev_app_refuses(&h, &rq)) {
-            c->req_type = 0;   /* the exchange is over; nothing else moves */
-        }
-        return err;
-    }
-    err = ward_dev_chan_peek(in, in_len, &h, &id);
-    if (err == WARD_OK &&
-        (h.type != WARD_MSG_DEV_ATTACH || id != c->channel_id ||
-         h.key_index != d->key_index ||
-         h.flags != (WARD_FLAG_REPLY | WARD_FLAG_SEALED) ||
-         h.client_id_len != d->client_id_len ||
-         memcmp(h.client_id, d->client_id, d->client_id_len) != 0)) {
-        err = WARD_ERR_FORMAT;
-    }
+    ward_err err = chan_incoming(d, c, in, in_len, WARD_MSG_DEV_ATTACH, false, &h);
     /* Into a copy first: an answer that verifies but does not echo this
      * cloud id leaves the channel as it was. */
     ward_dev_chan chan = c->chan;

@@ -152,9 +152,13 @@ ward_err ward_dev_on_channel_open(ward_device *dev, size_t slot,
     return err;
 }
 
-ward_err ward_dev_on_command(ward_device *dev, size_t slot, const uint8_t *msg,
-                             size_t msg_len, ward_dev_event *ev,
-                             bool *authentic)
+/* A message in one of node slot's channels (COMMAND, ATTACH): its channel
+ * and plaintext once it verified and is new to the channel's replay
+ * window (*authentic then). */
+static ward_err chan_msg_open(ward_device *dev, size_t slot, const uint8_t *msg,
+                              size_t msg_len, uint8_t *pt, size_t cap,
+                              size_t *pt_len, ward_dev_channel **chan,
+                              bool *authentic)
 {
     ward_hdr h;
     uint32_t channel_id = 0;
@@ -172,14 +176,27 @@ ward_err ward_dev_on_command(ward_device *dev, size_t slot, const uint8_t *msg,
     if (c == NULL) {
         return WARD_ERR_NOTFOUND;
     }
-    err = ward_dev_chan_open(dev_lk(dev)->cp, &c->chan, msg, msg_len, ev->data,
-                             sizeof ev->data, &ev->data_len);
+    err = ward_dev_chan_open(dev_lk(dev)->cp, &c->chan, msg, msg_len, pt, cap,
+                             pt_len);
     *authentic = err == WARD_OK;
     if (err == WARD_OK) {
         c->last_use = ++dev_st(dev)->use_clock;
+        *chan = c;
+    }
+    return err;
+}
+
+ward_err ward_dev_on_command(ward_device *dev, size_t slot, const uint8_t *msg,
+                             size_t msg_len, ward_dev_event *ev,
+                             bool *authentic)
+{
+    ward_dev_channel *c = NULL;
+    ward_err err = chan_msg_open(dev, slot, msg, msg_len, ev->data,
+                                 sizeof ev->data, &ev->data_len, &c, authentic);
+    if (err == WARD_OK) {
         ev->type = WARD_DEV_EV_COMMAND;
-        ev->key_index = h.key_index;
-        ev->channel_id = channel_id;
+        ev->key_index = dev_st(dev)->nodes[slot].key_index;
+        ev->channel_id = c->channel_id;
     }
     return err;
 }
@@ -240,30 +257,16 @@ ward_err ward_dev_on_attach(ward_device *dev, size_t slot, const uint8_t *msg,
     uint8_t rec[WARD_DEV_NODE_REC_MAX];
     size_t pt_len = 0;
     ward_tlv_field f[1];
-    ward_hdr h;
-    uint32_t channel_id = 0;
+    ward_dev_channel *c = NULL;
 
-    ward_err err = ward_dev_chan_peek(msg, msg_len, &h, &channel_id);
-    if (err == WARD_OK && h.flags != WARD_FLAG_SEALED) {
-        err = WARD_ERR_FORMAT;
-    }
-    if (err != WARD_OK) {
-        return err;
-    }
     /* ATTACH rides in a channel: its counter and replay window refuse
      * the same ATTACH again (and a restart, which closes the channels,
      * leaves an old one nothing to verify under), so a captured ATTACH
      * cannot move the node back to a cloud id it has left. */
-    ward_dev_channel *c = chan_find(dev, slot, channel_id);
-    if (c == NULL) {
-        return WARD_ERR_NOTFOUND;
-    }
-    err = ward_dev_chan_open(dev_lk(dev)->cp, &c->chan, msg, msg_len, pt,
-                             sizeof pt, &pt_len);
+    ward_err err = chan_msg_open(dev, slot, msg, msg_len, pt, sizeof pt,
+                                 &pt_len, &c, authentic);
     err = err == WARD_ERR_NOSPACE ? WARD_ERR_FORMAT : err;
-    *authentic = err == WARD_OK;
     if (err == WARD_OK) {
-        c->last_use = ++dev_st(dev)->use_clock;
         err = ward_tlv_parse(pt, pt_len, attach_spec, 1, f);
     }
     if (err == WARD_OK && !ward_proto_canonical(f, 1, pt_len)) {
@@ -295,13 +298,13 @@ ward_err ward_dev_on_attach(ward_device *dev, size_t slot, const uint8_t *msg,
         /* The answer, in the same channel, seals the plaintext back. */
         err = ward_dev_chan_seal(dev_lk(dev)->cp, &c->chan, WARD_MSG_DEV_ATTACH,
                                  WARD_FLAG_REPLY, n->key_index, n->client_id,
-                                 n->client_id_len, channel_id, pt, pt_len, out,
-                                 cap, out_len);
+                                 n->client_id_len, c->channel_id, pt, pt_len,
+                                 out, cap, out_len);
     }
     if (err == WARD_OK) {
         ev->type = WARD_DEV_EV_ATTACHED;
         ev->key_index = dev_st(dev)->nodes[slot].key_index;
-        ev->channel_id = channel_id;
+        ev->channel_id = c->channel_id;
     }
     ward_wipe(&r, sizeof r);
     ward_wipe(rec, sizeof rec);
