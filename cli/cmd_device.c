@@ -1,7 +1,8 @@
 /* `ward device ...`: the CLI playing an IoT device (flow D) that several
  * apps bind to. The device core (ward_device.h) decides everything; this
  * file moves its messages over CoAP (near) and wardd (far) at once, and
- * plays the device's local pairing button (start, stdin, SIGUSR1). */
+ * plays the device's local pairing button (start, stdin, SIGUSR1) and the
+ * owner's close (SIGUSR2). */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <poll.h>
@@ -79,16 +80,21 @@ typedef struct runner {
     unsigned commands;
     bool window_shown;     /* a pairing window's PIN is on "the display" */
     bool window_failed;    /* its state could not be read: said once */
+    bool closing_said;     /* a close the store has not taken yet: said once */
     bool watch_stdin;      /* each line read there is a button press */
 } runner;
 
-/* SIGUSR1: the pairing button, pressed from another terminal. */
-static volatile sig_atomic_t button_signal;
+/* SIGUSR1: the pairing button, pressed from another terminal; SIGUSR2:
+ * the owner closes the window. */
+static volatile sig_atomic_t button_signal, close_signal;
 
 static void on_button_signal(int sig)
 {
-    (void)sig;
-    button_signal = 1;
+    if (sig == SIGUSR2) {
+        close_signal = 1;
+    } else {
+        button_signal = 1;
+    }
 }
 
 /* The local action that lets apps pair: a new window, a fresh PIN. */
@@ -109,27 +115,57 @@ static void press_button(runner *r)
     explicit_bzero(pin, sizeof pin);
 }
 
+/* The owner closes the window. "closed" is said only once the store no
+ * longer holds it (ward_dev_close_window's WARD_OK): a restart right
+ * after the answer finds no window. A removal the store refuses leaves
+ * the window closing (it takes no binding); watch_window tries again and
+ * says "closed" once it is removed. */
+static void close_window(runner *r)
+{
+    pthread_mutex_lock(&r->mu);
+    ward_err err = ward_dev_close_window(&r->dd.dev);
+    pthread_mutex_unlock(&r->mu);
+    if (err != WARD_OK) {
+        fprintf(stderr, "device: the pairing window is not closed yet: the store refused its "
+                "removal (%s); it takes no binding, and its removal is tried again\n",
+                ward_agent_state_strerror(&r->dd, err));
+        return;
+    }
+    say("pairing window closed by the owner");
+    r->window_shown = false;
+    r->closing_said = false;
+}
+
 /* Says once when the window has closed (time, wrong PINs), so the PIN
- * shown is known dead. */
+ * shown is known dead; "closed" only once the store has let go of it. */
 static void watch_window(runner *r)
 {
     ward_dev_window w;
     pthread_mutex_lock(&r->mu);
     ward_err err = ward_dev_window_state(&r->dd.dev, &w);
     pthread_mutex_unlock(&r->mu);
-    if (err != WARD_OK) {
+    if (w.closing) {
+        /* The store refused its removal (err): tried again at each look,
+         * never called closed before the store lets go of it. */
+        if (!r->closing_said) {
+            fprintf(stderr, "device: the pairing window is closing: it takes no binding, but "
+                    "the store still holds it (%s; a restart would open it again)\n",
+                    ward_agent_state_strerror(&r->dd, err));
+            r->closing_said = true;
+        }
+    } else if (err != WARD_OK) {
         /* Asked every 100 ms: said once, not ten times a second. */
         if (!r->window_failed) {
             fprintf(stderr, "device: pairing window: %s\n", ward_strerror(err));
             r->window_failed = true;
         }
-        explicit_bzero(&w, sizeof w);
-        return;
-    }
-    r->window_failed = false;
-    if (r->window_shown && !w.open) {
+    } else if ((r->window_shown || r->closing_said) && !w.open) {
         say("pairing window closed (press Enter or send SIGUSR1 for a new one)");
         r->window_shown = false;
+        r->closing_said = false;
+    }
+    if (err == WARD_OK) {
+        r->window_failed = false;
     }
     explicit_bzero(&w, sizeof w);
 }
@@ -279,7 +315,7 @@ static void *far_loop(void *arg)
     return NULL;
 }
 
-static int serve(runner *r, const char *listen, bool far)
+static int serve(runner *r, const char *listen, bool far, bool window)
 {
     char host[256];
     unsigned port = 0;
@@ -315,13 +351,35 @@ static int serve(runner *r, const char *listen, bool far)
             say("device %s: far through %s", info.id, r->dd.server);
         }
     }
-    /* Starting the device is a local action: the first window opens. */
-    press_button(r);
+    /* Starting the device is a local action: the first window opens.
+     * Not with --no-window (a restart after a crash or a power cut is
+     * nobody's action): a window the store still holds goes on. */
+    if (window) {
+        press_button(r);
+    } else {
+        ward_dev_window w;
+        pthread_mutex_lock(&r->mu);
+        ward_err werr = ward_dev_window_state(&r->dd.dev, &w);
+        pthread_mutex_unlock(&r->mu);
+        if (werr == WARD_OK && w.open) {
+            say("pairing window still open from before the restart: %u s and %u wrong PINs "
+                "left", (unsigned)(w.remaining_ms / 1000u), w.attempts_left);
+            say("PIN: %s", w.pin);
+            r->window_shown = true;
+        } else if (werr == WARD_OK) {
+            say("no pairing window open (press Enter or send SIGUSR1 for one)");
+        }
+        explicit_bzero(&w, sizeof w);
+    }
     while (!cli_stopping) {
         wcoap_dev_step(coap, 100);
         if (button_signal) {
             button_signal = 0;
             press_button(r);
+        }
+        if (close_signal) {
+            close_signal = 0;
+            close_window(r);
         }
         watch_stdin(r);
         watch_window(r);
@@ -335,7 +393,7 @@ static int serve(runner *r, const char *listen, bool far)
 }
 
 #define RUN_USAGE "usage: ward device run --dir D [--server URL] [--listen HOST:PORT] [--no-far] " \
-                  "[--time-every S]"
+                  "[--no-window] [--time-every S]"
 
 /* `ward device run --help` (doc_misc.c) states the pairing window's
  * numbers: it must change with them. */
@@ -345,11 +403,13 @@ typedef char five_wrong_pins[WARD_DEV_PIN_MAX_ATTEMPTS == 5 ? 1 : -1];
 int cmd_device_run(int argc, char **argv)
 {
     const char *dir = NULL, *server = NULL, *listen = NULL, *no_far = NULL, *every_s = NULL;
+    const char *no_window = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "server", true, &server }, { "listen", true, &listen },
         { "no-far", false, &no_far }, { "time-every", true, &every_s },
+        { "no-window", false, &no_window },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 6, NULL, 0, &npos);
     unsigned long every = 0;
     if (rc != 0) {
         return rc;
@@ -385,10 +445,12 @@ int cmd_device_run(int argc, char **argv)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_button_signal;
     sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
     /* A read from the terminal while in the background fails (EIO)
      * instead of stopping the process. */
     signal(SIGTTIN, SIG_IGN);
-    rc = serve(&r, listen ? listen : "127.0.0.1:5683", no_far == NULL && r.dd.server[0]);
+    rc = serve(&r, listen ? listen : "127.0.0.1:5683", no_far == NULL && r.dd.server[0],
+               no_window == NULL);
     ward_agent_state_close(&r.dd);
     sectime_close();
     pthread_mutex_destroy(&r.mu);

@@ -252,6 +252,9 @@ typedef struct gw_run {
     gw_framer fr;
     bool subs_on;          /* --sub-port: sub-devices served */
     gw_subs subs;
+    unsigned long long lk_seen;   /* the cloud epoch whose localkey subs has (gwc_localkey) */
+    long long lk_retry_at;        /* a sub-device table that could not be read: next try */
+    unsigned lk_backoff_ms;
 } gw_run;
 
 /* FILE: one "ssid psk" a line (psk may be missing: an open network). */
@@ -445,6 +448,35 @@ static int sockets(gw_run *r, unsigned udp_port, unsigned tcp_port)
     return 0;
 }
 
+/* Sub-device keys derive from the localkey of the credentials held now
+ * (none before the first provisioning): handed to the sub-devices when
+ * the credentials change, not on every pass. A table that could not be
+ * read is tried again, 0.5 s doubling up to 30 s. */
+#define SUBS_RETRY_FIRST_MS 500u
+#define SUBS_RETRY_MAX_MS 30000u
+
+static void subs_key(gw_run *r)
+{
+    if (cli_mono_ms() < r->lk_retry_at) {
+        return;
+    }
+    uint8_t lk[WARD_GW_LOCALKEY_LEN];
+    bool have = false;
+    if (gwc_localkey(&r->cloud, &r->lk_seen, &have, lk)) {
+        gw_subs_localkey(&r->subs, have ? lk : NULL);
+        if (have && !r->subs.ready) {
+            r->lk_seen = 0;   /* ask for the key again at the next try */
+            r->lk_backoff_ms = r->lk_backoff_ms == 0 ? SUBS_RETRY_FIRST_MS
+                               : r->lk_backoff_ms * 2u < SUBS_RETRY_MAX_MS
+                                   ? r->lk_backoff_ms * 2u : SUBS_RETRY_MAX_MS;
+            r->lk_retry_at = cli_mono_ms() + r->lk_backoff_ms;
+        } else {
+            r->lk_backoff_ms = 0;
+        }
+    }
+    ward_wipe(lk, sizeof lk);
+}
+
 static void run_loop(gw_run *r)
 {
     while (!cli_stopping) {
@@ -475,12 +507,7 @@ static void run_loop(gw_run *r)
             if (rc > 0) {
                 gw_subs_round(&r->subs, p + 3, nsub);
             }
-            /* Sub-device keys derive from the localkey of the credentials
-             * held now (none before the first provisioning). */
-            uint8_t lk[WARD_GW_LOCALKEY_LEN];
-            bool have = gwc_localkey(&r->cloud, lk);
-            gw_subs_localkey(&r->subs, have ? lk : NULL);
-            ward_wipe(lk, sizeof lk);
+            subs_key(r);
         }
         if (r->joining && cli_mono_ms() >= r->join_at) {
             r->joining = false;

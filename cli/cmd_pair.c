@@ -219,6 +219,21 @@ static ward_err take_reply(void *ctx, const uint8_t *msg, size_t len, bool *stop
     return err;
 }
 
+/* The ATTACH in flight: its answer echoes the cloud id sent. */
+typedef struct attach_ctx {
+    chan_ctx cc;
+    const char *cloud;
+} attach_ctx;
+
+static ward_err take_attach(void *ctx, const uint8_t *msg, size_t len, bool *stop)
+{
+    attach_ctx *a = ctx;
+    ward_err err = ward_pair_on_attach(a->cc.dev, a->cc.cp, a->cc.ch, (const uint8_t *)a->cloud,
+                                       strlen(a->cloud), msg, len);
+    *stop = err != WARD_OK && !ward_pair_channel_waiting(a->cc.ch);
+    return err;
+}
+
 static int refused(const char *what, ward_err err, const char *why)
 {
     if (err == WARD_ERR_LOCKED) {
@@ -250,7 +265,12 @@ static int check_near(const char *near)
     return 0;
 }
 
-/* Asks wardd for this app's cloud device id and tells the device. */
+/* The channel ATTACH rides in: `ward app send`'s default, which resumes
+ * it (an open channel is not reset by opening it again). */
+#define ATTACH_CHANNEL 1u
+
+/* Asks wardd for this app's cloud device id and tells the device, in a
+ * channel (its replay window refuses the ATTACH if anyone sends it again). */
 static int attach(ward_app *app, const ward_host *host, devlink *l, ward_pair_device *dev,
                   const char *dir)
 {
@@ -263,17 +283,24 @@ static int attach(ward_app *app, const ward_host *host, devlink *l, ward_pair_de
     }
     uint8_t out[WARD_DEV_MSG_MAX];
     size_t n = 0;
-    ward_err err = ward_pair_attach(dev, host->crypto, &host->rng, (const uint8_t *)cloud,
-                                    strlen(cloud), out, sizeof out, &n);
-    capture cap;
+    ward_pair_channel ch;
+    memset(&ch, 0, sizeof ch);
+    attach_ctx ac = { { dev, host->crypto, &ch, { 0 }, 0 }, cloud };
+    ward_err err = ward_pair_channel_open(dev, host->crypto, &host->rng, ATTACH_CHANNEL, &ch,
+                                          out, sizeof out, &n);
     if (err == WARD_OK) {
-        err = devlink_exchange(l, out, n, take_any, &cap, why, sizeof why);
+        err = devlink_exchange(l, out, n, take_open, &ac.cc, why, sizeof why);
     }
     if (err == WARD_OK) {
-        err = ward_pair_on_attach(dev, host->crypto, cap.msg, cap.len);
+        err = ward_pair_attach(dev, host->crypto, &ch, (const uint8_t *)cloud, strlen(cloud),
+                               out, sizeof out, &n);
     }
+    if (err == WARD_OK) {
+        err = devlink_exchange(l, out, n, take_attach, &ac, why, sizeof why);
+    }
+    explicit_bzero(&ch, sizeof ch);
     if (err != WARD_OK) {
-        return refused("attach", err, err == WARD_OK ? "" : why);
+        return refused("attach", err, why);
     }
     snprintf(dev->cloud_id, sizeof dev->cloud_id, "%s", cloud);
     if ((err = ward_pair_device_save(dir, dev)) != WARD_OK) {

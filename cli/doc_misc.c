@@ -135,7 +135,8 @@ const cli_doc cli_docs_device[] = {
             "(pkcs11:token=T;object=P?module-path=M&pin-value=PIN) or software (default); "
             "D remembers it" },
           { NULL, NULL, NULL } } },
-    { "device run", "--dir D [--server URL] [--listen HOST:PORT] [--no-far] [--time-every S]",
+    { "device run", "--dir D [--server URL] [--listen HOST:PORT] [--no-far] [--no-window] "
+      "[--time-every S]",
       "run the device: near-field CoAP, far-field through wardd, pairing windows",
       "Runs the device: near-field CoAP on --listen (default 127.0.0.1:5683) and,\n"
       "unless --no-far, far-field through wardd at --server (default: the one\n"
@@ -147,6 +148,11 @@ const cli_doc cli_docs_device[] = {
       "  PIN: NNNNNN\n"
       "and lasts 180 s or until 5 wrong PINs; \"pairing window closed\" says\n"
       "when it has ended. Every app pairing in the window types its PIN.\n"
+      "SIGUSR2 is the owner closing the window: \"pairing window closed by the\n"
+      "owner\" is said once the device's store no longer holds it, so a\n"
+      "restart after that line finds no window. With --no-window the start\n"
+      "opens none (a restart after a crash or a power cut is nobody's\n"
+      "action): a window the store still holds goes on, with its PIN.\n"
       "SIGTERM or SIGINT stops the device cleanly. With time keys (ward device\n"
       "time) the window's end is measured on secure time, synced at start and\n"
       "every --time-every seconds.",
@@ -156,6 +162,7 @@ const cli_doc cli_docs_device[] = {
           { "server", "URL", "wardd's base URL (default: the one given at init)" },
           { "listen", "HOST:PORT", "near-field CoAP address (default 127.0.0.1:5683)" },
           { "no-far", NULL, "near-field only: do not poll wardd" },
+          { "no-window", NULL, "open no pairing window at start (a restart, not the owner)" },
           { NULL, NULL, NULL } } },
     { "device time", CLI_DOC_TIME_SYNOPSIS, CLI_DOC_TIME_SUMMARY, CLI_DOC_TIME_DETAILS,
       (const cli_doc_opt[]){

@@ -96,22 +96,6 @@ int gwc_init(const char *dir, const ward_crypto *cp, const ward_keystore *ks_tok
     return rc;
 }
 
-static void creds_decode(const uint8_t *rec, ward_gw_creds *c)
-{
-    size_t o = 0;
-    memcpy(c->tid, rec, WARD_GW_TID_LEN);
-    o += WARD_GW_TID_LEN;
-    c->generation = (uint32_t)be_get(rec + o, 4);
-    o += 4;
-    c->expiry_ms = be_get(rec + o, 8);
-    o += 8;
-    memcpy(c->password, rec + o, WARD_GW_PASSWORD_LEN);
-    o += WARD_GW_PASSWORD_LEN;
-    memcpy(c->accesskey, rec + o, WARD_GW_ACCESSKEY_LEN);
-    o += WARD_GW_ACCESSKEY_LEN;
-    memcpy(c->localkey, rec + o, WARD_GW_LOCALKEY_LEN);
-}
-
 /* The verification code and the epoch's random; both drawn on the first
  * open (a state dir of before them gets them then). */
 static ward_err load_owner(gw_cloud *g)
@@ -150,7 +134,7 @@ static ward_err load(gw_cloud *g)
         ward_wipe(rec, sizeof rec);
         return err != WARD_OK ? err : WARD_ERR_FORMAT;
     }
-    creds_decode(rec, &g->creds);
+    ward_gw_creds_rec_decode(rec, &g->creds);
     ward_wipe(rec, sizeof rec);
     uint8_t cb[8];
     err = ward_store_get(&g->st, GWC_REC_COUNTER, cb, sizeof cb, &n);
@@ -288,27 +272,11 @@ ward_err gwc_claim(gw_cloud *g, const uint8_t *in, size_t len, uint8_t *out, siz
     return err;
 }
 
-static void creds_encode(const ward_gw_creds *c, uint8_t *rec)
-{
-    size_t o = 0;
-    memcpy(rec, c->tid, WARD_GW_TID_LEN);
-    o += WARD_GW_TID_LEN;
-    be_put(rec + o, c->generation, 4);
-    o += 4;
-    be_put(rec + o, c->expiry_ms, 8);
-    o += 8;
-    memcpy(rec + o, c->password, WARD_GW_PASSWORD_LEN);
-    o += WARD_GW_PASSWORD_LEN;
-    memcpy(rec + o, c->accesskey, WARD_GW_ACCESSKEY_LEN);
-    o += WARD_GW_ACCESSKEY_LEN;
-    memcpy(rec + o, c->localkey, WARD_GW_LOCALKEY_LEN);
-}
-
 /* The credentials and a fresh counter, in one power-safe update. */
 static ward_err keep(gw_cloud *g, const ward_gw_creds *c)
 {
     uint8_t rec[GWC_CREDS_REC_LEN], cb[8] = { 0 };
-    creds_encode(c, rec);
+    ward_gw_creds_rec_encode(c, rec);
     ward_record_change ch[2] = { { GWC_REC_CREDS, rec, sizeof rec, false },
                                  { GWC_REC_COUNTER, cb, sizeof cb, false } };
     ward_err err = ward_store_update(&g->st, ch, 2);
@@ -352,7 +320,7 @@ ward_err gwc_credentials(gw_cloud *g, const uint8_t *in, size_t len, uint8_t *ou
             g->creds = c;
             g->have_creds = true;
             g->counter = 0;
-            g->epoch++;
+            __atomic_add_fetch(&g->epoch, 1u, __ATOMIC_RELEASE);
             printf("credentials kept: generation %u\n", (unsigned)c.generation);
             fflush(stdout);
         }
@@ -492,7 +460,7 @@ static int tell_reset(gw_cloud *g)
     }
     uint64_t counter = 0;
     if (err == WARD_OK) {
-        creds_decode(rec, &c);
+        ward_gw_creds_rec_decode(rec, &c);
         counter = be_get(rec + GWC_CREDS_REC_LEN, 8) + 1;
         be_put(rec + GWC_CREDS_REC_LEN, counter, 8);
         err = ward_store_put(&g->st, GWC_REC_RESET, rec, sizeof rec);
@@ -563,7 +531,7 @@ int gwc_reset(gw_cloud *g, unsigned tries)
                                  { GWC_REC_CREDS, NULL, 0, true },
                                  { GWC_REC_COUNTER, NULL, 0, true } };
     if (g->have_creds) {
-        creds_encode(&g->creds, rec);
+        ward_gw_creds_rec_encode(&g->creds, rec);
         be_put(rec + GWC_CREDS_REC_LEN, g->counter, 8);
     }
     err = ward_store_update(&g->st, ch, g->have_creds ? 4 : 1);
@@ -579,7 +547,7 @@ int gwc_reset(gw_cloud *g, unsigned tries)
     if (g->have_creds) {
         ward_wipe(&g->creds, sizeof g->creds);
         g->have_creds = false;
-        g->epoch++;
+        __atomic_add_fetch(&g->epoch, 1u, __ATOMIC_RELEASE);
         g->reset_pending = true;
     }
     unlock(g);
@@ -729,13 +697,21 @@ void gwc_close(gw_cloud *g)
     }
 }
 
-bool gwc_localkey(gw_cloud *g, uint8_t out[WARD_GW_LOCALKEY_LEN])
+bool gwc_localkey(gw_cloud *g, unsigned long long *seen, bool *have,
+                  uint8_t out[WARD_GW_LOCALKEY_LEN])
 {
+    /* The epoch moves with every change of the credentials: until it
+     * does, the key the caller holds is still the one. *seen is the
+     * epoch + 1, so 0 means never taken. */
+    if (*seen == (unsigned long long)__atomic_load_n(&g->epoch, __ATOMIC_ACQUIRE) + 1u) {
+        return false;
+    }
     lock(g);
-    bool have = g->have_creds;
-    if (have) {
+    *seen = (unsigned long long)g->epoch + 1u;
+    *have = g->have_creds;
+    if (*have) {
         memcpy(out, g->creds.localkey, WARD_GW_LOCALKEY_LEN);
     }
     unlock(g);
-    return have;
+    return true;
 }

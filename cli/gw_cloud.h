@@ -43,7 +43,7 @@
 #define GWC_REC_RESET 0x0482u     /* a reset wardd was not told of: credentials, counter */
 #define GWC_REC_OWNER 0x0483u     /* the verification code, then this epoch's random */
 #define GWC_OWNER_REC_LEN (WARD_GW_OWNER_CODE_LEN + WARD_GW_OWNER_RANDOM_LEN)   /* 32 */
-#define GWC_CREDS_REC_LEN (WARD_GW_TID_LEN + 4 + 8 + WARD_GW_CREDS_PLAIN_LEN)   /* 92 */
+#define GWC_CREDS_REC_LEN WARD_GW_CREDS_REC_LEN   /* 92: ward_gw_creds_rec_encode */
 
 typedef struct gw_cloud {
     ward_host host;
@@ -64,7 +64,8 @@ typedef struct gw_cloud {
     ward_gw_creds creds;
     bool have_creds;
     uint64_t counter;             /* the last login counter stored (used or about to be) */
-    unsigned epoch;               /* + 1 at each change of credentials */
+    unsigned epoch;               /* + 1 at each change of credentials; written under
+                                     mu with __atomic, so gwc_localkey reads it without */
     bool wifi_up;                 /* the LAN loop's Wi-Fi is committed */
     bool reset_pending;           /* GWC_REC_RESET holds credentials to tell wardd with */
     /* The cloud thread's alone. */
@@ -122,9 +123,15 @@ void gwc_stop(gw_cloud *g);
  * to tell); 1 wiped but wardd not told (the cloud thread tells it later); an exit
  * code when not even wiped. */
 int gwc_reset(gw_cloud *g, unsigned tries);
-/* The localkey of the credentials held now, for the sub-devices' keys:
- * true and out, or false (none yet, or wiped by a reset). */
-bool gwc_localkey(gw_cloud *g, uint8_t out[WARD_GW_LOCALKEY_LEN]);
+/* The localkey of the credentials held now, for the sub-devices' keys,
+ * only when they changed since the caller last took it: *seen is the
+ * caller's (0 at first: never taken). True when they changed: *seen
+ * moves, *have says whether there are credentials (false: none yet, or
+ * wiped by a reset) and out holds their localkey if so. False when
+ * nothing changed, at the cost of one atomic read: no mutex, no copy of
+ * the key (the LAN loop asks on every pass). */
+bool gwc_localkey(gw_cloud *g, unsigned long long *seen, bool *have,
+                  uint8_t out[WARD_GW_LOCALKEY_LEN]);
 void gwc_close(gw_cloud *g);
 
 #endif /* WARD_CLI_GW_CLOUD_H */

@@ -231,38 +231,50 @@ ward_err ward_pair_command(const ward_pair_device *d, const ward_crypto *cp,
     return err;
 }
 
-ward_err ward_pair_on_reply(const ward_pair_device *d, const ward_crypto *cp,
-                            ward_pair_channel *ctx, const uint8_t *in,
-                            size_t in_len, uint8_t *data, size_t cap,
-                            size_t *data_len, bool *is_reply)
+/* A message the device sent in c, before its tag is checked: an error
+ * answer's code (the exchange ends only if it refuses c's request in
+ * flight), or WARD_OK with h once it is of `type`, in c's channel, to
+ * this app, sealed, with REPLY set (or, with notify_ok, also without). */
+static ward_err chan_incoming(const ward_pair_device *d, ward_pair_channel_state *c,
+                              const uint8_t *in, size_t in_len, uint8_t type,
+                              bool notify_ok, ward_hdr *h)
 {
-    ward_hdr h;
     size_t hlen = 0;
     uint32_t id = 0;
-    WARD_ASSERT(d != NULL && ctx != NULL && in != NULL && data_len != NULL);
-    ward_pair_channel_state *c = pchan_st(ctx);
-    *data_len = 0;
     if (c->state != C_OPEN) {
         return WARD_ERR_STATE;
     }
     ward_err err = ward_pair_error_of(in, in_len);
     if (err != WARD_OK) {
         const ward_dev_app_request rq = chan_request(d, c);
-        if (ward_hdr_decode(in, in_len, &h, &hlen) == WARD_OK &&
-            ward_dev_app_refuses(&h, &rq)) {
+        if (ward_hdr_decode(in, in_len, h, &hlen) == WARD_OK &&
+            ward_dev_app_refuses(h, &rq)) {
             c->req_type = 0;   /* the exchange is over; nothing else moves */
         }
         return err;
     }
-    err = ward_dev_chan_peek(in, in_len, &h, &id);
+    err = ward_dev_chan_peek(in, in_len, h, &id);
     if (err == WARD_OK &&
-        (h.type != WARD_MSG_DEV_REPLY || id != c->channel_id ||
-         h.key_index != d->key_index ||
-         (h.flags & ~(uint8_t)WARD_FLAG_REPLY) != WARD_FLAG_SEALED ||
-         h.client_id_len != d->client_id_len ||
-         memcmp(h.client_id, d->client_id, d->client_id_len) != 0)) {
+        (h->type != type || id != c->channel_id || h->key_index != d->key_index ||
+         (notify_ok ? (h->flags & ~(uint8_t)WARD_FLAG_REPLY) != WARD_FLAG_SEALED
+                    : h->flags != (WARD_FLAG_REPLY | WARD_FLAG_SEALED)) ||
+         h->client_id_len != d->client_id_len ||
+         memcmp(h->client_id, d->client_id, d->client_id_len) != 0)) {
         err = WARD_ERR_FORMAT;
     }
+    return err;
+}
+
+ward_err ward_pair_on_reply(const ward_pair_device *d, const ward_crypto *cp,
+                            ward_pair_channel *ctx, const uint8_t *in,
+                            size_t in_len, uint8_t *data, size_t cap,
+                            size_t *data_len, bool *is_reply)
+{
+    ward_hdr h;
+    WARD_ASSERT(d != NULL && ctx != NULL && in != NULL && data_len != NULL);
+    ward_pair_channel_state *c = pchan_st(ctx);
+    *data_len = 0;
+    ward_err err = chan_incoming(d, c, in, in_len, WARD_MSG_DEV_REPLY, true, &h);
     if (err == WARD_OK) {
         err = ward_dev_chan_open(cp, &c->chan, in, in_len, data, cap,
                                  data_len);
@@ -276,54 +288,82 @@ ward_err ward_pair_on_reply(const ward_pair_device *d, const ward_crypto *cp,
     return err;
 }
 
+static const ward_tlv_spec attach_spec[] = {
+    { 0x01, true, 1, WARD_DEV_CLOUD_ID_MAX },
+};
+
 ward_err ward_pair_attach(const ward_pair_device *d, const ward_crypto *cp,
-                          const ward_random *rng, const uint8_t *cloud_id,
+                          ward_pair_channel *ctx, const uint8_t *cloud_id,
                           size_t cloud_id_len, uint8_t *out, size_t cap,
                           size_t *out_len)
 {
     uint8_t pt[WARD_TLV_SIZE(WARD_DEV_CLOUD_ID_MAX)];
     size_t pt_len = 0;
     ward_tlv_writer w;
-    ward_hdr h;
-    WARD_ASSERT(d != NULL && cp != NULL && rng != NULL && out_len != NULL);
+    WARD_ASSERT(d != NULL && cp != NULL && ctx != NULL && out_len != NULL);
+    ward_pair_channel_state *c = pchan_st(ctx);
     *out_len = 0;
     if (cloud_id == NULL || cloud_id_len == 0 ||
         cloud_id_len > WARD_DEV_CLOUD_ID_MAX) {
         return WARD_ERR_PARAM;
     }
+    if (c->state != C_OPEN) {
+        return WARD_ERR_STATE;
+    }
     ward_tlv_writer_init(&w, pt, sizeof pt);
     ward_tlv_put(&w, 0x01, cloud_id, cloud_id_len);
     ward_err err = ward_tlv_writer_finish(&w, &pt_len);
     if (err == WARD_OK) {
-        ward_dev_app_hdr(&h, WARD_MSG_DEV_ATTACH, WARD_FLAG_SEALED, d->key_index,
-                 d->client_id, d->client_id_len);
-        err = ward_dev_seal_msg(cp, rng, d->data_key, &h, NULL, 0, pt, pt_len,
-                                out, cap, out_len);
+        /* In the channel, under its counter: the device's replay window
+         * refuses this ATTACH if anyone sends it again. */
+        err = ward_dev_chan_seal(cp, &c->chan, WARD_MSG_DEV_ATTACH, 0,
+                                 d->key_index, d->client_id, d->client_id_len,
+                                 c->channel_id, pt, pt_len, out, cap, out_len);
     }
+    if (err == WARD_OK) {
+        c->req_type = WARD_MSG_DEV_ATTACH;
+        c->req_seq = c->chan.tx_seq;
+    }
+    ward_wipe(pt, sizeof pt);
     return err;
 }
 
 ward_err ward_pair_on_attach(const ward_pair_device *d, const ward_crypto *cp,
-                             const uint8_t *in, size_t in_len)
+                             ward_pair_channel *ctx, const uint8_t *cloud_id,
+                             size_t cloud_id_len, const uint8_t *in,
+                             size_t in_len)
 {
     uint8_t pt[WARD_TLV_SIZE(WARD_DEV_CLOUD_ID_MAX)];
-    size_t hlen = 0, clear_len = 0, pt_len = 0;
+    size_t pt_len = 0;
+    ward_tlv_field f[1];
     ward_hdr h;
-    int refusal = WARD_DEV_APP_NO_REFUSAL;
-    WARD_ASSERT(d != NULL && cp != NULL && in != NULL);
-    /* No state to keep waiting in: any refusal is the answer. */
-    ward_err err = ward_dev_app_answer(in, in_len, WARD_MSG_DEV_ATTACH,
-                                       WARD_FLAG_REPLY | WARD_FLAG_SEALED,
-                                       d->client_id, d->client_id_len, NULL,
-                                       &h, &hlen, &refusal);
-    if (err == WARD_OK && h.key_index != d->key_index) {
+    WARD_ASSERT(d != NULL && cp != NULL && ctx != NULL && in != NULL);
+    WARD_ASSERT(cloud_id != NULL || cloud_id_len == 0);
+    ward_pair_channel_state *c = pchan_st(ctx);
+    if (c->req_type != WARD_MSG_DEV_ATTACH) {
+        return WARD_ERR_STATE;
+    }
+    ward_err err = chan_incoming(d, c, in, in_len, WARD_MSG_DEV_ATTACH, false, &h);
+    /* Into a copy first: an answer that verifies but does not echo this
+     * cloud id leaves the channel as it was. */
+    ward_dev_chan chan = c->chan;
+    if (err == WARD_OK) {
+        err = ward_dev_chan_open(cp, &chan, in, in_len, pt, sizeof pt, &pt_len);
+        err = err == WARD_ERR_NOSPACE ? WARD_ERR_FORMAT : err;
+    }
+    if (err == WARD_OK) {
+        err = ward_tlv_parse(pt, pt_len, attach_spec, 1, f);
+    }
+    if (err == WARD_OK && (!ward_proto_canonical(f, 1, pt_len) ||
+                           f[0].len != cloud_id_len ||
+                           memcmp(f[0].ptr, cloud_id, cloud_id_len) != 0)) {
         err = WARD_ERR_FORMAT;
     }
     if (err == WARD_OK) {
-        err = ward_dev_open_msg(cp, d->data_key, in, in_len, hlen, &clear_len,
-                                pt, sizeof pt, &pt_len);
-        err = err == WARD_ERR_NOSPACE ? WARD_ERR_FORMAT : err;
+        c->chan = chan;
+        c->req_type = 0;
     }
+    ward_wipe(&chan, sizeof chan);
     ward_wipe(pt, sizeof pt);
     return err;
 }

@@ -1,4 +1,5 @@
-/* The device's channels: CHANNEL_OPEN, COMMAND in, REPLY out, and ATTACH of a cloud device id. */
+/* The device's channels: CHANNEL_OPEN, COMMAND in, REPLY out, and ATTACH of a cloud device id
+ * (in a channel, so its replay window refuses a replayed ATTACH). */
 #include <string.h>
 
 #include "ward/ward_device.h"
@@ -151,9 +152,13 @@ ward_err ward_dev_on_channel_open(ward_device *dev, size_t slot,
     return err;
 }
 
-ward_err ward_dev_on_command(ward_device *dev, size_t slot, const uint8_t *msg,
-                             size_t msg_len, ward_dev_event *ev,
-                             bool *authentic)
+/* A message in one of node slot's channels (COMMAND, ATTACH): its channel
+ * and plaintext once it verified and is new to the channel's replay
+ * window (*authentic then). */
+static ward_err chan_msg_open(ward_device *dev, size_t slot, const uint8_t *msg,
+                              size_t msg_len, uint8_t *pt, size_t cap,
+                              size_t *pt_len, ward_dev_channel **chan,
+                              bool *authentic)
 {
     ward_hdr h;
     uint32_t channel_id = 0;
@@ -171,14 +176,27 @@ ward_err ward_dev_on_command(ward_device *dev, size_t slot, const uint8_t *msg,
     if (c == NULL) {
         return WARD_ERR_NOTFOUND;
     }
-    err = ward_dev_chan_open(dev_lk(dev)->cp, &c->chan, msg, msg_len, ev->data,
-                             sizeof ev->data, &ev->data_len);
+    err = ward_dev_chan_open(dev_lk(dev)->cp, &c->chan, msg, msg_len, pt, cap,
+                             pt_len);
     *authentic = err == WARD_OK;
     if (err == WARD_OK) {
         c->last_use = ++dev_st(dev)->use_clock;
+        *chan = c;
+    }
+    return err;
+}
+
+ward_err ward_dev_on_command(ward_device *dev, size_t slot, const uint8_t *msg,
+                             size_t msg_len, ward_dev_event *ev,
+                             bool *authentic)
+{
+    ward_dev_channel *c = NULL;
+    ward_err err = chan_msg_open(dev, slot, msg, msg_len, ev->data,
+                                 sizeof ev->data, &ev->data_len, &c, authentic);
+    if (err == WARD_OK) {
         ev->type = WARD_DEV_EV_COMMAND;
-        ev->key_index = h.key_index;
-        ev->channel_id = channel_id;
+        ev->key_index = dev_st(dev)->nodes[slot].key_index;
+        ev->channel_id = c->channel_id;
     }
     return err;
 }
@@ -229,32 +247,25 @@ static const ward_tlv_spec attach_spec[] = {
     { 0x01, true, 1, WARD_DEV_CLOUD_ID_MAX },
 };
 
-ward_err ward_dev_on_attach(ward_device *dev, size_t slot, const ward_hdr *h,
-                            const uint8_t *msg, size_t msg_len,
-                            size_t body_off, uint8_t *out, size_t cap,
+ward_err ward_dev_on_attach(ward_device *dev, size_t slot, const uint8_t *msg,
+                            size_t msg_len, uint8_t *out, size_t cap,
                             size_t *out_len, ward_dev_event *ev,
                             bool *authentic)
 {
     dev_node_rec r;
-    uint8_t pt[WARD_TLV_SIZE(WARD_DEV_CLOUD_ID_MAX) + 8];
+    uint8_t pt[WARD_TLV_SIZE(WARD_DEV_CLOUD_ID_MAX)];
     uint8_t rec[WARD_DEV_NODE_REC_MAX];
-    size_t clear_len = 0, pt_len = 0;
+    size_t pt_len = 0;
     ward_tlv_field f[1];
-    ward_hdr ah;
+    ward_dev_channel *c = NULL;
 
-    if (h->flags != WARD_FLAG_SEALED || h->seq != 0) {
-        return WARD_ERR_FORMAT;
-    }
-    ward_err err = ward_dev_node_read(dev, slot, &r);
-    if (err == WARD_OK) {
-        err = ward_dev_open_msg(dev_lk(dev)->cp, r.data_key, msg, msg_len,
-                                body_off, &clear_len, pt, sizeof pt, &pt_len);
-        err = err == WARD_ERR_NOSPACE ? WARD_ERR_FORMAT : err;
-        *authentic = err == WARD_OK;
-    }
-    if (err == WARD_OK && clear_len != 0) {
-        err = WARD_ERR_FORMAT;
-    }
+    /* ATTACH rides in a channel: its counter and replay window refuse
+     * the same ATTACH again (and a restart, which closes the channels,
+     * leaves an old one nothing to verify under), so a captured ATTACH
+     * cannot move the node back to a cloud id it has left. */
+    ward_err err = chan_msg_open(dev, slot, msg, msg_len, pt, sizeof pt,
+                                 &pt_len, &c, authentic);
+    err = err == WARD_ERR_NOSPACE ? WARD_ERR_FORMAT : err;
     if (err == WARD_OK) {
         err = ward_tlv_parse(pt, pt_len, attach_spec, 1, f);
     }
@@ -271,6 +282,9 @@ ward_err ward_dev_on_attach(ward_device *dev, size_t slot, const ward_hdr *h,
         }
     }
     if (err == WARD_OK) {
+        err = ward_dev_node_read(dev, slot, &r);
+    }
+    if (err == WARD_OK) {
         r.node.cloud_id_len = (uint8_t)f[0].len;
         memcpy(r.node.cloud_id, f[0].ptr, f[0].len);
         size_t len = ward_dev_node_encode(&r, rec);
@@ -278,17 +292,19 @@ ward_err ward_dev_on_attach(ward_device *dev, size_t slot, const ward_hdr *h,
                              (uint16_t)(DEV_REC_NODE_FIRST + slot), rec, len);
     }
     if (err == WARD_OK) {
-        dev_st(dev)->nodes[slot].cloud_id_len = r.node.cloud_id_len;
-        memcpy(dev_st(dev)->nodes[slot].cloud_id, r.node.cloud_id,
-               r.node.cloud_id_len);
-        ward_dev_answer_hdr(h, h->type, WARD_FLAG_REPLY | WARD_FLAG_SEALED,
-                            &ah);
-        err = ward_dev_seal_msg(dev_lk(dev)->cp, &dev_lk(dev)->rng, r.data_key, &ah,
-                                NULL, 0, pt, pt_len, out, cap, out_len);
+        ward_dev_node *n = &dev_st(dev)->nodes[slot];
+        n->cloud_id_len = r.node.cloud_id_len;
+        memcpy(n->cloud_id, r.node.cloud_id, r.node.cloud_id_len);
+        /* The answer, in the same channel, seals the plaintext back. */
+        err = ward_dev_chan_seal(dev_lk(dev)->cp, &c->chan, WARD_MSG_DEV_ATTACH,
+                                 WARD_FLAG_REPLY, n->key_index, n->client_id,
+                                 n->client_id_len, c->channel_id, pt, pt_len,
+                                 out, cap, out_len);
     }
     if (err == WARD_OK) {
         ev->type = WARD_DEV_EV_ATTACHED;
         ev->key_index = dev_st(dev)->nodes[slot].key_index;
+        ev->channel_id = c->channel_id;
     }
     ward_wipe(&r, sizeof r);
     ward_wipe(rec, sizeof rec);

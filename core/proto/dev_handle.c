@@ -7,7 +7,9 @@
 
 /* A bound node's message: found by key index and CliID; far-field also
  * by the cloud id the app attached, so wardd cannot steer one app's
- * traffic into another's node. */
+ * traffic into another's node. Before the first attach, far-field takes
+ * only what the first attach needs (CHANNEL_OPEN, ATTACH): the data key
+ * authenticates both. */
 static ward_err locate(const ward_device *dev, uint8_t kind,
                        const uint8_t *tid, size_t tid_len, const ward_hdr *h,
                        bool attach, size_t *slot)
@@ -79,13 +81,13 @@ ward_err ward_dev_handle(ward_device *dev, uint8_t kind, const uint8_t *tid,
          * answer, none, so a stranger cannot learn which exist. */
         bool authentic = false;
         err = locate(dev, kind, tid, tid_len, &h,
-                     h.type == WARD_MSG_DEV_ATTACH, &slot);
+                     h.type != WARD_MSG_DEV_COMMAND, &slot);
         if (err == WARD_OK && h.type == WARD_MSG_DEV_CHANNEL_OPEN) {
             err = ward_dev_on_channel_open(dev, slot, &h, in, in_len, hlen,
                                            out, cap, out_len, ev, &authentic);
         } else if (err == WARD_OK && h.type == WARD_MSG_DEV_ATTACH) {
-            err = ward_dev_on_attach(dev, slot, &h, in, in_len, hlen, out,
-                                     cap, out_len, ev, &authentic);
+            err = ward_dev_on_attach(dev, slot, in, in_len, out, cap, out_len,
+                                     ev, &authentic);
         } else if (err == WARD_OK) {
             err = ward_dev_on_command(dev, slot, in, in_len, ev, &authentic);
         }

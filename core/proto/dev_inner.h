@@ -222,9 +222,10 @@ ward_err ward_dev_on_channel_open(ward_device *dev, size_t slot,
 ward_err ward_dev_on_command(ward_device *dev, size_t slot, const uint8_t *msg,
                              size_t msg_len, ward_dev_event *ev,
                              bool *authentic);
-ward_err ward_dev_on_attach(ward_device *dev, size_t slot, const ward_hdr *h,
-                            const uint8_t *msg, size_t msg_len,
-                            size_t body_off, uint8_t *out, size_t cap,
+/* ATTACH, a channel message like COMMAND (its channel's replay window
+ * refuses a replay): records the cloud id and answers in the channel. */
+ward_err ward_dev_on_attach(ward_device *dev, size_t slot, const uint8_t *msg,
+                            size_t msg_len, uint8_t *out, size_t cap,
                             size_t *out_len, ward_dev_event *ev,
                             bool *authentic);
 

@@ -229,7 +229,9 @@ ward_err ward_dev_window_state(ward_device *dev, ward_dev_window *w)
     if (err != WARD_OK) {
         return err;
     }
-    if (ward_dev_window_sync(dev, now, &err)) {
+    bool open = ward_dev_window_sync(dev, now, &err);
+    w->closing = dev_st(dev)->win.open && dev_st(dev)->win.closing;
+    if (open) {
         w->open = true;
         w->remaining_ms = dev_st(dev)->win.opened_ms + WARD_DEV_WINDOW_MS - now;
         w->attempts_left = (unsigned)(WARD_DEV_PIN_MAX_ATTEMPTS - dev_st(dev)->win.fails);

@@ -124,8 +124,8 @@
  * may be sent again (ward_pair_channel_reopen keeps what it needs).
  *
  * Far-field: after wardd assigned a cloud device id for this app
- * (POST /v1/devices/attach), tell the device over a channel-less sealed
- * ATTACH (ward_pair_attach / ward_pair_on_attach), set dev.cloud_id and
+ * (POST /v1/devices/attach), tell the device with an ATTACH in an open
+ * channel (ward_pair_attach / ward_pair_on_attach), set dev.cloud_id and
  * save; from then on the device accepts this app's messages that wardd
  * delivers under that cloud device id.
  *
@@ -313,18 +313,24 @@ ward_err ward_pair_channel_reopen(const ward_pair_device *d,
 ward_pair_fate ward_pair_channel_fate(const ward_pair_channel *c);
 
 /* Writes ATTACH: the cloud device id (1..WARD_DEV_CLOUD_ID_MAX bytes)
- * wardd gave this app for the device, sealed under the data key. */
+ * wardd gave this app for the device, in the open channel c under its
+ * counter (so the device refuses the same ATTACH sent again: a replay
+ * cannot move the node back to a cloud id it left). It becomes c's
+ * request in flight. WARD_ERR_STATE if c is not open. */
 WARD_MUST_CHECK
 ward_err ward_pair_attach(const ward_pair_device *d, const ward_crypto *cp,
-                          const ward_random *rng, const uint8_t *cloud_id,
+                          ward_pair_channel *c, const uint8_t *cloud_id,
                           size_t cloud_id_len, uint8_t *out, size_t cap,
                           size_t *out_len);
-/* Reads the answer (WARD_OK: recorded; the caller sets d->cloud_id). It
- * keeps no state: an error answer's code is returned whichever request
- * it refuses. */
+/* Reads the answer to the ATTACH of cloud_id in flight in c (WARD_OK:
+ * recorded; the caller sets d->cloud_id): it must verify in c, be new to
+ * its replay window and echo cloud_id. An error answer: see "Refusals"
+ * (c unchanged but for the request in flight). */
 WARD_MUST_CHECK
 ward_err ward_pair_on_attach(const ward_pair_device *d, const ward_crypto *cp,
-                             const uint8_t *in, size_t in_len);
+                             ward_pair_channel *c, const uint8_t *cloud_id,
+                             size_t cloud_id_len, const uint8_t *in,
+                             size_t in_len);
 
 /* The code of an error answer (WARD_FLAG_ERROR) in msg, or WARD_OK if msg
  * is no error answer. It says nothing of which request the answer

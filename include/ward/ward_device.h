@@ -64,9 +64,10 @@
  * unknown key index, CliID, far-field cloud id or channel, a tag that does
  * not verify, a replayed or too old COMMAND, all get no answer (*out_len
  * 0; the return value still says which, for the device's own log). A
- * CHANNEL_OPEN or ATTACH sent again, a replay included, verifies and so
- * is answered (a CHANNEL_OPEN does not reset its channel; an ATTACH
- * records the cloud id it carries). So a stranger learns nothing from
+ * CHANNEL_OPEN sent again, a replay included, verifies and so is
+ * answered (it does not reset its channel); an ATTACH rides in a channel
+ * as a COMMAND does, so one sent again is a replay and gets no answer
+ * (the cloud id stays). So a stranger learns nothing from
  * the answer, not even which key indexes, CliIDs or channels exist; an
  * app that hears nothing opens its channel again (ward_dev_app.h).
  *
@@ -148,7 +149,7 @@ extern "C" {
 #define WARD_MSG_DEV_CHANNEL_OPEN 0x34u /* app -> dev: sealed channel open */
 #define WARD_MSG_DEV_COMMAND 0x35u      /* app -> dev, in a channel */
 #define WARD_MSG_DEV_REPLY 0x36u        /* dev -> app, in a channel */
-#define WARD_MSG_DEV_ATTACH 0x37u       /* app -> dev: sealed cloud device id */
+#define WARD_MSG_DEV_ATTACH 0x37u       /* app -> dev: cloud device id, in a channel */
 
 /* Transport kinds a message arrives on. */
 #define WARD_DEV_NEAR 1u   /* tid = the peer's address and port */
@@ -252,6 +253,9 @@ typedef struct ward_dev_event {
 /* The pairing window as ward_dev_window_state() reports it. */
 typedef struct ward_dev_window {
     bool open;
+    bool closing;                           /* not open, but the store still holds
+                                               it: a restart would open it again
+                                               (its removal is retried) */
     uint64_t remaining_ms;                  /* 0 when closed */
     unsigned attempts_left;                 /* failed attempts it allows */
     char pin[WARD_DEV_PIN_LEN + 1];         /* "" when closed */
@@ -365,10 +369,13 @@ ward_err ward_dev_open_window(ward_device *dev,
 
 /* Closes the pairing window now (nothing if none is open): removes its
  * record from the store, then wipes its PIN from RAM and ends every
- * binding in progress. If the store fails (its error is returned), the
- * window is closing: it takes no binding, ward_dev_window_state() reports
- * it closed, and every look at it tries the removal again; RAM keeps the
- * PIN until the store lets go of it. */
+ * binding in progress. WARD_OK only once the removal is durable, so a
+ * caller that tells the owner "closed" on WARD_OK (and only then) never
+ * tells of a close a restart would undo. If the store fails (its error
+ * is returned), the window is closing: it takes no binding,
+ * ward_dev_window_state() reports it not open and closing, and every look
+ * at it tries the removal again; RAM keeps the PIN until the store lets
+ * go of it. */
 WARD_MUST_CHECK
 ward_err ward_dev_close_window(ward_device *dev);
 
@@ -376,8 +383,9 @@ ward_err ward_dev_close_window(ward_device *dev);
  * attempts spent with no binding left in its PAKE), so a main loop that
  * calls this now and then wipes a stale PIN promptly, and retries a
  * removal the store refused before. WARD_OK, or the store's error from
- * closing (the window is reported closed all the same, and takes no
- * binding). */
+ * closing (the window is then reported not open, takes no binding, and
+ * w->closing says the store still holds it: not closed for good until a
+ * later look reports it neither open nor closing). */
 WARD_MUST_CHECK
 ward_err ward_dev_window_state(ward_device *dev, ward_dev_window *w);
 

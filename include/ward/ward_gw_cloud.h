@@ -187,6 +187,15 @@ ward_err ward_gw_password_verifier(const ward_crypto *cp, const uint8_t tid[WARD
                                    const uint8_t password[WARD_GW_PASSWORD_LEN],
                                    uint8_t out[WARD_GW_VERIFIER_LEN]);
 
+/* The credentials as the gateway keeps them in its store (record 0x0480
+ * of G/cloud.bin, docs/protocol.md "State files (flow C)"): tid (16) ||
+ * generation (4) || expiry ms (8), both big-endian || password (16) ||
+ * accesskey (16) || localkey (32). A fixed layout: any 92 bytes decode.
+ * The record holds secrets: the caller wipes it. */
+#define WARD_GW_CREDS_REC_LEN (WARD_GW_TID_LEN + 4 + 8 + WARD_GW_CREDS_PLAIN_LEN) /* 92 */
+void ward_gw_creds_rec_encode(const ward_gw_creds *c, uint8_t rec[WARD_GW_CREDS_REC_LEN]);
+void ward_gw_creds_rec_decode(const uint8_t rec[WARD_GW_CREDS_REC_LEN], ward_gw_creds *c);
+
 /* wardd: the CREDENTIALS, secret part sealed to gw_pub. */
 WARD_MUST_CHECK
 ward_err ward_gw_creds_seal(const ward_crypto *cp, const ward_random *rng,

@@ -11,26 +11,19 @@ no iproute2) up() says so and returns False: the caller falls back to
 loopback.
 """
 import os
-import socket
 import struct
 import subprocess
 import threading
 import time
 import zlib
 
+from wardlib import free_udp_port  # noqa: F401 (the tests take it from here too)
+
 SUFFIX = str(os.getpid())
 
 
 def sh(*args):
     return subprocess.run(list(args), capture_output=True, text=True, timeout=20)
-
-
-def free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class GwNet:

@@ -84,11 +84,7 @@ def read_bytes(path):
 
 def closed_port():
     """A loopback port nobody listens on."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    return wardlib.free_tcp_port()
 
 
 class Network(ErrorTest):

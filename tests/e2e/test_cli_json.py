@@ -17,7 +17,6 @@ library only.
 """
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wardlib  # noqa: E402
-from wardlib import SANITIZER_MARKS, WardCli, app_register  # noqa: E402
+from wardlib import SANITIZER_MARKS, WardCli, app_register, free_udp_port  # noqa: E402
 
 WARD = None
 WARDD = None
@@ -41,14 +40,6 @@ def run(*args, timeout=60):
     for mark in SANITIZER_MARKS:
         assert mark not in p.stderr, p.stderr
     return p.returncode, p.stdout, p.stderr
-
-
-def free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class JsonOutput(WardCli, unittest.TestCase):

@@ -26,19 +26,12 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wardlib import SANITIZER_MARKS, HostileProxy, Wardd, app_register  # noqa: E402
+from wardlib import (SANITIZER_MARKS, HostileProxy, Wardd, app_register,  # noqa: E402
+                     free_udp_port)
 
 WARD = None
 WARDD = None
 DEV = "LAMP-1"
-
-
-def free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # ---- CoAP (RFC 7252) just enough for the relay ----
@@ -306,10 +299,10 @@ class Relay:
 class DeviceProc:
     """`ward device run`, its output lines collected as they come."""
 
-    def __init__(self, ward, ddir, port, server):
+    def __init__(self, ward, ddir, port, server, extra=()):
         self.proc = subprocess.Popen(
             [ward, "device", "run", "--dir", ddir, "--listen", "127.0.0.1:%d" % port,
-             "--server", server],
+             "--server", server] + list(extra),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines = []
         self.errs = []
@@ -817,6 +810,82 @@ class DevicesE2E(unittest.TestCase):
             self.assertEqual((rc, out.strip()), (0, "power=off"), out)
         finally:
             proxy.close()
+
+    def store_bytes(self):
+        with open(os.path.join(self.ddir, "store.bin"), "rb") as f:
+            return f.read()
+
+    def test_issue17_replayed_attach_refused(self):
+        """Issue 17's debt: someone on the path captures the app's ATTACH
+        while it pairs and sends it to the device again, at once and after
+        the device restarted. Before, the device verified it under the data
+        key alone, answered it, said "attached" again and rewrote its node
+        record each time (so an older ATTACH would move the node back to a
+        cloud id it had left, and every replay wore the flash). Now ATTACH
+        rides in a channel: the replay gets no answer (CoAP 4.00), the
+        device does not take it and writes nothing; the genuine app still
+        drives the device near and through wardd."""
+        relay = Relay(self.port)
+        self.relays.append(relay)
+        a1 = self.app("a1", "alice")
+        p, pin = self.pair_start(a1, near="127.0.0.1:%d" % relay.port)
+        rc, out = self.pair_finish(p, pin)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("attached: far-field through wardd as ", out)
+        with relay.mu:
+            attaches = [d for d in relay.seen if ward_type(d) == 0x37]
+        self.assertEqual(len(attaches), 1)
+        captured = attaches[0]
+        self.dev.wait_line(r"^attached: ")
+        for restart in (False, True):
+            if restart:
+                self.assertEqual(self.dev.stop(), 0, "\n".join(self.dev.errs))
+                self.dev = DeviceProc(WARD, self.ddir, self.port, self.wardd.url)
+                self.dev.window_pin()     # its start's window is stored by now
+            store = self.store_bytes()
+            self.assertEqual(relay.inject(captured), 0x80, "restart=%s" % restart)
+            self.assertEqual(self.dev.count(r"^attached: "), 0 if restart else 1)
+            self.assertEqual(self.store_bytes(), store, "restart=%s" % restart)
+            for via in ("near", "far"):
+                rc, out = self.send(a1, "status", via=via)
+                self.assertEqual((rc, out.strip()), (0, "power=off"), out)
+
+    def test_issue17_owner_close_survives_restart(self):
+        """Issue 17's debt: the owner closes the pairing window (SIGUSR2)
+        and the device is killed at the worst point, the moment it says
+        the window is closed; it restarts as after a power cut (no local
+        action: --no-window). The window must stay closed: an app typing
+        its PIN is refused. Killed sooner (right after the signal), the
+        device either said nothing or the window is closed. The owner's
+        next window (the button) works."""
+        a1 = self.app("a1")
+        closed = r"^pairing window closed by the owner$"
+        for wait_for_answer in (True, False):
+            pin = self.dev.window_pin() if wait_for_answer else self.dev.button()
+            self.dev.proc.send_signal(signal.SIGUSR2)
+            if wait_for_answer:
+                self.dev.wait_line(closed)
+            self.dev.proc.send_signal(signal.SIGKILL)
+            self.dev.proc.wait(timeout=20)
+            said = self.dev.count(closed) > 0
+            self.dev.stop()
+            self.dev = DeviceProc(WARD, self.ddir, self.port, self.wardd.url,
+                                  extra=("--no-window",))
+            self.dev.wait_line(r"^(no pairing window open|pairing window still open)")
+            if not said:
+                continue      # killed before it answered: either is right
+            self.assertEqual(self.dev.count(r"^pairing window still open"), 0,
+                             "\n".join(self.dev.lines))
+            rc, out = self.ward("app", "pair", "--dir", a1, "--device", DEV, "--near",
+                                self.near, "--name", "app", stdin=pin + "\n")
+            self.assertNotEqual(rc, 0, out)
+            self.assertIn("not open for pairing", out)
+            self.assertFalse(os.path.exists(os.path.join(a1, "devices", DEV + ".json")))
+        # The owner's next window: pairing works.
+        self.dev.button(sig=True)
+        self.pair(a1)
+        rc, out = self.send(a1, "status", via="near")
+        self.assertEqual((rc, out.strip()), (0, "power=off"), out)
 
     def test_hostile_relay_far_field(self):
         """wardd itself turns hostile: it re-queues a command the device

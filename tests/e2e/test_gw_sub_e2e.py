@@ -27,21 +27,13 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from wardlib import SANITIZER_MARKS, Wardd, app_register  # noqa: E402
+from wardlib import SANITIZER_MARKS, Wardd, app_register, free_tcp_port  # noqa: E402
 from test_gw_wire_e2e import cloud_state, free_udp_port, store_records  # noqa: E402
 from test_subdevice_e2e import Lines  # noqa: E402
 
 WARD = WARDD = None
 MAC = "02:11:22:a3:b4:d1"
 ALICE = ("alice", "+15550100031")
-
-
-def free_tcp_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def frames(buf):
@@ -385,6 +377,36 @@ class GatewaySubDevices(unittest.TestCase):
         finally:
             for s in strangers:
                 s.close()
+
+    def test_gw_subdevice_rejoins_after_gateway_reset(self):
+        """`ward gateway reset` forgets the sub-devices with the owner:
+        G/subdevices.bin is deleted, so a sub-device that was joined gets
+        no channel when it comes back (its key is unknown) and must join
+        again, in a window the next owner opens. The gateway is provisioned
+        again for the tests that follow."""
+        sid, d, a = self.joined("a")
+        self.assertIn(sid, self.table())
+        type(self).stop_gateway()
+        a.wait_for("reconnecting")
+        self.ok("gateway", "reset", "--dir", self.g, "--tries", "1")
+        self.assertFalse(os.path.exists(os.path.join(self.g, "subdevices.bin")))
+        type(self).start_gateway()
+        start = len(self.gw.lines)
+        self.ok("app", "provision", "--dir", os.path.join(self.root, "alice"), "--qr",
+                os.path.join(self.g, "qr.png"), "--ssid", "home", "--psk", "correct-horse",
+                "--timeout", "20", "--gateway-udp", "127.0.0.1:%d" % self.udp)
+        self.gw.wait_for(r"^sub-devices: 0 known, serving", start=start)
+        # Its old key opens nothing: it has to join again...
+        at = len(a.lines)
+        a.wait_for("the gateway no longer knows this key: joining again", start=at)
+        a.wait_for("waiting for the gateway's join window", start=at)
+        self.assertFalse(any("channel open" in line for line in a.lines[at:]), a.lines)
+        self.assertEqual(self.table(), {})
+        # ...and does, in the new owner's window.
+        self.open_window()
+        a.wait_for("channel open", start=at)
+        self.through(a, "joined again")
+        self.assertIn(sid, self.table())
 
     def test_gw_subdevice_reconnects_after_gateway_restart(self):
         sid, d, a = self.joined("a")

@@ -13,11 +13,30 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    """A loopback port free now (TCP by default; SOCK_DGRAM for UDP):
+    nobody listens on it until the caller's process binds it."""
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def free_udp_port():
+    return free_port(socket.SOCK_DGRAM)
+
+
+def free_tcp_port():
+    return free_port(socket.SOCK_STREAM)
 
 
 class Wardd:

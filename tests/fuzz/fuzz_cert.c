@@ -23,8 +23,7 @@ static void setup(const ward_crypto *cp)
     uint8_t kid[WARD_CERT_KEY_ID_LEN];
     size_t len = 0;
     CHECK(fc_keys_make(cp, &keys) == 0);
-    ward_keystore_soft_init(&soft, cp, NULL, &ks);
-    CHECK(ward_keystore_soft_load(&soft, WARD_KEY_FACTORY, keys.priv[FC_ROOT]) == WARD_OK);
+    fuzz_soft_key(cp, NULL, &soft, &ks, WARD_KEY_FACTORY, keys.priv[FC_ROOT], NULL);
     CHECK(ward_cert_key_id(cp, keys.pub[FC_OTHER], kid) == WARD_OK);
     CHECK(ward_cert_list_sign_by(cp, &ks, WARD_KEY_FACTORY, 1, FC_NOW, kid, 1, list_bytes,
                                  sizeof list_bytes, &len) == WARD_OK);

@@ -19,8 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const ward_crypto *cp = ward_crypto_openssl();
     if (!ready) {
         CHECK(ward_p256_public(cp, GW_FACTORY_PRIV, factory_pub) == WARD_OK);
-        ward_keystore_soft_init(&soft, cp, NULL, &ks);
-        CHECK(ward_keystore_soft_load(&soft, WARD_KEY_DEVICE_IDENTITY, GW_PRIV) == WARD_OK);
+        fuzz_soft_key(cp, NULL, &soft, &ks, WARD_KEY_DEVICE_IDENTITY, GW_PRIV, NULL);
         ready = 1;
     }
     ward_gw_register r;

@@ -72,13 +72,10 @@ static inline void gws_fix_make(const ward_crypto *cp, gws_fix *f)
     memset(f, 0, sizeof *f);
     f->seed = 11;
     f->rng = fuzz_rng(&f->seed);
-    ward_keystore_soft_init(&f->fsoft, cp, &f->rng, &f->fks);
-    ward_keystore_soft_init(&f->asoft, cp, &f->rng, &f->aks);
-    ward_keystore_soft_init(&f->bsoft, cp, &f->rng, &f->bks);
-    CHECK(ward_keystore_soft_load(&f->fsoft, WARD_KEY_FACTORY, GWS_FACTORY_PRIV) == WARD_OK);
-    CHECK(ward_keystore_soft_load(&f->asoft, WARD_KEY_DEVICE_IDENTITY, GWS_A_PRIV) == WARD_OK);
-    CHECK(ward_keystore_soft_load(&f->bsoft, WARD_KEY_DEVICE_IDENTITY, GWS_B_PRIV) == WARD_OK);
-    CHECK(ward_p256_public(cp, GWS_FACTORY_PRIV, f->factory_pub) == WARD_OK);
+    fuzz_soft_key(cp, &f->rng, &f->fsoft, &f->fks, WARD_KEY_FACTORY, GWS_FACTORY_PRIV,
+                  f->factory_pub);
+    fuzz_soft_key(cp, &f->rng, &f->asoft, &f->aks, WARD_KEY_DEVICE_IDENTITY, GWS_A_PRIV, NULL);
+    fuzz_soft_key(cp, &f->rng, &f->bsoft, &f->bks, WARD_KEY_DEVICE_IDENTITY, GWS_B_PRIV, NULL);
     memset(f->a_id, 0xA1, sizeof f->a_id);
     memset(f->b_id, 0xB2, sizeof f->b_id);
     memset(localkey, 0x74, sizeof localkey);

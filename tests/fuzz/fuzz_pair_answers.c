@@ -31,7 +31,7 @@ static ward_random fp_dev_rng, fp_app_rng;
  * the real device: each input starts from a copy. */
 static ward_pair fp_pin_sent, fp_pake_sent, fp_finish_sent;
 static ward_pair_device fp_d;
-static ward_pair_channel fp_open_sent, fp_cmd_sent;
+static ward_pair_channel fp_open_sent, fp_cmd_sent, fp_attach_sent;
 
 static ward_err fp_now(void *ctx, uint64_t *ms)
 {
@@ -147,8 +147,14 @@ static void fp_setup(void)
     fp_seed(R_REPLY, ans, an);
     fp_seed_refusal(R_REPLY, m, n);
 
-    CHECK(ward_pair_attach(&fp_d, cp, &fp_app_rng, (const uint8_t *)"c-1", 3,
-                           m, sizeof m, &n) == WARD_OK);
+    CHECK(ward_pair_on_reply(&fp_d, cp, &ch, ans, an, m, sizeof m, &n,
+                             NULL) == WARD_OK);
+
+    /* ATTACH rides in the channel, after the command. */
+    CHECK(ward_pair_attach(&fp_d, cp, &ch, (const uint8_t *)"c-1", 3, m,
+                           sizeof m, &n) == WARD_OK);
+    memcpy(&fp_attach_sent, &ch, sizeof ch);
+    fp_seed_refusal(R_ATTACH, m, n);
     an = fp_ask(m, n, ans, sizeof ans, &ev);
     fp_seed(R_ATTACH, ans, an);
 }
@@ -221,7 +227,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(err != WARD_OK || n <= sizeof buf);
         break;
     case R_ATTACH:
-        (void)ward_pair_on_attach(&fp_d, cp, msg, len);
+        memcpy(&c, &fp_attach_sent, sizeof c);
+        err = ward_pair_on_attach(&fp_d, cp, &c, (const uint8_t *)"c-1", 3, msg,
+                                  len);
+        if (err != WARD_OK && !is_error_answer(msg, len)) {
+            CHECK(memcmp(&c, &fp_attach_sent, sizeof c) == 0);
+        }
         break;
     default:
         err = ward_pair_error_of(msg, len);

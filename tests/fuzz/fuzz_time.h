@@ -32,9 +32,7 @@ static inline void time_fix_make(const ward_crypto *cp, time_fix *f)
     uint32_t seed = TIME_FUZZ_SEED;
     ward_random rng = fuzz_rng(&seed);
     for (int i = 0; i < 2; i++) {
-        ward_keystore_soft_init(&f->soft[i], cp, NULL, &f->ks[i]);
-        CHECK(ward_keystore_soft_load(&f->soft[i], WARD_KEY_TIME, TIME_PRIV[i]) == WARD_OK);
-        CHECK(f->ks[i].public_key(f->ks[i].ctx, WARD_KEY_TIME, f->keys[i]) == WARD_OK);
+        fuzz_soft_key(cp, NULL, &f->soft[i], &f->ks[i], WARD_KEY_TIME, TIME_PRIV[i], f->keys[i]);
     }
     CHECK(ward_time_init(&f->t, cp, NULL, (const uint8_t(*)[WARD_P256_POINT_LEN])f->keys, 2, 2,
                          TIME_FUZZ_BUILD_MS) == WARD_OK);

@@ -13,6 +13,7 @@
 #include "ward/ward_bind.h"
 #include "ward/ward_port_openssl.h"
 #include "fuzz_common.h"
+#include "gen_corpus.h"
 
 static const uint8_t K[WARD_BIND_KEY_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 static const uint8_t TID[WARD_TASK_ID_LEN] = { 0xA5, 0x5A };
@@ -26,16 +27,7 @@ static const uint8_t LOCK_PRIV[WARD_P256_SCALAR_LEN] = {
 static int put(const char *dir, const char *sub, const char *name, uint8_t mode,
                int with_mode, const uint8_t *data, size_t len)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s/%s", dir, sub, name);
-    FILE *f = fopen(path, "wb");
-    int ok = f != NULL && (!with_mode || fwrite(&mode, 1, 1, f) == 1) &&
-             fwrite(data, 1, len, f) == len;
-    if (f == NULL || fclose(f) != 0 || !ok) {
-        fprintf(stderr, "gen_corpus_bind: cannot write %s\n", path);
-        return 1;
-    }
-    return 0;
+    return gc_put_with("gen_corpus_bind", dir, sub, name, &mode, with_mode ? 1 : 0, data, len);
 }
 
 static size_t tlv(uint8_t *p, uint8_t tag, const uint8_t *v, size_t n)
@@ -60,8 +52,8 @@ int main(int argc, char **argv)
     uint8_t escrow[WARD_ESCROW_LEN], body[WARD_BIND_DATA_BODY_MAX];
     uint8_t blob[WARD_BIND_BLOB_MAX], msg[WARD_BIND_CONFIRM_MAX];
     size_t n = 0, len = 0;
-    if (argc != 2) {
-        fprintf(stderr, "usage: gen_corpus_bind CORPUS_DIR\n");
+    const char *dir = gc_corpus_dir(argc, argv, "gen_corpus_bind");
+    if (dir == NULL) {
         return 2;
     }
     memset(auth, 0x42, sizeof auth);
@@ -90,10 +82,10 @@ int main(int argc, char **argv)
      * 2 position and mask then a body. */
     uint8_t mutated[2 + sizeof body] = { 0x00, 0x10 };
     memcpy(mutated + 2, body, n);
-    int rc = put(argv[1], "bind_open", "valid_blob", 0, 1, blob, len) |
-             put(argv[1], "bind_open", "valid_body", 1, 1, body, n) |
-             put(argv[1], "bind_open", "short_body", 1, 1, body, 29) |
-             put(argv[1], "bind_open", "mutated_blob", 2, 1, mutated, 2 + n);
+    int rc = put(dir, "bind_open", "valid_blob", 0, 1, blob, len) |
+             put(dir, "bind_open", "valid_body", 1, 1, body, n) |
+             put(dir, "bind_open", "short_body", 1, 1, body, 29) |
+             put(dir, "bind_open", "mutated_blob", 2, 1, mutated, 2 + n);
 
     /* fuzz_bind_confirm: the lock's signed confirmations. */
     uint8_t lock_pub[WARD_P256_POINT_LEN];
@@ -106,16 +98,16 @@ int main(int argc, char **argv)
                                   &len) != WARD_OK) {
         return 1;
     }
-    rc |= put(argv[1], "bind_confirm", "valid_owner", 0, 0, msg, len) |
-          put(argv[1], "bind_confirm", "short", 0, 0, msg, 20);
+    rc |= put(dir, "bind_confirm", "valid_owner", 0, 0, msg, len) |
+          put(dir, "bind_confirm", "short", 0, 0, msg, 20);
     msg[len - 1] ^= 0x01;
-    rc |= put(argv[1], "bind_confirm", "bad_sig", 0, 0, msg, len);
+    rc |= put(dir, "bind_confirm", "bad_sig", 0, 0, msg, len);
     c.role = WARD_ROLE_MEMBER;
     if (ward_bind_confirm_sign_by(cp, &ks, WARD_KEY_LOCK_IDENTITY, &c, msg, sizeof msg,
                                   &len) != WARD_OK) {
         return 1;
     }
-    rc |= put(argv[1], "bind_confirm", "valid_member", 0, 0, msg, len);
+    rc |= put(dir, "bind_confirm", "valid_member", 0, 0, msg, len);
     ward_keystore_soft_wipe(&soft);
     return rc;
 }

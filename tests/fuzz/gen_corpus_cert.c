@@ -10,21 +10,16 @@
 #include <string.h>
 
 #include "ward/ward_port_openssl.h"
+#include "gen_corpus.h"
 #include "fuzz_cert.h"
+#include "fuzz_common.h"
 
 static fc_keys keys;
 
 static int put(const char *dir, const char *sub, const char *name, const uint8_t *data,
                size_t len)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s/%s", dir, sub, name);
-    FILE *f = fopen(path, "wb");
-    if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
-        fprintf(stderr, "gen_corpus_cert: cannot write %s\n", path);
-        return 1;
-    }
-    return 0;
+    return gc_put("gen_corpus_cert", dir, sub, name, data, len);
 }
 
 /* Appends a certificate of subject by signer to out[*n..]. */
@@ -41,12 +36,9 @@ static int issue(const ward_crypto *cp, int signer, uint8_t role, const char *id
     memcpy(c.id, id, c.id_len);
     c.issued = FC_NOW - 1000u;
     c.expires = expires;
-    ward_keystore_soft_init(&soft, cp, NULL, &ks);
-    ward_err err = ward_keystore_soft_load(&soft, WARD_KEY_FACTORY, keys.priv[signer]);
-    if (err == WARD_OK) {
-        err = ward_cert_issue_by(cp, &ks, WARD_KEY_FACTORY, &c, keys.pub[subject], out + *n,
-                                 cap - *n, &len);
-    }
+    fuzz_soft_key(cp, NULL, &soft, &ks, WARD_KEY_FACTORY, keys.priv[signer], NULL);
+    ward_err err = ward_cert_issue_by(cp, &ks, WARD_KEY_FACTORY, &c, keys.pub[subject],
+                                      out + *n, cap - *n, &len);
     ward_keystore_soft_wipe(&soft);
     *n += len;
     return err == WARD_OK ? 0 : 1;
@@ -72,24 +64,20 @@ static int list(const ward_crypto *cp, const char *dir, const char *name, int si
     }
     ward_keystore_soft soft;
     ward_keystore ks;
-    ward_keystore_soft_init(&soft, cp, NULL, &ks);
-    ward_err err = ward_keystore_soft_load(&soft, WARD_KEY_FACTORY, keys.priv[signer]);
-    if (err == WARD_OK) {
-        err = ward_cert_list_sign_by(cp, &ks, WARD_KEY_FACTORY, seq, FC_NOW, e, count, out,
-                                     sizeof out, &len);
-    }
+    fuzz_soft_key(cp, NULL, &soft, &ks, WARD_KEY_FACTORY, keys.priv[signer], NULL);
+    ward_err err = ward_cert_list_sign_by(cp, &ks, WARD_KEY_FACTORY, seq, FC_NOW, e, count,
+                                          out, sizeof out, &len);
     ward_keystore_soft_wipe(&soft);
     return err != WARD_OK || put(dir, "cert_list", name, out, len);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: gen_corpus_cert CORPUS_DIR\n");
+    const char *dir = gc_corpus_dir(argc, argv, "gen_corpus_cert");
+    if (dir == NULL) {
         return 2;
     }
     const ward_crypto *cp = ward_crypto_openssl();
-    const char *dir = argv[1];
     uint8_t b[3 * WARD_CERT_MAX];
     size_t n = 0;
     int bad = fc_keys_make(cp, &keys) != 0;

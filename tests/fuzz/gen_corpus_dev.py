@@ -48,8 +48,10 @@ seeds = {
     "dev_command": [hdr(0x35, 4, 1, 1, tlv(1, b"\0\0\0\1") + tlv(0x0F, bytes(18))),
                     hdr(0x35, 4, 9, 1, tlv(1, b"\0\0\0\1") + tlv(0x0F, bytes(18))),
                     hdr(0x35, 4, 1, 1, tlv(1, b"\0\0\0\x4d") + tlv(0x0F, bytes(18)))],
-    "dev_attach": [hdr(0x37, 4, 1, 0, sealed(9)),
-                   hdr(0x37, 4, 9, 0, sealed(9))],
+    # ATTACH rides in a channel, as COMMAND does.
+    "dev_attach": [hdr(0x37, 4, 1, 1, tlv(1, b"\0\0\0\1") + tlv(0x0F, bytes(27))),
+                   hdr(0x37, 4, 9, 1, tlv(1, b"\0\0\0\1") + tlv(0x0F, bytes(27))),
+                   hdr(0x37, 4, 1, 1, tlv(1, b"\0\0\0\x4d") + tlv(0x0F, bytes(27)))],
 }
 for name, msgs in seeds.items():
     d = os.path.join("corpus", name)

@@ -10,25 +10,19 @@
 #include <string.h>
 
 #include "ward/ward_port_openssl.h"
+#include "gen_corpus.h"
 #include "fuzz_gw_cloud.h"
 
 static int put(const char *dir, const char *sub, const char *name, const uint8_t *data,
                size_t len)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s/%s", dir, sub, name);
-    FILE *f = fopen(path, "wb");
-    if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
-        fprintf(stderr, "gen_corpus_gw_cloud: cannot write %s\n", path);
-        return 1;
-    }
-    return 0;
+    return gc_put("gen_corpus_gw_cloud", dir, sub, name, data, len);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: gen_corpus_gw_cloud CORPUS_DIR\n");
+    const char *dir = gc_corpus_dir(argc, argv, "gen_corpus_gw_cloud");
+    if (dir == NULL) {
         return 2;
     }
     const ward_crypto *cp = ward_crypto_openssl();
@@ -42,11 +36,8 @@ int main(int argc, char **argv)
     char uuid_hex[2 * WARD_GW_UUID_LEN];
     size_t alen = 0, len = 0;
     int bad = 0;
-    ward_keystore_soft_init(&fsoft, cp, &rng, &fks);
-    ward_keystore_soft_init(&gsoft, cp, &rng, &gks);
-    CHECK(ward_keystore_soft_load(&fsoft, WARD_KEY_FACTORY, GW_FACTORY_PRIV) == WARD_OK);
-    CHECK(ward_keystore_soft_load(&gsoft, WARD_KEY_DEVICE_IDENTITY, GW_PRIV) == WARD_OK);
-    CHECK(gks.public_key(gks.ctx, WARD_KEY_DEVICE_IDENTITY, gw_pub) == WARD_OK);
+    fuzz_soft_key(cp, &rng, &fsoft, &fks, WARD_KEY_FACTORY, GW_FACTORY_PRIV, NULL);
+    fuzz_soft_key(cp, &rng, &gsoft, &gks, WARD_KEY_DEVICE_IDENTITY, GW_PRIV, gw_pub);
     for (size_t i = 0; i < sizeof uuid; i++) {
         uuid_hex[2 * i] = "0123456789abcdef"[uuid[i] >> 4];
         uuid_hex[2 * i + 1] = "0123456789abcdef"[uuid[i] & 15];
@@ -58,30 +49,30 @@ int main(int argc, char **argv)
     memset(owner, 0x0e, sizeof owner);
     CHECK(ward_gw_register_sign_by(cp, &gks, WARD_KEY_DEVICE_IDENTITY, claim, mac, uuid, act,
                                    alen, owner, msg, sizeof msg, &len) == WARD_OK);
-    bad |= put(argv[1], "gw_cloud", "register", msg, len);
+    bad |= put(dir, "gw_cloud", "register", msg, len);
     CHECK(ward_gw_claim_encode(claim, msg, sizeof msg, &len) == WARD_OK);
-    bad |= put(argv[1], "gw_cloud", "claim", msg, len);
+    bad |= put(dir, "gw_cloud", "claim", msg, len);
     gw_fix fx;
     gw_fix_make(cp, &fx);
     CHECK(ward_gw_creds_seal(cp, &rng, gw_pub, &fx.c, msg, sizeof msg, &len) == WARD_OK);
-    bad |= put(argv[1], "gw_cloud", "credentials", msg, len);
+    bad |= put(dir, "gw_cloud", "credentials", msg, len);
     CHECK(ward_gw_creds_ack_encode(fx.c.tid, 1, msg, sizeof msg, &len) == WARD_OK);
-    bad |= put(argv[1], "gw_cloud", "ack", msg, len);
-    bad |= put(argv[1], "gw_session", "login", fx.login, fx.login_len);
-    bad |= put(argv[1], "gw_session", "reply", fx.reply, fx.reply_len);
+    bad |= put(dir, "gw_cloud", "ack", msg, len);
+    bad |= put(dir, "gw_session", "login", fx.login, fx.login_len);
+    bad |= put(dir, "gw_session", "reply", fx.reply, fx.reply_len);
     CHECK(ward_gw_session_seal(&fx.gw, cp, WARD_MSG_GW_DATA, (const uint8_t *)"up", 2, msg,
                                sizeof msg, &len) == WARD_OK);
-    bad |= put(argv[1], "gw_session", "data_up", msg, len);
+    bad |= put(dir, "gw_session", "data_up", msg, len);
     CHECK(ward_gw_session_seal(&fx.srv, cp, WARD_MSG_GW_DATA, (const uint8_t *)"down", 4, msg,
                                sizeof msg, &len) == WARD_OK);
-    bad |= put(argv[1], "gw_session", "data_down", msg, len);
+    bad |= put(dir, "gw_session", "data_down", msg, len);
     CHECK(ward_gw_session_seal(&fx.gw, cp, WARD_MSG_GW_LOGOUT, NULL, 0, msg, sizeof msg, &len) ==
           WARD_OK);
-    bad |= put(argv[1], "gw_session", "logout", msg, len);
+    bad |= put(dir, "gw_session", "logout", msg, len);
     /* After the others, so their bytes stay as they were. */
     CHECK(ward_gw_session_seal(&fx.gw, cp, WARD_MSG_GW_RESET, NULL, 0, msg, sizeof msg, &len) ==
           WARD_OK);
-    bad |= put(argv[1], "gw_session", "reset", msg, len);
+    bad |= put(dir, "gw_session", "reset", msg, len);
     ward_keystore_soft_wipe(&fsoft);
     ward_keystore_soft_wipe(&gsoft);
     return bad;

@@ -10,30 +10,23 @@
 #include <string.h>
 
 #include "ward/ward_port_openssl.h"
+#include "gen_corpus.h"
 #include "fuzz_gw_sub.h"
 
 static int put(const char *dir, const char *name, const uint8_t *data, size_t len)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/gw_sub/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
-        fprintf(stderr, "gen_corpus_gw_sub: cannot write %s\n", path);
-        return 1;
-    }
-    return 0;
+    return gc_put("gen_corpus_gw_sub", dir, "gw_sub", name, data, len);
 }
 
 static gws_fix fix;
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: gen_corpus_gw_sub CORPUS_DIR\n");
+    const char *dir = gc_corpus_dir(argc, argv, "gen_corpus_gw_sub");
+    if (dir == NULL) {
         return 2;
     }
     const ward_crypto *cp = ward_crypto_openssl();
-    const char *dir = argv[1];
     uint8_t msg[WARD_GW_SUB_FRAME_MAX];
     size_t n = 0;
     int bad = 0;

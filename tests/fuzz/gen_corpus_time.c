@@ -9,24 +9,18 @@
 #include <string.h>
 
 #include "ward/ward_port_openssl.h"
+#include "gen_corpus.h"
 #include "fuzz_time.h"
 
 static int put(const char *dir, const char *name, const uint8_t *data, size_t len)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/time/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
-        fprintf(stderr, "gen_corpus_time: cannot write %s\n", path);
-        return 1;
-    }
-    return 0;
+    return gc_put("gen_corpus_time", dir, "time", name, data, len);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: gen_corpus_time CORPUS_DIR\n");
+    const char *dir = gc_corpus_dir(argc, argv, "gen_corpus_time");
+    if (dir == NULL) {
         return 2;
     }
     const ward_crypto *cp = ward_crypto_openssl();
@@ -37,17 +31,17 @@ int main(int argc, char **argv)
     int bad = 0;
     CHECK(ward_time_answer_make(cp, &fx.ks[0], WARD_KEY_TIME, TIME_FUZZ_BUILD_MS + 5000, 1000,
                                 fx.nonce, a, sizeof a, &len) == WARD_OK);
-    bad |= put(argv[1], "key0", a, len);
-    bad |= put(argv[1], "short", a, len - 1);
+    bad |= put(dir, "key0", a, len);
+    bad |= put(dir, "short", a, len - 1);
     a[0] = 2;
-    bad |= put(argv[1], "version", a, len);
+    bad |= put(dir, "version", a, len);
     CHECK(ward_time_answer_make(cp, &fx.ks[1], WARD_KEY_TIME, TIME_FUZZ_BUILD_MS + 6000,
                                 WARD_TIME_RADIUS_MAX_MS, fx.nonce, a, sizeof a, &len) == WARD_OK);
-    bad |= put(argv[1], "key1", a, len);
+    bad |= put(dir, "key1", a, len);
     memcpy(other, fx.nonce, sizeof other);
     other[31] ^= 1;
     CHECK(ward_time_answer_make(cp, &fx.ks[0], WARD_KEY_TIME, TIME_FUZZ_BUILD_MS, 0, other, a,
                                 sizeof a, &len) == WARD_OK);
-    bad |= put(argv[1], "other_nonce", a, len);
+    bad |= put(dir, "other_nonce", a, len);
     return bad;
 }

@@ -11,7 +11,7 @@
 
 #define PROV_FILE 8192   /* G/provision.bin */
 #define CLOUD_FILE 4096  /* G/cloud.bin */
-#define CREDS_REC (WARD_GW_TID_LEN + 4 + 8 + WARD_GW_CREDS_PLAIN_LEN)   /* 92 */
+#define CREDS_REC WARD_GW_CREDS_REC_LEN   /* 92 */
 #define WRAP_KEY ((ward_key_id)0x0100u)   /* wardd's handle (server/gateways.c) */
 
 typedef struct sx {
@@ -117,19 +117,8 @@ static void provision_file(ex_set *s, sx *x)
 static void cloud_file(ex_set *s, sx *x, const ward_gw_creds *c, uint64_t counter)
 {
     uint8_t rec[CREDS_REC + 8], cb[8];
-    size_t o = 0;
-    memcpy(rec, c->tid, WARD_GW_TID_LEN);
-    o += WARD_GW_TID_LEN;
-    put_be(rec + o, c->generation, 4);
-    o += 4;
-    put_be(rec + o, c->expiry_ms, 8);
-    o += 8;
-    memcpy(rec + o, c->password, WARD_GW_PASSWORD_LEN);
-    o += WARD_GW_PASSWORD_LEN;
-    memcpy(rec + o, c->accesskey, WARD_GW_ACCESSKEY_LEN);
-    o += WARD_GW_ACCESSKEY_LEN;
-    memcpy(rec + o, c->localkey, WARD_GW_LOCALKEY_LEN);
-    o += WARD_GW_LOCALKEY_LEN;
+    /* The codec the gateway keeps them with (cli/gw_cloud.c), from the core. */
+    ward_gw_creds_rec_encode(c, rec);
     ward_sim_flash_init(&x->sf, x->cloud, sizeof x->cloud, sizeof x->cloud / 2, &x->port);
     ward_sim_flash_format(&x->sf);
     EX_OK(s, ward_store_open(&x->st, &x->port));

@@ -363,20 +363,26 @@ static void channel_open(ex_set *s, dd *x)
 
 /* Checks a channel message: nonce 0^5 || channel || seq, AD every byte
  * before the ciphertext, under key. */
-static void check_chan(ex_set *s, const uint8_t *key, const uint8_t *m, size_t n,
-                       const char *pt, uint32_t seq, uint8_t *nonce, const char *what)
+static void check_chan_bytes(ex_set *s, const uint8_t *key, const uint8_t *m, size_t n,
+                             const uint8_t *pt, size_t pl, uint32_t seq, uint8_t *nonce,
+                             const char *what)
 {
     uint8_t ct[128];
-    size_t cn = 0, ct_len = strlen(pt) + WARD_AEAD_TAG_LEN;
+    size_t cn = 0, ct_len = pl + WARD_AEAD_TAG_LEN;
     memset(nonce, 0, WARD_AEAD_NONCE_LEN);
     nonce[8] = 1;
     nonce[9] = (uint8_t)(seq >> 24);
     nonce[10] = (uint8_t)(seq >> 16);
     nonce[11] = (uint8_t)(seq >> 8);
     nonce[12] = (uint8_t)seq;
-    EX_OK(s, ward_aead_seal(s->cp, key, nonce, m, n - ct_len, (const uint8_t *)pt, strlen(pt),
-                            ct, sizeof ct, &cn));
+    EX_OK(s, ward_aead_seal(s->cp, key, nonce, m, n - ct_len, pt, pl, ct, sizeof ct, &cn));
     EX_SAME(s, ct, cn, m + n - ct_len, ct_len, what);
+}
+
+static void check_chan(ex_set *s, const uint8_t *key, const uint8_t *m, size_t n,
+                       const char *pt, uint32_t seq, uint8_t *nonce, const char *what)
+{
+    check_chan_bytes(s, key, m, n, (const uint8_t *)pt, strlen(pt), seq, nonce, what);
 }
 
 static void command(ex_set *s, dd *x)
@@ -415,7 +421,7 @@ static void command(ex_set *s, dd *x)
 
 static void attach(ex_set *s, dd *x)
 {
-    uint8_t m[MSG_MAX], ans[MSG_MAX], raw[16], okey[WARD_AEAD_KEY_LEN], pt[48];
+    uint8_t m[MSG_MAX], ans[MSG_MAX], raw[16], pt[48], nonce[WARD_AEAD_NONCE_LEN];
     char cloud[33];
     size_t n = 0, an = 0;
     ward_dev_event ev;
@@ -423,22 +429,26 @@ static void attach(ex_set *s, dd *x)
     ward_random wardd = ex_rng_init(&wr, s->cp, "wardd devices");
     EX_OK(s, wardd.fill(wardd.ctx, raw, sizeof raw));
     EX_OK(s, ward_hex_encode(raw, sizeof raw, cloud, sizeof cloud));
-    EX_OK(s, ward_pair_attach(&x->d, s->cp, &x->app_rng, (const uint8_t *)cloud, strlen(cloud),
-                              m, sizeof m, &n));
+    EX_OK(s, ward_pair_attach(&x->d, s->cp, &x->ch, (const uint8_t *)cloud, strlen(cloud), m,
+                              sizeof m, &n));
     an = to_dev(s, x, m, n, ans, &ev, WARD_OK);
-    EX_OK(s, ward_pair_on_attach(&x->d, s->cp, ans, an));
-    EX_OK(s, ward_kdf(s->cp, WARD_LABEL_DEV_OPEN, x->d.data_key, sizeof x->d.data_key, NULL, 0,
-                      NULL, 0, okey, sizeof okey));
+    EX_OK(s, ward_pair_on_attach(&x->d, s->cp, &x->ch, (const uint8_t *)cloud, strlen(cloud),
+                                 ans, an));
     size_t pl = put(pt, 0x01, cloud, strlen(cloud));
-    check_open_seal(s, okey, m, n, pt, pl, "ATTACH ciphertext");
-    check_open_seal(s, okey, ans, an, pt, pl, "ATTACH answer's ciphertext");
     ex_begin(s, "dev-attach",
              "ATTACH of the cloud id wardd gave (32 lower-case hex characters, sent as\n"
-             "those ASCII bytes): sealed under the data key as CHANNEL_OPEN is (key of\n"
-             "`open_kdf`), seq 0; the answer seals the same plaintext back.");
+             "those ASCII bytes) in channel 1, after the command: a channel message as\n"
+             "COMMAND is (flags SEALED, key index, seq 2 = the app's next; the CliID;\n"
+             "0x01 channel id, 0x0F ciphertext), type 0x37; the answer (type 0x37,\n"
+             "flags REPLY|SEALED, seq 2 = the device's next) seals the same plaintext\n"
+             "back under the device->app key.");
     ex_str(s, "cloud_id", cloud);
     ex_hex(s, "plaintext", pt, pl);
+    check_chan_bytes(s, x->k_ad, m, n, pt, pl, 2, nonce, "ATTACH ciphertext");
+    ex_hex(s, "attach_nonce", nonce, sizeof nonce);
     ex_msg(s, "msg", m, n);
+    check_chan_bytes(s, x->k_da, ans, an, pt, pl, 2, nonce, "ATTACH answer's ciphertext");
+    ex_hex(s, "answer_nonce", nonce, sizeof nonce);
     ex_msg(s, "answer", ans, an);
 }
 

@@ -1098,11 +1098,17 @@ static void test_window_store_failure(void **state)
     assert_int_equal(ward_dev_close_window(&e->dev), WARD_ERR_IO);
     assert_int_equal(ward_dev_window_state(&e->dev, &w), WARD_ERR_IO);
     assert_false(w.open);
+    /* ...reported closing, not closed: the store (and so a restart)
+     * still has it, and the owner must not be told it is closed... */
+    assert_true(w.closing);
     assert_int_equal(w.pin[0], '\0');
     assert_int_equal(step_init(e, &b, b.pin), WARD_ERR_LOCKED);
     /* ...and once the store works again, the next look removes it: a
      * restart finds no window. */
     ward_sim_flash_power_on(&e->sf);
+    assert_int_equal(ward_dev_window_state(&e->dev, &w), WARD_OK);
+    assert_false(w.open);
+    assert_false(w.closing);
     assert_false(window_open(e));
     assert_int_equal(dev_st(&e->dev)->win.pin[0], 0);
     df_reboot(e);
@@ -1180,8 +1186,9 @@ static void test_node_messages_no_oracle(void **state)
         assert_int_not_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, m, n, ans,
                                     &an, &ev), WARD_OK);
         assert_int_equal(an, 0);
-        /* ATTACH */
-        assert_int_equal(ward_pair_attach(who[i], ward_test_cp, &rng,
+        /* ATTACH (in the open channel, as COMMAND) */
+        c = a.ch;
+        assert_int_equal(ward_pair_attach(who[i], ward_test_cp, &c,
                                           (const uint8_t *)"cloud-x", 7, m,
                                           sizeof m, &n), WARD_OK);
         if (i == 2) {
@@ -1218,7 +1225,8 @@ static void test_node_messages_no_oracle(void **state)
     assert_int_equal(ev.type, WARD_DEV_EV_NONE);
     assert_int_equal(command(e, &a, WARD_DEV_NEAR, a.tid, "on"), WARD_OK);
     /* Verified, then refused: answered (b's attach of a's cloud id). */
-    assert_int_equal(ward_pair_attach(&b.d, ward_test_cp, &rng,
+    assert_int_equal(open_chan(e, &b, WARD_DEV_NEAR, b.tid, 1), WARD_OK);
+    assert_int_equal(ward_pair_attach(&b.d, ward_test_cp, &b.ch,
                                       (const uint8_t *)"cloud-a", 7, m,
                                       sizeof m, &n), WARD_OK);
     assert_int_equal(dev_in(e, &b, WARD_DEV_NEAR, b.tid, m, n, ans, &an, &ev),
@@ -1350,26 +1358,103 @@ static void test_channel_rules(void **state)
     test_free(e);
 }
 
+/* ATTACH of cloud in a's channel, opened (channel 1) if a has none;
+ * the message stays in a->msg. */
 static ward_err attach(env *e, app *a, uint8_t kind, const char *tid,
                        const char *cloud)
 {
     uint8_t m[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX];
     size_t n = 0, an = 0;
     ward_dev_event ev;
-    ward_random rng = ward_test_rng();
-    assert_int_equal(ward_pair_attach(&a->d, ward_test_cp, &rng,
+    if (pchan_st(&a->ch)->state != 2) {
+        ward_err err = open_chan(e, a, kind, tid, 1);
+        if (err != WARD_OK) {
+            return err;
+        }
+    }
+    assert_int_equal(ward_pair_attach(&a->d, ward_test_cp, &a->ch,
                                       (const uint8_t *)cloud, strlen(cloud), m,
                                       sizeof m, &n), WARD_OK);
+    memcpy(a->msg, m, n);
+    a->len = n;
     ward_err err = dev_in(e, a, kind, tid, m, n, ans, &an, &ev);
     if (err != WARD_OK) {
         return err;
     }
     assert_int_equal(ev.type, WARD_DEV_EV_ATTACHED);
-    err = ward_pair_on_attach(&a->d, ward_test_cp, ans, an);
+    err = ward_pair_on_attach(&a->d, ward_test_cp, &a->ch,
+                              (const uint8_t *)cloud, strlen(cloud), ans, an);
     if (err == WARD_OK) {
         snprintf(a->d.cloud_id, sizeof a->d.cloud_id, "%s", cloud);
     }
     return err;
+}
+
+/* Issue 17's debt: a captured ATTACH sent again (by wardd, or anyone on
+ * the near link) cannot move the node back to a cloud id it has left:
+ * ATTACH rides in a channel, whose replay window refuses it, with no
+ * answer; after a restart the channel is gone (or opened again under new
+ * keys). A replayed answer does not fool the app either. */
+static void test_attach_replay_refused(void **state)
+{
+    (void)state;
+    env *e = df_env_new();
+    app a;
+    uint8_t old[WARD_DEV_MSG_MAX], ans[WARD_DEV_MSG_MAX];
+    uint8_t m[WARD_DEV_MSG_MAX], old_ans[WARD_DEV_MSG_MAX];
+    size_t old_len = 0, an = 0, n = 0, old_an = 0;
+    ward_dev_event ev;
+    ward_dev_node node;
+    app_init(&a, "10.0.0.2:5000", "CLI-EDU", "PHONE-1");
+    bind(e, &a);
+    assert_int_equal(open_chan(e, &a, WARD_DEV_NEAR, a.tid, 1), WARD_OK);
+    /* The first ATTACH and its answer, captured. */
+    assert_int_equal(ward_pair_attach(&a.d, ward_test_cp, &a.ch,
+                                      (const uint8_t *)"cloud-old", 9, old,
+                                      sizeof old, &old_len), WARD_OK);
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, old, old_len, old_ans,
+                            &old_an, &ev), WARD_OK);
+    assert_int_equal(ward_pair_on_attach(&a.d, ward_test_cp, &a.ch,
+                                         (const uint8_t *)"cloud-old", 9,
+                                         old_ans, old_an), WARD_OK);
+    /* The app moves to another cloud id. */
+    assert_int_equal(attach(e, &a, WARD_DEV_NEAR, a.tid, "cloud-new"), WARD_OK);
+    /* The old ATTACH again, near and through wardd: no answer, and the
+     * node keeps its cloud id. */
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, old, old_len, ans,
+                            &an, &ev), WARD_ERR_AUTH);
+    assert_int_equal(an, 0);
+    assert_int_equal(ev.type, WARD_DEV_EV_NONE);
+    assert_int_not_equal(dev_in(e, &a, WARD_DEV_FAR, "cloud-new", old, old_len,
+                                ans, &an, &ev), WARD_OK);
+    assert_int_equal(an, 0);
+    assert_int_equal(ward_dev_node_get(&e->dev, 0, &node), WARD_OK);
+    assert_int_equal(node.cloud_id_len, 9);
+    assert_memory_equal(node.cloud_id, "cloud-new", 9);
+    /* The old answer replayed to the app's next ATTACH: not taken. */
+    assert_int_equal(ward_pair_attach(&a.d, ward_test_cp, &a.ch,
+                                      (const uint8_t *)"cloud-old", 9, m,
+                                      sizeof m, &n), WARD_OK);
+    assert_int_not_equal(ward_pair_on_attach(&a.d, ward_test_cp, &a.ch,
+                                             (const uint8_t *)"cloud-old", 9,
+                                             old_ans, old_an), WARD_OK);
+    assert_true(ward_pair_channel_waiting(&a.ch));
+    /* After a restart, with the channel opened again: still nothing. */
+    df_reboot(e);
+    assert_int_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, old, old_len, ans,
+                            &an, &ev), WARD_ERR_NOTFOUND);
+    assert_int_equal(an, 0);
+    memset(&a.ch, 0, sizeof a.ch);
+    assert_int_equal(open_chan(e, &a, WARD_DEV_NEAR, a.tid, 1), WARD_OK);
+    assert_int_not_equal(dev_in(e, &a, WARD_DEV_NEAR, a.tid, old, old_len, ans,
+                                &an, &ev), WARD_OK);
+    assert_int_equal(an, 0);
+    assert_int_equal(ward_dev_node_get(&e->dev, 0, &node), WARD_OK);
+    assert_memory_equal(node.cloud_id, "cloud-new", 9);
+    /* The genuine app still reaches it through wardd, and attaches anew. */
+    assert_int_equal(command(e, &a, WARD_DEV_FAR, "cloud-new", "on"), WARD_OK);
+    assert_int_equal(attach(e, &a, WARD_DEV_NEAR, a.tid, "cloud-3"), WARD_OK);
+    test_free(e);
 }
 
 static void test_near_far_switch_and_reboot(void **state)
@@ -1604,6 +1689,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_bind_again_new_key),
         cmocka_unit_test(test_channel_rules),
         cmocka_unit_test(test_near_far_switch_and_reboot),
+        cmocka_unit_test(test_attach_replay_refused),
         cmocka_unit_test(test_table_full_and_busy),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_measure),
