@@ -7,59 +7,12 @@
 #include <time.h>
 
 #include "cli.h"
+#include "identity.h"
 #include "keyfile.h"
 #include "ward/ward.h"
 #include "ward/ward_files.h"
 #include "ward/ward_host.h"
 #include "ward/ward_port_pkcs11.h"
-
-/* The issuing key: a key file (factory.key) in a software keystore, or a
- * PKCS#11 token's WARD_KEY_FACTORY, as --factory-key takes it elsewhere. */
-typedef struct signer {
-    ward_keystore_soft soft;
-    ward_pkcs11_keystore *p11;
-    ward_keystore ks;
-    uint8_t pub[WARD_P256_POINT_LEN];
-} signer;
-
-static int signer_open(signer *s, const char *key, const ward_crypto *cp)
-{
-    ward_err err;
-    memset(s, 0, sizeof *s);
-    if (strncmp(key, "pkcs11:", 7) == 0) {
-        char why[512];
-        err = ward_pkcs11_open(key, cp, &s->p11, &s->ks, why, sizeof why);
-        if (err != WARD_OK) {
-            return cli_fail("cannot open the keystore: %s", why);
-        }
-    } else {
-        ward_keystore_soft_init(&s->soft, cp, NULL, &s->ks);
-        err = keyfile_load_key(key, &s->soft, WARD_KEY_FACTORY);
-        if (err != WARD_OK) {
-            int os = errno;
-            ward_keystore_soft_wipe(&s->soft);
-            return cli_fail("cannot read the key %s: %s", key,
-                            cli_file_why(err, os, "not a key file (64 hex digits)"));
-        }
-    }
-    err = s->ks.public_key(s->ks.ctx, WARD_KEY_FACTORY, s->pub);
-    if (err != WARD_OK) {
-        if (s->p11 != NULL) {
-            ward_pkcs11_close(s->p11);
-        }
-        return cli_fail("no manufacturer key in %s: %s", key, ward_strerror(err));
-    }
-    return 0;
-}
-
-static void signer_close(signer *s)
-{
-    if (s->p11 != NULL) {
-        ward_pkcs11_close(s->p11);
-    } else {
-        ward_keystore_soft_wipe(&s->soft);
-    }
-}
 
 static const struct {
     const char *name;
@@ -203,8 +156,8 @@ int cmd_factory_cert(int argc, char **argv)
             return cli_fail("%s is not a factory certificate", issuer_cert);
         }
     }
-    signer s;
-    if ((rc = signer_open(&s, key, host.crypto)) != 0) {
+    cli_signer s;
+    if ((rc = cli_signer_open(&s, key, host.crypto)) != 0) {
         return rc;
     }
     if (issuer_cert != NULL) {
@@ -213,13 +166,13 @@ int cmd_factory_cert(int argc, char **argv)
         ward_p256_compress(s.pub, comp);
         if (ward_cert_parse(chain, have, &ic) != WARD_OK ||
             memcmp(comp, ic.pub, sizeof comp) != 0) {
-            signer_close(&s);
+            cli_signer_close(&s);
             return cli_fail("%s certifies another key than %s", issuer_cert, key);
         }
     }
     err = ward_cert_issue_by(host.crypto, &s.ks, WARD_KEY_FACTORY, &c, subject, chain + have,
                              sizeof chain - have, &len);
-    signer_close(&s);
+    cli_signer_close(&s);
     if (err != WARD_OK) {
         return cli_fail("cannot issue the certificate: %s", ward_strerror(err));
     }
@@ -308,8 +261,8 @@ int cmd_factory_revoke(int argc, char **argv)
     if (adding && (rc = revoked_kid(host.crypto, cert, pub, kid_hex, add)) != 0) {
         return rc;
     }
-    signer s;
-    if ((rc = signer_open(&s, key, host.crypto)) != 0) {
+    cli_signer s;
+    if ((rc = cli_signer_open(&s, key, host.crypto)) != 0) {
         return rc;
     }
     /* The list so far, checked against this root: a list is only ever
@@ -382,7 +335,7 @@ int cmd_factory_revoke(int argc, char **argv)
     printf("revocation list %s: sequence %u, %zu key(s)%s\n", list_path, (unsigned)seq, n,
            already ? " (that key was on it already)" : "");
 done:
-    signer_close(&s);
+    cli_signer_close(&s);
     free(old);
     free(entries);
     free(outb);
