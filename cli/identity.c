@@ -204,3 +204,60 @@ int cli_identity_load(const char *dir, uint8_t *chain, size_t cap, size_t *len)
     free(path);
     return rc;
 }
+
+int cli_identity_list(const char *dir, const ward_crypto *cp,
+                      const uint8_t root[WARD_P256_POINT_LEN], const char *given,
+                      uint8_t **bytes, ward_cert_list *l)
+{
+    const size_t max = WARD_CERT_LIST_LEN(WARD_CERT_LIST_ENTRIES_MAX);
+    char *kept = NULL, *fresh = NULL;
+    size_t klen = 0, flen = 0;
+    ward_cert_list kl, fl;
+    int rc = 0;
+    *bytes = NULL;
+    char *path = path_in(dir, CLI_IDENTITY_LIST);
+    if (path == NULL) {
+        return CLI_EXIT_FAIL;
+    }
+    /* The kept list: one this verifier accepted before. */
+    if (ward_file_read(path, max, &kept, &klen) == WARD_OK &&
+        ward_cert_list_verify(cp, root, (const uint8_t *)kept, klen, NULL, &kl) != WARD_OK) {
+        fprintf(stderr, "ward: warning: %s is not a list of this root: ignored\n", path);
+        free(kept);
+        kept = NULL;
+    }
+    if (given != NULL) {
+        ward_err err = ward_file_read(given, max, &fresh, &flen);
+        if (err != WARD_OK) {
+            rc = cli_fail("cannot read %s: %s", given, cli_file_why(err, errno, "too large"));
+        } else {
+            err = ward_cert_list_verify(cp, root, (const uint8_t *)fresh, flen,
+                                        kept != NULL ? &kl : NULL, &fl);
+            if (err == WARD_ERR_EXPIRED) {
+                fprintf(stderr, "ward: warning: %s is not newer than the list kept (sequence "
+                        "%u): the kept one stays\n", given, (unsigned)kl.seq);
+            } else if (err != WARD_OK) {
+                rc = cli_fail("%s is not a revocation list of this root: %s", given,
+                              ward_strerror(err));
+            } else if (ward_file_write_atomic(path, fresh, flen, 0644) != WARD_OK) {
+                rc = cli_fail("cannot write %s: %s", path, strerror(errno));
+            } else {
+                free(kept);
+                kept = fresh;
+                kl = fl;
+                fresh = NULL;
+            }
+        }
+    }
+    free(fresh);
+    free(path);
+    if (rc != 0) {
+        free(kept);
+        return rc;
+    }
+    if (kept != NULL) {
+        *bytes = (uint8_t *)kept;
+        *l = kl;
+    }
+    return 0;
+}

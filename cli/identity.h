@@ -17,6 +17,7 @@
 
 #define CLI_IDENTITY_CHAIN "identity.chain"  /* the chain, binary (ward_cert.h) */
 #define CLI_IDENTITY_PUB "identity.pub"      /* the identity key, 130 hex digits */
+#define CLI_IDENTITY_LIST "revocation.list"  /* a verifier's newest revocation list */
 
 /* A manufacturer key that signs: a key file (factory.key) in a software
  * keystore, or a PKCS#11 token's WARD_KEY_FACTORY. */
@@ -60,5 +61,14 @@ int cli_identity_obtain(const char *dir, const ward_crypto *cp, const cli_id_opt
 /* D/identity.chain into chain: 0 with *len = 0 when there is none, or an
  * exit code after printing why. */
 int cli_identity_load(const char *dir, uint8_t *chain, size_t cap, size_t *len);
+
+/* A verifier's revocation list (ward_cert.h): the newest of the one kept
+ * in D/revocation.list and `given` (a file, NULL: none), both checked
+ * against root; a newer given list replaces the kept one (atomically), an
+ * older one is refused with a warning and the kept one stays. *bytes
+ * (malloc'd; NULL when neither exists) backs *l. 0 or an exit code. */
+int cli_identity_list(const char *dir, const ward_crypto *cp,
+                      const uint8_t root[WARD_P256_POINT_LEN], const char *given,
+                      uint8_t **bytes, ward_cert_list *l);
 
 #endif /* WARD_CLI_IDENTITY_H */

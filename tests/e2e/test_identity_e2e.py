@@ -14,7 +14,9 @@ believed) and the genuine one by a registration that works: a revoked
 key (revoked while wardd runs: the list is re-read), an expired
 certificate, a certificate of another role, a chain under another root,
 an altered chain. Old activations by --factory-pub still register.
-Standard library only.
+The same refusals for a sub-device's JOIN at the real gateway (`ward
+gateway run --sub-root --sub-list`), asserted on the gateway's table, a
+genuine sub-device joining in the same window. Standard library only.
 """
 import os
 import sqlite3
@@ -24,7 +26,9 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_gw_sub_e2e  # noqa: E402
 import wardlib  # noqa: E402
+from test_subdevice_e2e import Lines  # noqa: E402
 from wardlib import WardCli  # noqa: E402
 
 # (CLI role, its id option); the certificate role has the CLI role's name
@@ -217,6 +221,143 @@ class IdentityTest(WardCli, unittest.TestCase):
         self.assertFalse(os.path.exists(self.path("LOCK-MINE", "identity.chain")))
 
 
+class SubDeviceIdentity(test_gw_sub_e2e.GatewaySubDevices):
+    """The sub-device's JOIN at the real gateway (`ward gateway run
+    --sub-root --sub-list`, provisioned for real): chains checked by the
+    gateway, the effect asserted on its table (G/subdevices.bin)."""
+
+    @classmethod
+    def _provision(cls):
+        root = cls.root
+        for name in ("root", "root2", "fac", "fac2"):
+            cls.ok_cls("factory", "keygen", "--out", os.path.join(root, name))
+        cls.fac_cert = os.path.join(root, "fac.cert")
+        cls.ok_cls("factory", "cert", "--key", os.path.join(root, "root", "factory.key"),
+                   "--role", "factory", "--id", "factory-a", "--pub",
+                   os.path.join(root, "fac", "factory.pub"), "--out", cls.fac_cert)
+        cls.fac2_cert = os.path.join(root, "fac2.cert")
+        cls.ok_cls("factory", "cert", "--key", os.path.join(root, "root2", "factory.key"),
+                   "--role", "factory", "--id", "factory-b", "--pub",
+                   os.path.join(root, "fac2", "factory.pub"), "--out", cls.fac2_cert)
+        # A sub-device revoked before the gateway starts: the list it is given.
+        cls.list = os.path.join(root, "revoked.list")
+        cls.revoked = os.path.join(root, "sub-revoked")
+        cls.ok_cls("subdevice", "init", "--dir", cls.revoked, "--no-activate")
+        cls.revoked_chain = cls.certify_cls(cls.revoked, "subdevice")
+        cls.ok_cls("factory", "revoke", "--key", os.path.join(root, "root", "factory.key"),
+                   "--list", cls.list, "--cert", cls.revoked_chain)
+        super()._provision()
+
+    @classmethod
+    def start_gateway(cls):
+        cls.gw = Lines([test_gw_sub_e2e.WARD, "gateway", "run", "--dir", cls.g, "--wifi",
+                        cls.wifi, "--udp-port", str(cls.udp), "--heartbeat", "2",
+                        "--sub-port", str(cls.sub_port),
+                        "--sub-factory", os.path.join(cls.root, "factory", "factory.pub"),
+                        "--sub-root", os.path.join(cls.root, "root", "factory.pub"),
+                        "--sub-list", cls.list], cls.root)
+        cls.gw.wait_for(r"^listening: udp")
+        cls.gw_errs = getattr(cls, "gw_errs", [])
+
+    @classmethod
+    def certify_cls(cls, d, role, fac="fac", fac_cert=None, *extra):
+        with open(os.path.join(d, "id")) as f:
+            sid = f.read().strip()
+        out = d + ".chain"
+        cls.ok_cls("factory", "cert", "--key", os.path.join(cls.root, fac, "factory.key"),
+                   "--issuer-cert", fac_cert or cls.fac_cert, "--role", role, "--id", sid,
+                   "--pub", os.path.join(d, "identity.pub"), "--out", out, *extra)
+        return out
+
+    def keyed(self, name):
+        d = os.path.join(self.root, "%s-%s" % (self._testMethodName, name))
+        self.dirs.append(d)
+        self.ok("subdevice", "init", "--dir", d, "--no-activate")
+        with open(os.path.join(d, "id")) as f:
+            return f.read().strip(), d
+
+    def refused_then_genuine(self, sid, d):
+        """d's JOIN is refused in an open window (it keeps no key, the
+        gateway's table does not list it); a genuine sub-device with a chain
+        made on the spot joins in the same window."""
+        x = self.run_sub(d, None, "--join-wait", "5")
+        x.wait_for("waiting for the gateway's join window")
+        self.open_window(30, 3)
+        self.assertEqual(x.p.wait(timeout=20), 1)
+        self.assertFalse(os.path.exists(os.path.join(d, "subkey")))
+        self.assertNotIn(sid, self.table())
+        g = os.path.join(self.root, "%s-genuine" % self._testMethodName)
+        self.dirs.append(g)
+        out = self.ok("subdevice", "init", "--dir", g, "--factory-key",
+                      os.path.join(self.root, "fac", "factory.key"), "--factory-cert",
+                      self.fac_cert)
+        gsid = out.split()[1].rstrip(":")
+        p = self.run_sub(g)
+        p.wait_for("channel open")
+        self.through(p, "genuine")
+        self.assertIn(gsid, self.table())
+
+    # The class's own tests (test_ident_*: load_tests leaves the inherited
+    # ones to test_gw_sub_e2e).
+
+    def test_ident_sub_cert_given_joins(self):
+        sid, d = self.keyed("given")
+        self.ok("subdevice", "init", "--dir", d, "--cert", self.certify_cls(d, "subdevice"))
+        p = self.run_sub(d)
+        p.wait_for("waiting for the gateway's join window")
+        self.open_window()
+        p.wait_for("channel open")
+        self.through(p, "certified")
+        self.assertIn(sid, self.table())
+
+    def test_ident_sub_revoked_refused(self):
+        with open(os.path.join(self.revoked, "id")) as f:
+            sid = f.read().strip()
+        self.ok("subdevice", "init", "--dir", self.revoked, "--cert", self.revoked_chain)
+        self.refused_then_genuine(sid, self.revoked)
+
+    def test_ident_sub_expired_refused(self):
+        sid, d = self.keyed("expired")
+        self.ok("subdevice", "init", "--dir", d, "--cert",
+                self.certify_cls(d, "subdevice", "fac", None, "--issued", "1600000000",
+                                 "--expires", "1600086400"))
+        self.refused_then_genuine(sid, d)
+
+    def test_ident_sub_wrong_role_refused(self):
+        sid, d = self.keyed("role")
+        self.ok("subdevice", "init", "--dir", d, "--cert", self.certify_cls(d, "device"))
+        self.refused_then_genuine(sid, d)
+
+    def test_ident_sub_other_root_refused(self):
+        sid, d = self.keyed("root2")
+        self.ok("subdevice", "init", "--dir", d, "--cert",
+                self.certify_cls(d, "subdevice", "fac2", self.fac2_cert))
+        self.refused_then_genuine(sid, d)
+
+    def test_ident_sub_altered_refused(self):
+        sid, d = self.keyed("altered")
+        chain = self.certify_cls(d, "subdevice")
+        with open(chain, "rb") as f:
+            b = bytearray(f.read())
+        b[-77] ^= 0x01          # the sub-device certificate's issue time
+        with open(chain, "wb") as f:
+            f.write(b)
+        self.ok("subdevice", "init", "--dir", d, "--cert", chain)
+        self.refused_then_genuine(sid, d)
+
+
+def load_tests(loader, tests, pattern):
+    """This file's classes only (the imported GatewaySubDevices is run by
+    its own test)."""
+    suite = unittest.TestSuite()
+    suite.addTests(loader.loadTestsFromTestCase(IdentityTest))
+    for name in loader.getTestCaseNames(SubDeviceIdentity):
+        if name.startswith("test_ident_"):
+            suite.addTest(SubDeviceIdentity(name))
+    return suite
+
+
 if __name__ == "__main__":
     wardlib.main_args(__doc__)
+    test_gw_sub_e2e.WARD, test_gw_sub_e2e.WARDD = WardCli.binary, WardCli.wardd_binary
     wardlib.run_tests()
