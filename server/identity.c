@@ -130,6 +130,23 @@ bool wardd_identity_init(wardd *w)
     return true;
 }
 
+void wardd_identity_hold(wardd *w, ward_identity_trust *t)
+{
+    time_t now = time(NULL);
+    memset(t, 0, sizeof *t);
+    t->root = w->have_root ? w->root_pub : NULL;
+    t->factory = w->have_factory ? w->factory_pub : NULL;
+    t->now_s = now < 0 ? 0u : (now > (time_t)0xFFFFFFFF ? 0xFFFFFFFFu : (uint32_t)now);
+    pthread_mutex_lock(&w->list_mu);
+    list_refresh(w);
+    t->list = w->list_bytes != NULL ? &w->list : NULL;
+}
+
+void wardd_identity_release(wardd *w)
+{
+    pthread_mutex_unlock(&w->list_mu);
+}
+
 bool wardd_identity_check(wardd *w, const uint8_t *in, size_t len, uint32_t roles,
                           ward_identity *who, wardd_resp *out)
 {
@@ -138,18 +155,11 @@ bool wardd_identity_check(wardd *w, const uint8_t *in, size_t len, uint32_t role
         wardd_fail(out, 401, "auth", "no manufacturer key configured");
         return false;
     }
-    time_t now = time(NULL);
     ward_identity_trust t;
-    memset(&t, 0, sizeof t);
-    t.root = w->have_root ? w->root_pub : NULL;
-    t.factory = w->have_factory ? w->factory_pub : NULL;
-    t.now_s = now < 0 ? 0u : (now > (time_t)0xFFFFFFFF ? 0xFFFFFFFFu : (uint32_t)now);
     ward_cert_why why = WARD_CERT_OK;
-    pthread_mutex_lock(&w->list_mu);
-    list_refresh(w);
-    t.list = w->list_bytes != NULL ? &w->list : NULL;
+    wardd_identity_hold(w, &t);
     ward_err err = ward_identity_verify(w->cp, &t, roles, in, len, who, &why);
-    pthread_mutex_unlock(&w->list_mu);
+    wardd_identity_release(w);
     if (err == WARD_OK) {
         return true;
     }

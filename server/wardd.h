@@ -299,6 +299,11 @@ bool wardd_identity_init(wardd *w);
  * answers 400 or 401 into out and returns false. */
 bool wardd_identity_check(wardd *w, const uint8_t *in, size_t len, uint32_t roles,
                           ward_identity *who, wardd_resp *out);
+/* What a core check that carries an identity inside its message (flow
+ * C's REGISTER) is given: *t valid, and the list held, until
+ * wardd_identity_release(). */
+void wardd_identity_hold(wardd *w, ward_identity_trust *t);
+void wardd_identity_release(wardd *w);
 
 /* Answers (http.c). wardd_fail: {"error": class, "message": msg}. */
 void wardd_fail(wardd_resp *out, unsigned status, const char *cls,
