@@ -99,6 +99,7 @@ fi
 # issue them (cert.c: both). Stack: the chain check's two parsed certificates.
 echo "device certificates on Cortex-M4 (-Os, thumb; buffers are the caller's):"
 flowc "certificates (encode, chain check, list)" 'cert*'
+flowc "identity (any role: a chain, or an activation)" identity
 # Secure time (issue 18, item 2): what a device links to sync its clock
 # with k of n time servers, its context, and the bytes of one exchange.
 echo "secure time on Cortex-M4 (-Os, thumb; ward_time.h):"

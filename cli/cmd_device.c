@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "coap_ward.h"
 #include "sectime.h"
+#include "identity.h"
 #include "state.h"
 #include "keystore.h"
 #include "ward/ward.h"
@@ -40,19 +41,26 @@ int cmd_device_init(int argc, char **argv)
 {
     const char *dir = NULL, *id = NULL, *server = NULL, *factory = NULL, *no_act = NULL;
     const char *name = NULL, *type = NULL, *keystore = NULL;
+    cli_id_opts ido = { NULL, NULL, NULL };
     const cli_option opts[] = {
         { "dir", true, &dir }, { "id", true, &id }, { "server", true, &server },
         { "factory-key", true, &factory }, { "no-activate", false, &no_act },
         { "name", true, &name }, { "type", true, &type }, { "keystore", true, &keystore },
+        { "cert", true, &ido.cert }, { "factory-cert", true, &ido.factory_cert },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 8, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 10, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
-    if (dir == NULL || id == NULL || server == NULL || (factory == NULL && no_act == NULL)) {
+    ido.factory_key = factory;
+    if (dir == NULL || id == NULL || server == NULL ||
+        (factory == NULL && no_act == NULL && ido.cert == NULL)) {
         return cli_usage("usage: ward device init --dir D --id ID --server URL "
-                         "--factory-key FILE [--name N] [--type T] [--no-activate] "
-                         "[--keystore URI]");
+                         "--factory-key FILE [--factory-cert FILE] [--cert FILE] [--name N] "
+                         "[--type T] [--no-activate] [--keystore URI]");
+    }
+    if ((rc = cli_identity_usage(&ido)) != 0) {
+        return rc;
     }
     if ((rc = cli_server_opt(&server)) != 0) {
         return rc;
@@ -64,9 +72,7 @@ int cmd_device_init(int argc, char **argv)
         return rc;
     }
     printf("device %s: identity key ready in %s\n", dd.id, dir);
-    if (factory != NULL) {
-        rc = cli_state_activate(&dd, factory);
-    }
+    rc = cli_state_identify(&dd, &ido, WARD_CERT_ROLE_DEVICE);
     ward_agent_state_close(&dd);
     return rc;
 }

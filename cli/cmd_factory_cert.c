@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "identity.h"
 #include "keyfile.h"
 #include "keystore.h"
 #include "ward/ward.h"

@@ -627,21 +627,25 @@ int cmd_gateway_reset(int argc, char **argv)
 int cmd_gateway_run(int argc, char **argv)
 {
     const char *dir = NULL, *netns = NULL, *wifi = NULL, *udp_s = NULL, *fs_s = NULL;
-    const char *hb_s = NULL, *sub_s = NULL, *sub_fac = NULL, *every_s = NULL;
+    const char *hb_s = NULL, *sub_s = NULL, *sub_fac = NULL, *sub_root = NULL;
+    const char *sub_list = NULL, *every_s = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "netns", true, &netns }, { "wifi", true, &wifi },
         { "udp-port", true, &udp_s }, { "failsafe", true, &fs_s }, { "heartbeat", true, &hb_s },
         { "sub-port", true, &sub_s }, { "sub-factory", true, &sub_fac },
+        { "sub-root", true, &sub_root }, { "sub-list", true, &sub_list },
         { "time-every", true, &every_s },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 9, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 11, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
-    if (dir == NULL || (sub_s == NULL) != (sub_fac == NULL)) {
+    if (dir == NULL || (sub_s == NULL) != (sub_fac == NULL && sub_root == NULL) ||
+        (sub_list != NULL && sub_root == NULL)) {
         return cli_usage("usage: ward gateway run --dir G [--netns NAME] [--wifi FILE] "
                          "[--udp-port P] [--failsafe S] [--heartbeat S] "
-                         "[--sub-port P --sub-factory FILE] [--time-every S]");
+                         "[--sub-port P [--sub-factory FILE] [--sub-root FILE [--sub-list FILE]]] "
+                         "[--time-every S]");
     }
     unsigned long sub_port = 0, every = 0;
     if ((rc = cli_number_opt("sub-port", sub_s, 0, 1, 65535, &sub_port)) != 0 ||
@@ -734,7 +738,7 @@ int cmd_gateway_run(int argc, char **argv)
     }
     if (rc == 0 && sub_port != 0) {
         r.subs_on = true;
-        rc = gw_subs_open(&r.subs, dir, (unsigned)sub_port, sub_fac);
+        rc = gw_subs_open(&r.subs, dir, (unsigned)sub_port, sub_fac, sub_root, sub_list);
     }
     if (rc == 0) {
         char ssid[WARD_GW_SOFTAP_SSID_MAX + 1];

@@ -11,6 +11,7 @@
 
 #include "json_out.h"
 #include "cli.h"
+#include "identity.h"
 #include "state.h"
 #include "keystore.h"
 #include "lockops.h"
@@ -27,25 +28,30 @@ int cmd_lock_init(int argc, char **argv)
 {
     const char *dir = NULL, *sn = NULL, *server = NULL, *factory = NULL, *no_act = NULL;
     const char *keystore = NULL;
+    cli_id_opts ido = { NULL, NULL, NULL };
     const cli_option opts[] = {
         { "dir", true, &dir }, { "sn", true, &sn }, { "server", true, &server },
         { "factory-key", true, &factory }, { "no-activate", false, &no_act },
-        { "keystore", true, &keystore },
+        { "keystore", true, &keystore }, { "cert", true, &ido.cert },
+        { "factory-cert", true, &ido.factory_cert },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 6, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 8, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
+    ido.factory_key = factory;
     if (dir == NULL || sn == NULL || server == NULL) {
         return cli_usage("usage: ward lock init --dir D --sn SN --server URL "
-                         "--factory-key FILE [--no-activate] [--keystore URI]");
+                         "--factory-key FILE [--factory-cert FILE] [--cert FILE] "
+                         "[--no-activate] [--keystore URI]");
     }
-    if ((rc = cli_server_opt(&server)) != 0) {
+    if ((rc = cli_server_opt(&server)) != 0 || (rc = cli_identity_usage(&ido)) != 0) {
         return rc;
     }
-    if (factory == NULL && no_act == NULL) {
+    if (factory == NULL && no_act == NULL && ido.cert == NULL) {
         return cli_usage("give --factory-key FILE (the manufacturer key that "
-                         "vouches for this lock) or --no-activate");
+                         "vouches for this lock), --cert FILE (its certificate chain) "
+                         "or --no-activate");
     }
     cli_keystore_option(keystore);
     ward_agent_state ld;
@@ -53,9 +59,7 @@ int cmd_lock_init(int argc, char **argv)
         return rc;
     }
     printf("lock %s: identity key ready in %s\n", ld.id, dir);
-    if (factory != NULL) {
-        rc = cli_state_activate(&ld, factory);
-    }
+    rc = cli_state_identify(&ld, &ido, WARD_CERT_ROLE_LOCK);
     ward_agent_state_close(&ld);
     return rc;
 }

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "gw_net.h"
+#include "identity.h"
 #include "keyfile.h"
 #include "keystore.h"
 #include "ward/ward_gw_sub.h"
@@ -59,18 +60,58 @@ static int parse_id(const char *text, uint8_t id[WARD_GW_SUB_ID_LEN])
     return 0;
 }
 
+/* `--cert` on a directory that already holds a sub-device (made with
+ * --no-activate): its chain, checked to name its key and id, is kept. */
+static int cert_later(const char *dir, const cli_id_opts *o)
+{
+    char path[4096], hex[2 * WARD_GW_SUB_ID_LEN + 1];
+    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN], id[WARD_GW_SUB_ID_LEN];
+    uint8_t chain[WARD_IDENTITY_MAX];
+    size_t len = 0;
+    ward_host host;
+    ward_host_init(&host);
+    path_of(path, sizeof path, dir, F_KEY);
+    ward_err err = keyfile_read_hex(path, priv, sizeof priv);
+    if (err == WARD_OK) {
+        err = ward_p256_public(host.crypto, priv, pub);
+    }
+    ward_wipe(priv, sizeof priv);
+    if (err == WARD_OK) {
+        path_of(path, sizeof path, dir, F_ID);
+        err = keyfile_read_hex(path, id, sizeof id);
+    }
+    if (err != WARD_OK) {
+        return cli_fail("cannot read %s: %s", path, ward_strerror(err));
+    }
+    cli_hex(id, sizeof id, hex);
+    int rc = cli_identity_obtain(dir, host.crypto, o, WARD_CERT_ROLE_SUBDEVICE, hex,
+                                 2 * WARD_GW_SUB_ID_LEN, pub, chain, sizeof chain, &len);
+    if (rc == 0) {
+        printf("subdevice %s: certificate chain kept in %s\n", hex, dir);
+    }
+    return rc;
+}
+
 int cmd_subdevice_init(int argc, char **argv)
 {
-    const char *dir = NULL, *factory = NULL, *idtext = NULL;
+    const char *dir = NULL, *factory = NULL, *idtext = NULL, *no_act = NULL;
+    cli_id_opts ido = { NULL, NULL, NULL };
     const cli_option opts[] = {
         { "dir", true, &dir }, { "factory-key", true, &factory }, { "id", true, &idtext },
+        { "cert", true, &ido.cert }, { "factory-cert", true, &ido.factory_cert },
+        { "no-activate", false, &no_act },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 3, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 6, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
-    if (dir == NULL || factory == NULL) {
-        return cli_usage("usage: ward subdevice init --dir S --factory-key FILE [--id HEX32]");
+    ido.factory_key = factory;
+    if (dir == NULL || (factory == NULL && ido.cert == NULL && no_act == NULL)) {
+        return cli_usage("usage: ward subdevice init --dir S (--factory-key FILE "
+                         "[--factory-cert FILE] | --cert FILE | --no-activate) [--id HEX32]");
+    }
+    if ((rc = cli_identity_usage(&ido)) != 0) {
+        return rc;
     }
     uint8_t id[WARD_GW_SUB_ID_LEN];
     if (idtext != NULL && parse_id(idtext, id) != 0) {
@@ -79,6 +120,9 @@ int cmd_subdevice_init(int argc, char **argv)
     char path[4096], hex[2 * WARD_GW_SUB_ID_LEN + 1];
     path_of(path, sizeof path, dir, F_KEY);
     if (access(path, F_OK) == 0) {
+        if (ido.cert != NULL && idtext == NULL) {
+            return cert_later(dir, &ido);
+        }
         return cli_fail("%s already holds a sub-device (%s)", dir, path);
     }
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -86,7 +130,7 @@ int cmd_subdevice_init(int argc, char **argv)
     }
     ward_host host;
     ward_host_init(&host);
-    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN], act[WARD_ACTIVATION_MAX];
+    uint8_t priv[WARD_P256_SCALAR_LEN], pub[WARD_P256_POINT_LEN], act[WARD_IDENTITY_MAX];
     size_t act_len = 0;
     ward_err err = ward_p256_keygen(host.crypto, &host.rng, priv, pub);
     if (err == WARD_OK && idtext == NULL) {
@@ -97,9 +141,16 @@ int cmd_subdevice_init(int argc, char **argv)
         return cli_fail("cannot make the identity: %s", ward_strerror(err));
     }
     cli_hex(id, sizeof id, hex);
-    /* The activation first: a refused factory key leaves nothing behind. */
-    ward_activation a = { (const uint8_t *)hex, 2 * WARD_GW_SUB_ID_LEN, pub };
-    rc = cli_factory_sign(factory, host.crypto, &a, act, sizeof act, &act_len);
+    /* The identity first: a refused factory key leaves nothing behind. */
+    if (cli_identity_wanted(&ido)) {
+        /* A chain made on the spot (a fresh key has no chain to give). */
+        rc = cli_identity_obtain(dir, host.crypto, &ido, WARD_CERT_ROLE_SUBDEVICE, hex,
+                                 2 * WARD_GW_SUB_ID_LEN, pub, act, sizeof act, &act_len);
+        act_len = 0;
+    } else if (factory != NULL) {
+        ward_activation a = { (const uint8_t *)hex, 2 * WARD_GW_SUB_ID_LEN, pub };
+        rc = cli_factory_sign(factory, host.crypto, &a, act, sizeof act, &act_len);
+    }
     if (rc != 0) {
         ward_wipe(priv, sizeof priv);
         return rc;
@@ -112,13 +163,18 @@ int cmd_subdevice_init(int argc, char **argv)
         err = keyfile_write_hex(path, id, sizeof id, 0644);
     }
     if (err == WARD_OK) {
+        path_of(path, sizeof path, dir, CLI_IDENTITY_PUB);
+        err = keyfile_write_hex(path, pub, sizeof pub, 0644);
+    }
+    if (err == WARD_OK && act_len > 0) {
         path_of(path, sizeof path, dir, F_ACT);
         err = keyfile_write_hex(path, act, act_len, 0644);
     }
     if (err != WARD_OK) {
         return cli_fail("cannot write %s: %s", path, ward_strerror(err));
     }
-    printf("subdevice %s: identity key ready and activated in %s\n", hex, dir);
+    printf("subdevice %s: identity key ready%s in %s\n", hex,
+           no_act != NULL && factory == NULL ? "" : " and activated", dir);
     return 0;
 }
 
@@ -130,7 +186,7 @@ typedef struct sub_run {
     ward_keystore ks;
     uint8_t id[WARD_GW_SUB_ID_LEN];
     char idhex[2 * WARD_GW_SUB_ID_LEN + 1];
-    uint8_t act[WARD_ACTIVATION_MAX];
+    uint8_t act[WARD_IDENTITY_MAX];     /* identity.chain, else the activation */
     size_t act_len;
     ward_gw_sub_dev dev;
     ward_gw_sub_cred cred;
@@ -147,7 +203,7 @@ typedef struct sub_run {
 /* The activation file holds hex of unknown length: read it as text. */
 static int read_activation(sub_run *r)
 {
-    char path[4096], text[2 * WARD_ACTIVATION_MAX + 4];
+    char path[4096], text[2 * WARD_IDENTITY_MAX + 4];
     path_of(path, sizeof path, r->dir, F_ACT);
     FILE *f = fopen(path, "r");
     if (f == NULL) {
@@ -159,7 +215,7 @@ static int read_activation(sub_run *r)
         n--;
     }
     text[n] = '\0';
-    if (n == 0 || n % 2 != 0 || n / 2 > WARD_ACTIVATION_MAX) {
+    if (n == 0 || n % 2 != 0 || n / 2 > sizeof r->act) {
         return cli_fail("%s: not an activation", path);
     }
     for (size_t i = 0; i < n / 2; i++) {
@@ -195,7 +251,11 @@ static int load(sub_run *r)
         return cli_fail("cannot read %s: %s", path, ward_strerror(err));
     }
     cli_hex(r->id, sizeof r->id, r->idhex);
-    int rc = read_activation(r);
+    /* Its certificate chain if it has one, else its activation. */
+    int rc = cli_identity_load(r->dir, r->act, sizeof r->act, &r->act_len);
+    if (rc == 0 && r->act_len == 0) {
+        rc = read_activation(r);
+    }
     if (rc != 0) {
         return rc;
     }

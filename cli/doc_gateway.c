@@ -31,7 +31,7 @@ const cli_doc cli_docs_gateway[] = {
           { NULL, NULL, NULL } } },
     { "gateway run",
       "--dir G [--netns NAME] [--wifi FILE] [--udp-port P] [--failsafe S] [--heartbeat S] "
-      "[--sub-port P --sub-factory FILE] [--time-every S]",
+      "[--sub-port P [--sub-factory FILE] [--sub-root FILE [--sub-list FILE]]] [--time-every S]",
       "run the gateway: the LAN hand-over, its registration, its session with wardd",
       "Answers SEARCH on UDP port 10071 and serves the hand-over link on its TCP\n"
       "port. The station join is simulated: it succeeds when the SSID and password\n"
@@ -61,9 +61,14 @@ const cli_doc cli_docs_gateway[] = {
           { "failsafe", "S", "seconds a join waits for the app's commit (default 120)" },
           { "heartbeat", "S", "seconds between session heartbeats (default 30)" },
           CLI_DOC_TIME_EVERY,
-          { "sub-port", "P", "serve sub-devices on this TCP port (with --sub-factory)" },
+          { "sub-port", "P", "serve sub-devices on this TCP port (with --sub-factory or "
+            "--sub-root)" },
           { "sub-factory", "FILE", "the manufacturer's public key (factory.pub) whose "
-            "activations sub-devices must carry" },
+            "activations sub-devices may carry" },
+          { "sub-root", "FILE", "the manufacturer's root public key: sub-devices' certificate "
+            "chains (role subdevice) must lead to it, unexpired (the gateway's clock)" },
+          { "sub-list", "FILE", "the root's revocation list; kept in G/revocation.list when "
+            "newer than the one kept there" },
           { NULL, NULL, NULL } } },
     { "gateway reset", "--dir G [--tries N]",
       "the user's reset: unbind at wardd, back to provisioning mode",

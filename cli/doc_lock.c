@@ -7,11 +7,13 @@
 #define END { NULL, NULL, NULL }
 
 const cli_doc cli_docs_lock[] = {
-    { "lock init", "--dir D --sn SN --server URL (--factory-key FILE | --no-activate) "
-      "[--keystore URI]",
+    { "lock init", "--dir D --sn SN --server URL (--factory-key FILE [--factory-cert FILE] | "
+      "--cert FILE | --no-activate) [--keystore URI]",
       "make a lock's identity and activate it",
-      "Makes the lock's identity key in D and, with --factory-key, activates the\n"
-      "lock at wardd (the manufacturer's signature vouches for it).",
+      "Makes the lock's identity key in D (its public key in D/identity.pub) and\n"
+      "registers the lock at wardd with its certificate chain (--cert, or made with\n"
+      "--factory-key and --factory-cert), or with an activation (--factory-key\n"
+      "alone). Run again with --cert on the same D to present a chain made later.",
       (const cli_doc_opt[]){
           { "dir", "D", "the lock's directory (made if missing)" },
           { "sn", "SN", "the lock's serial number (1-32 of A-Z a-z 0-9 - _ .)" },
@@ -19,6 +21,10 @@ const cli_doc cli_docs_lock[] = {
           { "factory-key", "FILE", "the manufacturer key (factory.key, or the PKCS#11 URI of "
             "the token that holds it) that activates it" },
           { "no-activate", NULL, "only make the identity; activate later" },
+          { "cert", "FILE", "its certificate chain (ward factory cert of D/identity.pub, made "
+            "after a first init --no-activate): kept in D/identity.chain and presented to wardd" },
+          { "factory-cert", "FILE", "with --factory-key (then the factory's key): the factory's "
+            "certificate; the chain is made on the spot, kept and presented" },
           { "keystore", "URI", "make the identity key in this keystore: a PKCS#11 URI "
             "(pkcs11:token=T;object=P?module-path=M&pin-value=PIN) or software (default); "
             "D remembers it" },

@@ -117,11 +117,13 @@ const cli_doc cli_docs_se[] = {
 
 const cli_doc cli_docs_device[] = {
     { "device init",
-      "--dir D --id ID --server URL (--factory-key FILE | --no-activate) [--name N] [--type T] "
-      "[--keystore URI]",
+      "--dir D --id ID --server URL (--factory-key FILE [--factory-cert FILE] | --cert FILE | "
+      "--no-activate) [--name N] [--type T] [--keystore URI]",
       "make an IoT device's identity and activate it",
-      "Makes the device's identity key in D and, with --factory-key, activates it\n"
-      "at wardd (the manufacturer's signature vouches for it).",
+      "Makes the device's identity key in D (its public key in D/identity.pub) and\n"
+      "registers it at wardd with its certificate chain (--cert, or made with\n"
+      "--factory-key and --factory-cert), or with an activation (--factory-key\n"
+      "alone). Run again with --cert on the same D to present a chain made later.",
       (const cli_doc_opt[]){
           { "dir", "D", "the device's directory (made if missing)" },
           { "id", "ID", "the device id (1-32 of A-Z a-z 0-9 - _ .)" },
@@ -129,6 +131,10 @@ const cli_doc cli_docs_device[] = {
           { "factory-key", "FILE", "the manufacturer key (factory.key, or the PKCS#11 URI of "
             "the token that holds it) that activates it" },
           { "no-activate", NULL, "only make the identity; activate later" },
+          { "cert", "FILE", "its certificate chain (ward factory cert of D/identity.pub, made "
+            "after a first init --no-activate): kept in D/identity.chain and presented to wardd" },
+          { "factory-cert", "FILE", "with --factory-key (then the factory's key): the factory's "
+            "certificate; the chain is made on the spot, kept and presented" },
           { "name", "N", "the name apps see (default: the id)" },
           { "type", "T", "the device type apps see (default lamp)" },
           { "keystore", "URI", "make the identity key in this keystore: a PKCS#11 URI "

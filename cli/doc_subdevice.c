@@ -4,15 +4,25 @@
 #include "doc.h"
 
 const cli_doc cli_docs_subdevice[] = {
-    { "subdevice init", "--dir S --factory-key FILE [--id HEX32]",
-      "make a sub-device's identity, activated by the manufacturer",
-      "Makes the sub-device's identity key in S (identity.key, mode 0600), its id\n"
-      "(S/id, 16 random bytes unless --id) and the manufacturer's activation of\n"
-      "the key (S/activation), which the gateway checks when it joins.",
+    { "subdevice init",
+      "--dir S (--factory-key FILE [--factory-cert FILE] | --cert FILE | --no-activate) "
+      "[--id HEX32]",
+      "make a sub-device's identity, certified or activated by the manufacturer",
+      "Makes the sub-device's identity key in S (identity.key, mode 0600; its\n"
+      "public key in S/identity.pub), its id (S/id, 16 random bytes unless --id)\n"
+      "and what the gateway checks when it joins: its certificate chain\n"
+      "(S/identity.chain, made with --factory-key and --factory-cert, or given\n"
+      "later with --cert on the same S), or the manufacturer's activation of the\n"
+      "key (S/activation, --factory-key alone).",
       (const cli_doc_opt[]){
           { "dir", "S", "the sub-device's directory (made if missing)" },
           { "factory-key", "FILE", "the manufacturer key (factory.key, or the PKCS#11 URI of "
             "the token that holds it)" },
+          { "factory-cert", "FILE", "with --factory-key (the factory's key): the factory's "
+            "certificate; the chain is made on the spot" },
+          { "cert", "FILE", "on an S made with --no-activate: its chain (ward factory cert of "
+            "S/identity.pub, role subdevice, id S/id)" },
+          { "no-activate", NULL, "only make the identity; certify it later (--cert)" },
           { "id", "HEX32", "the sub-device id, 32 hex digits (default: random)" },
           { NULL, NULL, NULL } } },
     { "subdevice run",

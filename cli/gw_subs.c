@@ -10,10 +10,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "gw_net.h"
+#include "identity.h"
 #include "keyfile.h"
 #include "ward/ward_files.h"
 #include "ward/ward_encode.h"
@@ -76,7 +78,23 @@ static int listen_ctl(gw_subs *s, const char *dir)
     return 0;
 }
 
-int gw_subs_open(gw_subs *s, const char *dir, unsigned port, const char *factory_pub)
+/* A public key file (130 hex digits) of option opt. */
+static int pub_of(const ward_crypto *cp, const char *opt, const char *path,
+                  uint8_t pub[WARD_P256_POINT_LEN])
+{
+    ward_err err = keyfile_read_hex(path, pub, WARD_P256_POINT_LEN);
+    if (err == WARD_OK && cp->p256_point_check(pub) != WARD_OK) {
+        err = WARD_ERR_FORMAT;
+    }
+    if (err != WARD_OK) {
+        return cli_fail("--%s %s: %s", opt, path,
+                        cli_file_why(err, errno, "not a public key file (130 hex digits)"));
+    }
+    return 0;
+}
+
+int gw_subs_open(gw_subs *s, const char *dir, unsigned port, const char *factory_pub,
+                 const char *root, const char *list)
 {
     memset(s, 0, sizeof *s);
     s->lsn = s->ctl = -1;
@@ -84,11 +102,17 @@ int gw_subs_open(gw_subs *s, const char *dir, unsigned port, const char *factory
         s->c[i].fd = -1;
     }
     ward_host_init(&s->host);
-    ward_err err = keyfile_read_hex(factory_pub, s->factory_pub, sizeof s->factory_pub);
-    if (err != WARD_OK) {
-        return cli_fail("--sub-factory %s: %s", factory_pub,
-                        cli_file_why(err, errno, "not a factory.pub (130 hex digits)"));
+    int rc0 = 0;
+    s->have_factory = factory_pub != NULL;
+    s->have_root = root != NULL;
+    if ((factory_pub != NULL &&
+         (rc0 = pub_of(s->host.crypto, "sub-factory", factory_pub, s->factory_pub)) != 0) ||
+        (root != NULL && (rc0 = pub_of(s->host.crypto, "sub-root", root, s->root)) != 0) ||
+        (root != NULL && (rc0 = cli_identity_list(dir, s->host.crypto, s->root, list,
+                                                  &s->list_bytes, &s->list)) != 0)) {
+        return rc0;
     }
+    ward_err err;
     char *path = ward_path_join(dir, GWS_STORE);
     if (path == NULL) {
         return cli_fail("out of memory");
@@ -133,7 +157,8 @@ void gw_subs_localkey(gw_subs *s, const uint8_t *localkey)
     /* New credentials: every sub key changes, the channels with them. */
     conns_drop(s);
     memcpy(s->localkey, localkey, sizeof s->localkey);
-    ward_err err = ward_gw_sub_gw_init(&s->gw, &s->st, s->factory_pub, s->localkey);
+    ward_err err = ward_gw_sub_gw_init(&s->gw, &s->st, s->have_factory ? s->factory_pub : NULL,
+                                       s->localkey);
     s->ready = err == WARD_OK;
     if (!s->ready) {
         fprintf(stderr, "gateway: the sub-device table in %s cannot be read: %s\n", GWS_STORE,
@@ -259,6 +284,11 @@ static void conn_round(gw_subs *s, gws_conn *c)
     while (c->fd >= 0 && (r = gw_framer_next(&c->fr, msg, sizeof msg, &len)) == 1) {
         size_t n = 0;
         ward_gw_sub_event ev;
+        /* Certificates' expiry against the gateway's clock of now. */
+        time_t now = time(NULL);
+        ward_gw_sub_gw_trust(&s->gw, s->have_root ? s->root : NULL,
+                             s->list_bytes != NULL ? &s->list : NULL,
+                             now < 0 ? 0u : (uint32_t)now);
         ward_err err = ward_gw_sub_handle(&s->gw, s->host.crypto, &s->host.rng,
                                           (uint64_t)cli_mono_ms(), msg, len, out, sizeof out,
                                           &n, &ev);
@@ -455,6 +485,8 @@ void gw_subs_close(gw_subs *s)
         ward_file_port_close(&s->fp);
     }
     ward_wipe(s->localkey, sizeof s->localkey);
+    free(s->list_bytes);
+    s->list_bytes = NULL;
     s->lsn = s->ctl = -1;
     s->ctl_path = NULL;
     s->ready = s->store_open = false;

@@ -44,16 +44,26 @@ typedef struct gw_subs {
     ward_gw_sub_gw gw;
     bool ready;                           /* gw holds localkey */
     uint8_t localkey[WARD_GW_SUB_LOCALKEY_LEN];
+    /* What a JOIN's identity is checked against (gw_subs_open). */
+    bool have_factory, have_root;
     uint8_t factory_pub[WARD_P256_POINT_LEN];
+    uint8_t root[WARD_P256_POINT_LEN];
+    uint8_t *list_bytes;                  /* the newest revocation list; NULL: none */
+    ward_cert_list list;
     char *ctl_path;
     int lsn, ctl;
     gws_conn c[GWS_CONNS];
 } gw_subs;
 
 /* Opens the table in dir, the TCP port (all addresses) and the control
- * socket; factory_pub: the manufacturer's public key file (factory.pub)
- * whose activations sub-devices carry. 0, or an exit code after saying why. */
-int gw_subs_open(gw_subs *s, const char *dir, unsigned port, const char *factory_pub);
+ * socket. What sub-devices' identities are checked against: factory_pub,
+ * the manufacturer's public key file (factory.pub) whose activations they
+ * may carry; root, the root public key file their certificate chains lead
+ * to; list, a revocation list of that root (kept in G/revocation.list
+ * when newer than the one kept). Each may be NULL, not both keys. 0, or
+ * an exit code after saying why. */
+int gw_subs_open(gw_subs *s, const char *dir, unsigned port, const char *factory_pub,
+                 const char *root, const char *list);
 /* The gateway's current localkey (NULL: none yet). A new one restarts the
  * sub-device end: every channel closes, the table stays. */
 void gw_subs_localkey(gw_subs *s, const uint8_t *localkey);

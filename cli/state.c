@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "identity.h"
 #include "keystore.h"
 #include "sectime.h"
 #include "ward/ward.h"
@@ -108,26 +109,53 @@ void cli_note(void *ctx, const char *line)
     fprintf(stderr, "ward: %s\n", line);
 }
 
-int cli_state_activate(ward_agent_state *st, const char *factory_key)
+/* The presented identity's id and key, as the lock or device holds them. */
+static int own_identity(ward_agent_state *st, uint8_t id[WARD_SN_MAX], uint8_t *pub,
+                        ward_activation *act)
 {
-    bool lock = st->role == WARD_AGENT_LOCK;
-    uint8_t id[WARD_SN_MAX], pub[WARD_P256_POINT_LEN], msg[WARD_ACTIVATION_MAX];
-    ward_activation act;
-    size_t len = 0;
-    ward_err err = lock ? ward_lock_activation(&st->lock, id, pub, &act)
-                        : ward_dev_activation(&st->dev, id, pub, &act);
-    if (err != WARD_OK) {
-        return cli_fail("cannot sign the activation: %s", ward_strerror(err));
-    }
-    /* The manufacturer key: a key file, or a PKCS#11 URI (keystore.h). */
-    int rc = cli_factory_sign(factory_key, st->host.crypto, &act, msg, sizeof msg, &len);
-    if (rc != 0) {
-        return rc;
-    }
+    ward_err err = st->role == WARD_AGENT_LOCK ? ward_lock_activation(&st->lock, id, pub, act)
+                                               : ward_dev_activation(&st->dev, id, pub, act);
+    return err == WARD_OK ? 0 : cli_fail("cannot read the identity key: %s", ward_strerror(err));
+}
+
+/* Presents msg (an identity: a chain or an activation) to wardd. */
+static int present(ward_agent_state *st, const uint8_t *msg, size_t len)
+{
     char why[MSG_MAX];
     if (ward_agent_activate(&st->link, msg, len, why, sizeof why) != 0) {
         return cli_fail("activation: %s", why);
     }
-    printf("%s %s activated with wardd at %s\n", lock ? "lock" : "device", st->id, st->server);
+    printf("%s %s activated with wardd at %s\n", st->role == WARD_AGENT_LOCK ? "lock" : "device",
+           st->id, st->server);
     return 0;
+}
+
+int cli_state_activate(ward_agent_state *st, const char *factory_key)
+{
+    uint8_t id[WARD_SN_MAX], pub[WARD_P256_POINT_LEN], msg[WARD_ACTIVATION_MAX];
+    ward_activation act;
+    size_t len = 0;
+    int rc = own_identity(st, id, pub, &act);
+    /* The manufacturer key: a key file, or a PKCS#11 URI (keystore.h). */
+    if (rc == 0) {
+        rc = cli_factory_sign(factory_key, st->host.crypto, &act, msg, sizeof msg, &len);
+    }
+    return rc != 0 ? rc : present(st, msg, len);
+}
+
+int cli_state_identify(ward_agent_state *st, const cli_id_opts *o, uint8_t role)
+{
+    uint8_t id[WARD_SN_MAX], pub[WARD_P256_POINT_LEN], chain[WARD_IDENTITY_MAX];
+    ward_activation act;
+    size_t len = 0;
+    int rc = own_identity(st, id, pub, &act);
+    if (rc == 0) {
+        rc = cli_identity_save_pub(st->dir, pub);
+    }
+    if (rc != 0 || !cli_identity_wanted(o)) {
+        return rc != 0 || o->factory_key == NULL ? rc : cli_state_activate(st, o->factory_key);
+    }
+    rc = cli_identity_obtain(st->dir, st->host.crypto, o, role, (const char *)act.sn,
+                             act.sn_len, pub, chain, sizeof chain, &len);
+    return rc != 0 ? rc : present(st, chain, len);
 }

@@ -36,4 +36,12 @@ void cli_note(void *ctx, const char *line);
  * why. */
 int cli_state_activate(ward_agent_state *st, const char *factory_key);
 
+struct cli_id_opts;
+/* Every init's identity step: writes D/identity.pub, then presents to
+ * wardd the chain o asks for (identity.h: --cert, or --factory-key with
+ * --factory-cert; kept in D/identity.chain, of `role`), or else the
+ * activation --factory-key signs, or nothing (--no-activate). 0 or an
+ * exit code after printing why. */
+int cli_state_identify(ward_agent_state *st, const struct cli_id_opts *o, uint8_t role);
+
 #endif /* WARD_CLI_STATE_H */

@@ -39,12 +39,16 @@ register() {
 step "build self test: published vectors on both crypto backends"
 "$WARD" selftest --backend all
 
-step "the manufacturer makes its key; wardd will trust its public half"
+step "the manufacturer makes its root and a factory key, and certifies the factory"
+"$WARD" factory keygen --out "$DEMO/root"
 "$WARD" factory keygen --out "$DEMO/factory"
+"$WARD" factory cert --key "$DEMO/root/factory.key" --role factory --id factory-demo \
+  --pub "$DEMO/factory/factory.pub" --out "$DEMO/factory/factory.cert"
 
 step "wardd starts on a fresh SQLite database (SMS go to an outbox directory)"
 "$WARDD" --listen 127.0.0.1:0 --db "$DEMO/wardd.db" --sms-outbox "$DEMO/outbox" \
-  --factory-pub "$DEMO/factory/factory.pub" 2>"$DEMO/wardd.log" &
+  --root-pub "$DEMO/root/factory.pub" --factory-pub "$DEMO/factory/factory.pub" \
+  2>"$DEMO/wardd.log" &
 WARDD_PID=$!
 for _ in $(seq 50); do
   ADDR=$(grep -o 'event=listening addr=[0-9.:]*' "$DEMO/wardd.log" | cut -d= -f3 || true)
@@ -55,9 +59,11 @@ done
 URL="http://$ADDR"
 echo "wardd listening on $URL"
 
-step "a lock comes off the line: identity key, activation signed by the manufacturer"
+step "a lock comes off the line: identity key, certificate chain from the factory, checked by wardd"
 "$WARD" lock init --dir "$DEMO/lock" --sn LOCK-0001 --server "$URL" \
-  --factory-key "$DEMO/factory/factory.key"
+  --factory-key "$DEMO/factory/factory.key" --factory-cert "$DEMO/factory/factory.cert"
+"$WARD" factory check --root "$DEMO/root/factory.pub" --chain "$DEMO/lock/identity.chain" \
+  --role lock
 
 step "the lock gets secure time: wardd signs the time over the lock's fresh nonce; expiries use it"
 "$WARD" lock time --dir "$DEMO/lock" --time-key "$DEMO/wardd.db.timepub"

@@ -227,12 +227,17 @@ void wardd_h_gw_post(wardd *w, const wardd_req *r, wardd_resp *out)
         ward_wipe(owner, sizeof owner);
         return;
     }
-    if (!w->have_factory) {
+    if (!w->have_factory && !w->have_root) {
         wardd_fail(out, 401, "auth", "no manufacturer key configured");
         return;
     }
+    /* The gateway's identity: a chain of role gateway under the root
+     * (expiry by wardd's clock, the revocation list), or an activation. */
     ward_gw_register reg;
-    ward_err err = ward_gw_register_verify(w->cp, w->factory_pub, msg, len, &reg);
+    ward_identity_trust trust;
+    wardd_identity_hold(w, &trust);
+    ward_err err = ward_gw_register_verify_id(w->cp, &trust, msg, len, &reg);
+    wardd_identity_release(w);
     if (err == WARD_ERR_FORMAT) {
         ward_wipe(owner, sizeof owner);
         wardd_fail(out, 400, "format", "register message malformed");

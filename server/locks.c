@@ -1,4 +1,5 @@
-/* POST /v1/locks: lock activation, authorised by the manufacturer's key. */
+/* POST /v1/locks: a lock's or device's registration, authorised by its identity (a
+ * certificate chain to the manufacturer's root, or an activation by the factory key). */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,7 +12,9 @@ void wardd_h_locks_post(wardd *w, const wardd_req *r, wardd_resp *out)
     if (!wardd_auth_digest(w, r, out) || !wardd_json_body(r, &j, out)) {
         return;
     }
-    uint8_t msg[WARD_ACTIVATION_MAX];
+    /* The identity a lock or a flow D device presents: its certificate
+     * chain, or an ACTIVATION while the migration lasts. */
+    uint8_t msg[WARD_IDENTITY_MAX];
     size_t len = 0;
     bool ok = wardd_json_b64(j, "activation", msg, 1, sizeof msg, &len);
     cJSON_Delete(j);
@@ -19,29 +22,24 @@ void wardd_h_locks_post(wardd *w, const wardd_req *r, wardd_resp *out)
         wardd_fail(out, 400, "format", "activation: base64 message expected");
         return;
     }
-    if (!w->have_factory) {
-        wardd_log("warn", "activation_refused", "reason=no_factory_key");
-        wardd_fail(out, 401, "auth", "no manufacturer key configured");
+    /* The core checks the chain (or the manufacturer's signature) and
+     * parses; wardd only reads the fields it hands back. */
+    ward_identity who;
+    if (!wardd_identity_check(w, msg, len,
+                              WARD_IDENTITY_ROLE(WARD_CERT_ROLE_LOCK) |
+                                  WARD_IDENTITY_ROLE(WARD_CERT_ROLE_DEVICE),
+                              &who, out)) {
         return;
     }
-    /* The core checks the manufacturer's signature and parses; wardd only
-     * reads the fields it hands back. */
-    ward_activation a;
-    ward_err err = ward_activation_verify(w->cp, w->factory_pub, msg, len, &a);
-    if (err == WARD_ERR_AUTH) {
-        wardd_log("warn", "activation_refused", "reason=factory_signature");
-        wardd_fail(out, 401, "auth", "activation not signed by the manufacturer");
-        return;
-    }
-    if (err != WARD_OK || ward_check_sn(a.sn, a.sn_len) != WARD_OK) {
+    if (ward_check_sn(who.id, who.id_len) != WARD_OK || who.id_len > WARD_SN_MAX) {
         wardd_fail(out, 400, "format", "activation message malformed");
         return;
     }
     char sn[WARD_SN_MAX + 1];
-    memcpy(sn, a.sn, a.sn_len);
-    sn[a.sn_len] = '\0';
+    memcpy(sn, who.id, who.id_len);
+    sn[who.id_len] = '\0';
     uint8_t pub[WARD_P256_POINT_LEN];
-    memcpy(pub, a.lock_pub, sizeof pub);
+    memcpy(pub, who.pub, sizeof pub);
 
     /* The request must come from the key being registered. */
     char keyid[WARD_HTTPSIG_KEYID_MAX + 1];
@@ -51,7 +49,7 @@ void wardd_h_locks_post(wardd *w, const wardd_req *r, wardd_resp *out)
         return;
     }
     int created = 0;
-    err = w->store.lock_put(w->store.h, sn, pub, &created);
+    ward_err err = w->store.lock_put(w->store.h, sn, pub, &created);
     if (err == WARD_ERR_STATE) {
         wardd_log("warn", "activation_conflict", "sn=%s", sn);
         wardd_fail(out, 409, "conflict", "lock already registered with another key");

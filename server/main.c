@@ -118,6 +118,9 @@ int main(int argc, char **argv)
     } else {
         wardd_log("warn", "no_factory_pub", "msg=\"lock activation will be refused\"");
     }
+    if (!wardd_identity_init(w)) {
+        return 1;
+    }
 
     char why[512];
     int db_lock = wardd_db_guard(w->cfg.db, why, sizeof why);

@@ -23,6 +23,7 @@
 
 #include "ward/ward_bind.h"
 #include "ward/ward_httpsig.h"
+#include "ward/ward_identity.h"
 #include "ward/ward_keystore.h"
 
 #include "sms.h"
@@ -62,6 +63,8 @@ typedef struct wardd_config {
     char sms_outbox[1024];
     char sms_command[1024];         /* empty: use the outbox */
     char factory_pub[1024];         /* empty: activation refused */
+    char root_pub[1024];            /* manufacturer root (chains); empty: factory_pub's key */
+    char revocation_list[1024];     /* the root's list, re-read when the file changes */
     char pkcs11_uri[1024];          /* empty: wardd's private keys in files (keys.c) */
     char tls_cert[1024];
     char tls_key[1024];
@@ -92,6 +95,14 @@ typedef struct wardd {
     wardd_sms sms;
     uint8_t factory_pub[WARD_P256_POINT_LEN];
     bool have_factory;
+    /* Identities (identity.c): the root chains lead to, and the newest
+     * revocation list read from cfg.revocation_list, under list_mu. */
+    uint8_t root_pub[WARD_P256_POINT_LEN];
+    bool have_root;
+    pthread_mutex_t list_mu;
+    uint8_t *list_bytes;            /* malloc'd, NULL: none held */
+    ward_cert_list list;            /* entries point into list_bytes */
+    long long list_mtime_ns, list_size, list_ino;
     /* The key of phone codes' MACs (codes.c): kept beside the database,
      * never in it, so a reader of the database learns no live code. */
     uint8_t code_key[WARDD_CODE_KEY_LEN];
@@ -306,6 +317,21 @@ bool wardd_code_ok(const char *code);
  * uid || 0x00 || phone || 0x00 || code), 32 bytes. */
 ward_err wardd_code_mac(const wardd *w, const char *uid, const char *phone, const char *code,
                         uint8_t mac[WARD_SHA256_LEN]);
+
+/* Identities (identity.c). Loads --root-pub and --revocation-list at
+ * start: false (said in the log) if one is given and cannot be used. */
+bool wardd_identity_init(wardd *w);
+/* Checks the identity a device presents (a chain, or an ACTIVATION by
+ * --factory-pub while the migration lasts) for one of `roles`, with
+ * wardd's clock for expiry and the newest revocation list; on refusal
+ * answers 400 or 401 into out and returns false. */
+bool wardd_identity_check(wardd *w, const uint8_t *in, size_t len, uint32_t roles,
+                          ward_identity *who, wardd_resp *out);
+/* What a core check that carries an identity inside its message (flow
+ * C's REGISTER) is given: *t valid, and the list held, until
+ * wardd_identity_release(). */
+void wardd_identity_hold(wardd *w, ward_identity_trust *t);
+void wardd_identity_release(wardd *w);
 
 /* Answers (http.c). wardd_fail: {"error": class, "message": msg}. */
 void wardd_fail(wardd_resp *out, unsigned status, const char *cls,

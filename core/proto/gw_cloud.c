@@ -150,7 +150,7 @@ ward_err ward_gw_register_sign_by(const ward_crypto *cp, const ward_keystore *ks
         return err;
     }
     /* Refuse to send what wardd would refuse: an activation of another key. */
-    if (gw_activation_matches(cp, activation, activation_len, uuid, pub, NULL) != WARD_OK) {
+    if (gw_activation_matches(cp, activation, activation_len, uuid, pub, NULL, 0) != WARD_OK) {
         return WARD_ERR_PARAM;
     }
     if (cap < WARD_HDR_BASE_LEN + WARD_SIG_FIELD_LEN) {
@@ -178,8 +178,17 @@ ward_err ward_gw_register_verify(const ward_crypto *cp,
                                  const uint8_t factory_pub[WARD_P256_POINT_LEN],
                                  const uint8_t *msg, size_t len, ward_gw_register *r)
 {
+    /* The factory key signs activations and is the root of chains. */
+    ward_identity_trust t = { factory_pub, factory_pub, NULL, 0 };
+    WARD_ASSERT(factory_pub != NULL);
+    return ward_gw_register_verify_id(cp, &t, msg, len, r);
+}
+
+ward_err ward_gw_register_verify_id(const ward_crypto *cp, const ward_identity_trust *t,
+                                    const uint8_t *msg, size_t len, ward_gw_register *r)
+{
     ward_tlv_field f[REG_NFIELDS];
-    WARD_ASSERT(cp != NULL && factory_pub != NULL && r != NULL);
+    WARD_ASSERT(cp != NULL && t != NULL && r != NULL);
     WARD_ASSERT(msg != NULL || len == 0);
     memset(r, 0, sizeof *r);
     /* The key that signs is inside the message, so the structure is read
@@ -189,7 +198,8 @@ ward_err ward_gw_register_verify(const ward_crypto *cp,
         return WARD_ERR_FORMAT;
     }
     if (ward_proto_verify(cp, WARD_LABEL_GW_REGISTER, f[3].ptr, msg, len) != WARD_OK ||
-        gw_activation_matches(cp, f[4].ptr, f[4].len, f[2].ptr, f[3].ptr, factory_pub) != WARD_OK) {
+        gw_activation_matches(cp, f[4].ptr, f[4].len, f[2].ptr, f[3].ptr, t,
+                              WARD_IDENTITY_ROLE(WARD_CERT_ROLE_GATEWAY)) != WARD_OK) {
         return WARD_ERR_AUTH;
     }
     r->claim = f[0].ptr;

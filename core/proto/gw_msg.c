@@ -120,13 +120,13 @@ ward_err gw_sealed_parse(const uint8_t *msg, size_t len, const uint8_t *types, s
 ward_err gw_activation_matches(const ward_crypto *cp, const uint8_t *act, size_t act_len,
                                const uint8_t id[GW_MSG_ID_LEN],
                                const uint8_t pub[WARD_P256_POINT_LEN],
-                               const uint8_t *factory_pub)
+                               const ward_identity_trust *t, uint32_t roles)
 {
     static const char digits[] = "0123456789abcdef";
-    ward_activation a;
+    ward_identity who;
     uint8_t hex[2 * GW_MSG_ID_LEN];
-    ward_err err = factory_pub != NULL ? ward_activation_verify(cp, factory_pub, act, act_len, &a)
-                                       : ward_activation_parse(cp, act, act_len, &a);
+    ward_err err = t != NULL ? ward_identity_verify(cp, t, roles, act, act_len, &who, NULL)
+                             : ward_identity_read(cp, act, act_len, &who);
     if (err != WARD_OK) {
         return err;
     }
@@ -134,8 +134,8 @@ ward_err gw_activation_matches(const ward_crypto *cp, const uint8_t *act, size_t
         hex[2 * i] = (uint8_t)digits[id[i] >> 4];
         hex[2 * i + 1] = (uint8_t)digits[id[i] & 0x0Fu];
     }
-    if (a.sn_len != sizeof hex || memcmp(a.sn, hex, sizeof hex) != 0 ||
-        memcmp(a.lock_pub, pub, WARD_P256_POINT_LEN) != 0) {
+    if (who.id_len != sizeof hex || memcmp(who.id, hex, sizeof hex) != 0 ||
+        memcmp(who.pub, pub, WARD_P256_POINT_LEN) != 0) {
         return WARD_ERR_AUTH;
     }
     return WARD_OK;

@@ -14,6 +14,7 @@
 #include "ward/ward_codec.h"
 #include "ward/ward_crypto.h"
 #include "ward/ward_err.h"
+#include "ward/ward_identity.h"
 #include "ward/ward_suite.h"
 
 /* The ids the activations of flow C name (gateway uuid, sub_id). */
@@ -42,11 +43,12 @@ ward_err gw_sealed_write(const ward_crypto *cp, const uint8_t key[WARD_AEAD_KEY_
  * msg[0 .. f[1] field's start). */
 ward_err gw_sealed_parse(const uint8_t *msg, size_t len, const uint8_t *types, size_t n_types,
                          const ward_tlv_spec spec[2], ward_hdr *h, ward_tlv_field f[2]);
-/* The activation (flow A's ACTIVATION) names pub and id (as 32 lowercase
- * hex digits), signed by factory_pub (NULL: structure only). */
+/* The identity (ward_identity.h: a certificate chain of one of `roles`,
+ * or flow A's ACTIVATION) names pub and id (as 32 lowercase hex digits)
+ * and verifies against t (NULL: structure only, no signature checked). */
 ward_err gw_activation_matches(const ward_crypto *cp, const uint8_t *act, size_t act_len,
                                const uint8_t id[GW_MSG_ID_LEN],
                                const uint8_t pub[WARD_P256_POINT_LEN],
-                               const uint8_t *factory_pub);
+                               const ward_identity_trust *t, uint32_t roles);
 
 #endif /* WARD_GW_MSG_H */

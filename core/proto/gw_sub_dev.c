@@ -70,7 +70,7 @@ ward_err ward_gw_sub_join_start(ward_gw_sub_dev *d, const ward_crypto *cp,
     *len = 0;
     ward_gw_sub_dev_wipe(d);
     sub_dev *s = sd(d);
-    if (activation_len == 0 || activation_len > WARD_ACTIVATION_MAX) {
+    if (activation_len == 0 || activation_len > WARD_IDENTITY_MAX) {
         return WARD_ERR_PARAM;
     }
     /* The gateway's answer to our CHALLENGE: its window's challenge. */
@@ -83,7 +83,7 @@ ward_err ward_gw_sub_join_start(ward_gw_sub_dev *d, const ward_crypto *cp,
         return err;
     }
     /* Refuse to send what the gateway would refuse. */
-    if (gw_activation_matches(cp, activation, activation_len, sub_id, pub, NULL) != WARD_OK) {
+    if (gw_activation_matches(cp, activation, activation_len, sub_id, pub, NULL, 0) != WARD_OK) {
         return WARD_ERR_PARAM;
     }
     if (cap < WARD_HDR_BASE_LEN + WARD_SIG_FIELD_LEN) {

@@ -51,7 +51,12 @@ typedef struct gws_gw {
     uint64_t window_end_ms;                     /* 0: closed */
     bool chal_set;                              /* the window's challenge is drawn */
     uint8_t chal[WARD_GW_SUB_CHALLENGE_LEN];
+    /* What a JOIN's identity is checked against (ward_gw_sub_gw_trust). */
+    bool have_factory, have_root;
     uint8_t factory_pub[WARD_P256_POINT_LEN];
+    uint8_t root[WARD_P256_POINT_LEN];
+    const ward_cert_list *list;
+    uint32_t now_s;
     uint8_t localkey[WARD_GW_SUB_LOCALKEY_LEN];
     /* The last JOIN answered, for a retransmission to get the same bytes. */
     bool last_join;
@@ -153,18 +158,50 @@ static gws_entry *find(gws_gw *s, const uint8_t *sub_id)
     return NULL;
 }
 
+void ward_gw_sub_gw_trust(ward_gw_sub_gw *g, const uint8_t *root, const ward_cert_list *list,
+                          uint32_t now_s)
+{
+    WARD_ASSERT(g != NULL);
+    gws_gw *s = gw(g);
+    s->have_root = root != NULL;
+    if (root != NULL) {
+        memcpy(s->root, root, WARD_P256_POINT_LEN);
+    }
+    s->list = list;
+    s->now_s = now_s;
+}
+
+/* The JOIN's identity names this sub-device and its key, and verifies: a
+ * chain of role sub-device under the root, or an ACTIVATION by the
+ * factory key. */
+static bool identity_ok(const gws_gw *s, const ward_crypto *cp, const uint8_t *in, size_t len,
+                        const uint8_t sub_id[WARD_GW_SUB_ID_LEN],
+                        const uint8_t pub[WARD_P256_POINT_LEN])
+{
+    ward_identity_trust t;
+    t.root = s->have_root ? s->root : NULL;
+    t.factory = s->have_factory ? s->factory_pub : NULL;
+    t.list = s->list;
+    t.now_s = s->now_s;
+    return gw_activation_matches(cp, in, len, sub_id, pub, &t,
+                                 WARD_IDENTITY_ROLE(WARD_CERT_ROLE_SUBDEVICE)) == WARD_OK;
+}
+
 ward_err ward_gw_sub_gw_init(ward_gw_sub_gw *g, ward_store *st,
                              const uint8_t factory_pub[WARD_P256_POINT_LEN],
                              const uint8_t localkey[WARD_GW_SUB_LOCALKEY_LEN])
 {
     uint8_t rec[SLOT_REC_LEN];
     size_t n = 0;
-    WARD_ASSERT(g != NULL && st != NULL && factory_pub != NULL && localkey != NULL);
+    WARD_ASSERT(g != NULL && st != NULL && localkey != NULL);
     ward_gw_sub_gw_wipe(g);
     gws_gw *s = gw(g);
     s->st = st;
     s->next_gen = 1;
-    memcpy(s->factory_pub, factory_pub, WARD_P256_POINT_LEN);
+    s->have_factory = factory_pub != NULL;
+    if (factory_pub != NULL) {
+        memcpy(s->factory_pub, factory_pub, WARD_P256_POINT_LEN);
+    }
     memcpy(s->localkey, localkey, WARD_GW_SUB_LOCALKEY_LEN);
     ward_err err = ward_store_get(st, REC_META, rec, sizeof rec, &n);
     if (err == WARD_OK) {
@@ -341,7 +378,7 @@ static ward_err handle_join(gws_gw *s, const ward_crypto *cp, const ward_random 
     }
     if (cp->p256_point_check(pub) != WARD_OK ||
         ward_proto_verify(cp, WARD_LABEL_GW_SUB_JOIN, pub, in, in_len) != WARD_OK ||
-        gw_activation_matches(cp, f[3].ptr, f[3].len, sub_id, pub, s->factory_pub) != WARD_OK) {
+        !identity_ok(s, cp, f[3].ptr, f[3].len, sub_id, pub)) {
         /* Each refused JOIN spends a try: a window cannot be ground at. */
         spend_try(s);
         return refuse(sub_id, WARD_GW_SUB_BAD_JOIN, out, cap, out_len, ev);

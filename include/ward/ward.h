@@ -9,10 +9,10 @@
  * keys are whose), and the flows: ward_bind.h
  * and ward_lock.h (lock-app binding), ward_op.h (remote approval),
  * ward_device.h (several apps, one device), ward_se.h (secure element
- * binding), ward_cert.h (device certificates), ward_time.h (secure
- * time), ward_fw.h (firmware manifests), ward_peer.h (offline peer
- * authentication). The client library's headers (ward_app.h, ...) are
- * separate.
+ * binding), ward_cert.h (device certificates), ward_identity.h (one
+ * identity for every role), ward_time.h (secure time), ward_fw.h
+ * (firmware manifests), ward_peer.h (offline peer authentication). The
+ * client library's headers (ward_app.h, ...) are separate.
  */
 #ifndef WARD_H
 #define WARD_H
@@ -39,6 +39,7 @@
 #include "ward_gw_cloud.h"
 #include "ward_gw_sub.h"
 #include "ward_cert.h"
+#include "ward_identity.h"
 #include "ward_time.h"
 #include "ward_fw.h"
 #include "ward_peer.h"

@@ -41,6 +41,7 @@
 #include "ward_codec.h"
 #include "ward_crypto.h"
 #include "ward_err.h"
+#include "ward_identity.h"
 #include "ward_keystore.h"
 #include "ward_random.h"
 #include "ward_suite.h"
@@ -78,7 +79,9 @@ extern "C" {
 #define WARD_GW_OWNER_RANDOM_LEN 16
 #define WARD_GW_OWNER_HASH_LEN 32
 #define WARD_GW_OWNER_COMMIT_LEN 16
-/* The activation a REGISTER carries: flow A's ACTIVATION message. */
+/* The identity a REGISTER carries (ward_identity.h): flow A's ACTIVATION
+ * message, or a certificate chain that fits (one certificate: issued by the
+ * root directly; a chain of two does not fit the LAN hand-over's 400 bytes). */
 #define WARD_GW_ACTIVATION_MAX 178
 /* Longest payload one session packet carries. */
 #define WARD_GW_SESSION_PAYLOAD_MAX 512
@@ -180,6 +183,13 @@ WARD_MUST_CHECK
 ward_err ward_gw_register_verify(const ward_crypto *cp,
                                  const uint8_t factory_pub[WARD_P256_POINT_LEN],
                                  const uint8_t *msg, size_t len, ward_gw_register *r);
+/* The same with the identity it carries checked against t
+ * (ward_identity.h): a chain of role gateway under t->root (expiry against
+ * t->now_s, t->list), or an ACTIVATION by t->factory. The function above
+ * is this one with factory_pub as both. */
+WARD_MUST_CHECK
+ward_err ward_gw_register_verify_id(const ward_crypto *cp, const ward_identity_trust *t,
+                                    const uint8_t *msg, size_t len, ward_gw_register *r);
 
 /* The verifier wardd keeps instead of the password. */
 WARD_MUST_CHECK

@@ -40,6 +40,7 @@
 #include "ward_codec.h"
 #include "ward_crypto.h"
 #include "ward_err.h"
+#include "ward_identity.h"
 #include "ward_keystore.h"
 #include "ward_random.h"
 #include "ward_store.h"
@@ -87,8 +88,8 @@ extern "C" {
 #define WARD_GW_SUB_JOIN_MAX                                                   \
     (WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_GW_SUB_ID_LEN) +                   \
      WARD_TLV_SIZE(WARD_P256_POINT_LEN) + WARD_TLV_SIZE(WARD_GW_SUB_NONCE_LEN) + \
-     WARD_TLV_SIZE(WARD_ACTIVATION_MAX) + WARD_TLV_SIZE(WARD_GW_SUB_CHALLENGE_LEN) + \
-     WARD_TLV_SIZE(WARD_P256_SIG_LEN)) /* 378 */
+     WARD_TLV_SIZE(WARD_IDENTITY_MAX) + WARD_TLV_SIZE(WARD_GW_SUB_CHALLENGE_LEN) + \
+     WARD_TLV_SIZE(WARD_P256_SIG_LEN)) /* 498 */
 #define WARD_GW_SUB_JOIN_REPLY_LEN                                             \
     (WARD_HDR_BASE_LEN + WARD_TLV_SIZE(WARD_GW_SUB_ID_LEN) +                   \
      WARD_TLV_SIZE(WARD_GW_SUB_NONCE_LEN) + WARD_TLV_SIZE(4) +                 \
@@ -154,8 +155,9 @@ typedef struct ward_gw_sub_event {
 WARD_MUST_CHECK
 ward_err ward_gw_sub_challenge_ask(const uint8_t sub_id[WARD_GW_SUB_ID_LEN], uint8_t *out,
                                    size_t cap, size_t *len);
-/* A JOIN signed by key `id` of ks, whose public key the activation (flow
- * A's ACTIVATION, sn = sub_id as 32 lowercase hex digits) names, carrying
+/* A JOIN signed by key `id` of ks, whose public key the identity names
+ * (ward_identity.h: its certificate chain of role sub-device, or flow A's
+ * ACTIVATION; id = sub_id as 32 lowercase hex digits), carrying
  * the challenge of the gateway's CHALLENGE reply `chal` (WARD_ERR_FORMAT
  * if it is not one for sub_id). The caller resends the same bytes until
  * it has an answer; told REFUSED 6, it asks for the challenge again. */
@@ -210,6 +212,13 @@ WARD_MUST_CHECK
 ward_err ward_gw_sub_gw_init(ward_gw_sub_gw *g, ward_store *st,
                              const uint8_t factory_pub[WARD_P256_POINT_LEN],
                              const uint8_t localkey[WARD_GW_SUB_LOCALKEY_LEN]);
+/* What a JOIN's identity is checked against: chains of role sub-device
+ * under root (NULL: none accepted), the revocation list (NULL: none; it
+ * must outlive g or be set again), expiry against now_s (the gateway's
+ * secure time, seconds); factory_pub of ward_gw_sub_gw_init() (NULL
+ * there: none) keeps checking ACTIVATIONs. Call again when any changes. */
+void ward_gw_sub_gw_trust(ward_gw_sub_gw *g, const uint8_t *root, const ward_cert_list *list,
+                          uint32_t now_s);
 /* The owner opens the join window: until now_ms + duration_ms (1 ms ..
  * WARD_GW_SUB_WINDOW_MAX_MS), for at most `tries` refused JOINs (1 ..
  * WARD_GW_SUB_TRIES_MAX), with a new challenge. It closes at the first

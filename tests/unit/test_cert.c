@@ -1,9 +1,11 @@
-/* Device certificates (ward_cert.h): chains to the root, and each refusal: wrong root, too long, role, expired, revoked, old list, cut or altered bytes. WARD_TEST_PER_BACKEND */
+/* Device certificates (ward_cert.h): chains to the root, and each refusal: wrong root, too long, role, expired, revoked, old list, cut or altered bytes; ward_identity's one check for every role. WARD_TEST_PER_BACKEND */
 #include "ward_test.h"
 
 #include <string.h>
 
+#include "ward/ward_bind.h"
 #include "ward/ward_cert.h"
+#include "ward/ward_identity.h"
 #include "ward/ward_suite.h"
 
 #define T0 1700000000u
@@ -411,6 +413,100 @@ static void test_truncated_or_altered(void **state)
                      WARD_CERT_MALFORMED);
 }
 
+/* ward_identity: one check for every role, a chain or (migration) an ACTIVATION. */
+static void test_identity(void **state)
+{
+    (void)state;
+    blob chain = { .n = 0 };
+    issue(ROOT, WARD_CERT_ROLE_FACTORY, "factory-sz", FACTORY, WARD_CERT_NO_EXPIRY, &chain);
+    issue(FACTORY, WARD_CERT_ROLE_DEVICE, "DEV-1", LOCK, T0 + 100u, &chain);
+    uint8_t act[WARD_ACTIVATION_MAX];
+    size_t alen = 0;
+    ward_activation a = { (const uint8_t *)"LOCK-1", 6, keys[GATEWAY].pub };
+    assert_int_equal(ward_activation_sign_by(ward_test_cp, ward_test_key(keys[FACTORY2].priv),
+                                             WARD_TEST_KEY, &a, act, sizeof act, &alen),
+                     WARD_OK);
+    assert_true(ward_identity_is_chain(chain.b, chain.n));
+    assert_false(ward_identity_is_chain(act, alen));
+
+    const uint32_t locks = WARD_IDENTITY_ROLE(WARD_CERT_ROLE_LOCK) |
+                           WARD_IDENTITY_ROLE(WARD_CERT_ROLE_DEVICE);
+    ward_identity_trust t = { keys[ROOT].pub, keys[FACTORY2].pub, NULL, T0 };
+    ward_identity who;
+    ward_cert_why why;
+    assert_int_equal(ward_identity_verify(ward_test_cp, &t, locks, chain.b, chain.n, &who, &why),
+                     WARD_OK);
+    assert_true(who.chain);
+    assert_int_equal(who.role, WARD_CERT_ROLE_DEVICE);
+    assert_int_equal(who.id_len, 5);
+    assert_memory_equal(who.id, "DEV-1", 5);
+    assert_memory_equal(who.pub, keys[LOCK].pub, WARD_P256_POINT_LEN);
+    assert_int_equal(who.expires, T0 + 100u);
+    /* A role the verifier does not take; past the expiry; no root. */
+    assert_int_equal(ward_identity_verify(ward_test_cp, &t,
+                                          WARD_IDENTITY_ROLE(WARD_CERT_ROLE_GATEWAY), chain.b,
+                                          chain.n, &who, &why), WARD_ERR_AUTH);
+    assert_int_equal(why, WARD_CERT_ROLE);
+    t.now_s = T0 + 100u;
+    assert_int_equal(ward_identity_verify(ward_test_cp, &t, locks, chain.b, chain.n, &who, &why),
+                     WARD_ERR_EXPIRED);
+    assert_int_equal(why, WARD_CERT_EXPIRED);
+    t.now_s = T0;
+    t.root = keys[ROOT2].pub;
+    assert_int_equal(ward_identity_verify(ward_test_cp, &t, locks, chain.b, chain.n, &who, &why),
+                     WARD_ERR_AUTH);
+    assert_int_equal(why, WARD_CERT_UNKNOWN_ISSUER);
+    t.root = NULL;
+    assert_int_equal(ward_identity_verify(ward_test_cp, &t, locks, chain.b, chain.n, &who, &why),
+                     WARD_ERR_AUTH);
+    /* Revoked: the list the verifier holds. */
+    blob lb = { .n = 0 };
+    const int revoked[] = { FACTORY };
+    make_list(ROOT, 1, revoked, 1, &lb);
+    ward_cert_list list;
+    assert_int_equal(ward_cert_list_verify(ward_test_cp, keys[ROOT].pub, lb.b, lb.n, NULL, &list),
+                     WARD_OK);
+    t.root = keys[ROOT].pub;
+    t.list = &list;
+    assert_int_equal(ward_identity_verify(ward_test_cp, &t, locks, chain.b, chain.n, &who, &why),
+                     WARD_ERR_AUTH);
+    assert_int_equal(why, WARD_CERT_REVOKED);
+    t.list = NULL;
+
+    /* The ACTIVATION: by the factory key only while one is given. */
+    assert_int_equal(ward_identity_verify(ward_test_cp, &t, locks, act, alen, &who, &why),
+                     WARD_OK);
+    assert_false(who.chain);
+    assert_int_equal(who.role, WARD_IDENTITY_ROLE_NONE);
+    assert_memory_equal(who.pub, keys[GATEWAY].pub, WARD_P256_POINT_LEN);
+    act[alen - 1] ^= 1u;
+    assert_int_equal(ward_identity_verify(ward_test_cp, &t, locks, act, alen, &who, &why),
+                     WARD_ERR_AUTH);
+    assert_int_equal(why, WARD_CERT_BAD_SIGNATURE);
+    act[alen - 1] ^= 1u;
+    t.factory = NULL;
+    assert_int_equal(ward_identity_verify(ward_test_cp, &t, locks, act, alen, &who, &why),
+                     WARD_ERR_AUTH);
+    assert_int_equal(ward_identity_verify(ward_test_cp, &t, locks, act, 0, &who, &why),
+                     WARD_ERR_FORMAT);
+
+    /* The holder's check: its id and key, no signature needed. */
+    assert_int_equal(ward_identity_names(ward_test_cp, chain.b, chain.n, locks,
+                                         (const uint8_t *)"DEV-1", 5, keys[LOCK].pub), WARD_OK);
+    assert_int_equal(ward_identity_names(ward_test_cp, chain.b, chain.n, locks,
+                                         (const uint8_t *)"DEV-2", 5, keys[LOCK].pub),
+                     WARD_ERR_AUTH);
+    assert_int_equal(ward_identity_names(ward_test_cp, chain.b, chain.n, locks,
+                                         (const uint8_t *)"DEV-1", 5, keys[ROOT].pub),
+                     WARD_ERR_AUTH);
+    assert_int_equal(ward_identity_names(ward_test_cp, act, alen, 0,
+                                         (const uint8_t *)"LOCK-1", 6, keys[GATEWAY].pub),
+                     WARD_OK);
+    assert_int_equal(ward_identity_names(ward_test_cp, chain.b, chain.n - 1, locks,
+                                         (const uint8_t *)"DEV-1", 5, keys[LOCK].pub),
+                     WARD_ERR_FORMAT);
+}
+
 int main(int argc, char **argv)
 {
     ward_test_backend(argc, argv);
@@ -424,6 +520,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_old_list_replay),
         cmocka_unit_test(test_list_lookup),
         cmocka_unit_test(test_truncated_or_altered),
+        cmocka_unit_test(test_identity),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

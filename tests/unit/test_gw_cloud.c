@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ward/ward_bind.h"
+#include "ward/ward_cert.h"
 #include "ward/ward_gw_cloud.h"
 #include "ward/ward_keystore.h"
 
@@ -59,6 +60,73 @@ static void fx_done(fx *f)
     ward_keystore_soft_wipe(&f->fsoft);
     ward_keystore_soft_wipe(&f->gsoft);
     ward_keystore_soft_wipe(&f->osoft);
+}
+
+/* A REGISTER carrying the gateway's certificate (issued by the root, the
+ * factory key here): verified with the root, the role, the expiry and
+ * the list (issue 18, item 1). */
+static void test_register_chain(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f);
+    static const char digits[] = "0123456789abcdef";
+    ward_cert c;
+    memset(&c, 0, sizeof c);
+    c.role = WARD_CERT_ROLE_GATEWAY;
+    c.id_len = 2 * WARD_GW_UUID_LEN;
+    for (size_t i = 0; i < WARD_GW_UUID_LEN; i++) {
+        c.id[2 * i] = (uint8_t)digits[f.uuid[i] >> 4];
+        c.id[2 * i + 1] = (uint8_t)digits[f.uuid[i] & 15];
+    }
+    c.issued = 1700000000u;
+    c.expires = 1800000000u;
+    uint8_t cert[WARD_CERT_MAX], msg[WARD_GW_REGISTER_MAX], claim[WARD_GW_CLAIM_LEN];
+    uint8_t owner[WARD_GW_OWNER_HASH_LEN];
+    size_t clen = 0, len = 0;
+    assert_int_equal(ward_cert_issue_by(ward_test_cp, &f.factory, WARD_KEY_FACTORY, &c, f.gw_pub,
+                                        cert, sizeof cert, &clen), WARD_OK);
+    assert_true(clen <= WARD_GW_ACTIVATION_MAX);
+    memset(claim, 0x77, sizeof claim);
+    memset(owner, 0x42, sizeof owner);
+    assert_int_equal(ward_gw_register_sign_by(ward_test_cp, &f.gw, GW_KEY, claim, f.mac, f.uuid,
+                                              cert, clen, owner, msg, sizeof msg, &len),
+                     WARD_OK);
+    ward_gw_register r;
+    ward_identity_trust t = { f.factory_pub, NULL, NULL, 1750000000u };
+    assert_int_equal(ward_gw_register_verify_id(ward_test_cp, &t, msg, len, &r), WARD_OK);
+    assert_memory_equal(r.gw_pub, f.gw_pub, WARD_P256_POINT_LEN);
+    /* Expired by the verifier's clock; another root; no root. */
+    t.now_s = 1800000000u;
+    assert_int_equal(ward_gw_register_verify_id(ward_test_cp, &t, msg, len, &r), WARD_ERR_AUTH);
+    t.now_s = 1750000000u;
+    t.root = f.gw_pub;
+    assert_int_equal(ward_gw_register_verify_id(ward_test_cp, &t, msg, len, &r), WARD_ERR_AUTH);
+    t.root = NULL;
+    assert_int_equal(ward_gw_register_verify_id(ward_test_cp, &t, msg, len, &r), WARD_ERR_AUTH);
+    /* Revoked. */
+    uint8_t kid[WARD_CERT_KEY_ID_LEN], list[WARD_CERT_LIST_LEN(1)];
+    size_t llen = 0;
+    ward_cert_list l;
+    assert_int_equal(ward_cert_key_id(ward_test_cp, f.gw_pub, kid), WARD_OK);
+    assert_int_equal(ward_cert_list_sign_by(ward_test_cp, &f.factory, WARD_KEY_FACTORY, 1,
+                                            1700000000u, kid, 1, list, sizeof list, &llen),
+                     WARD_OK);
+    assert_int_equal(ward_cert_list_verify(ward_test_cp, f.factory_pub, list, llen, NULL, &l),
+                     WARD_OK);
+    t.root = f.factory_pub;
+    t.list = &l;
+    assert_int_equal(ward_gw_register_verify_id(ward_test_cp, &t, msg, len, &r), WARD_ERR_AUTH);
+    /* A certificate of another role is refused. */
+    t.list = NULL;
+    c.role = WARD_CERT_ROLE_SUBDEVICE;
+    assert_int_equal(ward_cert_issue_by(ward_test_cp, &f.factory, WARD_KEY_FACTORY, &c, f.gw_pub,
+                                        cert, sizeof cert, &clen), WARD_OK);
+    assert_int_equal(ward_gw_register_sign_by(ward_test_cp, &f.gw, GW_KEY, claim, f.mac, f.uuid,
+                                              cert, clen, owner, msg, sizeof msg, &len),
+                     WARD_OK);
+    assert_int_equal(ward_gw_register_verify_id(ward_test_cp, &t, msg, len, &r), WARD_ERR_AUTH);
+    fx_done(&f);
 }
 
 static void test_claim(void **state)
@@ -397,6 +465,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_claim),
         cmocka_unit_test(test_register),
+        cmocka_unit_test(test_register_chain),
         cmocka_unit_test(test_creds),
         cmocka_unit_test(test_login_and_packets),
         cmocka_unit_test(test_login_refused),
