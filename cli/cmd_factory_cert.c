@@ -14,34 +14,12 @@
 #include "ward/ward_files.h"
 #include "ward/ward_host.h"
 
-static const struct {
-    const char *name;
-    uint8_t role;
-} roles[] = {
-    { "lock", WARD_CERT_ROLE_LOCK }, { "device", WARD_CERT_ROLE_DEVICE },
-    { "gateway", WARD_CERT_ROLE_GATEWAY }, { "subdevice", WARD_CERT_ROLE_SUBDEVICE },
-    { "se-host", WARD_CERT_ROLE_SE_HOST }, { "factory", WARD_CERT_ROLE_FACTORY },
-};
-
 static int role_of(const char *name, uint8_t *role)
 {
-    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
-        if (strcmp(roles[i].name, name) == 0) {
-            *role = roles[i].role;
-            return 0;
-        }
+    if (cli_cert_role_by_name(name, strlen(name), role)) {
+        return 0;
     }
     return cli_usage("--role: lock, device, gateway, subdevice, se-host or factory");
-}
-
-static const char *role_name(uint8_t role)
-{
-    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
-        if (roles[i].role == role) {
-            return roles[i].name;
-        }
-    }
-    return "?";
 }
 
 /* A decimal number of seconds (a time or a count of days) into *out. */
@@ -179,8 +157,8 @@ int cmd_factory_cert(int argc, char **argv)
     if ((rc = write_bin(out, chain, have + len, "certificate")) != 0) {
         return rc;
     }
-    printf("certificate: %s %s, %zu bytes%s, written to %s\n", role_name(c.role), id, len,
-           have > 0 ? " after its factory's" : "", out);
+    printf("certificate: %s %s, %zu bytes%s, written to %s\n", cli_cert_role_name(c.role), id,
+           len, have > 0 ? " after its factory's" : "", out);
     return 0;
 }
 
@@ -422,7 +400,7 @@ int cmd_factory_check(int argc, char **argv)
     if (err != WARD_OK) {
         return cli_fail("certificate refused: %s", why_text(why));
     }
-    printf("certificate valid: %s %.*s", role_name(leaf.role), (int)leaf.id_len,
+    printf("certificate valid: %s %.*s", cli_cert_role_name(leaf.role), (int)leaf.id_len,
            (const char *)leaf.id);
     if (leaf.expires != WARD_CERT_NO_EXPIRY) {
         printf(", expires %u", (unsigned)leaf.expires);

@@ -1,5 +1,5 @@
 /* Every role's identity as the CLI gets it: a chain given or made by the factory, kept in
- * the state directory (identity.h); and the manufacturer's signing key of `ward factory`. */
+ * the state directory (identity.h). */
 #include "identity.h"
 
 #include <errno.h>
@@ -10,45 +10,38 @@
 
 #include "cli.h"
 #include "keyfile.h"
+#include "keystore.h"
 #include "ward/ward.h"
 #include "ward/ward_files.h"
 
-int cli_signer_open(cli_signer *s, const char *key, const ward_crypto *cp)
+static const struct {
+    const char *name;
+    uint8_t role;
+} roles[] = {
+    { "lock", WARD_CERT_ROLE_LOCK }, { "device", WARD_CERT_ROLE_DEVICE },
+    { "gateway", WARD_CERT_ROLE_GATEWAY }, { "subdevice", WARD_CERT_ROLE_SUBDEVICE },
+    { "se-host", WARD_CERT_ROLE_SE_HOST }, { "factory", WARD_CERT_ROLE_FACTORY },
+};
+
+int cli_cert_role_by_name(const char *name, size_t len, uint8_t *role)
 {
-    ward_err err;
-    memset(s, 0, sizeof *s);
-    if (strncmp(key, "pkcs11:", 7) == 0) {
-        char why[512];
-        err = ward_pkcs11_open(key, cp, &s->p11, &s->ks, why, sizeof why);
-        if (err != WARD_OK) {
-            return cli_fail("cannot open the keystore: %s", why);
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+        if (strlen(roles[i].name) == len && strncmp(roles[i].name, name, len) == 0) {
+            *role = roles[i].role;
+            return 1;
         }
-    } else {
-        ward_keystore_soft_init(&s->soft, cp, NULL, &s->ks);
-        err = keyfile_load_key(key, &s->soft, WARD_KEY_FACTORY);
-        if (err != WARD_OK) {
-            int os = errno;
-            ward_keystore_soft_wipe(&s->soft);
-            return cli_fail("cannot read the key %s: %s", key,
-                            cli_file_why(err, os, "not a key file (64 hex digits)"));
-        }
-    }
-    err = s->ks.public_key(s->ks.ctx, WARD_KEY_FACTORY, s->pub);
-    if (err != WARD_OK) {
-        cli_signer_close(s);
-        return cli_fail("no manufacturer key in %s: %s", key, ward_strerror(err));
     }
     return 0;
 }
 
-void cli_signer_close(cli_signer *s)
+const char *cli_cert_role_name(uint8_t role)
 {
-    if (s->p11 != NULL) {
-        ward_pkcs11_close(s->p11);
-        s->p11 = NULL;
-    } else {
-        ward_keystore_soft_wipe(&s->soft);
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+        if (roles[i].role == role) {
+            return roles[i].name;
+        }
     }
+    return "?";
 }
 
 int cli_identity_wanted(const cli_id_opts *o)
@@ -119,14 +112,14 @@ static int issue(const ward_crypto *cp, const cli_id_opts *o, uint8_t role, cons
     if (ward_cert_parse(chain, have, &fc) != WARD_OK || fc.role != WARD_CERT_ROLE_FACTORY) {
         return cli_fail("%s is not a factory certificate", o->factory_cert);
     }
-    cli_signer s;
-    if ((rc = cli_signer_open(&s, o->factory_key, cp)) != 0) {
+    cli_key s;
+    if ((rc = cli_key_open(&s, o->factory_key, WARD_KEY_FACTORY, cp, "manufacturer key")) != 0) {
         return rc;
     }
     uint8_t comp[WARD_P256_COMPRESSED_LEN];
     ward_p256_compress(s.pub, comp);
     if (memcmp(comp, fc.pub, sizeof comp) != 0) {
-        cli_signer_close(&s);
+        cli_key_close(&s);
         return cli_fail("%s certifies another key than %s", o->factory_cert, o->factory_key);
     }
     ward_cert c;
@@ -139,7 +132,7 @@ static int issue(const ward_crypto *cp, const cli_id_opts *o, uint8_t role, cons
     c.expires = WARD_CERT_NO_EXPIRY;
     ward_err err = ward_cert_issue_by(cp, &s.ks, WARD_KEY_FACTORY, &c, pub, chain + have,
                                       cap - have, &one);
-    cli_signer_close(&s);
+    cli_key_close(&s);
     if (err != WARD_OK) {
         return cli_fail("cannot issue the certificate: %s", ward_strerror(err));
     }

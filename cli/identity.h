@@ -2,8 +2,8 @@
  * identity.h - how every role's init gets its identity (ward_identity.h):
  * a certificate chain given (--cert FILE) or made on the spot by the
  * factory (--factory-key KEY --factory-cert FILE), kept in the state
- * directory as D/identity.chain; and the issuing key of `ward factory`
- * (a key file or a PKCS#11 token), shared by the factory commands.
+ * directory as D/identity.chain. The issuing key is a cli_key
+ * (keystore.h).
  */
 #ifndef WARD_CLI_IDENTITY_H
 #define WARD_CLI_IDENTITY_H
@@ -19,18 +19,11 @@
 #define CLI_IDENTITY_PUB "identity.pub"      /* the identity key, 130 hex digits */
 #define CLI_IDENTITY_LIST "revocation.list"  /* a verifier's newest revocation list */
 
-/* A manufacturer key that signs: a key file (factory.key) in a software
- * keystore, or a PKCS#11 token's WARD_KEY_FACTORY. */
-typedef struct cli_signer {
-    ward_keystore_soft soft;
-    ward_pkcs11_keystore *p11;
-    ward_keystore ks;
-    uint8_t pub[WARD_P256_POINT_LEN];
-} cli_signer;
-
-/* 0 or an exit code after printing why. */
-int cli_signer_open(cli_signer *s, const char *key, const ward_crypto *cp);
-void cli_signer_close(cli_signer *s);
+/* Certificate roles by their CLI names (lock, device, gateway, subdevice,
+ * se-host, factory): 1 and *role set when name[0..len) is one; the name of
+ * a role, "?" for none. */
+int cli_cert_role_by_name(const char *name, size_t len, uint8_t *role);
+const char *cli_cert_role_name(uint8_t role);
 
 /* The identity options of every role's init. */
 typedef struct cli_id_opts {

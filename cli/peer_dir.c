@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/file.h>
 
+#include "identity.h"
 #include "ward/ward_files.h"
 #include "ward/ward_port_posix.h"
 #include "ward/ward_store.h"
@@ -22,23 +23,9 @@
 #endif
 #define TIME_STORE_SIZE 1024   /* cmd_time.c's D/time.bin */
 
-static const struct {
-    const char *name;
-    uint8_t role;
-} roles[] = {
-    { "lock", WARD_CERT_ROLE_LOCK },           { "device", WARD_CERT_ROLE_DEVICE },
-    { "gateway", WARD_CERT_ROLE_GATEWAY },     { "subdevice", WARD_CERT_ROLE_SUBDEVICE },
-    { "se-host", WARD_CERT_ROLE_SE_HOST },
-};
-
 const char *peer_role_name(uint8_t role)
 {
-    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
-        if (roles[i].role == role) {
-            return roles[i].name;
-        }
-    }
-    return role == WARD_CERT_ROLE_FACTORY ? "factory" : "?";
+    return cli_cert_role_name(role);
 }
 
 int peer_roles_parse(const char *text, uint32_t *allowed)
@@ -47,14 +34,11 @@ int peer_roles_parse(const char *text, uint32_t *allowed)
     const char *p = text;
     while (*p != '\0') {
         size_t n = strcspn(p, ",");
-        bool found = false;
-        for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
-            if (strlen(roles[i].name) == n && strncmp(roles[i].name, p, n) == 0) {
-                *allowed |= WARD_PEER_ALLOW(roles[i].role);
-                found = true;
-            }
-        }
-        if (!found) {
+        uint8_t role = 0;
+        bool found = cli_cert_role_by_name(p, n, &role) && role != WARD_CERT_ROLE_FACTORY;
+        if (found) {
+            *allowed |= WARD_PEER_ALLOW(role);
+        } else {
             *allowed = 0;
             return cli_usage("--allow: a comma-separated list of lock, device, gateway, "
                              "subdevice, se-host");
