@@ -113,6 +113,9 @@ int cmd_factory_keygen(int argc, char **argv);
 int cmd_factory_cert(int argc, char **argv);
 int cmd_factory_revoke(int argc, char **argv);
 int cmd_factory_check(int argc, char **argv);
+/* Signed firmware update (cmd_fw*.c): the vendor's release key and manifests. */
+int cmd_fw_keygen(int argc, char **argv);
+int cmd_fw_sign(int argc, char **argv);
 int cmd_lock_init(int argc, char **argv);
 int cmd_lock_bind(int argc, char **argv);
 int cmd_lock_bind_start(int argc, char **argv);

@@ -58,6 +58,7 @@ extern const cli_doc_group cli_doc_groups[];
 /* Each group's table (doc_*.c). */
 extern const cli_doc cli_docs_top[];
 extern const cli_doc cli_docs_factory[];
+extern const cli_doc cli_docs_fw[];
 extern const cli_doc cli_docs_lock[];
 extern const cli_doc cli_docs_app[];
 extern const cli_doc cli_docs_se[];

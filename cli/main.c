@@ -17,6 +17,8 @@ static const cli_command commands[] = {
     { "factory cert", cmd_factory_cert },
     { "factory revoke", cmd_factory_revoke },
     { "factory check", cmd_factory_check },
+    { "fw keygen", cmd_fw_keygen },
+    { "fw sign", cmd_fw_sign },
     { "lock init", cmd_lock_init },
     { "lock bind", cmd_lock_bind },
     { "lock bind-start", cmd_lock_bind_start },
