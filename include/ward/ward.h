@@ -10,7 +10,8 @@
  * and ward_lock.h (lock-app binding), ward_op.h (remote approval),
  * ward_device.h (several apps, one device), ward_se.h (secure element
  * binding), ward_cert.h (device certificates), ward_time.h (secure
- * time), ward_fw.h (firmware manifests). The client library's headers (ward_app.h, ...) are separate.
+ * time), ward_fw.h (firmware manifests), ward_fw_update.h (the A/B
+ * update engine). The client library's headers (ward_app.h, ...) are separate.
  */
 #ifndef WARD_H
 #define WARD_H
@@ -39,6 +40,7 @@
 #include "ward_cert.h"
 #include "ward_time.h"
 #include "ward_fw.h"
+#include "ward_fw_update.h"
 #include "ward_records.h"
 
 #endif /* WARD_H */
