@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fw_device.h"
 #include "coap_ward.h"
 #include "state.h"
 #include "keystore.h"
@@ -37,13 +38,15 @@ static void say(const char *fmt, ...)
 int cmd_device_init(int argc, char **argv)
 {
     const char *dir = NULL, *id = NULL, *server = NULL, *factory = NULL, *no_act = NULL;
-    const char *name = NULL, *type = NULL, *keystore = NULL;
+    const char *name = NULL, *type = NULL, *keystore = NULL, *fw_class = NULL;
+    const char *release_pub = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "id", true, &id }, { "server", true, &server },
         { "factory-key", true, &factory }, { "no-activate", false, &no_act },
         { "name", true, &name }, { "type", true, &type }, { "keystore", true, &keystore },
+        { "fw-class", true, &fw_class }, { "release-pub", true, &release_pub },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 8, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 10, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -52,7 +55,8 @@ int cmd_device_init(int argc, char **argv)
                          "--factory-key FILE [--name N] [--type T] [--no-activate] "
                          "[--keystore URI]");
     }
-    if ((rc = cli_server_opt(&server)) != 0) {
+    if ((rc = cli_server_opt(&server)) != 0 ||
+        (rc = fw_device_check_opts(fw_class, release_pub)) != 0) {
         return rc;
     }
     cli_keystore_option(keystore);
@@ -64,6 +68,9 @@ int cmd_device_init(int argc, char **argv)
     printf("device %s: identity key ready in %s\n", dd.id, dir);
     if (factory != NULL) {
         rc = cli_state_activate(&dd, factory);
+    }
+    if (rc == 0 && fw_class != NULL) {
+        rc = fw_device_init(dir, fw_class, release_pub, dd.host.crypto);
     }
     ward_agent_state_close(&dd);
     return rc;

@@ -11,6 +11,7 @@
 
 #include "json_out.h"
 #include "cli.h"
+#include "fw_device.h"
 #include "state.h"
 #include "keystore.h"
 #include "lockops.h"
@@ -26,13 +27,14 @@
 int cmd_lock_init(int argc, char **argv)
 {
     const char *dir = NULL, *sn = NULL, *server = NULL, *factory = NULL, *no_act = NULL;
-    const char *keystore = NULL;
+    const char *keystore = NULL, *fw_class = NULL, *release_pub = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "sn", true, &sn }, { "server", true, &server },
         { "factory-key", true, &factory }, { "no-activate", false, &no_act },
         { "keystore", true, &keystore },
+        { "fw-class", true, &fw_class }, { "release-pub", true, &release_pub },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 6, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 8, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -40,7 +42,8 @@ int cmd_lock_init(int argc, char **argv)
         return cli_usage("usage: ward lock init --dir D --sn SN --server URL "
                          "--factory-key FILE [--no-activate] [--keystore URI]");
     }
-    if ((rc = cli_server_opt(&server)) != 0) {
+    if ((rc = cli_server_opt(&server)) != 0 ||
+        (rc = fw_device_check_opts(fw_class, release_pub)) != 0) {
         return rc;
     }
     if (factory == NULL && no_act == NULL) {
@@ -55,6 +58,9 @@ int cmd_lock_init(int argc, char **argv)
     printf("lock %s: identity key ready in %s\n", ld.id, dir);
     if (factory != NULL) {
         rc = cli_state_activate(&ld, factory);
+    }
+    if (rc == 0 && fw_class != NULL) {
+        rc = fw_device_init(dir, fw_class, release_pub, ld.host.crypto);
     }
     ward_agent_state_close(&ld);
     return rc;

@@ -32,5 +32,16 @@ const cli_doc cli_docs_fw[] = {
           { "min-counter", "N", "the counter a device must have confirmed (default 0: any)" },
           { "out", "MANIFEST", "the file to write the manifest (121 to 183 bytes) into" },
           { NULL, NULL, NULL } } },
+    { "fw serve", "--link PATH --manifest M --image IMG",
+      "serve one release over a byte stream (a Unix socket standing in for a UART)",
+      "Listens on the Unix stream socket PATH and answers `ROLE update --link\n"
+      "PATH`: the manifest for its class and the image in pieces (docs/protocol.md\n"
+      "\"Signed firmware update\", \"Over a byte stream\"). One device at a time;\n"
+      "stops on SIGTERM or SIGINT. It checks nothing: the device verifies.",
+      (const cli_doc_opt[]){
+          { "link", "PATH", "the socket to listen on (replaced if a socket is there)" },
+          { "manifest", "M", "the release's manifest (`ward fw sign`)" },
+          { "image", "IMG", "the release's image" },
+          { NULL, NULL, NULL } } },
     { NULL, NULL, NULL, NULL, NULL },
 };
