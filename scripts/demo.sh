@@ -39,6 +39,7 @@ step "build self test: published vectors on both crypto backends"
 
 step "the manufacturer makes its key; wardd will trust its public half"
 "$WARD" factory keygen --out "$DEMO/factory"
+"$WARD" fw keygen --out "$DEMO/release"
 
 step "wardd starts on a fresh SQLite database (SMS go to an outbox directory)"
 "$WARDD" --listen 127.0.0.1:0 --db "$DEMO/wardd.db" --sms-outbox "$DEMO/outbox" \
@@ -55,7 +56,8 @@ echo "wardd listening on $URL"
 
 step "a lock comes off the line: identity key, activation signed by the manufacturer"
 "$WARD" lock init --dir "$DEMO/lock" --sn LOCK-0001 --server "$URL" \
-  --factory-key "$DEMO/factory/factory.key"
+  --factory-key "$DEMO/factory/factory.key" \
+  --fw-class lock-k1 --release-pub "$DEMO/release/release.pub"
 
 step "Alice installs the app on her phone; wardd texts a code to prove the number is hers"
 register alice alice +8613800000001
@@ -194,5 +196,30 @@ cat "$DEMO/sensor.out"
 grep -q "data: door: closed" "$DEMO/hub.out" || { cat "$DEMO/hub.out"; exit 1; }
 kill "$HUB_PID" && wait "$HUB_PID" || true
 cat "$DEMO/hub.out"
+
+step "the vendor signs firmware 1.1; the lock fetches it over a serial link (a Unix socket)"
+head -c 65536 /dev/urandom >"$DEMO/fw-1.1.bin"
+"$WARD" fw sign --key "$DEMO/release/release.key" --image "$DEMO/fw-1.1.bin" --class lock-k1 \
+  --version 1.1 --counter 2 --out "$DEMO/fw-1.1.manifest"
+"$WARD" fw serve --link "$DEMO/fw.sock" --manifest "$DEMO/fw-1.1.manifest" \
+  --image "$DEMO/fw-1.1.bin" >"$DEMO/fw-serve.out" 2>&1 &
+FW_PID=$!
+for _ in $(seq 50); do [ -S "$DEMO/fw.sock" ] && break; sleep 0.1; done
+"$WARD" lock update --dir "$DEMO/lock" --link "$DEMO/fw.sock"
+step "the lock boots 1.1 on trial; it confirms itself, and only then the counter rises"
+"$WARD" lock boot --dir "$DEMO/lock"
+step "an old release replayed to the lock is refused; it keeps running 1.1"
+"$WARD" fw sign --key "$DEMO/release/release.key" --image "$DEMO/fw-1.1.bin" --class lock-k1 \
+  --version 1.0 --counter 1 --out "$DEMO/fw-1.0.manifest" >/dev/null
+kill "$FW_PID" && wait "$FW_PID" || true
+"$WARD" fw serve --link "$DEMO/fw.sock" --manifest "$DEMO/fw-1.0.manifest" \
+  --image "$DEMO/fw-1.1.bin" >"$DEMO/fw-serve.out" 2>&1 &
+FW_PID=$!
+for _ in $(seq 50); do [ -S "$DEMO/fw.sock" ] && break; sleep 0.1; done
+if "$WARD" lock update --dir "$DEMO/lock" --link "$DEMO/fw.sock"; then
+  echo "the old release was taken" >&2; exit 1
+fi
+"$WARD" lock boot --dir "$DEMO/lock"
+kill "$FW_PID" && wait "$FW_PID" || true
 
 step "done"
