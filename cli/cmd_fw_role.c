@@ -151,6 +151,14 @@ static int update_run(const char *role_name, ward_agent_role role, int argc, cha
         printf("up to date: running version %s (counter %lu)\n", v, (unsigned long)s.confirmed);
         goto out;
     }
+    uint8_t other = (uint8_t)(1u - s.running);
+    if (s.trial == WARD_FW_PENDING && m.counter == s.slot[other].counter &&
+        memcmp(m.digest, s.slot[other].digest, WARD_SHA256_LEN) == 0) {
+        char v[WARD_FW_VERSION_MAX + 1];
+        fw_version_text(&s.slot[other], v);
+        printf("version %s is downloaded already: it runs on trial at the next boot\n", v);
+        goto out;
+    }
     uint32_t off = 0, reached = 0;
     err = ward_fw_resume(&d.u, &d.st, mb, ml, &off);
     if (err == WARD_OK) {

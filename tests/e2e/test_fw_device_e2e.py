@@ -272,6 +272,10 @@ class FwDevice(unittest.TestCase):
         self.assertEqual((st["trial"], st["confirmed"], st["running"]), ("pending", 0, 0))
         with open(img, "rb") as f:
             self.assertEqual(self.slot(d, 1)[:70000], f.read())
+        # Asked again before booting: it is there already, nothing changes.
+        p = self.update(d, sock)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(boot_state(d), st)
         # Boot: on trial, then it confirms itself; only now the counter.
         self.assertEqual(self.boot(d), "1.0")
         st = boot_state(d)
