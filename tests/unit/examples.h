@@ -171,6 +171,7 @@ void ex_gen_flow_d(ex_set *s);
 void ex_gen_flow_e(ex_set *s);
 void ex_gen_certs(ex_set *s);
 void ex_gen_time(ex_set *s);
+void ex_gen_fw(ex_set *s);
 
 /* ---- the document ---- */
 

@@ -217,6 +217,7 @@ ward_err ex_generate(ex_set *s, const ward_crypto *cp)
     ex_gen_flow_e(s);
     ex_gen_certs(s);
     ex_gen_time(s);
+    ex_gen_fw(s);
     return WARD_OK;
 }
 
