@@ -65,6 +65,11 @@ GATEWAYS_ONLY="${WARD_BENCH_GATEWAYS_ONLY:-0}"
 # Offline peer authentication (issue 18, item 4): bytes per message against EDHOC's.
 [ "$RELAYS_ONLY" = 1 ] || [ "$GATEWAYS_ONLY" = 1 ] || "$BUILD/bench/bench_peer" $LOCK_ARGS
 [ "$RELAYS_ONLY" = 1 ] || [ "$GATEWAYS_ONLY" = 1 ] || "$TIME_BENCH" $LOCK_ARGS
+# Issue 18, item 3: update verification cost per KB on both backends.
+FW_BENCH="$BUILD/bench/bench_fw_update"
+if [ "$RELAYS_ONLY" != 1 ] && [ "$GATEWAYS_ONLY" != 1 ]; then
+  if [ -x "$FW_BENCH" ]; then "$FW_BENCH" $LOCK_ARGS; else echo "bench: $FW_BENCH not built"; fi
+fi
 
 "$RELAY_BENCH" factory "$TMP"
 # shellcheck disable=SC2086

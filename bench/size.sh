@@ -124,6 +124,18 @@ if "$CC" $CFLAGS -c "$OUT/peer_ctx.c" -o "$OUT/peer_ctx.o" 2>/dev/null; then
     $4 == "peer_ctx" { t = $2 + 0 }
     END { printf "  RAM per peer: ward_peer %d B\n", t }'
 fi
+# Signed firmware update (issue 18, item 3): the manifest's parser and
+# verifier, and the A/B engine (download, boot, confirm), and its context.
+echo "firmware update on Cortex-M4 (-Os, thumb; ward_fw.h, ward_fw_update.h):"
+flowc "manifest parse and verify" fw_manifest
+flowc "A/B update engine (download, boot, confirm)" fw_update fw_boot
+printf '#include "ward/ward_fw_update.h"\nward_fw_update fwu_ctx;\n' >"$OUT/fwu_ctx.c"
+# shellcheck disable=SC2086
+if "$CC" $CFLAGS -c "$OUT/fwu_ctx.c" -o "$OUT/fwu_ctx.o" 2>/dev/null; then
+  "${ARM_NM:-arm-none-eabi-nm}" -S -t d "$OUT/fwu_ctx.o" | awk '
+    $4 == "fwu_ctx" { t = $2 + 0 }
+    END { printf "  RAM the device holds for it: ward_fw_update %d B\n", t }'
+fi
 
 # The agent (agent/: a device's link to wardd and its state directory) on
 # the host it is for, x86-64 Linux (-Os, the host's cc): what a Linux-class

@@ -113,6 +113,17 @@ int cmd_factory_keygen(int argc, char **argv);
 int cmd_factory_cert(int argc, char **argv);
 int cmd_factory_revoke(int argc, char **argv);
 int cmd_factory_check(int argc, char **argv);
+/* Signed firmware update (cmd_fw*.c): the vendor's release key and manifests. */
+int cmd_fw_keygen(int argc, char **argv);
+int cmd_fw_sign(int argc, char **argv);
+int cmd_fw_serve(int argc, char **argv);
+/* ... and each device role's update and boot (cmd_fw_role.c). */
+int cmd_lock_update(int argc, char **argv);
+int cmd_lock_boot(int argc, char **argv);
+int cmd_device_update(int argc, char **argv);
+int cmd_device_boot(int argc, char **argv);
+int cmd_gateway_update(int argc, char **argv);
+int cmd_gateway_boot(int argc, char **argv);
 int cmd_lock_init(int argc, char **argv);
 int cmd_lock_bind(int argc, char **argv);
 int cmd_lock_bind_start(int argc, char **argv);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fw_device.h"
 #include "coap_ward.h"
 #include "sectime.h"
 #include "identity.h"
@@ -40,13 +41,15 @@ static void say(const char *fmt, ...)
 int cmd_device_init(int argc, char **argv)
 {
     const char *dir = NULL, *id = NULL, *server = NULL, *factory = NULL, *no_act = NULL;
-    const char *name = NULL, *type = NULL, *keystore = NULL;
+    const char *name = NULL, *type = NULL, *keystore = NULL, *fw_class = NULL;
+    const char *release_pub = NULL;
     cli_id_opts ido = { NULL, NULL, NULL };
     const cli_option opts[] = {
         { "dir", true, &dir }, { "id", true, &id }, { "server", true, &server },
         { "factory-key", true, &factory }, { "no-activate", false, &no_act },
         { "name", true, &name }, { "type", true, &type }, { "keystore", true, &keystore },
         { "cert", true, &ido.cert }, { "factory-cert", true, &ido.factory_cert },
+        { "fw-class", true, &fw_class }, { "release-pub", true, &release_pub },
     };
     int npos = 0, rc = cli_parse(argc, argv, opts, 10, NULL, 0, &npos);
     if (rc != 0) {
@@ -57,12 +60,13 @@ int cmd_device_init(int argc, char **argv)
         (factory == NULL && no_act == NULL && ido.cert == NULL)) {
         return cli_usage("usage: ward device init --dir D --id ID --server URL "
                          "--factory-key FILE [--factory-cert FILE] [--cert FILE] [--name N] "
-                         "[--type T] [--no-activate] [--keystore URI]");
+                         "[--type T] [--no-activate] [--keystore URI] [--fw-class C --release-pub F]");
     }
     if ((rc = cli_identity_usage(&ido)) != 0) {
         return rc;
     }
-    if ((rc = cli_server_opt(&server)) != 0) {
+    if ((rc = cli_server_opt(&server)) != 0 ||
+        (rc = fw_device_check_opts(fw_class, release_pub)) != 0) {
         return rc;
     }
     cli_keystore_option(keystore);
@@ -73,6 +77,9 @@ int cmd_device_init(int argc, char **argv)
     }
     printf("device %s: identity key ready in %s\n", dd.id, dir);
     rc = cli_state_identify(&dd, &ido, WARD_CERT_ROLE_DEVICE);
+    if (rc == 0 && fw_class != NULL) {
+        rc = fw_device_init(dir, fw_class, release_pub, dd.host.crypto);
+    }
     ward_agent_state_close(&dd);
     return rc;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fw_device.h"
 #include "gw_cloud.h"
 #include "gw_net.h"
 #include "gw_subs.h"
@@ -141,13 +142,15 @@ int cmd_gateway_init(int argc, char **argv)
 {
     const char *dir = NULL, *mac_s = NULL, *server = NULL, *factory = NULL, *no_act = NULL;
     const char *brand = NULL, *category = NULL, *port_s = NULL, *keystore = NULL;
+    const char *fw_class = NULL, *release_pub = NULL;
     const cli_option opts[] = {
         { "dir", true, &dir }, { "mac", true, &mac_s }, { "server", true, &server },
         { "factory-key", true, &factory }, { "no-activate", false, &no_act },
         { "brand", true, &brand }, { "category", true, &category }, { "port", true, &port_s },
         { "keystore", true, &keystore },
+        { "fw-class", true, &fw_class }, { "release-pub", true, &release_pub },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 9, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, 11, NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -163,7 +166,8 @@ int cmd_gateway_init(int argc, char **argv)
     }
     unsigned long port = 0;
     if ((rc = cli_number_opt("port", port_s, 10080, 1, 65535, &port)) != 0 ||
-        (rc = cli_server_opt(&server)) != 0) {
+        (rc = cli_server_opt(&server)) != 0 ||
+        (rc = fw_device_check_opts(fw_class, release_pub)) != 0) {
         return rc;
     }
     c.port = (unsigned)port;
@@ -223,6 +227,9 @@ int cmd_gateway_init(int argc, char **argv)
     free(png);
     if (rc == 0 && factory != NULL) {
         rc = cli_state_activate(&dd, factory);
+    }
+    if (rc == 0 && fw_class != NULL) {
+        rc = fw_device_init(dir, fw_class, release_pub, dd.host.crypto);
     }
     ward_agent_state_close(&dd);
     return rc;

@@ -11,6 +11,7 @@
 
 #include "json_out.h"
 #include "cli.h"
+#include "fw_device.h"
 #include "identity.h"
 #include "state.h"
 #include "keystore.h"
@@ -27,13 +28,14 @@
 int cmd_lock_init(int argc, char **argv)
 {
     const char *dir = NULL, *sn = NULL, *server = NULL, *factory = NULL, *no_act = NULL;
-    const char *keystore = NULL;
+    const char *keystore = NULL, *fw_class = NULL, *release_pub = NULL;
     cli_id_opts ido = { NULL, NULL, NULL };
     const cli_option opts[] = {
         { "dir", true, &dir }, { "sn", true, &sn }, { "server", true, &server },
         { "factory-key", true, &factory }, { "no-activate", false, &no_act },
         { "keystore", true, &keystore }, { "cert", true, &ido.cert },
         { "factory-cert", true, &ido.factory_cert },
+        { "fw-class", true, &fw_class }, { "release-pub", true, &release_pub },
     };
     int npos = 0, rc = cli_parse(argc, argv, opts, 8, NULL, 0, &npos);
     if (rc != 0) {
@@ -45,7 +47,8 @@ int cmd_lock_init(int argc, char **argv)
                          "--factory-key FILE [--factory-cert FILE] [--cert FILE] "
                          "[--no-activate] [--keystore URI]");
     }
-    if ((rc = cli_server_opt(&server)) != 0 || (rc = cli_identity_usage(&ido)) != 0) {
+    if ((rc = cli_server_opt(&server)) != 0 || (rc = cli_identity_usage(&ido)) != 0 ||
+        (rc = fw_device_check_opts(fw_class, release_pub)) != 0) {
         return rc;
     }
     if (factory == NULL && no_act == NULL && ido.cert == NULL) {
@@ -60,6 +63,9 @@ int cmd_lock_init(int argc, char **argv)
     }
     printf("lock %s: identity key ready in %s\n", ld.id, dir);
     rc = cli_state_identify(&ld, &ido, WARD_CERT_ROLE_LOCK);
+    if (rc == 0 && fw_class != NULL) {
+        rc = fw_device_init(dir, fw_class, release_pub, ld.host.crypto);
+    }
     ward_agent_state_close(&ld);
     return rc;
 }

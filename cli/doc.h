@@ -57,12 +57,41 @@ typedef struct cli_doc_group {
     { "time-every", "S", "with time keys (ward ROLE time): sync at start and every S seconds " \
       "(default 3600; after a failure again in 5 s, doubling up to S)" }
 
+/* Firmware update of every device role (cli/cmd_fw_role.c, fw_device.h):
+ * the init options, `ROLE update` and `ROLE boot`. */
+#define CLI_DOC_FW_INIT_OPTS                                                 \
+    { "fw-class", "C", "the firmware's device class (with --release-pub): D/fw holds its slots" }, \
+    { "release-pub", "F", "the firmware release key (release.pub of `ward fw keygen`)" }
+#define CLI_DOC_FW_UPDATE_SYNOPSIS "--dir D [--server URL | --link PATH]"
+#define CLI_DOC_FW_UPDATE_SUMMARY "download the newest signed release into the other slot"
+#define CLI_DOC_FW_UPDATE_DETAILS                                            \
+    "Asks the source for the newest manifest of this device's class, checks it\n" \
+    "(release key, class, a counter above the confirmed one, the minimum counter)\n" \
+    "before writing anything, then downloads the image into the slot that does\n" \
+    "not run while hashing it, and marks it pending only if its size and SHA-256\n" \
+    "are the manifest's. A cut download resumes from its last checkpoint. Each\n" \
+    "refusal exits 1 with one line; the running image is never touched. Default\n" \
+    "source: the role's wardd (from init)."
+#define CLI_DOC_FW_UPDATE_OPTS                                               \
+    { "server", "URL", "fetch from this wardd (GET /v1/fw/CLASS)" },                   \
+    { "link", "PATH", "fetch over a byte stream: the Unix socket of `ward fw serve`" }
+#define CLI_DOC_FW_BOOT_SYNOPSIS "--dir D [--no-confirm]"
+#define CLI_DOC_FW_BOOT_SUMMARY "simulate a boot: verify and run an image, print its version"
+#define CLI_DOC_FW_BOOT_DETAILS                                              \
+    "Prints `running version V`. A pending image is marked trying, then runs on\n" \
+    "trial and confirms itself: only then does it become the image to fall back\n" \
+    "to and the security counter rise. An image that never confirmed reverts at\n" \
+    "the next boot."
+#define CLI_DOC_FW_BOOT_OPTS                                                 \
+    { "no-confirm", NULL, "the image on trial dies before confirming itself" }
+
 /* Every group, in the order of `ward help`; ended by { NULL }. */
 extern const cli_doc_group cli_doc_groups[];
 
 /* Each group's table (doc_*.c). */
 extern const cli_doc cli_docs_top[];
 extern const cli_doc cli_docs_factory[];
+extern const cli_doc cli_docs_fw[];
 extern const cli_doc cli_docs_lock[];
 extern const cli_doc cli_docs_app[];
 extern const cli_doc cli_docs_se[];

@@ -6,7 +6,7 @@
 const cli_doc cli_docs_gateway[] = {
     { "gateway init",
       "--dir G --mac MAC --server URL (--factory-key FILE | --no-activate) [--brand B] "
-      "[--category C] [--port P] [--keystore URI]",
+      "[--category C] [--port P] [--keystore URI] [--fw-class C --release-pub F]",
       "make a gateway's identity, its QR code and SoftAP name",
       "Makes the gateway's identity key in G and, with --factory-key, activates it\n"
       "at wardd, as ward device init does. Its cloud identity is that same key in\n"
@@ -28,6 +28,7 @@ const cli_doc cli_docs_gateway[] = {
           { "keystore", "URI", "make the identity key in this keystore: a PKCS#11 URI "
             "(pkcs11:token=T;object=P?module-path=M&pin-value=PIN) or software (default); "
             "G remembers it" },
+          CLI_DOC_FW_INIT_OPTS,
           { NULL, NULL, NULL } } },
     { "gateway run",
       "--dir G [--netns NAME] [--wifi FILE] [--udp-port P] [--failsafe S] [--heartbeat S] "
@@ -87,6 +88,17 @@ const cli_doc cli_docs_gateway[] = {
       (const cli_doc_opt[]){
           { "dir", "G", "the gateway's directory (ward gateway init)" },
           CLI_DOC_TIME_OPTS,
+          { NULL, NULL, NULL } } },
+    { "gateway update", CLI_DOC_FW_UPDATE_SYNOPSIS, CLI_DOC_FW_UPDATE_SUMMARY,
+      CLI_DOC_FW_UPDATE_DETAILS,
+      (const cli_doc_opt[]){
+          { "dir", "G", "the gateway's directory (ward gateway init)" },
+          CLI_DOC_FW_UPDATE_OPTS,
+          { NULL, NULL, NULL } } },
+    { "gateway boot", CLI_DOC_FW_BOOT_SYNOPSIS, CLI_DOC_FW_BOOT_SUMMARY, CLI_DOC_FW_BOOT_DETAILS,
+      (const cli_doc_opt[]){
+          { "dir", "G", "the gateway's directory (ward gateway init)" },
+          CLI_DOC_FW_BOOT_OPTS,
           { NULL, NULL, NULL } } },
     { "gateway subdevices", "--dir G [--open SECONDS [--tries N] | --close | --remove ID]",
       "the owner's side of a running gateway's sub-devices",

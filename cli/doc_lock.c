@@ -8,7 +8,7 @@
 
 const cli_doc cli_docs_lock[] = {
     { "lock init", "--dir D --sn SN --server URL (--factory-key FILE [--factory-cert FILE] | "
-      "--cert FILE | --no-activate) [--keystore URI]",
+      "--cert FILE | --no-activate) [--keystore URI] [--fw-class C --release-pub F]",
       "make a lock's identity and activate it",
       "Makes the lock's identity key in D (its public key in D/identity.pub) and\n"
       "registers the lock at wardd with its certificate chain (--cert, or made with\n"
@@ -28,6 +28,7 @@ const cli_doc cli_docs_lock[] = {
           { "keystore", "URI", "make the identity key in this keystore: a PKCS#11 URI "
             "(pkcs11:token=T;object=P?module-path=M&pin-value=PIN) or software (default); "
             "D remembers it" },
+          CLI_DOC_FW_INIT_OPTS,
           END } },
     { "lock bind", "--dir D --phone P [--code CODE] [--qr-out FILE.png] [--wait S]",
       "bind an app: show the QR code, read the SMS code",
@@ -86,5 +87,9 @@ const cli_doc cli_docs_lock[] = {
       (const cli_doc_opt[]){ LOCK_DIR, CLI_DOC_JSON, END } },
     { "lock time", CLI_DOC_TIME_SYNOPSIS, CLI_DOC_TIME_SUMMARY, CLI_DOC_TIME_DETAILS,
       (const cli_doc_opt[]){ LOCK_DIR, CLI_DOC_TIME_OPTS, END } },
+    { "lock update", CLI_DOC_FW_UPDATE_SYNOPSIS, CLI_DOC_FW_UPDATE_SUMMARY,
+      CLI_DOC_FW_UPDATE_DETAILS, (const cli_doc_opt[]){ LOCK_DIR, CLI_DOC_FW_UPDATE_OPTS, END } },
+    { "lock boot", CLI_DOC_FW_BOOT_SYNOPSIS, CLI_DOC_FW_BOOT_SUMMARY, CLI_DOC_FW_BOOT_DETAILS,
+      (const cli_doc_opt[]){ LOCK_DIR, CLI_DOC_FW_BOOT_OPTS, END } },
     { NULL, NULL, NULL, NULL, NULL },
 };

@@ -118,7 +118,7 @@ const cli_doc cli_docs_se[] = {
 const cli_doc cli_docs_device[] = {
     { "device init",
       "--dir D --id ID --server URL (--factory-key FILE [--factory-cert FILE] | --cert FILE | "
-      "--no-activate) [--name N] [--type T] [--keystore URI]",
+      "--no-activate) [--name N] [--type T] [--keystore URI] [--fw-class C --release-pub F]",
       "make an IoT device's identity and activate it",
       "Makes the device's identity key in D (its public key in D/identity.pub) and\n"
       "registers it at wardd with its certificate chain (--cert, or made with\n"
@@ -140,6 +140,7 @@ const cli_doc cli_docs_device[] = {
           { "keystore", "URI", "make the identity key in this keystore: a PKCS#11 URI "
             "(pkcs11:token=T;object=P?module-path=M&pin-value=PIN) or software (default); "
             "D remembers it" },
+          CLI_DOC_FW_INIT_OPTS,
           { NULL, NULL, NULL } } },
     { "device run", "--dir D [--server URL] [--listen HOST:PORT] [--no-far] [--no-window] "
       "[--time-every S]",
@@ -174,6 +175,17 @@ const cli_doc cli_docs_device[] = {
       (const cli_doc_opt[]){
           { "dir", "D", "the device's directory (ward device init)" },
           CLI_DOC_TIME_OPTS,
+          { NULL, NULL, NULL } } },
+    { "device update", CLI_DOC_FW_UPDATE_SYNOPSIS, CLI_DOC_FW_UPDATE_SUMMARY,
+      CLI_DOC_FW_UPDATE_DETAILS,
+      (const cli_doc_opt[]){
+          { "dir", "D", "the device's directory (ward device init)" },
+          CLI_DOC_FW_UPDATE_OPTS,
+          { NULL, NULL, NULL } } },
+    { "device boot", CLI_DOC_FW_BOOT_SYNOPSIS, CLI_DOC_FW_BOOT_SUMMARY, CLI_DOC_FW_BOOT_DETAILS,
+      (const cli_doc_opt[]){
+          { "dir", "D", "the device's directory (ward device init)" },
+          CLI_DOC_FW_BOOT_OPTS,
           { NULL, NULL, NULL } } },
     { NULL, NULL, NULL, NULL, NULL },
 };

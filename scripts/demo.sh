@@ -44,6 +44,7 @@ step "the manufacturer makes its root and a factory key, and certifies the facto
 "$WARD" factory keygen --out "$DEMO/factory"
 "$WARD" factory cert --key "$DEMO/root/factory.key" --role factory --id factory-demo \
   --pub "$DEMO/factory/factory.pub" --out "$DEMO/factory/factory.cert"
+"$WARD" fw keygen --out "$DEMO/release"
 
 step "wardd starts on a fresh SQLite database (SMS go to an outbox directory)"
 "$WARDD" --listen 127.0.0.1:0 --db "$DEMO/wardd.db" --sms-outbox "$DEMO/outbox" \
@@ -61,7 +62,8 @@ echo "wardd listening on $URL"
 
 step "a lock comes off the line: identity key, certificate chain from the factory, checked by wardd"
 "$WARD" lock init --dir "$DEMO/lock" --sn LOCK-0001 --server "$URL" \
-  --factory-key "$DEMO/factory/factory.key" --factory-cert "$DEMO/factory/factory.cert"
+  --factory-key "$DEMO/factory/factory.key" --factory-cert "$DEMO/factory/factory.cert" \
+  --fw-class lock-k1 --release-pub "$DEMO/release/release.pub"
 "$WARD" factory check --root "$DEMO/root/factory.pub" --chain "$DEMO/lock/identity.chain" \
   --role lock
 
@@ -206,6 +208,30 @@ grep -q "data: door: closed" "$DEMO/hub.out" || { cat "$DEMO/hub.out"; exit 1; }
 kill "$HUB_PID" && wait "$HUB_PID" || true
 cat "$DEMO/hub.out"
 
+step "the vendor signs firmware 1.1; the lock fetches it over a serial link (a Unix socket)"
+head -c 65536 /dev/urandom >"$DEMO/fw-1.1.bin"
+"$WARD" fw sign --key "$DEMO/release/release.key" --image "$DEMO/fw-1.1.bin" --class lock-k1 \
+  --version 1.1 --counter 2 --out "$DEMO/fw-1.1.manifest"
+"$WARD" fw serve --link "$DEMO/fw.sock" --manifest "$DEMO/fw-1.1.manifest" \
+  --image "$DEMO/fw-1.1.bin" >"$DEMO/fw-serve.out" 2>&1 &
+FW_PID=$!
+for _ in $(seq 50); do [ -S "$DEMO/fw.sock" ] && break; sleep 0.1; done
+"$WARD" lock update --dir "$DEMO/lock" --link "$DEMO/fw.sock"
+step "the lock boots 1.1 on trial; it confirms itself, and only then the counter rises"
+"$WARD" lock boot --dir "$DEMO/lock"
+step "an old release replayed to the lock is refused; it keeps running 1.1"
+"$WARD" fw sign --key "$DEMO/release/release.key" --image "$DEMO/fw-1.1.bin" --class lock-k1 \
+  --version 1.0 --counter 1 --out "$DEMO/fw-1.0.manifest" >/dev/null
+kill "$FW_PID" && wait "$FW_PID" || true
+"$WARD" fw serve --link "$DEMO/fw.sock" --manifest "$DEMO/fw-1.0.manifest" \
+  --image "$DEMO/fw-1.1.bin" >"$DEMO/fw-serve.out" 2>&1 &
+FW_PID=$!
+for _ in $(seq 50); do [ -S "$DEMO/fw.sock" ] && break; sleep 0.1; done
+if "$WARD" lock update --dir "$DEMO/lock" --link "$DEMO/fw.sock"; then
+  echo "the old release was taken" >&2; exit 1
+fi
+"$WARD" lock boot --dir "$DEMO/lock"
+kill "$FW_PID" && wait "$FW_PID" || true
 step "offline: wardd stops; the lock and the gateway authenticate each other by certificate"
 kill "$WARDD_PID" && wait "$WARDD_PID" 2>/dev/null || true
 WARDD_PID=""

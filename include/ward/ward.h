@@ -11,8 +11,9 @@
  * ward_device.h (several apps, one device), ward_se.h (secure element
  * binding), ward_cert.h (device certificates), ward_identity.h (one
  * identity for every role), ward_time.h (secure time), ward_fw.h
- * (firmware manifests), ward_peer.h (offline peer authentication). The
- * client library's headers (ward_app.h, ...) are separate.
+ * (firmware manifests), ward_fw_update.h (the A/B update engine),
+ * ward_peer.h (offline peer authentication). The client library's headers
+ * (ward_app.h, ...) are separate.
  */
 #ifndef WARD_H
 #define WARD_H
@@ -43,6 +44,7 @@
 #include "ward_time.h"
 #include "ward_fw.h"
 #include "ward_peer.h"
+#include "ward_fw_update.h"
 #include "ward_records.h"
 
 #endif /* WARD_H */

@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ward_attr.h"
 #include "ward_err.h"
 
 #ifdef __cplusplus
@@ -56,6 +57,15 @@ extern "C" {
 #define WARD_HKDF_OUT_MAX (255 * WARD_SHA256_LEN)
 #define WARD_SM3_LEN 32
 #define WARD_SM4_KEY_LEN 16
+
+/* The state of a streaming SHA-256 (the entries sha256_start, _update,
+ * _finish): the backend's own plain struct (mbedTLS's 108 bytes,
+ * OpenSSL's 112), kept by the caller. It holds no pointer, so it may be
+ * copied; finish wipes it. */
+#define WARD_SHA256_CTX_SIZE 128
+typedef struct ward_sha256_ctx {
+    WARD_OPAQUE(WARD_SHA256_CTX_SIZE);
+} ward_sha256_ctx;
 
 /* One piece of a scattered input. */
 typedef struct ward_iov {
@@ -162,6 +172,15 @@ typedef struct ward_crypto {
      * result off the curve. (Last, so older tables keep their layout.) */
     ward_err (*p256_decompress)(const uint8_t in[WARD_P256_COMPRESSED_LEN],
                                 uint8_t out[WARD_P256_POINT_LEN]);
+
+    /* Streaming SHA-256, for what is never in memory at once: a firmware
+     * image hashed as its chunks arrive, a flash slot read back in pieces
+     * (ward_fw_update.h). start, then update any number of times (len 0
+     * is fine), then finish, which gives the digest of every byte given
+     * and wipes ctx. The same digest as sha256 over the concatenation. */
+    ward_err (*sha256_start)(ward_sha256_ctx *ctx);
+    ward_err (*sha256_update)(ward_sha256_ctx *ctx, const uint8_t *data, size_t len);
+    ward_err (*sha256_finish)(ward_sha256_ctx *ctx, uint8_t out[WARD_SHA256_LEN]);
 } ward_crypto;
 
 /* SEC1 compression of an uncompressed point (in[0] == 0x04, not

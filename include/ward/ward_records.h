@@ -31,6 +31,9 @@
  *     0x0600-0x06FF  E, secure element (SE)     SE id, binding, failures
  *     0x0700-0x07FF  E, secure element (host)   the host's binding
  *     0x0900-0x09FF  secure time                floor (0x0900)
+ *     0x0A00-0x0AFF  firmware update            boot state (0x0A00), download
+ *                                               in progress (0x0A01, its
+ *                                               checkpoint 0x0A02)
  *     0x8000-0xFEFF  the product's own
  *     0xFF00-0xFFFF  none: the store takes no key here (ward_store.h)
  */
@@ -54,6 +57,8 @@
 #define WARD_REC_SE_HOST_LAST 0x07FFu
 #define WARD_REC_TIME_FIRST 0x0900u
 #define WARD_REC_TIME_LAST 0x09FFu
+#define WARD_REC_FW_FIRST 0x0A00u
+#define WARD_REC_FW_LAST 0x0AFFu
 #define WARD_REC_PRODUCT_FIRST 0x8000u
 #define WARD_REC_PRODUCT_LAST 0xFEFFu
 
@@ -67,6 +72,7 @@
     X(WARD_REC_SE_FIRST, WARD_REC_SE_LAST, "secure element")                 \
     X(WARD_REC_SE_HOST_FIRST, WARD_REC_SE_HOST_LAST, "secure element host")  \
     X(WARD_REC_TIME_FIRST, WARD_REC_TIME_LAST, "secure time")                \
+    X(WARD_REC_FW_FIRST, WARD_REC_FW_LAST, "firmware update")                \
     X(WARD_REC_PRODUCT_FIRST, WARD_REC_PRODUCT_LAST, "product")
 
 #endif /* WARD_RECORDS_H */

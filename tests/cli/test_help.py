@@ -157,8 +157,8 @@ class WardHelp(unittest.TestCase):
 
     def test_groups_list_their_commands(self):
         groups = sorted({p.split()[0] for p in self.paths if " " in p})
-        self.assertEqual(groups, ["app", "device", "factory", "gateway", "lock", "peer", "se",
-                                  "subdevice"])
+        self.assertEqual(groups, ["app", "device", "factory", "fw", "gateway", "lock", "peer",
+                                  "se", "subdevice"])
         for group in groups:
             mine = [p for p in self.paths if p.startswith(group + " ")]
             with self.subTest(group=group):

@@ -116,6 +116,9 @@ static void test_table_complete(void **state)
     assert_non_null(cp->p256_ecdh);
     assert_non_null(cp->ecdsa_p256_sign);
     assert_non_null(cp->ecdsa_p256_verify);
+    assert_non_null(cp->sha256_start);
+    assert_non_null(cp->sha256_update);
+    assert_non_null(cp->sha256_finish);
 }
 
 /* ---- sha256 ---- */
@@ -157,6 +160,41 @@ static void test_sha256_split_invariant(void **state)
     msg[199] ^= 0x01;
     assert_int_equal(cp->sha256(&one, 1, part), WARD_OK);
     assert_memory_not_equal(whole, part, 32);
+}
+
+/* The streaming entries give the one-shot digest for every way of cutting
+ * the input, including empty pieces; a copied context goes on alone, and
+ * finish wipes it. */
+static void test_sha256_stream(void **state)
+{
+    (void)state;
+    const ward_crypto *cp = ward_test_cp;
+    uint8_t msg[300], whole[32], part[32], fork_d[32];
+    rnd(msg, sizeof(msg));
+    ward_iov one = { msg, sizeof(msg) };
+    assert_int_equal(cp->sha256(&one, 1, whole), WARD_OK);
+    for (size_t step = 1; step <= sizeof(msg); step += 17) {
+        ward_sha256_ctx h, fork;
+        assert_int_equal(cp->sha256_start(&h), WARD_OK);
+        assert_int_equal(cp->sha256_update(&h, NULL, 0), WARD_OK);
+        for (size_t off = 0; off < sizeof(msg); off += step) {
+            size_t n = sizeof(msg) - off < step ? sizeof(msg) - off : step;
+            assert_int_equal(cp->sha256_update(&h, msg + off, n), WARD_OK);
+        }
+        memcpy(&fork, &h, sizeof fork);
+        assert_int_equal(cp->sha256_finish(&h, part), WARD_OK);
+        assert_memory_equal(whole, part, 32);
+        assert_true(all_zero(h.opaque.bytes, sizeof h.opaque.bytes));
+        assert_int_equal(cp->sha256_finish(&fork, fork_d), WARD_OK);
+        assert_memory_equal(whole, fork_d, 32);
+    }
+    ward_sha256_ctx e;
+    uint8_t empty[32], expect[32];
+    ward_test_hex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                  expect, sizeof(expect));
+    assert_int_equal(cp->sha256_start(&e), WARD_OK);
+    assert_int_equal(cp->sha256_finish(&e, empty), WARD_OK);
+    assert_memory_equal(empty, expect, 32);
 }
 
 /* ---- hmac ---- */
@@ -914,6 +952,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_table_complete),
         cmocka_unit_test(test_sha256_empty_forms_agree),
         cmocka_unit_test(test_sha256_split_invariant),
+        cmocka_unit_test(test_sha256_stream),
         cmocka_unit_test(test_hmac_split_and_key),
         cmocka_unit_test(test_hmac_long_key_is_hashed),
         cmocka_unit_test(test_hkdf_out_len_bounds),

@@ -23,6 +23,10 @@
 
 ward_err ward_mbedtls_sha256(const ward_iov *parts, size_t nparts,
                              uint8_t out[WARD_SHA256_LEN]);
+/* Streaming SHA-256 (sha_stream.c). */
+ward_err ward_mbedtls_sha256_start(ward_sha256_ctx *ctx);
+ward_err ward_mbedtls_sha256_update(ward_sha256_ctx *ctx, const uint8_t *data, size_t len);
+ward_err ward_mbedtls_sha256_finish(ward_sha256_ctx *ctx, uint8_t out[WARD_SHA256_LEN]);
 ward_err ward_mbedtls_hmac_sha256(const uint8_t *key, size_t key_len,
                                   const ward_iov *parts, size_t nparts,
                                   uint8_t out[WARD_SHA256_LEN]);

@@ -23,6 +23,9 @@ static const ward_crypto ward_mbedtls_table = {
     NULL, /* hmac_sm3: mbedTLS 2.28 has no SM3 */
     NULL, /* sm4_cmac: nor SM4 */
     ward_mbedtls_p256_decompress,
+    ward_mbedtls_sha256_start,
+    ward_mbedtls_sha256_update,
+    ward_mbedtls_sha256_finish,
 };
 
 const ward_crypto *ward_crypto_mbedtls(void)

@@ -23,6 +23,9 @@ static const ward_crypto ward_openssl_table = {
     ward_openssl_hmac_sm3,
     ward_openssl_sm4_cmac,
     ward_openssl_p256_decompress,
+    ward_openssl_sha256_start,
+    ward_openssl_sha256_update,
+    ward_openssl_sha256_finish,
 };
 
 const ward_crypto *ward_crypto_openssl(void)
