@@ -244,7 +244,7 @@ int cli_parse_listing(int argc, char **argv, const char *usage, const char **dir
                       const char **json)
 {
     const cli_option opts[] = { { "dir", true, dir }, { "json", false, json } };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }

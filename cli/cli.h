@@ -40,6 +40,9 @@ typedef struct cli_option {
     const char **value;   /* set to the value, or to "" for a flag */
 } cli_option;
 
+/* The number of entries of an option table (cli_parse's nopts). */
+#define CLI_NOPTS(opts) ((int)(sizeof(opts) / sizeof((opts)[0])))
+
 /* Fills the options; positional arguments are collected into pos (up to
  * pos_cap). Returns 0, or prints a usage line and returns CLI_EXIT_USAGE.
  * Given --help or -h it prints the command's help instead and returns

@@ -145,7 +145,7 @@ int cmd_app_register(int argc, char **argv)
         { "user", true, &user }, { "phone", true, &phone }, { "code", true, &code },
         { "keystore", true, &keystore },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 6, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -298,7 +298,7 @@ int cmd_app_scan(int argc, char **argv)
         { "dir", true, &dir }, { "qr", true, &qr_file }, { "wait", true, &wait },
         { "rebind", false, &rebind },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 4, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -483,7 +483,7 @@ int cmd_app_status(int argc, char **argv)
     const cli_option opts[] = {
         { "dir", true, &dir }, { "wait", true, &wait }, { "json", false, &json },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 3, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -530,7 +530,7 @@ int cmd_app_forget(int argc, char **argv)
 {
     const char *dir = NULL, *sn = NULL;
     const cli_option opts[] = { { "dir", true, &dir }, { "sn", true, &sn } };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -580,7 +580,7 @@ int cmd_app_recover(int argc, char **argv)
         { "dir", true, &dir }, { "from-key", true, &key }, { "server", true, &server },
         { "keystore", true, &keystore },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 4, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }

@@ -123,7 +123,7 @@ int cmd_app_pending(int argc, char **argv)
     const cli_option opts[] = {
         { "dir", true, &dir }, { "wait", true, &wait }, { "json", false, &json },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 3, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -187,7 +187,7 @@ static int answer(int argc, char **argv, uint8_t decision)
         { "dir", true, &dir }, { "wait", true, &wait }, { "from-escrow", false, &escrow },
     };
     char *pos[1];
-    int npos = 0, rc = cli_parse(argc, argv, opts, 3, pos, 1, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), pos, 1, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -233,7 +233,7 @@ int cmd_app_near(int argc, char **argv)
         { "dir", true, &dir }, { "link", true, &link }, { "op", true, &opname },
         { "sn", true, &sn_opt }, { "from-escrow", false, &escrow },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -289,7 +289,7 @@ int cmd_app_revoke(int argc, char **argv)
         { "dir", true, &dir }, { "user", true, &user }, { "sn", true, &sn_opt },
         { "from-escrow", false, &escrow }, { "timeout", true, &timeout },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }

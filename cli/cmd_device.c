@@ -51,7 +51,7 @@ int cmd_device_init(int argc, char **argv)
         { "cert", true, &ido.cert }, { "factory-cert", true, &ido.factory_cert },
         { "fw-class", true, &fw_class }, { "release-pub", true, &release_pub },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 10, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -422,7 +422,7 @@ int cmd_device_run(int argc, char **argv)
         { "no-far", false, &no_far }, { "time-every", true, &every_s },
         { "no-window", false, &no_window },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 6, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     unsigned long every = 0;
     if (rc != 0) {
         return rc;

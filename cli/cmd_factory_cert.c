@@ -78,7 +78,7 @@ int cmd_factory_cert(int argc, char **argv)
         { "days", true, &days_s }, { "expires", true, &expires_s }, { "issued", true, &issued_s },
     };
     int npos = 0;
-    int rc = cli_parse(argc, argv, opts, 9, NULL, 0, &npos);
+    int rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -224,7 +224,7 @@ int cmd_factory_revoke(int argc, char **argv)
         { "pub", true, &pub }, { "key-id", true, &kid_hex },
     };
     int npos = 0;
-    int rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
+    int rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -348,7 +348,7 @@ int cmd_factory_check(int argc, char **argv)
         { "list", true, &list_path }, { "now", true, &now_str },
     };
     int npos = 0;
-    int rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
+    int rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }

@@ -82,7 +82,7 @@ int cmd_fw_keygen(int argc, char **argv)
     const char *out = NULL, *keystore = NULL;
     const cli_option opts[] = { { "out", true, &out }, { "keystore", true, &keystore } };
     int npos = 0;
-    int rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    int rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -125,7 +125,7 @@ int cmd_fw_sign(int argc, char **argv)
         { "min-counter", true, &min_s }, { "out", true, &out },
     };
     int npos = 0;
-    int rc = cli_parse(argc, argv, opts, 7, NULL, 0, &npos);
+    int rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }

@@ -89,7 +89,7 @@ static int update_run(const char *role_name, ward_agent_role role, int argc, cha
     const cli_option opts[] = {
         { "dir", true, &dir }, { "server", true, &server }, { "link", true, &link },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 3, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -210,7 +210,7 @@ static int boot_run(const char *role_name, int argc, char **argv)
 {
     const char *dir = NULL, *no_confirm = NULL;
     const cli_option opts[] = { { "dir", true, &dir }, { "no-confirm", false, &no_confirm } };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }

@@ -113,7 +113,7 @@ int cmd_fw_serve(int argc, char **argv)
     const cli_option opts[] = {
         { "link", true, &link }, { "manifest", true, &mpath }, { "image", true, &ipath },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 3, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }

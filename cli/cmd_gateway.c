@@ -150,7 +150,7 @@ int cmd_gateway_init(int argc, char **argv)
         { "keystore", true, &keystore },
         { "fw-class", true, &fw_class }, { "release-pub", true, &release_pub },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 11, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -577,7 +577,7 @@ int cmd_gateway_reset(int argc, char **argv)
 {
     const char *dir = NULL, *tries_s = NULL;
     const cli_option opts[] = { { "dir", true, &dir }, { "tries", true, &tries_s } };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -643,7 +643,7 @@ int cmd_gateway_run(int argc, char **argv)
         { "sub-root", true, &sub_root }, { "sub-list", true, &sub_list },
         { "time-every", true, &every_s },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 11, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }

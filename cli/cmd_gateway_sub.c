@@ -94,7 +94,7 @@ int cmd_gateway_subdevices(int argc, char **argv)
         { "dir", true, &dir }, { "open", true, &open_s }, { "tries", true, &tries_s },
         { "remove", true, &remove }, { "close", false, &close_w },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }

@@ -37,7 +37,7 @@ int cmd_lock_init(int argc, char **argv)
         { "factory-cert", true, &ido.factory_cert },
         { "fw-class", true, &fw_class }, { "release-pub", true, &release_pub },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 8, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -307,7 +307,7 @@ int cmd_lock_bind_start(int argc, char **argv)
     const cli_option opts[] = {
         { "dir", true, &dir }, { "phone", true, &phone }, { "qr-out", true, &qr_out },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 3, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -332,7 +332,7 @@ int cmd_lock_bind_finish(int argc, char **argv)
     const cli_option opts[] = {
         { "dir", true, &dir }, { "code", true, &code }, { "wait", true, &wait },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 3, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -371,7 +371,7 @@ int cmd_lock_bind(int argc, char **argv)
         { "dir", true, &dir }, { "phone", true, &phone }, { "code", true, &code },
         { "qr-out", true, &qr_out }, { "wait", true, &wait },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -423,7 +423,7 @@ static int open_dir_only(int argc, char **argv, const char *usage, bool readonly
 {
     const char *dir = NULL;
     const cli_option opts[] = { { "dir", true, &dir } };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 1, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }

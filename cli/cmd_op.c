@@ -167,7 +167,7 @@ int cmd_lock_request(int argc, char **argv)
         { "dir", true, &dir }, { "op", true, &opname },
         { "user", true, &user }, { "timeout", true, &timeout }, { "ttl", true, &ttl },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }

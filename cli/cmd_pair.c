@@ -347,7 +347,7 @@ int cmd_app_pair(int argc, char **argv)
         { "no-client-id", false, &no_cid }, { "udidx", true, &udidx_hex },
         { "no-attach", false, &no_attach }, { "timeout", true, &timeout },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 9, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -575,7 +575,7 @@ int cmd_app_send(int argc, char **argv)
         { "repeat", true, &repeat },
     };
     char *pos[32];
-    int npos = 0, rc = cli_parse(argc, argv, opts, 7, pos, 32, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), pos, 32, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -722,7 +722,7 @@ int cmd_app_discover(int argc, char **argv)
     const cli_option opts[] = {
         { "dir", true, &dir }, { "scan", true, &scan }, { "json", false, &json },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 3, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }

@@ -216,7 +216,7 @@ int cmd_peer_init(int argc, char **argv)
         { "dir", true, &dir }, { "cert", true, &cert }, { "root", true, &root },
         { "list", true, &list },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 4, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -526,7 +526,7 @@ int cmd_peer_listen(int argc, char **argv)
         { "dir", true, &dir }, { "listen", true, &addr }, { "allow", true, &allow },
         { "once", false, &once },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 4, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -673,7 +673,7 @@ int cmd_peer_connect(int argc, char **argv)
         { "dir", true, &dir },     { "to", true, &to },           { "then", true, &then },
         { "allow", true, &allow }, { "timeout", true, &timeout },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 5, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }

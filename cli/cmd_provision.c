@@ -393,7 +393,7 @@ int cmd_app_provision(int argc, char **argv)
         { "psk", true, &psk }, { "netns", true, &netns }, { "gateway-udp", true, &to_s },
         { "timeout", true, &timeout_s },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 7, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }

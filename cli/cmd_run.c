@@ -199,7 +199,7 @@ int cmd_lock_run(int argc, char **argv)
 {
     const char *dir = NULL, *every_s = NULL;
     const cli_option opts[] = { { "dir", true, &dir }, { "time-every", true, &every_s } };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 2, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     unsigned long every = 0;
     if (rc != 0) {
         return rc;

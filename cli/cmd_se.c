@@ -147,7 +147,7 @@ int cmd_se_run(int argc, char **argv)
     const cli_option opts[] = {
         { "dir", true, &dir }, { "link", true, &link }, { "backend", true, &backend },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 3, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }

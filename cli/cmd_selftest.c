@@ -71,7 +71,7 @@ int cmd_selftest(int argc, char **argv)
     };
     char *pos[1];
     int npos = 0;
-    int rc = cli_parse(argc, argv, opts, 3, pos, 0, &npos);
+    int rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), pos, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -119,7 +119,7 @@ int cmd_version(int argc, char **argv)
     const char *json = NULL;
     const cli_option opts[] = { { "json", false, &json } };
     int npos = 0;
-    int rc = cli_parse(argc, argv, opts, 1, NULL, 0, &npos);
+    int rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }

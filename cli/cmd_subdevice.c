@@ -101,7 +101,7 @@ int cmd_subdevice_init(int argc, char **argv)
         { "cert", true, &ido.cert }, { "factory-cert", true, &ido.factory_cert },
         { "no-activate", false, &no_act },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 6, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
@@ -658,7 +658,7 @@ int cmd_subdevice_run(int argc, char **argv)
         { "dir", true, &dir }, { "gateway", true, &gateway }, { "join-wait", true, &wait },
         { "reconnect-wait", true, &rwait },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 4, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }

@@ -105,7 +105,7 @@ static int time_run(const char *role_name, ward_agent_role role, int argc, char 
         { "time-k", true, &k_s },      { "time-url", true, &url1 },
         { "no-sync", false, &nosync }, { "json", false, &json },
     };
-    int npos = 0, rc = cli_parse(argc, argv, opts, 6, NULL, 0, &npos);
+    int npos = 0, rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
     if (rc != 0) {
         return rc;
     }
