@@ -156,5 +156,8 @@ int cmd_app_gateways(int argc, char **argv);
 int cmd_lock_time(int argc, char **argv);
 int cmd_device_time(int argc, char **argv);
 int cmd_gateway_time(int argc, char **argv);
+/* Firmware releases (cmd_fw_publish.c): to and from wardd. */
+int cmd_fw_publish(int argc, char **argv);
+int cmd_fw_fetch(int argc, char **argv);
 
 #endif /* WARD_CLI_H */

@@ -64,6 +64,7 @@ extern const cli_doc cli_docs_se[];
 extern const cli_doc cli_docs_device[];
 extern const cli_doc cli_docs_gateway[];
 extern const cli_doc cli_docs_subdevice[];
+extern const cli_doc cli_docs_fw[];
 
 /* The command named path ("lock init"), or NULL. */
 const cli_doc *cli_doc_find(const char *path);

@@ -16,6 +16,7 @@ const cli_doc_group cli_doc_groups[] = {
     { "device", "an IoT device: identity and the running device", cli_docs_device },
     { "gateway", "a gateway: identity, QR code and the LAN hand-over", cli_docs_gateway },
     { "subdevice", "a sub-device behind a gateway (flow C)", cli_docs_subdevice },
+    { "fw", "signed firmware releases: publish to wardd, fetch", cli_docs_fw },
     { NULL, NULL, NULL },
 };
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fw_http.h"
 #include "help.h"
 #include "ward/ward_http.h"
 
@@ -57,6 +58,8 @@ static const cli_command commands[] = {
     { "gateway subdevices", cmd_gateway_subdevices },
     { "app provision", cmd_app_provision },
     { "app gateways", cmd_app_gateways },
+    { "fw publish", cmd_fw_publish },
+    { "fw fetch", cmd_fw_fetch },
 };
 
 #define NCOMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
@@ -114,6 +117,7 @@ static int take_global_options(int *argc, char **argv)
         }
     }
     ward_http_set_ca_file(ca);
+    cli_ca_file = ca;
     return 0;
 }
 

@@ -157,7 +157,7 @@ class WardHelp(unittest.TestCase):
 
     def test_groups_list_their_commands(self):
         groups = sorted({p.split()[0] for p in self.paths if " " in p})
-        self.assertEqual(groups, ["app", "device", "factory", "gateway", "lock", "se",
+        self.assertEqual(groups, ["app", "device", "factory", "fw", "gateway", "lock", "se",
                                   "subdevice"])
         for group in groups:
             mine = [p for p in self.paths if p.startswith(group + " ")]
