@@ -312,6 +312,34 @@ class FwServer(WardCli, unittest.TestCase):
         self.publish_genuine(1, cls="gw-x")
         self.assertEqual((self.newest(), self.newest("gw-x")), (4, 1))
 
+    def test_release_made_by_ward_fw_sign(self):
+        """The contract tools (`ward fw keygen`, `ward fw sign`, the device
+        side's): what they make, wardd takes and serves byte for byte, and
+        their manifest equals the one made here from the spec. Skipped by a
+        `ward` without them."""
+        if self.ward("help", "fw", "sign")[0] != 0:
+            self.skipTest("this ward has no `fw sign` (the device side's branch)")
+        self.ward_ok("fw", "keygen", "--out", self.path("wk"))
+        img = self.write("img", self.image)
+        m = self.path("m")
+        self.ward_ok("fw", "sign", "--key", self.path("wk", "release.key"), "--image", img,
+                     "--class", "lock-m1", "--version", "2.0", "--counter", "7", "--out", m)
+        self.start_wardd(["--release-pub", self.path("wk", "release.pub")])
+        self.ward_ok("fw", "publish", "--server", self.url, "--manifest", m, "--image", img)
+        self.assertEqual(self.newest(), 7)
+        with open(m, "rb") as f:
+            signed = f.read()
+        # Everything before the signature is what this file's encoder makes.
+        with open(self.path("wk", "release.pub")) as f:
+            point = bytes.fromhex(f.read().strip())
+        kid = hashlib.sha256(bytes([2 + (point[64] & 1)]) + point[1:33]).digest()[:8]
+        body = bytes([1, 7]) + b"lock-m1" + bytes([3]) + b"2.0" + (7).to_bytes(4, "big")
+        body += (0).to_bytes(4, "big") + len(self.image).to_bytes(4, "big")
+        body += hashlib.sha256(self.image).digest() + kid
+        self.assertEqual(signed[:-64], body)
+        self.ward_ok("fw", "fetch", "--server", self.url, "--class", "lock-m1", "--out",
+                     self.path("got"), "--release-pub", self.path("wk", "release.pub"))
+
     def test_no_release_key_refuses_every_release(self):
         self.start_wardd([])
         m = self.key.manifest("lock-m1", "1", 1, self.image)
