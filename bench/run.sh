@@ -17,6 +17,8 @@
 # WARD_BENCH_RELAYS_ONLY=1: no lock bench, and one relay phase after the
 # line "relays start now" (attach strace or perf to wardd there).
 # WARD_BENCH_GATEWAYS_ONLY=1: flow C only (no lock bench, no relay phases).
+# Last, firmware serving (bench/fw_serve.py, its own wardd): image MB/s
+# through wardd against python3 -m http.server, and 64 KiB ranges.
 set -eu
 cd "$(dirname "$0")/.."
 QUICK=0
@@ -24,7 +26,7 @@ BUILD=build
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) BUILD="$a" ;;
   esac
 done
@@ -124,4 +126,11 @@ if ! $PIN_GEN "$GW_BENCH" run --url "http://$ADDR" --factory "$TMP" --gateways "
   tail -n 20 "$TMP/wardd.log" >&2
   [ -f "$TMP/mosquitto.log" ] && tail -n 5 "$TMP/mosquitto.log" >&2
   exit 1
+fi
+
+# Firmware serving (issue 18, item 3): its own wardd, after the others stopped using CPU 0.
+if [ "$QUICK" = 1 ]; then
+  python3 bench/fw_serve.py --quick "$BUILD"
+else
+  python3 bench/fw_serve.py "$BUILD"
 fi

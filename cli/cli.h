@@ -174,5 +174,8 @@ int cmd_gateway_time(int argc, char **argv);
 int cmd_peer_init(int argc, char **argv);
 int cmd_peer_listen(int argc, char **argv);
 int cmd_peer_connect(int argc, char **argv);
+/* Firmware releases (cmd_fw_publish.c): to and from wardd. */
+int cmd_fw_publish(int argc, char **argv);
+int cmd_fw_fetch(int argc, char **argv);
 
 #endif /* WARD_CLI_H */

@@ -8,7 +8,7 @@ const cli_doc_group cli_doc_groups[] = {
     { "", "", cli_docs_top },
     { "factory", "the manufacturer: the key that vouches for locks and devices",
       cli_docs_factory },
-    { "fw", "firmware releases: the release key, signed manifests, serving an update",
+    { "fw", "firmware releases: the release key, signed manifests, serving, publishing",
       cli_docs_fw },
     { "lock", "a smart lock: identity, binding apps, remote requests, the running lock",
       cli_docs_lock },

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fw_http.h"
 #include "help.h"
 #include "ward/ward_http.h"
 
@@ -69,6 +70,8 @@ static const cli_command commands[] = {
     { "peer init", cmd_peer_init },
     { "peer listen", cmd_peer_listen },
     { "peer connect", cmd_peer_connect },
+    { "fw publish", cmd_fw_publish },
+    { "fw fetch", cmd_fw_fetch },
 };
 
 #define NCOMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
@@ -126,6 +129,7 @@ static int take_global_options(int *argc, char **argv)
         }
     }
     ward_http_set_ca_file(ca);
+    cli_ca_file = ca;
     return 0;
 }
 

@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ward/ward_fw.h"
+
 #include "config.h"
 #include "proxy.h"
 
-enum kind { K_STR, K_LONG, K_UINT, K_LISTEN, K_CIDR };
+enum kind { K_STR, K_LONG, K_UINT, K_LISTEN, K_CIDR, K_PATHS };
 
 typedef struct opt {
     const char *name;
@@ -25,6 +27,7 @@ typedef struct opt {
 #define STR(field) K_STR, FIELD(field)
 #define NUM(kind, field) kind, FIELD(field)
 #define CIDR(field) K_CIDR, FIELD(field)
+#define PATHS(field) K_PATHS, FIELD(field)
 #define LISTEN K_LISTEN, 0, 0
 
 /* The deadlines in seconds stay small enough to add to a clock in ms. */
@@ -71,6 +74,12 @@ static const opt opts[] = {
       false },
     { "trusted-proxy", CIDR(trusted_proxy),
       "CIDR of a reverse proxy whose X-Forwarded-For names the client (repeatable)", false },
+    { "release-pub", PATHS(release_pub),
+      "firmware release public key file (130 hex digits); repeatable, up to 8", false },
+    { "fw-max-bytes", NUM(K_LONG, fw_max_bytes),
+      "largest firmware image POST /v1/fw takes, bytes (default 16777216)", false },
+    { "fw-publish-per-addr", NUM(K_UINT, fw_publish_per_addr),
+      "firmware publications per address per 10 minutes (default 10)", true },
     { "metrics-allow", CIDR(metrics_allow),
       "CIDR that may read /metrics besides loopback (repeatable)", false },
 };
@@ -128,6 +137,8 @@ static void defaults(wardd_config *cfg)
     cfg->max_connections = 256;
     /* One address holds at most an eighth of the default 256 threads. */
     cfg->max_per_addr = 32;
+    cfg->fw_max_bytes = 16L * 1024 * 1024;
+    cfg->fw_publish_per_addr = 10;
     cfg->header_deadline_s = 20;
     cfg->body_deadline_s = 30;
 }
@@ -189,6 +200,14 @@ static int set(wardd_config *cfg, const opt *o, const char *v)
             return -1;
         }
         list->n++;
+        return 0;
+    }
+    case K_PATHS: {
+        wardd_paths *list = (wardd_paths *)(void *)(base + o->off);
+        if (list->n >= WARDD_PATHS_MAX || *v == '\0' || strlen(v) >= sizeof list->v[0]) {
+            return -1;
+        }
+        memcpy(list->v[list->n++], v, strlen(v) + 1);
         return 0;
     }
     case K_LONG: {
@@ -305,6 +324,19 @@ static bool differs(const opt *o, const wardd_config *a, const wardd_config *b)
     if (o->kind == K_STR) {
         return strcmp(pa, pb) != 0;
     }
+    if (o->kind == K_PATHS) {
+        const wardd_paths *la = (const wardd_paths *)(const void *)pa;
+        const wardd_paths *lb = (const wardd_paths *)(const void *)pb;
+        if (la->n != lb->n) {
+            return true;
+        }
+        for (unsigned i = 0; i < la->n; i++) {
+            if (strcmp(la->v[i], lb->v[i]) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
     if (o->kind == K_CIDR) {
         const wardd_cidrs *la = (const wardd_cidrs *)(const void *)pa;
         const wardd_cidrs *lb = (const wardd_cidrs *)(const void *)pb;
@@ -403,6 +435,10 @@ static int parse(int argc, char **argv, wardd_config *cfg)
     }
     if (cfg->max_connections == 0) {
         say("--max-connections must be positive");
+        return WARDD_PARSE_ERROR;
+    }
+    if (cfg->fw_max_bytes > (long)WARD_FW_SIZE_MAX) {
+        say("--fw-max-bytes is at most %lu", (unsigned long)WARD_FW_SIZE_MAX);
         return WARDD_PARSE_ERROR;
     }
     if (cfg->header_deadline_s > WARDD_DEADLINE_MAX_S ||

@@ -18,6 +18,7 @@
 
 #include "conn_guard.h"
 #include "devices.h"
+#include "fw.h"
 #include "log.h"
 #include "metrics.h"
 #include "proxy.h"
@@ -43,6 +44,8 @@ typedef struct conn_state {
     bool too_big;
     bool bad_uri;
     bool forwarded;                 /* addr came from a trusted proxy's header */
+    size_t body_max;                /* this request's cap: WARDD_BODY_MAX, or its early hook's */
+    const struct early_hook *early; /* taken: its done() runs when the request ends */
     int route;                      /* index in routes, -1: none matched */
     char peer[64];                  /* the TCP peer, when not the client */
     struct timespec t0;
@@ -93,8 +96,25 @@ static const route routes[] = {
     { "GET", "/v1/gateways", wardd_h_gw_get, NULL },
     { "POST", "/v1/gateways/login", wardd_h_gw_login, NULL },
     { "POST", "/v1/gateways/session", wardd_h_gw_session, NULL },
+    { "POST", "/v1/fw", wardd_h_fw_post, NULL },
+    { "GET", "/v1/fw/*", wardd_h_fw_get, NULL },
+    { "GET", "/v1/fw/*/*/image", wardd_h_fw_image, NULL },
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
+
+/* Routes that look at a request once its headers are in, before its body
+ * is read: they may refuse it then (nothing of a body that would be
+ * refused is read) and set its body's cap, which may pass WARDD_BODY_MAX
+ * (an image). done() runs when the request ends, whatever became of it. */
+typedef struct early_hook {
+    wardd_handler fn;
+    bool (*check)(wardd *w, const wardd_req *r, size_t *body_max, wardd_resp *out);
+    void (*done)(void);
+} early_hook;
+
+static const early_hook early_hooks[] = {
+    { wardd_h_fw_post, wardd_fw_early, wardd_fw_done },
+};
 
 int64_t wardd_now_ms(void)
 {
@@ -106,6 +126,10 @@ int64_t wardd_now_ms(void)
 void wardd_reply(wardd_resp *out, unsigned status, cJSON *json)
 {
     cJSON_Delete(out->json);
+    if (out->has_fd) {
+        close(out->fd);
+        out->has_fd = false;
+    }
     out->status = status;
     out->json = json;
     if (out->body_owned) {
@@ -125,6 +149,26 @@ void wardd_reply_body(wardd_resp *out, const char *content_type, const char *bod
     out->body_len = len;
     out->body_owned = owned;
     out->content_type = content_type;
+}
+
+void wardd_reply_file(wardd_resp *out, unsigned status, const char *content_type, int fd,
+                      uint64_t off, uint64_t len)
+{
+    wardd_reply(out, status, NULL);
+    out->has_fd = true;
+    out->fd = fd;
+    out->fd_off = off;
+    out->fd_len = len;
+    out->content_type = content_type;
+}
+
+void wardd_resp_header(wardd_resp *out, const char *name, const char *value)
+{
+    if (out->nhdr < WARDD_RESP_HDRS) {
+        out->hdr_name[out->nhdr] = name;
+        snprintf(out->hdr_value[out->nhdr], sizeof out->hdr_value[0], "%s", value);
+        out->nhdr++;
+    }
 }
 
 void wardd_fail(wardd_resp *out, unsigned status, const char *cls,
@@ -279,7 +323,16 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, conn_state *st,
     const char *type = "application/json";
     const char *text;
     size_t n;
-    if (resp->body != NULL) {
+    if (resp->has_fd) {
+        /* An image, read by libmicrohttpd from its file (which it closes). */
+        text = "";
+        n = 0;
+        type = resp->content_type;
+        r = MHD_create_response_from_fd_at_offset64(resp->fd_len, resp->fd, resp->fd_off);
+        if (r != NULL) {
+            resp->has_fd = false;
+        }
+    } else if (resp->body != NULL) {
         /* Bytes of their own type (the OpenAPI document, /metrics). */
         text = resp->body;
         n = resp->body_len;
@@ -316,6 +369,9 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, conn_state *st,
         char ra[32];
         snprintf(ra, sizeof ra, "%ld", resp->retry_after_s);
         MHD_add_response_header(r, "Retry-After", ra);
+    }
+    for (unsigned i = 0; i < resp->nhdr; i++) {
+        MHD_add_response_header(r, resp->hdr_name[i], resp->hdr_value[i]);
     }
     /* Test-only (record.h); off, a test of a pointer. text is r's now. */
     wardd_record(st->req.method, st->bad_uri ? NULL : st->req.path, resp->status,
@@ -404,6 +460,38 @@ static enum MHD_Result answer(wardd *w, struct MHD_Connection *c, conn_state *st
     return ret;
 }
 
+/* Queues an answer made before routing (an early hook's refusal). */
+static enum MHD_Result answer_with(struct MHD_Connection *c, conn_state *st, wardd_resp *resp)
+{
+    wardd_log_hold();
+    enum MHD_Result ret = send_resp(c, st, resp);
+    wardd_log_release();
+    wardd_guard_phase(st->guard, WARDD_PHASE_REPLY);
+    return ret;
+}
+
+/* The early hook of the request's route, if it has one (st->route set). */
+static const early_hook *early_of(conn_state *st)
+{
+    if (st->bad_uri) {
+        return NULL;
+    }
+    for (size_t i = 0; i < NROUTES; i++) {
+        if (strcmp(routes[i].method, st->req.method) != 0 ||
+            !match(routes[i].pattern, st->req.path, st->req.param, sizeof st->req.param)) {
+            continue;
+        }
+        for (size_t k = 0; k < sizeof early_hooks / sizeof early_hooks[0]; k++) {
+            if (early_hooks[k].fn == routes[i].fn) {
+                st->route = (int)i;
+                return &early_hooks[k];
+            }
+        }
+        return NULL;
+    }
+    return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
@@ -425,7 +513,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         client_addr(w, c, st);
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl != NULL && strtoull(cl, NULL, 10) > WARDD_BODY_MAX) {
+        st->body_max = WARDD_BODY_MAX;
+        const early_hook *hook = early_of(st);
+        if (hook != NULL) {
+            wardd_resp resp = { 0 };
+            if (!hook->check(w, &st->req, &st->body_max, &resp)) {
+                /* Refused on its headers: its body is never read. */
+                return answer_with(c, st, &resp);
+            }
+            st->early = hook;
+        }
+        if (cl != NULL && strtoull(cl, NULL, 10) > st->body_max) {
             /* Answer before the body is read: nothing of it is needed. */
             st->too_big = true;
             return answer(w, c, st);
@@ -436,12 +534,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     }
     if (*upload_size != 0) {
         if (!st->too_big) {
-            if (st->len + *upload_size > WARDD_BODY_MAX) {
+            if (st->len + *upload_size > st->body_max) {
                 st->too_big = true;
                 body_drop(st);
             } else {
                 if (st->body == NULL) {
-                    st->body = malloc(WARDD_BODY_MAX + 1);
+                    st->body = malloc(st->body_max + 1);
                     if (st->body == NULL) {
                         return MHD_NO;
                     }
@@ -469,6 +567,9 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
      * memory for it) the entry is looked up. */
     wardd_guard_phase(st != NULL ? st->guard : guard_of(c), WARDD_PHASE_IDLE);
     if (st != NULL) {
+        if (st->early != NULL) {
+            st->early->done();
+        }
         body_drop(st);
         free(st);
         *con_cls = NULL;

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "db_guard.h"
+#include "fw.h"
 #include "log.h"
 #include "metrics.h"
 #include "record.h"
@@ -151,6 +152,11 @@ int main(int argc, char **argv)
     }
     if (wardd_gw_open(w) != WARD_OK || wardd_time_open(w) != WARD_OK) {
         wardd_keys_close();
+        w->store.close(w->store.h);
+        close(db_lock);
+        return 1;
+    }
+    if (wardd_fw_open(w) != WARD_OK) {
         w->store.close(w->store.h);
         close(db_lock);
         return 1;

@@ -35,6 +35,7 @@
 #include "ward/ward_config.h"
 #include "ward/ward_crypto.h"
 #include "ward/ward_err.h"
+#include "ward/ward_fw.h"
 #include "ward/ward_httpsig.h"
 #include "ward/ward_gw_cloud.h"
 #include "ward/ward_op.h"
@@ -43,7 +44,7 @@
 #define WARDD_TASK_BOUND 1
 
 /* The schema version store_sqlite.c migrates to (PRAGMA user_version). */
-#define WARDD_SCHEMA_VERSION 7
+#define WARDD_SCHEMA_VERSION 8
 
 /* A registered gateway (flow C): what wardd keeps of it. */
 #define WARDD_GW_WRAPPED_LEN (WARD_GW_ACCESSKEY_LEN + WARD_SEAL_OVERHEAD)
@@ -61,6 +62,22 @@ typedef struct wardd_gw {
     int64_t created_ms;
 } wardd_gw;
 typedef int (*wardd_gw_fn)(void *ctx, const wardd_gw *g);
+
+/* A published firmware release (fw.c): its manifest as signed, the
+ * fields wardd reads from it, and the file beside the database that holds
+ * its image (a name under DB.fw/, unique to this release). */
+#define WARDD_FW_FILE_MAX 112
+typedef struct wardd_fw_rel {
+    char dev_class[WARD_FW_CLASS_MAX + 1];
+    uint32_t counter;
+    char version[WARD_FW_VERSION_MAX + 1];
+    uint32_t size;
+    uint8_t digest[WARD_SHA256_LEN];
+    uint8_t manifest[WARD_FW_MANIFEST_MAX];
+    size_t manifest_len;
+    char file[WARDD_FW_FILE_MAX];
+    int64_t created_ms;
+} wardd_fw_rel;
 
 /* A bind task as stored: the uploader, the lock it is for, and the sealed
  * blob the lock fetches. The code is not stored (it only goes by SMS). */
@@ -543,6 +560,17 @@ typedef struct wardd_store {
     /* Forgets the gateway of tid (a reset: its registration and owner);
      * WARD_ERR_NOTFOUND when there is none. */
     ward_err (*gw_drop)(void *h, const uint8_t tid[WARD_GW_TID_LEN]);
+
+    /* ---- firmware releases (fw.c) ---- */
+
+    /* Keeps rel: WARD_ERR_STATE when its class has a release whose
+     * counter is not below rel->counter (checked in the insert's own
+     * transaction, so two publishers cannot both win). */
+    ward_err (*fw_put)(void *h, const wardd_fw_rel *rel);
+    /* The release of dev_class with the highest counter, or the one at
+     * counter; WARD_ERR_NOTFOUND without. */
+    ward_err (*fw_newest)(void *h, const char *dev_class, wardd_fw_rel *out);
+    ward_err (*fw_get)(void *h, const char *dev_class, uint32_t counter, wardd_fw_rel *out);
 
     /* ---- readiness ---- */
 

@@ -548,5 +548,6 @@ ward_err wardd_store_sqlite_open(const char *path, wardd_store *out)
     sq_fill_dev(out);
     sq_fill_gw(out);
     sq_fill_users(out);
+    sq_fill_fw(out);
     return WARD_OK;
 }

@@ -150,5 +150,6 @@ void sq_fill_ops(wardd_store *out);
 void sq_fill_dev(wardd_store *out);
 void sq_fill_gw(wardd_store *out);
 void sq_fill_users(wardd_store *out);
+void sq_fill_fw(wardd_store *out);
 
 #endif /* WARDD_STORE_SQLITE_H */

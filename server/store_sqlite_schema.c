@@ -187,6 +187,19 @@ static const char *const migrations[WARDD_SCHEMA_VERSION] = {
     "  last_counter INTEGER NOT NULL DEFAULT 0,"
     "  created_ms INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX gateways_uid ON gateways(uid, created_ms);",
+    /* 7 -> 8: signed firmware releases. The manifest as signed and the
+     * fields read from it; the image is a file beside the database
+     * (DB.fw/FILE), not a row: images are megabytes. */
+    "CREATE TABLE fw_releases ("
+    "  class TEXT NOT NULL,"
+    "  counter INTEGER NOT NULL,"
+    "  version TEXT NOT NULL,"
+    "  size INTEGER NOT NULL,"
+    "  digest BLOB NOT NULL,"
+    "  manifest BLOB NOT NULL,"
+    "  file TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (class, counter)) WITHOUT ROWID;",
 };
 
 /* Brings the schema from its user_version to WARDD_SCHEMA_VERSION, each

@@ -56,6 +56,13 @@ typedef struct wardd_cidrs {
     unsigned n;
 } wardd_cidrs;
 
+/* Files named by a repeatable option (--release-pub). */
+#define WARDD_PATHS_MAX 8
+typedef struct wardd_paths {
+    char v[WARDD_PATHS_MAX][1024];
+    unsigned n;
+} wardd_paths;
+
 typedef struct wardd_config {
     char listen_host[64];
     unsigned listen_port;           /* 0: the kernel picks one */
@@ -82,6 +89,9 @@ typedef struct wardd_config {
     char log_file[1024];            /* empty: stderr */
     wardd_cidrs trusted_proxy;      /* peers whose X-Forwarded-For is read */
     wardd_cidrs metrics_allow;      /* besides loopback, who may read /metrics */
+    wardd_paths release_pub;        /* firmware release keys; none: publishing refused */
+    long fw_max_bytes;              /* the largest image wardd takes */
+    unsigned fw_publish_per_addr;   /* publications per address, per window */
 } wardd_config;
 
 /* A setting SIGHUP may change while requests run (config.h says which):
@@ -142,6 +152,18 @@ typedef struct wardd_resp {
     const char *content_type;       /* of body */
     long retry_after_s;             /* > 0: a Retry-After header */
     char signer[WARD_HTTPSIG_KEYID_MAX + 1]; /* for the request log */
+    /* Instead of json or body, bytes [fd_off, fd_off + fd_len) of the
+     * open file fd, sent by libmicrohttpd from the file (an image); the
+     * answer owns fd (wardd_reply_file) and http.c closes it. */
+    bool has_fd;
+    int fd;
+    uint64_t fd_off;
+    uint64_t fd_len;
+    /* Headers of the answer's own (ETag, Content-Range): wardd_resp_header. */
+#define WARDD_RESP_HDRS 3
+    unsigned nhdr;
+    const char *hdr_name[WARDD_RESP_HDRS];
+    char hdr_value[WARDD_RESP_HDRS][96];
 } wardd_resp;
 
 typedef void (*wardd_handler)(wardd *w, const wardd_req *r, wardd_resp *out);
@@ -341,6 +363,13 @@ void wardd_reply(wardd_resp *out, unsigned status, cJSON *json);
  * or a malloc'd text http.c frees after sending (owned true). */
 void wardd_reply_body(wardd_resp *out, const char *content_type, const char *body,
                       size_t len, bool owned);
+/* A status (200, 206) whose body is len bytes of the open file fd from
+ * off: out owns fd from here on (closed after sending, or by the next
+ * wardd_reply). */
+void wardd_reply_file(wardd_resp *out, unsigned status, const char *content_type, int fd,
+                      uint64_t off, uint64_t len);
+/* Adds a header to the answer (up to WARDD_RESP_HDRS; name static). */
+void wardd_resp_header(wardd_resp *out, const char *name, const char *value);
 /* 500 for a store failure, logged. */
 void wardd_fail_store(wardd_resp *out, ward_err err);
 

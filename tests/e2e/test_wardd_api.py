@@ -193,7 +193,7 @@ class HappyPath(WarddTest):
             self.assertNotIn("code", cols)
             self.assertEqual(db.execute("SELECT count(*) FROM bindings").fetchone()[0], 1)
             self.assertEqual(db.execute("SELECT count(*) FROM escrows").fetchone()[0], 1)
-            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 7)
+            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 8)
         # Never logged (a code-shaped run inside a hex id is not the code).
         self.assertIsNone(re.search(r"(?<![0-9a-f])%s(?![0-9a-f])" % code, self.wardd.log()))
 
