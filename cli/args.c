@@ -3,6 +3,7 @@
 #include "help.h"
 #include "json_out.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 
 #include "ward/ward_encode.h"
+#include "ward/ward_files.h"
 #include "ward/ward_http.h"
 
 static void vline(const char *fmt, va_list ap)
@@ -125,6 +127,19 @@ const char *cli_file_why(ward_err err, int os_errno, const char *not_what)
         return not_what;
     }
     return ward_strerror(err);
+}
+
+int cli_read_bin(const char *path, uint8_t *buf, size_t cap, size_t *len, const char *what)
+{
+    char *data = NULL;
+    ward_err err = ward_file_read(path, cap, &data, len);
+    if (err != WARD_OK) {
+        return cli_fail("cannot read %s %s: %s", what, path,
+                        cli_file_why(err, errno, "too large to be one"));
+    }
+    memcpy(buf, data, *len);
+    free(data);
+    return 0;
 }
 
 int cli_seconds(const char *text, unsigned *seconds)

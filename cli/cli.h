@@ -65,6 +65,11 @@ int cli_parse_listing(int argc, char **argv, const char *usage, const char **dir
  * or the file port (ward_file_port.os_errno) left. */
 const char *cli_file_why(ward_err err, int os_errno, const char *not_what);
 
+/* A whole binary file of at most cap bytes into buf (*len its length); what
+ * names it in the complaint ("certificate"). 0 or an exit code after
+ * printing why. */
+int cli_read_bin(const char *path, uint8_t *buf, size_t cap, size_t *len, const char *what);
+
 /* A whole number of seconds, 0..86400 (a day); -1 for anything else. */
 int cli_seconds(const char *text, unsigned *seconds);
 /* The value of option --name (text, NULL when not given: dflt) read by

@@ -70,25 +70,9 @@ int cmd_factory_keygen(int argc, char **argv)
         ward_host host;
         ward_host_init(&host);
         /* Made in the software keystore, kept in its file. */
-        ward_keystore_soft soft;
-        ward_keystore ks;
-        uint8_t pub[WARD_P256_POINT_LEN];
-        ward_keystore_soft_init(&soft, host.crypto, &host.rng, &ks);
-        ward_err err = ks.generate(ks.ctx, WARD_KEY_FACTORY, pub);
-        int os = 0;
-        if (err == WARD_OK) {
-            err = keyfile_save_key(key_path, &soft, WARD_KEY_FACTORY, 0600);
-            os = errno;
-        }
-        if (err == WARD_OK) {
-            err = keyfile_write_hex(pub_path, pub, sizeof pub, 0644);
-            os = errno;
-        }
-        ward_keystore_soft_wipe(&soft);
-        if (err != WARD_OK) {
-            rc = cli_fail("cannot make the manufacturer key in %s: %s", out,
-                          cli_file_why(err, os, NULL));
-        } else {
+        rc = cli_key_generate_file(key_path, pub_path, WARD_KEY_FACTORY, &host,
+                                   "manufacturer key");
+        if (rc == 0) {
             printf("manufacturer key: %s (secret, keep it offline)\n", key_path);
             printf("public key for wardd --factory-pub: %s\n", pub_path);
         }

@@ -35,20 +35,6 @@ static int number_opt(const char *opt, const char *text, uint32_t *out)
     return 0;
 }
 
-/* A whole binary file of at most max bytes into buf. */
-static int read_bin(const char *path, uint8_t *buf, size_t max, size_t *len, const char *what)
-{
-    char *data = NULL;
-    ward_err err = ward_file_read(path, max, &data, len);
-    if (err != WARD_OK) {
-        return cli_fail("cannot read %s %s: %s", what, path,
-                        cli_file_why(err, errno, "too large to be one"));
-    }
-    memcpy(buf, data, *len);
-    free(data);
-    return 0;
-}
-
 static int write_bin(const char *path, const uint8_t *buf, size_t len, const char *what)
 {
     ward_err err = ward_file_write_atomic(path, (const char *)buf, len, 0644);
@@ -127,7 +113,7 @@ int cmd_factory_cert(int argc, char **argv)
         /* The issuer's own certificate goes first, so the file is the
          * whole chain a device presents. */
         ward_cert ic;
-        if ((rc = read_bin(issuer_cert, chain, WARD_CERT_MAX, &have, "certificate")) != 0) {
+        if ((rc = cli_read_bin(issuer_cert, chain, WARD_CERT_MAX, &have, "certificate")) != 0) {
             return rc;
         }
         if (ward_cert_parse(chain, have, &ic) != WARD_OK || ic.role != WARD_CERT_ROLE_FACTORY) {
@@ -171,7 +157,7 @@ static int revoked_kid(const ward_crypto *cp, const char *cert, const char *pub,
     if (cert != NULL) {
         uint8_t b[WARD_CERT_CHAIN_MAX_LEN];
         size_t len = 0, off = 0;
-        int rc = read_bin(cert, b, sizeof b, &len, "certificate");
+        int rc = cli_read_bin(cert, b, sizeof b, &len, "certificate");
         if (rc != 0) {
             return rc;
         }
@@ -373,7 +359,7 @@ int cmd_factory_check(int argc, char **argv)
      * says a chain is too long. */
     uint8_t chain[2 * WARD_CERT_CHAIN_MAX_LEN];
     size_t len = 0;
-    if ((rc = read_bin(chain_path, chain, sizeof chain, &len, "chain")) != 0) {
+    if ((rc = cli_read_bin(chain_path, chain, sizeof chain, &len, "chain")) != 0) {
         return rc;
     }
     char *lb = NULL;

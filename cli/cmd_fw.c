@@ -49,25 +49,8 @@ static int keygen_in_file(const char *out, ward_host *host)
         fclose(exists);
         rc = cli_fail("%s already exists: a release key is never replaced silently", key_path);
     } else {
-        ward_keystore_soft soft;
-        ward_keystore ks;
-        uint8_t pub[WARD_P256_POINT_LEN];
-        ward_keystore_soft_init(&soft, host->crypto, &host->rng, &ks);
-        ward_err err = ks.generate(ks.ctx, WARD_KEY_RELEASE, pub);
-        int os = 0;
-        if (err == WARD_OK) {
-            err = keyfile_save_key(key_path, &soft, WARD_KEY_RELEASE, 0600);
-            os = errno;
-        }
-        if (err == WARD_OK) {
-            err = keyfile_write_hex(pub_path, pub, sizeof pub, 0644);
-            os = errno;
-        }
-        ward_keystore_soft_wipe(&soft);
-        if (err != WARD_OK) {
-            rc = cli_fail("cannot make the release key in %s: %s", out,
-                          cli_file_why(err, os, NULL));
-        } else {
+        rc = cli_key_generate_file(key_path, pub_path, WARD_KEY_RELEASE, host, "release key");
+        if (rc == 0) {
             printf("release key: %s (secret, keep it offline)\n", key_path);
             printf("public key for --release-pub: %s\n", pub_path);
         }

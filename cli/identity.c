@@ -83,20 +83,6 @@ int cli_identity_save_pub(const char *dir, const uint8_t pub[WARD_P256_POINT_LEN
     return rc;
 }
 
-/* A binary file of at most cap bytes. */
-static int read_bin(const char *path, uint8_t *buf, size_t cap, size_t *len, const char *what)
-{
-    char *data = NULL;
-    ward_err err = ward_file_read(path, cap, &data, len);
-    if (err != WARD_OK) {
-        return cli_fail("cannot read %s %s: %s", what, path,
-                        cli_file_why(err, errno, "too large to be one"));
-    }
-    memcpy(buf, data, *len);
-    free(data);
-    return 0;
-}
-
 /* The factory's certificate first, then this device's, issued by its key. */
 static int issue(const ward_crypto *cp, const cli_id_opts *o, uint8_t role, const char *id,
                  size_t id_len, const uint8_t pub[WARD_P256_POINT_LEN], uint8_t *chain,
@@ -104,8 +90,8 @@ static int issue(const ward_crypto *cp, const cli_id_opts *o, uint8_t role, cons
 {
     size_t have = 0, one = 0;
     ward_cert fc;
-    int rc = read_bin(o->factory_cert, chain, cap < WARD_CERT_MAX ? cap : WARD_CERT_MAX, &have,
-                      "certificate");
+    int rc = cli_read_bin(o->factory_cert, chain, cap < WARD_CERT_MAX ? cap : WARD_CERT_MAX,
+                          &have, "certificate");
     if (rc != 0) {
         return rc;
     }
@@ -152,7 +138,7 @@ int cli_identity_obtain(const char *dir, const ward_crypto *cp, const cli_id_opt
                         WARD_CERT_ID_MAX);
     }
     if (o->cert != NULL) {
-        rc = read_bin(o->cert, chain, cap, len, "certificate chain");
+        rc = cli_read_bin(o->cert, chain, cap, len, "certificate chain");
     } else {
         rc = issue(cp, o, role, id, id_len, pub, chain, cap, len);
     }

@@ -209,3 +209,28 @@ int cli_factory_sign(const char *factory, const ward_crypto *cp, const ward_acti
     }
     return 0;
 }
+
+int cli_key_generate_file(const char *key_path, const char *pub_path, ward_key_id id,
+                          ward_host *host, const char *what)
+{
+    ward_keystore_soft soft;
+    ward_keystore ks;
+    uint8_t pub[WARD_P256_POINT_LEN];
+    ward_keystore_soft_init(&soft, host->crypto, &host->rng, &ks);
+    ward_err err = ks.generate(ks.ctx, id, pub);
+    int os = 0;
+    if (err == WARD_OK) {
+        err = keyfile_save_key(key_path, &soft, id, 0600);
+        os = errno;
+    }
+    if (err == WARD_OK) {
+        err = keyfile_write_hex(pub_path, pub, sizeof pub, 0644);
+        os = errno;
+    }
+    ward_keystore_soft_wipe(&soft);
+    if (err != WARD_OK) {
+        return cli_fail("cannot make the %s in %s: %s", what, key_path,
+                        cli_file_why(err, os, NULL));
+    }
+    return 0;
+}

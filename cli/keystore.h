@@ -54,6 +54,12 @@ int cli_key_generate_in(const char *uri, ward_key_id id, const ward_crypto *cp,
                         uint8_t pub[WARD_P256_POINT_LEN], char *name, size_t name_cap,
                         const char *what);
 
+/* Makes id's key pair in the software keystore and writes it: the private
+ * key to key_path (64 hex digits, 0600), the public one to pub_path (130
+ * hex digits). 0 or an exit code after printing why. */
+int cli_key_generate_file(const char *key_path, const char *pub_path, ward_key_id id,
+                          ward_host *host, const char *what);
+
 /* Signs activation a with the manufacturer key factory (cli_key_open, id
  * WARD_KEY_FACTORY; ward_activation_sign_by()). 0 or an exit code after
  * printing why. */
