@@ -195,12 +195,21 @@ class HappyPath(BindTest):
         # appears nowhere in its files, in any encoding.
         self.wardd.stop()
         key = bytes.fromhex(mine["auth_key"])
+        # Its files and directories (wardd.db.fw/ holds firmware images).
+        files = []
         for name in os.listdir(self.root):
-            if name.startswith("wardd.db"):
-                with open(self.path(name), "rb") as f:
-                    data = f.read()
-                for form in (key, key.hex().encode(), key.hex().upper().encode()):
-                    self.assertNotIn(form, data, "auth key in clear in " + name)
+            if not name.startswith("wardd.db"):
+                continue
+            if os.path.isdir(self.path(name)):
+                for sub, _, inner in os.walk(self.path(name)):
+                    files += [os.path.join(sub, f) for f in inner]
+            else:
+                files.append(self.path(name))
+        for path in files:
+            with open(path, "rb") as f:
+                data = f.read()
+            for form in (key, key.hex().encode(), key.hex().upper().encode()):
+                self.assertNotIn(form, data, "auth key in clear in " + path)
         self.wardd.start()
 
     def test_interactive_bind_reads_the_code_from_stdin(self):

@@ -28,7 +28,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_gw_wire_e2e as wire  # noqa: E402
-from test_keystore_e2e import PIN, softhsm_module  # noqa: E402
+from softhsm import PIN, module as softhsm_module  # noqa: E402
 
 # Only the module: its Provisioning, named here, would run its own tests.
 cloud_state = wire.cloud_state
