@@ -14,71 +14,13 @@
 
 #define WHAT "release key"
 
-/* The key made inside a PKCS#11 token (label PREFIX-release): only
- * release.pub is written, and `fw sign --key` takes the same URI. */
-static int keygen_in_keystore(const char *out, const char *uri, const ward_crypto *cp)
-{
-    uint8_t pub[WARD_P256_POINT_LEN];
-    char name[128];
-    int rc = cli_key_generate_in(uri, WARD_KEY_RELEASE, cp, pub, name, sizeof name, WHAT);
-    if (rc != 0) {
-        return rc;
-    }
-    char *pub_path = ward_path_join(out, "release.pub");
-    ward_err err = pub_path ? keyfile_write_hex(pub_path, pub, sizeof pub, 0644) : WARD_ERR_IO;
-    if (err != WARD_OK) {
-        rc = cli_fail("cannot write %s/release.pub: %s", out, cli_file_why(err, errno, NULL));
-    } else {
-        printf("release key: in the keystore (%s), label ...-release\n", name);
-        printf("public key for --release-pub: %s\n", pub_path);
-    }
-    free(pub_path);
-    return rc;
-}
-
-/* A new key in the software keystore, kept in DIR/release.key. */
-static int keygen_in_file(const char *out, ward_host *host)
-{
-    int rc = 0;
-    char *key_path = ward_path_join(out, "release.key");
-    char *pub_path = ward_path_join(out, "release.pub");
-    FILE *exists = key_path ? fopen(key_path, "r") : NULL;
-    if (key_path == NULL || pub_path == NULL) {
-        rc = cli_fail("out of memory");
-    } else if (exists != NULL) {
-        fclose(exists);
-        rc = cli_fail("%s already exists: a release key is never replaced silently", key_path);
-    } else {
-        rc = cli_key_generate_file(key_path, pub_path, WARD_KEY_RELEASE, host, "release key");
-        if (rc == 0) {
-            printf("release key: %s (secret, keep it offline)\n", key_path);
-            printf("public key for --release-pub: %s\n", pub_path);
-        }
-    }
-    free(key_path);
-    free(pub_path);
-    return rc;
-}
+static const cli_keygen_kind release_key = {
+    "fw keygen", "release.key", "release.pub", WARD_KEY_RELEASE, WHAT, "--release-pub",
+};
 
 int cmd_fw_keygen(int argc, char **argv)
 {
-    const char *out = NULL, *keystore = NULL;
-    const cli_option opts[] = { { "out", true, &out }, { "keystore", true, &keystore } };
-    int npos = 0;
-    int rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
-    if (rc != 0) {
-        return rc;
-    }
-    if (out == NULL) {
-        return cli_usage("usage: ward fw keygen --out DIR [--keystore URI]");
-    }
-    if (ward_mkdir(out, 0700) != WARD_OK) {
-        return cli_fail("cannot create directory %s: %s", out, strerror(errno));
-    }
-    ward_host host;
-    ward_host_init(&host);
-    return keystore != NULL ? keygen_in_keystore(out, keystore, host.crypto)
-                            : keygen_in_file(out, &host);
+    return cli_keygen(argc, argv, &release_key);
 }
 
 /* --class C or --version V into its field: 1..max bytes that ok takes. */

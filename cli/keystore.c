@@ -234,3 +234,71 @@ int cli_key_generate_file(const char *key_path, const char *pub_path, ward_key_i
     }
     return 0;
 }
+
+/* The key made inside the token uri names: only DIR/FILE.pub is written. */
+static int keygen_in_token(const char *out, const char *uri, const cli_keygen_kind *k,
+                           const ward_crypto *cp)
+{
+    uint8_t pub[WARD_P256_POINT_LEN];
+    char name[128];
+    int rc = cli_key_generate_in(uri, k->id, cp, pub, name, sizeof name, k->what);
+    if (rc != 0) {
+        return rc;
+    }
+    char *pub_path = ward_path_join(out, k->pub_file);
+    ward_err err = pub_path ? keyfile_write_hex(pub_path, pub, sizeof pub, 0644) : WARD_ERR_IO;
+    if (err != WARD_OK) {
+        rc = cli_fail("cannot write %s/%s: %s", out, k->pub_file, cli_file_why(err, errno, NULL));
+    } else {
+        printf("%s: in the keystore (%s), label ...-%s\n", k->what, name,
+               ward_pkcs11_key_name(k->id));
+        printf("public key for %s: %s\n", k->pub_use, pub_path);
+    }
+    free(pub_path);
+    return rc;
+}
+
+/* A new key in the software keystore, kept in DIR/FILE.key. */
+static int keygen_in_file(const char *out, const cli_keygen_kind *k, ward_host *host)
+{
+    int rc = 0;
+    char *key_path = ward_path_join(out, k->key_file);
+    char *pub_path = ward_path_join(out, k->pub_file);
+    FILE *exists = key_path ? fopen(key_path, "r") : NULL;
+    if (key_path == NULL || pub_path == NULL) {
+        rc = cli_fail("out of memory");
+    } else if (exists != NULL) {
+        fclose(exists);
+        rc = cli_fail("%s already exists: a %s is never replaced silently", key_path, k->what);
+    } else {
+        rc = cli_key_generate_file(key_path, pub_path, k->id, host, k->what);
+        if (rc == 0) {
+            printf("%s: %s (secret, keep it offline)\n", k->what, key_path);
+            printf("public key for %s: %s\n", k->pub_use, pub_path);
+        }
+    }
+    free(key_path);
+    free(pub_path);
+    return rc;
+}
+
+int cli_keygen(int argc, char **argv, const cli_keygen_kind *k)
+{
+    const char *out = NULL, *keystore = NULL;
+    const cli_option opts[] = { { "out", true, &out }, { "keystore", true, &keystore } };
+    int npos = 0;
+    int rc = cli_parse(argc, argv, opts, CLI_NOPTS(opts), NULL, 0, &npos);
+    if (rc != 0) {
+        return rc;
+    }
+    if (out == NULL) {
+        return cli_usage("usage: ward %s --out DIR [--keystore URI]", k->command);
+    }
+    if (ward_mkdir(out, 0700) != WARD_OK) {
+        return cli_fail("cannot create directory %s: %s", out, strerror(errno));
+    }
+    ward_host host;
+    ward_host_init(&host);
+    return keystore != NULL ? keygen_in_token(out, keystore, k, host.crypto)
+                            : keygen_in_file(out, k, &host);
+}

@@ -60,6 +60,22 @@ int cli_key_generate_in(const char *uri, ward_key_id id, const ward_crypto *cp,
 int cli_key_generate_file(const char *key_path, const char *pub_path, ward_key_id id,
                           ward_host *host, const char *what);
 
+/* A key pair a vendor keeps (the manufacturer's, the release key) and how
+ * `ward ... keygen --out DIR [--keystore URI]` names it. */
+typedef struct cli_keygen_kind {
+    const char *command;    /* "factory keygen" */
+    const char *key_file;   /* "factory.key" (64 hex digits, 0600) */
+    const char *pub_file;   /* "factory.pub" (130 hex digits) */
+    ward_key_id id;
+    const char *what;       /* "manufacturer key" */
+    const char *pub_use;    /* "wardd --factory-pub" */
+} cli_keygen_kind;
+
+/* The whole keygen command: the key made in a software keystore and kept
+ * in DIR/key_file (never replacing one), or made inside the token URI
+ * names (only DIR/pub_file written). 0 or an exit code after printing why. */
+int cli_keygen(int argc, char **argv, const cli_keygen_kind *k);
+
 /* Signs activation a with the manufacturer key factory (cli_key_open, id
  * WARD_KEY_FACTORY; ward_activation_sign_by()). 0 or an exit code after
  * printing why. */
